@@ -1,0 +1,70 @@
+# portcullis — build, test, demo, bench.
+# `make` builds release binaries in build/; `make test` builds a sanitized
+# tree in build/asan/ and runs every test against it.
+
+CC      ?= cc
+PKGS     = libarchive jansson libzstd libcrypto zlib yara
+OPT     ?= -O2 -g
+CFLAGS  := $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+           -Iscanner $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+B       ?= build
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC  = $(filter-out scanner/main.c,$(wildcard scanner/*.c))
+LIB_OBJ  = $(LIB_SRC:%.c=$(B)/obj/%.o)
+FIX_SRC  = $(wildcard fixtures/builder/*.c)
+FIX_OBJ  = $(FIX_SRC:%.c=$(B)/obj/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all deps test demo bench fuzz install clean format
+all: $(B)/libportcullis.a $(B)/portcullis $(B)/fixture-builder $(UNIT_BIN)
+
+deps:
+	@sh scripts/deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libportcullis.a: $(LIB_OBJ)
+	@mkdir -p $(B)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/portcullis: $(B)/obj/scanner/main.o $(B)/libportcullis.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/fixture-builder: $(FIX_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libportcullis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libportcullis.a $(LDLIBS)
+
+test: deps
+	$(MAKE) --no-print-directory B=build/asan SAN=1 OPT="-O1 -g" all
+	@sh tests/run.sh build/asan
+
+demo: deps all
+	@sh scripts/demo.sh build
+
+bench: deps all
+	@sh bench/run.sh build
+
+install: all
+	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/portcullis
+	install -m 0755 $(B)/portcullis $(DESTDIR)/usr/local/bin/
+	cp -r rules $(DESTDIR)/usr/local/share/portcullis/
+
+format:
+	clang-format -i scanner/*.[ch] fixtures/builder/*.[ch] tests/unit/*.c
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(FIX_OBJ:.o=.d) $(B)/obj/scanner/main.d

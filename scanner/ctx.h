@@ -1,0 +1,23 @@
+/*
+ * ctx.h — the shared, read-only scan context behind the public pc_ctx.
+ */
+#ifndef PC_CTX_H
+#define PC_CTX_H
+
+#include "image.h"
+#include "policy.h"
+#include "portcullis.h"
+
+#ifndef PC_DATADIR
+#define PC_DATADIR "/usr/local/share/portcullis"
+#endif
+
+struct pc_ctx {
+    pc_policy *policy;
+    pc_platform platform;
+    int platform_explicit;
+    char *authfile, *cert_dir, *cache_dir, *rules;
+    int tls_verify;
+};
+
+#endif

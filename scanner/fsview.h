@@ -1,0 +1,56 @@
+/*
+ * fsview.h — the final filesystem, built by applying layer facts in order
+ * as a container runtime would: later entries replace earlier ones,
+ * whiteouts delete, opaque markers empty a directory's lower contents,
+ * parent symlinks are followed inside the root, hardlinks share the
+ * metadata of their target. Checks read only this view.
+ */
+#ifndef PC_FSVIEW_H
+#define PC_FSVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+#include "facts.h"
+
+#define PC_FS_MAX_DEPTH 1024
+#define PC_FS_MAX_LINKS 40 /* symlinks followed per lookup, as Linux's MAXSYMLINKS */
+
+typedef struct pc_node pc_node;
+struct pc_node {
+    pc_node *parent, *first, *next, *prev; /* directory tree */
+    pc_node *hnext;                        /* hash chain keyed by (parent, name) */
+    const char *name;
+    const pc_entry *e; /* metadata; NULL for a directory no layer named */
+    pc_etype type;     /* effective type: a hardlink has its target's type */
+    uint32_t layer;    /* index of the layer that put it there */
+    uint32_t depth;
+};
+
+typedef struct pc_fsview {
+    pc_node *root;
+    pc_node **tab;
+    size_t tabsize, count;
+} pc_fsview;
+
+int pc_fsview_init(pc_fsview *v);
+void pc_fsview_free(pc_fsview *v);
+/* Apply one layer's facts on top of the view. */
+int pc_fsview_apply(pc_fsview *v, const pc_layer_facts *f, uint32_t layer, pc_err *e);
+
+/* Resolve an absolute or root-relative path inside the view, following
+ * symlinks in every component (and in the last one when follow_last),
+ * never leaving the root. NULL when missing or a loop/limit was hit. */
+const pc_node *pc_fsview_lookup(const pc_fsview *v, const char *path, int follow_last);
+
+/* Visit every node but the root, depth first, with its absolute path. */
+typedef void (*pc_fsview_visit_fn)(void *ud, const char *path, const pc_node *n);
+void pc_fsview_walk(const pc_fsview *v, pc_fsview_visit_fn fn, void *ud);
+
+/* Absolute path of a node into buf. */
+void pc_node_path(const pc_node *n, char *buf, size_t len);
+uint32_t pc_node_mode(const pc_node *n);
+uint32_t pc_node_uid(const pc_node *n);
+uint32_t pc_node_gid(const pc_node *n);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * layer.h — walk one layer as a stream and produce its facts: raw bytes →
+ * size + SHA-256 → inflate → libarchive tar reader → pc_layer_facts. The
+ * facts are returned only when the digest matched the descriptor.
+ */
+#ifndef PC_LAYER_H
+#define PC_LAYER_H
+
+#include <stdint.h>
+#include "err.h"
+#include "facts.h"
+#include "image.h"
+#include "scanlimits.h"
+#include "stream.h"
+
+/* Content scanners (YARA) see regular files: want() says how many leading
+ * bytes of a file it needs (0: none), visit() gets them (truncated set when
+ * the file is longer). Return -1 from visit to fail the layer. */
+typedef struct pc_file_visitor {
+    uint64_t (*want)(void *ud, const pc_entry *ent);
+    int (*visit)(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned char *data,
+                 size_t len, int truncated, pc_err *e);
+    void *ud;
+} pc_file_visitor;
+
+typedef struct pc_walk_cfg {
+    const pc_limits *limits;
+    uint64_t *files_total; /* shared over the image's layers */
+    uint64_t *bytes_total;
+    uint64_t deadline_ms;  /* pc_now_ms() value after which the walk fails; 0: none */
+    const pc_file_visitor *visitor;
+} pc_walk_cfg;
+
+/* raw is consumed (closed). */
+int pc_layer_walk(pc_stream *raw, const pc_layer_desc *ld, const pc_walk_cfg *cfg,
+                  pc_layer_facts *out, pc_err *e);
+
+/* Normalise a tar member name to a path relative to the root: drops
+ * leading '/', "./", empty and "." components and resolves ".." lexically.
+ * -1 when ".." would leave the root or the name is too long. */
+int pc_path_normalise(const char *in, char *out, size_t outlen);
+
+#endif

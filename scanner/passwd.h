@@ -1,0 +1,20 @@
+/*
+ * passwd.h — look users and groups up in the image's own /etc/passwd and
+ * /etc/group bytes (never the host's).
+ */
+#ifndef PC_PASSWD_H
+#define PC_PASSWD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Find NAME in passwd text; 0 and uid/gid set when found, -1 otherwise. */
+int pc_passwd_by_name(const char *text, size_t len, const char *name, uint32_t *uid, uint32_t *gid);
+/* Find UID's primary gid; -1 when not listed. */
+int pc_passwd_by_uid(const char *text, size_t len, uint32_t uid, uint32_t *gid);
+/* Find group NAME's gid in group text; -1 when not found. */
+int pc_group_by_name(const char *text, size_t len, const char *name, uint32_t *gid);
+/* Parse a decimal id (0..4294967294); -1 when not a number. */
+int pc_parse_id(const char *s, size_t len, uint32_t *out);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * util.h — small checked helpers: allocation that reports overflow instead
+ * of wrapping, bounded string building, file reading with a size cap.
+ */
+#ifndef PC_UTIL_H
+#define PC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+/* calloc-like: NULL on overflow or out of memory. */
+void *pc_calloc(size_t n, size_t size);
+/* realloc an array to n elements of size bytes; NULL (old kept) on overflow. */
+void *pc_reallocarray(void *p, size_t n, size_t size);
+/* Grow *arr (element size `size`) so it has room for `need` elements. */
+int pc_grow(void **arr, size_t *cap, size_t need, size_t size);
+char *pc_strdup(const char *s);
+char *pc_strndup(const char *s, size_t n);
+char *pc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read a whole file of at most max bytes (NUL-terminated copy). */
+int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *e);
+
+/* Monotonic milliseconds. */
+uint64_t pc_now_ms(void);
+
+/* Growable string. */
+typedef struct pc_buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} pc_buf;
+void pc_buf_add(pc_buf *b, const char *s, size_t n);
+void pc_buf_puts(pc_buf *b, const char *s);
+void pc_buf_printf(pc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pc_buf_free(pc_buf *b);
+
+#endif

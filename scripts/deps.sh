@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install the Debian packages the build and the tests need, only when missing.
+set -eu
+pkgs="gcc make pkg-config libarchive-dev libjansson-dev zlib1g-dev libzstd-dev libssl-dev
+libcurl4-openssl-dev libyara-dev libmicrohttpd-dev yara skopeo umoci docker-registry
+openssl curl gzip zstd python3 jq time libcap2-bin"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >/dev/null || true
+$SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null

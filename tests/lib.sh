@@ -1,0 +1,43 @@
+# Shell helpers for integration tests (sourced). Each assertion prints one
+# "PASS name" or "FAIL name: why" line; tests/run.sh counts them.
+set -u
+PC="$PC_BUILD/portcullis"
+FB="$PC_BUILD/fixture-builder"
+T=$(mktemp -d "$PC_WORK/t.XXXXXX")
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+
+# run NAME EXPECTED_EXIT CMD...: runs CMD, keeps stdout in $T/out, stderr in $T/err
+run() {
+    name=$1 want=$2
+    shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" = "$want" ]; then
+        pass "$name (exit $want)"
+    else
+        fail "$name" "exit $got, expected $want; stderr: $(head -c 600 "$T/err"); stdout: $(head -c 600 "$T/out")"
+    fi
+}
+
+# jq_true NAME FILTER [FILE]: the jq filter must yield true on the JSON in FILE ($T/out)
+jq_true() {
+    f=${3:-$T/out}
+    if [ "$(jq -e "$2" "$f" 2>/dev/null)" = "true" ]; then
+        pass "$1"
+    else
+        fail "$1" "jq '$2' is not true on: $(head -c 1500 "$f")"
+    fi
+}
+
+# grep_in NAME PATTERN FILE
+grep_in() {
+    if grep -qE -- "$2" "$3"; then pass "$1"; else fail "$1" "/$2/ not in $3: $(head -c 800 "$3")"; fi
+}
+
+# build_fixture SPEC_NAME: builds fixtures/specs/SPEC_NAME.json into $T/SPEC_NAME
+build_fixture() {
+    "$FB" "$PC_ROOT/fixtures/specs/$1.json" "$T/$1" >"$T/fb.log" 2>&1 ||
+        { echo "FAIL build-$1: $(cat "$T/fb.log")"; return 1; }
+}

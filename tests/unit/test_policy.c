@@ -1,0 +1,290 @@
+/*
+ * test_policy.c — the policy loader and its queries: the two built-in
+ * policies as shipped, a hand-written policy exercising allow_paths,
+ * exemptions and defaults, every strictness error a user is likely to
+ * hit, and the security.capability decoder. Runs from the repo root.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "caps.h"
+#include "policy.h"
+#include "sha256.h"
+#include "testlib.h"
+#include "util.h"
+
+#define POLICIES "rules/policies"
+#define DIGEST_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define DIGEST_B "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static uint64_t capbit(int cap)
+{
+    return UINT64_C(1) << cap;
+}
+
+/* Parse text as "policy.json"; returns the policy or NULL with e filled. */
+static pc_policy *parse(const char *text, pc_err *e)
+{
+    pc_policy *p = NULL;
+    e->msg[0] = 0;
+    if (pc_policy_parse(text, strlen(text), "policy.json", &p, e) < 0)
+        return NULL;
+    return p;
+}
+
+/* The message a policy text fails with ("" when it parses). */
+static const char *parse_error(const char *text, pc_err *e)
+{
+    pc_policy *p = parse(text, e);
+    if (p) {
+        pc_policy_free(p);
+        return "(parsed)";
+    }
+    return e->msg;
+}
+
+static void test_restricted(void)
+{
+    pc_policy *p = NULL;
+    pc_err e = {""};
+    CHECK(pc_policy_load("restricted", POLICIES, &p, &e) == 0);
+    if (!p) {
+        fprintf(stderr, "restricted: %s\n", e.msg);
+        return;
+    }
+    CHECK_STR(p->name, "restricted");
+    char *text = NULL, want[72];
+    size_t len = 0;
+    CHECK(pc_read_file(POLICIES "/restricted.json", 1 << 20, &text, &len, &e) == 0);
+    pc_sha256_digest(text, len, want);
+    free(text);
+    CHECK_STR(p->digest, want);
+    CHECK(pc_policy_action(p, PC_CHK_ROOT_USER, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, "/usr/bin/passwd") == PC_ACTION_DENY);
+    CHECK(pc_policy_action(p, PC_CHK_ENTRYPOINT_UNRUNNABLE, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(p, PC_CHK_SCAN_ERROR, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(p, PC_CHK_PRIVILEGED_PORT, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(p, PC_CHK_SECRET_IN_ENV, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(p, PC_CHK_WORLD_WRITABLE, "/tmp/x") == PC_ACTION_WARN);
+    CHECK(pc_policy_action(p, PC_CHK_UNPINNED_IMAGE, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(p, PC_CHK_WORKDIR_INACCESSIBLE, NULL) == PC_ACTION_WARN);
+    CHECK(p->sandbox.uid == 1001 && p->sandbox.gid == 1001);
+    CHECK(p->sandbox.dropped_caps == UINT64_MAX);
+    CHECK(p->sandbox.no_new_privileges == 1);
+    CHECK(p->limits.max_layer_bytes == UINT64_C(8589934592));
+    CHECK(p->limits.max_files == 1000000 && p->limits.timeout_seconds == 600);
+    CHECK(p->yara.max_file_bytes == UINT64_C(67108864) && p->yara.timeout_seconds == 10);
+    CHECK(p->nexempt_images == 0 && p->nexempt_namespaces == 0);
+    pc_policy_free(p);
+}
+
+static void test_baseline(void)
+{
+    pc_policy *p = NULL;
+    pc_err e = {""};
+    CHECK(pc_policy_load(POLICIES "/baseline.json", NULL, &p, &e) == 0);
+    if (!p) {
+        fprintf(stderr, "baseline: %s\n", e.msg);
+        return;
+    }
+    CHECK_STR(p->name, "baseline");
+    CHECK(pc_policy_action(p, PC_CHK_ROOT_USER, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, "/usr/bin/su") == PC_ACTION_WARN);
+    CHECK(pc_policy_action(p, PC_CHK_SETGID_FILE, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(p, PC_CHK_ENTRYPOINT_UNRUNNABLE, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(p, PC_CHK_WORKDIR_INACCESSIBLE, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(p, PC_CHK_FILE_CAPABILITY, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(p, PC_CHK_SUSPICIOUS_TOOL, NULL) == PC_ACTION_DENY);
+    CHECK(p->sandbox.uid == -1 && p->sandbox.gid == -1);
+    uint64_t want = capbit(13) | capbit(21) | capbit(16) | capbit(19) | capbit(25) | capbit(12);
+    CHECK(p->sandbox.dropped_caps == want);
+    CHECK(p->sandbox.no_new_privileges == 0);
+    pc_policy_free(p);
+}
+
+static const char custom[] =
+    "{\"checks\": {\"setuid-file\": {\"action\": \"deny\","
+    "   \"allow_paths\": [\"/usr/bin/passwd\", \"/usr/lib/*\"]},"
+    "  \"privileged-port\": {\"action\": \"ignore\"}},"
+    " \"exempt_images\": [\"registry.example.com/trusted/*\", \"" DIGEST_A "\"],"
+    " \"exempt_namespaces\": [\"kube-system\"],"
+    " \"limits\": {\"max_files\": 5, \"timeout_seconds\": 0},"
+    " \"yara\": {\"ignore_rules\": [\"noisy_rule\"], \"scan_all_files\": true}}";
+
+static void test_custom(void)
+{
+    pc_err e;
+    pc_policy *p = parse(custom, &e);
+    CHECK(p != NULL);
+    if (!p) {
+        fprintf(stderr, "custom: %s\n", e.msg);
+        return;
+    }
+    CHECK_STR(p->name, "policy");
+    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, "/usr/bin/passwd") == PC_ACTION_IGNORE);
+    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, "/usr/lib/dbus/helper") == PC_ACTION_IGNORE);
+    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, "/usr/bin/su") == PC_ACTION_DENY);
+    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, NULL) == PC_ACTION_DENY);
+    /* allow_paths belong to one check only */
+    CHECK(pc_policy_action(p, PC_CHK_SETGID_FILE, "/usr/bin/passwd") == PC_ACTION_DENY);
+    CHECK(pc_policy_action(p, PC_CHK_PRIVILEGED_PORT, NULL) == PC_ACTION_IGNORE);
+    /* absent checks fail closed */
+    CHECK(pc_policy_action(p, PC_CHK_SECRET_IN_ENV, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(p, PC_CHK_COUNT, NULL) == PC_ACTION_DENY);
+
+    const char *digests[] = {DIGEST_B, DIGEST_A};
+    CHECK_STR(pc_policy_exempt_image(p, "registry.example.com/trusted/app:1", NULL, 0),
+              "registry.example.com/trusted/*");
+    CHECK(pc_policy_exempt_image(p, "registry.example.com/other/app:1", digests, 1) == NULL);
+    CHECK_STR(pc_policy_exempt_image(p, "docker.io/library/busybox:latest", digests, 2), DIGEST_A);
+    CHECK(pc_policy_exempt_image(p, DIGEST_A, NULL, 0) == NULL);
+    CHECK(pc_policy_exempt_namespace(p, "kube-system") == 1);
+    CHECK(pc_policy_exempt_namespace(p, "default") == 0);
+    CHECK(pc_policy_ignores_rule(p, "noisy_rule") == 1);
+    CHECK(pc_policy_ignores_rule(p, "netcat") == 0);
+
+    CHECK(p->limits.max_files == 5 && p->limits.timeout_seconds == 0);
+    CHECK(p->limits.max_layers == 256 && p->limits.max_manifest_bytes == 4194304);
+    CHECK(p->yara.scan_all_files == 1 && p->yara.max_file_bytes == UINT64_C(67108864));
+    CHECK(p->sandbox.uid == -1 && p->sandbox.gid == -1);
+    CHECK(p->sandbox.dropped_caps == 0 && p->sandbox.no_new_privileges == 0);
+    pc_policy_free(p);
+}
+
+static void test_sandbox_values(void)
+{
+    pc_err e;
+    pc_policy *p = parse("{\"name\": \"mine\", \"sandbox\": {\"uid\": 0, \"gid\": 4294967294,"
+                         " \"supplementary_gids\": [5, 6],"
+                         " \"dropped_caps\": [\"CAP_NET_RAW\", \"cap_sys_admin\", \"MKNOD\"]}}",
+                         &e);
+    CHECK(p != NULL);
+    if (!p) {
+        fprintf(stderr, "sandbox: %s\n", e.msg);
+        return;
+    }
+    CHECK_STR(p->name, "mine");
+    CHECK(p->sandbox.uid == 0 && p->sandbox.gid == INT64_C(4294967294));
+    CHECK(p->sandbox.nsupplementary_gids == 2 && p->sandbox.supplementary_gids[1] == 6);
+    CHECK(p->sandbox.dropped_caps == (capbit(13) | capbit(21) | capbit(27)));
+    pc_policy_free(p);
+}
+
+static void test_errors(void)
+{
+    pc_err e;
+    CHECK_CONTAINS(parse_error("{\"nmae\": \"x\"}", &e), "policy.json: nmae: unknown key");
+    CHECK_CONTAINS(parse_error("{\"checks\": {\"setuid-file\": {\"actoin\": \"deny\"}}}", &e),
+                   "policy.json: checks.setuid-file.actoin: unknown key");
+    CHECK_CONTAINS(parse_error("{\"checks\": {\"setuidfile\": {\"action\": \"deny\"}}}", &e),
+                   "policy.json: checks.setuidfile: unknown check id");
+    CHECK_CONTAINS(e.msg, "setuid-file");
+    CHECK_CONTAINS(parse_error("{\"limits\": {\"max_files\": \"100\"}}", &e),
+                   "policy.json: limits.max_files: expected a non-negative integer");
+    CHECK_CONTAINS(parse_error("{\"limits\": {\"max_files\": -1}}", &e),
+                   "limits.max_files: expected a non-negative integer");
+    CHECK_CONTAINS(parse_error("{\"limits\": {\"max_file\": 1}}", &e),
+                   "policy.json: limits.max_file: unknown key");
+    CHECK_CONTAINS(
+        parse_error("{\"checks\": {\"root-user\": {\"action\": \"block\"}}}", &e),
+        "policy.json: checks.root-user.action: expected \"deny\", \"warn\" or \"ignore\"");
+    CHECK_CONTAINS(
+        parse_error("{\"sandbox\": {\"dropped_caps\": [\"NET_RAW\", \"NET_RAWW\"]}}", &e),
+        "policy.json: sandbox.dropped_caps[1]: unknown capability \"NET_RAWW\"");
+    CHECK_CONTAINS(parse_error("{\n  \"name\": \"x\",\n  \"checks\": {,}\n}", &e),
+                   "policy.json:3:");
+    CHECK_CONTAINS(parse_error("{\"name\": \"a\", \"name\": \"b\"}", &e), "duplicate");
+    CHECK_CONTAINS(parse_error("[]", &e), "expected a JSON object");
+    CHECK_CONTAINS(parse_error("{\"sandbox\": {\"uid\": 4294967295}}", &e),
+                   "sandbox.uid: expected null or an integer");
+    CHECK_CONTAINS(parse_error("{\"sandbox\": {\"no_new_privileges\": 1}}", &e),
+                   "sandbox.no_new_privileges: expected true or false");
+    CHECK_CONTAINS(parse_error("{\"exempt_images\": [\"sha256:abc\"]}", &e),
+                   "policy.json: exempt_images[0]: malformed digest");
+    CHECK_CONTAINS(
+        parse_error("{\"checks\": {\"setuid-file\": {\"allow_paths\": [\"usr/*\"]}}}", &e),
+        "checks.setuid-file.allow_paths[0]: expected an absolute path glob");
+    CHECK_CONTAINS(parse_error("{\"exempt_namespaces\": [\"\"]}", &e),
+                   "exempt_namespaces[0]: expected a non-empty string");
+    CHECK_CONTAINS(parse_error("{\"yara\": {\"scan_all\": true}}", &e),
+                   "policy.json: yara.scan_all: unknown key");
+}
+
+static void test_load_errors(void)
+{
+    pc_policy *p = NULL;
+    pc_err e = {""};
+    CHECK(pc_policy_load("restrictd", POLICIES, &p, &e) < 0 && p == NULL);
+    CHECK_CONTAINS(e.msg, "unknown policy \"restrictd\"");
+    CHECK_CONTAINS(e.msg, "baseline, restricted");
+    CHECK(pc_policy_load("Restricted", POLICIES, &p, &e) < 0);
+    CHECK_CONTAINS(e.msg, "not a built-in name");
+    CHECK(pc_policy_load("nonexistent.json", POLICIES, &p, &e) < 0);
+    CHECK_CONTAINS(e.msg, "nonexistent.json");
+    CHECK(pc_policy_load("restricted", NULL, &p, &e) < 0);
+}
+
+/* A vfs_cap_data blob: magic, then (permitted, inheritable) pairs, then rootid. */
+static size_t blob(unsigned char *b, uint32_t magic, uint64_t perm, uint64_t inh, int pairs,
+                   int rootid)
+{
+    uint32_t w[6] = {magic,
+                     (uint32_t)perm,
+                     (uint32_t)inh,
+                     (uint32_t)(perm >> 32),
+                     (uint32_t)(inh >> 32),
+                     (uint32_t)rootid};
+    size_t n = 1 + 2 * (size_t)pairs + (rootid >= 0);
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 4; k++)
+            b[4 * i + (size_t)k] = (unsigned char)(w[i] >> (8 * k));
+    return 4 * n;
+}
+
+static void test_caps(void)
+{
+    unsigned char b[24];
+    pc_filecap c;
+    char buf[128];
+    size_t n = blob(b, 0x02000001u, capbit(13) | capbit(12), 0, 2, -1);
+    CHECK(n == 20 && pc_filecap_decode(b, n, &c) == 0);
+    CHECK(c.effective == 1 && c.permitted == (capbit(12) | capbit(13)) && c.rootid == 0);
+    pc_filecap_format(&c, buf, sizeof buf);
+    CHECK_STR(buf, "cap_net_admin,cap_net_raw+ep");
+
+    n = blob(b, 0x03000000u, capbit(10) | capbit(40) | capbit(50), capbit(1), 2, 1000);
+    CHECK(n == 24 && pc_filecap_decode(b, n, &c) == 0);
+    CHECK(c.effective == 0 && c.rootid == 1000 && c.inheritable == capbit(1));
+    pc_filecap_format(&c, buf, sizeof buf);
+    CHECK_STR(buf, "cap_net_bind_service,cap_checkpoint_restore,cap_50+p");
+
+    n = blob(b, 0x01000001u, capbit(7), 0, 1, -1);
+    CHECK(n == 12 && pc_filecap_decode(b, n, &c) == 0 && c.permitted == capbit(7));
+
+    n = blob(b, 0x02000001u, capbit(13), 0, 2, -1);
+    CHECK(pc_filecap_decode(b, n - 1, &c) == -1); /* truncated */
+    CHECK(pc_filecap_decode(b, 3, &c) == -1);     /* shorter than the magic */
+    CHECK(pc_filecap_decode(b, 24, &c) == -1);    /* v2 with v3's length */
+    b[3] = 0x04;                                  /* revision 4 does not exist */
+    CHECK(pc_filecap_decode(b, n, &c) == -1);
+
+    pc_filecap_format(&c, buf, 6);
+    CHECK(strlen(buf) == 5);
+    CHECK(pc_cap_from_name("NET_RAW") == 13 && pc_cap_from_name("CAP_NET_RAW") == 13);
+    CHECK(pc_cap_from_name("cap_net_raw") == 13 && pc_cap_from_name("ALL") == -1);
+    CHECK(pc_cap_from_name("CHECKPOINT_RESTORE") == 40 && pc_cap_from_name("cap_") == -1);
+    CHECK_STR(pc_cap_name(0), "cap_chown");
+    CHECK(pc_cap_name(41) == NULL && pc_cap_name(-1) == NULL);
+}
+
+int main(void)
+{
+    test_restricted();
+    test_baseline();
+    test_custom();
+    test_sandbox_values();
+    test_errors();
+    test_load_errors();
+    test_caps();
+    TEST_MAIN_END();
+}
