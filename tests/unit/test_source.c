@@ -615,11 +615,103 @@ static void test_image_helpers(void)
     CHECK_STR(e.msg, "unknown layer media type text/?[31mred");
 }
 
+/* An in-memory blob store, as the registry source will present one. */
+typedef struct mem_store {
+    const char *blobs[8];
+    size_t n;
+} mem_store;
+
+static int mem_read(void *ctx, const char *digest, size_t max, char **out, size_t *len, pc_err *e)
+{
+    const mem_store *m = ctx;
+    for (size_t i = 0; i < m->n; i++) {
+        char d[72];
+        pc_sha256_digest(m->blobs[i], strlen(m->blobs[i]), d);
+        if (strcmp(d, digest) != 0)
+            continue;
+        if (strlen(m->blobs[i]) > max)
+            return pc_err_set(e, "too big");
+        *out = pc_strdup(m->blobs[i]);
+        *len = strlen(m->blobs[i]);
+        return *out ? 0 : pc_err_set(e, "out of memory");
+    }
+    return pc_err_set(e, "blob %s not found", digest);
+}
+
+/* Resolve the last blob of m as a top-level document for platform. */
+static const char *mem_resolve(mem_store *m, const char *platform, pc_image *img, pc_err *e)
+{
+    pc_platform plat;
+    pc_limits lim;
+    pc_source_cfg cfg = make_cfg(&plat, &lim, platform, 0);
+    char d[72];
+    const char *top = m->blobs[m->n - 1];
+    pc_sha256_digest(top, strlen(top), d);
+    e->msg[0] = 0;
+    if (pc_manifest_resolve(mem_read, m, NULL, d, (int64_t)strlen(top), &cfg, img, e) < 0)
+        return e->msg;
+    return "(resolved)";
+}
+
+#define DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define DOCKER_V2 "application/vnd.docker.distribution.manifest.v2+json"
+#define DOCKER_CFG "application/vnd.docker.container.image.v1+json"
+
+static void test_memory_resolve(void)
+{
+    const char *config = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+    char cd[72], md[72], manifest[512], list[1024];
+    pc_sha256_digest(config, strlen(config), cd);
+    snprintf(manifest, sizeof manifest,
+             "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\","
+             "\"digest\":\"%s\",\"size\":%zu},\"layers\":[]}",
+             DOCKER_V2, DOCKER_CFG, cd, strlen(config));
+    pc_sha256_digest(manifest, strlen(manifest), md);
+    snprintf(list, sizeof list,
+             "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[{\"mediaType\":\"%s\","
+             "\"digest\":\"%s\",\"size\":%zu,\"platform\":{\"os\":\"linux\",\"architecture\":"
+             "\"arm\",\"variant\":\"v6\"}}]}",
+             DOCKER_LIST, DOCKER_V2, md, strlen(manifest));
+    mem_store m = {{config, manifest, list}, 3};
+    pc_image img;
+    pc_err e;
+    /* no variant asked: the only arm entry (v6) is taken; the platform
+     * comes from the list, since the config names none */
+    CHECK_STR(mem_resolve(&m, "linux/arm", &img, &e), "(resolved)");
+    CHECK_STR(img.platform.variant, "v6");
+    CHECK_STR(img.manifest_digest, md);
+    CHECK_STR(img.config_digest, cd);
+    pc_image_free(&img);
+    CHECK_CONTAINS(mem_resolve(&m, "linux/arm/v7", &img, &e), "available: linux/arm/v6");
+    /* a manifest on its own: the config must then name the platform */
+    m.n = 2;
+    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "architecture: missing");
+    /* an artifact, not an image */
+    char *art = replace(manifest, DOCKER_CFG, "application/vnd.cncf.helm.config.v1+json");
+    m.blobs[1] = art;
+    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "is not a container image config");
+    free(art);
+    /* a lone index entry without a platform is followed */
+    char *lone = replace(list,
+                         ",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\","
+                         "\"variant\":\"v6\"}",
+                         "");
+    m.blobs[1] = manifest;
+    m.blobs[2] = lone;
+    m.n = 3;
+    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "architecture: missing");
+    free(lone);
+    m.blobs[0] = "[1,2]";
+    m.n = 1;
+    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), ": not a JSON object");
+}
+
 int main(void)
 {
     fixture fx = {0};
     test_lookup();
     test_image_helpers();
+    test_memory_resolve();
     if (build_fixtures() != 0) {
         fprintf(stderr, "FAIL: could not build fixtures with umoci and skopeo (make deps)\n");
         t_fail++;
