@@ -32,6 +32,10 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
     const char *plat = o->platform ? o->platform : "linux/amd64";
     c->platform_explicit = o->platform != NULL;
     c->tls_verify = o->tls_verify;
+    c->jobs = o->jobs ? o->jobs : 2;
+    if (c->jobs > 64)
+        c->jobs = 64;
+    c->progress = o->progress;
     if (pc_platform_parse(plat, &c->platform) < 0) {
         pc_err_set(&e, "--platform \"%s\": expected OS/ARCH[/VARIANT]", plat);
         goto fail;

@@ -18,6 +18,8 @@ struct pc_ctx {
     int platform_explicit;
     char *authfile, *cert_dir, *cache_dir, *rules;
     int tls_verify;
+    unsigned jobs;
+    int progress;
 };
 
 #endif

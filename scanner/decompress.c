@@ -89,7 +89,7 @@ static int account(pc_unpack *u, const void *buf, size_t n, pc_err *e)
     u->out_bytes += n;
     if (u->out_bytes > u->max_out)
         return pc_err_set(e, "uncompressed size exceeds the limit of %llu bytes "
-                             "(max_layer_bytes / max_image_bytes; decompression bomb?)",
+                             "(limits.max_layer_bytes; decompression bomb?)",
                           (unsigned long long)u->max_out);
     if (u->out_hash)
         pc_sha256_update(u->out_hash, buf, n);

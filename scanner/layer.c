@@ -10,6 +10,7 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "decompress.h"
@@ -40,8 +41,21 @@ static la_ssize_t on_read(struct archive *a, void *ud, const void **out)
         w->failed = 1;
         return -1;
     }
+    if (w->cfg->stop && atomic_load(w->cfg->stop)) {
+        pc_err_set(w->e, "cancelled");
+        w->failed = 1;
+        return -1;
+    }
     ssize_t r = pc_unpack_read(w->u, w->buf, sizeof w->buf, w->e);
     if (r < 0) {
+        w->failed = 1;
+        return -1;
+    }
+    uint64_t max = w->cfg->limits->max_image_bytes;
+    if (atomic_fetch_add(w->cfg->bytes_total, (uint64_t)r) + (uint64_t)r > max) {
+        pc_err_set(w->e, "image uncompressed size exceeds the limit of %llu bytes "
+                         "(limits.max_image_bytes)",
+                   (unsigned long long)max);
         w->failed = 1;
         return -1;
     }
@@ -210,7 +224,7 @@ static int read_data(walk *w, struct archive *a, pc_entry *ent, const char *name
 static int count_limits(walk *w)
 {
     const pc_limits *l = w->cfg->limits;
-    if (++*w->cfg->files_total > l->max_files)
+    if (atomic_fetch_add(w->cfg->files_total, 1) + 1 > l->max_files)
         return pc_err_set(w->e, "image has more than %llu entries (limits.max_files)",
                           (unsigned long long)l->max_files);
     return 0;
@@ -284,8 +298,7 @@ int pc_layer_walk(pc_stream *raw, const pc_layer_desc *ld, const pc_walk_cfg *cf
                   pc_layer_facts *out, pc_err *e)
 {
     const pc_limits *l = cfg->limits;
-    uint64_t room = l->max_image_bytes > *cfg->bytes_total ? l->max_image_bytes - *cfg->bytes_total : 0;
-    uint64_t cap = l->max_layer_bytes < room ? l->max_layer_bytes : room;
+    uint64_t cap = l->max_layer_bytes;
     walk w = {.cfg = cfg, .f = out, .e = e};
     char raw_digest[72], out_digest[72] = "";
     pc_layer_facts_init(out);
@@ -299,7 +312,6 @@ int pc_layer_walk(pc_stream *raw, const pc_layer_desc *ld, const pc_walk_cfg *cf
     if (rc == 0 && pc_unpack_finish(w.u, raw_digest, out_digest, e) < 0)
         rc = -1;
     out->bytes = pc_unpack_out_bytes(w.u);
-    *cfg->bytes_total += out->bytes;
     pc_unpack_free(w.u);
     free(w.data);
     if (rc == 0) {

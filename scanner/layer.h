@@ -6,6 +6,7 @@
 #ifndef PC_LAYER_H
 #define PC_LAYER_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include "err.h"
 #include "facts.h"
@@ -25,9 +26,10 @@ typedef struct pc_file_visitor {
 
 typedef struct pc_walk_cfg {
     const pc_limits *limits;
-    uint64_t *files_total; /* shared over the image's layers */
-    uint64_t *bytes_total;
-    uint64_t deadline_ms;  /* pc_now_ms() value after which the walk fails; 0: none */
+    _Atomic uint64_t *files_total; /* shared over the image's layers (walked in parallel) */
+    _Atomic uint64_t *bytes_total; /* uncompressed bytes over the image's layers */
+    _Atomic int *stop;             /* set by another worker's failure: give up early */
+    uint64_t deadline_ms;          /* pc_now_ms() value after which the walk fails; 0: none */
     const pc_file_visitor *visitor;
 } pc_walk_cfg;
 

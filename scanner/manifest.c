@@ -301,7 +301,7 @@ static int is_attestation(const pc_platform *p)
     return !strcmp(p->os, "unknown") && !strcmp(p->arch, "unknown");
 }
 
-static int no_match_err(const resolver *r, json_t *arr, const char *where, pc_err *e)
+static int no_match_err(const pc_platform *wantp, json_t *arr, const char *where, pc_err *e)
 {
     pc_buf b = {0};
     size_t listed = 0;
@@ -320,7 +320,7 @@ static int no_match_err(const resolver *r, json_t *arr, const char *where, pc_er
         pc_buf_printf(&b, "%s%s", b.len ? ", " : "", one);
     }
     char want[100];
-    pc_platform_format(&r->want, want, sizeof want);
+    pc_platform_format(wantp, want, sizeof want);
     pc_err_set(e, "no manifest for platform %s in %s; available: %s", want, where,
                b.p && !b.oom ? b.p : "none");
     pc_buf_free(&b);
@@ -340,9 +340,10 @@ static int next_from(const desc *d, const pc_platform *p, int has_p, next_doc *n
     return 0;
 }
 
-/* Pick the index entry for r->want: an exact (normalised) variant match
+/* Pick the index entry for want: an exact (normalised) variant match
  * first; with no variant requested, else the first os/arch match. */
-static int select_entry(const resolver *r, json_t *arr, const char *where, next_doc *nx, pc_err *e)
+static int select_entry(const pc_platform *want, json_t *arr, const char *where, next_doc *nx,
+                        pc_err *e)
 {
     size_t n = json_array_size(arr), best = SIZE_MAX, fallback = SIZE_MAX, unplat = 0;
     if (n == 0)
@@ -359,17 +360,17 @@ static int select_entry(const resolver *r, json_t *arr, const char *where, next_
         }
         if (is_attestation(&p))
             continue;
-        int m = plat_match(&r->want, &p);
+        int m = plat_match(want, &p);
         if (m == 2 && best == SIZE_MAX)
             best = i;
         if (m >= 1 && fallback == SIZE_MAX)
             fallback = i;
     }
-    size_t pick = best != SIZE_MAX ? best : (r->want.variant[0] ? SIZE_MAX : fallback);
+    size_t pick = best != SIZE_MAX ? best : (want->variant[0] ? SIZE_MAX : fallback);
     if (pick == SIZE_MAX && n == 1 && unplat == 1)
         pick = 0; /* a lone entry that names no platform: the config will */
     if (pick == SIZE_MAX)
-        return no_match_err(r, arr, where, e);
+        return no_match_err(want, arr, where, e);
     desc d;
     pc_platform p;
     int hp;
@@ -385,7 +386,7 @@ static int index_step(const resolver *r, json_t *root, const char *where, next_d
         return field_err(e, where, "", "manifests", "missing");
     if (!json_is_array(arr))
         return field_err(e, where, "", "manifests", "must be an array");
-    return select_entry(r, arr, where, nx, e);
+    return select_entry(&r->want, arr, where, nx, e);
 }
 
 static int layer_fill(pc_layer_desc *l, json_t *o, size_t i, const char *diff_id, const char *where,
@@ -678,57 +679,82 @@ static int tags_err(json_t *arr, const char *what, const char *tag, pc_err *e)
     return -1;
 }
 
-static int layout_pick(json_t *arr, const char *what, const char *tag, size_t *pick, pc_err *e)
+/* The index.json entries that name the wanted image: those tagged tag or,
+ * with no tag, all of them when they share one name (one image in several
+ * platforms). NULL with a message when none fit or the choice is unclear. */
+static json_t *layout_candidates(json_t *arr, const char *what, const char *tag, pc_err *e)
 {
-    size_t n = json_array_size(arr), hits = 0;
+    size_t n = json_array_size(arr);
+    const char *first = NULL;
+    int same = 1;
+    json_t *c = json_array();
+    if (!c) {
+        pc_err_set(e, "out of memory");
+        return NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         desc d;
         const char *name;
         if (layout_entry(arr, i, what, &d, &name, e) < 0)
+            goto fail;
+        if (i == 0)
+            first = name;
+        else if (!(first == name || (first && name && strcmp(first, name) == 0)))
+            same = 0;
+        if ((!tag || (name && strcmp(name, tag) == 0)) &&
+            json_array_append(c, json_array_get(arr, i)) < 0) {
+            pc_err_set(e, "out of memory");
+            goto fail;
+        }
+    }
+    if (json_array_size(c) == 0 || (!tag && !same)) {
+        tags_err(arr, what, tag, e);
+        goto fail;
+    }
+    return c;
+fail:
+    json_decref(c);
+    return NULL;
+}
+
+/* One candidate is the image; several are its platforms. */
+static int layout_choose(json_t *c, const char *what, const pc_platform *want, pc_desc *out,
+                         pc_err *e)
+{
+    next_doc nx;
+    desc d;
+    const char *name;
+    if (json_array_size(c) == 1) {
+        if (layout_entry(c, 0, what, &d, &name, e) < 0 || next_from(&d, NULL, 0, &nx, e) < 0)
             return -1;
-        if (tag && name && strcmp(name, tag) == 0 && hits++ == 0)
-            *pick = i;
+    } else if (select_entry(want, c, what, &nx, e) < 0) {
+        return -1;
     }
-    if (!tag && n == 1) {
-        *pick = 0;
-        return 0;
-    }
-    if (!tag || hits == 0)
-        return tags_err(arr, what, tag, e);
-    if (hits > 1) {
-        char shown[80];
-        pc_safe_str(tag, shown, sizeof shown);
-        return pc_err_set(e, "%s: tag \"%s\" names %zu manifests", what, shown, hits);
-    }
+    out->media_type = nx.mt;
+    memcpy(out->digest, nx.digest, sizeof out->digest);
+    out->size = nx.size;
     return 0;
 }
 
-int pc_layout_select(const char *json, size_t len, const char *what, const char *tag, pc_desc *out,
-                     pc_err *e)
+int pc_layout_select(const char *json, size_t len, const char *what, const char *tag,
+                     const pc_platform *want, pc_desc *out, pc_err *e)
 {
+    pc_platform dflt = {"linux", "amd64", ""};
     memset(out, 0, sizeof *out);
     json_t *root = parse_json(json, len, what, e);
     if (!root)
         return -1;
-    json_t *arr = json_object_get(root, "manifests");
-    size_t pick = 0;
-    desc d;
-    const char *name;
+    json_t *arr = json_object_get(root, "manifests"), *c = NULL;
     int rc = 0;
     if (!arr)
         rc = field_err(e, what, "", "manifests", "missing");
     else if (!json_is_array(arr))
         rc = field_err(e, what, "", "manifests", "must be an array");
+    if (rc == 0 && !(c = layout_candidates(arr, what, tag, e)))
+        rc = -1;
     if (rc == 0)
-        rc = layout_pick(arr, what, tag, &pick, e);
-    if (rc == 0)
-        rc = layout_entry(arr, pick, what, &d, &name, e);
-    if (rc == 0 && d.mt && !(out->media_type = pc_strdup(d.mt)))
-        rc = pc_err_set(e, "out of memory");
-    if (rc == 0) {
-        memcpy(out->digest, d.digest, sizeof out->digest);
-        out->size = d.size;
-    }
+        rc = layout_choose(c, what, want ? want : &dflt, out, e);
+    json_decref(c);
     json_decref(root);
     return rc;
 }

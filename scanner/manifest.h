@@ -51,9 +51,11 @@ int pc_platform_check(const pc_source_cfg *cfg, const pc_platform *got, pc_err *
 /* OCI image layout: the oci-layout file must name an imageLayoutVersion. */
 int pc_layout_check(const char *json, size_t len, const char *what, pc_err *e);
 /* Pick the index.json entry whose org.opencontainers.image.ref.name is tag
- * (tag NULL: the only entry). out->media_type is malloc'd (may be NULL). */
-int pc_layout_select(const char *json, size_t len, const char *what, const char *tag, pc_desc *out,
-                     pc_err *e);
+ * (tag NULL: the only image). Several entries under one name are one image
+ * in several platforms: want (NULL: linux/amd64) chooses among them.
+ * out->media_type is malloc'd (may be NULL). */
+int pc_layout_select(const char *json, size_t len, const char *what, const char *tag,
+                     const pc_platform *want, pc_desc *out, pc_err *e);
 
 /* Helpers every source uses (defined in source.c). */
 

@@ -71,6 +71,8 @@ typedef struct pc_options {
     const char *cert_dir;
     int tls_verify;           /* 1 (default) or 0 */
     const char *cache_dir;    /* NULL: no cache */
+    unsigned jobs;            /* layers fetched and walked at once; 0: 2 */
+    int progress;             /* 0 auto (stderr is a TTY), 1 always, 2 never */
 } pc_options;
 
 typedef struct pc_ctx pc_ctx;

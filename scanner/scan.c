@@ -7,6 +7,8 @@
  * findings from a half-read image are never reported as if they were the
  * whole truth.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -24,7 +26,11 @@ typedef struct scan_state {
     pc_fsview fs;
     pc_layer_facts *facts;
     const char **layer_digests;
-    uint64_t files, bytes, deadline;
+    _Atomic int *done; /* per layer: its facts are complete and verified */
+    _Atomic uint64_t files, bytes;
+    _Atomic size_t next;
+    _Atomic int stop;
+    uint64_t deadline;
 } scan_state;
 
 static void fill_ids(pc_result *r, const pc_image *img)
@@ -46,7 +52,9 @@ static int open_source(scan_state *s, const char *ref, pc_result *r, pc_err *e)
                           .limits = &c->policy->limits,
                           .authfile = c->authfile,
                           .cert_dir = c->cert_dir,
-                          .tls_verify = c->tls_verify};
+                          .tls_verify = c->tls_verify,
+                          .progress = c->progress,
+                          .deadline_ms = s->deadline};
     if (pc_source_lookup(ref, &s->ops, &spec, e) < 0)
         return -1;
     if (s->ops->open(spec, &scfg, &s->src, e) < 0) {
@@ -59,29 +67,85 @@ static int open_source(scan_state *s, const char *ref, pc_result *r, pc_err *e)
     return pc_imgconfig_parse(s->img.config, s->img.config_len, &s->cfg, e);
 }
 
-static int walk_layers(scan_state *s, pc_err *e)
+/* One worker walks whole layers, taking the next index until none is
+ * left or another worker failed. Content visitors (YARA) are per worker. */
+typedef struct worker {
+    scan_state *s;
+    pthread_t tid;
+    pc_err err;
+    int failed;
+} worker;
+
+static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
 {
-    size_t n = s->img.nlayers;
-    s->facts = pc_calloc(n, sizeof *s->facts);
-    s->layer_digests = pc_calloc(n, sizeof *s->layer_digests);
-    if (!s->facts || !s->layer_digests || pc_fsview_init(&s->fs) < 0)
-        return pc_err_set(e, "out of memory");
+    const pc_layer_desc *ld = &s->img.layers[i];
+    pc_stream *st = NULL;
+    if (s->ops->open_layer(s->src, ld, &st, e) < 0)
+        return pc_err_prefix(e, "layer %s", ld->d.digest);
+    return pc_layer_walk(st, ld, w, &s->facts[i], e);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *k = arg;
+    scan_state *s = k->s;
     pc_walk_cfg w = {.limits = &s->ctx->policy->limits,
                      .files_total = &s->files,
                      .bytes_total = &s->bytes,
+                     .stop = &s->stop,
                      .deadline_ms = s->deadline};
-    for (size_t i = 0; i < n; i++) {
-        const pc_layer_desc *ld = &s->img.layers[i];
-        pc_stream *st = NULL;
-        s->layer_digests[i] = ld->d.digest;
-        if (s->ops->open_layer(s->src, ld, &st, e) < 0)
-            return pc_err_prefix(e, "layer %s", ld->d.digest);
-        if (pc_layer_walk(st, ld, &w, &s->facts[i], e) < 0)
-            return -1;
-        if (pc_fsview_apply(&s->fs, &s->facts[i], (uint32_t)i, e) < 0)
-            return -1;
+    for (;;) {
+        size_t i = atomic_fetch_add(&s->next, 1);
+        if (i >= s->img.nlayers || atomic_load(&s->stop))
+            break;
+        if (walk_one(s, i, &w, &k->err) < 0) {
+            k->failed = 1;
+            /* the first failure is the one reported; later ones are echoes */
+            if (atomic_exchange(&s->stop, 1))
+                k->failed = 2;
+            break;
+        }
+        atomic_store(&s->done[i], 1);
     }
-    return 0;
+    return NULL;
+}
+
+static int walk_layers(scan_state *s, pc_err *e)
+{
+    size_t n = s->img.nlayers, nw = s->ctx->jobs < n ? s->ctx->jobs : n;
+    s->facts = pc_calloc(n, sizeof *s->facts);
+    s->done = pc_calloc(n, sizeof *s->done);
+    s->layer_digests = pc_calloc(n, sizeof *s->layer_digests);
+    worker *ws = pc_calloc(nw ? nw : 1, sizeof *ws);
+    if (!s->facts || !s->done || !s->layer_digests || !ws || pc_fsview_init(&s->fs) < 0) {
+        free(ws);
+        return pc_err_set(e, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        s->layer_digests[i] = s->img.layers[i].d.digest;
+    size_t started = 0;
+    for (; started < nw; started++) {
+        ws[started].s = s;
+        if (started > 0 && pthread_create(&ws[started].tid, NULL, worker_main, &ws[started]) != 0)
+            break;
+    }
+    if (nw)
+        worker_main(&ws[0]); /* the calling thread is worker 0 */
+    for (size_t i = 1; i < started; i++)
+        pthread_join(ws[i].tid, NULL);
+    int rc = 0;
+    for (size_t i = 0; i < nw && rc == 0; i++)
+        if (ws[i].failed == 1) {
+            *e = ws[i].err;
+            rc = -1;
+        }
+    free(ws);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!atomic_load(&s->done[i]))
+            return pc_err_set(e, "layer %s was not read", s->layer_digests[i]);
+        rc = pc_fsview_apply(&s->fs, &s->facts[i], (uint32_t)i, e);
+    }
+    return rc;
 }
 
 static void visit_node(void *ud, const char *path, const pc_node *n)
@@ -114,6 +178,7 @@ static void scan_state_free(scan_state *s)
             pc_layer_facts_free(&s->facts[i]);
     }
     free(s->facts);
+    free(s->done);
     free(s->layer_digests);
     pc_imgconfig_free(&s->cfg);
     pc_image_free(&s->img);

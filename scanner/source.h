@@ -17,6 +17,8 @@ typedef struct pc_source_cfg {
     const pc_limits *limits;
     const char *authfile, *cert_dir;
     int tls_verify;
+    int progress;         /* 0 auto (stderr is a TTY), 1 always, 2 never */
+    uint64_t deadline_ms; /* pc_now_ms() after which every request fails; 0: none */
 } pc_source_cfg;
 
 typedef struct pc_source_ops {

@@ -166,7 +166,7 @@ static int oci_resolve(void *state, pc_image *img, pc_err *e)
                    e) < 0)
         return -1;
     snprintf(shown, sizeof shown, "%s/index.json", st->dir);
-    int rc = pc_layout_select(index, len, shown, st->tag, &d, e);
+    int rc = pc_layout_select(index, len, shown, st->tag, &st->c.platform, &d, e);
     free(index);
     if (rc == 0)
         rc = pc_manifest_resolve(blob_read, st, d.media_type, d.digest, d.size, &st->c.cfg, img, e);

@@ -340,6 +340,37 @@ static void test_index(const fixture *fx)
     CHECK_CONTAINS(fails("oci:I1:x", "linux/arm", &e), "no manifest for platform linux/arm in");
 }
 
+/* One tag over several platform entries in index.json itself. */
+static void test_layout_platforms(const fixture *fx)
+{
+    char path[1024], body[2048];
+    pc_err e;
+    pc_image img;
+    copy_layout("L1");
+    const char *ent = "{\"mediaType\":\"" OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":%zu,"
+                      "\"platform\":{\"os\":\"linux\",\"architecture\":\"%s\"},\"annotations\":"
+                      "{\"org.opencontainers.image.ref.name\":\"multi\"}}";
+    char a[512], b[512];
+    snprintf(a, sizeof a, ent, fx->manifest, strlen(fx->manifest_json), "amd64");
+    snprintf(b, sizeof b, ent, fx->manifest, strlen(fx->manifest_json), "arm64");
+    snprintf(body, sizeof body, "{\"schemaVersion\":2,\"manifests\":[%s,%s]}", a, b);
+    snprintf(path, sizeof path, "%s/L1/index.json", T);
+    write_file(path, body, strlen(body));
+    CHECK(resolve("oci:L1:multi", "linux/arm64", &img, &e) == 0);
+    CHECK_STR(img.manifest_digest, fx->manifest);
+    pc_image_free(&img);
+    CHECK(resolve("oci:L1", "linux/amd64", &img, &e) == 0);
+    pc_image_free(&img);
+    CHECK_CONTAINS(fails("oci:L1", "linux/ppc64le", &e),
+                   "/L1/index.json; available: linux/amd64, linux/arm64");
+    /* the config says amd64: asking for arm64 explicitly is refused */
+    pc_platform plat;
+    pc_limits lim;
+    pc_source_cfg cfg = make_cfg(&plat, &lim, "linux/arm64", 1);
+    CHECK(resolve_cfg("oci:L1:multi", &cfg, &img, &e) < 0);
+    CHECK_CONTAINS(e.msg, "the image is for linux/amd64");
+}
+
 static size_t blob_size(const char *dir, const char *digest)
 {
     char path[1024], *text = NULL;
@@ -723,6 +754,7 @@ int main(void)
         test_tampered(&fx);
         test_index(&fx);
         test_index_shapes(&fx);
+        test_layout_platforms(&fx);
         test_bad_manifests(&fx);
         test_oci_archive(&fx);
         test_docker_archive(&fx);
