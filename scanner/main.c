@@ -30,7 +30,8 @@ static void usage(FILE *f)
           "  --cert-dir DIR            registry TLS certificates (certs.d layout)\n"
           "  --tls-verify=false        allow registries without verified TLS\n"
           "  --cache-dir DIR | --no-cache\n"
-          "  --progress auto|always|never\n",
+          "  --progress auto|always|never  progress on stderr (auto: when it is a TTY)\n"
+          "  --jobs N                  layers fetched and walked at once (default 2)\n",
           f);
 }
 
@@ -67,7 +68,6 @@ typedef struct cli {
     pc_options o;
     pc_format fmt;
     const char *output;
-    int progress; /* parsed, used by the registry transport */
 } cli;
 
 static int parse_format(const char *s, pc_format *f)
@@ -120,10 +120,22 @@ static int parse_flag(cli *c, int opt, const char *arg)
         c->o.cache_dir = NULL;
         return 0;
     case 'g':
-        if (strcmp(arg, "auto") == 0 || strcmp(arg, "always") == 0 || strcmp(arg, "never") == 0)
+        if (strcmp(arg, "auto") == 0 || strcmp(arg, "always") == 0 || strcmp(arg, "never") == 0) {
+            c->o.progress = arg[0] == 'a' && arg[1] == 'u' ? 0 : arg[1] == 'l' ? 1 : 2;
             return 0;
+        }
         fprintf(stderr, "portcullis: --progress \"%s\": expected auto, always or never\n", arg);
         return -1;
+    case 'j': {
+        char *end;
+        unsigned long j = strtoul(arg, &end, 10);
+        if (*arg && !*end && j >= 1 && j <= 64) {
+            c->o.jobs = (unsigned)j;
+            return 0;
+        }
+        fprintf(stderr, "portcullis: --jobs \"%s\": expected a number from 1 to 64\n", arg);
+        return -1;
+    }
     case 'r':
     case 'k':
         fprintf(stderr, "portcullis: --%s is not available in this version yet\n",
@@ -141,6 +153,7 @@ static const struct option scan_opts[] = {
     {"authfile", required_argument, 0, 'a'}, {"cert-dir", required_argument, 0, 'c'},
     {"tls-verify", required_argument, 0, 't'}, {"cache-dir", required_argument, 0, 'C'},
     {"no-cache", no_argument, 0, 'N'},       {"progress", required_argument, 0, 'g'},
+    {"jobs", required_argument, 0, 'j'},
     {"rules", required_argument, 0, 'r'},    {"sign-key", required_argument, 0, 'k'},
     {"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 };
