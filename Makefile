@@ -17,13 +17,16 @@ endif
 
 LIB_SRC  = $(filter-out scanner/main.c,$(wildcard scanner/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/obj/%.o)
+WH_SRC   = $(wildcard webhook/*.c)
+WH_OBJ   = $(WH_SRC:%.c=$(B)/obj/%.o)
+WH_BIN   = $(if $(WH_SRC),$(B)/portcullis-webhook)
 FIX_SRC  = $(wildcard fixtures/builder/*.c)
 FIX_OBJ  = $(FIX_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all deps test demo bench fuzz install clean format
-all: $(B)/libportcullis.a $(B)/portcullis $(B)/fixture-builder $(UNIT_BIN)
+all: $(B)/libportcullis.a $(B)/portcullis $(WH_BIN) $(B)/fixture-builder $(UNIT_BIN)
 
 deps:
 	@sh scripts/deps.sh
@@ -38,6 +41,9 @@ $(B)/libportcullis.a: $(LIB_OBJ)
 
 $(B)/portcullis: $(B)/obj/scanner/main.o $(B)/libportcullis.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/portcullis-webhook: $(WH_OBJ) $(B)/libportcullis.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libmicrohttpd gnutls)
 
 $(B)/fixture-builder: $(FIX_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -58,7 +64,7 @@ bench: deps all
 
 install: all
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/portcullis
-	install -m 0755 $(B)/portcullis $(DESTDIR)/usr/local/bin/
+	install -m 0755 $(B)/portcullis $(WH_BIN) $(DESTDIR)/usr/local/bin/
 	cp -r rules $(DESTDIR)/usr/local/share/portcullis/
 
 format:
@@ -67,4 +73,4 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(FIX_OBJ:.o=.d) $(B)/obj/scanner/main.d
+-include $(LIB_OBJ:.o=.d) $(FIX_OBJ:.o=.d) $(WH_OBJ:.o=.d) $(B)/obj/scanner/main.d

@@ -2,7 +2,7 @@
 # Install the Debian packages the build and the tests need, only when missing.
 set -eu
 pkgs="gcc make pkg-config libarchive-dev libjansson-dev zlib1g-dev libzstd-dev libssl-dev
-libcurl4-openssl-dev libyara-dev libmicrohttpd-dev yara skopeo umoci docker-registry
+libcurl4-openssl-dev libyara-dev libmicrohttpd-dev libgnutls28-dev yara skopeo umoci docker-registry
 openssl curl gzip zstd python3 jq time libcap2-bin apache2-utils binutils"
 missing=""
 for p in $pkgs; do
