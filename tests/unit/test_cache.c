@@ -87,7 +87,7 @@ static void test_roundtrip(const char *dir)
     CHECK(same(&f, &g));
     pc_layer_facts_free(&g);
     CHECK(pc_cache_get(&c, L1, L1, &g) == 0); /* other rules digest */
-    flip_byte(dir, 300);                       /* payload byte: checksum */
+    flip_byte(dir, 300);                      /* payload byte: checksum */
     CHECK(pc_cache_get(&c, L1, R1, &g) == 0);
     CHECK(pc_cache_put(&c, R1, &f, &e) == 0);
     flip_byte(dir, 20); /* header: layer digest */

@@ -1,0 +1,177 @@
+/*
+ * test_layer.c — the streaming layer walk on hostile bytes: corrupt and
+ * truncated gzip/zstd, trailing garbage, a blob longer than its
+ * descriptor, a wrong digest, too many files, garbage instead of tar,
+ * whiteout classification and capability xattrs.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+#include "layer.h"
+#include "sha256.h"
+#include "testlib.h"
+
+typedef struct mem_stream {
+    pc_stream s;
+    const unsigned char *p;
+    size_t left;
+} mem_stream;
+
+static ssize_t mem_read(pc_stream *s, void *buf, size_t n, pc_err *e)
+{
+    mem_stream *m = (mem_stream *)s;
+    (void)e;
+    if (n > m->left)
+        n = m->left;
+    if (n > 1000) /* small reads exercise the refill paths */
+        n = 1000;
+    memcpy(buf, m->p, n);
+    m->p += n;
+    m->left -= n;
+    return (ssize_t)n;
+}
+
+static void mem_close(pc_stream *s)
+{
+    free(s);
+}
+
+static pc_stream *mem(const unsigned char *p, size_t n)
+{
+    mem_stream *m = calloc(1, sizeof *m);
+    m->s.read = mem_read;
+    m->s.close = mem_close;
+    m->p = p;
+    m->left = n;
+    return &m->s;
+}
+
+static size_t make_tar(unsigned char *out, size_t cap, int nfiles)
+{
+    struct archive *a = archive_write_new();
+    size_t used = 0;
+    archive_write_set_format_pax_restricted(a);
+    archive_write_open_memory(a, out, cap, &used);
+    for (int i = 0; i < nfiles; i++) {
+        struct archive_entry *e = archive_entry_new();
+        char name[64];
+        snprintf(name, sizeof name,
+                 i == 0   ? "usr/bin/ping"
+                 : i == 1 ? "d/.wh.gone"
+                 : i == 2 ? "d/.wh..wh..opq"
+                          : "f%d",
+                 i);
+        archive_entry_set_pathname(e, name);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0755);
+        archive_entry_set_size(e, 5);
+        if (i == 0) {
+            static const unsigned char xa[20] = {0x01, 0, 0, 0x02, 0, 0x20, 0, 0};
+            archive_entry_xattr_add_entry(e, "security.capability", xa, sizeof xa);
+        }
+        archive_write_header(a, e);
+        archive_write_data(a, "hello", 5);
+        archive_entry_free(e);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    return used;
+}
+
+static size_t gzip(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+    z_stream z = {0};
+    deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+    z.next_in = (unsigned char *)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    deflate(&z, Z_FINISH);
+    size_t got = cap - z.avail_out;
+    deflateEnd(&z);
+    return got;
+}
+
+static pc_limits lim;
+static _Atomic uint64_t files, bytes;
+
+static int walk(const unsigned char *blob, size_t n, pc_compression comp, int64_t size,
+                const char *digest, pc_layer_facts *f, pc_err *e)
+{
+    pc_layer_desc ld = {.comp = comp};
+    pc_walk_cfg w = {.limits = &lim, .files_total = &files, .bytes_total = &bytes};
+    ld.d.size = size;
+    if (digest)
+        snprintf(ld.d.digest, sizeof ld.d.digest, "%s", digest);
+    else
+        pc_sha256_digest(blob, n, ld.d.digest);
+    files = bytes = 0;
+    memset(e, 0, sizeof *e);
+    return pc_layer_walk(mem(blob, n), &ld, &w, f, e);
+}
+
+int main(void)
+{
+    static unsigned char tar[1 << 16], gz[1 << 16], bad[1 << 17];
+    pc_layer_facts f;
+    pc_err e;
+    pc_limits_default(&lim);
+    size_t tn = make_tar(tar, sizeof tar, 6), gn = gzip(tar, tn, gz, sizeof gz);
+
+    CHECK(walk(gz, gn, PC_COMP_GZIP, (int64_t)gn, NULL, &f, &e) == 0);
+    CHECK(f.nentries == 6);
+    CHECK(f.entries[0].has_cap && (f.entries[0].cap.permitted & (1ull << 13)));
+    CHECK(f.entries[1].type == PC_E_WHITEOUT && strcmp(f.entries[1].path, "d/gone") == 0);
+    CHECK(f.entries[2].type == PC_E_OPAQUE && strcmp(f.entries[2].path, "d") == 0);
+    pc_layer_facts_free(&f);
+
+    CHECK(walk(tar, tn, PC_COMP_NONE, (int64_t)tn, NULL, &f, &e) == 0);
+    pc_layer_facts_free(&f);
+
+    /* a flipped byte inside the deflate data */
+    memcpy(bad, gz, gn);
+    bad[gn / 2] ^= 0x55;
+    CHECK(walk(bad, gn, PC_COMP_GZIP, (int64_t)gn, NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "layer sha256:");
+
+    CHECK(walk(gz, gn / 2, PC_COMP_GZIP, (int64_t)(gn / 2), NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "truncated");
+
+    memcpy(bad, gz, gn);
+    memcpy(bad + gn, "GARBAGE!", 8);
+    CHECK(walk(bad, gn + 8, PC_COMP_GZIP, (int64_t)gn + 8, NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "trailing");
+
+    CHECK(walk(gz, gn, PC_COMP_GZIP, (int64_t)gn - 10, NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "larger than");
+
+    CHECK(walk(gz, gn, PC_COMP_GZIP, (int64_t)gn,
+               "sha256:0000000000000000000000000000000000000000000000000000000000000000", &f,
+               &e) == -1);
+    CHECK_CONTAINS(e.msg, "digest mismatch: expected sha256:0000");
+
+    lim.max_files = 3;
+    CHECK(walk(gz, gn, PC_COMP_GZIP, (int64_t)gn, NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "max_files");
+    pc_limits_default(&lim);
+
+    for (size_t i = 0; i < 4096; i++)
+        bad[i] = (unsigned char)(i * 7 + 3);
+    CHECK(walk(bad, 4096, PC_COMP_NONE, 4096, NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "corrupt tar");
+
+    size_t zn = ZSTD_compress(bad + 8192, 65536, tar, tn, 3);
+    CHECK(!ZSTD_isError(zn));
+    CHECK(walk(bad + 8192, zn, PC_COMP_ZSTD, (int64_t)zn, NULL, &f, &e) == 0);
+    pc_layer_facts_free(&f);
+    CHECK(walk(bad + 8192, zn - 20, PC_COMP_ZSTD, (int64_t)zn - 20, NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "zstd");
+
+    lim.max_layer_bytes = 2048;
+    CHECK(walk(gz, gn, PC_COMP_GZIP, (int64_t)gn, NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "max_layer_bytes");
+    TEST_MAIN_END();
+}
