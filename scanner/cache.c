@@ -36,12 +36,14 @@ static int check_dir(const char *dir, pc_err *e)
     if (!S_ISDIR(st.st_mode))
         return pc_err_set(e, "cache directory %s: not a directory", dir);
     if (st.st_uid != geteuid())
-        return pc_err_set(e, "cache directory %s is owned by uid %u, not by us: refused (cached "
-                             "facts decide verdicts)",
+        return pc_err_set(e,
+                          "cache directory %s is owned by uid %u, not by us: refused (cached "
+                          "facts decide verdicts)",
                           dir, (unsigned)st.st_uid);
     if (st.st_mode & 022)
-        return pc_err_set(e, "cache directory %s is writable by other users (mode %04o): refused "
-                             "(cached facts decide verdicts)",
+        return pc_err_set(e,
+                          "cache directory %s is writable by other users (mode %04o): refused "
+                          "(cached facts decide verdicts)",
                           dir, (unsigned)(st.st_mode & 07777));
     return 0;
 }
@@ -145,8 +147,8 @@ int pc_cache_get(const pc_cache *c, const char *layer, const char *rules, pc_lay
         return 0;
     unsigned char *buf = NULL;
     int hit = 0;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-        st.st_size < HDR || (uint64_t)st.st_size > MAX_FILE)
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_size < HDR ||
+        (uint64_t)st.st_size > MAX_FILE)
         goto out;
     size_t n = (size_t)st.st_size;
     if (!(buf = malloc(n)) || read_all(fd, buf, n) < 0)

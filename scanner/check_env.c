@@ -9,16 +9,15 @@
 #include "check.h"
 
 static const char *const name_words[] = {
-    "PASSWORD", "PASSWD",      "SECRET",     "TOKEN",          "API_KEY",
-    "APIKEY",   "ACCESS_KEY",  "PRIVATE_KEY", "CREDENTIAL",    "AUTH_KEY",
-    "CLIENT_SECRET", "SESSION_KEY", NULL,
+    "PASSWORD",    "PASSWD",     "SECRET",   "TOKEN",         "API_KEY",     "APIKEY", "ACCESS_KEY",
+    "PRIVATE_KEY", "CREDENTIAL", "AUTH_KEY", "CLIENT_SECRET", "SESSION_KEY", NULL,
 };
 
 /* Names that mention a secret but hold a location or switch, not the secret. */
 static int benign_name(const char *name, size_t n)
 {
-    static const char *const suffixes[] = {"_FILE", "_PATH", "_DIR", "_URL_PATH", "_LENGTH",
-                                           "_ENABLED", "_HEADER", NULL};
+    static const char *const suffixes[] = {"_FILE",   "_PATH",    "_DIR",    "_URL_PATH",
+                                           "_LENGTH", "_ENABLED", "_HEADER", NULL};
     for (int i = 0; suffixes[i]; i++) {
         size_t k = strlen(suffixes[i]);
         if (n >= k && strncasecmp(name + n - k, suffixes[i], k) == 0)

@@ -30,8 +30,8 @@ struct pc_unpack {
     int zs_mid; /* inside a zstd frame */
 };
 
-pc_unpack *pc_unpack_new(pc_stream *raw, pc_compression comp, int64_t expect_size,
-                         uint64_t max_out, int hash_out)
+pc_unpack *pc_unpack_new(pc_stream *raw, pc_compression comp, int64_t expect_size, uint64_t max_out,
+                         int hash_out)
 {
     pc_unpack *u = calloc(1, sizeof *u);
     if (!u)
@@ -88,8 +88,9 @@ static int account(pc_unpack *u, const void *buf, size_t n, pc_err *e)
 {
     u->out_bytes += n;
     if (u->out_bytes > u->max_out)
-        return pc_err_set(e, "uncompressed size exceeds the limit of %llu bytes "
-                             "(limits.max_layer_bytes; decompression bomb?)",
+        return pc_err_set(e,
+                          "uncompressed size exceeds the limit of %llu bytes "
+                          "(limits.max_layer_bytes; decompression bomb?)",
                           (unsigned long long)u->max_out);
     if (u->out_hash)
         pc_sha256_update(u->out_hash, buf, n);

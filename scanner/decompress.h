@@ -18,8 +18,8 @@ typedef struct pc_unpack pc_unpack;
 
 /* raw is owned by the unpacker. expect_size < 0: unknown. max_out: cap on
  * uncompressed bytes. hash_out: also hash the uncompressed bytes. */
-pc_unpack *pc_unpack_new(pc_stream *raw, pc_compression comp, int64_t expect_size,
-                         uint64_t max_out, int hash_out);
+pc_unpack *pc_unpack_new(pc_stream *raw, pc_compression comp, int64_t expect_size, uint64_t max_out,
+                         int hash_out);
 /* Uncompressed bytes; 0 at the end of the (last) compressed frame, -1 on error. */
 ssize_t pc_unpack_read(pc_unpack *u, void *buf, size_t n, pc_err *e);
 /* Drain what is left (the tar end blocks, padding), check the size and

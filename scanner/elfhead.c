@@ -59,7 +59,10 @@ static void parse_script(const unsigned char *p, size_t n, pc_entry *ent, pc_are
 
 void pc_head_parse(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *arena)
 {
-    if (n >= 16 && memcmp(p, "\x7f" "ELF", 4) == 0)
+    if (n >= 16 && memcmp(p,
+                          "\x7f"
+                          "ELF",
+                          4) == 0)
         parse_elf(p, n, ent, arena);
     else if (n >= 2 && p[0] == '#' && p[1] == '!')
         parse_script(p, n, ent, arena);
@@ -69,10 +72,11 @@ static const struct {
     unsigned machine;
     const char *name, *arch;
 } machines[] = {
-    {3, "i386", "386"},       {8, "mips", "mips"},      {20, "ppc", "ppc"},
-    {21, "ppc64", "ppc64le"}, {22, "s390x", "s390x"},   {40, "arm", "arm"},
-    {62, "x86_64", "amd64"},  {183, "aarch64", "arm64"}, {243, "riscv64", "riscv64"},
-    {258, "loongarch64", "loong64"},
+    {3, "i386", "386"},          {8, "mips", "mips"},
+    {20, "ppc", "ppc"},          {21, "ppc64", "ppc64le"},
+    {22, "s390x", "s390x"},      {40, "arm", "arm"},
+    {62, "x86_64", "amd64"},     {183, "aarch64", "arm64"},
+    {243, "riscv64", "riscv64"}, {258, "loongarch64", "loong64"},
 };
 
 const char *pc_elf_machine_name(unsigned machine)

@@ -30,9 +30,9 @@ typedef enum {
 typedef enum { PC_HEAD_OTHER = 0, PC_HEAD_ELF, PC_HEAD_SCRIPT } pc_headkind;
 
 typedef struct pc_match {
-    const char *rule;    /* YARA rule name */
-    const char *tool;    /* meta.tool, or NULL */
-    const char *desc;    /* meta.description, or NULL */
+    const char *rule; /* YARA rule name */
+    const char *tool; /* meta.tool, or NULL */
+    const char *desc; /* meta.description, or NULL */
     const char *severity;
 } pc_match;
 
@@ -40,12 +40,12 @@ typedef struct pc_entry {
     const char *path; /* normalised, relative to the root, no leading '/'; "" is the root */
     const char *link; /* symlink target as stored, or normalised hardlink target */
     pc_etype type;
-    uint32_t mode;    /* permission bits incl. 07000 */
+    uint32_t mode; /* permission bits incl. 07000 */
     uint32_t uid, gid;
     uint64_t size;
     uint32_t devmajor, devminor;
-    int has_cap;      /* security.capability present */
-    int cap_bad;      /* present but malformed */
+    int has_cap; /* security.capability present */
+    int cap_bad; /* present but malformed */
     pc_filecap cap;
     pc_headkind head;
     uint16_t elf_machine; /* e_machine for ELF */
@@ -53,7 +53,7 @@ typedef struct pc_entry {
     const char *interp;   /* ELF PT_INTERP or script shebang line (without "#!"), or NULL */
     const char *data;     /* file bytes kept for /etc/passwd and /etc/group */
     size_t data_len;
-    pc_match *matches;    /* YARA matches */
+    pc_match *matches; /* YARA matches */
     size_t nmatches;
 } pc_entry;
 

@@ -36,9 +36,9 @@ typedef struct pc_image {
     char digest[72];          /* what the reference resolved to (index or manifest); "" if none */
     char manifest_digest[72]; /* the platform manifest; "" for docker-archive */
     char config_digest[72];
-    char *config;             /* verified config JSON bytes, NUL-terminated */
+    char *config; /* verified config JSON bytes, NUL-terminated */
     size_t config_len;
-    pc_platform platform;     /* of the selected manifest (from index or config) */
+    pc_platform platform; /* of the selected manifest (from index or config) */
     pc_layer_desc *layers;
     size_t nlayers;
 } pc_image;

@@ -16,8 +16,8 @@ typedef struct pc_strv {
 } pc_strv;
 
 typedef struct pc_imgconfig {
-    json_t *root;        /* owns every string below */
-    const char *user;    /* NULL when absent */
+    json_t *root;     /* owns every string below */
+    const char *user; /* NULL when absent */
     pc_strv entrypoint, cmd, env, ports;
     const char *workdir; /* NULL when absent */
     const char *os, *arch, *variant;

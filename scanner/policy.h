@@ -28,18 +28,18 @@ typedef struct pc_yara_policy {
 } pc_yara_policy;
 
 typedef struct pc_sandbox_policy {
-    int64_t uid, gid;         /* -1: the image's own USER */
+    int64_t uid, gid; /* -1: the image's own USER */
     uint32_t *supplementary_gids;
     size_t nsupplementary_gids;
-    uint64_t dropped_caps;    /* bit n = capability n dropped; ALL = every bit */
+    uint64_t dropped_caps; /* bit n = capability n dropped; ALL = every bit */
     int no_new_privileges;
 } pc_sandbox_policy;
 
 typedef struct pc_policy {
     char *name;
-    char digest[72];          /* sha256 of the policy file bytes */
+    char digest[72]; /* sha256 of the policy file bytes */
     pc_check_policy checks[PC_CHK_COUNT];
-    char **exempt_images;     /* fnmatch globs on the reference, or "sha256:..." digests */
+    char **exempt_images; /* fnmatch globs on the reference, or "sha256:..." digests */
     size_t nexempt_images;
     char **exempt_namespaces; /* webhook */
     size_t nexempt_namespaces;

@@ -83,8 +83,8 @@ int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *
     }
     if ((uint64_t)st.st_size > max) {
         close(fd);
-        return pc_err_set(e, "%s: %lld bytes exceeds the limit of %zu", path,
-                          (long long)st.st_size, max);
+        return pc_err_set(e, "%s: %lld bytes exceeds the limit of %zu", path, (long long)st.st_size,
+                          max);
     }
     size_t n = (size_t)st.st_size, got = 0;
     char *buf = malloc(n + 1);
