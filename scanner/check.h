@@ -31,8 +31,10 @@ typedef struct pc_check {
 /* NULL-terminated list of every check (checks.c). */
 extern const pc_check *const pc_checks[];
 
-/* Record a finding (action filled in later by the policy). The layer is
- * the digest of the layer that put the node there. Returns -1 on OOM. */
+/* Record a finding. Its action starts as DENY and is a ceiling: a check
+ * may lower it (a missing WORKDIR is at most a warning), and the policy
+ * picks the action at or below it later. The layer is the digest of the
+ * layer that put the node there. Returns -1 on OOM. */
 int pc_finding_add(pc_result *r, pc_check_id id, const char *path, const char *layer,
                    const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 const char *pc_check_layer(const pc_check_ctx *c, const pc_node *n);

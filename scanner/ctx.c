@@ -1,10 +1,13 @@
 /*
  * ctx.c — building the scan context from options: load the policy, parse
- * the platform, keep copies of the transport options.
+ * the platform, compile the YARA rules once (libyara is initialised here
+ * and finalised in pc_ctx_free, one pair per ctx), keep copies of the
+ * transport options.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yara.h>
 #include "ctx.h"
 #include "util.h"
 
@@ -18,6 +21,18 @@ static int copy_opt(const char *in, char **out)
 {
     *out = NULL;
     return in && !(*out = strdup(in)) ? -1 : 0;
+}
+
+/* Compile the rules every scan of this ctx shares. */
+static int load_rules(pc_ctx *c, pc_err *e)
+{
+    const char *path = c->rules ? c->rules : PC_DATADIR "/rules";
+    if (yr_initialize() != ERROR_SUCCESS)
+        return pc_err_set(e, "cannot initialise libyara");
+    c->yara_inited = 1;
+    if (pc_rules_compile(path, &c->yara, NULL, e) < 0)
+        return pc_err_prefix(e, "YARA rules");
+    return 0;
 }
 
 int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
@@ -49,6 +64,8 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
         pc_err_set(&e, "out of memory");
         goto fail;
     }
+    if (load_rules(c, &e) < 0)
+        goto fail;
     *out = c;
     return 0;
 fail:
@@ -66,10 +83,39 @@ void pc_ctx_free(pc_ctx *c)
     free(c->cert_dir);
     free(c->cache_dir);
     free(c->rules);
+    pc_rules_free(c->yara);
+    if (c->yara_inited)
+        yr_finalize();
     free(c);
 }
 
 const char *pc_ctx_policy_name(const pc_ctx *c)
 {
     return c->policy->name;
+}
+
+const char *pc_ctx_policy_digest(const pc_ctx *c)
+{
+    return c->policy->digest;
+}
+
+const char *pc_ctx_rules_digest(const pc_ctx *c)
+{
+    return c->yara ? pc_rules_digest(c->yara) : NULL;
+}
+
+int pc_ctx_namespace_exempt(const pc_ctx *c, const char *ns)
+{
+    return pc_policy_exempt_namespace(c->policy, ns);
+}
+
+const char *pc_ctx_image_exempt(const pc_ctx *c, const char *ref)
+{
+    return pc_policy_exempt_image(c->policy, ref, NULL, 0);
+}
+
+pc_action pc_ctx_action(const pc_ctx *c, const char *check_id)
+{
+    int id = check_id ? pc_check_id_parse(check_id) : -1;
+    return id < 0 ? PC_ACTION_DENY : pc_policy_action(c->policy, (pc_check_id)id, NULL);
 }

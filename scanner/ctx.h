@@ -7,6 +7,7 @@
 #include "image.h"
 #include "policy.h"
 #include "portcullis.h"
+#include "yara_rules.h"
 
 #ifndef PC_DATADIR
 #define PC_DATADIR "/usr/local/share/portcullis"
@@ -20,6 +21,8 @@ struct pc_ctx {
     int tls_verify;
     unsigned jobs;
     int progress;
+    pc_rules *yara;  /* compiled from `rules` (or PC_DATADIR/rules), shared read-only */
+    int yara_inited; /* yr_initialize succeeded: pc_ctx_free owes a yr_finalize */
 };
 
 #endif

@@ -24,7 +24,7 @@ int pc_finding_add(pc_result *r, pc_check_id id, const char *path, const char *l
     f->path = pc_strdup(path);
     f->layer = pc_strdup(layer);
     f->rule = pc_strdup(rule);
-    f->action = PC_ACTION_DENY;
+    f->action = PC_ACTION_DENY; /* a ceiling: a check may lower it, the policy picks below it */
     if (!f->check || !f->message || (path && !f->path) || (layer && !f->layer) ||
         (rule && !f->rule)) {
         free(f->check);

@@ -141,7 +141,19 @@ void pc_fsview_free(pc_fsview *v)
     memset(v, 0, sizeof *v);
 }
 
-enum { R_OK_, R_MISSING, R_NOTDIR, R_LOOP, R_TOOLONG, R_NOMEM };
+enum { R_OK_, R_MISSING, R_NOTDIR, R_LOOP, R_TOOLONG, R_NOMEM, R_DENIED };
+_Static_assert((int)R_MISSING == (int)PC_LOOKUP_MISSING && (int)R_NOTDIR == (int)PC_LOOKUP_NOTDIR &&
+                   (int)R_LOOP == (int)PC_LOOKUP_LOOP && (int)R_TOOLONG == (int)PC_LOOKUP_TOOLONG &&
+                   (int)R_NOMEM == (int)PC_LOOKUP_NOMEM && (int)R_DENIED == (int)PC_LOOKUP_DENIED,
+               "resolver codes are the public lookup codes");
+
+/* A caller's view of a lookup (pc_fsview_lookup_walk): asked before every
+ * name looked up in a directory, told where the walk stopped. */
+typedef struct walk_hook {
+    pc_fsview_dir_fn fn;
+    void *ud;
+    pc_node *at; /* the directory the walk was in when it stopped */
+} walk_hook;
 
 typedef struct resolver {
     char buf[PC_FS_PATH_MAX];
@@ -175,11 +187,18 @@ static pc_node *mkdir_implicit(pc_fsview *v, pc_node *cur, const char *comp, siz
     return c;
 }
 
+/* Ask the hook before a name is looked up in dir; remember where we are. */
+static int hook_allows(walk_hook *hook, pc_node *dir)
+{
+    hook->at = dir;
+    return hook->fn(hook->ud, dir) != 0;
+}
+
 /* Walk `path` from the root. create: make missing components as
  * directories (a runtime's MkdirAll) and require every one to be a
  * directory, for finding the parent of a new entry. */
 static int resolve(pc_fsview *v, const char *path, int follow_last, int create, uint32_t layer,
-                   pc_node **out)
+                   walk_hook *hook, pc_node **out)
 {
     resolver r;
     size_t pl = strlen(path);
@@ -202,6 +221,8 @@ static int resolve(pc_fsview *v, const char *path, int follow_last, int create, 
         while (r.buf[after] == '/')
             after++;
         int last = r.buf[after] == 0;
+        if (hook && !hook_allows(hook, cur))
+            return R_DENIED;
         if (len == 1 && comp[0] == '.')
             continue;
         if (len == 2 && comp[0] == '.' && comp[1] == '.') {
@@ -238,9 +259,13 @@ static int resolve(pc_fsview *v, const char *path, int follow_last, int create, 
 
 static int resolve_err(int k, const char *what, const char *path, pc_err *e)
 {
-    static const char *why[] = {"", "does not exist", "is not a directory",
-                                "has too many levels of symbolic links", "is too long or deep",
-                                "out of memory"};
+    static const char *why[] = {"",
+                                "does not exist",
+                                "is not a directory",
+                                "has too many levels of symbolic links",
+                                "is too long or deep",
+                                "out of memory",
+                                "is not searchable"};
     return pc_err_set(e, "%s \"%.300s\": %s", what, path, why[k]);
 }
 
@@ -261,13 +286,13 @@ static int apply_delete(pc_fsview *v, const pc_entry *ent)
     const char *base;
     pc_node *d;
     if (ent->type == PC_E_OPAQUE) {
-        if (resolve(v, ent->path, 1, 0, 0, &d) == R_OK_ && d->type == PC_E_DIR)
+        if (resolve(v, ent->path, 1, 0, 0, NULL, &d) == R_OK_ && d->type == PC_E_DIR)
             while (d->first)
                 subtree_delete(v, d->first);
         return 0;
     }
     split_path(ent->path, dir, sizeof dir, &base);
-    if (resolve(v, dir, 1, 0, 0, &d) != R_OK_ || d->type != PC_E_DIR)
+    if (resolve(v, dir, 1, 0, 0, NULL, &d) != R_OK_ || d->type != PC_E_DIR)
         return 0;
     pc_node *c = child_find(v, d, base, strlen(base));
     if (c)
@@ -288,7 +313,7 @@ static int apply_entry(pc_fsview *v, const pc_entry *ent, uint32_t layer, pc_err
         return 0;
     }
     if (ent->type == PC_E_HARDLINK) {
-        int k = resolve(v, ent->link, 0, 0, 0, &target);
+        int k = resolve(v, ent->link, 0, 0, 0, NULL, &target);
         if (k != R_OK_)
             return resolve_err(k, "hardlink target", ent->link, e);
         if (target->type == PC_E_DIR)
@@ -298,7 +323,7 @@ static int apply_entry(pc_fsview *v, const pc_entry *ent, uint32_t layer, pc_err
         type = target->type;
     }
     split_path(ent->path, dir, sizeof dir, &base);
-    int k = resolve(v, dir, 1, 1, layer, &d);
+    int k = resolve(v, dir, 1, 1, layer, NULL, &d);
     if (k != R_OK_)
         return resolve_err(k, "parent directory of", ent->path, e);
     pc_node *c = child_find(v, d, base, strlen(base));
@@ -334,9 +359,22 @@ int pc_fsview_apply(pc_fsview *v, const pc_layer_facts *f, uint32_t layer, pc_er
 const pc_node *pc_fsview_lookup(const pc_fsview *v, const char *path, int follow_last)
 {
     pc_node *n = NULL;
-    if (resolve((pc_fsview *)v, path, follow_last, 0, 0, &n) != R_OK_)
+    if (resolve((pc_fsview *)v, path, follow_last, 0, 0, NULL, &n) != R_OK_)
         return NULL;
     return n;
+}
+
+pc_lookup_status pc_fsview_lookup_walk(const pc_fsview *v, const char *path, int follow_last,
+                                       pc_fsview_dir_fn fn, void *ud, const pc_node **out,
+                                       const pc_node **at)
+{
+    pc_node *n = NULL;
+    walk_hook hook = {.fn = fn, .ud = ud, .at = v->root};
+    int k = resolve((pc_fsview *)v, path, follow_last, 0, 0, fn ? &hook : NULL, &n);
+    *out = k == R_OK_ ? n : NULL;
+    if (at)
+        *at = hook.at;
+    return (pc_lookup_status)k;
 }
 
 void pc_fsview_walk(const pc_fsview *v, pc_fsview_visit_fn fn, void *ud)

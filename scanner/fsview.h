@@ -43,6 +43,29 @@ int pc_fsview_apply(pc_fsview *v, const pc_layer_facts *f, uint32_t layer, pc_er
  * never leaving the root. NULL when missing or a loop/limit was hit. */
 const pc_node *pc_fsview_lookup(const pc_fsview *v, const char *path, int follow_last);
 
+typedef enum {
+    PC_LOOKUP_OK,
+    PC_LOOKUP_MISSING,
+    PC_LOOKUP_NOTDIR, /* a component on the way is not a directory */
+    PC_LOOKUP_LOOP,   /* more than PC_FS_MAX_LINKS symlinks */
+    PC_LOOKUP_TOOLONG,
+    PC_LOOKUP_NOMEM,
+    PC_LOOKUP_DENIED, /* the callback refused a directory */
+} pc_lookup_status;
+
+/* Return non-zero when a name may be looked up in dir (search permission). */
+typedef int (*pc_fsview_dir_fn)(void *ud, const pc_node *dir);
+
+/* As pc_fsview_lookup, but asks fn (may be NULL) about every directory
+ * before a name is looked up in it, as the kernel checks search permission
+ * on each directory of a path walk, symlink targets included. *out is the
+ * node on PC_LOOKUP_OK, else NULL; *at (may be NULL) the directory the
+ * walk was in when it ended: the refused one for PC_LOOKUP_DENIED, the
+ * one lacking the name for PC_LOOKUP_MISSING. */
+pc_lookup_status pc_fsview_lookup_walk(const pc_fsview *v, const char *path, int follow_last,
+                                       pc_fsview_dir_fn fn, void *ud, const pc_node **out,
+                                       const pc_node **at);
+
 /* Visit every node but the root, depth first, with its absolute path. */
 typedef void (*pc_fsview_visit_fn)(void *ud, const char *path, const pc_node *n);
 void pc_fsview_walk(const pc_fsview *v, pc_fsview_visit_fn fn, void *ud);

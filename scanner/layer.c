@@ -3,7 +3,9 @@
  * libarchive's tar reader through a read callback; every entry becomes a
  * pc_entry in the layer's facts. Data is read only where it matters (the
  * head of executables, /etc/passwd and /etc/group, and what a content
- * visitor asks for) and otherwise skipped, never stored.
+ * visitor asks for) and otherwise skipped, never stored. A visitor pulls
+ * the rest of a file it wants through a pc_file_reader, straight from the
+ * tar stream, in blocks of its own size.
  *
  * The digest is compared after the last byte; on mismatch the facts are
  * thrown away so nothing from an unverified layer is ever trusted.
@@ -187,11 +189,27 @@ static ssize_t read_head(walk *w, struct archive *a, size_t want)
     return (ssize_t)got;
 }
 
+struct pc_file_reader {
+    walk *w;
+    struct archive *a;
+    const char *name;
+};
+
+ssize_t pc_file_read(pc_file_reader *r, void *buf, size_t n)
+{
+    la_ssize_t got = archive_read_data(r->a, buf, n);
+    if (got < 0) {
+        fail_archive(r->w, r->a, r->name);
+        return -1;
+    }
+    return (ssize_t)got;
+}
+
 /* Pull what the checks need out of a regular file's data. */
 static int read_data(walk *w, struct archive *a, pc_entry *ent, const char *name)
 {
     const pc_file_visitor *v = w->cfg->visitor;
-    uint64_t want = 0, vwant = v ? v->want(v->ud, ent) : 0;
+    uint64_t want = 0, vwant = v && ent->size ? v->want(v->ud, ent) : 0;
     int exec = (ent->mode & 0111) != 0;
     int idf = is_idfile(ent->path);
     if (exec)
@@ -215,9 +233,11 @@ static int read_data(walk *w, struct archive *a, pc_entry *ent, const char *name
         if (!ent->data)
             return pc_err_set(w->e, "out of memory");
     }
-    if (vwant && v->visit(v->ud, w->f, ent, w->data, (size_t)(got < (ssize_t)vwant ? got : (ssize_t)vwant),
-                          ent->size > vwant, w->e) < 0)
-        return -1;
+    if (vwant) {
+        pc_file_reader rest = {w, a, name};
+        if (v->visit(v->ud, w->f, ent, w->data, (size_t)got, &rest, w->e) < 0)
+            return -1;
+    }
     return 0;
 }
 

@@ -8,19 +8,29 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "err.h"
 #include "facts.h"
 #include "image.h"
 #include "scanlimits.h"
 #include "stream.h"
 
-/* Content scanners (YARA) see regular files: want() says how many leading
- * bytes of a file it needs (0: none), visit() gets them (truncated set when
- * the file is longer). Return -1 from visit to fail the layer. */
+/* Content scanners (YARA) see regular files. want() says how many leading
+ * bytes of a file it needs to decide (0: skip the file). visit() gets them
+ * (head, headlen: at least what it wanted, or the whole file when shorter;
+ * more when the walk read more for itself) and a reader over the bytes
+ * that follow the head, which it may pull from in pieces of its own size,
+ * so a large file goes by in bounded blocks and is never held whole.
+ * Return -1 from visit to fail the layer (e filled). */
+typedef struct pc_file_reader pc_file_reader;
+/* Read up to n bytes following what was read before: the count, 0 at the
+ * end of the file, or -1 on error (the message is in visit()'s e). */
+ssize_t pc_file_read(pc_file_reader *r, void *buf, size_t n);
+
 typedef struct pc_file_visitor {
     uint64_t (*want)(void *ud, const pc_entry *ent);
-    int (*visit)(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned char *data,
-                 size_t len, int truncated, pc_err *e);
+    int (*visit)(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned char *head,
+                 size_t headlen, pc_file_reader *rest, pc_err *e);
     void *ud;
 } pc_file_visitor;
 

@@ -17,12 +17,15 @@ enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_USAGE = 2 };
 static void usage(FILE *f)
 {
     fputs("usage: portcullis scan [options] IMAGE...\n"
+          "       portcullis rules check [PATH]\n"
           "       portcullis version\n"
           "\n"
           "IMAGE: oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE\n"
           "\n"
           "scan options:\n"
           "  --policy FILE|NAME        policy file or built-in name (default: restricted)\n"
+          "  --rules PATH              YARA rules: a .yar file or a directory of them\n"
+          "                            (default: the rules/ directory portcullis ships)\n"
           "  --format text|json|sarif  report format (default: text)\n"
           "  -o, --output FILE         write the report to FILE\n"
           "  --platform OS/ARCH[/VAR]  platform to pick from an index (default: linux/amd64)\n"
@@ -137,9 +140,10 @@ static int parse_flag(cli *c, int opt, const char *arg)
         return -1;
     }
     case 'r':
+        c->o.rules = arg;
+        return 0;
     case 'k':
-        fprintf(stderr, "portcullis: --%s is not available in this version yet\n",
-                opt == 'r' ? "rules" : "sign-key");
+        fprintf(stderr, "portcullis: --%s is not available in this version yet\n", "sign-key");
         return -1;
     default:
         usage(stderr);
@@ -234,9 +238,45 @@ static int cmd_scan(int argc, char **argv)
         free(rules);
         return EXIT_USAGE;
     }
+    if (!c.o.rules)
+        c.o.rules = rules;
     int rc = scan_all(&c, argv + optind, (size_t)(argc - optind));
     free(rules);
     return rc;
+}
+
+static void print_diag(void *ud, const char *line)
+{
+    (void)ud;
+    fprintf(stderr, "%s\n", line);
+}
+
+/* portcullis rules check [PATH]: compile the rules as a scan would and
+ * report every error and warning with file:line; 0 they compile, 2 not. */
+static int cmd_rules(int argc, char **argv)
+{
+    if (argc < 2 || argc > 3 || strcmp(argv[1], "check") != 0) {
+        fprintf(stderr, "usage: portcullis rules check [PATH]\n");
+        return EXIT_USAGE;
+    }
+    char *dflt = argc == 3 ? NULL : find_rules_dir(), err[1024];
+    const char *path = argc == 3 ? argv[2] : dflt;
+    pc_rules_summary sum;
+    if (!path) {
+        fprintf(stderr, "portcullis: out of memory\n");
+        return EXIT_USAGE;
+    }
+    int rc = pc_rules_check(path, &sum, print_diag, NULL, err, sizeof err);
+    if (rc == 0)
+        printf("%s: %zu rules in %zu files compiled, %zu warnings; rules digest %s\n", path,
+               sum.rules, sum.files, sum.warnings, sum.digest);
+    else if (sum.errors)
+        fprintf(stderr, "portcullis: %s: %zu error(s), %zu warning(s)\n", path, sum.errors,
+                sum.warnings);
+    else
+        fprintf(stderr, "portcullis: %s\n", err);
+    free(dflt);
+    return rc == 0 ? EXIT_ALLOW : EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -247,6 +287,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "scan") == 0)
         return cmd_scan(argc - 1, argv + 1);
+    if (strcmp(argv[1], "rules") == 0)
+        return cmd_rules(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("portcullis %s\n", PC_VERSION);
         return EXIT_ALLOW;

@@ -108,3 +108,64 @@ int pc_group_by_name(const char *text, size_t len, const char *name, uint32_t *g
     q x = {.name = name, .ogid = gid};
     return text ? each_line(text, len, grp_by_name, &x) : -1;
 }
+
+typedef struct {
+    uint32_t uid;
+    char *buf;
+    size_t buflen;
+} name_q;
+
+static int name_by_uid(const char *f[4], size_t fl[4], int nf, void *ud)
+{
+    name_q *x = ud;
+    uint32_t u;
+    if (nf < 4 || fl[0] == 0 || pc_parse_id(f[2], fl[2], &u) < 0 || u != x->uid)
+        return -1;
+    if (fl[0] >= x->buflen)
+        return -1;
+    memcpy(x->buf, f[0], fl[0]);
+    x->buf[fl[0]] = 0;
+    return 0;
+}
+
+int pc_passwd_name_by_uid(const char *text, size_t len, uint32_t uid, char *buf, size_t buflen)
+{
+    name_q x = {.uid = uid, .buf = buf, .buflen = buflen};
+    return text ? each_line(text, len, name_by_uid, &x) : -1;
+}
+
+typedef struct {
+    const char *name;
+    pc_group_fn fn;
+    void *ud;
+} member_q;
+
+/* The member list is the fourth field: comma-separated user names. */
+static int has_member(const char *f[4], size_t fl[4], int nf, void *ud)
+{
+    member_q *x = ud;
+    size_t n = strlen(x->name), i = 0;
+    uint32_t gid;
+    if (nf < 4 || pc_parse_id(f[2], fl[2], &gid) < 0)
+        return -1;
+    while (i < fl[3]) {
+        const char *m = f[3] + i;
+        const char *comma = memchr(m, ',', fl[3] - i);
+        size_t ml = comma ? (size_t)(comma - m) : fl[3] - i;
+        while (ml > 0 && (m[ml - 1] == '\r' || m[ml - 1] == ' '))
+            ml--;
+        if (ml == n && memcmp(m, x->name, n) == 0) {
+            x->fn(x->ud, gid);
+            break;
+        }
+        i = comma ? (size_t)(comma - f[3]) + 1 : fl[3];
+    }
+    return -1; /* keep going: every group counts */
+}
+
+void pc_group_memberships(const char *text, size_t len, const char *name, pc_group_fn fn, void *ud)
+{
+    member_q x = {.name = name, .fn = fn, .ud = ud};
+    if (text && *name)
+        each_line(text, len, has_member, &x);
+}

@@ -60,13 +60,14 @@ typedef struct pc_result {
     size_t nfindings, capfindings;
     pc_sandbox_info sandbox;
     pc_stats stats;
+    char *attestation; /* signed verdict (compact DSSE envelope JSON), or NULL */
 } pc_result;
 
 typedef struct pc_options {
     const char *policy;       /* file path or built-in name; NULL: "restricted" */
     const char *policies_dir; /* where names resolve; NULL: PC_DATADIR/rules/policies */
     const char *platform;     /* "os/arch[/variant]"; NULL: linux/amd64 */
-    const char *rules;        /* YARA rules path (file or directory) or NULL */
+    const char *rules;        /* YARA rules: a .yar file or a directory; NULL: PC_DATADIR/rules */
     const char *authfile;
     const char *cert_dir;
     int tls_verify;           /* 1 (default) or 0 */
@@ -79,11 +80,44 @@ typedef struct pc_ctx pc_ctx;
 
 void pc_options_init(pc_options *o);
 
-/* Build a context: loads and checks the policy. On failure returns -1 and
- * writes a message naming what was wrong to err. */
+/* Build a context: loads and checks the policy and compiles the YARA rules
+ * (once; every scan of the ctx shares them). On failure returns -1 and
+ * writes a message naming what was wrong to err (for rules: FILE:LINE).
+ * pc_ctx_new and pc_ctx_free initialise and finalise libyara, whose global
+ * set-up is not thread-safe: create and free contexts from one thread. */
 int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen);
 void pc_ctx_free(pc_ctx *ctx);
 const char *pc_ctx_policy_name(const pc_ctx *ctx);
+
+/* What the webhook and TES paths ask of the context (read-only, thread-safe). */
+const char *pc_ctx_policy_digest(const pc_ctx *ctx);
+/* Digest of the compiled YARA rules set, or NULL when the ctx has none. */
+const char *pc_ctx_rules_digest(const pc_ctx *ctx);
+/* 1 when the policy exempts the namespace (exempt_namespaces). */
+int pc_ctx_namespace_exempt(const pc_ctx *ctx, const char *ns);
+/* The exempt_images glob matching the reference as given, or NULL; digest
+ * entries are matched by pc_scan, which knows the digests. */
+const char *pc_ctx_image_exempt(const pc_ctx *ctx, const char *ref);
+/* The policy's action for a check id with no path; DENY for an unknown id. */
+pc_action pc_ctx_action(const pc_ctx *ctx, const char *check_id);
+
+/* Resolve a reference to the digest it names now (the index digest when
+ * there is one, as pc_result.digest) without reading any layer: index or
+ * manifest and config only, within the policy's time limit. 0, or -1 with
+ * a message in err. */
+int pc_resolve(const pc_ctx *ctx, const char *ref, char digest_out[72], char *err, size_t errlen);
+
+/* Compile YARA rules (a .yar/.yara file, or a directory searched
+ * recursively) exactly as pc_ctx_new does. diag (may be NULL) gets every
+ * error and warning as one line, "FILE:LINE: message". 0 when the rules
+ * compile (sum filled); -1 when they do not or cannot be read (err holds
+ * the first error; sum still counts errors and warnings). */
+typedef struct pc_rules_summary {
+    size_t rules, files, errors, warnings;
+    char digest[72]; /* "sha256:..." over the rule files, as in pc_result.rules_digest */
+} pc_rules_summary;
+int pc_rules_check(const char *path, pc_rules_summary *sum,
+                   void (*diag)(void *ud, const char *line), void *ud, char *err, size_t errlen);
 
 /* Scan one image. Never NULL except on out-of-memory; a failed scan is a
  * result with scan_failed set and a scan-error finding. */
@@ -96,5 +130,25 @@ typedef enum { PC_FORMAT_TEXT, PC_FORMAT_JSON, PC_FORMAT_SARIF } pc_format;
 int pc_report_write(FILE *out, pc_format fmt, pc_result *const *results, size_t n, int color);
 
 const char *pc_action_name(pc_action a);
+
+/* Signed verdicts (Ed25519, DSSE). A signer holds a private key read once
+ * from a PEM file that only its owner may read. */
+typedef struct pc_signer pc_signer;
+int pc_signer_load(const char *path, pc_signer **out, char *err, size_t errlen);
+void pc_signer_free(pc_signer *s);
+/* The public key as PEM (malloc'd). */
+char *pc_signer_public_pem(const pc_signer *s);
+/* Sign r's verdict into r->attestation, valid for ttl_seconds. */
+int pc_result_sign(pc_result *r, const pc_signer *s, uint64_t ttl_seconds, char *err,
+                   size_t errlen);
+
+typedef struct pc_verify_opts {
+    const char *image_digest;  /* must equal the payload's digest or manifest_digest */
+    const char *policy_digest; /* must equal the payload's policy_digest */
+    long long now;             /* unix seconds; 0: the current time */
+} pc_verify_opts;
+/* 0 valid; 1 invalid (reason in err); 2 the key could not be used. */
+int pc_verify_envelope(const char *envelope, size_t len, const char *pubkey_pem_path,
+                       const pc_verify_opts *o, char *err, size_t errlen);
 
 #endif

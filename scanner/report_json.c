@@ -149,6 +149,10 @@ json_t *pc_result_to_json(const pc_result *r)
     bad |= json_object_set_new(o, "rules_digest", pc_json_string(r->rules_digest));
     bad |= json_object_set_new(o, "exempt", pc_json_string(r->exempt));
     bad |= json_object_set_new(o, "scan_failed", json_boolean(r->scan_failed));
+    if (r->attestation) {
+        json_t *att = json_loads(r->attestation, 0, NULL);
+        bad |= att ? json_object_set_new(o, "attestation", att) : -1;
+    }
     return finish(o, bad);
 }
 

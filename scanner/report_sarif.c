@@ -11,6 +11,11 @@
  * '/', percent-encoded (a tar path may hold any byte, and an image ref like
  * "nginx:1.25" would otherwise read as a URI scheme).
  *
+ * The run's property bag holds, per image, what it needs to run (the scan
+ * report's sandbox object), so an image without findings still says it:
+ *   "properties": {"images": [{"image", "digest", "platform", "verdict",
+ *                              "sandbox": {"program", "user", ...}}]}
+ *
  * Objects are built bottom-up and each child is handed to its parent even
  * after a failure: jansson frees a value it cannot store (NULL parent), so
  * freeing the outermost object on failure frees everything.
@@ -213,6 +218,37 @@ static json_t *sarif_driver(json_t *rules)
     return d;
 }
 
+static json_t *sarif_image(const pc_result *r)
+{
+    json_t *o = json_object();
+    int bad = !o;
+    bad |= json_object_set_new(o, "image", pc_json_string(r->image));
+    bad |= json_object_set_new(o, "digest", pc_json_string(r->digest));
+    bad |= json_object_set_new(o, "platform", pc_json_string(r->platform));
+    bad |= json_object_set_new(o, "verdict", json_string(r->denied ? "deny" : "allow"));
+    bad |= json_object_set_new(o, "sandbox", pc_sandbox_to_json(&r->sandbox));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* {"images": [...]}: each image's sandbox facts. */
+static json_t *sarif_run_properties(pc_result *const *results, size_t n)
+{
+    json_t *o = json_object(), *imgs = json_array();
+    int bad = !o || !imgs;
+    for (size_t i = 0; i < n && !bad; i++)
+        bad |= json_array_append_new(imgs, sarif_image(results[i]));
+    bad |= json_object_set_new(o, "images", imgs);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static json_t *sarif_doc(pc_result *const *results, size_t n)
 {
     json_t *rules = json_array(), *res = json_array();
@@ -227,6 +263,7 @@ static json_t *sarif_doc(pc_result *const *results, size_t n)
     bad |= json_object_set_new(tool, "driver", sarif_driver(rules));
     bad |= json_object_set_new(run, "tool", tool);
     bad |= json_object_set_new(run, "results", res);
+    bad |= json_object_set_new(run, "properties", sarif_run_properties(results, n));
     bad |= json_array_append_new(runs, run);
     bad |= json_object_set_new(doc, "$schema", json_string(SARIF_SCHEMA));
     bad |= json_object_set_new(doc, "version", json_string("2.1.0"));

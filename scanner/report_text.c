@@ -4,6 +4,8 @@
  *   IMAGE (DIGEST, PLATFORM, policy NAME): DENY
  *     DENY  setuid-file  /usr/bin/passwd  (layer sha256:abcd1234ef01…)  message
  *     WARN  privileged-port  message
+ *     sandbox: program /usr/bin/python3.11, user 1001:1001, needs root: no, needs caps: none,
+ *       privileged ports: none            (one line)
  *     3 layers, 1234 files, 5.7 MB, 12 ms
  *
  *   N image(s): N allowed, N denied
@@ -137,6 +139,29 @@ static void write_finding(FILE *out, const pc_finding *f, int color)
     fputc('\n', out);
 }
 
+/* What the image needs to run, the report's sandbox object on one line. */
+static void write_sandbox(FILE *out, const pc_sandbox_info *s)
+{
+    fputs("  sandbox: program ", out);
+    put_safe(out, s->program ? s->program : "(none)");
+    fputs(", user ", out);
+    put_safe(out, s->user ? s->user : "(unknown)");
+    fprintf(out, ", needs root: %s, needs caps: ", s->needs_root ? "yes" : "no");
+    for (size_t i = 0; i < s->nneeds_caps; i++) {
+        if (i)
+            fputc(',', out);
+        put_safe(out, s->needs_caps[i]);
+    }
+    if (s->nneeds_caps == 0)
+        fputs("none", out);
+    fputs(", privileged ports: ", out);
+    for (size_t i = 0; i < s->nprivileged_ports; i++)
+        fprintf(out, "%s%u", i ? "," : "", s->privileged_ports[i]);
+    if (s->nprivileged_ports == 0)
+        fputs("none", out);
+    fputc('\n', out);
+}
+
 static const char *plural(uint64_t n)
 {
     return n == 1 ? "" : "s";
@@ -157,6 +182,8 @@ static void write_image(FILE *out, const pc_result *r, int color)
     }
     if (shown == 0)
         fputs("  no findings\n", out);
+    if (!r->scan_failed)
+        write_sandbox(out, &r->sandbox);
     const pc_stats *st = &r->stats;
     fprintf(out, "  %u layer%s, %llu file%s, %.1f MB, %llu ms\n", st->layers, plural(st->layers),
             (unsigned long long)st->files, plural(st->files), (double)st->bytes / 1e6,

@@ -16,6 +16,7 @@
 #include "layer.h"
 #include "source.h"
 #include "util.h"
+#include "yara_scan.h"
 
 typedef struct scan_state {
     const pc_ctx *ctx;
@@ -85,6 +86,20 @@ static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
     return pc_layer_walk(st, ld, w, &s->facts[i], e);
 }
 
+/* The worker's own YARA scanner over the shared rules: 1 made, 0 the ctx
+ * has no rules, -1 failed (k->err says why; the worker's walks fail). */
+static int worker_visitor(worker *k, pc_yara_scan **ys, pc_file_visitor *v)
+{
+    const pc_ctx *c = k->s->ctx;
+    *ys = NULL;
+    if (!c->yara)
+        return 0;
+    if (pc_yara_scan_new(c->yara, &c->policy->yara, ys, &k->err) < 0)
+        return -1;
+    pc_yara_scan_visitor(*ys, v);
+    return 1;
+}
+
 static void *worker_main(void *arg)
 {
     worker *k = arg;
@@ -94,11 +109,16 @@ static void *worker_main(void *arg)
                      .bytes_total = &s->bytes,
                      .stop = &s->stop,
                      .deadline_ms = s->deadline};
+    pc_yara_scan *ys;
+    pc_file_visitor v;
+    int vis = worker_visitor(k, &ys, &v);
+    if (vis > 0)
+        w.visitor = &v;
     for (;;) {
         size_t i = atomic_fetch_add(&s->next, 1);
         if (i >= s->img.nlayers || atomic_load(&s->stop))
             break;
-        if (walk_one(s, i, &w, &k->err) < 0) {
+        if (vis < 0 || walk_one(s, i, &w, &k->err) < 0) {
             k->failed = 1;
             /* the first failure is the one reported; later ones are echoes */
             if (atomic_exchange(&s->stop, 1))
@@ -107,6 +127,7 @@ static void *worker_main(void *arg)
         }
         atomic_store(&s->done[i], 1);
     }
+    pc_yara_scan_free(ys);
     return NULL;
 }
 
@@ -208,7 +229,10 @@ static int finding_cmp(const void *a, const void *b)
     int k = pc_check_id_parse(x->check) - pc_check_id_parse(y->check);
     if (k)
         return k;
-    return strcmp(x->path ? x->path : "", y->path ? y->path : "");
+    k = strcmp(x->path ? x->path : "", y->path ? y->path : "");
+    if (k)
+        return k;
+    return strcmp(x->rule ? x->rule : "", y->rule ? y->rule : "");
 }
 
 /* Set each finding's action, drop the ignored ones, decide the verdict. */
@@ -226,7 +250,10 @@ static void apply_policy(const pc_policy *p, pc_result *r)
     for (size_t i = 0; i < r->nfindings; i++) {
         pc_finding *f = &r->findings[i];
         int id = pc_check_id_parse(f->check);
+        pc_action ceiling = f->action; /* what the check allows, e.g. warn for a missing WORKDIR */
         f->action = pc_policy_action(p, (pc_check_id)id, f->path);
+        if (f->action > ceiling)
+            f->action = ceiling;
         if (f->rule && pc_policy_ignores_rule(p, f->rule))
             f->action = PC_ACTION_IGNORE;
         if (f->action == PC_ACTION_DENY && ex)
@@ -256,6 +283,7 @@ pc_result *pc_scan(const pc_ctx *ctx, const char *ref)
     r->image = pc_strdup(ref);
     r->policy = pc_strdup(ctx->policy->name);
     r->policy_digest = pc_strdup(ctx->policy->digest);
+    r->rules_digest = ctx->yara ? pc_strdup(pc_rules_digest(ctx->yara)) : NULL;
     int rc = open_source(&s, ref, r, &e);
     if (rc == 0)
         rc = walk_layers(&s, &e);

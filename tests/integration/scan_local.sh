@@ -13,8 +13,11 @@ for ref in "oci:$T/clean/oci:latest" "oci:$T/clean/oci" "oci-archive:$T/clean/im
     run "clean ${ref%%:*}" 0 "$PC" scan --format json "$ref"
     jq_true "clean ${ref%%:*} verdict" '.schema == "portcullis.scan/v1" and .verdict == "allow" and (.reports[0].findings | map(select(.action == "deny")) | length == 0)'
     jq_true "clean ${ref%%:*} digest+stats" '(.reports[0].digest | test("^sha256:[0-9a-f]{64}$")) and .reports[0].stats.layers >= 1 and .reports[0].stats.files > 0'
-    jq_true "clean ${ref%%:*} user" '.reports[0].sandbox.user == "1000:1000" and .reports[0].sandbox.needs_root == false'
+    jq_true "clean ${ref%%:*} user" '.reports[0].sandbox.user == "1001:1001" and .reports[0].sandbox.needs_root == false'
 done
+# the sandbox user is the policy's (restricted: 1001:1001); baseline keeps the image's USER
+run "clean baseline" 0 "$PC" scan --policy baseline --format json "oci:$T/clean/oci:latest"
+jq_true "clean baseline user" '.reports[0].sandbox.user == "1000:1000" and .reports[0].sandbox.needs_root == false'
 
 # --- bad image: every check fires, exit 1
 run "bad json" 1 "$PC" scan --format json "oci:$T/bad/oci:latest"

