@@ -15,7 +15,9 @@ CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC  = $(filter-out scanner/main.c,$(wildcard scanner/*.c))
+CLI_SRC  = scanner/main.c $(wildcard scanner/cli_*.c)
+CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
+LIB_SRC  = $(filter-out $(CLI_SRC),$(wildcard scanner/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/obj/%.o)
 WH_SRC   = $(wildcard webhook/*.c)
 WH_OBJ   = $(WH_SRC:%.c=$(B)/obj/%.o)
@@ -39,11 +41,20 @@ $(B)/libportcullis.a: $(LIB_OBJ)
 	@mkdir -p $(B)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/portcullis: $(B)/obj/scanner/main.o $(B)/libportcullis.a
+$(B)/portcullis: $(CLI_OBJ) $(B)/libportcullis.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+WH_LIBS  = $(shell pkg-config --libs libmicrohttpd gnutls 2>/dev/null)
+WH_LIB_OBJ = $(filter-out $(B)/obj/webhook/main.o,$(WH_OBJ))
+$(B)/obj/webhook/%.o: CFLAGS += $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null)
+
 $(B)/portcullis-webhook: $(WH_OBJ) $(B)/libportcullis.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libmicrohttpd gnutls)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(WH_LIBS)
+
+# Unit tests of the webhook's parts link its objects (all but main.o).
+$(B)/tests/test_admission: tests/unit/test_admission.c $(WH_LIB_OBJ) $(B)/libportcullis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iwebhook $(LDFLAGS) -o $@ $< $(WH_LIB_OBJ) $(B)/libportcullis.a $(LDLIBS) $(WH_LIBS)
 
 $(B)/fixture-builder: $(FIX_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -68,9 +79,9 @@ install: all
 	cp -r rules $(DESTDIR)/usr/local/share/portcullis/
 
 format:
-	clang-format -i scanner/*.[ch] fixtures/builder/*.[ch] tests/unit/*.c
+	clang-format -i scanner/*.[ch] webhook/*.[ch] fixtures/builder/*.[ch] tests/unit/*.c
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(FIX_OBJ:.o=.d) $(WH_OBJ:.o=.d) $(B)/obj/scanner/main.d
+-include $(LIB_OBJ:.o=.d) $(FIX_OBJ:.o=.d) $(WH_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yara.h>
 #include "ctx.h"
+#include "sha256.h"
 #include "util.h"
 
 void pc_options_init(pc_options *o)
@@ -33,6 +34,20 @@ static int load_rules(pc_ctx *c, pc_err *e)
     if (pc_rules_compile(path, &c->yara, NULL, e) < 0)
         return pc_err_prefix(e, "YARA rules");
     return 0;
+}
+
+/* Facts depend on the layer, the rules and the yara knobs that choose
+ * which files are scanned and how far: all of that, hashed, keys the cache. */
+static int open_cache(pc_ctx *c, const pc_options *o, pc_err *e)
+{
+    char key[256];
+    const pc_yara_policy *y = &c->policy->yara;
+    snprintf(key, sizeof key, "rules=%s;all=%d;max=%llu", pc_ctx_rules_digest(c) ?: "-",
+             y->scan_all_files, (unsigned long long)y->max_file_bytes);
+    pc_sha256_digest(key, strlen(key), c->facts_key);
+    if (!o->cache_dir)
+        return 0;
+    return pc_cache_open(&c->cache, o->cache_dir, o->cache_max_bytes, e);
 }
 
 int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
@@ -64,7 +79,7 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
         pc_err_set(&e, "out of memory");
         goto fail;
     }
-    if (load_rules(c, &e) < 0)
+    if (load_rules(c, &e) < 0 || open_cache(c, o, &e) < 0)
         goto fail;
     *out = c;
     return 0;
@@ -84,6 +99,7 @@ void pc_ctx_free(pc_ctx *c)
     free(c->cache_dir);
     free(c->rules);
     pc_rules_free(c->yara);
+    pc_cache_close(&c->cache);
     if (c->yara_inited)
         yr_finalize();
     free(c);

@@ -39,6 +39,7 @@ typedef struct pc_sandbox_info {
 
 typedef struct pc_stats {
     unsigned layers;
+    unsigned cached_layers; /* layers whose facts came from the cache (not read) */
     uint64_t files;
     uint64_t bytes; /* uncompressed tar bytes walked */
     uint64_t duration_ms;
@@ -72,6 +73,7 @@ typedef struct pc_options {
     const char *cert_dir;
     int tls_verify;           /* 1 (default) or 0 */
     const char *cache_dir;    /* NULL: no cache */
+    uint64_t cache_max_bytes; /* evict least recently used entries above this; 0: no cap */
     unsigned jobs;            /* layers fetched and walked at once; 0: 2 */
     int progress;             /* 0 auto (stderr is a TTY), 1 always, 2 never */
 } pc_options;
@@ -130,6 +132,12 @@ typedef enum { PC_FORMAT_TEXT, PC_FORMAT_JSON, PC_FORMAT_SARIF } pc_format;
 int pc_report_write(FILE *out, pc_format fmt, pc_result *const *results, size_t n, int color);
 
 const char *pc_action_name(pc_action a);
+
+/* The layer facts cache at dir: "stats" prints entries and bytes to out,
+ * "prune" evicts least recently used entries down to max_bytes, "clear"
+ * removes every entry. 0 ok, -1 error (message in err). */
+int pc_cache_command(const char *dir, const char *cmd, uint64_t max_bytes, FILE *out, char *err,
+                     size_t errlen);
 
 /* Signed verdicts (Ed25519, DSSE). A signer holds a private key read once
  * from a PEM file that only its owner may read. */

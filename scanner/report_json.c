@@ -113,6 +113,7 @@ static json_t *stats_to_json(const pc_stats *st)
     bad |= json_object_set_new(o, "files", json_u64(st->files));
     bad |= json_object_set_new(o, "bytes", json_u64(st->bytes));
     bad |= json_object_set_new(o, "duration_ms", json_u64(st->duration_ms));
+    bad |= json_object_set_new(o, "cached_layers", json_integer(st->cached_layers));
     return finish(o, bad);
 }
 

@@ -30,6 +30,7 @@ typedef struct scan_state {
     _Atomic int *done; /* per layer: its facts are complete and verified */
     _Atomic uint64_t files, bytes;
     _Atomic size_t next;
+    _Atomic unsigned cached;
     _Atomic int stop;
     uint64_t deadline;
 } scan_state;
@@ -77,13 +78,37 @@ typedef struct worker {
     int failed;
 } worker;
 
+/* Cached facts still count against the image's limits. */
+static int count_cached(scan_state *s, const pc_layer_facts *f, pc_err *e)
+{
+    const pc_limits *l = &s->ctx->policy->limits;
+    if (atomic_fetch_add(&s->files, f->nentries) + f->nentries > l->max_files)
+        return pc_err_set(e, "image has more than %llu entries (limits.max_files)",
+                          (unsigned long long)l->max_files);
+    if (atomic_fetch_add(&s->bytes, f->bytes) + f->bytes > l->max_image_bytes)
+        return pc_err_set(e, "image uncompressed size exceeds the limit of %llu bytes "
+                             "(limits.max_image_bytes)",
+                          (unsigned long long)l->max_image_bytes);
+    return 0;
+}
+
 static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
 {
     const pc_layer_desc *ld = &s->img.layers[i];
+    const pc_cache *cache = s->ctx->cache.dir ? &s->ctx->cache : NULL;
     pc_stream *st = NULL;
+    pc_err ignored;
+    if (cache && pc_cache_get(cache, ld->d.digest, s->ctx->facts_key, &s->facts[i])) {
+        atomic_fetch_add(&s->cached, 1);
+        return count_cached(s, &s->facts[i], e);
+    }
     if (s->ops->open_layer(s->src, ld, &st, e) < 0)
         return pc_err_prefix(e, "layer %s", ld->d.digest);
-    return pc_layer_walk(st, ld, w, &s->facts[i], e);
+    if (pc_layer_walk(st, ld, w, &s->facts[i], e) < 0)
+        return -1;
+    if (cache)
+        pc_cache_put(cache, s->ctx->facts_key, &s->facts[i], &ignored); /* a cache is optional */
+    return 0;
 }
 
 /* The worker's own YARA scanner over the shared rules: 1 made, 0 the ctx
@@ -290,6 +315,7 @@ pc_result *pc_scan(const pc_ctx *ctx, const char *ref)
     if (rc == 0)
         run_checks(&s, r);
     r->stats.layers = (unsigned)s.img.nlayers;
+    r->stats.cached_layers = atomic_load(&s.cached);
     r->stats.files = s.files;
     r->stats.bytes = s.bytes;
     scan_state_free(&s);
@@ -318,6 +344,7 @@ void pc_result_free(pc_result *r)
     free(r->policy_digest);
     free(r->rules_digest);
     free(r->exempt);
+    free(r->attestation);
     free(r->sandbox.program);
     free(r->sandbox.user);
     for (size_t i = 0; i < r->sandbox.nneeds_caps; i++)

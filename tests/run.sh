@@ -16,6 +16,7 @@ export UBSAN_OPTIONS="log_path=$SAN/ubsan:print_stacktrace=1:halt_on_error=1:exi
 export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp"
 export PC_BUILD="$B" PC_ROOT="$ROOT" PC_WORK="$WORK"
 export PORTCULLIS_DATADIR="$ROOT"
+export XDG_CACHE_HOME="$WORK/xdg-cache" # tests never share a cache with the user
 pass=0
 fail=0
 for t in "$B"/tests/test_*; do

@@ -46,7 +46,7 @@ static void fixture_init(fixture *x)
     r->manifest_digest = "sha256:mm", r->denied = 1;
     r->findings = x->f1, r->nfindings = 4, r->capfindings = 5;
     r->sandbox = (pc_sandbox_info){"/usr/bin/app", "0:0", 1, x->caps, 1, x->ports, 1};
-    r->stats = (pc_stats){3, 1234, 5678000, 12};
+    r->stats = (pc_stats){.layers = 3, .files = 1234, .bytes = 5678000, .duration_ms = 12};
     /* Clean, and nearly everything unknown. */
     x->clean.image = IMAGE2, x->clean.policy = "baseline";
     x->both[0] = &x->denied, x->both[1] = &x->clean;
@@ -136,8 +136,8 @@ static void check_json_sandbox_stats(json_t *rep)
               "cap_net_raw");
     CHECK(json_integer_value(json_array_get(json_object_get(sb, "privileged_ports"), 0)) == 80);
     json_t *st = json_object_get(rep, "stats");
-    static const char *const tkeys[] = {"layers", "files", "bytes", "duration_ms"};
-    check_keys(st, tkeys, 4);
+    static const char *const tkeys[] = {"layers", "files", "bytes", "duration_ms", "cached_layers"};
+    check_keys(st, tkeys, 5);
     CHECK(json_integer_value(json_object_get(st, "layers")) == 3);
     CHECK(json_integer_value(json_object_get(st, "files")) == 1234);
     CHECK(json_integer_value(json_object_get(st, "bytes")) == 5678000);
@@ -276,7 +276,7 @@ static void test_text_plain(fixture *x)
     CHECK_CONTAINS(s, "\n  WARN  privileged-port  exposes port 80/tcp\n");
     CHECK_CONTAINS(s, "  DENY  suspicious-tool  /tmp/nc\\x1b[2J\\xff  (layer sha256:abcdef012345"
                       "\xe2\x80\xa6, rule netcat_bin)  netcat\n");
-    CHECK_CONTAINS(s, "  3 layers, 1234 files, 5.7 MB, 12 ms\n");
+    CHECK_CONTAINS(s, "  3 layers (0 from cache), 1234 files, 5.7 MB, 12 ms\n");
     CHECK_CONTAINS(s, IMAGE2 " (policy baseline): ALLOW\n  no findings\n");
     CHECK_CONTAINS(s, "\n2 image(s): 1 allowed, 1 denied\n");
     if (s) {

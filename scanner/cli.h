@@ -1,0 +1,29 @@
+/*
+ * cli.h — what the `portcullis` subcommands share. The CLI uses only the
+ * public header portcullis.h; these are its own small helpers.
+ */
+#ifndef PC_CLI_H
+#define PC_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_USAGE = 2 };
+
+void cli_usage(FILE *f);
+/* The rules/ directory: $PORTCULLIS_DATADIR/rules, next to the build
+ * tree, or the installed copy (malloc'd). */
+char *cli_rules_dir(void);
+/* $XDG_CACHE_HOME/portcullis, else ~/.cache/portcullis (malloc'd), or NULL. */
+char *cli_default_cache_dir(void);
+/* "123", "10k", "64M", "2G" → bytes; -1 when malformed. */
+int cli_parse_bytes(const char *s, uint64_t *out);
+/* "3600", "90s", "30m", "24h", "7d" → seconds; -1 when malformed. */
+int cli_parse_duration(const char *s, uint64_t *out);
+
+int cmd_scan(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif

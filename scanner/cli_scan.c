@@ -1,0 +1,224 @@
+/*
+ * cli_scan.c — `portcullis scan`: flags to pc_options, one pc_ctx, one
+ * pc_result per image (signed when --sign-key is given), one report, and
+ * the exit code.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "portcullis.h"
+
+typedef struct cli {
+    pc_options o;
+    pc_format fmt;
+    const char *output;
+    const char *sign_key;
+    uint64_t ttl;
+} cli;
+
+static int parse_format(const char *s, pc_format *f)
+{
+    if (strcmp(s, "text") == 0)
+        *f = PC_FORMAT_TEXT;
+    else if (strcmp(s, "json") == 0)
+        *f = PC_FORMAT_JSON;
+    else if (strcmp(s, "sarif") == 0)
+        *f = PC_FORMAT_SARIF;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_flag(cli *c, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'p':
+        c->o.policy = arg;
+        return 0;
+    case 'f':
+        if (parse_format(arg, &c->fmt) == 0)
+            return 0;
+        fprintf(stderr, "portcullis: --format \"%s\": expected text, json or sarif\n", arg);
+        return -1;
+    case 'o':
+        c->output = arg;
+        return 0;
+    case 'P':
+        c->o.platform = arg;
+        return 0;
+    case 'a':
+        c->o.authfile = arg;
+        return 0;
+    case 'c':
+        c->o.cert_dir = arg;
+        return 0;
+    case 't':
+        if (strcmp(arg, "true") == 0 || strcmp(arg, "false") == 0) {
+            c->o.tls_verify = strcmp(arg, "true") == 0;
+            return 0;
+        }
+        fprintf(stderr, "portcullis: --tls-verify \"%s\": expected true or false\n", arg);
+        return -1;
+    case 'C':
+        c->o.cache_dir = arg;
+        return 0;
+    case 'N':
+        c->o.cache_dir = NULL;
+        return 0;
+    case 'g':
+        if (strcmp(arg, "auto") == 0 || strcmp(arg, "always") == 0 || strcmp(arg, "never") == 0) {
+            c->o.progress = arg[0] == 'a' && arg[1] == 'u' ? 0 : arg[1] == 'l' ? 1 : 2;
+            return 0;
+        }
+        fprintf(stderr, "portcullis: --progress \"%s\": expected auto, always or never\n", arg);
+        return -1;
+    case 'j': {
+        char *end;
+        unsigned long j = strtoul(arg, &end, 10);
+        if (*arg && !*end && j >= 1 && j <= 64) {
+            c->o.jobs = (unsigned)j;
+            return 0;
+        }
+        fprintf(stderr, "portcullis: --jobs \"%s\": expected a number from 1 to 64\n", arg);
+        return -1;
+    }
+    case 'r':
+        c->o.rules = arg;
+        return 0;
+    case 'k':
+        c->sign_key = arg;
+        return 0;
+    case 'T':
+        if (cli_parse_duration(arg, &c->ttl) == 0 && c->ttl > 0)
+            return 0;
+        fprintf(stderr, "portcullis: --verdict-ttl \"%s\": expected a duration like 24h\n", arg);
+        return -1;
+    case 'M':
+        if (cli_parse_bytes(arg, &c->o.cache_max_bytes) == 0)
+            return 0;
+        fprintf(stderr, "portcullis: --cache-max-bytes \"%s\": expected a size like 2G\n", arg);
+        return -1;
+    default:
+        cli_usage(stderr);
+        return -1;
+    }
+}
+
+static const struct option scan_opts[] = {
+    {"policy", required_argument, 0, 'p'},
+    {"format", required_argument, 0, 'f'},
+    {"output", required_argument, 0, 'o'},
+    {"platform", required_argument, 0, 'P'},
+    {"authfile", required_argument, 0, 'a'},
+    {"cert-dir", required_argument, 0, 'c'},
+    {"tls-verify", required_argument, 0, 't'},
+    {"cache-dir", required_argument, 0, 'C'},
+    {"no-cache", no_argument, 0, 'N'},
+    {"progress", required_argument, 0, 'g'},
+    {"jobs", required_argument, 0, 'j'},
+    {"rules", required_argument, 0, 'r'},
+    {"sign-key", required_argument, 0, 'k'},
+    {"verdict-ttl", required_argument, 0, 'T'},
+    {"cache-max-bytes", required_argument, 0, 'M'},
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
+};
+
+static int write_report(const cli *c, pc_result **res, size_t n)
+{
+    FILE *out = stdout;
+    if (c->output && !(out = fopen(c->output, "w"))) {
+        perror(c->output);
+        return -1;
+    }
+    int color =
+        !c->output && c->fmt == PC_FORMAT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    int rc = pc_report_write(out, c->fmt, (pc_result *const *)res, n, color);
+    if (out != stdout && fclose(out) != 0)
+        rc = -1;
+    if (rc < 0)
+        fprintf(stderr, "portcullis: writing the report failed\n");
+    return rc;
+}
+
+static int scan_all(cli *c, char **images, size_t n)
+{
+    char err[1024];
+    pc_ctx *ctx;
+    pc_signer *signer = NULL;
+    if (c->sign_key && pc_signer_load(c->sign_key, &signer, err, sizeof err) < 0) {
+        fprintf(stderr, "portcullis: --sign-key %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (pc_ctx_new(&c->o, &ctx, err, sizeof err) < 0) {
+        fprintf(stderr, "portcullis: %s\n", err);
+        pc_signer_free(signer);
+        return EXIT_USAGE;
+    }
+    pc_result **res = calloc(n, sizeof *res);
+    int code = EXIT_ALLOW;
+    if (!res) {
+        pc_ctx_free(ctx);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        res[i] = pc_scan(ctx, images[i]);
+        if (res[i] && signer && pc_result_sign(res[i], signer, c->ttl, err, sizeof err) < 0) {
+            fprintf(stderr, "portcullis: %s\n", err);
+            code = EXIT_USAGE;
+        }
+        if (!res[i] || res[i]->scan_failed)
+            code = EXIT_USAGE;
+        else if (res[i]->denied && code == EXIT_ALLOW)
+            code = EXIT_DENY;
+    }
+    size_t ok = 0;
+    while (ok < n && res[ok])
+        ok++;
+    if (write_report(c, res, ok) < 0 || ok < n)
+        code = EXIT_USAGE;
+    for (size_t i = 0; i < n; i++)
+        pc_result_free(res[i]);
+    free(res);
+    pc_ctx_free(ctx);
+    pc_signer_free(signer);
+    return code;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    cli c = {.fmt = PC_FORMAT_TEXT, .ttl = 86400};
+    int opt;
+    pc_options_init(&c.o);
+    char *cache = cli_default_cache_dir();
+    c.o.cache_dir = cache;
+    c.o.cache_max_bytes = 2ull << 30;
+    char *rules = cli_rules_dir(), pol[4200];
+    snprintf(pol, sizeof pol, "%s/policies", rules ? rules : ".");
+    c.o.policies_dir = pol;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "o:h", scan_opts, NULL)) != -1) {
+        if (opt == 'h')
+            cli_usage(stdout);
+        if (opt == 'h' || parse_flag(&c, opt, optarg) < 0) {
+            free(rules);
+            free(cache);
+            return opt == 'h' ? EXIT_ALLOW : EXIT_USAGE;
+        }
+    }
+    int rc = EXIT_USAGE;
+    if (optind >= argc) {
+        fprintf(stderr, "portcullis scan: no image given\n");
+        cli_usage(stderr);
+    } else {
+        if (!c.o.rules)
+            c.o.rules = rules;
+        rc = scan_all(&c, argv + optind, (size_t)(argc - optind));
+    }
+    free(rules);
+    free(cache);
+    return rc;
+}

@@ -1,0 +1,79 @@
+# Integration: the layer facts cache through the CLI (hits, a corrupt entry
+# rescanned, an unsafe directory refused, stats/prune/clear) and signed
+# verdicts (scan --sign-key, portcullis verify).
+. "$PC_ROOT/tests/lib.sh"
+
+build_fixture whiteout || exit 1
+build_fixture bad || exit 1
+C="$T/cache"
+IMG="oci:$T/whiteout/oci:latest"
+
+run "cold scan" 1 "$PC" scan --cache-dir "$C" --format json "$IMG"
+cp "$T/out" "$T/cold.json"
+jq_true "cold reads every layer" '.reports[0].stats.cached_layers == 0 and .reports[0].stats.layers == 3'
+run "warm scan" 1 "$PC" scan --cache-dir "$C" --format json "$IMG"
+jq_true "warm takes every layer from the cache" '.reports[0].stats.cached_layers == 3'
+if [ "$(jq -c '.reports[0].findings' "$T/cold.json")" = "$(jq -c '.reports[0].findings' "$T/out")" ]; then
+    pass "warm findings equal cold findings"
+else
+    fail "warm findings equal cold findings" "differ"
+fi
+run "policy change uses the cache" 0 "$PC" scan --cache-dir "$C" --policy baseline --format json "$IMG"
+jq_true "baseline: cached, setuid now warns" '.reports[0].stats.cached_layers == 3 and ([.reports[0].findings[] | select(.check == "setuid-file") | .action == "warn"] | all)'
+
+# damage every entry: each must be ignored and the layer read again
+for f in "$C"/facts/*.facts; do printf 'garbage' | dd of="$f" bs=1 seek=300 conv=notrunc status=none; done
+run "corrupt entries rescanned" 1 "$PC" scan --cache-dir "$C" --format json "$IMG"
+jq_true "corrupt entries are misses" '.reports[0].stats.cached_layers == 0'
+if [ "$(jq -c '.reports[0].findings' "$T/cold.json")" = "$(jq -c '.reports[0].findings' "$T/out")" ]; then
+    pass "findings after corrupt cache equal cold findings"
+else
+    fail "findings after corrupt cache equal cold findings" "differ"
+fi
+for f in "$C"/facts/*.facts; do truncate -s 100 "$f"; done
+run "truncated entries rescanned" 1 "$PC" scan --cache-dir "$C" --format json "$IMG"
+jq_true "truncated entries are misses" '.reports[0].stats.cached_layers == 0'
+
+mkdir -p "$T/open" && chmod 0777 "$T/open"
+run "world-writable cache dir refused" 2 "$PC" scan --cache-dir "$T/open" "$IMG"
+grep_in "refusal names the directory" 'writable by other users' "$T/err"
+run "no-cache reads layers" 1 "$PC" scan --no-cache --format json "$IMG"
+jq_true "no-cache: nothing cached" '.reports[0].stats.cached_layers == 0'
+
+run "cache stats" 0 "$PC" cache stats --cache-dir "$C"
+grep_in "stats counts entries" '3 layer entries' "$T/out"
+run "cache prune to 1 byte" 0 "$PC" cache prune --cache-dir "$C" --cache-max-bytes 1
+grep_in "prune evicts" '0 layer entries' "$T/out"
+run "cache bad command" 2 "$PC" cache explode --cache-dir "$C"
+
+# --- signed verdicts
+openssl genpkey -algorithm ed25519 -out "$T/k.pem" 2>/dev/null && chmod 600 "$T/k.pem" &&
+    openssl pkey -in "$T/k.pem" -pubout -out "$T/k.pub" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$T/other.pem" 2>/dev/null && openssl pkey -in "$T/other.pem" -pubout -out "$T/other.pub" 2>/dev/null
+run "signed scan" 1 "$PC" scan --sign-key "$T/k.pem" --format json "oci:$T/bad/oci:latest"
+cp "$T/out" "$T/signed.json"
+jq_true "attestation present" '.reports[0].attestation.payloadType == "application/vnd.portcullis.verdict.v1+json"'
+jq '.reports[0].attestation' "$T/signed.json" >"$T/env.json"
+MD=$(jq -r '.reports[0].manifest_digest' "$T/signed.json")
+PD=$(jq -r '.reports[0].policy_digest' "$T/signed.json")
+run "verify valid" 0 "$PC" verify --key "$T/k.pub" --image-digest "$MD" --policy-digest "$PD" "$T/env.json"
+jq -r .payload "$T/env.json" | base64 -d >"$T/payload.json"
+jq_true "payload binds verdict and digests" ".verdict == \"deny\" and .manifest_digest == \"$MD\" and .policy_digest == \"$PD\" and (.checks | length > 0)" "$T/payload.json"
+run "verify from stdin" 0 sh -c "\"$PC\" verify --key \"$T/k.pub\" - <\"$T/env.json\""
+jq --arg p "$(sed 's/"deny"/"allow"/' "$T/payload.json" | base64 -w0)" '.payload = $p' "$T/env.json" >"$T/flipped.json"
+run "flipped verdict" 1 "$PC" verify --key "$T/k.pub" "$T/flipped.json"
+grep_in "flipped: signature mismatch" 'signature mismatch' "$T/err"
+run "other digest" 1 "$PC" verify --key "$T/k.pub" --image-digest sha256:0000000000000000000000000000000000000000000000000000000000000000 "$T/env.json"
+grep_in "other digest: reason" 'does not match' "$T/err"
+run "other key" 1 "$PC" verify --key "$T/other.pub" "$T/env.json"
+head -c 100 "$T/env.json" >"$T/trunc.json"
+run "truncated envelope" 1 "$PC" verify --key "$T/k.pub" "$T/trunc.json"
+run "expired" 1 "$PC" scan --sign-key "$T/k.pem" --verdict-ttl 1s --format json -o "$T/short.json" "oci:$T/bad/oci:latest"
+sleep 2
+jq '.reports[0].attestation' "$T/short.json" >"$T/short-env.json"
+run "expired verdict refused" 1 "$PC" verify --key "$T/k.pub" "$T/short-env.json"
+grep_in "expired: reason" 'expired at' "$T/err"
+chmod 644 "$T/k.pem"
+run "world-readable key refused" 2 "$PC" scan --sign-key "$T/k.pem" "oci:$T/bad/oci:latest"
+grep_in "key refusal reason" 'accessible by other users' "$T/err"
+run "verify usage" 2 "$PC" verify "$T/env.json"
