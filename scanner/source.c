@@ -12,11 +12,12 @@
 #include "source.h"
 #include "util.h"
 
+
 static const struct {
     const char *prefix;
     const pc_source_ops *ops; /* NULL: not available in this build */
 } transports[] = {
-    {"docker://", NULL}, /* the registry (and bare references); first on purpose */
+    {"docker://", &pc_source_docker}, /* the registry (and bare references); first on purpose */
     {"oci:", &pc_source_oci},
     {"oci-archive:", &pc_source_oci_archive},
     {"docker-archive:", &pc_source_docker_archive},

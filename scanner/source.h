@@ -35,10 +35,10 @@ typedef struct pc_source_ops {
 extern const pc_source_ops pc_source_oci;
 extern const pc_source_ops pc_source_oci_archive;
 extern const pc_source_ops pc_source_docker_archive;
+extern const pc_source_ops pc_source_docker;
 
 /* Find the table for a reference; *spec points past the prefix. A bare
- * reference or docker:// is the registry transport (NULL until it exists:
- * -1 with a message). */
+ * reference or docker:// is the registry transport. */
 int pc_source_lookup(const char *ref, const pc_source_ops **ops, const char **spec, pc_err *e);
 
 #endif

@@ -45,7 +45,7 @@ for t in tests/integration/*.sh; do
         fail=$((fail + 1))
         echo "FAIL $name: script exited $rc"
     fi
-    grep -E '^(PASS|FAIL) ' "$log" | sed "s|^\(PASS\|FAIL\) |\1 $name/|"
+    grep -E '^(PASS|FAIL) ' "$log" | sed -E "s#^(PASS|FAIL) #\1 $name/#"
     if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ]; then
         echo "---- $name log (tail) ----"
         tail -60 "$log" | sed 's/^/    /'

@@ -603,8 +603,11 @@ static void test_lookup(void)
     const char *registry[] = {
         "docker://alpine",         "alpine",         "alpine:3.19", "localhost:5000/a/b:1",
         "ghcr.io/a/b@sha256:0123", "registry:5000/x"};
-    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
-        CHECK_STR(lookup_err(registry[i], &e), "registry transport not available yet");
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++) {
+        CHECK_STR(lookup_err(registry[i], &e), "(found)");
+        CHECK(pc_source_lookup(registry[i], &ops, &spec, &e) == 0 &&
+              strcmp(ops->transport, "docker") == 0);
+    }
     CHECK_CONTAINS(lookup_err("dir:/tmp/x", &e),
                    "unknown transport \"dir:\"; supported: docker://");
     CHECK_CONTAINS(lookup_err("ocii:/tmp/x", &e), "unknown transport \"ocii:\"");

@@ -1,0 +1,432 @@
+# Integration: the docker:// transport against the real CNCF registry
+# (docker-registry) on 127.0.0.1, with TLS from a CA made here: one
+# registry with htpasswd Basic auth that also requires client certificates,
+# one with token auth (tests/registry/tokenserver.py signs the JWTs), one
+# in plain HTTP, all on one storage directory, and a redirecting front
+# (tests/registry/redirector.py). Fixture images are pushed unchanged with
+# skopeo; every one must give the same report from both authenticated
+# registries as from its OCI layout. Then: references (digest, tag+digest,
+# bare), an index, auth failures and credential sources (auths, helpers,
+# identity token, default files), token caching, TLS and --cert-dir,
+# progress output, cross-origin redirects, 503 retries, blobs longer than
+# declared, size limits, the deadline, memory on a big layer, corrupted
+# blobs and a stopped registry; and the password appears in no output.
+# No traffic leaves 127.0.0.1; every server started here is killed on exit.
+. "$PC_ROOT/tests/lib.sh"
+
+for tool in docker-registry skopeo openssl python3 htpasswd jq curl; do
+    command -v $tool >/dev/null 2>&1 || { fail "tool $tool" "not installed (scripts/deps.sh)"; exit 1; }
+done
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+export no_proxy='*' NO_PROXY='*'
+unset REGISTRY_AUTH_FILE
+export HOME="$T/home"
+mkdir -p "$HOME"
+REG="$PC_ROOT/tests/registry"
+USER_NAME=pcuser
+PASS="Pa55-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')-s3cret"
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
+}
+trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# --- certificates: a CA, a server cert for 127.0.0.1/localhost, a client
+# cert and a token-signing cert, all signed by the CA
+C="$T/pki"
+mkdir -p "$C"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$C/ca.key" -out "$C/ca.crt" -days 2 \
+    -subj "/CN=portcullis test CA" >/dev/null 2>&1
+issue() { # NAME SAN
+    openssl req -newkey rsa:2048 -nodes -keyout "$C/$1.key" -out "$C/$1.csr" -subj "/CN=$1" >/dev/null 2>&1
+    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$2" >"$C/$1.ext"
+    openssl x509 -req -in "$C/$1.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" -CAcreateserial \
+        -out "$C/$1.crt" -days 2 -extfile "$C/$1.ext" >/dev/null 2>&1
+}
+issue server "IP:127.0.0.1,DNS:localhost"
+issue client "DNS:client"
+issue signer "DNS:token-signer"
+[ -s "$C/server.crt" ] && [ -s "$C/signer.crt" ] || { fail "pki" "openssl failed"; exit 1; }
+# certs.d layout: the CA, and a client certificate pair
+CERTS="$T/certs.d"
+mkdir -p "$CERTS"
+cp "$C/ca.crt" "$CERTS/ca.crt"
+cp "$C/client.crt" "$CERTS/client.cert"
+cp "$C/client.key" "$CERTS/client.key"
+CAONLY="$T/ca-only"
+mkdir -p "$CAONLY"
+cp "$C/ca.crt" "$CAONLY/ca.crt"
+
+# --- registries: one storage, two front doors
+STORE="$T/storage"
+mkdir -p "$STORE"
+htpasswd -Bbn "$USER_NAME" "$PASS" >"$T/htpasswd" 2>/dev/null
+P_BASIC=$(free_port)
+P_TOKEN=$(free_port)
+P_AUTH=$(free_port)
+P_REDIR=$(free_port)
+
+reg_config() { # PORT AUTH-YAML CLIENTCAS
+    cat <<Y
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $STORE
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$1
+  secret: portcullis-test-secret
+  tls:
+    certificate: $C/server.crt
+    key: $C/server.key
+$3
+auth:
+$2
+Y
+}
+reg_config "$P_BASIC" "  htpasswd:
+    realm: portcullis-test
+    path: $T/htpasswd" "    clientcas:
+      - $C/ca.crt" >"$T/basic.yml"
+reg_config "$P_TOKEN" "  token:
+    realm: https://127.0.0.1:$P_AUTH/token
+    service: portcullis-registry
+    issuer: portcullis-test-issuer
+    rootcertbundle: $C/ca.crt" "" >"$T/token.yml"
+
+start_registry() { # CONFIG LOG
+    docker-registry serve "$1" >"$2" 2>&1 &
+    PIDS="$PIDS $!"
+    LAST_PID=$!
+}
+wait_port() { # PORT [curl args...]
+    port=$1
+    shift
+    i=0
+    while [ $i -lt 100 ]; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "$@" "https://127.0.0.1:$port/v2/" 2>/dev/null)
+        [ "$code" = 401 ] || [ "$code" = 200 ] || [ "$code" = 400 ] || [ "$code" = 404 ] && return 0
+        i=$((i + 1))
+        sleep 0.1
+    done
+    return 1
+}
+start_registry "$T/basic.yml" "$T/basic.log"
+BASIC_PID=$LAST_PID
+start_registry "$T/token.yml" "$T/token.log"
+python3 "$REG/tokenserver.py" --port "$P_AUTH" --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
+    --sign-key "$C/signer.key" --sign-cert "$C/signer.crt" --issuer portcullis-test-issuer \
+    --service portcullis-registry --user "$USER_NAME" --password "$PASS" \
+    --refresh-token "refresh-$PASS" --log "$T/tokens.log" >"$T/tokenserver.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_port "$P_BASIC" --cert "$C/client.crt" --key "$C/client.key" || { fail "basic registry up" "$(cat "$T/basic.log")"; exit 1; }
+wait_port "$P_TOKEN" || { fail "token registry up" "$(cat "$T/token.log")"; exit 1; }
+pass "registries up"
+
+# --- credentials: authfiles of every kind, and a credential helper on PATH
+b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
+GOOD=$(b64 "$USER_NAME:$PASS")
+BAD=$(b64 "$USER_NAME:wrong-$PASS")
+printf '{"auths": {"127.0.0.1:%s": {"auth": "%s"}, "localhost:%s": {"auth": "%s"}}}\n' \
+    "$P_BASIC" "$GOOD" "$P_REDIR" "$GOOD" >"$T/basic.json"
+printf '{"auths": {"https://127.0.0.1:%s/v1/": {"username": "%s", "password": "%s"}}}\n' \
+    "$P_TOKEN" "$USER_NAME" "$PASS" >"$T/token.json"
+printf '{"auths": {"127.0.0.1:%s": {"auth": "%s"}, "127.0.0.1:%s": {"auth": "%s"}}}\n' \
+    "$P_BASIC" "$BAD" "$P_TOKEN" "$BAD" >"$T/wrong.json"
+printf '{"auths": {"127.0.0.1:%s": {"identitytoken": "refresh-%s"}}}\n' "$P_TOKEN" "$PASS" >"$T/ident.json"
+printf '{"auths": {"127.0.0.1:%s": {}}, "credHelpers": {"127.0.0.1:%s": "test"}}\n' \
+    "$P_BASIC" "$P_BASIC" >"$T/helper.json"
+printf '{"auths": {}, "credsStore": "test"}\n' >"$T/store.json"
+export PC_CRED_DIR="$T/cred"
+mkdir -p "$PC_CRED_DIR"
+printf '%s' "$USER_NAME" >"$PC_CRED_DIR/user"
+printf '%s' "$PASS" >"$PC_CRED_DIR/pass"
+export PATH="$REG:$PATH"
+
+# Every scan's output is kept: the password must never appear in any of it.
+scan() { # NAME EXIT ARGS... (a JSON report)
+    n=$1 x=$2
+    shift 2
+    run "$n" "$x" "$PC" scan --format json "$@"
+    cat "$T/out" "$T/err" >>"$T/all-output"
+}
+err_has() { # NAME REGEX: the scan-error message of the last scan
+    jq_true "$1" "[.reports[0].findings[] | select(.check == \"scan-error\") | .message | test(\"$2\")] | any"
+}
+B="docker://127.0.0.1:$P_BASIC/fixtures"
+TK="docker://127.0.0.1:$P_TOKEN/fixtures"
+BASIC_OPTS="--cert-dir $CERTS --authfile $T/basic.json"
+TOKEN_OPTS="--cert-dir $CAONLY --authfile $T/token.json"
+
+# --- push every fixture unchanged (--preserve-digests: skopeo would
+# otherwise compress the plain tar layer and rewrite the manifest)
+FIXTURES="clean bad multiplatform whiteout zstd username-root noentry traversal truncated"
+for f in $FIXTURES; do
+    build_fixture "$f" || exit 1
+    if skopeo copy -q --all --preserve-digests --dest-cert-dir "$CERTS" \
+        --dest-creds "$USER_NAME:$PASS" "oci:$T/$f/oci:latest" "$B/$f:latest" >"$T/push.log" 2>&1; then
+        pass "push $f"
+    else
+        fail "push $f" "$(head -c 600 "$T/push.log")"
+    fi
+done
+skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "$B/zstd:latest" >"$T/zstd.manifest" 2>/dev/null
+jq_true "zstd layer arrived as zstd" '[.layers[].mediaType | test("zstd")] | any' "$T/zstd.manifest"
+
+# --- parity: the same findings from the registry (both auth modes) as
+# from the OCI layout, for every fixture
+norm='{verdict, reports: [.reports[] | {digest, platform, verdict, findings, sandbox,
+       manifest_digest, config_digest, stats: (.stats | del(.duration_ms))}]}'
+for f in $FIXTURES; do
+    "$PC" scan --format json "oci:$T/$f/oci:latest" >"$T/local.json" 2>/dev/null
+    want=$?
+    jq -S "$norm" "$T/local.json" >"$T/local.norm"
+    for mode in basic token; do
+        if [ $mode = basic ]; then ref="$B/$f:latest" opts=$BASIC_OPTS; else ref="$TK/$f:latest" opts="$TOKEN_OPTS --jobs 4"; fi
+        scan "$mode $f" "$want" $opts "$ref"
+        jq -S "$norm" "$T/out" >"$T/reg.norm"
+        if cmp -s "$T/local.norm" "$T/reg.norm"; then
+            pass "$mode $f same findings as oci:"
+        else
+            fail "$mode $f same findings as oci:" "$(diff "$T/local.norm" "$T/reg.norm" | head -20)"
+        fi
+    done
+done
+
+# --- references: by digest, tag+digest, a wrong digest, bare-host forms
+DIG=$(jq -r '.reports[0].digest' "$T/local.json")
+"$PC" scan --format json "oci:$T/clean/oci:latest" >"$T/clean-local.json" 2>/dev/null
+CLEAN_DIG=$(jq -r '.reports[0].digest' "$T/clean-local.json")
+scan "pull by digest" 0 $BASIC_OPTS "$B/clean@$CLEAN_DIG"
+jq_true "by digest: digest kept" ".reports[0].digest == \"$CLEAN_DIG\""
+scan "tag+digest (digest wins)" 0 $TOKEN_OPTS "docker://127.0.0.1:$P_TOKEN/fixtures/clean:nosuchtag@$CLEAN_DIG"
+scan "digest not in repo" 2 $BASIC_OPTS "$B/clean@sha256:$(printf '%064d' 0)"
+err_has "unknown digest message" "manifest unknown: sha256:0{64} not found in 127.0.0.1:$P_BASIC/fixtures/clean"
+scan "bare reference (no docker://)" 0 $BASIC_OPTS "127.0.0.1:$P_BASIC/fixtures/clean"
+scan "invalid reference" 2 $BASIC_OPTS "docker://127.0.0.1:$P_BASIC/Fixtures/Clean:latest"
+err_has "invalid reference message" "repository name must be lowercase"
+
+# --- multi-platform index
+scan "index arm64" 1 $TOKEN_OPTS --platform linux/arm64 "$TK/multiplatform:latest"
+jq_true "index arm64 picked" '(.reports[0].platform | startswith("linux/arm64")) and ([.reports[0].findings[].path] | index("/usr/bin/arm-only-suid") != null)'
+scan "index no such platform" 2 $BASIC_OPTS --platform linux/s390x "$B/multiplatform:latest"
+err_has "index lists platforms" "linux/arm64"
+
+# --- auth failures
+for mode in basic token; do
+    if [ $mode = basic ]; then ref="$B/clean:latest" host="127.0.0.1:$P_BASIC" ca=$CERTS; else ref="$TK/clean:latest" host="127.0.0.1:$P_TOKEN" ca=$CAONLY; fi
+    scan "$mode anonymous denied" 2 --cert-dir "$ca" "$ref"
+    err_has "$mode anonymous: unauthorized" "^unauthorized: check credentials for $host"
+    scan "$mode wrong password" 2 --cert-dir "$ca" --authfile "$T/wrong.json" "$ref"
+    err_has "$mode wrong password: unauthorized" "^unauthorized: check credentials for $host"
+    scan "$mode unknown tag" 2 --cert-dir "$ca" --authfile "$T/$mode.json" "${ref%:latest}:nosuchtag"
+    err_has "$mode unknown tag message" "^manifest unknown: nosuchtag not found in $host/fixtures/clean"
+    scan "$mode unknown repo" 2 --cert-dir "$ca" --authfile "$T/$mode.json" "docker://$host/nosuch/repo:latest"
+    err_has "$mode unknown repo message" "not found"
+done
+grep_in "token server saw the wrong password" "GET auth=yes" "$T/tokens.log"
+scan "missing --authfile is an error" 2 --cert-dir "$CERTS" --authfile "$T/nope.json" "$B/clean:latest"
+err_has "missing authfile named" "nope.json"
+
+# --- credentials from a helper (credHelpers, credsStore), an identity token,
+# and $REGISTRY_AUTH_FILE
+printf '127.0.0.1:%s' "$P_BASIC" >"$PC_CRED_DIR/server"
+scan "credHelpers helper" 0 --cert-dir "$CERTS" --authfile "$T/helper.json" "$B/clean:latest"
+grep_in "helper asked for the host" "^127.0.0.1:$P_BASIC\$" "$PC_CRED_DIR/queries"
+printf '127.0.0.1:%s' "$P_TOKEN" >"$PC_CRED_DIR/server"
+scan "credsStore helper" 0 --cert-dir "$CAONLY" --authfile "$T/store.json" "$TK/clean:latest"
+scan "helper without creds" 2 --cert-dir "$CERTS" --authfile "$T/store.json" "$B/clean:latest"
+err_has "helper without creds: unauthorized" "^unauthorized"
+scan "identity token (refresh grant)" 0 --cert-dir "$CAONLY" --authfile "$T/ident.json" "$TK/clean:latest"
+grep_in "refresh grant used" "POST grant=refresh_token" "$T/tokens.log"
+REGISTRY_AUTH_FILE="$T/basic.json" scan "REGISTRY_AUTH_FILE" 0 --cert-dir "$CERTS" "$B/clean:latest"
+mkdir -p "$HOME/.docker"
+cp "$T/token.json" "$HOME/.docker/config.json"
+scan "~/.docker/config.json" 0 --cert-dir "$CAONLY" "$TK/clean:latest"
+rm -f "$HOME/.docker/config.json"
+
+# --- one token per scope per scan, shared by concurrent layer fetches
+before=$(grep -c '^GET' "$T/tokens.log")
+scan "token cached" 1 $TOKEN_OPTS --jobs 4 "$TK/whiteout:latest"
+after=$(grep -c '^GET' "$T/tokens.log")
+[ $((after - before)) -eq 1 ] && pass "one token request per scan" || fail "one token request per scan" "$((after - before)) requests"
+
+# --- TLS
+scan "TLS without the CA" 2 --authfile "$T/token.json" "$TK/clean:latest"
+err_has "TLS unknown authority message" "^TLS: certificate signed by unknown authority \\\\(use --cert-dir\\\\)"
+scan "TLS CA via --cert-dir" 0 --cert-dir "$CAONLY" --authfile "$T/token.json" "$TK/clean:latest"
+scan "--tls-verify=false" 0 --tls-verify=false --authfile "$T/token.json" "$TK/clean:latest"
+scan "client cert required" 2 --cert-dir "$CAONLY" --authfile "$T/basic.json" "$B/clean:latest"
+err_has "client cert refusal is a TLS error" "^TLS: .*client certificate"
+mkdir -p "$T/halfpair"
+cp "$C/ca.crt" "$T/halfpair/ca.crt"
+cp "$C/client.crt" "$T/halfpair/client.cert"
+scan "client.cert without client.key" 2 --cert-dir "$T/halfpair" --authfile "$T/basic.json" "$B/clean:latest"
+err_has "half pair named" "client.cert has no matching .key"
+
+# --- progress: quiet unless asked or on a terminal; JSON unaffected (the
+# terminal is a pty from python3; stdin stays /dev/null so no real one is touched)
+scan "progress default (not a TTY)" 1 $TOKEN_OPTS "$TK/bad:latest"
+[ -s "$T/err" ] && fail "no progress when stderr is not a TTY" "$(head -c 300 "$T/err")" || pass "no progress when stderr is not a TTY"
+scan "progress always" 1 $TOKEN_OPTS --progress always "$TK/whiteout:latest"
+grep_in "progress always prints layers" "fixtures/whiteout:latest: layer [0-9a-f]{12} +done" "$T/err"
+jq_true "progress always: JSON intact" '.schema == "portcullis.scan/v1"'
+python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --format json -o "$T/tty.json" \
+    $TOKEN_OPTS "$TK/whiteout:latest" </dev/null >"$T/tty.out" 2>&1
+grep_in "progress on a TTY redraws" "$(printf '\033')\\[K.*layers" "$T/tty.out"
+jq_true "progress on a TTY: JSON report intact" '.reports[0].verdict == "deny"' "$T/tty.json"
+python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --progress never --format json \
+    -o "$T/tty.json" $TOKEN_OPTS "$TK/whiteout:latest" </dev/null >"$T/tty.out" 2>&1
+[ -s "$T/tty.out" ] && fail "--progress never on a TTY" "$(head -c 300 "$T/tty.out")" || pass "--progress never on a TTY"
+cat "$T/tty.out" >>"$T/all-output"
+
+# --- redirects to another origin: the Authorization header must not follow;
+# the first manifest request gets 503 + Retry-After (retried)
+python3 "$REG/redirector.py" --port "$P_REDIR" --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
+    --cafile "$C/ca.crt" --client-cert "$C/client.crt" --client-key "$C/client.key" \
+    --upstream "https://127.0.0.1:$P_BASIC" --creds "$USER_NAME:$PASS" --log "$T/redir.log" \
+    --fail-first 1 --pad-length fixtures/noentry --pad-chunked fixtures/username-root \
+    >"$T/redirector.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_port "$P_REDIR" || { fail "redirector up" "$(cat "$T/redirector.log")"; exit 1; }
+scan "redirected blobs" 1 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/bad:latest"
+jq -S "$norm" "$T/out" >"$T/reg.norm"
+"$PC" scan --format json "oci:$T/bad/oci:latest" 2>/dev/null | jq -S "$norm" >"$T/local.norm"
+cmp -s "$T/local.norm" "$T/reg.norm" && pass "redirected: same findings" || fail "redirected: same findings" "$(diff "$T/local.norm" "$T/reg.norm" | head)"
+grep_in "blob requests were redirected" "^front-blob auth=yes" "$T/redir.log"
+grep_in "redirect target was used" "^storage auth=" "$T/redir.log"
+if grep -q "^storage auth=yes" "$T/redir.log"; then
+    fail "no Authorization after a cross-origin redirect" "$(cat "$T/redir.log")"
+else
+    pass "no Authorization after a cross-origin redirect"
+fi
+grep_in "503 was answered and retried" "^manifest 503" "$T/redir.log"
+# a blob longer than its descriptor: refused by its Content-Length, or
+# stopped at the first byte too many when there is none
+scan "blob longer than declared (Content-Length)" 2 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/noentry:latest"
+err_has "Content-Length refused" "the registry announces [0-9]+ bytes, the manifest says [0-9]+"
+scan "blob longer than declared (no length)" 2 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/username-root:latest"
+err_has "extra bytes refused" "larger than the [0-9]+ bytes its descriptor declares"
+
+# --- size caps on manifests and configs come from the policy's limits
+printf '{"name": "tiny-manifest", "limits": {"max_manifest_bytes": 64}}\n' >"$T/tinym.json"
+scan "manifest over the limit" 2 --policy "$T/tinym.json" $TOKEN_OPTS "$TK/clean:latest"
+err_has "manifest limit named" "exceeds the limit of 64"
+printf '{"name": "tiny-config", "limits": {"max_config_bytes": 64}}\n' >"$T/tinyc.json"
+scan "config over the limit" 2 --policy "$T/tinyc.json" $TOKEN_OPTS "$TK/clean:latest"
+err_has "config limit named" "config sha256:[0-9a-f]+ is [0-9]+ bytes; the limit is 64"
+
+# --- the overall deadline ends a request that never gets an answer
+P_HANG=$(free_port)
+python3 -c 'import socket, sys, time; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(600)' "$P_HANG" &
+PIDS="$PIDS $!"
+sleep 0.3
+printf '{"name": "quick", "limits": {"timeout_seconds": 2}}\n' >"$T/quick.json"
+start=$(date +%s)
+scan "deadline" 2 --policy "$T/quick.json" --cert-dir "$CAONLY" "docker://127.0.0.1:$P_HANG/x/y:latest"
+secs=$(($(date +%s) - start))
+err_has "deadline message" "deadline"
+[ $secs -le 8 ] && pass "deadline honoured (${secs}s)" || fail "deadline honoured" "${secs}s"
+
+# --- a big layer is streamed, not buffered: peak memory stays far below
+# the blob's size (64 MiB of uncompressed tar). ASan's quarantine keeps
+# freed memory around by design, so it is kept small for this run.
+cat >"$T/big.spec.json" <<'J'
+{"images": [{"config": {"User": "app", "Entrypoint": ["/app/run"]},
+  "layers": [{"compression": "none", "entries": [
+    {"path": "app", "type": "dir"}, {"path": "app/run", "type": "file", "mode": "0755", "content": "#!/bin/sh\n"},
+    {"path": "big", "type": "file", "size": 67108864}]}]}]}
+J
+if "$FB" "$T/big.spec.json" "$T/big" >"$T/fb.log" 2>&1 &&
+    skopeo copy -q --preserve-digests --dest-cert-dir "$CAONLY" --dest-creds "$USER_NAME:$PASS" \
+        "oci:$T/big/oci:latest" "$TK/big:latest" >"$T/push.log" 2>&1; then
+    rss_of() { # REF: peak KiB of a scan of REF; the JSON report in $T/out
+        ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=4" \
+            /usr/bin/time -f "%M" -o "$T/rss" "$PC" scan --format json $TOKEN_OPTS "$1" >"$T/out" 2>"$T/err"
+        cat "$T/out" "$T/err" >>"$T/all-output"
+        tail -1 "$T/rss"
+    }
+    small=$(rss_of "$TK/clean:latest")
+    big=$(rss_of "$TK/big:latest")
+    jq_true "big layer scanned" '.reports[0].stats.bytes > 67108864 and (.reports[0].scan_failed | not)'
+    # buffering the blob would add 64 MiB; streaming adds (almost) nothing
+    [ "$big" -lt $((small + 32768)) ] && pass "big layer: bounded memory (${big} KiB, small image ${small} KiB)" ||
+        fail "big layer: bounded memory" "${big} KiB, small image ${small} KiB"
+    rm -rf "$T/big"
+else
+    fail "big layer pushed" "$(cat "$T/fb.log" "$T/push.log" | head -c 600)"
+fi
+
+# --- --tls-verify=false also allows a registry that speaks plain HTTP
+P_PLAIN=$(free_port)
+cat >"$T/plain.yml" <<Y
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $STORE
+http:
+  addr: 127.0.0.1:$P_PLAIN
+  secret: portcullis-test-secret
+Y
+start_registry "$T/plain.yml" "$T/plain.log"
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$P_PLAIN/v2/" || [ $i -ge 100 ]; do i=$((i + 1)); sleep 0.1; done
+scan "plain HTTP refused by default" 2 "docker://127.0.0.1:$P_PLAIN/fixtures/clean:latest"
+err_has "plain HTTP: TLS error" "^TLS: "
+scan "plain HTTP with --tls-verify=false" 0 --tls-verify=false "docker://127.0.0.1:$P_PLAIN/fixtures/clean:latest"
+
+# --- blobs corrupted on the registry's disk. A flipped byte in the zero
+# trailer of a plain tar layer still reads as a tar: only the digest can
+# tell (scan-error "digest mismatch"); garbage in a gzip layer fails sooner.
+blob_file() { # DIGEST
+    hex=${1#sha256:}
+    echo "$STORE/docker/registry/v2/blobs/sha256/$(echo "$hex" | cut -c1-2)/$hex/data"
+}
+TARL=$(jq -r '[.layers[] | select(.mediaType == "application/vnd.oci.image.layer.v1.tar")][0].digest' "$T/zstd.manifest")
+DATA=$(blob_file "$TARL")
+if [ -f "$DATA" ]; then
+    size=$(wc -c <"$DATA")
+    printf 'X' | dd of="$DATA" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+    scan "corrupted tar blob" 2 $TOKEN_OPTS "$TK/zstd:latest"
+    err_has "corrupted blob: digest mismatch" "$TARL.*digest mismatch"
+else
+    fail "corrupted tar blob" "no blob file at $DATA"
+fi
+GZL=$(jq -r '.reports[0].findings[] | .layer // empty' "$T/clean-local.json" | head -1)
+[ -n "$GZL" ] || GZL=$(jq -r '.layers[0].digest' "$T/clean/oci/blobs/sha256/${CLEAN_DIG#sha256:}")
+DATA=$(blob_file "$GZL")
+if [ -f "$DATA" ]; then
+    head -c "$(wc -c <"$DATA")" /dev/urandom >"$DATA"
+    scan "corrupted gzip blob" 2 $TOKEN_OPTS "$TK/clean:latest"
+    err_has "corrupted gzip blob: scan-error" "$GZL"
+else
+    fail "corrupted gzip blob" "no blob file at $DATA"
+fi
+
+# --- the registry stopped: unreachable
+kill "$BASIC_PID" 2>/dev/null
+wait "$BASIC_PID" 2>/dev/null
+scan "registry stopped" 2 $BASIC_OPTS "$B/clean:latest"
+err_has "unreachable message" "^registry 127.0.0.1:$P_BASIC unreachable"
+
+# --- the password never shows, in any output of any run
+if grep -qF "$PASS" "$T/all-output" "$T/tokens.log" "$T/redir.log"; then
+    fail "password never printed" "found in $(grep -lF "$PASS" "$T/all-output" "$T/tokens.log" "$T/redir.log")"
+else
+    pass "password never printed ($(wc -l <"$T/all-output") lines checked)"
+fi
