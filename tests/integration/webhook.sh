@@ -1,0 +1,451 @@
+# Integration: portcullis-webhook over real HTTPS (a CA made here) in front
+# of a real registry (docker-registry with TLS and htpasswd auth) holding
+# fixture images pushed with skopeo. Reviews come from fixtures/requests
+# (placeholders filled with sed) and are checked by tests/webhook/client.py
+# the way the apiserver checks them. Covered: every object kind in v1 and
+# v1beta1, init/ephemeral containers, UPDATE, allow/deny/warn, exemptions,
+# unpinned-image, ImageReview, malformed bodies (400/413/415), 404/405,
+# a registry that is down, the deadline against a slowed registry
+# (tests/webhook/slowproxy.py) and the cached answer on retry, one shared
+# scan under concurrent requests (proved with /metrics), tags that move,
+# mTLS, certificate rotation, slow clients, logs, shutdown. Every process
+# started here is killed on exit.
+. "$PC_ROOT/tests/lib.sh"
+
+for tool in docker-registry skopeo openssl python3 htpasswd jq curl; do
+    command -v $tool >/dev/null 2>&1 || { fail "tool $tool" "not installed (scripts/deps.sh)"; exit 1; }
+done
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY REGISTRY_AUTH_FILE
+export no_proxy='*' NO_PROXY='*'
+export HOME="$T/home"
+mkdir -p "$HOME"
+WH="$PC_BUILD/portcullis-webhook"
+REQ="$PC_ROOT/fixtures/requests"
+CLIENT="$PC_ROOT/tests/webhook/client.py"
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# --- PKI: a CA, a serving certificate for 127.0.0.1 (registry, proxy and
+# webhook), a client certificate (webhook/deploy/gen-certs.sh makes the
+# certificate the rotation test switches to)
+C="$T/pki"
+mkdir -p "$C"
+mkca() { # NAME
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C/$1.key" \
+        -out "$C/$1.crt" -days 2 -subj "/CN=portcullis $1" >/dev/null 2>&1
+}
+issue() { # CA NAME SAN
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C/$2.key" \
+        -out "$C/$2.csr" -subj "/CN=$2" >/dev/null 2>&1
+    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$3" >"$C/$2.ext"
+    openssl x509 -req -in "$C/$2.csr" -CA "$C/$1.crt" -CAkey "$C/$1.key" -CAcreateserial \
+        -out "$C/$2.crt" -days 2 -extfile "$C/$2.ext" >/dev/null 2>&1
+}
+mkca ca
+issue ca server "IP:127.0.0.1,DNS:localhost"
+issue ca client "DNS:apiserver"
+[ -s "$C/server.crt" ] && [ -s "$C/client.crt" ] || { fail "pki" "openssl failed"; exit 1; }
+CERTS="$T/certs.d"
+mkdir -p "$CERTS"
+cp "$C/ca.crt" "$CERTS/ca.crt"
+
+# --- the registry (TLS + htpasswd) and fixture images in it
+P_REG=$(free_port)
+P_PROXY=$(free_port)
+P_DOWN=$(free_port) # nothing ever listens here
+USER_NAME=pcuser
+PASS="Wh-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')-s3cret"
+htpasswd -Bbn "$USER_NAME" "$PASS" >"$T/htpasswd" 2>/dev/null
+cat >"$T/registry.yml" <<Y
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $T/storage
+http:
+  addr: 127.0.0.1:$P_REG
+  secret: portcullis-webhook-test
+  tls:
+    certificate: $C/server.crt
+    key: $C/server.key
+auth:
+  htpasswd:
+    realm: portcullis-test
+    path: $T/htpasswd
+Y
+docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_https() { # PORT PATH: until anything answers
+    i=0
+    while [ $i -lt 100 ]; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "https://127.0.0.1:$1$2" 2>/dev/null)
+        [ "$code" != 000 ] && return 0
+        i=$((i + 1))
+        sleep 0.1
+    done
+    return 1
+}
+wait_https "$P_REG" /v2/ || { fail "registry up" "$(cat "$T/registry.log")"; exit 1; }
+R="127.0.0.1:$P_REG"
+push() { # FIXTURE REPO:TAG
+    skopeo copy -q --preserve-digests --dest-cert-dir "$CERTS" --dest-creds "$USER_NAME:$PASS" \
+        "oci:$T/$1/oci:latest" "docker://$R/$2" >"$T/push.log" 2>&1 ||
+        { fail "push $1 as $2" "$(head -c 600 "$T/push.log")"; return 1; }
+}
+for f in clean bad zstd whiteout; do build_fixture "$f" || exit 1; done
+push clean app/clean:v1 && push bad app/bad:v1 && push zstd app/slow:v1 && push whiteout app/shared:v1 &&
+    push clean app/moving:v1 || exit 1
+pass "registry up, fixtures pushed"
+CLEAN="$R/app/clean:v1"
+BAD="$R/app/bad:v1"
+digest_of() { skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "docker://$1" | sha256sum | cut -c1-64; }
+CLEAN_DIGEST="sha256:$(digest_of "$CLEAN")"
+b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
+printf '{"auths": {"%s": {"auth": "%s"}, "127.0.0.1:%s": {"auth": "%s"}}}\n' \
+    "$R" "$(b64 "$USER_NAME:$PASS")" "$P_PROXY" "$(b64 "$USER_NAME:$PASS")" >"$T/auth.json"
+
+# --- the slow front: layer blobs of app/slow and app/shared are held 3s
+SLOW=$(for repo in slow shared; do
+    skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "docker://$R/app/$repo:v1" |
+        jq -r '.layers[].digest'
+done | paste -sd, -)
+SHARED_LAYERS=$(skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "docker://$R/app/shared:v1" |
+    jq '.layers | length')
+python3 "$PC_ROOT/tests/webhook/slowproxy.py" --port "$P_PROXY" --tls-cert "$C/server.crt" \
+    --tls-key "$C/server.key" --upstream "https://$R" --cafile "$C/ca.crt" --slow "$SLOW" \
+    --delay 3 --log "$T/proxy.log" >"$T/proxy.out" 2>&1 &
+PIDS="$PIDS $!"
+wait_https "$P_PROXY" /v2/ || { fail "slow proxy up" "$(cat "$T/proxy.out")"; exit 1; }
+
+# --- policies: restricted plus exemptions; a lenient one for the second webhook
+jq '.name = "webhook-test" | .exempt_namespaces = ["trusted"] | .exempt_images = ["127.0.0.1:*/exempt/*"]' \
+    "$PC_ROOT/rules/policies/restricted.json" >"$T/policy.json"
+jq '.name = "lenient" | .checks["scan-error"].action = "warn" | .checks["unpinned-image"].action = "deny"' \
+    "$PC_ROOT/rules/policies/restricted.json" >"$T/lenient.json"
+
+# --- webhook A (plain TLS) and B (mTLS, lenient policy); port 0: the log says which
+start_webhook() { # NAME ARGS...
+    name=$1
+    shift
+    "$WH" --listen 127.0.0.1:0 --cert-dir "$CERTS" --authfile "$T/auth.json" "$@" 2>"$T/$name.log" &
+    LAST_PID=$!
+    PIDS="$PIDS $LAST_PID"
+    i=0
+    while [ $i -lt 100 ]; do
+        port=$(jq -r 'select(.msg == "listening") | .port' "$T/$name.log" 2>/dev/null | head -1)
+        [ -n "$port" ] && { LAST_PORT=$port; return 0; }
+        kill -0 "$LAST_PID" 2>/dev/null || break
+        i=$((i + 1))
+        sleep 0.1
+    done
+    fail "start $name" "$(head -c 800 "$T/$name.log")"
+    return 1
+}
+cp "$C/server.crt" "$T/wh.crt"
+cp "$C/server.key" "$T/wh.key"
+start_webhook A --tls-cert "$T/wh.crt" --tls-key "$T/wh.key" --policy "$T/policy.json" \
+    --tag-ttl 5s --deadline-margin 1s --jobs 4 --max-body 1M --client-timeout 4s || exit 1
+A_PID=$LAST_PID
+A="https://127.0.0.1:$LAST_PORT"
+start_webhook B --tls-cert "$C/server.crt" --tls-key "$C/server.key" --policy "$T/lenient.json" \
+    --client-ca "$C/ca.crt" || exit 1
+B_PID=$LAST_PID
+B="https://127.0.0.1:$LAST_PORT"
+pass "webhooks up"
+
+# --- helpers
+fill() { # TEMPLATE OUT UID NAMESPACE IMAGE INIT_IMAGE [OLD_IMAGE]
+    sed -e "s#@UID@#$3#g" -e "s#@NAMESPACE@#$4#g" -e "s#@IMAGE@#$5#g" -e "s#@INIT_IMAGE@#$6#g" \
+        -e "s#@OLD_IMAGE@#${7:-}#g" "$1" >"$2"
+}
+# send NAME EXPECT URL FILE [client args]: EXPECT allow|deny|HTTP code; client JSON in $T/out
+send() {
+    name=$1 want=$2 url=$3 file=$4
+    shift 4
+    case $want in
+    allow | deny) set -- --expect "$want" "$@" ;;
+    *) set -- --expect-http "$want" "$@" ;;
+    esac
+    if python3 "$CLIENT" --url "$url" --cacert "$C/ca.crt" --request "$file" "$@" >"$T/out" 2>"$T/err"; then
+        pass "$name ($want)"
+    else
+        fail "$name" "$(head -c 1200 "$T/out") $(head -c 300 "$T/err")"
+    fi
+}
+metric() { # A|B EXACT-SERIES
+    base=$A
+    [ "$1" = B ] && base=$B
+    curl -s --cacert "$C/ca.crt" $([ "$1" = B ] && echo "--cert $C/client.crt --key $C/client.key") \
+        "$base/metrics" | awk -v s="$2" '$1 == s { print $2 }'
+}
+
+# --- probes and metrics
+code=$(curl -s -o "$T/body" -w '%{http_code}' --cacert "$C/ca.crt" "$A/healthz")
+[ "$code" = 200 ] && pass "healthz 200" || fail "healthz" "$code"
+curl -s --cacert "$C/ca.crt" "$A/readyz" >"$T/out"
+jq_true "readyz: policy loaded" '.ready == true and .policy == "webhook-test" and (.policy_digest | startswith("sha256:"))'
+curl -s --cacert "$C/ca.crt" "$A/metrics" >"$T/metrics"
+grep_in "metrics: Prometheus text" '^# TYPE portcullis_scan_duration_seconds histogram$' "$T/metrics"
+code=$(curl -s -o /dev/null -w '%{http_code}' --http1.1 "http://127.0.0.1:${A##*:}/healthz")
+[ "$code" != 200 ] && pass "plain HTTP refused" || fail "plain HTTP refused" "got $code"
+
+# --- every object kind, v1 and v1beta1: the container, the init container,
+# both clean (one client run for all 48 reviews)
+: >"$T/batch"
+n=0
+batch() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$T/batch"; }
+for kind in pod deployment replicaset statefulset daemonset job cronjob replicationcontroller; do
+    for ver in v1 v1beta1; do
+        sed "s#\"admission.k8s.io/v1\"#\"admission.k8s.io/$ver\"#" "$REQ/$kind.json" >"$T/tmpl.json"
+        n=$((n + 1))
+        fill "$T/tmpl.json" "$T/k$n-a.json" "uid-$n-a" team-a "$BAD" "$CLEAN"
+        batch "$kind $ver: bad container" deny "$A/validate?timeout=10s" "$T/k$n-a.json"
+        fill "$T/tmpl.json" "$T/k$n-b.json" "uid-$n-b" team-a "$CLEAN" "$BAD"
+        batch "$kind $ver: bad init container" deny "$A/validate?timeout=10s" "$T/k$n-b.json"
+        fill "$T/tmpl.json" "$T/k$n-c.json" "uid-$n-c" team-a "$CLEAN" "$CLEAN"
+        batch "$kind $ver: clean" allow "$A/validate?timeout=10s" "$T/k$n-c.json"
+    done
+done
+python3 "$CLIENT" --cacert "$C/ca.crt" --batch "$T/batch" --results "$T/kinds.json"
+jq_true "every kind and version answered in its version" '[.[] | .body.apiVersion] | (map(select(. == "admission.k8s.io/v1")) | length == 24) and (map(select(. == "admission.k8s.io/v1beta1")) | length == 24)' "$T/kinds.json"
+jq_true "every kind: denial names image, check and path" "[.[] | select(.name | endswith(\": bad container\")) | .message | contains(\"image \\\"$BAD\\\"\") and contains(\"setuid-file /usr/bin/passwd\") and contains(\"root-user\")] | length == 16 and all" "$T/kinds.json"
+jq_true "every kind: init container judged and named" '[.[] | select(.name | endswith(": bad init container")) | .message | contains("container \"init\"")] | length == 16 and all' "$T/kinds.json"
+jq_true "every kind: clean allowed with an unpinned-image warning" '[.[] | select(.name | endswith(": clean")) | .allowed == true and ([.warnings[] | test("unpinned-image")] | any)] | length == 16 and all' "$T/kinds.json"
+fill "$REQ/cronjob-v1beta1.json" "$T/r.json" uid-cj-beta team-a "$BAD" "$CLEAN"
+send "batch/v1beta1 CronJob in a v1beta1 review" deny "$A/validate" "$T/r.json"
+jq_true "v1beta1 answer in v1beta1" '.body.apiVersion == "admission.k8s.io/v1beta1"'
+jq_true "warn findings become warnings" '([.warnings[] | test("world-writable /data")] | any) and ([.warnings[] | length <= 120] | all)'
+
+# --- UPDATE (only new images), pods/ephemeralcontainers, generateName, dryRun
+fill "$REQ/deployment-update.json" "$T/r.json" uid-up-1 team-a "$CLEAN" "" "$BAD"
+send "UPDATE keeping an admitted image" allow "$A/validate" "$T/r.json"
+fill "$REQ/deployment-update.json" "$T/r.json" uid-up-2 team-a "$BAD" "" "$CLEAN"
+send "UPDATE adding a bad image" deny "$A/validate" "$T/r.json"
+fill "$REQ/pod-ephemeralcontainers.json" "$T/r.json" uid-eph team-a "$BAD" "" "$CLEAN"
+send "kubectl debug with a bad image" deny "$A/validate" "$T/r.json"
+jq_true "ephemeral container named" '.message | contains("container \"debugger\"")'
+fill "$REQ/pod-generatename.json" "$T/r.json" uid-gen team-a "$CLEAN" "$CLEAN"
+send "generateName pod" allow "$A/validate" "$T/r.json"
+fill "$REQ/pod.json" "$T/r.json" uid-dry team-a "$BAD" "$CLEAN"
+sed -i 's#"dryRun": false#"dryRun": true#' "$T/r.json"
+send "dryRun judged the same" deny "$A/validate" "$T/r.json"
+
+# --- exemptions, pinning, local transports
+fill "$REQ/pod.json" "$T/r.json" uid-ns trusted "$BAD" "$BAD"
+send "exempt namespace" allow "$A/validate" "$T/r.json"
+fill "$REQ/pod.json" "$T/r.json" uid-exi team-a "$R/exempt/never-pushed:v1" "$CLEAN"
+send "exempt image (not scanned)" allow "$A/validate" "$T/r.json"
+fill "$REQ/pod.json" "$T/r.json" uid-pin team-a "$R/app/clean@$CLEAN_DIGEST" "$R/app/clean@$CLEAN_DIGEST"
+send "pinned image" allow "$A/validate" "$T/r.json"
+jq_true "pinned: no unpinned-image warning" '[.warnings[] | test("unpinned-image")] | any | not'
+fill "$REQ/pod.json" "$T/r.json" uid-local team-a "oci:$T/clean/oci:latest" "$CLEAN"
+send "local transport refused" deny "$A/validate" "$T/r.json"
+jq_true "local transport message" '.message | contains("not a registry reference")'
+
+# --- ImageReview
+fill "$REQ/imagereview.json" "$T/r.json" - team-a "$CLEAN" "$CLEAN"
+send "ImageReview clean" allow "$A/imagereview" "$T/r.json"
+jq_true "ImageReview audit annotations" ".body.status.auditAnnotations.images | contains(\"$CLEAN_DIGEST\")"
+fill "$REQ/imagereview.json" "$T/r.json" - team-a "$CLEAN" "$BAD"
+send "ImageReview bad" deny "$A/imagereview" "$T/r.json"
+jq_true "ImageReview reason names the check" '.message | contains("setuid-file /usr/bin/passwd")'
+fill "$REQ/imagereview.json" "$T/r.json" - trusted "$BAD" "$BAD"
+send "ImageReview exempt namespace" allow "$A/imagereview" "$T/r.json"
+
+# --- malformed requests
+: >"$T/batch"
+for f in "$REQ"/malformed/*.json; do
+    m=$(basename "$f" .json)
+    batch "malformed $m" 400 "$A/$(case $m in imagereview*) echo imagereview ;; *) echo validate ;; esac)" "$f"
+done
+python3 "$CLIENT" --cacert "$C/ca.crt" --batch "$T/batch" --results "$T/malformed.json"
+says() { # FILE-NAME TEXT: the 400 message for that sample names what is wrong
+    jq_true "malformed $1: message says \"$2\"" "[.[] | select(.name == \"malformed $1\") | .message | contains(\"$2\")] == [true]" "$T/malformed.json"
+}
+says not-json "not valid JSON"
+says truncated "not valid JSON"
+says wrong-version "apiVersion: expected admission.k8s.io/v1 or admission.k8s.io/v1beta1"
+says wrong-kind "kind: expected AdmissionReview"
+says no-request "request: missing"
+says no-uid "request.uid: missing"
+says unknown-kind 'unknown object kind \"Service\"'
+says image-not-string "spec.containers[0].image: expected a string"
+says object-not-object "request.object: missing or not an object"
+says imagereview-no-spec "spec: missing"
+fill "$REQ/pod.json" "$T/r.json" uid-ct team-a "$CLEAN" "$CLEAN"
+send "wrong Content-Type" 415 "$A/validate" "$T/r.json" --content-type text/plain
+head -c 1200000 /dev/zero | tr '\0' ' ' >"$T/big.json"
+send "oversized body" 413 "$A/validate" "$T/big.json"
+code=$(curl -s -o "$T/body" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
+    -H 'Transfer-Encoding: chunked' --data-binary @"$T/big.json" "$A/validate")
+[ "$code" = 413 ] && pass "oversized chunked body (413)" || fail "oversized chunked body" "HTTP $code"
+send "unknown path" 404 "$A/nope" "$T/r.json"
+send "GET /validate" 405 "$A/validate" "$T/r.json" --method GET
+awk 'BEGIN { for (i = 0; i < 5000; i++) printf "["; for (i = 0; i < 5000; i++) printf "]" }' >"$T/deep.json"
+send "deeply nested JSON" 400 "$A/validate" "$T/deep.json"
+
+# --- a slow client is cut off by --client-timeout (4s), not waited for
+start=$(date +%s)
+python3 - "${A##*:}" "$C/ca.crt" >"$T/slow.out" 2>&1 <<'PY'
+import socket, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="127.0.0.1")
+s.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+s.settimeout(30)
+try:
+    print("closed" if s.recv(4096) == b"" else "answered")
+except Exception as e:
+    print("closed", type(e).__name__)
+PY
+secs=$(($(date +%s) - start))
+grep -q closed "$T/slow.out" && [ $secs -le 12 ] && pass "slow client dropped (${secs}s)" ||
+    fail "slow client dropped" "$(cat "$T/slow.out") after ${secs}s"
+
+# --- registry down: scan-error, denied, fail closed, said so
+fill "$REQ/pod.json" "$T/r.json" uid-down team-a "127.0.0.1:$P_DOWN/app/x:v1" "$CLEAN"
+send "registry down" deny "$A/validate" "$T/r.json"
+jq_true "registry down: message says so" '.message | contains("scan-error") and contains("unreachable") and contains("fail closed")'
+
+# --- cached verdicts: a repeat is a cache hit
+hits=$(metric A portcullis_cache_hits_total)
+fill "$REQ/pod.json" "$T/r.json" uid-again team-a "$CLEAN" "$CLEAN"
+send "repeat request" allow "$A/validate" "$T/r.json"
+[ "$(metric A portcullis_cache_hits_total)" -gt "$hits" ] && pass "repeat answered from cache" ||
+    fail "repeat answered from cache" "hits stayed $hits"
+
+# --- a tag that moves: trusted for --tag-ttl (5s), then resolved again
+fill "$REQ/pod.json" "$T/r.json" uid-mv1 team-a "$R/app/moving:v1" "$CLEAN"
+send "moving tag, first" allow "$A/validate" "$T/r.json"
+push bad app/moving:v1
+fill "$REQ/pod.json" "$T/r.json" uid-mv2 team-a "$R/app/moving:v1" "$CLEAN"
+send "moving tag within the TTL (cached digest)" allow "$A/validate" "$T/r.json"
+sleep 5.5
+fill "$REQ/pod.json" "$T/r.json" uid-mv3 team-a "$R/app/moving:v1" "$CLEAN"
+send "moving tag after the TTL" deny "$A/validate" "$T/r.json"
+
+# --- deadline: a slowed registry, ?timeout=3s, margin 1s → "in progress" at ~2s
+SLOWIMG="127.0.0.1:$P_PROXY/app/slow:v1"
+fill "$REQ/pod.json" "$T/r.json" uid-dl1 team-a "$SLOWIMG" "$SLOWIMG"
+send "scan outlives the deadline" deny "$A/validate?timeout=3s" "$T/r.json"
+jq_true "deadline message" ".message | contains(\"scan of $SLOWIMG in progress, retry\")"
+jq_true "answered inside the apiserver timeout" '.ms < 3000'
+i=0
+while [ $i -lt 100 ] && [ "$(metric A portcullis_scans_in_flight)" != 0 ]; do i=$((i + 1)); sleep 0.2; done
+hits=$(metric A portcullis_cache_hits_total)
+fill "$REQ/pod.json" "$T/r.json" uid-dl2 team-a "$SLOWIMG" "$SLOWIMG"
+send "retry after the background scan" allow "$A/validate?timeout=3s" "$T/r.json"
+jq_true "retry answered at once" '.ms < 1000'
+[ "$(metric A portcullis_cache_hits_total)" -gt "$hits" ] && pass "retry was a cache hit" ||
+    fail "retry was a cache hit" "hits stayed $hits"
+[ "$(metric A portcullis_deadline_exceeded_total)" -ge 1 ] && pass "deadline counted" ||
+    fail "deadline counted" "portcullis_deadline_exceeded_total is 0"
+
+# --- concurrent requests for one new image share one scan
+started=$(metric A portcullis_scans_started_total)
+joins=$(metric A portcullis_scan_joins_total)
+SHIMG="127.0.0.1:$P_PROXY/app/shared:v1"
+fill "$REQ/pod.json" "$T/r.json" uid-sh team-a "$SHIMG" "$SHIMG"
+if python3 "$CLIENT" --url "$A/validate?timeout=20s" --cacert "$C/ca.crt" --request "$T/r.json" \
+    --expect deny --parallel 6 >"$T/par.out" 2>&1; then
+    pass "6 concurrent reviews answered"
+else
+    fail "6 concurrent reviews answered" "$(head -c 1500 "$T/par.out")"
+fi
+d_started=$(($(metric A portcullis_scans_started_total) - started))
+d_joins=$(($(metric A portcullis_scan_joins_total) - joins))
+[ "$d_started" = 1 ] && [ "$d_joins" -ge 5 ] && pass "one shared scan (started +$d_started, joined +$d_joins)" ||
+    fail "one shared scan" "started +$d_started, joined +$d_joins"
+got=$(grep -c '^GET /v2/app/shared/blobs/.* slow 200$' "$T/proxy.log")
+[ "$got" = "$SHARED_LAYERS" ] && pass "each slow layer fetched once ($got)" ||
+    fail "each slow layer fetched once" "$got fetches for $SHARED_LAYERS layers: $(cat "$T/proxy.log")"
+
+# --- webhook B: mTLS, scan-error as warn, unpinned-image as deny
+fill "$REQ/pod.json" "$T/r.json" uid-b1 team-a "$CLEAN" "$CLEAN"
+send "mTLS: no client certificate" 401 "$B/validate" "$T/r.json"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "$B/healthz")
+[ "$code" = 200 ] && pass "mTLS: probes need no certificate" || fail "mTLS: probes" "$code"
+CC="--cert $C/client.crt --key $C/client.key"
+send "mTLS: unpinned denied by policy" deny "$B/validate" "$T/r.json" $CC
+jq_true "unpinned-image named" '.message | contains("unpinned-image")'
+fill "$REQ/pod.json" "$T/r.json" uid-b2 team-a "$R/app/clean@$CLEAN_DIGEST" "$R/app/clean@$CLEAN_DIGEST"
+send "mTLS: pinned allowed" allow "$B/validate" "$T/r.json" $CC
+# (a digest never scanned: a known digest is answered from the cache wherever it is hosted)
+fill "$REQ/pod.json" "$T/r.json" uid-b3 team-a "127.0.0.1:$P_DOWN/app/x@sha256:$(printf '%064d' 7)" \
+    "$R/app/clean@$CLEAN_DIGEST"
+send "scan-error as warn: allowed" allow "$B/validate" "$T/r.json" $CC
+jq_true "scan-error warning" '[.warnings[] | test("scan-error")] | any'
+
+# --- webhook/deploy: gen-certs.sh, the manifests' promises, the
+# Deployment's own arguments starting the real binary
+DEP="$PC_ROOT/webhook/deploy"
+SVCNAME=portcullis-webhook.portcullis-system.svc
+sh "$DEP/gen-certs.sh" -o "$T/gen" >"$T/gen.log" 2>&1 && pass "gen-certs.sh" || fail "gen-certs.sh" "$(cat "$T/gen.log")"
+if python3 -c 'import yaml' 2>/dev/null; then
+    python3 "$PC_ROOT/tests/webhook/check_deploy.py" "$DEP" "$T/gen" --args-out "$T/args" ||
+        fail "deploy manifests" "see above"
+else
+    fail "deploy manifests" "python3 cannot import yaml (python3-yaml, scripts/deps.sh)"
+fi
+mkdir -p "$T/cache"
+set -- $(sed -e "s#=/etc/portcullis/tls/#=$T/gen/#" -e "s#^--listen=.*#--listen=127.0.0.1:0#" \
+    -e "s#^--cache-dir=.*#--cache-dir=$T/cache#" "$T/args")
+if start_webhook D "$@"; then
+    curl -s --cacert "$T/gen/ca.crt" --resolve "$SVCNAME:$LAST_PORT:127.0.0.1" \
+        "https://$SVCNAME:$LAST_PORT/readyz" >"$T/out"
+    jq_true "the Deployment's arguments: ready, generated certificate valid for the Service" '.ready == true and .policy == "restricted"'
+    kill -TERM "$LAST_PID"
+    wait "$LAST_PID" && pass "deployment-args webhook: clean exit" || fail "deployment-args webhook: clean exit" "exit $?"
+fi
+
+# --- certificate rotation: A's files replaced (as a Secret update does), served without a restart
+cp "$T/gen/tls.key" "$T/wh.key.new"
+cp "$T/gen/tls.crt" "$T/wh.crt.new"
+mv "$T/wh.key.new" "$T/wh.key"
+mv "$T/wh.crt.new" "$T/wh.crt"
+APORT=${A##*:}
+NEW="--cacert $T/gen/ca.crt --resolve $SVCNAME:$APORT:127.0.0.1 https://$SVCNAME:$APORT"
+ok=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    sleep 0.5
+    curl -s -o /dev/null $NEW/healthz && { ok=1; break; }
+done
+[ $ok = 1 ] && pass "rotated certificate served" || fail "rotated certificate served" "never verified"
+curl -s -o /dev/null --cacert "$C/ca.crt" "$A/healthz" && fail "old certificate retired" "still served" ||
+    pass "old certificate retired"
+curl -s $NEW/metrics >"$T/m"
+grep_in "reload counted" '^portcullis_tls_reloads_total 1$' "$T/m"
+grep_in "requests counted by verdict" '^portcullis_requests_total\{endpoint="validate",verdict="deny"\} [1-9]' "$T/m"
+grep_in "errors counted" '^portcullis_errors_total\{kind="bad_request"\} [1-9]' "$T/m"
+grep_in "scan durations observed" '^portcullis_scan_duration_seconds_count [1-9]' "$T/m"
+
+# --- shutdown: SIGTERM ends both cleanly
+for p in $A_PID $B_PID; do kill -TERM "$p"; done
+rcs=""
+for p in $A_PID $B_PID; do wait "$p"; rcs="$rcs$?"; done
+[ "$rcs" = 00 ] && pass "SIGTERM: clean exit" || fail "SIGTERM: clean exit" "exit codes $rcs"
+
+# --- logs: one JSON line per decision, with what an auditor needs, no password
+jq -s '[.[] | select(.msg == "decision")]' "$T/A.log" >"$T/decisions.json" 2>/dev/null ||
+    fail "log is JSON lines" "$(head -c 500 "$T/A.log")"
+jq_true "decision lines have the fields" 'length > 50 and ([.[] | has("uid") or .endpoint == "imagereview"] | all) and ([.[] | has("ts") and has("verdict") and has("images") and has("reasons") and has("duration_ms")] | all)' "$T/decisions.json"
+jq_true "decision names kind, name, namespace" '[.[] | select(.uid == "uid-1-a")][0] | .kind == "Pod" and .name == "web" and .namespace == "team-a" and .verdict == "deny"' "$T/decisions.json"
+jq_true "decision images carry digests" "[.[] | .images[] | select(.image == \"$CLEAN\") | .digest == \"$CLEAN_DIGEST\"] | all" "$T/decisions.json"
+jq_true "dryRun logged" '[.[] | select(.uid == "uid-dry")][0].dry_run == true' "$T/decisions.json"
+jq_true "exempt namespace logged" '[.[] | select(.uid == "uid-ns")][0].namespace_exempt == true' "$T/decisions.json"
+jq_true "generateName logged as name" '[.[] | select(.uid == "uid-gen")][0].name == "web-"' "$T/decisions.json"
+if grep -qF "$PASS" "$T/A.log" "$T/B.log"; then
+    fail "no credentials in logs" "password found"
+else
+    pass "no credentials in logs ($(wc -l <"$T/A.log") lines)"
+fi

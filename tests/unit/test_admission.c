@@ -1,0 +1,316 @@
+/*
+ * test_admission.c — the webhook's readers, without a server: image
+ * extraction for every object kind (and where each image sits, as a JSON
+ * pointer), AdmissionReview parsing in v1 and v1beta1 (UPDATE keeps only
+ * new images, the ephemeralcontainers subresource, DELETE, dryRun,
+ * generateName), every malformed review the webhook must refuse with a
+ * message naming the field, the response shape for allow and deny, and
+ * the small parts that guard the rest: durations, UTF-8 cuts, the bounded
+ * LRU map.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include "admission.h"
+#include "podspec.h"
+#include "strmap.h"
+#include "testlib.h"
+#include "whutil.h"
+
+#define C(img) "{\"name\":\"c\",\"image\":\"" img "\"}"
+#define SPEC                                                                                       \
+    "{\"initContainers\":[" C("i") "],\"containers\":[" C("a") "," C(                              \
+        "b") "],"                                                                                  \
+             "\"ephemeralContainers\":[" C("e") "]}"
+
+static void check_kind(const char *group, const char *kind, const char *obj, const char *first_ptr,
+                       size_t want)
+{
+    json_error_t je;
+    json_t *o = json_loads(obj, 0, &je);
+    wh_image_list l = {0};
+    char err[256] = "";
+    CHECK(o != NULL);
+    int rc = wh_podspec_images(group, kind, o, &l, err, sizeof err);
+    CHECK(rc == 0);
+    if (rc != 0)
+        fprintf(stderr, "  %s/%s: %s\n", group, kind, err);
+    CHECK(l.n == want);
+    if (l.n == want && want) {
+        CHECK_STR(l.v[0].pointer, first_ptr);
+        CHECK_STR(l.v[0].image, want == 4 ? "i" : l.v[0].image);
+        CHECK_STR(l.v[0].container, "c");
+    }
+    wh_image_list_free(&l);
+    json_decref(o);
+}
+
+static void test_kinds(void)
+{
+    const char *tmpl = "{\"spec\":{\"template\":{\"spec\":" SPEC "}}}";
+    check_kind("", "Pod", "{\"spec\":" SPEC "}", "/spec/initContainers/0/image", 4);
+    check_kind("", "ReplicationController", tmpl, "/spec/template/spec/initContainers/0/image", 4);
+    const char *apps[] = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"};
+    for (int i = 0; i < 4; i++)
+        check_kind("apps", apps[i], tmpl, "/spec/template/spec/initContainers/0/image", 4);
+    check_kind("extensions", "Deployment", tmpl, "/spec/template/spec/initContainers/0/image", 4);
+    check_kind("batch", "Job", tmpl, "/spec/template/spec/initContainers/0/image", 4);
+    check_kind("batch", "CronJob",
+               "{\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":" SPEC "}}}}}",
+               "/spec/jobTemplate/spec/template/spec/initContainers/0/image", 4);
+    check_kind("", "EphemeralContainers", "{\"ephemeralContainers\":[" C("e") "]}",
+               "/ephemeralContainers/0/image", 1);
+    /* absent pod spec, absent lists, template without image: nothing to judge */
+    check_kind("apps", "Deployment", "{\"spec\":{}}", NULL, 0);
+    check_kind("", "Pod", "{\"spec\":{\"containers\":[{\"name\":\"x\"}]}}", NULL, 0);
+    check_kind("", "Pod", "{\"spec\":{\"containers\":[{\"name\":\"x\",\"image\":\"\"}]}}", NULL, 0);
+    CHECK(wh_podspec_known("apps", "Deployment"));
+    CHECK(!wh_podspec_known("", "Service"));
+    CHECK(!wh_podspec_known("apps", "Pod"));
+    CHECK(!wh_podspec_known("example.com", "Deployment"));
+}
+
+static void podspec_fails(const char *group, const char *kind, const char *obj, const char *needle)
+{
+    json_error_t je;
+    json_t *o = json_loads(obj, 0, &je);
+    wh_image_list l = {0};
+    char err[256] = "";
+    CHECK(wh_podspec_images(group, kind, o, &l, err, sizeof err) < 0);
+    CHECK_CONTAINS(err, needle);
+    CHECK(l.n == 0 || 1);
+    wh_image_list_free(&l);
+    json_decref(o);
+}
+
+static void test_podspec_malformed(void)
+{
+    podspec_fails("", "Pod", "{\"spec\":[]}", "spec: expected an object");
+    podspec_fails("", "Pod", "{\"spec\":{\"containers\":{}}}",
+                  "spec.containers: expected an array");
+    podspec_fails("", "Pod", "{\"spec\":{\"containers\":[5]}}",
+                  "spec.containers[0]: expected an object");
+    podspec_fails("", "Pod", "{\"spec\":{\"containers\":[{\"image\":7}]}}",
+                  "spec.containers[0].image: expected a string");
+    podspec_fails("batch", "CronJob", "{\"spec\":{\"jobTemplate\":\"x\"}}",
+                  "spec.jobTemplate: expected an object");
+    podspec_fails("", "Service", "{}", "unknown object kind \"Service\"");
+    /* more containers than the cap: refused, not truncated */
+    char *big = malloc(64 + 20 * (WH_MAX_IMAGES + 2));
+    size_t k = (size_t)sprintf(big, "{\"spec\":{\"containers\":[");
+    for (int i = 0; i < WH_MAX_IMAGES + 1; i++)
+        k += (size_t)sprintf(big + k, "%s{\"image\":\"x%d\"}", i ? "," : "", i);
+    sprintf(big + k, "]}}");
+    podspec_fails("", "Pod", big, "more than");
+    free(big);
+    /* an image string longer than the cap */
+    char *lng = malloc(WH_MAX_IMAGE_LEN + 100);
+    k = (size_t)sprintf(lng, "{\"spec\":{\"containers\":[{\"image\":\"");
+    memset(lng + k, 'a', WH_MAX_IMAGE_LEN + 1);
+    sprintf(lng + k + WH_MAX_IMAGE_LEN + 1, "\"}]}}");
+    podspec_fails("", "Pod", lng, "longer than");
+    free(lng);
+}
+
+static char *review(const char *version, const char *op, const char *kindobj, const char *obj,
+                    const char *old, const char *extra)
+{
+    char *s = malloc(8192);
+    snprintf(s, 8192,
+             "{\"apiVersion\":\"admission.k8s.io/%s\",\"kind\":\"AdmissionReview\",\"request\":{"
+             "\"uid\":\"0df28fbd-5f5f-11e8-bc74-36e6bb280816\",\"kind\":%s,\"namespace\":\"ns1\","
+             "\"operation\":\"%s\",\"userInfo\":{\"username\":\"alice\"},\"object\":%s%s%s%s}}",
+             version, kindobj, op, obj, old ? ",\"oldObject\":" : "", old ? old : "",
+             extra ? extra : "");
+    return s;
+}
+
+#define POD_KIND "{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"}"
+#define POD(imgs) "{\"metadata\":{\"generateName\":\"web-\"},\"spec\":{\"containers\":[" imgs "]}}"
+
+static void test_parse_ok(void)
+{
+    wh_admission a;
+    char err[256] = "";
+    const char *versions[] = {"v1", "v1beta1"};
+    for (int v = 0; v < 2; v++) {
+        char *r = review(versions[v], "CREATE", POD_KIND, POD(C("a") "," C("b")), NULL,
+                         ",\"dryRun\":true");
+        CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+        CHECK(a.images.n == 2);
+        CHECK(a.dry_run == 1);
+        CHECK_STR(a.uid, "0df28fbd-5f5f-11e8-bc74-36e6bb280816");
+        CHECK_STR(a.namespace_, "ns1");
+        CHECK_STR(a.name, "web-");
+        CHECK_STR(a.user, "alice");
+        CHECK_CONTAINS(a.api_version, versions[v]);
+        wh_admission_free(&a);
+        free(r);
+    }
+    /* UPDATE: only images the old object did not have */
+    char *r = review("v1", "UPDATE", POD_KIND, POD(C("a") "," C("new")), POD(C("a")), NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    CHECK(a.images.n == 1 && a.unchanged == 1);
+    if (a.images.n == 1)
+        CHECK_STR(a.images.v[0].image, "new");
+    wh_admission_free(&a);
+    free(r);
+    /* pods/ephemeralcontainers: the whole Pod, one new ephemeral container */
+    r = review("v1", "UPDATE", POD_KIND,
+               "{\"spec\":{\"containers\":[" C("a") "],\"ephemeralContainers\":[" C("dbg") "]}}",
+               POD(C("a")), ",\"subResource\":\"ephemeralcontainers\"");
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    CHECK(a.images.n == 1);
+    if (a.images.n == 1)
+        CHECK_STR(a.images.v[0].pointer, "/spec/ephemeralContainers/0/image");
+    CHECK_STR(a.sub_resource, "ephemeralcontainers");
+    wh_admission_free(&a);
+    free(r);
+    /* DELETE carries no new image */
+    r = review("v1", "DELETE", POD_KIND, "null", NULL, NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    CHECK(a.images.n == 0);
+    wh_admission_free(&a);
+    free(r);
+}
+
+static void parse_fails(const char *body, const char *needle)
+{
+    wh_admission a;
+    char err[256] = "";
+    CHECK(wh_admission_parse(body, strlen(body), &a, err, sizeof err) < 0);
+    CHECK_CONTAINS(err, needle);
+    CHECK(a.root == NULL && a.images.n == 0);
+}
+
+static void test_parse_malformed(void)
+{
+    parse_fails("", "not valid JSON");
+    parse_fails("{\"apiVersion\":", "not valid JSON");
+    parse_fails("[1,2]", "expected a JSON object");
+    parse_fails("{\"apiVersion\":\"admission.k8s.io/v2\",\"kind\":\"AdmissionReview\"}",
+                "apiVersion");
+    parse_fails("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\"}", "kind: expected");
+    parse_fails("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}",
+                "request: missing");
+    parse_fails(
+        "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{}}",
+        "request.uid");
+    parse_fails("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                "\"request\":{\"uid\":\"\"}}",
+                "request.uid");
+    parse_fails("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                "\"apiVersion\":\"admission.k8s.io/v1\"}",
+                "duplicate");
+    char *r = review("v1", "CREATE", "{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Service\"}",
+                     "{}", NULL, NULL);
+    parse_fails(r, "unknown object kind \"Service\"");
+    free(r);
+    r = review("v1", "CREATE", POD_KIND, "5", NULL, NULL);
+    parse_fails(r, "request.object");
+    free(r);
+    r = review("v1", "CREATE", POD_KIND, POD("{\"image\":[1]}"), NULL, NULL);
+    parse_fails(r, "spec.containers[0].image: expected a string");
+    free(r);
+    r = review("v1", "CREATE", POD_KIND, POD(C("a")), NULL, ",\"dryRun\":\"yes\"");
+    parse_fails(r, "dryRun a boolean");
+    free(r);
+    /* deep nesting is refused by the parser, not by a crash */
+    size_t depth = 100000;
+    char *deep = malloc(2 * depth + 1);
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    deep[2 * depth] = 0;
+    parse_fails(deep, "not valid JSON");
+    free(deep);
+}
+
+static void test_response(void)
+{
+    wh_admission a;
+    char err[256];
+    char *r = review("v1beta1", "CREATE", POD_KIND, POD(C("a")), NULL, NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    char *w[] = {"a: world-writable /data"};
+    wh_decision d = {.allowed = 0,
+                     .message = "image \"a\": setuid-file /usr/bin/passwd",
+                     .warnings = w,
+                     .nwarnings = 1};
+    json_t *doc = wh_admission_response(&a, &d);
+    json_t *resp = json_object_get(doc, "response");
+    CHECK_STR(json_string_value(json_object_get(doc, "apiVersion")), "admission.k8s.io/v1beta1");
+    CHECK_STR(json_string_value(json_object_get(doc, "kind")), "AdmissionReview");
+    CHECK_STR(json_string_value(json_object_get(resp, "uid")), a.uid);
+    CHECK(json_is_false(json_object_get(resp, "allowed")));
+    json_t *st = json_object_get(resp, "status");
+    CHECK(json_integer_value(json_object_get(st, "code")) == 403);
+    CHECK_CONTAINS(json_string_value(json_object_get(st, "message")),
+                   "setuid-file /usr/bin/passwd");
+    CHECK(json_array_size(json_object_get(resp, "warnings")) == 1);
+    json_decref(doc);
+    d = (wh_decision){.allowed = 1};
+    doc = wh_admission_response(&a, &d);
+    resp = json_object_get(doc, "response");
+    CHECK(json_is_true(json_object_get(resp, "allowed")));
+    CHECK(json_object_get(resp, "status") == NULL && json_object_get(resp, "warnings") == NULL);
+    json_decref(doc);
+    wh_admission_free(&a);
+    free(r);
+}
+
+static void test_helpers(void)
+{
+    uint64_t ms = 0;
+    CHECK(wh_parse_duration("10s", 60000, &ms) == 0 && ms == 10000);
+    CHECK(wh_parse_duration("1m30s", 600000, &ms) == 0 && ms == 90000);
+    CHECK(wh_parse_duration("500ms", 60000, &ms) == 0 && ms == 500);
+    CHECK(wh_parse_duration("2h", 60000, &ms) < 0);
+    CHECK(wh_parse_duration("10", 60000, &ms) < 0);
+    CHECK(wh_parse_duration("-1s", 60000, &ms) < 0);
+    CHECK(wh_parse_duration("99999999999999999999s", UINT64_MAX, &ms) < 0);
+    uint64_t sz = 0;
+    CHECK(wh_parse_size("4M", 1u << 30, &sz) == 0 && sz == 4u << 20);
+    CHECK(wh_parse_size("2G", 1u << 30, &sz) < 0);
+    char s[] = "ab\xc3\xa9\xc3\xa9\xc3\xa9\n";
+    wh_one_line(s);
+    CHECK(s[8] == '?');
+    wh_cut_utf8(s, 6); /* "ab" + é would leave half of the next é: cut before it */
+    CHECK_STR(s, "ab...");
+}
+
+static int freed;
+static void count_free(void *p)
+{
+    freed++;
+    free(p);
+}
+
+static void test_strmap(void)
+{
+    wh_strmap m;
+    CHECK(wh_strmap_init(&m, 2, count_free) == 0);
+    CHECK(wh_strmap_put(&m, "a", strdup("1"), 0) == 0);
+    CHECK(wh_strmap_put(&m, "b", strdup("2"), 0) == 0);
+    CHECK(wh_strmap_get(&m, "a", 0) != NULL); /* a is now the most recent */
+    CHECK(wh_strmap_put(&m, "c", strdup("3"), 0) == 0);
+    CHECK(wh_strmap_get(&m, "b", 0) == NULL && freed == 1); /* b was evicted */
+    CHECK(wh_strmap_put(&m, "a", strdup("4"), 100) == 0 && freed == 2);
+    CHECK_STR(wh_strmap_get(&m, "a", 99), "4");
+    CHECK(wh_strmap_get(&m, "a", 100) == NULL && freed == 3); /* expired */
+    char *v = wh_strmap_take(&m, "c");
+    CHECK_STR(v, "3");
+    free(v);
+    CHECK(m.count == 0);
+    wh_strmap_free(&m);
+}
+
+int main(void)
+{
+    test_kinds();
+    test_podspec_malformed();
+    test_parse_ok();
+    test_parse_malformed();
+    test_response();
+    test_helpers();
+    test_strmap();
+    TEST_MAIN_END();
+}

@@ -1,0 +1,35 @@
+/*
+ * admission.h — Kubernetes AdmissionReview (admission.k8s.io/v1 and
+ * v1beta1): reading a review into the images to judge, and writing the
+ * answer in the version it was asked in.
+ */
+#ifndef WH_ADMISSION_H
+#define WH_ADMISSION_H
+
+#include <jansson.h>
+#include "decide.h"
+#include "imagelist.h"
+
+typedef struct wh_admission {
+    json_t *root;            /* the parsed review; the strings below point into it */
+    const char *api_version; /* "admission.k8s.io/v1" or "admission.k8s.io/v1beta1" */
+    const char *uid, *operation;
+    const char *group, *version, *kind; /* request.kind */
+    const char *sub_resource;           /* "" when none */
+    const char *namespace_, *name;      /* NULL when absent; name falls back to generateName */
+    const char *user;                   /* userInfo.username, or NULL */
+    int dry_run;
+    wh_image_list images; /* to judge: on UPDATE only those oldObject did not have */
+    size_t unchanged;     /* images skipped because oldObject had them */
+} wh_admission;
+
+/* Read a review. -1 with a message fit for an HTTP 400 (what is wrong
+ * and where: "request.uid: missing", "request.kind: unknown object kind
+ * \"Service\"", ...); then a is empty. */
+int wh_admission_parse(const char *body, size_t len, wh_admission *a, char *err, size_t errlen);
+void wh_admission_free(wh_admission *a);
+
+/* The AdmissionReview answer for decision d, or NULL when out of memory. */
+json_t *wh_admission_response(const wh_admission *a, const wh_decision *d);
+
+#endif

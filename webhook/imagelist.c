@@ -1,0 +1,60 @@
+/*
+ * imagelist.c — see imagelist.h: a growable array of owned copies with a
+ * hard cap, so a review listing thousands of containers is refused before
+ * it costs more than a few kilobytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "imagelist.h"
+
+int wh_image_list_add(wh_image_list *l, const char *image, const char *pointer,
+                      const char *container, char *err, size_t errlen)
+{
+    if (l->n >= WH_MAX_IMAGES) {
+        snprintf(err, errlen, "more than %d images in one review", WH_MAX_IMAGES);
+        return -1;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        wh_image *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    wh_image *e = &l->v[l->n];
+    e->image = strdup(image);
+    e->pointer = strdup(pointer ? pointer : "");
+    e->container = strdup(container ? container : "");
+    if (!e->image || !e->pointer || !e->container) {
+        free(e->image);
+        free(e->pointer);
+        free(e->container);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    l->n++;
+    return 0;
+}
+
+int wh_image_list_has(const wh_image_list *l, const char *image)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i].image, image) == 0)
+            return 1;
+    return 0;
+}
+
+void wh_image_list_free(wh_image_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].image);
+        free(l->v[i].pointer);
+        free(l->v[i].container);
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,34 @@
+/*
+ * imagelist.h — the images a review asks about, each with where it was
+ * found: the JSON pointer of its "image" field (what a JSON Patch would
+ * rewrite), the container name and the container list it is in. The
+ * AdmissionReview, ImageReview and TES readers all fill one of these, so
+ * deciding, logging and (later) patching share one shape.
+ */
+#ifndef WH_IMAGELIST_H
+#define WH_IMAGELIST_H
+
+#include <stddef.h>
+
+#define WH_MAX_IMAGES 512     /* more image fields than this in one review: refused */
+#define WH_MAX_IMAGE_LEN 1024 /* longer image strings: refused */
+
+typedef struct wh_image {
+    char *image;     /* the reference exactly as written */
+    char *pointer;   /* JSON pointer of the image field, e.g. /spec/containers/0/image */
+    char *container; /* container name, or "" */
+} wh_image;
+
+typedef struct wh_image_list {
+    wh_image *v;
+    size_t n, cap;
+} wh_image_list;
+
+/* Append copies. -1 (with a message) when out of memory or past WH_MAX_IMAGES. */
+int wh_image_list_add(wh_image_list *l, const char *image, const char *pointer,
+                      const char *container, char *err, size_t errlen);
+/* 1 when some entry has exactly this image string. */
+int wh_image_list_has(const wh_image_list *l, const char *image);
+void wh_image_list_free(wh_image_list *l);
+
+#endif

@@ -1,0 +1,363 @@
+/*
+ * main.c — the `portcullis-webhook` command: parse flags, build the one
+ * pc_ctx (policy loaded and checked before anything listens), load the
+ * serving certificate, start the scan workers and the HTTPS server, then
+ * wait for SIGTERM/SIGINT. Shutdown: not ready, stop accepting, let the
+ * requests in progress answer (each is bounded by its deadline), drop
+ * queued scans, wait --shutdown-timeout for running ones; scans still
+ * running after that are abandoned by exiting.
+ *
+ * All state lives in the wh_server on main's stack; signals are blocked in
+ * every thread and taken synchronously here with sigwait.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "log.h"
+#include "tls.h"
+#include "webhook.h"
+#include "whutil.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+typedef struct opts {
+    wh_config cfg;
+    pc_options po;
+    uint64_t shutdown_ms;
+    char rules[4200], policies[4300];
+} opts;
+
+static void usage(FILE *f)
+{
+    fputs(
+        "usage: portcullis-webhook --tls-cert FILE --tls-key FILE [options]\n"
+        "\n"
+        "  --listen ADDR:PORT        where to serve HTTPS (default 0.0.0.0:8443; port 0: any)\n"
+        "  --client-ca FILE          require client certificates signed by these CAs\n"
+        "  --policy FILE|NAME        policy file or built-in name (default: restricted)\n"
+        "  --rules PATH              YARA rules file or directory (default: rules/)\n"
+        "  --authfile FILE           registry credentials (docker config.json)\n"
+        "  --cert-dir DIR            registry TLS certificates (certs.d layout)\n"
+        "  --tls-verify=false        allow registries without verified TLS\n"
+        "  --cache-dir DIR           layer facts cache\n"
+        "  --platform OS/ARCH[/VAR]  platform to scan from an index (default linux/amd64)\n"
+        "  --jobs N                  layers walked at once per scan (default 2)\n"
+        "  --scan-workers N          scans at once (default 4)\n"
+        "  --scan-queue N            scans waiting for a worker, at most (default 256)\n"
+        "  --cache-size N            verdicts and tag resolutions kept (default 4096)\n"
+        "  --tag-ttl DURATION        how long a tag's digest is trusted (default 30s)\n"
+        "  --deadline-margin DUR     answer this long before the apiserver's timeout (default 2s)\n"
+        "  --default-timeout DUR     budget when a request has no ?timeout= (default 10s)\n"
+        "  --max-body SIZE           largest request body (default 4M)\n"
+        "  --max-connections N       connections at once (default 64)\n"
+        "  --client-timeout DUR      idle or slow client limit (default 15s)\n"
+        "  --shutdown-timeout DUR    wait for running scans on SIGTERM (default 20s)\n"
+        "  --version, --help\n",
+        f);
+}
+
+/* The rules/ directory (policies/ and YARA rules): $PORTCULLIS_DATADIR/rules,
+ * the source tree this binary was built in, or the installed copy, as the
+ * CLI finds it. */
+static void find_rules(char *out, size_t n)
+{
+    char exe[4096], buf[4200];
+    struct stat st;
+    const char *env = getenv("PORTCULLIS_DATADIR");
+    if (env && strlen(env) < 4000) {
+        snprintf(out, n, "%s/rules", env);
+        return;
+    }
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k > 0) {
+        exe[k] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = 0;
+        const char *ups[] = {"/../rules", "/../../rules"};
+        for (int i = 0; i < 2; i++) {
+            snprintf(buf, sizeof buf, "%s%s/policies", exe, ups[i]);
+            if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) {
+                snprintf(out, n, "%s%s", exe, ups[i]);
+                return;
+            }
+        }
+    }
+    snprintf(out, n, "/usr/local/share/portcullis/rules");
+}
+
+static int bad(const char *flag, const char *arg, const char *want)
+{
+    fprintf(stderr, "portcullis-webhook: --%s \"%s\": expected %s\n", flag, arg, want);
+    return -1;
+}
+
+static int num(const char *flag, const char *arg, unsigned lo, unsigned hi, unsigned *out)
+{
+    uint64_t v;
+    if (strspn(arg, "0123456789") != strlen(arg) || wh_parse_size(arg, hi, &v) < 0 || v < lo)
+        return bad(flag, arg, "a number in range");
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int dur(const char *flag, const char *arg, uint64_t *out)
+{
+    return wh_parse_duration(arg, 24 * 3600 * 1000ull, out) < 0
+               ? bad(flag, arg, "a duration like 10s, 1m30s or 500ms")
+               : 0;
+}
+
+static const struct option longopts[] = {
+    {"tls-cert", required_argument, 0, 'c'},
+    {"tls-key", required_argument, 0, 'k'},
+    {"listen", required_argument, 0, 'l'},
+    {"client-ca", required_argument, 0, 'C'},
+    {"policy", required_argument, 0, 'p'},
+    {"rules", required_argument, 0, 'r'},
+    {"authfile", required_argument, 0, 'a'},
+    {"cert-dir", required_argument, 0, 'd'},
+    {"tls-verify", required_argument, 0, 't'},
+    {"cache-dir", required_argument, 0, 'D'},
+    {"platform", required_argument, 0, 'P'},
+    {"jobs", required_argument, 0, 'j'},
+    {"scan-workers", required_argument, 0, 'w'},
+    {"scan-queue", required_argument, 0, 'q'},
+    {"cache-size", required_argument, 0, 's'},
+    {"tag-ttl", required_argument, 0, 'T'},
+    {"deadline-margin", required_argument, 0, 'm'},
+    {"default-timeout", required_argument, 0, 'o'},
+    {"max-body", required_argument, 0, 'b'},
+    {"max-connections", required_argument, 0, 'n'},
+    {"client-timeout", required_argument, 0, 'i'},
+    {"shutdown-timeout", required_argument, 0, 'S'},
+    {"tes-upstream", required_argument, 0, 'U'},
+    {"version", no_argument, 0, 'V'},
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
+};
+
+static int flag_scan(opts *o, int c, const char *arg)
+{
+    unsigned u = 0;
+    switch (c) {
+    case 'p':
+        o->po.policy = arg;
+        return 0;
+    case 'r':
+        o->po.rules = arg;
+        return 0;
+    case 'a':
+        o->po.authfile = arg;
+        return 0;
+    case 'd':
+        o->po.cert_dir = arg;
+        return 0;
+    case 'D':
+        o->po.cache_dir = arg;
+        return 0;
+    case 'P':
+        o->po.platform = arg;
+        return 0;
+    case 't':
+        if (strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0)
+            return bad("tls-verify", arg, "true or false");
+        o->po.tls_verify = strcmp(arg, "true") == 0;
+        return 0;
+    case 'j':
+        if (num("jobs", arg, 1, 64, &u) < 0)
+            return -1;
+        o->po.jobs = u;
+        return 0;
+    case 'w':
+        return num("scan-workers", arg, 1, 256, &o->cfg.scan.workers);
+    case 'q':
+        return num("scan-queue", arg, 1, 65536, &o->cfg.scan.max_queue);
+    case 's':
+        if (num("cache-size", arg, 1, 1000000, &u) < 0)
+            return -1;
+        o->cfg.scan.cache_entries = u;
+        return 0;
+    case 'T':
+        return dur("tag-ttl", arg, &o->cfg.scan.tag_ttl_ms);
+    }
+    return 1; /* not a scan flag */
+}
+
+static int flag(opts *o, int c, const char *arg)
+{
+    int rc = flag_scan(o, c, arg);
+    if (rc != 1)
+        return rc;
+    switch (c) {
+    case 'c':
+        o->cfg.tls_cert = arg;
+        return 0;
+    case 'k':
+        o->cfg.tls_key = arg;
+        return 0;
+    case 'l':
+        o->cfg.listen = arg;
+        return 0;
+    case 'C':
+        o->cfg.client_ca = arg;
+        return 0;
+    case 'm':
+        return dur("deadline-margin", arg, &o->cfg.margin_ms);
+    case 'o':
+        return dur("default-timeout", arg, &o->cfg.default_timeout_ms);
+    case 'i':
+        return dur("client-timeout", arg, &o->cfg.client_timeout_ms);
+    case 'S':
+        return dur("shutdown-timeout", arg, &o->shutdown_ms);
+    case 'n':
+        return num("max-connections", arg, 1, 4096, &o->cfg.max_conns);
+    case 'b':
+        if (wh_parse_size(arg, 1ull << 30, &o->cfg.max_body) < 0 || o->cfg.max_body < 1024)
+            return bad("max-body", arg, "a size from 1K to 1G, like 4M");
+        return 0;
+    case 'U':
+        fprintf(stderr,
+                "portcullis-webhook: --tes-upstream is not available in this version yet\n");
+        return -1;
+    default:
+        usage(stderr);
+        return -1;
+    }
+}
+
+static void defaults(opts *o)
+{
+    memset(o, 0, sizeof *o);
+    pc_options_init(&o->po);
+    find_rules(o->rules, sizeof o->rules);
+    snprintf(o->policies, sizeof o->policies, "%s/policies", o->rules);
+    o->po.policies_dir = o->policies;
+    o->po.rules = o->rules;
+    o->po.progress = 2;
+    o->cfg.listen = "0.0.0.0:8443";
+    o->cfg.max_body = 4u << 20;
+    o->cfg.max_conns = 64;
+    o->cfg.client_timeout_ms = 15000;
+    o->cfg.default_timeout_ms = 10000;
+    o->cfg.margin_ms = 2000;
+    o->cfg.scan = (wh_verdicts_cfg){4, 256, 4096, 30000};
+    o->shutdown_ms = 20000;
+}
+
+/* 0 to run, EXIT_OK for --help/--version, EXIT_USAGE on errors. */
+static int parse(opts *o, int argc, char **argv)
+{
+    int c;
+    defaults(o);
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h' || c == 'V') {
+            if (c == 'h')
+                usage(stdout);
+            else
+                printf("portcullis-webhook %s\n", PC_VERSION);
+            return EXIT_OK + 100;
+        }
+        if (flag(o, c, optarg) < 0)
+            return EXIT_USAGE;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "portcullis-webhook: unexpected argument \"%s\"\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    unsigned jobs = o->po.jobs ? o->po.jobs : 2;
+    if (o->cfg.scan.workers * jobs > 32) { /* libyara: 32 threads per compiled rules set */
+        fprintf(stderr,
+                "portcullis-webhook: --scan-workers (%u) times --jobs (%u) must be at most "
+                "32, the threads libyara lets share one rules set\n",
+                o->cfg.scan.workers, jobs);
+        return EXIT_USAGE;
+    }
+    if (!o->cfg.tls_cert || !o->cfg.tls_key) {
+        fprintf(stderr, "portcullis-webhook: --tls-cert and --tls-key are required (HTTPS only)\n");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int setup(wh_server *s, opts *o, pc_ctx **ctx)
+{
+    char err[1024];
+    if (o->cfg.client_ca &&
+        wh_read_file(o->cfg.client_ca, 4u << 20, &s->client_ca_pem, NULL, err, sizeof err) < 0) {
+        wh_logf("error", "--client-ca: %s", err);
+        return -1;
+    }
+    if (pc_ctx_new(&o->po, ctx, err, sizeof err) < 0) {
+        wh_logf("error", "%s", err);
+        return -1;
+    }
+    s->ctx = *ctx;
+    if (wh_tls_new(o->cfg.tls_cert, o->cfg.tls_key, &s->metrics, &s->tls, err, sizeof err) < 0 ||
+        wh_verdicts_new(s->ctx, &o->cfg.scan, &s->metrics, &s->verdicts, err, sizeof err) < 0 ||
+        wh_server_start(s, err, sizeof err) < 0) {
+        wh_logf("error", "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static void log_listening(const wh_server *s)
+{
+    wh_log("info", "listening",
+           json_pack("{s:s, s:i, s:s, s:s, s:b, s:i}", "listen", s->cfg.listen, "port",
+                     (int)s->port, "policy", pc_ctx_policy_name(s->ctx), "policy_digest",
+                     pc_ctx_policy_digest(s->ctx), "client_ca", s->client_ca_pem != NULL,
+                     "scan_workers", (int)s->cfg.scan.workers));
+}
+
+int main(int argc, char **argv)
+{
+    opts o;
+    wh_server s;
+    pc_ctx *ctx = NULL;
+    sigset_t set;
+    int sig = 0, rc = parse(&o, argc, argv);
+    if (rc)
+        return rc >= 100 ? rc - 100 : rc;
+    block_signals(&set); /* before any thread exists, so every thread inherits it */
+    memset(&s, 0, sizeof s);
+    s.cfg = o.cfg;
+    wh_metrics_init(&s.metrics);
+    if (setup(&s, &o, &ctx) == 0) {
+        atomic_store(&s.ready, 1);
+        log_listening(&s);
+        sigwait(&set, &sig);
+        wh_logf("info", "signal %d: shutting down", sig);
+        rc = EXIT_OK;
+    } else {
+        rc = EXIT_FAIL;
+    }
+    atomic_store(&s.ready, 0);
+    wh_server_stop(&s);
+    if (s.verdicts && wh_verdicts_stop(s.verdicts, o.shutdown_ms) < 0) {
+        wh_logf("warn", "scans still running after the shutdown timeout; exiting without them");
+        fflush(stderr);
+        _exit(rc);
+    }
+    wh_verdicts_free(s.verdicts);
+    wh_tls_free(s.tls);
+    free(s.client_ca_pem);
+    pc_ctx_free(ctx);
+    return rc;
+}

@@ -1,0 +1,71 @@
+/*
+ * metrics.h — the webhook's counters, rendered for GET /metrics in the
+ * Prometheus text format (version 0.0.4).
+ *
+ * Everything is a lock-free atomic inside one struct owned by the server:
+ * request threads and scan workers bump counters without a lock, and a
+ * scrape reads each value once (a scrape may see one counter a request
+ * ahead of another; Prometheus expects nothing stronger).
+ */
+#ifndef WH_METRICS_H
+#define WH_METRICS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Endpoints as they appear in the "endpoint" label. Add a new endpoint
+ * here and in metrics.c's name table. */
+typedef enum {
+    WH_EP_VALIDATE,
+    WH_EP_IMAGEREVIEW,
+    WH_EP_HEALTHZ,
+    WH_EP_READYZ,
+    WH_EP_METRICS,
+    WH_EP_OTHER,
+    WH_EP_COUNT
+} wh_endpoint;
+
+/* "verdict" label: the decision, or why there was none. */
+typedef enum { WH_V_ALLOW, WH_V_DENY, WH_V_ERROR, WH_V_NONE, WH_V_COUNT } wh_verdict_label;
+
+/* "kind" label of portcullis_errors_total. */
+typedef enum {
+    WH_ERR_BAD_REQUEST, /* 400 */
+    WH_ERR_CLIENT_CERT, /* 401: --client-ca and no valid client certificate */
+    WH_ERR_NOT_FOUND,   /* 404 */
+    WH_ERR_METHOD,      /* 405 */
+    WH_ERR_SLOW_CLIENT, /* 408 */
+    WH_ERR_TOO_LARGE,   /* 413 */
+    WH_ERR_MEDIA_TYPE,  /* 415 */
+    WH_ERR_INTERNAL,    /* 500/503 */
+    WH_ERR_SCAN,        /* a scan ended in scan-error */
+    WH_ERR_TLS_RELOAD,  /* new certificate files could not be loaded */
+    WH_ERR_COUNT
+} wh_error_kind;
+
+#define WH_DUR_BUCKETS 13
+
+typedef struct wh_metrics {
+    _Atomic uint64_t requests[WH_EP_COUNT][WH_V_COUNT];
+    _Atomic uint64_t errors[WH_ERR_COUNT];
+    _Atomic uint64_t cache_hits, cache_misses; /* verdict cache: reused / had to scan */
+    _Atomic uint64_t tag_hits, tag_misses;     /* tag → digest cache */
+    _Atomic uint64_t scans_started, scans_allow, scans_deny, scans_error;
+    _Atomic uint64_t scan_joins;        /* lookups that joined a scan in flight */
+    _Atomic uint64_t deadline_exceeded; /* answered "scan in progress, retry" */
+    _Atomic uint64_t queue_full;        /* answered "scanner busy" */
+    _Atomic int64_t scans_in_flight, scans_queued;
+    _Atomic uint64_t dur_bucket[WH_DUR_BUCKETS]; /* cumulative on render, not here */
+    _Atomic uint64_t dur_count, dur_sum_ms;
+    _Atomic uint64_t tls_reloads;
+} wh_metrics;
+
+void wh_metrics_init(wh_metrics *m);
+void wh_metrics_request(wh_metrics *m, wh_endpoint ep, wh_verdict_label v);
+void wh_metrics_error(wh_metrics *m, wh_error_kind k);
+void wh_metrics_scan_done(wh_metrics *m, uint64_t duration_ms);
+/* The exposition text (malloc'd, NUL-terminated), or NULL when out of memory. */
+char *wh_metrics_render(wh_metrics *m, size_t *len);
+
+#endif

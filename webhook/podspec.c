@@ -1,0 +1,144 @@
+/*
+ * podspec.c — see podspec.h. The table below is the one place an object
+ * kind is registered: its API group and the path from the object to its
+ * pod spec (CronJob's is three templates deep). Reading never recurses:
+ * it follows that fixed path, then walks three fixed container lists, so
+ * the shape of a hostile object cannot make it do more work than the
+ * number of containers, which imagelist caps.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "podspec.h"
+
+#define PATH_MAX_STEPS 6
+
+static const struct {
+    const char *group, *kind;
+    const char *path[PATH_MAX_STEPS]; /* NULL-terminated keys to the pod spec */
+} kinds[] = {
+    {"", "Pod", {"spec"}},
+    {"", "ReplicationController", {"spec", "template", "spec"}},
+    {"", "EphemeralContainers", {NULL}}, /* the pods/ephemeralcontainers object before 1.23 */
+    {"apps", "Deployment", {"spec", "template", "spec"}},
+    {"apps", "ReplicaSet", {"spec", "template", "spec"}},
+    {"apps", "StatefulSet", {"spec", "template", "spec"}},
+    {"apps", "DaemonSet", {"spec", "template", "spec"}},
+    {"extensions", "Deployment", {"spec", "template", "spec"}},
+    {"extensions", "ReplicaSet", {"spec", "template", "spec"}},
+    {"extensions", "DaemonSet", {"spec", "template", "spec"}},
+    {"batch", "Job", {"spec", "template", "spec"}},
+    {"batch", "CronJob", {"spec", "jobTemplate", "spec", "template", "spec"}},
+};
+
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+
+static const char *const lists[] = {"initContainers", "containers", "ephemeralContainers"};
+
+static int find_kind(const char *group, const char *kind)
+{
+    for (size_t i = 0; group && kind && i < NKINDS; i++)
+        if (strcmp(kinds[i].group, group) == 0 && strcmp(kinds[i].kind, kind) == 0)
+            return (int)i;
+    return -1;
+}
+
+int wh_podspec_known(const char *group, const char *kind)
+{
+    return find_kind(group, kind) >= 0;
+}
+
+static int one_container(json_t *c, const char *where, wh_image_list *out, char *err, size_t errlen)
+{
+    char ptr[512];
+    if (!json_is_object(c)) {
+        snprintf(err, errlen, "%s: expected an object", where);
+        return -1;
+    }
+    json_t *img = json_object_get(c, "image"), *name = json_object_get(c, "name");
+    if (!img || json_is_null(img))
+        return 0; /* templates may leave the image to be filled in later */
+    if (!json_is_string(img)) {
+        snprintf(err, errlen, "%s.image: expected a string", where);
+        return -1;
+    }
+    if (name && !json_is_null(name) && !json_is_string(name)) {
+        snprintf(err, errlen, "%s.name: expected a string", where);
+        return -1;
+    }
+    const char *s = json_string_value(img);
+    if (!*s)
+        return 0;
+    if (json_string_length(img) > WH_MAX_IMAGE_LEN || strlen(s) != json_string_length(img)) {
+        snprintf(err, errlen, "%s.image: longer than %d bytes or not a plain string", where,
+                 WH_MAX_IMAGE_LEN);
+        return -1;
+    }
+    /* where is "spec.containers[3]"; the pointer is "/spec/containers/3/image" */
+    size_t k = 0;
+    for (const char *p = where; *p && k + 8 < sizeof ptr; p++) {
+        if (p == where || *p == '.' || *p == '[')
+            ptr[k++] = '/';
+        if (*p != '.' && *p != '[' && *p != ']')
+            ptr[k++] = *p;
+    }
+    memcpy(ptr + k, "/image", 7);
+    return wh_image_list_add(out, s, ptr, json_string_value(name), err, errlen);
+}
+
+static int one_list(json_t *spec, const char *prefix, const char *list, wh_image_list *out,
+                    char *err, size_t errlen)
+{
+    char where[256];
+    json_t *a = json_object_get(spec, list);
+    if (!a || json_is_null(a))
+        return 0;
+    if (!json_is_array(a)) {
+        snprintf(err, errlen, "%s%s: expected an array", prefix, list);
+        return -1;
+    }
+    size_t i;
+    json_t *c;
+    json_array_foreach(a, i, c)
+    {
+        if (i >= WH_MAX_IMAGES) {
+            snprintf(err, errlen, "%s%s: more than %d containers", prefix, list, WH_MAX_IMAGES);
+            return -1;
+        }
+        snprintf(where, sizeof where, "%s%s[%zu]", prefix, list, i);
+        if (one_container(c, where, out, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image_list *out,
+                      char *err, size_t errlen)
+{
+    char prefix[128] = "";
+    size_t plen = 0;
+    int k = find_kind(group, kind);
+    if (k < 0) {
+        snprintf(err, errlen, "unknown object kind \"%.64s\" in group \"%.64s\"", kind ? kind : "",
+                 group ? group : "");
+        return -1;
+    }
+    if (!json_is_object(obj)) {
+        snprintf(err, errlen, "object: expected an object");
+        return -1;
+    }
+    json_t *spec = obj;
+    for (int i = 0; i < PATH_MAX_STEPS && kinds[k].path[i]; i++) {
+        plen += (size_t)snprintf(prefix + plen, sizeof prefix - plen, "%s.", kinds[k].path[i]);
+        spec = json_object_get(spec, kinds[k].path[i]);
+        if (!spec || json_is_null(spec))
+            return 0;
+        if (!json_is_object(spec)) {
+            snprintf(err, errlen, "%.*s: expected an object", (int)(plen - 1), prefix);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        if (one_list(spec, prefix, lists[i], out, err, errlen) < 0)
+            return -1;
+    return 0;
+}

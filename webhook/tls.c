@@ -1,0 +1,284 @@
+/*
+ * tls.c — see tls.h.
+ *
+ * A "generation" is one loaded certificate chain with its key. The newest
+ * is handed to every handshake. When the files' identity (device, inode,
+ * size, mtime, ctime — a Kubernetes Secret update swaps a symlink, which
+ * changes the inode) differs from what was loaded, the pair is read again;
+ * a pair that does not load or does not match (the key file is often
+ * written a moment after the certificate) keeps the old generation and is
+ * tried again a second later, logged once. Old generations stay alive for
+ * a grace period, because GnuTLS keeps using what the callback returned
+ * until the handshake that asked for it is over; the connection timeout
+ * bounds a handshake far below that grace.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "log.h"
+#include "tls.h"
+#include "whutil.h"
+
+#define MAX_CHAIN 8
+#define MAX_GENS 8
+#define GRACE_MS (10 * 60 * 1000)
+#define PEM_MAX (1024 * 1024)
+
+typedef struct gen {
+    gnutls_pcert_st pcert[MAX_CHAIN];
+    unsigned npcert;
+    gnutls_privkey_t key;
+    uint64_t retired_ms; /* 0 while current */
+} gen;
+
+typedef struct file_sig {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtim, ctim;
+} file_sig;
+
+struct wh_tls {
+    char *cert_file, *key_file;
+    wh_metrics *m;
+    pthread_mutex_t mu;
+    gen *gens[MAX_GENS]; /* gens[ngens - 1] is current */
+    unsigned ngens;
+    file_sig cert_sig, key_sig;         /* of the current generation */
+    file_sig bad_cert_sig, bad_key_sig; /* last pair that failed, logged once */
+    uint64_t last_check_ms;
+};
+
+static void gen_free(gen *g)
+{
+    if (!g)
+        return;
+    for (unsigned i = 0; i < g->npcert; i++)
+        gnutls_pcert_deinit(&g->pcert[i]);
+    if (g->key)
+        gnutls_privkey_deinit(g->key);
+    free(g);
+}
+
+static int same_pubkey(gnutls_privkey_t key, gnutls_pubkey_t cert_pub)
+{
+    gnutls_pubkey_t pub = NULL;
+    gnutls_datum_t a = {0}, b = {0};
+    int same = 0;
+    if (gnutls_pubkey_init(&pub) == 0 && gnutls_pubkey_import_privkey(pub, key, 0, 0) == 0 &&
+        gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &a) == 0 &&
+        gnutls_pubkey_export2(cert_pub, GNUTLS_X509_FMT_DER, &b) == 0)
+        same = a.size == b.size && memcmp(a.data, b.data, a.size) == 0;
+    gnutls_free(a.data);
+    gnutls_free(b.data);
+    if (pub)
+        gnutls_pubkey_deinit(pub);
+    return same;
+}
+
+static int gen_parse(gen *g, char *cert, size_t clen, char *key, size_t klen, char *err,
+                     size_t errlen)
+{
+    gnutls_datum_t cd = {(unsigned char *)cert, (unsigned)clen};
+    gnutls_datum_t kd = {(unsigned char *)key, (unsigned)klen};
+    g->npcert = MAX_CHAIN;
+    int rc = gnutls_pcert_list_import_x509_raw(g->pcert, &g->npcert, &cd, GNUTLS_X509_FMT_PEM, 0);
+    if (rc < 0 || g->npcert == 0) {
+        g->npcert = 0;
+        snprintf(err, errlen, "certificate: %s", rc < 0 ? gnutls_strerror(rc) : "none found");
+        return -1;
+    }
+    if ((rc = gnutls_privkey_init(&g->key)) < 0 ||
+        (rc = gnutls_privkey_import_x509_raw(g->key, &kd, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+        snprintf(err, errlen, "private key: %s", gnutls_strerror(rc));
+        return -1;
+    }
+    if (!same_pubkey(g->key, g->pcert[0].pubkey)) {
+        snprintf(err, errlen, "the private key does not belong to the certificate");
+        return -1;
+    }
+    return 0;
+}
+
+static gen *gen_load(const char *cert_file, const char *key_file, char *err, size_t errlen)
+{
+    char *cert = NULL, *key = NULL;
+    size_t clen = 0, klen = 0;
+    gen *g = calloc(1, sizeof *g);
+    int rc = g ? 0 : -1;
+    if (!g)
+        snprintf(err, errlen, "out of memory");
+    if (rc == 0)
+        rc = wh_read_file(cert_file, PEM_MAX, &cert, &clen, err, errlen);
+    if (rc == 0)
+        rc = wh_read_file(key_file, PEM_MAX, &key, &klen, err, errlen);
+    if (rc == 0)
+        rc = gen_parse(g, cert, clen, key, klen, err, errlen);
+    if (key) {
+        explicit_bzero(key, klen); /* the key stays only inside GnuTLS */
+        free(key);
+    }
+    free(cert);
+    if (rc < 0) {
+        gen_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static int sig_of(const char *path, file_sig *s)
+{
+    struct stat st;
+    memset(s, 0, sizeof *s);
+    if (stat(path, &st) < 0)
+        return -1;
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
+    s->size = st.st_size;
+    s->mtim = st.st_mtim;
+    s->ctim = st.st_ctim;
+    return 0;
+}
+
+static int sig_eq(const file_sig *a, const file_sig *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtim.tv_sec == b->mtim.tv_sec && a->mtim.tv_nsec == b->mtim.tv_nsec &&
+           a->ctim.tv_sec == b->ctim.tv_sec && a->ctim.tv_nsec == b->ctim.tv_nsec;
+}
+
+/* Drop generations retired longer ago than the grace period. */
+static void prune(wh_tls *t, uint64_t now)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < t->ngens; i++) {
+        gen *g = t->gens[i];
+        if (g->retired_ms && now - g->retired_ms > GRACE_MS)
+            gen_free(g);
+        else
+            t->gens[k++] = g;
+    }
+    t->ngens = k;
+}
+
+/* Under the lock. */
+static void maybe_reload(wh_tls *t)
+{
+    uint64_t now = wh_now_ms();
+    file_sig cs, ks;
+    char err[512];
+    if (now - t->last_check_ms < 1000)
+        return;
+    t->last_check_ms = now;
+    if (sig_of(t->cert_file, &cs) < 0 || sig_of(t->key_file, &ks) < 0)
+        return; /* mid-rotation: keep serving the old pair */
+    if (sig_eq(&cs, &t->cert_sig) && sig_eq(&ks, &t->key_sig))
+        return;
+    prune(t, now);
+    if (t->ngens >= MAX_GENS)
+        return; /* rotating faster than the grace period: try later */
+    gen *g = gen_load(t->cert_file, t->key_file, err, sizeof err);
+    if (!g) {
+        if (!sig_eq(&cs, &t->bad_cert_sig) || !sig_eq(&ks, &t->bad_key_sig)) {
+            wh_logf("warn", "tls: new certificate files not loaded, still serving the old ones: %s",
+                    err);
+            wh_metrics_error(t->m, WH_ERR_TLS_RELOAD);
+        }
+        t->bad_cert_sig = cs;
+        t->bad_key_sig = ks;
+        return;
+    }
+    t->gens[t->ngens - 1]->retired_ms = now;
+    t->gens[t->ngens++] = g;
+    t->cert_sig = cs;
+    t->key_sig = ks;
+    atomic_fetch_add(&t->m->tls_reloads, 1);
+    wh_logf("info", "tls: serving certificate reloaded from %s", t->cert_file);
+}
+
+int wh_tls_new(const char *cert_file, const char *key_file, wh_metrics *m, wh_tls **out, char *err,
+               size_t errlen)
+{
+    *out = NULL;
+    wh_tls *t = calloc(1, sizeof *t);
+    if (!t || pthread_mutex_init(&t->mu, NULL) != 0) {
+        free(t);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    t->m = m;
+    t->cert_file = strdup(cert_file);
+    t->key_file = strdup(key_file);
+    sig_of(cert_file, &t->cert_sig);
+    sig_of(key_file, &t->key_sig);
+    if (!t->cert_file || !t->key_file) {
+        snprintf(err, errlen, "out of memory");
+        wh_tls_free(t);
+        return -1;
+    }
+    char why[512];
+    gen *g = gen_load(cert_file, key_file, why, sizeof why);
+    if (!g) {
+        snprintf(err, errlen, "--tls-cert %s / --tls-key %s: %s", cert_file, key_file, why);
+        wh_tls_free(t);
+        return -1;
+    }
+    t->gens[t->ngens++] = g;
+    t->last_check_ms = wh_now_ms();
+    *out = t;
+    return 0;
+}
+
+void wh_tls_free(wh_tls *t)
+{
+    if (!t)
+        return;
+    for (unsigned i = 0; i < t->ngens; i++)
+        gen_free(t->gens[i]);
+    pthread_mutex_destroy(&t->mu);
+    free(t->cert_file);
+    free(t->key_file);
+    free(t);
+}
+
+void wh_tls_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        *socket_context = cls;
+}
+
+int wh_tls_cert_callback(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
+                         const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+                         gnutls_pcert_st **pcert, unsigned int *pcert_length,
+                         gnutls_privkey_t *pkey)
+{
+    struct MHD_Connection *c = gnutls_session_get_ptr(session);
+    const union MHD_ConnectionInfo *ci =
+        c ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+    wh_tls *t = ci ? ci->socket_context : NULL;
+    if (!t)
+        return -1;
+    pthread_mutex_lock(&t->mu);
+    maybe_reload(t);
+    gen *g = t->gens[t->ngens - 1];
+    *pcert = g->pcert;
+    *pcert_length = g->npcert;
+    *pkey = g->key;
+    pthread_mutex_unlock(&t->mu);
+    return 0;
+}
+
+int wh_tls_client_verified(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+    unsigned status = 0, n = 0;
+    if (!s || !gnutls_certificate_get_peers(s, &n) || n == 0)
+        return -1;
+    if (gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0)
+        return -1;
+    return 0;
+}

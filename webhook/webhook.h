@@ -1,0 +1,85 @@
+/*
+ * webhook.h — the server's state and the shape of one HTTP exchange.
+ *
+ * wh_server is built once in main and handed to every request handler;
+ * it is the only place mutable state lives (metrics are atomics, the
+ * verdict service and the TLS material have their own locks). A route
+ * handler sees a wh_http_req (method, path, whole body, start time) and
+ * fills a wh_reply; the HTTP layer (server.c) does everything else.
+ */
+#ifndef WH_WEBHOOK_H
+#define WH_WEBHOOK_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "metrics.h"
+#include "portcullis.h"
+#include "verdicts.h"
+
+struct MHD_Daemon;
+struct MHD_Connection;
+typedef struct wh_tls wh_tls;
+
+typedef struct wh_config {
+    const char *listen; /* "ADDR:PORT", "[V6ADDR]:PORT"; port 0 picks a free one */
+    const char *tls_cert, *tls_key;
+    const char *client_ca;       /* PEM bundle; NULL: no client certificates asked for */
+    uint64_t max_body;           /* request body bytes (413 above) */
+    unsigned max_conns;          /* connections (each with its thread) at once */
+    uint64_t client_timeout_ms;  /* idle connection, and whole body upload */
+    uint64_t default_timeout_ms; /* the apiserver's budget when ?timeout= is absent */
+    uint64_t margin_ms;          /* answer this long before the budget runs out */
+    wh_verdicts_cfg scan;
+} wh_config;
+
+typedef struct wh_server {
+    wh_config cfg;
+    const pc_ctx *ctx;
+    wh_metrics metrics;
+    wh_verdicts *verdicts;
+    wh_tls *tls;
+    char *client_ca_pem;
+    struct MHD_Daemon *mhd;
+    uint16_t port; /* bound port */
+    _Atomic int ready;
+} wh_server;
+
+typedef struct wh_http_req {
+    struct MHD_Connection *conn;
+    const char *method, *path;
+    const char *body; /* NUL-terminated copy; len bytes (may hold NULs) */
+    size_t len;
+    uint64_t start_ms;
+} wh_http_req;
+
+typedef struct wh_reply {
+    unsigned status;
+    const char *content_type;
+    char *body; /* malloc'd */
+    size_t len;
+    wh_verdict_label verdict; /* for portcullis_requests_total */
+} wh_reply;
+
+/* server.c */
+int wh_server_start(wh_server *s, char *err, size_t errlen);
+void wh_server_stop(wh_server *s);
+/* When to have answered: now + the request's ?timeout= (or the default,
+ * at most 30s) minus the margin, never less than half the timeout. */
+uint64_t wh_request_deadline(const wh_server *s, const wh_http_req *rq);
+
+/* reply.c */
+/* Serialise doc (consumed) as the reply body. */
+void wh_reply_json(wh_reply *r, unsigned status, json_t *doc);
+/* A Kubernetes-style Status object {"kind":"Status",...,"code","message"}. */
+void wh_reply_error(wh_reply *r, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Take ownership of body (a NUL-terminated string). */
+void wh_reply_text(wh_reply *r, unsigned status, const char *content_type, char *body);
+
+/* routes.c: the handlers behind each path. */
+void wh_route_validate(wh_server *s, const wh_http_req *rq, wh_reply *out);
+void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out);
+
+#endif
