@@ -260,6 +260,43 @@ static int finding_cmp(const void *a, const void *b)
     return strcmp(x->rule ? x->rule : "", y->rule ? y->rule : "");
 }
 
+#define PC_FINDINGS_PER_CHECK 1000
+
+/* Keep at most PC_FINDINGS_PER_CHECK findings per check (sorted input) and
+ * say how many more there were, with the strongest action among them, so
+ * an image with a million world-writable files still has a small report. */
+static void cap_findings(pc_result *r)
+{
+    size_t keep = 0, i = 0;
+    while (i < r->nfindings) {
+        size_t j = i, dropped = 0;
+        pc_action worst = PC_ACTION_IGNORE;
+        while (j < r->nfindings && strcmp(r->findings[j].check, r->findings[i].check) == 0) {
+            if (j - i < PC_FINDINGS_PER_CHECK) {
+                r->findings[keep++] = r->findings[j];
+            } else {
+                dropped++;
+                worst = r->findings[j].action > worst ? r->findings[j].action : worst;
+                free_finding(&r->findings[j]);
+            }
+            j++;
+        }
+        if (dropped) {
+            pc_finding *last = &r->findings[keep - 1];
+            int id = pc_check_id_parse(last->check);
+            size_t before = r->nfindings;
+            r->nfindings = keep; /* append the summary right after this check's findings */
+            if (pc_finding_add(r, (pc_check_id)id, NULL, NULL, NULL,
+                               "%zu more %s findings not listed (at most %d per check)", dropped,
+                               last->check, PC_FINDINGS_PER_CHECK) == 0)
+                r->findings[keep++].action = worst;
+            r->nfindings = before;
+        }
+        i = j;
+    }
+    r->nfindings = keep;
+}
+
 /* Set each finding's action, drop the ignored ones, decide the verdict. */
 static void apply_policy(const pc_policy *p, pc_result *r)
 {
@@ -293,6 +330,7 @@ static void apply_policy(const pc_policy *p, pc_result *r)
     r->nfindings = keep;
     if (keep > 1)
         qsort(r->findings, keep, sizeof *r->findings, finding_cmp);
+    cap_findings(r);
 }
 
 pc_result *pc_scan(const pc_ctx *ctx, const char *ref)

@@ -110,3 +110,10 @@ run "no image" 2 "$PC" scan
 run "missing layout" 2 "$PC" scan --format json "oci:$T/nope:latest"
 jq_true "missing layout is scan-error" '.reports[0].findings[0].check == "scan-error"'
 run "version" 0 "$PC" version
+
+# --- a report stays small: at most 1000 findings per check, then a summary
+jq -n '{tag: "latest", images: [{config: {User: "1000", Entrypoint: ["/x"]},
+  layers: [{entries: ([range(1500)] | map({path: "ww/f\(.)", type: "file", mode: "0666", content: "x"}))}]}]}' >"$T/many.json"
+"$FB" "$T/many.json" "$T/many" >/dev/null 2>&1 || fail "build many" "fixture-builder failed"
+run "many findings" 0 "$PC" scan --policy baseline --format json "oci:$T/many/oci:latest"
+jq_true "capped at 1000 per check plus a summary" '([.reports[0].findings[] | select(.check == "world-writable")] | length == 1001) and ([.reports[0].findings[] | select(.check == "world-writable" and .path == null) | .message | test("500 more world-writable")] | any)'
