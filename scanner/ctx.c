@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yara.h>
 #include "ctx.h"
 #include "sha256.h"
@@ -62,7 +63,8 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
     const char *plat = o->platform ? o->platform : "linux/amd64";
     c->platform_explicit = o->platform != NULL;
     c->tls_verify = o->tls_verify;
-    c->jobs = o->jobs ? o->jobs : 2;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->jobs = o->jobs ? o->jobs : cores > 0 ? (unsigned)cores : 2;
     if (c->jobs > 64)
         c->jobs = 64;
     c->progress = o->progress;

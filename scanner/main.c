@@ -39,7 +39,7 @@ void cli_usage(FILE *f)
           "  --sign-key FILE           sign each verdict (Ed25519 PEM; JSON \"attestation\")\n"
           "  --verdict-ttl DURATION    validity of signed verdicts (default 24h)\n"
           "  --progress auto|always|never  progress on stderr (auto: when it is a TTY)\n"
-          "  --jobs N                  layers fetched and walked at once (default 2)\n",
+          "  --jobs N                  layers fetched and walked at once (default: cores)\n",
           f);
 }
 

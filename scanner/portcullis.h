@@ -74,7 +74,7 @@ typedef struct pc_options {
     int tls_verify;           /* 1 (default) or 0 */
     const char *cache_dir;    /* NULL: no cache */
     uint64_t cache_max_bytes; /* evict least recently used entries above this; 0: no cap */
-    unsigned jobs;            /* layers fetched and walked at once; 0: 2 */
+    unsigned jobs;            /* layers fetched and walked at once; 0: the number of cores */
     int progress;             /* 0 auto (stderr is a TTY), 1 always, 2 never */
 } pc_options;
 

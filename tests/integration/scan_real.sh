@@ -50,3 +50,10 @@ run "v2 baseline" 1 "$PC" scan --policy baseline --format json "oci:$L:v2"
 jq_true "v2 baseline: nobody is 65534:65534" '.reports[0].sandbox.user == "65534:65534"'
 run "toor" 1 "$PC" scan --format json "oci:$L:toor"
 jq_true "toor maps to uid 0" '[.reports[0].findings[] | select(.check == "root-user") | .message | test("toor.*uid 0")] | any'
+
+# igzip (ISA-L) and zlib must give the very same facts
+run "inflate isal" 1 "$PC" scan --no-cache --format json "oci:$L:v2"
+jq -c '.reports[0] | {findings, stats: (.stats | del(.duration_ms))}' "$T/out" >"$T/isal.json"
+run "inflate zlib" 1 env PORTCULLIS_INFLATE=zlib "$PC" scan --no-cache --format json "oci:$L:v2"
+jq -c '.reports[0] | {findings, stats: (.stats | del(.duration_ms))}' "$T/out" >"$T/zlib.json"
+if cmp -s "$T/isal.json" "$T/zlib.json"; then pass "igzip and zlib facts identical"; else fail "igzip and zlib facts identical" "$(diff "$T/isal.json" "$T/zlib.json" | head -5)"; fi
