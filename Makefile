@@ -59,7 +59,7 @@ $(B)/portcullis-webhook: $(WH_OBJ) $(B)/libportcullis.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(WH_LIBS)
 
 # Unit tests of the webhook's parts link its objects (all but main.o).
-WH_UNIT  = $(B)/tests/test_admission $(B)/tests/test_tes
+WH_UNIT  = $(B)/tests/test_admission $(B)/tests/test_tes $(B)/tests/test_mutate
 $(WH_UNIT): $(B)/tests/%: tests/unit/%.c $(WH_LIB_OBJ) $(B)/libportcullis.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iwebhook $(LDFLAGS) -o $@ $< $(WH_LIB_OBJ) $(B)/libportcullis.a $(LDLIBS) $(WH_LIBS)
@@ -80,6 +80,24 @@ demo: deps all
 
 bench: deps all
 	@sh bench/run.sh build
+
+# Coverage-guided fuzzing (libFuzzer, clang) of the parsers that read
+# hostile bytes: FUZZ_SECONDS per target (default 60).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz: deps
+	$(MAKE) --no-print-directory B=build/fuzz CC=clang SAN=1 \
+	    OPT="-O1 -g -fsanitize=fuzzer-no-link" build/fuzz/libportcullis.a
+	$(MAKE) --no-print-directory $(FUZZ_TARGETS)
+	@sh scripts/fuzz-seeds.sh build/fuzz
+	@for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz/corpus/$$(basename $$t); \
+	    echo "== $$t ($(FUZZ_SECONDS)s)"; \
+	    $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 \
+	        build/fuzz/corpus/$$(basename $$t) || exit 1; done
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libportcullis.a
+	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iscanner -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< build/fuzz/libportcullis.a $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/portcullis
