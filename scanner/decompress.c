@@ -129,7 +129,8 @@ static ssize_t read_plain(pc_unpack *u, unsigned char *buf, size_t n, pc_err *e)
     return (ssize_t)k;
 }
 
-/* After a gzip member ends: another member, or the end of the blob. */
+/* After a gzip member ends: another member (the inflater is reset for
+ * it), or the end of the blob; anything else is garbage. */
 static int gzip_next_member(pc_unpack *u, pc_err *e)
 {
     if (fill(u, e) < 0)
@@ -140,6 +141,13 @@ static int gzip_next_member(pc_unpack *u, pc_err *e)
     }
     if (u->in[u->in_pos] != 0x1f)
         return pc_err_set(e, "gzip: trailing garbage after the compressed stream");
+#ifdef PC_HAVE_ISAL
+    if (u->isal) {
+        isal_inflate_reset(u->isal);
+        u->isal->crc_flag = ISAL_GZIP;
+        return 0;
+    }
+#endif
     inflateReset(&u->z);
     return 0;
 }
@@ -172,22 +180,6 @@ static ssize_t read_gzip(pc_unpack *u, unsigned char *buf, size_t n, pc_err *e)
 }
 
 #ifdef PC_HAVE_ISAL
-/* After a member: another gzip member (reset), the end, or garbage. */
-static int isal_next_member(pc_unpack *u, pc_err *e)
-{
-    if (fill(u, e) < 0)
-        return -1;
-    if (u->in_pos == u->in_len) {
-        u->frame_done = 1;
-        return 0;
-    }
-    if (u->in[u->in_pos] != 0x1f)
-        return pc_err_set(e, "gzip: trailing garbage after the compressed stream");
-    isal_inflate_reset(u->isal);
-    u->isal->crc_flag = ISAL_GZIP;
-    return 0;
-}
-
 static ssize_t read_isal(pc_unpack *u, unsigned char *buf, size_t n, pc_err *e)
 {
     struct inflate_state *st = u->isal;
@@ -209,7 +201,7 @@ static ssize_t read_isal(pc_unpack *u, unsigned char *buf, size_t n, pc_err *e)
                               r == ISAL_INCORRECT_CHECKSUM ? "checksum mismatch"
                               : r == ISAL_INVALID_WRAPPER  ? "bad gzip header"
                                                            : "invalid deflate stream");
-        if (st->block_state == ISAL_BLOCK_FINISH && isal_next_member(u, e) < 0)
+        if (st->block_state == ISAL_BLOCK_FINISH && gzip_next_member(u, e) < 0)
             return -1;
         if (got)
             return (ssize_t)got;

@@ -45,29 +45,7 @@ void cli_usage(FILE *f)
 
 char *cli_rules_dir(void)
 {
-    char exe[4096], buf[4200];
-    struct stat st;
-    const char *env = getenv("PORTCULLIS_DATADIR");
-    if (env) {
-        snprintf(buf, sizeof buf, "%s/rules", env);
-        return strdup(buf);
-    }
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = 0;
-        const char *ups[] = {"/../rules", "/../../rules"};
-        for (int i = 0; i < 2; i++) {
-            snprintf(buf, sizeof buf, "%s%s/policies", exe, ups[i]);
-            if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) {
-                snprintf(buf, sizeof buf, "%s%s", exe, ups[i]);
-                return strdup(buf);
-            }
-        }
-    }
-    return strdup("/usr/local/share/portcullis/rules");
+    return pc_default_rules_dir();
 }
 
 char *cli_default_cache_dir(void)

@@ -82,6 +82,11 @@ typedef struct pc_ctx pc_ctx;
 
 void pc_options_init(pc_options *o);
 
+/* The shipped rules/ directory (YARA rules and policies/):
+ * $PORTCULLIS_DATADIR/rules, the source tree a binary was built in, or the
+ * installed copy. malloc'd. */
+char *pc_default_rules_dir(void);
+
 /* Build a context: loads and checks the policy and compiles the YARA rules
  * (once; every scan of the ctx shares them). On failure returns -1 and
  * writes a message naming what was wrong to err (for rules: FILE:LINE).
