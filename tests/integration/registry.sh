@@ -158,7 +158,7 @@ export PATH="$REG:$PATH"
 scan() { # NAME EXIT ARGS... (a JSON report)
     n=$1 x=$2
     shift 2
-    run "$n" "$x" "$PC" scan --format json "$@"
+    run "$n" "$x" "$PC" scan --no-cache --format json "$@"
     cat "$T/out" "$T/err" >>"$T/all-output"
 }
 err_has() { # NAME REGEX: the scan-error message of the last scan
@@ -189,7 +189,7 @@ jq_true "zstd layer arrived as zstd" '[.layers[].mediaType | test("zstd")] | any
 norm='{verdict, reports: [.reports[] | {digest, platform, verdict, findings, sandbox,
        manifest_digest, config_digest, stats: (.stats | del(.duration_ms))}]}'
 for f in $FIXTURES; do
-    "$PC" scan --format json "oci:$T/$f/oci:latest" >"$T/local.json" 2>/dev/null
+    "$PC" scan --no-cache --format json "oci:$T/$f/oci:latest" >"$T/local.json" 2>/dev/null
     want=$?
     jq -S "$norm" "$T/local.json" >"$T/local.norm"
     for mode in basic token; do
@@ -206,7 +206,7 @@ done
 
 # --- references: by digest, tag+digest, a wrong digest, bare-host forms
 DIG=$(jq -r '.reports[0].digest' "$T/local.json")
-"$PC" scan --format json "oci:$T/clean/oci:latest" >"$T/clean-local.json" 2>/dev/null
+"$PC" scan --no-cache --format json "oci:$T/clean/oci:latest" >"$T/clean-local.json" 2>/dev/null
 CLEAN_DIG=$(jq -r '.reports[0].digest' "$T/clean-local.json")
 scan "pull by digest" 0 $BASIC_OPTS "$B/clean@$CLEAN_DIG"
 jq_true "by digest: digest kept" ".reports[0].digest == \"$CLEAN_DIG\""
@@ -282,11 +282,11 @@ scan "progress default (not a TTY)" 1 $TOKEN_OPTS "$TK/bad:latest"
 scan "progress always" 1 $TOKEN_OPTS --progress always "$TK/whiteout:latest"
 grep_in "progress always prints layers" "fixtures/whiteout:latest: layer [0-9a-f]{12} +done" "$T/err"
 jq_true "progress always: JSON intact" '.schema == "portcullis.scan/v1"'
-python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --format json -o "$T/tty.json" \
+python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --no-cache --format json -o "$T/tty.json" \
     $TOKEN_OPTS "$TK/whiteout:latest" </dev/null >"$T/tty.out" 2>&1
 grep_in "progress on a TTY redraws" "$(printf '\033')\\[K.*layers" "$T/tty.out"
 jq_true "progress on a TTY: JSON report intact" '.reports[0].verdict == "deny"' "$T/tty.json"
-python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --progress never --format json \
+python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --no-cache --progress never --format json \
     -o "$T/tty.json" $TOKEN_OPTS "$TK/whiteout:latest" </dev/null >"$T/tty.out" 2>&1
 [ -s "$T/tty.out" ] && fail "--progress never on a TTY" "$(head -c 300 "$T/tty.out")" || pass "--progress never on a TTY"
 cat "$T/tty.out" >>"$T/all-output"
@@ -302,7 +302,7 @@ PIDS="$PIDS $!"
 wait_port "$P_REDIR" || { fail "redirector up" "$(cat "$T/redirector.log")"; exit 1; }
 scan "redirected blobs" 1 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/bad:latest"
 jq -S "$norm" "$T/out" >"$T/reg.norm"
-"$PC" scan --format json "oci:$T/bad/oci:latest" 2>/dev/null | jq -S "$norm" >"$T/local.norm"
+"$PC" scan --no-cache --format json "oci:$T/bad/oci:latest" 2>/dev/null | jq -S "$norm" >"$T/local.norm"
 cmp -s "$T/local.norm" "$T/reg.norm" && pass "redirected: same findings" || fail "redirected: same findings" "$(diff "$T/local.norm" "$T/reg.norm" | head)"
 grep_in "blob requests were redirected" "^front-blob auth=yes" "$T/redir.log"
 grep_in "redirect target was used" "^storage auth=" "$T/redir.log"
@@ -353,7 +353,7 @@ if "$FB" "$T/big.spec.json" "$T/big" >"$T/fb.log" 2>&1 &&
         "oci:$T/big/oci:latest" "$TK/big:latest" >"$T/push.log" 2>&1; then
     rss_of() { # REF: peak KiB of a scan of REF; the JSON report in $T/out
         ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=4" \
-            /usr/bin/time -f "%M" -o "$T/rss" "$PC" scan --format json $TOKEN_OPTS "$1" >"$T/out" 2>"$T/err"
+            /usr/bin/time -f "%M" -o "$T/rss" "$PC" scan --no-cache --format json $TOKEN_OPTS "$1" >"$T/out" 2>"$T/err"
         cat "$T/out" "$T/err" >>"$T/all-output"
         tail -1 "$T/rss"
     }
