@@ -193,7 +193,12 @@ void wh_route_validate(wh_server *s, const wh_http_req *rq, wh_reply *out)
         wh_reply_error(out, 400, "%s", err);
         return;
     }
-    wh_decide_in in = {s->ctx, s->verdicts, a.namespace_, &a.images, wh_request_deadline(s, rq)};
+    wh_decide_in in = {.ctx = s->ctx,
+                       .verdicts = s->verdicts,
+                       .namespace_ = a.namespace_,
+                       .images = &a.images,
+                       .deadline_ms = wh_request_deadline(s, rq),
+                       .pin_digests = s->cfg.pin_digests};
     if (wh_decide(&in, &d) < 0) {
         wh_admission_free(&a);
         wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);

@@ -9,9 +9,10 @@
  *      without being opened: a kubelet cannot pull it, and the webhook
  *      must not read its own disk on behalf of whoever creates pods;
  *   4. otherwise the verdict (cached, shared or fresh): the scan's own
- *      verdict, plus unpinned-image at the policy's action (a digest
- *      exemption caps it at warn, as pc_scan caps every finding); a scan
- *      still running at the deadline or never queued denies (fail closed).
+ *      verdict, plus unpinned-image at the policy's action, raised from
+ *      warn to deny by --pin-digests (a digest exemption caps it at warn,
+ *      as pc_scan caps every finding); a scan still running at the
+ *      deadline or never queued denies (fail closed).
  * Everything written into the message or a warning passes wh_one_line and
  * a length cut: finding paths and messages come from hostile images.
  */
@@ -63,6 +64,8 @@ static int collect(const wh_decide_in *in, wh_decision *d)
         x->uses = 1;
         x->unpinned = !is_pinned(x->img->image);
         x->unpinned_action = pc_ctx_action(in->ctx, "unpinned-image");
+        if (in->pin_digests && x->unpinned_action == PC_ACTION_WARN)
+            x->unpinned_action = PC_ACTION_DENY;
         x->exempt = d->namespace_exempt ? NULL : pc_ctx_image_exempt(in->ctx, x->img->image);
         if (d->namespace_exempt || x->exempt)
             x->outcome = WH_IMG_EXEMPT;

@@ -142,7 +142,12 @@ void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
         wh_reply_error(out, 400, "%s", err);
         return;
     }
-    wh_decide_in in = {s->ctx, s->verdicts, r.namespace_, &r.images, wh_request_deadline(s, rq)};
+    wh_decide_in in = {.ctx = s->ctx,
+                       .verdicts = s->verdicts,
+                       .namespace_ = r.namespace_,
+                       .images = &r.images,
+                       .deadline_ms = wh_request_deadline(s, rq),
+                       .pin_digests = s->cfg.pin_digests};
     if (wh_decide(&in, &d) < 0) {
         json_decref(r.root);
         wh_image_list_free(&r.images);

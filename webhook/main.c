@@ -1,7 +1,8 @@
 /*
- * main.c — the `portcullis-webhook` command: parse flags, build the one
- * pc_ctx (policy loaded and checked before anything listens), load the
- * serving certificate, start the scan workers and the HTTPS server, then
+ * main.c — the `portcullis-webhook` command: parse flags, load the
+ * verdict signing key (--sign-key, refused when others may read it), build
+ * the one pc_ctx (policy loaded and checked before anything listens), load
+ * the serving certificate, start the scan workers and the HTTPS server, then
  * wait for SIGTERM/SIGINT. Shutdown: not ready, stop accepting, let the
  * requests in progress answer (each is bounded by its deadline), drop
  * queued scans, wait --shutdown-timeout for running ones; scans still
@@ -19,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
+#include "sign.h"
+#include "tesproxy.h"
 #include "tls.h"
 #include "webhook.h"
 #include "whutil.h"
@@ -57,6 +60,12 @@ static void usage(FILE *f)
         "  --max-connections N       connections at once (default 64)\n"
         "  --client-timeout DUR      idle or slow client limit (default 15s)\n"
         "  --shutdown-timeout DUR    wait for running scans on SIGTERM (default 20s)\n"
+        "  --tes-upstream URL        gate a TES server: relay /ga4gh/tes/v1/... to URL, judging\n"
+        "                            every new task's executor images first\n"
+        "  --pin-digests             unpinned-image at warn denies on /validate and /imagereview\n"
+        "                            (with the mutating webhook /mutate pinning images)\n"
+        "  --sign-key FILE           sign verdicts (Ed25519 PEM, mode 0600 or 0400)\n"
+        "  --verdict-ttl DURATION    how long a signed verdict is valid (default 24h)\n"
         "  --version, --help\n",
         f);
 }
@@ -137,6 +146,9 @@ static const struct option longopts[] = {
     {"client-timeout", required_argument, 0, 'i'},
     {"shutdown-timeout", required_argument, 0, 'S'},
     {"tes-upstream", required_argument, 0, 'U'},
+    {"pin-digests", no_argument, 0, 'Z'},
+    {"sign-key", required_argument, 0, 'K'},
+    {"verdict-ttl", required_argument, 0, 'L'},
     {"version", no_argument, 0, 'V'},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
@@ -189,9 +201,31 @@ static int flag_scan(opts *o, int c, const char *arg)
     return 1; /* not a scan flag */
 }
 
+/* Pinning and signed verdicts (issue: verdicts that can't be dodged or forged). */
+static int flag_verdicts(opts *o, int c, const char *arg)
+{
+    uint64_t ms;
+    switch (c) {
+    case 'Z':
+        o->cfg.pin_digests = 1;
+        return 0;
+    case 'K':
+        o->cfg.sign_key = arg;
+        return 0;
+    case 'L':
+        if (wh_parse_duration(arg, 366 * 24 * 3600 * 1000ull, &ms) < 0 || ms < 1000)
+            return bad("verdict-ttl", arg, "a duration from 1s to 8784h, like 24h");
+        o->cfg.verdict_ttl_s = ms / 1000;
+        return 0;
+    }
+    return 1; /* not one of these */
+}
+
 static int flag(opts *o, int c, const char *arg)
 {
     int rc = flag_scan(o, c, arg);
+    if (rc == 1)
+        rc = flag_verdicts(o, c, arg);
     if (rc != 1)
         return rc;
     switch (c) {
@@ -222,9 +256,8 @@ static int flag(opts *o, int c, const char *arg)
             return bad("max-body", arg, "a size from 1K to 1G, like 4M");
         return 0;
     case 'U':
-        fprintf(stderr,
-                "portcullis-webhook: --tes-upstream is not available in this version yet\n");
-        return -1;
+        o->cfg.tes_upstream = arg;
+        return 0;
     default:
         usage(stderr);
         return -1;
@@ -248,6 +281,7 @@ static void defaults(opts *o)
     o->cfg.margin_ms = 2000;
     o->cfg.scan = (wh_verdicts_cfg){4, 256, 4096, 30000};
     o->shutdown_ms = 20000;
+    o->cfg.verdict_ttl_s = 24 * 3600;
 }
 
 /* 0 to run, EXIT_OK for --help/--version, EXIT_USAGE on errors. */
@@ -303,12 +337,19 @@ static int setup(wh_server *s, opts *o, pc_ctx **ctx)
         wh_logf("error", "--client-ca: %s", err);
         return -1;
     }
+    if (o->cfg.sign_key && wh_signer_new(o->cfg.sign_key, o->cfg.verdict_ttl_s, &s->metrics,
+                                         &s->signer, err, sizeof err) < 0) {
+        wh_logf("error", "%s", err); /* names the file and what is wrong, never the key */
+        return -1;
+    }
     if (pc_ctx_new(&o->po, ctx, err, sizeof err) < 0) {
         wh_logf("error", "%s", err);
         return -1;
     }
     s->ctx = *ctx;
-    if (wh_tls_new(o->cfg.tls_cert, o->cfg.tls_key, &s->metrics, &s->tls, err, sizeof err) < 0 ||
+    if ((o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
+         wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) ||
+        wh_tls_new(o->cfg.tls_cert, o->cfg.tls_key, &s->metrics, &s->tls, err, sizeof err) < 0 ||
         wh_verdicts_new(s->ctx, &o->cfg.scan, &s->metrics, &s->verdicts, err, sizeof err) < 0 ||
         wh_server_start(s, err, sizeof err) < 0) {
         wh_logf("error", "%s", err);
@@ -319,11 +360,17 @@ static int setup(wh_server *s, opts *o, pc_ctx **ctx)
 
 static void log_listening(const wh_server *s)
 {
-    wh_log("info", "listening",
-           json_pack("{s:s, s:i, s:s, s:s, s:b, s:i}", "listen", s->cfg.listen, "port",
-                     (int)s->port, "policy", pc_ctx_policy_name(s->ctx), "policy_digest",
-                     pc_ctx_policy_digest(s->ctx), "client_ca", s->client_ca_pem != NULL,
-                     "scan_workers", (int)s->cfg.scan.workers));
+    json_t *f = json_pack("{s:s, s:i, s:s, s:s, s:b, s:i}", "listen", s->cfg.listen, "port",
+                          (int)s->port, "policy", pc_ctx_policy_name(s->ctx), "policy_digest",
+                          pc_ctx_policy_digest(s->ctx), "client_ca", s->client_ca_pem != NULL,
+                          "scan_workers", (int)s->cfg.scan.workers);
+    if (f) {
+        json_object_set_new(f, "pin_digests", json_boolean(s->cfg.pin_digests));
+        json_object_set_new(f, "signing", json_boolean(s->signer != NULL));
+    }
+    if (f && s->tes_gate)
+        json_object_set_new(f, "tes_upstream", json_string(wh_tesproxy_upstream(s->tes_gate)));
+    wh_log("info", "listening", f);
 }
 
 int main(int argc, char **argv)
@@ -357,6 +404,8 @@ int main(int argc, char **argv)
     }
     wh_verdicts_free(s.verdicts);
     wh_tls_free(s.tls);
+    wh_signer_free(s.signer);
+    wh_tesproxy_free(s.tes_gate);
     free(s.client_ca_pem);
     pc_ctx_free(ctx);
     return rc;

@@ -10,8 +10,9 @@
 #include "metrics.h"
 #include "whutil.h"
 
-static const char *const ep_names[WH_EP_COUNT] = {"validate", "imagereview", "healthz",
-                                                  "readyz",   "metrics",     "other"};
+static const char *const ep_names[WH_EP_COUNT] = {
+    "validate", "imagereview", "healthz",      "readyz",   "metrics",
+    "mutate",   "verdict_key", "tes_validate", "tes_gate", "other"};
 static const char *const verdict_names[WH_V_COUNT] = {"allow", "deny", "error", "none"};
 static const char *const err_names[WH_ERR_COUNT] = {"bad_request",
                                                     "client_cert",
@@ -22,7 +23,9 @@ static const char *const err_names[WH_ERR_COUNT] = {"bad_request",
                                                     "unsupported_media_type",
                                                     "internal",
                                                     "scan_error",
-                                                    "tls_reload"};
+                                                    "tls_reload",
+                                                    "sign_key_reload",
+                                                    "upstream"};
 /* upper bounds in milliseconds; the +Inf bucket is the count */
 static const uint64_t dur_le_ms[WH_DUR_BUCKETS] = {50,    100,   250,   500,    1000,   2500,  5000,
                                                    10000, 30000, 60000, 120000, 300000, 600000};
@@ -134,6 +137,8 @@ char *wh_metrics_render(wh_metrics *m, size_t *len)
             "Images refused because the scan queue was full.", atomic_load(&m->queue_full));
     counter(&b, "portcullis_tls_reloads_total", "Serving certificate reloads from disk.",
             atomic_load(&m->tls_reloads));
+    counter(&b, "portcullis_sign_key_reloads_total", "Signing key reloads from disk.",
+            atomic_load(&m->sign_key_reloads));
     gauge(&b, "portcullis_scans_in_flight", "Scans running now.", atomic_load(&m->scans_in_flight));
     gauge(&b, "portcullis_scans_queued", "Scans waiting for a worker.",
           atomic_load(&m->scans_queued));

@@ -22,6 +22,10 @@ typedef enum {
     WH_EP_HEALTHZ,
     WH_EP_READYZ,
     WH_EP_METRICS,
+    WH_EP_MUTATE,
+    WH_EP_VERDICT_KEY,
+    WH_EP_TES_VALIDATE,
+    WH_EP_TES_GATE,
     WH_EP_OTHER,
     WH_EP_COUNT
 } wh_endpoint;
@@ -31,16 +35,18 @@ typedef enum { WH_V_ALLOW, WH_V_DENY, WH_V_ERROR, WH_V_NONE, WH_V_COUNT } wh_ver
 
 /* "kind" label of portcullis_errors_total. */
 typedef enum {
-    WH_ERR_BAD_REQUEST, /* 400 */
-    WH_ERR_CLIENT_CERT, /* 401: --client-ca and no valid client certificate */
-    WH_ERR_NOT_FOUND,   /* 404 */
-    WH_ERR_METHOD,      /* 405 */
-    WH_ERR_SLOW_CLIENT, /* 408 */
-    WH_ERR_TOO_LARGE,   /* 413 */
-    WH_ERR_MEDIA_TYPE,  /* 415 */
-    WH_ERR_INTERNAL,    /* 500/503 */
-    WH_ERR_SCAN,        /* a scan ended in scan-error */
-    WH_ERR_TLS_RELOAD,  /* new certificate files could not be loaded */
+    WH_ERR_BAD_REQUEST,     /* 400 */
+    WH_ERR_CLIENT_CERT,     /* 401: --client-ca and no valid client certificate */
+    WH_ERR_NOT_FOUND,       /* 404 */
+    WH_ERR_METHOD,          /* 405 */
+    WH_ERR_SLOW_CLIENT,     /* 408 */
+    WH_ERR_TOO_LARGE,       /* 413 */
+    WH_ERR_MEDIA_TYPE,      /* 415 */
+    WH_ERR_INTERNAL,        /* 500/503 */
+    WH_ERR_SCAN,            /* a scan ended in scan-error */
+    WH_ERR_TLS_RELOAD,      /* new certificate files could not be loaded */
+    WH_ERR_SIGN_KEY_RELOAD, /* a changed --sign-key file could not be loaded */
+    WH_ERR_UPSTREAM,        /* the TES upstream failed, timed out or answered too much */
     WH_ERR_COUNT
 } wh_error_kind;
 
@@ -59,6 +65,7 @@ typedef struct wh_metrics {
     _Atomic uint64_t dur_bucket[WH_DUR_BUCKETS]; /* cumulative on render, not here */
     _Atomic uint64_t dur_count, dur_sum_ms;
     _Atomic uint64_t tls_reloads;
+    _Atomic uint64_t sign_key_reloads;
 } wh_metrics;
 
 void wh_metrics_init(wh_metrics *m);

@@ -142,3 +142,32 @@ int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image
             return -1;
     return 0;
 }
+
+int wh_podspec_pod_metadata(const char *group, const char *kind, json_t *obj, char *ptr, size_t n,
+                            json_t **meta)
+{
+    int k = find_kind(group, kind), steps = 0;
+    size_t len = 0;
+    *meta = NULL;
+    if (k < 0 || !kinds[k].path[0] || n < 16)
+        return -1;
+    while (steps < PATH_MAX_STEPS && kinds[k].path[steps])
+        steps++;
+    json_t *parent = obj; /* the object holding the pod spec holds the metadata too */
+    ptr[0] = 0;
+    for (int i = 0; i < steps - 1; i++) {
+        parent = json_object_get(parent, kinds[k].path[i]);
+        int w = snprintf(ptr + len, n - len, "/%s", kinds[k].path[i]);
+        if (!json_is_object(parent) || w < 0 || (size_t)w >= n - len)
+            return -1;
+        len += (size_t)w;
+    }
+    if (!json_is_object(parent) || n - len <= strlen("/metadata"))
+        return -1;
+    memcpy(ptr + len, "/metadata", strlen("/metadata") + 1);
+    json_t *m = json_object_get(parent, "metadata");
+    if (m && !json_is_null(m) && !json_is_object(m))
+        return -1;
+    *meta = json_is_object(m) ? m : NULL;
+    return 0;
+}

@@ -22,4 +22,13 @@ int wh_podspec_known(const char *group, const char *kind);
 int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image_list *out,
                       char *err, size_t errlen);
 
+/* The metadata of the pods obj makes (a Pod's own, a workload's pod
+ * template's; CronJob's is under spec.jobTemplate): its JSON pointer into
+ * ptr ("/metadata", "/spec/template/metadata", ...) and the object there
+ * in *meta (NULL when absent or null). -1 when the kind has no pod
+ * metadata (EphemeralContainers), the path to it is missing or not made
+ * of objects, or metadata is not an object. */
+int wh_podspec_pod_metadata(const char *group, const char *kind, json_t *obj, char *ptr, size_t n,
+                            json_t **meta);
+
 #endif

@@ -48,8 +48,14 @@ static const char *status_reason(unsigned code)
         return "RequestEntityTooLarge";
     case 415:
         return "UnsupportedMediaType";
+    case 403:
+        return "Forbidden";
+    case 502:
+        return "BadGateway";
     case 503:
         return "ServiceUnavailable";
+    case 504:
+        return "GatewayTimeout";
     default:
         return "InternalError";
     }

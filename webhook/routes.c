@@ -1,14 +1,19 @@
 /*
  * routes.c — the route table (the one place an endpoint is registered:
- * /tes/validate, the TES gate and /mutate add a line here) and the three
+ * /tes/validate, the TES gate and /mutate add a line here) and the four
  * small handlers that need no module of their own: /healthz (the process
- * answers), /readyz (policy loaded, scan workers up, not shutting down)
- * and /metrics.
+ * answers), /readyz (policy loaded, scan workers up, not shutting down),
+ * /metrics and /verdict-key (the public half of --sign-key, or 404). A
+ * path ending in '*' takes every path it prefixes, and method "*" every
+ * method (the TES gate relays all of /ga4gh/tes/v1/).
  */
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
 #include "routes.h"
+#include "sign.h"
+#include "tes.h"
+#include "tesproxy.h"
 
 static void route_healthz(wh_server *s, const wh_http_req *rq, wh_reply *out)
 {
@@ -36,21 +41,49 @@ static void route_metrics(wh_server *s, const wh_http_req *rq, wh_reply *out)
     out->verdict = WH_V_NONE;
 }
 
+/* The public key that verifies signed verdicts; open like the probes
+ * (it is public, and verdict consumers hold no apiserver certificate). */
+static void route_verdict_key(wh_server *s, const wh_http_req *rq, wh_reply *out)
+{
+    if (!s->signer) {
+        wh_reply_error(out, 404,
+                       "no signing key: this webhook was started without --sign-key, so its "
+                       "verdicts are not signed");
+        wh_metrics_error(&s->metrics, WH_ERR_NOT_FOUND);
+        out->verdict = WH_V_NONE;
+        return;
+    }
+    wh_reply_text(out, 200, "application/x-pem-file", wh_signer_public_pem(s->signer));
+    out->verdict = WH_V_NONE;
+}
+
 static const wh_route routes[] = {
     {"POST", "/validate", 1, 0, WH_EP_VALIDATE, wh_route_validate},
     {"POST", "/imagereview", 1, 0, WH_EP_IMAGEREVIEW, wh_route_imagereview},
     {"GET", "/healthz", 0, 1, WH_EP_HEALTHZ, route_healthz},
     {"GET", "/readyz", 0, 1, WH_EP_READYZ, route_readyz},
     {"GET", "/metrics", 0, 0, WH_EP_METRICS, route_metrics},
+    {"POST", "/mutate", 1, 0, WH_EP_MUTATE, wh_route_mutate},
+    {"GET", "/verdict-key", 0, 1, WH_EP_VERDICT_KEY, route_verdict_key},
+    {"POST", "/tes/validate", 1, 0, WH_EP_TES_VALIDATE, wh_route_tes_validate},
+    {"*", WH_TES_PREFIX "/*", 0, 0, WH_EP_TES_GATE, wh_route_tes_gate},
 };
+
+static int path_matches(const char *pattern, const char *path)
+{
+    size_t n = strlen(pattern);
+    if (n && pattern[n - 1] == '*')
+        return strncmp(pattern, path, n - 1) == 0;
+    return strcmp(pattern, path) == 0;
+}
 
 const wh_route *wh_route_find(const char *method, const char *path, const char **allow)
 {
     *allow = NULL;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        if (strcmp(routes[i].path, path) != 0)
+        if (!path_matches(routes[i].path, path))
             continue;
-        if (strcmp(routes[i].method, method) == 0)
+        if (strcmp(routes[i].method, "*") == 0 || strcmp(routes[i].method, method) == 0)
             return &routes[i];
         *allow = routes[i].method;
     }

@@ -17,6 +17,10 @@
  * 100-continue) or the body is too large to swallow (over twice the
  * limit: the connection is closed); otherwise the body is read and thrown
  * away first, because most clients read an answer only after sending.
+ *
+ * The request target is also kept exactly as sent (libmicrohttpd's URI
+ * log callback sees it before it is split and decoded): the TES gate
+ * relays it unchanged.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -37,6 +41,8 @@ typedef struct conn_req {
     wh_buf body;
     uint64_t received; /* body bytes seen, kept or not */
     uint64_t start_ms;
+    char *raw_uri;   /* the request target as sent, or NULL */
+    int admitted;    /* the headers were judged (admit) */
     unsigned reject; /* status decided before the body was read */
     wh_error_kind reject_kind;
     char reject_msg[256];
@@ -185,7 +191,13 @@ static enum MHD_Result take_body(wh_server *s, conn_req *q, const char *data, si
 static enum MHD_Result dispatch(wh_server *s, struct MHD_Connection *c, const char *url,
                                 const char *method, conn_req *q)
 {
-    wh_http_req rq = {c, method, url, q->body.p ? q->body.p : "", q->body.len, q->start_ms};
+    wh_http_req rq = {.conn = c,
+                      .method = method,
+                      .path = url,
+                      .body = q->body.p ? q->body.p : "",
+                      .len = q->body.len,
+                      .start_ms = q->start_ms,
+                      .raw_uri = q->raw_uri};
     wh_reply r = {0};
     r.verdict = WH_V_NONE;
     q->route->fn(s, &rq, &r);
@@ -197,15 +209,26 @@ static enum MHD_Result dispatch(wh_server *s, struct MHD_Connection *c, const ch
     return send_reply(c, &r, NULL, 0);
 }
 
+/* Called with the request line's target before libmicrohttpd decodes it;
+ * the conn_req made here is the request's from now on. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    conn_req *q = calloc(1, sizeof *q);
+    if (q)
+        q->raw_uri = strdup(uri); /* NULL when out of memory: the TES gate then refuses */
+    return q;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     wh_server *s = cls;
     conn_req *q = *con_cls;
-    if (!q) {
-        if (!(q = calloc(1, sizeof *q)))
+    if (!q || !q->admitted) {
+        if (!q && !(q = calloc(1, sizeof *q)))
             return MHD_NO;
+        q->admitted = 1;
         q->start_ms = wh_now_ms();
         *con_cls = q;
         admit(s, c, url, method, q);
@@ -227,6 +250,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     conn_req *q = *con_cls;
     if (q) {
         wh_buf_free(&q->body);
+        free(q->raw_uri);
         free(q);
         *con_cls = NULL;
     }
@@ -308,7 +332,8 @@ int wh_server_start(wh_server *s, char *err, size_t errlen)
         MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
         MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_conns, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_ARRAY, trust, MHD_OPTION_END);
+        on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_ARRAY, trust,
+        MHD_OPTION_END);
     if (!s->mhd) {
         snprintf(err, errlen, "cannot listen on %s (address in use, or TLS set-up failed)",
                  s->cfg.listen);

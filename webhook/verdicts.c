@@ -35,7 +35,8 @@ typedef struct job {
     char *ref;
     unsigned refs; /* under wh_verdicts.mu */
     int done;
-    wh_verdict *v; /* when done: the job's reference; NULL when dropped at stop */
+    wh_verdict *v;   /* when done: the job's reference; NULL when dropped at stop */
+    char digest[72]; /* when done: what ref resolved to (and was scanned), or "" */
     struct job *next;
 } job;
 
@@ -186,25 +187,39 @@ static void count_scan(wh_verdicts *vc, const pc_result *r, uint64_t ms)
     }
 }
 
-/* Resolve, reuse a cached verdict for the digest, else scan. */
-static wh_verdict *run_job(wh_verdicts *vc, const char *ref)
+/* The digest a finished scan stands for: the one it resolved and scanned
+ * (the tag may have moved since pc_resolve), else the one resolved. */
+static void scanned_digest(const pc_result *r, const char *resolved, char out[72])
+{
+    const char *d =
+        r && !r->scan_failed && r->digest && strlen(r->digest) < 72 ? r->digest : resolved;
+    snprintf(out, 72, "%s", d);
+}
+
+/* Resolve, reuse a cached verdict for the digest, else scan. digest_out
+ * gets what the reference resolved to ("" when it did not). */
+static wh_verdict *run_job(wh_verdicts *vc, const char *ref, char digest_out[72])
 {
     char digest[72], err[1024];
     int pinned = pinned_digest(ref, digest);
+    digest_out[0] = 0;
     if (!pinned && pc_resolve(vc->ctx, ref, digest, err, sizeof err) < 0) {
         wh_verdict *v = verdict_new(failed_result(vc->ctx, ref, err));
         if (v)
             count_scan(vc, v->res, 0);
         return v;
     }
+    digest[71] = 0;
     pthread_mutex_lock(&vc->mu);
     if (!pinned)
         tag_put_locked(vc, ref, digest);
     wh_verdict *v = cached_locked(vc, digest);
     pthread_mutex_unlock(&vc->mu);
     atomic_fetch_add(v ? &vc->m->cache_hits : &vc->m->cache_misses, 1);
-    if (v)
+    if (v) {
+        memcpy(digest_out, digest, 72);
         return v; /* the tag had expired, the digest had not moved */
+    }
     atomic_fetch_add(&vc->m->scans_started, 1);
     uint64_t t0 = wh_now_ms();
     pc_result *r = pc_scan(vc->ctx, ref);
@@ -213,6 +228,7 @@ static wh_verdict *run_job(wh_verdicts *vc, const char *ref)
         return NULL;
     count_scan(vc, v->res, wh_now_ms() - t0);
     publish(vc, ref, v, pinned);
+    scanned_digest(v->res, digest, digest_out);
     return v;
 }
 
@@ -254,8 +270,10 @@ static void *worker_main(void *arg)
         atomic_fetch_sub(&vc->m->scans_queued, 1);
         atomic_fetch_add(&vc->m->scans_in_flight, 1);
         pthread_mutex_unlock(&vc->mu);
-        wh_verdict *v = run_job(vc, j->ref);
+        char digest[72];
+        wh_verdict *v = run_job(vc, j->ref, digest);
         pthread_mutex_lock(&vc->mu);
+        memcpy(j->digest, digest, sizeof j->digest);
         atomic_fetch_sub(&vc->m->scans_in_flight, 1);
         job_finish_locked(vc, j, v);
         job_unref_locked(j); /* the queue's reference, carried by this worker */
@@ -305,6 +323,7 @@ static void start_one_locked(wh_verdicts *vc, const char *ref, wh_lookup *out)
     if (have && (out->v = cached_locked(vc, digest))) {
         out->state = WH_LK_DONE;
         out->cached = 1;
+        memcpy(out->digest, digest, sizeof out->digest);
         atomic_fetch_add(&vc->m->cache_hits, 1);
         return;
     }
@@ -348,6 +367,7 @@ void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, size_t n, uint
         if (j->done && j->v) {
             out[i].state = WH_LK_DONE;
             out[i].v = verdict_ref(j->v);
+            memcpy(out[i].digest, j->digest, sizeof out[i].digest);
         } else {
             out[i].state = j->done ? WH_LK_BUSY : WH_LK_PENDING;
             atomic_fetch_add(j->done ? &vc->m->queue_full : &vc->m->deadline_exceeded, 1);

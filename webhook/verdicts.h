@@ -35,6 +35,10 @@ typedef struct wh_lookup {
     int cached;    /* answered from the verdict cache without waiting */
     int joined;    /* shared a scan another request had started */
     void *job;     /* internal: the scan waited for */
+    /* DONE: the digest this reference resolved to and whose verdict v is
+     * (a fresh scan: the digest it scanned), or "" when it did not resolve.
+     * What /mutate pins the reference to. */
+    char digest[72];
 } wh_lookup;
 
 typedef struct wh_verdicts_cfg {

@@ -21,6 +21,8 @@
 struct MHD_Daemon;
 struct MHD_Connection;
 typedef struct wh_tls wh_tls;
+typedef struct wh_tesproxy wh_tesproxy;
+typedef struct wh_signer wh_signer;
 
 typedef struct wh_config {
     const char *listen; /* "ADDR:PORT", "[V6ADDR]:PORT"; port 0 picks a free one */
@@ -32,6 +34,10 @@ typedef struct wh_config {
     uint64_t default_timeout_ms; /* the apiserver's budget when ?timeout= is absent */
     uint64_t margin_ms;          /* answer this long before the budget runs out */
     wh_verdicts_cfg scan;
+    int pin_digests;          /* unpinned-image warn → deny on the Kubernetes paths */
+    const char *sign_key;     /* Ed25519 PEM signing verdicts; NULL: verdicts unsigned */
+    uint64_t verdict_ttl_s;   /* how long a signed verdict is valid */
+    const char *tes_upstream; /* --tes-upstream URL; NULL: no TES gate */
 } wh_config;
 
 typedef struct wh_server {
@@ -40,6 +46,8 @@ typedef struct wh_server {
     wh_metrics metrics;
     wh_verdicts *verdicts;
     wh_tls *tls;
+    wh_signer *signer;     /* NULL without --sign-key */
+    wh_tesproxy *tes_gate; /* NULL without --tes-upstream (/ga4gh/tes/v1/ is then 404) */
     char *client_ca_pem;
     struct MHD_Daemon *mhd;
     uint16_t port; /* bound port */
@@ -52,6 +60,7 @@ typedef struct wh_http_req {
     const char *body; /* NUL-terminated copy; len bytes (may hold NULs) */
     size_t len;
     uint64_t start_ms;
+    const char *raw_uri; /* path and query exactly as sent (NULL when out of memory) */
 } wh_http_req;
 
 typedef struct wh_reply {
@@ -60,6 +69,7 @@ typedef struct wh_reply {
     char *body; /* malloc'd */
     size_t len;
     wh_verdict_label verdict; /* for portcullis_requests_total */
+    char ctype[128];          /* room for a content_type that is not a literal (relayed) */
 } wh_reply;
 
 /* server.c */
@@ -81,5 +91,7 @@ void wh_reply_text(wh_reply *r, unsigned status, const char *content_type, char 
 /* routes.c: the handlers behind each path. */
 void wh_route_validate(wh_server *s, const wh_http_req *rq, wh_reply *out);
 void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out);
+/* mutate.c: POST /mutate (pins images to digests, adds signed verdicts). */
+void wh_route_mutate(wh_server *s, const wh_http_req *rq, wh_reply *out);
 
 #endif

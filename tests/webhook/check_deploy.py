@@ -6,7 +6,11 @@ policy, timeout, namespaces left out, every kind and the ephemeral
 containers subresource, the caBundle), the Deployment (2 replicas, non-root,
 read-only root filesystem, limits, HTTPS probes on /healthz and /readyz,
 the TLS Secret mounted where the flags say) and that the names line up
-across Namespace, Service, Secret and webhook. Prints "PASS name" /
+across Namespace, Service, Secret and webhook; the MutatingWebhookConfiguration
+(/mutate, reinvocationPolicy IfNeeded, the validating one's namespaces and
+kinds) and the signing key (a Secret only an init container mounts, copied
+0400 for the webhook container, --sign-key and --pin-digests in the args).
+Prints "PASS name" /
 "FAIL name: why" lines; --args-out writes the container's args, one per
 line, so the test can start the real binary with them.
 """
@@ -52,6 +56,49 @@ def check_vwc(vwc, ca_pem, ns):
     check("every kind on CREATE and UPDATE", want <= res, str(sorted(want - res)))
     bundle = base64.b64decode(w["clientConfig"]["caBundle"]).decode()
     check("caBundle is the generated CA", bundle.strip() == ca_pem.strip())
+
+
+def check_mwc(mwc, vwc, ca_pem, ns):
+    m, v = mwc["webhooks"][0], vwc["webhooks"][0]
+    check("mutating: admissionReviewVersions v1, v1beta1",
+          m["admissionReviewVersions"] == ["v1", "v1beta1"])
+    check("mutating: sideEffects None, failurePolicy Fail, reinvocationPolicy IfNeeded",
+          m["sideEffects"] == "None" and m["failurePolicy"] == "Fail" and
+          m["reinvocationPolicy"] == "IfNeeded")
+    svc = m["clientConfig"]["service"]
+    check("mutating: calls /mutate on the Service", svc["path"] == "/mutate" and
+          svc["namespace"] == ns and svc["name"] == v["clientConfig"]["service"]["name"])
+    check("mutating: the validating webhook's namespaceSelector",
+          m["namespaceSelector"] == v["namespaceSelector"])
+    check("mutating: the validating webhook's kinds", m["rules"] == v["rules"])
+    bundle = base64.b64decode(m["clientConfig"]["caBundle"]).decode()
+    check("mutating: caBundle is the generated CA", bundle.strip() == ca_pem.strip())
+
+
+def check_signing(pod, args, signing_secret):
+    vols = {v["name"]: v for v in pod["volumes"]}
+    sec = [n for n, v in vols.items()
+           if v.get("secret", {}).get("secretName") == signing_secret["metadata"]["name"]]
+    check("signing Secret volume, defaultMode 0400", len(sec) == 1 and
+          vols[sec[0]]["secret"].get("defaultMode") == 0o400, str(sec))
+    if len(sec) != 1:
+        return
+    inits, conts = pod.get("initContainers", []), pod["containers"]
+    in_init = [c for c in inits if any(m["name"] == sec[0] for m in c["volumeMounts"])]
+    in_main = [c for c in conts if any(m["name"] == sec[0] for m in c["volumeMounts"])]
+    check("signing Secret mounted by the init container only", len(in_init) == 1 and not in_main)
+    key = [a.split("=", 1)[1] for a in args if a.startswith("--sign-key=")]
+    mounts = {m["name"]: m for m in conts[0]["volumeMounts"]}
+    copy = [m for m in mounts.values() if key and key[0].startswith(m["mountPath"] + "/")]
+    check("--sign-key points at the copy, mounted read-only from a memory emptyDir",
+          len(copy) == 1 and copy[0].get("readOnly") is True and
+          vols[copy[0]["name"]].get("emptyDir", {}).get("medium") == "Memory", str(key))
+    cmd = in_init[0].get("command", []) if in_init else []
+    check("init container copies the key with mode 0400",
+          "0400" in cmd and key and cmd[-1] == key[0], str(cmd))
+    check("--pin-digests in the args", "--pin-digests" in args)
+    check("signing Secret holds key.pem", signing_secret["type"] == "Opaque" and
+          "key.pem" in signing_secret["data"])
 
 
 def check_deployment(dep, secret_name):
@@ -101,12 +148,17 @@ def main():
     args = check_deployment(dep, secret["metadata"]["name"])
     check("PodDisruptionBudget keeps one", any(d["kind"] == "PodDisruptionBudget" and
                                                d["spec"]["minAvailable"] == 1 for d in docs))
+    mwc = load(os.path.join(a.generated, "mutatingwebhookconfiguration.yaml"))[0]
+    check_mwc(mwc, vwc, open(os.path.join(a.generated, "ca.crt")).read(), ns)
+    signing = load(os.path.join(a.generated, "secret-signing.yaml"))[0]
+    check("signing Secret in the webhook's namespace", signing["metadata"]["namespace"] == ns)
+    check_signing(dep["spec"]["template"]["spec"], args, signing)
     sa = load(os.path.join(a.deploy, "serviceaccount.yaml"))[0]
     check("no API token mounted", sa["automountServiceAccountToken"] is False)
     kust = load(os.path.join(a.deploy, "kustomization.yaml"))[0]
     check("kustomization lists every manifest", all(
         os.path.exists(os.path.join(a.deploy, r)) or r.startswith("generated/")
-        for r in kust["resources"]) and len(kust["resources"]) == 6)
+        for r in kust["resources"]) and len(kust["resources"]) == 8)
     if a.args_out:
         with open(a.args_out, "w") as f:
             f.write("\n".join(args) + "\n")
