@@ -429,7 +429,7 @@ static void policy_defaults(pc_policy *p)
     for (int i = 0; i < PC_CHK_COUNT; i++)
         p->checks[i].action = PC_ACTION_DENY;
     pc_limits_default(&p->limits);
-    p->yara.max_file_bytes = (uint64_t)64 << 20;
+    p->yara.max_file_bytes = (uint64_t)4 << 20; /* larger files go through bounded blocks */
     p->yara.scan_all_files = 0;
     p->yara.timeout_seconds = 10;
     p->sandbox.uid = -1;

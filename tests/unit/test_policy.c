@@ -73,7 +73,7 @@ static void test_restricted(void)
     CHECK(p->sandbox.no_new_privileges == 1);
     CHECK(p->limits.max_layer_bytes == UINT64_C(8589934592));
     CHECK(p->limits.max_files == 1000000 && p->limits.timeout_seconds == 600);
-    CHECK(p->yara.max_file_bytes == UINT64_C(67108864) && p->yara.timeout_seconds == 10);
+    CHECK(p->yara.max_file_bytes == UINT64_C(4194304) && p->yara.timeout_seconds == 10);
     CHECK(p->nexempt_images == 0 && p->nexempt_namespaces == 0);
     pc_policy_free(p);
 }
@@ -145,7 +145,7 @@ static void test_custom(void)
 
     CHECK(p->limits.max_files == 5 && p->limits.timeout_seconds == 0);
     CHECK(p->limits.max_layers == 256 && p->limits.max_manifest_bytes == 4194304);
-    CHECK(p->yara.scan_all_files == 1 && p->yara.max_file_bytes == UINT64_C(67108864));
+    CHECK(p->yara.scan_all_files == 1 && p->yara.max_file_bytes == UINT64_C(4194304));
     CHECK(p->sandbox.uid == -1 && p->sandbox.gid == -1);
     CHECK(p->sandbox.dropped_caps == 0 && p->sandbox.no_new_privileges == 0);
     pc_policy_free(p);
