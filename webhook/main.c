@@ -70,34 +70,13 @@ static void usage(FILE *f)
         f);
 }
 
-/* The rules/ directory (policies/ and YARA rules): $PORTCULLIS_DATADIR/rules,
- * the source tree this binary was built in, or the installed copy, as the
- * CLI finds it. */
+/* The rules/ directory (policies/ and YARA rules), found as the CLI
+ * finds it. */
 static void find_rules(char *out, size_t n)
 {
-    char exe[4096], buf[4200];
-    struct stat st;
-    const char *env = getenv("PORTCULLIS_DATADIR");
-    if (env && strlen(env) < 4000) {
-        snprintf(out, n, "%s/rules", env);
-        return;
-    }
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k > 0) {
-        exe[k] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = 0;
-        const char *ups[] = {"/../rules", "/../../rules"};
-        for (int i = 0; i < 2; i++) {
-            snprintf(buf, sizeof buf, "%s%s/policies", exe, ups[i]);
-            if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) {
-                snprintf(out, n, "%s%s", exe, ups[i]);
-                return;
-            }
-        }
-    }
-    snprintf(out, n, "/usr/local/share/portcullis/rules");
+    char *d = pc_default_rules_dir();
+    snprintf(out, n, "%s", d ? d : "/usr/local/share/portcullis/rules");
+    free(d);
 }
 
 static int bad(const char *flag, const char *arg, const char *want)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "filesig.h"
 #include "log.h"
 #include "sign.h"
 #include "whutil.h"
@@ -27,20 +28,13 @@ typedef struct key_gen {
     char *pub_pem;
 } key_gen;
 
-typedef struct key_sig {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtim, ctim;
-} key_sig;
-
 struct wh_signer {
     char *path;
     uint64_t ttl_s;
     wh_metrics *m;
     pthread_mutex_t mu;
     key_gen *cur;
-    key_sig sig, bad_sig; /* of the key in service; of the last file that failed */
+    wh_filesig sig, bad_sig; /* of the key in service; of the last file that failed */
     uint64_t last_check_ms;
 };
 
@@ -73,41 +67,20 @@ static key_gen *gen_load(const char *path, char *err, size_t errlen)
     return g;
 }
 
-static int sig_of(const char *path, key_sig *s)
-{
-    struct stat st;
-    memset(s, 0, sizeof *s);
-    if (stat(path, &st) < 0)
-        return -1;
-    s->dev = st.st_dev;
-    s->ino = st.st_ino;
-    s->size = st.st_size;
-    s->mtim = st.st_mtim;
-    s->ctim = st.st_ctim;
-    return 0;
-}
-
-static int sig_eq(const key_sig *a, const key_sig *b)
-{
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtim.tv_sec == b->mtim.tv_sec && a->mtim.tv_nsec == b->mtim.tv_nsec &&
-           a->ctim.tv_sec == b->ctim.tv_sec && a->ctim.tv_nsec == b->ctim.tv_nsec;
-}
-
 /* Under the lock. */
 static void maybe_reload(wh_signer *s)
 {
     uint64_t now = wh_now_ms();
-    key_sig ks;
+    wh_filesig ks;
     char err[512];
     if (now - s->last_check_ms < 1000)
         return;
     s->last_check_ms = now;
-    if (sig_of(s->path, &ks) < 0 || sig_eq(&ks, &s->sig))
+    if (wh_filesig_of(s->path, &ks) < 0 || wh_filesig_eq(&ks, &s->sig))
         return; /* gone mid-rotation, or unchanged: keep signing with the key in service */
     key_gen *g = gen_load(s->path, err, sizeof err);
     if (!g) {
-        if (!sig_eq(&ks, &s->bad_sig)) {
+        if (!wh_filesig_eq(&ks, &s->bad_sig)) {
             wh_logf("warn", "sign: new signing key not loaded, still signing with the old one: %s",
                     err);
             wh_metrics_error(s->m, WH_ERR_SIGN_KEY_RELOAD);
@@ -145,7 +118,7 @@ int wh_signer_new(const char *path, uint64_t ttl_s, wh_metrics *m, wh_signer **o
     }
     s->ttl_s = ttl_s;
     s->m = m;
-    sig_of(path, &s->sig);
+    wh_filesig_of(path, &s->sig);
     if (!(s->path = strdup(path))) {
         snprintf(err, errlen, "out of memory");
         wh_signer_free(s);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "filesig.h"
 #include "log.h"
 #include "tls.h"
 #include "whutil.h"
@@ -32,21 +33,14 @@ typedef struct gen {
     uint64_t retired_ms; /* 0 while current */
 } gen;
 
-typedef struct file_sig {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtim, ctim;
-} file_sig;
-
 struct wh_tls {
     char *cert_file, *key_file;
     wh_metrics *m;
     pthread_mutex_t mu;
     gen *gens[MAX_GENS]; /* gens[ngens - 1] is current */
     unsigned ngens;
-    file_sig cert_sig, key_sig;         /* of the current generation */
-    file_sig bad_cert_sig, bad_key_sig; /* last pair that failed, logged once */
+    wh_filesig cert_sig, key_sig;         /* of the current generation */
+    wh_filesig bad_cert_sig, bad_key_sig; /* last pair that failed, logged once */
     uint64_t last_check_ms;
 };
 
@@ -127,27 +121,6 @@ static gen *gen_load(const char *cert_file, const char *key_file, char *err, siz
     return g;
 }
 
-static int sig_of(const char *path, file_sig *s)
-{
-    struct stat st;
-    memset(s, 0, sizeof *s);
-    if (stat(path, &st) < 0)
-        return -1;
-    s->dev = st.st_dev;
-    s->ino = st.st_ino;
-    s->size = st.st_size;
-    s->mtim = st.st_mtim;
-    s->ctim = st.st_ctim;
-    return 0;
-}
-
-static int sig_eq(const file_sig *a, const file_sig *b)
-{
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtim.tv_sec == b->mtim.tv_sec && a->mtim.tv_nsec == b->mtim.tv_nsec &&
-           a->ctim.tv_sec == b->ctim.tv_sec && a->ctim.tv_nsec == b->ctim.tv_nsec;
-}
-
 /* Drop generations retired longer ago than the grace period. */
 static void prune(wh_tls *t, uint64_t now)
 {
@@ -166,21 +139,21 @@ static void prune(wh_tls *t, uint64_t now)
 static void maybe_reload(wh_tls *t)
 {
     uint64_t now = wh_now_ms();
-    file_sig cs, ks;
+    wh_filesig cs, ks;
     char err[512];
     if (now - t->last_check_ms < 1000)
         return;
     t->last_check_ms = now;
-    if (sig_of(t->cert_file, &cs) < 0 || sig_of(t->key_file, &ks) < 0)
+    if (wh_filesig_of(t->cert_file, &cs) < 0 || wh_filesig_of(t->key_file, &ks) < 0)
         return; /* mid-rotation: keep serving the old pair */
-    if (sig_eq(&cs, &t->cert_sig) && sig_eq(&ks, &t->key_sig))
+    if (wh_filesig_eq(&cs, &t->cert_sig) && wh_filesig_eq(&ks, &t->key_sig))
         return;
     prune(t, now);
     if (t->ngens >= MAX_GENS)
         return; /* rotating faster than the grace period: try later */
     gen *g = gen_load(t->cert_file, t->key_file, err, sizeof err);
     if (!g) {
-        if (!sig_eq(&cs, &t->bad_cert_sig) || !sig_eq(&ks, &t->bad_key_sig)) {
+        if (!wh_filesig_eq(&cs, &t->bad_cert_sig) || !wh_filesig_eq(&ks, &t->bad_key_sig)) {
             wh_logf("warn", "tls: new certificate files not loaded, still serving the old ones: %s",
                     err);
             wh_metrics_error(t->m, WH_ERR_TLS_RELOAD);
@@ -210,8 +183,8 @@ int wh_tls_new(const char *cert_file, const char *key_file, wh_metrics *m, wh_tl
     t->m = m;
     t->cert_file = strdup(cert_file);
     t->key_file = strdup(key_file);
-    sig_of(cert_file, &t->cert_sig);
-    sig_of(key_file, &t->key_sig);
+    wh_filesig_of(cert_file, &t->cert_sig);
+    wh_filesig_of(key_file, &t->key_sig);
     if (!t->cert_file || !t->key_file) {
         snprintf(err, errlen, "out of memory");
         wh_tls_free(t);
