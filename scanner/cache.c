@@ -28,7 +28,7 @@
 #define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32)
 #define MAX_FILE (1ull << 30)
 
-static int check_dir(const char *dir, pc_err *e)
+int pc_cache_check_dir(const char *dir, pc_err *e)
 {
     struct stat st;
     if (stat(dir, &st) < 0)
@@ -71,12 +71,12 @@ int pc_cache_open(pc_cache *c, const char *dir, uint64_t max_bytes, pc_err *e)
     memset(c, 0, sizeof *c);
     if (mkdir_p(dir) < 0)
         return pc_err_set(e, "cache directory %s: %s", dir, strerror(errno));
-    if (check_dir(dir, e) < 0)
+    if (pc_cache_check_dir(dir, e) < 0)
         return -1;
     c->dir = pc_asprintf("%s/facts", dir);
     if (!c->dir)
         return pc_err_set(e, "out of memory");
-    if ((mkdir(c->dir, 0700) < 0 && errno != EEXIST) || check_dir(c->dir, e) < 0) {
+    if ((mkdir(c->dir, 0700) < 0 && errno != EEXIST) || pc_cache_check_dir(c->dir, e) < 0) {
         if (!e->msg[0] || errno)
             pc_err_set(e, "cache directory %s: %s", c->dir, strerror(errno));
         free(c->dir);

@@ -21,6 +21,8 @@ typedef struct pc_cache {
  * users may write or that another user owns: cached facts decide verdicts. */
 int pc_cache_open(pc_cache *c, const char *dir, uint64_t max_bytes, pc_err *e);
 void pc_cache_close(pc_cache *c);
+/* 0 when dir is a directory we own and no other user may write. */
+int pc_cache_check_dir(const char *dir, pc_err *e);
 
 /* 1 hit (f filled), 0 miss. Never fails: a bad entry is a miss. */
 int pc_cache_get(const pc_cache *c, const char *layer_digest, const char *rules_digest,

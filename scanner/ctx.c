@@ -26,26 +26,31 @@ static int copy_opt(const char *in, char **out)
 }
 
 /* Compile the rules every scan of this ctx shares. */
-static int load_rules(pc_ctx *c, pc_err *e)
+static int load_rules(pc_ctx *c, const char *cache_dir, pc_err *e)
 {
     const char *path = c->rules ? c->rules : PC_DATADIR "/rules";
     if (yr_initialize() != ERROR_SUCCESS)
         return pc_err_set(e, "cannot initialise libyara");
     c->yara_inited = 1;
-    if (pc_rules_compile(path, &c->yara, NULL, e) < 0)
+    if (pc_rules_compile_cached(path, cache_dir, &c->yara, e) < 0)
         return pc_err_prefix(e, "YARA rules");
     return 0;
 }
 
 /* Facts depend on the layer, the rules and the yara knobs that choose
  * which files are scanned and how far: all of that, hashed, keys the cache. */
-static int open_cache(pc_ctx *c, const pc_options *o, pc_err *e)
+static void set_facts_key(pc_ctx *c)
 {
     char key[256];
     const pc_yara_policy *y = &c->policy->yara;
     snprintf(key, sizeof key, "rules=%s;all=%d;max=%llu", pc_ctx_rules_digest(c) ?: "-",
              y->scan_all_files, (unsigned long long)y->max_file_bytes);
     pc_sha256_digest(key, strlen(key), c->facts_key);
+}
+
+/* The cache directory also keeps the compiled rules (yara_cache.h). */
+static int open_cache(pc_ctx *c, const pc_options *o, pc_err *e)
+{
     if (!o->cache_dir)
         return 0;
     return pc_cache_open(&c->cache, o->cache_dir, o->cache_max_bytes, e);
@@ -81,8 +86,9 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
         pc_err_set(&e, "out of memory");
         goto fail;
     }
-    if (load_rules(c, &e) < 0 || open_cache(c, o, &e) < 0)
+    if (open_cache(c, o, &e) < 0 || load_rules(c, c->cache.dir ? o->cache_dir : NULL, &e) < 0)
         goto fail;
+    set_facts_key(c);
     *out = c;
     return 0;
 fail:

