@@ -182,29 +182,37 @@ json_t *wh_admission_response(const wh_admission *a, const wh_decision *d)
     return doc;
 }
 
+int wh_admission_decide(wh_server *s, const wh_http_req *rq, const char *endpoint, int pin_digests,
+                        wh_admission *a, wh_decision *d, wh_reply *out)
+{
+    char err[512];
+    if (wh_admission_parse(rq->body, rq->len, a, err, sizeof err) < 0) {
+        wh_metrics_error(&s->metrics, WH_ERR_BAD_REQUEST);
+        wh_logf("warn", "%s: bad request: %s", endpoint, err);
+        wh_reply_error(out, 400, "%s", err);
+        return -1;
+    }
+    wh_decide_in in = {.ctx = s->ctx,
+                       .verdicts = s->verdicts,
+                       .namespace_ = a->namespace_,
+                       .images = &a->images,
+                       .deadline_ms = wh_request_deadline(s, rq),
+                       .pin_digests = pin_digests};
+    if (wh_decide(&in, d) < 0) {
+        wh_admission_free(a);
+        wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);
+        wh_reply_error(out, 500, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 void wh_route_validate(wh_server *s, const wh_http_req *rq, wh_reply *out)
 {
     wh_admission a;
     wh_decision d;
-    char err[512];
-    if (wh_admission_parse(rq->body, rq->len, &a, err, sizeof err) < 0) {
-        wh_metrics_error(&s->metrics, WH_ERR_BAD_REQUEST);
-        wh_logf("warn", "validate: bad request: %s", err);
-        wh_reply_error(out, 400, "%s", err);
+    if (wh_admission_decide(s, rq, "validate", s->cfg.pin_digests, &a, &d, out) < 0)
         return;
-    }
-    wh_decide_in in = {.ctx = s->ctx,
-                       .verdicts = s->verdicts,
-                       .namespace_ = a.namespace_,
-                       .images = &a.images,
-                       .deadline_ms = wh_request_deadline(s, rq),
-                       .pin_digests = s->cfg.pin_digests};
-    if (wh_decide(&in, &d) < 0) {
-        wh_admission_free(&a);
-        wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);
-        wh_reply_error(out, 500, "out of memory");
-        return;
-    }
     wh_reply_json(out, 200, wh_admission_response(&a, &d));
     out->verdict = out->status != 200 ? WH_V_ERROR : d.allowed ? WH_V_ALLOW : WH_V_DENY;
     wh_log_request lr = {"validate",  a.uid,  a.namespace_, a.kind, a.name,

@@ -29,6 +29,17 @@ typedef struct wh_admission {
 int wh_admission_parse(const char *body, size_t len, wh_admission *a, char *err, size_t errlen);
 void wh_admission_free(wh_admission *a);
 
+struct wh_server;
+struct wh_http_req;
+struct wh_reply;
+struct wh_decision;
+/* Parse a review and decide its images (shared by /validate and /mutate).
+ * -1 when the answer (400 or 500) was already written; nothing to free.
+ * 0: the caller owns a and d and frees both. */
+int wh_admission_decide(struct wh_server *s, const struct wh_http_req *rq, const char *endpoint,
+                        int pin_digests, wh_admission *a, struct wh_decision *d,
+                        struct wh_reply *out);
+
 /* The AdmissionReview answer for decision d, or NULL when out of memory. */
 json_t *wh_admission_response(const wh_admission *a, const wh_decision *d);
 

@@ -358,24 +358,10 @@ void wh_route_mutate(wh_server *s, const wh_http_req *rq, wh_reply *out)
     wh_admission a;
     wh_decision d;
     plan p = {0};
-    char err[512], *deny = NULL;
-    if (wh_admission_parse(rq->body, rq->len, &a, err, sizeof err) < 0) {
-        wh_metrics_error(&s->metrics, WH_ERR_BAD_REQUEST);
-        wh_logf("warn", "mutate: bad request: %s", err);
-        wh_reply_error(out, 400, "%s", err);
+    char *deny = NULL;
+    /* mutate pins, so pin_digests does not apply here */
+    if (wh_admission_decide(s, rq, "mutate", 0, &a, &d, out) < 0)
         return;
-    }
-    wh_decide_in in = {.ctx = s->ctx,
-                       .verdicts = s->verdicts,
-                       .namespace_ = a.namespace_,
-                       .images = &a.images,
-                       .deadline_ms = wh_request_deadline(s, rq)}; /* pins, so no pin_digests */
-    if (wh_decide(&in, &d) < 0) {
-        wh_admission_free(&a);
-        wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);
-        wh_reply_error(out, 500, "out of memory");
-        return;
-    }
     int rc = retry_message(&d, &deny);
     if (rc == 0 && (!(p.patch = json_array()) || make_pins(&d, &p) < 0 ||
                     image_ops(&a, &d, &p) < 0 || annotation_ops(s, &a, &d, &p) < 0))
