@@ -2,12 +2,13 @@
  * sandbox.c — the sandbox user and its permissions in the final fs.
  *
  * The user is resolved once per check from the policy and the image's own
- * /etc/passwd and /etc/group (never the host's), following runc for the
- * image's USER: a name must be in /etc/passwd; a number need not be (its
- * gid is then 0); "USER:GROUP" sets the gid and adds no supplementary
- * groups; a user found in /etc/passwd and named without a group gets every
- * group whose member list names it. A uid forced by the policy gets the
- * same member-list groups, as Kubernetes merges them by default.
+ * /etc/passwd and /etc/group (never the host's). The image's USER goes
+ * through pc_user_resolve_full (passwd.h), as the root-user check does: a
+ * name must be in /etc/passwd; a number need not be (its gid is then 0);
+ * "USER:GROUP" sets the gid and adds no supplementary groups; a user named
+ * without a group gets every group whose member list names it. A uid
+ * forced by the policy gets the same member-list groups, as Kubernetes
+ * merges them by default.
  *
  * Path walks go through pc_fsview_lookup_walk with a callback that asks
  * pc_sb_may_search for every directory, so a refused directory is named
@@ -53,55 +54,33 @@ static void add_group(void *ud, uint32_t gid)
     u->groups[u->ngroups++] = gid;
 }
 
-typedef struct idfiles {
-    const char *passwd, *group;
-    size_t plen, glen;
-} idfiles;
-
-/* Groups from /etc/group member lists for the user uid has in /etc/passwd. */
-static void member_groups(pc_sb_user *u, const idfiles *f, const char *name, group_add *g)
+/* Groups from /etc/group member lists naming the user: name [name,
+ * name+nlen), else the first name uid has in /etc/passwd. */
+static void member_groups(pc_sb_user *u, const pc_idfiles *f, const char *name, size_t nlen,
+                          group_add *g)
 {
     char buf[256];
     if (!name) {
         if (pc_passwd_name_by_uid(f->passwd, f->plen, u->uid, buf, sizeof buf) < 0)
             return;
         name = buf;
+        nlen = strlen(buf);
     }
-    pc_group_memberships(f->group, f->glen, name, add_group, g);
+    pc_group_memberships(f->group, f->glen, name, nlen, add_group, g);
 }
 
-/* The image's USER as runc resolves it; u->resolved stays 0 when it cannot. */
-static void image_user(pc_sb_user *u, const char *user, const idfiles *f, group_add *g)
+/* The image's USER as the runtime resolves it (pc_user_resolve, the same
+ * reading the root-user check judges); u->resolved stays 0 when the
+ * runtime refuses it. */
+static void image_user(pc_sb_user *u, const char *user, const pc_idfiles *f, group_add *g)
 {
-    const char *colon = strchr(user, ':');
-    size_t ulen = colon ? (size_t)(colon - user) : strlen(user);
-    const char *garg = colon && colon[1] ? colon + 1 : NULL;
-    char name[256];
-    int matched = 0;
-    if (ulen == 0 || pc_parse_id(user, ulen, &u->uid) == 0) {
-        if (ulen == 0)
-            u->uid = 0;
-        if (pc_passwd_by_uid(f->passwd, f->plen, u->uid, &u->gid) < 0)
-            u->gid = 0;
-        matched = pc_passwd_name_by_uid(f->passwd, f->plen, u->uid, name, sizeof name) == 0;
-    } else {
-        if (ulen >= sizeof name)
-            return;
-        memcpy(name, user, ulen);
-        name[ulen] = 0;
-        matched = pc_passwd_by_name(f->passwd, f->plen, name, &u->uid, &u->gid) == 0;
-        if (!matched && strcmp(name, "root") != 0)
-            return;
-        if (!matched)
-            u->uid = u->gid = 0; /* as root-user reads it: no passwd, plain root */
-    }
-    if (garg) {
-        if (pc_parse_id(garg, strlen(garg), &u->gid) < 0 &&
-            pc_group_by_name(f->group, f->glen, garg, &u->gid) < 0)
-            return;
-    } else if (matched) {
-        member_groups(u, f, name, g);
-    }
+    pc_user_res r;
+    if (pc_user_resolve_full(user, f, &r) < 0)
+        return;
+    u->uid = r.uid;
+    u->gid = r.gid;
+    if (!r.group_given)
+        member_groups(u, f, r.pw_name.p, r.pw_name.n, g);
     u->resolved = 1;
 }
 
@@ -139,10 +118,9 @@ static int cap_dropped(const pc_sandbox_policy *sb, const char *name)
     return cap < 0 || cap >= PC_CAP_MAX || ((sb->dropped_caps >> cap) & 1);
 }
 
-int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_policy *sb, const char *user,
-                       const char *passwd, size_t plen, const char *group, size_t glen)
+static int resolve(pc_sb_user *u, const pc_sandbox_policy *sb, const char *user,
+                   const pc_idfiles *f)
 {
-    idfiles f = {passwd, group, passwd ? plen : 0, group ? glen : 0};
     group_add g = {.u = u};
     memset(u, 0, sizeof *u);
     user = user ? user : "";
@@ -150,12 +128,12 @@ int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_policy *sb, const char *u
         u->uid = (uint32_t)sb->uid;
         if (sb->gid >= 0)
             u->gid = (uint32_t)sb->gid;
-        else if (pc_passwd_by_uid(f.passwd, f.plen, u->uid, &u->gid) < 0)
+        else if (pc_passwd_by_uid(f->passwd, f->plen, u->uid, &u->gid) < 0)
             u->gid = 0;
         u->resolved = u->forced = 1;
-        member_groups(u, &f, NULL, &g);
+        member_groups(u, f, NULL, 0, &g);
     } else {
-        image_user(u, user, &f, &g);
+        image_user(u, user, f, &g);
         if (sb->gid >= 0) {
             u->gid = (uint32_t)sb->gid;
             u->forced = 1;
@@ -169,12 +147,41 @@ int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_policy *sb, const char *u
     return g.oom ? -1 : 0;
 }
 
+int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_policy *sb, const char *user,
+                       const char *passwd, size_t plen, const char *group, size_t glen)
+{
+    pc_idfiles f = {passwd, group, passwd ? plen : 0, group ? glen : 0, 0, 0};
+    return resolve(u, sb, user, &f);
+}
+
+/* One account file: its bytes, "" when it is an empty regular file, or
+ * NULL; unreadable when it is there but its bytes were not kept. */
+static void idfile(const pc_check_ctx *c, const char *path, const char **data, size_t *len,
+                   int *unreadable)
+{
+    const pc_node *n = pc_fsview_lookup(c->fs, path, 1);
+    *len = 0;
+    *data = pc_check_idfile(c, path, len);
+    *unreadable = 0;
+    if (*data || !n)
+        return;
+    if (n->type == PC_E_REG && n->e && n->e->size == 0)
+        *data = "";
+    else
+        *unreadable = 1;
+}
+
+void pc_sb_idfiles(const pc_check_ctx *c, pc_idfiles *f)
+{
+    idfile(c, "/etc/passwd", &f->passwd, &f->plen, &f->passwd_unreadable);
+    idfile(c, "/etc/group", &f->group, &f->glen, &f->group_unreadable);
+}
+
 int pc_sb_user_for_check(pc_sb_user *u, const pc_check_ctx *c)
 {
-    size_t plen = 0, glen = 0;
-    const char *passwd = pc_check_idfile(c, "/etc/passwd", &plen);
-    const char *group = pc_check_idfile(c, "/etc/group", &glen);
-    return pc_sb_user_resolve(u, &c->policy->sandbox, c->cfg->user, passwd, plen, group, glen);
+    pc_idfiles f;
+    pc_sb_idfiles(c, &f);
+    return resolve(u, &c->policy->sandbox, c->cfg->user, &f);
 }
 
 void pc_sb_user_free(pc_sb_user *u)

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include "check.h"
 #include "fsview.h"
+#include "passwd.h"
 #include "policy.h"
 
 /* runc's PATH when the image config sets none. */
@@ -43,14 +44,19 @@ typedef struct pc_sb_user {
 
 /* Resolve the sandbox user from the policy and the image's USER (forms:
  * "", name, uid, name:group, uid:gid) with the image's passwd and group
- * bytes (either may be NULL). Supplementary groups: the policy's, plus
- * the groups whose member list names the user, as runc adds them for a
- * user named without a group and as Kubernetes adds them for a forced
- * uid. Returns -1 only when out of memory. */
+ * bytes (either may be NULL), as pc_user_resolve_full (passwd.h) reads it. Supplementary groups:
+ * the policy's, plus the groups whose member list names the user, as runc adds them for a user
+ * named without a group and as Kubernetes adds them for a forced uid. Returns -1 only when out of
+ * memory.
+ */
 int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_policy *sb, const char *user,
                        const char *passwd, size_t plen, const char *group, size_t glen);
 /* The same, from a check's context (policy, config, final /etc files). */
 int pc_sb_user_for_check(pc_sb_user *u, const pc_check_ctx *c);
+/* The image's final /etc/passwd and /etc/group, for pc_user_resolve_full:
+ * an empty regular file is "", one whose bytes were not kept (over 1 MiB,
+ * a directory, ...) is NULL and unreadable. */
+void pc_sb_idfiles(const pc_check_ctx *c, pc_idfiles *f);
 void pc_sb_user_free(pc_sb_user *u);
 
 int pc_sb_in_group(const pc_sb_user *u, uint32_t gid);
