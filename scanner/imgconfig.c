@@ -2,11 +2,20 @@
  * imgconfig.c — parse the image config JSON. Docker and OCI both nest the
  * runtime settings under "config"; a wrong type is an error naming the
  * field, because a config we misread is a config we cannot judge.
+ *
+ * Fields are found as Go's encoding/json finds them (gojson.h), since that
+ * is how the runtime reads the config: {"config":{"uſer":"0"}} names the
+ * User, and a config that names one field twice ("User" and "user") is
+ * refused rather than guessed at.
  */
 #include <stdlib.h>
 #include <string.h>
+#include "gojson.h"
 #include "imgconfig.h"
 #include "util.h"
+
+#define IN_ROOT "image config"
+#define IN_CONFIG "image config: config"
 
 static int strv_from_array(json_t *a, const char *field, pc_strv *out, pc_err *e)
 {
@@ -47,9 +56,11 @@ static int ports_from_object(json_t *o, pc_strv *out, pc_err *e)
 
 static int opt_string(json_t *o, const char *key, const char *where, const char **out, pc_err *e)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v;
     *out = NULL;
-    if (!v || json_is_null(v))
+    if (pc_gj_field(o, key, &v, *where ? IN_CONFIG : IN_ROOT, e) < 0)
+        return -1;
+    if (!v)
         return 0;
     if (!json_is_string(v))
         return pc_err_set(e, "image config: %s%s: expected a string", where, key);
@@ -57,37 +68,48 @@ static int opt_string(json_t *o, const char *key, const char *where, const char 
     return 0;
 }
 
-int pc_imgconfig_parse(const char *json, size_t len, pc_imgconfig *c, pc_err *e)
+/* A list field of config: present (even as null) when a key names it. */
+static int strv_field(json_t *cfg, const char *key, pc_strv *out, pc_err *e)
 {
-    json_error_t je;
-    memset(c, 0, sizeof *c);
-    c->root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-    if (!c->root || !json_is_object(c->root))
-        return pc_err_set(e, "image config: invalid JSON at line %d: %s", je.line,
-                          c->root ? "not an object" : je.text);
-    if (opt_string(c->root, "os", "", &c->os, e) < 0 ||
-        opt_string(c->root, "architecture", "", &c->arch, e) < 0 ||
-        opt_string(c->root, "variant", "", &c->variant, e) < 0)
-        return -1;
-    json_t *cfg = json_object_get(c->root, "config");
-    if (!cfg || json_is_null(cfg))
-        return 0;
-    if (!json_is_object(cfg))
-        return pc_err_set(e, "image config: config: expected an object");
+    json_t *v;
+    int rc = pc_gj_field(cfg, key, &v, IN_CONFIG, e);
+    return rc <= 0 ? rc : strv_from_array(v, key, out, e);
+}
+
+static int read_config(json_t *cfg, pc_imgconfig *c, pc_err *e)
+{
+    json_t *ports;
+    int rc;
     if (opt_string(cfg, "User", "config.", &c->user, e) < 0 ||
-        opt_string(cfg, "WorkingDir", "config.", &c->workdir, e) < 0)
-        return -1;
-    json_t *ep = json_object_get(cfg, "Entrypoint"), *cmd = json_object_get(cfg, "Cmd");
-    if ((ep && strv_from_array(ep, "Entrypoint", &c->entrypoint, e) < 0) ||
-        (cmd && strv_from_array(cmd, "Cmd", &c->cmd, e) < 0))
-        return -1;
-    json_t *env = json_object_get(cfg, "Env");
-    if (env && strv_from_array(env, "Env", &c->env, e) < 0)
-        return -1;
-    json_t *ports = json_object_get(cfg, "ExposedPorts");
-    if (ports && ports_from_object(ports, &c->ports, e) < 0)
+        opt_string(cfg, "WorkingDir", "config.", &c->workdir, e) < 0 ||
+        strv_field(cfg, "Entrypoint", &c->entrypoint, e) < 0 ||
+        strv_field(cfg, "Cmd", &c->cmd, e) < 0 || strv_field(cfg, "Env", &c->env, e) < 0 ||
+        (rc = pc_gj_field(cfg, "ExposedPorts", &ports, IN_CONFIG, e)) < 0 ||
+        (rc > 0 && ports_from_object(ports, &c->ports, e) < 0))
         return -1;
     return 0;
+}
+
+int pc_imgconfig_parse(const char *json, size_t len, pc_imgconfig *c, pc_err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->root = pc_gj_load(json, len, IN_ROOT, e);
+    if (!c->root)
+        return -1;
+    if (!json_is_object(c->root))
+        return pc_err_set(e, "image config: not a JSON object");
+    json_t *cfg;
+    if (opt_string(c->root, "os", "", &c->os, e) < 0 ||
+        opt_string(c->root, "architecture", "", &c->arch, e) < 0 ||
+        opt_string(c->root, "variant", "", &c->variant, e) < 0 ||
+        pc_gj_field(c->root, "config", &cfg, IN_ROOT, e) < 0)
+        return -1;
+    if (cfg && !json_is_object(cfg))
+        return pc_err_set(e, "image config: config: expected an object");
+    if (cfg && read_config(cfg, c, e) < 0)
+        return -1;
+    /* what was read, with its own messages; then the rest as a runtime reads it */
+    return pc_gj_check_image(c->root, IN_ROOT, e);
 }
 
 void pc_imgconfig_free(pc_imgconfig *c)

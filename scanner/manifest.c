@@ -9,11 +9,17 @@
  * parent document is released before a child is fetched, so memory stays
  * at one document plus the config. Every missing or mistyped field is an
  * error that names the document and the field ("layers[2].digest").
+ *
+ * Fields are found as Go's encoding/json finds them (gojson.h): "Layers"
+ * is the layers field for a runtime, and a document that names one field
+ * twice ("layers" and "Layers") is refused, as is one whose fields have
+ * types the runtime's Go structs would not take.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gojson.h"
 #include "manifest.h"
 #include "sha256.h"
 #include "util.h"
@@ -73,13 +79,9 @@ static doc_kind kind_of(const char *mt)
 
 static json_t *parse_json(const char *buf, size_t len, const char *what, pc_err *e)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        pc_err_set(e, "%s: invalid JSON: %s (line %d, column %d)", what, jerr.text, jerr.line,
-                   jerr.column);
+    json_t *root = pc_gj_load(buf, len, what, e);
+    if (!root)
         return NULL;
-    }
     if (!json_is_object(root)) {
         json_decref(root);
         pc_err_set(e, "%s: not a JSON object", what);
@@ -94,11 +96,29 @@ static int field_err(pc_err *e, const char *where, const char *path, const char 
     return pc_err_set(e, "%s: %s%s%s: %s", where, path, *path ? "." : "", key, problem);
 }
 
+/* "WHERE: PATH", or WHERE for the document itself: what gojson calls it. */
+static const char *at_path(char out[1100], const char *where, const char *path)
+{
+    snprintf(out, 1100, "%s%s%s", where, *path ? ": " : "", path);
+    return out;
+}
+
+/* The struct field key of o as Go reads it (see gojson.h); 1 when a key
+ * names it (*v NULL for a JSON null), 0 when none does, -1 when two do. */
+static int get_field(json_t *o, const char *key, json_t **v, const char *where, const char *path,
+                     pc_err *e)
+{
+    char w[1100];
+    return pc_gj_field(o, key, v, at_path(w, where, path), e);
+}
+
 static int get_str(json_t *o, const char *key, int required, const char **out, const char *where,
                    const char *path, pc_err *e)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v;
     *out = NULL;
+    if (get_field(o, key, &v, where, path, e) < 0)
+        return -1;
     if (!v)
         return required ? field_err(e, where, path, key, "missing") : 0;
     if (!json_is_string(v))
@@ -110,7 +130,9 @@ static int get_str(json_t *o, const char *key, int required, const char **out, c
 static int get_size(json_t *o, const char *key, int64_t *out, const char *where, const char *path,
                     pc_err *e)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v;
+    if (get_field(o, key, &v, where, path, e) < 0)
+        return -1;
     if (!v)
         return field_err(e, where, path, key, "missing");
     if (!json_is_integer(v) || json_integer_value(v) < 0)
@@ -134,9 +156,9 @@ static int desc_parse(json_t *o, int mt_required, const char *where, const char 
     snprintf(what, sizeof what, "%s: %s.digest", where, path);
     if (pc_digest_check(d->digest, what, e) < 0)
         return -1;
-    if (get_size(o, "size", &d->size, where, path, e) < 0)
+    if (get_size(o, "size", &d->size, where, path, e) < 0 ||
+        get_field(o, "platform", &d->platform, where, path, e) < 0)
         return -1;
-    d->platform = json_object_get(o, "platform");
     return 0;
 }
 
@@ -247,9 +269,11 @@ static int fetch(const resolver *r, const char *digest, int64_t size, uint64_t l
 static int classify(json_t *root, const char *desc_mt, const char *where, doc_kind *out, pc_err *e)
 {
     const char *mt;
-    if (get_str(root, "mediaType", 0, &mt, where, "", e) < 0)
+    json_t *sv, *v;
+    if (pc_gj_check_struct(root, pc_gj_manifest_fields, where, e) < 0 ||
+        get_str(root, "mediaType", 0, &mt, where, "", e) < 0 ||
+        get_field(root, "schemaVersion", &sv, where, "", e) < 0)
         return -1;
-    json_t *sv = json_object_get(root, "schemaVersion");
     if (sv && !json_is_integer(sv))
         return field_err(e, where, "", "schemaVersion", "must be an integer");
     if ((sv && json_integer_value(sv) == 1) || kind_of(mt) == K_SCHEMA1 ||
@@ -263,8 +287,11 @@ static int classify(json_t *root, const char *desc_mt, const char *where, doc_ki
     pc_safe_str(desc_mt, b, sizeof b);
     if (mt && desc_mt && strcmp(mt, desc_mt) != 0)
         return pc_err_set(e, "%s: mediaType %s does not match the descriptor's %s", where, a, b);
-    int has_idx = json_object_get(root, "manifests") != NULL;
-    int has_img = json_object_get(root, "layers") || json_object_get(root, "config");
+    /* a key counts even when its value is null: containerd's own check
+     * (validateMediaType) counts it too */
+    int has_idx = get_field(root, "manifests", &v, where, "", e) > 0;
+    int has_img = get_field(root, "layers", &v, where, "", e) > 0 ||
+                  get_field(root, "config", &v, where, "", e) > 0;
     if (has_idx && has_img)
         return pc_err_set(e, "%s: ambiguous document with both manifests and layers/config", where);
     doc_kind k = kind_of(mt ? mt : desc_mt);
@@ -379,13 +406,23 @@ static int select_entry(const pc_platform *want, json_t *arr, const char *where,
     return next_from(&d, &p, hp, nx, e);
 }
 
+/* The manifests array of an index; -1 when missing, ambiguous or not an array. */
+static int get_manifests(json_t *root, const char *where, json_t **arr, pc_err *e)
+{
+    if (get_field(root, "manifests", arr, where, "", e) < 0)
+        return -1;
+    if (!*arr)
+        return field_err(e, where, "", "manifests", "missing");
+    if (!json_is_array(*arr))
+        return field_err(e, where, "", "manifests", "must be an array");
+    return 0;
+}
+
 static int index_step(const resolver *r, json_t *root, const char *where, next_doc *nx, pc_err *e)
 {
-    json_t *arr = json_object_get(root, "manifests");
-    if (!arr)
-        return field_err(e, where, "", "manifests", "missing");
-    if (!json_is_array(arr))
-        return field_err(e, where, "", "manifests", "must be an array");
+    json_t *arr;
+    if (get_manifests(root, where, &arr, e) < 0)
+        return -1;
     return select_entry(&r->want, arr, where, nx, e);
 }
 
@@ -412,7 +449,9 @@ static int build_layers(const resolver *r, json_t *root, const char *where,
                         const pc_config_info *ci, pc_err *e)
 {
     pc_image *img = r->img;
-    json_t *arr = json_object_get(root, "layers");
+    json_t *arr;
+    if (get_field(root, "layers", &arr, where, "", e) < 0)
+        return -1;
     if (!arr)
         return field_err(e, where, "", "layers", "missing");
     if (!json_is_array(arr))
@@ -439,7 +478,9 @@ static int load_config(const resolver *r, json_t *root, const char *where, pc_co
                        pc_err *e)
 {
     desc cd;
-    if (desc_parse(json_object_get(root, "config"), 1, where, "config", &cd, e) < 0)
+    json_t *o;
+    if (get_field(root, "config", &o, where, "", e) < 0 ||
+        desc_parse(o, 1, where, "config", &cd, e) < 0)
         return -1;
     if (strcmp(cd.mt, MT_OCI_CONFIG) != 0 && strcmp(cd.mt, MT_DOCKER_CONFIG) != 0) {
         char shown[120];
@@ -502,12 +543,20 @@ static int resolve_chain(const resolver *r, next_doc *cur, pc_err *e)
         }
         snprintf(where, sizeof where, "%s %s", k == K_INDEX ? "index" : "manifest", cur->digest);
         if (k == K_MANIFEST) {
+            /* what was read first, with its own messages; then the rest of
+             * the document as a runtime's Go structs would take it */
             int rc = resolve_manifest(r, root, cur, where, e);
+            if (rc == 0)
+                rc = pc_gj_check_manifest(root, where, e);
             json_decref(root);
             return rc;
         }
         next_doc nx;
         int rc = index_step(r, root, where, &nx, e);
+        if (rc == 0 && pc_gj_check_manifest(root, where, e) < 0) {
+            free(nx.mt);
+            rc = -1;
+        }
         json_decref(root);
         if (rc < 0)
             return -1;
@@ -560,12 +609,15 @@ static int config_platform(json_t *root, const char *what, pc_config_info *ci, p
 
 static int config_diff_ids(json_t *root, const char *what, pc_config_info *ci, pc_err *e)
 {
-    json_t *rootfs = json_object_get(root, "rootfs");
+    json_t *rootfs, *ids;
+    if (get_field(root, "rootfs", &rootfs, what, "", e) < 0)
+        return -1;
     if (!rootfs)
         return field_err(e, what, "", "rootfs", "missing");
     if (!json_is_object(rootfs))
         return field_err(e, what, "", "rootfs", "must be an object");
-    json_t *ids = json_object_get(rootfs, "diff_ids");
+    if (get_field(rootfs, "diff_ids", &ids, what, "rootfs", e) < 0)
+        return -1;
     if (!ids)
         return field_err(e, what, "rootfs", "diff_ids", "missing");
     if (!json_is_array(ids))
@@ -599,6 +651,8 @@ int pc_config_info_parse(const char *json, size_t len, const char *what, pc_conf
     int rc = config_platform(root, what, ci, e);
     if (rc == 0)
         rc = config_diff_ids(root, what, ci, e);
+    if (rc == 0)
+        rc = pc_gj_check_image(root, what, e);
     json_decref(root);
     if (rc < 0)
         pc_config_info_free(ci);
@@ -621,7 +675,9 @@ int pc_layout_check(const char *json, size_t len, const char *what, pc_err *e)
     json_t *root = parse_json(json, len, what, e);
     if (!root)
         return -1;
-    int rc = get_str(root, "imageLayoutVersion", 1, &v, what, "", e);
+    int rc = pc_gj_check_struct(root, pc_gj_layout_fields, what, e);
+    if (rc == 0)
+        rc = get_str(root, "imageLayoutVersion", 1, &v, what, "", e);
     json_decref(root);
     return rc;
 }
@@ -632,15 +688,16 @@ static int layout_entry(json_t *arr, size_t i, const char *what, desc *d, const 
 {
     char path[48];
     snprintf(path, sizeof path, "manifests[%zu]", i);
-    json_t *o = json_array_get(arr, i);
+    json_t *o = json_array_get(arr, i), *ann;
     *tag = NULL;
-    if (desc_parse(o, 0, what, path, d, e) < 0)
+    if (desc_parse(o, 0, what, path, d, e) < 0 ||
+        get_field(o, "annotations", &ann, what, path, e) < 0)
         return -1;
-    json_t *ann = json_object_get(o, "annotations");
     if (!ann)
         return 0;
     if (!json_is_object(ann))
         return field_err(e, what, path, "annotations", "must be an object");
+    /* annotations is a map: its keys are exact, as in Go */
     json_t *name = json_object_get(ann, "org.opencontainers.image.ref.name");
     if (name && !json_is_string(name))
         return field_err(e, what, path, "annotations.org.opencontainers.image.ref.name",
@@ -744,16 +801,17 @@ int pc_layout_select(const char *json, size_t len, const char *what, const char 
     json_t *root = parse_json(json, len, what, e);
     if (!root)
         return -1;
-    json_t *arr = json_object_get(root, "manifests"), *c = NULL;
-    int rc = 0;
-    if (!arr)
-        rc = field_err(e, what, "", "manifests", "missing");
-    else if (!json_is_array(arr))
-        rc = field_err(e, what, "", "manifests", "must be an array");
+    json_t *arr, *c = NULL;
+    int rc = get_manifests(root, what, &arr, e);
     if (rc == 0 && !(c = layout_candidates(arr, what, tag, e)))
         rc = -1;
     if (rc == 0)
         rc = layout_choose(c, what, want ? want : &dflt, out, e);
+    if (rc == 0 && pc_gj_check_manifest(root, what, e) < 0) {
+        free(out->media_type);
+        memset(out, 0, sizeof *out);
+        rc = -1;
+    }
     json_decref(c);
     json_decref(root);
     return rc;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "gojson.h"
 #include "imageref.h"
 #include "manifest.h"
 #include "progress.h"
@@ -95,13 +96,17 @@ static int is_child(const docker_src *st, const char *digest)
 }
 
 /* Remember the digests an index lists: they are fetched from /manifests/.
- * Unparseable documents are left to manifest.c to report. */
+ * Keys are found as manifest.c finds them (gojson.h); unparseable or
+ * ambiguous documents are left to manifest.c to report. */
 static void note_children(docker_src *st, const char *doc, size_t len)
 {
-    json_t *root = json_loadb(doc, len, 0, NULL);
-    json_t *arr = json_object_get(root, "manifests");
+    json_t *root = pc_gj_load(doc, len, "index", NULL), *arr, *dv;
+    if (pc_gj_field(root, "manifests", &arr, "index", NULL) < 0)
+        arr = NULL;
     for (size_t i = 0; i < json_array_size(arr); i++) {
-        const char *d = json_string_value(json_object_get(json_array_get(arr, i), "digest"));
+        if (pc_gj_field(json_array_get(arr, i), "digest", &dv, "index", NULL) < 0)
+            continue;
+        const char *d = json_string_value(dv);
         if (!d || pc_digest_check(d, "digest", NULL) < 0 || is_child(st, d))
             continue;
         if (st->nchildren >= MAX_CHILDREN || pc_grow((void **)&st->children, &st->capchildren,

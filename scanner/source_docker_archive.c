@@ -10,11 +10,16 @@
  * therefore marked verify_diff: the layer walk hashes the uncompressed
  * stream and compares it to the diff_id. Layers are usually plain tars,
  * but newer tools may store them compressed, so the first bytes are sniffed.
+ *
+ * `docker load` decodes manifest.json with Go's encoding/json, so its keys
+ * are read as Go reads them (gojson.h): "layers" is the Layers field, and
+ * an entry that names one field twice is refused.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gojson.h"
 #include "manifest.h"
 #include "sha256.h"
 #include "source.h"
@@ -45,9 +50,16 @@ static int norm_ref(const char *in, char *out, size_t n)
     return r < 0 || (size_t)r >= n ? -1 : 0;
 }
 
+/* An entry's RepoTags (entries are checked first: see check_entries). */
+static json_t *repo_tags(json_t *entry)
+{
+    json_t *tags;
+    return pc_gj_field(entry, "RepoTags", &tags, "manifest.json", NULL) > 0 ? tags : NULL;
+}
+
 static int ref_matches(json_t *entry, const char *want)
 {
-    json_t *tags = json_object_get(entry, "RepoTags");
+    json_t *tags = repo_tags(entry);
     char a[1024], b[1024];
     if (!json_is_array(tags) || norm_ref(want, a, sizeof a) < 0)
         return 0;
@@ -63,7 +75,7 @@ static int ref_matches(json_t *entry, const char *want)
 static void list_images(json_t *arr, pc_buf *b)
 {
     for (size_t i = 0; i < json_array_size(arr); i++) {
-        json_t *tags = json_object_get(json_array_get(arr, i), "RepoTags");
+        json_t *tags = repo_tags(json_array_get(arr, i));
         size_t nt = json_is_array(tags) ? json_array_size(tags) : 0;
         char shown[160];
         if (i == MAX_LISTED) {
@@ -141,9 +153,26 @@ static int expected_digest(const char *name, char out[72])
     return 1;
 }
 
+/* "FILE: manifest.json" into out. */
+static const char *in_manifest(const dar_src *st, char out[1100])
+{
+    snprintf(out, 1100, "%s: manifest.json", st->file);
+    return out;
+}
+
+/* The field key of entry as Go reads it; NULL for a JSON null. */
+static int entry_field(const dar_src *st, json_t *entry, const char *key, json_t **v, pc_err *e)
+{
+    char what[1100];
+    return pc_gj_field(entry, key, v, in_manifest(st, what), e) < 0 ? -1 : 0;
+}
+
 static int entry_str(const dar_src *st, json_t *entry, const char *key, const char **out, pc_err *e)
 {
-    json_t *v = json_object_get(entry, key);
+    json_t *v;
+    *out = NULL;
+    if (entry_field(st, entry, key, &v, e) < 0)
+        return -1;
     *out = json_string_value(v);
     if (!v)
         return pc_err_set(e, "%s: manifest.json: %s: missing", st->file, key);
@@ -227,7 +256,9 @@ static int layer_fill(const dar_src *st, json_t *v, size_t i, const char *diff_i
 static int build_layers(const dar_src *st, json_t *entry, pc_image *img, const pc_config_info *ci,
                         pc_err *e)
 {
-    json_t *arr = json_object_get(entry, "Layers");
+    json_t *arr;
+    if (entry_field(st, entry, "Layers", &arr, e) < 0)
+        return -1;
     if (!arr)
         return pc_err_set(e, "%s: manifest.json: Layers: missing", st->file);
     if (!json_is_array(arr))
@@ -252,25 +283,50 @@ static int build_layers(const dar_src *st, json_t *entry, pc_image *img, const p
 
 static json_t *read_manifest_json(const dar_src *st, pc_err *e)
 {
-    char *buf;
+    char *buf, what[1100];
     size_t len;
-    json_error_t jerr;
     if (pc_tar_index_read(st->tar, "manifest.json", pc_limit_size(st->c.limits.max_manifest_bytes),
                           &buf, &len, e) < 0)
         return NULL;
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = pc_gj_load(buf, len, in_manifest(st, what), e);
     free(buf);
-    if (!root) {
-        pc_err_set(e, "%s: manifest.json: invalid JSON: %s (line %d, column %d)", st->file,
-                   jerr.text, jerr.line, jerr.column);
+    if (!root)
         return NULL;
-    }
     if (!json_is_array(root)) {
         json_decref(root);
         pc_err_set(e, "%s: manifest.json: not a JSON array", st->file);
         return NULL;
     }
     return root;
+}
+
+/* Every entry as `docker load` takes it: an object whose fields are named
+ * once each, RepoTags a list of strings (picking reads every entry's), the
+ * fields nothing here reads of the types Go wants. Config and Layers are
+ * checked as the chosen entry is read. */
+static int check_entries(const dar_src *st, json_t *arr, pc_err *e)
+{
+    json_t *entry, *v, *s;
+    const char *str;
+    size_t i, k;
+    json_array_foreach(arr, i, entry)
+    {
+        char what[1100];
+        snprintf(what, sizeof what, "%s: manifest.json[%zu]", st->file, i);
+        if (!json_is_object(entry))
+            return pc_err_set(e, "%s: manifest.json: entries must be objects", st->file);
+        if (pc_gj_check_struct(entry, pc_gj_docker_save_fields, what, e) < 0 ||
+            pc_gj_string(entry, "Parent", &str, what, e) < 0 ||
+            pc_gj_typed(entry, "LayerSources", JSON_OBJECT, &v, what, e) < 0 ||
+            pc_gj_typed(entry, "RepoTags", JSON_ARRAY, &v, what, e) < 0)
+            return -1;
+        json_array_foreach(v, k, s)
+        {
+            if (!json_is_string(s))
+                return pc_err_set(e, "%s: field RepoTags[%zu]: expected a string", what, k);
+        }
+    }
+    return 0;
 }
 
 static int dar_resolve(void *state, pc_image *img, pc_err *e)
@@ -282,9 +338,9 @@ static int dar_resolve(void *state, pc_image *img, pc_err *e)
     json_t *root = read_manifest_json(st, e);
     if (!root)
         return -1;
-    int rc = pick_entry(st, root, &entry, e);
-    if (rc == 0 && !json_is_object(entry))
-        rc = pc_err_set(e, "%s: manifest.json: entries must be objects", st->file);
+    int rc = check_entries(st, root, e);
+    if (rc == 0)
+        rc = pick_entry(st, root, &entry, e);
     if (rc == 0)
         rc = load_config(st, entry, img, &ci, e);
     if (rc == 0)
