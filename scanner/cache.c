@@ -1,11 +1,14 @@
 /*
  * cache.c — the on-disk side of the layer facts cache.
  *
- * File: DIR/facts/<sha256(layer digest, rules digest, version)>.facts
+ * File: DIR/facts/<sha256(layer digest, decode class, rules digest,
+ *       version)>.facts
  *   header: magic "PCFACTS\0", u32 format, layer digest[72], rules
  *           digest[72], scanner version[16], u64 payload length,
- *           payload sha256[32]
+ *           payload sha256[32], u32 decode class
  *   payload: cache_codec.c
+ * Format 2 added the decode class and, in the payload, the codec and the
+ * diff id; files of format 1 no longer match any header and are misses.
  * Reads refresh the file's mtime, which is what least-recently-used
  * eviction sorts by.
  */
@@ -24,8 +27,8 @@
 #include "util.h"
 
 #define MAGIC "PCFACTS"
-#define FORMAT 1u
-#define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32)
+#define FORMAT 2u
+#define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32 + 4)
 #define MAX_FILE (1ull << 30)
 
 int pc_cache_check_dir(const char *dir, pc_err *e)
@@ -93,15 +96,17 @@ void pc_cache_close(pc_cache *c)
     c->dir = NULL;
 }
 
-static void entry_path(const pc_cache *c, const char *layer, const char *rules, char *out, size_t n)
+static void entry_path(const pc_cache *c, const char *layer, pc_decode_class cls, const char *rules,
+                       char *out, size_t n)
 {
     char key[256], d[72];
-    snprintf(key, sizeof key, "%s\n%s\n%s", layer, rules ? rules : "-", PC_VERSION);
+    snprintf(key, sizeof key, "%s\n%s\n%s\n%s", layer, pc_decode_class_name(cls),
+             rules ? rules : "-", PC_VERSION);
     pc_sha256_digest(key, strlen(key), d);
     snprintf(out, n, "%s/%s.facts", c->dir, d + 7);
 }
 
-static void fill_header(unsigned char *h, const char *layer, const char *rules,
+static void fill_header(unsigned char *h, const char *layer, pc_decode_class cls, const char *rules,
                         const unsigned char *payload, size_t len)
 {
     char d[72];
@@ -119,6 +124,7 @@ static void fill_header(unsigned char *h, const char *layer, const char *rules,
         sscanf(d + 7 + 2 * i, "%1x%1x", &hi, &lo);
         h[180 + i] = (unsigned char)(hi << 4 | lo);
     }
+    h[212] = (unsigned char)cls;
 }
 
 static int read_all(int fd, unsigned char *buf, size_t n)
@@ -135,13 +141,14 @@ static int read_all(int fd, unsigned char *buf, size_t n)
     return 0;
 }
 
-int pc_cache_get(const pc_cache *c, const char *layer, const char *rules, pc_layer_facts *f)
+int pc_cache_get(const pc_cache *c, const char *layer, pc_decode_class cls, const char *rules,
+                 pc_layer_facts *f)
 {
     char path[4200];
     struct stat st;
     if (!c || !c->dir)
         return 0;
-    entry_path(c, layer, rules, path, sizeof path);
+    entry_path(c, layer, cls, rules, path, sizeof path);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -154,7 +161,7 @@ int pc_cache_get(const pc_cache *c, const char *layer, const char *rules, pc_lay
     if (!(buf = malloc(n)) || read_all(fd, buf, n) < 0)
         goto out;
     unsigned char want[HDR];
-    fill_header(want, layer, rules, buf + HDR, n - HDR);
+    fill_header(want, layer, cls, rules, buf + HDR, n - HDR);
     if (memcmp(want, buf, HDR) != 0)
         goto out;
     pc_layer_facts_init(f);
@@ -187,7 +194,8 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-int pc_cache_put(const pc_cache *c, const char *rules, const pc_layer_facts *f, pc_err *e)
+int pc_cache_put(const pc_cache *c, pc_decode_class cls, const char *rules, const pc_layer_facts *f,
+                 pc_err *e)
 {
     char path[4200], tmp[4300];
     unsigned char hdr[HDR], *payload = NULL;
@@ -196,8 +204,8 @@ int pc_cache_put(const pc_cache *c, const char *rules, const pc_layer_facts *f, 
         return 0;
     if (pc_facts_encode(f, &payload, &len) < 0)
         return pc_err_set(e, "cache: out of memory");
-    entry_path(c, f->digest, rules, path, sizeof path);
-    fill_header(hdr, f->digest, rules, payload, len);
+    entry_path(c, f->digest, cls, rules, path, sizeof path);
+    fill_header(hdr, f->digest, cls, rules, payload, len);
     snprintf(tmp, sizeof tmp, "%s/.tmp.%ld.%lx.%lx", c->dir, (long)getpid(),
              (unsigned long)(uintptr_t)f, (unsigned long)pc_now_ms());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -1,7 +1,10 @@
 /*
  * cache.h — the layer facts cache. Facts depend only on the layer digest,
- * the rules digest and the scanner version, so a base layer shared by a
- * hundred images is walked once. One file per layer, written atomically
+ * how its bytes are decoded (pc_decode_class: the same blob can read
+ * differently raw and sniffed), the rules digest and the scanner version,
+ * so a base layer shared by a hundred images is walked once. The facts
+ * carry the layer's diff id, which the caller checks against each image's
+ * config on a hit as on a walk. One file per layer, written atomically
  * (temporary file + rename), checked (magic, version, key, length,
  * SHA-256) before a byte of it is believed; anything odd is a miss.
  */
@@ -11,6 +14,7 @@
 #include <stdint.h>
 #include "err.h"
 #include "facts.h"
+#include "image.h"
 
 typedef struct pc_cache {
     char *dir;          /* .../facts */
@@ -25,10 +29,12 @@ void pc_cache_close(pc_cache *c);
 int pc_cache_check_dir(const char *dir, pc_err *e);
 
 /* 1 hit (f filled), 0 miss. Never fails: a bad entry is a miss. */
-int pc_cache_get(const pc_cache *c, const char *layer_digest, const char *rules_digest,
-                 pc_layer_facts *f);
-/* Store facts; errors are returned but a scan may ignore them. */
-int pc_cache_put(const pc_cache *c, const char *rules_digest, const pc_layer_facts *f, pc_err *e);
+int pc_cache_get(const pc_cache *c, const char *layer_digest, pc_decode_class cls,
+                 const char *rules_digest, pc_layer_facts *f);
+/* Store facts (keyed by f->digest and cls); errors are returned but a scan
+ * may ignore them. */
+int pc_cache_put(const pc_cache *c, pc_decode_class cls, const char *rules_digest,
+                 const pc_layer_facts *f, pc_err *e);
 
 typedef struct pc_cache_stats {
     uint64_t entries, bytes;

@@ -3,6 +3,9 @@
  * fields and length-prefixed strings (0xffffffff for NULL). The decoder
  * treats its input as hostile: every length is checked against what is
  * left before it is used, so a damaged file is rejected, never overread.
+ *
+ * Payload: u64 bytes, u64 entry count, the entries, then u8 codec and the
+ * diff id (a string).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +81,8 @@ int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len)
     put(&w, f->nentries, 8);
     for (size_t i = 0; i < f->nentries && !w.b.oom; i++)
         put_entry(&w, &f->entries[i]);
+    put(&w, (uint64_t)f->codec, 1);
+    put_cstr(&w, f->diff_id);
     if (w.b.oom || !w.b.p) {
         pc_buf_free(&w.b);
         return -1;
@@ -153,7 +158,7 @@ static int get_matches(dec *r, pc_entry *e)
 static int get_entry(dec *r, pc_entry *e)
 {
     uint64_t t = get(r, 1);
-    if (t > PC_E_OPAQUE)
+    if (t > PC_E_GLOBAL)
         return -1;
     e->type = (pc_etype)t;
     e->mode = (uint32_t)get(r, 4) & 07777;
@@ -195,5 +200,12 @@ int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f)
         if (!e || get_entry(&r, e) < 0)
             return -1;
     }
-    return r.bad || r.left != 0 ? -1 : 0;
+    uint64_t codec = get(&r, 1);
+    size_t dlen = 0;
+    const char *diff = get_str(&r, &dlen);
+    if (r.bad || codec > PC_COMP_ZSTD || !diff || dlen >= sizeof f->diff_id || strlen(diff) != dlen)
+        return -1;
+    f->codec = (int)codec;
+    memcpy(f->diff_id, diff, dlen + 1);
+    return r.left != 0 ? -1 : 0;
 }

@@ -23,7 +23,8 @@ pc_entry *pc_layer_facts_add(pc_layer_facts *f)
 {
     if (pc_grow((void **)&f->entries, &f->cap, f->nentries + 1, sizeof *f->entries) < 0)
         return NULL;
-    pc_entry *e = &f->entries[f->nentries++];
+    pc_entry *e = &f->entries[f->nentries];
     memset(e, 0, sizeof *e);
+    e->seq = (uint32_t)f->nentries++;
     return e;
 }

@@ -2,8 +2,10 @@
  * facts.h — what one layer contributes, independent of every other layer:
  * its entries (normalised path, type, mode, owner, capabilities, the head
  * of executables), whiteouts and opaque markers, and the bytes of
- * /etc/passwd and /etc/group. Facts depend only on the layer digest (and
- * the rules and scanner version), which makes them the unit of caching.
+ * /etc/passwd and /etc/group. Facts depend only on the layer digest and
+ * how its bytes are decoded (and the rules and scanner version), which
+ * makes them the unit of caching; the diff id they carry is checked
+ * against each image's config, cached or not.
  *
  * All strings of one layer live in its arena and die with it.
  */
@@ -25,6 +27,7 @@ typedef enum {
     PC_E_FIFO,
     PC_E_WHITEOUT, /* path names what is deleted from lower layers */
     PC_E_OPAQUE,   /* path names the directory whose lower contents vanish */
+    PC_E_GLOBAL,   /* a PAX global header: the runtime removes what its name names */
 } pc_etype;
 
 typedef enum { PC_HEAD_OTHER = 0, PC_HEAD_ELF, PC_HEAD_SCRIPT } pc_headkind;
@@ -55,14 +58,17 @@ typedef struct pc_entry {
     size_t data_len;
     pc_match *matches; /* YARA matches */
     size_t nmatches;
+    uint32_t seq; /* position among the layer's entries (a hardlink's inode: its target's) */
 } pc_entry;
 
 typedef struct pc_layer_facts {
-    char digest[72];
+    char digest[72];  /* the blob digest the facts are keyed by */
+    char diff_id[72]; /* sha256 of every decoded byte (trailing bytes included) */
+    int codec;        /* pc_compression the bytes were decoded with */
     pc_arena arena;
     pc_entry *entries;
     size_t nentries, cap;
-    uint64_t bytes; /* uncompressed tar bytes */
+    uint64_t bytes; /* uncompressed bytes */
 } pc_layer_facts;
 
 void pc_layer_facts_init(pc_layer_facts *f);

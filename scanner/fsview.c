@@ -138,6 +138,10 @@ void pc_fsview_free(pc_fsview *v)
         subtree_delete(v, v->root->first);
     free(v->root);
     free(v->tab);
+    for (size_t i = 0; i < v->nuppers; i++)
+        pc_fsview_free(&v->uppers[i]);
+    free(v->uppers);
+    pc_arena_free(&v->arena);
     memset(v, 0, sizeof *v);
 }
 
@@ -280,79 +284,278 @@ static void split_path(const char *path, char *dir, size_t dirlen, const char **
     *base = slash ? slash + 1 : path;
 }
 
-static int apply_delete(pc_fsview *v, const pc_entry *ent)
+/* ---- one layer's upper directory, as containerd's applier fills it ---- */
+
+static pc_inode *inode_new(pc_fsview *v, const pc_entry *e)
+{
+    pc_inode *i = pc_arena_alloc(&v->arena, sizeof *i);
+    if (i)
+        i->e = e;
+    return i;
+}
+
+/* The metadata containerd gives a parent directory it has to make
+ * (mkparent): that of the same path in the nearest lower layer that has
+ * it, resolved inside that layer alone; a non-directory there, or no
+ * layer having it, means 0755 root. A path that cannot be resolved in a
+ * lower layer (a file used as a directory) fails containerd's apply. */
+static int lower_dir_meta(const pc_fsview *v, const char *path, const pc_entry **out, pc_err *e)
+{
+    *out = NULL;
+    for (size_t i = v->nuppers; i-- > 0;) {
+        pc_node *n = NULL;
+        int k = resolve(&v->uppers[i], path, 1, 0, 0, NULL, &n);
+        if (k == R_MISSING)
+            continue;
+        if (k != R_OK_)
+            return resolve_err(k, "directory the layer needs", path, e);
+        if (n->type == PC_E_DIR && n->ino)
+            *out = n->ino->e;
+        return 0;
+    }
+    return 0;
+}
+
+/* containerd's parent handling for an entry: every component must be a
+ * directory of this layer, or missing (then made, with lower metadata).
+ * A symlink made by the same layer is refused: no image builder writes
+ * entries below a symlink it also wrote, and the runtimes resolve such
+ * paths differently. */
+static int upper_mkdirs(pc_fsview *v, pc_fsview *u, const char *path, uint32_t layer, pc_node **out,
+                        pc_err *e)
+{
+    pc_node *cur = u->root;
+    const char *p = path;
+    while (*p) {
+        size_t len = strcspn(p, "/");
+        pc_node *c = child_find(u, cur, p, len);
+        size_t upto = (size_t)(p - path) + len;
+        if (!c) {
+            char prefix[PC_FS_PATH_MAX];
+            const pc_entry *meta;
+            if (upto >= sizeof prefix || cur->depth + 1 > PC_FS_MAX_DEPTH)
+                return pc_err_set(e, "path \"%.300s\" is too long or deep", path);
+            memcpy(prefix, path, upto);
+            prefix[upto] = 0;
+            if (lower_dir_meta(v, prefix, &meta, e) < 0)
+                return -1;
+            if (!(c = node_new(u, cur, p, len)) || !(c->ino = inode_new(v, meta)))
+                return pc_err_set(e, "out of memory");
+            c->type = PC_E_DIR;
+            c->layer = layer;
+        } else if (c->type == PC_E_SYMLINK) {
+            return pc_err_set(e,
+                              "\"%.*s\" is a symlink made by the same layer and \"%.300s\" "
+                              "lies below it; refusing the ambiguous layer",
+                              (int)upto, path, path);
+        } else if (c->type != PC_E_DIR) {
+            return pc_err_set(e,
+                              "\"%.*s\" is not a directory but \"%.300s\" lies below it "
+                              "(containerd fails to apply the layer)",
+                              (int)upto, path, path);
+        }
+        cur = c;
+        p += len;
+        while (*p == '/')
+            p++;
+    }
+    *out = cur;
+    return 0;
+}
+
+/* The first layer's opaque marker (applied without overlay): containerd
+ * removes what the layer did not name itself, i.e. the parents it made. */
+static void naive_opaque(pc_fsview *u, pc_node *dir)
+{
+    pc_node *c = dir->first;
+    while (c) {
+        pc_node *next = c->next;
+        if (!(c->flags & PC_NODE_EXPLICIT))
+            subtree_delete(u, c);
+        else if (c->type == PC_E_DIR)
+            naive_opaque(u, c);
+        c = next;
+    }
+}
+
+static int upper_whiteout(pc_fsview *v, pc_fsview *u, const pc_entry *ent, uint32_t layer,
+                          pc_err *e)
 {
     char dir[PC_FS_PATH_MAX];
     const char *base;
     pc_node *d;
     if (ent->type == PC_E_OPAQUE) {
-        if (resolve(v, ent->path, 1, 0, 0, NULL, &d) == R_OK_ && d->type == PC_E_DIR)
-            while (d->first)
-                subtree_delete(v, d->first);
+        if (upper_mkdirs(v, u, ent->path, layer, &d, e) < 0)
+            return -1;
+        if (layer == 0)
+            naive_opaque(u, d);
+        else if (d != u->root) /* overlayfs never treats a layer's root as opaque */
+            d->flags |= PC_NODE_OPAQUE;
         return 0;
     }
     split_path(ent->path, dir, sizeof dir, &base);
-    if (resolve(v, dir, 1, 0, 0, NULL, &d) != R_OK_ || d->type != PC_E_DIR)
+    if (upper_mkdirs(v, u, dir, layer, &d, e) < 0)
+        return -1;
+    pc_node *c = child_find(u, d, base, strlen(base));
+    if (layer == 0) { /* the first layer: whiteouts delete within it */
+        if (c)
+            subtree_delete(u, c);
         return 0;
-    pc_node *c = child_find(v, d, base, strlen(base));
+    }
     if (c)
-        subtree_delete(v, c);
+        return pc_err_set(e,
+                          "whiteout of \"%.300s\" follows an entry of the same layer at that "
+                          "path (containerd fails to apply it: mknod: file exists)",
+                          ent->path);
+    if (!(c = node_new(u, d, base, strlen(base))) || !(c->ino = inode_new(v, ent)))
+        return pc_err_set(e, "out of memory");
+    c->type = PC_E_WHITEOUT;
+    c->layer = layer;
     return 0;
 }
 
-static int apply_entry(pc_fsview *v, const pc_entry *ent, uint32_t layer, pc_err *e)
+/* A hardlink names an inode of the same layer (containerd links inside
+ * the upper directory; a target in a lower layer fails the apply) and
+ * then gives that inode its own owner, mode and capability: chown(2)
+ * drops the old capability, the entry's xattrs set the new one. */
+static int upper_hardlink(pc_fsview *v, pc_fsview *u, const pc_entry *ent, pc_node **tgt, pc_err *e)
 {
     char dir[PC_FS_PATH_MAX];
     const char *base;
-    pc_node *d, *target = NULL;
-    const pc_entry *meta = ent;
-    pc_etype type = ent->type;
-    if (!*ent->path) {
-        v->root->e = ent;
-        v->root->layer = layer;
-        return 0;
+    pc_node *d = NULL, *t = NULL;
+    split_path(ent->link, dir, sizeof dir, &base);
+    d = u->root;
+    for (const char *p = dir; *p && d;) {
+        size_t len = strcspn(p, "/");
+        d = child_find(u, d, p, len);
+        if (d && d->type == PC_E_SYMLINK)
+            return pc_err_set(e, "hardlink \"%.300s\": target \"%.300s\" lies below a symlink",
+                              ent->path, ent->link);
+        if (d && d->type != PC_E_DIR)
+            d = NULL;
+        p += len;
+        while (*p == '/')
+            p++;
     }
-    if (ent->type == PC_E_HARDLINK) {
-        int k = resolve(v, ent->link, 0, 0, 0, NULL, &target);
-        if (k != R_OK_)
-            return resolve_err(k, "hardlink target", ent->link, e);
-        if (target->type == PC_E_DIR)
-            return pc_err_set(e, "hardlink \"%.300s\" points at directory \"%.300s\"", ent->path,
-                              ent->link);
-        meta = target->e;
-        type = target->type;
-    }
+    if (d)
+        t = child_find(u, d, base, strlen(base));
+    if (!t || t->type == PC_E_WHITEOUT)
+        return pc_err_set(e,
+                          "hardlink \"%.300s\": target \"%.300s\" is not in the same layer "
+                          "(containerd fails to apply the layer)",
+                          ent->path, ent->link);
+    if (t->type == PC_E_DIR || t->type == PC_E_SYMLINK)
+        return pc_err_set(e, "hardlink \"%.300s\" points at %s \"%.300s\"", ent->path,
+                          t->type == PC_E_DIR ? "directory" : "symlink", ent->link);
+    pc_entry *m = pc_arena_alloc(&v->arena, sizeof *m);
+    if (!m)
+        return pc_err_set(e, "out of memory");
+    *m = *t->ino->e;
+    m->mode = ent->mode;
+    m->uid = ent->uid;
+    m->gid = ent->gid;
+    m->has_cap = ent->has_cap;
+    m->cap_bad = ent->cap_bad;
+    m->cap = ent->cap;
+    t->ino->e = m;
+    *tgt = t;
+    return 0;
+}
+
+static int upper_entry(pc_fsview *v, pc_fsview *u, const pc_entry *ent, uint32_t layer, pc_err *e)
+{
+    char dir[PC_FS_PATH_MAX];
+    const char *base;
+    pc_node *d, *t = NULL;
+    if (ent->type == PC_E_WHITEOUT || ent->type == PC_E_OPAQUE)
+        return upper_whiteout(v, u, ent, layer, e);
     split_path(ent->path, dir, sizeof dir, &base);
-    int k = resolve(v, dir, 1, 1, layer, NULL, &d);
-    if (k != R_OK_)
-        return resolve_err(k, "parent directory of", ent->path, e);
-    pc_node *c = child_find(v, d, base, strlen(base));
-    if (c && !(type == PC_E_DIR && c->type == PC_E_DIR)) {
-        if (c == target)
-            return 0; /* a file hardlinked to itself */
-        subtree_delete(v, c);
+    if (upper_mkdirs(v, u, dir, layer, &d, e) < 0)
+        return -1;
+    pc_node *c = child_find(u, d, base, strlen(base));
+    if (c && !(c->type == PC_E_DIR && ent->type == PC_E_DIR)) {
+        subtree_delete(u, c);
         c = NULL;
     }
-    if (!c && !(c = node_new(v, d, base, strlen(base))))
+    if (ent->type == PC_E_GLOBAL)
+        return 0; /* containerd removed what was there, and writes nothing */
+    if (c) {      /* a directory over a directory of the same layer: new metadata */
+        c->ino->e = ent;
+        c->flags |= PC_NODE_EXPLICIT;
+        return 0;
+    }
+    if (ent->type == PC_E_HARDLINK && upper_hardlink(v, u, ent, &t, e) < 0)
+        return -1;
+    if (!(c = node_new(u, d, base, strlen(base))))
         return pc_err_set(e, "out of memory");
-    c->e = meta;
-    c->type = type;
     c->layer = layer;
+    c->flags = PC_NODE_EXPLICIT;
+    if (t) {
+        c->ino = t->ino;
+        c->type = t->type;
+    } else {
+        if (!(c->ino = inode_new(v, ent)))
+            return pc_err_set(e, "out of memory");
+        c->type = ent->type;
+    }
+    return 0;
+}
+
+/* ---- overlayfs: merge a layer's upper tree over the lower view ---- */
+
+static int is_whiteout(const pc_node *c)
+{
+    if (c->type == PC_E_WHITEOUT)
+        return 1;
+    const pc_entry *m = c->ino ? c->ino->e : NULL;
+    return c->type == PC_E_CHR && m && m->devmajor == 0 && m->devminor == 0;
+}
+
+static int merge(pc_fsview *v, const pc_node *udir, pc_node *mdir, pc_err *e)
+{
+    for (const pc_node *c = udir->first; c; c = c->next) {
+        size_t len = strlen(c->name);
+        pc_node *m = child_find(v, mdir, c->name, len);
+        if (is_whiteout(c)) {
+            if (m)
+                subtree_delete(v, m);
+            continue;
+        }
+        int keep = m && c->type == PC_E_DIR && m->type == PC_E_DIR && !(c->flags & PC_NODE_OPAQUE);
+        if (m && !keep) {
+            subtree_delete(v, m);
+            m = NULL;
+        }
+        if (!m && !(m = node_new(v, mdir, c->name, len)))
+            return pc_err_set(e, "out of memory");
+        m->e = c->ino ? c->ino->e : NULL;
+        m->type = c->type;
+        m->layer = c->layer;
+        if (c->type == PC_E_DIR && merge(v, c, m, e) < 0)
+            return -1;
+    }
     return 0;
 }
 
 int pc_fsview_apply(pc_fsview *v, const pc_layer_facts *f, uint32_t layer, pc_err *e)
 {
+    if (layer != v->nuppers)
+        return pc_err_set(e, "layer %u applied out of order", (unsigned)layer);
+    pc_fsview *ups = realloc(v->uppers, (v->nuppers + 1) * sizeof *ups);
+    if (!ups)
+        return pc_err_set(e, "out of memory");
+    v->uppers = ups;
+    pc_fsview *u = &ups[v->nuppers];
+    if (pc_fsview_init(u) < 0)
+        return pc_err_set(e, "out of memory");
     for (size_t i = 0; i < f->nentries; i++)
-        if (f->entries[i].type == PC_E_WHITEOUT || f->entries[i].type == PC_E_OPAQUE)
-            apply_delete(v, &f->entries[i]);
-    for (size_t i = 0; i < f->nentries; i++) {
-        const pc_entry *ent = &f->entries[i];
-        if (ent->type == PC_E_WHITEOUT || ent->type == PC_E_OPAQUE)
-            continue;
-        if (apply_entry(v, ent, layer, e) < 0)
+        if (upper_entry(v, u, &f->entries[i], layer, e) < 0) {
+            pc_fsview_free(u);
             return pc_err_prefix(e, "layer %s", f->digest);
-    }
+        }
+    v->nuppers++;
+    if (merge(v, u->root, v->root, e) < 0)
+        return pc_err_prefix(e, "layer %s", f->digest);
     return 0;
 }
 

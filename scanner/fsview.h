@@ -1,9 +1,12 @@
 /*
- * fsview.h — the final filesystem, built by applying layer facts in order
- * as a container runtime would: later entries replace earlier ones,
- * whiteouts delete, opaque markers empty a directory's lower contents,
- * parent symlinks are followed inside the root, hardlinks share the
- * metadata of their target. Checks read only this view.
+ * fsview.h — the final filesystem as the node will see it: each layer is
+ * applied as containerd's applier does with the overlay snapshotter (into
+ * its own empty upper directory, so a lower layer's symlink is never
+ * followed; whiteouts become overlay whiteouts, opaque markers an opaque
+ * directory; a hardlink's own mode, owner and capability apply to the
+ * inode it shares), and the uppers are merged as the kernel's overlayfs
+ * merges its lower directories. What containerd would fail to apply is an
+ * error here too. Checks read only this view.
  */
 #ifndef PC_FSVIEW_H
 #define PC_FSVIEW_H
@@ -17,6 +20,10 @@
 #define PC_FS_MAX_LINKS 40 /* symlinks followed per lookup, as Linux's MAXSYMLINKS */
 
 typedef struct pc_node pc_node;
+typedef struct pc_inode {
+    const pc_entry *e; /* current metadata; NULL: an implicit directory (0755, root) */
+} pc_inode;
+
 struct pc_node {
     pc_node *parent, *first, *next, *prev; /* directory tree */
     pc_node *hnext;                        /* hash chain keyed by (parent, name) */
@@ -25,17 +32,28 @@ struct pc_node {
     pc_etype type;     /* effective type: a hardlink has its target's type */
     uint32_t layer;    /* index of the layer that put it there */
     uint32_t depth;
+    pc_inode *ino; /* in a layer's upper tree: the inode this name shares */
+    uint8_t flags; /* in a layer's upper tree: PC_NODE_* */
 };
 
-typedef struct pc_fsview {
+#define PC_NODE_EXPLICIT 1 /* named by an entry of the layer (not a made parent) */
+#define PC_NODE_OPAQUE 2   /* made opaque by a .wh..wh..opq marker */
+
+typedef struct pc_fsview pc_fsview;
+struct pc_fsview {
     pc_node *root;
     pc_node **tab;
     size_t tabsize, count;
-} pc_fsview;
+    pc_arena arena;    /* inodes and the metadata hardlinks give them */
+    pc_fsview *uppers; /* every applied layer's own upper tree, bottom first */
+    size_t nuppers;
+};
 
 int pc_fsview_init(pc_fsview *v);
 void pc_fsview_free(pc_fsview *v);
-/* Apply one layer's facts on top of the view. */
+/* Apply one layer's facts on top of the view; layers must come in order,
+ * the first one first (it is applied as containerd applies a first layer:
+ * whiteouts delete within it). */
 int pc_fsview_apply(pc_fsview *v, const pc_layer_facts *f, uint32_t layer, pc_err *e);
 
 /* Resolve an absolute or root-relative path inside the view, following

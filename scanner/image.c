@@ -1,7 +1,8 @@
 /*
  * image.c — the resolved image and its small vocabulary: freeing a
  * pc_image, reading and writing "os/arch[/variant]" platform strings, and
- * mapping a layer media type to the compression the layer walk must undo.
+ * mapping a layer media type to the compression it declares and to the
+ * decode class the layer walk reads it with.
  * Platform parts are restricted to [A-Za-z0-9._-] so that a platform taken
  * from a hostile index or config can be printed in any report verbatim.
  */
@@ -130,4 +131,18 @@ int pc_layer_media_type(const char *mt, pc_compression *comp, pc_err *e)
             return pc_err_set(e, "non-distributable layer media type %s is not supported", shown);
     }
     return pc_err_set(e, "unknown layer media type %s", shown);
+}
+
+pc_decode_class pc_layer_decode_class(const char *mt)
+{
+    /* containerd: "" for the OCI tar (read as is), "unknown" for Docker's
+     * uncompressed type and gzip/zstd for the rest, all of which go
+     * through DecompressStream, which sniffs. */
+    return mt && strcmp(mt, "application/vnd.oci.image.layer.v1.tar") == 0 ? PC_DECODE_RAW
+                                                                           : PC_DECODE_SNIFF;
+}
+
+const char *pc_decode_class_name(pc_decode_class c)
+{
+    return c == PC_DECODE_RAW ? "raw" : "sniff";
 }

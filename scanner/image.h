@@ -14,6 +14,15 @@ typedef enum {
     PC_COMP_ZSTD,
 } pc_compression;
 
+/* How a layer's bytes are decoded, decided by its media type before a
+ * byte is read (containerd's images.DiffCompression): RAW reads the blob
+ * as the tar itself (OCI ...layer.v1.tar), SNIFF lets the magic bytes pick
+ * gzip, zstd or raw (every other layer type). Part of the facts cache key. */
+typedef enum {
+    PC_DECODE_SNIFF = 0,
+    PC_DECODE_RAW = 1,
+} pc_decode_class;
+
 typedef struct pc_desc {
     char *media_type;
     char digest[72]; /* "sha256:..." */
@@ -22,10 +31,10 @@ typedef struct pc_desc {
 
 typedef struct pc_layer_desc {
     pc_desc d;
-    pc_compression comp;
-    char *diff_id;   /* uncompressed digest from config rootfs.diff_ids, or NULL */
-    char *locator;   /* source-private: where the blob lives (e.g. path in an archive) */
-    int verify_diff; /* 1: verify diff_id over the uncompressed stream (no compressed digest) */
+    pc_compression comp; /* declared by the media type; the bytes decide (decompress.h) */
+    char *diff_id;       /* uncompressed digest from config rootfs.diff_ids, or NULL */
+    char *locator;       /* source-private: where the blob lives (e.g. path in an archive) */
+    int verify_diff;     /* 1: verify diff_id over the uncompressed stream (no compressed digest) */
 } pc_layer_desc;
 
 typedef struct pc_platform {
@@ -53,5 +62,9 @@ void pc_platform_format(const pc_platform *p, char *out, size_t n);
  * non-distributable types (message names the type). */
 #include "err.h"
 int pc_layer_media_type(const char *mt, pc_compression *comp, pc_err *e);
+/* The decode class of a layer media type: RAW only for the OCI
+ * uncompressed tar, SNIFF for everything else (NULL included). */
+pc_decode_class pc_layer_decode_class(const char *mt);
+const char *pc_decode_class_name(pc_decode_class c);
 
 #endif

@@ -41,6 +41,7 @@ typedef struct pc_walk_cfg {
     _Atomic int *stop;             /* set by another worker's failure: give up early */
     uint64_t deadline_ms;          /* pc_now_ms() value after which the walk fails; 0: none */
     const pc_file_visitor *visitor;
+    uint32_t keep_seq; /* 1 + the seq of an entry whose bytes to keep whole (<= 1 MiB); 0: none */
 } pc_walk_cfg;
 
 /* raw is consumed (closed). */

@@ -1,8 +1,8 @@
 /*
  * source_tar.c — an index over the members of an uncompressed tar.
  *
- * libarchive parses the headers (ustar, pax, GNU long names); after each
- * header the bytes consumed so far (archive_filter_bytes) are where the
+ * tarread.c parses the headers as Go's archive/tar does (ustar, pax, GNU
+ * long names); after each header the bytes consumed so far are where the
  * member's data begins, since an uncompressed tar stores it contiguously.
  * Data is skipped, never read, so indexing a 10 GB archive reads only its
  * headers. The table is sorted by normalised name; a duplicate name is an
@@ -11,8 +11,6 @@
  * followed at lookup, a bounded number of hops, and never out of the
  * archive. Member bytes are read with pread on a dup of the archive fd.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -21,6 +19,7 @@
 #include <unistd.h>
 #include "manifest.h"
 #include "source_tar.h"
+#include "tarread.h"
 #include "util.h"
 
 #define MAX_MEMBERS 200000
@@ -42,40 +41,37 @@ struct pc_tar_index {
     size_t n, cap;
 };
 
-/* What libarchive reads through: pread at our own offset, skip by moving it. */
+/* What the tar reader reads through: pread at our own offset, skip by
+ * moving it. */
 typedef struct reader {
     int fd;
     uint64_t pos, size;
-    char buf[65536];
 } reader;
 
-static la_ssize_t rd_read(struct archive *a, void *ud, const void **out)
+static ssize_t rd_read(void *ud, void *buf, size_t n, pc_err *e)
 {
     reader *r = ud;
     for (;;) {
-        ssize_t n = pread(r->fd, r->buf, sizeof r->buf, (off_t)r->pos);
-        if (n < 0 && errno == EINTR)
+        ssize_t k = pread(r->fd, buf, n, (off_t)r->pos);
+        if (k < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            archive_set_error(a, errno, "read failed");
-            return -1;
-        }
-        r->pos += (uint64_t)n;
-        *out = r->buf;
-        return n;
+        if (k < 0)
+            return pc_err_set(e, "read failed: %s", strerror(errno));
+        r->pos += (uint64_t)k;
+        return k;
     }
 }
 
-static la_int64_t rd_skip(struct archive *a, void *ud, la_int64_t req)
+static int rd_skip(void *ud, uint64_t n, pc_err *e)
 {
     reader *r = ud;
-    if (req <= 0 || r->pos >= r->size)
+    (void)e;
+    if (n > r->size - r->pos) {
+        r->pos = r->size;
         return 0;
-    uint64_t n = (uint64_t)req, left = r->size - r->pos;
-    if (n > left)
-        n = left;
+    }
     r->pos += n;
-    return (la_int64_t)n;
+    return 1;
 }
 
 /* Normalise a path inside the archive: "." and empty components vanish;
@@ -123,16 +119,14 @@ static int bad_name(const pc_tar_index *t, const char *what, const char *name, p
 }
 
 /* Record a regular file or link; other entry types are not looked up. */
-static int add_member(pc_tar_index *t, struct archive *a, struct archive_entry *ent, pc_err *e)
+static int add_member(pc_tar_index *t, const reader *r, const pc_tar_hdr *h, pc_err *e)
 {
-    const char *raw = archive_entry_pathname(ent), *hl = archive_entry_hardlink(ent);
-    mode_t type = archive_entry_filetype(ent);
+    const char *raw = h->name;
+    int hard = h->typeflag == '1', sym = h->typeflag == '2', reg = h->typeflag == '0';
     char name[MAX_NAME], link[MAX_NAME];
-    if (!raw)
-        return pc_err_set(e, "%s: a member has no name", t->path);
     if (norm_path(raw, 0, name, sizeof name) < 0)
         return bad_name(t, "member name", raw, e);
-    if (!hl && type != AE_IFLNK && type != AE_IFREG)
+    if (!hard && !sym && !reg)
         return 0;
     if (!name[0])
         return bad_name(t, "member name", raw, e);
@@ -142,71 +136,46 @@ static int add_member(pc_tar_index *t, struct archive *a, struct archive_entry *
         return pc_err_set(e, "out of memory");
     member *m = &t->m[t->n];
     memset(m, 0, sizeof *m);
-    if (hl && norm_path(hl, 0, link, sizeof link) < 0)
-        return bad_name(t, "hardlink target", hl, e);
-    if (!hl && type == AE_IFLNK) {
-        const char *sl = archive_entry_symlink(ent);
-        if (!sl || strlen(sl) >= MAX_NAME)
-            return bad_name(t, "symlink target", sl ? sl : "", e);
-        memcpy(link, sl, strlen(sl) + 1);
+    if (hard && norm_path(h->linkname, 0, link, sizeof link) < 0)
+        return bad_name(t, "hardlink target", h->linkname, e);
+    if (sym) {
+        if (strlen(h->linkname) >= MAX_NAME)
+            return bad_name(t, "symlink target", h->linkname, e);
+        memcpy(link, h->linkname, strlen(h->linkname) + 1);
     }
-    if (!hl && type == AE_IFREG) {
-        la_int64_t size = archive_entry_size(ent), off = archive_filter_bytes(a, 0);
-        if (!archive_entry_size_is_set(ent) || size < 0 || off < 0 ||
-            archive_entry_sparse_count(ent) > 0 || (uint64_t)off > t->file_size ||
-            (uint64_t)size > t->file_size - (uint64_t)off)
-            return bad_name(t, "member (sparse or truncated)", raw, e);
-        m->off = (uint64_t)off;
-        m->size = (uint64_t)size;
+    if (reg) {
+        if (h->size < 0 || r->pos > t->file_size || (uint64_t)h->size > t->file_size - r->pos)
+            return bad_name(t, "member (truncated)", raw, e);
+        m->off = r->pos;
+        m->size = (uint64_t)h->size;
     }
-    m->hard = hl != NULL;
+    m->hard = hard;
     m->name = pc_strdup(name);
-    m->link = (hl || type == AE_IFLNK) ? pc_strdup(link) : NULL;
+    m->link = (hard || sym) ? pc_strdup(link) : NULL;
     t->n++; /* counted now so a failed strdup is still freed */
-    if (!m->name || ((hl || type == AE_IFLNK) && !m->link))
+    if (!m->name || ((hard || sym) && !m->link))
         return pc_err_set(e, "out of memory");
     return 0;
 }
 
-static int read_headers(pc_tar_index *t, struct archive *a, pc_err *e)
-{
-    struct archive_entry *ent;
-    for (;;) {
-        int r = archive_read_next_header(a, &ent);
-        if (r == ARCHIVE_EOF)
-            return 0;
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-            return pc_err_set(e, "%s: not a readable tar: %s", t->path, archive_error_string(a));
-        if (add_member(t, a, ent, e) < 0)
-            return -1;
-        r = archive_read_data_skip(a);
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-            return pc_err_set(e, "%s: truncated tar: %s", t->path, archive_error_string(a));
-    }
-}
-
+/* Every header, read as Go's archive/tar reads them (the reader of docker
+ * load and of the OCI archive tools), so the members we find are theirs. */
 static int index_members(pc_tar_index *t, pc_err *e)
 {
-    struct archive *a = archive_read_new();
-    reader *r = calloc(1, sizeof *r);
-    int rc = -1;
-    if (!a || !r) {
-        pc_err_set(e, "out of memory");
-        goto out;
-    }
-    r->fd = t->fd;
-    r->size = t->file_size;
-    archive_read_support_format_tar(a);
-    if (archive_read_open2(a, r, NULL, rd_read, rd_skip, NULL) != ARCHIVE_OK) {
-        pc_err_set(e, "%s: not a tar archive: %s", t->path, archive_error_string(a));
-        goto out;
-    }
-    rc = read_headers(t, a, e);
-out:
-    if (a)
-        archive_read_free(a);
-    free(r);
-    return rc;
+    reader r = {.fd = t->fd, .size = t->file_size};
+    pc_tar *tar = pc_tar_new(rd_read, &r);
+    pc_tar_hdr h;
+    int k;
+    if (!tar)
+        return pc_err_set(e, "out of memory");
+    pc_tar_set_skip(tar, rd_skip);
+    while ((k = pc_tar_next(tar, &h, e)) > 0)
+        if (add_member(t, &r, &h, e) < 0)
+            break;
+    pc_tar_free(tar);
+    if (k < 0 && !strstr(e->msg, t->path))
+        pc_err_prefix(e, "%s: not a readable tar", t->path);
+    return k == 0 ? 0 : -1;
 }
 
 /* Compressed archives would need decompressing to reach a member; say so

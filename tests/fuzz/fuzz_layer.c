@@ -1,6 +1,7 @@
 /*
  * fuzz_layer.c — libFuzzer target: arbitrary bytes as a layer blob (the
- * first byte picks gzip, zstd or plain tar), through the streaming walk,
+ * first byte picks the media type: the OCI plain tar, read raw, or a type
+ * whose bytes are sniffed for gzip and zstd), through the streaming walk,
  * the fs view and the checks' node walk. The digest is taken from the
  * input so the walk runs to the end.
  */
@@ -50,7 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_files = 10000;
     _Atomic uint64_t files = 0, bytes = 0;
     pc_walk_cfg w = {.limits = &lim, .files_total = &files, .bytes_total = &bytes};
-    pc_layer_desc ld = {.comp = (pc_compression)(data[0] % 3)};
+    static char *const types[] = {"application/vnd.oci.image.layer.v1.tar",
+                                  "application/vnd.oci.image.layer.v1.tar+gzip",
+                                  "application/vnd.docker.image.rootfs.diff.tar"};
+    pc_layer_desc ld = {.d = {.media_type = types[data[0] % 3]}};
     mem m = {{rd, cl}, data + 1, size - 1};
     ld.d.size = (int64_t)(size - 1);
     pc_sha256_digest(data + 1, size - 1, ld.d.digest);

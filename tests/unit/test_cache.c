@@ -1,7 +1,10 @@
 /*
  * test_cache.c — the layer facts cache: round trip, misses for corrupt,
  * truncated and foreign entries, refusing unsafe directories, LRU
- * eviction, and concurrent writers never leaving a half entry.
+ * eviction, and concurrent writers never leaving a half entry. Facts are
+ * keyed by how the blob is decoded too (a blob cached as sniffed is not
+ * the answer for a raw read), and a scan refuses a layer, cached or not,
+ * whose diff id is not the one its config lists.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,17 +13,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cache.h"
+#include "ctx.h"
+#include "sha256.h"
 #include "testlib.h"
 #include "util.h"
 
 static const char *L1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
 static const char *R1 = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+static const char *D1 = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+#define SNIFF PC_DECODE_SNIFF
+#define RAW PC_DECODE_RAW
 
 static void make_facts(pc_layer_facts *f, const char *digest, size_t n)
 {
     pc_layer_facts_init(f);
     snprintf(f->digest, sizeof f->digest, "%s", digest);
     f->bytes = 12345;
+    snprintf(f->diff_id, sizeof f->diff_id, "%s", D1);
+    f->codec = PC_COMP_ZSTD;
     for (size_t i = 0; i < n; i++) {
         pc_entry *e = pc_layer_facts_add(f);
         char p[64];
@@ -49,7 +59,8 @@ static void make_facts(pc_layer_facts *f, const char *digest, size_t n)
 
 static int same(const pc_layer_facts *a, const pc_layer_facts *b)
 {
-    if (a->nentries != b->nentries || a->bytes != b->bytes || strcmp(a->digest, b->digest))
+    if (a->nentries != b->nentries || a->bytes != b->bytes || strcmp(a->digest, b->digest) ||
+        strcmp(a->diff_id, b->diff_id) || a->codec != b->codec)
         return 0;
     for (size_t i = 0; i < a->nentries; i++) {
         const pc_entry *x = &a->entries[i], *y = &b->entries[i];
@@ -81,22 +92,22 @@ static void test_roundtrip(const char *dir)
     pc_layer_facts f, g;
     CHECK(pc_cache_open(&c, dir, 0, &e) == 0);
     make_facts(&f, L1, 50);
-    CHECK(pc_cache_get(&c, L1, R1, &g) == 0);
-    CHECK(pc_cache_put(&c, R1, &f, &e) == 0);
-    CHECK(pc_cache_get(&c, L1, R1, &g) == 1);
+    CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 0);
+    CHECK(pc_cache_put(&c, SNIFF, R1, &f, &e) == 0);
+    CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 1);
     CHECK(same(&f, &g));
     pc_layer_facts_free(&g);
-    CHECK(pc_cache_get(&c, L1, L1, &g) == 0); /* other rules digest */
-    flip_byte(dir, 300);                      /* payload byte: checksum */
-    CHECK(pc_cache_get(&c, L1, R1, &g) == 0);
-    CHECK(pc_cache_put(&c, R1, &f, &e) == 0);
+    CHECK(pc_cache_get(&c, L1, SNIFF, L1, &g) == 0); /* other rules digest */
+    flip_byte(dir, 300);                             /* payload byte: checksum */
+    CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 0);
+    CHECK(pc_cache_put(&c, SNIFF, R1, &f, &e) == 0);
     flip_byte(dir, 20); /* header: layer digest */
-    CHECK(pc_cache_get(&c, L1, R1, &g) == 0);
-    CHECK(pc_cache_put(&c, R1, &f, &e) == 0);
+    CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 0);
+    CHECK(pc_cache_put(&c, SNIFF, R1, &f, &e) == 0);
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "for f in %s/facts/*.facts; do truncate -s 250 $f; done", dir);
     CHECK(system(cmd) == 0);
-    CHECK(pc_cache_get(&c, L1, R1, &g) == 0);
+    CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 0);
     pc_layer_facts_free(&f);
     pc_cache_close(&c);
 }
@@ -140,18 +151,18 @@ static void test_prune(const char *dir)
         pc_layer_facts f;
         snprintf(dg, sizeof dg, "sha256:%064d", i);
         make_facts(&f, dg, 20);
-        CHECK(pc_cache_put(&c, R1, &f, &e) == 0);
+        CHECK(pc_cache_put(&c, SNIFF, R1, &f, &e) == 0);
         pc_layer_facts_free(&f);
         usleep(20000);
     }
     CHECK(pc_cache_stats_get(&c, &st, &e) == 0 && st.entries == 5);
     pc_layer_facts g;
     snprintf(dg, sizeof dg, "sha256:%064d", 0);
-    CHECK(pc_cache_get(&c, dg, R1, &g) == 1); /* entry 0 is now the most recent */
+    CHECK(pc_cache_get(&c, dg, SNIFF, R1, &g) == 1); /* entry 0 is now the most recent */
     pc_layer_facts_free(&g);
     CHECK(pc_cache_prune(&c, st.bytes / 2, &e) == 0);
     CHECK(pc_cache_stats_get(&c, &st, &e) == 0 && st.entries < 5 && st.entries >= 1);
-    CHECK(pc_cache_get(&c, dg, R1, &g) == 1);
+    CHECK(pc_cache_get(&c, dg, SNIFF, R1, &g) == 1);
     pc_layer_facts_free(&g);
     CHECK(pc_cache_prune(&c, 0, &e) == 0);
     CHECK(pc_cache_stats_get(&c, &st, &e) == 0 && st.entries == 0);
@@ -169,8 +180,8 @@ static void test_concurrent(const char *dir)
             int bad = 0;
             make_facts(&f, L1, 2000);
             for (int i = 0; i < 20; i++) {
-                pc_cache_put(&c, R1, &f, &e);
-                if (pc_cache_get(&c, L1, R1, &g)) {
+                pc_cache_put(&c, SNIFF, R1, &f, &e);
+                if (pc_cache_get(&c, L1, SNIFF, R1, &g)) {
                     bad |= !same(&f, &g);
                     pc_layer_facts_free(&g);
                 }
@@ -186,6 +197,211 @@ static void test_concurrent(const char *dir)
     pc_cache_close(&c);
 }
 
+/* The decode class is part of the key: what a blob read sniffed gave is
+ * not what a raw read of it gives. Old-format files are misses. */
+static void test_decode_class(const char *dir)
+{
+    pc_cache c;
+    pc_err e = {{0}};
+    pc_layer_facts f, g;
+    CHECK(pc_cache_open(&c, dir, 0, &e) == 0);
+    make_facts(&f, L1, 5);
+    CHECK(pc_cache_put(&c, SNIFF, R1, &f, &e) == 0);
+    CHECK(pc_cache_get(&c, L1, RAW, R1, &g) == 0);
+    CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 1);
+    CHECK(same(&f, &g) && g.codec == PC_COMP_ZSTD);
+    CHECK_STR(g.diff_id, D1);
+    pc_layer_facts_free(&g);
+    f.codec = PC_COMP_NONE; /* the raw read of the same blob */
+    f.diff_id[7] = 'a';
+    CHECK(pc_cache_put(&c, RAW, R1, &f, &e) == 0);
+    CHECK(pc_cache_get(&c, L1, RAW, R1, &g) == 1);
+    CHECK(g.codec == PC_COMP_NONE && g.diff_id[7] == 'a');
+    pc_layer_facts_free(&g);
+    CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 1);
+    CHECK(g.codec == PC_COMP_ZSTD && g.diff_id[7] == '3');
+    pc_layer_facts_free(&g);
+    /* the same file claiming format 1 (before diff ids were stored) */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "for f in %s/facts/*.facts; do printf '\\001' | dd of=\"$f\" bs=1 seek=8 "
+             "conv=notrunc status=none; done",
+             dir);
+    CHECK(system(cmd) == 0);
+    CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 0);
+    CHECK(pc_cache_get(&c, L1, RAW, R1, &g) == 0);
+    pc_layer_facts_free(&f);
+    pc_cache_close(&c);
+}
+
+/* ---- a scan through the cache: a hand-made OCI layout ---- */
+
+#define MANIFEST "application/vnd.oci.image.manifest.v1+json"
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    CHECK(fp && fputs(text, fp) >= 0);
+    if (fp)
+        fclose(fp);
+}
+
+static void write_blob(const char *layout, const void *p, size_t n, char digest[72])
+{
+    char path[1024];
+    pc_sha256_digest(p, n, digest);
+    snprintf(path, sizeof path, "%s/blobs/sha256/%s", layout, digest + 7);
+    FILE *fp = fopen(path, "wb");
+    CHECK(fp && fwrite(p, 1, n, fp) == n);
+    if (fp)
+        fclose(fp);
+}
+
+static size_t one_file_tar(unsigned char *out)
+{
+    char *h = (char *)out;
+    memset(out, 0, 5 * 512);
+    snprintf(h, 100, "hello");
+    snprintf(h + 100, 8, "%07o", 0644);
+    snprintf(h + 108, 8, "%07o", 0);
+    snprintf(h + 116, 8, "%07o", 0);
+    snprintf(h + 124, 12, "%011o", 6);
+    snprintf(h + 136, 12, "%011o", 0);
+    memset(h + 148, ' ', 8);
+    h[156] = '0';
+    memcpy(h + 257, "ustar", 6);
+    memcpy(h + 263, "00", 2);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += out[i];
+    snprintf(h + 148, 8, "%06o", sum);
+    h[155] = ' ';
+    memcpy(out + 512, "hello\n", 6);
+    memcpy(out + 4 * 512, "after the end", 13); /* hashed into the diff id */
+    return 5 * 512;
+}
+
+/* Image "good" lists the layer's true diff id, image "bad" another one.
+ * Returns the layer digest in layer[]. */
+static void make_layout(const char *layout, char layer[72])
+{
+    char path[1024], diff[72], cfg_d[72], man_d[2][72], doc[4096], entry[2][400];
+    unsigned char tar[4096];
+    size_t tn = one_file_tar(tar);
+    snprintf(path, sizeof path, "mkdir -p %s/blobs/sha256", layout);
+    CHECK(system(path) == 0);
+    write_file(layout, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+    write_blob(layout, tar, tn, layer);
+    pc_sha256_digest(tar, tn, diff);
+    for (int k = 0; k < 2; k++) {
+        int cn = snprintf(doc, sizeof doc,
+                          "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"User\":"
+                          "\"1000\",\"Entrypoint\":[\"/hello\"]},\"rootfs\":{\"type\":\"layers\","
+                          "\"diff_ids\":[\"%s\"]}}",
+                          k == 0 ? diff : D1);
+        write_blob(layout, doc, (size_t)cn, cfg_d);
+        int mn = snprintf(doc, sizeof doc,
+                          "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":"
+                          "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\","
+                          "\"size\":%d},\"layers\":[{\"mediaType\":\"application/"
+                          "vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%zu}]}",
+                          MANIFEST, cfg_d, cn, layer, tn);
+        write_blob(layout, doc, (size_t)mn, man_d[k]);
+        snprintf(entry[k], sizeof entry[k],
+                 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%d,\"annotations\":{"
+                 "\"org.opencontainers.image.ref.name\":\"%s\"}}",
+                 MANIFEST, man_d[k], mn, k == 0 ? "good" : "bad");
+    }
+    snprintf(doc, sizeof doc, "{\"schemaVersion\":2,\"manifests\":[%s,%s]}", entry[0], entry[1]);
+    write_file(layout, "index.json", doc);
+}
+
+static pc_ctx *make_ctx(const char *base, const char *cache)
+{
+    char rules[700], pol[700], err[512];
+    const char *root = getenv("PC_ROOT");
+    snprintf(rules, sizeof rules, "%s/none.yar", base);
+    FILE *fp = fopen(rules, "w");
+    if (fp) {
+        fputs("rule nothing { condition: false }\n", fp);
+        fclose(fp);
+    }
+    snprintf(pol, sizeof pol, "%s/rules/policies", root ? root : ".");
+    pc_options o;
+    pc_options_init(&o);
+    o.rules = rules;
+    o.policies_dir = pol;
+    o.cache_dir = cache;
+    o.jobs = 1;
+    pc_ctx *ctx = NULL;
+    if (pc_ctx_new(&o, &ctx, err, sizeof err) < 0)
+        fprintf(stderr, "pc_ctx_new: %s\n", err);
+    CHECK(ctx != NULL);
+    return ctx;
+}
+
+/* Scan; 1 when it failed with a message containing `want` (NULL: 1 when it
+ * did not fail). *cached gets how many layers came from the cache. */
+static int scan_says(const pc_ctx *ctx, const char *ref, const char *want, unsigned *cached)
+{
+    pc_result *r = pc_scan(ctx, ref);
+    int ok = 0;
+    if (!r)
+        return 0;
+    *cached = r->stats.cached_layers;
+    if (!want) {
+        ok = !r->scan_failed;
+    } else if (r->scan_failed) {
+        for (size_t i = 0; i < r->nfindings; i++)
+            if (strcmp(r->findings[i].check, "scan-error") == 0 &&
+                strstr(r->findings[i].message, want))
+                ok = 1;
+    }
+    if (!ok)
+        for (size_t i = 0; i < r->nfindings; i++)
+            fprintf(stderr, "  %s: %s: %s\n", ref, r->findings[i].check, r->findings[i].message);
+    pc_result_free(r);
+    return ok;
+}
+
+static void test_scan_diff_id(const char *base)
+{
+    char layout[700], cache[700], good[800], bad[800], layer[72], want[300];
+    unsigned cached = 99;
+    snprintf(layout, sizeof layout, "%s/layout", base);
+    snprintf(cache, sizeof cache, "%s/scan-cache", base);
+    snprintf(good, sizeof good, "oci:%s:good", layout);
+    snprintf(bad, sizeof bad, "oci:%s:bad", layout);
+    make_layout(layout, layer);
+    snprintf(want, sizeof want, "layer %s: uncompressed digest sha256:", layer);
+    pc_ctx *ctx = make_ctx(base, cache), *nocache = make_ctx(base, NULL);
+    if (!ctx || !nocache)
+        return;
+    /* a wrong diff id in the config: refused when the layer is read... */
+    CHECK(scan_says(nocache, bad, want, &cached) && cached == 0);
+    CHECK(scan_says(nocache, bad, "does not match the config's rootfs.diff_ids[0] sha256:3333",
+                    &cached));
+    CHECK(scan_says(ctx, good, NULL, &cached) && cached == 0);
+    CHECK(scan_says(ctx, good, NULL, &cached) && cached == 1);
+    /* ...and when its facts come from the cache */
+    CHECK(scan_says(ctx, bad, want, &cached) && cached == 1);
+    /* a cached entry whose diff id is not the config's is refused */
+    pc_layer_facts f;
+    pc_err e = {{0}};
+    CHECK(pc_cache_get(&ctx->cache, layer, SNIFF, ctx->facts_key, &f) == 0); /* cached as raw */
+    CHECK(pc_cache_get(&ctx->cache, layer, RAW, ctx->facts_key, &f) == 1);
+    if (f.diff_id[0]) {
+        f.diff_id[70] = f.diff_id[70] == '0' ? '1' : '0';
+        CHECK(pc_cache_put(&ctx->cache, RAW, ctx->facts_key, &f, &e) == 0);
+        pc_layer_facts_free(&f);
+    }
+    CHECK(scan_says(ctx, good, want, &cached) && cached == 1);
+    pc_ctx_free(nocache);
+    pc_ctx_free(ctx);
+}
+
 int main(void)
 {
     char base[] = "/tmp/pc-cache-test.XXXXXX", dir[600];
@@ -198,6 +414,9 @@ int main(void)
     test_prune(dir);
     snprintf(dir, sizeof dir, "%s/w", base);
     test_concurrent(dir);
+    snprintf(dir, sizeof dir, "%s/k", base);
+    test_decode_class(dir);
+    test_scan_diff_id(base);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf %s", base);
     CHECK(system(cmd) == 0);

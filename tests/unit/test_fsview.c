@@ -41,6 +41,7 @@ static void test_layers(void)
     add(&l1, PC_E_REG, "d/suid2", 04755, NULL); /* implicit parent d */
     add(&l1, PC_E_REG, "d/sub/deep", 0644, NULL);
     add(&l1, PC_E_REG, "usr/bin/sx", 04711, NULL);
+    add(&l1, PC_E_DIR, "usr/lib", 0700, NULL);
     add(&l1, PC_E_SYMLINK, "lib", 0777, "/usr/lib");
     CHECK(pc_fsview_apply(&v, &l1, 0, &e) == 0);
     CHECK(get(&v, "/d") && get(&v, "/d")->type == PC_E_DIR && !get(&v, "/d")->e);
@@ -49,21 +50,29 @@ static void test_layers(void)
     add(&l2, PC_E_WHITEOUT, "a/suid1", 0, NULL);
     add(&l2, PC_E_OPAQUE, "d", 0, NULL);
     add(&l2, PC_E_REG, "d/new", 0644, NULL);
-    add(&l2, PC_E_REG, "lib/libx.so", 0644, NULL); /* through the symlink */
-    add(&l2, PC_E_HARDLINK, "usr/bin/link", 0, "usr/bin/sx");
+    /* a lower layer's symlink is not followed: a real directory hides it */
+    add(&l2, PC_E_REG, "lib/libx.so", 0644, NULL);
+    add(&l2, PC_E_REG, "usr/bin/t", 0755, NULL);
+    pc_entry *hl = add(&l2, PC_E_HARDLINK, "usr/bin/link", 04755, "usr/bin/t");
+    hl->uid = 0;
     CHECK(pc_fsview_apply(&v, &l2, 1, &e) == 0);
     CHECK(get(&v, "/a") != NULL);
     CHECK(get(&v, "/a/suid1") == NULL);
     CHECK(get(&v, "/d/suid2") == NULL);
     CHECK(get(&v, "/d/sub/deep") == NULL);
     CHECK(get(&v, "/d/new") != NULL);
-    CHECK(get(&v, "/usr/lib/libx.so") != NULL);
-    CHECK(pc_fsview_lookup(&v, "/lib/libx.so", 1) == get(&v, "/usr/lib/libx.so"));
-    const pc_node *ln = get(&v, "/usr/bin/link");
+    CHECK(get(&v, "/lib") && get(&v, "/lib")->type == PC_E_DIR);
+    CHECK(get(&v, "/lib/libx.so") != NULL);
+    CHECK(get(&v, "/usr/lib/libx.so") == NULL);
+    /* the implicit directory copies the lower directory's metadata */
+    CHECK(get(&v, "/usr/bin") && get(&v, "/usr/bin")->e == NULL);
+    /* a hardlink's own mode lands on the inode: both names are setuid */
+    const pc_node *ln = get(&v, "/usr/bin/link"), *tn = get(&v, "/usr/bin/t");
     CHECK(ln && ln->type == PC_E_REG && ln->e && (ln->e->mode & 04000) && ln->layer == 1);
+    CHECK(tn && tn->e == ln->e);
 
-    /* a file replaces a directory and its subtree; a whiteout in the same
-     * layer does not hide that layer's own entry */
+    /* a file replaces a directory and its subtree; a whiteout followed by
+     * an entry at the same path gives that entry */
     add(&l3, PC_E_REG, "a", 0600, NULL);
     add(&l3, PC_E_WHITEOUT, "d/new", 0, NULL);
     add(&l3, PC_E_REG, "d/new", 0600, NULL);
@@ -71,12 +80,68 @@ static void test_layers(void)
     CHECK(get(&v, "/a") && get(&v, "/a")->type == PC_E_REG);
     CHECK(get(&v, "/d/new") && get(&v, "/d/new")->layer == 2);
     char path[256];
-    pc_node_path(get(&v, "/usr/lib/libx.so"), path, sizeof path);
-    CHECK_STR(path, "/usr/lib/libx.so");
+    pc_node_path(get(&v, "/lib/libx.so"), path, sizeof path);
+    CHECK_STR(path, "/lib/libx.so");
     pc_fsview_free(&v);
     pc_layer_facts_free(&l1);
     pc_layer_facts_free(&l2);
     pc_layer_facts_free(&l3);
+}
+
+/* Overlay rules that differ from naive extraction. */
+static void test_overlay(void)
+{
+    pc_layer_facts l1, l2;
+    pc_fsview v;
+    pc_err e = {{0}};
+    pc_layer_facts_init(&l1);
+    pc_layer_facts_init(&l2);
+    CHECK(pc_fsview_init(&v) == 0);
+    add(&l1, PC_E_REG, "D/keep", 04755, NULL);
+    add(&l1, PC_E_REG, "R/keep", 0644, NULL);
+    add(&l1, PC_E_REG, "etc/passwd", 0644, NULL);
+    add(&l1, PC_E_SYMLINK, "x", 0777, "/etc");
+    add(&l1, PC_E_SYMLINK, "r", 0777, "/R");
+    CHECK(pc_fsview_apply(&v, &l1, 0, &e) == 0);
+    /* whiteout then directory in one layer: a plain directory merging
+     * with the lower one */
+    add(&l2, PC_E_WHITEOUT, "D", 0, NULL);
+    add(&l2, PC_E_DIR, "D", 0755, NULL);
+    /* an opaque marker at the root hides nothing */
+    add(&l2, PC_E_OPAQUE, "", 0, NULL);
+    /* a whiteout and an opaque marker under lower-layer symlinks leave the
+     * targets alone */
+    add(&l2, PC_E_WHITEOUT, "x/passwd", 0, NULL);
+    add(&l2, PC_E_OPAQUE, "r", 0, NULL);
+    /* a character device 0/0 is an overlay whiteout */
+    pc_entry *c = add(&l2, PC_E_CHR, "R/keep", 0, NULL);
+    c->devmajor = c->devminor = 0;
+    CHECK(pc_fsview_apply(&v, &l2, 1, &e) == 0);
+    CHECK(get(&v, "/D/keep") != NULL);
+    CHECK(get(&v, "/etc/passwd") != NULL);
+    CHECK(get(&v, "/x") && get(&v, "/x")->type == PC_E_DIR);
+    CHECK(get(&v, "/r") && get(&v, "/r")->type == PC_E_DIR);
+    CHECK(get(&v, "/R") && get(&v, "/R/keep") == NULL);
+    pc_fsview_free(&v);
+    pc_layer_facts_free(&l1);
+    pc_layer_facts_free(&l2);
+
+    /* the first layer applies whiteouts by deleting; later layers cannot
+     * white out their own entries */
+    pc_layer_facts_init(&l1);
+    pc_layer_facts_init(&l2);
+    CHECK(pc_fsview_init(&v) == 0);
+    add(&l1, PC_E_REG, "f", 0644, NULL);
+    add(&l1, PC_E_WHITEOUT, "f", 0, NULL);
+    CHECK(pc_fsview_apply(&v, &l1, 0, &e) == 0);
+    CHECK(get(&v, "/f") == NULL);
+    add(&l2, PC_E_REG, "g", 0644, NULL);
+    add(&l2, PC_E_WHITEOUT, "g", 0, NULL);
+    CHECK(pc_fsview_apply(&v, &l2, 1, &e) == -1);
+    CHECK_CONTAINS(e.msg, "mknod: file exists");
+    pc_fsview_free(&v);
+    pc_layer_facts_free(&l1);
+    pc_layer_facts_free(&l2);
 }
 
 static void test_errors(void)
@@ -98,11 +163,31 @@ static void test_errors(void)
     pc_layer_facts_init(&l);
     add(&l, PC_E_HARDLINK, "x", 0, "missing/file");
     CHECK(pc_fsview_apply(&v, &l, 1, &e) == -1);
-    CHECK_CONTAINS(e.msg, "hardlink target \"missing/file\": does not exist");
+    CHECK_CONTAINS(e.msg, "is not in the same layer");
     pc_layer_facts_free(&l);
     pc_layer_facts_init(&l);
-    add(&l, PC_E_REG, "etc/shadow/x", 0644, NULL);
+    /* a hardlink to a lower layer's file fails containerd's apply */
+    add(&l, PC_E_HARDLINK, "x", 0, "etc/shadow");
     CHECK(pc_fsview_apply(&v, &l, 1, &e) == -1);
+    CHECK_CONTAINS(e.msg, "is not in the same layer");
+    pc_layer_facts_free(&l);
+    pc_layer_facts_init(&l);
+    /* entries below a symlink of the same layer are refused */
+    add(&l, PC_E_SYMLINK, "s", 0777, "/etc");
+    add(&l, PC_E_REG, "s/x", 0644, NULL);
+    CHECK(pc_fsview_apply(&v, &l, 1, &e) == -1);
+    CHECK_CONTAINS(e.msg, "symlink made by the same layer");
+    pc_layer_facts_free(&l);
+    pc_layer_facts_init(&l);
+    /* a lower file is hidden by a directory the layer needs... */
+    add(&l, PC_E_REG, "etc/shadow/x", 0644, NULL);
+    CHECK(pc_fsview_apply(&v, &l, 1, &e) == 0);
+    CHECK(get(&v, "/etc/shadow") && get(&v, "/etc/shadow")->type == PC_E_DIR);
+    pc_layer_facts_free(&l);
+    pc_layer_facts_init(&l);
+    /* ...but containerd cannot look for parent metadata through one */
+    add(&l, PC_E_REG, "etc/shadow/x/y/z", 0644, NULL);
+    CHECK(pc_fsview_apply(&v, &l, 2, &e) == -1);
     CHECK_CONTAINS(e.msg, "not a directory");
     pc_fsview_free(&v);
     pc_layer_facts_free(&l);
@@ -176,6 +261,7 @@ static void test_elfhead(void)
 int main(void)
 {
     test_layers();
+    test_overlay();
     test_errors();
     test_pathnorm();
     test_passwd();

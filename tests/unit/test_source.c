@@ -94,7 +94,8 @@ static pc_source_cfg make_cfg(pc_platform *plat, pc_limits *lim, const char *pla
 {
     pc_limits_default(lim);
     CHECK(pc_platform_parse(platform, plat) == 0);
-    pc_source_cfg cfg = {.platform = plat, .platform_explicit = explicit_, .limits = lim, .tls_verify = 1};
+    pc_source_cfg cfg = {
+        .platform = plat, .platform_explicit = explicit_, .limits = lim, .tls_verify = 1};
     return cfg;
 }
 

@@ -1,0 +1,65 @@
+# Integration: layers decoded as containerd 1.6 decodes them, through the
+# CLI, on images the fixture builder mislabels on purpose: the bytes, not
+# the media type, choose gzip/zstd/raw; an OCI plain tar with compressed
+# bytes and bzip2/xz layers are refused; every layer's uncompressed digest
+# (trailing bytes after the tar's end included) must be the config's diff
+# id, whether the layer is read or answered from the cache.
+. "$PC_ROOT/tests/lib.sh"
+
+C="$T/cache"
+TRAIL=$(printf 'bytes after the end-of-archive blocks\n' | base64 -w0)
+ENTRY='[{"path": "app/run", "type": "file", "mode": "0755", "content": "#!/bin/sh\n"}]'
+
+# spec NAME MEDIA_TYPES LAYERS_JSON: writes $T/NAME.json and builds $T/NAME
+spec() {
+    printf '{"tag": "latest", "media_types": "%s", "images": [{"platform": "linux/amd64", "config": {"User": "1000", "Entrypoint": ["/app/run"]}, "layers": %s}]}\n' \
+        "$2" "$3" >"$T/$1.json"
+    "$FB" "$T/$1.json" "$T/$1" >"$T/fb.log" 2>&1 || { fail "build $1" "$(cat "$T/fb.log")"; return 1; }
+}
+
+# scan_ok NAME REF [ARGS...]: the scan must not fail (verdict aside)
+scan_ok() {
+    name=$1 ref=$2
+    shift 2
+    "$PC" scan --format json "$@" "$ref" >"$T/out" 2>"$T/err"
+    jq_true "$name: no scan-error" '.reports[0].findings | map(.check) | index("scan-error") == null'
+}
+
+# scan_err NAME PATTERN REF [ARGS...]: a scan-error whose message matches PATTERN (exit 2)
+scan_err() {
+    name=$1 pat=$2 ref=$3
+    shift 3
+    run "$name" 2 "$PC" scan --format json "$@" "$ref"
+    jq_true "$name: scan-error /$pat/" "[.reports[0].findings[] | select(.check == \"scan-error\") | .message | test(\"$pat\")] | any"
+}
+
+spec mislabelled oci "[
+  {\"compression\": \"zstd\", \"media_type\": \"application/vnd.oci.image.layer.v1.tar+gzip\", \"entries\": $ENTRY},
+  {\"compression\": \"none\", \"media_type\": \"application/vnd.oci.image.layer.v1.tar+gzip\", \"trailing_base64\": \"$TRAIL\", \"entries\": [{\"path\": \"b\", \"type\": \"file\"}]},
+  {\"compression\": \"gzip\", \"media_type\": \"application/vnd.oci.image.layer.v1.tar+zstd\", \"trailing_base64\": \"$TRAIL\", \"entries\": [{\"path\": \"c\", \"type\": \"file\"}]},
+  {\"compression\": \"gzip\", \"media_type\": \"application/vnd.docker.image.rootfs.diff.tar\", \"entries\": [{\"path\": \"d\", \"type\": \"file\"}]}]" || exit 1
+scan_ok "mislabelled layers decode by their bytes" "oci:$T/mislabelled/oci:latest" --cache-dir "$C"
+jq_true "mislabelled: all read" '.reports[0].stats.layers == 4 and .reports[0].stats.cached_layers == 0'
+scan_ok "mislabelled, warm" "oci:$T/mislabelled/oci:latest" --cache-dir "$C"
+jq_true "mislabelled: warm from the cache" '.reports[0].stats.cached_layers == 4'
+scan_ok "docker-archive with trailing bytes (diff id verified)" "docker-archive:$T/mislabelled/image.docker.tar" --no-cache
+
+spec ocigz oci '[{"compression": "gzip", "media_type": "application/vnd.oci.image.layer.v1.tar", "entries": [{"path": "a", "type": "file"}]}]' || exit 1
+scan_err "OCI plain tar holding gzip refused" "vnd.oci.image.layer.v1.tar .*gzip-compressed .*1f 8b 08.*refused" "oci:$T/ocigz/oci:latest" --no-cache
+spec ocizst oci '[{"compression": "zstd", "media_type": "application/vnd.oci.image.layer.v1.tar", "entries": [{"path": "a", "type": "file"}]}]' || exit 1
+scan_err "OCI plain tar holding zstd refused" "zstd-compressed .*28 b5 2f fd.*refused" "oci:$T/ocizst/oci:latest" --no-cache
+spec bz oci '[{"compression": "bzip2", "entries": [{"path": "a", "type": "file"}]}]' || exit 1
+scan_err "bzip2 layer refused" "bzip2-compressed .*42 5a 68.*refused" "oci:$T/bz/oci:latest" --no-cache
+spec xz docker '[{"compression": "xz", "entries": [{"path": "a", "type": "file"}]}]' || exit 1
+scan_err "xz layer (docker type) refused" "rootfs.diff.tar, .*xz-compressed .*fd 37 7a 58 5a 00.*refused" "oci:$T/xz/oci:latest" --no-cache
+spec xzgz oci '[{"compression": "xz", "media_type": "application/vnd.oci.image.layer.v1.tar+gzip", "entries": [{"path": "a", "type": "file"}]}]' || exit 1
+scan_err "xz layer labelled gzip refused" "xz-compressed" "oci:$T/xzgz/oci:latest" --no-cache
+
+# the same layer blob, once under a config with its true diff id, once
+# under one that names another: refused read, and refused from the cache
+spec gooddiff oci "[{\"compression\": \"gzip\", \"trailing_base64\": \"$TRAIL\", \"entries\": $ENTRY}]" || exit 1
+spec baddiff oci "[{\"compression\": \"gzip\", \"trailing_base64\": \"$TRAIL\", \"diff_id\": \"sha256:0000000000000000000000000000000000000000000000000000000000000000\", \"entries\": $ENTRY}]" || exit 1
+scan_err "wrong diff id refused (read)" "uncompressed digest sha256:[0-9a-f]{64} does not match the config's rootfs.diff_ids\\\\[0\\\\] sha256:0000" "oci:$T/baddiff/oci:latest" --no-cache
+scan_ok "true diff id, cold" "oci:$T/gooddiff/oci:latest" --cache-dir "$C"
+scan_err "wrong diff id refused (cached)" "does not match the config's rootfs.diff_ids" "oci:$T/baddiff/oci:latest" --cache-dir "$C"
+jq_true "wrong diff id: the layer came from the cache" '.reports[0].stats.cached_layers == 1'
