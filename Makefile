@@ -99,6 +99,14 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libportcullis.a
 	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iscanner -fsanitize=fuzzer,address,undefined \
 	    -o $@ $< build/fuzz/libportcullis.a $(LDLIBS)
 
+# Differential test against containerd's own code (tests/difftest/README.md):
+# every case in tests/difftest/cases and 300 random images from SEED on
+# (default: today's date, so each day draws new ones). Needs root.
+SEED ?= $(shell date +%Y%m%d)
+.PHONY: difftest
+difftest: all
+	@sh tests/difftest/run.sh $(B) --random 300 --seed $(SEED)
+
 install: all
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/portcullis
 	install -m 0755 $(B)/portcullis $(WH_BIN) $(DESTDIR)/usr/local/bin/

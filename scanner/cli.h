@@ -22,6 +22,7 @@ int cli_parse_bytes(const char *s, uint64_t *out);
 int cli_parse_duration(const char *s, uint64_t *out);
 
 int cmd_scan(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -17,6 +17,7 @@ typedef struct cli {
     const char *output;
     const char *sign_key;
     uint64_t ttl;
+    int inspect; /* `portcullis inspect`: print the image as read, not a report */
 } cli;
 
 static int parse_format(const char *s, pc_format *f)
@@ -144,6 +145,40 @@ static int write_report(const cli *c, pc_result **res, size_t n)
     return rc;
 }
 
+/* `portcullis inspect IMAGE`: the view as JSON, or {"refused": true,
+ * "error": ...} when portcullis refuses to read the image (exit 2). */
+static int inspect_one(pc_ctx *ctx, const char *image)
+{
+    char *view = NULL;
+    pc_result *r = pc_scan_view(ctx, image, &view);
+    int code = EXIT_ALLOW;
+    if (!r) {
+        fprintf(stderr, "portcullis: out of memory\n");
+        return EXIT_USAGE;
+    }
+    if (view) {
+        fputs(view, stdout);
+        fputc('\n', stdout);
+    } else {
+        const char *why = r->nfindings ? r->findings[0].message : "scan failed";
+        fputs("{\"refused\": true, \"error\": \"", stdout);
+        for (const char *p = why; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                fputc('\\', stdout);
+            if ((unsigned char)*p < 0x20)
+                fprintf(stdout, "\\u%04x", (unsigned char)*p);
+            else
+                fputc(*p, stdout);
+        }
+        fputs("\"}\n", stdout);
+        fprintf(stderr, "portcullis: %s: %s\n", image, why);
+        code = EXIT_USAGE;
+    }
+    free(view);
+    pc_result_free(r);
+    return code;
+}
+
 static int scan_all(cli *c, char **images, size_t n)
 {
     char err[1024];
@@ -157,6 +192,14 @@ static int scan_all(cli *c, char **images, size_t n)
         fprintf(stderr, "portcullis: %s\n", err);
         pc_signer_free(signer);
         return EXIT_USAGE;
+    }
+    if (c->inspect) {
+        int code = n == 1 ? inspect_one(ctx, images[0]) : EXIT_USAGE;
+        if (n != 1)
+            fprintf(stderr, "portcullis inspect: give exactly one image\n");
+        pc_ctx_free(ctx);
+        pc_signer_free(signer);
+        return code;
     }
     pc_result **res = calloc(n, sizeof *res);
     int code = EXIT_ALLOW;
@@ -188,9 +231,9 @@ static int scan_all(cli *c, char **images, size_t n)
     return code;
 }
 
-int cmd_scan(int argc, char **argv)
+static int run(int argc, char **argv, int inspect)
 {
-    cli c = {.fmt = PC_FORMAT_TEXT, .ttl = 86400};
+    cli c = {.fmt = PC_FORMAT_TEXT, .ttl = 86400, .inspect = inspect};
     int opt;
     pc_options_init(&c.o);
     char *cache = cli_default_cache_dir();
@@ -211,7 +254,7 @@ int cmd_scan(int argc, char **argv)
     }
     int rc = EXIT_USAGE;
     if (optind >= argc) {
-        fprintf(stderr, "portcullis scan: no image given\n");
+        fprintf(stderr, "portcullis %s: no image given\n", inspect ? "inspect" : "scan");
         cli_usage(stderr);
     } else {
         if (!c.o.rules)
@@ -221,4 +264,14 @@ int cmd_scan(int argc, char **argv)
     free(rules);
     free(cache);
     return rc;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    return run(argc, argv, 0);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    return run(argc, argv, 1);
 }

@@ -580,29 +580,36 @@ pc_lookup_status pc_fsview_lookup_walk(const pc_fsview *v, const char *path, int
     return (pc_lookup_status)k;
 }
 
-void pc_fsview_walk(const pc_fsview *v, pc_fsview_visit_fn fn, void *ud)
+int pc_fsview_walk(const pc_fsview *v, pc_fsview_visit_fn fn, void *ud)
 {
     static const size_t maxlen = PC_FS_PATH_MAX;
     char path[PC_FS_PATH_MAX];
     size_t lens[PC_FS_MAX_DEPTH + 2];
     const pc_node *n = v->root->first;
+    int rc = 0;
     lens[0] = 0;
     while (n) {
         size_t base = lens[n->depth - 1], nl = strlen(n->name);
-        if (base + 1 + nl < maxlen) {
+        int fits = base + 1 + nl < maxlen && n->depth <= PC_FS_MAX_DEPTH;
+        if (fits) {
             path[base] = '/';
             memcpy(path + base + 1, n->name, nl + 1);
             lens[n->depth] = base + 1 + nl;
             fn(ud, path, n);
+        } else {
+            rc = -1; /* never skipped silently: the caller fails the scan */
         }
-        if (n->first && n->depth < PC_FS_MAX_DEPTH) {
+        if (fits && n->first && n->depth < PC_FS_MAX_DEPTH) {
             n = n->first;
             continue;
         }
+        if (fits && n->first)
+            rc = -1;
         while (n != v->root && !n->next)
             n = n->parent;
         n = n == v->root ? NULL : n->next;
     }
+    return rc;
 }
 
 void pc_node_path(const pc_node *n, char *buf, size_t len)

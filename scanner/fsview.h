@@ -84,9 +84,11 @@ pc_lookup_status pc_fsview_lookup_walk(const pc_fsview *v, const char *path, int
                                        pc_fsview_dir_fn fn, void *ud, const pc_node **out,
                                        const pc_node **at);
 
-/* Visit every node but the root, depth first, with its absolute path. */
+/* Visit every node but the root, depth first, with its absolute path.
+ * -1 when some node could not be visited (path or depth beyond the
+ * limits): the caller must not take the walk as complete. */
 typedef void (*pc_fsview_visit_fn)(void *ud, const char *path, const pc_node *n);
-void pc_fsview_walk(const pc_fsview *v, pc_fsview_visit_fn fn, void *ud);
+int pc_fsview_walk(const pc_fsview *v, pc_fsview_visit_fn fn, void *ud);
 
 /* Absolute path of a node into buf. */
 void pc_node_path(const pc_node *n, char *buf, size_t len);

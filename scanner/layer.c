@@ -209,8 +209,8 @@ static int read_data(walk *w, pc_entry *ent, const char *name)
     const pc_file_visitor *v = w->cfg->visitor;
     uint64_t want = 0, vwant = v && ent->size ? v->want(v->ud, ent) : 0;
     int exec = (ent->mode & 0111) != 0;
-    int idf = (is_idfile(ent->path) || w->cfg->keep_seq == ent->seq + 1) &&
-              ent->size <= PC_IDFILE_MAX;
+    int idf =
+        (is_idfile(ent->path) || w->cfg->keep_seq == ent->seq + 1) && ent->size <= PC_IDFILE_MAX;
     if (exec)
         want = PC_HEAD_BYTES;
     if (idf)

@@ -16,6 +16,7 @@
 void cli_usage(FILE *f)
 {
     fputs("usage: portcullis scan [options] IMAGE...\n"
+          "       portcullis inspect [scan options] IMAGE   (the image as read, JSON)\n"
           "       portcullis rules check [PATH]\n"
           "       portcullis cache stats|prune|clear [--cache-dir DIR] [--cache-max-bytes N]\n"
           "       portcullis verify --key PUB.pem [--image-digest D] [--policy-digest D] "
@@ -101,6 +102,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "scan") == 0)
         return cmd_scan(argc - 1, argv + 1);
+    if (strcmp(argv[1], "inspect") == 0)
+        return cmd_inspect(argc - 1, argv + 1);
     if (strcmp(argv[1], "rules") == 0)
         return cmd_rules(argc - 1, argv + 1);
     if (strcmp(argv[1], "cache") == 0)

@@ -18,7 +18,7 @@
 typedef enum { PC_ACTION_IGNORE = 0, PC_ACTION_WARN = 1, PC_ACTION_DENY = 2 } pc_action;
 
 typedef struct pc_finding {
-    char *check;   /* check id from DESIGN.md, e.g. "setuid-file" */
+    char *check; /* check id from DESIGN.md, e.g. "setuid-file" */
     pc_action action;
     char *message; /* one line, human readable */
     char *path;    /* absolute path in the final fs, or NULL */
@@ -28,10 +28,10 @@ typedef struct pc_finding {
 
 /* What the image needs to run (the execution hints TES servers lack). */
 typedef struct pc_sandbox_info {
-    char *program;          /* resolved program path, or NULL */
-    char *user;             /* "uid:gid" the program would run as, or the raw USER */
+    char *program; /* resolved program path, or NULL */
+    char *user;    /* "uid:gid" the program would run as, or the raw USER */
     int needs_root;
-    char **needs_caps;      /* capability names, e.g. "cap_net_raw" */
+    char **needs_caps; /* capability names, e.g. "cap_net_raw" */
     size_t nneeds_caps;
     unsigned *privileged_ports;
     size_t nprivileged_ports;
@@ -50,13 +50,13 @@ typedef struct pc_result {
     char *digest;          /* digest the reference resolved to (index or manifest) */
     char *manifest_digest; /* the platform manifest that was scanned */
     char *config_digest;
-    char *platform;        /* os/arch[/variant] of the scanned image */
-    char *policy;          /* policy name */
+    char *platform; /* os/arch[/variant] of the scanned image */
+    char *policy;   /* policy name */
     char *policy_digest;
-    char *rules_digest;    /* digest of the compiled YARA rules set, or NULL */
-    char *exempt;          /* policy exemption that matched, or NULL */
-    int denied;            /* verdict: 1 deny, 0 allow */
-    int scan_failed;       /* the image could not be scanned completely */
+    char *rules_digest; /* digest of the compiled YARA rules set, or NULL */
+    char *exempt;       /* policy exemption that matched, or NULL */
+    int denied;         /* verdict: 1 deny, 0 allow */
+    int scan_failed;    /* the image could not be scanned completely */
     pc_finding *findings;
     size_t nfindings, capfindings;
     pc_sandbox_info sandbox;
@@ -129,6 +129,11 @@ int pc_rules_check(const char *path, pc_rules_summary *sum,
 /* Scan one image. Never NULL except on out-of-memory; a failed scan is a
  * result with scan_failed set and a scan-error finding. */
 pc_result *pc_scan(const pc_ctx *ctx, const char *ref);
+/* pc_scan, and also the image as portcullis reads it (`portcullis
+ * inspect`): JSON text (malloc'd) with every path of the final filesystem,
+ * the effective config and the user USER resolves to; *view is NULL when
+ * the scan failed (the result says why). */
+pc_result *pc_scan_view(const pc_ctx *ctx, const char *ref, char **view);
 void pc_result_free(pc_result *r);
 
 typedef enum { PC_FORMAT_TEXT, PC_FORMAT_JSON, PC_FORMAT_SARIF } pc_format;

@@ -186,8 +186,8 @@ static void write_image(FILE *out, const pc_result *r, int color)
         write_sandbox(out, &r->sandbox);
     const pc_stats *st = &r->stats;
     fprintf(out, "  %u layer%s (%u from cache), %llu file%s, %.1f MB, %llu ms\n", st->layers,
-            plural(st->layers), st->cached_layers, (unsigned long long)st->files,
-            plural(st->files), (double)st->bytes / 1e6, (unsigned long long)st->duration_ms);
+            plural(st->layers), st->cached_layers, (unsigned long long)st->files, plural(st->files),
+            (double)st->bytes / 1e6, (unsigned long long)st->duration_ms);
 }
 
 int pc_report_write_text(FILE *out, pc_result *const *results, size_t n, int color)

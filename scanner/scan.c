@@ -14,8 +14,10 @@
 #include "check.h"
 #include "ctx.h"
 #include "layer.h"
+#include "passwd.h"
 #include "source.h"
 #include "util.h"
+#include "view.h"
 #include "yara_scan.h"
 
 typedef struct scan_state {
@@ -33,6 +35,7 @@ typedef struct scan_state {
     _Atomic unsigned cached;
     _Atomic int stop;
     uint64_t deadline;
+    pc_layer_facts refetched[2]; /* layers read again for /etc/passwd and /etc/group bytes */
 } scan_state;
 
 static void fill_ids(pc_result *r, const pc_image *img)
@@ -86,9 +89,25 @@ static int count_cached(scan_state *s, const pc_layer_facts *f, pc_err *e)
         return pc_err_set(e, "image has more than %llu entries (limits.max_files)",
                           (unsigned long long)l->max_files);
     if (atomic_fetch_add(&s->bytes, f->bytes) + f->bytes > l->max_image_bytes)
-        return pc_err_set(e, "image uncompressed size exceeds the limit of %llu bytes "
-                             "(limits.max_image_bytes)",
+        return pc_err_set(e,
+                          "image uncompressed size exceeds the limit of %llu bytes "
+                          "(limits.max_image_bytes)",
                           (unsigned long long)l->max_image_bytes);
+    return 0;
+}
+
+/* The layer's uncompressed digest, read now or when it was cached, must
+ * be the config's rootfs.diff_ids[i]: containerd's unpacker refuses a
+ * layer otherwise ("wrong diff id calculated on extraction"). */
+static int check_diff_id(const pc_layer_desc *ld, size_t i, const pc_layer_facts *f, pc_err *e)
+{
+    if (!ld->diff_id)
+        return pc_err_set(e, "layer %s: the config names no rootfs.diff_ids[%zu]", ld->d.digest, i);
+    if (strcmp(f->diff_id, ld->diff_id) != 0)
+        return pc_err_set(e,
+                          "layer %s: uncompressed digest %s does not match the config's "
+                          "rootfs.diff_ids[%zu] %s",
+                          ld->d.digest, f->diff_id[0] ? f->diff_id : "(none)", i, ld->diff_id);
     return 0;
 }
 
@@ -96,19 +115,23 @@ static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
 {
     const pc_layer_desc *ld = &s->img.layers[i];
     const pc_cache *cache = s->ctx->cache.dir ? &s->ctx->cache : NULL;
+    pc_decode_class cls = pc_layer_decode_class(ld->d.media_type);
     pc_stream *st = NULL;
     pc_err ignored;
-    if (cache && pc_cache_get(cache, ld->d.digest, s->ctx->facts_key, &s->facts[i])) {
+    if (cache && pc_cache_get(cache, ld->d.digest, cls, s->ctx->facts_key, &s->facts[i])) {
         atomic_fetch_add(&s->cached, 1);
+        if (check_diff_id(ld, i, &s->facts[i], e) < 0)
+            return -1;
         return count_cached(s, &s->facts[i], e);
     }
     if (s->ops->open_layer(s->src, ld, &st, e) < 0)
         return pc_err_prefix(e, "layer %s", ld->d.digest);
     if (pc_layer_walk(st, ld, w, &s->facts[i], e) < 0)
         return -1;
+    /* the facts are true of the blob whatever this config says: cache them */
     if (cache)
-        pc_cache_put(cache, s->ctx->facts_key, &s->facts[i], &ignored); /* a cache is optional */
-    return 0;
+        pc_cache_put(cache, cls, s->ctx->facts_key, &s->facts[i], &ignored); /* optional */
+    return check_diff_id(ld, i, &s->facts[i], e);
 }
 
 /* The worker's own YARA scanner over the shared rules: 1 made, 0 the ctx
@@ -156,6 +179,38 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* The walk keeps the bytes of files named passwd and group. When the
+ * final /etc/passwd or /etc/group is another file (a symlink to it, a
+ * hardlink), read its layer again for that file's bytes: the runtime
+ * resolves USER with them. */
+static int refetch_idfile(scan_state *s, const char *path, pc_layer_facts *out, pc_err *e)
+{
+    const pc_node *n = pc_fsview_lookup(&s->fs, path, 1);
+    if (!n || n->type != PC_E_REG || !n->e || n->e->data || n->e->size > (1u << 20))
+        return 0;
+    const pc_layer_desc *ld = &s->img.layers[n->layer];
+    pc_walk_cfg w = {.limits = &s->ctx->policy->limits,
+                     .files_total = &s->files,
+                     .bytes_total = &s->bytes,
+                     .stop = &s->stop,
+                     .deadline_ms = s->deadline,
+                     .keep_seq = n->e->seq + 1};
+    pc_stream *st = NULL;
+    _Atomic uint64_t files = 0, bytes = 0;
+    w.files_total = &files; /* counted once already */
+    w.bytes_total = &bytes;
+    if (s->ops->open_layer(s->src, ld, &st, e) < 0)
+        return pc_err_prefix(e, "layer %s", ld->d.digest);
+    if (pc_layer_walk(st, ld, &w, out, e) < 0)
+        return -1;
+    if (n->e->seq >= out->nentries || !out->entries[n->e->seq].data)
+        return pc_err_set(e, "layer %s: %s: its bytes could not be read again", ld->d.digest, path);
+    pc_entry *m = (pc_entry *)n->e; /* the view's own entry: only its bytes are added */
+    m->data = out->entries[n->e->seq].data;
+    m->data_len = out->entries[n->e->seq].data_len;
+    return 0;
+}
+
 static int walk_layers(scan_state *s, pc_err *e)
 {
     size_t n = s->img.nlayers, nw = s->ctx->jobs < n ? s->ctx->jobs : n;
@@ -191,6 +246,8 @@ static int walk_layers(scan_state *s, pc_err *e)
             return pc_err_set(e, "layer %s was not read", s->layer_digests[i]);
         rc = pc_fsview_apply(&s->fs, &s->facts[i], (uint32_t)i, e);
     }
+    for (int k = 0; k < 2 && rc == 0; k++)
+        rc = refetch_idfile(s, k ? "/etc/group" : "/etc/passwd", &s->refetched[k], e);
     return rc;
 }
 
@@ -213,11 +270,15 @@ static void run_checks(scan_state *s, pc_result *r)
     for (int i = 0; pc_checks[i]; i++)
         if (pc_checks[i]->config)
             pc_checks[i]->config(&c);
-    pc_fsview_walk(&s->fs, visit_node, &c);
+    if (pc_fsview_walk(&s->fs, visit_node, &c) < 0)
+        pc_finding_add(r, PC_CHK_SCAN_ERROR, NULL, NULL, NULL,
+                       "the final filesystem has a path too long or deep to check");
 }
 
 static void scan_state_free(scan_state *s)
 {
+    pc_layer_facts_free(&s->refetched[0]);
+    pc_layer_facts_free(&s->refetched[1]);
     if (s->facts) {
         pc_fsview_free(&s->fs);
         for (size_t i = 0; i < s->img.nlayers; i++)
@@ -333,7 +394,34 @@ static void apply_policy(const pc_policy *p, pc_result *r)
     cap_findings(r);
 }
 
-pc_result *pc_scan(const pc_ctx *ctx, const char *ref)
+/* What USER resolves to, read from the final filesystem. */
+static void view_user(scan_state *s, long long *uid, long long *gid, const char **uerr, char *ebuf,
+                      size_t elen)
+{
+    const pc_node *pw = pc_fsview_lookup(&s->fs, "/etc/passwd", 1);
+    const pc_node *gr = pc_fsview_lookup(&s->fs, "/etc/group", 1);
+    const char *p = pw && pw->e ? pw->e->data : NULL, *g = gr && gr->e ? gr->e->data : NULL;
+    uint32_t u = 0, gg = 0;
+    if (pc_user_resolve(s->cfg.user ? s->cfg.user : "", p, p ? pw->e->data_len : 0, pw && !p, g,
+                        g ? gr->e->data_len : 0, gr && !g, &u, &gg, ebuf, elen) < 0) {
+        *uerr = ebuf;
+        return;
+    }
+    *uid = u;
+    *gid = gg;
+}
+
+/* The inspect view: the final filesystem, the config, and the user. */
+static int make_view(scan_state *s, char **view, pc_err *e)
+{
+    long long uid = 0, gid = 0;
+    const char *uerr = NULL;
+    char ebuf[256];
+    view_user(s, &uid, &gid, &uerr, ebuf, sizeof ebuf);
+    return pc_view_json(&s->fs, &s->cfg, uid, gid, uerr, view, e);
+}
+
+static pc_result *scan_run(const pc_ctx *ctx, const char *ref, char **view)
 {
     pc_result *r = calloc(1, sizeof *r);
     if (!r)
@@ -352,6 +440,8 @@ pc_result *pc_scan(const pc_ctx *ctx, const char *ref)
         rc = walk_layers(&s, &e);
     if (rc == 0)
         run_checks(&s, r);
+    if (rc == 0 && view)
+        rc = make_view(&s, view, &e);
     r->stats.layers = (unsigned)s.img.nlayers;
     r->stats.cached_layers = atomic_load(&s.cached);
     r->stats.files = s.files;
@@ -365,6 +455,17 @@ pc_result *pc_scan(const pc_ctx *ctx, const char *ref)
     apply_policy(ctx->policy, r);
     r->stats.duration_ms = pc_now_ms() - t0;
     return r;
+}
+
+pc_result *pc_scan(const pc_ctx *ctx, const char *ref)
+{
+    return scan_run(ctx, ref, NULL);
+}
+
+pc_result *pc_scan_view(const pc_ctx *ctx, const char *ref, char **view)
+{
+    *view = NULL;
+    return scan_run(ctx, ref, view);
 }
 
 void pc_result_free(pc_result *r)

@@ -12,7 +12,6 @@
 #include "source.h"
 #include "util.h"
 
-
 static const struct {
     const char *prefix;
     const pc_source_ops *ops; /* NULL: not available in this build */
