@@ -67,6 +67,9 @@ $(WH_UNIT): $(B)/tests/%: tests/unit/%.c $(WH_LIB_OBJ) $(B)/libportcullis.a
 $(B)/fixture-builder: $(FIX_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# test_oom fails the Nth allocation of the library's own code.
+$(B)/tests/test_oom: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=vasprintf
+
 $(B)/tests/%: tests/unit/%.c $(B)/libportcullis.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libportcullis.a $(LDLIBS)

@@ -8,11 +8,21 @@
 #include "check.h"
 #include "util.h"
 
+/* A finding that cannot be recorded must not turn into an allow: the
+ * result remembers the loss and the verdict is deny whatever the policy
+ * says (scan.c). */
+static int lost(pc_result *r)
+{
+    r->findings_lost = 1;
+    r->scan_failed = 1;
+    return -1;
+}
+
 int pc_finding_add(pc_result *r, pc_check_id id, const char *path, const char *layer,
                    const char *rule, const char *fmt, ...)
 {
     if (pc_grow((void **)&r->findings, &r->capfindings, r->nfindings + 1, sizeof *r->findings) < 0)
-        return -1;
+        return lost(r);
     pc_finding *f = &r->findings[r->nfindings];
     va_list ap;
     char *msg = NULL;
@@ -32,7 +42,7 @@ int pc_finding_add(pc_result *r, pc_check_id id, const char *path, const char *l
         free(f->path);
         free(f->layer);
         free(f->rule);
-        return -1;
+        return lost(r);
     }
     r->nfindings++;
     return 0;

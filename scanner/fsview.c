@@ -122,6 +122,7 @@ int pc_fsview_init(pc_fsview *v)
     if (!v->tab || !v->root) {
         free(v->tab);
         free(v->root);
+        memset(v, 0, sizeof *v);
         return -1;
     }
     v->root->name = (const char *)(v->root + 1);

@@ -57,6 +57,7 @@ typedef struct pc_result {
     char *exempt;       /* policy exemption that matched, or NULL */
     int denied;         /* verdict: 1 deny, 0 allow */
     int scan_failed;    /* the image could not be scanned completely */
+    int findings_lost;  /* a finding could not be recorded (out of memory): always denied */
     pc_finding *findings;
     size_t nfindings, capfindings;
     pc_sandbox_info sandbox;

@@ -392,6 +392,8 @@ static void apply_policy(const pc_policy *p, pc_result *r)
     if (keep > 1)
         qsort(r->findings, keep, sizeof *r->findings, finding_cmp);
     cap_findings(r);
+    if (r->findings_lost) /* fail closed: what was lost may have been a deny */
+        r->denied = 1;
 }
 
 /* What USER resolves to, read from the final filesystem. */
@@ -452,6 +454,9 @@ static pc_result *scan_run(const pc_ctx *ctx, const char *ref, char **view)
         r->scan_failed = 1;
         pc_finding_add(r, PC_CHK_SCAN_ERROR, NULL, NULL, NULL, "%s", e.msg);
     }
+    if (r->findings_lost)
+        pc_finding_add(r, PC_CHK_SCAN_ERROR, NULL, NULL, NULL,
+                       "out of memory: a finding could not be recorded, so the image is denied");
     apply_policy(ctx->policy, r);
     r->stats.duration_ms = pc_now_ms() - t0;
     return r;
