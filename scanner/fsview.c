@@ -244,7 +244,9 @@ static int resolve(pc_fsview *v, const char *path, int follow_last, int create, 
                 return R_NOMEM;
         }
         if (c->type == PC_E_SYMLINK && (!last || follow_last || create)) {
-            const char *t = c->e && c->e->link ? c->e->link : "";
+            /* a merged view's node has e; a layer's upper tree, its inode */
+            const pc_entry *m = c->e ? c->e : c->ino ? c->ino->e : NULL;
+            const char *t = m && m->link ? m->link : "";
             if (++r.hops > PC_FS_MAX_LINKS)
                 return R_LOOP;
             if (!*t)
