@@ -53,6 +53,7 @@ typedef struct next_doc {
     int64_t size;
     pc_platform plat;
     int has_plat;
+    int check_config; /* picked from an index without a platform: the config must match */
 } next_doc;
 
 typedef struct resolver {
@@ -367,12 +368,39 @@ static int next_from(const desc *d, const pc_platform *p, int has_p, next_doc *n
     return 0;
 }
 
-/* Pick the index entry for want: an exact (normalised) variant match
- * first; with no variant requested, else the first os/arch match. */
+/* How well got serves want, as containerd's platforms.Only orders it:
+ * 0 an exact (normalised) match; for arm, 1.. a lower variant it also
+ * runs (v8 runs v7, v6, v5; v7 runs v6, v5; v6 runs v5); -1 no match. A
+ * different amd64 variant (v2, v3) is no match: containerd 1.6 does not
+ * pick it for linux/amd64, and Docker does not either. */
+static int plat_rank(const pc_platform *want, const pc_platform *got)
+{
+    const char *wa = norm_arch(want->arch), *ga = norm_arch(got->arch);
+    if (strcmp(want->os, got->os) != 0 || strcmp(wa, ga) != 0)
+        return -1;
+    const char *wv = norm_variant(wa, want->variant), *gv = norm_variant(ga, got->variant);
+    if (strcmp(wv, gv) == 0)
+        return 0;
+    if (strcmp(wa, "arm") != 0 || wv[0] != 'v' || gv[0] != 'v' || !wv[1] || !gv[1] || wv[2] ||
+        gv[2])
+        return -1;
+    int w = wv[1] - '0', g = gv[1] - '0';
+    return w > g && g >= 5 && w <= 8 ? w - g : -1;
+}
+
+#define RANK_UNPLAT 100 /* an entry naming no platform: after every match */
+
+/* Pick the index entry the runtime pulls for want, as containerd's
+ * images.Manifest does: the best-ranked matching entry, the first in index
+ * order among equals; failing that, an entry that names no platform, whose
+ * config then has to match (resolve_manifest checks it). Docker agrees
+ * whenever a platform matches, and pulls nothing otherwise. Two entries
+ * without a platform would need their configs read to choose: refused. */
 static int select_entry(const pc_platform *want, json_t *arr, const char *where, next_doc *nx,
                         pc_err *e)
 {
-    size_t n = json_array_size(arr), best = SIZE_MAX, fallback = SIZE_MAX, unplat = 0;
+    size_t n = json_array_size(arr), pick = SIZE_MAX, unplat = 0;
+    int best = -1;
     if (n == 0)
         return field_err(e, where, "", "manifests", "empty");
     for (size_t i = 0; i < n; i++) {
@@ -381,29 +409,30 @@ static int select_entry(const pc_platform *want, json_t *arr, const char *where,
         int hp;
         if (index_entry(arr, i, where, &d, &p, &hp, e) < 0)
             return -1;
-        if (!hp) {
-            unplat++;
-            continue;
+        int rank = hp ? plat_rank(want, &p) : RANK_UNPLAT;
+        unplat += !hp;
+        if (rank >= 0 && (best < 0 || rank < best)) {
+            best = rank;
+            pick = i;
         }
-        if (is_attestation(&p))
-            continue;
-        int m = plat_match(want, &p);
-        if (m == 2 && best == SIZE_MAX)
-            best = i;
-        if (m >= 1 && fallback == SIZE_MAX)
-            fallback = i;
     }
-    size_t pick = best != SIZE_MAX ? best : (want->variant[0] ? SIZE_MAX : fallback);
-    if (pick == SIZE_MAX && n == 1 && unplat == 1)
-        pick = 0; /* a lone entry that names no platform: the config will */
     if (pick == SIZE_MAX)
         return no_match_err(want, arr, where, e);
+    if (best == RANK_UNPLAT && unplat > 1)
+        return pc_err_set(e,
+                          "%s: no entry names platform %s/%s and %zu entries name none; the "
+                          "runtime would pick by reading their configs: refusing the ambiguous "
+                          "index",
+                          where, want->os, want->arch, unplat);
     desc d;
     pc_platform p;
     int hp;
     if (index_entry(arr, pick, where, &d, &p, &hp, e) < 0)
         return -1;
-    return next_from(&d, &p, hp, nx, e);
+    if (next_from(&d, &p, hp, nx, e) < 0)
+        return -1;
+    nx->check_config = !hp;
+    return 0;
 }
 
 /* The manifests array of an index; -1 when missing, ambiguous or not an array. */
@@ -517,6 +546,15 @@ static int resolve_manifest(const resolver *r, json_t *root, const next_doc *cur
         r->img->platform = ci.platform;
     else
         rc = pc_err_set(e, "config %s: architecture: missing", r->img->config_digest);
+    if (rc == 0 && cur->check_config) { /* containerd reads os/architecture only */
+        pc_platform cp = ci.platform;
+        cp.variant[0] = 0;
+        if (!ci.has_platform || plat_rank(&r->want, &cp) != 0)
+            rc = pc_err_set(e,
+                            "%s: the index entry names no platform and config %s is not for "
+                            "%s/%s",
+                            where, r->img->config_digest, r->want.os, r->want.arch);
+    }
     if (rc == 0)
         rc = pc_platform_check(r->cfg, &r->img->platform, e);
     if (rc == 0)

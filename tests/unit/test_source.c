@@ -692,6 +692,109 @@ static const char *mem_resolve(mem_store *m, const char *platform, pc_image *img
 #define DOCKER_V2 "application/vnd.docker.distribution.manifest.v2+json"
 #define DOCKER_CFG "application/vnd.docker.container.image.v1+json"
 
+/* An image of its own (config for arch, manifest), for index tests. */
+static void mem_image(const char *arch, char *config, size_t clen, char *manifest, size_t mlen,
+                      char md[72])
+{
+    char cd[72];
+    snprintf(config, clen,
+             "{\"architecture\":\"%s\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+             "\"diff_ids\":[]}}",
+             arch);
+    pc_sha256_digest(config, strlen(config), cd);
+    snprintf(manifest, mlen,
+             "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\","
+             "\"digest\":\"%s\",\"size\":%zu},\"layers\":[]}",
+             DOCKER_V2, DOCKER_CFG, cd, strlen(config));
+    pc_sha256_digest(manifest, strlen(manifest), md);
+}
+
+static void entry(char *out, size_t n, const char *md, const char *manifest, const char *plat)
+{
+    if (plat)
+        snprintf(out, n, "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu,\"platform\":%s}",
+                 DOCKER_V2, md, strlen(manifest), plat);
+    else
+        snprintf(out, n, "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}", DOCKER_V2, md,
+                 strlen(manifest));
+}
+
+/* containerd's choice from an index, not a looser one: another amd64
+ * variant is no match, an entry without a platform comes after every
+ * match and its config must match, equals go in index order. */
+static void test_index_choice(void)
+{
+    static char c1[256], m1[512], c2[256], m2[512], list[2048], e1[400], e2[400];
+    char d1[72], d2[72];
+    pc_image img;
+    pc_err e;
+    mem_image("amd64", c1, sizeof c1, m1, sizeof m1, d1);
+    mem_image("amd64", c2, sizeof c2, m2, sizeof m2, d2);
+    /* c2 must differ from c1 for distinct digests: give it a label */
+    snprintf(c2, sizeof c2,
+             "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":{\"b\":\"2\"}},"
+             "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
+    {
+        char cd[72];
+        pc_sha256_digest(c2, strlen(c2), cd);
+        snprintf(m2, sizeof m2,
+                 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\","
+                 "\"digest\":\"%s\",\"size\":%zu},\"layers\":[]}",
+                 DOCKER_V2, DOCKER_CFG, cd, strlen(c2));
+        pc_sha256_digest(m2, strlen(m2), d2);
+    }
+    mem_store m = {{c1, m1, c2, m2, list}, 5};
+
+    /* amd64/v3 first, then an entry without a platform: containerd takes
+     * the latter (v3 is not linux/amd64 to it) */
+    entry(e1, sizeof e1, d1, m1,
+          "{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v3\"}");
+    entry(e2, sizeof e2, d2, m2, NULL);
+    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
+             DOCKER_LIST, e1, e2);
+    CHECK_STR(mem_resolve(&m, "linux/amd64", &img, &e), "(resolved)");
+    CHECK_STR(img.manifest_digest, d2);
+    pc_image_free(&img);
+
+    /* two matching entries: the first */
+    entry(e1, sizeof e1, d1, m1, "{\"os\":\"linux\",\"architecture\":\"amd64\"}");
+    entry(e2, sizeof e2, d2, m2, "{\"os\":\"linux\",\"architecture\":\"amd64\"}");
+    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
+             DOCKER_LIST, e1, e2);
+    CHECK_STR(mem_resolve(&m, "linux/amd64", &img, &e), "(resolved)");
+    CHECK_STR(img.manifest_digest, d1);
+    pc_image_free(&img);
+
+    /* a match beats an earlier entry without a platform */
+    entry(e1, sizeof e1, d1, m1, NULL);
+    entry(e2, sizeof e2, d2, m2, "{\"os\":\"linux\",\"architecture\":\"amd64\"}");
+    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
+             DOCKER_LIST, e1, e2);
+    CHECK_STR(mem_resolve(&m, "linux/amd64", &img, &e), "(resolved)");
+    CHECK_STR(img.manifest_digest, d2);
+    pc_image_free(&img);
+
+    /* two entries without a platform: refused */
+    entry(e2, sizeof e2, d2, m2, NULL);
+    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
+             DOCKER_LIST, e1, e2);
+    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "ambiguous index");
+
+    /* only another variant: no match */
+    entry(e1, sizeof e1, d1, m1,
+          "{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v3\"}");
+    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s]}",
+             DOCKER_LIST, e1);
+    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "no manifest for platform");
+
+    /* an entry without a platform whose config is for arm64: no match */
+    mem_image("arm64", c1, sizeof c1, m1, sizeof m1, d1);
+    entry(e1, sizeof e1, d1, m1, NULL);
+    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s]}",
+             DOCKER_LIST, e1);
+    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "is not for linux/amd64");
+}
+
 static void test_memory_resolve(void)
 {
     const char *config = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
@@ -717,7 +820,11 @@ static void test_memory_resolve(void)
     CHECK_STR(img.manifest_digest, md);
     CHECK_STR(img.config_digest, cd);
     pc_image_free(&img);
-    CHECK_CONTAINS(mem_resolve(&m, "linux/arm/v7", &img, &e), "available: linux/arm/v6");
+    /* containerd's platforms.Only: arm/v7 also runs v6 (a lower variant),
+     * arm/v5 does not run v6 */
+    CHECK_STR(mem_resolve(&m, "linux/arm/v7", &img, &e), "(resolved)");
+    pc_image_free(&img);
+    CHECK_CONTAINS(mem_resolve(&m, "linux/arm/v5", &img, &e), "available: linux/arm/v6");
     /* a manifest on its own: the config must then name the platform */
     m.n = 2;
     CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "architecture: missing");
@@ -747,6 +854,7 @@ int main(void)
     test_lookup();
     test_image_helpers();
     test_memory_resolve();
+    test_index_choice();
     if (build_fixtures() != 0) {
         fprintf(stderr, "FAIL: could not build fixtures with umoci and skopeo (make deps)\n");
         t_fail++;
