@@ -82,6 +82,7 @@ static const struct option verify_opts[] = {
     {"key", required_argument, 0, 'k'},
     {"image-digest", required_argument, 0, 'i'},
     {"policy-digest", required_argument, 0, 'p'},
+    {"accept-deny", no_argument, 0, 'a'},
     {0, 0, 0, 0},
 };
 
@@ -105,14 +106,20 @@ static char *read_input(const char *path, size_t *len)
     return buf;
 }
 
-/* portcullis verify --key PUB.pem [--image-digest D] [--policy-digest D] ENVELOPE|-
- * 0 valid, 1 invalid (the reason on stderr), 2 usage. */
+/* A valid statement whose verdict is deny: not 0, which runtimes and TES
+ * servers read as "may run", and not 1 (invalid), so auditors can tell. */
+enum { EXIT_VERIFIED_DENY = 3 };
+
+/* portcullis verify --key PUB.pem [--image-digest D] [--policy-digest D] [--accept-deny]
+ *     ENVELOPE|-
+ * 0 valid and allow (or deny with --accept-deny), 3 valid and deny, 1
+ * invalid (the reason on stderr), 2 usage. stdout: "valid: VERDICT". */
 int cmd_verify(int argc, char **argv)
 {
     pc_verify_opts o = {0};
     const char *key = NULL;
     char err[1024];
-    int opt;
+    int opt, accept_deny = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", verify_opts, NULL)) != -1) {
         if (opt == 'k')
@@ -121,12 +128,14 @@ int cmd_verify(int argc, char **argv)
             o.image_digest = optarg;
         else if (opt == 'p')
             o.policy_digest = optarg;
+        else if (opt == 'a')
+            accept_deny = 1;
         else
             key = NULL, optind = argc + 1;
     }
     if (!key || optind != argc - 1) {
         fprintf(stderr, "usage: portcullis verify --key PUB.pem [--image-digest D] "
-                        "[--policy-digest D] ENVELOPE|-\n");
+                        "[--policy-digest D] [--accept-deny] ENVELOPE|-\n");
         return EXIT_USAGE;
     }
     size_t len;
@@ -137,9 +146,22 @@ int cmd_verify(int argc, char **argv)
     }
     int rc = pc_verify_envelope(env, len, key, &o, err, sizeof err);
     free(env);
-    if (rc == 0)
-        printf("valid\n");
-    else
-        fprintf(stderr, "portcullis verify: %s%s\n", rc == 1 ? "invalid: " : "", err);
-    return rc == 0 ? EXIT_ALLOW : rc == 1 ? EXIT_DENY : EXIT_USAGE;
+    switch (rc) {
+    case PC_VERIFY_ALLOW:
+        printf("%s\n", err);
+        return EXIT_ALLOW;
+    case PC_VERIFY_DENY:
+        printf("%s\n", err);
+        if (accept_deny)
+            return EXIT_ALLOW;
+        fprintf(stderr, "portcullis verify: the signed verdict is deny: the image must not run "
+                        "(--accept-deny exits 0 for it)\n");
+        return EXIT_VERIFIED_DENY;
+    case PC_VERIFY_INVALID:
+        fprintf(stderr, "portcullis verify: invalid: %s\n", err);
+        return EXIT_DENY;
+    default:
+        fprintf(stderr, "portcullis verify: %s\n", err);
+        return EXIT_USAGE;
+    }
 }

@@ -2,7 +2,9 @@
  * verify.c — checking a signed verdict: the envelope's shape and payload
  * type, the Ed25519 signature over DSSE's pre-authentication encoding,
  * the validity window and the bindings the caller asks for (image digest,
- * policy digest). Every failure names its reason.
+ * policy digest). Every failure names its reason. A statement that holds
+ * but says "deny" is not a success (PC_VERIFY_DENY, never 0): whoever
+ * only checks for 0 must not start a denied image.
  */
 #define _XOPEN_SOURCE 700
 #include <jansson.h>
@@ -77,6 +79,8 @@ static int sig_ok(EVP_PKEY *k, const unsigned char *m, size_t n, json_t *sigs)
     return 0;
 }
 
+/* 0 when the payload holds and says allow, 1 when it says deny, -1 (with
+ * the reason) when it does not hold. */
 static int check_payload(json_t *p, const pc_verify_opts *o, pc_err *e)
 {
     const char *exp = json_string_value(json_object_get(p, "expires_at"));
@@ -105,9 +109,10 @@ static int check_payload(json_t *p, const pc_verify_opts *o, pc_err *e)
     if (o && o->policy_digest && (!pd || strcmp(pd, o->policy_digest) != 0))
         return pc_err_set(e, "policy digest %s does not match %.80s", o->policy_digest,
                           pd ? pd : "(none)");
-    return 0;
+    return strcmp(v, "allow") == 0 ? 0 : 1;
 }
 
+/* As check_payload, after the envelope's shape and signature. */
 static int verify_env(json_t *env, EVP_PKEY *k, const pc_verify_opts *o, pc_err *e)
 {
     const char *type = json_string_value(json_object_get(env, "payloadType"));
@@ -146,17 +151,24 @@ int pc_verify_envelope(const char *envelope, size_t len, const char *pub, const 
     EVP_PKEY *k = load_pub(pub, &e);
     if (!k) {
         snprintf(err, errlen, "%s", e.msg);
-        return 2;
+        return PC_VERIFY_KEY;
     }
     json_t *env =
         len <= MAX_ENVELOPE ? json_loadb(envelope, len, JSON_REJECT_DUPLICATES, &je) : NULL;
-    int rc = 1;
+    int rc = PC_VERIFY_INVALID, v = -1;
     if (!env || !json_is_object(env))
         pc_err_set(&e, "malformed envelope: not a JSON object");
-    else if (verify_env(env, k, o, &e) == 0)
-        rc = 0;
+    else
+        v = verify_env(env, k, o, &e);
+    if (v == 0)
+        rc = PC_VERIFY_ALLOW;
+    else if (v == 1)
+        rc = PC_VERIFY_DENY;
     json_decref(env);
     EVP_PKEY_free(k);
-    snprintf(err, errlen, "%s", rc ? e.msg : "valid");
+    snprintf(err, errlen, "%s",
+             rc == PC_VERIFY_ALLOW  ? "valid: allow"
+             : rc == PC_VERIFY_DENY ? "valid: deny"
+                                    : e.msg);
     return rc;
 }

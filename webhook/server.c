@@ -5,9 +5,19 @@
  * Threads: one per connection, at most --max-connections (a handler may
  * wait for a scan until the apiserver's deadline, which would stall every
  * other connection of a shared polling thread); scans run on their own
- * bounded pool (verdicts.c). Keep-alive is libmicrohttpd's default; an
- * idle connection is closed after --client-timeout, and so is one whose
- * body upload takes longer than that in total (a client dripping bytes).
+ * bounded pool (verdicts.c). Keep-alive is libmicrohttpd's default.
+ *
+ * Slow clients cannot hold the slots: (1) one client address holds at
+ * most --max-conns-per-ip of them (MHD_OPTION_PER_IP_CONNECTION_LIMIT;
+ * more are closed at accept); (2) the TLS handshake, request line and
+ * headers must be in within --header-timeout of the connection's start
+ * (or of the previous answer) however steadily they drip (conns.c: an
+ * absolute deadline, enforced by a watchdog); (3) a body not received
+ * within --client-timeout of the headers is answered 408 (or the refusal
+ * decided from the head, for a body read only to be thrown away) when its
+ * next bytes arrive, and the connection closed; (4) between bytes,
+ * libmicrohttpd's inactivity timeout (--client-timeout) closes a silent
+ * connection, which bounds (3) at twice --client-timeout.
  *
  * A request is judged before its body is read: unknown path 404, wrong
  * method 405, no valid client certificate 401 (with --client-ca; probes
@@ -29,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "conns.h"
 #include "log.h"
 #include "routes.h"
 #include "tls.h"
@@ -165,12 +176,49 @@ static enum MHD_Result send_reject(wh_server *s, struct MHD_Connection *c, conn_
     return send_reply(c, &r, q->reject == 405 ? q->allow : NULL, 1);
 }
 
-/* A chunk of body: kept when under the limit, counted and dropped when over. */
-static enum MHD_Result take_body(wh_server *s, conn_req *q, const char *data, size_t n)
+/* The answer to a request whose body is late: 408, or the refusal
+ * decided from its head (401, 404, 415, ...) when its body was being read
+ * only to be thrown away. Written while the body is still arriving:
+ * libmicrohttpd only queues an answer before the body or after all of it,
+ * so it goes straight to the TLS session (wh_tls_send_last), and the
+ * caller closes the connection. */
+static void send_late(wh_server *s, struct MHD_Connection *c, conn_req *q)
+{
+    wh_reply r = {0};
+    wh_buf b = {0};
+    const char *reason = MHD_get_reason_phrase_for(q->reject);
+    wh_reply_error(&r, q->reject, "%s", q->reject_msg);
+    wh_metrics_error(&s->metrics, q->reject_kind);
+    wh_metrics_request(&s->metrics, q->route ? q->route->ep : WH_EP_OTHER, WH_V_ERROR);
+    if (r.body)
+        wh_buf_printf(&b,
+                      "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n"
+                      "Connection: close\r\nContent-Length: %zu\r\n",
+                      q->reject, reason && *reason ? reason : "Error", r.content_type, r.len);
+    if (r.body && q->reject == 405 && q->allow)
+        wh_buf_printf(&b, "Allow: %s\r\n", q->allow);
+    wh_buf_add(&b, "\r\n", 2);
+    wh_buf_add(&b, r.body ? r.body : "", r.len);
+    if (r.body && !b.oom)
+        wh_tls_send_last(c, b.p, b.len);
+    wh_buf_free(&b);
+    free(r.body);
+}
+
+/* A chunk of body: kept when under the limit, counted and dropped when
+ * over. Past --client-timeout since the head, kept or not, the request
+ * is answered and the connection closed: a client dripping bytes gets no
+ * more of our time (a refused body too: it is not a way to stay). */
+static enum MHD_Result take_body(wh_server *s, struct MHD_Connection *c, conn_req *q,
+                                 const char *data, size_t n)
 {
     q->received += n;
-    if (!q->reject && wh_now_ms() - q->start_ms > s->cfg.client_timeout_ms)
-        reject(q, 408, WH_ERR_SLOW_CLIENT, "request body not received in time");
+    if (wh_now_ms() - q->start_ms > s->cfg.client_timeout_ms) {
+        if (!q->reject)
+            reject(q, 408, WH_ERR_SLOW_CLIENT, "request body not received in time");
+        send_late(s, c, q);
+        return MHD_NO;
+    }
     if (!q->reject && q->received > s->cfg.max_body) {
         char msg[128];
         snprintf(msg, sizeof msg, "request body larger than %llu bytes",
@@ -178,8 +226,6 @@ static enum MHD_Result take_body(wh_server *s, conn_req *q, const char *data, si
         reject(q, 413, WH_ERR_TOO_LARGE, msg);
         wh_buf_free(&q->body);
     }
-    if (q->reject == 408)
-        return MHD_NO; /* a client dripping bytes gets no more of our time */
     if (q->reject)
         return q->received > discard_max(s) ? MHD_NO : MHD_YES;
     wh_buf_add(&q->body, data, n);
@@ -231,13 +277,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         q->admitted = 1;
         q->start_ms = wh_now_ms();
         *con_cls = q;
+        if (wh_conn_head_done(c) < 0)
+            return MHD_NO; /* past --header-timeout: closed unanswered */
         admit(s, c, url, method, q);
         return q->reject && answer_early(s, c) ? send_reject(s, c, q) : MHD_YES;
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        return take_body(s, q, upload_data, n);
+        return take_body(s, c, q, upload_data, n);
     }
     if (q->reject)
         return send_reject(s, c, q);
@@ -248,6 +296,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     conn_req *q = *con_cls;
+    wh_conn_request_done(c); /* the next request's head is awaited from now */
     if (q) {
         wh_buf_free(&q->body);
         free(q->raw_uri);
@@ -325,18 +374,23 @@ int wh_server_start(wh_server *s, char *err, size_t errlen)
     struct MHD_OptionItem trust[] = {
         {s->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, s->client_ca_pem},
         {MHD_OPTION_END, 0, NULL}};
+    if (wh_conns_new(s->cfg.header_timeout_ms, s->tls, &s->metrics, &s->conns, err, errlen) < 0)
+        return -1;
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_HTTPS_CERT_CALLBACK,
-        wh_tls_cert_callback, MHD_OPTION_NOTIFY_CONNECTION, wh_tls_notify_connection, s->tls,
+        wh_tls_cert_callback, MHD_OPTION_NOTIFY_CONNECTION, wh_conns_notify, s->conns,
         MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
-        MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_conns, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        s->cfg.max_conns_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_ARRAY, trust,
         MHD_OPTION_END);
     if (!s->mhd) {
         snprintf(err, errlen, "cannot listen on %s (address in use, or TLS set-up failed)",
                  s->cfg.listen);
+        wh_conns_free(s->conns);
+        s->conns = NULL;
         return -1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -347,6 +401,8 @@ int wh_server_start(wh_server *s, char *err, size_t errlen)
 void wh_server_stop(wh_server *s)
 {
     if (s->mhd)
-        MHD_stop_daemon(s->mhd);
+        MHD_stop_daemon(s->mhd); /* closes every connection */
     s->mhd = NULL;
+    wh_conns_free(s->conns);
+    s->conns = NULL;
 }

@@ -10,7 +10,9 @@
 # one is denied), one scan for mutate + validate, --pin-digests, images
 # that fail or do not resolve, a scan outliving the mutate deadline, the
 # annotation's envelopes verified with `portcullis verify` against GET
-# /verdict-key, a world-readable key refused at start, a key replaced on
+# /verdict-key, only envelopes signed for the request in the annotation
+# (stale ones in the object or oldObject dropped, an edited one replaced,
+# one that cannot be re-signed removed), a world-readable key refused at start, a key replaced on
 # disk picked up (and a bad replacement kept out), no key in the logs.
 . "$PC_ROOT/tests/lib.sh"
 . "$PC_ROOT/tests/webhook/setup.sh"
@@ -73,13 +75,15 @@ send() { # NAME EXPECT URL FILE: /validate (or /imagereview) through client.py; 
 metric() { # URL EXACT-SERIES
     curl -s --cacert "$C/ca.crt" "$1/metrics" | awk -v s="$2" '$1 == s { print $2 }'
 }
-# case NAME URL FILE PINS-JSON ANNOTATE [EXPECT] [REVIEW_OUT] [ANNOTATION_OUT]: one line of $T/cases
+# case NAME URL FILE PINS-JSON ANNOTATE [EXPECT] [REVIEW_OUT] [ANNOTATION_OUT] [ENVELOPE-IMAGES-JSON]:
+# one line of $T/cases; ANNOTATE is true, false or '"removed"'
 case_() {
     jq -cn --arg n "$1" --arg u "$2" --arg f "$3" --argjson p "$4" --argjson a "$5" \
-        --arg e "${6:-allow}" --arg ro "${7:-}" --arg ao "${8:-}" \
+        --arg e "${6:-allow}" --arg ro "${7:-}" --arg ao "${8:-}" --arg ei "${9:-}" \
         '{name: $n, url: $u, request: $f, pins: $p, annotate: $a, expect: $e}
          + (if $ro != "" then {review_out: $ro} else {} end)
-         + (if $ao != "" then {annotation_out: $ao} else {} end)' >>"$T/cases.jsonl"
+         + (if $ao != "" then {annotation_out: $ao} else {} end)
+         + (if $ei != "" then {envelope_images: ($ei | fromjson)} else {} end)' >>"$T/cases.jsonl"
 }
 run_cases() { # RESULTS
     jq -s . "$T/cases.jsonl" >"$T/cases.json"
@@ -122,8 +126,45 @@ case_ "mutate job without template metadata: metadata added" "$M/mutate" "$T/k-n
     "$PC_PINS" true
 jq '.request.object.spec.template.metadata.annotations = null' "$T/k-deployment-v1.json" >"$T/k-nullann.json"
 case_ "mutate deployment with annotations null" "$M/mutate" "$T/k-nullann.json" "$PC_PINS" true
-fill "$REQ/deployment-update.json" "$T/k-update.json" uid-update team-a "$CLEAN" "" "$BAD"
-case_ "mutate UPDATE: only the new image pinned" "$M/mutate" "$T/k-update.json" "$PC_PINS" true
+fill "$REQ/deployment-update.json" "$T/k-update.json" uid-update team-a "$CLEAN" "" "$PINNED_CLEAN"
+case_ "mutate UPDATE: only the new image pinned, every image's verdict signed now" "$M/mutate" \
+    "$T/k-update.json" "$PC_PINS" true allow "" "" "$(jq -cn --arg a "$CLEAN@$CLEAN_D" --arg b "$PINNED_CLEAN" '[$a, $b]')"
+fill "$REQ/deployment-update.json" "$T/k-update-bad.json" uid-update-bad team-a "$CLEAN" "" "$BAD"
+case_ "mutate UPDATE keeping a denied image: new image pinned, no verdicts" "$M/mutate" \
+    "$T/k-update-bad.json" "$PC_PINS" false
+# envelopes that came in (signed with the webhook's own key, but not for
+# this request: a deny and an allow of other images, and junk) never
+# leave /mutate, whether in the object or the stored object (oldObject)
+"$PC" scan --no-cache --sign-key "$T/sign.pem" --format json -o "$T/stale-bad.json" "oci:$T/bad/oci:latest" >/dev/null 2>&1
+"$PC" scan --no-cache --sign-key "$T/sign.pem" --format json -o "$T/stale-clean.json" "oci:$T/clean/oci:latest" >/dev/null 2>&1
+STALE=$(jq -rn --slurpfile b "$T/stale-bad.json" --slurpfile c "$T/stale-clean.json" \
+    '[$b[0].reports[0].attestation, $c[0].reports[0].attestation, {"payloadType": "x", "forged": true}] | tojson')
+[ "$(printf '%s' "$STALE" | jq -r 'if type == "array" and length == 3 then [.[0:2][].signatures | length] | add else 0 end')" = 2 ] &&
+    printf '%s' "$STALE" | jq -c '.[0]' | "$PC" verify --key "$T/sign.pub" --accept-deny - >/dev/null 2>&1 &&
+    pass "stale envelopes: an annotation value of 3, two signed with the webhook's key" ||
+    fail "stale envelopes: an annotation value of 3, two signed with the webhook's key" "$(printf '%s' "$STALE" | head -c 300)"
+stale() { # FILE OUT WHERE...: the review with the stale annotation on the pod template of WHERE (object, oldObject)
+    f=$1 out=$2
+    shift 2
+    cp "$f" "$out"
+    for w in "$@"; do
+        jq --arg v "$STALE" --arg w "$w" '.request[$w].spec.template.metadata.annotations["portcullis.io/verdicts"] = $v' \
+            "$out" >"$out.tmp" && mv "$out.tmp" "$out"
+    done
+}
+stale "$T/k-update.json" "$T/k-stale-update.json" object oldObject
+case_ "mutate UPDATE: stale envelopes of the stored object dropped, fresh ones only" "$M/mutate" \
+    "$T/k-stale-update.json" "$PC_PINS" true allow "" "" "$(jq -cn --arg a "$CLEAN@$CLEAN_D" --arg b "$PINNED_CLEAN" '[$a, $b]')"
+fill "$REQ/deployment-update.json" "$T/k-noimg.json" uid-noimg team-a "$PINNED_CLEAN" "" "$PINNED_CLEAN"
+stale "$T/k-noimg.json" "$T/k-noimg-edited.json" object
+case_ "mutate UPDATE adding no image, annotation edited: replaced by fresh envelopes" "$M/mutate" \
+    "$T/k-noimg-edited.json" '{}' true allow "" "" "$(jq -cn --arg b "$PINNED_CLEAN" '[$b]')"
+stale "$T/k-noimg.json" "$T/k-noimg-stored.json" object oldObject
+case_ "mutate UPDATE adding no image, annotation as stored: no patch" "$M/mutate" \
+    "$T/k-noimg-stored.json" '{}' false
+stale "$T/k-update-bad.json" "$T/k-stale-bad.json" object oldObject
+case_ "mutate UPDATE keeping a denied image: stale annotation removed" "$M/mutate" \
+    "$T/k-stale-bad.json" "$PC_PINS" '"removed"'
 fill "$REQ/pod-ephemeralcontainers.json" "$T/k-eph.json" uid-eph team-a "$CLEAN" "" "$BAD"
 case_ "mutate pods/ephemeralcontainers: pinned, no annotation" "$M/mutate" "$T/k-eph.json" \
     "$PC_PINS" false
@@ -138,6 +179,12 @@ fill "$REQ/pod.json" "$T/k-local.json" uid-local team-a "oci:$T/clean/oci:latest
 case_ "mutate local transport: left unpatched" "$M/mutate" "$T/k-local.json" "$PC_PINS" false
 fill "$REQ/pod.json" "$T/k-n.json" uid-n team-a "$CLEAN" "$PINNED_CLEAN"
 case_ "mutate without --sign-key: pinned, no annotation" "$N/mutate" "$T/k-n.json" "$PC_PINS" false
+jq --arg v "$STALE" '.request.object.metadata.annotations = {"portcullis.io/verdicts": $v}' "$T/k-bad.json" >"$T/k-bad-stale.json"
+case_ "mutate CREATE, bad image, annotation that came in: removed" "$M/mutate" "$T/k-bad-stale.json" \
+    "$(pins "$BAD" "$BAD@$BAD_D" "$CLEAN" "$CLEAN@$CLEAN_D")" '"removed"'
+jq --arg v "$STALE" '.request.object.metadata.annotations = {"portcullis.io/verdicts": $v}' "$T/k-n.json" >"$T/k-n-stale.json"
+case_ "mutate without --sign-key, annotation that came in: removed" "$N/mutate" "$T/k-n-stale.json" \
+    "$PC_PINS" '"removed"'
 run_cases "$T/kinds.json"
 fill "$REQ/pod.json" "$T/r.json" uid-delete team-a "$CLEAN" "$CLEAN"
 jq '.request.operation = "DELETE"' "$T/r.json" >"$T/k-delete.json"
@@ -164,11 +211,20 @@ d_hits=$(($(metric "$M" portcullis_cache_hits_total) - hits))
 [ "$d_started" = 0 ] && [ "$d_hits" -ge 1 ] && pass "validate after mutate: no new scan, answered from cache (hits +$d_hits)" ||
     fail "validate after mutate: no new scan" "started +$d_started, hits +$d_hits"
 push bad app/moving:v1 || exit 1
-sleep 1.5 # past --tag-ttl
-jq_true "patched pod still names the clean digest" "[.request.object.spec.containers[0].image, .request.object.spec.initContainers[0].image] == [\"$MOVING@$CLEAN_D\", \"$MOVING@$CLEAN_D\"]" "$T/moving-patched.json"
-send "tag moved: patched pod allowed" allow "$M/validate" "$T/moving-patched.json"
+# M trusts a tag for --tag-ttl (1s): ask until it has resolved the moved
+# tag (the unpatched pod denied for the bad image's content, not only for
+# being unpinned), at most 10 s
+i=0
+until python3 "$CLIENT" --url "$M/validate" --cacert "$C/ca.crt" --request "$T/moving.json" \
+    --expect deny 2>/dev/null | jq -e '.message | contains("setuid-file /usr/bin/passwd")' >/dev/null 2>&1 ||
+    [ $i -ge 50 ]; do
+    i=$((i + 1))
+    sleep 0.2
+done
 send "tag moved: unpatched pod denied" deny "$M/validate" "$T/moving.json"
 jq_true "unpatched pod denied for what the tag names now" '.message | contains("setuid-file /usr/bin/passwd")'
+jq_true "patched pod still names the clean digest" "[.request.object.spec.containers[0].image, .request.object.spec.initContainers[0].image] == [\"$MOVING@$CLEAN_D\", \"$MOVING@$CLEAN_D\"]" "$T/moving-patched.json"
+send "tag moved: patched pod allowed" allow "$M/validate" "$T/moving-patched.json"
 
 # --- --pin-digests: an unpinned clean image is denied by M, a warning on N
 fill "$REQ/pod.json" "$T/r.json" uid-unpinned team-a "$CLEAN" "$PINNED_CLEAN"
@@ -241,8 +297,11 @@ jq '.executors[0].attestation' "$T/tes-answer.json" >"$T/tes-env0.json"
 run "/tes/validate: executor 0's verdict verifies" 0 "$PC" verify --key "$T/vk.pem" \
     --image-digest "$(jq -r '.executors[0].digest' "$T/tes-answer.json")" "$T/tes-env0.json"
 jq '.executors[1].attestation' "$T/tes-answer.json" >"$T/tes-env1.json"
-run "/tes/validate: the denied executor's verdict verifies too" 0 "$PC" verify --key "$T/vk.pem" \
-    --image-digest "$BAD_D" "$T/tes-env1.json"
+run "/tes/validate: the denied executor's verdict verifies, and says deny (exit 3)" 3 "$PC" verify \
+    --key "$T/vk.pem" --image-digest "$BAD_D" "$T/tes-env1.json"
+grep_in "... valid: deny" '^valid: deny$' "$T/out"
+run "/tes/validate: the denied executor's verdict, --accept-deny" 0 "$PC" verify --key "$T/vk.pem" \
+    --image-digest "$BAD_D" --accept-deny "$T/tes-env1.json"
 jq -r '.executors[1].attestation.payload' "$T/tes-answer.json" | base64 -d >"$T/out"
 jq_true "... and says deny" '.verdict == "deny" and (.checks | map(.check) | index("setuid-file") != null)'
 tes_post "$N/tes/validate" "$T/tes-one.json"
@@ -293,11 +352,13 @@ openssl genpkey -algorithm ed25519 -out "$T/sign2.pem" 2>/dev/null && chmod 600 
 openssl pkey -in "$T/sign2.pem" -pubout -out "$T/sign2.pub"
 cp "$T/sign.pem" "$T/sign1.pem"
 mv "$T/sign2.pem" "$T/sign.pem"
-ok=0
-for i in 1 2 3 4 5 6 7 8 9 10; do
-    sleep 0.5
+ok=0 # the key file is looked at once a second at most: ask until it shows (10 s)
+i=0
+while [ $i -lt 100 ]; do
     curl -s --cacert "$C/ca.crt" "$M/verdict-key" >"$T/vk2.pem"
     cmp -s "$T/vk2.pem" "$T/sign2.pub" && { ok=1; break; }
+    i=$((i + 1))
+    sleep 0.1
 done
 [ $ok = 1 ] && pass "replaced key served by /verdict-key" || fail "replaced key served" "$(cat "$T/vk2.pem")"
 [ "$(metric "$M" portcullis_sign_key_reloads_total)" = 1 ] && pass "key reload counted" ||
@@ -310,10 +371,19 @@ verify_all "new verdicts fail with the old key" "$T/ann-after.json" "$T/sign.pub
 cp "$T/sign1.pem" "$T/sign3.pem"
 chmod 644 "$T/sign3.pem"
 mv "$T/sign3.pem" "$T/sign.pem"
-sleep 1.5
-curl -s --cacert "$C/ca.crt" "$M/verdict-key" >"$T/vk3.pem"
-sleep 1.2
-curl -s --cacert "$C/ca.crt" "$M/verdict-key" >/dev/null
+# ask until the refusal is counted (10 s); then keep asking for 1.5 s,
+# past the next look at the file (once a second), which must not log again
+i=0
+until [ "$(metric "$M" 'portcullis_errors_total{kind="sign_key_reload"}')" = 1 ] || [ $i -ge 100 ]; do
+    curl -s --cacert "$C/ca.crt" "$M/verdict-key" >"$T/vk3.pem"
+    i=$((i + 1))
+    sleep 0.1
+done
+end=$(($(date +%s%N) / 1000000 + 1500))
+while [ $(($(date +%s%N) / 1000000)) -lt $end ]; do
+    curl -s --cacert "$C/ca.crt" "$M/verdict-key" >"$T/vk3.pem"
+    sleep 0.1
+done
 cmp -s "$T/vk3.pem" "$T/sign2.pub" && pass "world-readable replacement not loaded" ||
     fail "world-readable replacement not loaded" "$(cat "$T/vk3.pem")"
 [ "$(grep -c 'signing key not loaded' "$T/M.log")" = 1 ] && pass "refused replacement logged once" ||
@@ -326,6 +396,7 @@ jq -s '[.[] | select(.msg == "decision" and .endpoint == "mutate")]' "$T/M.log" 
     fail "log is JSON lines" "$(head -c 500 "$T/M.log")"
 jq_true "mutate decisions logged with pins and annotation" '[.[] | select(.uid == "uid-pod-v1")][0] | .pinned == 1 and .annotated == true and .verdict == "allow"' "$T/mdec.json"
 leak=""
+[ -s "$T/M.log" ] && [ -s "$T/N.log" ] && [ -s "$T/open.log" ] || leak="a log is missing or empty: nothing to check"
 for k in "$T/sign1.pem" "$T/sign.pem" "$T/open.pem"; do
     body=$(sed -n 2p "$k")
     grep -qF "$body" "$T/M.log" "$T/N.log" "$T/open.log" && leak="$leak $k"

@@ -13,12 +13,19 @@ initContainers, ephemeralContainers of the kind's pod spec, CronJob's three
 templates deep) whose image is in PINS set to its pinned form, and, when
 the annotation is expected, the pod metadata (the template's for
 workloads) holding portcullis.io/verdicts - a JSON array of DSSE envelopes
-(its value is taken from the result, then checked for shape). Nothing else
-may differ, and every operation must touch an image field or that
-annotation.
+(its value is taken from the result, then checked for shape); when it is
+expected removed, the same metadata without that key; otherwise the
+annotation as it came in. Nothing else may differ, and every operation
+must touch an image field or that annotation.
+
+Whatever the case, no envelope of the answer may be one that came in (in
+request.object's or request.oldObject's annotation, compared by
+signature): the webhook only hands out what it signed for this request.
 
 A case is a JSON object: {"name", "url", "request" (file), "pins" {image:
-pinned}, "annotate" (bool), "expect" ("allow"|"deny", default allow),
+pinned}, "annotate" (true: set; false: no annotation operation;
+"removed": the key removed), "expect" ("allow"|"deny", default allow),
+"envelope_images" (optional: the payloads' "image" values, in order),
 "review_out" (file: the review with request.object patched, for
 /validate), "annotation_out" (file: the annotation's value)}. --cases FILE
 holds a JSON array of them. Prints "PASS name" / "FAIL name: why" per
@@ -68,7 +75,7 @@ def pod_holder(obj, kind):
     return cur if isinstance(cur, dict) else None
 
 
-def expected_object(obj, kind, pins, annotation, subresource):
+def expected_object(obj, kind, pins, annotation, subresource, removed=False):
     exp = copy.deepcopy(obj)
     holder = pod_holder(exp, kind)
     spec = holder.get("spec", {}) if holder else {}
@@ -81,7 +88,23 @@ def expected_object(obj, kind, pins, annotation, subresource):
         if not isinstance(md.get("annotations"), dict):
             md["annotations"] = {}
         md["annotations"][ANNOTATION] = annotation
+    if removed:
+        del holder["metadata"]["annotations"][ANNOTATION]
     return exp
+
+
+def signatures_in(value):
+    """Every signature of every envelope in an annotation value (any shape)."""
+    try:
+        envs = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return set()
+    out = set()
+    for e in envs if isinstance(envs, list) else []:
+        for sig in (e.get("signatures") or []) if isinstance(e, dict) else []:
+            if isinstance(sig, dict) and isinstance(sig.get("sig"), str):
+                out.add(sig["sig"])
+    return out
 
 
 def annotation_of(obj, kind):
@@ -98,7 +121,8 @@ def touches_only_allowed(ops, kind):
         meta = op.get("op") == "add" and p in (
             prefix + "/metadata", prefix + "/metadata/annotations",
             prefix + "/metadata/annotations/portcullis.io~1verdicts")
-        if not (image or meta):
+        removal = op.get("op") == "remove" and p == prefix + "/metadata/annotations/portcullis.io~1verdicts"
+        if not (image or meta or removal):
             return "operation touches more than images and the annotation: %r" % op
     return None
 
@@ -131,7 +155,9 @@ def judge(case, req, status, data):
         return "allowed=%s: %r" % (r["allowed"], (r.get("status") or {}).get("message"))
     if not r["allowed"]:
         return None if "patch" not in r else "a denial with a patch"
-    want_patch = bool(case.get("pins")) or case.get("annotate")
+    annotate = case.get("annotate")
+    removed = annotate == "removed"
+    want_patch = bool(case.get("pins")) or bool(annotate)
     if not want_patch:
         return None if "patch" not in r and "patchType" not in r else "unexpected patch"
     if r.get("patchType") != "JSONPatch" or not isinstance(r.get("patch"), str):
@@ -143,14 +169,28 @@ def judge(case, req, status, data):
         return why
     obj = req["request"]["object"]
     got = jsonpatch.JsonPatch(ops).apply(obj)  # raises on an invalid operation
-    ann = annotation_of(got, kind) if case.get("annotate") else None
-    if case.get("annotate"):
+    ann = annotation_of(got, kind) if annotate is True else None
+    if annotate is True:
         if not isinstance(ann, str):
             return "annotation missing from the patched object"
         why = check_envelopes(ann)
         if why:
             return why
-    exp = expected_object(obj, kind, case.get("pins") or {}, ann, req["request"].get("subResource"))
+        came_in = signatures_in(annotation_of(obj, kind))
+        old = req["request"].get("oldObject")
+        if isinstance(old, dict):
+            came_in |= signatures_in(annotation_of(old, kind))
+        kept = signatures_in(ann) & came_in
+        if kept:
+            return "%d envelope(s) of the annotation came in with the request" % len(kept)
+        if "envelope_images" in case:
+            imgs = [json.loads(base64.b64decode(e["payload"])).get("image") for e in json.loads(ann)]
+            if imgs != case["envelope_images"]:
+                return "envelopes for %r, expected %r" % (imgs, case["envelope_images"])
+    if removed and annotation_of(got, kind) is not None:
+        return "annotation not removed"
+    exp = expected_object(obj, kind, case.get("pins") or {}, ann, req["request"].get("subResource"),
+                          removed)
     if got != exp:
         return "patched object differs from the expected one: got %s" % json.dumps(got)[:1500]
     if case.get("review_out"):
