@@ -1,8 +1,11 @@
 /*
  * cli_scan.c — `portcullis scan`: flags to pc_options, one pc_ctx, one
  * pc_result per image (signed when --sign-key is given), one report, and
- * the exit code.
+ * the exit code. With --sign-key the signing key process is forked first
+ * and this process never holds the key (docs/privsep.md); a verdict that
+ * cannot be signed has no attestation and the exit code is 2.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,8 +187,14 @@ static int scan_all(cli *c, char **images, size_t n)
     char err[1024];
     pc_ctx *ctx;
     pc_signer *signer = NULL;
+    /* the key process first: forked before any image, policy or rule is read */
     if (c->sign_key && pc_signer_load(c->sign_key, &signer, err, sizeof err) < 0) {
         fprintf(stderr, "portcullis: --sign-key %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (pc_privsep_drop() < 0) {
+        fprintf(stderr, "portcullis: cannot set no_new_privs: %s\n", strerror(errno));
+        pc_signer_free(signer);
         return EXIT_USAGE;
     }
     if (pc_ctx_new(&c->o, &ctx, err, sizeof err) < 0) {
@@ -205,6 +214,7 @@ static int scan_all(cli *c, char **images, size_t n)
     int code = EXIT_ALLOW;
     if (!res) {
         pc_ctx_free(ctx);
+        pc_signer_free(signer);
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < n; i++) {

@@ -150,23 +150,50 @@ const char *pc_action_name(pc_action a);
 int pc_cache_command(const char *dir, const char *cmd, uint64_t max_bytes, FILE *out, char *err,
                      size_t errlen);
 
-/* Signed verdicts (Ed25519, DSSE). A signer holds a private key read once
- * from a PEM file that only its owner may read. */
+/* Signed verdicts (Ed25519, DSSE). The private key never enters this
+ * process: pc_signer_load forks a key process ("pc-signer",
+ * docs/privsep.md) that reads the PEM file (refused unless only its owner
+ * may read it), seals itself with seccomp and signs DSSE encodings of
+ * verdict payloads, nothing else. Load the signer before reading any image
+ * and before starting any thread, from the thread that outlives it
+ * (main). When the key process is gone, every call below fails: nothing is
+ * signed without it. */
 typedef struct pc_signer pc_signer;
 int pc_signer_load(const char *path, pc_signer **out, char *err, size_t errlen);
+/* Stop the key process and free s. */
 void pc_signer_free(pc_signer *s);
-/* The public key as PEM (malloc'd). */
-char *pc_signer_public_pem(const pc_signer *s);
-/* Sign r's verdict into r->attestation, valid for ttl_seconds. */
-int pc_result_sign(pc_result *r, const pc_signer *s, uint64_t ttl_seconds, char *err,
-                   size_t errlen);
+/* The public key as PEM (malloc'd), as the key process reports it; NULL
+ * when the key process is gone (or out of memory). */
+char *pc_signer_public_pem(pc_signer *s);
+/* Have the key process read its key file again. 0: the file's key is in
+ * service now; -1: the key in service stays and err says why. */
+int pc_signer_reload(pc_signer *s, char *err, size_t errlen);
+/* 1 while the key process runs; 0 once it is gone (why: how it ended). */
+int pc_signer_alive(pc_signer *s, char *why, size_t whylen);
+/* The key process's pid. */
+long pc_signer_pid(const pc_signer *s);
+/* Sign r's verdict into r->attestation, valid for ttl_seconds. -1 (and
+ * r->attestation NULL) when it could not be signed. */
+int pc_result_sign(pc_result *r, pc_signer *s, uint64_t ttl_seconds, char *err, size_t errlen);
+
+/* The scanning process, once its key processes run and before it reads
+ * any image: it gives up gaining privileges (PR_SET_NO_NEW_PRIVS, so no
+ * set-user-ID gain through exec, e.g. of a credential helper). 0 or -1. */
+int pc_privsep_drop(void);
 
 typedef struct pc_verify_opts {
     const char *image_digest;  /* must equal the payload's digest or manifest_digest */
     const char *policy_digest; /* must equal the payload's policy_digest */
     long long now;             /* unix seconds; 0: the current time */
 } pc_verify_opts;
-/* 0 valid; 1 invalid (reason in err); 2 the key could not be used. */
+/* What pc_verify_envelope found. Only PC_VERIFY_ALLOW (0) means "may
+ * run": a statement that verifies but says deny is PC_VERIFY_DENY. */
+enum {
+    PC_VERIFY_ALLOW = 0,   /* valid, and the verdict is allow; err: "valid: allow" */
+    PC_VERIFY_INVALID = 1, /* signature, type, window or a binding fails (reason in err) */
+    PC_VERIFY_KEY = 2,     /* the public key could not be used */
+    PC_VERIFY_DENY = 3,    /* valid, and the verdict is deny; err: "valid: deny" */
+};
 int pc_verify_envelope(const char *envelope, size_t len, const char *pubkey_pem_path,
                        const pc_verify_opts *o, char *err, size_t errlen);
 

@@ -1,12 +1,14 @@
 /*
- * main.c — the `portcullis-webhook` command: parse flags, load the
- * verdict signing key (--sign-key, refused when others may read it), build
- * the one pc_ctx (policy loaded and checked before anything listens), load
- * the serving certificate, start the scan workers and the HTTPS server, then
- * wait for SIGTERM/SIGINT. Shutdown: not ready, stop accepting, let the
- * requests in progress answer (each is bounded by its deadline), drop
- * queued scans, wait --shutdown-timeout for running ones; scans still
- * running after that are abandoned by exiting.
+ * main.c — the `portcullis-webhook` command: parse flags, fork the key
+ * processes holding the serving certificate's key and the verdict signing
+ * key (--sign-key, refused when others may read it; this process never
+ * holds either, docs/privsep.md), give up gaining privileges, build the
+ * one pc_ctx (policy loaded and checked before anything listens), start
+ * the scan workers and the HTTPS server, then wait for SIGTERM/SIGINT.
+ * Shutdown: not ready, stop accepting, let the requests in progress answer
+ * (each is bounded by its deadline), drop queued scans, wait
+ * --shutdown-timeout for running ones; scans still running after that are
+ * abandoned by exiting.
  *
  * All state lives in the wh_server on main's stack; signals are blocked in
  * every thread and taken synchronously here with sigwait.
@@ -58,7 +60,11 @@ static void usage(FILE *f)
         "  --default-timeout DUR     budget when a request has no ?timeout= (default 10s)\n"
         "  --max-body SIZE           largest request body (default 4M)\n"
         "  --max-connections N       connections at once (default 64)\n"
-        "  --client-timeout DUR      idle or slow client limit (default 15s)\n"
+        "  --max-conns-per-ip N      connections at once from one client address (default\n"
+        "                            16; 0: no limit); the apiserver's calls count too\n"
+        "  --header-timeout DUR      TLS handshake, request line and headers must be in\n"
+        "                            within this, however steadily sent (default 10s)\n"
+        "  --client-timeout DUR      idle connection, or request body, limit (default 15s)\n"
         "  --shutdown-timeout DUR    wait for running scans on SIGTERM (default 20s)\n"
         "  --tes-upstream URL        gate a TES server: relay /ga4gh/tes/v1/... to URL, judging\n"
         "                            every new task's executor images first\n"
@@ -123,6 +129,8 @@ static const struct option longopts[] = {
     {"max-body", required_argument, 0, 'b'},
     {"max-connections", required_argument, 0, 'n'},
     {"client-timeout", required_argument, 0, 'i'},
+    {"header-timeout", required_argument, 0, 'H'},
+    {"max-conns-per-ip", required_argument, 0, 'I'},
     {"shutdown-timeout", required_argument, 0, 'S'},
     {"tes-upstream", required_argument, 0, 'U'},
     {"pin-digests", no_argument, 0, 'Z'},
@@ -226,6 +234,13 @@ static int flag(opts *o, int c, const char *arg)
         return dur("default-timeout", arg, &o->cfg.default_timeout_ms);
     case 'i':
         return dur("client-timeout", arg, &o->cfg.client_timeout_ms);
+    case 'H':
+        if (wh_parse_duration(arg, 3600 * 1000ull, &o->cfg.header_timeout_ms) < 0 ||
+            o->cfg.header_timeout_ms < 1000)
+            return bad("header-timeout", arg, "a duration from 1s to 1h, like 10s");
+        return 0;
+    case 'I':
+        return num("max-conns-per-ip", arg, 0, 4096, &o->cfg.max_conns_per_ip);
     case 'S':
         return dur("shutdown-timeout", arg, &o->shutdown_ms);
     case 'n':
@@ -255,6 +270,8 @@ static void defaults(opts *o)
     o->cfg.listen = "0.0.0.0:8443";
     o->cfg.max_body = 4u << 20;
     o->cfg.max_conns = 64;
+    o->cfg.max_conns_per_ip = 16;
+    o->cfg.header_timeout_ms = 10000;
     o->cfg.client_timeout_ms = 15000;
     o->cfg.default_timeout_ms = 10000;
     o->cfg.margin_ms = 2000;
@@ -316,9 +333,19 @@ static int setup(wh_server *s, opts *o, pc_ctx **ctx)
         wh_logf("error", "--client-ca: %s", err);
         return -1;
     }
+    /* The key processes first, before any thread and anything untrusted:
+     * they are forks of this process as it is now (docs/privsep.md). */
+    if (wh_tls_new(o->cfg.tls_cert, o->cfg.tls_key, &s->metrics, &s->tls, err, sizeof err) < 0) {
+        wh_logf("error", "%s", err);
+        return -1;
+    }
     if (o->cfg.sign_key && wh_signer_new(o->cfg.sign_key, o->cfg.verdict_ttl_s, &s->metrics,
                                          &s->signer, err, sizeof err) < 0) {
         wh_logf("error", "%s", err); /* names the file and what is wrong, never the key */
+        return -1;
+    }
+    if (pc_privsep_drop() < 0) {
+        wh_logf("error", "cannot set no_new_privs");
         return -1;
     }
     if (pc_ctx_new(&o->po, ctx, err, sizeof err) < 0) {
@@ -328,7 +355,6 @@ static int setup(wh_server *s, opts *o, pc_ctx **ctx)
     s->ctx = *ctx;
     if ((o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
          wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) ||
-        wh_tls_new(o->cfg.tls_cert, o->cfg.tls_key, &s->metrics, &s->tls, err, sizeof err) < 0 ||
         wh_verdicts_new(s->ctx, &o->cfg.scan, &s->metrics, &s->verdicts, err, sizeof err) < 0 ||
         wh_server_start(s, err, sizeof err) < 0) {
         wh_logf("error", "%s", err);
@@ -346,6 +372,15 @@ static void log_listening(const wh_server *s)
     if (f) {
         json_object_set_new(f, "pin_digests", json_boolean(s->cfg.pin_digests));
         json_object_set_new(f, "signing", json_boolean(s->signer != NULL));
+        json_object_set_new(f, "key_processes",
+                            json_pack("{s:I, s:o}", "tls", (json_int_t)wh_tls_key_pid(s->tls),
+                                      "signer",
+                                      s->signer ? json_integer((json_int_t)wh_signer_pid(s->signer))
+                                                : json_null()));
+        json_object_set_new(f, "max_connections", json_integer(s->cfg.max_conns));
+        json_object_set_new(f, "max_conns_per_ip", json_integer(s->cfg.max_conns_per_ip));
+        json_object_set_new(f, "header_timeout_ms",
+                            json_integer((json_int_t)s->cfg.header_timeout_ms));
     }
     if (f && s->tes_gate)
         json_object_set_new(f, "tes_upstream", json_string(wh_tesproxy_upstream(s->tes_gate)));

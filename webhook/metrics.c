@@ -25,7 +25,9 @@ static const char *const err_names[WH_ERR_COUNT] = {"bad_request",
                                                     "scan_error",
                                                     "tls_reload",
                                                     "sign_key_reload",
-                                                    "upstream"};
+                                                    "upstream",
+                                                    "sign",
+                                                    "key_process"};
 /* upper bounds in milliseconds; the +Inf bucket is the count */
 static const uint64_t dur_le_ms[WH_DUR_BUCKETS] = {50,    100,   250,   500,    1000,   2500,  5000,
                                                    10000, 30000, 60000, 120000, 300000, 600000};

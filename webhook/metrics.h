@@ -47,6 +47,8 @@ typedef enum {
     WH_ERR_TLS_RELOAD,      /* new certificate files could not be loaded */
     WH_ERR_SIGN_KEY_RELOAD, /* a changed --sign-key file could not be loaded */
     WH_ERR_UPSTREAM,        /* the TES upstream failed, timed out or answered too much */
+    WH_ERR_SIGN,            /* a verdict that needed a signature could not be signed */
+    WH_ERR_KEY_PROCESS,     /* a key process (signing key, TLS key) ended: counted once each */
     WH_ERR_COUNT
 } wh_error_kind;
 

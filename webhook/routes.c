@@ -2,28 +2,50 @@
  * routes.c — the route table (the one place an endpoint is registered:
  * /tes/validate, the TES gate and /mutate add a line here) and the four
  * small handlers that need no module of their own: /healthz (the process
- * answers), /readyz (policy loaded, scan workers up, not shutting down),
+ * answers and its key processes run), /readyz (policy loaded, scan
+ * workers and key processes up, not shutting down),
  * /metrics and /verdict-key (the public half of --sign-key, or 404). A
  * path ending in '*' takes every path it prefixes, and method "*" every
  * method (the TES gate relays all of /ga4gh/tes/v1/).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
 #include "routes.h"
 #include "sign.h"
+#include "tls.h"
 #include "tes.h"
 #include "tesproxy.h"
 
+/* 1 while the key processes run (docs/privsep.md); a dead one never comes
+ * back, so the webhook is not healthy any more: restarting it (the
+ * kubelet does, on /healthz) is the way to a fresh one. */
+static int keys_alive(wh_server *s, char *why, size_t n)
+{
+    if (s->tls && !wh_tls_alive(s->tls, why, n))
+        return 0;
+    if (s->signer && !wh_signer_alive(s->signer)) {
+        snprintf(why, n, "the signing key process is gone");
+        return 0;
+    }
+    return 1;
+}
+
 static void route_healthz(wh_server *s, const wh_http_req *rq, wh_reply *out)
 {
-    wh_reply_text(out, 200, "text/plain; charset=utf-8", strdup("ok\n"));
+    char why[256];
+    if (keys_alive(s, why, sizeof why))
+        wh_reply_text(out, 200, "text/plain; charset=utf-8", strdup("ok\n"));
+    else
+        wh_reply_error(out, 503, "unhealthy: %s", why);
     out->verdict = WH_V_NONE;
 }
 
 static void route_readyz(wh_server *s, const wh_http_req *rq, wh_reply *out)
 {
-    int ready = atomic_load(&s->ready) && s->ctx && s->verdicts;
+    char why[256];
+    int ready = atomic_load(&s->ready) && s->ctx && s->verdicts && keys_alive(s, why, sizeof why);
     const char *rd = s->ctx ? pc_ctx_rules_digest(s->ctx) : NULL;
     json_t *doc =
         json_pack("{s:b, s:o, s:o, s:o}", "ready", ready, "policy",
@@ -53,7 +75,11 @@ static void route_verdict_key(wh_server *s, const wh_http_req *rq, wh_reply *out
         out->verdict = WH_V_NONE;
         return;
     }
-    wh_reply_text(out, 200, "application/x-pem-file", wh_signer_public_pem(s->signer));
+    char *pem = wh_signer_public_pem(s->signer);
+    if (pem)
+        wh_reply_text(out, 200, "application/x-pem-file", pem);
+    else
+        wh_reply_error(out, 503, "the signing key process is gone: no verdict can be signed");
     out->verdict = WH_V_NONE;
 }
 

@@ -1,15 +1,20 @@
 /*
  * sign.c — see sign.h.
  *
- * A generation is one loaded key with its public PEM, reference counted:
- * a request takes a reference under the lock and signs without it, so a
- * reload never frees a key while a signature is being made with it. The
- * lock guards the current generation and the reload check. The file's
- * identity (device, inode, size, mtime, ctime: a Kubernetes Secret update
- * swaps a symlink, which changes the inode; a chmod changes the ctime) is
- * compared with the one loaded; a new identity is loaded, and one that
- * fails (unreadable, not Ed25519, readable by others) is remembered so the
- * failure is logged once, not once a second.
+ * The key lives in libportcullis's signing key process (pc_signer,
+ * docs/privsep.md), started once, before anything untrusted is read; this
+ * process asks it for signatures and the public key and never holds the
+ * private key. Rotation: the file's identity (device, inode, size, mtime,
+ * ctime: a Kubernetes Secret update swaps a symlink, which changes the
+ * inode; a chmod changes the ctime) is compared, at most once a second
+ * when the key is used, with the one loaded; a new identity makes the key
+ * process read the file again. One that fails (unreadable, not Ed25519,
+ * readable by others) keeps the old key in service and is remembered so
+ * the failure is logged once, not once a second. The lock guards the
+ * reload check; signing itself is serialised by the key process's socket.
+ *
+ * When the key process is gone, signing fails: the callers answer with an
+ * error (fail closed), and its end is logged once.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,49 +27,31 @@
 #include "sign.h"
 #include "whutil.h"
 
-typedef struct key_gen {
-    _Atomic unsigned refs;
-    pc_signer *signer;
-    char *pub_pem;
-} key_gen;
-
 struct wh_signer {
     char *path;
     uint64_t ttl_s;
     wh_metrics *m;
+    pc_signer *key; /* the key process's client end */
     pthread_mutex_t mu;
-    key_gen *cur;
     wh_filesig sig, bad_sig; /* of the key in service; of the last file that failed */
     uint64_t last_check_ms;
+    _Atomic int gone_logged;
 };
 
-static void gen_unref(key_gen *g)
+/* Once the key process is gone: log it (once) and count it. */
+static int alive(wh_signer *s)
 {
-    if (g && atomic_fetch_sub(&g->refs, 1) == 1) {
-        pc_signer_free(g->signer);
-        free(g->pub_pem);
-        free(g);
+    char why[256];
+    if (pc_signer_alive(s->key, why, sizeof why))
+        return 1;
+    if (atomic_exchange(&s->gone_logged, 1) == 0) {
+        wh_logf("error",
+                "sign: %s; verdicts cannot be signed any more: requests that need a "
+                "signature fail until the webhook is restarted",
+                why);
+        wh_metrics_error(s->m, WH_ERR_KEY_PROCESS);
     }
-}
-
-static key_gen *gen_load(const char *path, char *err, size_t errlen)
-{
-    key_gen *g = calloc(1, sizeof *g);
-    if (!g) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    atomic_init(&g->refs, 1);
-    if (pc_signer_load(path, &g->signer, err, errlen) < 0) {
-        free(g);
-        return NULL;
-    }
-    if (!(g->pub_pem = pc_signer_public_pem(g->signer))) {
-        snprintf(err, errlen, "out of memory");
-        gen_unref(g);
-        return NULL;
-    }
-    return g;
+    return 0;
 }
 
 /* Under the lock. */
@@ -78,31 +65,27 @@ static void maybe_reload(wh_signer *s)
     s->last_check_ms = now;
     if (wh_filesig_of(s->path, &ks) < 0 || wh_filesig_eq(&ks, &s->sig))
         return; /* gone mid-rotation, or unchanged: keep signing with the key in service */
-    key_gen *g = gen_load(s->path, err, sizeof err);
-    if (!g) {
-        if (!wh_filesig_eq(&ks, &s->bad_sig)) {
-            wh_logf("warn", "sign: new signing key not loaded, still signing with the old one: %s",
-                    err);
-            wh_metrics_error(s->m, WH_ERR_SIGN_KEY_RELOAD);
-        }
+    if (wh_filesig_eq(&ks, &s->bad_sig))
+        return; /* refused already; logged then */
+    if (pc_signer_reload(s->key, err, sizeof err) < 0) {
+        if (!alive(s))
+            return;
+        wh_logf("warn", "sign: new signing key not loaded, still signing with the old one: %s",
+                err);
+        wh_metrics_error(s->m, WH_ERR_SIGN_KEY_RELOAD);
         s->bad_sig = ks;
         return;
     }
-    gen_unref(s->cur);
-    s->cur = g;
     s->sig = ks;
     atomic_fetch_add(&s->m->sign_key_reloads, 1);
     wh_logf("info", "sign: signing key reloaded from %s", s->path);
 }
 
-static key_gen *current(wh_signer *s)
+static void check(wh_signer *s)
 {
     pthread_mutex_lock(&s->mu);
     maybe_reload(s);
-    key_gen *g = s->cur;
-    atomic_fetch_add(&g->refs, 1);
     pthread_mutex_unlock(&s->mu);
-    return g;
 }
 
 int wh_signer_new(const char *path, uint64_t ttl_s, wh_metrics *m, wh_signer **out, char *err,
@@ -124,7 +107,7 @@ int wh_signer_new(const char *path, uint64_t ttl_s, wh_metrics *m, wh_signer **o
         wh_signer_free(s);
         return -1;
     }
-    if (!(s->cur = gen_load(path, why, sizeof why))) {
+    if (pc_signer_load(path, &s->key, why, sizeof why) < 0) {
         snprintf(err, errlen, "--sign-key: %s", why);
         wh_signer_free(s);
         return -1;
@@ -138,7 +121,7 @@ void wh_signer_free(wh_signer *s)
 {
     if (!s)
         return;
-    gen_unref(s->cur);
+    pc_signer_free(s->key);
     pthread_mutex_destroy(&s->mu);
     free(s->path);
     free(s);
@@ -146,15 +129,16 @@ void wh_signer_free(wh_signer *s)
 
 char *wh_signer_sign(wh_signer *s, const pc_result *r, const char *image)
 {
-    char err[256];
+    char err[512];
     pc_result copy = *r; /* shallow: pc_result_sign reads the fields, writes attestation */
     copy.attestation = NULL;
     if (image)
         copy.image = (char *)image;
-    key_gen *g = current(s);
-    int rc = pc_result_sign(&copy, g->signer, s->ttl_s, err, sizeof err);
-    gen_unref(g);
-    if (rc < 0) {
+    check(s);
+    if (pc_result_sign(&copy, s->key, s->ttl_s, err, sizeof err) < 0) {
+        if (alive(s))
+            wh_logf("error", "sign: %s", err);
+        wh_metrics_error(s->m, WH_ERR_SIGN);
         free(copy.attestation);
         return NULL;
     }
@@ -163,8 +147,19 @@ char *wh_signer_sign(wh_signer *s, const pc_result *r, const char *image)
 
 char *wh_signer_public_pem(wh_signer *s)
 {
-    key_gen *g = current(s);
-    char *pem = wh_strdup(g->pub_pem);
-    gen_unref(g);
+    check(s);
+    char *pem = pc_signer_public_pem(s->key);
+    if (!pem)
+        alive(s);
     return pem;
+}
+
+int wh_signer_alive(wh_signer *s)
+{
+    return alive(s);
+}
+
+long wh_signer_pid(const wh_signer *s)
+{
+    return pc_signer_pid(s->key);
 }

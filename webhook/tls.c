@@ -9,20 +9,27 @@
  * written a moment after the certificate) keeps the old generation and is
  * tried again a second later, logged once. Old generations stay alive for
  * a grace period, because GnuTLS keeps using what the callback returned
- * until the handshake that asked for it is over; the connection timeout
- * bounds a handshake far below that grace.
+ * until the handshake that asked for it is over; the header deadline
+ * (--header-timeout, conns.c) bounds a handshake far below that grace.
+ *
+ * The private key is never read here: the TLS key process (tlskey.h,
+ * docs/privsep.md), forked by wh_tls_new, reads the key file on each load
+ * and checks it against the certificate; a generation's key is a GnuTLS
+ * external key whose signatures that process makes.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "conns.h"
 #include "filesig.h"
 #include "log.h"
 #include "tls.h"
+#include "tlskey.h"
 #include "whutil.h"
 
 #define MAX_CHAIN 8
-#define MAX_GENS 8
+#define MAX_GENS WH_TLSKEY_GENS
 #define GRACE_MS (10 * 60 * 1000)
 #define PEM_MAX (1024 * 1024)
 
@@ -35,6 +42,7 @@ typedef struct gen {
 
 struct wh_tls {
     char *cert_file, *key_file;
+    wh_tlskey *key; /* the key process */
     wh_metrics *m;
     pthread_mutex_t mu;
     gen *gens[MAX_GENS]; /* gens[ngens - 1] is current */
@@ -55,27 +63,9 @@ static void gen_free(gen *g)
     free(g);
 }
 
-static int same_pubkey(gnutls_privkey_t key, gnutls_pubkey_t cert_pub)
-{
-    gnutls_pubkey_t pub = NULL;
-    gnutls_datum_t a = {0}, b = {0};
-    int same = 0;
-    if (gnutls_pubkey_init(&pub) == 0 && gnutls_pubkey_import_privkey(pub, key, 0, 0) == 0 &&
-        gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &a) == 0 &&
-        gnutls_pubkey_export2(cert_pub, GNUTLS_X509_FMT_DER, &b) == 0)
-        same = a.size == b.size && memcmp(a.data, b.data, a.size) == 0;
-    gnutls_free(a.data);
-    gnutls_free(b.data);
-    if (pub)
-        gnutls_pubkey_deinit(pub);
-    return same;
-}
-
-static int gen_parse(gen *g, char *cert, size_t clen, char *key, size_t klen, char *err,
-                     size_t errlen)
+static int gen_parse(wh_tls *t, gen *g, char *cert, size_t clen, char *err, size_t errlen)
 {
     gnutls_datum_t cd = {(unsigned char *)cert, (unsigned)clen};
-    gnutls_datum_t kd = {(unsigned char *)key, (unsigned)klen};
     g->npcert = MAX_CHAIN;
     int rc = gnutls_pcert_list_import_x509_raw(g->pcert, &g->npcert, &cd, GNUTLS_X509_FMT_PEM, 0);
     if (rc < 0 || g->npcert == 0) {
@@ -83,36 +73,23 @@ static int gen_parse(gen *g, char *cert, size_t clen, char *key, size_t klen, ch
         snprintf(err, errlen, "certificate: %s", rc < 0 ? gnutls_strerror(rc) : "none found");
         return -1;
     }
-    if ((rc = gnutls_privkey_init(&g->key)) < 0 ||
-        (rc = gnutls_privkey_import_x509_raw(g->key, &kd, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
-        snprintf(err, errlen, "private key: %s", gnutls_strerror(rc));
-        return -1;
-    }
-    if (!same_pubkey(g->key, g->pcert[0].pubkey)) {
-        snprintf(err, errlen, "the private key does not belong to the certificate");
-        return -1;
-    }
-    return 0;
+    /* the key process reads the key file and refuses one that does not
+     * belong to the certificate */
+    return wh_tlskey_load(t->key, g->pcert[0].pubkey, &g->key, err, errlen);
 }
 
-static gen *gen_load(const char *cert_file, const char *key_file, char *err, size_t errlen)
+static gen *gen_load(wh_tls *t, char *err, size_t errlen)
 {
-    char *cert = NULL, *key = NULL;
-    size_t clen = 0, klen = 0;
+    char *cert = NULL;
+    size_t clen = 0;
     gen *g = calloc(1, sizeof *g);
     int rc = g ? 0 : -1;
     if (!g)
         snprintf(err, errlen, "out of memory");
     if (rc == 0)
-        rc = wh_read_file(cert_file, PEM_MAX, &cert, &clen, err, errlen);
+        rc = wh_read_file(t->cert_file, PEM_MAX, &cert, &clen, err, errlen);
     if (rc == 0)
-        rc = wh_read_file(key_file, PEM_MAX, &key, &klen, err, errlen);
-    if (rc == 0)
-        rc = gen_parse(g, cert, clen, key, klen, err, errlen);
-    if (key) {
-        explicit_bzero(key, klen); /* the key stays only inside GnuTLS */
-        free(key);
-    }
+        rc = gen_parse(t, g, cert, clen, err, errlen);
     free(cert);
     if (rc < 0) {
         gen_free(g);
@@ -151,7 +128,7 @@ static void maybe_reload(wh_tls *t)
     prune(t, now);
     if (t->ngens >= MAX_GENS)
         return; /* rotating faster than the grace period: try later */
-    gen *g = gen_load(t->cert_file, t->key_file, err, sizeof err);
+    gen *g = gen_load(t, err, sizeof err);
     if (!g) {
         if (!wh_filesig_eq(&cs, &t->bad_cert_sig) || !wh_filesig_eq(&ks, &t->bad_key_sig)) {
             wh_logf("warn", "tls: new certificate files not loaded, still serving the old ones: %s",
@@ -191,7 +168,12 @@ int wh_tls_new(const char *cert_file, const char *key_file, wh_metrics *m, wh_tl
         return -1;
     }
     char why[512];
-    gen *g = gen_load(cert_file, key_file, why, sizeof why);
+    if (wh_tlskey_start(key_file, &t->key, why, sizeof why) < 0) {
+        snprintf(err, errlen, "--tls-key %s: %s", key_file, why);
+        wh_tls_free(t);
+        return -1;
+    }
+    gen *g = gen_load(t, why, sizeof why);
     if (!g) {
         snprintf(err, errlen, "--tls-cert %s / --tls-key %s: %s", cert_file, key_file, why);
         wh_tls_free(t);
@@ -208,18 +190,12 @@ void wh_tls_free(wh_tls *t)
     if (!t)
         return;
     for (unsigned i = 0; i < t->ngens; i++)
-        gen_free(t->gens[i]);
+        gen_free(t->gens[i]); /* before the key process: each drops its generation there */
+    wh_tlskey_stop(t->key);
     pthread_mutex_destroy(&t->mu);
     free(t->cert_file);
     free(t->key_file);
     free(t);
-}
-
-void wh_tls_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-                              enum MHD_ConnectionNotificationCode code)
-{
-    if (code == MHD_CONNECTION_NOTIFY_STARTED)
-        *socket_context = cls;
 }
 
 int wh_tls_cert_callback(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
@@ -227,10 +203,7 @@ int wh_tls_cert_callback(gnutls_session_t session, const gnutls_datum_t *req_ca_
                          gnutls_pcert_st **pcert, unsigned int *pcert_length,
                          gnutls_privkey_t *pkey)
 {
-    struct MHD_Connection *c = gnutls_session_get_ptr(session);
-    const union MHD_ConnectionInfo *ci =
-        c ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
-    wh_tls *t = ci ? ci->socket_context : NULL;
+    wh_tls *t = wh_conn_tls(gnutls_session_get_ptr(session));
     if (!t)
         return -1;
     pthread_mutex_lock(&t->mu);
@@ -254,4 +227,31 @@ int wh_tls_client_verified(struct MHD_Connection *c)
     if (gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0)
         return -1;
     return 0;
+}
+
+int wh_tls_send_last(struct MHD_Connection *c, const char *buf, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+    size_t off = 0;
+    while (s && off < len) {
+        ssize_t n = gnutls_record_send(s, buf + off, len - off);
+        if (n == GNUTLS_E_INTERRUPTED)
+            continue;
+        if (n <= 0)
+            return -1; /* GNUTLS_E_AGAIN included: a client that does not read gets nothing */
+        off += (size_t)n;
+    }
+    return s ? 0 : -1;
+}
+
+int wh_tls_alive(wh_tls *t, char *why, size_t whylen)
+{
+    return wh_tlskey_alive(t->key, why, whylen);
+}
+
+long wh_tls_key_pid(const wh_tls *t)
+{
+    return wh_tlskey_pid(t->key);
 }

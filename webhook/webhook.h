@@ -23,6 +23,7 @@ struct MHD_Connection;
 typedef struct wh_tls wh_tls;
 typedef struct wh_tesproxy wh_tesproxy;
 typedef struct wh_signer wh_signer;
+typedef struct wh_conns wh_conns;
 
 typedef struct wh_config {
     const char *listen; /* "ADDR:PORT", "[V6ADDR]:PORT"; port 0 picks a free one */
@@ -30,6 +31,8 @@ typedef struct wh_config {
     const char *client_ca;       /* PEM bundle; NULL: no client certificates asked for */
     uint64_t max_body;           /* request body bytes (413 above) */
     unsigned max_conns;          /* connections (each with its thread) at once */
+    unsigned max_conns_per_ip;   /* of those, from one client address (0: no limit) */
+    uint64_t header_timeout_ms;  /* TLS handshake + request line + headers, absolute */
     uint64_t client_timeout_ms;  /* idle connection, and whole body upload */
     uint64_t default_timeout_ms; /* the apiserver's budget when ?timeout= is absent */
     uint64_t margin_ms;          /* answer this long before the budget runs out */
@@ -50,7 +53,8 @@ typedef struct wh_server {
     wh_tesproxy *tes_gate; /* NULL without --tes-upstream (/ga4gh/tes/v1/ is then 404) */
     char *client_ca_pem;
     struct MHD_Daemon *mhd;
-    uint16_t port; /* bound port */
+    wh_conns *conns; /* every connection, and the header deadline's watchdog */
+    uint16_t port;   /* bound port */
     _Atomic int ready;
 } wh_server;
 

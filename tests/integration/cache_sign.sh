@@ -1,6 +1,7 @@
 # Integration: the layer facts cache through the CLI (hits, a corrupt entry
 # rescanned, an unsafe directory refused, stats/prune/clear) and signed
-# verdicts (scan --sign-key, portcullis verify).
+# verdicts (scan --sign-key, portcullis verify: a valid allow exits 0, a
+# valid deny 3 unless --accept-deny, each binding and every forgery 1).
 . "$PC_ROOT/tests/lib.sh"
 
 build_fixture whiteout || exit 1
@@ -56,27 +57,52 @@ jq_true "attestation present" '.reports[0].attestation.payloadType == "applicati
 jq '.reports[0].attestation' "$T/signed.json" >"$T/env.json"
 MD=$(jq -r '.reports[0].manifest_digest' "$T/signed.json")
 PD=$(jq -r '.reports[0].policy_digest' "$T/signed.json")
-run "verify valid" 0 "$PC" verify --key "$T/k.pub" --image-digest "$MD" --policy-digest "$PD" "$T/env.json"
 jq -r .payload "$T/env.json" | base64 -d >"$T/payload.json"
 jq_true "payload binds verdict and digests" ".verdict == \"deny\" and .manifest_digest == \"$MD\" and .policy_digest == \"$PD\" and (.checks | length > 0)" "$T/payload.json"
-run "verify from stdin" 0 sh -c "\"$PC\" verify --key \"$T/k.pub\" - <\"$T/env.json\""
+# a valid DENY is not "may run": exit 3, never 0 (runtimes and TES servers read 0 as run)
+run "verify a signed deny: not 0" 3 "$PC" verify --key "$T/k.pub" --image-digest "$MD" --policy-digest "$PD" "$T/env.json"
+grep_in "signed deny: stdout says valid: deny" '^valid: deny$' "$T/out"
+grep_in "signed deny: stderr says it must not run" 'must not run' "$T/err"
+run "verify a signed deny with --accept-deny" 0 "$PC" verify --key "$T/k.pub" --image-digest "$MD" --policy-digest "$PD" --accept-deny "$T/env.json"
+grep_in "--accept-deny: prints the deny" '^valid: deny$' "$T/out"
+run "verify a signed deny from stdin" 3 sh -c "\"$PC\" verify --key \"$T/k.pub\" - <\"$T/env.json\""
+run "verify from stdin, --accept-deny" 0 sh -c "\"$PC\" verify --key \"$T/k.pub\" --accept-deny - <\"$T/env.json\""
+# an ALLOW: the clean image under baseline
+run "signed allow scan" 0 "$PC" scan --no-cache --policy baseline --sign-key "$T/k.pem" --format json -o "$T/allow.json" "$IMG"
+jq '.reports[0].attestation' "$T/allow.json" >"$T/allow-env.json"
+AMD=$(jq -r '.reports[0].manifest_digest' "$T/allow.json")
+APD=$(jq -r '.reports[0].policy_digest' "$T/allow.json")
+ADG=$(jq -r '.reports[0].digest' "$T/allow.json")
+run "verify a signed allow" 0 "$PC" verify --key "$T/k.pub" --image-digest "$AMD" --policy-digest "$APD" "$T/allow-env.json"
+grep_in "signed allow: stdout says valid: allow" '^valid: allow$' "$T/out"
+run "verify a signed allow by the resolved digest" 0 "$PC" verify --key "$T/k.pub" --image-digest "$ADG" "$T/allow-env.json"
+# the bindings: each one alone turns a valid allow into invalid (exit 1)
+ZERO=sha256:0000000000000000000000000000000000000000000000000000000000000000
+run "allow, other image digest" 1 "$PC" verify --key "$T/k.pub" --image-digest "$ZERO" --policy-digest "$APD" "$T/allow-env.json"
+grep_in "allow, other image digest: reason" "digest $ZERO does not match" "$T/err"
+run "allow, other policy digest" 1 "$PC" verify --key "$T/k.pub" --image-digest "$AMD" --policy-digest "$ZERO" "$T/allow-env.json"
+grep_in "allow, other policy digest: reason" "policy digest $ZERO does not match" "$T/err"
+run "allow, the deny's policy digest (restricted, not baseline)" 1 "$PC" verify --key "$T/k.pub" --policy-digest "$PD" "$T/allow-env.json"
+run "deny, other policy digest, --accept-deny" 1 "$PC" verify --key "$T/k.pub" --policy-digest "$ZERO" --accept-deny "$T/env.json"
 jq --arg p "$(sed 's/"deny"/"allow"/' "$T/payload.json" | base64 -w0)" '.payload = $p' "$T/env.json" >"$T/flipped.json"
 run "flipped verdict" 1 "$PC" verify --key "$T/k.pub" "$T/flipped.json"
 grep_in "flipped: signature mismatch" 'signature mismatch' "$T/err"
-run "other digest" 1 "$PC" verify --key "$T/k.pub" --image-digest sha256:0000000000000000000000000000000000000000000000000000000000000000 "$T/env.json"
+run "other digest" 1 "$PC" verify --key "$T/k.pub" --image-digest sha256:0000000000000000000000000000000000000000000000000000000000000000 --accept-deny "$T/env.json"
 grep_in "other digest: reason" 'does not match' "$T/err"
-run "other key" 1 "$PC" verify --key "$T/other.pub" "$T/env.json"
+run "other key" 1 "$PC" verify --key "$T/other.pub" --accept-deny "$T/env.json"
+run "other key, allow" 1 "$PC" verify --key "$T/other.pub" "$T/allow-env.json"
 head -c 100 "$T/env.json" >"$T/trunc.json"
-run "truncated envelope" 1 "$PC" verify --key "$T/k.pub" "$T/trunc.json"
+run "truncated envelope" 1 "$PC" verify --key "$T/k.pub" --accept-deny "$T/trunc.json"
 run "expired" 1 "$PC" scan --sign-key "$T/k.pem" --verdict-ttl 1s --format json -o "$T/short.json" "oci:$T/bad/oci:latest"
 sleep 2
 jq '.reports[0].attestation' "$T/short.json" >"$T/short-env.json"
-run "expired verdict refused" 1 "$PC" verify --key "$T/k.pub" "$T/short-env.json"
+run "expired verdict refused" 1 "$PC" verify --key "$T/k.pub" --accept-deny "$T/short-env.json"
 grep_in "expired: reason" 'expired at' "$T/err"
 chmod 644 "$T/k.pem"
 run "world-readable key refused" 2 "$PC" scan --sign-key "$T/k.pem" "oci:$T/bad/oci:latest"
 grep_in "key refusal reason" 'accessible by other users' "$T/err"
 run "verify usage" 2 "$PC" verify "$T/env.json"
+run "verify: unusable key" 2 "$PC" verify --key "$T/nonexistent.pub" "$T/allow-env.json"
 
 # --- compiled rules are cached beside the facts and checked before use
 jq -n '{tag: "latest", images: [{config: {User: "1000", Entrypoint: ["/app/run"]},

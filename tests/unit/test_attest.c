@@ -1,8 +1,8 @@
 /*
  * test_attest.c — signed verdicts: a valid envelope verifies; a changed
- * verdict, another digest, an expired statement, another key, a truncated
- * envelope and a wrong payloadType each fail with their reason; a
- * world-readable key is refused.
+ * verdict, another digest, another policy digest, an expired statement,
+ * another key, a truncated envelope and a wrong payloadType each fail with
+ * their reason; a world-readable key is refused.
  */
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -85,6 +85,11 @@ int main(void)
     o.image_digest = "sha256:dddd000000000000000000000000000000000000000000000000000000000000";
     CHECK(pc_verify_envelope(env, n, pub, &o, err, sizeof err) == 1);
     CHECK_CONTAINS(err, "does not match");
+    /* the right image under another policy: refused too */
+    o.image_digest = r.manifest_digest;
+    o.policy_digest = "sha256:eeee000000000000000000000000000000000000000000000000000000000000";
+    CHECK(pc_verify_envelope(env, n, pub, &o, err, sizeof err) == 1);
+    CHECK_CONTAINS(err, "policy digest sha256:eeee");
     pc_verify_opts later = {.now = (long long)time(NULL) + 7200};
     CHECK(pc_verify_envelope(env, n, pub, &later, err, sizeof err) == 1);
     CHECK_CONTAINS(err, "expired at");
