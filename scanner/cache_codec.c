@@ -192,8 +192,10 @@ int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f)
     dec r = {.p = p, .left = len, .arena = &f->arena};
     f->bytes = get(&r, 8);
     uint64_t n = get(&r, 8);
-    /* an entry takes at least 78 bytes: refuse counts the data cannot hold */
-    if (r.bad || n > r.left / 78)
+    /* an entry takes at least 74 bytes (54 of fixed fields, the four
+     * string lengths and the match count; an entry "a" is 75): refuse
+     * counts the data cannot hold */
+    if (r.bad || n > r.left / 74)
         return -1;
     for (uint64_t i = 0; i < n; i++) {
         pc_entry *e = pc_layer_facts_add(f);

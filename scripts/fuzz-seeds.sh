@@ -1,25 +1,284 @@
 #!/bin/sh
-# Seed the fuzz corpora with real inputs: layer blobs of the fixture images
-# (prefixed with the byte that selects their compression) for fuzz_layer,
-# policies, index.json and configs for fuzz_json.
+# Seed the fuzz corpora (B/corpus/TARGET, one directory per tests/fuzz
+# target) with real inputs, so each target starts from valid documents:
+#   - the fixture images (fixtures/specs, built with build/fixture-builder)
+#     and tricky images from tests/difftest/gen.py (every hand-written case
+#     and random seeds 1..SEEDS): layer blobs for fuzz_layer (prefixed with
+#     the byte that selects their media type), their decompressed tars for
+#     fuzz_tar, manifests + configs for fuzz_manifest (digests replaced by
+#     the target's @@N / $$N placeholders), configs for fuzz_config,
+#     index.json for fuzz_layout, /etc/passwd and /etc/group and the USER
+#     for fuzz_passwd, executable heads for fuzz_elfhead, capability xattrs
+#     for fuzz_caps, the facts cache payloads for fuzz_cache;
+#   - fixtures/requests for the webhook bodies (fuzz_admission,
+#     fuzz_imagereview, fuzz_tes, fuzz_podspec) and the images they name
+#     for fuzz_imageref;
+#   - rules/policies for fuzz_policy; hand-written challenges, token
+#     answers and config.json files for fuzz_regauth and fuzz_authfile;
+#   - fixed pseudo-random recipes for fuzz_layergen;
+#   - tests/fuzz/regress/TARGET/*: inputs that found a bug, kept.
+# Corpora keep what earlier runs found; seeds are added, never removed.
+# usage: fuzz-seeds.sh [BUILD_DIR [SEEDS]]
 set -eu
 B=${1:-build/fuzz}
+SEEDS=${2:-40}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FB="$ROOT/build/fixture-builder"
+PC="$ROOT/build/portcullis"
 [ -x "$FB" ] || make -C "$ROOT" --no-print-directory build/fixture-builder >/dev/null
+[ -x "$PC" ] || make -C "$ROOT" --no-print-directory build/portcullis >/dev/null
 S="$B/seeds"
+C="$B/corpus"
 rm -rf "$S"
-mkdir -p "$S/img" "$B/corpus/fuzz_layer" "$B/corpus/fuzz_json"
-for spec in bad whiteout zstd; do "$FB" "$ROOT/fixtures/specs/$spec.json" "$S/img/$spec" >/dev/null; done
-for f in "$S"/img/*/oci/blobs/sha256/*; do
-    h=$(basename "$f")
-    case $(head -c 4 "$f" | od -An -tx1 | tr -d ' ') in
-    1f8b*) p='\001' ;;
-    28b52ffd) p='\002' ;;
-    7b*) cp "$f" "$B/corpus/fuzz_json/$h"; continue ;;
-    *) p='\000' ;;
-    esac
-    { printf "$p"; cat "$f"; } >"$B/corpus/fuzz_layer/$h"
+mkdir -p "$S/img" "$S/gen" "$S/cache"
+for t in "$ROOT"/tests/fuzz/fuzz_*.c; do mkdir -p "$C/$(basename "$t" .c)"; done
+# Inputs that once failed a target (tests/fuzz/regress/TARGET/) run first.
+for d in "$ROOT"/tests/fuzz/regress/*/; do
+    [ -d "$d" ] && cp "$d"* "$C/$(basename "$d")/" 2>/dev/null || true
 done
-cp "$ROOT"/rules/policies/*.json "$B/corpus/fuzz_json/"
-for d in "$S"/img/*/oci; do cp "$d/index.json" "$B/corpus/fuzz_json/index-$(basename "$(dirname "$d")").json"; done
+
+# Images: the fixtures, then difftest's cases and random images.
+for spec in "$ROOT"/fixtures/specs/*.json; do
+    n=$(basename "$spec" .json)
+    "$FB" "$spec" "$S/img/$n" >/dev/null 2>&1 || true
+done
+GEN="$ROOT/tests/difftest/gen.py"
+for spec in "$ROOT"/tests/difftest/cases/*.json; do
+    python3 "$GEN" case "$spec" --out "$S/gen/$(basename "$spec" .json)" >/dev/null 2>&1 || true
+done
+i=1
+while [ "$i" -le "$SEEDS" ]; do
+    python3 "$GEN" random --seed "$i" --out "$S/gen/random-$i" >/dev/null 2>&1 || true
+    i=$((i + 1))
+done
+
+# Facts cache payloads: scan the fixtures and the difftest cases into a
+# fresh cache (the python below strips each entry's 216-byte header,
+# cache.c HDR).
+find "$S/img" "$S/gen" -name index.json ! -path "*/random-*" | while read -r idx; do
+    "$PC" scan --cache-dir "$S/cache" --progress never --policy baseline \
+        "oci:$(dirname "$idx")" >/dev/null 2>&1 || true
+done
+
+python3 - "$ROOT" "$S" "$C" <<'EOF'
+import glob, gzip, hashlib, io, json, os, random, re, sys, zlib
+
+root, seeds, corpus = sys.argv[1:4]
+SEP = b"\n----\n"
+
+
+def put(target, name, data):
+    if isinstance(data, str):
+        data = data.encode()
+    d = os.path.join(corpus, target)
+    os.makedirs(d, exist_ok=True)
+    h = hashlib.sha1(data).hexdigest()[:16]
+    with open(os.path.join(d, "seed-%s-%s" % (name, h)), "wb") as f:
+        f.write(data)
+
+
+def unpack(b):
+    if b[:3] == b"\x1f\x8b\x08":
+        try:
+            return gzip.decompress(b)
+        except Exception:
+            return None
+    if b[:4] == b"\x28\xb5\x2f\xfd":
+        try:
+            import subprocess
+            return subprocess.run(["zstd", "-dcq"], input=b, capture_output=True, check=True).stdout
+        except Exception:
+            return None
+    return b
+
+
+layouts = sorted(set(os.path.dirname(p) for p in glob.glob(seeds + "/img/**/index.json", recursive=True)
+                     + glob.glob(seeds + "/gen/**/index.json", recursive=True)))
+tars = []
+cfg_users = set()
+for lay in layouts:
+    tag = os.path.relpath(lay, seeds).replace("/", "_")
+    blobs = {}
+    for p in glob.glob(lay + "/blobs/sha256/*"):
+        blobs["sha256:" + os.path.basename(p)] = open(p, "rb").read()
+    idx = open(lay + "/index.json", "rb").read()
+    put("fuzz_layout", tag, b"\x00" + SEP + idx)
+    put("fuzz_layout", tag + "-latest", b"\x00latest" + SEP + idx)
+    docs = {}
+    for dg, b in blobs.items():
+        try:
+            docs[dg] = json.loads(b)
+        except Exception:
+            docs[dg] = None
+    for dg, b in blobs.items():
+        j = docs[dg]
+        if j is None:
+            t = unpack(b)
+            if t is not None and len(t) <= 1 << 20:
+                tars.append(t)
+                put("fuzz_tar", tag, t)
+            if len(b) <= 1 << 20:
+                sel = b"\x00" if b[:3] != b"\x1f\x8b\x08" and b[:4] != b"\x28\xb5\x2f\xfd" else b"\x01"
+                put("fuzz_layer", tag, sel + b)
+        elif isinstance(j, dict) and ("rootfs" in j or "config" in j and "layers" not in j):
+            put("fuzz_config", tag, b)
+            u = (j.get("config") or {}).get("User") if isinstance(j.get("config"), dict) else None
+            if isinstance(u, str):
+                cfg_users.add(u.encode())
+    # a chain for fuzz_manifest: the top document, what it names, down to configs
+    try:
+        top = json.loads(idx)["manifests"][0]["digest"]
+    except Exception:
+        continue
+    order, todo = [], [top]
+    while todo and len(order) < 6:
+        dg = todo.pop(0)
+        if dg in order or dg not in blobs or docs.get(dg) is None:
+            continue
+        order.append(dg)
+        j = docs[dg]
+        for m in j.get("manifests", []) if isinstance(j, dict) else []:
+            todo.append(m.get("digest"))
+        if isinstance(j, dict) and isinstance(j.get("config"), dict):
+            todo.append(j["config"].get("digest"))
+
+    def subst(o):
+        if isinstance(o, dict):
+            o = {k: subst(v) for k, v in o.items()}
+            if o.get("digest") in order:
+                n = order.index(o["digest"]) + 1
+                o["digest"] = "sha256:@@%d" % n
+                if "size" in o:
+                    o["size"] = "__SIZE_%d__" % n
+            return o
+        if isinstance(o, list):
+            return [subst(v) for v in o]
+        return o
+
+    parts = []
+    for dg in order:
+        s = json.dumps(subst(docs[dg]), separators=(",", ":"))
+        s = re.sub(r'"__SIZE_(\d)__"', r"$$\1", s)
+        parts.append(s.encode())
+    if parts:
+        put("fuzz_manifest", tag, b"\x00\x00\xf1" + SEP + SEP.join(parts))
+
+# /etc/passwd, /etc/group and executables from the layer tars
+import tarfile
+users = sorted(cfg_users | {b"", b"root", b"0", b"app", b"1000", b"1000:1000", b"app:app", b"+0",
+                            b"4294967296", b"nobody", b"0:0", b"-0", b"app:wheel"})
+rnd = random.Random(1)
+for n, t in enumerate(tars):
+    try:
+        tf = tarfile.open(fileobj=io.BytesIO(t))
+        members = tf.getmembers()
+    except Exception:
+        continue
+    pw = gr = None
+    for m in members:
+        if not m.isreg():
+            continue
+        try:
+            data = tf.extractfile(m).read()
+        except Exception:
+            continue
+        base = os.path.basename(m.name)
+        if base == "passwd":
+            pw = data
+        elif base == "group":
+            gr = data
+        if data[:4] == b"\x7fELF" or data[:2] == b"#!":
+            put("fuzz_elfhead", "t%d" % n, data[:4096])
+        for k, v in (m.pax_headers or {}).items():
+            if k == "SCHILY.xattr.security.capability":
+                put("fuzz_caps", "t%d" % n, v.encode("utf-8", "surrogateescape")
+                    if isinstance(v, str) else v)
+    if pw is not None or gr is not None:
+        put("fuzz_passwd", "t%d" % n, rnd.choice(users) + SEP + (pw or b"") + SEP + (gr or b"")
+            + SEP + (b"\x00" if pw is not None and gr is not None else b"\x02"))
+for u in users:
+    put("fuzz_passwd", "u", u + SEP + b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/:/bin/sh\n"
+        + SEP + b"root:x:0:\nwheel:x:10:app\napp:x:1000:\n" + SEP + b"\x00")
+for p in ("/bin/sh", "/bin/ls", "/usr/bin/env"):
+    if os.path.exists(p):
+        put("fuzz_elfhead", os.path.basename(p), open(p, "rb").read(4096))
+put("fuzz_caps", "v2-net-bind", bytes.fromhex("0100000200040000000000000000000000000000"))
+put("fuzz_caps", "v3-rootid", bytes.fromhex("010000030020000000000000000000000000000000100000"))
+put("fuzz_caps", "v1", bytes.fromhex("000000010000200000000000"))
+
+# facts cache payloads
+for p in glob.glob(seeds + "/cache/**/*", recursive=True):
+    if os.path.isfile(p):
+        b = open(p, "rb").read()
+        if b[:7] == b"PCFACTS" and len(b) > 216:
+            put("fuzz_cache", "c", b[216:])
+
+# webhook request bodies
+req = root + "/fixtures/requests"
+kinds = [("", "Pod"), ("", "ReplicationController"), ("", "EphemeralContainers"),
+         ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"),
+         ("apps", "DaemonSet"), ("extensions", "Deployment"), ("extensions", "ReplicaSet"),
+         ("extensions", "DaemonSet"), ("batch", "Job"), ("batch", "CronJob")]
+images = set()
+for p in glob.glob(req + "/*.json") + glob.glob(req + "/malformed/*.json"):
+    b = open(p, "rb").read()
+    name = os.path.basename(p)
+    put("fuzz_imagereview" if "imagereview" in name else "fuzz_admission", name, b)
+    try:
+        j = json.loads(b)
+    except Exception:
+        continue
+    images.update(re.findall(r'"image"\s*:\s*"([^"]*)"', b.decode("utf-8", "replace")))
+    r = j.get("request") if isinstance(j, dict) else None
+    if isinstance(r, dict) and isinstance(r.get("kind"), dict) and isinstance(r.get("object"), dict):
+        k = (r["kind"].get("group", ""), r["kind"].get("kind"))
+        if k in kinds:
+            for room in (0, 4, 15):  # the high nibble: room for the metadata pointer
+                put("fuzz_podspec", name, bytes([kinds.index(k) | room << 4])
+                    + json.dumps(r["object"]).encode())
+put("fuzz_admission", "imagereview-as-admission", open(req + "/imagereview.json", "rb").read())
+for p in glob.glob(req + "/tes/*.json") + glob.glob(req + "/tes/malformed/*.json"):
+    b = open(p, "rb").read()
+    put("fuzz_tes", os.path.basename(p), b)
+    images.update(re.findall(r'"image"\s*:\s*"([^"]*)"', b.decode("utf-8", "replace")))
+images.update(["nginx", "docker.io/library/nginx:1.25", "index.docker.io/library/alpine",
+               "localhost:5000/team/app/api:v1.2.3", "[::1]:5000/x:tag", "Registry.Example/x",
+               "a.b:65535/c__d--e.f@sha256:" + "0" * 64, "busybox:latest@sha256:" + "a" * 64,
+               "linux/amd64", "linux/arm64/v8", "oci:/tmp/x:tag"])
+for im in images:
+    put("fuzz_imageref", "i", im)
+
+# policies
+for p in glob.glob(root + "/rules/policies/*.json"):
+    put("fuzz_policy", os.path.basename(p), open(p, "rb").read())
+
+# registry auth: WWW-Authenticate values and token server answers
+chal = [b'Bearer realm="https://auth.example/token",service="registry.example",'
+        b'scope="repository:team/app:pull"',
+        b'Basic realm="registry"',
+        b'Bearer realm="https://a/t?x=1",service=reg, Basic realm="r", Negotiate',
+        b'bearer realm=https://a/t,scope="repository:a/b:pull,push" ,error="invalid_token"',
+        b'Bearer realm="https://a/\\"q\\"t"']
+toks = [b'{"token":"abc.def","expires_in":300}', b'{"access_token":"x","expires_in":999999}',
+        b'{"token":"","access_token":"y"}', b'{"token":"a b"}']
+for i, c in enumerate(chal):
+    for t in toks:
+        put("fuzz_regauth", "c%d" % i, c + SEP + t)
+
+# docker config.json
+auths = [b'{"auths":{"https://index.docker.io/v1/":{"auth":"dXNlcjpwYXNz"}}}',
+         b'{"auths":{"127.0.0.1:5000":{"username":"u","password":"p"}}}',
+         b'{"auths":{"ghcr.io":{"identitytoken":"tok"}},"credsStore":"desktop"}',
+         b'{"credHelpers":{"registry.example.com":"ecr-login"},"auths":{}}',
+         b'{"auths":{"http://localhost/v2/":{"auth":"Ong="}}}']
+for i, a in enumerate(auths):
+    for h in range(8):
+        put("fuzz_authfile", "a%d" % i, bytes([h]) + a)
+
+# recipes for the structure-aware layer generator
+for i in range(32):
+    r = random.Random(i)
+    put("fuzz_layergen", "r%d" % i, bytes(r.randrange(256) for _ in range(r.randrange(16, 600))))
+EOF
+for t in "$C"/*; do printf '%s: %s\n' "$(basename "$t")" "$(ls "$t" | wc -l)"; done | tr '\n' ' '
+echo

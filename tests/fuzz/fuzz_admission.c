@@ -1,0 +1,45 @@
+/*
+ * fuzz_admission.c — libFuzzer target: a request body as POST /validate
+ * and /mutate get it (webhook/admission.c, and podspec.c under it). What
+ * a review that parses must hold: every image reported is a non-empty
+ * string of at most WH_MAX_IMAGE_LEN bytes without a NUL, and its JSON
+ * pointer names exactly that string in request.object (/mutate patches
+ * the image through it). The answer is built for an allowed decision too.
+ */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "admission.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *body = fz_strndup(data, size), err[512];
+    wh_admission a;
+    if (!body)
+        return 0;
+    if (wh_admission_parse(body, size, &a, err, sizeof err) == 0) {
+        json_t *obj = json_object_get(json_object_get(a.root, "request"), "object");
+        FZ_CHECK(a.uid && *a.uid && a.kind && a.operation, "parsed review without uid/kind/op");
+        for (size_t i = 0; i < a.images.n; i++) {
+            const wh_image *im = &a.images.v[i];
+            size_t n = strlen(im->image);
+            FZ_CHECK(n > 0 && n <= WH_MAX_IMAGE_LEN, "image %zu of %zu bytes", i, n);
+            json_t *at = fz_json_pointer(obj, im->pointer);
+            FZ_CHECK(json_is_string(at) && strcmp(json_string_value(at), im->image) == 0,
+                     "pointer %s does not name image \"%s\"", im->pointer, im->image);
+        }
+        wh_decision d = {.allowed = 1};
+        json_t *resp = wh_admission_response(&a, &d);
+        char *s = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+        free(s);
+        json_decref(resp);
+        wh_admission_free(&a);
+    } else {
+        FZ_CHECK(!a.root && !a.images.n, "refused review left state behind");
+        FZ_CHECK(memchr(err, 0, sizeof err) && *err, "refusal without a message");
+    }
+    free(body);
+    return 0;
+}

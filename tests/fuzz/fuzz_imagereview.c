@@ -1,0 +1,40 @@
+/*
+ * fuzz_imagereview.c — libFuzzer target: a request body as POST
+ * /imagereview gets it (imagepolicy.k8s.io/v1alpha1 ImageReview). The
+ * reader is static in webhook/imagereview.c, so its source is included
+ * here (the link takes the webhook from an archive and so never pulls in
+ * the object that defines wh_route_imagereview a second time). A review
+ * that parses must report only non-empty images of at most
+ * WH_MAX_IMAGE_LEN bytes whose pointers name them; the answer for an
+ * allowed decision and the annotation keys logged are built too.
+ */
+#include "../../webhook/imagereview.c"
+#include <stdint.h>
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *body = fz_strndup(data, size), err[512];
+    image_review r;
+    if (!body)
+        return 0;
+    if (read_review(&r, body, size, err, sizeof err) == 0) {
+        for (size_t i = 0; i < r.images.n; i++) {
+            const wh_image *im = &r.images.v[i];
+            size_t n = strlen(im->image);
+            FZ_CHECK(n > 0 && n <= WH_MAX_IMAGE_LEN, "image %zu of %zu bytes", i, n);
+            json_t *at = fz_json_pointer(r.root, im->pointer);
+            FZ_CHECK(json_is_string(at) && strcmp(json_string_value(at), im->image) == 0,
+                     "pointer %s does not name image \"%s\"", im->pointer, im->image);
+        }
+        json_t *keys = r.annotations ? annotation_keys(r.annotations) : NULL;
+        FZ_CHECK(!keys || json_array_size(keys) <= ANNOTATIONS_MAX, "too many keys logged");
+        json_decref(keys);
+        wh_decision d = {.allowed = 1};
+        json_decref(review_response(&d));
+    }
+    json_decref(r.root);
+    wh_image_list_free(&r.images);
+    free(body);
+    return 0;
+}

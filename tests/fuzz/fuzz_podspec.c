@@ -1,0 +1,66 @@
+/*
+ * fuzz_podspec.c — libFuzzer target: where each workload kind keeps its
+ * pod spec and images (webhook/podspec.c). The first byte picks the
+ * group/kind (or an unknown one) and the room given for the metadata
+ * pointer; the rest is the object. Every image reported must be named by
+ * its pointer, and the pod metadata pointer must name the object returned.
+ */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fuzz.h"
+#include "podspec.h"
+
+static const char *const kinds[][2] = {
+    {"", "Pod"},
+    {"", "ReplicationController"},
+    {"", "EphemeralContainers"},
+    {"apps", "Deployment"},
+    {"apps", "ReplicaSet"},
+    {"apps", "StatefulSet"},
+    {"apps", "DaemonSet"},
+    {"extensions", "Deployment"},
+    {"extensions", "ReplicaSet"},
+    {"extensions", "DaemonSet"},
+    {"batch", "Job"},
+    {"batch", "CronJob"},
+    {"batch", "Pod"},
+    {"", "Service"},
+};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    const char *group = kinds[data[0] % NKINDS][0], *kind = kinds[data[0] % NKINDS][1];
+    size_t room = (size_t)(data[0] >> 4) * 4; /* 0..60 bytes for the metadata pointer */
+    json_t *obj = json_loadb((const char *)data + 1, size - 1, JSON_REJECT_DUPLICATES, NULL);
+    if (!obj)
+        return 0;
+    wh_image_list l = {0};
+    char err[512];
+    int known = wh_podspec_known(group, kind);
+    int rc = wh_podspec_images(group, kind, obj, &l, err, sizeof err);
+    FZ_CHECK(known || rc < 0, "images of an unknown kind %s/%s", group, kind);
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        size_t n = strlen(l.v[i].image);
+        FZ_CHECK(n > 0 && n <= WH_MAX_IMAGE_LEN, "image %zu of %zu bytes", i, n);
+        json_t *at = fz_json_pointer(obj, l.v[i].pointer);
+        FZ_CHECK(json_is_string(at) && strcmp(json_string_value(at), l.v[i].image) == 0,
+                 "pointer %s does not name image \"%s\"", l.v[i].pointer, l.v[i].image);
+    }
+    wh_image_list_free(&l);
+    char *ptr = room ? malloc(room) : NULL;
+    json_t *meta = (json_t *)1;
+    if (wh_podspec_pod_metadata(group, kind, obj, ptr, room, &meta) == 0) {
+        FZ_CHECK(ptr && strlen(ptr) < room, "metadata pointer does not fit");
+        FZ_CHECK(!meta || fz_json_pointer(obj, ptr) == meta, "pointer %s is not the metadata", ptr);
+    } else {
+        FZ_CHECK(meta == NULL, "metadata left set on failure");
+    }
+    free(ptr);
+    json_decref(obj);
+    return 0;
+}
