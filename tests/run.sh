@@ -3,11 +3,28 @@
 # against the sanitized build in $1 (default build/asan). Sanitizer
 # reports are written to files; any such file fails the run. Ends with
 # "N passed, N failed".
+#
+#   sh tests/run.sh [BUILD [SUITE...]]
+#
+# SUITE names one unit binary or integration script (unit/test_cache,
+# test_cache, integration/registry, registry.sh, ...); without any, all of
+# them run.
+#
+# Every suite must run at least the number of checks tests/expected-counts
+# gives it (CHECKs of a unit binary, PASS/FAIL lines of a script): a suite
+# that ran fewer, that is missing, or that has no line there fails, so a
+# test that silently stops early, a loop that runs zero times or a deleted
+# suite cannot pass as "0 failed". After adding or removing checks, run
+#   PC_UPDATE_COUNTS=1 make test     (or: PC_UPDATE_COUNTS=1 sh tests/run.sh B SUITE...)
+# which rewrites the lines of the suites that ran and passed with the
+# counts they ran, and review the diff of tests/expected-counts.
 set -u
 B=${1:-build/asan}
+[ $# -gt 0 ] && shift
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 B=$(cd "$B" && pwd)
+COUNTS="$ROOT/tests/expected-counts"
 WORK=$(mktemp -d /tmp/portcullis-test.XXXXXX)
 SAN="$WORK/sanitizer"
 mkdir -p "$SAN"
@@ -19,38 +36,142 @@ export PORTCULLIS_DATADIR="$ROOT"
 export XDG_CACHE_HOME="$WORK/xdg-cache" # tests never share a cache with the user
 pass=0
 fail=0
-for t in "$B"/tests/test_*; do
-    [ -x "$t" ] || continue
-    name=$(basename "$t")
-    if out=$("$t" 2>&1); then
-        pass=$((pass + 1))
-        echo "PASS unit/$name"
-    else
+RAN="$WORK/ran-counts" # "SUITE COUNT OK" per suite run
+: >"$RAN"
+
+# The suites to run: "unit/test_x" and "integration/x", in run order.
+if [ $# -eq 0 ]; then
+    SUITES=$(
+        for t in "$B"/tests/test_*; do [ -x "$t" ] && echo "unit/$(basename "$t")"; done
+        for t in tests/integration/*.sh; do [ -f "$t" ] && echo "integration/$(basename "$t" .sh)"; done
+    )
+    ALL=1
+else
+    SUITES=$(for s in "$@"; do
+        s=${s#tests/}
+        s=${s%.sh}
+        case $s in
+        unit/* | integration/*) echo "$s" ;;
+        test_*) echo "unit/$s" ;;
+        *) echo "integration/$s" ;;
+        esac
+    done)
+    ALL=0
+fi
+
+expected() { # SUITE: its minimum count, or nothing
+    [ -f "$COUNTS" ] && awk -v s="$1" '$1 == s { print $2; exit }' "$COUNTS"
+}
+
+# judge SUITE COUNT SUITE-OK: the count against tests/expected-counts
+judge() {
+    echo "$1 $2 $3" >>"$RAN"
+    want=$(expected "$1")
+    if [ -z "$want" ]; then
+        if [ "${PC_UPDATE_COUNTS:-}" != 1 ]; then
+            fail=$((fail + 1))
+            echo "FAIL $1: no expected count in tests/expected-counts (ran $2 checks; PC_UPDATE_COUNTS=1 adds it)"
+        fi
+    elif [ "$2" -lt "$want" ]; then
         fail=$((fail + 1))
-        echo "FAIL unit/$name"
-        echo "$out" | tail -40 | sed 's/^/    /'
+        echo "FAIL $1: ran $2 checks, expected at least $want (tests/expected-counts)"
     fi
+}
+
+for s in $SUITES; do
+    case $s in
+    unit/*)
+        name=${s#unit/}
+        t="$B/tests/$name"
+        if [ ! -x "$t" ]; then
+            fail=$((fail + 1))
+            echo "FAIL $s: $t not built"
+            continue
+        fi
+        if out=$("$t" 2>&1); then
+            ok=1
+        else
+            ok=0
+        fi
+        # the binary's own last line: "N passed, N failed" (testlib.h)
+        n=$(echo "$out" | sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' | tail -1)
+        got=$(echo "${n:-0 0}" | awk '{ print $1 + $2 }')
+        if [ $ok = 1 ]; then
+            pass=$((pass + 1))
+            echo "PASS $s ($got checks)"
+        else
+            fail=$((fail + 1))
+            echo "FAIL $s"
+            echo "$out" | tail -40 | sed 's/^/    /'
+        fi
+        judge "$s" "$got" $ok
+        ;;
+    integration/*)
+        name=${s#integration/}
+        t="tests/integration/$name.sh"
+        if [ ! -f "$t" ]; then
+            fail=$((fail + 1))
+            echo "FAIL $s: $t does not exist"
+            continue
+        fi
+        log="$WORK/$name.log"
+        sh "$t" >"$log" 2>&1
+        rc=$?
+        p=$(grep -c '^PASS ' "$log")
+        f=$(grep -c '^FAIL ' "$log")
+        pass=$((pass + p))
+        fail=$((fail + f))
+        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+            fail=$((fail + 1))
+            echo "FAIL $name: script exited $rc"
+        fi
+        grep -E '^(PASS|FAIL) ' "$log" | sed -E "s#^(PASS|FAIL) #\1 $name/#"
+        if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ]; then
+            echo "---- $name log (tail) ----"
+            tail -60 "$log" | sed 's/^/    /'
+        fi
+        ok=0
+        [ "$f" -eq 0 ] && [ "$rc" -eq 0 ] && ok=1
+        judge "$s" $((p + f)) $ok
+        ;;
+    esac
 done
-for t in tests/integration/*.sh; do
-    [ -f "$t" ] || continue
-    name=$(basename "$t" .sh)
-    log="$WORK/$name.log"
-    sh "$t" >"$log" 2>&1
-    rc=$?
-    p=$(grep -c '^PASS ' "$log")
-    f=$(grep -c '^FAIL ' "$log")
-    pass=$((pass + p))
-    fail=$((fail + f))
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        fail=$((fail + 1))
-        echo "FAIL $name: script exited $rc"
-    fi
-    grep -E '^(PASS|FAIL) ' "$log" | sed -E "s#^(PASS|FAIL) #\1 $name/#"
-    if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ]; then
-        echo "---- $name log (tail) ----"
-        tail -60 "$log" | sed 's/^/    /'
-    fi
-done
+
+# every suite the counts file lists must exist (a full run only)
+if [ $ALL = 1 ] && [ -f "$COUNTS" ]; then
+    for s in $(awk '!/^#/ && NF == 2 { print $1 }' "$COUNTS"); do
+        if ! grep -q "^$s " "$RAN"; then
+            fail=$((fail + 1))
+            echo "FAIL $s: listed in tests/expected-counts but not found (not built, or deleted)"
+        fi
+    done
+fi
+
+if [ "${PC_UPDATE_COUNTS:-}" = 1 ]; then
+    # header comments kept; one "SUITE COUNT" line per suite, sorted; a
+    # suite that failed keeps its old count; on a full run, suites that
+    # no longer exist are dropped
+    {
+        [ -f "$COUNTS" ] && sed -n '/^#/!q; p' "$COUNTS"
+        {
+            [ -f "$COUNTS" ] && awk '!/^#/ && NF == 2' "$COUNTS" | while read -r s c; do
+                if line=$(grep "^$s " "$RAN"); then
+                    set -- $line
+                    [ "$3" = 1 ] && echo "$s $2" || echo "$s $c"
+                elif [ $ALL = 0 ]; then
+                    echo "$s $c"
+                fi
+            done
+            while read -r s c ok; do
+                [ "$ok" = 1 ] && ! awk -v s="$s" '$1 == s { f = 1 } END { exit !f }' "$COUNTS" 2>/dev/null &&
+                    echo "$s $c"
+            done <"$RAN"
+        } | LC_ALL=C sort -u -k1,1
+    } >"$WORK/counts.new"
+    mv "$WORK/counts.new" "$COUNTS"
+    echo "tests/expected-counts updated: review it with git diff"
+fi
+
 for s in "$SAN"/*; do
     [ -f "$s" ] || continue
     fail=$((fail + 1))

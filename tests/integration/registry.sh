@@ -8,9 +8,13 @@
 # registries as from its OCI layout. Then: references (digest, tag+digest,
 # bare), an index, auth failures and credential sources (auths, helpers,
 # identity token, default files), token caching, TLS and --cert-dir,
-# progress output, cross-origin redirects, 503 retries, blobs longer than
-# declared, size limits, the deadline, memory on a big layer, corrupted
-# blobs and a stopped registry; and the password appears in no output.
+# progress output, redirects (the Authorization header never reaches
+# another host, port or scheme, nor the first origin again after leaving
+# it; http:// refused when TLS is verified; at most 5 redirects), 503
+# retries, manifests whose bytes are not the pinned digest or not their
+# Docker-Content-Digest, blobs longer than declared, size limits, the
+# deadline, memory on a big layer, corrupted blobs and a stopped
+# registry; and the password appears in no output.
 # No traffic leaves 127.0.0.1; every server started here is killed on exit.
 . "$PC_ROOT/tests/lib.sh"
 
@@ -71,6 +75,7 @@ P_BASIC=$(free_port)
 P_TOKEN=$(free_port)
 P_AUTH=$(free_port)
 P_REDIR=$(free_port)
+P_REDIR2=$(free_port)
 
 reg_config() { # PORT AUTH-YAML CLIENTCAS
     cat <<Y
@@ -186,8 +191,15 @@ jq_true "zstd layer arrived as zstd" '[.layers[].mediaType | test("zstd")] | any
 
 # --- parity: the same findings from the registry (both auth modes) as
 # from the OCI layout, for every fixture
+# (a scan that fails: how many bytes and entries it had read, and which
+# entry it was in when the truncated stream ended, depend on how the bytes
+# arrived; the layer and the cause must be the same)
 norm='{verdict, reports: [.reports[] | {digest, platform, verdict, findings, sandbox,
-       manifest_digest, config_digest, stats: (.stats | del(.duration_ms))}]}'
+       manifest_digest, config_digest, stats: (.stats | del(.duration_ms))}
+       + (if .scan_failed then {stats: (.stats | del(.duration_ms, .bytes, .files)),
+          findings: [.findings[] | if .check == "scan-error"
+                     then .message |= (split(": ") | [.[0], .[-1]] | join(": ")) else . end]}
+          else {} end)]}'
 for f in $FIXTURES; do
     "$PC" scan --no-cache --format json "oci:$T/$f/oci:latest" >"$T/local.json" 2>/dev/null
     want=$?
@@ -199,7 +211,7 @@ for f in $FIXTURES; do
         if cmp -s "$T/local.norm" "$T/reg.norm"; then
             pass "$mode $f same findings as oci:"
         else
-            fail "$mode $f same findings as oci:" "$(diff "$T/local.norm" "$T/reg.norm" | head -20)"
+            fail "$mode $f same findings as oci:" "$(diff "$T/local.norm" "$T/reg.norm" | head -20 | tr "\n" " ")"
         fi
     done
 done
@@ -286,32 +298,85 @@ python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan 
     $TOKEN_OPTS "$TK/whiteout:latest" </dev/null >"$T/tty.out" 2>&1
 grep_in "progress on a TTY redraws" "$(printf '\033')\\[K.*layers" "$T/tty.out"
 jq_true "progress on a TTY: JSON report intact" '.reports[0].verdict == "deny"' "$T/tty.json"
+rm -f "$T/tty.json"
 python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --no-cache --progress never --format json \
     -o "$T/tty.json" $TOKEN_OPTS "$TK/whiteout:latest" </dev/null >"$T/tty.out" 2>&1
 [ -s "$T/tty.out" ] && fail "--progress never on a TTY" "$(head -c 300 "$T/tty.out")" || pass "--progress never on a TTY"
+jq_true "--progress never on a TTY: the scan ran" '.reports[0].verdict == "deny"' "$T/tty.json"
 cat "$T/tty.out" >>"$T/all-output"
 
 # --- redirects to another origin: the Authorization header must not follow;
 # the first manifest request gets 503 + Retry-After (retried)
-python3 "$REG/redirector.py" --port "$P_REDIR" --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
-    --cafile "$C/ca.crt" --client-cert "$C/client.crt" --client-key "$C/client.key" \
-    --upstream "https://127.0.0.1:$P_BASIC" --creds "$USER_NAME:$PASS" --log "$T/redir.log" \
-    --fail-first 1 --pad-length fixtures/noentry --pad-chunked fixtures/username-root \
+python3 "$REG/redirector.py" --port "$P_REDIR" --port2 "$P_REDIR2" --tls-cert "$C/server.crt" \
+    --tls-key "$C/server.key" --cafile "$C/ca.crt" --client-cert "$C/client.crt" \
+    --client-key "$C/client.key" --upstream "https://127.0.0.1:$P_BASIC" --creds "$USER_NAME:$PASS" \
+    --log "$T/redir.log" --fail-first 1 --pad-length fixtures/noentry --pad-chunked fixtures/username-root \
     >"$T/redirector.log" 2>&1 &
 PIDS="$PIDS $!"
 wait_port "$P_REDIR" || { fail "redirector up" "$(cat "$T/redirector.log")"; exit 1; }
+wait_port "$P_REDIR2" || { fail "redirector second port up" "$(cat "$T/redirector.log")"; exit 1; }
 scan "redirected blobs" 1 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/bad:latest"
 jq -S "$norm" "$T/out" >"$T/reg.norm"
 "$PC" scan --no-cache --format json "oci:$T/bad/oci:latest" 2>/dev/null | jq -S "$norm" >"$T/local.norm"
 cmp -s "$T/local.norm" "$T/reg.norm" && pass "redirected: same findings" || fail "redirected: same findings" "$(diff "$T/local.norm" "$T/reg.norm" | head)"
-grep_in "blob requests were redirected" "^front-blob auth=yes" "$T/redir.log"
-grep_in "redirect target was used" "^storage auth=" "$T/redir.log"
-if grep -q "^storage auth=yes" "$T/redir.log"; then
-    fail "no Authorization after a cross-origin redirect" "$(cat "$T/redir.log")"
-else
-    pass "no Authorization after a cross-origin redirect"
-fi
+grep_in "blob requests were redirected" "^front-blob mode=host auth=yes" "$T/redir.log"
+# storage_auth MODE WANT NAME: every storage request of MODE came with
+# (WANT=yes) or without (no) an Authorization header, and there was one
+storage_auth() {
+    got=$(grep "^storage mode=$1 " "$T/redir.log" | sort -u | tr '\n' ' ')
+    if [ "$got" = "storage mode=$1 auth=$2 " ]; then
+        pass "$3"
+    else
+        fail "$3" "storage requests: '${got:-none}'; log: $(tail -c 600 "$T/redir.log")"
+    fi
+}
+storage_auth host no "no Authorization after a redirect to another host"
 grep_in "503 was answered and retried" "^manifest 503" "$T/redir.log"
+
+# --- the origin is scheme, host and port: a redirect that changes any one
+# of them drops the Authorization header, and a later hop back to the
+# first origin does not bring it back; hops on the first origin keep it
+# (blob storage behind the registry's own name still needs it)
+RD="docker://localhost:$P_REDIR"
+scan "redirect to another port of the same host" 0 $BASIC_OPTS "$RD/port/fixtures/clean:latest"
+storage_auth port no "no Authorization after a redirect to another port"
+scan "redirect to plain http on the same host and port (--tls-verify=false)" 0 $BASIC_OPTS \
+    --tls-verify=false "$RD/scheme/fixtures/clean:latest"
+storage_auth scheme no "no Authorization after a redirect to another scheme"
+scan "redirect away and back to the first origin" 0 $BASIC_OPTS "$RD/return/fixtures/clean:latest"
+grep_in "the hop away was taken" "^bounce auth=no" "$T/redir.log"
+storage_auth return no "no Authorization back on the first origin after leaving it"
+scan "5 redirects on the first origin" 0 $BASIC_OPTS "$RD/chain5/fixtures/clean:latest"
+storage_auth chain5 yes "Authorization kept on hops that stay on the first origin"
+# more than 5 redirects: refused (the chain would otherwise end at the blob)
+scan "6 redirects refused" 2 $BASIC_OPTS "$RD/chain6/fixtures/clean:latest"
+err_has "6 redirects: the limit named" "more than 5 redirects"
+if grep -q "^storage mode=chain6 " "$T/redir.log"; then
+    fail "6 redirects: the blob was never fetched" "$(grep "^storage mode=chain6" "$T/redir.log" | head -3)"
+else
+    pass "6 redirects: the blob was never fetched"
+fi
+# with TLS verified, a redirect to http:// is refused where it is followed
+scan "redirect to http:// refused (TLS verified)" 2 $BASIC_OPTS "$RD/downgrade/fixtures/clean:latest"
+err_has "downgrade: refused at the redirect" "redirect to a non-https URL refused"
+if grep -q "^storage mode=downgrade " "$T/redir.log"; then
+    fail "downgrade: nothing sent over http" "$(grep "^storage mode=downgrade" "$T/redir.log" | head -3)"
+else
+    pass "downgrade: nothing sent over http"
+fi
+
+# --- manifests that are not what they claim: a pull by digest needs bytes
+# that hash to it; a Docker-Content-Digest naming other bytes is refused.
+# The front adds one newline to the manifest (still valid JSON): by tag,
+# without the header, that is simply another manifest and is read.
+scan "changed manifest by tag, no Docker-Content-Digest: read" 0 $BASIC_OPTS "$RD/tamper/fixtures/clean:latest"
+jq_true "changed manifest: its digest is that of the bytes received" \
+    ".reports[0].digest != \"$CLEAN_DIG\" and (.reports[0].digest | test(\"^sha256:[0-9a-f]{64}\$\"))"
+scan "pull by digest, manifest bytes changed: refused" 2 $BASIC_OPTS "$RD/tamper/fixtures/clean@$CLEAN_DIG"
+err_has "pinned digest mismatch named" "manifest $CLEAN_DIG digest mismatch: the registry sent sha256:[0-9a-f]{64}"
+scan "Docker-Content-Digest naming other bytes: refused" 2 $BASIC_OPTS "$RD/lying/fixtures/clean:latest"
+err_has "Docker-Content-Digest mismatch named" "the registry names it $CLEAN_DIG, its bytes hash to sha256:[0-9a-f]{64}"
+
 # a blob longer than its descriptor: refused by its Content-Length, or
 # stopped at the first byte too many when there is none
 scan "blob longer than declared (Content-Length)" 2 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/noentry:latest"
@@ -331,7 +396,12 @@ err_has "config limit named" "config sha256:[0-9a-f]+ is [0-9]+ bytes; the limit
 P_HANG=$(free_port)
 python3 -c 'import socket, sys, time; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(600)' "$P_HANG" &
 PIDS="$PIDS $!"
-sleep 0.3
+i=0 # until it listens
+until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
+    "$P_HANG" 2>/dev/null || [ $i -ge 100 ]; do
+    i=$((i + 1))
+    sleep 0.1
+done
 printf '{"name": "quick", "limits": {"timeout_seconds": 2}}\n' >"$T/quick.json"
 start=$(date +%s)
 scan "deadline" 2 --policy "$T/quick.json" --cert-dir "$CAONLY" "docker://127.0.0.1:$P_HANG/x/y:latest"
@@ -425,7 +495,9 @@ scan "registry stopped" 2 $BASIC_OPTS "$B/clean:latest"
 err_has "unreachable message" "^registry 127.0.0.1:$P_BASIC unreachable"
 
 # --- the password never shows, in any output of any run
-if grep -qF "$PASS" "$T/all-output" "$T/tokens.log" "$T/redir.log"; then
+if ! [ -s "$T/all-output" ] || ! [ -s "$T/tokens.log" ] || ! [ -s "$T/redir.log" ]; then
+    fail "password never printed" "an output file is missing or empty: nothing to check"
+elif grep -qF "$PASS" "$T/all-output" "$T/tokens.log" "$T/redir.log"; then
     fail "password never printed" "found in $(grep -lF "$PASS" "$T/all-output" "$T/tokens.log" "$T/redir.log")"
 else
     pass "password never printed ($(wc -l <"$T/all-output") lines checked)"

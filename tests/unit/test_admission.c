@@ -77,8 +77,7 @@ static void podspec_fails(const char *group, const char *kind, const char *obj, 
     char err[256] = "";
     CHECK(wh_podspec_images(group, kind, o, &l, err, sizeof err) < 0);
     CHECK_CONTAINS(err, needle);
-    CHECK(l.n == 0 || 1);
-    wh_image_list_free(&l);
+    wh_image_list_free(&l); /* whatever was listed before the error is freed (ASan) */
     json_decref(o);
 }
 

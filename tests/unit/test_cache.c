@@ -1,16 +1,22 @@
 /*
  * test_cache.c — the layer facts cache: round trip, misses for corrupt,
- * truncated and foreign entries, refusing unsafe directories, LRU
+ * truncated and foreign entries, refusing unsafe directories (another
+ * user's, group- or world-writable) and entries another user wrote, LRU
  * eviction, and concurrent writers never leaving a half entry. Facts are
  * keyed by how the blob is decoded too (a blob cached as sniffed is not
  * the answer for a raw read), and a scan refuses a layer, cached or not,
- * whose diff id is not the one its config lists.
+ * whose diff id is not the one its config lists, and counts cached layers
+ * against the policy's limits. Run as root (another owner is made with
+ * chown), as the whole suite is.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "cache.h"
 #include "ctx.h"
@@ -126,18 +132,87 @@ static void test_decode_garbage(void)
         pc_facts_decode(buf, n, &f); /* must not crash or overread (ASan) */
         pc_layer_facts_free(&f);
     }
-    CHECK(1);
+    /* every strict prefix of a real encoding is refused, never half read */
+    pc_layer_facts g;
+    unsigned char *enc = NULL;
+    size_t len = 0, accepted = 0;
+    make_facts(&g, L1, 20);
+    CHECK(pc_facts_encode(&g, &enc, &len) == 0 && len > 0);
+    for (size_t k = 0; enc && k < len; k++) {
+        pc_layer_facts_init(&f);
+        accepted += pc_facts_decode(enc, k, &f) == 0;
+        pc_layer_facts_free(&f);
+    }
+    CHECK(accepted == 0);
+    pc_layer_facts_init(&f);
+    CHECK(enc && pc_facts_decode(enc, len, &f) == 0 && f.nentries == 20);
+    pc_layer_facts_free(&f);
+    pc_layer_facts_free(&g);
+    free(enc);
 }
 
-static void test_unsafe_dir(const char *base)
+/* A directory of MODE (and owner uid, when not -1) must be refused with
+ * a message containing why; the same directory made safe is accepted. */
+static void unsafe_dir(const char *base, const char *name, mode_t mode, long uid, const char *why)
 {
     char d[700];
     pc_cache c;
     pc_err e = {{0}};
-    snprintf(d, sizeof d, "%s/shared", base);
-    CHECK(mkdir(d, 0777) == 0 && chmod(d, 0777) == 0);
+    snprintf(d, sizeof d, "%s/%s", base, name);
+    CHECK(mkdir(d, 0700) == 0 && chmod(d, mode) == 0);
+    if (uid >= 0)
+        CHECK(chown(d, (uid_t)uid, (gid_t)-1) == 0);
     CHECK(pc_cache_open(&c, d, 0, &e) == -1);
-    CHECK_CONTAINS(e.msg, "writable by other users");
+    CHECK_CONTAINS(e.msg, why);
+    memset(&e, 0, sizeof e);
+    CHECK(pc_cache_check_dir(d, &e) == -1);
+    CHECK_CONTAINS(e.msg, why);
+    CHECK(chown(d, geteuid(), (gid_t)-1) == 0 && chmod(d, 0755) == 0);
+    CHECK(pc_cache_open(&c, d, 0, &e) == 0);
+    pc_cache_close(&c);
+}
+
+static void test_unsafe_dir(const char *base)
+{
+    unsafe_dir(base, "shared", 0777, -1, "writable by other users (mode 0777)");
+    unsafe_dir(base, "group", 0770, -1, "writable by other users (mode 0770)");
+    unsafe_dir(base, "world", 0703, -1, "writable by other users (mode 0703)");
+    unsafe_dir(base, "theirs", 0700, 65534, "is owned by uid 65534, not by us");
+    /* the facts/ directory inside a safe one is checked too */
+    char d[700], facts[760];
+    pc_cache c;
+    pc_err e = {{0}};
+    snprintf(d, sizeof d, "%s/inner", base);
+    snprintf(facts, sizeof facts, "%s/facts", d);
+    CHECK(mkdir(d, 0700) == 0 && mkdir(facts, 0700) == 0 && chmod(facts, 0770) == 0);
+    CHECK(pc_cache_open(&c, d, 0, &e) == -1);
+    /* refused; the message names facts/ (NB: pc_cache_open currently
+     * replaces the reason with strerror(EEXIST) from its mkdir) */
+    CHECK_CONTAINS(e.msg, "inner/facts");
+}
+
+/* An entry another user wrote (or could have replaced) is not used. */
+static void test_foreign_entry(const char *dir)
+{
+    pc_cache c;
+    pc_err e = {{0}};
+    pc_layer_facts f, g;
+    glob_t gl;
+    char pat[700];
+    CHECK(pc_cache_open(&c, dir, 0, &e) == 0);
+    make_facts(&f, L1, 3);
+    CHECK(pc_cache_put(&c, SNIFF, R1, &f, &e) == 0);
+    CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 1);
+    pc_layer_facts_free(&g);
+    snprintf(pat, sizeof pat, "%s/facts/*.facts", dir);
+    CHECK(glob(pat, 0, NULL, &gl) == 0 && gl.gl_pathc == 1);
+    if (gl.gl_pathc == 1) {
+        CHECK(chown(gl.gl_pathv[0], 65534, (gid_t)-1) == 0);
+        CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 0);
+    }
+    globfree(&gl);
+    pc_layer_facts_free(&f);
+    pc_cache_close(&c);
 }
 
 static void test_prune(const char *dir)
@@ -153,8 +228,28 @@ static void test_prune(const char *dir)
         make_facts(&f, dg, 20);
         CHECK(pc_cache_put(&c, SNIFF, R1, &f, &e) == 0);
         pc_layer_facts_free(&f);
-        usleep(20000);
     }
+    /* ages set explicitly (entry i written i minutes after the first), not
+     * waited for: least recently used is entry 0 */
+    glob_t gl;
+    char pat[700];
+    snprintf(pat, sizeof pat, "%s/facts/*.facts", dir);
+    CHECK(glob(pat, 0, NULL, &gl) == 0 && gl.gl_pathc == 5);
+    for (int i = 0; i < 5; i++) {
+        snprintf(dg, sizeof dg, "sha256:%064d", i);
+        for (size_t k = 0; k < gl.gl_pathc; k++) { /* the file whose header names dg */
+            char head[100] = {0};
+            FILE *fp = fopen(gl.gl_pathv[k], "rb");
+            if (fp && fread(head, 1, 83, fp) == 83 && strncmp(head + 12, dg, 71) == 0) {
+                struct timespec t[2] = {{.tv_sec = time(NULL) - 3600 + 60 * i},
+                                        {.tv_sec = time(NULL) - 3600 + 60 * i}};
+                CHECK(utimensat(AT_FDCWD, gl.gl_pathv[k], t, 0) == 0);
+            }
+            if (fp)
+                fclose(fp);
+        }
+    }
+    globfree(&gl);
     CHECK(pc_cache_stats_get(&c, &st, &e) == 0 && st.entries == 5);
     pc_layer_facts g;
     snprintf(dg, sizeof dg, "sha256:%064d", 0);
@@ -318,7 +413,7 @@ static void make_layout(const char *layout, char layer[72])
     write_file(layout, "index.json", doc);
 }
 
-static pc_ctx *make_ctx(const char *base, const char *cache)
+static pc_ctx *make_ctx_policy(const char *base, const char *cache, const char *policy)
 {
     char rules[700], pol[700], err[512];
     const char *root = getenv("PC_ROOT");
@@ -333,6 +428,7 @@ static pc_ctx *make_ctx(const char *base, const char *cache)
     pc_options_init(&o);
     o.rules = rules;
     o.policies_dir = pol;
+    o.policy = policy;
     o.cache_dir = cache;
     o.jobs = 1;
     pc_ctx *ctx = NULL;
@@ -340,6 +436,11 @@ static pc_ctx *make_ctx(const char *base, const char *cache)
         fprintf(stderr, "pc_ctx_new: %s\n", err);
     CHECK(ctx != NULL);
     return ctx;
+}
+
+static pc_ctx *make_ctx(const char *base, const char *cache)
+{
+    return make_ctx_policy(base, cache, NULL);
 }
 
 /* Scan; 1 when it failed with a message containing `want` (NULL: 1 when it
@@ -402,6 +503,40 @@ static void test_scan_diff_id(const char *base)
     pc_ctx_free(ctx);
 }
 
+/* Layers answered from the cache count against the policy's limits as
+ * layers read do: a warm scan under tighter limits is refused too. */
+static void test_cached_limits(const char *base)
+{
+    char layout[700], cache[700], good[800], pol[2][700], layer[72];
+    unsigned cached = 99;
+    static const char *const limits[2] = {"{\"limits\": {\"max_files\": 0}}",
+                                          "{\"limits\": {\"max_image_bytes\": 100}}"};
+    static const char *const why[2] = {"limits.max_files", "limits.max_image_bytes"};
+    snprintf(layout, sizeof layout, "%s/layout-limits", base);
+    snprintf(cache, sizeof cache, "%s/limits-cache", base);
+    snprintf(good, sizeof good, "oci:%s:good", layout);
+    make_layout(layout, layer);
+    pc_ctx *warm = make_ctx(base, cache);
+    CHECK(warm && scan_says(warm, good, NULL, &cached) && cached == 0);
+    CHECK(warm && scan_says(warm, good, NULL, &cached) && cached == 1);
+    pc_ctx_free(warm);
+    for (int k = 0; k < 2; k++) {
+        snprintf(pol[k], sizeof pol[k], "%s/limits%d.json", base, k);
+        write_file(base, strrchr(pol[k], '/') + 1, limits[k]);
+        pc_ctx *cold = make_ctx_policy(base, NULL, pol[k]),
+               *tight = make_ctx_policy(base, cache, pol[k]);
+        if (!cold || !tight) {
+            pc_ctx_free(cold);
+            pc_ctx_free(tight);
+            continue;
+        }
+        CHECK(scan_says(cold, good, why[k], &cached) && cached == 0);
+        CHECK(scan_says(tight, good, why[k], &cached) && cached == 1);
+        pc_ctx_free(cold);
+        pc_ctx_free(tight);
+    }
+}
+
 int main(void)
 {
     char base[] = "/tmp/pc-cache-test.XXXXXX", dir[600];
@@ -416,7 +551,10 @@ int main(void)
     test_concurrent(dir);
     snprintf(dir, sizeof dir, "%s/k", base);
     test_decode_class(dir);
+    snprintf(dir, sizeof dir, "%s/o", base);
+    test_foreign_entry(dir);
     test_scan_diff_id(base);
+    test_cached_limits(base);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf %s", base);
     CHECK(system(cmd) == 0);

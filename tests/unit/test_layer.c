@@ -2,7 +2,11 @@
  * test_layer.c — the streaming layer walk on hostile bytes: corrupt and
  * truncated gzip/zstd, trailing garbage, a blob longer than its
  * descriptor, a wrong digest, too many files, garbage instead of tar,
- * whiteout classification and capability xattrs.
+ * whiteout classification and capability xattrs. Entries containerd's
+ * applier refuses or cannot apply are refused with their reason: names
+ * and hardlink targets that climb above the root, owner -1, overlay
+ * xattrs, unknown entry types; a blob whose digest is right but whose
+ * size is not its descriptor's; limits on bytes.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -95,6 +99,70 @@ static size_t gzip(const unsigned char *in, size_t n, unsigned char *out, size_t
     return got;
 }
 
+/* ---- hand-made ustar members (PAX records as 'x' headers) ---- */
+
+typedef struct rawtar {
+    unsigned char d[1 << 14];
+    size_t len;
+} rawtar;
+
+static void raw_hdr(rawtar *t, const char *name, char type, const char *link, long uid)
+{
+    unsigned char *h = t->d + t->len;
+    memset(h, 0, 512);
+    memcpy(h, name, strlen(name));
+    snprintf((char *)h + 100, 8, "%07o", 0644);
+    if (uid >= 0) {
+        snprintf((char *)h + 108, 8, "%07o", (unsigned)uid & 07777777u);
+    } else {
+        memset(h + 108, 0xff, 8); /* base-256 -1 */
+    }
+    snprintf((char *)h + 116, 8, "%07o", 0);
+    snprintf((char *)h + 124, 12, "%011o", 0);
+    snprintf((char *)h + 136, 12, "%011o", 0);
+    h[156] = (unsigned char)type;
+    if (link)
+        memcpy(h + 157, link, strlen(link));
+    memcpy(h + 257,
+           "ustar\0"
+           "00",
+           8);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    t->len += 512;
+}
+
+/* One PAX record "key=value" for the next member. */
+static void raw_pax(rawtar *t, const char *kv)
+{
+    char rec[300];
+    size_t n = strlen(kv) + 4; /* "NN " + kv + "\n" with a two-digit length */
+    if (n >= 100)
+        n++;
+    snprintf(rec, sizeof rec, "%zu %s\n", n, kv);
+    n = strlen(rec);
+    unsigned char *h = t->d + t->len;
+    raw_hdr(t, "PaxHeader", 'x', NULL, 0);
+    snprintf((char *)h + 124, 12, "%011zo", n);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    memcpy(t->d + t->len, rec, n);
+    t->len += (n + 511) / 512 * 512;
+}
+
+static size_t raw_end(rawtar *t)
+{
+    memset(t->d + t->len, 0, 1024);
+    t->len += 1024;
+    return t->len;
+}
+
 static pc_limits lim;
 static _Atomic uint64_t files, bytes;
 
@@ -173,5 +241,71 @@ int main(void)
     lim.max_layer_bytes = 2048;
     CHECK(walk(gz, gn, PC_COMP_GZIP, (int64_t)gn, NULL, &f, &e) == -1);
     CHECK_CONTAINS(e.msg, "max_layer_bytes");
+    pc_limits_default(&lim);
+    lim.max_image_bytes = 2048;
+    CHECK(walk(gz, gn, PC_COMP_GZIP, (int64_t)gn, NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "max_image_bytes");
+    pc_limits_default(&lim);
+
+    /* the digest is right, the size is not the descriptor's: refused
+     * whichever way it is wrong */
+    CHECK(walk(gz, gn, PC_COMP_GZIP, (int64_t)gn + 10, NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "its descriptor declares");
+    CHECK(walk(tar, tn, PC_COMP_NONE, (int64_t)tn + 1, NULL, &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "its descriptor declares");
+
+    /* entries a runtime must not apply, each refused with its reason */
+    static const struct {
+        const char *name, *link, *pax, *why;
+        char type;
+        long uid;
+    } hostile[] = {
+        {"../../etc/evil", NULL, NULL, "escapes the image root (path traversal)", '0', 0},
+        {"a/../../etc/evil", NULL, NULL, "escapes the image root (path traversal)", '0', 0},
+        {"usr/bin/sh", "../../etc/shadow", NULL,
+         "hardlink target \"../../etc/shadow\" escapes the root", '1', 0},
+        {"usr/bin/sh", "usr/../../x", NULL, "hardlink target \"usr/../../x\" escapes the root", '1',
+         0},
+        {"usr/bin/sh", "/", NULL, "hardlink target \"/\" escapes the root", '1', 0},
+        {"owned", NULL, NULL, "owner id -1 means \"unchanged\" to chown", '0', -1},
+        {"d", NULL, "SCHILY.xattr.trusted.overlay.opaque=y",
+         "trusted.overlay.opaque would change how overlayfs", '5', 0},
+        {"d", NULL, "SCHILY.xattr.user.overlay.redirect=/x",
+         "user.overlay.redirect would change how overlayfs", '5', 0},
+        {"odd", NULL, NULL, "tar type 'X' (0x58) is not applied by container runtimes", 'X', 0},
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        static rawtar rt;
+        memset(&rt, 0, sizeof rt);
+        raw_hdr(&rt, "usr", '5', NULL, 0);
+        raw_hdr(&rt, "usr/bin", '5', NULL, 0);
+        if (hostile[i].pax)
+            raw_pax(&rt, hostile[i].pax);
+        raw_hdr(&rt, hostile[i].name, hostile[i].type, hostile[i].link, hostile[i].uid);
+        size_t rn = raw_end(&rt);
+        int rc = walk(rt.d, rn, PC_COMP_NONE, (int64_t)rn, NULL, &f, &e);
+        CHECK(rc == -1);
+        if (rc == 0)
+            pc_layer_facts_free(&f);
+        CHECK_CONTAINS(e.msg, hostile[i].why);
+    }
+    /* and the same members without the hostile part are read */
+    {
+        static rawtar rt;
+        memset(&rt, 0, sizeof rt);
+        raw_hdr(&rt, "usr", '5', NULL, 0);
+        raw_hdr(&rt, "usr/bin", '5', NULL, 0);
+        raw_hdr(&rt, "usr/bin/real", '0', NULL, 0);
+        raw_pax(&rt, "SCHILY.xattr.user.other=1");
+        raw_hdr(&rt, "usr/bin/sh", '1', "usr/bin/../bin/real", 1000);
+        size_t rn = raw_end(&rt);
+        CHECK(walk(rt.d, rn, PC_COMP_NONE, (int64_t)rn, NULL, &f, &e) == 0);
+        CHECK(f.nentries == 4 && f.entries[3].type == PC_E_HARDLINK && f.entries[3].uid == 1000);
+        CHECK(f.nentries == 4 && f.entries[3].link &&
+              strcmp(f.entries[3].link, "usr/bin/real") == 0);
+        if (e.msg[0])
+            fprintf(stderr, "%s\n", e.msg);
+        pc_layer_facts_free(&f);
+    }
     TEST_MAIN_END();
 }

@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "mutate.h"
 #include "podspec.h"
@@ -156,6 +157,22 @@ static int verifies(const char *env, const char *pub_pem, const char *dir)
     return pc_verify_envelope(env, strlen(env), path, &o, err, sizeof err);
 }
 
+/* The signer's public key once it differs from `old` (NULL: at once), or
+ * the old one after 5 s: the key file is looked at once a second at most,
+ * so a change shows within about a second of being made. */
+static char *pem_changed(wh_signer *s, const char *old)
+{
+    char *pem = NULL;
+    for (int i = 0; i < 250; i++) {
+        free(pem);
+        pem = wh_signer_public_pem(s);
+        if (!pem || !old || strcmp(pem, old) != 0)
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
+    }
+    return pem;
+}
+
 static void test_signer(void)
 {
     char dir[] = "/tmp/pc-test-mutate.XXXXXX", key[512], err[512] = "";
@@ -187,15 +204,17 @@ static void test_signer(void)
         EVP_DecodeBlock(payload, (const unsigned char *)p64, (int)strlen(p64));
     CHECK_CONTAINS((char *)payload, "\"image\":\"reg/app:v1@" DIGEST "\"");
     json_decref(e);
-    sleep(1); /* the file is looked at once a second at most */
     CHECK(write_key(key, 0600) == 0);
-    char *pub2 = wh_signer_public_pem(s), *env2 = wh_signer_sign(s, &r, NULL);
+    char *pub2 = pem_changed(s, pub1), *env2 = wh_signer_sign(s, &r, NULL);
     CHECK(pub2 && pub1 && strcmp(pub1, pub2) != 0);
     CHECK(atomic_load(&m.sign_key_reloads) == 1);
     CHECK(env2 && pub2 && verifies(env2, pub2, dir) == 0);
     CHECK(env2 && pub1 && verifies(env2, pub1, dir) == 1);
-    sleep(1);
     CHECK(write_key(key, 0640) == 0); /* refused: the key in service stays */
+    for (int i = 0; i < 250 && atomic_load(&m.errors[WH_ERR_SIGN_KEY_RELOAD]) == 0; i++) {
+        free(wh_signer_public_pem(s)); /* until the refusal is counted */
+        nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
+    }
     char *pub3 = wh_signer_public_pem(s);
     CHECK(pub3 && pub2 && strcmp(pub2, pub3) == 0);
     CHECK(atomic_load(&m.errors[WH_ERR_SIGN_KEY_RELOAD]) == 1);

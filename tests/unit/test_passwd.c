@@ -273,6 +273,13 @@ static void test_numbers(void)
     /* -1: 4294967295 (no such uid: gid 0), the user named "-1", out of range */
     user_is(&f, "-1", id(4294967295u, 0), id(4321, 4321), REFUSED, id(4294967295u, 0));
     user_is(&f, "2147483648", id(2147483648u, 0), REFUSED, REFUSED, id(2147483648u, 0));
+    /* the reading that runs as root is judged, whichever runtime it is:
+     * here only ranged containerd takes "2147483648" as a name, uid 0 */
+    static const char pw2[] = "root:x:0:0::/root:/bin/sh\n2147483648:x:0:0::/:/bin/sh\n";
+    pc_idfiles f2 = {pw2, GR, strlen(pw2), strlen(GR), 0, 0};
+    user_is(&f2, "2147483648", id(2147483648u, 0), id(0, 0), REFUSED, id(0, 0));
+    CHECK(pc_user_resolve_full("2147483648", &f2, &r) == 0 && r.rt == PC_RT_CONTAINERD_RANGED &&
+          r.uid == 0 && r.divergent);
     /* beyond int64: a name, here a listed one */
     all_is(&f, "99999999999999999999", id(1234, 1234));
     all_is(&f, "0x0", REFUSED);

@@ -256,6 +256,12 @@ static void test_oci_tags(void)
     lim.max_manifest_bytes = 100;
     CHECK(resolve_cfg("oci:D:t1", &cfg, &img, &e) < 0);
     CHECK_CONTAINS(e.msg, "exceeds the limit of 100");
+    /* a config whose descriptor is over the limit is refused unread */
+    cfg = make_cfg(&plat, &lim, "linux/amd64", 0);
+    lim.max_config_bytes = 16;
+    CHECK(resolve_cfg("oci:D:t1", &cfg, &img, &e) < 0);
+    CHECK_CONTAINS(e.msg, " bytes; the limit is 16");
+    CHECK_CONTAINS(e.msg, "config sha256:");
 }
 
 static void test_tampered(const fixture *fx)

@@ -1,8 +1,10 @@
 /*
  * test_tarread.c — the tar reader reads as Go's archive/tar does: header-
- * only types have no body whatever their size says, a GNU long name wins
- * over a PAX path, a second PAX header replaces the first, a global header
- * is an entry, base-256 numbers, the end-of-archive rules.
+ * only types (links, symlinks, devices, directories, FIFOs) have no body
+ * whatever their size says, a bad checksum and sparse files (GNU 'S',
+ * PAX GNU.sparse.*) are refused, a GNU long name wins over a PAX path, a
+ * second PAX header replaces the first, a global header is an entry,
+ * base-256 numbers, the end-of-archive rules.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +126,35 @@ static void test_hardlink_body(void)
     pc_tar_free(t);
 }
 
+/* Symlinks, devices, directories and FIFOs have no body either: a size
+ * field of 512 on each is ignored and what follows is the next header. */
+static void test_no_body_types(void)
+{
+    static buf b;
+    pc_err e = {{0}};
+    pc_tar_hdr h;
+    static const char types[] = {'2', '3', '4', '5', '6'};
+    memset(&b, 0, sizeof b);
+    for (size_t i = 0; i < sizeof types; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "e%c", types[i]);
+        hdr(&b, name, types[i], 0755, 512, types[i] == '2' ? "target" : NULL, 0);
+        snprintf(name, sizeof name, "hidden%c", types[i]);
+        hdr(&b, name, '0', 04755, 0, NULL, 0);
+    }
+    end(&b);
+    pc_tar *t = pc_tar_new(rd, &b);
+    for (size_t i = 0; i < sizeof types; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "e%c", types[i]);
+        CHECK(next(t, &h, &e) == 1 && strcmp(h.name, name) == 0 && h.typeflag == types[i]);
+        snprintf(name, sizeof name, "hidden%c", types[i]);
+        CHECK(next(t, &h, &e) == 1 && strcmp(h.name, name) == 0 && h.mode == 04755);
+    }
+    CHECK(next(t, &h, &e) == 0);
+    pc_tar_free(t);
+}
+
 static void test_names(void)
 {
     static buf b;
@@ -224,6 +255,14 @@ static void test_numbers_and_end(void)
     CHECK_CONTAINS(e.msg, "sparse");
     pc_tar_free(t);
 
+    memset(&b, 0, sizeof b);
+    hdr(&b, "s", 'S', 0644, 0, NULL, 1); /* GNU sparse */
+    end(&b);
+    t = pc_tar_new(rd, &b);
+    CHECK(next(t, &h, &e) == -1);
+    CHECK_CONTAINS(e.msg, "\"s\": GNU sparse files are not supported");
+    pc_tar_free(t);
+
     int64_t v;
     CHECK(pc_go_parse_int("+12", 3, &v) == 0 && v == 12);
     CHECK(pc_go_parse_int("-9223372036854775808", 20, &v) == 0 && v == INT64_MIN);
@@ -235,6 +274,7 @@ static void test_numbers_and_end(void)
 int main(void)
 {
     test_hardlink_body();
+    test_no_body_types();
     test_names();
     test_numbers_and_end();
     TEST_MAIN_END();
