@@ -125,7 +125,7 @@ $(FUZZ_B)/fuzz_authfile: LDLIBS += -Wl,--wrap=posix_spawnp
 # Mutation testing (see the head of tests/mutate/run.sh): each
 # mutant of tests/mutate/mutants.txt removes one protection from a copy of
 # the tree (never this one); the suites named for it must fail. Release
-# build; about 15 minutes on two cores. MUTANTS="redirect-* cache-*" picks some.
+# build; about 20 minutes on two cores. MUTANTS="redirect-* cache-*" picks some.
 .PHONY: mutate
 mutate: deps
 	@sh tests/mutate/run.sh $(MUTANTS)
