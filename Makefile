@@ -6,7 +6,7 @@ CC      ?= cc
 PKGS     = libarchive jansson libzstd libcrypto zlib yara libcurl
 OPT     ?= -O2 -g
 CFLAGS  := $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-           -Iscanner $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # ISA-L's igzip inflates gzip layers several times faster than zlib; zlib
@@ -22,11 +22,18 @@ CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-CLI_SRC  = scanner/main.c $(wildcard scanner/cli_*.c)
-CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
-LIB_SRC  = $(filter-out $(CLI_SRC),$(wildcard scanner/*.c))
+# The boundary (docs/architecture.md): lib/ is compiled with -Ilib
+# -Iinclude; the tools in src/ and webhook/ see include/ only, so an
+# internal header cannot be included from them. Tests and fuzz targets
+# look inside (every lib/ folder and the webhook's).
+LIB_DIRS = lib $(sort $(dir $(wildcard lib/*/*.c)))
+LIB_SRC  = $(wildcard lib/*.c lib/*/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/obj/%.o)
-WH_SRC   = $(wildcard webhook/*.c)
+CLI_SRC  = $(wildcard src/*.c)
+CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
+WH_DIRS  = webhook $(sort $(dir $(wildcard webhook/*/*.c)))
+WH_SRC   = $(wildcard webhook/*.c webhook/*/*.c)
+TEST_INC = -Iinclude $(addprefix -I,$(LIB_DIRS)) $(addprefix -I,$(WH_DIRS))
 WH_OBJ   = $(WH_SRC:%.c=$(B)/obj/%.o)
 WH_BIN   = $(if $(WH_SRC),$(B)/portcullis-webhook)
 FIX_SRC  = $(wildcard fixtures/builder/*.c)
@@ -40,7 +47,19 @@ all: $(B)/libportcullis.a $(B)/portcullis $(WH_BIN) $(B)/fixture-builder $(UNIT_
 deps:
 	@sh scripts/deps.sh
 
-$(B)/obj/%.o: %.c
+$(B)/obj/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ilib -Iinclude -MMD -MP -c $< -o $@
+
+$(B)/obj/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iinclude -MMD -MP -c $< -o $@
+
+$(B)/obj/webhook/%.o: webhook/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iinclude -MMD -MP -c $< -o $@
+
+$(B)/obj/fixtures/%.o: fixtures/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -59,10 +78,11 @@ $(B)/portcullis-webhook: $(WH_OBJ) $(B)/libportcullis.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(WH_LIBS)
 
 # Unit tests of the webhook's parts link its objects (all but main.o).
-WH_UNIT  = $(B)/tests/test_admission $(B)/tests/test_tes $(B)/tests/test_mutate
+# A unit test of the webhook is one whose name says so: tests/unit/test_wh_*.c.
+WH_UNIT  = $(filter $(B)/tests/test_wh_%,$(UNIT_BIN))
 $(WH_UNIT): $(B)/tests/%: tests/unit/%.c $(WH_LIB_OBJ) $(B)/libportcullis.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iwebhook $(LDFLAGS) -o $@ $< $(WH_LIB_OBJ) $(B)/libportcullis.a $(LDLIBS) $(WH_LIBS)
+	$(CC) $(CFLAGS) $(TEST_INC) $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null) $(LDFLAGS) -o $@ $< $(WH_LIB_OBJ) $(B)/libportcullis.a $(LDLIBS) $(WH_LIBS)
 
 $(B)/fixture-builder: $(FIX_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -72,7 +92,7 @@ $(B)/tests/test_oom: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,-
 
 $(B)/tests/%: tests/unit/%.c $(B)/libportcullis.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libportcullis.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(TEST_INC) $(LDFLAGS) -o $@ $< $(B)/libportcullis.a $(LDLIBS)
 
 test: deps
 	$(MAKE) --no-print-directory B=build/asan SAN=1 OPT="-O1 -g" all
@@ -111,11 +131,11 @@ $(FUZZ_B)/libwebhook.a: $(WH_LIB_OBJ)
 
 FUZZ_H       = $(wildcard tests/fuzz/*.h)
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_H) $(FUZZ_B)/libportcullis.a
-	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libportcullis.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(TEST_INC) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libportcullis.a $(LDLIBS)
 
 $(FUZZ_WH): $(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_H) $(FUZZ_B)/libwebhook.a \
             $(FUZZ_B)/libportcullis.a
-	$(CC) $(CFLAGS) -Iwebhook $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null) \
+	$(CC) $(CFLAGS) $(TEST_INC) $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null) \
 	    -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libwebhook.a $(FUZZ_B)/libportcullis.a \
 	    $(LDLIBS) $(WH_LIBS)
 
@@ -144,7 +164,8 @@ install: all
 	cp -r rules $(DESTDIR)/usr/local/share/portcullis/
 
 format:
-	clang-format -i scanner/*.[ch] webhook/*.[ch] fixtures/builder/*.[ch] tests/unit/*.c
+	clang-format -i include/*.h lib/*.[ch] lib/*/*.[ch] src/*.[ch] webhook/*.[ch] webhook/*/*.[ch] \
+	    fixtures/builder/*.[ch] tests/unit/*.c
 
 clean:
 	rm -rf build

@@ -21,10 +21,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "log.h"
+#include "http/log.h"
 #include "sign.h"
-#include "tesproxy.h"
-#include "tls.h"
+#include "tes/tesproxy.h"
+#include "http/tls.h"
 #include "webhook.h"
 #include "whutil.h"
 

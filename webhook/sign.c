@@ -23,7 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "filesig.h"
-#include "log.h"
+#include "http/log.h"
 #include "sign.h"
 #include "whutil.h"
 

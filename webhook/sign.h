@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "metrics.h"
+#include "http/metrics.h"
 #include "portcullis.h"
 
 typedef struct wh_signer wh_signer;

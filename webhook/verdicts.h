@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "metrics.h"
+#include "http/metrics.h"
 #include "portcullis.h"
 
 typedef struct wh_verdict wh_verdict; /* a finished scan; immutable, reference counted */

@@ -14,7 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "metrics.h"
+#include "http/metrics.h"
 #include "portcullis.h"
 #include "verdicts.h"
 

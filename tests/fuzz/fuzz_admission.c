@@ -1,6 +1,6 @@
 /*
  * fuzz_admission.c — libFuzzer target: a request body as POST /validate
- * and /mutate get it (webhook/admission.c, and podspec.c under it). What
+ * and /mutate get it (webhook/k8s/admission.c, and podspec.c under it). What
  * a review that parses must hold: every image reported is a non-empty
  * string of at most WH_MAX_IMAGE_LEN bytes without a NUL, and its JSON
  * pointer names exactly that string in request.object (/mutate patches

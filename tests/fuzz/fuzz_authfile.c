@@ -1,7 +1,7 @@
 /*
  * fuzz_authfile.c — libFuzzer target: a docker config.json as
  * --authfile / $REGISTRY_AUTH_FILE / ~/.docker/config.json
- * (scanner/authfile.c), looked up for a host picked by the first byte,
+ * (lib/registry/authfile.c), looked up for a host picked by the first byte,
  * and base64 both ways. The binary is linked with
  * -Wl,--wrap=posix_spawnp, so a credHelpers / credsStore entry never
  * starts a program: the helper is "not found". Checked: credentials found

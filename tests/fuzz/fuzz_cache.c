@@ -1,6 +1,6 @@
 /*
  * fuzz_cache.c — libFuzzer target: a facts cache payload
- * (scanner/cache_codec.c pc_facts_decode). The cache directory is ours,
+ * (lib/cache/cache_codec.c pc_facts_decode). The cache directory is ours,
  * but its files are checked before a byte is believed, and the decoder
  * takes them as hostile. Checked: what decodes encodes, and that encoding
  * decodes to facts that encode to the same bytes (the codec is a fixed

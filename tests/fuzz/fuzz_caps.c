@@ -1,6 +1,6 @@
 /*
  * fuzz_caps.c — libFuzzer target: a security.capability xattr value from
- * a layer's PAX records (scanner/caps.c pc_filecap_decode), decoded and
+ * a layer's PAX records (lib/layer/caps.c pc_filecap_decode), decoded and
  * formatted into buffers of every small size. Checked: only the sizes the
  * kernel takes (12, 20, 24 bytes for revisions 1, 2, 3) decode; a v1
  * value has no upper capability bits; the formatted text always ends

@@ -1,7 +1,7 @@
 /*
  * fuzz_config.c — libFuzzer target: one image config blob (its digest
  * already verified) as the scanner reads it twice: pc_config_info_parse
- * (platform, rootfs.diff_ids; scanner/manifest.c) and pc_imgconfig_parse
+ * (platform, rootfs.diff_ids; lib/image/manifest.c) and pc_imgconfig_parse
  * (User, Entrypoint, Cmd, Env, WorkingDir, ExposedPorts; imgconfig.c),
  * both over gojson.c's Go-compatible field lookup. Also the whole-document
  * checks for a manifest or a descriptor over the same bytes. Checked: a

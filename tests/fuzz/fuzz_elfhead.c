@@ -1,6 +1,6 @@
 /*
  * fuzz_elfhead.c — libFuzzer target: the head of an executable in a
- * layer (scanner/elfhead.c: ELF class, machine, PT_INTERP; a script's
+ * layer (lib/layer/elfhead.c: ELF class, machine, PT_INTERP; a script's
  * shebang). The input is the head, in an exact-size buffer. Checked: an
  * ELF head names class 1 or 2; the interpreter is a NUL-terminated string.
  */

@@ -1,6 +1,6 @@
 /*
  * fuzz_imageref.c — libFuzzer target: image references as they come in
- * pod specs, TES tasks and on the command line (scanner/imageref.c).
+ * pod specs, TES tasks and on the command line (lib/source/imageref.c).
  * Checked: a reference that parses formats to its normalised form, which
  * parses again to the same four parts (normalising is idempotent, so the
  * cache key and what is pulled agree), every part within its bounds.

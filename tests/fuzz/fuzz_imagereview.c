@@ -1,14 +1,14 @@
 /*
  * fuzz_imagereview.c — libFuzzer target: a request body as POST
  * /imagereview gets it (imagepolicy.k8s.io/v1alpha1 ImageReview). The
- * reader is static in webhook/imagereview.c, so its source is included
+ * reader is static in webhook/k8s/imagereview.c, so its source is included
  * here (the link takes the webhook from an archive and so never pulls in
  * the object that defines wh_route_imagereview a second time). A review
  * that parses must report only non-empty images of at most
  * WH_MAX_IMAGE_LEN bytes whose pointers name them; the answer for an
  * allowed decision and the annotation keys logged are built too.
  */
-#include "../../webhook/imagereview.c"
+#include "../../webhook/k8s/imagereview.c"
 #include <stdint.h>
 #include "fuzz.h"
 

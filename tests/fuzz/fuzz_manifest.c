@@ -1,7 +1,7 @@
 /*
  * fuzz_manifest.c — libFuzzer target: an image's JSON documents as a
  * registry or an image layout serves them, resolved from the top-level
- * digest down to a config and layers (scanner/manifest.c, with gojson.c
+ * digest down to a config and layers (lib/image/manifest.c, with gojson.c
  * and imgconfig.c under it). Every blob is verified by digest before it
  * is parsed, so the input names its documents by placeholder:
  *

@@ -1,7 +1,7 @@
 /*
  * fuzz_passwd.c — libFuzzer target: an image's USER and its /etc/passwd
  * and /etc/group, resolved as each runtime resolves them
- * (scanner/userspec.c pc_user_resolve*, scanner/passwd.c). Input:
+ * (lib/fs/userspec.c pc_user_resolve*, lib/fs/passwd.c). Input:
  * USER FZ_SEP PASSWD FZ_SEP GROUP FZ_SEP FLAGS (a byte: which files are
  * absent or unreadable). Checked: the reading judged is uid 0 whenever
  * any runtime's is; it fails only when every runtime's does; a matched

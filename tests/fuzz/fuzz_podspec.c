@@ -1,6 +1,6 @@
 /*
  * fuzz_podspec.c — libFuzzer target: where each workload kind keeps its
- * pod spec and images (webhook/podspec.c). The first byte picks the
+ * pod spec and images (webhook/k8s/podspec.c). The first byte picks the
  * group/kind (or an unknown one) and the room given for the metadata
  * pointer; the rest is the object. Every image reported must be named by
  * its pointer, and the pod metadata pointer must name the object returned.

@@ -1,5 +1,5 @@
 /*
- * fuzz_policy.c — libFuzzer target: a policy file (scanner/policy.c).
+ * fuzz_policy.c — libFuzzer target: a policy file (lib/policy/policy.c).
  * Policies come from the operator (--policy, the webhook's config), not
  * from images, but a policy file may be shared or edited by many hands
  * and must never crash the reader. A policy that parses is queried: the

@@ -1,6 +1,6 @@
 /*
  * fuzz_regauth.c — libFuzzer target: what a registry (or anyone between
- * it and us) controls in the auth dance (scanner/regauth.c): the
+ * it and us) controls in the auth dance (lib/registry/regauth.c): the
  * WWW-Authenticate value of a 401, and the token server's JSON answer.
  * regauth.c is included so its static token_parse and token_request can
  * be reached. Input: HEADER FZ_SEP TOKEN_JSON; the header's first byte
@@ -9,7 +9,7 @@
  * and NUL-terminated fields; a token request URL is the realm followed by
  * escaped parameters only; a parsed token is "Bearer " and printable.
  */
-#include "../../scanner/regauth.c"
+#include "../../lib/registry/regauth.c"
 #include <stdint.h>
 #include "fuzz.h"
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_tar.c — libFuzzer target: the tar reader itself
- * (scanner/tarread.c pc_tar_next / pc_tar_read) over the input, with no
+ * (lib/layer/tarread.c pc_tar_next / pc_tar_read) over the input, with no
  * decompression and no layer rules in front of it. The archive is read
  * twice: once pulling every body in pieces of varying size, once skipping
  * bodies through a skip callback (as a seekable source does). Both passes

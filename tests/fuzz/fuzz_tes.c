@@ -1,6 +1,6 @@
 /*
  * fuzz_tes.c — libFuzzer target: a GA4GH TES tesTask as POST
- * /tes/validate and the TES gate read it (webhook/tes.c). A task that
+ * /tes/validate and the TES gate read it (webhook/tes/tes.c). A task that
  * parses has one image per executor, each non-empty, at most
  * WH_MAX_IMAGE_LEN bytes, named by its pointer; and no key that another
  * JSON reader could take for "executors" or "image" (ASCII case, 'ſ')

@@ -21,7 +21,7 @@
 #include "fsview.h"
 #include "fuzz.h"
 #include "passwd.h"
-#include "util.h"
+#include "pcx.h"
 #include "view.h"
 
 static inline void fzv_line(void *ud, const char *path, const pc_node *n)

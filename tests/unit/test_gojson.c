@@ -17,7 +17,7 @@
 #include "sha256.h"
 #include "source.h"
 #include "testlib.h"
-#include "util.h"
+#include "pcx.h"
 
 #define LONG_S "\xc5\xbf"     /* U+017F LATIN SMALL LETTER LONG S, in UTF-8 */
 #define KELVIN "\xe2\x84\xaa" /* U+212A KELVIN SIGN */

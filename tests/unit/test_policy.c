@@ -11,7 +11,7 @@
 #include "policy.h"
 #include "sha256.h"
 #include "testlib.h"
-#include "util.h"
+#include "pcx.h"
 
 #define POLICIES "rules/policies"
 #define DIGEST_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

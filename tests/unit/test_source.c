@@ -19,7 +19,7 @@
 #include "sha256.h"
 #include "source.h"
 #include "testlib.h"
-#include "util.h"
+#include "pcx.h"
 
 static char T[512]; /* the temporary directory */
 

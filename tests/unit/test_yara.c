@@ -26,7 +26,7 @@
 #include "sha256.h"
 #include "stream.h"
 #include "testlib.h"
-#include "util.h"
+#include "pcx.h"
 #include "yara_rules.h"
 #include "yara_scan.h"
 

@@ -1,0 +1,117 @@
+/*
+ * attest.c — building and signing verdict statements. The payload is
+ * compact JSON with a fixed key order; the signature covers DSSE's
+ * pre-authentication encoding of (payloadType, payload), so neither can
+ * be swapped without breaking it. The signature itself is made by the
+ * signing key process (signer.c, docs/privsep.md): this process builds
+ * the payload and the envelope and never holds the key.
+ */
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "attest/attest.h"
+#include "attest/signer.h"
+
+static void rfc3339(time_t t, char out[32])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *fired_checks(const pc_result *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->nfindings; i++) {
+        const pc_finding *f = &r->findings[i];
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen =
+                strcmp(r->findings[j].check, f->check) == 0 && r->findings[j].action == f->action;
+        if (!seen)
+            json_array_append_new(
+                a, json_pack("{s:s, s:s}", "check", f->check, "action", pc_action_name(f->action)));
+    }
+    return a;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+char *pc_verdict_payload(const pc_result *r, time_t issued, uint64_t ttl)
+{
+    char iat[32], exp[32];
+    rfc3339(issued, iat);
+    rfc3339(issued + (time_t)ttl, exp);
+    json_t *o =
+        json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s}", "_type",
+                  "https://portcullis.io/verdict/v1", "image", str_or_null(r->image), "digest",
+                  str_or_null(r->digest), "manifest_digest", str_or_null(r->manifest_digest),
+                  "platform", str_or_null(r->platform), "verdict", r->denied ? "deny" : "allow",
+                  "checks", fired_checks(r), "policy", str_or_null(r->policy), "policy_digest",
+                  str_or_null(r->policy_digest), "rules_digest", str_or_null(r->rules_digest),
+                  "scanner_version", PC_VERSION, "issued_at", iat, "expires_at", exp);
+    if (!o)
+        return NULL;
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+int pc_dsse_pae(const char *type, const unsigned char *body, size_t len, unsigned char **out,
+                size_t *outlen)
+{
+    char head[256];
+    int n = snprintf(head, sizeof head, "DSSEv1 %zu %s %zu ", strlen(type), type, len);
+    if (n < 0 || (size_t)n >= sizeof head || len > SIZE_MAX - (size_t)n)
+        return -1;
+    unsigned char *p = malloc((size_t)n + len + 1);
+    if (!p)
+        return -1;
+    memcpy(p, head, (size_t)n);
+    memcpy(p + n, body, len);
+    *out = p;
+    *outlen = (size_t)n + len;
+    return 0;
+}
+
+static char *b64(const unsigned char *p, size_t n)
+{
+    if (n > (SIZE_MAX / 4) * 3 - 3)
+        return NULL;
+    char *o = malloc(4 * ((n + 2) / 3) + 1);
+    if (o)
+        EVP_EncodeBlock((unsigned char *)o, p, (int)n);
+    return o;
+}
+
+int pc_result_sign(pc_result *r, pc_signer *s, uint64_t ttl, char *err, size_t errlen)
+{
+    unsigned char sig[64];
+    char keyid[72], why[512] = "out of memory";
+    char *payload = pc_verdict_payload(r, time(NULL), ttl), *p64 = NULL, *s64 = NULL;
+    int rc = -1;
+    free(r->attestation);
+    r->attestation = NULL;
+    if (payload &&
+        pc_signer_sign_payload(s, (unsigned char *)payload, strlen(payload), sig, keyid, why,
+                               sizeof why) == 0 &&
+        (p64 = b64((unsigned char *)payload, strlen(payload))) && (s64 = b64(sig, 64))) {
+        json_t *env =
+            json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "payloadType", PC_VERDICT_PAYLOAD_TYPE,
+                      "payload", p64, "signatures", "keyid", keyid, "sig", s64);
+        r->attestation = env ? json_dumps(env, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(env);
+        rc = r->attestation ? 0 : -1;
+    }
+    if (rc < 0)
+        snprintf(err, errlen, "signing the verdict failed: %s", why);
+    free(payload);
+    free(p64);
+    free(s64);
+    return rc;
+}

@@ -1,0 +1,171 @@
+/*
+ * seccomp.c — the key processes' seccomp filter (see privsep.h), built by
+ * hand as classic BPF: no libseccomp.
+ *
+ * Allowed, and nothing else (anything else kills the process with
+ * SIGSYS, which the parent reports):
+ *   - recvfrom / sendto on the key process's socket; write on fd 2
+ *     (sanitizer reports); read on any descriptor (the key file);
+ *   - openat without a write access mode, O_CREAT, O_TRUNC, O_APPEND or
+ *     O_TMPFILE; close, fstat, newfstatat, statx, lseek (re-reading the
+ *     key file on a reload);
+ *   - brk, mmap and mprotect without PROT_EXEC, munmap, mremap, madvise;
+ *   - futex, sched_yield, getrandom, getpid, gettid, getrusage,
+ *     clock_gettime (what OpenSSL, GnuTLS and libc ask for while signing);
+ *   - rt_sigreturn, rt_sigprocmask, restart_syscall, exit, exit_group.
+ * Only the native architecture's calling convention is accepted (on
+ * x86-64 the x32 ABI is refused); other architectures are not supported
+ * and the key process then refuses to start.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include "attest/privsep.h"
+
+#ifndef SECCOMP_RET_KILL_PROCESS
+#define SECCOMP_RET_KILL_PROCESS 0x80000000U
+#endif
+
+#if defined(__x86_64__)
+#define PC_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define PC_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#define MAXF 160
+#define NR_OFF ((unsigned)offsetof(struct seccomp_data, nr))
+#define ARCH_OFF ((unsigned)offsetof(struct seccomp_data, arch))
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG_LO(i) ((unsigned)(offsetof(struct seccomp_data, args) + 8 * (i)))
+#define ARG_HI(i) (ARG_LO(i) + 4)
+#else
+#define ARG_HI(i) ((unsigned)(offsetof(struct seccomp_data, args) + 8 * (i)))
+#define ARG_LO(i) (ARG_HI(i) + 4)
+#endif
+
+typedef struct prog {
+    struct sock_filter f[MAXF];
+    unsigned n;
+    int overflow;
+} prog;
+
+static void emit(prog *p, unsigned short code, unsigned char jt, unsigned char jf, unsigned k)
+{
+    if (p->n >= MAXF) {
+        p->overflow = 1;
+        return;
+    }
+    p->f[p->n++] = (struct sock_filter)BPF_JUMP(code, k, jt, jf);
+}
+
+static void ld(prog *p, unsigned off)
+{
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, off);
+}
+
+static void ret(prog *p, unsigned action)
+{
+    emit(p, BPF_RET | BPF_K, 0, 0, action);
+}
+
+/* nr, unconditionally. */
+static void allow(prog *p, long nr)
+{
+    ld(p, NR_OFF);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (unsigned)nr);
+    ret(p, SECCOMP_RET_ALLOW);
+}
+
+/* nr when args[i] == v (all 64 bits). */
+static void allow_arg_eq(prog *p, long nr, unsigned i, unsigned v)
+{
+    ld(p, NR_OFF);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 5, (unsigned)nr);
+    ld(p, ARG_LO(i));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, v);
+    ld(p, ARG_HI(i));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
+    ret(p, SECCOMP_RET_ALLOW);
+}
+
+/* nr when none of mask's bits is set in the low word of args[i] (an int
+ * argument: the kernel ignores the high word). */
+static void allow_arg_clear(prog *p, long nr, unsigned i, unsigned mask)
+{
+    ld(p, NR_OFF);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 4, (unsigned)nr);
+    ld(p, ARG_LO(i));
+    emit(p, BPF_ALU | BPF_AND | BPF_K, 0, 0, mask);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
+    ret(p, SECCOMP_RET_ALLOW);
+}
+
+#ifdef PC_AUDIT_ARCH
+static void build(prog *p, int sock)
+{
+    ld(p, ARCH_OFF);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, PC_AUDIT_ARCH);
+    ret(p, SECCOMP_RET_KILL_PROCESS);
+#ifdef __x86_64__
+    ld(p, NR_OFF); /* x32 system calls carry bit 30 */
+    emit(p, BPF_JMP | BPF_JGE | BPF_K, 0, 1, 0x40000000U);
+    ret(p, SECCOMP_RET_KILL_PROCESS);
+#endif
+    allow_arg_eq(p, SYS_recvfrom, 0, (unsigned)sock);
+    allow_arg_eq(p, SYS_sendto, 0, (unsigned)sock);
+    allow_arg_eq(p, SYS_write, 0, 2);
+    allow(p, SYS_read);
+    allow_arg_clear(p, SYS_openat, 2,
+                    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | (O_TMPFILE & ~O_DIRECTORY));
+    allow(p, SYS_close);
+    allow(p, SYS_fstat);
+    allow(p, SYS_newfstatat);
+    allow(p, SYS_statx);
+    allow(p, SYS_lseek);
+    allow(p, SYS_brk);
+    allow_arg_clear(p, SYS_mmap, 2, PROT_EXEC);
+    allow_arg_clear(p, SYS_mprotect, 2, PROT_EXEC);
+    allow(p, SYS_munmap);
+    allow(p, SYS_mremap);
+    allow(p, SYS_madvise);
+    allow(p, SYS_futex);
+    allow(p, SYS_sched_yield);
+    allow(p, SYS_getrandom);
+    allow(p, SYS_getpid);
+    allow(p, SYS_gettid);
+    allow(p, SYS_getrusage);
+    allow(p, SYS_clock_gettime);
+    allow(p, SYS_rt_sigreturn);
+    allow(p, SYS_rt_sigprocmask);
+    allow(p, SYS_restart_syscall);
+    allow(p, SYS_exit);
+    allow(p, SYS_exit_group);
+    ret(p, SECCOMP_RET_KILL_PROCESS);
+}
+#endif
+
+int pc_seccomp_keyproc(int sock)
+{
+#ifdef PC_AUDIT_ARCH
+    prog p = {.n = 0};
+    build(&p, sock);
+    if (p.overflow || sock < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct sock_fprog fp = {.len = (unsigned short)p.n, .filter = p.f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0);
+#else
+    (void)sock;
+    errno = ENOSYS; /* no filter for this architecture: refuse rather than run unsandboxed */
+    return -1;
+#endif
+}

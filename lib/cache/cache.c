@@ -1,0 +1,228 @@
+/*
+ * cache.c — the on-disk side of the layer facts cache.
+ *
+ * File: DIR/facts/<sha256(layer digest, decode class, rules digest,
+ *       version)>.facts
+ *   header: magic "PCFACTS\0", u32 format, layer digest[72], rules
+ *           digest[72], scanner version[16], u64 payload length,
+ *           payload sha256[32], u32 decode class
+ *   payload: cache_codec.c
+ * Format 2 added the decode class and, in the payload, the codec and the
+ * diff id; files of format 1 no longer match any header and are misses.
+ * Reads refresh the file's mtime, which is what least-recently-used
+ * eviction sorts by.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cache/cache.h"
+#include "portcullis.h"
+#include "pcx/sha256.h"
+#include "pcx.h"
+
+#define MAGIC "PCFACTS"
+#define FORMAT 2u
+#define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32 + 4)
+#define MAX_FILE (1ull << 30)
+
+int pc_cache_check_dir(const char *dir, pc_err *e)
+{
+    struct stat st;
+    if (stat(dir, &st) < 0)
+        return pc_err_set(e, "cache directory %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return pc_err_set(e, "cache directory %s: not a directory", dir);
+    if (st.st_uid != geteuid())
+        return pc_err_set(e,
+                          "cache directory %s is owned by uid %u, not by us: refused (cached "
+                          "facts decide verdicts)",
+                          dir, (unsigned)st.st_uid);
+    if (st.st_mode & 022)
+        return pc_err_set(e,
+                          "cache directory %s is writable by other users (mode %04o): refused "
+                          "(cached facts decide verdicts)",
+                          dir, (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+int pc_cache_open(pc_cache *c, const char *dir, uint64_t max_bytes, pc_err *e)
+{
+    memset(c, 0, sizeof *c);
+    if (mkdir_p(dir) < 0)
+        return pc_err_set(e, "cache directory %s: %s", dir, strerror(errno));
+    if (pc_cache_check_dir(dir, e) < 0)
+        return -1;
+    c->dir = pc_asprintf("%s/facts", dir);
+    if (!c->dir)
+        return pc_err_set(e, "out of memory");
+    if ((mkdir(c->dir, 0700) < 0 && errno != EEXIST) || pc_cache_check_dir(c->dir, e) < 0) {
+        if (!e->msg[0] || errno)
+            pc_err_set(e, "cache directory %s: %s", c->dir, strerror(errno));
+        free(c->dir);
+        c->dir = NULL;
+        return -1;
+    }
+    c->max_bytes = max_bytes;
+    return 0;
+}
+
+void pc_cache_close(pc_cache *c)
+{
+    free(c->dir);
+    c->dir = NULL;
+}
+
+static void entry_path(const pc_cache *c, const char *layer, pc_decode_class cls, const char *rules,
+                       char *out, size_t n)
+{
+    char key[256], d[72];
+    snprintf(key, sizeof key, "%s\n%s\n%s\n%s", layer, pc_decode_class_name(cls),
+             rules ? rules : "-", PC_VERSION);
+    pc_sha256_digest(key, strlen(key), d);
+    snprintf(out, n, "%s/%s.facts", c->dir, d + 7);
+}
+
+static void fill_header(unsigned char *h, const char *layer, pc_decode_class cls, const char *rules,
+                        const unsigned char *payload, size_t len)
+{
+    char d[72];
+    memset(h, 0, HDR);
+    memcpy(h, MAGIC, 8);
+    h[8] = FORMAT & 0xff;
+    strncpy((char *)h + 12, layer, 71);
+    strncpy((char *)h + 84, rules ? rules : "-", 71);
+    strncpy((char *)h + 156, PC_VERSION, 15);
+    for (int i = 0; i < 8; i++)
+        h[172 + i] = (unsigned char)((uint64_t)len >> (8 * i));
+    pc_sha256_digest(payload, len, d);
+    for (int i = 0; i < 32; i++) {
+        unsigned hi, lo;
+        sscanf(d + 7 + 2 * i, "%1x%1x", &hi, &lo);
+        h[180 + i] = (unsigned char)(hi << 4 | lo);
+    }
+    h[212] = (unsigned char)cls;
+}
+
+static int read_all(int fd, unsigned char *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+int pc_cache_get(const pc_cache *c, const char *layer, pc_decode_class cls, const char *rules,
+                 pc_layer_facts *f)
+{
+    char path[4200];
+    struct stat st;
+    if (!c || !c->dir)
+        return 0;
+    entry_path(c, layer, cls, rules, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    unsigned char *buf = NULL;
+    int hit = 0;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_size < HDR ||
+        (uint64_t)st.st_size > MAX_FILE)
+        goto out;
+    size_t n = (size_t)st.st_size;
+    if (!(buf = malloc(n)) || read_all(fd, buf, n) < 0)
+        goto out;
+    unsigned char want[HDR];
+    fill_header(want, layer, cls, rules, buf + HDR, n - HDR);
+    if (memcmp(want, buf, HDR) != 0)
+        goto out;
+    pc_layer_facts_init(f);
+    if (pc_facts_decode(buf + HDR, n - HDR, f) < 0) {
+        pc_layer_facts_free(f);
+        goto out;
+    }
+    memcpy(f->digest, layer, strnlen(layer, 71));
+    f->digest[strnlen(layer, 71)] = 0;
+    futimens(fd, NULL); /* recently used */
+    hit = 1;
+out:
+    free(buf);
+    close(fd);
+    return hit;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    while (n) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        b += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int pc_cache_put(const pc_cache *c, pc_decode_class cls, const char *rules, const pc_layer_facts *f,
+                 pc_err *e)
+{
+    char path[4200], tmp[4300];
+    unsigned char hdr[HDR], *payload = NULL;
+    size_t len;
+    if (!c || !c->dir)
+        return 0;
+    if (pc_facts_encode(f, &payload, &len) < 0)
+        return pc_err_set(e, "cache: out of memory");
+    entry_path(c, f->digest, cls, rules, path, sizeof path);
+    fill_header(hdr, f->digest, cls, rules, payload, len);
+    snprintf(tmp, sizeof tmp, "%s/.tmp.%ld.%lx.%lx", c->dir, (long)getpid(),
+             (unsigned long)(uintptr_t)f, (unsigned long)pc_now_ms());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int rc = -1;
+    if (fd >= 0) {
+        rc = write_all(fd, hdr, HDR) == 0 && write_all(fd, payload, len) == 0 ? 0 : -1;
+        if (close(fd) != 0)
+            rc = -1;
+        if (rc == 0 && rename(tmp, path) != 0)
+            rc = -1;
+        if (rc != 0)
+            unlink(tmp);
+    }
+    free(payload);
+    if (rc != 0)
+        return pc_err_set(e, "cache: writing %s: %s", path, strerror(errno));
+    if (c->max_bytes)
+        pc_cache_prune(c, c->max_bytes, e);
+    return 0;
+}

@@ -1,0 +1,213 @@
+/*
+ * cache_codec.c — layer facts to bytes and back. Little-endian fixed-size
+ * fields and length-prefixed strings (0xffffffff for NULL). The decoder
+ * treats its input as hostile: every length is checked against what is
+ * left before it is used, so a damaged file is rejected, never overread.
+ *
+ * Payload: u64 bytes, u64 entry count, the entries, then u8 codec and the
+ * diff id (a string).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "cache/cache.h"
+#include "pcx.h"
+
+#define NIL 0xffffffffu
+
+typedef struct enc {
+    pc_buf b;
+} enc;
+
+static void put(enc *w, uint64_t v, int n)
+{
+    unsigned char tmp[8];
+    for (int i = 0; i < n; i++)
+        tmp[i] = (unsigned char)(v >> (8 * i));
+    pc_buf_add(&w->b, (const char *)tmp, (size_t)n);
+}
+
+static void put_str(enc *w, const char *s, size_t len)
+{
+    if (!s) {
+        put(w, NIL, 4);
+        return;
+    }
+    if (len >= NIL) {
+        w->b.oom = 1;
+        return;
+    }
+    put(w, len, 4);
+    pc_buf_add(&w->b, s, len);
+}
+
+static void put_cstr(enc *w, const char *s)
+{
+    put_str(w, s, s ? strlen(s) : 0);
+}
+
+static void put_entry(enc *w, const pc_entry *e)
+{
+    put(w, e->type, 1);
+    put(w, e->mode, 4);
+    put(w, e->uid, 4);
+    put(w, e->gid, 4);
+    put(w, e->size, 8);
+    put(w, e->devmajor, 4);
+    put(w, e->devminor, 4);
+    put(w, (uint64_t)(e->has_cap | (e->cap_bad << 1) | (e->cap.effective << 2)), 1);
+    put(w, e->cap.permitted, 8);
+    put(w, e->cap.inheritable, 8);
+    put(w, e->cap.rootid, 4);
+    put(w, e->head, 1);
+    put(w, e->elf_machine, 2);
+    put(w, e->elf_class, 1);
+    put_cstr(w, e->path);
+    put_cstr(w, e->link);
+    put_cstr(w, e->interp);
+    put_str(w, e->data, e->data_len);
+    put(w, e->nmatches, 4);
+    for (size_t i = 0; i < e->nmatches; i++) {
+        put_cstr(w, e->matches[i].rule);
+        put_cstr(w, e->matches[i].tool);
+        put_cstr(w, e->matches[i].desc);
+        put_cstr(w, e->matches[i].severity);
+    }
+}
+
+int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len)
+{
+    enc w = {{0}};
+    put(&w, f->bytes, 8);
+    put(&w, f->nentries, 8);
+    for (size_t i = 0; i < f->nentries && !w.b.oom; i++)
+        put_entry(&w, &f->entries[i]);
+    put(&w, (uint64_t)f->codec, 1);
+    put_cstr(&w, f->diff_id);
+    if (w.b.oom || !w.b.p) {
+        pc_buf_free(&w.b);
+        return -1;
+    }
+    *out = (unsigned char *)w.b.p;
+    *len = w.b.len;
+    return 0;
+}
+
+typedef struct dec {
+    const unsigned char *p;
+    size_t left;
+    int bad;
+    pc_arena *arena;
+} dec;
+
+static uint64_t get(dec *r, int n)
+{
+    uint64_t v = 0;
+    if (r->bad || r->left < (size_t)n) {
+        r->bad = 1;
+        return 0;
+    }
+    for (int i = 0; i < n; i++)
+        v |= (uint64_t)r->p[i] << (8 * i);
+    r->p += n;
+    r->left -= (size_t)n;
+    return v;
+}
+
+static const char *get_str(dec *r, size_t *lenp)
+{
+    uint64_t n = get(r, 4);
+    if (r->bad || n == NIL)
+        return NULL;
+    if (n > r->left) {
+        r->bad = 1;
+        return NULL;
+    }
+    char *s = pc_arena_strndup(r->arena, (const char *)r->p, (size_t)n);
+    if (!s)
+        r->bad = 1;
+    r->p += n;
+    r->left -= (size_t)n;
+    if (lenp)
+        *lenp = (size_t)n;
+    return s;
+}
+
+static int get_matches(dec *r, pc_entry *e)
+{
+    uint64_t n = get(r, 4);
+    if (r->bad || n > r->left / 16)
+        return -1;
+    if (n == 0)
+        return 0;
+    e->matches = pc_arena_alloc(r->arena, (size_t)n * sizeof *e->matches);
+    if (!e->matches)
+        return -1;
+    for (uint64_t i = 0; i < n; i++) {
+        pc_match *m = &e->matches[i];
+        m->rule = get_str(r, NULL);
+        m->tool = get_str(r, NULL);
+        m->desc = get_str(r, NULL);
+        m->severity = get_str(r, NULL);
+        if (r->bad || !m->rule)
+            return -1;
+    }
+    e->nmatches = (size_t)n;
+    return 0;
+}
+
+static int get_entry(dec *r, pc_entry *e)
+{
+    uint64_t t = get(r, 1);
+    if (t > PC_E_GLOBAL)
+        return -1;
+    e->type = (pc_etype)t;
+    e->mode = (uint32_t)get(r, 4) & 07777;
+    e->uid = (uint32_t)get(r, 4);
+    e->gid = (uint32_t)get(r, 4);
+    e->size = get(r, 8);
+    e->devmajor = (uint32_t)get(r, 4);
+    e->devminor = (uint32_t)get(r, 4);
+    uint64_t flags = get(r, 1);
+    e->has_cap = (int)(flags & 1);
+    e->cap_bad = (int)((flags >> 1) & 1);
+    e->cap.effective = (int)((flags >> 2) & 1);
+    e->cap.permitted = get(r, 8);
+    e->cap.inheritable = get(r, 8);
+    e->cap.rootid = (uint32_t)get(r, 4);
+    uint64_t head = get(r, 1);
+    e->head = head <= PC_HEAD_SCRIPT ? (pc_headkind)head : PC_HEAD_OTHER;
+    e->elf_machine = (uint16_t)get(r, 2);
+    e->elf_class = (uint8_t)get(r, 1);
+    e->path = get_str(r, NULL);
+    e->link = get_str(r, NULL);
+    e->interp = get_str(r, NULL);
+    e->data = get_str(r, &e->data_len);
+    if (r->bad || !e->path)
+        return -1;
+    return get_matches(r, e);
+}
+
+int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f)
+{
+    dec r = {.p = p, .left = len, .arena = &f->arena};
+    f->bytes = get(&r, 8);
+    uint64_t n = get(&r, 8);
+    /* an entry takes at least 74 bytes (54 of fixed fields, the four
+     * string lengths and the match count; an entry "a" is 75): refuse
+     * counts the data cannot hold */
+    if (r.bad || n > r.left / 74)
+        return -1;
+    for (uint64_t i = 0; i < n; i++) {
+        pc_entry *e = pc_layer_facts_add(f);
+        if (!e || get_entry(&r, e) < 0)
+            return -1;
+    }
+    uint64_t codec = get(&r, 1);
+    size_t dlen = 0;
+    const char *diff = get_str(&r, &dlen);
+    if (r.bad || codec > PC_COMP_ZSTD || !diff || dlen >= sizeof f->diff_id || strlen(diff) != dlen)
+        return -1;
+    f->codec = (int)codec;
+    memcpy(f->diff_id, diff, dlen + 1);
+    return r.left != 0 ? -1 : 0;
+}

@@ -1,0 +1,436 @@
+/*
+ * check_unrunnable.c — entrypoint-unrunnable: will the program the runtime
+ * starts (Entrypoint[0], else Cmd[0]) run as the sandbox user?
+ *
+ * The program is found as runc finds it: a bare name through the config's
+ * PATH (runc's default without one), a relative name from WorkingDir,
+ * symlinks followed inside the root. Then, in the order execve(2) fails:
+ * the path must be reachable (search permission on every directory), a
+ * regular file with an x bit for the user; an ELF must be for the image's
+ * architecture and its PT_INTERP loader must be there and executable; a
+ * script's #! interpreter likewise, one level deep, and for
+ * "#!/usr/bin/env NAME" NAME must be in PATH. Finally what it is meant to
+ * gain: file capabilities the sandbox drops (the kernel refuses to execve a
+ * capability-dumb binary, effective bit set, that would not get all of
+ * them) and set-user-ID bits that no_new_privileges ignores.
+ *
+ * Only the heads of files on the program's path are needed; layer.c keeps
+ * the parsed head (ELF header, #! line) of every executable as it streams.
+ * Fills the report's sandbox program, user, needs_caps and needs_root.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "layer/elfhead.h"
+#include "layer/layer.h"
+#include "fs/sandbox.h"
+#include "pcx.h"
+
+#define SUBJ_MAX PC_SB_PATH_MAX /* "entrypoint X: interpreter Y", cut if longer */
+#define WHY_MAX (PC_SB_PATH_MAX + 512)
+
+typedef struct judge {
+    pc_check_ctx *c;
+    pc_sb_user u;
+    const char *pathenv;       /* the config's PATH, else runc's default */
+    const char *workdir;       /* WorkingDir, "/" when unset */
+    const char *path;          /* the finding's path: the program */
+    const char *layer;         /* the layer that put the program there */
+    int needs_root;            /* a permission failure only uid 0 gets past */
+    char cand[PC_SB_PATH_MAX]; /* the program as found (PATH entry, WorkingDir) */
+    char real[PC_SB_PATH_MAX]; /* the program after symlinks */
+    char wd[PC_SB_PATH_MAX];   /* WorkingDir made absolute */
+} judge;
+
+static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
+/* Bounded message parts: a part cut at n bytes is still a readable message. */
+static void fmt(char *buf, size_t n, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    if (vsnprintf(buf, n, f, ap) < 0)
+        buf[0] = 0;
+    va_end(ap);
+}
+
+static void report(judge *j, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void report(judge *j, const char *f, ...)
+{
+    va_list ap;
+    char *msg = NULL;
+    va_start(ap, f);
+    int n = vasprintf(&msg, f, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    pc_finding_add(j->c->res, PC_CHK_ENTRYPOINT_UNRUNNABLE, j->path, j->layer, NULL, "%s", msg);
+    free(msg);
+}
+
+/* Only uid 0 gets past n: owned by root, no x bit for group or others
+ * (a group x bit is usable without root: gid 0 alone is enough). */
+static int root_only(const pc_node *n)
+{
+    return pc_node_uid(n) == 0 && (pc_node_mode(n) & 011) == 0;
+}
+
+static void lookup_failed(judge *j, const char *subject, const char *path, pc_lookup_status st,
+                          const pc_node *at)
+{
+    char why[WHY_MAX];
+    pc_sb_lookup_why(j->c->fs, path, st, at, &j->u, why, sizeof why);
+    if (st == PC_LOOKUP_DENIED && root_only(at))
+        j->needs_root = 1;
+    report(j, "%s: %s", subject, why);
+}
+
+/* A regular file the user may execute; else report why not. */
+static int judge_file(judge *j, const char *subject, const pc_node *n)
+{
+    if (n->type != PC_E_REG) {
+        report(j, "%s: is a %s, not a regular file", subject, pc_sb_type_name(n->type));
+        return 0;
+    }
+    if (pc_sb_may_execute(n, &j->u))
+        return 1;
+    uint32_t mode = pc_node_mode(n);
+    if (root_only(n) && (mode & 0100))
+        j->needs_root = 1;
+    report(j, "%s: mode %04o owner %u:%u, not executable by %s", subject, mode & 07777,
+           pc_node_uid(n), pc_node_gid(n), j->u.who);
+    return 0;
+}
+
+static void check_elf(judge *j, const char *subject, const pc_node *n, int depth);
+
+/* An interpreter or loader named by the program: there and executable;
+ * one level deeper its own ELF facts. NULL when it is not usable. */
+static const pc_node *check_helper(judge *j, const char *subject, const char *role,
+                                   const char *name, int depth)
+{
+    char path[PC_SB_PATH_MAX], sub[SUBJ_MAX];
+    const pc_node *n = NULL, *at = NULL;
+    fmt(sub, sizeof sub, "%s: %s %s", subject, role, name);
+    if (pc_sb_join(path, sizeof path, j->workdir, name) < 0) {
+        report(j, "%s: path too long", sub);
+        return NULL;
+    }
+    pc_lookup_status st = pc_sb_lookup(j->c->fs, path, &j->u, 1, &n, &at);
+    if (st != PC_LOOKUP_OK) {
+        lookup_failed(j, sub, path, st, at);
+        return NULL;
+    }
+    if (!judge_file(j, sub, n))
+        return NULL;
+    if (depth == 0)
+        check_elf(j, sub, n, depth + 1);
+    return n;
+}
+
+static void check_elf(judge *j, const char *subject, const pc_node *n, int depth)
+{
+    const pc_entry *e = n->e;
+    if (!e || e->head != PC_HEAD_ELF)
+        return;
+    const pc_platform *p = &j->c->img->platform;
+    unsigned want = pc_elf_machine_for_arch(p->arch);
+    if (want && e->elf_machine != want) {
+        char plat[128], mach[32];
+        const char *name = pc_elf_machine_name(e->elf_machine);
+        pc_platform_format(p, plat, sizeof plat);
+        if (name)
+            snprintf(mach, sizeof mach, "%s", name);
+        else
+            snprintf(mach, sizeof mach, "ELF machine %u", (unsigned)e->elf_machine);
+        report(j, "%s: %s binary in a %s image", subject, mach, plat);
+    }
+    if (e->interp && *e->interp)
+        check_helper(j, subject, "dynamic loader", e->interp, depth + 1);
+}
+
+/* The command "#!/usr/bin/env ARG" runs. The kernel passes ARG as one
+ * argument, so "python3 -u" is one (missing) name unless env splits it
+ * (-S); options and NAME=VALUE assignments are skipped. */
+static void env_target(const char *arg, char *name, size_t n)
+{
+    name[0] = 0;
+    if (arg[0] != '-') {
+        snprintf(name, n, "%s", arg);
+        return;
+    }
+    size_t i = 0, len = strlen(arg);
+    int skip_next = 0;
+    while (i < len) {
+        while (i < len && (arg[i] == ' ' || arg[i] == '\t'))
+            i++;
+        size_t tl = strcspn(arg + i, " \t");
+        const char *tok = arg + i;
+        i += tl;
+        if (tl == 0 || skip_next) {
+            skip_next = 0;
+            continue;
+        }
+        if (tok[0] == '-') {
+            if (tl > 2 && tok[1] == 'S') /* -SNAME: the rest is the command line */
+                i -= tl - 2;
+            skip_next = (tl == 2 && (tok[1] == 'u' || tok[1] == 'C'));
+            continue;
+        }
+        if (memchr(tok, '=', tl))
+            continue;
+        snprintf(name, n, "%.*s", (int)(tl < n ? tl : n - 1), tok);
+        return;
+    }
+}
+
+static void check_env(judge *j, const char *subject, const char *arg)
+{
+    char name[256], sub[SUBJ_MAX];
+    env_target(arg, name, sizeof name);
+    if (!name[0])
+        return;
+    if (strchr(name, '/')) {
+        check_helper(j, subject, "interpreter", name, 0);
+        return;
+    }
+    pc_sb_found f;
+    if (pc_sb_path_search(j->c->fs, j->pathenv, j->workdir, name, &j->u, &f)) {
+        fmt(sub, sizeof sub, "%s: interpreter %s", subject, f.path);
+        check_elf(j, sub, f.node, 1);
+        return;
+    }
+    fmt(sub, sizeof sub, "%s: interpreter %s", subject, f.path);
+    if (f.status == PC_LOOKUP_OK)
+        judge_file(j, sub, f.node);
+    else if (f.status != PC_LOOKUP_MISSING)
+        lookup_failed(j, sub, f.path, f.status, f.at);
+    else
+        report(j, "%s: \"%s\" not found in PATH %.2048s%s", subject, name, j->pathenv,
+               strpbrk(name, " \t") ? " (the kernel passes the rest of the #! line as one "
+                                      "argument: use env -S)"
+                                    : "");
+}
+
+static void check_script(judge *j, const char *subject, const pc_node *n)
+{
+    const char *line = n->e->interp ? n->e->interp : "";
+    size_t plen = strcspn(line, " \t");
+    char ipath[PC_SB_PATH_MAX], sub[SUBJ_MAX];
+    if (plen == 0) {
+        report(j, "%s: empty #! line: execve fails with ENOEXEC", subject);
+        return;
+    }
+    if (plen >= sizeof ipath) {
+        report(j, "%s: #! interpreter path too long", subject);
+        return;
+    }
+    memcpy(ipath, line, plen);
+    ipath[plen] = 0;
+    const char *arg = line + plen;
+    while (*arg == ' ' || *arg == '\t')
+        arg++;
+    if (!check_helper(j, subject, "interpreter", ipath, 0))
+        return;
+    const char *base = strrchr(ipath, '/');
+    base = base ? base + 1 : ipath;
+    fmt(sub, sizeof sub, "%s: #!%s %s", subject, ipath, arg);
+    if (strcmp(base, "env") == 0 && *arg)
+        check_env(j, sub, arg);
+}
+
+/* "cap_net_raw,cap_net_admin" for a capability bit set. */
+static void cap_list(uint64_t bits, char *buf, size_t n)
+{
+    size_t pos = 0;
+    buf[0] = 0;
+    for (int i = 0; i < PC_CAP_MAX && pos < n; i++) {
+        if (!((bits >> i) & 1))
+            continue;
+        const char *name = pc_cap_name(i);
+        int k = name ? snprintf(buf + pos, n - pos, "%s%s", pos ? "," : "", name)
+                     : snprintf(buf + pos, n - pos, "%scap_%d", pos ? "," : "", i);
+        if (k < 0 || (size_t)k >= n - pos)
+            break;
+        pos += (size_t)k;
+    }
+}
+
+static void check_privs(judge *j, const char *subject, const pc_node *n)
+{
+    const pc_entry *e = n->e;
+    const pc_sandbox_policy *sb = &j->c->policy->sandbox;
+    char caps[512], names[512];
+    if (e->has_cap && !e->cap_bad && e->cap.permitted) {
+        uint64_t dropped = e->cap.permitted & sb->dropped_caps;
+        pc_filecap_format(&e->cap, caps, sizeof caps);
+        cap_list(dropped, names, sizeof names);
+        if (dropped)
+            report(j, "%s: needs %s (file capabilities %s), which the sandbox drops: %s", subject,
+                   names, caps,
+                   e->cap.effective ? "execve fails with EPERM" : "it runs without them");
+        else if (sb->no_new_privileges && j->u.uid != 0)
+            report(j,
+                   "%s: file capabilities %s are not granted under no_new_privileges: it runs "
+                   "without them",
+                   subject, caps);
+    }
+    if ((e->mode & 04000) && sb->no_new_privileges && j->u.resolved && e->uid != j->u.uid)
+        report(j,
+               "%s: set-user-ID %u (mode %04o owner %u:%u) is ignored under no_new_privileges: "
+               "it runs as %s, not uid %u",
+               subject, e->uid, e->mode & 07777, e->uid, e->gid, j->u.who, e->uid);
+}
+
+/* Where the program is (path gets the candidate), or NULL after a finding. */
+static const pc_node *locate(judge *j, const char *prog)
+{
+    char *path = j->cand;
+    size_t n = sizeof j->cand;
+    const pc_node *node = NULL, *at = NULL;
+    pc_lookup_status st;
+    char sub[SUBJ_MAX];
+    fmt(sub, sizeof sub, "entrypoint %s", prog);
+    if (!strchr(prog, '/')) {
+        pc_sb_found f;
+        pc_sb_path_search(j->c->fs, j->pathenv, j->workdir, prog, &j->u, &f);
+        if (f.status == PC_LOOKUP_MISSING) {
+            report(j, "entrypoint \"%.1024s\": not found in PATH %.2048s", prog, j->pathenv);
+            return NULL;
+        }
+        fmt(path, n, "%s", f.path);
+        st = f.status;
+        node = f.node;
+        at = f.at;
+    } else if (pc_sb_join(path, n, j->workdir, prog) < 0) {
+        report(j, "%s: path too long", sub);
+        return NULL;
+    } else {
+        st = pc_sb_lookup(j->c->fs, path, &j->u, 1, &node, &at);
+    }
+    j->path = path;
+    if (st != PC_LOOKUP_OK) {
+        /* the finding's path, tidied for allow_paths; the walk used it as written */
+        if (pc_path_normalise(path, j->real + 1, sizeof j->real - 1) == 0) {
+            j->real[0] = '/';
+            j->path = j->real;
+        }
+        lookup_failed(j, sub, path, st, at);
+        return NULL;
+    }
+    return node;
+}
+
+/* argv[1] of the process: Entrypoint then Cmd. */
+static const char *argv1(const pc_imgconfig *cfg)
+{
+    const pc_strv *ep = &cfg->entrypoint, *cmd = &cfg->cmd;
+    if (ep->n >= 2)
+        return ep->v[1];
+    if (ep->n == 1)
+        return cmd->n ? cmd->v[0] : NULL;
+    return cmd->n >= 2 ? cmd->v[1] : NULL;
+}
+
+/* Shell form ("/bin/sh -c ...", what a Dockerfile's RUN/CMD string
+ * becomes) in an image without /bin/sh: a distroless image. */
+static int shell_form_without_sh(judge *j, const char *prog)
+{
+    const char *a1 = argv1(j->c->cfg);
+    if (strcmp(prog, "/bin/sh") != 0 || !a1 || strcmp(a1, "-c") != 0)
+        return 0;
+    if (pc_fsview_lookup(j->c->fs, "/bin/sh", 1))
+        return 0;
+    j->path = "/bin/sh";
+    report(j, "shell-form command (/bin/sh -c ...) but the image has no /bin/sh (distroless?): "
+              "use the exec form [\"/path/to/program\", \"arg\", ...]");
+    return 1;
+}
+
+/* The report's needs_caps: what the program's file capabilities grant. */
+static void note_caps(judge *j, const pc_node *n)
+{
+    pc_sandbox_info *s = &j->c->res->sandbox;
+    const pc_entry *e = n->e;
+    if (!e || !e->has_cap || e->cap_bad)
+        return;
+    for (int i = 0; i < PC_CAP_MAX; i++) {
+        if (!((e->cap.permitted >> i) & 1))
+            continue;
+        const char *name = pc_cap_name(i);
+        char *v = name ? pc_strdup(name) : pc_asprintf("cap_%d", i);
+        char **p = v ? pc_reallocarray(s->needs_caps, s->nneeds_caps + 1, sizeof *p) : NULL;
+        if (!p) {
+            free(v);
+            return;
+        }
+        p[s->nneeds_caps++] = v;
+        s->needs_caps = p;
+    }
+}
+
+static void judge_program(judge *j, const char *prog)
+{
+    char *real = j->real, sub[SUBJ_MAX];
+    pc_sandbox_info *s = &j->c->res->sandbox;
+    if (!*prog) {
+        report(j, "entrypoint is an empty string: nothing to execute");
+        return;
+    }
+    if (shell_form_without_sh(j, prog))
+        return;
+    const pc_node *n = locate(j, prog);
+    if (!n)
+        return;
+    pc_node_path(n, real, sizeof j->real);
+    char *dup = pc_strdup(real);
+    if (dup) {
+        free(s->program);
+        s->program = dup;
+    }
+    j->path = real;
+    j->layer = pc_check_layer(j->c, n);
+    if (strcmp(prog, real) == 0)
+        fmt(sub, sizeof sub, "entrypoint %s", real);
+    else
+        fmt(sub, sizeof sub, "entrypoint %s -> %s", prog, real);
+    note_caps(j, n);
+    if (!judge_file(j, sub, n) && n->type != PC_E_REG)
+        return;
+    if (!n->e)
+        return;
+    check_privs(j, sub, n);
+    if (n->e->head == PC_HEAD_ELF)
+        check_elf(j, sub, n, 0);
+    else if (n->e->head == PC_HEAD_SCRIPT)
+        check_script(j, sub, n);
+}
+
+static void unrunnable_config(pc_check_ctx *c)
+{
+    const pc_strv *ep = &c->cfg->entrypoint, *cmd = &c->cfg->cmd;
+    const char *prog = ep->n ? ep->v[0] : cmd->n ? cmd->v[0] : NULL;
+    const char *pathenv = pc_imgconfig_env(c->cfg, "PATH");
+    judge j = {.c = c, .pathenv = pathenv ? pathenv : PC_SB_DEFAULT_PATH, .workdir = "/"};
+    /* a relative WorkingDir is taken from the root, as the runtime does */
+    if (c->cfg->workdir && pc_sb_join(j.wd, sizeof j.wd, "/", c->cfg->workdir) == 0)
+        j.workdir = j.wd;
+    if (pc_sb_user_for_check(&j.u, c) < 0) {
+        pc_sb_user_free(&j.u);
+        return;
+    }
+    if (j.u.resolved) {
+        char *user = pc_strdup(j.u.id);
+        if (user) {
+            free(c->res->sandbox.user);
+            c->res->sandbox.user = user;
+        }
+    }
+    if (prog)
+        judge_program(&j, prog);
+    if (j.needs_root)
+        c->res->sandbox.needs_root = 1;
+    pc_sb_user_free(&j.u);
+}
+
+const pc_check pc_check_entrypoint_unrunnable = {"entrypoint-unrunnable", unrunnable_config, NULL};

@@ -1,0 +1,145 @@
+/*
+ * ctx.c — building the scan context from options: load the policy, parse
+ * the platform, compile the YARA rules once (libyara is initialised here
+ * and finalised in pc_ctx_free, one pair per ctx), keep copies of the
+ * transport options.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yara.h>
+#include "ctx.h"
+#include "pcx/sha256.h"
+#include "pcx.h"
+
+void pc_options_init(pc_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->tls_verify = 1;
+}
+
+static int copy_opt(const char *in, char **out)
+{
+    *out = NULL;
+    return in && !(*out = strdup(in)) ? -1 : 0;
+}
+
+/* Compile the rules every scan of this ctx shares. */
+static int load_rules(pc_ctx *c, const char *cache_dir, pc_err *e)
+{
+    const char *path = c->rules ? c->rules : PC_DATADIR "/rules";
+    if (yr_initialize() != ERROR_SUCCESS)
+        return pc_err_set(e, "cannot initialise libyara");
+    c->yara_inited = 1;
+    if (pc_rules_compile_cached(path, cache_dir, &c->yara, e) < 0)
+        return pc_err_prefix(e, "YARA rules");
+    return 0;
+}
+
+/* Facts depend on the layer, the rules and the yara knobs that choose
+ * which files are scanned and how far: all of that, hashed, keys the cache. */
+static void set_facts_key(pc_ctx *c)
+{
+    char key[256];
+    const pc_yara_policy *y = &c->policy->yara;
+    snprintf(key, sizeof key, "rules=%s;all=%d;max=%llu", pc_ctx_rules_digest(c) ?: "-",
+             y->scan_all_files, (unsigned long long)y->max_file_bytes);
+    pc_sha256_digest(key, strlen(key), c->facts_key);
+}
+
+/* The cache directory also keeps the compiled rules (yara_cache.h). */
+static int open_cache(pc_ctx *c, const pc_options *o, pc_err *e)
+{
+    if (!o->cache_dir)
+        return 0;
+    return pc_cache_open(&c->cache, o->cache_dir, o->cache_max_bytes, e);
+}
+
+int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
+{
+    pc_err e = {{0}};
+    pc_ctx *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const char *plat = o->platform ? o->platform : "linux/amd64";
+    c->platform_explicit = o->platform != NULL;
+    c->tls_verify = o->tls_verify;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->jobs = o->jobs ? o->jobs : cores > 0 ? (unsigned)cores : 2;
+    if (c->jobs > 64)
+        c->jobs = 64;
+    c->progress = o->progress;
+    if (pc_platform_parse(plat, &c->platform) < 0) {
+        pc_err_set(&e, "--platform \"%s\": expected OS/ARCH[/VARIANT]", plat);
+        goto fail;
+    }
+    if (pc_policy_load(o->policy ? o->policy : "restricted",
+                       o->policies_dir ? o->policies_dir : PC_DATADIR "/rules/policies", &c->policy,
+                       &e) < 0)
+        goto fail;
+    if (copy_opt(o->authfile, &c->authfile) < 0 || copy_opt(o->cert_dir, &c->cert_dir) < 0 ||
+        copy_opt(o->cache_dir, &c->cache_dir) < 0 || copy_opt(o->rules, &c->rules) < 0) {
+        pc_err_set(&e, "out of memory");
+        goto fail;
+    }
+    if (open_cache(c, o, &e) < 0 || load_rules(c, c->cache.dir ? o->cache_dir : NULL, &e) < 0)
+        goto fail;
+    set_facts_key(c);
+    *out = c;
+    return 0;
+fail:
+    snprintf(err, errlen, "%s", e.msg);
+    pc_ctx_free(c);
+    return -1;
+}
+
+void pc_ctx_free(pc_ctx *c)
+{
+    if (!c)
+        return;
+    pc_policy_free(c->policy);
+    free(c->authfile);
+    free(c->cert_dir);
+    free(c->cache_dir);
+    free(c->rules);
+    pc_rules_free(c->yara);
+    pc_cache_close(&c->cache);
+    if (c->yara_inited)
+        yr_finalize();
+    free(c);
+}
+
+const char *pc_ctx_policy_name(const pc_ctx *c)
+{
+    return c->policy->name;
+}
+
+const char *pc_ctx_policy_digest(const pc_ctx *c)
+{
+    return c->policy->digest;
+}
+
+const char *pc_ctx_rules_digest(const pc_ctx *c)
+{
+    return c->yara ? pc_rules_digest(c->yara) : NULL;
+}
+
+int pc_ctx_namespace_exempt(const pc_ctx *c, const char *ns)
+{
+    return pc_policy_exempt_namespace(c->policy, ns);
+}
+
+const char *pc_ctx_image_exempt(const pc_ctx *c, const char *ref)
+{
+    return pc_policy_exempt_image(c->policy, ref, NULL, 0);
+}
+
+pc_action pc_ctx_action(const pc_ctx *c, const char *check_id)
+{
+    int id = check_id ? pc_check_id_parse(check_id) : -1;
+    return id < 0 ? PC_ACTION_DENY : pc_policy_action(c->policy, (pc_check_id)id, NULL);
+}

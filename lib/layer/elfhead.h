@@ -1,0 +1,18 @@
+/*
+ * elfhead.h — what the first bytes of an executable say about how it
+ * starts: ELF class, machine and PT_INTERP loader, or a script's shebang.
+ */
+#ifndef PC_ELFHEAD_H
+#define PC_ELFHEAD_H
+
+#include <stddef.h>
+#include "layer/facts.h"
+
+/* Fill ent->head, elf_machine, elf_class and interp from the file's head. */
+void pc_head_parse(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *arena);
+/* "x86_64", "aarch64", ... for an e_machine value; NULL when unknown. */
+const char *pc_elf_machine_name(unsigned machine);
+/* The e_machine an OCI architecture name runs ("amd64" → 62); 0 unknown. */
+unsigned pc_elf_machine_for_arch(const char *arch);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * facts.h — what one layer contributes, independent of every other layer:
+ * its entries (normalised path, type, mode, owner, capabilities, the head
+ * of executables), whiteouts and opaque markers, and the bytes of
+ * /etc/passwd and /etc/group. Facts depend only on the layer digest and
+ * how its bytes are decoded (and the rules and scanner version), which
+ * makes them the unit of caching; the diff id they carry is checked
+ * against each image's config, cached or not.
+ *
+ * All strings of one layer live in its arena and die with it.
+ */
+#ifndef PC_FACTS_H
+#define PC_FACTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pcx/arena.h"
+#include "layer/caps.h"
+
+typedef enum {
+    PC_E_REG,
+    PC_E_DIR,
+    PC_E_SYMLINK,
+    PC_E_HARDLINK,
+    PC_E_CHR,
+    PC_E_BLK,
+    PC_E_FIFO,
+    PC_E_WHITEOUT, /* path names what is deleted from lower layers */
+    PC_E_OPAQUE,   /* path names the directory whose lower contents vanish */
+    PC_E_GLOBAL,   /* a PAX global header: the runtime removes what its name names */
+} pc_etype;
+
+typedef enum { PC_HEAD_OTHER = 0, PC_HEAD_ELF, PC_HEAD_SCRIPT } pc_headkind;
+
+typedef struct pc_match {
+    const char *rule; /* YARA rule name */
+    const char *tool; /* meta.tool, or NULL */
+    const char *desc; /* meta.description, or NULL */
+    const char *severity;
+} pc_match;
+
+typedef struct pc_entry {
+    const char *path; /* normalised, relative to the root, no leading '/'; "" is the root */
+    const char *link; /* symlink target as stored, or normalised hardlink target */
+    pc_etype type;
+    uint32_t mode; /* permission bits incl. 07000 */
+    uint32_t uid, gid;
+    uint64_t size;
+    uint32_t devmajor, devminor;
+    int has_cap; /* security.capability present */
+    int cap_bad; /* present but malformed */
+    pc_filecap cap;
+    pc_headkind head;
+    uint16_t elf_machine; /* e_machine for ELF */
+    uint8_t elf_class;    /* 1: 32-bit, 2: 64-bit */
+    const char *interp;   /* ELF PT_INTERP or script shebang line (without "#!"), or NULL */
+    const char *data;     /* file bytes kept for /etc/passwd and /etc/group */
+    size_t data_len;
+    pc_match *matches; /* YARA matches */
+    size_t nmatches;
+    uint32_t seq; /* position among the layer's entries (a hardlink's inode: its target's) */
+} pc_entry;
+
+typedef struct pc_layer_facts {
+    char digest[72];  /* the blob digest the facts are keyed by */
+    char diff_id[72]; /* sha256 of every decoded byte (trailing bytes included) */
+    int codec;        /* pc_compression the bytes were decoded with */
+    pc_arena arena;
+    pc_entry *entries;
+    size_t nentries, cap;
+    uint64_t bytes; /* uncompressed bytes */
+} pc_layer_facts;
+
+void pc_layer_facts_init(pc_layer_facts *f);
+void pc_layer_facts_free(pc_layer_facts *f);
+/* Append a zeroed entry; NULL on out of memory. */
+pc_entry *pc_layer_facts_add(pc_layer_facts *f);
+
+#endif

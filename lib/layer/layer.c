@@ -1,0 +1,364 @@
+/*
+ * layer.c — one layer, one pass: the unpacker (decompress.c) feeds the
+ * tar reader (tarread.c, Go archive/tar's rules) through a read callback;
+ * every entry becomes a pc_entry in the layer's facts, classified as
+ * containerd's applier classifies it (whiteout names first, whatever the
+ * type; entries naming the root ignored; types it cannot apply refused). Data is read only where it
+ * matters (the head of executables, /etc/passwd and /etc/group, and what a content visitor asks
+ * for) and otherwise skipped, never stored. A visitor pulls the rest of a file it wants through a
+ * pc_file_reader, straight from the tar stream, in blocks of its own size.
+ *
+ * The digest is compared after the last byte; on mismatch the facts are
+ * thrown away so nothing from an unverified layer is ever trusted.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "layer/decompress.h"
+#include "layer/elfhead.h"
+#include "layer/layer.h"
+#include "layer/tarread.h"
+#include "pcx.h"
+
+#define PC_HEAD_BYTES 4096
+#define PC_IDFILE_MAX (1u << 20)
+#define XATTR "SCHILY.xattr."
+
+typedef struct walk {
+    pc_unpack *u;
+    const pc_walk_cfg *cfg;
+    pc_layer_facts *f;
+    pc_err *e;
+    pc_tar *tar;
+    unsigned char *data;
+    size_t datacap;
+} walk;
+
+static ssize_t on_read(void *ud, void *buf, size_t n, pc_err *e)
+{
+    walk *w = ud;
+    if (w->cfg->deadline_ms && pc_now_ms() > w->cfg->deadline_ms)
+        return pc_err_set(e, "scan time limit exceeded (limits.timeout_seconds)");
+    if (w->cfg->stop && atomic_load(w->cfg->stop))
+        return pc_err_set(e, "cancelled");
+    ssize_t r = pc_unpack_read(w->u, buf, n, e);
+    if (r < 0)
+        return -1;
+    uint64_t max = w->cfg->limits->max_image_bytes;
+    if (atomic_fetch_add(w->cfg->bytes_total, (uint64_t)r) + (uint64_t)r > max)
+        return pc_err_set(e,
+                          "image uncompressed size exceeds the limit of %llu bytes "
+                          "(limits.max_image_bytes)",
+                          (unsigned long long)max);
+    return r;
+}
+
+/* Name-based whiteouts apply to every entry type, as in containerd's
+ * applier: 1 classified, 0 not a whiteout, -1 error. */
+static int classify_whiteout(walk *w, const char *norm, pc_entry *ent)
+{
+    const char *base = strrchr(norm, '/');
+    size_t dirlen = base ? (size_t)(base - norm) : 0;
+    base = base ? base + 1 : norm;
+    if (strncmp(base, ".wh.", 4) != 0)
+        return 0;
+    if (strcmp(base, ".wh..wh..opq") == 0) {
+        ent->type = PC_E_OPAQUE;
+        ent->path = pc_arena_strndup(&w->f->arena, norm, dirlen);
+        return ent->path ? 1 : pc_err_set(w->e, "out of memory");
+    }
+    const char *victim = base + 4;
+    if (!*victim || strcmp(victim, ".") == 0 || strcmp(victim, "..") == 0)
+        return pc_err_set(w->e, "entry \"%.300s\": malformed whiteout", norm);
+    ent->type = PC_E_WHITEOUT;
+    char *p = pc_arena_alloc(&w->f->arena, dirlen + strlen(victim) + 2);
+    if (!p)
+        return pc_err_set(w->e, "out of memory");
+    memcpy(p, norm, dirlen);
+    p[dirlen] = 0;
+    if (dirlen)
+        strcat(p, "/");
+    strcat(p, victim);
+    ent->path = p;
+    return 1;
+}
+
+static int classify_type(walk *w, const pc_tar_hdr *h, const char *norm, pc_entry *ent)
+{
+    switch (h->typeflag) {
+    case '0':
+        ent->type = PC_E_REG;
+        break;
+    case '1':
+        ent->type = PC_E_HARDLINK;
+        break;
+    case '2':
+        ent->type = PC_E_SYMLINK;
+        break;
+    case '3':
+        ent->type = PC_E_CHR;
+        break;
+    case '4':
+        ent->type = PC_E_BLK;
+        break;
+    case '5':
+        ent->type = PC_E_DIR;
+        break;
+    case '6':
+        ent->type = PC_E_FIFO;
+        break;
+    case 'g':
+        ent->type = PC_E_GLOBAL;
+        break;
+    default:
+        return pc_err_set(w->e,
+                          "entry \"%.300s\": tar type '%c' (0x%02x) is not applied by "
+                          "container runtimes (containerd fails the layer)",
+                          norm, h->typeflag > 32 && h->typeflag < 127 ? h->typeflag : '?',
+                          (unsigned)h->typeflag & 0xff);
+    }
+    ent->path = pc_arena_strdup(&w->f->arena, norm);
+    return ent->path ? 0 : pc_err_set(w->e, "out of memory");
+}
+
+static int read_links(walk *w, const pc_tar_hdr *h, pc_entry *ent, const char *name)
+{
+    if (ent->type == PC_E_HARDLINK) {
+        char tmp[4096];
+        const char *t = h->linkname;
+        if (pc_path_normalise(t, tmp, sizeof tmp) < 0 || !*tmp)
+            return pc_err_set(w->e, "entry \"%.300s\": hardlink target \"%.200s\" escapes the root",
+                              name, t);
+        ent->link = pc_arena_strdup(&w->f->arena, tmp);
+        return ent->link ? 0 : pc_err_set(w->e, "out of memory");
+    }
+    if (ent->type == PC_E_SYMLINK) {
+        ent->link = pc_arena_strdup(&w->f->arena, h->linkname);
+        return ent->link ? 0 : pc_err_set(w->e, "out of memory");
+    }
+    return 0;
+}
+
+/* Extended attributes as containerd applies them (SCHILY.xattr.* PAX
+ * records). Overlay's own attributes (an opaque marker, a redirect, a
+ * metacopy) would change what the merged filesystem shows, and whether
+ * they take effect depends on the node's filesystem: refused. */
+static int read_xattrs(walk *w, const pc_tar_hdr *h, pc_entry *ent, const char *name)
+{
+    for (size_t i = 0; i < h->nrecs; i++) {
+        const pc_tar_rec *r = &h->recs[i];
+        if (strncmp(r->key, XATTR, sizeof XATTR - 1) != 0)
+            continue;
+        const char *x = r->key + sizeof XATTR - 1;
+        if (strcmp(x, "security.capability") == 0) {
+            ent->has_cap = 1;
+            ent->cap_bad = pc_filecap_decode(r->val, r->vlen, &ent->cap) < 0;
+        } else if (strncmp(x, "trusted.overlay.", 16) == 0 ||
+                   strncmp(x, "user.overlay.", 13) == 0) {
+            return pc_err_set(
+                w->e,
+                "entry \"%.300s\": extended attribute %.100s would change how "
+                "overlayfs merges layers on some nodes and not on others; refusing it",
+                name, x);
+        }
+    }
+    return 0;
+}
+
+static int is_idfile(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    return strcmp(b, "passwd") == 0 || strcmp(b, "group") == 0;
+}
+
+/* Read up to `want` leading bytes of the current entry into w->data. */
+static ssize_t read_head(walk *w, size_t want)
+{
+    if (pc_grow((void **)&w->data, &w->datacap, want + 1, 1) < 0)
+        return pc_err_set(w->e, "out of memory");
+    size_t got = 0;
+    while (got < want) {
+        ssize_t r = pc_tar_read(w->tar, w->data + got, want - got, w->e);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    w->data[got] = 0;
+    return (ssize_t)got;
+}
+
+struct pc_file_reader {
+    walk *w;
+    const char *name;
+};
+
+ssize_t pc_file_read(pc_file_reader *r, void *buf, size_t n)
+{
+    ssize_t got = pc_tar_read(r->w->tar, buf, n, r->w->e);
+    if (got < 0)
+        pc_err_prefix(r->w->e, "%.300s", r->name);
+    return got;
+}
+
+/* Pull what the checks need out of a regular file's data. */
+static int read_data(walk *w, pc_entry *ent, const char *name)
+{
+    const pc_file_visitor *v = w->cfg->visitor;
+    uint64_t want = 0, vwant = v && ent->size ? v->want(v->ud, ent) : 0;
+    int exec = (ent->mode & 0111) != 0;
+    int idf =
+        (is_idfile(ent->path) || w->cfg->keep_seq == ent->seq + 1) && ent->size <= PC_IDFILE_MAX;
+    if (exec)
+        want = PC_HEAD_BYTES;
+    if (idf)
+        want = PC_IDFILE_MAX;
+    if (vwant > want)
+        want = vwant;
+    if (want > ent->size)
+        want = ent->size;
+    if (want == 0)
+        return 0;
+    ssize_t got = read_head(w, (size_t)want);
+    if (got < 0)
+        return pc_err_prefix(w->e, "%.300s", name);
+    if ((uint64_t)got < want)
+        return pc_err_set(w->e, "%.300s: unexpected end of data", name);
+    if (exec)
+        pc_head_parse(w->data, (size_t)got, ent, &w->f->arena);
+    if (idf) {
+        ent->data = pc_arena_strndup(&w->f->arena, (const char *)w->data, (size_t)got);
+        ent->data_len = (size_t)got;
+        if (!ent->data)
+            return pc_err_set(w->e, "out of memory");
+    }
+    if (vwant) {
+        pc_file_reader rest = {w, name};
+        if (v->visit(v->ud, w->f, ent, w->data, (size_t)got, &rest, w->e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int count_limits(walk *w)
+{
+    const pc_limits *l = w->cfg->limits;
+    if (atomic_fetch_add(w->cfg->files_total, 1) + 1 > l->max_files)
+        return pc_err_set(w->e, "image has more than %llu entries (limits.max_files)",
+                          (unsigned long long)l->max_files);
+    return 0;
+}
+
+/* An owner as chown(2) sees Go's int: the low 32 bits; -1 would mean
+ * "leave unchanged", which no image builder writes. */
+static int owner_of(walk *w, int64_t v, uint32_t *out, const char *name)
+{
+    *out = (uint32_t)(uint64_t)v;
+    if (*out == UINT32_MAX)
+        return pc_err_set(w->e, "entry \"%.300s\": owner id %lld means \"unchanged\" to chown",
+                          name, (long long)v);
+    return 0;
+}
+
+static int one_entry(walk *w, const pc_tar_hdr *h)
+{
+    const char *name = h->name;
+    char norm[4096];
+    if (count_limits(w) < 0)
+        return -1;
+    if (pc_path_normalise(name, norm, sizeof norm) < 0)
+        return pc_err_set(w->e, "entry \"%.300s\" escapes the image root (path traversal)", name);
+    if (!*norm)
+        return 0; /* the runtime ignores entries that name the root */
+    pc_entry *ent = pc_layer_facts_add(w->f);
+    if (!ent)
+        return pc_err_set(w->e, "out of memory");
+    int k = classify_whiteout(w, norm, ent);
+    if (k < 0)
+        return -1;
+    if (k > 0)
+        return 0;
+    if (classify_type(w, h, norm, ent) < 0)
+        return -1;
+    if (ent->type == PC_E_GLOBAL)
+        return 0;
+    ent->mode = (uint32_t)((uint64_t)h->mode & 07777);
+    if (owner_of(w, h->uid, &ent->uid, name) < 0 || owner_of(w, h->gid, &ent->gid, name) < 0)
+        return -1;
+    ent->size = ent->type == PC_E_REG ? (uint64_t)h->size : 0;
+    ent->devmajor = (uint32_t)(uint64_t)h->devmajor;
+    ent->devminor = (uint32_t)(uint64_t)h->devminor;
+    if (read_links(w, h, ent, name) < 0 || read_xattrs(w, h, ent, name) < 0)
+        return -1;
+    if (ent->type == PC_E_REG)
+        return read_data(w, ent, name);
+    return 0;
+}
+
+static int walk_tar(walk *w)
+{
+    pc_tar_hdr h;
+    int r;
+    w->tar = pc_tar_new(on_read, w);
+    if (!w->tar)
+        return pc_err_set(w->e, "out of memory");
+    while ((r = pc_tar_next(w->tar, &h, w->e)) > 0)
+        if (one_entry(w, &h) < 0) {
+            r = -1;
+            break;
+        }
+    pc_tar_free(w->tar);
+    w->tar = NULL;
+    return r < 0 ? -1 : 0;
+}
+
+int pc_layer_walk(pc_stream *raw, const pc_layer_desc *ld, const pc_walk_cfg *cfg,
+                  pc_layer_facts *out, pc_err *e)
+{
+    const pc_limits *l = cfg->limits;
+    uint64_t cap = l->max_layer_bytes;
+    walk w = {.cfg = cfg, .f = out, .e = e};
+    char raw_digest[72], out_digest[72] = "";
+    pc_layer_facts_init(out);
+    memcpy(out->digest, ld->d.digest, sizeof out->digest);
+    w.u = pc_unpack_new(raw, pc_layer_decode_class(ld->d.media_type), ld->d.media_type, ld->d.size,
+                        cap);
+    if (!w.u) {
+        raw->close(raw);
+        return pc_err_set(e, "out of memory");
+    }
+    int rc = pc_unpack_start(w.u, e) < 0 ? -1 : walk_tar(&w);
+    /* what follows the tar's end is decoded and hashed too, under the
+     * same time and size limits */
+    unsigned char sink[16384];
+    ssize_t r = 0;
+    while (rc == 0 && (r = on_read(&w, sink, sizeof sink, e)) > 0)
+        ;
+    if (r < 0 || (rc == 0 && pc_unpack_finish(w.u, raw_digest, out_digest, e) < 0))
+        rc = -1;
+    if (rc < 0 && !ld->verify_diff && !(cfg->stop && atomic_load(cfg->stop))) {
+        pc_err ignored;
+        if (pc_unpack_raw_digest(w.u, raw_digest, &ignored) == 0 &&
+            strcmp(raw_digest, ld->d.digest) != 0)
+            pc_err_set(e, "digest mismatch: expected %s, got %s (%.300s)", ld->d.digest, raw_digest,
+                       e->msg);
+    }
+    out->bytes = pc_unpack_out_bytes(w.u);
+    out->codec = (int)pc_unpack_codec(w.u);
+    pc_unpack_free(w.u);
+    free(w.data);
+    if (rc == 0) {
+        const char *want = ld->d.digest;
+        const char *got = ld->verify_diff ? out_digest : raw_digest;
+        if (strcmp(want, got) != 0)
+            rc = pc_err_set(e, "digest mismatch: expected %s, got %s", want, got);
+        memcpy(out->diff_id, out_digest, sizeof out->diff_id);
+    }
+    if (rc < 0) {
+        pc_err_prefix(e, "layer %s", ld->d.digest);
+        pc_layer_facts_free(out);
+    }
+    return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * policy.h — a policy turns findings into actions. Loaded from JSON
+ * (rules/policies/NAME.json or a file), strictly: unknown keys and wrong
+ * types are errors naming the key and the file. Read-only once loaded.
+ */
+#ifndef PC_POLICY_H
+#define PC_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "check/checkid.h"
+#include "pcx.h"
+#include "policy/scanlimits.h"
+#include "portcullis.h"
+
+typedef struct pc_check_policy {
+    pc_action action;
+    char **allow_paths; /* fnmatch(3) globs, flags 0, against absolute paths */
+    size_t nallow_paths;
+} pc_check_policy;
+
+typedef struct pc_yara_policy {
+    uint64_t max_file_bytes; /* files larger are scanned in bounded blocks */
+    int scan_all_files;      /* 1: every regular file, not only executables/scripts */
+    char **ignore_rules;     /* rule names whose matches are dropped */
+    size_t nignore_rules;
+    uint64_t timeout_seconds; /* per file */
+} pc_yara_policy;
+
+typedef struct pc_sandbox_policy {
+    int64_t uid, gid; /* -1: the image's own USER */
+    uint32_t *supplementary_gids;
+    size_t nsupplementary_gids;
+    uint64_t dropped_caps; /* bit n = capability n dropped; ALL = every bit */
+    int no_new_privileges;
+} pc_sandbox_policy;
+
+typedef struct pc_policy {
+    char *name;
+    char digest[72]; /* sha256 of the policy file bytes */
+    pc_check_policy checks[PC_CHK_COUNT];
+    char **exempt_images; /* fnmatch globs on the reference, or "sha256:..." digests */
+    size_t nexempt_images;
+    char **exempt_namespaces; /* webhook */
+    size_t nexempt_namespaces;
+    pc_limits limits;
+    pc_yara_policy yara;
+    pc_sandbox_policy sandbox;
+} pc_policy;
+
+/* file_or_name: a path (contains '/' or ends in .json) or a built-in name
+ * looked up as policies_dir/NAME.json. */
+int pc_policy_load(const char *file_or_name, const char *policies_dir, pc_policy **out, pc_err *e);
+/* origin names the source in messages (a file path). */
+int pc_policy_parse(const char *text, size_t len, const char *origin, pc_policy **out, pc_err *e);
+void pc_policy_free(pc_policy *p);
+
+/* The action for a finding of check `id` at `path` (NULL for none):
+ * IGNORE when path matches one of the check's allow_paths. */
+pc_action pc_policy_action(const pc_policy *p, pc_check_id id, const char *path);
+/* 1 when the YARA rule is in yara.ignore_rules. */
+int pc_policy_ignores_rule(const pc_policy *p, const char *rule);
+/* The exempt_images entry matching the reference or one of the digests, or NULL. */
+const char *pc_policy_exempt_image(const pc_policy *p, const char *ref, const char *const *digests,
+                                   size_t ndigests);
+/* 1 when the namespace is exempt. */
+int pc_policy_exempt_namespace(const pc_policy *p, const char *ns);
+
+#endif

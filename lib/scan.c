@@ -1,0 +1,499 @@
+/*
+ * scan.c — one image, start to verdict, in the one direction DESIGN.md
+ * draws: source → manifest + config → layer streams → layer facts → fs
+ * view → checks → findings → policy → verdict.
+ *
+ * Anything that stops the pipeline becomes a single scan-error finding:
+ * findings from a half-read image are never reported as if they were the
+ * whole truth.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check/check.h"
+#include "ctx.h"
+#include "layer/layer.h"
+#include "fs/passwd.h"
+#include "source/source.h"
+#include "pcx.h"
+#include "view.h"
+#include "yara/yara_scan.h"
+
+typedef struct scan_state {
+    const pc_ctx *ctx;
+    const pc_source_ops *ops;
+    void *src;
+    pc_image img;
+    pc_imgconfig cfg;
+    pc_fsview fs;
+    pc_layer_facts *facts;
+    const char **layer_digests;
+    _Atomic int *done; /* per layer: its facts are complete and verified */
+    _Atomic uint64_t files, bytes;
+    _Atomic size_t next;
+    _Atomic unsigned cached;
+    _Atomic int stop;
+    uint64_t deadline;
+    pc_layer_facts refetched[2]; /* layers read again for /etc/passwd and /etc/group bytes */
+} scan_state;
+
+static void fill_ids(pc_result *r, const pc_image *img)
+{
+    char plat[128];
+    r->digest = img->digest[0] ? pc_strdup(img->digest) : NULL;
+    r->manifest_digest = img->manifest_digest[0] ? pc_strdup(img->manifest_digest) : NULL;
+    r->config_digest = img->config_digest[0] ? pc_strdup(img->config_digest) : NULL;
+    pc_platform_format(&img->platform, plat, sizeof plat);
+    r->platform = pc_strdup(plat);
+}
+
+static int open_source(scan_state *s, const char *ref, pc_result *r, pc_err *e)
+{
+    const char *spec;
+    const pc_ctx *c = s->ctx;
+    pc_source_cfg scfg = {.platform = &c->platform,
+                          .platform_explicit = c->platform_explicit,
+                          .limits = &c->policy->limits,
+                          .authfile = c->authfile,
+                          .cert_dir = c->cert_dir,
+                          .tls_verify = c->tls_verify,
+                          .progress = c->progress,
+                          .deadline_ms = s->deadline};
+    if (pc_source_lookup(ref, &s->ops, &spec, e) < 0)
+        return -1;
+    if (s->ops->open(spec, &scfg, &s->src, e) < 0) {
+        s->src = NULL;
+        return -1;
+    }
+    if (s->ops->resolve(s->src, &s->img, e) < 0)
+        return -1;
+    fill_ids(r, &s->img);
+    return pc_imgconfig_parse(s->img.config, s->img.config_len, &s->cfg, e);
+}
+
+/* One worker walks whole layers, taking the next index until none is
+ * left or another worker failed. Content visitors (YARA) are per worker. */
+typedef struct worker {
+    scan_state *s;
+    pthread_t tid;
+    pc_err err;
+    int failed;
+} worker;
+
+/* Cached facts still count against the image's limits. */
+static int count_cached(scan_state *s, const pc_layer_facts *f, pc_err *e)
+{
+    const pc_limits *l = &s->ctx->policy->limits;
+    if (atomic_fetch_add(&s->files, f->nentries) + f->nentries > l->max_files)
+        return pc_err_set(e, "image has more than %llu entries (limits.max_files)",
+                          (unsigned long long)l->max_files);
+    if (atomic_fetch_add(&s->bytes, f->bytes) + f->bytes > l->max_image_bytes)
+        return pc_err_set(e,
+                          "image uncompressed size exceeds the limit of %llu bytes "
+                          "(limits.max_image_bytes)",
+                          (unsigned long long)l->max_image_bytes);
+    return 0;
+}
+
+/* The layer's uncompressed digest, read now or when it was cached, must
+ * be the config's rootfs.diff_ids[i]: containerd's unpacker refuses a
+ * layer otherwise ("wrong diff id calculated on extraction"). */
+static int check_diff_id(const pc_layer_desc *ld, size_t i, const pc_layer_facts *f, pc_err *e)
+{
+    if (!ld->diff_id)
+        return pc_err_set(e, "layer %s: the config names no rootfs.diff_ids[%zu]", ld->d.digest, i);
+    if (strcmp(f->diff_id, ld->diff_id) != 0)
+        return pc_err_set(e,
+                          "layer %s: uncompressed digest %s does not match the config's "
+                          "rootfs.diff_ids[%zu] %s",
+                          ld->d.digest, f->diff_id[0] ? f->diff_id : "(none)", i, ld->diff_id);
+    return 0;
+}
+
+static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
+{
+    const pc_layer_desc *ld = &s->img.layers[i];
+    const pc_cache *cache = s->ctx->cache.dir ? &s->ctx->cache : NULL;
+    pc_decode_class cls = pc_layer_decode_class(ld->d.media_type);
+    pc_stream *st = NULL;
+    pc_err ignored;
+    if (cache && pc_cache_get(cache, ld->d.digest, cls, s->ctx->facts_key, &s->facts[i])) {
+        atomic_fetch_add(&s->cached, 1);
+        if (check_diff_id(ld, i, &s->facts[i], e) < 0)
+            return -1;
+        return count_cached(s, &s->facts[i], e);
+    }
+    if (s->ops->open_layer(s->src, ld, &st, e) < 0)
+        return pc_err_prefix(e, "layer %s", ld->d.digest);
+    if (pc_layer_walk(st, ld, w, &s->facts[i], e) < 0)
+        return -1;
+    /* the facts are true of the blob whatever this config says: cache them */
+    if (cache)
+        pc_cache_put(cache, cls, s->ctx->facts_key, &s->facts[i], &ignored); /* optional */
+    return check_diff_id(ld, i, &s->facts[i], e);
+}
+
+/* The worker's own YARA scanner over the shared rules: 1 made, 0 the ctx
+ * has no rules, -1 failed (k->err says why; the worker's walks fail). */
+static int worker_visitor(worker *k, pc_yara_scan **ys, pc_file_visitor *v)
+{
+    const pc_ctx *c = k->s->ctx;
+    *ys = NULL;
+    if (!c->yara)
+        return 0;
+    if (pc_yara_scan_new(c->yara, &c->policy->yara, ys, &k->err) < 0)
+        return -1;
+    pc_yara_scan_visitor(*ys, v);
+    return 1;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *k = arg;
+    scan_state *s = k->s;
+    pc_walk_cfg w = {.limits = &s->ctx->policy->limits,
+                     .files_total = &s->files,
+                     .bytes_total = &s->bytes,
+                     .stop = &s->stop,
+                     .deadline_ms = s->deadline};
+    pc_yara_scan *ys;
+    pc_file_visitor v;
+    int vis = worker_visitor(k, &ys, &v);
+    if (vis > 0)
+        w.visitor = &v;
+    for (;;) {
+        size_t i = atomic_fetch_add(&s->next, 1);
+        if (i >= s->img.nlayers || atomic_load(&s->stop))
+            break;
+        if (vis < 0 || walk_one(s, i, &w, &k->err) < 0) {
+            k->failed = 1;
+            /* the first failure is the one reported; later ones are echoes */
+            if (atomic_exchange(&s->stop, 1))
+                k->failed = 2;
+            break;
+        }
+        atomic_store(&s->done[i], 1);
+    }
+    pc_yara_scan_free(ys);
+    return NULL;
+}
+
+/* The walk keeps the bytes of files named passwd and group. When the
+ * final /etc/passwd or /etc/group is another file (a symlink to it, a
+ * hardlink), read its layer again for that file's bytes: the runtime
+ * resolves USER with them. */
+static int refetch_idfile(scan_state *s, const char *path, pc_layer_facts *out, pc_err *e)
+{
+    const pc_node *n = pc_fsview_lookup(&s->fs, path, 1);
+    if (!n || n->type != PC_E_REG || !n->e || n->e->data || n->e->size > (1u << 20))
+        return 0;
+    const pc_layer_desc *ld = &s->img.layers[n->layer];
+    pc_walk_cfg w = {.limits = &s->ctx->policy->limits,
+                     .files_total = &s->files,
+                     .bytes_total = &s->bytes,
+                     .stop = &s->stop,
+                     .deadline_ms = s->deadline,
+                     .keep_seq = n->e->seq + 1};
+    pc_stream *st = NULL;
+    _Atomic uint64_t files = 0, bytes = 0;
+    w.files_total = &files; /* counted once already */
+    w.bytes_total = &bytes;
+    if (s->ops->open_layer(s->src, ld, &st, e) < 0)
+        return pc_err_prefix(e, "layer %s", ld->d.digest);
+    if (pc_layer_walk(st, ld, &w, out, e) < 0)
+        return -1;
+    if (n->e->seq >= out->nentries || !out->entries[n->e->seq].data)
+        return pc_err_set(e, "layer %s: %s: its bytes could not be read again", ld->d.digest, path);
+    pc_entry *m = (pc_entry *)n->e; /* the view's own entry: only its bytes are added */
+    m->data = out->entries[n->e->seq].data;
+    m->data_len = out->entries[n->e->seq].data_len;
+    return 0;
+}
+
+static int walk_layers(scan_state *s, pc_err *e)
+{
+    size_t n = s->img.nlayers, nw = s->ctx->jobs < n ? s->ctx->jobs : n;
+    s->facts = pc_calloc(n, sizeof *s->facts);
+    s->done = pc_calloc(n, sizeof *s->done);
+    s->layer_digests = pc_calloc(n, sizeof *s->layer_digests);
+    worker *ws = pc_calloc(nw ? nw : 1, sizeof *ws);
+    if (!s->facts || !s->done || !s->layer_digests || !ws || pc_fsview_init(&s->fs) < 0) {
+        free(ws);
+        return pc_err_set(e, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        s->layer_digests[i] = s->img.layers[i].d.digest;
+    size_t started = 0;
+    for (; started < nw; started++) {
+        ws[started].s = s;
+        if (started > 0 && pthread_create(&ws[started].tid, NULL, worker_main, &ws[started]) != 0)
+            break;
+    }
+    if (nw)
+        worker_main(&ws[0]); /* the calling thread is worker 0 */
+    for (size_t i = 1; i < started; i++)
+        pthread_join(ws[i].tid, NULL);
+    int rc = 0;
+    for (size_t i = 0; i < nw && rc == 0; i++)
+        if (ws[i].failed == 1) {
+            *e = ws[i].err;
+            rc = -1;
+        }
+    free(ws);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!atomic_load(&s->done[i]))
+            return pc_err_set(e, "layer %s was not read", s->layer_digests[i]);
+        rc = pc_fsview_apply(&s->fs, &s->facts[i], (uint32_t)i, e);
+    }
+    for (int k = 0; k < 2 && rc == 0; k++)
+        rc = refetch_idfile(s, k ? "/etc/group" : "/etc/passwd", &s->refetched[k], e);
+    return rc;
+}
+
+static void visit_node(void *ud, const char *path, const pc_node *n)
+{
+    pc_check_ctx *c = ud;
+    for (int i = 0; pc_checks[i]; i++)
+        if (pc_checks[i]->node)
+            pc_checks[i]->node(c, path, n);
+}
+
+static void run_checks(scan_state *s, pc_result *r)
+{
+    pc_check_ctx c = {.cfg = &s->cfg,
+                      .fs = &s->fs,
+                      .policy = s->ctx->policy,
+                      .img = &s->img,
+                      .layers = s->layer_digests,
+                      .res = r};
+    for (int i = 0; pc_checks[i]; i++)
+        if (pc_checks[i]->config)
+            pc_checks[i]->config(&c);
+    if (pc_fsview_walk(&s->fs, visit_node, &c) < 0)
+        pc_finding_add(r, PC_CHK_SCAN_ERROR, NULL, NULL, NULL,
+                       "the final filesystem has a path too long or deep to check");
+}
+
+static void scan_state_free(scan_state *s)
+{
+    pc_layer_facts_free(&s->refetched[0]);
+    pc_layer_facts_free(&s->refetched[1]);
+    if (s->facts) {
+        pc_fsview_free(&s->fs);
+        for (size_t i = 0; i < s->img.nlayers; i++)
+            pc_layer_facts_free(&s->facts[i]);
+    }
+    free(s->facts);
+    free(s->done);
+    free(s->layer_digests);
+    pc_imgconfig_free(&s->cfg);
+    pc_image_free(&s->img);
+    if (s->src)
+        s->ops->close(s->src);
+}
+
+static void free_finding(pc_finding *f)
+{
+    free(f->check);
+    free(f->message);
+    free(f->path);
+    free(f->layer);
+    free(f->rule);
+}
+
+static void drop_findings(pc_result *r)
+{
+    for (size_t i = 0; i < r->nfindings; i++)
+        free_finding(&r->findings[i]);
+    r->nfindings = 0;
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+    const pc_finding *x = a, *y = b;
+    int k = pc_check_id_parse(x->check) - pc_check_id_parse(y->check);
+    if (k)
+        return k;
+    k = strcmp(x->path ? x->path : "", y->path ? y->path : "");
+    if (k)
+        return k;
+    return strcmp(x->rule ? x->rule : "", y->rule ? y->rule : "");
+}
+
+#define PC_FINDINGS_PER_CHECK 1000
+
+/* Keep at most PC_FINDINGS_PER_CHECK findings per check (sorted input) and
+ * say how many more there were, with the strongest action among them, so
+ * an image with a million world-writable files still has a small report. */
+static void cap_findings(pc_result *r)
+{
+    size_t keep = 0, i = 0;
+    while (i < r->nfindings) {
+        size_t j = i, dropped = 0;
+        pc_action worst = PC_ACTION_IGNORE;
+        while (j < r->nfindings && strcmp(r->findings[j].check, r->findings[i].check) == 0) {
+            if (j - i < PC_FINDINGS_PER_CHECK) {
+                r->findings[keep++] = r->findings[j];
+            } else {
+                dropped++;
+                worst = r->findings[j].action > worst ? r->findings[j].action : worst;
+                free_finding(&r->findings[j]);
+            }
+            j++;
+        }
+        if (dropped) {
+            pc_finding *last = &r->findings[keep - 1];
+            int id = pc_check_id_parse(last->check);
+            size_t before = r->nfindings;
+            r->nfindings = keep; /* append the summary right after this check's findings */
+            if (pc_finding_add(r, (pc_check_id)id, NULL, NULL, NULL,
+                               "%zu more %s findings not listed (at most %d per check)", dropped,
+                               last->check, PC_FINDINGS_PER_CHECK) == 0)
+                r->findings[keep++].action = worst;
+            r->nfindings = before;
+        }
+        i = j;
+    }
+    r->nfindings = keep;
+}
+
+/* Set each finding's action, drop the ignored ones, decide the verdict. */
+static void apply_policy(const pc_policy *p, pc_result *r)
+{
+    const char *digests[3] = {r->digest, r->manifest_digest, r->config_digest};
+    const char *ds[3];
+    size_t nd = 0, keep = 0;
+    for (int i = 0; i < 3; i++)
+        if (digests[i])
+            ds[nd++] = digests[i];
+    const char *ex = pc_policy_exempt_image(p, r->image, ds, nd);
+    r->exempt = ex ? pc_strdup(ex) : NULL;
+    r->denied = 0;
+    for (size_t i = 0; i < r->nfindings; i++) {
+        pc_finding *f = &r->findings[i];
+        int id = pc_check_id_parse(f->check);
+        pc_action ceiling = f->action; /* what the check allows, e.g. warn for a missing WORKDIR */
+        f->action = pc_policy_action(p, (pc_check_id)id, f->path);
+        if (f->action > ceiling)
+            f->action = ceiling;
+        if (f->rule && pc_policy_ignores_rule(p, f->rule))
+            f->action = PC_ACTION_IGNORE;
+        if (f->action == PC_ACTION_DENY && ex)
+            f->action = PC_ACTION_WARN;
+        if (f->action == PC_ACTION_IGNORE) {
+            free_finding(f);
+            continue;
+        }
+        r->denied |= f->action == PC_ACTION_DENY;
+        r->findings[keep++] = *f;
+    }
+    r->nfindings = keep;
+    if (keep > 1)
+        qsort(r->findings, keep, sizeof *r->findings, finding_cmp);
+    cap_findings(r);
+    if (r->findings_lost) /* fail closed: what was lost may have been a deny */
+        r->denied = 1;
+}
+
+/* What USER resolves to, read from the final filesystem. */
+static void view_user(scan_state *s, long long *uid, long long *gid, const char **uerr, char *ebuf,
+                      size_t elen)
+{
+    const pc_node *pw = pc_fsview_lookup(&s->fs, "/etc/passwd", 1);
+    const pc_node *gr = pc_fsview_lookup(&s->fs, "/etc/group", 1);
+    const char *p = pw && pw->e ? pw->e->data : NULL, *g = gr && gr->e ? gr->e->data : NULL;
+    uint32_t u = 0, gg = 0;
+    if (pc_user_resolve(s->cfg.user ? s->cfg.user : "", p, p ? pw->e->data_len : 0, pw && !p, g,
+                        g ? gr->e->data_len : 0, gr && !g, &u, &gg, ebuf, elen) < 0) {
+        *uerr = ebuf;
+        return;
+    }
+    *uid = u;
+    *gid = gg;
+}
+
+/* The inspect view: the final filesystem, the config, and the user. */
+static int make_view(scan_state *s, char **view, pc_err *e)
+{
+    long long uid = 0, gid = 0;
+    const char *uerr = NULL;
+    char ebuf[256];
+    view_user(s, &uid, &gid, &uerr, ebuf, sizeof ebuf);
+    return pc_view_json(&s->fs, &s->cfg, uid, gid, uerr, view, e);
+}
+
+static pc_result *scan_run(const pc_ctx *ctx, const char *ref, char **view)
+{
+    pc_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    uint64_t t0 = pc_now_ms();
+    scan_state s = {.ctx = ctx};
+    pc_err e = {{0}};
+    const pc_limits *l = &ctx->policy->limits;
+    s.deadline = l->timeout_seconds ? t0 + l->timeout_seconds * 1000 : 0;
+    r->image = pc_strdup(ref);
+    r->policy = pc_strdup(ctx->policy->name);
+    r->policy_digest = pc_strdup(ctx->policy->digest);
+    r->rules_digest = ctx->yara ? pc_strdup(pc_rules_digest(ctx->yara)) : NULL;
+    int rc = open_source(&s, ref, r, &e);
+    if (rc == 0)
+        rc = walk_layers(&s, &e);
+    if (rc == 0)
+        run_checks(&s, r);
+    if (rc == 0 && view)
+        rc = make_view(&s, view, &e);
+    r->stats.layers = (unsigned)s.img.nlayers;
+    r->stats.cached_layers = atomic_load(&s.cached);
+    r->stats.files = s.files;
+    r->stats.bytes = s.bytes;
+    scan_state_free(&s);
+    if (rc < 0) {
+        drop_findings(r);
+        r->scan_failed = 1;
+        pc_finding_add(r, PC_CHK_SCAN_ERROR, NULL, NULL, NULL, "%s", e.msg);
+    }
+    if (r->findings_lost)
+        pc_finding_add(r, PC_CHK_SCAN_ERROR, NULL, NULL, NULL,
+                       "out of memory: a finding could not be recorded, so the image is denied");
+    apply_policy(ctx->policy, r);
+    r->stats.duration_ms = pc_now_ms() - t0;
+    return r;
+}
+
+pc_result *pc_scan(const pc_ctx *ctx, const char *ref)
+{
+    return scan_run(ctx, ref, NULL);
+}
+
+pc_result *pc_scan_view(const pc_ctx *ctx, const char *ref, char **view)
+{
+    *view = NULL;
+    return scan_run(ctx, ref, view);
+}
+
+void pc_result_free(pc_result *r)
+{
+    if (!r)
+        return;
+    drop_findings(r);
+    free(r->findings);
+    free(r->image);
+    free(r->digest);
+    free(r->manifest_digest);
+    free(r->config_digest);
+    free(r->platform);
+    free(r->policy);
+    free(r->policy_digest);
+    free(r->rules_digest);
+    free(r->exempt);
+    free(r->attestation);
+    free(r->sandbox.program);
+    free(r->sandbox.user);
+    for (size_t i = 0; i < r->sandbox.nneeds_caps; i++)
+        free(r->sandbox.needs_caps[i]);
+    free(r->sandbox.needs_caps);
+    free(r->sandbox.privileged_ports);
+    free(r);
+}

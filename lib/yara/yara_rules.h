@@ -1,0 +1,59 @@
+/*
+ * yara_rules.h — the YARA rules set: compiled once per process from a .yar
+ * file or a directory of them (searched recursively for *.yar and *.yara;
+ * other files, such as the JSON policies, are skipped), then shared
+ * read-only by every scanning thread.
+ *
+ * Compile errors and warnings are collected as "FILE:LINE: message" lines.
+ * The rules digest is sha256 over the sorted list of rule files: for each
+ * file its path relative to the rules root, a NUL, its length as 8 bytes
+ * big-endian and its bytes. Results can be cached and audited by it.
+ *
+ * Rules may use the external variables filename, filepath (strings),
+ * filemode and fileuid (integers); yara_scan.c sets them per file.
+ *
+ * libyara must be initialised (yr_initialize) by the caller around every
+ * use: pc_ctx does it for scans, pc_rules_check for the CLI.
+ */
+#ifndef PC_YARA_RULES_H
+#define PC_YARA_RULES_H
+
+#include <stddef.h>
+#include "pcx.h"
+
+#define PC_RULES_MAX_FILES 10000
+#define PC_RULES_MAX_FILE_BYTES (16u << 20)
+#define PC_RULES_MAX_DEPTH 16
+
+typedef struct pc_rules pc_rules;
+struct YR_RULES;
+
+/* Every error and warning of one compilation, in order. */
+typedef struct pc_rules_diag {
+    char **lines; /* "FILE:LINE: message" or "FILE:LINE: warning: message" */
+    size_t n, cap;
+    size_t nerrors, nwarnings;
+    int oom; /* a line could not be stored */
+} pc_rules_diag;
+
+void pc_rules_diag_free(pc_rules_diag *d);
+
+/* Compile path. diag (may be NULL) receives every error and warning. On
+ * failure returns -1 and e holds the first error ("FILE:LINE: message")
+ * and the number of errors; nothing is returned in *out. A path without a
+ * single rule file is an error. */
+int pc_rules_compile(const char *path, pc_rules **out, pc_rules_diag *diag, pc_err *e);
+/* As pc_rules_compile, but the compiled set is kept in cache_dir (a
+ * checked cache directory, see yara_cache.h) under the rules digest and
+ * loaded from there next time instead of compiling again. */
+int pc_rules_compile_cached(const char *path, const char *cache_dir, pc_rules **out, pc_err *e);
+void pc_rules_free(pc_rules *r);
+
+/* "sha256:<64 hex>" over the rule files (see above). */
+const char *pc_rules_digest(const pc_rules *r);
+size_t pc_rules_nrules(const pc_rules *r);
+size_t pc_rules_nfiles(const pc_rules *r);
+/* The compiled rules, for creating scanners (one per thread). */
+struct YR_RULES *pc_rules_yr(const pc_rules *r);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * yara_scan.c — running the compiled rules over the files of a layer as
+ * the tar stream goes by (see yara_scan.h for which files and why).
+ *
+ * Small files (up to yara.max_file_bytes) are gathered into one buffer
+ * and scanned with yr_scanner_scan_mem: YARA sees the whole file, modules
+ * included. Larger files are fed through a YR_MEMORY_BLOCK_ITERATOR that
+ * pulls the next block from the tar stream when YARA asks for it. Each
+ * block repeats the last PC_YARA_OVERLAP bytes of the one before, so no
+ * string match is lost at a boundary (YARA drops the duplicates), and the
+ * first block is kept aside: once YARA has walked every block it evaluates
+ * the conditions, and then the iterator offers the first block only, so
+ * uint32(0), filesize and module headers still work. That relies on libyara
+ * walking the blocks once, in order, before evaluating anything (libyara
+ * 4.x does; test_yara checks it).
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yara.h>
+#include "pcx.h"
+#include "yara/yara_scan.h"
+
+#define PC_YARA_SNIFF 4 /* enough for "\x7fELF" and "#!" */
+
+struct pc_yara_scan {
+    YR_SCANNER *yr;
+    const pc_yara_policy *pol;
+    unsigned char *buf; /* the whole file, or the first block */
+    size_t bufcap;
+    unsigned char *roll; /* later blocks */
+    size_t rollcap;
+    const YR_RULE **hits;
+    size_t nhits, caphits;
+    int oom;
+    char path[4100]; /* "/" + the entry's path (at most 4095 bytes) */
+};
+
+/* Streaming state of one block-scanned file. */
+typedef struct blockit {
+    pc_yara_scan *s;
+    pc_file_reader *rest;
+    const unsigned char *head;
+    size_t headlen, headpos; /* head bytes not yet handed out */
+    YR_MEMORY_BLOCK first, cur;
+    uint64_t pos, size; /* bytes consumed; the file's size */
+    size_t bsize;
+    int eval;   /* every block was offered: from now on only the first */
+    int failed; /* the tar stream failed; the message is in the walk's error */
+} blockit;
+
+static int on_scan_msg(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
+{
+    pc_yara_scan *s = ud;
+    (void)ctx;
+    if (msg != CALLBACK_MSG_RULE_MATCHING)
+        return CALLBACK_CONTINUE;
+    if (pc_grow((void **)&s->hits, &s->caphits, s->nhits + 1, sizeof *s->hits) < 0) {
+        s->oom = 1;
+        return CALLBACK_ERROR;
+    }
+    s->hits[s->nhits++] = data;
+    return CALLBACK_CONTINUE;
+}
+
+int pc_yara_scan_new(const pc_rules *rules, const pc_yara_policy *pol, pc_yara_scan **out,
+                     pc_err *e)
+{
+    pc_yara_scan *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s)
+        return pc_err_set(e, "out of memory");
+    if (yr_scanner_create(pc_rules_yr(rules), &s->yr) != ERROR_SUCCESS) {
+        free(s);
+        return pc_err_set(e, "cannot create a YARA scanner (out of memory)");
+    }
+    s->pol = pol;
+    yr_scanner_set_callback(s->yr, on_scan_msg, s);
+    yr_scanner_set_flags(s->yr, 0);
+    uint64_t t = pol->timeout_seconds;
+    yr_scanner_set_timeout(s->yr, t > INT_MAX ? INT_MAX : (int)t);
+    *out = s;
+    return 0;
+}
+
+void pc_yara_scan_free(pc_yara_scan *s)
+{
+    if (!s)
+        return;
+    yr_scanner_destroy(s->yr);
+    free(s->buf);
+    free(s->roll);
+    free(s->hits);
+    free(s);
+}
+
+int pc_yara_wants(const pc_yara_policy *pol, const pc_entry *ent, const unsigned char *head,
+                  size_t len)
+{
+    if (ent->type != PC_E_REG || ent->size == 0)
+        return 0;
+    if (pol->scan_all_files || (ent->mode & 0111))
+        return 1;
+    static const unsigned char elf[4] = {0x7f, 'E', 'L', 'F'};
+    if (len >= 4 && memcmp(head, elf, 4) == 0)
+        return 1;
+    return len >= 2 && head[0] == '#' && head[1] == '!';
+}
+
+/* Make room for n bytes; the old contents need not survive. */
+static int reserve(unsigned char **buf, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    free(*buf);
+    *buf = malloc(n ? n : 1);
+    *cap = *buf ? n : 0;
+    return *buf ? 0 : -1;
+}
+
+/* Read up to n bytes: what is left of the head, then the tar stream. */
+static ssize_t src_read(blockit *it, unsigned char *dst, size_t n)
+{
+    size_t got = 0;
+    if (it->headpos < it->headlen) {
+        size_t k = it->headlen - it->headpos < n ? it->headlen - it->headpos : n;
+        memcpy(dst, it->head + it->headpos, k);
+        it->headpos += k;
+        got = k;
+    }
+    while (got < n) {
+        ssize_t r = pc_file_read(it->rest, dst + got, n - got);
+        if (r < 0) {
+            it->failed = 1;
+            return -1;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+static const uint8_t *block_data(YR_MEMORY_BLOCK *b)
+{
+    return b->context;
+}
+
+static YR_MEMORY_BLOCK *it_first(YR_MEMORY_BLOCK_ITERATOR *yi)
+{
+    blockit *it = yi->context;
+    return &it->first;
+}
+
+/* The next overlapping block, read from the stream; NULL at the end. */
+static YR_MEMORY_BLOCK *it_next(YR_MEMORY_BLOCK_ITERATOR *yi)
+{
+    blockit *it = yi->context;
+    pc_yara_scan *s = it->s;
+    if (it->eval || it->pos >= it->size) {
+        it->eval = 1;
+        return NULL;
+    }
+    const YR_MEMORY_BLOCK *prev = it->cur.size ? &it->cur : &it->first;
+    size_t keep = prev->size < PC_YARA_OVERLAP ? prev->size : PC_YARA_OVERLAP;
+    memmove(s->roll, (const unsigned char *)prev->context + prev->size - keep, keep);
+    ssize_t got = src_read(it, s->roll + keep, it->bsize - keep);
+    if (got <= 0) {
+        if (got < 0)
+            yi->last_error = ERROR_COULD_NOT_READ_FILE;
+        it->eval = 1;
+        return NULL;
+    }
+    it->cur.base = it->pos - keep;
+    it->cur.size = keep + (size_t)got;
+    it->cur.context = s->roll;
+    it->cur.fetch_data = block_data;
+    it->pos += (uint64_t)got;
+    return &it->cur;
+}
+
+static uint64_t it_size(YR_MEMORY_BLOCK_ITERATOR *yi)
+{
+    return ((blockit *)yi->context)->size;
+}
+
+static size_t block_size(const pc_yara_policy *pol)
+{
+    uint64_t b = pol->max_file_bytes;
+    if (b < PC_YARA_BLOCK_MIN)
+        b = PC_YARA_BLOCK_MIN;
+    if (b > PC_YARA_BLOCK_MAX)
+        b = PC_YARA_BLOCK_MAX;
+    return (size_t)b;
+}
+
+/* A file over max_file_bytes: the first block now, the rest as YARA asks. */
+static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char *head,
+                       size_t headlen, pc_file_reader *rest, int *failed)
+{
+    blockit it = {.s = s, .rest = rest, .head = head, .headlen = headlen, .size = ent->size};
+    it.bsize = block_size(s->pol);
+    if (reserve(&s->buf, &s->bufcap, it.bsize) < 0 || reserve(&s->roll, &s->rollcap, it.bsize) < 0)
+        return ERROR_INSUFFICIENT_MEMORY;
+    ssize_t got = src_read(&it, s->buf, it.bsize);
+    if (got < 0) {
+        *failed = 1;
+        return ERROR_COULD_NOT_READ_FILE;
+    }
+    it.first = (YR_MEMORY_BLOCK){
+        .size = (size_t)got, .base = 0, .context = s->buf, .fetch_data = block_data};
+    it.pos = (uint64_t)got;
+    YR_MEMORY_BLOCK_ITERATOR yi = {.context = &it,
+                                   .first = it_first,
+                                   .next = it_next,
+                                   .file_size = it_size,
+                                   .last_error = ERROR_SUCCESS};
+    int rc = yr_scanner_scan_mem_blocks(s->yr, &yi);
+    *failed = it.failed;
+    return rc;
+}
+
+/* A file up to max_file_bytes, scanned whole. */
+static int scan_whole(pc_yara_scan *s, const pc_entry *ent, const unsigned char *head,
+                      size_t headlen, pc_file_reader *rest, int *failed)
+{
+    size_t size = (size_t)ent->size;
+    if (headlen >= size)
+        return yr_scanner_scan_mem(s->yr, head, size);
+    if (reserve(&s->buf, &s->bufcap, size) < 0)
+        return ERROR_INSUFFICIENT_MEMORY;
+    memcpy(s->buf, head, headlen);
+    blockit it = {.rest = rest};
+    ssize_t got = src_read(&it, s->buf + headlen, size - headlen);
+    if (got < 0) {
+        *failed = 1;
+        return ERROR_COULD_NOT_READ_FILE;
+    }
+    return yr_scanner_scan_mem(s->yr, s->buf, headlen + (size_t)got);
+}
+
+static int set_externals(pc_yara_scan *s, const pc_entry *ent)
+{
+    snprintf(s->path, sizeof s->path, "/%s", ent->path);
+    const char *base = strrchr(s->path, '/') + 1;
+    if (yr_scanner_define_string_variable(s->yr, "filepath", s->path) != ERROR_SUCCESS ||
+        yr_scanner_define_string_variable(s->yr, "filename", base) != ERROR_SUCCESS ||
+        yr_scanner_define_integer_variable(s->yr, "filemode", ent->mode) != ERROR_SUCCESS ||
+        yr_scanner_define_integer_variable(s->yr, "fileuid", ent->uid) != ERROR_SUCCESS)
+        return -1;
+    return 0;
+}
+
+static const char *meta_string(const YR_RULE *rule, const char *name)
+{
+    const YR_META *meta;
+    yr_rule_metas_foreach(rule, meta)
+    {
+        if (meta->type == META_TYPE_STRING && strcmp(meta->identifier, name) == 0)
+            return meta->string;
+    }
+    return NULL;
+}
+
+static const char *arena_dup(pc_arena *a, const char *s, int *oom)
+{
+    if (!s)
+        return NULL;
+    char *p = pc_arena_strdup(a, s);
+    *oom |= p == NULL;
+    return p;
+}
+
+/* Copy the matched rules into the layer's arena, onto the entry. */
+static int record(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
+{
+    size_t bytes;
+    if (s->nhits == 0)
+        return 0;
+    if (__builtin_mul_overflow(s->nhits, sizeof(pc_match), &bytes))
+        return pc_err_set(e, "out of memory");
+    pc_match *m = pc_arena_alloc(&f->arena, bytes);
+    int oom = m == NULL;
+    for (size_t i = 0; m && i < s->nhits; i++) {
+        const YR_RULE *r = s->hits[i];
+        m[i].rule = arena_dup(&f->arena, r->identifier, &oom);
+        m[i].tool = arena_dup(&f->arena, meta_string(r, "tool"), &oom);
+        m[i].desc = arena_dup(&f->arena, meta_string(r, "description"), &oom);
+        m[i].severity = arena_dup(&f->arena, meta_string(r, "severity"), &oom);
+    }
+    if (oom)
+        return pc_err_set(e, "out of memory");
+    ent->matches = m;
+    ent->nmatches = s->nhits;
+    return 0;
+}
+
+static int scan_failed(const pc_yara_scan *s, int rc, pc_err *e)
+{
+    if (rc == ERROR_SCAN_TIMEOUT)
+        return pc_err_set(e,
+                          "file %s: the YARA scan did not finish within %llu s "
+                          "(yara.timeout_seconds)",
+                          s->path, (unsigned long long)s->pol->timeout_seconds);
+    if (rc == ERROR_INSUFFICIENT_MEMORY || s->oom)
+        return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
+    return pc_err_set(e, "file %s: YARA scan failed (libyara error %d)", s->path, rc);
+}
+
+static uint64_t ys_want(void *ud, const pc_entry *ent)
+{
+    (void)ud;
+    return ent->size ? PC_YARA_SNIFF : 0;
+}
+
+static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned char *head,
+                    size_t headlen, pc_file_reader *rest, pc_err *e)
+{
+    pc_yara_scan *s = ud;
+    int failed = 0, rc;
+    if (!pc_yara_wants(s->pol, ent, head, headlen))
+        return 0;
+    if (ent->size > SIZE_MAX / 2)
+        return pc_err_set(e, "file /%s: too large to scan", ent->path);
+    s->nhits = 0;
+    s->oom = 0;
+    if (set_externals(s, ent) < 0)
+        return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
+    if (ent->size <= s->pol->max_file_bytes)
+        rc = scan_whole(s, ent, head, headlen, rest, &failed);
+    else
+        rc = scan_blocks(s, ent, head, headlen, rest, &failed);
+    if (failed)
+        return -1; /* the tar stream failed: the walk already said why */
+    if (rc != ERROR_SUCCESS)
+        return scan_failed(s, rc, e);
+    return record(s, f, ent, e);
+}
+
+void pc_yara_scan_visitor(pc_yara_scan *s, pc_file_visitor *v)
+{
+    v->want = ys_want;
+    v->visit = ys_visit;
+    v->ud = s;
+}

@@ -1,0 +1,46 @@
+/*
+ * yara_scan.h — the YARA content visitor. One pc_yara_scan per worker
+ * thread, each with its own YR_SCANNER made from the shared, read-only
+ * compiled rules; plugged into a layer walk as its pc_file_visitor.
+ *
+ * Which regular files are scanned: ELF files (by magic), scripts (by
+ * shebang) and any file with an exec bit; every regular file when the
+ * policy says yara.scan_all_files. A file up to yara.max_file_bytes is
+ * scanned whole; a larger one goes by in bounded, overlapping blocks
+ * pulled from the tar stream, so memory never grows with file size. A
+ * scan that takes longer than yara.timeout_seconds fails the layer (a
+ * file that could not be scanned is a scan-error, never a pass). Matches
+ * become pc_match entries (rule name, meta tool, description, severity)
+ * on the file's pc_entry, in the layer's arena.
+ */
+#ifndef PC_YARA_SCAN_H
+#define PC_YARA_SCAN_H
+
+#include <stddef.h>
+#include "pcx.h"
+#include "layer/layer.h"
+#include "policy/policy.h"
+#include "yara/yara_rules.h"
+
+/* Bytes kept from one block to the next, so a match that straddles a
+ * block boundary is still found: YARA's own limit on the length of a
+ * string match (YR_RE_SCAN_LIMIT). */
+#define PC_YARA_OVERLAP 4096
+/* Block size for files over max_file_bytes: max_file_bytes, within these. */
+#define PC_YARA_BLOCK_MIN (64u << 10)
+#define PC_YARA_BLOCK_MAX (8u << 20)
+
+typedef struct pc_yara_scan pc_yara_scan;
+
+/* pol must outlive the scanner. */
+int pc_yara_scan_new(const pc_rules *rules, const pc_yara_policy *pol, pc_yara_scan **out,
+                     pc_err *e);
+void pc_yara_scan_free(pc_yara_scan *s);
+/* Fill v so that a layer walk feeds files to s. */
+void pc_yara_scan_visitor(pc_yara_scan *s, pc_file_visitor *v);
+
+/* 1 when the file is one the policy has scanned (head: its first bytes). */
+int pc_yara_wants(const pc_yara_policy *pol, const pc_entry *ent, const unsigned char *head,
+                  size_t len);
+
+#endif

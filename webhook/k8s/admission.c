@@ -1,0 +1,223 @@
+/*
+ * admission.c — see admission.h, and the /validate route.
+ *
+ * The review is parsed with jansson (duplicate keys refused, depth bounded
+ * by the parser), then read along fixed paths only: apiVersion, kind,
+ * request.{uid, kind, operation, namespace, name, subResource, dryRun,
+ * userInfo.username, object, oldObject}. CREATE and UPDATE are judged
+ * (UPDATE only for images the old object did not already have: those were
+ * admitted before); DELETE and CONNECT carry no new image and are allowed.
+ * A subresource such as pods/ephemeralcontainers sends the whole Pod, so
+ * the new ephemeral container's image is exactly what UPDATE filtering
+ * leaves.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "admission.h"
+#include "../http/log.h"
+#include "podspec.h"
+#include "portcullis_json.h"
+#include "../webhook.h"
+#include "../whutil.h"
+
+#define UID_MAX 256
+#define V1 "admission.k8s.io/v1"
+#define V1BETA1 "admission.k8s.io/v1beta1"
+
+/* A string member, or NULL; *bad is set when present but not a string. */
+static const char *get_str(json_t *o, const char *key, int *bad)
+{
+    json_t *v = json_object_get(o, key);
+    if (v && !json_is_null(v) && !json_is_string(v))
+        *bad = 1;
+    return json_string_value(v);
+}
+
+static int fail(wh_admission *a, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(wh_admission *a, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    wh_admission_free(a);
+    return -1;
+}
+
+static int read_envelope(wh_admission *a, json_t **req, char *err, size_t errlen)
+{
+    int bad = 0;
+    if (!json_is_object(a->root))
+        return fail(a, err, errlen, "request body: expected a JSON object");
+    a->api_version = get_str(a->root, "apiVersion", &bad);
+    const char *kind = get_str(a->root, "kind", &bad);
+    if (!a->api_version ||
+        (strcmp(a->api_version, V1) != 0 && strcmp(a->api_version, V1BETA1) != 0))
+        return fail(a, err, errlen, "apiVersion: expected " V1 " or " V1BETA1);
+    if (!kind || strcmp(kind, "AdmissionReview") != 0)
+        return fail(a, err, errlen, "kind: expected AdmissionReview");
+    *req = json_object_get(a->root, "request");
+    if (!json_is_object(*req))
+        return fail(a, err, errlen, "request: missing or not an object");
+    a->uid = get_str(*req, "uid", &bad);
+    if (bad || !a->uid || !*a->uid || strlen(a->uid) > UID_MAX)
+        return fail(a, err, errlen, "request.uid: missing, empty or longer than 256 bytes");
+    return 0;
+}
+
+static int read_request(wh_admission *a, json_t *req, char *err, size_t errlen)
+{
+    int bad = 0;
+    json_t *k = json_object_get(req, "kind");
+    if (!json_is_object(k))
+        return fail(a, err, errlen, "request.kind: missing or not an object");
+    a->group = get_str(k, "group", &bad);
+    a->version = get_str(k, "version", &bad);
+    a->kind = get_str(k, "kind", &bad);
+    a->operation = get_str(req, "operation", &bad);
+    a->namespace_ = get_str(req, "namespace", &bad);
+    a->name = get_str(req, "name", &bad);
+    a->sub_resource = get_str(req, "subResource", &bad);
+    a->user = get_str(json_object_get(req, "userInfo"), "username", &bad);
+    json_t *dry = json_object_get(req, "dryRun");
+    if (bad || !a->kind || (dry && !json_is_null(dry) && !json_is_boolean(dry)))
+        return fail(a, err, errlen,
+                    "request: kind.kind, operation, namespace, name, subResource, "
+                    "userInfo.username must be strings and dryRun a boolean");
+    if (!a->operation)
+        return fail(a, err, errlen, "request.operation: missing");
+    a->group = a->group ? a->group : "";
+    a->sub_resource = a->sub_resource ? a->sub_resource : "";
+    a->dry_run = json_is_true(dry);
+    if (!wh_podspec_known(a->group, a->kind))
+        return fail(a, err, errlen, "request.kind: unknown object kind \"%.64s\"", a->kind);
+    return 0;
+}
+
+/* The images to judge: the object's, minus the old object's on UPDATE. */
+static int read_images(wh_admission *a, json_t *req, char *err, size_t errlen)
+{
+    char why[384];
+    json_t *obj = json_object_get(req, "object"), *old = json_object_get(req, "oldObject");
+    if (!json_is_object(obj))
+        return fail(a, err, errlen, "request.object: missing or not an object");
+    if (!a->name || !*a->name) { /* CREATE with generateName has no name yet */
+        int bad = 0;
+        json_t *md = json_object_get(obj, "metadata");
+        const char *n = get_str(md, "name", &bad), *g = get_str(md, "generateName", &bad);
+        a->name = n && *n ? n : g;
+    }
+    wh_image_list all = {0}, before = {0};
+    int rc = wh_podspec_images(a->group, a->kind, obj, &all, why, sizeof why);
+    if (rc == 0 && strcmp(a->operation, "UPDATE") == 0 && json_is_object(old))
+        rc = wh_podspec_images(a->group, a->kind, old, &before, why, sizeof why);
+    for (size_t i = 0; rc == 0 && i < all.n; i++) {
+        if (wh_image_list_has(&before, all.v[i].image)) {
+            a->unchanged++;
+            continue;
+        }
+        rc = wh_image_list_add(&a->images, all.v[i].image, all.v[i].pointer, all.v[i].container,
+                               why, sizeof why);
+    }
+    wh_image_list_free(&all);
+    wh_image_list_free(&before);
+    if (rc < 0)
+        return fail(a, err, errlen, "request.object: %s", why);
+    return 0;
+}
+
+int wh_admission_parse(const char *body, size_t len, wh_admission *a, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *req = NULL;
+    memset(a, 0, sizeof *a);
+    a->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (!a->root) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s (line %d, column %d)", je.text, je.line, je.column);
+        return fail(a, err, errlen, "request body is not valid JSON: %s", msg);
+    }
+    if (read_envelope(a, &req, err, errlen) < 0 || read_request(a, req, err, errlen) < 0)
+        return -1;
+    if (strcmp(a->operation, "CREATE") != 0 && strcmp(a->operation, "UPDATE") != 0)
+        return 0; /* DELETE, CONNECT: nothing new will run */
+    return read_images(a, req, err, errlen);
+}
+
+void wh_admission_free(wh_admission *a)
+{
+    json_decref(a->root);
+    wh_image_list_free(&a->images);
+    memset(a, 0, sizeof *a);
+}
+
+json_t *wh_admission_response(const wh_admission *a, const wh_decision *d)
+{
+    json_t *resp = json_pack("{s:s, s:b}", "uid", a->uid, "allowed", d->allowed);
+    json_t *doc = json_pack("{s:s, s:s, s:o}", "apiVersion", a->api_version, "kind",
+                            "AdmissionReview", "response", resp);
+    if (!doc)
+        return NULL;
+    if (!d->allowed)
+        json_object_set_new(resp, "status",
+                            json_pack("{s:s, s:o, s:s, s:i}", "status", "Failure", "message",
+                                      pc_json_string(d->message ? d->message : "denied"), "reason",
+                                      "Forbidden", "code", 403));
+    if (d->nwarnings) {
+        json_t *w = json_array();
+        for (size_t i = 0; w && i < d->nwarnings; i++)
+            json_array_append_new(w, pc_json_string(d->warnings[i]));
+        json_object_set_new(resp, "warnings", w);
+    }
+    json_object_set_new(resp, "auditAnnotations",
+                        json_pack("{s:s}", "verdict", d->allowed ? "allow" : "deny"));
+    if ((!d->allowed && !json_object_get(resp, "status")) ||
+        (d->nwarnings && !json_object_get(resp, "warnings"))) {
+        json_decref(doc);
+        return NULL; /* out of memory: never answer without the denial */
+    }
+    return doc;
+}
+
+int wh_admission_decide(wh_server *s, const wh_http_req *rq, const char *endpoint, int pin_digests,
+                        wh_admission *a, wh_decision *d, wh_reply *out)
+{
+    char err[512];
+    if (wh_admission_parse(rq->body, rq->len, a, err, sizeof err) < 0) {
+        wh_metrics_error(&s->metrics, WH_ERR_BAD_REQUEST);
+        wh_logf("warn", "%s: bad request: %s", endpoint, err);
+        wh_reply_error(out, 400, "%s", err);
+        return -1;
+    }
+    wh_decide_in in = {.ctx = s->ctx,
+                       .verdicts = s->verdicts,
+                       .namespace_ = a->namespace_,
+                       .images = &a->images,
+                       .deadline_ms = wh_request_deadline(s, rq),
+                       .pin_digests = pin_digests};
+    if (wh_decide(&in, d) < 0) {
+        wh_admission_free(a);
+        wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);
+        wh_reply_error(out, 500, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void wh_route_validate(wh_server *s, const wh_http_req *rq, wh_reply *out)
+{
+    wh_admission a;
+    wh_decision d;
+    if (wh_admission_decide(s, rq, "validate", s->cfg.pin_digests, &a, &d, out) < 0)
+        return;
+    wh_reply_json(out, 200, wh_admission_response(&a, &d));
+    out->verdict = out->status != 200 ? WH_V_ERROR : d.allowed ? WH_V_ALLOW : WH_V_DENY;
+    wh_log_request lr = {"validate",  a.uid,  a.namespace_, a.kind, a.name,
+                         a.operation, a.user, a.dry_run,    NULL};
+    wh_log_decision(&lr, &d, wh_now_ms() - rq->start_ms);
+    wh_decision_free(&d);
+    wh_admission_free(&a);
+}

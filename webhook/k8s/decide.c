@@ -1,0 +1,299 @@
+/*
+ * decide.c — see decide.h.
+ *
+ * Order of judgement, per distinct image string:
+ *   1. the namespace is exempt → allowed, nothing scanned;
+ *   2. exempt_images matches the reference → allowed, not scanned (the
+ *      policy vouched for it by name; scanning would only add latency);
+ *   3. a local transport (oci:, oci-archive:, docker-archive:) → denied
+ *      without being opened: a kubelet cannot pull it, and the webhook
+ *      must not read its own disk on behalf of whoever creates pods;
+ *   4. otherwise the verdict (cached, shared or fresh): the scan's own
+ *      verdict, plus unpinned-image at the policy's action, raised from
+ *      warn to deny by --pin-digests (a digest exemption caps it at warn,
+ *      as pc_scan caps every finding); a scan still running at the
+ *      deadline or never queued denies (fail closed).
+ * Everything written into the message or a warning passes wh_one_line and
+ * a length cut: finding paths and messages come from hostile images.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "decide.h"
+#include "../whutil.h"
+
+#define FINDINGS_PER_IMAGE 8
+
+const char *wh_img_outcome_name(wh_img_outcome o)
+{
+    static const char *const names[] = {"allow", "deny", "exempt", "pending", "busy", "local"};
+    return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
+}
+
+static int is_local(const char *ref)
+{
+    static const char *const local[] = {"oci:", "oci-archive:", "docker-archive:"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+        if (strncmp(ref, local[i], strlen(local[i])) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_pinned(const char *ref)
+{
+    const char *at = strrchr(ref, '@');
+    return at && strncmp(at + 1, "sha256:", 7) == 0;
+}
+
+/* One entry per distinct image string, in order of first appearance. */
+static int collect(const wh_decide_in *in, wh_decision *d)
+{
+    const wh_image_list *l = in->images;
+    d->imgs = l->n ? calloc(l->n, sizeof *d->imgs) : NULL;
+    if (l->n && !d->imgs)
+        return -1;
+    for (size_t i = 0; i < l->n; i++) {
+        size_t j = 0;
+        while (j < d->nimgs && strcmp(d->imgs[j].img->image, l->v[i].image) != 0)
+            j++;
+        if (j < d->nimgs) {
+            d->imgs[j].uses++;
+            continue;
+        }
+        wh_image_decision *x = &d->imgs[d->nimgs++];
+        x->img = &l->v[i];
+        x->uses = 1;
+        x->unpinned = !is_pinned(x->img->image);
+        x->unpinned_action = pc_ctx_action(in->ctx, "unpinned-image");
+        if (in->pin_digests && x->unpinned_action == PC_ACTION_WARN)
+            x->unpinned_action = PC_ACTION_DENY;
+        x->exempt = d->namespace_exempt ? NULL : pc_ctx_image_exempt(in->ctx, x->img->image);
+        if (d->namespace_exempt || x->exempt)
+            x->outcome = WH_IMG_EXEMPT;
+        else if (is_local(x->img->image))
+            x->outcome = WH_IMG_LOCAL;
+    }
+    return 0;
+}
+
+static int scan_all(const wh_decide_in *in, wh_decision *d)
+{
+    const char **refs = calloc(d->nimgs ? d->nimgs : 1, sizeof *refs);
+    wh_lookup *lks = calloc(d->nimgs ? d->nimgs : 1, sizeof *lks);
+    size_t *idx = calloc(d->nimgs ? d->nimgs : 1, sizeof *idx);
+    size_t n = 0;
+    if (!refs || !lks || !idx) {
+        free(refs), free(lks), free(idx);
+        return -1;
+    }
+    for (size_t i = 0; i < d->nimgs; i++)
+        if (d->imgs[i].outcome != WH_IMG_EXEMPT && d->imgs[i].outcome != WH_IMG_LOCAL) {
+            idx[n] = i;
+            refs[n++] = d->imgs[i].img->image;
+        }
+    if (n)
+        wh_verdicts_lookup(in->verdicts, refs, n, in->deadline_ms, lks);
+    for (size_t k = 0; k < n; k++) {
+        wh_image_decision *x = &d->imgs[idx[k]];
+        x->lk = lks[k];
+        const pc_result *r = wh_verdict_result(x->lk.v);
+        if (x->lk.state == WH_LK_PENDING)
+            x->outcome = WH_IMG_PENDING;
+        else if (x->lk.state == WH_LK_BUSY || !r)
+            x->outcome = WH_IMG_BUSY;
+        else {
+            if (r->exempt && x->unpinned_action == PC_ACTION_DENY)
+                x->unpinned_action = PC_ACTION_WARN;
+            int unpinned_denies = x->unpinned && x->unpinned_action == PC_ACTION_DENY;
+            x->outcome = r->denied || unpinned_denies ? WH_IMG_DENY : WH_IMG_ALLOW;
+        }
+    }
+    free(refs), free(lks), free(idx);
+    return 0;
+}
+
+/* "check path: message": one finding, for messages and warnings. */
+static void finding_text(wh_buf *b, const pc_finding *f, int with_message)
+{
+    wh_buf_puts(b, f->check ? f->check : "?");
+    if (f->path)
+        wh_buf_printf(b, " %s", f->path);
+    if (with_message && f->message)
+        wh_buf_printf(b, ": %s", f->message);
+}
+
+/* Why this image is denied (or allowed), one line. */
+static void image_reasons(wh_buf *b, const wh_image_decision *x, int with_message)
+{
+    const pc_result *r = wh_verdict_result(x->lk.v);
+    size_t shown = 0, total = 0;
+    if (x->outcome == WH_IMG_PENDING) {
+        wh_buf_printf(b, "scan of %s in progress, retry", x->img->image);
+        return;
+    }
+    if (x->outcome == WH_IMG_BUSY) {
+        wh_buf_printf(b, "scanner busy, %s was not scanned, retry", x->img->image);
+        return;
+    }
+    if (x->outcome == WH_IMG_LOCAL) {
+        wh_buf_puts(b, "not a registry reference (local transports are never read)");
+        return;
+    }
+    if (r && r->scan_failed && r->denied) {
+        wh_buf_puts(b, "scan-error: the image could not be fetched or scanned (registry "
+                       "unreachable or image unreadable), denied to fail closed");
+        for (size_t i = 0; i < r->nfindings; i++)
+            if (r->findings[i].message && strcmp(r->findings[i].check, "scan-error") == 0)
+                wh_buf_printf(b, ": %s", r->findings[i].message);
+        return;
+    }
+    for (size_t i = 0; r && i < r->nfindings; i++) {
+        if (r->findings[i].action != PC_ACTION_DENY)
+            continue;
+        if (total++ >= FINDINGS_PER_IMAGE)
+            continue;
+        if (shown++)
+            wh_buf_puts(b, "; ");
+        finding_text(b, &r->findings[i], with_message);
+    }
+    if (total > shown)
+        wh_buf_printf(b, "; (+%zu more)", total - shown);
+    if (x->unpinned && x->unpinned_action == PC_ACTION_DENY)
+        wh_buf_printf(b, "%sunpinned-image (no @sha256: digest in the reference)",
+                      shown ? "; " : "");
+}
+
+static int build_message(wh_decision *d)
+{
+    wh_buf b = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < d->nimgs; i++) {
+        const wh_image_decision *x = &d->imgs[i];
+        if (x->outcome == WH_IMG_ALLOW || x->outcome == WH_IMG_EXEMPT)
+            continue;
+        if (n++)
+            wh_buf_puts(&b, " | ");
+        wh_buf_printf(&b, "image \"%s\"", x->img->image);
+        if (x->img->container[0])
+            wh_buf_printf(&b, " (container \"%s\")", x->img->container);
+        wh_buf_puts(&b, ": ");
+        image_reasons(&b, x, 1);
+    }
+    d->message = wh_buf_take(&b);
+    if (!d->message)
+        return -1;
+    wh_one_line(d->message);
+    wh_cut_utf8(d->message, WH_MESSAGE_MAX);
+    return 0;
+}
+
+static int add_warning(wh_decision *d, size_t *dropped, wh_buf *b)
+{
+    char *w = wh_buf_take(b);
+    if (!w)
+        return -1;
+    if (d->nwarnings >= WH_WARNINGS_MAX - 1) {
+        free(w);
+        (*dropped)++;
+        return 0;
+    }
+    wh_one_line(w);
+    wh_cut_utf8(w, WH_WARNING_MAX);
+    d->warnings[d->nwarnings++] = w;
+    return 0;
+}
+
+static int image_warnings(wh_decision *d, const wh_image_decision *x, size_t *dropped)
+{
+    const pc_result *r = wh_verdict_result(x->lk.v);
+    wh_buf b = {0};
+    if (x->outcome == WH_IMG_EXEMPT)
+        return 0;
+    for (size_t i = 0; r && i < r->nfindings; i++) {
+        const pc_finding *f = &r->findings[i];
+        if (f->action != PC_ACTION_WARN)
+            continue;
+        wh_buf_printf(&b, "%s: ", x->img->image);
+        finding_text(&b, f, 1);
+        if (add_warning(d, dropped, &b) < 0)
+            return -1;
+    }
+    if (x->unpinned && x->unpinned_action == PC_ACTION_WARN &&
+        (x->outcome == WH_IMG_ALLOW || x->outcome == WH_IMG_DENY)) {
+        wh_buf_printf(&b, "%s: unpinned-image (no @sha256: digest; the tag can move)",
+                      x->img->image);
+        if (add_warning(d, dropped, &b) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int build_warnings(wh_decision *d)
+{
+    size_t dropped = 0;
+    d->warnings = calloc(WH_WARNINGS_MAX, sizeof *d->warnings);
+    if (!d->warnings)
+        return -1;
+    for (size_t i = 0; i < d->nimgs; i++)
+        if (image_warnings(d, &d->imgs[i], &dropped) < 0)
+            return -1;
+    if (dropped) {
+        wh_buf b = {0};
+        wh_buf_printf(&b, "... and %zu more warnings", dropped);
+        char *w = wh_buf_take(&b);
+        if (!w)
+            return -1;
+        d->warnings[d->nwarnings++] = w;
+    }
+    return 0;
+}
+
+static int build_reasons(wh_decision *d)
+{
+    for (size_t i = 0; i < d->nimgs; i++) {
+        wh_image_decision *x = &d->imgs[i];
+        wh_buf b = {0};
+        if (x->outcome == WH_IMG_EXEMPT)
+            wh_buf_printf(&b, "exempt: %s", d->namespace_exempt ? "namespace" : x->exempt);
+        else if (x->outcome == WH_IMG_ALLOW)
+            wh_buf_puts(&b, "allowed");
+        else
+            image_reasons(&b, x, 0);
+        if (!(x->reason = wh_buf_take(&b)))
+            return -1;
+        wh_one_line(x->reason);
+        wh_cut_utf8(x->reason, 1024);
+    }
+    return 0;
+}
+
+int wh_decide(const wh_decide_in *in, wh_decision *d)
+{
+    memset(d, 0, sizeof *d);
+    d->namespace_exempt = in->namespace_ && pc_ctx_namespace_exempt(in->ctx, in->namespace_);
+    if (collect(in, d) < 0 || scan_all(in, d) < 0)
+        goto oom;
+    d->allowed = 1;
+    for (size_t i = 0; i < d->nimgs; i++)
+        if (d->imgs[i].outcome != WH_IMG_ALLOW && d->imgs[i].outcome != WH_IMG_EXEMPT)
+            d->allowed = 0;
+    if ((!d->allowed && build_message(d) < 0) || build_warnings(d) < 0 || build_reasons(d) < 0)
+        goto oom;
+    return 0;
+oom:
+    wh_decision_free(d);
+    return -1;
+}
+
+void wh_decision_free(wh_decision *d)
+{
+    for (size_t i = 0; i < d->nimgs; i++) {
+        wh_lookup_release(&d->imgs[i].lk);
+        free(d->imgs[i].reason);
+    }
+    free(d->imgs);
+    for (size_t i = 0; i < d->nwarnings; i++)
+        free(d->warnings[i]);
+    free(d->warnings);
+    free(d->message);
+    memset(d, 0, sizeof *d);
+}

@@ -1,0 +1,66 @@
+/*
+ * decide.h — from the images of one review to one answer: allowed or not,
+ * the denial message (image, check and path, one line, bounded), the
+ * warnings (one short line each) and, per image, what was found. Shared
+ * by /validate, /imagereview and (later) the TES endpoints.
+ */
+#ifndef WH_DECIDE_H
+#define WH_DECIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "imagelist.h"
+#include "../verdicts.h"
+
+typedef enum {
+    WH_IMG_ALLOW,
+    WH_IMG_DENY,
+    WH_IMG_EXEMPT,  /* exempt_images matched the reference; not scanned */
+    WH_IMG_PENDING, /* deadline first: denied, "scan in progress, retry" */
+    WH_IMG_BUSY,    /* no scan could be queued: denied, "retry" */
+    WH_IMG_LOCAL,   /* a local transport (oci:, ...): denied, never read */
+} wh_img_outcome;
+
+typedef struct wh_image_decision {
+    const wh_image *img; /* the first field naming this image (borrowed) */
+    size_t uses;         /* how many fields name it */
+    wh_img_outcome outcome;
+    wh_lookup lk;              /* the scan, when there is one */
+    const char *exempt;        /* exempt_images entry (borrowed from the ctx) */
+    int unpinned;              /* no @sha256: in the reference */
+    pc_action unpinned_action; /* the policy's unpinned-image action (exempt: warn at most) */
+    char *reason;              /* one line for logs: the deny reasons or "allowed" */
+} wh_image_decision;
+
+typedef struct wh_decision {
+    int allowed;
+    int namespace_exempt;
+    wh_image_decision *imgs; /* one per distinct image string */
+    size_t nimgs;
+    char *message;   /* when denied: names image, check, path; NULL when allowed */
+    char **warnings; /* one short line each */
+    size_t nwarnings;
+} wh_decision;
+
+typedef struct wh_decide_in {
+    const pc_ctx *ctx;
+    wh_verdicts *verdicts;
+    const char *namespace_; /* NULL: none (cluster-scoped or not given) */
+    const wh_image_list *images;
+    uint64_t deadline_ms; /* wh_now_ms clock */
+    /* --pin-digests on a Kubernetes path: unpinned-image at warn becomes
+     * deny (ignore stays ignore; a digest exemption still caps it at warn) */
+    int pin_digests;
+} wh_decide_in;
+
+#define WH_MESSAGE_MAX 4096 /* bytes of a denial message */
+#define WH_WARNING_MAX 120  /* bytes of one warning */
+#define WH_WARNINGS_MAX 16  /* warnings per answer */
+
+/* Decide; -1 only when out of memory (d is then empty and safe to free). */
+int wh_decide(const wh_decide_in *in, wh_decision *d);
+void wh_decision_free(wh_decision *d);
+/* "allow", "deny", "exempt", "pending", "busy", "local". */
+const char *wh_img_outcome_name(wh_img_outcome o);
+
+#endif

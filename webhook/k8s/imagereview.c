@@ -1,0 +1,168 @@
+/*
+ * imagereview.c — POST /imagereview, the backend of the ImagePolicyWebhook
+ * admission plugin (imagepolicy.k8s.io/v1alpha1 ImageReview).
+ *
+ * The plugin sends spec.containers[].image, spec.namespace and
+ * spec.annotations (only the pod annotations matching
+ * the "*.image-policy.k8s.io/..." ones, e.g. a break-glass marker); it expects
+ * status.allowed, status.reason and optionally status.auditAnnotations.
+ * ImageReview has no uid and no ?timeout=: the deadline is the default
+ * timeout minus the margin. Annotations are logged by key only.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "decide.h"
+#include "../http/log.h"
+#include "portcullis_json.h"
+#include "../webhook.h"
+#include "../whutil.h"
+
+#define IR_VERSION "imagepolicy.k8s.io/v1alpha1"
+#define ANNOTATIONS_MAX 64
+
+typedef struct image_review {
+    json_t *root;
+    const char *namespace_;
+    json_t *annotations; /* object of strings, or NULL */
+    wh_image_list images;
+} image_review;
+
+static int read_containers(image_review *r, json_t *spec, char *err, size_t errlen)
+{
+    char ptr[64];
+    json_t *cs = json_object_get(spec, "containers"), *c;
+    size_t i;
+    if (cs && !json_is_null(cs) && !json_is_array(cs)) {
+        snprintf(err, errlen, "spec.containers: expected an array");
+        return -1;
+    }
+    json_array_foreach(cs, i, c)
+    {
+        json_t *img = json_object_get(c, "image");
+        if (!json_is_object(c) || !json_is_string(img) || !json_string_length(img) ||
+            json_string_length(img) > WH_MAX_IMAGE_LEN ||
+            strlen(json_string_value(img)) != json_string_length(img)) {
+            snprintf(err, errlen,
+                     "spec.containers[%zu].image: expected a non-empty string of at most %d bytes",
+                     i, WH_MAX_IMAGE_LEN);
+            return -1;
+        }
+        snprintf(ptr, sizeof ptr, "/spec/containers/%zu/image", i);
+        if (wh_image_list_add(&r->images, json_string_value(img), ptr, NULL, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int read_review(image_review *r, const char *body, size_t len, char *err, size_t errlen)
+{
+    json_error_t je;
+    memset(r, 0, sizeof *r);
+    r->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (!r->root) {
+        snprintf(err, errlen, "request body is not valid JSON: %s (line %d, column %d)", je.text,
+                 je.line, je.column);
+        return -1;
+    }
+    const char *v = json_string_value(json_object_get(r->root, "apiVersion"));
+    const char *k = json_string_value(json_object_get(r->root, "kind"));
+    json_t *spec = json_object_get(r->root, "spec");
+    if (!v || strcmp(v, IR_VERSION) != 0 || !k || strcmp(k, "ImageReview") != 0) {
+        snprintf(err, errlen, "expected apiVersion " IR_VERSION " and kind ImageReview");
+        return -1;
+    }
+    if (!json_is_object(spec)) {
+        snprintf(err, errlen, "spec: missing or not an object");
+        return -1;
+    }
+    json_t *ns = json_object_get(spec, "namespace"), *an = json_object_get(spec, "annotations");
+    if ((ns && !json_is_null(ns) && !json_is_string(ns)) ||
+        (an && !json_is_null(an) && !json_is_object(an))) {
+        snprintf(err, errlen, "spec.namespace must be a string and spec.annotations an object");
+        return -1;
+    }
+    r->namespace_ = json_string_value(ns);
+    r->annotations = json_is_object(an) ? an : NULL;
+    return read_containers(r, spec, err, errlen);
+}
+
+static json_t *audit_annotations(const wh_decision *d)
+{
+    wh_buf b = {0};
+    for (size_t i = 0; i < d->nimgs; i++) {
+        const pc_result *r = wh_verdict_result(d->imgs[i].lk.v);
+        wh_buf_printf(&b, "%s%s=%s%s%s", i ? ", " : "", d->imgs[i].img->image,
+                      wh_img_outcome_name(d->imgs[i].outcome), r && r->digest ? "@" : "",
+                      r && r->digest ? r->digest : "");
+    }
+    char *s = wh_buf_take(&b);
+    if (s)
+        wh_cut_utf8(s, 2048);
+    json_t *o = json_pack("{s:s, s:o}", "verdict", d->allowed ? "allow" : "deny", "images",
+                          pc_json_string(s ? s : ""));
+    free(s);
+    return o;
+}
+
+static json_t *review_response(const wh_decision *d)
+{
+    json_t *status = json_pack("{s:b, s:o}", "allowed", d->allowed, "reason",
+                               pc_json_string(d->allowed ? "" : d->message));
+    if (status && d->allowed && d->nwarnings) /* allowed with warnings: say so in the reason */
+        json_object_set_new(status, "reason", pc_json_string(d->warnings[0]));
+    if (status)
+        json_object_set_new(status, "auditAnnotations", audit_annotations(d));
+    return json_pack("{s:s, s:s, s:o}", "apiVersion", IR_VERSION, "kind", "ImageReview", "status",
+                     status);
+}
+
+static json_t *annotation_keys(json_t *an)
+{
+    json_t *keys = json_array(), *v;
+    const char *k;
+    size_t n = 0;
+    json_object_foreach(an, k, v)
+    {
+        if (n++ < ANNOTATIONS_MAX)
+            json_array_append_new(keys, pc_json_string(k));
+    }
+    return keys;
+}
+
+void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
+{
+    image_review r;
+    wh_decision d;
+    char err[512];
+    if (read_review(&r, rq->body, rq->len, err, sizeof err) < 0) {
+        json_decref(r.root);
+        wh_image_list_free(&r.images);
+        wh_metrics_error(&s->metrics, WH_ERR_BAD_REQUEST);
+        wh_logf("warn", "imagereview: bad request: %s", err);
+        wh_reply_error(out, 400, "%s", err);
+        return;
+    }
+    wh_decide_in in = {.ctx = s->ctx,
+                       .verdicts = s->verdicts,
+                       .namespace_ = r.namespace_,
+                       .images = &r.images,
+                       .deadline_ms = wh_request_deadline(s, rq),
+                       .pin_digests = s->cfg.pin_digests};
+    if (wh_decide(&in, &d) < 0) {
+        json_decref(r.root);
+        wh_image_list_free(&r.images);
+        wh_reply_error(out, 500, "out of memory");
+        return;
+    }
+    wh_reply_json(out, 200, review_response(&d));
+    out->verdict = out->status != 200 ? WH_V_ERROR : d.allowed ? WH_V_ALLOW : WH_V_DENY;
+    json_t *keys = r.annotations ? annotation_keys(r.annotations) : NULL;
+    json_t *extra = keys ? json_pack("{s:o}", "annotation_keys", keys) : NULL;
+    wh_log_request lr = {"imagereview", NULL, r.namespace_, "ImageReview", NULL, NULL,
+                         NULL,          0,    extra};
+    wh_log_decision(&lr, &d, wh_now_ms() - rq->start_ms);
+    json_decref(extra);
+    wh_decision_free(&d);
+    json_decref(r.root);
+    wh_image_list_free(&r.images);
+}

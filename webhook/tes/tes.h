@@ -1,0 +1,52 @@
+/*
+ * tes.h — GA4GH TES v1.1 tasks: which executor images a tesTask would
+ * run, and the answer to "may it run?", shared by POST /tes/validate and
+ * the gate in front of a TES server (tesproxy.c).
+ *
+ * A task is read along fixed paths only (executors[].image, name); each
+ * executor's image goes into a wh_image_list (pointer
+ * /executors/N/image), is judged by wh_decide exactly as a container
+ * image is (same cache, same shared scans, same deadline), and comes
+ * back as one executor object per executor, in task order.
+ */
+#ifndef WH_TES_H
+#define WH_TES_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include "../k8s/decide.h"
+#include "../k8s/imagelist.h"
+#include "../webhook.h"
+
+typedef struct wh_tes_task {
+    json_t *root;
+    wh_image_list images; /* images.v[i] is executors[i].image */
+    const char *name;     /* tesTask.name when a string (borrowed from root), or NULL */
+} wh_tes_task;
+
+/* Read a tesTask from body. -1 with a message naming the field
+ * ("executors[1].image: missing") when it is not one; t is then empty. */
+int wh_tes_parse(const char *body, size_t len, wh_tes_task *t, char *err, size_t errlen);
+void wh_tes_task_free(wh_tes_task *t);
+
+/* One executor of the answer: {"index","image","digest","verdict",
+ * "reason","findings","sandbox","attestation"} (finding and sandbox
+ * objects as in the scan report), at most max_findings findings
+ * ("findings_omitted" counts the rest). "attestation" is the image's
+ * signed verdict (the DSSE envelope, as in the scan report) when signer
+ * is given and the image was scanned, else null. Everything said about
+ * one executor is built here. */
+json_t *wh_tes_executor_json(size_t index, const char *image, const wh_image_decision *x,
+                             size_t max_findings, wh_signer *signer);
+
+/* Parse the task in rq's body, judge it and fill out: 200 with the answer
+ * {"allowed","message","warnings","executors"} (*allowed set), or 400
+ * naming the malformed field, or 500. Logs the decision as endpoint.
+ * 0 when judged, -1 when out holds a refusal. */
+int wh_tes_judge(wh_server *s, const wh_http_req *rq, const char *endpoint, wh_reply *out,
+                 int *allowed);
+
+/* POST /tes/validate. */
+void wh_route_tes_validate(wh_server *s, const wh_http_req *rq, wh_reply *out);
+
+#endif
