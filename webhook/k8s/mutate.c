@@ -39,7 +39,6 @@
  * (RFC 6901); it travels base64-encoded in response.patch with patchType
  * JSONPatch.
  */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
