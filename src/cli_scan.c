@@ -81,9 +81,8 @@ static int parse_flag(cli *c, int opt, const char *arg)
         fprintf(stderr, "portcullis: --progress \"%s\": expected auto, always or never\n", arg);
         return -1;
     case 'j': {
-        char *end;
-        unsigned long j = strtoul(arg, &end, 10);
-        if (*arg && !*end && j >= 1 && j <= 64) {
+        uint64_t j;
+        if (pc_parse_uint(arg, 64, &j) == 0 && j >= 1) { /* as portcullis-webhook --jobs */
             c->o.jobs = (unsigned)j;
             return 0;
         }
