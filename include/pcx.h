@@ -1,7 +1,9 @@
 /*
  * pcx.h — the small helpers the library and both tools share (as curl's
  * curlx): errors, checked allocation, bounded file reading, a growable
- * string. Defined in lib/pcx/; the tools link them from libportcullis.
+ * string, the one grammar of durations and sizes every flag of both tools
+ * takes, base64 (on OpenSSL) and the UTF-8 shaping of messages. Defined in
+ * lib/pcx/; the tools link them from libportcullis.
  */
 #ifndef PCX_H
 #define PCX_H
@@ -34,7 +36,8 @@ int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *
 /* Monotonic milliseconds. */
 uint64_t pc_now_ms(void);
 
-/* Growable string. */
+/* Growable NUL-terminated string (zero-initialised). oom is sticky: once
+ * an append failed, every later append is a no-op and the owner must fail. */
 typedef struct pc_buf {
     char *p;
     size_t len, cap;
@@ -43,6 +46,49 @@ typedef struct pc_buf {
 void pc_buf_add(pc_buf *b, const char *s, size_t n);
 void pc_buf_puts(pc_buf *b, const char *s);
 void pc_buf_printf(pc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Free the string and reset the buffer (oom included) for reuse. */
 void pc_buf_free(pc_buf *b);
+/* Hand over the string ("" when nothing was added; NULL when out of
+ * memory); the buffer is reset either way. */
+char *pc_buf_take(pc_buf *b);
+
+/* Durations and sizes: ONE grammar for every flag of both tools (README,
+ * "Durations and sizes"; lib/pcx/duration.c).
+ * A duration is one or more INTEGER UNIT terms that add up, units ms, s,
+ * m, h, d ("500ms", "90s", "1h30m", "7d", "2d12h"), or a bare integer,
+ * meaning seconds ("3600"). No sign, space or fraction; at most 32
+ * characters. -1 (and *ms untouched) when malformed or above max_ms. */
+int pc_parse_duration(const char *s, uint64_t max_ms, uint64_t *ms);
+/* --verdict-ttl, the same in both tools: a duration from 1s to 366d, in
+ * whole seconds (a fraction of a second is dropped). */
+#define PC_VERDICT_TTL_MAX_S (366ull * 24 * 3600)
+int pc_parse_verdict_ttl(const char *s, uint64_t *seconds);
+/* A size is an INTEGER with an optional binary unit K, M or G (either
+ * case: 1024, 1024^2, 1024^3): "4194304", "64K", "4M", "2G". -1 (and *out
+ * untouched) when malformed or above max. */
+int pc_parse_size(const char *s, uint64_t max, uint64_t *out);
+/* A plain decimal number ("0".."max", digits only); -1 otherwise. */
+int pc_parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/* Base64, standard alphabet (lib/pcx/base64.c, on OpenSSL's codec).
+ * encode: padded, malloc'd, NULL when out of memory.
+ * decode: malloc'd NUL-terminated bytes; -1 on any byte outside the
+ * alphabet (a NUL included) and on a length no encoding has.
+ * pc_base64_decode takes the padding as optional (any '=' run at the end
+ * is ignored: docker's config.json "auth"); pc_base64_decode_strict wants
+ * the canonical form: length a multiple of 4, at most two '=' at the end. */
+char *pc_base64_encode(const void *data, size_t len);
+int pc_base64_decode(const char *s, size_t n, char **out, size_t *outlen);
+int pc_base64_decode_strict(const char *s, size_t n, char **out, size_t *outlen);
+
+/* UTF-8 (lib/pcx/utf8.c). Length (1-4) of the well-formed sequence at s
+ * (RFC 3629: no overlong form, no surrogate, nothing above U+10FFFF) and
+ * its code point, or 0 when s does not start one. Never reads past a NUL. */
+size_t pc_utf8_decode(const char *s, uint32_t *cp);
+/* Replace control characters (and DEL) with '?': one line, no escapes. */
+void pc_one_line(char *s);
+/* Cut s to at most max bytes on a UTF-8 boundary, ending in "..." when cut
+ * (max >= 4). */
+void pc_cut_utf8(char *s, size_t max);
 
 #endif

@@ -4,7 +4,7 @@
  * in a TES validation answer because both build it here.
  *
  * Strings in a report come from hostile images (paths, rule names, env
- * names): every builder passes them through the UTF-8 decoder below, so
+ * names): every builder passes them through pc_utf8_decode (pcx.h), so
  * JSON gets U+FFFD for bytes that are not UTF-8.
  */
 #ifndef PORTCULLIS_JSON_H
@@ -26,10 +26,6 @@ json_t *pc_report_to_json(pc_result *const *results, size_t n);
 /* A JSON string (s NULL: JSON null); bytes that are not UTF-8 become
  * U+FFFD instead of failing. NULL only when out of memory. */
 json_t *pc_json_string(const char *s);
-
-/* Length (1-4) of the well-formed UTF-8 sequence at s and its code point,
- * or 0 when s does not start one (overlong, surrogate, truncated...). */
-size_t pc_report_utf8_decode(const char *s, uint32_t *cp);
 
 /* A finding that reports show: warn or deny (ignore is never rendered). */
 int pc_report_finding_shown(const pc_finding *f);

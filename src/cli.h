@@ -16,10 +16,6 @@ void cli_usage(FILE *f);
 char *cli_rules_dir(void);
 /* $XDG_CACHE_HOME/portcullis, else ~/.cache/portcullis (malloc'd), or NULL. */
 char *cli_default_cache_dir(void);
-/* "123", "10k", "64M", "2G" → bytes; -1 when malformed. */
-int cli_parse_bytes(const char *s, uint64_t *out);
-/* "3600", "90s", "30m", "24h", "7d" → seconds; -1 when malformed. */
-int cli_parse_duration(const char *s, uint64_t *out);
 
 int cmd_scan(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

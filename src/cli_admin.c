@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cli.h"
 #include "portcullis.h"
+#include "pcx.h"
 
 static void print_diag(void *ud, const char *line)
 {
@@ -60,7 +61,7 @@ int cmd_cache(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "", cache_opts, NULL)) != -1) {
         if (opt == 'C')
             dir = optarg;
-        else if (opt != 'M' || cli_parse_bytes(optarg, &max) < 0)
+        else if (opt != 'M' || pc_parse_size(optarg, UINT64_MAX, &max) < 0)
             goto usage;
     }
     if (optind != argc - 1 || !dir)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "portcullis.h"
+#include "pcx.h"
 
 typedef struct cli {
     pc_options o;
@@ -80,9 +81,8 @@ static int parse_flag(cli *c, int opt, const char *arg)
         fprintf(stderr, "portcullis: --progress \"%s\": expected auto, always or never\n", arg);
         return -1;
     case 'j': {
-        char *end;
-        unsigned long j = strtoul(arg, &end, 10);
-        if (*arg && !*end && j >= 1 && j <= 64) {
+        uint64_t j;
+        if (pc_parse_uint(arg, 64, &j) == 0 && j >= 1) { /* as portcullis-webhook --jobs */
             c->o.jobs = (unsigned)j;
             return 0;
         }
@@ -96,12 +96,14 @@ static int parse_flag(cli *c, int opt, const char *arg)
         c->sign_key = arg;
         return 0;
     case 'T':
-        if (cli_parse_duration(arg, &c->ttl) == 0 && c->ttl > 0)
+        if (pc_parse_verdict_ttl(arg, &c->ttl) == 0)
             return 0;
-        fprintf(stderr, "portcullis: --verdict-ttl \"%s\": expected a duration like 24h\n", arg);
+        fprintf(stderr,
+                "portcullis: --verdict-ttl \"%s\": expected a duration from 1s to 366d, like 24h\n",
+                arg);
         return -1;
     case 'M':
-        if (cli_parse_bytes(arg, &c->o.cache_max_bytes) == 0)
+        if (pc_parse_size(arg, UINT64_MAX, &c->o.cache_max_bytes) == 0)
             return 0;
         fprintf(stderr, "portcullis: --cache-max-bytes \"%s\": expected a size like 2G\n", arg);
         return -1;

@@ -1,7 +1,8 @@
 /*
  * main.c — the `portcullis` command line: dispatch to a subcommand, and
- * the helpers they share (usage, where rules and the cache live, parsing
- * sizes and durations). Every subcommand uses the public API only.
+ * the helpers they share (usage, where rules and the cache live). Every
+ * subcommand uses the public API only; sizes and durations are parsed by
+ * pcx (pc_parse_size, pc_parse_verdict_ttl), as in portcullis-webhook.
  * Exit codes: 0 all allowed, 1 some image denied, 2 usage error or an
  * image that could not be scanned.
  */
@@ -60,38 +61,6 @@ char *cli_default_cache_dir(void)
     else
         return NULL;
     return strdup(buf);
-}
-
-static int scaled(const char *s, const char *units, const uint64_t *mult, uint64_t *out)
-{
-    char *end;
-    if (!*s || *s == '-')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    uint64_t m = 1;
-    if (*end) {
-        const char *u = end[1] == 0 ? strchr(units, *end) : NULL;
-        if (!u)
-            return -1;
-        m = mult[u - units];
-    }
-    if (end == s || (m && v > UINT64_MAX / m))
-        return -1;
-    *out = (uint64_t)v * m;
-    return 0;
-}
-
-int cli_parse_bytes(const char *s, uint64_t *out)
-{
-    static const uint64_t mult[] = {
-        1024, 1024 * 1024, 1024ull * 1024 * 1024, 1024ull * 1024 * 1024, 1024 * 1024, 1024};
-    return scaled(s, "kMGgmK", mult, out);
-}
-
-int cli_parse_duration(const char *s, uint64_t *out)
-{
-    static const uint64_t mult[] = {1, 60, 3600, 86400};
-    return scaled(s, "smhd", mult, out);
 }
 
 int main(int argc, char **argv)

@@ -26,7 +26,7 @@
 #include "tes/tesproxy.h"
 #include "http/tls.h"
 #include "webhook.h"
-#include "whutil.h"
+#include "pcx.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -94,7 +94,7 @@ static int bad(const char *flag, const char *arg, const char *want)
 static int num(const char *flag, const char *arg, unsigned lo, unsigned hi, unsigned *out)
 {
     uint64_t v;
-    if (strspn(arg, "0123456789") != strlen(arg) || wh_parse_size(arg, hi, &v) < 0 || v < lo)
+    if (pc_parse_uint(arg, hi, &v) < 0 || v < lo)
         return bad(flag, arg, "a number in range");
     *out = (unsigned)v;
     return 0;
@@ -102,7 +102,7 @@ static int num(const char *flag, const char *arg, unsigned lo, unsigned hi, unsi
 
 static int dur(const char *flag, const char *arg, uint64_t *out)
 {
-    return wh_parse_duration(arg, 24 * 3600 * 1000ull, out) < 0
+    return pc_parse_duration(arg, 24 * 3600 * 1000ull, out) < 0
                ? bad(flag, arg, "a duration like 10s, 1m30s or 500ms")
                : 0;
 }
@@ -191,7 +191,6 @@ static int flag_scan(opts *o, int c, const char *arg)
 /* Pinning and signed verdicts (issue: verdicts that can't be dodged or forged). */
 static int flag_verdicts(opts *o, int c, const char *arg)
 {
-    uint64_t ms;
     switch (c) {
     case 'Z':
         o->cfg.pin_digests = 1;
@@ -200,9 +199,8 @@ static int flag_verdicts(opts *o, int c, const char *arg)
         o->cfg.sign_key = arg;
         return 0;
     case 'L':
-        if (wh_parse_duration(arg, 366 * 24 * 3600 * 1000ull, &ms) < 0 || ms < 1000)
-            return bad("verdict-ttl", arg, "a duration from 1s to 8784h, like 24h");
-        o->cfg.verdict_ttl_s = ms / 1000;
+        if (pc_parse_verdict_ttl(arg, &o->cfg.verdict_ttl_s) < 0)
+            return bad("verdict-ttl", arg, "a duration from 1s to 366d, like 24h");
         return 0;
     }
     return 1; /* not one of these */
@@ -235,7 +233,7 @@ static int flag(opts *o, int c, const char *arg)
     case 'i':
         return dur("client-timeout", arg, &o->cfg.client_timeout_ms);
     case 'H':
-        if (wh_parse_duration(arg, 3600 * 1000ull, &o->cfg.header_timeout_ms) < 0 ||
+        if (pc_parse_duration(arg, 3600 * 1000ull, &o->cfg.header_timeout_ms) < 0 ||
             o->cfg.header_timeout_ms < 1000)
             return bad("header-timeout", arg, "a duration from 1s to 1h, like 10s");
         return 0;
@@ -246,7 +244,7 @@ static int flag(opts *o, int c, const char *arg)
     case 'n':
         return num("max-connections", arg, 1, 4096, &o->cfg.max_conns);
     case 'b':
-        if (wh_parse_size(arg, 1ull << 30, &o->cfg.max_body) < 0 || o->cfg.max_body < 1024)
+        if (pc_parse_size(arg, 1ull << 30, &o->cfg.max_body) < 0 || o->cfg.max_body < 1024)
             return bad("max-body", arg, "a size from 1K to 1G, like 4M");
         return 0;
     case 'U':
@@ -328,9 +326,10 @@ static void block_signals(sigset_t *set)
 static int setup(wh_server *s, opts *o, pc_ctx **ctx)
 {
     char err[1024];
+    pc_err e;
     if (o->cfg.client_ca &&
-        wh_read_file(o->cfg.client_ca, 4u << 20, &s->client_ca_pem, NULL, err, sizeof err) < 0) {
-        wh_logf("error", "--client-ca: %s", err);
+        pc_read_file(o->cfg.client_ca, 4u << 20, &s->client_ca_pem, NULL, &e) < 0) {
+        wh_logf("error", "--client-ca: %s", e.msg);
         return -1;
     }
     /* The key processes first, before any thread and anything untrusted:

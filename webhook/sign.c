@@ -25,7 +25,7 @@
 #include "filesig.h"
 #include "http/log.h"
 #include "sign.h"
-#include "whutil.h"
+#include "pcx.h"
 
 struct wh_signer {
     char *path;
@@ -57,7 +57,7 @@ static int alive(wh_signer *s)
 /* Under the lock. */
 static void maybe_reload(wh_signer *s)
 {
-    uint64_t now = wh_now_ms();
+    uint64_t now = pc_now_ms();
     wh_filesig ks;
     char err[512];
     if (now - s->last_check_ms < 1000)
@@ -112,7 +112,7 @@ int wh_signer_new(const char *path, uint64_t ttl_s, wh_metrics *m, wh_signer **o
         wh_signer_free(s);
         return -1;
     }
-    s->last_check_ms = wh_now_ms();
+    s->last_check_ms = pc_now_ms();
     *out = s;
     return 0;
 }

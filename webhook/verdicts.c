@@ -24,7 +24,7 @@
 #include <time.h>
 #include "strmap.h"
 #include "verdicts.h"
-#include "whutil.h"
+#include "pcx.h"
 
 struct wh_verdict {
     _Atomic unsigned refs;
@@ -154,7 +154,7 @@ static void cache_put_locked(wh_verdicts *vc, const char *digest, wh_verdict *v)
 static void tag_put_locked(wh_verdicts *vc, const char *ref, const char *digest)
 {
     char *d = digest ? strdup(digest) : NULL;
-    if (d && wh_strmap_put(&vc->tags, ref, d, wh_now_ms() + vc->cfg.tag_ttl_ms) < 0)
+    if (d && wh_strmap_put(&vc->tags, ref, d, pc_now_ms() + vc->cfg.tag_ttl_ms) < 0)
         free(d);
 }
 
@@ -221,12 +221,12 @@ static wh_verdict *run_job(wh_verdicts *vc, const char *ref, char digest_out[72]
         return v; /* the tag had expired, the digest had not moved */
     }
     atomic_fetch_add(&vc->m->scans_started, 1);
-    uint64_t t0 = wh_now_ms();
+    uint64_t t0 = pc_now_ms();
     pc_result *r = pc_scan(vc->ctx, ref);
     v = verdict_new(r ? r : failed_result(vc->ctx, ref, "out of memory"));
     if (!v)
         return NULL;
-    count_scan(vc, v->res, wh_now_ms() - t0);
+    count_scan(vc, v->res, pc_now_ms() - t0);
     publish(vc, ref, v, pinned);
     scanned_digest(v->res, digest, digest_out);
     return v;
@@ -313,7 +313,7 @@ static void start_one_locked(wh_verdicts *vc, const char *ref, wh_lookup *out)
     char digest[72];
     int have = pinned_digest(ref, digest);
     if (!have) {
-        const char *d = wh_strmap_get(&vc->tags, ref, wh_now_ms());
+        const char *d = wh_strmap_get(&vc->tags, ref, pc_now_ms());
         atomic_fetch_add(d ? &vc->m->tag_hits : &vc->m->tag_misses, 1);
         if (d && strlen(d) < sizeof digest) {
             memcpy(digest, d, strlen(d) + 1);
@@ -361,7 +361,7 @@ void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, size_t n, uint
         job *j = out[i].job;
         if (!j)
             continue;
-        while (!j->done && wh_now_ms() < deadline_ms)
+        while (!j->done && pc_now_ms() < deadline_ms)
             if (pthread_cond_timedwait(&vc->done, &vc->mu, &ts) == ETIMEDOUT)
                 break;
         if (j->done && j->v) {

@@ -51,7 +51,7 @@ typedef struct wh_verdicts_cfg {
 int wh_verdicts_new(const pc_ctx *ctx, const wh_verdicts_cfg *cfg, wh_metrics *m, wh_verdicts **out,
                     char *err, size_t errlen);
 /* Look up n references at once (their scans run in parallel) and wait for
- * them until deadline_ms (wh_now_ms clock). out[i] answers refs[i]. */
+ * them until deadline_ms (pc_now_ms clock). out[i] answers refs[i]. */
 void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, size_t n, uint64_t deadline_ms,
                         wh_lookup *out);
 void wh_lookup_release(wh_lookup *l);

@@ -7,7 +7,6 @@
  * the payload and the envelope and never holds the key.
  */
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,16 +78,6 @@ int pc_dsse_pae(const char *type, const unsigned char *body, size_t len, unsigne
     return 0;
 }
 
-static char *b64(const unsigned char *p, size_t n)
-{
-    if (n > (SIZE_MAX / 4) * 3 - 3)
-        return NULL;
-    char *o = malloc(4 * ((n + 2) / 3) + 1);
-    if (o)
-        EVP_EncodeBlock((unsigned char *)o, p, (int)n);
-    return o;
-}
-
 int pc_result_sign(pc_result *r, pc_signer *s, uint64_t ttl, char *err, size_t errlen)
 {
     unsigned char sig[64];
@@ -100,7 +89,7 @@ int pc_result_sign(pc_result *r, pc_signer *s, uint64_t ttl, char *err, size_t e
     if (payload &&
         pc_signer_sign_payload(s, (unsigned char *)payload, strlen(payload), sig, keyid, why,
                                sizeof why) == 0 &&
-        (p64 = b64((unsigned char *)payload, strlen(payload))) && (s64 = b64(sig, 64))) {
+        (p64 = pc_base64_encode(payload, strlen(payload))) && (s64 = pc_base64_encode(sig, 64))) {
         json_t *env =
             json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "payloadType", PC_VERDICT_PAYLOAD_TYPE,
                       "payload", p64, "signatures", "keyid", keyid, "sig", s64);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include "portcullis.h"
 #include "attest/privsep.h"
+#include "pcx.h"
 
 #define CALL_TIMEOUT_MS 10000
 #define CHILD_FD 3
@@ -156,13 +157,6 @@ static _Noreturn void child_main(int sock, pid_t parent, const pc_keyproc_ops *o
 
 /* --- the parent */
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void describe_status(pc_keyproc *kp, int st)
 {
     if (WIFEXITED(st))
@@ -220,9 +214,9 @@ static int fail(pc_keyproc *kp, const char *what, int kill_first, char *err, siz
 static int await_reply(pc_keyproc *kp, uint32_t id, pc_ps_answer *a, char *err, size_t errlen)
 {
     unsigned char pkt[PKT_REP_MAX + 1];
-    uint64_t until = now_ms() + CALL_TIMEOUT_MS;
+    uint64_t until = pc_now_ms() + CALL_TIMEOUT_MS;
     for (;;) {
-        uint64_t now = now_ms();
+        uint64_t now = pc_now_ms();
         if (now >= until)
             return fail(kp, "no answer within 10 s", 1, err, errlen);
         struct pollfd p = {kp->fd, POLLIN, 0};

@@ -19,27 +19,15 @@
 
 #define MAX_ENVELOPE (1u << 20)
 
-/* Strict base64: only the alphabet, '=' padding at the end, length % 4 == 0. */
+/* Canonical base64 (pc_base64_decode_strict) of at most MAX_ENVELOPE
+ * characters; an empty string is refused. */
 static unsigned char *unb64(const char *s, size_t *outlen)
 {
-    size_t n = strlen(s), pad = 0;
-    if (n == 0 || n % 4 || n > MAX_ENVELOPE)
+    size_t n = strlen(s);
+    char *o = NULL;
+    if (n == 0 || n > MAX_ENVELOPE || pc_base64_decode_strict(s, n, &o, outlen) < 0)
         return NULL;
-    while (pad < 2 && s[n - 1 - pad] == '=')
-        pad++;
-    if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != n - pad)
-        return NULL;
-    unsigned char *o = malloc(n / 4 * 3 + 1);
-    if (!o)
-        return NULL;
-    int r = EVP_DecodeBlock(o, (const unsigned char *)s, (int)n);
-    if (r < 0 || (size_t)r < pad) {
-        free(o);
-        return NULL;
-    }
-    *outlen = (size_t)r - pad;
-    o[*outlen] = 0;
-    return o;
+    return (unsigned char *)o;
 }
 
 static EVP_PKEY *load_pub(const char *path, pc_err *e)

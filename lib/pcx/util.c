@@ -73,7 +73,7 @@ char *pc_asprintf(const char *fmt, ...)
 
 int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return pc_err_set(e, "%s: %s", path, strerror(errno));
     struct stat st;
@@ -123,7 +123,7 @@ void pc_buf_add(pc_buf *b, const char *s, size_t n)
     if (b->oom)
         return;
     size_t need;
-    if (__builtin_add_overflow(b->len, n + 1, &need) ||
+    if (__builtin_add_overflow(b->len, n, &need) || __builtin_add_overflow(need, 1, &need) ||
         pc_grow((void **)&b->p, &b->cap, need, 1) < 0) {
         b->oom = 1;
         return;
@@ -156,6 +156,18 @@ void pc_buf_printf(pc_buf *b, const char *fmt, ...)
 void pc_buf_free(pc_buf *b)
 {
     free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
+    memset(b, 0, sizeof *b);
+}
+
+char *pc_buf_take(pc_buf *b)
+{
+    char *p = b->p;
+    if (b->oom) {
+        free(p);
+        p = NULL;
+    } else if (!p) {
+        p = calloc(1, 1);
+    }
+    memset(b, 0, sizeof *b);
+    return p;
 }

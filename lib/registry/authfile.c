@@ -35,61 +35,6 @@ extern char **environ;
 #define HELPER_OUT_MAX 65536
 #define HELPER_TIMEOUT_MS 30000
 
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *pc_base64_encode(const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
-        return NULL;
-    size_t olen = (len + 2) / 3 * 4;
-    char *o = malloc(olen + 1), *w = o;
-    if (!o)
-        return NULL;
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)p[i] << 16;
-        if (i + 1 < len)
-            v |= (unsigned)p[i + 1] << 8;
-        if (i + 2 < len)
-            v |= p[i + 2];
-        *w++ = B64[(v >> 18) & 63];
-        *w++ = B64[(v >> 12) & 63];
-        *w++ = i + 1 < len ? B64[(v >> 6) & 63] : '=';
-        *w++ = i + 2 < len ? B64[v & 63] : '=';
-    }
-    *w = 0;
-    return o;
-}
-
-int pc_base64_decode(const char *s, size_t n, char **out, size_t *outlen)
-{
-    while (n > 0 && s[n - 1] == '=')
-        n--;
-    if (n % 4 == 1)
-        return -1;
-    char *o = malloc(n / 4 * 3 + 3), *w = o;
-    if (!o)
-        return -1;
-    unsigned v = 0, bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *k = s[i] ? strchr(B64, s[i]) : NULL;
-        if (!k) {
-            free(o);
-            return -1;
-        }
-        v = (v << 6) | (unsigned)(k - B64);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            *w++ = (char)((v >> bits) & 0xff);
-        }
-    }
-    *w = 0;
-    *out = o;
-    *outlen = (size_t)(w - o);
-    return 0;
-}
-
 static void wipe_free(char *s)
 {
     if (s) {

@@ -35,9 +35,4 @@ int pc_credhelper_get(const char *name, const char *server, pc_creds *c, pc_err 
 
 void pc_creds_free(pc_creds *c);
 
-/* Base64 (standard alphabet, padded). encode: malloc'd string or NULL.
- * decode: malloc'd NUL-terminated bytes, -1 when malformed. */
-char *pc_base64_encode(const void *data, size_t len);
-int pc_base64_decode(const char *s, size_t n, char **out, size_t *outlen);
-
 #endif

@@ -2,8 +2,8 @@
  * report.c — pc_report_write: checks its arguments, hands the results to
  * the writer of the requested format (report_json.c, report_text.c,
  * report_sarif.c) and turns any stdio failure into -1. Also the helpers
- * every writer shares: action names, which findings are shown, and a
- * strict UTF-8 decoder for strings that came out of an image.
+ * every writer shares: action names and which findings are shown (the
+ * writers decode strings that came out of an image with pc_utf8_decode).
  */
 #include "report/report.h"
 
@@ -23,37 +23,6 @@ const char *pc_action_name(pc_action a)
 int pc_report_finding_shown(const pc_finding *f)
 {
     return f->action == PC_ACTION_DENY || f->action == PC_ACTION_WARN;
-}
-
-/* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. A NUL
- * terminator is not a continuation byte, so this never reads past it. */
-size_t pc_report_utf8_decode(const char *s, uint32_t *cp)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    uint32_t c = u[0], min;
-    size_t n;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2, c &= 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3, c &= 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4, c &= 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((u[i] & 0xc0) != 0x80)
-            return 0;
-        c = c << 6 | (u[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return n;
 }
 
 int pc_report_write(FILE *out, pc_format fmt, pc_result *const *results, size_t n, int color)

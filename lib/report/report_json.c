@@ -22,7 +22,7 @@ json_t *pc_json_string(const char *s)
     pc_buf b = {0};
     uint32_t cp;
     for (const char *p = s; *p;) {
-        size_t n = pc_report_utf8_decode(p, &cp);
+        size_t n = pc_utf8_decode(p, &cp);
         if (n == 0) {
             pc_buf_add(&b, "\xef\xbf\xbd", 3);
             p++;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "report/report.h"
+#include "pcx.h"
 
 #define ANSI_RED "\x1b[31m"
 #define ANSI_YELLOW "\x1b[33m"
@@ -37,7 +38,7 @@ static void put_safe_n(FILE *out, const char *s, size_t max)
     size_t i = 0;
     while (i < max && s[i]) {
         uint32_t cp;
-        size_t n = pc_report_utf8_decode(s + i, &cp);
+        size_t n = pc_utf8_decode(s + i, &cp);
         if (n > 0 && n <= max - i && !unsafe_cp(cp)) {
             fwrite(s + i, 1, n, out);
             i += n;

@@ -1,7 +1,8 @@
 # Integration: the layer facts cache through the CLI (hits, a corrupt entry
 # rescanned, an unsafe directory refused, stats/prune/clear) and signed
 # verdicts (scan --sign-key, portcullis verify: a valid allow exits 0, a
-# valid deny 3 unless --accept-deny, each binding and every forgery 1).
+# valid deny 3 unless --accept-deny, each binding and every forgery 1), and
+# --verdict-ttl read alike by portcullis and portcullis-webhook.
 . "$PC_ROOT/tests/lib.sh"
 
 build_fixture whiteout || exit 1
@@ -98,6 +99,27 @@ sleep 2
 jq '.reports[0].attestation' "$T/short.json" >"$T/short-env.json"
 run "expired verdict refused" 1 "$PC" verify --key "$T/k.pub" --accept-deny "$T/short-env.json"
 grep_in "expired: reason" 'expired at' "$T/err"
+# --verdict-ttl: one grammar in both tools (README "Durations and sizes")
+run "signed scan, --verdict-ttl 1h30m" 1 "$PC" scan --sign-key "$T/k.pem" --verdict-ttl 1h30m --format json -o "$T/ttl.json" "oci:$T/bad/oci:latest"
+jq -r '.reports[0].attestation.payload' "$T/ttl.json" | base64 -d >"$T/ttl-payload.json"
+jq_true "--verdict-ttl 1h30m: valid 5400s" '((.expires_at | fromdateiso8601) - (.issued_at | fromdateiso8601)) == 5400' "$T/ttl-payload.json"
+WH="$PC_BUILD/portcullis-webhook"
+# a value is refused when the tool names it; anything else (here: no image,
+# no --tls-cert) comes after the flags were accepted
+for v in 7d 1h30m 2d12h 3600 90s 1500ms 366d 8784h no:0 no:999ms no:367d no:1.5h no:10x no:-1s no:1h30 no:; do
+    want=accepted
+    case $v in no:*) v=${v#no:} want=refused ;; esac
+    "$PC" scan --verdict-ttl "$v" >/dev/null 2>"$T/e1"
+    "$WH" --verdict-ttl "$v" >/dev/null 2>"$T/e2"
+    a=accepted b=accepted
+    grep -q "verdict-ttl \"$v\": expected" "$T/e1" && a=refused
+    grep -q "verdict-ttl \"$v\": expected" "$T/e2" && b=refused
+    if [ "$a" = "$want" ] && [ "$b" = "$want" ]; then
+        pass "--verdict-ttl \"$v\" $want by portcullis and portcullis-webhook"
+    else
+        fail "--verdict-ttl \"$v\"" "portcullis: $a, portcullis-webhook: $b, expected $want"
+    fi
+done
 chmod 644 "$T/k.pem"
 run "world-readable key refused" 2 "$PC" scan --sign-key "$T/k.pem" "oci:$T/bad/oci:latest"
 grep_in "key refusal reason" 'accessible by other users' "$T/err"

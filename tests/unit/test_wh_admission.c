@@ -14,7 +14,6 @@
 #include "podspec.h"
 #include "strmap.h"
 #include "testlib.h"
-#include "whutil.h"
 
 #define C(img) "{\"name\":\"c\",\"image\":\"" img "\"}"
 #define SPEC                                                                                       \
@@ -256,26 +255,6 @@ static void test_response(void)
     free(r);
 }
 
-static void test_helpers(void)
-{
-    uint64_t ms = 0;
-    CHECK(wh_parse_duration("10s", 60000, &ms) == 0 && ms == 10000);
-    CHECK(wh_parse_duration("1m30s", 600000, &ms) == 0 && ms == 90000);
-    CHECK(wh_parse_duration("500ms", 60000, &ms) == 0 && ms == 500);
-    CHECK(wh_parse_duration("2h", 60000, &ms) < 0);
-    CHECK(wh_parse_duration("10", 60000, &ms) < 0);
-    CHECK(wh_parse_duration("-1s", 60000, &ms) < 0);
-    CHECK(wh_parse_duration("99999999999999999999s", UINT64_MAX, &ms) < 0);
-    uint64_t sz = 0;
-    CHECK(wh_parse_size("4M", 1u << 30, &sz) == 0 && sz == 4u << 20);
-    CHECK(wh_parse_size("2G", 1u << 30, &sz) < 0);
-    char s[] = "ab\xc3\xa9\xc3\xa9\xc3\xa9\n";
-    wh_one_line(s);
-    CHECK(s[8] == '?');
-    wh_cut_utf8(s, 6); /* "ab" + é would leave half of the next é: cut before it */
-    CHECK_STR(s, "ab...");
-}
-
 static int freed;
 static void count_free(void *p)
 {
@@ -309,7 +288,6 @@ int main(void)
     test_parse_ok();
     test_parse_malformed();
     test_response();
-    test_helpers();
     test_strmap();
     TEST_MAIN_END();
 }

@@ -47,7 +47,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "log.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 #define KILLED UINT64_MAX
 
@@ -118,9 +118,9 @@ static void *watchdog(void *arg)
     wh_conns *cs = arg;
     pthread_mutex_lock(&cs->mu);
     while (!cs->stop) {
-        uint64_t next = sweep(cs, wh_now_ms());
+        uint64_t next = sweep(cs, pc_now_ms());
         struct timespec ts = {(time_t)(next / 1000), (long)(next % 1000) * 1000000L};
-        pthread_cond_timedwait(&cs->cv, &cs->mu, &ts); /* wh_now_ms is CLOCK_MONOTONIC too */
+        pthread_cond_timedwait(&cs->cv, &cs->mu, &ts); /* pc_now_ms is CLOCK_MONOTONIC too */
     }
     pthread_mutex_unlock(&cs->mu);
     return NULL;
@@ -191,7 +191,7 @@ void wh_conns_notify(void *cls, struct MHD_Connection *c, void **socket_context,
             return;
         k->owner = cs;
         k->fd = ci->connect_fd;
-        atomic_store(&k->waiting, wh_now_ms());
+        atomic_store(&k->waiting, pc_now_ms());
         peer(c, k->addr, sizeof k->addr);
         pthread_mutex_lock(&cs->mu);
         k->next = cs->head;
@@ -239,7 +239,7 @@ int wh_conn_head_done(struct MHD_Connection *c)
         return -1;
     }
     /* the watchdog may not have looked yet: the deadline holds all the same */
-    uint64_t now = wh_now_ms();
+    uint64_t now = pc_now_ms();
     if (w && now > w && now - w >= k->owner->timeout_ms) {
         atomic_store(&k->waiting, KILLED);
         log_cut(k);
@@ -254,6 +254,6 @@ void wh_conn_request_done(struct MHD_Connection *c)
     if (!k)
         return;
     uint64_t w = atomic_load(&k->waiting);
-    while (w != KILLED && !atomic_compare_exchange_weak(&k->waiting, &w, wh_now_ms()))
+    while (w != KILLED && !atomic_compare_exchange_weak(&k->waiting, &w, pc_now_ms()))
         ;
 }

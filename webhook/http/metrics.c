@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "metrics.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 static const char *const ep_names[WH_EP_COUNT] = {
     "validate", "imagereview", "healthz",      "readyz",   "metrics",
@@ -60,62 +60,62 @@ void wh_metrics_scan_done(wh_metrics *m, uint64_t ms)
     atomic_fetch_add(&m->dur_sum_ms, ms);
 }
 
-static void counter(wh_buf *b, const char *name, const char *help, uint64_t v)
+static void counter(pc_buf *b, const char *name, const char *help, uint64_t v)
 {
-    wh_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", name, help, name, name,
+    pc_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", name, help, name, name,
                   v);
 }
 
-static void gauge(wh_buf *b, const char *name, const char *help, int64_t v)
+static void gauge(pc_buf *b, const char *name, const char *help, int64_t v)
 {
-    wh_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %" PRId64 "\n", name, help, name, name, v);
+    pc_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %" PRId64 "\n", name, help, name, name, v);
 }
 
-static void render_requests(wh_buf *b, wh_metrics *m)
+static void render_requests(pc_buf *b, wh_metrics *m)
 {
-    wh_buf_puts(b, "# HELP portcullis_requests_total HTTP requests by endpoint and verdict.\n"
+    pc_buf_puts(b, "# HELP portcullis_requests_total HTTP requests by endpoint and verdict.\n"
                    "# TYPE portcullis_requests_total counter\n");
     for (int e = 0; e < WH_EP_COUNT; e++)
         for (int v = 0; v < WH_V_COUNT; v++)
-            wh_buf_printf(b,
+            pc_buf_printf(b,
                           "portcullis_requests_total{endpoint=\"%s\",verdict=\"%s\"} %" PRIu64 "\n",
                           ep_names[e], verdict_names[v], atomic_load(&m->requests[e][v]));
-    wh_buf_puts(b, "# HELP portcullis_errors_total Errors by kind.\n"
+    pc_buf_puts(b, "# HELP portcullis_errors_total Errors by kind.\n"
                    "# TYPE portcullis_errors_total counter\n");
     for (int k = 0; k < WH_ERR_COUNT; k++)
-        wh_buf_printf(b, "portcullis_errors_total{kind=\"%s\"} %" PRIu64 "\n", err_names[k],
+        pc_buf_printf(b, "portcullis_errors_total{kind=\"%s\"} %" PRIu64 "\n", err_names[k],
                       atomic_load(&m->errors[k]));
 }
 
-static void render_scans(wh_buf *b, wh_metrics *m)
+static void render_scans(pc_buf *b, wh_metrics *m)
 {
-    wh_buf_puts(b, "# HELP portcullis_scans_total Finished scans by result.\n"
+    pc_buf_puts(b, "# HELP portcullis_scans_total Finished scans by result.\n"
                    "# TYPE portcullis_scans_total counter\n");
-    wh_buf_printf(b, "portcullis_scans_total{result=\"allow\"} %" PRIu64 "\n",
+    pc_buf_printf(b, "portcullis_scans_total{result=\"allow\"} %" PRIu64 "\n",
                   atomic_load(&m->scans_allow));
-    wh_buf_printf(b, "portcullis_scans_total{result=\"deny\"} %" PRIu64 "\n",
+    pc_buf_printf(b, "portcullis_scans_total{result=\"deny\"} %" PRIu64 "\n",
                   atomic_load(&m->scans_deny));
-    wh_buf_printf(b, "portcullis_scans_total{result=\"error\"} %" PRIu64 "\n",
+    pc_buf_printf(b, "portcullis_scans_total{result=\"error\"} %" PRIu64 "\n",
                   atomic_load(&m->scans_error));
-    wh_buf_puts(b,
+    pc_buf_puts(b,
                 "# HELP portcullis_scan_duration_seconds Time from a scan's start to its verdict.\n"
                 "# TYPE portcullis_scan_duration_seconds histogram\n");
     uint64_t cum = 0;
     for (int i = 0; i < WH_DUR_BUCKETS; i++) {
         cum += atomic_load(&m->dur_bucket[i]);
-        wh_buf_printf(b, "portcullis_scan_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+        pc_buf_printf(b, "portcullis_scan_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
                       (double)dur_le_ms[i] / 1000.0, cum);
     }
     uint64_t count = atomic_load(&m->dur_count);
-    wh_buf_printf(b, "portcullis_scan_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", count);
-    wh_buf_printf(b, "portcullis_scan_duration_seconds_sum %.3f\n",
+    pc_buf_printf(b, "portcullis_scan_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", count);
+    pc_buf_printf(b, "portcullis_scan_duration_seconds_sum %.3f\n",
                   (double)atomic_load(&m->dur_sum_ms) / 1000.0);
-    wh_buf_printf(b, "portcullis_scan_duration_seconds_count %" PRIu64 "\n", count);
+    pc_buf_printf(b, "portcullis_scan_duration_seconds_count %" PRIu64 "\n", count);
 }
 
 char *wh_metrics_render(wh_metrics *m, size_t *len)
 {
-    wh_buf b = {0};
+    pc_buf b = {0};
     render_requests(&b, m);
     render_scans(&b, m);
     counter(&b, "portcullis_scans_started_total", "Scans started (one per image digest in flight).",
@@ -146,5 +146,5 @@ char *wh_metrics_render(wh_metrics *m, size_t *len)
           atomic_load(&m->scans_queued));
     if (len)
         *len = b.len;
-    return wh_buf_take(&b);
+    return pc_buf_take(&b);
 }

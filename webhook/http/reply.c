@@ -9,7 +9,7 @@
 #include <string.h>
 #include "portcullis_json.h"
 #include "../webhook.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 void wh_reply_text(wh_reply *r, unsigned status, const char *content_type, char *body)
 {
@@ -68,7 +68,7 @@ void wh_reply_error(wh_reply *r, unsigned status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    wh_one_line(msg);
+    pc_one_line(msg);
     json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:s, s:i}", "kind", "Status", "apiVersion", "v1",
                             "status", "Failure", "message", pc_json_string(msg), "reason",
                             status_reason(status), "code", (int)status);

@@ -44,12 +44,12 @@
 #include "routes.h"
 #include "tls.h"
 #include "../webhook.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 typedef struct conn_req {
     const wh_route *route;
     const char *allow; /* for a 405: the method the path takes */
-    wh_buf body;
+    pc_buf body;
     uint64_t received; /* body bytes seen, kept or not */
     uint64_t start_ms;
     char *raw_uri;   /* the request target as sent, or NULL */
@@ -101,7 +101,7 @@ static void admit(wh_server *s, struct MHD_Connection *c, const char *url, const
     }
     if (!q->route) {
         snprintf(msg, sizeof msg, "no such path: %.128s", url);
-        wh_one_line(msg);
+        pc_one_line(msg);
         reject(q, 404, WH_ERR_NOT_FOUND, msg);
         return;
     }
@@ -116,7 +116,7 @@ static void admit(wh_server *s, struct MHD_Connection *c, const char *url, const
     if (!is_json_type(ct)) {
         snprintf(msg, sizeof msg, "Content-Type must be application/json, not \"%.64s\"",
                  ct ? ct : "");
-        wh_one_line(msg);
+        pc_one_line(msg);
         reject(q, 415, WH_ERR_MEDIA_TYPE, msg);
         return;
     }
@@ -185,23 +185,23 @@ static enum MHD_Result send_reject(wh_server *s, struct MHD_Connection *c, conn_
 static void send_late(wh_server *s, struct MHD_Connection *c, conn_req *q)
 {
     wh_reply r = {0};
-    wh_buf b = {0};
+    pc_buf b = {0};
     const char *reason = MHD_get_reason_phrase_for(q->reject);
     wh_reply_error(&r, q->reject, "%s", q->reject_msg);
     wh_metrics_error(&s->metrics, q->reject_kind);
     wh_metrics_request(&s->metrics, q->route ? q->route->ep : WH_EP_OTHER, WH_V_ERROR);
     if (r.body)
-        wh_buf_printf(&b,
+        pc_buf_printf(&b,
                       "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n"
                       "Connection: close\r\nContent-Length: %zu\r\n",
                       q->reject, reason && *reason ? reason : "Error", r.content_type, r.len);
     if (r.body && q->reject == 405 && q->allow)
-        wh_buf_printf(&b, "Allow: %s\r\n", q->allow);
-    wh_buf_add(&b, "\r\n", 2);
-    wh_buf_add(&b, r.body ? r.body : "", r.len);
+        pc_buf_printf(&b, "Allow: %s\r\n", q->allow);
+    pc_buf_add(&b, "\r\n", 2);
+    pc_buf_add(&b, r.body ? r.body : "", r.len);
     if (r.body && !b.oom)
         wh_tls_send_last(c, b.p, b.len);
-    wh_buf_free(&b);
+    pc_buf_free(&b);
     free(r.body);
 }
 
@@ -213,7 +213,7 @@ static enum MHD_Result take_body(wh_server *s, struct MHD_Connection *c, conn_re
                                  const char *data, size_t n)
 {
     q->received += n;
-    if (wh_now_ms() - q->start_ms > s->cfg.client_timeout_ms) {
+    if (pc_now_ms() - q->start_ms > s->cfg.client_timeout_ms) {
         if (!q->reject)
             reject(q, 408, WH_ERR_SLOW_CLIENT, "request body not received in time");
         send_late(s, c, q);
@@ -224,11 +224,11 @@ static enum MHD_Result take_body(wh_server *s, struct MHD_Connection *c, conn_re
         snprintf(msg, sizeof msg, "request body larger than %llu bytes",
                  (unsigned long long)s->cfg.max_body);
         reject(q, 413, WH_ERR_TOO_LARGE, msg);
-        wh_buf_free(&q->body);
+        pc_buf_free(&q->body);
     }
     if (q->reject)
         return q->received > discard_max(s) ? MHD_NO : MHD_YES;
-    wh_buf_add(&q->body, data, n);
+    pc_buf_add(&q->body, data, n);
     if (q->body.oom)
         reject(q, 503, WH_ERR_INTERNAL, "out of memory");
     return MHD_YES;
@@ -275,7 +275,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!q && !(q = calloc(1, sizeof *q)))
             return MHD_NO;
         q->admitted = 1;
-        q->start_ms = wh_now_ms();
+        q->start_ms = pc_now_ms();
         *con_cls = q;
         if (wh_conn_head_done(c) < 0)
             return MHD_NO; /* past --header-timeout: closed unanswered */
@@ -298,7 +298,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     conn_req *q = *con_cls;
     wh_conn_request_done(c); /* the next request's head is awaited from now */
     if (q) {
-        wh_buf_free(&q->body);
+        pc_buf_free(&q->body);
         free(q->raw_uri);
         free(q);
         *con_cls = NULL;
@@ -318,7 +318,7 @@ uint64_t wh_request_deadline(const wh_server *s, const wh_http_req *rq)
     uint64_t t = s->cfg.default_timeout_ms;
     const char *q =
         rq->conn ? MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "timeout") : NULL;
-    if (q && wh_parse_duration(q, 3600000, &t) < 0)
+    if (q && pc_parse_duration(q, 3600000, &t) < 0)
         t = s->cfg.default_timeout_ms;
     if (t < 1000)
         t = 1000;
@@ -337,7 +337,7 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, int *v6)
     const char *colon = strrchr(spec, ':');
     uint64_t port;
     if (!colon || (size_t)(colon - spec) >= sizeof host ||
-        wh_parse_size(colon + 1, 65535, &port) < 0)
+        pc_parse_uint(colon + 1, 65535, &port) < 0)
         return -1;
     memcpy(host, spec, (size_t)(colon - spec));
     host[colon - spec] = 0;

@@ -26,7 +26,7 @@
 #include "log.h"
 #include "tls.h"
 #include "tlskey.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 #define MAX_CHAIN 8
 #define MAX_GENS WH_TLSKEY_GENS
@@ -86,8 +86,15 @@ static gen *gen_load(wh_tls *t, char *err, size_t errlen)
     int rc = g ? 0 : -1;
     if (!g)
         snprintf(err, errlen, "out of memory");
-    if (rc == 0)
-        rc = wh_read_file(t->cert_file, PEM_MAX, &cert, &clen, err, errlen);
+    if (rc == 0) {
+        pc_err e;
+        rc = pc_read_file(t->cert_file, PEM_MAX, &cert, &clen, &e);
+        if (rc < 0 && errlen > 0) { /* a long path is cut, as snprintf would */
+            size_t n = strnlen(e.msg, errlen - 1);
+            memcpy(err, e.msg, n);
+            err[n] = 0;
+        }
+    }
     if (rc == 0)
         rc = gen_parse(t, g, cert, clen, err, errlen);
     free(cert);
@@ -115,7 +122,7 @@ static void prune(wh_tls *t, uint64_t now)
 /* Under the lock. */
 static void maybe_reload(wh_tls *t)
 {
-    uint64_t now = wh_now_ms();
+    uint64_t now = pc_now_ms();
     wh_filesig cs, ks;
     char err[512];
     if (now - t->last_check_ms < 1000)
@@ -180,7 +187,7 @@ int wh_tls_new(const char *cert_file, const char *key_file, wh_metrics *m, wh_tl
         return -1;
     }
     t->gens[t->ngens++] = g;
-    t->last_check_ms = wh_now_ms();
+    t->last_check_ms = pc_now_ms();
     *out = t;
     return 0;
 }

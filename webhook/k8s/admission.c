@@ -19,7 +19,7 @@
 #include "podspec.h"
 #include "portcullis_json.h"
 #include "../webhook.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 #define UID_MAX 256
 #define V1 "admission.k8s.io/v1"
@@ -217,7 +217,7 @@ void wh_route_validate(wh_server *s, const wh_http_req *rq, wh_reply *out)
     out->verdict = out->status != 200 ? WH_V_ERROR : d.allowed ? WH_V_ALLOW : WH_V_DENY;
     wh_log_request lr = {"validate",  a.uid,  a.namespace_, a.kind, a.name,
                          a.operation, a.user, a.dry_run,    NULL};
-    wh_log_decision(&lr, &d, wh_now_ms() - rq->start_ms);
+    wh_log_decision(&lr, &d, pc_now_ms() - rq->start_ms);
     wh_decision_free(&d);
     wh_admission_free(&a);
 }

@@ -13,13 +13,13 @@
  *      warn to deny by --pin-digests (a digest exemption caps it at warn,
  *      as pc_scan caps every finding); a scan still running at the
  *      deadline or never queued denies (fail closed).
- * Everything written into the message or a warning passes wh_one_line and
+ * Everything written into the message or a warning passes pc_one_line and
  * a length cut: finding paths and messages come from hostile images.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "decide.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 #define FINDINGS_PER_IMAGE 8
 
@@ -112,38 +112,38 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
 }
 
 /* "check path: message": one finding, for messages and warnings. */
-static void finding_text(wh_buf *b, const pc_finding *f, int with_message)
+static void finding_text(pc_buf *b, const pc_finding *f, int with_message)
 {
-    wh_buf_puts(b, f->check ? f->check : "?");
+    pc_buf_puts(b, f->check ? f->check : "?");
     if (f->path)
-        wh_buf_printf(b, " %s", f->path);
+        pc_buf_printf(b, " %s", f->path);
     if (with_message && f->message)
-        wh_buf_printf(b, ": %s", f->message);
+        pc_buf_printf(b, ": %s", f->message);
 }
 
 /* Why this image is denied (or allowed), one line. */
-static void image_reasons(wh_buf *b, const wh_image_decision *x, int with_message)
+static void image_reasons(pc_buf *b, const wh_image_decision *x, int with_message)
 {
     const pc_result *r = wh_verdict_result(x->lk.v);
     size_t shown = 0, total = 0;
     if (x->outcome == WH_IMG_PENDING) {
-        wh_buf_printf(b, "scan of %s in progress, retry", x->img->image);
+        pc_buf_printf(b, "scan of %s in progress, retry", x->img->image);
         return;
     }
     if (x->outcome == WH_IMG_BUSY) {
-        wh_buf_printf(b, "scanner busy, %s was not scanned, retry", x->img->image);
+        pc_buf_printf(b, "scanner busy, %s was not scanned, retry", x->img->image);
         return;
     }
     if (x->outcome == WH_IMG_LOCAL) {
-        wh_buf_puts(b, "not a registry reference (local transports are never read)");
+        pc_buf_puts(b, "not a registry reference (local transports are never read)");
         return;
     }
     if (r && r->scan_failed && r->denied) {
-        wh_buf_puts(b, "scan-error: the image could not be fetched or scanned (registry "
+        pc_buf_puts(b, "scan-error: the image could not be fetched or scanned (registry "
                        "unreachable or image unreadable), denied to fail closed");
         for (size_t i = 0; i < r->nfindings; i++)
             if (r->findings[i].message && strcmp(r->findings[i].check, "scan-error") == 0)
-                wh_buf_printf(b, ": %s", r->findings[i].message);
+                pc_buf_printf(b, ": %s", r->findings[i].message);
         return;
     }
     for (size_t i = 0; r && i < r->nfindings; i++) {
@@ -152,43 +152,43 @@ static void image_reasons(wh_buf *b, const wh_image_decision *x, int with_messag
         if (total++ >= FINDINGS_PER_IMAGE)
             continue;
         if (shown++)
-            wh_buf_puts(b, "; ");
+            pc_buf_puts(b, "; ");
         finding_text(b, &r->findings[i], with_message);
     }
     if (total > shown)
-        wh_buf_printf(b, "; (+%zu more)", total - shown);
+        pc_buf_printf(b, "; (+%zu more)", total - shown);
     if (x->unpinned && x->unpinned_action == PC_ACTION_DENY)
-        wh_buf_printf(b, "%sunpinned-image (no @sha256: digest in the reference)",
+        pc_buf_printf(b, "%sunpinned-image (no @sha256: digest in the reference)",
                       shown ? "; " : "");
 }
 
 static int build_message(wh_decision *d)
 {
-    wh_buf b = {0};
+    pc_buf b = {0};
     size_t n = 0;
     for (size_t i = 0; i < d->nimgs; i++) {
         const wh_image_decision *x = &d->imgs[i];
         if (x->outcome == WH_IMG_ALLOW || x->outcome == WH_IMG_EXEMPT)
             continue;
         if (n++)
-            wh_buf_puts(&b, " | ");
-        wh_buf_printf(&b, "image \"%s\"", x->img->image);
+            pc_buf_puts(&b, " | ");
+        pc_buf_printf(&b, "image \"%s\"", x->img->image);
         if (x->img->container[0])
-            wh_buf_printf(&b, " (container \"%s\")", x->img->container);
-        wh_buf_puts(&b, ": ");
+            pc_buf_printf(&b, " (container \"%s\")", x->img->container);
+        pc_buf_puts(&b, ": ");
         image_reasons(&b, x, 1);
     }
-    d->message = wh_buf_take(&b);
+    d->message = pc_buf_take(&b);
     if (!d->message)
         return -1;
-    wh_one_line(d->message);
-    wh_cut_utf8(d->message, WH_MESSAGE_MAX);
+    pc_one_line(d->message);
+    pc_cut_utf8(d->message, WH_MESSAGE_MAX);
     return 0;
 }
 
-static int add_warning(wh_decision *d, size_t *dropped, wh_buf *b)
+static int add_warning(wh_decision *d, size_t *dropped, pc_buf *b)
 {
-    char *w = wh_buf_take(b);
+    char *w = pc_buf_take(b);
     if (!w)
         return -1;
     if (d->nwarnings >= WH_WARNINGS_MAX - 1) {
@@ -196,8 +196,8 @@ static int add_warning(wh_decision *d, size_t *dropped, wh_buf *b)
         (*dropped)++;
         return 0;
     }
-    wh_one_line(w);
-    wh_cut_utf8(w, WH_WARNING_MAX);
+    pc_one_line(w);
+    pc_cut_utf8(w, WH_WARNING_MAX);
     d->warnings[d->nwarnings++] = w;
     return 0;
 }
@@ -205,21 +205,21 @@ static int add_warning(wh_decision *d, size_t *dropped, wh_buf *b)
 static int image_warnings(wh_decision *d, const wh_image_decision *x, size_t *dropped)
 {
     const pc_result *r = wh_verdict_result(x->lk.v);
-    wh_buf b = {0};
+    pc_buf b = {0};
     if (x->outcome == WH_IMG_EXEMPT)
         return 0;
     for (size_t i = 0; r && i < r->nfindings; i++) {
         const pc_finding *f = &r->findings[i];
         if (f->action != PC_ACTION_WARN)
             continue;
-        wh_buf_printf(&b, "%s: ", x->img->image);
+        pc_buf_printf(&b, "%s: ", x->img->image);
         finding_text(&b, f, 1);
         if (add_warning(d, dropped, &b) < 0)
             return -1;
     }
     if (x->unpinned && x->unpinned_action == PC_ACTION_WARN &&
         (x->outcome == WH_IMG_ALLOW || x->outcome == WH_IMG_DENY)) {
-        wh_buf_printf(&b, "%s: unpinned-image (no @sha256: digest; the tag can move)",
+        pc_buf_printf(&b, "%s: unpinned-image (no @sha256: digest; the tag can move)",
                       x->img->image);
         if (add_warning(d, dropped, &b) < 0)
             return -1;
@@ -237,9 +237,9 @@ static int build_warnings(wh_decision *d)
         if (image_warnings(d, &d->imgs[i], &dropped) < 0)
             return -1;
     if (dropped) {
-        wh_buf b = {0};
-        wh_buf_printf(&b, "... and %zu more warnings", dropped);
-        char *w = wh_buf_take(&b);
+        pc_buf b = {0};
+        pc_buf_printf(&b, "... and %zu more warnings", dropped);
+        char *w = pc_buf_take(&b);
         if (!w)
             return -1;
         d->warnings[d->nwarnings++] = w;
@@ -251,17 +251,17 @@ static int build_reasons(wh_decision *d)
 {
     for (size_t i = 0; i < d->nimgs; i++) {
         wh_image_decision *x = &d->imgs[i];
-        wh_buf b = {0};
+        pc_buf b = {0};
         if (x->outcome == WH_IMG_EXEMPT)
-            wh_buf_printf(&b, "exempt: %s", d->namespace_exempt ? "namespace" : x->exempt);
+            pc_buf_printf(&b, "exempt: %s", d->namespace_exempt ? "namespace" : x->exempt);
         else if (x->outcome == WH_IMG_ALLOW)
-            wh_buf_puts(&b, "allowed");
+            pc_buf_puts(&b, "allowed");
         else
             image_reasons(&b, x, 0);
-        if (!(x->reason = wh_buf_take(&b)))
+        if (!(x->reason = pc_buf_take(&b)))
             return -1;
-        wh_one_line(x->reason);
-        wh_cut_utf8(x->reason, 1024);
+        pc_one_line(x->reason);
+        pc_cut_utf8(x->reason, 1024);
     }
     return 0;
 }

@@ -47,7 +47,7 @@ typedef struct wh_decide_in {
     wh_verdicts *verdicts;
     const char *namespace_; /* NULL: none (cluster-scoped or not given) */
     const wh_image_list *images;
-    uint64_t deadline_ms; /* wh_now_ms clock */
+    uint64_t deadline_ms; /* pc_now_ms clock */
     /* --pin-digests on a Kubernetes path: unpinned-image at warn becomes
      * deny (ignore stays ignore; a digest exemption still caps it at warn) */
     int pin_digests;

@@ -15,7 +15,7 @@
 #include "../http/log.h"
 #include "portcullis_json.h"
 #include "../webhook.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 #define IR_VERSION "imagepolicy.k8s.io/v1alpha1"
 #define ANNOTATIONS_MAX 64
@@ -88,16 +88,16 @@ static int read_review(image_review *r, const char *body, size_t len, char *err,
 
 static json_t *audit_annotations(const wh_decision *d)
 {
-    wh_buf b = {0};
+    pc_buf b = {0};
     for (size_t i = 0; i < d->nimgs; i++) {
         const pc_result *r = wh_verdict_result(d->imgs[i].lk.v);
-        wh_buf_printf(&b, "%s%s=%s%s%s", i ? ", " : "", d->imgs[i].img->image,
+        pc_buf_printf(&b, "%s%s=%s%s%s", i ? ", " : "", d->imgs[i].img->image,
                       wh_img_outcome_name(d->imgs[i].outcome), r && r->digest ? "@" : "",
                       r && r->digest ? r->digest : "");
     }
-    char *s = wh_buf_take(&b);
+    char *s = pc_buf_take(&b);
     if (s)
-        wh_cut_utf8(s, 2048);
+        pc_cut_utf8(s, 2048);
     json_t *o = json_pack("{s:s, s:o}", "verdict", d->allowed ? "allow" : "deny", "images",
                           pc_json_string(s ? s : ""));
     free(s);
@@ -160,7 +160,7 @@ void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
     json_t *extra = keys ? json_pack("{s:o}", "annotation_keys", keys) : NULL;
     wh_log_request lr = {"imagereview", NULL, r.namespace_, "ImageReview", NULL, NULL,
                          NULL,          0,    extra};
-    wh_log_decision(&lr, &d, wh_now_ms() - rq->start_ms);
+    wh_log_decision(&lr, &d, pc_now_ms() - rq->start_ms);
     json_decref(extra);
     wh_decision_free(&d);
     json_decref(r.root);

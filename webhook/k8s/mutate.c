@@ -39,8 +39,6 @@
  * (RFC 6901); it travels base64-encoded in response.patch with patchType
  * JSONPatch.
  */
-#include <openssl/evp.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +49,7 @@
 #include "portcullis_json.h"
 #include "../sign.h"
 #include "../webhook.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 #define META_PTR_MAX 128
 
@@ -96,18 +94,18 @@ int wh_mutate_annotation_op(json_t *patch, const char *meta_ptr, json_t *meta, c
 {
     json_t *ann = meta ? json_object_get(meta, "annotations") : NULL, *val;
     char *esc = wh_json_pointer_escape(key);
-    wh_buf path = {0};
-    wh_buf_puts(&path, meta_ptr);
+    pc_buf path = {0};
+    pc_buf_puts(&path, meta_ptr);
     if (!meta) {
         val = json_pack("{s:{s:s}}", "annotations", key, value);
     } else if (!json_is_object(ann)) {
-        wh_buf_puts(&path, "/annotations");
+        pc_buf_puts(&path, "/annotations");
         val = json_pack("{s:s}", key, value);
     } else {
-        wh_buf_printf(&path, "/annotations/%s", esc ? esc : "");
+        pc_buf_printf(&path, "/annotations/%s", esc ? esc : "");
         val = json_string(value);
     }
-    char *p = wh_buf_take(&path);
+    char *p = pc_buf_take(&path);
     json_t *op =
         p && esc && val ? json_pack("{s:s, s:s, s:O}", "op", "add", "path", p, "value", val) : NULL;
     free(p);
@@ -274,9 +272,9 @@ static int decide_unchanged(wh_server *s, const wh_http_req *rq, const wh_admiss
 static int remove_op(json_t *patch, const char *meta_ptr)
 {
     char *esc = wh_json_pointer_escape(WH_VERDICTS_ANNOTATION);
-    wh_buf path = {0};
-    wh_buf_printf(&path, "%s/annotations/%s", meta_ptr, esc ? esc : "");
-    char *p = wh_buf_take(&path);
+    pc_buf path = {0};
+    pc_buf_printf(&path, "%s/annotations/%s", meta_ptr, esc ? esc : "");
+    char *p = pc_buf_take(&path);
     json_t *op = p && esc ? json_pack("{s:s, s:s}", "op", "remove", "path", p) : NULL;
     free(p);
     free(esc);
@@ -322,40 +320,29 @@ static int annotation_ops(wh_server *s, const ann_site *st, const wh_decision *d
  * or was never queued. */
 static int retry_message(const wh_decision *d, const wh_decision *rd, char **msg)
 {
-    wh_buf b = {0};
+    pc_buf b = {0};
     size_t n = 0;
     for (size_t k = 0; k < d->nimgs + rd->nimgs; k++) {
         const wh_image_decision *x = k < d->nimgs ? &d->imgs[k] : &rd->imgs[k - d->nimgs];
         if (x->outcome != WH_IMG_PENDING && x->outcome != WH_IMG_BUSY)
             continue;
-        wh_buf_printf(&b, "%simage \"%s\"", n++ ? " | " : "", x->img->image);
+        pc_buf_printf(&b, "%simage \"%s\"", n++ ? " | " : "", x->img->image);
         if (x->img->container[0])
-            wh_buf_printf(&b, " (container \"%s\")", x->img->container);
+            pc_buf_printf(&b, " (container \"%s\")", x->img->container);
         if (x->outcome == WH_IMG_PENDING)
-            wh_buf_printf(&b, ": scan of %s in progress, retry", x->img->image);
+            pc_buf_printf(&b, ": scan of %s in progress, retry", x->img->image);
         else
-            wh_buf_printf(&b, ": scanner busy, %s was not scanned, retry", x->img->image);
+            pc_buf_printf(&b, ": scanner busy, %s was not scanned, retry", x->img->image);
     }
-    *msg = n ? wh_buf_take(&b) : NULL;
-    wh_buf_free(&b);
+    *msg = n ? pc_buf_take(&b) : NULL;
+    pc_buf_free(&b);
     if (n && !*msg)
         return -1;
     if (*msg) {
-        wh_one_line(*msg);
-        wh_cut_utf8(*msg, WH_MESSAGE_MAX);
+        pc_one_line(*msg);
+        pc_cut_utf8(*msg, WH_MESSAGE_MAX);
     }
     return n ? 1 : 0;
-}
-
-static char *base64(const char *s)
-{
-    size_t n = strlen(s);
-    if (n > INT_MAX / 2)
-        return NULL;
-    char *o = malloc(4 * ((n + 2) / 3) + 1);
-    if (o)
-        EVP_EncodeBlock((unsigned char *)o, (const unsigned char *)s, (int)n);
-    return o;
 }
 
 /* The AdmissionReview answer: allowed with the patch, or the retry denial. */
@@ -377,7 +364,7 @@ static json_t *answer(const wh_admission *a, const char *deny, const plan *p)
                                            403)) == 0;
     } else if (json_array_size(p->patch)) {
         char *js = json_dumps(p->patch, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        char *b64 = js ? base64(js) : NULL;
+        char *b64 = js ? pc_base64_encode(js, strlen(js)) : NULL;
         ok = b64 && json_object_set_new(resp, "patchType", json_string("JSONPatch")) == 0 &&
              json_object_set_new(resp, "patch", json_string(b64)) == 0;
         free(js);
@@ -439,7 +426,7 @@ void wh_route_mutate(wh_server *s, const wh_http_req *rq, wh_reply *out)
     } else {
         wh_reply_json(out, 200, answer(&a, deny, &p));
         out->verdict = out->status != 200 ? WH_V_ERROR : deny ? WH_V_DENY : WH_V_ALLOW;
-        log_mutation(&a, &d, &rd, &p, deny, wh_now_ms() - rq->start_ms);
+        log_mutation(&a, &d, &rd, &p, deny, pc_now_ms() - rq->start_ms);
     }
     free(deny);
     plan_free(&p, d.nimgs);

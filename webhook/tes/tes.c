@@ -26,7 +26,7 @@
 #include "portcullis_json.h"
 #include "../sign.h"
 #include "tes.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 #define TES_FINDINGS_TOTAL 4096 /* finding objects in one answer, at most */
 #define TES_FINDINGS_MIN 8      /* per executor, whatever the task's size */
@@ -242,24 +242,24 @@ static int img_ok(const wh_image_decision *x)
 /* "allowed: 2 executors" or "denied: executor 1 (image "..."): check path; ..." */
 static char *tes_message(const wh_tes_task *t, const wh_decision *d)
 {
-    wh_buf b = {0};
+    pc_buf b = {0};
     size_t n = t->images.n, k = 0;
     if (d->allowed) {
-        wh_buf_printf(&b, "allowed: %zu executor%s", n, n == 1 ? "" : "s");
+        pc_buf_printf(&b, "allowed: %zu executor%s", n, n == 1 ? "" : "s");
         if (d->nwarnings)
-            wh_buf_printf(&b, ", %zu warning%s", d->nwarnings, d->nwarnings == 1 ? "" : "s");
+            pc_buf_printf(&b, ", %zu warning%s", d->nwarnings, d->nwarnings == 1 ? "" : "s");
     }
     for (size_t i = 0; !d->allowed && i < n && b.len <= WH_MESSAGE_MAX; i++) {
         const wh_image_decision *x = decision_of(d, t->images.v[i].image);
         if (!x || img_ok(x))
             continue;
-        wh_buf_printf(&b, "%sexecutor %zu (image \"%s\"): %s", k++ ? " | " : "denied: ", i,
+        pc_buf_printf(&b, "%sexecutor %zu (image \"%s\"): %s", k++ ? " | " : "denied: ", i,
                       t->images.v[i].image, x->reason ? x->reason : "denied");
     }
-    char *m = wh_buf_take(&b);
+    char *m = pc_buf_take(&b);
     if (m) {
-        wh_one_line(m);
-        wh_cut_utf8(m, WH_MESSAGE_MAX);
+        pc_one_line(m);
+        pc_cut_utf8(m, WH_MESSAGE_MAX);
     }
     return m;
 }
@@ -312,13 +312,13 @@ static void log_decision(const char *endpoint, const wh_tes_task *t, const wh_de
     char name[TES_NAME_LOG_MAX + 1];
     if (t->name) {
         snprintf(name, sizeof name, "%s", t->name);
-        wh_one_line(name);
-        wh_cut_utf8(name, TES_NAME_LOG_MAX);
+        pc_one_line(name);
+        pc_cut_utf8(name, TES_NAME_LOG_MAX);
     }
     json_t *extra = json_pack("{s:I}", "executors", (json_int_t)t->images.n);
     wh_log_request lr = {
         .endpoint = endpoint, .kind = "tesTask", .name = t->name ? name : NULL, .extra = extra};
-    wh_log_decision(&lr, d, wh_now_ms() - start_ms);
+    wh_log_decision(&lr, d, pc_now_ms() - start_ms);
     json_decref(extra);
 }
 

@@ -41,7 +41,7 @@
 #include "../http/log.h"
 #include "tes.h"
 #include "tesproxy.h"
-#include "../whutil.h"
+#include "pcx.h"
 
 #define TES_RESPONSE_MAX (16u << 20) /* bytes of an upstream answer */
 #define TES_CONNECT_TIMEOUT_MS 5000L
@@ -260,7 +260,7 @@ int wh_tes_target_creates(const char *method, const char *target)
 /* ---- relaying ---- */
 
 typedef struct relay {
-    wh_buf body;
+    pc_buf body;
     int too_big;
 } relay;
 
@@ -274,7 +274,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
         r->too_big = 1;
         return 0;
     }
-    wh_buf_add(&r->body, data, len);
+    pc_buf_add(&r->body, data, len);
     return r->body.oom ? 0 : len;
 }
 
@@ -285,14 +285,14 @@ static int request_headers(struct MHD_Connection *c, struct curl_slist **out)
     struct curl_slist *h = curl_slist_append(NULL, "Expect:"), *t;
     for (size_t i = 0; h && i < sizeof pass_headers / sizeof pass_headers[0]; i++) {
         const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, pass_headers[i]);
-        wh_buf line = {0};
+        pc_buf line = {0};
         if (v && strpbrk(v, "\r\n")) {
             curl_slist_free_all(h);
             return -2;
         }
-        wh_buf_printf(&line, v && *v ? "%s: %s" : "%s:", pass_headers[i], v ? v : "");
+        pc_buf_printf(&line, v && *v ? "%s: %s" : "%s:", pass_headers[i], v ? v : "");
         t = line.oom ? NULL : curl_slist_append(h, line.p);
-        wh_buf_free(&line);
+        pc_buf_free(&line);
         if (!t) {
             curl_slist_free_all(h);
             return -1;
@@ -344,7 +344,7 @@ static void relay_answer(wh_reply *out, long code, const char *ct, relay *r)
     for (size_t i = 0; ok && i < n; i++)
         ok = ct[i] >= 0x20 && ct[i] < 0x7f;
     size_t len = r->body.len;
-    char *body = wh_buf_take(&r->body);
+    char *body = pc_buf_take(&r->body);
     if (!body) {
         wh_reply_error(out, 503, "out of memory");
         return;
@@ -379,7 +379,7 @@ static void log_relay(const wh_http_req *rq, unsigned status, uint64_t ms)
 {
     char path[257];
     snprintf(path, sizeof path, "%.*s", (int)strcspn(rq->raw_uri, "?"), rq->raw_uri);
-    wh_cut_utf8(path, 256);
+    pc_cut_utf8(path, 256);
     wh_log("info", "tes relay",
            json_pack("{s:s, s:s, s:s, s:i, s:I}", "endpoint", "tes-gate", "method", rq->method,
                      "path", path, "status", (int)status, "duration_ms", (json_int_t)ms));
@@ -402,16 +402,16 @@ static char *verdicts_header(const wh_server *s, const wh_reply *judged)
     char *v = bad ? NULL : json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(doc);
     json_decref(a);
-    wh_buf line = {0};
+    pc_buf line = {0};
     if (v && strlen(v) <= TES_VERDICTS_HEADER_MAX)
-        wh_buf_printf(&line, "Portcullis-Verdicts: %s", v);
+        pc_buf_printf(&line, "Portcullis-Verdicts: %s", v);
     else if (v)
         wh_logf("warn",
                 "tes-gate: signed verdicts (%zu bytes) too large for a header; task "
                 "forwarded without Portcullis-Verdicts",
                 strlen(v));
     free(v);
-    return wh_buf_take(&line);
+    return pc_buf_take(&line);
 }
 
 static void forward(wh_server *s, const wh_http_req *rq, wh_reply *out, const char *extra)
@@ -420,9 +420,9 @@ static void forward(wh_server *s, const wh_http_req *rq, wh_reply *out, const ch
     struct curl_slist *h = NULL;
     relay r = {{0}, 0};
     char errbuf[CURL_ERROR_SIZE] = "";
-    wh_buf url = {0};
-    uint64_t t0 = wh_now_ms();
-    wh_buf_printf(&url, "%s%s", wh_tesproxy_upstream(s->tes_gate), rq->raw_uri);
+    pc_buf url = {0};
+    uint64_t t0 = pc_now_ms();
+    pc_buf_printf(&url, "%s%s", wh_tesproxy_upstream(s->tes_gate), rq->raw_uri);
     int hr = !c || url.oom ? -1 : request_headers(rq->conn, &h);
     if (hr == 0 && extra) { /* on failure the list stays whole, freed below */
         struct curl_slist *t = curl_slist_append(h, extra);
@@ -445,11 +445,11 @@ static void forward(wh_server *s, const wh_http_req *rq, wh_reply *out, const ch
         else
             upstream_failed(s, out, rc, &r, errbuf);
     }
-    log_relay(rq, out->status, wh_now_ms() - t0);
+    log_relay(rq, out->status, pc_now_ms() - t0);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
-    wh_buf_free(&url);
-    wh_buf_free(&r.body);
+    pc_buf_free(&url);
+    pc_buf_free(&r.body);
 }
 
 static int method_known(const char *m)
