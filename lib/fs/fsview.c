@@ -280,11 +280,13 @@ static void split_path(const char *path, char *dir, size_t dirlen, const char **
 {
     const char *slash = strrchr(path, '/');
     size_t n = slash ? (size_t)(slash - path) : 0;
+    *base = slash ? slash + 1 : path;
+    if (dirlen == 0)
+        return;
     if (n >= dirlen)
         n = dirlen - 1;
     memcpy(dir, path, n);
     dir[n] = 0;
-    *base = slash ? slash + 1 : path;
 }
 
 /* ---- one layer's upper directory, as containerd's applier fills it ---- */
