@@ -391,8 +391,10 @@ static int parse_name(const pctx *c, json_t *v, pc_policy *p)
     return 0;
 }
 
+/* Each top-level section to the part it belongs to (policy.h). */
 static int parse_top(const pctx *c, json_t *root, pc_policy_file *f)
 {
+    pc_policy *p = &f->policy;
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v)
@@ -400,7 +402,6 @@ static int parse_top(const pctx *c, json_t *root, pc_policy_file *f)
         char kp[KEYPATH_LEN];
         int r;
         keypath(kp, sizeof kp, NULL, key);
-        pc_policy *p = &f->policy;
         if (strcmp(key, "name") == 0)
             r = parse_name(c, v, p);
         else if (strcmp(key, "description") == 0)
