@@ -1,10 +1,13 @@
 /*
  * portcullis.h — the one public header of libportcullis.
  *
- * A pc_ctx holds what is shared by every scan (policy, options); it is
- * read-only once built, so several threads may scan with one ctx. A scan
- * turns one image reference into a pc_result: the image's findings after
- * the policy was applied, its verdict and stats. Reports render results.
+ * A pc_ctx holds what is shared by every scan (the policy file, options);
+ * it is read-only once built, so several threads may scan with one ctx. A
+ * scan turns one image reference into a pc_result: the image's findings
+ * after the policy was applied, its verdict and stats. Reports render
+ * results. The policy file holds the scan profile (limits, YARA knobs),
+ * the sandbox the image will run in, and the policy proper (actions,
+ * allow lists, exemptions), which is applied last, by the verdict.
  */
 #ifndef PORTCULLIS_H
 #define PORTCULLIS_H
@@ -128,7 +131,8 @@ int pc_rules_check(const char *path, pc_rules_summary *sum,
                    void (*diag)(void *ud, const char *line), void *ud, char *err, size_t errlen);
 
 /* Scan one image. Never NULL except on out-of-memory; a failed scan is a
- * result with scan_failed set and a scan-error finding. */
+ * result with scan_failed set and a scan-error finding. The result's
+ * verdict is the policy applied to its findings (see pc_verdict_of). */
 pc_result *pc_scan(const pc_ctx *ctx, const char *ref);
 /* pc_scan, and also the image as portcullis reads it (`portcullis
  * inspect`): JSON text (malloc'd) with every path of the final filesystem,
@@ -136,6 +140,39 @@ pc_result *pc_scan(const pc_ctx *ctx, const char *ref);
  * the scan failed (the result says why). */
 pc_result *pc_scan_view(const pc_ctx *ctx, const char *ref, char **view);
 void pc_result_free(pc_result *r);
+
+/* The verdict: the policy applied last, in one module (lib/verdict/).
+ * pc_scan has applied it to the image's findings: each finding's action
+ * is the policy's for its check (ignore under its allow_paths or
+ * yara.ignore_rules), at most the check's ceiling, deny lowered to warn
+ * when exempt_images matched (pc_result.exempt); ignored findings are
+ * dropped; denied is 1 when a finding denies or one was lost. What
+ * depends on how the image was named, unpinned-image, is judged for each
+ * use by pc_verdict_of: one result may answer many references (the
+ * webhook shares cached results), so it is never written into r. */
+typedef struct pc_verdict_opts {
+    const char *ref; /* the reference the image was named by; NULL: r->image */
+    int pin_digests; /* unpinned-image at warn denies (portcullis-webhook --pin-digests) */
+} pc_verdict_opts;
+
+typedef struct pc_verdict {
+    int denied;         /* r->denied, or unpinned-image at deny */
+    pc_action unpinned; /* unpinned-image's action; IGNORE: the reference is pinned, or the
+                         * policy ignores unpinned-image */
+} pc_verdict;
+
+/* 1 when ref names its image by digest (its last '@' is followed by "sha256:"). */
+int pc_ref_pinned(const char *ref);
+/* The verdict for one use of r: unpinned-image (ref has no @sha256:) at
+ * the policy's action, raised from warn to deny by pin_digests, lowered
+ * from deny to warn when the policy exempts the image (r->exempt), as
+ * every finding is. o may be NULL. r is not changed; r NULL (no scan)
+ * denies. */
+void pc_verdict_of(const pc_ctx *ctx, const pc_result *r, const pc_verdict_opts *o,
+                   pc_verdict *out);
+/* The unpinned-image finding of v, as reports list it next to the scan's
+ * (its strings are static: never free them). 0, or -1 when v has none. */
+int pc_verdict_unpinned_finding(const pc_verdict *v, pc_finding *out);
 
 typedef enum { PC_FORMAT_TEXT, PC_FORMAT_JSON, PC_FORMAT_SARIF } pc_format;
 

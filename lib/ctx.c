@@ -1,5 +1,6 @@
 /*
- * ctx.c — building the scan context from options: load the policy, parse
+ * ctx.c — building the scan context from options: load the policy file
+ * (profile, run, policy: ctx.h), parse
  * the platform, compile the YARA rules once (libyara is initialised here
  * and finalised in pc_ctx_free, one pair per ctx), keep copies of the
  * transport options.
@@ -37,12 +38,13 @@ static int load_rules(pc_ctx *c, const char *cache_dir, pc_err *e)
     return 0;
 }
 
-/* Facts depend on the layer, the rules and the yara knobs that choose
- * which files are scanned and how far: all of that, hashed, keys the cache. */
+/* Facts depend on the layer, the rules and the profile's yara knobs that
+ * choose which files are scanned and how far: all of that, hashed, keys
+ * the cache. The policy is not part of it: it is applied after the facts. */
 static void set_facts_key(pc_ctx *c)
 {
     char key[256];
-    const pc_yara_policy *y = &c->policy->yara;
+    const pc_yara_profile *y = &c->profile->yara;
     snprintf(key, sizeof key, "rules=%s;all=%d;max=%llu", pc_ctx_rules_digest(c) ?: "-",
              y->scan_all_files, (unsigned long long)y->max_file_bytes);
     pc_sha256_digest(key, strlen(key), c->facts_key);
@@ -77,10 +79,13 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
         pc_err_set(&e, "--platform \"%s\": expected OS/ARCH[/VARIANT]", plat);
         goto fail;
     }
-    if (pc_policy_load(o->policy ? o->policy : "restricted",
-                       o->policies_dir ? o->policies_dir : PC_DATADIR "/rules/policies", &c->policy,
-                       &e) < 0)
+    if (pc_policy_file_load(o->policy ? o->policy : "restricted",
+                            o->policies_dir ? o->policies_dir : PC_DATADIR "/rules/policies",
+                            &c->policy_file, &e) < 0)
         goto fail;
+    c->profile = &c->policy_file->profile;
+    c->run = &c->policy_file->run;
+    c->policy = &c->policy_file->policy;
     if (copy_opt(o->authfile, &c->authfile) < 0 || copy_opt(o->cert_dir, &c->cert_dir) < 0 ||
         copy_opt(o->cache_dir, &c->cache_dir) < 0 || copy_opt(o->rules, &c->rules) < 0) {
         pc_err_set(&e, "out of memory");
@@ -101,7 +106,7 @@ void pc_ctx_free(pc_ctx *c)
 {
     if (!c)
         return;
-    pc_policy_free(c->policy);
+    pc_policy_file_free(c->policy_file);
     free(c->authfile);
     free(c->cert_dir);
     free(c->cache_dir);

@@ -1,5 +1,9 @@
 /*
  * ctx.h — the shared, read-only scan context behind the public pc_ctx.
+ *
+ * The policy file's three parts go to three stages and no further: the
+ * profile upstream (sources, layer walk, YARA, the facts key), the run to
+ * the checks, the policy to the verdict (verdict/) only.
  */
 #ifndef PC_CTX_H
 #define PC_CTX_H
@@ -15,7 +19,10 @@
 #endif
 
 struct pc_ctx {
-    pc_policy *policy;
+    pc_policy_file *policy_file; /* owns the three parts below */
+    const pc_profile *profile;   /* limits, YARA knobs: what every scan runs with */
+    const pc_run *run;           /* the sandbox the image will run in */
+    const pc_policy *policy;     /* actions, allow lists, exemptions: applied last */
     pc_platform platform;
     int platform_explicit;
     char *authfile, *cert_dir, *cache_dir, *rules;
@@ -25,7 +32,7 @@ struct pc_ctx {
     pc_rules *yara;     /* compiled from `rules` (or PC_DATADIR/rules), shared read-only */
     int yara_inited;    /* yr_initialize succeeded: pc_ctx_free owes a yr_finalize */
     pc_cache cache;     /* layer facts cache; cache.dir NULL when disabled */
-    char facts_key[72]; /* what facts depend on besides the layer: rules + yara knobs */
+    char facts_key[72]; /* what facts depend on besides the layer: rules + profile */
 };
 
 #endif

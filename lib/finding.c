@@ -37,15 +37,20 @@ int pc_finding_add(pc_result *r, pc_check_id id, const char *path, const char *l
     f->action = PC_ACTION_DENY; /* a ceiling: a check may lower it, the policy picks below it */
     if (!f->check || !f->message || (path && !f->path) || (layer && !f->layer) ||
         (rule && !f->rule)) {
-        free(f->check);
-        free(f->message);
-        free(f->path);
-        free(f->layer);
-        free(f->rule);
+        pc_finding_clear(f);
         return lost(r);
     }
     r->nfindings++;
     return 0;
+}
+
+void pc_finding_clear(pc_finding *f)
+{
+    free(f->check);
+    free(f->message);
+    free(f->path);
+    free(f->layer);
+    free(f->rule);
 }
 
 const char *pc_check_layer(const pc_check_ctx *c, const pc_node *n)

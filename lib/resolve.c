@@ -24,7 +24,7 @@ int pc_resolve(const pc_ctx *ctx, const char *ref, char digest_out[72], char *er
     const char *spec = NULL;
     void *src = NULL;
     pc_image img;
-    const pc_limits *l = &ctx->policy->limits;
+    const pc_limits *l = &ctx->profile->limits;
     pc_source_cfg cfg = {.platform = &ctx->platform,
                          .platform_explicit = ctx->platform_explicit,
                          .limits = l,

@@ -1,7 +1,9 @@
 /*
  * scan.c — one image, start to verdict, in the one direction DESIGN.md
  * draws: source → manifest + config → layer streams → layer facts → fs
- * view → checks → findings → policy → verdict.
+ * view → checks → findings → verdict (the policy, applied last: verdict/).
+ * The stages before the verdict see the scan profile (limits, YARA knobs)
+ * and the run (the sandbox), never the policy.
  *
  * Anything that stops the pipeline becomes a single scan-error finding:
  * findings from a half-read image are never reported as if they were the
@@ -17,6 +19,7 @@
 #include "fs/passwd.h"
 #include "source/source.h"
 #include "pcx.h"
+#include "verdict/verdict.h"
 #include "view.h"
 #include "yara/yara_scan.h"
 
@@ -54,7 +57,7 @@ static int open_source(scan_state *s, const char *ref, pc_result *r, pc_err *e)
     const pc_ctx *c = s->ctx;
     pc_source_cfg scfg = {.platform = &c->platform,
                           .platform_explicit = c->platform_explicit,
-                          .limits = &c->policy->limits,
+                          .limits = &c->profile->limits,
                           .authfile = c->authfile,
                           .cert_dir = c->cert_dir,
                           .tls_verify = c->tls_verify,
@@ -84,7 +87,7 @@ typedef struct worker {
 /* Cached facts still count against the image's limits. */
 static int count_cached(scan_state *s, const pc_layer_facts *f, pc_err *e)
 {
-    const pc_limits *l = &s->ctx->policy->limits;
+    const pc_limits *l = &s->ctx->profile->limits;
     if (atomic_fetch_add(&s->files, f->nentries) + f->nentries > l->max_files)
         return pc_err_set(e, "image has more than %llu entries (limits.max_files)",
                           (unsigned long long)l->max_files);
@@ -142,7 +145,7 @@ static int worker_visitor(worker *k, pc_yara_scan **ys, pc_file_visitor *v)
     *ys = NULL;
     if (!c->yara)
         return 0;
-    if (pc_yara_scan_new(c->yara, &c->policy->yara, ys, &k->err) < 0)
+    if (pc_yara_scan_new(c->yara, &c->profile->yara, ys, &k->err) < 0)
         return -1;
     pc_yara_scan_visitor(*ys, v);
     return 1;
@@ -152,7 +155,7 @@ static void *worker_main(void *arg)
 {
     worker *k = arg;
     scan_state *s = k->s;
-    pc_walk_cfg w = {.limits = &s->ctx->policy->limits,
+    pc_walk_cfg w = {.limits = &s->ctx->profile->limits,
                      .files_total = &s->files,
                      .bytes_total = &s->bytes,
                      .stop = &s->stop,
@@ -189,7 +192,7 @@ static int refetch_idfile(scan_state *s, const char *path, pc_layer_facts *out, 
     if (!n || n->type != PC_E_REG || !n->e || n->e->data || n->e->size > (1u << 20))
         return 0;
     const pc_layer_desc *ld = &s->img.layers[n->layer];
-    pc_walk_cfg w = {.limits = &s->ctx->policy->limits,
+    pc_walk_cfg w = {.limits = &s->ctx->profile->limits,
                      .files_total = &s->files,
                      .bytes_total = &s->bytes,
                      .stop = &s->stop,
@@ -263,7 +266,7 @@ static void run_checks(scan_state *s, pc_result *r)
 {
     pc_check_ctx c = {.cfg = &s->cfg,
                       .fs = &s->fs,
-                      .policy = s->ctx->policy,
+                      .run = s->ctx->run,
                       .img = &s->img,
                       .layers = s->layer_digests,
                       .res = r};
@@ -293,107 +296,11 @@ static void scan_state_free(scan_state *s)
         s->ops->close(s->src);
 }
 
-static void free_finding(pc_finding *f)
-{
-    free(f->check);
-    free(f->message);
-    free(f->path);
-    free(f->layer);
-    free(f->rule);
-}
-
 static void drop_findings(pc_result *r)
 {
     for (size_t i = 0; i < r->nfindings; i++)
-        free_finding(&r->findings[i]);
+        pc_finding_clear(&r->findings[i]);
     r->nfindings = 0;
-}
-
-static int finding_cmp(const void *a, const void *b)
-{
-    const pc_finding *x = a, *y = b;
-    int k = pc_check_id_parse(x->check) - pc_check_id_parse(y->check);
-    if (k)
-        return k;
-    k = strcmp(x->path ? x->path : "", y->path ? y->path : "");
-    if (k)
-        return k;
-    return strcmp(x->rule ? x->rule : "", y->rule ? y->rule : "");
-}
-
-#define PC_FINDINGS_PER_CHECK 1000
-
-/* Keep at most PC_FINDINGS_PER_CHECK findings per check (sorted input) and
- * say how many more there were, with the strongest action among them, so
- * an image with a million world-writable files still has a small report. */
-static void cap_findings(pc_result *r)
-{
-    size_t keep = 0, i = 0;
-    while (i < r->nfindings) {
-        size_t j = i, dropped = 0;
-        pc_action worst = PC_ACTION_IGNORE;
-        while (j < r->nfindings && strcmp(r->findings[j].check, r->findings[i].check) == 0) {
-            if (j - i < PC_FINDINGS_PER_CHECK) {
-                r->findings[keep++] = r->findings[j];
-            } else {
-                dropped++;
-                worst = r->findings[j].action > worst ? r->findings[j].action : worst;
-                free_finding(&r->findings[j]);
-            }
-            j++;
-        }
-        if (dropped) {
-            pc_finding *last = &r->findings[keep - 1];
-            int id = pc_check_id_parse(last->check);
-            size_t before = r->nfindings;
-            r->nfindings = keep; /* append the summary right after this check's findings */
-            if (pc_finding_add(r, (pc_check_id)id, NULL, NULL, NULL,
-                               "%zu more %s findings not listed (at most %d per check)", dropped,
-                               last->check, PC_FINDINGS_PER_CHECK) == 0)
-                r->findings[keep++].action = worst;
-            r->nfindings = before;
-        }
-        i = j;
-    }
-    r->nfindings = keep;
-}
-
-/* Set each finding's action, drop the ignored ones, decide the verdict. */
-static void apply_policy(const pc_policy *p, pc_result *r)
-{
-    const char *digests[3] = {r->digest, r->manifest_digest, r->config_digest};
-    const char *ds[3];
-    size_t nd = 0, keep = 0;
-    for (int i = 0; i < 3; i++)
-        if (digests[i])
-            ds[nd++] = digests[i];
-    const char *ex = pc_policy_exempt_image(p, r->image, ds, nd);
-    r->exempt = ex ? pc_strdup(ex) : NULL;
-    r->denied = 0;
-    for (size_t i = 0; i < r->nfindings; i++) {
-        pc_finding *f = &r->findings[i];
-        int id = pc_check_id_parse(f->check);
-        pc_action ceiling = f->action; /* what the check allows, e.g. warn for a missing WORKDIR */
-        f->action = pc_policy_action(p, (pc_check_id)id, f->path);
-        if (f->action > ceiling)
-            f->action = ceiling;
-        if (f->rule && pc_policy_ignores_rule(p, f->rule))
-            f->action = PC_ACTION_IGNORE;
-        if (f->action == PC_ACTION_DENY && ex)
-            f->action = PC_ACTION_WARN;
-        if (f->action == PC_ACTION_IGNORE) {
-            free_finding(f);
-            continue;
-        }
-        r->denied |= f->action == PC_ACTION_DENY;
-        r->findings[keep++] = *f;
-    }
-    r->nfindings = keep;
-    if (keep > 1)
-        qsort(r->findings, keep, sizeof *r->findings, finding_cmp);
-    cap_findings(r);
-    if (r->findings_lost) /* fail closed: what was lost may have been a deny */
-        r->denied = 1;
 }
 
 /* What USER resolves to, read from the final filesystem. */
@@ -431,7 +338,7 @@ static pc_result *scan_run(const pc_ctx *ctx, const char *ref, char **view)
     uint64_t t0 = pc_now_ms();
     scan_state s = {.ctx = ctx};
     pc_err e = {{0}};
-    const pc_limits *l = &ctx->policy->limits;
+    const pc_limits *l = &ctx->profile->limits;
     s.deadline = l->timeout_seconds ? t0 + l->timeout_seconds * 1000 : 0;
     r->image = pc_strdup(ref);
     r->policy = pc_strdup(ctx->policy->name);
@@ -457,7 +364,7 @@ static pc_result *scan_run(const pc_ctx *ctx, const char *ref, char **view)
     if (r->findings_lost)
         pc_finding_add(r, PC_CHK_SCAN_ERROR, NULL, NULL, NULL,
                        "out of memory: a finding could not be recorded, so the image is denied");
-    apply_policy(ctx->policy, r);
+    pc_verdict_apply(ctx->policy, r);
     r->stats.duration_ms = pc_now_ms() - t0;
     return r;
 }

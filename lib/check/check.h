@@ -10,13 +10,13 @@
 #include "fs/fsview.h"
 #include "image/image.h"
 #include "image/imgconfig.h"
-#include "policy/policy.h"
+#include "policy/run.h"
 #include "portcullis.h"
 
 typedef struct pc_check_ctx {
     const pc_imgconfig *cfg;
     const pc_fsview *fs;
-    const pc_policy *policy;
+    const pc_run *run; /* the sandbox the image will run in */
     const pc_image *img;
     const char *const *layers; /* digest per layer index */
     pc_result *res;
@@ -37,6 +37,8 @@ extern const pc_check *const pc_checks[];
  * layer that put the node there. Returns -1 on OOM. */
 int pc_finding_add(pc_result *r, pc_check_id id, const char *path, const char *layer,
                    const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Free a finding's strings (not the finding). */
+void pc_finding_clear(pc_finding *f);
 const char *pc_check_layer(const pc_check_ctx *c, const pc_node *n);
 
 /* The image's final /etc/passwd and /etc/group bytes, or NULL. */

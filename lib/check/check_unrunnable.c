@@ -259,7 +259,7 @@ static void cap_list(uint64_t bits, char *buf, size_t n)
 static void check_privs(judge *j, const char *subject, const pc_node *n)
 {
     const pc_entry *e = n->e;
-    const pc_sandbox_policy *sb = &j->c->policy->sandbox;
+    const pc_sandbox_spec *sb = &j->c->run->sandbox;
     char caps[512], names[512];
     if (e->has_cap && !e->cap_bad && e->cap.permitted) {
         uint64_t dropped = e->cap.permitted & sb->dropped_caps;

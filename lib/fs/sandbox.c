@@ -112,14 +112,13 @@ static void describe(pc_sb_user *u, const char *user)
         snprintf(u->who, sizeof u->who, "%s (image without USER%s)", u->id, groups);
 }
 
-static int cap_dropped(const pc_sandbox_policy *sb, const char *name)
+static int cap_dropped(const pc_sandbox_spec *sb, const char *name)
 {
     int cap = pc_cap_from_name(name);
     return cap < 0 || cap >= PC_CAP_MAX || ((sb->dropped_caps >> cap) & 1);
 }
 
-static int resolve(pc_sb_user *u, const pc_sandbox_policy *sb, const char *user,
-                   const pc_idfiles *f)
+static int resolve(pc_sb_user *u, const pc_sandbox_spec *sb, const char *user, const pc_idfiles *f)
 {
     group_add g = {.u = u};
     memset(u, 0, sizeof *u);
@@ -147,7 +146,7 @@ static int resolve(pc_sb_user *u, const pc_sandbox_policy *sb, const char *user,
     return g.oom ? -1 : 0;
 }
 
-int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_policy *sb, const char *user,
+int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_spec *sb, const char *user,
                        const char *passwd, size_t plen, const char *group, size_t glen)
 {
     pc_idfiles f = {passwd, group, passwd ? plen : 0, group ? glen : 0, 0, 0};
@@ -181,7 +180,7 @@ int pc_sb_user_for_check(pc_sb_user *u, const pc_check_ctx *c)
 {
     pc_idfiles f;
     pc_sb_idfiles(c, &f);
-    return resolve(u, &c->policy->sandbox, c->cfg->user, &f);
+    return resolve(u, &c->run->sandbox, c->cfg->user, &f);
 }
 
 void pc_sb_user_free(pc_sb_user *u)

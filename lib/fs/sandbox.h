@@ -4,9 +4,10 @@
  * directory, reach a path, find a bare name in PATH. Used by the
  * entrypoint-unrunnable and workdir-inaccessible checks.
  *
- * The user comes from the policy's `sandbox` section (uid/gid forced by
- * the runtime) or, where the policy leaves them null, from the image's
- * USER resolved through the image's own /etc/passwd and /etc/group.
+ * The user comes from the run's sandbox (run.h, the policy file's
+ * `sandbox` section: uid/gid forced by the runtime) or, where it leaves
+ * them null, from the image's USER resolved through the image's own
+ * /etc/passwd and /etc/group.
  * Permissions follow the kernel: the owner bits when the uid owns the
  * file, else the group bits when the file's group is the gid or a
  * supplementary gid, else the other bits. Only uid 0 holding
@@ -21,7 +22,7 @@
 #include "check/check.h"
 #include "fs/fsview.h"
 #include "fs/passwd.h"
-#include "policy/policy.h"
+#include "policy/run.h"
 
 /* runc's PATH when the image config sets none. */
 #define PC_SB_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -42,16 +43,16 @@ typedef struct pc_sb_user {
     char who[256];       /* "1001:1001 (sandbox user)", for messages */
 } pc_sb_user;
 
-/* Resolve the sandbox user from the policy and the image's USER (forms:
+/* Resolve the sandbox user from the run's sandbox and the image's USER (forms:
  * "", name, uid, name:group, uid:gid) with the image's passwd and group
  * bytes (either may be NULL), as pc_user_resolve_full (passwd.h) reads it. Supplementary groups:
  * the policy's, plus the groups whose member list names the user, as runc adds them for a user
  * named without a group and as Kubernetes adds them for a forced uid. Returns -1 only when out of
  * memory.
  */
-int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_policy *sb, const char *user,
+int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_spec *sb, const char *user,
                        const char *passwd, size_t plen, const char *group, size_t glen);
-/* The same, from a check's context (policy, config, final /etc files). */
+/* The same, from a check's context (run, config, final /etc files). */
 int pc_sb_user_for_check(pc_sb_user *u, const pc_check_ctx *c);
 /* The image's final /etc/passwd and /etc/group, for pc_user_resolve_full:
  * an empty regular file is "", one whose bytes were not kept (over 1 MiB,

@@ -1,7 +1,15 @@
 /*
- * policy.h — a policy turns findings into actions. Loaded from JSON
- * (rules/policies/NAME.json or a file), strictly: unknown keys and wrong
- * types are errors naming the key and the file. Read-only once loaded.
+ * policy.h — one policy file, three parts that go to three stages:
+ *
+ *   pc_profile (profile.h)  limits, YARA knobs: what a scan runs with;
+ *                           sources, layer walk, YARA, the facts key
+ *   pc_run     (run.h)      the sandbox the image will run in; the checks
+ *   pc_policy  (here)       actions, allow lists, exemptions; applied last,
+ *                           by the verdict (verdict/) and nowhere upstream
+ *
+ * Loaded from JSON (rules/policies/NAME.json or a file), strictly: unknown
+ * keys and wrong types are errors naming the key and the file. Read-only
+ * once loaded.
  */
 #ifndef PC_POLICY_H
 #define PC_POLICY_H
@@ -10,7 +18,8 @@
 #include <stdint.h>
 #include "check/checkid.h"
 #include "pcx.h"
-#include "policy/scanlimits.h"
+#include "policy/profile.h"
+#include "policy/run.h"
 #include "portcullis.h"
 
 typedef struct pc_check_policy {
@@ -19,44 +28,37 @@ typedef struct pc_check_policy {
     size_t nallow_paths;
 } pc_check_policy;
 
-typedef struct pc_yara_policy {
-    uint64_t max_file_bytes; /* files larger are scanned in bounded blocks */
-    int scan_all_files;      /* 1: every regular file, not only executables/scripts */
-    char **ignore_rules;     /* rule names whose matches are dropped */
-    size_t nignore_rules;
-    uint64_t timeout_seconds; /* per file */
-} pc_yara_policy;
-
-typedef struct pc_sandbox_policy {
-    int64_t uid, gid; /* -1: the image's own USER */
-    uint32_t *supplementary_gids;
-    size_t nsupplementary_gids;
-    uint64_t dropped_caps; /* bit n = capability n dropped; ALL = every bit */
-    int no_new_privileges;
-} pc_sandbox_policy;
-
 typedef struct pc_policy {
     char *name;
     char digest[72]; /* sha256 of the policy file bytes */
     pc_check_policy checks[PC_CHK_COUNT];
+    char **ignore_rules; /* yara.ignore_rules: YARA rule names whose matches are dropped */
+    size_t nignore_rules;
     char **exempt_images; /* fnmatch globs on the reference, or "sha256:..." digests */
     size_t nexempt_images;
     char **exempt_namespaces; /* webhook */
     size_t nexempt_namespaces;
-    pc_limits limits;
-    pc_yara_policy yara;
-    pc_sandbox_policy sandbox;
 } pc_policy;
+
+typedef struct pc_policy_file {
+    pc_profile profile;
+    pc_run run;
+    pc_policy policy;
+} pc_policy_file;
 
 /* file_or_name: a path (contains '/' or ends in .json) or a built-in name
  * looked up as policies_dir/NAME.json. */
-int pc_policy_load(const char *file_or_name, const char *policies_dir, pc_policy **out, pc_err *e);
+int pc_policy_file_load(const char *file_or_name, const char *policies_dir, pc_policy_file **out,
+                        pc_err *e);
 /* origin names the source in messages (a file path). */
-int pc_policy_parse(const char *text, size_t len, const char *origin, pc_policy **out, pc_err *e);
-void pc_policy_free(pc_policy *p);
+int pc_policy_file_parse(const char *text, size_t len, const char *origin, pc_policy_file **out,
+                         pc_err *e);
+void pc_policy_file_free(pc_policy_file *f);
 
-/* The action for a finding of check `id` at `path` (NULL for none):
- * IGNORE when path matches one of the check's allow_paths. */
+/* The policy's own action for a finding of check `id` at `path` (NULL for
+ * none): IGNORE when path matches one of the check's allow_paths. The
+ * verdict (verdict/) combines it with the finding's ceiling and the
+ * exemptions. */
 pc_action pc_policy_action(const pc_policy *p, pc_check_id id, const char *path);
 /* 1 when the YARA rule is in yara.ignore_rules. */
 int pc_policy_ignores_rule(const pc_policy *p, const char *rule);

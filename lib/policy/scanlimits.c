@@ -1,9 +1,10 @@
 /*
- * limits.c — the default bounds of a scan. A policy's "limits" section
- * starts from these and overrides the keys it names; the numbers are
- * generous for real images yet keep a hostile one from exhausting the host.
+ * scanlimits.c — the default scan profile. A policy file's "limits" and
+ * "yara" sections start from these and override the keys they name; the
+ * numbers are generous for real images yet keep a hostile one from
+ * exhausting the host.
  */
-#include "policy/scanlimits.h"
+#include "policy/profile.h"
 
 void pc_limits_default(pc_limits *l)
 {
@@ -14,4 +15,12 @@ void pc_limits_default(pc_limits *l)
     l->max_manifest_bytes = 4ull << 20; /* 4 MiB */
     l->max_config_bytes = 8ull << 20;   /* 8 MiB */
     l->timeout_seconds = 600;
+}
+
+void pc_profile_default(pc_profile *p)
+{
+    pc_limits_default(&p->limits);
+    p->yara.max_file_bytes = (uint64_t)4 << 20; /* larger files go through bounded blocks */
+    p->yara.scan_all_files = 0;
+    p->yara.timeout_seconds = 10;
 }

@@ -1,5 +1,6 @@
 /*
- * limits.h — the bounds every scan runs within (policy "limits" section).
+ * scanlimits.h — the bounds every scan runs within (the "limits" section of
+ * the policy file; part of the scan profile, profile.h).
  */
 #ifndef PC_LIMITS_H
 #define PC_LIMITS_H

@@ -26,7 +26,7 @@
 
 struct pc_yara_scan {
     YR_SCANNER *yr;
-    const pc_yara_policy *pol;
+    const pc_yara_profile *prof;
     unsigned char *buf; /* the whole file, or the first block */
     size_t bufcap;
     unsigned char *roll; /* later blocks */
@@ -64,7 +64,7 @@ static int on_scan_msg(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
     return CALLBACK_CONTINUE;
 }
 
-int pc_yara_scan_new(const pc_rules *rules, const pc_yara_policy *pol, pc_yara_scan **out,
+int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara_scan **out,
                      pc_err *e)
 {
     pc_yara_scan *s = calloc(1, sizeof *s);
@@ -75,10 +75,10 @@ int pc_yara_scan_new(const pc_rules *rules, const pc_yara_policy *pol, pc_yara_s
         free(s);
         return pc_err_set(e, "cannot create a YARA scanner (out of memory)");
     }
-    s->pol = pol;
+    s->prof = prof;
     yr_scanner_set_callback(s->yr, on_scan_msg, s);
     yr_scanner_set_flags(s->yr, 0);
-    uint64_t t = pol->timeout_seconds;
+    uint64_t t = prof->timeout_seconds;
     yr_scanner_set_timeout(s->yr, t > INT_MAX ? INT_MAX : (int)t);
     *out = s;
     return 0;
@@ -95,12 +95,12 @@ void pc_yara_scan_free(pc_yara_scan *s)
     free(s);
 }
 
-int pc_yara_wants(const pc_yara_policy *pol, const pc_entry *ent, const unsigned char *head,
+int pc_yara_wants(const pc_yara_profile *prof, const pc_entry *ent, const unsigned char *head,
                   size_t len)
 {
     if (ent->type != PC_E_REG || ent->size == 0)
         return 0;
-    if (pol->scan_all_files || (ent->mode & 0111))
+    if (prof->scan_all_files || (ent->mode & 0111))
         return 1;
     static const unsigned char elf[4] = {0x7f, 'E', 'L', 'F'};
     if (len >= 4 && memcmp(head, elf, 4) == 0)
@@ -185,9 +185,9 @@ static uint64_t it_size(YR_MEMORY_BLOCK_ITERATOR *yi)
     return ((blockit *)yi->context)->size;
 }
 
-static size_t block_size(const pc_yara_policy *pol)
+static size_t block_size(const pc_yara_profile *prof)
 {
-    uint64_t b = pol->max_file_bytes;
+    uint64_t b = prof->max_file_bytes;
     if (b < PC_YARA_BLOCK_MIN)
         b = PC_YARA_BLOCK_MIN;
     if (b > PC_YARA_BLOCK_MAX)
@@ -200,7 +200,7 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
                        size_t headlen, pc_file_reader *rest, int *failed)
 {
     blockit it = {.s = s, .rest = rest, .head = head, .headlen = headlen, .size = ent->size};
-    it.bsize = block_size(s->pol);
+    it.bsize = block_size(s->prof);
     if (reserve(&s->buf, &s->bufcap, it.bsize) < 0 || reserve(&s->roll, &s->rollcap, it.bsize) < 0)
         return ERROR_INSUFFICIENT_MEMORY;
     ssize_t got = src_read(&it, s->buf, it.bsize);
@@ -302,7 +302,7 @@ static int scan_failed(const pc_yara_scan *s, int rc, pc_err *e)
         return pc_err_set(e,
                           "file %s: the YARA scan did not finish within %llu s "
                           "(yara.timeout_seconds)",
-                          s->path, (unsigned long long)s->pol->timeout_seconds);
+                          s->path, (unsigned long long)s->prof->timeout_seconds);
     if (rc == ERROR_INSUFFICIENT_MEMORY || s->oom)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
     return pc_err_set(e, "file %s: YARA scan failed (libyara error %d)", s->path, rc);
@@ -319,7 +319,7 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
 {
     pc_yara_scan *s = ud;
     int failed = 0, rc;
-    if (!pc_yara_wants(s->pol, ent, head, headlen))
+    if (!pc_yara_wants(s->prof, ent, head, headlen))
         return 0;
     if (ent->size > SIZE_MAX / 2)
         return pc_err_set(e, "file /%s: too large to scan", ent->path);
@@ -327,7 +327,7 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
     s->oom = 0;
     if (set_externals(s, ent) < 0)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
-    if (ent->size <= s->pol->max_file_bytes)
+    if (ent->size <= s->prof->max_file_bytes)
         rc = scan_whole(s, ent, head, headlen, rest, &failed);
     else
         rc = scan_blocks(s, ent, head, headlen, rest, &failed);

@@ -5,7 +5,7 @@
  *
  * Which regular files are scanned: ELF files (by magic), scripts (by
  * shebang) and any file with an exec bit; every regular file when the
- * policy says yara.scan_all_files. A file up to yara.max_file_bytes is
+ * scan profile says yara.scan_all_files. A file up to yara.max_file_bytes is
  * scanned whole; a larger one goes by in bounded, overlapping blocks
  * pulled from the tar stream, so memory never grows with file size. A
  * scan that takes longer than yara.timeout_seconds fails the layer (a
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include "pcx.h"
 #include "layer/layer.h"
-#include "policy/policy.h"
+#include "policy/profile.h"
 #include "yara/yara_rules.h"
 
 /* Bytes kept from one block to the next, so a match that straddles a
@@ -32,15 +32,15 @@
 
 typedef struct pc_yara_scan pc_yara_scan;
 
-/* pol must outlive the scanner. */
-int pc_yara_scan_new(const pc_rules *rules, const pc_yara_policy *pol, pc_yara_scan **out,
+/* prof must outlive the scanner. */
+int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara_scan **out,
                      pc_err *e);
 void pc_yara_scan_free(pc_yara_scan *s);
 /* Fill v so that a layer walk feeds files to s. */
 void pc_yara_scan_visitor(pc_yara_scan *s, pc_file_visitor *v);
 
-/* 1 when the file is one the policy has scanned (head: its first bytes). */
-int pc_yara_wants(const pc_yara_policy *pol, const pc_entry *ent, const unsigned char *head,
+/* 1 when the file is one the profile has scanned (head: its first bytes). */
+int pc_yara_wants(const pc_yara_profile *prof, const pc_entry *ent, const unsigned char *head,
                   size_t len);
 
 #endif

@@ -722,7 +722,7 @@ static void mem_close(pc_stream *s)
     (void)s;
 }
 
-static pc_policy *policy;
+static pc_policy_file *policy;
 
 /* The restricted policy shipped in rules/policies (found as the CLI finds
  * it: $PORTCULLIS_DATADIR, or next to the binary), else the defaults. */
@@ -733,8 +733,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     pc_err e;
     snprintf(pdir, sizeof pdir, "%s/policies", dir ? dir : "rules");
     free(dir);
-    if (pc_policy_load("restricted", pdir, &policy, &e) < 0 &&
-        pc_policy_parse("{}", 2, "defaults", &policy, &e) < 0) {
+    if (pc_policy_file_load("restricted", pdir, &policy, &e) < 0 &&
+        pc_policy_file_parse("{}", 2, "defaults", &policy, &e) < 0) {
         fprintf(stderr, "fuzz_layergen: %s\n", e.msg);
         abort();
     }
@@ -816,7 +816,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (applied == nl) {
             pc_imgconfig c;
             config_json(&g, &c);
-            fzv_checks(&v, &c, policy, nl, facts);
+            fzv_checks(&v, &c, &policy->run, nl, facts);
             pc_imgconfig_free(&c);
             (void)pc_fsview_lookup(&v, "/usr/bin/../../etc/passwd", 1);
             (void)pc_fsview_lookup(&v, g.names[0], 0);

@@ -1,5 +1,5 @@
 /*
- * fuzz_policy.c — libFuzzer target: a policy file (lib/policy/policy.c).
+ * fuzz_policy.c — libFuzzer target: a policy file (lib/policy/policy_file.c).
  * Policies come from the operator (--policy, the webhook's config), not
  * from images, but a policy file may be shared or edited by many hands
  * and must never crash the reader. A policy that parses is queried: the
@@ -17,9 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *s = fz_strndup(data, size);
     if (!s)
         return 0;
-    pc_policy *p = NULL;
+    pc_policy_file *f = NULL;
     pc_err e;
-    if (pc_policy_parse(s, size, "fuzz.json", &p, &e) == 0) {
+    if (pc_policy_file_parse(s, size, "fuzz.json", &f, &e) == 0) {
+        const pc_policy *p = &f->policy;
         FZ_CHECK(strncmp(p->digest, "sha256:", 7) == 0, "policy without a digest");
         for (int i = 0; i < PC_CHK_COUNT; i++) {
             pc_action a = pc_policy_action(p, (pc_check_id)i, "/usr/bin/su");
@@ -32,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)pc_policy_exempt_image(p, "docker.io/library/nginx:latest", dg, 1);
         (void)pc_policy_exempt_namespace(p, "kube-system");
         (void)pc_policy_ignores_rule(p, "miner");
-        pc_policy_free(p);
+        pc_policy_file_free(f);
     } else {
         FZ_CHECK(memchr(e.msg, 0, sizeof e.msg) && e.msg[0], "refused without a message");
     }

@@ -107,7 +107,7 @@ static inline void fzv_node(void *ud, const char *path, const pc_node *n)
 
 /* Every check over the view, the inspect JSON, USER against the view's
  * /etc/passwd and /etc/group. */
-static inline void fzv_checks(const pc_fsview *v, const pc_imgconfig *cfg, const pc_policy *pol,
+static inline void fzv_checks(const pc_fsview *v, const pc_imgconfig *cfg, const pc_run *run,
                               size_t nlayers, const pc_layer_facts *f)
 {
     pc_image img;
@@ -121,7 +121,7 @@ static inline void fzv_checks(const pc_fsview *v, const pc_imgconfig *cfg, const
     pc_result *r = calloc(1, sizeof *r);
     if (!r)
         return;
-    pc_check_ctx c = {.cfg = cfg, .fs = v, .policy = pol, .img = &img, .layers = digests, .res = r};
+    pc_check_ctx c = {.cfg = cfg, .fs = v, .run = run, .img = &img, .layers = digests, .res = r};
     for (int i = 0; pc_checks[i]; i++)
         if (pc_checks[i]->config)
             pc_checks[i]->config(&c);

@@ -424,17 +424,17 @@ static char *root_user(img *m, const char *user, char *who, size_t wn)
     pc_err e = {{0}};
     pc_image im;
     pc_imgconfig cfg;
-    pc_policy *p = NULL;
+    pc_policy_file *p = NULL;
     const char *pol = "{\"name\": \"b\", \"sandbox\": {\"uid\": null, \"gid\": null}}";
     pc_result *r = calloc(1, sizeof *r);
     char *msg = NULL;
     memset(&im, 0, sizeof im);
     im.nlayers = 1;
     snprintf(json, sizeof json, "{\"config\": {\"User\": \"%s\"}}", user);
-    CHECK(pc_policy_parse(pol, strlen(pol), "t.json", &p, &e) == 0);
+    CHECK(pc_policy_file_parse(pol, strlen(pol), "t.json", &p, &e) == 0);
     CHECK(pc_imgconfig_parse(json, strlen(json), &cfg, &e) == 0);
     pc_check_ctx c = {
-        .cfg = &cfg, .fs = &m->v, .policy = p, .img = &im, .layers = digests, .res = r};
+        .cfg = &cfg, .fs = &m->v, .run = &p->run, .img = &im, .layers = digests, .res = r};
     pc_check_root_user.config(&c);
     CHECK(r->nfindings <= 1);
     if (r->nfindings)
@@ -449,7 +449,7 @@ static char *root_user(img *m, const char *user, char *who, size_t wn)
     pc_sb_user_free(&u);
     pc_result_free(r);
     pc_imgconfig_free(&cfg);
-    pc_policy_free(p);
+    pc_policy_file_free(p);
     return msg;
 }
 
@@ -553,29 +553,30 @@ static void test_sandbox_user(void)
 {
     const char *pol = "{\"name\": \"b\", \"sandbox\": {\"uid\": null, \"gid\": null, "
                       "\"dropped_caps\": [\"NET_RAW\"]}}";
-    pc_policy *p = NULL;
+    pc_policy_file *p = NULL;
     pc_err e = {{0}};
     pc_sb_user u;
-    CHECK(pc_policy_parse(pol, strlen(pol), "t.json", &p, &e) == 0);
-    CHECK(pc_sb_user_resolve(&u, &p->sandbox, "+0", PW, strlen(PW), GR, strlen(GR)) == 0);
+    CHECK(pc_policy_file_parse(pol, strlen(pol), "t.json", &p, &e) == 0);
+    CHECK(pc_sb_user_resolve(&u, &p->run.sandbox, "+0", PW, strlen(PW), GR, strlen(GR)) == 0);
     CHECK(u.resolved && u.uid == 0 && u.gid == 0 && u.dac_override);
     pc_sb_user_free(&u);
-    CHECK(pc_sb_user_resolve(&u, &p->sandbox, "bad", PW, strlen(PW), GR, strlen(GR)) == 0);
+    CHECK(pc_sb_user_resolve(&u, &p->run.sandbox, "bad", PW, strlen(PW), GR, strlen(GR)) == 0);
     CHECK(u.resolved && u.uid == 0 && u.gid == 1000 && u.dac_override);
     pc_sb_user_free(&u);
     /* named without a group: the member lists ("#hidden" is a comment) */
-    CHECK(pc_sb_user_resolve(&u, &p->sandbox, "app", PW, strlen(PW), GR, strlen(GR)) == 0);
+    CHECK(pc_sb_user_resolve(&u, &p->run.sandbox, "app", PW, strlen(PW), GR, strlen(GR)) == 0);
     CHECK(u.uid == 1000 && u.ngroups == 2 && pc_sb_in_group(&u, 50) && pc_sb_in_group(&u, 2000) &&
           !pc_sb_in_group(&u, 60));
     pc_sb_user_free(&u);
-    CHECK(pc_sb_user_resolve(&u, &p->sandbox, "app:staff", PW, strlen(PW), GR, strlen(GR)) == 0);
+    CHECK(pc_sb_user_resolve(&u, &p->run.sandbox, "app:staff", PW, strlen(PW), GR, strlen(GR)) ==
+          0);
     CHECK(u.uid == 1000 && u.gid == 50 && u.ngroups == 0);
     pc_sb_user_free(&u);
-    CHECK(pc_sb_user_resolve(&u, &p->sandbox, "0x0", PW, strlen(PW), GR, strlen(GR)) == 0);
+    CHECK(pc_sb_user_resolve(&u, &p->run.sandbox, "0x0", PW, strlen(PW), GR, strlen(GR)) == 0);
     CHECK(!u.resolved);
     CHECK_CONTAINS(u.who, "unresolvable");
     pc_sb_user_free(&u);
-    pc_policy_free(p);
+    pc_policy_file_free(p);
 }
 
 int main(void)

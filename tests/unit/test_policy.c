@@ -23,11 +23,11 @@ static uint64_t capbit(int cap)
 }
 
 /* Parse text as "policy.json"; returns the policy or NULL with e filled. */
-static pc_policy *parse(const char *text, pc_err *e)
+static pc_policy_file *parse(const char *text, pc_err *e)
 {
-    pc_policy *p = NULL;
+    pc_policy_file *p = NULL;
     e->msg[0] = 0;
-    if (pc_policy_parse(text, strlen(text), "policy.json", &p, e) < 0)
+    if (pc_policy_file_parse(text, strlen(text), "policy.json", &p, e) < 0)
         return NULL;
     return p;
 }
@@ -35,9 +35,9 @@ static pc_policy *parse(const char *text, pc_err *e)
 /* The message a policy text fails with ("" when it parses). */
 static const char *parse_error(const char *text, pc_err *e)
 {
-    pc_policy *p = parse(text, e);
+    pc_policy_file *p = parse(text, e);
     if (p) {
-        pc_policy_free(p);
+        pc_policy_file_free(p);
         return "(parsed)";
     }
     return e->msg;
@@ -45,61 +45,62 @@ static const char *parse_error(const char *text, pc_err *e)
 
 static void test_restricted(void)
 {
-    pc_policy *p = NULL;
+    pc_policy_file *p = NULL;
     pc_err e = {""};
-    CHECK(pc_policy_load("restricted", POLICIES, &p, &e) == 0);
+    CHECK(pc_policy_file_load("restricted", POLICIES, &p, &e) == 0);
     if (!p) {
         fprintf(stderr, "restricted: %s\n", e.msg);
         return;
     }
-    CHECK_STR(p->name, "restricted");
+    CHECK_STR(p->policy.name, "restricted");
     char *text = NULL, want[72];
     size_t len = 0;
     CHECK(pc_read_file(POLICIES "/restricted.json", 1 << 20, &text, &len, &e) == 0);
     pc_sha256_digest(text, len, want);
     free(text);
-    CHECK_STR(p->digest, want);
-    CHECK(pc_policy_action(p, PC_CHK_ROOT_USER, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, "/usr/bin/passwd") == PC_ACTION_DENY);
-    CHECK(pc_policy_action(p, PC_CHK_ENTRYPOINT_UNRUNNABLE, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(p, PC_CHK_SCAN_ERROR, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(p, PC_CHK_PRIVILEGED_PORT, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(p, PC_CHK_SECRET_IN_ENV, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(p, PC_CHK_WORLD_WRITABLE, "/tmp/x") == PC_ACTION_WARN);
-    CHECK(pc_policy_action(p, PC_CHK_UNPINNED_IMAGE, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(p, PC_CHK_WORKDIR_INACCESSIBLE, NULL) == PC_ACTION_WARN);
-    CHECK(p->sandbox.uid == 1001 && p->sandbox.gid == 1001);
-    CHECK(p->sandbox.dropped_caps == UINT64_MAX);
-    CHECK(p->sandbox.no_new_privileges == 1);
-    CHECK(p->limits.max_layer_bytes == UINT64_C(8589934592));
-    CHECK(p->limits.max_files == 1000000 && p->limits.timeout_seconds == 600);
-    CHECK(p->yara.max_file_bytes == UINT64_C(4194304) && p->yara.timeout_seconds == 10);
-    CHECK(p->nexempt_images == 0 && p->nexempt_namespaces == 0);
-    pc_policy_free(p);
+    CHECK_STR(p->policy.digest, want);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_ROOT_USER, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, "/usr/bin/passwd") == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_ENTRYPOINT_UNRUNNABLE, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SCAN_ERROR, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_PRIVILEGED_PORT, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SECRET_IN_ENV, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_WORLD_WRITABLE, "/tmp/x") == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_UNPINNED_IMAGE, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_WORKDIR_INACCESSIBLE, NULL) == PC_ACTION_WARN);
+    CHECK(p->run.sandbox.uid == 1001 && p->run.sandbox.gid == 1001);
+    CHECK(p->run.sandbox.dropped_caps == UINT64_MAX);
+    CHECK(p->run.sandbox.no_new_privileges == 1);
+    CHECK(p->profile.limits.max_layer_bytes == UINT64_C(8589934592));
+    CHECK(p->profile.limits.max_files == 1000000 && p->profile.limits.timeout_seconds == 600);
+    CHECK(p->profile.yara.max_file_bytes == UINT64_C(4194304) &&
+          p->profile.yara.timeout_seconds == 10);
+    CHECK(p->policy.nexempt_images == 0 && p->policy.nexempt_namespaces == 0);
+    pc_policy_file_free(p);
 }
 
 static void test_baseline(void)
 {
-    pc_policy *p = NULL;
+    pc_policy_file *p = NULL;
     pc_err e = {""};
-    CHECK(pc_policy_load(POLICIES "/baseline.json", NULL, &p, &e) == 0);
+    CHECK(pc_policy_file_load(POLICIES "/baseline.json", NULL, &p, &e) == 0);
     if (!p) {
         fprintf(stderr, "baseline: %s\n", e.msg);
         return;
     }
-    CHECK_STR(p->name, "baseline");
-    CHECK(pc_policy_action(p, PC_CHK_ROOT_USER, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, "/usr/bin/su") == PC_ACTION_WARN);
-    CHECK(pc_policy_action(p, PC_CHK_SETGID_FILE, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(p, PC_CHK_ENTRYPOINT_UNRUNNABLE, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(p, PC_CHK_WORKDIR_INACCESSIBLE, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(p, PC_CHK_FILE_CAPABILITY, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(p, PC_CHK_SUSPICIOUS_TOOL, NULL) == PC_ACTION_DENY);
-    CHECK(p->sandbox.uid == -1 && p->sandbox.gid == -1);
+    CHECK_STR(p->policy.name, "baseline");
+    CHECK(pc_policy_action(&p->policy, PC_CHK_ROOT_USER, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, "/usr/bin/su") == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SETGID_FILE, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_ENTRYPOINT_UNRUNNABLE, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_WORKDIR_INACCESSIBLE, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_FILE_CAPABILITY, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SUSPICIOUS_TOOL, NULL) == PC_ACTION_DENY);
+    CHECK(p->run.sandbox.uid == -1 && p->run.sandbox.gid == -1);
     uint64_t want = capbit(13) | capbit(21) | capbit(16) | capbit(19) | capbit(25) | capbit(12);
-    CHECK(p->sandbox.dropped_caps == want);
-    CHECK(p->sandbox.no_new_privileges == 0);
-    pc_policy_free(p);
+    CHECK(p->run.sandbox.dropped_caps == want);
+    CHECK(p->run.sandbox.no_new_privileges == 0);
+    pc_policy_file_free(p);
 }
 
 static const char custom[] =
@@ -114,60 +115,65 @@ static const char custom[] =
 static void test_custom(void)
 {
     pc_err e;
-    pc_policy *p = parse(custom, &e);
+    pc_policy_file *p = parse(custom, &e);
     CHECK(p != NULL);
     if (!p) {
         fprintf(stderr, "custom: %s\n", e.msg);
         return;
     }
-    CHECK_STR(p->name, "policy");
-    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, "/usr/bin/passwd") == PC_ACTION_IGNORE);
-    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, "/usr/lib/dbus/helper") == PC_ACTION_IGNORE);
-    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, "/usr/bin/su") == PC_ACTION_DENY);
-    CHECK(pc_policy_action(p, PC_CHK_SETUID_FILE, NULL) == PC_ACTION_DENY);
+    CHECK_STR(p->policy.name, "policy");
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, "/usr/bin/passwd") == PC_ACTION_IGNORE);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, "/usr/lib/dbus/helper") ==
+          PC_ACTION_IGNORE);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, "/usr/bin/su") == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, NULL) == PC_ACTION_DENY);
     /* allow_paths belong to one check only */
-    CHECK(pc_policy_action(p, PC_CHK_SETGID_FILE, "/usr/bin/passwd") == PC_ACTION_DENY);
-    CHECK(pc_policy_action(p, PC_CHK_PRIVILEGED_PORT, NULL) == PC_ACTION_IGNORE);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SETGID_FILE, "/usr/bin/passwd") == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_PRIVILEGED_PORT, NULL) == PC_ACTION_IGNORE);
     /* absent checks fail closed */
-    CHECK(pc_policy_action(p, PC_CHK_SECRET_IN_ENV, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(p, PC_CHK_COUNT, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_SECRET_IN_ENV, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, PC_CHK_COUNT, NULL) == PC_ACTION_DENY);
 
     const char *digests[] = {DIGEST_B, DIGEST_A};
-    CHECK_STR(pc_policy_exempt_image(p, "registry.example.com/trusted/app:1", NULL, 0),
+    CHECK_STR(pc_policy_exempt_image(&p->policy, "registry.example.com/trusted/app:1", NULL, 0),
               "registry.example.com/trusted/*");
-    CHECK(pc_policy_exempt_image(p, "registry.example.com/other/app:1", digests, 1) == NULL);
-    CHECK_STR(pc_policy_exempt_image(p, "docker.io/library/busybox:latest", digests, 2), DIGEST_A);
-    CHECK(pc_policy_exempt_image(p, DIGEST_A, NULL, 0) == NULL);
-    CHECK(pc_policy_exempt_namespace(p, "kube-system") == 1);
-    CHECK(pc_policy_exempt_namespace(p, "default") == 0);
-    CHECK(pc_policy_ignores_rule(p, "noisy_rule") == 1);
-    CHECK(pc_policy_ignores_rule(p, "netcat") == 0);
+    CHECK(pc_policy_exempt_image(&p->policy, "registry.example.com/other/app:1", digests, 1) ==
+          NULL);
+    CHECK_STR(pc_policy_exempt_image(&p->policy, "docker.io/library/busybox:latest", digests, 2),
+              DIGEST_A);
+    CHECK(pc_policy_exempt_image(&p->policy, DIGEST_A, NULL, 0) == NULL);
+    CHECK(pc_policy_exempt_namespace(&p->policy, "kube-system") == 1);
+    CHECK(pc_policy_exempt_namespace(&p->policy, "default") == 0);
+    CHECK(pc_policy_ignores_rule(&p->policy, "noisy_rule") == 1);
+    CHECK(pc_policy_ignores_rule(&p->policy, "netcat") == 0);
 
-    CHECK(p->limits.max_files == 5 && p->limits.timeout_seconds == 0);
-    CHECK(p->limits.max_layers == 256 && p->limits.max_manifest_bytes == 4194304);
-    CHECK(p->yara.scan_all_files == 1 && p->yara.max_file_bytes == UINT64_C(4194304));
-    CHECK(p->sandbox.uid == -1 && p->sandbox.gid == -1);
-    CHECK(p->sandbox.dropped_caps == 0 && p->sandbox.no_new_privileges == 0);
-    pc_policy_free(p);
+    CHECK(p->profile.limits.max_files == 5 && p->profile.limits.timeout_seconds == 0);
+    CHECK(p->profile.limits.max_layers == 256 && p->profile.limits.max_manifest_bytes == 4194304);
+    CHECK(p->profile.yara.scan_all_files == 1 &&
+          p->profile.yara.max_file_bytes == UINT64_C(4194304));
+    CHECK(p->run.sandbox.uid == -1 && p->run.sandbox.gid == -1);
+    CHECK(p->run.sandbox.dropped_caps == 0 && p->run.sandbox.no_new_privileges == 0);
+    pc_policy_file_free(p);
 }
 
 static void test_sandbox_values(void)
 {
     pc_err e;
-    pc_policy *p = parse("{\"name\": \"mine\", \"sandbox\": {\"uid\": 0, \"gid\": 4294967294,"
-                         " \"supplementary_gids\": [5, 6],"
-                         " \"dropped_caps\": [\"CAP_NET_RAW\", \"cap_sys_admin\", \"MKNOD\"]}}",
-                         &e);
+    pc_policy_file *p =
+        parse("{\"name\": \"mine\", \"sandbox\": {\"uid\": 0, \"gid\": 4294967294,"
+              " \"supplementary_gids\": [5, 6],"
+              " \"dropped_caps\": [\"CAP_NET_RAW\", \"cap_sys_admin\", \"MKNOD\"]}}",
+              &e);
     CHECK(p != NULL);
     if (!p) {
         fprintf(stderr, "sandbox: %s\n", e.msg);
         return;
     }
-    CHECK_STR(p->name, "mine");
-    CHECK(p->sandbox.uid == 0 && p->sandbox.gid == INT64_C(4294967294));
-    CHECK(p->sandbox.nsupplementary_gids == 2 && p->sandbox.supplementary_gids[1] == 6);
-    CHECK(p->sandbox.dropped_caps == (capbit(13) | capbit(21) | capbit(27)));
-    pc_policy_free(p);
+    CHECK_STR(p->policy.name, "mine");
+    CHECK(p->run.sandbox.uid == 0 && p->run.sandbox.gid == INT64_C(4294967294));
+    CHECK(p->run.sandbox.nsupplementary_gids == 2 && p->run.sandbox.supplementary_gids[1] == 6);
+    CHECK(p->run.sandbox.dropped_caps == (capbit(13) | capbit(21) | capbit(27)));
+    pc_policy_file_free(p);
 }
 
 static void test_errors(void)
@@ -212,16 +218,16 @@ static void test_errors(void)
 
 static void test_load_errors(void)
 {
-    pc_policy *p = NULL;
+    pc_policy_file *p = NULL;
     pc_err e = {""};
-    CHECK(pc_policy_load("restrictd", POLICIES, &p, &e) < 0 && p == NULL);
+    CHECK(pc_policy_file_load("restrictd", POLICIES, &p, &e) < 0 && p == NULL);
     CHECK_CONTAINS(e.msg, "unknown policy \"restrictd\"");
     CHECK_CONTAINS(e.msg, "baseline, restricted");
-    CHECK(pc_policy_load("Restricted", POLICIES, &p, &e) < 0);
+    CHECK(pc_policy_file_load("Restricted", POLICIES, &p, &e) < 0);
     CHECK_CONTAINS(e.msg, "not a built-in name");
-    CHECK(pc_policy_load("nonexistent.json", POLICIES, &p, &e) < 0);
+    CHECK(pc_policy_file_load("nonexistent.json", POLICIES, &p, &e) < 0);
     CHECK_CONTAINS(e.msg, "nonexistent.json");
-    CHECK(pc_policy_load("restricted", NULL, &p, &e) < 0);
+    CHECK(pc_policy_file_load("restricted", NULL, &p, &e) < 0);
 }
 
 /* A vfs_cap_data blob: magic, then (permitted, inheritable) pairs, then rootid. */

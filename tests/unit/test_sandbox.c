@@ -142,23 +142,23 @@ static void world_free(world *w)
 
 /* ---- the user and permission bits ---- */
 
-static pc_policy *policy(const char *text_)
+static pc_policy_file *policy(const char *text_)
 {
-    pc_policy *p = NULL;
+    pc_policy_file *p = NULL;
     pc_err e = {{0}};
-    CHECK(pc_policy_parse(text_, strlen(text_), "test.json", &p, &e) == 0);
+    CHECK(pc_policy_file_parse(text_, strlen(text_), "test.json", &p, &e) == 0);
     return p;
 }
 
-static void resolve_user(pc_sb_user *u, const pc_policy *p, const char *user)
+static void resolve_user(pc_sb_user *u, const pc_policy_file *p, const char *user)
 {
-    CHECK(pc_sb_user_resolve(u, &p->sandbox, user, PASSWD, strlen(PASSWD), GROUP, strlen(GROUP)) ==
-          0);
+    CHECK(pc_sb_user_resolve(u, &p->run.sandbox, user, PASSWD, strlen(PASSWD), GROUP,
+                             strlen(GROUP)) == 0);
 }
 
 static void test_user_forms(void)
 {
-    pc_policy *r = policy(RESTRICTED), *b = policy(BASELINE);
+    pc_policy_file *r = policy(RESTRICTED), *b = policy(BASELINE);
     pc_sb_user u;
     resolve_user(&u, r, "app");
     CHECK(u.resolved && u.forced && u.uid == 1001 && u.gid == 1001 && u.ngroups == 0);
@@ -191,14 +191,14 @@ static void test_user_forms(void)
     resolve_user(&u, b, "app:nogroup");
     CHECK(!u.resolved);
     pc_sb_user_free(&u);
-    pc_policy_free(r);
-    pc_policy_free(b);
+    pc_policy_file_free(r);
+    pc_policy_file_free(b);
 }
 
 static void test_user_policy(void)
 {
-    pc_policy *p = policy("{\"name\": \"x\", \"sandbox\": {\"uid\": 1000, \"gid\": 5, "
-                          "\"supplementary_gids\": [7, 5, 7], \"dropped_caps\": [\"ALL\"]}}");
+    pc_policy_file *p = policy("{\"name\": \"x\", \"sandbox\": {\"uid\": 1000, \"gid\": 5, "
+                               "\"supplementary_gids\": [7, 5, 7], \"dropped_caps\": [\"ALL\"]}}");
     pc_sb_user u;
     resolve_user(&u, p, "other");
     /* forced uid 1000 is "app" in /etc/passwd: its groups merge in, no duplicates */
@@ -206,24 +206,25 @@ static void test_user_policy(void)
           pc_sb_in_group(&u, 7) && !pc_sb_in_group(&u, 1000));
     CHECK_STR(u.who, "1000:5 (sandbox user, groups 2000,7)");
     pc_sb_user_free(&u);
-    pc_policy_free(p);
+    pc_policy_file_free(p);
     p = policy("{\"name\": \"x\", \"sandbox\": {\"uid\": 0, \"gid\": 0, \"dropped_caps\": "
                "[\"ALL\"]}}");
     resolve_user(&u, p, "");
     CHECK(u.uid == 0 && !u.dac_override && !u.dac_read_search);
     pc_sb_user_free(&u);
-    pc_policy_free(p);
+    pc_policy_file_free(p);
     /* a hostile /etc/group: thousands of memberships are cut at the limit */
     char *big = malloc(5000 * 24);
     size_t len = 0;
     for (int i = 0; big && i < 5000; i++)
         len += (size_t)sprintf(big + len, "g%d:x:%d:x,app\n", i, 3000 + i);
     p = policy(BASELINE);
-    CHECK(big && pc_sb_user_resolve(&u, &p->sandbox, "app", PASSWD, strlen(PASSWD), big, len) == 0);
+    CHECK(big &&
+          pc_sb_user_resolve(&u, &p->run.sandbox, "app", PASSWD, strlen(PASSWD), big, len) == 0);
     CHECK(u.ngroups == PC_SB_MAX_GROUPS && pc_sb_in_group(&u, 3000) && !pc_sb_in_group(&u, 7999));
     CHECK_CONTAINS(u.who, ",...)");
     pc_sb_user_free(&u);
-    pc_policy_free(p);
+    pc_policy_file_free(p);
     free(big);
     char name[16];
     CHECK(pc_passwd_name_by_uid(PASSWD, strlen(PASSWD), 1002, name, sizeof name) == 0);
@@ -236,9 +237,9 @@ static void test_perm_bits(void)
 {
     world w;
     world_init(&w, 0);
-    pc_policy *b = policy(BASELINE),
-              *root_nocap = policy("{\"name\": \"x\", \"sandbox\": {\"uid\": 0, "
-                                   "\"gid\": 0, \"dropped_caps\": [\"ALL\"]}}");
+    pc_policy_file *b = policy(BASELINE),
+                   *root_nocap = policy("{\"name\": \"x\", \"sandbox\": {\"uid\": 0, "
+                                        "\"gid\": 0, \"dropped_caps\": [\"ALL\"]}}");
     pc_sb_user app, other, root, bare;
     resolve_user(&app, b, "app");
     resolve_user(&other, b, "other");
@@ -264,8 +265,8 @@ static void test_perm_bits(void)
     pc_sb_user_free(&other);
     pc_sb_user_free(&root);
     pc_sb_user_free(&bare);
-    pc_policy_free(b);
-    pc_policy_free(root_nocap);
+    pc_policy_file_free(b);
+    pc_policy_file_free(root_nocap);
     world_free(&w);
 }
 
@@ -273,7 +274,7 @@ static void test_walk(void)
 {
     world w;
     world_init(&w, 0);
-    pc_policy *r = policy(RESTRICTED);
+    pc_policy_file *r = policy(RESTRICTED);
     pc_sb_user u;
     const pc_node *n, *at;
     char buf[512];
@@ -302,7 +303,7 @@ static void test_walk(void)
     CHECK(pc_fsview_lookup_walk(&w.v, "/usr/local/bin/tool", 1, NULL, NULL, &n, NULL) ==
           PC_LOOKUP_OK);
     pc_sb_user_free(&u);
-    pc_policy_free(r);
+    pc_policy_file_free(r);
     world_free(&w);
     pc_layer_facts_free(&l);
 }
@@ -311,7 +312,7 @@ static void test_path_search(void)
 {
     world w;
     world_init(&w, 0);
-    pc_policy *r = policy(RESTRICTED);
+    pc_policy_file *r = policy(RESTRICTED);
     pc_sb_user u;
     pc_sb_found f;
     resolve_user(&u, r, "");
@@ -334,7 +335,7 @@ static void test_path_search(void)
     CHECK(pc_sb_path_search(&w.v, big, "/", "env", &u, &f) == 0);
     CHECK(pc_sb_join(big, 8, "/usr/bin", "env") == -1);
     pc_sb_user_free(&u);
-    pc_policy_free(r);
+    pc_policy_file_free(r);
     world_free(&w);
 }
 
@@ -342,7 +343,7 @@ static void test_path_search(void)
 
 typedef struct run {
     pc_result *r;
-    pc_policy *p;
+    pc_policy_file *p;
     pc_imgconfig cfg;
 } run;
 
@@ -362,7 +363,7 @@ static void run_checks(run *x, world *w, const char *config, const char *pol, co
     CHECK(pc_imgconfig_parse(config, strlen(config), &x->cfg, &e) == 0);
     pc_check_ctx c = {.cfg = &x->cfg,
                       .fs = &w->v,
-                      .policy = x->p,
+                      .run = &x->p->run,
                       .img = &img,
                       .layers = layer_digests,
                       .res = x->r};
@@ -373,7 +374,7 @@ static void run_checks(run *x, world *w, const char *config, const char *pol, co
 static void run_free(run *x)
 {
     pc_result_free(x->r);
-    pc_policy_free(x->p);
+    pc_policy_file_free(x->p);
     pc_imgconfig_free(&x->cfg);
 }
 

@@ -27,6 +27,7 @@
 #include "stream.h"
 #include "testlib.h"
 #include "pcx.h"
+#include "portcullis.h"
 #include "yara_rules.h"
 #include "yara_scan.h"
 
@@ -248,7 +249,7 @@ static int write_tar(const char *path, const tent *t, size_t n)
 }
 
 /* Walk the tar as a layer with a YARA visitor for pol. */
-static int walk(const char *tar, const pc_rules *rules, const pc_yara_policy *pol,
+static int walk(const char *tar, const pc_rules *rules, const pc_yara_profile *pol,
                 pc_layer_facts *f, pc_err *e)
 {
     char *bytes = NULL;
@@ -348,7 +349,7 @@ static void expect_common(const pc_layer_facts *f, const char *what)
     CHECK(nmatches(f, "data/empty") == 0);
 }
 
-static void run_walk(const char *tar, const pc_rules *r, const pc_yara_policy *pol, int plain,
+static void run_walk(const char *tar, const pc_rules *r, const pc_yara_profile *pol, int plain,
                      const char *what)
 {
     pc_layer_facts f;
@@ -391,12 +392,12 @@ static void test_walk(void)
     char tar[512];
     snprintf(tar, sizeof tar, "%s", path_of("w/layer.tar"));
     CHECK(write_tar(tar, t, sizeof t / sizeof t[0]) == 0);
-    pc_yara_policy blocks = {.max_file_bytes = 65536, .timeout_seconds = 10};
+    pc_yara_profile blocks = {.max_file_bytes = 65536, .timeout_seconds = 10};
     run_walk(tar, r, &blocks, 0, "blocks of 64 KiB");
-    pc_yara_policy whole = {
+    pc_yara_profile whole = {
         .max_file_bytes = 64u << 20, .scan_all_files = 1, .timeout_seconds = 10};
     run_walk(tar, r, &whole, 1, "whole files, scan_all_files");
-    pc_yara_policy all_blocks = {.max_file_bytes = 0, .timeout_seconds = 10};
+    pc_yara_profile all_blocks = {.max_file_bytes = 0, .timeout_seconds = 10};
     run_walk(tar, r, &all_blocks, 0, "every file in blocks");
     pc_rules_free(r);
     free(big);
@@ -420,7 +421,7 @@ static void test_timeout(void)
     char tar[512];
     snprintf(tar, sizeof tar, "%s", path_of("t/layer.tar"));
     CHECK(write_tar(tar, t, 1) == 0);
-    pc_yara_policy pol = {.max_file_bytes = 64u << 20, .timeout_seconds = 1};
+    pc_yara_profile pol = {.max_file_bytes = 64u << 20, .timeout_seconds = 1};
     pc_layer_facts f;
     CHECK(walk(tar, r, &pol, &f, &e) == -1);
     CHECK_CONTAINS(e.msg, "/data/aaa");

@@ -8,11 +8,10 @@
  *   3. a local transport (oci:, oci-archive:, docker-archive:) → denied
  *      without being opened: a kubelet cannot pull it, and the webhook
  *      must not read its own disk on behalf of whoever creates pods;
- *   4. otherwise the verdict (cached, shared or fresh): the scan's own
- *      verdict, plus unpinned-image at the policy's action, raised from
- *      warn to deny by --pin-digests (a digest exemption caps it at warn,
- *      as pc_scan caps every finding); a scan still running at the
- *      deadline or never queued denies (fail closed).
+ *   4. otherwise the verdict (cached, shared or fresh) of the scan for
+ *      this reference, as pc_verdict_of judges it: the scan's own verdict
+ *      plus unpinned-image (--pin-digests passed on); a scan still running
+ *      at the deadline or never queued denies (fail closed).
  * Everything written into the message or a warning passes pc_one_line and
  * a length cut: finding paths and messages come from hostile images.
  */
@@ -38,12 +37,6 @@ static int is_local(const char *ref)
     return 0;
 }
 
-static int is_pinned(const char *ref)
-{
-    const char *at = strrchr(ref, '@');
-    return at && strncmp(at + 1, "sha256:", 7) == 0;
-}
-
 /* One entry per distinct image string, in order of first appearance. */
 static int collect(const wh_decide_in *in, wh_decision *d)
 {
@@ -62,10 +55,6 @@ static int collect(const wh_decide_in *in, wh_decision *d)
         wh_image_decision *x = &d->imgs[d->nimgs++];
         x->img = &l->v[i];
         x->uses = 1;
-        x->unpinned = !is_pinned(x->img->image);
-        x->unpinned_action = pc_ctx_action(in->ctx, "unpinned-image");
-        if (in->pin_digests && x->unpinned_action == PC_ACTION_WARN)
-            x->unpinned_action = PC_ACTION_DENY;
         x->exempt = d->namespace_exempt ? NULL : pc_ctx_image_exempt(in->ctx, x->img->image);
         if (d->namespace_exempt || x->exempt)
             x->outcome = WH_IMG_EXEMPT;
@@ -101,10 +90,9 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
         else if (x->lk.state == WH_LK_BUSY || !r)
             x->outcome = WH_IMG_BUSY;
         else {
-            if (r->exempt && x->unpinned_action == PC_ACTION_DENY)
-                x->unpinned_action = PC_ACTION_WARN;
-            int unpinned_denies = x->unpinned && x->unpinned_action == PC_ACTION_DENY;
-            x->outcome = r->denied || unpinned_denies ? WH_IMG_DENY : WH_IMG_ALLOW;
+            pc_verdict_opts vo = {.ref = x->img->image, .pin_digests = in->pin_digests};
+            pc_verdict_of(in->ctx, r, &vo, &x->verdict);
+            x->outcome = x->verdict.denied ? WH_IMG_DENY : WH_IMG_ALLOW;
         }
     }
     free(refs), free(lks), free(idx);
@@ -157,7 +145,7 @@ static void image_reasons(pc_buf *b, const wh_image_decision *x, int with_messag
     }
     if (total > shown)
         pc_buf_printf(b, "; (+%zu more)", total - shown);
-    if (x->unpinned && x->unpinned_action == PC_ACTION_DENY)
+    if (x->verdict.unpinned == PC_ACTION_DENY)
         pc_buf_printf(b, "%sunpinned-image (no @sha256: digest in the reference)",
                       shown ? "; " : "");
 }
@@ -217,7 +205,7 @@ static int image_warnings(wh_decision *d, const wh_image_decision *x, size_t *dr
         if (add_warning(d, dropped, &b) < 0)
             return -1;
     }
-    if (x->unpinned && x->unpinned_action == PC_ACTION_WARN &&
+    if (x->verdict.unpinned == PC_ACTION_WARN &&
         (x->outcome == WH_IMG_ALLOW || x->outcome == WH_IMG_DENY)) {
         pc_buf_printf(&b, "%s: unpinned-image (no @sha256: digest; the tag can move)",
                       x->img->image);

@@ -25,11 +25,10 @@ typedef struct wh_image_decision {
     const wh_image *img; /* the first field naming this image (borrowed) */
     size_t uses;         /* how many fields name it */
     wh_img_outcome outcome;
-    wh_lookup lk;              /* the scan, when there is one */
-    const char *exempt;        /* exempt_images entry (borrowed from the ctx) */
-    int unpinned;              /* no @sha256: in the reference */
-    pc_action unpinned_action; /* the policy's unpinned-image action (exempt: warn at most) */
-    char *reason;              /* one line for logs: the deny reasons or "allowed" */
+    wh_lookup lk;       /* the scan, when there is one */
+    const char *exempt; /* exempt_images entry (borrowed from the ctx) */
+    pc_verdict verdict; /* of the scan, for this reference (pc_verdict_of); zero: none */
+    char *reason;       /* one line for logs: the deny reasons or "allowed" */
 } wh_image_decision;
 
 typedef struct wh_decision {

@@ -155,7 +155,7 @@ void wh_tes_task_free(wh_tes_task *t)
 }
 
 /* The shown findings of x's scan (warn and deny, as the scan report shows
- * them), plus unpinned-image when the policy does not ignore it. */
+ * them), plus unpinned-image when the verdict has it. */
 static json_t *findings_json(const wh_image_decision *x, size_t max, size_t *omitted)
 {
     const pc_result *r = wh_verdict_result(x->lk.v);
@@ -172,13 +172,8 @@ static json_t *findings_json(const wh_image_decision *x, size_t max, size_t *omi
             return NULL;
         }
     }
-    if (a && r && x->unpinned && x->unpinned_action != PC_ACTION_IGNORE) {
-        pc_finding f = {"unpinned-image",
-                        x->unpinned_action,
-                        "no @sha256: digest in the reference; the tag can move",
-                        NULL,
-                        NULL,
-                        NULL};
+    pc_finding f;
+    if (a && r && pc_verdict_unpinned_finding(&x->verdict, &f) == 0) {
         if (json_array_append_new(a, pc_finding_to_json(&f)) < 0) {
             json_decref(a);
             return NULL;

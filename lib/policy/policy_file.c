@@ -1,0 +1,581 @@
+/*
+ * policy_file.c — loading a policy file from JSON, strictly, into its three
+ * parts (policy.h): the scan profile (limits, yara knobs), the run (the
+ * sandbox) and the policy (checks, yara.ignore_rules, exemptions).
+ *
+ * Parsing walks each JSON object once with json_object_foreach and
+ * dispatches on the key, so a key that no branch claims is an unknown key
+ * by construction. Every message names the origin file and the key path
+ * ("policy.json: checks.setuid-file.actoin: unknown key"). A fresh policy
+ * starts from fail-closed defaults (every check deny, pc_profile_default)
+ * and the JSON overrides only what it names. The parsed pc_policy_file owns
+ * all its strings and arrays; pc_policy_file_free releases a partially
+ * built one too.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include "layer/caps.h"
+#include "policy/policy.h"
+#include "pcx/sha256.h"
+#include "pcx.h"
+
+#define POLICY_MAX_BYTES ((size_t)1 << 20)
+#define ID_MAX INT64_C(4294967294) /* (uint32_t)-1 means "no change" to the kernel */
+#define NAME_MAX_LEN 128
+#define KEYPATH_LEN 256
+#define BUILTIN_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/* What every parse step needs: the origin for messages and the error sink. */
+typedef struct pctx {
+    const char *origin;
+    pc_err *e;
+} pctx;
+
+static int bad(const pctx *c, const char *path, const char *what)
+{
+    return pc_err_set(c->e, "%s: %s: %s", c->origin, path, what);
+}
+
+static int unknown_key(const pctx *c, const char *path, const char *known)
+{
+    return pc_err_set(c->e, "%s: %s: unknown key (expected one of: %s)", c->origin, path, known);
+}
+
+/* Finish a key path written by snprintf: a truncated one ends in "...", and
+ * control bytes show as '?' so a key quoted in a message cannot put escape
+ * sequences on a terminal. */
+static void path_done(char *buf, size_t n, int written)
+{
+    if (written < 0)
+        snprintf(buf, n, "?");
+    else if ((size_t)written >= n && n >= 4)
+        memcpy(buf + n - 4, "...", 4);
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+}
+
+/* "parent.key", or "key" at the top level. */
+static void keypath(char *buf, size_t n, const char *parent, const char *key)
+{
+    int w = parent ? snprintf(buf, n, "%s.%s", parent, key) : snprintf(buf, n, "%s", key);
+    path_done(buf, n, w);
+}
+
+static void indexpath(char *buf, size_t n, const char *parent, size_t i)
+{
+    path_done(buf, n, snprintf(buf, n, "%s[%zu]", parent, i));
+}
+
+static int get_u64(const pctx *c, json_t *v, const char *path, uint64_t *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return bad(c, path, "expected a non-negative integer");
+    *out = (uint64_t)json_integer_value(v);
+    return 0;
+}
+
+static int get_bool(const pctx *c, json_t *v, const char *path, int *out)
+{
+    if (!json_is_boolean(v))
+        return bad(c, path, "expected true or false");
+    *out = json_is_true(v);
+    return 0;
+}
+
+/* A uid or gid: null means the image's own USER (-1). */
+static int get_id(const pctx *c, json_t *v, const char *path, int64_t *out)
+{
+    if (json_is_null(v)) {
+        *out = -1;
+        return 0;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > ID_MAX)
+        return bad(c, path, "expected null or an integer 0..4294967294");
+    *out = (int64_t)json_integer_value(v);
+    return 0;
+}
+
+/* A non-empty string without control characters (it reaches reports and logs).
+ * jansson rejects \u0000 by default, so strlen is the whole string. */
+static int get_str(const pctx *c, json_t *v, const char *path, const char **out)
+{
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return bad(c, path, "expected a non-empty string");
+    const char *s = json_string_value(v);
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return bad(c, path, "control characters are not allowed");
+    *out = s;
+    return 0;
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Extra validation of one array element; NULL for none. */
+typedef int (*str_check)(const pctx *c, const char *s, const char *path);
+
+static int get_strv(const pctx *c, json_t *v, const char *path, str_check chk, char ***out,
+                    size_t *nout)
+{
+    if (!json_is_array(v))
+        return bad(c, path, "expected an array of strings");
+    free_strv(*out, *nout);
+    size_t n = json_array_size(v);
+    char **arr = pc_calloc(n, sizeof *arr);
+    *out = arr;
+    *nout = 0;
+    if (!arr)
+        return bad(c, path, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        char ip[KEYPATH_LEN];
+        const char *s;
+        indexpath(ip, sizeof ip, path, i);
+        if (get_str(c, json_array_get(v, i), ip, &s) < 0 || (chk && chk(c, s, ip) < 0))
+            return -1;
+        if (!(arr[i] = pc_strdup(s)))
+            return bad(c, ip, "out of memory");
+        *nout = i + 1;
+    }
+    return 0;
+}
+
+/* allow_paths are matched against absolute paths: a relative glob never matches. */
+static int check_abs_glob(const pctx *c, const char *s, const char *path)
+{
+    return s[0] == '/' ? 0 : bad(c, path, "expected an absolute path glob (starting with '/')");
+}
+
+static int check_exempt_image(const pctx *c, const char *s, const char *path)
+{
+    if (strncmp(s, "sha256:", 7) != 0)
+        return 0;
+    char what[KEYPATH_LEN + 256];
+    snprintf(what, sizeof what, "%s: %s", c->origin, path);
+    return pc_digest_check(s, what, c->e);
+}
+
+static int parse_action(const pctx *c, json_t *v, const char *path, pc_action *out)
+{
+    const char *s = json_string_value(v); /* NULL when not a string */
+    if (s && strcmp(s, "deny") == 0)
+        *out = PC_ACTION_DENY;
+    else if (s && strcmp(s, "warn") == 0)
+        *out = PC_ACTION_WARN;
+    else if (s && strcmp(s, "ignore") == 0)
+        *out = PC_ACTION_IGNORE;
+    else
+        return bad(c, path, "expected \"deny\", \"warn\" or \"ignore\"");
+    return 0;
+}
+
+static int parse_check(const pctx *c, json_t *obj, const char *path, pc_check_policy *cp)
+{
+    if (!json_is_object(obj))
+        return bad(c, path, "expected an object");
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char kp[KEYPATH_LEN];
+        int r;
+        keypath(kp, sizeof kp, path, key);
+        if (strcmp(key, "action") == 0)
+            r = parse_action(c, v, kp, &cp->action);
+        else if (strcmp(key, "allow_paths") == 0)
+            r = get_strv(c, v, kp, check_abs_glob, &cp->allow_paths, &cp->nallow_paths);
+        else
+            r = unknown_key(c, kp, "action, allow_paths");
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int unknown_check(const pctx *c, const char *path)
+{
+    char known[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < PC_CHK_COUNT && used < sizeof known; i++) {
+        int w = snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                         pc_check_id_name((pc_check_id)i));
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    return pc_err_set(c->e, "%s: %s: unknown check id (known: %s)", c->origin, path, known);
+}
+
+static int parse_checks(const pctx *c, json_t *obj, pc_policy *p)
+{
+    if (!json_is_object(obj))
+        return bad(c, "checks", "expected an object keyed by check id");
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char kp[KEYPATH_LEN];
+        keypath(kp, sizeof kp, "checks", key);
+        int id = pc_check_id_parse(key);
+        if (id < 0)
+            return unknown_check(c, kp);
+        if (parse_check(c, v, kp, &p->checks[id]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static uint64_t *limit_field(pc_limits *l, const char *key)
+{
+    if (strcmp(key, "max_layer_bytes") == 0)
+        return &l->max_layer_bytes;
+    if (strcmp(key, "max_image_bytes") == 0)
+        return &l->max_image_bytes;
+    if (strcmp(key, "max_files") == 0)
+        return &l->max_files;
+    if (strcmp(key, "max_layers") == 0)
+        return &l->max_layers;
+    if (strcmp(key, "max_manifest_bytes") == 0)
+        return &l->max_manifest_bytes;
+    if (strcmp(key, "max_config_bytes") == 0)
+        return &l->max_config_bytes;
+    if (strcmp(key, "timeout_seconds") == 0)
+        return &l->timeout_seconds;
+    return NULL;
+}
+
+static int parse_limits(const pctx *c, json_t *obj, pc_limits *l)
+{
+    if (!json_is_object(obj))
+        return bad(c, "limits", "expected an object");
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char kp[KEYPATH_LEN];
+        keypath(kp, sizeof kp, "limits", key);
+        uint64_t *field = limit_field(l, key);
+        if (!field)
+            return unknown_key(c, kp,
+                               "max_layer_bytes, max_image_bytes, max_files, max_layers, "
+                               "max_manifest_bytes, max_config_bytes, timeout_seconds");
+        if (get_u64(c, v, kp, field) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The yara section: its knobs belong to the profile, ignore_rules (an
+ * allow list) to the policy. */
+static int parse_yara(const pctx *c, json_t *obj, pc_yara_profile *y, pc_policy *p)
+{
+    if (!json_is_object(obj))
+        return bad(c, "yara", "expected an object");
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char kp[KEYPATH_LEN];
+        int r;
+        keypath(kp, sizeof kp, "yara", key);
+        if (strcmp(key, "max_file_bytes") == 0)
+            r = get_u64(c, v, kp, &y->max_file_bytes);
+        else if (strcmp(key, "scan_all_files") == 0)
+            r = get_bool(c, v, kp, &y->scan_all_files);
+        else if (strcmp(key, "ignore_rules") == 0)
+            r = get_strv(c, v, kp, NULL, &p->ignore_rules, &p->nignore_rules);
+        else if (strcmp(key, "timeout_seconds") == 0)
+            r = get_u64(c, v, kp, &y->timeout_seconds);
+        else
+            r = unknown_key(c, kp, "max_file_bytes, scan_all_files, ignore_rules, timeout_seconds");
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_caps(const pctx *c, json_t *v, const char *path, uint64_t *out)
+{
+    if (!json_is_array(v))
+        return bad(c, path, "expected an array of capability names");
+    uint64_t bits = 0;
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        char ip[KEYPATH_LEN];
+        const char *s;
+        indexpath(ip, sizeof ip, path, i);
+        if (get_str(c, json_array_get(v, i), ip, &s) < 0)
+            return -1;
+        if (strcasecmp(s, "ALL") == 0) {
+            bits = UINT64_MAX;
+            continue;
+        }
+        int cap = pc_cap_from_name(s);
+        if (cap < 0)
+            return pc_err_set(c->e, "%s: %s: unknown capability \"%.64s\"", c->origin, ip, s);
+        bits |= UINT64_C(1) << cap;
+    }
+    *out = bits;
+    return 0;
+}
+
+static int parse_gids(const pctx *c, json_t *v, const char *path, pc_sandbox_spec *sb)
+{
+    if (!json_is_array(v))
+        return bad(c, path, "expected an array of integers");
+    free(sb->supplementary_gids);
+    sb->nsupplementary_gids = 0;
+    size_t n = json_array_size(v);
+    if (!(sb->supplementary_gids = pc_calloc(n, sizeof *sb->supplementary_gids)))
+        return bad(c, path, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        char ip[KEYPATH_LEN];
+        json_t *g = json_array_get(v, i);
+        indexpath(ip, sizeof ip, path, i);
+        if (!json_is_integer(g) || json_integer_value(g) < 0 || json_integer_value(g) > ID_MAX)
+            return bad(c, ip, "expected an integer 0..4294967294");
+        sb->supplementary_gids[i] = (uint32_t)json_integer_value(g);
+        sb->nsupplementary_gids = i + 1;
+    }
+    return 0;
+}
+
+static int parse_sandbox(const pctx *c, json_t *obj, pc_sandbox_spec *sb)
+{
+    if (!json_is_object(obj))
+        return bad(c, "sandbox", "expected an object");
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char kp[KEYPATH_LEN];
+        int r;
+        keypath(kp, sizeof kp, "sandbox", key);
+        if (strcmp(key, "uid") == 0)
+            r = get_id(c, v, kp, &sb->uid);
+        else if (strcmp(key, "gid") == 0)
+            r = get_id(c, v, kp, &sb->gid);
+        else if (strcmp(key, "supplementary_gids") == 0)
+            r = parse_gids(c, v, kp, sb);
+        else if (strcmp(key, "dropped_caps") == 0)
+            r = parse_caps(c, v, kp, &sb->dropped_caps);
+        else if (strcmp(key, "no_new_privileges") == 0)
+            r = get_bool(c, v, kp, &sb->no_new_privileges);
+        else
+            r = unknown_key(c, kp, "uid, gid, supplementary_gids, dropped_caps, no_new_privileges");
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_name(const pctx *c, json_t *v, pc_policy *p)
+{
+    const char *s;
+    if (get_str(c, v, "name", &s) < 0)
+        return -1;
+    if (strlen(s) > NAME_MAX_LEN)
+        return bad(c, "name", "longer than 128 bytes");
+    free(p->name);
+    if (!(p->name = pc_strdup(s)))
+        return bad(c, "name", "out of memory");
+    return 0;
+}
+
+/* Each top-level section to the part it belongs to (policy.h). */
+static int parse_top(const pctx *c, json_t *root, pc_policy_file *f)
+{
+    pc_policy *p = &f->policy;
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v)
+    {
+        char kp[KEYPATH_LEN];
+        int r;
+        keypath(kp, sizeof kp, NULL, key);
+        if (strcmp(key, "name") == 0)
+            r = parse_name(c, v, p);
+        else if (strcmp(key, "description") == 0)
+            r = json_is_string(v) ? 0 : bad(c, kp, "expected a string");
+        else if (strcmp(key, "checks") == 0)
+            r = parse_checks(c, v, p);
+        else if (strcmp(key, "exempt_images") == 0)
+            r = get_strv(c, v, kp, check_exempt_image, &p->exempt_images, &p->nexempt_images);
+        else if (strcmp(key, "exempt_namespaces") == 0)
+            r = get_strv(c, v, kp, NULL, &p->exempt_namespaces, &p->nexempt_namespaces);
+        else if (strcmp(key, "limits") == 0)
+            r = parse_limits(c, v, &f->profile.limits);
+        else if (strcmp(key, "yara") == 0)
+            r = parse_yara(c, v, &f->profile.yara, p);
+        else if (strcmp(key, "sandbox") == 0)
+            r = parse_sandbox(c, v, &f->run.sandbox);
+        else
+            r = unknown_key(c, kp,
+                            "name, description, checks, exempt_images, exempt_namespaces, "
+                            "limits, yara, sandbox");
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Fail closed: a check the policy does not mention denies. */
+static void file_defaults(pc_policy_file *f)
+{
+    for (int i = 0; i < PC_CHK_COUNT; i++)
+        f->policy.checks[i].action = PC_ACTION_DENY;
+    pc_profile_default(&f->profile);
+    f->run.sandbox.uid = -1;
+    f->run.sandbox.gid = -1;
+}
+
+/* The basename of origin without ".json"; "policy" when that is empty. */
+static char *name_from_origin(const char *origin)
+{
+    const char *base = origin ? strrchr(origin, '/') : NULL;
+    base = base ? base + 1 : origin ? origin : "";
+    size_t n = strlen(base);
+    if (n >= 5 && strcmp(base + n - 5, ".json") == 0)
+        n -= 5;
+    if (n > NAME_MAX_LEN)
+        n = NAME_MAX_LEN;
+    return n ? pc_strndup(base, n) : pc_strdup("policy");
+}
+
+static int parse_root(const pctx *c, json_t *root, const char *origin, pc_policy_file *f)
+{
+    if (!json_is_object(root))
+        return pc_err_set(c->e, "%s: expected a JSON object at the top level", c->origin);
+    file_defaults(f);
+    if (parse_top(c, root, f) < 0)
+        return -1;
+    if (!f->policy.name && !(f->policy.name = name_from_origin(origin)))
+        return pc_err_set(c->e, "%s: out of memory", c->origin);
+    return 0;
+}
+
+int pc_policy_file_parse(const char *text, size_t len, const char *origin, pc_policy_file **out,
+                         pc_err *e)
+{
+    pctx c = {origin ? origin : "(policy)", e};
+    *out = NULL;
+    if (!text)
+        return pc_err_set(e, "%s: no policy text", c.origin);
+    if (len > POLICY_MAX_BYTES)
+        return pc_err_set(e, "%s: %zu bytes exceeds the limit of %zu", c.origin, len,
+                          POLICY_MAX_BYTES);
+    json_error_t je;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return pc_err_set(e, "%s:%d:%d: %s", c.origin, je.line, je.column, je.text);
+    pc_policy_file *f = pc_calloc(1, sizeof *f);
+    int r = f ? parse_root(&c, root, origin, f) : pc_err_set(e, "%s: out of memory", c.origin);
+    json_decref(root);
+    if (r < 0) {
+        pc_policy_file_free(f);
+        return -1;
+    }
+    pc_sha256_digest(text, len, f->policy.digest);
+    *out = f;
+    return 0;
+}
+
+static int is_policy_file(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return n > 5 && strcmp(d->d_name + n - 5, ".json") == 0 &&
+           strspn(d->d_name, BUILTIN_CHARS) == n - 5;
+}
+
+/* "unknown policy" with the names that do exist, so a typo is easy to fix. */
+static int unknown_builtin(const char *name, const char *dir, pc_err *e)
+{
+    struct dirent **ents = NULL;
+    int n = scandir(dir, &ents, is_policy_file, alphasort);
+    if (n < 0)
+        return pc_err_set(e, "unknown policy \"%s\": cannot list %s: %s", name, dir,
+                          strerror(errno));
+    pc_buf b = {0};
+    for (int i = 0; i < n; i++) {
+        if (b.len)
+            pc_buf_puts(&b, ", ");
+        pc_buf_add(&b, ents[i]->d_name, strlen(ents[i]->d_name) - 5);
+        free(ents[i]);
+    }
+    free(ents);
+    pc_err_set(e, "unknown policy \"%s\" (policies in %s: %s)", name, dir,
+               b.oom ? "(out of memory)"
+               : b.p ? b.p
+                     : "none");
+    pc_buf_free(&b);
+    return -1;
+}
+
+static int resolve_builtin(const char *name, const char *dir, char **path, pc_err *e)
+{
+    size_t n = strlen(name);
+    *path = NULL;
+    if (n > NAME_MAX_LEN || strspn(name, BUILTIN_CHARS) != n)
+        return pc_err_set(e,
+                          "policy \"%.*s\": not a built-in name ([a-z0-9_-]+); "
+                          "give a path to load a file",
+                          NAME_MAX_LEN, name);
+    if (!dir)
+        return pc_err_set(e, "policy \"%s\": no policies directory to look it up in", name);
+    if (!(*path = pc_asprintf("%s/%s.json", dir, name)))
+        return pc_err_set(e, "policy \"%s\": out of memory", name);
+    struct stat st;
+    if (stat(*path, &st) == 0 || errno != ENOENT)
+        return 0; /* pc_read_file reports any other problem with the file */
+    free(*path);
+    *path = NULL;
+    return unknown_builtin(name, dir, e);
+}
+
+int pc_policy_file_load(const char *file_or_name, const char *policies_dir, pc_policy_file **out,
+                        pc_err *e)
+{
+    *out = NULL;
+    if (!file_or_name || !*file_or_name)
+        return pc_err_set(e, "no policy given");
+    size_t n = strlen(file_or_name);
+    char *path = NULL;
+    if (strchr(file_or_name, '/') || (n >= 5 && strcmp(file_or_name + n - 5, ".json") == 0)) {
+        if (!(path = pc_strdup(file_or_name)))
+            return pc_err_set(e, "%s: out of memory", file_or_name);
+    } else if (resolve_builtin(file_or_name, policies_dir, &path, e) < 0) {
+        return -1;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    int r = pc_read_file(path, POLICY_MAX_BYTES, &text, &len, e);
+    if (r == 0)
+        r = pc_policy_file_parse(text, len, path, out, e);
+    free(text);
+    free(path);
+    return r;
+}
+
+void pc_policy_file_free(pc_policy_file *f)
+{
+    if (!f)
+        return;
+    pc_policy *p = &f->policy;
+    free(p->name);
+    for (int i = 0; i < PC_CHK_COUNT; i++)
+        free_strv(p->checks[i].allow_paths, p->checks[i].nallow_paths);
+    free_strv(p->ignore_rules, p->nignore_rules);
+    free_strv(p->exempt_images, p->nexempt_images);
+    free_strv(p->exempt_namespaces, p->nexempt_namespaces);
+    free(f->run.sandbox.supplementary_gids);
+    free(f);
+}
