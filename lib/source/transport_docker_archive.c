@@ -1,5 +1,5 @@
 /*
- * source_docker_archive.c — the docker-archive:FILE[:REPO:TAG|:@N]
+ * transport_docker_archive.c — the docker-archive:FILE[:REPO:TAG|:@N]
  * transport: the tar `docker save` (or skopeo) writes. manifest.json lists
  * images as {Config, RepoTags, Layers}, each a path inside the tar.
  *
@@ -392,6 +392,8 @@ static int dar_open_layer(void *state, const pc_layer_desc *l, pc_stream **out, 
 
 const pc_source_ops pc_source_docker_archive = {
     .transport = "docker-archive",
+    .prefix = "docker-archive:",
+    .listed = 3,
     .open = dar_open,
     .resolve = dar_resolve,
     .open_layer = dar_open_layer,
