@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "cli_admin.h"
 #include "portcullis.h"
 
 static void print_diag(void *ud, const char *line)

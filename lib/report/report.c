@@ -1,29 +1,11 @@
 /*
  * report.c — pc_report_write: checks its arguments, hands the results to
  * the writer of the requested format (report_json.c, report_text.c,
- * report_sarif.c) and turns any stdio failure into -1. Also the helpers
- * every writer shares: action names, which findings are shown, and a
- * strict UTF-8 decoder for strings that came out of an image.
+ * report_sarif.c) and turns any stdio failure into -1. Also a strict
+ * UTF-8 decoder for strings that came out of an image. The helpers the
+ * writers share are in action.c, so no writer calls back into this file.
  */
 #include "report/report.h"
-
-const char *pc_action_name(pc_action a)
-{
-    switch (a) {
-    case PC_ACTION_DENY:
-        return "deny";
-    case PC_ACTION_WARN:
-        return "warn";
-    case PC_ACTION_IGNORE:
-        return "ignore";
-    }
-    return "unknown";
-}
-
-int pc_report_finding_shown(const pc_finding *f)
-{
-    return f->action == PC_ACTION_DENY || f->action == PC_ACTION_WARN;
-}
 
 /* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. A NUL
  * terminator is not a continuation byte, so this never reads past it. */

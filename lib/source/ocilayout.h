@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "pcx.h"
 #include "source/source.h"
+#include "source/spec.h"
 #include "source/stream.h"
 
 /* Where a layout's files are. name is relative to the layout's root:

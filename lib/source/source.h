@@ -34,21 +34,6 @@ extern const pc_source_ops pc_source_oci_archive;
 extern const pc_source_ops pc_source_docker_archive;
 extern const pc_source_ops pc_source_docker;
 
-/* Helpers every transport uses (source.c). */
-
-/* A source's own copy of its configuration, so that the caller's need not
- * outlive open(). cfg points into the struct: initialise it in place. */
-typedef struct pc_cfg_copy {
-    pc_source_cfg cfg;
-    pc_platform platform;
-    pc_limits limits;
-} pc_cfg_copy;
-void pc_cfg_copy_init(pc_cfg_copy *c, const pc_source_cfg *cfg);
-
-/* Split "PATH[:NAME]" at the first ':' into malloc'd strings (*sel NULL
- * when there is no ':'); transport names the source in messages. */
-int pc_spec_split(const char *spec, const char *transport, char **path, char **sel, pc_err *e);
-
 /* Find the table for a reference; *spec points past the prefix. A bare
  * reference or docker:// is the registry transport. */
 int pc_source_lookup(const char *ref, const pc_source_ops **ops, const char **spec, pc_err *e);

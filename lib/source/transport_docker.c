@@ -26,6 +26,7 @@
 #include "registry/registry.h"
 #include "pcx/sha256.h"
 #include "source/source.h"
+#include "source/spec.h"
 #include "pcx.h"
 
 #define MAX_CHILDREN 4096 /* manifests listed by the indexes of one image */

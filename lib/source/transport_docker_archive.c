@@ -23,6 +23,7 @@
 #include "image/manifest.h"
 #include "pcx/sha256.h"
 #include "source/source.h"
+#include "source/spec.h"
 #include "source/source_tar.h"
 #include "pcx.h"
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "source/ocilayout.h"
 #include "source/source.h"
+#include "source/spec.h"
 #include "pcx.h"
 
 #define BLOBS "blobs/sha256/"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include "source/ocilayout.h"
 #include "source/source.h"
+#include "source/spec.h"
 #include "source/source_tar.h"
 #include "pcx.h"
 
