@@ -2,8 +2,8 @@
  * report.c — pc_report_write: checks its arguments, hands the results to
  * the writer of the requested format (report_json.c, report_text.c,
  * report_sarif.c) and turns any stdio failure into -1. Also a strict
- * UTF-8 decoder for strings that came out of an image. The helpers the
- * writers share are in action.c, so no writer calls back into this file.
+ * UTF-8 decoder for strings that came out of an image. What the writers
+ * share about findings (action names, which are shown) is in action.c.
  */
 #include "report/report.h"
 
