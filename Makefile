@@ -63,6 +63,19 @@ $(B)/obj/fixtures/%.o: fixtures/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# A transport is one file, lib/source/transport_X.c, defining the row
+# pc_source_X; source.c reads the list from $(B)/gen/transports.h (one
+# PC_TRANSPORT(X) per file), rewritten only when the list changes.
+TRANSPORTS = $(patsubst lib/source/transport_%.c,%,$(sort $(wildcard lib/source/transport_*.c)))
+$(B)/gen/transports.h: transports-list
+	@mkdir -p $(dir $@)
+	@printf 'PC_TRANSPORT(%s)\n' $(TRANSPORTS) >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+.PHONY: transports-list
+transports-list:
+$(B)/obj/lib/source/source.o: $(B)/gen/transports.h
+$(B)/obj/lib/source/source.o: CFLAGS += -I$(B)/gen
+
 $(B)/libportcullis.a: $(LIB_OBJ)
 	@mkdir -p $(B)
 	rm -f $@ && ar rcs $@ $^
@@ -157,6 +170,14 @@ SEED ?= $(shell date +%Y%m%d)
 .PHONY: difftest
 difftest: all
 	@sh tests/difftest/run.sh $(B) --random 300 --seed $(SEED)
+
+# The layout of docs/architecture.md, checked over the #include lines and
+# the objects of $(B): src/ and webhook/ see include/ only, no circle of
+# includes or of calls, no stage includes a later stage's header
+# (scripts/check-layout.sh).
+.PHONY: check-layout
+check-layout: $(B)/libportcullis.a $(B)/portcullis $(WH_BIN)
+	@sh scripts/check-layout.sh $(B)
 
 install: all
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/portcullis

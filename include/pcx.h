@@ -29,6 +29,9 @@ int pc_grow(void **arr, size_t *cap, size_t need, size_t size);
 char *pc_strdup(const char *s);
 char *pc_strndup(const char *s, size_t n);
 char *pc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Copy a hostile string for a message: bounded, control bytes shown as '?'
+ * (lib/pcx/safestr.c). */
+void pc_safe_str(const char *s, char *out, size_t n);
 
 /* Read a whole file of at most max bytes (NUL-terminated copy). */
 int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *e);

@@ -1,6 +1,8 @@
 /*
- * cli.h — what the `portcullis` subcommands share. The CLI uses only the
- * public header portcullis.h; these are its own small helpers.
+ * cli.h — what the `portcullis` subcommands share (cli_common.c). The CLI
+ * uses only the public header portcullis.h; these are its own small
+ * helpers. The subcommands' entry points are in cli_scan.h and
+ * cli_admin.h, called from main.c's command table.
  */
 #ifndef PC_CLI_H
 #define PC_CLI_H
@@ -16,11 +18,5 @@ void cli_usage(FILE *f);
 char *cli_rules_dir(void);
 /* $XDG_CACHE_HOME/portcullis, else ~/.cache/portcullis (malloc'd), or NULL. */
 char *cli_default_cache_dir(void);
-
-int cmd_scan(int argc, char **argv);
-int cmd_inspect(int argc, char **argv);
-int cmd_rules(int argc, char **argv);
-int cmd_cache(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "cli_admin.h"
 #include "portcullis.h"
 #include "pcx.h"
 

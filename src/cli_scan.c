@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "cli_scan.h"
 #include "portcullis.h"
 #include "pcx.h"
 

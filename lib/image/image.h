@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "pcx.h"
 
 typedef enum {
     PC_COMP_NONE = 0,
@@ -60,7 +61,6 @@ void pc_platform_format(const pc_platform *p, char *out, size_t n);
 
 /* Map a layer media type to its compression. -1 for unknown or
  * non-distributable types (message names the type). */
-#include "pcx.h"
 int pc_layer_media_type(const char *mt, pc_compression *comp, pc_err *e);
 /* The decode class of a layer media type: RAW only for the OCI
  * uncompressed tar, SNIFF for everything else (NULL included). */

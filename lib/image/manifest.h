@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "pcx.h"
 #include "image/image.h"
-#include "source/source.h"
+#include "image/request.h"
 
 /* Fetch the blob named by digest (already checked with pc_digest_check) into
  * a malloc'd NUL-terminated buffer of at most max bytes; -1 with a message
@@ -56,27 +56,5 @@ int pc_layout_check(const char *json, size_t len, const char *what, pc_err *e);
  * out->media_type is malloc'd (may be NULL). */
 int pc_layout_select(const char *json, size_t len, const char *what, const char *tag,
                      const pc_platform *want, pc_desc *out, pc_err *e);
-
-/* Helpers every source uses (defined in source.c). */
-
-/* Copy a hostile string for a message: bounded, control bytes shown as '?'. */
-void pc_safe_str(const char *s, char *out, size_t n);
-/* The limits a source works within: cfg's, else the defaults in *storage. */
-const pc_limits *pc_source_limits(const pc_source_cfg *cfg, pc_limits *storage);
-/* A byte limit as a size_t (clamped below SIZE_MAX, so +1 cannot wrap). */
-size_t pc_limit_size(uint64_t v);
-
-/* A source's own copy of its configuration, so that the caller's need not
- * outlive open(). cfg points into the struct: initialise it in place. */
-typedef struct pc_cfg_copy {
-    pc_source_cfg cfg;
-    pc_platform platform;
-    pc_limits limits;
-} pc_cfg_copy;
-void pc_cfg_copy_init(pc_cfg_copy *c, const pc_source_cfg *cfg);
-
-/* Split "PATH[:NAME]" at the first ':' into malloc'd strings (*sel NULL
- * when there is no ':'); transport names the source in messages. */
-int pc_spec_split(const char *spec, const char *transport, char **path, char **sel, pc_err *e);
 
 #endif

@@ -26,7 +26,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "registry/authfile.h"
-#include "image/manifest.h"
 #include "pcx.h"
 
 extern char **environ;

@@ -26,7 +26,6 @@
 #include <time.h>
 #include "registry/certdir.h"
 #include "registry/http.h"
-#include "image/manifest.h"
 #include "portcullis.h"
 #include "pcx.h"
 

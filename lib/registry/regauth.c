@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "image/manifest.h"
 #include "registry/regauth.h"
 #include "pcx.h"
 

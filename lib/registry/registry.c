@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "registry/http.h"
-#include "image/manifest.h"
 #include "registry/regauth.h"
 #include "registry/registry.h"
 #include "pcx/sha256.h"

@@ -1,11 +1,12 @@
 /*
- * report.h — internal interface of the report writers.
- *
- * pc_report_write (portcullis.h) dispatches to one writer per format; the
- * JSON objects they share with the webhook are in portcullis_json.h.
+ * report.h — the report writers, one per format, each declared in its own
+ * header and called by pc_report_write (report.c). The JSON objects they
+ * share with the webhook are in portcullis_json.h; the helpers every
+ * writer uses (action names, which findings are shown) are in action.c,
+ * so the dispatcher and the writers never call each other both ways.
  *
  * Strings in a report come from hostile images (paths, rule names, env
- * names), so every writer passes them through the UTF-8 decoder below:
+ * names), so every writer passes them through a strict UTF-8 decoder:
  * JSON gets U+FFFD for bytes that are not UTF-8, text escapes anything a
  * terminal would act on.
  */
@@ -16,9 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "portcullis_json.h"
-
-int pc_report_write_json(FILE *out, pc_result *const *results, size_t n);
-int pc_report_write_text(FILE *out, pc_result *const *results, size_t n, int color);
-int pc_report_write_sarif(FILE *out, pc_result *const *results, size_t n);
+#include "report/report_json.h"
+#include "report/report_sarif.h"
+#include "report/report_text.h"
 
 #endif

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "source/imageref.h"
-#include "image/manifest.h"
 #include "pcx/sha256.h"
 
 #define DEFAULT_DOMAIN "docker.io"

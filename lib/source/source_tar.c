@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "image/manifest.h"
 #include "source/source_tar.h"
 #include "layer/tarread.h"
 #include "pcx.h"

@@ -1,5 +1,5 @@
 /*
- * source_docker_archive.c — the docker-archive:FILE[:REPO:TAG|:@N]
+ * transport_docker_archive.c — the docker-archive:FILE[:REPO:TAG|:@N]
  * transport: the tar `docker save` (or skopeo) writes. manifest.json lists
  * images as {Config, RepoTags, Layers}, each a path inside the tar.
  *
@@ -23,6 +23,7 @@
 #include "image/manifest.h"
 #include "pcx/sha256.h"
 #include "source/source.h"
+#include "source/spec.h"
 #include "source/source_tar.h"
 #include "pcx.h"
 
@@ -392,6 +393,8 @@ static int dar_open_layer(void *state, const pc_layer_desc *l, pc_stream **out, 
 
 const pc_source_ops pc_source_docker_archive = {
     .transport = "docker-archive",
+    .prefix = "docker-archive:",
+    .listed = 3,
     .open = dar_open,
     .resolve = dar_resolve,
     .open_layer = dar_open_layer,

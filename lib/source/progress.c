@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "progress.h"
+#include "source/progress.h"
 #include "pcx.h"
 
 #define REDRAW_MS 100

@@ -1,5 +1,5 @@
 /*
- * source_docker.c — the docker://REF transport (and bare references): an
+ * transport_docker.c — the docker://REF transport (and bare references): an
  * image in a registry, read over the OCI distribution API.
  *
  * open() parses and normalises the reference, finds credentials for its
@@ -22,10 +22,11 @@
 #include "image/gojson.h"
 #include "source/imageref.h"
 #include "image/manifest.h"
-#include "progress.h"
+#include "source/progress.h"
 #include "registry/registry.h"
 #include "pcx/sha256.h"
 #include "source/source.h"
+#include "source/spec.h"
 #include "pcx.h"
 
 #define MAX_CHILDREN 4096 /* manifests listed by the indexes of one image */
@@ -233,6 +234,9 @@ static int docker_open_layer(void *state, const pc_layer_desc *l, pc_stream **ou
 
 const pc_source_ops pc_source_docker = {
     .transport = "docker",
+    .prefix = "docker://",
+    .bare = 1,
+    .listed = 0,
     .open = docker_open,
     .resolve = docker_resolve,
     .open_layer = docker_open_layer,

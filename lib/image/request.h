@@ -1,0 +1,31 @@
+/*
+ * request.h — what an image reference is resolved with: the platform
+ * wanted, the limits, and the connection settings of the registry
+ * transport. Every transport opens with it and the manifest resolver
+ * (manifest.h) reads its platform and limits, so it lives here, upstream
+ * of both.
+ */
+#ifndef PC_REQUEST_H
+#define PC_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "image/image.h"
+#include "policy/scanlimits.h"
+
+typedef struct pc_source_cfg {
+    const pc_platform *platform; /* requested platform */
+    int platform_explicit;
+    const pc_limits *limits;
+    const char *authfile, *cert_dir;
+    int tls_verify;
+    int progress;         /* 0 auto (stderr is a TTY), 1 always, 2 never */
+    uint64_t deadline_ms; /* pc_now_ms() after which every request fails; 0: none */
+} pc_source_cfg;
+
+/* The limits a resolution works within: cfg's, else the defaults in *storage. */
+const pc_limits *pc_source_limits(const pc_source_cfg *cfg, pc_limits *storage);
+/* A byte limit as a size_t (clamped below SIZE_MAX, so +1 cannot wrap). */
+size_t pc_limit_size(uint64_t v);
+
+#endif
