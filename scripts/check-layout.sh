@@ -72,12 +72,12 @@ TREES = [
 # bytes and call it.
 STAGES = [
     ["pcx"],
-    ["profile"],  # what a scan runs with (limits, YARA knobs), once it leaves policy/
+    ["profile"],  # what a scan runs with (limits, YARA knobs) and how the image will run
     ["image"],
     ["source", "registry"],
     ["layer"],
+    ["cache"],  # looked up before a layer is read; yara keeps its compiled rules there too
     ["yara"],
-    ["cache"],
     ["fs"],
     ["check"],
     ["policy", "verdict"],

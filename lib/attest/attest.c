@@ -61,23 +61,6 @@ char *pc_verdict_payload(const pc_result *r, time_t issued, uint64_t ttl)
     return s;
 }
 
-int pc_dsse_pae(const char *type, const unsigned char *body, size_t len, unsigned char **out,
-                size_t *outlen)
-{
-    char head[256];
-    int n = snprintf(head, sizeof head, "DSSEv1 %zu %s %zu ", strlen(type), type, len);
-    if (n < 0 || (size_t)n >= sizeof head || len > SIZE_MAX - (size_t)n)
-        return -1;
-    unsigned char *p = malloc((size_t)n + len + 1);
-    if (!p)
-        return -1;
-    memcpy(p, head, (size_t)n);
-    memcpy(p + n, body, len);
-    *out = p;
-    *outlen = (size_t)n + len;
-    return 0;
-}
-
 int pc_result_sign(pc_result *r, pc_signer *s, uint64_t ttl, char *err, size_t errlen)
 {
     unsigned char sig[64];

@@ -16,7 +16,7 @@
 
 /* Canonical payload JSON for a result (compact, keys in fixed order). */
 char *pc_verdict_payload(const pc_result *r, time_t issued, uint64_t ttl_seconds);
-/* DSSE pre-authentication encoding of (type, body). */
+/* DSSE pre-authentication encoding of (type, body) (dsse.c). */
 int pc_dsse_pae(const char *type, const unsigned char *body, size_t len, unsigned char **out,
                 size_t *outlen);
 

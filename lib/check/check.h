@@ -10,7 +10,7 @@
 #include "fs/fsview.h"
 #include "image/image.h"
 #include "image/imgconfig.h"
-#include "policy/run.h"
+#include "profile/run.h"
 #include "portcullis.h"
 
 typedef struct pc_check_ctx {

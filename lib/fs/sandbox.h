@@ -22,7 +22,7 @@
 #include "check/check.h"
 #include "fs/fsview.h"
 #include "fs/passwd.h"
-#include "policy/run.h"
+#include "profile/run.h"
 
 /* runc's PATH when the image config sets none. */
 #define PC_SB_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "image/image.h"
-#include "policy/scanlimits.h"
+#include "profile/scanlimits.h"
 
 typedef struct pc_source_cfg {
     const pc_platform *platform; /* requested platform */

@@ -12,7 +12,7 @@
 #include "pcx.h"
 #include "layer/facts.h"
 #include "image/image.h"
-#include "policy/scanlimits.h"
+#include "profile/scanlimits.h"
 #include "source/stream.h"
 
 /* Content scanners (YARA) see regular files. want() says how many leading

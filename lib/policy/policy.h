@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include "check/checkid.h"
 #include "pcx.h"
-#include "policy/profile.h"
-#include "policy/run.h"
+#include "profile/profile.h"
+#include "profile/run.h"
 #include "portcullis.h"
 
 typedef struct pc_check_policy {

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check/check.h"
-#include "ctx.h"
 #include "verdict/verdict.h"
 #include "pcx.h"
 
@@ -144,11 +143,6 @@ void pc_verdict_judge(const pc_policy *p, const pc_result *r, const pc_verdict_o
                 o && o->pin_digests,   r ? r->exempt : NULL};
     out->unpinned = pc_ref_pinned(ref) ? PC_ACTION_IGNORE : judge(p, &j);
     out->denied = !r || r->denied || out->unpinned == PC_ACTION_DENY;
-}
-
-void pc_verdict_of(const pc_ctx *ctx, const pc_result *r, const pc_verdict_opts *o, pc_verdict *out)
-{
-    pc_verdict_judge(ctx->policy, r, o, out);
 }
 
 int pc_verdict_unpinned_finding(const pc_verdict *v, pc_finding *out)

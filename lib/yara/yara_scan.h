@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include "pcx.h"
 #include "layer/layer.h"
-#include "policy/profile.h"
+#include "profile/profile.h"
 #include "yara/yara_rules.h"
 
 /* Bytes kept from one block to the next, so a match that straddles a

@@ -9,7 +9,7 @@
 #define PC_PROFILE_H
 
 #include <stdint.h>
-#include "policy/scanlimits.h"
+#include "profile/scanlimits.h"
 
 typedef struct pc_yara_profile {
     uint64_t max_file_bytes;  /* files larger are scanned in bounded blocks */

@@ -4,7 +4,7 @@
  * numbers are generous for real images yet keep a hostile one from
  * exhausting the host.
  */
-#include "policy/profile.h"
+#include "profile/profile.h"
 
 void pc_limits_default(pc_limits *l)
 {
