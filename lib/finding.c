@@ -1,6 +1,7 @@
 /*
  * finding.c — appending findings to a result. Messages are formatted here
- * once; the policy later sets each finding's action.
+ * once; a finding's action starts at its check's ceiling and the policy
+ * later picks the action at or below it.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,23 +19,27 @@ static int lost(pc_result *r)
     return -1;
 }
 
-int pc_finding_add(pc_result *r, pc_check_id id, const char *path, const char *layer,
-                   const char *rule, const char *fmt, ...)
+int pc_finding_lost(pc_result *r)
 {
+    return lost(r);
+}
+
+static int add(pc_result *r, const pc_check *row, pc_action cap, const char *path,
+               const char *layer, const char *rule, const char *fmt, va_list ap)
+{
+    if (!row)
+        return lost(r);
     if (pc_grow((void **)&r->findings, &r->capfindings, r->nfindings + 1, sizeof *r->findings) < 0)
         return lost(r);
     pc_finding *f = &r->findings[r->nfindings];
-    va_list ap;
     char *msg = NULL;
-    va_start(ap, fmt);
     int n = vasprintf(&msg, fmt, ap);
-    va_end(ap);
-    f->check = pc_strdup(pc_check_id_name(id));
+    f->check = pc_strdup(row->id);
     f->message = n < 0 ? NULL : msg;
     f->path = pc_strdup(path);
     f->layer = pc_strdup(layer);
     f->rule = pc_strdup(rule);
-    f->action = PC_ACTION_DENY; /* a ceiling: a check may lower it, the policy picks below it */
+    f->action = row->ceiling < cap ? row->ceiling : cap;
     if (!f->check || !f->message || (path && !f->path) || (layer && !f->layer) ||
         (rule && !f->rule)) {
         free(f->check);
@@ -48,16 +53,37 @@ int pc_finding_add(pc_result *r, pc_check_id id, const char *path, const char *l
     return 0;
 }
 
+int pc_check_report(pc_check_ctx *c, const char *path, const char *layer, const char *rule,
+                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = add(c->res, c->check, PC_ACTION_DENY, path, layer, rule, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int pc_check_report_capped(pc_check_ctx *c, pc_action cap, const char *path, const char *layer,
+                           const char *rule, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = add(c->res, c->check, cap, path, layer, rule, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int pc_finding_add(pc_result *r, pc_check_id id, const char *path, const char *layer,
+                   const char *rule, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = add(r, pc_check_row(id), PC_ACTION_DENY, path, layer, rule, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 const char *pc_check_layer(const pc_check_ctx *c, const pc_node *n)
 {
     return n->layer < c->img->nlayers ? c->layers[n->layer] : NULL;
-}
-
-const char *pc_check_idfile(const pc_check_ctx *c, const char *path, size_t *len)
-{
-    const pc_node *n = pc_fsview_lookup(c->fs, path, 1);
-    if (!n || !n->e || !n->e->data)
-        return NULL;
-    *len = n->e->data_len;
-    return n->e->data;
 }
