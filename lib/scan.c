@@ -254,28 +254,16 @@ static int walk_layers(scan_state *s, pc_err *e)
     return rc;
 }
 
-static void visit_node(void *ud, const char *path, const pc_node *n)
-{
-    pc_check_ctx *c = ud;
-    for (int i = 0; pc_checks[i]; i++)
-        if (pc_checks[i]->node)
-            pc_checks[i]->node(c, path, n);
-}
-
+/* The checks over the final fs and the config (check/checks.c resolves
+ * the users once and runs every row). */
 static void run_checks(scan_state *s, pc_result *r)
 {
-    pc_check_ctx c = {.cfg = &s->cfg,
-                      .fs = &s->fs,
-                      .run = s->ctx->run,
-                      .img = &s->img,
-                      .layers = s->layer_digests,
-                      .res = r};
-    for (int i = 0; pc_checks[i]; i++)
-        if (pc_checks[i]->config)
-            pc_checks[i]->config(&c);
-    if (pc_fsview_walk(&s->fs, visit_node, &c) < 0)
-        pc_finding_add(r, PC_CHK_SCAN_ERROR, NULL, NULL, NULL,
-                       "the final filesystem has a path too long or deep to check");
+    pc_check_input in = {.cfg = &s->cfg,
+                         .fs = &s->fs,
+                         .sandbox = &s->ctx->run->sandbox,
+                         .img = &s->img,
+                         .layers = s->layer_digests};
+    pc_checks_run(pc_checks, &in, r);
 }
 
 static void scan_state_free(scan_state *s)

@@ -1,32 +1,35 @@
 /*
- * checkid.h — the stable check ids of DESIGN.md as an enum, and their names.
+ * checkid.h — the stable check ids of DESIGN.md ("root-user", ...) as
+ * small integers, for the policy's per-check table and the report order.
+ *
+ * The ids are not written down here: every row of the check table (one
+ * file lib/check/check_<id>.c each, listed by the generated checklist.h)
+ * carries its own. An id's number is its row's place in reports: rows
+ * sorted by report_order, then by name. So 0 .. PC_CHK_COUNT-1 is the
+ * order findings are listed in, whatever order the files were found in.
  */
 #ifndef PC_CHECKID_H
 #define PC_CHECKID_H
 
-typedef enum {
-    PC_CHK_ROOT_USER,
-    PC_CHK_MISSING_ENTRYPOINT,
-    PC_CHK_ENTRYPOINT_UNRUNNABLE,
-    PC_CHK_WORKDIR_INACCESSIBLE,
-    PC_CHK_SETUID_FILE,
-    PC_CHK_SETGID_FILE,
-    PC_CHK_FILE_CAPABILITY,
-    PC_CHK_SUSPICIOUS_TOOL,
-    PC_CHK_DEVICE_FILE,
-    PC_CHK_PRIVILEGED_PORT,
-    PC_CHK_SECRET_IN_ENV,
-    PC_CHK_WORLD_WRITABLE,
-    PC_CHK_UNPINNED_IMAGE,
-    PC_CHK_SCAN_ERROR,
-    PC_CHK_COUNT
-} pc_check_id;
+/* checklist.h ($(B)/gen, written by the Makefile) is PC_CHECK(name) once
+ * per file lib/check/check_<name>.c. */
+enum {
+    PC_CHK_COUNT = 0
+#define PC_CHECK(name) +1
+#include "checklist.h"
+#undef PC_CHECK
+};
 
-/* "root-user", ... */
+typedef int pc_check_id; /* 0 .. PC_CHK_COUNT-1 */
+
+/* "root-user", ...; "unknown" for a number that is no id. */
 const char *pc_check_id_name(pc_check_id id);
 /* -1 when the name is not a check id. */
 int pc_check_id_parse(const char *name);
-/* One-line description for reports (SARIF rule text). */
+/* One-line description for reports (SARIF rule text); "" for no id. */
 const char *pc_check_id_help(pc_check_id id);
+
+/* The one id the scanner emits itself when a scan cannot finish. */
+#define PC_CHK_SCAN_ERROR pc_check_id_parse("scan-error")
 
 #endif

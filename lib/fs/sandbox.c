@@ -1,9 +1,10 @@
 /*
  * sandbox.c — the sandbox user and its permissions in the final fs.
  *
- * The user is resolved once per check from the policy and the image's own
- * /etc/passwd and /etc/group (never the host's). The image's USER goes
- * through pc_user_resolve_full (passwd.h), as the root-user check does: a
+ * The user is resolved once per scan (pc_users_resolve, before the checks
+ * run) from the policy and the image's own /etc/passwd and /etc/group
+ * (never the host's). The image's USER is pc_user_resolve_full's reading
+ * (passwd.h), the one the root-user check judges: a
  * name must be in /etc/passwd; a number need not be (its gid is then 0);
  * "USER:GROUP" sets the gid and adds no supplementary groups; a user named
  * without a group gets every group whose member list names it. A uid
@@ -69,18 +70,17 @@ static void member_groups(pc_sb_user *u, const pc_idfiles *f, const char *name, 
     pc_group_memberships(f->group, f->glen, name, nlen, add_group, g);
 }
 
-/* The image's USER as the runtime resolves it (pc_user_resolve, the same
- * reading the root-user check judges); u->resolved stays 0 when the
- * runtime refuses it. */
-static void image_user(pc_sb_user *u, const char *user, const pc_idfiles *f, group_add *g)
+/* The image's USER as the runtime resolves it (img: pc_user_resolve_full's
+ * reading, the one the root-user check judges); u->resolved stays 0 when
+ * the runtime refuses it (img NULL). */
+static void image_user(pc_sb_user *u, const pc_user_res *img, const pc_idfiles *f, group_add *g)
 {
-    pc_user_res r;
-    if (pc_user_resolve_full(user, f, &r) < 0)
+    if (!img)
         return;
-    u->uid = r.uid;
-    u->gid = r.gid;
-    if (!r.group_given)
-        member_groups(u, f, r.pw_name.p, r.pw_name.n, g);
+    u->uid = img->uid;
+    u->gid = img->gid;
+    if (!img->group_given)
+        member_groups(u, f, img->pw_name.p, img->pw_name.n, g);
     u->resolved = 1;
 }
 
@@ -118,7 +118,8 @@ static int cap_dropped(const pc_sandbox_spec *sb, const char *name)
     return cap < 0 || cap >= PC_CAP_MAX || ((sb->dropped_caps >> cap) & 1);
 }
 
-static int resolve(pc_sb_user *u, const pc_sandbox_spec *sb, const char *user, const pc_idfiles *f)
+int pc_sb_user_from(pc_sb_user *u, const pc_sandbox_spec *sb, const char *user,
+                    const pc_user_res *img, const pc_idfiles *f)
 {
     group_add g = {.u = u};
     memset(u, 0, sizeof *u);
@@ -132,7 +133,7 @@ static int resolve(pc_sb_user *u, const pc_sandbox_spec *sb, const char *user, c
         u->resolved = u->forced = 1;
         member_groups(u, f, NULL, 0, &g);
     } else {
-        image_user(u, user, f, &g);
+        image_user(u, img, f, &g);
         if (sb->gid >= 0) {
             u->gid = (uint32_t)sb->gid;
             u->forced = 1;
@@ -150,37 +151,50 @@ int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_spec *sb, const char *use
                        const char *passwd, size_t plen, const char *group, size_t glen)
 {
     pc_idfiles f = {passwd, group, passwd ? plen : 0, group ? glen : 0, 0, 0};
-    return resolve(u, sb, user, &f);
+    pc_user_res r;
+    int ok = pc_user_resolve_full(user, &f, &r) == 0;
+    return pc_sb_user_from(u, sb, user, ok ? &r : NULL, &f);
 }
 
 /* One account file: its bytes, "" when it is an empty regular file, or
  * NULL; unreadable when it is there but its bytes were not kept. */
-static void idfile(const pc_check_ctx *c, const char *path, const char **data, size_t *len,
+static void idfile(const pc_fsview *v, const char *path, const char **data, size_t *len,
                    int *unreadable)
 {
-    const pc_node *n = pc_fsview_lookup(c->fs, path, 1);
+    const pc_node *n = pc_fsview_lookup(v, path, 1);
     *len = 0;
-    *data = pc_check_idfile(c, path, len);
+    *data = NULL;
     *unreadable = 0;
-    if (*data || !n)
+    if (!n)
         return;
-    if (n->type == PC_E_REG && n->e && n->e->size == 0)
+    if (n->e && n->e->data) {
+        *data = n->e->data;
+        *len = n->e->data_len;
+    } else if (n->type == PC_E_REG && n->e && n->e->size == 0) {
         *data = "";
-    else
+    } else {
         *unreadable = 1;
+    }
 }
 
-void pc_sb_idfiles(const pc_check_ctx *c, pc_idfiles *f)
+void pc_sb_idfiles(const pc_fsview *v, pc_idfiles *f)
 {
-    idfile(c, "/etc/passwd", &f->passwd, &f->plen, &f->passwd_unreadable);
-    idfile(c, "/etc/group", &f->group, &f->glen, &f->group_unreadable);
+    idfile(v, "/etc/passwd", &f->passwd, &f->plen, &f->passwd_unreadable);
+    idfile(v, "/etc/group", &f->group, &f->glen, &f->group_unreadable);
 }
 
-int pc_sb_user_for_check(pc_sb_user *u, const pc_check_ctx *c)
+int pc_users_resolve(pc_users *u, const pc_fsview *v, const char *user, const pc_sandbox_spec *sb)
 {
-    pc_idfiles f;
-    pc_sb_idfiles(c, &f);
-    return resolve(u, &c->run->sandbox, c->cfg->user, &f);
+    memset(u, 0, sizeof *u);
+    u->user = user ? user : "";
+    pc_sb_idfiles(v, &u->files);
+    u->image_ok = pc_user_resolve_full(u->user, &u->files, &u->image) == 0;
+    return pc_sb_user_from(&u->sandbox, sb, u->user, u->image_ok ? &u->image : NULL, &u->files);
+}
+
+void pc_users_free(pc_users *u)
+{
+    pc_sb_user_free(&u->sandbox);
 }
 
 void pc_sb_user_free(pc_sb_user *u)

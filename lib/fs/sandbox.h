@@ -2,7 +2,8 @@
  * sandbox.h — the user a sandbox starts the image's program as, and what
  * that user may do in the final filesystem: execute a file, search a
  * directory, reach a path, find a bare name in PATH. Used by the
- * entrypoint-unrunnable and workdir-inaccessible checks.
+ * entrypoint-unrunnable and workdir-inaccessible checks; both users of a
+ * scan (pc_users) are resolved once, before the checks run.
  *
  * The user comes from the run's sandbox (run.h, the policy file's
  * `sandbox` section: uid/gid forced by the runtime) or, where it leaves
@@ -19,7 +20,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "check/check.h"
 #include "fs/fsview.h"
 #include "fs/passwd.h"
 #include "profile/run.h"
@@ -52,13 +52,32 @@ typedef struct pc_sb_user {
  */
 int pc_sb_user_resolve(pc_sb_user *u, const pc_sandbox_spec *sb, const char *user,
                        const char *passwd, size_t plen, const char *group, size_t glen);
-/* The same, from a check's context (run, config, final /etc files). */
-int pc_sb_user_for_check(pc_sb_user *u, const pc_check_ctx *c);
+/* The same, with the image's USER already resolved: img is
+ * pc_user_resolve_full's reading of user, or NULL when no runtime starts it. */
+int pc_sb_user_from(pc_sb_user *u, const pc_sandbox_spec *sb, const char *user,
+                    const pc_user_res *img, const pc_idfiles *f);
 /* The image's final /etc/passwd and /etc/group, for pc_user_resolve_full:
  * an empty regular file is "", one whose bytes were not kept (over 1 MiB,
  * a directory, ...) is NULL and unreadable. */
-void pc_sb_idfiles(const pc_check_ctx *c, pc_idfiles *f);
+void pc_sb_idfiles(const pc_fsview *v, pc_idfiles *f);
 void pc_sb_user_free(pc_sb_user *u);
+
+/* The two users a scan judges, resolved once (checks.c hands them to
+ * every check that reads them). The image's USER as the runtimes resolve
+ * it with the image's own account files (pc_user_resolve_full, the worst
+ * reading), and the user the policy's sandbox profile starts the program
+ * as (the forced uid/gid, else that same reading). */
+typedef struct pc_users {
+    const char *user;   /* the config's USER, "" when unset */
+    pc_idfiles files;   /* the image's final /etc/passwd and /etc/group */
+    int image_ok;       /* 1: the runtime starts it as image.uid:image.gid */
+    pc_user_res image;  /* the reading judged; image.why says why not when !image_ok */
+    pc_sb_user sandbox; /* who the sandbox starts the program as */
+} pc_users;
+
+/* Always leaves u freeable; -1 only when out of memory. */
+int pc_users_resolve(pc_users *u, const pc_fsview *v, const char *user, const pc_sandbox_spec *sb);
+void pc_users_free(pc_users *u);
 
 int pc_sb_in_group(const pc_sb_user *u, uint32_t gid);
 /* The rwx bits (0..7) of n that apply to u: owner, group or other. */

@@ -139,8 +139,12 @@ void pc_verdict_judge(const pc_policy *p, const pc_result *r, const pc_verdict_o
                       pc_verdict *out)
 {
     const char *ref = o && o->ref ? o->ref : r ? r->image : NULL;
-    judged j = {PC_CHK_UNPINNED_IMAGE, PC_ACTION_DENY,      NULL, NULL,
-                o && o->pin_digests,   r ? r->exempt : NULL};
+    judged j = {pc_check_id_parse("unpinned-image"),
+                PC_ACTION_DENY,
+                NULL,
+                NULL,
+                o && o->pin_digests,
+                r ? r->exempt : NULL};
     out->unpinned = pc_ref_pinned(ref) ? PC_ACTION_IGNORE : judge(p, &j);
     out->denied = !r || r->denied || out->unpinned == PC_ACTION_DENY;
 }
@@ -150,7 +154,7 @@ int pc_verdict_unpinned_finding(const pc_verdict *v, pc_finding *out)
     memset(out, 0, sizeof *out);
     if (v->unpinned == PC_ACTION_IGNORE)
         return -1;
-    out->check = (char *)pc_check_id_name(PC_CHK_UNPINNED_IMAGE);
+    out->check = (char *)pc_check_id_name(pc_check_id_parse("unpinned-image"));
     out->action = v->unpinned;
     out->message = UNPINNED_MESSAGE;
     return 0;

@@ -97,14 +97,6 @@ static inline void fzv_cached(const pc_layer_facts *f, size_t n, size_t applied,
         pc_layer_facts_free(&g[i]);
 }
 
-static inline void fzv_node(void *ud, const char *path, const pc_node *n)
-{
-    pc_check_ctx *c = ud;
-    for (int i = 0; pc_checks[i]; i++)
-        if (pc_checks[i]->node)
-            pc_checks[i]->node(c, path, n);
-}
-
 /* Every check over the view, the inspect JSON, USER against the view's
  * /etc/passwd and /etc/group. */
 static inline void fzv_checks(const pc_fsview *v, const pc_imgconfig *cfg, const pc_run *run,
@@ -121,12 +113,9 @@ static inline void fzv_checks(const pc_fsview *v, const pc_imgconfig *cfg, const
     pc_result *r = calloc(1, sizeof *r);
     if (!r)
         return;
-    pc_check_ctx c = {.cfg = cfg, .fs = v, .run = run, .img = &img, .layers = digests, .res = r};
-    for (int i = 0; pc_checks[i]; i++)
-        if (pc_checks[i]->config)
-            pc_checks[i]->config(&c);
-    if (pc_fsview_walk(v, fzv_node, &c) < 0)
-        pc_finding_add(r, PC_CHK_SCAN_ERROR, NULL, NULL, NULL, "too deep");
+    pc_check_input in = {
+        .cfg = cfg, .fs = v, .sandbox = &pol->sandbox, .img = &img, .layers = digests};
+    pc_checks_run(pc_checks, &in, r);
     for (size_t i = 0; i < r->nfindings; i++)
         FZ_CHECK(r->findings[i].check && r->findings[i].message, "finding %zu incomplete", i);
     pc_result_free(r);

@@ -433,20 +433,22 @@ static char *root_user(img *m, const char *user, char *who, size_t wn)
     snprintf(json, sizeof json, "{\"config\": {\"User\": \"%s\"}}", user);
     CHECK(pc_policy_file_parse(pol, strlen(pol), "t.json", &p, &e) == 0);
     CHECK(pc_imgconfig_parse(json, strlen(json), &cfg, &e) == 0);
-    pc_check_ctx c = {
-        .cfg = &cfg, .fs = &m->v, .run = &p->run, .img = &im, .layers = digests, .res = r};
-    pc_check_root_user.config(&c);
+    static const pc_check *const rows[] = {&pc_check_root_user, NULL};
+    pc_check_input in = {
+        .cfg = &cfg, .fs = &m->v, .sandbox = &p->run.sandbox, .img = &im, .layers = digests};
+    pc_checks_run(rows, &in, r);
     CHECK(r->nfindings <= 1);
     if (r->nfindings)
         msg = strdup(r->findings[0].message);
     snprintf(who, wn, "%s%s", r->sandbox.user ? r->sandbox.user : "(none)",
              r->sandbox.needs_root ? " root" : "");
-    pc_sb_user u;
-    CHECK(pc_sb_user_for_check(&u, &c) == 0);
+    pc_users us;
+    CHECK(pc_users_resolve(&us, &m->v, cfg.user, &p->run.sandbox) == 0);
+    pc_sb_user u = us.sandbox;
     /* the sandbox user is the root-user check's reading */
     if (u.resolved)
         CHECK(strncmp(who, u.id, strlen(u.id)) == 0 && who[strlen(u.id)] != ':');
-    pc_sb_user_free(&u);
+    pc_users_free(&us);
     pc_result_free(r);
     pc_imgconfig_free(&cfg);
     pc_policy_file_free(p);

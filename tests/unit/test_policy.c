@@ -59,15 +59,21 @@ static void test_restricted(void)
     pc_sha256_digest(text, len, want);
     free(text);
     CHECK_STR(p->policy.digest, want);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_ROOT_USER, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, "/usr/bin/passwd") == PC_ACTION_DENY);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_ENTRYPOINT_UNRUNNABLE, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SCAN_ERROR, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_PRIVILEGED_PORT, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SECRET_IN_ENV, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_WORLD_WRITABLE, "/tmp/x") == PC_ACTION_WARN);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_UNPINNED_IMAGE, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_WORKDIR_INACCESSIBLE, NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("root-user"), NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("setuid-file"), "/usr/bin/passwd") ==
+          PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("entrypoint-unrunnable"), NULL) ==
+          PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("scan-error"), NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("privileged-port"), NULL) ==
+          PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("secret-in-env"), NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("world-writable"), "/tmp/x") ==
+          PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("unpinned-image"), NULL) ==
+          PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("workdir-inaccessible"), NULL) ==
+          PC_ACTION_WARN);
     CHECK(p->run.sandbox.uid == 1001 && p->run.sandbox.gid == 1001);
     CHECK(p->run.sandbox.dropped_caps == UINT64_MAX);
     CHECK(p->run.sandbox.no_new_privileges == 1);
@@ -89,13 +95,18 @@ static void test_baseline(void)
         return;
     }
     CHECK_STR(p->policy.name, "baseline");
-    CHECK(pc_policy_action(&p->policy, PC_CHK_ROOT_USER, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, "/usr/bin/su") == PC_ACTION_WARN);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SETGID_FILE, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_ENTRYPOINT_UNRUNNABLE, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_WORKDIR_INACCESSIBLE, NULL) == PC_ACTION_WARN);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_FILE_CAPABILITY, NULL) == PC_ACTION_DENY);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SUSPICIOUS_TOOL, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("root-user"), NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("setuid-file"), "/usr/bin/su") ==
+          PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("setgid-file"), NULL) == PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("entrypoint-unrunnable"), NULL) ==
+          PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("workdir-inaccessible"), NULL) ==
+          PC_ACTION_WARN);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("file-capability"), NULL) ==
+          PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("suspicious-tool"), NULL) ==
+          PC_ACTION_DENY);
     CHECK(p->run.sandbox.uid == -1 && p->run.sandbox.gid == -1);
     uint64_t want = capbit(13) | capbit(21) | capbit(16) | capbit(19) | capbit(25) | capbit(12);
     CHECK(p->run.sandbox.dropped_caps == want);
@@ -122,16 +133,20 @@ static void test_custom(void)
         return;
     }
     CHECK_STR(p->policy.name, "policy");
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, "/usr/bin/passwd") == PC_ACTION_IGNORE);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, "/usr/lib/dbus/helper") ==
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("setuid-file"), "/usr/bin/passwd") ==
           PC_ACTION_IGNORE);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, "/usr/bin/su") == PC_ACTION_DENY);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SETUID_FILE, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("setuid-file"), "/usr/lib/dbus/helper") ==
+          PC_ACTION_IGNORE);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("setuid-file"), "/usr/bin/su") ==
+          PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("setuid-file"), NULL) == PC_ACTION_DENY);
     /* allow_paths belong to one check only */
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SETGID_FILE, "/usr/bin/passwd") == PC_ACTION_DENY);
-    CHECK(pc_policy_action(&p->policy, PC_CHK_PRIVILEGED_PORT, NULL) == PC_ACTION_IGNORE);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("setgid-file"), "/usr/bin/passwd") ==
+          PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("privileged-port"), NULL) ==
+          PC_ACTION_IGNORE);
     /* absent checks fail closed */
-    CHECK(pc_policy_action(&p->policy, PC_CHK_SECRET_IN_ENV, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("secret-in-env"), NULL) == PC_ACTION_DENY);
     CHECK(pc_policy_action(&p->policy, PC_CHK_COUNT, NULL) == PC_ACTION_DENY);
 
     const char *digests[] = {DIGEST_B, DIGEST_A};

@@ -203,7 +203,7 @@ static void check_sarif_rules(json_t *driver)
     CHECK_STR(str_at(r0, "id"), "privileged-port");
     CHECK_STR(str_at(r0, "name"), "PrivilegedPort");
     CHECK_STR(str_at(json_object_get(r0, "shortDescription"), "text"),
-              pc_check_id_help(PC_CHK_PRIVILEGED_PORT));
+              pc_check_id_help(pc_check_id_parse("privileged-port")));
     CHECK_STR(str_at(json_object_get(r0, "defaultConfiguration"), "level"), "warning");
     CHECK_STR(str_at(r1, "id"), "setuid-file");
     CHECK_STR(str_at(json_object_get(r1, "defaultConfiguration"), "level"), "error");

@@ -349,7 +349,9 @@ typedef struct run {
 
 static const char *layer_digests[] = {"sha256:layer0", "sha256:layer1"};
 
-static void run_checks(run *x, world *w, const char *config, const char *pol, const char *arch)
+/* Run rows (NULL-terminated) on w with config and policy pol. */
+static void run_rows(run *x, world *w, const char *config, const char *pol, const char *arch,
+                     const pc_check *const *rows)
 {
     pc_err e = {{0}};
     pc_image img;
@@ -361,14 +363,19 @@ static void run_checks(run *x, world *w, const char *config, const char *pol, co
     x->p = policy(pol);
     x->r = calloc(1, sizeof *x->r);
     CHECK(pc_imgconfig_parse(config, strlen(config), &x->cfg, &e) == 0);
-    pc_check_ctx c = {.cfg = &x->cfg,
-                      .fs = &w->v,
-                      .run = &x->p->run,
-                      .img = &img,
-                      .layers = layer_digests,
-                      .res = x->r};
-    pc_check_entrypoint_unrunnable.config(&c);
-    pc_check_workdir_inaccessible.config(&c);
+    pc_check_input in = {.cfg = &x->cfg,
+                         .fs = &w->v,
+                         .sandbox = &x->p->run.sandbox,
+                         .img = &img,
+                         .layers = layer_digests};
+    pc_checks_run(rows, &in, x->r);
+}
+
+static void run_checks(run *x, world *w, const char *config, const char *pol, const char *arch)
+{
+    static const pc_check *const rows[] = {&pc_check_entrypoint_unrunnable,
+                                           &pc_check_workdir_inaccessible, NULL};
+    run_rows(x, w, config, pol, arch, rows);
 }
 
 static void run_free(run *x)
@@ -651,6 +658,154 @@ static void test_reports(void)
     free(s);
 }
 
+/* ---- the check table ---- */
+
+/* The rows: one per id, each complete, ids numbered in report order. */
+static void test_table(void)
+{
+    static const char *const report_order[] = {
+        "root-user",      "missing-entrypoint", "entrypoint-unrunnable", "workdir-inaccessible",
+        "setuid-file",    "setgid-file",        "file-capability",       "suspicious-tool",
+        "device-file",    "privileged-port",    "secret-in-env",         "world-writable",
+        "unpinned-image", "scan-error"};
+    size_t n = 0;
+    for (; pc_checks[n]; n++) {
+        const pc_check *k = pc_checks[n];
+        CHECK(k->id && *k->id && k->help && *k->help);
+        CHECK(strspn(k->id, "abcdefghijklmnopqrstuvwxyz-") == strlen(k->id));
+        CHECK(pc_check_find(k->id) == k); /* unique */
+        CHECK(pc_check_row(pc_check_id_parse(k->id)) == k);
+        CHECK_STR(pc_check_id_name(pc_check_id_parse(k->id)), k->id);
+        CHECK_STR(pc_check_id_help(pc_check_id_parse(k->id)), k->help);
+        CHECK(k->ceiling >= PC_ACTION_WARN && k->ceiling <= PC_ACTION_DENY);
+        CHECK(!k->node || (k->reads & PC_READS_FS)); /* a node callback reads the fs */
+        CHECK(k->config || k->node || k->reads == 0);
+    }
+    CHECK(n == PC_CHK_COUNT);
+    /* today's ids, listed in today's report order (report_order of each row) */
+    CHECK(n == sizeof report_order / sizeof *report_order);
+    for (size_t i = 0; i < n && i < sizeof report_order / sizeof *report_order; i++)
+        CHECK_STR(pc_check_id_name((pc_check_id)i), report_order[i]);
+    CHECK(pc_check_id_parse("no-such-check") == -1 && pc_check_id_parse(NULL) == -1);
+    CHECK_STR(pc_check_id_name(PC_CHK_COUNT), "unknown");
+    CHECK_STR(pc_check_id_help(-1), "");
+    CHECK(PC_CHK_SCAN_ERROR == (pc_check_id)(n - 1));
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The findings of r (those of check only, when not NULL) as sorted lines,
+ * then the sandbox facts, one string. */
+static char *canon(const pc_result *r, const char *check, int sandbox)
+{
+    char **lines = calloc(r->nfindings + 1, sizeof *lines);
+    size_t n = 0, len = 1;
+    CHECK(lines != NULL);
+    for (size_t i = 0; lines && i < r->nfindings; i++) {
+        const pc_finding *f = &r->findings[i];
+        if (check && strcmp(f->check, check) != 0)
+            continue;
+        CHECK(asprintf(&lines[n], "%s|%s|%s|%s|%d|%s\n", f->check, f->path ? f->path : "-",
+                       f->layer ? f->layer : "-", f->rule ? f->rule : "-", (int)f->action,
+                       f->message) > 0);
+        len += strlen(lines[n++]);
+    }
+    const pc_sandbox_info *sb = &r->sandbox;
+    char facts[1024];
+    int k = snprintf(facts, sizeof facts, "program %s user %s root %d caps",
+                     sb->program ? sb->program : "-", sb->user ? sb->user : "-", sb->needs_root);
+    for (size_t i = 0; i < sb->nneeds_caps && k > 0 && (size_t)k < sizeof facts; i++)
+        k += snprintf(facts + k, sizeof facts - (size_t)k, " %s", sb->needs_caps[i]);
+    for (size_t i = 0; i < sb->nprivileged_ports && k > 0 && (size_t)k < sizeof facts; i++)
+        k += snprintf(facts + k, sizeof facts - (size_t)k, " port %u", sb->privileged_ports[i]);
+    if (lines)
+        qsort(lines, n, sizeof *lines, line_cmp);
+    char *out = malloc(len + sizeof facts);
+    CHECK(out != NULL);
+    if (out) {
+        out[0] = 0;
+        for (size_t i = 0; i < n; i++)
+            strcat(out, lines[i]);
+        if (sandbox)
+            strcat(out, facts);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+    return out;
+}
+
+/* No check reads another's results: the table in reverse gives the same
+ * findings and sandbox facts, and each row run alone gives exactly its
+ * findings of the full run. */
+static void independent(world *w, const char *config, const char *pol)
+{
+    const pc_check *rev[PC_CHK_COUNT + 1];
+    size_t n = 0;
+    while (pc_checks[n])
+        n++;
+    for (size_t i = 0; i < n; i++)
+        rev[i] = pc_checks[n - 1 - i];
+    rev[n] = NULL;
+    run fwd, bwd;
+    run_rows(&fwd, w, config, pol, "amd64", pc_checks);
+    run_rows(&bwd, w, config, pol, "amd64", rev);
+    char *a = canon(fwd.r, NULL, 1), *b = canon(bwd.r, NULL, 1);
+    CHECK(a && b && strcmp(a, b) == 0);
+    if (a && b && strcmp(a, b) != 0)
+        fprintf(stderr, "forward:\n%s\nreverse:\n%s\n", a, b);
+    for (size_t i = 0; i < n; i++) {
+        const pc_check *one[] = {pc_checks[i], NULL};
+        run x;
+        run_rows(&x, w, config, pol, "amd64", one);
+        char *alone = canon(x.r, NULL, 0), *in_all = canon(fwd.r, pc_checks[i]->id, 0);
+        CHECK(alone && in_all && strcmp(alone, in_all) == 0);
+        if (alone && in_all && strcmp(alone, in_all) != 0)
+            fprintf(stderr, "%s alone:\n%s\nin the table:\n%s\n", pc_checks[i]->id, alone, in_all);
+        free(alone);
+        free(in_all);
+        run_free(&x);
+    }
+    free(a);
+    free(b);
+    run_free(&fwd);
+    run_free(&bwd);
+}
+
+static void test_independent(void)
+{
+    world w;
+    pc_layer_facts more;
+    pc_err e = {{0}};
+    world_init(&w, 0);
+    pc_layer_facts_init(&more);
+    add(&more, PC_E_CHR, "dev/mem", 0600, 0, 0, NULL);
+    add(&more, PC_E_DIR, "scratch", 0777, 0, 0, NULL);
+    add(&more, PC_E_REG, "app/notes", 0666, 0, 0, NULL);
+    add(&more, PC_E_REG, "usr/bin/wall", 02755, 0, 5, NULL);
+    pc_entry *nc = add(&more, PC_E_REG, "usr/bin/nc", 0755, 0, 0, NULL);
+    static pc_match m = {"netcat", "netcat", "a network tool", "high"};
+    nc->matches = &m;
+    nc->nmatches = 1;
+    CHECK(pc_fsview_apply(&w.v, &more, 1, &e) == 0);
+    independent(&w,
+                "{\"config\": {\"User\": \"app\", \"Entrypoint\": [\"/app/ping\"], \"WorkingDir\": "
+                "\"/nonexistent\", \"ExposedPorts\": {\"80/tcp\": {}, \"53/udp\": {}}, \"Env\": "
+                "[\"PASSWORD=hunter2\", \"PATH=/usr/bin\"]}}",
+                RESTRICTED);
+    independent(&w, "{\"config\": {\"WorkingDir\": \"/data\"}}", BASELINE);
+    independent(&w,
+                "{\"config\": {\"User\": \"nobody\", \"Cmd\": [\"/app/suid\"], \"WorkingDir\": "
+                "\"/srv\"}}",
+                BASELINE);
+    independent(&w, "{\"config\": {\"User\": \"0\", \"Entrypoint\": [\"/app/run\"]}}", RESTRICTED);
+    world_free(&w);
+    pc_layer_facts_free(&more);
+}
+
 int main(void)
 {
     test_user_forms();
@@ -664,5 +819,7 @@ int main(void)
     test_program_privs();
     test_workdir();
     test_reports();
+    test_table();
+    test_independent();
     TEST_MAIN_END();
 }

@@ -57,9 +57,10 @@ static pc_result *result(const char *image, const char *digest)
 
 /* A finding of check id at path (may be NULL), from YARA rule (may be
  * NULL), whose check allows at most `ceiling`. */
-static void add(pc_result *r, pc_check_id id, const char *path, const char *rule, pc_action ceiling)
+static void add(pc_result *r, const char *check, const char *path, const char *rule,
+                pc_action ceiling)
 {
-    CHECK(pc_finding_add(r, id, path, NULL, rule, "a finding") == 0);
+    CHECK(pc_finding_add(r, pc_check_id_parse(check), path, NULL, rule, "a finding") == 0);
     if (r->nfindings)
         r->findings[r->nfindings - 1].action = ceiling;
 }
@@ -70,7 +71,7 @@ typedef struct one_case {
     const char *what;
     const char *const *policy;
     const char *image, *digest;
-    pc_check_id id;
+    const char *id; /* check id */
     const char *path, *rule;
     pc_action ceiling;
     int want;        /* pc_action, or DROPPED */
@@ -79,47 +80,47 @@ typedef struct one_case {
 } one_case;
 
 static const one_case ONE[] = {
-    {"policy deny under ceiling deny: deny", &STRICT, "docker.io/x/app:1", NULL, PC_CHK_ROOT_USER,
-     NULL, NULL, PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
-    {"unnamed check: deny by default", &STRICT, "docker.io/x/app:1", NULL, PC_CHK_DEVICE_FILE,
+    {"policy deny under ceiling deny: deny", &STRICT, "docker.io/x/app:1", NULL, "root-user", NULL,
+     NULL, PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
+    {"unnamed check: deny by default", &STRICT, "docker.io/x/app:1", NULL, "device-file",
      "/dev/mem", NULL, PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
-    {"ceiling warn caps policy deny", &STRICT, "docker.io/x/app:1", NULL,
-     PC_CHK_WORKDIR_INACCESSIBLE, NULL, NULL, PC_ACTION_WARN, PC_ACTION_WARN, 0, NULL},
-    {"ceiling ignore drops a denying check", &STRICT, "docker.io/x/app:1", NULL, PC_CHK_ROOT_USER,
-     NULL, NULL, PC_ACTION_IGNORE, DROPPED, 0, NULL},
-    {"policy warn under ceiling deny: warn", &STRICT, "docker.io/x/app:1", NULL,
-     PC_CHK_PRIVILEGED_PORT, NULL, NULL, PC_ACTION_DENY, PC_ACTION_WARN, 0, NULL},
+    {"ceiling warn caps policy deny", &STRICT, "docker.io/x/app:1", NULL, "workdir-inaccessible",
+     NULL, NULL, PC_ACTION_WARN, PC_ACTION_WARN, 0, NULL},
+    {"ceiling ignore drops a denying check", &STRICT, "docker.io/x/app:1", NULL, "root-user", NULL,
+     NULL, PC_ACTION_IGNORE, DROPPED, 0, NULL},
+    {"policy warn under ceiling deny: warn", &STRICT, "docker.io/x/app:1", NULL, "privileged-port",
+     NULL, NULL, PC_ACTION_DENY, PC_ACTION_WARN, 0, NULL},
     {"policy ignore under ceiling warn: dropped", &STRICT, "docker.io/x/app:1", NULL,
-     PC_CHK_WORLD_WRITABLE, "/tmp/x", NULL, PC_ACTION_WARN, DROPPED, 0, NULL},
-    {"allow_paths: exact path dropped", &STRICT, "docker.io/x/app:1", NULL, PC_CHK_SETUID_FILE,
+     "world-writable", "/tmp/x", NULL, PC_ACTION_WARN, DROPPED, 0, NULL},
+    {"allow_paths: exact path dropped", &STRICT, "docker.io/x/app:1", NULL, "setuid-file",
      "/usr/bin/passwd", NULL, PC_ACTION_DENY, DROPPED, 0, NULL},
-    {"allow_paths: glob dropped", &STRICT, "docker.io/x/app:1", NULL, PC_CHK_SETUID_FILE,
+    {"allow_paths: glob dropped", &STRICT, "docker.io/x/app:1", NULL, "setuid-file",
      "/opt/tool/helper", NULL, PC_ACTION_DENY, DROPPED, 0, NULL},
-    {"allow_paths: other path denied", &STRICT, "docker.io/x/app:1", NULL, PC_CHK_SETUID_FILE,
+    {"allow_paths: other path denied", &STRICT, "docker.io/x/app:1", NULL, "setuid-file",
      "/usr/bin/su", NULL, PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
     {"allow_paths: another check's list does not apply", &STRICT, "docker.io/x/app:1", NULL,
-     PC_CHK_SETGID_FILE, "/usr/bin/passwd", NULL, PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
-    {"ignore_rules: rule dropped", &STRICT, "docker.io/x/app:1", NULL, PC_CHK_SUSPICIOUS_TOOL,
+     "setgid-file", "/usr/bin/passwd", NULL, PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
+    {"ignore_rules: rule dropped", &STRICT, "docker.io/x/app:1", NULL, "suspicious-tool",
      "/usr/bin/nc", "noisy", PC_ACTION_DENY, DROPPED, 0, NULL},
-    {"ignore_rules: other rule denied", &STRICT, "docker.io/x/app:1", NULL, PC_CHK_SUSPICIOUS_TOOL,
+    {"ignore_rules: other rule denied", &STRICT, "docker.io/x/app:1", NULL, "suspicious-tool",
      "/usr/bin/nc", "netcat", PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
     {"exempt by glob: deny lowered to warn", &STRICT, "registry.example.com/trusted/app:1", NULL,
-     PC_CHK_SETUID_FILE, "/usr/bin/su", NULL, PC_ACTION_DENY, PC_ACTION_WARN, 0,
+     "setuid-file", "/usr/bin/su", NULL, PC_ACTION_DENY, PC_ACTION_WARN, 0,
      "registry.example.com/trusted/*"},
-    {"exempt by digest: deny lowered to warn", &STRICT, "docker.io/x/app:1", DIGEST_A,
-     PC_CHK_ROOT_USER, NULL, NULL, PC_ACTION_DENY, PC_ACTION_WARN, 0, DIGEST_A},
-    {"other digest: not exempt", &STRICT, "docker.io/x/app:1", DIGEST_B, PC_CHK_ROOT_USER, NULL,
-     NULL, PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
+    {"exempt by digest: deny lowered to warn", &STRICT, "docker.io/x/app:1", DIGEST_A, "root-user",
+     NULL, NULL, PC_ACTION_DENY, PC_ACTION_WARN, 0, DIGEST_A},
+    {"other digest: not exempt", &STRICT, "docker.io/x/app:1", DIGEST_B, "root-user", NULL, NULL,
+     PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
     {"exempt: warn stays warn", &STRICT, "registry.example.com/trusted/app:1", NULL,
-     PC_CHK_PRIVILEGED_PORT, NULL, NULL, PC_ACTION_DENY, PC_ACTION_WARN, 0,
+     "privileged-port", NULL, NULL, PC_ACTION_DENY, PC_ACTION_WARN, 0,
      "registry.example.com/trusted/*"},
     {"exempt: ignored stays dropped", &STRICT, "registry.example.com/trusted/app:1", NULL,
-     PC_CHK_SETUID_FILE, "/usr/bin/passwd", NULL, PC_ACTION_DENY, DROPPED, 0,
+     "setuid-file", "/usr/bin/passwd", NULL, PC_ACTION_DENY, DROPPED, 0,
      "registry.example.com/trusted/*"},
-    {"scan-error at deny: denied", &STRICT, "docker.io/x/app:1", NULL, PC_CHK_SCAN_ERROR, NULL,
-     NULL, PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
+    {"scan-error at deny: denied", &STRICT, "docker.io/x/app:1", NULL, "scan-error", NULL, NULL,
+     PC_ACTION_DENY, PC_ACTION_DENY, 1, NULL},
     {"scan-error made a warn by the policy: allowed with a warning", &LENIENT, "docker.io/x/app:1",
-     NULL, PC_CHK_SCAN_ERROR, NULL, NULL, PC_ACTION_DENY, PC_ACTION_WARN, 0, NULL},
+     NULL, "scan-error", NULL, NULL, PC_ACTION_DENY, PC_ACTION_WARN, 0, NULL},
 };
 
 static void test_one(const one_case *c)
@@ -156,7 +157,7 @@ static void test_findings_lost(void)
         goto out;
     /* a lost finding denies whatever is left: even nothing, even exempt */
     r->findings_lost = r->scan_failed = 1;
-    add(r, PC_CHK_PRIVILEGED_PORT, NULL, NULL, PC_ACTION_DENY);
+    add(r, "privileged-port", NULL, NULL, PC_ACTION_DENY);
     pc_verdict_apply(&f->policy, r);
     CHECK(r->denied == 1);
     CHECK(r->nfindings == 1 && r->findings[0].action == PC_ACTION_WARN);
@@ -180,11 +181,11 @@ static void test_order(void)
     pc_result *r = result("docker.io/x/app:1", NULL);
     if (!f || !r)
         goto out;
-    add(r, PC_CHK_SETUID_FILE, "/usr/bin/su", NULL, PC_ACTION_DENY);
-    add(r, PC_CHK_PRIVILEGED_PORT, NULL, NULL, PC_ACTION_DENY);
-    add(r, PC_CHK_ROOT_USER, NULL, NULL, PC_ACTION_DENY);
-    add(r, PC_CHK_SETUID_FILE, "/usr/bin/passwd", NULL, PC_ACTION_DENY); /* allowed */
-    add(r, PC_CHK_SETUID_FILE, "/bin/mount", NULL, PC_ACTION_DENY);
+    add(r, "setuid-file", "/usr/bin/su", NULL, PC_ACTION_DENY);
+    add(r, "privileged-port", NULL, NULL, PC_ACTION_DENY);
+    add(r, "root-user", NULL, NULL, PC_ACTION_DENY);
+    add(r, "setuid-file", "/usr/bin/passwd", NULL, PC_ACTION_DENY); /* allowed */
+    add(r, "setuid-file", "/bin/mount", NULL, PC_ACTION_DENY);
     pc_verdict_apply(&f->policy, r);
     CHECK(r->nfindings == 4 && r->denied == 1);
     if (r->nfindings == 4) { /* check id order, then path */
@@ -210,11 +211,11 @@ static void test_bound(void)
      * one under /opt (allow_paths) is dropped before the bound counts */
     for (int i = 0; i < PC_FINDINGS_PER_CHECK + 2; i++) {
         snprintf(path, sizeof path, "/bin/f%05d", i);
-        add(r, PC_CHK_SETUID_FILE, path, NULL,
+        add(r, "setuid-file", path, NULL,
             i < PC_FINDINGS_PER_CHECK ? PC_ACTION_WARN : PC_ACTION_DENY);
     }
-    add(r, PC_CHK_SETUID_FILE, "/opt/x", NULL, PC_ACTION_DENY);
-    add(r, PC_CHK_ROOT_USER, NULL, NULL, PC_ACTION_WARN);
+    add(r, "setuid-file", "/opt/x", NULL, PC_ACTION_DENY);
+    add(r, "root-user", NULL, NULL, PC_ACTION_WARN);
     pc_verdict_apply(&f->policy, r);
     CHECK(r->nfindings == PC_FINDINGS_PER_CHECK + 2);
     if (r->nfindings == PC_FINDINGS_PER_CHECK + 2) {

@@ -1,5 +1,5 @@
 /*
- * check_unrunnable.c — entrypoint-unrunnable: will the program the runtime
+ * check_entrypoint_unrunnable.c — entrypoint-unrunnable: will the program the runtime
  * starts (Entrypoint[0], else Cmd[0]) run as the sandbox user?
  *
  * The program is found as runc finds it: a bare name through the config's
@@ -16,7 +16,10 @@
  *
  * Only the heads of files on the program's path are needed; layer.c keeps
  * the parsed head (ELF header, #! line) of every executable as it streams.
- * Fills the report's sandbox program, user, needs_caps and needs_root.
+ * Sets the report's sandbox program to the file it finds, adds the
+ * capabilities that file is meant to gain (needs_caps), and sets
+ * needs_root when only uid 0 gets past a permission; the user is the
+ * driver's (ctx users).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,7 +27,7 @@
 #include <string.h>
 #include "layer/elfhead.h"
 #include "layer/layer.h"
-#include "fs/sandbox.h"
+#include "check/check.h"
 #include "pcx.h"
 
 #define SUBJ_MAX PC_SB_PATH_MAX /* "entrypoint X: interpreter Y", cut if longer */
@@ -32,7 +35,7 @@
 
 typedef struct judge {
     pc_check_ctx *c;
-    pc_sb_user u;
+    const pc_sb_user *u;       /* the sandbox user (ctx users) */
     const char *pathenv;       /* the config's PATH, else runc's default */
     const char *workdir;       /* WorkingDir, "/" when unset */
     const char *path;          /* the finding's path: the program */
@@ -64,7 +67,7 @@ static void report(judge *j, const char *f, ...)
     va_end(ap);
     if (n < 0)
         return;
-    pc_finding_add(j->c->res, PC_CHK_ENTRYPOINT_UNRUNNABLE, j->path, j->layer, NULL, "%s", msg);
+    pc_check_report(j->c, j->path, j->layer, NULL, "%s", msg);
     free(msg);
 }
 
@@ -79,7 +82,7 @@ static void lookup_failed(judge *j, const char *subject, const char *path, pc_lo
                           const pc_node *at)
 {
     char why[WHY_MAX];
-    pc_sb_lookup_why(j->c->fs, path, st, at, &j->u, why, sizeof why);
+    pc_sb_lookup_why(j->c->fs, path, st, at, j->u, why, sizeof why);
     if (st == PC_LOOKUP_DENIED && root_only(at))
         j->needs_root = 1;
     report(j, "%s: %s", subject, why);
@@ -92,13 +95,13 @@ static int judge_file(judge *j, const char *subject, const pc_node *n)
         report(j, "%s: is a %s, not a regular file", subject, pc_sb_type_name(n->type));
         return 0;
     }
-    if (pc_sb_may_execute(n, &j->u))
+    if (pc_sb_may_execute(n, j->u))
         return 1;
     uint32_t mode = pc_node_mode(n);
     if (root_only(n) && (mode & 0100))
         j->needs_root = 1;
     report(j, "%s: mode %04o owner %u:%u, not executable by %s", subject, mode & 07777,
-           pc_node_uid(n), pc_node_gid(n), j->u.who);
+           pc_node_uid(n), pc_node_gid(n), j->u->who);
     return 0;
 }
 
@@ -116,7 +119,7 @@ static const pc_node *check_helper(judge *j, const char *subject, const char *ro
         report(j, "%s: path too long", sub);
         return NULL;
     }
-    pc_lookup_status st = pc_sb_lookup(j->c->fs, path, &j->u, 1, &n, &at);
+    pc_lookup_status st = pc_sb_lookup(j->c->fs, path, j->u, 1, &n, &at);
     if (st != PC_LOOKUP_OK) {
         lookup_failed(j, sub, path, st, at);
         return NULL;
@@ -195,7 +198,7 @@ static void check_env(judge *j, const char *subject, const char *arg)
         return;
     }
     pc_sb_found f;
-    if (pc_sb_path_search(j->c->fs, j->pathenv, j->workdir, name, &j->u, &f)) {
+    if (pc_sb_path_search(j->c->fs, j->pathenv, j->workdir, name, j->u, &f)) {
         fmt(sub, sizeof sub, "%s: interpreter %s", subject, f.path);
         check_elf(j, sub, f.node, 1);
         return;
@@ -259,7 +262,7 @@ static void cap_list(uint64_t bits, char *buf, size_t n)
 static void check_privs(judge *j, const char *subject, const pc_node *n)
 {
     const pc_entry *e = n->e;
-    const pc_sandbox_spec *sb = &j->c->run->sandbox;
+    const pc_sandbox_spec *sb = j->c->sandbox;
     char caps[512], names[512];
     if (e->has_cap && !e->cap_bad && e->cap.permitted) {
         uint64_t dropped = e->cap.permitted & sb->dropped_caps;
@@ -269,17 +272,17 @@ static void check_privs(judge *j, const char *subject, const pc_node *n)
             report(j, "%s: needs %s (file capabilities %s), which the sandbox drops: %s", subject,
                    names, caps,
                    e->cap.effective ? "execve fails with EPERM" : "it runs without them");
-        else if (sb->no_new_privileges && j->u.uid != 0)
+        else if (sb->no_new_privileges && j->u->uid != 0)
             report(j,
                    "%s: file capabilities %s are not granted under no_new_privileges: it runs "
                    "without them",
                    subject, caps);
     }
-    if ((e->mode & 04000) && sb->no_new_privileges && j->u.resolved && e->uid != j->u.uid)
+    if ((e->mode & 04000) && sb->no_new_privileges && j->u->resolved && e->uid != j->u->uid)
         report(j,
                "%s: set-user-ID %u (mode %04o owner %u:%u) is ignored under no_new_privileges: "
                "it runs as %s, not uid %u",
-               subject, e->uid, e->mode & 07777, e->uid, e->gid, j->u.who, e->uid);
+               subject, e->uid, e->mode & 07777, e->uid, e->gid, j->u->who, e->uid);
 }
 
 /* Where the program is (path gets the candidate), or NULL after a finding. */
@@ -293,7 +296,7 @@ static const pc_node *locate(judge *j, const char *prog)
     fmt(sub, sizeof sub, "entrypoint %s", prog);
     if (!strchr(prog, '/')) {
         pc_sb_found f;
-        pc_sb_path_search(j->c->fs, j->pathenv, j->workdir, prog, &j->u, &f);
+        pc_sb_path_search(j->c->fs, j->pathenv, j->workdir, prog, j->u, &f);
         if (f.status == PC_LOOKUP_MISSING) {
             report(j, "entrypoint \"%.1024s\": not found in PATH %.2048s", prog, j->pathenv);
             return NULL;
@@ -306,7 +309,7 @@ static const pc_node *locate(judge *j, const char *prog)
         report(j, "%s: path too long", sub);
         return NULL;
     } else {
-        st = pc_sb_lookup(j->c->fs, path, &j->u, 1, &node, &at);
+        st = pc_sb_lookup(j->c->fs, path, j->u, 1, &node, &at);
     }
     j->path = path;
     if (st != PC_LOOKUP_OK) {
@@ -411,26 +414,24 @@ static void unrunnable_config(pc_check_ctx *c)
     const pc_strv *ep = &c->cfg->entrypoint, *cmd = &c->cfg->cmd;
     const char *prog = ep->n ? ep->v[0] : cmd->n ? cmd->v[0] : NULL;
     const char *pathenv = pc_imgconfig_env(c->cfg, "PATH");
-    judge j = {.c = c, .pathenv = pathenv ? pathenv : PC_SB_DEFAULT_PATH, .workdir = "/"};
+    judge j = {.c = c,
+               .u = &c->users->sandbox,
+               .pathenv = pathenv ? pathenv : PC_SB_DEFAULT_PATH,
+               .workdir = "/"};
     /* a relative WorkingDir is taken from the root, as the runtime does */
     if (c->cfg->workdir && pc_sb_join(j.wd, sizeof j.wd, "/", c->cfg->workdir) == 0)
         j.workdir = j.wd;
-    if (pc_sb_user_for_check(&j.u, c) < 0) {
-        pc_sb_user_free(&j.u);
-        return;
-    }
-    if (j.u.resolved) {
-        char *user = pc_strdup(j.u.id);
-        if (user) {
-            free(c->res->sandbox.user);
-            c->res->sandbox.user = user;
-        }
-    }
     if (prog)
         judge_program(&j, prog);
     if (j.needs_root)
         c->res->sandbox.needs_root = 1;
-    pc_sb_user_free(&j.u);
 }
 
-const pc_check pc_check_entrypoint_unrunnable = {"entrypoint-unrunnable", unrunnable_config, NULL};
+const pc_check pc_check_entrypoint_unrunnable = {
+    .id = "entrypoint-unrunnable",
+    .help = "The program the sandbox would start cannot run there",
+    .report_order = 30,
+    .reads = PC_READS_CONFIG | PC_READS_FS | PC_READS_USERS,
+    .ceiling = PC_ACTION_DENY,
+    .config = unrunnable_config,
+};

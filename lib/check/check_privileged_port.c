@@ -1,5 +1,5 @@
 /*
- * check_ports.c — privileged-port: ExposedPorts below 1024 ("80/tcp",
+ * check_privileged_port.c — privileged-port: ExposedPorts below 1024 ("80/tcp",
  * "53/udp", "443"). Binding them needs root or CAP_NET_BIND_SERVICE, which
  * a sandbox usually drops; the ports also go to the sandbox hints.
  */
@@ -29,12 +29,19 @@ static void ports_config(pc_check_ctx *c)
         uint32_t port;
         if (pc_parse_id(spec, n, &port) < 0 || port == 0 || port >= 1024)
             continue;
-        pc_finding_add(c->res, PC_CHK_PRIVILEGED_PORT, NULL, NULL, NULL,
-                       "exposes privileged port %s (binding it needs root or "
-                       "CAP_NET_BIND_SERVICE)",
-                       spec);
+        pc_check_report(c, NULL, NULL, NULL,
+                        "exposes privileged port %s (binding it needs root or "
+                        "CAP_NET_BIND_SERVICE)",
+                        spec);
         note_port(&c->res->sandbox, port);
     }
 }
 
-const pc_check pc_check_privileged_port = {"privileged-port", ports_config, NULL};
+const pc_check pc_check_privileged_port = {
+    .id = "privileged-port",
+    .help = "The image exposes a port below 1024",
+    .report_order = 100,
+    .reads = PC_READS_CONFIG,
+    .ceiling = PC_ACTION_DENY,
+    .config = ports_config,
+};

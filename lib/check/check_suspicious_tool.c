@@ -1,5 +1,5 @@
 /*
- * check_tool.c — suspicious-tool: a YARA rule from the rules set matched a
+ * check_suspicious_tool.c — suspicious-tool: a YARA rule from the rules set matched a
  * regular file of the final fs. The matches were recorded on the file's
  * entry while its layer streamed by (yara_scan.c); a hardlink shares its
  * target's entry, so it carries the same matches. One finding per rule
@@ -17,12 +17,18 @@ static void tool_node(pc_check_ctx *c, const char *path, const pc_node *n)
         const char *tool = m->tool ? m->tool : m->rule;
         const char *desc = m->desc ? m->desc : "matched a YARA rule";
         if (m->severity)
-            pc_finding_add(c->res, PC_CHK_SUSPICIOUS_TOOL, path, pc_check_layer(c, n), m->rule,
-                           "%s: %s (severity %s)", tool, desc, m->severity);
+            pc_check_report(c, path, pc_check_layer(c, n), m->rule, "%s: %s (severity %s)", tool,
+                            desc, m->severity);
         else
-            pc_finding_add(c->res, PC_CHK_SUSPICIOUS_TOOL, path, pc_check_layer(c, n), m->rule,
-                           "%s: %s", tool, desc);
+            pc_check_report(c, path, pc_check_layer(c, n), m->rule, "%s: %s", tool, desc);
     }
 }
 
-const pc_check pc_check_suspicious_tool = {"suspicious-tool", NULL, tool_node};
+const pc_check pc_check_suspicious_tool = {
+    .id = "suspicious-tool",
+    .help = "A YARA rule matched a file (network or attack tool)",
+    .report_order = 80,
+    .reads = PC_READS_FS,
+    .ceiling = PC_ACTION_DENY,
+    .node = tool_node,
+};

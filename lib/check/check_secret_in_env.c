@@ -1,5 +1,5 @@
 /*
- * check_env.c — secret-in-env: Env entries that look like credentials, by
+ * check_secret_in_env.c — secret-in-env: Env entries that look like credentials, by
  * name (PASSWORD, SECRET, TOKEN, API_KEY, ...) with a literal value, or by
  * a value shaped like a well-known key format. Only the variable's name is
  * ever reported: a scanner must not copy the secret into its logs.
@@ -83,12 +83,19 @@ static void env_config(pc_check_ctx *c)
         size_t n = (size_t)(eq - kv);
         const char *why = secret_value(eq + 1);
         if (why)
-            pc_finding_add(c->res, PC_CHK_SECRET_IN_ENV, NULL, NULL, NULL,
-                           "Env %.*s holds what looks like %s", (int)n, kv, why);
+            pc_check_report(c, NULL, NULL, NULL, "Env %.*s holds what looks like %s", (int)n, kv,
+                            why);
         else if (secret_name(kv, n) && literal(eq + 1))
-            pc_finding_add(c->res, PC_CHK_SECRET_IN_ENV, NULL, NULL, NULL,
-                           "Env %.*s looks like a credential baked into the image", (int)n, kv);
+            pc_check_report(c, NULL, NULL, NULL,
+                            "Env %.*s looks like a credential baked into the image", (int)n, kv);
     }
 }
 
-const pc_check pc_check_secret_in_env = {"secret-in-env", env_config, NULL};
+const pc_check pc_check_secret_in_env = {
+    .id = "secret-in-env",
+    .help = "An environment variable looks like a credential",
+    .report_order = 110,
+    .reads = PC_READS_CONFIG,
+    .ceiling = PC_ACTION_DENY,
+    .config = env_config,
+};

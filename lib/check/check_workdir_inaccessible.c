@@ -1,26 +1,25 @@
 /*
- * check_workdir.c — workdir-inaccessible: the config's WorkingDir, judged
- * for the sandbox user. runc enters it before dropping privileges, so the
- * program still starts; but when the user may not search it, every
- * relative path fails, and when a directory above it is not searchable,
- * every absolute path into it fails. A WORKDIR the image lacks is created
- * by the runtime (owned by root, mode 0755), so that finding never denies:
- * its action is lowered to warn before the policy is applied, and the
- * policy can only lower it further.
+ * check_workdir_inaccessible.c — workdir-inaccessible: the config's
+ * WorkingDir, judged for the sandbox user. runc enters it before dropping
+ * privileges, so the program still starts; but when the user may not
+ * search it, every relative path fails, and when a directory above it is
+ * not searchable, every absolute path into it fails. A WORKDIR the image
+ * lacks is created by the runtime (owned by root, mode 0755), so that
+ * finding is at most a warning (pc_check_report_capped): the policy can
+ * only lower it further.
  */
 #include <stdio.h>
 #include <string.h>
-#include "fs/sandbox.h"
+#include "check/check.h"
 
 #define WHY_MAX (PC_SB_PATH_MAX + 512)
 
 static void add(pc_check_ctx *c, const char *path, const pc_node *n, int advisory, const char *what,
                 const char *why)
 {
-    if (pc_finding_add(c->res, PC_CHK_WORKDIR_INACCESSIBLE, path, n ? pc_check_layer(c, n) : NULL,
-                       NULL, "WORKDIR %s: %s%s", path, what, why) == 0 &&
-        advisory)
-        c->res->findings[c->res->nfindings - 1].action = PC_ACTION_WARN;
+    pc_check_report_capped(c, advisory ? PC_ACTION_WARN : PC_ACTION_DENY, path,
+                           n ? pc_check_layer(c, n) : NULL, NULL, "WORKDIR %s: %s%s", path, what,
+                           why);
 }
 
 static void judge_dir(pc_check_ctx *c, const char *path, const pc_node *n, const pc_sb_user *u)
@@ -44,32 +43,33 @@ static void judge_dir(pc_check_ctx *c, const char *path, const pc_node *n, const
 static void workdir_config(pc_check_ctx *c)
 {
     const char *wd = c->cfg->workdir;
+    const pc_sb_user *u = &c->users->sandbox;
     char path[PC_SB_PATH_MAX], why[WHY_MAX];
-    pc_sb_user u;
     if (!wd || !*wd)
         return;
     if (pc_sb_join(path, sizeof path, "/", wd) < 0) {
-        pc_finding_add(c->res, PC_CHK_WORKDIR_INACCESSIBLE, NULL, NULL, NULL,
-                       "WORKDIR %.256s...: path too long", wd);
-        return;
-    }
-    if (pc_sb_user_for_check(&u, c) < 0) {
-        pc_sb_user_free(&u);
+        pc_check_report(c, NULL, NULL, NULL, "WORKDIR %.256s...: path too long", wd);
         return;
     }
     const pc_node *n = NULL, *at = NULL;
-    pc_lookup_status st = pc_sb_lookup(c->fs, path, &u, 1, &n, &at);
+    pc_lookup_status st = pc_sb_lookup(c->fs, path, u, 1, &n, &at);
     if (st == PC_LOOKUP_OK) {
-        judge_dir(c, path, n, &u);
+        judge_dir(c, path, n, u);
     } else if (st == PC_LOOKUP_MISSING) {
-        pc_sb_lookup_why(c->fs, path, st, at, &u, why, sizeof why);
+        pc_sb_lookup_why(c->fs, path, st, at, u, why, sizeof why);
         add(c, path, NULL, 1, why, ": the runtime creates it (owner 0:0, mode 0755)");
     } else {
-        pc_sb_lookup_why(c->fs, path, st, at, &u, why, sizeof why);
+        pc_sb_lookup_why(c->fs, path, st, at, u, why, sizeof why);
         add(c, path, st == PC_LOOKUP_DENIED ? at : NULL, 0, why,
             st == PC_LOOKUP_DENIED ? ": absolute paths into it fail" : "");
     }
-    pc_sb_user_free(&u);
 }
 
-const pc_check pc_check_workdir_inaccessible = {"workdir-inaccessible", workdir_config, NULL};
+const pc_check pc_check_workdir_inaccessible = {
+    .id = "workdir-inaccessible",
+    .help = "WORKDIR is missing or not searchable by the sandbox user",
+    .report_order = 40,
+    .reads = PC_READS_CONFIG | PC_READS_FS | PC_READS_USERS,
+    .ceiling = PC_ACTION_DENY,
+    .config = workdir_config,
+};

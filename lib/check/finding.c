@@ -1,0 +1,84 @@
+/*
+ * finding.c — appending findings to a result. Messages are formatted here
+ * once; a finding's action starts at its check's ceiling and the policy
+ * later picks the action at or below it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "check/check.h"
+#include "pcx.h"
+
+/* A finding that cannot be recorded must not turn into an allow: the
+ * result remembers the loss and the verdict is deny whatever the policy
+ * says (scan.c). */
+static int lost(pc_result *r)
+{
+    r->findings_lost = 1;
+    r->scan_failed = 1;
+    return -1;
+}
+
+int pc_finding_lost(pc_result *r)
+{
+    return lost(r);
+}
+
+int pc_finding_addv(pc_result *r, const pc_check *row, pc_action cap, const char *path,
+                    const char *layer, const char *rule, const char *fmt, va_list ap)
+{
+    if (!row)
+        return lost(r);
+    if (pc_grow((void **)&r->findings, &r->capfindings, r->nfindings + 1, sizeof *r->findings) < 0)
+        return lost(r);
+    pc_finding *f = &r->findings[r->nfindings];
+    char *msg = NULL;
+    int n = vasprintf(&msg, fmt, ap);
+    f->check = pc_strdup(row->id);
+    f->message = n < 0 ? NULL : msg;
+    f->path = pc_strdup(path);
+    f->layer = pc_strdup(layer);
+    f->rule = pc_strdup(rule);
+    f->action = row->ceiling < cap ? row->ceiling : cap;
+    if (!f->check || !f->message || (path && !f->path) || (layer && !f->layer) ||
+        (rule && !f->rule)) {
+        pc_finding_clear(f);
+        return lost(r);
+    }
+    r->nfindings++;
+    return 0;
+}
+
+void pc_finding_clear(pc_finding *f)
+{
+    free(f->check);
+    free(f->message);
+    free(f->path);
+    free(f->layer);
+    free(f->rule);
+}
+
+int pc_check_report(pc_check_ctx *c, const char *path, const char *layer, const char *rule,
+                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = pc_finding_addv(c->res, c->check, PC_ACTION_DENY, path, layer, rule, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int pc_check_report_capped(pc_check_ctx *c, pc_action cap, const char *path, const char *layer,
+                           const char *rule, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = pc_finding_addv(c->res, c->check, cap, path, layer, rule, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+const char *pc_check_layer(const pc_check_ctx *c, const pc_node *n)
+{
+    return n->layer < c->img->nlayers ? c->layers[n->layer] : NULL;
+}
