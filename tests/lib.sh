@@ -1,9 +1,24 @@
 # Shell helpers for integration tests (sourced). Each assertion prints one
 # "PASS name" or "FAIL name: why" line; tests/run.sh counts them.
+# The small helpers every suite may use (processes, bounded waits,
+# free_port, fetch, fill, metric, ...) are in tests/harness/util.sh,
+# sourced here; `harness pki registry webhook` sources the modules that
+# make a PKI, start registries and webhooks (tests/harness/*.sh). Every
+# process started through them is killed when the suite exits.
 set -u
 PC="$PC_BUILD/portcullis"
 FB="$PC_BUILD/fixture-builder"
 T=$(mktemp -d "$PC_WORK/t.XXXXXX")
+. "$PC_ROOT/tests/harness/util.sh"
+trap harness_cleanup EXIT
+trap 'harness_cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
+
+# harness MODULE...: sources tests/harness/MODULE.sh (pki, registry, webhook; in that order)
+harness() {
+    for _hm in "$@"; do
+        . "$PC_ROOT/tests/harness/$_hm.sh"
+    done
+}
 
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; }

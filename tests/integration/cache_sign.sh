@@ -95,8 +95,11 @@ run "other key, allow" 1 "$PC" verify --key "$T/other.pub" "$T/allow-env.json"
 head -c 100 "$T/env.json" >"$T/trunc.json"
 run "truncated envelope" 1 "$PC" verify --key "$T/k.pub" --accept-deny "$T/trunc.json"
 run "expired" 1 "$PC" scan --sign-key "$T/k.pem" --verdict-ttl 1s --format json -o "$T/short.json" "oci:$T/bad/oci:latest"
-sleep 2
 jq '.reports[0].attestation' "$T/short.json" >"$T/short-env.json"
+# wait for the expiry itself: until the clock is past the payload's expires_at (10 s at most)
+EXPIRES=$(jq -r '.payload | @base64d | fromjson | .expires_at | fromdateiso8601' "$T/short-env.json" 2>/dev/null)
+past_expiry() { [ "$(date +%s)" -gt "${EXPIRES:-0}" ]; }
+wait_until 10 past_expiry || fail "verdict expired" "expires_at $EXPIRES is not within 10 s"
 run "expired verdict refused" 1 "$PC" verify --key "$T/k.pub" --accept-deny "$T/short-env.json"
 grep_in "expired: reason" 'expired at' "$T/err"
 # --verdict-ttl: one grammar in both tools (README "Durations and sizes")

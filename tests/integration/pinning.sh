@@ -1,6 +1,6 @@
 # Integration: digest pinning (POST /mutate) and signed verdicts over the
-# webhook, over real HTTPS against the test registry (set-up shared with
-# webhook.sh: tests/webhook/setup.sh). Every /mutate answer is applied
+# webhook, over real HTTPS against the test registry (PKI, registry and
+# webhooks from tests/harness/). Every /mutate answer is applied
 # with python3-jsonpatch (tests/webhook/mutate_check.py) and compared with
 # an object built independently, for every object kind and version,
 # CronJob's nested template, images already pinned, an index (the index
@@ -15,7 +15,8 @@
 # one that cannot be re-signed removed), a world-readable key refused at start, a key replaced on
 # disk picked up (and a bad replacement kept out), no key in the logs.
 . "$PC_ROOT/tests/lib.sh"
-. "$PC_ROOT/tests/webhook/setup.sh"
+harness pki registry webhook
+registry_up
 
 python3 -c 'import jsonpatch' 2>/dev/null ||
     { fail "python3-jsonpatch" "not installed (scripts/deps.sh)"; exit 1; }
@@ -23,58 +24,36 @@ MC="$PC_ROOT/tests/webhook/mutate_check.py"
 
 # --- images: clean, bad, an index (multiplatform), a moving tag, a slowed one
 for f in clean bad multiplatform zstd; do build_fixture "$f" || exit 1; done
-push clean app/clean:v1 && push bad app/bad:v1 && push clean app/moving:v1 && push zstd app/slow:v1 ||
-    exit 1
-skopeo copy -q --all --preserve-digests --dest-cert-dir "$CERTS" --dest-creds "$USER_NAME:$PASS" \
-    "oci:$T/multiplatform/oci:latest" "docker://$R/app/multi:v1" >"$T/push.log" 2>&1 ||
-    { fail "push index" "$(head -c 600 "$T/push.log")"; exit 1; }
+registry_push clean app/clean:v1 && registry_push bad app/bad:v1 && registry_push clean app/moving:v1 &&
+    registry_push zstd app/slow:v1 && registry_push multiplatform app/multi:v1 --all || exit 1
 CLEAN="$R/app/clean:v1"
 BAD="$R/app/bad:v1"
 MULTI="$R/app/multi:v1"
 MOVING="$R/app/moving:v1"
-CLEAN_D="sha256:$(digest_of "$CLEAN")"
-BAD_D="sha256:$(digest_of "$BAD")"
-MULTI_D="sha256:$(digest_of "$MULTI")"
-skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "docker://$MULTI" >"$T/index.json"
+CLEAN_D="sha256:$(registry_digest "$CLEAN")"
+BAD_D="sha256:$(registry_digest "$BAD")"
+MULTI_D="sha256:$(registry_digest "$MULTI")"
+registry_manifest "$MULTI" >"$T/index.json"
 jq_true "app/multi:v1 is an index" '.manifests | length == 2' "$T/index.json"
 MULTI_AMD64=$(jq -r '.manifests[] | select(.platform.architecture == "amd64") | .digest' "$T/index.json")
 P_PROXY=$(free_port)
 P_DOWN=$(free_port) # nothing listens here
-SLOW=$(skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "docker://$R/app/slow:v1" |
-    jq -r '.layers[].digest' | paste -sd, -)
-python3 "$PC_ROOT/tests/webhook/slowproxy.py" --port "$P_PROXY" --tls-cert "$C/server.crt" \
-    --tls-key "$C/server.key" --upstream "https://$R" --cafile "$C/ca.crt" --slow "$SLOW" \
-    --delay 3 --log "$T/proxy.log" >"$T/proxy.out" 2>&1 &
-PIDS="$PIDS $!"
-wait_https "$P_PROXY" /v2/ || { fail "slow proxy up" "$(cat "$T/proxy.out")"; exit 1; }
+SLOW=$(registry_manifest "$R/app/slow:v1" | jq -r '.layers[].digest' | paste -sd, -)
+slowproxy_start "$P_PROXY" "$SLOW"
 write_authfile "$R" "127.0.0.1:$P_PROXY"
 pass "registry up, fixtures pushed"
 
 # --- keys, and the webhooks: M pins and signs, N does neither
 openssl genpkey -algorithm ed25519 -out "$T/sign.pem" 2>/dev/null && chmod 600 "$T/sign.pem"
 openssl pkey -in "$T/sign.pem" -pubout -out "$T/sign.pub"
-start_webhook M --tls-cert "$C/server.crt" --tls-key "$C/server.key" --pin-digests \
+webhook_start M --tls-cert "$C/server.crt" --tls-key "$C/server.key" --pin-digests \
     --sign-key "$T/sign.pem" --verdict-ttl 1h --tag-ttl 1s --deadline-margin 1s || exit 1
-M_PID=$LAST_PID
-M="https://127.0.0.1:$LAST_PORT"
-start_webhook N --tls-cert "$C/server.crt" --tls-key "$C/server.key" || exit 1
-N="https://127.0.0.1:$LAST_PORT"
+M_PID=$WH_PID
+M=$WH_URL
+webhook_start N --tls-cert "$C/server.crt" --tls-key "$C/server.key" || exit 1
+N=$WH_URL
 jq_true "listening line says pinning and signing" 'select(.msg == "listening") | .pin_digests and .signing' "$T/M.log"
 
-fill() { # TEMPLATE OUT UID NAMESPACE IMAGE INIT_IMAGE [OLD_IMAGE]
-    sed -e "s#@UID@#$3#g" -e "s#@NAMESPACE@#$4#g" -e "s#@IMAGE@#$5#g" -e "s#@INIT_IMAGE@#$6#g" \
-        -e "s#@OLD_IMAGE@#${7:-}#g" "$1" >"$2"
-}
-send() { # NAME EXPECT URL FILE: /validate (or /imagereview) through client.py; answer in $T/out
-    if python3 "$CLIENT" --url "$3" --cacert "$C/ca.crt" --request "$4" --expect "$2" >"$T/out" 2>"$T/err"; then
-        pass "$1 ($2)"
-    else
-        fail "$1" "$(head -c 1200 "$T/out") $(head -c 300 "$T/err")"
-    fi
-}
-metric() { # URL EXACT-SERIES
-    curl -s --cacert "$C/ca.crt" "$1/metrics" | awk -v s="$2" '$1 == s { print $2 }'
-}
 # case NAME URL FILE PINS-JSON ANNOTATE [EXPECT] [REVIEW_OUT] [ANNOTATION_OUT] [ENVELOPE-IMAGES-JSON]:
 # one line of $T/cases; ANNOTATE is true, false or '"removed"'
 case_() {
@@ -210,17 +189,15 @@ d_started=$(($(metric "$M" portcullis_scans_started_total) - started))
 d_hits=$(($(metric "$M" portcullis_cache_hits_total) - hits))
 [ "$d_started" = 0 ] && [ "$d_hits" -ge 1 ] && pass "validate after mutate: no new scan, answered from cache (hits +$d_hits)" ||
     fail "validate after mutate: no new scan" "started +$d_started, hits +$d_hits"
-push bad app/moving:v1 || exit 1
+registry_push bad app/moving:v1 || exit 1
 # M trusts a tag for --tag-ttl (1s): ask until it has resolved the moved
 # tag (the unpatched pod denied for the bad image's content, not only for
 # being unpinned), at most 10 s
-i=0
-until python3 "$CLIENT" --url "$M/validate" --cacert "$C/ca.crt" --request "$T/moving.json" \
-    --expect deny 2>/dev/null | jq -e '.message | contains("setuid-file /usr/bin/passwd")' >/dev/null 2>&1 ||
-    [ $i -ge 50 ]; do
-    i=$((i + 1))
-    sleep 0.2
-done
+moved() {
+    python3 "$CLIENT" --url "$M/validate" --cacert "$C/ca.crt" --request "$T/moving.json" \
+        --expect deny 2>/dev/null | jq -e '.message | contains("setuid-file /usr/bin/passwd")' >/dev/null 2>&1
+}
+wait_until 10 moved
 send "tag moved: unpatched pod denied" deny "$M/validate" "$T/moving.json"
 jq_true "unpatched pod denied for what the tag names now" '.message | contains("setuid-file /usr/bin/passwd")'
 jq_true "patched pod still names the clean digest" "[.request.object.spec.containers[0].image, .request.object.spec.initContainers[0].image] == [\"$MOVING@$CLEAN_D\", \"$MOVING@$CLEAN_D\"]" "$T/moving-patched.json"
@@ -241,9 +218,8 @@ fill "$REQ/pod.json" "$T/slow.json" uid-slow team-a "$SLOWIMG" "$SLOWIMG"
 case_ "mutate: scan outlives the deadline, denied" "$M/mutate?timeout=2s" "$T/slow.json" '{}' false deny
 run_cases "$T/slow1.json"
 jq_true "deadline denial says retry" "[.[0].answer.status.message | contains(\"scan of $SLOWIMG in progress, retry\")] == [true]" "$T/slow1.json"
-i=0
-while [ $i -lt 100 ] && [ "$(metric "$M" portcullis_scans_in_flight)" != 0 ]; do i=$((i + 1)); sleep 0.2; done
-SLOW_D="sha256:$(skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "docker://$R/app/slow:v1" | sha256sum | cut -c1-64)"
+wait_until 20 scans_idle "$M"
+SLOW_D="sha256:$(registry_digest "$R/app/slow:v1")"
 case_ "mutate: the retry is pinned and signed" "$M/mutate?timeout=2s" "$T/slow.json" \
     "$(pins "$SLOWIMG" "$SLOWIMG@$SLOW_D")" true
 run_cases "$T/slow2.json"
@@ -256,21 +232,7 @@ code=$(curl -s -o "$T/vk404" -w '%{http_code}' --cacert "$C/ca.crt" "$N/verdict-
 [ "$code" = 404 ] && grep -q "without --sign-key" "$T/vk404" && pass "GET /verdict-key without a key: 404 says why" ||
     fail "GET /verdict-key without a key" "HTTP $code: $(head -c 300 "$T/vk404")"
 POLICY_D=$(curl -s --cacert "$C/ca.crt" "$M/readyz" | jq -r .policy_digest)
-verify_all() { # NAME ANNOTATION-FILE KEY DIGEST WANT-EXIT [REASON]
-    n=$(jq length "$2" 2>/dev/null || echo 0)
-    bad=""
-    [ "$n" -ge 1 ] || bad="no envelopes in $2"
-    i=0
-    while [ $i -lt "$n" ]; do
-        jq -c ".[$i]" "$2" | "$PC" verify --key "$3" --image-digest "$4" --policy-digest "$POLICY_D" - \
-            >"$T/v.out" 2>&1
-        rc=$?
-        [ "$rc" = "$5" ] || bad="$bad envelope $i: exit $rc $(head -c 300 "$T/v.out")"
-        [ -z "${6:-}" ] || grep -q "$6" "$T/v.out" || bad="$bad envelope $i: no \"$6\": $(head -c 300 "$T/v.out")"
-        i=$((i + 1))
-    done
-    [ -z "$bad" ] && pass "$1 ($n envelopes)" || fail "$1" "$bad"
-}
+# (verify_all, tests/harness/webhook.sh, verifies with --policy-digest $POLICY_D)
 verify_all "pod annotation verifies (portcullis verify --key from /verdict-key)" "$T/ann-pod-v1.json" "$T/vk.pem" "$CLEAN_D" 0
 verify_all "cronjob annotation verifies" "$T/ann-cronjob-v1beta1.json" "$T/vk.pem" "$CLEAN_D" 0
 verify_all "index: verifies with the index digest" "$T/ann-multi.json" "$T/vk.pem" "$MULTI_D" 0
@@ -284,8 +246,8 @@ jq_true "payloads valid for --verdict-ttl (1h)" '[.[] | ((.expires_at | fromdate
 
 # --- TES: /tes/validate and the gate give each scanned executor's signed verdict
 TREQ="$PC_ROOT/fixtures/requests/tes"
-sed -e "s#@IMAGE@#$CLEAN#g" -e "s#@IMAGE2@#$BAD#g" "$TREQ/mixed.json" >"$T/tes-mixed.json"
-sed -e "s#@IMAGE@#$CLEAN#g" "$TREQ/one-executor.json" >"$T/tes-one.json"
+fill_task "$TREQ/mixed.json" "$T/tes-mixed.json" "$CLEAN" "$BAD"
+fill_task "$TREQ/one-executor.json" "$T/tes-one.json" "$CLEAN"
 tes_post() { # URL FILE: the answer in $T/out, the status in $code
     code=$(curl -s -o "$T/out" -w '%{http_code}' --cacert "$C/ca.crt" \
         -H 'Content-Type: application/json' --data-binary @"$2" "$1")
@@ -307,18 +269,10 @@ jq_true "... and says deny" '.verdict == "deny" and (.checks | map(.check) | ind
 tes_post "$N/tes/validate" "$T/tes-one.json"
 jq_true "/tes/validate without a key: attestation null" '.executors[0] | has("attestation") and .attestation == null'
 P_TES=$(free_port)
-python3 "$PC_ROOT/tests/webhook/tes_upstream.py" --port "$P_TES" --record "$T/up.jsonl" \
-    >"$T/up.out" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-until curl -s -o /dev/null "http://127.0.0.1:$P_TES/ga4gh/tes/v1/service-info"; do
-    i=$((i + 1))
-    [ $i -lt 100 ] || { fail "TES upstream up" "$(cat "$T/up.out")"; break; }
-    sleep 0.1
-done
-if start_webhook G --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-key "$T/sign.pem" \
+tes_upstream_start "$P_TES" "$T/up.jsonl"
+if webhook_start G --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-key "$T/sign.pem" \
     --tes-upstream "http://127.0.0.1:$P_TES/"; then
-    G="https://127.0.0.1:$LAST_PORT"
+    G=$WH_URL
     tes_post "$G/ga4gh/tes/v1/tasks" "$T/tes-mixed.json"
     [ "$code" = 403 ] && jq -e '.executors[1].attestation.payloadType' "$T/out" >/dev/null &&
         pass "gate: a denied task's 403 carries the attestations" ||
@@ -352,15 +306,13 @@ openssl genpkey -algorithm ed25519 -out "$T/sign2.pem" 2>/dev/null && chmod 600 
 openssl pkey -in "$T/sign2.pem" -pubout -out "$T/sign2.pub"
 cp "$T/sign.pem" "$T/sign1.pem"
 mv "$T/sign2.pem" "$T/sign.pem"
-ok=0 # the key file is looked at once a second at most: ask until it shows (10 s)
-i=0
-while [ $i -lt 100 ]; do
+# the key file is looked at once a second at most: ask until it shows (10 s)
+new_key_served() {
     curl -s --cacert "$C/ca.crt" "$M/verdict-key" >"$T/vk2.pem"
-    cmp -s "$T/vk2.pem" "$T/sign2.pub" && { ok=1; break; }
-    i=$((i + 1))
-    sleep 0.1
-done
-[ $ok = 1 ] && pass "replaced key served by /verdict-key" || fail "replaced key served" "$(cat "$T/vk2.pem")"
+    cmp -s "$T/vk2.pem" "$T/sign2.pub"
+}
+wait_until 10 new_key_served && pass "replaced key served by /verdict-key" ||
+    fail "replaced key served" "$(cat "$T/vk2.pem")"
 [ "$(metric "$M" portcullis_sign_key_reloads_total)" = 1 ] && pass "key reload counted" ||
     fail "key reload counted" "$(metric "$M" portcullis_sign_key_reloads_total)"
 fill "$REQ/pod.json" "$T/k-after.json" uid-after team-a "$CLEAN" "$PINNED_CLEAN"
@@ -372,15 +324,15 @@ cp "$T/sign1.pem" "$T/sign3.pem"
 chmod 644 "$T/sign3.pem"
 mv "$T/sign3.pem" "$T/sign.pem"
 # ask until the refusal is counted (10 s); then keep asking for 1.5 s,
-# past the next look at the file (once a second), which must not log again
-i=0
-until [ "$(metric "$M" 'portcullis_errors_total{kind="sign_key_reload"}')" = 1 ] || [ $i -ge 100 ]; do
+# past the next look at the file (once a second), which must not log
+# again: that look has no outward sign to wait for, so this is a window
+refused() {
     curl -s --cacert "$C/ca.crt" "$M/verdict-key" >"$T/vk3.pem"
-    i=$((i + 1))
-    sleep 0.1
-done
-end=$(($(date +%s%N) / 1000000 + 1500))
-while [ $(($(date +%s%N) / 1000000)) -lt $end ]; do
+    [ "$(metric "$M" 'portcullis_errors_total{kind="sign_key_reload"}')" = 1 ]
+}
+wait_until 10 refused
+end=$(($(now_ms) + 1500))
+while [ "$(now_ms)" -lt $end ]; do
     curl -s --cacert "$C/ca.crt" "$M/verdict-key" >"$T/vk3.pem"
     sleep 0.1
 done
@@ -403,5 +355,4 @@ for k in "$T/sign1.pem" "$T/sign.pem" "$T/open.pem"; do
 done
 grep -qF "$PASS" "$T/M.log" "$T/N.log" && leak="$leak registry-password"
 [ -z "$leak" ] && pass "no key or password in the logs" || fail "no key or password in the logs" "$leak"
-kill -TERM "$M_PID"
-wait "$M_PID" && pass "SIGTERM: clean exit" || fail "SIGTERM: clean exit" "exit $?"
+webhook_stop "$M_PID" && pass "SIGTERM: clean exit" || fail "SIGTERM: clean exit" "exit $?"

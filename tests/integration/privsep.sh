@@ -14,15 +14,16 @@
 # Needs root (reading another process's memory; key processes are not
 # dumpable).
 . "$PC_ROOT/tests/lib.sh"
-. "$PC_ROOT/tests/webhook/setup.sh"
+harness pki registry webhook
+registry_up
 
 MS="$PC_ROOT/tests/webhook/memscan.py"
 [ "$(id -u)" = 0 ] || { fail "root" "privsep.sh reads /proc/PID/mem of other processes"; exit 1; }
 
 build_fixture clean || exit 1
-push clean app/clean:v1 || exit 1
+registry_push clean app/clean:v1 || exit 1
 CLEAN="$R/app/clean:v1"
-CLEAN_D="sha256:$(digest_of "$CLEAN")"
+CLEAN_D="sha256:$(registry_digest "$CLEAN")"
 write_authfile "$R"
 
 newkey() { # NAME: $T/NAME.pem (0600) and $T/NAME.pub
@@ -57,16 +58,6 @@ sealed() {
         fail "$1" "comm $(cat "/proc/$2/comm" 2>/dev/null), $(grep -E 'Seccomp:|NoNewPrivs:' "/proc/$2/status" 2>/dev/null | tr '\n' ' ')"
     fi
 }
-wait_for() { # TRIES CMD...: until CMD succeeds, 0.1 s apart
-    n=$1
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" && return 0
-        n=$((n - 1))
-        sleep 0.1
-    done
-    return 1
-}
 
 # --- CLI: (a) a signed scan verifies; (b) while the process that scanned
 # and had the verdict signed waits to write its report (into a FIFO), its
@@ -78,7 +69,7 @@ CLI=$!
 blocked() { # the CLI in openat(2) of the FIFO: scanned and signed
     [ "$(cut -d' ' -f1 "/proc/$CLI/syscall" 2>/dev/null)" = 257 ] && [ -n "$(pgrep -P "$CLI")" ]
 }
-if wait_for 300 blocked; then
+if wait_until 30 blocked; then
     SIGNER=$(pgrep -P "$CLI")
     sealed "cli: key process pc-signer sealed" "$SIGNER" pc-signer
     [ "$(status_of "$CLI" NoNewPrivs)" = 1 ] && pass "cli: scanning process has no_new_privs" ||
@@ -114,7 +105,7 @@ printf '{"credsStore": "pcblock"}\n' >"$T/blocking-auth.json"
 PATH="$T/bin:$PATH" "$PC" scan --no-cache --cert-dir "$CERTS" --authfile "$T/blocking-auth.json" \
     --sign-key "$T/sign.pem" --format json -o "$T/killed.json" "$CLEAN" 2>"$T/killed.err" &
 CLI=$!
-if wait_for 300 test -e "$T/helper.started"; then
+if wait_until 30 test -e "$T/helper.started"; then
     SIGNER=$(pgrep -P "$CLI" -x pc-signer)
     kill -KILL "$SIGNER"
 fi
@@ -126,10 +117,10 @@ grep_in "cli: the error says the key process was killed" 'signing the verdict fa
 jq_true "cli: the verdict is there, unsigned" '.reports[0].attestation == null and .reports[0].verdict != null and (.reports[0].digest | startswith("sha256:"))' "$T/killed.json"
 
 # --- the webhook: key processes, what each holds
-start_webhook W --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-key "$T/sign.pem" \
+webhook_start W --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-key "$T/sign.pem" \
     --verdict-ttl 1h || exit 1
-WP=$LAST_PID
-W="https://127.0.0.1:$LAST_PORT"
+WP=$WH_PID
+W=$WH_URL
 TLSKP=$(jq -r 'select(.msg == "listening") | .key_processes.tls' "$T/W.log")
 SIGNKP=$(jq -r 'select(.msg == "listening") | .key_processes.signer' "$T/W.log")
 [ "$(status_of "$TLSKP" PPid)" = "$WP" ] && [ "$(status_of "$SIGNKP" PPid)" = "$WP" ] &&
@@ -142,38 +133,27 @@ sealed "webhook: pc-signer sealed" "$SIGNKP" pc-signer
 
 # mutate NAME UID OUT: a pod of the clean image through /mutate, its
 # annotation's envelopes in OUT (a JSON array)
+# (asked again while the answer is "scan ... in progress, retry", 10 s)
+mutate_once() { # UID: the answer in $T/UID.out, the status in $code
+    code=$(curl -s -o "$T/$1.out" -w '%{http_code}' --cacert "$C/ca.crt" \
+        -H 'Content-Type: application/json' --data-binary @"$T/$1.json" "$W/mutate?timeout=10s")
+    ! grep -q 'in progress, retry' "$T/$1.out"
+}
 mutate() {
-    sed -e "s#@UID@#$2#g" -e "s#@NAMESPACE@#team-a#g" -e "s#@IMAGE@#$CLEAN#g" \
-        -e "s#@INIT_IMAGE@#$CLEAN#g" "$REQ/pod.json" >"$T/$2.json"
-    i=0
-    while [ $i -lt 20 ]; do
-        code=$(curl -s -o "$T/$2.out" -w '%{http_code}' --cacert "$C/ca.crt" \
-            -H 'Content-Type: application/json' --data-binary @"$T/$2.json" "$W/mutate?timeout=10s")
-        grep -q 'in progress, retry' "$T/$2.out" || break
-        i=$((i + 1))
-        sleep 0.5
-    done
+    fill "$REQ/pod.json" "$T/$2.json" "$2" team-a "$CLEAN" "$CLEAN"
+    wait_until 10 mutate_once "$2"
     jq '.response.patch | @base64d | fromjson | [.[] | select(.path | test("annotations")) | .value
         | if type == "object" then .["portcullis.io/verdicts"] else . end | fromjson | .[]]' \
         "$T/$2.out" >"$3" 2>/dev/null
     [ "$code" = 200 ] && [ "$(jq length "$3" 2>/dev/null)" -ge 1 ] && pass "$1" ||
         fail "$1" "HTTP $code: $(head -c 600 "$T/$2.out")"
 }
-verify_all() { # NAME ENVELOPES PUB WANT
-    got=""
-    for e in $(jq -c '.[]' "$2"); do
-        printf '%s' "$e" | "$PC" verify --key "$3" --image-digest "$CLEAN_D" - >/dev/null 2>"$T/v.err"
-        got="$got$?"
-    done
-    want=$(jq -r --arg w "$4" '[.[] | $w] | join("")' "$2")
-    [ -n "$got" ] && [ "$got" = "$want" ] && pass "$1" || fail "$1" "exits $got, want $want: $(cat "$T/v.err")"
-}
 
 mutate "webhook: /mutate signs" uid-1 "$T/ann1.json"
 curl -s --cacert "$C/ca.crt" "$W/verdict-key" >"$T/vk1.pem"
 cmp -s "$T/vk1.pem" "$T/sign.pub" && pass "webhook: /verdict-key from the key process" ||
     fail "webhook: /verdict-key" "$(head -c 300 "$T/vk1.pem")"
-verify_all "webhook: (a) the annotation verifies" "$T/ann1.json" "$T/vk1.pem" 0
+verify_all "webhook: (a) the annotation verifies" "$T/ann1.json" "$T/vk1.pem" "$CLEAN_D" 0
 memscan "webhook: (b) the scanning process holds no form of the signing key" "$T/sign.pem" "$WP" none
 memscan "webhook: (b) nor of the TLS key" "$C/server.key" "$WP" none
 memscan "webhook: pc-signer holds the signing key" "$T/sign.pem" "$SIGNKP" key
@@ -185,11 +165,11 @@ memscan "webhook: pc-tlskey has no signing key" "$T/sign.pem" "$TLSKP" none
 cp "$T/sign2.pem" "$T/sign.pem.new"
 mv "$T/sign.pem.new" "$T/sign.pem"
 served() { curl -s --cacert "$C/ca.crt" "$W/verdict-key" >"$T/vk2.pem" && cmp -s "$T/vk2.pem" "$T/sign2.pub"; }
-wait_for 100 served && pass "webhook: (c) the rotated key is served at /verdict-key" ||
+wait_until 10 served && pass "webhook: (c) the rotated key is served at /verdict-key" ||
     fail "webhook: rotated key served" "$(head -c 300 "$T/vk2.pem")"
 mutate "webhook: /mutate after the rotation" uid-2 "$T/ann2.json"
-verify_all "webhook: (c) new verdicts verify with the new key" "$T/ann2.json" "$T/sign2.pub" 0
-verify_all "webhook: (c) and not with the old one" "$T/ann2.json" "$T/sign.pub" 1
+verify_all "webhook: (c) new verdicts verify with the new key" "$T/ann2.json" "$T/sign2.pub" "$CLEAN_D" 0
+verify_all "webhook: (c) and not with the old one" "$T/ann2.json" "$T/sign.pub" "$CLEAN_D" 1
 [ "$(status_of "$SIGNKP" PPid)" = "$WP" ] && pass "webhook: the same key process reloaded it" ||
     fail "webhook: same key process" "pc-signer $SIGNKP gone"
 memscan "webhook: the scanning process holds no form of the new signing key" "$T/sign2.pem" "$WP" none
@@ -198,13 +178,13 @@ memscan "webhook: pc-signer holds the new signing key" "$T/sign2.pem" "$SIGNKP" 
 # the TLS key and certificate replaced (on V, which serves copies, so
 # that W's files stay): served from the next handshake, the new key in
 # pc-tlskey only
-issue ca server2 "IP:127.0.0.1,DNS:localhost"
+pki_issue server2 "IP:127.0.0.1,DNS:localhost"
 NEWFP=$(openssl x509 -in "$C/server2.crt" -noout -fingerprint -sha256)
 cp "$C/server.key" "$T/wv.key"
 cp "$C/server.crt" "$T/wv.crt"
-start_webhook V --tls-cert "$T/wv.crt" --tls-key "$T/wv.key" || exit 1
-VP=$LAST_PID
-V="https://127.0.0.1:$LAST_PORT"
+webhook_start V --tls-cert "$T/wv.crt" --tls-key "$T/wv.key" || exit 1
+VP=$WH_PID
+V=$WH_URL
 VTLS=$(jq -r 'select(.msg == "listening") | .key_processes.tls' "$T/V.log")
 cp "$C/server2.key" "$T/wv.key.new"
 cp "$C/server2.crt" "$T/wv.crt.new"
@@ -214,7 +194,7 @@ served_cert() {
     echo | openssl s_client -connect "127.0.0.1:${V##*:}" -CAfile "$C/ca.crt" 2>/dev/null |
         openssl x509 -noout -fingerprint -sha256 2>/dev/null | grep -qF "$NEWFP"
 }
-wait_for 100 served_cert && curl -s -o /dev/null --cacert "$C/ca.crt" "$V/healthz" &&
+wait_until 10 served_cert && curl -s -o /dev/null --cacert "$C/ca.crt" "$V/healthz" &&
     pass "webhook: (c) the rotated TLS key and certificate are served" ||
     fail "webhook: rotated TLS key served" "$(tail -3 "$T/V.log")"
 [ "$(status_of "$VTLS" PPid)" = "$VP" ] && pass "webhook: the same TLS key process loaded it" ||
@@ -228,7 +208,7 @@ code=$(curl -s -o "$T/dead.out" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Conte
     --data-binary @"$T/uid-1.json" "$W/mutate?timeout=10s")
 [ "$code" = 500 ] && ! grep -q '"patch"' "$T/dead.out" && pass "webhook: (d) /mutate: 500, no patch" ||
     fail "webhook: /mutate with the signer dead" "HTTP $code: $(head -c 400 "$T/dead.out")"
-sed -e "s#@IMAGE@#$CLEAN#g" "$REQ/tes/one-executor.json" >"$T/tes-one.json"
+fill_task "$REQ/tes/one-executor.json" "$T/tes-one.json" "$CLEAN"
 code=$(curl -s -o "$T/dead-tes.out" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
     --data-binary @"$T/tes-one.json" "$W/tes/validate?timeout=10s")
 [ "$code" = 500 ] && ! grep -q '"allowed": *true' "$T/dead-tes.out" && pass "webhook: (d) /tes/validate: 500, not allowed" ||

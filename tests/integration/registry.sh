@@ -15,132 +15,50 @@
 # Docker-Content-Digest, blobs longer than declared, size limits, the
 # deadline, memory on a big layer, corrupted blobs and a stopped
 # registry; and the password appears in no output.
-# No traffic leaves 127.0.0.1; every server started here is killed on exit.
+# The PKI and the registries come from tests/harness/. No traffic leaves
+# 127.0.0.1; every server started here is killed on exit.
 . "$PC_ROOT/tests/lib.sh"
-
-for tool in docker-registry skopeo openssl python3 htpasswd jq curl; do
-    command -v $tool >/dev/null 2>&1 || { fail "tool $tool" "not installed (scripts/deps.sh)"; exit 1; }
-done
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-export no_proxy='*' NO_PROXY='*'
-unset REGISTRY_AUTH_FILE
-export HOME="$T/home"
-mkdir -p "$HOME"
+harness pki registry
+need_tools docker-registry skopeo openssl python3 htpasswd jq curl
+isolate
 REG="$PC_ROOT/tests/registry"
-USER_NAME=pcuser
-PASS="Pa55-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')-s3cret"
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do wait "$p" 2>/dev/null; done
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 1' INT TERM HUP PIPE
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# --- certificates: a CA, a server cert for 127.0.0.1/localhost, a client
-# cert and a token-signing cert, all signed by the CA
-C="$T/pki"
-mkdir -p "$C"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$C/ca.key" -out "$C/ca.crt" -days 2 \
-    -subj "/CN=portcullis test CA" >/dev/null 2>&1
-issue() { # NAME SAN
-    openssl req -newkey rsa:2048 -nodes -keyout "$C/$1.key" -out "$C/$1.csr" -subj "/CN=$1" >/dev/null 2>&1
-    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$2" >"$C/$1.ext"
-    openssl x509 -req -in "$C/$1.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" -CAcreateserial \
-        -out "$C/$1.crt" -days 2 -extfile "$C/$1.ext" >/dev/null 2>&1
-}
-issue server "IP:127.0.0.1,DNS:localhost"
-issue client "DNS:client"
-issue signer "DNS:token-signer"
-[ -s "$C/server.crt" ] && [ -s "$C/signer.crt" ] || { fail "pki" "openssl failed"; exit 1; }
-# certs.d layout: the CA, and a client certificate pair
+# --- certificates (tests/harness/pki.sh): the CA and the server
+# certificate for 127.0.0.1/localhost, a client certificate, and an RSA
+# token-signing certificate (the token server signs RS256)
+pki_init && pki_issue client "DNS:client" && pki_issue signer "DNS:token-signer" rsa ||
+    { fail "pki" "openssl failed"; exit 1; }
+# certs.d layouts: the CA and a client certificate pair; the CA only
 CERTS="$T/certs.d"
-mkdir -p "$CERTS"
-cp "$C/ca.crt" "$CERTS/ca.crt"
-cp "$C/client.crt" "$CERTS/client.cert"
-cp "$C/client.key" "$CERTS/client.key"
+pki_certdir "$CERTS" client
 CAONLY="$T/ca-only"
-mkdir -p "$CAONLY"
-cp "$C/ca.crt" "$CAONLY/ca.crt"
+pki_certdir "$CAONLY"
 
-# --- registries: one storage, two front doors
+# --- registries (tests/harness/registry.sh): one storage ($T/storage),
+# two front doors: htpasswd Basic auth that also requires client
+# certificates, and token auth
 STORE="$T/storage"
-mkdir -p "$STORE"
-htpasswd -Bbn "$USER_NAME" "$PASS" >"$T/htpasswd" 2>/dev/null
-P_BASIC=$(free_port)
-P_TOKEN=$(free_port)
+registry_user
 P_AUTH=$(free_port)
 P_REDIR=$(free_port)
 P_REDIR2=$(free_port)
-
-reg_config() { # PORT AUTH-YAML CLIENTCAS
-    cat <<Y
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $STORE
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$1
-  secret: portcullis-test-secret
-  tls:
-    certificate: $C/server.crt
-    key: $C/server.key
-$3
-auth:
-$2
-Y
-}
-reg_config "$P_BASIC" "  htpasswd:
-    realm: portcullis-test
-    path: $T/htpasswd" "    clientcas:
-      - $C/ca.crt" >"$T/basic.yml"
-reg_config "$P_TOKEN" "  token:
-    realm: https://127.0.0.1:$P_AUTH/token
-    service: portcullis-registry
-    issuer: portcullis-test-issuer
-    rootcertbundle: $C/ca.crt" "" >"$T/token.yml"
-
-start_registry() { # CONFIG LOG
-    docker-registry serve "$1" >"$2" 2>&1 &
-    PIDS="$PIDS $!"
-    LAST_PID=$!
-}
-wait_port() { # PORT [curl args...]
-    port=$1
-    shift
-    i=0
-    while [ $i -lt 100 ]; do
-        code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "$@" "https://127.0.0.1:$port/v2/" 2>/dev/null)
-        [ "$code" = 401 ] || [ "$code" = 200 ] || [ "$code" = 400 ] || [ "$code" = 404 ] && return 0
-        i=$((i + 1))
-        sleep 0.1
-    done
-    return 1
-}
-start_registry "$T/basic.yml" "$T/basic.log"
-BASIC_PID=$LAST_PID
-start_registry "$T/token.yml" "$T/token.log"
-python3 "$REG/tokenserver.py" --port "$P_AUTH" --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
-    --sign-key "$C/signer.key" --sign-cert "$C/signer.crt" --issuer portcullis-test-issuer \
-    --service portcullis-registry --user "$USER_NAME" --password "$PASS" \
-    --refresh-token "refresh-$PASS" --log "$T/tokens.log" >"$T/tokenserver.log" 2>&1 &
-PIDS="$PIDS $!"
-wait_port "$P_BASIC" --cert "$C/client.crt" --key "$C/client.key" || { fail "basic registry up" "$(cat "$T/basic.log")"; exit 1; }
-wait_port "$P_TOKEN" || { fail "token registry up" "$(cat "$T/token.log")"; exit 1; }
+registry_start basic --htpasswd "$T/htpasswd" --client-ca "$C/ca.crt" ||
+    { fail "basic registry up" "$(cat "$T/basic.log")"; exit 1; }
+P_BASIC=$REG_PORT
+BASIC_PID=$REG_PID
+registry_start token --token "https://127.0.0.1:$P_AUTH/token" portcullis-registry portcullis-test-issuer ||
+    { fail "token registry up" "$(cat "$T/token.log")"; exit 1; }
+P_TOKEN=$REG_PORT
+# (the token server logs every request it gets: it is waited for by its port)
+spawn "$T/tokenserver.log" python3 "$REG/tokenserver.py" --port "$P_AUTH" --tls-cert "$C/server.crt" \
+    --tls-key "$C/server.key" --sign-key "$C/signer.key" --sign-cert "$C/signer.crt" \
+    --issuer portcullis-test-issuer --service portcullis-registry --user "$USER_NAME" --password "$PASS" \
+    --refresh-token "refresh-$PASS" --log "$T/tokens.log"
+wait_up "$LAST_PID" 30 listens "$P_AUTH" ||
+    { fail "token server up" "$(cat "$T/tokenserver.log")"; exit 1; }
 pass "registries up"
 
 # --- credentials: authfiles of every kind, and a credential helper on PATH
-b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
 GOOD=$(b64 "$USER_NAME:$PASS")
 BAD=$(b64 "$USER_NAME:wrong-$PASS")
 printf '{"auths": {"127.0.0.1:%s": {"auth": "%s"}, "localhost:%s": {"auth": "%s"}}}\n' \
@@ -176,17 +94,13 @@ TOKEN_OPTS="--cert-dir $CAONLY --authfile $T/token.json"
 
 # --- push every fixture unchanged (--preserve-digests: skopeo would
 # otherwise compress the plain tar layer and rewrite the manifest)
+R="127.0.0.1:$P_BASIC" # registry_push and registry_manifest go there
 FIXTURES="clean bad multiplatform whiteout zstd username-root noentry traversal truncated"
 for f in $FIXTURES; do
     build_fixture "$f" || exit 1
-    if skopeo copy -q --all --preserve-digests --dest-cert-dir "$CERTS" \
-        --dest-creds "$USER_NAME:$PASS" "oci:$T/$f/oci:latest" "$B/$f:latest" >"$T/push.log" 2>&1; then
-        pass "push $f"
-    else
-        fail "push $f" "$(head -c 600 "$T/push.log")"
-    fi
+    registry_push "$f" "fixtures/$f:latest" --all && pass "push $f"
 done
-skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "$B/zstd:latest" >"$T/zstd.manifest" 2>/dev/null
+registry_manifest "$R/fixtures/zstd:latest" >"$T/zstd.manifest" 2>/dev/null
 jq_true "zstd layer arrived as zstd" '[.layers[].mediaType | test("zstd")] | any' "$T/zstd.manifest"
 
 # --- parity: the same findings from the registry (both auth modes) as
@@ -307,14 +221,14 @@ cat "$T/tty.out" >>"$T/all-output"
 
 # --- redirects to another origin: the Authorization header must not follow;
 # the first manifest request gets 503 + Retry-After (retried)
-python3 "$REG/redirector.py" --port "$P_REDIR" --port2 "$P_REDIR2" --tls-cert "$C/server.crt" \
-    --tls-key "$C/server.key" --cafile "$C/ca.crt" --client-cert "$C/client.crt" \
+spawn "$T/redirector.log" python3 "$REG/redirector.py" --port "$P_REDIR" --port2 "$P_REDIR2" \
+    --tls-cert "$C/server.crt" --tls-key "$C/server.key" --cafile "$C/ca.crt" --client-cert "$C/client.crt" \
     --client-key "$C/client.key" --upstream "https://127.0.0.1:$P_BASIC" --creds "$USER_NAME:$PASS" \
-    --log "$T/redir.log" --fail-first 1 --pad-length fixtures/noentry --pad-chunked fixtures/username-root \
-    >"$T/redirector.log" 2>&1 &
-PIDS="$PIDS $!"
-wait_port "$P_REDIR" || { fail "redirector up" "$(cat "$T/redirector.log")"; exit 1; }
-wait_port "$P_REDIR2" || { fail "redirector second port up" "$(cat "$T/redirector.log")"; exit 1; }
+    --log "$T/redir.log" --fail-first 1 --pad-length fixtures/noentry --pad-chunked fixtures/username-root
+wait_up "$LAST_PID" 30 answers "https://127.0.0.1:$P_REDIR/v2/" --cacert "$C/ca.crt" ||
+    { fail "redirector up" "$(cat "$T/redirector.log")"; exit 1; }
+wait_up "$LAST_PID" 30 answers "https://127.0.0.1:$P_REDIR2/v2/" --cacert "$C/ca.crt" ||
+    { fail "redirector second port up" "$(cat "$T/redirector.log")"; exit 1; }
 scan "redirected blobs" 1 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/bad:latest"
 jq -S "$norm" "$T/out" >"$T/reg.norm"
 "$PC" scan --no-cache --format json "oci:$T/bad/oci:latest" 2>/dev/null | jq -S "$norm" >"$T/local.norm"
@@ -394,14 +308,8 @@ err_has "config limit named" "config sha256:[0-9a-f]+ is [0-9]+ bytes; the limit
 
 # --- the overall deadline ends a request that never gets an answer
 P_HANG=$(free_port)
-python3 -c 'import socket, sys, time; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(600)' "$P_HANG" &
-PIDS="$PIDS $!"
-i=0 # until it listens
-until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
-    "$P_HANG" 2>/dev/null || [ $i -ge 100 ]; do
-    i=$((i + 1))
-    sleep 0.1
-done
+spawn "$T/hang.log" python3 -c 'import signal, socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); signal.pause()' "$P_HANG"
+wait_up "$LAST_PID" 30 listens "$P_HANG" || { fail "silent server up" "$(cat "$T/hang.log")"; exit 1; }
 printf '{"name": "quick", "limits": {"timeout_seconds": 2}}\n' >"$T/quick.json"
 start=$(date +%s)
 scan "deadline" 2 --policy "$T/quick.json" --cert-dir "$CAONLY" "docker://127.0.0.1:$P_HANG/x/y:latest"
@@ -439,23 +347,8 @@ else
 fi
 
 # --- --tls-verify=false also allows a registry that speaks plain HTTP
-P_PLAIN=$(free_port)
-cat >"$T/plain.yml" <<Y
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $STORE
-http:
-  addr: 127.0.0.1:$P_PLAIN
-  secret: portcullis-test-secret
-Y
-start_registry "$T/plain.yml" "$T/plain.log"
-i=0
-until curl -s -o /dev/null "http://127.0.0.1:$P_PLAIN/v2/" || [ $i -ge 100 ]; do i=$((i + 1)); sleep 0.1; done
+registry_start plain --no-tls || { fail "plain registry up" "$(cat "$T/plain.log")"; exit 1; }
+P_PLAIN=$REG_PORT
 scan "plain HTTP refused by default" 2 "docker://127.0.0.1:$P_PLAIN/fixtures/clean:latest"
 err_has "plain HTTP: TLS error" "^TLS: "
 scan "plain HTTP with --tls-verify=false" 0 --tls-verify=false "docker://127.0.0.1:$P_PLAIN/fixtures/clean:latest"
@@ -489,8 +382,7 @@ else
 fi
 
 # --- the registry stopped: unreachable
-kill "$BASIC_PID" 2>/dev/null
-wait "$BASIC_PID" 2>/dev/null
+stop_pid "$BASIC_PID" 2>/dev/null
 scan "registry stopped" 2 $BASIC_OPTS "$B/clean:latest"
 err_has "unreachable message" "^registry 127.0.0.1:$P_BASIC unreachable"
 

@@ -4,13 +4,6 @@
 # whiteout) and adds /etc/passwd. Downloads are cached in .cache/debs.
 . "$PC_ROOT/tests/lib.sh"
 
-DEBS="$PC_ROOT/.cache/debs"
-mkdir -p "$DEBS"
-fetch() {
-    ls "$DEBS"/"$1"_*.deb >/dev/null 2>&1 && return 0
-    (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1) ||
-        { apt-get update -q >/dev/null 2>&1; (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1); }
-}
 for p in passwd iputils-ping; do
     fetch "$p" && pass "apt-get download $p" || { fail "apt-get download $p" "no package"; exit 1; }
 done

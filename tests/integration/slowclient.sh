@@ -1,6 +1,6 @@
 # Integration: slow clients cannot lock portcullis-webhook out. Real TLS
 # against the real binary (tests/webhook/slowclient.py drives the clients;
-# set-up shared with webhook.sh: tests/webhook/setup.sh). Every dripper
+# PKI, registry and webhooks from tests/harness/). Every dripper
 # sends a byte a second, far below the idle timeout (--client-timeout 60s
 # here), so only the absolute deadlines can end it:
 #  1. one address opens more connections than there are slots, dripping
@@ -21,7 +21,8 @@
 # Waits are on events (a condition in the driver, a bounded poll here); the
 # time bounds are generous (seconds), the deadlines are a few seconds.
 . "$PC_ROOT/tests/lib.sh"
-. "$PC_ROOT/tests/webhook/setup.sh"
+harness pki registry webhook
+registry_up
 
 SC="$PC_ROOT/tests/webhook/slowclient.py"
 HT=3 # --header-timeout, seconds
@@ -31,15 +32,10 @@ for a in 127.0.0.2 127.0.0.3 127.0.0.4; do # sources: the legitimate client, and
 done
 
 build_fixture clean || exit 1
-push clean app/clean:v1 || exit 1
-CLEAN_D="sha256:$(digest_of "$R/app/clean:v1")"
+registry_push clean app/clean:v1 || exit 1
+CLEAN_D="sha256:$(registry_digest "$R/app/clean:v1")"
 write_authfile "$R"
-sed -e "s#@UID@#uid-slow#g" -e "s#@NAMESPACE@#team-a#g" -e "s#@IMAGE@#$R/app/clean@$CLEAN_D#g" \
-    -e "s#@INIT_IMAGE@#$R/app/clean@$CLEAN_D#g" "$REQ/pod.json" >"$T/pod.json"
-
-metric() { # BASE EXACT-SERIES
-    curl -s --cacert "$C/ca.crt" "$1/metrics" | awk -v s="$2" '$1 == s { print $2 }'
-}
+fill "$REQ/pod.json" "$T/pod.json" uid-slow team-a "$R/app/clean@$CLEAN_D" "$R/app/clean@$CLEAN_D"
 # check NAME JQ-FILTER: on $T/out (the driver's JSON), with $ht the deadline
 check() {
     if [ "$(jq -e --argjson ht "$HT" "$2" "$T/out" 2>/dev/null)" = "true" ]; then
@@ -56,9 +52,9 @@ run "--max-conns-per-ip not a number refused" 2 "$WH" --tls-cert "$C/server.crt"
 grep_in "--max-conns-per-ip: says what it wants" 'max-conns-per-ip "-1": expected a number' "$T/err"
 
 # --- 1. one address, more connections than slots: per-address limit + header deadline
-start_webhook P --tls-cert "$C/server.crt" --tls-key "$C/server.key" --max-connections 24 \
+webhook_start P --tls-cert "$C/server.crt" --tls-key "$C/server.key" --max-connections 24 \
     --max-conns-per-ip 8 --header-timeout ${HT}s --client-timeout 60s || exit 1
-P="https://127.0.0.1:$LAST_PORT"
+P=$WH_URL
 jq_true "listening line names the limits" 'select(.msg == "listening") | .max_connections == 24 and .max_conns_per_ip == 8 and .header_timeout_ms == 3000' "$T/P.log"
 python3 "$CLIENT" --url "$P/validate?timeout=20s" --cacert "$C/ca.crt" --request "$T/pod.json" \
     --expect allow >"$T/warm.out" 2>&1 && pass "warm: the image scanned once" || fail "warm" "$(head -c 800 "$T/warm.out")"
@@ -83,9 +79,9 @@ cut=$(metric "$P" 'portcullis_errors_total{kind="slow_client"}')
 grep_in "cut connections logged with the client address" '"msg":"http: connection from 127.0.0.4 closed: no complete request head within 3000 ms' "$T/P.log"
 
 # --- 2. no per-address limit: drippers hold every slot; the deadline frees them
-start_webhook Q --tls-cert "$C/server.crt" --tls-key "$C/server.key" --max-connections 16 \
+webhook_start Q --tls-cert "$C/server.crt" --tls-key "$C/server.key" --max-connections 16 \
     --max-conns-per-ip 0 --header-timeout ${HT}s --client-timeout 60s || exit 1
-Q="https://127.0.0.1:$LAST_PORT"
+Q=$WH_URL
 python3 "$SC" attack --port "${Q##*:}" --cacert "$C/ca.crt" --conns 24 --held 16 \
     --interval 1 --duration 25 >"$T/out" 2>"$T/err" || fail "attack 2 ran" "$(head -c 800 "$T/err")"
 cp "$T/out" "$T/attack2.json"
@@ -105,8 +101,8 @@ check "keep-alive: next request's dripped head cut at the deadline after the ans
     '.t_cut != null and (.t_cut - .t_answer) >= ($ht - 0.5) and (.t_cut - .t_answer) <= ($ht + 5) and .sent > 1'
 
 # --- 4. a dripped body: 408 after --client-timeout (3s), connection closed
-start_webhook B --tls-cert "$C/server.crt" --tls-key "$C/server.key" --client-timeout 3s || exit 1
-B="https://127.0.0.1:$LAST_PORT"
+webhook_start B --tls-cert "$C/server.crt" --tls-key "$C/server.key" --client-timeout 3s || exit 1
+B=$WH_URL
 python3 "$SC" body --port "${B##*:}" --cacert "$C/ca.crt" --interval 0.5 --duration 20 >"$T/out" 2>"$T/err" ||
     fail "body drip ran" "$(head -c 800 "$T/err")"
 check "dripped body: 408 Request Timeout" '.reply == "HTTP/1.1 408 Request Timeout"'
@@ -122,5 +118,4 @@ check "refused request's dripped body: its 404 at the body deadline" \
     '.reply == "HTTP/1.1 404 Not Found" and (.t_reply - .t_headers) >= 2.5 and (.t_reply - .t_headers) <= 10 and (.body | fromjson | .code == 404)'
 
 # --- shutdown: clean exit after all that
-kill -TERM "$LAST_PID"
-wait "$LAST_PID" && pass "SIGTERM: clean exit" || fail "SIGTERM: clean exit" "exit $?"
+webhook_stop "$WH_PID" && pass "SIGTERM: clean exit" || fail "SIGTERM: clean exit" "exit $?"

@@ -1,6 +1,6 @@
 # Integration: portcullis-webhook for GA4GH TES servers, over real HTTPS in
-# front of the test registry (tests/webhook/setup.sh, shared with
-# webhook.sh) holding fixture images. Two parts:
+# front of the test registry (PKI, registry and webhooks from
+# tests/harness/) holding fixture images. Two parts:
 #   POST /tes/validate — tasks from fixtures/requests/tes (one, several,
 #     mixed executors; malformed ones: 400 naming the field), the answer's
 #     finding and sandbox objects compared with `portcullis scan --format
@@ -16,54 +16,40 @@
 #     the logs; without the flag the TES paths are 404; bad URLs refused.
 # Every process started here is killed on exit.
 . "$PC_ROOT/tests/lib.sh"
-. "$PC_ROOT/tests/webhook/setup.sh"
+harness pki registry webhook
+registry_up
 
 TREQ="$REQ/tes"
-TES_UP="$PC_ROOT/tests/webhook/tes_upstream.py"
 TOKEN="tes-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')-bearer"
 
 # --- fixture images, a slowed front for the deadline, the recording upstream
 P_PROXY=$(free_port)
 P_TES=$(free_port)
 for f in clean bad zstd whiteout; do build_fixture "$f" || exit 1; done
-push clean app/clean:v1 && push bad app/bad:v1 && push zstd app/slow:v1 && push whiteout app/shared:v1 || exit 1
+registry_push clean app/clean:v1 && registry_push bad app/bad:v1 && registry_push zstd app/slow:v1 &&
+    registry_push whiteout app/shared:v1 || exit 1
 CLEAN="$R/app/clean:v1"
 BAD="$R/app/bad:v1"
-CLEAN_DIGEST="sha256:$(digest_of "$CLEAN")"
+CLEAN_DIGEST="sha256:$(registry_digest "$CLEAN")"
 write_authfile "$R" "127.0.0.1:$P_PROXY"
 SLOW=$(for repo in slow shared; do
-    skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "docker://$R/app/$repo:v1" |
-        jq -r '.layers[].digest'
+    registry_manifest "$R/app/$repo:v1" | jq -r '.layers[].digest'
 done | paste -sd, -)
-python3 "$PC_ROOT/tests/webhook/slowproxy.py" --port "$P_PROXY" --tls-cert "$C/server.crt" \
-    --tls-key "$C/server.key" --upstream "https://$R" --cafile "$C/ca.crt" --slow "$SLOW" \
-    --delay 3 --log "$T/proxy.log" >"$T/proxy.out" 2>&1 &
-PIDS="$PIDS $!"
-wait_https "$P_PROXY" /v2/ || { fail "slow proxy up" "$(cat "$T/proxy.out")"; exit 1; }
+slowproxy_start "$P_PROXY" "$SLOW"
 REC="$T/upstream.jsonl"
 : >"$REC"
-python3 "$TES_UP" --port "$P_TES" --record "$REC" >"$T/tes_upstream.out" 2>&1 &
-UP_PID=$!
-PIDS="$PIDS $UP_PID"
-i=0
-until curl -s -o /dev/null "http://127.0.0.1:$P_TES/ga4gh/tes/v1/service-info"; do
-    i=$((i + 1))
-    [ $i -lt 100 ] || { fail "TES upstream up" "$(cat "$T/tes_upstream.out")"; exit 1; }
-    sleep 0.1
-done
+tes_upstream_start "$P_TES" "$REC" || exit 1
+UP_PID=$TES_PID
 : >"$REC"
 pass "registry, slow proxy and recording TES upstream up"
 
-start_webhook G --tls-cert "$C/server.crt" --tls-key "$C/server.key" --deadline-margin 1s \
+webhook_start G --tls-cert "$C/server.crt" --tls-key "$C/server.key" --deadline-margin 1s \
     --max-body 1M --tes-upstream "http://127.0.0.1:$P_TES/" || exit 1
-G_PID=$LAST_PID
-G="https://127.0.0.1:$LAST_PORT"
+G_PID=$WH_PID
+G=$WH_URL
 jq_true "listening line names the upstream" "select(.msg == \"listening\") | .tes_upstream == \"http://127.0.0.1:$P_TES\"" "$T/G.log"
 
 # --- helpers
-fill() { # TEMPLATE OUT IMAGE [IMAGE2]
-    LC_ALL=C sed -e "s#@IMAGE@#$3#g" -e "s#@IMAGE2@#${4:-}#g" "$1" >"$2"
-}
 # req METHOD URL BODY-FILE|- [curl args]: status in $CODE, body in $T/out, headers in $T/hdr
 req() {
     m=$1 u=$2 f=$3
@@ -79,22 +65,19 @@ req() {
 code_is() { # NAME WANT
     if [ "$CODE" = "$2" ]; then pass "$1 (HTTP $2)"; else fail "$1" "HTTP $CODE, expected $2: $(head -c 800 "$T/out")"; fi
 }
-metric() { # EXACT-SERIES
-    curl -s --cacert "$C/ca.crt" "$G/metrics" | awk -v s="$1" '$1 == s { print $2 }'
-}
 sha() { sha256sum "$1" | cut -c1-64; }
 AUTH="Authorization: Bearer $TOKEN"
 V="$G/tes/validate"
 TASKS="$G/ga4gh/tes/v1/tasks"
 
 # --- POST /tes/validate: one executor
-fill "$TREQ/one-executor.json" "$T/clean1.json" "$CLEAN"
+fill_task "$TREQ/one-executor.json" "$T/clean1.json" "$CLEAN"
 req POST "$V" "$T/clean1.json"
 code_is "validate: one clean executor" 200
 jq_true "clean: allowed, executor 0 with the scanned digest" ".allowed == true and (.executors | length == 1) and .executors[0].index == 0 and .executors[0].image == \"$CLEAN\" and .executors[0].digest == \"$CLEAN_DIGEST\" and .executors[0].verdict == \"allow\""
 jq_true "clean: message and the unpinned-image warning" '(.message | startswith("allowed: 1 executor")) and ([.warnings[] | test("unpinned-image")] | any) and ([.executors[0].findings[] | select(.check == "unpinned-image") | .action] == ["warn"])'
 jq_true "clean: sandbox says what the image needs" '.executors[0].sandbox | (keys == ["needs_caps", "needs_root", "privileged_ports", "program", "user"]) and .program == "/app/run" and .needs_root == false'
-fill "$TREQ/one-executor.json" "$T/bad1.json" "$BAD"
+fill_task "$TREQ/one-executor.json" "$T/bad1.json" "$BAD"
 req POST "$V" "$T/bad1.json"
 cp "$T/out" "$T/bad1.answer"
 code_is "validate: one bad executor" 200
@@ -110,12 +93,12 @@ else
 fi
 
 # --- several executors, mixed verdicts
-fill "$TREQ/several-executors.json" "$T/several.json" "$CLEAN" "$R/app/clean@$CLEAN_DIGEST"
+fill_task "$TREQ/several-executors.json" "$T/several.json" "$CLEAN" "$R/app/clean@$CLEAN_DIGEST"
 req POST "$V" "$T/several.json"
 code_is "validate: three executors" 200
 jq_true "three executors: each answered in task order, the repeated image twice" ".allowed == true and ([.executors[].index] == [0, 1, 2]) and ([.executors[].verdict] == [\"allow\", \"allow\", \"allow\"]) and .executors[2].image == \"$CLEAN\" and ([.executors[].digest] | unique == [\"$CLEAN_DIGEST\"])"
 jq_true "three executors: the pinned one has no unpinned-image finding" '[.executors[1].findings[] | select(.check == "unpinned-image")] == []'
-fill "$TREQ/mixed.json" "$T/mixed.json" "$CLEAN" "$BAD"
+fill_task "$TREQ/mixed.json" "$T/mixed.json" "$CLEAN" "$BAD"
 req POST "$V" "$T/mixed.json"
 code_is "validate: mixed verdicts" 200
 jq_true "mixed: denied naming executor 1 only" ".allowed == false and ([.executors[].verdict] == [\"allow\", \"deny\"]) and (.message | contains(\"executor 1 (image \\\"$BAD\\\"): \") and contains(\"setuid-file /usr/bin/passwd\") and (contains(\"executor 0\") | not))"
@@ -152,30 +135,28 @@ code_is "validate: body over --max-body" 413
 
 # --- deadline: a slowed registry, ?timeout=3s, margin 1s → "in progress, retry", then cached
 SLOWIMG="127.0.0.1:$P_PROXY/app/slow:v1"
-fill "$TREQ/one-executor.json" "$T/slow.json" "$SLOWIMG"
+fill_task "$TREQ/one-executor.json" "$T/slow.json" "$SLOWIMG"
 t0=$(date +%s%N)
 req POST "$V?timeout=3s" "$T/slow.json"
 ms=$((($(date +%s%N) - t0) / 1000000))
 code_is "validate: scan outlives the deadline" 200
 jq_true "deadline: denied, scan in progress, retry" ".allowed == false and (.message | contains(\"scan of $SLOWIMG in progress, retry\")) and .executors[0].verdict == \"deny\" and .executors[0].digest == null"
 [ "$ms" -lt 3000 ] && pass "deadline: answered inside the timeout (${ms}ms)" || fail "deadline: answered inside the timeout" "${ms}ms"
-i=0
-while [ $i -lt 100 ] && [ "$(metric portcullis_scans_in_flight)" != 0 ]; do i=$((i + 1)); sleep 0.2; done
-hits=$(metric portcullis_cache_hits_total)
+wait_until 20 scans_idle "$G"
+hits=$(metric "$G" portcullis_cache_hits_total)
 t0=$(date +%s%N)
 req POST "$V?timeout=3s" "$T/slow.json"
 ms=$((($(date +%s%N) - t0) / 1000000))
 jq_true "deadline: the retry is answered" '.allowed == true'
-[ "$(metric portcullis_cache_hits_total)" -gt "$hits" ] && [ "$ms" -lt 1000 ] && pass "deadline: retry from the cache (${ms}ms)" ||
+[ "$(metric "$G" portcullis_cache_hits_total)" -gt "$hits" ] && [ "$ms" -lt 1000 ] && pass "deadline: retry from the cache (${ms}ms)" ||
     fail "deadline: retry from the cache" "${ms}ms, hits stayed $hits"
 
 # --- one scan shared by /tes/validate and a concurrent /validate; then the cache
 SHIMG="127.0.0.1:$P_PROXY/app/shared:v1"
-started=$(metric portcullis_scans_started_total)
-joins=$(metric portcullis_scan_joins_total)
-fill "$TREQ/one-executor.json" "$T/shared.json" "$SHIMG"
-sed -e "s#@UID@#uid-tes-share#g" -e "s#@NAMESPACE@#team-a#g" -e "s#@IMAGE@#$SHIMG#g" \
-    -e "s#@INIT_IMAGE@#$SHIMG#g" -e "s#@OLD_IMAGE@##g" "$REQ/pod.json" >"$T/pod.json"
+started=$(metric "$G" portcullis_scans_started_total)
+joins=$(metric "$G" portcullis_scan_joins_total)
+fill_task "$TREQ/one-executor.json" "$T/shared.json" "$SHIMG"
+fill "$REQ/pod.json" "$T/pod.json" uid-tes-share team-a "$SHIMG" "$SHIMG"
 curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary @"$T/shared.json" \
     -o "$T/share1.out" "$V?timeout=20s" &
 p1=$!
@@ -183,15 +164,15 @@ curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary @
     -o "$T/share2.out" "$G/validate?timeout=20s" &
 p2=$!
 wait $p1 $p2
-d_started=$(($(metric portcullis_scans_started_total) - started))
-d_joins=$(($(metric portcullis_scan_joins_total) - joins))
+d_started=$(($(metric "$G" portcullis_scans_started_total) - started))
+d_joins=$(($(metric "$G" portcullis_scan_joins_total) - joins))
 [ "$d_started" = 1 ] && [ "$d_joins" -ge 1 ] && pass "TES and Kubernetes requests share one scan (started +$d_started, joined +$d_joins)" ||
     fail "TES and Kubernetes requests share one scan" "started +$d_started, joined +$d_joins"
 jq_true "shared scan: the TES answer has the scan's verdict" '.executors[0].digest != null and (.message | contains("in progress") | not)' "$T/share1.out"
-started=$(metric portcullis_scans_started_total)
-hits=$(metric portcullis_cache_hits_total)
+started=$(metric "$G" portcullis_scans_started_total)
+hits=$(metric "$G" portcullis_cache_hits_total)
 req POST "$V" "$T/shared.json"
-[ "$(metric portcullis_scans_started_total)" = "$started" ] && [ "$(metric portcullis_cache_hits_total)" -gt "$hits" ] &&
+[ "$(metric "$G" portcullis_scans_started_total)" = "$started" ] && [ "$(metric "$G" portcullis_cache_hits_total)" -gt "$hits" ] &&
     pass "an image judged for Kubernetes is a cache hit for TES" || fail "TES uses the verdict cache" "started or hits unchanged"
 
 # --- the gate: denied tasks never reach the upstream
@@ -250,11 +231,11 @@ code_is "gate: clean task relayed" 200
 jq_true "gate: the upstream's answer relayed" '.id | test("^task-[0-9]+$")'
 TASK_ID=$(jq -r .id "$T/out")
 arrived "clean task" "$T/clean1.json"
-fill "$TREQ/unusual-bytes.json" "$T/unusual.json" "$CLEAN"
+fill_task "$TREQ/unusual-bytes.json" "$T/unusual.json" "$CLEAN"
 req POST "$TASKS" "$T/unusual.json" -H "$AUTH"
 code_is "gate: task with CRLF, tabs, escapes and non-ASCII relayed" 200
 arrived "task with unusual whitespace and unicode" "$T/unusual.json"
-fill "$TREQ/several-executors.json" "$T/several.json" "$CLEAN" "$R/app/clean@$CLEAN_DIGEST"
+fill_task "$TREQ/several-executors.json" "$T/several.json" "$CLEAN" "$R/app/clean@$CLEAN_DIGEST"
 req POST "$TASKS?trace=1" "$T/several.json" -H "$AUTH"
 code_is "gate: three-executor task relayed" 200
 arrived "three-executor task (with a query string)" "$T/several.json"
@@ -308,8 +289,7 @@ jq -s '[.[] | select(.msg == "decision" and (.endpoint == "tes-validate" or .end
 jq_true "decision lines for TES tasks" '(map(select(.endpoint == "tes-gate")) | length >= 10) and ([.[] | .kind == "tesTask" and (.executors >= 1) and has("images")] | all) and ([.[] | select(.name == "three steps")] | length >= 1)' "$T/decisions.json"
 
 # --- upstream down: 502 with a clear message; denied tasks still 403
-kill "$UP_PID"
-wait "$UP_PID" 2>/dev/null
+stop_pid "$UP_PID" 2>/dev/null
 req GET "$G/ga4gh/tes/v1/service-info" -
 code_is "gate: upstream down" 502
 jq_true "gate: upstream down says so" ".message | contains(\"TES upstream http://127.0.0.1:$P_TES\") and contains(\"unreachable\")"
@@ -320,19 +300,18 @@ curl -s --cacert "$C/ca.crt" "$G/metrics" >"$T/m"
 grep_in "metrics: upstream failures counted" '^portcullis_errors_total\{kind="upstream"\} [1-9]' "$T/m"
 
 # --- without --tes-upstream the TES paths are 404; bad upstream URLs refused
-start_webhook N --tls-cert "$C/server.crt" --tls-key "$C/server.key" || exit 1
-N_PID=$LAST_PID
-req GET "https://127.0.0.1:$LAST_PORT/ga4gh/tes/v1/service-info" -
+webhook_start N --tls-cert "$C/server.crt" --tls-key "$C/server.key" || exit 1
+N_PID=$WH_PID
+req GET "$WH_URL/ga4gh/tes/v1/service-info" -
 code_is "no --tes-upstream: TES paths" 404
-req POST "https://127.0.0.1:$LAST_PORT/tes/validate" "$T/clean1.json"
+req POST "$WH_URL/tes/validate" "$T/clean1.json"
 code_is "no --tes-upstream: /tes/validate still answers" 200
 for u in "ftp://127.0.0.1:$P_TES" "http://user:pw@127.0.0.1:$P_TES" "http://127.0.0.1:$P_TES/?x=1" "not a url"; do
     "$WH" --listen 127.0.0.1:0 --tls-cert "$C/server.crt" --tls-key "$C/server.key" --tes-upstream "$u" \
         >"$T/badurl.out" 2>&1 &
     bp=$!
-    PIDS="$PIDS $bp"
-    i=0
-    while kill -0 $bp 2>/dev/null && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+    track $bp
+    wait_until 10 exited $bp
     if wait $bp; then rc=0; else rc=$?; fi
     [ "$rc" != 0 ] && grep -q -- "--tes-upstream" "$T/badurl.out" && ! grep -q "pw@" "$T/badurl.out" &&
         pass "--tes-upstream \"${u%%//*}...\" refused (exit $rc)" ||

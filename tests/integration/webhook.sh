@@ -9,36 +9,32 @@
 # (tests/webhook/slowproxy.py) and the cached answer on retry, one shared
 # scan under concurrent requests (proved with /metrics), tags that move,
 # mTLS, certificate rotation, slow clients, logs, shutdown. Every process
-# started here is killed on exit. The set-up (tools, PKI, registry,
-# helpers) is shared with tes.sh: tests/webhook/setup.sh.
+# started here is killed on exit. The PKI, the registry and the webhooks
+# come from tests/harness/.
 . "$PC_ROOT/tests/lib.sh"
-
-. "$PC_ROOT/tests/webhook/setup.sh"
+harness pki registry webhook
+registry_up
+# the apiserver's client certificate, for webhook B's mTLS
+pki_issue client "DNS:apiserver" || { fail "pki" "client certificate: openssl failed"; exit 1; }
 
 # --- fixture images in the registry
 P_PROXY=$(free_port)
 P_DOWN=$(free_port) # nothing ever listens here
 for f in clean bad zstd whiteout; do build_fixture "$f" || exit 1; done
-push clean app/clean:v1 && push bad app/bad:v1 && push zstd app/slow:v1 && push whiteout app/shared:v1 &&
-    push clean app/moving:v1 || exit 1
+registry_push clean app/clean:v1 && registry_push bad app/bad:v1 && registry_push zstd app/slow:v1 &&
+    registry_push whiteout app/shared:v1 && registry_push clean app/moving:v1 || exit 1
 pass "registry up, fixtures pushed"
 CLEAN="$R/app/clean:v1"
 BAD="$R/app/bad:v1"
-CLEAN_DIGEST="sha256:$(digest_of "$CLEAN")"
+CLEAN_DIGEST="sha256:$(registry_digest "$CLEAN")"
 write_authfile "$R" "127.0.0.1:$P_PROXY"
 
 # --- the slow front: layer blobs of app/slow and app/shared are held 3s
 SLOW=$(for repo in slow shared; do
-    skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "docker://$R/app/$repo:v1" |
-        jq -r '.layers[].digest'
+    registry_manifest "$R/app/$repo:v1" | jq -r '.layers[].digest'
 done | paste -sd, -)
-SHARED_LAYERS=$(skopeo inspect --raw --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "docker://$R/app/shared:v1" |
-    jq '.layers | length')
-python3 "$PC_ROOT/tests/webhook/slowproxy.py" --port "$P_PROXY" --tls-cert "$C/server.crt" \
-    --tls-key "$C/server.key" --upstream "https://$R" --cafile "$C/ca.crt" --slow "$SLOW" \
-    --delay 3 --log "$T/proxy.log" >"$T/proxy.out" 2>&1 &
-PIDS="$PIDS $!"
-wait_https "$P_PROXY" /v2/ || { fail "slow proxy up" "$(cat "$T/proxy.out")"; exit 1; }
+SHARED_LAYERS=$(registry_manifest "$R/app/shared:v1" | jq '.layers | length')
+slowproxy_start "$P_PROXY" "$SLOW"
 
 # --- policies: restricted plus exemptions; a lenient one for the second webhook
 jq '.name = "webhook-test" | .exempt_namespaces = ["trusted"] | .exempt_images = ["127.0.0.1:*/exempt/*"]' \
@@ -49,41 +45,15 @@ jq '.name = "lenient" | .checks["scan-error"].action = "warn" | .checks["unpinne
 # --- webhook A (plain TLS) and B (mTLS, lenient policy); port 0: the log says which
 cp "$C/server.crt" "$T/wh.crt"
 cp "$C/server.key" "$T/wh.key"
-start_webhook A --tls-cert "$T/wh.crt" --tls-key "$T/wh.key" --policy "$T/policy.json" \
+webhook_start A --tls-cert "$T/wh.crt" --tls-key "$T/wh.key" --policy "$T/policy.json" \
     --tag-ttl 5s --deadline-margin 1s --jobs 4 --max-body 1M --client-timeout 4s || exit 1
-A_PID=$LAST_PID
-A="https://127.0.0.1:$LAST_PORT"
-start_webhook B --tls-cert "$C/server.crt" --tls-key "$C/server.key" --policy "$T/lenient.json" \
+A_PID=$WH_PID
+A=$WH_URL
+webhook_start B --tls-cert "$C/server.crt" --tls-key "$C/server.key" --policy "$T/lenient.json" \
     --client-ca "$C/ca.crt" || exit 1
-B_PID=$LAST_PID
-B="https://127.0.0.1:$LAST_PORT"
+B_PID=$WH_PID
+B=$WH_URL
 pass "webhooks up"
-
-# --- helpers
-fill() { # TEMPLATE OUT UID NAMESPACE IMAGE INIT_IMAGE [OLD_IMAGE]
-    sed -e "s#@UID@#$3#g" -e "s#@NAMESPACE@#$4#g" -e "s#@IMAGE@#$5#g" -e "s#@INIT_IMAGE@#$6#g" \
-        -e "s#@OLD_IMAGE@#${7:-}#g" "$1" >"$2"
-}
-# send NAME EXPECT URL FILE [client args]: EXPECT allow|deny|HTTP code; client JSON in $T/out
-send() {
-    name=$1 want=$2 url=$3 file=$4
-    shift 4
-    case $want in
-    allow | deny) set -- --expect "$want" "$@" ;;
-    *) set -- --expect-http "$want" "$@" ;;
-    esac
-    if python3 "$CLIENT" --url "$url" --cacert "$C/ca.crt" --request "$file" "$@" >"$T/out" 2>"$T/err"; then
-        pass "$name ($want)"
-    else
-        fail "$name" "$(head -c 1200 "$T/out") $(head -c 300 "$T/err")"
-    fi
-}
-metric() { # A|B EXACT-SERIES
-    base=$A
-    [ "$1" = B ] && base=$B
-    curl -s --cacert "$C/ca.crt" $([ "$1" = B ] && echo "--cert $C/client.crt --key $C/client.key") \
-        "$base/metrics" | awk -v s="$2" '$1 == s { print $2 }'
-}
 
 # --- probes and metrics
 code=$(curl -s -o "$T/body" -w '%{http_code}' --cacert "$C/ca.crt" "$A/healthz")
@@ -213,19 +183,33 @@ send "registry down" deny "$A/validate" "$T/r.json"
 jq_true "registry down: message says so" '.message | contains("scan-error") and contains("unreachable") and contains("fail closed")'
 
 # --- cached verdicts: a repeat is a cache hit
-hits=$(metric A portcullis_cache_hits_total)
+hits=$(metric "$A" portcullis_cache_hits_total)
 fill "$REQ/pod.json" "$T/r.json" uid-again team-a "$CLEAN" "$CLEAN"
 send "repeat request" allow "$A/validate" "$T/r.json"
-[ "$(metric A portcullis_cache_hits_total)" -gt "$hits" ] && pass "repeat answered from cache" ||
+[ "$(metric "$A" portcullis_cache_hits_total)" -gt "$hits" ] && pass "repeat answered from cache" ||
     fail "repeat answered from cache" "hits stayed $hits"
 
 # --- a tag that moves: trusted for --tag-ttl (5s), then resolved again
+t_mv=$(now_ms) # the tag is resolved after this
 fill "$REQ/pod.json" "$T/r.json" uid-mv1 team-a "$R/app/moving:v1" "$CLEAN"
 send "moving tag, first" allow "$A/validate" "$T/r.json"
-push bad app/moving:v1
+registry_push bad app/moving:v1
 fill "$REQ/pod.json" "$T/r.json" uid-mv2 team-a "$R/app/moving:v1" "$CLEAN"
 send "moving tag within the TTL (cached digest)" allow "$A/validate" "$T/r.json"
-sleep 5.5
+# ask until the webhook resolves the tag again (the bad image denied), at
+# most 15 s; that must not be before the TTL has run out
+fill "$REQ/pod.json" "$T/mv.json" uid-mv-poll team-a "$R/app/moving:v1" "$CLEAN"
+tag_resolved_again() {
+    curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary @"$T/mv.json" \
+        "$A/validate" | jq -e '.response.allowed == false' >/dev/null 2>&1
+}
+if wait_until 15 tag_resolved_again; then
+    ms=$(($(now_ms) - t_mv))
+    [ $ms -ge 5000 ] && pass "moved tag's old digest trusted for the whole --tag-ttl (${ms} ms)" ||
+        fail "moved tag's old digest trusted for the whole --tag-ttl" "resolved again after ${ms} ms"
+else
+    fail "moved tag resolved again after the TTL" "still allowed after 15 s"
+fi
 fill "$REQ/pod.json" "$T/r.json" uid-mv3 team-a "$R/app/moving:v1" "$CLEAN"
 send "moving tag after the TTL" deny "$A/validate" "$T/r.json"
 
@@ -235,20 +219,19 @@ fill "$REQ/pod.json" "$T/r.json" uid-dl1 team-a "$SLOWIMG" "$SLOWIMG"
 send "scan outlives the deadline" deny "$A/validate?timeout=3s" "$T/r.json"
 jq_true "deadline message" ".message | contains(\"scan of $SLOWIMG in progress, retry\")"
 jq_true "answered inside the apiserver timeout" '.ms < 3000'
-i=0
-while [ $i -lt 100 ] && [ "$(metric A portcullis_scans_in_flight)" != 0 ]; do i=$((i + 1)); sleep 0.2; done
-hits=$(metric A portcullis_cache_hits_total)
+wait_until 20 scans_idle "$A"
+hits=$(metric "$A" portcullis_cache_hits_total)
 fill "$REQ/pod.json" "$T/r.json" uid-dl2 team-a "$SLOWIMG" "$SLOWIMG"
 send "retry after the background scan" allow "$A/validate?timeout=3s" "$T/r.json"
 jq_true "retry answered at once" '.ms < 1000'
-[ "$(metric A portcullis_cache_hits_total)" -gt "$hits" ] && pass "retry was a cache hit" ||
+[ "$(metric "$A" portcullis_cache_hits_total)" -gt "$hits" ] && pass "retry was a cache hit" ||
     fail "retry was a cache hit" "hits stayed $hits"
-[ "$(metric A portcullis_deadline_exceeded_total)" -ge 1 ] && pass "deadline counted" ||
+[ "$(metric "$A" portcullis_deadline_exceeded_total)" -ge 1 ] && pass "deadline counted" ||
     fail "deadline counted" "portcullis_deadline_exceeded_total is 0"
 
 # --- concurrent requests for one new image share one scan
-started=$(metric A portcullis_scans_started_total)
-joins=$(metric A portcullis_scan_joins_total)
+started=$(metric "$A" portcullis_scans_started_total)
+joins=$(metric "$A" portcullis_scan_joins_total)
 SHIMG="127.0.0.1:$P_PROXY/app/shared:v1"
 fill "$REQ/pod.json" "$T/r.json" uid-sh team-a "$SHIMG" "$SHIMG"
 if python3 "$CLIENT" --url "$A/validate?timeout=20s" --cacert "$C/ca.crt" --request "$T/r.json" \
@@ -257,8 +240,8 @@ if python3 "$CLIENT" --url "$A/validate?timeout=20s" --cacert "$C/ca.crt" --requ
 else
     fail "6 concurrent reviews answered" "$(head -c 1500 "$T/par.out")"
 fi
-d_started=$(($(metric A portcullis_scans_started_total) - started))
-d_joins=$(($(metric A portcullis_scan_joins_total) - joins))
+d_started=$(($(metric "$A" portcullis_scans_started_total) - started))
+d_joins=$(($(metric "$A" portcullis_scan_joins_total) - joins))
 [ "$d_started" = 1 ] && [ "$d_joins" -ge 5 ] && pass "one shared scan (started +$d_started, joined +$d_joins)" ||
     fail "one shared scan" "started +$d_started, joined +$d_joins"
 got=$(grep -c '^GET /v2/app/shared/blobs/.* slow 200$' "$T/proxy.log")
@@ -296,12 +279,11 @@ mkdir -p "$T/cache"
 set -- $(sed -e "s#=/etc/portcullis/tls/#=$T/gen/#" -e "s#^--listen=.*#--listen=127.0.0.1:0#" \
     -e "s#^--sign-key=.*#--sign-key=$T/gen/signing.key#" \
     -e "s#^--cache-dir=.*#--cache-dir=$T/cache#" "$T/args")
-if start_webhook D "$@"; then
-    curl -s --cacert "$T/gen/ca.crt" --resolve "$SVCNAME:$LAST_PORT:127.0.0.1" \
-        "https://$SVCNAME:$LAST_PORT/readyz" >"$T/out"
+if webhook_start D "$@"; then
+    curl -s --cacert "$T/gen/ca.crt" --resolve "$SVCNAME:$WH_PORT:127.0.0.1" \
+        "https://$SVCNAME:$WH_PORT/readyz" >"$T/out"
     jq_true "the Deployment's arguments: ready, generated certificate valid for the Service" '.ready == true and .policy == "restricted"'
-    kill -TERM "$LAST_PID"
-    wait "$LAST_PID" && pass "deployment-args webhook: clean exit" || fail "deployment-args webhook: clean exit" "exit $?"
+    webhook_stop "$WH_PID" && pass "deployment-args webhook: clean exit" || fail "deployment-args webhook: clean exit" "exit $?"
 fi
 
 # --- certificate rotation: A's files replaced (as a Secret update does), served without a restart
@@ -311,12 +293,9 @@ mv "$T/wh.key.new" "$T/wh.key"
 mv "$T/wh.crt.new" "$T/wh.crt"
 APORT=${A##*:}
 NEW="--cacert $T/gen/ca.crt --resolve $SVCNAME:$APORT:127.0.0.1 https://$SVCNAME:$APORT"
-ok=0
-for i in 1 2 3 4 5 6 7 8 9 10; do
-    sleep 0.5
-    curl -s -o /dev/null $NEW/healthz && { ok=1; break; }
-done
-[ $ok = 1 ] && pass "rotated certificate served" || fail "rotated certificate served" "never verified"
+# (the files are looked at once a second at most: ask until the new one verifies, 10 s)
+rotated() { curl -s -o /dev/null $NEW/healthz; }
+wait_until 10 rotated && pass "rotated certificate served" || fail "rotated certificate served" "never verified"
 curl -s -o /dev/null --cacert "$C/ca.crt" "$A/healthz" && fail "old certificate retired" "still served" ||
     pass "old certificate retired"
 curl -s $NEW/metrics >"$T/m"

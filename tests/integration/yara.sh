@@ -12,15 +12,7 @@
 # the rules digest in the report. Downloads are cached in .cache/debs.
 . "$PC_ROOT/tests/lib.sh"
 
-DEBS="$PC_ROOT/.cache/debs"
-mkdir -p "$DEBS"
-updated=0
-fetch() {
-    ls "$DEBS"/"$1"_*.deb >/dev/null 2>&1 && return 0
-    (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1) && return 0
-    [ $updated -eq 1 ] || { apt-get update -q >/dev/null 2>&1; updated=1; }
-    (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1)
-}
+# (fetch PKG, tests/harness/util.sh: the .deb into $DEBS, .cache/debs)
 # unpack PKG: extracts the package (once) into $T/x/PKG
 unpack() {
     [ -d "$T/x/$1" ] && return 0
