@@ -21,7 +21,7 @@
 typedef enum { PC_ACTION_IGNORE = 0, PC_ACTION_WARN = 1, PC_ACTION_DENY = 2 } pc_action;
 
 typedef struct pc_finding {
-    char *check; /* check id from DESIGN.md, e.g. "setuid-file" */
+    char *check; /* check id (docs/architecture.md), e.g. "setuid-file" */
     pc_action action;
     char *message; /* one line, human readable */
     char *path;    /* absolute path in the final fs, or NULL */
@@ -109,8 +109,6 @@ int pc_ctx_namespace_exempt(const pc_ctx *ctx, const char *ns);
 /* The exempt_images glob matching the reference as given, or NULL; digest
  * entries are matched by pc_scan, which knows the digests. */
 const char *pc_ctx_image_exempt(const pc_ctx *ctx, const char *ref);
-/* The policy's action for a check id with no path; DENY for an unknown id. */
-pc_action pc_ctx_action(const pc_ctx *ctx, const char *check_id);
 
 /* Resolve a reference to the digest it names now (the index digest when
  * there is one, as pc_result.digest) without reading any layer: index or
@@ -140,6 +138,11 @@ pc_result *pc_scan(const pc_ctx *ctx, const char *ref);
  * the scan failed (the result says why). */
 pc_result *pc_scan_view(const pc_ctx *ctx, const char *ref, char **view);
 void pc_result_free(pc_result *r);
+/* The result for a reference that could not be scanned at all (it did
+ * not resolve, or there was no memory to scan it): one scan-error finding
+ * saying msg, judged by the policy as pc_scan judges one. NULL only when
+ * out of memory (callers must then deny). */
+pc_result *pc_result_failed(const pc_ctx *ctx, const char *ref, const char *msg);
 
 /* The verdict: the policy applied last, in one module (lib/verdict/).
  * pc_scan has applied it to the image's findings: each finding's action

@@ -18,7 +18,8 @@
 json_t *pc_finding_to_json(const pc_finding *f);
 /* {"program","user","needs_root","needs_caps","privileged_ports"}. */
 json_t *pc_sandbox_to_json(const pc_sandbox_info *s);
-/* One entry of "reports" in DESIGN.md's schema; ignored findings left out. */
+/* One entry of "reports" in the portcullis.scan/v1 schema (docs/architecture.md); ignored findings
+ * left out. */
 json_t *pc_result_to_json(const pc_result *r);
 /* The whole portcullis.scan/v1 document. */
 json_t *pc_report_to_json(pc_result *const *results, size_t n);

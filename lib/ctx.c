@@ -142,9 +142,3 @@ const char *pc_ctx_image_exempt(const pc_ctx *c, const char *ref)
 {
     return pc_policy_exempt_image(c->policy, ref, NULL, 0);
 }
-
-pc_action pc_ctx_action(const pc_ctx *c, const char *check_id)
-{
-    int id = check_id ? pc_check_id_parse(check_id) : -1;
-    return id < 0 ? PC_ACTION_DENY : pc_policy_action(c->policy, (pc_check_id)id, NULL);
-}

@@ -1,5 +1,5 @@
 /*
- * scan.c — one image, start to verdict, in the one direction DESIGN.md
+ * scan.c — one image, start to verdict, in the one direction docs/architecture.md
  * draws: source → manifest + config → layer streams → layer facts → fs
  * view → checks → findings → verdict (the policy, applied last: verdict/).
  * The stages before the verdict see the scan profile (limits, YARA knobs)

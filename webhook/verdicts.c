@@ -87,33 +87,6 @@ static wh_verdict *verdict_new(pc_result *res)
     return v;
 }
 
-/* A scan-error result for a reference that could not even be resolved,
- * with the policy's action for scan-error (deny unless it says otherwise). */
-static pc_result *failed_result(const pc_ctx *ctx, const char *ref, const char *msg)
-{
-    pc_result *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    pc_action a = pc_ctx_action(ctx, "scan-error");
-    r->image = strdup(ref);
-    r->policy = strdup(pc_ctx_policy_name(ctx));
-    r->policy_digest = strdup(pc_ctx_policy_digest(ctx));
-    r->scan_failed = 1;
-    r->denied = a == PC_ACTION_DENY;
-    if (a != PC_ACTION_IGNORE && (r->findings = calloc(1, sizeof *r->findings))) {
-        r->capfindings = r->nfindings = 1;
-        r->findings[0].check = strdup("scan-error");
-        r->findings[0].action = a;
-        r->findings[0].message = strdup(msg);
-    }
-    if (!r->image || !r->policy || !r->policy_digest || (a != PC_ACTION_IGNORE && !r->findings) ||
-        (r->findings && (!r->findings[0].check || !r->findings[0].message))) {
-        pc_result_free(r);
-        return NULL;
-    }
-    return r;
-}
-
 /* "sha256:<64 hex>" after '@' when the reference is pinned. */
 static int pinned_digest(const char *ref, char out[72])
 {
@@ -204,7 +177,7 @@ static wh_verdict *run_job(wh_verdicts *vc, const char *ref, char digest_out[72]
     int pinned = pinned_digest(ref, digest);
     digest_out[0] = 0;
     if (!pinned && pc_resolve(vc->ctx, ref, digest, err, sizeof err) < 0) {
-        wh_verdict *v = verdict_new(failed_result(vc->ctx, ref, err));
+        wh_verdict *v = verdict_new(pc_result_failed(vc->ctx, ref, err));
         if (v)
             count_scan(vc, v->res, 0);
         return v;
@@ -223,7 +196,7 @@ static wh_verdict *run_job(wh_verdicts *vc, const char *ref, char digest_out[72]
     atomic_fetch_add(&vc->m->scans_started, 1);
     uint64_t t0 = pc_now_ms();
     pc_result *r = pc_scan(vc->ctx, ref);
-    v = verdict_new(r ? r : failed_result(vc->ctx, ref, "out of memory"));
+    v = verdict_new(r ? r : pc_result_failed(vc->ctx, ref, "out of memory"));
     if (!v)
         return NULL;
     count_scan(vc, v->res, pc_now_ms() - t0);

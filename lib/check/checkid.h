@@ -1,5 +1,5 @@
 /*
- * checkid.h — the stable check ids of DESIGN.md ("root-user", ...) as
+ * checkid.h — the stable check ids (docs/architecture.md) ("root-user", ...) as
  * small integers, for the policy's per-check table and the report order.
  *
  * The ids are not written down here: every row of the check table (one

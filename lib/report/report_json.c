@@ -1,5 +1,5 @@
 /*
- * report_json.c — the portcullis.scan/v1 JSON report (DESIGN.md) and the
+ * report_json.c — the portcullis.scan/v1 JSON report (docs/architecture.md) and the
  * finding/sandbox/report objects it is made of.
  *
  * Every builder returns a new reference or NULL when out of memory; a NULL
