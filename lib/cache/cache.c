@@ -8,7 +8,9 @@
  *           payload sha256[32], u32 decode class
  *   payload: cache_codec.c
  * Format 2 added the decode class and, in the payload, the codec and the
- * diff id; files of format 1 no longer match any header and are misses.
+ * diff id; format 3 the head kinds execve refuses (ENOEXEC, a byte-order
+ * mark before #!, a #! line the kernel cannot use). Files of an older
+ * format no longer match any header and are misses.
  * Reads refresh the file's mtime, which is what least-recently-used
  * eviction sorts by.
  */
@@ -27,7 +29,7 @@
 #include "pcx.h"
 
 #define MAGIC "PCFACTS"
-#define FORMAT 2u
+#define FORMAT 3u
 #define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32 + 4)
 #define MAX_FILE (1ull << 30)
 

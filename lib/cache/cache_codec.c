@@ -175,7 +175,7 @@ static int get_entry(dec *r, pc_entry *e)
     e->cap.inheritable = get(r, 8);
     e->cap.rootid = (uint32_t)get(r, 4);
     uint64_t head = get(r, 1);
-    e->head = head <= PC_HEAD_SCRIPT ? (pc_headkind)head : PC_HEAD_OTHER;
+    e->head = head <= PC_HEAD_LAST ? (pc_headkind)head : PC_HEAD_OTHER;
     e->elf_machine = (uint16_t)get(r, 2);
     e->elf_class = (uint8_t)get(r, 1);
     e->path = get_str(r, NULL);

@@ -65,8 +65,10 @@ static void report(judge *j, const char *f, ...)
     va_start(ap, f);
     int n = vasprintf(&msg, f, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        pc_finding_lost(j->c->res); /* fail closed: the finding would have been a deny */
         return;
+    }
     pc_check_report(j->c, j->path, j->layer, NULL, "%s", msg);
     free(msg);
 }
@@ -107,6 +109,34 @@ static int judge_file(judge *j, const char *subject, const pc_node *n)
 
 static void check_elf(judge *j, const char *subject, const pc_node *n, int depth);
 
+/* What execve refuses before any interpreter or loader is looked at:
+ * 1 when the head is a format the kernel runs (or was not read). */
+static int check_format(judge *j, const char *subject, const pc_node *n)
+{
+    switch (n->e ? n->e->head : PC_HEAD_OTHER) {
+    case PC_HEAD_NOEXEC:
+        report(j,
+               "%s: neither an ELF binary nor a #! script: execve fails with ENOEXEC "
+               "(exec format error; runc does not fall back to /bin/sh)",
+               subject);
+        return 0;
+    case PC_HEAD_BOM:
+        report(j,
+               "%s: a UTF-8 byte-order mark before #!: the kernel sees no #! line, execve "
+               "fails with ENOEXEC (exec format error)",
+               subject);
+        return 0;
+    case PC_HEAD_BADSHEBANG:
+        report(j,
+               "%s: a #! line the kernel refuses (no interpreter, or its path cut at %d "
+               "bytes): execve fails with ENOEXEC",
+               subject, 255);
+        return 0;
+    default:
+        return 1;
+    }
+}
+
 /* An interpreter or loader named by the program: there and executable;
  * one level deeper its own ELF facts. NULL when it is not usable. */
 static const pc_node *check_helper(judge *j, const char *subject, const char *role,
@@ -124,7 +154,7 @@ static const pc_node *check_helper(judge *j, const char *subject, const char *ro
         lookup_failed(j, sub, path, st, at);
         return NULL;
     }
-    if (!judge_file(j, sub, n))
+    if (!judge_file(j, sub, n) || !check_format(j, sub, n))
         return NULL;
     if (depth == 0)
         check_elf(j, sub, n, depth + 1);
@@ -215,6 +245,15 @@ static void check_env(judge *j, const char *subject, const char *arg)
                                     : "");
 }
 
+/* Whether an interpreter path with a '\r' in it really names a file. */
+static int crlf_interp_exists(judge *j, const char *ipath)
+{
+    char path[PC_SB_PATH_MAX];
+    const pc_node *n = NULL, *at = NULL;
+    return pc_sb_join(path, sizeof path, j->workdir, ipath) == 0 &&
+           pc_sb_lookup(j->c->fs, path, j->u, 1, &n, &at) == PC_LOOKUP_OK;
+}
+
 static void check_script(judge *j, const char *subject, const pc_node *n)
 {
     const char *line = n->e->interp ? n->e->interp : "";
@@ -233,6 +272,13 @@ static void check_script(judge *j, const char *subject, const pc_node *n)
     const char *arg = line + plen;
     while (*arg == ' ' || *arg == '\t')
         arg++;
+    if (strchr(ipath, '\r') && !crlf_interp_exists(j, ipath)) {
+        report(j,
+               "%s: the #! line ends in a carriage return (CRLF line endings): the "
+               "interpreter \"%s\" does not exist",
+               subject, ipath);
+        return;
+    }
     if (!check_helper(j, subject, "interpreter", ipath, 0))
         return;
     const char *base = strrchr(ipath, '/');
@@ -403,6 +449,8 @@ static void judge_program(judge *j, const char *prog)
     if (!n->e)
         return;
     check_privs(j, sub, n);
+    if (!check_format(j, sub, n))
+        return;
     if (n->e->head == PC_HEAD_ELF)
         check_elf(j, sub, n, 0);
     else if (n->e->head == PC_HEAD_SCRIPT)

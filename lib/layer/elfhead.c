@@ -1,7 +1,9 @@
 /*
- * elfhead.c — parse ELF identification and program headers from a bounded
- * head buffer. Every offset read from the file is checked against the
- * buffer before use; a PT_INTERP beyond the head is simply not reported.
+ * elfhead.c — what execve makes of an executable's head: ELF
+ * identification and program headers from a bounded head buffer, a #!
+ * line read as binfmt_script reads it, or neither (ENOEXEC). Every offset
+ * read from the file is checked against the buffer before use; a
+ * PT_INTERP beyond the head is simply not reported.
  */
 #include <string.h>
 #include "layer/elfhead.h"
@@ -17,6 +19,7 @@ static uint64_t rd(const unsigned char *p, size_t size, int be)
 static void parse_elf(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *arena)
 {
     int cls = p[4], be = p[5] == 2;
+    ent->head = PC_HEAD_NOEXEC; /* binfmt_elf refuses what it cannot read */
     if ((cls != 1 && cls != 2) || n < (cls == 2 ? 64u : 52u))
         return;
     ent->head = PC_HEAD_ELF;
@@ -44,28 +47,78 @@ static void parse_elf(const unsigned char *p, size_t n, pc_entry *ent, pc_arena 
     }
 }
 
+/* binfmt_script's reading (fs/binfmt_script.c since Linux 5.1) of the
+ * first BINPRM_BUF_SIZE bytes: the line ends at the first '\n' in them,
+ * else at the buffer's end, and then only when a space, tab or NUL shows
+ * that the interpreter's path was not cut. Trailing spaces and tabs are
+ * trimmed; the interpreter is what follows "#!" and any spaces or tabs, up
+ * to the next space, tab or NUL. Nothing else ends it: a '\r' of a CRLF
+ * file is part of the interpreter's name, which then does not exist. */
+enum { BINPRM_BUF_SIZE = 256 };
+
+static int spacetab(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int terminator(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == 0;
+}
+
 static void parse_script(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *arena)
 {
-    size_t i = 2, end;
-    while (i < n && (p[i] == ' ' || p[i] == '\t'))
-        i++;
-    for (end = i; end < n && end - i < 255 && p[end] != '\n' && p[end] != 0; end++)
-        ;
-    while (end > i && (p[end - 1] == ' ' || p[end - 1] == '\t' || p[end - 1] == '\r'))
+    unsigned char buf[BINPRM_BUF_SIZE] = {0}; /* what the kernel reads: zeros past the end */
+    memcpy(buf, p, n < sizeof buf ? n : sizeof buf);
+    size_t end = 2, last = sizeof buf - 1; /* the kernel's buf_end */
+    while (end < sizeof buf && buf[end] != '\n')
+        end++;
+    if (end == sizeof buf) { /* no newline in the buffer */
+        size_t i = 2;
+        while (i < last && spacetab(buf[i]))
+            i++;
+        while (i < last && !terminator(buf[i]))
+            i++;
+        if (i >= last) { /* all blanks, or the interpreter's path is cut */
+            ent->head = PC_HEAD_BADSHEBANG;
+            return;
+        }
+        end = last;
+    }
+    while (end > 2 && spacetab(buf[end - 1]))
         end--;
+    size_t name = 2;
+    while (name < end && spacetab(buf[name]))
+        name++;
+    if (name >= end || buf[name] == 0) {
+        ent->head = PC_HEAD_BADSHEBANG;
+        return;
+    }
+    /* interp keeps the line up to its end or a NUL (the check splits off
+     * the argument at the first space or tab, as the kernel does) */
+    size_t stop = name;
+    while (stop < end && buf[stop] != 0)
+        stop++;
     ent->head = PC_HEAD_SCRIPT;
-    ent->interp = pc_arena_strndup(arena, (const char *)p + i, end - i);
+    ent->interp = pc_arena_strndup(arena, (const char *)buf + name, stop - name);
 }
 
 void pc_head_parse(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *arena)
 {
-    if (n >= 16 && memcmp(p,
-                          "\x7f"
-                          "ELF",
-                          4) == 0)
-        parse_elf(p, n, ent, arena);
-    else if (n >= 2 && p[0] == '#' && p[1] == '!')
+    if (n >= 4 && memcmp(p,
+                         "\x7f"
+                         "ELF",
+                         4) == 0) {
+        if (n >= 16)
+            parse_elf(p, n, ent, arena);
+        else
+            ent->head = PC_HEAD_NOEXEC;
+    } else if (n >= 2 && p[0] == '#' && p[1] == '!')
         parse_script(p, n, ent, arena);
+    else if (n >= 5 && memcmp(p, "\xef\xbb\xbf#!", 5) == 0)
+        ent->head = PC_HEAD_BOM;
+    else
+        ent->head = PC_HEAD_NOEXEC;
 }
 
 static const struct {

@@ -30,7 +30,18 @@ typedef enum {
     PC_E_GLOBAL,   /* a PAX global header: the runtime removes what its name names */
 } pc_etype;
 
-typedef enum { PC_HEAD_OTHER = 0, PC_HEAD_ELF, PC_HEAD_SCRIPT } pc_headkind;
+/* What the kernel's execve makes of a file's first bytes (elfhead.c).
+ * OTHER: not read (the file had no execute bit when its data went by). */
+typedef enum {
+    PC_HEAD_OTHER = 0,
+    PC_HEAD_ELF,    /* an ELF header (class, machine, PT_INTERP below) */
+    PC_HEAD_SCRIPT, /* a #! line binfmt_script accepts: interp is the line after "#!" */
+    PC_HEAD_NOEXEC, /* read, and neither: execve fails with ENOEXEC (runc does not fall back to sh)
+                     */
+    PC_HEAD_BOM,    /* a UTF-8 byte-order mark, then "#!": ENOEXEC too, named for the message */
+    PC_HEAD_BADSHEBANG, /* "#!" the kernel refuses: no interpreter, or its path cut at 255 bytes */
+} pc_headkind;
+#define PC_HEAD_LAST PC_HEAD_BADSHEBANG
 
 typedef struct pc_match {
     const char *rule; /* YARA rule name */

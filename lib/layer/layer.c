@@ -219,8 +219,11 @@ static int read_data(walk *w, pc_entry *ent, const char *name)
         want = vwant;
     if (want > ent->size)
         want = ent->size;
-    if (want == 0)
+    if (want == 0) {
+        if (exec && ent->size == 0)
+            ent->head = PC_HEAD_NOEXEC; /* execve of an empty file: ENOEXEC */
         return 0;
+    }
     ssize_t got = read_head(w, (size_t)want);
     if (got < 0)
         return pc_err_prefix(w->e, "%.300s", name);

@@ -18,7 +18,7 @@ fetch() {
     (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1) ||
         { apt-get update -q >/dev/null 2>&1; (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1); }
 }
-for p in libc6 python3.11-minimal python3-minimal bash coreutils iputils-ping; do
+for p in libc6 python3.11-minimal python3-minimal bash coreutils iputils-ping dash; do
     fetch "$p" || { fail "apt-get download $p" "no package"; exit 1; }
 done
 pass "apt-get download"
@@ -85,6 +85,24 @@ new_image envonly && deb libc6 coreutils && accounts && mkdir -p "$R/app" &&
     cfg envonly envonly-py --config.user=app --config.env="$PATHENV" --config.entrypoint=/app/envpy ||
     { fail envonly "build failed"; exit 1; }
 
+# execfmt: libc and dash as /bin/sh; programs the kernel may refuse to
+# exec (no #!, a byte-order mark before #!, CRLF line endings, an empty
+# file, a #! line whose interpreter path is cut at 255 bytes) and one it
+# runs. Each is also started with runc below, to prove the prediction.
+long=$(printf '%0300d' 0 | tr 0 a)
+new_image execfmt && deb libc6 dash && accounts && ln -sf dash "$R/bin/sh" && mkdir -p "$R/app" &&
+    printf '#!/bin/sh\necho good\n' >"$R/app/good" &&
+    printf 'echo hi\n' >"$R/app/noshebang" &&
+    printf '\357\273\277#!/bin/sh\necho hi\n' >"$R/app/bom" &&
+    printf '#!/bin/sh\r\necho hi\r\n' >"$R/app/crlf" &&
+    : >"$R/app/empty" &&
+    printf '#!/%s\necho hi\n' "$long" >"$R/app/long" &&
+    chmod 0755 "$R/app/good" "$R/app/noshebang" "$R/app/bom" "$R/app/crlf" "$R/app/empty" "$R/app/long" &&
+    commit execfmt || { fail execfmt "build failed"; exit 1; }
+for p in good noshebang bom crlf empty long; do
+    cfg execfmt "exec-$p" --config.user=app --config.env="$PATHENV" --config.entrypoint="/app/$p"
+done
+
 # config-only variants, one tag per case of tests/cases/sandbox/
 # a well-built image
 cfg base-cfg py --config.entrypoint=python3
@@ -135,3 +153,32 @@ done
 
 # the scans and what each must report
 sh "$PC_ROOT/tests/cases/run.sh" -D LAYOUT="$L" -D SBFIX="$T" "$PC_ROOT/tests/cases/sandbox"
+
+# The exec-format predictions, proven: runc starts each execfmt variant as
+# its umoci bundle says (USER app, the image's entrypoint); portcullis
+# must call it unrunnable exactly when runc cannot exec it.
+if command -v runc >/dev/null 2>&1; then
+    for p in good noshebang bom crlf empty long; do
+        rm -rf "$T/rb"
+        umoci unpack --image "$L:exec-$p" "$T/rb" >/dev/null 2>&1 &&
+            jq '.process.terminal = false' "$T/rb/config.json" >"$T/rb/c.json" &&
+            mv "$T/rb/c.json" "$T/rb/config.json" || { fail "runc exec-$p" "bundle failed"; continue; }
+        timeout 30 runc run -b "$T/rb" "pc-exec-$$-$p" </dev/null >"$T/runc.out" 2>&1
+        rc=$?
+        runc delete -f "pc-exec-$$-$p" >/dev/null 2>&1
+        "$PC" scan --format json "oci:$L:exec-$p" >"$T/pc.json" 2>/dev/null
+        said=$(jq '[.reports[0].findings[] | select(.check == "entrypoint-unrunnable")] | length' "$T/pc.json")
+        if [ "$p" = good ]; then
+            [ "$rc" -eq 0 ] && grep -q '^good$' "$T/runc.out" && [ "$said" = 0 ] &&
+                pass "runc exec-$p: starts, and portcullis says runnable" ||
+                fail "runc exec-$p" "runc rc=$rc ($(head -c 300 "$T/runc.out")), findings $said"
+        else
+            [ "$rc" -ne 0 ] && grep -q 'exec format error\|no such file or directory' "$T/runc.out" &&
+                [ "$said" -ge 1 ] &&
+                pass "runc exec-$p: exec fails ($(head -c 120 "$T/runc.out" | tr '\n' ' ')), and portcullis said so" ||
+                fail "runc exec-$p" "runc rc=$rc ($(head -c 300 "$T/runc.out")), findings $said"
+        fi
+    done
+else
+    fail runc "runc is not installed (scripts/deps.sh installs it)"
+fi
