@@ -14,8 +14,10 @@
 #include "gojson.h"
 #include "imgconfig.h"
 #include "manifest.h"
+#include "memstore.h"
 #include "sha256.h"
 #include "source.h"
+#include "testfile.h"
 #include "testlib.h"
 #include "pcx.h"
 
@@ -252,46 +254,6 @@ static void test_config_info(void)
     CHECK_CONTAINS(e.msg, "both set field rootfs");
 }
 
-/* An in-memory blob store: the last blob is the top-level document. */
-typedef struct mem_store {
-    const char *blobs[8];
-    size_t n;
-} mem_store;
-
-static int mem_read(void *ctx, const char *digest, size_t max, char **out, size_t *len, pc_err *e)
-{
-    const mem_store *m = ctx;
-    for (size_t i = 0; i < m->n; i++) {
-        char d[72];
-        pc_sha256_digest(m->blobs[i], strlen(m->blobs[i]), d);
-        if (strcmp(d, digest) != 0)
-            continue;
-        if (strlen(m->blobs[i]) > max)
-            return pc_err_set(e, "too big");
-        *out = pc_strdup(m->blobs[i]);
-        *len = strlen(m->blobs[i]);
-        return *out ? 0 : pc_err_set(e, "out of memory");
-    }
-    return pc_err_set(e, "blob %s not found", digest);
-}
-
-static const char *mem_resolve(mem_store *m, pc_image *img, pc_err *e)
-{
-    pc_platform plat;
-    pc_limits lim;
-    pc_limits_default(&lim);
-    CHECK(pc_platform_parse("linux/amd64", &plat) == 0);
-    pc_source_cfg cfg = {.platform = &plat, .limits = &lim, .tls_verify = 1};
-    char d[72];
-    const char *top = m->blobs[m->n - 1];
-    pc_sha256_digest(top, strlen(top), d);
-    e->msg[0] = 0;
-    memset(img, 0, sizeof *img);
-    if (pc_manifest_resolve(mem_read, m, NULL, d, (int64_t)strlen(top), &cfg, img, e) < 0)
-        return e->msg;
-    return "(resolved)";
-}
-
 /* A config with two diff_ids, then a manifest whose top-level fields are
  * `fields` (%s: the config descriptor, then the layers). */
 static char *manifest(const char *config, const char *fields)
@@ -319,7 +281,7 @@ static const char *try_manifest(const char *fields, size_t *n, pc_err *e)
     char *m = manifest(config, fields);
     mem_store s = {{config, m}, 2};
     pc_image img;
-    const char *r = mem_resolve(&s, &img, e);
+    const char *r = mem_store_resolve(&s, "linux/amd64", &img, e);
     *n = img.nlayers;
     pc_image_free(&img);
     free(m);
@@ -389,7 +351,7 @@ static const char *try_index(const char *fmt, pc_err *e)
     char *idx = pc_asprintf(fmt, md, strlen(m));
     mem_store s = {{config, m, idx}, 3};
     pc_image img;
-    const char *r = mem_resolve(&s, &img, e);
+    const char *r = mem_store_resolve(&s, "linux/amd64", &img, e);
     pc_image_free(&img);
     free(m);
     free(idx);
@@ -468,23 +430,11 @@ static void test_layout(void)
 
 static char T[256];
 
-static void write_file(const char *name, const char *data, size_t len)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", T, name);
-    FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
-    if (!f)
-        return;
-    CHECK(fwrite(data, 1, len, f) == len);
-    fclose(f);
-}
-
 /* Resolve a docker-archive tar of T/x/ with manifest.json text mj. */
 static const char *try_archive(const char *mj, size_t *n, pc_err *e)
 {
     char cmd[1024], ref[512];
-    write_file("x/manifest.json", mj, strlen(mj));
+    write_in(T, "x/manifest.json", mj, strlen(mj));
     snprintf(cmd, sizeof cmd, "tar -cf '%s/a.tar' -C '%s/x' .", T, T);
     CHECK(system(cmd) == 0);
     snprintf(ref, sizeof ref, "docker-archive:%s/a.tar", T);
@@ -518,13 +468,13 @@ static void test_docker_archive(void)
     }
     snprintf(cmd, sizeof cmd, "mkdir '%s/x'", T);
     CHECK(system(cmd) == 0);
-    write_file("x/l.tar", layer, sizeof layer); /* an empty tar */
+    write_in(T, "x/l.tar", layer, sizeof layer); /* an empty tar */
     pc_sha256_digest(layer, sizeof layer, diff);
     snprintf(config, sizeof config,
              "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
              "\"diff_ids\":[\"%s\"]}}",
              diff);
-    write_file("x/c.json", config, strlen(config));
+    write_in(T, "x/c.json", config, strlen(config));
     pc_err e;
     size_t n;
     CHECK_STR(try_archive("[{\"Config\":\"c.json\",\"RepoTags\":[\"a:1\"],\"Layers\":[\"l.tar\"]}]",
