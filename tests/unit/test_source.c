@@ -704,48 +704,43 @@ static void test_index_choice(void)
         pc_sha256_digest(m2, strlen(m2), d2);
     }
     mem_store m = {{c1, m1, c2, m2, list}, 5};
-
-    /* amd64/v3 first, then an entry without a platform: containerd takes
-     * the latter (v3 is not linux/amd64 to it) */
-    entry(e1, sizeof e1, d1, m1,
-          "{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v3\"}");
-    entry(e2, sizeof e2, d2, m2, NULL);
-    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
-             DOCKER_LIST, e1, e2);
-    CHECK_STR(mem_store_resolve(&m, "linux/amd64", &img, &e), "(resolved)");
-    CHECK_STR(img.manifest_digest, d2);
-    pc_image_free(&img);
-
-    /* two matching entries: the first */
-    entry(e1, sizeof e1, d1, m1, "{\"os\":\"linux\",\"architecture\":\"amd64\"}");
-    entry(e2, sizeof e2, d2, m2, "{\"os\":\"linux\",\"architecture\":\"amd64\"}");
-    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
-             DOCKER_LIST, e1, e2);
-    CHECK_STR(mem_store_resolve(&m, "linux/amd64", &img, &e), "(resolved)");
-    CHECK_STR(img.manifest_digest, d1);
-    pc_image_free(&img);
-
-    /* a match beats an earlier entry without a platform */
-    entry(e1, sizeof e1, d1, m1, NULL);
-    entry(e2, sizeof e2, d2, m2, "{\"os\":\"linux\",\"architecture\":\"amd64\"}");
-    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
-             DOCKER_LIST, e1, e2);
-    CHECK_STR(mem_store_resolve(&m, "linux/amd64", &img, &e), "(resolved)");
-    CHECK_STR(img.manifest_digest, d2);
-    pc_image_free(&img);
-
-    /* two entries without a platform: refused */
-    entry(e2, sizeof e2, d2, m2, NULL);
-    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
-             DOCKER_LIST, e1, e2);
-    CHECK_CONTAINS(mem_store_resolve(&m, "linux/amd64", &img, &e), "ambiguous index");
-
-    /* only another variant: no match */
-    entry(e1, sizeof e1, d1, m1,
-          "{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v3\"}");
-    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s]}",
-             DOCKER_LIST, e1);
-    CHECK_CONTAINS(mem_store_resolve(&m, "linux/amd64", &img, &e), "no manifest for platform");
+    static const char amd64[] = "{\"os\":\"linux\",\"architecture\":\"amd64\"}",
+                      amd64_v3[] =
+                          "{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v3\"}";
+    /* an index of m1 with platform p1 (NULL: none), then (n == 2) m2 with
+     * p2; the manifest taken (1 or 2), or 0 and the error */
+    static const struct {
+        const char *p1, *p2;
+        int n, want;
+        const char *err;
+    } rows[] = {
+        /* amd64/v3 first, then an entry without a platform: containerd
+         * takes the latter (v3 is not linux/amd64 to it) */
+        {amd64_v3, NULL, 2, 2, NULL},
+        /* two matching entries: the first */
+        {amd64, amd64, 2, 1, NULL},
+        /* a match beats an earlier entry without a platform */
+        {NULL, amd64, 2, 2, NULL},
+        /* two entries without a platform: refused */
+        {NULL, NULL, 2, 0, "ambiguous index"},
+        /* only another variant: no match */
+        {amd64_v3, NULL, 1, 0, "no manifest for platform"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        entry(e1, sizeof e1, d1, m1, rows[i].p1);
+        entry(e2, sizeof e2, d2, m2, rows[i].p2);
+        snprintf(list, sizeof list,
+                 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s%s%s]}", DOCKER_LIST,
+                 e1, rows[i].n == 2 ? "," : "", rows[i].n == 2 ? e2 : "");
+        const char *r = mem_store_resolve(&m, "linux/amd64", &img, &e);
+        if (rows[i].want) {
+            CHECK_STR(r, "(resolved)");
+            CHECK_STR(img.manifest_digest, rows[i].want == 1 ? d1 : d2);
+            pc_image_free(&img);
+        } else {
+            CHECK_CONTAINS(r, rows[i].err);
+        }
+    }
 
     /* an entry without a platform whose config is for arm64: no match */
     mem_image("arm64", c1, sizeof c1, m1, sizeof m1, d1);
