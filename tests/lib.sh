@@ -51,6 +51,26 @@ grep_in() {
     if grep -qE -- "$2" "$3"; then pass "$1"; else fail "$1" "/$2/ not in $3: $(head -c 800 "$3")"; fi
 }
 
+# grep_none NAME [-F] PATTERN FILE...: no line of any FILE matches PATTERN
+# (an extended regular expression; with -F a fixed string, as for a
+# secret, which is never printed); a FILE missing or empty fails too:
+# there was nothing to check
+grep_none() {
+    _gn_name=$1 _gn_how=-E
+    shift
+    [ "$1" = -F ] && { _gn_how=-F; shift; }
+    _gn_pat=$1
+    shift
+    for _gn_f in "$@"; do
+        [ -s "$_gn_f" ] || { fail "$_gn_name" "$_gn_f is missing or empty: nothing to check"; return; }
+    done
+    if grep -q "$_gn_how" -e "$_gn_pat" "$@"; then
+        fail "$_gn_name" "found in $(grep -l "$_gn_how" -e "$_gn_pat" "$@" | tr '\n' ' ')"
+    else
+        pass "$_gn_name"
+    fi
+}
+
 # build_fixture SPEC_NAME: builds fixtures/specs/SPEC_NAME.json into $T/SPEC_NAME
 build_fixture() {
     "$FB" "$PC_ROOT/fixtures/specs/$1.json" "$T/$1" >"$T/fb.log" 2>&1 ||

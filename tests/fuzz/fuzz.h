@@ -1,8 +1,8 @@
 /*
  * fuzz.h — helpers shared by the libFuzzer targets: a reader that draws
  * bounded values from the input (running out yields zeros, never fails),
- * splitting an input into parts at a separator line, a NUL-terminated
- * copy, RFC 6901 JSON pointer resolution for checking what the webhook
+ * splitting an input into parts at a separator line, an exact-size and
+ * a NUL-terminated copy, RFC 6901 JSON pointer resolution for checking what the webhook
  * readers report, and a check that aborts with a message (libFuzzer keeps
  * the input as a crash).
  */
@@ -87,6 +87,17 @@ static inline char *fz_strndup(const void *p, size_t n)
         s[n] = 0;
     }
     return s;
+}
+
+/* A malloc'd copy of [p, p + n) in a buffer of exactly n bytes (one when
+ * n is 0), so a read past the input is a read past the allocation; NULL
+ * when out of memory. */
+static inline unsigned char *fz_memdup(const void *p, size_t n)
+{
+    unsigned char *c = malloc(n ? n : 1);
+    if (c)
+        memcpy(c, p, n);
+    return c;
 }
 
 /* Parts of an input separated by FZ_SEP lines: part i is [part[i],

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "admission.h"
 #include "fuzz.h"
+#include "fuzz_images.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,14 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (wh_admission_parse(body, size, &a, err, sizeof err) == 0) {
         json_t *obj = json_object_get(json_object_get(a.root, "request"), "object");
         FZ_CHECK(a.uid && *a.uid && a.kind && a.operation, "parsed review without uid/kind/op");
-        for (size_t i = 0; i < a.images.n; i++) {
-            const wh_image *im = &a.images.v[i];
-            size_t n = strlen(im->image);
-            FZ_CHECK(n > 0 && n <= WH_MAX_IMAGE_LEN, "image %zu of %zu bytes", i, n);
-            json_t *at = fz_json_pointer(obj, im->pointer);
-            FZ_CHECK(json_is_string(at) && strcmp(json_string_value(at), im->image) == 0,
-                     "pointer %s does not name image \"%s\"", im->pointer, im->image);
-        }
+        fz_check_images(obj, &a.images);
         wh_decision d = {.allowed = 1};
         json_t *resp = wh_admission_response(&a, &d);
         char *s = resp ? json_dumps(resp, JSON_COMPACT) : NULL;

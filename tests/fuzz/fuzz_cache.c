@@ -14,10 +14,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    unsigned char *p = malloc(size ? size : 1);
+    unsigned char *p = fz_memdup(data, size);
     if (!p)
         return 0;
-    memcpy(p, data, size);
     pc_layer_facts f, g;
     pc_layer_facts_init(&f);
     pc_layer_facts_init(&g);

@@ -14,10 +14,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    unsigned char *p = malloc(size ? size : 1);
+    unsigned char *p = fz_memdup(data, size);
     if (!p)
         return 0;
-    memcpy(p, data, size);
     pc_filecap c;
     if (pc_filecap_decode(p, size, &c) == 0) {
         FZ_CHECK(size == 12 || size == 20 || size == 24, "decoded %zu bytes", size);

@@ -12,10 +12,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    unsigned char *p = malloc(size ? size : 1);
+    unsigned char *p = fz_memdup(data, size);
     if (!p)
         return 0;
-    memcpy(p, data, size);
     pc_entry ent;
     pc_arena arena = {0};
     memset(&ent, 0, sizeof ent);

@@ -11,6 +11,7 @@
 #include "../../webhook/k8s/imagereview.c"
 #include <stdint.h>
 #include "fuzz.h"
+#include "fuzz_images.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -19,14 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!body)
         return 0;
     if (read_review(&r, body, size, err, sizeof err) == 0) {
-        for (size_t i = 0; i < r.images.n; i++) {
-            const wh_image *im = &r.images.v[i];
-            size_t n = strlen(im->image);
-            FZ_CHECK(n > 0 && n <= WH_MAX_IMAGE_LEN, "image %zu of %zu bytes", i, n);
-            json_t *at = fz_json_pointer(r.root, im->pointer);
-            FZ_CHECK(json_is_string(at) && strcmp(json_string_value(at), im->image) == 0,
-                     "pointer %s does not name image \"%s\"", im->pointer, im->image);
-        }
+        fz_check_images(r.root, &r.images);
         json_t *keys = r.annotations ? annotation_keys(r.annotations) : NULL;
         FZ_CHECK(!keys || json_array_size(keys) <= ANNOTATIONS_MAX, "too many keys logged");
         json_decref(keys);

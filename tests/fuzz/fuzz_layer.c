@@ -10,33 +10,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../unit/memstream.h"
 #include "fsview.h"
 #include "fuzz_view.h"
 #include "layer.h"
 #include "sha256.h"
-
-typedef struct mem {
-    pc_stream s;
-    const uint8_t *p;
-    size_t left;
-} mem;
-
-static ssize_t rd(pc_stream *s, void *buf, size_t n, pc_err *e)
-{
-    mem *m = (mem *)s;
-    (void)e;
-    if (n > m->left)
-        n = m->left;
-    memcpy(buf, m->p, n);
-    m->p += n;
-    m->left -= n;
-    return (ssize_t)n;
-}
-
-static void cl(pc_stream *s)
-{
-    (void)s;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,12 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                   "application/vnd.oci.image.layer.v1.tar+gzip",
                                   "application/vnd.docker.image.rootfs.diff.tar"};
     pc_layer_desc ld = {.d = {.media_type = types[data[0] % 3]}};
-    mem m = {{rd, cl}, data + 1, size - 1};
+    mem_stream m;
     ld.d.size = (int64_t)(size - 1);
     pc_sha256_digest(data + 1, size - 1, ld.d.digest);
     pc_layer_facts f;
     pc_err e;
-    if (pc_layer_walk(&m.s, &ld, &w, &f, &e) == 0) {
+    if (pc_layer_walk(mem_stream_init(&m, data + 1, size - 1, 0), &ld, &w, &f, &e) == 0) {
         pc_fsview v;
         char *listing;
         size_t applied = fzv_apply(&v, &f, 1, &listing);

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include "../unit/memstream.h"
 #include "fsview.h"
 #include "fuzz.h"
 #include "fuzz_view.h"
@@ -699,29 +700,6 @@ static int zstd_it(const gbuf *in, gbuf *out)
 
 /* ---- the walk ---- */
 
-typedef struct mem {
-    pc_stream s;
-    const uint8_t *p;
-    size_t left;
-} mem;
-
-static ssize_t mem_read(pc_stream *s, void *buf, size_t n, pc_err *e)
-{
-    mem *m = (mem *)s;
-    (void)e;
-    if (n > m->left)
-        n = m->left;
-    memcpy(buf, m->p, n);
-    m->p += n;
-    m->left -= n;
-    return (ssize_t)n;
-}
-
-static void mem_close(pc_stream *s)
-{
-    (void)s;
-}
-
 static pc_policy_file *policy;
 
 /* The restricted policy shipped in rules/policies (found as the CLI finds
@@ -797,9 +775,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pc_layer_desc ld = {.d = {.media_type = (char *)media_types[ty]}};
         ld.d.size = (int64_t)blob->n;
         pc_sha256_digest(blob->p, blob->n, ld.d.digest);
-        mem m = {{mem_read, mem_close}, blob->p, blob->n};
+        mem_stream m;
         pc_err e;
-        int rc = pc_layer_walk(&m.s, &ld, &w, &facts[nl], &e);
+        int rc = pc_layer_walk(mem_stream_init(&m, blob->p, blob->n, 0), &ld, &w, &facts[nl], &e);
         FZ_LOG("layer %zu: %zu bytes, %s: %s\n", nl, blob->n, media_types[ty],
                rc ? e.msg : "walked");
         free(tar.p);

@@ -33,14 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned flags = len[3] ? part[3][0] : 0;
     char *user = fz_strndup(part[0], len[0]);
     /* exact-size copies, so ASan sees any read past the file's end */
-    char *pw = (flags & 1) ? NULL : malloc(len[1] ? len[1] : 1);
-    char *gr = (flags & 2) ? NULL : malloc(len[2] ? len[2] : 1);
+    char *pw = (flags & 1) ? NULL : (char *)fz_memdup(part[1], len[1]);
+    char *gr = (flags & 2) ? NULL : (char *)fz_memdup(part[2], len[2]);
     if (!user || (!(flags & 1) && !pw) || (!(flags & 2) && !gr))
         goto out;
-    if (pw)
-        memcpy(pw, part[1], len[1]);
-    if (gr)
-        memcpy(gr, part[2], len[2]);
     pc_idfiles f = {
         pw, gr, pw ? len[1] : 0, gr ? len[2] : 0, !pw && (flags & 4), !gr && (flags & 8)};
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz.h"
+#include "fuzz_images.h"
 #include "podspec.h"
 
 static const char *const kinds[][2] = {
@@ -44,13 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int known = wh_podspec_known(group, kind);
     int rc = wh_podspec_images(group, kind, obj, &l, err, sizeof err);
     FZ_CHECK(known || rc < 0, "images of an unknown kind %s/%s", group, kind);
-    for (size_t i = 0; rc == 0 && i < l.n; i++) {
-        size_t n = strlen(l.v[i].image);
-        FZ_CHECK(n > 0 && n <= WH_MAX_IMAGE_LEN, "image %zu of %zu bytes", i, n);
-        json_t *at = fz_json_pointer(obj, l.v[i].pointer);
-        FZ_CHECK(json_is_string(at) && strcmp(json_string_value(at), l.v[i].image) == 0,
-                 "pointer %s does not name image \"%s\"", l.v[i].pointer, l.v[i].image);
-    }
+    if (rc == 0)
+        fz_check_images(obj, &l);
     wh_image_list_free(&l);
     char *ptr = room ? malloc(room) : NULL;
     json_t *meta = (json_t *)1;

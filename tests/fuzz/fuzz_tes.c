@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz.h"
+#include "fuzz_images.h"
 #include "tes.h"
 
 /* A key Go's encoding/json would match to want (want is lower-case ASCII
@@ -52,15 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(t.images.n == json_array_size(ex) && t.images.n > 0,
                  "%zu images for %zu executors", t.images.n, json_array_size(ex));
         no_lookalike(t.root, "executors");
-        for (size_t i = 0; i < t.images.n; i++) {
-            const wh_image *im = &t.images.v[i];
-            size_t n = strlen(im->image);
-            FZ_CHECK(n > 0 && n <= WH_MAX_IMAGE_LEN, "image %zu of %zu bytes", i, n);
-            json_t *at = fz_json_pointer(t.root, im->pointer);
-            FZ_CHECK(json_is_string(at) && strcmp(json_string_value(at), im->image) == 0,
-                     "pointer %s does not name image \"%s\"", im->pointer, im->image);
+        fz_check_images(t.root, &t.images);
+        for (size_t i = 0; i < t.images.n; i++)
             no_lookalike(json_array_get(ex, i), "image");
-        }
         wh_tes_task_free(&t);
     } else {
         FZ_CHECK(!t.root && !t.images.n, "refused task left state behind");

@@ -114,7 +114,7 @@ static inline void fzv_checks(const pc_fsview *v, const pc_imgconfig *cfg, const
     if (!r)
         return;
     pc_check_input in = {
-        .cfg = cfg, .fs = v, .sandbox = &pol->sandbox, .img = &img, .layers = digests};
+        .cfg = cfg, .fs = v, .sandbox = &run->sandbox, .img = &img, .layers = digests};
     pc_checks_run(pc_checks, &in, r);
     for (size_t i = 0; i < r->nfindings; i++)
         FZ_CHECK(r->findings[i].check && r->findings[i].message, "finding %zu incomplete", i);

@@ -35,6 +35,14 @@
 #                             $R, holding the blobs DIGESTS (comma-
 #                             separated) 3 s each, its log in $T/proxy.log;
 #                             a FAIL line and exit unless it comes up
+#   registry_fixtures PORT    the images the webhook suites review: fixtures
+#                             clean, bad, zstd and whiteout pushed as
+#                             app/clean:v1, app/bad:v1, app/slow:v1 and
+#                             app/shared:v1; CLEAN, BAD (their references)
+#                             and CLEAN_DIGEST; $T/auth.json for $R and for
+#                             the slow front on 127.0.0.1:PORT, which holds
+#                             the layer blobs of app/slow and app/shared;
+#                             a FAIL line and 1 when a fixture fails
 
 registry_user() {
     USER_NAME=pcuser
@@ -165,4 +173,17 @@ slowproxy_start() {
         --cafile "$C/ca.crt" --slow "$2" --delay 3 --log "$T/proxy.log"
     wait_up "$LAST_PID" 30 answers "https://127.0.0.1:$1/v2/" --cacert "$C/ca.crt" ||
         { fail "slow proxy up" "$(cat "$T/proxy.out")"; exit 1; }
+}
+
+registry_fixtures() {
+    for _rf in clean bad zstd whiteout; do build_fixture "$_rf" || return 1; done
+    registry_push clean app/clean:v1 && registry_push bad app/bad:v1 && registry_push zstd app/slow:v1 &&
+        registry_push whiteout app/shared:v1 || return 1
+    CLEAN="$R/app/clean:v1"
+    BAD="$R/app/bad:v1"
+    CLEAN_DIGEST="sha256:$(registry_digest "$CLEAN")"
+    write_authfile "$R" "127.0.0.1:$1"
+    slowproxy_start "$1" "$(for _rf in slow shared; do
+        registry_manifest "$R/app/$_rf:v1" | jq -r '.layers[].digest'
+    done | paste -sd, -)"
 }

@@ -11,13 +11,7 @@
 # @SBFIX@ (the fixture-builder images) defined.
 . "$PC_ROOT/tests/lib.sh"
 
-DEBS="$PC_ROOT/.cache/debs"
-mkdir -p "$DEBS"
-fetch() {
-    ls "$DEBS"/"$1"_*.deb >/dev/null 2>&1 && return 0
-    (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1) ||
-        { apt-get update -q >/dev/null 2>&1; (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1); }
-}
+# fetch (tests/harness/util.sh): each package into $DEBS, .cache/debs
 for p in libc6 python3.11-minimal python3-minimal bash coreutils iputils-ping dash; do
     fetch "$p" || { fail "apt-get download $p" "no package"; exit 1; }
 done

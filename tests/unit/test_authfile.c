@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "authfile.h"
+#include "testfile.h"
 #include "testlib.h"
 
 static char T[256];
@@ -21,12 +22,7 @@ static void write_file(const char *name, const char *text, int exec)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", T, name);
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
-    if (!f)
-        return;
-    fputs(text, f);
-    fclose(f);
+    write_bytes(path, text, strlen(text));
     if (exec)
         chmod(path, 0755);
 }

@@ -21,6 +21,8 @@
 #include "cache.h"
 #include "ctx.h"
 #include "sha256.h"
+#include "tarkit.h"
+#include "testfile.h"
 #include "testlib.h"
 #include "pcx.h"
 
@@ -335,46 +337,15 @@ static void test_decode_class(const char *dir)
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *fp = fopen(path, "w");
-    CHECK(fp && fputs(text, fp) >= 0);
-    if (fp)
-        fclose(fp);
+    write_in(dir, name, text, strlen(text));
 }
 
-static void write_blob(const char *layout, const void *p, size_t n, char digest[72])
-{
-    char path[1024];
-    pc_sha256_digest(p, n, digest);
-    snprintf(path, sizeof path, "%s/blobs/sha256/%s", layout, digest + 7);
-    FILE *fp = fopen(path, "wb");
-    CHECK(fp && fwrite(p, 1, n, fp) == n);
-    if (fp)
-        fclose(fp);
-}
-
+/* One file, the end-of-archive blocks, then bytes hashed into the diff id. */
 static size_t one_file_tar(unsigned char *out)
 {
-    char *h = (char *)out;
     memset(out, 0, 5 * 512);
-    snprintf(h, 100, "hello");
-    snprintf(h + 100, 8, "%07o", 0644);
-    snprintf(h + 108, 8, "%07o", 0);
-    snprintf(h + 116, 8, "%07o", 0);
-    snprintf(h + 124, 12, "%011o", 6);
-    snprintf(h + 136, 12, "%011o", 0);
-    memset(h + 148, ' ', 8);
-    h[156] = '0';
-    memcpy(h + 257, "ustar", 6);
-    memcpy(h + 263, "00", 2);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++)
-        sum += out[i];
-    snprintf(h + 148, 8, "%06o", sum);
-    h[155] = ' ';
-    memcpy(out + 512, "hello\n", 6);
-    memcpy(out + 4 * 512, "after the end", 13); /* hashed into the diff id */
+    ustar_file(out, "hello", 0644, "hello\n", 6);
+    memcpy(out + 4 * 512, "after the end", 13);
     return 5 * 512;
 }
 

@@ -13,7 +13,9 @@
 #include <zlib.h>
 #include <zstd.h>
 #include "layer.h"
+#include "memstream.h"
 #include "sha256.h"
+#include "tarkit.h"
 #include "testlib.h"
 
 #define OCI_TAR "application/vnd.oci.image.layer.v1.tar"
@@ -24,73 +26,12 @@
 
 static size_t chunk = 1000; /* largest read the stream returns */
 
-typedef struct mem_stream {
-    pc_stream s;
-    const unsigned char *p;
-    size_t left;
-} mem_stream;
-
-static ssize_t mem_read(pc_stream *s, void *buf, size_t n, pc_err *e)
-{
-    mem_stream *m = (mem_stream *)s;
-    (void)e;
-    if (n > m->left)
-        n = m->left;
-    if (n > chunk)
-        n = chunk;
-    memcpy(buf, m->p, n);
-    m->p += n;
-    m->left -= n;
-    return (ssize_t)n;
-}
-
-static void mem_close(pc_stream *s)
-{
-    free(s);
-}
-
-static pc_stream *mem(const unsigned char *p, size_t n)
-{
-    mem_stream *m = calloc(1, sizeof *m);
-    m->s.read = mem_read;
-    m->s.close = mem_close;
-    m->p = p;
-    m->left = n;
-    return &m->s;
-}
-
-/* One ustar member: header and padded data. */
-static size_t tar_file(unsigned char *out, const char *name, const char *data, unsigned mode)
-{
-    size_t n = strlen(data);
-    char *h = (char *)out;
-    memset(out, 0, 512);
-    snprintf(h, 100, "%s", name);
-    snprintf(h + 100, 8, "%07o", mode);
-    snprintf(h + 108, 8, "%07o", 0);
-    snprintf(h + 116, 8, "%07o", 0);
-    snprintf(h + 124, 12, "%011o", (unsigned)n);
-    snprintf(h + 136, 12, "%011o", 0);
-    memset(h + 148, ' ', 8);
-    h[156] = '0';
-    memcpy(h + 257, "ustar", 6);
-    memcpy(h + 263, "00", 2);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++)
-        sum += out[i];
-    snprintf(h + 148, 8, "%06o", sum);
-    h[155] = ' ';
-    size_t padded = (n + 511) / 512 * 512;
-    memset(out + 512, 0, padded);
-    memcpy(out + 512, data, n);
-    return 512 + padded;
-}
-
 /* Two files, the end-of-archive blocks, then `tail` bytes of something else. */
 static size_t make_tar(unsigned char *out, size_t tail)
 {
-    size_t n = tar_file(out, "usr/bin/tool", "#!/bin/sh\necho hi\n", 04755);
-    n += tar_file(out + n, "etc/motd", "hello\n", 0644);
+    static const char tool[] = "#!/bin/sh\necho hi\n", motd[] = "hello\n";
+    size_t n = ustar_file(out, "usr/bin/tool", 04755, tool, sizeof tool - 1);
+    n += ustar_file(out + n, "etc/motd", 0644, motd, sizeof motd - 1);
     memset(out + n, 0, 1024);
     n += 1024;
     uint32_t x = 2463534242u; /* xorshift: incompressible, never a zero block */
@@ -103,20 +44,6 @@ static size_t make_tar(unsigned char *out, size_t tail)
     return n + tail;
 }
 
-static size_t gzip(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
-{
-    z_stream z = {0};
-    deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-    z.next_in = (unsigned char *)in;
-    z.avail_in = (uInt)n;
-    z.next_out = out;
-    z.avail_out = (uInt)cap;
-    deflate(&z, Z_FINISH);
-    size_t got = cap - z.avail_out;
-    deflateEnd(&z);
-    return got;
-}
-
 static pc_limits lim;
 static _Atomic uint64_t files, bytes;
 
@@ -126,7 +53,8 @@ static int walk_desc(const unsigned char *blob, size_t n, pc_layer_desc *ld, pc_
     pc_walk_cfg w = {.limits = &lim, .files_total = &files, .bytes_total = &bytes};
     files = bytes = 0;
     memset(e, 0, sizeof *e);
-    return pc_layer_walk(mem(blob, n), ld, &w, f, e);
+    mem_stream m;
+    return pc_layer_walk(mem_stream_init(&m, blob, n, chunk), ld, &w, f, e);
 }
 
 static int walk(const unsigned char *blob, size_t n, const char *mt, pc_layer_facts *f, pc_err *e)
@@ -177,25 +105,44 @@ static unsigned char tar[1 << 17], gz[1 << 17], zs[1 << 17], buf[1 << 18];
 
 static void test_sniffed(size_t tn, size_t gn, size_t zn)
 {
-    /* gzip- and zstd-labelled bytes go by their magic */
-    expect_ok(zs, zn, OCI_GZ, PC_COMP_ZSTD, tar, tn, "tar+gzip holding zstd");
-    expect_ok(zs, zn, DOCKER_GZ, PC_COMP_ZSTD, tar, tn, "docker tar.gzip holding zstd");
-    expect_ok(gz, gn, OCI_ZST, PC_COMP_GZIP, tar, tn, "tar+zstd holding gzip");
-    expect_ok(tar, tn, OCI_GZ, PC_COMP_NONE, tar, tn, "tar+gzip holding a plain tar");
-    expect_ok(tar, tn, OCI_ZST, PC_COMP_NONE, tar, tn, "tar+zstd holding a plain tar");
-    expect_ok(tar, tn, DOCKER_GZ, PC_COMP_NONE, tar, tn, "docker tar.gzip holding a plain tar");
-    /* Docker's uncompressed type is "unknown" to containerd: sniffed */
-    expect_ok(gz, gn, DOCKER_TAR, PC_COMP_GZIP, tar, tn, "docker tar holding gzip");
-    expect_ok(zs, zn, DOCKER_TAR, PC_COMP_ZSTD, tar, tn, "docker tar holding zstd");
-    expect_ok(tar, tn, DOCKER_TAR, PC_COMP_NONE, tar, tn, "docker tar");
-    expect_ok(tar, tn, OCI_TAR, PC_COMP_NONE, tar, tn, "oci tar");
-    expect_ok(gz, gn, OCI_GZ, PC_COMP_GZIP, tar, tn, "tar+gzip");
-    expect_ok(zs, zn, OCI_ZST, PC_COMP_ZSTD, tar, tn, "tar+zstd");
-    expect_ok(gz, gn, NULL, PC_COMP_GZIP, tar, tn, "no media type");
-    /* the magic arrives a byte at a time */
-    chunk = 1;
-    expect_ok(zs, zn, OCI_GZ, PC_COMP_ZSTD, tar, tn, "one-byte reads, zstd");
-    expect_ok(gz, gn, OCI_ZST, PC_COMP_GZIP, tar, tn, "one-byte reads, gzip");
+    /* what the bytes are (and how the stream hands them over), what the
+     * media type says */
+    static const struct {
+        int codec;
+        const char *mt;
+        size_t chunk;
+        const char *what;
+    } rows[] = {
+        /* gzip- and zstd-labelled bytes go by their magic */
+        {PC_COMP_ZSTD, OCI_GZ, 1000, "tar+gzip holding zstd"},
+        {PC_COMP_ZSTD, DOCKER_GZ, 1000, "docker tar.gzip holding zstd"},
+        {PC_COMP_GZIP, OCI_ZST, 1000, "tar+zstd holding gzip"},
+        {PC_COMP_NONE, OCI_GZ, 1000, "tar+gzip holding a plain tar"},
+        {PC_COMP_NONE, OCI_ZST, 1000, "tar+zstd holding a plain tar"},
+        {PC_COMP_NONE, DOCKER_GZ, 1000, "docker tar.gzip holding a plain tar"},
+        /* Docker's uncompressed type is "unknown" to containerd: sniffed */
+        {PC_COMP_GZIP, DOCKER_TAR, 1000, "docker tar holding gzip"},
+        {PC_COMP_ZSTD, DOCKER_TAR, 1000, "docker tar holding zstd"},
+        {PC_COMP_NONE, DOCKER_TAR, 1000, "docker tar"},
+        {PC_COMP_NONE, OCI_TAR, 1000, "oci tar"},
+        {PC_COMP_GZIP, OCI_GZ, 1000, "tar+gzip"},
+        {PC_COMP_ZSTD, OCI_ZST, 1000, "tar+zstd"},
+        {PC_COMP_GZIP, NULL, 1000, "no media type"},
+        /* the magic arrives a byte at a time */
+        {PC_COMP_ZSTD, OCI_GZ, 1, "one-byte reads, zstd"},
+        {PC_COMP_GZIP, OCI_ZST, 1, "one-byte reads, gzip"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int c = rows[i].codec;
+        chunk = rows[i].chunk;
+        expect_ok(c == PC_COMP_GZIP   ? gz
+                  : c == PC_COMP_ZSTD ? zs
+                                      : tar,
+                  c == PC_COMP_GZIP   ? gn
+                  : c == PC_COMP_ZSTD ? zn
+                                      : tn,
+                  rows[i].mt, c, tar, tn, rows[i].what);
+    }
     chunk = 1000;
     /* a zstd skippable frame first is zstd too (containerd's zstdMatcher) */
     static const unsigned char skip[12] = {0x5e, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 'p', 'a', 'd', '!'};
@@ -204,8 +151,8 @@ static void test_sniffed(size_t tn, size_t gn, size_t zn)
     expect_ok(buf, sizeof skip + zn, OCI_GZ, PC_COMP_ZSTD, tar, tn, "skippable frame");
     expect_refused(buf, sizeof skip + zn, OCI_TAR, "zstd", "5e 2a 4d 18");
     /* several gzip members are one stream */
-    size_t half = 2048, g1 = gzip(tar, half, buf, sizeof buf);
-    size_t g2 = gzip(tar + half, tn - half, buf + g1, sizeof buf - g1);
+    size_t half = 2048, g1 = gzip_bytes(tar, half, buf, sizeof buf);
+    size_t g2 = gzip_bytes(tar + half, tn - half, buf + g1, sizeof buf - g1);
     expect_ok(buf, g1 + g2, DOCKER_GZ, PC_COMP_GZIP, tar, tn, "two gzip members");
 }
 
@@ -244,7 +191,7 @@ static void test_trailing(void)
     pc_err e;
     /* bytes after the end-of-archive blocks are in the diff id */
     size_t tn = make_tar(tar, 70000);
-    size_t gn = gzip(tar, tn, gz, sizeof gz);
+    size_t gn = gzip_bytes(tar, tn, gz, sizeof gz);
     size_t zn = ZSTD_compress(zs, sizeof zs, tar, tn, 3);
     CHECK(!ZSTD_isError(zn));
     expect_ok(tar, tn, OCI_TAR, PC_COMP_NONE, tar, tn, "raw tail");
@@ -323,7 +270,7 @@ int main(void)
         if (round == 1)
             setenv("PORTCULLIS_INFLATE", "zlib", 1);
         size_t tn = make_tar(tar, 0);
-        size_t gn = gzip(tar, tn, gz, sizeof gz);
+        size_t gn = gzip_bytes(tar, tn, gz, sizeof gz);
         size_t zn = ZSTD_compress(zs, sizeof zs, tar, tn, 3);
         CHECK(!ZSTD_isError(zn));
         test_sniffed(tn, gn, zn);

@@ -14,8 +14,10 @@
 #include "gojson.h"
 #include "imgconfig.h"
 #include "manifest.h"
+#include "memstore.h"
 #include "sha256.h"
 #include "source.h"
+#include "testfile.h"
 #include "testlib.h"
 #include "pcx.h"
 
@@ -83,6 +85,20 @@ static void test_load(void)
     json_decref(j);
 }
 
+/* A document naming a key of n x's twice is refused; the message shows
+ * the key bounded. */
+static void dup_long_key(size_t n, pc_err *e)
+{
+    char doc[500], key[201];
+    memset(key, 'x', n);
+    key[n] = 0;
+    snprintf(doc, sizeof doc, "{\"%s\":1,\"%s\":2}", key, key);
+    CHECK(load(doc, e) == NULL);
+    CHECK_CONTAINS(e->msg, "doc: duplicate key \"xxxxxxxxxxxxxxxxxxxxxxxxx");
+    CHECK_CONTAINS(e->msg, "x... (line 1, column");
+    CHECK(strlen(e->msg) < 120);
+}
+
 static void test_field(void)
 {
     pc_err e;
@@ -120,23 +136,11 @@ static void test_field(void)
     CHECK(pc_gj_check_struct(j, pc_gj_descriptor_fields, "doc", &e) == 0);
     json_decref(j);
     /* a long key is shown bounded */
-    char doc[500], key[201];
-    memset(key, 'x', 200);
-    key[200] = 0;
-    snprintf(doc, sizeof doc, "{\"%s\":1,\"%s\":2}", key, key);
-    CHECK(load(doc, &e) == NULL);
-    CHECK_CONTAINS(e.msg, "doc: duplicate key \"xxxxxxxxxxxxxxxxxxxxxxxxx");
+    dup_long_key(200, &e);
     CHECK_CONTAINS(e.msg, "x... (line 1, column 408)");
-    CHECK(strlen(e.msg) < 120);
     CHECK(load("{\"a\\\"\\\\\":1,\"a\\\"\\\\\":2}", &e) == NULL);
     CHECK_STR(e.msg, "doc: duplicate key \"a\\\"\\\\\" (line 1, column 18)");
-    memset(key, 'x', 100);
-    key[100] = 0;
-    snprintf(doc, sizeof doc, "{\"%s\":1,\"%s\":2}", key, key);
-    CHECK(load(doc, &e) == NULL);
-    CHECK_CONTAINS(e.msg, "doc: duplicate key \"xxxxxxxxxxxxxxxxxxxxxxxxx");
-    CHECK_CONTAINS(e.msg, "x... (line 1, column");
-    CHECK(strlen(e.msg) < 120);
+    dup_long_key(100, &e);
     j = load("{\"user\":1,\"US\\u001bER\":2,\"USER\":3}", &e);
     CHECK(pc_gj_field(j, "user", &v, "doc", &e) == -1);
     CHECK_CONTAINS(e.msg, "keys \"user\" and \"USER\"");
@@ -252,46 +256,6 @@ static void test_config_info(void)
     CHECK_CONTAINS(e.msg, "both set field rootfs");
 }
 
-/* An in-memory blob store: the last blob is the top-level document. */
-typedef struct mem_store {
-    const char *blobs[8];
-    size_t n;
-} mem_store;
-
-static int mem_read(void *ctx, const char *digest, size_t max, char **out, size_t *len, pc_err *e)
-{
-    const mem_store *m = ctx;
-    for (size_t i = 0; i < m->n; i++) {
-        char d[72];
-        pc_sha256_digest(m->blobs[i], strlen(m->blobs[i]), d);
-        if (strcmp(d, digest) != 0)
-            continue;
-        if (strlen(m->blobs[i]) > max)
-            return pc_err_set(e, "too big");
-        *out = pc_strdup(m->blobs[i]);
-        *len = strlen(m->blobs[i]);
-        return *out ? 0 : pc_err_set(e, "out of memory");
-    }
-    return pc_err_set(e, "blob %s not found", digest);
-}
-
-static const char *mem_resolve(mem_store *m, pc_image *img, pc_err *e)
-{
-    pc_platform plat;
-    pc_limits lim;
-    pc_limits_default(&lim);
-    CHECK(pc_platform_parse("linux/amd64", &plat) == 0);
-    pc_source_cfg cfg = {.platform = &plat, .limits = &lim, .tls_verify = 1};
-    char d[72];
-    const char *top = m->blobs[m->n - 1];
-    pc_sha256_digest(top, strlen(top), d);
-    e->msg[0] = 0;
-    memset(img, 0, sizeof *img);
-    if (pc_manifest_resolve(mem_read, m, NULL, d, (int64_t)strlen(top), &cfg, img, e) < 0)
-        return e->msg;
-    return "(resolved)";
-}
-
 /* A config with two diff_ids, then a manifest whose top-level fields are
  * `fields` (%s: the config descriptor, then the layers). */
 static char *manifest(const char *config, const char *fields)
@@ -319,7 +283,7 @@ static const char *try_manifest(const char *fields, size_t *n, pc_err *e)
     char *m = manifest(config, fields);
     mem_store s = {{config, m}, 2};
     pc_image img;
-    const char *r = mem_resolve(&s, &img, e);
+    const char *r = mem_store_resolve(&s, "linux/amd64", &img, e);
     *n = img.nlayers;
     pc_image_free(&img);
     free(m);
@@ -339,16 +303,31 @@ static void test_manifest(void)
     snprintf(f, sizeof f, "%s\"Config\":%%s,\"LAYERS\":%%s}", head);
     CHECK_STR(try_manifest(f, &n, &e), "(resolved)");
     CHECK(n == 2);
-    /* layers and Layers: a runtime takes the last, jansson the first */
-    snprintf(f, sizeof f, "%s\"config\":%%s,\"layers\":%%s,\"Layers\":[]}", head);
-    CHECK_CONTAINS(try_manifest(f, &n, &e), "keys \"layers\" and \"Layers\" both set field "
-                                            "layers (runtimes take the last one)");
-    snprintf(f, sizeof f, "%s\"config\":%%s,\"layers\":%%s,\"layer" LONG_S "\":[]}", head);
-    CHECK_CONTAINS(try_manifest(f, &n, &e), "both set field layers");
-    snprintf(f, sizeof f, "%s\"config\":%%s,\"layers\":%%s,\"layers\":[]}", head);
-    CHECK_CONTAINS(try_manifest(f, &n, &e), "duplicate key \"layers\"");
-    snprintf(f, sizeof f, "%s\"config\":%%s,\"layers\":%%s,\"CONFIG\":null}", head);
-    CHECK_CONTAINS(try_manifest(f, &n, &e), "both set field config");
+    /* fields after config and layers, and what is said of them */
+    static const struct {
+        const char *extra, *said;
+    } rows[] = {
+        /* layers and Layers: a runtime takes the last, jansson the first */
+        {"\"Layers\":[]",
+         "keys \"layers\" and \"Layers\" both set field layers (runtimes take the last one)"},
+        {"\"layer" LONG_S "\":[]", "both set field layers"},
+        {"\"layers\":[]", "duplicate key \"layers\""},
+        {"\"CONFIG\":null", "both set field config"},
+        /* fields portcullis does not read: still one key each, still typed */
+        {"\"subject\":{\"digest\":\"a\",\"DIGEST\":\"b\"}",
+         ": subject: keys \"digest\" and \"DIGEST\""},
+        {"\"annotations\":[]", ": field annotations: expected an object"},
+        {"\"annotations\":{\"a\":\"1\",\"A\":\"2\"}", "(resolved)"},
+        /* "manifests": null still makes the document an index too (as in containerd) */
+        {"\"Manifests\":null", "ambiguous document with both manifests and"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        snprintf(f, sizeof f, "%s\"config\":%%s,\"layers\":%%s,%s}", head, rows[i].extra);
+        if (strcmp(rows[i].said, "(resolved)") == 0)
+            CHECK_STR(try_manifest(f, &n, &e), rows[i].said);
+        else
+            CHECK_CONTAINS(try_manifest(f, &n, &e), rows[i].said);
+    }
     /* inside a descriptor */
     snprintf(f, sizeof f,
              "%s\"config\":%%s,\"layers\":[{\"mediaType\":\"" GZ "\",\"digest\":\"%s\","
@@ -356,22 +335,6 @@ static void test_manifest(void)
              "\"size\":2}]}",
              head, D1, D2, D2);
     CHECK_CONTAINS(try_manifest(f, &n, &e), ": layers[0]: keys \"digest\" and \"Digest\"");
-    /* fields portcullis does not read: still one key each, still typed */
-    snprintf(f, sizeof f,
-             "%s\"config\":%%s,\"layers\":%%s,\"subject\":{\"digest\":\"a\","
-             "\"DIGEST\":\"b\"}}",
-             head);
-    CHECK_CONTAINS(try_manifest(f, &n, &e), ": subject: keys \"digest\" and \"DIGEST\"");
-    snprintf(f, sizeof f, "%s\"config\":%%s,\"layers\":%%s,\"annotations\":[]}", head);
-    CHECK_CONTAINS(try_manifest(f, &n, &e), ": field annotations: expected an object");
-    snprintf(f, sizeof f,
-             "%s\"config\":%%s,\"layers\":%%s,\"annotations\":{\"a\":\"1\","
-             "\"A\":\"2\"}}",
-             head);
-    CHECK_STR(try_manifest(f, &n, &e), "(resolved)");
-    /* "manifests": null still makes the document an index too (as in containerd) */
-    snprintf(f, sizeof f, "%s\"config\":%%s,\"layers\":%%s,\"Manifests\":null}", head);
-    CHECK_CONTAINS(try_manifest(f, &n, &e), "ambiguous document with both manifests and");
 }
 
 /* An index over one manifest, with top-level and entry fields from fmt
@@ -389,7 +352,7 @@ static const char *try_index(const char *fmt, pc_err *e)
     char *idx = pc_asprintf(fmt, md, strlen(m));
     mem_store s = {{config, m, idx}, 3};
     pc_image img;
-    const char *r = mem_resolve(&s, &img, e);
+    const char *r = mem_store_resolve(&s, "linux/amd64", &img, e);
     pc_image_free(&img);
     free(m);
     free(idx);
@@ -468,23 +431,11 @@ static void test_layout(void)
 
 static char T[256];
 
-static void write_file(const char *name, const char *data, size_t len)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", T, name);
-    FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
-    if (!f)
-        return;
-    CHECK(fwrite(data, 1, len, f) == len);
-    fclose(f);
-}
-
 /* Resolve a docker-archive tar of T/x/ with manifest.json text mj. */
 static const char *try_archive(const char *mj, size_t *n, pc_err *e)
 {
     char cmd[1024], ref[512];
-    write_file("x/manifest.json", mj, strlen(mj));
+    write_in(T, "x/manifest.json", mj, strlen(mj));
     snprintf(cmd, sizeof cmd, "tar -cf '%s/a.tar' -C '%s/x' .", T, T);
     CHECK(system(cmd) == 0);
     snprintf(ref, sizeof ref, "docker-archive:%s/a.tar", T);
@@ -518,13 +469,13 @@ static void test_docker_archive(void)
     }
     snprintf(cmd, sizeof cmd, "mkdir '%s/x'", T);
     CHECK(system(cmd) == 0);
-    write_file("x/l.tar", layer, sizeof layer); /* an empty tar */
+    write_in(T, "x/l.tar", layer, sizeof layer); /* an empty tar */
     pc_sha256_digest(layer, sizeof layer, diff);
     snprintf(config, sizeof config,
              "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
              "\"diff_ids\":[\"%s\"]}}",
              diff);
-    write_file("x/c.json", config, strlen(config));
+    write_in(T, "x/c.json", config, strlen(config));
     pc_err e;
     size_t n;
     CHECK_STR(try_archive("[{\"Config\":\"c.json\",\"RepoTags\":[\"a:1\"],\"Layers\":[\"l.tar\"]}]",

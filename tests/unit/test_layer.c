@@ -15,43 +15,10 @@
 #include <zlib.h>
 #include <zstd.h>
 #include "layer.h"
+#include "memstream.h"
 #include "sha256.h"
+#include "tarkit.h"
 #include "testlib.h"
-
-typedef struct mem_stream {
-    pc_stream s;
-    const unsigned char *p;
-    size_t left;
-} mem_stream;
-
-static ssize_t mem_read(pc_stream *s, void *buf, size_t n, pc_err *e)
-{
-    mem_stream *m = (mem_stream *)s;
-    (void)e;
-    if (n > m->left)
-        n = m->left;
-    if (n > 1000) /* small reads exercise the refill paths */
-        n = 1000;
-    memcpy(buf, m->p, n);
-    m->p += n;
-    m->left -= n;
-    return (ssize_t)n;
-}
-
-static void mem_close(pc_stream *s)
-{
-    free(s);
-}
-
-static pc_stream *mem(const unsigned char *p, size_t n)
-{
-    mem_stream *m = calloc(1, sizeof *m);
-    m->s.read = mem_read;
-    m->s.close = mem_close;
-    m->p = p;
-    m->left = n;
-    return &m->s;
-}
 
 static size_t make_tar(unsigned char *out, size_t cap, int nfiles)
 {
@@ -85,20 +52,6 @@ static size_t make_tar(unsigned char *out, size_t cap, int nfiles)
     return used;
 }
 
-static size_t gzip(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
-{
-    z_stream z = {0};
-    deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-    z.next_in = (unsigned char *)in;
-    z.avail_in = (uInt)n;
-    z.next_out = out;
-    z.avail_out = (uInt)cap;
-    deflate(&z, Z_FINISH);
-    size_t got = cap - z.avail_out;
-    deflateEnd(&z);
-    return got;
-}
-
 /* ---- hand-made ustar members (PAX records as 'x' headers) ---- */
 
 typedef struct rawtar {
@@ -109,29 +62,12 @@ typedef struct rawtar {
 static void raw_hdr(rawtar *t, const char *name, char type, const char *link, long uid)
 {
     unsigned char *h = t->d + t->len;
-    memset(h, 0, 512);
-    memcpy(h, name, strlen(name));
-    snprintf((char *)h + 100, 8, "%07o", 0644);
-    if (uid >= 0) {
+    ustar_header(h, name, type, 0644, 0, link);
+    if (uid >= 0)
         snprintf((char *)h + 108, 8, "%07o", (unsigned)uid & 07777777u);
-    } else {
+    else
         memset(h + 108, 0xff, 8); /* base-256 -1 */
-    }
-    snprintf((char *)h + 116, 8, "%07o", 0);
-    snprintf((char *)h + 124, 12, "%011o", 0);
-    snprintf((char *)h + 136, 12, "%011o", 0);
-    h[156] = (unsigned char)type;
-    if (link)
-        memcpy(h + 157, link, strlen(link));
-    memcpy(h + 257,
-           "ustar\0"
-           "00",
-           8);
-    memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++)
-        sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);
+    ustar_checksum(h);
     t->len += 512;
 }
 
@@ -147,11 +83,7 @@ static void raw_pax(rawtar *t, const char *kv)
     unsigned char *h = t->d + t->len;
     raw_hdr(t, "PaxHeader", 'x', NULL, 0);
     snprintf((char *)h + 124, 12, "%011zo", n);
-    memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++)
-        sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);
+    ustar_checksum(h);
     memcpy(t->d + t->len, rec, n);
     t->len += (n + 511) / 512 * 512;
 }
@@ -178,7 +110,8 @@ static int walk(const unsigned char *blob, size_t n, pc_compression comp, int64_
         pc_sha256_digest(blob, n, ld.d.digest);
     files = bytes = 0;
     memset(e, 0, sizeof *e);
-    return pc_layer_walk(mem(blob, n), &ld, &w, f, e);
+    mem_stream m;
+    return pc_layer_walk(mem_stream_init(&m, blob, n, 1000), &ld, &w, f, e);
 }
 
 int main(void)
@@ -187,7 +120,7 @@ int main(void)
     pc_layer_facts f;
     pc_err e;
     pc_limits_default(&lim);
-    size_t tn = make_tar(tar, sizeof tar, 6), gn = gzip(tar, tn, gz, sizeof gz);
+    size_t tn = make_tar(tar, sizeof tar, 6), gn = gzip_bytes(tar, tn, gz, sizeof gz);
 
     CHECK(walk(gz, gn, PC_COMP_GZIP, (int64_t)gn, NULL, &f, &e) == 0);
     CHECK(f.nentries == 6);

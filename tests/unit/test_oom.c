@@ -17,6 +17,8 @@
 #include <string.h>
 #include "portcullis.h"
 #include "sha256.h"
+#include "tarkit.h"
+#include "testfile.h"
 #include "testlib.h"
 
 static _Atomic long fail_at; /* 0: never */
@@ -70,54 +72,14 @@ int __wrap_vasprintf(char **out, const char *fmt, va_list ap)
     return __real_vasprintf(out, fmt, ap);
 }
 
-static void write_file(const char *path, const void *p, size_t n)
-{
-    FILE *fp = fopen(path, "wb");
-    CHECK(fp && fwrite(p, 1, n, fp) == n);
-    if (fp)
-        fclose(fp);
-}
-
-static void write_blob(const char *layout, const void *p, size_t n, char digest[72])
-{
-    char path[1024];
-    pc_sha256_digest(p, n, digest);
-    snprintf(path, sizeof path, "%s/blobs/sha256/%s", layout, digest + 7);
-    write_file(path, p, n);
-}
-
-static void tar_header(unsigned char *h, const char *name, unsigned mode, unsigned size, char type)
-{
-    memset(h, 0, 512);
-    snprintf((char *)h, 100, "%s", name);
-    snprintf((char *)h + 100, 8, "%07o", mode);
-    snprintf((char *)h + 108, 8, "%07o", 0);
-    snprintf((char *)h + 116, 8, "%07o", 0);
-    snprintf((char *)h + 124, 12, "%011o", size);
-    snprintf((char *)h + 136, 12, "%011o", 0);
-    h[156] = (unsigned char)type;
-    memcpy(h + 257, "ustar", 6);
-    memcpy(h + 263, "00", 2);
-    memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++)
-        sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);
-}
-
 /* One layer: a directory, a plain file, a setuid file. */
 static size_t image_tar(unsigned char *out)
 {
-    size_t n = 0;
+    size_t n = 512;
     memset(out, 0, 8 * 512);
-    tar_header(out + n, "usr/bin/", 0755, 0, '5');
-    n += 512;
-    tar_header(out + n, "usr/bin/plain", 0755, 3, '0');
-    memcpy(out + n + 512, "hi\n", 3);
-    n += 1024;
-    tar_header(out + n, "usr/bin/suid", 04755, 3, '0');
-    memcpy(out + n + 512, "hi\n", 3);
-    n += 1024;
+    ustar_header(out, "usr/bin/", '5', 0755, 0, NULL);
+    n += ustar_file(out + n, "usr/bin/plain", 0755, "hi\n", 3);
+    n += ustar_file(out + n, "usr/bin/suid", 04755, "hi\n", 3);
     return n + 1024;
 }
 
@@ -126,41 +88,25 @@ static size_t image_tar(unsigned char *out)
 static size_t upper_tar(unsigned char *out)
 {
     static const char pw[] = "root:x:0:0::/:/bin/sh\napp:x:1000:1000::/:/bin/sh\n";
-    size_t n = 0, pl = sizeof pw - 1;
+    size_t n = 2 * 512;
     memset(out, 0, 16 * 512);
-    tar_header(out + n, "usr/bin/.wh.gone", 0644, 0, '0');
+    ustar_header(out, "usr/bin/.wh.gone", '0', 0644, 0, NULL);
+    ustar_header(out + 512, "opt/.wh..wh..opq", '0', 0644, 0, NULL);
+    n += ustar_file(out + n, "opt/t2", 0755, "hi\n", 3);
+    ustar_header(out + n, "opt/link2", '1', 0755, 0, "opt/t2");
     n += 512;
-    tar_header(out + n, "opt/.wh..wh..opq", 0644, 0, '0');
-    n += 512;
-    tar_header(out + n, "opt/t2", 0755, 3, '0');
-    memcpy(out + n + 512, "hi\n", 3);
-    n += 1024;
-    tar_header(out + n, "opt/link2", 0755, 0, '1');
-    memcpy(out + n + 157, "opt/t2", 6); /* the link target, then the checksum again */
-    {
-        unsigned char *h = out + n;
-        unsigned sum = 0;
-        memset(h + 148, ' ', 8);
-        for (int i = 0; i < 512; i++)
-            sum += h[i];
-        snprintf((char *)h + 148, 8, "%06o", sum);
-    }
-    n += 512;
-    tar_header(out + n, "etc/passwd", 0644, (unsigned)pl, '0');
-    memcpy(out + n + 512, pw, pl);
-    n += 1024;
+    n += ustar_file(out + n, "etc/passwd", 0644, pw, sizeof pw - 1);
     return n + 1024;
 }
 
 static void make_layout(const char *layout)
 {
-    char cmd[1200], path[1100], tar_d[72], up_d[72], cfg_d[72], man_d[72], doc[4096];
+    char cmd[1200], tar_d[72], up_d[72], cfg_d[72], man_d[72], doc[4096];
     unsigned char tar[8 * 512], up[16 * 512];
     size_t tn = image_tar(tar), un = upper_tar(up);
     snprintf(cmd, sizeof cmd, "mkdir -p %s/blobs/sha256", layout);
     CHECK(system(cmd) == 0);
-    snprintf(path, sizeof path, "%s/oci-layout", layout);
-    write_file(path, "{\"imageLayoutVersion\":\"1.0.0\"}", 30);
+    write_in(layout, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30);
     write_blob(layout, tar, tn, tar_d);
     write_blob(layout, up, un, up_d);
     int cn = snprintf(doc, sizeof doc,
@@ -183,8 +129,7 @@ static void make_layout(const char *layout)
                       "vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%d,"
                       "\"annotations\":{\"org.opencontainers.image.ref.name\":\"t\"}}]}",
                       man_d, mn);
-    snprintf(path, sizeof path, "%s/index.json", layout);
-    write_file(path, doc, (size_t)in);
+    write_in(layout, "index.json", doc, (size_t)in);
 }
 
 /* Only setuid-file (and scan-error) deny: one finding decides. */
@@ -207,8 +152,8 @@ int main(void)
     snprintf(rules, sizeof rules, "%s/none.yar", base);
     snprintf(pol, sizeof pol, "%s/policy.json", base);
     make_layout(layout);
-    write_file(rules, "rule nothing { condition: false }\n", 34);
-    write_file(pol, POLICY, strlen(POLICY));
+    write_bytes(rules, "rule nothing { condition: false }\n", 34);
+    write_bytes(pol, POLICY, strlen(POLICY));
 
     pc_options o;
     pc_options_init(&o);

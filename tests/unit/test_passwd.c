@@ -119,22 +119,24 @@ static void test_lines(void)
     CHECK(pc_idlines_next(&it, &l, &n) == 1 && memcmp(l, "a:b", 3) == 0);
     /* bufio.Scanner: 65535 bytes before the '\n' are fine, 65536 fail,
      * with or without a final newline; a '\r' counts */
+    static const struct {
+        size_t line; /* bytes of the long line before its '\n' */
+        const char *before, *after;
+        int found;
+    } rows[] = {
+        {65535, "a:", "\nb:x:1:1\n", 1},
+        {65536, "a:", "\nb:x:1:1\n", -1},
+        {65535, "b:x:1:1\na:", "", 1},
+        {65536, "b:x:1:1\na:", "", -1}, /* after the match: still fails */
+        {65535, "a:", "\r\nb:x:1:1\n", -1},
+    };
     pc_pwent e;
-    char *s = long_line(65535 - 2, "a:", "\nb:x:1:1\n");
-    CHECK(pc_pw_find_name(s, strlen(s), "b", 1, &e) == 1);
-    free(s);
-    s = long_line(65536 - 2, "a:", "\nb:x:1:1\n");
-    CHECK(pc_pw_find_name(s, strlen(s), "b", 1, &e) == -1);
-    free(s);
-    s = long_line(65535 - 2, "b:x:1:1\na:", "");
-    CHECK(pc_pw_find_name(s, strlen(s), "b", 1, &e) == 1);
-    free(s);
-    s = long_line(65536 - 2, "b:x:1:1\na:", "");
-    CHECK(pc_pw_find_name(s, strlen(s), "b", 1, &e) == -1); /* after the match: still fails */
-    free(s);
-    s = long_line(65535 - 2, "a:", "\r\nb:x:1:1\n");
-    CHECK(pc_pw_find_name(s, strlen(s), "b", 1, &e) == -1);
-    free(s);
+    char *s;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        s = long_line(rows[i].line - 2, rows[i].before, rows[i].after);
+        CHECK(pc_pw_find_name(s, strlen(s), "b", 1, &e) == rows[i].found);
+        free(s);
+    }
     /* /etc/group has no limit (bufio.Reader.ReadLine) */
     pc_grent g;
     s = long_line(70 * 1024, "g:x:5:", "\nh:x:6:\n");

@@ -16,8 +16,10 @@
 #include "image.h"
 #include "scanlimits.h"
 #include "manifest.h"
+#include "memstore.h"
 #include "sha256.h"
 #include "source.h"
+#include "testfile.h"
 #include "testlib.h"
 #include "pcx.h"
 
@@ -42,23 +44,13 @@ static int sh(const char *fmt, ...)
     return rc;
 }
 
-static void write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
-    if (!f)
-        return;
-    CHECK(fwrite(data, 1, len, f) == len);
-    fclose(f);
-}
-
 /* Store text as a blob of layout dir; its digest goes to out. */
 static void add_blob(const char *dir, const char *text, char out[72])
 {
     char path[1024];
     pc_sha256_digest(text, strlen(text), out);
     snprintf(path, sizeof path, "%s/%s/blobs/sha256/%s", T, dir, out + 7);
-    write_file(path, text, strlen(text));
+    write_bytes(path, text, strlen(text));
 }
 
 /* index.json of layout dir: one entry, tagged "x". mt may be NULL. */
@@ -70,7 +62,7 @@ static void set_index(const char *dir, const char *mt, const char *digest, size_
              "\"annotations\":{\"org.opencontainers.image.ref.name\":\"x\"}}]}",
              mt ? "\"mediaType\":\"" : "", mt ? mt : "", mt ? "\"," : "", digest, size);
     snprintf(path, sizeof path, "%s/%s/index.json", T, dir);
-    write_file(path, body, strlen(body));
+    write_bytes(path, body, strlen(body));
 }
 
 /* A fresh copy of the umoci layout to tamper with. */
@@ -270,12 +262,12 @@ static void test_tampered(const fixture *fx)
     char path[1024], want[200];
     copy_layout("C1");
     snprintf(path, sizeof path, "%s/C1/blobs/sha256/%s", T, fx->config + 7);
-    write_file(path, "{\"os\":\"linux\",\"architecture\":\"amd64\"}", 38);
+    write_bytes(path, "{\"os\":\"linux\",\"architecture\":\"amd64\"}", 38);
     snprintf(want, sizeof want, "config %s digest mismatch: got sha256:", fx->config);
     CHECK_CONTAINS(fails("oci:C1:t1", "linux/amd64", &e), want);
     copy_layout("C2");
     snprintf(path, sizeof path, "%s/C2/blobs/sha256/%s", T, fx->manifest + 7);
-    write_file(path, "{}", 2);
+    write_bytes(path, "{}", 2);
     snprintf(want, sizeof want, "manifest %s digest mismatch", fx->manifest);
     CHECK_CONTAINS(fails("oci:C2:t1", "linux/amd64", &e), want);
     /* a blob replaced by a symlink is refused, not followed */
@@ -362,7 +354,7 @@ static void test_layout_platforms(const fixture *fx)
     snprintf(b, sizeof b, ent, fx->manifest, strlen(fx->manifest_json), "arm64");
     snprintf(body, sizeof body, "{\"schemaVersion\":2,\"manifests\":[%s,%s]}", a, b);
     snprintf(path, sizeof path, "%s/L1/index.json", T);
-    write_file(path, body, strlen(body));
+    write_bytes(path, body, strlen(body));
     CHECK(resolve("oci:L1:multi", "linux/arm64", &img, &e) == 0);
     CHECK_STR(img.manifest_digest, fx->manifest);
     pc_image_free(&img);
@@ -494,13 +486,13 @@ static void test_bad_manifests(const fixture *fx)
     copy_layout("B9");
     char path[1024];
     snprintf(path, sizeof path, "%s/B9/index.json", T);
-    write_file(path, "{\"schemaVersion\":2,\"manifests\":[", 32);
+    write_bytes(path, "{\"schemaVersion\":2,\"manifests\":[", 32);
     CHECK_CONTAINS(fails("oci:B9:t1", "linux/amd64", &e), "/B9/index.json: invalid JSON");
-    write_file(path, "{\"manifests\":[{\"size\":1}]}", 26);
+    write_bytes(path, "{\"manifests\":[{\"size\":1}]}", 26);
     CHECK_CONTAINS(fails("oci:B9", "linux/amd64", &e),
                    "/B9/index.json: manifests[0].digest: missing");
     snprintf(path, sizeof path, "%s/B9/oci-layout", T);
-    write_file(path, "{}", 2);
+    write_bytes(path, "{}", 2);
     CHECK_CONTAINS(fails("oci:B9", "linux/amd64", &e), "oci-layout: imageLayoutVersion: missing");
 }
 
@@ -656,44 +648,6 @@ static void test_image_helpers(void)
     CHECK_STR(e.msg, "unknown layer media type text/?[31mred");
 }
 
-/* An in-memory blob store, as the registry source will present one. */
-typedef struct mem_store {
-    const char *blobs[8];
-    size_t n;
-} mem_store;
-
-static int mem_read(void *ctx, const char *digest, size_t max, char **out, size_t *len, pc_err *e)
-{
-    const mem_store *m = ctx;
-    for (size_t i = 0; i < m->n; i++) {
-        char d[72];
-        pc_sha256_digest(m->blobs[i], strlen(m->blobs[i]), d);
-        if (strcmp(d, digest) != 0)
-            continue;
-        if (strlen(m->blobs[i]) > max)
-            return pc_err_set(e, "too big");
-        *out = pc_strdup(m->blobs[i]);
-        *len = strlen(m->blobs[i]);
-        return *out ? 0 : pc_err_set(e, "out of memory");
-    }
-    return pc_err_set(e, "blob %s not found", digest);
-}
-
-/* Resolve the last blob of m as a top-level document for platform. */
-static const char *mem_resolve(mem_store *m, const char *platform, pc_image *img, pc_err *e)
-{
-    pc_platform plat;
-    pc_limits lim;
-    pc_source_cfg cfg = make_cfg(&plat, &lim, platform, 0);
-    char d[72];
-    const char *top = m->blobs[m->n - 1];
-    pc_sha256_digest(top, strlen(top), d);
-    e->msg[0] = 0;
-    if (pc_manifest_resolve(mem_read, m, NULL, d, (int64_t)strlen(top), &cfg, img, e) < 0)
-        return e->msg;
-    return "(resolved)";
-}
-
 #define DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define DOCKER_V2 "application/vnd.docker.distribution.manifest.v2+json"
 #define DOCKER_CFG "application/vnd.docker.container.image.v1+json"
@@ -750,55 +704,50 @@ static void test_index_choice(void)
         pc_sha256_digest(m2, strlen(m2), d2);
     }
     mem_store m = {{c1, m1, c2, m2, list}, 5};
-
-    /* amd64/v3 first, then an entry without a platform: containerd takes
-     * the latter (v3 is not linux/amd64 to it) */
-    entry(e1, sizeof e1, d1, m1,
-          "{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v3\"}");
-    entry(e2, sizeof e2, d2, m2, NULL);
-    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
-             DOCKER_LIST, e1, e2);
-    CHECK_STR(mem_resolve(&m, "linux/amd64", &img, &e), "(resolved)");
-    CHECK_STR(img.manifest_digest, d2);
-    pc_image_free(&img);
-
-    /* two matching entries: the first */
-    entry(e1, sizeof e1, d1, m1, "{\"os\":\"linux\",\"architecture\":\"amd64\"}");
-    entry(e2, sizeof e2, d2, m2, "{\"os\":\"linux\",\"architecture\":\"amd64\"}");
-    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
-             DOCKER_LIST, e1, e2);
-    CHECK_STR(mem_resolve(&m, "linux/amd64", &img, &e), "(resolved)");
-    CHECK_STR(img.manifest_digest, d1);
-    pc_image_free(&img);
-
-    /* a match beats an earlier entry without a platform */
-    entry(e1, sizeof e1, d1, m1, NULL);
-    entry(e2, sizeof e2, d2, m2, "{\"os\":\"linux\",\"architecture\":\"amd64\"}");
-    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
-             DOCKER_LIST, e1, e2);
-    CHECK_STR(mem_resolve(&m, "linux/amd64", &img, &e), "(resolved)");
-    CHECK_STR(img.manifest_digest, d2);
-    pc_image_free(&img);
-
-    /* two entries without a platform: refused */
-    entry(e2, sizeof e2, d2, m2, NULL);
-    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s,%s]}",
-             DOCKER_LIST, e1, e2);
-    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "ambiguous index");
-
-    /* only another variant: no match */
-    entry(e1, sizeof e1, d1, m1,
-          "{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v3\"}");
-    snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s]}",
-             DOCKER_LIST, e1);
-    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "no manifest for platform");
+    static const char amd64[] = "{\"os\":\"linux\",\"architecture\":\"amd64\"}",
+                      amd64_v3[] =
+                          "{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v3\"}";
+    /* an index of m1 with platform p1 (NULL: none), then (n == 2) m2 with
+     * p2; the manifest taken (1 or 2), or 0 and the error */
+    static const struct {
+        const char *p1, *p2;
+        int n, want;
+        const char *err;
+    } rows[] = {
+        /* amd64/v3 first, then an entry without a platform: containerd
+         * takes the latter (v3 is not linux/amd64 to it) */
+        {amd64_v3, NULL, 2, 2, NULL},
+        /* two matching entries: the first */
+        {amd64, amd64, 2, 1, NULL},
+        /* a match beats an earlier entry without a platform */
+        {NULL, amd64, 2, 2, NULL},
+        /* two entries without a platform: refused */
+        {NULL, NULL, 2, 0, "ambiguous index"},
+        /* only another variant: no match */
+        {amd64_v3, NULL, 1, 0, "no manifest for platform"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        entry(e1, sizeof e1, d1, m1, rows[i].p1);
+        entry(e2, sizeof e2, d2, m2, rows[i].p2);
+        snprintf(list, sizeof list,
+                 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s%s%s]}", DOCKER_LIST,
+                 e1, rows[i].n == 2 ? "," : "", rows[i].n == 2 ? e2 : "");
+        const char *r = mem_store_resolve(&m, "linux/amd64", &img, &e);
+        if (rows[i].want) {
+            CHECK_STR(r, "(resolved)");
+            CHECK_STR(img.manifest_digest, rows[i].want == 1 ? d1 : d2);
+            pc_image_free(&img);
+        } else {
+            CHECK_CONTAINS(r, rows[i].err);
+        }
+    }
 
     /* an entry without a platform whose config is for arm64: no match */
     mem_image("arm64", c1, sizeof c1, m1, sizeof m1, d1);
     entry(e1, sizeof e1, d1, m1, NULL);
     snprintf(list, sizeof list, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[%s]}",
              DOCKER_LIST, e1);
-    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "is not for linux/amd64");
+    CHECK_CONTAINS(mem_store_resolve(&m, "linux/amd64", &img, &e), "is not for linux/amd64");
 }
 
 static void test_memory_resolve(void)
@@ -821,23 +770,24 @@ static void test_memory_resolve(void)
     pc_err e;
     /* no variant asked: the only arm entry (v6) is taken; the platform
      * comes from the list, since the config names none */
-    CHECK_STR(mem_resolve(&m, "linux/arm", &img, &e), "(resolved)");
+    CHECK_STR(mem_store_resolve(&m, "linux/arm", &img, &e), "(resolved)");
     CHECK_STR(img.platform.variant, "v6");
     CHECK_STR(img.manifest_digest, md);
     CHECK_STR(img.config_digest, cd);
     pc_image_free(&img);
     /* containerd's platforms.Only: arm/v7 also runs v6 (a lower variant),
      * arm/v5 does not run v6 */
-    CHECK_STR(mem_resolve(&m, "linux/arm/v7", &img, &e), "(resolved)");
+    CHECK_STR(mem_store_resolve(&m, "linux/arm/v7", &img, &e), "(resolved)");
     pc_image_free(&img);
-    CHECK_CONTAINS(mem_resolve(&m, "linux/arm/v5", &img, &e), "available: linux/arm/v6");
+    CHECK_CONTAINS(mem_store_resolve(&m, "linux/arm/v5", &img, &e), "available: linux/arm/v6");
     /* a manifest on its own: the config must then name the platform */
     m.n = 2;
-    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "architecture: missing");
+    CHECK_CONTAINS(mem_store_resolve(&m, "linux/amd64", &img, &e), "architecture: missing");
     /* an artifact, not an image */
     char *art = replace(manifest, DOCKER_CFG, "application/vnd.cncf.helm.config.v1+json");
     m.blobs[1] = art;
-    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "is not a container image config");
+    CHECK_CONTAINS(mem_store_resolve(&m, "linux/amd64", &img, &e),
+                   "is not a container image config");
     free(art);
     /* a lone index entry without a platform is followed */
     char *lone = replace(list,
@@ -847,11 +797,11 @@ static void test_memory_resolve(void)
     m.blobs[1] = manifest;
     m.blobs[2] = lone;
     m.n = 3;
-    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), "architecture: missing");
+    CHECK_CONTAINS(mem_store_resolve(&m, "linux/amd64", &img, &e), "architecture: missing");
     free(lone);
     m.blobs[0] = "[1,2]";
     m.n = 1;
-    CHECK_CONTAINS(mem_resolve(&m, "linux/amd64", &img, &e), ": not a JSON object");
+    CHECK_CONTAINS(mem_store_resolve(&m, "linux/amd64", &img, &e), ": not a JSON object");
 }
 
 int main(void)

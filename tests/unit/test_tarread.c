@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tarkit.h"
 #include "tarread.h"
 #include "testlib.h"
 
@@ -34,26 +35,11 @@ static void hdr(buf *b, const char *name, char type, unsigned mode, unsigned lon
                 const char *link, int gnu)
 {
     unsigned char *h = b->d + b->len;
-    memset(h, 0, 512);
-    memcpy(h, name, strlen(name));
-    snprintf((char *)h + 100, 8, "%07o", mode);
-    snprintf((char *)h + 108, 8, "%07o", 0);
-    snprintf((char *)h + 116, 8, "%07o", 0);
-    snprintf((char *)h + 124, 12, "%011lo", size);
-    snprintf((char *)h + 136, 12, "%011o", 0);
-    h[156] = (unsigned char)type;
-    if (link)
-        memcpy(h + 157, link, strlen(link));
-    memcpy(h + 257,
-           gnu ? "ustar  "
-               : "ustar\0"
-                 "00",
-           8);
-    memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++)
-        sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);
+    ustar_header(h, name, type, mode, size, link);
+    if (gnu) {
+        memcpy(h + 257, "ustar  ", 8);
+        ustar_checksum(h);
+    }
     b->len += 512;
 }
 
@@ -205,11 +191,7 @@ static void test_numbers_and_end(void)
     memset(p + 108, 0, 8);
     p[108] = 0x80;
     p[111] = 1;
-    memset(p + 148, ' ', 8);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++)
-        sum += p[i];
-    snprintf((char *)p + 148, 8, "%06o", sum);
+    ustar_checksum(p);
     body(&b, "abc", 3);
     pc_tar *t = pc_tar_new(rd, &b);
     char data[8] = {0};
