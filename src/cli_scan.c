@@ -38,12 +38,18 @@ static int parse_format(const char *s, pc_format *f)
     return 0;
 }
 
-static int parse_flag(cli *c, int opt, const char *arg)
+/* The CLI's own flags; the scan options (val 0 in scan_opts) go to
+ * pc_options_set, as portcullis-webhook's do. */
+static int parse_flag(cli *c, int opt, const char *name, const char *arg)
 {
+    char err[512];
     switch (opt) {
-    case 'p':
-        c->o.policy = arg;
-        return 0;
+    case 0: {
+        int rc = pc_options_set(&c->o, name, arg, err, sizeof err);
+        if (rc < 0)
+            fprintf(stderr, "portcullis: %s\n", err);
+        return rc < 0 ? -1 : 0;
+    }
     case 'f':
         if (parse_format(arg, &c->fmt) == 0)
             return 0;
@@ -51,47 +57,6 @@ static int parse_flag(cli *c, int opt, const char *arg)
         return -1;
     case 'o':
         c->output = arg;
-        return 0;
-    case 'P':
-        c->o.platform = arg;
-        return 0;
-    case 'a':
-        c->o.authfile = arg;
-        return 0;
-    case 'c':
-        c->o.cert_dir = arg;
-        return 0;
-    case 't':
-        if (strcmp(arg, "true") == 0 || strcmp(arg, "false") == 0) {
-            c->o.tls_verify = strcmp(arg, "true") == 0;
-            return 0;
-        }
-        fprintf(stderr, "portcullis: --tls-verify \"%s\": expected true or false\n", arg);
-        return -1;
-    case 'C':
-        c->o.cache_dir = arg;
-        return 0;
-    case 'N':
-        c->o.cache_dir = NULL;
-        return 0;
-    case 'g':
-        if (strcmp(arg, "auto") == 0 || strcmp(arg, "always") == 0 || strcmp(arg, "never") == 0) {
-            c->o.progress = arg[0] == 'a' && arg[1] == 'u' ? 0 : arg[1] == 'l' ? 1 : 2;
-            return 0;
-        }
-        fprintf(stderr, "portcullis: --progress \"%s\": expected auto, always or never\n", arg);
-        return -1;
-    case 'j': {
-        uint64_t j;
-        if (pc_parse_uint(arg, 64, &j) == 0 && j >= 1) { /* as portcullis-webhook --jobs */
-            c->o.jobs = (unsigned)j;
-            return 0;
-        }
-        fprintf(stderr, "portcullis: --jobs \"%s\": expected a number from 1 to 64\n", arg);
-        return -1;
-    }
-    case 'r':
-        c->o.rules = arg;
         return 0;
     case 'k':
         c->sign_key = arg;
@@ -103,11 +68,6 @@ static int parse_flag(cli *c, int opt, const char *arg)
                 "portcullis: --verdict-ttl \"%s\": expected a duration from 1s to 366d, like 24h\n",
                 arg);
         return -1;
-    case 'M':
-        if (pc_parse_size(arg, UINT64_MAX, &c->o.cache_max_bytes) == 0)
-            return 0;
-        fprintf(stderr, "portcullis: --cache-max-bytes \"%s\": expected a size like 2G\n", arg);
-        return -1;
     default:
         cli_usage(stderr);
         return -1;
@@ -115,21 +75,21 @@ static int parse_flag(cli *c, int opt, const char *arg)
 }
 
 static const struct option scan_opts[] = {
-    {"policy", required_argument, 0, 'p'},
+    {"policy", required_argument, 0, 0},
     {"format", required_argument, 0, 'f'},
     {"output", required_argument, 0, 'o'},
-    {"platform", required_argument, 0, 'P'},
-    {"authfile", required_argument, 0, 'a'},
-    {"cert-dir", required_argument, 0, 'c'},
-    {"tls-verify", required_argument, 0, 't'},
-    {"cache-dir", required_argument, 0, 'C'},
-    {"no-cache", no_argument, 0, 'N'},
-    {"progress", required_argument, 0, 'g'},
-    {"jobs", required_argument, 0, 'j'},
-    {"rules", required_argument, 0, 'r'},
+    {"platform", required_argument, 0, 0},
+    {"authfile", required_argument, 0, 0},
+    {"cert-dir", required_argument, 0, 0},
+    {"tls-verify", required_argument, 0, 0},
+    {"cache-dir", required_argument, 0, 0},
+    {"no-cache", no_argument, 0, 0},
+    {"progress", required_argument, 0, 0},
+    {"jobs", required_argument, 0, 0},
+    {"rules", required_argument, 0, 0},
     {"sign-key", required_argument, 0, 'k'},
     {"verdict-ttl", required_argument, 0, 'T'},
-    {"cache-max-bytes", required_argument, 0, 'M'},
+    {"cache-max-bytes", required_argument, 0, 0},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -256,10 +216,11 @@ static int run(int argc, char **argv, int inspect)
     snprintf(pol, sizeof pol, "%s/policies", rules ? rules : ".");
     c.o.policies_dir = pol;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:h", scan_opts, NULL)) != -1) {
+    int li = 0;
+    while ((opt = getopt_long(argc, argv, "o:h", scan_opts, &li)) != -1) {
         if (opt == 'h')
             cli_usage(stdout);
-        if (opt == 'h' || parse_flag(&c, opt, optarg) < 0) {
+        if (opt == 'h' || parse_flag(&c, opt, scan_opts[li].name, optarg) < 0) {
             free(rules);
             free(cache);
             return opt == 'h' ? EXIT_ALLOW : EXIT_USAGE;

@@ -112,14 +112,14 @@ static const struct option longopts[] = {
     {"tls-key", required_argument, 0, 'k'},
     {"listen", required_argument, 0, 'l'},
     {"client-ca", required_argument, 0, 'C'},
-    {"policy", required_argument, 0, 'p'},
-    {"rules", required_argument, 0, 'r'},
-    {"authfile", required_argument, 0, 'a'},
-    {"cert-dir", required_argument, 0, 'd'},
-    {"tls-verify", required_argument, 0, 't'},
-    {"cache-dir", required_argument, 0, 'D'},
-    {"platform", required_argument, 0, 'P'},
-    {"jobs", required_argument, 0, 'j'},
+    {"policy", required_argument, 0, 0},
+    {"rules", required_argument, 0, 0},
+    {"authfile", required_argument, 0, 0},
+    {"cert-dir", required_argument, 0, 0},
+    {"tls-verify", required_argument, 0, 0},
+    {"cache-dir", required_argument, 0, 0},
+    {"platform", required_argument, 0, 0},
+    {"jobs", required_argument, 0, 0},
     {"scan-workers", required_argument, 0, 'w'},
     {"scan-queue", required_argument, 0, 'q'},
     {"cache-size", required_argument, 0, 's'},
@@ -141,38 +141,19 @@ static const struct option longopts[] = {
     {0, 0, 0, 0},
 };
 
-static int flag_scan(opts *o, int c, const char *arg)
+/* The scan options (val 0 in longopts) are parsed by the library, as the
+ * CLI's are; the verdict cache's own flags here. */
+static int flag_scan(opts *o, int c, const char *name, const char *arg)
 {
+    char err[512];
     unsigned u = 0;
     switch (c) {
-    case 'p':
-        o->po.policy = arg;
-        return 0;
-    case 'r':
-        o->po.rules = arg;
-        return 0;
-    case 'a':
-        o->po.authfile = arg;
-        return 0;
-    case 'd':
-        o->po.cert_dir = arg;
-        return 0;
-    case 'D':
-        o->po.cache_dir = arg;
-        return 0;
-    case 'P':
-        o->po.platform = arg;
-        return 0;
-    case 't':
-        if (strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0)
-            return bad("tls-verify", arg, "true or false");
-        o->po.tls_verify = strcmp(arg, "true") == 0;
-        return 0;
-    case 'j':
-        if (num("jobs", arg, 1, 64, &u) < 0)
-            return -1;
-        o->po.jobs = u;
-        return 0;
+    case 0: {
+        int rc = pc_options_set(&o->po, name, arg, err, sizeof err);
+        if (rc < 0)
+            fprintf(stderr, "portcullis-webhook: %s\n", err);
+        return rc < 0 ? -1 : 0;
+    }
     case 'w':
         return num("scan-workers", arg, 1, 256, &o->cfg.scan.workers);
     case 'q':
@@ -206,9 +187,9 @@ static int flag_verdicts(opts *o, int c, const char *arg)
     return 1; /* not one of these */
 }
 
-static int flag(opts *o, int c, const char *arg)
+static int flag(opts *o, int c, const char *name, const char *arg)
 {
-    int rc = flag_scan(o, c, arg);
+    int rc = flag_scan(o, c, name, arg);
     if (rc == 1)
         rc = flag_verdicts(o, c, arg);
     if (rc != 1)
@@ -281,9 +262,9 @@ static void defaults(opts *o)
 /* 0 to run, EXIT_OK for --help/--version, EXIT_USAGE on errors. */
 static int parse(opts *o, int argc, char **argv)
 {
-    int c;
+    int c, li = 0;
     defaults(o);
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         if (c == 'h' || c == 'V') {
             if (c == 'h')
                 usage(stdout);
@@ -291,7 +272,7 @@ static int parse(opts *o, int argc, char **argv)
                 printf("portcullis-webhook %s\n", PC_VERSION);
             return EXIT_OK + 100;
         }
-        if (flag(o, c, optarg) < 0)
+        if (flag(o, c, longopts[li].name, optarg) < 0)
             return EXIT_USAGE;
     }
     if (optind < argc) {
