@@ -38,18 +38,18 @@ static int parse_format(const char *s, pc_format *f)
     return 0;
 }
 
-/* The CLI's own flags; the scan options (val 0 in scan_opts) go to
- * pc_options_set, as portcullis-webhook's do. */
+/* name: the long flag getopt matched ("" for a short one). The scan
+ * options go to pc_options_set, as portcullis-webhook's do; the CLI's own
+ * flags are parsed here. */
 static int parse_flag(cli *c, int opt, const char *name, const char *arg)
 {
     char err[512];
+    int rc = pc_options_set(&c->o, name, arg, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "portcullis: %s\n", err);
+    if (rc != 1)
+        return rc;
     switch (opt) {
-    case 0: {
-        int rc = pc_options_set(&c->o, name, arg, err, sizeof err);
-        if (rc < 0)
-            fprintf(stderr, "portcullis: %s\n", err);
-        return rc < 0 ? -1 : 0;
-    }
     case 'f':
         if (parse_format(arg, &c->fmt) == 0)
             return 0;
@@ -75,21 +75,21 @@ static int parse_flag(cli *c, int opt, const char *name, const char *arg)
 }
 
 static const struct option scan_opts[] = {
-    {"policy", required_argument, 0, 0},
+    {"policy", required_argument, 0, 'p'},
     {"format", required_argument, 0, 'f'},
     {"output", required_argument, 0, 'o'},
-    {"platform", required_argument, 0, 0},
-    {"authfile", required_argument, 0, 0},
-    {"cert-dir", required_argument, 0, 0},
-    {"tls-verify", required_argument, 0, 0},
-    {"cache-dir", required_argument, 0, 0},
-    {"no-cache", no_argument, 0, 0},
-    {"progress", required_argument, 0, 0},
-    {"jobs", required_argument, 0, 0},
-    {"rules", required_argument, 0, 0},
+    {"platform", required_argument, 0, 'P'},
+    {"authfile", required_argument, 0, 'a'},
+    {"cert-dir", required_argument, 0, 'c'},
+    {"tls-verify", required_argument, 0, 't'},
+    {"cache-dir", required_argument, 0, 'C'},
+    {"no-cache", no_argument, 0, 'N'},
+    {"progress", required_argument, 0, 'g'},
+    {"jobs", required_argument, 0, 'j'},
+    {"rules", required_argument, 0, 'r'},
     {"sign-key", required_argument, 0, 'k'},
     {"verdict-ttl", required_argument, 0, 'T'},
-    {"cache-max-bytes", required_argument, 0, 0},
+    {"cache-max-bytes", required_argument, 0, 'M'},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -216,11 +216,13 @@ static int run(int argc, char **argv, int inspect)
     snprintf(pol, sizeof pol, "%s/policies", rules ? rules : ".");
     c.o.policies_dir = pol;
     optind = 1;
-    int li = 0;
+    int li = -1; /* getopt_long sets it for a long flag only */
     while ((opt = getopt_long(argc, argv, "o:h", scan_opts, &li)) != -1) {
+        const char *name = li >= 0 && opt != '?' ? scan_opts[li].name : "";
+        li = -1;
         if (opt == 'h')
             cli_usage(stdout);
-        if (opt == 'h' || parse_flag(&c, opt, scan_opts[li].name, optarg) < 0) {
+        if (opt == 'h' || parse_flag(&c, opt, name, optarg) < 0) {
             free(rules);
             free(cache);
             return opt == 'h' ? EXIT_ALLOW : EXIT_USAGE;
