@@ -35,6 +35,10 @@ void pc_safe_str(const char *s, char *out, size_t n);
 
 /* Read a whole file of at most max bytes (NUL-terminated copy). */
 int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *e);
+/* Exactly n bytes from or to fd, retrying short reads/writes and EINTR:
+ * 0, or -1 on an error or (reading) an end of file before n bytes. */
+int pc_read_full(int fd, void *buf, size_t n);
+int pc_write_full(int fd, const void *buf, size_t n);
 
 /* Monotonic milliseconds. */
 uint64_t pc_now_ms(void);

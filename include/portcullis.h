@@ -86,6 +86,17 @@ typedef struct pc_ctx pc_ctx;
 
 void pc_options_init(pc_options *o);
 
+/* The scan options as both tools take them on the command line: set the
+ * one named by its long flag (without "--") from the flag's value. Flags:
+ * policy, rules, platform, authfile, cert-dir, cache-dir (the value is
+ * kept, not copied), no-cache (value unused), tls-verify (true|false),
+ * jobs (1 to 64), cache-max-bytes (a size, pcx.h), progress
+ * (auto|always|never). 0 when set; -1 when the value is refused, with
+ * `--NAME "VALUE": expected ...` in err (the caller adds its own prefix);
+ * 1 when NAME is not a scan option (o untouched). A tool offers the subset
+ * its getopt table lists and parses its own flags itself. */
+int pc_options_set(pc_options *o, const char *name, const char *value, char *err, size_t errlen);
+
 /* The shipped rules/ directory (YARA rules and policies/):
  * $PORTCULLIS_DATADIR/rules, the source tree a binary was built in, or the
  * installed copy. malloc'd. */

@@ -134,6 +134,11 @@ int pc_keyproc_start(const pc_keyproc_ops *ops, const void *st, size_t st_size, 
  * then dead for good (killed and reaped) and err says why. */
 int pc_keyproc_call(pc_keyproc *kp, uint8_t op, const void *body, size_t len, pc_ps_answer *a,
                     char *err, size_t errlen);
+/* pc_keyproc_call for a request that must succeed: -1 also when the reply's
+ * status is not OK, with the key process's message in err, or refused
+ * ("the signing key process refused") when it gave none. */
+int pc_keyproc_ask(pc_keyproc *kp, uint8_t op, const void *body, size_t len, pc_ps_answer *a,
+                   const char *refused, char *err, size_t errlen);
 /* pkt exactly as given (n bytes), and the reply to id: what tests use to
  * show how a key process answers packets the codec would never make. */
 int pc_keyproc_call_raw(pc_keyproc *kp, const void *pkt, size_t n, uint32_t id, pc_ps_answer *a,
@@ -155,6 +160,10 @@ void pc_keyproc_stop(pc_keyproc *kp);
  * wrong, never a byte of the file) in err. */
 int pc_keyfile_read(const char *path, const char *what, int owner_only, size_t max, char **out,
                     size_t *len, char *err, size_t errlen);
+/* Copy a key file's path into a key process's state (st, for
+ * pc_keyproc_start; cap bytes): -1 with "PATH...: path too long" in err
+ * when it does not fit. */
+int pc_keyfile_path(char *dst, size_t cap, const char *path, char *err, size_t errlen);
 /* Wipe and free what pc_keyfile_read returned. */
 void pc_keyfile_free(char *buf, size_t len);
 

@@ -38,12 +38,18 @@ static int parse_format(const char *s, pc_format *f)
     return 0;
 }
 
-static int parse_flag(cli *c, int opt, const char *arg)
+/* name: the long flag getopt matched ("" for a short one). The scan
+ * options go to pc_options_set, as portcullis-webhook's do; the CLI's own
+ * flags are parsed here. */
+static int parse_flag(cli *c, int opt, const char *name, const char *arg)
 {
+    char err[512];
+    int rc = pc_options_set(&c->o, name, arg, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "portcullis: %s\n", err);
+    if (rc != 1)
+        return rc;
     switch (opt) {
-    case 'p':
-        c->o.policy = arg;
-        return 0;
     case 'f':
         if (parse_format(arg, &c->fmt) == 0)
             return 0;
@@ -51,47 +57,6 @@ static int parse_flag(cli *c, int opt, const char *arg)
         return -1;
     case 'o':
         c->output = arg;
-        return 0;
-    case 'P':
-        c->o.platform = arg;
-        return 0;
-    case 'a':
-        c->o.authfile = arg;
-        return 0;
-    case 'c':
-        c->o.cert_dir = arg;
-        return 0;
-    case 't':
-        if (strcmp(arg, "true") == 0 || strcmp(arg, "false") == 0) {
-            c->o.tls_verify = strcmp(arg, "true") == 0;
-            return 0;
-        }
-        fprintf(stderr, "portcullis: --tls-verify \"%s\": expected true or false\n", arg);
-        return -1;
-    case 'C':
-        c->o.cache_dir = arg;
-        return 0;
-    case 'N':
-        c->o.cache_dir = NULL;
-        return 0;
-    case 'g':
-        if (strcmp(arg, "auto") == 0 || strcmp(arg, "always") == 0 || strcmp(arg, "never") == 0) {
-            c->o.progress = arg[0] == 'a' && arg[1] == 'u' ? 0 : arg[1] == 'l' ? 1 : 2;
-            return 0;
-        }
-        fprintf(stderr, "portcullis: --progress \"%s\": expected auto, always or never\n", arg);
-        return -1;
-    case 'j': {
-        uint64_t j;
-        if (pc_parse_uint(arg, 64, &j) == 0 && j >= 1) { /* as portcullis-webhook --jobs */
-            c->o.jobs = (unsigned)j;
-            return 0;
-        }
-        fprintf(stderr, "portcullis: --jobs \"%s\": expected a number from 1 to 64\n", arg);
-        return -1;
-    }
-    case 'r':
-        c->o.rules = arg;
         return 0;
     case 'k':
         c->sign_key = arg;
@@ -102,11 +67,6 @@ static int parse_flag(cli *c, int opt, const char *arg)
         fprintf(stderr,
                 "portcullis: --verdict-ttl \"%s\": expected a duration from 1s to 366d, like 24h\n",
                 arg);
-        return -1;
-    case 'M':
-        if (pc_parse_size(arg, UINT64_MAX, &c->o.cache_max_bytes) == 0)
-            return 0;
-        fprintf(stderr, "portcullis: --cache-max-bytes \"%s\": expected a size like 2G\n", arg);
         return -1;
     default:
         cli_usage(stderr);
@@ -256,10 +216,13 @@ static int run(int argc, char **argv, int inspect)
     snprintf(pol, sizeof pol, "%s/policies", rules ? rules : ".");
     c.o.policies_dir = pol;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:h", scan_opts, NULL)) != -1) {
+    int li = -1; /* getopt_long sets it for a long flag only */
+    while ((opt = getopt_long(argc, argv, "o:h", scan_opts, &li)) != -1) {
+        const char *name = li >= 0 && opt != '?' ? scan_opts[li].name : "";
+        li = -1;
         if (opt == 'h')
             cli_usage(stdout);
-        if (opt == 'h' || parse_flag(&c, opt, optarg) < 0) {
+        if (opt == 'h' || parse_flag(&c, opt, name, optarg) < 0) {
             free(rules);
             free(cache);
             return opt == 'h' ? EXIT_ALLOW : EXIT_USAGE;

@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,38 +142,18 @@ static const struct option longopts[] = {
     {0, 0, 0, 0},
 };
 
-static int flag_scan(opts *o, int c, const char *arg)
+/* name: the long flag getopt matched. The scan options are parsed by the
+ * library, as the CLI's are; the verdict cache's own flags here. */
+static int flag_scan(opts *o, int c, const char *name, const char *arg)
 {
+    char err[512];
     unsigned u = 0;
+    int rc = pc_options_set(&o->po, name, arg, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "portcullis-webhook: %s\n", err);
+    if (rc != 1)
+        return rc;
     switch (c) {
-    case 'p':
-        o->po.policy = arg;
-        return 0;
-    case 'r':
-        o->po.rules = arg;
-        return 0;
-    case 'a':
-        o->po.authfile = arg;
-        return 0;
-    case 'd':
-        o->po.cert_dir = arg;
-        return 0;
-    case 'D':
-        o->po.cache_dir = arg;
-        return 0;
-    case 'P':
-        o->po.platform = arg;
-        return 0;
-    case 't':
-        if (strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0)
-            return bad("tls-verify", arg, "true or false");
-        o->po.tls_verify = strcmp(arg, "true") == 0;
-        return 0;
-    case 'j':
-        if (num("jobs", arg, 1, 64, &u) < 0)
-            return -1;
-        o->po.jobs = u;
-        return 0;
     case 'w':
         return num("scan-workers", arg, 1, 256, &o->cfg.scan.workers);
     case 'q':
@@ -195,9 +176,6 @@ static int flag_verdicts(opts *o, int c, const char *arg)
     case 'Z':
         o->cfg.pin_digests = 1;
         return 0;
-    case 'K':
-        o->cfg.sign_key = arg;
-        return 0;
     case 'L':
         if (pc_parse_verdict_ttl(arg, &o->cfg.verdict_ttl_s) < 0)
             return bad("verdict-ttl", arg, "a duration from 1s to 366d, like 24h");
@@ -206,26 +184,39 @@ static int flag_verdicts(opts *o, int c, const char *arg)
     return 1; /* not one of these */
 }
 
-static int flag(opts *o, int c, const char *arg)
+/* The flags whose value is kept as given. */
+static const struct {
+    const char *name;
+    size_t off;
+} string_flags[] = {
+    {"tls-cert", offsetof(wh_config, tls_cert)},
+    {"tls-key", offsetof(wh_config, tls_key)},
+    {"listen", offsetof(wh_config, listen)},
+    {"client-ca", offsetof(wh_config, client_ca)},
+    {"sign-key", offsetof(wh_config, sign_key)},
+    {"tes-upstream", offsetof(wh_config, tes_upstream)},
+};
+
+static int flag_string(opts *o, const char *name, const char *arg)
 {
-    int rc = flag_scan(o, c, arg);
+    for (size_t i = 0; i < sizeof string_flags / sizeof string_flags[0]; i++)
+        if (strcmp(name, string_flags[i].name) == 0) {
+            *(const char **)((char *)&o->cfg + string_flags[i].off) = arg;
+            return 0;
+        }
+    return 1; /* not one of these */
+}
+
+static int flag(opts *o, int c, const char *name, const char *arg)
+{
+    int rc = flag_string(o, name, arg);
+    if (rc == 1)
+        rc = flag_scan(o, c, name, arg);
     if (rc == 1)
         rc = flag_verdicts(o, c, arg);
     if (rc != 1)
         return rc;
     switch (c) {
-    case 'c':
-        o->cfg.tls_cert = arg;
-        return 0;
-    case 'k':
-        o->cfg.tls_key = arg;
-        return 0;
-    case 'l':
-        o->cfg.listen = arg;
-        return 0;
-    case 'C':
-        o->cfg.client_ca = arg;
-        return 0;
     case 'm':
         return dur("deadline-margin", arg, &o->cfg.margin_ms);
     case 'o':
@@ -246,9 +237,6 @@ static int flag(opts *o, int c, const char *arg)
     case 'b':
         if (pc_parse_size(arg, 1ull << 30, &o->cfg.max_body) < 0 || o->cfg.max_body < 1024)
             return bad("max-body", arg, "a size from 1K to 1G, like 4M");
-        return 0;
-    case 'U':
-        o->cfg.tes_upstream = arg;
         return 0;
     default:
         usage(stderr);
@@ -281,9 +269,11 @@ static void defaults(opts *o)
 /* 0 to run, EXIT_OK for --help/--version, EXIT_USAGE on errors. */
 static int parse(opts *o, int argc, char **argv)
 {
-    int c;
+    int c, li = -1; /* getopt_long sets it for a long flag only */
     defaults(o);
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        const char *name = li >= 0 && c != '?' ? longopts[li].name : "";
+        li = -1;
         if (c == 'h' || c == 'V') {
             if (c == 'h')
                 usage(stdout);
@@ -291,7 +281,7 @@ static int parse(opts *o, int argc, char **argv)
                 printf("portcullis-webhook %s\n", PC_VERSION);
             return EXIT_OK + 100;
         }
-        if (flag(o, c, optarg) < 0)
+        if (flag(o, c, name, optarg) < 0)
             return EXIT_USAGE;
     }
     if (optind < argc) {

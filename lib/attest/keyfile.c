@@ -20,6 +20,17 @@ void pc_keyfile_free(char *buf, size_t len)
     free(buf);
 }
 
+int pc_keyfile_path(char *dst, size_t cap, const char *path, char *err, size_t errlen)
+{
+    size_t n = strlen(path);
+    if (n >= cap) {
+        snprintf(err, errlen, "%.200s...: path too long", path);
+        return -1;
+    }
+    memcpy(dst, path, n + 1);
+    return 0;
+}
+
 int pc_keyfile_read(const char *path, const char *what, int owner_only, size_t max, char **out,
                     size_t *len, char *err, size_t errlen)
 {

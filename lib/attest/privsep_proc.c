@@ -337,6 +337,18 @@ int pc_keyproc_call(pc_keyproc *kp, uint8_t op, const void *body, size_t len, pc
     return rc;
 }
 
+int pc_keyproc_ask(pc_keyproc *kp, uint8_t op, const void *body, size_t len, pc_ps_answer *a,
+                   const char *refused, char *err, size_t errlen)
+{
+    if (pc_keyproc_call(kp, op, body, len, a, err, errlen) < 0)
+        return -1;
+    if (a->status != PC_PS_ST_OK) {
+        snprintf(err, errlen, "%s", a->msg[0] ? a->msg : refused);
+        return -1;
+    }
+    return 0;
+}
+
 int pc_keyproc_call_raw(pc_keyproc *kp, const void *pkt, size_t n, uint32_t id, pc_ps_answer *a,
                         char *err, size_t errlen)
 {

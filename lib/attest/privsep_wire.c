@@ -30,16 +30,23 @@ static uint16_t get16(const unsigned char *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* The first 12 bytes both packets share: magic, version, the op or the
+ * status, 16 reserved bits and the id. */
+static void put_header(unsigned char *buf, uint32_t magic, uint8_t kind, uint32_t id)
+{
+    pc_ps_put32(buf, magic);
+    buf[4] = PC_PS_VERSION;
+    buf[5] = kind;
+    put16(buf + 6, 0);
+    pc_ps_put32(buf + 8, id);
+}
+
 size_t pc_ps_req_encode(unsigned char *buf, size_t cap, uint8_t op, uint32_t id, const void *body,
                         size_t len)
 {
     if (len > PC_PS_REQ_MAX || cap < PC_PS_HDR || len > cap - PC_PS_HDR)
         return 0;
-    pc_ps_put32(buf, PC_PS_MAGIC_REQ);
-    buf[4] = PC_PS_VERSION;
-    buf[5] = op;
-    put16(buf + 6, 0);
-    pc_ps_put32(buf + 8, id);
+    put_header(buf, PC_PS_MAGIC_REQ, op, id);
     pc_ps_put32(buf + 12, (uint32_t)len);
     if (len)
         memcpy(buf + PC_PS_HDR, body, len);
@@ -52,11 +59,7 @@ size_t pc_ps_rep_encode(unsigned char *buf, size_t cap, uint8_t status, uint32_t
     if (dlen > PC_PS_DATA_MAX || mlen > PC_PS_MSG_MAX || cap < PC_PS_HDR ||
         dlen + mlen > cap - PC_PS_HDR)
         return 0;
-    pc_ps_put32(buf, PC_PS_MAGIC_REP);
-    buf[4] = PC_PS_VERSION;
-    buf[5] = status;
-    put16(buf + 6, 0);
-    pc_ps_put32(buf + 8, id);
+    put_header(buf, PC_PS_MAGIC_REP, status, id);
     put16(buf + 12, (uint16_t)dlen);
     put16(buf + 14, (uint16_t)mlen);
     if (dlen)

@@ -58,12 +58,8 @@ long pc_signer_pid(const pc_signer *s)
 static int call(pc_signer *s, uint8_t op, const void *body, size_t len, size_t want,
                 pc_ps_answer *a, char *err, size_t errlen)
 {
-    if (pc_keyproc_call(s->kp, op, body, len, a, err, errlen) < 0)
+    if (pc_keyproc_ask(s->kp, op, body, len, a, "the signing key process refused", err, errlen) < 0)
         return -1;
-    if (a->status != PC_PS_ST_OK) {
-        snprintf(err, errlen, "%s", a->msg[0] ? a->msg : "the signing key process refused");
-        return -1;
-    }
     if (a->dlen != want) {
         snprintf(err, errlen, "the signing key process answered %zu bytes, not %zu", a->dlen, want);
         return -1;

@@ -138,11 +138,8 @@ int pc_signer_keyproc_start(const char *path, pc_keyproc **out, unsigned char pu
     keystate st;
     pc_ps_answer hello;
     memset(&st, 0, sizeof st);
-    if (strlen(path) >= sizeof st.path) {
-        snprintf(err, errlen, "%.200s...: path too long", path);
+    if (pc_keyfile_path(st.path, sizeof st.path, path, err, errlen) < 0)
         return -1;
-    }
-    memcpy(st.path, path, strlen(path) + 1);
     if (pc_keyproc_start(&signer_ops, &st, sizeof st, out, &hello, err, errlen) < 0)
         return -1;
     if (hello.dlen != PC_ED25519_PUB) {

@@ -129,20 +129,6 @@ static void fill_header(unsigned char *h, const char *layer, pc_decode_class cls
     h[212] = (unsigned char)cls;
 }
 
-static int read_all(int fd, unsigned char *buf, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-    }
-    return 0;
-}
-
 int pc_cache_get(const pc_cache *c, const char *layer, pc_decode_class cls, const char *rules,
                  pc_layer_facts *f)
 {
@@ -160,7 +146,7 @@ int pc_cache_get(const pc_cache *c, const char *layer, pc_decode_class cls, cons
         (uint64_t)st.st_size > MAX_FILE)
         goto out;
     size_t n = (size_t)st.st_size;
-    if (!(buf = malloc(n)) || read_all(fd, buf, n) < 0)
+    if (!(buf = malloc(n)) || pc_read_full(fd, buf, n) < 0)
         goto out;
     unsigned char want[HDR];
     fill_header(want, layer, cls, rules, buf + HDR, n - HDR);
@@ -181,21 +167,6 @@ out:
     return hit;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    while (n) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int pc_cache_put(const pc_cache *c, pc_decode_class cls, const char *rules, const pc_layer_facts *f,
                  pc_err *e)
 {
@@ -213,7 +184,7 @@ int pc_cache_put(const pc_cache *c, pc_decode_class cls, const char *rules, cons
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     int rc = -1;
     if (fd >= 0) {
-        rc = write_all(fd, hdr, HDR) == 0 && write_all(fd, payload, len) == 0 ? 0 : -1;
+        rc = pc_write_full(fd, hdr, HDR) == 0 && pc_write_full(fd, payload, len) == 0 ? 0 : -1;
         if (close(fd) != 0)
             rc = -1;
         if (rc == 0 && rename(tmp, path) != 0)

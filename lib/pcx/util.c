@@ -71,6 +71,36 @@ char *pc_asprintf(const char *fmt, ...)
     return r < 0 ? NULL : s;
 }
 
+int pc_read_full(int fd, void *buf, size_t n)
+{
+    unsigned char *p = buf;
+    while (n) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+int pc_write_full(int fd, const void *buf, size_t n)
+{
+    const unsigned char *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *e)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -86,22 +116,16 @@ int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *
         return pc_err_set(e, "%s: %lld bytes exceeds the limit of %zu", path, (long long)st.st_size,
                           max);
     }
-    size_t n = (size_t)st.st_size, got = 0;
+    size_t n = (size_t)st.st_size;
     char *buf = malloc(n + 1);
     if (!buf) {
         close(fd);
         return pc_err_set(e, "%s: out of memory", path);
     }
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            free(buf);
-            close(fd);
-            return pc_err_set(e, "%s: read failed", path);
-        }
-        got += (size_t)r;
+    if (pc_read_full(fd, buf, n) < 0) {
+        free(buf);
+        close(fd);
+        return pc_err_set(e, "%s: read failed", path);
     }
     close(fd);
     buf[n] = 0;

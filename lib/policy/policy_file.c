@@ -3,9 +3,9 @@
  * parts (policy.h): the scan profile (limits, yara knobs), the run (the
  * sandbox) and the policy (checks, yara.ignore_rules, exemptions).
  *
- * Parsing walks each JSON object once with json_object_foreach and
- * dispatches on the key, so a key that no branch claims is an unknown key
- * by construction. Every message names the origin file and the key path
+ * Parsing walks each JSON object once (each_key) and hands every key to
+ * the object's key function, so a key that no branch claims is an unknown
+ * key by construction. Every message names the origin file and the key path
  * ("policy.json: checks.setuid-file.actoin: unknown key"). A fresh policy
  * starts from fail-closed defaults (every check deny, pc_profile_default)
  * and the JSON overrides only what it names. The parsed pc_policy_file owns
@@ -70,6 +70,30 @@ static void keypath(char *buf, size_t n, const char *parent, const char *key)
 static void indexpath(char *buf, size_t n, const char *parent, size_t i)
 {
     path_done(buf, n, snprintf(buf, n, "%s[%zu]", parent, i));
+}
+
+/* One key of an object (kp: its key path): 0, -1 with the error set, or 1
+ * when the object has no such key. */
+typedef int (*key_fn)(const pctx *c, const char *key, json_t *v, const char *kp, void *ud);
+
+/* Walk the object at path (NULL: the top level) once, handing each key to
+ * fn; a key fn does not claim is an unknown key, reported with known. */
+static int each_key(const pctx *c, json_t *obj, const char *path, const char *known, key_fn fn,
+                    void *ud)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char kp[KEYPATH_LEN];
+        keypath(kp, sizeof kp, path, key);
+        int r = fn(c, key, v, kp, ud);
+        if (r == 1)
+            r = unknown_key(c, kp, known);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int get_u64(const pctx *c, json_t *v, const char *path, uint64_t *out)
@@ -179,27 +203,21 @@ static int parse_action(const pctx *c, json_t *v, const char *path, pc_action *o
     return 0;
 }
 
+static int check_key(const pctx *c, const char *key, json_t *v, const char *kp, void *ud)
+{
+    pc_check_policy *cp = ud;
+    if (strcmp(key, "action") == 0)
+        return parse_action(c, v, kp, &cp->action);
+    if (strcmp(key, "allow_paths") == 0)
+        return get_strv(c, v, kp, check_abs_glob, &cp->allow_paths, &cp->nallow_paths);
+    return 1;
+}
+
 static int parse_check(const pctx *c, json_t *obj, const char *path, pc_check_policy *cp)
 {
     if (!json_is_object(obj))
         return bad(c, path, "expected an object");
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        char kp[KEYPATH_LEN];
-        int r;
-        keypath(kp, sizeof kp, path, key);
-        if (strcmp(key, "action") == 0)
-            r = parse_action(c, v, kp, &cp->action);
-        else if (strcmp(key, "allow_paths") == 0)
-            r = get_strv(c, v, kp, check_abs_glob, &cp->allow_paths, &cp->nallow_paths);
-        else
-            r = unknown_key(c, kp, "action, allow_paths");
-        if (r < 0)
-            return -1;
-    }
-    return 0;
+    return each_key(c, obj, path, "action, allow_paths", check_key, cp);
 }
 
 static int unknown_check(const pctx *c, const char *path)
@@ -216,23 +234,18 @@ static int unknown_check(const pctx *c, const char *path)
     return pc_err_set(c->e, "%s: %s: unknown check id (known: %s)", c->origin, path, known);
 }
 
+static int checks_key(const pctx *c, const char *key, json_t *v, const char *kp, void *ud)
+{
+    pc_policy *p = ud;
+    int id = pc_check_id_parse(key);
+    return id < 0 ? unknown_check(c, kp) : parse_check(c, v, kp, &p->checks[id]);
+}
+
 static int parse_checks(const pctx *c, json_t *obj, pc_policy *p)
 {
     if (!json_is_object(obj))
         return bad(c, "checks", "expected an object keyed by check id");
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        char kp[KEYPATH_LEN];
-        keypath(kp, sizeof kp, "checks", key);
-        int id = pc_check_id_parse(key);
-        if (id < 0)
-            return unknown_check(c, kp);
-        if (parse_check(c, v, kp, &p->checks[id]) < 0)
-            return -1;
-    }
-    return 0;
+    return each_key(c, obj, "checks", NULL, checks_key, p);
 }
 
 static uint64_t *limit_field(pc_limits *l, const char *key)
@@ -254,54 +267,45 @@ static uint64_t *limit_field(pc_limits *l, const char *key)
     return NULL;
 }
 
+static int limits_key(const pctx *c, const char *key, json_t *v, const char *kp, void *ud)
+{
+    uint64_t *field = limit_field(ud, key);
+    return field ? get_u64(c, v, kp, field) : 1;
+}
+
 static int parse_limits(const pctx *c, json_t *obj, pc_limits *l)
 {
     if (!json_is_object(obj))
         return bad(c, "limits", "expected an object");
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        char kp[KEYPATH_LEN];
-        keypath(kp, sizeof kp, "limits", key);
-        uint64_t *field = limit_field(l, key);
-        if (!field)
-            return unknown_key(c, kp,
-                               "max_layer_bytes, max_image_bytes, max_files, max_layers, "
-                               "max_manifest_bytes, max_config_bytes, timeout_seconds");
-        if (get_u64(c, v, kp, field) < 0)
-            return -1;
-    }
-    return 0;
+    return each_key(c, obj, "limits",
+                    "max_layer_bytes, max_image_bytes, max_files, max_layers, "
+                    "max_manifest_bytes, max_config_bytes, timeout_seconds",
+                    limits_key, l);
 }
 
 /* The yara section: its knobs belong to the profile, ignore_rules (an
  * allow list) to the policy. */
-static int parse_yara(const pctx *c, json_t *obj, pc_yara_profile *y, pc_policy *p)
+static int yara_key(const pctx *c, const char *key, json_t *v, const char *kp, void *ud)
+{
+    pc_policy_file *f = ud;
+    pc_yara_profile *y = &f->profile.yara;
+    if (strcmp(key, "max_file_bytes") == 0)
+        return get_u64(c, v, kp, &y->max_file_bytes);
+    if (strcmp(key, "scan_all_files") == 0)
+        return get_bool(c, v, kp, &y->scan_all_files);
+    if (strcmp(key, "ignore_rules") == 0)
+        return get_strv(c, v, kp, NULL, &f->policy.ignore_rules, &f->policy.nignore_rules);
+    if (strcmp(key, "timeout_seconds") == 0)
+        return get_u64(c, v, kp, &y->timeout_seconds);
+    return 1;
+}
+
+static int parse_yara(const pctx *c, json_t *obj, pc_policy_file *f)
 {
     if (!json_is_object(obj))
         return bad(c, "yara", "expected an object");
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        char kp[KEYPATH_LEN];
-        int r;
-        keypath(kp, sizeof kp, "yara", key);
-        if (strcmp(key, "max_file_bytes") == 0)
-            r = get_u64(c, v, kp, &y->max_file_bytes);
-        else if (strcmp(key, "scan_all_files") == 0)
-            r = get_bool(c, v, kp, &y->scan_all_files);
-        else if (strcmp(key, "ignore_rules") == 0)
-            r = get_strv(c, v, kp, NULL, &p->ignore_rules, &p->nignore_rules);
-        else if (strcmp(key, "timeout_seconds") == 0)
-            r = get_u64(c, v, kp, &y->timeout_seconds);
-        else
-            r = unknown_key(c, kp, "max_file_bytes, scan_all_files, ignore_rules, timeout_seconds");
-        if (r < 0)
-            return -1;
-    }
-    return 0;
+    return each_key(c, obj, "yara", "max_file_bytes, scan_all_files, ignore_rules, timeout_seconds",
+                    yara_key, f);
 }
 
 static int parse_caps(const pctx *c, json_t *v, const char *path, uint64_t *out)
@@ -349,33 +353,29 @@ static int parse_gids(const pctx *c, json_t *v, const char *path, pc_sandbox_spe
     return 0;
 }
 
+static int sandbox_key(const pctx *c, const char *key, json_t *v, const char *kp, void *ud)
+{
+    pc_sandbox_spec *sb = ud;
+    if (strcmp(key, "uid") == 0)
+        return get_id(c, v, kp, &sb->uid);
+    if (strcmp(key, "gid") == 0)
+        return get_id(c, v, kp, &sb->gid);
+    if (strcmp(key, "supplementary_gids") == 0)
+        return parse_gids(c, v, kp, sb);
+    if (strcmp(key, "dropped_caps") == 0)
+        return parse_caps(c, v, kp, &sb->dropped_caps);
+    if (strcmp(key, "no_new_privileges") == 0)
+        return get_bool(c, v, kp, &sb->no_new_privileges);
+    return 1;
+}
+
 static int parse_sandbox(const pctx *c, json_t *obj, pc_sandbox_spec *sb)
 {
     if (!json_is_object(obj))
         return bad(c, "sandbox", "expected an object");
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        char kp[KEYPATH_LEN];
-        int r;
-        keypath(kp, sizeof kp, "sandbox", key);
-        if (strcmp(key, "uid") == 0)
-            r = get_id(c, v, kp, &sb->uid);
-        else if (strcmp(key, "gid") == 0)
-            r = get_id(c, v, kp, &sb->gid);
-        else if (strcmp(key, "supplementary_gids") == 0)
-            r = parse_gids(c, v, kp, sb);
-        else if (strcmp(key, "dropped_caps") == 0)
-            r = parse_caps(c, v, kp, &sb->dropped_caps);
-        else if (strcmp(key, "no_new_privileges") == 0)
-            r = get_bool(c, v, kp, &sb->no_new_privileges);
-        else
-            r = unknown_key(c, kp, "uid, gid, supplementary_gids, dropped_caps, no_new_privileges");
-        if (r < 0)
-            return -1;
-    }
-    return 0;
+    return each_key(c, obj, "sandbox",
+                    "uid, gid, supplementary_gids, dropped_caps, no_new_privileges", sandbox_key,
+                    sb);
 }
 
 static int parse_name(const pctx *c, json_t *v, pc_policy *p)
@@ -392,40 +392,35 @@ static int parse_name(const pctx *c, json_t *v, pc_policy *p)
 }
 
 /* Each top-level section to the part it belongs to (policy.h). */
+static int top_key(const pctx *c, const char *key, json_t *v, const char *kp, void *ud)
+{
+    pc_policy_file *f = ud;
+    pc_policy *p = &f->policy;
+    if (strcmp(key, "name") == 0)
+        return parse_name(c, v, p);
+    if (strcmp(key, "description") == 0)
+        return json_is_string(v) ? 0 : bad(c, kp, "expected a string");
+    if (strcmp(key, "checks") == 0)
+        return parse_checks(c, v, p);
+    if (strcmp(key, "exempt_images") == 0)
+        return get_strv(c, v, kp, check_exempt_image, &p->exempt_images, &p->nexempt_images);
+    if (strcmp(key, "exempt_namespaces") == 0)
+        return get_strv(c, v, kp, NULL, &p->exempt_namespaces, &p->nexempt_namespaces);
+    if (strcmp(key, "limits") == 0)
+        return parse_limits(c, v, &f->profile.limits);
+    if (strcmp(key, "yara") == 0)
+        return parse_yara(c, v, f);
+    if (strcmp(key, "sandbox") == 0)
+        return parse_sandbox(c, v, &f->run.sandbox);
+    return 1;
+}
+
 static int parse_top(const pctx *c, json_t *root, pc_policy_file *f)
 {
-    pc_policy *p = &f->policy;
-    const char *key;
-    json_t *v;
-    json_object_foreach(root, key, v)
-    {
-        char kp[KEYPATH_LEN];
-        int r;
-        keypath(kp, sizeof kp, NULL, key);
-        if (strcmp(key, "name") == 0)
-            r = parse_name(c, v, p);
-        else if (strcmp(key, "description") == 0)
-            r = json_is_string(v) ? 0 : bad(c, kp, "expected a string");
-        else if (strcmp(key, "checks") == 0)
-            r = parse_checks(c, v, p);
-        else if (strcmp(key, "exempt_images") == 0)
-            r = get_strv(c, v, kp, check_exempt_image, &p->exempt_images, &p->nexempt_images);
-        else if (strcmp(key, "exempt_namespaces") == 0)
-            r = get_strv(c, v, kp, NULL, &p->exempt_namespaces, &p->nexempt_namespaces);
-        else if (strcmp(key, "limits") == 0)
-            r = parse_limits(c, v, &f->profile.limits);
-        else if (strcmp(key, "yara") == 0)
-            r = parse_yara(c, v, &f->profile.yara, p);
-        else if (strcmp(key, "sandbox") == 0)
-            r = parse_sandbox(c, v, &f->run.sandbox);
-        else
-            r = unknown_key(c, kp,
-                            "name, description, checks, exempt_images, exempt_namespaces, "
-                            "limits, yara, sandbox");
-        if (r < 0)
-            return -1;
-    }
-    return 0;
+    return each_key(c, root, NULL,
+                    "name, description, checks, exempt_images, exempt_namespaces, limits, yara, "
+                    "sandbox",
+                    top_key, f);
 }
 
 /* Fail closed: a check the policy does not mention denies. */

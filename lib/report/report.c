@@ -7,6 +7,19 @@
  */
 #include "report/report.h"
 
+/* The JSON formats: one document, indented, in the order built, and a
+ * final newline. Takes doc (NULL: out of memory). */
+static int write_doc(FILE *out, json_t *doc)
+{
+    if (!doc)
+        return -1;
+    int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    if (rc != 0 || fputc('\n', out) == EOF)
+        return -1;
+    return 0;
+}
+
 int pc_report_write(FILE *out, pc_format fmt, pc_result *const *results, size_t n, int color)
 {
     if (!out || (n && !results))
@@ -20,10 +33,10 @@ int pc_report_write(FILE *out, pc_format fmt, pc_result *const *results, size_t 
         rc = pc_report_write_text(out, results, n, color);
         break;
     case PC_FORMAT_JSON:
-        rc = pc_report_write_json(out, results, n);
+        rc = write_doc(out, pc_report_to_json(results, n));
         break;
     case PC_FORMAT_SARIF:
-        rc = pc_report_write_sarif(out, results, n);
+        rc = write_doc(out, pc_report_to_sarif(results, n));
         break;
     default:
         return -1;

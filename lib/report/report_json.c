@@ -182,15 +182,3 @@ json_t *pc_report_to_json(pc_result *const *results, size_t n)
     bad |= json_object_set_new(o, "reports", reports);
     return finish(o, bad);
 }
-
-int pc_report_write_json(FILE *out, pc_result *const *results, size_t n)
-{
-    json_t *doc = pc_report_to_json(results, n);
-    if (!doc)
-        return -1;
-    int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    if (rc != 0 || fputc('\n', out) == EOF)
-        return -1;
-    return 0;
-}

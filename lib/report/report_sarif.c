@@ -249,7 +249,7 @@ static json_t *sarif_run_properties(pc_result *const *results, size_t n)
     return o;
 }
 
-static json_t *sarif_doc(pc_result *const *results, size_t n)
+json_t *pc_report_to_sarif(pc_result *const *results, size_t n)
 {
     json_t *rules = json_array(), *res = json_array();
     if (!rules || !res || sarif_fill(rules, res, results, n) != 0) {
@@ -273,16 +273,4 @@ static json_t *sarif_doc(pc_result *const *results, size_t n)
         return NULL;
     }
     return doc;
-}
-
-int pc_report_write_sarif(FILE *out, pc_result *const *results, size_t n)
-{
-    json_t *doc = sarif_doc(results, n);
-    if (!doc)
-        return -1;
-    int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    if (rc != 0 || fputc('\n', out) == EOF)
-        return -1;
-    return 0;
 }

@@ -60,20 +60,6 @@ static int rules_dir(const char *cache_dir, char *out, size_t n)
     return pc_cache_check_dir(out, &e);
 }
 
-static int read_all(int fd, unsigned char *p, size_t n)
-{
-    while (n) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
 static void header(unsigned char *h, const char *digest, const unsigned char *body, size_t len)
 {
     char d[72];
@@ -99,7 +85,7 @@ int pc_rules_cache_load(const char *cache_dir, const char *digest, YR_RULES **ou
     unsigned char *buf = NULL, want[HDR];
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
         !(st.st_mode & 022) && st.st_size > HDR && st.st_size <= MAX_RULES_FILE &&
-        (buf = malloc((size_t)st.st_size)) && read_all(fd, buf, (size_t)st.st_size) == 0) {
+        (buf = malloc((size_t)st.st_size)) && pc_read_full(fd, buf, (size_t)st.st_size) == 0) {
         size_t len = (size_t)st.st_size - HDR;
         header(want, digest, buf + HDR, len);
         memstream m = {.in = buf + HDR, .left = len};

@@ -62,13 +62,7 @@ long wh_tlskey_pid(const wh_tlskey *k)
 static int call(wh_tlskey *k, uint8_t op, const void *body, size_t len, pc_ps_answer *a, char *err,
                 size_t errlen)
 {
-    if (pc_keyproc_call(k->kp, op, body, len, a, err, errlen) < 0)
-        return -1;
-    if (a->status != PC_PS_ST_OK) {
-        snprintf(err, errlen, "%s", a->msg[0] ? a->msg : "the TLS key process refused");
-        return -1;
-    }
-    return 0;
+    return pc_keyproc_ask(k->kp, op, body, len, a, "the TLS key process refused", err, errlen);
 }
 
 /* gen | algo | flags | bytes, and the answer as a gnutls_malloc'd datum. */

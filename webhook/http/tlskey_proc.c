@@ -215,11 +215,8 @@ int wh_tlskey_proc_start(const char *key_file, pc_keyproc **out, char *err, size
     keystate st;
     pc_ps_answer hello;
     memset(&st, 0, sizeof st);
-    if (strlen(key_file) >= sizeof st.path) {
-        snprintf(err, errlen, "%.200s...: path too long", key_file);
+    if (pc_keyfile_path(st.path, sizeof st.path, key_file, err, errlen) < 0)
         return -1;
-    }
-    memcpy(st.path, key_file, strlen(key_file) + 1);
     st.next_gen = 1;
     return pc_keyproc_start(&tlskey_ops, &st, sizeof st, out, &hello, err, errlen);
 }
