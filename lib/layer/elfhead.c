@@ -5,6 +5,7 @@
  * read from the file is checked against the buffer before use; a
  * PT_INTERP beyond the head is simply not reported.
  */
+#include <stdint.h>
 #include <string.h>
 #include "layer/elfhead.h"
 
@@ -45,6 +46,37 @@ static void parse_elf(const unsigned char *p, size_t n, pc_entry *ent, pc_arena 
         ent->interp = pc_arena_strndup(arena, (const char *)p + o, len);
         return;
     }
+}
+
+size_t pc_elf_head_need(const unsigned char *p, size_t n)
+{
+    if (n < 16 || memcmp(p,
+                         "\x7f"
+                         "ELF",
+                         4) != 0)
+        return 0;
+    int cls = p[4], be = p[5] == 2;
+    if ((cls != 1 && cls != 2) || n < (cls == 2 ? 64u : 52u))
+        return 0;
+    uint64_t phoff = cls == 2 ? rd(p + 32, 8, be) : rd(p + 28, 4, be);
+    uint64_t phentsize = rd(p + (cls == 2 ? 54 : 42), 2, be);
+    uint64_t phnum = rd(p + (cls == 2 ? 56 : 44), 2, be);
+    if (phentsize < (cls == 2 ? 56u : 32u) || phnum > 4096 || phoff > UINT64_MAX / 2)
+        return 0;
+    uint64_t table_end = phoff + phnum * phentsize; /* at most 2^63 + 2^28: no overflow */
+    if (table_end > n)
+        return table_end > SIZE_MAX ? SIZE_MAX : (size_t)table_end;
+    for (uint64_t i = 0; i < phnum; i++) {
+        const unsigned char *ph = p + phoff + i * phentsize;
+        if (rd(ph, 4, be) != 3) /* PT_INTERP */
+            continue;
+        uint64_t o = cls == 2 ? rd(ph + 8, 8, be) : rd(ph + 4, 4, be);
+        uint64_t sz = cls == 2 ? rd(ph + 32, 8, be) : rd(ph + 16, 4, be);
+        if (sz == 0 || sz > 4096 || o > UINT64_MAX - sz || o + sz <= n)
+            return 0;
+        return o + sz > SIZE_MAX ? SIZE_MAX : (size_t)(o + sz);
+    }
+    return 0;
 }
 
 /* binfmt_script's reading (fs/binfmt_script.c since Linux 5.1) of the

@@ -10,6 +10,10 @@
 
 /* Fill ent->head, elf_machine, elf_class and interp from the file's head. */
 void pc_head_parse(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *arena);
+/* How many leading bytes of an ELF file the head must hold to show its
+ * program header table and its PT_INTERP path, when n bytes do not; 0
+ * when they do (or it is not an ELF file the kernel would load). */
+size_t pc_elf_head_need(const unsigned char *p, size_t n);
 /* "x86_64", "aarch64", ... for an e_machine value; NULL when unknown. */
 const char *pc_elf_machine_name(unsigned machine);
 /* The e_machine an OCI architecture name runs ("amd64" → 62); 0 unknown. */

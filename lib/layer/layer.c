@@ -22,6 +22,7 @@
 
 #define PC_HEAD_BYTES 4096
 #define PC_IDFILE_MAX (1u << 20)
+#define PC_ELF_HEAD_MAX (1u << 20) /* how far an ELF head is read for its PT_INTERP */
 #define XATTR "SCHILY.xattr."
 
 typedef struct walk {
@@ -203,6 +204,30 @@ ssize_t pc_file_read(pc_file_reader *r, void *buf, size_t n)
     return got;
 }
 
+/* An ELF whose program headers or PT_INTERP path lie past the head read
+ * so far: read on (the stream goes forward only) up to PC_ELF_HEAD_MAX,
+ * so that the loader execve will ask for is seen where it is. */
+static ssize_t more_elf_head(walk *w, const pc_entry *ent, ssize_t got)
+{
+    for (int round = 0; round < 2; round++) {
+        size_t need = pc_elf_head_need(w->data, (size_t)got);
+        if (need == 0 || need > PC_ELF_HEAD_MAX || need > ent->size)
+            return got;
+        if (pc_grow((void **)&w->data, &w->datacap, need + 1, 1) < 0)
+            return pc_err_set(w->e, "out of memory");
+        while ((size_t)got < need) {
+            ssize_t r = pc_tar_read(w->tar, w->data + got, need - (size_t)got, w->e);
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                return pc_err_set(w->e, "unexpected end of data");
+            got += r;
+        }
+        w->data[got] = 0;
+    }
+    return got;
+}
+
 /* Pull what the checks need out of a regular file's data. */
 static int read_data(walk *w, pc_entry *ent, const char *name)
 {
@@ -229,6 +254,8 @@ static int read_data(walk *w, pc_entry *ent, const char *name)
         return pc_err_prefix(w->e, "%.300s", name);
     if ((uint64_t)got < want)
         return pc_err_set(w->e, "%.300s: unexpected end of data", name);
+    if (exec && (got = more_elf_head(w, ent, got)) < 0)
+        return pc_err_prefix(w->e, "%.300s", name);
     if (exec)
         pc_head_parse(w->data, (size_t)got, ent, &w->f->arena);
     if (idf) {

@@ -3,6 +3,7 @@
  * ELF, a #! line read as binfmt_script reads it (Linux >= 5.1), or ENOEXEC.
  * The runc proofs of the same cases are in tests/integration/sandbox.sh.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "layer/elfhead.h"
@@ -95,6 +96,67 @@ static void test_long_lines(void)
     run_case(&edge, buf, sizeof buf);
 }
 
+/* A little-endian ELF64 header with one program header (at phoff) of
+ * type PT_INTERP pointing at `interp`, written at ioff. */
+static void elf64(unsigned char *b, size_t cap, uint64_t phoff, uint64_t ioff, const char *interp)
+{
+    size_t il = strlen(interp) + 1;
+    memset(b, 0, cap);
+    memcpy(b,
+           "\x7f"
+           "ELF\x02\x01\x01",
+           7);
+    b[18] = 62; /* x86_64 */
+    for (int i = 0; i < 8; i++)
+        b[32 + i] = (unsigned char)(phoff >> (8 * i));
+    b[54] = 56; /* phentsize */
+    b[56] = 1;  /* phnum */
+    unsigned char *ph = b + phoff;
+    ph[0] = 3; /* PT_INTERP */
+    for (int i = 0; i < 8; i++) {
+        ph[8 + i] = (unsigned char)(ioff >> (8 * i));
+        ph[32 + i] = (unsigned char)((uint64_t)il >> (8 * i));
+    }
+    memcpy(b + ioff, interp, il);
+}
+
+/* PT_INTERP (or the program header table) past the first page: the head
+ * says how much more to read, and with it the loader is seen. */
+static void test_far_interp(void)
+{
+    static unsigned char b[16384];
+    pc_arena a = {0};
+    pc_entry e;
+
+    elf64(b, sizeof b, 64, 64 + 56, "/lib64/ld-linux-x86-64.so.2");
+    CHECK(pc_elf_head_need(b, 4096) == 0); /* all in the first page */
+
+    elf64(b, sizeof b, 64, 9000, "/lib/ld-far.so");
+    CHECK(pc_elf_head_need(b, 4096) == 9000 + 15);
+    memset(&e, 0, sizeof e);
+    pc_head_parse(b, 4096, &e, &a);
+    CHECK(e.head == PC_HEAD_ELF && e.interp == NULL); /* what 4 KiB alone shows */
+    memset(&e, 0, sizeof e);
+    pc_head_parse(b, 9015, &e, &a);
+    CHECK(e.head == PC_HEAD_ELF);
+    CHECK_STR(e.interp, "/lib/ld-far.so");
+    CHECK(pc_elf_head_need(b, 9015) == 0);
+
+    elf64(b, sizeof b, 5000, 6000, "/lib/ld-x.so");
+    CHECK(pc_elf_head_need(b, 4096) == 5000 + 56); /* first the table */
+    CHECK(pc_elf_head_need(b, 5056) == 6000 + 13); /* then the path */
+    memset(&e, 0, sizeof e);
+    pc_head_parse(b, 6013, &e, &a);
+    CHECK_STR(e.interp, "/lib/ld-x.so");
+
+    /* nonsense sizes never ask for more */
+    elf64(b, sizeof b, 64, 9000, "/lib/ld-far.so");
+    b[64 + 32 + 7] = 0x80; /* p_filesz 2^63 + 15 */
+    CHECK(pc_elf_head_need(b, 4096) == 0);
+    CHECK(pc_elf_head_need((const unsigned char *)"#!/bin/sh\n", 10) == 0);
+    pc_arena_free(&a);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
@@ -102,5 +164,6 @@ int main(void)
         run_case(c, (const unsigned char *)c->bytes, c->len ? c->len : strlen(c->bytes));
     }
     test_long_lines();
+    test_far_interp();
     TEST_MAIN_END();
 }

@@ -240,5 +240,33 @@ int main(void)
             fprintf(stderr, "%s\n", e.msg);
         pc_layer_facts_free(&f);
     }
+    /* an ELF whose PT_INTERP path lies past the first 4 KiB: the walk reads
+     * on to it (the loader execve asks for is judged where it is) */
+    {
+        static unsigned char elf[12000], lt[16384];
+        memcpy(elf,
+               "\x7f"
+               "ELF\x02\x01\x01",
+               7);
+        elf[18] = 62;
+        elf[32] = 64; /* phoff */
+        elf[54] = 56; /* phentsize */
+        elf[56] = 1;  /* phnum */
+        elf[64] = 3;  /* PT_INTERP at 9000, 15 bytes */
+        elf[64 + 8] = 9000 & 0xff;
+        elf[64 + 9] = 9000 >> 8;
+        elf[64 + 32] = 15;
+        memcpy(elf + 9000, "/lib/ld-far.so", 15);
+        memcpy(elf + 11990, "tail", 4);
+        size_t ln = ustar_file(lt, "far", 0755, elf, sizeof elf);
+        memset(lt + ln, 0, 1024);
+        ln += 1024;
+        CHECK(walk(lt, ln, PC_COMP_NONE, (int64_t)ln, NULL, &f, &e) == 0);
+        CHECK(f.nentries == 1 && f.entries[0].head == PC_HEAD_ELF && f.entries[0].interp &&
+              strcmp(f.entries[0].interp, "/lib/ld-far.so") == 0);
+        if (e.msg[0])
+            fprintf(stderr, "%s\n", e.msg);
+        pc_layer_facts_free(&f);
+    }
     TEST_MAIN_END();
 }
