@@ -81,9 +81,12 @@ int pc_cache_open(pc_cache *c, const char *dir, uint64_t max_bytes, pc_err *e)
     c->dir = pc_asprintf("%s/facts", dir);
     if (!c->dir)
         return pc_err_set(e, "out of memory");
-    if ((mkdir(c->dir, 0700) < 0 && errno != EEXIST) || pc_cache_check_dir(c->dir, e) < 0) {
-        if (!e->msg[0] || errno)
-            pc_err_set(e, "cache directory %s: %s", c->dir, strerror(errno));
+    int bad = 0;
+    if (mkdir(c->dir, 0700) < 0 && errno != EEXIST)
+        bad = pc_err_set(e, "cache directory %s: %s", c->dir, strerror(errno));
+    else
+        bad = pc_cache_check_dir(c->dir, e); /* its own message, not a stale errno */
+    if (bad < 0) {
         free(c->dir);
         c->dir = NULL;
         return -1;

@@ -188,9 +188,11 @@ static void test_unsafe_dir(const char *base)
     snprintf(facts, sizeof facts, "%s/facts", d);
     CHECK(mkdir(d, 0700) == 0 && mkdir(facts, 0700) == 0 && chmod(facts, 0770) == 0);
     CHECK(pc_cache_open(&c, d, 0, &e) == -1);
-    /* refused; the message names facts/ (NB: pc_cache_open currently
-     * replaces the reason with strerror(EEXIST) from its mkdir) */
+    /* refused; the message names facts/ and the real reason, not the
+     * EEXIST of the mkdir that found it there */
     CHECK_CONTAINS(e.msg, "inner/facts");
+    CHECK_CONTAINS(e.msg, "writable by other users (mode 0770)");
+    CHECK(strstr(e.msg, "File exists") == NULL);
 }
 
 /* An entry another user wrote (or could have replaced) is not used. */
