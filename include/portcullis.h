@@ -149,6 +149,45 @@ pc_result *pc_scan(const pc_ctx *ctx, const char *ref);
  * the scan failed (the result says why). */
 pc_result *pc_scan_view(const pc_ctx *ctx, const char *ref, char **view);
 void pc_result_free(pc_result *r);
+
+/* How the image will be started: what `docker run` flags, a pod's
+ * container or a TES executor say over the image's config. The facts of
+ * an image never depend on it (nothing is read again); the checks and the
+ * verdict do. Precedence (lib/runctx.c, the one place it is applied): what
+ * the policy's sandbox section forces (uid/gid, dropped capabilities,
+ * no_new_privileges) wins over the run context, which wins over the
+ * image's config. Docker's rules: an entrypoint replaces ENTRYPOINT and
+ * drops the image's CMD; a command replaces CMD (the ENTRYPOINT stays). */
+typedef struct pc_runctx {
+    char *user; /* USER: "uid[:gid]" or "name[:group]"; NULL: the image's */
+    char **entrypoint;
+    size_t nentrypoint;
+    int entrypoint_set; /* ENTRYPOINT replaced (and the image's CMD dropped) */
+    char **cmd;
+    size_t ncmd;
+    int cmd_set;   /* CMD replaced */
+    char *workdir; /* NULL: the image's WorkingDir */
+    char **env;    /* "NAME=VALUE", over the image's Env */
+    size_t nenv;
+    uint32_t *group_add; /* supplementary gids added */
+    size_t ngroup_add;
+    uint64_t cap_add, cap_drop; /* bit n: capability n (cap_drop ALL: every bit) */
+    int no_new_privileges;      /* 1: set */
+    int given;                  /* 1 once anything above was set */
+} pc_runctx;
+void pc_runctx_init(pc_runctx *rc);
+void pc_runctx_free(pc_runctx *rc);
+/* One run flag by its long name, docker's: "user", "group-add" (a
+ * number), "cap-add", "cap-drop" (a capability name, "NET_RAW" or
+ * "CAP_NET_RAW", or ALL), "security-opt" (only "no-new-privileges"
+ * [=true]), "entrypoint" (the program), "workdir", "env" (NAME=VALUE).
+ * 0; -1 with a message naming the flag and value; 1: not a run flag. */
+int pc_runctx_set(pc_runctx *rc, const char *name, const char *value, char *err, size_t errlen);
+/* The command after the image (`docker run IMAGE CMD...`): replaces CMD. */
+int pc_runctx_command(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen);
+/* pc_scan, judged as the image will be started (rc NULL: as its config
+ * says). */
+pc_result *pc_scan_run(const pc_ctx *ctx, const char *ref, const pc_runctx *rc);
 /* The result for a reference that could not be scanned at all (it did
  * not resolve, or there was no memory to scan it): one scan-error finding
  * saying msg, judged by the policy as pc_scan judges one. NULL only when

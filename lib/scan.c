@@ -19,6 +19,7 @@
 #include "fs/passwd.h"
 #include "source/source.h"
 #include "pcx.h"
+#include "runctx.h"
 #include "verdict/verdict.h"
 #include "view.h"
 #include "yara/yara_scan.h"
@@ -256,14 +257,21 @@ static int walk_layers(scan_state *s, pc_err *e)
 
 /* The checks over the final fs and the config (check/checks.c resolves
  * the users once and runs every row). */
-static void run_checks(scan_state *s, pc_result *r)
+static void run_checks(scan_state *s, const pc_runctx *rc, pc_result *r)
 {
-    pc_check_input in = {.cfg = &s->cfg,
+    pc_effective x; /* the run as it will be started (runctx.c) */
+    if (pc_effective_build(&x, &s->cfg, &s->ctx->run->sandbox, rc) < 0) {
+        pc_effective_free(&x);
+        pc_finding_lost(r); /* fail closed: the checks could not run */
+        return;
+    }
+    pc_check_input in = {.cfg = &x.cfg,
                          .fs = &s->fs,
-                         .sandbox = &s->ctx->run->sandbox,
+                         .sandbox = &x.sandbox,
                          .img = &s->img,
                          .layers = s->layer_digests};
     pc_checks_run(pc_checks, &in, r);
+    pc_effective_free(&x);
 }
 
 static void scan_state_free(scan_state *s)
@@ -318,7 +326,7 @@ static int make_view(scan_state *s, char **view, pc_err *e)
     return pc_view_json(&s->fs, &s->cfg, uid, gid, uerr, view, e);
 }
 
-static pc_result *scan_run(const pc_ctx *ctx, const char *ref, char **view)
+static pc_result *scan_run(const pc_ctx *ctx, const char *ref, const pc_runctx *run, char **view)
 {
     pc_result *r = calloc(1, sizeof *r);
     if (!r)
@@ -336,7 +344,7 @@ static pc_result *scan_run(const pc_ctx *ctx, const char *ref, char **view)
     if (rc == 0)
         rc = walk_layers(&s, &e);
     if (rc == 0)
-        run_checks(&s, r);
+        run_checks(&s, run, r);
     if (rc == 0 && view)
         rc = make_view(&s, view, &e);
     r->stats.layers = (unsigned)s.img.nlayers;
@@ -359,13 +367,18 @@ static pc_result *scan_run(const pc_ctx *ctx, const char *ref, char **view)
 
 pc_result *pc_scan(const pc_ctx *ctx, const char *ref)
 {
-    return scan_run(ctx, ref, NULL);
+    return scan_run(ctx, ref, NULL, NULL);
+}
+
+pc_result *pc_scan_run(const pc_ctx *ctx, const char *ref, const pc_runctx *rc)
+{
+    return scan_run(ctx, ref, rc, NULL);
 }
 
 pc_result *pc_scan_view(const pc_ctx *ctx, const char *ref, char **view)
 {
     *view = NULL;
-    return scan_run(ctx, ref, view);
+    return scan_run(ctx, ref, NULL, view);
 }
 
 void pc_result_free(pc_result *r)

@@ -12,6 +12,7 @@
 void cli_usage(FILE *f)
 {
     fputs("usage: portcullis scan [options] IMAGE...\n"
+          "       portcullis scan [options] [run flags] IMAGE [-- COMMAND [ARG...]]\n"
           "       portcullis inspect [scan options] IMAGE   (the image as read, JSON)\n"
           "       portcullis rules check [PATH]\n"
           "       portcullis cache stats|prune|clear [--cache-dir DIR] [--cache-max-bytes N]\n"
@@ -36,7 +37,14 @@ void cli_usage(FILE *f)
           "  --sign-key FILE           sign each verdict (Ed25519 PEM; JSON \"attestation\")\n"
           "  --verdict-ttl DURATION    validity of signed verdicts (default 24h)\n"
           "  --progress auto|always|never  progress on stderr (auto: when it is a TTY)\n"
-          "  --jobs N                  layers fetched and walked at once (default: cores)\n",
+          "  --jobs N                  layers fetched and walked at once (default: cores)\n"
+          "\n"
+          "run flags (how the image will be started, docker run's; the policy's sandbox\n"
+          "section wins where it forces something):\n"
+          "  -u, --user UID[:GID]|NAME[:GROUP]   --group-add GID\n"
+          "  --cap-add CAP, --cap-drop CAP|ALL   --security-opt no-new-privileges\n"
+          "  --entrypoint PROGRAM (drops the image's CMD)   -w, --workdir DIR\n"
+          "  -e, --env NAME=VALUE   -- COMMAND ARG... (replaces CMD)\n",
           f);
 }
 

@@ -22,7 +22,8 @@ typedef struct cli {
     const char *output;
     const char *sign_key;
     uint64_t ttl;
-    int inspect; /* `portcullis inspect`: print the image as read, not a report */
+    int inspect;   /* `portcullis inspect`: print the image as read, not a report */
+    pc_runctx run; /* how the image will be started: docker's run flags, the command */
 } cli;
 
 static int parse_format(const char *s, pc_format *f)
@@ -45,6 +46,8 @@ static int parse_flag(cli *c, int opt, const char *name, const char *arg)
 {
     char err[512];
     int rc = pc_options_set(&c->o, name, arg, err, sizeof err);
+    if (rc == 1 && *name)
+        rc = pc_runctx_set(&c->run, name, arg, err, sizeof err);
     if (rc < 0)
         fprintf(stderr, "portcullis: %s\n", err);
     if (rc != 1)
@@ -90,6 +93,14 @@ static const struct option scan_opts[] = {
     {"sign-key", required_argument, 0, 'k'},
     {"verdict-ttl", required_argument, 0, 'T'},
     {"cache-max-bytes", required_argument, 0, 'M'},
+    {"user", required_argument, 0, 'u'},
+    {"group-add", required_argument, 0, 'G'},
+    {"cap-add", required_argument, 0, 'A'},
+    {"cap-drop", required_argument, 0, 'D'},
+    {"security-opt", required_argument, 0, 'S'},
+    {"entrypoint", required_argument, 0, 'E'},
+    {"workdir", required_argument, 0, 'w'},
+    {"env", required_argument, 0, 'e'},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -181,7 +192,7 @@ static int scan_all(cli *c, char **images, size_t n)
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < n; i++) {
-        res[i] = pc_scan(ctx, images[i]);
+        res[i] = pc_scan_run(ctx, images[i], &c->run);
         if (res[i] && signer && pc_result_sign(res[i], signer, c->ttl, err, sizeof err) < 0) {
             fprintf(stderr, "portcullis: %s\n", err);
             code = EXIT_USAGE;
@@ -215,28 +226,52 @@ static int run(int argc, char **argv, int inspect)
     char *rules = cli_rules_dir(), pol[4200];
     snprintf(pol, sizeof pol, "%s/policies", rules ? rules : ".");
     c.o.policies_dir = pol;
+    pc_runctx_init(&c.run);
+    /* `IMAGE -- COMMAND ARG...`: what follows "--" is the command, as
+     * docker run's arguments after the image; getopt sees what precedes it */
+    int nopt = 1;
+    while (nopt < argc && strcmp(argv[nopt], "--") != 0)
+        nopt++;
     optind = 1;
     int li = -1; /* getopt_long sets it for a long flag only */
-    while ((opt = getopt_long(argc, argv, "o:h", scan_opts, &li)) != -1) {
-        const char *name = li >= 0 && opt != '?' ? scan_opts[li].name : "";
+    while ((opt = getopt_long(nopt, argv, "o:hu:w:e:", scan_opts, &li)) != -1) {
+        const char *name = li >= 0 && opt != '?' ? scan_opts[li].name
+                           : opt == 'u'          ? "user"
+                           : opt == 'w'          ? "workdir"
+                           : opt == 'e'          ? "env"
+                                                 : "";
         li = -1;
         if (opt == 'h')
             cli_usage(stdout);
         if (opt == 'h' || parse_flag(&c, opt, name, optarg) < 0) {
+            pc_runctx_free(&c.run);
             free(rules);
             free(cache);
             return opt == 'h' ? EXIT_ALLOW : EXIT_USAGE;
         }
     }
     int rc = EXIT_USAGE;
-    if (optind >= argc) {
+    char err[512];
+    if (optind >= nopt) {
         fprintf(stderr, "portcullis %s: no image given\n", inspect ? "inspect" : "scan");
         cli_usage(stderr);
+    } else if (nopt < argc && (inspect || nopt - optind != 1)) {
+        fprintf(stderr, "portcullis %s: a command after -- goes with exactly one image\n",
+                inspect ? "inspect" : "scan");
+    } else if (nopt < argc && pc_runctx_command(&c.run, argv + nopt + 1, (size_t)(argc - nopt - 1),
+                                                err, sizeof err) < 0) {
+        fprintf(stderr, "portcullis: %s\n", err);
+    } else if (c.run.given && (inspect || c.sign_key)) {
+        fprintf(stderr, "portcullis %s: run flags (--user, --entrypoint, a command, ...) %s\n",
+                inspect ? "inspect" : "scan",
+                inspect ? "do not change how an image is read"
+                        : "with --sign-key: a signed verdict does not yet bind the run context");
     } else {
         if (!c.o.rules)
             c.o.rules = rules;
-        rc = scan_all(&c, argv + optind, (size_t)(argc - optind));
+        rc = scan_all(&c, argv + optind, (size_t)(nopt - optind));
     }
+    pc_runctx_free(&c.run);
     free(rules);
     free(cache);
     return rc;

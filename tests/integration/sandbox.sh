@@ -173,6 +173,35 @@ if command -v runc >/dev/null 2>&1; then
                 fail "runc exec-$p" "runc rc=$rc ($(head -c 300 "$T/runc.out")), findings $said"
         fi
     done
+    # run flags: the argv runc is given is what portcullis judged
+    # (--entrypoint replaces the program; a command only its arguments)
+    for v in "entrypoint:/app/noshebang" "command:/app/noshebang"; do
+        how=${v%%:*} arg=${v#*:}
+        rm -rf "$T/rb"
+        if [ "$how" = entrypoint ]; then
+            args="[\"$arg\"]" flags="--entrypoint $arg" tail=""
+        else
+            args="[\"/app/good\", \"$arg\"]" flags="" tail="-- $arg"
+        fi
+        umoci unpack --image "$L:exec-good" "$T/rb" >/dev/null 2>&1 &&
+            jq --argjson a "$args" '.process.terminal = false | .process.args = $a' "$T/rb/config.json" >"$T/rb/c.json" &&
+            mv "$T/rb/c.json" "$T/rb/config.json" || { fail "runc $how" "bundle failed"; continue; }
+        timeout 30 runc run -b "$T/rb" "pc-run-$$-$how" </dev/null >"$T/runc.out" 2>&1
+        rc=$?
+        runc delete -f "pc-run-$$-$how" >/dev/null 2>&1
+        # shellcheck disable=SC2086
+        "$PC" scan --format json $flags "oci:$L:exec-good" $tail >"$T/pc.json" 2>/dev/null
+        said=$(jq '[.reports[0].findings[] | select(.check == "entrypoint-unrunnable")] | length' "$T/pc.json")
+        if [ "$how" = entrypoint ]; then
+            [ "$rc" -ne 0 ] && grep -q 'exec format error' "$T/runc.out" && [ "$said" -ge 1 ] &&
+                pass "runc --entrypoint $arg: exec fails, and portcullis said so" ||
+                fail "runc --entrypoint $arg" "runc rc=$rc ($(head -c 300 "$T/runc.out")), findings $said"
+        else
+            [ "$rc" -eq 0 ] && [ "$said" = 0 ] &&
+                pass "runc IMAGE $arg: the entrypoint starts with it as an argument, and portcullis says runnable" ||
+                fail "runc IMAGE $arg" "runc rc=$rc ($(head -c 300 "$T/runc.out")), findings $said"
+        fi
+    done
 else
     fail runc "runc is not installed (scripts/deps.sh installs it)"
 fi

@@ -1,0 +1,252 @@
+/*
+ * runctx.c — the run context (portcullis.h's pc_runctx): docker's flags
+ * parsed into it, and applied to an image's config and to the policy's
+ * sandbox in one place (pc_effective_build), with the precedence
+ * portcullis.h states: what the policy forces, then the run context, then
+ * the image's config.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "layer/caps.h"
+#include "pcx.h"
+#include "runctx.h"
+
+void pc_runctx_init(pc_runctx *rc)
+{
+    memset(rc, 0, sizeof *rc);
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void pc_runctx_free(pc_runctx *rc)
+{
+    if (!rc)
+        return;
+    free(rc->user);
+    free(rc->workdir);
+    free_strv(rc->entrypoint, rc->nentrypoint);
+    free_strv(rc->cmd, rc->ncmd);
+    free_strv(rc->env, rc->nenv);
+    free(rc->group_add);
+    pc_runctx_init(rc);
+}
+
+static int oom(char *err, size_t errlen)
+{
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+/* Append a copy of s to (*v, *n). */
+static int push(char ***v, size_t *n, const char *s)
+{
+    char **nv = pc_reallocarray(*v, *n + 1, sizeof **v);
+    if (!nv)
+        return -1;
+    *v = nv;
+    if (!(nv[*n] = pc_strdup(s)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+static int replace(char **field, const char *v)
+{
+    char *c = pc_strdup(v);
+    if (!c)
+        return -1;
+    free(*field);
+    *field = c;
+    return 0;
+}
+
+static int caps(const char *name, const char *v, uint64_t *bits, char *err, size_t errlen)
+{
+    if (strcasecmp(v, "ALL") == 0) {
+        *bits = UINT64_MAX;
+        return 0;
+    }
+    int cap = pc_cap_from_name(v);
+    if (cap < 0) {
+        snprintf(err, errlen, "--%s \"%.64s\": not a capability name (NET_RAW, CAP_NET_RAW, ALL)",
+                 name, v);
+        return -1;
+    }
+    *bits |= UINT64_C(1) << cap;
+    return 0;
+}
+
+int pc_runctx_set(pc_runctx *rc, const char *name, const char *value, char *err, size_t errlen)
+{
+    const char *v = value ? value : "";
+    int rc_ = 0;
+    if (strcmp(name, "user") == 0) {
+        if (!*v || strlen(v) > 256) {
+            snprintf(err, errlen, "--user \"%.64s\": expected UID[:GID] or NAME[:GROUP]", v);
+            return -1;
+        }
+        rc_ = replace(&rc->user, v);
+    } else if (strcmp(name, "group-add") == 0) {
+        uint64_t g;
+        if (pc_parse_uint(v, UINT32_MAX - 1, &g) < 0) {
+            snprintf(err, errlen, "--group-add \"%.64s\": expected a numeric gid", v);
+            return -1;
+        }
+        uint32_t *ng = pc_reallocarray(rc->group_add, rc->ngroup_add + 1, sizeof *ng);
+        if (!ng)
+            return oom(err, errlen);
+        rc->group_add = ng;
+        ng[rc->ngroup_add++] = (uint32_t)g;
+    } else if (strcmp(name, "cap-add") == 0 || strcmp(name, "cap-drop") == 0) {
+        if (caps(name, v, name[4] == 'a' ? &rc->cap_add : &rc->cap_drop, err, errlen) < 0)
+            return -1;
+    } else if (strcmp(name, "security-opt") == 0) {
+        if (strcmp(v, "no-new-privileges") != 0 && strcmp(v, "no-new-privileges=true") != 0 &&
+            strcmp(v, "no-new-privileges:true") != 0) {
+            snprintf(err, errlen,
+                     "--security-opt \"%.64s\": only no-new-privileges is understood (a run "
+                     "portcullis cannot judge is refused)",
+                     v);
+            return -1;
+        }
+        rc->no_new_privileges = 1;
+    } else if (strcmp(name, "entrypoint") == 0) {
+        free_strv(rc->entrypoint, rc->nentrypoint);
+        rc->entrypoint = NULL;
+        rc->nentrypoint = 0;
+        rc->entrypoint_set = 1;
+        if (*v)
+            rc_ = push(&rc->entrypoint, &rc->nentrypoint, v);
+    } else if (strcmp(name, "workdir") == 0) {
+        if (*v != '/') {
+            snprintf(err, errlen, "--workdir \"%.64s\": expected an absolute path", v);
+            return -1;
+        }
+        rc_ = replace(&rc->workdir, v);
+    } else if (strcmp(name, "env") == 0) {
+        const char *eq = strchr(v, '=');
+        if (!eq || eq == v) {
+            snprintf(err, errlen, "--env \"%.64s\": expected NAME=VALUE", v);
+            return -1;
+        }
+        rc_ = push(&rc->env, &rc->nenv, v);
+    } else {
+        return 1;
+    }
+    if (rc_ < 0)
+        return oom(err, errlen);
+    rc->given = 1;
+    return 0;
+}
+
+int pc_runctx_command(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen)
+{
+    free_strv(rc->cmd, rc->ncmd);
+    rc->cmd = NULL;
+    rc->ncmd = 0;
+    rc->cmd_set = 1;
+    rc->given = 1;
+    for (size_t i = 0; i < n; i++)
+        if (push(&rc->cmd, &rc->ncmd, argv[i]) < 0)
+            return oom(err, errlen);
+    return 0;
+}
+
+static const char **strv_copy(char *const *v, size_t n)
+{
+    const char **out = pc_calloc(n ? n : 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = v[i];
+    return out;
+}
+
+/* The image's Env with the run context's NAME=VALUE entries over it. */
+static const char **env_merge(const pc_strv *img, char *const *add, size_t nadd, size_t *n)
+{
+    if (nadd > SIZE_MAX / 2 - img->n)
+        return NULL;
+    const char **out = pc_calloc(img->n + nadd + 1, sizeof *out);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < img->n; i++) {
+        size_t nl = strcspn(img->v[i], "=");
+        int over = 0;
+        for (size_t j = 0; j < nadd && !over; j++)
+            over = strncmp(add[j], img->v[i], nl) == 0 && add[j][nl] == '=';
+        if (!over)
+            out[k++] = img->v[i];
+    }
+    for (size_t j = 0; j < nadd; j++) {
+        size_t nl = strcspn(add[j], "=");
+        int later = 0; /* the last of several same-named entries wins, as docker's */
+        for (size_t m = j + 1; m < nadd && !later; m++)
+            later = strncmp(add[m], add[j], nl) == 0 && add[m][nl] == '=';
+        if (!later)
+            out[k++] = add[j];
+    }
+    *n = k;
+    return out;
+}
+
+int pc_effective_build(pc_effective *x, const pc_imgconfig *img, const pc_sandbox_spec *forced,
+                       const pc_runctx *rc)
+{
+    memset(x, 0, sizeof *x);
+    x->cfg = *img;
+    x->sandbox = *forced;
+    if (!rc || !rc->given)
+        return 0;
+    if (rc->user)
+        x->cfg.user = rc->user;
+    if (rc->workdir)
+        x->cfg.workdir = rc->workdir;
+    if (rc->entrypoint_set) {
+        if (!(x->ep = strv_copy(rc->entrypoint, rc->nentrypoint)))
+            return -1;
+        x->cfg.entrypoint = (pc_strv){x->ep, rc->nentrypoint, 1};
+        x->cfg.cmd = (pc_strv){NULL, 0, 1}; /* a new entrypoint drops the image's CMD */
+    }
+    if (rc->cmd_set) {
+        if (!(x->cmd = strv_copy(rc->cmd, rc->ncmd)))
+            return -1;
+        x->cfg.cmd = (pc_strv){x->cmd, rc->ncmd, 1};
+    }
+    if (rc->nenv) {
+        size_t n = 0;
+        if (!(x->env = env_merge(&img->env, rc->env, rc->nenv, &n)))
+            return -1;
+        x->cfg.env = (pc_strv){x->env, n, 1};
+    }
+    if (rc->ngroup_add) {
+        size_t n = forced->nsupplementary_gids;
+        if (rc->ngroup_add > SIZE_MAX / 2 - n ||
+            !(x->gids = pc_calloc(n + rc->ngroup_add, sizeof *x->gids)))
+            return -1;
+        if (n)
+            memcpy(x->gids, forced->supplementary_gids, n * sizeof *x->gids);
+        memcpy(x->gids + n, rc->group_add, rc->ngroup_add * sizeof *x->gids);
+        x->sandbox.supplementary_gids = x->gids;
+        x->sandbox.nsupplementary_gids = n + rc->ngroup_add;
+    }
+    /* what the policy drops stays dropped; --cap-add only gives back what
+     * --cap-drop took */
+    x->sandbox.dropped_caps = forced->dropped_caps | (rc->cap_drop & ~rc->cap_add);
+    x->sandbox.no_new_privileges = forced->no_new_privileges || rc->no_new_privileges;
+    return 0;
+}
+
+void pc_effective_free(pc_effective *x)
+{
+    free(x->ep);
+    free(x->cmd);
+    free(x->env);
+    free(x->gids);
+    memset(x, 0, sizeof *x);
+}

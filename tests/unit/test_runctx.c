@@ -1,0 +1,176 @@
+/*
+ * test_runctx.c — the run context (lib/runctx.c): docker's run flags
+ * parsed, and the precedence applied to an image's config and to the
+ * policy's sandbox: what the policy forces, then the run, then the image.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "runctx.h"
+#include "testlib.h"
+
+static const char *ENV[] = {"PATH=/usr/bin:/bin", "LANG=C", "HOME=/root"};
+static const char *EP[] = {"/app/run", "--serve"};
+static const char *CMD[] = {"--port", "80"};
+
+static pc_imgconfig image(void)
+{
+    pc_imgconfig c;
+    memset(&c, 0, sizeof c);
+    c.user = "root";
+    c.workdir = "/app";
+    c.entrypoint = (pc_strv){EP, 2, 1};
+    c.cmd = (pc_strv){CMD, 2, 1};
+    c.env = (pc_strv){ENV, 3, 1};
+    return c;
+}
+
+static int set(pc_runctx *rc, const char *name, const char *v)
+{
+    char err[256];
+    return pc_runctx_set(rc, name, v, err, sizeof err);
+}
+
+static const char *env_of(const pc_imgconfig *c, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < c->env.n; i++)
+        if (strncmp(c->env.v[i], name, n) == 0 && c->env.v[i][n] == '=')
+            return c->env.v[i] + n + 1;
+    return NULL;
+}
+
+static void test_no_run(void)
+{
+    pc_imgconfig img = image();
+    pc_sandbox_spec sb = {.uid = 1001, .gid = 1001, .dropped_caps = 7, .no_new_privileges = 1};
+    pc_effective x;
+    pc_runctx rc;
+    pc_runctx_init(&rc);
+    CHECK(pc_effective_build(&x, &img, &sb, NULL) == 0);
+    CHECK(x.cfg.user == img.user && x.cfg.entrypoint.v == EP && x.cfg.cmd.v == CMD);
+    CHECK(x.sandbox.uid == 1001 && x.sandbox.dropped_caps == 7);
+    pc_effective_free(&x);
+    CHECK(pc_effective_build(&x, &img, &sb, &rc) == 0); /* nothing given: the image */
+    CHECK(x.cfg.env.v == ENV && x.cfg.workdir == img.workdir);
+    pc_effective_free(&x);
+}
+
+static void test_docker_rules(void)
+{
+    pc_imgconfig img = image();
+    pc_sandbox_spec sb = {.uid = -1, .gid = -1};
+    pc_effective x;
+    pc_runctx rc;
+    char err[256];
+    char *cmd[] = {"/bin/true", "x"};
+
+    /* a command replaces CMD; the ENTRYPOINT stays */
+    pc_runctx_init(&rc);
+    CHECK(pc_runctx_command(&rc, cmd, 2, err, sizeof err) == 0);
+    CHECK(pc_effective_build(&x, &img, &sb, &rc) == 0);
+    CHECK(x.cfg.entrypoint.n == 2 && strcmp(x.cfg.entrypoint.v[0], "/app/run") == 0);
+    CHECK(x.cfg.cmd.n == 2 && strcmp(x.cfg.cmd.v[0], "/bin/true") == 0);
+    pc_effective_free(&x);
+    pc_runctx_free(&rc);
+
+    /* an entrypoint replaces ENTRYPOINT and drops the image's CMD */
+    pc_runctx_init(&rc);
+    CHECK(set(&rc, "entrypoint", "/bin/sh") == 0);
+    CHECK(pc_effective_build(&x, &img, &sb, &rc) == 0);
+    CHECK(x.cfg.entrypoint.n == 1 && strcmp(x.cfg.entrypoint.v[0], "/bin/sh") == 0);
+    CHECK(x.cfg.cmd.n == 0 && x.cfg.cmd.present);
+    pc_effective_free(&x);
+    /* ... unless a command is given too */
+    CHECK(pc_runctx_command(&rc, cmd, 1, err, sizeof err) == 0);
+    CHECK(pc_effective_build(&x, &img, &sb, &rc) == 0);
+    CHECK(x.cfg.cmd.n == 1 && strcmp(x.cfg.cmd.v[0], "/bin/true") == 0);
+    pc_effective_free(&x);
+    pc_runctx_free(&rc);
+
+    /* user, workdir; env over the image's, the last of a name wins */
+    pc_runctx_init(&rc);
+    CHECK(set(&rc, "user", "1000:1000") == 0 && set(&rc, "workdir", "/data") == 0);
+    CHECK(set(&rc, "env", "LANG=C.UTF-8") == 0 && set(&rc, "env", "NEW=1") == 0 &&
+          set(&rc, "env", "NEW=2") == 0);
+    CHECK(pc_effective_build(&x, &img, &sb, &rc) == 0);
+    CHECK_STR(x.cfg.user, "1000:1000");
+    CHECK_STR(x.cfg.workdir, "/data");
+    CHECK(x.cfg.env.n == 4);
+    CHECK_STR(env_of(&x.cfg, "LANG"), "C.UTF-8");
+    CHECK_STR(env_of(&x.cfg, "NEW"), "2");
+    CHECK_STR(env_of(&x.cfg, "PATH"), "/usr/bin:/bin");
+    pc_effective_free(&x);
+    pc_runctx_free(&rc);
+}
+
+static void test_forced_wins(void)
+{
+    pc_imgconfig img = image();
+    uint32_t sup[] = {5};
+    uint64_t net_raw = UINT64_C(1) << 13, sys_admin = UINT64_C(1) << 21;
+    pc_sandbox_spec sb = {.uid = 1001,
+                          .gid = 1001,
+                          .supplementary_gids = sup,
+                          .nsupplementary_gids = 1,
+                          .dropped_caps = net_raw};
+    pc_effective x;
+    pc_runctx rc;
+    pc_runctx_init(&rc);
+    CHECK(set(&rc, "cap-add", "NET_RAW") == 0);        /* the policy drops it: stays dropped */
+    CHECK(set(&rc, "cap-drop", "CAP_SYS_ADMIN") == 0); /* the run drops more */
+    CHECK(set(&rc, "group-add", "7") == 0);
+    CHECK(set(&rc, "security-opt", "no-new-privileges") == 0);
+    CHECK(set(&rc, "user", "0") == 0);
+    CHECK(pc_effective_build(&x, &img, &sb, &rc) == 0);
+    CHECK(x.sandbox.dropped_caps == (net_raw | sys_admin));
+    CHECK(x.sandbox.uid == 1001 && x.sandbox.gid == 1001); /* forced: the run's user is not */
+    CHECK(x.sandbox.nsupplementary_gids == 2 && x.sandbox.supplementary_gids[0] == 5 &&
+          x.sandbox.supplementary_gids[1] == 7);
+    CHECK(x.sandbox.no_new_privileges == 1);
+    pc_effective_free(&x);
+    pc_runctx_free(&rc);
+
+    /* --cap-drop ALL --cap-add X: X comes back (when the policy keeps it) */
+    pc_sandbox_spec keep = {.uid = -1, .gid = -1};
+    pc_runctx_init(&rc);
+    CHECK(set(&rc, "cap-drop", "ALL") == 0 && set(&rc, "cap-add", "net_raw") == 0);
+    CHECK(pc_effective_build(&x, &img, &keep, &rc) == 0);
+    CHECK(x.sandbox.dropped_caps == (UINT64_MAX & ~net_raw));
+    pc_effective_free(&x);
+    pc_runctx_free(&rc);
+}
+
+static void test_refused(void)
+{
+    pc_runctx rc;
+    char err[256];
+    pc_runctx_init(&rc);
+    static const char *const bad[][2] = {
+        {"cap-add", "NOPE"},
+        {"security-opt", "seccomp=unconfined"},
+        {"security-opt", "apparmor=x"},
+        {"workdir", "relative"},
+        {"env", "NOEQUALS"},
+        {"env", "=x"},
+        {"group-add", "wheel"},
+        {"user", ""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = 0;
+        CHECK(pc_runctx_set(&rc, bad[i][0], bad[i][1], err, sizeof err) == -1);
+        CHECK(strstr(err, bad[i][0]) != NULL); /* the message names the flag */
+    }
+    CHECK(rc.given == 0);
+    CHECK(pc_runctx_set(&rc, "policy", "x", err, sizeof err) == 1); /* not a run flag */
+    pc_runctx_free(&rc);
+}
+
+int main(void)
+{
+    test_no_run();
+    test_docker_rules();
+    test_forced_wins();
+    test_refused();
+    TEST_MAIN_END();
+}
