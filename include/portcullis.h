@@ -38,6 +38,9 @@ typedef struct pc_sandbox_info {
     size_t nneeds_caps;
     unsigned *privileged_ports;
     size_t nprivileged_ports;
+    char **argv; /* what will be executed: ENTRYPOINT then CMD, after the run's overrides */
+    size_t nargv;
+    int no_new_privileges; /* the judged run sets it (the policy's sandbox or the run) */
 } pc_sandbox_info;
 
 typedef struct pc_stats {

@@ -403,5 +403,8 @@ void pc_result_free(pc_result *r)
         free(r->sandbox.needs_caps[i]);
     free(r->sandbox.needs_caps);
     free(r->sandbox.privileged_ports);
+    for (size_t i = 0; i < r->sandbox.nargv; i++)
+        free(r->sandbox.argv[i]);
+    free(r->sandbox.argv);
     free(r);
 }

@@ -128,6 +128,21 @@ static void set_str(char **field, char *v)
     *field = v;
 }
 
+/* The argv the runtime executes: ENTRYPOINT then CMD (a report fact: when
+ * there is no memory for it, the report shows none). */
+static void fill_argv(pc_sandbox_info *s, const pc_strv *ep, const pc_strv *cmd)
+{
+    size_t n = ep->n + cmd->n;
+    if (s->argv || n == 0 || n < ep->n || !(s->argv = pc_calloc(n, sizeof *s->argv)))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const char *a = i < ep->n ? ep->v[i] : cmd->v[i - ep->n];
+        if (!(s->argv[s->nargv] = pc_strdup(a ? a : "")))
+            return;
+        s->nargv++;
+    }
+}
+
 /* What the users say about the sandbox: the user it starts the program as
  * (the sandbox user, else the image's reading, else the raw USER), and
  * whether that needs root (the image's USER is uid 0). The program starts
@@ -140,6 +155,8 @@ static void fill_sandbox(const pc_check_input *in, const pc_users *u, pc_result 
     const char *prog = ep->n ? ep->v[0] : cmd->n ? cmd->v[0] : NULL;
     if (prog && !s->program)
         s->program = pc_strdup(prog);
+    s->no_new_privileges = in->sandbox->no_new_privileges != 0;
+    fill_argv(s, ep, cmd);
     if (!u)
         return;
     const char *raw = u->user;

@@ -89,6 +89,15 @@ static json_t *ports_to_json(const pc_sandbox_info *s)
     return finish(a, bad);
 }
 
+static json_t *argv_to_json(const pc_sandbox_info *s)
+{
+    json_t *a = json_array();
+    int bad = !a;
+    for (size_t i = 0; a && i < s->nargv; i++)
+        bad |= json_array_append_new(a, pc_json_string(s->argv[i]));
+    return finish(a, bad);
+}
+
 json_t *pc_sandbox_to_json(const pc_sandbox_info *s)
 {
     json_t *o = json_object();
@@ -100,6 +109,8 @@ json_t *pc_sandbox_to_json(const pc_sandbox_info *s)
     bad |= json_object_set_new(o, "needs_root", json_boolean(s->needs_root));
     bad |= json_object_set_new(o, "needs_caps", caps_to_json(s));
     bad |= json_object_set_new(o, "privileged_ports", ports_to_json(s));
+    bad |= json_object_set_new(o, "argv", argv_to_json(s));
+    bad |= json_object_set_new(o, "no_new_privileges", json_boolean(s->no_new_privileges));
     return finish(o, bad);
 }
 

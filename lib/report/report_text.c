@@ -160,6 +160,15 @@ static void write_sandbox(FILE *out, const pc_sandbox_info *s)
         fprintf(out, "%s%u", i ? "," : "", s->privileged_ports[i]);
     if (s->nprivileged_ports == 0)
         fputs("none", out);
+    fputs("\n  run:", out);
+    for (size_t i = 0; i < s->nargv; i++) {
+        fputc(' ', out);
+        put_safe(out, s->argv[i]);
+    }
+    if (s->nargv == 0)
+        fputs(" (no program)", out);
+    if (s->no_new_privileges)
+        fputs(" (no_new_privileges)", out);
     fputc('\n', out);
 }
 

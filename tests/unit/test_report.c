@@ -45,7 +45,7 @@ static void fixture_init(fixture *x)
     r->policy = "restricted", r->policy_digest = "sha256:pp", r->config_digest = "sha256:cc";
     r->manifest_digest = "sha256:mm", r->denied = 1;
     r->findings = x->f1, r->nfindings = 4, r->capfindings = 5;
-    r->sandbox = (pc_sandbox_info){"/usr/bin/app", "0:0", 1, x->caps, 1, x->ports, 1};
+    r->sandbox = (pc_sandbox_info){"/usr/bin/app", "0:0", 1, x->caps, 1, x->ports, 1, NULL, 0, 0};
     r->stats = (pc_stats){.layers = 3, .files = 1234, .bytes = 5678000, .duration_ms = 12};
     /* Clean, and nearly everything unknown. */
     x->clean.image = IMAGE2, x->clean.policy = "baseline";
@@ -127,9 +127,12 @@ static void check_json_denied(json_t *rep)
 static void check_json_sandbox_stats(json_t *rep)
 {
     json_t *sb = json_object_get(rep, "sandbox");
-    static const char *const skeys[] = {"program", "user", "needs_root", "needs_caps",
-                                        "privileged_ports"};
-    check_keys(sb, skeys, 5);
+    static const char *const skeys[] = {
+        "program",          "user", "needs_root",       "needs_caps",
+        "privileged_ports", "argv", "no_new_privileges"};
+    check_keys(sb, skeys, 7);
+    CHECK(json_array_size(json_object_get(sb, "argv")) == 0);
+    CHECK(json_is_false(json_object_get(sb, "no_new_privileges")));
     CHECK_STR(str_at(sb, "program"), "/usr/bin/app");
     CHECK(json_is_true(json_object_get(sb, "needs_root")));
     CHECK_STR(json_string_value(json_array_get(json_object_get(sb, "needs_caps"), 0)),
