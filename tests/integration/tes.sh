@@ -66,7 +66,7 @@ req POST "$V" "$T/clean1.json"
 code_is "validate: one clean executor" 200
 jq_true "clean: allowed, executor 0 with the scanned digest" ".allowed == true and (.executors | length == 1) and .executors[0].index == 0 and .executors[0].image == \"$CLEAN\" and .executors[0].digest == \"$CLEAN_DIGEST\" and .executors[0].verdict == \"allow\""
 jq_true "clean: message and the unpinned-image warning" '(.message | startswith("allowed: 1 executor")) and ([.warnings[] | test("unpinned-image")] | any) and ([.executors[0].findings[] | select(.check == "unpinned-image") | .action] == ["warn"])'
-jq_true "clean: sandbox says what the image needs" '.executors[0].sandbox | (keys == ["needs_caps", "needs_root", "privileged_ports", "program", "user"]) and .program == "/app/run" and .needs_root == false'
+jq_true "clean: sandbox says what the image needs" '.executors[0].sandbox | (keys == ["argv", "needs_caps", "needs_root", "no_new_privileges", "privileged_ports", "program", "user"]) and .program == "/app/run" and .needs_root == false'
 fill_task "$TREQ/one-executor.json" "$T/bad1.json" "$BAD"
 req POST "$V" "$T/bad1.json"
 cp "$T/out" "$T/bad1.answer"
