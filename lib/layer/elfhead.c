@@ -3,7 +3,8 @@
  * identification and program headers from a bounded head buffer, a #!
  * line read as binfmt_script reads it, or neither (ENOEXEC). Every offset
  * read from the file is checked against the buffer before use; a
- * PT_INTERP beyond the head is simply not reported.
+ * PT_INTERP beyond the head is not reported, but pc_elf_head_need says
+ * how much more to read to see it.
  */
 #include <stdint.h>
 #include <string.h>
@@ -17,29 +18,58 @@ static uint64_t rd(const unsigned char *p, size_t size, int be)
     return v;
 }
 
+/* The ELF header fields binfmt_elf reads to find the program headers. */
+typedef struct elf_hdr {
+    int cls, be;
+    uint64_t phoff, phentsize, phnum;
+} elf_hdr;
+
+/* h from the n >= 16 bytes at p; 0 when they are not a whole ELF header of
+ * class 1 or 2, or its program header table has an impossible shape. */
+static int elf_hdr_read(const unsigned char *p, size_t n, elf_hdr *h)
+{
+    h->cls = p[4];
+    h->be = p[5] == 2;
+    if ((h->cls != 1 && h->cls != 2) || n < (h->cls == 2 ? 64u : 52u))
+        return 0;
+    h->phoff = h->cls == 2 ? rd(p + 32, 8, h->be) : rd(p + 28, 4, h->be);
+    h->phentsize = rd(p + (h->cls == 2 ? 54 : 42), 2, h->be);
+    h->phnum = rd(p + (h->cls == 2 ? 56 : 44), 2, h->be);
+    return 1;
+}
+
+static int elf_phdrs_sane(const elf_hdr *h)
+{
+    return h->phentsize >= (h->cls == 2 ? 56u : 32u) && h->phnum <= 4096;
+}
+
+/* 1 when the program header at ph is PT_INTERP: its file offset and size. */
+static int elf_interp(const elf_hdr *h, const unsigned char *ph, uint64_t *o, uint64_t *sz)
+{
+    if (rd(ph, 4, h->be) != 3) /* PT_INTERP */
+        return 0;
+    *o = h->cls == 2 ? rd(ph + 8, 8, h->be) : rd(ph + 4, 4, h->be);
+    *sz = h->cls == 2 ? rd(ph + 32, 8, h->be) : rd(ph + 16, 4, h->be);
+    return 1;
+}
+
 static void parse_elf(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *arena)
 {
-    int cls = p[4], be = p[5] == 2;
+    elf_hdr h;
     ent->head = PC_HEAD_NOEXEC; /* binfmt_elf refuses what it cannot read */
-    if ((cls != 1 && cls != 2) || n < (cls == 2 ? 64u : 52u))
+    if (!elf_hdr_read(p, n, &h))
         return;
     ent->head = PC_HEAD_ELF;
-    ent->elf_class = (uint8_t)cls;
-    ent->elf_machine = (uint16_t)rd(p + 18, 2, be);
-    uint64_t phoff = cls == 2 ? rd(p + 32, 8, be) : rd(p + 28, 4, be);
-    uint64_t phentsize = rd(p + (cls == 2 ? 54 : 42), 2, be);
-    uint64_t phnum = rd(p + (cls == 2 ? 56 : 44), 2, be);
-    if (phentsize < (cls == 2 ? 56u : 32u) || phnum > 4096 || phoff >= n)
+    ent->elf_class = (uint8_t)h.cls;
+    ent->elf_machine = (uint16_t)rd(p + 18, 2, h.be);
+    if (!elf_phdrs_sane(&h) || h.phoff >= n)
         return;
-    for (uint64_t i = 0; i < phnum; i++) {
-        uint64_t off = phoff + i * phentsize;
-        if (off > n || n - off < phentsize)
+    for (uint64_t i = 0; i < h.phnum; i++) {
+        uint64_t off = h.phoff + i * h.phentsize, o, sz;
+        if (off > n || n - off < h.phentsize)
             return;
-        const unsigned char *ph = p + off;
-        if (rd(ph, 4, be) != 3) /* PT_INTERP */
+        if (!elf_interp(&h, p + off, &o, &sz))
             continue;
-        uint64_t o = cls == 2 ? rd(ph + 8, 8, be) : rd(ph + 4, 4, be);
-        uint64_t sz = cls == 2 ? rd(ph + 32, 8, be) : rd(ph + 16, 4, be);
         if (o >= n || sz == 0 || sz > n - o || sz > 4096)
             return;
         size_t len = strnlen((const char *)p + o, (size_t)sz);
@@ -50,28 +80,21 @@ static void parse_elf(const unsigned char *p, size_t n, pc_entry *ent, pc_arena 
 
 size_t pc_elf_head_need(const unsigned char *p, size_t n)
 {
-    if (n < 16 || memcmp(p,
-                         "\x7f"
-                         "ELF",
-                         4) != 0)
+    elf_hdr h;
+    if (n < 16 ||
+        memcmp(p,
+               "\x7f"
+               "ELF",
+               4) != 0 ||
+        !elf_hdr_read(p, n, &h) || !elf_phdrs_sane(&h) || h.phoff > UINT64_MAX / 2)
         return 0;
-    int cls = p[4], be = p[5] == 2;
-    if ((cls != 1 && cls != 2) || n < (cls == 2 ? 64u : 52u))
-        return 0;
-    uint64_t phoff = cls == 2 ? rd(p + 32, 8, be) : rd(p + 28, 4, be);
-    uint64_t phentsize = rd(p + (cls == 2 ? 54 : 42), 2, be);
-    uint64_t phnum = rd(p + (cls == 2 ? 56 : 44), 2, be);
-    if (phentsize < (cls == 2 ? 56u : 32u) || phnum > 4096 || phoff > UINT64_MAX / 2)
-        return 0;
-    uint64_t table_end = phoff + phnum * phentsize; /* at most 2^63 + 2^28: no overflow */
+    uint64_t table_end = h.phoff + h.phnum * h.phentsize; /* at most 2^63 + 2^28: no overflow */
     if (table_end > n)
         return table_end > SIZE_MAX ? SIZE_MAX : (size_t)table_end;
-    for (uint64_t i = 0; i < phnum; i++) {
-        const unsigned char *ph = p + phoff + i * phentsize;
-        if (rd(ph, 4, be) != 3) /* PT_INTERP */
+    for (uint64_t i = 0; i < h.phnum; i++) {
+        uint64_t o, sz;
+        if (!elf_interp(&h, p + h.phoff + i * h.phentsize, &o, &sz))
             continue;
-        uint64_t o = cls == 2 ? rd(ph + 8, 8, be) : rd(ph + 4, 4, be);
-        uint64_t sz = cls == 2 ? rd(ph + 32, 8, be) : rd(ph + 16, 4, be);
         if (sz == 0 || sz > 4096 || o > UINT64_MAX - sz || o + sz <= n)
             return 0;
         return o + sz > SIZE_MAX ? SIZE_MAX : (size_t)(o + sz);

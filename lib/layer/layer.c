@@ -173,12 +173,12 @@ static int is_idfile(const char *path)
     return strcmp(b, "passwd") == 0 || strcmp(b, "group") == 0;
 }
 
-/* Read up to `want` leading bytes of the current entry into w->data. */
-static ssize_t read_head(walk *w, size_t want)
+/* Read the current entry's leading bytes into w->data until it holds up
+ * to `want` (it holds `got` already); the count it holds now. */
+static ssize_t read_head(walk *w, size_t got, size_t want)
 {
     if (pc_grow((void **)&w->data, &w->datacap, want + 1, 1) < 0)
         return pc_err_set(w->e, "out of memory");
-    size_t got = 0;
     while (got < want) {
         ssize_t r = pc_tar_read(w->tar, w->data + got, want - got, w->e);
         if (r < 0)
@@ -213,17 +213,10 @@ static ssize_t more_elf_head(walk *w, const pc_entry *ent, ssize_t got)
         size_t need = pc_elf_head_need(w->data, (size_t)got);
         if (need == 0 || need > PC_ELF_HEAD_MAX || need > ent->size)
             return got;
-        if (pc_grow((void **)&w->data, &w->datacap, need + 1, 1) < 0)
-            return pc_err_set(w->e, "out of memory");
-        while ((size_t)got < need) {
-            ssize_t r = pc_tar_read(w->tar, w->data + got, need - (size_t)got, w->e);
-            if (r < 0)
-                return -1;
-            if (r == 0)
-                return pc_err_set(w->e, "unexpected end of data");
-            got += r;
-        }
-        w->data[got] = 0;
+        if ((got = read_head(w, (size_t)got, need)) < 0)
+            return -1;
+        if ((size_t)got < need)
+            return pc_err_set(w->e, "unexpected end of data");
     }
     return got;
 }
@@ -249,7 +242,7 @@ static int read_data(walk *w, pc_entry *ent, const char *name)
             ent->head = PC_HEAD_NOEXEC; /* execve of an empty file: ENOEXEC */
         return 0;
     }
-    ssize_t got = read_head(w, (size_t)want);
+    ssize_t got = read_head(w, 0, (size_t)want);
     if (got < 0)
         return pc_err_prefix(w->e, "%.300s", name);
     if ((uint64_t)got < want)
