@@ -118,6 +118,10 @@ const char *pc_ctx_policy_name(const pc_ctx *ctx);
 const char *pc_ctx_policy_digest(const pc_ctx *ctx);
 /* Digest of the compiled YARA rules set, or NULL when the ctx has none. */
 const char *pc_ctx_rules_digest(const pc_ctx *ctx);
+/* How the policy's platform starts a command it is given (its
+ * sandbox.start): "kubernetes" (the default), "shell" or "docker"; what a
+ * TES executor's command means (docs/tes.md). */
+const char *pc_ctx_start(const pc_ctx *ctx);
 /* 1 when the policy exempts the namespace (exempt_namespaces). */
 int pc_ctx_namespace_exempt(const pc_ctx *ctx, const char *ns);
 /* The exempt_images glob matching the reference as given, or NULL; digest
@@ -176,7 +180,13 @@ typedef struct pc_runctx {
     size_t ngroup_add;
     uint64_t cap_add, cap_drop; /* bit n: capability n (cap_drop ALL: every bit) */
     int no_new_privileges;      /* 1: set */
-    int given;                  /* 1 once anything above was set */
+    char *group;                /* the group over whatever user results (runAsGroup); NULL: keep */
+    int run_as_non_root;        /* 1: the kubelet refuses to start it as root (runAsNonRoot) */
+    int privileged; /* every capability (docker --privileged, securityContext.privileged) */
+    int read_only_rootfs;
+    int given;     /* 1 once anything above was set */
+    char *subject; /* who asks for this run, for reports ("Deployment prod/web, container
+                    * app"); not part of the judgement nor of pc_runctx_key */
 } pc_runctx;
 void pc_runctx_init(pc_runctx *rc);
 void pc_runctx_free(pc_runctx *rc);
@@ -188,6 +198,20 @@ void pc_runctx_free(pc_runctx *rc);
 int pc_runctx_set(pc_runctx *rc, const char *name, const char *value, char *err, size_t errlen);
 /* The command after the image (`docker run IMAGE CMD...`): replaces CMD. */
 int pc_runctx_command(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen);
+/* A whole entrypoint (a pod's `command`, a TES executor's command):
+ * replaces ENTRYPOINT and drops the image's CMD, as --entrypoint does. */
+int pc_runctx_entrypoint(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen);
+/* A deep copy of src into dst (dst initialised here). 0, or -1 when out of
+ * memory (dst is then empty). */
+int pc_runctx_copy(pc_runctx *dst, const pc_runctx *src);
+/* "sha256:<hex>" over everything in rc that can change a judgement (the
+ * subject excluded); rc NULL or empty gives the key of no run context.
+ * What verdict caches and signed verdicts are keyed by, next to the image
+ * digest. 0, or -1 when out of memory. */
+int pc_runctx_key(const pc_runctx *rc, char out[72]);
+/* The run context as JSON text (malloc'd, keys sorted), for reports and
+ * signed verdicts; NULL when out of memory. */
+char *pc_runctx_json(const pc_runctx *rc);
 /* pc_scan, judged as the image will be started (rc NULL: as its config
  * says). */
 pc_result *pc_scan_run(const pc_ctx *ctx, const char *ref, const pc_runctx *rc);

@@ -142,3 +142,8 @@ const char *pc_ctx_image_exempt(const pc_ctx *c, const char *ref)
 {
     return pc_policy_exempt_image(c->policy, ref, NULL, 0);
 }
+
+const char *pc_ctx_start(const pc_ctx *c)
+{
+    return pc_start_name(c->run->sandbox.start);
+}

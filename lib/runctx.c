@@ -5,10 +5,13 @@
  * portcullis.h states: what the policy forces, then the run context, then
  * the image's config.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "layer/caps.h"
+#include "pcx/sha256.h"
+#include "portcullis_json.h"
 #include "pcx.h"
 #include "runctx.h"
 
@@ -34,6 +37,8 @@ void pc_runctx_free(pc_runctx *rc)
     free_strv(rc->cmd, rc->ncmd);
     free_strv(rc->env, rc->nenv);
     free(rc->group_add);
+    free(rc->group);
+    free(rc->subject);
     pc_runctx_init(rc);
 }
 
@@ -123,6 +128,19 @@ int pc_runctx_set(pc_runctx *rc, const char *name, const char *value, char *err,
         rc->entrypoint_set = 1;
         if (*v)
             rc_ = push(&rc->entrypoint, &rc->nentrypoint, v);
+    } else if (strcmp(name, "group") == 0) {
+        uint64_t g;
+        if (pc_parse_uint(v, UINT32_MAX - 1, &g) < 0) {
+            snprintf(err, errlen, "--group \"%.64s\": expected a numeric gid", v);
+            return -1;
+        }
+        rc_ = replace(&rc->group, v);
+    } else if (strcmp(name, "privileged") == 0) {
+        rc->privileged = 1;
+    } else if (strcmp(name, "read-only") == 0) {
+        rc->read_only_rootfs = 1;
+    } else if (strcmp(name, "run-as-non-root") == 0) {
+        rc->run_as_non_root = 1;
     } else if (strcmp(name, "workdir") == 0) {
         if (*v != '/') {
             snprintf(err, errlen, "--workdir \"%.64s\": expected an absolute path", v);
@@ -155,6 +173,145 @@ int pc_runctx_command(pc_runctx *rc, char *const *argv, size_t n, char *err, siz
     for (size_t i = 0; i < n; i++)
         if (push(&rc->cmd, &rc->ncmd, argv[i]) < 0)
             return oom(err, errlen);
+    return 0;
+}
+
+int pc_runctx_entrypoint(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen)
+{
+    free_strv(rc->entrypoint, rc->nentrypoint);
+    rc->entrypoint = NULL;
+    rc->nentrypoint = 0;
+    rc->entrypoint_set = 1;
+    rc->given = 1;
+    for (size_t i = 0; i < n; i++)
+        if (push(&rc->entrypoint, &rc->nentrypoint, argv[i]) < 0)
+            return oom(err, errlen);
+    return 0;
+}
+
+static int dup_strv(char ***dst, size_t *dn, char *const *src, size_t n)
+{
+    *dst = NULL;
+    *dn = 0;
+    for (size_t i = 0; i < n; i++)
+        if (push(dst, dn, src[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int dup_str(char **dst, const char *src)
+{
+    *dst = NULL;
+    return src && !(*dst = pc_strdup(src)) ? -1 : 0;
+}
+
+int pc_runctx_copy(pc_runctx *dst, const pc_runctx *src)
+{
+    *dst = *src;
+    dst->user = dst->workdir = dst->group = dst->subject = NULL;
+    dst->entrypoint = dst->cmd = dst->env = NULL;
+    dst->group_add = NULL;
+    int bad = dup_str(&dst->user, src->user) | dup_str(&dst->workdir, src->workdir) |
+              dup_str(&dst->group, src->group) | dup_str(&dst->subject, src->subject) |
+              dup_strv(&dst->entrypoint, &dst->nentrypoint, src->entrypoint, src->nentrypoint) |
+              dup_strv(&dst->cmd, &dst->ncmd, src->cmd, src->ncmd) |
+              dup_strv(&dst->env, &dst->nenv, src->env, src->nenv);
+    if (!bad && src->ngroup_add) {
+        dst->group_add = pc_calloc(src->ngroup_add, sizeof *dst->group_add);
+        if (dst->group_add)
+            memcpy(dst->group_add, src->group_add, src->ngroup_add * sizeof *dst->group_add);
+        bad = !dst->group_add;
+    }
+    if (bad) {
+        pc_runctx_free(dst);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *strv_json(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, pc_json_string(v[i])) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+static json_t *caps_json(uint64_t bits)
+{
+    json_t *a = json_array();
+    if (a && bits == UINT64_MAX)
+        json_array_append_new(a, json_string("ALL"));
+    else
+        for (int c = 0; a && c < PC_CAP_MAX; c++)
+            if ((bits >> c) & 1) {
+                const char *name = pc_cap_name(c);
+                json_array_append_new(a, name ? json_string(name) : json_integer(c));
+            }
+    return a;
+}
+
+/* Every field that changes a judgement; the subject only when asked. */
+static json_t *runctx_obj(const pc_runctx *rc, int with_subject)
+{
+    json_t *o = json_object(), *g = json_array();
+    if (!o || !g) {
+        json_decref(o);
+        json_decref(g);
+        return NULL;
+    }
+    for (size_t i = 0; i < rc->ngroup_add; i++)
+        json_array_append_new(g, json_integer(rc->group_add[i]));
+    int bad =
+        json_object_set_new(o, "user", pc_json_string(rc->user)) |
+        json_object_set_new(o, "group", pc_json_string(rc->group)) |
+        json_object_set_new(o, "group_add", g) |
+        json_object_set_new(o, "entrypoint",
+                            rc->entrypoint_set ? strv_json(rc->entrypoint, rc->nentrypoint)
+                                               : json_null()) |
+        json_object_set_new(o, "cmd", rc->cmd_set ? strv_json(rc->cmd, rc->ncmd) : json_null()) |
+        json_object_set_new(o, "workdir", pc_json_string(rc->workdir)) |
+        json_object_set_new(o, "env", strv_json(rc->env, rc->nenv)) |
+        json_object_set_new(o, "cap_add", caps_json(rc->cap_add)) |
+        json_object_set_new(o, "cap_drop", caps_json(rc->cap_drop)) |
+        json_object_set_new(o, "no_new_privileges", json_boolean(rc->no_new_privileges)) |
+        json_object_set_new(o, "run_as_non_root", json_boolean(rc->run_as_non_root)) |
+        json_object_set_new(o, "privileged", json_boolean(rc->privileged)) |
+        json_object_set_new(o, "read_only_rootfs", json_boolean(rc->read_only_rootfs));
+    if (with_subject)
+        bad |= json_object_set_new(o, "subject", pc_json_string(rc->subject));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static char *runctx_text(const pc_runctx *rc, int with_subject)
+{
+    pc_runctx none;
+    pc_runctx_init(&none);
+    json_t *o = runctx_obj(rc && rc->given ? rc : &none, with_subject);
+    char *s = o ? json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+char *pc_runctx_json(const pc_runctx *rc)
+{
+    return runctx_text(rc, 1);
+}
+
+int pc_runctx_key(const pc_runctx *rc, char out[72])
+{
+    char *s = runctx_text(rc, 0);
+    if (!s)
+        return -1;
+    pc_sha256_digest(s, strlen(s), out);
+    free(s);
     return 0;
 }
 
@@ -195,16 +352,61 @@ static const char **env_merge(const pc_strv *img, char *const *add, size_t nadd,
     return out;
 }
 
+/* The capabilities containerd's CRI and Docker give a container by
+ * default (their shared default set); --cap-add/--cap-drop and a pod's
+ * capabilities.add/drop are relative to it. */
+static uint64_t runtime_default_caps(void)
+{
+    static const char *const names[] = {"CHOWN",   "DAC_OVERRIDE", "FSETID",           "FOWNER",
+                                        "MKNOD",   "NET_RAW",      "SETGID",           "SETUID",
+                                        "SETFCAP", "SETPCAP",      "NET_BIND_SERVICE", "SYS_CHROOT",
+                                        "KILL",    "AUDIT_WRITE"};
+    uint64_t bits = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        int c = pc_cap_from_name(names[i]);
+        if (c >= 0 && c < PC_CAP_MAX)
+            bits |= UINT64_C(1) << c;
+    }
+    return bits;
+}
+
+/* USER with its group part replaced by group ("runAsGroup"). */
+static char *with_group(const char *user, const char *group)
+{
+    size_t ul = strcspn(user ? user : "", ":");
+    return pc_asprintf("%.*s:%s", (int)ul, user ? user : "", group);
+}
+
 int pc_effective_build(pc_effective *x, const pc_imgconfig *img, const pc_sandbox_spec *forced,
                        const pc_runctx *rc)
 {
     memset(x, 0, sizeof *x);
     x->cfg = *img;
     x->sandbox = *forced;
+    x->run.image_user = img->user ? img->user : "";
+    x->run.user_from = forced->uid >= 0 ? PC_USER_FROM_POLICY : PC_USER_FROM_IMAGE;
+    uint64_t bounding = runtime_default_caps();
+    if (rc && rc->given) {
+        if (rc->privileged)
+            bounding = UINT64_MAX;
+        bounding = (bounding | rc->cap_add) & ~rc->cap_drop;
+        x->run.run_as_non_root = rc->run_as_non_root;
+        x->run.privileged = rc->privileged;
+    }
+    /* what the policy drops stays dropped: the run cannot add it back */
+    x->sandbox.dropped_caps = forced->dropped_caps | ~bounding;
     if (!rc || !rc->given)
         return 0;
-    if (rc->user)
+    if (rc->user) {
         x->cfg.user = rc->user;
+        if (x->run.user_from == PC_USER_FROM_IMAGE)
+            x->run.user_from = PC_USER_FROM_RUN;
+    }
+    if (rc->group) {
+        if (!(x->user = with_group(x->cfg.user, rc->group)))
+            return -1;
+        x->cfg.user = x->user;
+    }
     if (rc->workdir)
         x->cfg.workdir = rc->workdir;
     if (rc->entrypoint_set) {
@@ -235,10 +437,9 @@ int pc_effective_build(pc_effective *x, const pc_imgconfig *img, const pc_sandbo
         x->sandbox.supplementary_gids = x->gids;
         x->sandbox.nsupplementary_gids = n + rc->ngroup_add;
     }
-    /* what the policy drops stays dropped; --cap-add only gives back what
-     * --cap-drop took */
-    x->sandbox.dropped_caps = forced->dropped_caps | (rc->cap_drop & ~rc->cap_add);
-    x->sandbox.no_new_privileges = forced->no_new_privileges || rc->no_new_privileges;
+    /* privileged: no_new_privs is never set (runc, containerd) */
+    x->sandbox.no_new_privileges =
+        forced->no_new_privileges || (rc->no_new_privileges && !rc->privileged);
     return 0;
 }
 
@@ -248,5 +449,6 @@ void pc_effective_free(pc_effective *x)
     free(x->cmd);
     free(x->env);
     free(x->gids);
+    free(x->user);
     memset(x, 0, sizeof *x);
 }

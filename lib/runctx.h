@@ -15,8 +15,10 @@
 typedef struct pc_effective {
     pc_imgconfig cfg;              /* shallow: strings of the image config or of the run context */
     pc_sandbox_spec sandbox;       /* the policy's, with what the run context may add */
+    pc_run_facts run;              /* what the checks may know of the run itself */
     const char **ep, **cmd, **env; /* owned arrays (NULL when not replaced) */
     uint32_t *gids;
+    char *user; /* owned USER when the run's group replaced its group part */
 } pc_effective;
 
 /* x from the image's config, the forced sandbox and rc (NULL: none). 0, or

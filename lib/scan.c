@@ -268,6 +268,7 @@ static void run_checks(scan_state *s, const pc_runctx *rc, pc_result *r)
     pc_check_input in = {.cfg = &x.cfg,
                          .fs = &s->fs,
                          .sandbox = &x.sandbox,
+                         .run = &x.run,
                          .img = &s->img,
                          .layers = s->layer_digests};
     pc_checks_run(pc_checks, &in, r);

@@ -36,7 +36,8 @@ typedef struct pc_check_ctx {
     const pc_imgconfig *cfg;        /* PC_READS_CONFIG */
     const pc_fsview *fs;            /* PC_READS_FS */
     const pc_users *users;          /* PC_READS_USERS */
-    const pc_sandbox_spec *sandbox; /* the policy's sandbox profile (not its actions) */
+    const pc_sandbox_spec *sandbox; /* the effective sandbox: the policy's, with the run's */
+    const pc_run_facts *run;        /* what is known of the run itself (profile/run.h) */
     const pc_image *img;            /* platform and layers */
     const char *const *layers;      /* digest per layer index */
     pc_result *res;                 /* findings (pc_check_report) and sandbox facts */
@@ -64,6 +65,7 @@ typedef struct pc_check_input {
     const pc_imgconfig *cfg;
     const pc_fsview *fs;
     const pc_sandbox_spec *sandbox;
+    const pc_run_facts *run;
     const pc_image *img;
     const char *const *layers;
 } pc_check_input;

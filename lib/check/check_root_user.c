@@ -9,6 +9,10 @@
  * uid field) all mean root. A USER the runtime cannot resolve is reported
  * too: the runtime refuses to start such a container, or a tool falls back
  * to root; the name "root" that cannot be resolved is taken as root.
+ *
+ * It judges the effective user (runctx.c's precedence): a uid the
+ * policy's sandbox forces, else the run's user (--user, runAsUser), else
+ * the image's USER.
  */
 #include <stdio.h>
 #include <string.h>
@@ -82,10 +86,41 @@ static void report_unresolved(pc_check_ctx *c, const char *u, size_t ulen, const
                         u, r->why);
 }
 
+/* The run names the user (--user, runAsUser): the same readings, said of
+ * the run rather than of the image's USER. */
+static void run_user(pc_check_ctx *c, const char *u)
+{
+    const pc_users *us = c->users;
+    if (!us->image_ok) {
+        pc_check_report(c, NULL, NULL, NULL,
+                        "the run's user \"%s\" cannot be resolved (%s): the runtime refuses to "
+                        "start it, or falls back to root",
+                        u, us->image.why);
+        return;
+    }
+    if (us->image.uid == 0)
+        pc_check_report(c, NULL, NULL, NULL,
+                        "the run's user \"%s\" is uid 0 (as %s reads it): the container runs as "
+                        "root",
+                        u, pc_runtime_name(us->image.rt));
+}
+
 static void user_config(pc_check_ctx *c)
 {
     const pc_users *us = c->users;
     const char *u = us->user;
+    pc_user_from from = c->run ? c->run->user_from : PC_USER_FROM_IMAGE;
+    if (from == PC_USER_FROM_POLICY) {
+        /* the platform starts the program as the policy's uid, whatever USER says */
+        if (us->sandbox.resolved && us->sandbox.uid == 0)
+            pc_check_report(c, NULL, NULL, NULL,
+                            "the policy's sandbox starts the container as uid 0 (root)");
+        return;
+    }
+    if (from == PC_USER_FROM_RUN) {
+        run_user(c, u);
+        return;
+    }
     size_t ulen = strcspn(u, ":");
     if (!*u) {
         pc_check_report(c, NULL, NULL, NULL,

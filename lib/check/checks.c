@@ -104,6 +104,7 @@ static int ctx_for(const run *x, const pc_check *row, pc_check_ctx *c)
         .fs = (row->reads & PC_READS_FS) ? x->in->fs : NULL,
         .users = (row->reads & PC_READS_USERS) ? x->users : NULL,
         .sandbox = x->in->sandbox,
+        .run = x->in->run,
         .img = x->in->img,
         .layers = x->in->layers,
         .res = x->res,

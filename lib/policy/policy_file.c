@@ -366,6 +366,14 @@ static int sandbox_key(const pctx *c, const char *key, json_t *v, const char *kp
         return parse_caps(c, v, kp, &sb->dropped_caps);
     if (strcmp(key, "no_new_privileges") == 0)
         return get_bool(c, v, kp, &sb->no_new_privileges);
+    if (strcmp(key, "start") == 0) {
+        const char *s;
+        if (get_str(c, v, kp, &s) < 0)
+            return -1;
+        if (pc_start_parse(s, &sb->start) < 0)
+            return bad(c, kp, "expected \"kubernetes\", \"shell\" or \"docker\"");
+        return 0;
+    }
     return 1;
 }
 
@@ -374,8 +382,8 @@ static int parse_sandbox(const pctx *c, json_t *obj, pc_sandbox_spec *sb)
     if (!json_is_object(obj))
         return bad(c, "sandbox", "expected an object");
     return each_key(c, obj, "sandbox",
-                    "uid, gid, supplementary_gids, dropped_caps, no_new_privileges", sandbox_key,
-                    sb);
+                    "uid, gid, supplementary_gids, dropped_caps, no_new_privileges, start",
+                    sandbox_key, sb);
 }
 
 static int parse_name(const pctx *c, json_t *v, pc_policy *p)
