@@ -41,6 +41,11 @@ typedef struct pc_sandbox_info {
     char **argv; /* what will be executed: ENTRYPOINT then CMD, after the run's overrides */
     size_t nargv;
     int no_new_privileges; /* the judged run sets it (the policy's sandbox or the run) */
+    const char *user_from; /* "image", "run" or "policy": who set the user (static string) */
+    uint32_t *groups;      /* supplementary gids of the run */
+    size_t ngroups;
+    char **capabilities; /* the run's bounding set ("cap_chown", ...): what it may hold */
+    size_t ncapabilities;
 } pc_sandbox_info;
 
 typedef struct pc_stats {
@@ -69,6 +74,9 @@ typedef struct pc_result {
     pc_sandbox_info sandbox;
     pc_stats stats;
     char *attestation; /* signed verdict (compact DSSE envelope JSON), or NULL */
+    char *subject;     /* the run context's subject (pc_runctx), e.g. the pod's object and
+                        * container, or NULL */
+    char run_key[72];  /* pc_runctx_key of the judged run ("" when not computed) */
 } pc_result;
 
 typedef struct pc_options {

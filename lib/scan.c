@@ -341,6 +341,10 @@ static pc_result *scan_run(const pc_ctx *ctx, const char *ref, const pc_runctx *
     r->policy = pc_strdup(ctx->policy->name);
     r->policy_digest = pc_strdup(ctx->policy->digest);
     r->rules_digest = ctx->yara ? pc_strdup(pc_rules_digest(ctx->yara)) : NULL;
+    if (run && run->subject)
+        r->subject = pc_strdup(run->subject);
+    if (pc_runctx_key(run, r->run_key) < 0)
+        pc_finding_lost(r); /* a verdict that cannot say which run it judged denies */
     int rc = open_source(&s, ref, r, &e);
     if (rc == 0)
         rc = walk_layers(&s, &e);
@@ -407,5 +411,10 @@ void pc_result_free(pc_result *r)
     for (size_t i = 0; i < r->sandbox.nargv; i++)
         free(r->sandbox.argv[i]);
     free(r->sandbox.argv);
+    free(r->sandbox.groups);
+    for (size_t i = 0; i < r->sandbox.ncapabilities; i++)
+        free(r->sandbox.capabilities[i]);
+    free(r->sandbox.capabilities);
+    free(r->subject);
     free(r);
 }

@@ -2,12 +2,15 @@
  * verdicts.c — see verdicts.h.
  *
  * One mutex guards three maps and a queue:
- *   verdicts  "DIGEST|POLICY-DIGEST|RULES-DIGEST" → wh_verdict (the map
- *             holds a reference); only complete scans go in, so a
- *             registry that was down is asked again next time;
+ *   verdicts  "DIGEST|POLICY-DIGEST|RULES-DIGEST|RUN-KEY" → wh_verdict
+ *             (the map holds a reference); only complete scans go in, so
+ *             a registry that was down is asked again next time; the run
+ *             key (pc_runctx_key) binds a verdict to the run it judged: a
+ *             verdict for one securityContext is not one for another;
  *   tags      reference → digest, expiring after tag_ttl_ms;
- *   inflight  reference → job, for scans queued or running; a job leaves
- *             it the moment it is done, so later lookups find the cache.
+ *   inflight  "REFERENCE|RUN-KEY" → job, for scans queued or running; a
+ *             job leaves it the moment it is done, so later lookups find
+ *             the cache.
  * A job is shared by the requests waiting for it, the inflight map and
  * the worker; its count is only touched under the mutex. Workers run the
  * job without the lock: resolve the reference (no layer read), and if the
@@ -33,6 +36,9 @@ struct wh_verdict {
 
 typedef struct job {
     char *ref;
+    char *key;     /* its inflight key, "REF|RUN-KEY" */
+    pc_runctx run; /* a copy: the request that asked may be gone */
+    char runkey[72];
     unsigned refs; /* under wh_verdicts.mu */
     int done;
     wh_verdict *v;   /* when done: the job's reference; NULL when dropped at stop */
@@ -98,28 +104,30 @@ static int pinned_digest(const char *ref, char out[72])
     return 1;
 }
 
-static void cache_key(const wh_verdicts *vc, const char *digest, char *out, size_t n)
+static void cache_key(const wh_verdicts *vc, const char *digest, const char *runkey, char *out,
+                      size_t n)
 {
     const char *rd = pc_ctx_rules_digest(vc->ctx);
-    snprintf(out, n, "%s|%s|%s", digest, pc_ctx_policy_digest(vc->ctx), rd ? rd : "-");
+    snprintf(out, n, "%s|%s|%s|%s", digest, pc_ctx_policy_digest(vc->ctx), rd ? rd : "-", runkey);
 }
 
-#define KEY_MAX 256
+#define KEY_MAX 384
 
-/* Under the lock: the cached verdict for digest (a new reference), or NULL. */
-static wh_verdict *cached_locked(wh_verdicts *vc, const char *digest)
+/* Under the lock: the cached verdict for digest and run (a new
+ * reference), or NULL. */
+static wh_verdict *cached_locked(wh_verdicts *vc, const char *digest, const char *runkey)
 {
     char key[KEY_MAX];
-    cache_key(vc, digest, key, sizeof key);
+    cache_key(vc, digest, runkey, key, sizeof key);
     return verdict_ref(wh_strmap_get(&vc->verdicts, key, 0));
 }
 
-static void cache_put_locked(wh_verdicts *vc, const char *digest, wh_verdict *v)
+static void cache_put_locked(wh_verdicts *vc, const char *digest, const char *runkey, wh_verdict *v)
 {
     char key[KEY_MAX];
     if (!digest || !*digest)
         return;
-    cache_key(vc, digest, key, sizeof key);
+    cache_key(vc, digest, runkey, key, sizeof key);
     if (wh_strmap_put(&vc->verdicts, key, verdict_ref(v), 0) < 0)
         verdict_unref(v);
 }
@@ -133,14 +141,14 @@ static void tag_put_locked(wh_verdicts *vc, const char *ref, const char *digest)
 
 /* Publish a finished scan: complete ones are cached under the digest the
  * reference resolved to and the platform manifest's digest. */
-static void publish(wh_verdicts *vc, const char *ref, wh_verdict *v, int pinned)
+static void publish(wh_verdicts *vc, const char *ref, const char *runkey, wh_verdict *v, int pinned)
 {
     const pc_result *r = v->res;
     pthread_mutex_lock(&vc->mu);
     if (!r->scan_failed) {
-        cache_put_locked(vc, r->digest, v);
+        cache_put_locked(vc, r->digest, runkey, v);
         if (r->manifest_digest && (!r->digest || strcmp(r->manifest_digest, r->digest) != 0))
-            cache_put_locked(vc, r->manifest_digest, v);
+            cache_put_locked(vc, r->manifest_digest, runkey, v);
         if (!pinned && r->digest)
             tag_put_locked(vc, ref, r->digest);
     }
@@ -171,8 +179,9 @@ static void scanned_digest(const pc_result *r, const char *resolved, char out[72
 
 /* Resolve, reuse a cached verdict for the digest, else scan. digest_out
  * gets what the reference resolved to ("" when it did not). */
-static wh_verdict *run_job(wh_verdicts *vc, const char *ref, char digest_out[72])
+static wh_verdict *run_job(wh_verdicts *vc, const job *j, char digest_out[72])
 {
+    const char *ref = j->ref;
     char digest[72], err[1024];
     int pinned = pinned_digest(ref, digest);
     digest_out[0] = 0;
@@ -186,7 +195,7 @@ static wh_verdict *run_job(wh_verdicts *vc, const char *ref, char digest_out[72]
     pthread_mutex_lock(&vc->mu);
     if (!pinned)
         tag_put_locked(vc, ref, digest);
-    wh_verdict *v = cached_locked(vc, digest);
+    wh_verdict *v = cached_locked(vc, digest, j->runkey);
     pthread_mutex_unlock(&vc->mu);
     atomic_fetch_add(v ? &vc->m->cache_hits : &vc->m->cache_misses, 1);
     if (v) {
@@ -195,12 +204,12 @@ static wh_verdict *run_job(wh_verdicts *vc, const char *ref, char digest_out[72]
     }
     atomic_fetch_add(&vc->m->scans_started, 1);
     uint64_t t0 = pc_now_ms();
-    pc_result *r = pc_scan(vc->ctx, ref);
+    pc_result *r = pc_scan_run(vc->ctx, ref, &j->run);
     v = verdict_new(r ? r : pc_result_failed(vc->ctx, ref, "out of memory"));
     if (!v)
         return NULL;
     count_scan(vc, v->res, pc_now_ms() - t0);
-    publish(vc, ref, v, pinned);
+    publish(vc, ref, j->runkey, v, pinned);
     scanned_digest(v->res, digest, digest_out);
     return v;
 }
@@ -210,6 +219,8 @@ static void job_unref_locked(job *j)
     if (--j->refs == 0) {
         verdict_unref(j->v);
         free(j->ref);
+        free(j->key);
+        pc_runctx_free(&j->run);
         free(j);
     }
 }
@@ -219,8 +230,8 @@ static void job_finish_locked(wh_verdicts *vc, job *j, wh_verdict *v)
 {
     j->v = v;
     j->done = 1;
-    if (wh_strmap_get(&vc->inflight, j->ref, 0) == j) {
-        wh_strmap_take(&vc->inflight, j->ref);
+    if (wh_strmap_get(&vc->inflight, j->key, 0) == j) {
+        wh_strmap_take(&vc->inflight, j->key);
         j->refs--; /* the map's reference; never the last, the caller holds one */
     }
     pthread_cond_broadcast(&vc->done);
@@ -244,7 +255,7 @@ static void *worker_main(void *arg)
         atomic_fetch_add(&vc->m->scans_in_flight, 1);
         pthread_mutex_unlock(&vc->mu);
         char digest[72];
-        wh_verdict *v = run_job(vc, j->ref, digest);
+        wh_verdict *v = run_job(vc, j, digest);
         pthread_mutex_lock(&vc->mu);
         memcpy(j->digest, digest, sizeof j->digest);
         atomic_fetch_sub(&vc->m->scans_in_flight, 1);
@@ -255,19 +266,28 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Under the lock: a new job for ref, in the map and the queue, with one
- * reference for the caller. NULL when busy or out of memory. */
-static job *enqueue_locked(wh_verdicts *vc, const char *ref)
+/* Under the lock: a new job for ref run as run (NULL: as its config
+ * says), in the map under key and in the queue, with one reference for
+ * the caller. NULL when busy or out of memory. */
+static job *enqueue_locked(wh_verdicts *vc, const char *ref, const pc_runctx *run,
+                           const char *runkey, const char *key)
 {
     if (vc->stopping || vc->qlen >= vc->cfg.max_queue)
         return NULL;
     job *j = calloc(1, sizeof *j);
-    if (!j || !(j->ref = strdup(ref)) || wh_strmap_put(&vc->inflight, ref, j, 0) < 0) {
-        if (j)
+    if (j)
+        pc_runctx_init(&j->run);
+    if (!j || !(j->ref = strdup(ref)) || !(j->key = strdup(key)) ||
+        (run && pc_runctx_copy(&j->run, run) < 0) || wh_strmap_put(&vc->inflight, key, j, 0) < 0) {
+        if (j) {
             free(j->ref);
+            free(j->key);
+            pc_runctx_free(&j->run);
+        }
         free(j);
         return NULL;
     }
+    memcpy(j->runkey, runkey, sizeof j->runkey);
     j->refs = 3; /* map, queue/worker, caller */
     if (vc->qtail)
         vc->qtail->next = j;
@@ -281,9 +301,14 @@ static job *enqueue_locked(wh_verdicts *vc, const char *ref)
 }
 
 /* Under the lock: answer from the caches, or attach to a job. */
-static void start_one_locked(wh_verdicts *vc, const char *ref, wh_lookup *out)
+static void start_one_locked(wh_verdicts *vc, const char *ref, const pc_runctx *run, wh_lookup *out)
 {
-    char digest[72];
+    char digest[72], runkey[72], key[KEY_MAX];
+    if (pc_runctx_key(run, runkey) < 0 ||
+        snprintf(key, sizeof key, "%s|%s", ref, runkey) >= (int)sizeof key) {
+        out->state = WH_LK_BUSY; /* out of memory, or a reference past any limit: deny */
+        return;
+    }
     int have = pinned_digest(ref, digest);
     if (!have) {
         const char *d = wh_strmap_get(&vc->tags, ref, pc_now_ms());
@@ -293,19 +318,19 @@ static void start_one_locked(wh_verdicts *vc, const char *ref, wh_lookup *out)
             have = 1;
         }
     }
-    if (have && (out->v = cached_locked(vc, digest))) {
+    if (have && (out->v = cached_locked(vc, digest, runkey))) {
         out->state = WH_LK_DONE;
         out->cached = 1;
         memcpy(out->digest, digest, sizeof out->digest);
         atomic_fetch_add(&vc->m->cache_hits, 1);
         return;
     }
-    job *j = wh_strmap_get(&vc->inflight, ref, 0);
+    job *j = wh_strmap_get(&vc->inflight, key, 0);
     if (j) {
         j->refs++;
         out->joined = 1;
         atomic_fetch_add(&vc->m->scan_joins, 1);
-    } else if (!(j = enqueue_locked(vc, ref))) {
+    } else if (!(j = enqueue_locked(vc, ref, run, runkey, key))) {
         out->state = WH_LK_BUSY;
         atomic_fetch_add(&vc->m->queue_full, 1);
         return;
@@ -320,15 +345,15 @@ static void deadline_ts(uint64_t ms, struct timespec *ts)
     ts->tv_nsec = (long)(ms % 1000) * 1000000L;
 }
 
-void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, size_t n, uint64_t deadline_ms,
-                        wh_lookup *out)
+void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, const pc_runctx *const *runs,
+                        size_t n, uint64_t deadline_ms, wh_lookup *out)
 {
     struct timespec ts;
     deadline_ts(deadline_ms, &ts);
     pthread_mutex_lock(&vc->mu);
     for (size_t i = 0; i < n; i++) {
         memset(&out[i], 0, sizeof out[i]);
-        start_one_locked(vc, refs[i], &out[i]);
+        start_one_locked(vc, refs[i], runs ? runs[i] : NULL, &out[i]);
     }
     for (size_t i = 0; i < n; i++) {
         job *j = out[i].job;

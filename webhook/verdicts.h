@@ -51,9 +51,12 @@ typedef struct wh_verdicts_cfg {
 int wh_verdicts_new(const pc_ctx *ctx, const wh_verdicts_cfg *cfg, wh_metrics *m, wh_verdicts **out,
                     char *err, size_t errlen);
 /* Look up n references at once (their scans run in parallel) and wait for
- * them until deadline_ms (pc_now_ms clock). out[i] answers refs[i]. */
-void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, size_t n, uint64_t deadline_ms,
-                        wh_lookup *out);
+ * them until deadline_ms (pc_now_ms clock). out[i] answers refs[i] run as
+ * runs[i] (runs NULL, or runs[i] NULL: as the image's config says; the
+ * run context is copied, and its subject is not part of the cache key, so
+ * leave it NULL: a cached verdict may answer another workload). */
+void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, const pc_runctx *const *runs,
+                        size_t n, uint64_t deadline_ms, wh_lookup *out);
 void wh_lookup_release(wh_lookup *l);
 /* Stop taking work, drop queued scans and wait up to wait_ms for running
  * ones. 0 when every worker has ended (then wh_verdicts_free is safe), -1

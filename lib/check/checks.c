@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check/check.h"
+#include "layer/caps.h"
 #include "pcx.h"
 
 #define PC_CHECK(name) extern const pc_check pc_check_##name;
@@ -174,6 +175,27 @@ static void fill_sandbox(const pc_check_input *in, const pc_users *u, pc_result 
     }
     if (u->sandbox.resolved)
         set_str(&s->user, pc_strdup(u->sandbox.id));
+    if (u->sandbox.ngroups && !s->groups &&
+        (s->groups = pc_calloc(u->sandbox.ngroups, sizeof *s->groups))) {
+        memcpy(s->groups, u->sandbox.groups, u->sandbox.ngroups * sizeof *s->groups);
+        s->ngroups = u->sandbox.ngroups;
+    }
+}
+
+/* The run's bounding set by name (a report fact, like argv). */
+static void fill_caps(pc_sandbox_info *s, uint64_t dropped)
+{
+    size_t n = 0;
+    for (int c = 0; c < PC_CAP_MAX; c++)
+        n += !((dropped >> c) & 1) && pc_cap_name(c);
+    if (s->capabilities || n == 0 || !(s->capabilities = pc_calloc(n, sizeof *s->capabilities)))
+        return;
+    for (int c = 0; c < PC_CAP_MAX; c++)
+        if (!((dropped >> c) & 1) && pc_cap_name(c)) {
+            if (!(s->capabilities[s->ncapabilities] = pc_strdup(pc_cap_name(c))))
+                return;
+            s->ncapabilities++;
+        }
 }
 
 void pc_checks_run(const pc_check *const *rows, const pc_check_input *in, pc_result *r)
@@ -186,6 +208,9 @@ void pc_checks_run(const pc_check *const *rows, const pc_check_input *in, pc_res
         pc_finding_lost(r);
     }
     fill_sandbox(in, x.users, r);
+    fill_caps(&r->sandbox, in->sandbox->dropped_caps);
+    static const char *const from[] = {"image", "run", "policy"};
+    r->sandbox.user_from = from[in->run ? in->run->user_from : PC_USER_FROM_IMAGE];
     for (int i = 0; rows[i]; i++)
         if (rows[i]->config && ctx_for(&x, rows[i], &c))
             rows[i]->config(&c);

@@ -98,6 +98,24 @@ static json_t *argv_to_json(const pc_sandbox_info *s)
     return finish(a, bad);
 }
 
+static json_t *groups_to_json(const pc_sandbox_info *s)
+{
+    json_t *a = json_array();
+    int bad = !a;
+    for (size_t i = 0; a && i < s->ngroups; i++)
+        bad |= json_array_append_new(a, json_integer(s->groups[i]));
+    return finish(a, bad);
+}
+
+static json_t *capabilities_to_json(const pc_sandbox_info *s)
+{
+    json_t *a = json_array();
+    int bad = !a;
+    for (size_t i = 0; a && i < s->ncapabilities; i++)
+        bad |= json_array_append_new(a, pc_json_string(s->capabilities[i]));
+    return finish(a, bad);
+}
+
 json_t *pc_sandbox_to_json(const pc_sandbox_info *s)
 {
     json_t *o = json_object();
@@ -111,6 +129,9 @@ json_t *pc_sandbox_to_json(const pc_sandbox_info *s)
     bad |= json_object_set_new(o, "privileged_ports", ports_to_json(s));
     bad |= json_object_set_new(o, "argv", argv_to_json(s));
     bad |= json_object_set_new(o, "no_new_privileges", json_boolean(s->no_new_privileges));
+    bad |= json_object_set_new(o, "user_from", pc_json_string(s->user_from));
+    bad |= json_object_set_new(o, "groups", groups_to_json(s));
+    bad |= json_object_set_new(o, "capabilities", capabilities_to_json(s));
     return finish(o, bad);
 }
 
@@ -147,6 +168,8 @@ json_t *pc_result_to_json(const pc_result *r)
         return NULL;
     int bad = 0;
     bad |= json_object_set_new(o, "image", pc_json_string(r->image));
+    if (r->subject)
+        bad |= json_object_set_new(o, "subject", pc_json_string(r->subject));
     bad |= json_object_set_new(o, "digest", pc_json_string(r->digest));
     bad |= json_object_set_new(o, "platform", pc_json_string(r->platform));
     bad |= json_object_set_new(o, "verdict", json_string(r->denied ? "deny" : "allow"));

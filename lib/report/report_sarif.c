@@ -156,6 +156,8 @@ static json_t *sarif_properties(const pc_result *r, const pc_finding *f)
     json_t *o = json_object();
     int bad = !o;
     bad |= json_object_set_new(o, "image", pc_json_string(r->image));
+    if (r->subject)
+        bad |= json_object_set_new(o, "subject", pc_json_string(r->subject));
     bad |= json_object_set_new(o, "digest", pc_json_string(r->digest));
     bad |= json_object_set_new(o, "layer", pc_json_string(f->layer));
     bad |= json_object_set_new(o, "rule", pc_json_string(f->rule));
@@ -223,6 +225,8 @@ static json_t *sarif_image(const pc_result *r)
     json_t *o = json_object();
     int bad = !o;
     bad |= json_object_set_new(o, "image", pc_json_string(r->image));
+    if (r->subject)
+        bad |= json_object_set_new(o, "subject", pc_json_string(r->subject));
     bad |= json_object_set_new(o, "digest", pc_json_string(r->digest));
     bad |= json_object_set_new(o, "platform", pc_json_string(r->platform));
     bad |= json_object_set_new(o, "verdict", json_string(r->denied ? "deny" : "allow"));

@@ -84,6 +84,11 @@ static void write_header(FILE *out, const pc_result *r, int color)
     const char *parts[3] = {r->digest, r->platform, r->policy};
     const char *sep = " (";
     put_safe(out, r->image ? r->image : "(unnamed image)");
+    if (r->subject) {
+        fputs(" [", out);
+        put_safe(out, r->subject);
+        fputc(']', out);
+    }
     for (int i = 0; i < 3; i++) {
         if (!parts[i])
             continue;
@@ -169,6 +174,19 @@ static void write_sandbox(FILE *out, const pc_sandbox_info *s)
         fputs(" (no program)", out);
     if (s->no_new_privileges)
         fputs(" (no_new_privileges)", out);
+    fprintf(out, "\n  as: user from the %s, groups ", s->user_from ? s->user_from : "image");
+    for (size_t i = 0; i < s->ngroups; i++)
+        fprintf(out, "%s%u", i ? "," : "", s->groups[i]);
+    if (s->ngroups == 0)
+        fputs("none", out);
+    fputs(", capabilities ", out);
+    for (size_t i = 0; i < s->ncapabilities; i++) {
+        if (i)
+            fputc(',', out);
+        put_safe(out, s->capabilities[i]);
+    }
+    if (s->ncapabilities == 0)
+        fputs("none", out);
     fputc('\n', out);
 }
 

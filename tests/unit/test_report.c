@@ -45,7 +45,13 @@ static void fixture_init(fixture *x)
     r->policy = "restricted", r->policy_digest = "sha256:pp", r->config_digest = "sha256:cc";
     r->manifest_digest = "sha256:mm", r->denied = 1;
     r->findings = x->f1, r->nfindings = 4, r->capfindings = 5;
-    r->sandbox = (pc_sandbox_info){"/usr/bin/app", "0:0", 1, x->caps, 1, x->ports, 1, NULL, 0, 0};
+    r->sandbox = (pc_sandbox_info){.program = "/usr/bin/app",
+                                   .user = "0:0",
+                                   .needs_root = 1,
+                                   .needs_caps = x->caps,
+                                   .nneeds_caps = 1,
+                                   .privileged_ports = x->ports,
+                                   .nprivileged_ports = 1};
     r->stats = (pc_stats){.layers = 3, .files = 1234, .bytes = 5678000, .duration_ms = 12};
     /* Clean, and nearly everything unknown. */
     x->clean.image = IMAGE2, x->clean.policy = "baseline";

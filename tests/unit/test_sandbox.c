@@ -636,7 +636,12 @@ static void test_reports(void)
     pc_result r;
     memset(&r, 0, sizeof r);
     r.image = "oci:x:1";
-    r.sandbox = (pc_sandbox_info){"/bin/ping", "1001:1001", 0, caps, 1, ports, 1, NULL, 0, 0};
+    r.sandbox = (pc_sandbox_info){.program = "/bin/ping",
+                                  .user = "1001:1001",
+                                  .needs_caps = caps,
+                                  .nneeds_caps = 1,
+                                  .privileged_ports = ports,
+                                  .nprivileged_ports = 1};
     char *s = render(PC_FORMAT_TEXT, &r);
     CHECK_CONTAINS(s, "\n  sandbox: program /bin/ping, user 1001:1001, needs root: no, needs "
                       "caps: cap_net_raw, privileged ports: 80\n");

@@ -86,7 +86,8 @@ static void check_parse_refusals(void)
 
 static void check_executor_unscanned(void)
 {
-    wh_image img = {"reg/app:1", "/executors/0/image", "executors[0]"};
+    wh_image img = {
+        .image = "reg/app:1", .pointer = "/executors/0/image", .container = "executors[0]"};
     wh_image_decision x = {0};
     x.img = &img;
     x.outcome = WH_IMG_PENDING;

@@ -37,7 +37,7 @@ static int is_local(const char *ref)
     return 0;
 }
 
-/* One entry per distinct image string, in order of first appearance. */
+/* One entry per distinct image string and run, in order of first appearance. */
 static int collect(const wh_decide_in *in, wh_decision *d)
 {
     const wh_image_list *l = in->images;
@@ -46,7 +46,8 @@ static int collect(const wh_decide_in *in, wh_decision *d)
         return -1;
     for (size_t i = 0; i < l->n; i++) {
         size_t j = 0;
-        while (j < d->nimgs && strcmp(d->imgs[j].img->image, l->v[i].image) != 0)
+        while (j < d->nimgs && (strcmp(d->imgs[j].img->image, l->v[i].image) != 0 ||
+                                strcmp(d->imgs[j].img->runkey, l->v[i].runkey) != 0))
             j++;
         if (j < d->nimgs) {
             d->imgs[j].uses++;
@@ -67,20 +68,22 @@ static int collect(const wh_decide_in *in, wh_decision *d)
 static int scan_all(const wh_decide_in *in, wh_decision *d)
 {
     const char **refs = calloc(d->nimgs ? d->nimgs : 1, sizeof *refs);
+    const pc_runctx **runs = calloc(d->nimgs ? d->nimgs : 1, sizeof *runs);
     wh_lookup *lks = calloc(d->nimgs ? d->nimgs : 1, sizeof *lks);
     size_t *idx = calloc(d->nimgs ? d->nimgs : 1, sizeof *idx);
     size_t n = 0;
-    if (!refs || !lks || !idx) {
-        free(refs), free(lks), free(idx);
+    if (!refs || !runs || !lks || !idx) {
+        free(refs), free(runs), free(lks), free(idx);
         return -1;
     }
     for (size_t i = 0; i < d->nimgs; i++)
         if (d->imgs[i].outcome != WH_IMG_EXEMPT && d->imgs[i].outcome != WH_IMG_LOCAL) {
             idx[n] = i;
+            runs[n] = d->imgs[i].img->run;
             refs[n++] = d->imgs[i].img->image;
         }
     if (n)
-        wh_verdicts_lookup(in->verdicts, refs, n, in->deadline_ms, lks);
+        wh_verdicts_lookup(in->verdicts, refs, runs, n, in->deadline_ms, lks);
     for (size_t k = 0; k < n; k++) {
         wh_image_decision *x = &d->imgs[idx[k]];
         x->lk = lks[k];
@@ -95,7 +98,7 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
             x->outcome = x->verdict.denied ? WH_IMG_DENY : WH_IMG_ALLOW;
         }
     }
-    free(refs), free(lks), free(idx);
+    free(refs), free(runs), free(lks), free(idx);
     return 0;
 }
 

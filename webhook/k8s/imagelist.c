@@ -26,6 +26,11 @@ int wh_image_list_add(wh_image_list *l, const char *image, const char *pointer,
         l->cap = cap;
     }
     wh_image *e = &l->v[l->n];
+    memset(e, 0, sizeof *e);
+    if (pc_runctx_key(NULL, e->runkey) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     e->image = strdup(image);
     e->pointer = strdup(pointer ? pointer : "");
     e->container = strdup(container ? container : "");
@@ -37,6 +42,31 @@ int wh_image_list_add(wh_image_list *l, const char *image, const char *pointer,
         return -1;
     }
     l->n++;
+    return 0;
+}
+
+int wh_image_list_set_run(wh_image_list *l, size_t i, const pc_runctx *rc, char *err, size_t errlen)
+{
+    wh_image *e = &l->v[i];
+    pc_runctx *c = malloc(sizeof *c);
+    if (!c || pc_runctx_copy(c, rc) < 0) {
+        free(c);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    free(c->subject);
+    c->subject = NULL;
+    if (pc_runctx_key(c, e->runkey) < 0) {
+        pc_runctx_free(c);
+        free(c);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (e->run) {
+        pc_runctx_free(e->run);
+        free(e->run);
+    }
+    e->run = c;
     return 0;
 }
 
@@ -54,6 +84,10 @@ void wh_image_list_free(wh_image_list *l)
         free(l->v[i].image);
         free(l->v[i].pointer);
         free(l->v[i].container);
+        if (l->v[i].run) {
+            pc_runctx_free(l->v[i].run);
+            free(l->v[i].run);
+        }
     }
     free(l->v);
     memset(l, 0, sizeof *l);

@@ -9,6 +9,7 @@
 #define WH_IMAGELIST_H
 
 #include <stddef.h>
+#include "portcullis.h"
 
 #define WH_MAX_IMAGES 512     /* more image fields than this in one review: refused */
 #define WH_MAX_IMAGE_LEN 1024 /* longer image strings: refused */
@@ -17,6 +18,8 @@ typedef struct wh_image {
     char *image;     /* the reference exactly as written */
     char *pointer;   /* JSON pointer of the image field, e.g. /spec/containers/0/image */
     char *container; /* container name, or "" */
+    pc_runctx *run;  /* how it will be started (owned), or NULL: as its config says */
+    char runkey[72]; /* pc_runctx_key of run (that of no run context when run is NULL) */
 } wh_image;
 
 typedef struct wh_image_list {
@@ -27,6 +30,11 @@ typedef struct wh_image_list {
 /* Append copies. -1 (with a message) when out of memory or past WH_MAX_IMAGES. */
 int wh_image_list_add(wh_image_list *l, const char *image, const char *pointer,
                       const char *container, char *err, size_t errlen);
+/* Give entry i the run context rc (copied; its subject dropped: cached
+ * verdicts are shared between workloads). -1 with a message when out of
+ * memory. */
+int wh_image_list_set_run(wh_image_list *l, size_t i, const pc_runctx *rc, char *err,
+                          size_t errlen);
 /* 1 when some entry has exactly this image string. */
 int wh_image_list_has(const wh_image_list *l, const char *image);
 void wh_image_list_free(wh_image_list *l);
