@@ -309,7 +309,12 @@ int pc_privsep_drop(void);
 typedef struct pc_verify_opts {
     const char *image_digest;  /* must equal the payload's digest or manifest_digest */
     const char *policy_digest; /* must equal the payload's policy_digest */
-    long long now;             /* unix seconds; 0: the current time */
+    /* must equal the payload's run_key (pc_runctx_key of the run it
+     * judged; a payload without one judged no run context); NULL: the key
+     * of no run context. A verdict for one run is not one for another. */
+    const char *run_key;
+    int any_run;   /* 1: skip the run binding (the caller checks it itself) */
+    long long now; /* unix seconds; 0: the current time */
 } pc_verify_opts;
 /* What pc_verify_envelope found. Only PC_VERIFY_ALLOW (0) means "may
  * run": a statement that verifies but says deny is PC_VERIFY_DENY. */

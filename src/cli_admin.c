@@ -85,6 +85,8 @@ static const struct option verify_opts[] = {
     {"image-digest", required_argument, 0, 'i'},
     {"policy-digest", required_argument, 0, 'p'},
     {"accept-deny", no_argument, 0, 'a'},
+    {"run-key", required_argument, 0, 'r'},
+    {"any-run", no_argument, 0, 'A'},
     {0, 0, 0, 0},
 };
 
@@ -112,8 +114,8 @@ static char *read_input(const char *path, size_t *len)
  * servers read as "may run", and not 1 (invalid), so auditors can tell. */
 enum { EXIT_VERIFIED_DENY = 3 };
 
-/* portcullis verify --key PUB.pem [--image-digest D] [--policy-digest D] [--accept-deny]
- *     ENVELOPE|-
+/* portcullis verify --key PUB.pem [--image-digest D] [--policy-digest D]
+ *     [--run-key K | --any-run] [--accept-deny] ENVELOPE|-
  * 0 valid and allow (or deny with --accept-deny), 3 valid and deny, 1
  * invalid (the reason on stderr), 2 usage. stdout: "valid: VERDICT". */
 int cmd_verify(int argc, char **argv)
@@ -132,12 +134,17 @@ int cmd_verify(int argc, char **argv)
             o.policy_digest = optarg;
         else if (opt == 'a')
             accept_deny = 1;
+        else if (opt == 'r')
+            o.run_key = optarg;
+        else if (opt == 'A')
+            o.any_run = 1;
         else
             key = NULL, optind = argc + 1;
     }
     if (!key || optind != argc - 1) {
         fprintf(stderr, "usage: portcullis verify --key PUB.pem [--image-digest D] "
-                        "[--policy-digest D] [--accept-deny] ENVELOPE|-\n");
+                        "[--policy-digest D] [--run-key K | --any-run] [--accept-deny] "
+                        "ENVELOPE|-\n");
         return EXIT_USAGE;
     }
     size_t len;

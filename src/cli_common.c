@@ -17,7 +17,7 @@ void cli_usage(FILE *f)
           "       portcullis rules check [PATH]\n"
           "       portcullis cache stats|prune|clear [--cache-dir DIR] [--cache-max-bytes N]\n"
           "       portcullis verify --key PUB.pem [--image-digest D] [--policy-digest D] "
-          "[--accept-deny] ENVELOPE|-\n"
+          "[--run-key K | --any-run] [--accept-deny] ENVELOPE|-\n"
           "       portcullis version\n"
           "\n"
           "IMAGE: [docker://]REF | oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE\n"

@@ -261,11 +261,10 @@ static int run(int argc, char **argv, int inspect)
     } else if (nopt < argc && pc_runctx_command(&c.run, argv + nopt + 1, (size_t)(argc - nopt - 1),
                                                 err, sizeof err) < 0) {
         fprintf(stderr, "portcullis: %s\n", err);
-    } else if (c.run.given && (inspect || c.sign_key)) {
-        fprintf(stderr, "portcullis %s: run flags (--user, --entrypoint, a command, ...) %s\n",
-                inspect ? "inspect" : "scan",
-                inspect ? "do not change how an image is read"
-                        : "with --sign-key: a signed verdict does not yet bind the run context");
+    } else if (c.run.given && inspect) {
+        fprintf(stderr,
+                "portcullis inspect: run flags (--user, --entrypoint, a command, ...) do not "
+                "change how an image is read\n");
     } else {
         if (!c.o.rules)
             c.o.rules = rules;

@@ -54,6 +54,13 @@ char *pc_verdict_payload(const pc_result *r, time_t issued, uint64_t ttl)
                   "checks", fired_checks(r), "policy", str_or_null(r->policy), "policy_digest",
                   str_or_null(r->policy_digest), "rules_digest", str_or_null(r->rules_digest),
                   "scanner_version", PC_VERSION, "issued_at", iat, "expires_at", exp);
+    /* the run judged (pc_runctx_key): a verdict for one run is not one for another */
+    if (o &&
+        (json_object_set_new(o, "run_key", str_or_null(r->run_key[0] ? r->run_key : NULL)) < 0 ||
+         (r->subject && json_object_set_new(o, "subject", json_string(r->subject)) < 0))) {
+        json_decref(o);
+        return NULL;
+    }
     if (!o)
         return NULL;
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include "attest/attest.h"
+#include "portcullis.h"
 #include "pcx.h"
 
 #define MAX_ENVELOPE (1u << 20)
@@ -97,6 +98,25 @@ static int check_payload(json_t *p, const pc_verify_opts *o, pc_err *e)
     if (o && o->policy_digest && (!pd || strcmp(pd, o->policy_digest) != 0))
         return pc_err_set(e, "policy digest %s does not match %.80s", o->policy_digest,
                           pd ? pd : "(none)");
+    if (!o || !o->any_run) {
+        char none[72];
+        json_t *rk = json_object_get(p, "run_key");
+        const char *got = json_string_value(rk), *want = o ? o->run_key : NULL;
+        if (rk && !json_is_null(rk) && !got)
+            return pc_err_set(e, "malformed payload: run_key");
+        if (!want) {
+            if (pc_runctx_key(NULL, none) < 0)
+                return pc_err_set(e, "out of memory");
+            want = none;
+        }
+        if (!got && pc_runctx_key(NULL, none) == 0)
+            got = none; /* verdicts from before run keys judged no run context */
+        if (!got || strcmp(got, want) != 0)
+            return pc_err_set(e,
+                              "run key %.80s does not match %.80s: the verdict judged another "
+                              "run (user, command, capabilities) than the one asked about",
+                              want, got ? got : "(none)");
+    }
     return strcmp(v, "allow") == 0 ? 0 : 1;
 }
 

@@ -170,6 +170,8 @@ json_t *pc_result_to_json(const pc_result *r)
     bad |= json_object_set_new(o, "image", pc_json_string(r->image));
     if (r->subject)
         bad |= json_object_set_new(o, "subject", pc_json_string(r->subject));
+    if (r->run_key[0])
+        bad |= json_object_set_new(o, "run_key", json_string(r->run_key));
     bad |= json_object_set_new(o, "digest", pc_json_string(r->digest));
     bad |= json_object_set_new(o, "platform", pc_json_string(r->platform));
     bad |= json_object_set_new(o, "verdict", json_string(r->denied ? "deny" : "allow"));

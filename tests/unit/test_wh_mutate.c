@@ -153,7 +153,7 @@ static int verifies(const char *env, const char *pub_pem, const char *dir)
         return -1;
     fputs(pub_pem, f);
     fclose(f);
-    pc_verify_opts o = {DIGEST, NULL, 0};
+    pc_verify_opts o = {.image_digest = DIGEST};
     return pc_verify_envelope(env, strlen(env), path, &o, err, sizeof err);
 }
 
