@@ -186,7 +186,8 @@ typedef struct pc_runctx {
     size_t nenv;
     uint32_t *group_add; /* supplementary gids added */
     size_t ngroup_add;
-    uint64_t cap_add, cap_drop; /* bit n: capability n (cap_drop ALL: every bit) */
+    uint64_t cap_add, cap_drop; /* bit n: capability n (ALL: every bit); relative to the
+                                 * runtimes' default set, dropped then added (docker) */
     int no_new_privileges;      /* 1: set */
     char *group;                /* the group over whatever user results (runAsGroup); NULL: keep */
     int run_as_non_root;        /* 1: the kubelet refuses to start it as root (runAsNonRoot) */

@@ -387,9 +387,8 @@ int pc_effective_build(pc_effective *x, const pc_imgconfig *img, const pc_sandbo
     x->run.user_from = forced->uid >= 0 ? PC_USER_FROM_POLICY : PC_USER_FROM_IMAGE;
     uint64_t bounding = runtime_default_caps();
     if (rc && rc->given) {
-        if (rc->privileged)
-            bounding = UINT64_MAX;
-        bounding = (bounding | rc->cap_add) & ~rc->cap_drop;
+        /* docker's order: drop (ALL: everything), then add; privileged: all */
+        bounding = rc->privileged ? UINT64_MAX : (bounding & ~rc->cap_drop) | rc->cap_add;
         x->run.run_as_non_root = rc->run_as_non_root;
         x->run.privileged = rc->privileged;
     }

@@ -74,7 +74,7 @@ static void test_restricted(void)
           PC_ACTION_WARN);
     CHECK(pc_policy_action(&p->policy, pc_check_id_parse("workdir-inaccessible"), NULL) ==
           PC_ACTION_WARN);
-    CHECK(p->run.sandbox.uid == 1001 && p->run.sandbox.gid == 1001);
+    CHECK(p->run.sandbox.uid == -1 && p->run.sandbox.gid == -1); /* the effective user */
     CHECK(p->run.sandbox.dropped_caps == UINT64_MAX);
     CHECK(p->run.sandbox.no_new_privileges == 1);
     CHECK(p->profile.limits.max_layer_bytes == UINT64_C(8589934592));
@@ -83,6 +83,44 @@ static void test_restricted(void)
           p->profile.yara.timeout_seconds == 10);
     CHECK(p->policy.nexempt_images == 0 && p->policy.nexempt_namespaces == 0);
     pc_policy_file_free(p);
+}
+
+/* The seed's TES-on-Kubernetes preset: forces uid/gid 1001, drops the
+ * listed capabilities, keeps privilege escalation, starts commands with
+ * /bin/sh -c. */
+static void test_tes_k8s(void)
+{
+    pc_policy_file *p = NULL;
+    pc_err e = {""};
+    CHECK(pc_policy_file_load("tes-k8s", POLICIES, &p, &e) == 0);
+    if (!p) {
+        fprintf(stderr, "tes-k8s: %s\n", e.msg);
+        return;
+    }
+    CHECK_STR(p->policy.name, "tes-k8s");
+    CHECK(p->run.sandbox.uid == 1001 && p->run.sandbox.gid == 1001);
+    CHECK(p->run.sandbox.no_new_privileges == 0);
+    CHECK(p->run.sandbox.start == PC_START_SHELL);
+    static const char *const dropped[] = {"SYS_ADMIN",        "SYS_MODULE",   "SYS_PTRACE",
+                                          "SYS_TIME",         "NET_ADMIN",    "NET_RAW",
+                                          "NET_BIND_SERVICE", "NET_BROADCAST"};
+    uint64_t want = 0;
+    for (size_t i = 0; i < sizeof dropped / sizeof *dropped; i++)
+        want |= UINT64_C(1) << pc_cap_from_name(dropped[i]);
+    CHECK(p->run.sandbox.dropped_caps == want);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("run-refused"), NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action(&p->policy, pc_check_id_parse("entrypoint-unrunnable"), NULL) ==
+          PC_ACTION_DENY);
+    pc_policy_file_free(p);
+    /* sandbox.start is one of three names */
+    static const char docker[] = "{\"sandbox\": {\"start\": \"docker\"}}";
+    static const char shell_[] = "{\"sandbox\": {\"start\": \"bash\"}}";
+    CHECK(pc_policy_file_parse(docker, strlen(docker), "t.json", &p, &e) == 0 && p &&
+          p->run.sandbox.start == PC_START_DOCKER);
+    pc_policy_file_free(p);
+    p = NULL;
+    CHECK(pc_policy_file_parse(shell_, strlen(shell_), "t.json", &p, &e) < 0);
+    CHECK_CONTAINS(e.msg, "sandbox.start");
 }
 
 static void test_baseline(void)
@@ -237,7 +275,7 @@ static void test_load_errors(void)
     pc_err e = {""};
     CHECK(pc_policy_file_load("restrictd", POLICIES, &p, &e) < 0 && p == NULL);
     CHECK_CONTAINS(e.msg, "unknown policy \"restrictd\"");
-    CHECK_CONTAINS(e.msg, "baseline, restricted");
+    CHECK_CONTAINS(e.msg, "baseline, restricted, tes-k8s");
     CHECK(pc_policy_file_load("Restricted", POLICIES, &p, &e) < 0);
     CHECK_CONTAINS(e.msg, "not a built-in name");
     CHECK(pc_policy_file_load("nonexistent.json", POLICIES, &p, &e) < 0);
@@ -302,6 +340,7 @@ int main(void)
 {
     test_restricted();
     test_baseline();
+    test_tes_k8s();
     test_custom();
     test_sandbox_values();
     test_errors();

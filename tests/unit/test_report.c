@@ -134,9 +134,9 @@ static void check_json_sandbox_stats(json_t *rep)
 {
     json_t *sb = json_object_get(rep, "sandbox");
     static const char *const skeys[] = {
-        "program",          "user", "needs_root",       "needs_caps",
-        "privileged_ports", "argv", "no_new_privileges"};
-    check_keys(sb, skeys, 7);
+        "program",           "user",      "needs_root", "needs_caps",  "privileged_ports", "argv",
+        "no_new_privileges", "user_from", "groups",     "capabilities"};
+    check_keys(sb, skeys, 10);
     CHECK(json_array_size(json_object_get(sb, "argv")) == 0);
     CHECK(json_is_false(json_object_get(sb, "no_new_privileges")));
     CHECK_STR(str_at(sb, "program"), "/usr/bin/app");

@@ -49,7 +49,7 @@ static void test_no_run(void)
     pc_runctx_init(&rc);
     CHECK(pc_effective_build(&x, &img, &sb, NULL) == 0);
     CHECK(x.cfg.user == img.user && x.cfg.entrypoint.v == EP && x.cfg.cmd.v == CMD);
-    CHECK(x.sandbox.uid == 1001 && x.sandbox.dropped_caps == 7);
+    CHECK(x.sandbox.uid == 1001 && (x.sandbox.dropped_caps & 7) == 7);
     pc_effective_free(&x);
     CHECK(pc_effective_build(&x, &img, &sb, &rc) == 0); /* nothing given: the image */
     CHECK(x.cfg.env.v == ENV && x.cfg.workdir == img.workdir);
@@ -123,7 +123,9 @@ static void test_forced_wins(void)
     CHECK(set(&rc, "security-opt", "no-new-privileges") == 0);
     CHECK(set(&rc, "user", "0") == 0);
     CHECK(pc_effective_build(&x, &img, &sb, &rc) == 0);
-    CHECK(x.sandbox.dropped_caps == (net_raw | sys_admin));
+    /* the runtimes' default set, less what the run and the policy drop */
+    CHECK((x.sandbox.dropped_caps & net_raw) && (x.sandbox.dropped_caps & sys_admin));
+    CHECK(!(x.sandbox.dropped_caps & (UINT64_C(1) << 0))); /* CAP_CHOWN: in the default set */
     CHECK(x.sandbox.uid == 1001 && x.sandbox.gid == 1001); /* forced: the run's user is not */
     CHECK(x.sandbox.nsupplementary_gids == 2 && x.sandbox.supplementary_gids[0] == 5 &&
           x.sandbox.supplementary_gids[1] == 7);
@@ -139,6 +141,87 @@ static void test_forced_wins(void)
     CHECK(x.sandbox.dropped_caps == (UINT64_MAX & ~net_raw));
     pc_effective_free(&x);
     pc_runctx_free(&rc);
+
+    /* --cap-add of a capability outside the default set adds it */
+    pc_runctx_init(&rc);
+    CHECK(set(&rc, "cap-add", "SYS_ADMIN") == 0);
+    CHECK(pc_effective_build(&x, &img, &keep, &rc) == 0);
+    CHECK(!(x.sandbox.dropped_caps & sys_admin) && !(x.sandbox.dropped_caps & net_raw));
+    CHECK(x.sandbox.dropped_caps & (UINT64_C(1) << 16)); /* CAP_SYS_MODULE: not default */
+    pc_effective_free(&x);
+    pc_runctx_free(&rc);
+
+    /* no run context: the default set; privileged: every capability, no no_new_privs */
+    CHECK(pc_effective_build(&x, &img, &keep, NULL) == 0);
+    CHECK((x.sandbox.dropped_caps & sys_admin) && !(x.sandbox.dropped_caps & net_raw));
+    pc_effective_free(&x);
+    pc_runctx_init(&rc);
+    CHECK(set(&rc, "privileged", "") == 0 && set(&rc, "security-opt", "no-new-privileges") == 0);
+    CHECK(pc_effective_build(&x, &img, &keep, &rc) == 0);
+    CHECK(x.sandbox.dropped_caps == 0 && x.sandbox.no_new_privileges == 0 && x.run.privileged);
+    pc_effective_free(&x);
+    pc_runctx_free(&rc);
+}
+
+/* runAsGroup replaces the group part of whatever user results; where the
+ * user comes from is told to the checks. */
+static void test_group_and_origin(void)
+{
+    pc_imgconfig img = image();
+    pc_sandbox_spec none = {.uid = -1, .gid = -1}, forced = {.uid = 1001, .gid = 1001};
+    pc_effective x;
+    pc_runctx rc;
+    CHECK(pc_effective_build(&x, &img, &none, NULL) == 0);
+    CHECK(x.run.user_from == PC_USER_FROM_IMAGE);
+    pc_effective_free(&x);
+    pc_runctx_init(&rc);
+    CHECK(set(&rc, "group", "2000") == 0 && set(&rc, "run-as-non-root", "") == 0);
+    CHECK(pc_effective_build(&x, &img, &none, &rc) == 0);
+    CHECK(x.run.user_from == PC_USER_FROM_IMAGE && x.run.run_as_non_root == 1);
+    CHECK_STR(x.cfg.user, "root:2000"); /* the image's user, the run's group */
+    pc_effective_free(&x);
+    CHECK(set(&rc, "user", "10001:7") == 0);
+    CHECK(pc_effective_build(&x, &img, &none, &rc) == 0);
+    CHECK(x.run.user_from == PC_USER_FROM_RUN);
+    CHECK_STR(x.cfg.user, "10001:2000");
+    pc_effective_free(&x);
+    CHECK(pc_effective_build(&x, &img, &forced, &rc) == 0);
+    CHECK(x.run.user_from == PC_USER_FROM_POLICY);
+    pc_effective_free(&x);
+    CHECK(set(&rc, "group", "x") == -1); /* a gid is a number */
+    pc_runctx_free(&rc);
+}
+
+/* Copies are deep; keys differ exactly when a judged field differs. */
+static void test_copy_and_key(void)
+{
+    pc_runctx a, b;
+    char ka[72], kb[72], kn[72];
+    char *argv[] = {"/bin/sh", "-c", "true"};
+    pc_runctx_init(&a);
+    CHECK(pc_runctx_key(NULL, kn) == 0 && strncmp(kn, "sha256:", 7) == 0);
+    CHECK(pc_runctx_key(&a, ka) == 0 && strcmp(ka, kn) == 0);
+    a.given = 1; /* given but empty: the same run as none */
+    CHECK(pc_runctx_key(&a, ka) == 0 && strcmp(ka, kn) == 0);
+    CHECK(set(&a, "user", "10001") == 0 && pc_runctx_entrypoint(&a, argv, 3, NULL, 0) == 0);
+    CHECK(set(&a, "env", "A=1") == 0 && set(&a, "group-add", "5") == 0);
+    a.subject = strdup("Pod ns/p, container c");
+    CHECK(pc_runctx_copy(&b, &a) == 0);
+    CHECK(b.user != a.user && strcmp(b.user, a.user) == 0 && b.nentrypoint == 3);
+    CHECK(b.entrypoint != a.entrypoint && strcmp(b.entrypoint[2], "true") == 0);
+    CHECK(b.group_add != a.group_add && b.group_add[0] == 5);
+    CHECK(pc_runctx_key(&a, ka) == 0 && pc_runctx_key(&b, kb) == 0 && strcmp(ka, kb) == 0);
+    CHECK(strcmp(ka, kn) != 0);
+    free(b.subject);
+    b.subject = strdup("another subject"); /* not part of the key */
+    CHECK(pc_runctx_key(&b, kb) == 0 && strcmp(ka, kb) == 0);
+    CHECK(set(&b, "cap-drop", "NET_RAW") == 0);
+    CHECK(pc_runctx_key(&b, kb) == 0 && strcmp(ka, kb) != 0);
+    char *j = pc_runctx_json(&a);
+    CHECK(j && strstr(j, "\"user\":\"10001\"") && strstr(j, "\"subject\":\"Pod ns/p"));
+    free(j);
+    pc_runctx_free(&a);
+    pc_runctx_free(&b);
 }
 
 static void test_refused(void)
@@ -171,6 +254,8 @@ int main(void)
     test_no_run();
     test_docker_rules();
     test_forced_wins();
+    test_group_and_origin();
+    test_copy_and_key();
     test_refused();
     TEST_MAIN_END();
 }

@@ -668,11 +668,21 @@ static void test_reports(void)
 /* The rows: one per id, each complete, ids numbered in report order. */
 static void test_table(void)
 {
-    static const char *const report_order[] = {
-        "root-user",      "missing-entrypoint", "entrypoint-unrunnable", "workdir-inaccessible",
-        "setuid-file",    "setgid-file",        "file-capability",       "suspicious-tool",
-        "device-file",    "privileged-port",    "secret-in-env",         "world-writable",
-        "unpinned-image", "scan-error"};
+    static const char *const report_order[] = {"root-user",
+                                               "run-refused",
+                                               "missing-entrypoint",
+                                               "entrypoint-unrunnable",
+                                               "workdir-inaccessible",
+                                               "setuid-file",
+                                               "setgid-file",
+                                               "file-capability",
+                                               "suspicious-tool",
+                                               "device-file",
+                                               "privileged-port",
+                                               "secret-in-env",
+                                               "world-writable",
+                                               "unpinned-image",
+                                               "scan-error"};
     size_t n = 0;
     for (; pc_checks[n]; n++) {
         const pc_check *k = pc_checks[n];
