@@ -398,8 +398,10 @@ int pc_effective_build(pc_effective *x, const pc_imgconfig *img, const pc_sandbo
         return 0;
     if (rc->user) {
         x->cfg.user = rc->user;
-        if (x->run.user_from == PC_USER_FROM_IMAGE)
+        if (x->run.user_from == PC_USER_FROM_IMAGE) {
             x->run.user_from = PC_USER_FROM_RUN;
+            x->sandbox.user_from_run = 1;
+        }
     }
     if (rc->group) {
         if (!(x->user = with_group(x->cfg.user, rc->group)))

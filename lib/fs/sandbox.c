@@ -84,7 +84,7 @@ static void image_user(pc_sb_user *u, const pc_user_res *img, const pc_idfiles *
     u->resolved = 1;
 }
 
-static void describe(pc_sb_user *u, const char *user)
+static void describe(pc_sb_user *u, const char *user, int from_run)
 {
     char groups[PC_SB_GROUPS_SHOWN * 12 + 16] = "";
     size_t pos = 0;
@@ -106,6 +106,8 @@ static void describe(pc_sb_user *u, const char *user)
     snprintf(u->id, sizeof u->id, "%u:%u", u->uid, u->gid);
     if (u->forced)
         snprintf(u->who, sizeof u->who, "%s (sandbox user%s)", u->id, groups);
+    else if (from_run)
+        snprintf(u->who, sizeof u->who, "%s (the run's user \"%.64s\"%s)", u->id, user, groups);
     else if (*user)
         snprintf(u->who, sizeof u->who, "%s (image USER \"%.64s\"%s)", u->id, user, groups);
     else
@@ -143,7 +145,7 @@ int pc_sb_user_from(pc_sb_user *u, const pc_sandbox_spec *sb, const char *user,
         add_group(&g, sb->supplementary_gids[i]);
     u->dac_override = u->uid == 0 && !cap_dropped(sb, "DAC_OVERRIDE");
     u->dac_read_search = u->uid == 0 && !cap_dropped(sb, "DAC_READ_SEARCH");
-    describe(u, user);
+    describe(u, user, sb->user_from_run);
     return g.oom ? -1 : 0;
 }
 

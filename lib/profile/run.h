@@ -27,7 +27,8 @@ typedef struct pc_sandbox_spec {
     size_t nsupplementary_gids;
     uint64_t dropped_caps; /* bit n = capability n dropped; ALL = every bit */
     int no_new_privileges;
-    pc_start start; /* how the platform starts a command it is given */
+    pc_start start;    /* how the platform starts a command it is given */
+    int user_from_run; /* the effective USER is the run's (--user, runAsUser), for messages */
 } pc_sandbox_spec;
 
 /* Where the user a run starts as comes from (precedence: policy > run > image). */

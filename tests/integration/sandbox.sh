@@ -102,6 +102,7 @@ done
 cfg base-cfg py --config.entrypoint=python3
 cfg py py-nopath --clear=config.env
 cfg py py-badpath --config.env=PATH=/opt/bin:/usr/games
+cfg py py-root --config.user=0
 cfg base-cfg bash --config.entrypoint=/bin/bash
 cfg base-cfg bash-c --config.cmd=bash --config.cmd=-c --config.cmd="echo hi"
 cfg base-cfg shell --config.cmd=/bin/sh --config.cmd=-c --config.cmd="echo hi"
