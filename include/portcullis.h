@@ -27,6 +27,9 @@ typedef struct pc_finding {
     char *path;    /* absolute path in the final fs, or NULL */
     char *layer;   /* digest of the layer that put it there, or NULL */
     char *rule;    /* YARA rule name, or NULL */
+    int neutralised; /* the judged run cannot use what it reports (a set-user-ID bit under
+                      * no_new_privileges, file capabilities it is never granted); the
+                      * policy's when_neutralised action applies */
 } pc_finding;
 
 /* What the image needs to run (the execution hints TES servers lack). */

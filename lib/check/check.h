@@ -88,6 +88,11 @@ int pc_check_report(pc_check_ctx *c, const char *path, const char *layer, const 
 int pc_check_report_capped(pc_check_ctx *c, pc_action cap, const char *path, const char *layer,
                            const char *rule, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* The same, for what the run neutralises (pc_finding.neutralised): a
+ * set-user-ID bit under no_new_privileges, file capabilities it is never
+ * granted. The policy's when_neutralised action applies to it. */
+int pc_check_report_neutralised(pc_check_ctx *c, const char *path, const char *layer,
+                                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The finding recorder behind the calls above and below (finding.c): at
  * most cap and the row's ceiling; -1 when out of memory (r marked lost). */
 int pc_finding_addv(pc_result *r, const pc_check *row, pc_action cap, const char *path,

@@ -14,7 +14,19 @@ static void filecap_node(pc_check_ctx *c, const char *path, const pc_node *n)
     }
     char caps[1024];
     pc_filecap_format(&n->e->cap, caps, sizeof caps);
-    pc_check_report(c, path, pc_check_layer(c, n), NULL, "file capabilities %s", caps);
+    const pc_sandbox_spec *sb = c->sandbox;
+    if (sb && sb->no_new_privileges)
+        pc_check_report_neutralised(c, path, pc_check_layer(c, n),
+                                    "file capabilities %s; neutralised in this run: they are not "
+                                    "granted under no_new_privileges",
+                                    caps);
+    else if (sb && n->e->cap.permitted && !(n->e->cap.permitted & ~sb->dropped_caps))
+        pc_check_report_neutralised(c, path, pc_check_layer(c, n),
+                                    "file capabilities %s; neutralised in this run: every one is "
+                                    "outside its bounding set",
+                                    caps);
+    else
+        pc_check_report(c, path, pc_check_layer(c, n), NULL, "file capabilities %s", caps);
 }
 
 const pc_check pc_check_file_capability = {

@@ -9,8 +9,14 @@ static void setgid_node(pc_check_ctx *c, const char *path, const pc_node *n)
 {
     if (n->type != PC_E_REG || !n->e || !(n->e->mode & 02000))
         return;
-    pc_check_report(c, path, pc_check_layer(c, n), NULL, "setgid file (mode %04o, group gid %u)",
-                    n->e->mode, n->e->gid);
+    if (c->sandbox && c->sandbox->no_new_privileges)
+        pc_check_report_neutralised(c, path, pc_check_layer(c, n),
+                                    "setgid file (mode %04o, group gid %u); neutralised in this "
+                                    "run: no_new_privileges ignores the bit",
+                                    n->e->mode, n->e->gid);
+    else
+        pc_check_report(c, path, pc_check_layer(c, n), NULL,
+                        "setgid file (mode %04o, group gid %u)", n->e->mode, n->e->gid);
 }
 
 const pc_check pc_check_setgid_file = {

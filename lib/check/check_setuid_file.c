@@ -9,8 +9,14 @@ static void setuid_node(pc_check_ctx *c, const char *path, const pc_node *n)
 {
     if (n->type != PC_E_REG || !n->e || !(n->e->mode & 04000))
         return;
-    pc_check_report(c, path, pc_check_layer(c, n), NULL, "setuid file (mode %04o, owner uid %u)",
-                    n->e->mode, n->e->uid);
+    if (c->sandbox && c->sandbox->no_new_privileges)
+        pc_check_report_neutralised(c, path, pc_check_layer(c, n),
+                                    "setuid file (mode %04o, owner uid %u); neutralised in this "
+                                    "run: no_new_privileges ignores the bit",
+                                    n->e->mode, n->e->uid);
+    else
+        pc_check_report(c, path, pc_check_layer(c, n), NULL,
+                        "setuid file (mode %04o, owner uid %u)", n->e->mode, n->e->uid);
 }
 
 const pc_check pc_check_setuid_file = {

@@ -40,6 +40,7 @@ int pc_finding_addv(pc_result *r, const pc_check *row, pc_action cap, const char
     f->layer = pc_strdup(layer);
     f->rule = pc_strdup(rule);
     f->action = row->ceiling < cap ? row->ceiling : cap;
+    f->neutralised = 0;
     if (!f->check || !f->message || (path && !f->path) || (layer && !f->layer) ||
         (rule && !f->rule)) {
         pc_finding_clear(f);
@@ -75,6 +76,18 @@ int pc_check_report_capped(pc_check_ctx *c, pc_action cap, const char *path, con
     va_start(ap, fmt);
     int rc = pc_finding_addv(c->res, c->check, cap, path, layer, rule, fmt, ap);
     va_end(ap);
+    return rc;
+}
+
+int pc_check_report_neutralised(pc_check_ctx *c, const char *path, const char *layer,
+                                const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = pc_finding_addv(c->res, c->check, PC_ACTION_DENY, path, layer, NULL, fmt, ap);
+    va_end(ap);
+    if (rc == 0)
+        c->res->findings[c->res->nfindings - 1].neutralised = 1;
     return rc;
 }
 

@@ -9,13 +9,19 @@
 
 pc_action pc_policy_action(const pc_policy *p, pc_check_id id, const char *path)
 {
+    return pc_policy_action_n(p, id, path, 0);
+}
+
+pc_action pc_policy_action_n(const pc_policy *p, pc_check_id id, const char *path,
+                             int neutralised)
+{
     if (!p || (unsigned)id >= PC_CHK_COUNT)
         return PC_ACTION_DENY;
     const pc_check_policy *cp = &p->checks[id];
     for (size_t i = 0; path && i < cp->nallow_paths; i++)
         if (fnmatch(cp->allow_paths[i], path, 0) == 0)
             return PC_ACTION_IGNORE;
-    return cp->action;
+    return neutralised && cp->has_when_neutralised ? cp->when_neutralised : cp->action;
 }
 
 int pc_policy_ignores_rule(const pc_policy *p, const char *rule)

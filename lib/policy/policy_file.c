@@ -208,6 +208,10 @@ static int check_key(const pctx *c, const char *key, json_t *v, const char *kp, 
     pc_check_policy *cp = ud;
     if (strcmp(key, "action") == 0)
         return parse_action(c, v, kp, &cp->action);
+    if (strcmp(key, "when_neutralised") == 0) {
+        cp->has_when_neutralised = 1;
+        return parse_action(c, v, kp, &cp->when_neutralised);
+    }
     if (strcmp(key, "allow_paths") == 0)
         return get_strv(c, v, kp, check_abs_glob, &cp->allow_paths, &cp->nallow_paths);
     return 1;
@@ -217,7 +221,7 @@ static int parse_check(const pctx *c, json_t *obj, const char *path, pc_check_po
 {
     if (!json_is_object(obj))
         return bad(c, path, "expected an object");
-    return each_key(c, obj, path, "action, allow_paths", check_key, cp);
+    return each_key(c, obj, path, "action, allow_paths, when_neutralised", check_key, cp);
 }
 
 static int unknown_check(const pctx *c, const char *path)

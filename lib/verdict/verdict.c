@@ -20,13 +20,14 @@ typedef struct judged {
     pc_check_id id;
     pc_action ceiling;
     const char *path, *rule;
+    int neutralised;
     int raise_warn;     /* pin_digests, for unpinned-image */
     const char *exempt; /* the exempt_images entry that matched, or NULL */
 } judged;
 
 static pc_action judge(const pc_policy *p, const judged *j)
 {
-    pc_action a = pc_policy_action(p, j->id, j->path);
+    pc_action a = pc_policy_action_n(p, j->id, j->path, j->neutralised);
     if (a > j->ceiling)
         a = j->ceiling;
     if (j->rule && pc_policy_ignores_rule(p, j->rule))
@@ -112,7 +113,8 @@ void pc_verdict_apply(const pc_policy *p, pc_result *r)
     r->denied = 0;
     for (size_t i = 0; i < r->nfindings; i++) {
         pc_finding *f = &r->findings[i];
-        judged j = {(pc_check_id)pc_check_id_parse(f->check), f->action, f->path, f->rule, 0, ex};
+        judged j = {(pc_check_id)pc_check_id_parse(f->check), f->action, f->path, f->rule,
+                    f->neutralised, 0, ex};
         f->action = judge(p, &j);
         if (f->action == PC_ACTION_IGNORE) {
             pc_finding_clear(f);
@@ -143,6 +145,7 @@ void pc_verdict_judge(const pc_policy *p, const pc_result *r, const pc_verdict_o
                 PC_ACTION_DENY,
                 NULL,
                 NULL,
+                0,
                 o && o->pin_digests,
                 r ? r->exempt : NULL};
     out->unpinned = pc_ref_pinned(ref) ? PC_ACTION_IGNORE : judge(p, &j);
