@@ -23,10 +23,10 @@ typedef enum { PC_ACTION_IGNORE = 0, PC_ACTION_WARN = 1, PC_ACTION_DENY = 2 } pc
 typedef struct pc_finding {
     char *check; /* check id (docs/architecture.md), e.g. "setuid-file" */
     pc_action action;
-    char *message; /* one line, human readable */
-    char *path;    /* absolute path in the final fs, or NULL */
-    char *layer;   /* digest of the layer that put it there, or NULL */
-    char *rule;    /* YARA rule name, or NULL */
+    char *message;   /* one line, human readable */
+    char *path;      /* absolute path in the final fs, or NULL */
+    char *layer;     /* digest of the layer that put it there, or NULL */
+    char *rule;      /* YARA rule name, or NULL */
     int neutralised; /* the judged run cannot use what it reports (a set-user-ID bit under
                       * no_new_privileges, file capabilities it is never granted); the
                       * policy's when_neutralised action applies */

@@ -12,8 +12,7 @@ pc_action pc_policy_action(const pc_policy *p, pc_check_id id, const char *path)
     return pc_policy_action_n(p, id, path, 0);
 }
 
-pc_action pc_policy_action_n(const pc_policy *p, pc_check_id id, const char *path,
-                             int neutralised)
+pc_action pc_policy_action_n(const pc_policy *p, pc_check_id id, const char *path, int neutralised)
 {
     if (!p || (unsigned)id >= PC_CHK_COUNT)
         return PC_ACTION_DENY;

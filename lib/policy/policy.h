@@ -26,7 +26,7 @@ typedef struct pc_check_policy {
     pc_action action;
     int has_when_neutralised;   /* when_neutralised was given */
     pc_action when_neutralised; /* the action for a finding the run neutralises */
-    char **allow_paths; /* fnmatch(3) globs, flags 0, against absolute paths */
+    char **allow_paths;         /* fnmatch(3) globs, flags 0, against absolute paths */
     size_t nallow_paths;
 } pc_check_policy;
 
@@ -64,8 +64,7 @@ void pc_policy_file_free(pc_policy_file *f);
 pc_action pc_policy_action(const pc_policy *p, pc_check_id id, const char *path);
 /* The same for a finding the run neutralises (pc_finding.neutralised):
  * the check's when_neutralised action when the policy gives one. */
-pc_action pc_policy_action_n(const pc_policy *p, pc_check_id id, const char *path,
-                             int neutralised);
+pc_action pc_policy_action_n(const pc_policy *p, pc_check_id id, const char *path, int neutralised);
 /* 1 when the YARA rule is in yara.ignore_rules. */
 int pc_policy_ignores_rule(const pc_policy *p, const char *rule);
 /* The exempt_images entry matching the reference or one of the digests, or NULL. */

@@ -30,10 +30,20 @@
 #define KEYPATH_LEN 256
 #define BUILTIN_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
 
+#define EXTENDS_DEPTH 8 /* a policy, its parent, ... at most this deep */
+
+/* The chain of files being loaded through `extends`, for cycles and depth. */
+typedef struct chain {
+    const char *policies_dir; /* where built-in names resolve */
+    const char *files[EXTENDS_DEPTH + 1];
+    int n;
+} chain;
+
 /* What every parse step needs: the origin for messages and the error sink. */
 typedef struct pctx {
     const char *origin;
     pc_err *e;
+    chain *ch;
 } pctx;
 
 static int bad(const pctx *c, const char *path, const char *what)
@@ -341,6 +351,7 @@ static int parse_gids(const pctx *c, json_t *v, const char *path, pc_sandbox_spe
     if (!json_is_array(v))
         return bad(c, path, "expected an array of integers");
     free(sb->supplementary_gids);
+    sb->supplementary_gids = NULL;
     sb->nsupplementary_gids = 0;
     size_t n = json_array_size(v);
     if (!(sb->supplementary_gids = pc_calloc(n, sizeof *sb->supplementary_gids)))
@@ -424,14 +435,16 @@ static int top_key(const pctx *c, const char *key, json_t *v, const char *kp, vo
         return parse_yara(c, v, f);
     if (strcmp(key, "sandbox") == 0)
         return parse_sandbox(c, v, &f->run.sandbox);
+    if (strcmp(key, "extends") == 0)
+        return json_is_string(v) ? 0 : bad(c, kp, "expected a built-in name or a file path");
     return 1;
 }
 
 static int parse_top(const pctx *c, json_t *root, pc_policy_file *f)
 {
     return each_key(c, root, NULL,
-                    "name, description, checks, exempt_images, exempt_namespaces, limits, yara, "
-                    "sandbox",
+                    "name, description, extends, checks, exempt_images, exempt_namespaces, "
+                    "limits, yara, sandbox",
                     top_key, f);
 }
 
@@ -458,11 +471,45 @@ static char *name_from_origin(const char *origin)
     return n ? pc_strndup(base, n) : pc_strdup("policy");
 }
 
-static int parse_root(const pctx *c, json_t *root, const char *origin, pc_policy_file *f)
+static int load_in(const char *file_or_name, chain *ch, pc_policy_file **out, pc_err *e);
+
+/* "extends": the parent, loaded whole, becomes the starting point instead
+ * of the defaults; the policy then overrides only what it names. A
+ * relative path is taken from the directory of the policy that names it. */
+static int inherit(const pctx *c, const char *parent, pc_policy_file *f, char digest[72])
+{
+    char *path = NULL;
+    const char *slash = strrchr(c->origin, '/');
+    if (parent[0] != '/' && (strchr(parent, '/') || strstr(parent, ".json")) && slash) {
+        if (!(path = pc_asprintf("%.*s/%s", (int)(slash - c->origin), c->origin, parent)))
+            return pc_err_set(c->e, "%s: out of memory", c->origin);
+    }
+    pc_policy_file *p = NULL;
+    int r = load_in(path ? path : parent, c->ch, &p, c->e);
+    free(path);
+    if (r < 0)
+        return pc_err_prefix(c->e, "%s: extends \"%.200s\"", c->origin, parent);
+    memcpy(digest, p->policy.digest, 72);
+    free(p->policy.name); /* the child names itself (or takes its file's name) */
+    p->policy.name = NULL;
+    *f = *p;
+    free(p);
+    return 0;
+}
+
+static int parse_root(const pctx *c, json_t *root, const char *origin, pc_policy_file *f,
+                      char parent_digest[72])
 {
     if (!json_is_object(root))
         return pc_err_set(c->e, "%s: expected a JSON object at the top level", c->origin);
-    file_defaults(f);
+    json_t *ext = json_object_get(root, "extends");
+    parent_digest[0] = 0;
+    if (ext && json_is_string(ext)) {
+        if (inherit(c, json_string_value(ext), f, parent_digest) < 0)
+            return -1;
+    } else {
+        file_defaults(f);
+    }
     if (parse_top(c, root, f) < 0)
         return -1;
     if (!f->policy.name && !(f->policy.name = name_from_origin(origin)))
@@ -470,10 +517,10 @@ static int parse_root(const pctx *c, json_t *root, const char *origin, pc_policy
     return 0;
 }
 
-int pc_policy_file_parse(const char *text, size_t len, const char *origin, pc_policy_file **out,
-                         pc_err *e)
+static int parse_in(const char *text, size_t len, const char *origin, chain *ch,
+                    pc_policy_file **out, pc_err *e)
 {
-    pctx c = {origin ? origin : "(policy)", e};
+    pctx c = {origin ? origin : "(policy)", e, ch};
     *out = NULL;
     if (!text)
         return pc_err_set(e, "%s: no policy text", c.origin);
@@ -485,15 +532,35 @@ int pc_policy_file_parse(const char *text, size_t len, const char *origin, pc_po
     if (!root)
         return pc_err_set(e, "%s:%d:%d: %s", c.origin, je.line, je.column, je.text);
     pc_policy_file *f = pc_calloc(1, sizeof *f);
-    int r = f ? parse_root(&c, root, origin, f) : pc_err_set(e, "%s: out of memory", c.origin);
+    char parent[72];
+    int r =
+        f ? parse_root(&c, root, origin, f, parent) : pc_err_set(e, "%s: out of memory", c.origin);
     json_decref(root);
     if (r < 0) {
         pc_policy_file_free(f);
         return -1;
     }
-    pc_sha256_digest(text, len, f->policy.digest);
+    if (parent[0]) {
+        /* the digest covers the whole chain: a parent that changes changes it */
+        char *both = pc_asprintf("%s\n%.*s", parent, (int)len, text);
+        if (!both) {
+            pc_policy_file_free(f);
+            return pc_err_set(e, "%s: out of memory", c.origin);
+        }
+        pc_sha256_digest(both, strlen(both), f->policy.digest);
+        free(both);
+    } else {
+        pc_sha256_digest(text, len, f->policy.digest);
+    }
     *out = f;
     return 0;
+}
+
+int pc_policy_file_parse(const char *text, size_t len, const char *origin, pc_policy_file **out,
+                         pc_err *e)
+{
+    chain ch = {.policies_dir = NULL}; /* extends takes file paths only here */
+    return parse_in(text, len, origin, &ch, out, e);
 }
 
 static int is_policy_file(const struct dirent *d)
@@ -551,6 +618,40 @@ static int resolve_builtin(const char *name, const char *dir, char **path, pc_er
 int pc_policy_file_load(const char *file_or_name, const char *policies_dir, pc_policy_file **out,
                         pc_err *e)
 {
+    chain ch = {.policies_dir = policies_dir};
+    return load_in(file_or_name, &ch, out, e);
+}
+
+/* Refuse a file already in the chain (a cycle) or a chain too deep. */
+static int chain_push(chain *ch, const char *path, pc_err *e)
+{
+    char *real = realpath(path, NULL);
+    const char *key = real ? real : path;
+    for (int i = 0; i < ch->n; i++)
+        if (strcmp(ch->files[i], key) == 0) {
+            pc_err_set(e, "%s: extends itself (a cycle of extends)", path);
+            free(real);
+            return -1;
+        }
+    if (ch->n >= EXTENDS_DEPTH) {
+        free(real);
+        return pc_err_set(e, "%s: more than %d policies deep in extends", path, EXTENDS_DEPTH);
+    }
+    ch->files[ch->n] = real ? real : pc_strdup(path);
+    if (!ch->files[ch->n])
+        return pc_err_set(e, "%s: out of memory", path);
+    ch->n++;
+    return 0;
+}
+
+static void chain_pop(chain *ch)
+{
+    free((char *)ch->files[--ch->n]);
+}
+
+static int load_in(const char *file_or_name, chain *ch, pc_policy_file **out, pc_err *e)
+{
+    const char *policies_dir = ch->policies_dir;
     *out = NULL;
     if (!file_or_name || !*file_or_name)
         return pc_err_set(e, "no policy given");
@@ -564,9 +665,14 @@ int pc_policy_file_load(const char *file_or_name, const char *policies_dir, pc_p
     }
     char *text = NULL;
     size_t len = 0;
+    if (chain_push(ch, path, e) < 0) {
+        free(path);
+        return -1;
+    }
     int r = pc_read_file(path, POLICY_MAX_BYTES, &text, &len, e);
     if (r == 0)
-        r = pc_policy_file_parse(text, len, path, out, e);
+        r = parse_in(text, len, path, ch, out, e);
+    chain_pop(ch);
     free(text);
     free(path);
     return r;

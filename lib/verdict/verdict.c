@@ -113,8 +113,13 @@ void pc_verdict_apply(const pc_policy *p, pc_result *r)
     r->denied = 0;
     for (size_t i = 0; i < r->nfindings; i++) {
         pc_finding *f = &r->findings[i];
-        judged j = {(pc_check_id)pc_check_id_parse(f->check), f->action, f->path, f->rule,
-                    f->neutralised, 0, ex};
+        judged j = {(pc_check_id)pc_check_id_parse(f->check),
+                    f->action,
+                    f->path,
+                    f->rule,
+                    f->neutralised,
+                    0,
+                    ex};
         f->action = judge(p, &j);
         if (f->action == PC_ACTION_IGNORE) {
             pc_finding_clear(f);

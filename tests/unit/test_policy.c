@@ -123,6 +123,99 @@ static void test_tes_k8s(void)
     CHECK_CONTAINS(e.msg, "sandbox.start");
 }
 
+static void write_to(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* extends: the parent is the starting point; the child overrides only
+ * what it names; cycles, unknown parents and depth are errors. */
+static void test_extends(void)
+{
+    char dir[] = "/tmp/pc-extends.XXXXXX", path[600];
+    CHECK(mkdtemp(dir) != NULL);
+    pc_policy_file *p = NULL, *r = NULL;
+    pc_err e = {""};
+    write_to(dir, "team.json",
+             "{\"name\": \"team\", \"extends\": \"restricted\", \"checks\": "
+             "{\"setuid-file\": {\"action\": \"deny\", \"allow_paths\": [\"/bin/ping\"]}}}");
+    snprintf(path, sizeof path, "%s/team.json", dir);
+    CHECK(pc_policy_file_load(path, POLICIES, &p, &e) == 0);
+    CHECK(pc_policy_file_load("restricted", POLICIES, &r, &e) == 0);
+    if (p && r) {
+        CHECK_STR(p->policy.name, "team");
+        for (int i = 0; i < PC_CHK_COUNT; i++) /* every check keeps restricted's action */
+            CHECK(p->policy.checks[i].action == r->policy.checks[i].action);
+        CHECK(pc_policy_action(&p->policy, pc_check_id_parse("setuid-file"), "/bin/ping") ==
+              PC_ACTION_IGNORE);
+        CHECK(pc_policy_action(&r->policy, pc_check_id_parse("setuid-file"), "/bin/ping") ==
+              PC_ACTION_DENY);
+        CHECK(p->run.sandbox.dropped_caps == r->run.sandbox.dropped_caps &&
+              p->run.sandbox.no_new_privileges == 1);
+        CHECK(p->profile.limits.max_files == r->profile.limits.max_files);
+        CHECK(strcmp(p->policy.digest, r->policy.digest) != 0);
+    }
+    pc_policy_file_free(p);
+    pc_policy_file_free(r);
+    /* a chain of files, relative paths from the child's directory; the
+     * grandchild overrides one check and the sandbox's uid only */
+    write_to(dir, "child.json",
+             "{\"extends\": \"team.json\", \"checks\": {\"world-writable\": {\"action\": "
+             "\"ignore\"}}, \"sandbox\": {\"uid\": 2000}}");
+    snprintf(path, sizeof path, "%s/child.json", dir);
+    CHECK(pc_policy_file_load(path, POLICIES, &p, &e) == 0);
+    if (p) {
+        CHECK_STR(p->policy.name, "child");
+        CHECK(pc_policy_action(&p->policy, pc_check_id_parse("world-writable"), NULL) ==
+              PC_ACTION_IGNORE);
+        CHECK(pc_policy_action(&p->policy, pc_check_id_parse("setuid-file"), "/bin/ping") ==
+              PC_ACTION_IGNORE); /* from team.json */
+        CHECK(pc_policy_action(&p->policy, pc_check_id_parse("root-user"), NULL) ==
+              PC_ACTION_DENY); /* from restricted */
+        CHECK(p->run.sandbox.uid == 2000 && p->run.sandbox.gid == -1 &&
+              p->run.sandbox.no_new_privileges == 1);
+    }
+    pc_policy_file_free(p);
+    p = NULL;
+    /* errors */
+    write_to(dir, "a.json", "{\"extends\": \"b.json\"}");
+    write_to(dir, "b.json", "{\"extends\": \"a.json\"}");
+    snprintf(path, sizeof path, "%s/a.json", dir);
+    CHECK(pc_policy_file_load(path, POLICIES, &p, &e) < 0 && !p);
+    CHECK_CONTAINS(e.msg, "cycle");
+    write_to(dir, "u.json", "{\"extends\": \"restrictd\"}");
+    snprintf(path, sizeof path, "%s/u.json", dir);
+    CHECK(pc_policy_file_load(path, POLICIES, &p, &e) < 0 && !p);
+    CHECK_CONTAINS(e.msg, "extends \"restrictd\"");
+    CHECK_CONTAINS(e.msg, "unknown policy");
+    write_to(dir, "n.json", "{\"extends\": 5}");
+    snprintf(path, sizeof path, "%s/n.json", dir);
+    CHECK(pc_policy_file_load(path, POLICIES, &p, &e) < 0 && !p);
+    CHECK_CONTAINS(e.msg, "extends: expected a built-in name or a file path");
+    for (int i = 0; i < 10; i++) { /* d0 -> d1 -> ... -> d9: too deep */
+        char name[32], text[64];
+        snprintf(name, sizeof name, "d%d.json", i);
+        snprintf(text, sizeof text, i < 9 ? "{\"extends\": \"d%d.json\"}" : "{}", i + 1);
+        write_to(dir, name, text);
+    }
+    snprintf(path, sizeof path, "%s/d0.json", dir);
+    CHECK(pc_policy_file_load(path, POLICIES, &p, &e) < 0 && !p);
+    CHECK_CONTAINS(e.msg, "deep in extends");
+    snprintf(path, sizeof path, "%s/d3.json", dir); /* 7 deep: fine */
+    CHECK(pc_policy_file_load(path, POLICIES, &p, &e) == 0);
+    pc_policy_file_free(p);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 static void test_baseline(void)
 {
     pc_policy_file *p = NULL;
@@ -341,6 +434,7 @@ int main(void)
     test_restricted();
     test_baseline();
     test_tes_k8s();
+    test_extends();
     test_custom();
     test_sandbox_values();
     test_errors();

@@ -33,11 +33,11 @@ static void fixture_init(fixture *x)
     /* Warn first: the text report must still list the denies before it. */
     x->f1[0] =
         (pc_finding){"privileged-port", PC_ACTION_WARN, "exposes port 80/tcp", NULL, NULL, NULL, 0};
-    x->f1[1] = (pc_finding){"setuid-file",     PC_ACTION_DENY, "set-user-ID root",
-                            "/usr/bin/passwd", LAYER1,         NULL, 0};
+    x->f1[1] = (pc_finding){
+        "setuid-file", PC_ACTION_DENY, "set-user-ID root", "/usr/bin/passwd", LAYER1, NULL, 0};
     x->f1[2] = (pc_finding){"device-file", PC_ACTION_IGNORE, "ignored", "/dev/null", NULL, NULL, 0};
-    x->f1[3] = (pc_finding){"suspicious-tool",    PC_ACTION_DENY, "netcat",
-                            "/tmp/nc\x1b[2J\xff", LAYER1,         "netcat_bin", 0};
+    x->f1[3] = (pc_finding){
+        "suspicious-tool", PC_ACTION_DENY, "netcat", "/tmp/nc\x1b[2J\xff", LAYER1, "netcat_bin", 0};
     x->caps[0] = "cap_net_raw";
     x->ports[0] = 80;
     pc_result *r = &x->denied;
