@@ -175,6 +175,9 @@ $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_H) $(FUZZ_B)/libwebhook.a $(FUZZ_B)
 	    -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libwebhook.a $(FUZZ_B)/libportcullis.a \
 	    $(LDLIBS) $(WH_LIBS)
 
+# The manifest reader is the CLI's (src/cli_manifest.c): libyaml too.
+$(FUZZ_B)/fuzz_yaml: LDLIBS += $(CLI_LIBS)
+
 # No credential helper is ever started while fuzzing the authfile.
 $(FUZZ_B)/fuzz_authfile: LDLIBS += -Wl,--wrap=posix_spawnp
 
