@@ -65,9 +65,14 @@ $(B)/obj/lib/%.o: lib/%.c | $(CHECKLIST)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ilib -Iinclude -I$(B)/gen -MMD -MP -c $< -o $@
 
+# libyaml reads manifests (`scan --manifest`, src/cli_manifest.c): the CLI's
+# alone; neither the library nor the webhook links it.
+CLI_PKGS = yaml-0.1
+CLI_LIBS = $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null)
+
 $(B)/obj/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iinclude -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(CLI_PKGS) 2>/dev/null) -Iinclude -MMD -MP -c $< -o $@
 
 $(B)/obj/webhook/%.o: webhook/%.c
 	@mkdir -p $(dir $@)
@@ -95,7 +100,7 @@ $(B)/libportcullis.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/portcullis: $(CLI_OBJ) $(B)/libportcullis.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CLI_LIBS)
 
 WH_LIBS  = $(shell pkg-config --libs libmicrohttpd gnutls 2>/dev/null)
 WH_LIB_OBJ = $(filter-out $(B)/obj/webhook/main.o,$(WH_OBJ))
@@ -110,6 +115,14 @@ WH_UNIT  = $(filter $(B)/tests/test_wh_%,$(UNIT_BIN))
 $(WH_UNIT): $(B)/tests/%: tests/unit/%.c $(WH_LIB_OBJ) $(B)/libportcullis.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_INC) $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null) $(LDFLAGS) -o $@ $< $(WH_LIB_OBJ) $(B)/libportcullis.a $(LDLIBS) $(WH_LIBS)
+
+# Unit tests of the CLI's parts link its objects (all but main.o): a unit
+# test of the CLI is one whose name says so, tests/unit/test_cli_*.c.
+CLI_UNIT = $(filter $(B)/tests/test_cli_%,$(UNIT_BIN))
+CLI_LIB_OBJ = $(filter-out $(B)/obj/src/main.o,$(CLI_OBJ))
+$(CLI_UNIT): $(B)/tests/%: tests/unit/%.c $(CLI_LIB_OBJ) $(B)/libportcullis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_INC) -Isrc $(LDFLAGS) -o $@ $< $(CLI_LIB_OBJ) $(B)/libportcullis.a $(LDLIBS) $(CLI_LIBS)
 
 $(B)/fixture-builder: $(FIX_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -161,6 +174,9 @@ $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_H) $(FUZZ_B)/libwebhook.a $(FUZZ_B)
 	$(CC) $(CFLAGS) $(TEST_INC) $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null) \
 	    -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libwebhook.a $(FUZZ_B)/libportcullis.a \
 	    $(LDLIBS) $(WH_LIBS)
+
+# The manifest reader is the CLI's (src/cli_manifest.c): libyaml too.
+$(FUZZ_B)/fuzz_yaml: LDLIBS += $(CLI_LIBS)
 
 # No credential helper is ever started while fuzzing the authfile.
 $(FUZZ_B)/fuzz_authfile: LDLIBS += -Wl,--wrap=posix_spawnp

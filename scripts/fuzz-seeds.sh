@@ -13,6 +13,8 @@
 #   - fixtures/requests for the webhook bodies (fuzz_admission,
 #     fuzz_imagereview, fuzz_tes, fuzz_podspec) and the images they name
 #     for fuzz_imageref;
+#   - tests/cases/data/manifest, request objects and the YAML typing
+#     corpus (tests/manifest/typing.txt) for fuzz_yaml;
 #   - rules/policies for fuzz_policy; hand-written challenges, token
 #     answers and config.json files for fuzz_regauth and fuzz_authfile;
 #   - fixed pseudo-random recipes for fuzz_layergen;
@@ -247,6 +249,22 @@ images.update(["nginx", "docker.io/library/nginx:1.25", "index.docker.io/library
                "linux/amd64", "linux/arm64/v8", "oci:/tmp/x:tag"])
 for im in images:
     put("fuzz_imageref", "i", im)
+
+# manifests for `scan --manifest` (fuzz_yaml): the cases' files, the
+# request objects as JSON and as YAML-ish flow, the typing corpus' lines
+for p in glob.glob(root + "/tests/cases/data/manifest/*"):
+    put("fuzz_yaml", os.path.basename(p), open(p, "rb").read())
+for p in glob.glob(req + "/*.json"):
+    try:
+        o = json.load(open(p)).get("request", {}).get("object")
+    except Exception:
+        continue
+    if isinstance(o, dict):
+        put("fuzz_yaml", os.path.basename(p), json.dumps(o, indent=1).encode())
+        put("fuzz_yaml", "flow-" + os.path.basename(p), b"x: 1\n---\n" + json.dumps(o).encode())
+for line in open(root + "/tests/manifest/typing.txt", encoding="utf-8"):
+    if "\t" in line and not line.startswith("#"):
+        put("fuzz_yaml", "t", line.split("\t", 1)[1].rstrip("\n").encode().decode("unicode_escape").encode("latin-1", "replace"))
 
 # policies
 for p in glob.glob(root + "/rules/policies/*.json"):

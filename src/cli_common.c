@@ -13,6 +13,7 @@ void cli_usage(FILE *f)
 {
     fputs("usage: portcullis scan [options] IMAGE...\n"
           "       portcullis scan [options] [run flags] IMAGE [-- COMMAND [ARG...]]\n"
+          "       portcullis scan [options] -f, --manifest FILE|- ...  (Kubernetes YAML/JSON)\n"
           "       portcullis inspect [scan options] IMAGE   (the image as read, JSON)\n"
           "       portcullis rules check [PATH]\n"
           "       portcullis cache stats|prune|clear [--cache-dir DIR] [--cache-max-bytes N]\n"
@@ -28,6 +29,8 @@ void cli_usage(FILE *f)
           "                            (default: the rules/ directory portcullis ships)\n"
           "  --format text|json|sarif  report format (default: text)\n"
           "  -o, --output FILE         write the report to FILE\n"
+          "  -f, --manifest FILE|-     judge every container of these Kubernetes manifests as\n"
+          "                            they run it (repeatable; no IMAGE or run flags with it)\n"
           "  --platform OS/ARCH[/VAR]  platform to pick from an index (default: linux/amd64)\n"
           "  --authfile FILE           registry credentials (docker config.json)\n"
           "  --cert-dir DIR            registry TLS certificates (certs.d layout)\n"

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "cli_manifest.h"
 #include "cli_scan.h"
+#include "cli_workload.h"
 #include "portcullis.h"
 #include "pcx.h"
 
@@ -22,8 +24,10 @@ typedef struct cli {
     const char *output;
     const char *sign_key;
     uint64_t ttl;
-    int inspect;   /* `portcullis inspect`: print the image as read, not a report */
-    pc_runctx run; /* how the image will be started: docker's run flags, the command */
+    int inspect;            /* `portcullis inspect`: print the image as read, not a report */
+    pc_runctx run;          /* how the image will be started: docker's run flags, the command */
+    const char **manifests; /* --manifest FILE|-, in order (-f) */
+    size_t nmanifests;
 } cli;
 
 static int parse_format(const char *s, pc_format *f)
@@ -53,7 +57,17 @@ static int parse_flag(cli *c, int opt, const char *name, const char *arg)
     if (rc != 1)
         return rc;
     switch (opt) {
-    case 'f':
+    case 'f': {
+        const char **m = pc_reallocarray(c->manifests, c->nmanifests + 1, sizeof *m);
+        if (!m) {
+            fprintf(stderr, "portcullis: out of memory\n");
+            return -1;
+        }
+        c->manifests = m;
+        m[c->nmanifests++] = arg;
+        return 0;
+    }
+    case 'F':
         if (parse_format(arg, &c->fmt) == 0)
             return 0;
         fprintf(stderr, "portcullis: --format \"%s\": expected text, json or sarif\n", arg);
@@ -79,7 +93,8 @@ static int parse_flag(cli *c, int opt, const char *name, const char *arg)
 
 static const struct option scan_opts[] = {
     {"policy", required_argument, 0, 'p'},
-    {"format", required_argument, 0, 'f'},
+    {"format", required_argument, 0, 'F'},
+    {"manifest", required_argument, 0, 'f'},
     {"output", required_argument, 0, 'o'},
     {"platform", required_argument, 0, 'P'},
     {"authfile", required_argument, 0, 'a'},
@@ -156,6 +171,115 @@ static int inspect_one(pc_ctx *ctx, const char *image)
     return code;
 }
 
+/* One (image, run) of the manifests: the first container asking for it
+ * scans it, later ones share that scan. */
+static int first_of(json_t *seen, const cli_run *r, size_t i, size_t *first)
+{
+    char *k = pc_asprintf("%s\n%s", r->key, r->image);
+    json_t *had = k ? json_object_get(seen, k) : NULL;
+    int rc = 0;
+    if (had)
+        *first = (size_t)json_integer_value(had);
+    else if (!k || json_object_set_new(seen, k, json_integer((json_int_t)i)) < 0)
+        rc = -1;
+    else
+        *first = i;
+    free(k);
+    return rc;
+}
+
+static int read_manifests(const cli *c, cli_runs *runs)
+{
+    char err[1024];
+    for (size_t i = 0; i < c->nmanifests; i++) {
+        cli_docs docs = {0};
+        const char *name = strcmp(c->manifests[i], "-") == 0 ? "(stdin)" : c->manifests[i];
+        int rc = cli_manifest_read(c->manifests[i], &docs, err, sizeof err);
+        if (rc == 0)
+            rc = cli_runs_add(runs, name, &docs, err, sizeof err);
+        cli_docs_free(&docs);
+        if (rc < 0) {
+            fprintf(stderr, "portcullis: %s\n", err);
+            return -1;
+        }
+    }
+    if (runs->n == 0) {
+        const char *one = strcmp(c->manifests[0], "-") == 0 ? "(stdin)" : c->manifests[0];
+        fprintf(stderr, "portcullis: --manifest: no container with an image in %s\n",
+                c->nmanifests > 1 ? "the manifests given" : one);
+        return -1;
+    }
+    return 0;
+}
+
+/* `scan --manifest`: one result per container of the manifests, judged as
+ * its object runs it. Each (image, run) is scanned once; each container's
+ * entry is a view of that scan: a copy of the result struct whose other
+ * fields stay the scan's (pc_report_write only reads them), with the
+ * container's own subject and, with --sign-key, its own signature (the
+ * signed payload names the subject). */
+static int scan_manifests(const cli *c, pc_ctx *ctx, pc_signer *signer)
+{
+    char err[1024];
+    cli_runs runs = {0};
+    if (read_manifests(c, &runs) < 0) {
+        cli_runs_free(&runs);
+        return EXIT_USAGE;
+    }
+    size_t n = runs.n, *first = calloc(n, sizeof *first);
+    pc_result **scans = calloc(n, sizeof *scans), *views = calloc(n, sizeof *views);
+    pc_result **list = calloc(n, sizeof *list);
+    json_t *seen = json_object();
+    int code = EXIT_ALLOW;
+    size_t nlist = 0;
+    if (!first || !scans || !views || !list || !seen) {
+        fprintf(stderr, "portcullis: out of memory\n");
+        code = EXIT_USAGE;
+        n = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (first_of(seen, &runs.v[i], i, &first[i]) < 0) {
+            fprintf(stderr, "portcullis: out of memory\n");
+            code = EXIT_USAGE;
+            break;
+        }
+        if (first[i] == i)
+            scans[i] = pc_scan_run(ctx, runs.v[i].image, &runs.v[i].rc);
+        const pc_result *r = scans[first[i]];
+        if (!r) {
+            fprintf(stderr, "portcullis: out of memory\n");
+            code = EXIT_USAGE;
+            continue;
+        }
+        pc_result *v = &views[i];
+        *v = *r;
+        v->subject = runs.v[i].rc.subject;
+        v->attestation = NULL;
+        if (signer && pc_result_sign(v, signer, c->ttl, err, sizeof err) < 0) {
+            fprintf(stderr, "portcullis: %s\n", err);
+            code = EXIT_USAGE;
+        }
+        if (v->scan_failed)
+            code = EXIT_USAGE;
+        else if (v->denied && code == EXIT_ALLOW)
+            code = EXIT_DENY;
+        list[nlist++] = v;
+    }
+    if (nlist && write_report(c, list, nlist) < 0)
+        code = EXIT_USAGE;
+    for (size_t i = 0; views && i < n; i++)
+        free(views[i].attestation);
+    for (size_t i = 0; scans && i < n; i++)
+        pc_result_free(scans[i]);
+    json_decref(seen);
+    free(first);
+    free(scans);
+    free(views);
+    free(list);
+    cli_runs_free(&runs);
+    return code;
+}
+
 static int scan_all(cli *c, char **images, size_t n)
 {
     char err[1024];
@@ -175,6 +299,12 @@ static int scan_all(cli *c, char **images, size_t n)
         fprintf(stderr, "portcullis: %s\n", err);
         pc_signer_free(signer);
         return EXIT_USAGE;
+    }
+    if (c->nmanifests) {
+        int code = scan_manifests(c, ctx, signer);
+        pc_ctx_free(ctx);
+        pc_signer_free(signer);
+        return code;
     }
     if (c->inspect) {
         int code = n == 1 ? inspect_one(ctx, images[0]) : EXIT_USAGE;
@@ -234,7 +364,7 @@ static int run(int argc, char **argv, int inspect)
         nopt++;
     optind = 1;
     int li = -1; /* getopt_long sets it for a long flag only */
-    while ((opt = getopt_long(nopt, argv, "o:hu:w:e:", scan_opts, &li)) != -1) {
+    while ((opt = getopt_long(nopt, argv, "o:hu:w:e:f:", scan_opts, &li)) != -1) {
         const char *name = li >= 0 && opt != '?' ? scan_opts[li].name
                            : opt == 'u'          ? "user"
                            : opt == 'w'          ? "workdir"
@@ -245,6 +375,7 @@ static int run(int argc, char **argv, int inspect)
             cli_usage(stdout);
         if (opt == 'h' || parse_flag(&c, opt, name, optarg) < 0) {
             pc_runctx_free(&c.run);
+            free(c.manifests);
             free(rules);
             free(cache);
             return opt == 'h' ? EXIT_ALLOW : EXIT_USAGE;
@@ -252,7 +383,24 @@ static int run(int argc, char **argv, int inspect)
     }
     int rc = EXIT_USAGE;
     char err[512];
-    if (optind >= nopt) {
+    size_t stdins = 0;
+    for (size_t i = 0; i < c.nmanifests; i++)
+        stdins += strcmp(c.manifests[i], "-") == 0;
+    if (c.nmanifests && inspect) {
+        fprintf(stderr, "portcullis inspect: --manifest is for portcullis scan\n");
+    } else if (c.nmanifests && (optind < nopt || nopt < argc)) {
+        fprintf(stderr, "portcullis scan: --manifest names the images: give no IMAGE or "
+                        "command with it\n");
+    } else if (c.nmanifests && c.run.given) {
+        fprintf(stderr, "portcullis scan: --manifest says how each container runs: run flags "
+                        "(--user, --entrypoint, ...) do not go with it\n");
+    } else if (stdins > 1) {
+        fprintf(stderr, "portcullis scan: --manifest - (standard input) given twice\n");
+    } else if (c.nmanifests) {
+        if (!c.o.rules)
+            c.o.rules = rules;
+        rc = scan_all(&c, NULL, 0);
+    } else if (optind >= nopt) {
         fprintf(stderr, "portcullis %s: no image given\n", inspect ? "inspect" : "scan");
         cli_usage(stderr);
     } else if (nopt < argc && (inspect || nopt - optind != 1)) {
@@ -271,6 +419,7 @@ static int run(int argc, char **argv, int inspect)
         rc = scan_all(&c, argv + optind, (size_t)(nopt - optind));
     }
     pc_runctx_free(&c.run);
+    free(c.manifests);
     free(rules);
     free(cache);
     return rc;

@@ -30,6 +30,7 @@ for t in "$@"; do
     fuzz_regauth) opts="-max_len=8192" ;;
     fuzz_passwd) opts="-max_len=65536" ;;
     fuzz_cache) opts="-max_len=65536" ;;
+    fuzz_yaml) opts="-max_len=65536 -dict=$HERE/yaml.dict" ;;
     *) opts="-max_len=65536 -dict=$HERE/json.dict" ;;
     esac
     echo "== $t (${SECS}s)"
