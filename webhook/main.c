@@ -25,6 +25,7 @@
 #include "http/log.h"
 #include "sign.h"
 #include "tes/tesproxy.h"
+#include "tes/tesrun.h"
 #include "http/tls.h"
 #include "webhook.h"
 #include "pcx.h"
@@ -69,6 +70,9 @@ static void usage(FILE *f)
         "  --shutdown-timeout DUR    wait for running scans on SIGTERM (default 20s)\n"
         "  --tes-upstream URL        gate a TES server: relay /ga4gh/tes/v1/... to URL, judging\n"
         "                            every new task's executor images first\n"
+        "  --tes-start kubernetes|shell|docker\n"
+        "                            how the TES backend starts an executor's command\n"
+        "                            (default: the policy's sandbox.start)\n"
         "  --pin-digests             unpinned-image at warn denies on /validate and /imagereview\n"
         "                            (with the mutating webhook /mutate pinning images)\n"
         "  --sign-key FILE           sign verdicts (Ed25519 PEM, mode 0600 or 0400)\n"
@@ -134,6 +138,7 @@ static const struct option longopts[] = {
     {"max-conns-per-ip", required_argument, 0, 'I'},
     {"shutdown-timeout", required_argument, 0, 'S'},
     {"tes-upstream", required_argument, 0, 'U'},
+    {"tes-start", required_argument, 0, 'E'},
     {"pin-digests", no_argument, 0, 'Z'},
     {"sign-key", required_argument, 0, 'K'},
     {"verdict-ttl", required_argument, 0, 'L'},
@@ -232,6 +237,13 @@ static int flag(opts *o, int c, const char *name, const char *arg)
         return num("max-conns-per-ip", arg, 0, 4096, &o->cfg.max_conns_per_ip);
     case 'S':
         return dur("shutdown-timeout", arg, &o->shutdown_ms);
+    case 'E': {
+        wh_tes_start st;
+        if (wh_tes_start_parse(arg, &st) < 0)
+            return bad("tes-start", arg, "kubernetes, shell or docker");
+        o->cfg.tes_start = arg;
+        return 0;
+    }
     case 'n':
         return num("max-connections", arg, 1, 4096, &o->cfg.max_conns);
     case 'b':
@@ -373,6 +385,10 @@ static void log_listening(const wh_server *s)
     }
     if (f && s->tes_gate)
         json_object_set_new(f, "tes_upstream", json_string(wh_tesproxy_upstream(s->tes_gate)));
+    if (f)
+        json_object_set_new(
+            f, "tes_start",
+            json_string(s->cfg.tes_start ? s->cfg.tes_start : pc_ctx_start(s->ctx)));
     wh_log("info", "listening", f);
 }
 

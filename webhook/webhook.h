@@ -41,6 +41,7 @@ typedef struct wh_config {
     const char *sign_key;     /* Ed25519 PEM signing verdicts; NULL: verdicts unsigned */
     uint64_t verdict_ttl_s;   /* how long a signed verdict is valid */
     const char *tes_upstream; /* --tes-upstream URL; NULL: no TES gate */
+    const char *tes_start;    /* --tes-start kubernetes|shell|docker; NULL: the policy's */
 } wh_config;
 
 typedef struct wh_server {

@@ -2,11 +2,13 @@
 # front of the test registry (PKI, registry and webhooks from
 # tests/harness/) holding fixture images. Two parts:
 #   POST /tes/validate — tasks from fixtures/requests/tes (one, several,
-#     mixed executors; malformed ones: 400 naming the field), the answer's
+#     mixed executors; malformed ones: 400 naming the field), each executor
+#     judged as it runs (kubernetes semantics, the default policy's; the
+#     other semantics are tests/integration/tes_start.sh's), the answer's
 #     finding and sandbox objects compared with `portcullis scan --format
-#     json`, the deadline ("scan ... in progress, retry" then the cached
-#     answer, through tests/webhook/slowproxy.py), one scan shared with a
-#     concurrent /validate, and the verdict cache.
+#     json` given the same run, the deadline ("scan ... in progress, retry"
+#     then the cached answer, through tests/webhook/slowproxy.py), one scan
+#     shared with a concurrent /imagereview, and the verdict cache.
 #   --tes-upstream — the gate in front of tests/webhook/tes_upstream.py, a
 #     recording stand-in for a TES server: denied tasks never reach it
 #     (however the path is spelled), allowed tasks arrive byte for byte
@@ -66,15 +68,16 @@ req POST "$V" "$T/clean1.json"
 code_is "validate: one clean executor" 200
 jq_true "clean: allowed, executor 0 with the scanned digest" ".allowed == true and (.executors | length == 1) and .executors[0].index == 0 and .executors[0].image == \"$CLEAN\" and .executors[0].digest == \"$CLEAN_DIGEST\" and .executors[0].verdict == \"allow\""
 jq_true "clean: message and the unpinned-image warning" '(.message | startswith("allowed: 1 executor")) and ([.warnings[] | test("unpinned-image")] | any) and ([.executors[0].findings[] | select(.check == "unpinned-image") | .action] == ["warn"])'
-jq_true "clean: sandbox says what the image needs" '.executors[0].sandbox | (keys == ["argv", "needs_caps", "needs_root", "no_new_privileges", "privileged_ports", "program", "user"]) and .program == "/app/run" and .needs_root == false'
+jq_true "clean: the answer says how the executor was judged (kubernetes semantics: the policy's default)" '.executors[0] | .start == "kubernetes" and .argv == ["/app/run", "/data/file1"] and .program == "/app/run" and .user == "1000:1000" and .command == null'
+jq_true "clean: sandbox says what the image needs" '.executors[0].sandbox | (keys == ["argv", "capabilities", "groups", "needs_caps", "needs_root", "no_new_privileges", "privileged_ports", "program", "user", "user_from"]) and .program == "/app/run" and .needs_root == false'
 fill_task "$TREQ/one-executor.json" "$T/bad1.json" "$BAD"
 req POST "$V" "$T/bad1.json"
 cp "$T/out" "$T/bad1.answer"
 code_is "validate: one bad executor" 200
-jq_true "bad: denied; message names executor, image, check and path" ".allowed == false and (.message | contains(\"executor 0 (image \\\"$BAD\\\")\") and contains(\"setuid-file /usr/bin/passwd\") and contains(\"root-user\")) and .executors[0].verdict == \"deny\""
+jq_true "bad: denied; message names executor, image, program, check and path" ".allowed == false and (.message | contains(\"executor 0 (image \\\"$BAD\\\", program \\\"/app/run\\\"): \") and contains(\"setuid-file /usr/bin/passwd\") and contains(\"root-user\")) and .executors[0].verdict == \"deny\""
 jq_true "bad: finding objects have the scan report's fields" '[.executors[0].findings[] | keys == ["action", "check", "layer", "message", "path", "rule"]] | all'
-run "portcullis scan of the bad image (for comparison)" 1 "$PC" scan --format json --cert-dir "$CERTS" \
-    --authfile "$T/auth.json" "$BAD"
+run "portcullis scan of the bad image, run as the executor says (for comparison)" 1 "$PC" scan --format json --cert-dir "$CERTS" \
+    --authfile "$T/auth.json" --entrypoint /app/run --workdir /data --env LC_ALL=C "$BAD" -- /data/file1
 cp "$T/out" "$T/scan.json"
 if jq -e --slurpfile scan "$T/scan.json" '($scan[0].reports[0].findings == [.executors[0].findings[] | select(.check != "unpinned-image")]) and ($scan[0].reports[0].sandbox == .executors[0].sandbox) and ($scan[0].reports[0].digest == .executors[0].digest)' "$T/bad1.answer" >/dev/null; then
     pass "findings, sandbox and digest identical to portcullis scan --format json"
@@ -91,7 +94,7 @@ jq_true "three executors: the pinned one has no unpinned-image finding" '[.execu
 fill_task "$TREQ/mixed.json" "$T/mixed.json" "$CLEAN" "$BAD"
 req POST "$V" "$T/mixed.json"
 code_is "validate: mixed verdicts" 200
-jq_true "mixed: denied naming executor 1 only" ".allowed == false and ([.executors[].verdict] == [\"allow\", \"deny\"]) and (.message | contains(\"executor 1 (image \\\"$BAD\\\"): \") and contains(\"setuid-file /usr/bin/passwd\") and (contains(\"executor 0\") | not))"
+jq_true "mixed: denied naming executor 1 only" ".allowed == false and ([.executors[].verdict] == [\"allow\", \"deny\"]) and (.message | contains(\"executor 1 (image \\\"$BAD\\\", program \\\"/usr/bin/passwd\\\"): \") and contains(\"setuid-file /usr/bin/passwd\") and (contains(\"executor 0\") | not))"
 
 # --- malformed tasks: 400 naming the field
 says() { # FILE WANT-HTTP TEXT
@@ -114,6 +117,12 @@ says image-not-string 400 "executors[0].image: expected a string"
 says image-lookalike-key 400 'executors[0]."Image": differs from "image" only in case'
 says executors-lookalike-key 400 'differs from "executors" only in case'
 says duplicate-key 400 "duplicate object key"
+says command-not-array 400 "executors[0].command: expected an array of strings"
+says command-not-strings 400 "executors[0].command[1]: expected a string"
+says workdir-relative 400 'executors[0].workdir: "data": expected an absolute path'
+says stdout-relative 400 'executors[0].stdout: "out/ls.txt": expected an absolute path'
+says env-not-strings 400 "executors[0].env.THREADS: expected a string"
+says command-lookalike-key 400 'executors[0]."Command": differs from "command" only in case'
 CODE=$(curl -s -o "$T/out" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: text/plain' \
     --data-binary @"$T/clean1.json" "$V")
 code_is "validate: wrong Content-Type" 415
@@ -141,17 +150,18 @@ jq_true "deadline: the retry is answered" '.allowed == true'
 [ "$(metric "$G" portcullis_cache_hits_total)" -gt "$hits" ] && [ "$ms" -lt 1000 ] && pass "deadline: retry from the cache (${ms}ms)" ||
     fail "deadline: retry from the cache" "${ms}ms, hits stayed $hits"
 
-# --- one scan shared by /tes/validate and a concurrent /validate; then the cache
+# --- one scan shared by /tes/validate and a concurrent /imagereview (an
+# executor run as its image says, as ImageReview judges images); then the cache
 SHIMG="127.0.0.1:$P_PROXY/app/shared:v1"
 started=$(metric "$G" portcullis_scans_started_total)
 joins=$(metric "$G" portcullis_scan_joins_total)
-fill_task "$TREQ/one-executor.json" "$T/shared.json" "$SHIMG"
-fill "$REQ/pod.json" "$T/pod.json" uid-tes-share team-a "$SHIMG" "$SHIMG"
+fill_task "$TREQ/image-only.json" "$T/shared.json" "$SHIMG"
+fill "$REQ/imagereview.json" "$T/ir.json" - team-a "$SHIMG" "$SHIMG"
 curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary @"$T/shared.json" \
     -o "$T/share1.out" "$V?timeout=20s" &
 p1=$!
-curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary @"$T/pod.json" \
-    -o "$T/share2.out" "$G/validate?timeout=20s" &
+curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary @"$T/ir.json" \
+    -o "$T/share2.out" "$G/imagereview?timeout=20s" &
 p2=$!
 wait $p1 $p2
 d_started=$(($(metric "$G" portcullis_scans_started_total) - started))
@@ -184,7 +194,7 @@ else
     fail "gate: the 403 body is the /tes/validate answer" "$(head -c 400 "$T/out")"
 fi
 denied "mixed task" POST "$TASKS" "$T/mixed.json"
-jq_true "gate: mixed names executor 1" ".message | contains(\"executor 1 (image \\\"$BAD\\\")\")"
+jq_true "gate: mixed names executor 1" ".message | contains(\"executor 1 (image \\\"$BAD\\\", program \\\"/usr/bin/passwd\\\")\")"
 for p in "/ga4gh/tes/v1//tasks" "/ga4gh/tes/v1/tasks/" "/ga4gh/tes/v1/TASKS" "/ga4gh/tes/v1/./tasks" \
     "/ga4gh/tes/v1/x/../tasks" "/ga4gh/tes/v1/task%73" "/ga4gh/tes/v1/tasks;jsessionid=1" \
     "/ga4gh/tes/v1/tasks?x=1" "/ga4gh/tes/v1/x%2f..%2ftasks" "/ga4gh/tes/v1/x\\..\\tasks"; do

@@ -3,20 +3,27 @@
  *
  * Reading a task. The body is parsed with jansson (duplicate keys
  * refused, depth bounded by the parser, trailing bytes refused) and read
- * along two paths only: executors[] and executors[i].image. The same
- * bytes may then go to a TES server whose JSON reader differs from ours,
- * so anything two readers could disagree on is refused rather than
- * guessed: a key that differs from "executors" or "image" only in case
- * (Go's encoding/json matches keys case-insensitively, folding 'ſ' (long
- * s) to 's'), duplicate keys, a NUL in a string.
+ * along fixed paths only: executors[] and, per executor, image, command,
+ * workdir, env, stdin, stdout, stderr. The same bytes may then go to a
+ * TES server whose JSON reader differs from ours, so anything two readers
+ * could disagree on is refused rather than guessed: a key that differs
+ * from one of those only in case (Go's encoding/json matches keys
+ * case-insensitively, folding 'ſ' (long s) to 's' and 'K' (Kelvin sign)
+ * to 'k'), duplicate keys, a NUL in a string. A value of the wrong type,
+ * a relative workdir or stdin/stdout/stderr path, an empty command, an
+ * env name that is empty or holds '=': 400 naming executors[i].field.
  *
- * Answering. wh_decide judges each distinct image once; the answer then
- * walks the executors in task order and looks up the decision of each
- * executor's image, so two executors running one image both say so. The
- * denial message names, per denied executor, its index, its image and the
- * denying checks with their paths (the decision's one-line reason).
- * Findings in the answer are bounded: TES_FINDINGS_TOTAL over the whole
- * answer, so a task listing one hostile image 512 times stays small.
+ * Judging. Each executor's image is judged as its backend starts it
+ * (tesrun.h): its entry of the image list carries that run context, and
+ * under shell semantics a second entry judges the command's own program.
+ * wh_decide judges each distinct (image, run) once; the answer then walks
+ * the executors in task order and looks up each executor's own
+ * decisions, so two executors running one image the same way both say
+ * so. The denial message names, per denied executor, its index, its
+ * image, the program(s) judged and the denying checks with their paths
+ * (the decisions' one-line reasons). Findings in the answer are bounded:
+ * TES_FINDINGS_TOTAL over the whole answer, so a task listing one hostile
+ * image 512 times stays small.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,9 +53,8 @@ static int say(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* key folded the way a lenient reader would match it: ASCII lower case,
- * U+017F (long s) as 's' (Go also folds U+212A, the Kelvin sign, to 'k',
- * but neither key we read has a 'k'). 0 when it does not fit in out
- * (then it cannot match a short key). */
+ * U+017F (long s) as 's', U+212A (Kelvin sign) as 'k'. 0 when it does
+ * not fit in out (then it cannot match a short key). */
 static int fold_key(const char *key, char *out, size_t n)
 {
     size_t w = 0;
@@ -57,6 +63,8 @@ static int fold_key(const char *key, char *out, size_t n)
             return 0;
         if (p[0] == 0xC5 && p[1] == 0xBF) {
             out[w] = 's', p += 2;
+        } else if (p[0] == 0xE2 && p[1] == 0x84 && p[2] == 0xAA) {
+            out[w] = 'k', p += 3;
         } else {
             out[w] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
             p++;
@@ -82,15 +90,94 @@ static int lookalike_key(json_t *obj, const char *want, const char *where, char 
     return 0;
 }
 
-/* executors[i]: its image into t->images. -2 when out of memory. */
+static const char *const executor_keys[] = {"image", "command", "workdir", "env",
+                                            "stdin", "stdout",  "stderr"};
+
+/* A string (NULL when absent or null) without NUL bytes, at most max bytes. */
+static int opt_string(json_t *e, const char *key, const char *where, size_t max, const char **out,
+                      char *err, size_t errlen)
+{
+    json_t *v = json_object_get(e, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return say(err, errlen, "%s.%s: expected a string", where, key);
+    size_t n = json_string_length(v);
+    if (n > max || strlen(json_string_value(v)) != n)
+        return say(err, errlen, "%s.%s: longer than %zu bytes or holding a NUL byte", where, key,
+                   max);
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* workdir, stdin, stdout, stderr: absolute paths inside the container. */
+static int opt_path(json_t *e, const char *key, const char *where, const char **out, char *err,
+                    size_t errlen)
+{
+    if (opt_string(e, key, where, WH_TES_PATH_MAX, out, err, errlen) < 0)
+        return -1;
+    if (*out && (*out)[0] != '/')
+        return say(err, errlen, "%s.%s: \"%.64s\": expected an absolute path", where, key, *out);
+    return 0;
+}
+
+static int read_command(json_t *e, const char *where, wh_tes_executor *x, char *err, size_t errlen)
+{
+    json_t *c = json_object_get(e, "command"), *w;
+    size_t j;
+    if (!c || json_is_null(c))
+        return 0; /* the image's own ENTRYPOINT and CMD */
+    if (!json_is_array(c))
+        return say(err, errlen, "%s.command: expected an array of strings", where);
+    if (json_array_size(c) == 0)
+        return say(err, errlen, "%s.command: empty (omit it to run the image's ENTRYPOINT and CMD)",
+                   where);
+    json_array_foreach(c, j, w)
+    {
+        if (!json_is_string(w))
+            return say(err, errlen, "%s.command[%zu]: expected a string", where, j);
+        if (strlen(json_string_value(w)) != json_string_length(w))
+            return say(err, errlen, "%s.command[%zu]: holds a NUL byte", where, j);
+    }
+    x->command = c;
+    return 0;
+}
+
+static int read_env(json_t *e, const char *where, wh_tes_executor *x, char *err, size_t errlen)
+{
+    json_t *env = json_object_get(e, "env"), *v;
+    const char *k;
+    if (!env || json_is_null(env))
+        return 0;
+    if (!json_is_object(env))
+        return say(err, errlen, "%s.env: expected an object of strings", where);
+    json_object_foreach(env, k, v)
+    {
+        if (!*k || strchr(k, '='))
+            return say(err, errlen, "%s.env.\"%.40s\": not a variable name (empty, or holding '=')",
+                       where, k);
+        if (!json_is_string(v))
+            return say(err, errlen, "%s.env.%.40s: expected a string", where, k);
+        if (strlen(json_string_value(v)) != json_string_length(v))
+            return say(err, errlen, "%s.env.%.40s: holds a NUL byte", where, k);
+    }
+    x->env = env;
+    return 0;
+}
+
+/* executors[i]: its image into t->images, the rest into t->exec[i]. -2
+ * when out of memory. */
 static int read_executor(wh_tes_task *t, size_t i, json_t *e, char *err, size_t errlen)
 {
     char where[40], ptr[48];
+    wh_tes_executor *x = &t->exec[i];
     snprintf(where, sizeof where, "executors[%zu]", i);
     if (!json_is_object(e))
         return say(err, errlen, "%s: expected an object (a tesExecutor)", where);
-    if (lookalike_key(e, "image", where, err, errlen) < 0)
-        return -1;
+    for (size_t k = 0; k < sizeof executor_keys / sizeof executor_keys[0]; k++)
+        if (lookalike_key(e, executor_keys[k], where, err, errlen) < 0)
+            return -1;
     json_t *img = json_object_get(e, "image");
     if (!img || json_is_null(img))
         return say(err, errlen, "%s.image: missing", where);
@@ -103,8 +190,46 @@ static int read_executor(wh_tes_task *t, size_t i, json_t *e, char *err, size_t 
     if (n > WH_MAX_IMAGE_LEN || strlen(s) != n)
         return say(err, errlen, "%s.image: longer than %d bytes or holding a NUL byte", where,
                    WH_MAX_IMAGE_LEN);
+    if (read_command(e, where, x, err, errlen) < 0 || read_env(e, where, x, err, errlen) < 0 ||
+        opt_path(e, "workdir", where, &x->workdir, err, errlen) < 0 ||
+        opt_path(e, "stdin", where, &x->stdin_path, err, errlen) < 0 ||
+        opt_path(e, "stdout", where, &x->stdout_path, err, errlen) < 0 ||
+        opt_path(e, "stderr", where, &x->stderr_path, err, errlen) < 0)
+        return -1;
     snprintf(ptr, sizeof ptr, "/executors/%zu/image", i);
     return wh_image_list_add(&t->images, s, ptr, where, err, errlen) < 0 ? -2 : 0;
+}
+
+/* Executor i's run contexts onto its image entry, and (shell semantics)
+ * its command's program as one more entry. -1 when that would pass
+ * WH_MAX_IMAGES, -2 when out of memory. */
+static int plan_executor(wh_tes_task *t, size_t i, char *err, size_t errlen)
+{
+    pc_runctx run, prog;
+    char where[40];
+    int rc = 0;
+    if (wh_tes_runs(t->start, &t->exec[i], &run, &prog, err, errlen) < 0)
+        return -2;
+    if (run.given && wh_image_list_set_run(&t->images, i, &run, err, errlen) < 0)
+        rc = -2;
+    if (rc == 0 && prog.given) {
+        snprintf(where, sizeof where, "executors[%zu]", i);
+        size_t k = t->images.n;
+        if (k >= WH_MAX_IMAGES)
+            rc = say(err, errlen,
+                     "executors: more than %d runs to judge (under shell semantics an "
+                     "executor's command is judged as a program of its own too)",
+                     WH_MAX_IMAGES);
+        else if (wh_image_list_add(&t->images, t->images.v[i].image, t->images.v[i].pointer, where,
+                                   err, errlen) < 0 ||
+                 wh_image_list_set_run(&t->images, k, &prog, err, errlen) < 0)
+            rc = -2;
+        else
+            t->exec[i].twin = k;
+    }
+    pc_runctx_free(&run);
+    pc_runctx_free(&prog);
+    return rc;
 }
 
 static int read_task(wh_tes_task *t, char *err, size_t errlen)
@@ -123,9 +248,18 @@ static int read_task(wh_tes_task *t, char *err, size_t errlen)
         return say(err, errlen, "executors: empty (a tesTask runs at least one executor)");
     if (json_array_size(ex) > WH_MAX_IMAGES)
         return say(err, errlen, "executors: more than %d", WH_MAX_IMAGES);
+    t->exec = calloc(json_array_size(ex), sizeof *t->exec);
+    if (!t->exec)
+        return say(err, errlen, "out of memory"), -2;
     json_array_foreach(ex, i, e)
     {
         int rc = read_executor(t, i, e, err, errlen);
+        if (rc < 0)
+            return rc;
+        t->nexec++;
+    }
+    for (i = 0; i < t->nexec; i++) {
+        int rc = plan_executor(t, i, err, errlen);
         if (rc < 0)
             return rc;
     }
@@ -133,10 +267,12 @@ static int read_task(wh_tes_task *t, char *err, size_t errlen)
     return 0;
 }
 
-int wh_tes_parse(const char *body, size_t len, wh_tes_task *t, char *err, size_t errlen)
+int wh_tes_parse(const char *body, size_t len, wh_tes_start start, wh_tes_task *t, char *err,
+                 size_t errlen)
 {
     json_error_t je;
     memset(t, 0, sizeof *t);
+    t->start = start;
     t->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
     if (!t->root)
         return say(err, errlen, "request body is not valid JSON: %s (line %d, column %d)", je.text,
@@ -151,33 +287,73 @@ void wh_tes_task_free(wh_tes_task *t)
 {
     json_decref(t->root);
     wh_image_list_free(&t->images);
+    free(t->exec);
     memset(t, 0, sizeof *t);
 }
 
+static int img_ok(const wh_image_decision *x)
+{
+    return x->outcome == WH_IMG_ALLOW || x->outcome == WH_IMG_EXEMPT;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int same_finding(const pc_finding *a, const pc_finding *b)
+{
+    return same_str(a->check, b->check) && same_str(a->path, b->path) &&
+           same_str(a->message, b->message);
+}
+
+/* 1 when r holds a finding like f (or f is like x's unpinned-image). */
+static int already(const wh_image_decision *x, const pc_finding *f)
+{
+    const pc_result *r = x ? wh_verdict_result(x->lk.v) : NULL;
+    pc_finding u;
+    for (size_t i = 0; r && i < r->nfindings; i++)
+        if (pc_report_finding_shown(&r->findings[i]) && same_finding(&r->findings[i], f))
+            return 1;
+    return r && pc_verdict_unpinned_finding(&x->verdict, &u) == 0 && same_finding(&u, f);
+}
+
+static int add_finding(json_t *a, const pc_finding *f, size_t max, size_t *omitted)
+{
+    if (json_array_size(a) >= max) {
+        (*omitted)++;
+        return 0;
+    }
+    return json_array_append_new(a, pc_finding_to_json(f));
+}
+
 /* The shown findings of x's scan (warn and deny, as the scan report shows
- * them), plus unpinned-image when the verdict has it. */
-static json_t *findings_json(const wh_image_decision *x, size_t max, size_t *omitted)
+ * them), plus unpinned-image when the verdict has it, appended to a;
+ * those `like` (another decision) has already are left out. */
+static int add_findings(json_t *a, const wh_image_decision *x, const wh_image_decision *like,
+                        size_t max, size_t *omitted)
 {
     const pc_result *r = wh_verdict_result(x->lk.v);
-    json_t *a = json_array();
-    for (size_t i = 0; a && r && i < r->nfindings; i++) {
-        if (!pc_report_finding_shown(&r->findings[i]))
+    for (size_t i = 0; r && i < r->nfindings; i++) {
+        if (!pc_report_finding_shown(&r->findings[i]) || already(like, &r->findings[i]))
             continue;
-        if (json_array_size(a) >= max) {
-            (*omitted)++;
-            continue;
-        }
-        if (json_array_append_new(a, pc_finding_to_json(&r->findings[i])) < 0) {
-            json_decref(a);
-            return NULL;
-        }
+        if (add_finding(a, &r->findings[i], max, omitted) < 0)
+            return -1;
     }
     pc_finding f;
-    if (a && r && pc_verdict_unpinned_finding(&x->verdict, &f) == 0) {
-        if (json_array_append_new(a, pc_finding_to_json(&f)) < 0) {
-            json_decref(a);
-            return NULL;
-        }
+    if (r && pc_verdict_unpinned_finding(&x->verdict, &f) == 0 && !already(like, &f))
+        return add_finding(a, &f, max, omitted);
+    return 0;
+}
+
+static json_t *findings_json(const wh_image_decision *x, const wh_image_decision *prog, size_t max,
+                             size_t *omitted)
+{
+    json_t *a = json_array();
+    if (a && (add_findings(a, x, NULL, max, omitted) < 0 ||
+              (prog && add_findings(a, prog, x, max, omitted) < 0))) {
+        json_decref(a);
+        return NULL;
     }
     return a;
 }
@@ -194,26 +370,60 @@ static json_t *attestation_json(wh_signer *signer, const pc_result *r, const cha
     return v;
 }
 
-json_t *wh_tes_executor_json(size_t index, const char *image, const wh_image_decision *x,
-                             size_t max_findings, wh_signer *signer)
+static json_t *argv_json(const pc_result *r)
 {
-    const pc_result *r = wh_verdict_result(x->lk.v);
-    int ok = x->outcome == WH_IMG_ALLOW || x->outcome == WH_IMG_EXEMPT;
-    size_t omitted = 0;
-    int bad = 0;
+    if (!r)
+        return json_null();
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->sandbox.nargv; i++)
+        if (json_array_append_new(a, pc_json_string(r->sandbox.argv[i])) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+/* The executor's reason: x's, prog's, or both (a part of prog's that x's
+ * has already is not repeated). malloc'd; NULL when out of memory. */
+static char *merged_reason(const wh_image_decision *x, const wh_image_decision *prog)
+{
+    const char *rx = x->reason ? x->reason : "denied";
+    if (!prog || img_ok(prog))
+        return pc_strdup(rx);
+    const char *rp = prog->reason ? prog->reason : "denied";
+    if (img_ok(x))
+        return pc_strdup(rp);
+    pc_buf b = {0};
+    pc_buf_puts(&b, rx);
+    for (const char *p = rp; *p;) {
+        size_t n = strcspn(p, ";");
+        int seen = 0;
+        for (const char *q = rx; *q && !seen;) {
+            size_t m = strcspn(q, ";");
+            seen = m == n && memcmp(p, q, n) == 0;
+            q += m + (q[m] == ';') + (q[m] == ';' && q[m + 1] == ' ');
+        }
+        if (!seen)
+            pc_buf_printf(&b, "; %.*s", (int)n, p);
+        p += n + (p[n] == ';') + (p[n] == ';' && p[n + 1] == ' ');
+    }
+    return pc_buf_take(&b);
+}
+
+/* "command": what prog judged, or null. */
+static json_t *command_json(const wh_image_decision *prog, const char *image, wh_signer *signer)
+{
+    if (!prog)
+        return json_null();
+    const pc_result *r = wh_verdict_result(prog->lk.v);
     json_t *o = json_object();
     if (!o)
         return NULL;
-    bad |= json_object_set_new(o, "index", json_integer((json_int_t)index));
-    bad |= json_object_set_new(o, "image", pc_json_string(image));
-    bad |= json_object_set_new(o, "digest", pc_json_string(r ? r->digest : NULL));
-    bad |= json_object_set_new(o, "verdict", json_string(ok ? "allow" : "deny"));
-    bad |= json_object_set_new(o, "reason", pc_json_string(x->reason));
-    bad |= json_object_set_new(o, "findings", findings_json(x, max_findings, &omitted));
-    bad |= json_object_set_new(o, "sandbox", r ? pc_sandbox_to_json(&r->sandbox) : json_null());
+    int bad = json_object_set_new(o, "argv", argv_json(r));
+    bad |= json_object_set_new(o, "program", pc_json_string(r ? r->sandbox.program : NULL));
+    bad |= json_object_set_new(o, "verdict", json_string(img_ok(prog) ? "allow" : "deny"));
+    bad |= json_object_set_new(o, "reason", pc_json_string(prog->reason));
     bad |= json_object_set_new(o, "attestation", attestation_json(signer, r, image));
-    if (omitted)
-        bad |= json_object_set_new(o, "findings_omitted", json_integer((json_int_t)omitted));
     if (bad) {
         json_decref(o);
         return NULL;
@@ -221,35 +431,99 @@ json_t *wh_tes_executor_json(size_t index, const char *image, const wh_image_dec
     return o;
 }
 
-static const wh_image_decision *decision_of(const wh_decision *d, const char *image)
+json_t *wh_tes_executor_json(size_t index, const char *image, const char *start,
+                             const wh_image_decision *x, const wh_image_decision *prog,
+                             size_t max_findings, wh_signer *signer)
+{
+    const pc_result *r = wh_verdict_result(x->lk.v);
+    int ok = img_ok(x) && (!prog || img_ok(prog));
+    size_t omitted = 0;
+    char *reason = merged_reason(x, prog);
+    json_t *o = reason ? json_object() : NULL;
+    int bad = 0;
+    if (!o) {
+        free(reason);
+        return NULL;
+    }
+    bad |= json_object_set_new(o, "index", json_integer((json_int_t)index));
+    bad |= json_object_set_new(o, "image", pc_json_string(image));
+    bad |= json_object_set_new(o, "start", pc_json_string(start));
+    bad |= json_object_set_new(o, "argv", argv_json(r));
+    bad |= json_object_set_new(o, "program", pc_json_string(r ? r->sandbox.program : NULL));
+    bad |= json_object_set_new(o, "user", pc_json_string(r ? r->sandbox.user : NULL));
+    bad |= json_object_set_new(o, "command", command_json(prog, image, signer));
+    bad |= json_object_set_new(o, "digest", pc_json_string(r ? r->digest : NULL));
+    bad |= json_object_set_new(o, "verdict", json_string(ok ? "allow" : "deny"));
+    bad |= json_object_set_new(o, "reason", pc_json_string(reason));
+    bad |= json_object_set_new(o, "findings", findings_json(x, prog, max_findings, &omitted));
+    bad |= json_object_set_new(o, "sandbox", r ? pc_sandbox_to_json(&r->sandbox) : json_null());
+    bad |= json_object_set_new(o, "attestation", attestation_json(signer, r, image));
+    if (omitted)
+        bad |= json_object_set_new(o, "findings_omitted", json_integer((json_int_t)omitted));
+    free(reason);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The decision of one entry of the image list: same image, same run. */
+static const wh_image_decision *decision_of(const wh_decision *d, const wh_image *e)
 {
     for (size_t i = 0; i < d->nimgs; i++)
-        if (strcmp(d->imgs[i].img->image, image) == 0)
+        if (strcmp(d->imgs[i].img->image, e->image) == 0 &&
+            strcmp(d->imgs[i].img->runkey, e->runkey) == 0)
             return &d->imgs[i];
     return NULL;
 }
 
-static int img_ok(const wh_image_decision *x)
+/* Executor i's decision, and its command program's (or NULL). 0, or -1
+ * when one is missing (then the executor cannot be answered). */
+static int decisions(const wh_tes_task *t, const wh_decision *d, size_t i,
+                     const wh_image_decision **x, const wh_image_decision **prog)
 {
-    return x->outcome == WH_IMG_ALLOW || x->outcome == WH_IMG_EXEMPT;
+    size_t k = t->exec[i].twin;
+    *x = decision_of(d, &t->images.v[i]);
+    *prog = k ? decision_of(d, &t->images.v[k]) : NULL;
+    return *x && (!k || *prog) ? 0 : -1;
 }
 
-/* "allowed: 2 executors" or "denied: executor 1 (image "..."): check path; ..." */
+static const char *program_of(const wh_image_decision *x)
+{
+    const pc_result *r = x ? wh_verdict_result(x->lk.v) : NULL;
+    return r ? r->sandbox.program : NULL;
+}
+
+/* "allowed: 2 executors" or "denied: executor 1 (image "...", program
+ * "..."): check path; ..." */
 static char *tes_message(const wh_tes_task *t, const wh_decision *d)
 {
     pc_buf b = {0};
-    size_t n = t->images.n, k = 0;
+    size_t n = t->nexec, k = 0;
     if (d->allowed) {
         pc_buf_printf(&b, "allowed: %zu executor%s", n, n == 1 ? "" : "s");
         if (d->nwarnings)
             pc_buf_printf(&b, ", %zu warning%s", d->nwarnings, d->nwarnings == 1 ? "" : "s");
     }
     for (size_t i = 0; !d->allowed && i < n && b.len <= WH_MESSAGE_MAX; i++) {
-        const wh_image_decision *x = decision_of(d, t->images.v[i].image);
-        if (!x || img_ok(x))
+        const wh_image_decision *x, *prog;
+        if (decisions(t, d, i, &x, &prog) < 0) {
+            pc_buf_printf(&b, "%sexecutor %zu: not judged", k++ ? " | " : "denied: ", i);
             continue;
-        pc_buf_printf(&b, "%sexecutor %zu (image \"%s\"): %s", k++ ? " | " : "denied: ", i,
-                      t->images.v[i].image, x->reason ? x->reason : "denied");
+        }
+        if (img_ok(x) && (!prog || img_ok(prog)))
+            continue;
+        const char *p = program_of(x), *cp = program_of(prog);
+        char *why = merged_reason(x, prog);
+        pc_buf_printf(&b, "%sexecutor %zu (image \"%s\"", k++ ? " | " : "denied: ", i,
+                      t->images.v[i].image);
+        if (p)
+            pc_buf_printf(&b, ", program \"%s\"", p);
+        if (cp)
+            pc_buf_printf(&b, ", command program \"%s\"", cp);
+        pc_buf_printf(&b, "): %s", why ? why : "denied");
+        free(why);
     }
     char *m = pc_buf_take(&b);
     if (m) {
@@ -261,14 +535,18 @@ static char *tes_message(const wh_tes_task *t, const wh_decision *d)
 
 static json_t *executors_json(const wh_tes_task *t, const wh_decision *d, wh_signer *signer)
 {
-    size_t n = t->images.n, per = n ? TES_FINDINGS_TOTAL / n : TES_FINDINGS_MAX;
+    size_t n = t->nexec, per = n ? TES_FINDINGS_TOTAL / n : TES_FINDINGS_MAX;
     per = per < TES_FINDINGS_MIN   ? TES_FINDINGS_MIN
           : per > TES_FINDINGS_MAX ? TES_FINDINGS_MAX
                                    : per;
+    const char *start = wh_tes_start_name(t->start);
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++) {
-        const wh_image_decision *x = decision_of(d, t->images.v[i].image);
-        json_t *e = x ? wh_tes_executor_json(i, t->images.v[i].image, x, per, signer) : NULL;
+        const wh_image_decision *x, *prog;
+        json_t *e =
+            decisions(t, d, i, &x, &prog) < 0
+                ? NULL
+                : wh_tes_executor_json(i, t->images.v[i].image, start, x, prog, per, signer);
         if (json_array_append_new(a, e) < 0) {
             json_decref(a);
             return NULL;
@@ -277,14 +555,28 @@ static json_t *executors_json(const wh_tes_task *t, const wh_decision *d, wh_sig
     return a;
 }
 
+/* The warnings, each once (an image judged for two runs warns twice). */
+static json_t *warnings_json(const wh_decision *d)
+{
+    json_t *w = json_array();
+    for (size_t i = 0; w && i < d->nwarnings; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(d->warnings[i], d->warnings[j]) == 0;
+        if (!seen && json_array_append_new(w, pc_json_string(d->warnings[i])) < 0) {
+            json_decref(w);
+            return NULL;
+        }
+    }
+    return w;
+}
+
 /* The answer document; NULL when out of memory. */
 static json_t *answer_json(const wh_tes_task *t, const wh_decision *d, wh_signer *signer)
 {
     char *msg = tes_message(t, d);
-    json_t *doc = json_object(), *w = json_array();
+    json_t *doc = json_object(), *w = warnings_json(d);
     int bad = !msg || !doc || !w;
-    for (size_t i = 0; !bad && i < d->nwarnings; i++)
-        bad |= json_array_append_new(w, pc_json_string(d->warnings[i]));
     if (!bad) {
         bad |= json_object_set_new(doc, "allowed", json_boolean(d->allowed));
         bad |= json_object_set_new(doc, "message", pc_json_string(msg));
@@ -310,7 +602,8 @@ static void log_decision(const char *endpoint, const wh_tes_task *t, const wh_de
         pc_one_line(name);
         pc_cut_utf8(name, TES_NAME_LOG_MAX);
     }
-    json_t *extra = json_pack("{s:I}", "executors", (json_int_t)t->images.n);
+    json_t *extra = json_pack("{s:I, s:s}", "executors", (json_int_t)t->nexec, "start",
+                              wh_tes_start_name(t->start));
     wh_log_request lr = {
         .endpoint = endpoint, .kind = "tesTask", .name = t->name ? name : NULL, .extra = extra};
     wh_log_decision(&lr, d, pc_now_ms() - start_ms);
@@ -323,8 +616,15 @@ int wh_tes_judge(wh_server *s, const wh_http_req *rq, const char *endpoint, wh_r
     wh_tes_task t;
     wh_decision d;
     char err[512];
+    wh_tes_start start;
     *allowed = 0;
-    int rc = wh_tes_parse(rq->body, rq->len, &t, err, sizeof err);
+    if (wh_tes_start_parse(s->cfg.tes_start ? s->cfg.tes_start : pc_ctx_start(s->ctx), &start) <
+        0) {
+        wh_metrics_error(&s->metrics, WH_ERR_INTERNAL); /* fail closed: never guess */
+        wh_reply_error(out, 500, "unknown TES start semantics");
+        return -1;
+    }
+    int rc = wh_tes_parse(rq->body, rq->len, start, &t, err, sizeof err);
     if (rc < 0) {
         wh_metrics_error(&s->metrics, rc == -2 ? WH_ERR_INTERNAL : WH_ERR_BAD_REQUEST);
         wh_logf("warn", "%s: bad request: %s", endpoint, err);
