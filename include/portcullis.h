@@ -27,6 +27,8 @@ typedef struct pc_finding {
     char *path;      /* absolute path in the final fs, or NULL */
     char *layer;     /* digest of the layer that put it there, or NULL */
     char *rule;      /* YARA rule name, or NULL */
+    char *waived_by; /* the policy exception that waived it ("FILE: exceptions[i]: reason"):
+                      * its action is then ignore, and reports still list it */
     int neutralised; /* the judged run cannot use what it reports (a set-user-ID bit under
                       * no_new_privileges, file capabilities it is never granted); the
                       * policy's when_neutralised action applies */
@@ -85,6 +87,7 @@ typedef struct pc_result {
 typedef struct pc_options {
     const char *policy;       /* file path or built-in name; NULL: "restricted" */
     const char *policies_dir; /* where names resolve; NULL: PC_DATADIR/rules/policies */
+    const char *exceptions;   /* an exceptions file added to the policy's, or NULL */
     const char *platform;     /* "os/arch[/variant]"; NULL: linux/amd64 */
     const char *rules;        /* YARA rules: a .yar file or a directory; NULL: PC_DATADIR/rules */
     const char *authfile;

@@ -83,6 +83,8 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
                             o->policies_dir ? o->policies_dir : PC_DATADIR "/rules/policies",
                             &c->policy_file, &e) < 0)
         goto fail;
+    if (o->exceptions && pc_policy_file_add_exceptions(c->policy_file, o->exceptions, &e) < 0)
+        goto fail;
     c->profile = &c->policy_file->profile;
     c->run = &c->policy_file->run;
     c->policy = &c->policy_file->policy;

@@ -17,9 +17,13 @@ static const struct {
     const char *name;
     size_t off;
 } string_opts[] = {
-    {"policy", offsetof(pc_options, policy)},     {"rules", offsetof(pc_options, rules)},
-    {"platform", offsetof(pc_options, platform)}, {"authfile", offsetof(pc_options, authfile)},
-    {"cert-dir", offsetof(pc_options, cert_dir)}, {"cache-dir", offsetof(pc_options, cache_dir)},
+    {"policy", offsetof(pc_options, policy)},
+    {"rules", offsetof(pc_options, rules)},
+    {"platform", offsetof(pc_options, platform)},
+    {"authfile", offsetof(pc_options, authfile)},
+    {"cert-dir", offsetof(pc_options, cert_dir)},
+    {"cache-dir", offsetof(pc_options, cache_dir)},
+    {"exceptions", offsetof(pc_options, exceptions)},
 };
 
 static int bad(const char *name, const char *value, const char *want, char *err, size_t errlen)

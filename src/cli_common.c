@@ -25,6 +25,7 @@ void cli_usage(FILE *f)
           "\n"
           "scan options:\n"
           "  --policy FILE|NAME        policy file or built-in name (default: restricted)\n"
+          "  --exceptions FILE         exceptions added to the policy's (README, Policies)\n"
           "  --rules PATH              YARA rules: a .yar file or a directory of them\n"
           "                            (default: the rules/ directory portcullis ships)\n"
           "  --format text|json|sarif  report format (default: text)\n"

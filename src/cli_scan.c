@@ -93,6 +93,7 @@ static int parse_flag(cli *c, int opt, const char *name, const char *arg)
 
 static const struct option scan_opts[] = {
     {"policy", required_argument, 0, 'p'},
+    {"exceptions", required_argument, 0, 'X'},
     {"format", required_argument, 0, 'F'},
     {"manifest", required_argument, 0, 'f'},
     {"output", required_argument, 0, 'o'},

@@ -47,6 +47,7 @@ static void usage(FILE *f)
         "  --listen ADDR:PORT        where to serve HTTPS (default 0.0.0.0:8443; port 0: any)\n"
         "  --client-ca FILE          require client certificates signed by these CAs\n"
         "  --policy FILE|NAME        policy file or built-in name (default: restricted)\n"
+        "  --exceptions FILE         exceptions added to the policy's (README, Policies)\n"
         "  --rules PATH              YARA rules file or directory (default: rules/)\n"
         "  --authfile FILE           registry credentials (docker config.json)\n"
         "  --cert-dir DIR            registry TLS certificates (certs.d layout)\n"
@@ -118,6 +119,7 @@ static const struct option longopts[] = {
     {"listen", required_argument, 0, 'l'},
     {"client-ca", required_argument, 0, 'C'},
     {"policy", required_argument, 0, 'p'},
+    {"exceptions", required_argument, 0, 'X'},
     {"rules", required_argument, 0, 'r'},
     {"authfile", required_argument, 0, 'a'},
     {"cert-dir", required_argument, 0, 'd'},

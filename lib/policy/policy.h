@@ -20,6 +20,7 @@
 #include "pcx.h"
 #include "profile/profile.h"
 #include "profile/run.h"
+#include "policy/exception.h"
 #include "portcullis.h"
 
 typedef struct pc_check_policy {
@@ -40,6 +41,8 @@ typedef struct pc_policy {
     size_t nexempt_images;
     char **exempt_namespaces; /* webhook */
     size_t nexempt_namespaces;
+    pc_exception *exceptions; /* in order: the first that applies waives */
+    size_t nexceptions;
 } pc_policy;
 
 typedef struct pc_policy_file {
@@ -70,6 +73,10 @@ int pc_policy_ignores_rule(const pc_policy *p, const char *rule);
 /* The exempt_images entry matching the reference or one of the digests, or NULL. */
 const char *pc_policy_exempt_image(const pc_policy *p, const char *ref, const char *const *digests,
                                    size_t ndigests);
+/* Append the exceptions of an exceptions file (`{"exceptions": [...]}` or
+ * the bare array) to f, and fold the file's bytes into its digest. 0, or
+ * -1 with a message naming the file and key. */
+int pc_policy_file_add_exceptions(pc_policy_file *f, const char *path, pc_err *e);
 /* 1 when the namespace is exempt. */
 int pc_policy_exempt_namespace(const pc_policy *p, const char *ns);
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "layer/caps.h"
 #include "policy/policy.h"
 #include "pcx/sha256.h"
@@ -44,6 +45,7 @@ typedef struct pctx {
     const char *origin;
     pc_err *e;
     chain *ch;
+    pc_buf *included; /* bytes of files the policy includes, for its digest */
 } pctx;
 
 static int bad(const pctx *c, const char *path, const char *what)
@@ -401,6 +403,174 @@ static int parse_sandbox(const pctx *c, json_t *obj, pc_sandbox_spec *sb)
                     sandbox_key, sb);
 }
 
+/* ---- exceptions ---- */
+
+static int check_check_id(const pctx *c, const char *s, const char *path)
+{
+    return pc_check_id_parse(s) >= 0 ? 0 : unknown_check(c, path);
+}
+
+static int check_image_glob(const pctx *c, const char *s, const char *path)
+{
+    if (strncmp(s, "sha256:", 7) == 0)
+        return check_exempt_image(c, s, path);
+    if (strchr(s, '@') || strlen(s) > 512)
+        return bad(c, path, "expected a repository glob (no tag or digest) or a sha256: digest");
+    return 0;
+}
+
+/* "YYYY-MM-DD": it applies until the end of that day, UTC. */
+static int parse_expires(const pctx *c, json_t *v, const char *path, pc_exception *x)
+{
+    const char *s;
+    struct tm tm = {0};
+    if (get_str(c, v, path, &s) < 0)
+        return -1;
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (!end || *end || strlen(s) != 10)
+        return bad(c, path, "expected a date YYYY-MM-DD");
+    x->expires_at = (long long)timegm(&tm) + 86400;
+    if (!(x->expires = pc_strdup(s)))
+        return bad(c, path, "out of memory");
+    return 0;
+}
+
+static int exception_key(const pctx *c, const char *key, json_t *v, const char *kp, void *ud)
+{
+    pc_exception *x = ud;
+    if (strcmp(key, "images") == 0)
+        return get_strv(c, v, kp, check_image_glob, &x->images, &x->nimages);
+    if (strcmp(key, "namespaces") == 0)
+        return get_strv(c, v, kp, NULL, &x->namespaces, &x->nnamespaces);
+    if (strcmp(key, "checks") == 0)
+        return get_strv(c, v, kp, check_check_id, &x->checks, &x->nchecks);
+    if (strcmp(key, "paths") == 0)
+        return get_strv(c, v, kp, check_abs_glob, &x->paths, &x->npaths);
+    if (strcmp(key, "rules") == 0)
+        return get_strv(c, v, kp, NULL, &x->rules, &x->nrules);
+    if (strcmp(key, "reason") == 0) {
+        const char *s;
+        if (get_str(c, v, kp, &s) < 0)
+            return -1;
+        free(x->reason);
+        return (x->reason = pc_strdup(s)) ? 0 : bad(c, kp, "out of memory");
+    }
+    if (strcmp(key, "expires") == 0)
+        return parse_expires(c, v, kp, x);
+    return 1;
+}
+
+static int parse_exception(const pctx *c, json_t *obj, const char *path, pc_exception *x)
+{
+    if (!json_is_object(obj))
+        return bad(c, path, "expected an object");
+    if (each_key(c, obj, path, "images, namespaces, checks, paths, rules, reason, expires",
+                 exception_key, x) < 0)
+        return -1;
+    if (!x->reason)
+        return bad(c, path, "reason: missing (every exception says why)");
+    if (!x->nimages && !x->nnamespaces)
+        return bad(c, path, "expected images or namespaces (an exception is scoped)");
+    for (size_t i = 0; i < x->nimages; i++) {
+        char *g = pc_exception_image_glob(x->images[i]);
+        if (!g)
+            return bad(c, path, "out of memory");
+        free(x->images[i]);
+        x->images[i] = g;
+    }
+    if (!(x->id = pc_asprintf("%s: %s", c->origin, path)))
+        return bad(c, path, "out of memory");
+    return 0;
+}
+
+/* Entries are added to those the policy already has (a parent's). */
+static int parse_exceptions(const pctx *c, json_t *arr, const char *kp, pc_policy *p)
+{
+    if (!json_is_array(arr))
+        return bad(c, kp, "expected an array of exceptions, or the path of an exceptions file");
+    size_t n = json_array_size(arr);
+    if (n > 4096)
+        return bad(c, kp, "more than 4096 exceptions");
+    pc_exception *v = pc_reallocarray(p->exceptions, p->nexceptions + n + 1, sizeof *v);
+    if (!v)
+        return bad(c, kp, "out of memory");
+    p->exceptions = v;
+    for (size_t i = 0; i < n; i++) {
+        char ip[KEYPATH_LEN];
+        indexpath(ip, sizeof ip, kp, i);
+        pc_exception *x = &p->exceptions[p->nexceptions];
+        memset(x, 0, sizeof *x);
+        p->nexceptions++; /* freed with the policy even when half parsed */
+        if (parse_exception(c, json_array_get(arr, i), ip, x) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* An exceptions file: {"exceptions": [...]} or the bare array. */
+static int load_exceptions_file(const pctx *c, const char *path, pc_policy *p, char **text,
+                                size_t *len)
+{
+    if (pc_read_file(path, POLICY_MAX_BYTES, text, len, c->e) < 0)
+        return -1;
+    json_error_t je;
+    json_t *root = json_loadb(*text, *len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return pc_err_set(c->e, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    pctx fc = {path, c->e, c->ch, NULL};
+    json_t *arr = root;
+    int r = 0;
+    if (json_is_object(root)) {
+        arr = json_object_get(root, "exceptions");
+        if (!arr || json_object_size(root) != 1)
+            r = pc_err_set(c->e, "%s: expected {\"exceptions\": [...]} or an array", path);
+    }
+    if (r == 0)
+        r = parse_exceptions(&fc, arr, "exceptions", p);
+    json_decref(root);
+    return r;
+}
+
+int pc_policy_file_add_exceptions(pc_policy_file *f, const char *path, pc_err *e)
+{
+    pctx c = {path, e, NULL, NULL};
+    char *text = NULL;
+    size_t len = 0;
+    int r = load_exceptions_file(&c, path, &f->policy, &text, &len);
+    if (r == 0) {
+        char *both = pc_asprintf("%s\nexceptions\n%.*s", f->policy.digest, (int)len, text);
+        if (both) {
+            pc_sha256_digest(both, strlen(both), f->policy.digest);
+            free(both);
+        } else {
+            r = pc_err_set(e, "%s: out of memory", path);
+        }
+    }
+    free(text);
+    return r;
+}
+
+/* "exceptions": the entries, or an exceptions file relative to the policy. */
+static int exceptions_key(const pctx *c, json_t *v, const char *kp, pc_policy *p)
+{
+    if (!json_is_string(v))
+        return parse_exceptions(c, v, kp, p);
+    const char *name = json_string_value(v), *slash = strrchr(c->origin, '/');
+    char *path = name[0] != '/' && slash
+                     ? pc_asprintf("%.*s/%s", (int)(slash - c->origin), c->origin, name)
+                     : pc_strdup(name);
+    char *text = NULL;
+    size_t len = 0;
+    int r = path ? load_exceptions_file(c, path, p, &text, &len) : bad(c, kp, "out of memory");
+    if (r == 0 && c->included) { /* the digest covers what was included */
+        pc_buf_printf(c->included, "\n%s\n", path);
+        pc_buf_add(c->included, text, len);
+    }
+    free(text);
+    free(path);
+    return r;
+}
+
 static int parse_name(const pctx *c, json_t *v, pc_policy *p)
 {
     const char *s;
@@ -437,14 +607,16 @@ static int top_key(const pctx *c, const char *key, json_t *v, const char *kp, vo
         return parse_sandbox(c, v, &f->run.sandbox);
     if (strcmp(key, "extends") == 0)
         return json_is_string(v) ? 0 : bad(c, kp, "expected a built-in name or a file path");
+    if (strcmp(key, "exceptions") == 0)
+        return exceptions_key(c, v, kp, p);
     return 1;
 }
 
 static int parse_top(const pctx *c, json_t *root, pc_policy_file *f)
 {
     return each_key(c, root, NULL,
-                    "name, description, extends, checks, exempt_images, exempt_namespaces, "
-                    "limits, yara, sandbox",
+                    "name, description, extends, checks, exceptions, exempt_images, "
+                    "exempt_namespaces, limits, yara, sandbox",
                     top_key, f);
 }
 
@@ -520,7 +692,8 @@ static int parse_root(const pctx *c, json_t *root, const char *origin, pc_policy
 static int parse_in(const char *text, size_t len, const char *origin, chain *ch,
                     pc_policy_file **out, pc_err *e)
 {
-    pctx c = {origin ? origin : "(policy)", e, ch};
+    pc_buf included = {0};
+    pctx c = {origin ? origin : "(policy)", e, ch, &included};
     *out = NULL;
     if (!text)
         return pc_err_set(e, "%s: no policy text", c.origin);
@@ -536,14 +709,20 @@ static int parse_in(const char *text, size_t len, const char *origin, chain *ch,
     int r =
         f ? parse_root(&c, root, origin, f, parent) : pc_err_set(e, "%s: out of memory", c.origin);
     json_decref(root);
+    if (r == 0 && included.oom)
+        r = pc_err_set(e, "%s: out of memory", c.origin);
     if (r < 0) {
+        pc_buf_free(&included);
         pc_policy_file_free(f);
         return -1;
     }
-    if (parent[0]) {
-        /* the digest covers the whole chain: a parent that changes changes it */
-        char *both = pc_asprintf("%s\n%.*s", parent, (int)len, text);
+    if (parent[0] || included.len) {
+        /* the digest covers the whole chain and what it includes: a parent or
+         * an exceptions file that changes changes it */
+        char *both =
+            pc_asprintf("%s\n%.*s%s", parent, (int)len, text, included.p ? included.p : "");
         if (!both) {
+            pc_buf_free(&included);
             pc_policy_file_free(f);
             return pc_err_set(e, "%s: out of memory", c.origin);
         }
@@ -552,6 +731,7 @@ static int parse_in(const char *text, size_t len, const char *origin, chain *ch,
     } else {
         pc_sha256_digest(text, len, f->policy.digest);
     }
+    pc_buf_free(&included);
     *out = f;
     return 0;
 }
@@ -689,6 +869,9 @@ void pc_policy_file_free(pc_policy_file *f)
     free_strv(p->ignore_rules, p->nignore_rules);
     free_strv(p->exempt_images, p->nexempt_images);
     free_strv(p->exempt_namespaces, p->nexempt_namespaces);
+    for (size_t i = 0; i < p->nexceptions; i++)
+        pc_exception_free(&p->exceptions[i]);
+    free(p->exceptions);
     free(f->run.sandbox.supplementary_gids);
     free(f);
 }

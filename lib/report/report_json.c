@@ -64,6 +64,8 @@ json_t *pc_finding_to_json(const pc_finding *f)
     bad |= json_object_set_new(o, "path", pc_json_string(f->path));
     bad |= json_object_set_new(o, "layer", pc_json_string(f->layer));
     bad |= json_object_set_new(o, "rule", pc_json_string(f->rule));
+    if (f->waived_by) /* only then: the exception that waived it (README, Policies) */
+        bad |= json_object_set_new(o, "waived_by", pc_json_string(f->waived_by));
     if (f->neutralised) /* only then: the run makes it harmless (README, Policies) */
         bad |= json_object_set_new(o, "neutralised", json_true());
     return finish(o, bad);

@@ -31,7 +31,7 @@
 
 static const char *level_of(pc_action a)
 {
-    return a == PC_ACTION_DENY ? "error" : "warning";
+    return a == PC_ACTION_DENY ? "error" : a == PC_ACTION_WARN ? "warning" : "note";
 }
 
 static const char *check_of(const pc_finding *f)
@@ -180,6 +180,11 @@ static json_t *sarif_result(const pc_result *r, const pc_finding *f, long idx)
     bad |= json_object_set_new(o, "message", text ? text_obj(pc_json_string(text)) : NULL);
     bad |= json_object_set_new(o, "locations", sarif_locations(f, r->image));
     bad |= json_object_set_new(o, "properties", sarif_properties(r, f));
+    if (f->waived_by) { /* SARIF's own form of a waiver, with its justification */
+        json_t *sup = json_pack("[{s:s, s:s, s:o}]", "kind", "external", "status", "accepted",
+                                "justification", pc_json_string(f->waived_by));
+        bad |= !sup || json_object_set_new(o, "suppressions", sup);
+    }
     free(text);
     if (bad) {
         json_decref(o);

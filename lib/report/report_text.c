@@ -118,8 +118,10 @@ static void write_finding(FILE *out, const pc_finding *f, int color)
     fputs("  ", out);
     if (f->action == PC_ACTION_DENY)
         put_word(out, "DENY", ANSI_RED, color);
-    else
+    else if (f->action == PC_ACTION_WARN)
         put_word(out, "WARN", ANSI_YELLOW, color);
+    else
+        put_word(out, "WAIVED", "", color);
     fputs("  ", out);
     put_safe(out, f->check ? f->check : "unknown");
     if (f->path) {
@@ -141,6 +143,11 @@ static void write_finding(FILE *out, const pc_finding *f, int color)
     if (f->message) {
         fputs("  ", out);
         put_safe(out, f->message);
+    }
+    if (f->waived_by) {
+        fputs("  [waived by ", out);
+        put_safe(out, f->waived_by);
+        fputc(']', out);
     }
     fputc('\n', out);
 }
@@ -197,12 +204,12 @@ static const char *plural(uint64_t n)
 
 static void write_image(FILE *out, const pc_result *r, int color)
 {
-    static const pc_action order[2] = {PC_ACTION_DENY, PC_ACTION_WARN};
+    static const pc_action order[3] = {PC_ACTION_DENY, PC_ACTION_WARN, PC_ACTION_IGNORE};
     size_t shown = 0;
     write_header(out, r, color);
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
         for (size_t i = 0; r->findings && i < r->nfindings; i++) {
-            if (r->findings[i].action != order[pass])
+            if (r->findings[i].action != order[pass] || !pc_report_finding_shown(&r->findings[i]))
                 continue;
             write_finding(out, &r->findings[i], color);
             shown++;

@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "check/check.h"
 #include "verdict/verdict.h"
 #include "pcx.h"
@@ -104,6 +105,32 @@ static const char *exemption(const pc_policy *p, const pc_result *r)
     return pc_policy_exempt_image(p, r->image, ds, nd);
 }
 
+/* The policy's exceptions over r's findings (namespace: none, at scan
+ * time): a matching one waives the finding (action ignore, waived_by
+ * naming it; the finding stays listed); an expired one that would have
+ * says so in the message. Allocation failures leave the finding as it
+ * was: it is never waived without its waiver being named. */
+static void apply_exceptions(const pc_policy *p, pc_result *r, pc_finding *f)
+{
+    if (!p->nexceptions || f->action == PC_ACTION_IGNORE)
+        return;
+    const char *ds[3] = {r->digest, r->manifest_digest, r->config_digest};
+    pc_exception_subject s = {r->image, ds, 3, NULL, (long long)time(NULL)};
+    const pc_exception *expired = NULL;
+    const pc_exception *x = pc_exception_match(p->exceptions, p->nexceptions, &s, f, &expired);
+    if (x) {
+        if ((f->waived_by = pc_asprintf("%s: %s", x->id, x->reason)))
+            f->action = PC_ACTION_IGNORE;
+    } else if (expired) {
+        char *m = pc_asprintf("%s (exception %s expired on %s: no longer waived)", f->message,
+                              expired->id, expired->expires);
+        if (m) {
+            free(f->message);
+            f->message = m;
+        }
+    }
+}
+
 void pc_verdict_apply(const pc_policy *p, pc_result *r)
 {
     const char *ex = exemption(p, r);
@@ -121,7 +148,8 @@ void pc_verdict_apply(const pc_policy *p, pc_result *r)
                     0,
                     ex};
         f->action = judge(p, &j);
-        if (f->action == PC_ACTION_IGNORE) {
+        apply_exceptions(p, r, f);
+        if (f->action == PC_ACTION_IGNORE && !f->waived_by) {
             pc_finding_clear(f);
             continue;
         }

@@ -216,6 +216,102 @@ static void test_extends(void)
     CHECK(system(cmd) == 0);
 }
 
+/* Exceptions: Docker's normalisation, '*' stops at '/', '**' does not,
+ * scoping by check, path and rule, expiry, and the refusals. */
+static int waives(const pc_policy *p, const char *ref, const char *check, const char *path,
+                  long long now, const pc_exception **expired)
+{
+    pc_finding f = {0};
+    f.check = (char *)check;
+    f.path = (char *)path;
+    const char *ds[1] = {"sha256:1111111111111111111111111111111111111111111111111111111111111111"};
+    pc_exception_subject s = {ref, ds, 1, NULL, now};
+    return pc_exception_match(p->exceptions, p->nexceptions, &s, &f, expired) != NULL;
+}
+
+static void test_exceptions(void)
+{
+    CHECK(pc_glob_match("docker.io/library/*", "docker.io/library/nginx"));
+    CHECK(!pc_glob_match("docker.io/*", "docker.io/library/nginx"));
+    CHECK(pc_glob_match("docker.io/**", "docker.io/library/nginx"));
+    CHECK(pc_glob_match("a?c", "abc") && !pc_glob_match("a?c", "a/c"));
+    CHECK(pc_glob_match("**", "") && pc_glob_match("*", "") && !pc_glob_match("*", "a/b"));
+    CHECK(pc_glob_match("a*b*c", "axxbyyc") && !pc_glob_match("a*b*c", "axxbyy"));
+    char *g = pc_exception_image_glob("nginx");
+    CHECK_STR(g, "docker.io/library/nginx");
+    free(g);
+    g = pc_exception_image_glob("team/app");
+    CHECK_STR(g, "docker.io/team/app");
+    free(g);
+    g = pc_exception_image_glob("registry.example.com:5000/a/*");
+    CHECK_STR(g, "registry.example.com:5000/a/*");
+    free(g);
+
+    const char *text =
+        "{\"exceptions\": ["
+        "{\"images\": [\"nginx*\"], \"checks\": [\"setuid-file\"], \"paths\": "
+        "[\"/usr/bin/passwd\"], \"reason\": \"TICKET-1\", \"expires\": \"2030-01-31\"},"
+        "{\"images\": [\"ghcr.io/org/**\"], \"reason\": \"all of org\"},"
+        "{\"images\": "
+        "[\"sha256:1111111111111111111111111111111111111111111111111111111111111111\"], "
+        "\"checks\": [\"root-user\"], \"reason\": \"by digest\"},"
+        "{\"namespaces\": [\"team-*\"], \"checks\": [\"world-writable\"], \"reason\": \"ns\"}"
+        "]}";
+    pc_policy_file *p = NULL;
+    pc_err e = {""};
+    CHECK(pc_policy_file_parse(text, strlen(text), "t.json", &p, &e) == 0);
+    if (!p) {
+        fprintf(stderr, "exceptions: %s\n", e.msg);
+        return;
+    }
+    const pc_exception *exp = NULL;
+    long long now = 1893456000LL; /* 2030-01-01 */
+    CHECK(p->policy.nexceptions == 4);
+    CHECK_STR(p->policy.exceptions[0].id, "t.json: exceptions[0]");
+    CHECK(waives(&p->policy, "nginx:1.25", "setuid-file", "/usr/bin/passwd", now, &exp));
+    CHECK(waives(&p->policy,
+                 "docker.io/library/nginx-extra@sha256:"
+                 "2222222222222222222222222222222222222222222222222222222222222222",
+                 "setuid-file", "/usr/bin/passwd", now, &exp));
+    CHECK(!waives(&p->policy, "nginx.evil.example/x", "setuid-file", "/usr/bin/passwd", now,
+                  &exp)); /* a look-alike registry host */
+    CHECK(!waives(&p->policy, "nginx:1.25", "setgid-file", "/usr/bin/passwd", now, &exp));
+    CHECK(!waives(&p->policy, "nginx:1.25", "setuid-file", "/usr/bin/su", now, &exp));
+    CHECK(!waives(&p->policy, "myorg/nginx", "setuid-file", "/usr/bin/passwd", now, &exp));
+    /* expired: the end of 2030-01-31, UTC */
+    CHECK(waives(&p->policy, "nginx", "setuid-file", "/usr/bin/passwd", 1896134399LL, &exp));
+    CHECK(!waives(&p->policy, "nginx", "setuid-file", "/usr/bin/passwd", 1896134400LL, &exp));
+    CHECK(exp == &p->policy.exceptions[0]);
+    CHECK(waives(&p->policy, "ghcr.io/org/team/app:1", "device-file", NULL, now, &exp));
+    CHECK(!waives(&p->policy, "ghcr.io/orgx/app:1", "device-file", NULL, now, &exp));
+    CHECK(waives(&p->policy, "oci:/x:y", "root-user", NULL, now, &exp));           /* by digest */
+    CHECK(!waives(&p->policy, "team-a/app", "world-writable", "/tmp", now, &exp)); /* no ns */
+    pc_policy_file_free(p);
+
+    static const char *const bad[][2] = {
+        {"{\"exceptions\": [{\"images\": [\"x\"]}]}", "reason: missing"},
+        {"{\"exceptions\": [{\"checks\": [\"root-user\"], \"reason\": \"r\"}]}",
+         "expected images or namespaces"},
+        {"{\"exceptions\": [{\"images\": [\"x\"], \"checks\": [\"root-usr\"], \"reason\": "
+         "\"r\"}]}",
+         "unknown check id"},
+        {"{\"exceptions\": [{\"images\": [\"x\"], \"reason\": \"r\", \"expires\": "
+         "\"31/01/2030\"}]}",
+         "expected a date YYYY-MM-DD"},
+        {"{\"exceptions\": [{\"images\": [\"x@sha256:00\"], \"reason\": \"r\"}]}",
+         "expected a repository glob"},
+        {"{\"exceptions\": [{\"images\": [\"x\"], \"paths\": [\"usr/*\"], \"reason\": "
+         "\"r\"}]}",
+         "absolute path glob"},
+        {"{\"exceptions\": [{\"images\": [\"x\"], \"reason\": \"r\", \"why\": 1}]}", "unknown key"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = NULL;
+        CHECK(pc_policy_file_parse(bad[i][0], strlen(bad[i][0]), "t.json", &p, &e) < 0 && !p);
+        CHECK_CONTAINS(e.msg, bad[i][1]);
+    }
+}
+
 static void test_baseline(void)
 {
     pc_policy_file *p = NULL;
@@ -435,6 +531,7 @@ int main(void)
     test_baseline();
     test_tes_k8s();
     test_extends();
+    test_exceptions();
     test_custom();
     test_sandbox_values();
     test_errors();

@@ -31,13 +31,21 @@ static void fixture_init(fixture *x)
 {
     memset(x, 0, sizeof *x);
     /* Warn first: the text report must still list the denies before it. */
-    x->f1[0] =
-        (pc_finding){"privileged-port", PC_ACTION_WARN, "exposes port 80/tcp", NULL, NULL, NULL, 0};
-    x->f1[1] = (pc_finding){
-        "setuid-file", PC_ACTION_DENY, "set-user-ID root", "/usr/bin/passwd", LAYER1, NULL, 0};
-    x->f1[2] = (pc_finding){"device-file", PC_ACTION_IGNORE, "ignored", "/dev/null", NULL, NULL, 0};
-    x->f1[3] = (pc_finding){
-        "suspicious-tool", PC_ACTION_DENY, "netcat", "/tmp/nc\x1b[2J\xff", LAYER1, "netcat_bin", 0};
+    x->f1[0] = (pc_finding){
+        "privileged-port", PC_ACTION_WARN, "exposes port 80/tcp", NULL, NULL, NULL, NULL, 0};
+    x->f1[1] = (pc_finding){"setuid-file",
+                            PC_ACTION_DENY,
+                            "set-user-ID root",
+                            "/usr/bin/passwd",
+                            LAYER1,
+                            NULL,
+                            NULL,
+                            0};
+    x->f1[2] =
+        (pc_finding){"device-file", PC_ACTION_IGNORE, "ignored", "/dev/null", NULL, NULL, NULL, 0};
+    x->f1[3] =
+        (pc_finding){"suspicious-tool", PC_ACTION_DENY, "netcat", "/tmp/nc\x1b[2J\xff", LAYER1,
+                     "netcat_bin",      NULL,           0};
     x->caps[0] = "cap_net_raw";
     x->ports[0] = 80;
     pc_result *r = &x->denied;
@@ -196,7 +204,7 @@ static void test_json(fixture *x)
 
 static void test_finding_object(void)
 {
-    pc_finding f = {"root-user", PC_ACTION_WARN, "runs as root", NULL, NULL, NULL, 0};
+    pc_finding f = {"root-user", PC_ACTION_WARN, "runs as root", NULL, NULL, NULL, NULL, 0};
     json_t *j = pc_finding_to_json(&f);
     CHECK_STR(str_at(j, "check"), "root-user");
     CHECK_STR(str_at(j, "action"), "warn");
