@@ -248,6 +248,8 @@ pc_result *pc_result_failed(const pc_ctx *ctx, const char *ref, const char *msg)
 typedef struct pc_verdict_opts {
     const char *ref; /* the reference the image was named by; NULL: r->image */
     int pin_digests; /* unpinned-image at warn denies (portcullis-webhook --pin-digests) */
+    const char *namespace_; /* the namespace of this use (webhook): exceptions naming
+                             * namespaces apply to it; NULL: none */
 } pc_verdict_opts;
 
 typedef struct pc_verdict {
@@ -265,6 +267,12 @@ int pc_ref_pinned(const char *ref);
  * denies. */
 void pc_verdict_of(const pc_ctx *ctx, const pc_result *r, const pc_verdict_opts *o,
                    pc_verdict *out);
+/* 1 when an exception naming namespaces waives f for this use (o's
+ * namespace): the scan could not know the namespace, so pc_verdict_of
+ * leaves such findings out of `denied`, and callers leave them out of
+ * their messages. */
+int pc_verdict_waived_here(const pc_ctx *ctx, const pc_result *r, const pc_verdict_opts *o,
+                           const pc_finding *f);
 /* The unpinned-image finding of v, as reports list it next to the scan's
  * (its strings are static: never free them). 0, or -1 when v has none. */
 int pc_verdict_unpinned_finding(const pc_verdict *v, pc_finding *out);

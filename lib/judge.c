@@ -15,6 +15,12 @@ void pc_verdict_of(const pc_ctx *ctx, const pc_result *r, const pc_verdict_opts 
     pc_verdict_judge(ctx->policy, r, o, out);
 }
 
+int pc_verdict_waived_here(const pc_ctx *ctx, const pc_result *r, const pc_verdict_opts *o,
+                           const pc_finding *f)
+{
+    return r && o && pc_verdict_ns_waived(ctx->policy, r, o->namespace_, f);
+}
+
 pc_result *pc_result_failed(const pc_ctx *ctx, const char *ref, const char *msg)
 {
     pc_result *r = pc_calloc(1, sizeof *r);

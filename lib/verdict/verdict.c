@@ -170,6 +170,18 @@ int pc_ref_pinned(const char *ref)
     return at && strncmp(at + 1, "sha256:", 7) == 0;
 }
 
+int pc_verdict_ns_waived(const pc_policy *p, const pc_result *r, const char *ns,
+                         const pc_finding *f)
+{
+    if (!ns || !p->nexceptions || f->action == PC_ACTION_IGNORE)
+        return 0;
+    const char *ds[3] = {r->digest, r->manifest_digest, r->config_digest};
+    pc_exception_subject s = {r->image, ds, 3, ns, (long long)time(NULL)};
+    const pc_exception *expired = NULL;
+    const pc_exception *x = pc_exception_match(p->exceptions, p->nexceptions, &s, f, &expired);
+    return x && x->nnamespaces; /* entries without namespaces were applied by the scan */
+}
+
 void pc_verdict_judge(const pc_policy *p, const pc_result *r, const pc_verdict_opts *o,
                       pc_verdict *out)
 {
@@ -182,7 +194,15 @@ void pc_verdict_judge(const pc_policy *p, const pc_result *r, const pc_verdict_o
                 o && o->pin_digests,
                 r ? r->exempt : NULL};
     out->unpinned = pc_ref_pinned(ref) ? PC_ACTION_IGNORE : judge(p, &j);
-    out->denied = !r || r->denied || out->unpinned == PC_ACTION_DENY;
+    int denied = !r || r->denied;
+    if (r && denied && !r->findings_lost && o && o->namespace_) {
+        /* the scan's deny, less what a namespace exception waives here */
+        denied = 0;
+        for (size_t i = 0; i < r->nfindings && !denied; i++)
+            denied = r->findings[i].action == PC_ACTION_DENY &&
+                     !pc_verdict_ns_waived(p, r, o->namespace_, &r->findings[i]);
+    }
+    out->denied = denied || out->unpinned == PC_ACTION_DENY;
 }
 
 int pc_verdict_unpinned_finding(const pc_verdict *v, pc_finding *out)

@@ -37,6 +37,9 @@ void pc_verdict_apply(const pc_policy *p, pc_result *r);
 
 /* pc_verdict_of with the policy itself (what pc_verdict_of does with the
  * ctx's policy). r NULL: no scan to go by, denied. */
+/* 1 when an exception naming namespaces waives f in namespace ns. */
+int pc_verdict_ns_waived(const pc_policy *p, const pc_result *r, const char *ns,
+                         const pc_finding *f);
 void pc_verdict_judge(const pc_policy *p, const pc_result *r, const pc_verdict_opts *o,
                       pc_verdict *out);
 
