@@ -22,7 +22,7 @@
 
 #define PC_HEAD_BYTES 4096
 #define PC_IDFILE_MAX (1u << 20)
-#define PC_ELF_HEAD_MAX (1u << 20) /* how far an ELF head is read for its PT_INTERP */
+#define PC_ELF_HEAD_MAX (1u << 20) /* how far an ELF head is read (PT_INTERP, PT_DYNAMIC) */
 #define XATTR "SCHILY.xattr."
 
 typedef struct walk {
@@ -204,14 +204,18 @@ ssize_t pc_file_read(pc_file_reader *r, void *buf, size_t n)
     return got;
 }
 
-/* An ELF whose program headers or PT_INTERP path lie past the head read
- * so far: read on (the stream goes forward only) up to PC_ELF_HEAD_MAX,
- * so that the loader execve will ask for is seen where it is. */
+/* An ELF whose program headers, PT_INTERP path or dynamic section (and
+ * the names it points at) lie past the head read so far: read on (the
+ * stream goes forward only) up to PC_ELF_HEAD_MAX, so that the loader
+ * execve will ask for, and the libraries that loader will look for, are
+ * seen where they are. Each round asks for more (elfhead.h): the table,
+ * then the path and the dynamic section, then the strings. */
 static ssize_t more_elf_head(walk *w, const pc_entry *ent, ssize_t got)
 {
-    for (int round = 0; round < 2; round++) {
-        size_t need = pc_elf_head_need(w->data, (size_t)got);
-        if (need == 0 || need > PC_ELF_HEAD_MAX || need > ent->size)
+    size_t limit = ent->size < PC_ELF_HEAD_MAX ? (size_t)ent->size : PC_ELF_HEAD_MAX;
+    for (int round = 0; round < 3; round++) {
+        size_t need = pc_elf_head_need(w->data, (size_t)got, limit);
+        if (need <= (size_t)got)
             return got;
         if ((got = read_head(w, (size_t)got, need)) < 0)
             return -1;
@@ -249,8 +253,8 @@ static int read_data(walk *w, pc_entry *ent, const char *name)
         return pc_err_set(w->e, "%.300s: unexpected end of data", name);
     if (exec && (got = more_elf_head(w, ent, got)) < 0)
         return pc_err_prefix(w->e, "%.300s", name);
-    if (exec)
-        pc_head_parse(w->data, (size_t)got, ent, &w->f->arena);
+    if (exec && pc_head_parse(w->data, (size_t)got, ent, &w->f->arena) < 0)
+        return pc_err_set(w->e, "out of memory");
     if (idf) {
         ent->data = pc_arena_strndup(&w->f->arena, (const char *)w->data, (size_t)got);
         ent->data_len = (size_t)got;
