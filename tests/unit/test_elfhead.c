@@ -529,6 +529,7 @@ static void test_craft_mutate(void)
                .runpath = "/opt",
                .rpath = "/r"};
     unsigned seed = 12345;
+    int bad = 0, known = 0;
     build(b, &c);
     for (int round = 0; round < 20000; round++) {
         memcpy(m, b, sizeof b);
@@ -542,18 +543,21 @@ static void test_craft_mutate(void)
             m[at] = (unsigned char)(seed >> 16);
         }
         size_t need = pc_elf_head_need(m, sizeof m, sizeof m);
-        CHECK(need == 0);
         pc_arena a = {0};
         pc_entry e;
         memset(&e, 0, sizeof e);
-        CHECK(pc_head_parse(m, sizeof m, &e, &a) == 0);
+        int rc = pc_head_parse(m, sizeof m, &e, &a);
         size_t total = 0;
         for (size_t i = 0; i < e.nneeded; i++)
             total += strlen(e.needed[i]) + 1;
-        CHECK(e.nneeded <= PC_DT_NEEDED_MAX && total <= PC_DT_STR_MAX);
-        CHECK(e.dyn || e.nneeded == 0);
+        if (need != 0 || rc != 0 || e.nneeded > PC_DT_NEEDED_MAX || total > PC_DT_STR_MAX ||
+            (!e.dyn && e.nneeded))
+            bad++;
+        known += e.dyn;
         pc_arena_free(&a);
     }
+    CHECK(bad == 0);
+    CHECK(known > 1000 && known < 20000); /* some damage is harmless, some is not */
 }
 
 int main(void)
