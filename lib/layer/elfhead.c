@@ -76,17 +76,36 @@ static int elf_interp(const elf_hdr *h, const unsigned char *ph, uint64_t *o, ui
     return 1;
 }
 
-/* The program header table as it lies in the n bytes at p (checked by the
- * caller: table_end <= n). */
+/* The file as far as it was read: its head (bytes [0, n) at p, holding
+ * the program header table: the caller checks) and, when q is set, a
+ * piece further on (bytes [qoff, qoff + qn) at q). */
 typedef struct elf_view {
     const elf_hdr *h;
     const unsigned char *p;
     size_t n;
+    const unsigned char *q;
+    uint64_t qoff;
+    size_t qn;
 } elf_view;
 
 static void view_phdr(const elf_view *v, uint64_t i, phdr *o)
 {
     phdr_read(v->h, v->p + v->h->phoff + i * v->h->phentsize, o);
+}
+
+/* The bytes at file offset off and how many follow them in the same piece
+ * (*room); NULL when neither piece holds that offset. */
+static const unsigned char *view_at(const elf_view *v, uint64_t off, uint64_t *room)
+{
+    if (off < v->n) {
+        *room = v->n - off;
+        return v->p + off;
+    }
+    if (v->q && off >= v->qoff && off - v->qoff < v->qn) {
+        *room = v->qn - (off - v->qoff);
+        return v->q + (off - v->qoff);
+    }
+    return NULL;
 }
 
 /* The file offset of len bytes at virtual address va, as the kernel maps
@@ -117,8 +136,10 @@ enum { DYN_UNKNOWN, DYN_MORE, DYN_OK };
  * string table they point into. */
 typedef struct dyn_info {
     uint64_t off, size; /* the entries read (file offset, bytes) */
+    const unsigned char *ents;
     uint64_t stroff, strsz;
     uint64_t nneeded, maxval;
+    int missing; /* DYN_MORE: 1 the entries, 2 the strings */
 } dyn_info;
 
 static int dyn_name(uint64_t tag)
@@ -127,13 +148,14 @@ static int dyn_name(uint64_t tag)
 }
 
 /* The dynamic section of the ELF in v: DYN_OK with d filled when the
- * entries and every name they point at are in the buffer, DYN_MORE with
- * *need when they lie further on (need > n), DYN_UNKNOWN when there is no
- * dynamic section ld.so would read, or it is malformed or out of bounds. */
+ * entries and every name they point at were read, DYN_MORE with *need
+ * (the end of what is missing, past what was read) when they lie
+ * further on, DYN_UNKNOWN when there is no dynamic section ld.so would
+ * read, or it is malformed or out of bounds. */
 static int elf_dynamic(const elf_view *v, dyn_info *d, uint64_t *need)
 {
     const elf_hdr *h = v->h;
-    uint64_t esz = h->cls == 2 ? 16 : 8, dva = 0, dsz = 0;
+    uint64_t esz = h->cls == 2 ? 16 : 8, dva = 0, dsz = 0, room;
     int ndyn = 0;
     for (uint64_t i = 0; i < h->phnum; i++) {
         phdr ph;
@@ -152,8 +174,10 @@ static int elf_dynamic(const elf_view *v, dyn_info *d, uint64_t *need)
     d->size = dsz / esz < DYN_ENTRIES_MAX ? dsz / esz * esz : DYN_ENTRIES_MAX * esz;
     if (d->off > UINT64_MAX - d->size)
         return DYN_UNKNOWN;
-    if (d->off + d->size > v->n) {
+    d->ents = view_at(v, d->off, &room);
+    if (!d->ents || room < d->size) {
         *need = d->off + d->size;
+        d->missing = 1;
         return DYN_MORE;
     }
     /* the loader keeps the last entry of each tag, and stops at DT_NULL */
@@ -161,7 +185,7 @@ static int elf_dynamic(const elf_view *v, dyn_info *d, uint64_t *need)
     int has_tab = 0, has_sz = 0, ended = 0, names = 0;
     d->nneeded = d->maxval = 0;
     for (uint64_t k = 0; k < d->size / esz && !ended; k++) {
-        const unsigned char *q = v->p + d->off + k * esz;
+        const unsigned char *q = d->ents + k * esz;
         uint64_t tag = rd(q, (size_t)esz / 2, h->be), val = rd(q + esz / 2, (size_t)esz / 2, h->be);
         ended = tag == DT_NULL;
         if (tag == DT_STRTAB)
@@ -188,26 +212,29 @@ static int elf_dynamic(const elf_view *v, dyn_info *d, uint64_t *need)
     uint64_t span = strsz - d->maxval > DYN_NAME_MAX + 1 ? d->maxval + DYN_NAME_MAX + 1 : strsz;
     if (d->stroff > UINT64_MAX - span)
         return DYN_UNKNOWN;
-    if (d->stroff + span > v->n) {
+    if (!view_at(v, d->stroff, &room) || room < span) {
         *need = d->stroff + span;
+        d->missing = 2;
         return DYN_MORE;
     }
     return DYN_OK;
 }
 
-/* One name of the string table: its length (at p + stroff + val), or -1
- * when it has no NUL within the table, the buffer and DYN_NAME_MAX. */
-static int64_t dyn_strlen(const elf_view *v, const dyn_info *d, uint64_t val)
+/* One name of the string table: its length (at stroff + val), or -1 when
+ * it has no NUL within the table, the piece read and DYN_NAME_MAX. */
+static int64_t dyn_strlen(const elf_view *v, const dyn_info *d, uint64_t val,
+                          const unsigned char **at)
 {
-    uint64_t at = d->stroff + val, room = d->strsz - val;
-    if (at >= v->n)
+    uint64_t room, left = d->strsz - val;
+    *at = view_at(v, d->stroff + val, &room);
+    if (!*at)
         return -1;
-    if (room > v->n - at)
-        room = v->n - at;
+    if (room > left)
+        room = left;
     if (room > DYN_NAME_MAX + 1)
         room = DYN_NAME_MAX + 1;
-    const unsigned char *z = memchr(v->p + at, 0, (size_t)room);
-    return z ? (int64_t)(z - (v->p + at)) : -1;
+    const unsigned char *z = memchr(*at, 0, (size_t)room);
+    return z ? (int64_t)(z - *at) : -1;
 }
 
 /* ent's needed, rpath and runpath from a DYN_OK section; -1 out of memory.
@@ -219,29 +246,29 @@ static int dyn_collect(const elf_view *v, const dyn_info *d, pc_entry *ent, pc_a
     for (int pass = 0; pass < 2; pass++) {
         size_t k = 0;
         for (uint64_t i = 0; i < d->size / esz; i++) {
-            const unsigned char *q = v->p + d->off + i * esz;
+            const unsigned char *q = d->ents + i * esz, *at;
             uint64_t tag = rd(q, (size_t)esz / 2, v->h->be);
             uint64_t val = rd(q + esz / 2, (size_t)esz / 2, v->h->be);
             if (tag == DT_NULL)
                 break;
             if (!dyn_name(tag))
                 continue;
-            int64_t len = dyn_strlen(v, d, val);
+            int64_t len = dyn_strlen(v, d, val, &at);
             if (pass == 0) {
                 total += (uint64_t)len + 1;
                 if (len < 0 || total > PC_DT_STR_MAX)
                     return 0;
                 continue;
             }
-            char *s = pc_arena_strndup(arena, (const char *)v->p + d->stroff + val, (size_t)len);
-            if (!s)
+            char *str = pc_arena_strndup(arena, (const char *)at, (size_t)len);
+            if (!str)
                 return -1;
             if (tag == DT_RPATH)
-                ent->rpath = s;
+                ent->rpath = str;
             else if (tag == DT_RUNPATH)
-                ent->runpath = s;
+                ent->runpath = str;
             else if (len > 0) /* an empty name is no file */
-                ent->needed[k++] = s;
+                ent->needed[k++] = str;
         }
         if (pass == 0 && d->nneeded) {
             ent->needed = pc_arena_alloc(arena, (size_t)d->nneeded * sizeof *ent->needed);
@@ -281,7 +308,7 @@ static int parse_elf(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *
         break;
     }
     /* a dynamically linked program: what its loader will look for */
-    elf_view v = {&h, p, n};
+    elf_view v = {&h, p, n, NULL, 0, 0};
     dyn_info d;
     uint64_t need;
     if (!ent->interp || h.phoff + h.phnum * h.phentsize > n || elf_dynamic(&v, &d, &need) != DYN_OK)
@@ -302,7 +329,7 @@ size_t pc_elf_head_need(const unsigned char *p, size_t n, size_t limit)
     uint64_t table_end = h.phoff + h.phnum * h.phentsize; /* at most 2^63 + 2^28: no overflow */
     if (table_end > n)
         return table_end <= limit ? (size_t)table_end : 0;
-    elf_view v = {&h, p, n};
+    elf_view v = {&h, p, n, NULL, 0, 0};
     uint64_t want = 0, need = 0;
     int interp = 0;
     for (uint64_t i = 0; i < h.phnum; i++) {
@@ -315,9 +342,81 @@ size_t pc_elf_head_need(const unsigned char *p, size_t n, size_t limit)
         break;
     }
     dyn_info d;
-    if (interp && elf_dynamic(&v, &d, &need) == DYN_MORE && need <= limit && need > want)
-        want = need;
+    if (!interp || elf_dynamic(&v, &d, &need) != DYN_MORE)
+        return (size_t)want;
+    if (need <= limit) {
+        if (need > want)
+            want = need;
+    } else if (d.missing == 1) {
+        /* the entries are out of reach of the head (pc_elf_dyn_far catches
+         * them further on), but the names they point at are read now: the
+         * stream will have passed them. They lie (DT_STRTAB) in the first
+         * segment, the one that maps the ELF header; read it, within limit */
+        for (uint64_t i = 0; i < h.phnum; i++) {
+            phdr ph;
+            view_phdr(&v, i, &ph);
+            if (ph.type != PT_LOAD || ph.off != 0)
+                continue;
+            uint64_t end = ph.filesz < limit ? ph.filesz : limit;
+            if (end > n && end > want)
+                want = end;
+            break;
+        }
+    }
     return (size_t)want;
+}
+
+/* The head of a dynamically linked ELF whose program header table it
+ * holds: its view (0 when it is not one). */
+static int dyn_head(const unsigned char *p, size_t n, elf_hdr *h, elf_view *v)
+{
+    if (n < 16 ||
+        memcmp(p,
+               "\x7f"
+               "ELF",
+               4) != 0 ||
+        !elf_hdr_read(p, n, h) || !elf_phdrs_sane(h) || h->phoff >= n ||
+        h->phoff + h->phnum * h->phentsize > n)
+        return 0;
+    *v = (elf_view){h, p, n, NULL, 0, 0};
+    int interp = 0;
+    for (uint64_t i = 0; i < h->phnum; i++) {
+        phdr ph;
+        view_phdr(v, i, &ph);
+        interp |= ph.type == PT_INTERP;
+    }
+    return interp;
+}
+
+int pc_elf_dyn_far(const unsigned char *p, size_t n, uint64_t fsize, uint64_t *off, size_t *len)
+{
+    elf_hdr h;
+    elf_view v;
+    dyn_info d;
+    uint64_t need;
+    if (!dyn_head(p, n, &h, &v) || elf_dynamic(&v, &d, &need) != DYN_MORE || d.missing != 1 ||
+        d.off < n || d.off > fsize || d.size > fsize - d.off)
+        return 0;
+    *off = d.off;
+    *len = (size_t)d.size; /* at most DYN_ENTRIES_MAX entries */
+    return 1;
+}
+
+int pc_elf_dyn_parse_far(const unsigned char *p, size_t n, const unsigned char *q, uint64_t qoff,
+                         size_t qn, pc_entry *ent, pc_arena *arena)
+{
+    elf_hdr h;
+    elf_view v;
+    dyn_info d;
+    uint64_t need;
+    if (ent->head != PC_HEAD_ELF || !ent->interp || ent->dyn || !dyn_head(p, n, &h, &v))
+        return 0;
+    v.q = q;
+    v.qoff = qoff;
+    v.qn = qn;
+    if (elf_dynamic(&v, &d, &need) != DYN_OK)
+        return 0;
+    return dyn_collect(&v, &d, ent, arena);
 }
 
 /* binfmt_script's reading (fs/binfmt_script.c since Linux 5.1) of the

@@ -26,8 +26,22 @@ int pc_head_parse(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *are
  * more than n and at most limit; 0 when nothing more within limit would
  * show anything (or it is not an ELF file the kernel would load). Called
  * again with the longer head, it may ask for more (at most three rounds:
- * the table, then the path and the dynamic section, then the strings). */
+ * the table, then the path and the dynamic section, then the strings).
+ * When the dynamic section lies past limit, it asks for the segment that
+ * maps the ELF header instead (where DT_STRTAB points), for
+ * pc_elf_dyn_parse_far. */
 size_t pc_elf_head_need(const unsigned char *p, size_t n, size_t limit);
+/* A dynamically linked ELF whose dynamic section lies past its head (n
+ * bytes at p, holding the program header table) and past what
+ * pc_elf_head_need asks for: 1 with the section's file offset (>= n) and
+ * length (at most 64 KiB), within the file's fsize bytes, to be read from
+ * further on in the stream; else 0. */
+int pc_elf_dyn_far(const unsigned char *p, size_t n, uint64_t fsize, uint64_t *off, size_t *len);
+/* After pc_head_parse of the head (p, n) left ent->dyn 0: its dynamic
+ * section from the qn bytes at q (file offset qoff), the names it points at
+ * being in either piece. -1 out of memory, else 0 (ent->dyn 1 when read). */
+int pc_elf_dyn_parse_far(const unsigned char *p, size_t n, const unsigned char *q, uint64_t qoff,
+                         size_t qn, pc_entry *ent, pc_arena *arena);
 /* "x86_64", "aarch64", ... for an e_machine value; NULL when unknown. */
 const char *pc_elf_machine_name(unsigned machine);
 /* The e_machine an OCI architecture name runs ("amd64" → 62); 0 unknown. */

@@ -101,6 +101,12 @@ umoci unpack --image "$L:needlib-cfg" "$B" >/dev/null && mkdir -p "$R/opt/sel" &
     commit needlib-ldpath0 && cfg needlib-ldpath0 needlib-ldpath --config.env=LD_LIBRARY_PATH=/opt/sel ||
     { fail needlib-ldpath "build failed"; exit 1; }
 cfg envonly-py envonly-ls --config.entrypoint=/bin/ls
+# bash (1.2 MB) without libtinfo6: its dynamic section lies past the first
+# MiB, caught from the stream as it goes by
+new_image nobash && deb libc6 bash && accounts && commit nobash &&
+    cfg nobash nobash-cfg --config.user=app --config.env="$PATHENV" --config.entrypoint=/bin/bash \
+        --config.cmd=-c --config.cmd="ls" ||
+    { fail nobash "build failed"; exit 1; }
 
 # execfmt: libc and dash as /bin/sh; programs the kernel may refuse to
 # exec (no #!, a byte-order mark before #!, CRLF line endings, an empty
@@ -199,7 +205,9 @@ if command -v runc >/dev/null 2>&1; then
     # DT_NEEDED, proven: the loader fails exactly where portcullis says a
     # library is nowhere in the image, and runs the program where it is
     # somewhere (a symlink to /opt, LD_LIBRARY_PATH)
-    for tag in needlib-cfg needlib-gone envonly-ls needlib-symlink needlib-ldpath; do
+    for v in needlib-cfg:libselinux.so.1 needlib-gone:libselinux.so.1 envonly-ls:libselinux.so.1 \
+        needlib-symlink:libselinux.so.1 needlib-ldpath:libselinux.so.1 nobash-cfg:libtinfo.so.6; do
+        tag=${v%%:*} so=${v#*:}
         rm -rf "$T/rb"
         umoci unpack --image "$L:$tag" "$T/rb" >/dev/null 2>&1 &&
             jq '.process.terminal = false' "$T/rb/config.json" >"$T/rb/c.json" &&
@@ -208,10 +216,10 @@ if command -v runc >/dev/null 2>&1; then
         rc=$?
         runc delete -f "pc-need-$$-$tag" >/dev/null 2>&1
         "$PC" scan --format json "oci:$L:$tag" >"$T/pc.json" 2>/dev/null
-        said=$(jq '[.reports[0].findings[] | select(.check == "entrypoint-unrunnable" and (.message | test("libselinux.so.1")))] | length' "$T/pc.json")
+        said=$(jq --arg so "$so" '[.reports[0].findings[] | select(.check == "entrypoint-unrunnable" and (.message | contains("needs " + $so + " (DT_NEEDED)")))] | length' "$T/pc.json")
         case $tag in
-        needlib-gone | envonly-ls)
-            [ "$rc" -ne 0 ] && grep -q 'error while loading shared libraries: libselinux.so.1' "$T/runc.out" &&
+        needlib-gone | envonly-ls | nobash-cfg)
+            [ "$rc" -ne 0 ] && grep -q "error while loading shared libraries: $so" "$T/runc.out" &&
                 [ "$said" = 1 ] &&
                 pass "runc $tag: the loader fails ($(head -c 120 "$T/runc.out" | tr '\n' ' ')), and portcullis said so" ||
                 fail "runc $tag" "runc rc=$rc ($(head -c 300 "$T/runc.out")), findings $said"

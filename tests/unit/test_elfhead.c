@@ -369,12 +369,35 @@ static void test_craft_good(void)
     CHECK(pc_elf_head_need(b, 4096, 1u << 20) == 100000 + 5 * 16);
     CHECK(pc_elf_head_need(b, 100080, 1u << 20) == 200000 + 23);
     CHECK(pc_elf_head_need(b, 4096, 150000) == 100080);
-    CHECK(pc_elf_head_need(b, 100080, 150000) == 0); /* past the limit: not asked for */
-    CHECK(pc_elf_head_need(b, 4096, 50000) == 0);
+    CHECK(pc_elf_head_need(b, 100080, 150000) == 0);  /* past the limit: not asked for */
+    CHECK(pc_elf_head_need(b, 4096, 50000) == 50000); /* the first segment, for the names */
+    CHECK(pc_elf_head_need(b, 50000, 50000) == 0);
     memset(&e, 0, sizeof e);
     CHECK(pc_head_parse(b, 100080, &e, &a) == 0 && e.dyn == 0); /* entries, no strings yet */
     memset(&e, 0, sizeof e);
     CHECK(pc_head_parse(b, 200022, &e, &a) == 0 && e.dyn == 0); /* the last NUL missing */
+    /* the entries past the head's limit, the names in the first segment:
+     * the head asks for that segment, the entries are caught further on */
+    craft far2 = {
+        .cls = 2, .size = 210000, .dynoff = 200000, .stroff = 1024, .nnames = 2, .names = NAMES};
+    build(b, &far2);
+    uint64_t off = 0;
+    size_t len = 0;
+    CHECK(pc_elf_head_need(b, 4096, 100000) == 100000);
+    CHECK(pc_elf_head_need(b, 100000, 100000) == 0);
+    CHECK(pc_elf_dyn_far(b, 100000, 210000, &off, &len) == 1 && off == 200000 && len == 80);
+    CHECK(pc_elf_dyn_far(b, 100000, 200040, &off, &len) == 0); /* the file ends first */
+    CHECK(pc_elf_dyn_far(b, 4096, 210000, &off, &len) == 1);
+    memset(&e, 0, sizeof e);
+    CHECK(pc_head_parse(b, 100000, &e, &a) == 0 && e.dyn == 0);
+    CHECK(pc_elf_dyn_parse_far(b, 100000, b + 199999, 199999, 40, &e, &a) == 0 && e.dyn == 0);
+    CHECK(pc_elf_dyn_parse_far(b, 100000, b + 200000, 200000, 80, &e, &a) == 0 && e.dyn == 1 &&
+          e.nneeded == 2);
+    if (e.nneeded == 2)
+        CHECK_STR(e.needed[1], "libc.so.6");
+    memset(&e, 0, sizeof e);
+    pc_head_parse(b, 1000, &e, &a); /* the names not in the head: unknown */
+    CHECK(pc_elf_dyn_parse_far(b, 1000, b + 200000, 200000, 80, &e, &a) == 0 && e.dyn == 0);
     /* a static program with no DT_NEEDED: known, and needs nothing */
     craft none = {.cls = 2, .size = 8192, .dynoff = 2048, .stroff = 1024};
     e = parse_craft(&none, &a, &nr);
