@@ -95,10 +95,11 @@ static int in_dir(const pc_fsview *v, const char *dir, size_t dlen, const char *
 }
 
 /* In one of the directories of a DT_RPATH or DT_RUNPATH list (absolute
- * entries only: $ORIGIN and relative ones are left to the walk). */
+ * entries only: $ORIGIN and relative ones are left to the walk; only the
+ * first 16, so a hostile list cannot make a scan slow). */
 static int in_list(const pc_fsview *v, const char *list, const char *name)
 {
-    while (list && *list) {
+    for (int k = 0; k < 16 && list && *list; k++) {
         size_t len = strcspn(list, ":");
         if (!memchr(list, '$', len) && in_dir(v, list, len, name))
             return 1;
@@ -119,12 +120,21 @@ static int quick_found(const pc_fsview *v, const pc_entry *e, const char *name)
 
 typedef struct want {
     const char *name, *base;
-    int found;
+    size_t idx; /* its place among DT_NEEDED */
+    int found, dup;
 } want;
 
 static int by_base(const void *a, const void *b)
 {
-    return strcmp(((const want *)a)->base, ((const want *)b)->base);
+    const want *x = a, *y = b;
+    int c = strcmp(x->base, y->base);
+    return c ? c : strcmp(x->name, y->name);
+}
+
+static int by_idx(const void *a, const void *b)
+{
+    const want *x = a, *y = b;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 static int base_key(const void *key, const void *elt)
@@ -167,22 +177,17 @@ size_t pc_sonames_missing(const pc_fsview *v, const pc_entry *e, const char **mi
         const char *name = e->needed[i], *base = base_of(name);
         if (!*base || pc_soname_injected(base) || quick_found(v, e, name))
             continue;
-        w[nw++] = (want){name, base, 0};
+        w[nw++] = (want){name, base, i, 0, 0};
     }
     if (nw == 0)
         return 0;
-    qsort(w, nw, sizeof *w, by_base);
+    qsort(w, nw, sizeof *w, by_base); /* equal names side by side: each once */
+    for (size_t k = 1; k < nw; k++)
+        w[k].dup = strcmp(w[k].name, w[k - 1].name) == 0;
     walk_all(v, w, nw);
-    /* in DT_NEEDED order, each name once */
-    for (size_t i = 0; i < e->nneeded; i++)
-        for (size_t k = 0; k < nw; k++) {
-            if (w[k].name != e->needed[i] || w[k].found)
-                continue;
-            int dup = 0;
-            for (size_t m = 0; m < nmiss; m++)
-                dup |= strcmp(missing[m], w[k].name) == 0;
-            if (!dup)
-                missing[nmiss++] = w[k].name;
-        }
+    qsort(w, nw, sizeof *w, by_idx); /* in DT_NEEDED order */
+    for (size_t k = 0; k < nw; k++)
+        if (!w[k].found && !w[k].dup)
+            missing[nmiss++] = w[k].name;
     return nmiss;
 }
