@@ -204,6 +204,10 @@ for u in users:
 for p in ("/bin/sh", "/bin/ls", "/usr/bin/env"):
     if os.path.exists(p):
         put("fuzz_elfhead", os.path.basename(p), open(p, "rb").read(4096))
+# whole small programs: their dynamic sections (DT_NEEDED, DT_RUNPATH) too
+for p in ("/usr/bin/env", "/bin/ls"):
+    if os.path.exists(p) and os.path.getsize(p) <= 256 * 1024:
+        put("fuzz_elfhead", os.path.basename(p) + "-whole", open(p, "rb").read())
 put("fuzz_caps", "v2-net-bind", bytes.fromhex("0100000200040000000000000000000000000000"))
 put("fuzz_caps", "v3-rootid", bytes.fromhex("010000030020000000000000000000000000000000100000"))
 put("fuzz_caps", "v1", bytes.fromhex("000000010000200000000000"))

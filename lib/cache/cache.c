@@ -29,7 +29,7 @@
 #include "pcx.h"
 
 #define MAGIC "PCFACTS"
-#define FORMAT 3u
+#define FORMAT 4u /* 4: the dynamic section (DT_NEEDED, DT_RPATH, DT_RUNPATH) */
 #define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32 + 4)
 #define MAX_FILE (1ull << 30)
 

@@ -5,11 +5,14 @@
  * left before it is used, so a damaged file is rejected, never overread.
  *
  * Payload: u64 bytes, u64 entry count, the entries, then u8 codec and the
- * diff id (a string).
+ * diff id (a string). An entry ends with its dynamic section: u8 dyn, u16
+ * needed count (at most PC_DT_NEEDED_MAX, and only with dyn), the needed
+ * strings, rpath and runpath.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "cache/cache.h"
+#include "layer/elfhead.h"
 #include "pcx.h"
 
 #define NIL 0xffffffffu
@@ -72,6 +75,12 @@ static void put_entry(enc *w, const pc_entry *e)
         put_cstr(w, e->matches[i].desc);
         put_cstr(w, e->matches[i].severity);
     }
+    put(w, e->dyn, 1);
+    put(w, e->dyn ? e->nneeded : 0, 2);
+    for (size_t i = 0; e->dyn && i < e->nneeded; i++)
+        put_cstr(w, e->needed[i]);
+    put_cstr(w, e->rpath);
+    put_cstr(w, e->runpath);
 }
 
 int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len)
@@ -155,6 +164,26 @@ static int get_matches(dec *r, pc_entry *e)
     return 0;
 }
 
+static int get_dynamic(dec *r, pc_entry *e)
+{
+    uint64_t dyn = get(r, 1), n = get(r, 2);
+    if (r->bad || dyn > 1 || (!dyn && n) || n > PC_DT_NEEDED_MAX || n > r->left / 4)
+        return -1;
+    if (n) {
+        e->needed = pc_arena_alloc(r->arena, (size_t)n * sizeof *e->needed);
+        if (!e->needed)
+            return -1;
+        for (uint64_t i = 0; i < n; i++)
+            if (!(e->needed[i] = get_str(r, NULL)) || !*e->needed[i])
+                return -1;
+    }
+    e->dyn = (uint8_t)dyn;
+    e->nneeded = (uint16_t)n;
+    e->rpath = get_str(r, NULL);
+    e->runpath = get_str(r, NULL);
+    return r->bad ? -1 : 0;
+}
+
 static int get_entry(dec *r, pc_entry *e)
 {
     uint64_t t = get(r, 1);
@@ -184,7 +213,7 @@ static int get_entry(dec *r, pc_entry *e)
     e->data = get_str(r, &e->data_len);
     if (r->bad || !e->path)
         return -1;
-    return get_matches(r, e);
+    return get_matches(r, e) < 0 ? -1 : get_dynamic(r, e);
 }
 
 int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f)
@@ -192,10 +221,10 @@ int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f)
     dec r = {.p = p, .left = len, .arena = &f->arena};
     f->bytes = get(&r, 8);
     uint64_t n = get(&r, 8);
-    /* an entry takes at least 74 bytes (54 of fixed fields, the four
-     * string lengths and the match count; an entry "a" is 75): refuse
+    /* an entry takes at least 85 bytes (57 of fixed fields, the six
+     * string lengths and the match count; an entry "a" is 86): refuse
      * counts the data cannot hold */
-    if (r.bad || n > r.left / 74)
+    if (r.bad || n > r.left / 85)
         return -1;
     for (uint64_t i = 0; i < n; i++) {
         pc_entry *e = pc_layer_facts_add(f);

@@ -7,7 +7,8 @@
  * symlinks followed inside the root. Then, in the order execve(2) fails:
  * the path must be reachable (search permission on every directory), a
  * regular file with an x bit for the user; an ELF must be for the image's
- * architecture and its PT_INTERP loader must be there and executable; a
+ * architecture and its PT_INTERP loader must be there and executable, and
+ * every DT_NEEDED library somewhere in the image (sonames.c); a
  * script's #! interpreter likewise, one level deep, and for
  * "#!/usr/bin/env NAME" NAME must be in PATH. Finally what it is meant to
  * gain: file capabilities the sandbox drops (the kernel refuses to execve a
@@ -28,6 +29,7 @@
 #include "layer/elfhead.h"
 #include "layer/layer.h"
 #include "check/check.h"
+#include "check/sonames.h"
 #include "pcx.h"
 
 #define SUBJ_MAX PC_SB_PATH_MAX /* "entrypoint X: interpreter Y", cut if longer */
@@ -161,6 +163,19 @@ static const pc_node *check_helper(judge *j, const char *subject, const char *ro
     return n;
 }
 
+/* A dynamically linked program whose loader is there: each library it
+ * names (DT_NEEDED) must be somewhere in the image (sonames.c). */
+static void check_needed(judge *j, const char *subject, const pc_entry *e)
+{
+    const char *missing[PC_DT_NEEDED_MAX];
+    size_t n = pc_sonames_missing(j->c->fs, e, missing);
+    for (size_t i = 0; i < n; i++)
+        report(j,
+               "%s: needs %.255s (DT_NEEDED), which is nowhere in the image: the dynamic loader "
+               "fails with \"error while loading shared libraries\"",
+               subject, missing[i]);
+}
+
 static void check_elf(judge *j, const char *subject, const pc_node *n, int depth)
 {
     const pc_entry *e = n->e;
@@ -178,8 +193,8 @@ static void check_elf(judge *j, const char *subject, const pc_node *n, int depth
             snprintf(mach, sizeof mach, "ELF machine %u", (unsigned)e->elf_machine);
         report(j, "%s: %s binary in a %s image", subject, mach, plat);
     }
-    if (e->interp && *e->interp)
-        check_helper(j, subject, "dynamic loader", e->interp, depth + 1);
+    if (e->interp && *e->interp && check_helper(j, subject, "dynamic loader", e->interp, depth + 1))
+        check_needed(j, subject, e);
 }
 
 /* The command "#!/usr/bin/env ARG" runs. The kernel passes ARG as one

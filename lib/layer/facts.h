@@ -65,7 +65,16 @@ typedef struct pc_entry {
     uint16_t elf_machine; /* e_machine for ELF */
     uint8_t elf_class;    /* 1: 32-bit, 2: 64-bit */
     const char *interp;   /* ELF PT_INTERP or script shebang line (without "#!"), or NULL */
-    const char *data;     /* file bytes kept for /etc/passwd and /etc/group */
+    /* A dynamically linked ELF's dynamic section (PT_DYNAMIC, read by
+     * elfhead.c): dyn is 1 when it was read whole, and then needed holds
+     * its DT_NEEDED sonames in order (nneeded <= PC_DT_NEEDED_MAX) and
+     * rpath/runpath its DT_RPATH/DT_RUNPATH (or NULL). 0: not read, out of
+     * reach or malformed: unknown, never "needs nothing". */
+    uint8_t dyn;
+    uint16_t nneeded;
+    const char **needed;
+    const char *rpath, *runpath;
+    const char *data; /* file bytes kept for /etc/passwd and /etc/group */
     size_t data_len;
     pc_match *matches; /* YARA matches */
     size_t nmatches;

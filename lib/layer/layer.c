@@ -22,7 +22,7 @@
 
 #define PC_HEAD_BYTES 4096
 #define PC_IDFILE_MAX (1u << 20)
-#define PC_ELF_HEAD_MAX (1u << 20) /* how far an ELF head is read for its PT_INTERP */
+#define PC_ELF_HEAD_MAX (1u << 20) /* how far an ELF head is read (PT_INTERP, PT_DYNAMIC) */
 #define XATTR "SCHILY.xattr."
 
 typedef struct walk {
@@ -33,6 +33,12 @@ typedef struct walk {
     pc_tar *tar;
     unsigned char *data;
     size_t datacap;
+    /* a dynamically linked ELF's dynamic section past its head (elfhead.h,
+     * pc_elf_dyn_far): caught from the stream as its bytes go by, whoever
+     * reads them. pos: the current entry's bytes read so far */
+    uint64_t pos, tap_off;
+    size_t tap_len, tap_got, tapcap;
+    unsigned char *tap;
 } walk;
 
 static ssize_t on_read(void *ud, void *buf, size_t n, pc_err *e)
@@ -196,22 +202,44 @@ struct pc_file_reader {
     const char *name;
 };
 
+/* The current entry's next n bytes, just read into buf: the part of them
+ * that lies in the dynamic section being caught is copied out. */
+static void tap_bytes(walk *w, const unsigned char *buf, size_t n)
+{
+    uint64_t lo = w->pos, hi = w->pos + n, end = w->tap_off + w->tap_len;
+    w->pos = hi;
+    if (w->tap_len == 0 || hi <= w->tap_off || lo >= end)
+        return;
+    if (lo < w->tap_off)
+        lo = w->tap_off;
+    if (hi > end)
+        hi = end;
+    memcpy(w->tap + (lo - w->tap_off), buf + (lo - (w->pos - n)), (size_t)(hi - lo));
+    w->tap_got += (size_t)(hi - lo);
+}
+
 ssize_t pc_file_read(pc_file_reader *r, void *buf, size_t n)
 {
     ssize_t got = pc_tar_read(r->w->tar, buf, n, r->w->e);
     if (got < 0)
         pc_err_prefix(r->w->e, "%.300s", r->name);
+    else
+        tap_bytes(r->w, buf, (size_t)got);
     return got;
 }
 
-/* An ELF whose program headers or PT_INTERP path lie past the head read
- * so far: read on (the stream goes forward only) up to PC_ELF_HEAD_MAX,
- * so that the loader execve will ask for is seen where it is. */
+/* An ELF whose program headers, PT_INTERP path or dynamic section (and
+ * the names it points at) lie past the head read so far: read on (the
+ * stream goes forward only) up to PC_ELF_HEAD_MAX, so that the loader
+ * execve will ask for, and the libraries that loader will look for, are
+ * seen where they are. Each round asks for more (elfhead.h): the table,
+ * then the path and the dynamic section, then the strings. */
 static ssize_t more_elf_head(walk *w, const pc_entry *ent, ssize_t got)
 {
-    for (int round = 0; round < 2; round++) {
-        size_t need = pc_elf_head_need(w->data, (size_t)got);
-        if (need == 0 || need > PC_ELF_HEAD_MAX || need > ent->size)
+    size_t limit = ent->size < PC_ELF_HEAD_MAX ? (size_t)ent->size : PC_ELF_HEAD_MAX;
+    for (int round = 0; round < 3; round++) {
+        size_t need = pc_elf_head_need(w->data, (size_t)got, limit);
+        if (need <= (size_t)got)
             return got;
         if ((got = read_head(w, (size_t)got, need)) < 0)
             return -1;
@@ -219,6 +247,51 @@ static ssize_t more_elf_head(walk *w, const pc_entry *ent, ssize_t got)
             return pc_err_set(w->e, "unexpected end of data");
     }
     return got;
+}
+
+/* A dynamically linked ELF whose dynamic section lies past the head read
+ * (beyond PC_ELF_HEAD_MAX): catch those bytes (at most 64 KiB) as the
+ * stream goes by, so big programs' libraries are known too. */
+static int tap_start(walk *w, const pc_entry *ent, size_t got)
+{
+    uint64_t off;
+    size_t len;
+    w->pos = got;
+    w->tap_len = w->tap_got = 0;
+    if (ent->head != PC_HEAD_ELF || !ent->interp || ent->dyn ||
+        !pc_elf_dyn_far(w->data, got, ent->size, &off, &len))
+        return 0;
+    if (pc_grow((void **)&w->tap, &w->tapcap, len, 1) < 0)
+        return pc_err_set(w->e, "out of memory");
+    w->tap_off = off;
+    w->tap_len = len;
+    return 0;
+}
+
+/* Read on to the end of the section being caught (what a visitor read is
+ * caught already), then parse it with the head. */
+static int tap_finish(walk *w, pc_entry *ent, size_t got)
+{
+    unsigned char chunk[16384];
+    if (w->tap_len == 0)
+        return 0;
+    while (w->tap_got < w->tap_len) {
+        uint64_t left = w->tap_off + w->tap_len - w->pos;
+        ssize_t r =
+            pc_tar_read(w->tar, chunk, left < sizeof chunk ? (size_t)left : sizeof chunk, w->e);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        tap_bytes(w, chunk, (size_t)r);
+    }
+    size_t len = w->tap_len;
+    w->tap_len = 0;
+    if (w->tap_got < len)
+        return 0; /* the file ended first: unknown */
+    if (pc_elf_dyn_parse_far(w->data, got, w->tap, w->tap_off, len, ent, &w->f->arena) < 0)
+        return pc_err_set(w->e, "out of memory");
+    return 0;
 }
 
 /* Pull what the checks need out of a regular file's data. */
@@ -249,8 +322,10 @@ static int read_data(walk *w, pc_entry *ent, const char *name)
         return pc_err_set(w->e, "%.300s: unexpected end of data", name);
     if (exec && (got = more_elf_head(w, ent, got)) < 0)
         return pc_err_prefix(w->e, "%.300s", name);
-    if (exec)
-        pc_head_parse(w->data, (size_t)got, ent, &w->f->arena);
+    if (exec && pc_head_parse(w->data, (size_t)got, ent, &w->f->arena) < 0)
+        return pc_err_set(w->e, "out of memory");
+    if (exec && tap_start(w, ent, (size_t)got) < 0)
+        return -1;
     if (idf) {
         ent->data = pc_arena_strndup(&w->f->arena, (const char *)w->data, (size_t)got);
         ent->data_len = (size_t)got;
@@ -262,6 +337,8 @@ static int read_data(walk *w, pc_entry *ent, const char *name)
         if (v->visit(v->ud, w->f, ent, w->data, (size_t)got, &rest, w->e) < 0)
             return -1;
     }
+    if (exec && tap_finish(w, ent, (size_t)got) < 0)
+        return pc_err_prefix(w->e, "%.300s", name);
     return 0;
 }
 
@@ -372,6 +449,7 @@ int pc_layer_walk(pc_stream *raw, const pc_layer_desc *ld, const pc_walk_cfg *cf
     out->codec = (int)pc_unpack_codec(w.u);
     pc_unpack_free(w.u);
     free(w.data);
+    free(w.tap);
     if (rc == 0) {
         const char *want = ld->d.digest;
         const char *got = ld->verify_diff ? out_digest : raw_digest;

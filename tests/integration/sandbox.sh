@@ -1,6 +1,7 @@
 # Integration: sandbox readiness (entrypoint-unrunnable, workdir-inaccessible,
 # the report's sandbox object) on images built from real Debian packages
-# (libc6, python3, bash, coreutils, iputils-ping; fetched into .cache/debs,
+# (libc6, python3, bash, coreutils, iputils-ping and the libraries they
+# link against; fetched into .cache/debs,
 # extracted with dpkg-deb, layered with umoci) and on fixture-builder images
 # for the foreign-architecture case. Every rule has a positive and a
 # negative case; a well-built image has no finding at all.
@@ -12,7 +13,8 @@
 . "$PC_ROOT/tests/lib.sh"
 
 # fetch (tests/harness/util.sh): each package into $DEBS, .cache/debs
-for p in libc6 python3.11-minimal python3-minimal bash coreutils iputils-ping dash; do
+for p in libc6 python3.11-minimal python3-minimal bash coreutils iputils-ping dash \
+    libtinfo6 zlib1g libexpat1 libcap2 libidn2-0 libunistring2 libselinux1 libpcre2-8-0; do
     fetch "$p" || { fail "apt-get download $p" "no package"; exit 1; }
 done
 pass "apt-get download"
@@ -38,7 +40,8 @@ cfg() { # cfg FROM TAG umoci-config-flags...: a config-only variant
 PATHENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 # base: a normal, well-built image (USER app, libc, python3, bash, coreutils)
-new_image base && deb libc6 python3.11-minimal python3-minimal bash coreutils && accounts || { fail base "build failed"; exit 1; }
+new_image base && deb libc6 python3.11-minimal python3-minimal bash coreutils libtinfo6 zlib1g libexpat1 && accounts ||
+    { fail base "build failed"; exit 1; }
 ln -s bash "$R/bin/sh"
 mkdir -p "$R/app" && printf '#!/bin/bash\necho hello\n' >"$R/app/hello.sh" && chmod 0755 "$R/app/hello.sh"
 commit base || { fail base "repack failed"; exit 1; }
@@ -57,7 +60,8 @@ printf '#!/usr/bin/perl -w\nprint 1;\n' >"$R/app/perl.sh" && chmod 0755 "$R/app/
 printf '#!/usr/bin/env python3\nprint(1)\n' >"$R/app/envpy" && chmod 0755 "$R/app/envpy"
 echo "f0VMRgIBAQAAAAAAAAAAAAIAtwABAAAAeABAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAEAAOAABAAAAAAAAAAEAAAAFAAAAAAAAAAAAAAAAAEAAAAAAAAAAQAAAAAAAgQAAAAAAAACBAAAAAAAAAAAQAAAAAAAAuDwAAAAx/w8F" |
     base64 -d >"$T/arm64.elf" && cp "$T/arm64.elf" "$R/app/arm64" && chmod 0755 "$R/app/arm64"
-dpkg-deb -x "$DEBS"/iputils-ping_*.deb "$T/ping" && cp -p "$T/ping/bin/ping" "$R/app/ping" &&
+deb libcap2 libidn2-0 libunistring2 && # what ping links against
+    dpkg-deb -x "$DEBS"/iputils-ping_*.deb "$T/ping" && cp -p "$T/ping/bin/ping" "$R/app/ping" &&
     setcap cap_net_raw+ep "$R/app/ping" || { fail setcap "setcap failed"; exit 1; }
 mkdir -p "$R/opt/secret" "$R/data" "$R/srv" && chmod 0700 "$R/opt/secret" "$R/data"
 cp "$R/bin/bash" "$R/opt/secret/tool"
@@ -67,7 +71,7 @@ cfg extras extras-cfg --config.user=app --config.env="$PATHENV" --config.working
 
 # distroless: libc and python, no shell; noloader: python without libc;
 # envonly: libc, coreutils (/usr/bin/env) and a python script, no python
-new_image distroless && deb libc6 python3.11-minimal python3-minimal && accounts && commit distroless &&
+new_image distroless && deb libc6 python3.11-minimal python3-minimal zlib1g libexpat1 && accounts && commit distroless &&
     cfg distroless dl-shell --config.user=app --config.env="$PATHENV" --config.cmd=/bin/sh --config.cmd=-c --config.cmd="python3 -V" &&
     cfg distroless dl-py --config.user=app --config.env="$PATHENV" --config.entrypoint=python3 ||
     { fail distroless "build failed"; exit 1; }
@@ -78,6 +82,31 @@ new_image envonly && deb libc6 coreutils && accounts && mkdir -p "$R/app" &&
     printf '#!/usr/bin/env python3\nprint(1)\n' >"$R/app/envpy" && chmod 0755 "$R/app/envpy" && commit envonly &&
     cfg envonly envonly-py --config.user=app --config.env="$PATHENV" --config.entrypoint=/app/envpy ||
     { fail envonly "build failed"; exit 1; }
+
+# needlib: ls (coreutils) needs libselinux.so.1 (DT_NEEDED). needlib-gone
+# deletes it in a later layer (a whiteout); envonly-ls never had it; in
+# needlib-symlink it lives in /opt/sel with a symlink where the loader
+# looks; in needlib-ldpath it is only in /opt/sel, found through
+# LD_LIBRARY_PATH. Each is started with runc below, to prove the prediction.
+SO=lib/x86_64-linux-gnu/libselinux.so.1
+new_image needlib && deb libc6 coreutils libselinux1 libpcre2-8-0 && accounts && commit needlib &&
+    cfg needlib needlib-cfg --config.user=app --config.env="$PATHENV" --config.entrypoint=/bin/ls ||
+    { fail needlib "build failed"; exit 1; }
+umoci unpack --image "$L:needlib-cfg" "$B" >/dev/null && rm "$R/$SO" && commit needlib-gone ||
+    { fail needlib-gone "build failed"; exit 1; }
+umoci unpack --image "$L:needlib-cfg" "$B" >/dev/null && mkdir -p "$R/opt/sel" && mv "$R/$SO" "$R/opt/sel/" &&
+    ln -s /opt/sel/libselinux.so.1 "$R/$SO" && commit needlib-symlink ||
+    { fail needlib-symlink "build failed"; exit 1; }
+umoci unpack --image "$L:needlib-cfg" "$B" >/dev/null && mkdir -p "$R/opt/sel" && mv "$R/$SO" "$R/opt/sel/" &&
+    commit needlib-ldpath0 && cfg needlib-ldpath0 needlib-ldpath --config.env=LD_LIBRARY_PATH=/opt/sel ||
+    { fail needlib-ldpath "build failed"; exit 1; }
+cfg envonly-py envonly-ls --config.entrypoint=/bin/ls
+# bash (1.2 MB) without libtinfo6: its dynamic section lies past the first
+# MiB, caught from the stream as it goes by
+new_image nobash && deb libc6 bash && accounts && commit nobash &&
+    cfg nobash nobash-cfg --config.user=app --config.env="$PATHENV" --config.entrypoint=/bin/bash \
+        --config.cmd=-c --config.cmd="ls" ||
+    { fail nobash "build failed"; exit 1; }
 
 # execfmt: libc and dash as /bin/sh; programs the kernel may refuse to
 # exec (no #!, a byte-order mark before #!, CRLF line endings, an empty
@@ -173,6 +202,35 @@ if command -v runc >/dev/null 2>&1; then
                 pass "runc exec-$p: exec fails ($(head -c 120 "$T/runc.out" | tr '\n' ' ')), and portcullis said so" ||
                 fail "runc exec-$p" "runc rc=$rc ($(head -c 300 "$T/runc.out")), findings $said"
         fi
+    done
+    # DT_NEEDED, proven: the loader fails exactly where portcullis says a
+    # library is nowhere in the image, and runs the program where it is
+    # somewhere (a symlink to /opt, LD_LIBRARY_PATH)
+    for v in needlib-cfg:libselinux.so.1 needlib-gone:libselinux.so.1 envonly-ls:libselinux.so.1 \
+        needlib-symlink:libselinux.so.1 needlib-ldpath:libselinux.so.1 nobash-cfg:libtinfo.so.6; do
+        tag=${v%%:*} so=${v#*:}
+        rm -rf "$T/rb"
+        umoci unpack --image "$L:$tag" "$T/rb" >/dev/null 2>&1 &&
+            jq '.process.terminal = false' "$T/rb/config.json" >"$T/rb/c.json" &&
+            mv "$T/rb/c.json" "$T/rb/config.json" || { fail "runc $tag" "bundle failed"; continue; }
+        timeout 30 runc run -b "$T/rb" "pc-need-$$-$tag" </dev/null >"$T/runc.out" 2>&1
+        rc=$?
+        runc delete -f "pc-need-$$-$tag" >/dev/null 2>&1
+        "$PC" scan --format json "oci:$L:$tag" >"$T/pc.json" 2>/dev/null
+        said=$(jq --arg so "$so" '[.reports[0].findings[] | select(.check == "entrypoint-unrunnable" and (.message | contains("needs " + $so + " (DT_NEEDED)")))] | length' "$T/pc.json")
+        case $tag in
+        needlib-gone | envonly-ls | nobash-cfg)
+            [ "$rc" -ne 0 ] && grep -q "error while loading shared libraries: $so" "$T/runc.out" &&
+                [ "$said" = 1 ] &&
+                pass "runc $tag: the loader fails ($(head -c 120 "$T/runc.out" | tr '\n' ' ')), and portcullis said so" ||
+                fail "runc $tag" "runc rc=$rc ($(head -c 300 "$T/runc.out")), findings $said"
+            ;;
+        *)
+            [ "$rc" -eq 0 ] && grep -q '^bin$' "$T/runc.out" && [ "$said" = 0 ] &&
+                pass "runc $tag: ls runs, and portcullis says nothing is missing" ||
+                fail "runc $tag" "runc rc=$rc ($(head -c 300 "$T/runc.out")), findings $said"
+            ;;
+        esac
     done
     # run flags: the argv runc is given is what portcullis judged
     # (--entrypoint replaces the program; a command only its arguments)

@@ -54,6 +54,14 @@ static void make_facts(pc_layer_facts *f, const char *digest, size_t n)
         e->head = PC_HEAD_ELF;
         e->elf_machine = 62;
         e->interp = pc_arena_strdup(&f->arena, "/lib64/ld-linux-x86-64.so.2");
+        if (i % 4 == 1) { /* a dynamic section: DT_NEEDED, DT_RUNPATH */
+            e->dyn = 1;
+            e->nneeded = 2;
+            e->needed = pc_arena_alloc(&f->arena, 2 * sizeof *e->needed);
+            e->needed[0] = pc_arena_strdup(&f->arena, "libfoo.so.1");
+            e->needed[1] = pc_arena_strdup(&f->arena, "libc.so.6");
+            e->runpath = pc_arena_strdup(&f->arena, "$ORIGIN/../lib");
+        }
         if (i == 2) {
             e->data = pc_arena_strdup(&f->arena, "root:x:0:0::/:/bin/sh\n");
             e->data_len = strlen(e->data);
@@ -79,6 +87,12 @@ static int same(const pc_layer_facts *a, const pc_layer_facts *b)
             return 0;
         if (x->nmatches && strcmp(x->matches[0].rule, y->matches[0].rule))
             return 0;
+        if (x->dyn != y->dyn || x->nneeded != y->nneeded || (!x->runpath) != (!y->runpath) ||
+            (x->runpath && strcmp(x->runpath, y->runpath)) || (!x->rpath) != (!y->rpath))
+            return 0;
+        for (size_t k = 0; k < x->nneeded; k++)
+            if (strcmp(x->needed[k], y->needed[k]))
+                return 0;
     }
     return 1;
 }
@@ -149,6 +163,46 @@ static void test_decode_garbage(void)
     pc_layer_facts_init(&f);
     CHECK(enc && pc_facts_decode(enc, len, &f) == 0 && f.nentries == 20);
     pc_layer_facts_free(&f);
+    pc_layer_facts_free(&g);
+    free(enc);
+}
+
+/* The dynamic section's fields are bounds-checked: a needed count over
+ * PC_DT_NEEDED_MAX, a count without dyn, a dyn flag other than 0 or 1, or
+ * an empty soname are refused. */
+static void test_decode_dynamic(void)
+{
+    pc_layer_facts f, g;
+    unsigned char *enc = NULL;
+    size_t len = 0;
+    make_facts(&g, L1, 2); /* entry 1 has needed libfoo.so.1, libc.so.6 */
+    CHECK(pc_facts_encode(&g, &enc, &len) == 0);
+    unsigned char *at = enc ? memmem(enc, len, "libfoo.so.1", 11) : NULL;
+    CHECK(at != NULL);
+    if (!at) {
+        pc_layer_facts_free(&g);
+        free(enc);
+        return;
+    }
+    size_t cnt = (size_t)(at - enc) - 4 - 2, dyn = cnt - 1;
+    CHECK(enc[dyn] == 1 && enc[cnt] == 2 && enc[cnt + 1] == 0);
+    pc_layer_facts_init(&f);
+    CHECK(pc_facts_decode(enc, len, &f) == 0 && f.entries[1].dyn == 1 && f.entries[1].nneeded == 2);
+    CHECK_STR(f.entries[1].needed[0], "libfoo.so.1");
+    CHECK_STR(f.entries[1].runpath, "$ORIGIN/../lib");
+    pc_layer_facts_free(&f);
+    struct {
+        size_t off;
+        unsigned char v;
+    } bad[] = {{dyn, 2}, {dyn, 0}, {cnt + 1, 1} /* 258 */, {cnt, 0xff}, {at - enc - 4, 0}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        unsigned char old = enc[bad[k].off];
+        enc[bad[k].off] = bad[k].v;
+        pc_layer_facts_init(&f);
+        CHECK(pc_facts_decode(enc, len, &f) == -1);
+        pc_layer_facts_free(&f);
+        enc[bad[k].off] = old;
+    }
     pc_layer_facts_free(&g);
     free(enc);
 }
@@ -517,6 +571,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/c", base);
     test_roundtrip(dir);
     test_decode_garbage();
+    test_decode_dynamic();
     test_unsafe_dir(base);
     snprintf(dir, sizeof dir, "%s/p", base);
     test_prune(dir);

@@ -114,6 +114,99 @@ static int walk(const unsigned char *blob, size_t n, pc_compression comp, int64_
     return pc_layer_walk(mem_stream_init(&m, blob, n, 1000), &ld, &w, f, e);
 }
 
+/* A visitor that reads a file's rest in odd-sized blocks, all of it or
+ * only its first `upto` bytes (as YARA's scan does, or gives up). */
+typedef struct reader {
+    uint64_t upto, seen;
+} reader;
+
+static uint64_t rd_want(void *ud, const pc_entry *ent)
+{
+    (void)ud;
+    return ent->size ? 4096 : 0;
+}
+
+static int rd_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned char *head,
+                    size_t headlen, pc_file_reader *rest, pc_err *e)
+{
+    reader *r = ud;
+    unsigned char buf[777];
+    uint64_t at = headlen;
+    (void)f, (void)ent, (void)head, (void)e;
+    while (at < r->upto) {
+        ssize_t k = pc_file_read(rest, buf, sizeof buf);
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        at += (uint64_t)k;
+    }
+    r->seen = at;
+    return 0;
+}
+
+static int has_needed(const pc_entry *e, const char *name)
+{
+    for (size_t i = 0; i < e->nneeded; i++)
+        if (strcmp(e->needed[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Real programs whose dynamic section lies past the first MiB (bash,
+ * python3): its DT_NEEDED are caught from the stream as it goes by,
+ * whether nobody else reads the file, a visitor reads all of it, or only
+ * its start. */
+static void test_far_dynamic(const char *path, const char *want)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(stderr, "  (skipped: %s not here)\n", path);
+        return;
+    }
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    unsigned char *data = malloc((size_t)size), *tarb = malloc((size_t)size + 4096);
+    if (!data || !tarb || fread(data, 1, (size_t)size, fp) != (size_t)size) {
+        CHECK(0);
+        fclose(fp);
+        free(data);
+        free(tarb);
+        return;
+    }
+    fclose(fp);
+    size_t n = ustar_file(tarb, "usr/bin/prog", 0755, data, (size_t)size);
+    memset(tarb + n, 0, 1024);
+    n += 1024;
+    for (int mode = 0; mode < 3; mode++) {
+        reader r = {mode == 1 ? UINT64_MAX : 1u << 20, 0};
+        pc_file_visitor v = {rd_want, rd_visit, &r};
+        pc_layer_desc ld = {.comp = PC_COMP_NONE};
+        pc_walk_cfg w = {.limits = &lim,
+                         .files_total = &files,
+                         .bytes_total = &bytes,
+                         .visitor = mode ? &v : NULL};
+        pc_layer_facts f;
+        pc_err e = {{0}};
+        mem_stream m;
+        ld.d.size = (int64_t)n;
+        pc_sha256_digest(tarb, n, ld.d.digest);
+        files = bytes = 0;
+        CHECK(pc_layer_walk(mem_stream_init(&m, tarb, n, 100000), &ld, &w, &f, &e) == 0);
+        const pc_entry *ent = f.nentries == 1 ? &f.entries[0] : NULL;
+        CHECK(ent && ent->head == PC_HEAD_ELF && ent->interp && ent->dyn == 1 &&
+              has_needed(ent, want) && has_needed(ent, "libm.so.6") + has_needed(ent, "libc.so.6"));
+        if (mode == 1)
+            CHECK(r.seen == (uint64_t)size); /* the visitor still got every byte */
+        if (e.msg[0])
+            fprintf(stderr, "%s\n", e.msg);
+        pc_layer_facts_free(&f);
+    }
+    free(data);
+    free(tarb);
+}
+
 int main(void)
 {
     static unsigned char tar[1 << 16], gz[1 << 16], bad[1 << 17];
@@ -268,5 +361,7 @@ int main(void)
             fprintf(stderr, "%s\n", e.msg);
         pc_layer_facts_free(&f);
     }
+    test_far_dynamic("/bin/bash", "libtinfo.so.6");
+    test_far_dynamic("/usr/bin/python3.11", "libexpat.so.1");
     TEST_MAIN_END();
 }

@@ -12,6 +12,7 @@
 #include "passwd.h"
 #include "policy.h"
 #include "sandbox.h"
+#include "sonames.h"
 #include "testlib.h"
 
 extern const pc_check pc_check_entrypoint_unrunnable, pc_check_workdir_inaccessible;
@@ -551,6 +552,61 @@ static void test_program_heads(void)
     world_free(&ds);
 }
 
+/* A dynamically linked program's DT_NEEDED libraries (sonames.c): one
+ * that is nowhere is reported, by name; one anywhere (a file or a symlink,
+ * in a usual directory or deep in /opt) is not; GPU-injected and vDSO
+ * names are never looked for; an unknown dynamic section says nothing. */
+static void needs(pc_layer_facts *f, const char *path, int dyn, const char *const *names, size_t n)
+{
+    pc_entry *e = elf(f, path, 0755, 0, 0, 62, LOADER);
+    e->dyn = (uint8_t)dyn;
+    e->nneeded = (uint16_t)n;
+    e->needed = pc_arena_alloc(&f->arena, (n ? n : 1) * sizeof *e->needed);
+    for (size_t i = 0; i < n; i++)
+        e->needed[i] = pc_arena_strdup(&f->arena, names[i]);
+}
+
+static void test_program_needed(void)
+{
+    world w;
+    pc_layer_facts l;
+    pc_err e = {{0}};
+    world_init(&w, 0);
+    pc_layer_facts_init(&l);
+    static const char *const gone[] = {"libc.so.6",         "libgone.so.2",    "libcuda.so.1",
+                                       "libnvidia-ml.so.1", "linux-vdso.so.1", "libgone.so.2"};
+    static const char *const there[] = {"libc.so.6", "libodd.so.1", "liblink.so.3",
+                                        "/opt/abs/libabs.so"};
+    static const char *const dir[] = {"libdir.so.1"};
+    add(&l, PC_E_REG, "lib/x86_64-linux-gnu/libc.so.6", 0755, 0, 0, NULL);
+    add(&l, PC_E_REG, "opt/weird/deep/libodd.so.1", 0644, 0, 0, NULL);
+    add(&l, PC_E_SYMLINK, "srv2/liblink.so.3", 0777, 0, 0, "/nowhere/liblink.so.3.0");
+    add(&l, PC_E_REG, "usr/share/libabs.so", 0644, 0, 0, NULL);
+    add(&l, PC_E_DIR, "usr/lib/libdir.so.1", 0755, 0, 0, NULL);
+    needs(&l, "app/gone", 1, gone, 6);
+    needs(&l, "app/there", 1, there, 4);
+    needs(&l, "app/unknown", 0, gone, 0);
+    needs(&l, "app/dir", 1, dir, 1);
+    script(&l, "app/gone.sh", "/app/gone -x");
+    CHECK(pc_fsview_apply(&w.v, &l, 1, &e) == 0);
+    run x;
+    run_checks(&x, &w, "{\"config\": {\"Entrypoint\": [\"/app/gone\"]}}", RESTRICTED, "amd64");
+    CHECK(count(&x, EU) == 1);
+    CHECK_STR(message(&x, EU),
+              "entrypoint /app/gone: needs libgone.so.2 (DT_NEEDED), which is nowhere in the "
+              "image: the dynamic loader fails with \"error while loading shared libraries\"");
+    run_free(&x);
+    EXPECT("{\"Entrypoint\": [\"/app/gone.sh\"]}", RESTRICTED,
+           "entrypoint /app/gone.sh: interpreter /app/gone: needs libgone.so.2 (DT_NEEDED)");
+    EXPECT("{\"Entrypoint\": [\"/app/dir\"]}", RESTRICTED, "needs libdir.so.1 (DT_NEEDED)");
+    EXPECT_NONE("{\"Entrypoint\": [\"/app/there\"]}", RESTRICTED);
+    EXPECT_NONE("{\"Entrypoint\": [\"/app/unknown\"]}", RESTRICTED);
+    CHECK(pc_soname_injected("libnvidia-ptxjitcompiler.so.1") && pc_soname_injected("libcuda.so") &&
+          !pc_soname_injected("libcudart.so.12") && !pc_soname_injected("libc.so.6"));
+    world_free(&w);
+    pc_layer_facts_free(&l);
+}
+
 #define NOCAPS "{\"name\": \"n\", \"sandbox\": {\"uid\": 1001, \"gid\": 1001, \"dropped_caps\": []"
 static void test_program_privs(void)
 {
@@ -831,6 +887,7 @@ int main(void)
     test_program_found();
     test_program_perms();
     test_program_heads();
+    test_program_needed();
     test_program_privs();
     test_workdir();
     test_reports();
