@@ -246,8 +246,8 @@ pc_result *pc_result_failed(const pc_ctx *ctx, const char *ref, const char *msg)
  * use by pc_verdict_of: one result may answer many references (the
  * webhook shares cached results), so it is never written into r. */
 typedef struct pc_verdict_opts {
-    const char *ref; /* the reference the image was named by; NULL: r->image */
-    int pin_digests; /* unpinned-image at warn denies (portcullis-webhook --pin-digests) */
+    const char *ref;        /* the reference the image was named by; NULL: r->image */
+    int pin_digests;        /* unpinned-image at warn denies (portcullis-webhook --pin-digests) */
     const char *namespace_; /* the namespace of this use (webhook): exceptions naming
                              * namespaces apply to it; NULL: none */
 } pc_verdict_opts;

@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_USAGE = 2 };
+/* scan: 0 every image allowed, 1 (--exit-code) one denied (or, with
+ * --fail-on warn, warned), 2 usage error, 3 an image could not be scanned
+ * completely (registry down, corrupt image: worth a retry, unlike 2). */
+enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_USAGE = 2, EXIT_SCAN = 3 };
 
 void cli_usage(FILE *f);
 /* The rules/ directory: $PORTCULLIS_DATADIR/rules, next to the build

@@ -26,6 +26,8 @@ void cli_usage(FILE *f)
           "scan options:\n"
           "  --policy FILE|NAME        policy file or built-in name (default: restricted)\n"
           "  --exceptions FILE         exceptions added to the policy's (README, Policies)\n"
+          "  --exit-code N             exit code for a denied image (default 1; not 2 or 3)\n"
+          "  --fail-on deny|warn       warn: an image with a warning fails too (default deny)\n"
           "  --rules PATH              YARA rules: a .yar file or a directory of them\n"
           "                            (default: the rules/ directory portcullis ships)\n"
           "  --format text|json|sarif  report format (default: text)\n"

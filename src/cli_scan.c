@@ -28,7 +28,48 @@ typedef struct cli {
     pc_runctx run;          /* how the image will be started: docker's run flags, the command */
     const char **manifests; /* --manifest FILE|-, in order (-f) */
     size_t nmanifests;
+    int exit_code;    /* --exit-code: for a denied image (default 1) */
+    int fail_on_warn; /* --fail-on warn: a warning fails too */
 } cli;
+
+/* How bad an outcome is, to keep the worst of several images. */
+enum { OUT_ALLOW, OUT_FAIL, OUT_SCAN, OUT_USAGE };
+
+/* The outcome of one result: usage (no result: out of memory), could not
+ * scan (said on stderr in one line, whatever -o is), failed, allowed. */
+static int outcome(const cli *c, const char *image, const pc_result *r)
+{
+    if (!r) {
+        fprintf(stderr, "portcullis: %s: out of memory\n", image);
+        return OUT_USAGE;
+    }
+    if (r->scan_failed) {
+        const char *why = "the image could not be scanned";
+        for (size_t i = 0; i < r->nfindings; i++)
+            if (r->findings[i].check && strcmp(r->findings[i].check, "scan-error") == 0 &&
+                r->findings[i].message) {
+                why = r->findings[i].message;
+                break;
+            }
+        fprintf(stderr, "portcullis: %s: could not be scanned: ", image);
+        for (const char *p = why; *p && p - why < 1000; p++) /* one line, no escapes */
+            fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+        fputc('\n', stderr);
+        return OUT_SCAN;
+    }
+    if (r->denied)
+        return OUT_FAIL;
+    for (size_t i = 0; c->fail_on_warn && i < r->nfindings; i++)
+        if (r->findings[i].action == PC_ACTION_WARN)
+            return OUT_FAIL;
+    return OUT_ALLOW;
+}
+
+static int exit_of(const cli *c, int worst)
+{
+    static const int codes[] = {EXIT_ALLOW, EXIT_DENY, EXIT_SCAN, EXIT_USAGE};
+    return worst == OUT_FAIL ? c->exit_code : codes[worst];
+}
 
 static int parse_format(const char *s, pc_format *f)
 {
@@ -75,6 +116,25 @@ static int parse_flag(cli *c, int opt, const char *name, const char *arg)
     case 'o':
         c->output = arg;
         return 0;
+    case 'x': {
+        uint64_t v;
+        if (pc_parse_uint(arg, 255, &v) == 0 && v != EXIT_USAGE && v != EXIT_SCAN) {
+            c->exit_code = (int)v;
+            return 0;
+        }
+        fprintf(stderr,
+                "portcullis: --exit-code \"%s\": expected 0 to 255, not 2 or 3 (usage "
+                "error, could not scan)\n",
+                arg);
+        return -1;
+    }
+    case 'W':
+        if (strcmp(arg, "deny") == 0 || strcmp(arg, "warn") == 0) {
+            c->fail_on_warn = arg[0] == 'w';
+            return 0;
+        }
+        fprintf(stderr, "portcullis: --fail-on \"%s\": expected deny or warn\n", arg);
+        return -1;
     case 'k':
         c->sign_key = arg;
         return 0;
@@ -117,6 +177,8 @@ static const struct option scan_opts[] = {
     {"entrypoint", required_argument, 0, 'E'},
     {"workdir", required_argument, 0, 'w'},
     {"env", required_argument, 0, 'e'},
+    {"exit-code", required_argument, 0, 'x'},
+    {"fail-on", required_argument, 0, 'W'},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -231,7 +293,7 @@ static int scan_manifests(const cli *c, pc_ctx *ctx, pc_signer *signer)
     pc_result **scans = calloc(n, sizeof *scans), *views = calloc(n, sizeof *views);
     pc_result **list = calloc(n, sizeof *list);
     json_t *seen = json_object();
-    int code = EXIT_ALLOW;
+    int code = EXIT_ALLOW, worst = OUT_ALLOW;
     size_t nlist = 0;
     if (!first || !scans || !views || !list || !seen) {
         fprintf(stderr, "portcullis: out of memory\n");
@@ -260,14 +322,14 @@ static int scan_manifests(const cli *c, pc_ctx *ctx, pc_signer *signer)
             fprintf(stderr, "portcullis: %s\n", err);
             code = EXIT_USAGE;
         }
-        if (v->scan_failed)
-            code = EXIT_USAGE;
-        else if (v->denied && code == EXIT_ALLOW)
-            code = EXIT_DENY;
+        int o = outcome(c, runs.v[i].image, v);
+        worst = o > worst ? o : worst;
         list[nlist++] = v;
     }
     if (nlist && write_report(c, list, nlist) < 0)
         code = EXIT_USAGE;
+    if (code == EXIT_ALLOW)
+        code = exit_of(c, worst);
     for (size_t i = 0; views && i < n; i++)
         free(views[i].attestation);
     for (size_t i = 0; scans && i < n; i++)
@@ -316,7 +378,7 @@ static int scan_all(cli *c, char **images, size_t n)
         return code;
     }
     pc_result **res = calloc(n, sizeof *res);
-    int code = EXIT_ALLOW;
+    int code = EXIT_ALLOW, worst = OUT_ALLOW;
     if (!res) {
         pc_ctx_free(ctx);
         pc_signer_free(signer);
@@ -328,16 +390,16 @@ static int scan_all(cli *c, char **images, size_t n)
             fprintf(stderr, "portcullis: %s\n", err);
             code = EXIT_USAGE;
         }
-        if (!res[i] || res[i]->scan_failed)
-            code = EXIT_USAGE;
-        else if (res[i]->denied && code == EXIT_ALLOW)
-            code = EXIT_DENY;
+        int o = outcome(c, images[i], res[i]);
+        worst = o > worst ? o : worst;
     }
     size_t ok = 0;
     while (ok < n && res[ok])
         ok++;
     if (write_report(c, res, ok) < 0 || ok < n)
         code = EXIT_USAGE;
+    if (code == EXIT_ALLOW)
+        code = exit_of(c, worst);
     for (size_t i = 0; i < n; i++)
         pc_result_free(res[i]);
     free(res);
@@ -358,6 +420,7 @@ static int run(int argc, char **argv, int inspect)
     snprintf(pol, sizeof pol, "%s/policies", rules ? rules : ".");
     c.o.policies_dir = pol;
     pc_runctx_init(&c.run);
+    c.exit_code = EXIT_DENY;
     /* `IMAGE -- COMMAND ARG...`: what follows "--" is the command, as
      * docker run's arguments after the image; getopt sees what precedes it */
     int nopt = 1;

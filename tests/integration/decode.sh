@@ -25,11 +25,11 @@ scan_ok() {
     jq_true "$name: no scan-error" '.reports[0].findings | map(.check) | index("scan-error") == null'
 }
 
-# scan_err NAME PATTERN REF [ARGS...]: a scan-error whose message matches PATTERN (exit 2)
+# scan_err NAME PATTERN REF [ARGS...]: a scan-error whose message matches PATTERN (exit 3: could not scan)
 scan_err() {
     name=$1 pat=$2 ref=$3
     shift 3
-    run "$name" 2 "$PC" scan --format json "$@" "$ref"
+    run "$name" 3 "$PC" scan --format json "$@" "$ref"
     jq_true "$name: scan-error /$pat/" "[.reports[0].findings[] | select(.check == \"scan-error\") | .message | test(\"$pat\")] | any"
 }
 
