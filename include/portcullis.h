@@ -29,6 +29,8 @@ typedef struct pc_finding {
     char *rule;      /* YARA rule name, or NULL */
     char *waived_by; /* the policy exception that waived it ("FILE: exceptions[i]: reason"):
                       * its action is then ignore, and reports still list it */
+    int would_deny;  /* the policy's mode (warn, audit) lowered it from deny: enforce mode
+                      * would deny it (audit: its action is ignore, reports still list it) */
     int neutralised; /* the judged run cannot use what it reports (a set-user-ID bit under
                       * no_new_privileges, file capabilities it is never granted); the
                       * policy's when_neutralised action applies */
@@ -74,6 +76,7 @@ typedef struct pc_result {
     int denied;         /* verdict: 1 deny, 0 allow */
     int scan_failed;    /* the image could not be scanned completely */
     int findings_lost;  /* a finding could not be recorded (out of memory): always denied */
+    int would_deny;     /* enforce mode would deny it (the policy's warn or audit mode did not) */
     pc_finding *findings;
     size_t nfindings, capfindings;
     pc_sandbox_info sandbox;

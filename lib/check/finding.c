@@ -41,6 +41,7 @@ int pc_finding_addv(pc_result *r, const pc_check *row, pc_action cap, const char
     f->rule = pc_strdup(rule);
     f->action = row->ceiling < cap ? row->ceiling : cap;
     f->neutralised = 0;
+    f->would_deny = 0;
     f->waived_by = NULL;
     if (!f->check || !f->message || (path && !f->path) || (layer && !f->layer) ||
         (rule && !f->rule)) {

@@ -23,6 +23,14 @@ pc_action pc_policy_action_n(const pc_policy *p, pc_check_id id, const char *pat
     return neutralised && cp->has_when_neutralised ? cp->when_neutralised : cp->action;
 }
 
+pc_mode pc_policy_mode(const pc_policy *p, pc_check_id id)
+{
+    pc_mode m = p && (unsigned)id < PC_CHK_COUNT ? p->checks[id].mode : PC_MODE_UNSET;
+    if (m == PC_MODE_UNSET)
+        m = p ? p->mode : PC_MODE_ENFORCE;
+    return m == PC_MODE_UNSET ? PC_MODE_ENFORCE : m;
+}
+
 int pc_policy_ignores_rule(const pc_policy *p, const char *rule)
 {
     for (size_t i = 0; p && rule && i < p->nignore_rules; i++)

@@ -23,8 +23,12 @@
 #include "policy/exception.h"
 #include "portcullis.h"
 
+/* How a deny is enforced (issue 19's rollout modes). */
+typedef enum { PC_MODE_UNSET = 0, PC_MODE_ENFORCE, PC_MODE_WARN, PC_MODE_AUDIT } pc_mode;
+
 typedef struct pc_check_policy {
     pc_action action;
+    pc_mode mode;               /* UNSET: the policy's */
     int has_when_neutralised;   /* when_neutralised was given */
     pc_action when_neutralised; /* the action for a finding the run neutralises */
     char **allow_paths;         /* fnmatch(3) globs, flags 0, against absolute paths */
@@ -35,6 +39,7 @@ typedef struct pc_policy {
     char *name;
     char digest[72]; /* sha256 of the policy file bytes */
     pc_check_policy checks[PC_CHK_COUNT];
+    pc_mode mode;        /* enforce (default), warn: a deny is a warning, audit: allowed silently */
     char **ignore_rules; /* yara.ignore_rules: YARA rule names whose matches are dropped */
     size_t nignore_rules;
     char **exempt_images; /* fnmatch globs on the reference, or "sha256:..." digests */
@@ -68,6 +73,8 @@ pc_action pc_policy_action(const pc_policy *p, pc_check_id id, const char *path)
 /* The same for a finding the run neutralises (pc_finding.neutralised):
  * the check's when_neutralised action when the policy gives one. */
 pc_action pc_policy_action_n(const pc_policy *p, pc_check_id id, const char *path, int neutralised);
+/* The mode a deny of check id is enforced in (the check's, else the policy's). */
+pc_mode pc_policy_mode(const pc_policy *p, pc_check_id id);
 /* 1 when the YARA rule is in yara.ignore_rules. */
 int pc_policy_ignores_rule(const pc_policy *p, const char *rule);
 /* The exempt_images entry matching the reference or one of the digests, or NULL. */

@@ -215,9 +215,25 @@ static int parse_action(const pctx *c, json_t *v, const char *path, pc_action *o
     return 0;
 }
 
+static int parse_mode(const pctx *c, json_t *v, const char *path, pc_mode *out)
+{
+    const char *s = json_string_value(v);
+    if (s && strcmp(s, "enforce") == 0)
+        *out = PC_MODE_ENFORCE;
+    else if (s && strcmp(s, "warn") == 0)
+        *out = PC_MODE_WARN;
+    else if (s && strcmp(s, "audit") == 0)
+        *out = PC_MODE_AUDIT;
+    else
+        return bad(c, path, "expected \"enforce\", \"warn\" or \"audit\"");
+    return 0;
+}
+
 static int check_key(const pctx *c, const char *key, json_t *v, const char *kp, void *ud)
 {
     pc_check_policy *cp = ud;
+    if (strcmp(key, "mode") == 0)
+        return parse_mode(c, v, kp, &cp->mode);
     if (strcmp(key, "action") == 0)
         return parse_action(c, v, kp, &cp->action);
     if (strcmp(key, "when_neutralised") == 0) {
@@ -233,7 +249,7 @@ static int parse_check(const pctx *c, json_t *obj, const char *path, pc_check_po
 {
     if (!json_is_object(obj))
         return bad(c, path, "expected an object");
-    return each_key(c, obj, path, "action, allow_paths, when_neutralised", check_key, cp);
+    return each_key(c, obj, path, "action, allow_paths, when_neutralised, mode", check_key, cp);
 }
 
 static int unknown_check(const pctx *c, const char *path)
@@ -609,13 +625,15 @@ static int top_key(const pctx *c, const char *key, json_t *v, const char *kp, vo
         return json_is_string(v) ? 0 : bad(c, kp, "expected a built-in name or a file path");
     if (strcmp(key, "exceptions") == 0)
         return exceptions_key(c, v, kp, p);
+    if (strcmp(key, "mode") == 0)
+        return parse_mode(c, v, kp, &p->mode);
     return 1;
 }
 
 static int parse_top(const pctx *c, json_t *root, pc_policy_file *f)
 {
     return each_key(c, root, NULL,
-                    "name, description, extends, checks, exceptions, exempt_images, "
+                    "name, description, extends, mode, checks, exceptions, exempt_images, "
                     "exempt_namespaces, limits, yara, sandbox",
                     top_key, f);
 }

@@ -21,5 +21,6 @@ const char *pc_action_name(pc_action a)
 
 int pc_report_finding_shown(const pc_finding *f)
 {
-    return f->action == PC_ACTION_DENY || f->action == PC_ACTION_WARN || f->waived_by;
+    return f->action == PC_ACTION_DENY || f->action == PC_ACTION_WARN || f->waived_by ||
+           f->would_deny;
 }

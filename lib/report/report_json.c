@@ -64,6 +64,8 @@ json_t *pc_finding_to_json(const pc_finding *f)
     bad |= json_object_set_new(o, "path", pc_json_string(f->path));
     bad |= json_object_set_new(o, "layer", pc_json_string(f->layer));
     bad |= json_object_set_new(o, "rule", pc_json_string(f->rule));
+    if (f->would_deny) /* only then: the policy's mode lowered a deny (README, Policies) */
+        bad |= json_object_set_new(o, "would_deny", json_true());
     if (f->waived_by) /* only then: the exception that waived it (README, Policies) */
         bad |= json_object_set_new(o, "waived_by", pc_json_string(f->waived_by));
     if (f->neutralised) /* only then: the run makes it harmless (README, Policies) */
@@ -176,6 +178,8 @@ json_t *pc_result_to_json(const pc_result *r)
         bad |= json_object_set_new(o, "subject", pc_json_string(r->subject));
     if (r->run_key[0])
         bad |= json_object_set_new(o, "run_key", json_string(r->run_key));
+    if (r->would_deny) /* only then: enforce mode would deny this image */
+        bad |= json_object_set_new(o, "would_deny", json_true());
     bad |= json_object_set_new(o, "digest", pc_json_string(r->digest));
     bad |= json_object_set_new(o, "platform", pc_json_string(r->platform));
     bad |= json_object_set_new(o, "verdict", json_string(r->denied ? "deny" : "allow"));

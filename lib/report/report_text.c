@@ -120,8 +120,10 @@ static void write_finding(FILE *out, const pc_finding *f, int color)
         put_word(out, "DENY", ANSI_RED, color);
     else if (f->action == PC_ACTION_WARN)
         put_word(out, "WARN", ANSI_YELLOW, color);
-    else
+    else if (f->waived_by)
         put_word(out, "WAIVED", "", color);
+    else
+        put_word(out, "AUDIT", "", color);
     fputs("  ", out);
     put_safe(out, f->check ? f->check : "unknown");
     if (f->path) {
@@ -144,6 +146,8 @@ static void write_finding(FILE *out, const pc_finding *f, int color)
         fputs("  ", out);
         put_safe(out, f->message);
     }
+    if (f->would_deny)
+        fputs("  [would deny: the policy's mode does not enforce it]", out);
     if (f->waived_by) {
         fputs("  [waived by ", out);
         put_safe(out, f->waived_by);

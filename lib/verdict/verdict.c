@@ -131,6 +131,19 @@ static void apply_exceptions(const pc_policy *p, pc_result *r, pc_finding *f)
     }
 }
 
+/* The policy's mode for a deny: warn lowers it to a warning, audit to
+ * nothing the client sees; both keep that enforce mode would deny. */
+static void apply_mode(const pc_policy *p, pc_result *r, pc_finding *f)
+{
+    if (f->action != PC_ACTION_DENY)
+        return;
+    pc_mode m = pc_policy_mode(p, pc_check_id_parse(f->check));
+    if (m == PC_MODE_ENFORCE)
+        return;
+    f->would_deny = r->would_deny = 1;
+    f->action = m == PC_MODE_WARN ? PC_ACTION_WARN : PC_ACTION_IGNORE;
+}
+
 void pc_verdict_apply(const pc_policy *p, pc_result *r)
 {
     const char *ex = exemption(p, r);
@@ -149,7 +162,8 @@ void pc_verdict_apply(const pc_policy *p, pc_result *r)
                     ex};
         f->action = judge(p, &j);
         apply_exceptions(p, r, f);
-        if (f->action == PC_ACTION_IGNORE && !f->waived_by) {
+        apply_mode(p, r, f);
+        if (f->action == PC_ACTION_IGNORE && !f->waived_by && !f->would_deny) {
             pc_finding_clear(f);
             continue;
         }

@@ -32,20 +32,22 @@ static void fixture_init(fixture *x)
     memset(x, 0, sizeof *x);
     /* Warn first: the text report must still list the denies before it. */
     x->f1[0] = (pc_finding){
-        "privileged-port", PC_ACTION_WARN, "exposes port 80/tcp", NULL, NULL, NULL, NULL, 0};
-    x->f1[1] = (pc_finding){"setuid-file",
-                            PC_ACTION_DENY,
-                            "set-user-ID root",
-                            "/usr/bin/passwd",
-                            LAYER1,
-                            NULL,
-                            NULL,
-                            0};
-    x->f1[2] =
-        (pc_finding){"device-file", PC_ACTION_IGNORE, "ignored", "/dev/null", NULL, NULL, NULL, 0};
-    x->f1[3] =
-        (pc_finding){"suspicious-tool", PC_ACTION_DENY, "netcat", "/tmp/nc\x1b[2J\xff", LAYER1,
-                     "netcat_bin",      NULL,           0};
+        .check = "privileged-port", .action = PC_ACTION_WARN, .message = "exposes port 80/tcp"};
+    x->f1[1] = (pc_finding){.check = "setuid-file",
+                            .action = PC_ACTION_DENY,
+                            .message = "set-user-ID root",
+                            .path = "/usr/bin/passwd",
+                            .layer = LAYER1};
+    x->f1[2] = (pc_finding){.check = "device-file",
+                            .action = PC_ACTION_IGNORE,
+                            .message = "ignored",
+                            .path = "/dev/null"};
+    x->f1[3] = (pc_finding){.check = "suspicious-tool",
+                            .action = PC_ACTION_DENY,
+                            .message = "netcat",
+                            .path = "/tmp/nc\x1b[2J\xff",
+                            .layer = LAYER1,
+                            .rule = "netcat_bin"};
     x->caps[0] = "cap_net_raw";
     x->ports[0] = 80;
     pc_result *r = &x->denied;
@@ -204,7 +206,7 @@ static void test_json(fixture *x)
 
 static void test_finding_object(void)
 {
-    pc_finding f = {"root-user", PC_ACTION_WARN, "runs as root", NULL, NULL, NULL, NULL, 0};
+    pc_finding f = {.check = "root-user", .action = PC_ACTION_WARN, .message = "runs as root"};
     json_t *j = pc_finding_to_json(&f);
     CHECK_STR(str_at(j, "check"), "root-user");
     CHECK_STR(str_at(j, "action"), "warn");
