@@ -58,8 +58,9 @@ const char *pc_policy_exempt_image(const pc_policy *p, const char *ref, const ch
 
 int pc_policy_exempt_namespace(const pc_policy *p, const char *ns)
 {
+    /* globs (fnmatch): namespace names have no '/', so "team-*" is plain */
     for (size_t i = 0; p && ns && i < p->nexempt_namespaces; i++)
-        if (strcmp(p->exempt_namespaces[i], ns) == 0)
+        if (fnmatch(p->exempt_namespaces[i], ns, 0) == 0)
             return 1;
     return 0;
 }

@@ -346,7 +346,7 @@ static const char custom[] =
     "   \"allow_paths\": [\"/usr/bin/passwd\", \"/usr/lib/*\"]},"
     "  \"privileged-port\": {\"action\": \"ignore\"}},"
     " \"exempt_images\": [\"registry.example.com/trusted/*\", \"" DIGEST_A "\"],"
-    " \"exempt_namespaces\": [\"kube-system\"],"
+    " \"exempt_namespaces\": [\"kube-system\", \"team-*\"],"
     " \"limits\": {\"max_files\": 5, \"timeout_seconds\": 0},"
     " \"yara\": {\"ignore_rules\": [\"noisy_rule\"], \"scan_all_files\": true}}";
 
@@ -386,6 +386,8 @@ static void test_custom(void)
     CHECK(pc_policy_exempt_image(&p->policy, DIGEST_A, NULL, 0) == NULL);
     CHECK(pc_policy_exempt_namespace(&p->policy, "kube-system") == 1);
     CHECK(pc_policy_exempt_namespace(&p->policy, "default") == 0);
+    CHECK(pc_policy_exempt_namespace(&p->policy, "team-a") == 1); /* a glob */
+    CHECK(pc_policy_exempt_namespace(&p->policy, "teamx") == 0);
     CHECK(pc_policy_ignores_rule(&p->policy, "noisy_rule") == 1);
     CHECK(pc_policy_ignores_rule(&p->policy, "netcat") == 0);
 
