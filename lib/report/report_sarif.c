@@ -1,18 +1,23 @@
 /*
- * report_sarif.c — SARIF 2.1.0 for code-scanning UIs.
+ * report_sarif.c — SARIF 2.1.0 for code-scanning UIs, GitHub's first.
  *
- * One run; tool.driver.rules holds one rule per check id that occurs, in
- * order of first appearance, and every shown finding becomes one result
- * pointing at its rule by ruleId and ruleIndex. A rule's default level is
- * "error" when any of its findings is a deny, else "warning" (the policy,
- * not the check, decides, so this is what this report saw).
+ * One run per image, each with its own automationDetails.id
+ * ("portcullis/REPOSITORY/"), so several images in one file or one commit
+ * never merge their alerts. tool.driver.rules holds every check's rule in
+ * id order (sarif_rules.c), so a rule's index is its check's number and
+ * its metadata never depends on what a scan saw; each result's level is
+ * what the policy decided (error, warning; note for a waived or audited
+ * finding, which also carries SARIF suppressions when waived).
  *
- * Locations are relative URIs: the path in the image without its leading
- * '/', percent-encoded (a tar path may hold any byte, and an image ref like
- * "nginx:1.25" would otherwise read as a URI scheme).
+ * Locations are relative URIs with region.startLine 1 (GitHub requires a
+ * region): the path in the image without its leading '/', or for a
+ * finding about the image itself the repository without tag or digest,
+ * so an alert survives a new tag. Both are percent-encoded (a tar path may
+ * hold any byte). partialFingerprints hash check, path, YARA rule and
+ * repository: the same finding in the next build is the same alert.
  *
- * The run's property bag holds, per image, what it needs to run (the scan
- * report's sandbox object), so an image without findings still says it:
+ * The run's property bag holds the image's sandbox facts, so an image
+ * without findings still says what it needs:
  *   "properties": {"images": [{"image", "digest", "platform", "verdict",
  *                              "sandbox": {"program", "user", ...}}]}
  *
@@ -23,11 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check/checkid.h"
+#include "pcx/sha256.h"
 #include "report/report.h"
+#include "report/sarif_rules.h"
+#include "source/imageref.h"
 #include "pcx.h"
 
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
-#define TOOL_URI "https://github.com/portcullis/portcullis"
 
 static const char *level_of(pc_action a)
 {
@@ -39,26 +46,6 @@ static const char *check_of(const pc_finding *f)
     return f->check ? f->check : "unknown";
 }
 
-/* "setuid-file" -> "SetuidFile": SARIF's rule name is an identifier. */
-static char *rule_name(const char *id)
-{
-    char *s = pc_strdup(id);
-    if (!s)
-        return NULL;
-    size_t o = 0;
-    int up = 1;
-    for (size_t i = 0; id[i]; i++) {
-        if (id[i] == '-' || id[i] == '_') {
-            up = 1;
-            continue;
-        }
-        s[o++] = up && id[i] >= 'a' && id[i] <= 'z' ? (char)(id[i] - 'a' + 'A') : id[i];
-        up = 0;
-    }
-    s[o] = 0;
-    return s;
-}
-
 static json_t *text_obj(json_t *text)
 {
     json_t *o = json_object();
@@ -68,51 +55,30 @@ static json_t *text_obj(json_t *text)
     return NULL;
 }
 
-static json_t *new_rule(const char *id, pc_action a)
+/* The repository an image reference names, without tag or digest
+ * ("docker.io/library/nginx"); for a local transport (oci:DIR:TAG) the
+ * reference without its tag. */
+static void repo_of(const char *image, char *out, size_t n)
 {
-    int known = pc_check_id_parse(id);
-    const char *help = known >= 0 ? pc_check_id_help((pc_check_id)known) : id;
-    char *name = rule_name(id);
-    json_t *o = json_object(), *cfg = json_object();
-    int bad = !name || !o || !cfg;
-    bad |= json_object_set_new(cfg, "level", json_string(level_of(a)));
-    bad |= json_object_set_new(o, "id", pc_json_string(id));
-    bad |= json_object_set_new(o, "name", pc_json_string(name));
-    bad |= json_object_set_new(o, "shortDescription", text_obj(pc_json_string(help)));
-    bad |= json_object_set_new(o, "defaultConfiguration", cfg);
-    free(name);
-    if (bad) {
-        json_decref(o);
-        return NULL;
+    pc_imageref r;
+    pc_err e;
+    const char *s = image ? image : "image";
+    if (strncmp(s, "docker://", 9) == 0)
+        s += 9;
+    if (!strchr(s, ' ') && pc_imageref_parse(s, &r, &e) == 0) {
+        pc_imageref_repo(&r, out, n);
+        return;
     }
-    return o;
+    snprintf(out, n, "%s", s);
+    char *slash = strrchr(out, '/'), *colon = strrchr(out, ':');
+    if (colon && slash && colon > slash) /* oci:DIR:TAG, oci-archive:FILE:TAG */
+        *colon = 0;
 }
 
-/* Index of f's rule in rules, adding the rule on first sight; -1: OOM. */
-static long rule_index(json_t *rules, const pc_finding *f)
+/* Relative URI of a path in the image, or of the repository. */
+static char *location_uri(const char *path, const char *repo)
 {
-    const char *id = check_of(f);
-    size_t i, n = json_array_size(rules);
-    for (i = 0; i < n; i++) {
-        json_t *r = json_array_get(rules, i);
-        if (strcmp(json_string_value(json_object_get(r, "id")), id) != 0)
-            continue;
-        if (f->action == PC_ACTION_DENY) {
-            json_t *cfg = json_object_get(r, "defaultConfiguration");
-            if (json_object_set_new(cfg, "level", json_string("error")) != 0)
-                return -1;
-        }
-        return (long)i;
-    }
-    if (json_array_append_new(rules, new_rule(id, f->action)) != 0)
-        return -1;
-    return (long)n;
-}
-
-/* Relative URI of a path in the image, or of the image when there is none. */
-static char *location_uri(const char *path, const char *image)
-{
-    const char *s = path ? path : image ? image : "image";
+    const char *s = path ? path : repo;
     while (path && *s == '/')
         s++;
     if (!*s)
@@ -126,29 +92,33 @@ static char *location_uri(const char *path, const char *image)
         else
             pc_buf_printf(&b, "%%%02X", c);
     }
-    if (b.oom) {
+    return pc_buf_take(&b);
+}
+
+static json_t *sarif_locations(const pc_finding *f, const char *repo)
+{
+    char *uri = location_uri(f->path, repo);
+    json_t *arr = uri ? json_pack("[{s:{s:{s:s}, s:{s:i}}}]", "physicalLocation",
+                                  "artifactLocation", "uri", uri, "region", "startLine", 1)
+                      : NULL;
+    free(uri);
+    return arr;
+}
+
+/* {"portcullis/v1": sha256 of check, path, rule and repository}. */
+static json_t *fingerprints(const pc_finding *f, const char *repo)
+{
+    pc_buf b = {0};
+    char d[72];
+    pc_buf_printf(&b, "%s\x1f%s\x1f%s\x1f%s", check_of(f), f->path ? f->path : "",
+                  f->rule ? f->rule : "", repo); /* unit separators: no field holds one alone */
+    if (b.oom || !b.p) {
         pc_buf_free(&b);
         return NULL;
     }
-    return b.p;
-}
-
-static json_t *sarif_locations(const pc_finding *f, const char *image)
-{
-    char *uri = location_uri(f->path, image);
-    json_t *art = json_object(), *phys = json_object(), *loc = json_object();
-    json_t *arr = json_array();
-    int bad = !uri || !art || !phys || !loc || !arr;
-    bad |= json_object_set_new(art, "uri", uri ? pc_json_string(uri) : NULL);
-    bad |= json_object_set_new(phys, "artifactLocation", art);
-    bad |= json_object_set_new(loc, "physicalLocation", phys);
-    bad |= json_array_append_new(arr, loc);
-    free(uri);
-    if (bad) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    pc_sha256_digest(b.p, b.len, d);
+    pc_buf_free(&b);
+    return json_pack("{s:s}", "portcullis/v1", d + 7);
 }
 
 static json_t *sarif_properties(const pc_result *r, const pc_finding *f)
@@ -161,6 +131,8 @@ static json_t *sarif_properties(const pc_result *r, const pc_finding *f)
     bad |= json_object_set_new(o, "digest", pc_json_string(r->digest));
     bad |= json_object_set_new(o, "layer", pc_json_string(f->layer));
     bad |= json_object_set_new(o, "rule", pc_json_string(f->rule));
+    if (f->would_deny)
+        bad |= json_object_set_new(o, "would_deny", json_true());
     if (bad) {
         json_decref(o);
         return NULL;
@@ -168,17 +140,22 @@ static json_t *sarif_properties(const pc_result *r, const pc_finding *f)
     return o;
 }
 
-static json_t *sarif_result(const pc_result *r, const pc_finding *f, long idx)
+static json_t *sarif_result(const pc_result *r, const pc_finding *f, const char *repo)
 {
-    char *text =
-        pc_asprintf("%s: %s", r->image ? r->image : "image", f->message ? f->message : check_of(f));
+    int idx = pc_check_id_parse(check_of(f));
+    char *text = pc_asprintf("%s: %s",
+                             r->subject ? r->subject
+                             : r->image ? r->image
+                                        : "image",
+                             f->message ? f->message : check_of(f));
     json_t *o = json_object();
-    int bad = !text || !o;
+    int bad = !text || !o || idx < 0;
     bad |= json_object_set_new(o, "ruleId", pc_json_string(check_of(f)));
     bad |= json_object_set_new(o, "ruleIndex", json_integer(idx));
     bad |= json_object_set_new(o, "level", json_string(level_of(f->action)));
     bad |= json_object_set_new(o, "message", text ? text_obj(pc_json_string(text)) : NULL);
-    bad |= json_object_set_new(o, "locations", sarif_locations(f, r->image));
+    bad |= json_object_set_new(o, "locations", sarif_locations(f, repo));
+    bad |= json_object_set_new(o, "partialFingerprints", fingerprints(f, repo));
     bad |= json_object_set_new(o, "properties", sarif_properties(r, f));
     if (f->waived_by) { /* SARIF's own form of a waiver, with its justification */
         json_t *sup = json_pack("[{s:s, s:s, s:o}]", "kind", "external", "status", "accepted",
@@ -191,38 +168,6 @@ static json_t *sarif_result(const pc_result *r, const pc_finding *f, long idx)
         return NULL;
     }
     return o;
-}
-
-/* Fill rules and results from every shown finding of every result. */
-static int sarif_fill(json_t *rules, json_t *out, pc_result *const *results, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const pc_result *r = results[i];
-        for (size_t j = 0; r->findings && j < r->nfindings; j++) {
-            const pc_finding *f = &r->findings[j];
-            if (!pc_report_finding_shown(f))
-                continue;
-            long idx = rule_index(rules, f);
-            if (idx < 0 || json_array_append_new(out, sarif_result(r, f, idx)) != 0)
-                return -1;
-        }
-    }
-    return 0;
-}
-
-static json_t *sarif_driver(json_t *rules)
-{
-    json_t *d = json_object();
-    int bad = !d;
-    bad |= json_object_set_new(d, "name", json_string("portcullis"));
-    bad |= json_object_set_new(d, "version", json_string(PC_VERSION));
-    bad |= json_object_set_new(d, "informationUri", json_string(TOOL_URI));
-    bad |= json_object_set_new(d, "rules", rules);
-    if (bad) {
-        json_decref(d);
-        return NULL;
-    }
-    return d;
 }
 
 static json_t *sarif_image(const pc_result *r)
@@ -243,37 +188,48 @@ static json_t *sarif_image(const pc_result *r)
     return o;
 }
 
-/* {"images": [...]}: each image's sandbox facts. */
-static json_t *sarif_run_properties(pc_result *const *results, size_t n)
+static json_t *sarif_driver(void)
 {
-    json_t *o = json_object(), *imgs = json_array();
-    int bad = !o || !imgs;
-    for (size_t i = 0; i < n && !bad; i++)
-        bad |= json_array_append_new(imgs, sarif_image(results[i]));
-    bad |= json_object_set_new(o, "images", imgs);
+    return json_pack("{s:s, s:s, s:s, s:o}", "name", "portcullis", "version", PC_VERSION,
+                     "informationUri", PC_SARIF_TOOL_URI, "rules", pc_sarif_rules());
+}
+
+/* One image's run (r NULL: an empty run, for a report of no image). */
+static json_t *sarif_run(const pc_result *r)
+{
+    char repo[2 * PC_REF_NAME_MAX + 8] = "image";
+    json_t *run = json_object(), *res = json_array(), *imgs = json_array();
+    int bad = !run || !res || !imgs;
+    if (r) {
+        repo_of(r->image, repo, sizeof repo);
+        for (size_t j = 0; r->findings && j < r->nfindings && !bad; j++)
+            if (pc_report_finding_shown(&r->findings[j]))
+                bad |= json_array_append_new(res, sarif_result(r, &r->findings[j], repo));
+        bad |= json_array_append_new(imgs, sarif_image(r));
+        /* one category per image (and per workload container, when judged for one) */
+        char *id = r->subject ? pc_asprintf("portcullis/%s/%s/", repo, r->subject)
+                              : pc_asprintf("portcullis/%s/", repo);
+        bad |= !id || json_object_set_new(run, "automationDetails", json_pack("{s:s}", "id", id));
+        free(id);
+    }
+    bad |= json_object_set_new(run, "tool", json_pack("{s:o}", "driver", sarif_driver()));
+    bad |= json_object_set_new(run, "results", res);
+    bad |= json_object_set_new(run, "properties", json_pack("{s:o}", "images", imgs));
     if (bad) {
-        json_decref(o);
+        json_decref(run);
         return NULL;
     }
-    return o;
+    return run;
 }
 
 json_t *pc_report_to_sarif(pc_result *const *results, size_t n)
 {
-    json_t *rules = json_array(), *res = json_array();
-    if (!rules || !res || sarif_fill(rules, res, results, n) != 0) {
-        json_decref(rules);
-        json_decref(res);
-        return NULL;
-    }
-    json_t *tool = json_object(), *run = json_object(), *runs = json_array();
-    json_t *doc = json_object();
-    int bad = !tool || !run || !runs || !doc;
-    bad |= json_object_set_new(tool, "driver", sarif_driver(rules));
-    bad |= json_object_set_new(run, "tool", tool);
-    bad |= json_object_set_new(run, "results", res);
-    bad |= json_object_set_new(run, "properties", sarif_run_properties(results, n));
-    bad |= json_array_append_new(runs, run);
+    json_t *runs = json_array(), *doc = json_object();
+    int bad = !runs || !doc;
+    for (size_t i = 0; i < n && !bad; i++)
+        bad |= json_array_append_new(runs, sarif_run(results[i]));
+    if (n == 0)
+        bad |= json_array_append_new(runs, sarif_run(NULL));
     bad |= json_object_set_new(doc, "$schema", json_string(SARIF_SCHEMA));
     bad |= json_object_set_new(doc, "version", json_string("2.1.0"));
     bad |= json_object_set_new(doc, "runs", runs);

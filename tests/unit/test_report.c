@@ -12,6 +12,7 @@
 #include "checkid.h"
 #include "portcullis.h"
 #include "report.h"
+#include "report/sarif_rules.h"
 #include "testlib.h"
 
 #define LAYER1 "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
@@ -214,18 +215,29 @@ static void test_finding_object(void)
     json_decref(j);
 }
 
+/* Every check's rule, in id order, with what GitHub code scanning needs. */
 static void check_sarif_rules(json_t *driver)
 {
     json_t *rules = json_object_get(driver, "rules");
-    CHECK(json_array_size(rules) == 3);
-    json_t *r0 = json_array_get(rules, 0), *r1 = json_array_get(rules, 1);
-    CHECK_STR(str_at(r0, "id"), "privileged-port");
-    CHECK_STR(str_at(r0, "name"), "PrivilegedPort");
-    CHECK_STR(str_at(json_object_get(r0, "shortDescription"), "text"),
-              pc_check_id_help(pc_check_id_parse("privileged-port")));
-    CHECK_STR(str_at(json_object_get(r0, "defaultConfiguration"), "level"), "warning");
-    CHECK_STR(str_at(r1, "id"), "setuid-file");
-    CHECK_STR(str_at(json_object_get(r1, "defaultConfiguration"), "level"), "error");
+    CHECK(json_array_size(rules) == PC_CHK_COUNT);
+    for (size_t i = 0; i < json_array_size(rules); i++) {
+        json_t *r = json_array_get(rules, i);
+        const char *id = str_at(r, "id");
+        CHECK_STR(id, pc_check_id_name((pc_check_id)i));
+        CHECK(id && pc_sarif_rule_documented(id));
+        CHECK_STR(str_at(json_object_get(r, "shortDescription"), "text"),
+                  pc_check_id_help((pc_check_id)i));
+        CHECK(str_at(json_object_get(r, "fullDescription"), "text") != NULL);
+        json_t *help = json_object_get(r, "help");
+        CHECK(str_at(help, "text") && strstr(str_at(help, "text"), "How to fix: "));
+        CHECK(str_at(help, "markdown") && strstr(str_at(help, "markdown"), "**How to fix:**"));
+        CHECK(str_at(r, "helpUri") && strstr(str_at(r, "helpUri"), "#checks"));
+        const char *sev = str_at(json_object_get(r, "properties"), "security-severity");
+        CHECK(sev && atof(sev) > 0.0 && atof(sev) <= 10.0);
+        CHECK(json_array_size(json_object_get(json_object_get(r, "properties"), "tags")) == 3);
+        CHECK_STR(str_at(json_object_get(r, "defaultConfiguration"), "level"), "error");
+    }
+    CHECK_STR(str_at(json_array_get(rules, 0), "name"), "RootUser");
 }
 
 static const char *result_uri(json_t *res)
@@ -246,10 +258,17 @@ static void check_sarif_results(json_t *run)
         size_t idx = (size_t)json_integer_value(json_object_get(res, "ruleIndex"));
         CHECK_STR(str_at(json_array_get(rules, idx), "id"), str_at(res, "ruleId"));
         CHECK(str_at(json_object_get(res, "message"), "text") != NULL);
+        json_t *loc = json_array_get(json_object_get(res, "locations"), 0);
+        CHECK(json_integer_value(json_object_get(
+                  json_object_get(json_object_get(loc, "physicalLocation"), "region"),
+                  "startLine")) == 1);
+        const char *fp = str_at(json_object_get(res, "partialFingerprints"), "portcullis/v1");
+        CHECK(fp && strlen(fp) == 64);
     }
     json_t *port = json_array_get(results, 0), *suid = json_array_get(results, 1);
     CHECK_STR(str_at(port, "level"), "warning");
-    CHECK_STR(result_uri(port), "registry.example/app%3A1.0");
+    /* an image-level finding is located on the repository, without its tag */
+    CHECK_STR(result_uri(port), "registry.example/app");
     CHECK_STR(str_at(suid, "ruleId"), "setuid-file");
     CHECK_STR(str_at(suid, "level"), "error");
     CHECK_STR(str_at(json_object_get(suid, "message"), "text"), IMAGE1 ": set-user-ID root");
@@ -268,12 +287,16 @@ static void test_sarif(fixture *x)
     CHECK_STR(str_at(doc, "$schema"), "https://json.schemastore.org/sarif-2.1.0.json");
     CHECK_STR(str_at(doc, "version"), "2.1.0");
     json_t *runs = json_object_get(doc, "runs");
-    CHECK(json_array_size(runs) == 1);
+    CHECK(json_array_size(runs) == 2); /* one run per image */
     json_t *run = json_array_get(runs, 0);
     json_t *driver = json_object_get(json_object_get(run, "tool"), "driver");
     CHECK_STR(str_at(driver, "name"), "portcullis");
     CHECK_STR(str_at(driver, "version"), PC_VERSION);
     CHECK_STR(str_at(driver, "informationUri"), "https://github.com/portcullis/portcullis");
+    CHECK_STR(str_at(json_object_get(run, "automationDetails"), "id"),
+              "portcullis/registry.example/app/");
+    const char *id1 = str_at(json_object_get(json_array_get(runs, 1), "automationDetails"), "id");
+    CHECK(id1 && strcmp(id1, "portcullis/registry.example/app/") != 0);
     check_sarif_rules(driver);
     check_sarif_results(run);
     json_decref(doc);
@@ -282,6 +305,9 @@ static void test_sarif(fixture *x)
     run = json_array_get(json_object_get(doc, "runs"), 0);
     CHECK(json_is_array(json_object_get(run, "results")));
     CHECK(json_array_size(json_object_get(run, "results")) == 0);
+    json_decref(doc);
+    doc = render_json(PC_FORMAT_SARIF, NULL, 0); /* no image: one empty run */
+    CHECK(json_array_size(json_object_get(doc, "runs")) == 1);
     json_decref(doc);
 }
 
