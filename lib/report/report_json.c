@@ -8,6 +8,7 @@
  * the order of the schema, which jansson keeps when dumping.
  */
 #include <stdint.h>
+#include <time.h>
 #include "report/report.h"
 #include "pcx.h"
 
@@ -221,7 +222,15 @@ json_t *pc_report_to_json(pc_result *const *results, size_t n)
         json_decref(reports);
         return NULL;
     }
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
     bad |= json_object_set_new(o, "schema", json_string("portcullis.scan/v1"));
+    bad |= json_object_set_new(o, "scanner", json_pack("{s:s, s:s}", "name", "portcullis",
+                                                       "version", PC_VERSION));
+    bad |= json_object_set_new(o, "generated_at", json_string(now));
     bad |= json_object_set_new(o, "verdict", json_string(denied ? "deny" : "allow"));
     bad |= json_object_set_new(o, "reports", reports);
     return finish(o, bad);
