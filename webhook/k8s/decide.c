@@ -1,8 +1,13 @@
 /*
  * decide.c — see decide.h.
  *
- * Order of judgement, per distinct image string:
+ * Order of judgement, per distinct image string and run (wh_image.runkey:
+ * two containers of one image run differently are judged apart, and the
+ * verdict cache keys by the run too):
  *   1. the namespace is exempt → allowed, nothing scanned;
+ *   1b. the container's run context could not be read (a field of the
+ *      wrong type, a relative workingDir) → denied naming the field, not
+ *      scanned (fail closed: what cannot be read cannot be judged);
  *   2. exempt_images matches the reference → allowed, not scanned (the
  *      policy vouched for it by name; scanning would only add latency);
  *   3. a local transport (oci:, oci-archive:, docker-archive:) → denied
@@ -24,7 +29,8 @@
 
 const char *wh_img_outcome_name(wh_img_outcome o)
 {
-    static const char *const names[] = {"allow", "deny", "exempt", "pending", "busy", "local"};
+    static const char *const names[] = {"allow", "deny",  "exempt", "pending",
+                                        "busy",  "local", "invalid"};
     return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
 }
 
@@ -46,7 +52,8 @@ static int collect(const wh_decide_in *in, wh_decision *d)
         return -1;
     for (size_t i = 0; i < l->n; i++) {
         size_t j = 0;
-        while (j < d->nimgs && (strcmp(d->imgs[j].img->image, l->v[i].image) != 0 ||
+        while (j < d->nimgs && (l->v[i].run_error || d->imgs[j].img->run_error ||
+                                strcmp(d->imgs[j].img->image, l->v[i].image) != 0 ||
                                 strcmp(d->imgs[j].img->runkey, l->v[i].runkey) != 0))
             j++;
         if (j < d->nimgs) {
@@ -56,6 +63,10 @@ static int collect(const wh_decide_in *in, wh_decision *d)
         wh_image_decision *x = &d->imgs[d->nimgs++];
         x->img = &l->v[i];
         x->uses = 1;
+        if (!d->namespace_exempt && x->img->run_error) {
+            x->outcome = WH_IMG_INVALID;
+            continue;
+        }
         x->exempt = d->namespace_exempt ? NULL : pc_ctx_image_exempt(in->ctx, x->img->image);
         if (d->namespace_exempt || x->exempt)
             x->outcome = WH_IMG_EXEMPT;
@@ -77,7 +88,8 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
         return -1;
     }
     for (size_t i = 0; i < d->nimgs; i++)
-        if (d->imgs[i].outcome != WH_IMG_EXEMPT && d->imgs[i].outcome != WH_IMG_LOCAL) {
+        if (d->imgs[i].outcome != WH_IMG_EXEMPT && d->imgs[i].outcome != WH_IMG_LOCAL &&
+            d->imgs[i].outcome != WH_IMG_INVALID) {
             idx[n] = i;
             runs[n] = d->imgs[i].img->run;
             refs[n++] = d->imgs[i].img->image;
@@ -127,6 +139,10 @@ static void image_reasons(pc_buf *b, const wh_image_decision *x, int with_messag
     }
     if (x->outcome == WH_IMG_LOCAL) {
         pc_buf_puts(b, "not a registry reference (local transports are never read)");
+        return;
+    }
+    if (x->outcome == WH_IMG_INVALID) {
+        pc_buf_printf(b, "run context unreadable, denied to fail closed: %s", x->img->run_error);
         return;
     }
     if (r && r->scan_failed && r->denied) {
@@ -189,6 +205,11 @@ static int add_warning(wh_decision *d, size_t *dropped, pc_buf *b)
     }
     pc_one_line(w);
     pc_cut_utf8(w, WH_WARNING_MAX);
+    for (size_t i = 0; i < d->nwarnings; i++)
+        if (strcmp(d->warnings[i], w) == 0) { /* one image run two ways warns once */
+            free(w);
+            return 0;
+        }
     d->warnings[d->nwarnings++] = w;
     return 0;
 }
@@ -197,7 +218,7 @@ static int image_warnings(wh_decision *d, const wh_image_decision *x, size_t *dr
 {
     const pc_result *r = wh_verdict_result(x->lk.v);
     pc_buf b = {0};
-    if (x->outcome == WH_IMG_EXEMPT)
+    if (x->outcome == WH_IMG_EXEMPT || x->outcome == WH_IMG_INVALID)
         return 0;
     for (size_t i = 0; r && i < r->nfindings; i++) {
         const pc_finding *f = &r->findings[i];
