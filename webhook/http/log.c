@@ -77,7 +77,7 @@ static json_t *image_json(const wh_image_decision *x)
         set_str(o, "run_key", r->run_key[0] ? r->run_key : NULL);
         set_str(o, "effective_user", r->sandbox.user);
         set_str(o, "user_from", r->sandbox.user_from);
-    } else {
+    } else if (!x->img->run_error) {
         set_str(o, "run_key", x->img->runkey);
     }
     set_str(o, "run_error", x->img->run_error);

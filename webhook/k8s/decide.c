@@ -169,7 +169,30 @@ static void image_reasons(pc_buf *b, const wh_image_decision *x, int with_messag
                       shown ? "; " : "");
 }
 
-static int build_message(wh_decision *d)
+/* Whether entry e is one of the fields decision x stands for. */
+static int same_run(const wh_image *e, const wh_image *x)
+{
+    return e == x || (!e->run_error && !x->run_error && strcmp(e->image, x->image) == 0 &&
+                      strcmp(e->runkey, x->runkey) == 0);
+}
+
+/* ` (container "a")`, or ` (containers "a", "b")` when containers run the
+ * image the same way (one decision). */
+static void container_names(pc_buf *b, const wh_image_list *l, const wh_image_decision *x)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++)
+        n += same_run(&l->v[i], x->img) && l->v[i].container[0];
+    if (!n)
+        return;
+    pc_buf_printf(b, " (container%s ", n > 1 ? "s" : "");
+    for (size_t i = 0, k = 0; i < l->n; i++)
+        if (same_run(&l->v[i], x->img) && l->v[i].container[0])
+            pc_buf_printf(b, "%s\"%s\"", k++ ? ", " : "", l->v[i].container);
+    pc_buf_puts(b, ")");
+}
+
+static int build_message(wh_decision *d, const wh_image_list *l)
 {
     pc_buf b = {0};
     size_t n = 0;
@@ -180,8 +203,7 @@ static int build_message(wh_decision *d)
         if (n++)
             pc_buf_puts(&b, " | ");
         pc_buf_printf(&b, "image \"%s\"", x->img->image);
-        if (x->img->container[0])
-            pc_buf_printf(&b, " (container \"%s\")", x->img->container);
+        container_names(&b, l, x);
         pc_buf_puts(&b, ": ");
         image_reasons(&b, x, 1);
     }
@@ -288,7 +310,8 @@ int wh_decide(const wh_decide_in *in, wh_decision *d)
     for (size_t i = 0; i < d->nimgs; i++)
         if (d->imgs[i].outcome != WH_IMG_ALLOW && d->imgs[i].outcome != WH_IMG_EXEMPT)
             d->allowed = 0;
-    if ((!d->allowed && build_message(d) < 0) || build_warnings(d) < 0 || build_reasons(d) < 0)
+    if ((!d->allowed && build_message(d, in->images) < 0) || build_warnings(d) < 0 ||
+        build_reasons(d) < 0)
         goto oom;
     return 0;
 oom:
