@@ -64,6 +64,7 @@ static void test_kinds(void)
     check_kind("", "Pod", "{\"spec\":{\"containers\":[{\"name\":\"x\"}]}}", NULL, 0);
     check_kind("", "Pod", "{\"spec\":{\"containers\":[{\"name\":\"x\",\"image\":\"\"}]}}", NULL, 0);
     CHECK(wh_podspec_known("apps", "Deployment"));
+    CHECK(wh_podspec_known("", "PodTemplate")); /* the shared table (lib/k8s.c) */
     CHECK(!wh_podspec_known("", "Service"));
     CHECK(!wh_podspec_known("apps", "Pod"));
     CHECK(!wh_podspec_known("example.com", "Deployment"));

@@ -112,14 +112,6 @@ int wh_image_list_has_run(const wh_image_list *l, const wh_image *e)
     return 0;
 }
 
-int wh_image_list_has(const wh_image_list *l, const char *image)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].image, image) == 0)
-            return 1;
-    return 0;
-}
-
 void wh_image_list_free(wh_image_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {

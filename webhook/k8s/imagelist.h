@@ -45,8 +45,6 @@ int wh_image_list_set_run_error(wh_image_list *l, size_t i, const char *msg, cha
                                 size_t errlen);
 /* Append a copy of e (its run context and run error too). */
 int wh_image_list_add_copy(wh_image_list *l, const wh_image *e, char *err, size_t errlen);
-/* 1 when some entry has exactly this image string. */
-int wh_image_list_has(const wh_image_list *l, const char *image);
 /* 1 when some entry is the same run as e: the same image string and run
  * key, neither with a run error (an unreadable run is never "the same"). */
 int wh_image_list_has_run(const wh_image_list *l, const wh_image *e);
