@@ -6,7 +6,7 @@
 #     finding and sandbox objects compared with `portcullis scan --format
 #     json`, the deadline ("scan ... in progress, retry" then the cached
 #     answer, through tests/webhook/slowproxy.py), one scan shared with a
-#     concurrent /validate, and the verdict cache.
+#     concurrent /imagereview, and the verdict cache.
 #   --tes-upstream — the gate in front of tests/webhook/tes_upstream.py, a
 #     recording stand-in for a TES server: denied tasks never reach it
 #     (however the path is spelled), allowed tasks arrive byte for byte
@@ -66,7 +66,7 @@ req POST "$V" "$T/clean1.json"
 code_is "validate: one clean executor" 200
 jq_true "clean: allowed, executor 0 with the scanned digest" ".allowed == true and (.executors | length == 1) and .executors[0].index == 0 and .executors[0].image == \"$CLEAN\" and .executors[0].digest == \"$CLEAN_DIGEST\" and .executors[0].verdict == \"allow\""
 jq_true "clean: message and the unpinned-image warning" '(.message | startswith("allowed: 1 executor")) and ([.warnings[] | test("unpinned-image")] | any) and ([.executors[0].findings[] | select(.check == "unpinned-image") | .action] == ["warn"])'
-jq_true "clean: sandbox says what the image needs" '.executors[0].sandbox | (keys == ["argv", "needs_caps", "needs_root", "no_new_privileges", "privileged_ports", "program", "user"]) and .program == "/app/run" and .needs_root == false'
+jq_true "clean: sandbox says what the image needs" '.executors[0].sandbox | (keys == ["argv", "capabilities", "groups", "needs_caps", "needs_root", "no_new_privileges", "privileged_ports", "program", "user", "user_from"]) and .program == "/app/run" and .needs_root == false'
 fill_task "$TREQ/one-executor.json" "$T/bad1.json" "$BAD"
 req POST "$V" "$T/bad1.json"
 cp "$T/out" "$T/bad1.answer"
@@ -141,17 +141,20 @@ jq_true "deadline: the retry is answered" '.allowed == true'
 [ "$(metric "$G" portcullis_cache_hits_total)" -gt "$hits" ] && [ "$ms" -lt 1000 ] && pass "deadline: retry from the cache (${ms}ms)" ||
     fail "deadline: retry from the cache" "${ms}ms, hits stayed $hits"
 
-# --- one scan shared by /tes/validate and a concurrent /validate; then the cache
+# --- one scan shared by /tes/validate and a concurrent /imagereview; then the cache
+# (scans are shared per image and run: an ImageReview, like this TES
+# executor, has no run context; a pod's containers each have their own,
+# tests/integration/webhook_run.sh)
 SHIMG="127.0.0.1:$P_PROXY/app/shared:v1"
 started=$(metric "$G" portcullis_scans_started_total)
 joins=$(metric "$G" portcullis_scan_joins_total)
 fill_task "$TREQ/one-executor.json" "$T/shared.json" "$SHIMG"
-fill "$REQ/pod.json" "$T/pod.json" uid-tes-share team-a "$SHIMG" "$SHIMG"
+fill "$REQ/imagereview.json" "$T/ir.json" - team-a "$SHIMG" "$SHIMG"
 curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary @"$T/shared.json" \
     -o "$T/share1.out" "$V?timeout=20s" &
 p1=$!
-curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary @"$T/pod.json" \
-    -o "$T/share2.out" "$G/validate?timeout=20s" &
+curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary @"$T/ir.json" \
+    -o "$T/share2.out" "$G/imagereview" &
 p2=$!
 wait $p1 $p2
 d_started=$(($(metric "$G" portcullis_scans_started_total) - started))
