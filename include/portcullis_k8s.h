@@ -43,7 +43,9 @@ extern const char *const pc_k8s_lists[PC_K8S_NLISTS];
  *             before them, `$$` as `$`, as the kubelet does (a reference
  *             to an unknown or valueFrom variable stays as written).
  * where names the container for messages ("spec.containers[0]"). 0, or
- * -1 with "WHERE.FIELD: what is wrong" in err (rc then empty). */
+ * -1 with "WHERE.FIELD: what is wrong" in err (rc then empty); a field of
+ * the pod's securityContext is named in the pod spec that holds where's
+ * list: "spec.securityContext.runAsUser (pod level, for spec.containers[0])". */
 int pc_k8s_runctx(json_t *pod, json_t *container, const char *where, pc_runctx *rc, char *err,
                   size_t errlen);
 

@@ -53,8 +53,19 @@ typedef struct rd {
     size_t errlen;
 } rd;
 
+/* "WHERE.FIELD: what"; a pod-level FIELD ("(pod) securityContext...") is
+ * named where it is, in the pod spec that holds WHERE's list:
+ * "spec.securityContext.runAsUser (pod level, for spec.containers[0])". */
 static int bad(const rd *r, const char *field, const char *what)
 {
+    static const char pod[] = "(pod) ";
+    if (strncmp(field, pod, sizeof pod - 1) == 0) {
+        const char *dot = strrchr(r->where, '.');
+        int plen = dot && dot - r->where < 200 ? (int)(dot - r->where) + 1 : 0;
+        snprintf(r->err, r->errlen, "%.*s%s%s (pod level, for %.200s): %s", plen, r->where,
+                 plen ? "" : "pod spec.", field + sizeof pod - 1, r->where, what);
+        return -1;
+    }
     snprintf(r->err, r->errlen, "%.200s.%s: %s", r->where, field, what);
     return -1;
 }
@@ -99,15 +110,16 @@ static int bool_field(const rd *r, json_t *sc, const char *field, const char *ke
 
 /* The kubelet's $(VAR) expansion over the env entries known so far. */
 typedef struct envs {
-    char **v; /* "NAME=VALUE" */
+    char **v; /* "NAME=VALUE", or "NAME" for a valueFrom entry (not known yet) */
     size_t n;
 } envs;
 
+/* The last definition of name wins; a valueFrom one is unknown (NULL). */
 static const char *env_get(const envs *e, const char *name, size_t nlen)
 {
     for (size_t i = e->n; i-- > 0;)
-        if (strncmp(e->v[i], name, nlen) == 0 && e->v[i][nlen] == '=')
-            return e->v[i] + nlen + 1;
+        if (strncmp(e->v[i], name, nlen) == 0 && (e->v[i][nlen] == '=' || !e->v[i][nlen]))
+            return e->v[i][nlen] ? e->v[i] + nlen + 1 : NULL;
     return NULL;
 }
 
@@ -165,10 +177,12 @@ static int read_env(const rd *r, json_t *c, pc_runctx *rc, envs *e)
         if (!json_is_object(ent) || !json_is_string(name) || !*json_string_value(name) ||
             strchr(json_string_value(name), '=') || (val && !json_is_string(val)))
             return bad(r, f, "expected {\"name\": NAME, \"value\": STRING}");
-        if (!val)
-            continue; /* valueFrom: not known before the pod runs */
-        char *x = expand(json_string_value(val), e);
-        char *kv = x ? pc_asprintf("%s=%s", json_string_value(name), x) : NULL;
+        /* valueFrom: not known before the pod runs; it hides an earlier
+         * entry of that name from $(NAME) (left as written) */
+        char *x = val ? expand(json_string_value(val), e) : NULL;
+        char *kv = !val ? pc_strdup(json_string_value(name))
+                   : x  ? pc_asprintf("%s=%s", json_string_value(name), x)
+                        : NULL;
         free(x);
         char **nv = kv ? pc_reallocarray(e->v, e->n + 1, sizeof *nv) : NULL;
         if (!nv) {
@@ -178,7 +192,7 @@ static int read_env(const rd *r, json_t *c, pc_runctx *rc, envs *e)
         e->v = nv;
         e->v[e->n++] = kv;
         char err[256];
-        if (pc_runctx_set(rc, "env", kv, err, sizeof err) != 0)
+        if (val && pc_runctx_set(rc, "env", kv, err, sizeof err) != 0)
             return bad(r, f, err);
     }
     return 0;
@@ -237,12 +251,15 @@ static int read_caps(const rd *r, json_t *csc, pc_runctx *rc)
         json_t *s;
         json_array_foreach(a, i, s)
         {
-            char err[256];
+            char err[256], what[128];
             if (!json_is_string(s))
                 return bad(r, f, "expected an array of capability names");
             if (pc_runctx_set(rc, k ? "cap-drop" : "cap-add", json_string_value(s), err,
-                              sizeof err) != 0)
-                return bad(r, f, err);
+                              sizeof err) != 0) {
+                snprintf(what, sizeof what, "\"%.64s\" is not a capability name (NET_RAW, ALL)",
+                         json_string_value(s));
+                return bad(r, f, what);
+            }
         }
     }
     return 0;

@@ -3,7 +3,8 @@
  * pod spec and images (webhook/k8s/podspec.c). The first byte picks the
  * group/kind (or an unknown one) and the room given for the metadata
  * pointer; the rest is the object. Every image reported must be named by
- * its pointer, and the pod metadata pointer must name the object returned.
+ * its pointer and carry either its run context or why it could not be
+ * read, and the pod metadata pointer must name the object returned.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 static const char *const kinds[][2] = {
     {"", "Pod"},
     {"", "ReplicationController"},
+    {"", "PodTemplate"},
     {"", "EphemeralContainers"},
     {"apps", "Deployment"},
     {"apps", "ReplicaSet"},
@@ -47,6 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(known || rc < 0, "images of an unknown kind %s/%s", group, kind);
     if (rc == 0)
         fz_check_images(obj, &l);
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        const wh_image *e = &l.v[i];
+        FZ_CHECK((e->run != NULL) != (e->run_error != NULL), "entry %zu: run %p, run_error %s", i,
+                 (void *)e->run, e->run_error ? e->run_error : "(none)");
+        FZ_CHECK(strncmp(e->runkey, "sha256:", 7) == 0 && strlen(e->runkey) == 71,
+                 "entry %zu: run key %s", i, e->runkey);
+        FZ_CHECK(!e->run || !e->run->subject, "entry %zu: a subject is set", i);
+    }
     wh_image_list_free(&l);
     char *ptr = room ? malloc(room) : NULL;
     json_t *meta = (json_t *)1;

@@ -22,7 +22,10 @@
 #                               every envelope of the JSON array FILE through
 #                               `portcullis verify --key KEY --image-digest
 #                               DIGEST` (and --policy-digest $POLICY_D when
-#                               set) exits WANT (and says TEXT); PASS or FAIL
+#                               set) exits WANT (and says TEXT); PASS or FAIL.
+#                               $VERIFY_RUN, when set, is passed too
+#                               (--any-run, --run-key K): a pod's envelopes
+#                               each judged its container's run
 WH="$PC_BUILD/portcullis-webhook"
 REQ="$PC_ROOT/fixtures/requests"
 CLIENT="$PC_ROOT/tests/webhook/client.py"
@@ -80,11 +83,12 @@ verify_all() {
     [ "$_va_n" -ge 1 ] 2>/dev/null || { _va_bad="no envelopes in $2"; _va_n=0; }
     _va_i=0
     while [ $_va_i -lt "$_va_n" ]; do
+        # shellcheck disable=SC2086 # VERIFY_RUN: flags, no spaces in their values
         if [ -n "${POLICY_D:-}" ]; then
-            jq -c ".[$_va_i]" "$2" | "$PC" verify --key "$3" --image-digest "$4" --policy-digest "$POLICY_D" - \
-                >"$T/v.out" 2>&1
+            jq -c ".[$_va_i]" "$2" | "$PC" verify --key "$3" --image-digest "$4" --policy-digest "$POLICY_D" \
+                ${VERIFY_RUN:-} - >"$T/v.out" 2>&1
         else
-            jq -c ".[$_va_i]" "$2" | "$PC" verify --key "$3" --image-digest "$4" - >"$T/v.out" 2>&1
+            jq -c ".[$_va_i]" "$2" | "$PC" verify --key "$3" --image-digest "$4" ${VERIFY_RUN:-} - >"$T/v.out" 2>&1
         fi
         _va_rc=$?
         [ "$_va_rc" = "$5" ] || _va_bad="$_va_bad envelope $_va_i: exit $_va_rc $(head -c 300 "$T/v.out")"

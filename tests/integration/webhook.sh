@@ -222,7 +222,11 @@ jq_true "retry answered at once" '.ms < 1000'
 started=$(metric "$A" portcullis_scans_started_total)
 joins=$(metric "$A" portcullis_scan_joins_total)
 SHIMG="127.0.0.1:$P_PROXY/app/shared:v1"
-fill "$REQ/pod.json" "$T/r.json" uid-sh team-a "$SHIMG" "$SHIMG"
+fill "$REQ/pod.json" "$T/r0.json" uid-sh team-a "$SHIMG" "$SHIMG"
+# (both containers run the same way, so one run: without its own command
+# the init container shares the app container's verdict; two runs of one
+# image are two scans, webhook_run.sh)
+jq 'del(.request.object.spec.initContainers[0].command)' "$T/r0.json" >"$T/r.json"
 if python3 "$CLIENT" --url "$A/validate?timeout=20s" --cacert "$C/ca.crt" --request "$T/r.json" \
     --expect deny --parallel 6 >"$T/par.out" 2>&1; then
     pass "6 concurrent reviews answered"

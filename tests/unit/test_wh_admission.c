@@ -3,7 +3,8 @@
  * extraction for every object kind (and where each image sits, as a JSON
  * pointer), AdmissionReview parsing in v1 and v1beta1 (UPDATE keeps only
  * new images, the ephemeralcontainers subresource, DELETE, dryRun,
- * generateName), every malformed review the webhook must refuse with a
+ * generateName), each container's own run context (and a run that cannot
+ * be read denied naming the field), every malformed review the webhook must refuse with a
  * message naming the field, the response shape for allow and deny, and
  * the small parts that guard the rest: durations, UTF-8 cuts, the bounded
  * LRU map.
@@ -63,6 +64,7 @@ static void test_kinds(void)
     check_kind("", "Pod", "{\"spec\":{\"containers\":[{\"name\":\"x\"}]}}", NULL, 0);
     check_kind("", "Pod", "{\"spec\":{\"containers\":[{\"name\":\"x\",\"image\":\"\"}]}}", NULL, 0);
     CHECK(wh_podspec_known("apps", "Deployment"));
+    CHECK(wh_podspec_known("", "PodTemplate")); /* the shared table (lib/k8s.c) */
     CHECK(!wh_podspec_known("", "Service"));
     CHECK(!wh_podspec_known("apps", "Pod"));
     CHECK(!wh_podspec_known("example.com", "Deployment"));
@@ -255,6 +257,115 @@ static void test_response(void)
     free(r);
 }
 
+/* Each container carries its own run context (pc_k8s_runctx): the pod's
+ * securityContext under the container's, command and args; a run that
+ * cannot be read marks its entry (denied by wh_decide, naming the field)
+ * instead of refusing the review; UPDATE judges a changed run again. */
+#define SC(img, sc) "{\"name\":\"" img "\",\"image\":\"img\",\"securityContext\":" sc "}"
+static void test_runs(void)
+{
+    wh_admission a;
+    char err[256] = "";
+    char *r =
+        review("v1", "CREATE", POD_KIND,
+               "{\"spec\":{\"securityContext\":{\"runAsUser\":10001},"
+               "\"initContainers\":[" SC(
+                   "init", "{\"runAsUser\":0}") "],"
+                                                "\"containers\":[" SC("a", "{}") "," SC(
+                                                    "b", "{}") ","
+                                                               "{\"name\":\"c\",\"image\":\"img\","
+                                                               "\"command\":[\"/app/missing\"]}]}}",
+               NULL, NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    CHECK(a.images.n == 4);
+    if (a.images.n == 4) {
+        const wh_image *v = a.images.v;
+        CHECK(v[0].run && v[1].run && v[2].run && v[3].run);
+        CHECK(v[0].run && v[0].run->user && strcmp(v[0].run->user, "0") == 0);
+        CHECK(v[1].run && v[1].run->user && strcmp(v[1].run->user, "10001") == 0);
+        CHECK(v[3].run && v[3].run->entrypoint_set && v[3].run->nentrypoint == 1);
+        CHECK(v[1].run && v[1].run->subject == NULL); /* verdicts are shared between workloads */
+        CHECK(strcmp(v[1].runkey, v[2].runkey) == 0); /* a and b: the same run */
+        CHECK(strcmp(v[0].runkey, v[1].runkey) != 0);
+        CHECK(strcmp(v[1].runkey, v[3].runkey) != 0);
+        CHECK(!v[0].run_error && !v[1].run_error);
+        char none[72];
+        CHECK(pc_runctx_key(NULL, none) == 0 && strcmp(none, v[1].runkey) != 0);
+    }
+    wh_admission_free(&a);
+    free(r);
+
+    /* a malformed run: the review parses, the entry says why */
+    r = review("v1", "CREATE", POD_KIND,
+               "{\"spec\":{\"containers\":[" SC(
+                   "a", "{\"runAsUser\":\"10001\"}") ","
+                                                     "{\"name\":\"w\",\"image\":\"img\","
+                                                     "\"workingDir\":\"app\"}]}}",
+               NULL, NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    CHECK(a.images.n == 2);
+    if (a.images.n == 2) {
+        CHECK_CONTAINS(a.images.v[0].run_error,
+                       "spec.containers[0].securityContext.runAsUser: expected an integer");
+        CHECK_CONTAINS(a.images.v[1].run_error, "spec.containers[1].workingDir: not an absolute");
+        CHECK(a.images.v[0].run == NULL);
+        /* decided without a scan: denied, the message names container and field */
+        wh_decide_in in = {.images = &a.images};
+        wh_decision d;
+        CHECK(wh_decide(&in, &d) == 0);
+        CHECK(d.allowed == 0 && d.nimgs == 2); /* never grouped, even with the same image */
+        CHECK(d.nimgs == 2 && d.imgs[0].outcome == WH_IMG_INVALID);
+        CHECK_STR(wh_img_outcome_name(WH_IMG_INVALID), "invalid");
+        CHECK_CONTAINS(d.message, "image \"img\" (container \"a\"): run context unreadable, "
+                                  "denied to fail closed: spec.containers[0].securityContext."
+                                  "runAsUser");
+        CHECK_CONTAINS(d.message, "(container \"w\")");
+        CHECK_CONTAINS(d.message, "spec.containers[1].workingDir");
+        CHECK(d.nimgs == 2 && d.imgs[1].reason && strstr(d.imgs[1].reason, "workingDir"));
+        wh_decision_free(&d);
+    }
+    wh_admission_free(&a);
+    free(r);
+
+    /* a Deployment: the pod spec under the template, named so */
+    r = review("v1", "CREATE", "{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"}",
+               "{\"spec\":{\"template\":{\"spec\":{\"securityContext\":{\"fsGroup\":\"x\"},"
+               "\"containers\":[" C("a") "]}}}}",
+               NULL, NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    CHECK(a.images.n == 1 && a.images.v[0].run_error);
+    if (a.images.n == 1)
+        CHECK_CONTAINS(a.images.v[0].run_error,
+                       "spec.template.spec.securityContext.fsGroup (pod level, for "
+                       "spec.template.spec.containers[0])");
+    wh_admission_free(&a);
+    free(r);
+
+    /* UPDATE: the same image run the same way is not judged again; run
+     * another way (the securityContext changed) it is */
+    r = review("v1", "UPDATE", POD_KIND, "{\"spec\":{\"containers\":[" SC("a", "{}") "]}}",
+               "{\"spec\":{\"containers\":[" SC("a", "{}") "]}}", NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    CHECK(a.images.n == 0 && a.unchanged == 1);
+    wh_admission_free(&a);
+    free(r);
+    r = review("v1", "UPDATE", POD_KIND, "{\"spec\":{\"containers\":[" SC("a", "{}") "]}}",
+               "{\"spec\":{\"containers\":[" SC("a", "{\"runAsUser\":10001}") "]}}", NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    CHECK(a.images.n == 1 && a.unchanged == 0);
+    CHECK(a.images.n == 1 && a.images.v[0].run && !a.images.v[0].run->user);
+    wh_admission_free(&a);
+    free(r);
+    /* an old run that could not be read is never "the same" */
+    r = review("v1", "UPDATE", POD_KIND,
+               "{\"spec\":{\"containers\":[" SC("a", "{\"runAsUser\":[]}") "]}}",
+               "{\"spec\":{\"containers\":[" SC("a", "{\"runAsUser\":[]}") "]}}", NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    CHECK(a.images.n == 1 && a.images.v[0].run_error);
+    wh_admission_free(&a);
+    free(r);
+}
+
 static int freed;
 static void count_free(void *p)
 {
@@ -288,6 +399,7 @@ int main(void)
     test_parse_ok();
     test_parse_malformed();
     test_response();
+    test_runs();
     test_strmap();
     TEST_MAIN_END();
 }

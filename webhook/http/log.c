@@ -73,7 +73,14 @@ static json_t *image_json(const wh_image_decision *x)
     if (r) {
         set_str(o, "digest", r->digest);
         set_str(o, "manifest_digest", r->manifest_digest);
+        /* the judged run: its key, and who it runs as (the effective user) */
+        set_str(o, "run_key", r->run_key[0] ? r->run_key : NULL);
+        set_str(o, "effective_user", r->sandbox.user);
+        set_str(o, "user_from", r->sandbox.user_from);
+    } else if (!x->img->run_error) {
+        set_str(o, "run_key", x->img->runkey);
     }
+    set_str(o, "run_error", x->img->run_error);
     set_str(o, "verdict", wh_img_outcome_name(x->outcome));
     json_object_set_new(o, "cached", json_boolean(x->lk.cached));
     json_object_set_new(o, "shared", json_boolean(x->lk.joined));

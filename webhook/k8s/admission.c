@@ -5,8 +5,11 @@
  * by the parser), then read along fixed paths only: apiVersion, kind,
  * request.{uid, kind, operation, namespace, name, subResource, dryRun,
  * userInfo.username, object, oldObject}. CREATE and UPDATE are judged
- * (UPDATE only for images the old object did not already have: those were
- * admitted before); DELETE and CONNECT carry no new image and are allowed.
+ * (UPDATE only for the runs the old object did not already have — the same
+ * image run the same way, its run key equal: those were admitted before;
+ * a changed securityContext or command is a new run); DELETE and CONNECT
+ * carry no new image and are allowed. Each container is judged with its
+ * own run context (podspec.c, pc_k8s_runctx).
  * A subresource such as pods/ephemeralcontainers sends the whole Pod, so
  * the new ephemeral container's image is exactly what UPDATE filtering
  * leaves.
@@ -115,12 +118,11 @@ static int read_images(wh_admission *a, json_t *req, char *err, size_t errlen)
     if (rc == 0 && strcmp(a->operation, "UPDATE") == 0 && json_is_object(old))
         rc = wh_podspec_images(a->group, a->kind, old, &before, why, sizeof why);
     for (size_t i = 0; rc == 0 && i < all.n; i++) {
-        if (wh_image_list_has(&before, all.v[i].image)) {
+        if (wh_image_list_has_run(&before, &all.v[i])) {
             a->unchanged++;
             continue;
         }
-        rc = wh_image_list_add(&a->images, all.v[i].image, all.v[i].pointer, all.v[i].container,
-                               why, sizeof why);
+        rc = wh_image_list_add_copy(&a->images, &all.v[i], why, sizeof why);
     }
     wh_image_list_free(&all);
     wh_image_list_free(&before);

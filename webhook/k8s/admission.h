@@ -19,8 +19,8 @@ typedef struct wh_admission {
     const char *namespace_, *name;      /* NULL when absent; name falls back to generateName */
     const char *user;                   /* userInfo.username, or NULL */
     int dry_run;
-    wh_image_list images; /* to judge: on UPDATE only those oldObject did not have */
-    size_t unchanged;     /* images skipped because oldObject had them */
+    wh_image_list images; /* to judge: on UPDATE only runs oldObject did not have */
+    size_t unchanged;     /* containers skipped because oldObject ran them the same way */
 } wh_admission;
 
 /* Read a review. -1 with a message fit for an HTTP 400 (what is wrong

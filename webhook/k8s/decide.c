@@ -1,8 +1,13 @@
 /*
  * decide.c — see decide.h.
  *
- * Order of judgement, per distinct image string:
+ * Order of judgement, per distinct image string and run (wh_image.runkey:
+ * two containers of one image run differently are judged apart, and the
+ * verdict cache keys by the run too):
  *   1. the namespace is exempt → allowed, nothing scanned;
+ *   1b. the container's run context could not be read (a field of the
+ *      wrong type, a relative workingDir) → denied naming the field, not
+ *      scanned (fail closed: what cannot be read cannot be judged);
  *   2. exempt_images matches the reference → allowed, not scanned (the
  *      policy vouched for it by name; scanning would only add latency);
  *   3. a local transport (oci:, oci-archive:, docker-archive:) → denied
@@ -24,7 +29,8 @@
 
 const char *wh_img_outcome_name(wh_img_outcome o)
 {
-    static const char *const names[] = {"allow", "deny", "exempt", "pending", "busy", "local"};
+    static const char *const names[] = {"allow", "deny",  "exempt", "pending",
+                                        "busy",  "local", "invalid"};
     return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
 }
 
@@ -46,7 +52,8 @@ static int collect(const wh_decide_in *in, wh_decision *d)
         return -1;
     for (size_t i = 0; i < l->n; i++) {
         size_t j = 0;
-        while (j < d->nimgs && (strcmp(d->imgs[j].img->image, l->v[i].image) != 0 ||
+        while (j < d->nimgs && (l->v[i].run_error || d->imgs[j].img->run_error ||
+                                strcmp(d->imgs[j].img->image, l->v[i].image) != 0 ||
                                 strcmp(d->imgs[j].img->runkey, l->v[i].runkey) != 0))
             j++;
         if (j < d->nimgs) {
@@ -56,6 +63,10 @@ static int collect(const wh_decide_in *in, wh_decision *d)
         wh_image_decision *x = &d->imgs[d->nimgs++];
         x->img = &l->v[i];
         x->uses = 1;
+        if (!d->namespace_exempt && x->img->run_error) {
+            x->outcome = WH_IMG_INVALID;
+            continue;
+        }
         x->exempt = d->namespace_exempt ? NULL : pc_ctx_image_exempt(in->ctx, x->img->image);
         if (d->namespace_exempt || x->exempt)
             x->outcome = WH_IMG_EXEMPT;
@@ -77,7 +88,8 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
         return -1;
     }
     for (size_t i = 0; i < d->nimgs; i++)
-        if (d->imgs[i].outcome != WH_IMG_EXEMPT && d->imgs[i].outcome != WH_IMG_LOCAL) {
+        if (d->imgs[i].outcome != WH_IMG_EXEMPT && d->imgs[i].outcome != WH_IMG_LOCAL &&
+            d->imgs[i].outcome != WH_IMG_INVALID) {
             idx[n] = i;
             runs[n] = d->imgs[i].img->run;
             refs[n++] = d->imgs[i].img->image;
@@ -129,6 +141,10 @@ static void image_reasons(pc_buf *b, const wh_image_decision *x, int with_messag
         pc_buf_puts(b, "not a registry reference (local transports are never read)");
         return;
     }
+    if (x->outcome == WH_IMG_INVALID) {
+        pc_buf_printf(b, "run context unreadable, denied to fail closed: %s", x->img->run_error);
+        return;
+    }
     if (r && r->scan_failed && r->denied) {
         pc_buf_puts(b, "scan-error: the image could not be fetched or scanned (registry "
                        "unreachable or image unreadable), denied to fail closed");
@@ -153,7 +169,30 @@ static void image_reasons(pc_buf *b, const wh_image_decision *x, int with_messag
                       shown ? "; " : "");
 }
 
-static int build_message(wh_decision *d)
+/* Whether entry e is one of the fields decision x stands for. */
+static int same_run(const wh_image *e, const wh_image *x)
+{
+    return e == x || (!e->run_error && !x->run_error && strcmp(e->image, x->image) == 0 &&
+                      strcmp(e->runkey, x->runkey) == 0);
+}
+
+/* ` (container "a")`, or ` (containers "a", "b")` when containers run the
+ * image the same way (one decision). */
+static void container_names(pc_buf *b, const wh_image_list *l, const wh_image_decision *x)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++)
+        n += same_run(&l->v[i], x->img) && l->v[i].container[0];
+    if (!n)
+        return;
+    pc_buf_printf(b, " (container%s ", n > 1 ? "s" : "");
+    for (size_t i = 0, k = 0; i < l->n; i++)
+        if (same_run(&l->v[i], x->img) && l->v[i].container[0])
+            pc_buf_printf(b, "%s\"%s\"", k++ ? ", " : "", l->v[i].container);
+    pc_buf_puts(b, ")");
+}
+
+static int build_message(wh_decision *d, const wh_image_list *l)
 {
     pc_buf b = {0};
     size_t n = 0;
@@ -164,8 +203,7 @@ static int build_message(wh_decision *d)
         if (n++)
             pc_buf_puts(&b, " | ");
         pc_buf_printf(&b, "image \"%s\"", x->img->image);
-        if (x->img->container[0])
-            pc_buf_printf(&b, " (container \"%s\")", x->img->container);
+        container_names(&b, l, x);
         pc_buf_puts(&b, ": ");
         image_reasons(&b, x, 1);
     }
@@ -189,6 +227,11 @@ static int add_warning(wh_decision *d, size_t *dropped, pc_buf *b)
     }
     pc_one_line(w);
     pc_cut_utf8(w, WH_WARNING_MAX);
+    for (size_t i = 0; i < d->nwarnings; i++)
+        if (strcmp(d->warnings[i], w) == 0) { /* one image run two ways warns once */
+            free(w);
+            return 0;
+        }
     d->warnings[d->nwarnings++] = w;
     return 0;
 }
@@ -197,7 +240,7 @@ static int image_warnings(wh_decision *d, const wh_image_decision *x, size_t *dr
 {
     const pc_result *r = wh_verdict_result(x->lk.v);
     pc_buf b = {0};
-    if (x->outcome == WH_IMG_EXEMPT)
+    if (x->outcome == WH_IMG_EXEMPT || x->outcome == WH_IMG_INVALID)
         return 0;
     for (size_t i = 0; r && i < r->nfindings; i++) {
         const pc_finding *f = &r->findings[i];
@@ -267,7 +310,8 @@ int wh_decide(const wh_decide_in *in, wh_decision *d)
     for (size_t i = 0; i < d->nimgs; i++)
         if (d->imgs[i].outcome != WH_IMG_ALLOW && d->imgs[i].outcome != WH_IMG_EXEMPT)
             d->allowed = 0;
-    if ((!d->allowed && build_message(d) < 0) || build_warnings(d) < 0 || build_reasons(d) < 0)
+    if ((!d->allowed && build_message(d, in->images) < 0) || build_warnings(d) < 0 ||
+        build_reasons(d) < 0)
         goto oom;
     return 0;
 oom:

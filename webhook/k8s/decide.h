@@ -19,11 +19,12 @@ typedef enum {
     WH_IMG_PENDING, /* deadline first: denied, "scan in progress, retry" */
     WH_IMG_BUSY,    /* no scan could be queued: denied, "retry" */
     WH_IMG_LOCAL,   /* a local transport (oci:, ...): denied, never read */
+    WH_IMG_INVALID, /* its run context could not be read: denied, not scanned */
 } wh_img_outcome;
 
 typedef struct wh_image_decision {
-    const wh_image *img; /* the first field naming this image (borrowed) */
-    size_t uses;         /* how many fields name it */
+    const wh_image *img; /* the first field naming this image and run (borrowed) */
+    size_t uses;         /* how many fields name it, run the same way */
     wh_img_outcome outcome;
     wh_lookup lk;       /* the scan, when there is one */
     const char *exempt; /* exempt_images entry (borrowed from the ctx) */
@@ -34,7 +35,7 @@ typedef struct wh_image_decision {
 typedef struct wh_decision {
     int allowed;
     int namespace_exempt;
-    wh_image_decision *imgs; /* one per distinct image string */
+    wh_image_decision *imgs; /* one per distinct image string and run key */
     size_t nimgs;
     char *message;   /* when denied: names image, check, path; NULL when allowed */
     char **warnings; /* one short line each */
@@ -59,7 +60,7 @@ typedef struct wh_decide_in {
 /* Decide; -1 only when out of memory (d is then empty and safe to free). */
 int wh_decide(const wh_decide_in *in, wh_decision *d);
 void wh_decision_free(wh_decision *d);
-/* "allow", "deny", "exempt", "pending", "busy", "local". */
+/* "allow", "deny", "exempt", "pending", "busy", "local", "invalid". */
 const char *wh_img_outcome_name(wh_img_outcome o);
 
 #endif

@@ -70,10 +70,44 @@ int wh_image_list_set_run(wh_image_list *l, size_t i, const pc_runctx *rc, char 
     return 0;
 }
 
-int wh_image_list_has(const wh_image_list *l, const char *image)
+int wh_image_list_set_run_error(wh_image_list *l, size_t i, const char *msg, char *err,
+                                size_t errlen)
 {
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].image, image) == 0)
+    char *m = strdup(msg);
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    free(l->v[i].run_error);
+    l->v[i].run_error = m;
+    return 0;
+}
+
+int wh_image_list_add_copy(wh_image_list *l, const wh_image *e, char *err, size_t errlen)
+{
+    if (wh_image_list_add(l, e->image, e->pointer, e->container, err, errlen) < 0)
+        return -1;
+    if ((e->run && wh_image_list_set_run(l, l->n - 1, e->run, err, errlen) < 0) ||
+        (e->run_error && wh_image_list_set_run_error(l, l->n - 1, e->run_error, err, errlen) < 0)) {
+        wh_image *x = &l->v[--l->n]; /* never a copy without its run */
+        free(x->image);
+        free(x->pointer);
+        free(x->container);
+        free(x->run_error);
+        if (x->run) {
+            pc_runctx_free(x->run);
+            free(x->run);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+int wh_image_list_has_run(const wh_image_list *l, const wh_image *e)
+{
+    for (size_t i = 0; !e->run_error && i < l->n; i++)
+        if (!l->v[i].run_error && strcmp(l->v[i].image, e->image) == 0 &&
+            strcmp(l->v[i].runkey, e->runkey) == 0)
             return 1;
     return 0;
 }
@@ -84,6 +118,7 @@ void wh_image_list_free(wh_image_list *l)
         free(l->v[i].image);
         free(l->v[i].pointer);
         free(l->v[i].container);
+        free(l->v[i].run_error);
         if (l->v[i].run) {
             pc_runctx_free(l->v[i].run);
             free(l->v[i].run);

@@ -20,6 +20,10 @@ typedef struct wh_image {
     char *container; /* container name, or "" */
     pc_runctx *run;  /* how it will be started (owned), or NULL: as its config says */
     char runkey[72]; /* pc_runctx_key of run (that of no run context when run is NULL) */
+    /* why the run context could not be read ("spec.containers[0].
+     * securityContext.runAsUser: expected ..."), or NULL: the entry is
+     * denied without a scan (fail closed), never grouped with another */
+    char *run_error;
 } wh_image;
 
 typedef struct wh_image_list {
@@ -35,8 +39,15 @@ int wh_image_list_add(wh_image_list *l, const char *image, const char *pointer,
  * memory. */
 int wh_image_list_set_run(wh_image_list *l, size_t i, const pc_runctx *rc, char *err,
                           size_t errlen);
-/* 1 when some entry has exactly this image string. */
-int wh_image_list_has(const wh_image_list *l, const char *image);
+/* Mark entry i's run context unreadable: msg (copied) says why. -1 when
+ * out of memory. */
+int wh_image_list_set_run_error(wh_image_list *l, size_t i, const char *msg, char *err,
+                                size_t errlen);
+/* Append a copy of e (its run context and run error too). */
+int wh_image_list_add_copy(wh_image_list *l, const wh_image *e, char *err, size_t errlen);
+/* 1 when some entry is the same run as e: the same image string and run
+ * key, neither with a run error (an unreadable run is never "the same"). */
+int wh_image_list_has_run(const wh_image_list *l, const wh_image *e);
 void wh_image_list_free(wh_image_list *l);
 
 #endif

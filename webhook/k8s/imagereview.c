@@ -8,6 +8,14 @@
  * status.allowed, status.reason and optionally status.auditAnnotations.
  * ImageReview has no uid and no ?timeout=: the deadline is the default
  * timeout minus the margin. Annotations are logged by key only.
+ *
+ * The plugin sends no pod spec — no securityContext, command, args,
+ * workingDir or env — so each image is judged with no run context: as its
+ * own config says (USER, ENTRYPOINT, CMD), under the policy's sandbox.
+ * That is the run key of no run context, so these verdicts are never
+ * mixed with /validate's for a container run some other way. An image
+ * that only a pod's runAsUser makes acceptable is denied here: use the
+ * ValidatingAdmissionWebhook (/validate) for per-container judgement.
  */
 #include <stdio.h>
 #include <string.h>

@@ -4,20 +4,24 @@
  *
  * The review is read exactly as /validate reads it (admission.c: same
  * versions, kinds and UPDATE rule — only images the old object did not
- * have), and each distinct image is looked up through the same verdict
- * service (wh_decide), so the scan this call starts or joins is the one
- * the validating call that follows finds in the cache. Then:
+ * have), and each distinct image and run (a container's run context:
+ * its securityContext over the pod's, command, args, ...) is looked up
+ * through the same verdict service (wh_decide), so the scan this call
+ * starts or joins is the one the validating call that follows finds in
+ * the cache. Then:
  *   - every image field written by tag whose reference resolved and was
  *     scanned is replaced by REPO:TAG@DIGEST, DIGEST being what the tag
  *     resolved to and was scanned (the index digest when the registry
- *     serves an index). References already pinned, exempt images, local
+ *     serves an index), from the field's own decision (a digest is the
+ *     same whatever the run). References already pinned, exempt images, local
  *     transports and images that did not resolve or scan are left as
  *     written: /validate judges them (and denies them when they fail);
  *   - the annotation portcullis.io/verdicts on the pod's metadata (the pod
  *     template's for workloads) only ever holds envelopes this call
  *     signed: with --sign-key, when every image of the object is allowed
  *     (or exempt), a JSON array of compact DSSE envelopes, one per
- *     scanned image, each naming the reference that will run; otherwise
+ *     scanned image and run, each naming the reference that will run and
+ *     the run key it judged; otherwise
  *     whatever came in under that key is removed. Whoever writes the
  *     object writes its annotations too, the stored object's included
  *     (oldObject on UPDATE), so nothing is carried over from either. On
@@ -149,20 +153,26 @@ static int make_pins(const wh_decision *d, plan *p)
     return 0;
 }
 
-static size_t decision_of(const wh_decision *d, const char *image)
+/* The decision of field f: the one for its own image and run (decide.c
+ * groups by both); d->nimgs when there is none. */
+static size_t decision_of(const wh_decision *d, const wh_image *f)
 {
-    size_t j = 0;
-    while (j < d->nimgs && strcmp(d->imgs[j].img->image, image) != 0)
-        j++;
-    return j;
+    for (size_t j = 0; j < d->nimgs; j++) {
+        const wh_image *g = d->imgs[j].img;
+        if (g == f || (!f->run_error && !g->run_error && strcmp(g->image, f->image) == 0 &&
+                       strcmp(g->runkey, f->runkey) == 0))
+            return j;
+    }
+    return d->nimgs;
 }
 
-/* "replace" of every image field whose image was pinned. */
+/* "replace" of every image field whose image was pinned: by its own
+ * decision's lookup (a pinned digest is the same whatever the run). */
 static int image_ops(const wh_admission *a, const wh_decision *d, plan *p)
 {
     for (size_t i = 0; i < a->images.n; i++) {
         const wh_image *f = &a->images.v[i];
-        size_t j = decision_of(d, f->image);
+        size_t j = decision_of(d, f);
         if (j >= d->nimgs || !p->pins[j])
             continue;
         json_t *op =
@@ -254,9 +264,8 @@ static int decide_unchanged(wh_server *s, const wh_http_req *rq, const wh_admiss
     json_t *obj = json_object_get(json_object_get(a->root, "request"), "object");
     int rc = wh_podspec_images(a->group, a->kind, obj, &all, why, sizeof why);
     for (size_t i = 0; rc == 0 && i < all.n; i++)
-        if (!wh_image_list_has(&a->images, all.v[i].image))
-            rc = wh_image_list_add(rest, all.v[i].image, all.v[i].pointer, all.v[i].container, why,
-                                   sizeof why);
+        if (!wh_image_list_has_run(&a->images, &all.v[i]))
+            rc = wh_image_list_add_copy(rest, &all.v[i], why, sizeof why);
     wh_image_list_free(&all);
     if (rc < 0 || !rest->n)
         return rc;

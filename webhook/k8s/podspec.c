@@ -1,53 +1,41 @@
 /*
- * podspec.c — see podspec.h. The table below is the one place an object
- * kind is registered: its API group and the path from the object to its
- * pod spec (CronJob's is three templates deep). Reading never recurses:
- * it follows that fixed path, then walks three fixed container lists, so
- * the shape of a hostile object cannot make it do more work than the
- * number of containers, which imagelist caps.
+ * podspec.c — see podspec.h. Where a kind keeps its pod spec is
+ * pc_k8s_spec_path's table (lib/k8s.c, shared with `scan --manifest`);
+ * how a container runs is pc_k8s_runctx. Reading never recurses: it
+ * follows that fixed path, then walks the fixed container lists, so the
+ * shape of a hostile object cannot make it do more work than the number
+ * of containers, which imagelist caps.
  */
 #include <stdio.h>
 #include <string.h>
 #include "podspec.h"
+#include "portcullis_k8s.h"
 
-#define PATH_MAX_STEPS 6
-
-static const struct {
-    const char *group, *kind;
-    const char *path[PATH_MAX_STEPS]; /* NULL-terminated keys to the pod spec */
-} kinds[] = {
-    {"", "Pod", {"spec"}},
-    {"", "ReplicationController", {"spec", "template", "spec"}},
-    {"", "EphemeralContainers", {NULL}}, /* the pods/ephemeralcontainers object before 1.23 */
-    {"apps", "Deployment", {"spec", "template", "spec"}},
-    {"apps", "ReplicaSet", {"spec", "template", "spec"}},
-    {"apps", "StatefulSet", {"spec", "template", "spec"}},
-    {"apps", "DaemonSet", {"spec", "template", "spec"}},
-    {"extensions", "Deployment", {"spec", "template", "spec"}},
-    {"extensions", "ReplicaSet", {"spec", "template", "spec"}},
-    {"extensions", "DaemonSet", {"spec", "template", "spec"}},
-    {"batch", "Job", {"spec", "template", "spec"}},
-    {"batch", "CronJob", {"spec", "jobTemplate", "spec", "template", "spec"}},
-};
-
-#define NKINDS (sizeof kinds / sizeof kinds[0])
-
-static const char *const lists[] = {"initContainers", "containers", "ephemeralContainers"};
-
-static int find_kind(const char *group, const char *kind)
-{
-    for (size_t i = 0; group && kind && i < NKINDS; i++)
-        if (strcmp(kinds[i].group, group) == 0 && strcmp(kinds[i].kind, kind) == 0)
-            return (int)i;
-    return -1;
-}
+#define PATH_MAX_STEPS 6 /* keys from an object to its pod spec, at most */
 
 int wh_podspec_known(const char *group, const char *kind)
 {
-    return find_kind(group, kind) >= 0;
+    return pc_k8s_spec_path(group, kind) != NULL;
 }
 
-static int one_container(json_t *c, const char *where, wh_image_list *out, char *err, size_t errlen)
+/* The run context of the entry just added (its container c of pod spec
+ * pod): set, or, when the container's fields cannot be read, the reason
+ * recorded on the entry (denied, not refused: the review is well formed
+ * enough to answer). -1 only when out of memory. */
+static int one_run(json_t *pod, json_t *c, const char *where, wh_image_list *out, char *err,
+                   size_t errlen)
+{
+    pc_runctx rc;
+    char why[512];
+    if (pc_k8s_runctx(pod, c, where, &rc, why, sizeof why) < 0)
+        return wh_image_list_set_run_error(out, out->n - 1, why, err, errlen);
+    int ret = wh_image_list_set_run(out, out->n - 1, &rc, err, errlen);
+    pc_runctx_free(&rc);
+    return ret;
+}
+
+static int one_container(json_t *pod, json_t *c, const char *where, wh_image_list *out, char *err,
+                         size_t errlen)
 {
     char ptr[512];
     if (!json_is_object(c)) {
@@ -82,7 +70,9 @@ static int one_container(json_t *c, const char *where, wh_image_list *out, char 
             ptr[k++] = *p;
     }
     memcpy(ptr + k, "/image", 7);
-    return wh_image_list_add(out, s, ptr, json_string_value(name), err, errlen);
+    if (wh_image_list_add(out, s, ptr, json_string_value(name), err, errlen) < 0)
+        return -1;
+    return one_run(pod, c, where, out, err, errlen);
 }
 
 static int one_list(json_t *spec, const char *prefix, const char *list, wh_image_list *out,
@@ -105,7 +95,7 @@ static int one_list(json_t *spec, const char *prefix, const char *list, wh_image
             return -1;
         }
         snprintf(where, sizeof where, "%s%s[%zu]", prefix, list, i);
-        if (one_container(c, where, out, err, errlen) < 0)
+        if (one_container(spec, c, where, out, err, errlen) < 0)
             return -1;
     }
     return 0;
@@ -116,8 +106,8 @@ int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image
 {
     char prefix[128] = "";
     size_t plen = 0;
-    int k = find_kind(group, kind);
-    if (k < 0) {
+    const char *const *path = pc_k8s_spec_path(group, kind);
+    if (!path) {
         snprintf(err, errlen, "unknown object kind \"%.64s\" in group \"%.64s\"", kind ? kind : "",
                  group ? group : "");
         return -1;
@@ -127,9 +117,9 @@ int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image
         return -1;
     }
     json_t *spec = obj;
-    for (int i = 0; i < PATH_MAX_STEPS && kinds[k].path[i]; i++) {
-        plen += (size_t)snprintf(prefix + plen, sizeof prefix - plen, "%s.", kinds[k].path[i]);
-        spec = json_object_get(spec, kinds[k].path[i]);
+    for (int i = 0; i < PATH_MAX_STEPS && path[i]; i++) {
+        plen += (size_t)snprintf(prefix + plen, sizeof prefix - plen, "%s.", path[i]);
+        spec = json_object_get(spec, path[i]);
         if (!spec || json_is_null(spec))
             return 0;
         if (!json_is_object(spec)) {
@@ -137,8 +127,8 @@ int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image
             return -1;
         }
     }
-    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
-        if (one_list(spec, prefix, lists[i], out, err, errlen) < 0)
+    for (size_t i = 0; i < PC_K8S_NLISTS; i++)
+        if (one_list(spec, prefix, pc_k8s_lists[i], out, err, errlen) < 0)
             return -1;
     return 0;
 }
@@ -146,18 +136,19 @@ int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image
 int wh_podspec_pod_metadata(const char *group, const char *kind, json_t *obj, char *ptr, size_t n,
                             json_t **meta)
 {
-    int k = find_kind(group, kind), steps = 0;
+    const char *const *path = pc_k8s_spec_path(group, kind);
+    int steps = 0;
     size_t len = 0;
     *meta = NULL;
-    if (k < 0 || !kinds[k].path[0] || n < 16)
+    if (!path || !path[0] || n < 16)
         return -1;
-    while (steps < PATH_MAX_STEPS && kinds[k].path[steps])
+    while (steps < PATH_MAX_STEPS && path[steps])
         steps++;
     json_t *parent = obj; /* the object holding the pod spec holds the metadata too */
     ptr[0] = 0;
     for (int i = 0; i < steps - 1; i++) {
-        parent = json_object_get(parent, kinds[k].path[i]);
-        int w = snprintf(ptr + len, n - len, "/%s", kinds[k].path[i]);
+        parent = json_object_get(parent, path[i]);
+        int w = snprintf(ptr + len, n - len, "/%s", path[i]);
         if (!json_is_object(parent) || w < 0 || (size_t)w >= n - len)
             return -1;
         len += (size_t)w;

@@ -1,6 +1,6 @@
 /*
  * podspec.h — where each Kubernetes workload keeps its pod spec, and the
- * images in it.
+ * images in it, each as its container will run.
  */
 #ifndef WH_PODSPEC_H
 #define WH_PODSPEC_H
@@ -8,17 +8,22 @@
 #include <jansson.h>
 #include "imagelist.h"
 
-/* 1 when group/kind is an object kind the webhook reads: Pod,
- * ReplicationController, EphemeralContainers (core); Deployment,
+/* 1 when group/kind is an object kind the webhook reads
+ * (pc_k8s_spec_path): Pod, ReplicationController, PodTemplate,
+ * EphemeralContainers (core); Deployment,
  * ReplicaSet, StatefulSet, DaemonSet (apps, and extensions for the old
  * ones); Job, CronJob (batch). */
 int wh_podspec_known(const char *group, const char *kind);
 
 /* Append every image of obj's containers, initContainers and
- * ephemeralContainers to out, with JSON pointers into obj. A pod spec
- * that is absent has no images; a field of the wrong type, an image that
- * is not a string or is too long, or an unknown kind is an error naming
- * the field (-1). */
+ * ephemeralContainers to out, with JSON pointers into obj, each with the
+ * run context its container will have (pc_k8s_runctx: its
+ * securityContext over the pod's, command, args, workingDir, env; no
+ * subject). A container whose run context cannot be read gets run_error
+ * naming the field instead (the caller denies it). A pod spec that is
+ * absent has no images; a container that is not an object, an image that
+ * is not a string or is too long, a name that is not a string, or an
+ * unknown kind is an error naming the field (-1). */
 int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image_list *out,
                       char *err, size_t errlen);
 
