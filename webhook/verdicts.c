@@ -158,6 +158,8 @@ static void publish(wh_verdicts *vc, const char *ref, const char *runkey, wh_ver
 static void count_scan(wh_verdicts *vc, const pc_result *r, uint64_t ms)
 {
     wh_metrics_scan_done(vc->m, ms);
+    if (r->would_deny)
+        atomic_fetch_add(&vc->m->scans_would_deny, 1);
     if (r->scan_failed) {
         atomic_fetch_add(&vc->m->scans_error, 1);
         wh_metrics_error(vc->m, WH_ERR_SCAN);

@@ -194,8 +194,11 @@ static json_t *sarif_driver(void)
                      "informationUri", PC_SARIF_TOOL_URI, "rules", pc_sarif_rules());
 }
 
-/* One image's run (r NULL: an empty run, for a report of no image). */
-static json_t *sarif_run(const pc_result *r)
+/* One image's run (r NULL: an empty run, for a report of no image);
+ * nth > 1 when an earlier run of this file has the same repository and
+ * subject (two tags of one repository): its category gets "+nth", so the
+ * two never merge, and the category stays free of the tag. */
+static json_t *sarif_run(const pc_result *r, size_t nth)
 {
     char repo[2 * PC_REF_NAME_MAX + 8] = "image";
     json_t *run = json_object(), *res = json_array(), *imgs = json_array();
@@ -207,8 +210,11 @@ static json_t *sarif_run(const pc_result *r)
                 bad |= json_array_append_new(res, sarif_result(r, &r->findings[j], repo));
         bad |= json_array_append_new(imgs, sarif_image(r));
         /* one category per image (and per workload container, when judged for one) */
-        char *id = r->subject ? pc_asprintf("portcullis/%s/%s/", repo, r->subject)
-                              : pc_asprintf("portcullis/%s/", repo);
+        char plus[32] = "";
+        if (nth > 1)
+            snprintf(plus, sizeof plus, "+%zu", nth);
+        char *id = r->subject ? pc_asprintf("portcullis/%s/%s%s/", repo, r->subject, plus)
+                              : pc_asprintf("portcullis/%s%s/", repo, plus);
         bad |= !id || json_object_set_new(run, "automationDetails", json_pack("{s:s}", "id", id));
         free(id);
     }
@@ -226,10 +232,19 @@ json_t *pc_report_to_sarif(pc_result *const *results, size_t n)
 {
     json_t *runs = json_array(), *doc = json_object();
     int bad = !runs || !doc;
-    for (size_t i = 0; i < n && !bad; i++)
-        bad |= json_array_append_new(runs, sarif_run(results[i]));
+    for (size_t i = 0; i < n && !bad; i++) {
+        char ri[2 * PC_REF_NAME_MAX + 8], rj[2 * PC_REF_NAME_MAX + 8];
+        size_t nth = 1;
+        repo_of(results[i]->image, ri, sizeof ri);
+        for (size_t j = 0; j < i; j++) {
+            repo_of(results[j]->image, rj, sizeof rj);
+            const char *si = results[i]->subject, *sj = results[j]->subject;
+            nth += strcmp(ri, rj) == 0 && (si ? sj && strcmp(si, sj) == 0 : !sj);
+        }
+        bad |= json_array_append_new(runs, sarif_run(results[i], nth));
+    }
     if (n == 0)
-        bad |= json_array_append_new(runs, sarif_run(NULL));
+        bad |= json_array_append_new(runs, sarif_run(NULL, 1));
     bad |= json_object_set_new(doc, "$schema", json_string(SARIF_SCHEMA));
     bad |= json_object_set_new(doc, "version", json_string("2.1.0"));
     bad |= json_object_set_new(doc, "runs", runs);

@@ -16,3 +16,5 @@ s/sha256:[0-9a-f]\{12\}…/sha256:<digest>…/g
 # RFC 3339 timestamps (attestations, expiry)
 s/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\(\.[0-9]*\)\{0,1\}Z/<time>/g
 s/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\(\.[0-9]*\)\{0,1\}[+-][0-9][0-9]:[0-9][0-9]/<time>/g
+# SARIF fingerprints hash the repository, which for oci: holds a temporary path
+s/"portcullis\/v1": "[0-9a-f]\{64\}"/"portcullis\/v1": "<fingerprint>"/g

@@ -129,13 +129,15 @@ def scan_outcome(a, cache, layout):
     cmd = [a.portcullis, "scan", "--format", "json"]
     cmd += ["--no-cache"] if cache is None else ["--cache-dir", cache]
     rc, out, err = run(cmd + ["oci:" + layout], a.timeout)
-    if rc not in (0, 1, 2):
+    # 0 allowed, 1 denied, 3 could not be scanned (refused); 2 is a usage
+    # error, which a generated image never is
+    if rc not in (0, 1, 3):
         return ("crash", "exit %s: %s" % (rc, one_line(err)))
     try:
         rep = json.loads(out)["reports"][0]
     except (ValueError, KeyError, IndexError, TypeError):
         return ("refused", one_line(err or out, 200))
-    if rep.get("error") or rep.get("scan_failed") or rc == 2:
+    if rep.get("error") or rep.get("scan_failed") or rc == 3:
         return ("refused", one_line(str(rep.get("error") or err), 200))
     findings = sorted({(f.get("check"), f.get("path") or "", f.get("action")) for f in rep.get("findings", [])})
     return ("report", rep.get("verdict"), findings)

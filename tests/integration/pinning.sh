@@ -265,14 +265,18 @@ tes_post "$M/tes/validate" "$T/tes-mixed.json"
 jq_true "/tes/validate: an attestation per executor" '[.executors[].attestation.payloadType] == ["application/vnd.portcullis.verdict.v1+json", "application/vnd.portcullis.verdict.v1+json"]'
 cp "$T/out" "$T/tes-answer.json"
 jq '.executors[0].attestation' "$T/tes-answer.json" >"$T/tes-env0.json"
-run "/tes/validate: executor 0's verdict verifies" 0 "$PC" verify --key "$T/vk.pem" \
+run "/tes/validate: executor 0's verdict verifies for its run" 0 "$PC" verify --key "$T/vk.pem" \
+    --image-digest "$(jq -r '.executors[0].digest' "$T/tes-answer.json")" \
+    --run-key "$(jq -r '.executors[0].run_key' "$T/tes-answer.json")" "$T/tes-env0.json"
+run "/tes/validate: executor 0's verdict is not one for another run" 1 "$PC" verify --key "$T/vk.pem" \
     --image-digest "$(jq -r '.executors[0].digest' "$T/tes-answer.json")" "$T/tes-env0.json"
 jq '.executors[1].attestation' "$T/tes-answer.json" >"$T/tes-env1.json"
+RK1=$(jq -r '.executors[1].run_key' "$T/tes-answer.json")
 run "/tes/validate: the denied executor's verdict verifies, and says deny (exit 3)" 3 "$PC" verify \
-    --key "$T/vk.pem" --image-digest "$BAD_D" "$T/tes-env1.json"
+    --key "$T/vk.pem" --image-digest "$BAD_D" --run-key "$RK1" "$T/tes-env1.json"
 grep_in "... valid: deny" '^valid: deny$' "$T/out"
 run "/tes/validate: the denied executor's verdict, --accept-deny" 0 "$PC" verify --key "$T/vk.pem" \
-    --image-digest "$BAD_D" --accept-deny "$T/tes-env1.json"
+    --image-digest "$BAD_D" --run-key "$RK1" --accept-deny "$T/tes-env1.json"
 jq -r '.executors[1].attestation.payload' "$T/tes-answer.json" | base64 -d >"$T/out"
 jq_true "... and says deny" '.verdict == "deny" and (.checks | map(.check) | index("setuid-file") != null)'
 tes_post "$N/tes/validate" "$T/tes-one.json"
@@ -291,7 +295,10 @@ if webhook_start G --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-k
     jq -s '.[-1].headers | map(select(.[0] | ascii_downcase == "portcullis-verdicts")) | .[0][1] | fromjson' \
         "$T/up.jsonl" >"$T/up-verdicts.json" 2>/dev/null
     jq_true "gate: the allowed task reached the TES server with Portcullis-Verdicts" 'length == 1 and .[0].payloadType == "application/vnd.portcullis.verdict.v1+json"' "$T/up-verdicts.json"
+    verify_all "gate: forwarded verdicts are bound to the executor's run" "$T/up-verdicts.json" "$T/vk.pem" "$CLEAN_D" 1 "run key"
+    VERIFY_RUN=--any-run
     verify_all "gate: the forwarded verdicts verify" "$T/up-verdicts.json" "$T/vk.pem" "$CLEAN_D" 0
+    VERIFY_RUN=""
     : >"$T/up.jsonl"
     code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
         -H 'Portcullis-Verdicts: [{"forged": true}]' --data-binary @"$T/tes-one.json" "$G/ga4gh/tes/v1/tasks")

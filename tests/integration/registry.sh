@@ -137,32 +137,32 @@ CLEAN_DIG=$(jq -r '.reports[0].digest' "$T/clean-local.json")
 scan "pull by digest" 0 $BASIC_OPTS "$B/clean@$CLEAN_DIG"
 jq_true "by digest: digest kept" ".reports[0].digest == \"$CLEAN_DIG\""
 scan "tag+digest (digest wins)" 0 $TOKEN_OPTS "docker://127.0.0.1:$P_TOKEN/fixtures/clean:nosuchtag@$CLEAN_DIG"
-scan "digest not in repo" 2 $BASIC_OPTS "$B/clean@sha256:$(printf '%064d' 0)"
+scan "digest not in repo" 3 $BASIC_OPTS "$B/clean@sha256:$(printf '%064d' 0)"
 err_has "unknown digest message" "manifest unknown: sha256:0{64} not found in 127.0.0.1:$P_BASIC/fixtures/clean"
 scan "bare reference (no docker://)" 0 $BASIC_OPTS "127.0.0.1:$P_BASIC/fixtures/clean"
-scan "invalid reference" 2 $BASIC_OPTS "docker://127.0.0.1:$P_BASIC/Fixtures/Clean:latest"
+scan "invalid reference" 3 $BASIC_OPTS "docker://127.0.0.1:$P_BASIC/Fixtures/Clean:latest"
 err_has "invalid reference message" "repository name must be lowercase"
 
 # --- multi-platform index
 scan "index arm64" 1 $TOKEN_OPTS --platform linux/arm64 "$TK/multiplatform:latest"
 jq_true "index arm64 picked" '(.reports[0].platform | startswith("linux/arm64")) and ([.reports[0].findings[].path] | index("/usr/bin/arm-only-suid") != null)'
-scan "index no such platform" 2 $BASIC_OPTS --platform linux/s390x "$B/multiplatform:latest"
+scan "index no such platform" 3 $BASIC_OPTS --platform linux/s390x "$B/multiplatform:latest"
 err_has "index lists platforms" "linux/arm64"
 
 # --- auth failures
 for mode in basic token; do
     if [ $mode = basic ]; then ref="$B/clean:latest" host="127.0.0.1:$P_BASIC" ca=$CERTS; else ref="$TK/clean:latest" host="127.0.0.1:$P_TOKEN" ca=$CAONLY; fi
-    scan "$mode anonymous denied" 2 --cert-dir "$ca" "$ref"
+    scan "$mode anonymous denied" 3 --cert-dir "$ca" "$ref"
     err_has "$mode anonymous: unauthorized" "^unauthorized: check credentials for $host"
-    scan "$mode wrong password" 2 --cert-dir "$ca" --authfile "$T/wrong.json" "$ref"
+    scan "$mode wrong password" 3 --cert-dir "$ca" --authfile "$T/wrong.json" "$ref"
     err_has "$mode wrong password: unauthorized" "^unauthorized: check credentials for $host"
-    scan "$mode unknown tag" 2 --cert-dir "$ca" --authfile "$T/$mode.json" "${ref%:latest}:nosuchtag"
+    scan "$mode unknown tag" 3 --cert-dir "$ca" --authfile "$T/$mode.json" "${ref%:latest}:nosuchtag"
     err_has "$mode unknown tag message" "^manifest unknown: nosuchtag not found in $host/fixtures/clean"
-    scan "$mode unknown repo" 2 --cert-dir "$ca" --authfile "$T/$mode.json" "docker://$host/nosuch/repo:latest"
+    scan "$mode unknown repo" 3 --cert-dir "$ca" --authfile "$T/$mode.json" "docker://$host/nosuch/repo:latest"
     err_has "$mode unknown repo message" "not found"
 done
 grep_in "token server saw the wrong password" "GET auth=yes" "$T/tokens.log"
-scan "missing --authfile is an error" 2 --cert-dir "$CERTS" --authfile "$T/nope.json" "$B/clean:latest"
+scan "missing --authfile is an error" 3 --cert-dir "$CERTS" --authfile "$T/nope.json" "$B/clean:latest"
 err_has "missing authfile named" "nope.json"
 
 # --- credentials from a helper (credHelpers, credsStore), an identity token,
@@ -172,7 +172,7 @@ scan "credHelpers helper" 0 --cert-dir "$CERTS" --authfile "$T/helper.json" "$B/
 grep_in "helper asked for the host" "^127.0.0.1:$P_BASIC\$" "$PC_CRED_DIR/queries"
 printf '127.0.0.1:%s' "$P_TOKEN" >"$PC_CRED_DIR/server"
 scan "credsStore helper" 0 --cert-dir "$CAONLY" --authfile "$T/store.json" "$TK/clean:latest"
-scan "helper without creds" 2 --cert-dir "$CERTS" --authfile "$T/store.json" "$B/clean:latest"
+scan "helper without creds" 3 --cert-dir "$CERTS" --authfile "$T/store.json" "$B/clean:latest"
 err_has "helper without creds: unauthorized" "^unauthorized"
 scan "identity token (refresh grant)" 0 --cert-dir "$CAONLY" --authfile "$T/ident.json" "$TK/clean:latest"
 grep_in "refresh grant used" "POST grant=refresh_token" "$T/tokens.log"
@@ -189,16 +189,16 @@ after=$(grep -c '^GET' "$T/tokens.log")
 [ $((after - before)) -eq 1 ] && pass "one token request per scan" || fail "one token request per scan" "$((after - before)) requests"
 
 # --- TLS
-scan "TLS without the CA" 2 --authfile "$T/token.json" "$TK/clean:latest"
+scan "TLS without the CA" 3 --authfile "$T/token.json" "$TK/clean:latest"
 err_has "TLS unknown authority message" "^TLS: certificate signed by unknown authority \\\\(use --cert-dir\\\\)"
 scan "TLS CA via --cert-dir" 0 --cert-dir "$CAONLY" --authfile "$T/token.json" "$TK/clean:latest"
 scan "--tls-verify=false" 0 --tls-verify=false --authfile "$T/token.json" "$TK/clean:latest"
-scan "client cert required" 2 --cert-dir "$CAONLY" --authfile "$T/basic.json" "$B/clean:latest"
+scan "client cert required" 3 --cert-dir "$CAONLY" --authfile "$T/basic.json" "$B/clean:latest"
 err_has "client cert refusal is a TLS error" "^TLS: .*client certificate"
 mkdir -p "$T/halfpair"
 cp "$C/ca.crt" "$T/halfpair/ca.crt"
 cp "$C/client.crt" "$T/halfpair/client.cert"
-scan "client.cert without client.key" 2 --cert-dir "$T/halfpair" --authfile "$T/basic.json" "$B/clean:latest"
+scan "client.cert without client.key" 3 --cert-dir "$T/halfpair" --authfile "$T/basic.json" "$B/clean:latest"
 err_has "half pair named" "client.cert has no matching .key"
 
 # --- progress: quiet unless asked or on a terminal; JSON unaffected (the
@@ -263,7 +263,7 @@ storage_auth return no "no Authorization back on the first origin after leaving 
 scan "5 redirects on the first origin" 0 $BASIC_OPTS "$RD/chain5/fixtures/clean:latest"
 storage_auth chain5 yes "Authorization kept on hops that stay on the first origin"
 # more than 5 redirects: refused (the chain would otherwise end at the blob)
-scan "6 redirects refused" 2 $BASIC_OPTS "$RD/chain6/fixtures/clean:latest"
+scan "6 redirects refused" 3 $BASIC_OPTS "$RD/chain6/fixtures/clean:latest"
 err_has "6 redirects: the limit named" "more than 5 redirects"
 if grep -q "^storage mode=chain6 " "$T/redir.log"; then
     fail "6 redirects: the blob was never fetched" "$(grep "^storage mode=chain6" "$T/redir.log" | head -3)"
@@ -271,7 +271,7 @@ else
     pass "6 redirects: the blob was never fetched"
 fi
 # with TLS verified, a redirect to http:// is refused where it is followed
-scan "redirect to http:// refused (TLS verified)" 2 $BASIC_OPTS "$RD/downgrade/fixtures/clean:latest"
+scan "redirect to http:// refused (TLS verified)" 3 $BASIC_OPTS "$RD/downgrade/fixtures/clean:latest"
 err_has "downgrade: refused at the redirect" "redirect to a non-https URL refused"
 if grep -q "^storage mode=downgrade " "$T/redir.log"; then
     fail "downgrade: nothing sent over http" "$(grep "^storage mode=downgrade" "$T/redir.log" | head -3)"
@@ -286,24 +286,24 @@ fi
 scan "changed manifest by tag, no Docker-Content-Digest: read" 0 $BASIC_OPTS "$RD/tamper/fixtures/clean:latest"
 jq_true "changed manifest: its digest is that of the bytes received" \
     ".reports[0].digest != \"$CLEAN_DIG\" and (.reports[0].digest | test(\"^sha256:[0-9a-f]{64}\$\"))"
-scan "pull by digest, manifest bytes changed: refused" 2 $BASIC_OPTS "$RD/tamper/fixtures/clean@$CLEAN_DIG"
+scan "pull by digest, manifest bytes changed: refused" 3 $BASIC_OPTS "$RD/tamper/fixtures/clean@$CLEAN_DIG"
 err_has "pinned digest mismatch named" "manifest $CLEAN_DIG digest mismatch: the registry sent sha256:[0-9a-f]{64}"
-scan "Docker-Content-Digest naming other bytes: refused" 2 $BASIC_OPTS "$RD/lying/fixtures/clean:latest"
+scan "Docker-Content-Digest naming other bytes: refused" 3 $BASIC_OPTS "$RD/lying/fixtures/clean:latest"
 err_has "Docker-Content-Digest mismatch named" "the registry names it $CLEAN_DIG, its bytes hash to sha256:[0-9a-f]{64}"
 
 # a blob longer than its descriptor: refused by its Content-Length, or
 # stopped at the first byte too many when there is none
-scan "blob longer than declared (Content-Length)" 2 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/noentry:latest"
+scan "blob longer than declared (Content-Length)" 3 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/noentry:latest"
 err_has "Content-Length refused" "the registry announces [0-9]+ bytes, the manifest says [0-9]+"
-scan "blob longer than declared (no length)" 2 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/username-root:latest"
+scan "blob longer than declared (no length)" 3 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/username-root:latest"
 err_has "extra bytes refused" "larger than the [0-9]+ bytes its descriptor declares"
 
 # --- size caps on manifests and configs come from the policy's limits
 printf '{"name": "tiny-manifest", "limits": {"max_manifest_bytes": 64}}\n' >"$T/tinym.json"
-scan "manifest over the limit" 2 --policy "$T/tinym.json" $TOKEN_OPTS "$TK/clean:latest"
+scan "manifest over the limit" 3 --policy "$T/tinym.json" $TOKEN_OPTS "$TK/clean:latest"
 err_has "manifest limit named" "exceeds the limit of 64"
 printf '{"name": "tiny-config", "limits": {"max_config_bytes": 64}}\n' >"$T/tinyc.json"
-scan "config over the limit" 2 --policy "$T/tinyc.json" $TOKEN_OPTS "$TK/clean:latest"
+scan "config over the limit" 3 --policy "$T/tinyc.json" $TOKEN_OPTS "$TK/clean:latest"
 err_has "config limit named" "config sha256:[0-9a-f]+ is [0-9]+ bytes; the limit is 64"
 
 # --- the overall deadline ends a request that never gets an answer
@@ -312,7 +312,7 @@ spawn "$T/hang.log" python3 -c 'import signal, socket, sys; s = socket.socket();
 wait_up "$LAST_PID" 30 listens "$P_HANG" || { fail "silent server up" "$(cat "$T/hang.log")"; exit 1; }
 printf '{"name": "quick", "limits": {"timeout_seconds": 2}}\n' >"$T/quick.json"
 start=$(date +%s)
-scan "deadline" 2 --policy "$T/quick.json" --cert-dir "$CAONLY" "docker://127.0.0.1:$P_HANG/x/y:latest"
+scan "deadline" 3 --policy "$T/quick.json" --cert-dir "$CAONLY" "docker://127.0.0.1:$P_HANG/x/y:latest"
 secs=$(($(date +%s) - start))
 err_has "deadline message" "deadline"
 [ $secs -le 8 ] && pass "deadline honoured (${secs}s)" || fail "deadline honoured" "${secs}s"
@@ -349,7 +349,7 @@ fi
 # --- --tls-verify=false also allows a registry that speaks plain HTTP
 registry_start plain --no-tls || { fail "plain registry up" "$(cat "$T/plain.log")"; exit 1; }
 P_PLAIN=$REG_PORT
-scan "plain HTTP refused by default" 2 "docker://127.0.0.1:$P_PLAIN/fixtures/clean:latest"
+scan "plain HTTP refused by default" 3 "docker://127.0.0.1:$P_PLAIN/fixtures/clean:latest"
 err_has "plain HTTP: TLS error" "^TLS: "
 scan "plain HTTP with --tls-verify=false" 0 --tls-verify=false "docker://127.0.0.1:$P_PLAIN/fixtures/clean:latest"
 
@@ -365,7 +365,7 @@ DATA=$(blob_file "$TARL")
 if [ -f "$DATA" ]; then
     size=$(wc -c <"$DATA")
     printf 'X' | dd of="$DATA" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
-    scan "corrupted tar blob" 2 $TOKEN_OPTS "$TK/zstd:latest"
+    scan "corrupted tar blob" 3 $TOKEN_OPTS "$TK/zstd:latest"
     err_has "corrupted blob: digest mismatch" "$TARL.*digest mismatch"
 else
     fail "corrupted tar blob" "no blob file at $DATA"
@@ -375,7 +375,7 @@ GZL=$(jq -r '.reports[0].findings[] | .layer // empty' "$T/clean-local.json" | h
 DATA=$(blob_file "$GZL")
 if [ -f "$DATA" ]; then
     head -c "$(wc -c <"$DATA")" /dev/urandom >"$DATA"
-    scan "corrupted gzip blob" 2 $TOKEN_OPTS "$TK/clean:latest"
+    scan "corrupted gzip blob" 3 $TOKEN_OPTS "$TK/clean:latest"
     err_has "corrupted gzip blob: scan-error" "$GZL"
 else
     fail "corrupted gzip blob" "no blob file at $DATA"
@@ -383,7 +383,7 @@ fi
 
 # --- the registry stopped: unreachable
 stop_pid "$BASIC_PID" 2>/dev/null
-scan "registry stopped" 2 $BASIC_OPTS "$B/clean:latest"
+scan "registry stopped" 3 $BASIC_OPTS "$B/clean:latest"
 err_has "unreachable message" "^registry 127.0.0.1:$P_BASIC unreachable"
 
 # --- the password never shows, in any output of any run

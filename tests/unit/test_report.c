@@ -181,8 +181,10 @@ static void check_json_clean(json_t *rep)
 static void test_json(fixture *x)
 {
     json_t *doc = render_json(PC_FORMAT_JSON, x->both, 2);
-    static const char *const keys[] = {"schema", "verdict", "reports"};
-    check_keys(doc, keys, 3);
+    static const char *const keys[] = {"schema", "scanner", "generated_at", "verdict", "reports"};
+    check_keys(doc, keys, 5);
+    CHECK_STR(str_at(json_object_get(doc, "scanner"), "version"), PC_VERSION);
+    CHECK(str_at(doc, "generated_at") && strlen(str_at(doc, "generated_at")) == 20);
     CHECK_STR(str_at(doc, "schema"), "portcullis.scan/v1");
     CHECK_STR(str_at(doc, "verdict"), "deny");
     json_t *reps = json_object_get(doc, "reports");
@@ -193,7 +195,7 @@ static void test_json(fixture *x)
     json_decref(doc);
 
     char *s = render(PC_FORMAT_JSON, x->both, 2, 0);
-    CHECK_CONTAINS(s, "{\n  \"schema\": \"portcullis.scan/v1\",\n  \"verdict\"");
+    CHECK_CONTAINS(s, "{\n  \"schema\": \"portcullis.scan/v1\",\n  \"scanner\"");
     free(s);
 
     doc = render_json(PC_FORMAT_JSON, &x->both[1], 1);
@@ -305,6 +307,36 @@ static void test_sarif(fixture *x)
     run = json_array_get(json_object_get(doc, "runs"), 0);
     CHECK(json_is_array(json_object_get(run, "results")));
     CHECK(json_array_size(json_object_get(run, "results")) == 0);
+    json_decref(doc);
+    /* a new tag of the repository: the same categories and fingerprints */
+    doc = render_json(PC_FORMAT_SARIF, x->both, 1);
+    const char *fp0 = str_at(json_object_get(json_array_get(json_object_get(
+                                                 json_array_get(json_object_get(doc, "runs"), 0),
+                                                 "results"),
+                                             0),
+                                             "partialFingerprints"),
+                             "portcullis/v1");
+    char *keep = fp0 ? strdup(fp0) : NULL;
+    json_decref(doc);
+    x->both[0]->image = "registry.example/app:2.0";
+    doc = render_json(PC_FORMAT_SARIF, x->both, 1);
+    json_t *run2 = json_array_get(json_object_get(doc, "runs"), 0);
+    CHECK_STR(str_at(json_object_get(run2, "automationDetails"), "id"),
+              "portcullis/registry.example/app/");
+    CHECK_STR(str_at(json_object_get(json_array_get(json_object_get(run2, "results"), 0),
+                                     "partialFingerprints"),
+                     "portcullis/v1"),
+              keep);
+    free(keep);
+    x->both[0]->image = IMAGE1;
+    json_decref(doc);
+    /* two tags of one repository in one file: two categories */
+    pc_result *twice[2] = {x->both[0], x->both[0]};
+    doc = render_json(PC_FORMAT_SARIF, twice, 2);
+    CHECK_STR(str_at(json_object_get(json_array_get(json_object_get(doc, "runs"), 1),
+                                     "automationDetails"),
+                     "id"),
+              "portcullis/registry.example/app+2/");
     json_decref(doc);
     doc = render_json(PC_FORMAT_SARIF, NULL, 0); /* no image: one empty run */
     CHECK(json_array_size(json_object_get(doc, "runs")) == 1);

@@ -310,6 +310,64 @@ static void test_use_edges(void)
     pc_policy_file_free(f);
 }
 
+/* Exceptions: one image and check waived at scan time (listed, action
+ * ignore, waived_by); one naming a namespace waives only in that
+ * namespace's use of the result; modes lower a deny and keep would_deny. */
+static void test_exceptions_and_modes(void)
+{
+    pc_policy_file *f = load(
+        "{\"mode\": \"enforce\", \"checks\": {\"world-writable\": {\"action\": \"deny\", "
+        "\"mode\": \"warn\"}, \"device-file\": {\"action\": \"deny\", \"mode\": \"audit\"}},"
+        "\"exceptions\": ["
+        "{\"images\": [\"team/app\"], \"checks\": [\"setuid-file\"], \"reason\": \"T-1\"},"
+        "{\"namespaces\": [\"team-*\"], \"checks\": [\"root-user\"], \"reason\": \"T-2\"}]}");
+    pc_result *r = result("team/app:2", NULL);
+    if (!f || !r)
+        goto out;
+    add(r, "setuid-file", "/usr/bin/su", NULL, PC_ACTION_DENY);
+    add(r, "root-user", NULL, NULL, PC_ACTION_DENY);
+    add(r, "world-writable", "/tmp/x", NULL, PC_ACTION_DENY);
+    add(r, "device-file", "/dev/sda", NULL, PC_ACTION_DENY);
+    pc_verdict_apply(&f->policy, r);
+    CHECK(r->denied == 1 && r->would_deny == 1); /* root-user still denies at scan time */
+    CHECK(r->nfindings == 4);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const pc_finding *x = &r->findings[i];
+        if (strcmp(x->check, "setuid-file") == 0)
+            CHECK(x->action == PC_ACTION_IGNORE && x->waived_by &&
+                  strstr(x->waived_by, "test.json: exceptions[0]: T-1"));
+        else if (strcmp(x->check, "root-user") == 0)
+            CHECK(x->action == PC_ACTION_DENY && !x->waived_by);
+        else if (strcmp(x->check, "world-writable") == 0)
+            CHECK(x->action == PC_ACTION_WARN && x->would_deny);
+        else
+            CHECK(x->action == PC_ACTION_IGNORE && x->would_deny && !x->waived_by);
+    }
+    /* the namespace exception, per use */
+    pc_verdict v;
+    pc_verdict_opts in_team = {.ref = "team/app@sha256:1111111111111111111111111111111111111111111111111111111111111111", .namespace_ = "team-a"};
+    pc_verdict_opts elsewhere = {.ref = in_team.ref, .namespace_ = "prod"};
+    pc_verdict_judge(&f->policy, r, &in_team, &v);
+    CHECK(v.denied == 0);
+    pc_verdict_judge(&f->policy, r, &elsewhere, &v);
+    CHECK(v.denied == 1);
+    pc_verdict_judge(&f->policy, r, NULL, &v);
+    CHECK(v.denied == 1);
+    CHECK(pc_verdict_ns_waived(&f->policy, r, "team-b", &r->findings[0]) +
+              pc_verdict_ns_waived(&f->policy, r, "team-b", &r->findings[1]) +
+              pc_verdict_ns_waived(&f->policy, r, "team-b", &r->findings[2]) +
+              pc_verdict_ns_waived(&f->policy, r, "team-b", &r->findings[3]) ==
+          1);
+    /* a lost finding denies whatever the namespace */
+    r->findings_lost = 1;
+    r->denied = 1;
+    pc_verdict_judge(&f->policy, r, &in_team, &v);
+    CHECK(v.denied == 1);
+out:
+    pc_result_free(r);
+    pc_policy_file_free(f);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof ONE / sizeof ONE[0]; i++)
@@ -320,5 +378,6 @@ int main(void)
     for (size_t i = 0; i < sizeof USE / sizeof USE[0]; i++)
         test_use(&USE[i]);
     test_use_edges();
+    test_exceptions_and_modes();
     TEST_MAIN_END();
 }

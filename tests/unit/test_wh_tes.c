@@ -335,6 +335,7 @@ static void check_executor_unscanned(void)
     CHECK_STR(json_string_value(json_object_get(o, "start")), "shell");
     CHECK(json_is_null(json_object_get(o, "argv")) && json_is_null(json_object_get(o, "program")));
     CHECK(json_is_null(json_object_get(o, "user")) && json_is_null(json_object_get(o, "command")));
+    CHECK(json_is_null(json_object_get(o, "run_key"))); /* no scan: no run judged */
     CHECK(json_integer_value(json_object_get(o, "index")) == 3);
     CHECK_STR(json_string_value(json_object_get(o, "verdict")), "deny");
     CHECK(json_is_null(json_object_get(o, "digest")));

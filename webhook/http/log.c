@@ -77,6 +77,8 @@ static json_t *image_json(const wh_image_decision *x)
         set_str(o, "run_key", r->run_key[0] ? r->run_key : NULL);
         set_str(o, "effective_user", r->sandbox.user);
         set_str(o, "user_from", r->sandbox.user_from);
+        /* the policy's warn or audit mode let through what enforce would deny */
+        json_object_set_new(o, "would_deny", json_boolean(r->would_deny));
     } else if (!x->img->run_error) {
         set_str(o, "run_key", x->img->runkey);
     }

@@ -97,6 +97,11 @@ static void render_scans(pc_buf *b, wh_metrics *m)
                   atomic_load(&m->scans_deny));
     pc_buf_printf(b, "portcullis_scans_total{result=\"error\"} %" PRIu64 "\n",
                   atomic_load(&m->scans_error));
+    pc_buf_puts(b, "# HELP portcullis_scans_would_deny_total Finished scans that the policy's "
+                   "warn or audit mode let through where enforce mode would deny.\n"
+                   "# TYPE portcullis_scans_would_deny_total counter\n");
+    pc_buf_printf(b, "portcullis_scans_would_deny_total %" PRIu64 "\n",
+                  atomic_load(&m->scans_would_deny));
     pc_buf_puts(b,
                 "# HELP portcullis_scan_duration_seconds Time from a scan's start to its verdict.\n"
                 "# TYPE portcullis_scan_duration_seconds histogram\n");

@@ -105,7 +105,9 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
         else if (x->lk.state == WH_LK_BUSY || !r)
             x->outcome = WH_IMG_BUSY;
         else {
-            pc_verdict_opts vo = {.ref = x->img->image, .pin_digests = in->pin_digests};
+            pc_verdict_opts vo = {.ref = x->img->image,
+                                  .pin_digests = in->pin_digests,
+                                  .namespace_ = in->namespace_};
             pc_verdict_of(in->ctx, r, &vo, &x->verdict);
             x->outcome = x->verdict.denied ? WH_IMG_DENY : WH_IMG_ALLOW;
         }
@@ -125,8 +127,10 @@ static void finding_text(pc_buf *b, const pc_finding *f, int with_message)
 }
 
 /* Why this image is denied (or allowed), one line. */
-static void image_reasons(pc_buf *b, const wh_image_decision *x, int with_message)
+static void image_reasons(const wh_decision *d, pc_buf *b, const wh_image_decision *x,
+                          int with_message)
 {
+    pc_verdict_opts here = {.ref = x->img->image, .namespace_ = d->namespace_};
     const pc_result *r = wh_verdict_result(x->lk.v);
     size_t shown = 0, total = 0;
     if (x->outcome == WH_IMG_PENDING) {
@@ -154,7 +158,8 @@ static void image_reasons(pc_buf *b, const wh_image_decision *x, int with_messag
         return;
     }
     for (size_t i = 0; r && i < r->nfindings; i++) {
-        if (r->findings[i].action != PC_ACTION_DENY)
+        if (r->findings[i].action != PC_ACTION_DENY ||
+            pc_verdict_waived_here(d->ctx, r, &here, &r->findings[i]))
             continue;
         if (total++ >= FINDINGS_PER_IMAGE)
             continue;
@@ -205,7 +210,7 @@ static int build_message(wh_decision *d, const wh_image_list *l)
         pc_buf_printf(&b, "image \"%s\"", x->img->image);
         container_names(&b, l, x);
         pc_buf_puts(&b, ": ");
-        image_reasons(&b, x, 1);
+        image_reasons(d, &b, x, 1);
     }
     d->message = pc_buf_take(&b);
     if (!d->message)
@@ -291,7 +296,7 @@ static int build_reasons(wh_decision *d)
         else if (x->outcome == WH_IMG_ALLOW)
             pc_buf_puts(&b, "allowed");
         else
-            image_reasons(&b, x, 0);
+            image_reasons(d, &b, x, 0);
         if (!(x->reason = pc_buf_take(&b)))
             return -1;
         pc_one_line(x->reason);
@@ -303,6 +308,8 @@ static int build_reasons(wh_decision *d)
 int wh_decide(const wh_decide_in *in, wh_decision *d)
 {
     memset(d, 0, sizeof *d);
+    d->ctx = in->ctx;
+    d->namespace_ = in->namespace_;
     d->namespace_exempt = in->namespace_ && pc_ctx_namespace_exempt(in->ctx, in->namespace_);
     if (collect(in, d) < 0 || scan_all(in, d) < 0)
         goto oom;

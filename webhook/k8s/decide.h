@@ -40,6 +40,8 @@ typedef struct wh_decision {
     char *message;   /* when denied: names image, check, path; NULL when allowed */
     char **warnings; /* one short line each */
     size_t nwarnings;
+    const pc_ctx *ctx;      /* borrowed from the input, for the reasons */
+    const char *namespace_; /* borrowed: exceptions naming it waive findings here */
 } wh_decision;
 
 typedef struct wh_decide_in {
