@@ -228,8 +228,8 @@ json_t *pc_report_to_json(pc_result *const *results, size_t n)
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
     bad |= json_object_set_new(o, "schema", json_string("portcullis.scan/v1"));
-    bad |= json_object_set_new(o, "scanner", json_pack("{s:s, s:s}", "name", "portcullis",
-                                                       "version", PC_VERSION));
+    bad |= json_object_set_new(
+        o, "scanner", json_pack("{s:s, s:s}", "name", "portcullis", "version", PC_VERSION));
     bad |= json_object_set_new(o, "generated_at", json_string(now));
     bad |= json_object_set_new(o, "verdict", json_string(denied ? "deny" : "allow"));
     bad |= json_object_set_new(o, "reports", reports);

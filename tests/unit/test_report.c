@@ -310,12 +310,12 @@ static void test_sarif(fixture *x)
     json_decref(doc);
     /* a new tag of the repository: the same categories and fingerprints */
     doc = render_json(PC_FORMAT_SARIF, x->both, 1);
-    const char *fp0 = str_at(json_object_get(json_array_get(json_object_get(
-                                                 json_array_get(json_object_get(doc, "runs"), 0),
-                                                 "results"),
-                                             0),
-                                             "partialFingerprints"),
-                             "portcullis/v1");
+    const char *fp0 = str_at(
+        json_object_get(
+            json_array_get(
+                json_object_get(json_array_get(json_object_get(doc, "runs"), 0), "results"), 0),
+            "partialFingerprints"),
+        "portcullis/v1");
     char *keep = fp0 ? strdup(fp0) : NULL;
     json_decref(doc);
     x->both[0]->image = "registry.example/app:2.0";

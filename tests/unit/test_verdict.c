@@ -315,12 +315,12 @@ static void test_use_edges(void)
  * namespace's use of the result; modes lower a deny and keep would_deny. */
 static void test_exceptions_and_modes(void)
 {
-    pc_policy_file *f = load(
-        "{\"mode\": \"enforce\", \"checks\": {\"world-writable\": {\"action\": \"deny\", "
-        "\"mode\": \"warn\"}, \"device-file\": {\"action\": \"deny\", \"mode\": \"audit\"}},"
-        "\"exceptions\": ["
-        "{\"images\": [\"team/app\"], \"checks\": [\"setuid-file\"], \"reason\": \"T-1\"},"
-        "{\"namespaces\": [\"team-*\"], \"checks\": [\"root-user\"], \"reason\": \"T-2\"}]}");
+    pc_policy_file *f =
+        load("{\"mode\": \"enforce\", \"checks\": {\"world-writable\": {\"action\": \"deny\", "
+             "\"mode\": \"warn\"}, \"device-file\": {\"action\": \"deny\", \"mode\": \"audit\"}},"
+             "\"exceptions\": ["
+             "{\"images\": [\"team/app\"], \"checks\": [\"setuid-file\"], \"reason\": \"T-1\"},"
+             "{\"namespaces\": [\"team-*\"], \"checks\": [\"root-user\"], \"reason\": \"T-2\"}]}");
     pc_result *r = result("team/app:2", NULL);
     if (!f || !r)
         goto out;
@@ -345,7 +345,9 @@ static void test_exceptions_and_modes(void)
     }
     /* the namespace exception, per use */
     pc_verdict v;
-    pc_verdict_opts in_team = {.ref = "team/app@sha256:1111111111111111111111111111111111111111111111111111111111111111", .namespace_ = "team-a"};
+    pc_verdict_opts in_team = {
+        .ref = "team/app@sha256:1111111111111111111111111111111111111111111111111111111111111111",
+        .namespace_ = "team-a"};
     pc_verdict_opts elsewhere = {.ref = in_team.ref, .namespace_ = "prod"};
     pc_verdict_judge(&f->policy, r, &in_team, &v);
     CHECK(v.denied == 0);

@@ -60,7 +60,7 @@ typedef struct wh_metrics {
     _Atomic uint64_t cache_hits, cache_misses; /* verdict cache: reused / had to scan */
     _Atomic uint64_t tag_hits, tag_misses;     /* tag → digest cache */
     _Atomic uint64_t scans_started, scans_allow, scans_deny, scans_error;
-    _Atomic uint64_t scans_would_deny; /* allowed or denied, but enforce mode would deny more */
+    _Atomic uint64_t scans_would_deny;  /* allowed or denied, but enforce mode would deny more */
     _Atomic uint64_t scan_joins;        /* lookups that joined a scan in flight */
     _Atomic uint64_t deadline_exceeded; /* answered "scan in progress, retry" */
     _Atomic uint64_t queue_full;        /* answered "scanner busy" */

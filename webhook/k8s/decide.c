@@ -105,9 +105,8 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
         else if (x->lk.state == WH_LK_BUSY || !r)
             x->outcome = WH_IMG_BUSY;
         else {
-            pc_verdict_opts vo = {.ref = x->img->image,
-                                  .pin_digests = in->pin_digests,
-                                  .namespace_ = in->namespace_};
+            pc_verdict_opts vo = {
+                .ref = x->img->image, .pin_digests = in->pin_digests, .namespace_ = in->namespace_};
             pc_verdict_of(in->ctx, r, &vo, &x->verdict);
             x->outcome = x->verdict.denied ? WH_IMG_DENY : WH_IMG_ALLOW;
         }

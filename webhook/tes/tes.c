@@ -452,8 +452,8 @@ json_t *wh_tes_executor_json(size_t index, const char *image, const char *start,
     bad |= json_object_set_new(o, "program", pc_json_string(r ? r->sandbox.program : NULL));
     bad |= json_object_set_new(o, "user", pc_json_string(r ? r->sandbox.user : NULL));
     /* the run judged, as its signed verdict binds it (verify --run-key) */
-    bad |= json_object_set_new(o, "run_key",
-                               pc_json_string(r && r->run_key[0] ? r->run_key : NULL));
+    bad |=
+        json_object_set_new(o, "run_key", pc_json_string(r && r->run_key[0] ? r->run_key : NULL));
     bad |= json_object_set_new(o, "command", command_json(prog, image, signer));
     bad |= json_object_set_new(o, "digest", pc_json_string(r ? r->digest : NULL));
     bad |= json_object_set_new(o, "verdict", json_string(ok ? "allow" : "deny"));
