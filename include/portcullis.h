@@ -117,6 +117,10 @@ void pc_options_init(pc_options *o);
  * its getopt table lists and parses its own flags itself. */
 int pc_options_set(pc_options *o, const char *name, const char *value, char *err, size_t errlen);
 
+/* The libraries this build reads images with, one line into buf:
+ * "libarchive 3.6.2, yara 4.3.0, curl 7.88.1, OpenSSL 3.0.x, ...". */
+void pc_versions(char *buf, size_t n);
+
 /* The shipped rules/ directory (YARA rules and policies/):
  * $PORTCULLIS_DATADIR/rules, the source tree a binary was built in, or the
  * installed copy. malloc'd. */

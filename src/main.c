@@ -7,6 +7,7 @@
  * usage error, 3 an image that could not be scanned completely.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "cli_admin.h"
@@ -21,6 +22,36 @@ static const struct {
     {"cache", cmd_cache}, {"verify", cmd_verify},
 };
 
+/* `portcullis version`: the version, then what a bug report needs: the
+ * libraries, the shipped rules (their digest, as reports name it) and how
+ * it was built. */
+static int cmd_version(void)
+{
+    char libs[1024], err[512];
+    printf("portcullis %s\n", PC_VERSION);
+    pc_versions(libs, sizeof libs);
+    printf("libraries: %s\n", libs);
+    char *dir = cli_rules_dir();
+    pc_rules_summary sum = {0};
+    if (dir && pc_rules_check(dir, &sum, NULL, NULL, err, sizeof err) == 0)
+        printf("rules: %s (%zu rules in %zu files, %s)\n", sum.digest, sum.rules, sum.files, dir);
+    else
+        printf("rules: not compiled (%s)\n", dir ? err : "no rules directory");
+    free(dir);
+#if defined(__clang__)
+    printf("build: clang %s", __clang_version__);
+#elif defined(__GNUC__)
+    printf("build: gcc %s", __VERSION__);
+#else
+    printf("build: unknown compiler");
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+    printf(", AddressSanitizer");
+#endif
+    printf("\n");
+    return EXIT_ALLOW;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -31,10 +62,8 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0 ||
-        strcmp(argv[1], "-V") == 0) {
-        printf("portcullis %s\n", PC_VERSION);
-        return EXIT_ALLOW;
-    }
+        strcmp(argv[1], "-V") == 0)
+        return cmd_version();
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {
         cli_usage(stdout);
