@@ -27,6 +27,8 @@ typedef struct pc_finding {
     char *path;      /* absolute path in the final fs, or NULL */
     char *layer;     /* digest of the layer that put it there, or NULL */
     char *rule;      /* YARA rule name, or NULL */
+    char *step;      /* the image history's created_by for its layer (the Dockerfile step
+                      * that put it there), one line, or NULL */
     char *waived_by; /* the policy exception that waived it ("FILE: exceptions[i]: reason"):
                       * its action is then ignore, and reports still list it */
     int would_deny;  /* the policy's mode (warn, audit) lowered it from deny: enforce mode

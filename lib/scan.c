@@ -255,6 +255,27 @@ static int walk_layers(scan_state *s, pc_err *e)
     return rc;
 }
 
+/* Name the Dockerfile step of each finding's layer, from the config's
+ * history, when it lines up with the layers (informative: a step that
+ * cannot be named, out of memory included, is left out). */
+static void name_steps(const scan_state *s, pc_result *r)
+{
+    if (!s->cfg.steps || s->cfg.nsteps != s->img.nlayers)
+        return;
+    for (size_t i = 0; i < r->nfindings; i++) {
+        pc_finding *f = &r->findings[i];
+        for (size_t k = 0; f->layer && !f->step && k < s->img.nlayers; k++)
+            if (s->cfg.steps[k] && strcmp(f->layer, s->layer_digests[k]) == 0) {
+                char *st = pc_strdup(s->cfg.steps[k]);
+                if (st) {
+                    pc_one_line(st);
+                    pc_cut_utf8(st, 300);
+                }
+                f->step = st;
+            }
+    }
+}
+
 /* The checks over the final fs and the config (check/checks.c resolves
  * the users once and runs every row). */
 static void run_checks(scan_state *s, const pc_runctx *rc, pc_result *r)
@@ -348,8 +369,10 @@ static pc_result *scan_run(const pc_ctx *ctx, const char *ref, const pc_runctx *
     int rc = open_source(&s, ref, r, &e);
     if (rc == 0)
         rc = walk_layers(&s, &e);
-    if (rc == 0)
+    if (rc == 0) {
         run_checks(&s, run, r);
+        name_steps(&s, r);
+    }
     if (rc == 0 && view)
         rc = make_view(&s, view, &e);
     r->stats.layers = (unsigned)s.img.nlayers;

@@ -43,6 +43,7 @@ int pc_finding_addv(pc_result *r, const pc_check *row, pc_action cap, const char
     f->neutralised = 0;
     f->would_deny = 0;
     f->waived_by = NULL;
+    f->step = NULL;
     if (!f->check || !f->message || (path && !f->path) || (layer && !f->layer) ||
         (rule && !f->rule)) {
         pc_finding_clear(f);
@@ -54,6 +55,7 @@ int pc_finding_addv(pc_result *r, const pc_check *row, pc_action cap, const char
 
 void pc_finding_clear(pc_finding *f)
 {
+    free(f->step);
     free(f->waived_by);
     free(f->check);
     free(f->message);

@@ -90,6 +90,35 @@ static int read_config(json_t *cfg, pc_imgconfig *c, pc_err *e)
     return 0;
 }
 
+/* history: informative only (the runtime never reads it); a type Go's
+ * Unmarshal refuses is refused by pc_gj_check_image below. -1 only when
+ * out of memory. */
+static int read_history(pc_imgconfig *c)
+{
+    json_t *h = NULL;
+    pc_err ignored;
+    if (pc_gj_field(c->root, "history", &h, IN_ROOT, &ignored) < 0 || !json_is_array(h))
+        return 0;
+    size_t n = json_array_size(h), k = 0;
+    if (n == 0 || n > 4096)
+        return 0;
+    c->steps = pc_calloc(n, sizeof *c->steps);
+    if (!c->steps)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *ent = json_array_get(h, i), *empty = NULL, *by = NULL;
+        if (!json_is_object(ent) ||
+            pc_gj_field(ent, "empty_layer", &empty, IN_ROOT, &ignored) < 0 ||
+            pc_gj_field(ent, "created_by", &by, IN_ROOT, &ignored) < 0)
+            continue;
+        if (json_is_true(empty))
+            continue;
+        c->steps[k++] = json_is_string(by) ? json_string_value(by) : NULL;
+    }
+    c->nsteps = k;
+    return 0;
+}
+
 int pc_imgconfig_parse(const char *json, size_t len, pc_imgconfig *c, pc_err *e)
 {
     memset(c, 0, sizeof *c);
@@ -108,6 +137,8 @@ int pc_imgconfig_parse(const char *json, size_t len, pc_imgconfig *c, pc_err *e)
         return pc_err_set(e, "image config: config: expected an object");
     if (cfg && read_config(cfg, c, e) < 0)
         return -1;
+    if (read_history(c) < 0)
+        return pc_err_set(e, "out of memory");
     /* what was read, with its own messages; then the rest as a runtime reads it */
     return pc_gj_check_image(c->root, IN_ROOT, e);
 }
@@ -118,6 +149,7 @@ void pc_imgconfig_free(pc_imgconfig *c)
     free(c->cmd.v);
     free(c->env.v);
     free(c->ports.v);
+    free(c->steps);
     json_decref(c->root);
     memset(c, 0, sizeof *c);
 }

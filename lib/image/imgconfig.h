@@ -21,6 +21,12 @@ typedef struct pc_imgconfig {
     pc_strv entrypoint, cmd, env, ports;
     const char *workdir; /* NULL when absent */
     const char *os, *arch, *variant;
+    /* history[].created_by of the entries that made a layer (empty_layer
+     * false), in layer order: the Dockerfile step of each layer; NULL
+     * entries where a history entry names none. steps is NULL when the
+     * history does not line up with the layers (then no step is named). */
+    const char **steps;
+    size_t nsteps;
 } pc_imgconfig;
 
 int pc_imgconfig_parse(const char *json, size_t len, pc_imgconfig *c, pc_err *e);

@@ -140,6 +140,10 @@ static void write_finding(FILE *out, const pc_finding *f, int color)
             fputs(f->layer ? ", rule " : "rule ", out);
             put_safe(out, f->rule);
         }
+        if (f->step) {
+            fputs(", step ", out);
+            put_safe(out, f->step);
+        }
         fputc(')', out);
     }
     if (f->message) {
