@@ -26,6 +26,10 @@ pc_action pc_policy_action_n(const pc_policy *p, pc_check_id id, const char *pat
 pc_mode pc_policy_mode(const pc_policy *p, pc_check_id id)
 {
     pc_mode m = p && (unsigned)id < PC_CHK_COUNT ? p->checks[id].mode : PC_MODE_UNSET;
+    /* an image that could not be read fails closed unless scan-error's own
+     * mode says otherwise: the policy's mode never lowers it */
+    if (m == PC_MODE_UNSET && id == pc_check_id_parse("scan-error"))
+        m = PC_MODE_ENFORCE;
     if (m == PC_MODE_UNSET)
         m = p ? p->mode : PC_MODE_ENFORCE;
     return m == PC_MODE_UNSET ? PC_MODE_ENFORCE : m;
