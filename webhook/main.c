@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "gen.h"
 #include "http/log.h"
 #include "sign.h"
 #include "tes/tesproxy.h"
@@ -327,7 +328,7 @@ static void block_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static int setup(wh_server *s, opts *o, pc_ctx **ctx)
+static int setup(wh_server *s, opts *o)
 {
     char err[1024];
     pc_err e;
@@ -351,15 +352,9 @@ static int setup(wh_server *s, opts *o, pc_ctx **ctx)
         wh_logf("error", "cannot set no_new_privs");
         return -1;
     }
-    if (pc_ctx_new(&o->po, ctx, err, sizeof err) < 0) {
-        wh_logf("error", "%s", err);
-        return -1;
-    }
-    s->ctx = *ctx;
     if ((o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
          wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) ||
-        wh_verdicts_new(s->ctx, &o->cfg.scan, &s->metrics, &s->verdicts, err, sizeof err) < 0 ||
-        wh_server_start(s, err, sizeof err) < 0) {
+        wh_gen_init(s, &o->po, err, sizeof err) < 0 || wh_server_start(s, err, sizeof err) < 0) {
         wh_logf("error", "%s", err);
         return -1;
     }
@@ -368,10 +363,11 @@ static int setup(wh_server *s, opts *o, pc_ctx **ctx)
 
 static void log_listening(const wh_server *s)
 {
-    json_t *f = json_pack("{s:s, s:i, s:s, s:s, s:b, s:i}", "listen", s->cfg.listen, "port",
-                          (int)s->port, "policy", pc_ctx_policy_name(s->ctx), "policy_digest",
-                          pc_ctx_policy_digest(s->ctx), "client_ca", s->client_ca_pem != NULL,
-                          "scan_workers", (int)s->cfg.scan.workers);
+    const pc_ctx *ctx = s->gen->ctx; /* the main thread: the only one that replaces it */
+    json_t *f =
+        json_pack("{s:s, s:i, s:s, s:s, s:b, s:i}", "listen", s->cfg.listen, "port", (int)s->port,
+                  "policy", pc_ctx_policy_name(ctx), "policy_digest", pc_ctx_policy_digest(ctx),
+                  "client_ca", s->client_ca_pem != NULL, "scan_workers", (int)s->cfg.scan.workers);
     if (f) {
         json_object_set_new(f, "pin_digests", json_boolean(s->cfg.pin_digests));
         json_object_set_new(f, "signing", json_boolean(s->signer != NULL));
@@ -388,9 +384,8 @@ static void log_listening(const wh_server *s)
     if (f && s->tes_gate)
         json_object_set_new(f, "tes_upstream", json_string(wh_tesproxy_upstream(s->tes_gate)));
     if (f)
-        json_object_set_new(
-            f, "tes_start",
-            json_string(s->cfg.tes_start ? s->cfg.tes_start : pc_ctx_start(s->ctx)));
+        json_object_set_new(f, "tes_start",
+                            json_string(s->cfg.tes_start ? s->cfg.tes_start : pc_ctx_start(ctx)));
     wh_log("info", "listening", f);
 }
 
@@ -398,7 +393,6 @@ int main(int argc, char **argv)
 {
     opts o;
     wh_server s;
-    pc_ctx *ctx = NULL;
     sigset_t set;
     int sig = 0, rc = parse(&o, argc, argv);
     if (rc)
@@ -407,10 +401,13 @@ int main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     s.cfg = o.cfg;
     wh_metrics_init(&s.metrics);
-    if (setup(&s, &o, &ctx) == 0) {
+    if (setup(&s, &o) == 0) {
         atomic_store(&s.ready, 1);
         log_listening(&s);
-        sigwait(&set, &sig);
+        /* wait for a signal; meanwhile reload the policy when its files change */
+        const struct timespec poll = {.tv_sec = 2};
+        while ((sig = sigtimedwait(&set, NULL, &poll)) < 0)
+            wh_gen_reload(&s, &o.po);
         wh_logf("info", "signal %d: shutting down", sig);
         rc = EXIT_OK;
     } else {
@@ -418,16 +415,14 @@ int main(int argc, char **argv)
     }
     atomic_store(&s.ready, 0);
     wh_server_stop(&s);
-    if (s.verdicts && wh_verdicts_stop(s.verdicts, o.shutdown_ms) < 0) {
+    if (wh_gen_shutdown(&s, o.shutdown_ms) < 0) {
         wh_logf("warn", "scans still running after the shutdown timeout; exiting without them");
         fflush(stderr);
         _exit(rc);
     }
-    wh_verdicts_free(s.verdicts);
     wh_tls_free(s.tls);
     wh_signer_free(s.signer);
     wh_tesproxy_free(s.tes_gate);
     free(s.client_ca_pem);
-    pc_ctx_free(ctx);
     return rc;
 }

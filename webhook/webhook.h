@@ -11,6 +11,7 @@
 #define WH_WEBHOOK_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,11 +45,15 @@ typedef struct wh_config {
     const char *tes_start;    /* --tes-start kubernetes|shell|docker; NULL: the policy's */
 } wh_config;
 
+struct wh_gen;
+
 typedef struct wh_server {
     wh_config cfg;
-    const pc_ctx *ctx;
     wh_metrics metrics;
-    wh_verdicts *verdicts;
+    pthread_mutex_t gen_mu;  /* guards gen, retired and their refs (gen.h) */
+    struct wh_gen *gen;      /* the policy generation requests are judged with */
+    struct wh_gen *retired;  /* replaced generations not freed yet */
+    char *gen_sig, *gen_bad; /* the files' stat signatures: loaded, and last refused */
     wh_tls *tls;
     wh_signer *signer;     /* NULL without --sign-key */
     wh_tesproxy *tes_gate; /* NULL without --tes-upstream (/ga4gh/tes/v1/ is then 404) */

@@ -253,3 +253,38 @@ jq_true "ImageReview: root-user" '.message | contains("root-user")'
 
 webhook_stop "$WH_PID" && pass "webhook: clean exit" || fail "webhook: clean exit" "exit $?"
 grep_none "no credentials in the log" -F "$PASS" "$T/W.log"
+
+# --- the policy reloads from disk (issue 19): an edit is picked up by the
+# running webhook; a broken edit keeps the last good policy, logs why and
+# counts it; the verdict cache is keyed by the policy digest, so no
+# verdict of the old policy answers for the new one
+printf '{"name": "team-v1", "extends": "restricted"}\n' >"$T/pol.json"
+webhook_start R --tls-cert "$C/server.crt" --tls-key "$C/server.key" --policy "$T/pol.json" || exit 1
+W=$WH_URL
+R_PID=$WH_PID
+pod r1 "{\"containers\": [$(c "$NOROOT")]}"
+ask "reload: before the edit, root-user denies" r1 deny
+policy_is() { curl -s --cacert "$C/ca.crt" "$W/readyz" | jq -e --arg p "$1" '.policy == $p' >/dev/null; }
+printf '{"name": "team-v2", "extends": "restricted", "checks": {"root-user": {"action": "warn"}}}\n' >"$T/pol.new"
+mv "$T/pol.new" "$T/pol.json" # an atomic replace, as a ConfigMap update is
+wait_until 15 policy_is team-v2 && pass "reload: the edited policy is picked up" ||
+    fail "reload: the edited policy is picked up" "$(curl -s --cacert "$C/ca.crt" "$W/readyz")"
+ask "reload: after the edit, root-user only warns" r1 allow
+jq_true "reload: the warning says root-user" '[.warnings[]? | test("root-user")] | any'
+[ "$(metric "$W" portcullis_policy_reloads_total)" = 1 ] && pass "reload: counted" ||
+    fail "reload: counted" "portcullis_policy_reloads_total $(metric "$W" portcullis_policy_reloads_total)"
+printf '{"name": "team-v3", "extends": "restricted", "checks": {"root-user": {"actoin": "deny"}}}\n' >"$T/pol.new"
+mv "$T/pol.new" "$T/pol.json"
+bad_reload() { [ "$(metric "$W" 'portcullis_errors_total{kind="policy_reload"}')" = 1 ]; }
+wait_until 15 bad_reload && pass "reload: a broken edit is counted" ||
+    fail "reload: a broken edit is counted" "$(metric "$W" 'portcullis_errors_total{kind="policy_reload"}')"
+policy_is team-v2 && pass "reload: a broken edit keeps the last good policy" ||
+    fail "reload: a broken edit keeps the last good policy" "$(curl -s --cacert "$C/ca.crt" "$W/readyz")"
+grep_in "reload: the log says why" 'new files not loaded.*actoin' "$T/R.log"
+ask "reload: still judged with the last good policy" r1 allow
+printf '{"name": "team-v4", "extends": "restricted"}\n' >"$T/pol.new"
+mv "$T/pol.new" "$T/pol.json"
+wait_until 15 policy_is team-v4 && pass "reload: a fixed edit is picked up" ||
+    fail "reload: a fixed edit is picked up" "$(curl -s --cacert "$C/ca.crt" "$W/readyz")"
+ask "reload: the fixed policy denies again (no stale cached verdict)" r1 deny
+webhook_stop "$R_PID" && pass "reload webhook: clean exit" || fail "reload webhook: clean exit" "exit $?"

@@ -27,7 +27,8 @@ static const char *const err_names[WH_ERR_COUNT] = {"bad_request",
                                                     "sign_key_reload",
                                                     "upstream",
                                                     "sign",
-                                                    "key_process"};
+                                                    "key_process",
+                                                    "policy_reload"};
 /* upper bounds in milliseconds; the +Inf bucket is the count */
 static const uint64_t dur_le_ms[WH_DUR_BUCKETS] = {50,    100,   250,   500,    1000,   2500,  5000,
                                                    10000, 30000, 60000, 120000, 300000, 600000};
@@ -146,6 +147,8 @@ char *wh_metrics_render(wh_metrics *m, size_t *len)
             atomic_load(&m->tls_reloads));
     counter(&b, "portcullis_sign_key_reloads_total", "Signing key reloads from disk.",
             atomic_load(&m->sign_key_reloads));
+    counter(&b, "portcullis_policy_reloads_total",
+            "Policy, exceptions and rules reloads from disk.", atomic_load(&m->policy_reloads));
     gauge(&b, "portcullis_scans_in_flight", "Scans running now.", atomic_load(&m->scans_in_flight));
     gauge(&b, "portcullis_scans_queued", "Scans waiting for a worker.",
           atomic_load(&m->scans_queued));

@@ -49,6 +49,7 @@ typedef enum {
     WH_ERR_UPSTREAM,        /* the TES upstream failed, timed out or answered too much */
     WH_ERR_SIGN,            /* a verdict that needed a signature could not be signed */
     WH_ERR_KEY_PROCESS,     /* a key process (signing key, TLS key) ended: counted once each */
+    WH_ERR_POLICY_RELOAD,   /* changed policy, exceptions or rules files could not be loaded */
     WH_ERR_COUNT
 } wh_error_kind;
 
@@ -69,6 +70,7 @@ typedef struct wh_metrics {
     _Atomic uint64_t dur_count, dur_sum_ms;
     _Atomic uint64_t tls_reloads;
     _Atomic uint64_t sign_key_reloads;
+    _Atomic uint64_t policy_reloads;
 } wh_metrics;
 
 void wh_metrics_init(wh_metrics *m);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../gen.h"
 #include "portcullis_json.h"
 #include "routes.h"
 #include "../sign.h"
@@ -45,13 +46,15 @@ static void route_healthz(wh_server *s, const wh_http_req *rq, wh_reply *out)
 static void route_readyz(wh_server *s, const wh_http_req *rq, wh_reply *out)
 {
     char why[256];
-    int ready = atomic_load(&s->ready) && s->ctx && s->verdicts && keys_alive(s, why, sizeof why);
-    const char *rd = s->ctx ? pc_ctx_rules_digest(s->ctx) : NULL;
-    json_t *doc =
-        json_pack("{s:b, s:o, s:o, s:o}", "ready", ready, "policy",
-                  pc_json_string(s->ctx ? pc_ctx_policy_name(s->ctx) : NULL), "policy_digest",
-                  pc_json_string(s->ctx ? pc_ctx_policy_digest(s->ctx) : NULL), "rules_digest",
-                  pc_json_string(rd));
+    wh_gen *g = wh_gen_get(s);
+    int ready = atomic_load(&s->ready) && g && keys_alive(s, why, sizeof why);
+    const pc_ctx *c = g ? g->ctx : NULL;
+    const char *rd = c ? pc_ctx_rules_digest(c) : NULL;
+    json_t *doc = json_pack("{s:b, s:o, s:o, s:o}", "ready", ready, "policy",
+                            pc_json_string(c ? pc_ctx_policy_name(c) : NULL), "policy_digest",
+                            pc_json_string(c ? pc_ctx_policy_digest(c) : NULL), "rules_digest",
+                            pc_json_string(rd));
+    wh_gen_put(s, g);
     wh_reply_json(out, ready ? 200 : 503, doc);
     out->verdict = WH_V_NONE;
 }

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "../gen.h"
 #include "admission.h"
 #include "../http/log.h"
 #include "podspec.h"
@@ -194,13 +195,16 @@ int wh_admission_decide(wh_server *s, const wh_http_req *rq, const char *endpoin
         wh_reply_error(out, 400, "%s", err);
         return -1;
     }
-    wh_decide_in in = {.ctx = s->ctx,
-                       .verdicts = s->verdicts,
+    wh_gen *g = wh_gen_get(s);
+    wh_decide_in in = {.ctx = g ? g->ctx : NULL,
+                       .verdicts = g ? g->verdicts : NULL,
                        .namespace_ = a->namespace_,
                        .images = &a->images,
                        .deadline_ms = wh_request_deadline(s, rq),
                        .pin_digests = pin_digests};
-    if (wh_decide(&in, d) < 0) {
+    int rc = g ? wh_decide(&in, d) : -1;
+    wh_gen_put(s, g);
+    if (rc < 0) {
         wh_admission_free(a);
         wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);
         wh_reply_error(out, 500, "out of memory");

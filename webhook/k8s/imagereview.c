@@ -19,6 +19,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "../gen.h"
 #include "decide.h"
 #include "../http/log.h"
 #include "portcullis_json.h"
@@ -150,13 +151,16 @@ void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
         wh_reply_error(out, 400, "%s", err);
         return;
     }
-    wh_decide_in in = {.ctx = s->ctx,
-                       .verdicts = s->verdicts,
+    wh_gen *g = wh_gen_get(s);
+    wh_decide_in in = {.ctx = g ? g->ctx : NULL,
+                       .verdicts = g ? g->verdicts : NULL,
                        .namespace_ = r.namespace_,
                        .images = &r.images,
                        .deadline_ms = wh_request_deadline(s, rq),
                        .pin_digests = s->cfg.pin_digests};
-    if (wh_decide(&in, &d) < 0) {
+    int rc = g ? wh_decide(&in, &d) : -1;
+    wh_gen_put(s, g);
+    if (rc < 0) {
         json_decref(r.root);
         wh_image_list_free(&r.images);
         wh_reply_error(out, 500, "out of memory");

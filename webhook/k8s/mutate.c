@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../gen.h"
 #include "admission.h"
 #include "../http/log.h"
 #include "mutate.h"
@@ -269,13 +270,16 @@ static int decide_unchanged(wh_server *s, const wh_http_req *rq, const wh_admiss
     wh_image_list_free(&all);
     if (rc < 0 || !rest->n)
         return rc;
-    wh_decide_in in = {.ctx = s->ctx,
-                       .verdicts = s->verdicts,
+    wh_gen *g = wh_gen_get(s);
+    wh_decide_in in = {.ctx = g ? g->ctx : NULL,
+                       .verdicts = g ? g->verdicts : NULL,
                        .namespace_ = a->namespace_,
                        .images = rest,
                        .deadline_ms = wh_request_deadline(s, rq),
                        .pin_digests = 0};
-    return wh_decide(&in, rd);
+    rc = g ? wh_decide(&in, rd) : -1;
+    wh_gen_put(s, g);
+    return rc;
 }
 
 static int remove_op(json_t *patch, const char *meta_ptr)

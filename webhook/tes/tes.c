@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../gen.h"
 #include "../http/log.h"
 #include "portcullis_json.h"
 #include "../sign.h"
@@ -621,24 +622,29 @@ int wh_tes_judge(wh_server *s, const wh_http_req *rq, const char *endpoint, wh_r
     char err[512];
     wh_tes_start start;
     *allowed = 0;
-    if (wh_tes_start_parse(s->cfg.tes_start ? s->cfg.tes_start : pc_ctx_start(s->ctx), &start) <
-        0) {
+    wh_gen *g = wh_gen_get(s);
+    if (!g || wh_tes_start_parse(s->cfg.tes_start ? s->cfg.tes_start : pc_ctx_start(g->ctx),
+                                 &start) < 0) {
+        wh_gen_put(s, g);
         wh_metrics_error(&s->metrics, WH_ERR_INTERNAL); /* fail closed: never guess */
         wh_reply_error(out, 500, "unknown TES start semantics");
         return -1;
     }
     int rc = wh_tes_parse(rq->body, rq->len, start, &t, err, sizeof err);
     if (rc < 0) {
+        wh_gen_put(s, g);
         wh_metrics_error(&s->metrics, rc == -2 ? WH_ERR_INTERNAL : WH_ERR_BAD_REQUEST);
         wh_logf("warn", "%s: bad request: %s", endpoint, err);
         wh_reply_error(out, rc == -2 ? 503 : 400, "%s", err);
         return -1;
     }
-    wh_decide_in in = {.ctx = s->ctx,
-                       .verdicts = s->verdicts,
+    wh_decide_in in = {.ctx = g->ctx,
+                       .verdicts = g->verdicts,
                        .images = &t.images,
                        .deadline_ms = wh_request_deadline(s, rq)};
-    if (wh_decide(&in, &d) < 0) {
+    rc = wh_decide(&in, &d);
+    wh_gen_put(s, g);
+    if (rc < 0) {
         wh_tes_task_free(&t);
         wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);
         wh_reply_error(out, 503, "out of memory");
