@@ -287,4 +287,18 @@ mv "$T/pol.new" "$T/pol.json"
 wait_until 15 policy_is team-v4 && pass "reload: a fixed edit is picked up" ||
     fail "reload: a fixed edit is picked up" "$(curl -s --cacert "$C/ca.crt" "$W/readyz")"
 ask "reload: the fixed policy denies again (no stale cached verdict)" r1 deny
+# audit mode through a reload: allowed silently, logged and counted as would-deny
+printf '{"name": "team-audit", "extends": "restricted", "mode": "audit"}\n' >"$T/pol.new"
+mv "$T/pol.new" "$T/pol.json"
+wait_until 15 policy_is team-audit && pass "audit: picked up" ||
+    fail "audit: picked up" "$(curl -s --cacert "$C/ca.crt" "$W/readyz")"
+wd0=$(metric "$W" portcullis_scans_would_deny_total)
+pod r2 "{\"containers\": [$(c "$NOROOT")]}"
+ask "audit: what enforce would deny is allowed" r2 allow
+jq_true "audit: silently (no root-user warning)" '[.warnings[]? | test("root-user")] | any | not'
+jq -s '[.[] | select(.msg == "decision" and .uid == "r2")][0]' "$T/R.log" >"$T/log.json" 2>/dev/null
+jq_true "audit: the decision log says would_deny" '.images[0].would_deny == true' "$T/log.json"
+[ "$(metric "$W" portcullis_scans_would_deny_total)" -gt "${wd0:-0}" ] 2>/dev/null &&
+    pass "audit: counted in portcullis_scans_would_deny_total" ||
+    fail "audit: counted in portcullis_scans_would_deny_total" "$wd0 -> $(metric "$W" portcullis_scans_would_deny_total)"
 webhook_stop "$R_PID" && pass "reload webhook: clean exit" || fail "reload webhook: clean exit" "exit $?"
