@@ -71,6 +71,19 @@ static int replace(char **field, const char *v)
     return 0;
 }
 
+/* *v becomes a copy of src[0..k) (what it held is freed). 0, or -1 when
+ * out of memory (*v then holds what was copied so far). */
+static int replace_strv(char ***v, size_t *n, char *const *src, size_t k)
+{
+    free_strv(*v, *n);
+    *v = NULL;
+    *n = 0;
+    for (size_t i = 0; i < k; i++)
+        if (push(v, n, src[i]) < 0)
+            return -1;
+    return 0;
+}
+
 static int caps(const char *name, const char *v, uint64_t *bits, char *err, size_t errlen)
 {
     if (strcasecmp(v, "ALL") == 0) {
@@ -122,12 +135,9 @@ int pc_runctx_set(pc_runctx *rc, const char *name, const char *value, char *err,
         }
         rc->no_new_privileges = 1;
     } else if (strcmp(name, "entrypoint") == 0) {
-        free_strv(rc->entrypoint, rc->nentrypoint);
-        rc->entrypoint = NULL;
-        rc->nentrypoint = 0;
+        char *one[1] = {(char *)v}; /* "" clears ENTRYPOINT, as docker's --entrypoint "" */
         rc->entrypoint_set = 1;
-        if (*v)
-            rc_ = push(&rc->entrypoint, &rc->nentrypoint, v);
+        rc_ = replace_strv(&rc->entrypoint, &rc->nentrypoint, one, *v ? 1 : 0);
     } else if (strcmp(name, "group") == 0) {
         uint64_t g;
         if (pc_parse_uint(v, UINT32_MAX - 1, &g) < 0) {
@@ -165,38 +175,16 @@ int pc_runctx_set(pc_runctx *rc, const char *name, const char *value, char *err,
 
 int pc_runctx_command(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen)
 {
-    free_strv(rc->cmd, rc->ncmd);
-    rc->cmd = NULL;
-    rc->ncmd = 0;
     rc->cmd_set = 1;
     rc->given = 1;
-    for (size_t i = 0; i < n; i++)
-        if (push(&rc->cmd, &rc->ncmd, argv[i]) < 0)
-            return oom(err, errlen);
-    return 0;
+    return replace_strv(&rc->cmd, &rc->ncmd, argv, n) < 0 ? oom(err, errlen) : 0;
 }
 
 int pc_runctx_entrypoint(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen)
 {
-    free_strv(rc->entrypoint, rc->nentrypoint);
-    rc->entrypoint = NULL;
-    rc->nentrypoint = 0;
     rc->entrypoint_set = 1;
     rc->given = 1;
-    for (size_t i = 0; i < n; i++)
-        if (push(&rc->entrypoint, &rc->nentrypoint, argv[i]) < 0)
-            return oom(err, errlen);
-    return 0;
-}
-
-static int dup_strv(char ***dst, size_t *dn, char *const *src, size_t n)
-{
-    *dst = NULL;
-    *dn = 0;
-    for (size_t i = 0; i < n; i++)
-        if (push(dst, dn, src[i]) < 0)
-            return -1;
-    return 0;
+    return replace_strv(&rc->entrypoint, &rc->nentrypoint, argv, n) < 0 ? oom(err, errlen) : 0;
 }
 
 static int dup_str(char **dst, const char *src)
@@ -210,12 +198,13 @@ int pc_runctx_copy(pc_runctx *dst, const pc_runctx *src)
     *dst = *src;
     dst->user = dst->workdir = dst->group = dst->subject = NULL;
     dst->entrypoint = dst->cmd = dst->env = NULL;
+    dst->nentrypoint = dst->ncmd = dst->nenv = 0;
     dst->group_add = NULL;
     int bad = dup_str(&dst->user, src->user) | dup_str(&dst->workdir, src->workdir) |
               dup_str(&dst->group, src->group) | dup_str(&dst->subject, src->subject) |
-              dup_strv(&dst->entrypoint, &dst->nentrypoint, src->entrypoint, src->nentrypoint) |
-              dup_strv(&dst->cmd, &dst->ncmd, src->cmd, src->ncmd) |
-              dup_strv(&dst->env, &dst->nenv, src->env, src->nenv);
+              replace_strv(&dst->entrypoint, &dst->nentrypoint, src->entrypoint, src->nentrypoint) |
+              replace_strv(&dst->cmd, &dst->ncmd, src->cmd, src->ncmd) |
+              replace_strv(&dst->env, &dst->nenv, src->env, src->nenv);
     if (!bad && src->ngroup_add) {
         dst->group_add = pc_calloc(src->ngroup_add, sizeof *dst->group_add);
         if (dst->group_add)
