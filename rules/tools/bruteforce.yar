@@ -9,6 +9,7 @@ rule bruteforce_hydra
         tool = "hydra"
         description = "THC Hydra, a parallel online login brute-forcer"
         severity = "high"
+        category = "bruteforce"
     strings:
         $syntax = "Syntax: hydra [[[-l LOGIN|-L FILE] [-p PASS|-P FILE]] | [-C FILE]]"
         $url = "https://github.com/vanhauser-thc/thc-hydra"
@@ -24,6 +25,7 @@ rule bruteforce_medusa
         tool = "medusa"
         description = "parallel, modular login brute-forcer (the program and its .mod modules)"
         severity = "high"
+        category = "bruteforce"
     strings:
         $fn_connect = "medusaConnect"
         $fn_receive = "medusaReceive"
@@ -41,6 +43,7 @@ rule bruteforce_ncrack
         tool = "ncrack"
         description = "network authentication cracker from the Nmap project"
         severity = "high"
+        category = "bruteforce"
     strings:
         $url = "http://ncrack.org"
         $env = "NCRACKDIR"
@@ -57,6 +60,7 @@ rule bruteforce_john
         tool = "john"
         description = "John the Ripper, an offline password hash cracker"
         severity = "high"
+        category = "password-cracker"
     strings:
         $banner = "John the Ripper password cracker"
         $home = "Homepage: http://www.openwall.com/john/"
@@ -73,6 +77,7 @@ rule bruteforce_patator
         tool = "patator"
         description = "multi-purpose brute-forcer (Python script)"
         severity = "high"
+        category = "bruteforce"
     strings:
         $git = "https://github.com/lanjelot/patator"
         $banner = "Patator %s (%s) with python-%s"

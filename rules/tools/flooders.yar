@@ -9,6 +9,7 @@ rule flooder_hping3
         tool = "hping3"
         description = "TCP/IP packet crafter, flooder and scanner"
         severity = "high"
+        category = "packet-crafting"
     strings:
         $usage = "usage: hping3 host [options]"
         $flood = "hping in flood mode, no replies will be shown"
@@ -24,6 +25,7 @@ rule flooder_nping
         tool = "nping"
         description = "Nmap's packet generator, ping sweeper and echo server"
         severity = "high"
+        category = "packet-crafting"
     strings:
         $usage = "Usage: nping [Probe mode] [Options] {target specification}"
         $url = "https://nmap.org/nping"
@@ -39,6 +41,7 @@ rule flooder_t50
         tool = "t50"
         description = "mixed packet injector for multi-protocol flooding"
         severity = "high"
+        category = "packet-crafting"
     strings:
         $banner = "T50 Experimental Mixed Packet Injector Tool"
         $launch = /\[INFO\] t50 [0-9.a-z]+ successfully launched/
@@ -53,6 +56,7 @@ rule flooder_packit
         tool = "packit"
         description = "packet capture and injection tool"
         severity = "high"
+        category = "packet-crafting"
     strings:
         $usage = "usage: packit -m mode [-options] 'expression'"
         $site = "https://github.com/resurrecting-open-source-projects/packit"
@@ -66,6 +70,7 @@ rule flooder_sendip
         tool = "sendip"
         description = "sends arbitrary hand-built IP packets"
         severity = "high"
+        category = "packet-crafting"
     strings:
         $usage = "[-v] [-d data] [-h] [-f datafile] [-p module] [module options] hostname"
         $example = "sendip -p ipv4 -p tcp"
@@ -80,6 +85,7 @@ rule flooder_netsniff_ng_generators
         tool = "mausezahn / trafgen"
         description = "netsniff-ng's packet generators, which craft and blast arbitrary frames"
         severity = "high"
+        category = "packet-crafting"
     strings:
         $mz = "Mausezahn 0.40 - (C) 2007-2010 by Herbert Haas"
         $mz_tag = "unknown tag (check mausezahn version?)"

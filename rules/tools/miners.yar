@@ -10,6 +10,7 @@ rule miner_stratum_url
         tool = "crypto miner"
         description = "mining pool URL (stratum protocol) in a script, config or binary"
         severity = "high"
+        category = "miner"
     strings:
         $tcp = "stratum+tcp://" ascii wide nocase
         $ssl = "stratum+ssl://" ascii wide nocase
@@ -26,6 +27,7 @@ rule miner_xmrig
         tool = "xmrig"
         description = "XMRig Monero (RandomX/CryptoNight) miner"
         severity = "high"
+        category = "miner"
     strings:
         $agent = "XMRig/%s"
         $donate_v2 = "donate.v2.xmrig.com"
@@ -43,6 +45,7 @@ rule miner_cpuminer
         tool = "cpuminer"
         description = "cpuminer / minerd CPU miner"
         severity = "high"
+        category = "miner"
     strings:
         $usage = "Usage: minerd [OPTIONS]"
         $algo = "specify the algorithm to use"
@@ -59,6 +62,7 @@ rule miner_config
         tool = "crypto miner"
         description = "miner configuration (pools with wallet user, donate level or mining algorithm)"
         severity = "high"
+        category = "miner"
     strings:
         $pools = /"pools"\s*:\s*\[/
         $donate = /"donate-level"\s*:/

@@ -20,6 +20,7 @@ rule netcat_openbsd
         tool = "netcat (OpenBSD)"
         description = "listens, relays and port-scans; with a FIFO it serves a remote shell"
         severity = "high"
+        category = "relay"
     strings:
         $usage_z = "Zero-I/O mode [used for scanning]"
         $usage_x = "Proxy protocol: \"4\", \"5\" (SOCKS) or \"connect\""
@@ -38,6 +39,7 @@ rule netcat_traditional
         tool = "netcat (traditional)"
         description = "Hobbit's netcat 1.10; listens and port-scans, and -e/-c run a program for the remote peer"
         severity = "high"
+        category = "relay"
     strings:
         $usage_z = "zero-I/O mode [used for scanning]"
         $usage_e = "program to exec after connect [dangerous!!]"
@@ -56,6 +58,7 @@ rule netcat_ncat
         tool = "ncat"
         description = "Nmap's netcat; listens, brokers and relays connections and runs a shell for the peer (--exec, --sh-exec)"
         severity = "high"
+        category = "relay"
     strings:
         $usage = "Usage: ncat [options] [hostname] [port]"
         $broker = "Enable Ncat's connection brokering mode"
@@ -73,6 +76,7 @@ rule netcat_busybox_applet
         tool = "busybox nc"
         description = "busybox with the nc applet; `busybox nc -l -p PORT -e /bin/sh` serves a remote shell"
         severity = "medium"
+        category = "relay"
     strings:
         $busybox = "BusyBox v"
         $multicall = "multi-call binary"

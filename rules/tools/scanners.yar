@@ -9,6 +9,7 @@ rule scanner_nmap
         tool = "nmap"
         description = "network mapper: host discovery, port and service scanning, OS fingerprinting"
         severity = "high"
+        category = "scanner"
     strings:
         $usage = "Usage: nmap [Scan Type(s)] [Options] {target specification}"
         $macdb = "Cannot find nmap-mac-prefixes: Ethernet vendor correlation will not be performed"
@@ -26,6 +27,7 @@ rule scanner_masscan
         tool = "masscan"
         description = "asynchronous Internet-scale port scanner"
         severity = "high"
+        category = "scanner"
     strings:
         $usage = "Usage: masscan [Options] -p{Target-Ports} {Target-IP-Ranges}"
         $url = "https://github.com/robertdavidgraham/masscan"
@@ -42,6 +44,7 @@ rule scanner_zmap
         tool = "zmap"
         description = "single-packet Internet-wide port scanner"
         severity = "high"
+        category = "scanner"
     strings:
         $usage = "Usage: zmap [OPTION]... [SUBNETS]..."
         $blacklist = "ZMap is currently using the default blacklist located at"
@@ -58,6 +61,7 @@ rule scanner_arp_scan
         tool = "arp-scan"
         description = "ARP host discovery on the local network"
         severity = "medium"
+        category = "scanner"
     strings:
         $usage = "Usage: arp-scan [options] [hosts...]"
         $raw = "arp-scan uses raw sockets, which requires privileges"
@@ -73,6 +77,7 @@ rule scanner_nbtscan
         tool = "nbtscan"
         description = "NetBIOS name scanner for Windows/Samba hosts"
         severity = "medium"
+        category = "scanner"
     strings:
         $usage = "nbtscan [-v] [-d] [-e] [-l] [-t timeout]"
         $stdin = "makes nbtscan take IP addresses from stdin"
@@ -87,6 +92,7 @@ rule scanner_netdiscover
         tool = "netdiscover"
         description = "active/passive ARP reconnaissance"
         severity = "medium"
+        category = "scanner"
     strings:
         $author = "Jaime Penalba <jpenalbae@gmail.com>"
         $usage = "[-i device] [-r range | -l file | -p] [-m file] [-F filter]"

@@ -10,6 +10,7 @@ rule sniffer_tcpdump
         tool = "tcpdump"
         description = "packet capture and protocol decoder"
         severity = "high"
+        category = "sniffer"
     strings:
         $usage = /Usage: %s \[-[A-Za-z#]{15,40}\] \[ -B size \] \[ -c count \]/
         $list = "list-data-link-types"
@@ -26,6 +27,7 @@ rule sniffer_wireshark_cli
         tool = "tshark / dumpcap"
         description = "Wireshark's command-line packet capture"
         severity = "high"
+        category = "sniffer"
     strings:
         $tshark = "Usage: tshark [options] ..."
         $dumpcap = "Usage: dumpcap [options] ..."
@@ -41,6 +43,7 @@ rule sniffer_ngrep
         tool = "ngrep"
         description = "grep over live network traffic"
         severity = "high"
+        category = "sniffer"
     strings:
         $usage = "usage: ngrep <-h"
         $help = "is help/usage"
@@ -55,6 +58,7 @@ rule sniffer_netsniff_ng
         tool = "netsniff-ng"
         description = "zero-copy packet sniffer"
         severity = "high"
+        category = "sniffer"
     strings:
         $usage = "Usage: netsniff-ng [options] [filter-expression]"
         $site = "http://www.netsniff-ng.org"
@@ -69,6 +73,7 @@ rule sniffer_dsniff_suite
         tool = "dsniff"
         description = "password sniffing, ARP/DNS spoofing and man-in-the-middle tools"
         severity = "high"
+        category = "mitm"
     strings:
         $usage = /Usage: (arpspoof|dnsspoof|dsniff|filesnarf|macof|mailsnarf|msgsnarf|sshmitm|sshow|tcpkill|tcpnice|urlsnarf|webmitm|webspy) [\[-]/
         $version = "Version: 2.4"

@@ -11,6 +11,7 @@ rule socat
         tool = "socat"
         description = "bidirectional relay joining sockets, PTYs and programs; a ready reverse/bind shell and pivot"
         severity = "high"
+        category = "relay"
     strings:
         $usage = "socat [options] <bi-address> <bi-address>"
         $author = "socat by Gerhard Rieger and contributors"

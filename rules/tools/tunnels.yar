@@ -14,6 +14,7 @@ rule tunnel_iodine
         tool = "iodine"
         description = "IP over DNS tunnel (client iodine, server iodined)"
         severity = "high"
+        category = "tunnel"
     strings:
         $client = "iodine IP over DNS tunneling client"
         $server = "iodine IP over DNS tunneling server"
@@ -31,6 +32,7 @@ rule tunnel_ptunnel
         tool = "ptunnel"
         description = "TCP over ICMP echo tunnel (ptunnel, ptunnel-ng)"
         severity = "high"
+        category = "tunnel"
     strings:
         $start = "Starting ptunnel v %d.%.2d."
         $usage = "-p <addr> -lp <port> -da <dest_addr> -dp <dest_port>"
@@ -48,6 +50,7 @@ rule tunnel_dns2tcp
         tool = "dns2tcp"
         description = "TCP over DNS tunnel (dns2tcpc, dns2tcpd)"
         severity = "high"
+        category = "tunnel"
     strings:
         $banner = "dns2tcp v%s ( http://www.hsc.fr/ )"
         $rc_c = ".dns2tcprc"
@@ -63,6 +66,7 @@ rule tunnel_proxychains
         tool = "proxychains"
         description = "forces any program's connections through a chain of SOCKS/HTTP proxies"
         severity = "medium"
+        category = "anonymity"
     strings:
         $tag = "[proxychains]"
         $conf4 = "/etc/proxychains4.conf"
@@ -82,6 +86,7 @@ rule tunnel_go_pivots
         tool = "chisel / frp / gost / ligolo-ng"
         description = "Go tunnelling and pivoting tool: reverse tunnels and SOCKS into the container's network"
         severity = "high"
+        category = "tunnel"
     strings:
         $chisel = "github.com/jpillora/chisel/"
         $frp = "github.com/fatedier/frp/"
