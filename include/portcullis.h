@@ -164,7 +164,9 @@ int pc_resolve(const pc_ctx *ctx, const char *ref, char digest_out[72], char *er
  * the first error; sum still counts errors and warnings). */
 typedef struct pc_rules_summary {
     size_t rules, files, errors, warnings;
-    char digest[72]; /* "sha256:..." over the rule files, as in pc_result.rules_digest */
+    size_t packages, package_lists; /* the tool package lists (rules/packages/ *.tsv) */
+    char digest[72];                /* "sha256:..." over the rule files and package lists, as in
+                                       pc_result.rules_digest */
 } pc_rules_summary;
 int pc_rules_check(const char *path, pc_rules_summary *sum,
                    void (*diag)(void *ud, const char *line), void *ud, char *err, size_t errlen);

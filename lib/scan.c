@@ -291,7 +291,8 @@ static void run_checks(scan_state *s, const pc_runctx *rc, pc_result *r)
                          .sandbox = &x.sandbox,
                          .run = &x.run,
                          .img = &s->img,
-                         .layers = s->layer_digests};
+                         .layers = s->layer_digests,
+                         .tools = s->ctx->yara ? pc_rules_toolpkgs(s->ctx->yara) : NULL};
     pc_checks_run(pc_checks, &in, r);
     pc_effective_free(&x);
 }

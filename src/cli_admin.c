@@ -34,8 +34,10 @@ int cmd_rules(int argc, char **argv)
     }
     int rc = pc_rules_check(path, &sum, print_diag, NULL, err, sizeof err);
     if (rc == 0)
-        printf("%s: %zu rules in %zu files compiled, %zu warnings; rules digest %s\n", path,
-               sum.rules, sum.files, sum.warnings, sum.digest);
+        printf("%s: %zu rules in %zu files compiled, %zu warnings; rules digest %s; "
+               "%zu tool packages in %zu lists\n",
+               path, sum.rules, sum.files, sum.warnings, sum.digest, sum.packages,
+               sum.package_lists);
     else if (sum.errors)
         fprintf(stderr, "portcullis: %s: %zu error(s), %zu warning(s)\n", path, sum.errors,
                 sum.warnings);

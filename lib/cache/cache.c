@@ -29,7 +29,8 @@
 #include "pcx.h"
 
 #define MAGIC "PCFACTS"
-#define FORMAT 4u /* 4: the dynamic section (DT_NEEDED, DT_RPATH, DT_RUNPATH) */
+#define FORMAT                                                                                     \
+    5u /* 4: the dynamic section (DT_NEEDED, DT_RPATH, DT_RUNPATH); 5: package databases */
 #define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32 + 4)
 #define MAX_FILE (1ull << 30)
 

@@ -7,12 +7,15 @@
  * Payload: u64 bytes, u64 entry count, the entries, then u8 codec and the
  * diff id (a string). An entry ends with its dynamic section: u8 dyn, u16
  * needed count (at most PC_DT_NEEDED_MAX, and only with dyn), the needed
- * strings, rpath and runpath.
+ * strings, rpath and runpath; then its package database: u8 kind
+ * (pc_pkgdb_kind, 0: none) and, for a database, u32 package count (at
+ * most PC_PKGDB_MAX_PKGS) and each package's name and version.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "cache/cache.h"
 #include "layer/elfhead.h"
+#include "layer/pkgdb.h"
 #include "pcx.h"
 
 #define NIL 0xffffffffu
@@ -81,6 +84,14 @@ static void put_entry(enc *w, const pc_entry *e)
         put_cstr(w, e->needed[i]);
     put_cstr(w, e->rpath);
     put_cstr(w, e->runpath);
+    put(w, e->pkgdb, 1);
+    if (!e->pkgdb)
+        return;
+    put(w, e->npkgs, 4);
+    for (size_t i = 0; i < e->npkgs; i++) {
+        put_cstr(w, e->pkgs[i].name);
+        put_cstr(w, e->pkgs[i].version);
+    }
 }
 
 int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len)
@@ -184,6 +195,31 @@ static int get_dynamic(dec *r, pc_entry *e)
     return r->bad ? -1 : 0;
 }
 
+static int get_packages(dec *r, pc_entry *e)
+{
+    uint64_t kind = get(r, 1);
+    if (r->bad || kind > PC_PKGDB_LAST || (kind && e->type != PC_E_REG))
+        return -1;
+    if (kind == PC_PKGDB_NONE)
+        return 0;
+    uint64_t n = get(r, 4);
+    if (r->bad || n > PC_PKGDB_MAX_PKGS || n > r->left / 8)
+        return -1;
+    pc_pkg *v = NULL;
+    if (n && !(v = pc_arena_alloc(r->arena, (size_t)n * sizeof *v)))
+        return -1;
+    for (uint64_t i = 0; i < n; i++) {
+        v[i].name = get_str(r, NULL);
+        v[i].version = get_str(r, NULL);
+        if (r->bad || !v[i].name || !*v[i].name || !v[i].version)
+            return -1;
+    }
+    e->pkgdb = (uint8_t)kind;
+    e->npkgs = (uint32_t)n;
+    e->pkgs = v;
+    return 0;
+}
+
 static int get_entry(dec *r, pc_entry *e)
 {
     uint64_t t = get(r, 1);
@@ -213,7 +249,9 @@ static int get_entry(dec *r, pc_entry *e)
     e->data = get_str(r, &e->data_len);
     if (r->bad || !e->path)
         return -1;
-    return get_matches(r, e) < 0 ? -1 : get_dynamic(r, e);
+    if (get_matches(r, e) < 0 || get_dynamic(r, e) < 0)
+        return -1;
+    return get_packages(r, e);
 }
 
 int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f)
@@ -221,10 +259,10 @@ int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f)
     dec r = {.p = p, .left = len, .arena = &f->arena};
     f->bytes = get(&r, 8);
     uint64_t n = get(&r, 8);
-    /* an entry takes at least 85 bytes (57 of fixed fields, the six
-     * string lengths and the match count; an entry "a" is 86): refuse
-     * counts the data cannot hold */
-    if (r.bad || n > r.left / 85)
+    /* an entry takes at least 86 bytes (57 of fixed fields, the six
+     * string lengths, the match count and the package database kind; an
+     * entry "a" is 87): refuse counts the data cannot hold */
+    if (r.bad || n > r.left / 86)
         return -1;
     for (uint64_t i = 0; i < n; i++) {
         pc_entry *e = pc_layer_facts_add(f);

@@ -22,6 +22,7 @@
 #include "image/image.h"
 #include "image/imgconfig.h"
 #include "profile/run.h"
+#include "yara/toolpkgs.h"
 #include "portcullis.h"
 
 /* What a check reads; the driver hands it only these (the rest is NULL). */
@@ -40,6 +41,7 @@ typedef struct pc_check_ctx {
     const pc_run_facts *run;        /* what is known of the run itself (profile/run.h) */
     const pc_image *img;            /* platform and layers */
     const char *const *layers;      /* digest per layer index */
+    const pc_toolpkgs *tools;       /* the tool package lists (rules/packages), or NULL */
     pc_result *res;                 /* findings (pc_check_report) and sandbox facts */
 } pc_check_ctx;
 
@@ -68,6 +70,7 @@ typedef struct pc_check_input {
     const pc_run_facts *run;
     const pc_image *img;
     const char *const *layers;
+    const pc_toolpkgs *tools; /* may be NULL: no tool package lists */
 } pc_check_input;
 
 /* Resolve the users once, fill r->sandbox's user, needs_root and program,
@@ -106,5 +109,16 @@ void pc_finding_clear(pc_finding *f);
 int pc_finding_lost(pc_result *r);
 
 const char *pc_check_layer(const pc_check_ctx *c, const pc_node *n);
+
+/* What a suspicious-tool finding says about the tool: its category (the
+ * categories of rules/README.md), severity and the signal that found it
+ * ("content", "capability", "package"). */
+typedef struct pc_tool_tag {
+    const char *category, *severity, *signal;
+} pc_tool_tag;
+/* A suspicious-tool finding with its tag. */
+int pc_check_report_tool(pc_check_ctx *c, const char *path, const char *layer, const char *rule,
+                         const pc_tool_tag *tag, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 #endif

@@ -7,9 +7,11 @@
  * policy can ignore a rule by name (yara.ignore_rules) or allow a path.
  */
 #include "check/check.h"
+#include "check/tool_package.h"
 
 static void tool_node(pc_check_ctx *c, const char *path, const pc_node *n)
 {
+    pc_tool_package_node(c, path, n); /* an installed tool package (tool_package.h) */
     if (n->type != PC_E_REG || !n->e)
         return;
     for (size_t i = 0; i < n->e->nmatches; i++) {

@@ -108,6 +108,7 @@ static int ctx_for(const run *x, const pc_check *row, pc_check_ctx *c)
         .run = x->in->run,
         .img = x->in->img,
         .layers = x->in->layers,
+        .tools = x->in->tools,
         .res = x->res,
     };
     return 1;

@@ -1,8 +1,9 @@
 /*
  * facts.h — what one layer contributes, independent of every other layer:
  * its entries (normalised path, type, mode, owner, capabilities, the head
- * of executables), whiteouts and opaque markers, and the bytes of
- * /etc/passwd and /etc/group. Facts depend only on the layer digest and
+ * of executables), whiteouts and opaque markers, the bytes of
+ * /etc/passwd and /etc/group, and the packages a package database lists
+ * as installed (pkgdb.h). Facts depend only on the layer digest and
  * how its bytes are decoded (and the rules and scanner version), which
  * makes them the unit of caching; the diff id they carry is checked
  * against each image's config, cached or not.
@@ -50,6 +51,21 @@ typedef struct pc_match {
     const char *severity;
 } pc_match;
 
+/* A package a package database lists as installed (pkgdb.c). */
+typedef struct pc_pkg {
+    const char *name;
+    const char *version; /* "" when the record had none */
+} pc_pkg;
+
+/* Which package database a file is (pkgdb.c decides by its path). */
+typedef enum {
+    PC_PKGDB_NONE = 0,
+    PC_PKGDB_DPKG,   /* var/lib/dpkg/status */
+    PC_PKGDB_DPKG_D, /* var/lib/dpkg/status.d/NAME: one control stanza (distroless) */
+    PC_PKGDB_APK,    /* lib/apk/db/installed */
+} pc_pkgdb_kind;
+#define PC_PKGDB_LAST PC_PKGDB_APK
+
 typedef struct pc_entry {
     const char *path; /* normalised, relative to the root, no leading '/'; "" is the root */
     const char *link; /* symlink target as stored, or normalised hardlink target */
@@ -78,6 +94,13 @@ typedef struct pc_entry {
     size_t data_len;
     pc_match *matches; /* YARA matches */
     size_t nmatches;
+    /* A package database read whole (pkgdb != NONE): the packages it
+     * lists as installed, in file order. A database that could not be read
+     * fails the layer, so NONE at a database's path means "not read as
+     * one" (a hardlink to another path), never "lists nothing". */
+    uint8_t pkgdb; /* pc_pkgdb_kind */
+    uint32_t npkgs;
+    const pc_pkg *pkgs;
     uint32_t seq; /* position among the layer's entries (a hardlink's inode: its target's) */
 } pc_entry;
 

@@ -17,6 +17,7 @@
 #include "layer/decompress.h"
 #include "layer/elfhead.h"
 #include "layer/layer.h"
+#include "layer/pkgdb.h"
 #include "layer/tarread.h"
 #include "pcx.h"
 
@@ -39,6 +40,8 @@ typedef struct walk {
     uint64_t pos, tap_off;
     size_t tap_len, tap_got, tapcap;
     unsigned char *tap;
+    pc_pkgdb *pk; /* the package database being read (pkgdb.h); NULL: the entry is none */
+    pc_pkgdb *pkbuf;
 } walk;
 
 static ssize_t on_read(void *ud, void *buf, size_t n, pc_err *e)
@@ -218,13 +221,24 @@ static void tap_bytes(walk *w, const unsigned char *buf, size_t n)
     w->tap_got += (size_t)(hi - lo);
 }
 
+/* The current entry's next n bytes went by, whoever read them: the
+ * dynamic section being caught and the package database being read see
+ * them. */
+static int pass_on(walk *w, const unsigned char *buf, size_t n, const char *name)
+{
+    tap_bytes(w, buf, n);
+    if (w->pk && pc_pkgdb_feed(w->pk, buf, n, w->e) < 0)
+        return pc_err_prefix(w->e, "%.300s: package database", name);
+    return 0;
+}
+
 ssize_t pc_file_read(pc_file_reader *r, void *buf, size_t n)
 {
     ssize_t got = pc_tar_read(r->w->tar, buf, n, r->w->e);
     if (got < 0)
         pc_err_prefix(r->w->e, "%.300s", r->name);
-    else
-        tap_bytes(r->w, buf, (size_t)got);
+    else if (pass_on(r->w, buf, (size_t)got, r->name) < 0)
+        return -1;
     return got;
 }
 
@@ -270,7 +284,7 @@ static int tap_start(walk *w, const pc_entry *ent, size_t got)
 
 /* Read on to the end of the section being caught (what a visitor read is
  * caught already), then parse it with the head. */
-static int tap_finish(walk *w, pc_entry *ent, size_t got)
+static int tap_finish(walk *w, pc_entry *ent, size_t got, const char *name)
 {
     unsigned char chunk[16384];
     if (w->tap_len == 0)
@@ -283,7 +297,8 @@ static int tap_finish(walk *w, pc_entry *ent, size_t got)
             return -1;
         if (r == 0)
             break;
-        tap_bytes(w, chunk, (size_t)r);
+        if (pass_on(w, chunk, (size_t)r, name) < 0)
+            return -1;
     }
     size_t len = w->tap_len;
     w->tap_len = 0;
@@ -292,6 +307,41 @@ static int tap_finish(walk *w, pc_entry *ent, size_t got)
     if (pc_elf_dyn_parse_far(w->data, got, w->tap, w->tap_off, len, ent, &w->f->arena) < 0)
         return pc_err_set(w->e, "out of memory");
     return 0;
+}
+
+/* A package database (pkgdb.h): refused over PC_PKGDB_MAX_BYTES, else
+ * read as its bytes go by (pass_on), whoever reads them. */
+static int pkgdb_start(walk *w, pc_entry *ent, const char *name)
+{
+    pc_pkgdb_kind kind = pc_pkgdb_kind_of(ent->path);
+    w->pk = NULL;
+    if (kind == PC_PKGDB_NONE)
+        return 0;
+    if (ent->size > PC_PKGDB_MAX_BYTES)
+        return pc_err_set(w->e,
+                          "%.300s: package database of %llu bytes is over the limit of %u MiB; "
+                          "its packages cannot be judged",
+                          name, (unsigned long long)ent->size, PC_PKGDB_MAX_BYTES >> 20);
+    if (!w->pkbuf && !(w->pkbuf = malloc(sizeof *w->pkbuf)))
+        return pc_err_set(w->e, "out of memory");
+    pc_pkgdb_begin(w->pkbuf, kind, &w->f->arena);
+    w->pk = w->pkbuf;
+    return 0;
+}
+
+/* Read the rest of the database no one else read, and keep its packages. */
+static int pkgdb_finish(walk *w, pc_entry *ent, const char *name)
+{
+    unsigned char chunk[16384];
+    ssize_t r;
+    while ((r = pc_tar_read(w->tar, chunk, sizeof chunk, w->e)) > 0)
+        if (pass_on(w, chunk, (size_t)r, name) < 0)
+            return -1;
+    if (r < 0)
+        return pc_err_prefix(w->e, "%.300s", name);
+    int rc = pc_pkgdb_end(w->pk, ent, w->e);
+    w->pk = NULL;
+    return rc < 0 ? pc_err_prefix(w->e, "%.300s: package database", name) : 0;
 }
 
 /* Pull what the checks need out of a regular file's data. */
@@ -310,7 +360,9 @@ static int read_data(walk *w, pc_entry *ent, const char *name)
         want = vwant;
     if (want > ent->size)
         want = ent->size;
-    if (want == 0) {
+    if (pkgdb_start(w, ent, name) < 0)
+        return -1;
+    if (want == 0 && !w->pk) {
         if (exec && ent->size == 0)
             ent->head = PC_HEAD_NOEXEC; /* execve of an empty file: ENOEXEC */
         return 0;
@@ -326,6 +378,8 @@ static int read_data(walk *w, pc_entry *ent, const char *name)
         return pc_err_set(w->e, "out of memory");
     if (exec && tap_start(w, ent, (size_t)got) < 0)
         return -1;
+    if (w->pk && pc_pkgdb_feed(w->pk, w->data, (size_t)got, w->e) < 0)
+        return pc_err_prefix(w->e, "%.300s: package database", name);
     if (idf) {
         ent->data = pc_arena_strndup(&w->f->arena, (const char *)w->data, (size_t)got);
         ent->data_len = (size_t)got;
@@ -337,9 +391,9 @@ static int read_data(walk *w, pc_entry *ent, const char *name)
         if (v->visit(v->ud, w->f, ent, w->data, (size_t)got, &rest, w->e) < 0)
             return -1;
     }
-    if (exec && tap_finish(w, ent, (size_t)got) < 0)
+    if (exec && tap_finish(w, ent, (size_t)got, name) < 0)
         return pc_err_prefix(w->e, "%.300s", name);
-    return 0;
+    return w->pk ? pkgdb_finish(w, ent, name) : 0;
 }
 
 static int count_limits(walk *w)
@@ -450,6 +504,9 @@ int pc_layer_walk(pc_stream *raw, const pc_layer_desc *ld, const pc_walk_cfg *cf
     pc_unpack_free(w.u);
     free(w.data);
     free(w.tap);
+    if (w.pkbuf)
+        pc_pkgdb_free(w.pkbuf);
+    free(w.pkbuf);
     if (rc == 0) {
         const char *want = ld->d.digest;
         const char *got = ld->verify_diff ? out_digest : raw_digest;

@@ -23,12 +23,14 @@
 #include "pcx/sha256.h"
 #include "pcx.h"
 #include "yara/yara_cache.h"
+#include "yara/toolpkgs.h"
 #include "yara/yara_rules.h"
 
 struct pc_rules {
     YR_RULES *yr;
     char digest[72];
     size_t nrules, nfiles;
+    pc_toolpkgs *pkgs; /* the tool package lists (packages/NAME.tsv), possibly empty */
 };
 
 typedef struct rfile {
@@ -36,6 +38,7 @@ typedef struct rfile {
     char *rel;  /* path relative to the rules root: sort key and digest input */
     char *data;
     size_t len;
+    int list; /* a tool package list (toolpkgs.h), not YARA */
 } rfile;
 
 typedef struct rset {
@@ -53,7 +56,7 @@ static void rset_free(rset *s)
     free(s->v);
 }
 
-static int rset_add(rset *s, const char *full, const char *rel, pc_err *e)
+static int rset_add(rset *s, const char *full, const char *rel, int list, pc_err *e)
 {
     if (s->n >= PC_RULES_MAX_FILES)
         return pc_err_set(e, "more than %u rule files", PC_RULES_MAX_FILES);
@@ -63,6 +66,7 @@ static int rset_add(rset *s, const char *full, const char *rel, pc_err *e)
     memset(f, 0, sizeof *f);
     f->full = pc_strdup(full);
     f->rel = pc_strdup(rel);
+    f->list = list;
     s->n++;
     return f->full && f->rel ? 0 : pc_err_set(e, "out of memory");
 }
@@ -97,7 +101,9 @@ static int collect_dir(rset *s, const char *dir, const char *rel, int depth, pc_
         else if (S_ISDIR(st.st_mode))
             rc = collect_dir(s, full, sub, depth + 1, e);
         else if (S_ISREG(st.st_mode) && is_rule_name(de->d_name))
-            rc = rset_add(s, full, sub, e);
+            rc = rset_add(s, full, sub, 0, e);
+        else if (S_ISREG(st.st_mode) && pc_toolpkgs_is_list(sub))
+            rc = rset_add(s, full, sub, 1, e);
         free(full);
         free(sub);
     }
@@ -120,10 +126,13 @@ static int collect(rset *s, const char *path, pc_err *e)
             return -1;
     } else {
         const char *base = strrchr(path, '/');
-        if (rset_add(s, path, base ? base + 1 : path, e) < 0)
+        if (rset_add(s, path, base ? base + 1 : path, 0, e) < 0)
             return -1;
     }
-    if (s->n == 0)
+    size_t nyara = 0;
+    for (size_t i = 0; i < s->n; i++)
+        nyara += !s->v[i].list;
+    if (nyara == 0)
         return pc_err_set(e, "%s: no YARA rule files (*.yar, *.yara)", path);
     qsort(s->v, s->n, sizeof *s->v, rfile_cmp);
     for (size_t i = 0; i < s->n; i++)
@@ -223,6 +232,8 @@ static YR_RULES *compile_all(const rset *s, pc_rules_diag *d)
     YR_RULES *yr = NULL;
     int failed = all == NULL;
     for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i].list)
+            continue;
         if (!failed) {
             failed = add_file(all, &s->v[i], d) != 0;
             continue;
@@ -265,6 +276,29 @@ static int compile_failed(const pc_rules_diag *d, pc_err *e)
     return pc_err_set(e, "%s (and %zu more)", first, d->nerrors - 1);
 }
 
+/* Read the tool package lists: every error is a diagnostic line (all
+ * lists are read, so each one's first error is reported); -1 when any. */
+static int read_lists(const rset *s, pc_rules *r, pc_rules_diag *d)
+{
+    int rc = 0;
+    if (!(r->pkgs = pc_toolpkgs_new())) {
+        diag_add(d, pc_asprintf("(rules):0: out of memory"));
+        d->nerrors++;
+        return -1;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        pc_err le = {{0}};
+        const rfile *f = &s->v[i];
+        if (f->list && pc_toolpkgs_add(r->pkgs, f->rel, f->full, f->data, f->len, &le) < 0) {
+            diag_add(d, pc_strdup(le.msg));
+            d->nerrors++;
+            rc = -1;
+        }
+    }
+    pc_toolpkgs_done(r->pkgs);
+    return rc;
+}
+
 static int rules_build(const char *path, const char *cache_dir, pc_rules **out, pc_rules_diag *diag,
                        pc_err *e)
 {
@@ -284,11 +318,13 @@ static int rules_build(const char *path, const char *cache_dir, pc_rules **out, 
         pc_err_set(e, "out of memory");
         goto done;
     }
-    r->nfiles = s.n;
-    if (cache_dir && pc_rules_cache_load(cache_dir, r->digest, &r->yr))
+    for (size_t i = 0; i < s.n; i++)
+        r->nfiles += !s.v[i].list;
+    int lists_bad = read_lists(&s, r, d) < 0;
+    if (!lists_bad && cache_dir && pc_rules_cache_load(cache_dir, r->digest, &r->yr))
         goto loaded;
     r->yr = compile_all(&s, d);
-    if (!r->yr) {
+    if (lists_bad || !r->yr) {
         compile_failed(d, e);
         goto done;
     }
@@ -322,6 +358,7 @@ void pc_rules_free(pc_rules *r)
         return;
     if (r->yr)
         yr_rules_destroy(r->yr);
+    pc_toolpkgs_free(r->pkgs);
     free(r);
 }
 
@@ -338,6 +375,11 @@ size_t pc_rules_nrules(const pc_rules *r)
 size_t pc_rules_nfiles(const pc_rules *r)
 {
     return r->nfiles;
+}
+
+const pc_toolpkgs *pc_rules_toolpkgs(const pc_rules *r)
+{
+    return r->pkgs;
 }
 
 struct YR_RULES *pc_rules_yr(const pc_rules *r)
@@ -364,6 +406,8 @@ int pc_rules_check(const char *path, pc_rules_summary *sum,
     if (rc == 0) {
         sum->rules = r->nrules;
         sum->files = r->nfiles;
+        sum->packages = pc_toolpkgs_count(r->pkgs);
+        sum->package_lists = pc_toolpkgs_files(r->pkgs);
         memcpy(sum->digest, r->digest, sizeof sum->digest);
     } else {
         snprintf(err, errlen, "%s", e.msg);

@@ -4,10 +4,14 @@
  * other files, such as the JSON policies, are skipped), then shared
  * read-only by every scanning thread.
  *
- * Compile errors and warnings are collected as "FILE:LINE: message" lines.
- * The rules digest is sha256 over the sorted list of rule files: for each
- * file its path relative to the rules root, a NUL, its length as 8 bytes
- * big-endian and its bytes. Results can be cached and audited by it.
+ * A directory may also hold the tool package lists, packages/debian.tsv
+ * and packages/alpine.tsv (toolpkgs.h), read with the rules.
+ *
+ * Compile errors and warnings, and errors of the package lists, are
+ * collected as "FILE:LINE: message" lines. The rules digest is sha256 over
+ * the sorted list of rule files and package lists: for each file its path
+ * relative to the rules root, a NUL, its length as 8 bytes big-endian and
+ * its bytes. Results can be cached and audited by it.
  *
  * Rules may use the external variables filename, filepath (strings),
  * filemode and fileuid (integers); yara_scan.c sets them per file.
@@ -26,6 +30,7 @@
 #define PC_RULES_MAX_DEPTH 16
 
 typedef struct pc_rules pc_rules;
+typedef struct pc_toolpkgs pc_toolpkgs;
 struct YR_RULES;
 
 /* Every error and warning of one compilation, in order. */
@@ -53,6 +58,8 @@ void pc_rules_free(pc_rules *r);
 const char *pc_rules_digest(const pc_rules *r);
 size_t pc_rules_nrules(const pc_rules *r);
 size_t pc_rules_nfiles(const pc_rules *r);
+/* The tool package lists (never NULL for a loaded set; may be empty). */
+const pc_toolpkgs *pc_rules_toolpkgs(const pc_rules *r);
 /* The compiled rules, for creating scanners (one per thread). */
 struct YR_RULES *pc_rules_yr(const pc_rules *r);
 
