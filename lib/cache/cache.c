@@ -29,7 +29,7 @@
 #include "pcx.h"
 
 #define MAGIC "PCFACTS"
-#define FORMAT 4u /* 4: the dynamic section (DT_NEEDED, DT_RPATH, DT_RUNPATH) */
+#define FORMAT 5u /* 4: the dynamic section; 5: the YARA matches' category and signal */
 #define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32 + 4)
 #define MAX_FILE (1ull << 30)
 
