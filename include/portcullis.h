@@ -36,6 +36,13 @@ typedef struct pc_finding {
     int neutralised; /* the judged run cannot use what it reports (a set-user-ID bit under
                       * no_new_privileges, file capabilities it is never granted); the
                       * policy's when_neutralised action applies */
+    /* suspicious-tool only (NULL elsewhere): what the tool is and which
+     * signal found it (rules/README.md) */
+    char *category; /* "scanner", "sniffer", "packet-capture", ... */
+    char *severity; /* "high", "medium" or "low" */
+    char *signal;   /* "content" (a rule on the file's bytes), "capability" (what a program
+                     * can do: DT_NEEDED of a packet library, a generic rule), "package"
+                     * (the image's package database) */
 } pc_finding;
 
 /* What the image needs to run (the execution hints TES servers lack). */

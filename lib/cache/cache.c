@@ -30,7 +30,8 @@
 
 #define MAGIC "PCFACTS"
 #define FORMAT                                                                                     \
-    5u /* 4: the dynamic section (DT_NEEDED, DT_RPATH, DT_RUNPATH); 5: package databases */
+    6u /* 4: the dynamic section; 5: the YARA matches' category and signal; 6: package databases   \
+        */
 #define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32 + 4)
 #define MAX_FILE (1ull << 30)
 

@@ -77,6 +77,8 @@ static void put_entry(enc *w, const pc_entry *e)
         put_cstr(w, e->matches[i].tool);
         put_cstr(w, e->matches[i].desc);
         put_cstr(w, e->matches[i].severity);
+        put_cstr(w, e->matches[i].category);
+        put_cstr(w, e->matches[i].signal);
     }
     put(w, e->dyn, 1);
     put(w, e->dyn ? e->nneeded : 0, 2);
@@ -168,6 +170,8 @@ static int get_matches(dec *r, pc_entry *e)
         m->tool = get_str(r, NULL);
         m->desc = get_str(r, NULL);
         m->severity = get_str(r, NULL);
+        m->category = get_str(r, NULL);
+        m->signal = get_str(r, NULL);
         if (r->bad || !m->rule)
             return -1;
     }

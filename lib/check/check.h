@@ -108,17 +108,17 @@ void pc_finding_clear(pc_finding *f);
 /* Mark r as having lost a finding: the verdict is deny. Returns -1. */
 int pc_finding_lost(pc_result *r);
 
-const char *pc_check_layer(const pc_check_ctx *c, const pc_node *n);
-
-/* What a suspicious-tool finding says about the tool: its category (the
- * categories of rules/README.md), severity and the signal that found it
- * ("content", "capability", "package"). */
+/* What a suspicious-tool finding is about: category, severity and the
+ * signal that fired (pc_finding). NULL members: "other", "high" (an
+ * unrated rule is taken as serious), "content". */
 typedef struct pc_tool_tag {
     const char *category, *severity, *signal;
 } pc_tool_tag;
-/* A suspicious-tool finding with its tag. */
+/* A suspicious-tool finding with its tag; -1 on OOM (r marked lost). */
 int pc_check_report_tool(pc_check_ctx *c, const char *path, const char *layer, const char *rule,
                          const pc_tool_tag *tag, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+
+const char *pc_check_layer(const pc_check_ctx *c, const pc_node *n);
 
 #endif

@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "check/check.h"
+#include "check/toolcat.h"
 #include "pcx.h"
 
 /* A finding that cannot be recorded must not turn into an allow: the
@@ -44,6 +46,7 @@ int pc_finding_addv(pc_result *r, const pc_check *row, pc_action cap, const char
     f->would_deny = 0;
     f->waived_by = NULL;
     f->step = NULL;
+    f->category = f->severity = f->signal = NULL;
     if (!f->check || !f->message || (path && !f->path) || (layer && !f->layer) ||
         (rule && !f->rule)) {
         pc_finding_clear(f);
@@ -56,6 +59,9 @@ int pc_finding_addv(pc_result *r, const pc_check *row, pc_action cap, const char
 void pc_finding_clear(pc_finding *f)
 {
     free(f->step);
+    free(f->category);
+    free(f->severity);
+    free(f->signal);
     free(f->waived_by);
     free(f->check);
     free(f->message);
@@ -96,20 +102,33 @@ int pc_check_report_neutralised(pc_check_ctx *c, const char *path, const char *l
     return rc;
 }
 
-const char *pc_check_layer(const pc_check_ctx *c, const pc_node *n)
-{
-    return n->layer < c->img->nlayers ? c->layers[n->layer] : NULL;
-}
-
-/* STUB until the lead's pc_check_report_tool lands on main: the tag is
- * not recorded yet. */
 int pc_check_report_tool(pc_check_ctx *c, const char *path, const char *layer, const char *rule,
                          const pc_tool_tag *tag, const char *fmt, ...)
 {
-    (void)tag;
     va_list ap;
     va_start(ap, fmt);
     int rc = pc_finding_addv(c->res, c->check, PC_ACTION_DENY, path, layer, rule, fmt, ap);
     va_end(ap);
-    return rc;
+    if (rc < 0)
+        return rc;
+    pc_finding *f = &c->res->findings[c->res->nfindings - 1];
+    /* a rule of one's own may name anything: an unknown category is
+     * "other", an unknown severity "high", an unknown signal "content" */
+    const char *cat = tag ? tag->category : NULL, *sev = tag ? tag->severity : NULL;
+    const char *sig = tag ? tag->signal : NULL;
+    f->category = pc_strdup(pc_tool_category_index(cat) >= 0 ? cat : "other");
+    f->severity = pc_strdup(sev && (!strcmp(sev, "medium") || !strcmp(sev, "low")) ? sev : "high");
+    f->signal =
+        pc_strdup(sig && (!strcmp(sig, "capability") || !strcmp(sig, "package")) ? sig : "content");
+    if (!f->category || !f->severity || !f->signal) {
+        pc_finding_clear(f);
+        c->res->nfindings--;
+        return pc_finding_lost(c->res);
+    }
+    return 0;
+}
+
+const char *pc_check_layer(const pc_check_ctx *c, const pc_node *n)
+{
+    return n->layer < c->img->nlayers ? c->layers[n->layer] : NULL;
 }

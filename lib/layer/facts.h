@@ -45,10 +45,12 @@ typedef enum {
 #define PC_HEAD_LAST PC_HEAD_BADSHEBANG
 
 typedef struct pc_match {
-    const char *rule; /* YARA rule name */
-    const char *tool; /* meta.tool, or NULL */
-    const char *desc; /* meta.description, or NULL */
-    const char *severity;
+    const char *rule;     /* YARA rule name */
+    const char *tool;     /* meta.tool, or NULL */
+    const char *desc;     /* meta.description, or NULL */
+    const char *severity; /* meta.severity: "high", "medium", "low", or NULL */
+    const char *category; /* meta.category (rules/README.md), or NULL */
+    const char *signal;   /* meta.signal: "capability" for generic rules; NULL: "content" */
 } pc_match;
 
 /* A package a package database lists as installed (pkgdb.c). */

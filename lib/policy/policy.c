@@ -14,13 +14,22 @@ pc_action pc_policy_action(const pc_policy *p, pc_check_id id, const char *path)
 
 pc_action pc_policy_action_n(const pc_policy *p, pc_check_id id, const char *path, int neutralised)
 {
+    return pc_policy_action_c(p, id, path, neutralised, NULL);
+}
+
+pc_action pc_policy_action_c(const pc_policy *p, pc_check_id id, const char *path, int neutralised,
+                             const char *category)
+{
     if (!p || (unsigned)id >= PC_CHK_COUNT)
         return PC_ACTION_DENY;
     const pc_check_policy *cp = &p->checks[id];
     for (size_t i = 0; path && i < cp->nallow_paths; i++)
         if (fnmatch(cp->allow_paths[i], path, 0) == 0)
             return PC_ACTION_IGNORE;
-    return neutralised && cp->has_when_neutralised ? cp->when_neutralised : cp->action;
+    if (neutralised && cp->has_when_neutralised)
+        return cp->when_neutralised;
+    int k = pc_tool_category_index(category);
+    return k >= 0 && cp->has_category[k] ? cp->category[k] : cp->action;
 }
 
 pc_mode pc_policy_mode(const pc_policy *p, pc_check_id id)

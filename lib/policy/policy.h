@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "check/checkid.h"
+#include "check/toolcat.h"
 #include "pcx.h"
 #include "profile/profile.h"
 #include "profile/run.h"
@@ -33,6 +34,10 @@ typedef struct pc_check_policy {
     pc_action when_neutralised; /* the action for a finding the run neutralises */
     char **allow_paths;         /* fnmatch(3) globs, flags 0, against absolute paths */
     size_t nallow_paths;
+    /* categories: the action per tool category (check/toolcat.h) of the
+     * findings that carry one (suspicious-tool); has_category[i] when given */
+    unsigned char has_category[PC_TOOLCAT_COUNT];
+    pc_action category[PC_TOOLCAT_COUNT];
 } pc_check_policy;
 
 typedef struct pc_policy {
@@ -73,6 +78,11 @@ pc_action pc_policy_action(const pc_policy *p, pc_check_id id, const char *path)
 /* The same for a finding the run neutralises (pc_finding.neutralised):
  * the check's when_neutralised action when the policy gives one. */
 pc_action pc_policy_action_n(const pc_policy *p, pc_check_id id, const char *path, int neutralised);
+/* The same for a finding of a tool category (NULL: none): the check's
+ * categories action for it when the policy gives one (allow_paths first,
+ * when_neutralised after). */
+pc_action pc_policy_action_c(const pc_policy *p, pc_check_id id, const char *path, int neutralised,
+                             const char *category);
 /* The mode a deny of check id is enforced in (the check's, else the policy's). */
 pc_mode pc_policy_mode(const pc_policy *p, pc_check_id id);
 /* 1 when the YARA rule is in yara.ignore_rules. */

@@ -229,6 +229,31 @@ static int parse_mode(const pctx *c, json_t *v, const char *path, pc_mode *out)
     return 0;
 }
 
+/* categories: {"sniffer": "warn", ...}, each a known tool category. */
+static int category_key(const pctx *c, const char *key, json_t *v, const char *kp, void *ud)
+{
+    pc_check_policy *cp = ud;
+    int k = pc_tool_category_index(key);
+    if (k < 0)
+        return 1;
+    cp->has_category[k] = 1;
+    return parse_action(c, v, kp, &cp->category[k]);
+}
+
+static int parse_categories(const pctx *c, json_t *v, const char *path, pc_check_policy *cp)
+{
+    if (!json_is_object(v))
+        return bad(c, path, "expected an object of tool categories");
+    char known[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < PC_TOOLCAT_COUNT && used < sizeof known; i++) {
+        int w = snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                         pc_tool_categories[i]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return each_key(c, v, path, known, category_key, cp);
+}
+
 static int check_key(const pctx *c, const char *key, json_t *v, const char *kp, void *ud)
 {
     pc_check_policy *cp = ud;
@@ -242,6 +267,8 @@ static int check_key(const pctx *c, const char *key, json_t *v, const char *kp, 
     }
     if (strcmp(key, "allow_paths") == 0)
         return get_strv(c, v, kp, check_abs_glob, &cp->allow_paths, &cp->nallow_paths);
+    if (strcmp(key, "categories") == 0)
+        return parse_categories(c, v, kp, cp);
     return 1;
 }
 
@@ -249,7 +276,8 @@ static int parse_check(const pctx *c, json_t *obj, const char *path, pc_check_po
 {
     if (!json_is_object(obj))
         return bad(c, path, "expected an object");
-    return each_key(c, obj, path, "action, allow_paths, when_neutralised, mode", check_key, cp);
+    return each_key(c, obj, path, "action, allow_paths, when_neutralised, mode, categories",
+                    check_key, cp);
 }
 
 static int unknown_check(const pctx *c, const char *path)

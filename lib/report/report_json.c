@@ -65,6 +65,11 @@ json_t *pc_finding_to_json(const pc_finding *f)
     bad |= json_object_set_new(o, "path", pc_json_string(f->path));
     bad |= json_object_set_new(o, "layer", pc_json_string(f->layer));
     bad |= json_object_set_new(o, "rule", pc_json_string(f->rule));
+    if (f->category) { /* suspicious-tool: what the tool is, which signal found it */
+        bad |= json_object_set_new(o, "category", pc_json_string(f->category));
+        bad |= json_object_set_new(o, "severity", pc_json_string(f->severity));
+        bad |= json_object_set_new(o, "signal", pc_json_string(f->signal));
+    }
     if (f->step) /* only then: the Dockerfile step of its layer (image history) */
         bad |= json_object_set_new(o, "step", pc_json_string(f->step));
     if (f->would_deny) /* only then: the policy's mode lowered a deny (README, Policies) */

@@ -133,6 +133,11 @@ static json_t *sarif_properties(const pc_result *r, const pc_finding *f)
     bad |= json_object_set_new(o, "rule", pc_json_string(f->rule));
     if (f->would_deny)
         bad |= json_object_set_new(o, "would_deny", json_true());
+    if (f->category) {
+        bad |= json_object_set_new(o, "category", pc_json_string(f->category));
+        bad |= json_object_set_new(o, "severity", pc_json_string(f->severity));
+        bad |= json_object_set_new(o, "signal", pc_json_string(f->signal));
+    }
     if (f->step)
         bad |= json_object_set_new(o, "step", pc_json_string(f->step));
     if (bad) {

@@ -51,10 +51,13 @@ static const struct {
      "Remove them (setcap -r) or the file; allow a needed one through the policy.", "6.5",
      "privilege"},
     {"suspicious-tool",
-     "A YARA rule matched a file: a network or attack tool, a reverse shell, a miner (by content, "
-     "so renamed and stripped copies too).",
+     "A network or attack tool, a reverse shell or a miner: a YARA rule matched a file (by "
+     "content, so renamed and stripped copies too), a program links a packet capture or "
+     "injection library, or the package database lists a tool package. The result's "
+     "properties name its category, severity and signal.",
      "Remove the tool from the image; if it is needed, waive it with an exception naming the "
-     "image, the path and the rule.",
+     "image, the path and the rule, or set the policy's action for its category "
+     "(checks.suspicious-tool.categories).",
      "8.0", "malware"},
     {"device-file", "The image contains a character or block device node.",
      "Remove device nodes from the image: the runtime provides /dev.", "6.0", "privilege"},

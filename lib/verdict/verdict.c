@@ -21,6 +21,7 @@ typedef struct judged {
     pc_check_id id;
     pc_action ceiling;
     const char *path, *rule;
+    const char *category; /* a tool finding's category, or NULL */
     int neutralised;
     int raise_warn;     /* pin_digests, for unpinned-image */
     const char *exempt; /* the exempt_images entry that matched, or NULL */
@@ -28,7 +29,7 @@ typedef struct judged {
 
 static pc_action judge(const pc_policy *p, const judged *j)
 {
-    pc_action a = pc_policy_action_n(p, j->id, j->path, j->neutralised);
+    pc_action a = pc_policy_action_c(p, j->id, j->path, j->neutralised, j->category);
     if (a > j->ceiling)
         a = j->ceiling;
     if (j->rule && pc_policy_ignores_rule(p, j->rule))
@@ -157,6 +158,7 @@ void pc_verdict_apply(const pc_policy *p, pc_result *r)
                     f->action,
                     f->path,
                     f->rule,
+                    f->category,
                     f->neutralised,
                     0,
                     ex};
@@ -202,6 +204,7 @@ void pc_verdict_judge(const pc_policy *p, const pc_result *r, const pc_verdict_o
     const char *ref = o && o->ref ? o->ref : r ? r->image : NULL;
     judged j = {pc_check_id_parse("unpinned-image"),
                 PC_ACTION_DENY,
+                NULL,
                 NULL,
                 NULL,
                 0,

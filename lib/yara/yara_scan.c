@@ -288,6 +288,8 @@ static int record(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
         m[i].tool = arena_dup(&f->arena, meta_string(r, "tool"), &oom);
         m[i].desc = arena_dup(&f->arena, meta_string(r, "description"), &oom);
         m[i].severity = arena_dup(&f->arena, meta_string(r, "severity"), &oom);
+        m[i].category = arena_dup(&f->arena, meta_string(r, "category"), &oom);
+        m[i].signal = arena_dup(&f->arena, meta_string(r, "signal"), &oom);
     }
     if (oom)
         return pc_err_set(e, "out of memory");

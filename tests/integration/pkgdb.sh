@@ -139,10 +139,10 @@ jq_true "apk message" '[.reports[0].findings[] | select(.rule == "package:tor") 
 jq_true "held package is installed (hydra: hold ok installed)" '[.reports[0].findings[] | select(.rule == "package:hydra") | .message | test("^hydra .* installed by dpkg: .*category bruteforce")] == [true]'
 jq_true "dual-use monitor: sniffer, medium" '[.reports[0].findings[] | select(.rule == "package:tcpdump") | .message | test("category sniffer, severity medium")] == [true]'
 jq_true "package findings deny" '[.reports[0].findings[] | select(.rule // "" | startswith("package:")) | .action == "deny"] | all'
-# the tag (pc_check_report_tool): category and signal in the report when the report carries them
-if jq -e '.reports[0].findings[] | select(.rule == "package:nmap") | has("signal")' "$T/out" >/dev/null 2>&1; then
-    jq_true "tag: category scanner, signal package" '[.reports[0].findings[] | select(.rule == "package:nmap") | .category == "scanner" and .signal == "package"] | all'
-fi
+jq_true "tag: category, severity and signal package on every package finding" \
+    '[.reports[0].findings[] | select(.rule // "" | startswith("package:")) | .signal == "package"] | (length == 5 and all)'
+jq_true "tag: nmap scanner/high, tcpdump sniffer/medium, tor anonymity" \
+    '[.reports[0].findings[] | select(.rule == "package:nmap" or .rule == "package:tcpdump" or .rule == "package:tor") | "\(.rule) \(.category) \(.severity)"] | sort | unique == ["package:nmap scanner high", "package:tcpdump sniffer medium", "package:tor anonymity high"]'
 
 # ---- the same from the facts cache (codec round trip)
 mkdir -p "$T/cache"

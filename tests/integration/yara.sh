@@ -230,7 +230,8 @@ jq_true "found in the whole file" '[.reports[0].findings[] | select(.rule == "ne
 mkdir -p "$T/myrules"
 printf 'rule only_socat { meta: tool = "socat" description = "test" severity = "low"\n  strings: $a = "SOCAT_FORK_WAIT" condition: $a and filename != "" and filemode > 0 }\n' >"$T/myrules/mine.yar"
 run "--rules dir" 1 "$PC" scan --rules "$T/myrules" --format json "oci:$T/pos/oci:latest"
-jq_true "--rules replaces the set" '([.reports[0].findings[] | select(.check == "suspicious-tool") | .rule] | unique) == ["only_socat"]'
+jq_true "--rules replaces the set" '([.reports[0].findings[] | select(.check == "suspicious-tool" and .signal == "content") | .rule] | unique) == ["only_socat"]'
+jq_true "--rules: own rule without category is other/low" '[.reports[0].findings[] | select(.rule == "only_socat") | .category == "other" and .severity == "low"] | all'
 jq_true "--rules digest differs" ".reports[0].rules_digest != \"$digest\" and (.reports[0].rules_digest | test(\"^sha256:\"))"
 run "--rules broken" 2 "$PC" scan --rules "$T/badrules" "oci:$T/pos/oci:latest"
 grep_in "--rules error names file:line" 'broken.yar:[0-9]+:' "$T/err"
@@ -322,3 +323,31 @@ else
     fail "false positives: $fp of $((nelf + nscr + noth)) files" "$(head -20 "$T/fp.txt" | tr '\n' ';')"
 fi
 jq_true "negative image scanned completely" '.reports[0].scan_failed == false and .reports[0].stats.files > 5000'
+
+# ---- category, severity and signal; the capability signal (DT_NEEDED of packet libraries)
+jq_true "every tool finding has category, severity and signal" '[.reports[0].findings[] | select(.check == "suspicious-tool") | (.category | type == "string") and (.severity | test("^(high|medium|low)$")) and (.signal | test("^(content|capability|package)$"))] | all' "$T/pos-report.json"
+jq_true "tcpdump: a sniffer, found by content" '[.reports[0].findings[] | select(.path == "/usr/bin/tcpdump" and .rule == "sniffer_tcpdump") | .category == "sniffer" and .signal == "content"] | (length == 1 and all)' "$T/pos-report.json"
+jq_true "tcpdump: links libpcap (capability signal, packet-capture)" '[.reports[0].findings[] | select(.path == "/usr/bin/tcpdump" and .rule == "capability_libpcap") | .category == "packet-capture" and .signal == "capability" and .severity == "medium" and (.message | test("libpcap[.]so"))] | (length == 1 and all)' "$T/pos-report.json"
+jq_true "hping3: links libpcap" '[.reports[0].findings[] | select(.path == "/usr/sbin/hping3" and .rule == "capability_libpcap")] | length == 1' "$T/pos-report.json"
+jq_true "no capability finding on shared libraries" '[.reports[0].findings[] | select(.signal == "capability" and (.path | test("[.]so([.]|$)")))] | length == 0' "$T/pos-report.json"
+# arping links libnet and libpcap; no content rule names it
+unpack arping && unpack libnet1 && {
+    printf 'usr/sbin/arping\t0755\t%s\n' "$T/x/arping/usr/sbin/arping" >"$T/cap.tsv"
+    printf 'app/probe\t0644\t%s\n' "$T/x/arping/usr/sbin/arping" >>"$T/cap.tsv"
+    spec "$T/cap.json" "$T/cap.tsv"
+    build cap "$T/cap.json" && {
+        run "arping: packet injection capability" 1 "$PC" scan --format json "oci:$T/cap/oci:latest"
+        jq_true "arping: capability_libnet (packet-injection, high)" '[.reports[0].findings[] | select(.path == "/usr/sbin/arping" and .rule == "capability_libnet") | .category == "packet-injection" and .severity == "high" and .signal == "capability"] | (length == 1 and all)'
+        jq_true "arping: capability_libpcap too" '[.reports[0].findings[] | select(.path == "/usr/sbin/arping" and .rule == "capability_libpcap")] | length == 1'
+        # a program without an exec bit is not read as a program (no PT_INTERP read)
+        jq_true "non-executable copy: no capability finding" '[.reports[0].findings[] | select(.path == "/app/probe" and .signal == "capability")] | length == 0'
+        printf '{"name": "cats", "checks": {"suspicious-tool": {"action": "deny", "categories": {"packet-injection": "warn", "packet-capture": "ignore"}}, "root-user": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}, "unpinned-image": {"action": "ignore"}}}\n' >"$T/cats.json"
+        run "categories lower packet-injection to warn" 0 "$PC" scan --policy "$T/cats.json" --format json "oci:$T/cap/oci:latest"
+        jq_true "categories: libnet warns, libpcap ignored" '([.reports[0].findings[] | select(.rule == "capability_libnet") | .action] == ["warn"]) and ([.reports[0].findings[] | select(.rule == "capability_libpcap")] | length == 0)'
+        run "categories in SARIF" 0 "$PC" scan --policy "$T/cats.json" --format sarif "oci:$T/cap/oci:latest"
+        jq_true "SARIF result carries category, severity and signal" '[.runs[0].results[] | select(.properties.rule == "capability_libnet") | .properties | .category == "packet-injection" and .severity == "high" and .signal == "capability"] | (length == 1 and all)'
+        printf '{"name": "badcat", "checks": {"suspicious-tool": {"categories": {"snifer": "ignore"}}}}\n' >"$T/badcat.json"
+        run "unknown category refused" 2 "$PC" scan --policy "$T/badcat.json" "oci:$T/cap/oci:latest"
+        grep_in "unknown category named" 'categories[.]snifer: unknown key' "$T/err"
+    }
+}

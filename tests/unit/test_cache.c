@@ -67,7 +67,11 @@ static void make_facts(pc_layer_facts *f, const char *digest, size_t n)
             e->data_len = strlen(e->data);
             e->matches = pc_arena_alloc(&f->arena, sizeof *e->matches);
             e->matches[0] = (pc_match){pc_arena_strdup(&f->arena, "netcat_openbsd"),
-                                       pc_arena_strdup(&f->arena, "nc"), NULL, NULL};
+                                       pc_arena_strdup(&f->arena, "nc"),
+                                       NULL,
+                                       NULL,
+                                       pc_arena_strdup(&f->arena, "relay"),
+                                       NULL};
             e->nmatches = 1;
         }
     }
@@ -85,7 +89,11 @@ static int same(const pc_layer_facts *a, const pc_layer_facts *b)
             x->nmatches != y->nmatches || x->data_len != y->data_len || (!x->link) != (!y->link) ||
             (x->link && strcmp(x->link, y->link)) || strcmp(x->interp, y->interp))
             return 0;
-        if (x->nmatches && strcmp(x->matches[0].rule, y->matches[0].rule))
+        if (x->nmatches &&
+            (strcmp(x->matches[0].rule, y->matches[0].rule) ||
+             (!x->matches[0].category) != (!y->matches[0].category) ||
+             (x->matches[0].category && strcmp(x->matches[0].category, y->matches[0].category)) ||
+             x->matches[0].signal || y->matches[0].signal))
             return 0;
         if (x->dyn != y->dyn || x->nneeded != y->nneeded || (!x->runpath) != (!y->runpath) ||
             (x->runpath && strcmp(x->runpath, y->runpath)) || (!x->rpath) != (!y->rpath))

@@ -18,6 +18,7 @@
 #include "sha256.h"
 #include "tarkit.h"
 #include "testlib.h"
+#include "toolcat.h"
 #include "toolpkgs.h"
 #include "pcx.h"
 
@@ -467,6 +468,13 @@ static void test_toolpkgs(void)
     CHECK(!pc_toolpkgs_is_list("packages/sub/debian.tsv"));
     CHECK(!pc_toolpkgs_is_list("tools/debian.tsv"));
     CHECK(pc_toolpkg_category_ok("packet-capture") && !pc_toolpkg_category_ok("virus"));
+    /* the lists name the categories findings and policies know (toolcat.c), "other" aside */
+    int all = 1;
+    for (int i = 0; i < PC_TOOLCAT_COUNT; i++)
+        if (pc_toolpkg_category_ok(pc_tool_categories[i]) !=
+            (strcmp(pc_tool_categories[i], "other") != 0))
+            all = 0;
+    CHECK(all);
 }
 
 int main(void)

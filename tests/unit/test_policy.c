@@ -420,6 +420,42 @@ static void test_sandbox_values(void)
     pc_policy_file_free(p);
 }
 
+/* checks.<id>.categories: an action per tool category. */
+static void test_categories(void)
+{
+    pc_err e;
+    pc_policy_file *p = parse("{\"checks\": {\"suspicious-tool\": {\"action\": \"deny\","
+                              " \"allow_paths\": [\"/opt/ok/*\"], \"categories\":"
+                              " {\"sniffer\": \"warn\", \"packet-capture\": \"ignore\"}}}}",
+                              &e);
+    CHECK(p != NULL);
+    if (!p) {
+        fprintf(stderr, "categories: %s\n", e.msg);
+        return;
+    }
+    int st = pc_check_id_parse("suspicious-tool");
+    CHECK(pc_policy_action_c(&p->policy, st, "/usr/bin/tcpdump", 0, "sniffer") == PC_ACTION_WARN);
+    CHECK(pc_policy_action_c(&p->policy, st, "/usr/sbin/pppd", 0, "packet-capture") ==
+          PC_ACTION_IGNORE);
+    CHECK(pc_policy_action_c(&p->policy, st, "/usr/bin/nmap", 0, "scanner") == PC_ACTION_DENY);
+    CHECK(pc_policy_action_c(&p->policy, st, "/usr/bin/x", 0, NULL) == PC_ACTION_DENY);
+    CHECK(pc_policy_action_c(&p->policy, st, "/usr/bin/x", 0, "no-such") == PC_ACTION_DENY);
+    CHECK(pc_policy_action_c(&p->policy, st, "/opt/ok/nmap", 0, "scanner") == PC_ACTION_IGNORE);
+    pc_policy_file_free(p);
+    CHECK_CONTAINS(parse_error("{\"checks\": {\"suspicious-tool\": {\"categories\": {\"snifer\": "
+                               "\"warn\"}}}}",
+                               &e),
+                   "policy.json: checks.suspicious-tool.categories.snifer: unknown key");
+    CHECK_CONTAINS(e.msg, "packet-capture");
+    CHECK_CONTAINS(parse_error("{\"checks\": {\"suspicious-tool\": {\"categories\": [1]}}}", &e),
+                   "checks.suspicious-tool.categories: expected an object of tool categories");
+    CHECK_CONTAINS(
+        parse_error("{\"checks\": {\"suspicious-tool\": {\"categories\": {\"miner\": "
+                    "\"allow\"}}}}",
+                    &e),
+        "checks.suspicious-tool.categories.miner: expected \"deny\", \"warn\" or \"ignore\"");
+}
+
 static void test_errors(void)
 {
     pc_err e;
@@ -534,6 +570,7 @@ int main(void)
     test_tes_k8s();
     test_extends();
     test_exceptions();
+    test_categories();
     test_custom();
     test_sandbox_values();
     test_errors();

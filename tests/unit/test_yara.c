@@ -26,6 +26,7 @@
 #include "sha256.h"
 #include "stream.h"
 #include "testlib.h"
+#include "check/toolcat.h"
 #include "pcx.h"
 #include "portcullis.h"
 #include "yara_rules.h"
@@ -191,17 +192,24 @@ static void test_shipped_rules(void)
     const YR_RULE *rule;
     yr_rules_foreach(pc_rules_yr(r), rule)
     {
-        int tool = 0, desc = 0, sev = 0;
+        int tool = 0, desc = 0, sev = 0, cat = 0;
         const YR_META *m;
         yr_rule_metas_foreach(rule, m)
         {
             tool |= strcmp(m->identifier, "tool") == 0 && m->type == META_TYPE_STRING;
             desc |= strcmp(m->identifier, "description") == 0 && m->type == META_TYPE_STRING;
-            sev |= strcmp(m->identifier, "severity") == 0 && m->type == META_TYPE_STRING;
+            sev |= strcmp(m->identifier, "severity") == 0 && m->type == META_TYPE_STRING &&
+                   (!strcmp(m->string, "high") || !strcmp(m->string, "medium") ||
+                    !strcmp(m->string, "low"));
+            cat |= strcmp(m->identifier, "category") == 0 && m->type == META_TYPE_STRING &&
+                   pc_tool_category_index(m->string) >= 0 && strcmp(m->string, "other") != 0;
+            if (strcmp(m->identifier, "signal") == 0)
+                CHECK(m->type == META_TYPE_STRING && strcmp(m->string, "capability") == 0);
         }
-        if (!(tool && desc && sev))
-            fprintf(stderr, "rule %s lacks meta tool/description/severity\n", rule->identifier);
-        CHECK(tool && desc && sev);
+        if (!(tool && desc && sev && cat))
+            fprintf(stderr, "rule %s lacks meta tool/description/severity/category\n",
+                    rule->identifier);
+        CHECK(tool && desc && sev && cat);
     }
     pc_rules_diag_free(&d);
     pc_rules_free(r);
