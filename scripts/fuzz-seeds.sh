@@ -208,6 +208,13 @@ for p in ("/bin/sh", "/bin/ls", "/usr/bin/env"):
 for p in ("/usr/bin/env", "/bin/ls"):
     if os.path.exists(p) and os.path.getsize(p) <= 256 * 1024:
         put("fuzz_elfhead", os.path.basename(p) + "-whole", open(p, "rb").read())
+# package databases: kind byte (0 dpkg, 1 status.d, 2 apk), cut byte, bytes
+if os.path.exists("/var/lib/dpkg/status"):
+    st = open("/var/lib/dpkg/status", "rb").read()
+    put("fuzz_pkgdb", "dpkg", b"\x00\x07" + st[:60000])
+    put("fuzz_pkgdb", "status.d", b"\x01\x01" + st[:st.find(b"\n\n") + 1])
+put("fuzz_pkgdb", "apk", b"\x02\x05" + b"C:Q1x=\nP:musl\nV:1.2.4-r2\nA:x86_64\nF:lib\nR:libc.so\n\n"
+    + b"P:nmap\nV:7.94-r0\nD:so:libc.musl-x86_64.so.1\n\n")
 put("fuzz_caps", "v2-net-bind", bytes.fromhex("0100000200040000000000000000000000000000"))
 put("fuzz_caps", "v3-rootid", bytes.fromhex("010000030020000000000000000000000000000000100000"))
 put("fuzz_caps", "v1", bytes.fromhex("000000010000200000000000"))
