@@ -57,6 +57,8 @@ static void usage(FILE *f)
         "  --cache-dir DIR           layer facts cache\n"
         "  --redis-url URL           share layer facts between replicas on Redis:\n"
         "                            redis://[USER:PASSWORD@]HOST:PORT[/DB]\n"
+        "  --redis-key FILE          authenticate what is kept in Redis (HMAC-SHA256 with\n"
+        "                            this 32 to 64 byte secret, shared by the replicas)\n"
         "  --redis-wait DURATION     wait this long for another replica reading the same\n"
         "                            layer before reading it here (default 30s)\n"
         "  --platform OS/ARCH[/VAR]  platform to scan from an index (default linux/amd64)\n"
@@ -133,6 +135,7 @@ static const struct option longopts[] = {
     {"cache-dir", required_argument, 0, 'D'},
     {"redis-url", required_argument, 0, 'R'},
     {"redis-wait", required_argument, 0, 'W'},
+    {"redis-key", required_argument, 0, 'Y'},
     {"platform", required_argument, 0, 'P'},
     {"jobs", required_argument, 0, 'j'},
     {"scan-workers", required_argument, 0, 'w'},
@@ -211,6 +214,7 @@ static const struct {
     {"sign-key", offsetof(wh_config, sign_key)},
     {"tes-upstream", offsetof(wh_config, tes_upstream)},
     {"redis-url", offsetof(wh_config, redis_url)},
+    {"redis-key", offsetof(wh_config, redis_key)},
 };
 
 static int flag_string(opts *o, const char *name, const char *arg)
@@ -368,6 +372,13 @@ static int setup(wh_server *s, opts *o)
             wh_logf("error", "%s", err); /* never holds the password */
             return -1;
         }
+        if (o->cfg.redis_key && wh_redis_set_key(s->redis, o->cfg.redis_key, err, sizeof err) < 0) {
+            wh_logf("error", "%s", err);
+            return -1;
+        }
+        if (!o->cfg.redis_key)
+            wh_logf("warn", "--redis-url without --redis-key: whoever can write to Redis can "
+                            "change what the layers of an image are judged to hold");
         wh_redis_facts_store(s->redis, o->cfg.redis_wait_ms, &s->facts_store);
         atomic_store(&s->metrics.redis_up, 1);
     }

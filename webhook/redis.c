@@ -8,6 +8,8 @@
  */
 #include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,7 +30,9 @@ struct wh_redis {
     int port, db;
     uint64_t timeout_ms, down_until;
     _Atomic int up;
-    char token[33]; /* this process's lock value */
+    char token[33];        /* this process's lock value */
+    unsigned char key[64]; /* --redis-key: values are "PCR1" + HMAC-SHA256 + entry */
+    size_t keylen;         /* 0: values are the entries as they are */
     char where[300];
     wh_metrics *m;
 };
@@ -118,6 +122,7 @@ void wh_redis_free(wh_redis *r)
     free(r->user);
     if (r->pass)
         OPENSSL_cleanse(r->pass, strlen(r->pass));
+    OPENSSL_cleanse(r->key, sizeof r->key);
     free(r->pass);
     pthread_mutex_destroy(&r->mu);
     free(r);
@@ -181,6 +186,53 @@ static int connected(wh_redis *r)
     return 0;
 }
 
+#define MAC_MAGIC "PCR1"
+#define MAC_HDR (4 + 32)
+
+/* HMAC-SHA256 over the Redis key and the entry, so a value cannot be moved
+ * to another key either. 0 or -1. */
+static int mac_of(const wh_redis *r, const char *key, const unsigned char *p, size_t n,
+                  unsigned char out[32])
+{
+    unsigned int outlen = 0;
+    int ok = 0;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    size_t got = 0;
+    if (ctx && EVP_MAC_init(ctx, r->key, r->keylen, params) &&
+        EVP_MAC_update(ctx, (const unsigned char *)key, strlen(key) + 1) &&
+        EVP_MAC_update(ctx, p, n) && EVP_MAC_final(ctx, out, &got, 32) && got == 32)
+        ok = 1;
+    (void)outlen;
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    return ok ? 0 : -1;
+}
+
+/* The entry inside a value: with a key, only when the HMAC holds. */
+static unsigned char *unwrap(const wh_redis *r, const char *key, const char *v, size_t n,
+                             size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)v;
+    unsigned char want[32];
+    if (r->keylen) {
+        if (n <= MAC_HDR || memcmp(p, MAC_MAGIC, 4) != 0 ||
+            mac_of(r, key, p + MAC_HDR, n - MAC_HDR, want) < 0 ||
+            CRYPTO_memcmp(want, p + 4, 32) != 0)
+            return NULL;
+        p += MAC_HDR;
+        n -= MAC_HDR;
+    }
+    unsigned char *out = malloc(n);
+    if (out) {
+        memcpy(out, p, n);
+        *len = n;
+    }
+    return out;
+}
+
 static unsigned char *facts_get(void *ud, const char *key, size_t *len)
 {
     wh_redis *r = ud;
@@ -189,11 +241,8 @@ static unsigned char *facts_get(void *ud, const char *key, size_t *len)
     redisReply *rep = NULL;
     if (connected(r) == 0 &&
         (rep = ok_reply(r, redisCommand(r->c, "GET portcullis:facts:%s", key)))) {
-        if (rep->type == REDIS_REPLY_STRING && rep->len > 0 && rep->len <= MAX_VALUE &&
-            (out = malloc(rep->len))) {
-            memcpy(out, rep->str, rep->len);
-            *len = rep->len;
-        }
+        if (rep->type == REDIS_REPLY_STRING && rep->len > 0 && rep->len <= MAX_VALUE)
+            out = unwrap(r, key, rep->str, rep->len, len);
         freeReplyObject(rep);
     }
     pthread_mutex_unlock(&r->mu);
@@ -205,6 +254,19 @@ static unsigned char *facts_get(void *ud, const char *key, size_t *len)
 static void facts_put(void *ud, const char *key, const unsigned char *p, size_t len)
 {
     wh_redis *r = ud;
+    unsigned char *v = NULL;
+    if (r->keylen) { /* "PCR1" + HMAC + entry */
+        if (len > MAX_VALUE - MAC_HDR || !(v = malloc(MAC_HDR + len)))
+            return;
+        memcpy(v, MAC_MAGIC, 4);
+        memcpy(v + MAC_HDR, p, len);
+        if (mac_of(r, key, p, len, v + 4) < 0) {
+            free(v);
+            return;
+        }
+        p = v;
+        len += MAC_HDR;
+    }
     pthread_mutex_lock(&r->mu);
     redisReply *rep = NULL;
     if (connected(r) == 0 &&
@@ -212,6 +274,7 @@ static void facts_put(void *ud, const char *key, const unsigned char *p, size_t 
                                         (unsigned long long)FACTS_TTL_MS))))
         freeReplyObject(rep);
     pthread_mutex_unlock(&r->mu);
+    free(v);
 }
 
 static int facts_lock(void *ud, const char *key, uint64_t ttl_ms)
@@ -253,6 +316,31 @@ void wh_redis_facts_store(wh_redis *r, uint64_t wait_ms, pc_facts_store *out)
     out->lock = facts_lock;
     out->unlock = facts_unlock;
     out->wait_ms = wait_ms;
+}
+
+int wh_redis_set_key(wh_redis *r, const char *file, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t n = 0;
+    pc_err e;
+    if (pc_read_file(file, 4096, &text, &n, &e) < 0) {
+        snprintf(err, errlen, "--redis-key: %s", e.msg);
+        return -1;
+    }
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        n--;
+    if (n < 32 || n > sizeof r->key) {
+        OPENSSL_cleanse(text, strlen(text));
+        free(text);
+        snprintf(err, errlen, "--redis-key %s: expected 32 to 64 bytes of secret, got %zu", file,
+                 n);
+        return -1;
+    }
+    memcpy(r->key, text, n);
+    r->keylen = n;
+    OPENSSL_cleanse(text, n);
+    free(text);
+    return 0;
 }
 
 int wh_redis_up(const wh_redis *r)

@@ -32,6 +32,12 @@ void wh_redis_free(wh_redis *r);
 /* The pc_facts_store over r (wait_ms: how long a replica waits for
  * another's facts of a layer). */
 void wh_redis_facts_store(wh_redis *r, uint64_t wait_ms, pc_facts_store *out);
+/* Authenticate every value with HMAC-SHA256 under the secret in file
+ * (32 to 64 bytes; a trailing newline is dropped): a value without the
+ * right MAC, written by anyone who can reach Redis but lacks the secret,
+ * is a miss. The replicas of a deployment share it (a Secret). 0, or -1
+ * with a message naming the file (never the secret). */
+int wh_redis_set_key(wh_redis *r, const char *file, char *err, size_t errlen);
 /* 1 when the last command reached Redis (or none was sent yet), 0 when
  * it is down; for /readyz. */
 int wh_redis_up(const wh_redis *r);

@@ -46,6 +46,7 @@ typedef struct wh_config {
     const char *tes_start;    /* --tes-start kubernetes|shell|docker; NULL: the policy's */
     const char *redis_url;    /* --redis-url: layer facts shared on Redis; NULL: none */
     uint64_t redis_wait_ms;   /* how long to wait for another replica's facts of a layer */
+    const char *redis_key;    /* --redis-key FILE: HMAC secret for the values; NULL: none */
 } wh_config;
 
 struct wh_gen;

@@ -112,6 +112,34 @@ bad_left=$(for k in $(rcli --scan --pattern 'portcullis:facts:*'); do rcli GET "
 [ "$bad_left" -lt "$(rcli --scan --pattern 'portcullis:facts:*' | wc -l)" ] && pass "corrupt values replaced by good facts" ||
     fail "corrupt values replaced" "$bad_left still corrupt"
 
+# --- --redis-key: values carry an HMAC-SHA256; one written without the secret is a miss
+printf '%s\n' "0123456789abcdef0123456789abcdef-$SECRET" >"$T/rkey" && chmod 0600 "$T/rkey"
+grep -q 'without --redis-key' "$T/A.log" && pass "no --redis-key: a warning says Redis is trusted" || fail "no-key warning" "none in A.log"
+webhook_start G --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL" --redis-key "$T/rkey" || exit 1
+G1=$WH_URL
+n5=$(layer_gets app/bad:v1)
+review key1 uid-key-1 "$R/app/bad:v1"
+send "keyed replica denies bad" deny "$G1/validate?timeout=30s" "$T/key1.json"
+n6=$(layer_gets app/bad:v1)
+[ "$n6" -gt "$n5" ] && pass "--redis-key: values without its HMAC are not believed (layers read again)" ||
+    fail "--redis-key unauthenticated values" "no new GETs ($n5 → $n6)"
+keyed=0
+for k in $(rcli --scan --pattern 'portcullis:facts:*'); do
+    [ "$(rcli --raw GET "$k" | head -c 4)" = PCR1 ] && keyed=$((keyed + 1))
+done
+[ "$keyed" -ge 1 ] && pass "--redis-key: values are written with their MAC ($keyed)" || fail "keyed values" "none start with PCR1"
+webhook_start H --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL" --redis-key "$T/rkey" || exit 1
+review key2 uid-key-2 "$R/app/bad:v1"
+send "second keyed replica denies bad" deny "$WH_URL/validate?timeout=30s" "$T/key2.json"
+n7=$(layer_gets app/bad:v1)
+[ "$n7" = "$n6" ] && pass "--redis-key: a replica with the same secret takes the facts (no layer fetched)" ||
+    fail "--redis-key shared" "$n6 → $n7 GETs"
+printf 'tiny-secret-x\n' >"$T/shortkey"
+"$WH" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --listen 127.0.0.1:0 --redis-url "$URL" \
+    --redis-key "$T/shortkey" >"$T/sk.out" 2>"$T/sk.err"
+[ $? -ne 0 ] && grep -q -- '--redis-key' "$T/sk.err" && ! grep -q tiny-secret-x "$T/sk.err" &&
+    pass "--redis-key: a short secret is refused without being printed" || fail "short key" "$(cat "$T/sk.err")"
+
 # --- Redis down: each replica scans on its own; back: used again
 stop_pid "$REDIS_PID" KILL >/dev/null 2>&1
 wait_until 10 sh -c "! redis-cli -p $RP PING >/dev/null 2>&1" || true
@@ -135,7 +163,7 @@ wait_until 10 sh -c "[ \"\$(curl -s --cacert '$C/ca.crt' '$A/metrics' | awk '\$1
     fail "facts after recovery" "none"
 
 # --- secrets and bad URLs
-grep -l "$SECRET" "$T"/*.log "$T"/*.out 2>/dev/null | grep -v redis.log >"$T/leak" || true
+grep -l -e "$SECRET" -e 0123456789abcdef0123456789abcdef "$T"/*.log "$T"/*.out 2>/dev/null | grep -v redis.log >"$T/leak" || true
 [ -s "$T/leak" ] && fail "password never logged" "in $(cat "$T/leak")" || pass "password never logged"
 for u in "rediss://127.0.0.1:$RP" "redis://127.0.0.1" "redis://127.0.0.1:0" "http://x:1" "redis://h:1/x"; do
     "$WH" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --listen 127.0.0.1:0 --redis-url "$u" >"$T/bad.out" 2>"$T/bad.err" &
