@@ -102,7 +102,7 @@ $(B)/libportcullis.a: $(LIB_OBJ)
 $(B)/portcullis: $(CLI_OBJ) $(B)/libportcullis.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CLI_LIBS)
 
-WH_LIBS  = $(shell pkg-config --libs libmicrohttpd gnutls 2>/dev/null)
+WH_LIBS  = $(shell pkg-config --libs libmicrohttpd gnutls 2>/dev/null) -lhiredis
 WH_LIB_OBJ = $(filter-out $(B)/obj/webhook/main.o,$(WH_OBJ))
 $(B)/obj/webhook/%.o: CFLAGS += $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null)
 

@@ -144,6 +144,29 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen);
 void pc_ctx_free(pc_ctx *ctx);
 const char *pc_ctx_policy_name(const pc_ctx *ctx);
 
+/* A store of layer facts shared between processes (the webhook's Redis),
+ * beside the --cache-dir files. It holds the cache's entries byte for
+ * byte, under the same key (a hex SHA-256 of layer digest, decode class,
+ * facts key and scanner version); what it returns is checked exactly as a
+ * file is (header, key, length, SHA-256), so a corrupt or foreign value is
+ * a miss. Every callback is called from scanning threads at once and must
+ * be thread-safe; every one is best effort (a store that is down is a
+ * miss, never an error). get: malloc'd bytes (*len set) or NULL. lock:
+ * 1 when this process may walk the layer (it took the lock, or the store
+ * is down), 0 when another holds it; the scan then polls get until the
+ * entry appears or wait_ms passes, and walks the layer itself after that. */
+typedef struct pc_facts_store {
+    void *ud;
+    unsigned char *(*get)(void *ud, const char *key, size_t *len);
+    void (*put)(void *ud, const char *key, const unsigned char *p, size_t len);
+    int (*lock)(void *ud, const char *key, uint64_t ttl_ms);
+    void (*unlock)(void *ud, const char *key);
+    uint64_t wait_ms; /* how long to wait for another holder's entry */
+} pc_facts_store;
+/* Use store (copied; NULL: none) for the scans of ctx from now on; set it
+ * before the first scan. */
+void pc_ctx_set_facts_store(pc_ctx *ctx, const pc_facts_store *store);
+
 /* What the webhook and TES paths ask of the context (read-only, thread-safe). */
 const char *pc_ctx_policy_digest(const pc_ctx *ctx);
 /* Digest of the compiled YARA rules set, or NULL when the ctx has none. */

@@ -104,6 +104,13 @@ fail:
     return -1;
 }
 
+void pc_ctx_set_facts_store(pc_ctx *c, const pc_facts_store *store)
+{
+    memset(&c->store, 0, sizeof c->store);
+    if (store && store->get && store->put && store->lock && store->unlock)
+        c->store = *store;
+}
+
 void pc_ctx_free(pc_ctx *c)
 {
     if (!c)

@@ -29,10 +29,11 @@ struct pc_ctx {
     int tls_verify;
     unsigned jobs;
     int progress;
-    pc_rules *yara;     /* compiled from `rules` (or PC_DATADIR/rules), shared read-only */
-    int yara_inited;    /* yr_initialize succeeded: pc_ctx_free owes a yr_finalize */
-    pc_cache cache;     /* layer facts cache; cache.dir NULL when disabled */
-    char facts_key[72]; /* what facts depend on besides the layer: rules + profile */
+    pc_rules *yara;       /* compiled from `rules` (or PC_DATADIR/rules), shared read-only */
+    int yara_inited;      /* yr_initialize succeeded: pc_ctx_free owes a yr_finalize */
+    pc_cache cache;       /* layer facts cache; cache.dir NULL when disabled */
+    char facts_key[72];   /* what facts depend on besides the layer: rules + profile */
+    pc_facts_store store; /* shared facts (pc_ctx_set_facts_store); store.get NULL: none */
 };
 
 #endif

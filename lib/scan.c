@@ -10,6 +10,7 @@
  * whole truth.
  */
 #include <pthread.h>
+#include <time.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,27 +116,99 @@ static int check_diff_id(const pc_layer_desc *ld, size_t i, const pc_layer_facts
     return 0;
 }
 
+/* The shared store's entry for the layer, checked as a cache file is;
+ * kept in the local cache too. 1 hit, 0 miss. */
+static int store_get(scan_state *s, const char *key, const pc_layer_desc *ld, pc_decode_class cls,
+                     pc_layer_facts *f)
+{
+    const pc_facts_store *fs = &s->ctx->store;
+    size_t n = 0;
+    unsigned char *p = fs->get(fs->ud, key, &n);
+    int hit = p && pc_cache_entry_decode(p, n, ld->d.digest, cls, s->ctx->facts_key, f);
+    free(p);
+    if (hit && s->ctx->cache.dir) {
+        pc_err ignored;
+        pc_cache_put(&s->ctx->cache, cls, s->ctx->facts_key, f, &ignored); /* optional */
+    }
+    return hit;
+}
+
+/* Another process holds the layer's lock: wait for its entry, at most
+ * store.wait_ms; 1 when it came. 0: walk it here (*locked when the lock
+ * came free: the holder failed or its lock expired). */
+static int store_wait(scan_state *s, const char *key, uint64_t ttl, const pc_layer_desc *ld,
+                      pc_decode_class cls, pc_layer_facts *f, int *locked)
+{
+    const pc_facts_store *fs = &s->ctx->store;
+    uint64_t until = pc_now_ms() + fs->wait_ms;
+    while (pc_now_ms() < until) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        if (store_get(s, key, ld, cls, f))
+            return 1;
+        if ((*locked = fs->lock(fs->ud, key, ttl)))
+            return store_get(s, key, ld, cls, f); /* put just before its unlock? */
+    }
+    return 0;
+}
+
+static int from_cache(scan_state *s, size_t i, pc_err *e)
+{
+    atomic_fetch_add(&s->cached, 1);
+    if (check_diff_id(&s->img.layers[i], i, &s->facts[i], e) < 0)
+        return -1;
+    return count_cached(s, &s->facts[i], e);
+}
+
 static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
 {
     const pc_layer_desc *ld = &s->img.layers[i];
     const pc_cache *cache = s->ctx->cache.dir ? &s->ctx->cache : NULL;
+    const pc_facts_store *fs = s->ctx->store.get ? &s->ctx->store : NULL;
     pc_decode_class cls = pc_layer_decode_class(ld->d.media_type);
     pc_stream *st = NULL;
     pc_err ignored;
-    if (cache && pc_cache_get(cache, ld->d.digest, cls, s->ctx->facts_key, &s->facts[i])) {
-        atomic_fetch_add(&s->cached, 1);
-        if (check_diff_id(ld, i, &s->facts[i], e) < 0)
-            return -1;
-        return count_cached(s, &s->facts[i], e);
+    char key[65];
+    int locked = 0;
+    if (cache && pc_cache_get(cache, ld->d.digest, cls, s->ctx->facts_key, &s->facts[i]))
+        return from_cache(s, i, e);
+    if (fs) {
+        pc_cache_key(ld->d.digest, cls, s->ctx->facts_key, key);
+        if (store_get(s, key, ld, cls, &s->facts[i]))
+            return from_cache(s, i, e);
+        /* one process walks a layer, the others wait for its facts */
+        uint64_t ttl = s->ctx->profile->limits.timeout_seconds
+                           ? s->ctx->profile->limits.timeout_seconds * UINT64_C(1000)
+                           : UINT64_C(600000);
+        locked = fs->lock(fs->ud, key, ttl);
+        if (!locked && store_wait(s, key, ttl, ld, cls, &s->facts[i], &locked)) {
+            if (locked)
+                fs->unlock(fs->ud, key);
+            return from_cache(s, i, e);
+        }
     }
-    if (s->ops->open_layer(s->src, ld, &st, e) < 0)
-        return pc_err_prefix(e, "layer %s", ld->d.digest);
+    int rc = -1;
+    if (s->ops->open_layer(s->src, ld, &st, e) < 0) {
+        pc_err_prefix(e, "layer %s", ld->d.digest);
+        goto out;
+    }
     if (pc_layer_walk(st, ld, w, &s->facts[i], e) < 0)
-        return -1;
+        goto out;
     /* the facts are true of the blob whatever this config says: cache them */
     if (cache)
         pc_cache_put(cache, cls, s->ctx->facts_key, &s->facts[i], &ignored); /* optional */
-    return check_diff_id(ld, i, &s->facts[i], e);
+    if (fs) {
+        unsigned char *p = NULL;
+        size_t n = 0;
+        if (pc_cache_entry_encode(cls, s->ctx->facts_key, &s->facts[i], &p, &n) == 0)
+            fs->put(fs->ud, key, p, n); /* optional */
+        free(p);
+    }
+    rc = check_diff_id(ld, i, &s->facts[i], e);
+out:
+    if (locked)
+        fs->unlock(fs->ud, key);
+    return rc;
 }
 
 /* The worker's own YARA scanner over the shared rules: 1 made, 0 the ctx

@@ -112,6 +112,8 @@ static wh_gen *gen_new(wh_server *s, const pc_options *po, char *err, size_t err
         free(g);
         return NULL;
     }
+    if (s->redis)
+        pc_ctx_set_facts_store(g->ctx, &s->facts_store);
     if (wh_verdicts_new(g->ctx, &s->cfg.scan, &s->metrics, &g->verdicts, err, errlen) < 0) {
         pc_ctx_free(g->ctx);
         free(g);

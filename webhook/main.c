@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "gen.h"
+#include "redis.h"
 #include "http/log.h"
 #include "sign.h"
 #include "tes/tesproxy.h"
@@ -54,6 +55,12 @@ static void usage(FILE *f)
         "  --cert-dir DIR            registry TLS certificates (certs.d layout)\n"
         "  --tls-verify=false        allow registries without verified TLS\n"
         "  --cache-dir DIR           layer facts cache\n"
+        "  --redis-url URL           share layer facts between replicas on Redis:\n"
+        "                            redis://[USER:PASSWORD@]HOST:PORT[/DB]\n"
+        "  --redis-key FILE          authenticate what is kept in Redis (HMAC-SHA256 with\n"
+        "                            this 32 to 64 byte secret, shared by the replicas)\n"
+        "  --redis-wait DURATION     wait this long for another replica reading the same\n"
+        "                            layer before reading it here (default 30s)\n"
         "  --platform OS/ARCH[/VAR]  platform to scan from an index (default linux/amd64)\n"
         "  --jobs N                  layers walked at once per scan (default 2)\n"
         "  --scan-workers N          scans at once (default 4)\n"
@@ -126,6 +133,9 @@ static const struct option longopts[] = {
     {"cert-dir", required_argument, 0, 'd'},
     {"tls-verify", required_argument, 0, 't'},
     {"cache-dir", required_argument, 0, 'D'},
+    {"redis-url", required_argument, 0, 'R'},
+    {"redis-wait", required_argument, 0, 'W'},
+    {"redis-key", required_argument, 0, 'Y'},
     {"platform", required_argument, 0, 'P'},
     {"jobs", required_argument, 0, 'j'},
     {"scan-workers", required_argument, 0, 'w'},
@@ -203,6 +213,8 @@ static const struct {
     {"client-ca", offsetof(wh_config, client_ca)},
     {"sign-key", offsetof(wh_config, sign_key)},
     {"tes-upstream", offsetof(wh_config, tes_upstream)},
+    {"redis-url", offsetof(wh_config, redis_url)},
+    {"redis-key", offsetof(wh_config, redis_key)},
 };
 
 static int flag_string(opts *o, const char *name, const char *arg)
@@ -227,6 +239,8 @@ static int flag(opts *o, int c, const char *name, const char *arg)
     switch (c) {
     case 'm':
         return dur("deadline-margin", arg, &o->cfg.margin_ms);
+    case 'W':
+        return dur("redis-wait", arg, &o->cfg.redis_wait_ms);
     case 'o':
         return dur("default-timeout", arg, &o->cfg.default_timeout_ms);
     case 'i':
@@ -279,6 +293,7 @@ static void defaults(opts *o)
     o->cfg.scan = (wh_verdicts_cfg){4, 256, 4096, 30000};
     o->shutdown_ms = 20000;
     o->cfg.verdict_ttl_s = 24 * 3600;
+    o->cfg.redis_wait_ms = 30000;
 }
 
 /* 0 to run, EXIT_OK for --help/--version, EXIT_USAGE on errors. */
@@ -352,6 +367,21 @@ static int setup(wh_server *s, opts *o)
         wh_logf("error", "cannot set no_new_privs");
         return -1;
     }
+    if (o->cfg.redis_url) {
+        if (wh_redis_new(o->cfg.redis_url, 500, &s->metrics, &s->redis, err, sizeof err) < 0) {
+            wh_logf("error", "%s", err); /* never holds the password */
+            return -1;
+        }
+        if (o->cfg.redis_key && wh_redis_set_key(s->redis, o->cfg.redis_key, err, sizeof err) < 0) {
+            wh_logf("error", "%s", err);
+            return -1;
+        }
+        if (!o->cfg.redis_key)
+            wh_logf("warn", "--redis-url without --redis-key: whoever can write to Redis can "
+                            "change what the layers of an image are judged to hold");
+        wh_redis_facts_store(s->redis, o->cfg.redis_wait_ms, &s->facts_store);
+        atomic_store(&s->metrics.redis_up, 1);
+    }
     if ((o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
          wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) ||
         wh_gen_init(s, &o->po, err, sizeof err) < 0 || wh_server_start(s, err, sizeof err) < 0) {
@@ -381,6 +411,8 @@ static void log_listening(const wh_server *s)
         json_object_set_new(f, "header_timeout_ms",
                             json_integer((json_int_t)s->cfg.header_timeout_ms));
     }
+    if (f && s->redis)
+        json_object_set_new(f, "redis", json_string(wh_redis_where(s->redis)));
     if (f && s->tes_gate)
         json_object_set_new(f, "tes_upstream", json_string(wh_tesproxy_upstream(s->tes_gate)));
     if (f)
@@ -423,6 +455,7 @@ int main(int argc, char **argv)
     wh_tls_free(s.tls);
     wh_signer_free(s.signer);
     wh_tesproxy_free(s.tes_gate);
+    wh_redis_free(s.redis);
     free(s.client_ca_pem);
     return rc;
 }

@@ -25,6 +25,7 @@ typedef struct wh_tls wh_tls;
 typedef struct wh_tesproxy wh_tesproxy;
 typedef struct wh_signer wh_signer;
 typedef struct wh_conns wh_conns;
+typedef struct wh_redis wh_redis;
 
 typedef struct wh_config {
     const char *listen; /* "ADDR:PORT", "[V6ADDR]:PORT"; port 0 picks a free one */
@@ -43,6 +44,9 @@ typedef struct wh_config {
     uint64_t verdict_ttl_s;   /* how long a signed verdict is valid */
     const char *tes_upstream; /* --tes-upstream URL; NULL: no TES gate */
     const char *tes_start;    /* --tes-start kubernetes|shell|docker; NULL: the policy's */
+    const char *redis_url;    /* --redis-url: layer facts shared on Redis; NULL: none */
+    uint64_t redis_wait_ms;   /* how long to wait for another replica's facts of a layer */
+    const char *redis_key;    /* --redis-key FILE: HMAC secret for the values; NULL: none */
 } wh_config;
 
 struct wh_gen;
@@ -55,8 +59,10 @@ typedef struct wh_server {
     struct wh_gen *retired;  /* replaced generations not freed yet */
     char *gen_sig, *gen_bad; /* the files' stat signatures: loaded, and last refused */
     wh_tls *tls;
-    wh_signer *signer;     /* NULL without --sign-key */
-    wh_tesproxy *tes_gate; /* NULL without --tes-upstream (/ga4gh/tes/v1/ is then 404) */
+    wh_signer *signer;          /* NULL without --sign-key */
+    wh_tesproxy *tes_gate;      /* NULL without --tes-upstream (/ga4gh/tes/v1/ is then 404) */
+    wh_redis *redis;            /* NULL without --redis-url */
+    pc_facts_store facts_store; /* over redis, set on every generation's context */
     char *client_ca_pem;
     struct MHD_Daemon *mhd;
     wh_conns *conns; /* every connection, and the header deadline's watchdog */

@@ -103,14 +103,21 @@ void pc_cache_close(pc_cache *c)
     c->dir = NULL;
 }
 
-static void entry_path(const pc_cache *c, const char *layer, pc_decode_class cls, const char *rules,
-                       char *out, size_t n)
+void pc_cache_key(const char *layer, pc_decode_class cls, const char *rules, char hex[65])
 {
     char key[256], d[72];
     snprintf(key, sizeof key, "%s\n%s\n%s\n%s", layer, pc_decode_class_name(cls),
              rules ? rules : "-", PC_VERSION);
     pc_sha256_digest(key, strlen(key), d);
-    snprintf(out, n, "%s/%s.facts", c->dir, d + 7);
+    memcpy(hex, d + 7, 65);
+}
+
+static void entry_path(const pc_cache *c, const char *layer, pc_decode_class cls, const char *rules,
+                       char *out, size_t n)
+{
+    char hex[65];
+    pc_cache_key(layer, cls, rules, hex);
+    snprintf(out, n, "%s/%s.facts", c->dir, hex);
 }
 
 static void fill_header(unsigned char *h, const char *layer, pc_decode_class cls, const char *rules,
@@ -134,6 +141,45 @@ static void fill_header(unsigned char *h, const char *layer, pc_decode_class cls
     h[212] = (unsigned char)cls;
 }
 
+int pc_cache_entry_decode(const unsigned char *buf, size_t n, const char *layer,
+                          pc_decode_class cls, const char *rules, pc_layer_facts *f)
+{
+    unsigned char want[HDR];
+    if (!buf || n < HDR || n > MAX_FILE)
+        return 0;
+    fill_header(want, layer, cls, rules, buf + HDR, n - HDR);
+    if (memcmp(want, buf, HDR) != 0)
+        return 0;
+    pc_layer_facts_init(f);
+    if (pc_facts_decode(buf + HDR, n - HDR, f) < 0) {
+        pc_layer_facts_free(f);
+        return 0;
+    }
+    memcpy(f->digest, layer, strnlen(layer, 71));
+    f->digest[strnlen(layer, 71)] = 0;
+    return 1;
+}
+
+int pc_cache_entry_encode(pc_decode_class cls, const char *rules, const pc_layer_facts *f,
+                          unsigned char **out, size_t *outlen)
+{
+    unsigned char *payload = NULL, *buf;
+    size_t len;
+    *out = NULL;
+    if (pc_facts_encode(f, &payload, &len) < 0)
+        return -1;
+    if (len > MAX_FILE - HDR || !(buf = malloc(HDR + len))) {
+        free(payload);
+        return -1;
+    }
+    fill_header(buf, f->digest, cls, rules, payload, len);
+    memcpy(buf + HDR, payload, len);
+    free(payload);
+    *out = buf;
+    *outlen = HDR + len;
+    return 0;
+}
+
 int pc_cache_get(const pc_cache *c, const char *layer, pc_decode_class cls, const char *rules,
                  pc_layer_facts *f)
 {
@@ -153,19 +199,8 @@ int pc_cache_get(const pc_cache *c, const char *layer, pc_decode_class cls, cons
     size_t n = (size_t)st.st_size;
     if (!(buf = malloc(n)) || pc_read_full(fd, buf, n) < 0)
         goto out;
-    unsigned char want[HDR];
-    fill_header(want, layer, cls, rules, buf + HDR, n - HDR);
-    if (memcmp(want, buf, HDR) != 0)
-        goto out;
-    pc_layer_facts_init(f);
-    if (pc_facts_decode(buf + HDR, n - HDR, f) < 0) {
-        pc_layer_facts_free(f);
-        goto out;
-    }
-    memcpy(f->digest, layer, strnlen(layer, 71));
-    f->digest[strnlen(layer, 71)] = 0;
-    futimens(fd, NULL); /* recently used */
-    hit = 1;
+    if ((hit = pc_cache_entry_decode(buf, n, layer, cls, rules, f)))
+        futimens(fd, NULL); /* recently used */
 out:
     free(buf);
     close(fd);
@@ -176,20 +211,19 @@ int pc_cache_put(const pc_cache *c, pc_decode_class cls, const char *rules, cons
                  pc_err *e)
 {
     char path[4200], tmp[4300];
-    unsigned char hdr[HDR], *payload = NULL;
+    unsigned char *buf = NULL;
     size_t len;
     if (!c || !c->dir)
         return 0;
-    if (pc_facts_encode(f, &payload, &len) < 0)
+    if (pc_cache_entry_encode(cls, rules, f, &buf, &len) < 0)
         return pc_err_set(e, "cache: out of memory");
     entry_path(c, f->digest, cls, rules, path, sizeof path);
-    fill_header(hdr, f->digest, cls, rules, payload, len);
     snprintf(tmp, sizeof tmp, "%s/.tmp.%ld.%lx.%lx", c->dir, (long)getpid(),
              (unsigned long)(uintptr_t)f, (unsigned long)pc_now_ms());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     int rc = -1;
     if (fd >= 0) {
-        rc = pc_write_full(fd, hdr, HDR) == 0 && pc_write_full(fd, payload, len) == 0 ? 0 : -1;
+        rc = pc_write_full(fd, buf, len) == 0 ? 0 : -1;
         if (close(fd) != 0)
             rc = -1;
         if (rc == 0 && rename(tmp, path) != 0)
@@ -197,7 +231,7 @@ int pc_cache_put(const pc_cache *c, pc_decode_class cls, const char *rules, cons
         if (rc != 0)
             unlink(tmp);
     }
-    free(payload);
+    free(buf);
     if (rc != 0)
         return pc_err_set(e, "cache: writing %s: %s", path, strerror(errno));
     if (c->max_bytes)

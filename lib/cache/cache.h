@@ -44,6 +44,17 @@ int pc_cache_stats_get(const pc_cache *c, pc_cache_stats *st, pc_err *e);
  * (0: remove everything). Also removes stale temporary files. */
 int pc_cache_prune(const pc_cache *c, uint64_t max_bytes, pc_err *e);
 
+/* The hex SHA-256 that names an entry (file name, shared-store key). */
+void pc_cache_key(const char *layer, pc_decode_class cls, const char *rules, char hex[65]);
+/* An entry's bytes (header: magic, format, key, length, SHA-256 of the
+ * body; then the body), as the file holds them and a shared store keeps
+ * them. encode: 0, or -1 when out of memory (*out malloc'd). decode: 1 hit
+ * (f filled), 0 for anything that is not exactly the entry of this key. */
+int pc_cache_entry_encode(pc_decode_class cls, const char *rules, const pc_layer_facts *f,
+                          unsigned char **out, size_t *outlen);
+int pc_cache_entry_decode(const unsigned char *buf, size_t n, const char *layer,
+                          pc_decode_class cls, const char *rules, pc_layer_facts *f);
+
 /* Serialisation (cache_codec.c). */
 int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len);
 int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f);

@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,11 +38,36 @@
 #define CONNECT_TIMEOUT_MS 30000L
 #define LOW_SPEED_TIME_S 30L
 #define RETRY_AFTER_MAX_MS 60000
+#define POOL_MAX 8 /* idle transfer handles kept, each with its open connections */
+
+/* Connection reuse. A finished transfer's handles (an easy handle in its
+ * own multi handle, whose connection cache holds the kept-alive
+ * connection) go back to a pool, and the next request takes them, so the
+ * manifest, token, config and blob requests of a scan ride one TLS
+ * connection. Each pair is used by one thread at a time: libcurl's shared
+ * connection cache is not safe across threads (its documentation says
+ * so), so connections are never shared, only handed on. TLS sessions and
+ * DNS answers are shared (locked), so a second connection resumes. What a
+ * request sends is set anew each time (curl_easy_reset), so nothing of
+ * one request (its Authorization header above all) reaches another; a
+ * kept connection is only ever reused for its own scheme, host, port and
+ * TLS settings (libcurl's matching). */
+typedef struct pc_http_pool {
+    pthread_mutex_t mu;
+    struct {
+        CURL *easy;
+        CURLM *multi;
+    } idle[POOL_MAX];
+    size_t nidle;
+    CURLSH *share;
+    pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+} pc_http_pool;
 
 struct pc_http {
     int tls_verify;
     uint64_t deadline_ms;
     pc_tls_trust trust;
+    pc_http_pool *pool; /* NULL when it could not be made: no reuse */
 };
 
 struct pc_http_resp {
@@ -157,12 +183,47 @@ int64_t pc_http_length(const pc_http_resp *r)
     return cl < 0 ? -1 : (int64_t)cl;
 }
 
+/* Hand a finished transfer's handles to the pool: 1 when taken. Only a
+ * transfer that completed (its body read to the end) leaves a connection
+ * worth keeping. */
+static int pool_put(pc_http_pool *p, CURL *easy, CURLM *multi)
+{
+    int taken = 0;
+    pthread_mutex_lock(&p->mu);
+    if (p->nidle < POOL_MAX) {
+        curl_easy_reset(easy);
+        p->idle[p->nidle].easy = easy;
+        p->idle[p->nidle].multi = multi;
+        p->nidle++;
+        taken = 1;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return taken;
+}
+
+static int pool_get(pc_http_pool *p, CURL **easy, CURLM **multi)
+{
+    int got = 0;
+    pthread_mutex_lock(&p->mu);
+    if (p->nidle) {
+        p->nidle--;
+        *easy = p->idle[p->nidle].easy;
+        *multi = p->idle[p->nidle].multi;
+        got = 1;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return got;
+}
+
 void pc_http_close(pc_http_resp *r)
 {
     if (!r)
         return;
     if (r->in_multi)
         curl_multi_remove_handle(r->multi, r->easy);
+    if (r->easy && r->multi && r->h->pool && r->done && r->result == CURLE_OK &&
+        pool_put(r->h->pool, r->easy, r->multi))
+        r->easy = NULL, r->multi = NULL;
     if (r->easy)
         curl_easy_cleanup(r->easy);
     if (r->multi)
@@ -349,6 +410,8 @@ static int setup(pc_http_resp *r, const pc_http_req *rq, const char *url, int se
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "portcullis/" PC_VERSION);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->reqh);
+    if (h->pool && h->pool->share)
+        curl_easy_setopt(c, CURLOPT_SHARE, h->pool->share);
     if (h->deadline_ms) {
         uint64_t now = pc_now_ms(), left = h->deadline_ms > now ? h->deadline_ms - now : 1;
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(left > LONG_MAX ? LONG_MAX : left));
@@ -367,8 +430,10 @@ static pc_http_resp *resp_new(const pc_http *h, const char *url)
     if (!r)
         return NULL;
     r->h = h;
-    r->easy = curl_easy_init();
-    r->multi = curl_multi_init();
+    if (!h->pool || !pool_get(h->pool, &r->easy, &r->multi)) {
+        r->easy = curl_easy_init();
+        r->multi = curl_multi_init();
+    }
     r->hdr = malloc(HDR_MAX);
     r->buf = malloc(BODY_BUF);
     if (!r->easy || !r->multi || !r->hdr || !r->buf) {
@@ -638,6 +703,55 @@ char *pc_http_escape(const char *s)
     return o;
 }
 
+static void share_lock(CURL *c, curl_lock_data d, curl_lock_access a, void *ud)
+{
+    pc_http_pool *p = ud;
+    pthread_mutex_lock(&p->share_mu[(unsigned)d < CURL_LOCK_DATA_LAST ? d : 0]);
+}
+
+static void share_unlock(CURL *c, curl_lock_data d, void *ud)
+{
+    pc_http_pool *p = ud;
+    pthread_mutex_unlock(&p->share_mu[(unsigned)d < CURL_LOCK_DATA_LAST ? d : 0]);
+}
+
+static void pool_free(pc_http_pool *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nidle; i++) {
+        curl_easy_cleanup(p->idle[i].easy);
+        curl_multi_cleanup(p->idle[i].multi);
+    }
+    if (p->share)
+        curl_share_cleanup(p->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&p->share_mu[i]);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+/* The pool, or NULL (then every request opens its own connection). */
+static pc_http_pool *pool_new(void)
+{
+    pc_http_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    pthread_mutex_init(&p->mu, NULL);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&p->share_mu[i], NULL);
+    if ((p->share = curl_share_init()) &&
+        (curl_share_setopt(p->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+         curl_share_setopt(p->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+         curl_share_setopt(p->share, CURLSHOPT_USERDATA, p) != CURLSHE_OK ||
+         curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+         curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK)) {
+        curl_share_cleanup(p->share);
+        p->share = NULL;
+    }
+    return p;
+}
+
 int pc_http_new(const pc_http_cfg *cfg, pc_http **out, pc_err *e)
 {
     *out = NULL;
@@ -654,6 +768,7 @@ int pc_http_new(const pc_http_cfg *cfg, pc_http **out, pc_err *e)
         pc_http_free(h);
         return -1;
     }
+    h->pool = pool_new();
     *out = h;
     return 0;
 }
@@ -662,6 +777,7 @@ void pc_http_free(pc_http *h)
 {
     if (!h)
         return;
+    pool_free(h->pool);
     pc_tls_trust_free(&h->trust);
     free(h);
     curl_global_cleanup();

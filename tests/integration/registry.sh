@@ -130,6 +130,21 @@ for f in $FIXTURES; do
     done
 done
 
+# --- connection reuse: the ping, manifest, config and layer requests of
+# one scan (and the Basic retry after a 401) ride one kept-alive TLS
+# connection to the registry (counted with strace: connect(2) calls to its
+# port). Every redirect and credential test below runs with reuse on.
+for mode in basic token; do
+    if [ $mode = basic ]; then ref="$B/bad:latest" opts=$BASIC_OPTS port=$P_BASIC; else ref="$TK/bad:latest" opts=$TOKEN_OPTS port=$P_TOKEN; fi
+    # shellcheck disable=SC2086 # options, no spaces in them
+    strace -f -qq -e trace=connect -o "$T/connect.$mode" "$PC" scan --no-cache --jobs 1 --format json $opts "$ref" >"$T/out" 2>"$T/err"
+    rc=$?
+    nreq=$(jq '.reports[0].stats.layers + 3' "$T/out" 2>/dev/null)
+    nconn=$(grep -c "sin_port=htons($port)" "$T/connect.$mode")
+    [ "$rc" = 1 ] && [ "$nconn" = 1 ] && pass "$mode: one connection for the whole scan (at least $nreq requests)" ||
+        fail "$mode: one connection for the whole scan" "rc $rc, $nconn connections: $(grep -c . "$T/connect.$mode") connect calls"
+done
+
 # --- references: by digest, tag+digest, a wrong digest, bare-host forms
 DIG=$(jq -r '.reports[0].digest' "$T/local.json")
 "$PC" scan --no-cache --format json "oci:$T/clean/oci:latest" >"$T/clean-local.json" 2>/dev/null

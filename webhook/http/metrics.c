@@ -28,7 +28,8 @@ static const char *const err_names[WH_ERR_COUNT] = {"bad_request",
                                                     "upstream",
                                                     "sign",
                                                     "key_process",
-                                                    "policy_reload"};
+                                                    "policy_reload",
+                                                    "redis"};
 /* upper bounds in milliseconds; the +Inf bucket is the count */
 static const uint64_t dur_le_ms[WH_DUR_BUCKETS] = {50,    100,   250,   500,    1000,   2500,  5000,
                                                    10000, 30000, 60000, 120000, 300000, 600000};
@@ -36,6 +37,7 @@ static const uint64_t dur_le_ms[WH_DUR_BUCKETS] = {50,    100,   250,   500,    
 void wh_metrics_init(wh_metrics *m)
 {
     memset(m, 0, sizeof *m);
+    atomic_store(&m->redis_up, -1);
 }
 
 void wh_metrics_request(wh_metrics *m, wh_endpoint ep, wh_verdict_label v)
@@ -149,6 +151,19 @@ char *wh_metrics_render(wh_metrics *m, size_t *len)
             atomic_load(&m->sign_key_reloads));
     counter(&b, "portcullis_policy_reloads_total",
             "Policy, exceptions and rules reloads from disk.", atomic_load(&m->policy_reloads));
+    if (atomic_load(&m->redis_up) >= 0) {
+        gauge(&b, "portcullis_redis_up",
+              "1 when the shared cache on Redis answers, 0 while it is down (each replica then "
+              "falls back to its own caches).",
+              atomic_load(&m->redis_up));
+        pc_buf_printf(
+            &b,
+            "# HELP portcullis_redis_facts_lookups_total Layer facts looked up in Redis.\n"
+            "# TYPE portcullis_redis_facts_lookups_total counter\n"
+            "portcullis_redis_facts_lookups_total{result=\"hit\"} %" PRIu64 "\n"
+            "portcullis_redis_facts_lookups_total{result=\"miss\"} %" PRIu64 "\n",
+            atomic_load(&m->redis_facts_hits), atomic_load(&m->redis_facts_misses));
+    }
     gauge(&b, "portcullis_scans_in_flight", "Scans running now.", atomic_load(&m->scans_in_flight));
     gauge(&b, "portcullis_scans_queued", "Scans waiting for a worker.",
           atomic_load(&m->scans_queued));

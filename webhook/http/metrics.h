@@ -50,6 +50,7 @@ typedef enum {
     WH_ERR_SIGN,            /* a verdict that needed a signature could not be signed */
     WH_ERR_KEY_PROCESS,     /* a key process (signing key, TLS key) ended: counted once each */
     WH_ERR_POLICY_RELOAD,   /* changed policy, exceptions or rules files could not be loaded */
+    WH_ERR_REDIS,           /* Redis (--redis-url) went down: counted once per outage */
     WH_ERR_COUNT
 } wh_error_kind;
 
@@ -71,6 +72,8 @@ typedef struct wh_metrics {
     _Atomic uint64_t tls_reloads;
     _Atomic uint64_t sign_key_reloads;
     _Atomic uint64_t policy_reloads;
+    _Atomic int redis_up; /* -1: no --redis-url; 1 up; 0 down (falling back to local caches) */
+    _Atomic uint64_t redis_facts_hits, redis_facts_misses; /* layer facts found in Redis or not */
 } wh_metrics;
 
 void wh_metrics_init(wh_metrics *m);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../redis.h"
 #include "../gen.h"
 #include "portcullis_json.h"
 #include "routes.h"
@@ -54,6 +55,9 @@ static void route_readyz(wh_server *s, const wh_http_req *rq, wh_reply *out)
                             pc_json_string(c ? pc_ctx_policy_name(c) : NULL), "policy_digest",
                             pc_json_string(c ? pc_ctx_policy_digest(c) : NULL), "rules_digest",
                             pc_json_string(rd));
+    /* Redis down is not unready: each replica falls back to its own caches */
+    if (doc && s->redis)
+        json_object_set_new(doc, "redis", json_string(wh_redis_up(s->redis) ? "up" : "down"));
     wh_gen_put(s, g);
     wh_reply_json(out, ready ? 200 : 503, doc);
     out->verdict = WH_V_NONE;

@@ -1,0 +1,354 @@
+/*
+ * redis.c — see redis.h. One connection guarded by a mutex: facts are read
+ * once per layer and scans are few, so a pool would buy nothing. Keys:
+ * "portcullis:facts:<entry key>" (the facts cache's entry bytes, expiring
+ * after FACTS_TTL so Redis never fills with layers nobody runs) and
+ * "portcullis:lock:<entry key>" (a random token, expiring with the scan
+ * timeout; released only by its holder).
+ */
+#include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "redis.h"
+#include "pcx.h"
+
+#define FACTS_TTL_MS UINT64_C(604800000) /* a week */
+#define MAX_VALUE ((size_t)1 << 30)      /* as the facts cache's largest file */
+#define DOWN_MS 1000                     /* after a failure, no command for this long */
+
+struct wh_redis {
+    pthread_mutex_t mu;
+    redisContext *c; /* NULL: not connected */
+    char *host, *user, *pass;
+    int port, db;
+    uint64_t timeout_ms, down_until;
+    _Atomic int up;
+    char token[33];        /* this process's lock value */
+    unsigned char key[64]; /* --redis-key: values are "PCR1" + HMAC-SHA256 + entry */
+    size_t keylen;         /* 0: values are the entries as they are */
+    char where[300];
+    wh_metrics *m;
+};
+
+static int set_err(char *err, size_t n, const char *msg)
+{
+    snprintf(err, n, "%s", msg);
+    return -1;
+}
+
+/* user:password@host:port/db, decoded into r; messages never quote the
+ * credentials. */
+static int parse_url(wh_redis *r, const char *url, char *err, size_t n)
+{
+    if (strncmp(url, "rediss://", 9) == 0)
+        return set_err(err, n,
+                       "--redis-url: rediss:// (TLS) is not supported by this build "
+                       "(Debian bookworm's hiredis 0.14 has no TLS); put Redis behind a "
+                       "TLS sidecar (stunnel, spiped) on localhost and use redis://");
+    if (strncmp(url, "redis://", 8) != 0)
+        return set_err(err, n, "--redis-url: expected redis://[USER:PASSWORD@]HOST:PORT[/DB]");
+    const char *p = url + 8, *at = strrchr(p, '@');
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        if (colon) {
+            r->user = colon > p ? pc_strndup(p, (size_t)(colon - p)) : NULL;
+            r->pass = pc_strndup(colon + 1, (size_t)(at - colon - 1));
+        } else {
+            r->pass = pc_strndup(p, (size_t)(at - p)); /* redis://PASSWORD@ */
+        }
+        if (!r->pass || (colon && colon > p && !r->user))
+            return set_err(err, n, "--redis-url: out of memory");
+        p = at + 1;
+    }
+    const char *colon = strrchr(p, ':'), *slash = strchr(p, '/');
+    if (!colon || (slash && slash < colon) || colon == p)
+        return set_err(err, n, "--redis-url: expected HOST:PORT after redis://");
+    if (!(r->host = pc_strndup(p, (size_t)(colon - p))))
+        return set_err(err, n, "--redis-url: out of memory");
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || port < 1 || port > 65535 || (*end && *end != '/'))
+        return set_err(err, n, "--redis-url: the port must be 1 to 65535");
+    if (*end == '/' && end[1]) {
+        char *dend;
+        long db = strtol(end + 1, &dend, 10);
+        if (*dend || db < 0 || db > 1000000)
+            return set_err(err, n, "--redis-url: the database must be a number after '/'");
+        r->db = (int)db;
+    }
+    r->port = (int)port;
+    snprintf(r->where, sizeof r->where, "%.200s:%d/%d", r->host, r->port, r->db);
+    return 0;
+}
+
+int wh_redis_new(const char *url, uint64_t timeout_ms, wh_metrics *m, wh_redis **out, char *err,
+                 size_t errlen)
+{
+    unsigned char raw[16];
+    wh_redis *r = calloc(1, sizeof *r);
+    *out = NULL;
+    if (!r)
+        return set_err(err, errlen, "--redis-url: out of memory");
+    pthread_mutex_init(&r->mu, NULL);
+    r->timeout_ms = timeout_ms ? timeout_ms : 500;
+    r->m = m;
+    atomic_store(&r->up, 1);
+    if (parse_url(r, url, err, errlen) < 0 || RAND_bytes(raw, sizeof raw) != 1) {
+        if (!err[0])
+            set_err(err, errlen, "--redis-url: no random bytes for the lock token");
+        wh_redis_free(r);
+        return -1;
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf(r->token + 2 * i, 3, "%02x", raw[i]);
+    *out = r;
+    return 0;
+}
+
+void wh_redis_free(wh_redis *r)
+{
+    if (!r)
+        return;
+    if (r->c)
+        redisFree(r->c);
+    free(r->host);
+    free(r->user);
+    if (r->pass)
+        OPENSSL_cleanse(r->pass, strlen(r->pass));
+    OPENSSL_cleanse(r->key, sizeof r->key);
+    free(r->pass);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}
+
+static void went_down(wh_redis *r)
+{
+    if (r->c)
+        redisFree(r->c);
+    r->c = NULL;
+    r->down_until = pc_now_ms() + DOWN_MS;
+    if (atomic_exchange(&r->up, 0) && r->m)
+        wh_metrics_error(r->m, WH_ERR_REDIS);
+    if (r->m)
+        atomic_store(&r->m->redis_up, 0);
+}
+
+/* A reply that is not an error, or NULL (and Redis marked down). */
+static redisReply *ok_reply(wh_redis *r, void *reply)
+{
+    redisReply *rep = reply;
+    if (!rep || r->c->err || rep->type == REDIS_REPLY_ERROR) {
+        if (rep)
+            freeReplyObject(rep);
+        went_down(r);
+        return NULL;
+    }
+    return rep;
+}
+
+/* Connect (and authenticate, select) when not connected; 0 or -1 (down). */
+static int connected(wh_redis *r)
+{
+    if (r->c)
+        return 0;
+    if (pc_now_ms() < r->down_until)
+        return -1;
+    struct timeval tv = {(time_t)(r->timeout_ms / 1000), (long)(r->timeout_ms % 1000) * 1000};
+    r->c = redisConnectWithTimeout(r->host, r->port, tv);
+    if (!r->c || r->c->err || redisSetTimeout(r->c, tv) != REDIS_OK) {
+        went_down(r);
+        return -1;
+    }
+    redisReply *rep = NULL;
+    if (r->pass && r->user)
+        rep = ok_reply(r, redisCommand(r->c, "AUTH %s %s", r->user, r->pass));
+    else if (r->pass)
+        rep = ok_reply(r, redisCommand(r->c, "AUTH %s", r->pass));
+    if (r->pass && !rep)
+        return -1;
+    if (rep)
+        freeReplyObject(rep);
+    if (r->db) {
+        if (!(rep = ok_reply(r, redisCommand(r->c, "SELECT %d", r->db))))
+            return -1;
+        freeReplyObject(rep);
+    }
+    atomic_store(&r->up, 1);
+    if (r->m)
+        atomic_store(&r->m->redis_up, 1);
+    return 0;
+}
+
+#define MAC_MAGIC "PCR1"
+#define MAC_HDR (4 + 32)
+
+/* HMAC-SHA256 over the Redis key and the entry, so a value cannot be moved
+ * to another key either. 0 or -1. */
+static int mac_of(const wh_redis *r, const char *key, const unsigned char *p, size_t n,
+                  unsigned char out[32])
+{
+    unsigned int outlen = 0;
+    int ok = 0;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    size_t got = 0;
+    if (ctx && EVP_MAC_init(ctx, r->key, r->keylen, params) &&
+        EVP_MAC_update(ctx, (const unsigned char *)key, strlen(key) + 1) &&
+        EVP_MAC_update(ctx, p, n) && EVP_MAC_final(ctx, out, &got, 32) && got == 32)
+        ok = 1;
+    (void)outlen;
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    return ok ? 0 : -1;
+}
+
+/* The entry inside a value: with a key, only when the HMAC holds. */
+static unsigned char *unwrap(const wh_redis *r, const char *key, const char *v, size_t n,
+                             size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)v;
+    unsigned char want[32];
+    if (r->keylen) {
+        if (n <= MAC_HDR || memcmp(p, MAC_MAGIC, 4) != 0 ||
+            mac_of(r, key, p + MAC_HDR, n - MAC_HDR, want) < 0 ||
+            CRYPTO_memcmp(want, p + 4, 32) != 0)
+            return NULL;
+        p += MAC_HDR;
+        n -= MAC_HDR;
+    }
+    unsigned char *out = malloc(n);
+    if (out) {
+        memcpy(out, p, n);
+        *len = n;
+    }
+    return out;
+}
+
+static unsigned char *facts_get(void *ud, const char *key, size_t *len)
+{
+    wh_redis *r = ud;
+    unsigned char *out = NULL;
+    pthread_mutex_lock(&r->mu);
+    redisReply *rep = NULL;
+    if (connected(r) == 0 &&
+        (rep = ok_reply(r, redisCommand(r->c, "GET portcullis:facts:%s", key)))) {
+        if (rep->type == REDIS_REPLY_STRING && rep->len > 0 && rep->len <= MAX_VALUE)
+            out = unwrap(r, key, rep->str, rep->len, len);
+        freeReplyObject(rep);
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (r->m)
+        atomic_fetch_add(out ? &r->m->redis_facts_hits : &r->m->redis_facts_misses, 1);
+    return out;
+}
+
+static void facts_put(void *ud, const char *key, const unsigned char *p, size_t len)
+{
+    wh_redis *r = ud;
+    unsigned char *v = NULL;
+    if (r->keylen) { /* "PCR1" + HMAC + entry */
+        if (len > MAX_VALUE - MAC_HDR || !(v = malloc(MAC_HDR + len)))
+            return;
+        memcpy(v, MAC_MAGIC, 4);
+        memcpy(v + MAC_HDR, p, len);
+        if (mac_of(r, key, p, len, v + 4) < 0) {
+            free(v);
+            return;
+        }
+        p = v;
+        len += MAC_HDR;
+    }
+    pthread_mutex_lock(&r->mu);
+    redisReply *rep = NULL;
+    if (connected(r) == 0 &&
+        (rep = ok_reply(r, redisCommand(r->c, "SET portcullis:facts:%s %b PX %llu", key, p, len,
+                                        (unsigned long long)FACTS_TTL_MS))))
+        freeReplyObject(rep);
+    pthread_mutex_unlock(&r->mu);
+    free(v);
+}
+
+static int facts_lock(void *ud, const char *key, uint64_t ttl_ms)
+{
+    wh_redis *r = ud;
+    int mine = 1; /* Redis down: walk it here */
+    pthread_mutex_lock(&r->mu);
+    redisReply *rep = NULL;
+    if (connected(r) == 0 &&
+        (rep = ok_reply(r, redisCommand(r->c, "SET portcullis:lock:%s %s NX PX %llu", key, r->token,
+                                        (unsigned long long)(ttl_ms ? ttl_ms : 1))))) {
+        mine = rep->type == REDIS_REPLY_STATUS; /* "OK"; nil: another holds it */
+        freeReplyObject(rep);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return mine;
+}
+
+static void facts_unlock(void *ud, const char *key)
+{
+    wh_redis *r = ud;
+    static const char script[] = "if redis.call('get', KEYS[1]) == ARGV[1] then "
+                                 "return redis.call('del', KEYS[1]) else return 0 end";
+    pthread_mutex_lock(&r->mu);
+    redisReply *rep = NULL;
+    if (connected(r) == 0 &&
+        (rep = ok_reply(
+             r, redisCommand(r->c, "EVAL %s 1 portcullis:lock:%s %s", script, key, r->token))))
+        freeReplyObject(rep);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void wh_redis_facts_store(wh_redis *r, uint64_t wait_ms, pc_facts_store *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ud = r;
+    out->get = facts_get;
+    out->put = facts_put;
+    out->lock = facts_lock;
+    out->unlock = facts_unlock;
+    out->wait_ms = wait_ms;
+}
+
+int wh_redis_set_key(wh_redis *r, const char *file, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t n = 0;
+    pc_err e;
+    if (pc_read_file(file, 4096, &text, &n, &e) < 0) {
+        snprintf(err, errlen, "--redis-key: %s", e.msg);
+        return -1;
+    }
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        n--;
+    if (n < 32 || n > sizeof r->key) {
+        OPENSSL_cleanse(text, strlen(text));
+        free(text);
+        snprintf(err, errlen, "--redis-key %s: expected 32 to 64 bytes of secret, got %zu", file,
+                 n);
+        return -1;
+    }
+    memcpy(r->key, text, n);
+    r->keylen = n;
+    OPENSSL_cleanse(text, n);
+    free(text);
+    return 0;
+}
+
+int wh_redis_up(const wh_redis *r)
+{
+    return atomic_load(&((wh_redis *)r)->up);
+}
+
+const char *wh_redis_where(const wh_redis *r)
+{
+    return r->where;
+}

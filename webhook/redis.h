@@ -1,0 +1,47 @@
+/*
+ * redis.h — the webhook's shared layer facts on Redis (--redis-url): the
+ * replicas of one deployment keep the facts cache's entries there, so a
+ * layer one replica has read is never fetched by another, and take a lock
+ * with an expiry per layer, so a burst of admissions for a new image reads
+ * each layer once across replicas (pc_facts_store, portcullis.h).
+ *
+ * Best effort by design: Redis down, slow or answering nonsense is a miss
+ * (every value is checked as a cache file is), so each replica falls back
+ * to its own caches and scans; nothing fails open. A failed command marks
+ * Redis down for a second (portcullis_redis_up 0, errors_total{kind=
+ * "redis"}, /readyz "redis": "down"), then the next command reconnects.
+ * The password is never logged or echoed.
+ */
+#ifndef WH_REDIS_H
+#define WH_REDIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "http/metrics.h"
+#include "portcullis.h"
+
+typedef struct wh_redis wh_redis;
+
+/* Parse url (redis://[USER:PASSWORD@]HOST:PORT[/DB]; rediss:// is
+ * refused: this build's hiredis has no TLS) and prepare a client; no
+ * connection is made yet. 0, or -1 with a message in err (never holding
+ * the password). timeout_ms bounds connect and every command. */
+int wh_redis_new(const char *url, uint64_t timeout_ms, wh_metrics *m, wh_redis **out, char *err,
+                 size_t errlen);
+void wh_redis_free(wh_redis *r);
+/* The pc_facts_store over r (wait_ms: how long a replica waits for
+ * another's facts of a layer). */
+void wh_redis_facts_store(wh_redis *r, uint64_t wait_ms, pc_facts_store *out);
+/* Authenticate every value with HMAC-SHA256 under the secret in file
+ * (32 to 64 bytes; a trailing newline is dropped): a value without the
+ * right MAC, written by anyone who can reach Redis but lacks the secret,
+ * is a miss. The replicas of a deployment share it (a Secret). 0, or -1
+ * with a message naming the file (never the secret). */
+int wh_redis_set_key(wh_redis *r, const char *file, char *err, size_t errlen);
+/* 1 when the last command reached Redis (or none was sent yet), 0 when
+ * it is down; for /readyz. */
+int wh_redis_up(const wh_redis *r);
+/* "host:port/db" without credentials, for logs and /readyz. */
+const char *wh_redis_where(const wh_redis *r);
+
+#endif
