@@ -29,9 +29,7 @@
 #include "pcx.h"
 
 #define MAGIC "PCFACTS"
-#define FORMAT                                                                                     \
-    6u /* 4: the dynamic section; 5: the YARA matches' category and signal; 6: package databases   \
-        */
+#define FORMAT 6u /* 5: the matches' category and signal; 6: package databases */
 #define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32 + 4)
 #define MAX_FILE (1ull << 30)
 
