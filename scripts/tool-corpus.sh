@@ -160,37 +160,39 @@ fetch_all "$W/held-pkgs.txt" "$W/held-skipped.txt"
 : >"$W/tool-skipped.txt"
 fetch_all "$W/tool-pkgs.txt" "$W/tool-skipped.txt"
 
-# ---- unpacking, cached: .cache/tool-corpus/x/<deb name>/{root,ctl,control}
-# tree_of PKG: prints the unpacked tree of PKG's cached .deb
-tree_of() {
-    _deb=$(deb_of "$1")
-    [ -n "$_deb" ] || return 1
-    _t=$CACHE/x/$(basename "$_deb" .deb)
-    if [ ! -f "$_t/.done" ]; then
-        rm -rf "$_t"
-        mkdir -p "$_t/root" "$_t/ctl"
-        dpkg-deb -x "$_deb" "$_t/root" </dev/null && dpkg-deb -e "$_deb" "$_t/ctl" </dev/null &&
-            dpkg-deb -f "$_deb" >"$_t/control" || {
-            rm -rf "$_t"
-            return 1
-        }
-        : >"$_t/.done"
-    fi
-    echo "$_t"
-}
+# ---- unpacking, cached: .cache/tool-corpus/x/<deb name>/{root,ctl,control,.done},
+# two at a time; each tree is made under a temporary name and renamed whole
+# (mv -T), so an interrupted run leaves no half tree behind
+export DEBS CACHE
+UNPACK_ONE='for d in "$DEBS"/"$1"_*.deb; do :; done
+[ -f "$d" ] || exit 0
+t=$CACHE/x/$(basename "$d" .deb)
+[ -f "$t/.done" ] && exit 0
+rm -rf "$t" "$t.tmp.$$"
+mkdir -p "$t.tmp.$$/root" "$t.tmp.$$/ctl"
+if dpkg-deb -x "$d" "$t.tmp.$$/root" && dpkg-deb -e "$d" "$t.tmp.$$/ctl" &&
+    dpkg-deb -f "$d" >"$t.tmp.$$/control"; then
+    : >"$t.tmp.$$/.done"
+    mv -T "$t.tmp.$$" "$t" 2>/dev/null || rm -rf "$t.tmp.$$"
+else
+    rm -rf "$t.tmp.$$"
+    echo "tool-corpus: dpkg-deb could not unpack $d" >&2
+fi
+exit 0'
 # trees LISTFILE OUT: "PKG TREE" lines for every package of LISTFILE that
 # has a .deb (unpacked now if needed); the rest appended to $W/unpack-failed.txt
 trees() {
+    xargs -P 2 -n 1 sh -c "$UNPACK_ONE" sh <"$1"
     : >"$2"
-    _n=0
     while read -r p; do
-        if t=$(tree_of "$p"); then
+        d=$(deb_of "$p")
+        [ -n "$d" ] || continue
+        t=$CACHE/x/$(basename "$d" .deb)
+        if [ -f "$t/.done" ]; then
             echo "$p $t" >>"$2"
         else
-            [ -z "$(deb_of "$p")" ] || { say "dpkg-deb could not unpack $p"; echo "$p" >>"$W/unpack-failed.txt"; }
+            echo "$p" >>"$W/unpack-failed.txt"
         fi
-        _n=$((_n + 1))
-        [ $((_n % 200)) -ne 0 ] || say "unpacked $_n"
     done <"$1"
 }
 : >"$W/unpack-failed.txt"
@@ -203,6 +205,7 @@ trees "$W/tool-pkgs.txt" "$W/tool-trees.txt"
 # trees of .deb files no longer cached (an older version) go
 for t in "$CACHE"/x/*; do
     [ -d "$t" ] || continue
+    case $t in *.tmp.*) rm -rf "$t"; continue ;; esac
     [ -f "$DEBS/$(basename "$t").deb" ] || rm -rf "$t"
 done
 
@@ -275,6 +278,11 @@ for pkg, tree in pkgs:
     cur[0].append((pkg, tree, listing))
     for r, st, f in files:
         if r in cur[2]:
+            continue
+        try:
+            r.encode('utf-8')
+        except UnicodeEncodeError:  # a name that is not UTF-8: not expressible in a spec
+            print('tool-corpus: %s: skipped a file whose name is not UTF-8: %r' % (pkg, r), file=sys.stderr)
             continue
         cur[2][r] = pkg
         cur[1].append({'path': r.lstrip('/'), 'type': 'file', 'mode': '0%o' % stat.S_IMODE(st.st_mode),
