@@ -181,19 +181,19 @@ fi
 exit 0'
 # trees LISTFILE OUT: "PKG TREE" lines for every package of LISTFILE that
 # has a .deb (unpacked now if needed); the rest appended to $W/unpack-failed.txt
+# (the .deb of each package from one listing of $DEBS: the last in name order)
 trees() {
-    xargs -P 2 -n 1 sh -c "$UNPACK_ONE" sh <"$1"
+    ls "$DEBS" | sed -n 's/^\(\([^_]*\)_.*\)\.deb$/\2 \1/p' |
+        awk -v x="$CACHE/x" 'NR == FNR { want[$1] = 1; next } ($1 in want) { t[$1] = x "/" $2 }
+            END { for (p in t) print p, t[p] }' "$1" - >"$W/t.map"
+    awk '{ print $2 "/.done", $1 }' "$W/t.map" | while read -r f p; do [ -f "$f" ] || echo "$p"; done >"$W/t.todo"
+    xargs -P 2 -n 1 sh -c "$UNPACK_ONE" sh <"$W/t.todo"
     : >"$2"
-    while read -r p; do
-        d=$(deb_of "$p")
-        [ -n "$d" ] || continue
-        t=$CACHE/x/$(basename "$d" .deb)
-        if [ -f "$t/.done" ]; then
-            echo "$p $t" >>"$2"
-        else
-            echo "$p" >>"$W/unpack-failed.txt"
-        fi
-    done <"$1"
+    # in the order of LISTFILE
+    awk 'NR == FNR { t[$1] = $2; next } ($1 in t) { print $1, t[$1] }' "$W/t.map" "$1" |
+        while read -r p t; do
+            if [ -f "$t/.done" ]; then echo "$p $t" >>"$2"; else echo "$p" >>"$W/unpack-failed.txt"; fi
+        done
 }
 : >"$W/unpack-failed.txt"
 cat "$W/skipped.txt" "$W/toobig.txt" | sort -u >"$W/notneg.txt"
