@@ -74,6 +74,11 @@ int pc_parse_verdict_ttl(const char *s, uint64_t *seconds);
  * case: 1024, 1024^2, 1024^3): "4194304", "64K", "4M", "2G". -1 (and *out
  * untouched) when malformed or above max. */
 int pc_parse_size(const char *s, uint64_t max, uint64_t *out);
+/* A byte count as people read it, in the binary (IEC) units the sizes
+ * above take: "812 B", "5.7 KiB", "12.3 MiB", "1.22 GiB". Every size the
+ * text report and the progress lines show goes through it (JSON keeps
+ * bytes). */
+void pc_format_size(uint64_t v, char *out, size_t n);
 /* A plain decimal number ("0".."max", digits only); -1 otherwise. */
 int pc_parse_uint(const char *s, uint64_t max, uint64_t *out);
 

@@ -103,6 +103,8 @@ typedef struct pc_options {
     const char *platform;     /* "os/arch[/variant]"; NULL: linux/amd64 */
     const char *rules;        /* YARA rules: a .yar file or a directory; NULL: PC_DATADIR/rules */
     const char *authfile;
+    const char *creds;          /* "USER:PASSWORD" for the registry, over the authfile; or NULL */
+    const char *registry_token; /* a bearer token sent as is, over the authfile; or NULL */
     const char *cert_dir;
     int tls_verify;           /* 1 (default) or 0 */
     const char *cache_dir;    /* NULL: no cache */
@@ -118,7 +120,9 @@ void pc_options_init(pc_options *o);
 /* The scan options as both tools take them on the command line: set the
  * one named by its long flag (without "--") from the flag's value. Flags:
  * policy, rules, platform, authfile, cert-dir, cache-dir (the value is
- * kept, not copied), no-cache (value unused), tls-verify (true|false),
+ * kept, not copied), creds (USER:PASSWORD, both non-empty) and
+ * registry-token (kept, not copied; a refusal never repeats the value),
+ * no-cache (value unused), tls-verify (true|false),
  * jobs (1 to 64), cache-max-bytes (a size, pcx.h), progress
  * (auto|always|never). 0 when set; -1 when the value is refused, with
  * `--NAME "VALUE": expected ...` in err (the caller adds its own prefix);

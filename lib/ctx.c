@@ -89,7 +89,8 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
     c->run = &c->policy_file->run;
     c->policy = &c->policy_file->policy;
     if (copy_opt(o->authfile, &c->authfile) < 0 || copy_opt(o->cert_dir, &c->cert_dir) < 0 ||
-        copy_opt(o->cache_dir, &c->cache_dir) < 0 || copy_opt(o->rules, &c->rules) < 0) {
+        copy_opt(o->cache_dir, &c->cache_dir) < 0 || copy_opt(o->rules, &c->rules) < 0 ||
+        copy_opt(o->creds, &c->creds) < 0 || copy_opt(o->registry_token, &c->registry_token) < 0) {
         pc_err_set(&e, "out of memory");
         goto fail;
     }
@@ -117,6 +118,12 @@ void pc_ctx_free(pc_ctx *c)
         return;
     pc_policy_file_free(c->policy_file);
     free(c->authfile);
+    if (c->creds)
+        explicit_bzero(c->creds, strlen(c->creds));
+    if (c->registry_token)
+        explicit_bzero(c->registry_token, strlen(c->registry_token));
+    free(c->creds);
+    free(c->registry_token);
     free(c->cert_dir);
     free(c->cache_dir);
     free(c->rules);

@@ -26,6 +26,8 @@ struct pc_ctx {
     pc_platform platform;
     int platform_explicit;
     char *authfile, *cert_dir, *cache_dir, *rules;
+    char *creds, *registry_token; /* secrets: wiped when freed */
+    char creds_host[260];         /* the registry they went to first; "" before */
     int tls_verify;
     unsigned jobs;
     int progress;

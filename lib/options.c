@@ -49,6 +49,34 @@ int pc_options_set(pc_options *o, const char *name, const char *value, char *err
             *(const char **)((char *)o + string_opts[i].off) = value;
             return 0;
         }
+    /* secrets: a refusal names what is wrong, never the value */
+    if (strcmp(name, "creds") == 0) {
+        const char *colon = strchr(value, ':');
+        if (!colon || colon == value || !colon[1]) {
+            snprintf(err, errlen, "--creds: expected USER:PASSWORD (%s)",
+                     !colon           ? "no ':' and no password"
+                     : colon == value ? "the user name is empty"
+                                      : "the password is empty");
+            return -1;
+        }
+        o->creds = value;
+        return 0;
+    }
+    if (strcmp(name, "registry-token") == 0) {
+        for (const char *p = value; *p; p++)
+            if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+                snprintf(err, errlen,
+                         "--registry-token: a space or control character in the "
+                         "token");
+                return -1;
+            }
+        if (!*value) {
+            snprintf(err, errlen, "--registry-token: the token is empty");
+            return -1;
+        }
+        o->registry_token = value;
+        return 0;
+    }
     if (strcmp(name, "no-cache") == 0) {
         o->cache_dir = NULL;
         return 0;

@@ -30,7 +30,95 @@ typedef struct cli {
     size_t nmanifests;
     int exit_code;    /* --exit-code: for a denied image (default 1) */
     int fail_on_warn; /* --fail-on warn: a warning fails too */
+    char *creds;      /* --creds USER[:PASSWORD] (a copy: argv's is wiped), or NULL */
+    char *token;      /* --registry-token or $PORTCULLIS_REGISTRY_TOKEN (a copy), or NULL */
 } cli;
+
+/* Keep a copy of a secret flag's value and wipe it from argv, so it is not
+ * left in this process's command line (/proc/PID/cmdline, ps) for the
+ * whole scan. Only narrows the window: the value was there at exec. */
+static int take_secret(char **slot, char *arg)
+{
+    if (*slot) {
+        explicit_bzero(*slot, strlen(*slot));
+        free(*slot);
+    }
+    *slot = strdup(arg);
+    explicit_bzero(arg, strlen(arg));
+    if (!*slot)
+        fprintf(stderr, "portcullis: out of memory\n");
+    return *slot ? 0 : -1;
+}
+
+static void wipe_secret(char **slot)
+{
+    if (*slot) {
+        explicit_bzero(*slot, strlen(*slot));
+        free(*slot);
+        *slot = NULL;
+    }
+}
+
+/* --creds USER alone: the password is one line of standard input (what
+ * `docker login --password-stdin` reads), never a prompt on a terminal
+ * (the password would be echoed) and never when a manifest comes from
+ * standard input. Then both flags go through pc_options_set; messages
+ * never contain the secret. 0, or -1 after a message. */
+static int resolve_secrets(cli *c, size_t stdins)
+{
+    char err[512], line[4097];
+    if (c->creds && c->token) {
+        fprintf(stderr, "portcullis: --creds and --registry-token: give one of them\n");
+        return -1;
+    }
+    if (!c->creds && !c->token) {
+        const char *env = getenv("PORTCULLIS_REGISTRY_TOKEN");
+        if (env && *env && !(c->token = strdup(env))) {
+            fprintf(stderr, "portcullis: out of memory\n");
+            return -1;
+        }
+    }
+    if (c->creds && !strchr(c->creds, ':')) {
+        if (stdins) {
+            fprintf(stderr, "portcullis: --creds USER reads the password from standard input, "
+                            "which --manifest - reads too: give --creds USER:PASSWORD\n");
+            return -1;
+        }
+        if (isatty(STDIN_FILENO)) {
+            fprintf(stderr, "portcullis: --creds USER: no password; give USER:PASSWORD or "
+                            "pipe the password on standard input\n");
+            return -1;
+        }
+        size_t n = fread(line, 1, sizeof line - 1, stdin);
+        line[n] = 0;
+        char *eol = memchr(line, '\n', n);
+        if (!eol && n == sizeof line - 1) {
+            explicit_bzero(line, sizeof line);
+            fprintf(stderr, "portcullis: --creds USER: the password on standard input is longer "
+                            "than 4096 bytes\n");
+            return -1;
+        }
+        if (eol)
+            *eol = 0;
+        size_t pl = strlen(line);
+        if (pl && line[pl - 1] == '\r')
+            line[pl - 1] = 0;
+        char *both = pc_asprintf("%s:%s", c->creds, line);
+        explicit_bzero(line, sizeof line);
+        if (!both) {
+            fprintf(stderr, "portcullis: out of memory\n");
+            return -1;
+        }
+        wipe_secret(&c->creds);
+        c->creds = both;
+    }
+    if ((c->creds && pc_options_set(&c->o, "creds", c->creds, err, sizeof err) < 0) ||
+        (c->token && pc_options_set(&c->o, "registry-token", c->token, err, sizeof err) < 0)) {
+        fprintf(stderr, "portcullis: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
 
 /* How bad an outcome is, to keep the worst of several images. */
 enum { OUT_ALLOW, OUT_FAIL, OUT_SCAN, OUT_USAGE };
@@ -159,6 +247,8 @@ static const struct option scan_opts[] = {
     {"output", required_argument, 0, 'o'},
     {"platform", required_argument, 0, 'P'},
     {"authfile", required_argument, 0, 'a'},
+    {"creds", required_argument, 0, 'Q'},
+    {"registry-token", required_argument, 0, 'K'},
     {"cert-dir", required_argument, 0, 'c'},
     {"tls-verify", required_argument, 0, 't'},
     {"cache-dir", required_argument, 0, 'C'},
@@ -437,11 +527,17 @@ static int run(int argc, char **argv, int inspect)
         li = -1;
         if (opt == 'h')
             cli_usage(stdout);
-        if (opt == 'h' || parse_flag(&c, opt, name, optarg) < 0) {
+        int bad = opt == 'Q'   ? take_secret(&c.creds, optarg)
+                  : opt == 'K' ? take_secret(&c.token, optarg)
+                  : opt == 'h' ? 0
+                               : parse_flag(&c, opt, name, optarg);
+        if (opt == 'h' || bad < 0) {
             pc_runctx_free(&c.run);
             free(c.manifests);
             free(rules);
             free(cache);
+            wipe_secret(&c.creds);
+            wipe_secret(&c.token);
             return opt == 'h' ? EXIT_ALLOW : EXIT_USAGE;
         }
     }
@@ -450,7 +546,9 @@ static int run(int argc, char **argv, int inspect)
     size_t stdins = 0;
     for (size_t i = 0; i < c.nmanifests; i++)
         stdins += strcmp(c.manifests[i], "-") == 0;
-    if (c.nmanifests && inspect) {
+    if (resolve_secrets(&c, stdins) < 0) {
+        /* said */
+    } else if (c.nmanifests && inspect) {
         fprintf(stderr, "portcullis inspect: --manifest is for portcullis scan\n");
     } else if (c.nmanifests && (optind < nopt || nopt < argc)) {
         fprintf(stderr, "portcullis scan: --manifest names the images: give no IMAGE or "
@@ -482,6 +580,8 @@ static int run(int argc, char **argv, int inspect)
             c.o.rules = rules;
         rc = scan_all(&c, argv + optind, (size_t)(nopt - optind));
     }
+    wipe_secret(&c.creds);
+    wipe_secret(&c.token);
     pc_runctx_free(&c.run);
     free(c.manifests);
     free(rules);

@@ -4,10 +4,13 @@
  * (pc_signer_*); docs/privsep.md describes the processes.
  *
  * Ops of the "pc-signer" key process (payloads of privsep.h's packets):
- *   PC_SIGNER_OP_SIGN    body: a verdict payload (1 to PC_PS_REQ_MAX bytes,
- *                        never interpreted). The key process builds DSSE's
+ *   PC_SIGNER_OP_SIGN    body: a verdict statement (1 to PC_PS_REQ_MAX
+ *                        bytes): an in-toto Statement v1 whose
+ *                        predicateType is PC_VERDICT_PREDICATE_TYPE
+ *                        (pc_intoto_verdict_parse; anything else is
+ *                        FAILED, naming why). The key process builds DSSE's
  *                        pre-authentication encoding with the one payload
- *                        type it signs, PC_VERDICT_PAYLOAD_TYPE, and signs
+ *                        type it signs, PC_INTOTO_PAYLOAD_TYPE, and signs
  *                        that: it cannot be made to sign anything else.
  *                        Reply data: public key (32) | signature (64).
  *   PC_SIGNER_OP_PUBKEY  body: empty. Reply data: public key (32).

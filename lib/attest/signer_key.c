@@ -62,13 +62,13 @@ static int sign(EVP_PKEY *key, const unsigned char *m, size_t n, unsigned char s
     return ok ? 0 : -1;
 }
 
-/* The DSSE encoding of (the verdict type, body), signed. */
+/* The DSSE encoding of (the in-toto type, body), signed. */
 static int sign_payload(EVP_PKEY *key, const unsigned char *body, size_t len,
                         unsigned char sig[PC_ED25519_SIG])
 {
     unsigned char *pae;
     size_t pl;
-    if (pc_dsse_pae(PC_VERDICT_PAYLOAD_TYPE, body, len, &pae, &pl) < 0)
+    if (pc_dsse_pae(PC_INTOTO_PAYLOAD_TYPE, body, len, &pae, &pl) < 0)
         return -1;
     int rc = sign(key, pae, pl, sig);
     free(pae);
@@ -81,8 +81,15 @@ static int key_init(void *st, unsigned char *data, size_t *dlen, char *msg, size
     unsigned char sig[PC_ED25519_SIG];
     if (load(k->path, &k->key, k->pub, msg, msglen) < 0)
         return -1;
-    /* once before the sandbox: OpenSSL sets itself up on first use */
-    if (sign_payload(k->key, (const unsigned char *)"{}", 2, sig) < 0) {
+    /* once before the sandbox: OpenSSL sets itself up on first use, and
+     * jansson seeds its hash on its first object (reading /dev/urandom,
+     * which the sandbox forbids) */
+    static const char warm[] =
+        "{\"_type\":\"" PC_INTOTO_STATEMENT_TYPE "\",\"subject\":[{\"name\":\"x\",\"digest\":{}}],"
+        "\"predicateType\":\"" PC_VERDICT_PREDICATE_TYPE "\",\"predicate\":{}}";
+    if (pc_intoto_verdict_parse((const unsigned char *)warm, sizeof warm - 1, NULL, msg, msglen) <
+            0 ||
+        sign_payload(k->key, (const unsigned char *)warm, sizeof warm - 1, sig) < 0) {
         snprintf(msg, msglen, "%s: the key does not sign", k->path);
         return -1;
     }
@@ -101,6 +108,9 @@ static int key_handle(void *st, const pc_ps_req *rq, unsigned char *data, size_t
     case PC_SIGNER_OP_SIGN:
         if (rq->len == 0)
             return PC_PS_ST_BAD_ARGS;
+        /* only a verdict statement: the key vouches for nothing else */
+        if (pc_intoto_verdict_parse(rq->body, rq->len, NULL, msg, msglen) < 0)
+            return PC_PS_ST_FAILED;
         if (sign_payload(k->key, rq->body, rq->len, data + PC_ED25519_PUB) < 0) {
             snprintf(msg, msglen, "Ed25519 signing failed");
             return PC_PS_ST_FAILED;

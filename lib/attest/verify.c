@@ -1,10 +1,11 @@
 /*
  * verify.c — checking a signed verdict: the envelope's shape and payload
- * type, the Ed25519 signature over DSSE's pre-authentication encoding,
- * the validity window and the bindings the caller asks for (image digest,
- * policy digest). Every failure names its reason. A statement that holds
- * but says "deny" is not a success (PC_VERIFY_DENY, never 0): whoever
- * only checks for 0 must not start a denied image.
+ * type (an in-toto statement, or until 1.0 the payload signed before it),
+ * the Ed25519 signature over DSSE's pre-authentication encoding, the
+ * validity window and the bindings the caller asks for (image digest:
+ * the statement's subject; policy digest; run key). Every failure names its reason. A statement
+ * that holds but says "deny" is not a success (PC_VERIFY_DENY, never 0): whoever only checks for 0
+ * must not start a denied image.
  */
 #define _XOPEN_SOURCE 700
 #include <jansson.h>
@@ -68,9 +69,47 @@ static int sig_ok(EVP_PKEY *k, const unsigned char *m, size_t n, json_t *sigs)
     return 0;
 }
 
-/* 0 when the payload holds and says allow, 1 when it says deny, -1 (with
- * the reason) when it does not hold. */
-static int check_payload(json_t *p, const pc_verify_opts *o, pc_err *e)
+/* Whether "ALG:HEX" is one of the subject's digests. */
+static int subject_has(json_t *subj, const char *digest)
+{
+    const char *colon = digest ? strchr(digest, ':') : NULL;
+    size_t i;
+    json_t *s;
+    if (!colon)
+        return 0;
+    json_array_foreach(subj, i, s)
+    {
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(s, "digest"), k, v)
+        {
+            if (strlen(k) == (size_t)(colon - digest) && strncmp(k, digest, strlen(k)) == 0 &&
+                strcmp(json_string_value(v), colon + 1) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* The first subject digest as "ALG:HEX", for messages. */
+static void subject_first(json_t *subj, char *out, size_t n)
+{
+    const char *k;
+    json_t *v;
+    snprintf(out, n, "(none)");
+    json_object_foreach(json_object_get(json_array_get(subj, 0), "digest"), k, v)
+    {
+        snprintf(out, n, "%.16s:%.80s", k, json_string_value(v));
+        break;
+    }
+}
+
+/* 0 when the payload (a legacy payload, or an in-toto statement's
+ * predicate with its subject) holds and says allow, 1 when it says deny,
+ * -1 (with the reason) when it does not hold. With a subject, the image
+ * digest binds against the subject's digests, and the predicate's
+ * manifest digest must be one of them. */
+static int check_payload(json_t *p, json_t *subj, const pc_verify_opts *o, pc_err *e)
 {
     const char *exp = json_string_value(json_object_get(p, "expires_at"));
     const char *dg = json_string_value(json_object_get(p, "digest"));
@@ -86,7 +125,19 @@ static int check_payload(json_t *p, const pc_verify_opts *o, pc_err *e)
     long long now = o && o->now ? o->now : (long long)time(NULL);
     if ((long long)timegm(&tm) <= now)
         return pc_err_set(e, "expired at %s", exp);
-    if (o && o->image_digest) {
+    if (subj && md && !subject_has(subj, md))
+        return pc_err_set(e,
+                          "malformed statement: the predicate's manifest digest %.80s is not "
+                          "a subject digest",
+                          md);
+    if (subj && o && o->image_digest) {
+        char first[104];
+        subject_first(subj, first, sizeof first);
+        if (!subject_has(subj, o->image_digest))
+            return pc_err_set(e,
+                              "digest %s does not match %s: the statement is about another image",
+                              o->image_digest, first);
+    } else if (o && o->image_digest) {
         int match =
             (dg && strcmp(dg, o->image_digest) == 0) || (md && strcmp(md, o->image_digest) == 0);
         if (!match)
@@ -128,8 +179,10 @@ static int verify_env(json_t *env, EVP_PKEY *k, const pc_verify_opts *o, pc_err 
     json_t *sigs = json_object_get(env, "signatures");
     if (!type || !p64 || !json_is_array(sigs) || json_array_size(sigs) == 0)
         return pc_err_set(e, "malformed envelope: payloadType, payload or signatures missing");
-    if (strcmp(type, PC_VERDICT_PAYLOAD_TYPE) != 0)
-        return pc_err_set(e, "wrong payloadType \"%.100s\"", type);
+    int intoto = strcmp(type, PC_INTOTO_PAYLOAD_TYPE) == 0;
+    if (!intoto && strcmp(type, PC_VERDICT_PAYLOAD_TYPE) != 0)
+        return pc_err_set(e, "wrong payloadType \"%.100s\" (expected %s, or %s until 1.0)", type,
+                          PC_INTOTO_PAYLOAD_TYPE, PC_VERDICT_PAYLOAD_TYPE);
     size_t pl = 0, ml = 0;
     unsigned char *payload = unb64(p64, &pl), *pae = NULL;
     if (!payload)
@@ -139,10 +192,18 @@ static int verify_env(json_t *env, EVP_PKEY *k, const pc_verify_opts *o, pc_err 
         pc_err_set(e, "out of memory");
     else if (!sig_ok(k, pae, ml, sigs))
         pc_err_set(e, "signature mismatch");
-    else {
+    else if (intoto) {
+        json_t *st = NULL;
+        char why[200];
+        rc = pc_intoto_verdict_parse(payload, pl, &st, why, sizeof why) < 0
+                 ? pc_err_set(e, "malformed payload: %s", why)
+                 : check_payload(json_object_get(st, "predicate"), json_object_get(st, "subject"),
+                                 o, e);
+        json_decref(st);
+    } else {
         json_error_t je;
         json_t *p = json_loadb((const char *)payload, pl, JSON_REJECT_DUPLICATES, &je);
-        rc = p && json_is_object(p) ? check_payload(p, o, e)
+        rc = p && json_is_object(p) ? check_payload(p, NULL, o, e)
                                     : pc_err_set(e, "malformed payload: not a JSON object");
         json_decref(p);
     }

@@ -18,6 +18,12 @@ typedef struct pc_source_cfg {
     int platform_explicit;
     const pc_limits *limits;
     const char *authfile, *cert_dir;
+    /* --creds USER:PASSWORD or --registry-token: used instead of the
+     * authfile, for one registry: the first that is asked is written to
+     * creds_host (creds_host_len bytes); another one is refused */
+    const char *creds, *registry_token;
+    char *creds_host;
+    size_t creds_host_len;
     int tls_verify;
     int progress;         /* 0 auto (stderr is a TTY), 1 always, 2 never */
     uint64_t deadline_ms; /* pc_now_ms() after which every request fails; 0: none */

@@ -7,6 +7,7 @@
  * binary K, M or G. Every multiplication and addition is checked against
  * overflow and against the caller's maximum before it is made.
  */
+#include <stdio.h>
 #include <string.h>
 #include "pcx.h"
 
@@ -112,4 +113,16 @@ int pc_parse_uint(const char *s, uint64_t max, uint64_t *out)
         return -1;
     *out = v;
     return 0;
+}
+
+void pc_format_size(uint64_t v, char *out, size_t n)
+{
+    if (v < 1024)
+        snprintf(out, n, "%llu B", (unsigned long long)v);
+    else if (v < 1024 * 1024)
+        snprintf(out, n, "%.1f KiB", (double)v / 1024);
+    else if (v < 1024ull * 1024 * 1024)
+        snprintf(out, n, "%.1f MiB", (double)v / (1024 * 1024));
+    else
+        snprintf(out, n, "%.2f GiB", (double)v / (1024.0 * 1024 * 1024));
 }

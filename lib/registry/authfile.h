@@ -16,6 +16,7 @@ typedef struct pc_creds {
     char *username;
     char *secret;       /* password, or an OAuth2 refresh token when identity_token */
     int identity_token; /* username "<token>" from a helper, or auths.identitytoken */
+    int bearer;         /* secret is a registry token sent as "Bearer" (--registry-token) */
 } pc_creds;
 
 /* Credentials for registry host (as in a reference: "docker.io",

@@ -229,7 +229,9 @@ char *pc_regauth_header(pc_regauth *a, const char *scope)
     }
     int basic = a->basic && a->have_creds;
     pthread_mutex_unlock(&a->mu);
-    if (!h && basic && !a->creds.identity_token)
+    if (!h && a->have_creds && a->creds.bearer) /* --registry-token: sent as is, always */
+        h = pc_asprintf("Bearer %s", a->creds.secret);
+    else if (!h && basic && !a->creds.identity_token)
         h = basic_header(&a->creds);
     return h;
 }
@@ -380,6 +382,8 @@ int pc_regauth_challenge(pc_regauth *a, const pc_http_resp *r, const char *scope
     pc_challenge ch[8];
     size_t n = 0;
     const char *v;
+    if (a->have_creds && a->creds.bearer)
+        return pc_regauth_unauthorized(a, "the registry token was refused", e);
     for (size_t i = 0; n < 8 && (v = pc_http_header(r, "WWW-Authenticate", i)); i++)
         n += pc_www_authenticate_parse(v, ch + n, 8 - n);
     for (size_t i = 0; i < n; i++) {

@@ -55,26 +55,6 @@ static json_t *text_obj(json_t *text)
     return NULL;
 }
 
-/* The repository an image reference names, without tag or digest
- * ("docker.io/library/nginx"); for a local transport (oci:DIR:TAG) the
- * reference without its tag. */
-static void repo_of(const char *image, char *out, size_t n)
-{
-    pc_imageref r;
-    pc_err e;
-    const char *s = image ? image : "image";
-    if (strncmp(s, "docker://", 9) == 0)
-        s += 9;
-    if (!strchr(s, ' ') && pc_imageref_parse(s, &r, &e) == 0) {
-        pc_imageref_repo(&r, out, n);
-        return;
-    }
-    snprintf(out, n, "%s", s);
-    char *slash = strrchr(out, '/'), *colon = strrchr(out, ':');
-    if (colon && slash && colon > slash) /* oci:DIR:TAG, oci-archive:FILE:TAG */
-        *colon = 0;
-}
-
 /* Relative URI of a path in the image, or of the repository. */
 static char *location_uri(const char *path, const char *repo)
 {
@@ -211,7 +191,7 @@ static json_t *sarif_run(const pc_result *r, size_t nth)
     json_t *run = json_object(), *res = json_array(), *imgs = json_array();
     int bad = !run || !res || !imgs;
     if (r) {
-        repo_of(r->image, repo, sizeof repo);
+        pc_image_repository(r->image, repo, sizeof repo);
         for (size_t j = 0; r->findings && j < r->nfindings && !bad; j++)
             if (pc_report_finding_shown(&r->findings[j]))
                 bad |= json_array_append_new(res, sarif_result(r, &r->findings[j], repo));
@@ -242,9 +222,9 @@ json_t *pc_report_to_sarif(pc_result *const *results, size_t n)
     for (size_t i = 0; i < n && !bad; i++) {
         char ri[2 * PC_REF_NAME_MAX + 8], rj[2 * PC_REF_NAME_MAX + 8];
         size_t nth = 1;
-        repo_of(results[i]->image, ri, sizeof ri);
+        pc_image_repository(results[i]->image, ri, sizeof ri);
         for (size_t j = 0; j < i; j++) {
-            repo_of(results[j]->image, rj, sizeof rj);
+            pc_image_repository(results[j]->image, rj, sizeof rj);
             const char *si = results[i]->subject, *sj = results[j]->subject;
             nth += strcmp(ri, rj) == 0 && (si ? sj && strcmp(si, sj) == 0 : !sj);
         }

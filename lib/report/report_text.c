@@ -6,7 +6,7 @@
  *     WARN  privileged-port  message
  *     sandbox: program /usr/bin/python3.11, user 1001:1001, needs root: no, needs caps: none,
  *       privileged ports: none            (one line)
- *     3 layers, 1234 files, 5.7 MB, 12 ms
+ *     3 layers, 1234 files, 5.4 MiB, 12 ms
  *
  *   N image(s): N allowed, N denied
  *
@@ -228,9 +228,11 @@ static void write_image(FILE *out, const pc_result *r, int color)
     if (!r->scan_failed)
         write_sandbox(out, &r->sandbox);
     const pc_stats *st = &r->stats;
-    fprintf(out, "  %u layer%s (%u from cache), %llu file%s, %.1f MB, %llu ms\n", st->layers,
+    char size[32];
+    pc_format_size(st->bytes, size, sizeof size);
+    fprintf(out, "  %u layer%s (%u from cache), %llu file%s, %s, %llu ms\n", st->layers,
             plural(st->layers), st->cached_layers, (unsigned long long)st->files, plural(st->files),
-            (double)st->bytes / 1e6, (unsigned long long)st->duration_ms);
+            size, (unsigned long long)st->duration_ms);
 }
 
 int pc_report_write_text(FILE *out, pc_result *const *results, size_t n, int color)

@@ -250,3 +250,20 @@ void pc_imageref_repo(const pc_imageref *r, char *out, size_t n)
 {
     snprintf(out, n, "%s/%s", r->domain, r->path);
 }
+
+void pc_image_repository(const char *image, char *out, size_t n)
+{
+    pc_imageref r;
+    pc_err e;
+    const char *s = image ? image : "image";
+    if (strncmp(s, "docker://", 9) == 0)
+        s += 9;
+    if (!strchr(s, ' ') && pc_imageref_parse(s, &r, &e) == 0) {
+        pc_imageref_repo(&r, out, n);
+        return;
+    }
+    snprintf(out, n, "%s", s);
+    char *slash = strrchr(out, '/'), *colon = strrchr(out, ':');
+    if (colon && slash && colon > slash) /* oci:DIR:TAG, oci-archive:FILE:TAG */
+        *colon = 0;
+}

@@ -30,4 +30,11 @@ void pc_imageref_format(const pc_imageref *r, char *out, size_t n);
 /* "domain/path": how messages name the repository. */
 void pc_imageref_repo(const pc_imageref *r, char *out, size_t n);
 
+/* The repository an image as a report names it (a reference, with or
+ * without "docker://", or a local transport) stands for, without tag or
+ * digest: "docker.io/library/nginx"; for a local transport (oci:DIR:TAG)
+ * the reference without its tag; "image" for NULL. What SARIF locates
+ * image-level findings on and what an in-toto subject is named. */
+void pc_image_repository(const char *image, char *out, size_t n);
+
 #endif

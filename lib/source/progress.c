@@ -71,24 +71,12 @@ void pc_progress_add(pc_progress *p, const char *digest, int64_t total)
     pthread_mutex_unlock(&p->mu);
 }
 
-static void human(uint64_t v, char *out, size_t n)
-{
-    if (v < 1024)
-        snprintf(out, n, "%llu B", (unsigned long long)v);
-    else if (v < 1024 * 1024)
-        snprintf(out, n, "%.1f KiB", (double)v / 1024);
-    else if (v < 1024ull * 1024 * 1024)
-        snprintf(out, n, "%.1f MiB", (double)v / (1024 * 1024));
-    else
-        snprintf(out, n, "%.2f GiB", (double)v / (1024.0 * 1024 * 1024));
-}
-
 static void slot_text(const slot *s, char *out, size_t n)
 {
     char d[32], t[32];
     static const char *const names[] = {"waiting", "", "done", "failed"};
-    human(s->done, d, sizeof d);
-    human(s->total > 0 ? (uint64_t)s->total : 0, t, sizeof t);
+    pc_format_size(s->done, d, sizeof d);
+    pc_format_size(s->total > 0 ? (uint64_t)s->total : 0, t, sizeof t);
     if (s->state == RUNNING && s->total > 0)
         snprintf(
             out, n, "%s  %s / %s  %3u%%", s->id, d, t,

@@ -25,7 +25,9 @@ void pc_cfg_copy_init(pc_cfg_copy *c, const pc_source_cfg *cfg)
     }
     c->cfg.platform = &c->platform;
     c->cfg.limits = &c->limits;
-    c->cfg.authfile = c->cfg.cert_dir = NULL; /* local sources need neither */
+    c->cfg.authfile = c->cfg.cert_dir = NULL; /* local sources need none of these */
+    c->cfg.creds = c->cfg.registry_token = NULL;
+    c->cfg.creds_host = NULL;
 }
 
 int pc_spec_split(const char *spec, const char *transport, char **path, char **sel, pc_err *e)

@@ -16,6 +16,7 @@
  * read-only after resolve() or locked.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,6 +57,38 @@ static void docker_close(void *state)
     free(st);
 }
 
+/* The credentials of --creds or --registry-token, for host: bound to the
+ * first registry they are used for, so a run naming images of two
+ * registries never hands one registry's secret to the other. 0 set, 1
+ * none given, -1 refused. The message never contains the secret. */
+static int flag_creds(const pc_source_cfg *cfg, const char *host, pc_creds *c, pc_err *e)
+{
+    memset(c, 0, sizeof *c);
+    if (!cfg || (!cfg->creds && !cfg->registry_token))
+        return 1;
+    if (cfg->creds_host && cfg->creds_host[0] && strcmp(cfg->creds_host, host) != 0)
+        return pc_err_set(e,
+                          "--%s apply to one registry: they went to %.200s, and %.200s is "
+                          "another (use --authfile for several registries)",
+                          cfg->creds ? "creds" : "registry-token", cfg->creds_host, host);
+    if (cfg->creds_host && !cfg->creds_host[0])
+        snprintf(cfg->creds_host, cfg->creds_host_len, "%s", host);
+    if (cfg->registry_token) {
+        c->username = pc_strdup("");
+        c->secret = pc_strdup(cfg->registry_token);
+        c->bearer = 1;
+    } else {
+        const char *colon = strchr(cfg->creds, ':');
+        c->username = colon ? pc_strndup(cfg->creds, (size_t)(colon - cfg->creds)) : NULL;
+        c->secret = colon ? pc_strdup(colon + 1) : NULL;
+    }
+    if (!c->username || !c->secret) {
+        pc_creds_free(c);
+        return pc_err_set(e, "out of memory");
+    }
+    return 0;
+}
+
 static int docker_open(const char *spec, const pc_source_cfg *cfg, void **state, pc_err *e)
 {
     *state = NULL;
@@ -67,7 +100,9 @@ static int docker_open(const char *spec, const pc_source_cfg *cfg, void **state,
     int rc = pc_imageref_parse(spec, &st->ref, e);
     if (rc == 0) {
         pc_imageref_format(&st->ref, st->shown, sizeof st->shown);
-        rc = pc_authfile_lookup(cfg ? cfg->authfile : NULL, st->ref.domain, &creds, e);
+        rc = flag_creds(cfg, st->ref.domain, &creds, e);
+        if (rc == 1)
+            rc = pc_authfile_lookup(cfg ? cfg->authfile : NULL, st->ref.domain, &creds, e);
     }
     if (rc >= 0) {
         pc_registry_cfg rcfg = {.domain = st->ref.domain,

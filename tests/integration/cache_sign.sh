@@ -2,7 +2,11 @@
 # rescanned, an unsafe directory refused, stats/prune/clear) and signed
 # verdicts (scan --sign-key, portcullis verify: a valid allow exits 0, a
 # valid deny 3 unless --accept-deny, each binding and every forgery 1), and
-# --verdict-ttl read alike by portcullis and portcullis-webhook.
+# --verdict-ttl read alike by portcullis and portcullis-webhook. Verdicts
+# are in-toto Statements v1 in DSSE: the statement's shape is checked with
+# python3's json, the signature with openssl over a PAE built here from
+# the DSSE spec (not portcullis' code); a verdict in the form signed before
+# in-toto (made here with openssl) still verifies.
 . "$PC_ROOT/tests/lib.sh"
 
 build_fixture whiteout || exit 1
@@ -54,11 +58,51 @@ openssl genpkey -algorithm ed25519 -out "$T/k.pem" 2>/dev/null && chmod 600 "$T/
 openssl genpkey -algorithm ed25519 -out "$T/other.pem" 2>/dev/null && openssl pkey -in "$T/other.pem" -pubout -out "$T/other.pub" 2>/dev/null
 run "signed scan" 1 "$PC" scan --sign-key "$T/k.pem" --format json "oci:$T/bad/oci:latest"
 cp "$T/out" "$T/signed.json"
-jq_true "attestation present" '.reports[0].attestation.payloadType == "application/vnd.portcullis.verdict.v1+json"'
+jq_true "attestation present" '.reports[0].attestation.payloadType == "application/vnd.in-toto+json"'
 jq '.reports[0].attestation' "$T/signed.json" >"$T/env.json"
 MD=$(jq -r '.reports[0].manifest_digest' "$T/signed.json")
 PD=$(jq -r '.reports[0].policy_digest' "$T/signed.json")
-jq -r .payload "$T/env.json" | base64 -d >"$T/payload.json"
+jq -r .payload "$T/env.json" | base64 -d >"$T/statement.json"
+jq .predicate "$T/statement.json" >"$T/payload.json"
+# the in-toto Statement v1 shape (https://github.com/in-toto/attestation spec/v1/statement.md)
+if python3 - "$T/statement.json" "$MD" "$T/bad/oci" >"$T/shape.err" 2>&1 <<'PY'; then
+import json, sys
+st = json.load(open(sys.argv[1]))
+md, repo = sys.argv[2], "oci:" + sys.argv[3]
+assert list(st) == ["_type", "subject", "predicateType", "predicate"], list(st)
+assert st["_type"] == "https://in-toto.io/Statement/v1", st["_type"]
+assert st["predicateType"] == "https://portcullis.io/verdict/v1", st["predicateType"]
+assert isinstance(st["subject"], list) and st["subject"], st["subject"]
+for s in st["subject"]:
+    assert set(s) == {"name", "digest"} and isinstance(s["digest"], dict), s
+    for alg, hexd in s["digest"].items():
+        assert alg == "sha256" and len(hexd) == 64 and int(hexd, 16) >= 0, s
+assert st["subject"][0] == {"name": repo, "digest": {"sha256": md.split(":", 1)[1]}}, st["subject"]
+p = st["predicate"]
+assert p["manifest_digest"] == md and p["verdict"] == "deny" and "_type" not in p, p
+PY
+    pass "in-toto statement: _type, subject (repository without tag, manifest sha256), predicateType, predicate"
+else
+    fail "in-toto statement shape" "$(head -c 400 "$T/shape.err")"
+fi
+# DSSE v1 checked outside portcullis: PAE(type, body) = "DSSEv1 SP len(type) SP type SP len(body) SP body"
+dsse_openssl_ok() { # ENVELOPE PUB
+    jq -r .payload "$1" | base64 -d >"$T/d.body"
+    ptype=$(jq -r .payloadType "$1")
+    { printf 'DSSEv1 %s %s %s ' "${#ptype}" "$ptype" "$(wc -c <"$T/d.body")"; cat "$T/d.body"; } >"$T/d.pae"
+    jq -r '.signatures[0].sig' "$1" | base64 -d >"$T/d.sig"
+    openssl pkeyutl -verify -pubin -inkey "$2" -rawin -in "$T/d.pae" -sigfile "$T/d.sig" >/dev/null 2>&1
+}
+if dsse_openssl_ok "$T/env.json" "$T/k.pub"; then
+    pass "DSSE: openssl verifies the signature over the spec's PAE"
+else
+    fail "DSSE: openssl verifies the signature over the spec's PAE" "openssl refused it"
+fi
+if dsse_openssl_ok "$T/env.json" "$T/other.pub"; then
+    fail "DSSE: openssl refuses another key" "verified"
+else
+    pass "DSSE: openssl refuses another key"
+fi
 jq_true "payload binds verdict and digests" ".verdict == \"deny\" and .manifest_digest == \"$MD\" and .policy_digest == \"$PD\" and (.checks | length > 0)" "$T/payload.json"
 # a valid DENY is not "may run": exit 3, never 0 (runtimes and TES servers read 0 as run)
 run "verify a signed deny: not 0" 3 "$PC" verify --key "$T/k.pub" --image-digest "$MD" --policy-digest "$PD" "$T/env.json"
@@ -85,9 +129,30 @@ run "allow, other policy digest" 1 "$PC" verify --key "$T/k.pub" --image-digest 
 grep_in "allow, other policy digest: reason" "policy digest $ZERO does not match" "$T/err"
 run "allow, the deny's policy digest (restricted, not baseline)" 1 "$PC" verify --key "$T/k.pub" --policy-digest "$PD" "$T/allow-env.json"
 run "deny, other policy digest, --accept-deny" 1 "$PC" verify --key "$T/k.pub" --policy-digest "$ZERO" --accept-deny "$T/env.json"
-jq --arg p "$(sed 's/"deny"/"allow"/' "$T/payload.json" | base64 -w0)" '.payload = $p' "$T/env.json" >"$T/flipped.json"
+jq --arg p "$(sed 's/"deny"/"allow"/' "$T/statement.json" | base64 -w0)" '.payload = $p' "$T/env.json" >"$T/flipped.json"
 run "flipped verdict" 1 "$PC" verify --key "$T/k.pub" "$T/flipped.json"
 grep_in "flipped: signature mismatch" 'signature mismatch' "$T/err"
+# a tampered subject: the statement made to name another image
+jq --arg p "$(jq -c --arg z "${ZERO#sha256:}" '.subject[0].digest.sha256 = $z' "$T/statement.json" | base64 -w0)" '.payload = $p' "$T/env.json" >"$T/resubject.json"
+run "tampered subject" 1 "$PC" verify --key "$T/k.pub" --image-digest "$ZERO" --accept-deny "$T/resubject.json"
+grep_in "tampered subject: signature mismatch" 'signature mismatch' "$T/err"
+# the statement's subject binds: another image's digest fails, with the reason
+run "in-toto: other image digest" 1 "$PC" verify --key "$T/k.pub" --image-digest "$ZERO" --accept-deny "$T/env.json"
+grep_in "in-toto: other image digest: reason" "digest $ZERO does not match $MD: the statement is about another image" "$T/err"
+# the form signed before in-toto still verifies (until 1.0), every binding kept
+jq -c '{_type: "https://portcullis.io/verdict/v1"} + .' "$T/payload.json" | tr -d '\n' >"$T/legacy.body"
+LT=application/vnd.portcullis.verdict.v1+json
+{ printf 'DSSEv1 %s %s %s ' "${#LT}" "$LT" "$(wc -c <"$T/legacy.body")"; cat "$T/legacy.body"; } >"$T/legacy.pae"
+openssl pkeyutl -sign -inkey "$T/k.pem" -rawin -in "$T/legacy.pae" -out "$T/legacy.sig" 2>/dev/null
+jq -n --arg t "$LT" --arg p "$(base64 -w0 <"$T/legacy.body")" --arg s "$(base64 -w0 <"$T/legacy.sig")" \
+    '{payloadType: $t, payload: $p, signatures: [{keyid: "", sig: $s}]}' >"$T/legacy.json"
+run "legacy verdict verifies" 3 "$PC" verify --key "$T/k.pub" --image-digest "$MD" --policy-digest "$PD" "$T/legacy.json"
+grep_in "legacy verdict: valid: deny" '^valid: deny$' "$T/out"
+run "legacy verdict, other digest" 1 "$PC" verify --key "$T/k.pub" --image-digest "$ZERO" --accept-deny "$T/legacy.json"
+run "legacy verdict, other policy digest" 1 "$PC" verify --key "$T/k.pub" --policy-digest "$ZERO" --accept-deny "$T/legacy.json"
+jq --arg p "$(sed 's/"deny"/"allow"/' "$T/legacy.body" | base64 -w0)" '.payload = $p' "$T/legacy.json" >"$T/legacy-flipped.json"
+run "legacy verdict, flipped" 1 "$PC" verify --key "$T/k.pub" "$T/legacy-flipped.json"
+grep_in "legacy flipped: signature mismatch" 'signature mismatch' "$T/err"
 run "other digest" 1 "$PC" verify --key "$T/k.pub" --image-digest sha256:0000000000000000000000000000000000000000000000000000000000000000 --accept-deny "$T/env.json"
 grep_in "other digest: reason" 'does not match' "$T/err"
 run "other key" 1 "$PC" verify --key "$T/other.pub" --accept-deny "$T/env.json"
@@ -98,7 +163,7 @@ run "truncated envelope" 1 "$PC" verify --key "$T/k.pub" --accept-deny "$T/trunc
 run "signed allow scan, --user 10001" 0 "$PC" scan --no-cache --policy baseline --sign-key "$T/k.pem" --user 10001:10001 --format json -o "$T/run.json" "$IMG"
 jq '.reports[0].attestation' "$T/run.json" >"$T/run-env.json"
 RK=$(jq -r '.reports[0].run_key' "$T/run.json")
-jq -r .payload "$T/run-env.json" | base64 -d >"$T/run-payload.json"
+jq -r .payload "$T/run-env.json" | base64 -d | jq .predicate >"$T/run-payload.json"
 jq_true "run verdict: the payload's run_key is the report's" ".run_key == \"$RK\" and (.run_key | test(\"^sha256:[0-9a-f]{64}\$\"))" "$T/run-payload.json"
 run "run verdict verifies with its --run-key" 0 "$PC" verify --key "$T/k.pub" --run-key "$RK" "$T/run-env.json"
 run "run verdict does not pass for no run context" 1 "$PC" verify --key "$T/k.pub" "$T/run-env.json"
@@ -112,14 +177,14 @@ jq_true "another run, another run_key" ".reports[0].run_key != \"$RK\"" "$T/run3
 run "expired" 1 "$PC" scan --sign-key "$T/k.pem" --verdict-ttl 1s --format json -o "$T/short.json" "oci:$T/bad/oci:latest"
 jq '.reports[0].attestation' "$T/short.json" >"$T/short-env.json"
 # wait for the expiry itself: until the clock is past the payload's expires_at (10 s at most)
-EXPIRES=$(jq -r '.payload | @base64d | fromjson | .expires_at | fromdateiso8601' "$T/short-env.json" 2>/dev/null)
+EXPIRES=$(jq -r '.payload | @base64d | fromjson | .predicate.expires_at | fromdateiso8601' "$T/short-env.json" 2>/dev/null)
 past_expiry() { [ "$(date +%s)" -gt "${EXPIRES:-0}" ]; }
 wait_until 10 past_expiry || fail "verdict expired" "expires_at $EXPIRES is not within 10 s"
 run "expired verdict refused" 1 "$PC" verify --key "$T/k.pub" --accept-deny "$T/short-env.json"
 grep_in "expired: reason" 'expired at' "$T/err"
 # --verdict-ttl: one grammar in both tools (README "Durations and sizes")
 run "signed scan, --verdict-ttl 1h30m" 1 "$PC" scan --sign-key "$T/k.pem" --verdict-ttl 1h30m --format json -o "$T/ttl.json" "oci:$T/bad/oci:latest"
-jq -r '.reports[0].attestation.payload' "$T/ttl.json" | base64 -d >"$T/ttl-payload.json"
+jq -r '.reports[0].attestation.payload' "$T/ttl.json" | base64 -d | jq .predicate >"$T/ttl-payload.json"
 jq_true "--verdict-ttl 1h30m: valid 5400s" '((.expires_at | fromdateiso8601) - (.issued_at | fromdateiso8601)) == 5400' "$T/ttl-payload.json"
 WH="$PC_BUILD/portcullis-webhook"
 # a value is refused when the tool names it; anything else (here: no image,

@@ -245,7 +245,10 @@ verify_all "index: verifies with the index digest" "$T/ann-multi.json" "$T/vk.pe
 verify_all "index: verifies with the platform manifest digest" "$T/ann-multi.json" "$T/vk.pem" "$MULTI_AMD64" 0
 verify_all "another digest is refused" "$T/ann-pod-v1.json" "$T/vk.pem" "$BAD_D" 1 "does not match"
 for p in $(jq -r '.[].payload' "$T/ann-pod-v1.json"); do printf '%s' "$p" | base64 -d; echo; done |
-    jq -s . >"$T/payloads.json"
+    jq -s . >"$T/statements.json"
+jq_true "annotation: in-toto statements whose subject is the repository and the pinned digest" \
+    "[.[] | ._type == \"https://in-toto.io/Statement/v1\" and .predicateType == \"https://portcullis.io/verdict/v1\" and .subject[0] == {name: \"$R/app/clean\", digest: {sha256: \"${CLEAN_D#sha256:}\"}}] | all" "$T/statements.json"
+jq '[.[].predicate]' "$T/statements.json" >"$T/payloads.json"
 jq_true "one envelope per image, naming the reference that runs" "[.[].image] == [\"$PINNED_CLEAN\", \"$CLEAN@$CLEAN_D\"]" "$T/payloads.json"
 jq_true "payloads bind verdict, digest and policy" "[.[] | .verdict == \"allow\" and .digest == \"$CLEAN_D\" and .policy_digest == \"$POLICY_D\"] | all" "$T/payloads.json"
 jq_true "payloads bind each container's run (init and app run differently)" '[.[].run_key | select(type == "string" and startswith("sha256:"))] | length == 2 and .[0] != .[1]' "$T/payloads.json"
@@ -262,7 +265,7 @@ tes_post() { # URL FILE: the answer in $T/out, the status in $code
         -H 'Content-Type: application/json' --data-binary @"$2" "$1")
 }
 tes_post "$M/tes/validate" "$T/tes-mixed.json"
-jq_true "/tes/validate: an attestation per executor" '[.executors[].attestation.payloadType] == ["application/vnd.portcullis.verdict.v1+json", "application/vnd.portcullis.verdict.v1+json"]'
+jq_true "/tes/validate: an attestation per executor" '[.executors[].attestation.payloadType] == ["application/vnd.in-toto+json", "application/vnd.in-toto+json"]'
 cp "$T/out" "$T/tes-answer.json"
 jq '.executors[0].attestation' "$T/tes-answer.json" >"$T/tes-env0.json"
 run "/tes/validate: executor 0's verdict verifies for its run" 0 "$PC" verify --key "$T/vk.pem" \
@@ -277,7 +280,7 @@ run "/tes/validate: the denied executor's verdict verifies, and says deny (exit 
 grep_in "... valid: deny" '^valid: deny$' "$T/out"
 run "/tes/validate: the denied executor's verdict, --accept-deny" 0 "$PC" verify --key "$T/vk.pem" \
     --image-digest "$BAD_D" --run-key "$RK1" --accept-deny "$T/tes-env1.json"
-jq -r '.executors[1].attestation.payload' "$T/tes-answer.json" | base64 -d >"$T/out"
+jq -r '.executors[1].attestation.payload' "$T/tes-answer.json" | base64 -d | jq .predicate >"$T/out"
 jq_true "... and says deny" '.verdict == "deny" and (.checks | map(.check) | index("setuid-file") != null)'
 tes_post "$N/tes/validate" "$T/tes-one.json"
 jq_true "/tes/validate without a key: attestation null" '.executors[0] | has("attestation") and .attestation == null'
@@ -294,7 +297,7 @@ if webhook_start G --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-k
     tes_post "$G/ga4gh/tes/v1/tasks" "$T/tes-one.json"
     jq -s '.[-1].headers | map(select(.[0] | ascii_downcase == "portcullis-verdicts")) | .[0][1] | fromjson' \
         "$T/up.jsonl" >"$T/up-verdicts.json" 2>/dev/null
-    jq_true "gate: the allowed task reached the TES server with Portcullis-Verdicts" 'length == 1 and .[0].payloadType == "application/vnd.portcullis.verdict.v1+json"' "$T/up-verdicts.json"
+    jq_true "gate: the allowed task reached the TES server with Portcullis-Verdicts" 'length == 1 and .[0].payloadType == "application/vnd.in-toto+json"' "$T/up-verdicts.json"
     verify_all "gate: forwarded verdicts are bound to the executor's run" "$T/up-verdicts.json" "$T/vk.pem" "$CLEAN_D" 1 "run key"
     VERIFY_RUN=--any-run
     verify_all "gate: the forwarded verdicts verify" "$T/up-verdicts.json" "$T/vk.pem" "$CLEAN_D" 0

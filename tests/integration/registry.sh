@@ -197,6 +197,58 @@ cp "$T/token.json" "$HOME/.docker/config.json"
 scan "~/.docker/config.json" 0 --cert-dir "$CAONLY" "$TK/clean:latest"
 rm -f "$HOME/.docker/config.json"
 
+# --- --creds USER[:PASSWORD] and --registry-token TOKEN (skopeo's and
+# Trivy's names): instead of an authfile (HOME has none), never printed
+scan "--creds USER:PASSWORD (Basic)" 0 --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" -o "$T/creds-report.json" "$B/clean:latest"
+cat "$T/creds-report.json" >>"$T/all-output"
+jq_true "--creds: the image was read" '.reports[0].verdict == "allow" and .reports[0].stats.layers > 0' "$T/creds-report.json"
+scan "--creds USER:PASSWORD (token server)" 0 --cert-dir "$CAONLY" --creds "$USER_NAME:$PASS" "$TK/clean:latest"
+scan "--creds=USER:PASSWORD over a wrong authfile" 0 --cert-dir "$CERTS" --authfile "$T/wrong.json" "--creds=$USER_NAME:$PASS" "$B/clean:latest"
+scan "--creds with a wrong password" 3 --cert-dir "$CERTS" --creds "$USER_NAME:wrong-$PASS" "$B/clean:latest"
+err_has "--creds wrong: unauthorized" "^unauthorized: check credentials for 127.0.0.1:$P_BASIC\$"
+printf '%s\n' "$PASS" | "$PC" scan --no-cache --format json --cert-dir "$CERTS" --creds "$USER_NAME" "$B/clean:latest" >"$T/out" 2>"$T/err"
+[ $? = 0 ] && pass "--creds USER: the password from standard input" || fail "--creds USER: the password from standard input" "$(head -c 300 "$T/err")"
+cat "$T/out" "$T/err" >>"$T/all-output"
+printf '%s\n' "$PASS" | "$PC" scan --no-cache --cert-dir "$CERTS" --creds "$USER_NAME" -f - >"$T/out" 2>"$T/err"
+[ $? = 2 ] && grep -q 'which --manifest - reads too' "$T/err" && pass "--creds USER with --manifest -: usage error" ||
+    fail "--creds USER with --manifest -: usage error" "$(head -c 300 "$T/err")"
+# one registry only: the secret never goes to a second one
+scan "--creds: a second registry in the run is refused" 3 --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "$B/clean:latest" "docker://localhost:$P_BASIC/fixtures/clean:latest"
+jq_true "--creds: the first registry was read" '.reports[0].verdict == "allow"'
+jq_true "--creds: the second registry was refused" "[.reports[1].findings[] | select(.check == \"scan-error\") | .message | test(\"--creds apply to one registry: they went to 127.0.0.1:$P_BASIC, and localhost:$P_BASIC is another\")] | any"
+# a token from the token server, sent as is
+RTOKEN=$(curl -s --cacert "$C/ca.crt" -u "$USER_NAME:$PASS" \
+    "https://127.0.0.1:$P_AUTH/token?service=portcullis-registry&scope=repository:fixtures/clean:pull" | jq -r .token)
+[ -n "$RTOKEN" ] && [ "$RTOKEN" != null ] && pass "a registry token from the token server" || fail "a registry token from the token server" "none"
+before=$(grep -c '^GET' "$T/tokens.log")
+scan "--registry-token" 0 --cert-dir "$CAONLY" --registry-token "$RTOKEN" "$TK/clean:latest"
+after=$(grep -c '^GET' "$T/tokens.log")
+[ "$after" = "$before" ] && pass "--registry-token: no token request" || fail "--registry-token: no token request" "$((after - before)) requests"
+PORTCULLIS_REGISTRY_TOKEN="$RTOKEN" scan "PORTCULLIS_REGISTRY_TOKEN" 0 --cert-dir "$CAONLY" "$TK/clean:latest"
+scan "--registry-token refused by the registry" 3 --cert-dir "$CAONLY" --registry-token "x$RTOKEN" "$TK/clean:latest"
+err_has "--registry-token refused: reason" "^unauthorized: check credentials for 127.0.0.1:$P_TOKEN: the registry token was refused"
+# usage errors name what is wrong, never the value
+scan "--creds :PASSWORD: no user" 2 --creds ":$PASS" "$B/clean:latest"
+grep_in "--creds :PASSWORD: reason" 'the user name is empty' "$T/err"
+scan "--creds USER: (empty password)" 2 --creds "$USER_NAME:" "$B/clean:latest"
+grep_in "--creds USER:: reason" 'the password is empty' "$T/err"
+scan "--registry-token with a space" 2 --registry-token "$PASS x" "$B/clean:latest"
+scan "--creds and --registry-token" 2 --creds "$USER_NAME:$PASS" --registry-token "$RTOKEN" "$B/clean:latest"
+grep_in "--creds and --registry-token: reason" 'give one of them' "$T/err"
+# the secret is wiped from the command line while the scan runs (a
+# registry that is not there: retried for about 2 s)
+P_NONE=$(free_port)
+"$PC" scan --no-cache --creds "$USER_NAME:$PASS" --progress never "docker://127.0.0.1:$P_NONE/x:latest" >/dev/null 2>&1 &
+SPID=$!
+sleep 0.5
+CMDLINE=$(tr '\0' ' ' <"/proc/$SPID/cmdline" 2>/dev/null)
+wait "$SPID"
+case $CMDLINE in
+*"$PASS"*) fail "--creds: wiped from /proc/PID/cmdline" "still there: $CMDLINE" ;;
+*--creds*) pass "--creds: wiped from /proc/PID/cmdline" ;;
+*) fail "--creds: wiped from /proc/PID/cmdline" "the scan ended before it was looked at: '$CMDLINE'" ;;
+esac
+
 # --- one token per scope per scan, shared by concurrent layer fetches
 before=$(grep -c '^GET' "$T/tokens.log")
 scan "token cached" 1 $TOKEN_OPTS --jobs 4 "$TK/whiteout:latest"
@@ -406,6 +458,8 @@ if ! [ -s "$T/all-output" ] || ! [ -s "$T/tokens.log" ] || ! [ -s "$T/redir.log"
     fail "password never printed" "an output file is missing or empty: nothing to check"
 elif grep -qF "$PASS" "$T/all-output" "$T/tokens.log" "$T/redir.log"; then
     fail "password never printed" "found in $(grep -lF "$PASS" "$T/all-output" "$T/tokens.log" "$T/redir.log")"
+elif [ -n "$RTOKEN" ] && grep -qF "$RTOKEN" "$T/all-output"; then
+    fail "password never printed" "the --registry-token token is in the output"
 else
-    pass "password never printed ($(wc -l <"$T/all-output") lines checked)"
+    pass "password and registry token never printed ($(wc -l <"$T/all-output") lines checked)"
 fi

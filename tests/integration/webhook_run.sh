@@ -241,7 +241,7 @@ jq '[.[] | select(.op == "add") | .value
      | if type == "string" then . elif has("annotations") then .annotations["portcullis.io/verdicts"]
        else .["portcullis.io/verdicts"] end | fromjson] | .[0]' "$T/patch.json" >"$T/envs.json" 2>/dev/null
 jq_true "/mutate: one signed verdict per run" 'length == 2' "$T/envs.json"
-jq '[.[] | .payload | @base64d | fromjson | .run_key]' "$T/envs.json" >"$T/rk.json" 2>/dev/null
+jq '[.[] | .payload | @base64d | fromjson | .predicate.run_key]' "$T/envs.json" >"$T/rk.json" 2>/dev/null
 jq_true "/mutate: the envelopes name two different run keys" \
     'length == 2 and (.[0] | startswith("sha256:")) and .[0] != .[1]' "$T/rk.json"
 

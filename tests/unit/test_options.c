@@ -59,6 +59,14 @@ static const struct {
     {"cache-max-bytes", "", "--cache-max-bytes \"\": expected a size like 2G"},
     {"progress", "au", "--progress \"au\": expected auto, always or never"},
     {"progress", "ALWAYS", "--progress \"ALWAYS\": expected auto, always or never"},
+    /* secrets: the message says what is wrong, never the value */
+    {"creds", "s3cret-only", "--creds: expected USER:PASSWORD (no ':' and no password)"},
+    {"creds", ":s3cret", "--creds: expected USER:PASSWORD (the user name is empty)"},
+    {"creds", "user:", "--creds: expected USER:PASSWORD (the password is empty)"},
+    {"registry-token", "s3cret token",
+     "--registry-token: a space or control character in the token"},
+    {"registry-token", "s3cret\n", "--registry-token: a space or control character in the token"},
+    {"registry-token", "", "--registry-token: the token is empty"},
 };
 
 static void refusals(void)
@@ -75,6 +83,20 @@ static void refusals(void)
         CHECK_STR(err, refused[i].msg);
         CHECK(memcmp(&o, &before, sizeof o) == 0);
     }
+}
+
+/* Credentials are kept as given (the CLI owns and wipes the copy); a
+ * password may hold ':' (only the first one splits). */
+static void secrets(void)
+{
+    pc_options o;
+    char err[128] = "";
+    const char *c = "ci-bot:pa:ss", *t = "eyJ.tok-en_1";
+    pc_options_init(&o);
+    CHECK(o.creds == NULL && o.registry_token == NULL);
+    CHECK(pc_options_set(&o, "creds", c, err, sizeof err) == 0 && o.creds == c);
+    CHECK(pc_options_set(&o, "registry-token", t, err, sizeof err) == 0 && o.registry_token == t);
+    CHECK(err[0] == '\0');
 }
 
 static void not_scan_options(void)
@@ -106,6 +128,7 @@ int main(void)
     strings();
     values();
     refusals();
+    secrets();
     not_scan_options();
     short_buffer();
     TEST_MAIN_END();

@@ -168,6 +168,22 @@ static void test_sizes(void)
         if (rc != (sizes[i].ok ? 0 : -1))
             fprintf(stderr, "  size \"%s\": rc %d\n", sizes[i].in, rc);
     }
+    /* shown in the units the grammar reads: binary, IEC names */
+    static const struct {
+        uint64_t v;
+        const char *want;
+    } shown[] = {{0, "0 B"},
+                 {1023, "1023 B"},
+                 {1024, "1.0 KiB"},
+                 {5678000, "5.4 MiB"},
+                 {(1ull << 30) - 1, "1024.0 MiB"},
+                 {1ull << 30, "1.00 GiB"},
+                 {1310000000ull, "1.22 GiB"}};
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+        char buf[32];
+        pc_format_size(shown[i].v, buf, sizeof buf);
+        CHECK_STR(buf, shown[i].want);
+    }
     uint64_t v = 0;
     CHECK(pc_parse_uint("65535", 65535, &v) == 0 && v == 65535);
     CHECK(pc_parse_uint("65536", 65535, &v) == -1);

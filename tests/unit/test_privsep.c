@@ -152,7 +152,7 @@ static int verifies(const unsigned char pub[32], const char *payload, const unsi
     EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int ok = k && md &&
-             pc_dsse_pae(PC_VERDICT_PAYLOAD_TYPE, (const unsigned char *)payload, strlen(payload),
+             pc_dsse_pae(PC_INTOTO_PAYLOAD_TYPE, (const unsigned char *)payload, strlen(payload),
                          &pae, &pl) == 0;
     ok = ok && EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) == 1 &&
          EVP_DigestVerify(md, sig, 64, pae, pl) == 1;
@@ -206,15 +206,41 @@ static void test_signer_process(void)
     CHECK(raw(kp, pkt, n, 16, &a) == PC_PS_ST_BAD_ARGS);
     n = pc_ps_req_encode(pkt, sizeof pkt, PC_SIGNER_OP_RELOAD, 17, "x", 1);
     CHECK(raw(kp, pkt, n, 17, &a) == PC_PS_ST_BAD_ARGS);
-    /* still alive, and it signs DSSE's encoding of the verdict type */
-    const char *payload = "{\"verdict\":\"allow\"}";
+    /* still alive, and it signs DSSE's encoding of the in-toto type over a
+     * verdict statement */
+    const char *payload =
+        "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"r\","
+        "\"digest\":{\"sha256\":\"ab\"}}],\"predicateType\":\"https://portcullis.io/verdict/"
+        "v1\",\"predicate\":{\"verdict\":\"allow\"}}";
     CHECK(pc_keyproc_call(kp, PC_SIGNER_OP_SIGN, payload, strlen(payload), &a, err, sizeof err) ==
               0 &&
           a.status == PC_PS_ST_OK && a.dlen == 96);
     CHECK(memcmp(a.data, pub, 32) == 0 && verifies(pub, payload, a.data + 32));
     CHECK(pc_keyproc_call(kp, PC_SIGNER_OP_PUBKEY, NULL, 0, &a, err, sizeof err) == 0 &&
           a.dlen == 32 && memcmp(a.data, pub, 32) == 0);
-    /* largest payload signs too */
+    /* nothing but a verdict statement: not a bare payload, not another
+     * predicate type, not a statement with duplicate keys */
+    const char *refused[] = {
+        "{\"verdict\":\"allow\"}",
+        "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"r\","
+        "\"digest\":{\"sha256\":\"ab\"}}],\"predicateType\":\"https://slsa.dev/provenance/"
+        "v1\",\"predicate\":{}}",
+        "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"r\","
+        "\"digest\":{\"sha256\":\"ab\"}}],\"predicateType\":\"https://portcullis.io/verdict/"
+        "v1\",\"predicateType\":\"https://slsa.dev/provenance/v1\",\"predicate\":{}}",
+        "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[],\"predicateType\":"
+        "\"https://portcullis.io/verdict/v1\",\"predicate\":{}}"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        CHECK(pc_keyproc_call(kp, PC_SIGNER_OP_SIGN, refused[i], strlen(refused[i]), &a, err,
+                              sizeof err) == 0 &&
+              a.status == PC_PS_ST_FAILED);
+        CHECK_CONTAINS(a.msg, "in-toto statement");
+    }
+    /* the largest statement signs too */
+    size_t head = strlen(payload) - 3; /* up to "allow" */
+    memcpy(src, payload, head);
+    memset(src + head, 'a', PC_PS_REQ_MAX - head - 3);
+    memcpy(src + PC_PS_REQ_MAX - 3, "\"}}", 3);
     CHECK(pc_keyproc_call(kp, PC_SIGNER_OP_SIGN, src, PC_PS_REQ_MAX, &a, err, sizeof err) == 0 &&
           a.status == PC_PS_ST_OK);
     CHECK(pc_keyproc_call(kp, PC_SIGNER_OP_SIGN, src, PC_PS_REQ_MAX + 1, &a, err, sizeof err) ==

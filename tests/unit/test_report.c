@@ -353,7 +353,7 @@ static void test_text_plain(fixture *x)
     CHECK_CONTAINS(s, "\n  WARN  privileged-port  exposes port 80/tcp\n");
     CHECK_CONTAINS(s, "  DENY  suspicious-tool  /tmp/nc\\x1b[2J\\xff  (layer sha256:abcdef012345"
                       "\xe2\x80\xa6, rule netcat_bin)  netcat\n");
-    CHECK_CONTAINS(s, "  3 layers (0 from cache), 1234 files, 5.7 MB, 12 ms\n");
+    CHECK_CONTAINS(s, "  3 layers (0 from cache), 1234 files, 5.4 MiB, 12 ms\n");
     CHECK_CONTAINS(s, IMAGE2 " (policy baseline): ALLOW\n  no findings\n");
     CHECK_CONTAINS(s, "\n2 image(s): 1 allowed, 1 denied\n");
     if (s) {

@@ -44,7 +44,7 @@ import urllib.parse
 import jsonpatch
 
 ANNOTATION = "portcullis.io/verdicts"
-PAYLOAD_TYPE = "application/vnd.portcullis.verdict.v1+json"
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
 TEMPLATE = ["spec", "template"]
 POD_PATHS = {  # kind -> keys from the object to the object holding metadata and spec
     "Pod": [],
@@ -137,7 +137,9 @@ def check_envelopes(value):
     for e in envs:
         if not isinstance(e, dict) or e.get("payloadType") != PAYLOAD_TYPE or not e.get("signatures"):
             return "annotation entry is not a verdict envelope: %r" % e
-        json.loads(base64.b64decode(e["payload"]))
+        st = json.loads(base64.b64decode(e["payload"]))
+        if st.get("_type") != "https://in-toto.io/Statement/v1" or not isinstance(st.get("predicate"), dict):
+            return "annotation entry is not an in-toto statement: %r" % st
     return None
 
 
@@ -184,7 +186,7 @@ def judge(case, req, status, data):
         if kept:
             return "%d envelope(s) of the annotation came in with the request" % len(kept)
         if "envelope_images" in case:
-            imgs = [json.loads(base64.b64decode(e["payload"])).get("image") for e in json.loads(ann)]
+            imgs = [json.loads(base64.b64decode(e["payload"]))["predicate"].get("image") for e in json.loads(ann)]
             if imgs != case["envelope_images"]:
                 return "envelopes for %r, expected %r" % (imgs, case["envelope_images"])
     if removed and annotation_of(got, kind) is not None:
