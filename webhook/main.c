@@ -48,6 +48,9 @@ static void usage(FILE *f)
         "\n"
         "  --listen ADDR:PORT        where to serve HTTPS (default 0.0.0.0:8443; port 0: any)\n"
         "  --client-ca FILE          require client certificates signed by these CAs\n"
+        "  --metrics-listen ADDR:PORT\n"
+        "                            also serve GET /metrics in plain HTTP here (recommended;\n"
+        "                            /metrics stays on the HTTPS port too)\n"
         "  --policy FILE|NAME        policy file or built-in name (default: restricted)\n"
         "  --exceptions FILE         exceptions added to the policy's (README, Policies)\n"
         "  --rules PATH              YARA rules file or directory (default: rules/)\n"
@@ -155,6 +158,7 @@ static const struct option longopts[] = {
     {"pin-digests", no_argument, 0, 'Z'},
     {"sign-key", required_argument, 0, 'K'},
     {"verdict-ttl", required_argument, 0, 'L'},
+    {"metrics-listen", required_argument, 0, 'M'},
     {"version", no_argument, 0, 'V'},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
@@ -215,6 +219,7 @@ static const struct {
     {"tes-upstream", offsetof(wh_config, tes_upstream)},
     {"redis-url", offsetof(wh_config, redis_url)},
     {"redis-key", offsetof(wh_config, redis_key)},
+    {"metrics-listen", offsetof(wh_config, metrics_listen)},
 };
 
 static int flag_string(opts *o, const char *name, const char *arg)
@@ -384,7 +389,8 @@ static int setup(wh_server *s, opts *o)
     }
     if ((o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
          wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) ||
-        wh_gen_init(s, &o->po, err, sizeof err) < 0 || wh_server_start(s, err, sizeof err) < 0) {
+        wh_gen_init(s, &o->po, err, sizeof err) < 0 || wh_server_start(s, err, sizeof err) < 0 ||
+        wh_metrics_server_start(s, err, sizeof err) < 0) {
         wh_logf("error", "%s", err);
         return -1;
     }
@@ -410,6 +416,8 @@ static void log_listening(const wh_server *s)
         json_object_set_new(f, "max_conns_per_ip", json_integer(s->cfg.max_conns_per_ip));
         json_object_set_new(f, "header_timeout_ms",
                             json_integer((json_int_t)s->cfg.header_timeout_ms));
+        if (s->metrics_mhd)
+            json_object_set_new(f, "metrics_port", json_integer(s->metrics_port));
     }
     if (f && s->redis)
         json_object_set_new(f, "redis", json_string(wh_redis_where(s->redis)));
@@ -446,6 +454,7 @@ int main(int argc, char **argv)
         rc = EXIT_FAIL;
     }
     atomic_store(&s.ready, 0);
+    wh_metrics_server_stop(&s);
     wh_server_stop(&s);
     if (wh_gen_shutdown(&s, o.shutdown_ms) < 0) {
         wh_logf("warn", "scans still running after the shutdown timeout; exiting without them");

@@ -158,6 +158,9 @@ static void publish(wh_verdicts *vc, const char *ref, const char *runkey, wh_ver
 static void count_scan(wh_verdicts *vc, const pc_result *r, uint64_t ms)
 {
     wh_metrics_scan_done(vc->m, ms);
+    unsigned cached = r->stats.cached_layers;
+    atomic_fetch_add(&vc->m->facts_hits, cached);
+    atomic_fetch_add(&vc->m->facts_misses, r->stats.layers > cached ? r->stats.layers - cached : 0);
     if (r->would_deny)
         atomic_fetch_add(&vc->m->scans_would_deny, 1);
     if (r->scan_failed) {

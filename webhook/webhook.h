@@ -39,14 +39,15 @@ typedef struct wh_config {
     uint64_t default_timeout_ms; /* the apiserver's budget when ?timeout= is absent */
     uint64_t margin_ms;          /* answer this long before the budget runs out */
     wh_verdicts_cfg scan;
-    int pin_digests;          /* unpinned-image warn → deny on the Kubernetes paths */
-    const char *sign_key;     /* Ed25519 PEM signing verdicts; NULL: verdicts unsigned */
-    uint64_t verdict_ttl_s;   /* how long a signed verdict is valid */
-    const char *tes_upstream; /* --tes-upstream URL; NULL: no TES gate */
-    const char *tes_start;    /* --tes-start kubernetes|shell|docker; NULL: the policy's */
-    const char *redis_url;    /* --redis-url: layer facts shared on Redis; NULL: none */
-    uint64_t redis_wait_ms;   /* how long to wait for another replica's facts of a layer */
-    const char *redis_key;    /* --redis-key FILE: HMAC secret for the values; NULL: none */
+    int pin_digests;            /* unpinned-image warn → deny on the Kubernetes paths */
+    const char *sign_key;       /* Ed25519 PEM signing verdicts; NULL: verdicts unsigned */
+    uint64_t verdict_ttl_s;     /* how long a signed verdict is valid */
+    const char *tes_upstream;   /* --tes-upstream URL; NULL: no TES gate */
+    const char *tes_start;      /* --tes-start kubernetes|shell|docker; NULL: the policy's */
+    const char *metrics_listen; /* --metrics-listen ADDR:PORT (plain HTTP); NULL: none */
+    const char *redis_url;      /* --redis-url: layer facts shared on Redis; NULL: none */
+    uint64_t redis_wait_ms;     /* how long to wait for another replica's facts of a layer */
+    const char *redis_key;      /* --redis-key FILE: HMAC secret for the values; NULL: none */
 } wh_config;
 
 struct wh_gen;
@@ -65,8 +66,10 @@ typedef struct wh_server {
     pc_facts_store facts_store; /* over redis, set on every generation's context */
     char *client_ca_pem;
     struct MHD_Daemon *mhd;
-    wh_conns *conns; /* every connection, and the header deadline's watchdog */
-    uint16_t port;   /* bound port */
+    wh_conns *conns;                /* every connection, and the header deadline's watchdog */
+    uint16_t port;                  /* bound port */
+    struct MHD_Daemon *metrics_mhd; /* --metrics-listen's plain-HTTP server, or NULL */
+    uint16_t metrics_port;          /* its bound port */
     _Atomic int ready;
 } wh_server;
 
@@ -91,6 +94,16 @@ typedef struct wh_reply {
 /* server.c */
 int wh_server_start(wh_server *s, char *err, size_t errlen);
 void wh_server_stop(wh_server *s);
+struct sockaddr_storage;
+/* "ADDR:PORT" or "[V6ADDR]:PORT" into a socket address; -1 when malformed. */
+int wh_parse_listen(const char *spec, struct sockaddr_storage *ss, int *v6);
+
+/* metricsd.c: GET /metrics in plain HTTP on --metrics-listen (nothing
+ * else is served there); started after the HTTPS server. */
+int wh_metrics_server_start(wh_server *s, char *err, size_t errlen);
+void wh_metrics_server_stop(wh_server *s);
+/* routes.c: the exposition text of s's metrics (malloc'd), or NULL. */
+char *wh_metrics_text(wh_server *s);
 /* When to have answered: now + the request's ?timeout= (or the default,
  * at most 30s) minus the margin, never less than half the timeout. */
 uint64_t wh_request_deadline(const wh_server *s, const wh_http_req *rq);

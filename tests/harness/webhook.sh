@@ -9,6 +9,8 @@
 #                               WH_PORT, WH_URL (https://127.0.0.1:PORT).
 #                               A FAIL line and 1 when it does not (30 s)
 #   webhook_stop PID            SIGTERM, and PID's exit status
+#   metrics_port NAME           the --metrics-listen port NAME's "listening"
+#                               line names (empty without the flag)
 #   tes_upstream_start PORT RECORD
 #                               tests/webhook/tes_upstream.py (a recording
 #                               TES server, plain HTTP) on PORT; sets
@@ -55,6 +57,8 @@ webhook_start() {
 }
 
 webhook_stop() { stop_pid "$1" TERM; }
+
+metrics_port() { jq -r 'select(.msg == "listening") | .metrics_port // empty' "$T/$1.log" 2>/dev/null | head -1; }
 
 tes_upstream_start() {
     spawn "$T/tes_upstream.out" python3 "$PC_ROOT/tests/webhook/tes_upstream.py" --port "$1" --record "$2"

@@ -49,6 +49,10 @@ in_runc ver '["/usr/local/bin/portcullis-webhook", "--version"]' && grep -q '^po
     pass "runc: portcullis-webhook --version starts as uid 65532" || fail "runc webhook --version" "$(head -c 600 "$T/runc.out")"
 in_runc rules '["/usr/local/bin/portcullis", "rules", "check"]' && grep -q 'rules in [0-9]* files compiled, 0 warnings' "$T/runc.out" &&
     pass "runc: the image's rules are found and compile" || fail "runc rules check" "$(head -c 600 "$T/runc.out")"
+in_runc install '["/usr/bin/install", "-m", "0400", "/etc/passwd", "/var/cache/portcullis/copy"]' &&
+    pass "runc: the init container's install(1) runs from the image" || fail "runc install" "$(head -c 600 "$T/runc.out")"
+grep -q '"/usr/bin/install"' "$D/base/deployment.yaml" && pass "the Deployment's init container uses that install(1)" ||
+    fail "init container command" "not /usr/bin/install"
 in_runc help '["/usr/local/bin/portcullis-webhook", "--help"]' && grep -q -- '--tls-cert' "$T/runc.out" &&
     pass "runc: the image's default command (--help) runs" || fail "runc --help" "$(head -c 600 "$T/runc.out")"
 

@@ -35,11 +35,12 @@ jq '.name = "lenient" | .checks["scan-error"].action = "warn" | .checks["unpinne
 cp "$C/server.crt" "$T/wh.crt"
 cp "$C/server.key" "$T/wh.key"
 webhook_start A --tls-cert "$T/wh.crt" --tls-key "$T/wh.key" --policy "$T/policy.json" \
-    --tag-ttl 5s --deadline-margin 1s --jobs 4 --max-body 1M --client-timeout 4s || exit 1
+    --tag-ttl 5s --deadline-margin 1s --jobs 4 --max-body 1M --client-timeout 4s \
+    --metrics-listen 127.0.0.1:0 || exit 1
 A_PID=$WH_PID
 A=$WH_URL
 webhook_start B --tls-cert "$C/server.crt" --tls-key "$C/server.key" --policy "$T/lenient.json" \
-    --client-ca "$C/ca.crt" || exit 1
+    --client-ca "$C/ca.crt" --metrics-listen 127.0.0.1:0 || exit 1
 B_PID=$WH_PID
 B=$WH_URL
 pass "webhooks up"
@@ -261,9 +262,15 @@ jq_true "scan-error warning" '[.warnings[] | test("scan-error")] | any'
 # Deployment's own arguments starting the real binary
 DEP="$PC_ROOT/webhook/deploy"
 SVCNAME=portcullis-webhook.portcullis-system.svc
-sh "$DEP/gen-certs.sh" -o "$T/gen" >"$T/gen.log" 2>&1 && pass "gen-certs.sh" || fail "gen-certs.sh" "$(cat "$T/gen.log")"
-if python3 -c 'import yaml' 2>/dev/null; then
-    python3 "$PC_ROOT/tests/webhook/check_deploy.py" "$DEP" "$T/gen" --args-out "$T/args" ||
+sh "$DEP/gen-certs.sh" -d 2 -o "$T/gen" >"$T/gen.log" 2>&1 && pass "gen-certs.sh" || fail "gen-certs.sh" "$(cat "$T/gen.log")"
+# (what kubectl apply -k would send; tests/integration/deploy.sh checks the
+# other namespaces, modes and cert-manager, and the schemas)
+if ! command -v kubectl >/dev/null 2>&1; then
+    fail "deploy manifests" "kubectl is not installed: cannot render the kustomization"
+elif ! kubectl kustomize "$T/gen" >"$T/rendered.yaml" 2>"$T/kz.err"; then
+    fail "deploy manifests" "kubectl kustomize: $(head -c 600 "$T/kz.err")"
+elif python3 -c 'import yaml' 2>/dev/null; then
+    python3 "$PC_ROOT/tests/webhook/check_deploy.py" "$T/rendered.yaml" "$T/gen" --args-out "$T/args" ||
         fail "deploy manifests" "see above"
 else
     fail "deploy manifests" "python3 cannot import yaml (python3-yaml, scripts/deps.sh)"
@@ -271,7 +278,7 @@ fi
 mkdir -p "$T/cache"
 set -- $(sed -e "s#=/etc/portcullis/tls/#=$T/gen/#" -e "s#^--listen=.*#--listen=127.0.0.1:0#" \
     -e "s#^--sign-key=.*#--sign-key=$T/gen/signing.key#" \
-    -e "s#^--cache-dir=.*#--cache-dir=$T/cache#" "$T/args")
+    -e "s#^--cache-dir=.*#--cache-dir=$T/cache#" -e "s#^--metrics-listen=.*#--metrics-listen=127.0.0.1:0#" "$T/args")
 if webhook_start D "$@"; then
     curl -s --cacert "$T/gen/ca.crt" --resolve "$SVCNAME:$WH_PORT:127.0.0.1" \
         "https://$SVCNAME:$WH_PORT/readyz" >"$T/out"
@@ -296,6 +303,83 @@ grep_in "reload counted" '^portcullis_tls_reloads_total 1$' "$T/m"
 grep_in "requests counted by verdict" '^portcullis_requests_total\{endpoint="validate",verdict="deny"\} [1-9]' "$T/m"
 grep_in "errors counted" '^portcullis_errors_total\{kind="bad_request"\} [1-9]' "$T/m"
 grep_in "scan durations observed" '^portcullis_scan_duration_seconds_count [1-9]' "$T/m"
+# the short-lived certificate (gen-certs.sh -d 2) is the one served: its
+# serial in a fresh handshake, its notAfter in the gauge (issue 20)
+want_serial=$(openssl x509 -in "$T/gen/tls.crt" -noout -serial)
+got_serial=$(openssl s_client -connect "127.0.0.1:$APORT" -servername "$SVCNAME" </dev/null 2>/dev/null |
+    openssl x509 -noout -serial 2>&1)
+[ -n "$want_serial" ] && [ "$got_serial" = "$want_serial" ] && pass "rotation: s_client sees the new serial" ||
+    fail "rotation: s_client sees the new serial" "want $want_serial, got $got_serial"
+want_na=$(date -d "$(openssl x509 -in "$T/gen/tls.crt" -noout -enddate | cut -d= -f2)" +%s)
+[ "$(awk '$1 == "portcullis_tls_certificate_not_after_seconds" { print $2 }' "$T/m")" = "$want_na" ] &&
+    pass "rotation: certificate not-after gauge is the new certificate's" ||
+    fail "rotation: certificate not-after gauge is the new certificate's" "want $want_na: $(grep not_after "$T/m")"
+[ $((want_na - $(date +%s))) -le $((2 * 86400 + 60)) ] && pass "rotation: the new certificate is short-lived" ||
+    fail "rotation: the new certificate is short-lived" "notAfter $want_na"
+
+# --- the plain-HTTP metrics port (--metrics-listen, issue 20): scraped
+# without TLS, parsed strictly, the new families present with sane values
+MA=http://127.0.0.1:$(metrics_port A)
+MB=http://127.0.0.1:$(metrics_port B)
+curl -s -f "$MA/metrics" >"$T/pm" && pass "metrics port: plain HTTP scrape" || fail "metrics port: plain HTTP scrape" "$MA"
+grep '^portcullis_denials_total' "$T/pm" >"$T/pm.denials"
+python3 "$PC_ROOT/tests/webhook/promcheck.py" "$T/pm" --json "$T/pm.json" \
+    --want portcullis_admission_duration_seconds --want portcullis_denials_total \
+    --want portcullis_cache_lookups_total --want portcullis_build_info \
+    --want portcullis_tls_certificate_not_after_seconds --want process_cpu_seconds_total \
+    --want process_resident_memory_bytes --want process_open_fds --want process_start_time_seconds \
+    --want portcullis_requests_total --want portcullis_scan_duration_seconds
+# pm SAMPLE: its value in the scrape (empty when absent); ge A B: A >= B (floats)
+pm() { jq -r --arg k "$1" '.[$k] // empty' "$T/pm.json"; }
+ge() { [ -n "$1" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
+ADM=portcullis_admission_duration_seconds
+ge "$(pm "${ADM}_count{endpoint=\"validate\",verdict=\"allow\"}")" 1 &&
+    ge "$(pm "${ADM}_count{endpoint=\"validate\",verdict=\"deny\"}")" 1 &&
+    ge "$(pm "${ADM}_sum{endpoint=\"validate\",verdict=\"deny\"}")" 0.000001 &&
+    pass "metrics: validate latency observed for allow and deny" ||
+    fail "metrics: validate latency observed for allow and deny" "$(grep "^${ADM}_count" "$T/pm")"
+ge "$(pm "${ADM}_count{endpoint=\"imagereview\",verdict=\"allow\"}")" 1 &&
+    ge "$(pm "${ADM}_count{endpoint=\"imagereview\",verdict=\"deny\"}")" 1 &&
+    pass "metrics: imagereview latency observed" ||
+    fail "metrics: imagereview latency observed" "$(grep "^${ADM}_count" "$T/pm")"
+grep -Eq '^portcullis_denials_total\{check="[a-z-]+",namespace="team-a"\} [1-9]' "$T/pm" &&
+    pass "metrics: denials by check in namespace team-a" ||
+    fail "metrics: denials by check in namespace team-a" "$(grep denials "$T/pm")"
+if [ -s "$T/pm.denials" ] &&
+    ! grep -Evq '^portcullis_denials_total\{check="[A-Za-z0-9_.-]+",namespace="[a-z0-9-]*"\} [0-9]+$' "$T/pm.denials"; then
+    pass "metrics: every denial label set well formed"
+else
+    fail "metrics: every denial label set well formed" "$(head -c 600 "$T/pm.denials")"
+fi
+FH=$(pm 'portcullis_cache_lookups_total{cache="facts",result="hit"}')
+FM=$(pm 'portcullis_cache_lookups_total{cache="facts",result="miss"}')
+ge "$(pm 'portcullis_cache_lookups_total{cache="verdict",result="hit"}')" 1 &&
+    ge "$(pm 'portcullis_cache_lookups_total{cache="verdict",result="miss"}')" 1 &&
+    ge "$(pm 'portcullis_cache_lookups_total{cache="tag",result="miss"}')" 1 &&
+    ge "$((${FH:-0} + ${FM:-0}))" 1 &&
+    pass "metrics: verdict, tag and facts cache lookups counted" ||
+    fail "metrics: verdict, tag and facts cache lookups counted" "$(grep cache_lookups "$T/pm")"
+curl -s $NEW/readyz >"$T/ready"
+PD=$(jq -r .policy_digest "$T/ready")
+RD=$(jq -r .rules_digest "$T/ready")
+VER=$("$WH" --version | awk '{ print $2 }')
+[ "$(pm "portcullis_build_info{version=\"$VER\",policy_digest=\"$PD\",rules_digest=\"$RD\"}")" = 1 ] &&
+    pass "metrics: build_info names version, policy and rules digests" ||
+    fail "metrics: build_info names version, policy and rules digests" "$(grep '^portcullis_build_info' "$T/pm"); readyz $(cat "$T/ready")"
+NOW=$(date +%s)
+jq_true "metrics: process metrics sane" \
+    ".process_resident_memory_bytes > 1000000 and .process_open_fds >= 3 and .process_cpu_seconds_total > 0 and .process_start_time_seconds <= $NOW + 1 and .process_start_time_seconds > $NOW - 3600" "$T/pm.json"
+jq_true "metrics: plain port and HTTPS port show the same certificate" \
+    ".portcullis_tls_certificate_not_after_seconds == $want_na" "$T/pm.json"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$MA/validate")
+[ "$code" = 404 ] && pass "metrics port: nothing but /metrics (404)" || fail "metrics port: nothing but /metrics" "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$MA/metrics")
+[ "$code" = 405 ] && pass "metrics port: POST refused (405)" || fail "metrics port: POST refused" "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "$B/metrics")
+curl -s -f "$MB/metrics" >"$T/pmb"
+[ "$code" = 401 ] && grep -q '^portcullis_build_info{' "$T/pmb" &&
+    pass "metrics port: no client certificate needed where HTTPS /metrics asks one (mTLS)" ||
+    fail "metrics port: no client certificate needed where HTTPS /metrics asks one (mTLS)" "HTTPS $code; plain: $(head -c 200 "$T/pmb")"
 
 # --- shutdown: SIGTERM ends both cleanly
 for p in $A_PID $B_PID; do kill -TERM "$p"; done

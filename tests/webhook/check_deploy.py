@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""check_deploy.py - read webhook/deploy/ (and what gen-certs.sh wrote) the
-way a cluster admin's apply would use it, and check the promises the
-README makes: the webhook configuration (versions, sideEffects, failure
+"""check_deploy.py - read the manifests exactly as `kubectl apply -k` would
+send them (RENDERED: `kubectl kustomize` of what gen-certs.sh wrote in
+GENERATED) and check the promises the README makes: the webhook configuration (versions, sideEffects, failure
 policy, timeout, namespaces left out, every kind and the ephemeral
 containers subresource, the caBundle), the Deployment (2 replicas, non-root,
 read-only root filesystem, limits, HTTPS probes on /healthz and /readyz,
@@ -10,8 +10,11 @@ across Namespace, Service, Secret and webhook; the MutatingWebhookConfiguration
 (/mutate, reinvocationPolicy IfNeeded, the validating one's namespaces and
 kinds) and the signing key (a Secret only an init container mounts, copied
 0400 for the webhook container, --sign-key and --pin-digests in the args).
-Prints "PASS name" /
-"FAIL name: why" lines; --args-out writes the container's args, one per
+Issue 20: every namespaced object in the chosen namespace (--ns) and
+nothing named after another, the Service name (--svc), the namespace mode
+(--mode), cert-manager (--cert-manager: CA injection, no Secret of ours),
+priorityClassName, matchConditions, the NetworkPolicy and the metrics port.
+Prints "PASS name" / "FAIL name: why" lines; --args-out writes the container's args, one per
 line, so the test can start the real binary with them.
 """
 import argparse
@@ -35,7 +38,7 @@ def load(path):
         return [d for d in yaml.safe_load_all(f) if d]
 
 
-def check_vwc(vwc, ca_pem, ns):
+def check_vwc(vwc, ca_pem, ns, mode):
     w = vwc["webhooks"][0]
     check("admissionReviewVersions v1, v1beta1", w["admissionReviewVersions"] == ["v1", "v1beta1"])
     check("sideEffects None", w["sideEffects"] == "None")
@@ -43,19 +46,38 @@ def check_vwc(vwc, ca_pem, ns):
     check("timeoutSeconds 10", w["timeoutSeconds"] == 10)
     svc = w["clientConfig"]["service"]
     check("calls /validate on the Service", svc["path"] == "/validate" and svc["namespace"] == ns)
-    exprs = w["namespaceSelector"]["matchExpressions"]
-    left_out = [v for e in exprs if e["operator"] == "NotIn" and
-                e["key"] == "kubernetes.io/metadata.name" for v in e["values"]]
-    check("own namespace and kube-system left out", ns in left_out and "kube-system" in left_out,
-          str(exprs))
+    sel = w["namespaceSelector"]
+    if mode == "opt-in":
+        check("opt-in: only namespaces labelled portcullis.io/enforce=true",
+              sel == {"matchLabels": {"portcullis.io/enforce": "true"}}, str(sel))
+    else:
+        exprs = sel.get("matchExpressions", [])
+        left_out = [v for e in exprs if e["operator"] == "NotIn" and
+                    e["key"] == "kubernetes.io/metadata.name" for v in e["values"]]
+        check("own namespace and kube-system left out", sorted(left_out) ==
+              sorted([ns, "kube-system"]), str(exprs))
+    mc = w.get("matchConditions", [])
+    check("matchConditions: UPDATEs with an unchanged pod spec are skipped",
+          len(mc) == 1 and "request.operation != 'UPDATE'" in mc[0]["expression"] and
+          "oldObject.spec.template.spec" in mc[0]["expression"], str(mc))
     res = {(g, r) for rule in w["rules"] for g in rule["apiGroups"] for r in rule["resources"]
            if set(rule["operations"]) >= {"CREATE", "UPDATE"}}
     want = {("", "pods"), ("", "pods/ephemeralcontainers"), ("", "replicationcontrollers"),
             ("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"),
             ("apps", "daemonsets"), ("batch", "jobs"), ("batch", "cronjobs")}
     check("every kind on CREATE and UPDATE", want <= res, str(sorted(want - res)))
+    check_ca(vwc, ca_pem, ns, "")
+
+
+def check_ca(wc, ca_pem, ns, what):
+    w = wc["webhooks"][0]
+    if ca_pem is None:  # cert-manager
+        ann = wc["metadata"].get("annotations", {})
+        check(what + "cert-manager injects the CA", "caBundle" not in w["clientConfig"] and
+              ann.get("cert-manager.io/inject-ca-from") == ns + "/portcullis-webhook-tls", str(ann))
+        return
     bundle = base64.b64decode(w["clientConfig"]["caBundle"]).decode()
-    check("caBundle is the generated CA", bundle.strip() == ca_pem.strip())
+    check(what + "caBundle is the generated CA", bundle.strip() == ca_pem.strip())
 
 
 def check_mwc(mwc, vwc, ca_pem, ns):
@@ -71,8 +93,9 @@ def check_mwc(mwc, vwc, ca_pem, ns):
     check("mutating: the validating webhook's namespaceSelector",
           m["namespaceSelector"] == v["namespaceSelector"])
     check("mutating: the validating webhook's kinds", m["rules"] == v["rules"])
-    bundle = base64.b64decode(m["clientConfig"]["caBundle"]).decode()
-    check("mutating: caBundle is the generated CA", bundle.strip() == ca_pem.strip())
+    check("mutating: the validating webhook's matchConditions",
+          m.get("matchConditions") == v.get("matchConditions"))
+    check_ca(mwc, ca_pem, ns, "mutating: ")
 
 
 def check_signing(pod, args, signing_secret):
@@ -124,41 +147,101 @@ def check_deployment(dep, secret_name):
     check("TLS Secret mounted where --tls-cert points",
           vols["tls"]["secret"]["secretName"] == secret_name and cert and
           cert[0].startswith(mounts["tls"] + "/"), str(args))
+    check("priorityClassName system-cluster-critical",
+          pod.get("priorityClassName") == "system-cluster-critical")
+    ml = [a.split("=", 1)[1] for a in args if a.startswith("--metrics-listen=")]
+    ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+    check("--metrics-listen on the container's metrics port",
+          len(ml) == 1 and ml[0].rsplit(":", 1)[1] == str(ports.get("metrics")), str(ml))
     return args
+
+
+def check_netpol(np, dep):
+    pod_labels = dep["spec"]["template"]["metadata"]["labels"]
+    sel = np["spec"]["podSelector"]["matchLabels"]
+    check("NetworkPolicy selects the webhook pods",
+          all(pod_labels.get(k) == v for k, v in sel.items()) and sel, str(sel))
+    check("NetworkPolicy: ingress and egress", sorted(np["spec"]["policyTypes"]) ==
+          ["Egress", "Ingress"])
+    ing = np["spec"]["ingress"]
+    open_ports = [p["port"] for r in ing if "from" not in r for p in r["ports"]]
+    scrape = [(p["port"], r["from"]) for r in ing if "from" in r for p in r["ports"]]
+    check("NetworkPolicy: the admission port open, nothing else unconditionally",
+          open_ports == [8443], str(open_ports))
+    check("NetworkPolicy: metrics from a labelled monitoring namespace", len(scrape) == 1 and
+          scrape[0][0] == 9090 and scrape[0][1] == [{"namespaceSelector": {"matchLabels": {
+              "portcullis.io/metrics-scraper": "true"}}}], str(scrape))
+    eg = sorted((p.get("protocol", "TCP"), p["port"]) for r in np["spec"]["egress"]
+                for p in r["ports"])
+    check("NetworkPolicy: egress to DNS, registries and Redis only", eg == sorted(
+        [("UDP", 53), ("TCP", 53), ("TCP", 443), ("TCP", 5000), ("TCP", 6379)]), str(eg))
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("deploy")
+    p.add_argument("rendered")
     p.add_argument("generated")
+    p.add_argument("--ns", default="portcullis-system")
+    p.add_argument("--svc", default="portcullis-webhook")
+    p.add_argument("--mode", default="enforce-everywhere")
+    p.add_argument("--cert-manager", action="store_true")
     p.add_argument("--args-out")
     a = p.parse_args()
-    ns = load(os.path.join(a.deploy, "namespace.yaml"))[0]["metadata"]["name"]
-    secret = load(os.path.join(a.generated, "secret-tls.yaml"))[0]
-    check("TLS Secret", secret["type"] == "kubernetes.io/tls" and
-          secret["metadata"]["namespace"] == ns and "tls.key" in secret["data"])
-    vwc = load(os.path.join(a.generated, "validatingwebhookconfiguration.yaml"))[0]
-    check_vwc(vwc, open(os.path.join(a.generated, "ca.crt")).read(), ns)
-    svc = load(os.path.join(a.deploy, "service.yaml"))[0]
+    docs = load(a.rendered)
+    by = {}
+    for d in docs:
+        by.setdefault(d["kind"], []).append(d)
+
+    def one(kind, name=None):
+        got = [d for d in by.get(kind, []) if name is None or d["metadata"]["name"] == name]
+        check("one %s%s" % (kind, " " + name if name else ""), len(got) == 1, str(len(got)))
+        return got[0] if got else {}
+
+    ns = a.ns
+    check("the Namespace is " + ns, [d["metadata"]["name"] for d in by.get("Namespace", [])] == [ns])
+    cluster = {"Namespace", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"}
+    wrong = ["%s/%s in %s" % (d["kind"], d["metadata"]["name"], d["metadata"].get("namespace"))
+             for d in docs if d["kind"] not in cluster and d["metadata"].get("namespace") != ns]
+    check("every namespaced object in " + ns, not wrong, str(wrong))
+    text = open(a.rendered).read()
+    if ns != "portcullis-system":
+        check("no object names portcullis-system any more", "portcullis-system" not in text)
+    ca_pem = None if a.cert_manager else open(os.path.join(a.generated, "ca.crt")).read()
+    if a.cert_manager:
+        check("cert-manager: no TLS Secret of ours", not [
+            d for d in by.get("Secret", []) if d["metadata"]["name"] == "portcullis-webhook-tls"])
+        cert = one("Certificate", "portcullis-webhook-tls")
+        names = [a.svc, a.svc + "." + ns, a.svc + "." + ns + ".svc",
+                 a.svc + "." + ns + ".svc.cluster.local"]
+        check("cert-manager: the Certificate names the Service in " + ns,
+              cert.get("spec", {}).get("dnsNames") == names and
+              cert["spec"]["secretName"] == "portcullis-webhook-tls", str(cert.get("spec")))
+        check("cert-manager: renewed before it ends", cert.get("spec", {}).get("renewBefore") and
+              cert["spec"].get("privateKey", {}).get("rotationPolicy") == "Always")
+        secret_name = "portcullis-webhook-tls"
+    else:
+        secret = one("Secret", "portcullis-webhook-tls")
+        check("TLS Secret", secret.get("type") == "kubernetes.io/tls" and
+              "tls.key" in secret.get("data", {}))
+        secret_name = secret["metadata"]["name"]
+    vwc = one("ValidatingWebhookConfiguration")
+    check_vwc(vwc, ca_pem, ns, a.mode)
+    svc = one("Service")
     check("Service is the one the webhook calls",
-          svc["metadata"]["name"] == vwc["webhooks"][0]["clientConfig"]["service"]["name"] and
+          svc["metadata"]["name"] == a.svc ==
+          vwc["webhooks"][0]["clientConfig"]["service"]["name"] and
           svc["spec"]["ports"][0]["port"] == 443)
-    docs = load(os.path.join(a.deploy, "deployment.yaml"))
-    dep = [d for d in docs if d["kind"] == "Deployment"][0]
-    args = check_deployment(dep, secret["metadata"]["name"])
-    check("PodDisruptionBudget keeps one", any(d["kind"] == "PodDisruptionBudget" and
-                                               d["spec"]["minAvailable"] == 1 for d in docs))
-    mwc = load(os.path.join(a.generated, "mutatingwebhookconfiguration.yaml"))[0]
-    check_mwc(mwc, vwc, open(os.path.join(a.generated, "ca.crt")).read(), ns)
-    signing = load(os.path.join(a.generated, "secret-signing.yaml"))[0]
-    check("signing Secret in the webhook's namespace", signing["metadata"]["namespace"] == ns)
+    dep = one("Deployment")
+    args = check_deployment(dep, secret_name)
+    check("PodDisruptionBudget keeps one", any(d["spec"]["minAvailable"] == 1
+                                               for d in by.get("PodDisruptionBudget", [])))
+    mwc = one("MutatingWebhookConfiguration")
+    check_mwc(mwc, vwc, ca_pem, ns)
+    signing = one("Secret", "portcullis-signing-key")
     check_signing(dep["spec"]["template"]["spec"], args, signing)
-    sa = load(os.path.join(a.deploy, "serviceaccount.yaml"))[0]
+    sa = one("ServiceAccount")
     check("no API token mounted", sa["automountServiceAccountToken"] is False)
-    kust = load(os.path.join(a.deploy, "kustomization.yaml"))[0]
-    check("kustomization lists every manifest", all(
-        os.path.exists(os.path.join(a.deploy, r)) or r.startswith("generated/")
-        for r in kust["resources"]) and len(kust["resources"]) == 8)
+    check_netpol(one("NetworkPolicy"), dep)
     if a.args_out:
         with open(a.args_out, "w") as f:
             f.write("\n".join(args) + "\n")

@@ -1,20 +1,29 @@
 #!/bin/sh
-# gen-certs.sh — the certificates and the key portcullis-webhook needs in a cluster.
+# gen-certs.sh — what portcullis-webhook needs in a cluster besides its
+# manifests, and the kustomization that applies it all.
 #
-# Makes a CA (once: kept in OUTDIR and reused, so the caBundle the
-# apiserver trusts stays valid when the serving certificate is renewed),
-# a serving certificate for the webhook Service's DNS names and the
-# Ed25519 key that signs verdicts (once, like the CA), then writes next to
-# the manifests:
-#   OUTDIR/secret-tls.yaml                        the portcullis-webhook-tls Secret
-#   OUTDIR/secret-signing.yaml                    the portcullis-signing-key Secret
-#   OUTDIR/validatingwebhookconfiguration.yaml    with caBundle filled in
-#   OUTDIR/mutatingwebhookconfiguration.yaml      with caBundle filled in
-#   OUTDIR/ca.crt, tls.crt, tls.key, signing.key, signing.pub (and ca.key:
+# Makes the Ed25519 key that signs verdicts (once: kept in OUTDIR and
+# reused) and, unless --cert-manager, a CA (once, like the signing key, so
+# the caBundle the apiserver trusts stays valid when the serving
+# certificate is renewed) and a serving certificate for the webhook
+# Service's DNS names in NAMESPACE. Then writes OUTDIR/kustomization.yaml:
+# base/ with every object in NAMESPACE (Namespace, ServiceAccount,
+# Deployment, Service, NetworkPolicy, Secrets, the webhook configurations'
+# Service reference and the namespace they leave out), the Secrets,
+# caBundle, the namespace mode and, with --cert-manager,
+# components/cert-manager (certificates that renew themselves, caBundle
+# injected by cert-manager). Files in OUTDIR:
+#   kustomization.yaml      kubectl apply -k OUTDIR (or --apply)
+#   secret-signing.yaml     the portcullis-signing-key Secret
+#   secret-tls.yaml         the portcullis-webhook-tls Secret (not with --cert-manager)
+#   ca.crt, tls.crt, tls.key, signing.key, signing.pub (and ca.key:
 #   keep it safe, or delete it and let the next run make a new CA)
-# With --apply it then runs `kubectl apply -k` on this directory.
+# --mode enforce-everywhere (default): every namespace but NAMESPACE and
+# kube-system is judged; --mode opt-in: only namespaces labelled
+# portcullis.io/enforce=true (README "Deploy to Kubernetes").
 #
-# usage: gen-certs.sh [-n NAMESPACE] [-s SERVICE] [-d DAYS] [-o OUTDIR] [--apply]
+# usage: gen-certs.sh [-n NAMESPACE] [-s SERVICE] [-d DAYS] [-o OUTDIR]
+#                     [--mode enforce-everywhere|opt-in] [--cert-manager] [--apply]
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 NS=portcullis-system
@@ -22,40 +31,74 @@ SVC=portcullis-webhook
 DAYS=365
 OUT="$HERE/generated"
 APPLY=0
+MODE=enforce-everywhere
+CM=0
 while [ $# -gt 0 ]; do
     case $1 in
     -n) NS=$2; shift 2 ;;
     -s) SVC=$2; shift 2 ;;
     -d) DAYS=$2; shift 2 ;;
     -o) OUT=$2; shift 2 ;;
+    --mode) MODE=$2; shift 2 ;;
+    --cert-manager) CM=1; shift ;;
     --apply) APPLY=1; shift ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "gen-certs.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
+case $MODE in
+enforce-everywhere | opt-in) ;;
+*) echo "gen-certs.sh: --mode $MODE: expected enforce-everywhere or opt-in" >&2; exit 2 ;;
+esac
+# DNS labels (RFC 1123): they become object names, DNS names and YAML
+for v in "$NS" "$SVC"; do
+    printf '%s\n' "$v" | grep -Eq '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' ||
+        { echo "gen-certs.sh: \"$v\": a namespace or Service name must be a DNS label" >&2; exit 2; }
+done
+case $DAYS in '' | *[!0-9]*) echo "gen-certs.sh: -d $DAYS: expected a number of days" >&2; exit 2 ;; esac
 command -v openssl >/dev/null || { echo "gen-certs.sh: openssl is required" >&2; exit 1; }
+command -v realpath >/dev/null || { echo "gen-certs.sh: realpath (coreutils) is required" >&2; exit 1; }
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 umask 077
 b64() { base64 <"$1" | tr -d '\n'; }
+rel() { realpath --relative-to="$OUT" "$1"; }
 
-if [ ! -s "$OUT/ca.key" ] || [ ! -s "$OUT/ca.crt" ]; then
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 \
-        -keyout "$OUT/ca.key" -out "$OUT/ca.crt" -days 3650 \
-        -subj "/CN=portcullis webhook CA" >/dev/null 2>&1
-    echo "gen-certs.sh: new CA in $OUT/ca.crt"
-fi
-cat >"$OUT/tls.ext" <<X
+if [ $CM = 0 ]; then
+    if [ ! -s "$OUT/ca.key" ] || [ ! -s "$OUT/ca.crt" ]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 \
+            -keyout "$OUT/ca.key" -out "$OUT/ca.crt" -days 3650 \
+            -subj "/CN=portcullis webhook CA" >/dev/null 2>&1
+        echo "gen-certs.sh: new CA in $OUT/ca.crt"
+    fi
+    cat >"$OUT/tls.ext" <<X
 subjectAltName=DNS:$SVC,DNS:$SVC.$NS,DNS:$SVC.$NS.svc,DNS:$SVC.$NS.svc.cluster.local
 extendedKeyUsage=serverAuth
 keyUsage=critical,digitalSignature,keyEncipherment
 basicConstraints=critical,CA:FALSE
 X
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 -keyout "$OUT/tls.key" \
-    -out "$OUT/tls.csr" -subj "/CN=$SVC.$NS.svc" >/dev/null 2>&1
-openssl x509 -req -sha256 -in "$OUT/tls.csr" -CA "$OUT/ca.crt" -CAkey "$OUT/ca.key" \
-    -CAcreateserial -out "$OUT/tls.crt" -days "$DAYS" -extfile "$OUT/tls.ext" >/dev/null 2>&1
-rm -f "$OUT/tls.csr" "$OUT/tls.ext"
-openssl verify -CAfile "$OUT/ca.crt" "$OUT/tls.crt" >/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 -keyout "$OUT/tls.key" \
+        -out "$OUT/tls.csr" -subj "/CN=$SVC.$NS.svc" >/dev/null 2>&1
+    openssl x509 -req -sha256 -in "$OUT/tls.csr" -CA "$OUT/ca.crt" -CAkey "$OUT/ca.key" \
+        -CAcreateserial -out "$OUT/tls.crt" -days "$DAYS" -extfile "$OUT/tls.ext" >/dev/null 2>&1
+    rm -f "$OUT/tls.csr" "$OUT/tls.ext"
+    openssl verify -CAfile "$OUT/ca.crt" "$OUT/tls.crt" >/dev/null
+    cat >"$OUT/secret-tls.yaml" <<Y
+# generated by gen-certs.sh: the webhook's serving certificate
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/tls
+metadata:
+  name: portcullis-webhook-tls
+  namespace: $NS
+data:
+  tls.crt: $(b64 "$OUT/tls.crt")
+  tls.key: $(b64 "$OUT/tls.key")
+Y
+    chmod 0644 "$OUT/ca.crt" "$OUT/tls.crt"
+else
+    rm -f "$OUT/secret-tls.yaml" # cert-manager writes that Secret
+fi
 
 if [ ! -s "$OUT/signing.key" ]; then
     openssl genpkey -algorithm ed25519 -out "$OUT/signing.key" 2>/dev/null
@@ -63,7 +106,7 @@ if [ ! -s "$OUT/signing.key" ]; then
 fi
 chmod 0600 "$OUT/signing.key"
 openssl pkey -in "$OUT/signing.key" -pubout -out "$OUT/signing.pub"
-
+chmod 0644 "$OUT/signing.pub"
 cat >"$OUT/secret-signing.yaml" <<Y
 # generated by gen-certs.sh: the key that signs verdicts. Only the webhook
 # pods mount it (README "Pinning images to what was scanned").
@@ -76,28 +119,78 @@ metadata:
 data:
   key.pem: $(b64 "$OUT/signing.key")
 Y
-cat >"$OUT/secret-tls.yaml" <<Y
-# generated by gen-certs.sh: the webhook's serving certificate
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/tls
-metadata:
-  name: portcullis-webhook-tls
-  namespace: $NS
-data:
-  tls.crt: $(b64 "$OUT/tls.crt")
-  tls.key: $(b64 "$OUT/tls.key")
-Y
-for w in validating mutating; do
-    sed -e "s#@CA_BUNDLE@#$(b64 "$OUT/ca.crt")#" \
-        -e "s#namespace: portcullis-system#namespace: $NS#" -e "s#name: portcullis-webhook\$#name: $SVC#" \
-        -e "s#values: \\[\"portcullis-system\", \"kube-system\"\\]#values: [\"$NS\", \"kube-system\"]#" \
-        -e "1i # generated by gen-certs.sh from ${w}webhookconfiguration.yaml" \
-        "$HERE/${w}webhookconfiguration.yaml" >"$OUT/${w}webhookconfiguration.yaml"
-done
-chmod 0644 "$OUT/ca.crt" "$OUT/tls.crt" "$OUT/signing.pub" "$OUT/validatingwebhookconfiguration.yaml" \
-    "$OUT/mutatingwebhookconfiguration.yaml"
-echo "gen-certs.sh: serving certificate for $SVC.$NS.svc valid $DAYS days; wrote $OUT/secret-tls.yaml, $OUT/secret-signing.yaml and the two webhook configurations"
+
+# the patches both webhook configurations get
+webhook_ops() {
+    echo "      - op: replace"
+    echo "        path: /webhooks/0/clientConfig/service/name"
+    echo "        value: $SVC"
+    if [ $CM = 0 ]; then
+        echo "      - op: add"
+        echo "        path: /webhooks/0/clientConfig/caBundle"
+        echo "        value: $(b64 "$OUT/ca.crt")"
+    else
+        echo "      - op: replace"
+        echo "        path: /metadata/annotations/cert-manager.io~1inject-ca-from"
+        echo "        value: $NS/portcullis-webhook-tls"
+    fi
+    if [ "$MODE" = enforce-everywhere ]; then
+        echo "      - op: replace"
+        echo "        path: /webhooks/0/namespaceSelector/matchExpressions/0/values"
+        echo "        value: [\"$NS\", \"kube-system\"]"
+    fi
+}
+{
+    echo "# generated by gen-certs.sh (-n $NS -s $SVC --mode $MODE$([ $CM = 1 ] && echo ' --cert-manager')):"
+    echo "# kubectl apply -k $OUT"
+    echo "apiVersion: kustomize.config.k8s.io/v1beta1"
+    echo "kind: Kustomization"
+    echo "namespace: $NS"
+    echo "resources:"
+    echo "  - $(rel "$HERE/base")"
+    echo "  - secret-signing.yaml"
+    [ $CM = 1 ] || echo "  - secret-tls.yaml"
+    if [ "$MODE" = opt-in ] || [ $CM = 1 ]; then
+        echo "components:"
+        [ "$MODE" = opt-in ] && echo "  - $(rel "$HERE/components/opt-in")"
+        [ $CM = 1 ] && echo "  - $(rel "$HERE/components/cert-manager")"
+    fi
+    echo "patches:"
+    for k in ValidatingWebhookConfiguration MutatingWebhookConfiguration; do
+        echo "  - target:"
+        echo "      kind: $k"
+        echo "      name: portcullis"
+        echo "    patch: |-"
+        webhook_ops
+    done
+    echo "  - target:"
+    echo "      kind: Service"
+    echo "      name: portcullis-webhook"
+    echo "    patch: |-"
+    echo "      - op: replace"
+    echo "        path: /metadata/name"
+    echo "        value: $SVC"
+    if [ $CM = 1 ]; then
+        echo "  - target:"
+        echo "      kind: Certificate"
+        echo "      name: portcullis-webhook-tls"
+        echo "    patch: |-"
+        echo "      - op: replace"
+        echo "        path: /spec/commonName"
+        echo "        value: $SVC.$NS.svc"
+        echo "      - op: replace"
+        echo "        path: /spec/dnsNames"
+        echo "        value: [\"$SVC\", \"$SVC.$NS\", \"$SVC.$NS.svc\", \"$SVC.$NS.svc.cluster.local\"]"
+    fi
+} >"$OUT/kustomization.yaml"
+chmod 0644 "$OUT/kustomization.yaml" "$OUT/secret-signing.yaml"
+
+if [ $CM = 0 ]; then
+    echo "gen-certs.sh: serving certificate for $SVC.$NS.svc valid $DAYS days"
+else
+    echo "gen-certs.sh: certificates from cert-manager (components/cert-manager)"
+fi
+echo "gen-certs.sh: wrote $OUT/kustomization.yaml (namespace $NS, mode $MODE): kubectl apply -k $OUT"
 if [ $APPLY = 1 ]; then
-    kubectl apply -k "$HERE"
+    kubectl apply -k "$OUT"
 fi

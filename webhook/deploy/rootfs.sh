@@ -1,7 +1,8 @@
 #!/bin/sh
 # rootfs.sh BUILD_DIR OUT_DIR: the webhook image's whole filesystem, and
 # nothing else: portcullis-webhook and portcullis, the shared libraries
-# they load (as the dynamic loader resolves them here), the loader, the
+# they load (as the dynamic loader resolves them here), the loader,
+# install(1) for the Deployment's init container, the
 # rules and policies, the CA bundle, and /etc/passwd and /etc/group naming
 # the unprivileged user 65532 the image runs as. No shell, no package
 # manager, no setuid file: the image passes its own `restricted` policy
@@ -19,8 +20,12 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 rm -rf "$OUT"
 mkdir -p "$OUT/usr/local/bin" "$OUT/usr/local/share/portcullis" "$OUT/etc/ssl/certs" "$OUT/var/cache/portcullis"
 cp "$B/portcullis-webhook" "$B/portcullis" "$OUT/usr/local/bin/"
-# every library either binary loads, and the loader, at the paths ldd names
-for bin in "$B/portcullis-webhook" "$B/portcullis"; do
+# install(1): the Deployment's init container copies the signing key with
+# it (mode 0400, a file the webhook accepts); no shell comes with it
+mkdir -p "$OUT/usr/bin"
+cp -L /usr/bin/install "$OUT/usr/bin/install"
+# every library the binaries load, and the loader, at the paths ldd names
+for bin in "$B/portcullis-webhook" "$B/portcullis" /usr/bin/install; do
     ldd "$bin" | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}'
 done | sort -u | while read -r lib; do
     mkdir -p "$OUT$(dirname "$lib")"
@@ -39,6 +44,6 @@ chmod 0644 "$OUT/etc/ssl/certs/ca-certificates.crt"
 printf 'nonroot:x:65532:65532:portcullis:/var/cache/portcullis:/nonexistent\n' >"$OUT/etc/passwd"
 printf 'nonroot:x:65532:\n' >"$OUT/etc/group"
 chmod 0644 "$OUT/etc/passwd" "$OUT/etc/group"
-chmod 0755 "$OUT/usr/local/bin/portcullis-webhook" "$OUT/usr/local/bin/portcullis"
+chmod 0755 "$OUT/usr/local/bin/portcullis-webhook" "$OUT/usr/local/bin/portcullis" "$OUT/usr/bin/install"
 chmod 0700 "$OUT/var/cache/portcullis"
 find "$OUT" -type d ! -path "$OUT/var/cache/portcullis" -exec chmod 0755 {} +

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "metrics.h"
+#include "procstat.h"
+#include "portcullis.h"
 #include "pcx.h"
 
 static const char *const ep_names[WH_EP_COUNT] = {
@@ -34,10 +36,77 @@ static const char *const err_names[WH_ERR_COUNT] = {"bad_request",
 static const uint64_t dur_le_ms[WH_DUR_BUCKETS] = {50,    100,   250,   500,    1000,   2500,  5000,
                                                    10000, 30000, 60000, 120000, 300000, 600000};
 
+/* admission latency, upper bounds in microseconds */
+static const uint64_t adm_le_us[WH_ADM_BUCKETS] = {5000,     10000,    25000,   50000,   100000,
+                                                   250000,   500000,   1000000, 2500000, 5000000,
+                                                   10000000, 15000000, 30000000};
+/* the admission endpoints, in their histogram's order */
+static const wh_endpoint adm_eps[WH_ADM_EPS] = {WH_EP_VALIDATE, WH_EP_MUTATE, WH_EP_IMAGEREVIEW,
+                                                WH_EP_TES_VALIDATE};
+
 void wh_metrics_init(wh_metrics *m)
 {
     memset(m, 0, sizeof *m);
     atomic_store(&m->redis_up, -1);
+    pthread_mutex_init(&m->denials.mu, NULL); /* a default mutex: init cannot fail */
+}
+
+void wh_metrics_admission(wh_metrics *m, wh_endpoint ep, wh_verdict_label v, uint64_t us)
+{
+    int e = 0;
+    while (e < WH_ADM_EPS && adm_eps[e] != ep)
+        e++;
+    if (e == WH_ADM_EPS || (unsigned)v >= WH_V_COUNT)
+        return;
+    for (int i = 0; i < WH_ADM_BUCKETS; i++)
+        if (us <= adm_le_us[i]) {
+            atomic_fetch_add(&m->adm_bucket[e][v][i], 1);
+            break;
+        }
+    atomic_fetch_add(&m->adm_sum_us[e][v], us);
+    atomic_fetch_add(&m->adm_count[e][v], 1); /* last: a scrape never sees buckets > count */
+}
+
+/* A DNS label (RFC 1123: what a namespace name is), or "invalid". */
+static const char *ns_label(const char *ns)
+{
+    size_t n = ns ? strlen(ns) : 0;
+    if (n == 0)
+        return "";
+    if (n > 63 || strspn(ns, "abcdefghijklmnopqrstuvwxyz0123456789-") != n || ns[0] == '-' ||
+        ns[n - 1] == '-')
+        return "invalid";
+    return ns;
+}
+
+static const char *check_label(const char *check)
+{
+    size_t n = check ? strlen(check) : 0;
+    const char *ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+    return n == 0 || n >= WH_LABEL_MAX || strspn(check, ok) != n ? "other" : check;
+}
+
+/* The slot of name in tab (added when there is room), or max: "other". */
+static unsigned slot(char tab[][WH_LABEL_MAX], unsigned *used, unsigned max, const char *name)
+{
+    for (unsigned i = 0; i < *used; i++)
+        if (strcmp(tab[i], name) == 0)
+            return i;
+    if (*used == max || strcmp(name, "other") == 0)
+        return max;
+    snprintf(tab[*used], WH_LABEL_MAX, "%s", name); /* shorter than WH_LABEL_MAX: checked */
+    return (*used)++;
+}
+
+void wh_metrics_denial(wh_metrics *m, const char *check, const char *ns)
+{
+    wh_denials *d = &m->denials;
+    const char *nl = ns_label(ns), *cl = check_label(check);
+    pthread_mutex_lock(&d->mu);
+    unsigned i = slot(d->ns, &d->nns, WH_DENIAL_NS, nl);
+    unsigned j = slot(d->checks, &d->nchecks, WH_DENIAL_CHECKS, cl);
+    d->count[i][j]++;
+    pthread_mutex_unlock(&d->mu);
 }
 
 void wh_metrics_request(wh_metrics *m, wh_endpoint ep, wh_verdict_label v)
@@ -121,10 +190,144 @@ static void render_scans(pc_buf *b, wh_metrics *m)
     pc_buf_printf(b, "portcullis_scan_duration_seconds_count %" PRIu64 "\n", count);
 }
 
-char *wh_metrics_render(wh_metrics *m, size_t *len)
+static void render_admission(pc_buf *b, wh_metrics *m)
+{
+    static const char *const names[WH_ADM_EPS] = {"validate", "mutate", "imagereview",
+                                                  "tes_validate"};
+    pc_buf_puts(b, "# HELP portcullis_admission_duration_seconds Time from a request's head to "
+                   "its answer on the admission endpoints, by endpoint and verdict.\n"
+                   "# TYPE portcullis_admission_duration_seconds histogram\n");
+    for (int e = 0; e < WH_ADM_EPS; e++)
+        for (int v = 0; v < WH_V_COUNT; v++) {
+            /* the count first: an observation landing during the scrape
+             * then shows in no bucket rather than in more buckets than
+             * the count (buckets are bumped before the count) */
+            uint64_t count = atomic_load(&m->adm_count[e][v]), cum = 0;
+            uint64_t sum = atomic_load(&m->adm_sum_us[e][v]);
+            const char *lbl = names[e], *vl = verdict_names[v];
+            for (int i = 0; i < WH_ADM_BUCKETS; i++) {
+                cum += atomic_load(&m->adm_bucket[e][v][i]);
+                if (cum > count)
+                    cum = count;
+                pc_buf_printf(b,
+                              "portcullis_admission_duration_seconds_bucket{endpoint=\"%s\","
+                              "verdict=\"%s\",le=\"%g\"} %" PRIu64 "\n",
+                              lbl, vl, (double)adm_le_us[i] / 1e6, cum);
+            }
+            pc_buf_printf(b,
+                          "portcullis_admission_duration_seconds_bucket{endpoint=\"%s\","
+                          "verdict=\"%s\",le=\"+Inf\"} %" PRIu64 "\n"
+                          "portcullis_admission_duration_seconds_sum{endpoint=\"%s\","
+                          "verdict=\"%s\"} %.6f\n"
+                          "portcullis_admission_duration_seconds_count{endpoint=\"%s\","
+                          "verdict=\"%s\"} %" PRIu64 "\n",
+                          lbl, vl, count, lbl, vl, (double)sum / 1e6, lbl, vl, count);
+        }
+}
+
+static void render_denials(pc_buf *b, wh_metrics *m)
+{
+    wh_denials *d = &m->denials;
+    pc_buf_printf(b,
+                  "# HELP portcullis_denials_total Denied admission requests by a check that "
+                  "denied them and namespace (the first %d namespaces by name, later ones as "
+                  "\"other\"; \"\" for cluster-scoped requests).\n"
+                  "# TYPE portcullis_denials_total counter\n",
+                  WH_DENIAL_NS);
+    pthread_mutex_lock(&d->mu);
+    for (unsigned i = 0; i <= d->nns && i <= WH_DENIAL_NS; i++)
+        for (unsigned j = 0; j <= d->nchecks && j <= WH_DENIAL_CHECKS; j++) {
+            int ns_other = i == d->nns, ck_other = j == d->nchecks;
+            uint64_t c = d->count[ns_other ? WH_DENIAL_NS : i][ck_other ? WH_DENIAL_CHECKS : j];
+            if (!c)
+                continue; /* label sets appear with their first denial */
+            pc_buf_printf(b,
+                          "portcullis_denials_total{check=\"%s\",namespace=\"%s\"} %" PRIu64 "\n",
+                          ck_other ? "other" : d->checks[j], ns_other ? "other" : d->ns[i], c);
+        }
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void render_caches(pc_buf *b, wh_metrics *m)
+{
+    const struct {
+        const char *cache, *result;
+        _Atomic uint64_t *v;
+    } rows[] = {{"verdict", "hit", &m->cache_hits}, {"verdict", "miss", &m->cache_misses},
+                {"tag", "hit", &m->tag_hits},       {"tag", "miss", &m->tag_misses},
+                {"facts", "hit", &m->facts_hits},   {"facts", "miss", &m->facts_misses}};
+    pc_buf_puts(b, "# HELP portcullis_cache_lookups_total Cache lookups by cache (verdict: "
+                   "digest, policy and rules to verdict; tag: tag to digest; facts: a scanned "
+                   "layer's facts on disk) and result.\n"
+                   "# TYPE portcullis_cache_lookups_total counter\n");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        pc_buf_printf(b, "portcullis_cache_lookups_total{cache=\"%s\",result=\"%s\"} %" PRIu64 "\n",
+                      rows[i].cache, rows[i].result, atomic_load(rows[i].v));
+}
+
+/* Digests are "sha256:" and hex from our own context; anything else is
+ * not shown rather than escaped. */
+static const char *digest_label(const char *d)
+{
+    return d && strlen(d) < 80 && strspn(d, "sha256:0123456789abcdef") == strlen(d) ? d : "";
+}
+
+static void render_info(pc_buf *b, const wh_metrics_info *info)
+{
+    pc_buf_printf(
+        b,
+        "# HELP portcullis_build_info The webhook's version and the digests of the "
+        "policy and rules it judges with; always 1.\n"
+        "# TYPE portcullis_build_info gauge\n"
+        "portcullis_build_info{version=\"%s\",policy_digest=\"%s\",rules_digest=\"%s\"} 1\n",
+        PC_VERSION, digest_label(info ? info->policy_digest : NULL),
+        digest_label(info ? info->rules_digest : NULL));
+    if (info && info->cert_not_after)
+        pc_buf_printf(b,
+                      "# HELP portcullis_tls_certificate_not_after_seconds When the serving "
+                      "certificate expires (notAfter, Unix seconds).\n"
+                      "# TYPE portcullis_tls_certificate_not_after_seconds gauge\n"
+                      "portcullis_tls_certificate_not_after_seconds %" PRId64 "\n",
+                      info->cert_not_after);
+    wh_procstat p;
+    if (wh_procstat_read(&p) < 0)
+        return; /* no /proc: no process metrics */
+    pc_buf_printf(b,
+                  "# HELP process_cpu_seconds_total User and system CPU time spent in seconds.\n"
+                  "# TYPE process_cpu_seconds_total counter\n"
+                  "process_cpu_seconds_total %.2f\n"
+                  "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+                  "# TYPE process_resident_memory_bytes gauge\n"
+                  "process_resident_memory_bytes %" PRIu64 "\n"
+                  "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+                  "# TYPE process_virtual_memory_bytes gauge\n"
+                  "process_virtual_memory_bytes %" PRIu64 "\n"
+                  "# HELP process_open_fds Number of open file descriptors.\n"
+                  "# TYPE process_open_fds gauge\n"
+                  "process_open_fds %" PRIu64 "\n",
+                  p.cpu_seconds, p.rss_bytes, p.vsize_bytes, p.open_fds);
+    if (p.max_fds)
+        pc_buf_printf(b,
+                      "# HELP process_max_fds Maximum number of open file descriptors.\n"
+                      "# TYPE process_max_fds gauge\n"
+                      "process_max_fds %" PRIu64 "\n",
+                      p.max_fds);
+    if (p.start_time > 0)
+        pc_buf_printf(b,
+                      "# HELP process_start_time_seconds Start time of the process since unix "
+                      "epoch in seconds.\n"
+                      "# TYPE process_start_time_seconds gauge\n"
+                      "process_start_time_seconds %.2f\n",
+                      p.start_time);
+}
+
+char *wh_metrics_render(wh_metrics *m, const wh_metrics_info *info, size_t *len)
 {
     pc_buf b = {0};
     render_requests(&b, m);
+    render_admission(&b, m);
+    render_denials(&b, m);
+    render_caches(&b, m);
     render_scans(&b, m);
     counter(&b, "portcullis_scans_started_total", "Scans started (one per image digest in flight).",
             atomic_load(&m->scans_started));
@@ -167,6 +370,7 @@ char *wh_metrics_render(wh_metrics *m, size_t *len)
     gauge(&b, "portcullis_scans_in_flight", "Scans running now.", atomic_load(&m->scans_in_flight));
     gauge(&b, "portcullis_scans_queued", "Scans waiting for a worker.",
           atomic_load(&m->scans_queued));
+    render_info(&b, info);
     if (len)
         *len = b.len;
     return pc_buf_take(&b);

@@ -10,6 +10,7 @@
 #ifndef WH_METRICS_H
 #define WH_METRICS_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,6 +56,34 @@ typedef enum {
 } wh_error_kind;
 
 #define WH_DUR_BUCKETS 13
+#define WH_ADM_BUCKETS 13 /* portcullis_admission_duration_seconds */
+/* The admission endpoints the latency histogram covers (its "endpoint"
+ * label): validate, mutate, imagereview, tes_validate. */
+#define WH_ADM_EPS 4
+
+/* portcullis_denials_total{check,namespace}: a dense table, no allocation.
+ * The first WH_DENIAL_NS distinct namespaces get their own label; later
+ * ones count under "other" (a client that makes up namespace names cannot
+ * grow the scrape), the same for check names past WH_DENIAL_CHECKS. */
+#define WH_DENIAL_NS 200
+#define WH_DENIAL_CHECKS 48
+#define WH_LABEL_MAX 64
+
+typedef struct wh_denials {
+    pthread_mutex_t mu;
+    char ns[WH_DENIAL_NS][WH_LABEL_MAX];
+    unsigned nns;
+    char checks[WH_DENIAL_CHECKS][WH_LABEL_MAX];
+    unsigned nchecks;
+    /* [namespace or WH_DENIAL_NS: other][check or WH_DENIAL_CHECKS: other] */
+    uint64_t count[WH_DENIAL_NS + 1][WH_DENIAL_CHECKS + 1];
+} wh_denials;
+
+/* What a scrape shows beside the counters (routes.c fills it). */
+typedef struct wh_metrics_info {
+    const char *policy_digest, *rules_digest; /* NULL: "" */
+    int64_t cert_not_after;                   /* Unix seconds; 0: unknown (not shown) */
+} wh_metrics_info;
 
 typedef struct wh_metrics {
     _Atomic uint64_t requests[WH_EP_COUNT][WH_V_COUNT];
@@ -74,13 +103,26 @@ typedef struct wh_metrics {
     _Atomic uint64_t policy_reloads;
     _Atomic int redis_up; /* -1: no --redis-url; 1 up; 0 down (falling back to local caches) */
     _Atomic uint64_t redis_facts_hits, redis_facts_misses; /* layer facts found in Redis or not */
+    _Atomic uint64_t facts_hits, facts_misses; /* layer facts cache, per layer of a scan */
+    _Atomic uint64_t adm_bucket[WH_ADM_EPS][WH_V_COUNT][WH_ADM_BUCKETS]; /* not cumulative */
+    _Atomic uint64_t adm_count[WH_ADM_EPS][WH_V_COUNT], adm_sum_us[WH_ADM_EPS][WH_V_COUNT];
+    wh_denials denials;
 } wh_metrics;
 
 void wh_metrics_init(wh_metrics *m);
 void wh_metrics_request(wh_metrics *m, wh_endpoint ep, wh_verdict_label v);
 void wh_metrics_error(wh_metrics *m, wh_error_kind k);
 void wh_metrics_scan_done(wh_metrics *m, uint64_t duration_ms);
-/* The exposition text (malloc'd, NUL-terminated), or NULL when out of memory. */
-char *wh_metrics_render(wh_metrics *m, size_t *len);
+/* One answered request on ep that took us microseconds (from its head to
+ * its answer); observed only for the admission endpoints. */
+void wh_metrics_admission(wh_metrics *m, wh_endpoint ep, wh_verdict_label v, uint64_t us);
+/* One denied request in namespace ns (NULL or "": cluster-scoped) where
+ * check was a reason. Label values are cleaned: a namespace that is not
+ * a DNS label counts as "invalid", a check name with other characters
+ * than [A-Za-z0-9_.-] as "other". */
+void wh_metrics_denial(wh_metrics *m, const char *check, const char *ns);
+/* The exposition text (malloc'd, NUL-terminated), or NULL when out of
+ * memory. info may be NULL. */
+char *wh_metrics_render(wh_metrics *m, const wh_metrics_info *info, size_t *len);
 
 #endif

@@ -63,10 +63,22 @@ static void route_readyz(wh_server *s, const wh_http_req *rq, wh_reply *out)
     out->verdict = WH_V_NONE;
 }
 
+char *wh_metrics_text(wh_server *s)
+{
+    wh_gen *g = wh_gen_get(s);
+    wh_metrics_info info = {
+        .policy_digest = g ? pc_ctx_policy_digest(g->ctx) : NULL,
+        .rules_digest = g ? pc_ctx_rules_digest(g->ctx) : NULL,
+        .cert_not_after = s->tls ? wh_tls_not_after(s->tls) : 0,
+    };
+    char *text = wh_metrics_render(&s->metrics, &info, NULL);
+    wh_gen_put(s, g);
+    return text;
+}
+
 static void route_metrics(wh_server *s, const wh_http_req *rq, wh_reply *out)
 {
-    wh_reply_text(out, 200, "text/plain; version=0.0.4; charset=utf-8",
-                  wh_metrics_render(&s->metrics, NULL));
+    wh_reply_text(out, 200, "text/plain; version=0.0.4; charset=utf-8", wh_metrics_text(s));
     out->verdict = WH_V_NONE;
 }
 

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "conns.h"
 #include "log.h"
 #include "routes.h"
@@ -52,12 +53,27 @@ typedef struct conn_req {
     pc_buf body;
     uint64_t received; /* body bytes seen, kept or not */
     uint64_t start_ms;
-    char *raw_uri;   /* the request target as sent, or NULL */
-    int admitted;    /* the headers were judged (admit) */
-    unsigned reject; /* status decided before the body was read */
+    uint64_t start_us; /* the same moment, finer: the latency histogram's */
+    char *raw_uri;     /* the request target as sent, or NULL */
+    int admitted;      /* the headers were judged (admit) */
+    unsigned reject;   /* status decided before the body was read */
     wh_error_kind reject_kind;
     char reject_msg[256];
 } conn_req;
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Count one answered request: by endpoint and verdict, and its latency. */
+static void observe(wh_server *s, const conn_req *q, wh_endpoint ep, wh_verdict_label v)
+{
+    wh_metrics_request(&s->metrics, ep, v);
+    wh_metrics_admission(&s->metrics, ep, v, now_us() - q->start_us);
+}
 
 static void reject(conn_req *q, unsigned status, wh_error_kind k, const char *msg)
 {
@@ -172,7 +188,7 @@ static enum MHD_Result send_reject(wh_server *s, struct MHD_Connection *c, conn_
     wh_reply r = {0};
     wh_reply_error(&r, q->reject, "%s", q->reject_msg);
     wh_metrics_error(&s->metrics, q->reject_kind);
-    wh_metrics_request(&s->metrics, q->route ? q->route->ep : WH_EP_OTHER, WH_V_ERROR);
+    observe(s, q, q->route ? q->route->ep : WH_EP_OTHER, WH_V_ERROR);
     return send_reply(c, &r, q->reject == 405 ? q->allow : NULL, 1);
 }
 
@@ -189,7 +205,7 @@ static void send_late(wh_server *s, struct MHD_Connection *c, conn_req *q)
     const char *reason = MHD_get_reason_phrase_for(q->reject);
     wh_reply_error(&r, q->reject, "%s", q->reject_msg);
     wh_metrics_error(&s->metrics, q->reject_kind);
-    wh_metrics_request(&s->metrics, q->route ? q->route->ep : WH_EP_OTHER, WH_V_ERROR);
+    observe(s, q, q->route ? q->route->ep : WH_EP_OTHER, WH_V_ERROR);
     if (r.body)
         pc_buf_printf(&b,
                       "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n"
@@ -251,7 +267,7 @@ static enum MHD_Result dispatch(wh_server *s, struct MHD_Connection *c, const ch
         wh_reply_error(&r, 500, "internal error");
         wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);
     }
-    wh_metrics_request(&s->metrics, q->route->ep, r.verdict);
+    observe(s, q, q->route->ep, r.verdict);
     return send_reply(c, &r, NULL, 0);
 }
 
@@ -276,6 +292,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         q->admitted = 1;
         q->start_ms = pc_now_ms();
+        q->start_us = now_us();
         *con_cls = q;
         if (wh_conn_head_done(c) < 0)
             return MHD_NO; /* past --header-timeout: closed unanswered */
@@ -313,8 +330,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     wh_logf("warn", "http: %s", msg);
 }
 
-/* "ADDR:PORT" or "[V6]:PORT" into a socket address. */
-static int parse_listen(const char *spec, struct sockaddr_storage *ss, int *v6)
+int wh_parse_listen(const char *spec, struct sockaddr_storage *ss, int *v6)
 {
     char host[128];
     const char *colon = strrchr(spec, ':');
@@ -346,7 +362,7 @@ int wh_server_start(wh_server *s, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     int v6;
-    if (parse_listen(s->cfg.listen, &ss, &v6) < 0) {
+    if (wh_parse_listen(s->cfg.listen, &ss, &v6) < 0) {
         snprintf(err, errlen, "--listen \"%s\": expected ADDR:PORT or [V6ADDR]:PORT",
                  s->cfg.listen);
         return -1;

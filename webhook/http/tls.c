@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <gnutls/x509.h>
 #include "conns.h"
 #include "../filesig.h"
 #include "log.h"
@@ -38,6 +40,7 @@ typedef struct gen {
     unsigned npcert;
     gnutls_privkey_t key;
     uint64_t retired_ms; /* 0 while current */
+    int64_t not_after;   /* the leaf's notAfter, Unix seconds (0: unreadable) */
 } gen;
 
 struct wh_tls {
@@ -72,6 +75,14 @@ static int gen_parse(wh_tls *t, gen *g, char *cert, size_t clen, char *err, size
         g->npcert = 0;
         snprintf(err, errlen, "certificate: %s", rc < 0 ? gnutls_strerror(rc) : "none found");
         return -1;
+    }
+    gnutls_x509_crt_t crt;
+    if (gnutls_x509_crt_init(&crt) == 0) {
+        if (gnutls_x509_crt_import(crt, &g->pcert[0].cert, GNUTLS_X509_FMT_DER) == 0) {
+            time_t na = gnutls_x509_crt_get_expiration_time(crt);
+            g->not_after = na == (time_t)-1 ? 0 : (int64_t)na;
+        }
+        gnutls_x509_crt_deinit(crt);
     }
     /* the key process reads the key file and refuses one that does not
      * belong to the certificate */
@@ -221,6 +232,15 @@ int wh_tls_cert_callback(gnutls_session_t session, const gnutls_datum_t *req_ca_
     *pkey = g->key;
     pthread_mutex_unlock(&t->mu);
     return 0;
+}
+
+int64_t wh_tls_not_after(wh_tls *t)
+{
+    pthread_mutex_lock(&t->mu);
+    maybe_reload(t); /* what the next handshake will serve */
+    int64_t na = t->gens[t->ngens - 1]->not_after;
+    pthread_mutex_unlock(&t->mu);
+    return na;
 }
 
 int wh_tls_client_verified(struct MHD_Connection *c)

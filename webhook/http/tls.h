@@ -32,6 +32,10 @@ int wh_tls_cert_callback(gnutls_session_t session, const gnutls_datum_t *req_ca_
                          gnutls_pcert_st **pcert, unsigned int *pcert_length,
                          gnutls_privkey_t *pkey);
 
+/* The serving certificate's notAfter (Unix seconds; 0 when unreadable),
+ * after looking for new files as a handshake does. */
+int64_t wh_tls_not_after(wh_tls *t);
+
 /* 1 while the TLS key process runs; 0 once it is gone (why: how). */
 int wh_tls_alive(wh_tls *t, char *why, size_t whylen);
 long wh_tls_key_pid(const wh_tls *t);

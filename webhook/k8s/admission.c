@@ -224,6 +224,7 @@ void wh_route_validate(wh_server *s, const wh_http_req *rq, wh_reply *out)
     wh_log_request lr = {"validate",  a.uid,  a.namespace_, a.kind, a.name,
                          a.operation, a.user, a.dry_run,    NULL};
     wh_log_decision(&lr, &d, pc_now_ms() - rq->start_ms);
+    wh_decision_count(&d, &s->metrics);
     wh_decision_free(&d);
     wh_admission_free(&a);
 }

@@ -338,3 +338,49 @@ void wh_decision_free(wh_decision *d)
     free(d->message);
     memset(d, 0, sizeof *d);
 }
+
+#define COUNTED_MAX 32
+
+static void count_once(const char **seen, size_t *n, const char *check)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(seen[i], check) == 0)
+            return;
+    if (*n < COUNTED_MAX)
+        seen[(*n)++] = check;
+}
+
+void wh_decision_count(const wh_decision *d, wh_metrics *m)
+{
+    static const char *const no_verdict[] = {[WH_IMG_PENDING] = "scan-pending",
+                                             [WH_IMG_BUSY] = "scanner-busy",
+                                             [WH_IMG_LOCAL] = "local-transport",
+                                             [WH_IMG_INVALID] = "invalid-run-context"};
+    const char *seen[COUNTED_MAX];
+    size_t n = 0;
+    if (d->allowed)
+        return;
+    for (size_t i = 0; i < d->nimgs; i++) {
+        const wh_image_decision *x = &d->imgs[i];
+        const pc_result *r = wh_verdict_result(x->lk.v);
+        pc_verdict_opts here = {.ref = x->img->image, .namespace_ = d->namespace_};
+        if (x->outcome == WH_IMG_ALLOW || x->outcome == WH_IMG_EXEMPT)
+            continue;
+        if (x->outcome != WH_IMG_DENY) {
+            count_once(seen, &n, no_verdict[x->outcome]);
+            continue;
+        }
+        for (size_t k = 0; r && k < r->nfindings; k++)
+            if (r->findings[k].action == PC_ACTION_DENY && r->findings[k].check &&
+                !pc_verdict_waived_here(d->ctx, r, &here, &r->findings[k]))
+                count_once(seen, &n, r->findings[k].check);
+        if (x->verdict.unpinned == PC_ACTION_DENY)
+            count_once(seen, &n, "unpinned-image");
+        if (r && r->findings_lost)
+            count_once(seen, &n, "findings-lost");
+    }
+    if (!n) /* denied, yet no check named: still counted */
+        count_once(seen, &n, "other");
+    for (size_t i = 0; i < n; i++)
+        wh_metrics_denial(m, seen[i], d->namespace_);
+}

@@ -62,6 +62,12 @@ typedef struct wh_decide_in {
 /* Decide; -1 only when out of memory (d is then empty and safe to free). */
 int wh_decide(const wh_decide_in *in, wh_decision *d);
 void wh_decision_free(wh_decision *d);
+/* A denied decision into portcullis_denials_total: once for each check
+ * that denied some image (a finding at deny, unpinned-image; "scan-error",
+ * and for images with no verdict "scan-pending", "scanner-busy",
+ * "local-transport" or "invalid-run-context"), in d's namespace. Nothing
+ * for an allowed one. */
+void wh_decision_count(const wh_decision *d, wh_metrics *m);
 /* "allow", "deny", "exempt", "pending", "busy", "local", "invalid". */
 const char *wh_img_outcome_name(wh_img_outcome o);
 

@@ -173,6 +173,7 @@ void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
     wh_log_request lr = {"imagereview", NULL, r.namespace_, "ImageReview", NULL, NULL,
                          NULL,          0,    extra};
     wh_log_decision(&lr, &d, pc_now_ms() - rq->start_ms);
+    wh_decision_count(&d, &s->metrics);
     json_decref(extra);
     wh_decision_free(&d);
     json_decref(r.root);
