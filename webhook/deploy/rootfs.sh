@@ -46,4 +46,5 @@ printf 'nonroot:x:65532:\n' >"$OUT/etc/group"
 chmod 0644 "$OUT/etc/passwd" "$OUT/etc/group"
 chmod 0755 "$OUT/usr/local/bin/portcullis-webhook" "$OUT/usr/local/bin/portcullis" "$OUT/usr/bin/install"
 chmod 0700 "$OUT/var/cache/portcullis"
+chown 65532:65532 "$OUT/var/cache/portcullis" # its home and cache, writable by it alone
 find "$OUT" -type d ! -path "$OUT/var/cache/portcullis" -exec chmod 0755 {} +
