@@ -40,6 +40,9 @@ tool_hits() { jq -r '.reports[0].findings[] | select(.check == "suspicious-tool"
 
 # ---- rules check
 run "rules check shipped" 0 "$PC" rules check "$PC_ROOT/rules"
+run "rules/README.md lists every rule as the rule files say (scripts/rules-table.py --check)" 0 python3 "$PC_ROOT/scripts/rules-table.py" --check
+[ "$(awk '/rules-table:begin/,/rules-table:end/' "$PC_ROOT/rules/README.md" | grep -c '^| `')" = "$(grep -ch '^rule ' "$PC_ROOT"/rules/tools/*.yar | awk '{s += $1} END {print s}')" ] &&
+    pass "the table has a row per rule" || fail "the table has a row per rule" "rows and rules differ"
 grep_in "rules check names count and digest" 'rules in [0-9]+ files compiled, 0 warnings; rules digest sha256:[0-9a-f]{64}' "$T/out"
 digest=$(sed -n 's/.*rules digest \(sha256:[0-9a-f]*\).*/\1/p' "$T/out")
 run "rules check default path" 0 "$PC" rules check
