@@ -23,6 +23,7 @@ B=${1:-build/asan}
 [ $# -gt 0 ] && shift
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+[ -d "$B" ] || { echo "tests/run.sh: build directory $B does not exist (make test builds it)" >&2; exit 2; }
 B=$(cd "$B" && pwd)
 COUNTS="$ROOT/tests/expected-counts"
 WORK=$(mktemp -d /tmp/portcullis-test.XXXXXX)
@@ -38,6 +39,9 @@ pass=0
 fail=0
 RAN="$WORK/ran-counts" # "SUITE COUNT OK" per suite run
 : >"$RAN"
+TIMES="$WORK/times" # "SECONDS SUITE" per suite run, for the summary
+: >"$TIMES"
+T0=$(date +%s)
 
 # The suites to run: "unit/test_x" and "integration/x", in run order.
 if [ $# -eq 0 ]; then
@@ -79,6 +83,7 @@ judge() {
 }
 
 for s in $SUITES; do
+    t_start=$(date +%s)
     case $s in
     unit/*)
         name=${s#unit/}
@@ -135,6 +140,7 @@ for s in $SUITES; do
         judge "$s" $((p + f)) $ok
         ;;
     esac
+    echo "$(($(date +%s) - t_start)) $s" >>"$TIMES"
 done
 
 # every suite the counts file lists must exist (a full run only)
@@ -178,6 +184,9 @@ for s in "$SAN"/*; do
     echo "FAIL sanitizer report $(basename "$s"):"
     head -40 "$s" | sed 's/^/    /'
 done
+# where the time went (the suite's budget is 15 minutes on 2 cores)
+echo "slowest suites (of $(($(date +%s) - T0))s in all):"
+sort -rn "$TIMES" | head -12 | awk '{ printf "    %4ds %s\n", $1, $2 }'
 rm -rf "$WORK"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
