@@ -50,3 +50,32 @@ jq -c '.reports[0] | {findings, stats: (.stats | del(.duration_ms))}' "$T/out" >
 run "inflate zlib" 1 env PORTCULLIS_INFLATE=zlib "$PC" scan --no-cache --format json "oci:$L:v2"
 jq -c '.reports[0] | {findings, stats: (.stats | del(.duration_ms))}' "$T/out" >"$T/zlib.json"
 if cmp -s "$T/isal.json" "$T/zlib.json"; then pass "igzip and zlib facts identical"; else fail "igzip and zlib facts identical" "$(diff "$T/isal.json" "$T/zlib.json" | head -5)"; fi
+
+# the inflate thread (readahead) and inflating on the walking thread give
+# the very same facts, and the very same error on a broken layer
+for ra in always off; do
+    run "readahead $ra" 1 env PORTCULLIS_READAHEAD=$ra "$PC" scan --no-cache --format json "oci:$L:v2"
+    jq -c '.reports[0] | {findings, stats: (.stats | del(.duration_ms))}' "$T/out" >"$T/ra-$ra.json"
+done
+if cmp -s "$T/ra-always.json" "$T/ra-off.json" && cmp -s "$T/ra-always.json" "$T/isal.json"; then
+    pass "readahead and direct facts identical"
+else
+    fail "readahead and direct facts identical" "$(diff "$T/ra-always.json" "$T/ra-off.json" | head -5)"
+fi
+# a layer whose deflate stream breaks in the middle: the error, with and
+# without the thread, is the digest mismatch of the blob
+BL="$T/broken"
+cp -r "$L" "$BL"
+big=$(ls -S "$BL"/blobs/sha256/ | head -1)
+chmod u+w "$BL/blobs/sha256/$big"
+sz=$(stat -c %s "$BL/blobs/sha256/$big")
+printf 'XXXXXXXXXXXXXXXX' | dd of="$BL/blobs/sha256/$big" bs=1 seek=$((sz / 2)) conv=notrunc 2>/dev/null
+for ra in always off; do
+    PORTCULLIS_READAHEAD=$ra "$PC" scan --no-cache --format json "oci:$BL:v2" >/dev/null 2>"$T/ra-err-$ra"
+    echo $? >>"$T/ra-err-$ra"
+done
+if grep -q 'digest mismatch' "$T/ra-err-always" && cmp -s "$T/ra-err-always" "$T/ra-err-off"; then
+    pass "readahead: a broken layer fails as without it"
+else
+    fail "readahead: a broken layer fails as without it" "$(cat "$T/ra-err-always" "$T/ra-err-off" | head -6)"
+fi
