@@ -194,6 +194,22 @@ class Bench:
                 n += 1
         return n
 
+    def connections(self, transport, tag, cache_dir):
+        """TCP connections one scan opens to the registry: connect(2) calls
+        to its port, from one extra (untimed) run under strace; None when
+        strace is missing or the run fails."""
+        if transport != "docker" or not shutil.which("strace") or not self.a.registry:
+            return None
+        port = self.a.registry.rsplit(":", 1)[-1]
+        trace = os.path.join(self.work, "connect.trace")
+        argv = ["strace", "-f", "-qq", "-e", "trace=connect", "-o", trace] + \
+            self.scan_argv(transport, tag, cache_dir)
+        run = run_timed(argv, os.path.join(self.work, "traced.json"), env=self.env)
+        if run.code not in (0, 1):
+            return None
+        with open(trace, errors="replace") as f:
+            return sum(1 for line in f if f"sin_port=htons({port})" in line)
+
     def fresh_cache(self, name):
         d = os.path.join(self.work, "cache-" + name)
         shutil.rmtree(d, ignore_errors=True)
@@ -279,6 +295,10 @@ class Bench:
                      else "cached_layers n/a")
             if fetched is not None:
                 row.note(f"layer blobs fetched per run: {fetched}")
+            if t == "docker" and "connections" not in row.extra:
+                conns = self.connections(t, tag, cache)
+                row.extra["connections"] = conns
+                row.note(f"connections to the registry per run: {conns if conns is not None else 'n/a'}")
         return rep
 
     # --- the scripted pipeline ------------------------------------------
@@ -445,6 +465,22 @@ class Bench:
                         "0 layer blobs", "met" if max(f) == 0 else f"{max(f)} layer blobs too many")
         else:
             self.target(name, None, warm_d.na or "n/a", "0 layer blobs", "n/a")
+        # warm against cold from docker://: the ratio, the blobs, the connections
+        cold_d = self.by_group("cold-docker")
+        conns = warm_d.extra.get("connections")
+        name = "warm scan (docker://) <= 0.02x the cold one (no layer fetched, one connection)"
+        goal = "<= 0.02x, 0 layer blobs, 1 connection"
+        if warm_d.median() and cold_d.median() and f:
+            x = warm_d.median() / cold_d.median()
+            gaps = ([] if x <= 0.02 else [f"{x / 0.02:.1f}x the goal ratio ({fmt_ms(warm_d.median() - 0.02 * cold_d.median())} too slow)"]) + \
+                ([] if max(f) == 0 else [f"{max(f)} layer blobs too many"]) + \
+                ([] if conns == 1 else [f"{conns if conns is not None else 'n/a'} connections"])
+            value = (f"{x:.3f}x ({fmt_ms(warm_d.median())} / {fmt_ms(cold_d.median())}), "
+                     f"{max(f)} layer blobs, {conns if conns is not None else 'n/a'} connection(s)")
+            self.target(name, (not gaps) if conns is not None else None, value, goal,
+                        "met" if not gaps else "; ".join(gaps))
+        else:
+            self.target(name, None, warm_d.na or cold_d.na or "n/a", goal, "n/a")
 
     def target_second(self, t):
         """Second image: only its new layer is read (stats.cached_layers;

@@ -3,7 +3,8 @@
  * (profile, run, policy: ctx.h), parse
  * the platform, compile the YARA rules once (libyara is initialised here
  * and finalised in pc_ctx_free, one pair per ctx), keep copies of the
- * transport options.
+ * transport options, and hold the registry connections and tokens every
+ * scan of the ctx reuses (freed with it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 #include <yara.h>
 #include "ctx.h"
+#include "registry/connpool.h"
+#include "registry/tokencache.h"
 #include "pcx/sha256.h"
 #include "pcx.h"
 
@@ -96,6 +99,10 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
     }
     if (open_cache(c, o, &e) < 0 || load_rules(c, c->cache.dir ? o->cache_dir : NULL, &e) < 0)
         goto fail;
+    if (!(c->pool = pc_connpool_new()) || !(c->tokens = pc_tokencache_new())) {
+        pc_err_set(&e, "out of memory (or no random bytes for the token cache)");
+        goto fail;
+    }
     set_facts_key(c);
     *out = c;
     return 0;
@@ -129,6 +136,8 @@ void pc_ctx_free(pc_ctx *c)
     free(c->rules);
     pc_rules_free(c->yara);
     pc_cache_close(&c->cache);
+    pc_tokencache_free(c->tokens);
+    pc_connpool_free(c->pool);
     if (c->yara_inited)
         yr_finalize();
     free(c);

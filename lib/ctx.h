@@ -36,6 +36,10 @@ struct pc_ctx {
     pc_cache cache;       /* layer facts cache; cache.dir NULL when disabled */
     char facts_key[72];   /* what facts depend on besides the layer: rules + profile */
     pc_facts_store store; /* shared facts (pc_ctx_set_facts_store); store.get NULL: none */
+    /* registry connections and Bearer tokens kept across the scans of this
+     * ctx (locked inside; curl is set up on first use) */
+    struct pc_connpool *pool;
+    struct pc_tokencache *tokens;
 };
 
 #endif

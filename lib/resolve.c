@@ -33,7 +33,9 @@ int pc_resolve(const pc_ctx *ctx, const char *ref, char digest_out[72], char *er
                          .tls_verify = ctx->tls_verify,
                          .progress = 2, /* a resolve is too short to show progress */
                          .deadline_ms =
-                             l->timeout_seconds ? pc_now_ms() + l->timeout_seconds * 1000 : 0};
+                             l->timeout_seconds ? pc_now_ms() + l->timeout_seconds * 1000 : 0,
+                         .pool = ctx->pool,
+                         .tokens = ctx->tokens};
     int rc = -1;
     memset(&img, 0, sizeof img);
     digest_out[0] = 0;

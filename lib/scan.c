@@ -68,7 +68,9 @@ static int open_source(scan_state *s, const char *ref, pc_result *r, pc_err *e)
                           .cert_dir = c->cert_dir,
                           .tls_verify = c->tls_verify,
                           .progress = c->progress,
-                          .deadline_ms = s->deadline};
+                          .deadline_ms = s->deadline,
+                          .pool = c->pool,
+                          .tokens = c->tokens};
     if (pc_source_lookup(ref, &s->ops, &spec, e) < 0)
         return -1;
     if (s->ops->open(spec, &scfg, &s->src, e) < 0) {

@@ -27,6 +27,10 @@ typedef struct pc_source_cfg {
     int tls_verify;
     int progress;         /* 0 auto (stderr is a TTY), 1 always, 2 never */
     uint64_t deadline_ms; /* pc_now_ms() after which every request fails; 0: none */
+    /* the context's kept registry connections and Bearer tokens
+     * (registry/connpool.h, registry/tokencache.h); NULL: per scan */
+    struct pc_connpool *pool;
+    struct pc_tokencache *tokens;
 } pc_source_cfg;
 
 /* The limits a resolution works within: cfg's, else the defaults in *storage. */

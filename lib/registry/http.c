@@ -26,6 +26,7 @@
 #include <strings.h>
 #include <time.h>
 #include "registry/certdir.h"
+#include "registry/connpool.h"
 #include "registry/http.h"
 #include "portcullis.h"
 #include "pcx.h"
@@ -38,36 +39,20 @@
 #define CONNECT_TIMEOUT_MS 30000L
 #define LOW_SPEED_TIME_S 30L
 #define RETRY_AFTER_MAX_MS 60000
-#define POOL_MAX 8 /* idle transfer handles kept, each with its open connections */
 
-/* Connection reuse. A finished transfer's handles (an easy handle in its
- * own multi handle, whose connection cache holds the kept-alive
- * connection) go back to a pool, and the next request takes them, so the
- * manifest, token, config and blob requests of a scan ride one TLS
- * connection. Each pair is used by one thread at a time: libcurl's shared
- * connection cache is not safe across threads (its documentation says
- * so), so connections are never shared, only handed on. TLS sessions and
- * DNS answers are shared (locked), so a second connection resumes. What a
- * request sends is set anew each time (curl_easy_reset), so nothing of
- * one request (its Authorization header above all) reaches another; a
- * kept connection is only ever reused for its own scheme, host, port and
- * TLS settings (libcurl's matching). */
-typedef struct pc_http_pool {
-    pthread_mutex_t mu;
-    struct {
-        CURL *easy;
-        CURLM *multi;
-    } idle[POOL_MAX];
-    size_t nidle;
-    CURLSH *share;
-    pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
-} pc_http_pool;
-
+/* Connection reuse: a finished transfer's handles go back to the
+ * context's pool (connpool.h), tagged with the origin they talked to, and
+ * the next request to that origin takes them, so the requests of a scan,
+ * and of the scans after it, ride one kept-alive TLS connection. What a
+ * request sends is set anew each time (the pool resets the handle), so
+ * nothing of one request (its Authorization header above all) reaches
+ * another. */
 struct pc_http {
     int tls_verify;
     uint64_t deadline_ms;
     pc_tls_trust trust;
-    pc_http_pool *pool; /* NULL when it could not be made: no reuse */
+    pc_connpool *pool; /* the context's, or own_pool */
+    pc_connpool *own_pool;
 };
 
 struct pc_http_resp {
@@ -76,7 +61,7 @@ struct pc_http_resp {
     CURLM *multi;
     struct curl_slist *reqh;
     char errbuf[CURL_ERROR_SIZE];
-    char peer[300], what[32];
+    char peer[300], what[32], origin[300];
     char *hdr; /* "name\0value\0" * nhdr */
     size_t hdr_len, nhdr;
     long status;
@@ -183,46 +168,42 @@ int64_t pc_http_length(const pc_http_resp *r)
     return cl < 0 ? -1 : (int64_t)cl;
 }
 
-/* Hand a finished transfer's handles to the pool: 1 when taken. Only a
- * transfer that completed (its body read to the end) leaves a connection
- * worth keeping. */
-static int pool_put(pc_http_pool *p, CURL *easy, CURLM *multi)
-{
-    int taken = 0;
-    pthread_mutex_lock(&p->mu);
-    if (p->nidle < POOL_MAX) {
-        curl_easy_reset(easy);
-        p->idle[p->nidle].easy = easy;
-        p->idle[p->nidle].multi = multi;
-        p->nidle++;
-        taken = 1;
-    }
-    pthread_mutex_unlock(&p->mu);
-    return taken;
-}
+#define DRAIN_MAX 65536    /* an unread body this small is read to keep its connection */
+#define DRAIN_TIME_MS 1000 /* for at most this long */
 
-static int pool_get(pc_http_pool *p, CURL **easy, CURLM **multi)
+/* A response closed before its end (a 401, a redirect, an error answer
+ * whose body arrives after its headers) would take its connection with
+ * it: read what is left when the peer said it is small, briefly. */
+static void drain(pc_http_resp *r)
 {
-    int got = 0;
-    pthread_mutex_lock(&p->mu);
-    if (p->nidle) {
-        p->nidle--;
-        *easy = p->idle[p->nidle].easy;
-        *multi = p->idle[p->nidle].multi;
-        got = 1;
+    int64_t cl = pc_http_length(r);
+    if (r->done || !r->headers_done || !r->h->pool || cl < 0 || cl > DRAIN_MAX)
+        return;
+    uint64_t until = pc_now_ms() + DRAIN_TIME_MS;
+    char scratch[4096];
+    pc_err ignore;
+    while (!r->done && pc_now_ms() < until) {
+        if (r->len) {
+            r->len = 0; /* nobody wants these bytes */
+            continue;
+        }
+        if (pc_http_read(r, scratch, sizeof scratch, &ignore) <= 0)
+            break;
     }
-    pthread_mutex_unlock(&p->mu);
-    return got;
 }
 
 void pc_http_close(pc_http_resp *r)
 {
     if (!r)
         return;
+    if (r->easy && r->multi && r->in_multi)
+        drain(r);
     if (r->in_multi)
         curl_multi_remove_handle(r->multi, r->easy);
+    /* only a transfer that completed (its body read to the end) leaves a
+     * connection worth keeping */
     if (r->easy && r->multi && r->h->pool && r->done && r->result == CURLE_OK &&
-        pool_put(r->h->pool, r->easy, r->multi))
+        pc_connpool_give(r->h->pool, r->origin, r->easy, r->multi))
         r->easy = NULL, r->multi = NULL;
     if (r->easy)
         curl_easy_cleanup(r->easy);
@@ -410,8 +391,9 @@ static int setup(pc_http_resp *r, const pc_http_req *rq, const char *url, int se
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "portcullis/" PC_VERSION);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->reqh);
-    if (h->pool && h->pool->share)
-        curl_easy_setopt(c, CURLOPT_SHARE, h->pool->share);
+    CURLSH *share = h->pool ? pc_connpool_share(h->pool) : NULL;
+    if (share)
+        curl_easy_setopt(c, CURLOPT_SHARE, share);
     if (h->deadline_ms) {
         uint64_t now = pc_now_ms(), left = h->deadline_ms > now ? h->deadline_ms - now : 1;
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(left > LONG_MAX ? LONG_MAX : left));
@@ -424,13 +406,17 @@ static int setup(pc_http_resp *r, const pc_http_req *rq, const char *url, int se
     return 0;
 }
 
+static int origin_of(const char *url, char *out, size_t n);
+
 static pc_http_resp *resp_new(const pc_http *h, const char *url)
 {
     pc_http_resp *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->h = h;
-    if (!h->pool || !pool_get(h->pool, &r->easy, &r->multi)) {
+    if (origin_of(url, r->origin, sizeof r->origin) < 0)
+        r->origin[0] = 0;
+    if (!h->pool || !r->origin[0] || !pc_connpool_take(h->pool, r->origin, &r->easy, &r->multi)) {
         r->easy = curl_easy_init();
         r->multi = curl_multi_init();
     }
@@ -703,55 +689,6 @@ char *pc_http_escape(const char *s)
     return o;
 }
 
-static void share_lock(CURL *c, curl_lock_data d, curl_lock_access a, void *ud)
-{
-    pc_http_pool *p = ud;
-    pthread_mutex_lock(&p->share_mu[(unsigned)d < CURL_LOCK_DATA_LAST ? d : 0]);
-}
-
-static void share_unlock(CURL *c, curl_lock_data d, void *ud)
-{
-    pc_http_pool *p = ud;
-    pthread_mutex_unlock(&p->share_mu[(unsigned)d < CURL_LOCK_DATA_LAST ? d : 0]);
-}
-
-static void pool_free(pc_http_pool *p)
-{
-    if (!p)
-        return;
-    for (size_t i = 0; i < p->nidle; i++) {
-        curl_easy_cleanup(p->idle[i].easy);
-        curl_multi_cleanup(p->idle[i].multi);
-    }
-    if (p->share)
-        curl_share_cleanup(p->share);
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-        pthread_mutex_destroy(&p->share_mu[i]);
-    pthread_mutex_destroy(&p->mu);
-    free(p);
-}
-
-/* The pool, or NULL (then every request opens its own connection). */
-static pc_http_pool *pool_new(void)
-{
-    pc_http_pool *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    pthread_mutex_init(&p->mu, NULL);
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-        pthread_mutex_init(&p->share_mu[i], NULL);
-    if ((p->share = curl_share_init()) &&
-        (curl_share_setopt(p->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
-         curl_share_setopt(p->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
-         curl_share_setopt(p->share, CURLSHOPT_USERDATA, p) != CURLSHE_OK ||
-         curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
-         curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK)) {
-        curl_share_cleanup(p->share);
-        p->share = NULL;
-    }
-    return p;
-}
-
 int pc_http_new(const pc_http_cfg *cfg, pc_http **out, pc_err *e)
 {
     *out = NULL;
@@ -768,7 +705,9 @@ int pc_http_new(const pc_http_cfg *cfg, pc_http **out, pc_err *e)
         pc_http_free(h);
         return -1;
     }
-    h->pool = pool_new();
+    h->pool = cfg->pool;
+    if (!h->pool)
+        h->pool = h->own_pool = pc_connpool_new(); /* NULL: no reuse */
     *out = h;
     return 0;
 }
@@ -777,7 +716,7 @@ void pc_http_free(pc_http *h)
 {
     if (!h)
         return;
-    pool_free(h->pool);
+    pc_connpool_free(h->own_pool);
     pc_tls_trust_free(&h->trust);
     free(h);
     curl_global_cleanup();

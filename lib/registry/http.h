@@ -5,6 +5,8 @@
  * trust (system CAs plus the *.crt files of a certs.d directory), the
  * client certificate, whether verification and plain HTTP are allowed,
  * and the hard deadline. It is read-only once built, so threads share it.
+ * Its connections come from, and go back to, a pool (connpool.h) that
+ * outlives it: the context's, so the scans of one run reuse them.
  *
  * A request opens a pc_http_resp: status and headers are known when
  * pc_http_open returns, the body is pulled with pc_http_read through a
@@ -23,10 +25,11 @@
 #include "pcx.h"
 
 typedef struct pc_http_cfg {
-    const char *host;     /* "host[:port]": names the peer, finds default certs.d dirs */
-    const char *cert_dir; /* certs.d-style directory, or NULL */
-    int tls_verify;       /* 0: no certificate checks, and plain http:// allowed */
-    uint64_t deadline_ms; /* pc_now_ms() after which every request fails; 0: none */
+    const char *host;         /* "host[:port]": names the peer, finds default certs.d dirs */
+    const char *cert_dir;     /* certs.d-style directory, or NULL */
+    int tls_verify;           /* 0: no certificate checks, and plain http:// allowed */
+    uint64_t deadline_ms;     /* pc_now_ms() after which every request fails; 0: none */
+    struct pc_connpool *pool; /* the context's kept connections; NULL: this client's own */
 } pc_http_cfg;
 
 typedef struct pc_http pc_http;

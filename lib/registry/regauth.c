@@ -8,17 +8,20 @@
  *
  * An identity token (OAuth2 refresh token from `docker login`) is sent as
  * a POST grant_type=refresh_token instead. A Basic challenge is answered
- * with the credentials directly. Tokens are cached per scope until shortly
- * before they expire, under a mutex, so the layer threads reuse one token;
- * fetching happens outside the lock (two threads may fetch at once; the
- * later token simply replaces the earlier).
+ * with the credentials directly. Tokens go to the context's token cache
+ * (tokencache.h), keyed by host, realm, service, scope and credential id,
+ * until shortly before they expire, so the layer threads of a scan and the
+ * scans after it reuse one token; the host's last challenge is kept there
+ * too, so a token (or Basic credentials) is sent before being asked for.
+ * Fetching happens outside any lock (two threads may fetch at once; the
+ * later token simply replaces the earlier). A token the registry refuses
+ * is dropped and a new one fetched, once.
  *
  * WWW-Authenticate is parsed by a small tokenizer (RFC 7235 challenges:
  * scheme, then name=token or name="quoted string" parameters) into fixed
  * buffers; anything longer than a buffer spoils only that challenge.
  */
 #include <jansson.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,23 +29,18 @@
 #include "pcx.h"
 
 #define TOKEN_RESP_MAX (1u << 20)
-#define NTOKENS 8
-#define TOKEN_TTL_DEFAULT 60
+#define TOKEN_TTL_DEFAULT 60 /* the token spec's default when expires_in is absent */
 #define TOKEN_TTL_MAX 86400
-
-typedef struct cached_token {
-    char *scope, *header;
-    uint64_t expires_ms;
-} cached_token;
+#define TOKEN_MARGIN_MAX_MS 10000 /* renewed this early at most (10% of a short life) */
 
 struct pc_regauth {
     pc_http *http;
-    char host[300];
+    char host[300];     /* as the user wrote it, for messages */
+    char api_host[300]; /* where requests go: what tokens are kept for */
     pc_creds creds;
-    int have_creds, basic; /* basic: the registry asked for Basic */
-    pthread_mutex_t mu;
-    cached_token toks[NTOKENS];
-    size_t next_slot;
+    int have_creds;
+    char cred_id[72];
+    pc_tokencache *tokens, *own_tokens;
 };
 
 /* --- WWW-Authenticate --- */
@@ -156,7 +154,8 @@ size_t pc_www_authenticate_parse(const char *hdr, pc_challenge *out, size_t n)
 
 /* --- the object --- */
 
-int pc_regauth_new(pc_http *http, const char *host, pc_creds *creds, pc_regauth **out, pc_err *e)
+int pc_regauth_new(pc_http *http, const char *host, const char *api_host, pc_tokencache *tokens,
+                   pc_creds *creds, pc_regauth **out, pc_err *e)
 {
     pc_regauth *a = calloc(1, sizeof *a);
     *out = NULL;
@@ -164,34 +163,33 @@ int pc_regauth_new(pc_http *http, const char *host, pc_creds *creds, pc_regauth 
         return pc_err_set(e, "out of memory");
     a->http = http;
     snprintf(a->host, sizeof a->host, "%s", host);
+    snprintf(a->api_host, sizeof a->api_host, "%s", api_host);
     if (creds && creds->secret) {
         a->creds = *creds;
         a->have_creds = 1;
         memset(creds, 0, sizeof *creds);
     }
-    pthread_mutex_init(&a->mu, NULL);
+    a->tokens = tokens;
+    if (!a->tokens)
+        a->tokens = a->own_tokens = pc_tokencache_new();
+    const char *kind = a->creds.bearer ? "bearer" : a->creds.identity_token ? "identity" : "basic";
+    if (!a->tokens ||
+        pc_tokencache_cred_id(a->tokens, kind, a->creds.username,
+                              a->have_creds ? a->creds.secret : NULL, a->cred_id) < 0) {
+        pc_regauth_free(a);
+        return pc_err_set(e, "out of memory");
+    }
     *out = a;
     return 0;
-}
-
-static void token_clear(cached_token *t)
-{
-    free(t->scope);
-    if (t->header) {
-        explicit_bzero(t->header, strlen(t->header));
-        free(t->header);
-    }
-    memset(t, 0, sizeof *t);
 }
 
 void pc_regauth_free(pc_regauth *a)
 {
     if (!a)
         return;
-    for (size_t i = 0; i < NTOKENS; i++)
-        token_clear(&a->toks[i]);
+    pc_tokencache_free(a->own_tokens);
     pc_creds_free(&a->creds);
-    pthread_mutex_destroy(&a->mu);
+    explicit_bzero(a->cred_id, sizeof a->cred_id);
     free(a);
 }
 
@@ -219,40 +217,23 @@ static char *basic_header(const pc_creds *c)
 
 char *pc_regauth_header(pc_regauth *a, const char *scope)
 {
-    char *h = NULL;
-    uint64_t now = pc_now_ms();
-    pthread_mutex_lock(&a->mu);
-    for (size_t i = 0; i < NTOKENS && !h; i++) {
-        cached_token *t = &a->toks[i];
-        if (t->scope && strcmp(t->scope, scope) == 0 && t->expires_ms > now)
-            h = pc_strdup(t->header);
-    }
-    int basic = a->basic && a->have_creds;
-    pthread_mutex_unlock(&a->mu);
-    if (!h && a->have_creds && a->creds.bearer) /* --registry-token: sent as is, always */
-        h = pc_asprintf("Bearer %s", a->creds.secret);
-    else if (!h && basic && !a->creds.identity_token)
-        h = basic_header(&a->creds);
-    return h;
+    pc_auth_hint hint;
+    if (a->have_creds && a->creds.bearer) /* --registry-token: sent as is, always */
+        return pc_asprintf("Bearer %s", a->creds.secret);
+    if (pc_tokencache_hint(a->tokens, a->api_host, &hint) < 0)
+        return NULL; /* this host has not challenged us yet */
+    if (hint.basic)
+        return a->have_creds && !a->creds.identity_token ? basic_header(&a->creds) : NULL;
+    return pc_tokencache_get(a->tokens, a->api_host, hint.realm, hint.service, scope, a->cred_id);
 }
 
-static void token_store(pc_regauth *a, const char *scope, char *header, uint64_t ttl_s)
+/* When a token fetched at start_ms with ttl_s seconds to live stops being
+ * sent: renewed a little early (a tenth of its life, at most 10 s), so it
+ * cannot expire between the check and its use. */
+static uint64_t token_end(uint64_t start_ms, uint64_t ttl_s)
 {
-    pthread_mutex_lock(&a->mu);
-    size_t slot = NTOKENS;
-    for (size_t i = 0; i < NTOKENS && slot == NTOKENS; i++)
-        if (a->toks[i].scope && strcmp(a->toks[i].scope, scope) == 0)
-            slot = i;
-    if (slot == NTOKENS)
-        slot = a->next_slot++ % NTOKENS;
-    token_clear(&a->toks[slot]);
-    a->toks[slot].scope = pc_strdup(scope);
-    a->toks[slot].header = header;
-    /* renew a little early: a token must not expire between check and use */
-    a->toks[slot].expires_ms = pc_now_ms() + ttl_s * 900;
-    if (!a->toks[slot].scope)
-        token_clear(&a->toks[slot]);
-    pthread_mutex_unlock(&a->mu);
+    uint64_t life = ttl_s * 1000, margin = life / 10;
+    return start_ms + life - (margin > TOKEN_MARGIN_MAX_MS ? TOKEN_MARGIN_MAX_MS : margin);
 }
 
 int pc_regauth_unauthorized(const pc_regauth *a, const char *why, pc_err *e)
@@ -317,8 +298,10 @@ static int token_parse(const pc_regauth *a, const char *body, size_t len, char *
     int rc = 0;
     if (!json_is_string(t) || !token_printable(json_string_value(t)))
         rc = pc_err_set(e, "token server for %s: answer has no usable token", a->host);
+    /* expires_in as given (a token server that says 5 s means it), the
+     * spec's 60 s when absent or not a positive number */
     *ttl = TOKEN_TTL_DEFAULT;
-    if (rc == 0 && json_is_integer(exp) && json_integer_value(exp) > TOKEN_TTL_DEFAULT)
+    if (rc == 0 && json_is_integer(exp) && json_integer_value(exp) > 0)
         *ttl = json_integer_value(exp) > TOKEN_TTL_MAX ? TOKEN_TTL_MAX
                                                        : (uint64_t)json_integer_value(exp);
     if (rc == 0 && !(*header = pc_asprintf("Bearer %s", json_string_value(t))))
@@ -327,11 +310,12 @@ static int token_parse(const pc_regauth *a, const char *body, size_t len, char *
     return rc;
 }
 
-/* Ask the token server for scope want; cache the answer under key (the
- * scope the caller will look it up by). */
+/* Ask the token server for scope want; keep the answer under key (the
+ * scope the caller will look it up by) and give a copy in *out. */
 static int fetch_token(pc_regauth *a, const pc_challenge *c, const char *want, const char *key,
-                       pc_err *e)
+                       char **out, pc_err *e)
 {
+    uint64_t start = pc_now_ms();
     char *url, *form, *body = NULL, *header = NULL, *basic = NULL;
     size_t len;
     uint64_t ttl;
@@ -354,8 +338,14 @@ static int fetch_token(pc_regauth *a, const pc_challenge *c, const char *want, c
         rc = pc_http_slurp(r, TOKEN_RESP_MAX, &body, &len, e);
     if (rc == 0)
         rc = token_parse(a, body, len, &header, &ttl, e);
-    if (rc == 0)
-        token_store(a, key, header, ttl);
+    if (rc == 0 && !(*out = pc_strdup(header))) {
+        rc = pc_err_set(e, "out of memory");
+        explicit_bzero(header, strlen(header));
+        free(header);
+    } else if (rc == 0) {
+        pc_tokencache_put(a->tokens, a->api_host, c->realm, c->service, key, a->cred_id, header,
+                          token_end(start, ttl));
+    }
     pc_http_close(r);
     if (body)
         explicit_bzero(body, len);
@@ -377,13 +367,17 @@ static int realm_ok(const pc_regauth *a, const char *realm)
     return !pc_http_tls_verify(a->http) && strncmp(realm, "http://", 7) == 0;
 }
 
-int pc_regauth_challenge(pc_regauth *a, const pc_http_resp *r, const char *scope, pc_err *e)
+int pc_regauth_challenge(pc_regauth *a, const pc_http_resp *r, const char *scope, const char *sent,
+                         char **retry, pc_err *e)
 {
     pc_challenge ch[8];
     size_t n = 0;
     const char *v;
+    *retry = NULL;
     if (a->have_creds && a->creds.bearer)
         return pc_regauth_unauthorized(a, "the registry token was refused", e);
+    if (sent && strncmp(sent, "Bearer ", 7) == 0)
+        pc_tokencache_drop(a->tokens, sent); /* refused (revoked, or expired early) */
     for (size_t i = 0; n < 8 && (v = pc_http_header(r, "WWW-Authenticate", i)); i++)
         n += pc_www_authenticate_parse(v, ch + n, 8 - n);
     for (size_t i = 0; i < n; i++) {
@@ -391,18 +385,22 @@ int pc_regauth_challenge(pc_regauth *a, const pc_http_resp *r, const char *scope
             continue;
         if (!realm_ok(a, ch[i].realm))
             return pc_err_set(e, "registry %s: token realm is not an https:// URL", a->host);
+        pc_auth_hint hint = {.basic = 0};
+        snprintf(hint.realm, sizeof hint.realm, "%s", ch[i].realm);
+        snprintf(hint.service, sizeof hint.service, "%s", ch[i].service);
+        pc_tokencache_set_hint(a->tokens, a->api_host, &hint);
         /* the registry names the scope it wants; ours is the fallback */
-        return fetch_token(a, &ch[i], ch[i].scope[0] ? ch[i].scope : scope, scope, e);
+        return fetch_token(a, &ch[i], ch[i].scope[0] ? ch[i].scope : scope, scope, retry, e);
     }
     for (size_t i = 0; i < n; i++) {
         if (strcmp(ch[i].scheme, "basic") != 0)
             continue;
         if (!a->have_creds || a->creds.identity_token)
             return pc_regauth_unauthorized(a, NULL, e);
-        pthread_mutex_lock(&a->mu);
-        a->basic = 1;
-        pthread_mutex_unlock(&a->mu);
-        return 0; /* the caller retries once; a second 401 is its "unauthorized" */
+        pc_auth_hint hint = {.basic = 1};
+        pc_tokencache_set_hint(a->tokens, a->api_host, &hint);
+        /* the caller retries once; a second 401 is its "unauthorized" */
+        return (*retry = basic_header(&a->creds)) ? 0 : pc_err_set(e, "out of memory");
     }
     return pc_regauth_unauthorized(a, "no usable WWW-Authenticate challenge", e);
 }

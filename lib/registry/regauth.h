@@ -1,8 +1,9 @@
 /*
  * regauth.h — authenticating to one registry: answering its 401
  * challenges with Basic credentials or a Bearer token from its token
- * server (docker's token auth: realm, service, scope), and caching tokens
- * per scope until they expire. Shared by the threads that fetch layers.
+ * server (docker's token auth: realm, service, scope). Tokens are kept in
+ * a token cache (tokencache.h) that outlives one scan. Shared by the
+ * threads that fetch layers.
  */
 #ifndef PC_REGAUTH_H
 #define PC_REGAUTH_H
@@ -11,6 +12,7 @@
 #include "registry/authfile.h"
 #include "pcx.h"
 #include "registry/http.h"
+#include "registry/tokencache.h"
 
 typedef struct pc_challenge {
     char scheme[16]; /* lower-cased: "bearer", "basic", ... */
@@ -24,20 +26,28 @@ size_t pc_www_authenticate_parse(const char *hdr, pc_challenge *out, size_t n);
 
 typedef struct pc_regauth pc_regauth;
 
-/* creds (may be NULL: anonymous) is moved into the new object. */
-int pc_regauth_new(pc_http *http, const char *host, pc_creds *creds, pc_regauth **out, pc_err *e);
+/* host names the registry in messages; api_host is where requests go, and
+ * what tokens are kept for. tokens: the context's cache, or NULL for one
+ * of this object's own. creds (may be NULL: anonymous) is moved into the
+ * new object. */
+int pc_regauth_new(pc_http *http, const char *host, const char *api_host, pc_tokencache *tokens,
+                   pc_creds *creds, pc_regauth **out, pc_err *e);
 void pc_regauth_free(pc_regauth *a);
 int pc_regauth_has_creds(const pc_regauth *a);
 
-/* The Authorization value to send for scope, malloc'd; NULL when none is
- * known yet (or the cached token expired). */
+/* The Authorization value to send for scope, malloc'd: --registry-token,
+ * the kept token for the host's last challenge, or Basic credentials when
+ * the host asked for them; NULL when none is known (or the token expired). */
 char *pc_regauth_header(pc_regauth *a, const char *scope);
 
 /* "unauthorized: check credentials for HOST[ (no credentials found ...)][: why]"; -1. */
 int pc_regauth_unauthorized(const pc_regauth *a, const char *why, pc_err *e);
 
-/* A request for scope got 401 (r): read its challenges and obtain what
- * they ask for. 0: retry the request; -1: an "unauthorized: ..." message. */
-int pc_regauth_challenge(pc_regauth *a, const pc_http_resp *r, const char *scope, pc_err *e);
+/* A request for scope, sent with Authorization sent (or NULL), got 401
+ * (r): a token it carried is dropped; the challenges are read and what
+ * they ask for obtained. 0: retry the request with *retry (malloc'd);
+ * -1: an "unauthorized: ..." message. */
+int pc_regauth_challenge(pc_regauth *a, const pc_http_resp *r, const char *scope, const char *sent,
+                         char **retry, pc_err *e);
 
 #endif

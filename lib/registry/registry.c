@@ -3,12 +3,13 @@
  *   GET /v2/REPO/manifests/REF   (Accept: OCI index/manifest, Docker list/schema2)
  *   GET /v2/REPO/blobs/DIGEST    (redirects to blob storage followed)
  *
- * Each request carries the cached Authorization for the repository's pull
- * scope; a 401 hands the challenge to regauth and the request is retried
- * exactly once. With --tls-verify=false a registry whose port does not
- * speak TLS is retried once over plain http:// and remembered that way.
- * Error bodies ({"errors": [{"code", "message"}]}) are read with a small
- * cap and turned into messages; registry text is shown sanitised and cut.
+ * Each request carries the kept Authorization for the repository's pull
+ * scope (the context's token, from an earlier scan too); a 401 hands the
+ * challenge to regauth (which drops a refused token) and the request is
+ * retried exactly once, with what the challenge got. With --tls-verify=false a registry whose port
+ * does not speak TLS is retried once over plain http:// and remembered that way. Error bodies
+ * ({"errors": [{"code", "message"}]}) are read with a small cap and turned into messages; registry
+ * text is shown sanitised and cut.
  */
 #include <jansson.h>
 #include <stdatomic.h>
@@ -54,9 +55,10 @@ int pc_registry_new(const pc_registry_cfg *cfg, pc_registry **out, pc_err *e)
     pc_http_cfg hc = {.host = cfg->domain,
                       .cert_dir = cfg->cert_dir,
                       .tls_verify = cfg->tls_verify,
-                      .deadline_ms = cfg->deadline_ms};
+                      .deadline_ms = cfg->deadline_ms,
+                      .pool = cfg->pool};
     if (pc_http_new(&hc, &r->http, e) < 0 ||
-        pc_regauth_new(r->http, r->host, cfg->creds, &r->auth, e) < 0) {
+        pc_regauth_new(r->http, r->host, r->api_host, cfg->tokens, cfg->creds, &r->auth, e) < 0) {
         pc_registry_free(r);
         return -1;
     }
@@ -73,20 +75,24 @@ void pc_registry_free(pc_registry *r)
     free(r);
 }
 
-/* One attempt at url with whatever auth is cached; 1 = got a 401 (r kept). */
-static int attempt(pc_registry *r, const char *url, const char *accept, pc_http_resp **resp,
-                   pc_err *e)
+/* One attempt at url with auth (or none); 1 = got a 401 (r kept). */
+static int attempt(pc_registry *r, const char *url, const char *accept, const char *auth,
+                   pc_http_resp **resp, pc_err *e)
 {
-    char *auth = pc_regauth_header(r->auth, r->scope);
     pc_http_req rq = {.url = url, .what = "registry", .accept = accept, .auth = auth, .follow = 1};
     int rc = pc_http_open(r->http, &rq, resp, e);
-    if (auth) {
-        explicit_bzero(auth, strlen(auth));
-        free(auth);
-    }
     if (rc < 0)
         return rc;
     return pc_http_status(*resp) == 401;
+}
+
+static void wipe(char **s)
+{
+    if (*s) {
+        explicit_bzero(*s, strlen(*s));
+        free(*s);
+        *s = NULL;
+    }
 }
 
 static char *url_for(const pc_registry *r, const char *kind, const char *ref)
@@ -100,13 +106,16 @@ static int request(pc_registry *r, const char *kind, const char *ref, const char
                    pc_http_resp **out, pc_err *e)
 {
     int fell_back = 0, tries = 0;
+    char *auth = pc_regauth_header(r->auth, r->scope), *next = NULL;
     *out = NULL;
     for (;;) {
         char *url = url_for(r, kind, ref);
-        if (!url)
+        if (!url) {
+            wipe(&auth);
             return pc_err_set(e, "out of memory");
+        }
         pc_http_resp *resp = NULL;
-        int rc = attempt(r, url, accept, &resp, e);
+        int rc = attempt(r, url, accept, auth, &resp, e);
         free(url);
         if (rc == PC_HTTP_TLS_FAILED && !r->tls_verify && !fell_back) {
             fell_back = 1; /* --tls-verify=false: the registry may speak plain HTTP */
@@ -114,15 +123,20 @@ static int request(pc_registry *r, const char *kind, const char *ref, const char
             continue;
         }
         if (rc <= 0) {
+            wipe(&auth);
             *out = resp;
             return rc < 0 ? -1 : 0;
         }
-        /* 401: answer the challenge and retry once; a second 401 is final */
-        rc = ++tries < 2 ? pc_regauth_challenge(r->auth, resp, r->scope, e)
+        /* 401: answer the challenge (a refused token is dropped) and retry
+         * once with what it got; a second 401 is final */
+        rc = ++tries < 2 ? pc_regauth_challenge(r->auth, resp, r->scope, auth, &next, e)
                          : pc_regauth_unauthorized(r->auth, NULL, e);
         pc_http_close(resp);
+        wipe(&auth);
         if (rc < 0)
             return -1;
+        auth = next;
+        next = NULL;
     }
 }
 

@@ -21,6 +21,10 @@ typedef struct pc_registry_cfg {
     int tls_verify;
     uint64_t deadline_ms;
     pc_creds *creds; /* moved into the client; NULL or empty: anonymous */
+    /* the context's kept connections and tokens (connpool.h, tokencache.h);
+     * NULL: the client's own, for this client alone */
+    struct pc_connpool *pool;
+    struct pc_tokencache *tokens;
 } pc_registry_cfg;
 
 typedef struct pc_registry pc_registry;

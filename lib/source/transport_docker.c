@@ -110,7 +110,9 @@ static int docker_open(const char *spec, const pc_source_cfg *cfg, void **state,
                                 .cert_dir = cfg ? cfg->cert_dir : NULL,
                                 .tls_verify = cfg ? cfg->tls_verify : 1,
                                 .deadline_ms = cfg ? cfg->deadline_ms : 0,
-                                .creds = rc == 0 ? &creds : NULL};
+                                .creds = rc == 0 ? &creds : NULL,
+                                .pool = cfg ? cfg->pool : NULL,
+                                .tokens = cfg ? cfg->tokens : NULL};
         rc = pc_registry_new(&rcfg, &st->reg, e);
         pc_creds_free(&creds);
     }

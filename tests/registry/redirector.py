@@ -37,9 +37,16 @@ the first N manifest requests are answered 503 with Retry-After: 1
 more than they have, with a Content-Length that says so; those of
 --pad-chunked get one byte more with no Content-Length at all (the end is
 the connection closing). The first blob a client asks for is the config:
-never padded. Only the Python standard library is used.
+never padded. When the upstream uses token auth, the storage fetch gets a
+token from its realm with --creds. With --refuse-once FILE, while FILE
+exists the next request that carries a Bearer token is answered with the
+upstream's own 401 challenge (as a registry that revoked the token would),
+"refused bearer" is logged and FILE removed. The first request of every
+connection logs "conn host=HOST" (its Host header): the connections a
+client opened, per origin. Only the Python standard library is used.
 """
-import argparse, base64, http.server, re, socket, ssl, threading, urllib.error, urllib.request
+import argparse, base64, http.server, json, os, re, socket, ssl, threading, urllib.error, \
+    urllib.parse, urllib.request
 
 MODES = ("port", "scheme", "downgrade", "return", "tamper", "lying")
 
@@ -62,6 +69,7 @@ def main():
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--pad-length", default="")
     p.add_argument("--pad-chunked", default="")
+    p.add_argument("--refuse-once", default="")
     a = p.parse_args()
     up = ssl.create_default_context(cafile=a.cafile)
     if a.client_cert:
@@ -84,12 +92,24 @@ def main():
         def auth(self):
             return "yes" if self.headers.get("Authorization") else "no"
 
-        def relay(self, url, headers, pad="", tamper=""):
-            req = urllib.request.Request(url, headers=headers)
+        def open_up(self, url, headers):
             try:
-                resp = urllib.request.urlopen(req, context=up)
+                return urllib.request.urlopen(urllib.request.Request(url, headers=headers), context=up)
             except urllib.error.HTTPError as err:
-                resp = err
+                return err
+
+        def bearer(self, challenge):
+            """A token for a Bearer challenge of the upstream, with --creds."""
+            params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+            q = urllib.parse.urlencode({k: params[k] for k in ("service", "scope") if k in params})
+            resp = self.open_up(params["realm"] + "?" + q, {"Authorization": basic})
+            return "Bearer " + json.loads(resp.read())["token"]
+
+        def relay(self, url, headers, pad="", tamper=""):
+            resp = self.open_up(url, headers)
+            ch = resp.headers.get("WWW-Authenticate", "") if resp.getcode() == 401 else ""
+            if headers.get("Authorization") == basic and ch.startswith("Bearer "):
+                resp = self.open_up(url, dict(headers, Authorization=self.bearer(ch)))
             status = resp.status if hasattr(resp, "status") else resp.code
             body = resp.read() + (b"\0" if pad else b"")
             if tamper and status == 200:
@@ -114,6 +134,9 @@ def main():
             self.end_headers()
 
         def do_GET(self):
+            if not getattr(self, "noted", False):  # one handler per connection: count them
+                self.noted = True
+                note("conn host=%s" % self.headers.get("Host", ""))
             m = re.match(r"^/storage/(.+)/(sha256:[0-9a-f]{64})$", self.path)
             if m:
                 mode, repo = split_mode(m.group(1))
@@ -169,6 +192,14 @@ def main():
                     note("manifest 503")
                     return self.empty(503, {"Retry-After": "1"})
             hdrs = {k: self.headers[k] for k in ("Authorization", "Accept") if self.headers.get(k)}
+            if a.refuse_once and hdrs.get("Authorization", "").startswith("Bearer "):
+                with lock:
+                    refuse = os.path.exists(a.refuse_once)
+                    if refuse:
+                        os.unlink(a.refuse_once)
+                if refuse:
+                    note("refused bearer")
+                    del hdrs["Authorization"]  # the upstream's 401 and challenge go back
             self.relay(a.upstream + path, hdrs, tamper=tamper)
 
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -13,7 +13,10 @@ the service as audience, a short validity and the granted access.
 Valid credentials get every action asked for; no credentials get a token
 with no access (the registry then answers 401); wrong credentials get 401.
 Signing shells out to `openssl dgst -sha256 -sign`. Every request is
-appended to --log as "METHOD auth=yes|no scope=..." (never the secret).
+appended to --log as "METHOD auth=yes|no scope=... account=..." (never
+the secret).
+--expires-in N is the expires_in the answers give (default 300; -1: none,
+which the spec reads as 60 s); the JWT itself is valid for 300 s.
 Only the Python standard library is used.
 """
 import argparse, base64, http.server, json, os, ssl, subprocess, threading, time, urllib.parse
@@ -90,14 +93,18 @@ def make_handler(issuer, a):
 
         def grant(self, subject, q):
             tok = issuer.token(subject, q.get("scope", []))
-            self.reply(200, {"token": tok, "access_token": tok, "expires_in": 300,
-                             "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+            ans = {"token": tok, "access_token": tok,
+                   "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            if a.expires_in >= 0:
+                ans["expires_in"] = a.expires_in
+            self.reply(200, ans)
 
         def do_GET(self):
             u = urllib.parse.urlparse(self.path)
             q = urllib.parse.parse_qs(u.query)
             user, sent = self.basic_user()
-            self.note("GET auth=%s scope=%s" % ("yes" if sent else "no", ",".join(q.get("scope", []))))
+            self.note("GET auth=%s scope=%s account=%s" % ("yes" if sent else "no", ",".join(q.get("scope", [])),
+                                                           q.get("account", [""])[0]))
             if u.path != "/token" or q.get("service", [""])[0] != a.service:
                 return self.reply(400, {"errors": [{"code": "BAD_REQUEST"}]})
             if sent and user is None:
@@ -122,6 +129,7 @@ def main():
                 "--service", "--user", "--password", "--log"):
         p.add_argument(opt, required=True)
     p.add_argument("--refresh-token", default="")
+    p.add_argument("--expires-in", type=int, default=300)
     a = p.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(a.port)), make_handler(Issuer(a), a))
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
