@@ -59,7 +59,12 @@ static void usage(FILE *f)
         "  --tls-verify=false        allow registries without verified TLS\n"
         "  --cache-dir DIR           layer facts cache\n"
         "  --redis-url URL           share layer facts between replicas on Redis:\n"
-        "                            redis://[USER:PASSWORD@]HOST:PORT[/DB]\n"
+        "                            redis://[USER:PASSWORD@]HOST:PORT[/DB], or rediss://\n"
+        "                            for TLS\n"
+        "  --redis-ca FILE           rediss://: the CAs trusted for Redis' certificate\n"
+        "                            (default: the system's)\n"
+        "  --redis-cert FILE, --redis-cert-key FILE\n"
+        "                            rediss://: a client certificate and its key\n"
         "  --redis-key FILE          authenticate what is kept in Redis (HMAC-SHA256 with\n"
         "                            this 32 to 64 byte secret, shared by the replicas)\n"
         "  --redis-wait DURATION     wait this long for another replica reading the same\n"
@@ -139,6 +144,9 @@ static const struct option longopts[] = {
     {"redis-url", required_argument, 0, 'R'},
     {"redis-wait", required_argument, 0, 'W'},
     {"redis-key", required_argument, 0, 'Y'},
+    {"redis-ca", required_argument, 0, 1000}, /* string flags: matched by name */
+    {"redis-cert", required_argument, 0, 1001},
+    {"redis-cert-key", required_argument, 0, 1002},
     {"platform", required_argument, 0, 'P'},
     {"jobs", required_argument, 0, 'j'},
     {"scan-workers", required_argument, 0, 'w'},
@@ -219,6 +227,9 @@ static const struct {
     {"tes-upstream", offsetof(wh_config, tes_upstream)},
     {"redis-url", offsetof(wh_config, redis_url)},
     {"redis-key", offsetof(wh_config, redis_key)},
+    {"redis-ca", offsetof(wh_config, redis_ca)},
+    {"redis-cert", offsetof(wh_config, redis_cert)},
+    {"redis-cert-key", offsetof(wh_config, redis_cert_key)},
     {"metrics-listen", offsetof(wh_config, metrics_listen)},
 };
 
@@ -377,7 +388,10 @@ static int setup(wh_server *s, opts *o)
             wh_logf("error", "%s", err); /* never holds the password */
             return -1;
         }
-        if (o->cfg.redis_key && wh_redis_set_key(s->redis, o->cfg.redis_key, err, sizeof err) < 0) {
+        if (wh_redis_set_tls(s->redis, o->cfg.redis_ca, o->cfg.redis_cert, o->cfg.redis_cert_key,
+                             err, sizeof err) < 0 ||
+            (o->cfg.redis_key &&
+             wh_redis_set_key(s->redis, o->cfg.redis_key, err, sizeof err) < 0)) {
             wh_logf("error", "%s", err);
             return -1;
         }
@@ -386,6 +400,10 @@ static int setup(wh_server *s, opts *o)
                             "change what the layers of an image are judged to hold");
         wh_redis_facts_store(s->redis, o->cfg.redis_wait_ms, &s->facts_store);
         atomic_store(&s->metrics.redis_up, 1);
+    } else if (o->cfg.redis_ca || o->cfg.redis_cert || o->cfg.redis_cert_key || o->cfg.redis_key) {
+        wh_logf("error",
+                "--redis-ca, --redis-cert, --redis-cert-key and --redis-key need --redis-url");
+        return -1;
     }
     if ((o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
          wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) ||
