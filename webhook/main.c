@@ -65,6 +65,8 @@ static void usage(FILE *f)
         "                            (default: the system's)\n"
         "  --redis-cert FILE, --redis-cert-key FILE\n"
         "                            rediss://: a client certificate and its key\n"
+        "  --redis-password-file FILE\n"
+        "                            Redis' password from FILE (not in the URL)\n"
         "  --redis-key FILE          authenticate what is kept in Redis (HMAC-SHA256 with\n"
         "                            this 32 to 64 byte secret, shared by the replicas)\n"
         "  --redis-wait DURATION     wait this long for another replica reading the same\n"
@@ -147,6 +149,7 @@ static const struct option longopts[] = {
     {"redis-ca", required_argument, 0, 1000}, /* string flags: matched by name */
     {"redis-cert", required_argument, 0, 1001},
     {"redis-cert-key", required_argument, 0, 1002},
+    {"redis-password-file", required_argument, 0, 1003},
     {"platform", required_argument, 0, 'P'},
     {"jobs", required_argument, 0, 'j'},
     {"scan-workers", required_argument, 0, 'w'},
@@ -230,6 +233,7 @@ static const struct {
     {"redis-ca", offsetof(wh_config, redis_ca)},
     {"redis-cert", offsetof(wh_config, redis_cert)},
     {"redis-cert-key", offsetof(wh_config, redis_cert_key)},
+    {"redis-password-file", offsetof(wh_config, redis_pw_file)},
     {"metrics-listen", offsetof(wh_config, metrics_listen)},
 };
 
@@ -359,6 +363,36 @@ static void block_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* --redis-url and the flags that go with it; 0 or -1 (logged). */
+static int setup_redis(wh_server *s, opts *o)
+{
+    char err[1024];
+    const wh_config *c = &o->cfg;
+    if (!c->redis_url) {
+        if (!c->redis_ca && !c->redis_cert && !c->redis_cert_key && !c->redis_key &&
+            !c->redis_pw_file)
+            return 0;
+        wh_logf("error", "--redis-ca, --redis-cert, --redis-cert-key, --redis-password-file "
+                         "and --redis-key need --redis-url");
+        return -1;
+    }
+    if (wh_redis_new(c->redis_url, 500, &s->metrics, &s->redis, err, sizeof err) < 0 ||
+        wh_redis_set_tls(s->redis, c->redis_ca, c->redis_cert, c->redis_cert_key, err, sizeof err) <
+            0 ||
+        (c->redis_pw_file &&
+         wh_redis_set_password_file(s->redis, c->redis_pw_file, err, sizeof err) < 0) ||
+        (c->redis_key && wh_redis_set_key(s->redis, c->redis_key, err, sizeof err) < 0)) {
+        wh_logf("error", "%s", err); /* names flags and files, never a password or key */
+        return -1;
+    }
+    if (!c->redis_key)
+        wh_logf("warn", "--redis-url without --redis-key: whoever can write to Redis can "
+                        "change what the layers of an image are judged to hold");
+    wh_redis_facts_store(s->redis, c->redis_wait_ms, &s->facts_store);
+    atomic_store(&s->metrics.redis_up, 1);
+    return 0;
+}
+
 static int setup(wh_server *s, opts *o)
 {
     char err[1024];
@@ -383,28 +417,8 @@ static int setup(wh_server *s, opts *o)
         wh_logf("error", "cannot set no_new_privs");
         return -1;
     }
-    if (o->cfg.redis_url) {
-        if (wh_redis_new(o->cfg.redis_url, 500, &s->metrics, &s->redis, err, sizeof err) < 0) {
-            wh_logf("error", "%s", err); /* never holds the password */
-            return -1;
-        }
-        if (wh_redis_set_tls(s->redis, o->cfg.redis_ca, o->cfg.redis_cert, o->cfg.redis_cert_key,
-                             err, sizeof err) < 0 ||
-            (o->cfg.redis_key &&
-             wh_redis_set_key(s->redis, o->cfg.redis_key, err, sizeof err) < 0)) {
-            wh_logf("error", "%s", err);
-            return -1;
-        }
-        if (!o->cfg.redis_key)
-            wh_logf("warn", "--redis-url without --redis-key: whoever can write to Redis can "
-                            "change what the layers of an image are judged to hold");
-        wh_redis_facts_store(s->redis, o->cfg.redis_wait_ms, &s->facts_store);
-        atomic_store(&s->metrics.redis_up, 1);
-    } else if (o->cfg.redis_ca || o->cfg.redis_cert || o->cfg.redis_cert_key || o->cfg.redis_key) {
-        wh_logf("error",
-                "--redis-ca, --redis-cert, --redis-cert-key and --redis-key need --redis-url");
+    if (setup_redis(s, o) < 0)
         return -1;
-    }
     if ((o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
          wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) ||
         wh_gen_init(s, &o->po, err, sizeof err) < 0 || wh_server_start(s, err, sizeof err) < 0 ||

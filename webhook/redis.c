@@ -372,6 +372,31 @@ int wh_redis_set_key(wh_redis *r, const char *file, char *err, size_t errlen)
     return 0;
 }
 
+int wh_redis_set_password_file(wh_redis *r, const char *file, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t n = 0;
+    pc_err e;
+    if (r->pass && r->pass[0])
+        return set_err(err, errlen,
+                       "--redis-password-file: the --redis-url has a password already");
+    if (pc_read_file(file, 4096, &text, &n, &e) < 0) {
+        snprintf(err, errlen, "--redis-password-file: %s", e.msg);
+        return -1;
+    }
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = '\0';
+    if (n == 0 || memchr(text, '\0', n)) {
+        OPENSSL_cleanse(text, n);
+        free(text);
+        snprintf(err, errlen, "--redis-password-file %s: expected one line of password", file);
+        return -1;
+    }
+    free(r->pass); /* USER:@HOST: the user's password is in the file */
+    r->pass = text;
+    return 0;
+}
+
 int wh_redis_up(const wh_redis *r)
 {
     return atomic_load(&((wh_redis *)r)->up);

@@ -45,6 +45,12 @@ void wh_redis_facts_store(wh_redis *r, uint64_t wait_ms, pc_facts_store *out);
  * is a miss. The replicas of a deployment share it (a Secret). 0, or -1
  * with a message naming the file (never the secret). */
 int wh_redis_set_key(wh_redis *r, const char *file, char *err, size_t errlen);
+/* The password from file (one line; a trailing newline is dropped), for
+ * a URL without one (redis://HOST:PORT, or redis://USER:@HOST:PORT for a
+ * user's): a Kubernetes Secret's file keeps it out of the
+ * command line. 0, or -1 with a message naming the file (never the
+ * password). */
+int wh_redis_set_password_file(wh_redis *r, const char *file, char *err, size_t errlen);
 /* TLS files for rediss:// (--redis-ca: the CAs trusted for Redis' certificate,
  * NULL: the system's; --redis-cert and --redis-cert-key: a client
  * certificate, both or neither), loaded once now so a rediss:// that can

@@ -174,8 +174,6 @@ static int tls_start(wh_redisconn *c, uint64_t deadline, char *err, size_t n)
     unsigned char addr[16];
     int literal =
         inet_pton(AF_INET, c->cfg.host, addr) == 1 || inet_pton(AF_INET6, c->cfg.host, addr) == 1;
-    if (load_creds(&c->cfg, &c->creds, err, n) < 0)
-        return -1;
     if (gnutls_init(&c->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0) {
         c->tls = NULL;
         return fail(err, n, "TLS: out of memory");
@@ -232,8 +230,10 @@ int wh_redisconn_open(const wh_redisconn_cfg *cfg, wh_redisconn **out, char *err
     c->fn.createArray = bounded_array;
     c->reader->fn = &c->fn;
     c->reader->privdata = c;
-    uint64_t deadline = pc_now_ms() + cfg->timeout_ms;
-    if ((c->fd = tcp_connect(cfg, deadline, err, errlen)) < 0 ||
+    /* the TLS files first: reading them (the system store: a few hundred
+     * certificates) is no part of the time Redis has to answer */
+    if ((cfg->tls && load_creds(cfg, &c->creds, err, errlen) < 0) ||
+        (c->fd = tcp_connect(cfg, pc_now_ms() + cfg->timeout_ms, err, errlen)) < 0 ||
         (cfg->tls && tls_start(c, pc_now_ms() + cfg->timeout_ms, err, errlen) < 0)) {
         wh_redisconn_free(c);
         return -1;

@@ -51,6 +51,7 @@ typedef struct wh_config {
     const char *redis_ca;       /* --redis-ca FILE (rediss://); NULL: the system's CAs */
     const char *redis_cert;     /* --redis-cert FILE, a client certificate (rediss://) */
     const char *redis_cert_key; /* --redis-cert-key FILE, its key */
+    const char *redis_pw_file;  /* --redis-password-file FILE; NULL: the URL's password */
 } wh_config;
 
 struct wh_gen;
