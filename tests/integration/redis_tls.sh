@@ -133,12 +133,19 @@ send "a replica on database 3 (SELECT over TLS) judges bad" deny "$B0/validate?t
 
 # --- AUTH USER PASSWORD (an ACL user) over TLS
 start U --redis-url "rediss://pcacl:$SECRET2@127.0.0.1:$main_PORT" --redis-ca "$MAIN/ca.crt"
+UA=$WH_URL
+printf '%s\n' "$SECRET2" >"$T/acl-pw" && chmod 0600 "$T/acl-pw"
+start U2 --redis-url "rediss://pcacl:@127.0.0.1:$main_PORT" --redis-password-file "$T/acl-pw" --redis-ca "$MAIN/ca.crt"
+UB=$WH_URL
 n3=$(layer_gets)
 review
-send "ACL user: judges bad" deny "$WH_URL/validate?timeout=30s" "$T/rv$N.json"
-[ "$(layer_gets)" = "$n3" ] && [ "$(metric "$WH_URL" portcullis_redis_up)" = 1 ] &&
-    pass "AUTH USER PASSWORD over TLS: the facts taken from Redis (no layer fetched)" ||
-    fail "ACL user" "$n3 → $(layer_gets) GETs, redis_up $(metric "$WH_URL" portcullis_redis_up)"
+send "ACL user: judges bad" deny "$UA/validate?timeout=30s" "$T/rv$N.json"
+review
+send "ACL user, password from --redis-password-file: judges bad" deny "$UB/validate?timeout=30s" "$T/rv$N.json"
+[ "$(layer_gets)" = "$n3" ] && [ "$(metric "$UA" portcullis_redis_up)" = 1 ] &&
+    [ "$(metric "$UB" 'portcullis_redis_facts_lookups_total{result="hit"}')" -ge 1 ] &&
+    pass "AUTH USER PASSWORD over TLS (URL, and USER:@ with the file): the facts taken from Redis (no layer fetched)" ||
+    fail "ACL user" "$n3 → $(layer_gets) GETs, redis_up $(metric "$UA" portcullis_redis_up)"
 
 # refused NAME LOGPAT REDIS_PORT REDIS_CA ARGS...: a replica started with
 # ARGS finds Redis unusable: the bad image still denied with its layers
