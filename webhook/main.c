@@ -59,7 +59,14 @@ static void usage(FILE *f)
         "  --tls-verify=false        allow registries without verified TLS\n"
         "  --cache-dir DIR           layer facts cache\n"
         "  --redis-url URL           share layer facts between replicas on Redis:\n"
-        "                            redis://[USER:PASSWORD@]HOST:PORT[/DB]\n"
+        "                            redis://[USER:PASSWORD@]HOST:PORT[/DB], or rediss://\n"
+        "                            for TLS\n"
+        "  --redis-ca FILE           rediss://: the CAs trusted for Redis' certificate\n"
+        "                            (default: the system's)\n"
+        "  --redis-cert FILE, --redis-cert-key FILE\n"
+        "                            rediss://: a client certificate and its key\n"
+        "  --redis-password-file FILE\n"
+        "                            Redis' password from FILE (not in the URL)\n"
         "  --redis-key FILE          authenticate what is kept in Redis (HMAC-SHA256 with\n"
         "                            this 32 to 64 byte secret, shared by the replicas)\n"
         "  --redis-wait DURATION     wait this long for another replica reading the same\n"
@@ -139,6 +146,10 @@ static const struct option longopts[] = {
     {"redis-url", required_argument, 0, 'R'},
     {"redis-wait", required_argument, 0, 'W'},
     {"redis-key", required_argument, 0, 'Y'},
+    {"redis-ca", required_argument, 0, 1000}, /* string flags: matched by name */
+    {"redis-cert", required_argument, 0, 1001},
+    {"redis-cert-key", required_argument, 0, 1002},
+    {"redis-password-file", required_argument, 0, 1003},
     {"platform", required_argument, 0, 'P'},
     {"jobs", required_argument, 0, 'j'},
     {"scan-workers", required_argument, 0, 'w'},
@@ -219,6 +230,10 @@ static const struct {
     {"tes-upstream", offsetof(wh_config, tes_upstream)},
     {"redis-url", offsetof(wh_config, redis_url)},
     {"redis-key", offsetof(wh_config, redis_key)},
+    {"redis-ca", offsetof(wh_config, redis_ca)},
+    {"redis-cert", offsetof(wh_config, redis_cert)},
+    {"redis-cert-key", offsetof(wh_config, redis_cert_key)},
+    {"redis-password-file", offsetof(wh_config, redis_pw_file)},
     {"metrics-listen", offsetof(wh_config, metrics_listen)},
 };
 
@@ -348,6 +363,36 @@ static void block_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* --redis-url and the flags that go with it; 0 or -1 (logged). */
+static int setup_redis(wh_server *s, opts *o)
+{
+    char err[1024];
+    const wh_config *c = &o->cfg;
+    if (!c->redis_url) {
+        if (!c->redis_ca && !c->redis_cert && !c->redis_cert_key && !c->redis_key &&
+            !c->redis_pw_file)
+            return 0;
+        wh_logf("error", "--redis-ca, --redis-cert, --redis-cert-key, --redis-password-file "
+                         "and --redis-key need --redis-url");
+        return -1;
+    }
+    if (wh_redis_new(c->redis_url, 500, &s->metrics, &s->redis, err, sizeof err) < 0 ||
+        wh_redis_set_tls(s->redis, c->redis_ca, c->redis_cert, c->redis_cert_key, err, sizeof err) <
+            0 ||
+        (c->redis_pw_file &&
+         wh_redis_set_password_file(s->redis, c->redis_pw_file, err, sizeof err) < 0) ||
+        (c->redis_key && wh_redis_set_key(s->redis, c->redis_key, err, sizeof err) < 0)) {
+        wh_logf("error", "%s", err); /* names flags and files, never a password or key */
+        return -1;
+    }
+    if (!c->redis_key)
+        wh_logf("warn", "--redis-url without --redis-key: whoever can write to Redis can "
+                        "change what the layers of an image are judged to hold");
+    wh_redis_facts_store(s->redis, c->redis_wait_ms, &s->facts_store);
+    atomic_store(&s->metrics.redis_up, 1);
+    return 0;
+}
+
 static int setup(wh_server *s, opts *o)
 {
     char err[1024];
@@ -372,21 +417,8 @@ static int setup(wh_server *s, opts *o)
         wh_logf("error", "cannot set no_new_privs");
         return -1;
     }
-    if (o->cfg.redis_url) {
-        if (wh_redis_new(o->cfg.redis_url, 500, &s->metrics, &s->redis, err, sizeof err) < 0) {
-            wh_logf("error", "%s", err); /* never holds the password */
-            return -1;
-        }
-        if (o->cfg.redis_key && wh_redis_set_key(s->redis, o->cfg.redis_key, err, sizeof err) < 0) {
-            wh_logf("error", "%s", err);
-            return -1;
-        }
-        if (!o->cfg.redis_key)
-            wh_logf("warn", "--redis-url without --redis-key: whoever can write to Redis can "
-                            "change what the layers of an image are judged to hold");
-        wh_redis_facts_store(s->redis, o->cfg.redis_wait_ms, &s->facts_store);
-        atomic_store(&s->metrics.redis_up, 1);
-    }
+    if (setup_redis(s, o) < 0)
+        return -1;
     if ((o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
          wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) ||
         wh_gen_init(s, &o->po, err, sizeof err) < 0 || wh_server_start(s, err, sizeof err) < 0 ||

@@ -6,28 +6,32 @@
  * "portcullis:lock:<entry key>" (a random token, expiring with the scan
  * timeout; released only by its holder).
  */
-#include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "http/log.h"
 #include "redis.h"
+#include "redisconn.h"
 #include "pcx.h"
 
 #define FACTS_TTL_MS UINT64_C(604800000) /* a week */
 #define MAX_VALUE ((size_t)1 << 30)      /* as the facts cache's largest file */
 #define DOWN_MS 1000                     /* after a failure, no command for this long */
+#define MAX_REPLY (MAX_VALUE + 65536)    /* a value with its MAC, and the protocol around it */
 
 struct wh_redis {
     pthread_mutex_t mu;
-    redisContext *c; /* NULL: not connected */
-    char *host, *user, *pass;
-    int port, db;
+    wh_redisconn *c; /* NULL: not connected */
+    wh_redisconn_cfg cc;
+    char *host, *user, *pass, *ca, *cert, *certkey;
+    int port, db, tls;
     uint64_t timeout_ms, down_until;
     _Atomic int up;
     char token[33];        /* this process's lock value */
@@ -47,14 +51,10 @@ static int set_err(char *err, size_t n, const char *msg)
  * credentials. */
 static int parse_url(wh_redis *r, const char *url, char *err, size_t n)
 {
-    if (strncmp(url, "rediss://", 9) == 0)
-        return set_err(err, n,
-                       "--redis-url: rediss:// (TLS) is not supported by this build "
-                       "(Debian bookworm's hiredis 0.14 has no TLS); put Redis behind a "
-                       "TLS sidecar (stunnel, spiped) on localhost and use redis://");
-    if (strncmp(url, "redis://", 8) != 0)
-        return set_err(err, n, "--redis-url: expected redis://[USER:PASSWORD@]HOST:PORT[/DB]");
-    const char *p = url + 8, *at = strrchr(p, '@');
+    r->tls = strncmp(url, "rediss://", 9) == 0;
+    if (!r->tls && strncmp(url, "redis://", 8) != 0)
+        return set_err(err, n, "--redis-url: expected redis[s]://[USER:PASSWORD@]HOST:PORT[/DB]");
+    const char *p = url + (r->tls ? 9 : 8), *at = strrchr(p, '@');
     if (at) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         if (colon) {
@@ -69,7 +69,7 @@ static int parse_url(wh_redis *r, const char *url, char *err, size_t n)
     }
     const char *colon = strrchr(p, ':'), *slash = strchr(p, '/');
     if (!colon || (slash && slash < colon) || colon == p)
-        return set_err(err, n, "--redis-url: expected HOST:PORT after redis://");
+        return set_err(err, n, "--redis-url: expected HOST:PORT after redis:// or rediss://");
     if (!(r->host = pc_strndup(p, (size_t)(colon - p))))
         return set_err(err, n, "--redis-url: out of memory");
     char *end;
@@ -84,7 +84,13 @@ static int parse_url(wh_redis *r, const char *url, char *err, size_t n)
         r->db = (int)db;
     }
     r->port = (int)port;
-    snprintf(r->where, sizeof r->where, "%.200s:%d/%d", r->host, r->port, r->db);
+    snprintf(r->where, sizeof r->where, "%s%.200s:%d/%d", r->tls ? "rediss://" : "", r->host,
+             r->port, r->db);
+    r->cc = (wh_redisconn_cfg){.host = r->host,
+                               .port = r->port,
+                               .tls = r->tls,
+                               .timeout_ms = r->timeout_ms,
+                               .max_reply = MAX_REPLY};
     return 0;
 }
 
@@ -116,10 +122,12 @@ void wh_redis_free(wh_redis *r)
 {
     if (!r)
         return;
-    if (r->c)
-        redisFree(r->c);
+    wh_redisconn_free(r->c);
     free(r->host);
     free(r->user);
+    free(r->ca);
+    free(r->cert);
+    free(r->certkey);
     if (r->pass)
         OPENSSL_cleanse(r->pass, strlen(r->pass));
     OPENSSL_cleanse(r->key, sizeof r->key);
@@ -128,29 +136,55 @@ void wh_redis_free(wh_redis *r)
     free(r);
 }
 
-static void went_down(wh_redis *r)
+/* Drop the connection, mark Redis down; why (never a credential) is
+ * logged when it was up. */
+static void went_down(wh_redis *r, const char *why)
 {
-    if (r->c)
-        redisFree(r->c);
+    wh_redisconn_free(r->c);
     r->c = NULL;
     r->down_until = pc_now_ms() + DOWN_MS;
-    if (atomic_exchange(&r->up, 0) && r->m)
-        wh_metrics_error(r->m, WH_ERR_REDIS);
+    if (atomic_exchange(&r->up, 0)) {
+        wh_logf("warn", "Redis %s down: %s; each replica uses its own caches until it is back",
+                r->where, why);
+        if (r->m)
+            wh_metrics_error(r->m, WH_ERR_REDIS);
+    }
     if (r->m)
         atomic_store(&r->m->redis_up, 0);
 }
 
-/* A reply that is not an error, or NULL (and Redis marked down). */
-static redisReply *ok_reply(wh_redis *r, void *reply)
+/* A reply that is not an error, or NULL (and Redis marked down). An error
+ * reply is named by its code alone: Redis may quote a command's arguments
+ * after it, and AUTH's are the credentials. */
+static redisReply *ok_reply(wh_redis *r, int rc, redisReply *rep, const char *err)
 {
-    redisReply *rep = reply;
-    if (!rep || r->c->err || rep->type == REDIS_REPLY_ERROR) {
-        if (rep)
-            freeReplyObject(rep);
-        went_down(r);
+    char why[80];
+    if (rc < 0) {
+        went_down(r, err);
+        return NULL;
+    }
+    if (rep->type == REDIS_REPLY_ERROR) {
+        size_t code = rep->str ? strcspn(rep->str, " \r\n") : 0;
+        snprintf(why, sizeof why, "an error reply (%.*s)", (int)(code > 32 ? 32 : code),
+                 code ? rep->str : "?");
+        freeReplyObject(rep);
+        went_down(r, why);
         return NULL;
     }
     return rep;
+}
+
+/* A command on the connection (r->mu held, connected): its reply, or NULL
+ * (and Redis marked down). */
+static redisReply *cmd(wh_redis *r, const char *fmt, ...)
+{
+    char err[512];
+    redisReply *rep = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = wh_redisconn_vcommand(r->c, &rep, err, sizeof err, fmt, ap);
+    va_end(ap);
+    return ok_reply(r, rc, rep, err);
 }
 
 /* Connect (and authenticate, select) when not connected; 0 or -1 (down). */
@@ -160,23 +194,22 @@ static int connected(wh_redis *r)
         return 0;
     if (pc_now_ms() < r->down_until)
         return -1;
-    struct timeval tv = {(time_t)(r->timeout_ms / 1000), (long)(r->timeout_ms % 1000) * 1000};
-    r->c = redisConnectWithTimeout(r->host, r->port, tv);
-    if (!r->c || r->c->err || redisSetTimeout(r->c, tv) != REDIS_OK) {
-        went_down(r);
+    char err[512];
+    if (wh_redisconn_open(&r->cc, &r->c, err, sizeof err) < 0) {
+        went_down(r, err);
         return -1;
     }
     redisReply *rep = NULL;
     if (r->pass && r->user)
-        rep = ok_reply(r, redisCommand(r->c, "AUTH %s %s", r->user, r->pass));
+        rep = cmd(r, "AUTH %s %s", r->user, r->pass);
     else if (r->pass)
-        rep = ok_reply(r, redisCommand(r->c, "AUTH %s", r->pass));
+        rep = cmd(r, "AUTH %s", r->pass);
     if (r->pass && !rep)
         return -1;
     if (rep)
         freeReplyObject(rep);
     if (r->db) {
-        if (!(rep = ok_reply(r, redisCommand(r->c, "SELECT %d", r->db))))
+        if (!(rep = cmd(r, "SELECT %d", r->db)))
             return -1;
         freeReplyObject(rep);
     }
@@ -239,8 +272,7 @@ static unsigned char *facts_get(void *ud, const char *key, size_t *len)
     unsigned char *out = NULL;
     pthread_mutex_lock(&r->mu);
     redisReply *rep = NULL;
-    if (connected(r) == 0 &&
-        (rep = ok_reply(r, redisCommand(r->c, "GET portcullis:facts:%s", key)))) {
+    if (connected(r) == 0 && (rep = cmd(r, "GET portcullis:facts:%s", key))) {
         if (rep->type == REDIS_REPLY_STRING && rep->len > 0 && rep->len <= MAX_VALUE)
             out = unwrap(r, key, rep->str, rep->len, len);
         freeReplyObject(rep);
@@ -269,9 +301,8 @@ static void facts_put(void *ud, const char *key, const unsigned char *p, size_t 
     }
     pthread_mutex_lock(&r->mu);
     redisReply *rep = NULL;
-    if (connected(r) == 0 &&
-        (rep = ok_reply(r, redisCommand(r->c, "SET portcullis:facts:%s %b PX %llu", key, p, len,
-                                        (unsigned long long)FACTS_TTL_MS))))
+    if (connected(r) == 0 && (rep = cmd(r, "SET portcullis:facts:%s %b PX %llu", key, p, len,
+                                        (unsigned long long)FACTS_TTL_MS)))
         freeReplyObject(rep);
     pthread_mutex_unlock(&r->mu);
     free(v);
@@ -283,9 +314,8 @@ static int facts_lock(void *ud, const char *key, uint64_t ttl_ms)
     int mine = 1; /* Redis down: walk it here */
     pthread_mutex_lock(&r->mu);
     redisReply *rep = NULL;
-    if (connected(r) == 0 &&
-        (rep = ok_reply(r, redisCommand(r->c, "SET portcullis:lock:%s %s NX PX %llu", key, r->token,
-                                        (unsigned long long)(ttl_ms ? ttl_ms : 1))))) {
+    if (connected(r) == 0 && (rep = cmd(r, "SET portcullis:lock:%s %s NX PX %llu", key, r->token,
+                                        (unsigned long long)(ttl_ms ? ttl_ms : 1)))) {
         mine = rep->type == REDIS_REPLY_STATUS; /* "OK"; nil: another holds it */
         freeReplyObject(rep);
     }
@@ -301,8 +331,7 @@ static void facts_unlock(void *ud, const char *key)
     pthread_mutex_lock(&r->mu);
     redisReply *rep = NULL;
     if (connected(r) == 0 &&
-        (rep = ok_reply(
-             r, redisCommand(r->c, "EVAL %s 1 portcullis:lock:%s %s", script, key, r->token))))
+        (rep = cmd(r, "EVAL %s 1 portcullis:lock:%s %s", script, key, r->token)))
         freeReplyObject(rep);
     pthread_mutex_unlock(&r->mu);
 }
@@ -343,6 +372,31 @@ int wh_redis_set_key(wh_redis *r, const char *file, char *err, size_t errlen)
     return 0;
 }
 
+int wh_redis_set_password_file(wh_redis *r, const char *file, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t n = 0;
+    pc_err e;
+    if (r->pass && r->pass[0])
+        return set_err(err, errlen,
+                       "--redis-password-file: the --redis-url has a password already");
+    if (pc_read_file(file, 4096, &text, &n, &e) < 0) {
+        snprintf(err, errlen, "--redis-password-file: %s", e.msg);
+        return -1;
+    }
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = '\0';
+    if (n == 0 || memchr(text, '\0', n)) {
+        OPENSSL_cleanse(text, n);
+        free(text);
+        snprintf(err, errlen, "--redis-password-file %s: expected one line of password", file);
+        return -1;
+    }
+    free(r->pass); /* USER:@HOST: the user's password is in the file */
+    r->pass = text;
+    return 0;
+}
+
 int wh_redis_up(const wh_redis *r)
 {
     return atomic_load(&((wh_redis *)r)->up);
@@ -351,4 +405,59 @@ int wh_redis_up(const wh_redis *r)
 const char *wh_redis_where(const wh_redis *r)
 {
     return r->where;
+}
+
+int wh_redis_set_tls(wh_redis *r, const char *ca, const char *cert, const char *certkey, char *err,
+                     size_t errlen)
+{
+    if (!r->tls && (ca || cert || certkey))
+        return set_err(err, errlen,
+                       "--redis-ca, --redis-cert and --redis-cert-key need a rediss:// "
+                       "--redis-url (TLS)");
+    if (!cert != !certkey)
+        return set_err(err, errlen, "--redis-cert and --redis-cert-key go together");
+    if ((ca && !(r->ca = pc_strdup(ca))) || (cert && !(r->cert = pc_strdup(cert))) ||
+        (certkey && !(r->certkey = pc_strdup(certkey))))
+        return set_err(err, errlen, "--redis-url: out of memory");
+    r->cc.ca_file = r->ca;
+    r->cc.cert_file = r->cert;
+    r->cc.key_file = r->certkey;
+    return wh_redisconn_check(&r->cc, err, errlen);
+}
+
+/* A formatted command (len < 0: hiredis could not format it) for
+ * wh_redis_command*: connect if needed, run, ok_reply; cmd is freed. */
+static redisReply *locked_command(wh_redis *r, char *cmd, int len)
+{
+    char err[512];
+    redisReply *rep = NULL;
+    if (len < 0 || !cmd) {
+        free(cmd);
+        return NULL;
+    }
+    pthread_mutex_lock(&r->mu);
+    if (connected(r) == 0) {
+        int rc = wh_redisconn_run(r->c, cmd, (size_t)len, &rep, err, sizeof err);
+        rep = ok_reply(r, rc, rep, err);
+    }
+    pthread_mutex_unlock(&r->mu);
+    redisFreeCommand(cmd);
+    return rep;
+}
+
+redisReply *wh_redis_command(wh_redis *r, const char *fmt, ...)
+{
+    char *cmd = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int len = redisvFormatCommand(&cmd, fmt, ap);
+    va_end(ap);
+    return locked_command(r, cmd, len);
+}
+
+redisReply *wh_redis_command_argv(wh_redis *r, int argc, const char **argv, const size_t *argvlen)
+{
+    char *cmd = NULL;
+    int len = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
+    return locked_command(r, cmd, len);
 }

@@ -11,10 +11,16 @@
  * Redis down for a second (portcullis_redis_up 0, errors_total{kind=
  * "redis"}, /readyz "redis": "down"), then the next command reconnects.
  * The password is never logged or echoed.
+ *
+ * rediss:// is TLS (redisconn.h: GnuTLS, the server's certificate checked
+ * against --redis-ca or the system's CAs and for the URL's host, an
+ * optional client certificate); redis:// is plain TCP. Both go through
+ * redisconn.c, which bounds every read, write and reply.
  */
 #ifndef WH_REDIS_H
 #define WH_REDIS_H
 
+#include <hiredis/hiredis.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "http/metrics.h"
@@ -22,10 +28,11 @@
 
 typedef struct wh_redis wh_redis;
 
-/* Parse url (redis://[USER:PASSWORD@]HOST:PORT[/DB]; rediss:// is
- * refused: this build's hiredis has no TLS) and prepare a client; no
- * connection is made yet. 0, or -1 with a message in err (never holding
- * the password). timeout_ms bounds connect and every command. */
+/* Parse url (redis[s]://[USER:PASSWORD@]HOST:PORT[/DB]) and prepare a
+ * client; no connection is made yet. 0, or -1 with a message in err
+ * (never holding the password). timeout_ms bounds connect, the TLS
+ * handshake and every command. With rediss://, wh_redis_set_tls must
+ * follow (it checks the CA is usable). */
 int wh_redis_new(const char *url, uint64_t timeout_ms, wh_metrics *m, wh_redis **out, char *err,
                  size_t errlen);
 void wh_redis_free(wh_redis *r);
@@ -38,10 +45,33 @@ void wh_redis_facts_store(wh_redis *r, uint64_t wait_ms, pc_facts_store *out);
  * is a miss. The replicas of a deployment share it (a Secret). 0, or -1
  * with a message naming the file (never the secret). */
 int wh_redis_set_key(wh_redis *r, const char *file, char *err, size_t errlen);
+/* The password from file (one line; a trailing newline is dropped), for
+ * a URL without one (redis://HOST:PORT, or redis://USER:@HOST:PORT for a
+ * user's): a Kubernetes Secret's file keeps it out of the
+ * command line. 0, or -1 with a message naming the file (never the
+ * password). */
+int wh_redis_set_password_file(wh_redis *r, const char *file, char *err, size_t errlen);
+/* TLS files for rediss:// (--redis-ca: the CAs trusted for Redis' certificate,
+ * NULL: the system's; --redis-cert and --redis-cert-key: a client
+ * certificate, both or neither), loaded once now so a rediss:// that can
+ * never connect is an error at start (and again on every connection, so
+ * renewed files are used). With redis://, any of them is an error. 0, or -1
+ * with a message naming the flag and file. */
+int wh_redis_set_tls(wh_redis *r, const char *ca, const char *cert, const char *certkey, char *err,
+                     size_t errlen);
+/* One command for other users of the shared Redis, as hiredis formats it
+ * (%s, %b, %d, %llu; or argc arguments): it connects when needed and holds
+ * r's lock while it runs. The reply (free it with freeReplyObject), or
+ * NULL when Redis is down, the command fails or its reply is an error
+ * (Redis is then marked down for a second, as for the facts' commands).
+ * Keys belong under "portcullis:" with a prefix of their own. */
+redisReply *wh_redis_command(wh_redis *r, const char *fmt, ...);
+redisReply *wh_redis_command_argv(wh_redis *r, int argc, const char **argv, const size_t *argvlen);
 /* 1 when the last command reached Redis (or none was sent yet), 0 when
  * it is down; for /readyz. */
 int wh_redis_up(const wh_redis *r);
-/* "host:port/db" without credentials, for logs and /readyz. */
+/* "host:port/db" ("rediss://host:port/db" with TLS) without credentials,
+ * for logs and /readyz. */
 const char *wh_redis_where(const wh_redis *r);
 
 #endif

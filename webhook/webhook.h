@@ -48,6 +48,10 @@ typedef struct wh_config {
     const char *redis_url;      /* --redis-url: layer facts shared on Redis; NULL: none */
     uint64_t redis_wait_ms;     /* how long to wait for another replica's facts of a layer */
     const char *redis_key;      /* --redis-key FILE: HMAC secret for the values; NULL: none */
+    const char *redis_ca;       /* --redis-ca FILE (rediss://); NULL: the system's CAs */
+    const char *redis_cert;     /* --redis-cert FILE, a client certificate (rediss://) */
+    const char *redis_cert_key; /* --redis-cert-key FILE, its key */
+    const char *redis_pw_file;  /* --redis-password-file FILE; NULL: the URL's password */
 } wh_config;
 
 struct wh_gen;

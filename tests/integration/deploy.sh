@@ -4,7 +4,9 @@
 # chosen one with a chosen Service name (-n, -s: every object, Secret,
 # webhook configuration Service reference, left-out namespace and the
 # certificate's names follow), the opt-in namespace mode, cert-manager
-# (CA injection, Certificate names); every rendered object validated
+# (CA injection, Certificate names), components/redis (--redis: Redis,
+# its Service, NetworkPolicy and Secret, the webhook's --redis-* flags;
+# the Secret made once and kept); every rendered object validated
 # against its Kubernetes OpenAPI (or CRD) schema with ajv's validators
 # from the npm packages kubernetes-models, @kubernetes-models/cert-manager
 # and @kubernetes-models/prometheus-operator (installed into .cache/npm
@@ -74,6 +76,24 @@ python3 "$CHECK" "$T/optin.yaml" "$T/optin" --ns team-sec --cert-manager >"$T/ne
     { grep -q "FAIL deploy: own namespace and kube-system left out" "$T/neg" &&
         pass "the checker tells the modes apart" || fail "the checker tells the modes apart" "$(head -c 400 "$T/neg")"; }
 
+# --- components/redis: a Redis the replicas share layer facts on
+render redis -n team-sec --redis
+python3 "$CHECK" "$T/redis.yaml" "$T/redis" --ns team-sec --redis | sed 's/^\(PASS\|FAIL\) deploy:/\1 --redis:/'
+python3 "$CHECK" "$T/redis.yaml" "$T/redis" --ns team-sec >"$T/neg" 2>&1 &&
+    fail "the checker tells a Redis install apart" "--redis passed as without" ||
+    { grep -q "FAIL deploy: no Redis without --redis" "$T/neg" &&
+        pass "the checker tells a Redis install apart" || fail "the checker tells a Redis install apart" "$(head -c 400 "$T/neg")"; }
+pw1=$(cat "$T/redis/redis-password")
+sh "$T/deploy/gen-certs.sh" -o "$T/redis" -n team-sec --redis >"$T/redis2.log" 2>&1 &&
+    [ "$(cat "$T/redis/redis-password")" = "$pw1" ] && grep -q secret-redis.yaml "$T/redis/kustomization.yaml" &&
+    pass "--redis: a second run keeps the password (running replicas keep working)" ||
+    fail "--redis: a second run keeps the password" "$(cat "$T/redis2.log")"
+grep -q -F "$pw1" "$T/redis.log" "$T/redis2.log" && fail "--redis: gen-certs.sh prints no password" "printed" ||
+    pass "--redis: gen-certs.sh prints no password"
+[ "$(stat -c %a "$T/redis/secret-redis.yaml")" = 600 ] && [ "$(stat -c %a "$T/redis/redis-password")" = 600 ] &&
+    pass "--redis: the Secret and password files are the owner's only" ||
+    fail "--redis: Secret file modes" "$(stat -c '%a %n' "$T/redis/"*redis*)"
+
 # --- gen-certs.sh refuses what it cannot make valid
 sh "$T/deploy/gen-certs.sh" -o "$T/bad" -n 'Team_Sec' >"$T/bad.log" 2>&1 &&
     fail "gen-certs.sh: a namespace that is not a DNS label is refused" "exit 0" ||
@@ -97,7 +117,7 @@ pass "schema packages in .cache/npm"
 V="$PC_ROOT/tests/webhook/validate_k8s.mjs"
 kubectl kustomize "$T/deploy/monitoring" >"$T/mon.yaml" 2>"$T/err" || fail "monitoring renders" "$(cat "$T/err")"
 tojson "$T/mon.yaml" "$T/mon.json"
-for r in default other optin mon; do
+for r in default other optin redis mon; do
     node "$V" "$NPM" "$T/$r.json" | sed "s/^\(PASS\|FAIL\) schema:/\1 schema $r:/"
 done
 kinds=$(cat "$T/default.json" "$T/optin.json" "$T/mon.json" | jq -rs '[.[][].kind] | unique | join(",")')

@@ -10,7 +10,8 @@
 #   - Redis stopped: both keep answering correctly from their own scans,
 #     portcullis_redis_up 0, /readyz says "redis": "down" and stays ready;
 #     Redis back: used again
-#   - the password is never logged; rediss:// and bad URLs are refused
+#   - the password is never logged; bad URLs are refused (rediss://:
+#     tests/integration/redis_tls.sh)
 . "$PC_ROOT/tests/lib.sh"
 harness pki registry webhook
 need_tools redis-server redis-cli docker-registry skopeo openssl python3 htpasswd jq curl
@@ -165,7 +166,7 @@ wait_until 10 sh -c "[ \"\$(curl -s --cacert '$C/ca.crt' '$A/metrics' | awk '\$1
 # --- secrets and bad URLs
 grep -l -e "$SECRET" -e 0123456789abcdef0123456789abcdef "$T"/*.log "$T"/*.out 2>/dev/null | grep -v redis.log >"$T/leak" || true
 [ -s "$T/leak" ] && fail "password never logged" "in $(cat "$T/leak")" || pass "password never logged"
-for u in "rediss://127.0.0.1:$RP" "redis://127.0.0.1" "redis://127.0.0.1:0" "http://x:1" "redis://h:1/x"; do
+for u in "redis://127.0.0.1" "redis://127.0.0.1:0" "http://x:1" "redis://h:1/x"; do
     "$WH" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --listen 127.0.0.1:0 --redis-url "$u" >"$T/bad.out" 2>"$T/bad.err" &
     bp=$!
     wait_until 20 exited "$bp"

@@ -14,6 +14,10 @@ Issue 20: every namespaced object in the chosen namespace (--ns) and
 nothing named after another, the Service name (--svc), the namespace mode
 (--mode), cert-manager (--cert-manager: CA injection, no Secret of ours),
 priorityClassName, matchConditions, the NetworkPolicy and the metrics port.
+--redis (components/redis): the Redis Deployment, Service and NetworkPolicy
+(only the webhook pods reach it), the portcullis-redis Secret (password,
+--redis-key secret, redis.conf with the password) mounted where the
+webhook's --redis-* flags point, and the password on no command line.
 Prints "PASS name" / "FAIL name: why" lines; --args-out writes the container's args, one per
 line, so the test can start the real binary with them.
 """
@@ -177,6 +181,61 @@ def check_netpol(np, dep):
         [("UDP", 53), ("TCP", 53), ("TCP", 443), ("TCP", 5000), ("TCP", 6379)]), str(eg))
 
 
+def check_redis(one, dep, args, ns):
+    rdep, rsvc, rnp = (one("Deployment", "portcullis-redis"), one("Service", "portcullis-redis"),
+                       one("NetworkPolicy", "portcullis-redis"))
+    secret = one("Secret", "portcullis-redis")
+    data = {k: base64.b64decode(v).decode() for k, v in secret.get("data", {}).items()}
+    pw, key = data.get("password", ""), data.get("key", "")
+    check("redis: Secret with password, --redis-key secret and redis.conf",
+          len(pw) >= 32 and 32 <= len(key) <= 64 and
+          data.get("redis.conf") == "requirepass %s\n" % pw, str(sorted(data)))
+    pod = rdep.get("spec", {}).get("template", {}).get("spec", {})
+    rlabels = rdep.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
+    c = (pod.get("containers") or [{}])[0]
+    sc = c.get("securityContext", {})
+    check("redis: non-root, read-only root fs, no capabilities, limits",
+          pod.get("securityContext", {}).get("runAsNonRoot") is True and
+          sc.get("readOnlyRootFilesystem") is True and sc.get("allowPrivilegeEscalation") is False
+          and sc.get("capabilities", {}).get("drop") == ["ALL"] and
+          "memory" in c.get("resources", {}).get("limits", {}))
+    cmd = c.get("command", []) + c.get("args", [])
+    vols = {v["name"]: v for v in pod.get("volumes", [])}
+    conf = [m["mountPath"] for m in c.get("volumeMounts", [])
+            if vols.get(m["name"], {}).get("secret", {}).get("secretName") == "portcullis-redis"]
+    check("redis: started with redis.conf from the Secret, nothing saved",
+          len(conf) == 1 and conf[0] + "/redis.conf" in cmd and cmd[cmd.index("--save") + 1] == ""
+          and cmd[cmd.index("--appendonly") + 1] == "no" and "--maxmemory" in cmd, str(cmd))
+    check("redis: the Service selects the Redis pods on 6379",
+          rsvc.get("spec", {}).get("selector") == rlabels and
+          rsvc["spec"]["ports"][0]["port"] == 6379, str(rsvc.get("spec")))
+    wl = dep["spec"]["template"]["metadata"]["labels"]
+    ing = rnp.get("spec", {}).get("ingress", [])
+    check("redis: NetworkPolicy: only the webhook pods, on 6379, and no egress",
+          rnp["spec"]["podSelector"]["matchLabels"] == rlabels and ing == [{
+              "from": [{"podSelector": {"matchLabels": wl}}],
+              "ports": [{"port": 6379, "protocol": "TCP"}]}] and
+          rnp["spec"].get("egress") == [] and "Egress" in rnp["spec"]["policyTypes"], str(rnp))
+    flags = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in args if a.startswith("--redis")}
+    wpod = dep["spec"]["template"]["spec"]
+    wc = wpod["containers"][0]
+    wvols = {v["name"]: v for v in wpod["volumes"]}
+    mounts = {m["mountPath"]: wvols[m["name"]] for m in wc["volumeMounts"]}
+    sec = mounts.get(flags.get("--redis-key", "/").rsplit("/", 1)[0], {}).get("secret", {})
+    items = {i["key"]: i["path"] for i in sec.get("items", [])}
+    check("redis: the webhook's --redis-url names the Service",
+          flags.get("--redis-url") == "redis://portcullis-redis:6379", str(flags))
+    check("redis: --redis-key and --redis-password-file are the Secret's files",
+          sec.get("secretName") == "portcullis-redis" and
+          flags.get("--redis-key", "").endswith("/" + items.get("key", "?")) and
+          flags.get("--redis-password-file", "").endswith("/" + items.get("password", "?")) and
+          flags["--redis-key"].rsplit("/", 1)[0] == flags["--redis-password-file"].rsplit("/", 1)[0],
+          str(flags))
+    check("redis: the password is on no command line", pw and not any(
+        pw in a for d in (pod, wpod) for ct in d.get("containers", []) + d.get("initContainers", [])
+        for a in ct.get("command", []) + ct.get("args", [])))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("rendered")
@@ -185,6 +244,7 @@ def main():
     p.add_argument("--svc", default="portcullis-webhook")
     p.add_argument("--mode", default="enforce-everywhere")
     p.add_argument("--cert-manager", action="store_true")
+    p.add_argument("--redis", action="store_true")
     p.add_argument("--args-out")
     a = p.parse_args()
     docs = load(a.rendered)
@@ -226,12 +286,12 @@ def main():
         secret_name = secret["metadata"]["name"]
     vwc = one("ValidatingWebhookConfiguration")
     check_vwc(vwc, ca_pem, ns, a.mode)
-    svc = one("Service")
+    svc = one("Service", a.svc)
     check("Service is the one the webhook calls",
           svc["metadata"]["name"] == a.svc ==
           vwc["webhooks"][0]["clientConfig"]["service"]["name"] and
           svc["spec"]["ports"][0]["port"] == 443)
-    dep = one("Deployment")
+    dep = one("Deployment", "portcullis-webhook")
     args = check_deployment(dep, secret_name)
     check("PodDisruptionBudget keeps one", any(d["spec"]["minAvailable"] == 1
                                                for d in by.get("PodDisruptionBudget", [])))
@@ -241,7 +301,12 @@ def main():
     check_signing(dep["spec"]["template"]["spec"], args, signing)
     sa = one("ServiceAccount")
     check("no API token mounted", sa["automountServiceAccountToken"] is False)
-    check_netpol(one("NetworkPolicy"), dep)
+    check_netpol(one("NetworkPolicy", "portcullis-webhook"), dep)
+    if a.redis:
+        check_redis(one, dep, args, ns)
+    else:
+        check("no Redis without --redis",
+              not [d for d in docs if d["metadata"]["name"] == "portcullis-redis"])
     if a.args_out:
         with open(a.args_out, "w") as f:
             f.write("\n".join(args) + "\n")
