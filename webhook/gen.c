@@ -119,6 +119,8 @@ static wh_gen *gen_new(wh_server *s, const pc_options *po, char *err, size_t err
         free(g);
         return NULL;
     }
+    if (s->vstore.get)
+        wh_verdicts_set_store(g->verdicts, &s->vstore);
     return g;
 }
 

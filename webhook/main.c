@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "gen.h"
 #include "redis.h"
+#include "redis_verdicts.h"
 #include "http/log.h"
 #include "sign.h"
 #include "tes/tesproxy.h"
@@ -68,7 +69,8 @@ static void usage(FILE *f)
         "  --redis-password-file FILE\n"
         "                            Redis' password from FILE (not in the URL)\n"
         "  --redis-key FILE          authenticate what is kept in Redis (HMAC-SHA256 with\n"
-        "                            this 32 to 64 byte secret, shared by the replicas)\n"
+        "                            this 32 to 64 byte secret, shared by the replicas);\n"
+        "                            verdicts and tag resolutions are shared only with it\n"
         "  --redis-wait DURATION     wait this long for another replica reading the same\n"
         "                            layer before reading it here (default 30s)\n"
         "  --platform OS/ARCH[/VAR]  platform to scan from an index (default linux/amd64)\n"
@@ -77,6 +79,7 @@ static void usage(FILE *f)
         "  --scan-queue N            scans waiting for a worker, at most (default 256)\n"
         "  --cache-size N            verdicts and tag resolutions kept (default 4096)\n"
         "  --tag-ttl DURATION        how long a tag's digest is trusted (default 30s)\n"
+        "  --cache-ttl DURATION      how long a verdict is kept, here and on Redis (default 24h)\n"
         "  --deadline-margin DUR     answer this long before the apiserver's timeout (default 2s)\n"
         "  --default-timeout DUR     budget when a request has no ?timeout= (default 10s)\n"
         "  --max-body SIZE           largest request body (default 4M)\n"
@@ -156,6 +159,7 @@ static const struct option longopts[] = {
     {"scan-queue", required_argument, 0, 'q'},
     {"cache-size", required_argument, 0, 's'},
     {"tag-ttl", required_argument, 0, 'T'},
+    {"cache-ttl", required_argument, 0, 'A'},
     {"deadline-margin", required_argument, 0, 'm'},
     {"default-timeout", required_argument, 0, 'o'},
     {"max-body", required_argument, 0, 'b'},
@@ -198,6 +202,10 @@ static int flag_scan(opts *o, int c, const char *name, const char *arg)
         return 0;
     case 'T':
         return dur("tag-ttl", arg, &o->cfg.scan.tag_ttl_ms);
+    case 'A':
+        if (dur("cache-ttl", arg, &o->cfg.scan.ttl_ms) < 0)
+            return -1;
+        return o->cfg.scan.ttl_ms ? 0 : bad("cache-ttl", arg, "a duration above 0");
     }
     return 1; /* not a scan flag */
 }
@@ -310,7 +318,7 @@ static void defaults(opts *o)
     o->cfg.client_timeout_ms = 15000;
     o->cfg.default_timeout_ms = 10000;
     o->cfg.margin_ms = 2000;
-    o->cfg.scan = (wh_verdicts_cfg){4, 256, 4096, 30000};
+    o->cfg.scan = (wh_verdicts_cfg){4, 256, 4096, 30000, UINT64_C(86400000)};
     o->shutdown_ms = 20000;
     o->cfg.verdict_ttl_s = 24 * 3600;
     o->cfg.redis_wait_ms = 30000;
@@ -387,7 +395,12 @@ static int setup_redis(wh_server *s, opts *o)
     }
     if (!c->redis_key)
         wh_logf("warn", "--redis-url without --redis-key: whoever can write to Redis can "
-                        "change what the layers of an image are judged to hold");
+                        "change what the layers of an image are judged to hold; only layer "
+                        "facts are shared (verdicts and tag resolutions need --redis-key)");
+    else if (wh_redis_vstore(s->redis, c->redis_wait_ms, o->po.platform, &s->vstore) < 0) {
+        wh_logf("error", "--redis-url: out of memory");
+        return -1;
+    }
     wh_redis_facts_store(s->redis, c->redis_wait_ms, &s->facts_store);
     atomic_store(&s->metrics.redis_up, 1);
     return 0;
@@ -496,6 +509,7 @@ int main(int argc, char **argv)
     wh_tls_free(s.tls);
     wh_signer_free(s.signer);
     wh_tesproxy_free(s.tes_gate);
+    wh_redis_vstore_free(&s.vstore);
     wh_redis_free(s.redis);
     free(s.client_ca_pem);
     return rc;

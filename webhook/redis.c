@@ -4,7 +4,9 @@
  * "portcullis:facts:<entry key>" (the facts cache's entry bytes, expiring
  * after FACTS_TTL so Redis never fills with layers nobody runs) and
  * "portcullis:lock:<entry key>" (a random token, expiring with the scan
- * timeout; released only by its holder).
+ * timeout; released only by its holder). The verdicts and tag
+ * resolutions (redis_verdicts.c) use wh_redis_get/put/lock with their own
+ * names. Every command goes through command().
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -266,18 +268,107 @@ static unsigned char *unwrap(const wh_redis *r, const char *key, const char *v, 
     return out;
 }
 
+/* Every command to Redis goes through here, so a transport (TLS) is
+ * swapped in one place: under the mutex, connect when needed, send, and
+ * return a reply that is not an error, or NULL (Redis is then down). */
+static redisReply *command(wh_redis *r, const char *fmt, ...)
+{
+    va_list ap;
+    redisReply *rep = NULL;
+    pthread_mutex_lock(&r->mu);
+    if (connected(r) == 0) {
+        char err[512];
+        va_start(ap, fmt);
+        int rc = wh_redisconn_vcommand(r->c, &rep, err, sizeof err, fmt, ap);
+        va_end(ap);
+        rep = ok_reply(r, rc, rep, err);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return rep;
+}
+
+/* The entry at name (MAC'd over mackey), at most max bytes; with ttl, also
+ * how long it has to live (one script, so both are of the same value). */
+static unsigned char *get_value(wh_redis *r, const char *name, const char *mackey, size_t max,
+                                size_t *len, uint64_t *ttl)
+{
+    static const char script[] = "return {redis.call('get', KEYS[1]), redis.call('pttl', KEYS[1])}";
+    unsigned char *out = NULL;
+    redisReply *rep = ttl ? command(r, "EVAL %s 1 %s", script, name) : command(r, "GET %s", name);
+    redisReply *v = rep;
+    if (rep && ttl) {
+        v = rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+                    rep->element[1]->type == REDIS_REPLY_INTEGER && rep->element[1]->integer > 0
+                ? rep->element[0]
+                : NULL;
+        if (v)
+            *ttl = (uint64_t)rep->element[1]->integer;
+    }
+    if (v && v->type == REDIS_REPLY_STRING && v->len > 0 && v->len <= max)
+        out = unwrap(r, mackey, v->str, v->len, len);
+    if (rep)
+        freeReplyObject(rep);
+    return out;
+}
+
+/* Store p at name for ttl_ms ("PCR1" + HMAC over mackey and p first,
+ * with --redis-key). */
+static void put_value(wh_redis *r, const char *name, const char *mackey, const unsigned char *p,
+                      size_t len, uint64_t ttl_ms)
+{
+    unsigned char *v = NULL;
+    if (r->keylen) {
+        if (len > MAX_VALUE - MAC_HDR || !(v = malloc(MAC_HDR + len)))
+            return;
+        memcpy(v, MAC_MAGIC, 4);
+        memcpy(v + MAC_HDR, p, len);
+        if (mac_of(r, mackey, p, len, v + 4) < 0) {
+            free(v);
+            return;
+        }
+        p = v;
+        len += MAC_HDR;
+    }
+    redisReply *rep =
+        command(r, "SET %s %b PX %llu", name, p, len, (unsigned long long)(ttl_ms ? ttl_ms : 1));
+    if (rep)
+        freeReplyObject(rep);
+    free(v);
+}
+
+/* 1 when this process took the lock name (or Redis is down: go ahead
+ * here), 0 when another holds it. */
+static int lock_name(wh_redis *r, const char *name, uint64_t ttl_ms)
+{
+    int mine = 1;
+    redisReply *rep = command(r, "SET %s %s NX PX %llu", name, r->token,
+                              (unsigned long long)(ttl_ms ? ttl_ms : 1));
+    if (rep) {
+        mine = rep->type == REDIS_REPLY_STATUS; /* "OK"; nil: another holds it */
+        freeReplyObject(rep);
+    }
+    return mine;
+}
+
+/* Released only by its holder (the token is this process's). */
+static void unlock_name(wh_redis *r, const char *name)
+{
+    static const char script[] = "if redis.call('get', KEYS[1]) == ARGV[1] then "
+                                 "return redis.call('del', KEYS[1]) else return 0 end";
+    redisReply *rep = command(r, "EVAL %s 1 %s %s", script, name, r->token);
+    if (rep)
+        freeReplyObject(rep);
+}
+
+#define NAME_MAX_LEN 256
+
 static unsigned char *facts_get(void *ud, const char *key, size_t *len)
 {
     wh_redis *r = ud;
+    char name[NAME_MAX_LEN];
     unsigned char *out = NULL;
-    pthread_mutex_lock(&r->mu);
-    redisReply *rep = NULL;
-    if (connected(r) == 0 && (rep = cmd(r, "GET portcullis:facts:%s", key))) {
-        if (rep->type == REDIS_REPLY_STRING && rep->len > 0 && rep->len <= MAX_VALUE)
-            out = unwrap(r, key, rep->str, rep->len, len);
-        freeReplyObject(rep);
-    }
-    pthread_mutex_unlock(&r->mu);
+    if (snprintf(name, sizeof name, "portcullis:facts:%s", key) < (int)sizeof name)
+        out = get_value(r, name, key, MAX_VALUE, len, NULL);
     if (r->m)
         atomic_fetch_add(out ? &r->m->redis_facts_hits : &r->m->redis_facts_misses, 1);
     return out;
@@ -285,55 +376,51 @@ static unsigned char *facts_get(void *ud, const char *key, size_t *len)
 
 static void facts_put(void *ud, const char *key, const unsigned char *p, size_t len)
 {
-    wh_redis *r = ud;
-    unsigned char *v = NULL;
-    if (r->keylen) { /* "PCR1" + HMAC + entry */
-        if (len > MAX_VALUE - MAC_HDR || !(v = malloc(MAC_HDR + len)))
-            return;
-        memcpy(v, MAC_MAGIC, 4);
-        memcpy(v + MAC_HDR, p, len);
-        if (mac_of(r, key, p, len, v + 4) < 0) {
-            free(v);
-            return;
-        }
-        p = v;
-        len += MAC_HDR;
-    }
-    pthread_mutex_lock(&r->mu);
-    redisReply *rep = NULL;
-    if (connected(r) == 0 && (rep = cmd(r, "SET portcullis:facts:%s %b PX %llu", key, p, len,
-                                        (unsigned long long)FACTS_TTL_MS)))
-        freeReplyObject(rep);
-    pthread_mutex_unlock(&r->mu);
-    free(v);
+    char name[NAME_MAX_LEN];
+    if (snprintf(name, sizeof name, "portcullis:facts:%s", key) < (int)sizeof name)
+        put_value(ud, name, key, p, len, FACTS_TTL_MS);
 }
 
 static int facts_lock(void *ud, const char *key, uint64_t ttl_ms)
 {
-    wh_redis *r = ud;
-    int mine = 1; /* Redis down: walk it here */
-    pthread_mutex_lock(&r->mu);
-    redisReply *rep = NULL;
-    if (connected(r) == 0 && (rep = cmd(r, "SET portcullis:lock:%s %s NX PX %llu", key, r->token,
-                                        (unsigned long long)(ttl_ms ? ttl_ms : 1)))) {
-        mine = rep->type == REDIS_REPLY_STATUS; /* "OK"; nil: another holds it */
-        freeReplyObject(rep);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return mine;
+    char name[NAME_MAX_LEN];
+    if (snprintf(name, sizeof name, "portcullis:lock:%s", key) >= (int)sizeof name)
+        return 1; /* (never: keys are digests) walk it here */
+    return lock_name(ud, name, ttl_ms);
 }
 
 static void facts_unlock(void *ud, const char *key)
 {
-    wh_redis *r = ud;
-    static const char script[] = "if redis.call('get', KEYS[1]) == ARGV[1] then "
-                                 "return redis.call('del', KEYS[1]) else return 0 end";
-    pthread_mutex_lock(&r->mu);
-    redisReply *rep = NULL;
-    if (connected(r) == 0 &&
-        (rep = cmd(r, "EVAL %s 1 portcullis:lock:%s %s", script, key, r->token)))
-        freeReplyObject(rep);
-    pthread_mutex_unlock(&r->mu);
+    char name[NAME_MAX_LEN];
+    if (snprintf(name, sizeof name, "portcullis:lock:%s", key) < (int)sizeof name)
+        unlock_name(ud, name);
+}
+
+int wh_redis_keyed(const wh_redis *r)
+{
+    return r->keylen > 0;
+}
+
+unsigned char *wh_redis_get(wh_redis *r, const char *name, size_t max, size_t *len,
+                            uint64_t *ttl_ms)
+{
+    return get_value(r, name, name, max < MAX_VALUE ? max : MAX_VALUE, len, ttl_ms);
+}
+
+void wh_redis_put(wh_redis *r, const char *name, const unsigned char *p, size_t len,
+                  uint64_t ttl_ms)
+{
+    put_value(r, name, name, p, len, ttl_ms);
+}
+
+int wh_redis_lock(wh_redis *r, const char *name, uint64_t ttl_ms)
+{
+    return lock_name(r, name, ttl_ms);
+}
+
+void wh_redis_unlock(wh_redis *r, const char *name)
+{
+    unlock_name(r, name);
 }
 
 void wh_redis_facts_store(wh_redis *r, uint64_t wait_ms, pc_facts_store *out)

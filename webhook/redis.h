@@ -67,6 +67,24 @@ int wh_redis_set_tls(wh_redis *r, const char *ca, const char *cert, const char *
  * Keys belong under "portcullis:" with a prefix of their own. */
 redisReply *wh_redis_command(wh_redis *r, const char *fmt, ...);
 redisReply *wh_redis_command_argv(wh_redis *r, int argc, const char **argv, const size_t *argvlen);
+/* The other caches the replicas share (redis_verdicts.c) use these; name
+ * is the whole Redis key, and the MAC (--redis-key) is taken over it, so
+ * a value cannot be moved to another key. */
+/* 1 with --redis-key (values are authenticated). */
+int wh_redis_keyed(const wh_redis *r);
+/* The value at name (its MAC checked with --redis-key), at most max
+ * bytes, malloc'd; *ttl_ms (when not NULL): how long it has to live. NULL
+ * on a miss, a bad MAC, or Redis down. */
+unsigned char *wh_redis_get(wh_redis *r, const char *name, size_t max, size_t *len,
+                            uint64_t *ttl_ms);
+/* Store p at name, expiring after ttl_ms (best effort). */
+void wh_redis_put(wh_redis *r, const char *name, const unsigned char *p, size_t len,
+                  uint64_t ttl_ms);
+/* SET name NX PX ttl_ms with this process's token: 1 when taken, or when
+ * Redis is down (go ahead here); 0 when another process holds it. */
+int wh_redis_lock(wh_redis *r, const char *name, uint64_t ttl_ms);
+/* Release name if this process holds it. */
+void wh_redis_unlock(wh_redis *r, const char *name);
 /* 1 when the last command reached Redis (or none was sent yet), 0 when
  * it is down; for /readyz. */
 int wh_redis_up(const wh_redis *r);

@@ -53,6 +53,7 @@ struct wh_verdicts {
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     wh_strmap verdicts, tags, inflight;
+    wh_vstore store; /* store.get NULL: nothing shared */
     job *qhead, *qtail;
     unsigned qlen;
     pthread_t *threads;
@@ -119,23 +120,29 @@ static wh_verdict *cached_locked(wh_verdicts *vc, const char *digest, const char
 {
     char key[KEY_MAX];
     cache_key(vc, digest, runkey, key, sizeof key);
-    return verdict_ref(wh_strmap_get(&vc->verdicts, key, 0));
+    return verdict_ref(wh_strmap_get(&vc->verdicts, key, pc_now_ms()));
 }
 
-static void cache_put_locked(wh_verdicts *vc, const char *digest, const char *runkey, wh_verdict *v)
+/* Under the lock: keep v for ttl_ms (at most the configured time). */
+static void cache_put_locked(wh_verdicts *vc, const char *digest, const char *runkey, wh_verdict *v,
+                             uint64_t ttl_ms)
 {
     char key[KEY_MAX];
     if (!digest || !*digest)
         return;
     cache_key(vc, digest, runkey, key, sizeof key);
-    if (wh_strmap_put(&vc->verdicts, key, verdict_ref(v), 0) < 0)
+    if (ttl_ms > vc->cfg.ttl_ms)
+        ttl_ms = vc->cfg.ttl_ms;
+    if (wh_strmap_put(&vc->verdicts, key, verdict_ref(v), pc_now_ms() + ttl_ms) < 0)
         verdict_unref(v);
 }
 
-static void tag_put_locked(wh_verdicts *vc, const char *ref, const char *digest)
+static void tag_put_locked(wh_verdicts *vc, const char *ref, const char *digest, uint64_t ttl_ms)
 {
     char *d = digest ? strdup(digest) : NULL;
-    if (d && wh_strmap_put(&vc->tags, ref, d, pc_now_ms() + vc->cfg.tag_ttl_ms) < 0)
+    if (ttl_ms > vc->cfg.tag_ttl_ms)
+        ttl_ms = vc->cfg.tag_ttl_ms;
+    if (d && wh_strmap_put(&vc->tags, ref, d, pc_now_ms() + ttl_ms) < 0)
         free(d);
 }
 
@@ -144,15 +151,29 @@ static void tag_put_locked(wh_verdicts *vc, const char *ref, const char *digest)
 static void publish(wh_verdicts *vc, const char *ref, const char *runkey, wh_verdict *v, int pinned)
 {
     const pc_result *r = v->res;
+    int other = r->manifest_digest && (!r->digest || strcmp(r->manifest_digest, r->digest) != 0);
+    if (r->scan_failed)
+        return; /* asked again next time, here and on every replica */
     pthread_mutex_lock(&vc->mu);
-    if (!r->scan_failed) {
-        cache_put_locked(vc, r->digest, runkey, v);
-        if (r->manifest_digest && (!r->digest || strcmp(r->manifest_digest, r->digest) != 0))
-            cache_put_locked(vc, r->manifest_digest, runkey, v);
-        if (!pinned && r->digest)
-            tag_put_locked(vc, ref, r->digest);
-    }
+    cache_put_locked(vc, r->digest, runkey, v, vc->cfg.ttl_ms);
+    if (other)
+        cache_put_locked(vc, r->manifest_digest, runkey, v, vc->cfg.ttl_ms);
+    if (!pinned && r->digest)
+        tag_put_locked(vc, ref, r->digest, vc->cfg.tag_ttl_ms);
     pthread_mutex_unlock(&vc->mu);
+    if (!vc->store.get)
+        return;
+    char key[KEY_MAX];
+    if (r->digest) {
+        cache_key(vc, r->digest, runkey, key, sizeof key);
+        vc->store.put(vc->store.ud, key, r, vc->cfg.ttl_ms);
+    }
+    if (other) {
+        cache_key(vc, r->manifest_digest, runkey, key, sizeof key);
+        vc->store.put(vc->store.ud, key, r, vc->cfg.ttl_ms);
+    }
+    if (!pinned && r->digest)
+        vc->store.tag_put(vc->store.ud, ref, r->digest, vc->cfg.tag_ttl_ms);
 }
 
 static void count_scan(wh_verdicts *vc, const pc_result *r, uint64_t ms)
@@ -182,40 +203,209 @@ static void scanned_digest(const pc_result *r, const char *resolved, char out[72
     snprintf(out, 72, "%s", d);
 }
 
+/* --- the shared store (wh_vstore): other replicas' answers */
+
+/* A verdict from the store, only when it is the one asked for: a
+ * complete scan of this digest, under this policy, these rules and this
+ * run. Kept in process too, for the time it has left there. */
+static wh_verdict *shared_verdict(wh_verdicts *vc, const char *digest, const char *runkey,
+                                  int count)
+{
+    char key[KEY_MAX];
+    uint64_t ttl = 0;
+    const char *rd = pc_ctx_rules_digest(vc->ctx);
+    cache_key(vc, digest, runkey, key, sizeof key);
+    pc_result *r = vc->store.get(vc->store.ud, key, &ttl);
+    if (r &&
+        (r->scan_failed || strcmp(r->run_key, runkey) != 0 ||
+         strcmp(r->policy_digest, pc_ctx_policy_digest(vc->ctx)) != 0 ||
+         (rd ? !r->rules_digest || strcmp(r->rules_digest, rd) != 0 : r->rules_digest != NULL) ||
+         (strcmp(r->digest, digest) != 0 &&
+          (!r->manifest_digest || strcmp(r->manifest_digest, digest) != 0)))) {
+        pc_result_free(r);
+        r = NULL;
+    }
+    if (count || r) /* a waiter's polls count once */
+        atomic_fetch_add(r ? &vc->m->redis_verdict_hits : &vc->m->redis_verdict_misses, 1);
+    wh_verdict *v = r ? verdict_new(r) : NULL;
+    if (v) {
+        pthread_mutex_lock(&vc->mu);
+        cache_put_locked(vc, digest, runkey, v, ttl);
+        pthread_mutex_unlock(&vc->mu);
+    }
+    return v;
+}
+
+/* The digest another replica resolved ref to, kept in process too. */
+static int shared_tag(wh_verdicts *vc, const char *ref, char digest[72], int count)
+{
+    uint64_t ttl = 0;
+    int hit = vc->store.tag_get(vc->store.ud, ref, digest, &ttl) == 1;
+    if (count || hit)
+        atomic_fetch_add(hit ? &vc->m->redis_tag_hits : &vc->m->redis_tag_misses, 1);
+    if (hit) {
+        pthread_mutex_lock(&vc->mu);
+        tag_put_locked(vc, ref, digest, ttl);
+        pthread_mutex_unlock(&vc->mu);
+    }
+    return hit;
+}
+
+/* What a waiter polls for: ref's digest (tag), or the verdict of digest
+ * and runkey (v). */
+typedef struct want {
+    const char *ref, *digest, *runkey;
+    char *tag;     /* [72]: the tag's digest when found */
+    wh_verdict *v; /* the verdict when found */
+    int probes;
+} want;
+
+static int probe(wh_verdicts *vc, want *w)
+{
+    int first = w->probes++ == 0;
+    if (w->tag)
+        return shared_tag(vc, w->ref, w->tag, first);
+    return (w->v = shared_verdict(vc, w->digest, w->runkey, first)) != NULL;
+}
+
+static uint64_t lock_ttl(const wh_verdicts *vc)
+{
+    return vc->store.wait_ms > 1000 ? vc->store.wait_ms : 1000;
+}
+
+/* Another replica holds the lock name: poll for its answer with a growing
+ * pause; when the lock comes free take it (*locked) and look once more
+ * (the holder answers before it lets go). 1 when the answer came; 0: go
+ * ahead here (with the lock, or after store.wait_ms without it: a holder
+ * that died leaves a lock that expires). */
+static int wait_other(wh_verdicts *vc, const char *name, want *w, int *locked)
+{
+    uint64_t until = pc_now_ms() + vc->store.wait_ms;
+    long pause_ms = 10;
+    while (pc_now_ms() < until) {
+        struct timespec ts = {0, pause_ms * 1000000L};
+        nanosleep(&ts, NULL);
+        if (pause_ms < 250)
+            pause_ms *= 2;
+        if (probe(vc, w))
+            return 1;
+        if ((*locked = vc->store.lock(vc->store.ud, name, lock_ttl(vc))))
+            return probe(vc, w);
+    }
+    return 0;
+}
+
+/* Ask the store, else take its lock for name or wait for the holder's
+ * answer. 1: w has the answer; 0: work it out here (*locked: release name
+ * afterwards). */
+static int from_store(wh_verdicts *vc, const char *name, want *w, int *locked)
+{
+    *locked = 0;
+    if (probe(vc, w))
+        return 1;
+    if ((*locked = vc->store.lock(vc->store.ud, name, lock_ttl(vc))))
+        return probe(vc, w);
+    return wait_other(vc, name, w, locked);
+}
+
+/* The lock names: "tag|REF" while a replica resolves REF, "verdict|KEY"
+ * while one scans for the verdict cache's KEY. NULL when too long. */
+static const char *lock_name(const wh_verdicts *vc, const char *ref, const char *digest,
+                             const char *runkey, char *out, size_t n)
+{
+    char key[KEY_MAX];
+    if (!digest)
+        return snprintf(out, n, "tag|%s", ref) < (int)n ? out : NULL;
+    cache_key(vc, digest, runkey, key, sizeof key);
+    return snprintf(out, n, "verdict|%s", key) < (int)n ? out : NULL;
+}
+
+static void unlock_if(wh_verdicts *vc, const char *name, int *locked)
+{
+    if (*locked && name)
+        vc->store.unlock(vc->store.ud, name);
+    *locked = 0;
+}
+
+/* --- a job */
+
+/* The digest ref names, without the registry when a cache knows it: the
+ * tag cache, the store, or another replica resolving it now. 1 known; 0
+ * resolve it (*locked: the tag's lock is held, name). */
+static int known_digest(wh_verdicts *vc, const char *ref, char digest[72], const char *name,
+                        int *locked)
+{
+    *locked = 0;
+    pthread_mutex_lock(&vc->mu);
+    const char *d = wh_strmap_get(&vc->tags, ref, pc_now_ms());
+    int have = d && strlen(d) < 72;
+    if (have)
+        memcpy(digest, d, strlen(d) + 1);
+    pthread_mutex_unlock(&vc->mu);
+    if (have || !vc->store.get || !name)
+        return have;
+    want w = {.ref = ref, .tag = digest};
+    return from_store(vc, name, &w, locked);
+}
+
+static wh_verdict *failed(wh_verdicts *vc, const char *ref, const char *err)
+{
+    wh_verdict *v = verdict_new(pc_result_failed(vc->ctx, ref, err));
+    if (v)
+        count_scan(vc, v->res, 0);
+    return v;
+}
+
 /* Resolve, reuse a cached verdict for the digest, else scan. digest_out
- * gets what the reference resolved to ("" when it did not). */
+ * gets what the reference resolved to ("" when it did not). With a
+ * store, one replica resolves a tag and one scans a digest while the
+ * others wait for their answers. */
 static wh_verdict *run_job(wh_verdicts *vc, const job *j, char digest_out[72])
 {
     const char *ref = j->ref;
-    char digest[72], err[1024];
-    int pinned = pinned_digest(ref, digest);
+    char digest[72], err[1024], tname[KEY_MAX + 8], vname[KEY_MAX + 16];
+    const char *tn = NULL, *vn = NULL;
+    int pinned = pinned_digest(ref, digest), tlocked = 0, vlocked = 0;
     digest_out[0] = 0;
-    if (!pinned && pc_resolve(vc->ctx, ref, digest, err, sizeof err) < 0) {
-        wh_verdict *v = verdict_new(pc_result_failed(vc->ctx, ref, err));
-        if (v)
-            count_scan(vc, v->res, 0);
-        return v;
+    if (!pinned) {
+        tn = lock_name(vc, ref, NULL, NULL, tname, sizeof tname);
+        if (!known_digest(vc, ref, digest, tn, &tlocked)) {
+            if (pc_resolve(vc->ctx, ref, digest, err, sizeof err) < 0) {
+                unlock_if(vc, tn, &tlocked);
+                return failed(vc, ref, err);
+            }
+            digest[71] = 0;
+            pthread_mutex_lock(&vc->mu);
+            tag_put_locked(vc, ref, digest, vc->cfg.tag_ttl_ms);
+            pthread_mutex_unlock(&vc->mu);
+            if (vc->store.get)
+                vc->store.tag_put(vc->store.ud, ref, digest, vc->cfg.tag_ttl_ms);
+        }
     }
-    digest[71] = 0;
     pthread_mutex_lock(&vc->mu);
-    if (!pinned)
-        tag_put_locked(vc, ref, digest);
     wh_verdict *v = cached_locked(vc, digest, j->runkey);
     pthread_mutex_unlock(&vc->mu);
+    if (!v && vc->store.get && (vn = lock_name(vc, ref, digest, j->runkey, vname, sizeof vname))) {
+        want w = {.digest = digest, .runkey = j->runkey};
+        if (from_store(vc, vn, &w, &vlocked))
+            v = w.v;
+    }
+    unlock_if(vc, tn, &tlocked); /* after the verdict's lock: waiters see one holder throughout */
     atomic_fetch_add(v ? &vc->m->cache_hits : &vc->m->cache_misses, 1);
     if (v) {
         memcpy(digest_out, digest, 72);
-        return v; /* the tag had expired, the digest had not moved */
+        return v; /* the tag had expired, the digest had not moved; or another replica's */
     }
     atomic_fetch_add(&vc->m->scans_started, 1);
     uint64_t t0 = pc_now_ms();
     pc_result *r = pc_scan_run(vc->ctx, ref, &j->run);
     v = verdict_new(r ? r : pc_result_failed(vc->ctx, ref, "out of memory"));
-    if (!v)
-        return NULL;
-    count_scan(vc, v->res, pc_now_ms() - t0);
-    publish(vc, ref, j->runkey, v, pinned);
-    scanned_digest(v->res, digest, digest_out);
+    if (v) {
+        count_scan(vc, v->res, pc_now_ms() - t0);
+        publish(vc, ref, j->runkey, v, pinned);
+        scanned_digest(v->res, digest, digest_out);
+    }
+    unlock_if(vc, vn, &vlocked); /* after publishing: a waiter finds the verdict */
     return v;
 }
 
@@ -437,6 +627,8 @@ int wh_verdicts_new(const pc_ctx *ctx, const wh_verdicts_cfg *cfg, wh_metrics *m
     }
     vc->ctx = ctx;
     vc->cfg = *cfg;
+    if (!vc->cfg.ttl_ms)
+        vc->cfg.ttl_ms = UINT64_C(86400000);
     vc->m = m;
     vc->threads = calloc(cfg->workers, sizeof *vc->threads);
     if (!vc->threads || init_maps(vc) < 0) {
@@ -453,6 +645,14 @@ int wh_verdicts_new(const pc_ctx *ctx, const wh_verdicts_cfg *cfg, wh_metrics *m
         }
     *out = vc;
     return 0;
+}
+
+void wh_verdicts_set_store(wh_verdicts *vc, const wh_vstore *store)
+{
+    memset(&vc->store, 0, sizeof vc->store);
+    if (store && store->tag_get && store->tag_put && store->get && store->put && store->lock &&
+        store->unlock)
+        vc->store = *store;
 }
 
 int wh_verdicts_stop(wh_verdicts *vc, uint64_t wait_ms)

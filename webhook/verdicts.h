@@ -6,7 +6,9 @@
  * short TTL because tags move; digest → verdict, keyed by digest, policy
  * digest and rules digest). Otherwise it joins the scan already in flight
  * for that reference, or queues one for the bounded pool of scan workers,
- * and waits for it until the caller's deadline. A scan that outlives the
+ * and waits for it until the caller's deadline. With a shared store
+ * (wh_vstore), the worker asks it before the registry, and waits for
+ * another replica already resolving or scanning the same image. A scan that outlives the
  * deadline goes on in the background and lands in the cache, so the
  * apiserver's retry is answered at once.
  */
@@ -46,10 +48,34 @@ typedef struct wh_verdicts_cfg {
     unsigned max_queue;   /* scans waiting for a worker, at most */
     size_t cache_entries; /* verdicts (and tag resolutions) kept */
     uint64_t tag_ttl_ms;  /* how long a tag → digest answer is trusted */
+    uint64_t ttl_ms;      /* how long a verdict is kept (here and shared); 0: 24h */
 } wh_verdicts_cfg;
+
+/* A cache the replicas share (redis_verdicts.c: Redis, only with
+ * --redis-key), behind the in-process caches: tag resolutions and
+ * verdicts, keyed as the in-process caches are, and locks with an expiry
+ * so one replica resolves a tag or scans a digest while the others wait
+ * for its answer. Every call is best effort: a store that is down or
+ * holds nonsense misses, and lock answers 1 (go ahead here). */
+typedef struct wh_vstore {
+    void *ud;
+    /* 1 with the digest ref resolved to and how long that is good for */
+    int (*tag_get)(void *ud, const char *ref, char digest[72], uint64_t *ttl_ms);
+    void (*tag_put)(void *ud, const char *ref, const char *digest, uint64_t ttl_ms);
+    /* the verdict kept under key ("DIGEST|POLICY|RULES|RUN-KEY"), decoded
+     * (the caller checks it is the one asked for), and its time left */
+    pc_result *(*get)(void *ud, const char *key, uint64_t *ttl_ms);
+    void (*put)(void *ud, const char *key, const pc_result *r, uint64_t ttl_ms);
+    int (*lock)(void *ud, const char *name, uint64_t ttl_ms);
+    void (*unlock)(void *ud, const char *name);
+    uint64_t wait_ms; /* how long to wait for another replica's answer */
+} wh_vstore;
 
 int wh_verdicts_new(const pc_ctx *ctx, const wh_verdicts_cfg *cfg, wh_metrics *m, wh_verdicts **out,
                     char *err, size_t errlen);
+/* Share verdicts and tag resolutions through store (copied) from now
+ * on; call it before the first lookup. */
+void wh_verdicts_set_store(wh_verdicts *vc, const wh_vstore *store);
 /* Look up n references at once (their scans run in parallel) and wait for
  * them until deadline_ms (pc_now_ms clock). out[i] answers refs[i] run as
  * runs[i] (runs NULL, or runs[i] NULL: as the image's config says; the

@@ -68,6 +68,7 @@ typedef struct wh_server {
     wh_tesproxy *tes_gate;      /* NULL without --tes-upstream (/ga4gh/tes/v1/ is then 404) */
     wh_redis *redis;            /* NULL without --redis-url */
     pc_facts_store facts_store; /* over redis, set on every generation's context */
+    wh_vstore vstore;           /* verdicts on redis (with --redis-key), on every generation's */
     char *client_ca_pem;
     struct MHD_Daemon *mhd;
     wh_conns *conns;                /* every connection, and the header deadline's watchdog */

@@ -1,4 +1,5 @@
-# Integration: webhook replicas sharing layer facts on a real redis-server
+# Integration: webhook replicas sharing layer facts, verdicts and tag
+# resolutions on a real redis-server
 # (issue 20): --redis-url with a password on 127.0.0.1, a real registry
 # (TLS, htpasswd) whose access log shows every blob fetched, real
 # AdmissionReviews over HTTPS.
@@ -7,6 +8,14 @@
 #     fetch each layer once in total
 #   - a corrupt value in Redis is ignored (the layer is read again, the
 #     verdict is right) and replaced
+#   - with --redis-key, verdicts and tag resolutions too (db 3): a second
+#     replica answers an image the first judged without asking the
+#     registry anything (manifest nor blob), with the same verdict; six
+#     requests at once over two replicas cost the registry what one
+#     judgement does (layers once, the config as often, as many scans);
+#     an allow or a tag moved onto another image's key (wrong MAC) and a
+#     damaged verdict under a good MAC are misses, judged again; without
+#     --redis-key no verdict is read
 #   - Redis stopped: both keep answering correctly from their own scans,
 #     portcullis_redis_up 0, /readyz says "redis": "down" and stays ready;
 #     Redis back: used again
@@ -141,7 +150,149 @@ printf 'tiny-secret-x\n' >"$T/shortkey"
 [ $? -ne 0 ] && grep -q -- '--redis-key' "$T/sk.err" && ! grep -q tiny-secret-x "$T/sk.err" &&
     pass "--redis-key: a short secret is refused without being printed" || fail "short key" "$(cat "$T/sk.err")"
 
+# --- verdicts and tag resolutions shared (only with --redis-key), in db 3
+# fresh_image NAME SPEC REPO:TAG: fixture SPEC with a file of its own (new
+# layer, new digest: no replica has judged it), pushed as REPO:TAG
+fresh_image() {
+    jq --arg s "$1" '.images[0].layers[0].entries += [{"path": ("fresh-" + $s), "type": "file", "content": $s}]' \
+        "$PC_ROOT/fixtures/specs/$2.json" >"$T/spec-$1.json" &&
+        "$FB" "$T/spec-$1.json" "$T/$1" >"$T/fb.log" 2>&1 && registry_push "$1" "$3" ||
+        { fail "fresh image $1" "$(cat "$T/fb.log")"; exit 1; }
+}
+# send_pair NAME1 EXPECT1 URL1 FILE1 NAME2 EXPECT2 URL2 FILE2: two reviews at once
+send_pair() {
+    python3 "$CLIENT" --url "$3" --cacert "$C/ca.crt" --request "$4" --expect "$2" >"$T/pair1.out" 2>&1 &
+    _sp1=$!
+    python3 "$CLIENT" --url "$7" --cacert "$C/ca.crt" --request "$8" --expect "$6" >"$T/pair2.out" 2>&1 &
+    _sp2=$!
+    wait $_sp1 && pass "$1 ($2)" || fail "$1" "$(head -c 800 "$T/pair1.out")"
+    wait $_sp2 && pass "$5 ($6)" || fail "$5" "$(head -c 800 "$T/pair2.out")"
+}
+# every request a webhook made for repository REPO so far (manifests, blobs)
+repo_reqs() { grep "\"[A-Z]* /v2/$1/" "$T/registry.log" | grep -c '"portcullis/'; }
+# GETs of REPO:TAG's config blob
+config_gets() { grep -c "\"GET /v2/${1%%:*}/blobs/$(registry_manifest "$R/$1" | jq -r .config.digest) " "$T/registry.log"; }
+r3() { redis-cli -p "$RP" -a "$SECRET" --no-auth-warning -n 3 "$@"; }
+# the verdict keys whose value names IMAGE (the reference is in the payload)
+verdict_keys() {
+    for _vk in $(r3 --scan --pattern 'portcullis:v1:verdict:*'); do
+        r3 --raw GET "$_vk" | grep -aq "$1" && echo "$_vk"
+    done
+}
+URL3="redis://:$SECRET@127.0.0.1:$RP/3"
+fresh_image k-bad bad fresh/kbad:v1
+fresh_image k-base clean fresh/kbase:v1
+fresh_image k-sf clean fresh/ksf:v1
+webhook_start K1 --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL3" --redis-key "$T/rkey" || exit 1
+K1=$WH_URL
+webhook_start K2 --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL3" --redis-key "$T/rkey" || exit 1
+K2=$WH_URL
+review kb1 uid-kb-1 "$R/fresh/kbad:v1"
+send "keyed: K1 judges a new bad image" deny "$K1/validate?timeout=30s" "$T/kb1.json"
+cp "$T/out" "$T/kb1.out"
+k0=$(repo_reqs fresh/kbad)
+kbad_scans=$(metric "$K1" portcullis_scans_started_total)
+[ "$k0" -ge 2 ] && pass "keyed: K1 read the image from the registry ($k0 requests)" || fail "keyed: K1 read" "$k0 requests"
+review kb2 uid-kb-2 "$R/fresh/kbad:v1"
+send "keyed: K2 judges it too" deny "$K2/validate?timeout=30s" "$T/kb2.json"
+k1=$(repo_reqs fresh/kbad)
+[ "$k1" = "$k0" ] && pass "keyed: K2 asked the registry nothing, neither manifest nor blob ($k0 requests before and after)" ||
+    fail "keyed: K2 asked the registry nothing" "$k0 requests before, $k1 after: $(grep '/v2/fresh/kbad/' "$T/registry.log" | tail -3)"
+[ "$(jq -r .message "$T/out")" = "$(jq -r .message "$T/kb1.out")" ] && [ "$(jq -r .allowed "$T/out")" = false ] &&
+    pass "keyed: K2's verdict is K1's (same denial message)" || fail "keyed: same verdict" "$(jq -r .message "$T/kb1.out") / $(jq -r .message "$T/out")"
+[ "$(metric "$K2" 'portcullis_cache_lookups_total{cache="verdict_redis",result="hit"}')" -ge 1 ] &&
+    [ "$(metric "$K2" 'portcullis_cache_lookups_total{cache="tag_redis",result="hit"}')" -ge 1 ] &&
+    [ "$(metric "$K2" portcullis_scans_started_total)" = 0 ] &&
+    pass "keyed: K2 counts verdict_redis and tag_redis hits, and started no scan" ||
+    fail "keyed: K2 metrics" "$(curl -s --cacert "$C/ca.crt" "$K2/metrics" | grep -e cache_lookups -e scans_started)"
+nv=$(r3 --scan --pattern 'portcullis:v1:verdict:*' | wc -l)
+nt=$(r3 --scan --pattern 'portcullis:v1:tag:*' | wc -l)
+macd=0
+for k in $(r3 --scan --pattern 'portcullis:v1:*'); do [ "$(r3 --raw GET "$k" | head -c 4)" = PCR1 ] && macd=$((macd + 1)); done
+[ "$nv" -ge 1 ] && [ "$nt" -ge 1 ] && [ "$macd" = "$((nv + nt))" ] &&
+    pass "keyed: verdicts ($nv) and tags ($nt) in Redis, every value with its MAC" || fail "keyed: values" "$nv verdicts, $nt tags, $macd MAC'd"
+pttl=$(r3 PTTL "$(r3 --scan --pattern 'portcullis:v1:tag:*' | head -1)")
+[ "$pttl" -gt 0 ] && [ "$pttl" -le 30000 ] && pass "keyed: a tag expires with --tag-ttl (PTTL $pttl ms)" || fail "keyed: tag ttl" "$pttl"
+pttl=$(r3 PTTL "$(r3 --scan --pattern 'portcullis:v1:verdict:*' | head -1)")
+[ "$pttl" -gt 3600000 ] && [ "$pttl" -le 86400000 ] && pass "keyed: a verdict expires with --cache-ttl (PTTL $pttl ms)" ||
+    fail "keyed: verdict ttl" "$pttl"
+
+# single-flight: one replica alone first (what one judgement costs the
+# registry), then 6 requests at once over both replicas for another image
+review kbase uid-kbase "$R/fresh/kbase:v1"
+send "keyed: K1 alone allows a clean image" allow "$K1/validate?timeout=30s" "$T/kbase.json"
+base_cfg=$(config_gets fresh/kbase:v1) base_all=$(repo_reqs fresh/kbase)
+base_scans=$(metric "$K1" portcullis_scans_started_total)
+review ksf uid-ksf "$R/fresh/ksf:v1"
+python3 "$CLIENT" --url "$K1/validate?timeout=30s" --cacert "$C/ca.crt" --request "$T/ksf.json" --parallel 3 --expect allow >"$T/ksf1.out" 2>&1 &
+p1=$!
+python3 "$CLIENT" --url "$K2/validate?timeout=30s" --cacert "$C/ca.crt" --request "$T/ksf.json" --parallel 3 --expect allow >"$T/ksf2.out" 2>&1 &
+p2=$!
+wait $p1 && wait $p2 && pass "keyed single-flight: 6 requests over two replicas all allowed" ||
+    fail "keyed single-flight answers" "$(cat "$T/ksf1.out" "$T/ksf2.out" | head -c 800)"
+sf_layers=$(layer_gets fresh/ksf:v1) sf_cfg=$(config_gets fresh/ksf:v1) sf_all=$(repo_reqs fresh/ksf)
+[ "$sf_layers" = "$(nlayers fresh/ksf:v1)" ] && [ "$sf_cfg" = "$base_cfg" ] &&
+    pass "keyed single-flight: layers fetched once and the config as often as one replica alone ($sf_cfg)" ||
+    fail "keyed single-flight fetches" "layers $sf_layers for $(nlayers fresh/ksf:v1); config $sf_cfg, alone $base_cfg"
+[ "$sf_all" -le "$base_all" ] && pass "keyed single-flight: no more registry requests in all than one judgement ($sf_all, alone $base_all)" ||
+    fail "keyed single-flight requests" "$sf_all, alone $base_all: $(grep '/v2/fresh/ksf/' "$T/registry.log" | cut -c1-200)"
+s1=$(metric "$K1" portcullis_scans_started_total) s2=$(metric "$K2" portcullis_scans_started_total)
+[ "$((s1 + s2 - base_scans))" = "$((base_scans - kbad_scans))" ] &&
+    pass "keyed single-flight: as many scans in all as one replica alone ($((base_scans - kbad_scans)): one per run of the pod)" ||
+    fail "keyed single-flight scans" "K1 $s1, K2 $s2; alone $((base_scans - kbad_scans))"
+
+# forged and damaged values are misses: judged again, never believed
+vok=$(verdict_keys fresh/ksf | head -1)
+[ -n "$(verdict_keys fresh/kbad)" ] && [ -n "$vok" ] || { fail "keyed: verdict keys" "none for kbad or ksf"; exit 1; }
+r3 --raw GET "$vok" | head -c -1 >"$T/allow.bin"
+for k in $(verdict_keys fresh/kbad); do # an allow moved onto the bad image's keys (its MAC names another key)
+    r3 -x SET "$k" <"$T/allow.bin" >/dev/null
+done
+tkey() { echo "portcullis:v1:tag:$(printf 'tag|%s' "$R/$1" | sha256sum | cut -c1-64)"; }
+r3 --raw GET "$(tkey fresh/ksf:v1)" | head -c -1 | r3 -x SET "$(tkey fresh/kbad:v1)" >/dev/null # the tag too
+[ "$(r3 --raw GET "$(tkey fresh/kbad:v1)" | head -c 4)" = PCR1 ] && pass "keyed: the tag's key is sha256(tag|REFERENCE)" ||
+    fail "keyed: tag key" "$(r3 --scan --pattern 'portcullis:v1:tag:*')"
+for k in $(verdict_keys fresh/ksf); do # a damaged verdict under a MAC that holds: the codec refuses it
+    python3 - "$T/rkey" "$k" >"$T/forged.bin" <<'PY'
+import hashlib, hmac, sys
+key = open(sys.argv[1], "rb").read().rstrip(b"\r\n")
+body = b"PCVD\x01\x00\x00\x00\x04\x00\x00\x00junk" + b"\x00" * 32
+sys.stdout.buffer.write(b"PCR1" + hmac.new(key, sys.argv[2].encode() + b"\0" + body, hashlib.sha256).digest() + body)
+PY
+    r3 -x SET "$k" <"$T/forged.bin" >/dev/null
+done
+webhook_start K3 --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL3" --redis-key "$T/rkey" || exit 1
+K3=$WH_URL
+review kb3 uid-kb-3 "$R/fresh/kbad:v1"
+review ksf3 uid-ksf-3 "$R/fresh/ksf:v1"
+send_pair "keyed: an allow and a tag moved onto the bad image's keys are not believed" deny "$K3/validate?timeout=30s" "$T/kb3.json" \
+    "keyed: a damaged verdict under a good MAC is judged again" allow "$K3/validate?timeout=30s" "$T/ksf3.json"
+[ "$(metric "$K3" portcullis_scans_started_total)" = 4 ] &&
+    [ "$(metric "$K3" 'portcullis_cache_lookups_total{cache="verdict_redis",result="hit"}')" = 0 ] &&
+    pass "keyed: all recomputed (2 images x 2 runs: 4 scans, no verdict_redis hit)" ||
+    fail "keyed: recomputed" "$(curl -s --cacert "$C/ca.crt" "$K3/metrics" | grep -e cache_lookups -e scans_started)"
+r3 --raw GET "$vok" | head -c -1 >"$T/now.bin"
+[ "$(head -c 4 "$T/now.bin")" = PCR1 ] && ! cmp -s "$T/forged.bin" "$T/now.bin" && grep -aq fresh/ksf "$T/now.bin" &&
+    pass "keyed: the damaged value was replaced by a good verdict" || fail "keyed: replaced" "still the forged bytes"
+
+# without --redis-key nothing of the verdicts is read, even from the same db
+u0=$(repo_reqs fresh/kbase)
+webhook_start U1 --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL3" || exit 1
+U1=$WH_URL
+review ku1 uid-ku-1 "$R/fresh/kbase:v1"
+send "no key: U1 judges the clean image" allow "$U1/validate?timeout=30s" "$T/ku1.json"
+u1=$(repo_reqs fresh/kbase)
+[ "$u1" -gt "$u0" ] && [ "$(metric "$U1" portcullis_scans_started_total)" = 2 ] &&
+    pass "no key: no verdict nor tag read from Redis (U1 asked the registry, $u0 → $u1, and scanned)" ||
+    fail "no key: nothing read" "$u0 → $u1 requests, $(metric "$U1" portcullis_scans_started_total) scans"
+curl -s --cacert "$C/ca.crt" "$U1/metrics" | grep -q 'cache="verdict_redis",result="hit"} 0' &&
+    pass "no key: verdict_redis hits 0" || fail "no key: verdict_redis" "$(curl -s --cacert "$C/ca.crt" "$U1/metrics" | grep verdict_redis)"
+grep -q 'verdicts and tag resolutions need --redis-key' "$T/U1.log" && pass "no key: the warning says only facts are shared" ||
+    fail "no key warning" "$(grep warn "$T/U1.log" | head -3)"
+
 # --- Redis down: each replica scans on its own; back: used again
+fresh_image k-dn bad fresh/kdn:v1
+fresh_image k-up clean fresh/kup:v1
 stop_pid "$REDIS_PID" KILL >/dev/null 2>&1
 wait_until 10 sh -c "! redis-cli -p $RP PING >/dev/null 2>&1" || true
 review dn1 uid-dn-1 "$R/app/clean:v1"
@@ -149,6 +300,10 @@ send "Redis down: A still judges (clean allowed)" allow "$A/validate?timeout=30s
 review dn2 uid-dn-2 "$R/app/bad:v1"
 fill "$REQ/pod.json" "$T/dn2.json" uid-dn-2 team-a "$R/app/down:v1" "$R/app/bad:v1"
 send "Redis down: B still denies bad" deny "$B/validate?timeout=30s" "$T/dn2.json"
+review kdn1 uid-kdn-1 "$R/fresh/kdn:v1"
+review kdn2 uid-kdn-2 "$R/fresh/kdn:v1"
+send_pair "Redis down: keyed K1 denies a new bad image" deny "$K1/validate?timeout=30s" "$T/kdn1.json" \
+    "Redis down: keyed K2 denies it too, on its own" deny "$K2/validate?timeout=30s" "$T/kdn2.json"
 [ "$(metric "$A" portcullis_redis_up)" = 0 ] && pass "Redis down: portcullis_redis_up 0" || fail "redis_up 0" "$(metric "$A" portcullis_redis_up)"
 [ "$(metric "$A" 'portcullis_errors_total{kind="redis"}')" -ge 1 ] && pass "Redis down: errors_total{kind=redis}" ||
     fail "errors_total redis" "$(curl -s --cacert "$C/ca.crt" "$A/metrics" | grep errors_total)"
@@ -162,6 +317,14 @@ wait_until 10 sh -c "[ \"\$(curl -s --cacert '$C/ca.crt' '$A/metrics' | awk '\$1
     pass "Redis back: portcullis_redis_up 1 again" || fail "redis back" "$(metric "$A" portcullis_redis_up)"
 [ "$(rcli --scan --pattern 'portcullis:facts:*' | wc -l)" -ge 1 ] && pass "Redis back: facts written again" ||
     fail "facts after recovery" "none"
+review kup1 uid-kup-1 "$R/fresh/kup:v1"
+send "Redis back: keyed K1 allows a new image" allow "$K1/validate?timeout=30s" "$T/kup1.json"
+[ -n "$(verdict_keys fresh/kup)" ] && pass "Redis back: K1's verdict written again" || fail "Redis back: verdict" "none in db 3"
+up0=$(repo_reqs fresh/kup)
+review kup2 uid-kup-2 "$R/fresh/kup:v1"
+send "Redis back: keyed K2 allows it" allow "$K2/validate?timeout=30s" "$T/kup2.json"
+[ "$(repo_reqs fresh/kup)" = "$up0" ] && pass "Redis back: K2 answers from K1's verdict (no registry request)" ||
+    fail "Redis back: K2 from Redis" "$up0 → $(repo_reqs fresh/kup) requests"
 
 # --- secrets and bad URLs
 grep -l -e "$SECRET" -e 0123456789abcdef0123456789abcdef "$T"/*.log "$T"/*.out 2>/dev/null | grep -v redis.log >"$T/leak" || true

@@ -253,14 +253,28 @@ static void render_caches(pc_buf *b, wh_metrics *m)
     const struct {
         const char *cache, *result;
         _Atomic uint64_t *v;
-    } rows[] = {{"verdict", "hit", &m->cache_hits}, {"verdict", "miss", &m->cache_misses},
-                {"tag", "hit", &m->tag_hits},       {"tag", "miss", &m->tag_misses},
-                {"facts", "hit", &m->facts_hits},   {"facts", "miss", &m->facts_misses}};
+    } rows[] = {{"verdict", "hit", &m->cache_hits},
+                {"verdict", "miss", &m->cache_misses},
+                {"tag", "hit", &m->tag_hits},
+                {"tag", "miss", &m->tag_misses},
+                {"facts", "hit", &m->facts_hits},
+                {"facts", "miss", &m->facts_misses},
+                /* shown with --redis-url only */
+                {"facts_redis", "hit", &m->redis_facts_hits},
+                {"facts_redis", "miss", &m->redis_facts_misses},
+                {"verdict_redis", "hit", &m->redis_verdict_hits},
+                {"verdict_redis", "miss", &m->redis_verdict_misses},
+                {"tag_redis", "hit", &m->redis_tag_hits},
+                {"tag_redis", "miss", &m->redis_tag_misses}};
+    size_t n = sizeof rows / sizeof rows[0];
+    if (atomic_load(&m->redis_up) < 0)
+        n -= 6;
     pc_buf_puts(b, "# HELP portcullis_cache_lookups_total Cache lookups by cache (verdict: "
                    "digest, policy and rules to verdict; tag: tag to digest; facts: a scanned "
-                   "layer's facts on disk) and result.\n"
+                   "layer's facts on disk; facts_redis, verdict_redis, tag_redis: the same "
+                   "shared between replicas on Redis) and result.\n"
                    "# TYPE portcullis_cache_lookups_total counter\n");
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    for (size_t i = 0; i < n; i++)
         pc_buf_printf(b, "portcullis_cache_lookups_total{cache=\"%s\",result=\"%s\"} %" PRIu64 "\n",
                       rows[i].cache, rows[i].result, atomic_load(rows[i].v));
 }

@@ -103,6 +103,8 @@ typedef struct wh_metrics {
     _Atomic uint64_t policy_reloads;
     _Atomic int redis_up; /* -1: no --redis-url; 1 up; 0 down (falling back to local caches) */
     _Atomic uint64_t redis_facts_hits, redis_facts_misses; /* layer facts found in Redis or not */
+    _Atomic uint64_t redis_verdict_hits, redis_verdict_misses; /* verdicts shared on Redis */
+    _Atomic uint64_t redis_tag_hits, redis_tag_misses;         /* tag resolutions shared on Redis */
     _Atomic uint64_t facts_hits, facts_misses; /* layer facts cache, per layer of a scan */
     _Atomic uint64_t adm_bucket[WH_ADM_EPS][WH_V_COUNT][WH_ADM_BUCKETS]; /* not cumulative */
     _Atomic uint64_t adm_count[WH_ADM_EPS][WH_V_COUNT], adm_sum_us[WH_ADM_EPS][WH_V_COUNT];
