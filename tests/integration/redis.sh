@@ -170,6 +170,9 @@ send_pair() {
 }
 # every request a webhook made for repository REPO so far (manifests, blobs)
 repo_reqs() { grep "\"[A-Z]* /v2/$1/" "$T/registry.log" | grep -c '"portcullis/'; }
+# the same without 401 challenges: each process learns a registry's
+# challenge once, so a second replica's first request may be one more 401
+repo_fetches() { grep "\"[A-Z]* /v2/$1/" "$T/registry.log" | grep '"portcullis/' | grep -vc '" 401 '; }
 # GETs of REPO:TAG's config blob
 config_gets() { grep -c "\"GET /v2/${1%%:*}/blobs/$(registry_manifest "$R/$1" | jq -r .config.digest) " "$T/registry.log"; }
 r3() { redis-cli -p "$RP" -a "$SECRET" --no-auth-warning -n 3 "$@"; }
@@ -221,7 +224,7 @@ pttl=$(r3 PTTL "$(r3 --scan --pattern 'portcullis:v1:verdict:*' | head -1)")
 # registry), then 6 requests at once over both replicas for another image
 review kbase uid-kbase "$R/fresh/kbase:v1"
 send "keyed: K1 alone allows a clean image" allow "$K1/validate?timeout=30s" "$T/kbase.json"
-base_cfg=$(config_gets fresh/kbase:v1) base_all=$(repo_reqs fresh/kbase)
+base_cfg=$(config_gets fresh/kbase:v1) base_all=$(repo_fetches fresh/kbase)
 base_scans=$(metric "$K1" portcullis_scans_started_total)
 review ksf uid-ksf "$R/fresh/ksf:v1"
 python3 "$CLIENT" --url "$K1/validate?timeout=30s" --cacert "$C/ca.crt" --request "$T/ksf.json" --parallel 3 --expect allow >"$T/ksf1.out" 2>&1 &
@@ -230,11 +233,11 @@ python3 "$CLIENT" --url "$K2/validate?timeout=30s" --cacert "$C/ca.crt" --reques
 p2=$!
 wait $p1 && wait $p2 && pass "keyed single-flight: 6 requests over two replicas all allowed" ||
     fail "keyed single-flight answers" "$(cat "$T/ksf1.out" "$T/ksf2.out" | head -c 800)"
-sf_layers=$(layer_gets fresh/ksf:v1) sf_cfg=$(config_gets fresh/ksf:v1) sf_all=$(repo_reqs fresh/ksf)
+sf_layers=$(layer_gets fresh/ksf:v1) sf_cfg=$(config_gets fresh/ksf:v1) sf_all=$(repo_fetches fresh/ksf)
 [ "$sf_layers" = "$(nlayers fresh/ksf:v1)" ] && [ "$sf_cfg" = "$base_cfg" ] &&
     pass "keyed single-flight: layers fetched once and the config as often as one replica alone ($sf_cfg)" ||
     fail "keyed single-flight fetches" "layers $sf_layers for $(nlayers fresh/ksf:v1); config $sf_cfg, alone $base_cfg"
-[ "$sf_all" -le "$base_all" ] && pass "keyed single-flight: no more registry requests in all than one judgement ($sf_all, alone $base_all)" ||
+[ "$sf_all" -le "$base_all" ] && pass "keyed single-flight: no more registry requests in all than one judgement, 401 challenges aside ($sf_all, alone $base_all)" ||
     fail "keyed single-flight requests" "$sf_all, alone $base_all: $(grep '/v2/fresh/ksf/' "$T/registry.log" | cut -c1-200)"
 s1=$(metric "$K1" portcullis_scans_started_total) s2=$(metric "$K2" portcullis_scans_started_total)
 [ "$((s1 + s2 - base_scans))" = "$((base_scans - kbad_scans))" ] &&
