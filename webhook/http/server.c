@@ -349,20 +349,20 @@ static enum MHD_Result defer(wh_server *s, struct MHD_Connection *c, const char 
 static enum MHD_Result dispatch(wh_server *s, struct MHD_Connection *c, const char *url,
                                 const char *method, conn_req *q)
 {
-    wh_reply r;
-    if (q->deferred) { /* resumed: the worker's answer */
+    wh_reply r, *rp = &r; /* (content_type may point into the reply: never copied) */
+    if (q->deferred) {    /* resumed: the worker's answer */
         if (!q->answered)
             return MHD_NO; /* cannot happen: resumed only once answered */
-        q->answered = 0;
-        r = q->answer;
-        memset(&q->answer, 0, sizeof q->answer);
+        rp = &q->answer;
     } else {
         run_handler(s, c, url, method, q, 0, &r);
         if (r.defer)
             return defer(s, c, url, method, q);
     }
-    observe(s, q, q->route->ep, r.verdict);
-    return send_reply(c, &r, NULL, 0);
+    observe(s, q, q->route->ep, rp->verdict);
+    enum MHD_Result rc = send_reply(c, rp, NULL, 0);
+    rp->body = NULL; /* send_reply took it */
+    return rc;
 }
 
 /* Called with the request line's target before libmicrohttpd decodes it;
