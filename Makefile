@@ -49,7 +49,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 CHECK_SRC = $(sort $(wildcard lib/check/check_*.c))
 CHECKLIST = $(B)/gen/checklist.h
 
-.PHONY: all deps test demo bench bench-redis fuzz install clean format FORCE
+.PHONY: all deps test demo bench bench-redis bench-webhook fuzz install clean format FORCE
 all: $(B)/libportcullis.a $(B)/portcullis $(WH_BIN) $(B)/fixture-builder $(UNIT_BIN)
 
 deps:
@@ -142,11 +142,17 @@ demo: deps all
 	@sh scripts/demo.sh build
 
 bench: deps all
+	@sh scripts/deps.sh bench
 	@sh bench/run.sh build
 
 # two webhook replicas sharing Redis: scans per image in a burst (bench/README.md)
 bench-redis: deps all
 	@sh bench/webhook_redis.sh build
+
+# The webhook against nginx only (bench/webhook.sh; also the end of `make bench`).
+bench-webhook: deps all
+	@sh scripts/deps.sh bench
+	@sh bench/webhook.sh build
 
 # Coverage-guided fuzzing (libFuzzer, clang, ASan+UBSan): one target per
 # parser that reads hostile bytes (tests/fuzz/fuzz_*.c), built in

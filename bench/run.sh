@@ -6,7 +6,8 @@
 #   2. bench/registry.sh starts a TLS registry on 127.0.0.1 and the images
 #      are pushed to it (its storage is kept in .cache/bench/registry);
 #   3. bench/measure.py runs every row, prints the table and the targets,
-#      and writes BUILD/bench.json.
+#      and writes BUILD/bench.json;
+#   4. bench/webhook.sh: the webhook's cached verdicts against nginx.
 #
 # usage: sh bench/run.sh [BUILD]      (BUILD: build/, with release binaries)
 # env:   BENCH_RUNS=N  runs per row (default 3, at least 3)
@@ -77,4 +78,7 @@ set -- --root "$ROOT" --pc "$PC" --layout "$LAYOUT" --rules "$ROOT/rules" --runs
 # shellcheck disable=SC2086
 python3 "$ROOT/bench/measure.py" "$@" $REG_ARGS
 rc=$?
+# the webhook against nginx (issue 20): its own registry and fixture
+echo
+sh "$ROOT/bench/webhook.sh" "$BUILD" || { echo "bench: the webhook bench broke" >&2; [ $rc != 0 ] || rc=2; }
 exit $rc

@@ -84,6 +84,8 @@ static void usage(FILE *f)
         "  --default-timeout DUR     budget when a request has no ?timeout= (default 10s)\n"
         "  --max-body SIZE           largest request body (default 4M)\n"
         "  --max-connections N       connections at once (default 64)\n"
+        "  --threads N               event-loop threads serving HTTPS (default: one per\n"
+        "                            online CPU); requests waiting for a scan take none\n"
         "  --max-conns-per-ip N      connections at once from one client address (default\n"
         "                            16; 0: no limit); the apiserver's calls count too\n"
         "  --header-timeout DUR      TLS handshake, request line and headers must be in\n"
@@ -164,6 +166,7 @@ static const struct option longopts[] = {
     {"default-timeout", required_argument, 0, 'o'},
     {"max-body", required_argument, 0, 'b'},
     {"max-connections", required_argument, 0, 'n'},
+    {"threads", required_argument, 0, 'N'},
     {"client-timeout", required_argument, 0, 'i'},
     {"header-timeout", required_argument, 0, 'H'},
     {"max-conns-per-ip", required_argument, 0, 'I'},
@@ -291,6 +294,8 @@ static int flag(opts *o, int c, const char *name, const char *arg)
     }
     case 'n':
         return num("max-connections", arg, 1, 4096, &o->cfg.max_conns);
+    case 'N':
+        return num("threads", arg, 1, 256, &o->cfg.threads);
     case 'b':
         if (pc_parse_size(arg, 1ull << 30, &o->cfg.max_body) < 0 || o->cfg.max_body < 1024)
             return bad("max-body", arg, "a size from 1K to 1G, like 4M");
@@ -458,6 +463,7 @@ static void log_listening(const wh_server *s)
                                       s->signer ? json_integer((json_int_t)wh_signer_pid(s->signer))
                                                 : json_null()));
         json_object_set_new(f, "max_connections", json_integer(s->cfg.max_conns));
+        json_object_set_new(f, "threads", json_integer(s->threads));
         json_object_set_new(f, "max_conns_per_ip", json_integer(s->cfg.max_conns_per_ip));
         json_object_set_new(f, "header_timeout_ms",
                             json_integer((json_int_t)s->cfg.header_timeout_ms));

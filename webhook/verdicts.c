@@ -534,6 +534,53 @@ static void start_one_locked(wh_verdicts *vc, const char *ref, const pc_runctx *
     out->state = WH_LK_PENDING;
 }
 
+/* Under the lock: the cached verdict for ref run as run (a new
+ * reference, with its digest; the tag cache counted when consulted), or
+ * NULL with nothing counted. */
+static wh_verdict *cached_only_locked(wh_verdicts *vc, const char *ref, const pc_runctx *run,
+                                      char digest[72], int *tag_hit)
+{
+    char runkey[72];
+    *tag_hit = 0;
+    if (pc_runctx_key(run, runkey) < 0)
+        return NULL;
+    if (!pinned_digest(ref, digest)) {
+        const char *d = wh_strmap_get(&vc->tags, ref, pc_now_ms());
+        if (!d || strlen(d) >= 72)
+            return NULL;
+        memcpy(digest, d, strlen(d) + 1);
+        *tag_hit = 1;
+    }
+    return cached_locked(vc, digest, runkey);
+}
+
+int wh_verdicts_lookup_cached(wh_verdicts *vc, const char *const *refs,
+                              const pc_runctx *const *runs, size_t n, wh_lookup *out)
+{
+    size_t i, tag_hits = 0;
+    pthread_mutex_lock(&vc->mu);
+    for (i = 0; i < n; i++) {
+        int tag_hit;
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].v = cached_only_locked(vc, refs[i], runs ? runs[i] : NULL, out[i].digest, &tag_hit);
+        if (!out[i].v)
+            break;
+        out[i].state = WH_LK_DONE;
+        out[i].cached = 1;
+        tag_hits += (size_t)tag_hit;
+    }
+    pthread_mutex_unlock(&vc->mu);
+    if (i < n) { /* one is not cached: as if nothing had been looked up */
+        for (size_t k = 0; k <= i && k < n; k++)
+            wh_lookup_release(&out[k]);
+        memset(out, 0, n * sizeof *out);
+        return 1;
+    }
+    atomic_fetch_add(&vc->m->cache_hits, n);
+    atomic_fetch_add(&vc->m->tag_hits, tag_hits);
+    return 0;
+}
+
 static void deadline_ts(uint64_t ms, struct timespec *ts)
 {
     ts->tv_sec = (time_t)(ms / 1000);

@@ -83,6 +83,14 @@ void wh_verdicts_set_store(wh_verdicts *vc, const wh_vstore *store);
  * leave it NULL: a cached verdict may answer another workload). */
 void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, const pc_runctx *const *runs,
                         size_t n, uint64_t deadline_ms, wh_lookup *out);
+/* The same lookup from the caches alone, never waiting and starting
+ * nothing: 0 when every reference has a cached verdict (out as
+ * wh_verdicts_lookup fills it, counted as cache hits); 1 when one has
+ * not (out is empty and nothing was counted: call wh_verdicts_lookup
+ * where waiting is allowed). For the HTTP event loop, which must not
+ * block. */
+int wh_verdicts_lookup_cached(wh_verdicts *vc, const char *const *refs,
+                              const pc_runctx *const *runs, size_t n, wh_lookup *out);
 void wh_lookup_release(wh_lookup *l);
 /* Stop taking work, drop queued scans and wait up to wait_ms for running
  * ones. 0 when every worker has ended (then wh_verdicts_free is safe), -1

@@ -26,13 +26,15 @@ typedef struct wh_tesproxy wh_tesproxy;
 typedef struct wh_signer wh_signer;
 typedef struct wh_conns wh_conns;
 typedef struct wh_redis wh_redis;
+typedef struct wh_offload wh_offload;
 
 typedef struct wh_config {
     const char *listen; /* "ADDR:PORT", "[V6ADDR]:PORT"; port 0 picks a free one */
     const char *tls_cert, *tls_key;
     const char *client_ca;       /* PEM bundle; NULL: no client certificates asked for */
     uint64_t max_body;           /* request body bytes (413 above) */
-    unsigned max_conns;          /* connections (each with its thread) at once */
+    unsigned max_conns;          /* connections at once */
+    unsigned threads;            /* event-loop threads (--threads; 0: one per online CPU) */
     unsigned max_conns_per_ip;   /* of those, from one client address (0: no limit) */
     uint64_t header_timeout_ms;  /* TLS handshake + request line + headers, absolute */
     uint64_t client_timeout_ms;  /* idle connection, and whole body upload */
@@ -72,6 +74,8 @@ typedef struct wh_server {
     char *client_ca_pem;
     struct MHD_Daemon *mhd;
     wh_conns *conns;                /* every connection, and the header deadline's watchdog */
+    wh_offload *offload;            /* request workers: handlers that may wait for a scan */
+    unsigned threads;               /* event-loop threads serving (after --threads' default) */
     uint16_t port;                  /* bound port */
     struct MHD_Daemon *metrics_mhd; /* --metrics-listen's plain-HTTP server, or NULL */
     uint16_t metrics_port;          /* its bound port */
@@ -85,6 +89,10 @@ typedef struct wh_http_req {
     size_t len;
     uint64_t start_ms;
     const char *raw_uri; /* path and query exactly as sent (NULL when out of memory) */
+    /* 0 on an event-loop thread: the handler must not wait (for a scan,
+     * an upstream); when it would have to, it sets wh_reply.defer and
+     * answers nothing, and is called again on a request worker with 1 */
+    int may_wait;
 } wh_http_req;
 
 typedef struct wh_reply {
@@ -94,6 +102,7 @@ typedef struct wh_reply {
     size_t len;
     wh_verdict_label verdict; /* for portcullis_requests_total */
     char ctype[128];          /* room for a content_type that is not a literal (relayed) */
+    int defer;                /* set by a handler that cannot answer without waiting (may_wait 0) */
 } wh_reply;
 
 /* server.c */

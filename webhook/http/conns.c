@@ -1,10 +1,11 @@
 /*
  * conns.c — see conns.h. How the header deadline works, with the
- * libmicrohttpd (0.9.75, thread per connection) behaviour it relies on:
+ * libmicrohttpd (0.9.75, epoll event loops in a thread pool, server.c)
+ * behaviour it relies on:
  *
- * Start. MHD_OPTION_NOTIFY_CONNECTION's STARTED call runs in the daemon's
- * accept thread before the connection's own thread exists, so the clock
- * starts before the TLS handshake. The entry records the socket (from
+ * Start. MHD_OPTION_NOTIFY_CONNECTION's STARTED call runs in the event
+ * loop that accepted the connection, before its first TLS byte is read,
+ * so the clock starts before the TLS handshake. The entry records the socket (from
  * MHD_CONNECTION_INFO_CONNECTION_FD) and the peer address.
  *
  * Stop. libmicrohttpd calls the access handler for a request only once
@@ -19,17 +20,18 @@
  * Cut. A watchdog thread wakes at the earliest deadline and, for every
  * connection past it, calls shutdown(fd, SHUT_RDWR). It never close()s
  * the descriptor and never touches libmicrohttpd's structures: the
- * connection's thread, blocked in select() on that socket (or in
- * GnuTLS's handshake reading it), sees end-of-file at once, and
- * libmicrohttpd closes the connection its own way, freeing the slot
- * (and the per-address count) and its thread.
+ * connection's event loop, polling that socket (epoll), sees end-of-file
+ * at once, and libmicrohttpd closes the connection its own way, freeing
+ * the slot (and the per-address count). A connection suspended while its
+ * handler waits on a request worker is inside a request (state 0), so the
+ * watchdog never cuts it; its request's own deadline bounds it.
  *
  * Races. The state word (waiting-since time, 0 inside a request, KILLED)
  * is atomic: the watchdog claims an expired connection with a
  * compare-and-swap from the exact time it read, and the access handler
  * takes the word with an exchange, so exactly one of them wins a head that
  * completes at the deadline; a claimed connection is closed by its own
- * thread too (wh_conn_head_done says -1). The descriptor cannot be reused
+ * event loop too (wh_conn_head_done says -1). The descriptor cannot be reused
  * under the watchdog: libmicrohttpd sends NOTIFY_CLOSED before it closes
  * the socket (MHD_cleanup_connections, and the failed-start path of
  * internal_add_connection), the entry leaves the list in that callback

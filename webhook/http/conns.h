@@ -7,7 +7,7 @@
  *
  * libmicrohttpd's MHD_OPTION_CONNECTION_TIMEOUT is an inactivity timeout:
  * one byte every few seconds resets it, so a client dripping its headers
- * holds a connection slot (and its thread) for as long as it likes, and
+ * holds a connection slot for as long as it likes, and
  * --max-connections of them lock everyone out, no certificate needed. How
  * the deadline is enforced, and why it is safe, is in conns.c.
  */

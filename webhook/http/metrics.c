@@ -345,6 +345,13 @@ char *wh_metrics_render(wh_metrics *m, const wh_metrics_info *info, size_t *len)
     render_scans(&b, m);
     counter(&b, "portcullis_scans_started_total", "Scans started (one per image digest in flight).",
             atomic_load(&m->scans_started));
+    counter(&b, "portcullis_requests_deferred_total",
+            "Requests whose handler would have waited (a verdict not cached, a TES relay): "
+            "their connection was suspended and the handler run on a request worker.",
+            atomic_load(&m->requests_deferred));
+    gauge(&b, "portcullis_requests_waiting",
+          "Requests on a request worker now (their connections suspended).",
+          atomic_load(&m->requests_waiting));
     counter(&b, "portcullis_scan_joins_total",
             "Image lookups that joined a scan already in flight instead of starting one.",
             atomic_load(&m->scan_joins));

@@ -95,6 +95,8 @@ typedef struct wh_metrics {
     _Atomic uint64_t scan_joins;        /* lookups that joined a scan in flight */
     _Atomic uint64_t deadline_exceeded; /* answered "scan in progress, retry" */
     _Atomic uint64_t queue_full;        /* answered "scanner busy" */
+    _Atomic uint64_t requests_deferred; /* handlers run on a request worker (would have waited) */
+    _Atomic int64_t requests_waiting;   /* of those, running now (their connections suspended) */
     _Atomic int64_t scans_in_flight, scans_queued;
     _Atomic uint64_t dur_bucket[WH_DUR_BUCKETS]; /* cumulative on render, not here */
     _Atomic uint64_t dur_count, dur_sum_ms;

@@ -2,9 +2,25 @@
  * server.c — the HTTPS front: libmicrohttpd (GnuTLS) set up for a webhook
  * and one request's life through it.
  *
- * Threads: one per connection, at most --max-connections (a handler may
- * wait for a scan until the apiserver's deadline, which would stall every
- * other connection of a shared polling thread); scans run on their own
+ * Threads: --threads event loops (libmicrohttpd's epoll mode with a
+ * thread pool: each thread owns the connections it accepted, TLS and
+ * HTTP for all of them, never blocking). A handler runs on its event
+ * loop with may_wait 0: a cached verdict is answered there and then. One
+ * that would wait (a verdict not cached: a scan to run or to join; the
+ * TES gate's relay) says so (wh_reply.defer) without answering or
+ * counting anything; the connection is then suspended
+ * (MHD_suspend_connection: its socket leaves the event loop, its
+ * timeouts stop) and the handler runs again on a request worker
+ * (offload.c) with may_wait 1, waiting at most until the request's
+ * deadline; the worker keeps the answer in the request and resumes the
+ * connection, whose event loop then calls on_request again and sends it.
+ * The worker touches neither the request nor the connection after the
+ * resume, and every suspended connection is resumed before the daemon
+ * stops (wh_offload_drain). A client gone meanwhile is seen on resume:
+ * the answer fails to send and the request completes as usual. The
+ * policy generation is taken and put back within each run of a handler
+ * (gen.h), never held across the suspension: the run on the worker
+ * judges with the generation current then. Scans run on their own
  * bounded pool (verdicts.c). Keep-alive is libmicrohttpd's default.
  *
  * Slow clients cannot hold the slots: (1) one client address holds at
@@ -40,8 +56,10 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include "conns.h"
 #include "log.h"
+#include "offload.h"
 #include "routes.h"
 #include "tls.h"
 #include "../webhook.h"
@@ -59,6 +77,13 @@ typedef struct conn_req {
     unsigned reject;   /* status decided before the body was read */
     wh_error_kind reject_kind;
     char reject_msg[256];
+    /* a deferred handler (suspended connection): what the worker needs,
+     * and its answer once answered is set (then the connection resumes) */
+    wh_server *s;
+    struct MHD_Connection *conn;
+    const char *url, *method; /* libmicrohttpd's, valid until the request completes */
+    int deferred, answered;
+    wh_reply answer;
 } conn_req;
 
 static uint64_t now_us(void)
@@ -250,8 +275,10 @@ static enum MHD_Result take_body(wh_server *s, struct MHD_Connection *c, conn_re
     return MHD_YES;
 }
 
-static enum MHD_Result dispatch(wh_server *s, struct MHD_Connection *c, const char *url,
-                                const char *method, conn_req *q)
+/* Run the request's handler; may_wait 0 on an event loop. r->defer when
+ * it would have waited (then it answered nothing). */
+static void run_handler(wh_server *s, struct MHD_Connection *c, const char *url, const char *method,
+                        conn_req *q, int may_wait, wh_reply *r)
 {
     wh_http_req rq = {.conn = c,
                       .method = method,
@@ -259,16 +286,83 @@ static enum MHD_Result dispatch(wh_server *s, struct MHD_Connection *c, const ch
                       .body = q->body.p ? q->body.p : "",
                       .len = q->body.len,
                       .start_ms = q->start_ms,
-                      .raw_uri = q->raw_uri};
-    wh_reply r = {0};
-    r.verdict = WH_V_NONE;
-    q->route->fn(s, &rq, &r);
-    if (!r.body) {
-        wh_reply_error(&r, 500, "internal error");
+                      .raw_uri = q->raw_uri,
+                      .may_wait = may_wait};
+    memset(r, 0, sizeof *r);
+    r->verdict = WH_V_NONE;
+    q->route->fn(s, &rq, r);
+    if (r->defer && may_wait) { /* a handler that never answers: fail closed */
+        free(r->body);
+        memset(r, 0, sizeof *r);
+    }
+    if (r->defer) {
+        free(r->body);
+        r->body = NULL;
+        return;
+    }
+    if (!r->body) {
+        wh_reply_error(r, 500, "internal error");
         wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);
     }
-    observe(s, q, q->route->ep, r.verdict);
-    return send_reply(c, &r, NULL, 0);
+}
+
+/* On a request worker: the handler, allowed to wait; then the answer is
+ * kept and the connection resumed (its event loop sends it). */
+static void deferred_main(void *arg)
+{
+    conn_req *q = arg;
+    wh_server *s = q->s;
+    struct MHD_Connection *c = q->conn;
+    run_handler(s, c, q->url, q->method, q, 1, &q->answer);
+    q->answered = 1;
+    atomic_fetch_sub(&s->metrics.requests_waiting, 1);
+    MHD_resume_connection(c); /* q and c belong to the event loop from here */
+    wh_offload_done(s->offload);
+}
+
+/* The handler would wait: suspend the connection and run it again on a
+ * request worker. */
+static enum MHD_Result defer(wh_server *s, struct MHD_Connection *c, const char *url,
+                             const char *method, conn_req *q)
+{
+    q->s = s;
+    q->conn = c;
+    q->url = url;
+    q->method = method;
+    q->deferred = 1;
+    MHD_suspend_connection(c); /* before the worker exists: it resumes */
+    atomic_fetch_add(&s->metrics.requests_deferred, 1);
+    atomic_fetch_add(&s->metrics.requests_waiting, 1);
+    if (wh_offload_run(s->offload, deferred_main, q) == 0)
+        return MHD_YES;
+    atomic_fetch_sub(&s->metrics.requests_waiting, 1);
+    /* shutting down, or no thread: refused now (fail closed) */
+    wh_reply_error(&q->answer, 503,
+                   "the webhook cannot take this request now (shutting down or "
+                   "out of threads), retry");
+    wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);
+    q->answered = 1;
+    MHD_resume_connection(c);
+    return MHD_YES;
+}
+
+static enum MHD_Result dispatch(wh_server *s, struct MHD_Connection *c, const char *url,
+                                const char *method, conn_req *q)
+{
+    wh_reply r, *rp = &r; /* (content_type may point into the reply: never copied) */
+    if (q->deferred) {    /* resumed: the worker's answer */
+        if (!q->answered)
+            return MHD_NO; /* cannot happen: resumed only once answered */
+        rp = &q->answer;
+    } else {
+        run_handler(s, c, url, method, q, 0, &r);
+        if (r.defer)
+            return defer(s, c, url, method, q);
+    }
+    observe(s, q, q->route->ep, rp->verdict);
+    enum MHD_Result rc = send_reply(c, rp, NULL, 0);
+    rp->body = NULL; /* send_reply took it */
+    return rc;
 }
 
 /* Called with the request line's target before libmicrohttpd decodes it;
@@ -315,6 +409,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     conn_req *q = *con_cls;
     wh_conn_request_done(c); /* the next request's head is awaited from now */
     if (q) {
+        free(q->answer.body); /* a worker's answer never sent */
         pc_buf_free(&q->body);
         free(q->raw_uri);
         free(q);
@@ -358,6 +453,13 @@ int wh_parse_listen(const char *spec, struct sockaddr_storage *ss, int *v6)
     return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
 }
 
+/* The default --threads: the CPUs this process may run on now. */
+static unsigned wh_online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
 int wh_server_start(wh_server *s, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
@@ -367,14 +469,25 @@ int wh_server_start(wh_server *s, char *err, size_t errlen)
                  s->cfg.listen);
         return -1;
     }
-    unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+    /* each thread of the pool takes max_conns / threads: never fewer than one */
+    s->threads = s->cfg.threads ? s->cfg.threads : wh_online_cpus();
+    if (s->threads > s->cfg.max_conns)
+        s->threads = s->cfg.max_conns;
     unsigned timeout_s = (unsigned)((s->cfg.client_timeout_ms + 999) / 1000);
     struct MHD_OptionItem trust[] = {
         {s->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, s->client_ca_pem},
         {MHD_OPTION_END, 0, NULL}};
-    if (wh_conns_new(s->cfg.header_timeout_ms, s->tls, &s->metrics, &s->conns, err, errlen) < 0)
+    if (wh_offload_new(s->cfg.max_conns, &s->offload) < 0) {
+        snprintf(err, errlen, "out of memory");
         return -1;
+    }
+    if (wh_conns_new(s->cfg.header_timeout_ms, s->tls, &s->metrics, &s->conns, err, errlen) < 0) {
+        wh_offload_free(s->offload);
+        s->offload = NULL;
+        return -1;
+    }
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_HTTPS_CERT_CALLBACK,
@@ -383,13 +496,15 @@ int wh_server_start(wh_server *s, char *err, size_t errlen)
         MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         s->cfg.max_conns_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_ARRAY, trust,
-        MHD_OPTION_END);
+        on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_THREAD_POOL_SIZE,
+        s->threads, MHD_OPTION_ARRAY, trust, MHD_OPTION_END);
     if (!s->mhd) {
         snprintf(err, errlen, "cannot listen on %s (address in use, or TLS set-up failed)",
                  s->cfg.listen);
         wh_conns_free(s->conns);
         s->conns = NULL;
+        wh_offload_free(s->offload);
+        s->offload = NULL;
         return -1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -399,9 +514,15 @@ int wh_server_start(wh_server *s, char *err, size_t errlen)
 
 void wh_server_stop(wh_server *s)
 {
+    /* every suspended connection resumed first: libmicrohttpd may not stop
+     * with one (each worker is bounded by its request's deadline) */
+    if (s->offload)
+        wh_offload_drain(s->offload);
     if (s->mhd)
         MHD_stop_daemon(s->mhd); /* closes every connection */
     s->mhd = NULL;
     wh_conns_free(s->conns);
     s->conns = NULL;
+    wh_offload_free(s->offload);
+    s->offload = NULL;
 }

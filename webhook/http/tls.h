@@ -44,7 +44,7 @@ long wh_tls_key_pid(const wh_tls *t);
  * --client-ca bundle MHD was given; -1 otherwise. */
 int wh_tls_client_verified(struct MHD_Connection *c);
 
-/* Write len bytes to c's TLS session directly, from c's own thread, as the
+/* Write len bytes to c's TLS session directly, from c's event loop, as the
  * last thing said on it (the caller then closes the connection): for an
  * answer libmicrohttpd cannot queue, which is any answer while a request
  * body is being received (MHD_queue_response accepts one only before the

@@ -201,9 +201,15 @@ int wh_admission_decide(wh_server *s, const wh_http_req *rq, const char *endpoin
                        .namespace_ = a->namespace_,
                        .images = &a->images,
                        .deadline_ms = wh_request_deadline(s, rq),
-                       .pin_digests = pin_digests};
+                       .pin_digests = pin_digests,
+                       .cached_only = !rq->may_wait};
     int rc = g ? wh_decide(&in, d) : -1;
     wh_gen_put(s, g);
+    if (rc == 1) { /* a verdict to wait for: again on a request worker */
+        wh_admission_free(a);
+        out->defer = 1;
+        return -1;
+    }
     if (rc < 0) {
         wh_admission_free(a);
         wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);

@@ -17,6 +17,9 @@
  *      this reference, as pc_verdict_of judges it: the scan's own verdict
  *      plus unpinned-image (--pin-digests passed on); a scan still running
  *      at the deadline or never queued denies (fail closed).
+ *      With cached_only (the HTTP event loop, which must not block) only
+ *      cached verdicts answer; one that is not makes wh_decide return 1
+ *      and the request is decided again where it may wait (server.c).
  * Everything written into the message or a warning passes pc_one_line and
  * a length cut: finding paths and messages come from hostile images.
  */
@@ -94,7 +97,11 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
             runs[n] = d->imgs[i].img->run;
             refs[n++] = d->imgs[i].img->image;
         }
-    if (n)
+    if (n && in->cached_only && wh_verdicts_lookup_cached(in->verdicts, refs, runs, n, lks) != 0) {
+        free(refs), free(runs), free(lks), free(idx);
+        return 1; /* some verdict needs a wait: nothing was looked up */
+    }
+    if (n && !in->cached_only)
         wh_verdicts_lookup(in->verdicts, refs, runs, n, in->deadline_ms, lks);
     for (size_t k = 0; k < n; k++) {
         wh_image_decision *x = &d->imgs[idx[k]];
@@ -310,7 +317,12 @@ int wh_decide(const wh_decide_in *in, wh_decision *d)
     d->ctx = in->ctx;
     d->namespace_ = in->namespace_;
     d->namespace_exempt = in->namespace_ && pc_ctx_namespace_exempt(in->ctx, in->namespace_);
-    if (collect(in, d) < 0 || scan_all(in, d) < 0)
+    int rc = collect(in, d) < 0 ? -1 : scan_all(in, d);
+    if (rc == 1) {
+        wh_decision_free(d);
+        return 1;
+    }
+    if (rc < 0)
         goto oom;
     d->allowed = 1;
     for (size_t i = 0; i < d->nimgs; i++)

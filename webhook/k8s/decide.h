@@ -53,13 +53,18 @@ typedef struct wh_decide_in {
     /* --pin-digests on a Kubernetes path: unpinned-image at warn becomes
      * deny (ignore stays ignore; a digest exemption still caps it at warn) */
     int pin_digests;
+    /* answer from cached verdicts only, never waiting (the HTTP event
+     * loop): wh_decide returns 1 when some image has none */
+    int cached_only;
 } wh_decide_in;
 
 #define WH_MESSAGE_MAX 4096 /* bytes of a denial message */
 #define WH_WARNING_MAX 120  /* bytes of one warning */
 #define WH_WARNINGS_MAX 16  /* warnings per answer */
 
-/* Decide; -1 only when out of memory (d is then empty and safe to free). */
+/* Decide; -1 only when out of memory, 1 when in->cached_only and some
+ * image's verdict is not cached (d is then empty and safe to free, and
+ * nothing was counted or started: decide again with cached_only 0). */
 int wh_decide(const wh_decide_in *in, wh_decision *d);
 void wh_decision_free(wh_decision *d);
 /* A denied decision into portcullis_denials_total: once for each check

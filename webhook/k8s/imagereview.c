@@ -157,13 +157,17 @@ void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
                        .namespace_ = r.namespace_,
                        .images = &r.images,
                        .deadline_ms = wh_request_deadline(s, rq),
-                       .pin_digests = s->cfg.pin_digests};
+                       .pin_digests = s->cfg.pin_digests,
+                       .cached_only = !rq->may_wait};
     int rc = g ? wh_decide(&in, &d) : -1;
     wh_gen_put(s, g);
-    if (rc < 0) {
+    if (rc != 0) {
         json_decref(r.root);
         wh_image_list_free(&r.images);
-        wh_reply_error(out, 500, "out of memory");
+        if (rc == 1) /* a verdict to wait for: again on a request worker */
+            out->defer = 1;
+        else
+            wh_reply_error(out, 500, "out of memory");
         return;
     }
     wh_reply_json(out, 200, review_response(&d));

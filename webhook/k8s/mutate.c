@@ -256,7 +256,8 @@ static void find_site(const wh_admission *a, ann_site *st)
 
 /* UPDATE: the images the old object had too (not judged by /validate),
  * decided here so their verdicts can be signed again. 0 with *rest empty
- * when there are none; -1 when out of memory. */
+ * when there are none; -1 when out of memory; 1 when a verdict is to be
+ * waited for and rq may not wait (wh_decide). */
 static int decide_unchanged(wh_server *s, const wh_http_req *rq, const wh_admission *a,
                             wh_image_list *rest, wh_decision *rd)
 {
@@ -276,7 +277,8 @@ static int decide_unchanged(wh_server *s, const wh_http_req *rq, const wh_admiss
                        .namespace_ = a->namespace_,
                        .images = rest,
                        .deadline_ms = wh_request_deadline(s, rq),
-                       .pin_digests = 0};
+                       .pin_digests = 0,
+                       .cached_only = !rq->may_wait};
     rc = g ? wh_decide(&in, rd) : -1;
     wh_gen_put(s, g);
     return rc;
@@ -428,6 +430,13 @@ void wh_route_mutate(wh_server *s, const wh_http_req *rq, wh_reply *out)
     int rc = st.rewrite && s->signer && strcmp(a.operation, "UPDATE") == 0
                  ? decide_unchanged(s, rq, &a, &rest, &rd)
                  : 0;
+    if (rc == 1) { /* a verdict to wait for: again on a request worker */
+        out->defer = 1;
+        wh_image_list_free(&rest);
+        wh_decision_free(&d);
+        wh_admission_free(&a);
+        return;
+    }
     if (rc == 0)
         rc = retry_message(&d, &rd, &deny);
     if (rc == 0 && (!(p.patch = json_array()) || make_pins(&d, &p) < 0 ||

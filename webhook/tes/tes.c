@@ -641,9 +641,15 @@ int wh_tes_judge(wh_server *s, const wh_http_req *rq, const char *endpoint, wh_r
     wh_decide_in in = {.ctx = g->ctx,
                        .verdicts = g->verdicts,
                        .images = &t.images,
-                       .deadline_ms = wh_request_deadline(s, rq)};
+                       .deadline_ms = wh_request_deadline(s, rq),
+                       .cached_only = !rq->may_wait};
     rc = wh_decide(&in, &d);
     wh_gen_put(s, g);
+    if (rc == 1) { /* a verdict to wait for: again on a request worker */
+        wh_tes_task_free(&t);
+        out->defer = 1;
+        return -1;
+    }
     if (rc < 0) {
         wh_tes_task_free(&t);
         wh_metrics_error(&s->metrics, WH_ERR_INTERNAL);

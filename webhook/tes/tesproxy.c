@@ -484,6 +484,10 @@ void wh_route_tes_gate(wh_server *s, const wh_http_req *rq, wh_reply *out)
         wh_reply_error(out, 405, "method %.16s is not relayed to a TES server", rq->method);
         return;
     }
+    if (!rq->may_wait) { /* the relay waits for the upstream: on a request worker */
+        out->defer = 1;
+        return;
+    }
     char *verdicts = NULL;
     if (wh_tes_target_creates(rq->method, rq->raw_uri)) {
         if (wh_tes_judge(s, rq, "tes-gate", out, &allowed) < 0)
