@@ -8,7 +8,8 @@
 #
 # SUITE names one unit binary or integration script (unit/test_cache,
 # test_cache, integration/registry, registry.sh, ...); without any, all of
-# them run.
+# them run. integration/difftest, when it runs with others, runs in a
+# lane of its own beside them (one core) and is reported at the end.
 #
 # Every suite must run at least the number of checks tests/expected-counts
 # gives it (CHECKs of a unit binary, PASS/FAIL lines of a script): a suite
@@ -82,6 +83,44 @@ judge() {
     fi
 }
 
+# integration_result NAME RC: count and print what the script's log says
+integration_result() {
+    log="$WORK/$1.log"
+    p=$(grep -c '^PASS ' "$log")
+    f=$(grep -c '^FAIL ' "$log")
+    pass=$((pass + p))
+    fail=$((fail + f))
+    if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+        fail=$((fail + 1))
+        echo "FAIL $1: script exited $2"
+    fi
+    grep -E '^(PASS|FAIL) ' "$log" | sed -E "s#^(PASS|FAIL) #\1 $1/#"
+    if [ "$f" -gt 0 ] || [ "$2" -ne 0 ]; then
+        echo "---- $1 log (tail) ----"
+        tail -60 "$log" | sed 's/^/    /'
+    fi
+    ok=0
+    [ "$f" -eq 0 ] && [ "$2" -eq 0 ] && ok=1
+    judge "integration/$1" $((p + f)) $ok
+}
+
+# The differential test is long and CPU-bound (images built and read by
+# two readers); the other suites mostly wait on servers they start. When
+# both kinds run, difftest runs in a lane of its own beside the others,
+# on one core (PC_DIFFTEST_JOBS=1), and is reported at the end.
+LANE=
+if echo "$SUITES" | grep -qx integration/difftest && [ "$(echo "$SUITES" | wc -l)" -gt 1 ] &&
+    [ -f tests/integration/difftest.sh ]; then
+    LANE=integration/difftest
+    (
+        l0=$(date +%s)
+        PC_DIFFTEST_JOBS=1 sh tests/integration/difftest.sh >"$WORK/difftest.log" 2>&1
+        echo $? >"$WORK/difftest.rc"
+        echo "$(($(date +%s) - l0)) integration/difftest (own lane)" >>"$TIMES"
+    ) &
+    LANE_PID=$!
+fi
+
 for s in $SUITES; do
     t_start=$(date +%s)
     case $s in
@@ -119,29 +158,19 @@ for s in $SUITES; do
             echo "FAIL $s: $t does not exist"
             continue
         fi
-        log="$WORK/$name.log"
-        sh "$t" >"$log" 2>&1
-        rc=$?
-        p=$(grep -c '^PASS ' "$log")
-        f=$(grep -c '^FAIL ' "$log")
-        pass=$((pass + p))
-        fail=$((fail + f))
-        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-            fail=$((fail + 1))
-            echo "FAIL $name: script exited $rc"
+        if [ "$s" = "$LANE" ]; then
+            continue # already running beside the others
         fi
-        grep -E '^(PASS|FAIL) ' "$log" | sed -E "s#^(PASS|FAIL) #\1 $name/#"
-        if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ]; then
-            echo "---- $name log (tail) ----"
-            tail -60 "$log" | sed 's/^/    /'
-        fi
-        ok=0
-        [ "$f" -eq 0 ] && [ "$rc" -eq 0 ] && ok=1
-        judge "$s" $((p + f)) $ok
+        sh "$t" >"$WORK/$name.log" 2>&1
+        integration_result "$name" $?
         ;;
     esac
-    echo "$(($(date +%s) - t_start)) $s" >>"$TIMES"
+    [ "$s" = "$LANE" ] || echo "$(($(date +%s) - t_start)) $s" >>"$TIMES"
 done
+if [ -n "$LANE" ]; then
+    wait "$LANE_PID"
+    integration_result difftest "$(cat "$WORK/difftest.rc" 2>/dev/null || echo 1)"
+fi
 
 # every suite the counts file lists must exist (a full run only)
 if [ $ALL = 1 ] && [ -f "$COUNTS" ]; then

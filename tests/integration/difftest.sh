@@ -13,7 +13,7 @@
 set -u
 out="$PC_WORK/difftest.out"
 sh "$PC_ROOT/tests/difftest/run.sh" "$PC_BUILD" --random "${PC_DIFFTEST_RANDOM:-350}" \
-    --seed "${PC_DIFFTEST_SEED:-1}" --keep "$PC_WORK/difftest-failures" >"$out" 2>&1
+    --seed "${PC_DIFFTEST_SEED:-1}" --jobs "${PC_DIFFTEST_JOBS:-$(nproc)}" --keep "$PC_WORK/difftest-failures" >"$out" 2>&1
 rc=$?
 # tests/run.sh puts this script's name in front; run.sh already says difftest/
 sed -E 's#^(PASS|FAIL|SKIP) difftest/#\1 #' "$out"
