@@ -196,7 +196,10 @@ int wh_admission_decide(wh_server *s, const wh_http_req *rq, const char *endpoin
         return -1;
     }
     wh_gen *g = wh_gen_get(s);
-    wh_decide_in in = {.ctx = g ? g->ctx : NULL,
+    wh_decide_in in = {.server = s,
+                       .gen = g,
+                       .put_gen = wh_gen_put,
+                       .ctx = g ? g->ctx : NULL,
                        .verdicts = g ? g->verdicts : NULL,
                        .namespace_ = a->namespace_,
                        .images = &a->images,
@@ -204,7 +207,6 @@ int wh_admission_decide(wh_server *s, const wh_http_req *rq, const char *endpoin
                        .pin_digests = pin_digests,
                        .cached_only = !rq->may_wait};
     int rc = g ? wh_decide(&in, d) : -1;
-    wh_gen_put(s, g);
     if (rc == 1) { /* a verdict to wait for: again on a request worker */
         wh_admission_free(a);
         out->defer = 1;

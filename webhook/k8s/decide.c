@@ -314,6 +314,9 @@ static int build_reasons(wh_decision *d)
 int wh_decide(const wh_decide_in *in, wh_decision *d)
 {
     memset(d, 0, sizeof *d);
+    d->server = in->server;
+    d->gen = in->gen;
+    d->put_gen = in->put_gen;
     d->ctx = in->ctx;
     d->namespace_ = in->namespace_;
     d->namespace_exempt = in->namespace_ && pc_ctx_namespace_exempt(in->ctx, in->namespace_);
@@ -339,6 +342,9 @@ oom:
 
 void wh_decision_free(wh_decision *d)
 {
+    struct wh_server *server = d->server;
+    struct wh_gen *gen = d->gen;
+    void (*put_gen)(struct wh_server *, struct wh_gen *) = d->put_gen;
     for (size_t i = 0; i < d->nimgs; i++) {
         wh_lookup_release(&d->imgs[i].lk);
         free(d->imgs[i].reason);
@@ -349,6 +355,8 @@ void wh_decision_free(wh_decision *d)
     free(d->warnings);
     free(d->message);
     memset(d, 0, sizeof *d);
+    if (gen && put_gen)
+        put_gen(server, gen); /* last: nothing of d reads ctx after this */
 }
 
 #define COUNTED_MAX 32

@@ -42,9 +42,22 @@ typedef struct wh_decision {
     size_t nwarnings;
     const pc_ctx *ctx;      /* borrowed from the input, for the reasons */
     const char *namespace_; /* borrowed: exceptions naming it waive findings here */
+    /* the policy generation ctx belongs to, held until wh_decision_free, so
+     * a reload cannot free ctx while the answer, the log line and the
+     * counts still read it */
+    struct wh_server *server;
+    struct wh_gen *gen;
+    void (*put_gen)(struct wh_server *, struct wh_gen *);
 } wh_decision;
 
 typedef struct wh_decide_in {
+    /* the generation (wh_gen_get) that ctx and verdicts belong to, or NULL;
+     * wh_decide takes the hold over: the decision keeps it until
+     * wh_decision_free, and it is put back at once when wh_decide fails or
+     * returns 1; put_gen (wh_gen_put) gives it back */
+    struct wh_server *server;
+    struct wh_gen *gen;
+    void (*put_gen)(struct wh_server *, struct wh_gen *);
     const pc_ctx *ctx;
     wh_verdicts *verdicts;
     const char *namespace_; /* NULL: none (cluster-scoped or not given) */

@@ -152,7 +152,10 @@ void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
         return;
     }
     wh_gen *g = wh_gen_get(s);
-    wh_decide_in in = {.ctx = g ? g->ctx : NULL,
+    wh_decide_in in = {.server = s,
+                       .gen = g,
+                       .put_gen = wh_gen_put,
+                       .ctx = g ? g->ctx : NULL,
                        .verdicts = g ? g->verdicts : NULL,
                        .namespace_ = r.namespace_,
                        .images = &r.images,
@@ -160,7 +163,6 @@ void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
                        .pin_digests = s->cfg.pin_digests,
                        .cached_only = !rq->may_wait};
     int rc = g ? wh_decide(&in, &d) : -1;
-    wh_gen_put(s, g);
     if (rc != 0) {
         json_decref(r.root);
         wh_image_list_free(&r.images);

@@ -272,7 +272,10 @@ static int decide_unchanged(wh_server *s, const wh_http_req *rq, const wh_admiss
     if (rc < 0 || !rest->n)
         return rc;
     wh_gen *g = wh_gen_get(s);
-    wh_decide_in in = {.ctx = g ? g->ctx : NULL,
+    wh_decide_in in = {.server = s,
+                       .gen = g,
+                       .put_gen = wh_gen_put,
+                       .ctx = g ? g->ctx : NULL,
                        .verdicts = g ? g->verdicts : NULL,
                        .namespace_ = a->namespace_,
                        .images = rest,
@@ -280,7 +283,6 @@ static int decide_unchanged(wh_server *s, const wh_http_req *rq, const wh_admiss
                        .pin_digests = 0,
                        .cached_only = !rq->may_wait};
     rc = g ? wh_decide(&in, rd) : -1;
-    wh_gen_put(s, g);
     return rc;
 }
 

@@ -638,14 +638,16 @@ int wh_tes_judge(wh_server *s, const wh_http_req *rq, const char *endpoint, wh_r
         wh_reply_error(out, rc == -2 ? 503 : 400, "%s", err);
         return -1;
     }
-    wh_decide_in in = {.ctx = g->ctx,
+    wh_decide_in in = {.server = s,
+                       .gen = g,
+                       .put_gen = wh_gen_put,
+                       .ctx = g->ctx,
                        .verdicts = g->verdicts,
                        .images = &t.images,
                        .deadline_ms = wh_request_deadline(s, rq),
                        .cached_only = !rq->may_wait};
-    rc = wh_decide(&in, &d);
-    wh_gen_put(s, g);
-    if (rc == 1) { /* a verdict to wait for: again on a request worker */
+    rc = wh_decide(&in, &d); /* d holds g now */
+    if (rc == 1) {           /* a verdict to wait for: again on a request worker */
         wh_tes_task_free(&t);
         out->defer = 1;
         return -1;
