@@ -17,6 +17,7 @@
 #include <string.h>
 #include <yara.h>
 #include "pcx.h"
+#include "pcx/sha256.h"
 #include "yara/prefilter.h"
 #include "yara/prefilter_pat.h"
 #include "yara/yaracond.h"
@@ -208,6 +209,48 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
     if (!bad)
         compile_db(pf, &x, w.nrules);
     exprs_free(&x);
+    return pf;
+}
+
+/* The database depends on the rules, this code, vectorscan and libyara. */
+void pc_prefilter_cache_key(const char *digest, char out[72])
+{
+    char *k = pc_asprintf("prefilter/1;%s;%s;%s", digest, hs_version(), YR_VERSION);
+    pc_sha256_digest(k ? k : "", k ? strlen(k) : 0, out);
+    if (!k)
+        out[0] = '\0';
+    free(k);
+}
+
+int pc_prefilter_save(const pc_prefilter *pf, unsigned char **out, size_t *len)
+{
+    char *db = NULL;
+    size_t dblen = 0, slen = strlen(pf->status) + 1;
+    if (!pc_prefilter_active(pf) || hs_serialize_database(pf->db, &db, &dblen) != HS_SUCCESS)
+        return -1;
+    unsigned char *b = dblen <= SIZE_MAX - slen ? malloc(slen + dblen) : NULL;
+    if (b) {
+        memcpy(b, pf->status, slen);
+        memcpy(b + slen, db, dblen);
+        *out = b;
+        *len = slen + dblen;
+    }
+    free(db);
+    return b ? 0 : -1;
+}
+
+pc_prefilter *pc_prefilter_load(const unsigned char *buf, size_t len)
+{
+    const unsigned char *nul = memchr(buf, 0, len < 512 ? len : 512);
+    if (!nul || strncmp((const char *)buf, "on: ", 4) != 0)
+        return NULL;
+    pc_prefilter *pf = calloc(1, sizeof *pf);
+    size_t slen = (size_t)(nul - buf) + 1;
+    if (!pf || hs_deserialize_database((const char *)nul + 1, len - slen, &pf->db) != HS_SUCCESS) {
+        free(pf);
+        return NULL;
+    }
+    memcpy(pf->status, buf, slen);
     return pf;
 }
 

@@ -35,6 +35,13 @@ typedef struct pc_pf_source {
 pc_prefilter *pc_prefilter_new(struct YR_RULES *yr, const pc_pf_source *src, size_t n);
 void pc_prefilter_free(pc_prefilter *pf);
 
+/* Kept in the rules cache (yara_cache.h) under pc_prefilter_cache_key:
+ * an active prefilter as bytes (save; -1 when inactive or on error), and
+ * back (load; NULL for anything it cannot use: then it is built again). */
+void pc_prefilter_cache_key(const char *rules_digest, char out[72]);
+int pc_prefilter_save(const pc_prefilter *pf, unsigned char **out, size_t *len);
+pc_prefilter *pc_prefilter_load(const unsigned char *buf, size_t len);
+
 /* 1 when files may be skipped with it. */
 int pc_prefilter_active(const pc_prefilter *pf);
 /* "on: N rules, M patterns" or "off: why". */

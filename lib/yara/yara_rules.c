@@ -264,11 +264,21 @@ static void count_rules(pc_rules *r)
 }
 
 /* The prefilter, from the same bytes the rules were compiled from (or,
- * from the cache, whose digest names these bytes). */
-static void build_prefilter(pc_rules *r, const rset *s)
+ * from the cache, whose digest names these bytes); its compiled database
+ * is cached beside the rules, as compiling it costs a few hundred ms. */
+static void build_prefilter(pc_rules *r, const rset *s, const char *cache_dir)
 {
+    char key[72];
+    unsigned char *buf;
+    size_t len, n = 0;
+    pc_prefilter_cache_key(r->digest, key);
+    if (cache_dir && key[0] && pc_rules_cache_get(cache_dir, "hsdb", key, &buf, &len)) {
+        r->pf = pc_prefilter_load(buf, len);
+        free(buf);
+        if (r->pf)
+            return;
+    }
     pc_pf_source *src = calloc(s->n ? s->n : 1, sizeof *src);
-    size_t n = 0;
     if (!src)
         return;
     for (size_t i = 0; i < s->n; i++)
@@ -276,6 +286,10 @@ static void build_prefilter(pc_rules *r, const rset *s)
             src[n++] = (pc_pf_source){s->v[i].full, s->v[i].data, s->v[i].len};
     r->pf = pc_prefilter_new(r->yr, src, n);
     free(src);
+    if (cache_dir && key[0] && r->pf && pc_prefilter_save(r->pf, &buf, &len) == 0) {
+        pc_rules_cache_put(cache_dir, "hsdb", key, buf, len);
+        free(buf);
+    }
 }
 
 static int compile_failed(const pc_rules_diag *d, pc_err *e)
@@ -349,7 +363,7 @@ static int rules_build(const char *path, const char *cache_dir, pc_rules **out, 
         pc_rules_cache_store(cache_dir, r->digest, r->yr);
 loaded:
     count_rules(r);
-    build_prefilter(r, &s);
+    build_prefilter(r, &s, cache_dir);
     *out = r;
     r = NULL;
     rc = 0;
