@@ -111,6 +111,8 @@ class Bench:
         self.parity = None
         self.docker_na = None  # reason docker:// scans are not measured
         self.findings = {}  # transport -> findings of the large image (cold scan)
+        self.all_findings = {}  # transport -> every finding of that scan (prefilter parity)
+        self.prefilter_parity = None
         self.env = dict(os.environ, PORTCULLIS_DATADIR=a.root)
         for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
             self.env.pop(k, None)
@@ -147,19 +149,19 @@ class Bench:
         return r
 
     # --- portcullis -----------------------------------------------------
-    def scan_argv(self, transport, tag, cache_dir):
-        argv = [self.a.pc, "scan", "--format", "json", "--rules", self.a.rules]
+    def scan_argv(self, transport, tag, cache_dir, extra=()):
+        argv = [self.a.pc, "scan", "--format", "json", "--rules", self.a.rules, *extra]
         argv += ["--cache-dir", cache_dir] if cache_dir else ["--no-cache"]
         if transport == "docker":
             argv += ["--cert-dir", self.a.cert_dir]
         return argv + [self.ref(transport, tag)]
 
-    def scan(self, transport, tag, cache_dir, out_name="scan.json"):
+    def scan(self, transport, tag, cache_dir, out_name="scan.json", extra=()):
         """One scan: (Run, report dict or None, error text or None, layer
         blobs the registry served during it or None)."""
         out = os.path.join(self.work, out_name)
         reg_mark = self.reg_offset()
-        run = run_timed(self.scan_argv(transport, tag, cache_dir), out, env=self.env)
+        run = run_timed(self.scan_argv(transport, tag, cache_dir, extra), out, env=self.env)
         code, err = run.code, run.err
         rep = None
         try:
@@ -258,6 +260,7 @@ class Bench:
                     st = rep["reports"][0]["stats"]
                     cold.extra["stats"] = st
                     self.findings[t] = findings_of(rep)
+                    self.all_findings[t] = all_findings_of(rep)
                     self.large_stats = st
                 self.measure_scan(second, t, "second", c, second_row=True)
             for i in range(n):
@@ -300,6 +303,34 @@ class Bench:
                 row.extra["connections"] = conns
                 row.note(f"connections to the registry per run: {conns if conns is not None else 'n/a'}")
         return rep
+
+    def prefilter_row(self):
+        """The cold oci: scan of the large image with the YARA prefilter
+        off (--no-prefilter), next to the cold row (prefilter on): the CPU
+        the prefilter saves, and every finding the same either way."""
+        r = self.row("portcullis cold  oci: large, --no-prefilter", "cold-noprefilter-oci")
+        off = None
+        for i in range(self.a.runs):
+            c = self.fresh_cache(f"nopf-{i}")
+            run, rep, problem, _ = self.scan("oci", "large", c, extra=["--no-prefilter"])
+            shutil.rmtree(c, ignore_errors=True)
+            if problem:
+                r.na = f"failed: {problem.strip().splitlines()[0][:160] if problem.strip() else problem}"
+                return
+            r.add(run)
+            if off is None:
+                off = all_findings_of(rep)
+        on = self.all_findings.get("oci")
+        if on is None:
+            self.prefilter_parity = {"result": "n/a"}
+        else:
+            self.prefilter_parity = {
+                "result": "MATCH" if on == off else "DIFFER",
+                "count": len(on),
+                "only_with_prefilter": sorted(on - off),
+                "only_without_prefilter": sorted(off - on),
+            }
+        r.note(f"findings vs prefilter on: {self.prefilter_parity['result']}")
 
     # --- the scripted pipeline ------------------------------------------
     def pipeline_row(self):
@@ -526,6 +557,15 @@ class Bench:
             if "docker_vs_oci" in p:
                 print(f"findings, portcullis docker:// vs oci: {p['docker_vs_oci']}")
             print()
+        if self.prefilter_parity:
+            p = self.prefilter_parity
+            print(f"findings, prefilter on vs off (every finding, large image, oci:): {p['result']}"
+                  + (f" ({p['count']} findings)" if "count" in p else ""))
+            for x in p.get("only_with_prefilter", []):
+                print(f"  only with the prefilter:    {x}")
+            for x in p.get("only_without_prefilter", []):
+                print(f"  only without the prefilter: {x}")
+            print()
         m = machine()
         print(f"machine: {m.get('nproc')} cores, {m.get('cpu')}, {m.get('ram_gib')} GiB RAM; "
               f"load average {self.load_start[0]:.2f} at the start, {self.load_end[0]:.2f} at the end")
@@ -551,6 +591,7 @@ class Bench:
             "inputs": self.inputs_json(),
             "rows": [r.to_json() for r in self.rows],
             "findings_parity": self.parity,
+            "prefilter_parity": self.prefilter_parity,
             "targets": self.targets,
         }
         os.makedirs(os.path.dirname(os.path.abspath(self.a.json)), exist_ok=True)
@@ -617,6 +658,12 @@ def findings_of(rep):
         elif c == "suspicious-tool":
             s.add(f"{c} {f.get('path')} {f.get('rule')}")
     return s
+
+
+def all_findings_of(rep):
+    """Every finding of a report as "CHECK PATH RULE" (rule "-" if none)."""
+    return set(f"{f.get('check')} {f.get('path')} {f.get('rule') or '-'}"
+               for f in rep["reports"][0].get("findings", []))
 
 
 def scan_error_text(rep, err):
@@ -699,6 +746,8 @@ def main():
             print(f"bench: docker:// rows: {b.docker_na}", file=sys.stderr)
         print("bench: portcullis rows", file=sys.stderr)
         b.scan_rows()
+        print("bench: cold scan without the prefilter", file=sys.stderr)
+        b.prefilter_row()
         print("bench: scripted pipeline", file=sys.stderr)
         b.pipeline_row()
         b.compare_findings()

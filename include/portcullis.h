@@ -111,6 +111,7 @@ typedef struct pc_options {
     uint64_t cache_max_bytes; /* evict least recently used entries above this; 0: no cap */
     unsigned jobs;            /* layers fetched and walked at once; 0: the number of cores */
     int progress;             /* 0 auto (stderr is a TTY), 1 always, 2 never */
+    int no_prefilter;         /* 1: YARA scans every candidate file (yara.prefilter false) */
 } pc_options;
 
 typedef struct pc_ctx pc_ctx;
@@ -124,7 +125,7 @@ void pc_options_init(pc_options *o);
  * registry-token (kept, not copied; a refusal never repeats the value),
  * no-cache (value unused), tls-verify (true|false),
  * jobs (1 to 64), cache-max-bytes (a size, pcx.h), progress
- * (auto|always|never). 0 when set; -1 when the value is refused, with
+ * (auto|always|never), no-prefilter (value unused). 0 when set; -1 when the value is refused, with
  * `--NAME "VALUE": expected ...` in err (the caller adds its own prefix);
  * 1 when NAME is not a scan option (o untouched). A tool offers the subset
  * its getopt table lists and parses its own flags itself. */
@@ -201,6 +202,8 @@ typedef struct pc_rules_summary {
     size_t packages, package_lists; /* the tool package lists (rules/packages/ *.tsv) */
     char digest[72];                /* "sha256:..." over the rule files and package lists, as in
                                        pc_result.rules_digest */
+    char prefilter[160];            /* "on: N rules, M patterns" or "off: why" (the YARA
+                                       prefilter, README "yara") */
 } pc_rules_summary;
 int pc_rules_check(const char *path, pc_rules_summary *sum,
                    void (*diag)(void *ud, const char *line), void *ud, char *err, size_t errlen);

@@ -89,6 +89,8 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
     if (o->exceptions && pc_policy_file_add_exceptions(c->policy_file, o->exceptions, &e) < 0)
         goto fail;
     c->profile = &c->policy_file->profile;
+    if (o->no_prefilter)
+        c->policy_file->profile.yara.prefilter = 0;
     c->run = &c->policy_file->run;
     c->policy = &c->policy_file->policy;
     if (copy_opt(o->authfile, &c->authfile) < 0 || copy_opt(o->cert_dir, &c->cert_dir) < 0 ||

@@ -81,6 +81,10 @@ int pc_options_set(pc_options *o, const char *name, const char *value, char *err
         o->cache_dir = NULL;
         return 0;
     }
+    if (strcmp(name, "no-prefilter") == 0) {
+        o->no_prefilter = 1;
+        return 0;
+    }
     if (strcmp(name, "tls-verify") == 0) {
         if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
             return bad(name, value, "true or false", err, errlen);

@@ -33,16 +33,18 @@ int cmd_rules(int argc, char **argv)
         return EXIT_USAGE;
     }
     int rc = pc_rules_check(path, &sum, print_diag, NULL, err, sizeof err);
-    if (rc == 0)
+    if (rc == 0) {
         printf("%s: %zu rules in %zu files compiled, %zu warnings; rules digest %s; "
                "%zu tool packages in %zu lists\n",
                path, sum.rules, sum.files, sum.warnings, sum.digest, sum.packages,
                sum.package_lists);
-    else if (sum.errors)
+        printf("prefilter: %s\n", sum.prefilter);
+    } else if (sum.errors) {
         fprintf(stderr, "portcullis: %s: %zu error(s), %zu warning(s)\n", path, sum.errors,
                 sum.warnings);
-    else
+    } else {
         fprintf(stderr, "portcullis: %s\n", err);
+    }
     free(dflt);
     return rc == 0 ? EXIT_ALLOW : EXIT_USAGE;
 }

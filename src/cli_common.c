@@ -48,6 +48,7 @@ void cli_usage(FILE *f)
           "  --verdict-ttl DURATION    validity of signed verdicts (default 24h)\n"
           "  --progress auto|always|never  progress on stderr (auto: when it is a TTY)\n"
           "  --jobs N                  layers fetched and walked at once (default: cores)\n"
+          "  --no-prefilter            run YARA on every candidate file (yara.prefilter false)\n"
           "\n"
           "run flags (how the image will be started, docker run's; the policy's sandbox\n"
           "section wins where it forces something):\n"

@@ -253,6 +253,7 @@ static const struct option scan_opts[] = {
     {"tls-verify", required_argument, 0, 't'},
     {"cache-dir", required_argument, 0, 'C'},
     {"no-cache", no_argument, 0, 'N'},
+    {"no-prefilter", no_argument, 0, 'Y'},
     {"progress", required_argument, 0, 'g'},
     {"jobs", required_argument, 0, 'j'},
     {"rules", required_argument, 0, 'r'},

@@ -357,6 +357,8 @@ static int yara_key(const pctx *c, const char *key, json_t *v, const char *kp, v
         return get_strv(c, v, kp, NULL, &f->policy.ignore_rules, &f->policy.nignore_rules);
     if (strcmp(key, "timeout_seconds") == 0)
         return get_u64(c, v, kp, &y->timeout_seconds);
+    if (strcmp(key, "prefilter") == 0)
+        return get_bool(c, v, kp, &y->prefilter);
     return 1;
 }
 
@@ -364,7 +366,8 @@ static int parse_yara(const pctx *c, json_t *obj, pc_policy_file *f)
 {
     if (!json_is_object(obj))
         return bad(c, "yara", "expected an object");
-    return each_key(c, obj, "yara", "max_file_bytes, scan_all_files, ignore_rules, timeout_seconds",
+    return each_key(c, obj, "yara",
+                    "max_file_bytes, scan_all_files, ignore_rules, timeout_seconds, prefilter",
                     yara_key, f);
 }
 

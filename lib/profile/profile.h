@@ -15,6 +15,7 @@ typedef struct pc_yara_profile {
     uint64_t max_file_bytes;  /* files larger are scanned in bounded blocks */
     int scan_all_files;       /* 1: every regular file, not only executables/scripts */
     uint64_t timeout_seconds; /* per file */
+    int prefilter;            /* 1: skip YARA on whole files the prefilter clears */
 } pc_yara_profile;
 
 typedef struct pc_profile {

@@ -72,13 +72,16 @@ static void header(unsigned char *h, const char *digest, const unsigned char *bo
         h[152 + i] = (unsigned char)((uint64_t)len >> (8 * i));
 }
 
-int pc_rules_cache_load(const char *cache_dir, const char *digest, YR_RULES **out)
+/* The body of CACHE/rules/<key>.<ext> after its header is checked;
+ * malloc'd in *out (header included: the body starts at *out + HDR). */
+static int blob_get(const char *cache_dir, const char *ext, const char *key, unsigned char **out,
+                    size_t *len)
 {
     char dir[4200], path[4400];
     struct stat st;
     if (rules_dir(cache_dir, dir, sizeof dir) < 0)
         return 0;
-    snprintf(path, sizeof path, "%s/%s.yarc", dir, digest + 7);
+    snprintf(path, sizeof path, "%s/%s.%s", dir, key + 7, ext);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), hit = 0;
     if (fd < 0)
         return 0;
@@ -86,40 +89,75 @@ int pc_rules_cache_load(const char *cache_dir, const char *digest, YR_RULES **ou
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
         !(st.st_mode & 022) && st.st_size > HDR && st.st_size <= MAX_RULES_FILE &&
         (buf = malloc((size_t)st.st_size)) && pc_read_full(fd, buf, (size_t)st.st_size) == 0) {
-        size_t len = (size_t)st.st_size - HDR;
-        header(want, digest, buf + HDR, len);
-        memstream m = {.in = buf + HDR, .left = len};
-        YR_STREAM s = {.user_data = &m, .read = ms_read, .write = ms_write};
-        if (memcmp(want, buf, HDR) == 0 && yr_rules_load_stream(&s, out) == ERROR_SUCCESS)
-            hit = 1;
+        *len = (size_t)st.st_size - HDR;
+        header(want, key, buf + HDR, *len);
+        hit = memcmp(want, buf, HDR) == 0;
     }
-    free(buf);
     close(fd);
+    if (!hit) {
+        free(buf);
+        return 0;
+    }
+    *out = buf;
+    return 1;
+}
+
+static void blob_put(const char *cache_dir, const char *ext, const char *key,
+                     const unsigned char *body, size_t len)
+{
+    char dir[4200], path[4400], tmp[4500];
+    unsigned char h[HDR];
+    if (rules_dir(cache_dir, dir, sizeof dir) < 0)
+        return;
+    header(h, key, body, len);
+    snprintf(path, sizeof path, "%s/%s.%s", dir, key + 7, ext);
+    snprintf(tmp, sizeof tmp, "%s/.tmp.%ld.%llx", dir, (long)getpid(),
+             (unsigned long long)pc_now_ms());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        int ok = write(fd, h, HDR) == HDR && write(fd, body, len) == (ssize_t)len;
+        ok &= close(fd) == 0;
+        if (!ok || rename(tmp, path) != 0)
+            unlink(tmp);
+    }
+}
+
+int pc_rules_cache_load(const char *cache_dir, const char *digest, YR_RULES **out)
+{
+    unsigned char *buf;
+    size_t len;
+    if (!blob_get(cache_dir, "yarc", digest, &buf, &len))
+        return 0;
+    memstream m = {.in = buf + HDR, .left = len};
+    YR_STREAM s = {.user_data = &m, .read = ms_read, .write = ms_write};
+    int hit = yr_rules_load_stream(&s, out) == ERROR_SUCCESS;
+    free(buf);
     return hit;
 }
 
 void pc_rules_cache_store(const char *cache_dir, const char *digest, YR_RULES *rules)
 {
-    char dir[4200], path[4400], tmp[4500];
-    unsigned char h[HDR];
     memstream m;
     memset(&m, 0, sizeof m);
     YR_STREAM s = {.user_data = &m, .read = ms_read, .write = ms_write};
-    if (rules_dir(cache_dir, dir, sizeof dir) < 0 ||
-        yr_rules_save_stream(rules, &s) != ERROR_SUCCESS || m.out.oom || !m.out.p) {
-        pc_buf_free(&m.out);
-        return;
-    }
-    header(h, digest, (unsigned char *)m.out.p, m.out.len);
-    snprintf(path, sizeof path, "%s/%s.yarc", dir, digest + 7);
-    snprintf(tmp, sizeof tmp, "%s/.tmp.%ld.%llx", dir, (long)getpid(),
-             (unsigned long long)pc_now_ms());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        int ok = write(fd, h, HDR) == HDR && write(fd, m.out.p, m.out.len) == (ssize_t)m.out.len;
-        ok &= close(fd) == 0;
-        if (!ok || rename(tmp, path) != 0)
-            unlink(tmp);
-    }
+    if (yr_rules_save_stream(rules, &s) == ERROR_SUCCESS && !m.out.oom && m.out.p)
+        blob_put(cache_dir, "yarc", digest, (unsigned char *)m.out.p, m.out.len);
     pc_buf_free(&m.out);
+}
+
+int pc_rules_cache_get(const char *cache_dir, const char *ext, const char *key, unsigned char **out,
+                       size_t *len)
+{
+    unsigned char *buf;
+    if (!blob_get(cache_dir, ext, key, &buf, len))
+        return 0;
+    memmove(buf, buf + HDR, *len);
+    *out = buf;
+    return 1;
+}
+
+void pc_rules_cache_put(const char *cache_dir, const char *ext, const char *key,
+                        const unsigned char *body, size_t len)
+{
+    blob_put(cache_dir, ext, key, body, len);
 }

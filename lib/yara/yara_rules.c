@@ -22,6 +22,7 @@
 #include "portcullis.h"
 #include "pcx/sha256.h"
 #include "pcx.h"
+#include "yara/prefilter.h"
 #include "yara/yara_cache.h"
 #include "yara/toolpkgs.h"
 #include "yara/yara_rules.h"
@@ -31,6 +32,7 @@ struct pc_rules {
     char digest[72];
     size_t nrules, nfiles;
     pc_toolpkgs *pkgs; /* the tool package lists (packages/NAME.tsv), possibly empty */
+    pc_prefilter *pf;  /* NULL only when it could not be built (out of memory) */
 };
 
 typedef struct rfile {
@@ -261,6 +263,35 @@ static void count_rules(pc_rules *r)
     }
 }
 
+/* The prefilter, from the same bytes the rules were compiled from (or,
+ * from the cache, whose digest names these bytes); its compiled database
+ * is cached beside the rules, as compiling it costs a few hundred ms. */
+static void build_prefilter(pc_rules *r, const rset *s, const char *cache_dir)
+{
+    char key[72];
+    unsigned char *buf;
+    size_t len, n = 0;
+    pc_prefilter_cache_key(r->digest, key);
+    if (cache_dir && key[0] && pc_rules_cache_get(cache_dir, "hsdb", key, &buf, &len)) {
+        r->pf = pc_prefilter_load(buf, len);
+        free(buf);
+        if (r->pf)
+            return;
+    }
+    pc_pf_source *src = calloc(s->n ? s->n : 1, sizeof *src);
+    if (!src)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        if (!s->v[i].list)
+            src[n++] = (pc_pf_source){s->v[i].full, s->v[i].data, s->v[i].len};
+    r->pf = pc_prefilter_new(r->yr, src, n);
+    free(src);
+    if (cache_dir && key[0] && r->pf && pc_prefilter_save(r->pf, &buf, &len) == 0) {
+        pc_rules_cache_put(cache_dir, "hsdb", key, buf, len);
+        free(buf);
+    }
+}
+
 static int compile_failed(const pc_rules_diag *d, pc_err *e)
 {
     if (d->nerrors == 0 || d->n == 0)
@@ -332,6 +363,7 @@ static int rules_build(const char *path, const char *cache_dir, pc_rules **out, 
         pc_rules_cache_store(cache_dir, r->digest, r->yr);
 loaded:
     count_rules(r);
+    build_prefilter(r, &s, cache_dir);
     *out = r;
     r = NULL;
     rc = 0;
@@ -359,6 +391,7 @@ void pc_rules_free(pc_rules *r)
     if (r->yr)
         yr_rules_destroy(r->yr);
     pc_toolpkgs_free(r->pkgs);
+    pc_prefilter_free(r->pf);
     free(r);
 }
 
@@ -387,6 +420,11 @@ struct YR_RULES *pc_rules_yr(const pc_rules *r)
     return r->yr;
 }
 
+const pc_prefilter *pc_rules_prefilter(const pc_rules *r)
+{
+    return r->pf;
+}
+
 int pc_rules_check(const char *path, pc_rules_summary *sum,
                    void (*diag)(void *ud, const char *line), void *ud, char *err, size_t errlen)
 {
@@ -409,6 +447,7 @@ int pc_rules_check(const char *path, pc_rules_summary *sum,
         sum->packages = pc_toolpkgs_count(r->pkgs);
         sum->package_lists = pc_toolpkgs_files(r->pkgs);
         memcpy(sum->digest, r->digest, sizeof sum->digest);
+        snprintf(sum->prefilter, sizeof sum->prefilter, "%s", pc_prefilter_status(r->pf));
     } else {
         snprintf(err, errlen, "%s", e.msg);
     }

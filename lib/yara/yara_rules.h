@@ -31,6 +31,7 @@
 
 typedef struct pc_rules pc_rules;
 typedef struct pc_toolpkgs pc_toolpkgs;
+typedef struct pc_prefilter pc_prefilter;
 struct YR_RULES;
 
 /* Every error and warning of one compilation, in order. */
@@ -62,5 +63,8 @@ size_t pc_rules_nfiles(const pc_rules *r);
 const pc_toolpkgs *pc_rules_toolpkgs(const pc_rules *r);
 /* The compiled rules, for creating scanners (one per thread). */
 struct YR_RULES *pc_rules_yr(const pc_rules *r);
+/* The prefilter built with the rules (prefilter.h); NULL when it could not
+ * be built, which means every file goes to YARA. */
+const pc_prefilter *pc_rules_prefilter(const pc_rules *r);
 
 #endif

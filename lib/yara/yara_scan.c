@@ -13,6 +13,10 @@
  * uint32(0), filesize and module headers still work. That relies on libyara
  * walking the blocks once, in order, before evaluating anything (libyara
  * 4.x does; test_yara checks it).
+ *
+ * The prefilter (prefilter.h, yara.prefilter) runs over whole files only:
+ * a file it clears is not given to YARA. Block-scanned files, rare among
+ * candidates, always go to YARA.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include <string.h>
 #include <yara.h>
 #include "pcx.h"
+#include "yara/prefilter.h"
 #include "yara/yara_scan.h"
 
 #define PC_YARA_SNIFF 4 /* enough for "\x7fELF" and "#!" */
@@ -27,7 +32,9 @@
 struct pc_yara_scan {
     YR_SCANNER *yr;
     const pc_yara_profile *prof;
-    unsigned char *buf; /* the whole file, or the first block */
+    const pc_prefilter *pf;
+    pc_prefilter_scratch *pfs; /* NULL: every file goes to YARA */
+    unsigned char *buf;        /* the whole file, or the first block */
     size_t bufcap;
     unsigned char *roll; /* later blocks */
     size_t rollcap;
@@ -76,6 +83,10 @@ int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara
         return pc_err_set(e, "cannot create a YARA scanner (out of memory)");
     }
     s->prof = prof;
+    if (prof->prefilter) {
+        s->pf = pc_rules_prefilter(rules);
+        s->pfs = pc_prefilter_scratch_new(s->pf); /* NULL when off or on error */
+    }
     yr_scanner_set_callback(s->yr, on_scan_msg, s);
     yr_scanner_set_flags(s->yr, 0);
     uint64_t t = prof->timeout_seconds;
@@ -89,6 +100,7 @@ void pc_yara_scan_free(pc_yara_scan *s)
     if (!s)
         return;
     yr_scanner_destroy(s->yr);
+    pc_prefilter_scratch_free(s->pfs);
     free(s->buf);
     free(s->roll);
     free(s->hits);
@@ -221,13 +233,22 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
     return rc;
 }
 
+/* YARA over a whole file, unless the prefilter shows no reported rule can
+ * match it (prefilter.h): then there is nothing to find. */
+static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
+{
+    if (s->pfs && !pc_prefilter_needs_scan(s->pf, s->pfs, data, len))
+        return ERROR_SUCCESS;
+    return yr_scanner_scan_mem(s->yr, data, len);
+}
+
 /* A file up to max_file_bytes, scanned whole. */
 static int scan_whole(pc_yara_scan *s, const pc_entry *ent, const unsigned char *head,
                       size_t headlen, pc_file_reader *rest, int *failed)
 {
     size_t size = (size_t)ent->size;
     if (headlen >= size)
-        return yr_scanner_scan_mem(s->yr, head, size);
+        return scan_mem(s, head, size);
     if (reserve(&s->buf, &s->bufcap, size) < 0)
         return ERROR_INSUFFICIENT_MEMORY;
     memcpy(s->buf, head, headlen);
@@ -237,7 +258,7 @@ static int scan_whole(pc_yara_scan *s, const pc_entry *ent, const unsigned char 
         *failed = 1;
         return ERROR_COULD_NOT_READ_FILE;
     }
-    return yr_scanner_scan_mem(s->yr, s->buf, headlen + (size_t)got);
+    return scan_mem(s, s->buf, headlen + (size_t)got);
 }
 
 static int set_externals(pc_yara_scan *s, const pc_entry *ent)

@@ -355,3 +355,55 @@ unpack arping && unpack libnet1 && {
         grep_in "unknown category named" 'categories[.]snifer: unknown key' "$T/err"
     }
 }
+
+# ---- the prefilter (yara.prefilter, --no-prefilter): YARA is skipped on files
+# no rule can match; the findings must be the same with and without it
+run "rules check: prefilter status" 0 "$PC" rules check "$PC_ROOT/rules"
+grep_in "shipped rules: the prefilter is on" '^prefilter: on: [0-9]+ rules, [0-9]+ patterns$' "$T/out"
+content_hits() { jq -r '.reports[0].findings[] | select(.check == "suspicious-tool") | "\(.path) \(.rule)"' "$T/out" | sort; }
+# same_findings NAME CODE SCAN-ARGS...: scan with and without the prefilter (no cache)
+same_findings() {
+    pf_name=$1 pf_code=$2
+    shift 2
+    run "$pf_name, prefilter on" "$pf_code" "$PC" scan --no-cache --format json "$@"
+    content_hits >"$T/pf-on.txt"
+    run "$pf_name, prefilter off" "$pf_code" "$PC" scan --no-cache --no-prefilter --format json "$@"
+    content_hits >"$T/pf-off.txt"
+    n=$(wc -l <"$T/pf-on.txt")
+    if [ "$n" -gt 0 ] && cmp -s "$T/pf-on.txt" "$T/pf-off.txt"; then
+        pass "$pf_name: the same $n findings with and without the prefilter"
+    else
+        fail "$pf_name: findings differ (or none)" "$(diff "$T/pf-on.txt" "$T/pf-off.txt" | head -10 | tr '\n' ';')"
+    fi
+}
+same_findings "positive corpus, every file" 1 --policy "$T/all.json" "oci:$T/pos/oci:latest"
+printf '{"name": "pf-off", "yara": {"prefilter": false, "scan_all_files": true}}\n' >"$T/pf-off.json"
+run "yara.prefilter false in the policy" 1 "$PC" scan --no-cache --policy "$T/pf-off.json" --format json "oci:$T/pos/oci:latest"
+content_hits >"$T/pf-pol.txt"
+cmp -s "$T/pf-pol.txt" "$T/pf-off.txt" && pass "yara.prefilter false: the same findings" ||
+    fail "yara.prefilter false: the same findings" "$(diff "$T/pf-pol.txt" "$T/pf-off.txt" | head -5 | tr '\n' ';')"
+# rules that hit all over the negative corpus: text (nocase, wide), hex, regex
+mkdir -p "$T/pfrules"
+cat >"$T/pfrules/common.yar" <<'R'
+rule pf_text { strings: $a = "GLIBC_2.3" $b = "usage:" nocase condition: any of them }
+rule pf_wide { strings: $a = "Copyright" wide ascii fullword condition: #a > 1 }
+rule pf_hex { strings: $a = { 7F 45 4C 46 02 01 01 ?? [8-12] 0? 00 } condition: $a at 0 }
+rule pf_regex { strings: $a = /#!\/(usr\/)?bin\/(ba)?sh/ $b = /\bexec\s+[a-z]{2,}/i condition: any of them }
+rule pf_rare { strings: $a = { 70 66 2d 72 61 72 65 [1-3] 21 } condition: $a }
+R
+same_findings "negative corpus, own rules" 1 --rules "$T/pfrules" --policy "$T/tools-only.json" "oci:$T/neg/oci:latest"
+jq_true "own rules: every kind of string found" '([.reports[0].findings[] | .rule] | unique) as $r | (["pf_hex", "pf_regex", "pf_text", "pf_wide"] - $r) == []'
+# a rule that needs no string: the prefilter stays off and every file reaches YARA
+cp "$T/pfrules/common.yar" "$T/pfrules/every.yar"
+printf 'rule pf_every_file { condition: filesize > 0 }\n' >>"$T/pfrules/every.yar"
+rm "$T/pfrules/common.yar"
+run "rules check: a rule without strings" 0 "$PC" rules check "$T/pfrules"
+grep_in "the prefilter is off, naming the rule" '^prefilter: off: .*every.yar:[0-9]+: rule pf_every_file: its condition can be true without any of its strings' "$T/out"
+same_findings "a rule without strings" 1 --rules "$T/pfrules" --policy "$T/all.json" "oci:$T/pos/oci:latest"
+# files in which no string of any rule occurs still reached YARA: they match pf_every_file alone
+alone=$(grep ' pf_' "$T/pf-on.txt" | awk '{n[$1]++; if ($2 == "pf_every_file") e[$1] = 1} END {for (p in e) if (n[p] == 1) c++; print c + 0}')
+nevery=$(grep -c ' pf_every_file$' "$T/pf-on.txt")
+npaths=$(grep ' pf_' "$T/pf-on.txt" | cut -d' ' -f1 | sort -u | wc -l)
+[ "$alone" -gt 0 ] && [ "$nevery" -eq "$npaths" ] &&
+    pass "every scanned file reached YARA ($nevery files, $alone of them matching no string)" ||
+    fail "every scanned file reached YARA" "$nevery pf_every_file findings, $npaths paths, $alone without a string"

@@ -1,0 +1,60 @@
+/*
+ * prefilter.h — a multi-pattern prefilter in front of YARA: one
+ * vectorscan database holding every string of the rule set, scanned over
+ * a file before YARA is. When it finds none of them, no reported rule can
+ * match the file and YARA need not run: the findings are the same, the
+ * bytes that match nothing go by at vectorscan's speed.
+ *
+ * That is sound only when every reported (non-private) rule is
+ * string-gated (yaracond.h): its condition cannot be true unless one of
+ * its own strings matched. The rules' source is read (yarasrc.h) and
+ * checked against libyara's compiled rules (names, flags, strings, and
+ * the bytes of every literal string); a rule that is not gated, a string
+ * that cannot be converted (prefilter_pat.h), a mismatch, or a vectorscan
+ * compile error leaves the prefilter off for the whole set, with the
+ * reason in pc_prefilter_status. Any scan error means "scan with YARA".
+ */
+#ifndef PC_PREFILTER_H
+#define PC_PREFILTER_H
+
+#include <stddef.h>
+
+struct YR_RULES;
+typedef struct pc_prefilter pc_prefilter;
+typedef struct pc_prefilter_scratch pc_prefilter_scratch;
+
+/* One rule file, in the order it was compiled. */
+typedef struct pc_pf_source {
+    const char *name; /* for messages */
+    const char *data;
+    size_t len;
+} pc_pf_source;
+
+/* Build the prefilter of yr, compiled from src[0..n). NULL only when out
+ * of memory; an unusable set gives an inactive prefilter. */
+pc_prefilter *pc_prefilter_new(struct YR_RULES *yr, const pc_pf_source *src, size_t n);
+void pc_prefilter_free(pc_prefilter *pf);
+
+/* Kept in the rules cache (yara_cache.h) under pc_prefilter_cache_key:
+ * an active prefilter as bytes (save; -1 when inactive or on error), and
+ * back (load; NULL for anything it cannot use: then it is built again). */
+void pc_prefilter_cache_key(const char *rules_digest, char out[72]);
+int pc_prefilter_save(const pc_prefilter *pf, unsigned char **out, size_t *len);
+pc_prefilter *pc_prefilter_load(const unsigned char *buf, size_t len);
+
+/* 1 when files may be skipped with it. */
+int pc_prefilter_active(const pc_prefilter *pf);
+/* "on: N rules, M patterns" or "off: why". */
+const char *pc_prefilter_status(const pc_prefilter *pf);
+
+/* Per-thread scratch space; NULL for an inactive prefilter or on error
+ * (then every file goes to YARA). */
+pc_prefilter_scratch *pc_prefilter_scratch_new(const pc_prefilter *pf);
+void pc_prefilter_scratch_free(pc_prefilter_scratch *s);
+
+/* 0 when no reported rule can match buf; 1 when YARA must scan it (a
+ * string may match, the prefilter is off, or anything failed). */
+int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s,
+                            const unsigned char *buf, size_t len);
+
+#endif

@@ -1,0 +1,405 @@
+/*
+ * test_prefilter.c — the YARA prefilter. The condition classifier on many
+ * forms, tricky ones included (strings in comments and meta, not, 0 of,
+ * or with filesize, other rules, for loops). The source reader against
+ * libyara (a rule set libyara compiles is read the same). The conversion
+ * of text (nocase, wide, ascii wide, fullword), hex (wildcards, nibbles,
+ * jumps, long jumps, alternatives) and regular expressions (classes,
+ * escapes, {,m}, anchors, i and s), checked against libyara itself: a
+ * buffer YARA matches must be a prefilter hit, on constructed buffers and
+ * on thousands of random ones. When the prefilter is off (a rule that is
+ * not gated, xor, base64, wide regex) and that a clean buffer is skipped.
+ * Runs from the repo root.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yara.h>
+#include "testlib.h"
+#include "pcx.h"
+#include "prefilter.h"
+#include "yaracond.h"
+#include "yara_rules.h"
+#include "yarasrc.h"
+
+/* Classify the condition of "rule r { strings: $a $b $c1 $c2 condition: COND }". */
+static int gated(const char *cond)
+{
+    char src[2048];
+    snprintf(src, sizeof src,
+             "rule other { condition: true }\n"
+             "rule r {\n meta: note = \"condition: $a }\" n = -1\n"
+             " strings: $a = \"aaa\" $b = { 41 42 } $c1 = /c+/ $c2 = \"c\\\"2\" wide\n"
+             " condition: %s\n}\n",
+             cond);
+    ys_file f;
+    pc_err e = {{0}};
+    if (pc_yarasrc_parse(src, strlen(src), &f, &e) < 0) {
+        fprintf(stderr, "parse: %s\n", e.msg);
+        return -1;
+    }
+    int g = f.n == 2 && f.rules[1].nstrs == 4 ? pc_yaracond_gated(f.rules[1].cond, f.rules[1].ncond)
+                                              : -1;
+    pc_yarasrc_free(&f);
+    return g;
+}
+
+static void test_classifier(void)
+{
+    static const char *const yes[] = {
+        "$a",
+        "$a and filesize < 100",
+        "uint32be(0) == 0x7f454c46 and 2 of them",
+        "any of them",
+        "all of them",
+        "1 of ($a, $c*)",
+        "3 of them and not $b",
+        "$a at 0",
+        "$a at (filesize - 10) * 2",
+        "$b in (0..filesize)",
+        "#a > 0",
+        "#c1 >= 2",
+        "($a or $b) and filesize > 0",
+        "($a or (any of ($c*) and other)) and true",
+        "$a or $b or 2 of them",
+        "not $a and $b",
+        "other and $a",
+        "filesize > 0 and (($a))",
+        "$a and /* $b or */ true",
+        "$a // or true\n",
+    };
+    static const char *const no[] = {
+        "true",
+        "filesize > 0",
+        "not $a",
+        "0 of them",
+        "$a or filesize < 10",
+        "other",
+        "other or $a",
+        "for any i in (1..#a) : (@a[i] > 0)",
+        "for any of ($a, $b) : ($ at 0)",
+        "#a == 0",
+        "#a >= 0",
+        "#a > -1",
+        "!a > 0",
+        "@a[1] > 0",
+        "50% of them",
+        "$a at filepath",
+        "$a in (0..uint32(0))",
+        "$a == 1",
+        "any of them or true",
+        "$a or /* $b */ filepath matches /x/",
+        "filename contains \"$a\"",
+        "( $a",
+        "$a )",
+        "$a and",
+        "and $a",
+        "($a or true) and filesize > 0",
+        "not ($a)",
+        "$a and $b or filesize > 1",
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        int g = gated(yes[i]);
+        if (g != 1)
+            fprintf(stderr, "expected gated: %s (%d)\n", yes[i], g);
+        CHECK(g == 1);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        int g = gated(no[i]);
+        if (g == 1)
+            fprintf(stderr, "expected not gated: %s\n", no[i]);
+        CHECK(g != 1);
+    }
+}
+
+static void test_source(void)
+{
+    const char *src = "import \"pe\"\n/* rule fake { condition: true } */\n"
+                      "private global rule g : tag1 tag2 {\n strings:\n"
+                      "  $x = \"a\\x41\\\\\\t\" nocase wide ascii fullword private\n"
+                      "  $h = { 4D [1-2] ( 5A | ?? ) // c\n 0? }\n"
+                      "  $r = /a\\/b[}]/is\n  $ = \"anon\" xor(1-3)\n condition: any of them }\n";
+    ys_file f;
+    pc_err e = {{0}};
+    CHECK(pc_yarasrc_parse(src, strlen(src), &f, &e) == 0);
+    CHECK(f.n == 1);
+    if (f.n != 1)
+        return;
+    const ys_rule *r = &f.rules[0];
+    CHECK_STR(r->name, "g");
+    CHECK(r->is_private && r->is_global && r->nstrs == 4);
+    if (r->nstrs == 4) {
+        CHECK(r->strs[0].len == 4 && memcmp(r->strs[0].val, "aA\\\t", 4) == 0);
+        CHECK(r->strs[0].mods ==
+              (YS_M_NOCASE | YS_M_WIDE | YS_M_ASCII | YS_M_FULLWORD | YS_M_PRIVATE));
+        CHECK(r->strs[1].kind == YS_HEX);
+        CHECK_STR((char *)r->strs[2].val, "a\\/b[}]");
+        CHECK(r->strs[2].mods == (YS_M_RE_I | YS_M_RE_S));
+        CHECK_STR(r->strs[3].id, "$");
+        CHECK(r->strs[3].mods == YS_M_XOR);
+    }
+    pc_yarasrc_free(&f);
+    static const char *const bad[] = {"rule x { condition: true",
+                                      "rule x { strings: $a = \"x\\q\" condition: $a }",
+                                      "rule x { strings: $a = \"x condition: $a }",
+                                      "/* open",
+                                      "rule { condition: true }",
+                                      "rule x { condition: }"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CHECK(pc_yarasrc_parse(bad[i], strlen(bad[i]), &f, &e) == -1);
+        CHECK(strstr(e.msg, "line ") == e.msg);
+    }
+}
+
+/* Rules compiled the way a scan compiles them. */
+static pc_rules *compile(const char *text)
+{
+    char dir[] = "/tmp/pc-prefilter-XXXXXX", path[64];
+    if (!mkdtemp(dir))
+        return NULL;
+    snprintf(path, sizeof path, "%s/t.yar", dir);
+    FILE *fp = fopen(path, "w");
+    if (fp) {
+        fputs(text, fp);
+        fclose(fp);
+    }
+    pc_rules *r = NULL;
+    pc_err e = {{0}};
+    if (pc_rules_compile(path, &r, NULL, &e) < 0)
+        fprintf(stderr, "compile: %s\n", e.msg);
+    unlink(path);
+    rmdir(dir);
+    return r;
+}
+
+static int on_yr(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
+{
+    (void)ctx, (void)data;
+    if (msg == CALLBACK_MSG_RULE_MATCHING)
+        ++*(int *)ud;
+    return CALLBACK_CONTINUE;
+}
+
+static int yara_hits(pc_rules *r, const unsigned char *buf, size_t len)
+{
+    int n = 0;
+    if (yr_rules_scan_mem(pc_rules_yr(r), buf, len, 0, on_yr, &n, 0) != ERROR_SUCCESS)
+        return -1;
+    return n;
+}
+
+static const char *const conv_rules =
+    "rule t_nocase { strings: $a = \"HeLLo World\" nocase condition: $a }\n"
+    "rule t_wide { strings: $a = \"wIde\" wide condition: $a }\n"
+    "rule t_both { strings: $a = \"bothways\" ascii wide nocase fullword condition: $a }\n"
+    "rule t_hex { strings: $a = { 4D 5A ?? 0? [2-4] ( 41 42 | 43 ?4 ) ?5 } condition: $a }\n"
+    "rule t_chain { strings: $a = { 51 52 53 54 [300-400] 55 56 57 58 } condition: #a > 0 }\n"
+    "rule t_re1 { strings: $a = /ab[0-9]{2,}c/ condition: $a }\n"
+    "rule t_re2 { strings: $a = /\\x00[a-z]\\s+z\\x01/ condition: $a }\n"
+    "rule t_re3 { strings: $a = /fo.ba/s condition: $a }\n"
+    "rule t_re4 { strings: $a = /Qx{,3}yQ/ condition: $a }\n"
+    "rule t_re5 { strings: $a = /[\\x00-\\x1f]{3}R[^a-z\\s]{2}R/ condition: $a }\n"
+    "rule t_re6 { strings: $a = /(^|\\n)#!\\/bin\\/sh/ condition: $a }\n"
+    "rule t_re7 { strings: $a = /AbCd\\.e/i condition: $a }\n"
+    "rule t_re8 { strings: $a = /\\bwordy\\b/ condition: $a and filesize > 3 }\n"
+    "rule t_re9 { strings: $a = /x\\Sy\\Dz\\Wq/ condition: any of them }\n"
+    "private rule helper { condition: filesize > 0 }\n"
+    "rule t_uses { strings: $a = \"usesit\" condition: helper and $a }\n";
+
+static const struct {
+    const char *rule;
+    const char *buf;
+    size_t len;
+} positives[] = {
+    {"t_nocase", "..hello WORLD..", 15},
+    {"t_wide", "w\0I\0d\0e\0", 8},
+    {"t_both", "B\0o\0t\0h\0W\0a\0y\0s\0", 16},
+    {"t_both", "x BOTHWAYS y", 12},
+    {"t_hex", "MZ\x01\x02zzzAB\x75", 11},
+    {"t_hex", "MZ\xff\x0f..C\x64\x05", 10},
+    {"t_re1", "zab123c", 7},
+    {"t_re2", "\0q \t\v\fz\x01", 8},
+    {"t_re3", "fo\nba", 5},
+    {"t_re4", "QyQ", 3},
+    {"t_re4", "QxxxyQ", 6},
+    {"t_re5", "\x01\x02\x1fR!#R", 7},
+    {"t_re6", "#!/bin/sh\n", 10},
+    {"t_re6", "x\n#!/bin/sh", 11},
+    {"t_re7", "abcD.E", 6},
+    {"t_re8", "a wordy b", 9},
+    {"t_re9", "xAyBz-q", 7},
+    {"t_re9", "x\x80y\x01z\x80q", 7},
+    {"t_uses", "usesit", 6},
+};
+
+static void test_conversion(void)
+{
+    pc_rules *r = compile(conv_rules);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    const pc_prefilter *pf = pc_rules_prefilter(r);
+    CHECK(pc_prefilter_active(pf));
+    CHECK_STR(pc_prefilter_status(pf), "on: 15 rules, 16 patterns");
+    pc_prefilter_scratch *s = pc_prefilter_scratch_new(pf);
+    CHECK(s != NULL);
+    for (size_t i = 0; i < sizeof positives / sizeof *positives; i++) {
+        const unsigned char *b = (const unsigned char *)positives[i].buf;
+        int y = yara_hits(r, b, positives[i].len);
+        int p = pc_prefilter_needs_scan(pf, s, b, positives[i].len);
+        if (y < 1 || !p)
+            fprintf(stderr, "positive %zu (%s): yara %d prefilter %d\n", i, positives[i].rule, y,
+                    p);
+        CHECK(y >= 1 && p == 1);
+    }
+    /* the long jump: libyara splits it into a chain */
+    unsigned char chain[512];
+    memset(chain, '.', sizeof chain);
+    memcpy(chain, "QRST", 4);
+    memcpy(chain + 4 + 350, "UVWX", 4);
+    CHECK(yara_hits(r, chain, sizeof chain) == 1 &&
+          pc_prefilter_needs_scan(pf, s, chain, sizeof chain));
+    /* a clean buffer is skipped, and YARA agrees there is nothing */
+    const char *clean = "nothing to see here, just text and \x7f"
+                        "ELF bytes";
+    CHECK(yara_hits(r, (const unsigned char *)clean, strlen(clean)) == 0);
+    CHECK(pc_prefilter_needs_scan(pf, s, (const unsigned char *)clean, strlen(clean)) == 0);
+    /* no scratch: always scan */
+    CHECK(pc_prefilter_needs_scan(pf, NULL, (const unsigned char *)clean, strlen(clean)) == 1);
+    /* random buffers from fragments: a YARA match is always a prefilter hit */
+    static const char *const frag[] = {
+        "hello", "WORLD", " ",         "w\0I\0d\0e\0", "MZ",    "\x01",   "\x0f",
+        "AB",    "\x75",  "C\x64",     "ab",           "12",    "c",      "\0",
+        "q",     "\t",    "z",         "fo",           "\n",    "ba",     "Q",
+        "x",     "y",     "#!/bin/sh", "AbCd.e",       "wordy", "usesit", "\x80",
+        "R",     "!",     "BothWays",  "\x05",         "Dz",    "-"};
+    size_t nfrag = sizeof frag / sizeof *frag, hits = 0, skipped = 0;
+    unsigned seed = 12345;
+    int bad = 0;
+    for (int round = 0; round < 2000; round++) {
+        unsigned char buf[256];
+        size_t len = 0;
+        int parts = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 12;
+        for (int k = 0; k < parts; k++) {
+            size_t f = ((seed = seed * 1103515245 + 12345) >> 16) % nfrag;
+            size_t fl = strlen(frag[f]) ? strlen(frag[f]) : 1;
+            if (f == 3)
+                fl = 8;
+            if (len + fl > sizeof buf)
+                break;
+            memcpy(buf + len, frag[f], fl);
+            len += fl;
+        }
+        int y = yara_hits(r, buf, len);
+        int p = pc_prefilter_needs_scan(pf, s, buf, len);
+        hits += y > 0;
+        skipped += !p;
+        bad += y != 0 && !p;
+    }
+    CHECK(bad == 0);
+    CHECK(hits > 50 && skipped > 50); /* the random corpus has both */
+    pc_prefilter_scratch_free(s);
+    pc_rules_free(r);
+}
+
+/* The prefilter stays off for these sets, naming the reason. */
+static void test_off(void)
+{
+    static const struct {
+        const char *rules;
+        const char *why;
+    } off[] = {
+        {"rule a { strings: $a = \"x\" condition: $a }\nrule b { condition: filesize > 0 }\n",
+         "rule b: its condition can be true"},
+        {"rule a { strings: $a = \"xyz\" xor condition: $a }\n", "xor and base64"},
+        {"rule a { strings: $a = \"xyzxyz\" base64 condition: $a }\n", "xor and base64"},
+        {"rule a { strings: $a = /xy+z/ wide condition: $a }\n", "wide regular"},
+        {"rule a { strings: $a = /a\\Qb/ condition: $a }\n", "regular expression not understood"},
+        {"global rule g { condition: filesize > 0 }\nrule a { strings: $a = \"x\" condition: $a "
+         "}\n",
+         "rule g: its condition"},
+        {"rule a { strings: $a = \"x\" condition: $a }\nrule b { condition: a }\n", "rule b:"},
+        {"rule a { strings: $a = \"x\" condition: $a or filepath contains \"x\" }\n", "rule a:"},
+    };
+    for (size_t i = 0; i < sizeof off / sizeof *off; i++) {
+        pc_rules *r = compile(off[i].rules);
+        CHECK(r != NULL);
+        if (!r)
+            continue;
+        const pc_prefilter *pf = pc_rules_prefilter(r);
+        CHECK(!pc_prefilter_active(pf));
+        CHECK_CONTAINS(pc_prefilter_status(pf), off[i].why);
+        CHECK(pc_prefilter_scratch_new(pf) == NULL);
+        CHECK(pc_prefilter_needs_scan(pf, NULL, (const unsigned char *)"q", 1) == 1);
+        pc_rules_free(r);
+    }
+    /* a private rule need not be gated: it is never reported */
+    pc_rules *r = compile("private rule p { condition: filesize > 0 }\n"
+                          "global private rule gp { condition: filesize < 1000000 }\n"
+                          "rule a { strings: $a = \"x\" condition: p and $a }\n");
+    CHECK(r && pc_prefilter_active(pc_rules_prefilter(r)));
+    pc_rules_free(r);
+    /* the shipped rules are all gated */
+    pc_err e = {{0}};
+    r = NULL;
+    CHECK(pc_rules_compile("rules", &r, NULL, &e) == 0);
+    CHECK(r && pc_prefilter_active(pc_rules_prefilter(r)));
+    if (r)
+        CHECK_CONTAINS(pc_prefilter_status(pc_rules_prefilter(r)), "on: ");
+    pc_rules_free(r);
+}
+
+/* The compiled database is cached beside the compiled rules; a damaged
+ * entry is a miss and the prefilter is built again. */
+static void test_cache(void)
+{
+    char dir[] = "/tmp/pc-pfcache-XXXXXX", path[600];
+    CHECK(mkdtemp(dir) != NULL);
+    pc_rules *r = NULL;
+    pc_err e = {{0}};
+    for (int round = 0; round < 3; round++) {
+        CHECK(pc_rules_compile_cached("rules", dir, &r, &e) == 0);
+        CHECK(r && pc_prefilter_active(pc_rules_prefilter(r)));
+        if (r)
+            CHECK_CONTAINS(pc_prefilter_status(pc_rules_prefilter(r)), "on: ");
+        pc_prefilter_scratch *s = r ? pc_prefilter_scratch_new(pc_rules_prefilter(r)) : NULL;
+        CHECK(s != NULL);
+        const unsigned char elf[] = "\x7f"
+                                    "ELF nothing here";
+        CHECK(s && pc_prefilter_needs_scan(pc_rules_prefilter(r), s, elf, sizeof elf - 1) == 0);
+        pc_prefilter_scratch_free(s);
+        char key[72];
+        pc_prefilter_cache_key(pc_rules_digest(r), key);
+        snprintf(path, sizeof path, "%s/rules/%s.hsdb", dir, key + 7);
+        CHECK(access(path, F_OK) == 0);
+        if (round == 1) { /* damage it: the next round must rebuild */
+            FILE *f = fopen(path, "r+");
+            if (f) {
+                fseek(f, 300, SEEK_SET);
+                fputc('X', f);
+                fclose(f);
+            }
+        }
+        pc_rules_free(r);
+        r = NULL;
+    }
+    CHECK(pc_prefilter_load((const unsigned char *)"on: x", 5) == NULL);
+    CHECK(pc_prefilter_load((const unsigned char *)"off: x\0zz", 9) == NULL);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+int main(void)
+{
+    test_classifier();
+    test_source();
+    if (yr_initialize() != ERROR_SUCCESS)
+        return 1;
+    test_conversion();
+    test_off();
+    test_cache();
+    yr_finalize();
+    TEST_MAIN_END();
+}
