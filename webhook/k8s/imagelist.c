@@ -104,6 +104,45 @@ int wh_image_list_set_run_error(wh_image_list *l, size_t i, const char *msg, cha
     return 0;
 }
 
+/* Remove the last entry (never an entry without the run it was given). */
+static void drop_last(wh_image_list *l)
+{
+    wh_image *x = &l->v[--l->n];
+    free(x->image);
+    free(x->pointer);
+    free(x->container);
+    free(x->run_error);
+    if (x->run) {
+        pc_runctx_free(x->run);
+        free(x->run);
+    }
+}
+
+int wh_image_list_add_run(wh_image_list *l, const char *image, const char *pointer,
+                          const char *container, const pc_runctx *rc, const char *run_error,
+                          char *err, size_t errlen)
+{
+    if (!rc) {
+        if (wh_image_list_add(l, image, pointer, container, err, errlen) < 0)
+            return -1;
+        if (run_error && wh_image_list_set_run_error(l, l->n - 1, run_error, err, errlen) < 0) {
+            drop_last(l);
+            return -1;
+        }
+        return 0;
+    }
+    /* the key is computed once, from the copy of rc (no key of "no run
+     * context" first, to be overwritten) */
+    static const char unset[72] = "";
+    if (add_keyed(l, image, pointer, container, unset, err, errlen) < 0)
+        return -1;
+    if (set_run_keyed(l, l->n - 1, rc, NULL, err, errlen) < 0) {
+        drop_last(l);
+        return -1;
+    }
+    return 0;
+}
+
 int wh_image_list_add_copy(wh_image_list *l, const wh_image *e, char *err, size_t errlen)
 {
     /* e->runkey is the key of e->run (or of none): copied, not recomputed */
@@ -111,15 +150,7 @@ int wh_image_list_add_copy(wh_image_list *l, const wh_image *e, char *err, size_
         return -1;
     if ((e->run && set_run_keyed(l, l->n - 1, e->run, e->runkey, err, errlen) < 0) ||
         (e->run_error && wh_image_list_set_run_error(l, l->n - 1, e->run_error, err, errlen) < 0)) {
-        wh_image *x = &l->v[--l->n]; /* never a copy without its run */
-        free(x->image);
-        free(x->pointer);
-        free(x->container);
-        free(x->run_error);
-        if (x->run) {
-            pc_runctx_free(x->run);
-            free(x->run);
-        }
+        drop_last(l); /* never a copy without its run */
         return -1;
     }
     return 0;
