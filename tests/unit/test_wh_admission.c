@@ -291,6 +291,12 @@ static void test_runs(void)
         CHECK(!v[0].run_error && !v[1].run_error);
         char none[72];
         CHECK(pc_runctx_key(NULL, none) == 0 && strcmp(none, v[1].runkey) != 0);
+        /* each entry's key, computed once and copied into the list to judge,
+         * is its run's own key: the verdict lookup takes it as given */
+        for (size_t i = 0; i < 4; i++) {
+            char k[72];
+            CHECK(v[i].run && pc_runctx_key(v[i].run, k) == 0 && strcmp(k, v[i].runkey) == 0);
+        }
     }
     wh_admission_free(&a);
     free(r);
@@ -308,6 +314,8 @@ static void test_runs(void)
         CHECK_CONTAINS(a.images.v[0].run_error,
                        "spec.containers[0].securityContext.runAsUser: expected an integer");
         CHECK_CONTAINS(a.images.v[1].run_error, "spec.containers[1].workingDir: not an absolute");
+        char none[72]; /* an unreadable run carries the key of no run context */
+        CHECK(pc_runctx_key(NULL, none) == 0 && strcmp(none, a.images.v[0].runkey) == 0);
         CHECK(a.images.v[0].run == NULL);
         /* decided without a scan: denied, the message names container and field */
         wh_decide_in in = {.images = &a.images};
