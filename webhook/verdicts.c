@@ -496,10 +496,24 @@ static job *enqueue_locked(wh_verdicts *vc, const char *ref, const pc_runctx *ru
 }
 
 /* Under the lock: answer from the caches, or attach to a job. */
-static void start_one_locked(wh_verdicts *vc, const char *ref, const pc_runctx *run, wh_lookup *out)
+/* The run key of run: given_key (the caller's pc_runctx_key of run)
+ * copied, or computed when NULL. */
+static int run_key(const pc_runctx *run, const char *given_key, char runkey[72])
+{
+    if (!given_key)
+        return pc_runctx_key(run, runkey);
+    size_t n = strlen(given_key);
+    if (n >= 72)
+        return -1;
+    memcpy(runkey, given_key, n + 1);
+    return 0;
+}
+
+static void start_one_locked(wh_verdicts *vc, const char *ref, const pc_runctx *run,
+                             const char *given_key, wh_lookup *out)
 {
     char digest[72], runkey[72], key[KEY_MAX];
-    if (pc_runctx_key(run, runkey) < 0 ||
+    if (run_key(run, given_key, runkey) < 0 ||
         snprintf(key, sizeof key, "%s|%s", ref, runkey) >= (int)sizeof key) {
         out->state = WH_LK_BUSY; /* out of memory, or a reference past any limit: deny */
         return;
@@ -538,11 +552,11 @@ static void start_one_locked(wh_verdicts *vc, const char *ref, const pc_runctx *
  * reference, with its digest; the tag cache counted when consulted), or
  * NULL with nothing counted. */
 static wh_verdict *cached_only_locked(wh_verdicts *vc, const char *ref, const pc_runctx *run,
-                                      char digest[72], int *tag_hit)
+                                      const char *given_key, char digest[72], int *tag_hit)
 {
     char runkey[72];
     *tag_hit = 0;
-    if (pc_runctx_key(run, runkey) < 0)
+    if (run_key(run, given_key, runkey) < 0)
         return NULL;
     if (!pinned_digest(ref, digest)) {
         const char *d = wh_strmap_get(&vc->tags, ref, pc_now_ms());
@@ -555,14 +569,16 @@ static wh_verdict *cached_only_locked(wh_verdicts *vc, const char *ref, const pc
 }
 
 int wh_verdicts_lookup_cached(wh_verdicts *vc, const char *const *refs,
-                              const pc_runctx *const *runs, size_t n, wh_lookup *out)
+                              const pc_runctx *const *runs, const char *const *runkeys, size_t n,
+                              wh_lookup *out)
 {
     size_t i, tag_hits = 0;
     pthread_mutex_lock(&vc->mu);
     for (i = 0; i < n; i++) {
         int tag_hit;
         memset(&out[i], 0, sizeof out[i]);
-        out[i].v = cached_only_locked(vc, refs[i], runs ? runs[i] : NULL, out[i].digest, &tag_hit);
+        out[i].v = cached_only_locked(vc, refs[i], runs ? runs[i] : NULL,
+                                      runkeys ? runkeys[i] : NULL, out[i].digest, &tag_hit);
         if (!out[i].v)
             break;
         out[i].state = WH_LK_DONE;
@@ -588,14 +604,14 @@ static void deadline_ts(uint64_t ms, struct timespec *ts)
 }
 
 void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, const pc_runctx *const *runs,
-                        size_t n, uint64_t deadline_ms, wh_lookup *out)
+                        const char *const *runkeys, size_t n, uint64_t deadline_ms, wh_lookup *out)
 {
     struct timespec ts;
     deadline_ts(deadline_ms, &ts);
     pthread_mutex_lock(&vc->mu);
     for (size_t i = 0; i < n; i++) {
         memset(&out[i], 0, sizeof out[i]);
-        start_one_locked(vc, refs[i], runs ? runs[i] : NULL, &out[i]);
+        start_one_locked(vc, refs[i], runs ? runs[i] : NULL, runkeys ? runkeys[i] : NULL, &out[i]);
     }
     for (size_t i = 0; i < n; i++) {
         job *j = out[i].job;

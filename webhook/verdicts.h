@@ -80,9 +80,11 @@ void wh_verdicts_set_store(wh_verdicts *vc, const wh_vstore *store);
  * them until deadline_ms (pc_now_ms clock). out[i] answers refs[i] run as
  * runs[i] (runs NULL, or runs[i] NULL: as the image's config says; the
  * run context is copied, and its subject is not part of the cache key, so
- * leave it NULL: a cached verdict may answer another workload). */
+ * leave it NULL: a cached verdict may answer another workload). runkeys[i],
+ * when runkeys is not NULL, is pc_runctx_key(runs[i]) computed by the
+ * caller (it is not computed again); NULL: computed here. */
 void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, const pc_runctx *const *runs,
-                        size_t n, uint64_t deadline_ms, wh_lookup *out);
+                        const char *const *runkeys, size_t n, uint64_t deadline_ms, wh_lookup *out);
 /* The same lookup from the caches alone, never waiting and starting
  * nothing: 0 when every reference has a cached verdict (out as
  * wh_verdicts_lookup fills it, counted as cache hits); 1 when one has
@@ -90,7 +92,8 @@ void wh_verdicts_lookup(wh_verdicts *vc, const char *const *refs, const pc_runct
  * where waiting is allowed). For the HTTP event loop, which must not
  * block. */
 int wh_verdicts_lookup_cached(wh_verdicts *vc, const char *const *refs,
-                              const pc_runctx *const *runs, size_t n, wh_lookup *out);
+                              const pc_runctx *const *runs, const char *const *runkeys, size_t n,
+                              wh_lookup *out);
 void wh_lookup_release(wh_lookup *l);
 /* Stop taking work, drop queued scans and wait up to wait_ms for running
  * ones. 0 when every worker has ended (then wh_verdicts_free is safe), -1

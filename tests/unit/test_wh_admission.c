@@ -11,7 +11,10 @@
  */
 #include <jansson.h>
 #include <stdlib.h>
+#include <stdio.h>
+#include <unistd.h>
 #include "admission.h"
+#include "log.h"
 #include "podspec.h"
 #include "strmap.h"
 #include "testlib.h"
@@ -291,6 +294,12 @@ static void test_runs(void)
         CHECK(!v[0].run_error && !v[1].run_error);
         char none[72];
         CHECK(pc_runctx_key(NULL, none) == 0 && strcmp(none, v[1].runkey) != 0);
+        /* each entry's key, computed once and copied into the list to judge,
+         * is its run's own key: the verdict lookup takes it as given */
+        for (size_t i = 0; i < 4; i++) {
+            char k[72];
+            CHECK(v[i].run && pc_runctx_key(v[i].run, k) == 0 && strcmp(k, v[i].runkey) == 0);
+        }
     }
     wh_admission_free(&a);
     free(r);
@@ -308,6 +317,8 @@ static void test_runs(void)
         CHECK_CONTAINS(a.images.v[0].run_error,
                        "spec.containers[0].securityContext.runAsUser: expected an integer");
         CHECK_CONTAINS(a.images.v[1].run_error, "spec.containers[1].workingDir: not an absolute");
+        char none[72]; /* an unreadable run carries the key of no run context */
+        CHECK(pc_runctx_key(NULL, none) == 0 && strcmp(none, a.images.v[0].runkey) == 0);
         CHECK(a.images.v[0].run == NULL);
         /* decided without a scan: denied, the message names container and field */
         wh_decide_in in = {.images = &a.images};
@@ -392,6 +403,89 @@ static void test_strmap(void)
     wh_strmap_free(&m);
 }
 
+/* Everything written to stderr while f runs, as a string (caller frees). */
+static char *capture_stderr(void (*f)(void *), void *arg)
+{
+    FILE *tmp = tmpfile();
+    char *out = NULL;
+    if (!tmp)
+        return NULL;
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fileno(tmp), 2);
+    f(arg);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    long n = ftell(tmp) >= 0 ? lseek(fileno(tmp), 0, SEEK_END) : -1;
+    if (n >= 0 && (out = calloc((size_t)n + 1, 1)) != NULL)
+        if (pread(fileno(tmp), out, (size_t)n, 0) != n) {
+            free(out);
+            out = NULL;
+        }
+    fclose(tmp);
+    return out;
+}
+
+typedef struct {
+    wh_log_request *rq;
+    wh_decision *d;
+} log_args;
+
+static void log_one(void *p)
+{
+    log_args *a = p;
+    wh_log_decision(a->rq, a->d, 7);
+}
+
+/* The line without its "ts" value (the clock moves between two lines). */
+static const char *after_ts(const char *line)
+{
+    const char *p = line ? strstr(line, "\",\"level\"") : NULL;
+    return p ? p : "(no line)";
+}
+
+/* The decision line written directly is byte for byte the line jansson
+ * writes for the same fields (the request's extra fields take jansson's
+ * path; an empty object adds nothing): escapes, U+FFFD for bytes that
+ * are not UTF-8, null reasons, members left out. */
+static void test_log_line(void)
+{
+    wh_image imgs[3] = {
+        {.image = "reg.example/a:1", .container = "app\t\"x\"", .runkey = "sha256:abc"},
+        {.image = "b\x01\x1f\\/\xff\xc3\xa9\xed\xa0\x80z",
+         .container = "",
+         .run_error = "spec.containers[1].workingDir: not \"absolute\"\n"},
+        {.image = "c\xe2\x80\xa8", .container = NULL, .runkey = "sha256:def"},
+    };
+    char r0[] = "allowed", r1[] = "bad \x7f\xf0\x9f\x98\x80 run\r";
+    wh_image_decision x[3] = {
+        {.img = &imgs[0], .outcome = WH_IMG_ALLOW, .reason = r0},
+        {.img = &imgs[1], .outcome = WH_IMG_INVALID, .reason = r1},
+        {.img = &imgs[2], .outcome = WH_IMG_DENY, .lk = {.cached = 1, .joined = 1}},
+    };
+    wh_decision d = {.allowed = 0, .namespace_exempt = 1, .imgs = x, .nimgs = 3, .nwarnings = 2};
+    json_t *empty = json_object();
+    wh_log_request direct = {"validate", "u\"id\xc0", "ns", "Pod", NULL, "CREATE", "me\\", 1, NULL};
+    wh_log_request viajansson = direct;
+    viajansson.extra = empty;
+    log_args a = {&direct, &d}, b = {&viajansson, &d};
+    char *l1 = capture_stderr(log_one, &a), *l2 = capture_stderr(log_one, &b);
+    CHECK(l1 && l2 && strlen(l1) > 100);
+    CHECK_STR(after_ts(l1), after_ts(l2));
+    CHECK(l1 && strncmp(l1, "{\"ts\":\"", 7) == 0 && l1[strlen(l1) - 1] == '\n');
+    CHECK_CONTAINS(l1, "\"image\":\"b\\u0001\\u001F\\\\/"
+                       "\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\"");
+    CHECK_CONTAINS(l1, "\"reasons\":[\"bad \x7f\xf0\x9f\x98\x80 run\\r\",null]");
+    json_error_t je;
+    json_t *parsed = l1 ? json_loads(l1, 0, &je) : NULL;
+    CHECK(parsed && json_integer_value(json_object_get(parsed, "duration_ms")) == 7);
+    json_decref(parsed);
+    free(l1);
+    free(l2);
+    json_decref(empty);
+}
+
 int main(void)
 {
     test_kinds();
@@ -401,5 +495,6 @@ int main(void)
     test_response();
     test_runs();
     test_strmap();
+    test_log_line();
     TEST_MAIN_END();
 }

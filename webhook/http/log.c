@@ -1,17 +1,29 @@
 /*
- * log.c — see log.h. A line is built as a jansson object and dumped
- * compact with a newline into one buffer, then written with a single
- * fputs: stdio locks the stream per call, so lines from concurrent
- * requests never interleave. Strings from requests and images go through
- * pc_json_string (invalid UTF-8 becomes U+FFFD) so a hostile byte can
- * neither break the JSON nor forge a second line.
+ * log.c — see log.h. A line is built as a jansson object ("ts", "level"
+ * and "msg" first, then its fields) and dumped compact into one buffer
+ * (on the stack when it fits, as nearly every line does) with its
+ * newline, then written with write(2) while holding stderr's stdio lock:
+ * lines from concurrent requests, and anything else written to stderr
+ * through stdio, never interleave, and each line reaches the file or pipe
+ * before the call returns (no stdio buffering or formatting in between).
+ * Strings from requests and images go through pc_json_string (invalid
+ * UTF-8 becomes U+FFFD) so a hostile byte can neither break the JSON nor
+ * forge a second line.
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "log.h"
+#include "pcx.h"
 #include "portcullis_json.h"
+
+#define LINE_STACK 8192 /* lines up to this long need no allocation */
+#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
 
 static void set_str(json_t *o, const char *k, const char *v)
 {
@@ -29,7 +41,9 @@ static void timestamp(char *out, size_t n)
     snprintf(out + k, n - k, ".%03ldZ", ts.tv_nsec / 1000000L);
 }
 
-void wh_log(const char *level, const char *msg, json_t *fields)
+/* A line's object with its "ts", "level" and "msg", or NULL when out of
+ * memory. */
+static json_t *line_start(const char *level, const char *msg)
 {
     char ts[64];
     json_t *o = json_object();
@@ -38,18 +52,61 @@ void wh_log(const char *level, const char *msg, json_t *fields)
         set_str(o, "ts", ts);
         set_str(o, "level", level);
         set_str(o, "msg", msg);
-        if (json_is_object(fields))
-            json_object_update(o, fields);
     }
-    json_decref(fields);
-    char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    return o;
+}
+
+/* All of p (n bytes) to stderr in one write(2) where the kernel takes it
+ * whole (it may take less: the rest follows, still under the lock). A
+ * failed write is dropped, as fputs would. */
+static void write_line(const char *p, size_t n)
+{
+    flockfile(stderr);
+    while (n > 0) {
+        ssize_t k = write(fileno(stderr), p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        p += k;
+        n -= (size_t)k;
+    }
+    funlockfile(stderr);
+}
+
+/* Dump o as one line and consume it. */
+static void emit(json_t *o)
+{
+    char stack[LINE_STACK], *line = stack;
+    size_t n = o ? json_dumpb(o, stack, sizeof stack - 1, DUMP_FLAGS) : 0;
+    if (n >= sizeof stack - 1) { /* did not fit (json_dumpb says how long it is) */
+        line = n < SIZE_MAX - 1 ? malloc(n + 1) : NULL;
+        size_t again = line ? json_dumpb(o, line, n, DUMP_FLAGS) : 0;
+        if (again != n)
+            n = 0;
+    }
     json_decref(o);
-    if (!line) {
-        fputs("{\"level\":\"error\",\"msg\":\"out of memory writing a log line\"}\n", stderr);
+    if (n == 0) {
+        if (line != stack)
+            free(line);
+        static const char oom[] =
+            "{\"level\":\"error\",\"msg\":\"out of memory writing a log line\"}\n";
+        write_line(oom, sizeof oom - 1);
         return;
     }
-    fprintf(stderr, "%s\n", line);
-    free(line);
+    line[n] = '\n';
+    write_line(line, n + 1);
+    if (line != stack)
+        free(line);
+}
+
+void wh_log(const char *level, const char *msg, json_t *fields)
+{
+    json_t *o = line_start(level, msg);
+    if (o && json_is_object(fields))
+        json_object_update(o, fields);
+    json_decref(fields);
+    emit(o);
 }
 
 void wh_logf(const char *level, const char *fmt, ...)
@@ -90,9 +147,178 @@ static json_t *image_json(const wh_image_decision *x)
     return o;
 }
 
+/* The decision line written directly, without building a jansson object:
+ * the same bytes as the jansson dump of the same fields (compact, in
+ * order; strings escaped as jansson escapes them, bytes that are not
+ * UTF-8 replaced by U+FFFD as pc_json_string does, NULL members left out
+ * as set_str leaves them out). */
+static void put_str(pc_buf *b, const char *s)
+{
+    if (!s) {
+        pc_buf_add(b, "null", 4);
+        return;
+    }
+    pc_buf_add(b, "\"", 1);
+    const char *run = s, *p = s;
+    while (*p) {
+        unsigned char c = (unsigned char)*p;
+        char u[8];
+        const char *esc;
+        if (c >= 0x80) {
+            uint32_t cp;
+            size_t n = pc_utf8_decode(p, &cp);
+            if (n) {
+                p += n;
+                continue;
+            }
+            esc = "\xef\xbf\xbd";
+        } else if (c == '"')
+            esc = "\\\"";
+        else if (c == '\\')
+            esc = "\\\\";
+        else if (c == '\b')
+            esc = "\\b";
+        else if (c == '\f')
+            esc = "\\f";
+        else if (c == '\n')
+            esc = "\\n";
+        else if (c == '\r')
+            esc = "\\r";
+        else if (c == '\t')
+            esc = "\\t";
+        else if (c < 0x20) {
+            snprintf(u, sizeof u, "\\u%04X", c);
+            esc = u;
+        } else {
+            p++;
+            continue;
+        }
+        pc_buf_add(b, run, (size_t)(p - run));
+        pc_buf_puts(b, esc);
+        run = ++p;
+    }
+    pc_buf_add(b, run, (size_t)(p - run));
+    pc_buf_add(b, "\"", 1);
+}
+
+/* ,"key":value (key a literal, never escaped); first: no comma */
+static void put_key(pc_buf *b, const char *key, int first)
+{
+    if (!first)
+        pc_buf_add(b, ",", 1);
+    pc_buf_add(b, "\"", 1);
+    pc_buf_puts(b, key);
+    pc_buf_add(b, "\":", 2);
+}
+
+static void put_field(pc_buf *b, const char *key, const char *v)
+{
+    if (v) {
+        put_key(b, key, 0);
+        put_str(b, v);
+    }
+}
+
+static void put_bool(pc_buf *b, const char *key, int v)
+{
+    put_key(b, key, 0);
+    pc_buf_puts(b, v ? "true" : "false");
+}
+
+static void put_image(pc_buf *b, const wh_image_decision *x)
+{
+    const pc_result *r = wh_verdict_result(x->lk.v);
+    pc_buf_add(b, "{", 1);
+    size_t start = b->len;
+    put_field(b, "image", x->img->image);
+    put_field(b, "container", x->img->container);
+    if (r) {
+        put_field(b, "digest", r->digest);
+        put_field(b, "manifest_digest", r->manifest_digest);
+        put_field(b, "run_key", r->run_key[0] ? r->run_key : NULL);
+        put_field(b, "effective_user", r->sandbox.user);
+        put_field(b, "user_from", r->sandbox.user_from);
+        put_bool(b, "would_deny", r->would_deny);
+    } else if (!x->img->run_error) {
+        put_field(b, "run_key", x->img->runkey);
+    }
+    put_field(b, "run_error", x->img->run_error);
+    put_field(b, "verdict", wh_img_outcome_name(x->outcome));
+    put_bool(b, "cached", x->lk.cached);
+    put_bool(b, "shared", x->lk.joined);
+    put_field(b, "reason", x->reason);
+    /* every member was written with a leading comma: drop the first */
+    if (!b->oom && b->len > start && b->p[start] == ',') {
+        memmove(b->p + start, b->p + start + 1, b->len - start);
+        b->len--;
+    }
+    pc_buf_add(b, "}", 1);
+}
+
+static void log_decision_direct(const wh_log_request *rq, const wh_decision *d,
+                                uint64_t duration_ms)
+{
+    char ts[64];
+    pc_buf b = {0};
+    timestamp(ts, sizeof ts);
+    pc_buf_add(&b, "{", 1);
+    put_key(&b, "ts", 1);
+    put_str(&b, ts);
+    put_field(&b, "level", "info");
+    put_field(&b, "msg", "decision");
+    put_field(&b, "endpoint", rq->endpoint);
+    put_field(&b, "uid", rq->uid);
+    put_field(&b, "namespace", rq->namespace_);
+    put_field(&b, "kind", rq->kind);
+    put_field(&b, "name", rq->name);
+    put_field(&b, "operation", rq->operation);
+    put_field(&b, "user", rq->user);
+    put_bool(&b, "dry_run", rq->dry_run);
+    put_field(&b, "verdict", d->allowed ? "allow" : "deny");
+    put_bool(&b, "namespace_exempt", d->namespace_exempt);
+    put_key(&b, "reasons", 0);
+    pc_buf_add(&b, "[", 1);
+    int first = 1;
+    for (size_t i = 0; i < d->nimgs; i++)
+        if (d->imgs[i].outcome != WH_IMG_ALLOW && d->imgs[i].outcome != WH_IMG_EXEMPT) {
+            if (!first)
+                pc_buf_add(&b, ",", 1);
+            put_str(&b, d->imgs[i].reason);
+            first = 0;
+        }
+    pc_buf_add(&b, "]", 1);
+    put_key(&b, "images", 0);
+    pc_buf_add(&b, "[", 1);
+    for (size_t i = 0; i < d->nimgs; i++) {
+        if (i)
+            pc_buf_add(&b, ",", 1);
+        put_image(&b, &d->imgs[i]);
+    }
+    pc_buf_add(&b, "]", 1);
+    put_key(&b, "warnings", 0);
+    pc_buf_printf(&b, "%" PRIu64, (uint64_t)d->nwarnings);
+    put_key(&b, "duration_ms", 0);
+    pc_buf_printf(&b, "%" PRIu64, duration_ms);
+    pc_buf_add(&b, "}\n", 2);
+    if (b.oom || !b.p) {
+        pc_buf_free(&b);
+        static const char oom[] =
+            "{\"level\":\"error\",\"msg\":\"out of memory writing a decision\"}\n";
+        write_line(oom, sizeof oom - 1);
+        return;
+    }
+    write_line(b.p, b.len);
+    pc_buf_free(&b);
+}
+
 void wh_log_decision(const wh_log_request *rq, const wh_decision *d, uint64_t duration_ms)
 {
-    json_t *f = json_object(), *imgs = json_array(), *reasons = json_array();
+    if (!rq->extra) { /* fields of its own would merge into the line: jansson's path */
+        log_decision_direct(rq, d, duration_ms);
+        return;
+    }
+    /* the line's own object: no copy of the fields into another one */
+    json_t *f = line_start("info", "decision"), *imgs = json_array(), *reasons = json_array();
     if (!f || !imgs || !reasons) {
         json_decref(f), json_decref(imgs), json_decref(reasons);
         wh_log("error", "out of memory writing a decision", NULL);
@@ -119,5 +345,5 @@ void wh_log_decision(const wh_log_request *rq, const wh_decision *d, uint64_t du
     json_object_set_new(f, "duration_ms", json_integer((json_int_t)duration_ms));
     if (json_is_object(rq->extra))
         json_object_update(f, rq->extra);
-    wh_log("info", "decision", f);
+    emit(f);
 }

@@ -83,11 +83,12 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
 {
     const char **refs = calloc(d->nimgs ? d->nimgs : 1, sizeof *refs);
     const pc_runctx **runs = calloc(d->nimgs ? d->nimgs : 1, sizeof *runs);
+    const char **keys = calloc(d->nimgs ? d->nimgs : 1, sizeof *keys);
     wh_lookup *lks = calloc(d->nimgs ? d->nimgs : 1, sizeof *lks);
     size_t *idx = calloc(d->nimgs ? d->nimgs : 1, sizeof *idx);
     size_t n = 0;
-    if (!refs || !runs || !lks || !idx) {
-        free(refs), free(runs), free(lks), free(idx);
+    if (!refs || !runs || !keys || !lks || !idx) {
+        free(refs), free(runs), free(keys), free(lks), free(idx);
         return -1;
     }
     for (size_t i = 0; i < d->nimgs; i++)
@@ -95,14 +96,16 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
             d->imgs[i].outcome != WH_IMG_INVALID) {
             idx[n] = i;
             runs[n] = d->imgs[i].img->run;
+            keys[n] = d->imgs[i].img->runkey; /* pc_runctx_key of run, from the image list */
             refs[n++] = d->imgs[i].img->image;
         }
-    if (n && in->cached_only && wh_verdicts_lookup_cached(in->verdicts, refs, runs, n, lks) != 0) {
-        free(refs), free(runs), free(lks), free(idx);
+    if (n && in->cached_only &&
+        wh_verdicts_lookup_cached(in->verdicts, refs, runs, keys, n, lks) != 0) {
+        free(refs), free(runs), free(keys), free(lks), free(idx);
         return 1; /* some verdict needs a wait: nothing was looked up */
     }
     if (n && !in->cached_only)
-        wh_verdicts_lookup(in->verdicts, refs, runs, n, in->deadline_ms, lks);
+        wh_verdicts_lookup(in->verdicts, refs, runs, keys, n, in->deadline_ms, lks);
     for (size_t k = 0; k < n; k++) {
         wh_image_decision *x = &d->imgs[idx[k]];
         x->lk = lks[k];
@@ -118,7 +121,7 @@ static int scan_all(const wh_decide_in *in, wh_decision *d)
             x->outcome = x->verdict.denied ? WH_IMG_DENY : WH_IMG_ALLOW;
         }
     }
-    free(refs), free(runs), free(lks), free(idx);
+    free(refs), free(runs), free(keys), free(lks), free(idx);
     return 0;
 }
 

@@ -8,8 +8,9 @@
 #include <string.h>
 #include "imagelist.h"
 
-int wh_image_list_add(wh_image_list *l, const char *image, const char *pointer,
-                      const char *container, char *err, size_t errlen)
+/* Append copies with run key runkey (72 bytes, copied). */
+static int add_keyed(wh_image_list *l, const char *image, const char *pointer,
+                     const char *container, const char *runkey, char *err, size_t errlen)
 {
     if (l->n >= WH_MAX_IMAGES) {
         snprintf(err, errlen, "more than %d images in one review", WH_MAX_IMAGES);
@@ -27,10 +28,7 @@ int wh_image_list_add(wh_image_list *l, const char *image, const char *pointer,
     }
     wh_image *e = &l->v[l->n];
     memset(e, 0, sizeof *e);
-    if (pc_runctx_key(NULL, e->runkey) < 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    memcpy(e->runkey, runkey, sizeof e->runkey);
     e->image = strdup(image);
     e->pointer = strdup(pointer ? pointer : "");
     e->container = strdup(container ? container : "");
@@ -45,7 +43,23 @@ int wh_image_list_add(wh_image_list *l, const char *image, const char *pointer,
     return 0;
 }
 
-int wh_image_list_set_run(wh_image_list *l, size_t i, const pc_runctx *rc, char *err, size_t errlen)
+int wh_image_list_add(wh_image_list *l, const char *image, const char *pointer,
+                      const char *container, char *err, size_t errlen)
+{
+    if (!l->have_nokey) {
+        if (pc_runctx_key(NULL, l->nokey) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        l->have_nokey = 1;
+    }
+    return add_keyed(l, image, pointer, container, l->nokey, err, errlen);
+}
+
+/* Give entry i a copy of rc (its subject dropped) with run key runkey
+ * (copied), or, runkey NULL, the key computed from the copy. */
+static int set_run_keyed(wh_image_list *l, size_t i, const pc_runctx *rc, const char *runkey,
+                         char *err, size_t errlen)
 {
     wh_image *e = &l->v[i];
     pc_runctx *c = malloc(sizeof *c);
@@ -56,7 +70,9 @@ int wh_image_list_set_run(wh_image_list *l, size_t i, const pc_runctx *rc, char 
     }
     free(c->subject);
     c->subject = NULL;
-    if (pc_runctx_key(c, e->runkey) < 0) {
+    if (runkey)
+        memcpy(e->runkey, runkey, sizeof e->runkey);
+    else if (pc_runctx_key(c, e->runkey) < 0) {
         pc_runctx_free(c);
         free(c);
         snprintf(err, errlen, "out of memory");
@@ -68,6 +84,11 @@ int wh_image_list_set_run(wh_image_list *l, size_t i, const pc_runctx *rc, char 
     }
     e->run = c;
     return 0;
+}
+
+int wh_image_list_set_run(wh_image_list *l, size_t i, const pc_runctx *rc, char *err, size_t errlen)
+{
+    return set_run_keyed(l, i, rc, NULL, err, errlen);
 }
 
 int wh_image_list_set_run_error(wh_image_list *l, size_t i, const char *msg, char *err,
@@ -83,21 +104,53 @@ int wh_image_list_set_run_error(wh_image_list *l, size_t i, const char *msg, cha
     return 0;
 }
 
+/* Remove the last entry (never an entry without the run it was given). */
+static void drop_last(wh_image_list *l)
+{
+    wh_image *x = &l->v[--l->n];
+    free(x->image);
+    free(x->pointer);
+    free(x->container);
+    free(x->run_error);
+    if (x->run) {
+        pc_runctx_free(x->run);
+        free(x->run);
+    }
+}
+
+int wh_image_list_add_run(wh_image_list *l, const char *image, const char *pointer,
+                          const char *container, const pc_runctx *rc, const char *run_error,
+                          char *err, size_t errlen)
+{
+    if (!rc) {
+        if (wh_image_list_add(l, image, pointer, container, err, errlen) < 0)
+            return -1;
+        if (run_error && wh_image_list_set_run_error(l, l->n - 1, run_error, err, errlen) < 0) {
+            drop_last(l);
+            return -1;
+        }
+        return 0;
+    }
+    /* the key is computed once, from the copy of rc (no key of "no run
+     * context" first, to be overwritten) */
+    static const char unset[72] = "";
+    if (add_keyed(l, image, pointer, container, unset, err, errlen) < 0)
+        return -1;
+    if (set_run_keyed(l, l->n - 1, rc, NULL, err, errlen) < 0) {
+        drop_last(l);
+        return -1;
+    }
+    return 0;
+}
+
 int wh_image_list_add_copy(wh_image_list *l, const wh_image *e, char *err, size_t errlen)
 {
-    if (wh_image_list_add(l, e->image, e->pointer, e->container, err, errlen) < 0)
+    /* e->runkey is the key of e->run (or of none): copied, not recomputed */
+    if (add_keyed(l, e->image, e->pointer, e->container, e->runkey, err, errlen) < 0)
         return -1;
-    if ((e->run && wh_image_list_set_run(l, l->n - 1, e->run, err, errlen) < 0) ||
+    if ((e->run && set_run_keyed(l, l->n - 1, e->run, e->runkey, err, errlen) < 0) ||
         (e->run_error && wh_image_list_set_run_error(l, l->n - 1, e->run_error, err, errlen) < 0)) {
-        wh_image *x = &l->v[--l->n]; /* never a copy without its run */
-        free(x->image);
-        free(x->pointer);
-        free(x->container);
-        free(x->run_error);
-        if (x->run) {
-            pc_runctx_free(x->run);
-            free(x->run);
-        }
+        drop_last(l); /* never a copy without its run */
         return -1;
     }
     return 0;

@@ -29,6 +29,10 @@ typedef struct wh_image {
 typedef struct wh_image_list {
     wh_image *v;
     size_t n, cap;
+    /* pc_runctx_key of no run context, computed once per list (each
+     * computation dumps and hashes a JSON text); valid when have_nokey */
+    char nokey[72];
+    int have_nokey;
 } wh_image_list;
 
 /* Append copies. -1 (with a message) when out of memory or past WH_MAX_IMAGES. */
@@ -43,7 +47,15 @@ int wh_image_list_set_run(wh_image_list *l, size_t i, const pc_runctx *rc, char 
  * out of memory. */
 int wh_image_list_set_run_error(wh_image_list *l, size_t i, const char *msg, char *err,
                                 size_t errlen);
-/* Append a copy of e (its run context and run error too). */
+/* Append copies with the run context rc (copied, its subject dropped, its
+ * key computed once) or, rc NULL, none: then run_error (copied, may be
+ * NULL) says why the run context could not be read. -1 with a message
+ * when out of memory or past WH_MAX_IMAGES (nothing appended). */
+int wh_image_list_add_run(wh_image_list *l, const char *image, const char *pointer,
+                          const char *container, const pc_runctx *rc, const char *run_error,
+                          char *err, size_t errlen);
+/* Append a copy of e (its run context, run key and run error too: the
+ * key is copied, not computed again). */
 int wh_image_list_add_copy(wh_image_list *l, const wh_image *e, char *err, size_t errlen);
 /* 1 when some entry is the same run as e: the same image string and run
  * key, neither with a run error (an unreadable run is never "the same"). */

@@ -18,18 +18,19 @@ int wh_podspec_known(const char *group, const char *kind)
     return pc_k8s_spec_path(group, kind) != NULL;
 }
 
-/* The run context of the entry just added (its container c of pod spec
- * pod): set, or, when the container's fields cannot be read, the reason
- * recorded on the entry (denied, not refused: the review is well formed
- * enough to answer). -1 only when out of memory. */
-static int one_run(json_t *pod, json_t *c, const char *where, wh_image_list *out, char *err,
-                   size_t errlen)
+/* Add image (at JSON pointer ptr, container name) with the run context
+ * of its container c of pod spec pod or, when the container's fields
+ * cannot be read, the reason recorded on the entry (denied, not refused:
+ * the review is well formed enough to answer). -1 only when out of
+ * memory or past the image limit. */
+static int one_run(json_t *pod, json_t *c, const char *where, const char *image, const char *ptr,
+                   const char *name, wh_image_list *out, char *err, size_t errlen)
 {
     pc_runctx rc;
     char why[512];
     if (pc_k8s_runctx(pod, c, where, &rc, why, sizeof why) < 0)
-        return wh_image_list_set_run_error(out, out->n - 1, why, err, errlen);
-    int ret = wh_image_list_set_run(out, out->n - 1, &rc, err, errlen);
+        return wh_image_list_add_run(out, image, ptr, name, NULL, why, err, errlen);
+    int ret = wh_image_list_add_run(out, image, ptr, name, &rc, NULL, err, errlen);
     pc_runctx_free(&rc);
     return ret;
 }
@@ -70,9 +71,7 @@ static int one_container(json_t *pod, json_t *c, const char *where, wh_image_lis
             ptr[k++] = *p;
     }
     memcpy(ptr + k, "/image", 7);
-    if (wh_image_list_add(out, s, ptr, json_string_value(name), err, errlen) < 0)
-        return -1;
-    return one_run(pod, c, where, out, err, errlen);
+    return one_run(pod, c, where, s, ptr, json_string_value(name), out, err, errlen);
 }
 
 static int one_list(json_t *spec, const char *prefix, const char *list, wh_image_list *out,
