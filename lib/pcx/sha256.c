@@ -26,9 +26,20 @@ pc_sha256 *pc_sha256_new(void)
     return h;
 }
 
+/* libcrypto failing to hash (out of memory, a broken provider): a digest
+ * made of whatever was in the buffer would be compared, used as a cache
+ * key and signed, so stop instead (fail closed). */
+static void hash_failed(void)
+{
+    fputs("portcullis: SHA-256 failed in libcrypto; stopping rather than using a wrong digest\n",
+          stderr);
+    abort();
+}
+
 void pc_sha256_update(pc_sha256 *h, const void *p, size_t n)
 {
-    EVP_DigestUpdate(h->md, p, n);
+    if (EVP_DigestUpdate(h->md, p, n) != 1)
+        hash_failed();
 }
 
 static void hexify(const unsigned char *d, char out[72])
@@ -46,7 +57,8 @@ void pc_sha256_final(pc_sha256 *h, char out[72])
 {
     unsigned char d[32];
     unsigned int n = 0;
-    EVP_DigestFinal_ex(h->md, d, &n);
+    if (EVP_DigestFinal_ex(h->md, d, &n) != 1 || n != 32)
+        hash_failed();
     hexify(d, out);
 }
 
@@ -62,7 +74,8 @@ void pc_sha256_digest(const void *p, size_t n, char out[72])
 {
     unsigned char d[32];
     unsigned int len = 0;
-    EVP_Digest(p, n, d, &len, EVP_sha256(), NULL);
+    if (EVP_Digest(p, n, d, &len, EVP_sha256(), NULL) != 1 || len != 32)
+        hash_failed();
     hexify(d, out);
 }
 
