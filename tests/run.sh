@@ -8,8 +8,8 @@
 #
 # SUITE names one unit binary or integration script (unit/test_cache,
 # test_cache, integration/registry, registry.sh, ...); without any, all of
-# them run. integration/difftest, when it runs with others, runs in a
-# lane of its own beside them (one core) and is reported at the end.
+# them run. With PC_TEST_LANES=1, integration/difftest runs in a lane of
+# its own beside the others (one core) and is reported at the end.
 #
 # Every suite must run at least the number of checks tests/expected-counts
 # gives it (CHECKs of a unit binary, PASS/FAIL lines of a script): a suite
@@ -104,12 +104,13 @@ integration_result() {
     judge "integration/$1" $((p + f)) $ok
 }
 
-# The differential test is long and CPU-bound (images built and read by
-# two readers); the other suites mostly wait on servers they start. When
-# both kinds run, difftest runs in a lane of its own beside the others,
-# on one core (PC_DIFFTEST_JOBS=1), and is reported at the end.
+# PC_TEST_LANES=1: the differential test (long and CPU-bound: images
+# built and read by two readers) runs in a lane of its own beside the
+# other suites, on one core (PC_DIFFTEST_JOBS=1), and is reported at the
+# end. Off by default: on two cores the lane and the others slow each
+# other down more than they overlap.
 LANE=
-if echo "$SUITES" | grep -qx integration/difftest && [ "$(echo "$SUITES" | wc -l)" -gt 1 ] &&
+if [ "${PC_TEST_LANES:-0}" = 1 ] && echo "$SUITES" | grep -qx integration/difftest && [ "$(echo "$SUITES" | wc -l)" -gt 1 ] &&
     [ -f tests/integration/difftest.sh ]; then
     LANE=integration/difftest
     (
