@@ -7,7 +7,7 @@
 # (`inspect` and `scan`): the second answer must be the uncached one or a
 # refusal, never the first image's cached facts. Then a fixed-seed sample
 # of 250 random images (the whole suite's budget is 15 minutes on two
-# cores; run more with PC_DIFFTEST_RANDOM=N) (PC_DIFFTEST_RANDOM / PC_DIFFTEST_SEED change it). A
+# cores; PC_DIFFTEST_RANDOM / PC_DIFFTEST_SEED change it). A
 # failing random image's spec is kept in $PC_WORK/difftest-failures; the
 # seed rebuilds it: tests/difftest/gen.py random --seed N --out DIR.
 set -u
