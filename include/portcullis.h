@@ -112,6 +112,8 @@ typedef struct pc_options {
     unsigned jobs;            /* layers fetched and walked at once; 0: the number of cores */
     int progress;             /* 0 auto (stderr is a TTY), 1 always, 2 never */
     int no_prefilter;         /* 1: YARA scans every candidate file (yara.prefilter false) */
+    int no_rules;             /* 1: compile no YARA rules: scans read images but match nothing
+                               * (`portcullis inspect`, whose view holds no matches) */
 } pc_options;
 
 typedef struct pc_ctx pc_ctx;

@@ -36,7 +36,7 @@ static int load_rules(pc_ctx *c, const char *cache_dir, pc_err *e)
     if (yr_initialize() != ERROR_SUCCESS)
         return pc_err_set(e, "cannot initialise libyara");
     c->yara_inited = 1;
-    if (pc_rules_compile_cached(path, cache_dir, &c->yara, e) < 0)
+    if (pc_rules_compile_cached(path, cache_dir, c->profile->yara.prefilter, &c->yara, e) < 0)
         return pc_err_prefix(e, "YARA rules");
     return 0;
 }
@@ -99,7 +99,8 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
         pc_err_set(&e, "out of memory");
         goto fail;
     }
-    if (open_cache(c, o, &e) < 0 || load_rules(c, c->cache.dir ? o->cache_dir : NULL, &e) < 0)
+    if (open_cache(c, o, &e) < 0 ||
+        (!o->no_rules && load_rules(c, c->cache.dir ? o->cache_dir : NULL, &e) < 0))
         goto fail;
     if (!(c->pool = pc_connpool_new()) || !(c->tokens = pc_tokencache_new())) {
         pc_err_set(&e, "out of memory (or no random bytes for the token cache)");

@@ -449,6 +449,7 @@ static int scan_all(cli *c, char **images, size_t n)
         pc_signer_free(signer);
         return EXIT_USAGE;
     }
+    c->o.no_rules = c->inspect; /* the view holds no matches: compiling rules is wasted */
     if (pc_ctx_new(&c->o, &ctx, err, sizeof err) < 0) {
         fprintf(stderr, "portcullis: %s\n", err);
         pc_signer_free(signer);

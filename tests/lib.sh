@@ -76,3 +76,25 @@ build_fixture() {
     "$FB" "$PC_ROOT/fixtures/specs/$1.json" "$T/$1" >"$T/fb.log" 2>&1 ||
         { echo "FAIL build-$1: $(cat "$T/fb.log")"; return 1; }
 }
+
+# fresh_cache: prints a new, empty cache directory for one scan
+# (`"$PC" scan --cache-dir "$(fresh_cache)" ...`) that holds the shipped
+# rules compiled once per test run: every layer is read, as with
+# --no-cache, but the rules are not compiled again (seconds a scan under
+# ASan). Tests of --no-cache itself use --no-cache. If the seed cannot be
+# made, the directory is just empty (the scan compiles the rules).
+fresh_cache() {
+    _seed="$PC_WORK/rules-seed"
+    if [ ! -f "$_seed/done" ]; then
+        mkdir -p "$_seed" &&
+            printf '%s\n' '{"tag": "latest", "images": [{"config": {"User": "1000", "Entrypoint": ["/x"]},
+                "layers": [{"entries": [{"path": "x", "type": "file", "mode": "0755", "content": "#!/bin/sh\n"}]}]}]}' \
+                >"$_seed/spec.json" &&
+            "$FB" "$_seed/spec.json" "$_seed/img" >/dev/null 2>&1
+        "$PC" scan --cache-dir "$_seed/c" "oci:$_seed/img/oci:latest" >/dev/null 2>&1
+        ls "$_seed"/c/rules/*.yarc "$_seed"/c/rules/*.hsdb >/dev/null 2>&1 && : >"$_seed/done"
+    fi
+    _fc=$(mktemp -d "$T/cache.XXXXXX")
+    [ -f "$_seed/done" ] && cp -pR "$_seed/c/rules" "$_fc/"
+    echo "$_fc"
+}

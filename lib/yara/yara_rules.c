@@ -32,7 +32,7 @@ struct pc_rules {
     char digest[72];
     size_t nrules, nfiles;
     pc_toolpkgs *pkgs; /* the tool package lists (packages/NAME.tsv), possibly empty */
-    pc_prefilter *pf;  /* NULL only when it could not be built (out of memory) */
+    pc_prefilter *pf;  /* NULL when not asked for or it could not be built (out of memory) */
 };
 
 typedef struct rfile {
@@ -330,8 +330,8 @@ static int read_lists(const rset *s, pc_rules *r, pc_rules_diag *d)
     return rc;
 }
 
-static int rules_build(const char *path, const char *cache_dir, pc_rules **out, pc_rules_diag *diag,
-                       pc_err *e)
+static int rules_build(const char *path, const char *cache_dir, int prefilter, pc_rules **out,
+                       pc_rules_diag *diag, pc_err *e)
 {
     rset s = {0};
     pc_rules_diag local = {0};
@@ -363,7 +363,8 @@ static int rules_build(const char *path, const char *cache_dir, pc_rules **out, 
         pc_rules_cache_store(cache_dir, r->digest, r->yr);
 loaded:
     count_rules(r);
-    build_prefilter(r, &s, cache_dir);
+    if (prefilter)
+        build_prefilter(r, &s, cache_dir);
     *out = r;
     r = NULL;
     rc = 0;
@@ -376,12 +377,13 @@ done:
 
 int pc_rules_compile(const char *path, pc_rules **out, pc_rules_diag *diag, pc_err *e)
 {
-    return rules_build(path, NULL, out, diag, e);
+    return rules_build(path, NULL, 1, out, diag, e);
 }
 
-int pc_rules_compile_cached(const char *path, const char *cache_dir, pc_rules **out, pc_err *e)
+int pc_rules_compile_cached(const char *path, const char *cache_dir, int prefilter, pc_rules **out,
+                            pc_err *e)
 {
-    return rules_build(path, cache_dir, out, NULL, e);
+    return rules_build(path, cache_dir, prefilter, out, NULL, e);
 }
 
 void pc_rules_free(pc_rules *r)

@@ -51,8 +51,11 @@ void pc_rules_diag_free(pc_rules_diag *d);
 int pc_rules_compile(const char *path, pc_rules **out, pc_rules_diag *diag, pc_err *e);
 /* As pc_rules_compile, but the compiled set is kept in cache_dir (a
  * checked cache directory, see yara_cache.h) under the rules digest and
- * loaded from there next time instead of compiling again. */
-int pc_rules_compile_cached(const char *path, const char *cache_dir, pc_rules **out, pc_err *e);
+ * loaded from there next time instead of compiling again. The prefilter
+ * (prefilter.h) is built only when prefilter is 1: a scan whose profile
+ * turns it off never uses it (pc_rules_prefilter is then NULL). */
+int pc_rules_compile_cached(const char *path, const char *cache_dir, int prefilter, pc_rules **out,
+                            pc_err *e);
 void pc_rules_free(pc_rules *r);
 
 /* "sha256:<64 hex>" over the rule files (see above). */
@@ -63,8 +66,8 @@ size_t pc_rules_nfiles(const pc_rules *r);
 const pc_toolpkgs *pc_rules_toolpkgs(const pc_rules *r);
 /* The compiled rules, for creating scanners (one per thread). */
 struct YR_RULES *pc_rules_yr(const pc_rules *r);
-/* The prefilter built with the rules (prefilter.h); NULL when it could not
- * be built, which means every file goes to YARA. */
+/* The prefilter built with the rules (prefilter.h); NULL when it was not
+ * asked for or could not be built, which means every file goes to YARA. */
 const pc_prefilter *pc_rules_prefilter(const pc_rules *r);
 
 #endif

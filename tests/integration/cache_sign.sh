@@ -113,7 +113,7 @@ grep_in "--accept-deny: prints the deny" '^valid: deny$' "$T/out"
 run "verify a signed deny from stdin" 3 sh -c "\"$PC\" verify --key \"$T/k.pub\" - <\"$T/env.json\""
 run "verify from stdin, --accept-deny" 0 sh -c "\"$PC\" verify --key \"$T/k.pub\" --accept-deny - <\"$T/env.json\""
 # an ALLOW: the clean image under baseline
-run "signed allow scan" 0 "$PC" scan --no-cache --policy baseline --sign-key "$T/k.pem" --format json -o "$T/allow.json" "$IMG"
+run "signed allow scan" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy baseline --sign-key "$T/k.pem" --format json -o "$T/allow.json" "$IMG"
 jq '.reports[0].attestation' "$T/allow.json" >"$T/allow-env.json"
 AMD=$(jq -r '.reports[0].manifest_digest' "$T/allow.json")
 APD=$(jq -r '.reports[0].policy_digest' "$T/allow.json")
@@ -160,7 +160,7 @@ run "other key, allow" 1 "$PC" verify --key "$T/other.pub" "$T/allow-env.json"
 head -c 100 "$T/env.json" >"$T/trunc.json"
 run "truncated envelope" 1 "$PC" verify --key "$T/k.pub" --accept-deny "$T/trunc.json"
 # the run binding: a verdict judged for one run is not one for another
-run "signed allow scan, --user 10001" 0 "$PC" scan --no-cache --policy baseline --sign-key "$T/k.pem" --user 10001:10001 --format json -o "$T/run.json" "$IMG"
+run "signed allow scan, --user 10001" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy baseline --sign-key "$T/k.pem" --user 10001:10001 --format json -o "$T/run.json" "$IMG"
 jq '.reports[0].attestation' "$T/run.json" >"$T/run-env.json"
 RK=$(jq -r '.reports[0].run_key' "$T/run.json")
 jq -r .payload "$T/run-env.json" | base64 -d | jq .predicate >"$T/run-payload.json"
@@ -170,9 +170,9 @@ run "run verdict does not pass for no run context" 1 "$PC" verify --key "$T/k.pu
 grep_in "run verdict, no run context: reason" 'run key .* does not match' "$T/err"
 run "no-run verdict does not pass for the run" 1 "$PC" verify --key "$T/k.pub" --run-key "$RK" "$T/allow-env.json"
 run "--any-run skips the binding" 0 "$PC" verify --key "$T/k.pub" --any-run "$T/run-env.json"
-run "signed allow scan, --user 10001 again" 0 "$PC" scan --no-cache --policy baseline --sign-key "$T/k.pem" --user 10001:10001 --format json -o "$T/run2.json" "$IMG"
+run "signed allow scan, --user 10001 again" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy baseline --sign-key "$T/k.pem" --user 10001:10001 --format json -o "$T/run2.json" "$IMG"
 jq_true "the same run, the same run_key" ".reports[0].run_key == \"$RK\"" "$T/run2.json"
-run "another run" 0 "$PC" scan --no-cache --policy baseline --user 10002 --format json -o "$T/run3.json" "$IMG"
+run "another run" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy baseline --user 10002 --format json -o "$T/run3.json" "$IMG"
 jq_true "another run, another run_key" ".reports[0].run_key != \"$RK\"" "$T/run3.json"
 run "expired" 1 "$PC" scan --sign-key "$T/k.pem" --verdict-ttl 1s --format json -o "$T/short.json" "oci:$T/bad/oci:latest"
 jq '.reports[0].attestation' "$T/short.json" >"$T/short-env.json"
@@ -216,6 +216,13 @@ jq -n '{tag: "latest", images: [{config: {User: "1000", Entrypoint: ["/app/run"]
 "$FB" "$T/shell.json" "$T/shell" >/dev/null 2>&1 || fail "build shell" "fixture-builder failed"
 R="$T/rcache"
 tool() { jq_true "$1" '[.reports[0].findings[] | select(.check == "suspicious-tool" and .path == "/app/run")] | length >= 1'; }
+# inspect compiles no rules: the facts it caches must never stand in for a scan's
+I="$T/icache"
+run "inspect fills a cache" 0 "$PC" inspect --cache-dir "$I" "oci:$T/shell/oci:latest"
+[ -z "$(ls "$I"/rules/*.yarc 2>/dev/null)" ] && pass "inspect compiled no rules" || fail "inspect compiled no rules" "$(ls -la "$I/rules")"
+run "scan after inspect, same cache" 1 "$PC" scan --cache-dir "$I" --format json "oci:$T/shell/oci:latest"
+jq_true "the scan read the layer again (inspect's facts are keyed apart)" '.reports[0].stats.cached_layers == 0'
+tool "reverse shell found after inspect filled the cache"
 run "rules compiled and stored" 1 "$PC" scan --cache-dir "$R" --no-cache --format json "oci:$T/shell/oci:latest"
 run "rules compiled and stored (cache on)" 1 "$PC" scan --cache-dir "$R" --format json "oci:$T/shell/oci:latest"
 tool "reverse shell found with freshly compiled rules"

@@ -42,24 +42,24 @@ scan_ok "mislabelled layers decode by their bytes" "oci:$T/mislabelled/oci:lates
 jq_true "mislabelled: all read" '.reports[0].stats.layers == 4 and .reports[0].stats.cached_layers == 0'
 scan_ok "mislabelled, warm" "oci:$T/mislabelled/oci:latest" --cache-dir "$C"
 jq_true "mislabelled: warm from the cache" '.reports[0].stats.cached_layers == 4'
-scan_ok "docker-archive with trailing bytes (diff id verified)" "docker-archive:$T/mislabelled/image.docker.tar" --no-cache
+scan_ok "docker-archive with trailing bytes (diff id verified)" "docker-archive:$T/mislabelled/image.docker.tar" --cache-dir "$(fresh_cache)"
 
 spec ocigz oci '[{"compression": "gzip", "media_type": "application/vnd.oci.image.layer.v1.tar", "entries": [{"path": "a", "type": "file"}]}]' || exit 1
-scan_err "OCI plain tar holding gzip refused" "vnd.oci.image.layer.v1.tar .*gzip-compressed .*1f 8b 08.*refused" "oci:$T/ocigz/oci:latest" --no-cache
+scan_err "OCI plain tar holding gzip refused" "vnd.oci.image.layer.v1.tar .*gzip-compressed .*1f 8b 08.*refused" "oci:$T/ocigz/oci:latest" --cache-dir "$(fresh_cache)"
 spec ocizst oci '[{"compression": "zstd", "media_type": "application/vnd.oci.image.layer.v1.tar", "entries": [{"path": "a", "type": "file"}]}]' || exit 1
-scan_err "OCI plain tar holding zstd refused" "zstd-compressed .*28 b5 2f fd.*refused" "oci:$T/ocizst/oci:latest" --no-cache
+scan_err "OCI plain tar holding zstd refused" "zstd-compressed .*28 b5 2f fd.*refused" "oci:$T/ocizst/oci:latest" --cache-dir "$(fresh_cache)"
 spec bz oci '[{"compression": "bzip2", "entries": [{"path": "a", "type": "file"}]}]' || exit 1
-scan_err "bzip2 layer refused" "bzip2-compressed .*42 5a 68.*refused" "oci:$T/bz/oci:latest" --no-cache
+scan_err "bzip2 layer refused" "bzip2-compressed .*42 5a 68.*refused" "oci:$T/bz/oci:latest" --cache-dir "$(fresh_cache)"
 spec xz docker '[{"compression": "xz", "entries": [{"path": "a", "type": "file"}]}]' || exit 1
-scan_err "xz layer (docker type) refused" "rootfs.diff.tar, .*xz-compressed .*fd 37 7a 58 5a 00.*refused" "oci:$T/xz/oci:latest" --no-cache
+scan_err "xz layer (docker type) refused" "rootfs.diff.tar, .*xz-compressed .*fd 37 7a 58 5a 00.*refused" "oci:$T/xz/oci:latest" --cache-dir "$(fresh_cache)"
 spec xzgz oci '[{"compression": "xz", "media_type": "application/vnd.oci.image.layer.v1.tar+gzip", "entries": [{"path": "a", "type": "file"}]}]' || exit 1
-scan_err "xz layer labelled gzip refused" "xz-compressed" "oci:$T/xzgz/oci:latest" --no-cache
+scan_err "xz layer labelled gzip refused" "xz-compressed" "oci:$T/xzgz/oci:latest" --cache-dir "$(fresh_cache)"
 
 # the same layer blob, once under a config with its true diff id, once
 # under one that names another: refused read, and refused from the cache
 spec gooddiff oci "[{\"compression\": \"gzip\", \"trailing_base64\": \"$TRAIL\", \"entries\": $ENTRY}]" || exit 1
 spec baddiff oci "[{\"compression\": \"gzip\", \"trailing_base64\": \"$TRAIL\", \"diff_id\": \"sha256:0000000000000000000000000000000000000000000000000000000000000000\", \"entries\": $ENTRY}]" || exit 1
-scan_err "wrong diff id refused (read)" "uncompressed digest sha256:[0-9a-f]{64} does not match the config's rootfs.diff_ids\\\\[0\\\\] sha256:0000" "oci:$T/baddiff/oci:latest" --no-cache
+scan_err "wrong diff id refused (read)" "uncompressed digest sha256:[0-9a-f]{64} does not match the config's rootfs.diff_ids\\\\[0\\\\] sha256:0000" "oci:$T/baddiff/oci:latest" --cache-dir "$(fresh_cache)"
 scan_ok "true diff id, cold" "oci:$T/gooddiff/oci:latest" --cache-dir "$C"
 scan_err "wrong diff id refused (cached)" "does not match the config's rootfs.diff_ids" "oci:$T/baddiff/oci:latest" --cache-dir "$C"
 jq_true "wrong diff id: the layer came from the cache" '.reports[0].stats.cached_layers == 1'

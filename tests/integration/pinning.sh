@@ -114,8 +114,8 @@ case_ "mutate UPDATE keeping a denied image: new image pinned, no verdicts" "$M/
 # envelopes that came in (signed with the webhook's own key, but not for
 # this request: a deny and an allow of other images, and junk) never
 # leave /mutate, whether in the object or the stored object (oldObject)
-"$PC" scan --no-cache --sign-key "$T/sign.pem" --format json -o "$T/stale-bad.json" "oci:$T/bad/oci:latest" >/dev/null 2>&1
-"$PC" scan --no-cache --sign-key "$T/sign.pem" --format json -o "$T/stale-clean.json" "oci:$T/clean/oci:latest" >/dev/null 2>&1
+"$PC" scan --cache-dir "$(fresh_cache)" --sign-key "$T/sign.pem" --format json -o "$T/stale-bad.json" "oci:$T/bad/oci:latest" >/dev/null 2>&1
+"$PC" scan --cache-dir "$(fresh_cache)" --sign-key "$T/sign.pem" --format json -o "$T/stale-clean.json" "oci:$T/clean/oci:latest" >/dev/null 2>&1
 STALE=$(jq -rn --slurpfile b "$T/stale-bad.json" --slurpfile c "$T/stale-clean.json" \
     '[$b[0].reports[0].attestation, $c[0].reports[0].attestation, {"payloadType": "x", "forged": true}] | tojson')
 [ "$(printf '%s' "$STALE" | jq -r 'if type == "array" and length == 3 then [.[0:2][].signatures | length] | add else 0 end')" = 2 ] &&

@@ -28,7 +28,7 @@ build() { # build NAME SPEC
 scan() { # scan NAME IMAGE [ARGS...]: JSON report in $T/out
     n=$1 img=$2
     shift 2
-    "$PC" scan --no-cache "$@" --format json "oci:$T/$img/oci:latest" >"$T/out" 2>"$T/err"
+    "$PC" scan --cache-dir "$(fresh_cache)" "$@" --format json "oci:$T/$img/oci:latest" >"$T/out" 2>"$T/err"
     echo $? >"$T/rc"
 }
 # package findings of $T/out as "PATH RULE" lines

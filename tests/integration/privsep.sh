@@ -63,7 +63,7 @@ sealed() {
 # and had the verdict signed waits to write its report (into a FIFO), its
 # memory holds no form of the key; the key process's does
 mkfifo "$T/report.fifo"
-"$PC" scan --no-cache --sign-key "$T/sign.pem" --format json -o "$T/report.fifo" \
+"$PC" scan --cache-dir "$(fresh_cache)" --sign-key "$T/sign.pem" --format json -o "$T/report.fifo" \
     "oci:$T/clean/oci:latest" 2>"$T/cli.err" &
 CLI=$!
 blocked() { # the CLI in openat(2) of the FIFO: scanned and signed
@@ -102,7 +102,7 @@ printf '{"ServerURL": "$R", "Username": "$USER_NAME", "Secret": "$PASS"}\n'
 EOF
 chmod 755 "$T/bin/docker-credential-pcblock"
 printf '{"credsStore": "pcblock"}\n' >"$T/blocking-auth.json"
-PATH="$T/bin:$PATH" "$PC" scan --no-cache --cert-dir "$CERTS" --authfile "$T/blocking-auth.json" \
+PATH="$T/bin:$PATH" "$PC" scan --cache-dir "$(fresh_cache)" --cert-dir "$CERTS" --authfile "$T/blocking-auth.json" \
     --sign-key "$T/sign.pem" --format json -o "$T/killed.json" "$CLEAN" 2>"$T/killed.err" &
 CLI=$!
 if wait_until 30 test -e "$T/helper.started"; then

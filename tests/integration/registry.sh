@@ -81,7 +81,7 @@ export PATH="$REG:$PATH"
 scan() { # NAME EXIT ARGS... (a JSON report)
     n=$1 x=$2
     shift 2
-    run "$n" "$x" "$PC" scan --no-cache --format json "$@"
+    run "$n" "$x" "$PC" scan --cache-dir "$(fresh_cache)" --format json "$@"
     cat "$T/out" "$T/err" >>"$T/all-output"
 }
 err_has() { # NAME REGEX: the scan-error message of the last scan
@@ -115,7 +115,7 @@ norm='{verdict, reports: [.reports[] | {digest, platform, verdict, findings, san
                      then .message |= (split(": ") | [.[0], .[-1]] | join(": ")) else . end]}
           else {} end)]}'
 for f in $FIXTURES; do
-    "$PC" scan --no-cache --format json "oci:$T/$f/oci:latest" >"$T/local.json" 2>/dev/null
+    "$PC" scan --cache-dir "$(fresh_cache)" --format json "oci:$T/$f/oci:latest" >"$T/local.json" 2>/dev/null
     want=$?
     jq -S "$norm" "$T/local.json" >"$T/local.norm"
     for mode in basic token; do
@@ -139,7 +139,7 @@ for mode in basic token; do
     # (LeakSanitizer cannot run under ptrace: leaks are checked by every other scan)
     # shellcheck disable=SC2086 # options, no spaces in them
     ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
-        strace -f -qq -e trace=connect -o "$T/connect.$mode" "$PC" scan --no-cache --jobs 1 --format json $opts "$ref" >"$T/out" 2>"$T/err"
+        strace -f -qq -e trace=connect -o "$T/connect.$mode" "$PC" scan --cache-dir "$(fresh_cache)" --jobs 1 --format json $opts "$ref" >"$T/out" 2>"$T/err"
     rc=$?
     nreq=$(jq '.reports[0].stats.layers + 3' "$T/out" 2>/dev/null)
     nconn=$(grep -c "sin_port=htons($port)" "$T/connect.$mode")
@@ -149,7 +149,7 @@ done
 
 # --- references: by digest, tag+digest, a wrong digest, bare-host forms
 DIG=$(jq -r '.reports[0].digest' "$T/local.json")
-"$PC" scan --no-cache --format json "oci:$T/clean/oci:latest" >"$T/clean-local.json" 2>/dev/null
+"$PC" scan --cache-dir "$(fresh_cache)" --format json "oci:$T/clean/oci:latest" >"$T/clean-local.json" 2>/dev/null
 CLEAN_DIG=$(jq -r '.reports[0].digest' "$T/clean-local.json")
 scan "pull by digest" 0 $BASIC_OPTS "$B/clean@$CLEAN_DIG"
 jq_true "by digest: digest kept" ".reports[0].digest == \"$CLEAN_DIG\""
@@ -208,10 +208,10 @@ scan "--creds USER:PASSWORD (token server)" 0 --cert-dir "$CAONLY" --creds "$USE
 scan "--creds=USER:PASSWORD over a wrong authfile" 0 --cert-dir "$CERTS" --authfile "$T/wrong.json" "--creds=$USER_NAME:$PASS" "$B/clean:latest"
 scan "--creds with a wrong password" 3 --cert-dir "$CERTS" --creds "$USER_NAME:wrong-$PASS" "$B/clean:latest"
 err_has "--creds wrong: unauthorized" "^unauthorized: check credentials for 127.0.0.1:$P_BASIC\$"
-printf '%s\n' "$PASS" | "$PC" scan --no-cache --format json --cert-dir "$CERTS" --creds "$USER_NAME" "$B/clean:latest" >"$T/out" 2>"$T/err"
+printf '%s\n' "$PASS" | "$PC" scan --cache-dir "$(fresh_cache)" --format json --cert-dir "$CERTS" --creds "$USER_NAME" "$B/clean:latest" >"$T/out" 2>"$T/err"
 [ $? = 0 ] && pass "--creds USER: the password from standard input" || fail "--creds USER: the password from standard input" "$(head -c 300 "$T/err")"
 cat "$T/out" "$T/err" >>"$T/all-output"
-printf '%s\n' "$PASS" | "$PC" scan --no-cache --cert-dir "$CERTS" --creds "$USER_NAME" -f - >"$T/out" 2>"$T/err"
+printf '%s\n' "$PASS" | "$PC" scan --cache-dir "$(fresh_cache)" --cert-dir "$CERTS" --creds "$USER_NAME" -f - >"$T/out" 2>"$T/err"
 [ $? = 2 ] && grep -q 'which --manifest - reads too' "$T/err" && pass "--creds USER with --manifest -: usage error" ||
     fail "--creds USER with --manifest -: usage error" "$(head -c 300 "$T/err")"
 # one registry only: the secret never goes to a second one
@@ -240,7 +240,7 @@ grep_in "--creds and --registry-token: reason" 'give one of them' "$T/err"
 # the secret is wiped from the command line while the scan runs (a
 # registry that is not there: retried for about 2 s)
 P_NONE=$(free_port)
-"$PC" scan --no-cache --creds "$USER_NAME:$PASS" --progress never "docker://127.0.0.1:$P_NONE/x:latest" >/dev/null 2>&1 &
+"$PC" scan --cache-dir "$(fresh_cache)" --creds "$USER_NAME:$PASS" --progress never "docker://127.0.0.1:$P_NONE/x:latest" >/dev/null 2>&1 &
 SPID=$!
 sleep 0.5
 CMDLINE=$(tr '\0' ' ' <"/proc/$SPID/cmdline" 2>/dev/null)
@@ -277,12 +277,12 @@ scan "progress default (not a TTY)" 1 $TOKEN_OPTS "$TK/bad:latest"
 scan "progress always" 1 $TOKEN_OPTS --progress always "$TK/whiteout:latest"
 grep_in "progress always prints layers" "fixtures/whiteout:latest: layer [0-9a-f]{12} +done" "$T/err"
 jq_true "progress always: JSON intact" '.schema == "portcullis.scan/v1"'
-python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --no-cache --format json -o "$T/tty.json" \
+python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --cache-dir "$(fresh_cache)" --format json -o "$T/tty.json" \
     $TOKEN_OPTS "$TK/whiteout:latest" </dev/null >"$T/tty.out" 2>&1
 grep_in "progress on a TTY redraws" "$(printf '\033')\\[K.*layers" "$T/tty.out"
 jq_true "progress on a TTY: JSON report intact" '.reports[0].verdict == "deny"' "$T/tty.json"
 rm -f "$T/tty.json"
-python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --no-cache --progress never --format json \
+python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$PC" scan --cache-dir "$(fresh_cache)" --progress never --format json \
     -o "$T/tty.json" $TOKEN_OPTS "$TK/whiteout:latest" </dev/null >"$T/tty.out" 2>&1
 [ -s "$T/tty.out" ] && fail "--progress never on a TTY" "$(head -c 300 "$T/tty.out")" || pass "--progress never on a TTY"
 jq_true "--progress never on a TTY: the scan ran" '.reports[0].verdict == "deny"' "$T/tty.json"
@@ -300,7 +300,7 @@ wait_up "$LAST_PID" 30 answers "https://127.0.0.1:$P_REDIR2/v2/" --cacert "$C/ca
     { fail "redirector second port up" "$(cat "$T/redirector.log")"; exit 1; }
 scan "redirected blobs" 1 $BASIC_OPTS "docker://localhost:$P_REDIR/fixtures/bad:latest"
 jq -S "$norm" "$T/out" >"$T/reg.norm"
-"$PC" scan --no-cache --format json "oci:$T/bad/oci:latest" 2>/dev/null | jq -S "$norm" >"$T/local.norm"
+"$PC" scan --cache-dir "$(fresh_cache)" --format json "oci:$T/bad/oci:latest" 2>/dev/null | jq -S "$norm" >"$T/local.norm"
 cmp -s "$T/local.norm" "$T/reg.norm" && pass "redirected: same findings" || fail "redirected: same findings" "$(diff "$T/local.norm" "$T/reg.norm" | head)"
 grep_in "blob requests were redirected" "^front-blob mode=host auth=yes" "$T/redir.log"
 # storage_auth MODE WANT NAME: every storage request of MODE came with
@@ -400,7 +400,7 @@ if "$FB" "$T/big.spec.json" "$T/big" >"$T/fb.log" 2>&1 &&
         "oci:$T/big/oci:latest" "$TK/big:latest" >"$T/push.log" 2>&1; then
     rss_of() { # REF: peak KiB of a scan of REF; the JSON report in $T/out
         ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=4" \
-            /usr/bin/time -f "%M" -o "$T/rss" "$PC" scan --no-cache --format json $TOKEN_OPTS "$1" >"$T/out" 2>"$T/err"
+            /usr/bin/time -f "%M" -o "$T/rss" "$PC" scan --cache-dir "$(fresh_cache)" --format json $TOKEN_OPTS "$1" >"$T/out" 2>"$T/err"
         cat "$T/out" "$T/err" >>"$T/all-output"
         tail -1 "$T/rss"
     }

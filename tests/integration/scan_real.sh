@@ -45,16 +45,16 @@ run "toor" 1 "$PC" scan --format json "oci:$L:toor"
 jq_true "toor maps to uid 0" '[.reports[0].findings[] | select(.check == "root-user") | .message | test("toor.*uid 0")] | any'
 
 # igzip (ISA-L) and zlib must give the very same facts
-run "inflate isal" 1 "$PC" scan --no-cache --format json "oci:$L:v2"
+run "inflate isal" 1 "$PC" scan --cache-dir "$(fresh_cache)" --format json "oci:$L:v2"
 jq -c '.reports[0] | {findings, stats: (.stats | del(.duration_ms))}' "$T/out" >"$T/isal.json"
-run "inflate zlib" 1 env PORTCULLIS_INFLATE=zlib "$PC" scan --no-cache --format json "oci:$L:v2"
+run "inflate zlib" 1 env PORTCULLIS_INFLATE=zlib "$PC" scan --cache-dir "$(fresh_cache)" --format json "oci:$L:v2"
 jq -c '.reports[0] | {findings, stats: (.stats | del(.duration_ms))}' "$T/out" >"$T/zlib.json"
 if cmp -s "$T/isal.json" "$T/zlib.json"; then pass "igzip and zlib facts identical"; else fail "igzip and zlib facts identical" "$(diff "$T/isal.json" "$T/zlib.json" | head -5)"; fi
 
 # the inflate thread (readahead) and inflating on the walking thread give
 # the very same facts, and the very same error on a broken layer
 for ra in always off; do
-    run "readahead $ra" 1 env PORTCULLIS_READAHEAD=$ra "$PC" scan --no-cache --format json "oci:$L:v2"
+    run "readahead $ra" 1 env PORTCULLIS_READAHEAD=$ra "$PC" scan --cache-dir "$(fresh_cache)" --format json "oci:$L:v2"
     jq -c '.reports[0] | {findings, stats: (.stats | del(.duration_ms))}' "$T/out" >"$T/ra-$ra.json"
 done
 if cmp -s "$T/ra-always.json" "$T/ra-off.json" && cmp -s "$T/ra-always.json" "$T/isal.json"; then
@@ -71,7 +71,7 @@ chmod u+w "$BL/blobs/sha256/$big"
 sz=$(stat -c %s "$BL/blobs/sha256/$big")
 printf 'XXXXXXXXXXXXXXXX' | dd of="$BL/blobs/sha256/$big" bs=1 seek=$((sz / 2)) conv=notrunc 2>/dev/null
 for ra in always off; do
-    PORTCULLIS_READAHEAD=$ra "$PC" scan --no-cache --format json "oci:$BL:v2" >/dev/null 2>"$T/ra-err-$ra"
+    PORTCULLIS_READAHEAD=$ra "$PC" scan --cache-dir "$(fresh_cache)" --format json "oci:$BL:v2" >/dev/null 2>"$T/ra-err-$ra"
     echo $? >>"$T/ra-err-$ra"
 done
 if grep -q 'digest mismatch' "$T/ra-err-always" && cmp -s "$T/ra-err-always" "$T/ra-err-off"; then

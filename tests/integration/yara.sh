@@ -365,9 +365,9 @@ content_hits() { jq -r '.reports[0].findings[] | select(.check == "suspicious-to
 same_findings() {
     pf_name=$1 pf_code=$2
     shift 2
-    run "$pf_name, prefilter on" "$pf_code" "$PC" scan --no-cache --format json "$@"
+    run "$pf_name, prefilter on" "$pf_code" "$PC" scan --cache-dir "$(fresh_cache)" --format json "$@"
     content_hits >"$T/pf-on.txt"
-    run "$pf_name, prefilter off" "$pf_code" "$PC" scan --no-cache --no-prefilter --format json "$@"
+    run "$pf_name, prefilter off" "$pf_code" "$PC" scan --cache-dir "$(fresh_cache)" --no-prefilter --format json "$@"
     content_hits >"$T/pf-off.txt"
     n=$(wc -l <"$T/pf-on.txt")
     if [ "$n" -gt 0 ] && cmp -s "$T/pf-on.txt" "$T/pf-off.txt"; then
@@ -378,7 +378,7 @@ same_findings() {
 }
 same_findings "positive corpus, every file" 1 --policy "$T/all.json" "oci:$T/pos/oci:latest"
 printf '{"name": "pf-off", "yara": {"prefilter": false, "scan_all_files": true}}\n' >"$T/pf-off.json"
-run "yara.prefilter false in the policy" 1 "$PC" scan --no-cache --policy "$T/pf-off.json" --format json "oci:$T/pos/oci:latest"
+run "yara.prefilter false in the policy" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/pf-off.json" --format json "oci:$T/pos/oci:latest"
 content_hits >"$T/pf-pol.txt"
 cmp -s "$T/pf-pol.txt" "$T/pf-off.txt" && pass "yara.prefilter false: the same findings" ||
     fail "yara.prefilter false: the same findings" "$(diff "$T/pf-pol.txt" "$T/pf-off.txt" | head -5 | tr '\n' ';')"
@@ -400,7 +400,7 @@ rm "$T/pfrules/common.yar"
 run "rules check: a rule without strings" 0 "$PC" rules check "$T/pfrules"
 grep_in "the prefilter is off, naming the rule" '^prefilter: off: .*every.yar:[0-9]+: rule pf_every_file: its condition can be true without any of its strings' "$T/out"
 # (the prefilter is off here, so one scan: with it on or off it is the same scan)
-run "a rule without strings" 1 "$PC" scan --no-cache --format json --rules "$T/pfrules" --policy "$T/all.json" "oci:$T/pos/oci:latest"
+run "a rule without strings" 1 "$PC" scan --cache-dir "$(fresh_cache)" --format json --rules "$T/pfrules" --policy "$T/all.json" "oci:$T/pos/oci:latest"
 content_hits >"$T/pf-on.txt"
 # files in which no string of any rule occurs still reached YARA: they match pf_every_file alone
 alone=$(grep ' pf_' "$T/pf-on.txt" | awk '{n[$1]++; if ($2 == "pf_every_file") e[$1] = 1} END {for (p in e) if (n[p] == 1) c++; print c + 0}')

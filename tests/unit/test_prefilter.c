@@ -359,7 +359,7 @@ static void test_cache(void)
     pc_rules *r = NULL;
     pc_err e = {{0}};
     for (int round = 0; round < 3; round++) {
-        CHECK(pc_rules_compile_cached("rules", dir, &r, &e) == 0);
+        CHECK(pc_rules_compile_cached("rules", dir, 1, &r, &e) == 0);
         CHECK(r && pc_prefilter_active(pc_rules_prefilter(r)));
         if (r)
             CHECK_CONTAINS(pc_prefilter_status(pc_rules_prefilter(r)), "on: ");
@@ -386,7 +386,21 @@ static void test_cache(void)
     }
     CHECK(pc_prefilter_load((const unsigned char *)"on: x", 5) == NULL);
     CHECK(pc_prefilter_load((const unsigned char *)"off: x\0zz", 9) == NULL);
+    /* a profile with the prefilter off never builds it (nor reads its cache) */
+    char empty[] = "/tmp/pc-pfcache-XXXXXX", epath[600];
+    CHECK(mkdtemp(empty) != NULL);
+    CHECK(pc_rules_compile_cached("rules", empty, 0, &r, &e) == 0);
+    CHECK(r && pc_rules_prefilter(r) == NULL);
+    if (r) {
+        char key[72];
+        pc_prefilter_cache_key(pc_rules_digest(r), key);
+        snprintf(epath, sizeof epath, "%s/rules/%s.hsdb", empty, key + 7);
+        CHECK(access(epath, F_OK) != 0);
+    }
+    pc_rules_free(r);
     char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", empty);
+    CHECK(system(cmd) == 0);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);
 }
