@@ -154,51 +154,7 @@ static json_t *image_json(const wh_image_decision *x)
  * as set_str leaves them out). */
 static void put_str(pc_buf *b, const char *s)
 {
-    if (!s) {
-        pc_buf_add(b, "null", 4);
-        return;
-    }
-    pc_buf_add(b, "\"", 1);
-    const char *run = s, *p = s;
-    while (*p) {
-        unsigned char c = (unsigned char)*p;
-        char u[8];
-        const char *esc;
-        if (c >= 0x80) {
-            uint32_t cp;
-            size_t n = pc_utf8_decode(p, &cp);
-            if (n) {
-                p += n;
-                continue;
-            }
-            esc = "\xef\xbf\xbd";
-        } else if (c == '"')
-            esc = "\\\"";
-        else if (c == '\\')
-            esc = "\\\\";
-        else if (c == '\b')
-            esc = "\\b";
-        else if (c == '\f')
-            esc = "\\f";
-        else if (c == '\n')
-            esc = "\\n";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c < 0x20) {
-            snprintf(u, sizeof u, "\\u%04X", c);
-            esc = u;
-        } else {
-            p++;
-            continue;
-        }
-        pc_buf_add(b, run, (size_t)(p - run));
-        pc_buf_puts(b, esc);
-        run = ++p;
-    }
-    pc_buf_add(b, run, (size_t)(p - run));
-    pc_buf_add(b, "\"", 1);
+    pc_buf_json_str(b, s);
 }
 
 /* ,"key":value (key a literal, never escaped); first: no comma */
