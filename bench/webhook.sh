@@ -131,17 +131,33 @@ curl -s -o "$T/ngx_body" --cacert "$C/ca.crt" -H 'Content-Type: application/json
     --data-binary "@$T/review.json" "https://127.0.0.1:$P_NGX/validate?timeout=10s"
 cmp -s "$T/body" "$T/ngx_body" || { echo "bench-webhook: nginx does not answer the same bytes" >&2; exit 2; }
 
-# one wrk run: NAME URL -> $T/NAME.N.json
+# cpu_ticks PID: user + system clock ticks of PID and of its children
+# (nginx's workers), from /proc/PID/stat
+cpu_ticks() {
+    for _ct_p in $1 $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+        # fields after the ")" that ends the command: utime is the 12th, stime the 13th
+        sed 's/.*) //' "/proc/$_ct_p/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+    done | awk '{ s += $1 } END { print s + 0 }'
+}
+TCK=$(getconf CLK_TCK)
+# one wrk run: NAME URL PID -> a JSON line, with the server's CPU time per
+# request (µs: PID's and its children's user + system time over the run,
+# divided by the requests wrk completed; steadier than requests/s on a
+# shared machine, though in 1/CLK_TCK steps)
 bench_one() {
+    _bo_c0=$(cpu_ticks "$3")
     BENCH_BODY="$T/review.json" wrk -t"$WRK_T" -c"$WRK_C" -d"${SECS}s" --timeout 10s \
         -s "$ROOT/bench/webhook.lua" "$2" >"$T/$1.txt" 2>&1
-    sed -n 's/^BENCH_JSON //p' "$T/$1.txt" | tail -1
+    _bo_c1=$(cpu_ticks "$3")
+    sed -n 's/^BENCH_JSON //p' "$T/$1.txt" | tail -1 |
+        jq -c --argjson t $((_bo_c1 - _bo_c0)) --argjson hz "$TCK" \
+            '. + {cpu_us_per_req: (if .requests > 0 then $t * 1e6 / $hz / .requests else null end)}'
 }
 : >"$T/runs"
 r=1
 while [ $r -le "$ROUNDS" ]; do
-    bench_one "wh.$r" "$URL" | jq -c --argjson r $r '. + {server: "webhook", round: $r}' >>"$T/runs"
-    bench_one "ngx.$r" "https://127.0.0.1:$P_NGX/validate?timeout=10s" |
+    bench_one "wh.$r" "$URL" "$WH_BENCH_PID" | jq -c --argjson r $r '. + {server: "webhook", round: $r}' >>"$T/runs"
+    bench_one "ngx.$r" "https://127.0.0.1:$P_NGX/validate?timeout=10s" "$NGX_PID" |
         jq -c --argjson r $r '. + {server: "nginx", round: $r}' >>"$T/runs"
     r=$((r + 1))
 done
@@ -162,16 +178,16 @@ jq -rs --arg cpus "$(nproc)" --arg model "$(sed -n 's/^model name[^:]*: //p' /pr
   "webhook bench: cached verdicts over keep-alive TLS (\($wrk), \(length / 2) rounds, medians)",
   "machine: \($cpus) online CPUs, \($model); webhook threads \($threads); answer \($len) bytes; scans (warm-up, one per run of the image) \($scans)",
   "",
-  "| server | requests/s | p50 ms | p99 ms | errors |",
-  "| --- | ---: | ---: | ---: | ---: |",
-  "| portcullis-webhook | \(f($w.rps; 0)) | \(f($w.p50_ms; 2)) | \(f($w.p99_ms; 2)) | \($w.errors) |",
-  "| nginx | \(f($n.rps; 0)) | \(f($n.p50_ms; 2)) | \(f($n.p99_ms; 2)) | \($n.errors) |",
+  "| server | requests/s | p50 ms | p99 ms | errors | CPU µs/request |",
+  "| --- | ---: | ---: | ---: | ---: | ---: |",
+  "| portcullis-webhook | \(f($w.rps; 0)) | \(f($w.p50_ms; 2)) | \(f($w.p99_ms; 2)) | \($w.errors) | \(f($w.cpu_us_per_req // 0; 1)) |",
+  "| nginx | \(f($n.rps; 0)) | \(f($n.p50_ms; 2)) | \(f($n.p99_ms; 2)) | \($n.errors) | \(f($n.cpu_us_per_req // 0; 1)) |",
   "",
   "requests/s ratio \(f($rr; 2))x nginx (goal >= 0.5x): \(if $rr >= 0.5 then "met" else "NOT met" end)",
   "p99 ratio \(f($pr; 2))x nginx (goal <= 2x): \(if $pr <= 2 then "met" else "NOT met" end)",
   "",
   "every round:",
-  (.[] | "  \(.server) round \(.round): \(f(.rps; 0)) req/s, p50 \(f(.p50_ms; 2)) ms, p99 \(f(.p99_ms; 2)) ms, errors \(.errors)")
+  (.[] | "  \(.server) round \(.round): \(f(.rps; 0)) req/s, p50 \(f(.p50_ms; 2)) ms, p99 \(f(.p99_ms; 2)) ms, errors \(.errors), CPU \(f(.cpu_us_per_req // 0; 1)) µs/request")
 ' "$T/runs" | tee "$BUILD/bench-webhook.txt"
 [ "${scans:-x}" = "${scans0:-y}" ] ||
     echo "bench-webhook: warning: scans started during the runs ($scans0 before, $scans after): not every answer was cached" >&2

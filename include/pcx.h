@@ -58,6 +58,9 @@ void pc_buf_free(pc_buf *b);
 /* Hand over the string ("" when nothing was added; NULL when out of
  * memory); the buffer is reset either way. */
 char *pc_buf_take(pc_buf *b);
+/* s as a JSON string, the bytes jansson's dump of pc_json_string(s) gives
+ * (lib/pcx/jsonstr.c); NULL appends null. */
+void pc_buf_json_str(pc_buf *b, const char *s);
 
 /* Durations and sizes: ONE grammar for every flag of both tools (README,
  * "Durations and sizes"; lib/pcx/duration.c).

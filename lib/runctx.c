@@ -294,13 +294,101 @@ char *pc_runctx_json(const pc_runctx *rc)
     return runctx_text(rc, 1);
 }
 
+static void key_strv(pc_buf *b, char *const *v, size_t n)
+{
+    pc_buf_add(b, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            pc_buf_add(b, ",", 1);
+        pc_buf_json_str(b, v[i]);
+    }
+    pc_buf_add(b, "]", 1);
+}
+
+static void key_caps(pc_buf *b, uint64_t bits)
+{
+    if (bits == UINT64_MAX) {
+        pc_buf_puts(b, "[\"ALL\"]");
+        return;
+    }
+    pc_buf_add(b, "[", 1);
+    int first = 1;
+    for (int c = 0; c < PC_CAP_MAX; c++)
+        if ((bits >> c) & 1) {
+            const char *name = pc_cap_name(c);
+            if (!first)
+                pc_buf_add(b, ",", 1);
+            first = 0;
+            if (name) {
+                pc_buf_json_str(b, name);
+            } else {
+                char n[16];
+                pc_buf_add(b, n, (size_t)snprintf(n, sizeof n, "%d", c));
+            }
+        }
+    pc_buf_add(b, "]", 1);
+}
+
+/* The text pc_runctx_key hashes, written directly: byte for byte what
+ * json_dumps(runctx_obj(rc, 0), JSON_SORT_KEYS | JSON_COMPACT) gives (the
+ * members in strcmp order, strings as pc_json_string and jansson write
+ * them), without building the object (this runs for every container of
+ * every admission review). Keys are shared through Redis and signed into
+ * verdicts: unit/test_runctx asserts the equality with jansson's text. */
+static void key_text(const pc_runctx *rc, pc_buf *b)
+{
+    pc_buf_puts(b, "{\"cap_add\":");
+    key_caps(b, rc->cap_add);
+    pc_buf_puts(b, ",\"cap_drop\":");
+    key_caps(b, rc->cap_drop);
+    pc_buf_puts(b, ",\"cmd\":");
+    if (rc->cmd_set)
+        key_strv(b, rc->cmd, rc->ncmd);
+    else
+        pc_buf_puts(b, "null");
+    pc_buf_puts(b, ",\"entrypoint\":");
+    if (rc->entrypoint_set)
+        key_strv(b, rc->entrypoint, rc->nentrypoint);
+    else
+        pc_buf_puts(b, "null");
+    pc_buf_puts(b, ",\"env\":");
+    key_strv(b, rc->env, rc->nenv);
+    pc_buf_puts(b, ",\"group\":");
+    pc_buf_json_str(b, rc->group);
+    pc_buf_puts(b, ",\"group_add\":[");
+    for (size_t i = 0; i < rc->ngroup_add; i++) {
+        char n[16];
+        pc_buf_add(
+            b, n,
+            (size_t)snprintf(n, sizeof n, i ? ",%lu" : "%lu", (unsigned long)rc->group_add[i]));
+    }
+    pc_buf_puts(b, "],\"no_new_privileges\":");
+    pc_buf_puts(b, rc->no_new_privileges ? "true" : "false");
+    pc_buf_puts(b, ",\"privileged\":");
+    pc_buf_puts(b, rc->privileged ? "true" : "false");
+    pc_buf_puts(b, ",\"read_only_rootfs\":");
+    pc_buf_puts(b, rc->read_only_rootfs ? "true" : "false");
+    pc_buf_puts(b, ",\"run_as_non_root\":");
+    pc_buf_puts(b, rc->run_as_non_root ? "true" : "false");
+    pc_buf_puts(b, ",\"user\":");
+    pc_buf_json_str(b, rc->user);
+    pc_buf_puts(b, ",\"workdir\":");
+    pc_buf_json_str(b, rc->workdir);
+    pc_buf_add(b, "}", 1);
+}
+
 int pc_runctx_key(const pc_runctx *rc, char out[72])
 {
-    char *s = runctx_text(rc, 0);
-    if (!s)
+    pc_runctx none;
+    pc_runctx_init(&none);
+    pc_buf b = {0};
+    key_text(rc && rc->given ? rc : &none, &b);
+    if (b.oom || !b.p) {
+        pc_buf_free(&b);
         return -1;
-    pc_sha256_digest(s, strlen(s), out);
-    free(s);
+    }
+    pc_sha256_digest(b.p, b.len, out);
+    pc_buf_free(&b);
     return 0;
 }
 

@@ -140,6 +140,17 @@ says object-not-object "request.object: missing or not an object"
 says imagereview-no-spec "spec: missing"
 fill "$REQ/pod.json" "$T/r.json" uid-ct team-a "$CLEAN" "$CLEAN"
 send "wrong Content-Type" 415 "$A/validate" "$T/r.json" --content-type text/plain
+# the request head lives in libmicrohttpd's 32 KiB connection pool
+# (server.c, WH_CONN_POOL): a 20 KB header is judged, a 40 KB one is 431
+pad=$(head -c 20000 /dev/zero | tr '\0' a)
+code=$(curl -s -o "$T/body" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
+    -H "X-Pad: $pad" --data-binary @"$T/r.json" "$A/validate")
+[ "$code" = 200 ] && jq -e '.response.uid == "uid-ct"' "$T/body" >/dev/null &&
+    pass "20 KB request header: judged" || fail "20 KB request header" "HTTP $code $(head -c 300 "$T/body")"
+pad=$pad$pad
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
+    -H "X-Pad: $pad" --data-binary @"$T/r.json" "$A/validate")
+[ "$code" = 431 ] && pass "40 KB request header (431)" || fail "40 KB request header" "HTTP $code"
 head -c 1200000 /dev/zero | tr '\0' ' ' >"$T/big.json"
 send "oversized body" 413 "$A/validate" "$T/big.json"
 code=$(curl -s -o "$T/body" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \

@@ -3,9 +3,12 @@
  * parsed, and the precedence applied to an image's config and to the
  * policy's sandbox: what the policy forces, then the run, then the image.
  */
+#include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pcx/sha256.h"
 #include "runctx.h"
 #include "testlib.h"
 
@@ -224,6 +227,161 @@ static void test_copy_and_key(void)
     pc_runctx_free(&b);
 }
 
+/* pc_runctx_key writes its text directly; the key must stay the one of
+ * jansson's canonical dump (keys sorted, compact) of the same run, which
+ * verdict caches, Redis and signed verdicts hold. The reference here is
+ * jansson's: pc_runctx_json (a jansson object dumped), read back, the
+ * subject removed, dumped with sorted keys, hashed. Random runs (fixed
+ * seed): strings of any byte (controls, quotes, backslashes, bytes that
+ * are not UTF-8, multi-byte sequences), every capability bit (and ALL),
+ * gids over 2^31, flags of any non-zero value, NULL members. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static char *rnd_str(void)
+{
+    static const char *const pieces[] = {"a",
+                                         "Z",
+                                         "0",
+                                         "/",
+                                         "=",
+                                         " ",
+                                         "\"",
+                                         "\\",
+                                         "\n",
+                                         "\t",
+                                         "\r",
+                                         "\b",
+                                         "\f",
+                                         "\x01",
+                                         "\x1f",
+                                         "\x7f",
+                                         "\xc3\xa9",
+                                         "\xe2\x82\xac",
+                                         "\xf0\x9f\x98\x80",
+                                         "\xc3",
+                                         "\xff",
+                                         "\xed\xa0\x80",
+                                         "\xc0\xaf",
+                                         "\xf4\x90\x80\x80",
+                                         "\xef\xbf\xbd",
+                                         "$(X)",
+                                         "PATH=/bin",
+                                         "u2028\xe2\x80\xa8"};
+    size_t n = rnd() % 8;
+    char buf[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        if (rnd() % 4 == 0) { /* any byte but NUL */
+            char c[2] = {(char)(1 + rnd() % 255), 0};
+            strcat(buf, c);
+        } else {
+            strcat(buf, pieces[rnd() % (sizeof pieces / sizeof pieces[0])]);
+        }
+    }
+    return strdup(buf);
+}
+
+static char **rnd_strv(size_t *n)
+{
+    *n = rnd() % 4;
+    char **v = calloc(*n + 1, sizeof *v);
+    for (size_t i = 0; v && i < *n; i++)
+        v[i] = rnd() % 16 ? rnd_str() : NULL;
+    return v;
+}
+
+static uint64_t rnd_caps(void)
+{
+    switch (rnd() % 5) {
+    case 0:
+        return 0;
+    case 1:
+        return UINT64_MAX;
+    case 2:
+        return (uint64_t)1 << (rnd() % 64);
+    default:
+        return rnd();
+    }
+}
+
+static int jansson_key(const pc_runctx *rc, char out[72])
+{
+    char *j = pc_runctx_json(rc);
+    json_t *o = j ? json_loads(j, 0, NULL) : NULL;
+    free(j);
+    if (!o || json_object_del(o, "subject") < 0) {
+        json_decref(o);
+        return -1;
+    }
+    char *t = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(o);
+    if (!t)
+        return -1;
+    pc_sha256_digest(t, strlen(t), out);
+    free(t);
+    return 0;
+}
+
+static void test_key_equals_jansson(void)
+{
+    int same = 0, n = 3000, told = 0;
+    for (int i = 0; i < n; i++) {
+        pc_runctx rc;
+        pc_runctx_init(&rc);
+        rc.given = rnd() % 8 != 0;
+        if (rnd() % 2)
+            rc.user = rnd_str();
+        if (rnd() % 2)
+            rc.group = rnd_str();
+        if (rnd() % 2)
+            rc.workdir = rnd_str();
+        if (rnd() % 2)
+            rc.subject = rnd_str();
+        rc.entrypoint_set = (int)(rnd() % 3);
+        if (rc.entrypoint_set)
+            rc.entrypoint = rnd_strv(&rc.nentrypoint);
+        rc.cmd_set = (int)(rnd() % 3);
+        if (rc.cmd_set)
+            rc.cmd = rnd_strv(&rc.ncmd);
+        if (rnd() % 2)
+            rc.env = rnd_strv(&rc.nenv);
+        rc.ngroup_add = rnd() % 4;
+        rc.group_add = rc.ngroup_add ? calloc(rc.ngroup_add, sizeof *rc.group_add) : NULL;
+        for (size_t k = 0; rc.group_add && k < rc.ngroup_add; k++)
+            rc.group_add[k] = rnd() % 2 ? (uint32_t)rnd() : (uint32_t)(rnd() % 100);
+        rc.cap_add = rnd_caps();
+        rc.cap_drop = rnd_caps();
+        rc.no_new_privileges = (int)(rnd() % 3);
+        rc.run_as_non_root = (int)(rnd() % 3);
+        rc.privileged = (int)(rnd() % 3);
+        rc.read_only_rootfs = (int)(rnd() % 3);
+        char a[72] = "", b[72] = "";
+        if (pc_runctx_key(&rc, a) == 0 && jansson_key(&rc, b) == 0 && strcmp(a, b) == 0)
+            same++;
+        else if (told++ < 5) { /* say which, a few times */
+            char *j = pc_runctx_json(&rc);
+            fprintf(stderr, "run key differs from jansson's for %s\n", j ? j : "(oom)");
+            free(j);
+        }
+        pc_runctx_free(&rc);
+    }
+    CHECK(same == n);
+    /* a fixed key: the text of no run context, as jansson wrote it */
+    char none[72], want[72];
+    const char *t = "{\"cap_add\":[],\"cap_drop\":[],\"cmd\":null,\"entrypoint\":null,\"env\":[],"
+                    "\"group\":null,\"group_add\":[],\"no_new_privileges\":false,\"privileged\":"
+                    "false,\"read_only_rootfs\":false,\"run_as_non_root\":false,\"user\":null,"
+                    "\"workdir\":null}";
+    pc_sha256_digest(t, strlen(t), want);
+    CHECK(pc_runctx_key(NULL, none) == 0 && strcmp(none, want) == 0);
+}
+
 static void test_refused(void)
 {
     pc_runctx rc;
@@ -256,6 +414,7 @@ int main(void)
     test_forced_wins();
     test_group_and_origin();
     test_copy_and_key();
+    test_key_equals_jansson();
     test_refused();
     TEST_MAIN_END();
 }

@@ -1,0 +1,62 @@
+/*
+ * jsonstr.c — a C string as a JSON string literal, byte for byte as
+ * jansson (2.14) dumps it without flags: '"' and '\\' escaped, \b \f \n \r
+ * \t, other control characters as \u00XX (upper-case hex), '/' and DEL
+ * and everything from U+0080 up left as they are (UTF-8); bytes that are
+ * not well-formed UTF-8 (pc_utf8_decode) become U+FFFD, one per byte, as
+ * pc_json_string does before jansson sees the string. NULL is null.
+ * Used where text must equal jansson's dump without building a jansson
+ * object (the webhook's decision log line, pc_runctx_key); the callers'
+ * unit tests assert the equality.
+ */
+#include <stdio.h>
+#include "pcx.h"
+
+void pc_buf_json_str(pc_buf *b, const char *s)
+{
+    if (!s) {
+        pc_buf_add(b, "null", 4);
+        return;
+    }
+    pc_buf_add(b, "\"", 1);
+    const char *run = s, *p = s;
+    while (*p) {
+        unsigned char c = (unsigned char)*p;
+        char u[8];
+        const char *esc;
+        if (c >= 0x80) {
+            uint32_t cp;
+            size_t n = pc_utf8_decode(p, &cp);
+            if (n) {
+                p += n;
+                continue;
+            }
+            esc = "\xef\xbf\xbd";
+        } else if (c == '"')
+            esc = "\\\"";
+        else if (c == '\\')
+            esc = "\\\\";
+        else if (c == '\b')
+            esc = "\\b";
+        else if (c == '\f')
+            esc = "\\f";
+        else if (c == '\n')
+            esc = "\\n";
+        else if (c == '\r')
+            esc = "\\r";
+        else if (c == '\t')
+            esc = "\\t";
+        else if (c < 0x20) {
+            snprintf(u, sizeof u, "\\u%04X", c);
+            esc = u;
+        } else {
+            p++;
+            continue;
+        }
+        pc_buf_add(b, run, (size_t)(p - run));
+        pc_buf_puts(b, esc);
+        run = ++p;
+    }
+    pc_buf_add(b, run, (size_t)(p - run));
+    pc_buf_add(b, "\"", 1);
+}
