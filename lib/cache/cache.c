@@ -161,18 +161,16 @@ int pc_cache_entry_decode(const unsigned char *buf, size_t n, const char *layer,
 int pc_cache_entry_encode(pc_decode_class cls, const char *rules, const pc_layer_facts *f,
                           unsigned char **out, size_t *outlen)
 {
-    unsigned char *payload = NULL, *buf;
+    unsigned char *buf = NULL;
     size_t len;
     *out = NULL;
-    if (pc_facts_encode(f, &payload, &len) < 0)
+    if (pc_facts_encode_lead(f, HDR, &buf, &len) < 0)
         return -1;
-    if (len > MAX_FILE - HDR || !(buf = malloc(HDR + len))) {
-        free(payload);
+    if (len > MAX_FILE - HDR) {
+        free(buf);
         return -1;
     }
-    fill_header(buf, f->digest, cls, rules, payload, len);
-    memcpy(buf + HDR, payload, len);
-    free(payload);
+    fill_header(buf, f->digest, cls, rules, buf + HDR, len);
     *out = buf;
     *outlen = HDR + len;
     return 0;

@@ -20,16 +20,34 @@
 
 #define NIL 0xffffffffu
 
+/* The encoder runs twice: once with no buffer, counting the bytes, then
+ * into one allocation of exactly that size (a layer's facts are
+ * megabytes: no doubling slack, no second copy). */
 typedef struct enc {
-    pc_buf b;
+    unsigned char *p; /* NULL: count only */
+    size_t len, cap;
+    int oom;
 } enc;
+
+static void add(enc *w, const void *s, size_t n)
+{
+    if (w->oom)
+        return;
+    if (n > SIZE_MAX - w->len || (w->p && w->len + n > w->cap)) {
+        w->oom = 1;
+        return;
+    }
+    if (w->p && n)
+        memcpy(w->p + w->len, s, n);
+    w->len += n;
+}
 
 static void put(enc *w, uint64_t v, int n)
 {
     unsigned char tmp[8];
     for (int i = 0; i < n; i++)
         tmp[i] = (unsigned char)(v >> (8 * i));
-    pc_buf_add(&w->b, (const char *)tmp, (size_t)n);
+    add(w, tmp, (size_t)n);
 }
 
 static void put_str(enc *w, const char *s, size_t len)
@@ -39,11 +57,11 @@ static void put_str(enc *w, const char *s, size_t len)
         return;
     }
     if (len >= NIL) {
-        w->b.oom = 1;
+        w->oom = 1;
         return;
     }
     put(w, len, 4);
-    pc_buf_add(&w->b, s, len);
+    add(w, s, len);
 }
 
 static void put_cstr(enc *w, const char *s)
@@ -96,22 +114,38 @@ static void put_entry(enc *w, const pc_entry *e)
     }
 }
 
-int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len)
+static void encode(enc *w, const pc_layer_facts *f)
 {
-    enc w = {{0}};
-    put(&w, f->bytes, 8);
-    put(&w, f->nentries, 8);
-    for (size_t i = 0; i < f->nentries && !w.b.oom; i++)
-        put_entry(&w, &f->entries[i]);
-    put(&w, (uint64_t)f->codec, 1);
-    put_cstr(&w, f->diff_id);
-    if (w.b.oom || !w.b.p) {
-        pc_buf_free(&w.b);
+    put(w, f->bytes, 8);
+    put(w, f->nentries, 8);
+    for (size_t i = 0; i < f->nentries && !w->oom; i++)
+        put_entry(w, &f->entries[i]);
+    put(w, (uint64_t)f->codec, 1);
+    put_cstr(w, f->diff_id);
+}
+
+int pc_facts_encode_lead(const pc_layer_facts *f, size_t lead, unsigned char **out, size_t *len)
+{
+    enc w = {.len = lead};
+    *out = NULL;
+    encode(&w, f);
+    if (w.oom || !(w.p = malloc(w.len ? w.len : 1)))
+        return -1;
+    w.cap = w.len;
+    w.len = lead;
+    encode(&w, f);
+    if (w.oom || w.len != w.cap) { /* the facts changed between the passes: a bug */
+        free(w.p);
         return -1;
     }
-    *out = (unsigned char *)w.b.p;
-    *len = w.b.len;
+    *out = w.p;
+    *len = w.len - lead;
     return 0;
+}
+
+int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len)
+{
+    return pc_facts_encode_lead(f, 0, out, len);
 }
 
 typedef struct dec {

@@ -276,7 +276,7 @@ static int walk(const char *tar, const pc_rules *rules, const pc_yara_profile *p
     _Atomic int stop = 0;
     pc_yara_scan *ys = NULL;
     pc_file_visitor v;
-    if (pc_yara_scan_new(rules, pol, &ys, e) < 0)
+    if (pc_yara_scan_new(rules, pol, NULL, &ys, e) < 0)
         return -1;
     pc_yara_scan_visitor(ys, &v);
     pc_walk_cfg cfg = {
