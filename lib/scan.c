@@ -201,6 +201,7 @@ static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
     }
     if (pc_layer_walk(st, ld, w, &s->facts[i], e) < 0)
         goto out;
+    pc_layer_facts_trim(&s->facts[i]); /* held until the view is built: no slack */
     /* the facts are true of the blob whatever this config says: cache them */
     if (cache)
         pc_cache_put(cache, cls, s->ctx->facts_key, &s->facts[i], &ignored); /* optional */

@@ -20,19 +20,45 @@
 
 #define NIL 0xffffffffu
 
-/* The encoder runs twice: once with no buffer, counting the bytes, then
- * into one allocation of exactly that size (a layer's facts are
- * megabytes: no doubling slack, no second copy). */
+/* The encoder either runs twice, once with no buffer, counting the bytes,
+ * then into one allocation of exactly that size (a layer's facts are
+ * megabytes: no doubling slack, no second copy), or streams through a
+ * small buffer into a sink (the cache file: no copy of the whole). */
+#define SINK_BUF 65536
 typedef struct enc {
     unsigned char *p; /* NULL: count only */
     size_t len, cap;
-    int oom;
+    int oom; /* out of memory, too long, or the sink failed */
+    pc_facts_sink sink;
+    void *ud;
+    uint64_t sunk; /* bytes handed to the sink */
 } enc;
+
+static void flush(enc *w)
+{
+    if (!w->oom && w->len && w->sink(w->ud, w->p, w->len) < 0)
+        w->oom = 1;
+    w->sunk += w->len;
+    w->len = 0;
+}
 
 static void add(enc *w, const void *s, size_t n)
 {
     if (w->oom)
         return;
+    if (w->sink) {
+        if (w->len + n > w->cap)
+            flush(w);
+        if (n > w->cap) { /* a string bigger than the buffer: straight through */
+            if (!w->oom && w->sink(w->ud, s, n) < 0)
+                w->oom = 1;
+            w->sunk += n;
+        } else if (n) {
+            memcpy(w->p + w->len, s, n);
+            w->len += n;
+        }
+        return;
+    }
     if (n > SIZE_MAX - w->len || (w->p && w->len + n > w->cap)) {
         w->oom = 1;
         return;
@@ -141,6 +167,18 @@ int pc_facts_encode_lead(const pc_layer_facts *f, size_t lead, unsigned char **o
     *out = w.p;
     *len = w.len - lead;
     return 0;
+}
+
+int pc_facts_encode_to(const pc_layer_facts *f, pc_facts_sink sink, void *ud, uint64_t *len)
+{
+    enc w = {.sink = sink, .ud = ud, .cap = SINK_BUF};
+    if (!(w.p = malloc(SINK_BUF)))
+        return -1;
+    encode(&w, f);
+    flush(&w);
+    free(w.p);
+    *len = w.sunk;
+    return w.oom ? -1 : 0;
 }
 
 int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len)
@@ -314,5 +352,8 @@ int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f)
         return -1;
     f->codec = (int)codec;
     memcpy(f->diff_id, diff, dlen + 1);
-    return r.left != 0 ? -1 : 0;
+    if (r.left != 0)
+        return -1;
+    pc_layer_facts_trim(f);
+    return 0;
 }
