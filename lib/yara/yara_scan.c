@@ -14,13 +14,13 @@
  * walking the blocks once, in order, before evaluating anything (libyara
  * 4.x does; test_yara checks it).
  *
- * Memory: each worker has one buffer of its own, at most PC_YARA_OWN
- * bytes: files up to that size, and the blocks after the first. A whole
- * file above it and the first block of a block-scanned file go into the
- * scan's one big buffer (pc_yara_pool), which one worker holds at a time:
- * a second worker with a big file waits until the first is done with its
- * own. So a scan's YARA buffers are max_file_bytes + jobs x PC_YARA_OWN at
- * most, whatever the image.
+ * Memory: a whole file above PC_YARA_OWN and the first block of a
+ * block-scanned file go into the scan's one big buffer (pc_yara_pool),
+ * which one worker holds at a time: a second worker with a big file waits
+ * until the first is done with its own. A smaller file goes into the big
+ * buffer too when it is free, else into the worker's own buffer (at most
+ * PC_YARA_OWN bytes), which also holds the blocks after the first. So a scan's YARA buffers are
+ * max_file_bytes + jobs x PC_YARA_OWN at most, whatever the image.
  *
  * The prefilter (prefilter.h, yara.prefilter) runs over whole files only:
  * a file it clears is not given to YARA. Block-scanned files, rare among
@@ -126,6 +126,16 @@ static void pool_take(pc_yara_pool *p)
         pthread_cond_wait(&p->cv, &p->mu);
     p->busy = 1;
     pthread_mutex_unlock(&p->mu);
+}
+
+/* Hold the big buffer if no other worker has it: 1 taken, 0 busy. */
+static int pool_try(pc_yara_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int got = !p->busy;
+    p->busy = 1;
+    pthread_mutex_unlock(&p->mu);
+    return got;
 }
 
 static void pool_give(pc_yara_pool *p)
@@ -316,16 +326,16 @@ static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
     return yr_scanner_scan_mem(s->yr, data, len);
 }
 
-/* A file up to max_file_bytes, scanned whole: in the worker's own buffer
- * up to PC_YARA_OWN, in the big one (held by the caller) above. */
+/* A file up to max_file_bytes, scanned whole: in the big buffer when the
+ * caller holds it (always above PC_YARA_OWN), else in the worker's own. */
 static int scan_whole(pc_yara_scan *s, const pc_entry *ent, const unsigned char *head,
-                      size_t headlen, pc_file_reader *rest, int *failed)
+                      size_t headlen, pc_file_reader *rest, int held, int *failed)
 {
     size_t size = (size_t)ent->size;
     if (headlen >= size)
         return scan_mem(s, head, size);
-    unsigned char **buf = size <= PC_YARA_OWN ? &s->buf : &s->pool->buf;
-    size_t *cap = size <= PC_YARA_OWN ? &s->bufcap : &s->pool->cap;
+    unsigned char **buf = held ? &s->pool->buf : &s->buf;
+    size_t *cap = held ? &s->pool->cap : &s->bufcap;
     if (reserve(buf, cap, size) < 0)
         return ERROR_INSUFFICIENT_MEMORY;
     memcpy(*buf, head, headlen);
@@ -427,17 +437,23 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
     s->oom = 0;
     if (set_externals(s, ent) < 0)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
-    /* the big buffer is held for the file's whole scan, and given back on
-     * every path */
+    /* The big buffer is held for the file's whole scan, and given back on
+     * every path. A file that fits the worker's own buffer uses the big one
+     * too when no other worker has it: a worker alone (one layer, --jobs 1)
+     * never makes its own buffer but for the blocks of a block-scanned file. */
     int blocks = ent->size > s->prof->max_file_bytes;
-    int big = blocks || (ent->size > PC_YARA_OWN && ent->size > headlen);
-    if (big)
+    int held = 0;
+    if (blocks || (ent->size > PC_YARA_OWN && ent->size > headlen)) {
         pool_take(s->pool);
+        held = 1;
+    } else if (ent->size > headlen) {
+        held = pool_try(s->pool);
+    }
     if (!blocks)
-        rc = scan_whole(s, ent, head, headlen, rest, &failed);
+        rc = scan_whole(s, ent, head, headlen, rest, held, &failed);
     else
         rc = scan_blocks(s, ent, head, headlen, rest, &failed);
-    if (big)
+    if (held)
         pool_give(s->pool);
     if (failed)
         return -1; /* the tar stream failed: the walk already said why */

@@ -32,12 +32,13 @@
  * conditions see): max_file_bytes, within these. */
 #define PC_YARA_BLOCK_MIN (64u << 10)
 #define PC_YARA_BLOCK_MAX (8u << 20)
-/* A worker's own buffer: files up to this size are read into it, and the
- * blocks after the first of a block-scanned file are (at most this size
- * each; any size above PC_YARA_OVERLAP finds the same matches). Anything
- * bigger (a whole file up to max_file_bytes, the first block) goes into
- * the scan's one shared big buffer (pc_yara_pool), so a scan holds at most
- * one big buffer whatever its number of workers. */
+/* A worker's own buffer: files up to this size are read into it while
+ * another worker holds the big buffer, and the blocks after the first of a
+ * block-scanned file are (at most this size each; any size above
+ * PC_YARA_OVERLAP finds the same matches). Anything bigger (a whole file
+ * up to max_file_bytes, the first block) goes into the scan's one shared
+ * big buffer (pc_yara_pool), so a scan holds at most one big buffer
+ * whatever its number of workers. */
 #define PC_YARA_OWN (1u << 20)
 
 typedef struct pc_yara_scan pc_yara_scan;
