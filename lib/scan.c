@@ -40,6 +40,7 @@ typedef struct scan_state {
     _Atomic unsigned cached;
     _Atomic int stop;
     uint64_t deadline;
+    pc_yara_pool *ypool;         /* the workers' one big YARA buffer */
     pc_layer_facts refetched[2]; /* layers read again for /etc/passwd and /etc/group bytes */
 } scan_state;
 
@@ -200,6 +201,7 @@ static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
     }
     if (pc_layer_walk(st, ld, w, &s->facts[i], e) < 0)
         goto out;
+    pc_layer_facts_trim(&s->facts[i]); /* held until the view is built: no slack */
     /* the facts are true of the blob whatever this config says: cache them */
     if (cache)
         pc_cache_put(cache, cls, s->ctx->facts_key, &s->facts[i], &ignored); /* optional */
@@ -225,7 +227,7 @@ static int worker_visitor(worker *k, pc_yara_scan **ys, pc_file_visitor *v)
     *ys = NULL;
     if (!c->yara)
         return 0;
-    if (pc_yara_scan_new(c->yara, &c->profile->yara, ys, &k->err) < 0)
+    if (pc_yara_scan_new(c->yara, &c->profile->yara, k->s->ypool, ys, &k->err) < 0)
         return -1;
     pc_yara_scan_visitor(*ys, v);
     return 1;
@@ -301,7 +303,10 @@ static int walk_layers(scan_state *s, pc_err *e)
     s->done = pc_calloc(n, sizeof *s->done);
     s->layer_digests = pc_calloc(n, sizeof *s->layer_digests);
     worker *ws = pc_calloc(nw ? nw : 1, sizeof *ws);
-    if (!s->facts || !s->done || !s->layer_digests || !ws || pc_fsview_init(&s->fs) < 0) {
+    if (s->ctx->yara)
+        s->ypool = pc_yara_pool_new();
+    if (!s->facts || !s->done || !s->layer_digests || !ws || (s->ctx->yara && !s->ypool) ||
+        pc_fsview_init(&s->fs) < 0) {
         free(ws);
         return pc_err_set(e, "out of memory");
     }
@@ -317,6 +322,8 @@ static int walk_layers(scan_state *s, pc_err *e)
         worker_main(&ws[0]); /* the calling thread is worker 0 */
     for (size_t i = 1; i < started; i++)
         pthread_join(ws[i].tid, NULL);
+    pc_yara_pool_free(s->ypool); /* every worker's scanner is gone */
+    s->ypool = NULL;
     int rc = 0;
     for (size_t i = 0; i < nw && rc == 0; i++)
         if (ws[i].failed == 1) {
@@ -378,6 +385,7 @@ static void run_checks(scan_state *s, const pc_runctx *rc, pc_result *r)
 
 static void scan_state_free(scan_state *s)
 {
+    pc_yara_pool_free(s->ypool); /* set when the walk stopped before it began */
     pc_layer_facts_free(&s->refetched[0]);
     pc_layer_facts_free(&s->refetched[1]);
     if (s->facts) {

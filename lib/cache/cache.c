@@ -118,10 +118,10 @@ static void entry_path(const pc_cache *c, const char *layer, pc_decode_class cls
     snprintf(out, n, "%s/%s.facts", c->dir, hex);
 }
 
-static void fill_header(unsigned char *h, const char *layer, pc_decode_class cls, const char *rules,
-                        const unsigned char *payload, size_t len)
+/* The header of a payload of len bytes whose digest is d. */
+static void header_of(unsigned char *h, const char *layer, pc_decode_class cls, const char *rules,
+                      uint64_t len, const char d[72])
 {
-    char d[72];
     memset(h, 0, HDR);
     memcpy(h, MAGIC, 8);
     h[8] = FORMAT & 0xff;
@@ -129,14 +129,21 @@ static void fill_header(unsigned char *h, const char *layer, pc_decode_class cls
     strncpy((char *)h + 84, rules ? rules : "-", 71);
     strncpy((char *)h + 156, PC_VERSION, 15);
     for (int i = 0; i < 8; i++)
-        h[172 + i] = (unsigned char)((uint64_t)len >> (8 * i));
-    pc_sha256_digest(payload, len, d);
+        h[172 + i] = (unsigned char)(len >> (8 * i));
     for (int i = 0; i < 32; i++) {
         unsigned hi, lo;
         sscanf(d + 7 + 2 * i, "%1x%1x", &hi, &lo);
         h[180 + i] = (unsigned char)(hi << 4 | lo);
     }
     h[212] = (unsigned char)cls;
+}
+
+static void fill_header(unsigned char *h, const char *layer, pc_decode_class cls, const char *rules,
+                        const unsigned char *payload, size_t len)
+{
+    char d[72];
+    pc_sha256_digest(payload, len, d);
+    header_of(h, layer, cls, rules, len, d);
 }
 
 int pc_cache_entry_decode(const unsigned char *buf, size_t n, const char *layer,
@@ -161,18 +168,16 @@ int pc_cache_entry_decode(const unsigned char *buf, size_t n, const char *layer,
 int pc_cache_entry_encode(pc_decode_class cls, const char *rules, const pc_layer_facts *f,
                           unsigned char **out, size_t *outlen)
 {
-    unsigned char *payload = NULL, *buf;
+    unsigned char *buf = NULL;
     size_t len;
     *out = NULL;
-    if (pc_facts_encode(f, &payload, &len) < 0)
+    if (pc_facts_encode_lead(f, HDR, &buf, &len) < 0)
         return -1;
-    if (len > MAX_FILE - HDR || !(buf = malloc(HDR + len))) {
-        free(payload);
+    if (len > MAX_FILE - HDR) {
+        free(buf);
         return -1;
     }
-    fill_header(buf, f->digest, cls, rules, payload, len);
-    memcpy(buf + HDR, payload, len);
-    free(payload);
+    fill_header(buf, f->digest, cls, rules, buf + HDR, len);
     *out = buf;
     *outlen = HDR + len;
     return 0;
@@ -205,31 +210,73 @@ out:
     return hit;
 }
 
+/* The payload goes to the file as it is encoded, hashed on the way; the
+ * header (which holds its length and digest) is written last, at the
+ * front. No copy of the whole entry is held. */
+typedef struct file_sink {
+    int fd;
+    pc_sha256 *h;
+} file_sink;
+
+static int to_file(void *ud, const void *p, size_t n)
+{
+    file_sink *fs = ud;
+    pc_sha256_update(fs->h, p, n);
+    return pc_write_full(fs->fd, p, n);
+}
+
+static int write_entry(int fd, pc_decode_class cls, const char *rules, const pc_layer_facts *f)
+{
+    unsigned char h[HDR] = {0};
+    char d[72];
+    uint64_t len = 0;
+    file_sink fs = {.fd = fd, .h = pc_sha256_new()};
+    if (!fs.h) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = pc_write_full(fd, h, HDR); /* the place of the header */
+    if (rc == 0)
+        rc = pc_facts_encode_to(f, to_file, &fs, &len);
+    pc_sha256_final(fs.h, d);
+    pc_sha256_free(fs.h);
+    if (rc == 0 && len > MAX_FILE - HDR) {
+        errno = EFBIG;
+        rc = -1;
+    }
+    if (rc == 0) {
+        header_of(h, f->digest, cls, rules, len, d);
+        rc = lseek(fd, 0, SEEK_SET) == 0 ? pc_write_full(fd, h, HDR) : -1;
+    }
+    if (rc != 0 && errno == 0)
+        errno = EIO;
+    return rc;
+}
+
 int pc_cache_put(const pc_cache *c, pc_decode_class cls, const char *rules, const pc_layer_facts *f,
                  pc_err *e)
 {
     char path[4200], tmp[4300];
-    unsigned char *buf = NULL;
-    size_t len;
     if (!c || !c->dir)
         return 0;
-    if (pc_cache_entry_encode(cls, rules, f, &buf, &len) < 0)
-        return pc_err_set(e, "cache: out of memory");
     entry_path(c, f->digest, cls, rules, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s/.tmp.%ld.%lx.%lx", c->dir, (long)getpid(),
              (unsigned long)(uintptr_t)f, (unsigned long)pc_now_ms());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     int rc = -1;
     if (fd >= 0) {
-        rc = pc_write_full(fd, buf, len) == 0 ? 0 : -1;
+        errno = 0;
+        rc = write_entry(fd, cls, rules, f);
         if (close(fd) != 0)
             rc = -1;
         if (rc == 0 && rename(tmp, path) != 0)
             rc = -1;
-        if (rc != 0)
+        if (rc != 0) {
+            int saved = errno;
             unlink(tmp);
+            errno = saved;
+        }
     }
-    free(buf);
     if (rc != 0)
         return pc_err_set(e, "cache: writing %s: %s", path, strerror(errno));
     if (c->max_bytes)

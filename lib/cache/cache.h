@@ -57,6 +57,13 @@ int pc_cache_entry_decode(const unsigned char *buf, size_t n, const char *layer,
 
 /* Serialisation (cache_codec.c). */
 int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len);
+/* The same bytes after lead bytes left for the caller (a header), in one
+ * allocation of exactly lead + *len bytes. */
+int pc_facts_encode_lead(const pc_layer_facts *f, size_t lead, unsigned char **out, size_t *len);
+/* The same bytes, handed to sink in pieces (0 ok, -1 stops the encoding);
+ * *len the number of bytes. Memory: one 64 KiB buffer. */
+typedef int (*pc_facts_sink)(void *ud, const void *p, size_t n);
+int pc_facts_encode_to(const pc_layer_facts *f, pc_facts_sink sink, void *ud, uint64_t *len);
 int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f);
 
 #endif

@@ -20,16 +20,60 @@
 
 #define NIL 0xffffffffu
 
+/* The encoder either runs twice, once with no buffer, counting the bytes,
+ * then into one allocation of exactly that size (a layer's facts are
+ * megabytes: no doubling slack, no second copy), or streams through a
+ * small buffer into a sink (the cache file: no copy of the whole). */
+#define SINK_BUF 65536
 typedef struct enc {
-    pc_buf b;
+    unsigned char *p; /* NULL: count only */
+    size_t len, cap;
+    int oom; /* out of memory, too long, or the sink failed */
+    pc_facts_sink sink;
+    void *ud;
+    uint64_t sunk; /* bytes handed to the sink */
 } enc;
+
+static void flush(enc *w)
+{
+    if (!w->oom && w->len && w->sink(w->ud, w->p, w->len) < 0)
+        w->oom = 1;
+    w->sunk += w->len;
+    w->len = 0;
+}
+
+static void add(enc *w, const void *s, size_t n)
+{
+    if (w->oom)
+        return;
+    if (w->sink) {
+        if (w->len + n > w->cap)
+            flush(w);
+        if (n > w->cap) { /* a string bigger than the buffer: straight through */
+            if (!w->oom && w->sink(w->ud, s, n) < 0)
+                w->oom = 1;
+            w->sunk += n;
+        } else if (n) {
+            memcpy(w->p + w->len, s, n);
+            w->len += n;
+        }
+        return;
+    }
+    if (n > SIZE_MAX - w->len || (w->p && w->len + n > w->cap)) {
+        w->oom = 1;
+        return;
+    }
+    if (w->p && n)
+        memcpy(w->p + w->len, s, n);
+    w->len += n;
+}
 
 static void put(enc *w, uint64_t v, int n)
 {
     unsigned char tmp[8];
     for (int i = 0; i < n; i++)
         tmp[i] = (unsigned char)(v >> (8 * i));
-    pc_buf_add(&w->b, (const char *)tmp, (size_t)n);
+    add(w, tmp, (size_t)n);
 }
 
 static void put_str(enc *w, const char *s, size_t len)
@@ -39,11 +83,11 @@ static void put_str(enc *w, const char *s, size_t len)
         return;
     }
     if (len >= NIL) {
-        w->b.oom = 1;
+        w->oom = 1;
         return;
     }
     put(w, len, 4);
-    pc_buf_add(&w->b, s, len);
+    add(w, s, len);
 }
 
 static void put_cstr(enc *w, const char *s)
@@ -96,22 +140,50 @@ static void put_entry(enc *w, const pc_entry *e)
     }
 }
 
-int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len)
+static void encode(enc *w, const pc_layer_facts *f)
 {
-    enc w = {{0}};
-    put(&w, f->bytes, 8);
-    put(&w, f->nentries, 8);
-    for (size_t i = 0; i < f->nentries && !w.b.oom; i++)
-        put_entry(&w, &f->entries[i]);
-    put(&w, (uint64_t)f->codec, 1);
-    put_cstr(&w, f->diff_id);
-    if (w.b.oom || !w.b.p) {
-        pc_buf_free(&w.b);
+    put(w, f->bytes, 8);
+    put(w, f->nentries, 8);
+    for (size_t i = 0; i < f->nentries && !w->oom; i++)
+        put_entry(w, &f->entries[i]);
+    put(w, (uint64_t)f->codec, 1);
+    put_cstr(w, f->diff_id);
+}
+
+int pc_facts_encode_lead(const pc_layer_facts *f, size_t lead, unsigned char **out, size_t *len)
+{
+    enc w = {.len = lead};
+    *out = NULL;
+    encode(&w, f);
+    if (w.oom || !(w.p = malloc(w.len ? w.len : 1)))
+        return -1;
+    w.cap = w.len;
+    w.len = lead;
+    encode(&w, f);
+    if (w.oom || w.len != w.cap) { /* the facts changed between the passes: a bug */
+        free(w.p);
         return -1;
     }
-    *out = (unsigned char *)w.b.p;
-    *len = w.b.len;
+    *out = w.p;
+    *len = w.len - lead;
     return 0;
+}
+
+int pc_facts_encode_to(const pc_layer_facts *f, pc_facts_sink sink, void *ud, uint64_t *len)
+{
+    enc w = {.sink = sink, .ud = ud, .cap = SINK_BUF};
+    if (!(w.p = malloc(SINK_BUF)))
+        return -1;
+    encode(&w, f);
+    flush(&w);
+    free(w.p);
+    *len = w.sunk;
+    return w.oom ? -1 : 0;
+}
+
+int pc_facts_encode(const pc_layer_facts *f, unsigned char **out, size_t *len)
+{
+    return pc_facts_encode_lead(f, 0, out, len);
 }
 
 typedef struct dec {
@@ -280,5 +352,8 @@ int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f)
         return -1;
     f->codec = (int)codec;
     memcpy(f->diff_id, diff, dlen + 1);
-    return r.left != 0 ? -1 : 0;
+    if (r.left != 0)
+        return -1;
+    pc_layer_facts_trim(f);
+    return 0;
 }

@@ -5,7 +5,11 @@
  * of whole subtrees for whiteouts); one hash table keyed by (parent node,
  * name) finds a child in O(1) even in directories with thousands of
  * entries. Nodes point at the pc_entry of the layer that created them, so
- * the view costs one small allocation per path and copies no metadata.
+ * the view costs one node per path and copies no metadata. Nodes (with
+ * their names) come from the view's arena: no allocation overhead per
+ * node; a deleted node's bytes are freed with the view. That keeps memory
+ * bounded by what was applied: every node is made for an entry of a layer
+ * (or a parent directory one of them needs), at most once per apply.
  *
  * Path resolution follows symlinks inside the root only: ".." at the root
  * stays at the root and absolute targets restart at the root, exactly as
@@ -60,9 +64,11 @@ static pc_node *node_new(pc_fsview *v, pc_node *dir, const char *name, size_t le
 {
     if (v->count >= v->tabsize && rehash(v) < 0)
         return NULL;
-    pc_node *n = calloc(1, sizeof *n + len + 1);
+    pc_node *n =
+        len < SIZE_MAX - sizeof *n - 1 ? pc_arena_alloc(&v->arena, sizeof *n + len + 1) : NULL;
     if (!n)
         return NULL;
+    memset(n, 0, sizeof *n);
     char *nm = (char *)(n + 1);
     memcpy(nm, name, len);
     nm[len] = 0;
@@ -105,8 +111,7 @@ static void subtree_delete(pc_fsview *v, pc_node *top)
             cur = cur->first;
         pc_node *up = cur->parent;
         int done = cur == top;
-        node_unlink(v, cur);
-        free(cur);
+        node_unlink(v, cur); /* its bytes stay in the arena until the view is freed */
         if (done)
             return;
         cur = up;
@@ -135,8 +140,6 @@ void pc_fsview_free(pc_fsview *v)
 {
     if (!v->root)
         return;
-    while (v->root->first)
-        subtree_delete(v, v->root->first);
     free(v->root);
     free(v->tab);
     for (size_t i = 0; i < v->nuppers; i++)

@@ -29,10 +29,10 @@ struct pc_node {
     pc_node *hnext;                        /* hash chain keyed by (parent, name) */
     const char *name;
     const pc_entry *e; /* metadata; NULL for a directory no layer named */
+    pc_inode *ino;     /* in a layer's upper tree: the inode this name shares */
     pc_etype type;     /* effective type: a hardlink has its target's type */
     uint32_t layer;    /* index of the layer that put it there */
     uint32_t depth;
-    pc_inode *ino; /* in a layer's upper tree: the inode this name shares */
     uint8_t flags; /* in a layer's upper tree: PC_NODE_* */
 };
 
@@ -44,7 +44,7 @@ struct pc_fsview {
     pc_node *root;
     pc_node **tab;
     size_t tabsize, count;
-    pc_arena arena;    /* inodes and the metadata hardlinks give them */
+    pc_arena arena;    /* nodes, inodes and the metadata hardlinks give them */
     pc_fsview *uppers; /* every applied layer's own upper tree, bottom first */
     size_t nuppers;
 };

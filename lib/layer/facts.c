@@ -28,3 +28,14 @@ pc_entry *pc_layer_facts_add(pc_layer_facts *f)
     e->seq = (uint32_t)f->nentries++;
     return e;
 }
+
+void pc_layer_facts_trim(pc_layer_facts *f)
+{
+    if (f->cap <= f->nentries || f->nentries == 0)
+        return;
+    pc_entry *p = realloc(f->entries, f->nentries * sizeof *p); /* cannot overflow: it shrinks */
+    if (!p)
+        return; /* the larger array stays: nothing is lost */
+    f->entries = p;
+    f->cap = f->nentries;
+}

@@ -69,27 +69,18 @@ typedef enum {
 #define PC_PKGDB_LAST PC_PKGDB_APK
 
 typedef struct pc_entry {
+    /* (fields ordered by size: one entry per file of every layer is the
+     * bulk of a scan's memory) */
     const char *path; /* normalised, relative to the root, no leading '/'; "" is the root */
     const char *link; /* symlink target as stored, or normalised hardlink target */
-    pc_etype type;
-    uint32_t mode; /* permission bits incl. 07000 */
-    uint32_t uid, gid;
     uint64_t size;
-    uint32_t devmajor, devminor;
-    int has_cap; /* security.capability present */
-    int cap_bad; /* present but malformed */
     pc_filecap cap;
-    pc_headkind head;
-    uint16_t elf_machine; /* e_machine for ELF */
-    uint8_t elf_class;    /* 1: 32-bit, 2: 64-bit */
-    const char *interp;   /* ELF PT_INTERP or script shebang line (without "#!"), or NULL */
+    const char *interp; /* ELF PT_INTERP or script shebang line (without "#!"), or NULL */
     /* A dynamically linked ELF's dynamic section (PT_DYNAMIC, read by
      * elfhead.c): dyn is 1 when it was read whole, and then needed holds
      * its DT_NEEDED sonames in order (nneeded <= PC_DT_NEEDED_MAX) and
      * rpath/runpath its DT_RPATH/DT_RUNPATH (or NULL). 0: not read, out of
      * reach or malformed: unknown, never "needs nothing". */
-    uint8_t dyn;
-    uint16_t nneeded;
     const char **needed;
     const char *rpath, *runpath;
     const char *data; /* file bytes kept for /etc/passwd and /etc/group */
@@ -100,10 +91,21 @@ typedef struct pc_entry {
      * lists as installed, in file order. A database that could not be read
      * fails the layer, so NONE at a database's path means "not read as
      * one" (a hardlink to another path), never "lists nothing". */
-    uint8_t pkgdb; /* pc_pkgdb_kind */
-    uint32_t npkgs;
     const pc_pkg *pkgs;
+    uint32_t npkgs;
+    pc_etype type;
+    uint32_t mode; /* permission bits incl. 07000 */
+    uint32_t uid, gid;
+    uint32_t devmajor, devminor;
+    pc_headkind head;
     uint32_t seq; /* position among the layer's entries (a hardlink's inode: its target's) */
+    uint16_t elf_machine; /* e_machine for ELF */
+    uint16_t nneeded;
+    uint8_t elf_class; /* 1: 32-bit, 2: 64-bit */
+    uint8_t dyn;
+    uint8_t pkgdb;   /* pc_pkgdb_kind */
+    uint8_t has_cap; /* security.capability present */
+    uint8_t cap_bad; /* present but malformed */
 } pc_entry;
 
 typedef struct pc_layer_facts {
@@ -120,5 +122,9 @@ void pc_layer_facts_init(pc_layer_facts *f);
 void pc_layer_facts_free(pc_layer_facts *f);
 /* Append a zeroed entry; NULL on out of memory. */
 pc_entry *pc_layer_facts_add(pc_layer_facts *f);
+/* Give back the array's unused room (the walk doubles it as it grows):
+ * the facts of every layer are held until the fs view is built. Entries
+ * move: call it before anything points into them. */
+void pc_layer_facts_trim(pc_layer_facts *f);
 
 #endif

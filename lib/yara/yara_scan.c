@@ -14,11 +14,20 @@
  * walking the blocks once, in order, before evaluating anything (libyara
  * 4.x does; test_yara checks it).
  *
+ * Memory: a whole file above PC_YARA_OWN and the first block of a
+ * block-scanned file go into the scan's one big buffer (pc_yara_pool),
+ * which one worker holds at a time: a second worker with a big file waits
+ * until the first is done with its own. A smaller file goes into the big
+ * buffer too when it is free, else into the worker's own buffer (at most
+ * PC_YARA_OWN bytes), which also holds the blocks after the first. So a scan's YARA buffers are
+ * max_file_bytes + jobs x PC_YARA_OWN at most, whatever the image.
+ *
  * The prefilter (prefilter.h, yara.prefilter) runs over whole files only:
  * a file it clears is not given to YARA. Block-scanned files, rare among
  * candidates, always go to YARA.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +38,23 @@
 
 #define PC_YARA_SNIFF 4 /* enough for "\x7fELF" and "#!" */
 
+struct pc_yara_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int busy; /* a worker holds buf */
+    unsigned char *buf;
+    size_t cap;
+};
+
 struct pc_yara_scan {
     YR_SCANNER *yr;
     const pc_yara_profile *prof;
     const pc_prefilter *pf;
     pc_prefilter_scratch *pfs; /* NULL: every file goes to YARA */
-    unsigned char *buf;        /* the whole file, or the first block */
+    pc_yara_pool *pool;        /* the big buffer: shared, or own_pool */
+    pc_yara_pool *own_pool;
+    unsigned char *buf; /* the worker's own: a file up to PC_YARA_OWN, or a later block */
     size_t bufcap;
-    unsigned char *roll; /* later blocks */
-    size_t rollcap;
     const YR_RULE **hits;
     size_t nhits, caphits;
     int oom;
@@ -51,8 +68,9 @@ typedef struct blockit {
     const unsigned char *head;
     size_t headlen, headpos; /* head bytes not yet handed out */
     YR_MEMORY_BLOCK first, cur;
-    uint64_t pos, size; /* bytes consumed; the file's size */
-    size_t bsize;
+    uint64_t pos, size;  /* bytes consumed; the file's size */
+    unsigned char *roll; /* the blocks after the first */
+    size_t rsize;
     int eval;   /* every block was offered: from now on only the first */
     int failed; /* the tar stream failed; the message is in the walk's error */
 } blockit;
@@ -71,14 +89,77 @@ static int on_scan_msg(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
     return CALLBACK_CONTINUE;
 }
 
-int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara_scan **out,
-                     pc_err *e)
+pc_yara_pool *pc_yara_pool_new(void)
+{
+    pc_yara_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    if (pthread_mutex_init(&p->mu, NULL) != 0) {
+        free(p);
+        return NULL;
+    }
+    if (pthread_cond_init(&p->cv, NULL) != 0) {
+        pthread_mutex_destroy(&p->mu);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void pc_yara_pool_free(pc_yara_pool *p)
+{
+    if (!p)
+        return;
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p->buf);
+    free(p);
+}
+
+/* Hold the big buffer until pool_give; waits while another worker of the
+ * scan holds it (that worker is reading and scanning one file, which ends:
+ * the walk's deadline and yara.timeout_seconds bound it). */
+static void pool_take(pc_yara_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->busy)
+        pthread_cond_wait(&p->cv, &p->mu);
+    p->busy = 1;
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Hold the big buffer if no other worker has it: 1 taken, 0 busy. */
+static int pool_try(pc_yara_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int got = !p->busy;
+    p->busy = 1;
+    pthread_mutex_unlock(&p->mu);
+    return got;
+}
+
+static void pool_give(pc_yara_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->busy = 0;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara_pool *pool,
+                     pc_yara_scan **out, pc_err *e)
 {
     pc_yara_scan *s = calloc(1, sizeof *s);
     *out = NULL;
     if (!s)
         return pc_err_set(e, "out of memory");
+    if (!pool && !(pool = s->own_pool = pc_yara_pool_new())) {
+        free(s);
+        return pc_err_set(e, "out of memory");
+    }
+    s->pool = pool;
     if (yr_scanner_create(pc_rules_yr(rules), &s->yr) != ERROR_SUCCESS) {
+        pc_yara_pool_free(s->own_pool);
         free(s);
         return pc_err_set(e, "cannot create a YARA scanner (out of memory)");
     }
@@ -101,8 +182,8 @@ void pc_yara_scan_free(pc_yara_scan *s)
         return;
     yr_scanner_destroy(s->yr);
     pc_prefilter_scratch_free(s->pfs);
+    pc_yara_pool_free(s->own_pool);
     free(s->buf);
-    free(s->roll);
     free(s->hits);
     free(s);
 }
@@ -169,15 +250,14 @@ static YR_MEMORY_BLOCK *it_first(YR_MEMORY_BLOCK_ITERATOR *yi)
 static YR_MEMORY_BLOCK *it_next(YR_MEMORY_BLOCK_ITERATOR *yi)
 {
     blockit *it = yi->context;
-    pc_yara_scan *s = it->s;
     if (it->eval || it->pos >= it->size) {
         it->eval = 1;
         return NULL;
     }
     const YR_MEMORY_BLOCK *prev = it->cur.size ? &it->cur : &it->first;
     size_t keep = prev->size < PC_YARA_OVERLAP ? prev->size : PC_YARA_OVERLAP;
-    memmove(s->roll, (const unsigned char *)prev->context + prev->size - keep, keep);
-    ssize_t got = src_read(it, s->roll + keep, it->bsize - keep);
+    memmove(it->roll, (const unsigned char *)prev->context + prev->size - keep, keep);
+    ssize_t got = src_read(it, it->roll + keep, it->rsize - keep);
     if (got <= 0) {
         if (got < 0)
             yi->last_error = ERROR_COULD_NOT_READ_FILE;
@@ -186,7 +266,7 @@ static YR_MEMORY_BLOCK *it_next(YR_MEMORY_BLOCK_ITERATOR *yi)
     }
     it->cur.base = it->pos - keep;
     it->cur.size = keep + (size_t)got;
-    it->cur.context = s->roll;
+    it->cur.context = it->roll;
     it->cur.fetch_data = block_data;
     it->pos += (uint64_t)got;
     return &it->cur;
@@ -207,21 +287,25 @@ static size_t block_size(const pc_yara_profile *prof)
     return (size_t)b;
 }
 
-/* A file over max_file_bytes: the first block now, the rest as YARA asks. */
+/* A file over max_file_bytes: the first block now (in the big buffer,
+ * held by the caller), the rest as YARA asks (in the worker's own). */
 static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char *head,
                        size_t headlen, pc_file_reader *rest, int *failed)
 {
+    pc_yara_pool *p = s->pool;
+    size_t bsize = block_size(s->prof);
     blockit it = {.s = s, .rest = rest, .head = head, .headlen = headlen, .size = ent->size};
-    it.bsize = block_size(s->prof);
-    if (reserve(&s->buf, &s->bufcap, it.bsize) < 0 || reserve(&s->roll, &s->rollcap, it.bsize) < 0)
+    it.rsize = bsize < PC_YARA_OWN ? bsize : PC_YARA_OWN;
+    if (reserve(&p->buf, &p->cap, bsize) < 0 || reserve(&s->buf, &s->bufcap, it.rsize) < 0)
         return ERROR_INSUFFICIENT_MEMORY;
-    ssize_t got = src_read(&it, s->buf, it.bsize);
+    it.roll = s->buf;
+    ssize_t got = src_read(&it, p->buf, bsize);
     if (got < 0) {
         *failed = 1;
         return ERROR_COULD_NOT_READ_FILE;
     }
     it.first = (YR_MEMORY_BLOCK){
-        .size = (size_t)got, .base = 0, .context = s->buf, .fetch_data = block_data};
+        .size = (size_t)got, .base = 0, .context = p->buf, .fetch_data = block_data};
     it.pos = (uint64_t)got;
     YR_MEMORY_BLOCK_ITERATOR yi = {.context = &it,
                                    .first = it_first,
@@ -242,23 +326,26 @@ static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
     return yr_scanner_scan_mem(s->yr, data, len);
 }
 
-/* A file up to max_file_bytes, scanned whole. */
+/* A file up to max_file_bytes, scanned whole: in the big buffer when the
+ * caller holds it (always above PC_YARA_OWN), else in the worker's own. */
 static int scan_whole(pc_yara_scan *s, const pc_entry *ent, const unsigned char *head,
-                      size_t headlen, pc_file_reader *rest, int *failed)
+                      size_t headlen, pc_file_reader *rest, int held, int *failed)
 {
     size_t size = (size_t)ent->size;
     if (headlen >= size)
         return scan_mem(s, head, size);
-    if (reserve(&s->buf, &s->bufcap, size) < 0)
+    unsigned char **buf = held ? &s->pool->buf : &s->buf;
+    size_t *cap = held ? &s->pool->cap : &s->bufcap;
+    if (reserve(buf, cap, size) < 0)
         return ERROR_INSUFFICIENT_MEMORY;
-    memcpy(s->buf, head, headlen);
+    memcpy(*buf, head, headlen);
     blockit it = {.rest = rest};
-    ssize_t got = src_read(&it, s->buf + headlen, size - headlen);
+    ssize_t got = src_read(&it, *buf + headlen, size - headlen);
     if (got < 0) {
         *failed = 1;
         return ERROR_COULD_NOT_READ_FILE;
     }
-    return scan_mem(s, s->buf, headlen + (size_t)got);
+    return scan_mem(s, *buf, headlen + (size_t)got);
 }
 
 static int set_externals(pc_yara_scan *s, const pc_entry *ent)
@@ -350,10 +437,24 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
     s->oom = 0;
     if (set_externals(s, ent) < 0)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
-    if (ent->size <= s->prof->max_file_bytes)
-        rc = scan_whole(s, ent, head, headlen, rest, &failed);
+    /* The big buffer is held for the file's whole scan, and given back on
+     * every path. A file that fits the worker's own buffer uses the big one
+     * too when no other worker has it: a worker alone (one layer, --jobs 1)
+     * never makes its own buffer but for the blocks of a block-scanned file. */
+    int blocks = ent->size > s->prof->max_file_bytes;
+    int held = 0;
+    if (blocks || (ent->size > PC_YARA_OWN && ent->size > headlen)) {
+        pool_take(s->pool);
+        held = 1;
+    } else if (ent->size > headlen) {
+        held = pool_try(s->pool);
+    }
+    if (!blocks)
+        rc = scan_whole(s, ent, head, headlen, rest, held, &failed);
     else
         rc = scan_blocks(s, ent, head, headlen, rest, &failed);
+    if (held)
+        pool_give(s->pool);
     if (failed)
         return -1; /* the tar stream failed: the walk already said why */
     if (rc != ERROR_SUCCESS)

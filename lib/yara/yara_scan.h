@@ -7,7 +7,9 @@
  * shebang) and any file with an exec bit; every regular file when the
  * scan profile says yara.scan_all_files. A file up to yara.max_file_bytes is
  * scanned whole; a larger one goes by in bounded, overlapping blocks
- * pulled from the tar stream, so memory never grows with file size. A
+ * pulled from the tar stream, so memory never grows with file size, and
+ * buffers above PC_YARA_OWN come from the scan's one shared buffer, so it
+ * does not grow with the number of workers either. A
  * scan that takes longer than yara.timeout_seconds fails the layer (a
  * file that could not be scanned is a scan-error, never a pass). Matches
  * become pc_match entries (rule name, meta tool, description, severity)
@@ -26,15 +28,30 @@
  * block boundary is still found: YARA's own limit on the length of a
  * string match (YR_RE_SCAN_LIMIT). */
 #define PC_YARA_OVERLAP 4096
-/* Block size for files over max_file_bytes: max_file_bytes, within these. */
+/* Size of the first block of a file over max_file_bytes (the block the
+ * conditions see): max_file_bytes, within these. */
 #define PC_YARA_BLOCK_MIN (64u << 10)
 #define PC_YARA_BLOCK_MAX (8u << 20)
+/* A worker's own buffer: files up to this size are read into it while
+ * another worker holds the big buffer, and the blocks after the first of a
+ * block-scanned file are (at most this size each; any size above
+ * PC_YARA_OVERLAP finds the same matches). Anything bigger (a whole file
+ * up to max_file_bytes, the first block) goes into the scan's one shared
+ * big buffer (pc_yara_pool), so a scan holds at most one big buffer
+ * whatever its number of workers. */
+#define PC_YARA_OWN (1u << 20)
 
 typedef struct pc_yara_scan pc_yara_scan;
+/* The big buffer the workers of one scan share, one holder at a time. */
+typedef struct pc_yara_pool pc_yara_pool;
 
-/* prof must outlive the scanner. */
-int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara_scan **out,
-                     pc_err *e);
+pc_yara_pool *pc_yara_pool_new(void); /* NULL: out of memory */
+void pc_yara_pool_free(pc_yara_pool *p);
+
+/* prof must outlive the scanner, and pool (NULL: a big buffer of its own)
+ * too. */
+int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara_pool *pool,
+                     pc_yara_scan **out, pc_err *e);
 void pc_yara_scan_free(pc_yara_scan *s);
 /* Fill v so that a layer walk feeds files to s. */
 void pc_yara_scan_visitor(pc_yara_scan *s, pc_file_visitor *v);

@@ -281,6 +281,77 @@ static void test_foreign_entry(const char *dir)
     pc_cache_close(&c);
 }
 
+/* A memory sink for pc_facts_encode_to; fail_at: the call that fails (0:
+ * none). */
+typedef struct msink {
+    unsigned char *p;
+    size_t len, cap;
+    int calls, fail_at;
+} msink;
+
+static int to_mem(void *ud, const void *p, size_t n)
+{
+    msink *m = ud;
+    if (++m->calls == m->fail_at || pc_grow((void **)&m->p, &m->cap, m->len + n, 1) < 0)
+        return -1;
+    memcpy(m->p + m->len, p, n);
+    m->len += n;
+    return 0;
+}
+
+/* The cache file is written as the facts are encoded (one 64 KiB buffer,
+ * hashed on the way, the header last): it holds exactly the bytes of the
+ * in-memory encoding a shared store gets, and reads back as the same
+ * facts. Large enough to flush many times, with one string bigger than
+ * the buffer. A sink that fails fails the encoding. */
+static void test_streamed(const char *dir)
+{
+    pc_cache c;
+    pc_err e = {{0}};
+    pc_layer_facts f, g;
+    unsigned char *mem = NULL, *file = NULL, *whole = NULL;
+    size_t mlen = 0, wlen = 0, flen = 0;
+    uint64_t slen = 0;
+    CHECK(pc_cache_open(&c, dir, 0, &e) == 0);
+    make_facts(&f, L1, 3000);
+    size_t big = 100000;
+    char *data = pc_arena_alloc(&f.arena, big);
+    CHECK(data != NULL);
+    if (data) {
+        memset(data, 'p', big);
+        f.entries[7].data = data;
+        f.entries[7].data_len = big;
+    }
+    CHECK(pc_facts_encode(&f, &mem, &mlen) == 0 && mlen > 4 * 65536);
+    msink ms = {0};
+    CHECK(pc_facts_encode_to(&f, to_mem, &ms, &slen) == 0);
+    CHECK(slen == mlen && ms.len == mlen && ms.calls > 4);
+    CHECK(mem && ms.p && mlen == ms.len && memcmp(mem, ms.p, mlen) == 0);
+    CHECK(pc_cache_entry_encode(SNIFF, R1, &f, &whole, &wlen) == 0 && wlen > mlen);
+    CHECK(whole && mem && memcmp(whole + (wlen - mlen), mem, mlen) == 0);
+    CHECK(pc_cache_put(&c, SNIFF, R1, &f, &e) == 0);
+    char path[800];
+    glob_t gl;
+    snprintf(path, sizeof path, "%s/facts/*.facts", dir);
+    CHECK(glob(path, 0, NULL, &gl) == 0 && gl.gl_pathc == 1);
+    if (gl.gl_pathc == 1)
+        CHECK(pc_read_file(gl.gl_pathv[0], 64u << 20, (char **)&file, &flen, &e) == 0);
+    globfree(&gl);
+    CHECK(file && whole && flen == wlen && memcmp(file, whole, wlen) == 0);
+    CHECK(pc_cache_get(&c, L1, SNIFF, R1, &g) == 1);
+    CHECK(same(&f, &g) && g.nentries == 3000 && g.entries[7].data_len == big);
+    pc_layer_facts_free(&g);
+    msink bad = {.fail_at = 3};
+    CHECK(pc_facts_encode_to(&f, to_mem, &bad, &slen) == -1);
+    free(bad.p);
+    free(ms.p);
+    free(mem);
+    free(file);
+    free(whole);
+    pc_layer_facts_free(&f);
+    pc_cache_close(&c);
+}
+
 static void test_prune(const char *dir)
 {
     pc_cache c;
@@ -581,6 +652,8 @@ int main(void)
     test_decode_garbage();
     test_decode_dynamic();
     test_unsafe_dir(base);
+    snprintf(dir, sizeof dir, "%s/s", base);
+    test_streamed(dir);
     snprintf(dir, sizeof dir, "%s/p", base);
     test_prune(dir);
     snprintf(dir, sizeof dir, "%s/w", base);

@@ -14,6 +14,7 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,8 +258,8 @@ static int write_tar(const char *path, const tent *t, size_t n)
 }
 
 /* Walk the tar as a layer with a YARA visitor for pol. */
-static int walk(const char *tar, const pc_rules *rules, const pc_yara_profile *pol,
-                pc_layer_facts *f, pc_err *e)
+static int walk_pool(const char *tar, const pc_rules *rules, const pc_yara_profile *pol,
+                     pc_yara_pool *pool, pc_layer_facts *f, pc_err *e)
 {
     char *bytes = NULL;
     size_t len = 0;
@@ -276,7 +277,7 @@ static int walk(const char *tar, const pc_rules *rules, const pc_yara_profile *p
     _Atomic int stop = 0;
     pc_yara_scan *ys = NULL;
     pc_file_visitor v;
-    if (pc_yara_scan_new(rules, pol, &ys, e) < 0)
+    if (pc_yara_scan_new(rules, pol, pool, &ys, e) < 0)
         return -1;
     pc_yara_scan_visitor(ys, &v);
     pc_walk_cfg cfg = {
@@ -284,6 +285,12 @@ static int walk(const char *tar, const pc_rules *rules, const pc_yara_profile *p
     int rc = pc_layer_walk(pc_stream_fd(open(tar, O_RDONLY), 0), &ld, &cfg, f, e);
     pc_yara_scan_free(ys);
     return rc;
+}
+
+static int walk(const char *tar, const pc_rules *rules, const pc_yara_profile *pol,
+                pc_layer_facts *f, pc_err *e)
+{
+    return walk_pool(tar, rules, pol, NULL, f, e);
 }
 
 static const pc_entry *find(const pc_layer_facts *f, const char *path)
@@ -411,6 +418,138 @@ static void test_walk(void)
     free(big);
 }
 
+/* Files bigger than a worker's own buffer (PC_YARA_OWN) go through the
+ * scan's one shared buffer, whole or as the first block, and the blocks
+ * after the first are PC_YARA_OWN bytes. Markers straddle every block
+ * boundary of a block-scanned file (the first block is max_file_bytes, each
+ * later one repeats the last PC_YARA_OVERLAP bytes); the tail is checked by
+ * a condition on the first block and the file's size. Several workers
+ * sharing one pool, at the same time, find exactly the same matches. */
+#define HUGE_B (1u << 20) /* max_file_bytes of the block profile */
+#define HUGE_N (3u * HUGE_B + 12345)
+
+static unsigned char *huge_file(unsigned char fill)
+{
+    unsigned char *b = malloc(HUGE_N);
+    if (!b)
+        return NULL;
+    memset(b, fill, HUGE_N);
+    memcpy(b,
+           "\x7f"
+           "ELF",
+           4);
+    size_t o = PC_YARA_OVERLAP;
+    memcpy(b + HUGE_B - 6, "HUGE-ONE-straddles", 18);
+    memcpy(b + 2 * HUGE_B - o - 7, "HUGE-TWO-straddles", 18);
+    memcpy(b + 3 * HUGE_B - 2 * o - 8, "HUGE-THREE-straddles", 20);
+    memcpy(b + HUGE_N - 20, "HUGE-FOUR-at-the-end", 20);
+    return b;
+}
+
+static const char huge_rules[] =
+    "rule huge_all { strings: $a = \"HUGE-ONE-straddles\" $b = \"HUGE-TWO-straddles\"\n"
+    "  $c = \"HUGE-THREE-straddles\" $d = \"HUGE-FOUR-at-the-end\"\n"
+    "  condition: uint32be(0) == 0x7f454c46 and all of them and filesize == 3158073 }\n"
+    "rule huge_three { strings: $c = \"HUGE-THREE-straddles\" condition: #c == 1 }\n"
+    "rule small_one { strings: $m = \"PCMARKER\" condition: $m }\n";
+
+typedef struct pool_job {
+    const char *tar;
+    const pc_rules *r;
+    const pc_yara_profile *pol;
+    pc_yara_pool *pool;
+    pc_layer_facts f;
+    pc_err e;
+    int rc;
+} pool_job;
+
+static void *pool_job_run(void *arg)
+{
+    pool_job *j = arg;
+    j->rc = walk_pool(j->tar, j->r, j->pol, j->pool, &j->f, &j->e);
+    return NULL;
+}
+
+static void expect_huge(const pool_job *j, const char *what)
+{
+    fprintf(stderr, "pool %s\n", what);
+    CHECK(j->rc == 0);
+    if (j->rc < 0) {
+        fprintf(stderr, "pool %s: %s\n", what, j->e.msg);
+        return;
+    }
+    for (int k = 0; k < 2; k++) {
+        const char *p = k ? "data/huge2" : "data/huge1";
+        CHECK(matched(&j->f, p, "huge_all") != NULL);
+        CHECK(matched(&j->f, p, "huge_three") != NULL);
+        CHECK(nmatches(&j->f, p) == 2);
+    }
+    CHECK(matched(&j->f, "data/small", "small_one") != NULL);
+    CHECK(nmatches(&j->f, "data/mid") == 1); /* 1.5 MiB: whole or blocks, in the pool */
+    CHECK(matched(&j->f, "data/mid", "small_one") != NULL);
+}
+
+static void test_pool(void)
+{
+    pc_rules *r = NULL;
+    pc_err e = {{0}};
+    unsigned char *h1 = huge_file('x'), *h2 = huge_file('y');
+    size_t midn = HUGE_B + HUGE_B / 2;
+    unsigned char *mid = malloc(midn);
+    put("p/rules.yar", huge_rules);
+    CHECK(h1 && h2 && mid && pc_rules_compile(path_of("p/rules.yar"), &r, NULL, &e) == 0);
+    if (!h1 || !h2 || !mid || !r) {
+        fprintf(stderr, "pool rules: %s\n", e.msg);
+        free(h1);
+        free(h2);
+        free(mid);
+        pc_rules_free(r);
+        return;
+    }
+    memset(mid, 'z', midn);
+    memcpy(mid + midn - 100, "PCMARKER", 8);
+    tent t[] = {
+        {"data/huge1", 0755, 0, h1, HUGE_N, NULL},
+        {"data/small", 0755, 0, "#!/bin/sh\n# PCMARKER\n", 21, NULL},
+        {"data/mid", 0755, 0, mid, midn, NULL},
+        {"data/huge2", 0755, 0, h2, HUGE_N, NULL},
+    };
+    char tar[512];
+    snprintf(tar, sizeof tar, "%s", path_of("p/layer.tar"));
+    CHECK(write_tar(tar, t, sizeof t / sizeof t[0]) == 0);
+    pc_yara_profile blocks = {.max_file_bytes = HUGE_B, .timeout_seconds = 30};
+    pc_yara_profile whole = {.max_file_bytes = 4u << 20, .timeout_seconds = 30};
+    const pc_yara_profile *pols[] = {&blocks, &whole};
+    for (int k = 0; k < 2; k++) {
+        pool_job one = {.tar = tar, .r = r, .pol = pols[k]};
+        pool_job_run(&one); /* a pool of its own */
+        expect_huge(&one, k ? "whole, own pool" : "blocks, own pool");
+        pc_layer_facts_free(&one.f);
+        pc_yara_pool *pool = pc_yara_pool_new();
+        CHECK(pool != NULL);
+        pool_job jobs[3];
+        pthread_t tid[3];
+        int started[3] = {0};
+        for (int i = 0; i < 3; i++) {
+            jobs[i] = (pool_job){.tar = tar, .r = r, .pol = pols[k], .pool = pool};
+            started[i] = pool && pthread_create(&tid[i], NULL, pool_job_run, &jobs[i]) == 0;
+            CHECK(started[i]);
+        }
+        for (int i = 0; i < 3; i++) {
+            if (!started[i])
+                continue;
+            pthread_join(tid[i], NULL);
+            expect_huge(&jobs[i], k ? "whole, 3 workers, one pool" : "blocks, 3 workers, one pool");
+            pc_layer_facts_free(&jobs[i].f);
+        }
+        pc_yara_pool_free(pool);
+    }
+    pc_rules_free(r);
+    free(h1);
+    free(h2);
+    free(mid);
+}
+
 /* A file YARA cannot finish in time fails the layer, naming file and knob. */
 static void test_timeout(void)
 {
@@ -449,6 +588,7 @@ int main(void)
     test_digest();
     test_shipped_rules();
     test_walk();
+    test_pool();
     test_timeout();
     yr_finalize();
     rm_tree(tmp);
