@@ -46,11 +46,11 @@ pass "registry up, fixtures pushed"
 # --- keys, and the webhooks: M pins and signs, N does neither
 openssl genpkey -algorithm ed25519 -out "$T/sign.pem" 2>/dev/null && chmod 600 "$T/sign.pem"
 openssl pkey -in "$T/sign.pem" -pubout -out "$T/sign.pub"
-webhook_start M --tls-cert "$C/server.crt" --tls-key "$C/server.key" --pin-digests \
+webhook_start M --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --pin-digests \
     --sign-key "$T/sign.pem" --verdict-ttl 1h --tag-ttl 1s --deadline-margin 1s || exit 1
 M_PID=$WH_PID
 M=$WH_URL
-webhook_start N --tls-cert "$C/server.crt" --tls-key "$C/server.key" || exit 1
+webhook_start N --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" || exit 1
 N=$WH_URL
 jq_true "listening line says pinning and signing" 'select(.msg == "listening") | .pin_digests and .signing' "$T/M.log"
 
@@ -286,7 +286,7 @@ tes_post "$N/tes/validate" "$T/tes-one.json"
 jq_true "/tes/validate without a key: attestation null" '.executors[0] | has("attestation") and .attestation == null'
 P_TES=$(free_port)
 tes_upstream_start "$P_TES" "$T/up.jsonl"
-if webhook_start G --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-key "$T/sign.pem" \
+if webhook_start G --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-key "$T/sign.pem" \
     --tes-upstream "http://127.0.0.1:$P_TES/"; then
     G=$WH_URL
     tes_post "$G/ga4gh/tes/v1/tasks" "$T/tes-mixed.json"

@@ -117,7 +117,7 @@ grep_in "cli: the error says the key process was killed" 'signing the verdict fa
 jq_true "cli: the verdict is there, unsigned" '.reports[0].attestation == null and .reports[0].verdict != null and (.reports[0].digest | startswith("sha256:"))' "$T/killed.json"
 
 # --- the webhook: key processes, what each holds
-webhook_start W --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-key "$T/sign.pem" \
+webhook_start W --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-key "$T/sign.pem" \
     --verdict-ttl 1h || exit 1
 WP=$WH_PID
 W=$WH_URL
@@ -185,7 +185,7 @@ pki_issue server2 "IP:127.0.0.1,DNS:localhost"
 NEWFP=$(openssl x509 -in "$C/server2.crt" -noout -fingerprint -sha256)
 cp "$C/server.key" "$T/wv.key"
 cp "$C/server.crt" "$T/wv.crt"
-webhook_start V --tls-cert "$T/wv.crt" --tls-key "$T/wv.key" || exit 1
+webhook_start V --cache-dir "$(fresh_cache)" --tls-cert "$T/wv.crt" --tls-key "$T/wv.key" || exit 1
 VP=$WH_PID
 V=$WH_URL
 VTLS=$(jq -r 'select(.msg == "listening") | .key_processes.tls' "$T/V.log")

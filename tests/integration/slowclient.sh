@@ -52,7 +52,7 @@ run "--max-conns-per-ip not a number refused" 2 "$WH" --tls-cert "$C/server.crt"
 grep_in "--max-conns-per-ip: says what it wants" 'max-conns-per-ip "-1": expected a number' "$T/err"
 
 # --- 1. one address, more connections than slots: per-address limit + header deadline
-webhook_start P --tls-cert "$C/server.crt" --tls-key "$C/server.key" --max-connections 24 \
+webhook_start P --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --max-connections 24 \
     --max-conns-per-ip 8 --header-timeout ${HT}s --client-timeout 60s || exit 1
 P=$WH_URL
 jq_true "listening line names the limits" 'select(.msg == "listening") | .max_connections == 24 and .max_conns_per_ip == 8 and .header_timeout_ms == 3000' "$T/P.log"
@@ -79,7 +79,7 @@ cut=$(metric "$P" 'portcullis_errors_total{kind="slow_client"}')
 grep_in "cut connections logged with the client address" '"msg":"http: connection from 127.0.0.4 closed: no complete request head within 3000 ms' "$T/P.log"
 
 # --- 2. no per-address limit: drippers hold every slot; the deadline frees them
-webhook_start Q --tls-cert "$C/server.crt" --tls-key "$C/server.key" --max-connections 16 \
+webhook_start Q --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --max-connections 16 \
     --max-conns-per-ip 0 --header-timeout ${HT}s --client-timeout 60s || exit 1
 Q=$WH_URL
 python3 "$SC" attack --port "${Q##*:}" --cacert "$C/ca.crt" --conns 24 --held 16 \
@@ -101,7 +101,7 @@ check "keep-alive: next request's dripped head cut at the deadline after the ans
     '.t_cut != null and (.t_cut - .t_answer) >= ($ht - 0.5) and (.t_cut - .t_answer) <= ($ht + 5) and .sent > 1'
 
 # --- 4. a dripped body: 408 after --client-timeout (3s), connection closed
-webhook_start B --tls-cert "$C/server.crt" --tls-key "$C/server.key" --client-timeout 3s || exit 1
+webhook_start B --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --client-timeout 3s || exit 1
 B=$WH_URL
 python3 "$SC" body --port "${B##*:}" --cacert "$C/ca.crt" --interval 0.5 --duration 20 >"$T/out" 2>"$T/err" ||
     fail "body drip ran" "$(head -c 800 "$T/err")"

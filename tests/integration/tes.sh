@@ -35,7 +35,7 @@ UP_PID=$TES_PID
 : >"$REC"
 pass "registry, slow proxy and recording TES upstream up"
 
-webhook_start G --tls-cert "$C/server.crt" --tls-key "$C/server.key" --deadline-margin 1s \
+webhook_start G --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --deadline-margin 1s \
     --max-body 1M --tes-upstream "http://127.0.0.1:$P_TES/" || exit 1
 G_PID=$WH_PID
 G=$WH_URL
@@ -300,7 +300,7 @@ curl -s --cacert "$C/ca.crt" "$G/metrics" >"$T/m"
 grep_in "metrics: upstream failures counted" '^portcullis_errors_total\{kind="upstream"\} [1-9]' "$T/m"
 
 # --- without --tes-upstream the TES paths are 404; bad upstream URLs refused
-webhook_start N --tls-cert "$C/server.crt" --tls-key "$C/server.key" || exit 1
+webhook_start N --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" || exit 1
 N_PID=$WH_PID
 req GET "$WH_URL/ga4gh/tes/v1/service-info" -
 code_is "no --tes-upstream: TES paths" 404

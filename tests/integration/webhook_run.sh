@@ -56,7 +56,7 @@ pass "images built and pushed"
 # --- the webhook, its default policy (restricted), a signing key for /mutate
 openssl genpkey -algorithm ed25519 -out "$T/sign.key" 2>/dev/null && chmod 0600 "$T/sign.key" ||
     { fail "signing key" "openssl failed"; exit 1; }
-webhook_start W --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-key "$T/sign.key" || exit 1
+webhook_start W --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --sign-key "$T/sign.key" || exit 1
 W=$WH_URL
 curl -s --cacert "$C/ca.crt" "$W/readyz" >"$T/out"
 jq_true "default policy is restricted" '.ready == true and .policy == "restricted"'
@@ -259,7 +259,7 @@ grep_none "no credentials in the log" -F "$PASS" "$T/W.log"
 # counts it; the verdict cache is keyed by the policy digest, so no
 # verdict of the old policy answers for the new one
 printf '{"name": "team-v1", "extends": "restricted"}\n' >"$T/pol.json"
-webhook_start R --tls-cert "$C/server.crt" --tls-key "$C/server.key" --policy "$T/pol.json" || exit 1
+webhook_start R --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --policy "$T/pol.json" || exit 1
 W=$WH_URL
 R_PID=$WH_PID
 pod r1 "{\"containers\": [$(c "$NOROOT")]}"
