@@ -19,7 +19,8 @@ rc=$?
 sed -E 's#^(PASS|FAIL|SKIP) difftest/#\1 #' "$out"
 
 # Every fixture image the other tests build (fixtures/specs: hostile ones
-# included) goes through both readers too.
+# included) goes through both readers too (the oracle only when portcullis
+# reads the image: what it refuses cannot be allowed).
 oracle="$PC_WORK/difftest-oracle"
 fx="$PC_WORK/difftest-fixtures"
 mkdir -p "$fx"
@@ -31,9 +32,15 @@ if sh "$PC_ROOT/tests/oracle/build.sh" "$oracle" >/dev/null 2>&1; then
             rc=1
             continue
         fi
-        "$oracle/pcoracle" "$fx/$name/oci" >"$fx/$name.oracle.json" 2>/dev/null
         "$PC_BUILD/portcullis" inspect --no-cache "oci:$fx/$name/oci:latest" \
             >"$fx/$name.pc.json" 2>/dev/null
+        # a refusal is never an allow, whatever the runtime reads: the
+        # oracle is not run then (it would unpack the bomb: most of a minute)
+        if jq -e '.refused == true' "$fx/$name.pc.json" >/dev/null 2>&1; then
+            echo "PASS fixture/$name (portcullis refused: $(jq -r '.error' "$fx/$name.pc.json" | cut -c1-100))"
+            continue
+        fi
+        "$oracle/pcoracle" "$fx/$name/oci" >"$fx/$name.oracle.json" 2>/dev/null
         if res=$(python3 "$PC_ROOT/tests/oracle/compare.py" "$fx/$name.oracle.json" \
             "$fx/$name.pc.json" 2>&1); then
             note=$(echo "$res" | head -1 | cut -c1-120)
