@@ -149,13 +149,9 @@ static json_t *image_json(const wh_image_decision *x)
 
 /* The decision line written directly, without building a jansson object:
  * the same bytes as the jansson dump of the same fields (compact, in
- * order; strings escaped as jansson escapes them, bytes that are not
- * UTF-8 replaced by U+FFFD as pc_json_string does, NULL members left out
- * as set_str leaves them out). */
-static void put_str(pc_buf *b, const char *s)
-{
-    pc_buf_json_str(b, s);
-}
+ * order; strings escaped as jansson escapes them by pc_buf_json_str, bytes
+ * that are not UTF-8 replaced by U+FFFD as pc_json_string does, NULL
+ * members left out as set_str leaves them out). */
 
 /* ,"key":value (key a literal, never escaped); first: no comma */
 static void put_key(pc_buf *b, const char *key, int first)
@@ -171,7 +167,7 @@ static void put_field(pc_buf *b, const char *key, const char *v)
 {
     if (v) {
         put_key(b, key, 0);
-        put_str(b, v);
+        pc_buf_json_str(b, v);
     }
 }
 
@@ -222,7 +218,7 @@ static void log_decision_direct(const wh_log_request *rq, const wh_decision *d,
     timestamp(ts, sizeof ts);
     pc_buf_add(&b, "{", 1);
     put_key(&b, "ts", 1);
-    put_str(&b, ts);
+    pc_buf_json_str(&b, ts);
     put_field(&b, "level", "info");
     put_field(&b, "msg", "decision");
     put_field(&b, "endpoint", rq->endpoint);
@@ -242,7 +238,7 @@ static void log_decision_direct(const wh_log_request *rq, const wh_decision *d,
         if (d->imgs[i].outcome != WH_IMG_ALLOW && d->imgs[i].outcome != WH_IMG_EXEMPT) {
             if (!first)
                 pc_buf_add(&b, ",", 1);
-            put_str(&b, d->imgs[i].reason);
+            pc_buf_json_str(&b, d->imgs[i].reason);
             first = 0;
         }
     pc_buf_add(&b, "]", 1);
