@@ -86,13 +86,17 @@ build_fixture() {
 fresh_cache() {
     _seed="$PC_WORK/rules-seed"
     if [ ! -f "$_seed/done" ]; then
-        mkdir -p "$_seed" &&
+        mkdir -p "$_seed"
+        ( # one suite makes the seed; suites in other lanes wait for it
+            flock 9
+            [ -f "$_seed/done" ] && exit 0
             printf '%s\n' '{"tag": "latest", "images": [{"config": {"User": "1000", "Entrypoint": ["/x"]},
                 "layers": [{"entries": [{"path": "x", "type": "file", "mode": "0755", "content": "#!/bin/sh\n"}]}]}]}' \
                 >"$_seed/spec.json" &&
-            "$FB" "$_seed/spec.json" "$_seed/img" >/dev/null 2>&1
-        "$PC" scan --cache-dir "$_seed/c" "oci:$_seed/img/oci:latest" >/dev/null 2>&1
-        ls "$_seed"/c/rules/*.yarc "$_seed"/c/rules/*.hsdb >/dev/null 2>&1 && : >"$_seed/done"
+                "$FB" "$_seed/spec.json" "$_seed/img" >/dev/null 2>&1
+            "$PC" scan --cache-dir "$_seed/c" "oci:$_seed/img/oci:latest" >/dev/null 2>&1
+            ls "$_seed"/c/rules/*.yarc "$_seed"/c/rules/*.hsdb >/dev/null 2>&1 && : >"$_seed/done"
+        ) 9>"$PC_WORK/rules-seed.lock"
     fi
     _fc=$(mktemp -d "$T/cache.XXXXXX")
     [ -f "$_seed/done" ] && cp -pR "$_seed/c/rules" "$_fc/"

@@ -8,8 +8,8 @@
 #
 # SUITE names one unit binary or integration script (unit/test_cache,
 # test_cache, integration/registry, registry.sh, ...); without any, all of
-# them run. With PC_TEST_LANES=1, integration/difftest runs in a lane of
-# its own beside the others (one core) and is reported at the end.
+# them run, in PC_TEST_JOBS lanes at once (default: the cores, at most 4;
+# PC_TEST_JOBS=1 runs them one after the other).
 #
 # Every suite must run at least the number of checks tests/expected-counts
 # gives it (CHECKs of a unit binary, PASS/FAIL lines of a script): a suite
@@ -114,74 +114,126 @@ integration_result() {
     judge "integration/$1" $((p + f)) $ok
 }
 
-# PC_TEST_LANES=1: the differential test (long and CPU-bound: images
-# built and read by two readers) runs in a lane of its own beside the
-# other suites, on one core (PC_DIFFTEST_JOBS=1), and is reported at the
-# end. Off by default: on two cores the lane and the others slow each
-# other down more than they overlap.
-LANE=
-if [ "${PC_TEST_LANES:-0}" = 1 ] && echo "$SUITES" | grep -qx integration/difftest && [ "$(echo "$SUITES" | wc -l)" -gt 1 ] &&
-    [ -f tests/integration/difftest.sh ]; then
-    LANE=integration/difftest
-    (
-        l0=$(date +%s)
-        PC_DIFFTEST_JOBS=1 sh tests/integration/difftest.sh >"$WORK/difftest.log" 2>&1
-        echo $? >"$WORK/difftest.rc"
-        echo "$(($(date +%s) - l0)) integration/difftest (own lane)" >>"$TIMES"
-    ) &
-    LANE_PID=$!
-fi
+# The suites run in lanes (PC_TEST_JOBS, default the number of cores, at
+# most 4): each lane takes the next suite nobody has claimed (a mkdir
+# claim under $WORK/claim), so the long ones (the LONG list, first in the
+# queue) start at once and the short ones fill in around them. Most
+# suites wait on servers, sockets and child processes more than they
+# compute, so one lane left a second core idle half the time. Suites are
+# independent: each has its own temporary directory and free ports; what
+# they share (.cache/debs, .cache/npm, the rules seed) is taken under a
+# lock (tests/harness/util.sh, tests/lib.sh). Results are reported here,
+# in queue order, as each suite ends.
+LONG="integration/yara integration/difftest integration/registry integration/sandbox
+integration/redis_tls integration/webhook integration/redis integration/pinning integration/tes
+integration/slowclient integration/privsep integration/conns"
+QUEUE=$(
+    for l in $LONG; do echo "$SUITES" | grep -qx "$l" && echo "$l"; done
+    for s in $SUITES; do echo " $LONG " | tr '\n' ' ' | grep -q " $s " || echo "$s"; done
+)
+JOBS=${PC_TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $JOBS in '' | *[!0-9]*) JOBS=1 ;; esac
+[ "$JOBS" -lt 1 ] && JOBS=1
+[ "$JOBS" -gt 4 ] && JOBS=4
+RES="$WORK/res"
+mkdir -p "$WORK/claim" "$RES"
 
-for s in $SUITES; do
-    t_start=$(date +%s)
+key_of() { echo "$1" | tr / _; }
+
+# run_suite SUITE: runs it; its output in $RES/KEY.out, its exit status in
+# $RES/KEY.rc (written last: the reporter waits for it)
+run_suite() {
+    k=$(key_of "$1")
+    t0=$(date +%s)
+    case $1 in
+    unit/*) t="$B/tests/${1#unit/}" ;;
+    *) t="tests/integration/${1#integration/}.sh" ;;
+    esac
+    if [ ! -e "$t" ]; then
+        echo missing >"$RES/$k.rc"
+        return
+    fi
+    case $1 in
+    unit/*) "$t" >"$RES/$k.out" 2>&1 </dev/null ;;
+    *) sh "$t" >"$RES/$k.out" 2>&1 </dev/null ;;
+    esac
+    rc=$?
+    echo "$(($(date +%s) - t0)) $1" >>"$TIMES"
+    echo $rc >"$RES/$k.rc.tmp" && mv "$RES/$k.rc.tmp" "$RES/$k.rc"
+}
+
+lane() {
+    for s in $QUEUE; do
+        mkdir "$WORK/claim/$(key_of "$s")" 2>/dev/null || continue
+        run_suite "$s"
+    done
+}
+
+LANES=
+i=0
+while [ $i -lt "$JOBS" ]; do
+    lane &
+    LANES="$LANES $!"
+    i=$((i + 1))
+done
+
+# wait_for KEY: until the suite's exit status is written; 1 when every
+# lane is gone without writing it (it cannot come any more)
+wait_for() {
+    while [ ! -f "$RES/$1.rc" ]; do
+        alive=0
+        for p in $LANES; do kill -0 "$p" 2>/dev/null && alive=1; done
+        if [ $alive = 0 ]; then
+            [ -f "$RES/$1.rc" ] && return 0
+            return 1
+        fi
+        sleep 1
+    done
+}
+
+for s in $QUEUE; do
+    k=$(key_of "$s")
+    if ! wait_for "$k"; then
+        fail=$((fail + 1))
+        echo "FAIL $s: its lane ended without running it"
+        continue
+    fi
+    rc=$(cat "$RES/$k.rc")
     case $s in
     unit/*)
-        name=${s#unit/}
-        t="$B/tests/$name"
-        if [ ! -x "$t" ]; then
+        if [ "$rc" = missing ]; then
             fail=$((fail + 1))
-            echo "FAIL $s: $t not built"
+            echo "FAIL $s: $B/tests/${s#unit/} not built"
             continue
         fi
-        if out=$("$t" 2>&1); then
-            ok=1
-        else
-            ok=0
-        fi
         # the binary's own last line: "N passed, N failed" (testlib.h)
-        n=$(echo "$out" | sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' | tail -1)
+        n=$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' "$RES/$k.out" | tail -1)
         got=$(echo "${n:-0 0}" | awk '{ print $1 + $2 }')
-        if [ $ok = 1 ]; then
+        if [ "$rc" = 0 ]; then
+            ok=1
             pass=$((pass + 1))
             echo "PASS $s ($got checks)"
         else
+            ok=0
             fail=$((fail + 1))
             echo "FAIL $s"
-            echo "$out" | tail -40 | sed 's/^/    /'
+            tail -40 "$RES/$k.out" | sed 's/^/    /'
         fi
         judge "$s" "$got" $ok
         ;;
     integration/*)
         name=${s#integration/}
-        t="tests/integration/$name.sh"
-        if [ ! -f "$t" ]; then
+        if [ "$rc" = missing ]; then
             fail=$((fail + 1))
-            echo "FAIL $s: $t does not exist"
+            echo "FAIL $s: tests/integration/$name.sh does not exist"
             continue
         fi
-        if [ "$s" = "$LANE" ]; then
-            continue # already running beside the others
-        fi
-        sh "$t" >"$WORK/$name.log" 2>&1
-        integration_result "$name" $?
+        mv "$RES/$k.out" "$WORK/$name.log"
+        integration_result "$name" "$rc"
         ;;
     esac
-    [ "$s" = "$LANE" ] || echo "$(($(date +%s) - t_start)) $s" >>"$TIMES"
 done
-if [ -n "$LANE" ]; then
-    wait "$LANE_PID"
-    integration_result difftest "$(cat "$WORK/difftest.rc" 2>/dev/null || echo 1)"
-fi
+wait
 
 # every suite the counts file lists must exist (a full run only)
 if [ $ALL = 1 ] && [ -f "$COUNTS" ]; then

@@ -109,15 +109,44 @@ isolate() {
 }
 
 # fetch PKG: PKG's .deb in $DEBS (.cache/debs, kept between runs), with
-# `apt-get download`; apt-get update at most once per suite, when needed
+# `apt-get download`; apt-get update at most once per run, when needed
 DEBS=${DEBS:-${PC_ROOT:-.}/.cache/debs}
-_fetch_updated=0
 fetch() {
     ls "$DEBS"/"$1"_*.deb >/dev/null 2>&1 && return 0
     mkdir -p "$DEBS"
-    (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1) && return 0
-    [ $_fetch_updated = 1 ] || { apt-get update -q >/dev/null 2>&1; _fetch_updated=1; }
-    (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1)
+    ( # suites in other lanes may fetch the same package, and apt-get
+        # update takes apt's own lock: one fetch at a time
+        flock 9
+        ls "$DEBS"/"$1"_*.deb >/dev/null 2>&1 && exit 0
+        (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1) && exit 0
+        _fu="${PC_WORK:-$DEBS}/.apt-updated" # once a run
+        [ -f "$_fu" ] || { apt-get update -q >/dev/null 2>&1; : >"$_fu"; }
+        (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1)
+    ) 9>"$DEBS/.lock"
+}
+
+# fetch_all PKG...: the .debs of every PKG not yet in $DEBS, with one
+# `apt-get download` (a start of apt-get costs about a second: 170
+# packages one by one were most of a clean run's download time); best
+# effort: a suite still calls fetch PKG for each, which reports what is
+# missing
+fetch_all() {
+    mkdir -p "$DEBS"
+    (
+        flock 9
+        _miss=
+        for _p in "$@"; do
+            ls "$DEBS"/"$_p"_*.deb >/dev/null 2>&1 || _miss="$_miss $_p"
+        done
+        [ -n "$_miss" ] || exit 0
+        # shellcheck disable=SC2086 # package names: split on purpose
+        (cd "$DEBS" && apt-get download $_miss >/dev/null 2>&1) && exit 0
+        _fu="${PC_WORK:-$DEBS}/.apt-updated"
+        [ -f "$_fu" ] || { apt-get update -q >/dev/null 2>&1; : >"$_fu"; }
+        # shellcheck disable=SC2086
+        (cd "$DEBS" && apt-get download $_miss >/dev/null 2>&1)
+    ) 9>"$DEBS/.lock"
+    return 0
 }
 
 # fill TEMPLATE OUT UID NAMESPACE IMAGE INIT_IMAGE [OLD_IMAGE]: a review

@@ -13,6 +13,8 @@
 . "$PC_ROOT/tests/lib.sh"
 
 # fetch (tests/harness/util.sh): each package into $DEBS, .cache/debs
+fetch_all libc6 python3.11-minimal python3-minimal bash coreutils iputils-ping dash \
+    libtinfo6 zlib1g libexpat1 libcap2 libidn2-0 libunistring2 libselinux1 libpcre2-8-0 # one apt-get for all (each fetch below then finds its .deb)
 for p in libc6 python3.11-minimal python3-minimal bash coreutils iputils-ping dash \
     libtinfo6 zlib1g libexpat1 libcap2 libidn2-0 libunistring2 libselinux1 libpcre2-8-0; do
     fetch "$p" || { fail "apt-get download $p" "no package"; exit 1; }

@@ -4,7 +4,7 @@
 # one: allow and deny, two images in one file, a scan error, waived
 # findings, workload subjects (--manifest). The Multitool is installed at
 # test time from the npm registry (@microsoft/sarif-multitool, pinned) into
-# .cache/npm, kept between runs; it ships a self-contained .NET binary per
+# .cache/npm-sarif, kept between runs; it ships a self-contained .NET binary per
 # platform and validates without the network (run here in a network
 # namespace of its own when unshare works). No npm or no registry is a
 # FAIL, never a skip. A deliberately broken report must be refused, so a
@@ -12,7 +12,7 @@
 . "$PC_ROOT/tests/lib.sh"
 need_tools jq python3
 DATA="$PC_ROOT/tests/cases/data"
-NPM_PREFIX="$PC_ROOT/.cache/npm"
+NPM_PREFIX="$PC_ROOT/.cache/npm-sarif" # (integration/deploy installs into .cache/npm: suites in other lanes never share a prefix)
 MT_VERSION=5.7.0
 MT="$NPM_PREFIX/node_modules/.bin/sarif-multitool"
 
@@ -20,12 +20,12 @@ installed() {
     [ -x "$MT" ] && [ "$(jq -r .version "$NPM_PREFIX/node_modules/@microsoft/sarif-multitool/package.json" 2>/dev/null)" = "$MT_VERSION" ]
 }
 if installed; then
-    pass "sarif-multitool $MT_VERSION already in .cache/npm"
+    pass "sarif-multitool $MT_VERSION already in .cache/npm-sarif"
 elif ! command -v npm >/dev/null 2>&1; then
     fail "install sarif-multitool" "npm is not installed: the SARIF Multitool comes from the npm registry (apt-get install npm)"
     exit 1
-elif npm install --prefix "$NPM_PREFIX" --no-audit --no-fund --no-save "@microsoft/sarif-multitool@$MT_VERSION" >"$T/npm.log" 2>&1 && installed; then
-    pass "sarif-multitool $MT_VERSION installed from the npm registry into .cache/npm"
+elif mkdir -p "$NPM_PREFIX" && npm install --prefix "$NPM_PREFIX" --no-audit --no-fund --no-save "@microsoft/sarif-multitool@$MT_VERSION" >"$T/npm.log" 2>&1 && installed; then
+    pass "sarif-multitool $MT_VERSION installed from the npm registry into .cache/npm-sarif"
 else
     fail "install sarif-multitool" "npm install @microsoft/sarif-multitool@$MT_VERSION failed (is the npm registry reachable?): $(tail -c 600 "$T/npm.log")"
     exit 1

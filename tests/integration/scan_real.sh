@@ -4,6 +4,7 @@
 # whiteout) and adds /etc/passwd. Downloads are cached in .cache/debs.
 . "$PC_ROOT/tests/lib.sh"
 
+fetch_all passwd iputils-ping # one apt-get for all (each fetch below then finds its .deb)
 for p in passwd iputils-ping; do
     fetch "$p" && pass "apt-get download $p" || { fail "apt-get download $p" "no package"; exit 1; }
 done

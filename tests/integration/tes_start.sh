@@ -27,6 +27,7 @@ write_authfile "$R"
 # --- images: nosh (libc, coreutils, no shell, no ENTRYPOINT or CMD),
 # withsh (nosh + dash as /bin/sh), toolep (withsh + ENTRYPOINT /app/tool,
 # mode 0700 owner root), envep (withsh + ENTRYPOINT /usr/bin/env)
+fetch_all libc6 coreutils dash # one apt-get for all (each fetch below then finds its .deb)
 for p in libc6 coreutils dash; do
     fetch "$p" || { fail "apt-get download $p" "no package"; exit 1; }
 done

@@ -21,6 +21,7 @@ need_tools umoci skopeo dpkg-deb jq
 registry_up
 
 # --- images from Debian packages
+fetch_all libc6 python3.11-minimal python3-minimal zlib1g libexpat1 # one apt-get for all (each fetch below then finds its .deb)
 for p in libc6 python3.11-minimal python3-minimal zlib1g libexpat1; do
     fetch "$p" || { fail "apt-get download $p" "no package"; exit 1; }
 done

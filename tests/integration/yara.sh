@@ -38,6 +38,19 @@ build() { # build NAME SPEC
 # tool findings of the JSON report in $T/out as "PATH RULE" lines
 tool_hits() { jq -r '.reports[0].findings[] | select(.check == "suspicious-tool") | "\(.path) \(.rule)"' "$T/out"; }
 
+# ---- every package read below, fetched at once (the negative corpus: NEG)
+NEG="coreutils bash util-linux libc6 libc-bin openssl libssl3 curl libcurl4 python3.11-minimal
+libpython3.11-minimal perl-base git openssh-client openssh-server tar gzip findutils grep sed dpkg
+apt libapt-pkg6.0 zlib1g systemd libsystemd-shared libsystemd0 libudev1 procps libproc2-0 iproute2
+iputils-ping wget less vim-tiny nano e2fsprogs mount login passwd libstdc++6 gcc-12-base libgcc-s1
+ca-certificates file libmagic1 xz-utils liblzma5 bzip2 libbz2-1.0 zstd libzstd1 sudo libpcap0.8
+dash diffutils hostname ncurses-bin libncursesw6 libtinfo6 libgnutls30 libkrb5-3 rsync gawk mawk
+libpam-modules libselinux1 libcap2 libcap2-bin iptables net-tools traceroute inetutils-telnet
+libnghttp2-14 libssh2-1 libsqlite3-0 libxml2 libexpat1 libffi8 libgmp10 libidn2-0 libunistring2
+libp11-kit0 libgcrypt20 libseccomp2 libcrypt1 libacl1 libattr1 libblkid1 libmount1 libuuid1
+libsmartcols1 libpcre2-8-0 libreadline8 libedit2 libbsd0 libmd0 libkmod2 kmod libdb5.3"
+fetch_all $(awk '!/^#/ && NF { print $1 }' "$PC_ROOT"/tests/tools/*.list | sort -u) $NEG arping libnet1
+
 # ---- rules check
 run "rules check shipped" 0 "$PC" rules check "$PC_ROOT/rules"
 grep_in "rules check names count and digest" 'rules in [0-9]+ files compiled, 0 warnings; rules digest sha256:[0-9a-f]{64}' "$T/out"
@@ -240,16 +253,6 @@ run "--rules broken" 2 "$PC" scan --rules "$T/badrules" "oci:$T/pos/oci:latest"
 grep_in "--rules error names file:line" 'broken.yar:[0-9]+:' "$T/err"
 
 # ---- negative corpus: every ELF file and script of common packages
-NEG="coreutils bash util-linux libc6 libc-bin openssl libssl3 curl libcurl4 python3.11-minimal
-libpython3.11-minimal perl-base git openssh-client openssh-server tar gzip findutils grep sed dpkg
-apt libapt-pkg6.0 zlib1g systemd libsystemd-shared libsystemd0 libudev1 procps libproc2-0 iproute2
-iputils-ping wget less vim-tiny nano e2fsprogs mount login passwd libstdc++6 gcc-12-base libgcc-s1
-ca-certificates file libmagic1 xz-utils liblzma5 bzip2 libbz2-1.0 zstd libzstd1 sudo libpcap0.8
-dash diffutils hostname ncurses-bin libncursesw6 libtinfo6 libgnutls30 libkrb5-3 rsync gawk mawk
-libpam-modules libselinux1 libcap2 libcap2-bin iptables net-tools traceroute inetutils-telnet
-libnghttp2-14 libssh2-1 libsqlite3-0 libxml2 libexpat1 libffi8 libgmp10 libidn2-0 libunistring2
-libp11-kit0 libgcrypt20 libseccomp2 libcrypt1 libacl1 libattr1 libblkid1 libmount1 libuuid1
-libsmartcols1 libpcre2-8-0 libreadline8 libedit2 libbsd0 libmd0 libkmod2 kmod libdb5.3"
 : >"$T/neg1.tsv"
 : >"$T/neg2.tsv"
 npkg=0
