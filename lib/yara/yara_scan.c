@@ -22,9 +22,17 @@
  * PC_YARA_OWN bytes), which also holds the blocks after the first. So a scan's YARA buffers are
  * max_file_bytes + jobs x PC_YARA_OWN at most, whatever the image.
  *
- * The prefilter (prefilter.h, yara.prefilter) runs over whole files only:
- * a file it clears is not given to YARA. Block-scanned files, rare among
- * candidates, always go to YARA.
+ * The prefilter (prefilter.h, yara.prefilter) runs over every whole file
+ * and every block before YARA sees it: a file it clears is not given to
+ * YARA, nor is a block after the first (YARA finds strings in each block
+ * on its own, so a block the prefilter clears holds no match: leaving it
+ * out changes no match and no offset; the conditions only ever see the
+ * first block and filesize, as above). When the first block is clear too,
+ * the blocks are read and checked before YARA starts: a file clear
+ * throughout (most big binaries) is never given to YARA at all; otherwise
+ * YARA gets the first block (for uint32(0) and the like) and the blocks
+ * the prefilter did not clear. Big files were most of the bytes YARA
+ * scanned on images with toolchains.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -55,6 +63,7 @@ struct pc_yara_scan {
     pc_yara_pool *own_pool;
     unsigned char *buf; /* the worker's own: a file up to PC_YARA_OWN, or a later block */
     size_t bufcap;
+    uint64_t yara_bytes; /* bytes given to YARA (pc_yara_scan_yara_bytes) */
     const YR_RULE **hits;
     size_t nhits, caphits;
     int oom;
@@ -71,8 +80,10 @@ typedef struct blockit {
     uint64_t pos, size;  /* bytes consumed; the file's size */
     unsigned char *roll; /* the blocks after the first */
     size_t rsize;
-    int eval;   /* every block was offered: from now on only the first */
-    int failed; /* the tar stream failed; the message is in the walk's error */
+    int eval;    /* every block was offered: from now on only the first */
+    int filter;  /* blocks after the first go through the prefilter */
+    int pending; /* cur was read (and not cleared) before YARA started */
+    int failed;  /* the tar stream failed; the message is in the walk's error */
 } blockit;
 
 static int on_scan_msg(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
@@ -246,14 +257,12 @@ static YR_MEMORY_BLOCK *it_first(YR_MEMORY_BLOCK_ITERATOR *yi)
     return &it->first;
 }
 
-/* The next overlapping block, read from the stream; NULL at the end. */
-static YR_MEMORY_BLOCK *it_next(YR_MEMORY_BLOCK_ITERATOR *yi)
+/* Read the next overlapping block from the stream into cur; NULL at the
+ * end (or on a read error: last_error set). */
+static YR_MEMORY_BLOCK *read_block(blockit *it, YR_MEMORY_BLOCK_ITERATOR *yi)
 {
-    blockit *it = yi->context;
-    if (it->eval || it->pos >= it->size) {
-        it->eval = 1;
+    if (it->pos >= it->size)
         return NULL;
-    }
     const YR_MEMORY_BLOCK *prev = it->cur.size ? &it->cur : &it->first;
     size_t keep = prev->size < PC_YARA_OVERLAP ? prev->size : PC_YARA_OVERLAP;
     memmove(it->roll, (const unsigned char *)prev->context + prev->size - keep, keep);
@@ -261,7 +270,6 @@ static YR_MEMORY_BLOCK *it_next(YR_MEMORY_BLOCK_ITERATOR *yi)
     if (got <= 0) {
         if (got < 0)
             yi->last_error = ERROR_COULD_NOT_READ_FILE;
-        it->eval = 1;
         return NULL;
     }
     it->cur.base = it->pos - keep;
@@ -270,6 +278,40 @@ static YR_MEMORY_BLOCK *it_next(YR_MEMORY_BLOCK_ITERATOR *yi)
     it->cur.fetch_data = block_data;
     it->pos += (uint64_t)got;
     return &it->cur;
+}
+
+/* The next block YARA is to scan: the next one read, or with the
+ * prefilter, the next one it does not clear (the ones it clears are read
+ * and passed over); NULL at the end. */
+static YR_MEMORY_BLOCK *next_block(blockit *it, YR_MEMORY_BLOCK_ITERATOR *yi)
+{
+    YR_MEMORY_BLOCK *b;
+    while ((b = read_block(it, yi)) != NULL) {
+        pc_yara_scan *s = it->s;
+        if (!it->filter ||
+            pc_prefilter_needs_scan(s->pf, s->pfs, (const unsigned char *)b->context, b->size))
+            return b;
+    }
+    return NULL;
+}
+
+static YR_MEMORY_BLOCK *it_next(YR_MEMORY_BLOCK_ITERATOR *yi)
+{
+    blockit *it = yi->context;
+    YR_MEMORY_BLOCK *b = NULL;
+    if (it->eval)
+        return NULL;
+    if (it->pending) {
+        it->pending = 0;
+        b = &it->cur;
+    } else {
+        b = next_block(it, yi);
+    }
+    if (!b)
+        it->eval = 1;
+    else
+        it->s->yara_bytes += b->size;
+    return b;
 }
 
 static uint64_t it_size(YR_MEMORY_BLOCK_ITERATOR *yi)
@@ -312,9 +354,26 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
                                    .next = it_next,
                                    .file_size = it_size,
                                    .last_error = ERROR_SUCCESS};
+    it.filter = s->pfs != NULL;
+    if (it.filter && !pc_prefilter_needs_scan(s->pf, s->pfs, p->buf, (size_t)got)) {
+        /* the first block is clear: is any later one not? */
+        if (!next_block(&it, &yi)) {
+            *failed = it.failed;
+            if (yi.last_error != ERROR_SUCCESS)
+                return yi.last_error;
+            return ERROR_SUCCESS; /* clear throughout: nothing to find */
+        }
+        it.pending = 1; /* YARA: the first block, then this one */
+    }
+    s->yara_bytes += (uint64_t)got;
     int rc = yr_scanner_scan_mem_blocks(s->yr, &yi);
     *failed = it.failed;
     return rc;
+}
+
+uint64_t pc_yara_scan_yara_bytes(const pc_yara_scan *s)
+{
+    return s->yara_bytes;
 }
 
 /* YARA over a whole file, unless the prefilter shows no reported rule can
@@ -323,6 +382,7 @@ static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
 {
     if (s->pfs && !pc_prefilter_needs_scan(s->pf, s->pfs, data, len))
         return ERROR_SUCCESS;
+    s->yara_bytes += len;
     return yr_scanner_scan_mem(s->yr, data, len);
 }
 

@@ -53,6 +53,9 @@ void pc_yara_pool_free(pc_yara_pool *p);
 int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara_pool *pool,
                      pc_yara_scan **out, pc_err *e);
 void pc_yara_scan_free(pc_yara_scan *s);
+/* Bytes given to YARA so far (whole files and blocks the prefilter did not
+ * clear, overlaps counted): for tests and figures. */
+uint64_t pc_yara_scan_yara_bytes(const pc_yara_scan *s);
 /* Fill v so that a layer walk feeds files to s. */
 void pc_yara_scan_visitor(pc_yara_scan *s, pc_file_visitor *v);
 

@@ -396,6 +396,12 @@ rule pf_rare { strings: $a = { 70 66 2d 72 61 72 65 [1-3] 21 } condition: $a }
 R
 same_findings "negative corpus, own rules" 1 --rules "$T/pfrules" --policy "$T/tools-only.json" "oci:$T/neg/oci:latest"
 jq_true "own rules: every kind of string found" '([.reports[0].findings[] | .rule] | unique) as $r | (["pf_hex", "pf_regex", "pf_text", "pf_wide"] - $r) == []'
+# the same in blocks of 64 KiB (every ELF file here is block-scanned: the
+# prefilter clears blocks, and whole files clear in every block)
+jq '.name = "tools-blocks" | .yara.max_file_bytes = 65536' "$T/tools-only.json" >"$T/tools-blocks.json"
+same_findings "negative corpus, own rules, 64 KiB blocks" 1 --rules "$T/pfrules" --policy "$T/tools-blocks.json" "oci:$T/neg/oci:latest"
+printf '{"name": "all-blocks", "yara": {"scan_all_files": true, "max_file_bytes": 65536}}\n' >"$T/all-blocks.json"
+same_findings "positive corpus, every file, 64 KiB blocks" 1 --policy "$T/all-blocks.json" "oci:$T/pos/oci:latest"
 # a rule that needs no string: the prefilter stays off and every file reaches YARA
 cp "$T/pfrules/common.yar" "$T/pfrules/every.yar"
 printf 'rule pf_every_file { condition: filesize > 0 }\n' >>"$T/pfrules/every.yar"

@@ -30,6 +30,7 @@
 #include "check/toolcat.h"
 #include "pcx.h"
 #include "portcullis.h"
+#include "prefilter.h"
 #include "yara_rules.h"
 #include "yara_scan.h"
 
@@ -257,9 +258,10 @@ static int write_tar(const char *path, const tent *t, size_t n)
     return rc;
 }
 
-/* Walk the tar as a layer with a YARA visitor for pol. */
-static int walk_pool(const char *tar, const pc_rules *rules, const pc_yara_profile *pol,
-                     pc_yara_pool *pool, pc_layer_facts *f, pc_err *e)
+/* Walk the tar as a layer with a YARA visitor for pol; *ybytes (when not
+ * NULL): the bytes YARA was given. */
+static int walk_counted(const char *tar, const pc_rules *rules, const pc_yara_profile *pol,
+                        pc_yara_pool *pool, pc_layer_facts *f, uint64_t *ybytes, pc_err *e)
 {
     char *bytes = NULL;
     size_t len = 0;
@@ -283,8 +285,16 @@ static int walk_pool(const char *tar, const pc_rules *rules, const pc_yara_profi
     pc_walk_cfg cfg = {
         .limits = &lim, .files_total = &files, .bytes_total = &total, .stop = &stop, .visitor = &v};
     int rc = pc_layer_walk(pc_stream_fd(open(tar, O_RDONLY), 0), &ld, &cfg, f, e);
+    if (ybytes)
+        *ybytes = pc_yara_scan_yara_bytes(ys);
     pc_yara_scan_free(ys);
     return rc;
+}
+
+static int walk_pool(const char *tar, const pc_rules *rules, const pc_yara_profile *pol,
+                     pc_yara_pool *pool, pc_layer_facts *f, pc_err *e)
+{
+    return walk_counted(tar, rules, pol, pool, f, NULL, e);
 }
 
 static int walk(const char *tar, const pc_rules *rules, const pc_yara_profile *pol,
@@ -416,6 +426,89 @@ static void test_walk(void)
     run_walk(tar, r, &all_blocks, 0, "every file in blocks");
     pc_rules_free(r);
     free(big);
+}
+
+/* The prefilter on block-scanned files: a block it clears is not given to
+ * YARA, and a file clear in every block is not scanned at all; the
+ * matches are the same as without it (rules, and their count per file),
+ * for blocks of 64 KiB and for every file in blocks. data/big's first
+ * block holds no string of the rules (its first marker straddles the
+ * first boundary), so YARA gets that block only for uint32be(0), after the
+ * blocks were read; data/clean holds none anywhere. */
+static const char gated_rules[] =
+    "rule marker { strings: $m = \"PCMARKER\" condition: $m }\n"
+    "rule elf_head { strings: $s = \"ELFTAIL\"\n"
+    "  condition: uint32be(0) == 0x7f454c46 and $s and filesize == 300000 }\n"
+    "rule three_parts { strings: $a = \"PART-ONE-straddles\" $b = \"PART-TWO\"\n"
+    "  $c = \"PART-THREE-at-the-end\" condition: all of them }\n"
+    "rule two_only { strings: $b = \"PART-TWO\" condition: $b at 150000 }\n"
+    "rule nowhere { strings: $n = \"NOT-IN-ANY-FILE\" condition: $n }\n";
+
+static void test_block_prefilter(void)
+{
+    pc_rules *r = NULL;
+    pc_err e = {{0}};
+    unsigned char *big = big_file(), *clean = big_file();
+    put("bp/rules.yar", gated_rules);
+    CHECK(big && clean && pc_rules_compile(path_of("bp/rules.yar"), &r, NULL, &e) == 0);
+    CHECK(r && pc_prefilter_active(pc_rules_prefilter(r)));
+    if (!big || !clean || !r) {
+        free(big);
+        free(clean);
+        pc_rules_free(r);
+        return;
+    }
+    for (size_t i = 4; i < BIG; i++) /* the ELF head only: no string of the rules */
+        clean[i] = (unsigned char)('a' + i % 23);
+    tent t[] = {
+        {"data/big", 0644, 0, big, BIG, NULL},
+        {"data/clean", 0755, 0, clean, BIG, NULL},
+        {"data/exec", 0755, 0, "PCMARKER exec", 13, NULL},
+    };
+    char tar[512];
+    snprintf(tar, sizeof tar, "%s", path_of("bp/layer.tar"));
+    CHECK(write_tar(tar, t, sizeof t / sizeof t[0]) == 0);
+    const uint64_t maxes[] = {65536, 0};
+    for (size_t k = 0; k < 2; k++) {
+        pc_layer_facts on, off;
+        uint64_t yon = 0, yoff = 0;
+        pc_yara_profile pon = {.max_file_bytes = maxes[k], .timeout_seconds = 10, .prefilter = 1};
+        pc_yara_profile poff = pon;
+        poff.prefilter = 0;
+        int a = walk_counted(tar, r, &pon, NULL, &on, &yon, &e);
+        int b = walk_counted(tar, r, &poff, NULL, &off, &yoff, &e);
+        CHECK(a == 0 && b == 0);
+        if (a != 0 || b != 0) {
+            fprintf(stderr, "block prefilter: %s\n", e.msg);
+            if (a == 0)
+                pc_layer_facts_free(&on);
+            if (b == 0)
+                pc_layer_facts_free(&off);
+            continue;
+        }
+        static const char *const paths[] = {"data/big", "data/clean", "data/exec"};
+        static const char *const rules[] = {"marker", "elf_head", "three_parts", "two_only",
+                                            "nowhere"};
+        for (size_t pi = 0; pi < 3; pi++) {
+            CHECK(nmatches(&on, paths[pi]) == nmatches(&off, paths[pi]));
+            for (size_t ri = 0; ri < 5; ri++)
+                CHECK((matched(&on, paths[pi], rules[ri]) != NULL) ==
+                      (matched(&off, paths[pi], rules[ri]) != NULL));
+        }
+        CHECK(matched(&on, "data/big", "three_parts") && matched(&on, "data/big", "elf_head"));
+        CHECK(matched(&on, "data/big", "two_only") && nmatches(&on, "data/big") == 3);
+        CHECK(nmatches(&on, "data/clean") == 0);
+        CHECK(matched(&on, "data/exec", "marker"));
+        /* clean was never given to YARA, nor big's middle blocks */
+        CHECK(yon > 0 && yoff >= 2 * BIG && yon + BIG < yoff);
+        if (maxes[k] == 65536)
+            CHECK(yon < 5 * 65536 + 13); /* first block, three of the 1 MiB-bounded ones at most */
+        pc_layer_facts_free(&on);
+        pc_layer_facts_free(&off);
+    }
+    pc_rules_free(r);
+    free(big);
+    free(clean);
 }
 
 /* Files bigger than a worker's own buffer (PC_YARA_OWN) go through the
@@ -588,6 +681,7 @@ int main(void)
     test_digest();
     test_shipped_rules();
     test_walk();
+    test_block_prefilter();
     test_pool();
     test_timeout();
     yr_finalize();
