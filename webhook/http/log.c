@@ -2,15 +2,17 @@
  * log.c — see log.h. A line is built as a jansson object ("ts", "level"
  * and "msg" first, then its fields) and dumped compact into one buffer
  * (on the stack when it fits, as nearly every line does) with its
- * newline, then written with write(2) while holding stderr's stdio lock:
- * lines from concurrent requests, and anything else written to stderr
- * through stdio, never interleave, and each line reaches the file or pipe
- * before the call returns (no stdio buffering or formatting in between).
+ * newline, then written with one write(2) (under stderr's stdio lock only
+ * when longer than PIPE_BUF, see write_line): lines from concurrent
+ * requests, and anything else written to stderr through stdio, never
+ * interleave, and each line reaches the file or pipe before the call
+ * returns (no stdio buffering or formatting in between).
  * Strings from requests and images go through pc_json_string (invalid
  * UTF-8 becomes U+FFFD) so a hostile byte can neither break the JSON nor
  * forge a second line.
  */
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,9 +60,26 @@ static json_t *line_start(const char *level, const char *msg)
 
 /* All of p (n bytes) to stderr in one write(2) where the kernel takes it
  * whole (it may take less: the rest follows, still under the lock). A
- * failed write is dropped, as fputs would. */
+ * failed write is dropped, as fputs would.
+ * A line of at most PIPE_BUF bytes is written without stderr's stdio lock:
+ * one write(2) of it is never interleaved with another (a pipe, as a
+ * container's stderr is, takes it whole, and a regular file's offset is
+ * locked for each write), nor with a line of this process's stdio, which
+ * also goes out in one write(2). Taking the lock for it made the event
+ * loops wait on each other's log writes (a futex sleep and wake for about
+ * two answers in three under load). A longer line, which a pipe may
+ * split, keeps the lock. */
 static void write_line(const char *p, size_t n)
 {
+    if (n <= PIPE_BUF) {
+        ssize_t k;
+        while ((k = write(fileno(stderr), p, n)) < 0 && errno == EINTR)
+            ;
+        if (k <= 0 || (size_t)k == n)
+            return;
+        p += k; /* taken in part (a signal, a full non-blocking pipe): the rest as below */
+        n -= (size_t)k;
+    }
     flockfile(stderr);
     while (n > 0) {
         ssize_t k = write(fileno(stderr), p, n);
