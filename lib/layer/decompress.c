@@ -41,6 +41,7 @@ struct pc_unpack {
     int64_t expect;
     uint64_t max_out, raw_bytes, out_bytes;
     pc_sha256 *raw_hash, *out_hash;
+    int out_by_caller; /* the reader hashes the output (pc_unpack_hash_out) */
     unsigned char in[PC_IN_BUF];
     size_t in_pos, in_len;
     int raw_eof, frame_done, done;
@@ -250,8 +251,19 @@ static int account(pc_unpack *u, const void *buf, size_t n, pc_err *e)
                           "uncompressed size exceeds the limit of %llu bytes "
                           "(limits.max_layer_bytes; decompression bomb?)",
                           (unsigned long long)u->max_out);
-    pc_sha256_update(u->out_hash, buf, n);
+    if (!u->out_by_caller)
+        pc_sha256_update(u->out_hash, buf, n);
     return 0;
+}
+
+void pc_unpack_out_hash_by_caller(pc_unpack *u, int on)
+{
+    u->out_by_caller = on;
+}
+
+void pc_unpack_hash_out(pc_unpack *u, const void *buf, size_t n)
+{
+    pc_sha256_update(u->out_hash, buf, n);
 }
 
 static ssize_t read_plain(pc_unpack *u, unsigned char *buf, size_t n, pc_err *e)

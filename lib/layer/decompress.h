@@ -46,6 +46,13 @@ pc_compression pc_unpack_codec(const pc_unpack *u);
  * mismatch) rather than as whatever its decoded bytes broke. */
 int pc_unpack_raw_digest(pc_unpack *u, char raw_digest[72], pc_err *e);
 uint64_t pc_unpack_out_bytes(const pc_unpack *u);
+/* on 1: pc_unpack_read no longer hashes what it returns; whoever takes
+ * the bytes hashes each one, once and in order, with pc_unpack_hash_out
+ * (the inflate thread, readahead.c, leaves the uncompressed digest to the
+ * thread that walks the tar: the work of one big layer is split more
+ * evenly). on 0: pc_unpack_read hashes again. */
+void pc_unpack_out_hash_by_caller(pc_unpack *u, int on);
+void pc_unpack_hash_out(pc_unpack *u, const void *buf, size_t n);
 void pc_unpack_free(pc_unpack *u);
 
 #endif

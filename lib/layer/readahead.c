@@ -5,7 +5,10 @@
  * the slot at tail while it holds no lock, the consumer copies out of the
  * slot at head. The producer stops at the end of the stream, at an error
  * (kept, and handed to the consumer after every byte read before it), or
- * when told to stop.
+ * when told to stop. The producer inflates and hashes the compressed
+ * bytes; the consumer hashes the uncompressed ones as it takes them
+ * (pc_unpack_out_hash_by_caller), so a big layer's SHA-256 work is split
+ * between the two threads.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -86,7 +89,9 @@ pc_readahead *pc_readahead_new(pc_unpack *u)
             release(ra);
             return NULL;
         }
+    pc_unpack_out_hash_by_caller(u, 1); /* pc_readahead_read hashes, on the consumer */
     if (pthread_create(&ra->tid, NULL, producer, ra) != 0) {
+        pc_unpack_out_hash_by_caller(u, 0);
         release(ra);
         return NULL;
     }
@@ -116,6 +121,8 @@ ssize_t pc_readahead_read(pc_readahead *ra, void *buf, size_t n, pc_err *e)
         r = -1;
     }
     pthread_mutex_unlock(&ra->mu);
+    if (r > 0) /* every byte handed out, in order: the uncompressed digest */
+        pc_unpack_hash_out(ra->u, buf, (size_t)r);
     return r;
 }
 
@@ -128,5 +135,6 @@ void pc_readahead_free(pc_readahead *ra)
     pthread_cond_broadcast(&ra->cv);
     pthread_mutex_unlock(&ra->mu);
     pthread_join(ra->tid, NULL);
+    pc_unpack_out_hash_by_caller(ra->u, 0); /* u is the caller's again, hashing included */
     release(ra);
 }

@@ -60,6 +60,12 @@ scan_err "xz layer labelled gzip refused" "xz-compressed" "oci:$T/xzgz/oci:lates
 spec gooddiff oci "[{\"compression\": \"gzip\", \"trailing_base64\": \"$TRAIL\", \"entries\": $ENTRY}]" || exit 1
 spec baddiff oci "[{\"compression\": \"gzip\", \"trailing_base64\": \"$TRAIL\", \"diff_id\": \"sha256:0000000000000000000000000000000000000000000000000000000000000000\", \"entries\": $ENTRY}]" || exit 1
 scan_err "wrong diff id refused (read)" "uncompressed digest sha256:[0-9a-f]{64} does not match the config's rootfs.diff_ids\\\\[0\\\\] sha256:0000" "oci:$T/baddiff/oci:latest" --cache-dir "$(fresh_cache)"
+# the same with the inflate thread, which leaves the uncompressed digest
+# to the walking thread: the same digest, the same refusal
+run "wrong diff id refused (read, inflate thread)" 3 env PORTCULLIS_READAHEAD=always "$PC" scan --format json --cache-dir "$(fresh_cache)" "oci:$T/baddiff/oci:latest"
+cp "$T/out" "$T/ra-always.json"
+run "wrong diff id refused (read, no inflate thread)" 3 env PORTCULLIS_READAHEAD=off "$PC" scan --format json --cache-dir "$(fresh_cache)" "oci:$T/baddiff/oci:latest"
+jq_true "inflate thread or not: the same uncompressed digest in the refusal" "[.reports[0].findings[] | select(.check == \"scan-error\") | .message] == $(jq -c '[.reports[0].findings[] | select(.check == "scan-error") | .message]' "$T/ra-always.json") and ([.reports[0].findings[] | .message] | any(test(\"uncompressed digest sha256:[0-9a-f]{64} does not match\")))"
 scan_ok "true diff id, cold" "oci:$T/gooddiff/oci:latest" --cache-dir "$C"
 scan_err "wrong diff id refused (cached)" "does not match the config's rootfs.diff_ids" "oci:$T/baddiff/oci:latest" --cache-dir "$C"
 jq_true "wrong diff id: the layer came from the cache" '.reports[0].stats.cached_layers == 1'
