@@ -13,8 +13,10 @@
 #include "pcx.h"
 
 typedef struct pc_tls_trust {
-    char *ca_blob; /* PEM: the system CAs + the directory's *.crt; NULL: libcurl's default */
+    char *ca_blob; /* PEM: the directory's *.crt, after the system CAs unless ca_path is
+                      set; NULL: libcurl's default */
     size_t ca_len;
+    char *ca_path; /* with ca_blob: the system's CA directory (CURLOPT_CAPATH), or NULL */
     char *client_cert, *client_key; /* paths, or NULL */
 } pc_tls_trust;
 

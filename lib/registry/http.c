@@ -363,6 +363,8 @@ static void set_tls(CURL *c, const pc_http *h)
     if (t->ca_blob) {
         struct curl_blob b = {.data = t->ca_blob, .len = t->ca_len, .flags = CURL_BLOB_NOCOPY};
         curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &b);
+        if (t->ca_path) /* the system's roots, looked up as a chain needs them */
+            curl_easy_setopt(c, CURLOPT_CAPATH, t->ca_path);
     }
     if (t->client_cert) {
         curl_easy_setopt(c, CURLOPT_SSLCERT, t->client_cert);

@@ -199,6 +199,28 @@ cp "$T/token.json" "$HOME/.docker/config.json"
 scan "~/.docker/config.json" 0 --cert-dir "$CAONLY" "$TK/clean:latest"
 rm -f "$HOME/.docker/config.json"
 
+# --- a certs.d CA adds to the system's roots: a --cert-dir holding another
+# CA still lets a registry signed by a root the system trusts through. The
+# system's roots are libcurl's CA directory (/etc/ssl/certs), bound here,
+# in a mount namespace of the scan's own, to a directory holding the test
+# CA (hashed as OpenSSL looks roots up).
+# (another name than the test CA's: OpenSSL finds an issuer by its name,
+# and two roots of one name would shadow each other, as they would anywhere)
+mkdir -p "$T/other-certsd" "$T/sysroots"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/other-ca.key" \
+    -out "$T/other-certsd/ca.crt" -days 2 -subj "/CN=portcullis other test CA" >/dev/null 2>&1 ||
+    fail "another CA" "openssl failed"
+cp "$CERTS/client.cert" "$CERTS/client.key" "$T/other-certsd/" # (the registry asks for one)
+cp "$C/ca.crt" "$T/sysroots/portcullis-test-root.pem" && openssl rehash "$T/sysroots" >/dev/null 2>&1 ||
+    fail "hashed system roots" "openssl rehash failed"
+scan "another CA's --cert-dir alone: the registry is not trusted" 3 --cert-dir "$T/other-certsd" --authfile "$T/basic.json" "$B/clean:latest"
+err_has "another CA's --cert-dir alone: a certificate error" "[Cc]ertificate"
+run "another CA's --cert-dir, the registry's CA among the system's roots: trusted" 0 \
+    unshare -m sh -c 'mount --bind "$1" /etc/ssl/certs && shift && exec "$@"' sh "$T/sysroots" \
+    "$PC" scan --cache-dir "$(fresh_cache)" --format json --cert-dir "$T/other-certsd" --authfile "$T/basic.json" "$B/clean:latest"
+cat "$T/out" "$T/err" >>"$T/all-output"
+jq_true "system root and certs.d CA: the image was read" '.reports[0].stats.layers >= 1 and .reports[0].verdict == "allow"'
+
 # --- --creds USER[:PASSWORD] and --registry-token TOKEN (skopeo's and
 # Trivy's names): instead of an authfile (HOME has none), never printed
 scan "--creds USER:PASSWORD (Basic)" 0 --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" -o "$T/creds-report.json" "$B/clean:latest"
