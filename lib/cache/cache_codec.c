@@ -338,7 +338,7 @@ int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f)
     /* an entry takes at least 86 bytes (57 of fixed fields, the six
      * string lengths, the match count and the package database kind; an
      * entry "a" is 87): refuse counts the data cannot hold */
-    if (r.bad || n > r.left / 86)
+    if (r.bad || n > r.left / 86 || pc_layer_facts_reserve(f, (size_t)n) < 0)
         return -1;
     for (uint64_t i = 0; i < n; i++) {
         pc_entry *e = pc_layer_facts_add(f);

@@ -29,6 +29,18 @@ pc_entry *pc_layer_facts_add(pc_layer_facts *f)
     return e;
 }
 
+int pc_layer_facts_reserve(pc_layer_facts *f, size_t n)
+{
+    if (n <= f->cap)
+        return 0;
+    pc_entry *p = pc_reallocarray(f->entries, n, sizeof *p);
+    if (!p)
+        return -1;
+    f->entries = p;
+    f->cap = n;
+    return 0;
+}
+
 void pc_layer_facts_trim(pc_layer_facts *f)
 {
     if (f->cap <= f->nentries || f->nentries == 0)

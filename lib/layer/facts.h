@@ -125,6 +125,9 @@ pc_entry *pc_layer_facts_add(pc_layer_facts *f);
 /* Give back the array's unused room (the walk doubles it as it grows):
  * the facts of every layer are held until the fs view is built. Entries
  * move: call it before anything points into them. */
+/* Room for n entries in all, exactly (a decoder that knows the count: no
+ * doubling, no copies); -1 when out of memory. */
+int pc_layer_facts_reserve(pc_layer_facts *f, size_t n);
 void pc_layer_facts_trim(pc_layer_facts *f);
 
 #endif
