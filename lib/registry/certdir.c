@@ -56,9 +56,27 @@ static void system_cas(pc_buf *b)
         curl_easy_cleanup(c);
 }
 
+/* 1 when dir holds at least one OpenSSL hash link (8 hex digits, ".",
+ * a digit: what c_rehash and update-ca-certificates make): a directory
+ * without them would find no root at all. */
+static int has_hash_links(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int found = 0;
+    while (d && !found && (de = readdir(d))) {
+        const char *n = de->d_name;
+        found = strlen(n) == 10 && strspn(n, "0123456789abcdef") == 8 && n[8] == '.' &&
+                n[9] >= '0' && n[9] <= '9';
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
 /* libcurl's CA directory when the system's roots can be found there:
  * OpenSSL is libcurl's TLS library (it reads a hashed directory) and the
- * directory exists. malloc'd; NULL: use the bundle (system_cas). */
+ * directory holds hash links. malloc'd; NULL: use the bundle (system_cas). */
 static char *system_capath(void)
 {
     const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
@@ -69,7 +87,7 @@ static char *system_capath(void)
         !(c = curl_easy_init()))
         return NULL;
     if (curl_easy_getinfo(c, CURLINFO_CAPATH, &p) == CURLE_OK && p && *p && stat(p, &st) == 0 &&
-        S_ISDIR(st.st_mode))
+        S_ISDIR(st.st_mode) && has_hash_links(p))
         out = pc_strdup(p);
     curl_easy_cleanup(c);
     return out;

@@ -220,6 +220,14 @@ run "another CA's --cert-dir, the registry's CA among the system's roots: truste
     "$PC" scan --cache-dir "$(fresh_cache)" --format json --cert-dir "$T/other-certsd" --authfile "$T/basic.json" "$B/clean:latest"
 cat "$T/out" "$T/err" >>"$T/all-output"
 jq_true "system root and certs.d CA: the image was read" '.reports[0].stats.layers >= 1 and .reports[0].verdict == "allow"'
+# a CA directory without hash links finds no root: then the system's
+# bundle (libcurl's CA file, here in the same bound directory) is read
+mkdir -p "$T/sysbundle"
+cat "$C/ca.crt" >"$T/sysbundle/ca-certificates.crt"
+run "another CA's --cert-dir, the registry's CA in the system's bundle only: trusted" 0 \
+    unshare -m sh -c 'mount --bind "$1" /etc/ssl/certs && shift && exec "$@"' sh "$T/sysbundle" \
+    "$PC" scan --cache-dir "$(fresh_cache)" --format json --cert-dir "$T/other-certsd" --authfile "$T/basic.json" "$B/clean:latest"
+cat "$T/out" "$T/err" >>"$T/all-output"
 
 # --- --creds USER[:PASSWORD] and --registry-token TOKEN (skopeo's and
 # Trivy's names): instead of an authfile (HOME has none), never printed
