@@ -121,8 +121,9 @@ integration_result() {
 # suites wait on servers, sockets and child processes more than they
 # compute, so one lane left a second core idle half the time. Suites are
 # independent: each has its own temporary directory and free ports; what
-# they share (.cache/debs, .cache/npm, the rules seed) is taken under a
-# lock (tests/harness/util.sh, tests/lib.sh). Results are reported here,
+# they share (.cache/debs, the rules seed) is taken under a lock
+# (tests/harness/util.sh, tests/lib.sh), and each npm user has its own
+# prefix (.cache/npm, .cache/npm-sarif). Results are reported here,
 # in queue order, as each suite ends.
 LONG="integration/yara integration/difftest integration/registry integration/sandbox
 integration/redis_tls integration/webhook integration/redis integration/pinning integration/tes

@@ -122,12 +122,12 @@ void pc_layer_facts_init(pc_layer_facts *f);
 void pc_layer_facts_free(pc_layer_facts *f);
 /* Append a zeroed entry; NULL on out of memory. */
 pc_entry *pc_layer_facts_add(pc_layer_facts *f);
-/* Give back the array's unused room (the walk doubles it as it grows):
- * the facts of every layer are held until the fs view is built. Entries
- * move: call it before anything points into them. */
 /* Room for n entries in all, exactly (a decoder that knows the count: no
  * doubling, no copies); -1 when out of memory. */
 int pc_layer_facts_reserve(pc_layer_facts *f, size_t n);
+/* Give back the array's unused room (the walk doubles it as it grows):
+ * the facts of every layer are held until the fs view is built. Entries
+ * move: call it before anything points into them. */
 void pc_layer_facts_trim(pc_layer_facts *f);
 
 #endif

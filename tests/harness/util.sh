@@ -108,28 +108,14 @@ isolate() {
     mkdir -p "$HOME"
 }
 
-# fetch PKG: PKG's .deb in $DEBS (.cache/debs, kept between runs), with
-# `apt-get download`; apt-get update at most once per run, when needed
+# fetch_all PKG...: the .debs of every PKG not yet in $DEBS (.cache/debs,
+# kept between runs), with one `apt-get download` (a start of apt-get
+# costs about a second: 170 packages one by one were most of a clean
+# run's download time), apt-get update at most once per run, when needed.
+# Under a lock: suites in other lanes may fetch the same package, and
+# apt-get update takes apt's own lock. Best effort: fetch PKG says
+# whether PKG is there.
 DEBS=${DEBS:-${PC_ROOT:-.}/.cache/debs}
-fetch() {
-    ls "$DEBS"/"$1"_*.deb >/dev/null 2>&1 && return 0
-    mkdir -p "$DEBS"
-    ( # suites in other lanes may fetch the same package, and apt-get
-        # update takes apt's own lock: one fetch at a time
-        flock 9
-        ls "$DEBS"/"$1"_*.deb >/dev/null 2>&1 && exit 0
-        (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1) && exit 0
-        _fu="${PC_WORK:-$DEBS}/.apt-updated" # once a run
-        [ -f "$_fu" ] || { apt-get update -q >/dev/null 2>&1; : >"$_fu"; }
-        (cd "$DEBS" && apt-get download "$1" >/dev/null 2>&1)
-    ) 9>"$DEBS/.lock"
-}
-
-# fetch_all PKG...: the .debs of every PKG not yet in $DEBS, with one
-# `apt-get download` (a start of apt-get costs about a second: 170
-# packages one by one were most of a clean run's download time); best
-# effort: a suite still calls fetch PKG for each, which reports what is
-# missing
 fetch_all() {
     mkdir -p "$DEBS"
     (
@@ -147,6 +133,12 @@ fetch_all() {
         (cd "$DEBS" && apt-get download $_miss >/dev/null 2>&1)
     ) 9>"$DEBS/.lock"
     return 0
+}
+
+# fetch PKG: PKG's .deb in $DEBS (fetch_all); non-zero when it is not there
+fetch() {
+    fetch_all "$1"
+    ls "$DEBS"/"$1"_*.deb >/dev/null 2>&1
 }
 
 # fill TEMPLATE OUT UID NAMESPACE IMAGE INIT_IMAGE [OLD_IMAGE]: a review
