@@ -2,9 +2,8 @@
  * versions.c — pc_versions (portcullis.h): the libraries this build
  * reads images with, as `portcullis version` and the webhook's build
  * information report them. Run-time versions where the library says
- * (libarchive, curl, OpenSSL, zstd, zlib), build-time ones otherwise.
+ * (curl, OpenSSL, zstd, zlib), build-time ones otherwise.
  */
-#include <archive.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -25,8 +24,7 @@ void pc_versions(char *buf, size_t n)
              ISAL_PATCH_VERSION);
 #endif
     curl_version_info_data *c = curl_version_info(CURLVERSION_NOW);
-    snprintf(buf, n, "%s, yara %s, curl %s, %s, jansson %s, zstd %s, zlib %s, isa-l %s",
-             archive_version_string(), YR_VERSION, c && c->version ? c->version : "?",
-             OpenSSL_version(OPENSSL_VERSION), JANSSON_VERSION, ZSTD_versionString(), zlibVersion(),
-             isal);
+    snprintf(buf, n, "yara %s, curl %s, %s, jansson %s, zstd %s, zlib %s, isa-l %s", YR_VERSION,
+             c && c->version ? c->version : "?", OpenSSL_version(OPENSSL_VERSION), JANSSON_VERSION,
+             ZSTD_versionString(), zlibVersion(), isal);
 }

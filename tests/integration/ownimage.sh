@@ -59,3 +59,17 @@ in_runc help '["/usr/local/bin/portcullis-webhook", "--help"]' && grep -q -- '--
 grep -q '^FROM scratch' "$D/Dockerfile" && grep -q 'rootfs.sh' "$D/Dockerfile" &&
     grep -q '^COPY --from=build /rootfs/ /' "$D/Dockerfile" && grep -q '^USER 65532:65532' "$D/Dockerfile" &&
     pass "Dockerfile: an empty image with rootfs.sh's files, USER 65532" || fail "Dockerfile" "not built from rootfs.sh"
+
+# The Dockerfile's build stage installs the -dev package of every
+# pkg-config module the binaries link (the Makefile's lists): a module
+# missing there is a `docker build` that fails at the link.
+mods=$(sed -n 's/^\(PKGS\|CLI_PKGS\) *= *//p' "$PC_ROOT/Makefile")
+mods="$mods $(sed -n 's/^WH_LIBS *= *\$(shell pkg-config --libs \([^)2]*\) 2>.*/\1/p' "$PC_ROOT/Makefile")"
+missing=""
+for m in $mods; do
+    pc="$(pkg-config --variable=pcfiledir "$m" 2>/dev/null)/$m.pc"
+    pkg=$(dpkg -S "$pc" 2>/dev/null | sed -n '1s/:.*//p')
+    grep -q "[[:space:]]$pkg[[:space:]]" "$D/Dockerfile" || missing="$missing $m(${pkg:-no package})"
+done
+[ -n "$mods" ] && [ -z "$missing" ] && pass "Dockerfile: the build stage installs every linked module's package ($(echo $mods | wc -w))" ||
+    fail "Dockerfile build packages" "missing:${missing:- (no module list read from the Makefile)}"
