@@ -38,7 +38,12 @@ typedef struct scan_state {
     _Atomic uint64_t files, bytes;
     _Atomic size_t next;
     _Atomic unsigned cached;
+    _Atomic unsigned walks; /* layers read from their blobs (not from a cache) */
     _Atomic int stop;
+    /* a worker that completes a layer (or stops) signals the applier */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t exited; /* workers that have returned (under mu) */
     uint64_t deadline;
     pc_yara_pool *ypool;         /* the workers' one big YARA buffer */
     pc_layer_facts refetched[2]; /* layers read again for /etc/passwd and /etc/group bytes */
@@ -195,6 +200,7 @@ static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
         }
     }
     int rc = -1;
+    atomic_fetch_add(&s->walks, 1);
     if (s->ops->open_layer(s->src, ld, &st, e) < 0) {
         pc_err_prefix(e, "layer %s", ld->d.digest);
         goto out;
@@ -233,6 +239,17 @@ static int worker_visitor(worker *k, pc_yara_scan **ys, pc_file_visitor *v)
     return 1;
 }
 
+/* Tell the thread applying layers that one is complete (or, exiting,
+ * that this worker will complete no more). */
+static void wake_applier(scan_state *s, int exiting)
+{
+    pthread_mutex_lock(&s->mu);
+    if (exiting)
+        s->exited++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
 static void *worker_main(void *arg)
 {
     worker *k = arg;
@@ -259,8 +276,10 @@ static void *worker_main(void *arg)
             break;
         }
         atomic_store(&s->done[i], 1);
+        wake_applier(s, 0);
     }
     pc_yara_scan_free(ys);
+    wake_applier(s, 1);
     return NULL;
 }
 
@@ -310,32 +329,71 @@ static int walk_layers(scan_state *s, pc_err *e)
         free(ws);
         return pc_err_set(e, "out of memory");
     }
+    if (pthread_mutex_init(&s->mu, NULL) != 0) {
+        free(ws);
+        return pc_err_set(e, "cannot make a mutex");
+    }
+    if (pthread_cond_init(&s->cv, NULL) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        free(ws);
+        return pc_err_set(e, "cannot make a condition variable");
+    }
     for (size_t i = 0; i < n; i++)
         s->layer_digests[i] = s->img.layers[i].d.digest;
+    /* With two jobs or more every worker is a thread and this one applies
+     * the layers in order as they come from the cache, overlapping the fs
+     * view with the reading of the others; once a layer is read from its
+     * blob, it waits for the walk to end (the view's memory would add to
+     * the walk's: peak RSS stays what it was). With one job (or no thread
+     * to be had) this thread walks them all, then applies them. */
     size_t started = 0;
-    for (; started < nw; started++) {
+    for (; nw > 1 && started < nw; started++) {
         ws[started].s = s;
-        if (started > 0 && pthread_create(&ws[started].tid, NULL, worker_main, &ws[started]) != 0)
+        if (pthread_create(&ws[started].tid, NULL, worker_main, &ws[started]) != 0)
             break;
     }
-    if (nw)
-        worker_main(&ws[0]); /* the calling thread is worker 0 */
-    for (size_t i = 1; i < started; i++)
-        pthread_join(ws[i].tid, NULL);
+    if (nw && started == 0) {
+        ws[0].s = s;
+        worker_main(&ws[0]);
+    }
+    int rc = 0;
+    size_t i = 0;
+    pc_err ae = {0};
+    for (; i < n; i++) {
+        pthread_mutex_lock(&s->mu);
+        while (!atomic_load(&s->stop) && s->exited < started && !atomic_load(&s->done[i]) &&
+               atomic_load(&s->walks) == 0)
+            pthread_cond_wait(&s->cv, &s->mu);
+        pthread_mutex_unlock(&s->mu);
+        if (atomic_load(&s->stop) || !atomic_load(&s->done[i]) || atomic_load(&s->walks) > 0)
+            break; /* the rest after the walk */
+        if (pc_fsview_apply(&s->fs, &s->facts[i], (uint32_t)i, &ae) < 0) {
+            atomic_store(&s->stop, 1); /* the workers' failures after this are echoes */
+            rc = -1;
+            break;
+        }
+    }
+    for (size_t k = 0; k < started; k++)
+        pthread_join(ws[k].tid, NULL);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
     pc_yara_pool_free(s->ypool); /* every worker's scanner is gone */
     s->ypool = NULL;
-    int rc = 0;
-    for (size_t i = 0; i < nw && rc == 0; i++)
-        if (ws[i].failed == 1) {
-            *e = ws[i].err;
-            rc = -1;
+    for (size_t k = 0; k < (nw ? nw : 1); k++)
+        if (ws[k].failed == 1) {
+            *e = ws[k].err; /* a worker's failure is the one reported */
+            rc = -2;
+            break;
         }
     free(ws);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        if (!atomic_load(&s->done[i]))
+    if (rc == -1)
+        *e = ae;
+    for (; i < n && rc == 0; i++) {
+        if (!atomic_load(&s->done[i]) || atomic_load(&s->stop))
             return pc_err_set(e, "layer %s was not read", s->layer_digests[i]);
         rc = pc_fsview_apply(&s->fs, &s->facts[i], (uint32_t)i, e);
     }
+    rc = rc < 0 ? -1 : 0;
     for (int k = 0; k < 2 && rc == 0; k++)
         rc = refetch_idfile(s, k ? "/etc/group" : "/etc/passwd", &s->refetched[k], e);
     return rc;

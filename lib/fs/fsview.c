@@ -21,51 +21,70 @@
 
 #define PC_FS_PATH_MAX 8192
 
-static size_t hash_of(const pc_node *parent, const char *name, size_t len)
+static uint32_t name_hash(const char *name, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)parent;
+    uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
-    return (size_t)(h ^ (h >> 29));
+        h = (h ^ (unsigned char)name[i]) * 16777619u;
+    return h;
 }
 
-static pc_node *child_find(const pc_fsview *v, const pc_node *dir, const char *name, size_t len)
+static size_t slot_of(const pc_fsview *v, const pc_node *parent, uint32_t nh)
 {
-    pc_node *n = v->tab[hash_of(dir, name, len) & (v->tabsize - 1)];
-    for (; n; n = n->hnext)
-        if (n->parent == dir && strncmp(n->name, name, len) == 0 && n->name[len] == 0)
+    uint64_t h = ((uint64_t)(uintptr_t)parent >> 4) * 0x9E3779B97F4A7C15ULL ^ nh;
+    return (size_t)(h ^ (h >> 29)) & (v->tabsize - 1);
+}
+
+static pc_node *child_find_h(const pc_fsview *v, const pc_node *dir, const char *name, size_t len,
+                             uint32_t nh)
+{
+    for (pc_node *n = v->tab[slot_of(v, dir, nh)]; n; n = n->hnext)
+        if (n->nhash == nh && n->parent == dir && n->nlen == len && memcmp(n->name, name, len) == 0)
             return n;
     return NULL;
 }
 
-static int rehash(pc_fsview *v)
+static pc_node *child_find(const pc_fsview *v, const pc_node *dir, const char *name, size_t len)
 {
-    size_t nsize = v->tabsize * 2;
-    pc_node **nt = calloc(nsize, sizeof *nt);
+    return child_find_h(v, dir, name, len, name_hash(name, len));
+}
+
+/* Grow the table to at least want slots (a power of two), in one pass. */
+static int table_reserve(pc_fsview *v, size_t want)
+{
+    size_t nsize = v->tabsize;
+    while (nsize < want) {
+        if (nsize > SIZE_MAX / 2 / sizeof *v->tab)
+            return -1;
+        nsize *= 2;
+    }
+    if (nsize == v->tabsize)
+        return 0;
+    pc_node **nt = calloc(nsize, sizeof *nt), **old = v->tab;
     if (!nt)
         return -1;
-    for (size_t i = 0; i < v->tabsize; i++) {
-        pc_node *n = v->tab[i];
+    size_t osize = v->tabsize;
+    v->tab = nt;
+    v->tabsize = nsize;
+    for (size_t i = 0; i < osize; i++) {
+        pc_node *n = old[i];
         while (n) {
             pc_node *next = n->hnext;
-            size_t h = hash_of(n->parent, n->name, strlen(n->name)) & (nsize - 1);
+            size_t h = slot_of(v, n->parent, n->nhash);
             n->hnext = nt[h];
             nt[h] = n;
             n = next;
         }
     }
-    free(v->tab);
-    v->tab = nt;
-    v->tabsize = nsize;
+    free(old);
     return 0;
 }
 
-static pc_node *node_new(pc_fsview *v, pc_node *dir, const char *name, size_t len)
+static pc_node *node_new_h(pc_fsview *v, pc_node *dir, const char *name, size_t len, uint32_t nh)
 {
-    if (v->count >= v->tabsize && rehash(v) < 0)
+    if (v->count >= v->tabsize && table_reserve(v, v->tabsize * 2) < 0)
         return NULL;
-    pc_node *n =
-        len < SIZE_MAX - sizeof *n - 1 ? pc_arena_alloc(&v->arena, sizeof *n + len + 1) : NULL;
+    pc_node *n = len < UINT32_MAX ? pc_arena_alloc(&v->arena, sizeof *n + len + 1) : NULL;
     if (!n)
         return NULL;
     memset(n, 0, sizeof *n);
@@ -73,22 +92,30 @@ static pc_node *node_new(pc_fsview *v, pc_node *dir, const char *name, size_t le
     memcpy(nm, name, len);
     nm[len] = 0;
     n->name = nm;
+    n->nlen = (uint32_t)len;
+    n->nhash = nh;
     n->parent = dir;
     n->depth = dir->depth + 1;
     n->next = dir->first;
     if (dir->first)
         dir->first->prev = n;
     dir->first = n;
-    size_t h = hash_of(dir, name, len) & (v->tabsize - 1);
+    size_t h = slot_of(v, dir, nh);
     n->hnext = v->tab[h];
     v->tab[h] = n;
     v->count++;
     return n;
 }
 
+static pc_node *node_new(pc_fsview *v, pc_node *dir, const char *name, size_t len)
+{
+    return node_new_h(v, dir, name, len, name_hash(name, len));
+}
+
 static void node_unlink(pc_fsview *v, pc_node *n)
 {
-    pc_node **pp = &v->tab[hash_of(n->parent, n->name, strlen(n->name)) & (v->tabsize - 1)];
+    pc_node **pp = &v->tab[slot_of(v, n->parent, n->nhash)];
+    v->memo_dir = NULL; /* the remembered directory may be gone */
     while (*pp && *pp != n)
         pp = &(*pp)->hnext;
     if (*pp)
@@ -332,6 +359,11 @@ static int lower_dir_meta(const pc_fsview *v, const char *path, const pc_entry *
 static int upper_mkdirs(pc_fsview *v, pc_fsview *u, const char *path, uint32_t layer, pc_node **out,
                         pc_err *e)
 {
+    size_t plen = strlen(path);
+    if (u->memo_dir && plen == u->memo_len && memcmp(path, u->memo_path, plen) == 0) {
+        *out = u->memo_dir; /* checked when remembered; nothing deleted since */
+        return 0;
+    }
     pc_node *cur = u->root;
     const char *p = path;
     while (*p) {
@@ -369,6 +401,16 @@ static int upper_mkdirs(pc_fsview *v, pc_fsview *u, const char *path, uint32_t l
     }
     *out = cur;
     return 0;
+}
+
+/* Remember d as the directory dir names (dir: a prefix of path, which
+ * lives as long as the layer's facts): the next entry in it skips the
+ * walk. Any deletion forgets it (node_unlink). */
+static void remember_dir(pc_fsview *u, const char *path, const char *dir, pc_node *d)
+{
+    u->memo_path = path;
+    u->memo_len = strlen(dir);
+    u->memo_dir = d;
 }
 
 /* The first layer's opaque marker (applied without overlay): containerd
@@ -480,6 +522,7 @@ static int upper_entry(pc_fsview *v, pc_fsview *u, const pc_entry *ent, uint32_t
     split_path(ent->path, dir, sizeof dir, &base);
     if (upper_mkdirs(v, u, dir, layer, &d, e) < 0)
         return -1;
+    remember_dir(u, ent->path, dir, d);
     pc_node *c = child_find(u, d, base, strlen(base));
     if (c && !(c->type == PC_E_DIR && ent->type == PC_E_DIR)) {
         subtree_delete(u, c);
@@ -522,8 +565,8 @@ static int is_whiteout(const pc_node *c)
 static int merge(pc_fsview *v, const pc_node *udir, pc_node *mdir, pc_err *e)
 {
     for (const pc_node *c = udir->first; c; c = c->next) {
-        size_t len = strlen(c->name);
-        pc_node *m = child_find(v, mdir, c->name, len);
+        size_t len = c->nlen;
+        pc_node *m = child_find_h(v, mdir, c->name, len, c->nhash);
         if (is_whiteout(c)) {
             if (m)
                 subtree_delete(v, m);
@@ -534,7 +577,7 @@ static int merge(pc_fsview *v, const pc_node *udir, pc_node *mdir, pc_err *e)
             subtree_delete(v, m);
             m = NULL;
         }
-        if (!m && !(m = node_new(v, mdir, c->name, len)))
+        if (!m && !(m = node_new_h(v, mdir, c->name, len, c->nhash)))
             return pc_err_set(e, "out of memory");
         m->e = c->ino ? c->ino->e : NULL;
         m->type = c->type;
@@ -556,11 +599,20 @@ int pc_fsview_apply(pc_fsview *v, const pc_layer_facts *f, uint32_t layer, pc_er
     pc_fsview *u = &ups[v->nuppers];
     if (pc_fsview_init(u) < 0)
         return pc_err_set(e, "out of memory");
+    /* one table growth each, to the size this layer can bring (an entry
+     * makes at most one node in the upper tree, plus made parents) */
+    size_t want = f->nentries + f->nentries / 4;
+    if (table_reserve(u, want) < 0 ||
+        (v->count + want >= v->count && table_reserve(v, v->count + want) < 0)) {
+        pc_fsview_free(u);
+        return pc_err_set(e, "out of memory");
+    }
     for (size_t i = 0; i < f->nentries; i++)
         if (upper_entry(v, u, &f->entries[i], layer, e) < 0) {
             pc_fsview_free(u);
             return pc_err_prefix(e, "layer %s", f->digest);
         }
+    u->memo_dir = NULL;
     v->nuppers++;
     if (merge(v, u->root, v->root, e) < 0)
         return pc_err_prefix(e, "layer %s", f->digest);

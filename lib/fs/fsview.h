@@ -33,7 +33,9 @@ struct pc_node {
     pc_etype type;     /* effective type: a hardlink has its target's type */
     uint32_t layer;    /* index of the layer that put it there */
     uint32_t depth;
-    uint8_t flags; /* in a layer's upper tree: PC_NODE_* */
+    uint32_t nlen;  /* strlen(name) */
+    uint32_t nhash; /* hash of the name alone (the table mixes in the parent) */
+    uint8_t flags;  /* in a layer's upper tree: PC_NODE_* */
 };
 
 #define PC_NODE_EXPLICIT 1 /* named by an entry of the layer (not a made parent) */
@@ -47,6 +49,12 @@ struct pc_fsview {
     pc_arena arena;    /* nodes, inodes and the metadata hardlinks give them */
     pc_fsview *uppers; /* every applied layer's own upper tree, bottom first */
     size_t nuppers;
+    /* in a layer's upper tree while it is filled: the parent directory of
+     * the last entry (the first memo_len bytes of memo_path), valid until
+     * a node is deleted; tar entries come directory by directory */
+    const char *memo_path;
+    size_t memo_len;
+    pc_node *memo_dir;
 };
 
 int pc_fsview_init(pc_fsview *v);

@@ -69,3 +69,38 @@ jq_true "inflate thread or not: the same uncompressed digest in the refusal" "[.
 scan_ok "true diff id, cold" "oci:$T/gooddiff/oci:latest" --cache-dir "$C"
 scan_err "wrong diff id refused (cached)" "does not match the config's rootfs.diff_ids" "oci:$T/baddiff/oci:latest" --cache-dir "$C"
 jq_true "wrong diff id: the layer came from the cache" '.reports[0].stats.cached_layers == 1'
+
+# The view from the cache. With two jobs or more a warm scan applies each
+# layer as it comes from the cache while the others are still decoded
+# (lib/scan.c); a cold one applies them after the walk. Both must judge
+# the same view (whiteouts, an opaque directory, a hardlink's own mode),
+# with one job or several, and an image containerd fails to apply must
+# fail the same way read and cached.
+norm='.reports[0] | {verdict, sandbox, findings: [.findings[] | {check, path, layer, message}] | sort_by(.check, .path)}'
+spec wo oci "$(jq -c '.images[0].layers' "$PC_ROOT/fixtures/specs/whiteout.json")" || exit 1
+WC1=$(fresh_cache)
+WC3=$(fresh_cache)
+"$PC" scan --format json --jobs 1 --cache-dir "$WC1" "oci:$T/wo/oci:latest" >"$T/wo-ref.json" 2>"$T/err"
+jq -S "$norm" "$T/wo-ref.json" >"$T/wo-ref.norm"
+jq_true_file() { jq -e "$2" "$3" >/dev/null 2>&1 && pass "$1" || fail "$1" "$(head -c 400 "$3")"; }
+jq_true_file "whiteouts: the cold one-job scan finds the hardlink's setuid, not the whited-out ones" \
+    '[.reports[0].findings[] | select(.check == "setuid-file") | .path] | (index("/usr/bin/link") != null and index("/a/suid1") == null and index("/d/suid2") == null)' "$T/wo-ref.json"
+for r in "1 $WC1 warm" "3 $WC3 cold" "3 $WC3 warm" "4 $WC1 warm"; do
+    set -- $r
+    "$PC" scan --format json --jobs "$1" --cache-dir "$2" "oci:$T/wo/oci:latest" >"$T/wo.json" 2>"$T/err"
+    jq -S "$norm" "$T/wo.json" >"$T/wo.norm"
+    cached=$(jq '.reports[0].stats.cached_layers' "$T/wo.json")
+    want=$([ "$3" = warm ] && echo 3 || echo 0)
+    cmp -s "$T/wo.norm" "$T/wo-ref.norm" && [ "$cached" = "$want" ] &&
+        pass "whiteouts, --jobs $1, $3: the same verdict, findings and sandbox ($cached layers cached)" ||
+        fail "whiteouts, --jobs $1, $3" "cached $cached (want $want); $(diff "$T/wo-ref.norm" "$T/wo.norm" | head -c 600)"
+done
+spec badlink oci '[{"compression": "gzip", "entries": [{"path": "app", "type": "dir", "mode": "0755"}, {"path": "app/run", "type": "file", "mode": "0755", "content": "#!/bin/sh\n"}]},
+  {"compression": "gzip", "entries": [{"path": "app/link", "type": "hardlink", "target": "app/run"}]},
+  {"compression": "gzip", "entries": [{"path": "app/c", "type": "file", "content": "c\n"}]}]' || exit 1
+BC=$(fresh_cache)
+scan_err "hardlink to a lower layer: refused (read)" "hardlink \\\"app/link\\\": target \\\"app/run\\\" is not in the same layer" "oci:$T/badlink/oci:latest" --jobs 3 --cache-dir "$BC"
+jq -c '[.reports[0].findings[] | select(.check == "scan-error") | .message]' "$T/out" >"$T/badlink-cold"
+scan_err "hardlink to a lower layer: refused (cached, applied as the layers come)" "is not in the same layer" "oci:$T/badlink/oci:latest" --jobs 3 --cache-dir "$BC"
+jq_true "hardlink to a lower layer: the same refusal read and cached, every layer from the cache" \
+    ".reports[0].stats.cached_layers == 3 and [.reports[0].findings[] | select(.check == \"scan-error\") | .message] == $(cat "$T/badlink-cold")"
