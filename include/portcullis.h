@@ -90,10 +90,13 @@ typedef struct pc_result {
     size_t nfindings, capfindings;
     pc_sandbox_info sandbox;
     pc_stats stats;
-    char *attestation; /* signed verdict (compact DSSE envelope JSON), or NULL */
-    char *subject;     /* the run context's subject (pc_runctx), e.g. the pod's object and
-                        * container, or NULL */
-    char run_key[72];  /* pc_runctx_key of the judged run ("" when not computed) */
+    char *attestation;      /* signed verdict (compact DSSE envelope JSON), or NULL */
+    char *subject;          /* the run context's subject (pc_runctx), e.g. the pod's object and
+                             * container, or NULL */
+    char run_key[72];       /* pc_runctx_key of the judged run ("" when not computed) */
+    long long waived_until; /* unix seconds: the earliest end of an exception that waived one
+                             * of the findings, 0 if none did; a cache must not keep this
+                             * verdict past it (the finding then counts again) */
 } pc_result;
 
 typedef struct pc_options {

@@ -154,10 +154,20 @@ static void publish(wh_verdicts *vc, const char *ref, const char *runkey, wh_ver
     int other = r->manifest_digest && (!r->digest || strcmp(r->manifest_digest, r->digest) != 0);
     if (r->scan_failed)
         return; /* asked again next time, here and on every replica */
+    /* an exception that waived a finding ends: the verdict is not kept
+     * past that second, here or on Redis */
+    uint64_t ttl = vc->cfg.ttl_ms;
+    if (r->waived_until) {
+        long long left = r->waived_until - (long long)time(NULL);
+        if (left <= 0)
+            return; /* it ended during the scan: judged anew next time */
+        if ((uint64_t)left < ttl / 1000)
+            ttl = (uint64_t)left * 1000;
+    }
     pthread_mutex_lock(&vc->mu);
-    cache_put_locked(vc, r->digest, runkey, v, vc->cfg.ttl_ms);
+    cache_put_locked(vc, r->digest, runkey, v, ttl);
     if (other)
-        cache_put_locked(vc, r->manifest_digest, runkey, v, vc->cfg.ttl_ms);
+        cache_put_locked(vc, r->manifest_digest, runkey, v, ttl);
     if (!pinned && r->digest)
         tag_put_locked(vc, ref, r->digest, vc->cfg.tag_ttl_ms);
     pthread_mutex_unlock(&vc->mu);
@@ -166,11 +176,11 @@ static void publish(wh_verdicts *vc, const char *ref, const char *runkey, wh_ver
     char key[KEY_MAX];
     if (r->digest) {
         cache_key(vc, r->digest, runkey, key, sizeof key);
-        vc->store.put(vc->store.ud, key, r, vc->cfg.ttl_ms);
+        vc->store.put(vc->store.ud, key, r, ttl);
     }
     if (other) {
         cache_key(vc, r->manifest_digest, runkey, key, sizeof key);
-        vc->store.put(vc->store.ud, key, r, vc->cfg.ttl_ms);
+        vc->store.put(vc->store.ud, key, r, ttl);
     }
     if (!pinned && r->digest)
         vc->store.tag_put(vc->store.ud, ref, r->digest, vc->cfg.tag_ttl_ms);

@@ -120,8 +120,11 @@ static void apply_exceptions(const pc_policy *p, pc_result *r, pc_finding *f)
     const pc_exception *expired = NULL;
     const pc_exception *x = pc_exception_match(p->exceptions, p->nexceptions, &s, f, &expired);
     if (x) {
-        if ((f->waived_by = pc_asprintf("%s: %s", x->id, x->reason)))
+        if ((f->waived_by = pc_asprintf("%s: %s", x->id, x->reason))) {
             f->action = PC_ACTION_IGNORE;
+            if (x->expires_at && (!r->waived_until || x->expires_at < r->waived_until))
+                r->waived_until = x->expires_at;
+        }
     } else if (expired) {
         char *m = pc_asprintf("%s (exception %s expired on %s: no longer waived)", f->message,
                               expired->id, expired->expires);
@@ -152,6 +155,7 @@ void pc_verdict_apply(const pc_policy *p, pc_result *r)
     free(r->exempt);
     r->exempt = ex ? pc_strdup(ex) : NULL;
     r->denied = 0;
+    r->waived_until = 0;
     for (size_t i = 0; i < r->nfindings; i++) {
         pc_finding *f = &r->findings[i];
         judged j = {(pc_check_id)pc_check_id_parse(f->check),

@@ -293,6 +293,28 @@ curl -s --cacert "$C/ca.crt" "$U1/metrics" | grep -q 'cache="verdict_redis",resu
 grep -q 'verdicts and tag resolutions need --redis-key' "$T/U1.log" && pass "no key: the warning says only facts are shared" ||
     fail "no key warning" "$(grep warn "$T/U1.log" | head -3)"
 
+# an exception that ends: the verdict it waived a finding of is not kept
+# past its end (the end of its day, UTC), here or on Redis, though
+# --cache-ttl (24h, the most it takes) would keep it longer. (Within a
+# minute of midnight, wait for the new day: the exception must outlive
+# the scan, and end well before 24h.)
+sod=$(($(date -u +%s) % 86400))
+if [ "$sod" -gt 86340 ]; then sleep $((86400 - sod + 15)); elif [ "$sod" -lt 15 ]; then sleep $((15 - sod)); fi
+fresh_image k-ex bad fresh/kex:v1
+today=$(date -u +%Y-%m-%d)
+printf '{"exceptions": [{"images": ["%s/fresh/kex"], "checks": ["setuid-file"], "reason": "T-9", "expires": "%s"}]}\n' "$R" "$today" >"$T/ex.json"
+webhook_start E1 --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL3" --redis-key "$T/rkey" \
+    --cache-ttl 24h --exceptions "$T/ex.json" || exit 1
+E1=$WH_URL
+review kex uid-kex "$R/fresh/kex:v1"
+send "expiring exception: E1 judges the image (denied still, for its other findings)" deny "$E1/validate?timeout=30s" "$T/kex.json"
+left=$((($(date -u -d "$today + 1 day" +%s) - $(date -u +%s)) * 1000))
+kx=$(verdict_keys fresh/kex | head -1)
+pttl=$([ -n "$kx" ] && r3 PTTL "$kx")
+[ -n "$pttl" ] && [ "$pttl" -gt 0 ] && [ "$pttl" -le $((left + 2000)) ] && [ $((left + 2000)) -lt 86390000 ] &&
+    pass "expiring exception: the verdict expires with the exception (end of $today UTC), not after --cache-ttl 24h (PTTL $pttl ms, $left ms left)" ||
+    fail "expiring exception: verdict ttl" "PTTL '$pttl', the exception ends in $left ms, key '$kx'"
+
 # --- Redis down: each replica scans on its own; back: used again
 fresh_image k-dn bad fresh/kdn:v1
 fresh_image k-up clean fresh/kup:v1

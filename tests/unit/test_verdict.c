@@ -370,6 +370,50 @@ out:
     pc_policy_file_free(f);
 }
 
+/* waived_until: the earliest end of an exception that waived a finding
+ * (a cache keeps the verdict no longer); not set by an exception without
+ * an end, nor by one that waived nothing or has ended. */
+static void test_waived_until(void)
+{
+    pc_policy_file *f =
+        load("{\"mode\": \"enforce\", \"exceptions\": ["
+             "{\"images\": [\"team/app\"], \"checks\": [\"setuid-file\"], \"reason\": \"A\", "
+             "\"expires\": \"2999-01-02\"},"
+             "{\"images\": [\"team/app\"], \"checks\": [\"device-file\"], \"reason\": \"B\", "
+             "\"expires\": \"2999-01-01\"},"
+             "{\"images\": [\"team/app\"], \"checks\": [\"root-user\"], \"reason\": \"C\"},"
+             "{\"images\": [\"team/app\"], \"checks\": [\"world-writable\"], \"reason\": \"D\", "
+             "\"expires\": \"2001-01-01\"},"
+             "{\"images\": [\"team/app\"], \"checks\": [\"file-capability\"], \"reason\": \"E\", "
+             "\"expires\": \"2998-01-01\"}]}");
+    pc_result *r = result("team/app:2", NULL);
+    if (!f || !r)
+        goto out;
+    add(r, "setuid-file", "/usr/bin/su", NULL, PC_ACTION_DENY);
+    add(r, "root-user", NULL, NULL, PC_ACTION_DENY);
+    add(r, "world-writable", "/tmp/x", NULL, PC_ACTION_DENY);
+    r->waived_until = 1; /* stale: every apply starts afresh */
+    pc_verdict_apply(&f->policy, r);
+    /* setuid waived until the end of 2999-01-02 (UTC); root-user without
+     * an end; world-writable's exception ended (it denies); file-capability's
+     * waived nothing here */
+    CHECK(r->waived_until == 32472316800LL);
+    CHECK(r->denied == 1);
+    add(r, "device-file", "/dev/sda", NULL, PC_ACTION_DENY);
+    pc_verdict_apply(&f->policy, r);
+    CHECK(r->waived_until == 32472230400LL); /* the earlier of the two */
+    pc_result *n = result("team/app:3", NULL);
+    if (n) {
+        add(n, "root-user", NULL, NULL, PC_ACTION_DENY);
+        pc_verdict_apply(&f->policy, n);
+        CHECK(n->waived_until == 0 && n->denied == 0);
+        pc_result_free(n);
+    }
+out:
+    pc_result_free(r);
+    pc_policy_file_free(f);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof ONE / sizeof ONE[0]; i++)
@@ -381,5 +425,6 @@ int main(void)
         test_use(&USE[i]);
     test_use_edges();
     test_exceptions_and_modes();
+    test_waived_until();
     TEST_MAIN_END();
 }
