@@ -47,8 +47,11 @@ static json_t *str_or_null(const char *s)
 static json_t *verdict_predicate(const pc_result *r, time_t issued, uint64_t ttl)
 {
     char iat[32], exp[32];
+    time_t end = issued + (time_t)ttl;
+    if (r->waived_until > 0 && r->waived_until < (long long)end)
+        end = (time_t)r->waived_until; /* a waiver it rests on ends sooner */
     rfc3339(issued, iat);
-    rfc3339(issued + (time_t)ttl, exp);
+    rfc3339(end, exp);
     json_t *o =
         json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s}", "image",
                   str_or_null(r->image), "digest", str_or_null(r->digest), "manifest_digest",

@@ -169,6 +169,29 @@ static void test_foreign_statements(const char *key, const char *pub)
     free(env);
 }
 
+/* expires_at is issued + ttl, or sooner: the end of an exception that
+ * waived one of the findings (pc_result.waived_until). */
+static void test_waiver_end(void)
+{
+    pc_result r = {0};
+    r.image = "docker://127.0.0.1:5000/app:v1";
+    r.manifest_digest = "sha256:bbbb000000000000000000000000000000000000000000000000000000000000";
+    const time_t issued = 1767225600; /* 2026-01-01T00:00:00Z */
+    const long long ends[] = {0, 1767229200, 1767312000, 1767398400};
+    const char *want[] = {"2026-01-02T00:00:00Z", "2026-01-01T01:00:00Z", "2026-01-02T00:00:00Z",
+                          "2026-01-02T00:00:00Z"};
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        r.waived_until = ends[i];
+        char *st = pc_verdict_statement(&r, issued, 86400);
+        json_t *o = st ? json_loads(st, 0, NULL) : NULL;
+        const char *exp =
+            json_string_value(json_object_get(json_object_get(o, "predicate"), "expires_at"));
+        CHECK_STR(exp, want[i]);
+        json_decref(o);
+        free(st);
+    }
+}
+
 int main(void)
 {
     char err[1024], key[600], pub[600], key2[600], pub2[600];
@@ -268,5 +291,6 @@ int main(void)
     free(r.attestation);
     pc_signer_free(s);
     sh("rm -rf %s", dir);
+    test_waiver_end();
     TEST_MAIN_END();
 }
