@@ -175,3 +175,21 @@ const char *pc_ctx_start(const pc_ctx *c)
 {
     return pc_start_name(c->run->sandbox.start);
 }
+
+void pc_ctx_source_cfg(const pc_ctx *c, uint64_t deadline_ms, int progress, pc_source_cfg *out)
+{
+    *out = (pc_source_cfg){.platform = &c->platform,
+                           .platform_explicit = c->platform_explicit,
+                           .limits = &c->profile->limits,
+                           .authfile = c->authfile,
+                           .creds = c->creds,
+                           .registry_token = c->registry_token,
+                           .creds_host = (char *)c->creds_host, /* bound on first use */
+                           .creds_host_len = sizeof c->creds_host,
+                           .cert_dir = c->cert_dir,
+                           .tls_verify = c->tls_verify,
+                           .progress = progress,
+                           .deadline_ms = deadline_ms,
+                           .pool = c->pool,
+                           .tokens = c->tokens};
+}

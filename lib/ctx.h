@@ -13,6 +13,7 @@
 #include "portcullis.h"
 #include "cache/cache.h"
 #include "yara/yara_rules.h"
+#include "source/source.h"
 
 #ifndef PC_DATADIR
 #define PC_DATADIR "/usr/local/share/portcullis"
@@ -41,5 +42,11 @@ struct pc_ctx {
     struct pc_connpool *pool;
     struct pc_tokencache *tokens;
 };
+
+/* How a scan or a resolve opens its source under this context: the
+ * platform, limits, credentials (with the registry they are bound to),
+ * TLS, connection pool and token cache; deadline_ms and progress are the
+ * caller's. One place, so that no entry point forgets a field. */
+void pc_ctx_source_cfg(const pc_ctx *c, uint64_t deadline_ms, int progress, pc_source_cfg *out);
 
 #endif

@@ -4,12 +4,11 @@
  * The webhook caches verdicts by digest and must know which digest a tag
  * points at before it can look one up; a full scan would be far too slow
  * for that question. This opens the reference's source with the same
- * options a scan uses (platform, transport options, the policy's limits
- * and time bound), asks it to resolve — which reads and verifies the
- * index/manifest and the config, but no layer — and reports the digest the
- * reference resolved to (the index digest when there is one, as in
- * pc_result.digest). Nothing is cached here: tags move, the caller decides
- * how long an answer is good for.
+ * options a scan uses (platform, transport options and credentials, the
+ * policy's limits and time bound: pc_ctx_source_cfg), asks it to resolve — which reads and verifies
+ * the index/manifest and the config, but no layer — and reports the digest the reference resolved
+ * to (the index digest when there is one, as in pc_result.digest). Nothing is cached here: tags
+ * move, the caller decides how long an answer is good for.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,17 +24,9 @@ int pc_resolve(const pc_ctx *ctx, const char *ref, char digest_out[72], char *er
     void *src = NULL;
     pc_image img;
     const pc_limits *l = &ctx->profile->limits;
-    pc_source_cfg cfg = {.platform = &ctx->platform,
-                         .platform_explicit = ctx->platform_explicit,
-                         .limits = l,
-                         .authfile = ctx->authfile,
-                         .cert_dir = ctx->cert_dir,
-                         .tls_verify = ctx->tls_verify,
-                         .progress = 2, /* a resolve is too short to show progress */
-                         .deadline_ms =
-                             l->timeout_seconds ? pc_now_ms() + l->timeout_seconds * 1000 : 0,
-                         .pool = ctx->pool,
-                         .tokens = ctx->tokens};
+    pc_source_cfg cfg; /* a resolve is too short to show progress */
+    pc_ctx_source_cfg(ctx, l->timeout_seconds ? pc_now_ms() + l->timeout_seconds * 1000 : 0, 2,
+                      &cfg);
     int rc = -1;
     memset(&img, 0, sizeof img);
     digest_out[0] = 0;

@@ -63,20 +63,8 @@ static int open_source(scan_state *s, const char *ref, pc_result *r, pc_err *e)
 {
     const char *spec;
     const pc_ctx *c = s->ctx;
-    pc_source_cfg scfg = {.platform = &c->platform,
-                          .platform_explicit = c->platform_explicit,
-                          .limits = &c->profile->limits,
-                          .authfile = c->authfile,
-                          .creds = c->creds,
-                          .registry_token = c->registry_token,
-                          .creds_host = (char *)c->creds_host,
-                          .creds_host_len = sizeof c->creds_host,
-                          .cert_dir = c->cert_dir,
-                          .tls_verify = c->tls_verify,
-                          .progress = c->progress,
-                          .deadline_ms = s->deadline,
-                          .pool = c->pool,
-                          .tokens = c->tokens};
+    pc_source_cfg scfg;
+    pc_ctx_source_cfg(c, s->deadline, c->progress, &scfg);
     if (pc_source_lookup(ref, &s->ops, &spec, e) < 0)
         return -1;
     if (s->ops->open(spec, &scfg, &s->src, e) < 0) {

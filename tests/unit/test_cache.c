@@ -643,6 +643,44 @@ static void test_cached_limits(const char *base)
     }
 }
 
+/* pc_ctx_source_cfg: what a scan and a resolve (pc_resolve: the
+ * webhook's tag lookups) open a source with, credentials included. */
+static void test_source_cfg(const char *base)
+{
+    char rules[700], err[512];
+    snprintf(rules, sizeof rules, "%s/none.yar", base);
+    const char *root = getenv("PC_ROOT");
+    char pol[700];
+    snprintf(pol, sizeof pol, "%s/rules/policies", root ? root : ".");
+    for (int k = 0; k < 2; k++) {
+        pc_options o;
+        pc_options_init(&o);
+        o.rules = rules;
+        o.policies_dir = pol;
+        o.creds = k == 0 ? "user:s3cret" : NULL;
+        o.registry_token = k == 1 ? "tok3n" : NULL;
+        o.cert_dir = "/etc/portcullis/certs.d";
+        o.tls_verify = 1;
+        pc_ctx *ctx = NULL;
+        if (pc_ctx_new(&o, &ctx, err, sizeof err) < 0)
+            fprintf(stderr, "pc_ctx_new: %s\n", err);
+        CHECK(ctx != NULL);
+        if (!ctx)
+            continue;
+        pc_source_cfg c;
+        pc_ctx_source_cfg(ctx, 12345, 2, &c);
+        if (k == 0)
+            CHECK(c.creds && strcmp(c.creds, "user:s3cret") == 0 && !c.registry_token);
+        else
+            CHECK(c.registry_token && strcmp(c.registry_token, "tok3n") == 0 && !c.creds);
+        CHECK(c.creds_host && c.creds_host_len > 0 && c.creds_host[0] == 0);
+        CHECK(c.cert_dir && strcmp(c.cert_dir, o.cert_dir) == 0 && c.tls_verify == 1);
+        CHECK(c.deadline_ms == 12345 && c.progress == 2 && c.limits && c.platform);
+        CHECK(c.pool == ctx->pool && c.tokens == ctx->tokens);
+        pc_ctx_free(ctx);
+    }
+}
+
 int main(void)
 {
     char base[] = "/tmp/pc-cache-test.XXXXXX", dir[600];
@@ -664,6 +702,7 @@ int main(void)
     test_foreign_entry(dir);
     test_scan_diff_id(base);
     test_cached_limits(base);
+    test_source_cfg(base);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf %s", base);
     CHECK(system(cmd) == 0);
