@@ -310,6 +310,19 @@ static void test_use_edges(void)
     pc_policy_file_free(f);
 }
 
+/* team/app:2 with three denied findings: setuid-file, root-user and
+ * world-writable. */
+static pc_result *team_result(void)
+{
+    pc_result *r = result("team/app:2", NULL);
+    if (r) {
+        add(r, "setuid-file", "/usr/bin/su", NULL, PC_ACTION_DENY);
+        add(r, "root-user", NULL, NULL, PC_ACTION_DENY);
+        add(r, "world-writable", "/tmp/x", NULL, PC_ACTION_DENY);
+    }
+    return r;
+}
+
 /* Exceptions: one image and check waived at scan time (listed, action
  * ignore, waived_by); one naming a namespace waives only in that
  * namespace's use of the result; modes lower a deny and keep would_deny. */
@@ -321,12 +334,9 @@ static void test_exceptions_and_modes(void)
              "\"exceptions\": ["
              "{\"images\": [\"team/app\"], \"checks\": [\"setuid-file\"], \"reason\": \"T-1\"},"
              "{\"namespaces\": [\"team-*\"], \"checks\": [\"root-user\"], \"reason\": \"T-2\"}]}");
-    pc_result *r = result("team/app:2", NULL);
+    pc_result *r = team_result();
     if (!f || !r)
         goto out;
-    add(r, "setuid-file", "/usr/bin/su", NULL, PC_ACTION_DENY);
-    add(r, "root-user", NULL, NULL, PC_ACTION_DENY);
-    add(r, "world-writable", "/tmp/x", NULL, PC_ACTION_DENY);
     add(r, "device-file", "/dev/sda", NULL, PC_ACTION_DENY);
     pc_verdict_apply(&f->policy, r);
     CHECK(r->denied == 1 && r->would_deny == 1); /* root-user still denies at scan time */
@@ -386,12 +396,9 @@ static void test_waived_until(void)
              "\"expires\": \"2001-01-01\"},"
              "{\"images\": [\"team/app\"], \"checks\": [\"file-capability\"], \"reason\": \"E\", "
              "\"expires\": \"2998-01-01\"}]}");
-    pc_result *r = result("team/app:2", NULL);
+    pc_result *r = team_result();
     if (!f || !r)
         goto out;
-    add(r, "setuid-file", "/usr/bin/su", NULL, PC_ACTION_DENY);
-    add(r, "root-user", NULL, NULL, PC_ACTION_DENY);
-    add(r, "world-writable", "/tmp/x", NULL, PC_ACTION_DENY);
     r->waived_until = 1; /* stale: every apply starts afresh */
     pc_verdict_apply(&f->policy, r);
     /* setuid waived until the end of 2999-01-02 (UTC); root-user without
