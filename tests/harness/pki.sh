@@ -16,8 +16,11 @@
 pki_init() {
     C=${1:-$T/pki}
     mkdir -p "$C"
+    # each CA its own subject: OpenSSL finds an issuer by subject name
+    # (hash links, stores), so two CAs of one name would shadow each other
+    _pk_id=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C/ca.key" \
-        -out "$C/ca.crt" -days 2 -subj "/CN=portcullis test CA" >/dev/null 2>&1 &&
+        -out "$C/ca.crt" -days 2 -subj "/CN=portcullis test CA $_pk_id" >/dev/null 2>&1 &&
         pki_issue server "IP:127.0.0.1,DNS:localhost"
 }
 
