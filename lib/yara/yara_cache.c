@@ -135,13 +135,22 @@ int pc_rules_cache_load(const char *cache_dir, const char *digest, YR_RULES **ou
     return hit;
 }
 
-void pc_rules_cache_store(const char *cache_dir, const char *digest, YR_RULES *rules)
+void pc_rules_cache_store(const char *cache_dir, const char *digest, YR_RULES **rules)
 {
     memstream m;
     memset(&m, 0, sizeof m);
     YR_STREAM s = {.user_data = &m, .read = ms_read, .write = ms_write};
-    if (yr_rules_save_stream(rules, &s) == ERROR_SUCCESS && !m.out.oom && m.out.p)
-        blob_put(cache_dir, "yarc", digest, (unsigned char *)m.out.p, m.out.len);
+    YR_RULES *back = NULL;
+    if (yr_rules_save_stream(*rules, &s) == ERROR_SUCCESS && !m.out.oom && m.out.p) {
+        if (cache_dir)
+            blob_put(cache_dir, "yarc", digest, (unsigned char *)m.out.p, m.out.len);
+        m.in = (const unsigned char *)m.out.p;
+        m.left = m.out.len;
+        if (yr_rules_load_stream(&s, &back) == ERROR_SUCCESS) {
+            yr_rules_destroy(*rules);
+            *rules = back;
+        }
+    }
     pc_buf_free(&m.out);
 }
 

@@ -13,8 +13,12 @@ struct YR_RULES;
 
 /* 1 and *out set when a valid entry for digest was loaded, else 0. */
 int pc_rules_cache_load(const char *cache_dir, const char *digest, struct YR_RULES **out);
-/* Best effort: a failure only means the next run compiles again. */
-void pc_rules_cache_store(const char *cache_dir, const char *digest, struct YR_RULES *rules);
+/* Best effort: a failure only means the next run compiles again.
+ * Saved rules are also loaded back in place of *rules: a set fresh from
+ * the compiler holds the compiler's memory (about 10 MiB for the shipped
+ * rules), the loaded one only the rules, as a warm run's. cache_dir may
+ * be NULL (load back only). *rules stays as it was when that fails. */
+void pc_rules_cache_store(const char *cache_dir, const char *digest, struct YR_RULES **rules);
 
 /* Any other blob under the same rules: CACHE/rules/<key>.<ext>, key
  * "sha256:<hex>", same header and checks. 1 with the body in *out

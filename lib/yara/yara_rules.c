@@ -15,6 +15,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -266,7 +269,8 @@ static void count_rules(pc_rules *r)
 /* The prefilter, from the same bytes the rules were compiled from (or,
  * from the cache, whose digest names these bytes); its compiled database
  * is cached beside the rules, as compiling it costs a few hundred ms. */
-static void build_prefilter(pc_rules *r, const rset *s, const char *cache_dir)
+/* 1 when the prefilter was built here (not loaded from the cache). */
+static int build_prefilter(pc_rules *r, const rset *s, const char *cache_dir)
 {
     char key[72];
     unsigned char *buf;
@@ -276,20 +280,29 @@ static void build_prefilter(pc_rules *r, const rset *s, const char *cache_dir)
         r->pf = pc_prefilter_load(buf, len);
         free(buf);
         if (r->pf)
-            return;
+            return 0;
     }
     pc_pf_source *src = calloc(s->n ? s->n : 1, sizeof *src);
     if (!src)
-        return;
+        return 0;
     for (size_t i = 0; i < s->n; i++)
         if (!s->v[i].list)
             src[n++] = (pc_pf_source){s->v[i].full, s->v[i].data, s->v[i].len};
     r->pf = pc_prefilter_new(r->yr, src, n);
     free(src);
-    if (cache_dir && key[0] && r->pf && pc_prefilter_save(r->pf, &buf, &len) == 0) {
-        pc_rules_cache_put(cache_dir, "hsdb", key, buf, len);
+    /* saved, and loaded back as a warm run loads it: what the build
+     * allocated on the way is freed with the built one */
+    if (r->pf && pc_prefilter_save(r->pf, &buf, &len) == 0) {
+        if (cache_dir && key[0])
+            pc_rules_cache_put(cache_dir, "hsdb", key, buf, len);
+        pc_prefilter *back = pc_prefilter_load(buf, len);
+        if (back) {
+            pc_prefilter_free(r->pf);
+            r->pf = back;
+        }
         free(buf);
     }
+    return 1;
 }
 
 static int compile_failed(const pc_rules_diag *d, pc_err *e)
@@ -337,7 +350,7 @@ static int rules_build(const char *path, const char *cache_dir, int prefilter, p
     pc_rules_diag local = {0};
     pc_rules_diag *d = diag ? diag : &local;
     pc_rules *r = calloc(1, sizeof *r);
-    int rc = -1;
+    int rc = -1, fresh = 0;
     *out = NULL;
     if (!r) {
         pc_err_set(e, "out of memory");
@@ -359,12 +372,18 @@ static int rules_build(const char *path, const char *cache_dir, int prefilter, p
         compile_failed(d, e);
         goto done;
     }
-    if (cache_dir)
-        pc_rules_cache_store(cache_dir, r->digest, r->yr);
+    pc_rules_cache_store(cache_dir, r->digest, &r->yr); /* (and drops the compiler's memory) */
+    fresh = 1;
 loaded:
     count_rules(r);
     if (prefilter)
-        build_prefilter(r, &s, cache_dir);
+        fresh |= build_prefilter(r, &s, cache_dir);
+#ifdef __GLIBC__
+    if (fresh)
+        malloc_trim(0); /* hand what the compilers freed back to the system */
+#else
+    (void)fresh;
+#endif
     *out = r;
     r = NULL;
     rc = 0;
