@@ -5,8 +5,10 @@
  * of whole subtrees for whiteouts); one hash table keyed by (parent node,
  * name) finds a child in O(1) even in directories with thousands of
  * entries. Nodes point at the pc_entry of the layer that created them, so
- * the view costs one node per path and copies no metadata. Nodes (with
- * their names) come from the view's arena: no allocation overhead per
+ * the view costs one node per path and copies no metadata; a node named
+ * by an entry points at the base name in the entry's path, and a merged
+ * node at its upper node's name, so only the parents a layer makes copy
+ * theirs. Nodes come from the view's arena: no allocation overhead per
  * node; a deleted node's bytes are freed with the view. That keeps memory
  * bounded by what was applied: every node is made for an entry of a layer
  * (or a parent directory one of them needs), at most once per apply.
@@ -80,18 +82,28 @@ static int table_reserve(pc_fsview *v, size_t want)
     return 0;
 }
 
-static pc_node *node_new_h(pc_fsview *v, pc_node *dir, const char *name, size_t len, uint32_t nh)
+/* A node named name[0..len). keep: name is NUL-terminated at len and
+ * lives as long as the view (an entry's path in a layer's facts, a name
+ * in an upper tree): the node points at it; else it is copied after the
+ * node. */
+static pc_node *node_new_h(pc_fsview *v, pc_node *dir, const char *name, size_t len, uint32_t nh,
+                           int keep)
 {
     if (v->count >= v->tabsize && table_reserve(v, v->tabsize * 2) < 0)
         return NULL;
-    pc_node *n = len < UINT32_MAX ? pc_arena_alloc(&v->arena, sizeof *n + len + 1) : NULL;
+    pc_node *n =
+        len < UINT32_MAX ? pc_arena_alloc(&v->arena, sizeof *n + (keep ? 0 : len + 1)) : NULL;
     if (!n)
         return NULL;
     memset(n, 0, sizeof *n);
-    char *nm = (char *)(n + 1);
-    memcpy(nm, name, len);
-    nm[len] = 0;
-    n->name = nm;
+    if (keep) {
+        n->name = name;
+    } else {
+        char *nm = (char *)(n + 1);
+        memcpy(nm, name, len);
+        nm[len] = 0;
+        n->name = nm;
+    }
     n->nlen = (uint32_t)len;
     n->nhash = nh;
     n->parent = dir;
@@ -107,9 +119,17 @@ static pc_node *node_new_h(pc_fsview *v, pc_node *dir, const char *name, size_t 
     return n;
 }
 
+/* A node named by a copy of name[0..len). */
 static pc_node *node_new(pc_fsview *v, pc_node *dir, const char *name, size_t len)
 {
-    return node_new_h(v, dir, name, len, name_hash(name, len));
+    return node_new_h(v, dir, name, len, name_hash(name, len), 0);
+}
+
+/* A node named by an entry's base name, which the layer's facts keep. */
+static pc_node *node_new_kept(pc_fsview *v, pc_node *dir, const char *base)
+{
+    size_t len = strlen(base);
+    return node_new_h(v, dir, base, len, name_hash(base, len), 1);
 }
 
 static void node_unlink(pc_fsview *v, pc_node *n)
@@ -457,7 +477,7 @@ static int upper_whiteout(pc_fsview *v, pc_fsview *u, const pc_entry *ent, uint3
                           "whiteout of \"%.300s\" follows an entry of the same layer at that "
                           "path (containerd fails to apply it: mknod: file exists)",
                           ent->path);
-    if (!(c = node_new(u, d, base, strlen(base))) || !(c->ino = inode_new(v, ent)))
+    if (!(c = node_new_kept(u, d, base)) || !(c->ino = inode_new(v, ent)))
         return pc_err_set(e, "out of memory");
     c->type = PC_E_WHITEOUT;
     c->layer = layer;
@@ -537,7 +557,7 @@ static int upper_entry(pc_fsview *v, pc_fsview *u, const pc_entry *ent, uint32_t
     }
     if (ent->type == PC_E_HARDLINK && upper_hardlink(v, u, ent, &t, e) < 0)
         return -1;
-    if (!(c = node_new(u, d, base, strlen(base))))
+    if (!(c = node_new_kept(u, d, base)))
         return pc_err_set(e, "out of memory");
     c->layer = layer;
     c->flags = PC_NODE_EXPLICIT;
@@ -577,7 +597,7 @@ static int merge(pc_fsview *v, const pc_node *udir, pc_node *mdir, pc_err *e)
             subtree_delete(v, m);
             m = NULL;
         }
-        if (!m && !(m = node_new_h(v, mdir, c->name, len, c->nhash)))
+        if (!m && !(m = node_new_h(v, mdir, c->name, len, c->nhash, 1)))
             return pc_err_set(e, "out of memory");
         m->e = c->ino ? c->ino->e : NULL;
         m->type = c->type;

@@ -61,7 +61,8 @@ int pc_fsview_init(pc_fsview *v);
 void pc_fsview_free(pc_fsview *v);
 /* Apply one layer's facts on top of the view; layers must come in order,
  * the first one first (it is applied as containerd applies a first layer:
- * whiteouts delete within it). */
+ * whiteouts delete within it). The facts must outlive the view: its nodes
+ * point at their entries and at the names in their paths. */
 int pc_fsview_apply(pc_fsview *v, const pc_layer_facts *f, uint32_t layer, pc_err *e);
 
 /* Resolve an absolute or root-relative path inside the view, following

@@ -146,7 +146,10 @@ static void test_overlay(void)
 
 static void test_errors(void)
 {
-    pc_layer_facts l;
+    /* every layer's facts are kept until the view is freed (its nodes
+     * point at their entries and names) */
+    pc_layer_facts l, kept[8];
+    size_t nk = 0;
     pc_fsview v;
     pc_err e = {{0}};
     pc_layer_facts_init(&l);
@@ -159,31 +162,31 @@ static void test_errors(void)
     CHECK(pc_fsview_lookup(&v, "/loop1/x", 1) == NULL);
     /* ".." never leaves the root */
     CHECK(pc_fsview_lookup(&v, "/up/shadow", 1) == get(&v, "/etc/shadow"));
-    pc_layer_facts_free(&l);
+    kept[nk++] = l;
     pc_layer_facts_init(&l);
     add(&l, PC_E_HARDLINK, "x", 0, "missing/file");
     CHECK(pc_fsview_apply(&v, &l, 1, &e) == -1);
     CHECK_CONTAINS(e.msg, "is not in the same layer");
-    pc_layer_facts_free(&l);
+    kept[nk++] = l;
     pc_layer_facts_init(&l);
     /* a hardlink to a lower layer's file fails containerd's apply */
     add(&l, PC_E_HARDLINK, "x", 0, "etc/shadow");
     CHECK(pc_fsview_apply(&v, &l, 1, &e) == -1);
     CHECK_CONTAINS(e.msg, "is not in the same layer");
-    pc_layer_facts_free(&l);
+    kept[nk++] = l;
     pc_layer_facts_init(&l);
     /* entries below a symlink of the same layer are refused */
     add(&l, PC_E_SYMLINK, "s", 0777, "/etc");
     add(&l, PC_E_REG, "s/x", 0644, NULL);
     CHECK(pc_fsview_apply(&v, &l, 1, &e) == -1);
     CHECK_CONTAINS(e.msg, "symlink made by the same layer");
-    pc_layer_facts_free(&l);
+    kept[nk++] = l;
     pc_layer_facts_init(&l);
     /* a lower file is hidden by a directory the layer needs... */
     add(&l, PC_E_REG, "etc/shadow/x", 0644, NULL);
     CHECK(pc_fsview_apply(&v, &l, 1, &e) == 0);
     CHECK(get(&v, "/etc/shadow") && get(&v, "/etc/shadow")->type == PC_E_DIR);
-    pc_layer_facts_free(&l);
+    kept[nk++] = l;
     pc_layer_facts_init(&l);
     /* ...but containerd cannot look for parent metadata through one */
     add(&l, PC_E_REG, "etc/shadow/x/y/z", 0644, NULL);
@@ -191,6 +194,8 @@ static void test_errors(void)
     CHECK_CONTAINS(e.msg, "not a directory");
     pc_fsview_free(&v);
     pc_layer_facts_free(&l);
+    for (size_t k = 0; k < nk; k++)
+        pc_layer_facts_free(&kept[k]);
 }
 
 static void test_pathnorm(void)
