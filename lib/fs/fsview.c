@@ -125,11 +125,28 @@ static pc_node *node_new(pc_fsview *v, pc_node *dir, const char *name, size_t le
     return node_new_h(v, dir, name, len, name_hash(name, len), 0);
 }
 
-/* A node named by an entry's base name, which the layer's facts keep. */
-static pc_node *node_new_kept(pc_fsview *v, pc_node *dir, const char *base)
+/* An entry's base name, looked up, then (when missing) named by: its
+ * length and hash computed once. */
+typedef struct entry_name {
+    const char *s; /* in the entry's path: the layer's facts keep it */
+    size_t len;
+    uint32_t hash;
+} entry_name;
+
+static entry_name base_of(const char *base)
 {
     size_t len = strlen(base);
-    return node_new_h(v, dir, base, len, name_hash(base, len), 1);
+    return (entry_name){base, len, name_hash(base, len)};
+}
+
+static pc_node *base_find(const pc_fsview *v, const pc_node *dir, entry_name b)
+{
+    return child_find_h(v, dir, b.s, b.len, b.hash);
+}
+
+static pc_node *base_new(pc_fsview *v, pc_node *dir, entry_name b)
+{
+    return node_new_h(v, dir, b.s, b.len, b.hash, 1);
 }
 
 static void node_unlink(pc_fsview *v, pc_node *n)
@@ -466,7 +483,8 @@ static int upper_whiteout(pc_fsview *v, pc_fsview *u, const pc_entry *ent, uint3
     split_path(ent->path, dir, sizeof dir, &base);
     if (upper_mkdirs(v, u, dir, layer, &d, e) < 0)
         return -1;
-    pc_node *c = child_find(u, d, base, strlen(base));
+    entry_name b = base_of(base);
+    pc_node *c = base_find(u, d, b);
     if (layer == 0) { /* the first layer: whiteouts delete within it */
         if (c)
             subtree_delete(u, c);
@@ -477,7 +495,7 @@ static int upper_whiteout(pc_fsview *v, pc_fsview *u, const pc_entry *ent, uint3
                           "whiteout of \"%.300s\" follows an entry of the same layer at that "
                           "path (containerd fails to apply it: mknod: file exists)",
                           ent->path);
-    if (!(c = node_new_kept(u, d, base)) || !(c->ino = inode_new(v, ent)))
+    if (!(c = base_new(u, d, b)) || !(c->ino = inode_new(v, ent)))
         return pc_err_set(e, "out of memory");
     c->type = PC_E_WHITEOUT;
     c->layer = layer;
@@ -543,7 +561,8 @@ static int upper_entry(pc_fsview *v, pc_fsview *u, const pc_entry *ent, uint32_t
     if (upper_mkdirs(v, u, dir, layer, &d, e) < 0)
         return -1;
     remember_dir(u, ent->path, dir, d);
-    pc_node *c = child_find(u, d, base, strlen(base));
+    entry_name b = base_of(base);
+    pc_node *c = base_find(u, d, b);
     if (c && !(c->type == PC_E_DIR && ent->type == PC_E_DIR)) {
         subtree_delete(u, c);
         c = NULL;
@@ -557,7 +576,7 @@ static int upper_entry(pc_fsview *v, pc_fsview *u, const pc_entry *ent, uint32_t
     }
     if (ent->type == PC_E_HARDLINK && upper_hardlink(v, u, ent, &t, e) < 0)
         return -1;
-    if (!(c = node_new_kept(u, d, base)))
+    if (!(c = base_new(u, d, b)))
         return pc_err_set(e, "out of memory");
     c->layer = layer;
     c->flags = PC_NODE_EXPLICIT;
