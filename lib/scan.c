@@ -14,9 +14,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __GLIBC__ /* (known once a libc header is in) */
-#include <malloc.h>
-#endif
 #include "check/check.h"
 #include "ctx.h"
 #include "layer/layer.h"
@@ -370,12 +367,10 @@ static int walk_layers(scan_state *s, pc_err *e)
     pthread_mutex_destroy(&s->mu);
     pc_yara_pool_free(s->ypool); /* every worker's scanner is gone */
     s->ypool = NULL;
-#ifdef __GLIBC__
     /* the walk's buffers are freed in the workers' malloc arenas, which
      * keep the pages: hand them back before the view is built on top */
     if (atomic_load(&s->walks) > 0)
-        malloc_trim(0);
-#endif
+        pc_heap_trim();
     for (size_t k = 0; k < (nw ? nw : 1); k++)
         if (ws[k].failed == 1) {
             *e = ws[k].err; /* a worker's failure is the one reported */

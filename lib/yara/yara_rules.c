@@ -15,9 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -378,12 +375,8 @@ loaded:
     count_rules(r);
     if (prefilter)
         fresh |= build_prefilter(r, &s, cache_dir);
-#ifdef __GLIBC__
     if (fresh)
-        malloc_trim(0); /* hand what the compilers freed back to the system */
-#else
-    (void)fresh;
-#endif
+        pc_heap_trim(); /* what the compilers freed */
     *out = r;
     r = NULL;
     rc = 0;
