@@ -26,10 +26,6 @@ void *pc_calloc(size_t n, size_t size);
 void *pc_reallocarray(void *p, size_t n, size_t size);
 /* Grow *arr (element size `size`) so it has room for `need` elements. */
 int pc_grow(void **arr, size_t *cap, size_t need, size_t size);
-/* Hand memory the allocator holds free back to the system (glibc's
- * malloc_trim, every arena; nothing elsewhere): after a phase that freed
- * much, before the next allocates. */
-void pc_heap_trim(void);
 char *pc_strdup(const char *s);
 char *pc_strndup(const char *s, size_t n);
 char *pc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -367,10 +367,6 @@ static int walk_layers(scan_state *s, pc_err *e)
     pthread_mutex_destroy(&s->mu);
     pc_yara_pool_free(s->ypool); /* every worker's scanner is gone */
     s->ypool = NULL;
-    /* the walk's buffers are freed in the workers' malloc arenas, which
-     * keep the pages: hand them back before the view is built on top */
-    if (atomic_load(&s->walks) > 0)
-        pc_heap_trim();
     for (size_t k = 0; k < (nw ? nw : 1); k++)
         if (ws[k].failed == 1) {
             *e = ws[k].err; /* a worker's failure is the one reported */

@@ -11,9 +11,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __GLIBC__ /* (known once a libc header is in) */
-#include <malloc.h>
-#endif
 #include "pcx.h"
 
 void *pc_calloc(size_t n, size_t size)
@@ -197,11 +194,4 @@ char *pc_buf_take(pc_buf *b)
     }
     memset(b, 0, sizeof *b);
     return p;
-}
-
-void pc_heap_trim(void)
-{
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
 }

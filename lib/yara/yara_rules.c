@@ -266,8 +266,7 @@ static void count_rules(pc_rules *r)
 /* The prefilter, from the same bytes the rules were compiled from (or,
  * from the cache, whose digest names these bytes); its compiled database
  * is cached beside the rules, as compiling it costs a few hundred ms. */
-/* 1 when the prefilter was built here (not loaded from the cache). */
-static int build_prefilter(pc_rules *r, const rset *s, const char *cache_dir)
+static void build_prefilter(pc_rules *r, const rset *s, const char *cache_dir)
 {
     char key[72];
     unsigned char *buf;
@@ -277,11 +276,11 @@ static int build_prefilter(pc_rules *r, const rset *s, const char *cache_dir)
         r->pf = pc_prefilter_load(buf, len);
         free(buf);
         if (r->pf)
-            return 0;
+            return;
     }
     pc_pf_source *src = calloc(s->n ? s->n : 1, sizeof *src);
     if (!src)
-        return 0;
+        return;
     for (size_t i = 0; i < s->n; i++)
         if (!s->v[i].list)
             src[n++] = (pc_pf_source){s->v[i].full, s->v[i].data, s->v[i].len};
@@ -299,7 +298,6 @@ static int build_prefilter(pc_rules *r, const rset *s, const char *cache_dir)
         }
         free(buf);
     }
-    return 1;
 }
 
 static int compile_failed(const pc_rules_diag *d, pc_err *e)
@@ -347,7 +345,7 @@ static int rules_build(const char *path, const char *cache_dir, int prefilter, p
     pc_rules_diag local = {0};
     pc_rules_diag *d = diag ? diag : &local;
     pc_rules *r = calloc(1, sizeof *r);
-    int rc = -1, fresh = 0;
+    int rc = -1;
     *out = NULL;
     if (!r) {
         pc_err_set(e, "out of memory");
@@ -370,13 +368,10 @@ static int rules_build(const char *path, const char *cache_dir, int prefilter, p
         goto done;
     }
     pc_rules_cache_store(cache_dir, r->digest, &r->yr); /* (and drops the compiler's memory) */
-    fresh = 1;
 loaded:
     count_rules(r);
     if (prefilter)
-        fresh |= build_prefilter(r, &s, cache_dir);
-    if (fresh)
-        pc_heap_trim(); /* what the compilers freed */
+        build_prefilter(r, &s, cache_dir);
     *out = r;
     r = NULL;
     rc = 0;
