@@ -102,5 +102,7 @@ BC=$(fresh_cache)
 scan_err "hardlink to a lower layer: refused (read)" "hardlink \\\"app/link\\\": target \\\"app/run\\\" is not in the same layer" "oci:$T/badlink/oci:latest" --jobs 3 --cache-dir "$BC"
 jq -c '[.reports[0].findings[] | select(.check == "scan-error") | .message]' "$T/out" >"$T/badlink-cold"
 scan_err "hardlink to a lower layer: refused (cached, applied as the layers come)" "is not in the same layer" "oci:$T/badlink/oci:latest" --jobs 3 --cache-dir "$BC"
-jq_true "hardlink to a lower layer: the same refusal read and cached, every layer from the cache" \
-    ".reports[0].stats.cached_layers == 3 and [.reports[0].findings[] | select(.check == \"scan-error\") | .message] == $(cat "$T/badlink-cold")"
+# (the refusal comes while applying the second layer, so both lower ones
+# came from the cache; the third may not have been loaded when it stopped)
+jq_true "hardlink to a lower layer: the same refusal read and cached, the layers from the cache" \
+    ".reports[0].stats.cached_layers >= 2 and [.reports[0].findings[] | select(.check == \"scan-error\") | .message] == $(cat "$T/badlink-cold")"
