@@ -4,14 +4,15 @@
  * one container of a pod spec, as the kubelet and the container runtime
  * will start it. Shared by the webhook (/validate, /mutate) and
  * `portcullis scan --manifest`, so a deploy is judged the same way in CI
- * and at admission.
+ * and at admission. Objects are read from a pc_jdoc (portcullis_jdoc.h),
+ * the reading jansson's strict parse would give.
  */
 #ifndef PORTCULLIS_K8S_H
 #define PORTCULLIS_K8S_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include "portcullis.h"
+#include "portcullis_jdoc.h"
 
 /* The keys from an object of this API group ("" for core, "apps", ...)
  * and kind to its pod spec, NULL-terminated (Pod: {"spec"}; CronJob:
@@ -46,7 +47,7 @@ extern const char *const pc_k8s_lists[PC_K8S_NLISTS];
  * -1 with "WHERE.FIELD: what is wrong" in err (rc then empty); a field of
  * the pod's securityContext is named in the pod spec that holds where's
  * list: "spec.securityContext.runAsUser (pod level, for spec.containers[0])". */
-int pc_k8s_runctx(json_t *pod, json_t *container, const char *where, pc_runctx *rc, char *err,
-                  size_t errlen);
+int pc_k8s_runctx(const pc_jval *pod, const pc_jval *container, const char *where, pc_runctx *rc,
+                  char *err, size_t errlen);
 
 #endif

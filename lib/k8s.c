@@ -71,16 +71,23 @@ static int bad(const rd *r, const char *field, const char *what)
 }
 
 /* obj[key] when it is there and not null. */
-static json_t *get(json_t *obj, const char *key)
+static const pc_jval *get(const pc_jval *obj, const char *key)
 {
-    json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
-    return v && !json_is_null(v) ? v : NULL;
+    const pc_jval *v = pc_jget(obj, key);
+    return pc_jis_none(v) ? NULL : v;
+}
+
+/* An integer field's value in 0..ID_MAX, or -1. */
+static long long id_of(const pc_jval *v)
+{
+    return pc_jis(v, PC_JINT) && v->u.i >= 0 && v->u.i <= ID_MAX ? v->u.i : -1;
 }
 
 /* An id field: container's over pod's; 1 found, 0 absent, -1 bad. */
-static int id_field(const rd *r, json_t *csc, json_t *psc, const char *key, long long *out)
+static int id_field(const rd *r, const pc_jval *csc, const pc_jval *psc, const char *key,
+                    long long *out)
 {
-    json_t *v = get(csc, key);
+    const pc_jval *v = get(csc, key);
     const char *at = "securityContext";
     if (!v) {
         v = get(psc, key);
@@ -88,23 +95,23 @@ static int id_field(const rd *r, json_t *csc, json_t *psc, const char *key, long
     }
     if (!v)
         return 0;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > ID_MAX) {
+    if (id_of(v) < 0) {
         char f[96];
         snprintf(f, sizeof f, "%s.%s", at, key);
         return bad(r, f, "expected an integer 0..4294967294");
     }
-    *out = json_integer_value(v);
+    *out = id_of(v);
     return 1;
 }
 
-static int bool_field(const rd *r, json_t *sc, const char *field, const char *key, int *out)
+static int bool_field(const rd *r, const pc_jval *sc, const char *field, const char *key, int *out)
 {
-    json_t *v = get(sc, key);
+    const pc_jval *v = get(sc, key);
     if (!v)
         return 0;
-    if (!json_is_boolean(v))
+    if (!pc_jis_bool(v))
         return bad(r, field, "expected true or false");
-    *out = json_is_true(v);
+    *out = v->type == PC_JTRUE;
     return 1;
 }
 
@@ -160,28 +167,26 @@ static int oom(const rd *r)
     return -1;
 }
 
-static int read_env(const rd *r, json_t *c, pc_runctx *rc, envs *e)
+static int read_env(const rd *r, const pc_jval *c, pc_runctx *rc, envs *e)
 {
-    json_t *a = get(c, "env");
+    const pc_jval *a = get(c, "env");
     if (!a)
         return 0;
-    if (!json_is_array(a))
+    if (!pc_jis(a, PC_JARR))
         return bad(r, "env", "expected an array");
-    size_t i;
-    json_t *ent;
-    json_array_foreach(a, i, ent)
-    {
+    for (size_t i = 0; i < a->n; i++) {
+        const pc_jval *ent = pc_jat(a, i);
         char f[64];
         snprintf(f, sizeof f, "env[%zu]", i);
-        json_t *name = get(ent, "name"), *val = get(ent, "value");
-        if (!json_is_object(ent) || !json_is_string(name) || !*json_string_value(name) ||
-            strchr(json_string_value(name), '=') || (val && !json_is_string(val)))
+        const pc_jval *name = get(ent, "name"), *val = get(ent, "value");
+        if (!pc_jis(ent, PC_JOBJ) || !pc_jis(name, PC_JSTR) || !*pc_jstr(name) ||
+            strchr(pc_jstr(name), '=') || (val && !pc_jis(val, PC_JSTR)))
             return bad(r, f, "expected {\"name\": NAME, \"value\": STRING}");
         /* valueFrom: not known before the pod runs; it hides an earlier
          * entry of that name from $(NAME) (left as written) */
-        char *x = val ? expand(json_string_value(val), e) : NULL;
-        char *kv = !val ? pc_strdup(json_string_value(name))
-                   : x  ? pc_asprintf("%s=%s", json_string_value(name), x)
+        char *x = val ? expand(pc_jstr(val), e) : NULL;
+        char *kv = !val ? pc_strdup(pc_jstr(name))
+                   : x  ? pc_asprintf("%s=%s", pc_jstr(name), x)
                         : NULL;
         free(x);
         char **nv = kv ? pc_reallocarray(e->v, e->n + 1, sizeof *nv) : NULL;
@@ -199,25 +204,26 @@ static int read_env(const rd *r, json_t *c, pc_runctx *rc, envs *e)
 }
 
 /* command or args: a non-empty array of strings, expanded; *n 0 when unset. */
-static int read_argv(const rd *r, json_t *c, const char *key, const envs *e, char ***out, size_t *n)
+static int read_argv(const rd *r, const pc_jval *c, const char *key, const envs *e, char ***out,
+                     size_t *n)
 {
-    json_t *a = get(c, key);
+    const pc_jval *a = get(c, key);
     *out = NULL;
     *n = 0;
     if (!a)
         return 0;
-    if (!json_is_array(a))
+    if (!pc_jis(a, PC_JARR))
         return bad(r, key, "expected an array of strings");
-    size_t len = json_array_size(a);
+    size_t len = a->n;
     if (len == 0)
         return 0;
     if (!(*out = pc_calloc(len, sizeof **out)))
         return oom(r);
     for (size_t i = 0; i < len; i++) {
-        json_t *s = json_array_get(a, i);
-        if (!json_is_string(s) || strlen(json_string_value(s)) != json_string_length(s))
+        const pc_jval *s = pc_jat(a, i);
+        if (!pc_jis(s, PC_JSTR) || strlen(s->u.s) != s->n)
             return bad(r, key, "expected an array of strings (without NUL)");
-        if (!((*out)[i] = expand(json_string_value(s), e)))
+        if (!((*out)[i] = expand(s->u.s, e)))
             return oom(r);
         (*n)++;
     }
@@ -231,33 +237,29 @@ static void free_argv(char **v, size_t n)
     free(v);
 }
 
-static int read_caps(const rd *r, json_t *csc, pc_runctx *rc)
+static int read_caps(const rd *r, const pc_jval *csc, pc_runctx *rc)
 {
-    json_t *caps = get(csc, "capabilities");
+    const pc_jval *caps = get(csc, "capabilities");
     if (!caps)
         return 0;
-    if (!json_is_object(caps))
+    if (!pc_jis(caps, PC_JOBJ))
         return bad(r, "securityContext.capabilities", "expected an object");
     static const char *const keys[2] = {"add", "drop"};
     for (int k = 0; k < 2; k++) {
-        json_t *a = get(caps, keys[k]);
+        const pc_jval *a = get(caps, keys[k]);
         char f[64];
         snprintf(f, sizeof f, "securityContext.capabilities.%s", keys[k]);
         if (!a)
             continue;
-        if (!json_is_array(a))
+        if (!pc_jis(a, PC_JARR))
             return bad(r, f, "expected an array of capability names");
-        size_t i;
-        json_t *s;
-        json_array_foreach(a, i, s)
-        {
+        for (size_t i = 0; i < a->n; i++) {
+            const char *s = pc_jstr(pc_jat(a, i));
             char err[256], what[128];
-            if (!json_is_string(s))
+            if (!s)
                 return bad(r, f, "expected an array of capability names");
-            if (pc_runctx_set(rc, k ? "cap-drop" : "cap-add", json_string_value(s), err,
-                              sizeof err) != 0) {
-                snprintf(what, sizeof what, "\"%.64s\" is not a capability name (NET_RAW, ALL)",
-                         json_string_value(s));
+            if (pc_runctx_set(rc, k ? "cap-drop" : "cap-add", s, err, sizeof err) != 0) {
+                snprintf(what, sizeof what, "\"%.64s\" is not a capability name (NET_RAW, ALL)", s);
                 return bad(r, f, what);
             }
         }
@@ -265,39 +267,37 @@ static int read_caps(const rd *r, json_t *csc, pc_runctx *rc)
     return 0;
 }
 
-static int read_groups(const rd *r, json_t *psc, pc_runctx *rc)
+static int read_groups(const rd *r, const pc_jval *psc, pc_runctx *rc)
 {
     char num[32], err[256];
-    json_t *a = get(psc, "supplementalGroups"), *fs = get(psc, "fsGroup");
-    if (a && !json_is_array(a))
+    const pc_jval *a = get(psc, "supplementalGroups"), *fs = get(psc, "fsGroup");
+    if (a && !pc_jis(a, PC_JARR))
         return bad(r, "(pod) securityContext.supplementalGroups", "expected an array of gids");
-    size_t i;
-    json_t *g;
-    json_array_foreach(a, i, g)
-    {
-        if (!json_is_integer(g) || json_integer_value(g) < 0 || json_integer_value(g) > ID_MAX)
+    for (size_t i = 0; a && i < a->n; i++) {
+        long long g = id_of(pc_jat(a, i));
+        if (g < 0)
             return bad(r, "(pod) securityContext.supplementalGroups",
                        "expected integers 0..4294967294");
-        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(g));
+        snprintf(num, sizeof num, "%lld", g);
         if (pc_runctx_set(rc, "group-add", num, err, sizeof err) != 0)
             return oom(r);
     }
     if (fs) {
-        if (!json_is_integer(fs) || json_integer_value(fs) < 0 || json_integer_value(fs) > ID_MAX)
+        if (id_of(fs) < 0)
             return bad(r, "(pod) securityContext.fsGroup", "expected an integer 0..4294967294");
-        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(fs));
+        snprintf(num, sizeof num, "%lld", id_of(fs));
         if (pc_runctx_set(rc, "group-add", num, err, sizeof err) != 0)
             return oom(r);
     }
     return 0;
 }
 
-static int read_sc(const rd *r, json_t *pod, json_t *c, pc_runctx *rc)
+static int read_sc(const rd *r, const pc_jval *pod, const pc_jval *c, pc_runctx *rc)
 {
-    json_t *psc = get(pod, "securityContext"), *csc = get(c, "securityContext");
-    if (psc && !json_is_object(psc))
+    const pc_jval *psc = get(pod, "securityContext"), *csc = get(c, "securityContext");
+    if (psc && !pc_jis(psc, PC_JOBJ))
         return bad(r, "(pod) securityContext", "expected an object");
-    if (csc && !json_is_object(csc))
+    if (csc && !pc_jis(csc, PC_JOBJ))
         return bad(r, "securityContext", "expected an object");
     long long uid = 0, gid = 0;
     int hu = id_field(r, csc, psc, "runAsUser", &uid), hg = 0;
@@ -335,14 +335,14 @@ static int read_sc(const rd *r, json_t *pod, json_t *c, pc_runctx *rc)
     return 0;
 }
 
-static int read_container(const rd *r, json_t *pod, json_t *c, pc_runctx *rc)
+static int read_container(const rd *r, const pc_jval *pod, const pc_jval *c, pc_runctx *rc)
 {
     envs e = {0};
     char **cmd = NULL, **args = NULL, err[256];
     size_t ncmd = 0, nargs = 0;
     int ret = -1;
-    json_t *wd = get(c, "workingDir");
-    if (!json_is_object(c)) {
+    const pc_jval *wd = get(c, "workingDir");
+    if (!pc_jis(c, PC_JOBJ)) {
         snprintf(r->err, r->errlen, "%.200s: expected an object", r->where);
         return -1;
     }
@@ -350,12 +350,11 @@ static int read_container(const rd *r, json_t *pod, json_t *c, pc_runctx *rc)
         read_argv(r, c, "command", &e, &cmd, &ncmd) < 0 ||
         read_argv(r, c, "args", &e, &args, &nargs) < 0)
         goto out;
-    if (wd && !json_is_string(wd)) {
+    if (wd && !pc_jis(wd, PC_JSTR)) {
         bad(r, "workingDir", "expected a string");
         goto out;
     }
-    if (wd && *json_string_value(wd) &&
-        pc_runctx_set(rc, "workdir", json_string_value(wd), err, sizeof err) != 0) {
+    if (wd && *wd->u.s && pc_runctx_set(rc, "workdir", wd->u.s, err, sizeof err) != 0) {
         bad(r, "workingDir", "not an absolute path: runc refuses to start the container");
         goto out;
     }
@@ -372,8 +371,8 @@ out:
     return ret;
 }
 
-int pc_k8s_runctx(json_t *pod, json_t *container, const char *where, pc_runctx *rc, char *err,
-                  size_t errlen)
+int pc_k8s_runctx(const pc_jval *pod, const pc_jval *container, const char *where, pc_runctx *rc,
+                  char *err, size_t errlen)
 {
     rd r = {where ? where : "container", err, errlen};
     pc_runctx_init(rc);

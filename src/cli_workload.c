@@ -19,22 +19,21 @@ typedef struct wl {
     size_t errlen;
 } wl;
 
-static json_t *get(json_t *obj, const char *key)
+static const pc_jval *get(const pc_jval *obj, const char *key)
 {
-    json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
-    return v && !json_is_null(v) ? v : NULL;
+    const pc_jval *v = pc_jget(obj, key);
+    return pc_jis_none(v) ? NULL : v;
 }
 
-static const char *str(json_t *obj, const char *key)
+static const char *str(const pc_jval *obj, const char *key)
 {
-    json_t *v = get(obj, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
+    return pc_jstr(pc_jget(obj, key));
 }
 
 /* "Deployment prod/web" (or "Deployment web" without a namespace), shown safely. */
-static void ident(json_t *obj, const char *kind, char *out, size_t n)
+static void ident(const pc_jval *obj, const char *kind, char *out, size_t n)
 {
-    json_t *meta = get(obj, "metadata");
+    const pc_jval *meta = get(obj, "metadata");
     const char *name = str(meta, "name"), *ns = str(meta, "namespace");
     char k[64], s[128], m[256];
     pc_safe_str(kind, k, sizeof k);
@@ -83,31 +82,29 @@ oom:
 static const char *const list_word[PC_K8S_NLISTS] = {"init container", "container",
                                                      "ephemeral container"};
 
-static int containers(wl *w, size_t line, const char *who, json_t *spec, const char *at)
+static int containers(wl *w, size_t line, const char *who, const pc_jval *spec, const char *at)
 {
     for (int l = 0; l < PC_K8S_NLISTS; l++) {
-        json_t *a = get(spec, pc_k8s_lists[l]);
+        const pc_jval *a = get(spec, pc_k8s_lists[l]);
         char where[512];
         snprintf(where, sizeof where, "%s%s%s", at, *at ? "." : "", pc_k8s_lists[l]);
         if (!a)
             continue;
-        if (!json_is_array(a))
+        if (!pc_jis(a, PC_JARR))
             return bad(w, line, who, "%s: expected an array of containers", where);
-        size_t i;
-        json_t *c;
-        json_array_foreach(a, i, c)
-        {
+        for (size_t i = 0; i < a->n; i++) {
+            const pc_jval *c = pc_jat(a, i);
             char cw[600], cname[128], subject[1024], e[768];
             snprintf(cw, sizeof cw, "%s[%zu]", where, i);
-            if (!json_is_object(c))
+            if (!pc_jis(c, PC_JOBJ))
                 return bad(w, line, who, "%s: expected an object", cw);
-            json_t *img = get(c, "image");
-            if (!img || (json_is_string(img) && !*json_string_value(img)))
+            const pc_jval *img = get(c, "image");
+            if (!img || (pc_jis(img, PC_JSTR) && !img->n))
                 continue; /* no image: a controller may default it; nothing to judge */
-            const char *image = json_string_value(img);
+            const char *image = pc_jstr(img);
             size_t ilen = image ? strlen(image) : 0;
-            if (!image || ilen != json_string_length(img) || strchr(image, '\n') ||
-                image[0] == ' ' || image[ilen - 1] == ' ')
+            if (!image || ilen != img->n || strchr(image, '\n') || image[0] == ' ' ||
+                image[ilen - 1] == ' ')
                 return bad(w, line, who,
                            "%s.image: expected an image reference (a string without blanks "
                            "around it)",
@@ -128,21 +125,17 @@ static int containers(wl *w, size_t line, const char *who, json_t *spec, const c
     return 0;
 }
 
-static int object(wl *w, json_t *obj, size_t line)
+static int object(wl *w, const pc_jval *obj, size_t line)
 {
     const char *kind = str(obj, "kind"), *api = str(obj, "apiVersion");
     if (!kind || !api)
         return 0; /* not a Kubernetes object */
-    json_t *items = get(obj, "items");
+    const pc_jval *items = get(obj, "items");
     size_t kl = strlen(kind);
-    if (json_is_array(items) && kl >= 4 && strcmp(kind + kl - 4, "List") == 0) {
-        size_t i;
-        json_t *it;
-        json_array_foreach(items, i, it)
-        {
-            if (object(w, it, line) < 0) /* depth: the document's, at most 64 */
+    if (pc_jis(items, PC_JARR) && kl >= 4 && strcmp(kind + kl - 4, "List") == 0) {
+        for (size_t i = 0; i < items->n; i++)
+            if (object(w, pc_jat(items, i), line) < 0) /* depth: the document's, at most 64 */
                 return -1;
-        }
         return 0;
     }
     char group[256];
@@ -153,14 +146,14 @@ static int object(wl *w, json_t *obj, size_t line)
         return 0; /* holds no pod spec: Service, ConfigMap, ... */
     char who[512], at[256] = "";
     ident(obj, kind, who, sizeof who);
-    json_t *spec = obj;
+    const pc_jval *spec = obj;
     for (size_t i = 0; path[i]; i++) {
         size_t l = strlen(at);
         snprintf(at + l, sizeof at - l, "%s%s", l ? "." : "", path[i]);
-        json_t *x = get(spec, path[i]);
+        const pc_jval *x = get(spec, path[i]);
         if (!x)
             return bad(w, line, who, "%s: missing (no pod spec)", at);
-        if (!json_is_object(x))
+        if (!pc_jis(x, PC_JOBJ))
             return bad(w, line, who, "%s: expected an object", at);
         spec = x;
     }
@@ -170,9 +163,18 @@ static int object(wl *w, json_t *obj, size_t line)
 int cli_runs_add(cli_runs *runs, const char *name, const cli_docs *docs, char *err, size_t errlen)
 {
     wl w = {runs, name, err, errlen};
-    for (size_t i = 0; i < docs->n; i++)
-        if (object(&w, docs->v[i].v, docs->v[i].line) < 0)
+    for (size_t i = 0; i < docs->n; i++) {
+        char e[256];
+        if (!json_is_object(docs->v[i].v))
+            continue; /* not a Kubernetes object */
+        /* read as the webhook reads a review (NULs kept, to be refused where they matter) */
+        pc_jdoc *d = pc_jdoc_from_json(docs->v[i].v, e, sizeof e);
+        int rc = d ? object(&w, pc_jdoc_root(d), docs->v[i].line)
+                   : bad(&w, docs->v[i].line, "document", "%s", e);
+        pc_jdoc_free(d);
+        if (rc < 0)
             return -1;
+    }
     return 0;
 }
 

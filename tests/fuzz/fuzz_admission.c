@@ -4,7 +4,8 @@
  * a review that parses must hold: every image reported is a non-empty
  * string of at most WH_MAX_IMAGE_LEN bytes without a NUL, and its JSON
  * pointer names exactly that string in request.object (/mutate patches
- * the image through it). The answer is built for an allowed decision too.
+ * the image through it), checked in jansson's reading of the same body.
+ * The answer is built for an allowed decision too.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -21,7 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!body)
         return 0;
     if (wh_admission_parse(body, size, &a, err, sizeof err) == 0) {
-        json_t *obj = json_object_get(json_object_get(a.root, "request"), "object");
+        json_t *root = json_loadb(body, size, JSON_REJECT_DUPLICATES, NULL);
+        FZ_CHECK(root != NULL, "a review jansson refuses was parsed");
+        json_t *obj = json_object_get(json_object_get(root, "request"), "object");
         FZ_CHECK(a.uid && *a.uid && a.kind && a.operation, "parsed review without uid/kind/op");
         fz_check_images(obj, &a.images);
         wh_decision d = {.allowed = 1};
@@ -29,9 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *s = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
         free(s);
         json_decref(resp);
+        json_decref(root);
         wh_admission_free(&a);
     } else {
-        FZ_CHECK(!a.root && !a.images.n, "refused review left state behind");
+        FZ_CHECK(!a.doc && !a.images.n, "refused review left state behind");
         FZ_CHECK(memchr(err, 0, sizeof err) && *err, "refusal without a message");
     }
     free(body);

@@ -24,21 +24,22 @@
  * with the message in err. */
 static int run(const char *pod, const char *container, pc_runctx *rc, char *err, size_t errlen)
 {
-    json_error_t je;
-    json_t *p = pod ? json_loads(pod, JSON_ALLOW_NUL, &je) : NULL,
-           *c = json_loads(container, JSON_ALLOW_NUL, &je);
+    char je[256] = "";
+    pc_jdoc *p = pod ? pc_jdoc_parse(pod, strlen(pod), PC_JDOC_ALLOW_NUL, je, sizeof je) : NULL,
+            *c = pc_jdoc_parse(container, strlen(container), PC_JDOC_ALLOW_NUL, je, sizeof je);
     if ((pod && !p) || !c) {
-        fprintf(stderr, "  bad test JSON: %s\n", je.text);
-        json_decref(p);
-        json_decref(c);
+        fprintf(stderr, "  bad test JSON: %s\n", je);
+        pc_jdoc_free(p);
+        pc_jdoc_free(c);
         err[0] = 0;
         pc_runctx_init(rc);
         return -2;
     }
     err[0] = 0;
-    int ret = pc_k8s_runctx(p, c, "spec.containers[0]", rc, err, errlen);
-    json_decref(p);
-    json_decref(c);
+    int ret =
+        pc_k8s_runctx(pc_jdoc_root(p), pc_jdoc_root(c), "spec.containers[0]", rc, err, errlen);
+    pc_jdoc_free(p);
+    pc_jdoc_free(c);
     return ret;
 }
 
@@ -330,9 +331,13 @@ static void test_type_errors(void)
     {
         pc_runctx rc;
         char err[512];
-        json_t *c = json_loads("{\"securityContext\":{\"runAsUser\":true}}", 0, NULL);
-        json_t *p = json_loads("{\"securityContext\":{\"fsGroup\":[]}}", 0, NULL);
-        json_t *empty = json_object();
+        const char *cj = "{\"securityContext\":{\"runAsUser\":true}}",
+                   *pj = "{\"securityContext\":{\"fsGroup\":[]}}";
+        pc_jdoc *cd = pc_jdoc_parse(cj, strlen(cj), 0, NULL, 0),
+                *pd = pc_jdoc_parse(pj, strlen(pj), 0, NULL, 0),
+                *ed = pc_jdoc_parse("{}", 2, 0, NULL, 0);
+        const pc_jval *c = pc_jdoc_root(cd), *p = pc_jdoc_root(pd), *empty = pc_jdoc_root(ed);
+        CHECK(c && p && empty);
         CHECK(pc_k8s_runctx(NULL, c, "spec.template.spec.initContainers[2]", &rc, err,
                             sizeof err) == -1);
         CHECK_CONTAINS(err, "spec.template.spec.initContainers[2].securityContext.runAsUser");
@@ -342,9 +347,9 @@ static void test_type_errors(void)
                             "level, for spec.jobTemplate.spec.template.spec.containers[0])");
         CHECK(pc_k8s_runctx(p, empty, NULL, &rc, err, sizeof err) == -1);
         CHECK_CONTAINS(err, "pod spec.securityContext.fsGroup (pod level, for container)");
-        json_decref(c);
-        json_decref(p);
-        json_decref(empty);
+        pc_jdoc_free(cd);
+        pc_jdoc_free(pd);
+        pc_jdoc_free(ed);
     }
 }
 

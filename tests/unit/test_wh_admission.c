@@ -28,12 +28,11 @@
 static void check_kind(const char *group, const char *kind, const char *obj, const char *first_ptr,
                        size_t want)
 {
-    json_error_t je;
-    json_t *o = json_loads(obj, 0, &je);
+    pc_jdoc *o = pc_jdoc_parse(obj, strlen(obj), 0, NULL, 0);
     wh_image_list l = {0};
     char err[256] = "";
     CHECK(o != NULL);
-    int rc = wh_podspec_images(group, kind, o, &l, err, sizeof err);
+    int rc = wh_podspec_images(group, kind, pc_jdoc_root(o), &l, err, sizeof err);
     CHECK(rc == 0);
     if (rc != 0)
         fprintf(stderr, "  %s/%s: %s\n", group, kind, err);
@@ -44,7 +43,7 @@ static void check_kind(const char *group, const char *kind, const char *obj, con
         CHECK_STR(l.v[0].container, "c");
     }
     wh_image_list_free(&l);
-    json_decref(o);
+    pc_jdoc_free(o);
 }
 
 static void test_kinds(void)
@@ -75,14 +74,13 @@ static void test_kinds(void)
 
 static void podspec_fails(const char *group, const char *kind, const char *obj, const char *needle)
 {
-    json_error_t je;
-    json_t *o = json_loads(obj, 0, &je);
+    pc_jdoc *o = pc_jdoc_parse(obj, strlen(obj), 0, NULL, 0);
     wh_image_list l = {0};
     char err[256] = "";
-    CHECK(wh_podspec_images(group, kind, o, &l, err, sizeof err) < 0);
+    CHECK(wh_podspec_images(group, kind, pc_jdoc_root(o), &l, err, sizeof err) < 0);
     CHECK_CONTAINS(err, needle);
     wh_image_list_free(&l); /* whatever was listed before the error is freed (ASan) */
-    json_decref(o);
+    pc_jdoc_free(o);
 }
 
 static void test_podspec_malformed(void)
@@ -182,7 +180,7 @@ static void parse_fails(const char *body, const char *needle)
     char err[256] = "";
     CHECK(wh_admission_parse(body, strlen(body), &a, err, sizeof err) < 0);
     CHECK_CONTAINS(err, needle);
-    CHECK(a.root == NULL && a.images.n == 0);
+    CHECK(a.doc == NULL && a.images.n == 0);
 }
 
 static void test_parse_malformed(void)

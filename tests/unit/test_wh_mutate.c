@@ -58,13 +58,15 @@ static void test_escape(void)
 /* The one operation appended for this metadata, as compact JSON. */
 static char *annotation_op(const char *meta_json)
 {
-    json_t *patch = json_array(), *meta = meta_json ? json_loads(meta_json, 0, NULL) : NULL;
-    CHECK(wh_mutate_annotation_op(patch, "/spec/template/metadata", meta, WH_VERDICTS_ANNOTATION,
-                                  "[]") == 0);
+    json_t *patch = json_array();
+    pc_jdoc *meta = meta_json ? pc_jdoc_parse(meta_json, strlen(meta_json), 0, NULL, 0) : NULL;
+    CHECK(!meta_json || meta);
+    CHECK(wh_mutate_annotation_op(patch, "/spec/template/metadata", pc_jdoc_root(meta),
+                                  WH_VERDICTS_ANNOTATION, "[]") == 0);
     CHECK(json_array_size(patch) == 1);
     char *s = json_dumps(json_array_get(patch, 0), JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(patch);
-    json_decref(meta);
+    pc_jdoc_free(meta);
     return s;
 }
 
@@ -93,8 +95,9 @@ static void check_meta(const char *group, const char *kind, const char *obj, con
                        int want_meta)
 {
     char ptr[128];
-    json_t *o = json_loads(obj, 0, NULL), *meta = NULL;
-    int rc = wh_podspec_pod_metadata(group, kind, o, ptr, sizeof ptr, &meta);
+    pc_jdoc *o = pc_jdoc_parse(obj, strlen(obj), 0, NULL, 0);
+    const pc_jval *meta = NULL;
+    int rc = wh_podspec_pod_metadata(group, kind, pc_jdoc_root(o), ptr, sizeof ptr, &meta);
     if (!want_ptr) {
         CHECK(rc < 0);
     } else {
@@ -102,7 +105,7 @@ static void check_meta(const char *group, const char *kind, const char *obj, con
         CHECK_STR(rc == 0 ? ptr : NULL, want_ptr);
         CHECK((meta != NULL) == want_meta);
     }
-    json_decref(o);
+    pc_jdoc_free(o);
 }
 
 static void test_pod_metadata(void)

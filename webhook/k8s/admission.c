@@ -1,8 +1,9 @@
 /*
  * admission.c — see admission.h, and the /validate route.
  *
- * The review is parsed with jansson (duplicate keys refused, depth bounded
- * by the parser), then read along fixed paths only: apiVersion, kind,
+ * The review is parsed into a pc_jdoc (portcullis_jdoc.h: what jansson's
+ * strict parse accepts, duplicate keys refused, depth bounded by the
+ * parser, one arena for the whole review), then read along fixed paths only: apiVersion, kind,
  * request.{uid, kind, operation, namespace, name, subResource, dryRun,
  * userInfo.username, object, oldObject}. CREATE and UPDATE are judged
  * (UPDATE only for the runs the old object did not already have — the same
@@ -30,12 +31,12 @@
 #define V1BETA1 "admission.k8s.io/v1beta1"
 
 /* A string member, or NULL; *bad is set when present but not a string. */
-static const char *get_str(json_t *o, const char *key, int *bad)
+static const char *get_str(const pc_jval *o, const char *key, int *bad)
 {
-    json_t *v = json_object_get(o, key);
-    if (v && !json_is_null(v) && !json_is_string(v))
+    const pc_jval *v = pc_jget(o, key);
+    if (!pc_jis_none(v) && !pc_jis(v, PC_JSTR))
         *bad = 1;
-    return json_string_value(v);
+    return pc_jstr(v);
 }
 
 static int fail(wh_admission *a, char *err, size_t errlen, const char *fmt, ...)
@@ -51,20 +52,21 @@ static int fail(wh_admission *a, char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-static int read_envelope(wh_admission *a, json_t **req, char *err, size_t errlen)
+static int read_envelope(wh_admission *a, const pc_jval **req, char *err, size_t errlen)
 {
     int bad = 0;
-    if (!json_is_object(a->root))
+    const pc_jval *root = pc_jdoc_root(a->doc);
+    if (!pc_jis(root, PC_JOBJ))
         return fail(a, err, errlen, "request body: expected a JSON object");
-    a->api_version = get_str(a->root, "apiVersion", &bad);
-    const char *kind = get_str(a->root, "kind", &bad);
+    a->api_version = get_str(root, "apiVersion", &bad);
+    const char *kind = get_str(root, "kind", &bad);
     if (!a->api_version ||
         (strcmp(a->api_version, V1) != 0 && strcmp(a->api_version, V1BETA1) != 0))
         return fail(a, err, errlen, "apiVersion: expected " V1 " or " V1BETA1);
     if (!kind || strcmp(kind, "AdmissionReview") != 0)
         return fail(a, err, errlen, "kind: expected AdmissionReview");
-    *req = json_object_get(a->root, "request");
-    if (!json_is_object(*req))
+    *req = pc_jget(root, "request");
+    if (!pc_jis(*req, PC_JOBJ))
         return fail(a, err, errlen, "request: missing or not an object");
     a->uid = get_str(*req, "uid", &bad);
     if (bad || !a->uid || !*a->uid || strlen(a->uid) > UID_MAX)
@@ -72,11 +74,11 @@ static int read_envelope(wh_admission *a, json_t **req, char *err, size_t errlen
     return 0;
 }
 
-static int read_request(wh_admission *a, json_t *req, char *err, size_t errlen)
+static int read_request(wh_admission *a, const pc_jval *req, char *err, size_t errlen)
 {
     int bad = 0;
-    json_t *k = json_object_get(req, "kind");
-    if (!json_is_object(k))
+    const pc_jval *k = pc_jget(req, "kind");
+    if (!pc_jis(k, PC_JOBJ))
         return fail(a, err, errlen, "request.kind: missing or not an object");
     a->group = get_str(k, "group", &bad);
     a->version = get_str(k, "version", &bad);
@@ -85,9 +87,9 @@ static int read_request(wh_admission *a, json_t *req, char *err, size_t errlen)
     a->namespace_ = get_str(req, "namespace", &bad);
     a->name = get_str(req, "name", &bad);
     a->sub_resource = get_str(req, "subResource", &bad);
-    a->user = get_str(json_object_get(req, "userInfo"), "username", &bad);
-    json_t *dry = json_object_get(req, "dryRun");
-    if (bad || !a->kind || (dry && !json_is_null(dry) && !json_is_boolean(dry)))
+    a->user = get_str(pc_jget(req, "userInfo"), "username", &bad);
+    const pc_jval *dry = pc_jget(req, "dryRun");
+    if (bad || !a->kind || (!pc_jis_none(dry) && !pc_jis_bool(dry)))
         return fail(a, err, errlen,
                     "request: kind.kind, operation, namespace, name, subResource, "
                     "userInfo.username must be strings and dryRun a boolean");
@@ -95,28 +97,28 @@ static int read_request(wh_admission *a, json_t *req, char *err, size_t errlen)
         return fail(a, err, errlen, "request.operation: missing");
     a->group = a->group ? a->group : "";
     a->sub_resource = a->sub_resource ? a->sub_resource : "";
-    a->dry_run = json_is_true(dry);
+    a->dry_run = pc_jis(dry, PC_JTRUE);
     if (!wh_podspec_known(a->group, a->kind))
         return fail(a, err, errlen, "request.kind: unknown object kind \"%.64s\"", a->kind);
     return 0;
 }
 
 /* The images to judge: the object's, minus the old object's on UPDATE. */
-static int read_images(wh_admission *a, json_t *req, char *err, size_t errlen)
+static int read_images(wh_admission *a, const pc_jval *req, char *err, size_t errlen)
 {
     char why[384];
-    json_t *obj = json_object_get(req, "object"), *old = json_object_get(req, "oldObject");
-    if (!json_is_object(obj))
+    const pc_jval *obj = pc_jget(req, "object"), *old = pc_jget(req, "oldObject");
+    if (!pc_jis(obj, PC_JOBJ))
         return fail(a, err, errlen, "request.object: missing or not an object");
     if (!a->name || !*a->name) { /* CREATE with generateName has no name yet */
         int bad = 0;
-        json_t *md = json_object_get(obj, "metadata");
+        const pc_jval *md = pc_jget(obj, "metadata");
         const char *n = get_str(md, "name", &bad), *g = get_str(md, "generateName", &bad);
         a->name = n && *n ? n : g;
     }
     wh_image_list all = {0}, before = {0};
     int rc = wh_podspec_images(a->group, a->kind, obj, &all, why, sizeof why);
-    if (rc == 0 && strcmp(a->operation, "UPDATE") == 0 && json_is_object(old))
+    if (rc == 0 && strcmp(a->operation, "UPDATE") == 0 && pc_jis(old, PC_JOBJ))
         rc = wh_podspec_images(a->group, a->kind, old, &before, why, sizeof why);
     for (size_t i = 0; rc == 0 && i < all.n; i++) {
         if (wh_image_list_has_run(&before, &all.v[i])) {
@@ -134,17 +136,14 @@ static int read_images(wh_admission *a, json_t *req, char *err, size_t errlen)
 
 int wh_admission_parse(const char *body, size_t len, wh_admission *a, char *err, size_t errlen)
 {
-    json_error_t je;
-    json_t *req = NULL;
+    char msg[256];
+    const pc_jval *req = NULL;
     memset(a, 0, sizeof *a);
-    a->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-    if (!a->root) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "%s (line %d, column %d)", je.text, je.line, je.column);
+    if (!(a->doc = pc_jdoc_parse(body, len, 0, msg, sizeof msg)))
         return fail(a, err, errlen, "request body is not valid JSON: %s", msg);
-    }
     if (read_envelope(a, &req, err, errlen) < 0 || read_request(a, req, err, errlen) < 0)
         return -1;
+    a->req = req;
     if (strcmp(a->operation, "CREATE") != 0 && strcmp(a->operation, "UPDATE") != 0)
         return 0; /* DELETE, CONNECT: nothing new will run */
     return read_images(a, req, err, errlen);
@@ -152,7 +151,7 @@ int wh_admission_parse(const char *body, size_t len, wh_admission *a, char *err,
 
 void wh_admission_free(wh_admission *a)
 {
-    json_decref(a->root);
+    pc_jdoc_free(a->doc);
     wh_image_list_free(&a->images);
     memset(a, 0, sizeof *a);
 }

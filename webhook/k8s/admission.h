@@ -7,11 +7,13 @@
 #define WH_ADMISSION_H
 
 #include <jansson.h>
+#include "portcullis_jdoc.h"
 #include "decide.h"
 #include "imagelist.h"
 
 typedef struct wh_admission {
-    json_t *root;            /* the parsed review; the strings below point into it */
+    pc_jdoc *doc;            /* the parsed review; the strings below point into it */
+    const pc_jval *req;      /* its request object */
     const char *api_version; /* "admission.k8s.io/v1" or "admission.k8s.io/v1beta1" */
     const char *uid, *operation;
     const char *group, *version, *kind; /* request.kind */

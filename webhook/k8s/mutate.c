@@ -94,16 +94,17 @@ char *wh_json_pointer_escape(const char *key)
     return o;
 }
 
-int wh_mutate_annotation_op(json_t *patch, const char *meta_ptr, json_t *meta, const char *key,
-                            const char *value)
+int wh_mutate_annotation_op(json_t *patch, const char *meta_ptr, const pc_jval *meta,
+                            const char *key, const char *value)
 {
-    json_t *ann = meta ? json_object_get(meta, "annotations") : NULL, *val;
+    const pc_jval *ann = meta ? pc_jget(meta, "annotations") : NULL;
+    json_t *val;
     char *esc = wh_json_pointer_escape(key);
     pc_buf path = {0};
     pc_buf_puts(&path, meta_ptr);
     if (!meta) {
         val = json_pack("{s:{s:s}}", "annotations", key, value);
-    } else if (!json_is_object(ann)) {
+    } else if (!pc_jis(ann, PC_JOBJ)) {
         pc_buf_puts(&path, "/annotations");
         val = json_pack("{s:s}", key, value);
     } else {
@@ -133,8 +134,8 @@ typedef struct plan {
 typedef struct ann_site {
     int rewrite; /* 1: set it to what this call signs, or remove it */
     char ptr[META_PTR_MAX];
-    json_t *meta;     /* the pod metadata in request.object, or NULL */
-    json_t *incoming; /* the annotation's value in request.object, or NULL */
+    const pc_jval *meta;     /* the pod metadata in request.object, or NULL */
+    const pc_jval *incoming; /* the annotation's value in request.object, or NULL */
 } ann_site;
 
 static int make_pins(const wh_decision *d, plan *p)
@@ -228,29 +229,28 @@ static size_t dumped_len(const json_t *v)
     return n;
 }
 
-static json_t *verdicts_of(json_t *meta)
+static const pc_jval *verdicts_of(const pc_jval *meta)
 {
-    return json_object_get(json_object_get(meta, "annotations"), WH_VERDICTS_ANNOTATION);
+    return pc_jget(pc_jget(meta, "annotations"), WH_VERDICTS_ANNOTATION);
 }
 
 /* Whether this call writes the annotation (see the top of the file). */
 static void find_site(const wh_admission *a, ann_site *st)
 {
     char old_ptr[META_PTR_MAX];
-    json_t *req = json_object_get(a->root, "request"), *old_meta = NULL;
+    const pc_jval *req = a->req, *old_meta = NULL;
     memset(st, 0, sizeof *st);
     int create = strcmp(a->operation, "CREATE") == 0, update = strcmp(a->operation, "UPDATE") == 0;
     if ((!create && !update) || a->sub_resource[0] ||
-        wh_podspec_pod_metadata(a->group, a->kind, json_object_get(req, "object"), st->ptr,
-                                sizeof st->ptr, &st->meta) < 0)
+        wh_podspec_pod_metadata(a->group, a->kind, pc_jget(req, "object"), st->ptr, sizeof st->ptr,
+                                &st->meta) < 0)
         return;
     st->incoming = verdicts_of(st->meta);
-    if (update && wh_podspec_pod_metadata(a->group, a->kind, json_object_get(req, "oldObject"),
-                                          old_ptr, sizeof old_ptr, &old_meta) < 0)
+    if (update && wh_podspec_pod_metadata(a->group, a->kind, pc_jget(req, "oldObject"), old_ptr,
+                                          sizeof old_ptr, &old_meta) < 0)
         old_meta = NULL;
-    json_t *stored = verdicts_of(old_meta);
-    int unchanged =
-        (!st->incoming && !stored) || (st->incoming && stored && json_equal(st->incoming, stored));
+    const pc_jval *stored = verdicts_of(old_meta);
+    int unchanged = (!st->incoming && !stored) || pc_jequal(st->incoming, stored);
     st->rewrite = create || a->images.n > 0 || !unchanged;
 }
 
@@ -263,7 +263,7 @@ static int decide_unchanged(wh_server *s, const wh_http_req *rq, const wh_admiss
 {
     char why[384];
     wh_image_list all = {0};
-    json_t *obj = json_object_get(json_object_get(a->root, "request"), "object");
+    const pc_jval *obj = pc_jget(a->req, "object");
     int rc = wh_podspec_images(a->group, a->kind, obj, &all, why, sizeof why);
     for (size_t i = 0; rc == 0 && i < all.n; i++)
         if (!wh_image_list_has_run(&a->images, &all.v[i]))

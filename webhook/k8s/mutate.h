@@ -9,6 +9,7 @@
 #define WH_MUTATE_H
 
 #include <jansson.h>
+#include "portcullis_jdoc.h"
 
 #define WH_VERDICTS_ANNOTATION "portcullis.io/verdicts"
 #define WH_ANNOTATION_MAX (128 * 1024) /* bytes of its value; the apiserver allows 256K in all */
@@ -28,7 +29,7 @@ char *wh_json_pointer_escape(const char *key);
  * metadata object at meta_ptr (meta: that object, or NULL when absent or
  * null): "add" of the whole metadata, of metadata.annotations, or of the
  * one key ("add" replaces a member that exists). -1 when out of memory. */
-int wh_mutate_annotation_op(json_t *patch, const char *meta_ptr, json_t *meta, const char *key,
-                            const char *value);
+int wh_mutate_annotation_op(json_t *patch, const char *meta_ptr, const pc_jval *meta,
+                            const char *key, const char *value);
 
 #endif

@@ -23,8 +23,8 @@ int wh_podspec_known(const char *group, const char *kind)
  * cannot be read, the reason recorded on the entry (denied, not refused:
  * the review is well formed enough to answer). -1 only when out of
  * memory or past the image limit. */
-static int one_run(json_t *pod, json_t *c, const char *where, const char *image, const char *ptr,
-                   const char *name, wh_image_list *out, char *err, size_t errlen)
+static int one_run(const pc_jval *pod, const pc_jval *c, const char *where, const char *image,
+                   const char *ptr, const char *name, wh_image_list *out, char *err, size_t errlen)
 {
     pc_runctx rc;
     char why[512];
@@ -35,29 +35,29 @@ static int one_run(json_t *pod, json_t *c, const char *where, const char *image,
     return ret;
 }
 
-static int one_container(json_t *pod, json_t *c, const char *where, wh_image_list *out, char *err,
-                         size_t errlen)
+static int one_container(const pc_jval *pod, const pc_jval *c, const char *where,
+                         wh_image_list *out, char *err, size_t errlen)
 {
     char ptr[512];
-    if (!json_is_object(c)) {
+    if (!pc_jis(c, PC_JOBJ)) {
         snprintf(err, errlen, "%s: expected an object", where);
         return -1;
     }
-    json_t *img = json_object_get(c, "image"), *name = json_object_get(c, "name");
-    if (!img || json_is_null(img))
+    const pc_jval *img = pc_jget(c, "image"), *name = pc_jget(c, "name");
+    if (pc_jis_none(img))
         return 0; /* templates may leave the image to be filled in later */
-    if (!json_is_string(img)) {
+    if (!pc_jis(img, PC_JSTR)) {
         snprintf(err, errlen, "%s.image: expected a string", where);
         return -1;
     }
-    if (name && !json_is_null(name) && !json_is_string(name)) {
+    if (!pc_jis_none(name) && !pc_jis(name, PC_JSTR)) {
         snprintf(err, errlen, "%s.name: expected a string", where);
         return -1;
     }
-    const char *s = json_string_value(img);
+    const char *s = img->u.s;
     if (!*s)
         return 0;
-    if (json_string_length(img) > WH_MAX_IMAGE_LEN || strlen(s) != json_string_length(img)) {
+    if (img->n > WH_MAX_IMAGE_LEN || strlen(s) != img->n) {
         snprintf(err, errlen, "%s.image: longer than %d bytes or not a plain string", where,
                  WH_MAX_IMAGE_LEN);
         return -1;
@@ -71,36 +71,33 @@ static int one_container(json_t *pod, json_t *c, const char *where, wh_image_lis
             ptr[k++] = *p;
     }
     memcpy(ptr + k, "/image", 7);
-    return one_run(pod, c, where, s, ptr, json_string_value(name), out, err, errlen);
+    return one_run(pod, c, where, s, ptr, pc_jstr(name), out, err, errlen);
 }
 
-static int one_list(json_t *spec, const char *prefix, const char *list, wh_image_list *out,
+static int one_list(const pc_jval *spec, const char *prefix, const char *list, wh_image_list *out,
                     char *err, size_t errlen)
 {
     char where[256];
-    json_t *a = json_object_get(spec, list);
-    if (!a || json_is_null(a))
+    const pc_jval *a = pc_jget(spec, list);
+    if (pc_jis_none(a))
         return 0;
-    if (!json_is_array(a)) {
+    if (!pc_jis(a, PC_JARR)) {
         snprintf(err, errlen, "%s%s: expected an array", prefix, list);
         return -1;
     }
-    size_t i;
-    json_t *c;
-    json_array_foreach(a, i, c)
-    {
+    for (size_t i = 0; i < a->n; i++) {
         if (i >= WH_MAX_IMAGES) {
             snprintf(err, errlen, "%s%s: more than %d containers", prefix, list, WH_MAX_IMAGES);
             return -1;
         }
         snprintf(where, sizeof where, "%s%s[%zu]", prefix, list, i);
-        if (one_container(spec, c, where, out, err, errlen) < 0)
+        if (one_container(spec, pc_jat(a, i), where, out, err, errlen) < 0)
             return -1;
     }
     return 0;
 }
 
-int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image_list *out,
+int wh_podspec_images(const char *group, const char *kind, const pc_jval *obj, wh_image_list *out,
                       char *err, size_t errlen)
 {
     char prefix[128] = "";
@@ -111,17 +108,17 @@ int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image
                  group ? group : "");
         return -1;
     }
-    if (!json_is_object(obj)) {
+    if (!pc_jis(obj, PC_JOBJ)) {
         snprintf(err, errlen, "object: expected an object");
         return -1;
     }
-    json_t *spec = obj;
+    const pc_jval *spec = obj;
     for (int i = 0; i < PATH_MAX_STEPS && path[i]; i++) {
         plen += (size_t)snprintf(prefix + plen, sizeof prefix - plen, "%s.", path[i]);
-        spec = json_object_get(spec, path[i]);
-        if (!spec || json_is_null(spec))
+        spec = pc_jget(spec, path[i]);
+        if (pc_jis_none(spec))
             return 0;
-        if (!json_is_object(spec)) {
+        if (!pc_jis(spec, PC_JOBJ)) {
             snprintf(err, errlen, "%.*s: expected an object", (int)(plen - 1), prefix);
             return -1;
         }
@@ -132,8 +129,8 @@ int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image
     return 0;
 }
 
-int wh_podspec_pod_metadata(const char *group, const char *kind, json_t *obj, char *ptr, size_t n,
-                            json_t **meta)
+int wh_podspec_pod_metadata(const char *group, const char *kind, const pc_jval *obj, char *ptr,
+                            size_t n, const pc_jval **meta)
 {
     const char *const *path = pc_k8s_spec_path(group, kind);
     int steps = 0;
@@ -143,21 +140,21 @@ int wh_podspec_pod_metadata(const char *group, const char *kind, json_t *obj, ch
         return -1;
     while (steps < PATH_MAX_STEPS && path[steps])
         steps++;
-    json_t *parent = obj; /* the object holding the pod spec holds the metadata too */
+    const pc_jval *parent = obj; /* the object holding the pod spec holds the metadata too */
     ptr[0] = 0;
     for (int i = 0; i < steps - 1; i++) {
-        parent = json_object_get(parent, path[i]);
+        parent = pc_jget(parent, path[i]);
         int w = snprintf(ptr + len, n - len, "/%s", path[i]);
-        if (!json_is_object(parent) || w < 0 || (size_t)w >= n - len)
+        if (!pc_jis(parent, PC_JOBJ) || w < 0 || (size_t)w >= n - len)
             return -1;
         len += (size_t)w;
     }
-    if (!json_is_object(parent) || n - len <= strlen("/metadata"))
+    if (!pc_jis(parent, PC_JOBJ) || n - len <= strlen("/metadata"))
         return -1;
     memcpy(ptr + len, "/metadata", strlen("/metadata") + 1);
-    json_t *m = json_object_get(parent, "metadata");
-    if (m && !json_is_null(m) && !json_is_object(m))
+    const pc_jval *m = pc_jget(parent, "metadata");
+    if (!pc_jis_none(m) && !pc_jis(m, PC_JOBJ))
         return -1;
-    *meta = json_is_object(m) ? m : NULL;
+    *meta = pc_jis(m, PC_JOBJ) ? m : NULL;
     return 0;
 }

@@ -5,7 +5,7 @@
 #ifndef WH_PODSPEC_H
 #define WH_PODSPEC_H
 
-#include <jansson.h>
+#include "portcullis_jdoc.h"
 #include "imagelist.h"
 
 /* 1 when group/kind is an object kind the webhook reads
@@ -24,7 +24,7 @@ int wh_podspec_known(const char *group, const char *kind);
  * absent has no images; a container that is not an object, an image that
  * is not a string or is too long, a name that is not a string, or an
  * unknown kind is an error naming the field (-1). */
-int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image_list *out,
+int wh_podspec_images(const char *group, const char *kind, const pc_jval *obj, wh_image_list *out,
                       char *err, size_t errlen);
 
 /* The metadata of the pods obj makes (a Pod's own, a workload's pod
@@ -33,7 +33,7 @@ int wh_podspec_images(const char *group, const char *kind, json_t *obj, wh_image
  * in *meta (NULL when absent or null). -1 when the kind has no pod
  * metadata (EphemeralContainers), the path to it is missing or not made
  * of objects, or metadata is not an object. */
-int wh_podspec_pod_metadata(const char *group, const char *kind, json_t *obj, char *ptr, size_t n,
-                            json_t **meta);
+int wh_podspec_pod_metadata(const char *group, const char *kind, const pc_jval *obj, char *ptr,
+                            size_t n, const pc_jval **meta);
 
 #endif
