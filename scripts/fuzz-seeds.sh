@@ -250,6 +250,10 @@ for p in glob.glob(req + "/*.json") + glob.glob(req + "/malformed/*.json"):
                 put("fuzz_podspec", name, bytes([kinds.index(k) | room << 4])
                     + json.dumps(r["object"]).encode())
 put("fuzz_admission", "imagereview-as-admission", open(req + "/imagereview.json", "rb").read())
+# pc_jdoc against jansson: every JSON text the repository holds
+for p in glob.glob(root + "/fixtures/**/*.json", recursive=True) + glob.glob(
+        root + "/tests/**/*.json", recursive=True):
+    put("fuzz_jdoc", os.path.basename(p), open(p, "rb").read())
 for p in glob.glob(req + "/tes/*.json") + glob.glob(req + "/tes/malformed/*.json"):
     b = open(p, "rb").read()
     put("fuzz_tes", os.path.basename(p), b)
