@@ -28,10 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(a.uid && *a.uid && a.kind && a.operation, "parsed review without uid/kind/op");
         fz_check_images(obj, &a.images);
         wh_decision d = {.allowed = 1};
-        json_t *resp = wh_admission_response(&a, &d);
-        char *s = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
-        free(s);
-        json_decref(resp);
+        char *resp = wh_admission_response(&a, &d);
+        json_t *back = resp ? json_loads(resp, JSON_REJECT_DUPLICATES, NULL) : NULL;
+        FZ_CHECK(back && json_is_true(json_object_get(json_object_get(back, "response"), "allowed")),
+                 "the answer is not JSON allowing the review: %s", resp ? resp : "(null)");
+        json_decref(back);
+        free(resp);
         json_decref(root);
         wh_admission_free(&a);
     } else {

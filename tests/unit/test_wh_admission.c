@@ -236,7 +236,9 @@ static void test_response(void)
                      .message = "image \"a\": setuid-file /usr/bin/passwd",
                      .warnings = w,
                      .nwarnings = 1};
-    json_t *doc = wh_admission_response(&a, &d);
+    char *text = wh_admission_response(&a, &d);
+    json_t *doc = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    free(text);
     json_t *resp = json_object_get(doc, "response");
     CHECK_STR(json_string_value(json_object_get(doc, "apiVersion")), "admission.k8s.io/v1beta1");
     CHECK_STR(json_string_value(json_object_get(doc, "kind")), "AdmissionReview");
@@ -249,13 +251,42 @@ static void test_response(void)
     CHECK(json_array_size(json_object_get(resp, "warnings")) == 1);
     json_decref(doc);
     d = (wh_decision){.allowed = 1};
-    doc = wh_admission_response(&a, &d);
+    text = wh_admission_response(&a, &d);
+    doc = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    free(text);
     resp = json_object_get(doc, "response");
     CHECK(json_is_true(json_object_get(resp, "allowed")));
     CHECK(json_object_get(resp, "status") == NULL && json_object_get(resp, "warnings") == NULL);
     json_decref(doc);
     wh_admission_free(&a);
     free(r);
+}
+
+/* The exact text: members in order, compact, strings escaped as jansson
+ * escapes them (quotes, backslash, controls, bytes that are not UTF-8 as
+ * U+FFFD). */
+static void test_response_text(void)
+{
+    wh_admission a = {.api_version = "admission.k8s.io/v1", .uid = "u-1"};
+    char *w[] = {"w1 \"q\"", "w2 \\ \x01"};
+    wh_decision d = {.allowed = 0, .message = "bad \xff\t\xc3\xa9", .warnings = w, .nwarnings = 2};
+    char *t = wh_admission_response(&a, &d);
+    CHECK_STR(t, "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                 "\"response\":{\"uid\":\"u-1\",\"allowed\":false,\"status\":{\"status\":"
+                 "\"Failure\",\"message\":\"bad \xef\xbf\xbd\\t\xc3\xa9\",\"reason\":"
+                 "\"Forbidden\",\"code\":403},\"warnings\":[\"w1 \\\"q\\\"\",\"w2 \\\\ "
+                 "\\u0001\"],\"auditAnnotations\":{\"verdict\":\"deny\"}}}");
+    free(t);
+    d = (wh_decision){.allowed = 1};
+    t = wh_admission_response(&a, &d);
+    CHECK_STR(t, "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                 "\"response\":{\"uid\":\"u-1\",\"allowed\":true,"
+                 "\"auditAnnotations\":{\"verdict\":\"allow\"}}}");
+    free(t);
+    d = (wh_decision){.allowed = 0};
+    t = wh_admission_response(&a, &d);
+    CHECK_CONTAINS(t, "\"message\":\"denied\"");
+    free(t);
 }
 
 /* Each container carries its own run context (pc_k8s_runctx): the pod's
@@ -491,6 +522,7 @@ int main(void)
     test_parse_ok();
     test_parse_malformed();
     test_response();
+    test_response_text();
     test_runs();
     test_strmap();
     test_log_line();

@@ -42,7 +42,8 @@ int wh_admission_decide(struct wh_server *s, const struct wh_http_req *rq, const
                         int pin_digests, wh_admission *a, struct wh_decision *d,
                         struct wh_reply *out);
 
-/* The AdmissionReview answer for decision d, or NULL when out of memory. */
-json_t *wh_admission_response(const wh_admission *a, const wh_decision *d);
+/* The AdmissionReview answer for decision d (compact JSON, malloc'd), or
+ * NULL when out of memory. */
+char *wh_admission_response(const wh_admission *a, const wh_decision *d);
 
 #endif
