@@ -11,6 +11,7 @@ typedef struct pc_arena_block pc_arena_block;
 typedef struct pc_arena {
     pc_arena_block *head;
     size_t total;
+    size_t block; /* the next block's size: 0 for 64 KiB; a smaller one doubles up to it */
 } pc_arena;
 
 void *pc_arena_alloc(pc_arena *a, size_t n);

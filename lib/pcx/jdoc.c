@@ -29,6 +29,8 @@
 #define STACK_LOCAL 64
 #define SORT_SMALL 16
 #define NUM_LOCAL 64
+#define FIRST_BLOCK_MIN 4096
+#define FIRST_BLOCK_MAX 32768
 
 struct pc_jdoc {
     pc_arena ar;
@@ -503,6 +505,11 @@ pc_jdoc *pc_jdoc_parse(const char *buf, size_t len, unsigned flags, char *err, s
     ps.flags = flags;
     ps.stk = ps.local;
     ps.scap = STACK_LOCAL;
+    /* a review uses about 2.4 bytes of arena per byte of text: one block,
+     * below glibc's 64 KiB free that consolidates the heap, for most */
+    ps.ar.block = len < (FIRST_BLOCK_MAX - 1024) / 3 ? len * 3 + 1024 : FIRST_BLOCK_MAX;
+    if (ps.ar.block < FIRST_BLOCK_MIN)
+        ps.ar.block = FIRST_BLOCK_MIN;
     pc_jval root;
     skip_ws(&ps);
     if (ps.p >= ps.end || (*ps.p != '{' && *ps.p != '['))

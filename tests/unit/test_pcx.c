@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pcx.h"
+#include "pcx/arena.h"
 #include "testlib.h"
 
 #define DAY_MS (86400000ull)
@@ -340,8 +341,33 @@ static void test_buf(void)
     pc_buf_free(&b);
 }
 
+/* The arena: a small first block doubles up to 64 KiB; a request larger
+ * than the block gets one of its own; every byte handed out is usable. */
+static void test_arena(void)
+{
+    pc_arena a = {.block = 4096};
+    char *p = pc_arena_alloc(&a, 100);
+    CHECK(p && a.total == 4096 && a.block == 8192);
+    memset(p, 1, 100);
+    char *q = pc_arena_alloc(&a, 9000); /* bigger than the next block: one of its own */
+    CHECK(q && a.total == 4096 + 9008 && a.block == 8192);
+    memset(q, 2, 9000);
+    char *r = pc_arena_alloc(&a, 3000); /* still in the first block, kept at the head */
+    CHECK(r && r == p + 112 && a.total == 4096 + 9008);
+    for (int i = 0; i < 40; i++)
+        CHECK(pc_arena_alloc(&a, 4000) != NULL);
+    CHECK(a.block == 65536);
+    CHECK(pc_arena_alloc(&a, 0) == NULL);
+    pc_arena_free(&a);
+    CHECK(a.total == 0 && a.head == NULL);
+    pc_arena d = {0}; /* the default: 64 KiB blocks */
+    CHECK(pc_arena_alloc(&d, 1) && d.total == 65536 && d.block == 0);
+    pc_arena_free(&d);
+}
+
 int main(void)
 {
+    test_arena();
     test_durations();
     test_verdict_ttl();
     test_sizes();
