@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,6 +343,8 @@ static int close_container(parser *ps, size_t base, int obj, pc_jval *v)
     v->u.a = NULL;
     if (!n)
         return 0;
+    if (n > SIZE_MAX / sizeof(pc_jmem))
+        return fail(ps, ps->p, "out of memory");
     if (obj) {
         pc_jmem *m = pc_arena_alloc(&ps->ar, n * sizeof *m);
         if (!m)
