@@ -119,6 +119,10 @@ static int read_images(wh_admission *a, const pc_jval *req, char *err, size_t er
     int rc = wh_podspec_images(a->group, a->kind, obj, &all, why, sizeof why);
     if (rc == 0 && strcmp(a->operation, "UPDATE") == 0 && pc_jis(old, PC_JOBJ))
         rc = wh_podspec_images(a->group, a->kind, old, &before, why, sizeof why);
+    if (rc == 0 && before.n == 0) { /* nothing ran before: every entry, moved */
+        a->images = all;
+        memset(&all, 0, sizeof all);
+    }
     for (size_t i = 0; rc == 0 && i < all.n; i++) {
         if (wh_image_list_has_run(&before, &all.v[i])) {
             a->unchanged++;
