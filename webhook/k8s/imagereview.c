@@ -16,12 +16,15 @@
  * mixed with /validate's for a container run some other way. An image
  * that only a pod's runAsUser makes acceptable is denied here: use the
  * ValidatingAdmissionWebhook (/validate) for per-container judgement.
+ * The review is read as /validate reads its own (a pc_jdoc: jansson's
+ * strict parse); the annotation keys are logged in key order.
  */
 #include <stdio.h>
 #include <string.h>
 #include "../gen.h"
 #include "decide.h"
 #include "../http/log.h"
+#include "portcullis_jdoc.h"
 #include "portcullis_json.h"
 #include "../webhook.h"
 #include "pcx.h"
@@ -30,34 +33,31 @@
 #define ANNOTATIONS_MAX 64
 
 typedef struct image_review {
-    json_t *root;
+    pc_jdoc *doc;
     const char *namespace_;
-    json_t *annotations; /* object of strings, or NULL */
+    const pc_jval *annotations; /* object of strings, or NULL */
     wh_image_list images;
 } image_review;
 
-static int read_containers(image_review *r, json_t *spec, char *err, size_t errlen)
+static int read_containers(image_review *r, const pc_jval *spec, char *err, size_t errlen)
 {
     char ptr[64];
-    json_t *cs = json_object_get(spec, "containers"), *c;
-    size_t i;
-    if (cs && !json_is_null(cs) && !json_is_array(cs)) {
+    const pc_jval *cs = pc_jget(spec, "containers");
+    if (!pc_jis_none(cs) && !pc_jis(cs, PC_JARR)) {
         snprintf(err, errlen, "spec.containers: expected an array");
         return -1;
     }
-    json_array_foreach(cs, i, c)
-    {
-        json_t *img = json_object_get(c, "image");
-        if (!json_is_object(c) || !json_is_string(img) || !json_string_length(img) ||
-            json_string_length(img) > WH_MAX_IMAGE_LEN ||
-            strlen(json_string_value(img)) != json_string_length(img)) {
+    for (size_t i = 0; cs && i < cs->n; i++) {
+        const pc_jval *c = pc_jat(cs, i), *img = pc_jget(c, "image");
+        if (!pc_jis(c, PC_JOBJ) || !pc_jis(img, PC_JSTR) || !img->n || img->n > WH_MAX_IMAGE_LEN ||
+            strlen(img->u.s) != img->n) {
             snprintf(err, errlen,
                      "spec.containers[%zu].image: expected a non-empty string of at most %d bytes",
                      i, WH_MAX_IMAGE_LEN);
             return -1;
         }
         snprintf(ptr, sizeof ptr, "/spec/containers/%zu/image", i);
-        if (wh_image_list_add(&r->images, json_string_value(img), ptr, NULL, err, errlen) < 0)
+        if (wh_image_list_add(&r->images, img->u.s, ptr, NULL, err, errlen) < 0)
             return -1;
     }
     return 0;
@@ -65,33 +65,31 @@ static int read_containers(image_review *r, json_t *spec, char *err, size_t errl
 
 static int read_review(image_review *r, const char *body, size_t len, char *err, size_t errlen)
 {
-    json_error_t je;
+    char msg[256];
     memset(r, 0, sizeof *r);
-    r->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-    if (!r->root) {
-        snprintf(err, errlen, "request body is not valid JSON: %s (line %d, column %d)", je.text,
-                 je.line, je.column);
+    if (!(r->doc = pc_jdoc_parse(body, len, 0, msg, sizeof msg))) {
+        snprintf(err, errlen, "request body is not valid JSON: %s", msg);
         return -1;
     }
-    const char *v = json_string_value(json_object_get(r->root, "apiVersion"));
-    const char *k = json_string_value(json_object_get(r->root, "kind"));
-    json_t *spec = json_object_get(r->root, "spec");
+    const pc_jval *root = pc_jdoc_root(r->doc);
+    const char *v = pc_jstr(pc_jget(root, "apiVersion"));
+    const char *k = pc_jstr(pc_jget(root, "kind"));
+    const pc_jval *spec = pc_jget(root, "spec");
     if (!v || strcmp(v, IR_VERSION) != 0 || !k || strcmp(k, "ImageReview") != 0) {
         snprintf(err, errlen, "expected apiVersion " IR_VERSION " and kind ImageReview");
         return -1;
     }
-    if (!json_is_object(spec)) {
+    if (!pc_jis(spec, PC_JOBJ)) {
         snprintf(err, errlen, "spec: missing or not an object");
         return -1;
     }
-    json_t *ns = json_object_get(spec, "namespace"), *an = json_object_get(spec, "annotations");
-    if ((ns && !json_is_null(ns) && !json_is_string(ns)) ||
-        (an && !json_is_null(an) && !json_is_object(an))) {
+    const pc_jval *ns = pc_jget(spec, "namespace"), *an = pc_jget(spec, "annotations");
+    if ((!pc_jis_none(ns) && !pc_jis(ns, PC_JSTR)) || (!pc_jis_none(an) && !pc_jis(an, PC_JOBJ))) {
         snprintf(err, errlen, "spec.namespace must be a string and spec.annotations an object");
         return -1;
     }
-    r->namespace_ = json_string_value(ns);
-    r->annotations = json_is_object(an) ? an : NULL;
+    r->namespace_ = pc_jstr(ns);
+    r->annotations = pc_jis(an, PC_JOBJ) ? an : NULL;
     return read_containers(r, spec, err, errlen);
 }
 
@@ -125,16 +123,11 @@ static json_t *review_response(const wh_decision *d)
                      status);
 }
 
-static json_t *annotation_keys(json_t *an)
+static json_t *annotation_keys(const pc_jval *an)
 {
-    json_t *keys = json_array(), *v;
-    const char *k;
-    size_t n = 0;
-    json_object_foreach(an, k, v)
-    {
-        if (n++ < ANNOTATIONS_MAX)
-            json_array_append_new(keys, pc_json_string(k));
-    }
+    json_t *keys = json_array();
+    for (size_t i = 0; keys && i < an->n && i < ANNOTATIONS_MAX; i++)
+        json_array_append_new(keys, pc_json_string(an->u.m[i].key));
     return keys;
 }
 
@@ -144,7 +137,7 @@ void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
     wh_decision d;
     char err[512];
     if (read_review(&r, rq->body, rq->len, err, sizeof err) < 0) {
-        json_decref(r.root);
+        pc_jdoc_free(r.doc);
         wh_image_list_free(&r.images);
         wh_metrics_error(&s->metrics, WH_ERR_BAD_REQUEST);
         wh_logf("warn", "imagereview: bad request: %s", err);
@@ -164,7 +157,7 @@ void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
                        .cached_only = !rq->may_wait};
     int rc = g ? wh_decide(&in, &d) : -1;
     if (rc != 0) {
-        json_decref(r.root);
+        pc_jdoc_free(r.doc);
         wh_image_list_free(&r.images);
         if (rc == 1) /* a verdict to wait for: again on a request worker */
             out->defer = 1;
@@ -182,6 +175,6 @@ void wh_route_imagereview(wh_server *s, const wh_http_req *rq, wh_reply *out)
     wh_decision_count(&d, &s->metrics);
     json_decref(extra);
     wh_decision_free(&d);
-    json_decref(r.root);
+    pc_jdoc_free(r.doc);
     wh_image_list_free(&r.images);
 }
