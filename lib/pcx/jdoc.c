@@ -367,70 +367,52 @@ static int close_container(parser *ps, size_t base, int obj, pc_jval *v)
     return 0;
 }
 
-static int parse_array(parser *ps, pc_jval *v)
+/* Skip whitespace, then take c if it is next. */
+static int eat(parser *ps, unsigned char c)
 {
-    size_t base = ps->sn;
-    ps->p++;
     skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == ']') {
+    if (ps->p < ps->end && *ps->p == c) {
         ps->p++;
-        return close_container(ps, base, 0, v);
+        return 1;
     }
-    for (;;) {
-        pc_jval e;
-        if (parse_value(ps, &e) < 0 || push(ps, NULL, 0, &e) < 0)
-            return -1;
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (ps->p < ps->end && *ps->p == ']') {
-            ps->p++;
-            return close_container(ps, base, 0, v);
-        }
-        return fail(ps, ps->p, "']' expected");
-    }
+    return 0;
 }
 
-static int parse_object(parser *ps, pc_jval *v)
+/* A member's key and its colon. */
+static int parse_key(parser *ps, const char **key, size_t *klen)
 {
+    skip_ws(ps);
+    const unsigned char *at = ps->p;
+    if (ps->p >= ps->end || *ps->p != '"')
+        return fail(ps, ps->p, "string or '}' expected");
+    if (parse_string(ps, key, klen) < 0)
+        return -1;
+    if (memchr(*key, 0, *klen))
+        return fail(ps, at, "NUL byte in object key not supported");
+    if (!eat(ps, ':'))
+        return fail(ps, ps->p, "':' expected");
+    return 0;
+}
+
+/* An array or (obj) an object, ps->p at its opening bracket. */
+static int parse_container(parser *ps, int obj, pc_jval *v)
+{
+    unsigned char close = obj ? '}' : ']';
     size_t base = ps->sn;
     ps->p++;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
-        return close_container(ps, base, 1, v);
-    }
-    for (;;) {
-        const char *key;
-        size_t klen;
+    if (eat(ps, close))
+        return close_container(ps, base, obj, v);
+    do {
+        const char *key = NULL;
+        size_t klen = 0;
         pc_jval e;
-        const unsigned char *at = ps->p;
-        if (ps->p >= ps->end || *ps->p != '"')
-            return fail(ps, ps->p, "string or '}' expected");
-        if (parse_string(ps, &key, &klen) < 0)
+        if ((obj && parse_key(ps, &key, &klen) < 0) || parse_value(ps, &e) < 0 ||
+            push(ps, key, klen, &e) < 0)
             return -1;
-        if (memchr(key, 0, klen))
-            return fail(ps, at, "NUL byte in object key not supported");
-        skip_ws(ps);
-        if (ps->p >= ps->end || *ps->p != ':')
-            return fail(ps, ps->p, "':' expected");
-        ps->p++;
-        if (parse_value(ps, &e) < 0 || push(ps, key, klen, &e) < 0)
-            return -1;
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            skip_ws(ps);
-            continue;
-        }
-        if (ps->p < ps->end && *ps->p == '}') {
-            ps->p++;
-            return close_container(ps, base, 1, v);
-        }
-        return fail(ps, ps->p, "'}' expected");
-    }
+    } while (eat(ps, ','));
+    if (eat(ps, close))
+        return close_container(ps, base, obj, v);
+    return fail(ps, ps->p, obj ? "'}' expected" : "']' expected");
 }
 
 static int literal(parser *ps, pc_jval *v)
@@ -447,7 +429,6 @@ static int literal(parser *ps, pc_jval *v)
         v->type = PC_JNULL;
     else
         return fail(ps, s, "invalid token");
-    v->n = 0;
     ps->p = p;
     return 0;
 }
@@ -463,9 +444,9 @@ static int parse_value(parser *ps, pc_jval *v)
     int rc;
     v->n = 0;
     if (c == '{') {
-        rc = parse_object(ps, v);
+        rc = parse_container(ps, 1, v);
     } else if (c == '[') {
-        rc = parse_array(ps, v);
+        rc = parse_container(ps, 0, v);
     } else if (c == '"') {
         const unsigned char *at = ps->p;
         rc = parse_string(ps, &v->u.s, &v->n);
@@ -573,6 +554,12 @@ const pc_jval *pc_jgetn(const pc_jval *o, const char *key, size_t klen)
 const pc_jval *pc_jget(const pc_jval *o, const char *key)
 {
     return key ? pc_jgetn(o, key, strlen(key)) : NULL;
+}
+
+const pc_jval *pc_jopt(const pc_jval *o, const char *key)
+{
+    const pc_jval *v = pc_jget(o, key);
+    return pc_jis_none(v) ? NULL : v;
 }
 
 const pc_jval *pc_jat(const pc_jval *a, size_t i)
