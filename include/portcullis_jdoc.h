@@ -73,6 +73,8 @@ pc_jdoc *pc_jdoc_from_json(const struct json_t *v, char *err, size_t errlen);
 /* o[key]: NULL when o is NULL or not an object, or has no such key. */
 const pc_jval *pc_jget(const pc_jval *o, const char *key);
 const pc_jval *pc_jgetn(const pc_jval *o, const char *key, size_t klen);
+/* o[key] when it is there and not null: the value of an optional field. */
+const pc_jval *pc_jopt(const pc_jval *o, const char *key);
 /* a[i]: NULL when a is NULL or not an array, or i is past its end. */
 const pc_jval *pc_jat(const pc_jval *a, size_t i);
 /* The string, or NULL when v is NULL or not a string. */

@@ -70,13 +70,6 @@ static int bad(const rd *r, const char *field, const char *what)
     return -1;
 }
 
-/* obj[key] when it is there and not null. */
-static const pc_jval *get(const pc_jval *obj, const char *key)
-{
-    const pc_jval *v = pc_jget(obj, key);
-    return pc_jis_none(v) ? NULL : v;
-}
-
 /* An integer field's value in 0..ID_MAX, or -1. */
 static long long id_of(const pc_jval *v)
 {
@@ -87,10 +80,10 @@ static long long id_of(const pc_jval *v)
 static int id_field(const rd *r, const pc_jval *csc, const pc_jval *psc, const char *key,
                     long long *out)
 {
-    const pc_jval *v = get(csc, key);
+    const pc_jval *v = pc_jopt(csc, key);
     const char *at = "securityContext";
     if (!v) {
-        v = get(psc, key);
+        v = pc_jopt(psc, key);
         at = "(pod) securityContext";
     }
     if (!v)
@@ -106,7 +99,7 @@ static int id_field(const rd *r, const pc_jval *csc, const pc_jval *psc, const c
 
 static int bool_field(const rd *r, const pc_jval *sc, const char *field, const char *key, int *out)
 {
-    const pc_jval *v = get(sc, key);
+    const pc_jval *v = pc_jopt(sc, key);
     if (!v)
         return 0;
     if (!pc_jis_bool(v))
@@ -169,7 +162,7 @@ static int oom(const rd *r)
 
 static int read_env(const rd *r, const pc_jval *c, pc_runctx *rc, envs *e)
 {
-    const pc_jval *a = get(c, "env");
+    const pc_jval *a = pc_jopt(c, "env");
     if (!a)
         return 0;
     if (!pc_jis(a, PC_JARR))
@@ -178,7 +171,7 @@ static int read_env(const rd *r, const pc_jval *c, pc_runctx *rc, envs *e)
         const pc_jval *ent = pc_jat(a, i);
         char f[64];
         snprintf(f, sizeof f, "env[%zu]", i);
-        const pc_jval *name = get(ent, "name"), *val = get(ent, "value");
+        const pc_jval *name = pc_jopt(ent, "name"), *val = pc_jopt(ent, "value");
         if (!pc_jis(ent, PC_JOBJ) || !pc_jis(name, PC_JSTR) || !*pc_jstr(name) ||
             strchr(pc_jstr(name), '=') || (val && !pc_jis(val, PC_JSTR)))
             return bad(r, f, "expected {\"name\": NAME, \"value\": STRING}");
@@ -207,7 +200,7 @@ static int read_env(const rd *r, const pc_jval *c, pc_runctx *rc, envs *e)
 static int read_argv(const rd *r, const pc_jval *c, const char *key, const envs *e, char ***out,
                      size_t *n)
 {
-    const pc_jval *a = get(c, key);
+    const pc_jval *a = pc_jopt(c, key);
     *out = NULL;
     *n = 0;
     if (!a)
@@ -239,14 +232,14 @@ static void free_argv(char **v, size_t n)
 
 static int read_caps(const rd *r, const pc_jval *csc, pc_runctx *rc)
 {
-    const pc_jval *caps = get(csc, "capabilities");
+    const pc_jval *caps = pc_jopt(csc, "capabilities");
     if (!caps)
         return 0;
     if (!pc_jis(caps, PC_JOBJ))
         return bad(r, "securityContext.capabilities", "expected an object");
     static const char *const keys[2] = {"add", "drop"};
     for (int k = 0; k < 2; k++) {
-        const pc_jval *a = get(caps, keys[k]);
+        const pc_jval *a = pc_jopt(caps, keys[k]);
         char f[64];
         snprintf(f, sizeof f, "securityContext.capabilities.%s", keys[k]);
         if (!a)
@@ -270,7 +263,7 @@ static int read_caps(const rd *r, const pc_jval *csc, pc_runctx *rc)
 static int read_groups(const rd *r, const pc_jval *psc, pc_runctx *rc)
 {
     char num[32], err[256];
-    const pc_jval *a = get(psc, "supplementalGroups"), *fs = get(psc, "fsGroup");
+    const pc_jval *a = pc_jopt(psc, "supplementalGroups"), *fs = pc_jopt(psc, "fsGroup");
     if (a && !pc_jis(a, PC_JARR))
         return bad(r, "(pod) securityContext.supplementalGroups", "expected an array of gids");
     for (size_t i = 0; a && i < a->n; i++) {
@@ -294,7 +287,7 @@ static int read_groups(const rd *r, const pc_jval *psc, pc_runctx *rc)
 
 static int read_sc(const rd *r, const pc_jval *pod, const pc_jval *c, pc_runctx *rc)
 {
-    const pc_jval *psc = get(pod, "securityContext"), *csc = get(c, "securityContext");
+    const pc_jval *psc = pc_jopt(pod, "securityContext"), *csc = pc_jopt(c, "securityContext");
     if (psc && !pc_jis(psc, PC_JOBJ))
         return bad(r, "(pod) securityContext", "expected an object");
     if (csc && !pc_jis(csc, PC_JOBJ))
@@ -341,7 +334,7 @@ static int read_container(const rd *r, const pc_jval *pod, const pc_jval *c, pc_
     char **cmd = NULL, **args = NULL, err[256];
     size_t ncmd = 0, nargs = 0;
     int ret = -1;
-    const pc_jval *wd = get(c, "workingDir");
+    const pc_jval *wd = pc_jopt(c, "workingDir");
     if (!pc_jis(c, PC_JOBJ)) {
         snprintf(r->err, r->errlen, "%.200s: expected an object", r->where);
         return -1;

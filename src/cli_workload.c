@@ -19,12 +19,6 @@ typedef struct wl {
     size_t errlen;
 } wl;
 
-static const pc_jval *get(const pc_jval *obj, const char *key)
-{
-    const pc_jval *v = pc_jget(obj, key);
-    return pc_jis_none(v) ? NULL : v;
-}
-
 static const char *str(const pc_jval *obj, const char *key)
 {
     return pc_jstr(pc_jget(obj, key));
@@ -33,7 +27,7 @@ static const char *str(const pc_jval *obj, const char *key)
 /* "Deployment prod/web" (or "Deployment web" without a namespace), shown safely. */
 static void ident(const pc_jval *obj, const char *kind, char *out, size_t n)
 {
-    const pc_jval *meta = get(obj, "metadata");
+    const pc_jval *meta = pc_jopt(obj, "metadata");
     const char *name = str(meta, "name"), *ns = str(meta, "namespace");
     char k[64], s[128], m[256];
     pc_safe_str(kind, k, sizeof k);
@@ -85,7 +79,7 @@ static const char *const list_word[PC_K8S_NLISTS] = {"init container", "containe
 static int containers(wl *w, size_t line, const char *who, const pc_jval *spec, const char *at)
 {
     for (int l = 0; l < PC_K8S_NLISTS; l++) {
-        const pc_jval *a = get(spec, pc_k8s_lists[l]);
+        const pc_jval *a = pc_jopt(spec, pc_k8s_lists[l]);
         char where[512];
         snprintf(where, sizeof where, "%s%s%s", at, *at ? "." : "", pc_k8s_lists[l]);
         if (!a)
@@ -98,7 +92,7 @@ static int containers(wl *w, size_t line, const char *who, const pc_jval *spec, 
             snprintf(cw, sizeof cw, "%s[%zu]", where, i);
             if (!pc_jis(c, PC_JOBJ))
                 return bad(w, line, who, "%s: expected an object", cw);
-            const pc_jval *img = get(c, "image");
+            const pc_jval *img = pc_jopt(c, "image");
             if (!img || (pc_jis(img, PC_JSTR) && !img->n))
                 continue; /* no image: a controller may default it; nothing to judge */
             const char *image = pc_jstr(img);
@@ -130,7 +124,7 @@ static int object(wl *w, const pc_jval *obj, size_t line)
     const char *kind = str(obj, "kind"), *api = str(obj, "apiVersion");
     if (!kind || !api)
         return 0; /* not a Kubernetes object */
-    const pc_jval *items = get(obj, "items");
+    const pc_jval *items = pc_jopt(obj, "items");
     size_t kl = strlen(kind);
     if (pc_jis(items, PC_JARR) && kl >= 4 && strcmp(kind + kl - 4, "List") == 0) {
         for (size_t i = 0; i < items->n; i++)
@@ -150,7 +144,7 @@ static int object(wl *w, const pc_jval *obj, size_t line)
     for (size_t i = 0; path[i]; i++) {
         size_t l = strlen(at);
         snprintf(at + l, sizeof at - l, "%s%s", l ? "." : "", path[i]);
-        const pc_jval *x = get(spec, path[i]);
+        const pc_jval *x = pc_jopt(spec, path[i]);
         if (!x)
             return bad(w, line, who, "%s: missing (no pod spec)", at);
         if (!pc_jis(x, PC_JOBJ))

@@ -97,7 +97,7 @@ char *wh_json_pointer_escape(const char *key)
 int wh_mutate_annotation_op(json_t *patch, const char *meta_ptr, const pc_jval *meta,
                             const char *key, const char *value)
 {
-    const pc_jval *ann = meta ? pc_jget(meta, "annotations") : NULL;
+    const pc_jval *ann = pc_jget(meta, "annotations");
     json_t *val;
     char *esc = wh_json_pointer_escape(key);
     pc_buf path = {0};
