@@ -311,7 +311,7 @@ static int walk_layers(scan_state *s, pc_err *e)
     s->layer_digests = pc_calloc(n, sizeof *s->layer_digests);
     worker *ws = pc_calloc(nw ? nw : 1, sizeof *ws);
     if (s->ctx->yara)
-        s->ypool = pc_yara_pool_new();
+        s->ypool = pc_yara_pool_new(nw);
     if (!s->facts || !s->done || !s->layer_digests || !ws || (s->ctx->yara && !s->ypool) ||
         pc_fsview_init(&s->fs) < 0) {
         free(ws);

@@ -15,12 +15,16 @@
  * 4.x does; test_yara checks it).
  *
  * Memory: a whole file above PC_YARA_OWN and the first block of a
- * block-scanned file go into the scan's one big buffer (pc_yara_pool),
- * which one worker holds at a time: a second worker with a big file waits
- * until the first is done with its own. A smaller file goes into the big
- * buffer too when it is free, else into the worker's own buffer (at most
- * PC_YARA_OWN bytes), which also holds the blocks after the first. So a scan's YARA buffers are
- * max_file_bytes + jobs x PC_YARA_OWN at most, whatever the image.
+ * block-scanned file go into one of the scan's big buffers (pc_yara_pool:
+ * one per worker that walks a layer, each held by one worker at a time;
+ * a worker waits only while every one is held, which a caller that makes
+ * fewer buffers than workers allows). A smaller file goes into a big
+ * buffer too when one is free, else into the worker's own buffer (at
+ * most PC_YARA_OWN bytes), which also holds the blocks after the first.
+ * So a scan's YARA buffers are workers x (max_file_bytes + PC_YARA_OWN)
+ * at most, whatever the image. (One big buffer for the whole scan kept
+ * memory lower, but the workers of a large image then waited for it
+ * 0.7 s of a 1.8 s scan: bench/README.md.)
  *
  * The prefilter (prefilter.h, yara.prefilter) runs over every whole file
  * and every block before YARA sees it: a file it clears is not given to
@@ -49,9 +53,10 @@
 struct pc_yara_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int busy; /* a worker holds buf */
-    unsigned char *buf;
-    size_t cap;
+    size_t n;                   /* buffers (at most PC_YARA_POOL_MAX) */
+    int busy[PC_YARA_POOL_MAX]; /* a worker holds buf[i] */
+    unsigned char *buf[PC_YARA_POOL_MAX];
+    size_t cap[PC_YARA_POOL_MAX];
 };
 
 struct pc_yara_scan {
@@ -59,8 +64,9 @@ struct pc_yara_scan {
     const pc_yara_profile *prof;
     const pc_prefilter *pf;
     pc_prefilter_scratch *pfs; /* NULL: every file goes to YARA */
-    pc_yara_pool *pool;        /* the big buffer: shared, or own_pool */
+    pc_yara_pool *pool;        /* the big buffers: shared, or own_pool */
     pc_yara_pool *own_pool;
+    size_t slot;        /* the big buffer held (while a file is scanned) */
     unsigned char *buf; /* the worker's own: a file up to PC_YARA_OWN, or a later block */
     size_t bufcap;
     uint64_t yara_bytes; /* bytes given to YARA (pc_yara_scan_yara_bytes) */
@@ -100,11 +106,12 @@ static int on_scan_msg(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
     return CALLBACK_CONTINUE;
 }
 
-pc_yara_pool *pc_yara_pool_new(void)
+pc_yara_pool *pc_yara_pool_new(size_t nbufs)
 {
     pc_yara_pool *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
+    p->n = nbufs < 1 ? 1 : nbufs > PC_YARA_POOL_MAX ? PC_YARA_POOL_MAX : nbufs;
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
         free(p);
         return NULL;
@@ -123,36 +130,49 @@ void pc_yara_pool_free(pc_yara_pool *p)
         return;
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
-    free(p->buf);
+    for (size_t i = 0; i < p->n; i++)
+        free(p->buf[i]);
     free(p);
 }
 
-/* Hold the big buffer until pool_give; waits while another worker of the
- * scan holds it (that worker is reading and scanning one file, which ends:
+/* The index of a big buffer no worker holds, or p->n. */
+static size_t pool_free_slot(const pc_yara_pool *p)
+{
+    size_t i = 0;
+    while (i < p->n && p->busy[i])
+        i++;
+    return i;
+}
+
+/* Hold a big buffer until pool_give; waits while other workers of the
+ * scan hold every one (each is reading and scanning one file, which ends:
  * the walk's deadline and yara.timeout_seconds bound it). */
-static void pool_take(pc_yara_pool *p)
+static size_t pool_take(pc_yara_pool *p)
 {
     pthread_mutex_lock(&p->mu);
-    while (p->busy)
+    size_t i;
+    while ((i = pool_free_slot(p)) == p->n)
         pthread_cond_wait(&p->cv, &p->mu);
-    p->busy = 1;
+    p->busy[i] = 1;
     pthread_mutex_unlock(&p->mu);
+    return i;
 }
 
-/* Hold the big buffer if no other worker has it: 1 taken, 0 busy. */
-static int pool_try(pc_yara_pool *p)
+/* Hold a big buffer if one is free: its index, or p->n when none is. */
+static size_t pool_try(pc_yara_pool *p)
 {
     pthread_mutex_lock(&p->mu);
-    int got = !p->busy;
-    p->busy = 1;
+    size_t i = pool_free_slot(p);
+    if (i < p->n)
+        p->busy[i] = 1;
     pthread_mutex_unlock(&p->mu);
-    return got;
+    return i;
 }
 
-static void pool_give(pc_yara_pool *p)
+static void pool_give(pc_yara_pool *p, size_t i)
 {
     pthread_mutex_lock(&p->mu);
-    p->busy = 0;
+    p->busy[i] = 0;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
 }
@@ -164,7 +184,7 @@ int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara
     *out = NULL;
     if (!s)
         return pc_err_set(e, "out of memory");
-    if (!pool && !(pool = s->own_pool = pc_yara_pool_new())) {
+    if (!pool && !(pool = s->own_pool = pc_yara_pool_new(1))) {
         free(s);
         return pc_err_set(e, "out of memory");
     }
@@ -334,20 +354,21 @@ static size_t block_size(const pc_yara_profile *prof)
 static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char *head,
                        size_t headlen, pc_file_reader *rest, int *failed)
 {
-    pc_yara_pool *p = s->pool;
+    unsigned char **big = &s->pool->buf[s->slot];
+    size_t *bigcap = &s->pool->cap[s->slot];
     size_t bsize = block_size(s->prof);
     blockit it = {.s = s, .rest = rest, .head = head, .headlen = headlen, .size = ent->size};
     it.rsize = bsize < PC_YARA_OWN ? bsize : PC_YARA_OWN;
-    if (reserve(&p->buf, &p->cap, bsize) < 0 || reserve(&s->buf, &s->bufcap, it.rsize) < 0)
+    if (reserve(big, bigcap, bsize) < 0 || reserve(&s->buf, &s->bufcap, it.rsize) < 0)
         return ERROR_INSUFFICIENT_MEMORY;
     it.roll = s->buf;
-    ssize_t got = src_read(&it, p->buf, bsize);
+    ssize_t got = src_read(&it, *big, bsize);
     if (got < 0) {
         *failed = 1;
         return ERROR_COULD_NOT_READ_FILE;
     }
     it.first = (YR_MEMORY_BLOCK){
-        .size = (size_t)got, .base = 0, .context = p->buf, .fetch_data = block_data};
+        .size = (size_t)got, .base = 0, .context = *big, .fetch_data = block_data};
     it.pos = (uint64_t)got;
     YR_MEMORY_BLOCK_ITERATOR yi = {.context = &it,
                                    .first = it_first,
@@ -355,7 +376,7 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
                                    .file_size = it_size,
                                    .last_error = ERROR_SUCCESS};
     it.filter = s->pfs != NULL;
-    if (it.filter && !pc_prefilter_needs_scan(s->pf, s->pfs, p->buf, (size_t)got)) {
+    if (it.filter && !pc_prefilter_needs_scan(s->pf, s->pfs, *big, (size_t)got)) {
         /* the first block is clear: is any later one not? */
         if (!next_block(&it, &yi)) {
             *failed = it.failed;
@@ -394,8 +415,8 @@ static int scan_whole(pc_yara_scan *s, const pc_entry *ent, const unsigned char 
     size_t size = (size_t)ent->size;
     if (headlen >= size)
         return scan_mem(s, head, size);
-    unsigned char **buf = held ? &s->pool->buf : &s->buf;
-    size_t *cap = held ? &s->pool->cap : &s->bufcap;
+    unsigned char **buf = held ? &s->pool->buf[s->slot] : &s->buf;
+    size_t *cap = held ? &s->pool->cap[s->slot] : &s->bufcap;
     if (reserve(buf, cap, size) < 0)
         return ERROR_INSUFFICIENT_MEMORY;
     memcpy(*buf, head, headlen);
@@ -504,17 +525,18 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
     int blocks = ent->size > s->prof->max_file_bytes;
     int held = 0;
     if (blocks || (ent->size > PC_YARA_OWN && ent->size > headlen)) {
-        pool_take(s->pool);
+        s->slot = pool_take(s->pool);
         held = 1;
     } else if (ent->size > headlen) {
-        held = pool_try(s->pool);
+        s->slot = pool_try(s->pool);
+        held = s->slot < s->pool->n;
     }
     if (!blocks)
         rc = scan_whole(s, ent, head, headlen, rest, held, &failed);
     else
         rc = scan_blocks(s, ent, head, headlen, rest, &failed);
     if (held)
-        pool_give(s->pool);
+        pool_give(s->pool, s->slot);
     if (failed)
         return -1; /* the tar stream failed: the walk already said why */
     if (rc != ERROR_SUCCESS)

@@ -8,8 +8,8 @@
  * scan profile says yara.scan_all_files. A file up to yara.max_file_bytes is
  * scanned whole; a larger one goes by in bounded, overlapping blocks
  * pulled from the tar stream, so memory never grows with file size, and
- * buffers above PC_YARA_OWN come from the scan's one shared buffer, so it
- * does not grow with the number of workers either. A
+ * buffers above PC_YARA_OWN come from the scan's pool of big buffers (at
+ * most one per worker). A
  * scan that takes longer than yara.timeout_seconds fails the layer (a
  * file that could not be scanned is a scan-error, never a pass). Matches
  * become pc_match entries (rule name, meta tool, description, severity)
@@ -33,19 +33,22 @@
 #define PC_YARA_BLOCK_MIN (64u << 10)
 #define PC_YARA_BLOCK_MAX (8u << 20)
 /* A worker's own buffer: files up to this size are read into it while
- * another worker holds the big buffer, and the blocks after the first of a
+ * every big buffer is held, and the blocks after the first of a
  * block-scanned file are (at most this size each; any size above
  * PC_YARA_OVERLAP finds the same matches). Anything bigger (a whole file
- * up to max_file_bytes, the first block) goes into the scan's one shared
- * big buffer (pc_yara_pool), so a scan holds at most one big buffer
- * whatever its number of workers. */
+ * up to max_file_bytes, the first block) goes into one of the scan's big
+ * buffers (pc_yara_pool), so a scan holds at most as many big buffers as
+ * the pool has, whatever the image. */
 #define PC_YARA_OWN (1u << 20)
 
 typedef struct pc_yara_scan pc_yara_scan;
-/* The big buffer the workers of one scan share, one holder at a time. */
+/* The big buffers the workers of one scan share, one holder at a time each. */
 typedef struct pc_yara_pool pc_yara_pool;
+#define PC_YARA_POOL_MAX 64 /* --jobs' own maximum */
 
-pc_yara_pool *pc_yara_pool_new(void); /* NULL: out of memory */
+/* nbufs big buffers (1 to PC_YARA_POOL_MAX), each allocated when first
+ * held: NULL when out of memory. */
+pc_yara_pool *pc_yara_pool_new(size_t nbufs);
 void pc_yara_pool_free(pc_yara_pool *p);
 
 /* prof must outlive the scanner, and pool (NULL: a big buffer of its own)

@@ -517,7 +517,8 @@ static void test_block_prefilter(void)
  * boundary of a block-scanned file (the first block is max_file_bytes, each
  * later one repeats the last PC_YARA_OVERLAP bytes); the tail is checked by
  * a condition on the first block and the file's size. Several workers
- * sharing one pool, at the same time, find exactly the same matches. */
+ * sharing a pool of one or two big buffers, at the same time, find exactly
+ * the same matches. */
 #define HUGE_B (1u << 20) /* max_file_bytes of the block profile */
 #define HUGE_N (3u * HUGE_B + 12345)
 
@@ -618,24 +619,30 @@ static void test_pool(void)
         pool_job_run(&one); /* a pool of its own */
         expect_huge(&one, k ? "whole, own pool" : "blocks, own pool");
         pc_layer_facts_free(&one.f);
-        pc_yara_pool *pool = pc_yara_pool_new();
-        CHECK(pool != NULL);
-        pool_job jobs[3];
-        pthread_t tid[3];
-        int started[3] = {0};
-        for (int i = 0; i < 3; i++) {
-            jobs[i] = (pool_job){.tar = tar, .r = r, .pol = pols[k], .pool = pool};
-            started[i] = pool && pthread_create(&tid[i], NULL, pool_job_run, &jobs[i]) == 0;
-            CHECK(started[i]);
+        for (size_t nbufs = 1; nbufs <= 2; nbufs++) {
+            /* three workers on one big buffer, then on two (one waits) */
+            pc_yara_pool *pool = pc_yara_pool_new(nbufs);
+            CHECK(pool != NULL);
+            pool_job jobs[3];
+            pthread_t tid[3];
+            int started[3] = {0};
+            for (int i = 0; i < 3; i++) {
+                jobs[i] = (pool_job){.tar = tar, .r = r, .pol = pols[k], .pool = pool};
+                started[i] = pool && pthread_create(&tid[i], NULL, pool_job_run, &jobs[i]) == 0;
+                CHECK(started[i]);
+            }
+            char what[64];
+            snprintf(what, sizeof what, "%s, 3 workers, %zu big buffer(s)", k ? "whole" : "blocks",
+                     nbufs);
+            for (int i = 0; i < 3; i++) {
+                if (!started[i])
+                    continue;
+                pthread_join(tid[i], NULL);
+                expect_huge(&jobs[i], what);
+                pc_layer_facts_free(&jobs[i].f);
+            }
+            pc_yara_pool_free(pool);
         }
-        for (int i = 0; i < 3; i++) {
-            if (!started[i])
-                continue;
-            pthread_join(tid[i], NULL);
-            expect_huge(&jobs[i], k ? "whole, 3 workers, one pool" : "blocks, 3 workers, one pool");
-            pc_layer_facts_free(&jobs[i].f);
-        }
-        pc_yara_pool_free(pool);
     }
     pc_rules_free(r);
     free(h1);
