@@ -19,6 +19,7 @@
 #include "testlib.h"
 #include "pcx.h"
 #include "prefilter.h"
+#include "prefilter_pat.h"
 #include "yaracond.h"
 #include "yara_rules.h"
 #include "yarasrc.h"
@@ -204,6 +205,7 @@ static const char *const conv_rules =
     "rule t_re7 { strings: $a = /AbCd\\.e/i condition: $a }\n"
     "rule t_re8 { strings: $a = /\\bwordy\\b/ condition: $a and filesize > 3 }\n"
     "rule t_re9 { strings: $a = /x\\Sy\\Dz\\Wq/ condition: any of them }\n"
+    "rule t_re10 { strings: $a = /Lo[a-z]{0,40}ng\\b/ condition: $a }\n"
     "private rule helper { condition: filesize > 0 }\n"
     "rule t_uses { strings: $a = \"usesit\" condition: helper and $a }\n";
 
@@ -231,6 +233,8 @@ static const struct {
     {"t_re9", "xAyBz-q", 7},
     {"t_re9", "x\x80y\x01z\x80q", 7},
     {"t_uses", "usesit", 6},
+    {"t_re10", "Long", 4},
+    {"t_re10", "Loabcdefghijklmnopqrstuvwxyzabcdefghijklmnng", 44},
 };
 
 static void test_conversion(void)
@@ -241,7 +245,7 @@ static void test_conversion(void)
         return;
     const pc_prefilter *pf = pc_rules_prefilter(r);
     CHECK(pc_prefilter_active(pf));
-    CHECK_STR(pc_prefilter_status(pf), "on: 15 rules, 16 patterns");
+    CHECK_STR(pc_prefilter_status(pf), "on: 16 rules, 17 patterns");
     pc_prefilter_scratch *s = pc_prefilter_scratch_new(pf);
     CHECK(s != NULL);
     for (size_t i = 0; i < sizeof positives / sizeof *positives; i++) {
@@ -267,13 +271,49 @@ static void test_conversion(void)
     CHECK(pc_prefilter_needs_scan(pf, s, (const unsigned char *)clean, strlen(clean)) == 0);
     /* no scratch: always scan */
     CHECK(pc_prefilter_needs_scan(pf, NULL, (const unsigned char *)clean, strlen(clean)) == 1);
+    /* a bound above 16 is dropped (vectorscan compiles it a lot faster):
+     * more is scanned than YARA matches, never less */
+    const char *far = "Loabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzng";
+    CHECK(yara_hits(r, (const unsigned char *)far, strlen(far)) == 0);
+    CHECK(pc_prefilter_needs_scan(pf, s, (const unsigned char *)far, strlen(far)) == 1);
     /* random buffers from fragments: a YARA match is always a prefilter hit */
-    static const char *const frag[] = {
-        "hello", "WORLD", " ",         "w\0I\0d\0e\0", "MZ",    "\x01",   "\x0f",
-        "AB",    "\x75",  "C\x64",     "ab",           "12",    "c",      "\0",
-        "q",     "\t",    "z",         "fo",           "\n",    "ba",     "Q",
-        "x",     "y",     "#!/bin/sh", "AbCd.e",       "wordy", "usesit", "\x80",
-        "R",     "!",     "BothWays",  "\x05",         "Dz",    "-"};
+    static const char *const frag[] = {"hello",
+                                       "WORLD",
+                                       " ",
+                                       "w\0I\0d\0e\0",
+                                       "MZ",
+                                       "\x01",
+                                       "\x0f",
+                                       "AB",
+                                       "\x75",
+                                       "C\x64",
+                                       "ab",
+                                       "12",
+                                       "c",
+                                       "\0",
+                                       "q",
+                                       "\t",
+                                       "z",
+                                       "fo",
+                                       "\n",
+                                       "ba",
+                                       "Q",
+                                       "x",
+                                       "y",
+                                       "#!/bin/sh",
+                                       "AbCd.e",
+                                       "wordy",
+                                       "usesit",
+                                       "\x80",
+                                       "R",
+                                       "!",
+                                       "BothWays",
+                                       "\x05",
+                                       "Dz",
+                                       "-",
+                                       "Lo",
+                                       "ng",
+                                       "abcdefghijklmnopqrst"};
     size_t nfrag = sizeof frag / sizeof *frag, hits = 0, skipped = 0;
     unsigned seed = 12345;
     int bad = 0;
@@ -301,6 +341,31 @@ static void test_conversion(void)
     CHECK(hits > 50 && skipped > 50); /* the random corpus has both */
     pc_prefilter_scratch_free(s);
     pc_rules_free(r);
+}
+
+/* Repeats as vectorscan gets them: bounds up to 16 kept, a larger upper
+ * bound dropped ({n,m} -> {n,}: a superset). */
+static void test_repeat_bounds(void)
+{
+    static const struct {
+        const char *yara, *hs;
+    } cases[] = {
+        {"a{3}", "\\x61{3}"},        {"a{2,}", "\\x61{2,}"},  {"a{,16}", "\\x61{0,16}"},
+        {"a{1,16}", "\\x61{1,16}"},  {"a{,17}", "\\x61{0,}"}, {"[^b]{0,80}", "[^\\x62]{0,}"},
+        {"a{40,253}", "\\x61{40,}"}, {"a{20}", "\\x61{20}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ys_string str = {
+            .kind = YS_REGEXP, .val = (unsigned char *)cases[i].yara, .len = strlen(cases[i].yara)};
+        pf_expr out[2];
+        size_t n = 0;
+        const char *why = NULL;
+        CHECK(pc_pf_string_exprs(&str, out, &n, &why) == 0 && n == 1);
+        if (n == 1) {
+            CHECK_STR(out[0].re, cases[i].hs);
+            free(out[0].re);
+        }
+    }
 }
 
 /* The prefilter stays off for these sets, naming the reason. */
@@ -412,6 +477,7 @@ int main(void)
     if (yr_initialize() != ERROR_SUCCESS)
         return 1;
     test_conversion();
+    test_repeat_bounds();
     test_off();
     test_cache();
     yr_finalize();
