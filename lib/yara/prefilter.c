@@ -212,10 +212,12 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
     return pf;
 }
 
-/* The database depends on the rules, this code, vectorscan and libyara. */
+/* The database depends on the rules, this code (the number after
+ * "prefilter/" changes with the expressions it writes), vectorscan and
+ * libyara. */
 void pc_prefilter_cache_key(const char *digest, char out[72])
 {
-    char *k = pc_asprintf("prefilter/1;%s;%s;%s", digest, hs_version(), YR_VERSION);
+    char *k = pc_asprintf("prefilter/2;%s;%s;%s", digest, hs_version(), YR_VERSION);
     pc_sha256_digest(k ? k : "", k ? strlen(k) : 0, out);
     if (!k)
         out[0] = '\0';
