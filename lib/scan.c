@@ -424,7 +424,9 @@ static void run_checks(scan_state *s, const pc_runctx *rc, pc_result *r)
                          .run = &x.run,
                          .img = &s->img,
                          .layers = s->layer_digests,
-                         .tools = s->ctx->yara ? pc_rules_toolpkgs(s->ctx->yara) : NULL};
+                         .tools = s->ctx->yara ? pc_rules_toolpkgs(s->ctx->yara) : NULL,
+                         .rules = s->ctx->yara,
+                         .yara_timeout = s->ctx->profile->yara.timeout_seconds};
     pc_checks_run(pc_checks, &in, r);
     pc_effective_free(&x);
 }

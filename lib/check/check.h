@@ -23,6 +23,7 @@
 #include "image/imgconfig.h"
 #include "profile/run.h"
 #include "yara/toolpkgs.h"
+#include "yara/yara_rules.h"
 #include "portcullis.h"
 
 /* What a check reads; the driver hands it only these (the rest is NULL). */
@@ -42,6 +43,8 @@ typedef struct pc_check_ctx {
     const pc_image *img;            /* platform and layers */
     const char *const *layers;      /* digest per layer index */
     const pc_toolpkgs *tools;       /* the tool package lists (rules/packages), or NULL */
+    const pc_rules *rules;          /* the compiled YARA rules, or NULL (none) */
+    uint64_t yara_timeout;          /* yara.timeout_seconds, for what the checks match */
     pc_result *res;                 /* findings (pc_check_report) and sandbox facts */
 } pc_check_ctx;
 
@@ -71,6 +74,8 @@ typedef struct pc_check_input {
     const pc_image *img;
     const char *const *layers;
     const pc_toolpkgs *tools; /* may be NULL: no tool package lists */
+    const pc_rules *rules;    /* may be NULL: no YARA rules */
+    uint64_t yara_timeout;    /* yara.timeout_seconds */
 } pc_check_input;
 
 /* Resolve the users once, fill r->sandbox's user, needs_root and program,
@@ -107,6 +112,11 @@ int pc_finding_add(pc_result *r, pc_check_id id, const char *path, const char *l
 void pc_finding_clear(pc_finding *f);
 /* Mark r as having lost a finding: the verdict is deny. Returns -1. */
 int pc_finding_lost(pc_result *r);
+
+/* A scan-error finding from inside a check (what it had to read could not
+ * be read): a deny whatever the check's ceiling; -1 on OOM (r marked lost). */
+int pc_check_report_scan_error(pc_check_ctx *c, const char *path, const char *layer,
+                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* What a suspicious-tool finding is about: category, severity and the
  * signal that fired (pc_finding). NULL members: "other", "high" (an

@@ -109,6 +109,8 @@ static int ctx_for(const run *x, const pc_check *row, pc_check_ctx *c)
         .img = x->in->img,
         .layers = x->in->layers,
         .tools = x->in->tools,
+        .rules = x->in->rules,
+        .yara_timeout = x->in->yara_timeout,
         .res = x->res,
     };
     return 1;

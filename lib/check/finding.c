@@ -102,6 +102,21 @@ int pc_check_report_neutralised(pc_check_ctx *c, const char *path, const char *l
     return rc;
 }
 
+/* The scanner's own scan-error row (check_scan_error.c), named directly:
+ * the table (checks.c) calls the checks, so they cannot ask it. */
+extern const pc_check pc_check_scan_error;
+
+int pc_check_report_scan_error(pc_check_ctx *c, const char *path, const char *layer,
+                               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc =
+        pc_finding_addv(c->res, &pc_check_scan_error, PC_ACTION_DENY, path, layer, NULL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 int pc_check_report_tool(pc_check_ctx *c, const char *path, const char *layer, const char *rule,
                          const pc_tool_tag *tag, const char *fmt, ...)
 {

@@ -9,20 +9,6 @@
 #include "check/tool_package.h"
 #include "layer/pkgdb.h"
 
-/* The scanner's own scan-error row (check_scan_error.c), named directly:
- * the table (checks.c) calls this file, so it cannot be asked. */
-extern const pc_check pc_check_scan_error;
-
-static void unread(pc_check_ctx *c, const char *path, const char *layer, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void unread(pc_check_ctx *c, const char *path, const char *layer, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    pc_finding_addv(c->res, &pc_check_scan_error, PC_ACTION_DENY, path, layer, NULL, fmt, ap);
-    va_end(ap);
-}
-
 static const char *unread_why(const pc_node *n)
 {
     if (n->type == PC_E_SYMLINK)
@@ -40,8 +26,9 @@ void pc_tool_package_node(pc_check_ctx *c, const char *path, const pc_node *n)
     if (n->type != PC_E_REG || !e || e->pkgdb == PC_PKGDB_NONE ||
         (e->pkgdb == PC_PKGDB_APK) != apk) {
         /* fail closed: what the package manager reads there is unknown */
-        unread(c, path, pc_check_layer(c, n), "package database %s %s; its packages were not read",
-               path, unread_why(n));
+        pc_check_report_scan_error(c, path, pc_check_layer(c, n),
+                                   "package database %s %s; its packages were not read", path,
+                                   unread_why(n));
         return;
     }
     for (uint32_t i = 0; i < e->npkgs; i++) {

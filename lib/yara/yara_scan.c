@@ -46,6 +46,7 @@
 #include <yara.h>
 #include "pcx.h"
 #include "yara/prefilter.h"
+#include "yara/yara_match.h"
 #include "yara/yara_scan.h"
 
 #define PC_YARA_SNIFF 4 /* enough for "\x7fELF" and "#!" */
@@ -441,46 +442,13 @@ static int set_externals(pc_yara_scan *s, const pc_entry *ent)
     return 0;
 }
 
-static const char *meta_string(const YR_RULE *rule, const char *name)
-{
-    const YR_META *meta;
-    yr_rule_metas_foreach(rule, meta)
-    {
-        if (meta->type == META_TYPE_STRING && strcmp(meta->identifier, name) == 0)
-            return meta->string;
-    }
-    return NULL;
-}
-
-static const char *arena_dup(pc_arena *a, const char *s, int *oom)
-{
-    if (!s)
-        return NULL;
-    char *p = pc_arena_strdup(a, s);
-    *oom |= p == NULL;
-    return p;
-}
-
 /* Copy the matched rules into the layer's arena, onto the entry. */
 static int record(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
 {
-    size_t bytes;
+    pc_match *m = NULL;
     if (s->nhits == 0)
         return 0;
-    if (__builtin_mul_overflow(s->nhits, sizeof(pc_match), &bytes))
-        return pc_err_set(e, "out of memory");
-    pc_match *m = pc_arena_alloc(&f->arena, bytes);
-    int oom = m == NULL;
-    for (size_t i = 0; m && i < s->nhits; i++) {
-        const YR_RULE *r = s->hits[i];
-        m[i].rule = arena_dup(&f->arena, r->identifier, &oom);
-        m[i].tool = arena_dup(&f->arena, meta_string(r, "tool"), &oom);
-        m[i].desc = arena_dup(&f->arena, meta_string(r, "description"), &oom);
-        m[i].severity = arena_dup(&f->arena, meta_string(r, "severity"), &oom);
-        m[i].category = arena_dup(&f->arena, meta_string(r, "category"), &oom);
-        m[i].signal = arena_dup(&f->arena, meta_string(r, "signal"), &oom);
-    }
-    if (oom)
+    if (pc_yara_matches_of(s->hits, s->nhits, &f->arena, &m) < 0)
         return pc_err_set(e, "out of memory");
     ent->matches = m;
     ent->nmatches = s->nhits;

