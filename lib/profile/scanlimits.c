@@ -21,7 +21,7 @@ void pc_profile_default(pc_profile *p)
 {
     pc_limits_default(&p->limits);
     p->yara.max_file_bytes = (uint64_t)4 << 20; /* larger files go through bounded blocks */
-    p->yara.scan_all_files = 0;
+    p->yara.scan_all_files = 1; /* an interpreter reads any file, whatever its mode */
     p->yara.prefilter = 1;
     p->yara.timeout_seconds = 10;
 }

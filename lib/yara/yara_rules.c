@@ -33,6 +33,8 @@ struct pc_rules {
     size_t nrules, nfiles;
     pc_toolpkgs *pkgs; /* the tool package lists (packages/NAME.tsv), possibly empty */
     pc_prefilter *pf;  /* NULL when not asked for or it could not be built (out of memory) */
+    char (*own)[72];   /* the digest of each YARA source file (pc_rules_own_source) */
+    size_t nown;
 };
 
 typedef struct rfile {
@@ -140,6 +142,18 @@ static int collect(rset *s, const char *path, pc_err *e)
     for (size_t i = 0; i < s->n; i++)
         if (pc_read_file(s->v[i].full, PC_RULES_MAX_FILE_BYTES, &s->v[i].data, &s->v[i].len, e) < 0)
             return -1;
+    return 0;
+}
+
+/* The digest of every YARA source file, so that a byte-exact copy of
+ * them in an image is known for what it is (pc_rules_own_source). */
+static int own_digests(const rset *s, pc_rules *r)
+{
+    if (s->n && !(r->own = pc_calloc(s->n, sizeof *r->own)))
+        return -1;
+    for (size_t i = 0; i < s->n; i++)
+        if (!s->v[i].list)
+            pc_sha256_digest(s->v[i].data, s->v[i].len, r->own[r->nown++]);
     return 0;
 }
 
@@ -353,7 +367,7 @@ static int rules_build(const char *path, const char *cache_dir, int prefilter, p
     }
     if (collect(&s, path, e) < 0)
         goto done;
-    if (digest(&s, r->digest) < 0) {
+    if (digest(&s, r->digest) < 0 || own_digests(&s, r) < 0) {
         pc_err_set(e, "out of memory");
         goto done;
     }
@@ -401,7 +415,20 @@ void pc_rules_free(pc_rules *r)
         yr_rules_destroy(r->yr);
     pc_toolpkgs_free(r->pkgs);
     pc_prefilter_free(r->pf);
+    free(r->own);
     free(r);
+}
+
+int pc_rules_own_source(const pc_rules *r, const void *p, size_t n)
+{
+    char d[72];
+    if (!r || r->nown == 0)
+        return 0;
+    pc_sha256_digest(p, n, d);
+    for (size_t i = 0; i < r->nown; i++)
+        if (strcmp(d, r->own[i]) == 0)
+            return 1;
+    return 0;
 }
 
 const char *pc_rules_digest(const pc_rules *r)

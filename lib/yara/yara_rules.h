@@ -69,5 +69,12 @@ struct YR_RULES *pc_rules_yr(const pc_rules *r);
 /* The prefilter built with the rules (prefilter.h); NULL when it was not
  * asked for or could not be built, which means every file goes to YARA. */
 const pc_prefilter *pc_rules_prefilter(const pc_rules *r);
+/* 1 when the n bytes at p are byte for byte one of the YARA source files
+ * r was compiled from. Rules hold the strings they look for, so an image
+ * that carries these rules (portcullis' own) would match them; such a file
+ * is inert text (no line of it runs as a command) and its matches are
+ * dropped. Any other file, a rules file of another version included, is
+ * judged as usual. */
+int pc_rules_own_source(const pc_rules *r, const void *p, size_t n);
 
 #endif

@@ -63,6 +63,7 @@ struct pc_yara_pool {
 struct pc_yara_scan {
     YR_SCANNER *yr;
     const pc_yara_profile *prof;
+    const pc_rules *rules;
     const pc_prefilter *pf;
     pc_prefilter_scratch *pfs; /* NULL: every file goes to YARA */
     pc_yara_pool *pool;        /* the big buffers: shared, or own_pool */
@@ -196,6 +197,7 @@ int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara
         return pc_err_set(e, "cannot create a YARA scanner (out of memory)");
     }
     s->prof = prof;
+    s->rules = rules;
     if (prof->prefilter) {
         s->pf = pc_rules_prefilter(rules);
         s->pfs = pc_prefilter_scratch_new(s->pf); /* NULL when off or on error */
@@ -405,7 +407,10 @@ static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
     if (s->pfs && !pc_prefilter_needs_scan(s->pf, s->pfs, data, len))
         return ERROR_SUCCESS;
     s->yara_bytes += len;
-    return yr_scanner_scan_mem(s->yr, data, len);
+    int rc = yr_scanner_scan_mem(s->yr, data, len);
+    if (rc == ERROR_SUCCESS && s->nhits && pc_rules_own_source(s->rules, data, len))
+        s->nhits = 0; /* a copy of the rules themselves (pc_rules_own_source) */
+    return rc;
 }
 
 /* A file up to max_file_bytes, scanned whole: in the big buffer when the

@@ -206,14 +206,16 @@ while read -r path rule pkg variant; do
 done <"$T/expect.txt"
 [ "$found" -eq "$total" ] && pass "detection: $found of $total tool files found" ||
     fail "detection" "$found of $total tool files found"
-# (not executable, no shebang)
-grep_none "config not scanned by default" '^/etc/miner/config\.json ' "$T/hits.txt"
+# (not executable, no shebang: every regular file is scanned by default)
+grep_in "the miner config is scanned by default" '^/etc/miner/config.json miner_config$' "$T/hits.txt"
 
 # ---- policy knobs: scan_all_files, ignore_rules, allow_paths
 printf '{"name": "all", "yara": {"scan_all_files": true}}\n' >"$T/all.json"
-run "scan_all_files" 1 "$PC" scan --policy "$T/all.json" --format json "oci:$T/pos/oci:latest"
-tool_hits >"$T/hits-all.txt"
-grep_in "scan_all_files finds the miner config" '^/etc/miner/config.json miner_config$' "$T/hits-all.txt"
+printf '{"name": "exec", "yara": {"scan_all_files": false}}\n' >"$T/exec.json"
+run "scan_all_files false" 1 "$PC" scan --policy "$T/exec.json" --format json "oci:$T/pos/oci:latest"
+tool_hits >"$T/hits-exec.txt"
+grep_none "scan_all_files false: the config is not scanned" '^/etc/miner/config\.json ' "$T/hits-exec.txt"
+grep_in "scan_all_files false: executables still are" ' socat$' "$T/hits-exec.txt"
 printf '{"name": "ign", "yara": {"ignore_rules": ["netcat_busybox_applet"]},
  "checks": {"suspicious-tool": {"action": "deny", "allow_paths": ["/usr/sbin/*", "/app/*"]}}}\n' >"$T/ign.json"
 run "ignore_rules + allow_paths" 1 "$PC" scan --policy "$T/ign.json" --format json "oci:$T/pos/oci:latest"

@@ -650,6 +650,43 @@ static void test_pool(void)
     free(mid);
 }
 
+/* A byte-exact copy of a rules source file in an image is the scanner's
+ * own rules, not a tool: its matches are dropped. A copy changed by one
+ * byte, or the same strings in another file, still match. */
+static void test_own_source(void)
+{
+    static const char src[] =
+        "rule own_marker { strings: $a = \"OWN-MARKER-STRING\" condition: $a }\n";
+    pc_rules *r = NULL;
+    pc_err e = {{0}};
+    put("own/rules/one.yar", src);
+    CHECK(pc_rules_compile(path_of("own/rules"), &r, NULL, &e) == 0);
+    if (!r)
+        return;
+    CHECK(pc_rules_own_source(r, src, strlen(src)) == 1);
+    CHECK(pc_rules_own_source(r, src, strlen(src) - 1) == 0);
+    char changed[sizeof src];
+    memcpy(changed, src, sizeof src);
+    changed[0] = 'R';
+    const char *other = "echo OWN-MARKER-STRING\n";
+    tent t[] = {
+        {"usr/share/rules/one.yar", 0644, 0, src, strlen(src), NULL},
+        {"usr/share/rules/changed.yar", 0644, 0, changed, strlen(changed), NULL},
+        {"app/job", 0644, 0, other, strlen(other), NULL},
+    };
+    char tar[512];
+    snprintf(tar, sizeof tar, "%s", path_of("own/layer.tar"));
+    CHECK(write_tar(tar, t, sizeof t / sizeof t[0]) == 0);
+    pc_yara_profile pol = {.max_file_bytes = 4u << 20, .timeout_seconds = 30, .scan_all_files = 1};
+    pc_layer_facts f;
+    CHECK(walk(tar, r, &pol, &f, &e) == 0);
+    CHECK(nmatches(&f, "usr/share/rules/one.yar") == 0);
+    CHECK(nmatches(&f, "usr/share/rules/changed.yar") == 1);
+    CHECK(nmatches(&f, "app/job") == 1);
+    pc_layer_facts_free(&f);
+    pc_rules_free(r);
+}
+
 /* A file YARA cannot finish in time fails the layer, naming file and knob. */
 static void test_timeout(void)
 {
@@ -690,6 +727,7 @@ int main(void)
     test_walk();
     test_block_prefilter();
     test_pool();
+    test_own_source();
     test_timeout();
     yr_finalize();
     rm_tree(tmp);

@@ -38,6 +38,10 @@ for l in "$OUT"/lib64/ld-linux-*.so.* "$OUT"/lib/ld-linux*.so.* "$OUT"/lib/*/ld-
 done
 # /lib64 is a symlink on merged-/usr Debian; keep the loader path the binaries name
 cp -r "$ROOT/rules" "$OUT/usr/local/share/portcullis/rules"
+# rules/README.md documents the rules by quoting their strings and is not
+# read at run time; every regular file is matched against the rules (the
+# .yar files themselves are recognised as the scanner's own), so it stays out
+rm -f "$OUT/usr/local/share/portcullis/rules/README.md"
 find "$OUT/usr/local/share/portcullis" -type d -exec chmod 0755 {} + -o -type f -exec chmod 0644 {} +
 cp -L /etc/ssl/certs/ca-certificates.crt "$OUT/etc/ssl/certs/ca-certificates.crt"
 chmod 0644 "$OUT/etc/ssl/certs/ca-certificates.crt"
