@@ -243,6 +243,11 @@ typedef struct pc_runctx {
     char *workdir; /* NULL: the image's WorkingDir */
     char **env;    /* "NAME=VALUE", over the image's Env */
     size_t nenv;
+    /* other commands the run executes inside the container besides its
+     * program (a pod's exec probes and lifecycle hooks), each one line, its
+     * argv joined by spaces: matched against the rules like the command */
+    char **execs;
+    size_t nexecs;
     uint32_t *group_add; /* supplementary gids added */
     size_t ngroup_add;
     uint64_t cap_add, cap_drop; /* bit n: capability n (ALL: every bit); relative to the
@@ -269,6 +274,9 @@ int pc_runctx_command(pc_runctx *rc, char *const *argv, size_t n, char *err, siz
 /* A whole entrypoint (a pod's `command`, a TES executor's command):
  * replaces ENTRYPOINT and drops the image's CMD, as --entrypoint does. */
 int pc_runctx_entrypoint(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen);
+/* Another command run inside the container (an exec probe, a lifecycle
+ * hook): added to execs, its argv joined by spaces. */
+int pc_runctx_exec(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen);
 /* A deep copy of src into dst (dst initialised here). 0, or -1 when out of
  * memory (dst is then empty). */
 int pc_runctx_copy(pc_runctx *dst, const pc_runctx *src);

@@ -328,6 +328,59 @@ static int read_sc(const rd *r, const pc_jval *pod, const pc_jval *c, pc_runctx 
     return 0;
 }
 
+/* The commands the kubelet runs inside the container besides its program:
+ * the exec handlers of its probes and lifecycle hooks
+ * (FIELD.exec.command, an array of strings the kubelet does not expand),
+ * with the container's user and environment. */
+static int read_execs(const rd *r, const pc_jval *c, pc_runctx *rc)
+{
+    static const char *const where[][2] = {{"livenessProbe", NULL},
+                                           {"readinessProbe", NULL},
+                                           {"startupProbe", NULL},
+                                           {"lifecycle", "postStart"},
+                                           {"lifecycle", "preStop"}};
+    char name[64], err[256];
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+        const pc_jval *h = pc_jopt(c, where[i][0]);
+        snprintf(name, sizeof name, "%s%s%s", where[i][0], where[i][1] ? "." : "",
+                 where[i][1] ? where[i][1] : "");
+        if (h && where[i][1]) {
+            if (!pc_jis(h, PC_JOBJ))
+                return bad(r, where[i][0], "expected an object");
+            h = pc_jopt(h, where[i][1]);
+        }
+        if (!h)
+            continue;
+        if (!pc_jis(h, PC_JOBJ))
+            return bad(r, name, "expected an object");
+        const pc_jval *ex = pc_jopt(h, "exec"), *cmd = ex ? pc_jopt(ex, "command") : NULL;
+        if (ex && !pc_jis(ex, PC_JOBJ))
+            return bad(r, name, "exec: expected an object");
+        if (!cmd)
+            continue;
+        snprintf(name + strlen(name), sizeof name - strlen(name), ".exec.command");
+        if (!pc_jis(cmd, PC_JARR))
+            return bad(r, name, "expected an array of strings");
+        char **v = cmd->n ? pc_calloc(cmd->n, sizeof *v) : NULL;
+        if (cmd->n && !v)
+            return oom(r);
+        int rc_ = 0;
+        for (size_t k = 0; k < cmd->n && rc_ == 0; k++) {
+            const pc_jval *s = pc_jat(cmd, k);
+            if (!pc_jis(s, PC_JSTR) || strlen(s->u.s) != s->n)
+                rc_ = bad(r, name, "expected an array of strings (without NUL)");
+            else
+                v[k] = (char *)s->u.s; /* borrowed: pc_runctx_exec copies */
+        }
+        if (rc_ == 0 && pc_runctx_exec(rc, v, cmd->n, err, sizeof err) < 0)
+            rc_ = oom(r);
+        free(v);
+        if (rc_ < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int read_container(const rd *r, const pc_jval *pod, const pc_jval *c, pc_runctx *rc)
 {
     envs e = {0};
@@ -341,7 +394,7 @@ static int read_container(const rd *r, const pc_jval *pod, const pc_jval *c, pc_
     }
     if (read_sc(r, pod, c, rc) < 0 || read_env(r, c, rc, &e) < 0 ||
         read_argv(r, c, "command", &e, &cmd, &ncmd) < 0 ||
-        read_argv(r, c, "args", &e, &args, &nargs) < 0)
+        read_argv(r, c, "args", &e, &args, &nargs) < 0 || read_execs(r, c, rc) < 0)
         goto out;
     if (wd && !pc_jis(wd, PC_JSTR)) {
         bad(r, "workingDir", "expected a string");

@@ -36,6 +36,7 @@ void pc_runctx_free(pc_runctx *rc)
     free_strv(rc->entrypoint, rc->nentrypoint);
     free_strv(rc->cmd, rc->ncmd);
     free_strv(rc->env, rc->nenv);
+    free_strv(rc->execs, rc->nexecs);
     free(rc->group_add);
     free(rc->group);
     free(rc->subject);
@@ -187,6 +188,24 @@ int pc_runctx_entrypoint(pc_runctx *rc, char *const *argv, size_t n, char *err, 
     return replace_strv(&rc->entrypoint, &rc->nentrypoint, argv, n) < 0 ? oom(err, errlen) : 0;
 }
 
+int pc_runctx_exec(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen)
+{
+    pc_buf b = {0};
+    if (n == 0)
+        return 0; /* nothing to run */
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            pc_buf_add(&b, " ", 1);
+        pc_buf_puts(&b, argv[i] ? argv[i] : "");
+    }
+    int failed = b.oom || push(&rc->execs, &rc->nexecs, b.p ? b.p : "") < 0;
+    pc_buf_free(&b);
+    if (failed)
+        return oom(err, errlen);
+    rc->given = 1;
+    return 0;
+}
+
 static int dup_str(char **dst, const char *src)
 {
     *dst = NULL;
@@ -197,14 +216,15 @@ int pc_runctx_copy(pc_runctx *dst, const pc_runctx *src)
 {
     *dst = *src;
     dst->user = dst->workdir = dst->group = dst->subject = NULL;
-    dst->entrypoint = dst->cmd = dst->env = NULL;
-    dst->nentrypoint = dst->ncmd = dst->nenv = 0;
+    dst->entrypoint = dst->cmd = dst->env = dst->execs = NULL;
+    dst->nentrypoint = dst->ncmd = dst->nenv = dst->nexecs = 0;
     dst->group_add = NULL;
     int bad = dup_str(&dst->user, src->user) | dup_str(&dst->workdir, src->workdir) |
               dup_str(&dst->group, src->group) | dup_str(&dst->subject, src->subject) |
               replace_strv(&dst->entrypoint, &dst->nentrypoint, src->entrypoint, src->nentrypoint) |
               replace_strv(&dst->cmd, &dst->ncmd, src->cmd, src->ncmd) |
-              replace_strv(&dst->env, &dst->nenv, src->env, src->nenv);
+              replace_strv(&dst->env, &dst->nenv, src->env, src->nenv) |
+              replace_strv(&dst->execs, &dst->nexecs, src->execs, src->nexecs);
     if (!bad && src->ngroup_add) {
         dst->group_add = pc_calloc(src->ngroup_add, sizeof *dst->group_add);
         if (dst->group_add)
@@ -270,6 +290,8 @@ static json_t *runctx_obj(const pc_runctx *rc, int with_subject)
         json_object_set_new(o, "run_as_non_root", json_boolean(rc->run_as_non_root)) |
         json_object_set_new(o, "privileged", json_boolean(rc->privileged)) |
         json_object_set_new(o, "read_only_rootfs", json_boolean(rc->read_only_rootfs));
+    if (rc->nexecs) /* absent when none: the keys of runs without them are unchanged */
+        bad |= json_object_set_new(o, "execs", strv_json(rc->execs, rc->nexecs));
     if (with_subject)
         bad |= json_object_set_new(o, "subject", pc_json_string(rc->subject));
     if (bad) {
@@ -353,6 +375,10 @@ static void key_text(const pc_runctx *rc, pc_buf *b)
         pc_buf_puts(b, "null");
     pc_buf_puts(b, ",\"env\":");
     key_strv(b, rc->env, rc->nenv);
+    if (rc->nexecs) {
+        pc_buf_puts(b, ",\"execs\":");
+        key_strv(b, rc->execs, rc->nexecs);
+    }
     pc_buf_puts(b, ",\"group\":");
     pc_buf_json_str(b, rc->group);
     pc_buf_puts(b, ",\"group_add\":[");
@@ -468,6 +494,8 @@ int pc_effective_build(pc_effective *x, const pc_imgconfig *img, const pc_sandbo
         bounding = rc->privileged ? UINT64_MAX : (bounding & ~rc->cap_drop) | rc->cap_add;
         x->run.run_as_non_root = rc->run_as_non_root;
         x->run.privileged = rc->privileged;
+        x->run.execs = rc->execs;
+        x->run.nexecs = rc->nexecs;
     }
     /* what the policy drops stays dropped: the run cannot add it back */
     x->sandbox.dropped_caps = forced->dropped_caps | ~bounding;

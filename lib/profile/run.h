@@ -40,6 +40,8 @@ typedef struct pc_run_facts {
     const char *image_user; /* the image config's USER as written ("" when unset) */
     int run_as_non_root;    /* the kubelet must verify the user is not root */
     int privileged;
+    char *const *execs; /* other commands run inside the container (pc_runctx.execs) */
+    size_t nexecs;
 } pc_run_facts;
 
 typedef struct pc_run {

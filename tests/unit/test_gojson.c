@@ -182,6 +182,24 @@ static void test_imgconfig(void)
     CHECK_STR(c.arch, "amd64");
     CHECK_STR(pc_imgconfig_env(&c, "A"), "1");
     pc_imgconfig_free(&c);
+    /* Docker's HEALTHCHECK: the command it runs inside the container */
+    CHECK_STR(imgconfig("{\"config\":{\"Healthcheck\":{\"Test\":[\"CMD\",\"/bin/check\"],"
+                        "\"Interval\":30000000000}}}",
+                        &c, &e),
+              "(ok)");
+    CHECK(c.healthcheck.n == 2 && strcmp(c.healthcheck.v[1], "/bin/check") == 0);
+    pc_imgconfig_free(&c);
+    CHECK_STR(imgconfig("{\"config\":{\"healthcheck\":{\"test\":[\"CMD-SHELL\",\"x\"]}}}", &c, &e),
+              "(ok)");
+    CHECK(c.healthcheck.n == 2);
+    pc_imgconfig_free(&c);
+    CHECK_STR(imgconfig("{\"config\":{\"Healthcheck\":null}}", &c, &e), "(ok)");
+    CHECK(c.healthcheck.n == 0);
+    pc_imgconfig_free(&c);
+    CHECK_STR(imgconfig("{\"config\":{\"Healthcheck\":{\"Test\":\"x\"}}}", &c, &e),
+              "image config: config.Healthcheck.Test: expected an array of strings");
+    CHECK_STR(imgconfig("{\"config\":{\"Healthcheck\":[]}}", &c, &e),
+              "image config: config.Healthcheck: expected an object");
     /* two config objects would merge in Go: refused */
     CHECK_CONTAINS(
         imgconfig("{\"config\":{\"User\":\"app\"},\"Config\":{\"Cmd\":[\"x\"]}}", &c, &e),

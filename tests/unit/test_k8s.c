@@ -271,6 +271,40 @@ static void refused(const char *pod, const char *container, const char *needle)
     pc_runctx_free(&rc);
 }
 
+/* Exec probes and lifecycle hooks: their commands are kept, as lines,
+ * not expanded; other handlers (httpGet, tcpSocket) run nothing inside. */
+static void test_execs(void)
+{
+    pc_runctx rc;
+    char err[256];
+    CHECK(run(NULL,
+              "{\"env\":[{\"name\":\"X\",\"value\":\"v\"}],"
+              "\"livenessProbe\":{\"exec\":{\"command\":[\"sh\",\"-c\",\"echo $(X)\"]}},"
+              "\"readinessProbe\":{\"httpGet\":{\"path\":\"/\",\"port\":8080}},"
+              "\"startupProbe\":{\"exec\":{\"command\":[\"true\"]}},"
+              "\"lifecycle\":{\"postStart\":{\"exec\":{\"command\":[\"a\",\"b\"]}},"
+              "\"preStop\":{\"sleep\":{\"seconds\":5}}}}",
+              &rc, err, sizeof err) == 0);
+    CHECK(rc.nexecs == 3);
+    if (rc.nexecs == 3) {
+        CHECK_STR(rc.execs[0], "sh -c echo $(X)");
+        CHECK_STR(rc.execs[1], "true");
+        CHECK_STR(rc.execs[2], "a b");
+    }
+    pc_runctx_free(&rc);
+    refused(NULL, "{\"livenessProbe\":\"x\"}",
+            "spec.containers[0].livenessProbe: expected an object");
+    refused(NULL, "{\"lifecycle\":[]}", "spec.containers[0].lifecycle: expected an object");
+    refused(NULL, "{\"lifecycle\":{\"preStop\":1}}",
+            "spec.containers[0].lifecycle.preStop: expected an object");
+    refused(NULL, "{\"startupProbe\":{\"exec\":[]}}",
+            "spec.containers[0].startupProbe: exec: expected an object");
+    refused(NULL, "{\"readinessProbe\":{\"exec\":{\"command\":\"sh\"}}}",
+            "spec.containers[0].readinessProbe.exec.command: expected an array of strings");
+    refused(NULL, "{\"lifecycle\":{\"postStart\":{\"exec\":{\"command\":[1]}}}}",
+            "spec.containers[0].lifecycle.postStart.exec.command: expected an array of strings");
+}
+
 static void test_type_errors(void)
 {
     refused(NULL, "[]", "spec.containers[0]: expected an object");
@@ -389,6 +423,7 @@ int main(void)
     test_expansion();
     test_caps_groups();
     test_workdir_env();
+    test_execs();
     test_type_errors();
     test_keys();
     TEST_MAIN_END();

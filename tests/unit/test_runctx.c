@@ -351,6 +351,8 @@ static void test_key_equals_jansson(void)
             rc.cmd = rnd_strv(&rc.ncmd);
         if (rnd() % 2)
             rc.env = rnd_strv(&rc.nenv);
+        if (rnd() % 3 == 0)
+            rc.execs = rnd_strv(&rc.nexecs);
         rc.ngroup_add = rnd() % 4;
         rc.group_add = rc.ngroup_add ? calloc(rc.ngroup_add, sizeof *rc.group_add) : NULL;
         for (size_t k = 0; rc.group_add && k < rc.ngroup_add; k++)
@@ -380,6 +382,26 @@ static void test_key_equals_jansson(void)
                     "\"workdir\":null}";
     pc_sha256_digest(t, strlen(t), want);
     CHECK(pc_runctx_key(NULL, none) == 0 && strcmp(none, want) == 0);
+    /* execs (probes, hooks) are keyed when there are some, and leave the
+     * key of a run without them as it was */
+    pc_runctx rc;
+    char k0[72], k1[72], k2[72], err[64];
+    pc_runctx_init(&rc);
+    CHECK(pc_runctx_set(&rc, "user", "1000", err, sizeof err) == 0);
+    CHECK(pc_runctx_key(&rc, k0) == 0);
+    char *const probe[] = {"sh", "-c", "cat /tmp/ready"};
+    CHECK(pc_runctx_exec(&rc, probe, 0, err, sizeof err) == 0 && rc.nexecs == 0);
+    CHECK(pc_runctx_key(&rc, k1) == 0 && strcmp(k0, k1) == 0);
+    CHECK(pc_runctx_exec(&rc, probe, 3, err, sizeof err) == 0 && rc.nexecs == 1);
+    CHECK(rc.nexecs == 1 && strcmp(rc.execs[0], "sh -c cat /tmp/ready") == 0);
+    CHECK(pc_runctx_key(&rc, k2) == 0 && strcmp(k0, k2) != 0);
+    char *j = pc_runctx_json(&rc);
+    CHECK(j && strstr(j, "\"execs\":[\"sh -c cat /tmp/ready\"]"));
+    free(j);
+    pc_runctx cp;
+    CHECK(pc_runctx_copy(&cp, &rc) == 0 && cp.nexecs == 1 && strcmp(cp.execs[0], rc.execs[0]) == 0);
+    pc_runctx_free(&cp);
+    pc_runctx_free(&rc);
 }
 
 static void test_refused(void)
