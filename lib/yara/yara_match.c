@@ -51,15 +51,9 @@ int pc_yara_matches_of(const YR_RULE *const *hits, size_t n, pc_arena *a, pc_mat
     return 0;
 }
 
-typedef struct hits {
-    const YR_RULE **v;
-    size_t n, cap;
-    int oom;
-} hits;
-
-static int on_msg(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
+int pc_yara_hits_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 {
-    hits *h = ud;
+    pc_yara_hits *h = ud;
     (void)ctx;
     if (msg != CALLBACK_MSG_RULE_MATCHING)
         return CALLBACK_CONTINUE;
@@ -75,12 +69,12 @@ int pc_yara_match_buf(const pc_rules *r, uint64_t timeout_s, const void *p, size
                       pc_match **out, size_t *nout, pc_err *e)
 {
     YR_SCANNER *yr = NULL;
-    hits h = {0};
+    pc_yara_hits h = {0};
     *out = NULL;
     *nout = 0;
     if (yr_scanner_create(pc_rules_yr(r), &yr) != ERROR_SUCCESS)
         return pc_err_set(e, "out of memory in the YARA scan");
-    yr_scanner_set_callback(yr, on_msg, &h);
+    yr_scanner_set_callback(yr, pc_yara_hits_cb, &h);
     yr_scanner_set_timeout(yr, timeout_s > INT_MAX ? INT_MAX : (int)timeout_s);
     yr_scanner_set_flags(yr, 0);
     int rc = ERROR_INSUFFICIENT_MEMORY;

@@ -15,6 +15,16 @@
 #include "yara/yara_rules.h"
 
 struct YR_RULE;
+struct YR_SCAN_CONTEXT;
+
+/* The rules a scan matched, gathered by pc_yara_hits_cb (a YR_SCANNER
+ * callback whose user data is the pc_yara_hits); oom: one was lost. */
+typedef struct pc_yara_hits {
+    const struct YR_RULE **v;
+    size_t n, cap;
+    int oom;
+} pc_yara_hits;
+int pc_yara_hits_cb(struct YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud);
 
 /* n matched rules as n pc_match entries in a (*out NULL when n is 0);
  * -1 when out of memory. */

@@ -72,10 +72,8 @@ struct pc_yara_scan {
     unsigned char *buf; /* the worker's own: a file up to PC_YARA_OWN, or a later block */
     size_t bufcap;
     uint64_t yara_bytes; /* bytes given to YARA (pc_yara_scan_yara_bytes) */
-    const YR_RULE **hits;
-    size_t nhits, caphits;
-    int oom;
-    char path[4100]; /* "/" + the entry's path (at most 4095 bytes) */
+    pc_yara_hits hits;   /* the rules the current file matched */
+    char path[4100];     /* "/" + the entry's path (at most 4095 bytes) */
 };
 
 /* Streaming state of one block-scanned file. */
@@ -93,20 +91,6 @@ typedef struct blockit {
     int pending; /* cur was read (and not cleared) before YARA started */
     int failed;  /* the tar stream failed; the message is in the walk's error */
 } blockit;
-
-static int on_scan_msg(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
-{
-    pc_yara_scan *s = ud;
-    (void)ctx;
-    if (msg != CALLBACK_MSG_RULE_MATCHING)
-        return CALLBACK_CONTINUE;
-    if (pc_grow((void **)&s->hits, &s->caphits, s->nhits + 1, sizeof *s->hits) < 0) {
-        s->oom = 1;
-        return CALLBACK_ERROR;
-    }
-    s->hits[s->nhits++] = data;
-    return CALLBACK_CONTINUE;
-}
 
 pc_yara_pool *pc_yara_pool_new(size_t nbufs)
 {
@@ -202,7 +186,7 @@ int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara
         s->pf = pc_rules_prefilter(rules);
         s->pfs = pc_prefilter_scratch_new(s->pf); /* NULL when off or on error */
     }
-    yr_scanner_set_callback(s->yr, on_scan_msg, s);
+    yr_scanner_set_callback(s->yr, pc_yara_hits_cb, &s->hits);
     yr_scanner_set_flags(s->yr, 0);
     uint64_t t = prof->timeout_seconds;
     yr_scanner_set_timeout(s->yr, t > INT_MAX ? INT_MAX : (int)t);
@@ -218,7 +202,7 @@ void pc_yara_scan_free(pc_yara_scan *s)
     pc_prefilter_scratch_free(s->pfs);
     pc_yara_pool_free(s->own_pool);
     free(s->buf);
-    free(s->hits);
+    free(s->hits.v);
     free(s);
 }
 
@@ -408,8 +392,8 @@ static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
         return ERROR_SUCCESS;
     s->yara_bytes += len;
     int rc = yr_scanner_scan_mem(s->yr, data, len);
-    if (rc == ERROR_SUCCESS && s->nhits && pc_rules_own_source(s->rules, data, len))
-        s->nhits = 0; /* a copy of the rules themselves (pc_rules_own_source) */
+    if (rc == ERROR_SUCCESS && s->hits.n && pc_rules_own_source(s->rules, data, len))
+        s->hits.n = 0; /* a copy of the rules themselves (pc_rules_own_source) */
     return rc;
 }
 
@@ -451,12 +435,12 @@ static int set_externals(pc_yara_scan *s, const pc_entry *ent)
 static int record(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
 {
     pc_match *m = NULL;
-    if (s->nhits == 0)
+    if (s->hits.n == 0)
         return 0;
-    if (pc_yara_matches_of(s->hits, s->nhits, &f->arena, &m) < 0)
+    if (pc_yara_matches_of(s->hits.v, s->hits.n, &f->arena, &m) < 0)
         return pc_err_set(e, "out of memory");
     ent->matches = m;
-    ent->nmatches = s->nhits;
+    ent->nmatches = s->hits.n;
     return 0;
 }
 
@@ -467,7 +451,7 @@ static int scan_failed(const pc_yara_scan *s, int rc, pc_err *e)
                           "file %s: the YARA scan did not finish within %llu s "
                           "(yara.timeout_seconds)",
                           s->path, (unsigned long long)s->prof->timeout_seconds);
-    if (rc == ERROR_INSUFFICIENT_MEMORY || s->oom)
+    if (rc == ERROR_INSUFFICIENT_MEMORY || s->hits.oom)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
     return pc_err_set(e, "file %s: YARA scan failed (libyara error %d)", s->path, rc);
 }
@@ -487,8 +471,8 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
         return 0;
     if (ent->size > SIZE_MAX / 2)
         return pc_err_set(e, "file /%s: too large to scan", ent->path);
-    s->nhits = 0;
-    s->oom = 0;
+    s->hits.n = 0;
+    s->hits.oom = 0;
     if (set_externals(s, ent) < 0)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
     /* The big buffer is held for the file's whole scan, and given back on
