@@ -576,7 +576,7 @@ class Bench:
               f"load average {self.load_start[0]:.2f} at the start, {self.load_end[0]:.2f} at the end")
         if max(self.load_start[0], self.load_end[0]) > 0.5 * (os.cpu_count() or 1):
             print("  (other processes competed for the CPUs: wall times are noisy, the CPU column is steadier)")
-        v = version(self.a.pc)
+        v = version(self.a.pc, self.a.rules)
         print(f"measured: {v.get('version')}, binary sha256 {v.get('sha256', '?')[:12]}, "
               f"linked with {' '.join(v.get('libs', []))}")
         print()
@@ -592,7 +592,7 @@ class Bench:
             "duration_s": round(time.time() - started, 1),
             "runs": self.a.runs,
             "machine": dict(machine(), loadavg_start=list(self.load_start), loadavg_end=list(self.load_end)),
-            "portcullis": version(self.a.pc),
+            "portcullis": version(self.a.pc, self.a.rules),
             "inputs": self.inputs_json(),
             "rows": [r.to_json() for r in self.rows],
             "findings_parity": self.parity,
@@ -719,12 +719,13 @@ def machine():
     return m
 
 
-def version(pc):
+def version(pc, rules=None):
     """What was measured: `portcullis version`, the binary's sha256 and the
     libraries it links that decide its speed."""
     v = {}
     try:
-        v["version"] = subprocess.run([pc, "version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        argv = [pc, "version"] + (["--rules", rules] if rules else [])
+        v["version"] = subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
         with open(pc, "rb") as f:
             v["sha256"] = hashlib.sha256(f.read()).hexdigest()
         ldd = subprocess.run(["ldd", pc], capture_output=True, text=True, timeout=10).stdout
@@ -756,7 +757,7 @@ def main():
     try:
         b = Bench(a)
         b.load_start = os.getloadavg()
-        v = version(a.pc)
+        v = version(a.pc, a.rules)
         print(f"bench: {v.get('version')} ({' '.join(v.get('libs', []))}); {a.runs} runs per row; "
               f"load average {b.load_start[0]:.2f}", file=sys.stderr)
         b.warm_page_cache()

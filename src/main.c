@@ -22,16 +22,25 @@ static const struct {
     {"cache", cmd_cache}, {"verify", cmd_verify},
 };
 
-/* `portcullis version`: the version, then what a bug report needs: the
- * libraries, the shipped rules (their digest, as reports name it) and how
- * it was built. */
-static int cmd_version(void)
+/* `portcullis version [--rules PATH]`: the version, then what a bug
+ * report needs: the libraries, the rules (the shipped ones, or PATH: their
+ * digest, as reports name it) and how it was built. */
+static int cmd_version(int argc, char **argv)
 {
     char libs[1024], err[512];
+    const char *rules = NULL;
+    if (argc == 3 && strcmp(argv[1], "--rules") == 0) {
+        rules = argv[2];
+    } else if (argc == 2 && strncmp(argv[1], "--rules=", 8) == 0) {
+        rules = argv[1] + 8;
+    } else if (argc != 1) {
+        fprintf(stderr, "portcullis: usage: portcullis version [--rules PATH]\n");
+        return EXIT_USAGE;
+    }
     printf("portcullis %s\n", PC_VERSION);
     pc_versions(libs, sizeof libs);
     printf("libraries: %s\n", libs);
-    char *dir = cli_rules_dir();
+    char *dir = rules ? strdup(rules) : cli_rules_dir();
     pc_rules_summary sum = {0};
     if (dir && pc_rules_check(dir, &sum, NULL, NULL, err, sizeof err) == 0)
         printf("rules: %s (%zu rules in %zu files, %s)\n", sum.digest, sum.rules, sum.files, dir);
@@ -63,7 +72,7 @@ int main(int argc, char **argv)
             return commands[i].run(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0 ||
         strcmp(argv[1], "-V") == 0)
-        return cmd_version();
+        return cmd_version(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {
         cli_usage(stdout);
