@@ -92,6 +92,23 @@ typedef struct blockit {
     int failed;  /* the tar stream failed; the message is in the walk's error */
 } blockit;
 
+int pc_yara_blocks_timeout(uint64_t per_block, uint64_t size, size_t block)
+{
+    uint64_t parts = block ? size / block + (size % block != 0) : 1;
+    if (parts == 0)
+        parts = 1;
+    if (per_block == 0)
+        return 0;
+    if (per_block > INT_MAX || parts > INT_MAX / per_block)
+        return INT_MAX;
+    return (int)(per_block * parts);
+}
+
+static int one_timeout(uint64_t t)
+{
+    return t > INT_MAX ? INT_MAX : (int)t;
+}
+
 pc_yara_pool *pc_yara_pool_new(size_t nbufs)
 {
     pc_yara_pool *p = calloc(1, sizeof *p);
@@ -188,8 +205,7 @@ int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara
     }
     yr_scanner_set_callback(s->yr, pc_yara_hits_cb, &s->hits);
     yr_scanner_set_flags(s->yr, 0);
-    uint64_t t = prof->timeout_seconds;
-    yr_scanner_set_timeout(s->yr, t > INT_MAX ? INT_MAX : (int)t);
+    yr_scanner_set_timeout(s->yr, one_timeout(prof->timeout_seconds));
     *out = s;
     return 0;
 }
@@ -374,7 +390,11 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
         it.pending = 1; /* YARA: the first block, then this one */
     }
     s->yara_bytes += (uint64_t)got;
+    /* libyara's timer runs over the whole iteration, the reading of every
+     * block from the layer included: the budget grows with the file */
+    yr_scanner_set_timeout(s->yr, pc_yara_blocks_timeout(s->prof->timeout_seconds, it.size, bsize));
     int rc = yr_scanner_scan_mem_blocks(s->yr, &yi);
+    yr_scanner_set_timeout(s->yr, one_timeout(s->prof->timeout_seconds));
     *failed = it.failed;
     return rc;
 }
@@ -444,13 +464,14 @@ static int record(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
     return 0;
 }
 
-static int scan_failed(const pc_yara_scan *s, int rc, pc_err *e)
+static int scan_failed(const pc_yara_scan *s, int rc, int blocks, pc_err *e)
 {
     if (rc == ERROR_SCAN_TIMEOUT)
         return pc_err_set(e,
-                          "file %s: the YARA scan did not finish within %llu s "
+                          "file %s: the YARA scan did not finish within %llu s%s "
                           "(yara.timeout_seconds)",
-                          s->path, (unsigned long long)s->prof->timeout_seconds);
+                          s->path, (unsigned long long)s->prof->timeout_seconds,
+                          blocks ? " per block of max_file_bytes" : "");
     if (rc == ERROR_INSUFFICIENT_MEMORY || s->hits.oom)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
     return pc_err_set(e, "file %s: YARA scan failed (libyara error %d)", s->path, rc);
@@ -497,7 +518,7 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
     if (failed)
         return -1; /* the tar stream failed: the walk already said why */
     if (rc != ERROR_SUCCESS)
-        return scan_failed(s, rc, e);
+        return scan_failed(s, rc, blocks, e);
     return record(s, f, ent, e);
 }
 

@@ -62,6 +62,14 @@ uint64_t pc_yara_scan_yara_bytes(const pc_yara_scan *s);
 /* Fill v so that a layer walk feeds files to s. */
 void pc_yara_scan_visitor(pc_yara_scan *s, pc_file_visitor *v);
 
+/* libyara's timeout for a block-scanned file of size bytes whose first
+ * block is block bytes: per_block seconds (yara.timeout_seconds) for each
+ * block-sized part of it, since libyara's timer runs over the whole
+ * iteration, reading the blocks from the layer included. 0 stays 0 (no
+ * timeout); saturates at INT_MAX. The scan's own deadline
+ * (limits.timeout_seconds) bounds it too. */
+int pc_yara_blocks_timeout(uint64_t per_block, uint64_t size, size_t block);
+
 /* 1 when the file is one the profile has scanned (head: its first bytes). */
 int pc_yara_wants(const pc_yara_profile *prof, const pc_entry *ent, const unsigned char *head,
                   size_t len);

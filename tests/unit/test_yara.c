@@ -16,6 +16,7 @@
 #include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -687,6 +688,20 @@ static void test_own_source(void)
     pc_rules_free(r);
 }
 
+/* A block-scanned file's timeout grows with it: libyara's timer covers the
+ * reading of every block, so a big data file is not failed for its size. */
+static void test_blocks_timeout(void)
+{
+    size_t mib4 = 4u << 20;
+    CHECK(pc_yara_blocks_timeout(10, mib4 + 1, mib4) == 20);
+    CHECK(pc_yara_blocks_timeout(10, 2 * (uint64_t)mib4, mib4) == 20);
+    CHECK(pc_yara_blocks_timeout(10, (uint64_t)10 << 30, mib4) == 10 * 2560);
+    CHECK(pc_yara_blocks_timeout(0, (uint64_t)10 << 30, mib4) == 0); /* none stays none */
+    CHECK(pc_yara_blocks_timeout(10, UINT64_MAX, 65536) == INT_MAX);
+    CHECK(pc_yara_blocks_timeout(UINT64_MAX, mib4 + 1, mib4) == INT_MAX);
+    CHECK(pc_yara_blocks_timeout(10, 0, mib4) == 10);
+}
+
 /* A file YARA cannot finish in time fails the layer, naming file and knob. */
 static void test_timeout(void)
 {
@@ -728,6 +743,7 @@ int main(void)
     test_block_prefilter();
     test_pool();
     test_own_source();
+    test_blocks_timeout();
     test_timeout();
     yr_finalize();
     rm_tree(tmp);
