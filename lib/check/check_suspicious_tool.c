@@ -13,10 +13,12 @@
  * - package: the image's package database lists a known tool package
  *   (tool_package.c).
  * - the run's own words: the same rules over the command line the judged
- *   run starts (ENTRYPOINT then CMD, as the run overrides them) and its
- *   environment. A one-liner (sh -c '...'), an interpreter's inline code
- *   (python3 -c, perl -e) or a payload in a variable is code the sandbox
- *   runs that no file of the image holds. Such a finding has no path.
+ *   run starts (ENTRYPOINT then CMD, as the run overrides them), its
+ *   environment and the other commands it runs inside the container (a
+ *   pod's exec probes and lifecycle hooks, the image's HEALTHCHECK). A
+ *   one-liner (sh -c '...'), an interpreter's inline code (python3 -c,
+ *   perl -e) or a payload in a variable is code the sandbox runs that no
+ *   file of the image holds. Such a finding has no path.
  *
  * The rule field names the rule or signal, so a policy can ignore it by
  * name (yara.ignore_rules), by path (allow_paths) or by category.
