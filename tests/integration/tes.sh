@@ -108,6 +108,18 @@ code_is "validate: inputs[0].\"Content\": refused as ambiguous" 400
 jq '.inputs = [{"name": "x", "path": "/data/x", "content": 5}]' "$T/clean1.json" >"$T/inline-type.json"
 req POST "$V" "$T/inline-type.json"
 code_is "validate: inputs[0].content not a string" 400
+python3 - "$T/clean1.json" "$T/inline-many.json" <<'E'
+import json, sys
+t = json.load(open(sys.argv[1]))
+many = dict(t, inputs=[{"name": "a", "path": "/data/a", "content": "x" * (600 << 10)}],
+            executors=t["executors"] * 30)
+json.dump(many, open(sys.argv[2], "w"))
+E
+# (the 1 MiB bound on inline inputs in all: unit/test_wh_tes; this
+# webhook's --max-body is 1M)
+req POST "$V" "$T/inline-many.json"
+code_is "validate: 600 KiB of inline inputs for 30 executors refused" 400
+jq_true "inline inputs x executors: the message says the bound" '.message // . | tostring | contains("for 30 executors; at most 33554432 bytes judged in all")'
 
 # --- several executors, mixed verdicts
 fill_task "$TREQ/several-executors.json" "$T/several.json" "$CLEAN" "$R/app/clean@$CLEAN_DIGEST"

@@ -322,6 +322,32 @@ static void check_run_keys(void)
     free(many);
 }
 
+/* inputs[].content: kept for every executor's run; bounded in all. */
+static void check_inline_inputs(void)
+{
+    wh_tes_task t;
+    char err[256] = "";
+    const char *ok = "{\"inputs\":[{\"path\":\"/d/a\",\"content\":\"echo a\"},{\"path\":\"/d/b\","
+                     "\"url\":\"s3://b/b\"},{\"content\":\"\"}],\"executors\":[{\"image\":\"i\"}]}";
+    CHECK(wh_tes_parse(ok, strlen(ok), WH_TES_KUBERNETES, &t, err, sizeof err) == 0);
+    CHECK(t.ncontents == 1 && t.content_bytes == 6);
+    CHECK(t.images.n == 1 && t.images.v[0].run && t.images.v[0].run->nexecs == 1 &&
+          strcmp(t.images.v[0].run->execs[0], "echo a") == 0);
+    wh_tes_task_free(&t);
+    check_refused("{\"inputs\":{},\"executors\":[{\"image\":\"i\"}]}", "inputs: expected an array");
+    check_refused("{\"inputs\":[1],\"executors\":[{\"image\":\"i\"}]}",
+                  "inputs[0]: expected an object");
+    size_t big = (1u << 20) + 1;
+    char *body = malloc(big + 128);
+    if (!body)
+        return;
+    int n = snprintf(body, 128, "{\"executors\":[{\"image\":\"i\"}],\"inputs\":[{\"content\":\"");
+    memset(body + n, 'x', big);
+    strcpy(body + n + big, "\"}]}");
+    check_refused(body, "inputs[].content: 1048577 bytes of inline files; at most 1048576");
+    free(body);
+}
+
 static void check_executor_unscanned(void)
 {
     wh_image img = {
@@ -466,6 +492,7 @@ int main(void)
     check_runs();
     check_shell();
     check_run_keys();
+    check_inline_inputs();
     check_executor_unscanned();
     check_targets();
     check_upstream_urls();

@@ -40,8 +40,13 @@
 
 #define TES_FINDINGS_TOTAL 4096 /* finding objects in one answer, at most */
 #define TES_FINDINGS_MIN 8      /* per executor, whatever the task's size */
-#define TES_FINDINGS_MAX 256    /* per executor */
-#define TES_NAME_LOG_MAX 256    /* bytes of tesTask.name in the log */
+/* inputs[].content: every executor's run is judged with the task's inline
+ * files, so their bytes times the executors are bounded (TES asks servers
+ * to take at least 128 KiB per input) */
+#define TES_CONTENT_MAX (1u << 20)
+#define TES_CONTENT_JUDGED (32u << 20)
+#define TES_FINDINGS_MAX 256 /* per executor */
+#define TES_NAME_LOG_MAX 256 /* bytes of tesTask.name in the log */
 
 static int say(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -229,9 +234,16 @@ static int read_inputs(wh_tes_task *t, char *err, size_t errlen)
         if (lookalike_key(x, "content", where, err, errlen) < 0 ||
             opt_string(x, "content", where, SIZE_MAX, &c, err, errlen) < 0)
             return -1;
-        if (c && *c)
+        if (c && *c) {
             t->contents[t->ncontents++] = c;
+            t->content_bytes += strlen(c);
+        }
     }
+    if (t->content_bytes > TES_CONTENT_MAX)
+        return say(err, errlen,
+                   "inputs[].content: %zu bytes of inline files; at most %u (they are judged "
+                   "with every executor's run)",
+                   t->content_bytes, TES_CONTENT_MAX);
     return 0;
 }
 
@@ -306,6 +318,12 @@ static int read_task(wh_tes_task *t, char *err, size_t errlen)
     int irc = read_inputs(t, err, errlen);
     if (irc < 0)
         return irc;
+    /* an executor's run, and under shell semantics its command's own */
+    if (t->content_bytes && json_array_size(ex) > TES_CONTENT_JUDGED / 2 / t->content_bytes)
+        return say(err, errlen,
+                   "inputs[].content: %zu bytes of inline files for %zu executors; at most %u "
+                   "bytes judged in all (each executor's run is judged with them)",
+                   t->content_bytes, json_array_size(ex), TES_CONTENT_JUDGED);
     json_array_foreach(ex, i, e)
     {
         int rc = read_executor(t, i, e, err, errlen);

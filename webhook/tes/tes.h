@@ -38,6 +38,7 @@ typedef struct wh_tes_task {
      * executor's run, like a command it runs */
     const char **contents;
     size_t ncontents;
+    size_t content_bytes; /* their sum */
 } wh_tes_task;
 
 /* Read a tesTask from body, its executors started under start. -1 with a
