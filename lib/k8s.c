@@ -196,17 +196,18 @@ static int read_env(const rd *r, const pc_jval *c, pc_runctx *rc, envs *e)
     return 0;
 }
 
-/* command or args: a non-empty array of strings, expanded; *n 0 when unset. */
-static int read_argv(const rd *r, const pc_jval *c, const char *key, const envs *e, char ***out,
+/* An array of strings a (the field named field), each expanded from e, or
+ * copied as it is when e is NULL; *n 0 when a is NULL or empty. On error
+ * *out holds the *n strings copied so far (free_argv). */
+static int read_strs(const rd *r, const pc_jval *a, const char *field, const envs *e, char ***out,
                      size_t *n)
 {
-    const pc_jval *a = pc_jopt(c, key);
     *out = NULL;
     *n = 0;
     if (!a)
         return 0;
     if (!pc_jis(a, PC_JARR))
-        return bad(r, key, "expected an array of strings");
+        return bad(r, field, "expected an array of strings");
     size_t len = a->n;
     if (len == 0)
         return 0;
@@ -215,12 +216,19 @@ static int read_argv(const rd *r, const pc_jval *c, const char *key, const envs 
     for (size_t i = 0; i < len; i++) {
         const pc_jval *s = pc_jat(a, i);
         if (!pc_jis(s, PC_JSTR) || strlen(s->u.s) != s->n)
-            return bad(r, key, "expected an array of strings (without NUL)");
-        if (!((*out)[i] = expand(s->u.s, e)))
+            return bad(r, field, "expected an array of strings (without NUL)");
+        if (!((*out)[i] = e ? expand(s->u.s, e) : pc_strdup(s->u.s)))
             return oom(r);
         (*n)++;
     }
     return 0;
+}
+
+/* command or args: a non-empty array of strings, expanded; *n 0 when unset. */
+static int read_argv(const rd *r, const pc_jval *c, const char *key, const envs *e, char ***out,
+                     size_t *n)
+{
+    return read_strs(r, pc_jopt(c, key), key, e, out, n);
 }
 
 static void free_argv(char **v, size_t n)
@@ -359,22 +367,12 @@ static int read_execs(const rd *r, const pc_jval *c, pc_runctx *rc)
         if (!cmd)
             continue;
         snprintf(name + strlen(name), sizeof name - strlen(name), ".exec.command");
-        if (!pc_jis(cmd, PC_JARR))
-            return bad(r, name, "expected an array of strings");
-        char **v = cmd->n ? pc_calloc(cmd->n, sizeof *v) : NULL;
-        if (cmd->n && !v)
-            return oom(r);
-        int rc_ = 0;
-        for (size_t k = 0; k < cmd->n && rc_ == 0; k++) {
-            const pc_jval *s = pc_jat(cmd, k);
-            if (!pc_jis(s, PC_JSTR) || strlen(s->u.s) != s->n)
-                rc_ = bad(r, name, "expected an array of strings (without NUL)");
-            else
-                v[k] = (char *)s->u.s; /* borrowed: pc_runctx_exec copies */
-        }
-        if (rc_ == 0 && pc_runctx_exec(rc, v, cmd->n, err, sizeof err) < 0)
+        char **v = NULL;
+        size_t n = 0;
+        int rc_ = read_strs(r, cmd, name, NULL, &v, &n); /* the kubelet expands nothing here */
+        if (rc_ == 0 && pc_runctx_exec(rc, v, n, err, sizeof err) < 0)
             rc_ = oom(r);
-        free(v);
+        free_argv(v, n);
         if (rc_ < 0)
             return -1;
     }
