@@ -350,15 +350,15 @@ static int read_execs(const rd *r, const pc_jval *c, pc_runctx *rc)
     char name[64], err[256];
     for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
         const pc_jval *h = pc_jopt(c, where[i][0]);
-        snprintf(name, sizeof name, "%s%s%s", where[i][0], where[i][1] ? "." : "",
-                 where[i][1] ? where[i][1] : "");
         if (h && where[i][1]) {
             if (!pc_jis(h, PC_JOBJ))
                 return bad(r, where[i][0], "expected an object");
             h = pc_jopt(h, where[i][1]);
         }
-        if (!h)
+        if (!h) /* the usual case: no name formatted for a handler that is not there */
             continue;
+        snprintf(name, sizeof name, "%s%s%s", where[i][0], where[i][1] ? "." : "",
+                 where[i][1] ? where[i][1] : "");
         if (!pc_jis(h, PC_JOBJ))
             return bad(r, name, "expected an object");
         const pc_jval *ex = pc_jopt(h, "exec"), *cmd = ex ? pc_jopt(ex, "command") : NULL;

@@ -1,7 +1,15 @@
 /*
- * sha256.c — SHA-256 through OpenSSL's EVP interface, and the check that a
- * string is an OCI digest we accept ("sha256:" + 64 lowercase hex).
+ * sha256.c — SHA-256 and the check that a string is an OCI digest we
+ * accept ("sha256:" + 64 lowercase hex).
+ * Streams (layers, blobs) hash through OpenSSL's EVP interface. The one-shot
+ * digest of a short buffer (run keys, cache keys, policy texts) uses
+ * nettle's context on the stack instead: OpenSSL 3 looks the algorithm up
+ * in its provider store on every EVP_Digest (a lock shared by every
+ * thread, and an allocation), which cost the webhook more than the hashing
+ * itself on each cached answer. Both use the CPU's SHA instructions where
+ * it has them; nettle is loaded anyway (libcurl and GnuTLS link it).
  */
+#include <nettle/sha2.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -72,10 +80,11 @@ void pc_sha256_free(pc_sha256 *h)
 
 void pc_sha256_digest(const void *p, size_t n, char out[72])
 {
-    unsigned char d[32];
-    unsigned int len = 0;
-    if (EVP_Digest(p, n, d, &len, EVP_sha256(), NULL) != 1 || len != 32)
-        hash_failed();
+    unsigned char d[SHA256_DIGEST_SIZE];
+    struct sha256_ctx c;
+    sha256_init(&c);
+    sha256_update(&c, n, p);
+    sha256_digest(&c, sizeof d, d);
     hexify(d, out);
 }
 

@@ -3,12 +3,15 @@
  * one grammar of durations and sizes (valid, malformed, overflow, the
  * caller's maximum), --verdict-ttl as both tools read it, base64 (round
  * trips through OpenSSL's codec, each decoder's acceptance), UTF-8
- * shaping and pc_buf.
+ * shaping, pc_buf, and SHA-256 (the one-shot digest, which nettle
+ * computes, against the published vectors and the streaming one, which
+ * OpenSSL computes).
  */
 #include <stdlib.h>
 #include <string.h>
 #include "pcx.h"
 #include "pcx/arena.h"
+#include "pcx/sha256.h"
 #include "testlib.h"
 
 #define DAY_MS (86400000ull)
@@ -365,8 +368,57 @@ static void test_arena(void)
     pc_arena_free(&d);
 }
 
+/* FIPS 180-2's vectors through both hashers; then every length around the
+ * 64-byte block and padding boundaries, the one-shot digest equal to the
+ * streaming one fed in pieces. */
+static void test_sha256(void)
+{
+    static const struct {
+        const char *in, *want;
+    } v[] = {
+        {"", "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    char got[72];
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        pc_sha256_digest(v[i].in, strlen(v[i].in), got);
+        CHECK_STR(got, v[i].want);
+        pc_sha256 *h = pc_sha256_new();
+        CHECK(h != NULL);
+        if (h) {
+            pc_sha256_update(h, v[i].in, strlen(v[i].in));
+            pc_sha256_final(h, got);
+            CHECK_STR(got, v[i].want);
+            pc_sha256_free(h);
+        }
+    }
+    unsigned char buf[300];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (unsigned char)(i * 131 + 7);
+    int same = 1;
+    for (size_t n = 0; n <= sizeof buf; n++) {
+        char one[72], stream[72];
+        pc_sha256_digest(buf, n, one);
+        pc_sha256 *h = pc_sha256_new();
+        if (!h) {
+            same = 0;
+            break;
+        }
+        pc_sha256_update(h, buf, n / 3);
+        pc_sha256_update(h, buf + n / 3, n - n / 3);
+        pc_sha256_final(h, stream);
+        pc_sha256_free(h);
+        if (strcmp(one, stream) != 0)
+            same = 0;
+    }
+    CHECK(same);
+}
+
 int main(void)
 {
+    test_sha256();
     test_arena();
     test_durations();
     test_verdict_ttl();

@@ -165,6 +165,8 @@ void wh_admission_free(wh_admission *a)
 char *wh_admission_response(const wh_admission *a, const wh_decision *d)
 {
     pc_buf b = {0};
+    if (pc_grow((void **)&b.p, &b.cap, 512, 1) < 0) /* one allocation for a usual answer */
+        b.oom = 1;
     pc_buf_puts(&b, "{\"apiVersion\":");
     pc_buf_json_str(&b, a->api_version);
     pc_buf_puts(&b, ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":");
