@@ -71,3 +71,19 @@ rule miner_config
     condition:
         uint32be(0) != 0x7f454c46 and $pools and ($donate or $algo or $coin)
 }
+
+rule miner_command_line
+{
+    meta:
+        tool = "crypto miner"
+        description = "a miner started by its command line: a pool HOST:PORT with a wallet as the user (-o ... -u WALLET), a donate level, or a mining algorithm with a pool"
+        severity = "high"
+        category = "miner"
+    strings:
+        $pool_user = /\s(-o|--url)[ =]\s*[A-Za-z0-9.-]{1,253}:[0-9]{2,5}\s[^\n]{0,200}(-u|--user)[ =]\s*[0-9A-Za-z]{40,}/
+        $donate = /\s--donate-level[ =]\s*[0-9]/
+        $algo = /\s(-a|--algo)[ =]\s*(rx\/0|rx\/wow|rx\/arq|cn\/[a-z0-9]{1,8}|randomx|cryptonight|kawpow|ethash|etchash|autolykos2?)\b/ nocase
+        $pool = /\s(-o|--url)[ =]\s*[A-Za-z0-9.+:\/-]{1,253}:[0-9]{2,5}\b/
+    condition:
+        uint32be(0) != 0x7f454c46 and ($pool_user or $donate or ($algo and $pool))
+}

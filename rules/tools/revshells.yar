@@ -60,17 +60,20 @@ rule revshell_python
 {
     meta:
         tool = "python reverse shell"
-        description = "Python socket whose file descriptor becomes a shell's stdin/stdout (os.dup2 + pty.spawn/subprocess)"
+        description = "Python socket whose file descriptor becomes a shell's stdin/stdout (os.dup2, one by one or in a loop over 0, 1, 2, + pty.spawn/subprocess)"
         severity = "high"
         category = "reverse-shell"
     strings:
         $socket = /socket\.socket\s*\(/
         $connect = /\.connect\s*\(\s*\(/
         $dup2 = /os\.dup2\s*\(\s*[A-Za-z_][A-Za-z0-9_.]{0,40}\.fileno\s*\(\s*\)\s*,\s*[012]\s*\)/
+        $dup2_each = /os\.dup2\s*\(\s*[A-Za-z_][A-Za-z0-9_.]{0,40}\.fileno\s*\(\s*\)\s*,\s*[A-Za-z_][A-Za-z0-9_]{0,15}\s*\)\s*for\s+[A-Za-z_][A-Za-z0-9_]{0,15}\s+in\s+(\(\s*0\s*,\s*1\s*,\s*2\s*\)|\[\s*0\s*,\s*1\s*,\s*2\s*\]|range\s*\(\s*3\s*\))/
+        $dup2_loop = /for\s+[A-Za-z_][A-Za-z0-9_]{0,15}\s+in\s+(\(\s*0\s*,\s*1\s*,\s*2\s*\)|\[\s*0\s*,\s*1\s*,\s*2\s*\]|range\s*\(\s*3\s*\))\s*:\s*os\.dup2\s*\(\s*[A-Za-z_][A-Za-z0-9_.]{0,40}\.fileno\s*\(\s*\)/
         $pty = /pty\.spawn\s*\(\s*["'](\/bin\/)?(ba|z)?sh["']/
         $subprocess = /subprocess\.(call|Popen|run)\s*\(\s*\[\s*["'](\/bin\/)?(ba|z)?sh["']\s*,\s*["']-i["']/
     condition:
-        uint32be(0) != 0x7f454c46 and $socket and $connect and $dup2 and ($pty or $subprocess)
+        uint32be(0) != 0x7f454c46 and $socket and $connect and ($dup2 or $dup2_each or $dup2_loop) and
+        ($pty or $subprocess)
 }
 
 rule revshell_perl
@@ -132,6 +135,66 @@ rule revshell_node
         $socket = /new\s+net\.Socket\s*\(/
         $spawn = /spawn\s*\(\s*["'](\/bin\/)?(ba|z)?sh["']/
         $pipe = /\.stdout\.pipe\s*\(\s*[A-Za-z_$]{1,32}\s*\)/
+    condition:
+        uint32be(0) != 0x7f454c46 and all of them
+}
+
+rule revshell_fd_shell
+{
+    meta:
+        tool = "reverse shell"
+        description = "a shell whose stdin, stdout and stderr are all one inherited descriptor (sh -i <&3 >&3 2>&3) next to a network connection, in any language (Lua, PHP, Tcl ...)"
+        severity = "high"
+        category = "reverse-shell"
+    strings:
+        $fd_shell = /(ba|z|da|k)?sh\s+(-i\s*)?<&\s*[3-9]\s*>&\s*[3-9]\s*2>&\s*[3-9]/
+        $socket = /socket\s*[.:(]/ nocase
+        $tcp = /tcp\s*[.:(]/ nocase
+        $connect = /connect\s*\(/
+        $fsock = /fsockopen\s*\(/
+    condition:
+        uint32be(0) != 0x7f454c46 and $fd_shell and ($socket or $tcp or $connect or $fsock)
+}
+
+rule revshell_openssl
+{
+    meta:
+        tool = "openssl reverse shell"
+        description = "a shell wired to openssl s_client: sh -i < FIFO 2>&1 | openssl s_client -connect HOST:PORT > FIFO, or s_client piped into a shell"
+        severity = "high"
+        category = "reverse-shell"
+    strings:
+        $sh_to_tls = /sh\s+-i\s*<\s*[^\s|;&]{1,128}\s+2>&1\s*\|\s*openssl\s+s_client\s/
+        $tls_to_sh = /openssl\s+s_client\s[^\n|;&]{0,160}\|\s*(\/bin\/)?(ba|z|da)?sh\s*[^\n]{0,40}\|\s*openssl\s+s_client\s/
+    condition:
+        uint32be(0) != 0x7f454c46 and any of them
+}
+
+rule revshell_awk
+{
+    meta:
+        tool = "awk reverse shell"
+        description = "gawk connecting out through /inet/tcp and sending the output of commands it reads back over the connection"
+        severity = "high"
+        category = "reverse-shell"
+    strings:
+        $inet = /\/inet[46]?\/tcp\/0\/[^\/\s"']{1,253}\/[0-9]{1,5}/
+        $cmd_to_sock = /\(\s*[A-Za-z_][A-Za-z0-9_]{0,31}\s*\|&\s*getline\s*\)\s*>\s*0\s*\)\s*print\s+\$0\s*\|&/
+    condition:
+        uint32be(0) != 0x7f454c46 and $inet and $cmd_to_sock
+}
+
+rule revshell_zsh
+{
+    meta:
+        tool = "zsh reverse shell"
+        description = "zsh's TCP module connecting out and a shell redirected onto the connection ($REPLY)"
+        severity = "high"
+        category = "reverse-shell"
+    strings:
+        $module = /zmodload\s+zsh\/net\/tcp/
+        $ztcp = /ztcp\s+[^\s;&|-][^\s;&|]{0,252}\s+[0-9]{1,5}/
+        $redirect = /(ba|z|da)?sh\s+[^\n]{0,20}>&\s*\$REPLY/
     condition:
         uint32be(0) != 0x7f454c46 and all of them
 }

