@@ -18,12 +18,15 @@
  *   pod's exec probes and lifecycle hooks, the image's HEALTHCHECK). A
  *   one-liner (sh -c '...'), an interpreter's inline code (python3 -c,
  *   perl -e) or a payload in a variable is code the sandbox runs that no
- *   file of the image holds. Such a finding has no path.
+ *   file of the image holds; a tool package it installs when it starts
+ *   (apt-get install nmap, apk add socat) is the package signal
+ *   (tool_install.c). Such a finding has no path.
  *
  * The rule field names the rule or signal, so a policy can ignore it by
  * name (yara.ignore_rules), by path (allow_paths) or by category.
  */
 #include "check/check.h"
+#include "check/tool_install.h"
 #include "check/tool_package.h"
 #include "check/toolsig.h"
 #include "yara/yara_match.h"
@@ -99,6 +102,8 @@ static void tool_command(pc_check_ctx *c)
                                    "against the rules: %s",
                                    e.msg);
     }
+    if (!b.oom && b.len)
+        pc_tool_install_text(c, b.p, b.len); /* apt-get install nmap, apk add socat */
     for (size_t i = 0; i < n; i++) {
         const char *tool = m[i].tool ? m[i].tool : m[i].rule;
         pc_tool_tag tag = {m[i].category, m[i].severity, m[i].signal};
