@@ -196,6 +196,13 @@ static void test_sizes(void)
     CHECK(pc_parse_uint("0", 0, &v) == 0 && v == 0);
 }
 
+/* Every byte value in turn, in an order that is not the identity. */
+static void fill_pattern(unsigned char *p, size_t n, unsigned mul, unsigned add)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(i * mul + add);
+}
+
 static void test_base64(void)
 {
     static const struct {
@@ -227,8 +234,7 @@ static void test_base64(void)
     }
     /* every byte value, every length up to 300, through both decoders */
     unsigned char all[300];
-    for (size_t i = 0; i < sizeof all; i++)
-        all[i] = (unsigned char)(i * 7 + 3);
+    fill_pattern(all, sizeof all, 7, 3);
     int ok = 1;
     for (size_t len = 0; len <= sizeof all; len++) {
         char *e = pc_base64_encode(all, len), *d1 = NULL, *d2 = NULL;
@@ -395,8 +401,7 @@ static void test_sha256(void)
         }
     }
     unsigned char buf[300];
-    for (size_t i = 0; i < sizeof buf; i++)
-        buf[i] = (unsigned char)(i * 131 + 7);
+    fill_pattern(buf, sizeof buf, 131, 7);
     int same = 1;
     for (size_t n = 0; n <= sizeof buf; n++) {
         char one[72], stream[72];
