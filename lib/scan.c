@@ -181,6 +181,12 @@ static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
                            ? s->ctx->profile->limits.timeout_seconds * UINT64_C(1000)
                            : UINT64_C(600000);
         locked = fs->lock(fs->ud, key, ttl);
+        /* the holder may have put the entry and unlocked between the miss
+         * above and this lock: look again before walking it a second time */
+        if (locked && store_get(s, key, ld, cls, &s->facts[i])) {
+            fs->unlock(fs->ud, key);
+            return from_cache(s, i, e);
+        }
         if (!locked && store_wait(s, key, ttl, ld, cls, &s->facts[i], &locked)) {
             if (locked)
                 fs->unlock(fs->ud, key);
