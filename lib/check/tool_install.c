@@ -6,12 +6,19 @@
  * reading of `sh -c` text that is coarser than a shell's but never joins
  * two commands. In a command, a word whose base name is a package manager
  * starts its arguments (wherever it is: after sudo, env, VAR=value, a
- * shell's -c or an entrypoint wrapper that runs its arguments): options are skipped (with the value
- * of those that take one, so `-o Dpkg::Options::=--force-confold` or `--virtual .deps` is not a
- * package), the first other word is the verb, and when it installs (apt-get / apt / aptitude
- * `install` or `reinstall`, apk `add`) every later word is a package, cut at its version, release
- * or architecture (nmap=7.93, nmap/bookworm, nmap:amd64, nmap>7, nmap@edge). A path (./x.deb,
- * /tmp/x.apk) or a pattern is not a name of the lists.
+ * shell's -c, `python3 -m` or an entrypoint wrapper that runs its
+ * arguments): options are skipped, with the value of those that take one
+ * (`-o Dpkg::Options::=--force-confold`, `--virtual .deps`, `-i URL`), the
+ * first other word is the verb, and when it installs (or, for go, runs)
+ * every later word is a package, cut where the manager's syntax puts a
+ * version, release, architecture or extra (nmap=7.93, nmap/bookworm,
+ * nmap:amd64, nmap>7, nmap@edge, impacket==0.11, impacket[all],
+ * github.com/ffuf/ffuf/v2@latest). A path (./x.deb, /tmp/x.whl) or a
+ * pattern is not a name of the lists.
+ *
+ * A word that is a variable ($PKG, ${PKG}) is replaced by the value an
+ * environment line of the text (NAME=VALUE, a line of its own) gives it,
+ * cut into words; a variable no line sets is no name.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -20,70 +27,175 @@
 #include "yara/toolpkgs.h"
 
 #define WORD_MAX 256 /* longer words are no package name (cut, never matched) */
+#define VARS_MAX 512 /* environment lines looked at for $NAME */
 
-typedef enum { MGR_NONE, MGR_APT, MGR_APK } mgr;
+typedef enum { MGR_NONE, MGR_APT, MGR_APK, MGR_PIP, MGR_GEM, MGR_CARGO, MGR_GO } mgr;
+
+static const struct {
+    const char *const *names; /* base names of the command */
+    const char *const *verbs; /* the verbs that install */
+    const char *const *value_opts;
+    const char *cut;      /* where a name ends */
+    pc_toolpkg_list list; /* the list its names are looked up in */
+    const char *shown;
+} managers[] = {
+    [MGR_APT] = {(const char *const[]){"apt-get", "apt", "aptitude", NULL},
+                 (const char *const[]){"install", "reinstall", NULL},
+                 (const char *const[]){"-o", "-c", "-t", "--option", "--config-file",
+                                       "--target-release", "--default-release", NULL},
+                 "=:/", PC_TOOLPKG_DEBIAN, "apt"},
+    [MGR_APK] = {(const char *const[]){"apk", NULL}, (const char *const[]){"add", NULL},
+                 (const char *const[]){"-X", "-p", "-t", "--repository", "--root", "--virtual",
+                                       "--arch", "--cache-dir", "--keys-dir", "--repositories-file",
+                                       NULL},
+                 "=<>~@", PC_TOOLPKG_ALPINE, "apk"},
+    [MGR_PIP] = {(const char *const[]){"pip", "pip3", "pipx", NULL},
+                 (const char *const[]){"install", NULL},
+                 (const char *const[]){
+                     "-r",
+                     "-c",
+                     "-e",
+                     "-i",
+                     "-f",
+                     "-t",
+                     "--requirement",
+                     "--constraint",
+                     "--editable",
+                     "--index-url",
+                     "--extra-index-url",
+                     "--find-links",
+                     "--target",
+                     "--prefix",
+                     "--root",
+                     "--platform",
+                     "--python-version",
+                     "--implementation",
+                     "--abi",
+                     "--src",
+                     "--cache-dir",
+                     "--log",
+                     "--proxy",
+                     "--retries",
+                     "--timeout",
+                     "--trusted-host",
+                     "--cert",
+                     "--client-cert",
+                     "--upgrade-strategy",
+                     "--progress-bar",
+                     "--no-binary",
+                     "--only-binary",
+                     "--python",
+                     "--exists-action",
+                     NULL},
+                 "=<>!~[;@ ", PC_TOOLPKG_PYPI, "pip"},
+    [MGR_GEM] = {(const char *const[]){"gem", NULL}, (const char *const[]){"install", NULL},
+                 (const char *const[]){"-v", "-i", "-s", "-n", "--version", "--install-dir",
+                                       "--source", "--bindir", "--platform", NULL},
+                 ":", PC_TOOLPKG_RUBYGEMS, "gem"},
+    [MGR_CARGO] = {(const char *const[]){"cargo", NULL}, (const char *const[]){"install", NULL},
+                   (const char *const[]){"--version",  "--vers",     "--git",    "--branch",
+                                         "--tag",      "--rev",      "--path",   "--root",
+                                         "--index",    "--registry", "--target", "--target-dir",
+                                         "--features", "-F",         "--bin",    "--example",
+                                         "--profile",  "-j",         "--jobs",   NULL},
+                   "@", PC_TOOLPKG_CARGO, "cargo"},
+    [MGR_GO] = {(const char *const[]){"go", NULL},
+                (const char *const[]){"install", "get", "run", NULL},
+                (const char *const[]){"-C", "-p", "-tags", "-ldflags", "-gcflags", "-o", "-mod",
+                                      "-modfile", "-overlay", "-pkgdir", "-exec", NULL},
+                "@", PC_TOOLPKG_GO, "go"},
+};
+#define NMGR (sizeof managers / sizeof managers[0])
+
+typedef struct {
+    const char *name, *value;
+    size_t nlen, vlen;
+} var;
 
 typedef struct {
     pc_check_ctx *c;
     mgr m;     /* the manager whose arguments follow, or MGR_NONE */
     int state; /* 0: before the verb; 1: after an installing verb; 2: another verb */
     int skip;  /* the next word is an option's value */
+    const var *vars;
+    size_t nvars;
 } reader;
+
+static int listed(const char *const *v, const char *w)
+{
+    for (; *v; v++)
+        if (!strcmp(*v, w))
+            return 1;
+    return 0;
+}
 
 static mgr manager_of(const char *w)
 {
     const char *b = strrchr(w, '/');
     b = b ? b + 1 : w;
-    if (!strcmp(b, "apt-get") || !strcmp(b, "apt") || !strcmp(b, "aptitude"))
-        return MGR_APT;
-    if (!strcmp(b, "apk"))
-        return MGR_APK;
+    char base[32];
+    size_t n = strlen(b);
+    if (n >= sizeof base)
+        return MGR_NONE;
+    memcpy(base, b, n + 1);
+    if (!strncmp(base, "pip3.", 5)) /* pip3.11 */
+        base[4] = 0;
+    for (size_t m = 1; m < NMGR; m++)
+        if (listed(managers[m].names, base))
+            return (mgr)m;
     return MGR_NONE;
-}
-
-/* Options that take the next word as their value (a value given with
- * '=' or attached to a short option is one word). */
-static int takes_value(mgr m, const char *w)
-{
-    static const char *const apt[] = {
-        "-o", "-c", "-t", "--option", "--config-file", "--target-release", "--default-release",
-        NULL};
-    static const char *const apk[] = {
-        "-X",     "-p",          "-t",         "--repository",        "--root", "--virtual",
-        "--arch", "--cache-dir", "--keys-dir", "--repositories-file", NULL};
-    for (const char *const *o = m == MGR_APT ? apt : apk; *o; o++)
-        if (!strcmp(w, *o))
-            return 1;
-    return 0;
 }
 
 static void package(reader *r, const char *w)
 {
     char name[WORD_MAX];
-    size_t n = strcspn(w, r->m == MGR_APT ? "=:/" : "=<>~@");
-    if (w[0] == '.' || w[0] == '/' || n == 0 || n >= sizeof name)
+    size_t n = strcspn(w, managers[r->m].cut);
+    if (w[0] == '.' || w[0] == '/' || w[0] == '-' || n == 0 || n >= sizeof name)
         return; /* a file to install, or no name */
     memcpy(name, w, n);
     name[n] = 0;
     for (size_t i = 0; i < n; i++)
-        if (!islower((unsigned char)name[i]) && !isdigit((unsigned char)name[i]) &&
-            !strchr("+-.", name[i]))
-            return; /* a pattern or a variable: no name of the lists */
-    pc_pkgdb_kind kind = r->m == MGR_APT ? PC_PKGDB_DPKG : PC_PKGDB_APK;
-    const pc_toolpkg *t = pc_toolpkgs_find(r->c->tools, kind, name);
+        if (!isalnum((unsigned char)name[i]) && !strchr("+-._/~", name[i]))
+            return; /* a pattern, a URL or a variable: no name of the lists */
+    if (r->m != MGR_GO && strchr(name, '/'))
+        return;
+    const pc_toolpkg *t = pc_toolpkgs_find_in(r->c->tools, managers[r->m].list, name);
     if (!t)
         return;
     char rule[WORD_MAX + 16];
-    snprintf(rule, sizeof rule, "package:%s", name);
+    snprintf(rule, sizeof rule, "package:%s", t->name); /* the list's name: Impacket is impacket */
     pc_tool_tag tag = {t->category, t->severity, "package"};
     pc_check_report_tool(r->c, NULL, NULL, rule, &tag,
                          "the run's command line installs %s with %s: %s (category %s, "
                          "severity %s)",
-                         name, r->m == MGR_APT ? "apt" : "apk", t->why, t->category, t->severity);
+                         t->name, managers[r->m].shown, t->why, t->category, t->severity);
 }
 
-static void word(reader *r, const char *w)
+static void words_of(reader *r, const char *s, size_t len, int depth);
+
+/* $NAME or ${NAME}: the value an environment line gives it, read as
+ * words (once: a value's own variables are not expanded again). */
+static void expand(reader *r, const char *w, int depth)
 {
+    const char *name = w + 1;
+    size_t n = strlen(name);
+    if (*name == '{') {
+        name++;
+        n = strcspn(name, "}");
+    }
+    for (size_t i = 0; depth == 0 && i < r->nvars; i++)
+        if (r->vars[i].nlen == n && !memcmp(r->vars[i].name, name, n)) {
+            words_of(r, r->vars[i].value, r->vars[i].vlen, depth + 1);
+            return;
+        }
+}
+
+static void word(reader *r, const char *w, int depth)
+{
+    if (w[0] == '$') {
+        expand(r, w, depth);
+        return;
+    }
     if (r->m == MGR_NONE) {
         r->m = manager_of(w);
         r->state = r->skip = 0;
@@ -94,39 +206,39 @@ static void word(reader *r, const char *w)
         return;
     }
     if (w[0] == '-') {
-        r->skip = takes_value(r->m, w);
+        r->skip = listed(managers[r->m].value_opts, w);
         return;
     }
     if (r->state == 0) {
-        int installs =
-            r->m == MGR_APT ? !strcmp(w, "install") || !strcmp(w, "reinstall") : !strcmp(w, "add");
-        r->state = installs ? 1 : 2;
+        r->state = listed(managers[r->m].verbs, w) ? 1 : 2;
         return;
     }
     if (r->state == 1)
         package(r, w);
 }
 
-void pc_tool_install_text(pc_check_ctx *c, const char *text, size_t len)
+/* The words of s: blanks part them, separators end the command. */
+static void words_of(reader *r, const char *s, size_t len, int depth)
 {
-    reader r = {.c = c};
     char w[WORD_MAX];
     size_t n = 0;
     int cut = 0; /* the word was longer than w: dropped */
-    if (!c->tools)
-        return;
     for (size_t i = 0; i <= len; i++) {
-        unsigned char ch = i < len ? (unsigned char)text[i] : '\n';
-        int sep = strchr("\n;&|()`{}", ch) != NULL && ch != 0;
+        unsigned char ch = i < len ? (unsigned char)s[i] : ' ';
+        int sep = ch != 0 && strchr("\n;&|()`{}", ch) != NULL;
+        if (ch == '{' && n == 1 && w[0] == '$')
+            sep = 0; /* ${NAME} */
+        if (ch == '}' && n > 1 && w[0] == '$' && w[1] == '{')
+            sep = 0;
         if (sep || ch == ' ' || ch == '\t' || ch == '\r' || ch == 0) {
             if (n && !cut) {
                 w[n] = 0;
-                word(&r, w);
+                word(r, w, depth);
             }
             n = 0;
             cut = 0;
             if (sep) /* a new command: no manager's arguments carry over */
-                r.m = MGR_NONE;
+                r->m = MGR_NONE;
             continue;
         }
         if (ch == '\'' || ch == '"' || ch == '\\')
@@ -136,4 +248,24 @@ void pc_tool_install_text(pc_check_ctx *c, const char *text, size_t len)
         else
             cut = 1;
     }
+}
+
+void pc_tool_install_text(pc_check_ctx *c, const char *text, size_t len)
+{
+    var vars[VARS_MAX];
+    reader r = {.c = c, .vars = vars};
+    if (!c->tools)
+        return;
+    /* the environment lines: NAME=VALUE, a line each */
+    for (const char *p = text, *end = text + len; p < end && r.nvars < VARS_MAX;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        size_t k = 0;
+        while (k < ll && (isalnum((unsigned char)p[k]) || p[k] == '_'))
+            k++;
+        if (k > 0 && k < ll && p[k] == '=' && !isdigit((unsigned char)p[0]))
+            vars[r.nvars++] = (var){p, p + k + 1, k, ll - k - 1};
+        p += ll + 1;
+    }
+    words_of(&r, text, len, 0);
 }

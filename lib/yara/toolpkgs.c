@@ -2,13 +2,14 @@
  * toolpkgs.c — reading the tool package lists (toolpkgs.h). Each file is
  * copied once and cut in place: an entry's strings point into its copy.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "yara/toolpkgs.h"
 
 typedef struct item {
     pc_toolpkg p;
-    pc_pkgdb_kind family; /* PC_PKGDB_DPKG for debian.tsv, PC_PKGDB_APK for alpine.tsv */
+    pc_toolpkg_list family; /* the file it came from */
 } item;
 
 struct pc_toolpkgs {
@@ -49,26 +50,9 @@ void pc_toolpkgs_free(pc_toolpkgs *t)
     free(t);
 }
 
-/* The family a list file serves, from its name; NONE: not a list. */
-static pc_pkgdb_kind family_of(const char *rel)
-{
-    if (strcmp(rel, "packages/debian.tsv") == 0)
-        return PC_PKGDB_DPKG;
-    if (strcmp(rel, "packages/alpine.tsv") == 0)
-        return PC_PKGDB_APK;
-    return PC_PKGDB_NONE;
-}
-
-int pc_toolpkgs_is_list(const char *rel)
-{
-    size_t n = strlen(rel);
-    return strncmp(rel, "packages/", 9) == 0 && !strchr(rel + 9, '/') && n > 13 &&
-           strcmp(rel + n - 4, ".tsv") == 0;
-}
-
 /* Debian's and Alpine's package names: a lower-case letter or digit,
  * then lower-case letters, digits, '+', '-', '.' and (Alpine) '_'. */
-static int name_ok(const char *s)
+static int distro_name_ok(const char *s)
 {
     if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
         return 0;
@@ -76,6 +60,79 @@ static int name_ok(const char *s)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || strchr("+-._", *s)))
             return 0;
     return 1;
+}
+
+/* A normalised PyPI or crates.io name: lower case letters and digits,
+ * single '-' between them. */
+static int normal_name_ok(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              (*p == '-' && p[1] && p[1] != '-')))
+            return 0;
+    return 1;
+}
+
+/* A gem's name: a letter or digit, then letters, digits, '_', '-', '.'. */
+static int gem_name_ok(const char *s)
+{
+    if (!isalnum((unsigned char)*s))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("_-.", *s))
+            return 0;
+    return 1;
+}
+
+/* A Go module path: HOST/... with a dot in the host, elements of
+ * letters, digits and - . _ ~, no empty element. */
+static int go_path_ok(const char *s)
+{
+    size_t host = strcspn(s, "/");
+    if (!s[host] || !memchr(s, '.', host) || s[strlen(s) - 1] == '/')
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("-._~/", *p))
+            return 0;
+    return strstr(s, "//") == NULL;
+}
+
+static const struct {
+    const char *rel;
+    int (*name_ok)(const char *);
+    const char *what;
+} lists[] = {
+    [PC_TOOLPKG_DEBIAN] = {"packages/debian.tsv", distro_name_ok,
+                           "the package is not a package name (a-z, 0-9, then also + - . _)"},
+    [PC_TOOLPKG_ALPINE] = {"packages/alpine.tsv", distro_name_ok,
+                           "the package is not a package name (a-z, 0-9, then also + - . _)"},
+    [PC_TOOLPKG_PYPI] = {"packages/pypi.tsv", normal_name_ok,
+                         "the package is not a normalised PyPI name (a-z, 0-9, single -)"},
+    [PC_TOOLPKG_RUBYGEMS] = {"packages/rubygems.tsv", gem_name_ok,
+                             "the package is not a gem name (letters, digits, _ - .)"},
+    [PC_TOOLPKG_CARGO] = {"packages/cargo.tsv", normal_name_ok,
+                          "the package is not a normalised crate name (a-z, 0-9, single -)"},
+    [PC_TOOLPKG_GO] = {"packages/go.tsv", go_path_ok,
+                       "the package is not a Go module path (HOST.TLD/PATH)"},
+};
+#define NLISTS (sizeof lists / sizeof lists[0])
+
+/* The list a file is, from its name; -1: not a list. */
+static int family_of(const char *rel)
+{
+    for (size_t i = 0; i < NLISTS; i++)
+        if (strcmp(rel, lists[i].rel) == 0)
+            return (int)i;
+    return -1;
+}
+
+int pc_toolpkgs_is_list(const char *rel)
+{
+    size_t n = strlen(rel);
+    return strncmp(rel, "packages/", 9) == 0 && !strchr(rel + 9, '/') && n > 13 &&
+           strcmp(rel + n - 4, ".tsv") == 0;
 }
 
 static int text_ok(const char *s)
@@ -89,7 +146,7 @@ static int text_ok(const char *s)
 }
 
 /* Cut one line into its four columns; 0 ok, else the message. */
-static const char *split(char *line, char *col[4])
+static const char *split(pc_toolpkg_list family, char *line, char *col[4])
 {
     for (int i = 0; i < 4; i++) {
         col[i] = line;
@@ -103,8 +160,8 @@ static const char *split(char *line, char *col[4])
             return "more than four tab-separated columns";
         }
     }
-    if (!name_ok(col[0]))
-        return "the package is not a package name (a-z, 0-9, then also + - . _)";
+    if (!lists[family].name_ok(col[0]))
+        return lists[family].what;
     if (!pc_toolpkg_category_ok(col[1]))
         return "unknown category (rules/README.md lists them)";
     if (strcmp(col[2], "high") != 0 && strcmp(col[2], "medium") != 0 && strcmp(col[2], "low") != 0)
@@ -114,11 +171,11 @@ static const char *split(char *line, char *col[4])
     return NULL;
 }
 
-static int add_line(pc_toolpkgs *t, pc_pkgdb_kind family, char *line, const char *shown,
+static int add_line(pc_toolpkgs *t, pc_toolpkg_list family, char *line, const char *shown,
                     size_t lineno, pc_err *e)
 {
     char *col[4];
-    const char *bad = split(line, col);
+    const char *bad = split(family, line, col);
     if (bad)
         return pc_err_set(e, "%.300s:%zu: %s", shown, lineno, bad);
     for (size_t i = 0; i < t->n; i++)
@@ -137,11 +194,12 @@ static int add_line(pc_toolpkgs *t, pc_pkgdb_kind family, char *line, const char
 int pc_toolpkgs_add(pc_toolpkgs *t, const char *rel, const char *shown, const char *data,
                     size_t len, pc_err *e)
 {
-    pc_pkgdb_kind family = family_of(rel);
-    if (family == PC_PKGDB_NONE)
+    int family = family_of(rel);
+    if (family < 0)
         return pc_err_set(e,
                           "%.300s:0: not a package list this scanner reads "
-                          "(packages/debian.tsv, packages/alpine.tsv)",
+                          "(packages/debian.tsv, alpine.tsv, pypi.tsv, rubygems.tsv, cargo.tsv, "
+                          "go.tsv)",
                           shown);
     if (memchr(data, 0, len))
         return pc_err_set(e, "%.300s:0: a NUL byte", shown);
@@ -157,7 +215,8 @@ int pc_toolpkgs_add(pc_toolpkgs *t, const char *rel, const char *shown, const ch
         if (nl)
             *nl = 0;
         lineno++;
-        if (*line && *line != '#' && add_line(t, family, line, shown, lineno, e) < 0)
+        if (*line && *line != '#' &&
+            add_line(t, (pc_toolpkg_list)family, line, shown, lineno, e) < 0)
             return -1;
         line = nl ? nl + 1 : NULL;
     }
@@ -178,13 +237,60 @@ void pc_toolpkgs_done(pc_toolpkgs *t)
         qsort(t->v, t->n, sizeof *t->v, item_cmp);
 }
 
-const pc_toolpkg *pc_toolpkgs_find(const pc_toolpkgs *t, pc_pkgdb_kind kind, const char *name)
+static const pc_toolpkg *lookup(const pc_toolpkgs *t, pc_toolpkg_list list, const char *name)
 {
     if (!t || !t->n)
         return NULL;
-    item key = {{name, NULL, NULL, NULL}, kind == PC_PKGDB_APK ? PC_PKGDB_APK : PC_PKGDB_DPKG};
+    item key = {{name, NULL, NULL, NULL}, list};
     const item *it = bsearch(&key, t->v, t->n, sizeof *t->v, item_cmp);
     return it ? &it->p : NULL;
+}
+
+const pc_toolpkg *pc_toolpkgs_find(const pc_toolpkgs *t, pc_pkgdb_kind kind, const char *name)
+{
+    return lookup(t, kind == PC_PKGDB_APK ? PC_TOOLPKG_ALPINE : PC_TOOLPKG_DEBIAN, name);
+}
+
+/* PyPI's normal form (PEP 503: lower case, each run of - _ . one -), or
+ * crates.io's (lower case, _ is -); 0 when it does not fit. */
+static int normalise(const char *name, int pypi, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = name; *p; p++) {
+        char ch = (char)tolower((unsigned char)*p);
+        if (ch == '_' || (pypi && ch == '.'))
+            ch = '-';
+        if (ch == '-' && k && out[k - 1] == '-' && pypi)
+            continue;
+        if (k + 1 >= n)
+            return 0;
+        out[k++] = ch;
+    }
+    out[k] = 0;
+    return k > 0;
+}
+
+const pc_toolpkg *pc_toolpkgs_find_in(const pc_toolpkgs *t, pc_toolpkg_list list, const char *name)
+{
+    char norm[256];
+    if (list == PC_TOOLPKG_PYPI || list == PC_TOOLPKG_CARGO)
+        return normalise(name, list == PC_TOOLPKG_PYPI, norm, sizeof norm) ? lookup(t, list, norm)
+                                                                           : NULL;
+    if (list != PC_TOOLPKG_GO)
+        return lookup(t, list, name);
+    /* a package path names its module and the path below it: try each
+     * prefix that ends at an element, longest first */
+    size_t n = strlen(name);
+    if (n >= sizeof norm)
+        return NULL;
+    memcpy(norm, name, n + 1);
+    for (;;) {
+        const pc_toolpkg *p = lookup(t, list, norm);
+        char *slash = strrchr(norm, '/');
+        if (p || !slash)
+            return p;
+        *slash = 0;
+    }
 }
 
 size_t pc_toolpkgs_count(const pc_toolpkgs *t)

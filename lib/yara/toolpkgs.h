@@ -6,6 +6,14 @@
  *
  *   packages/debian.tsv   names of dpkg packages (Debian, Ubuntu, distroless)
  *   packages/alpine.tsv   names of apk packages (Alpine)
+ *   packages/pypi.tsv     PyPI projects, normalised (lower case, runs of - _ . as -)
+ *   packages/rubygems.tsv RubyGems gems
+ *   packages/cargo.tsv    crates.io crates, normalised (lower case, _ as -)
+ *   packages/go.tsv       Go module paths (github.com/OWNER/REPO): a path
+ *                         below one (…/v3/cmd/tool) is that module
+ *
+ * The first two are looked up for an image's package databases; all of
+ * them for what the run installs when it starts (check/tool_install.c).
  *
  * One package a line, four tab-separated columns: package, category (the
  * categories of the tool rules, pc_toolpkg_category_ok), severity (high,
@@ -46,8 +54,22 @@ int pc_toolpkgs_add(pc_toolpkgs *t, const char *rel, const char *shown, const ch
                     size_t len, pc_err *e);
 /* Sort for lookups; call once after the last add. */
 void pc_toolpkgs_done(pc_toolpkgs *t);
+/* The lists, by where their names come from. */
+typedef enum {
+    PC_TOOLPKG_DEBIAN,
+    PC_TOOLPKG_ALPINE,
+    PC_TOOLPKG_PYPI,
+    PC_TOOLPKG_RUBYGEMS,
+    PC_TOOLPKG_CARGO,
+    PC_TOOLPKG_GO,
+} pc_toolpkg_list;
+
 /* The entry for a package a database of kind lists, or NULL. */
 const pc_toolpkg *pc_toolpkgs_find(const pc_toolpkgs *t, pc_pkgdb_kind kind, const char *name);
+/* The entry of list for name, or NULL: name as the package manager was
+ * given it (PyPI's and crates.io's are normalised here; a Go package
+ * path matches the module it is in). */
+const pc_toolpkg *pc_toolpkgs_find_in(const pc_toolpkgs *t, pc_toolpkg_list list, const char *name);
 /* Entries over all lists, and lists read. */
 size_t pc_toolpkgs_count(const pc_toolpkgs *t);
 size_t pc_toolpkgs_files(const pc_toolpkgs *t);

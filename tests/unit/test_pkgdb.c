@@ -444,6 +444,31 @@ static void test_toolpkgs(void)
     CHECK(pc_toolpkgs_find(t, PC_PKGDB_APK, "nmap-ncat") != NULL);
     CHECK(pc_toolpkgs_find(t, PC_PKGDB_DPKG, "curl") == NULL);
     pc_toolpkgs_free(t);
+    /* the lists of what a run installs: names as the package manager takes them */
+    t = pc_toolpkgs_new();
+    static const char py[] = "impacket\texploitation\thigh\tx\ncertipy-ad\texploitation\thigh\tx\n";
+    static const char go[] = "github.com/ffuf/ffuf\tweb-attack\thigh\tx\n";
+    static const char crate[] = "rustscan\tscanner\thigh\tx\nfox-bin\tscanner\thigh\tx\n";
+    static const char gem[] = "evil-winrm\texploitation\thigh\tx\n";
+    CHECK(pc_toolpkgs_add(t, "packages/pypi.tsv", "P", py, strlen(py), &e) == 0);
+    CHECK(pc_toolpkgs_add(t, "packages/go.tsv", "G", go, strlen(go), &e) == 0);
+    CHECK(pc_toolpkgs_add(t, "packages/cargo.tsv", "C", crate, strlen(crate), &e) == 0);
+    CHECK(pc_toolpkgs_add(t, "packages/rubygems.tsv", "R", gem, strlen(gem), &e) == 0);
+    pc_toolpkgs_done(t);
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_PYPI, "Impacket") != NULL);
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_PYPI, "certipy_ad") != NULL);   /* PEP 503 */
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_PYPI, "Certipy.-_AD") != NULL); /* a run is one - */
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_PYPI, "impacket2") == NULL);
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_CARGO, "fox_bin") != NULL);
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_CARGO, "rust-scan") == NULL);
+    const pc_toolpkg *g = pc_toolpkgs_find_in(t, PC_TOOLPKG_GO, "github.com/ffuf/ffuf/v2");
+    CHECK(g && strcmp(g->name, "github.com/ffuf/ffuf") == 0); /* a path below the module */
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_GO, "github.com/ffuf") == NULL);
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_GO, "github.com/ffuf/ffufx") == NULL);
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_RUBYGEMS, "evil-winrm") != NULL);
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_PYPI, "evil-winrm") == NULL); /* another list */
+    CHECK(pc_toolpkgs_find(t, PC_PKGDB_DPKG, "impacket") == NULL);
+    pc_toolpkgs_free(t);
     static const struct {
         const char *rel, *in, *msg;
     } bad[] = {
@@ -457,6 +482,18 @@ static void test_toolpkgs(void)
         {"packages/debian.tsv", "a\tscanner\thigh\tx\na\trelay\tlow\ty\n",
          "F:2: package a is listed twice"},
         {"packages/redhat.tsv", "a\tscanner\thigh\tx\n", "F:0: not a package list"},
+        {"packages/pypi.tsv", "Impacket\texploitation\thigh\tx\n",
+         "F:1: the package is not a normalised PyPI"},
+        {"packages/pypi.tsv", "a--b\texploitation\thigh\tx\n",
+         "F:1: the package is not a normalised PyPI"},
+        {"packages/cargo.tsv", "rust_scan\tscanner\thigh\tx\n",
+         "F:1: the package is not a normalised crate"},
+        {"packages/go.tsv", "ffuf\tweb-attack\thigh\tx\n",
+         "F:1: the package is not a Go module path"},
+        {"packages/go.tsv", "github.com/ffuf/\tweb-attack\thigh\tx\n",
+         "F:1: the package is not a Go module path"},
+        {"packages/rubygems.tsv", "-x\texploitation\thigh\tx\n",
+         "F:1: the package is not a gem name"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         t = pc_toolpkgs_new();
