@@ -13,7 +13,10 @@
  * installed package the lists name, at path, in the layer that put the
  * database's final version there (rule "package:NAME", signal
  * "package"). A database at its path that was not read as one (a
- * symlink, a hardlink to a file of another path) is a scan-error. */
+ * symlink, a hardlink to a file of another path) is a scan-error.
+ * pip's NAME-VERSION.dist-info / .egg-info in a site-packages directory
+ * and gem's NAME-VERSION.gemspec in a specifications directory name one
+ * installed package each (pypi.tsv, rubygems.tsv). */
 void pc_tool_package_node(pc_check_ctx *c, const char *path, const pc_node *n);
 
 #endif

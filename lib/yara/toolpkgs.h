@@ -12,8 +12,10 @@
  *   packages/go.tsv       Go module paths (github.com/OWNER/REPO): a path
  *                         below one (…/v3/cmd/tool) is that module
  *
- * The first two are looked up for an image's package databases; all of
- * them for what the run installs when it starts (check/tool_install.c).
+ * debian, alpine, pypi and rubygems are looked up for what an image has
+ * installed (its package databases, pip's .dist-info and gem's .gemspec
+ * records: check/tool_package.c); all of them for what the run installs
+ * when it starts (check/tool_install.c).
  *
  * One package a line, four tab-separated columns: package, category (the
  * categories of the tool rules, pc_toolpkg_category_ok), severity (high,
