@@ -12,7 +12,7 @@
  * first other word is the verb, and when it installs (or, for go, runs)
  * every later word is a package, cut where the manager's syntax puts a
  * version, release, architecture or extra (nmap=7.93, nmap/bookworm,
- * nmap:amd64, nmap>7, nmap@edge, impacket==0.11, impacket[all],
+ * nmap:amd64, nmap>7, nmap@edge, nmap.x86_64, impacket==0.11, impacket[all],
  * github.com/ffuf/ffuf/v2@latest). A path (./x.deb, /tmp/x.whl) or a
  * pattern is not a name of the lists.
  *
@@ -29,7 +29,7 @@
 #define WORD_MAX 256 /* longer words are no package name (cut, never matched) */
 #define VARS_MAX 512 /* environment lines looked at for $NAME */
 
-typedef enum { MGR_NONE, MGR_APT, MGR_APK, MGR_PIP, MGR_GEM, MGR_CARGO, MGR_GO } mgr;
+typedef enum { MGR_NONE, MGR_APT, MGR_APK, MGR_RPM, MGR_PIP, MGR_GEM, MGR_CARGO, MGR_GO } mgr;
 
 static const struct {
     const char *const *names; /* base names of the command */
@@ -49,6 +49,13 @@ static const struct {
                                        "--arch", "--cache-dir", "--keys-dir", "--repositories-file",
                                        NULL},
                  "=<>~@", PC_TOOLPKG_ALPINE, "apk"},
+    [MGR_RPM] = {(const char *const[]){"dnf", "dnf5", "yum", "microdnf", "tdnf", "zypper", NULL},
+                 (const char *const[]){"install", "in", "reinstall", NULL},
+                 (const char *const[]){"-c", "-d", "-e", "-x", "--config", "--releasever",
+                                       "--installroot", "--repo", "--repoid", "--enablerepo",
+                                       "--disablerepo", "--exclude", "--setopt", "--forcearch",
+                                       "-r", "--from", NULL},
+                 "", PC_TOOLPKG_RPM, "rpm"},
     [MGR_PIP] = {(const char *const[]){"pip", "pip3", "pipx", NULL},
                  (const char *const[]){"install", NULL},
                  (const char *const[]){
@@ -154,6 +161,13 @@ static void package(reader *r, const char *w)
         return; /* a file to install, or no name */
     memcpy(name, w, n);
     name[n] = 0;
+    if (r->m == MGR_RPM) { /* nmap.x86_64: the architecture is no part of the name */
+        static const char *const arch[] = {".x86_64",  ".aarch64", ".noarch", ".i686",
+                                           ".ppc64le", ".s390x",   NULL};
+        for (const char *const *a = arch; *a; a++)
+            if (n > strlen(*a) && !strcmp(name + n - strlen(*a), *a))
+                name[n - strlen(*a)] = 0;
+    }
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)name[i]) && !strchr("+-._/~", name[i]))
             return; /* a pattern, a URL or a variable: no name of the lists */

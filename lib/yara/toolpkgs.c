@@ -86,6 +86,18 @@ static int gem_name_ok(const char *s)
     return 1;
 }
 
+/* An RPM package's name: a letter or digit, then letters, digits and
+ * _ - . + (libstdc++, python3.11). */
+static int rpm_name_ok(const char *s)
+{
+    if (!isalnum((unsigned char)*s))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("_-.+", *s))
+            return 0;
+    return 1;
+}
+
 /* A Go module path: HOST/... with a dot in the host, elements of
  * letters, digits and - . _ ~, no empty element. */
 static int go_path_ok(const char *s)
@@ -116,6 +128,8 @@ static const struct {
                           "the package is not a normalised crate name (a-z, 0-9, single -)"},
     [PC_TOOLPKG_GO] = {"packages/go.tsv", go_path_ok,
                        "the package is not a Go module path (HOST.TLD/PATH)"},
+    [PC_TOOLPKG_RPM] = {"packages/rpm.tsv", rpm_name_ok,
+                        "the package is not an RPM name (letters, digits, _ - . +)"},
 };
 #define NLISTS (sizeof lists / sizeof lists[0])
 
@@ -198,8 +212,8 @@ int pc_toolpkgs_add(pc_toolpkgs *t, const char *rel, const char *shown, const ch
     if (family < 0)
         return pc_err_set(e,
                           "%.300s:0: not a package list this scanner reads "
-                          "(packages/debian.tsv, alpine.tsv, pypi.tsv, rubygems.tsv, cargo.tsv, "
-                          "go.tsv)",
+                          "(packages/debian.tsv, alpine.tsv, rpm.tsv, pypi.tsv, rubygems.tsv, "
+                          "cargo.tsv, go.tsv)",
                           shown);
     if (memchr(data, 0, len))
         return pc_err_set(e, "%.300s:0: a NUL byte", shown);

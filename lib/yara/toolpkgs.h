@@ -11,6 +11,8 @@
  *   packages/cargo.tsv    crates.io crates, normalised (lower case, _ as -)
  *   packages/go.tsv       Go module paths (github.com/OWNER/REPO): a path
  *                         below one (…/v3/cmd/tool) is that module
+ *   packages/rpm.tsv      RPM package names (Fedora, RHEL/UBI, Amazon Linux,
+ *                         openSUSE)
  *
  * debian, alpine, pypi and rubygems are looked up for what an image has
  * installed (its package databases, pip's .dist-info and gem's .gemspec
@@ -64,6 +66,7 @@ typedef enum {
     PC_TOOLPKG_RUBYGEMS,
     PC_TOOLPKG_CARGO,
     PC_TOOLPKG_GO,
+    PC_TOOLPKG_RPM,
 } pc_toolpkg_list;
 
 /* The entry for a package a database of kind lists, or NULL. */

@@ -201,7 +201,7 @@ jq_true "a symlink in the database's place: scan-error" \
 
 # ---- the lists: in the rules digest, malformed ones stop the scan
 run "rules check counts the lists" 0 "$PC" rules check "$PC_ROOT/rules"
-grep_in "rules check: tool packages in 6 lists" '; [0-9]+ tool packages in 6 lists$' "$T/out"
+grep_in "rules check: tool packages in 7 lists" '; [0-9]+ tool packages in 7 lists$' "$T/out"
 d1=$(sed -n 's/.*rules digest \(sha256:[0-9a-f]*\).*/\1/p' "$T/out")
 jq_true "report's rules digest is rules check's" ".reports[0].rules_digest == \"$d1\"" "$T/tools-report.json"
 cp -r "$PC_ROOT/rules" "$T/rules2"

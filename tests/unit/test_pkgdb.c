@@ -468,6 +468,12 @@ static void test_toolpkgs(void)
     CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_RUBYGEMS, "evil-winrm") != NULL);
     CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_PYPI, "evil-winrm") == NULL); /* another list */
     CHECK(pc_toolpkgs_find(t, PC_PKGDB_DPKG, "impacket") == NULL);
+    static const char rpm[] = "nmap-ncat\trelay\thigh\tx\nlibstdc++-devel\trelay\tlow\ty\n";
+    CHECK(pc_toolpkgs_add(t, "packages/rpm.tsv", "M", rpm, strlen(rpm), &e) == 0);
+    pc_toolpkgs_done(t);
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_RPM, "nmap-ncat") != NULL);
+    CHECK(pc_toolpkgs_find_in(t, PC_TOOLPKG_RPM, "libstdc++-devel") != NULL);
+    CHECK(pc_toolpkgs_find(t, PC_PKGDB_DPKG, "nmap-ncat") == NULL);
     pc_toolpkgs_free(t);
     static const struct {
         const char *rel, *in, *msg;
@@ -494,6 +500,7 @@ static void test_toolpkgs(void)
          "F:1: the package is not a Go module path"},
         {"packages/rubygems.tsv", "-x\texploitation\thigh\tx\n",
          "F:1: the package is not a gem name"},
+        {"packages/rpm.tsv", "nmap ncat\trelay\thigh\tx\n", "F:1: the package is not an RPM name"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         t = pc_toolpkgs_new();
