@@ -26,6 +26,7 @@
  * name (yara.ignore_rules), by path (allow_paths) or by category.
  */
 #include "check/check.h"
+#include "check/tool_fetch.h"
 #include "check/tool_install.h"
 #include "check/tool_package.h"
 #include "check/toolsig.h"
@@ -102,8 +103,10 @@ static void tool_command(pc_check_ctx *c)
                                    "against the rules: %s",
                                    e.msg);
     }
-    if (!b.oom && b.len)
+    if (!b.oom && b.len) {
         pc_tool_install_text(c, b.p, b.len); /* apt-get install nmap, apk add socat */
+        pc_tool_fetch_text(c, b.p, b.len);   /* curl URL | sh */
+    }
     for (size_t i = 0; i < n; i++) {
         const char *tool = m[i].tool ? m[i].tool : m[i].rule;
         pc_tool_tag tag = {m[i].category, m[i].severity, m[i].signal};

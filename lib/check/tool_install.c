@@ -1,10 +1,8 @@
 /*
  * tool_install.c — packages the run installs (tool_install.h).
  *
- * The text is cut into simple commands at the shell's separators (newline,
- * ; & | ( ) ` { }), and each into words at blanks, with quotes dropped: a
- * reading of `sh -c` text that is coarser than a shell's but never joins
- * two commands. In a command, a word whose base name is a package manager
+ * The text is cut into commands and words by runwords.h (coarser than a
+ * shell, never joining two commands). In a command, a word whose base name is a package manager
  * starts its arguments (wherever it is: after sudo, env, VAR=value, a
  * shell's -c, `python3 -m` or an entrypoint wrapper that runs its
  * arguments): options are skipped, with the value of those that take one
@@ -23,10 +21,11 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include "check/runwords.h"
 #include "check/tool_install.h"
 #include "yara/toolpkgs.h"
 
-#define WORD_MAX 256 /* longer words are no package name (cut, never matched) */
+#define WORD_MAX PC_RUNWORD_MAX
 #define VARS_MAX 512 /* environment lines looked at for $NAME */
 
 typedef enum { MGR_NONE, MGR_APT, MGR_APK, MGR_RPM, MGR_PIP, MGR_GEM, MGR_CARGO, MGR_GO } mgr;
@@ -124,6 +123,7 @@ typedef struct {
     mgr m;     /* the manager whose arguments follow, or MGR_NONE */
     int state; /* 0: before the verb; 1: after an installing verb; 2: another verb */
     int skip;  /* the next word is an option's value */
+    int depth; /* reading a variable's value */
     const var *vars;
     size_t nvars;
 } reader;
@@ -185,11 +185,12 @@ static void package(reader *r, const char *w)
                          t->name, managers[r->m].shown, t->why, t->category, t->severity);
 }
 
-static void words_of(reader *r, const char *s, size_t len, int depth);
+static void on_word(void *ud, const char *w);
+static void on_sep(void *ud, pc_runsep kind);
 
 /* $NAME or ${NAME}: the value an environment line gives it, read as
  * words (once: a value's own variables are not expanded again). */
-static void expand(reader *r, const char *w, int depth)
+static void expand(reader *r, const char *w)
 {
     const char *name = w + 1;
     size_t n = strlen(name);
@@ -197,17 +198,21 @@ static void expand(reader *r, const char *w, int depth)
         name++;
         n = strcspn(name, "}");
     }
-    for (size_t i = 0; depth == 0 && i < r->nvars; i++)
+    for (size_t i = 0; r->depth == 0 && i < r->nvars; i++)
         if (r->vars[i].nlen == n && !memcmp(r->vars[i].name, name, n)) {
-            words_of(r, r->vars[i].value, r->vars[i].vlen, depth + 1);
+            pc_runwords_cb cb = {on_word, on_sep, r};
+            r->depth++;
+            pc_runwords(r->vars[i].value, r->vars[i].vlen, &cb);
+            r->depth--;
             return;
         }
 }
 
-static void word(reader *r, const char *w, int depth)
+static void on_word(void *ud, const char *w)
 {
+    reader *r = ud;
     if (w[0] == '$') {
-        expand(r, w, depth);
+        expand(r, w);
         return;
     }
     if (r->m == MGR_NONE) {
@@ -231,37 +236,14 @@ static void word(reader *r, const char *w, int depth)
         package(r, w);
 }
 
-/* The words of s: blanks part them, separators end the command. */
-static void words_of(reader *r, const char *s, size_t len, int depth)
+/* A new command: no manager's arguments carry over (a variable's value
+ * is read inside the command that names it). */
+static void on_sep(void *ud, pc_runsep kind)
 {
-    char w[WORD_MAX];
-    size_t n = 0;
-    int cut = 0; /* the word was longer than w: dropped */
-    for (size_t i = 0; i <= len; i++) {
-        unsigned char ch = i < len ? (unsigned char)s[i] : ' ';
-        int sep = ch != 0 && strchr("\n;&|()`{}", ch) != NULL;
-        if (ch == '{' && n == 1 && w[0] == '$')
-            sep = 0; /* ${NAME} */
-        if (ch == '}' && n > 1 && w[0] == '$' && w[1] == '{')
-            sep = 0;
-        if (sep || ch == ' ' || ch == '\t' || ch == '\r' || ch == 0) {
-            if (n && !cut) {
-                w[n] = 0;
-                word(r, w, depth);
-            }
-            n = 0;
-            cut = 0;
-            if (sep) /* a new command: no manager's arguments carry over */
-                r->m = MGR_NONE;
-            continue;
-        }
-        if (ch == '\'' || ch == '"' || ch == '\\')
-            continue; /* quotes and escapes dropped: 'nmap' is nmap */
-        if (n + 1 < sizeof w)
-            w[n++] = (char)ch;
-        else
-            cut = 1;
-    }
+    reader *r = ud;
+    (void)kind;
+    if (r->depth == 0)
+        r->m = MGR_NONE;
 }
 
 void pc_tool_install_text(pc_check_ctx *c, const char *text, size_t len)
@@ -281,5 +263,6 @@ void pc_tool_install_text(pc_check_ctx *c, const char *text, size_t len)
             vars[r.nvars++] = (var){p, p + k + 1, k, ll - k - 1};
         p += ll + 1;
     }
-    words_of(&r, text, len, 0);
+    pc_runwords_cb cb = {on_word, on_sep, &r};
+    pc_runwords(text, len, &cb);
 }

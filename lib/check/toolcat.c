@@ -5,10 +5,10 @@
 #include "check/toolcat.h"
 
 const char *const pc_tool_categories[PC_TOOLCAT_COUNT] = {
-    "relay",           "scanner",        "sniffer",          "mitm",       "packet-crafting",
-    "protocol-attack", "tunnel",         "anonymity",        "bruteforce", "password-cracker",
-    "web-attack",      "wireless",       "exploitation",     "recon",      "reverse-shell",
-    "miner",           "packet-capture", "packet-injection", "other",
+    "relay",           "scanner",        "sniffer",          "mitm",        "packet-crafting",
+    "protocol-attack", "tunnel",         "anonymity",        "bruteforce",  "password-cracker",
+    "web-attack",      "wireless",       "exploitation",     "recon",       "reverse-shell",
+    "miner",           "packet-capture", "packet-injection", "remote-code", "other",
 };
 
 int pc_tool_category_index(const char *name)

@@ -20,10 +20,10 @@ struct pc_toolpkgs {
 };
 
 static const char *const categories[] = {
-    "relay",           "scanner",        "sniffer",          "mitm",       "packet-crafting",
-    "protocol-attack", "tunnel",         "anonymity",        "bruteforce", "password-cracker",
-    "web-attack",      "wireless",       "exploitation",     "recon",      "reverse-shell",
-    "miner",           "packet-capture", "packet-injection", NULL,
+    "relay",           "scanner",        "sniffer",          "mitm",        "packet-crafting",
+    "protocol-attack", "tunnel",         "anonymity",        "bruteforce",  "password-cracker",
+    "web-attack",      "wireless",       "exploitation",     "recon",       "reverse-shell",
+    "miner",           "packet-capture", "packet-injection", "remote-code", NULL,
 };
 
 int pc_toolpkg_category_ok(const char *name)

@@ -1,0 +1,33 @@
+/*
+ * runwords.h — the run's text (its argv joined by spaces, its environment
+ * and its other commands, a line each) cut into shell words, for the
+ * signals that read commands rather than match strings (tool_install.c,
+ * tool_fetch.c). Coarser than a shell, never joining two commands: blanks
+ * part words, quotes and backslashes are dropped ('nmap' is nmap), and
+ * each of newline ; & | ( ) ` { } ends the command before it. A word is
+ * at most PC_RUNWORD_MAX - 1 bytes; a longer one is dropped.
+ */
+#ifndef PC_RUNWORDS_H
+#define PC_RUNWORDS_H
+
+#include <stddef.h>
+
+#define PC_RUNWORD_MAX 256
+
+typedef enum {
+    PC_RUNSEP_END,   /* newline ; & || { } ) and the end of the text */
+    PC_RUNSEP_PIPE,  /* | or |& : the next command reads this one's output */
+    PC_RUNSEP_SUBST, /* $( <( >( or an opening ` : a command whose output is a word */
+} pc_runsep;
+
+typedef struct pc_runwords_cb {
+    void (*word)(void *ud, const char *w);
+    void (*sep)(void *ud, pc_runsep kind);
+    void *ud;
+} pc_runwords_cb;
+
+/* Calls cb->word for each word of text (len bytes) and cb->sep after the
+ * last word of each command. ${NAME} stays one word. */
+void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb);
+
+#endif
