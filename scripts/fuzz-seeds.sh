@@ -15,6 +15,7 @@
 #     for fuzz_imageref;
 #   - tests/cases/data/manifest, request objects and the YAML typing
 #     corpus (tests/manifest/typing.txt) for fuzz_yaml;
+#   - hand-written run commands for fuzz_runtext;
 #   - rules/policies for fuzz_policy; hand-written challenges, token
 #     answers and config.json files for fuzz_regauth and fuzz_authfile;
 #   - fixed pseudo-random recipes for fuzz_layergen;
@@ -307,6 +308,17 @@ auths = [b'{"auths":{"https://index.docker.io/v1/":{"auth":"dXNlcjpwYXNz"}}}',
 for i, a in enumerate(auths):
     for h in range(8):
         put("fuzz_authfile", "a%d" % i, bytes([h]) + a)
+
+# the run's text: commands that install, fetch and run, and look-alikes
+runs = [b"sh -c apt-get -o X=Y install -y netcat-traditional=1.10 socat:amd64 curl && nc -l -p 1",
+        b"/app/run -c apk add --no-cache --virtual .deps nmap\nPKG=nmap socat\n",
+        b"sh -c pip install -i URL Impacket==0.11 'pwntools[all]>=4'; go install github.com/ffuf/ffuf/v2@latest",
+        b"bash -c wget -qO- http://x/a.gz | gunzip | sudo bash -s; sh -c \"$(curl -fsSL https://x/y)\"",
+        b"sh -c curl -sSLo /tmp/k https://x/k && chmod +x /tmp/k && /tmp/k; bash <(curl -s u); eval `wget -O- u`",
+        b"sh -c curl -o /d/in.csv u && python3 /app/main.py /d/in.csv; echo $(curl -s u) || true\nA=${B}\n",
+        b"microdnf install -y nmap-ncat.x86_64; gem install evil-winrm -v 3; cargo install RustScan"]
+for i, r in enumerate(runs):
+    put("fuzz_runtext", "r%d" % i, r)
 
 # recipes for the structure-aware layer generator
 for i in range(32):
