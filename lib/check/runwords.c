@@ -1,6 +1,7 @@
 /*
  * runwords.c — see runwords.h.
  */
+#include <ctype.h>
 #include <string.h>
 #include "check/runwords.h"
 
@@ -63,5 +64,20 @@ void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb)
             w[n++] = (char)ch;
         else
             cut = 1;
+    }
+}
+
+void pc_runwords_lines(const char *text, size_t len, const pc_runwords_cb *cb)
+{
+    for (const char *p = text, *end = text + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), k = 0;
+        while (k < ll && (isalnum((unsigned char)p[k]) || p[k] == '_'))
+            k++;
+        if (k > 0 && k < ll && p[k] == '=' && !isdigit((unsigned char)p[0]))
+            pc_runwords(p + k + 1, ll - k - 1, cb); /* NAME=VALUE: the value */
+        else
+            pc_runwords(p, ll, cb);
+        p += ll + 1;
     }
 }

@@ -29,5 +29,9 @@ typedef struct pc_runwords_cb {
 /* Calls cb->word for each word of text (len bytes) and cb->sep after the
  * last word of each command. ${NAME} stays one word. */
 void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb);
+/* The same, line by line, where a line that is an environment entry
+ * (NAME=VALUE) is read as its VALUE: a variable that holds a command
+ * (the payload an entrypoint evals) is read as that command. */
+void pc_runwords_lines(const char *text, size_t len, const pc_runwords_cb *cb);
 
 #endif

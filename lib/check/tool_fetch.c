@@ -244,5 +244,5 @@ void pc_tool_fetch_text(pc_check_ctx *c, const char *text, size_t len)
 {
     reader r = {.c = c};
     pc_runwords_cb cb = {on_word, on_sep, &r};
-    pc_runwords(text, len, &cb);
+    pc_runwords_lines(text, len, &cb);
 }

@@ -264,5 +264,5 @@ void pc_tool_install_text(pc_check_ctx *c, const char *text, size_t len)
         p += ll + 1;
     }
     pc_runwords_cb cb = {on_word, on_sep, &r};
-    pc_runwords(text, len, &cb);
+    pc_runwords_lines(text, len, &cb);
 }
