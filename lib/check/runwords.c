@@ -81,3 +81,11 @@ void pc_runwords_lines(const char *text, size_t len, const pc_runwords_cb *cb)
         p += ll + 1;
     }
 }
+
+int pc_word_in(const char *const *v, const char *w)
+{
+    for (; *v; v++)
+        if (!strcmp(*v, w))
+            return 1;
+    return 0;
+}

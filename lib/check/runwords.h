@@ -34,4 +34,7 @@ void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb);
  * (the payload an entrypoint evals) is read as that command. */
 void pc_runwords_lines(const char *text, size_t len, const pc_runwords_cb *cb);
 
+/* 1 when w is one of v's words (v NULL-terminated). */
+int pc_word_in(const char *const *v, const char *w);
+
 #endif

@@ -54,18 +54,10 @@ static const char *base_of(const char *w)
     return b ? b + 1 : w;
 }
 
-static int in(const char *const *v, const char *w)
-{
-    for (; *v; v++)
-        if (!strcmp(*v, w))
-            return 1;
-    return 0;
-}
-
 static int downloader(const char *name)
 {
     static const char *const d[] = {"curl", "wget", "fetch", "aria2c", "http", "https", NULL};
-    return in(d, base_of(name));
+    return pc_word_in(d, base_of(name));
 }
 
 static int runner(const char *name)
@@ -76,13 +68,13 @@ static int runner(const char *name)
     const char *b = base_of(name);
     if (!strncmp(b, "python", 6)) /* python, python3, python3.11 */
         return 1;
-    return in(r, b);
+    return pc_word_in(r, b);
 }
 
 static int shell(const char *b)
 {
     static const char *const sh[] = {"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "su", NULL};
-    return in(sh, b);
+    return pc_word_in(sh, b);
 }
 
 /* Words that leave the command's name still to come. */
@@ -91,7 +83,7 @@ static int prefix(const char *w)
     static const char *const p[] = {"sudo",  "doas",    "env",     "exec",   "nohup",   "nice",
                                     "time",  "command", "builtin", "stdbuf", "timeout", "busybox",
                                     "xargs", "then",    "do",      "else",   "!",       NULL};
-    return in(p, base_of(w));
+    return pc_word_in(p, base_of(w));
 }
 
 static int assignment(const char *w)

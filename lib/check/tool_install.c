@@ -128,14 +128,6 @@ typedef struct {
     size_t nvars;
 } reader;
 
-static int listed(const char *const *v, const char *w)
-{
-    for (; *v; v++)
-        if (!strcmp(*v, w))
-            return 1;
-    return 0;
-}
-
 static mgr manager_of(const char *w)
 {
     const char *b = strrchr(w, '/');
@@ -148,7 +140,7 @@ static mgr manager_of(const char *w)
     if (!strncmp(base, "pip3.", 5)) /* pip3.11 */
         base[4] = 0;
     for (size_t m = 1; m < NMGR; m++)
-        if (listed(managers[m].names, base))
+        if (pc_word_in(managers[m].names, base))
             return (mgr)m;
     return MGR_NONE;
 }
@@ -225,11 +217,11 @@ static void on_word(void *ud, const char *w)
         return;
     }
     if (w[0] == '-') {
-        r->skip = listed(managers[r->m].value_opts, w);
+        r->skip = pc_word_in(managers[r->m].value_opts, w);
         return;
     }
     if (r->state == 0) {
-        r->state = listed(managers[r->m].verbs, w) ? 1 : 2;
+        r->state = pc_word_in(managers[r->m].verbs, w) ? 1 : 2;
         return;
     }
     if (r->state == 1)

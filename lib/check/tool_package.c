@@ -21,6 +21,27 @@ static const char *unread_why(const pc_node *n)
     return "is a hardlink to a file that was not read as a package database";
 }
 
+/* One finding for a listed package at path: rule "package:NAME" (the
+ * list's name), signal "package". */
+static void package_finding(pc_check_ctx *c, const char *path, const pc_node *n,
+                            const pc_toolpkg *t, const char *version, const char *tool)
+{
+    char rule[300];
+    snprintf(rule, sizeof rule, "package:%s", t->name);
+    pc_tool_tag tag = {t->category, t->severity, "package"};
+    pc_check_report_tool(c, path, pc_check_layer(c, n), rule, &tag,
+                         "%s %s installed by %s: %s (category %s, severity %s)", t->name,
+                         *version ? version : "(no version)", tool, t->why, t->category,
+                         t->severity);
+}
+
+/* The bytes from p up to end (a version in a record's name). */
+static void version_of(const char *p, const char *end, char *out, size_t n)
+{
+    size_t k = end && end > p ? (size_t)(end - p) : 0;
+    snprintf(out, n, "%.*s", (int)(k < n ? k : n - 1), p);
+}
+
 /* A Python distribution's metadata directory in a site-packages (or
  * Debian's dist-packages) directory: NAME-VERSION.dist-info or
  * NAME-VERSION[-pyX.Y].egg-info, NAME with '-' written as '_'; or a gem's
@@ -34,7 +55,7 @@ static void language_package(pc_check_ctx *c, const char *path, const pc_node *n
         return;
     base++;
     size_t blen = strlen(base), dir = (size_t)(base - path);
-    char name[256];
+    char name[256], version[128];
     pc_toolpkg_list list;
     const char *tool;
     if ((blen > 10 && !strcmp(base + blen - 10, ".dist-info")) ||
@@ -47,6 +68,7 @@ static void language_package(pc_check_ctx *c, const char *path, const pc_node *n
             return;
         memcpy(name, base, k);
         name[k] = 0;
+        version_of(base + k + 1, strrchr(base, '.'), version, sizeof version);
         list = PC_TOOLPKG_PYPI;
         tool = "pip";
     } else if (blen > 8 && !strcmp(base + blen - 8, ".gemspec") && n->type == PC_E_REG) {
@@ -60,20 +82,15 @@ static void language_package(pc_check_ctx *c, const char *path, const pc_node *n
             return;
         memcpy(name, base, k);
         name[k] = 0;
+        version_of(base + k + 1, base + blen - 8, version, sizeof version);
         list = PC_TOOLPKG_RUBYGEMS;
         tool = "gem";
     } else {
         return;
     }
     const pc_toolpkg *t = pc_toolpkgs_find_in(c->tools, list, name);
-    if (!t)
-        return;
-    char rule[300];
-    snprintf(rule, sizeof rule, "package:%s", t->name);
-    pc_tool_tag tag = {t->category, t->severity, "package"};
-    pc_check_report_tool(c, path, pc_check_layer(c, n), rule, &tag,
-                         "%s installed by %s (%s): %s (category %s, severity %s)", t->name, tool,
-                         base, t->why, t->category, t->severity);
+    if (t)
+        package_finding(c, path, n, t, version, tool);
 }
 
 void pc_tool_package_node(pc_check_ctx *c, const char *path, const pc_node *n)
@@ -96,14 +113,7 @@ void pc_tool_package_node(pc_check_ctx *c, const char *path, const pc_node *n)
     for (uint32_t i = 0; i < e->npkgs; i++) {
         const pc_pkg *p = &e->pkgs[i];
         const pc_toolpkg *t = pc_toolpkgs_find(c->tools, kind, p->name);
-        if (!t)
-            continue;
-        char rule[600];
-        snprintf(rule, sizeof rule, "package:%s", p->name);
-        pc_tool_tag tag = {t->category, t->severity, "package"};
-        pc_check_report_tool(c, path, pc_check_layer(c, n), rule, &tag,
-                             "%s %s installed by %s: %s (category %s, severity %s)", p->name,
-                             *p->version ? p->version : "(no version)", pc_pkgdb_tool(kind), t->why,
-                             t->category, t->severity);
+        if (t)
+            package_finding(c, path, n, t, p->version, pc_pkgdb_tool(kind));
     }
 }

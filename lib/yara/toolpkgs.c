@@ -75,27 +75,27 @@ static int normal_name_ok(const char *s)
     return 1;
 }
 
-/* A gem's name: a letter or digit, then letters, digits, '_', '-', '.'. */
-static int gem_name_ok(const char *s)
+/* A letter or digit, then letters, digits and the characters of punct. */
+static int name_chars_ok(const char *s, const char *punct)
 {
     if (!isalnum((unsigned char)*s))
         return 0;
     for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr("_-.", *s))
+        if (!isalnum((unsigned char)*s) && !strchr(punct, *s))
             return 0;
     return 1;
 }
 
-/* An RPM package's name: a letter or digit, then letters, digits and
- * _ - . + (libstdc++, python3.11). */
+/* A gem's name: letters, digits, '_', '-', '.'. */
+static int gem_name_ok(const char *s)
+{
+    return name_chars_ok(s, "_-.");
+}
+
+/* An RPM package's name: also '+' (libstdc++, python3.11). */
 static int rpm_name_ok(const char *s)
 {
-    if (!isalnum((unsigned char)*s))
-        return 0;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr("_-.+", *s))
-            return 0;
-    return 1;
+    return name_chars_ok(s, "_-.+");
 }
 
 /* A Go module path: HOST/... with a dot in the host, elements of
