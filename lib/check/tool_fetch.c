@@ -13,7 +13,8 @@
  *   sh, wget -qO- URL | gunzip | bash);
  * - a downloader's output substituted into a runner's words or taking the
  *   place of a command (sh -c "$(curl URL)", bash <(curl URL),
- *   eval `wget -O- URL`, $(curl URL));
+ *   eval `wget -O- URL`, $(curl URL)); not a variable's value
+ *   (TOKEN=$(curl URL) stores it);
  * - a file a downloader wrote (-o FILE, -O FILE, --output[-document]
  *   FILE, > FILE) that a later command runs, hands to a runner as its
  *   program (sh FILE, python3 FILE; not as a later argument, which is
@@ -39,6 +40,7 @@ typedef struct {
     int out_next;              /* the next word is the downloader's output file */
     int chmod_x;               /* chmod with a mode that sets execute */
     int operand;               /* a runner's first operand (its program) was read */
+    int assigning;             /* the last word before the name was VAR=value */
     /* the pipeline and substitution it is in */
     int pipe_downloads; /* a downloader ran earlier in this pipeline */
     int subst; /* this command's output is substituted (in a runner's words, or as a command) */
@@ -158,6 +160,9 @@ static void on_word(void *ud, const char *w)
             if (isdigit((unsigned char)w[0]))
                 return; /* timeout 30, nice -n 5 */
         }
+        size_t n = strlen(w);
+        /* TOKEN=$(curl URL), ID=`curl URL`: the substitution is the value */
+        r->assigning = assignment(w) && (w[n - 1] == '$' || w[n - 1] == '=');
         if (assignment(w) || prefix(w))
             return;
         if (w[0] == '-') {
@@ -215,7 +220,10 @@ static void on_word(void *ud, const char *w)
 static void on_sep(void *ud, pc_runsep kind)
 {
     reader *r = ud;
-    int outer_runs = !r->name[0] || runner(r->name);
+    /* the substitution runs its output when it is a runner's words or
+     * stands in a command's place (not as an assignment's value) */
+    int outer_runs = r->name[0] ? runner(r->name) : !r->assigning;
+    r->assigning = 0;
     r->name[0] = 0;
     r->nargs = r->after_prefix = r->out_next = r->chmod_x = r->operand = 0;
     switch (kind) {
