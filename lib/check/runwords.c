@@ -67,17 +67,92 @@ void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb)
     }
 }
 
+#define VARS_MAX 512 /* environment lines looked at for $NAME */
+
+typedef struct {
+    const char *name, *value;
+    size_t nlen, vlen;
+} var;
+
+typedef struct {
+    const pc_runwords_cb *cb;
+    const var *vars;
+    size_t nvars;
+} expander;
+
+/* The length of NAME when the line p (ll bytes) is NAME=VALUE, else 0. */
+static size_t env_name(const char *p, size_t ll)
+{
+    size_t k = 0;
+    while (k < ll && (isalnum((unsigned char)p[k]) || p[k] == '_'))
+        k++;
+    return k > 0 && k < ll && p[k] == '=' && !isdigit((unsigned char)p[0]) ? k : 0;
+}
+
+/* $NAME or ${NAME} that an environment line sets: its value's words, cut
+ * at blanks as a shell splits an expansion (no second expansion, and
+ * what would separate commands in text is part of a word here); any
+ * other word as it is. */
+static void expand_word(void *ud, const char *w)
+{
+    const expander *x = ud;
+    const char *name = w + 1;
+    size_t n = strlen(name);
+    if (w[0] == '$' && *name == '{') {
+        name++;
+        n = strcspn(name, "}");
+    }
+    for (size_t i = 0; w[0] == '$' && i < x->nvars; i++)
+        if (x->vars[i].nlen == n && !memcmp(x->vars[i].name, name, n)) {
+            char part[PC_RUNWORD_MAX];
+            size_t k = 0;
+            int cut = 0;
+            for (size_t j = 0; j <= x->vars[i].vlen; j++) {
+                char ch = j < x->vars[i].vlen ? x->vars[i].value[j] : ' ';
+                if (ch == ' ' || ch == '\t' || ch == '\r' || ch == 0) {
+                    if (k && !cut) {
+                        part[k] = 0;
+                        x->cb->word(x->cb->ud, part);
+                    }
+                    k = 0;
+                    cut = 0;
+                } else if (ch != '\'' && ch != '"' && ch != '\\') {
+                    if (k + 1 < sizeof part)
+                        part[k++] = ch;
+                    else
+                        cut = 1;
+                }
+            }
+            return;
+        }
+    x->cb->word(x->cb->ud, w);
+}
+
+static void pass_sep(void *ud, pc_runsep kind)
+{
+    const expander *x = ud;
+    x->cb->sep(x->cb->ud, kind);
+}
+
 void pc_runwords_lines(const char *text, size_t len, const pc_runwords_cb *cb)
 {
+    var vars[VARS_MAX];
+    expander x = {cb, vars, 0};
+    pc_runwords_cb ecb = {expand_word, pass_sep, &x};
+    for (const char *p = text, *end = text + len; p < end && x.nvars < VARS_MAX;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), k = env_name(p, ll);
+        if (k)
+            vars[x.nvars++] = (var){p, p + k + 1, k, ll - k - 1};
+        p += ll + 1;
+    }
     for (const char *p = text, *end = text + len; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), k = 0;
-        while (k < ll && (isalnum((unsigned char)p[k]) || p[k] == '_'))
-            k++;
-        if (k > 0 && k < ll && p[k] == '=' && !isdigit((unsigned char)p[0]))
-            pc_runwords(p + k + 1, ll - k - 1, cb); /* NAME=VALUE: the value */
+        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), k = env_name(p, ll);
+        if (k)
+            pc_runwords(p + k + 1, ll - k - 1, &ecb); /* NAME=VALUE: the value */
         else
-            pc_runwords(p, ll, cb);
+            pc_runwords(p, ll, &ecb);
         p += ll + 1;
     }
 }

@@ -30,8 +30,10 @@ typedef struct pc_runwords_cb {
  * last word of each command. ${NAME} stays one word. */
 void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb);
 /* The same, line by line, where a line that is an environment entry
- * (NAME=VALUE) is read as its VALUE: a variable that holds a command
- * (the payload an entrypoint evals) is read as that command. */
+ * (NAME=VALUE) is read as its VALUE (a variable that holds a command is
+ * the payload an entrypoint evals), and a word $NAME or ${NAME} that such
+ * a line sets is replaced by its value's words (apt-get install $TOOLS,
+ * $FETCH | sh); a variable no line sets stays the word it is. */
 void pc_runwords_lines(const char *text, size_t len, const pc_runwords_cb *cb);
 
 /* 1 when w is one of v's words (v NULL-terminated). */

@@ -14,9 +14,10 @@
  * github.com/ffuf/ffuf/v2@latest). A path (./x.deb, /tmp/x.whl) or a
  * pattern is not a name of the lists.
  *
- * A word that is a variable ($PKG, ${PKG}) is replaced by the value an
- * environment line of the text (NAME=VALUE, a line of its own) gives it,
- * cut into words; a variable no line sets is no name.
+ * A word that is a variable ($PKG, ${PKG}) is replaced by the words of
+ * the value an environment line of the text gives it (runwords.h,
+ * pc_runwords_lines); a variable no line sets is no name. Each listed
+ * package is reported once.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -26,7 +27,6 @@
 #include "yara/toolpkgs.h"
 
 #define WORD_MAX PC_RUNWORD_MAX
-#define VARS_MAX 512 /* environment lines looked at for $NAME */
 
 typedef enum { MGR_NONE, MGR_APT, MGR_APK, MGR_RPM, MGR_PIP, MGR_GEM, MGR_CARGO, MGR_GO } mgr;
 
@@ -114,18 +114,12 @@ static const struct {
 #define NMGR (sizeof managers / sizeof managers[0])
 
 typedef struct {
-    const char *name, *value;
-    size_t nlen, vlen;
-} var;
-
-typedef struct {
     pc_check_ctx *c;
     mgr m;     /* the manager whose arguments follow, or MGR_NONE */
     int state; /* 0: before the verb; 1: after an installing verb; 2: another verb */
     int skip;  /* the next word is an option's value */
-    int depth; /* reading a variable's value */
-    const var *vars;
-    size_t nvars;
+    const pc_toolpkg *seen[32]; /* reported already: each package once */
+    size_t nseen;
 } reader;
 
 static mgr manager_of(const char *w)
@@ -168,6 +162,11 @@ static void package(reader *r, const char *w)
     const pc_toolpkg *t = pc_toolpkgs_find_in(r->c->tools, managers[r->m].list, name);
     if (!t)
         return;
+    for (size_t i = 0; i < r->nseen; i++)
+        if (r->seen[i] == t)
+            return;
+    if (r->nseen < sizeof r->seen / sizeof r->seen[0])
+        r->seen[r->nseen++] = t; /* (past 32, a repeat is reported again: never one lost) */
     char rule[WORD_MAX + 16];
     snprintf(rule, sizeof rule, "package:%s", t->name); /* the list's name: Impacket is impacket */
     pc_tool_tag tag = {t->category, t->severity, "package"};
@@ -177,36 +176,9 @@ static void package(reader *r, const char *w)
                          t->name, managers[r->m].shown, t->why, t->category, t->severity);
 }
 
-static void on_word(void *ud, const char *w);
-static void on_sep(void *ud, pc_runsep kind);
-
-/* $NAME or ${NAME}: the value an environment line gives it, read as
- * words (once: a value's own variables are not expanded again). */
-static void expand(reader *r, const char *w)
-{
-    const char *name = w + 1;
-    size_t n = strlen(name);
-    if (*name == '{') {
-        name++;
-        n = strcspn(name, "}");
-    }
-    for (size_t i = 0; r->depth == 0 && i < r->nvars; i++)
-        if (r->vars[i].nlen == n && !memcmp(r->vars[i].name, name, n)) {
-            pc_runwords_cb cb = {on_word, on_sep, r};
-            r->depth++;
-            pc_runwords(r->vars[i].value, r->vars[i].vlen, &cb);
-            r->depth--;
-            return;
-        }
-}
-
 static void on_word(void *ud, const char *w)
 {
     reader *r = ud;
-    if (w[0] == '$') {
-        expand(r, w);
-        return;
-    }
     if (r->m == MGR_NONE) {
         r->m = manager_of(w);
         r->state = r->skip = 0;
@@ -228,33 +200,19 @@ static void on_word(void *ud, const char *w)
         package(r, w);
 }
 
-/* A new command: no manager's arguments carry over (a variable's value
- * is read inside the command that names it). */
+/* A new command: no manager's arguments carry over. */
 static void on_sep(void *ud, pc_runsep kind)
 {
     reader *r = ud;
     (void)kind;
-    if (r->depth == 0)
-        r->m = MGR_NONE;
+    r->m = MGR_NONE;
 }
 
 void pc_tool_install_text(pc_check_ctx *c, const char *text, size_t len)
 {
-    var vars[VARS_MAX];
-    reader r = {.c = c, .vars = vars};
+    reader r = {.c = c};
     if (!c->tools)
         return;
-    /* the environment lines: NAME=VALUE, a line each */
-    for (const char *p = text, *end = text + len; p < end && r.nvars < VARS_MAX;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        size_t k = 0;
-        while (k < ll && (isalnum((unsigned char)p[k]) || p[k] == '_'))
-            k++;
-        if (k > 0 && k < ll && p[k] == '=' && !isdigit((unsigned char)p[0]))
-            vars[r.nvars++] = (var){p, p + k + 1, k, ll - k - 1};
-        p += ll + 1;
-    }
     pc_runwords_cb cb = {on_word, on_sep, &r};
-    pc_runwords_lines(text, len, &cb);
+    pc_runwords_lines(text, len, &cb); /* $TOOLS: the words an environment entry gives it */
 }
