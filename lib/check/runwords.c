@@ -23,21 +23,24 @@ static pc_runsep kind_of(const char *s, size_t len, size_t i, int *skip_next)
     return PC_RUNSEP_END;
 }
 
-void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb)
+/* The words of text; with seps, the separators end commands (and the end
+ * of text ends the last), without, they are characters of words (the
+ * words of a variable's value, which a shell only splits at blanks). */
+static void words(const char *text, size_t len, const pc_runwords_cb *cb, int seps)
 {
     char w[PC_RUNWORD_MAX];
     size_t n = 0;
     int cut = 0;      /* the word was longer than w: dropped */
     int backtick = 0; /* inside `...` */
     for (size_t i = 0; i <= len; i++) {
-        unsigned char ch = i < len ? (unsigned char)text[i] : '\n';
-        int sep = ch != 0 && strchr("\n;&|()`{}", ch) != NULL;
+        unsigned char ch = i < len ? (unsigned char)text[i] : seps ? '\n' : ' ';
+        int sep = seps && ch != 0 && strchr("\n;&|()`{}", ch) != NULL;
         if (ch == '{' && n == 1 && w[0] == '$')
             sep = 0; /* ${NAME} */
         if (ch == '}' && n > 1 && w[0] == '$' && w[1] == '{')
             sep = 0;
         /* $( <( >( : the $ < > before the parenthesis is no word */
-        if (ch == '(' && n == 1 && (w[0] == '$' || w[0] == '<' || w[0] == '>'))
+        if (seps && ch == '(' && n == 1 && (w[0] == '$' || w[0] == '<' || w[0] == '>'))
             n = 0;
         if (sep || ch == ' ' || ch == '\t' || ch == '\r' || ch == 0) {
             if (n && !cut) {
@@ -67,6 +70,19 @@ void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb)
     }
 }
 
+void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb)
+{
+    words(text, len, cb, 1);
+}
+
+size_t pc_runword_assignment(const char *s, size_t len)
+{
+    size_t k = 0;
+    while (k < len && (isalnum((unsigned char)s[k]) || s[k] == '_'))
+        k++;
+    return k > 0 && k < len && s[k] == '=' && !isdigit((unsigned char)s[0]) ? k : 0;
+}
+
 #define VARS_MAX 512 /* environment lines looked at for $NAME */
 
 typedef struct {
@@ -79,15 +95,6 @@ typedef struct {
     const var *vars;
     size_t nvars;
 } expander;
-
-/* The length of NAME when the line p (ll bytes) is NAME=VALUE, else 0. */
-static size_t env_name(const char *p, size_t ll)
-{
-    size_t k = 0;
-    while (k < ll && (isalnum((unsigned char)p[k]) || p[k] == '_'))
-        k++;
-    return k > 0 && k < ll && p[k] == '=' && !isdigit((unsigned char)p[0]) ? k : 0;
-}
 
 /* $NAME or ${NAME} that an environment line sets: its value's words, cut
  * at blanks as a shell splits an expansion (no second expansion, and
@@ -104,25 +111,7 @@ static void expand_word(void *ud, const char *w)
     }
     for (size_t i = 0; w[0] == '$' && i < x->nvars; i++)
         if (x->vars[i].nlen == n && !memcmp(x->vars[i].name, name, n)) {
-            char part[PC_RUNWORD_MAX];
-            size_t k = 0;
-            int cut = 0;
-            for (size_t j = 0; j <= x->vars[i].vlen; j++) {
-                char ch = j < x->vars[i].vlen ? x->vars[i].value[j] : ' ';
-                if (ch == ' ' || ch == '\t' || ch == '\r' || ch == 0) {
-                    if (k && !cut) {
-                        part[k] = 0;
-                        x->cb->word(x->cb->ud, part);
-                    }
-                    k = 0;
-                    cut = 0;
-                } else if (ch != '\'' && ch != '"' && ch != '\\') {
-                    if (k + 1 < sizeof part)
-                        part[k++] = ch;
-                    else
-                        cut = 1;
-                }
-            }
+            words(x->vars[i].value, x->vars[i].vlen, x->cb, 0);
             return;
         }
     x->cb->word(x->cb->ud, w);
@@ -141,14 +130,14 @@ void pc_runwords_lines(const char *text, size_t len, const pc_runwords_cb *cb)
     pc_runwords_cb ecb = {expand_word, pass_sep, &x};
     for (const char *p = text, *end = text + len; p < end && x.nvars < VARS_MAX;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), k = env_name(p, ll);
+        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), k = pc_runword_assignment(p, ll);
         if (k)
             vars[x.nvars++] = (var){p, p + k + 1, k, ll - k - 1};
         p += ll + 1;
     }
     for (const char *p = text, *end = text + len; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), k = env_name(p, ll);
+        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p), k = pc_runword_assignment(p, ll);
         if (k)
             pc_runwords(p + k + 1, ll - k - 1, &ecb); /* NAME=VALUE: the value */
         else

@@ -36,6 +36,9 @@ void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb);
  * $FETCH | sh); a variable no line sets stays the word it is. */
 void pc_runwords_lines(const char *text, size_t len, const pc_runwords_cb *cb);
 
+/* The length of NAME when s (len bytes) starts NAME=, else 0: an
+ * environment entry, or a VAR=value word before a command. */
+size_t pc_runword_assignment(const char *s, size_t len);
 /* 1 when w is one of v's words (v NULL-terminated). */
 int pc_word_in(const char *const *v, const char *w);
 

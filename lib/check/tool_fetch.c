@@ -88,14 +88,6 @@ static int prefix(const char *w)
     return pc_word_in(p, base_of(w));
 }
 
-static int assignment(const char *w)
-{
-    size_t k = 0;
-    while (isalnum((unsigned char)w[k]) || w[k] == '_')
-        k++;
-    return k > 0 && w[k] == '=' && !isdigit((unsigned char)w[0]);
-}
-
 static const char *strip_dot(const char *f)
 {
     return !strncmp(f, "./", 2) ? f + 2 : f;
@@ -161,9 +153,10 @@ static void on_word(void *ud, const char *w)
                 return; /* timeout 30, nice -n 5 */
         }
         size_t n = strlen(w);
+        int assignment = pc_runword_assignment(w, n) > 0;
         /* TOKEN=$(curl URL), ID=`curl URL`: the substitution is the value */
-        r->assigning = assignment(w) && (w[n - 1] == '$' || w[n - 1] == '=');
-        if (assignment(w) || prefix(w))
+        r->assigning = assignment && (w[n - 1] == '$' || w[n - 1] == '=');
+        if (assignment || prefix(w))
             return;
         if (w[0] == '-') {
             r->after_prefix = 1; /* sudo -u USER, env -u NAME, nice -n 5 */

@@ -26,8 +26,6 @@
 #include "check/tool_install.h"
 #include "yara/toolpkgs.h"
 
-#define WORD_MAX PC_RUNWORD_MAX
-
 typedef enum { MGR_NONE, MGR_APT, MGR_APK, MGR_RPM, MGR_PIP, MGR_GEM, MGR_CARGO, MGR_GO } mgr;
 
 static const struct {
@@ -141,9 +139,9 @@ static mgr manager_of(const char *w)
 
 static void package(reader *r, const char *w)
 {
-    char name[WORD_MAX];
+    char name[PC_RUNWORD_MAX];
     size_t n = strcspn(w, managers[r->m].cut);
-    if (w[0] == '.' || w[0] == '/' || w[0] == '-' || n == 0 || n >= sizeof name)
+    if (w[0] == '.' || w[0] == '/' || n == 0 || n >= sizeof name) /* (options never get here) */
         return; /* a file to install, or no name */
     memcpy(name, w, n);
     name[n] = 0;
@@ -167,7 +165,7 @@ static void package(reader *r, const char *w)
             return;
     if (r->nseen < sizeof r->seen / sizeof r->seen[0])
         r->seen[r->nseen++] = t; /* (past 32, a repeat is reported again: never one lost) */
-    char rule[WORD_MAX + 16];
+    char rule[PC_RUNWORD_MAX + 16];
     snprintf(rule, sizeof rule, "package:%s", t->name); /* the list's name: Impacket is impacket */
     pc_tool_tag tag = {t->category, t->severity, "package"};
     pc_check_report_tool(r->c, NULL, NULL, rule, &tag,

@@ -50,52 +50,44 @@ void pc_toolpkgs_free(pc_toolpkgs *t)
     free(t);
 }
 
-/* Debian's and Alpine's package names: a lower-case letter or digit,
- * then lower-case letters, digits, '+', '-', '.' and (Alpine) '_'. */
+/* A letter or digit (lower-case letters only when lower), then those
+ * and the characters of punct. */
+static int name_chars_ok(const char *s, const char *punct, int lower)
+{
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        int alnum =
+            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (!lower && c >= 'A' && c <= 'Z');
+        if (!alnum && (p == s || !strchr(punct, c)))
+            return 0;
+    }
+    return *s != 0;
+}
+
+/* Debian's and Alpine's package names: lower-case, then also + - . and
+ * (Alpine) _. */
 static int distro_name_ok(const char *s)
 {
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || strchr("+-._", *s)))
-            return 0;
-    return 1;
+    return name_chars_ok(s, "+-._", 1);
 }
 
 /* A normalised PyPI or crates.io name: lower case letters and digits,
  * single '-' between them. */
 static int normal_name_ok(const char *s)
 {
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-        return 0;
-    for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              (*p == '-' && p[1] && p[1] != '-')))
-            return 0;
-    return 1;
-}
-
-/* A letter or digit, then letters, digits and the characters of punct. */
-static int name_chars_ok(const char *s, const char *punct)
-{
-    if (!isalnum((unsigned char)*s))
-        return 0;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr(punct, *s))
-            return 0;
-    return 1;
+    return name_chars_ok(s, "-", 1) && !strstr(s, "--") && s[strlen(s) - 1] != '-';
 }
 
 /* A gem's name: letters, digits, '_', '-', '.'. */
 static int gem_name_ok(const char *s)
 {
-    return name_chars_ok(s, "_-.");
+    return name_chars_ok(s, "_-.", 0);
 }
 
 /* An RPM package's name: also '+' (libstdc++, python3.11). */
 static int rpm_name_ok(const char *s)
 {
-    return name_chars_ok(s, "_-.+");
+    return name_chars_ok(s, "_-.+", 0);
 }
 
 /* A Go module path: HOST/... with a dot in the host, elements of

@@ -75,7 +75,7 @@ int pc_yara_match_buf(const pc_rules *r, uint64_t timeout_s, const void *p, size
     if (yr_scanner_create(pc_rules_yr(r), &yr) != ERROR_SUCCESS)
         return pc_err_set(e, "out of memory in the YARA scan");
     yr_scanner_set_callback(yr, pc_yara_hits_cb, &h);
-    yr_scanner_set_timeout(yr, timeout_s > INT_MAX ? INT_MAX : (int)timeout_s);
+    yr_scanner_set_timeout(yr, pc_yara_timeout(timeout_s));
     yr_scanner_set_flags(yr, 0);
     int rc = ERROR_INSUFFICIENT_MEMORY;
     if (yr_scanner_define_string_variable(yr, "filepath", "") == ERROR_SUCCESS &&
@@ -96,4 +96,9 @@ int pc_yara_match_buf(const pc_rules *r, uint64_t timeout_s, const void *p, size
                    : pc_err_set(e, "YARA scan failed (libyara error %d)", rc);
     *nout = h.n;
     return 0;
+}
+
+int pc_yara_timeout(uint64_t seconds)
+{
+    return seconds > INT_MAX ? INT_MAX : (int)seconds;
 }

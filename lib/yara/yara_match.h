@@ -38,4 +38,7 @@ int pc_yara_matches_of(const struct YR_RULE *const *hits, size_t n, pc_arena *a,
 int pc_yara_match_buf(const pc_rules *r, uint64_t timeout_s, const void *p, size_t n, pc_arena *a,
                       pc_match **out, size_t *nout, pc_err *e);
 
+/* Seconds as libyara's scanner timeout takes them (an int: clamped). */
+int pc_yara_timeout(uint64_t seconds);
+
 #endif

@@ -104,11 +104,6 @@ int pc_yara_blocks_timeout(uint64_t per_block, uint64_t size, size_t block)
     return (int)(per_block * parts);
 }
 
-static int one_timeout(uint64_t t)
-{
-    return t > INT_MAX ? INT_MAX : (int)t;
-}
-
 pc_yara_pool *pc_yara_pool_new(size_t nbufs)
 {
     pc_yara_pool *p = calloc(1, sizeof *p);
@@ -205,7 +200,7 @@ int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara
     }
     yr_scanner_set_callback(s->yr, pc_yara_hits_cb, &s->hits);
     yr_scanner_set_flags(s->yr, 0);
-    yr_scanner_set_timeout(s->yr, one_timeout(prof->timeout_seconds));
+    yr_scanner_set_timeout(s->yr, pc_yara_timeout(prof->timeout_seconds));
     *out = s;
     return 0;
 }
@@ -394,7 +389,7 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
      * block from the layer included: the budget grows with the file */
     yr_scanner_set_timeout(s->yr, pc_yara_blocks_timeout(s->prof->timeout_seconds, it.size, bsize));
     int rc = yr_scanner_scan_mem_blocks(s->yr, &yi);
-    yr_scanner_set_timeout(s->yr, one_timeout(s->prof->timeout_seconds));
+    yr_scanner_set_timeout(s->yr, pc_yara_timeout(s->prof->timeout_seconds));
     *failed = it.failed;
     return rc;
 }
