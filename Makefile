@@ -3,11 +3,12 @@
 # tree in build/asan/ and runs every test against it.
 
 CC      ?= cc
-PKGS     = jansson libzstd libcrypto nettle zlib yara libhs libcurl
+PKGS     = jansson libzstd libcrypto nettle zlib liblzma yara libhs libcurl
 OPT     ?= -O2 -g
 CFLAGS  := $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
            $(shell pkg-config --cflags $(PKGS) libarchive 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# bzip2 ships no pkg-config file
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lpthread -lm
 # libarchive writes the test fixtures (fixtures/builder, some unit tests);
 # the scanner reads tar itself and does not link it: every shared library
 # costs each run its loading (libarchive and what it pulls in, about 3 ms).

@@ -320,6 +320,42 @@ runs = [b"sh -c apt-get -o X=Y install -y netcat-traditional=1.10 socat:amd64 cu
 for i, r in enumerate(runs):
     put("fuzz_runtext", "r%d" % i, r)
 
+# files an image carries compressed or archived (fuzz_nested): every codec
+# and format, small and over the target's whole-member limit, nested
+import bz2, gzip, io, lzma, tarfile, zipfile
+def tar_of(files, mode='w'):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode=mode) as t:
+        for name, data in files:
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            t.addfile(ti, io.BytesIO(data))
+    return b.getvalue()
+def zip_of(files, method):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, 'w', method) as z:
+        for name, data in files:
+            z.writestr(name, data)
+    return b.getvalue()
+def ar_of(files):
+    out = b'!<arch>\n'
+    for name, data in files:
+        out += (b'%-16s%-12s%-6s%-6s%-8s%-10d`\n' % (name.encode() + b'/', b'0', b'0', b'0', b'644', len(data)))
+        out += data + (b'\n' if len(data) % 2 else b'')
+    return out
+small = [('bin/nc', b'\x7fELF' + b'nc -e /bin/sh ' * 20), ('doc', b'text\n' * 50)]
+big = [('big', bytes(random.Random(7).randrange(256) for _ in range(6000)))]
+nested = [
+    gzip.compress(small[0][1]), lzma.compress(small[0][1]), bz2.compress(small[0][1]),
+    lzma.compress(small[0][1], format=lzma.FORMAT_ALONE), tar_of(small), tar_of(small + big, 'w:gz'),
+    zip_of(small, zipfile.ZIP_DEFLATED), zip_of(small + big, zipfile.ZIP_STORED), ar_of(small),
+    ar_of([('data.tar.xz', lzma.compress(tar_of(small)))]),
+    tar_of([('x.zip', zip_of([('y.tgz', tar_of(small, 'w:gz'))], zipfile.ZIP_DEFLATED))], 'w:xz'),
+    gzip.compress(b'.\\" man page\n.TH NC 1\n'),
+]
+for i, n in enumerate(nested):
+    put("fuzz_nested", "n%d" % i, n)
+
 # recipes for the structure-aware layer generator
 for i in range(32):
     r = random.Random(i)

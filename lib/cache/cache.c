@@ -29,7 +29,9 @@
 #include "pcx.h"
 
 #define MAGIC "PCFACTS"
-#define FORMAT 6u /* 5: the matches' category and signal; 6: package databases */
+#define FORMAT                                                                                     \
+    7u /* 5: the matches' category and signal; 6: package databases; 7: the                        \
+        * matches' archive member */
 #define HDR (8 + 4 + 72 + 72 + 16 + 8 + 32 + 4)
 #define MAX_FILE (1ull << 30)
 

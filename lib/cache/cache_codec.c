@@ -123,6 +123,7 @@ static void put_entry(enc *w, const pc_entry *e)
         put_cstr(w, e->matches[i].severity);
         put_cstr(w, e->matches[i].category);
         put_cstr(w, e->matches[i].signal);
+        put_cstr(w, e->matches[i].member);
     }
     put(w, e->dyn, 1);
     put(w, e->dyn ? e->nneeded : 0, 2);
@@ -244,6 +245,7 @@ static int get_matches(dec *r, pc_entry *e)
         m->severity = get_str(r, NULL);
         m->category = get_str(r, NULL);
         m->signal = get_str(r, NULL);
+        m->member = get_str(r, NULL);
         if (r->bad || !m->rule)
             return -1;
     }

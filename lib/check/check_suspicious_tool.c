@@ -7,7 +7,9 @@
  *   (yara_scan.c); a hardlink shares its target's entry, so it carries the
  *   same matches. One finding per rule, with the rule's category and
  *   severity (its metas) and signal "content", or "capability" for the
- *   generic rules that say so (meta signal).
+ *   generic rules that say so (meta signal). A match inside a compressed
+ *   file or an archive the file is (a .tar.gz, .zip, .deb: nested.h)
+ *   names the member; the path is the file's.
  * - capability: a program (an ELF file with PT_INTERP) whose DT_NEEDED
  *   names a packet capture or injection library (toolsig.c).
  * - package: the image's package database lists a known tool package
@@ -43,9 +45,11 @@ static void tool_node(pc_check_ctx *c, const char *path, const pc_node *n)
         const char *tool = m->tool ? m->tool : m->rule;
         const char *desc = m->desc ? m->desc : "matched a YARA rule";
         pc_tool_tag tag = {m->category, m->severity, m->signal};
-        pc_check_report_tool(c, path, layer, m->rule, &tag, "%s: %s (%s, severity %s)", tool, desc,
-                             m->category ? m->category : "other",
-                             m->severity ? m->severity : "high");
+        pc_check_report_tool(c, path, layer, m->rule, &tag, "%s: %s (%s, severity %s)%s%s", tool,
+                             desc, m->category ? m->category : "other",
+                             m->severity ? m->severity : "high",
+                             m->member ? "; inside the file, as the archive member " : "",
+                             m->member ? m->member : "");
     }
     pc_toolsig_needed(c, path, n);
 }

@@ -51,6 +51,10 @@ typedef struct pc_match {
     const char *severity; /* meta.severity: "high", "medium", "low", or NULL */
     const char *category; /* meta.category (rules/README.md), or NULL */
     const char *signal;   /* meta.signal: "capability" for generic rules; NULL: "content" */
+    /* NULL: the file's own bytes matched; else the member of an archive or
+     * compressed file inside it that did (nested.h): "data.tar.xz >
+     * ./usr/bin/nmap", "(gzip)" */
+    const char *member;
 } pc_match;
 
 /* A package a package database lists as installed (pkgdb.c). */

@@ -44,6 +44,7 @@ int pc_yara_matches_of(const YR_RULE *const *hits, size_t n, pc_arena *a, pc_mat
         m[i].severity = arena_dup(a, meta_string(r, "severity"), &oom);
         m[i].category = arena_dup(a, meta_string(r, "category"), &oom);
         m[i].signal = arena_dup(a, meta_string(r, "signal"), &oom);
+        m[i].member = NULL;
     }
     if (oom)
         return -1;

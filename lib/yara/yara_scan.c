@@ -45,6 +45,7 @@
 #include <string.h>
 #include <yara.h>
 #include "pcx.h"
+#include "yara/nested.h"
 #include "yara/prefilter.h"
 #include "yara/yara_match.h"
 #include "yara/yara_scan.h"
@@ -71,15 +72,23 @@ struct pc_yara_scan {
     size_t slot;        /* the big buffer held (while a file is scanned) */
     unsigned char *buf; /* the worker's own: a file up to PC_YARA_OWN, or a later block */
     size_t bufcap;
-    uint64_t yara_bytes; /* bytes given to YARA (pc_yara_scan_yara_bytes) */
-    pc_yara_hits hits;   /* the rules the current file matched */
-    char path[4100];     /* "/" + the entry's path (at most 4095 bytes) */
+    uint64_t yara_bytes;  /* bytes given to YARA (pc_yara_scan_yara_bytes) */
+    pc_yara_hits hits;    /* the rules the current file matched */
+    char path[4100];      /* "/" + the entry's path (at most 4095 bytes) */
+    pc_nest *nest;        /* the buffers of archives opened inside a file (nested.h) */
+    unsigned char *nroll; /* the later blocks of a member too large to read whole */
+    size_t nrollcap;
+    int clear;         /* the last scan_mem: the prefilter cleared the bytes */
+    pc_layer_facts *f; /* the file being scanned, while its archive members are */
+    pc_entry *ent;
 };
 
 /* Streaming state of one block-scanned file. */
 typedef struct blockit {
     pc_yara_scan *s;
-    pc_file_reader *rest;
+    pc_pull_fn pull; /* the bytes after the head */
+    void *pud;
+    int soft; /* a read error ends the file (an archive member) instead of failing it */
     const unsigned char *head;
     size_t headlen, headpos; /* head bytes not yet handed out */
     YR_MEMORY_BLOCK first, cur;
@@ -89,6 +98,7 @@ typedef struct blockit {
     int eval;    /* every block was offered: from now on only the first */
     int filter;  /* blocks after the first go through the prefilter */
     int pending; /* cur was read (and not cleared) before YARA started */
+    int sized;   /* size is the file's (else: read until the stream ends) */
     int failed;  /* the tar stream failed; the message is in the walk's error */
 } blockit;
 
@@ -212,6 +222,8 @@ void pc_yara_scan_free(pc_yara_scan *s)
     yr_scanner_destroy(s->yr);
     pc_prefilter_scratch_free(s->pfs);
     pc_yara_pool_free(s->own_pool);
+    pc_nest_free(s->nest);
+    free(s->nroll);
     free(s->buf);
     free(s->hits.v);
     free(s);
@@ -242,6 +254,11 @@ static int reserve(unsigned char **buf, size_t *cap, size_t n)
 }
 
 /* Read up to n bytes: what is left of the head, then the tar stream. */
+static ssize_t file_pull(void *ud, void *buf, size_t n)
+{
+    return pc_file_read(ud, buf, n);
+}
+
 static ssize_t src_read(blockit *it, unsigned char *dst, size_t n)
 {
     size_t got = 0;
@@ -252,7 +269,11 @@ static ssize_t src_read(blockit *it, unsigned char *dst, size_t n)
         got = k;
     }
     while (got < n) {
-        ssize_t r = pc_file_read(it->rest, dst + got, n - got);
+        ssize_t r = it->pull(it->pud, dst + got, n - got);
+        if (r < 0 && it->soft) {
+            it->size = it->pos + got; /* the member ends where its archive broke */
+            break;
+        }
         if (r < 0) {
             it->failed = 1;
             return -1;
@@ -349,13 +370,21 @@ static size_t block_size(const pc_yara_profile *prof)
 
 /* A file over max_file_bytes: the first block now (in the big buffer,
  * held by the caller), the rest as YARA asks (in the worker's own). */
+static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed);
+
 static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char *head,
                        size_t headlen, pc_file_reader *rest, int *failed)
 {
     unsigned char **big = &s->pool->buf[s->slot];
     size_t *bigcap = &s->pool->cap[s->slot];
     size_t bsize = block_size(s->prof);
-    blockit it = {.s = s, .rest = rest, .head = head, .headlen = headlen, .size = ent->size};
+    blockit it = {.s = s,
+                  .pull = file_pull,
+                  .pud = rest,
+                  .head = head,
+                  .headlen = headlen,
+                  .size = ent->size,
+                  .sized = 1};
     it.rsize = bsize < PC_YARA_OWN ? bsize : PC_YARA_OWN;
     if (reserve(big, bigcap, bsize) < 0 || reserve(&s->buf, &s->bufcap, it.rsize) < 0)
         return ERROR_INSUFFICIENT_MEMORY;
@@ -368,13 +397,25 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
     it.first = (YR_MEMORY_BLOCK){
         .size = (size_t)got, .base = 0, .context = *big, .fetch_data = block_data};
     it.pos = (uint64_t)got;
+    return blocks_run(s, &it, bsize, failed);
+}
+
+/* The blocks of a file whose first block is in it->first: YARA over the
+ * ones the prefilter does not clear. */
+static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed)
+{
+    blockit it = *itp;
+    uint64_t got = it.first.size;
+    unsigned char *first = (unsigned char *)(uintptr_t)it.first.context;
     YR_MEMORY_BLOCK_ITERATOR yi = {.context = &it,
                                    .first = it_first,
                                    .next = it_next,
                                    .file_size = it_size,
                                    .last_error = ERROR_SUCCESS};
     it.filter = s->pfs != NULL;
-    if (it.filter && !pc_prefilter_needs_scan(s->pf, s->pfs, *big, (size_t)got)) {
+    if (!it.sized)
+        yi.file_size = NULL; /* filesize is undefined, as for a stream */
+    if (it.filter && !pc_prefilter_needs_scan(s->pf, s->pfs, first, (size_t)got)) {
         /* the first block is clear: is any later one not? */
         if (!next_block(&it, &yi)) {
             *failed = it.failed;
@@ -384,7 +425,7 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
         }
         it.pending = 1; /* YARA: the first block, then this one */
     }
-    s->yara_bytes += (uint64_t)got;
+    s->yara_bytes += got;
     /* libyara's timer runs over the whole iteration, the reading of every
      * block from the layer included: the budget grows with the file */
     yr_scanner_set_timeout(s->yr, pc_yara_blocks_timeout(s->prof->timeout_seconds, it.size, bsize));
@@ -403,8 +444,11 @@ uint64_t pc_yara_scan_yara_bytes(const pc_yara_scan *s)
  * match it (prefilter.h): then there is nothing to find. */
 static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
 {
-    if (s->pfs && !pc_prefilter_needs_scan(s->pf, s->pfs, data, len))
+    s->clear = 0;
+    if (s->pfs && !pc_prefilter_needs_scan(s->pf, s->pfs, data, len)) {
+        s->clear = 1;
         return ERROR_SUCCESS;
+    }
     s->yara_bytes += len;
     int rc = yr_scanner_scan_mem(s->yr, data, len);
     if (rc == ERROR_SUCCESS && s->hits.n && pc_rules_own_source(s->rules, data, len))
@@ -415,23 +459,29 @@ static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
 /* A file up to max_file_bytes, scanned whole: in the big buffer when the
  * caller holds it (always above PC_YARA_OWN), else in the worker's own. */
 static int scan_whole(pc_yara_scan *s, const pc_entry *ent, const unsigned char *head,
-                      size_t headlen, pc_file_reader *rest, int held, int *failed)
+                      size_t headlen, pc_file_reader *rest, int held, int *failed,
+                      const unsigned char **data, size_t *len)
 {
     size_t size = (size_t)ent->size;
-    if (headlen >= size)
+    if (headlen >= size) {
+        *data = head;
+        *len = size;
         return scan_mem(s, head, size);
+    }
     unsigned char **buf = held ? &s->pool->buf[s->slot] : &s->buf;
     size_t *cap = held ? &s->pool->cap[s->slot] : &s->bufcap;
     if (reserve(buf, cap, size) < 0)
         return ERROR_INSUFFICIENT_MEMORY;
     memcpy(*buf, head, headlen);
-    blockit it = {.rest = rest};
+    blockit it = {.pull = file_pull, .pud = rest};
     ssize_t got = src_read(&it, *buf + headlen, size - headlen);
     if (got < 0) {
         *failed = 1;
         return ERROR_COULD_NOT_READ_FILE;
     }
-    return scan_mem(s, *buf, headlen + (size_t)got);
+    *data = *buf;
+    *len = headlen + (size_t)got;
+    return scan_mem(s, *buf, *len);
 }
 
 static int set_externals(pc_yara_scan *s, const pc_entry *ent)
@@ -444,6 +494,122 @@ static int set_externals(pc_yara_scan *s, const pc_entry *ent)
         yr_scanner_define_integer_variable(s->yr, "fileuid", ent->uid) != ERROR_SUCCESS)
         return -1;
     return 0;
+}
+
+static int scan_failed(const pc_yara_scan *s, int rc, int blocks, pc_err *e);
+static int record(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e);
+
+/* Add the rules an archive member matched to the entry's matches, each
+ * with the member's name; a rule the entry already has is not repeated. */
+static int record_member(pc_yara_scan *s, const char *member, pc_err *e)
+{
+    pc_entry *ent = s->ent;
+    pc_match *m = NULL, *all;
+    size_t n = 0, bytes;
+    for (size_t i = 0; i < s->hits.n; i++) {
+        size_t j = 0;
+        while (j < ent->nmatches && strcmp(ent->matches[j].rule, s->hits.v[i]->identifier) != 0)
+            j++;
+        if (j == ent->nmatches)
+            s->hits.v[n++] = s->hits.v[i];
+    }
+    if (n == 0)
+        return 0;
+    if (pc_yara_matches_of(s->hits.v, n, &s->f->arena, &m) < 0 ||
+        __builtin_add_overflow(ent->nmatches, n, &bytes) ||
+        __builtin_mul_overflow(bytes, sizeof *all, &bytes) ||
+        !(all = pc_arena_alloc(&s->f->arena, bytes)))
+        return pc_err_set(e, "out of memory");
+    const char *mem = pc_arena_strdup(&s->f->arena, member);
+    if (!mem)
+        return pc_err_set(e, "out of memory");
+    if (ent->nmatches)
+        memcpy(all, ent->matches, ent->nmatches * sizeof *all);
+    for (size_t i = 0; i < n; i++) {
+        all[ent->nmatches + i] = m[i];
+        all[ent->nmatches + i].member = mem;
+    }
+    ent->matches = all;
+    ent->nmatches += n;
+    return 0;
+}
+
+static int member_failed(pc_yara_scan *s, const char *member, int rc, pc_err *e)
+{
+    pc_err why = {{0}};
+    scan_failed(s, rc, 0, &why);
+    return pc_err_set(e, "%s, in the archive member %s", why.msg, member);
+}
+
+/* nested.h: a member read whole */
+static int nest_scan_mem(void *ud, const char *member, const unsigned char *p, size_t n, int *clear,
+                         pc_err *e)
+{
+    pc_yara_scan *s = ud;
+    s->hits.n = 0;
+    s->hits.oom = 0;
+    int rc = scan_mem(s, p, n);
+    *clear = s->clear;
+    if (rc != ERROR_SUCCESS)
+        return member_failed(s, member, rc, e);
+    return record_member(s, member, e);
+}
+
+/* nested.h: a member over max_file_bytes, in blocks (its first bytes are
+ * the first block) */
+static int nest_scan_stream(void *ud, const char *member, const unsigned char *first,
+                            size_t firstlen, pc_pull_fn pull, void *pud, int64_t size, pc_err *e)
+{
+    pc_yara_scan *s = ud;
+    int failed = 0;
+    size_t rsize = block_size(s->prof) < PC_YARA_OWN ? block_size(s->prof) : PC_YARA_OWN;
+    if (reserve(&s->nroll, &s->nrollcap, rsize) < 0)
+        return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s", member);
+    blockit it = {.s = s,
+                  .pull = pull,
+                  .pud = pud,
+                  .soft = 1,
+                  .size = size >= 0 ? (uint64_t)size : UINT64_MAX,
+                  .sized = size >= 0,
+                  .roll = s->nroll,
+                  .rsize = rsize,
+                  .pos = firstlen};
+    it.first = (YR_MEMORY_BLOCK){
+        .size = firstlen, .base = 0, .context = (void *)(uintptr_t)first, .fetch_data = block_data};
+    s->hits.n = 0;
+    s->hits.oom = 0;
+    int rc = blocks_run(s, &it, block_size(s->prof), &failed);
+    if (rc != ERROR_SUCCESS)
+        return member_failed(s, member, rc, e);
+    return record_member(s, member, e);
+}
+
+/* Open a compressed file or archive and scan what it holds (nested.h). */
+static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *data,
+                       size_t len, pc_err *e)
+{
+    int clear = s->clear; /* the file's own scan_mem */
+    if (!pc_nest_wants(data, len))
+        return 0;
+    if (!s->nest && !(s->nest = pc_nest_new()))
+        return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
+    pc_nest_ops ops = {.scan_mem = nest_scan_mem,
+                       .scan_stream = nest_scan_stream,
+                       .ud = s,
+                       .whole_max = (size_t)s->prof->max_file_bytes};
+    pc_err why = {{0}};
+    s->f = f;
+    s->ent = ent;
+    int rc = pc_nest_inspect(s->nest, &ops, data, len, clear, &why);
+    pc_nest_trim(s->nest, PC_YARA_OWN);
+    if (s->nrollcap > PC_YARA_OWN) {
+        free(s->nroll);
+        s->nroll = NULL;
+        s->nrollcap = 0;
+    }
+    s->f = NULL;
+    s->ent = NULL;
+    return rc < 0 ? pc_err_set(e, "file %s: %s", s->path, why.msg) : 0;
 }
 
 /* Copy the matched rules into the layer's arena, onto the entry. */
@@ -504,17 +670,26 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
         s->slot = pool_try(s->pool);
         held = s->slot < s->pool->n;
     }
+    const unsigned char *data = NULL;
+    size_t len = 0;
     if (!blocks)
-        rc = scan_whole(s, ent, head, headlen, rest, held, &failed);
+        rc = scan_whole(s, ent, head, headlen, rest, held, &failed, &data, &len);
     else
         rc = scan_blocks(s, ent, head, headlen, rest, &failed);
+    if (!failed && rc == ERROR_SUCCESS) {
+        rc = record(s, f, ent, e) < 0 ? -1 : 0;
+        /* the file's bytes are still in the buffer: what it holds */
+        if (rc == 0 && data && scan_nested(s, f, ent, data, len, e) < 0)
+            rc = -1;
+        if (held)
+            pool_give(s->pool, s->slot);
+        return rc;
+    }
     if (held)
         pool_give(s->pool, s->slot);
     if (failed)
         return -1; /* the tar stream failed: the walk already said why */
-    if (rc != ERROR_SUCCESS)
-        return scan_failed(s, rc, blocks, e);
-    return record(s, f, ent, e);
+    return scan_failed(s, rc, blocks, e);
 }
 
 void pc_yara_scan_visitor(pc_yara_scan *s, pc_file_visitor *v)

@@ -11,13 +11,15 @@ rule stager_decode_to_shell
 {
     meta:
         tool = "encoded shell stager"
-        description = "base64 (or openssl base64) output piped or substituted straight into a shell or eval"
+        description = "base64 (or openssl base64) output, or a file decompressed on the fly (zcat, xz -dc, ...), piped or substituted straight into a shell or eval"
         severity = "high"
         category = "exploitation"
     strings:
         $pipe = /base64\s+(-d|-D|--decode|-di|-id)\b[^\n|;&]{0,80}\|\s*(sudo\s+)?(\/usr)?(\/bin\/)?(ba|z|da|k)?sh\b/
         $openssl = /openssl\s+(enc\s+)?-?base64\s+-d\b[^\n|;&]{0,80}\|\s*(\/usr)?(\/bin\/)?(ba|z|da|k)?sh\b/
         $subst = /((ba|z|da|k)?sh\s+-c|eval)\s+["']?\$\(\s*(echo|printf)\s[^\n)]{1,4000}\|\s*base64\s+(-d|-D|--decode)\b/
+        $unpack = /\b(zcat|gzcat|xzcat|bzcat|lzcat|zstdcat|(gunzip|gzip|unxz|xz|bunzip2|bzip2|lzma|unlzma|zstd|unzstd)\s+(-[a-zA-Z]+\s+)*-[a-zA-Z]*[dc][a-zA-Z]*)\s[^\n|;&]{0,80}\|\s*(sudo\s+)?(\/usr)?(\/bin\/)?(ba|z|da|k)?sh\b/
+        $unpack_subst = /((ba|z|da|k)?sh\s+-c|eval)\s+["']?\$\(\s*(zcat|gzcat|xzcat|bzcat|lzcat|zstdcat|(gunzip|gzip|unxz|xz|bunzip2|bzip2|zstd|unzstd)\s+-[a-zA-Z]*[dc])\s/
     condition:
         uint32be(0) != 0x7f454c46 and any of them
 }

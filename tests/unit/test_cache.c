@@ -71,7 +71,8 @@ static void make_facts(pc_layer_facts *f, const char *digest, size_t n)
                                        NULL,
                                        NULL,
                                        pc_arena_strdup(&f->arena, "relay"),
-                                       NULL};
+                                       NULL,
+                                       pc_arena_strdup(&f->arena, "t.tgz > bin/nc")};
             e->nmatches = 1;
         }
     }
@@ -93,7 +94,8 @@ static int same(const pc_layer_facts *a, const pc_layer_facts *b)
             (strcmp(x->matches[0].rule, y->matches[0].rule) ||
              (!x->matches[0].category) != (!y->matches[0].category) ||
              (x->matches[0].category && strcmp(x->matches[0].category, y->matches[0].category)) ||
-             x->matches[0].signal || y->matches[0].signal))
+             x->matches[0].signal || y->matches[0].signal || !y->matches[0].member ||
+             strcmp(x->matches[0].member, y->matches[0].member)))
             return 0;
         if (x->dyn != y->dyn || x->nneeded != y->nneeded || (!x->runpath) != (!y->runpath) ||
             (x->runpath && strcmp(x->runpath, y->runpath)) || (!x->rpath) != (!y->rpath))

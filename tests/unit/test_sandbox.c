@@ -858,7 +858,7 @@ static void test_independent(void)
     add(&more, PC_E_REG, "app/notes", 0666, 0, 0, NULL);
     add(&more, PC_E_REG, "usr/bin/wall", 02755, 0, 5, NULL);
     pc_entry *nc = add(&more, PC_E_REG, "usr/bin/nc", 0755, 0, 0, NULL);
-    static pc_match m = {"netcat", "netcat", "a network tool", "high", "relay", NULL};
+    static pc_match m = {"netcat", "netcat", "a network tool", "high", "relay", NULL, NULL};
     nc->matches = &m;
     nc->nmatches = 1;
     CHECK(pc_fsview_apply(&w.v, &more, 1, &e) == 0);

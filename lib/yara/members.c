@@ -1,0 +1,427 @@
+/*
+ * members.c — see members.h. All three formats read through one input
+ * buffer over the pull stream, so a reader that took more than it needed
+ * (zip's inflate ends inside a buffer) leaves the rest for the next
+ * header. Tar goes through tarread.c (Go's rules: what a program of the
+ * image would get from Go's reader, and close to GNU tar's); zip and ar
+ * are read here by their headers.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include "layer/tarread.h"
+#include "yara/members.h"
+
+#define INBUF (64u << 10)
+#define ZIP_LOCAL 0x04034b50u
+#define ZIP_CENTRAL 0x02014b50u
+#define ZIP_END 0x06054b50u
+#define ZIP_DESC 0x08074b50u
+
+struct pc_members {
+    pc_arc_kind kind;
+    pc_pull_fn fn;
+    void *ud;
+    unsigned char in[INBUF];
+    size_t pos, len;
+    int eof, err;
+    char name[PC_MEMBERS_NAME_MAX + 1];
+    /* the current member */
+    int64_t remain; /* bytes of stored data (zip stored, ar) or of raw input (zip deflate) left */
+    int pad;        /* ar: a byte of padding after an odd-sized member */
+    int inflating;  /* zip: a deflate stream is open on z */
+    int zend;       /* zip: the deflate stream ended */
+    int desc;       /* zip: a data descriptor follows the data */
+    z_stream z;
+    pc_tar *tar;
+};
+
+/* ---- the input buffer */
+
+static int fill(pc_members *m)
+{
+    if (m->pos < m->len)
+        return 1;
+    if (m->eof || m->err)
+        return 0;
+    ssize_t r = m->fn(m->ud, m->in, INBUF);
+    m->pos = 0;
+    m->len = r > 0 ? (size_t)r : 0;
+    m->eof |= r == 0;
+    m->err |= r < 0;
+    return r > 0;
+}
+
+static size_t in_read(pc_members *m, void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n && fill(m)) {
+        size_t k = m->len - m->pos < n - got ? m->len - m->pos : n - got;
+        memcpy((char *)buf + got, m->in + m->pos, k);
+        m->pos += k;
+        got += k;
+    }
+    return got;
+}
+
+/* At least n (<= INBUF) bytes at m->in + m->pos, unless the stream ends
+ * first: how many there are. */
+static size_t in_peek(pc_members *m, size_t n)
+{
+    if (m->len - m->pos < n) {
+        memmove(m->in, m->in + m->pos, m->len - m->pos);
+        m->len -= m->pos;
+        m->pos = 0;
+        while (m->len < n && !m->eof && !m->err) {
+            ssize_t r = m->fn(m->ud, m->in + m->len, INBUF - m->len);
+            m->eof |= r == 0;
+            m->err |= r < 0;
+            m->len += r > 0 ? (size_t)r : 0;
+        }
+    }
+    return m->len - m->pos;
+}
+
+static int in_skip(pc_members *m, uint64_t n)
+{
+    while (n && fill(m)) {
+        size_t k = (uint64_t)(m->len - m->pos) < n ? m->len - m->pos : (size_t)n;
+        m->pos += k;
+        n -= k;
+    }
+    return n == 0 ? 0 : -1;
+}
+
+static ssize_t tar_pull(void *ud, void *buf, size_t n, pc_err *e)
+{
+    pc_members *m = ud;
+    size_t got = in_read(m, buf, n);
+    if (got == 0 && m->err)
+        return pc_err_set(e, "read error");
+    return (ssize_t)got;
+}
+
+/* ---- sniffing */
+
+static uint64_t octal(const unsigned char *p, size_t n)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == 0))
+        i++;
+    for (; i < n && p[i] >= '0' && p[i] <= '7'; i++)
+        v = v * 8 + (uint64_t)(p[i] - '0');
+    return v;
+}
+
+static int tar_header(const unsigned char *p, size_t n)
+{
+    if (n < 512 || p[0] == 0)
+        return 0;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < 512; i++)
+        sum += i >= 148 && i < 156 ? ' ' : p[i];
+    unsigned char ck = p[148];
+    return (ck == ' ' || ck == 0 || (ck >= '0' && ck <= '7')) && octal(p + 148, 8) == sum;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t le16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+pc_arc_kind pc_members_sniff(const unsigned char *p, size_t n)
+{
+    if (n >= 4 && le32(p) == ZIP_LOCAL)
+        return PC_ARC_ZIP;
+    if (n >= 8 && memcmp(p, "!<arch>\n", 8) == 0)
+        return PC_ARC_AR;
+    if (tar_header(p, n))
+        return PC_ARC_TAR;
+    return PC_ARC_NONE;
+}
+
+const char *pc_members_kind_name(pc_arc_kind k)
+{
+    return k == PC_ARC_TAR ? "tar" : k == PC_ARC_ZIP ? "zip" : k == PC_ARC_AR ? "ar" : "data";
+}
+
+pc_members *pc_members_new(pc_arc_kind k, const unsigned char *pre, size_t prelen, pc_pull_fn fn,
+                           void *ud)
+{
+    if (prelen > PC_MEMBERS_SNIFF || k == PC_ARC_NONE)
+        return NULL;
+    pc_members *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->kind = k;
+    m->fn = fn;
+    m->ud = ud;
+    if (prelen)
+        memcpy(m->in, pre, prelen);
+    m->len = prelen;
+    if (k == PC_ARC_TAR && !(m->tar = pc_tar_new(tar_pull, m))) {
+        free(m);
+        return NULL;
+    }
+    if (k == PC_ARC_AR && (in_read(m, m->name, 8) != 8 || memcmp(m->name, "!<arch>\n", 8) != 0))
+        m->err = 1;
+    return m;
+}
+
+static void zip_close(pc_members *m)
+{
+    if (m->inflating)
+        inflateEnd(&m->z);
+    m->inflating = 0;
+}
+
+void pc_members_free(pc_members *m)
+{
+    if (!m)
+        return;
+    zip_close(m);
+    pc_tar_free(m->tar);
+    free(m);
+}
+
+static void set_name(pc_members *m, const char *s, size_t n)
+{
+    if (n == 0 || !*s) {
+        memcpy(m->name, "(no name)", sizeof "(no name)");
+        return;
+    }
+    n = n > PC_MEMBERS_NAME_MAX ? PC_MEMBERS_NAME_MAX : n;
+    memcpy(m->name, s, n);
+    m->name[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)m->name[i] < 0x20 || m->name[i] == 0x7f)
+            m->name[i] = '?'; /* a name is for messages: no control bytes */
+}
+
+/* ---- tar */
+
+static int tar_next(pc_members *m, const char **name, int64_t *size)
+{
+    pc_tar_hdr h;
+    pc_err e = {{0}};
+    int rc;
+    while ((rc = pc_tar_next(m->tar, &h, &e)) == 1) {
+        if (h.typeflag != '0' && h.typeflag != '7')
+            continue;
+        set_name(m, h.name, strlen(h.name));
+        *name = m->name;
+        *size = h.size;
+        return 1;
+    }
+    return rc;
+}
+
+/* ---- ar (and so .deb) */
+
+static int ar_next(pc_members *m, const char **name, int64_t *size)
+{
+    unsigned char h[60];
+    for (;;) {
+        if (in_skip(m, (uint64_t)m->remain + (uint64_t)m->pad) < 0)
+            return -1;
+        m->remain = m->pad = 0;
+        size_t got = in_read(m, h, sizeof h);
+        if (got == 0 && !m->err)
+            return 0;
+        if (got != sizeof h || h[58] != '`' || h[59] != '\n')
+            return -1;
+        uint64_t len = 0;
+        for (int i = 48; i < 58 && h[i] >= '0' && h[i] <= '9'; i++)
+            len = len * 10 + (uint64_t)(h[i] - '0');
+        m->remain = (int64_t)len;
+        m->pad = (int)(len & 1);
+        size_t n = 16;
+        while (n && h[n - 1] == ' ')
+            n--;
+        if (n >= 3 && memcmp(h, "#1/", 3) == 0) { /* BSD: the name leads the data */
+            uint64_t k = 0;
+            for (int i = 3; i < 16 && h[i] >= '0' && h[i] <= '9'; i++)
+                k = k * 10 + (uint64_t)(h[i] - '0');
+            char bsd[PC_MEMBERS_NAME_MAX + 1];
+            size_t take = k > PC_MEMBERS_NAME_MAX ? PC_MEMBERS_NAME_MAX : (size_t)k;
+            if (k > len || in_read(m, bsd, take) != take || in_skip(m, k - take) < 0)
+                return -1;
+            set_name(m, bsd, strnlen(bsd, take));
+            m->remain -= (int64_t)k;
+        } else {
+            if (n && h[n - 1] == '/' && n > 1)
+                n--; /* GNU "name/" */
+            if (n == 1 && h[0] == '/')
+                continue; /* the symbol table */
+            if (n >= 2 && h[0] == '/' && (h[1] == '/' || h[1] == 'S'))
+                continue; /* GNU's long-name table, /SYM64/ */
+            set_name(m, (const char *)h, n);
+        }
+        *name = m->name;
+        *size = m->remain;
+        return 1;
+    }
+}
+
+/* ---- zip */
+
+/* The member before: its data read or passed over, its descriptor too. */
+static int zip_finish(pc_members *m)
+{
+    unsigned char sink[4096];
+    if (m->inflating && !m->zend && m->remain < 0) { /* no size: inflate to its end */
+        while (!m->zend)
+            if (pc_members_read(m, sink, sizeof sink) <= 0 && !m->zend)
+                return -1;
+    }
+    zip_close(m);
+    if (m->remain > 0 && in_skip(m, (uint64_t)m->remain) < 0)
+        return -1;
+    m->remain = 0;
+    if (!m->desc)
+        return 0;
+    m->desc = 0;
+    /* crc, then 4- or 8-byte sizes (zip64), after an optional signature:
+     * which one is told by where the next header starts */
+    size_t got = in_peek(m, 28);
+    const unsigned char *d = m->in + m->pos;
+    size_t sig = got >= 4 && le32(d) == ZIP_DESC ? 4 : 0;
+    static const size_t lens[2] = {12, 20};
+    for (int i = 0; i < 2; i++) {
+        const unsigned char *at = d + sig + lens[i];
+        if (sig + lens[i] + 4 <= got &&
+            (le32(at) == ZIP_LOCAL || le32(at) == ZIP_CENTRAL || le32(at) == ZIP_END)) {
+            m->pos += sig + lens[i];
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static void zip64_sizes(const unsigned char *x, size_t xlen, uint64_t *usize, uint64_t *csize)
+{
+    for (size_t i = 0; i + 4 <= xlen;) {
+        uint16_t id = le16(x + i), len = le16(x + i + 2);
+        const unsigned char *p = x + i + 4;
+        if (i + 4 + len > xlen)
+            return;
+        size_t at = 0;
+        if (id == 1) {
+            if (*usize == 0xffffffffu && at + 8 <= len)
+                *usize = (uint64_t)le32(p + at) | (uint64_t)le32(p + at + 4) << 32, at += 8;
+            if (*csize == 0xffffffffu && at + 8 <= len)
+                *csize = (uint64_t)le32(p + at) | (uint64_t)le32(p + at + 4) << 32;
+            return;
+        }
+        i += 4 + (size_t)len;
+    }
+}
+
+static int zip_next(pc_members *m, const char **name, int64_t *size)
+{
+    unsigned char h[30], x[1024];
+    char nm[PC_MEMBERS_NAME_MAX + 1];
+    for (;;) {
+        if (zip_finish(m) < 0)
+            return -1;
+        size_t got = in_read(m, h, 4);
+        if (got < 4 || le32(h) == ZIP_CENTRAL || le32(h) == ZIP_END)
+            return got == 0 || got == 4 ? 0 : -1;
+        if (le32(h) != ZIP_LOCAL || in_read(m, h + 4, 26) != 26)
+            return -1;
+        uint16_t flags = le16(h + 6), method = le16(h + 8), nlen = le16(h + 26),
+                 xlen = le16(h + 28);
+        uint64_t csize = le32(h + 18), usize = le32(h + 22);
+        size_t take = nlen > PC_MEMBERS_NAME_MAX ? PC_MEMBERS_NAME_MAX : nlen;
+        size_t xtake = xlen > sizeof x ? sizeof x : xlen;
+        if (in_read(m, nm, take) != take || in_skip(m, nlen - take) < 0 ||
+            in_read(m, x, xtake) != xtake || in_skip(m, xlen - xtake) < 0)
+            return -1;
+        zip64_sizes(x, xtake, &usize, &csize);
+        int known = !(flags & 8) || csize != 0;
+        m->desc = (flags & 8) != 0;
+        m->remain = known ? (int64_t)(csize & INT64_MAX) : -1;
+        int dir = take && nm[take - 1] == '/';
+        if ((flags & 1) || (method != 0 && method != 8) || dir || (method == 0 && !known)) {
+            if (!known)
+                return -1; /* no way to find where the next header starts */
+            continue;      /* encrypted, another method, or a directory: passed over */
+        }
+        set_name(m, nm, take);
+        *name = m->name;
+        if (method == 8) {
+            memset(&m->z, 0, sizeof m->z);
+            if (inflateInit2(&m->z, -MAX_WBITS) != Z_OK)
+                return -1;
+            m->inflating = 1;
+            m->zend = 0;
+            *size = (flags & 8) ? -1 : (int64_t)(usize & INT64_MAX);
+        } else {
+            *size = m->remain;
+        }
+        return 1;
+    }
+}
+
+static ssize_t zip_inflate(pc_members *m, void *buf, size_t n)
+{
+    m->z.next_out = buf;
+    m->z.avail_out = n > 1u << 30 ? 1u << 30 : (unsigned)n;
+    unsigned out0 = m->z.avail_out;
+    while (m->z.avail_out == out0 && !m->zend) {
+        if (m->remain == 0 || !fill(m))
+            return -1; /* the input ended inside the stream */
+        size_t avail = m->len - m->pos;
+        if (m->remain > 0 && (uint64_t)m->remain < avail)
+            avail = (size_t)m->remain;
+        m->z.next_in = m->in + m->pos;
+        m->z.avail_in = (unsigned)avail;
+        int rc = inflate(&m->z, Z_NO_FLUSH);
+        size_t used = avail - m->z.avail_in;
+        m->pos += used;
+        if (m->remain > 0)
+            m->remain -= (int64_t)used;
+        if (rc == Z_STREAM_END)
+            m->zend = 1;
+        else if (rc != Z_OK)
+            return -1;
+    }
+    return (ssize_t)(out0 - m->z.avail_out);
+}
+
+int pc_members_next(pc_members *m, const char **name, int64_t *size)
+{
+    if (m->err)
+        return -1;
+    int rc = m->kind == PC_ARC_TAR  ? tar_next(m, name, size)
+             : m->kind == PC_ARC_AR ? ar_next(m, name, size)
+                                    : zip_next(m, name, size);
+    if (rc < 0)
+        m->err = 1;
+    return rc;
+}
+
+ssize_t pc_members_read(pc_members *m, void *buf, size_t n)
+{
+    if (m->err)
+        return -1;
+    if (m->kind == PC_ARC_TAR) {
+        pc_err e = {{0}};
+        return pc_tar_read(m->tar, buf, n, &e);
+    }
+    if (m->inflating)
+        return m->zend ? 0 : zip_inflate(m, buf, n);
+    if (m->remain <= 0)
+        return 0;
+    if ((uint64_t)m->remain < n)
+        n = (size_t)m->remain;
+    size_t got = in_read(m, buf, n);
+    m->remain -= (int64_t)got;
+    return got ? (ssize_t)got : -1;
+}

@@ -1,0 +1,50 @@
+/*
+ * members.h — the files inside an archive an image carries (tar, zip,
+ * ar: a .deb is an ar of tar streams), read one after the other from a
+ * pull stream, so the content scan can look at each (nested.h). Only
+ * regular files are returned; directories, links and the archive's own
+ * tables are passed over.
+ *
+ * Reading is best effort and never trusted further than the bytes go: a
+ * member whose size is not known before its data (zip's data descriptor)
+ * is read to the end of its deflate stream; anything the reader cannot
+ * follow (a damaged header, an encrypted or unknown zip method whose end
+ * it cannot find) ends the walk (-1). Zip is read by its local headers,
+ * as a stream: the central directory at the end is not consulted.
+ */
+#ifndef PC_MEMBERS_H
+#define PC_MEMBERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PC_MEMBERS_SNIFF 512 /* bytes pc_members_sniff wants (a tar header) */
+#define PC_MEMBERS_NAME_MAX 255
+
+typedef enum { PC_ARC_NONE = 0, PC_ARC_TAR, PC_ARC_ZIP, PC_ARC_AR } pc_arc_kind;
+
+/* Pull up to n bytes: the count, 0 at the end, -1 on error. */
+typedef ssize_t (*pc_pull_fn)(void *ud, void *buf, size_t n);
+
+/* The archive format the bytes start with: a tar header whose checksum
+ * holds (ustar, GNU or V7), a zip local header, or ar's global header. */
+pc_arc_kind pc_members_sniff(const unsigned char *p, size_t n);
+const char *pc_members_kind_name(pc_arc_kind k); /* "tar", "zip", "ar" */
+
+typedef struct pc_members pc_members;
+
+/* A reader of the archive made of pre[0..prelen) (bytes already pulled,
+ * copied) then what fn gives. NULL when out of memory or prelen is over
+ * PC_MEMBERS_SNIFF. */
+pc_members *pc_members_new(pc_arc_kind k, const unsigned char *pre, size_t prelen, pc_pull_fn fn,
+                           void *ud);
+/* The next regular file: 1 (*name valid until the next call, *size its
+ * length or -1 when the archive does not say), 0 at the end, -1 when the
+ * archive cannot be followed further. */
+int pc_members_next(pc_members *m, const char **name, int64_t *size);
+/* The current member's bytes: count, 0 at its end, -1 on error. */
+ssize_t pc_members_read(pc_members *m, void *buf, size_t n);
+void pc_members_free(pc_members *m);
+
+#endif

@@ -1,0 +1,287 @@
+/*
+ * nested.c — see nested.h. A walk goes depth first: the file's codec or
+ * archive format is sniffed, its members are read one at a time into the
+ * buffer of their level (a member larger than whole_max is handed over
+ * as a stream instead, and not opened further), scanned, and opened in
+ * turn when they are compressed or archives themselves. All reading is
+ * pull: the decoder pulls from memory, the archive reader from the
+ * decoder, the scanner from the archive reader, so no level holds more
+ * than its buffer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "yara/nested.h"
+#include "yara/unwrap.h"
+
+/* A level buffer above this is mapped, not malloc'ed, and unmapped after
+ * the file (pc_nest_trim): glibc keeps freed heap memory of that size
+ * (its mmap threshold rises to the largest block freed), and a scan's
+ * peak memory is at its end, long after the archives were read. */
+#define MAP_ABOVE (1u << 20)
+
+struct pc_nest {
+    unsigned char *buf[PC_NEST_DEPTH]; /* a member of each level, read whole */
+    size_t cap[PC_NEST_DEPTH];
+};
+
+static void level_free(pc_nest *n, int i)
+{
+    if (n->cap[i] > MAP_ABOVE)
+        munmap(n->buf[i], n->cap[i]);
+    else
+        free(n->buf[i]);
+    n->buf[i] = NULL;
+    n->cap[i] = 0;
+}
+
+/* Room for want bytes at level i; -1 when out of memory. */
+static int level_reserve(pc_nest *n, int i, size_t want)
+{
+    if (n->cap[i] >= want)
+        return 0;
+    level_free(n, i);
+    void *p = NULL;
+    if (want > MAP_ABOVE) {
+        p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        p = p == MAP_FAILED ? NULL : p;
+    } else {
+        p = malloc(want);
+    }
+    if (!p)
+        return -1;
+    n->buf[i] = p;
+    n->cap[i] = want;
+    return 0;
+}
+
+typedef struct walk {
+    pc_nest *n;
+    const pc_nest_ops *ops;
+    pc_err *e;
+    uint64_t budget;  /* decoded bytes left */
+    uint32_t members; /* members left */
+    char chain[PC_NEST_CHAIN];
+} walk;
+
+/* bytes in memory, then (when fn is set) a pull stream */
+typedef struct src {
+    const unsigned char *p;
+    size_t len, pos;
+    pc_pull_fn fn;
+    void *ud;
+} src;
+
+typedef struct unsrc {
+    pc_unwrap *u;
+    walk *w;
+} unsrc;
+
+static int inspect(walk *w, int depth, const unsigned char *data, size_t len, int clear);
+
+pc_nest *pc_nest_new(void)
+{
+    return calloc(1, sizeof(pc_nest));
+}
+
+void pc_nest_free(pc_nest *n)
+{
+    if (!n)
+        return;
+    for (int i = 0; i < PC_NEST_DEPTH; i++)
+        level_free(n, i);
+    free(n);
+}
+
+void pc_nest_trim(pc_nest *n, size_t keep)
+{
+    for (int i = 0; n && i < PC_NEST_DEPTH; i++)
+        if (n->cap[i] > keep)
+            level_free(n, i);
+}
+
+int pc_nest_wants(const unsigned char *data, size_t len)
+{
+    return pc_unwrap_sniff(data, len) != PC_WRAP_NONE || pc_members_sniff(data, len) != PC_ARC_NONE;
+}
+
+static ssize_t src_pull(void *ud, void *buf, size_t n)
+{
+    src *s = ud;
+    if (s->pos < s->len) {
+        size_t k = s->len - s->pos < n ? s->len - s->pos : n;
+        memcpy(buf, s->p + s->pos, k);
+        s->pos += k;
+        return (ssize_t)k;
+    }
+    return s->fn ? s->fn(s->ud, buf, n) : 0;
+}
+
+/* Decoded bytes, within the walk's budget: past it the stream "fails",
+ * which ends the archive where it is. */
+static ssize_t unwrap_pull(void *ud, void *buf, size_t n)
+{
+    unsrc *s = ud;
+    if (s->w->budget == 0)
+        return -1;
+    if (n > s->w->budget)
+        n = (size_t)s->w->budget;
+    ssize_t r = pc_unwrap_read(s->u, buf, n);
+    if (r > 0)
+        s->w->budget -= (uint64_t)r;
+    return r;
+}
+
+static ssize_t members_pull(void *ud, void *buf, size_t n)
+{
+    return pc_members_read(ud, buf, n);
+}
+
+/* Up to n bytes from fn, fewer only at its end or error. */
+static size_t pull_full(pc_pull_fn fn, void *ud, unsigned char *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = fn(ud, buf + got, n - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return got;
+}
+
+static int oom(walk *w)
+{
+    return pc_err_set(w->e, "out of memory while opening an archive");
+}
+
+/* Append " > name" (or name first) to the chain; the old length. */
+static size_t chain_push(walk *w, const char *name)
+{
+    size_t old = strlen(w->chain);
+    snprintf(w->chain + old, sizeof w->chain - old, "%s%s", old ? " > " : "", name);
+    return old;
+}
+
+/* One member of level depth: read into its buffer, scanned, and opened
+ * when it is an archive itself; one too large for the buffer is scanned
+ * as a stream. stored_clear: the member's bytes are bytes of its archive
+ * as they are (tar, ar) and the archive's scan found no rule string in
+ * them, so scanning them again would find none either: the member is only
+ * opened (a compressed member is new bytes). 0 (also when the member's
+ * bytes end early: what came is scanned), -1 when a scan failed. */
+static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
+                  int stored_clear)
+{
+    pc_nest *n = w->n;
+    size_t want = w->ops->whole_max;
+    if (size >= 0 && (uint64_t)size < want)
+        want = (size_t)size;
+    if (want == 0)
+        return 0;
+    if (level_reserve(n, depth, want) < 0)
+        return oom(w);
+    size_t got = pull_full(pull, pud, n->buf[depth], want);
+    unsigned char extra;
+    int more = got == w->ops->whole_max && (size < 0 || (uint64_t)size > got) &&
+               pull_full(pull, pud, &extra, 1) == 1;
+    size_t old = chain_push(w, name);
+    int rc = 0;
+    if (more && stored_clear) {
+        /* too large to open, and nothing to find in its bytes */
+    } else if (more) {
+        src rest = {&extra, 1, 0, pull, pud};
+        rc = w->ops->scan_stream(w->ops->ud, w->chain, n->buf[depth], got, src_pull, &rest, size,
+                                 w->e);
+    } else {
+        int clear = stored_clear;
+        if (got && !stored_clear)
+            rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, &clear, w->e);
+        if (rc == 0 && depth + 1 < PC_NEST_DEPTH)
+            rc = inspect(w, depth + 1, n->buf[depth], got, clear);
+    }
+    w->chain[old] = 0;
+    return rc;
+}
+
+static int members(walk *w, int depth, pc_arc_kind kind, const unsigned char *pre, size_t prelen,
+                   pc_pull_fn pull, void *pud, int clear)
+{
+    pc_members *m = pc_members_new(kind, pre, prelen, pull, pud);
+    const char *name;
+    int64_t size;
+    int rc = 0;
+    if (!m)
+        return oom(w);
+    while (rc == 0 && w->members && pc_members_next(m, &name, &size) == 1) {
+        w->members--;
+        rc = member(w, depth, name, members_pull, m, size, clear && kind != PC_ARC_ZIP);
+    }
+    pc_members_free(m);
+    return rc;
+}
+
+/* A manual page (roff: a comment, .TH, .Dd or .so first), what man(1)
+ * renders and nothing runs: Debian's and Alpine's are all gzipped, and
+ * netcat's documents the FIFO reverse shell it can serve. */
+static int is_roff(const unsigned char *p, size_t n)
+{
+    static const char *const lead[] = {".\\\"", "'\\\"", ".TH ", ".Dd ", ".so "};
+    for (size_t i = 0; i < sizeof lead / sizeof lead[0]; i++)
+        if (n >= strlen(lead[i]) && memcmp(p, lead[i], strlen(lead[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* A compressed file: an archive inside is walked, a manual page passed
+ * over, anything else is one member named by the codec. */
+static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char *data, size_t len)
+{
+    unsrc us = {pc_unwrap_new(codec, data, len), w};
+    unsigned char peek[PC_MEMBERS_SNIFF];
+    int rc;
+    if (!us.u)
+        return oom(w);
+    size_t pl = pull_full(unwrap_pull, &us, peek, sizeof peek);
+    pc_arc_kind kind = pc_members_sniff(peek, pl);
+    if (kind != PC_ARC_NONE) {
+        rc = members(w, depth, kind, peek, pl, unwrap_pull, &us, 0);
+    } else if (is_roff(peek, pl)) {
+        rc = 0;
+    } else {
+        char name[32];
+        snprintf(name, sizeof name, "(%s)", pc_unwrap_name(codec));
+        src s = {peek, pl, 0, unwrap_pull, &us};
+        rc = member(w, depth, name, src_pull, &s, -1, 0);
+    }
+    pc_unwrap_free(us.u);
+    return rc;
+}
+
+/* clear: data's own scan found no rule string in it. A tar's or an ar's
+ * members are its bytes as they are, so they hold none either (every
+ * reported rule needs one of its strings: prefilter.h) and are not
+ * scanned again, only opened; a zip's may be deflated, and are read. */
+static int inspect(walk *w, int depth, const unsigned char *data, size_t len, int clear)
+{
+    pc_wrap_codec codec = pc_unwrap_sniff(data, len);
+    if (codec != PC_WRAP_NONE)
+        return decoded(w, depth, codec, data, len);
+    pc_arc_kind kind = pc_members_sniff(data, len);
+    if (kind == PC_ARC_NONE)
+        return 0;
+    src s = {data, len, 0, NULL, NULL};
+    return members(w, depth, kind, NULL, 0, src_pull, &s, clear);
+}
+
+int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
+                    int clear, pc_err *e)
+{
+    walk w = {.n = n,
+              .ops = ops,
+              .e = e,
+              .budget = ops->budget ? ops->budget : PC_NEST_BUDGET,
+              .members = ops->max_members ? ops->max_members : PC_NEST_MEMBERS};
+    return inspect(&w, 0, data, len, clear);
+}

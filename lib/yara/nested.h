@@ -1,0 +1,64 @@
+/*
+ * nested.h — what an image carries inside its files: a tool shipped as
+ * a .tar.gz, a .zip, a .deb or a bare .xz is not a tool's bytes until a
+ * program of the image unpacks it when it runs (tar xzf, gunzip, dpkg -i),
+ * so the content scan would never see it. pc_nest_inspect opens such a
+ * file (unwrap.h: gzip, xz, lzma, zstd, bzip2; members.h: tar, zip, ar)
+ * and hands every member to the scanner, as a file of its own; a member
+ * that is itself compressed or an archive is opened in turn, down to
+ * PC_NEST_DEPTH levels.
+ *
+ * Bounds, whatever the file: PC_NEST_BUDGET decoded bytes and
+ * PC_NEST_MEMBERS members per file of the image, the decoders' own memory
+ * bounds (unwrap.h), one buffer per level of at most whole_max bytes. A
+ * file that is damaged, truncated or over a bound is read as far as it
+ * goes: what came before is scanned; the file itself was scanned as bytes
+ * before (yara_scan.c), as any other file is.
+ */
+#ifndef PC_NESTED_H
+#define PC_NESTED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pcx.h"
+#include "yara/members.h"
+
+#define PC_NEST_DEPTH 3 /* archive in archive in archive: a .deb's data.tar.xz's files */
+#define PC_NEST_BUDGET (1ull << 30)
+#define PC_NEST_MEMBERS 100000u
+#define PC_NEST_CHAIN 1024 /* bytes of "outer > inner" kept for messages */
+
+typedef struct pc_nest_ops {
+    /* Scan one member held whole (n <= whole_max bytes): 0, or -1 with e
+     * filled to fail the layer. member: "data.tar.xz > ./usr/bin/nmap".
+     * *clear: set when no string of any rule occurs in the bytes (the
+     * prefilter cleared them), so no member stored in them as it is (tar,
+     * ar) can match either, and they are not opened. */
+    int (*scan_mem)(void *ud, const char *member, const unsigned char *p, size_t n, int *clear,
+                    pc_err *e);
+    /* Scan a member larger than whole_max: its first firstlen bytes, then
+     * what pull gives; size: its length, or -1 when the archive does not
+     * say. */
+    int (*scan_stream)(void *ud, const char *member, const unsigned char *first, size_t firstlen,
+                       pc_pull_fn pull, void *pud, int64_t size, pc_err *e);
+    void *ud;
+    size_t whole_max;
+    uint64_t budget;      /* decoded bytes per file; 0: PC_NEST_BUDGET */
+    uint32_t max_members; /* members per file; 0: PC_NEST_MEMBERS */
+} pc_nest_ops;
+
+typedef struct pc_nest pc_nest;
+
+pc_nest *pc_nest_new(void);
+void pc_nest_free(pc_nest *n);
+/* Give back the level buffers above keep bytes (between files). */
+void pc_nest_trim(pc_nest *n, size_t keep);
+/* 1 when data starts as a file pc_nest_inspect opens. */
+int pc_nest_wants(const unsigned char *data, size_t len);
+/* Open data (a whole file of the image) and scan its members; 0, or -1
+ * when a scan of a member failed (e filled). clear: the file's own scan
+ * found no rule string in data (see scan_mem). */
+int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
+                    int clear, pc_err *e);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * unwrap.c — see unwrap.h. One decoder per codec behind one read
+ * function; every one reads its whole input from memory, so "the input
+ * ran out" always means the stream is truncated. Concatenated streams
+ * (gzip members, xz streams, zstd frames, bzip2 streams) are read as one,
+ * as gzip -d, xz -d, zstd -d and bzip2 -d read them; bytes after the last
+ * stream that are not another end the output.
+ */
+#include <bzlib.h>
+#include <limits.h>
+#include <lzma.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+#include "yara/unwrap.h"
+
+struct pc_unwrap {
+    pc_wrap_codec codec;
+    const unsigned char *in;
+    size_t inlen, pos; /* input consumed */
+    int done;          /* the last stream ended: read returns 0 */
+    int failed;
+    z_stream z;
+    lzma_stream x;
+    ZSTD_DStream *zs;
+    bz_stream b;
+    int live; /* z or b holds a stream (inflateEnd / BZ2_bzDecompressEnd owed) */
+};
+
+static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+static const unsigned char bz_block[6] = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
+static const unsigned char bz_end[6] = {0x17, 0x72, 0x45, 0x38, 0x50, 0x90};
+
+static int is_gzip(const unsigned char *p, size_t n)
+{
+    return n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8;
+}
+
+static int is_bzip2(const unsigned char *p, size_t n)
+{
+    return n >= 10 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9' &&
+           (memcmp(p + 4, bz_block, 6) == 0 || memcmp(p + 4, bz_end, 6) == 0);
+}
+
+/* lzma-utils' header: properties byte (lc=3 lp=0 pb=2, what every encoder
+ * writes by default), a dictionary size of 2^n or 2^n + 2^(n-1), and an
+ * uncompressed size that is unknown (all ones) or below 2^48. */
+static int is_lzma(const unsigned char *p, size_t n)
+{
+    if (n < 13 || p[0] != 0x5d)
+        return 0;
+    uint32_t d = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 24;
+    if (d < 4096)
+        return 0;
+    uint32_t low = d & (d - 1);
+    if (low && (low & (low - 1) || (low << 1) != (d & ~low)))
+        return 0;
+    int unknown = 1;
+    for (int i = 5; i < 13; i++)
+        unknown &= p[i] == 0xff;
+    return unknown || (p[11] == 0 && p[12] == 0);
+}
+
+pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
+{
+    if (is_gzip(p, n))
+        return PC_WRAP_GZIP;
+    if (n >= 6 && memcmp(p, xz_magic, 6) == 0)
+        return PC_WRAP_XZ;
+    if (n >= 4 && memcmp(p, zstd_magic, 4) == 0)
+        return PC_WRAP_ZSTD;
+    if (is_bzip2(p, n))
+        return PC_WRAP_BZIP2;
+    if (is_lzma(p, n))
+        return PC_WRAP_LZMA;
+    return PC_WRAP_NONE;
+}
+
+const char *pc_unwrap_name(pc_wrap_codec c)
+{
+    static const char *const names[] = {"data", "gzip", "xz", "lzma", "zstd", "bzip2"};
+    return (unsigned)c < sizeof names / sizeof *names ? names[c] : "data";
+}
+
+static unsigned clamp_uint(size_t n)
+{
+    return n > UINT_MAX ? UINT_MAX : (unsigned)n;
+}
+
+static int start(pc_unwrap *u)
+{
+    switch (u->codec) {
+    case PC_WRAP_GZIP:
+        if (inflateInit2(&u->z, 16 + MAX_WBITS) != Z_OK)
+            return -1;
+        u->live = 1;
+        return 0;
+    case PC_WRAP_XZ:
+        return lzma_stream_decoder(&u->x, PC_UNWRAP_MEMLIMIT, LZMA_CONCATENATED) == LZMA_OK ? 0
+                                                                                            : -1;
+    case PC_WRAP_LZMA:
+        return lzma_alone_decoder(&u->x, PC_UNWRAP_MEMLIMIT) == LZMA_OK ? 0 : -1;
+    case PC_WRAP_ZSTD:
+        u->zs = ZSTD_createDStream();
+        if (!u->zs ||
+            ZSTD_isError(ZSTD_DCtx_setParameter(u->zs, ZSTD_d_windowLogMax, PC_UNWRAP_ZSTD_WLOG)))
+            return -1;
+        return 0;
+    case PC_WRAP_BZIP2:
+        if (BZ2_bzDecompressInit(&u->b, 0, 0) != BZ_OK)
+            return -1;
+        u->live = 1;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+pc_unwrap *pc_unwrap_new(pc_wrap_codec c, const unsigned char *in, size_t inlen)
+{
+    pc_unwrap *u = calloc(1, sizeof *u);
+    if (!u)
+        return NULL;
+    u->codec = c;
+    u->in = in;
+    u->inlen = inlen;
+    u->x = (lzma_stream)LZMA_STREAM_INIT;
+    if (start(u) < 0) {
+        pc_unwrap_free(u);
+        return NULL;
+    }
+    return u;
+}
+
+void pc_unwrap_free(pc_unwrap *u)
+{
+    if (!u)
+        return;
+    if (u->live && u->codec == PC_WRAP_GZIP)
+        inflateEnd(&u->z);
+    if (u->live && u->codec == PC_WRAP_BZIP2)
+        BZ2_bzDecompressEnd(&u->b);
+    lzma_end(&u->x);
+    ZSTD_freeDStream(u->zs);
+    free(u);
+}
+
+/* One gzip member ended: another follows, or the output ends. */
+static void gzip_next(pc_unwrap *u)
+{
+    if (is_gzip(u->in + u->pos, u->inlen - u->pos) && inflateReset(&u->z) == Z_OK)
+        return;
+    u->done = 1;
+}
+
+static ssize_t read_gzip(pc_unwrap *u, unsigned char *buf, size_t n)
+{
+    u->z.next_out = buf;
+    u->z.avail_out = clamp_uint(n);
+    while (u->z.avail_out && !u->done) {
+        size_t before = u->pos;
+        u->z.next_in = (unsigned char *)(uintptr_t)(u->in + u->pos);
+        u->z.avail_in = clamp_uint(u->inlen - u->pos);
+        unsigned in0 = u->z.avail_in, out0 = u->z.avail_out;
+        int rc = inflate(&u->z, Z_NO_FLUSH);
+        u->pos = before + (in0 - u->z.avail_in);
+        if (rc == Z_STREAM_END)
+            gzip_next(u);
+        else if ((rc != Z_OK && rc != Z_BUF_ERROR) || (u->z.avail_out == out0 && u->pos == before))
+            u->failed = 1; /* corrupt, or no progress: the input is truncated */
+        if (u->failed)
+            break;
+    }
+    return (ssize_t)(n - u->z.avail_out);
+}
+
+static ssize_t read_lzma(pc_unwrap *u, unsigned char *buf, size_t n)
+{
+    u->x.next_out = buf;
+    u->x.avail_out = n;
+    while (u->x.avail_out && !u->done) {
+        u->x.next_in = u->in + u->pos;
+        u->x.avail_in = u->inlen - u->pos;
+        size_t in0 = u->x.avail_in, out0 = u->x.avail_out;
+        lzma_ret rc = lzma_code(&u->x, LZMA_FINISH);
+        u->pos += in0 - u->x.avail_in;
+        if (rc == LZMA_STREAM_END)
+            u->done = 1;
+        else if (rc != LZMA_OK || (u->x.avail_out == out0 && u->x.avail_in == in0))
+            u->failed = 1; /* corrupt, over PC_UNWRAP_MEMLIMIT, or truncated */
+        if (u->failed)
+            break;
+    }
+    return (ssize_t)(n - u->x.avail_out);
+}
+
+static ssize_t read_zstd(pc_unwrap *u, unsigned char *buf, size_t n)
+{
+    ZSTD_outBuffer out = {buf, n, 0};
+    while (out.pos < out.size && !u->done) {
+        ZSTD_inBuffer in = {u->in, u->inlen, u->pos};
+        size_t out0 = out.pos, in0 = in.pos;
+        size_t rc = ZSTD_decompressStream(u->zs, &out, &in);
+        u->pos = in.pos;
+        if (ZSTD_isError(rc) || (rc && out.pos == out0 && in.pos == in0))
+            u->failed = 1; /* corrupt, a window over the limit, or truncated */
+        else if (rc == 0 && u->pos == u->inlen)
+            u->done = 1; /* a frame ended with the input */
+        if (u->failed)
+            break;
+    }
+    return (ssize_t)out.pos;
+}
+
+static ssize_t read_bzip2(pc_unwrap *u, unsigned char *buf, size_t n)
+{
+    u->b.next_out = (char *)buf;
+    u->b.avail_out = clamp_uint(n);
+    while (u->b.avail_out && !u->done) {
+        u->b.next_in = (char *)(uintptr_t)(u->in + u->pos);
+        u->b.avail_in = clamp_uint(u->inlen - u->pos);
+        unsigned in0 = u->b.avail_in, out0 = u->b.avail_out;
+        int rc = BZ2_bzDecompress(&u->b);
+        u->pos += in0 - u->b.avail_in;
+        if (rc == BZ_STREAM_END) {
+            BZ2_bzDecompressEnd(&u->b);
+            u->live = 0;
+            if (!is_bzip2(u->in + u->pos, u->inlen - u->pos) ||
+                BZ2_bzDecompressInit(&u->b, 0, 0) != BZ_OK) {
+                u->done = 1;
+                break;
+            }
+            u->live = 1;
+        } else if (rc != BZ_OK || (u->b.avail_out == out0 && u->b.avail_in == in0)) {
+            u->failed = 1; /* corrupt or truncated */
+            break;
+        }
+    }
+    return (ssize_t)(n - u->b.avail_out);
+}
+
+ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
+{
+    ssize_t r;
+    if (u->failed)
+        return -1; /* what came before the damage was returned */
+    if (n > SSIZE_MAX)
+        n = SSIZE_MAX;
+    switch (u->codec) {
+    case PC_WRAP_GZIP:
+        r = read_gzip(u, buf, n);
+        break;
+    case PC_WRAP_XZ:
+    case PC_WRAP_LZMA:
+        r = read_lzma(u, buf, n);
+        break;
+    case PC_WRAP_ZSTD:
+        r = read_zstd(u, buf, n);
+        break;
+    case PC_WRAP_BZIP2:
+        r = read_bzip2(u, buf, n);
+        break;
+    default:
+        u->failed = 1;
+        r = 0;
+    }
+    return r == 0 && u->failed ? -1 : r;
+}

@@ -1,0 +1,48 @@
+/*
+ * unwrap.h — the compressed files an image carries: a gzip, xz, lzma,
+ * zstd or bzip2 stream held in memory, decoded as a pull stream so the
+ * content scan can read what is inside (nested.h). Nothing here decides
+ * how a runtime reads a layer (that is decompress.h): these are files of
+ * the final filesystem, which a program of the image may decode when it
+ * runs.
+ *
+ * Memory is bounded whatever the stream's headers claim: xz and lzma
+ * decode within PC_UNWRAP_MEMLIMIT, zstd frames whose window is larger
+ * than 2^PC_UNWRAP_ZSTD_WLOG are refused, gzip and bzip2 need little. A
+ * stream that exceeds a bound, is corrupt or ends early stops with -1;
+ * trailing bytes after the last complete stream end it (0).
+ */
+#ifndef PC_UNWRAP_H
+#define PC_UNWRAP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define PC_UNWRAP_MEMLIMIT (80u << 20) /* xz -9 needs 65 MiB to decode */
+#define PC_UNWRAP_ZSTD_WLOG 26         /* 64 MiB window: zstd's default limit is 2^27 */
+
+typedef enum {
+    PC_WRAP_NONE = 0,
+    PC_WRAP_GZIP,
+    PC_WRAP_XZ,
+    PC_WRAP_LZMA, /* the "alone" format of lzma-utils (.lzma) */
+    PC_WRAP_ZSTD,
+    PC_WRAP_BZIP2,
+} pc_wrap_codec;
+
+/* The codec whose magic the bytes start with, or NONE. */
+pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n);
+/* "gzip", "xz", ... for messages. */
+const char *pc_unwrap_name(pc_wrap_codec c);
+
+typedef struct pc_unwrap pc_unwrap;
+
+/* A decoder over in[0..inlen), which must outlive it; NULL when out of
+ * memory or codec is NONE. */
+pc_unwrap *pc_unwrap_new(pc_wrap_codec c, const unsigned char *in, size_t inlen);
+/* Up to n decoded bytes: the count, 0 at the end, -1 when the stream is
+ * corrupt, truncated or over a bound. */
+ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n);
+void pc_unwrap_free(pc_unwrap *u);
+
+#endif

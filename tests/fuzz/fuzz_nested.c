@@ -1,0 +1,94 @@
+/*
+ * fuzz_nested.c — libFuzzer target: a file of an image opened as a
+ * compressed file or an archive (lib/yara/nested.c over unwrap.c and
+ * members.c: gzip, xz, lzma, zstd, bzip2; tar, zip, ar). The input is
+ * the file, in an exact-size buffer, read with a small whole-member limit
+ * and budget so members go both ways (whole and streamed). Checked: a
+ * member held whole is within the limit, names are bounded and free of
+ * control bytes, streamed members pull no more than the budget allows,
+ * the walk sees at most the member limit, and it never fails (nothing in
+ * the scanner's callbacks fails).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fuzz.h"
+#include "yara/nested.h"
+
+#define WHOLE 4096
+#define BUDGET (1u << 20)
+#define MEMBERS 64u
+
+typedef struct count {
+    size_t members;
+    uint64_t streamed;
+} count;
+
+static void check_name(const char *m)
+{
+    size_t n = strlen(m);
+    FZ_CHECK(n > 0 && n < PC_NEST_CHAIN, "member name of %zu bytes", n);
+    for (size_t i = 0; i < n; i++)
+        FZ_CHECK((unsigned char)m[i] >= 0x20 && m[i] != 0x7f, "control byte in \"%.40s\"", m);
+}
+
+static int on_mem(void *ud, const char *member, const unsigned char *p, size_t n, int *clear,
+                  pc_err *e)
+{
+    count *c = ud;
+    (void)e;
+    FZ_CHECK(n > 0 && n <= WHOLE, "whole member of %zu bytes", n);
+    check_name(member);
+    volatile unsigned char sink = p[0] ^ p[n - 1]; /* the bytes are readable */
+    (void)sink;
+    *clear = 0;
+    c->members++;
+    return 0;
+}
+
+static int on_stream(void *ud, const char *member, const unsigned char *first, size_t firstlen,
+                     pc_pull_fn pull, void *pud, int64_t size, pc_err *e)
+{
+    count *c = ud;
+    unsigned char buf[1024];
+    ssize_t r;
+    (void)first;
+    (void)e;
+    FZ_CHECK(firstlen == WHOLE, "first block of %zu bytes", firstlen);
+    FZ_CHECK(size < 0 || size > WHOLE, "streamed member of size %lld", (long long)size);
+    check_name(member);
+    while ((r = pull(pud, buf, sizeof buf)) > 0) {
+        FZ_CHECK((size_t)r <= sizeof buf, "pull gave %zd", r);
+        c->streamed += (uint64_t)r;
+    }
+    c->members++;
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    unsigned char *p = fz_memdup(data, size);
+    if (!p)
+        return 0;
+    pc_nest *n = pc_nest_new();
+    count c = {0, 0};
+    pc_nest_ops ops = {.scan_mem = on_mem,
+                       .scan_stream = on_stream,
+                       .ud = &c,
+                       .whole_max = WHOLE,
+                       .budget = BUDGET,
+                       .max_members = MEMBERS};
+    pc_err e = {{0}};
+    if (n) {
+        FZ_CHECK(pc_nest_inspect(n, &ops, p, size, 0, &e) == 0, "%s", e.msg);
+        /* the member limit counts archive members; a compressed stream that
+         * is no archive is one more at each of the three levels */
+        FZ_CHECK(c.members <= 3 * ((size_t)MEMBERS + 1), "%zu members", c.members);
+        FZ_CHECK(c.streamed <= 3 * ((uint64_t)BUDGET + size), "%llu bytes streamed",
+                 (unsigned long long)c.streamed);
+        pc_nest_trim(n, 0);
+        pc_nest_free(n);
+    }
+    free(p);
+    return 0;
+}

@@ -1,0 +1,142 @@
+# Integration: tools an image carries inside compressed files and
+# archives (lib/yara/nested.c): real netcat, socat and nmap binaries from
+# Debian packages, gzipped, xz'ed, lzma'ed, bzip2'ed and zstd'ed (by
+# Python's and zstd's own encoders), in a tar.gz, a deflated zip, a stored
+# zip, a zip written as a stream (data descriptors), an ar, in a zip in a
+# tar.xz, and nmap's own .deb as apt downloads it. Each must be found by
+# the tool's rule, with the member named; a truncated archive still gives
+# what came before the damage; the finding comes back the same from the
+# facts cache; benign archives (gzipped man pages and changelogs of real
+# packages, a tar.gz of coreutils) give none; a run that unpacks a tool
+# and starts it is judged by what the archive holds.
+. "$PC_ROOT/tests/lib.sh"
+
+fetch_all netcat-openbsd socat nmap coreutils
+for p in netcat-openbsd socat nmap coreutils; do
+    mkdir -p "$T/x/$p" && dpkg-deb -x "$DEBS"/"$p"_*.deb "$T/x/$p" || fail "unpack $p" "dpkg-deb failed"
+done
+NC="$T/x/netcat-openbsd/bin/nc.openbsd"
+SOCAT="$T/x/socat/usr/bin/socat"
+A="$T/arc"
+mkdir -p "$A"
+
+# every codec, and the formats, written by Python's standard library
+python3 - "$NC" "$SOCAT" "$T/x/coreutils/bin/ls" "$A" <<'E' || fail "write archives" "python3 failed"
+import bz2, gzip, io, lzma, os, sys, tarfile, zipfile
+nc, socat, ls, out = sys.argv[1:5]
+data = open(nc, 'rb').read()
+open(os.path.join(out, 'nc.gz'), 'wb').write(gzip.compress(data))
+open(os.path.join(out, 'nc.xz'), 'wb').write(lzma.compress(data))
+open(os.path.join(out, 'nc.lzma'), 'wb').write(lzma.compress(data, format=lzma.FORMAT_ALONE))
+open(os.path.join(out, 'nc.bz2'), 'wb').write(bz2.compress(data))
+with tarfile.open(os.path.join(out, 'tools.tar.gz'), 'w:gz') as t:
+    t.add(nc, arcname='opt/bin/helper')
+with zipfile.ZipFile(os.path.join(out, 'socat.zip'), 'w', zipfile.ZIP_DEFLATED) as z:
+    z.write(socat, 'bin/relay')
+with zipfile.ZipFile(os.path.join(out, 'stored.zip'), 'w', zipfile.ZIP_STORED) as z:
+    z.writestr('README', 'nothing to see\n')
+    z.write(nc, 'lib/libhelper.so')
+# a zip written to a pipe: sizes in data descriptors after each member
+class Pipe(io.RawIOBase):
+    def __init__(self): self.b = bytearray()
+    def writable(self): return True
+    def write(self, x): self.b += x; return len(x)
+p = Pipe()
+with zipfile.ZipFile(p, 'w', zipfile.ZIP_DEFLATED) as z:
+    with z.open('first.txt', 'w') as f: f.write(b'plain text\n' * 100)
+    with z.open('x/agent', 'w') as f: f.write(data)
+open(os.path.join(out, 'stream.zip'), 'wb').write(bytes(p.b))
+# a zip (the socat one) inside a tar.xz: two levels
+with tarfile.open(os.path.join(out, 'bundle.tar.xz'), 'w:xz') as t:
+    t.add(os.path.join(out, 'socat.zip'), arcname='vendor/socat.zip')
+# truncated: the tool, then a second member cut in the middle
+with tarfile.open(os.path.join(out, 'cut.tar.gz'), 'w:gz') as t:
+    t.add(nc, arcname='a/nc')
+    t.add(socat, arcname='b/socat')
+raw = open(os.path.join(out, 'cut.tar.gz'), 'rb').read()
+open(os.path.join(out, 'cut.tar.gz'), 'wb').write(raw[:len(raw) * 3 // 4])
+# benign: coreutils' ls in a tar.gz
+with tarfile.open(os.path.join(out, 'ls.tar.gz'), 'w:gz') as t:
+    t.add(ls, arcname='bin/ls')
+E
+zstd -q -f -o "$A/nc.zst" "$NC" || fail "zstd" "zstd failed"
+(cd "$T" && cp "$NC" agent && ar rc "$A/tools.a" agent) || fail "ar" "ar failed"
+cp "$DEBS"/nmap_*.deb "$A/nmap.deb"
+
+# one image: every archive under /opt/payload, 0644 (no exec bit: only the content)
+{
+    printf '[{"path": "opt", "type": "dir", "mode": "0755"}, {"path": "opt/payload", "type": "dir", "mode": "0755"}'
+    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb; do
+        printf ', {"path": "opt/payload/%s", "type": "file", "mode": "0644", "from_file": "%s"}' "$f" "$A/$f"
+    done
+    printf ']'
+} | jq '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
+    layers: [{compression: "gzip", entries: .}]}]}' >"$T/nested.json"
+"$FB" "$T/nested.json" "$T/nested" >"$T/fb.log" 2>&1 || fail "build nested" "$(head -c 600 "$T/fb.log")"
+
+cache=$(fresh_cache)
+run "archives: denied" 1 "$PC" scan --cache-dir "$cache" --format json "oci:$T/nested/oci:latest"
+cp "$T/out" "$T/first.json"
+# PATH RULE MEMBER
+while read -r path rule member; do
+    jq_true "$path: $rule in $member" "[.reports[0].findings[] | select(.check == \"suspicious-tool\" and .path == \"$path\" and .rule == \"$rule\" and (.message | endswith(\"as the archive member $member\")))] | length == 1"
+done <<'E'
+/opt/payload/nc.gz netcat_openbsd (gzip)
+/opt/payload/nc.xz netcat_openbsd (xz)
+/opt/payload/nc.lzma netcat_openbsd (lzma)
+/opt/payload/nc.bz2 netcat_openbsd (bzip2)
+/opt/payload/nc.zst netcat_openbsd (zstd)
+/opt/payload/tools.tar.gz netcat_openbsd opt/bin/helper
+/opt/payload/socat.zip socat bin/relay
+/opt/payload/stored.zip netcat_openbsd lib/libhelper.so
+/opt/payload/stream.zip netcat_openbsd x/agent
+/opt/payload/bundle.tar.xz socat vendor/socat.zip > bin/relay
+/opt/payload/cut.tar.gz netcat_openbsd a/nc
+/opt/payload/tools.a netcat_openbsd agent
+/opt/payload/nmap.deb scanner_nmap data.tar.xz > ./usr/bin/nmap
+E
+jq_true "a finding inside an archive names the archive as its path and says where in the text" \
+    '[.reports[0].findings[] | select(.check == "suspicious-tool")] | all(.path | startswith("/opt/payload/"))'
+grep -q 'as the archive member' "$T/out" && pass "the member is in the message" || fail "member in the message" "no member named"
+
+run "archives: text report names the member" 1 "$PC" scan --cache-dir "$cache" "oci:$T/nested/oci:latest"
+grep_in "text report: nmap in the deb" '/opt/payload/nmap.deb .*nmap.*as the archive member data.tar.xz > ./usr/bin/nmap' "$T/out"
+
+# the facts cache keeps the member: the same findings from the cache
+run "archives again, from the cache" 1 "$PC" scan --cache-dir "$cache" --format json "oci:$T/nested/oci:latest"
+jq_true "the layer came from the cache" '.reports[0].stats.cached_layers == 1'
+jq -S '[.reports[0].findings[] | {check, path, rule, message}]' "$T/first.json" >"$T/f1"
+jq -S '[.reports[0].findings[] | {check, path, rule, message}]' "$T/out" >"$T/f2"
+cmp -s "$T/f1" "$T/f2" && pass "the same findings from the cache, members included" || fail "findings from the cache" "$(diff "$T/f1" "$T/f2" | head -20)"
+
+# benign archives: gzipped man pages and changelogs of real packages, ls in a tar.gz
+find "$T/x/coreutils" "$T/x/socat" "$T/x/netcat-openbsd" -name '*.gz' -type f | head -200 | while read -r f; do
+    printf '%s\n' "$f"
+done >"$T/gz.txt"
+ngz=$(wc -l <"$T/gz.txt")
+[ "$ngz" -ge 20 ] && pass "benign corpus: $ngz gzipped docs" || fail "benign corpus" "only $ngz .gz files"
+{
+    printf '[{"path": "usr", "type": "dir", "mode": "0755"}, {"path": "opt", "type": "dir", "mode": "0755"}'
+    printf ', {"path": "opt/ls.tar.gz", "type": "file", "mode": "0644", "from_file": "%s"}' "$A/ls.tar.gz"
+    i=0
+    while read -r f; do
+        i=$((i + 1))
+        printf ', {"path": "usr/doc%d.gz", "type": "file", "mode": "0644", "from_file": "%s"}' "$i" "$f"
+    done <"$T/gz.txt"
+    printf ']'
+} | jq '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
+    layers: [{compression: "gzip", entries: .}]}]}' >"$T/benign.json"
+"$FB" "$T/benign.json" "$T/benign" >"$T/fb.log" 2>&1 || fail "build benign" "$(head -c 600 "$T/fb.log")"
+# (only suspicious-tool judged: /bin/true is not in the image)
+printf '{"name": "tools-only", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}}}\n' >"$T/tools-only.json"
+run "benign archives allowed" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/benign/oci:latest"
+jq_true "no tool finding in benign archives (socat's and nc's man pages included)" '[.reports[0].findings[] | select(.check == "suspicious-tool")] | length == 0'
+
+# the run unpacks a tool and starts it: the archive is what is judged
+printf '{"tag": "latest", "images": [{"platform": "linux/amd64", "config": {"User": "1000",
+  "Entrypoint": ["/bin/sh", "-c", "tar xzf /srv/app.tgz -C /tmp && exec /tmp/opt/bin/helper -l 4444"]},
+  "layers": [{"compression": "gzip", "entries": [{"path": "srv", "type": "dir", "mode": "0755"},
+  {"path": "srv/app.tgz", "type": "file", "mode": "0644", "from_file": "%s"}]}]}]}\n' "$A/tools.tar.gz" >"$T/unpack.json"
+"$FB" "$T/unpack.json" "$T/unpack" >"$T/fb.log" 2>&1 || fail "build unpack" "$(head -c 600 "$T/fb.log")"
+run "a run that unpacks netcat is denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/unpack/oci:latest"
+jq_true "... by the archive's netcat" '[.reports[0].findings[] | select(.check == "suspicious-tool" and .path == "/srv/app.tgz" and .rule == "netcat_openbsd")] | length == 1'

@@ -1,0 +1,372 @@
+/*
+ * test_nested.c — archives and compressed files inside an image's files
+ * (lib/yara/unwrap.c, members.c, nested.c): every codec and format,
+ * written by libarchive (an independent writer), read back member by
+ * member with the right names and bytes; nesting down to the depth limit
+ * and not further; the decoded-byte budget and member count; decoders'
+ * memory bounds (an lzma header asking for 1 GiB, a zstd window over the
+ * limit); damage at every length (a truncated archive gives what came
+ * before it, never a crash or a hang).
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+#include "testlib.h"
+#include "yara/members.h"
+#include "yara/nested.h"
+#include "yara/unwrap.h"
+
+typedef struct seen {
+    char names[64][PC_NEST_CHAIN];
+    size_t sizes[64];
+    int clear[64];
+    size_t n, streamed;
+    const char *needle; /* a member holding it says "clear" = 0 */
+} seen;
+
+static int on_mem(void *ud, const char *member, const unsigned char *p, size_t n, int *clear,
+                  pc_err *e)
+{
+    seen *s = ud;
+    (void)e;
+    *clear = !(s->needle && memmem(p, n, s->needle, strlen(s->needle)));
+    if (s->n < 64) {
+        snprintf(s->names[s->n], sizeof s->names[s->n], "%s", member);
+        s->sizes[s->n] = n;
+        s->clear[s->n] = *clear;
+        s->n++;
+    }
+    return 0;
+}
+
+static int on_stream(void *ud, const char *member, const unsigned char *first, size_t firstlen,
+                     pc_pull_fn pull, void *pud, int64_t size, pc_err *e)
+{
+    seen *s = ud;
+    unsigned char buf[4096];
+    size_t total = firstlen;
+    ssize_t r;
+    (void)first;
+    (void)size;
+    (void)e;
+    while ((r = pull(pud, buf, sizeof buf)) > 0)
+        total += (size_t)r;
+    if (s->n < 64) {
+        snprintf(s->names[s->n], sizeof s->names[s->n], "%s", member);
+        s->sizes[s->n] = total;
+        s->n++;
+    }
+    s->streamed++;
+    return 0;
+}
+
+/* An archive of the given libarchive format and filter holding files
+ * (name, content) pairs; *len its size. */
+static unsigned char *make(int format, int filter, const char *const *files, size_t nfiles,
+                           size_t *len)
+{
+    size_t cap = 1 << 22, used = 0;
+    unsigned char *buf = malloc(cap);
+    struct archive *a = archive_write_new();
+    if (format == ARCHIVE_FORMAT_AR_GNU)
+        archive_write_set_format_ar_svr4(a);
+    else if (format == ARCHIVE_FORMAT_AR_BSD)
+        archive_write_set_format_ar_bsd(a);
+    else
+        archive_write_set_format(a, format);
+    if (filter != ARCHIVE_FILTER_NONE)
+        archive_write_add_filter(a, filter);
+    if (format == ARCHIVE_FORMAT_RAW || format == ARCHIVE_FORMAT_AR_GNU ||
+        format == ARCHIVE_FORMAT_AR_BSD)
+        archive_write_set_bytes_per_block(a, 1);
+    archive_write_open_memory(a, buf, cap, &used);
+    for (size_t i = 0; i < nfiles; i++) {
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, files[2 * i]);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0755);
+        archive_entry_set_size(e, (la_int64_t)strlen(files[2 * i + 1]));
+        archive_write_header(a, e);
+        archive_write_data(a, files[2 * i + 1], strlen(files[2 * i + 1]));
+        archive_entry_free(e);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    *len = used;
+    return buf;
+}
+
+static void inspect(const unsigned char *p, size_t n, size_t whole_max, uint64_t budget,
+                    uint32_t max_members, seen *s)
+{
+    pc_nest *nest = pc_nest_new();
+    pc_nest_ops ops = {.scan_mem = on_mem,
+                       .scan_stream = on_stream,
+                       .ud = s,
+                       .whole_max = whole_max,
+                       .budget = budget,
+                       .max_members = max_members};
+    pc_err e = {{0}};
+    CHECK(pc_nest_inspect(nest, &ops, p, n, 0, &e) == 0);
+    pc_nest_free(nest);
+}
+
+static const char *const two[] = {"bin/nc", "#!/bin/sh\nNETCAT-PAYLOAD\n", "doc/readme",
+                                  "just text\n"};
+
+static void test_formats(void)
+{
+    static const struct {
+        int format, filter;
+        const char *what;
+    } c[] = {
+        {ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE, "tar"},
+        {ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_GZIP, "tar.gz"},
+        {ARCHIVE_FORMAT_TAR_GNUTAR, ARCHIVE_FILTER_XZ, "tar.xz"},
+        {ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_BZIP2, "tar.bz2"},
+        {ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_ZSTD, "tar.zst"},
+        {ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_LZMA, "tar.lzma"},
+        {ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, "zip"},
+        {ARCHIVE_FORMAT_AR_GNU, ARCHIVE_FILTER_NONE, "ar (GNU)"},
+        {ARCHIVE_FORMAT_AR_BSD, ARCHIVE_FILTER_NONE, "ar (BSD)"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        size_t len;
+        unsigned char *a = make(c[i].format, c[i].filter, two, 2, &len);
+        seen s = {0};
+        inspect(a, len, 1 << 20, 0, 0, &s);
+        int ok = s.n == 2 && strstr(s.names[0], "nc") && strstr(s.names[1], "readme") &&
+                 s.sizes[0] == strlen(two[1]) && s.sizes[1] == strlen(two[3]);
+        if (!ok)
+            fprintf(stderr, "%s: %zu members (%s, %s)\n", c[i].what, s.n, s.names[0], s.names[1]);
+        CHECK(ok);
+        free(a);
+    }
+}
+
+static void test_codecs(void)
+{
+    static const int filters[] = {ARCHIVE_FILTER_GZIP, ARCHIVE_FILTER_XZ, ARCHIVE_FILTER_BZIP2,
+                                  ARCHIVE_FILTER_ZSTD, ARCHIVE_FILTER_LZMA};
+    static const char *const names[] = {"(gzip)", "(xz)", "(bzip2)", "(zstd)", "(lzma)"};
+    const char *one[] = {"x", "\x7f"
+                              "ELF a program's bytes\n"};
+    for (size_t i = 0; i < 5; i++) {
+        size_t len;
+        unsigned char *a = make(ARCHIVE_FORMAT_RAW, filters[i], one, 1, &len);
+        CHECK(pc_unwrap_sniff(a, len) != PC_WRAP_NONE);
+        seen s = {0};
+        inspect(a, len, 1 << 20, 0, 0, &s);
+        CHECK(s.n == 1 && strcmp(s.names[0], names[i]) == 0 && s.sizes[0] == strlen(one[1]));
+        /* damage: every prefix reads without a crash and gives no more than all */
+        for (size_t cut = 0; cut < len; cut += 1 + len / 97) {
+            seen t = {0};
+            inspect(a, cut, 1 << 20, 0, 0, &t);
+            CHECK(t.n <= 1 && (t.n == 0 || t.sizes[0] <= strlen(one[1])));
+        }
+        free(a);
+    }
+    /* a gzipped manual page is passed over (man renders it, nothing runs it) */
+    const char *man[] = {
+        "x", ".\\\" comment\n.Dd $Mdocdate$\n.Dl $ cat /tmp/f | /bin/sh -i 2>&1 | nc -l 1234\n"};
+    size_t ml;
+    unsigned char *mp = make(ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP, man, 1, &ml);
+    seen ms = {0};
+    inspect(mp, ml, 1 << 20, 0, 0, &ms);
+    CHECK(ms.n == 0);
+    free(mp);
+    /* two gzip members read as one stream, as gzip -d does; garbage after ends it */
+    size_t l1, l2;
+    const char *p1[] = {"x", "first half,"}, *p2[] = {"x", " second half"};
+    unsigned char *a = make(ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP, p1, 1, &l1);
+    unsigned char *b = make(ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP, p2, 1, &l2);
+    unsigned char *both = malloc(l1 + l2 + 8);
+    memcpy(both, a, l1);
+    memcpy(both + l1, b, l2);
+    memcpy(both + l1 + l2, "TRAILING", 8);
+    seen s = {0};
+    inspect(both, l1 + l2 + 8, 1 << 20, 0, 0, &s);
+    CHECK(s.n == 1 && s.sizes[0] == strlen(p1[1]) + strlen(p2[1]));
+    free(a);
+    free(b);
+    free(both);
+}
+
+static void test_bounds(void)
+{
+    /* an lzma header asking for a 1 GiB dictionary: refused by the memory limit */
+    unsigned char lz[64] = {0x5d, 0, 0, 0, 0x40};
+    memset(lz + 5, 0xff, 8);
+    CHECK(pc_unwrap_sniff(lz, sizeof lz) == PC_WRAP_LZMA);
+    pc_unwrap *u = pc_unwrap_new(PC_WRAP_LZMA, lz, sizeof lz);
+    unsigned char out[256];
+    CHECK(u && pc_unwrap_read(u, out, sizeof out) == -1);
+    pc_unwrap_free(u);
+    /* a zstd frame whose window is 2^27: over PC_UNWRAP_ZSTD_WLOG */
+    size_t big = 1u << 20, zcap = ZSTD_compressBound(big);
+    unsigned char *src = calloc(1, big), *z = malloc(zcap);
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_windowLog, 27);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 0);
+    ZSTD_CCtx_setPledgedSrcSize(cc, ZSTD_CONTENTSIZE_UNKNOWN);
+    ZSTD_inBuffer in = {src, big / 2, 0};
+    ZSTD_outBuffer zo = {z, zcap, 0};
+    ZSTD_compressStream2(cc, &zo, &in, ZSTD_e_continue); /* a stream: the window stays 2^27 */
+    in = (ZSTD_inBuffer){src + big / 2, big / 2, 0};
+    ZSTD_compressStream2(cc, &zo, &in, ZSTD_e_end);
+    ZSTD_freeCCtx(cc);
+    u = pc_unwrap_new(PC_WRAP_ZSTD, z, zo.pos);
+    CHECK(u && pc_unwrap_read(u, out, sizeof out) == -1);
+    pc_unwrap_free(u);
+    free(src);
+    free(z);
+    /* the decoded budget and the member count end a walk where they are */
+    const char *many[] = {"a", "aaaa", "b", "bbbb", "c", "cccc", "d", "dddd"};
+    size_t len;
+    unsigned char *a = make(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP, many, 4, &len);
+    seen s = {0};
+    inspect(a, len, 1 << 20, 0, 2, &s);
+    CHECK(s.n == 2);
+    seen t = {0};
+    inspect(a, len, 1 << 20, 1536, 0, &t); /* the first member's header and block, then a header */
+    CHECK(t.n == 1 || t.n == 2);
+    CHECK(t.n < 4);
+    free(a);
+    /* a member larger than whole_max is handed over as a stream, whole */
+    char *long_text = malloc(300000);
+    memset(long_text, 'x', 299999);
+    long_text[299999] = 0;
+    const char *lf[] = {"big", long_text};
+    a = make(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, lf, 1, &len);
+    seen b = {0};
+    inspect(a, len, 65536, 0, 0, &b);
+    CHECK(b.n == 1 && b.streamed == 1 && b.sizes[0] == 299999);
+    free(a);
+    free(long_text);
+}
+
+static void test_depth(void)
+{
+    /* nmap.deb-like: ar > data.tar.xz > tar > file; then one more level each time */
+    const char *inner[] = {"usr/bin/tool", "TOOL-BYTES\n"};
+    size_t l0, l1, l2, l3;
+    unsigned char *t0 = make(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_XZ, inner, 1, &l0);
+    const char *m1[] = {"data.tar.xz", NULL};
+    char *c0 = malloc(l0 + 1);
+    memcpy(c0, t0, l0);
+    c0[l0] = 0;
+    /* libarchive's entries are strings here: build the outer levels by hand */
+    struct archive *a = archive_write_new();
+    unsigned char *deb = malloc(1 << 20);
+    size_t used = 0;
+    archive_write_set_format_ar_svr4(a);
+    archive_write_set_bytes_per_block(a, 1);
+    archive_write_open_memory(a, deb, 1 << 20, &used);
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, "data.tar.xz");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)l0);
+    archive_write_header(a, e);
+    archive_write_data(a, t0, l0);
+    archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+    l1 = used;
+    (void)m1;
+    seen s = {0};
+    s.needle = "TOOL";
+    inspect(deb, l1, 1 << 20, 0, 0, &s);
+    CHECK(s.n == 2);
+    CHECK_STR(s.names[0], "data.tar.xz");
+    CHECK_STR(s.names[1], "data.tar.xz > usr/bin/tool");
+    /* the deb inside a zip: three levels, still read */
+    a = archive_write_new();
+    unsigned char *zip = malloc(1 << 20);
+    archive_write_set_format_zip(a);
+    archive_write_open_memory(a, zip, 1 << 20, &used);
+    e = archive_entry_new();
+    archive_entry_set_pathname(e, "tool.deb");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)l1);
+    archive_write_header(a, e);
+    archive_write_data(a, deb, l1);
+    archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+    l2 = used;
+    seen z = {0};
+    z.needle = ""; /* nothing is clear: every member is scanned */
+    inspect(zip, l2, 1 << 20, 0, 0, &z);
+    CHECK(z.n == 3);
+    CHECK_STR(z.names[2], "tool.deb > data.tar.xz > usr/bin/tool");
+    /* and in a tar.gz: the fourth level is not opened */
+    a = archive_write_new();
+    unsigned char *tgz = malloc(1 << 20);
+    archive_write_set_format_pax_restricted(a);
+    archive_write_add_filter_gzip(a);
+    archive_write_open_memory(a, tgz, 1 << 20, &used);
+    e = archive_entry_new();
+    archive_entry_set_pathname(e, "t.zip");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)l2);
+    archive_write_header(a, e);
+    archive_write_data(a, zip, l2);
+    archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+    l3 = used;
+    seen g = {0};
+    g.needle = "";
+    inspect(tgz, l3, 1 << 20, 0, 0, &g);
+    CHECK(g.n == 3);
+    CHECK_STR(g.names[2], "t.zip > tool.deb > data.tar.xz");
+    /* the members of a tar the scan found clear are not scanned again (they
+     * are its bytes), but a compressed one is still opened */
+    size_t lt;
+    unsigned char *plain = make(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE, two, 2, &lt);
+    pc_nest *nest = pc_nest_new();
+    seen c = {0};
+    pc_nest_ops ops = {.scan_mem = on_mem, .scan_stream = on_stream, .ud = &c, .whole_max = 4096};
+    pc_err err = {{0}};
+    CHECK(pc_nest_inspect(nest, &ops, plain, lt, 1, &err) == 0 && c.n == 0);
+    CHECK(pc_nest_inspect(nest, &ops, plain, lt, 0, &err) == 0 && c.n == 2);
+    seen d = {0};
+    ops.ud = &d;
+    ops.whole_max = 1 << 20;
+    CHECK(pc_nest_inspect(nest, &ops, deb, l1, 1, &err) == 0 && d.n == 1);
+    CHECK_STR(d.names[0], "data.tar.xz > usr/bin/tool");
+    pc_nest_free(nest);
+    free(plain);
+    free(t0);
+    free(c0);
+    free(deb);
+    free(zip);
+    free(tgz);
+}
+
+static void test_sniff(void)
+{
+    CHECK(!pc_nest_wants((const unsigned char *)"#!/bin/sh\n", 10));
+    CHECK(!pc_nest_wants((const unsigned char *)"\x7f"
+                                                "ELF\2\1\1",
+                         7));
+    CHECK(pc_unwrap_sniff((const unsigned char *)"BZh9", 4) == PC_WRAP_NONE); /* no block magic */
+    CHECK(pc_members_sniff((const unsigned char *)"!<arch>\n", 8) == PC_ARC_AR);
+    unsigned char blk[512] = "name";
+    CHECK(pc_members_sniff(blk, sizeof blk) == PC_ARC_NONE); /* no valid checksum */
+}
+
+int main(void)
+{
+    test_sniff();
+    test_formats();
+    test_codecs();
+    test_bounds();
+    test_depth();
+    TEST_MAIN_END();
+}
