@@ -24,7 +24,8 @@ struct pc_members {
     void *ud;
     unsigned char in[INBUF];
     size_t pos, len;
-    int eof, err;
+    int eof, err; /* the stream ended, or failed */
+    int bad;      /* the archive could not be followed: no more members */
     char name[PC_MEMBERS_NAME_MAX + 1];
     /* the current member */
     int64_t remain; /* bytes of stored data (zip stored, ar) or of raw input (zip deflate) left */
@@ -170,7 +171,7 @@ pc_members *pc_members_new(pc_arc_kind k, const unsigned char *pre, size_t prele
         return NULL;
     }
     if (k == PC_ARC_AR && (in_read(m, m->name, 8) != 8 || memcmp(m->name, "!<arch>\n", 8) != 0))
-        m->err = 1;
+        m->bad = 1;
     return m;
 }
 
@@ -397,19 +398,25 @@ static ssize_t zip_inflate(pc_members *m, void *buf, size_t n)
 
 int pc_members_next(pc_members *m, const char **name, int64_t *size)
 {
-    if (m->err)
+    if (m->err || m->bad)
         return -1;
     int rc = m->kind == PC_ARC_TAR  ? tar_next(m, name, size)
              : m->kind == PC_ARC_AR ? ar_next(m, name, size)
                                     : zip_next(m, name, size);
     if (rc < 0)
-        m->err = 1;
+        m->bad = 1;
     return rc;
+}
+
+ssize_t pc_members_rest(pc_members *m, void *buf, size_t n)
+{
+    size_t got = in_read(m, buf, n);
+    return got == 0 && m->err ? -1 : (ssize_t)got;
 }
 
 ssize_t pc_members_read(pc_members *m, void *buf, size_t n)
 {
-    if (m->err)
+    if (m->err || m->bad)
         return -1;
     if (m->kind == PC_ARC_TAR) {
         pc_err e = {{0}};

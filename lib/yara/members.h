@@ -45,6 +45,9 @@ pc_members *pc_members_new(pc_arc_kind k, const unsigned char *pre, size_t prele
 int pc_members_next(pc_members *m, const char **name, int64_t *size);
 /* The current member's bytes: count, 0 at its end, -1 on error. */
 ssize_t pc_members_read(pc_members *m, void *buf, size_t n);
+/* After the walk ended (next gave 0 or -1, or the caller stopped): the
+ * bytes the reader had not consumed, then the rest of the stream. */
+ssize_t pc_members_rest(pc_members *m, void *buf, size_t n);
 void pc_members_free(pc_members *m);
 
 #endif

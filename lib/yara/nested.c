@@ -78,7 +78,7 @@ typedef struct unsrc {
     walk *w;
 } unsrc;
 
-static int inspect(walk *w, int depth, const unsigned char *data, size_t len, int clear);
+static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail);
 
 pc_nest *pc_nest_new(void)
 {
@@ -198,15 +198,30 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
         int clear = stored_clear;
         if (got && !stored_clear)
             rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, &clear, w->e);
+        src mem = {n->buf[depth], got, 0, NULL, NULL};
         if (rc == 0 && depth + 1 < PC_NEST_DEPTH)
-            rc = inspect(w, depth + 1, n->buf[depth], got, clear);
+            rc = inspect(w, depth + 1, src_pull, &mem, clear, 0);
     }
     w->chain[old] = 0;
     return rc;
 }
 
+static ssize_t members_rest_pull(void *ud, void *buf, size_t n)
+{
+    return pc_members_rest(ud, buf, n);
+}
+
+static ssize_t unwrap_rest_pull(void *ud, void *buf, size_t n)
+{
+    return pc_unwrap_rest(((unsrc *)ud)->u, buf, n);
+}
+
+/* tail: the source's bytes were not scanned as they are (a file too
+ * large to read whole, opened as a stream), so what follows where the
+ * reading stopped (the archive's end, damage, a limit) is scanned as
+ * bytes, as a member named for it. */
 static int members(walk *w, int depth, pc_arc_kind kind, const unsigned char *pre, size_t prelen,
-                   pc_pull_fn pull, void *pud, int clear)
+                   pc_pull_fn pull, void *pud, int clear, int tail)
 {
     pc_members *m = pc_members_new(kind, pre, prelen, pull, pud);
     const char *name;
@@ -218,6 +233,8 @@ static int members(walk *w, int depth, pc_arc_kind kind, const unsigned char *pr
         w->members--;
         rc = member(w, depth, name, members_pull, m, size, clear && kind != PC_ARC_ZIP);
     }
+    if (rc == 0 && tail)
+        rc = member(w, depth, "(bytes after the archive)", members_rest_pull, m, -1, 0);
     pc_members_free(m);
     return rc;
 }
@@ -236,9 +253,10 @@ static int is_roff(const unsigned char *p, size_t n)
 
 /* A compressed file: an archive inside is walked, a manual page passed
  * over, anything else is one member named by the codec. */
-static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char *data, size_t len)
+static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char *pre, size_t prelen,
+                   pc_pull_fn pull, void *pud, int tail)
 {
-    unsrc us = {pc_unwrap_new(codec, data, len), w};
+    unsrc us = {pc_unwrap_new(codec, pre, prelen, pull, pud), w};
     unsigned char peek[PC_MEMBERS_SNIFF];
     int rc;
     if (!us.u)
@@ -246,7 +264,7 @@ static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char 
     size_t pl = pull_full(unwrap_pull, &us, peek, sizeof peek);
     pc_arc_kind kind = pc_members_sniff(peek, pl);
     if (kind != PC_ARC_NONE) {
-        rc = members(w, depth, kind, peek, pl, unwrap_pull, &us, 0);
+        rc = members(w, depth, kind, peek, pl, unwrap_pull, &us, 0, 0);
     } else if (is_roff(peek, pl)) {
         rc = 0;
     } else {
@@ -254,6 +272,11 @@ static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char 
         snprintf(name, sizeof name, "(%s)", pc_unwrap_name(codec));
         src s = {peek, pl, 0, unwrap_pull, &us};
         rc = member(w, depth, name, src_pull, &s, -1, 0);
+    }
+    if (rc == 0 && tail) {
+        while (pull_full(unwrap_pull, &us, peek, sizeof peek) > 0)
+            ; /* (the decoded rest, if a member stopped early: to the stream's end) */
+        rc = member(w, depth, "(bytes after the compressed stream)", unwrap_rest_pull, &us, -1, 0);
     }
     pc_unwrap_free(us.u);
     return rc;
@@ -263,25 +286,39 @@ static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char 
  * members are its bytes as they are, so they hold none either (every
  * reported rule needs one of its strings: prefilter.h) and are not
  * scanned again, only opened; a zip's may be deflated, and are read. */
-static int inspect(walk *w, int depth, const unsigned char *data, size_t len, int clear)
+static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail)
 {
-    pc_wrap_codec codec = pc_unwrap_sniff(data, len);
+    unsigned char peek[PC_MEMBERS_SNIFF];
+    size_t pl = pull_full(pull, pud, peek, sizeof peek);
+    pc_wrap_codec codec = pc_unwrap_sniff(peek, pl);
     if (codec != PC_WRAP_NONE)
-        return decoded(w, depth, codec, data, len);
-    pc_arc_kind kind = pc_members_sniff(data, len);
+        return decoded(w, depth, codec, peek, pl, pull, pud, tail);
+    pc_arc_kind kind = pc_members_sniff(peek, pl);
     if (kind == PC_ARC_NONE)
         return 0;
-    src s = {data, len, 0, NULL, NULL};
-    return members(w, depth, kind, NULL, 0, src_pull, &s, clear);
+    return members(w, depth, kind, peek, pl, pull, pud, clear, tail);
 }
 
-int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
-                    int clear, pc_err *e)
+static walk walk_of(pc_nest *n, const pc_nest_ops *ops, pc_err *e)
 {
     walk w = {.n = n,
               .ops = ops,
               .e = e,
               .budget = ops->budget ? ops->budget : PC_NEST_BUDGET,
               .members = ops->max_members ? ops->max_members : PC_NEST_MEMBERS};
-    return inspect(&w, 0, data, len, clear);
+    return w;
+}
+
+int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
+                    int clear, pc_err *e)
+{
+    walk w = walk_of(n, ops, e);
+    src s = {data, len, 0, NULL, NULL};
+    return inspect(&w, 0, src_pull, &s, clear, 0);
+}
+
+int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, pc_pull_fn pull, void *ud, pc_err *e)
+{
+    walk w = walk_of(n, ops, e);
+    return inspect(&w, 0, pull, ud, 0, 1);
 }

@@ -60,5 +60,12 @@ int pc_nest_wants(const unsigned char *data, size_t len);
  * found no rule string in data (see scan_mem). */
 int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
                     int clear, pc_err *e);
+/* The same for a file too large to read whole, pulled from fn (its first
+ * bytes start as pc_nest_wants says): opened as it streams by, never held;
+ * its bytes are not scanned as they are, but what follows the archive or
+ * the compressed stream (its end, damage, a limit) is, as a member named
+ * "(bytes after the archive)". */
+int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, pc_pull_fn pull, void *ud,
+                           pc_err *e);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * unwrap.h — the compressed files an image carries: a gzip, xz, lzma,
- * zstd or bzip2 stream held in memory, decoded as a pull stream so the
- * content scan can read what is inside (nested.h). Nothing here decides
+ * zstd or bzip2 stream, pulled from its source and decoded as a pull
+ * stream so the content scan can read what is inside (nested.h). Nothing here decides
  * how a runtime reads a layer (that is decompress.h): these are files of
  * the final filesystem, which a program of the image may decode when it
  * runs.
@@ -10,13 +10,15 @@
  * decode within PC_UNWRAP_MEMLIMIT, zstd frames whose window is larger
  * than 2^PC_UNWRAP_ZSTD_WLOG are refused, gzip and bzip2 need little. A
  * stream that exceeds a bound, is corrupt or ends early stops with -1;
- * trailing bytes after the last complete stream end it (0).
+ * bytes after the last complete stream end it (0), and pc_unwrap_rest
+ * gives them.
  */
 #ifndef PC_UNWRAP_H
 #define PC_UNWRAP_H
 
 #include <stddef.h>
 #include <sys/types.h>
+#include "yara/members.h" /* pc_pull_fn */
 
 #define PC_UNWRAP_MEMLIMIT (80u << 20) /* xz -9 needs 65 MiB to decode */
 #define PC_UNWRAP_ZSTD_WLOG 26         /* 64 MiB window: zstd's default limit is 2^27 */
@@ -37,12 +39,17 @@ const char *pc_unwrap_name(pc_wrap_codec c);
 
 typedef struct pc_unwrap pc_unwrap;
 
-/* A decoder over in[0..inlen), which must outlive it; NULL when out of
- * memory or codec is NONE. */
-pc_unwrap *pc_unwrap_new(pc_wrap_codec c, const unsigned char *in, size_t inlen);
+/* A decoder of what pre[0..prelen) (copied; at most PC_MEMBERS_SNIFF
+ * bytes already pulled) then fn gives; NULL when out of memory or codec
+ * is NONE. */
+pc_unwrap *pc_unwrap_new(pc_wrap_codec c, const unsigned char *pre, size_t prelen, pc_pull_fn fn,
+                         void *ud);
 /* Up to n decoded bytes: the count, 0 at the end, -1 when the stream is
  * corrupt, truncated or over a bound. */
 ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n);
+/* After the end (read gave 0 or -1): the source's bytes the decoder did
+ * not take, then the rest of the source: count, 0 at its end, -1 on error. */
+ssize_t pc_unwrap_rest(pc_unwrap *u, void *buf, size_t n);
 void pc_unwrap_free(pc_unwrap *u);
 
 #endif

@@ -50,7 +50,7 @@
 #include "yara/yara_match.h"
 #include "yara/yara_scan.h"
 
-#define PC_YARA_SNIFF 4 /* enough for "\x7fELF" and "#!" */
+#define PC_YARA_SNIFF 512 /* "\x7fELF", "#!", and what opens as an archive (a tar header) */
 
 struct pc_yara_pool {
     pthread_mutex_t mu;
@@ -406,6 +406,7 @@ static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed)
 {
     blockit it = *itp;
     uint64_t got = it.first.size;
+    s->clear = 0;
     unsigned char *first = (unsigned char *)(uintptr_t)it.first.context;
     YR_MEMORY_BLOCK_ITERATOR yi = {.context = &it,
                                    .first = it_first,
@@ -421,7 +422,8 @@ static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed)
             *failed = it.failed;
             if (yi.last_error != ERROR_SUCCESS)
                 return yi.last_error;
-            return ERROR_SUCCESS; /* clear throughout: nothing to find */
+            s->clear = !it.failed; /* clear throughout: nothing to find */
+            return ERROR_SUCCESS;
         }
         it.pending = 1; /* YARA: the first block, then this one */
     }
@@ -584,6 +586,66 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
     return record_member(s, member, e);
 }
 
+static int nest_scan_mem(void *ud, const char *member, const unsigned char *p, size_t n, int *clear,
+                         pc_err *e);
+static int nest_scan_stream(void *ud, const char *member, const unsigned char *first,
+                            size_t firstlen, pc_pull_fn pull, void *pud, int64_t size, pc_err *e);
+
+/* the file's head, then the tar stream; a failure of the stream is the
+ * walk's (it says why), not the archive's */
+typedef struct filesrc {
+    const unsigned char *head;
+    size_t headlen, pos;
+    pc_file_reader *rest;
+    int failed;
+} filesrc;
+
+static ssize_t filesrc_pull(void *ud, void *buf, size_t n)
+{
+    filesrc *fs = ud;
+    if (fs->pos < fs->headlen) {
+        size_t k = fs->headlen - fs->pos < n ? fs->headlen - fs->pos : n;
+        memcpy(buf, fs->head + fs->pos, k);
+        fs->pos += k;
+        return (ssize_t)k;
+    }
+    ssize_t r = pc_file_read(fs->rest, buf, n);
+    fs->failed |= r < 0;
+    return r;
+}
+
+static pc_nest_ops nest_ops(pc_yara_scan *s)
+{
+    pc_nest_ops ops = {.scan_mem = nest_scan_mem,
+                       .scan_stream = nest_scan_stream,
+                       .ud = s,
+                       .whole_max = (size_t)s->prof->max_file_bytes};
+    return ops;
+}
+
+/* A compressed file or archive over max_file_bytes: opened as it streams
+ * from the layer (nested.h), never held whole; what follows the archive
+ * is scanned as bytes. 0 or -1 (*failed: the tar stream failed; else e
+ * filled). */
+static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
+                        const unsigned char *head, size_t headlen, pc_file_reader *rest,
+                        int *failed, pc_err *e)
+{
+    filesrc fs = {head, headlen < ent->size ? headlen : (size_t)ent->size, 0, rest, 0};
+    pc_nest_ops ops = nest_ops(s);
+    pc_err why = {{0}};
+    if (!s->nest && !(s->nest = pc_nest_new()))
+        return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
+    s->f = f;
+    s->ent = ent;
+    int rc = pc_nest_inspect_stream(s->nest, &ops, filesrc_pull, &fs, &why);
+    pc_nest_trim(s->nest, PC_YARA_OWN);
+    s->f = NULL;
+    s->ent = NULL;
+    *failed = fs.failed;
+    return rc < 0 && !fs.failed ? pc_err_set(e, "file %s: %s", s->path, why.msg) : rc;
+}
+
 /* Open a compressed file or archive and scan what it holds (nested.h). */
 static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *data,
                        size_t len, pc_err *e)
@@ -593,10 +655,7 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
         return 0;
     if (!s->nest && !(s->nest = pc_nest_new()))
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
-    pc_nest_ops ops = {.scan_mem = nest_scan_mem,
-                       .scan_stream = nest_scan_stream,
-                       .ud = s,
-                       .whole_max = (size_t)s->prof->max_file_bytes};
+    pc_nest_ops ops = nest_ops(s);
     pc_err why = {{0}};
     s->f = f;
     s->ent = ent;
@@ -662,6 +721,10 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
      * too when no other worker has it: a worker alone (one layer, --jobs 1)
      * never makes its own buffer but for the blocks of a block-scanned file. */
     int blocks = ent->size > s->prof->max_file_bytes;
+    if (blocks && pc_nest_wants(head, headlen)) {
+        int arc = scan_archive(s, f, ent, head, headlen, rest, &failed, e);
+        return failed ? -1 : arc; /* (a failed tar stream: the walk already said why) */
+    }
     int held = 0;
     if (blocks || (ent->size > PC_YARA_OWN && ent->size > headlen)) {
         s->slot = pool_take(s->pool);

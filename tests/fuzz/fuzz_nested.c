@@ -3,7 +3,9 @@
  * compressed file or an archive (lib/yara/nested.c over unwrap.c and
  * members.c: gzip, xz, lzma, zstd, bzip2; tar, zip, ar). The input is
  * the file, in an exact-size buffer, read with a small whole-member limit
- * and budget so members go both ways (whole and streamed). Checked: a
+ * and budget so members go both ways (whole and streamed), once from
+ * memory and once as a stream in pieces (a file too large to read whole,
+ * whose bytes after the archive are a member too). Checked: a
  * member held whole is within the limit, names are bounded and free of
  * control bytes, streamed members pull no more than the budget allows,
  * the walk sees at most the member limit, and it never fails (nothing in
@@ -65,6 +67,22 @@ static int on_stream(void *ud, const char *member, const unsigned char *first, s
     return 0;
 }
 
+typedef struct piece {
+    const unsigned char *p;
+    size_t len, pos;
+} piece;
+
+static ssize_t piece_pull(void *ud, void *buf, size_t n)
+{
+    piece *s = ud;
+    size_t k = s->len - s->pos;
+    k = k < n ? k : n;
+    k = k < 333 ? k : 333;
+    memcpy(buf, s->p + s->pos, k);
+    s->pos += k;
+    return (ssize_t)k;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     unsigned char *p = fz_memdup(data, size);
@@ -86,6 +104,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(c.members <= 3 * ((size_t)MEMBERS + 1), "%zu members", c.members);
         FZ_CHECK(c.streamed <= 3 * ((uint64_t)BUDGET + size), "%llu bytes streamed",
                  (unsigned long long)c.streamed);
+        count d = {0, 0};
+        ops.ud = &d;
+        piece pc = {p, size, 0};
+        FZ_CHECK(pc_nest_inspect_stream(n, &ops, piece_pull, &pc, &e) == 0, "%s", e.msg);
+        FZ_CHECK(d.members <= 3 * ((size_t)MEMBERS + 1) + 1, "%zu members", d.members);
         pc_nest_trim(n, 0);
         pc_nest_free(n);
     }

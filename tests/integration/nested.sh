@@ -55,6 +55,16 @@ with tarfile.open(os.path.join(out, 'cut.tar.gz'), 'w:gz') as t:
     t.add(socat, arcname='b/socat')
 raw = open(os.path.join(out, 'cut.tar.gz'), 'rb').read()
 open(os.path.join(out, 'cut.tar.gz'), 'wb').write(raw[:len(raw) * 3 // 4])
+# over max_file_bytes (4 MiB): opened as they stream by, never held whole
+pad = os.urandom(6 << 20)
+with tarfile.open(os.path.join(out, 'big.tar.gz'), 'w:gz') as t:
+    ti = tarfile.TarInfo('data/blob'); ti.size = len(pad); t.addfile(ti, io.BytesIO(pad))
+    t.add(nc, arcname='bin/helper')
+with zipfile.ZipFile(os.path.join(out, 'big.zip'), 'w', zipfile.ZIP_STORED) as z:
+    z.writestr('pad', pad)
+    z.write(socat, 'relay')
+# a program appended after a big gzip stream: what follows the stream is scanned as bytes
+open(os.path.join(out, 'tail.gz'), 'wb').write(gzip.compress(pad) + data)
 # benign: coreutils' ls in a tar.gz
 with tarfile.open(os.path.join(out, 'ls.tar.gz'), 'w:gz') as t:
     t.add(ls, arcname='bin/ls')
@@ -66,7 +76,7 @@ cp "$DEBS"/nmap_*.deb "$A/nmap.deb"
 # one image: every archive under /opt/payload, 0644 (no exec bit: only the content)
 {
     printf '[{"path": "opt", "type": "dir", "mode": "0755"}, {"path": "opt/payload", "type": "dir", "mode": "0755"}'
-    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb; do
+    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz; do
         printf ', {"path": "opt/payload/%s", "type": "file", "mode": "0644", "from_file": "%s"}' "$f" "$A/$f"
     done
     printf ']'
@@ -94,6 +104,9 @@ done <<'E'
 /opt/payload/cut.tar.gz netcat_openbsd a/nc
 /opt/payload/tools.a netcat_openbsd agent
 /opt/payload/nmap.deb scanner_nmap data.tar.xz > ./usr/bin/nmap
+/opt/payload/big.tar.gz netcat_openbsd bin/helper
+/opt/payload/big.zip socat relay
+/opt/payload/tail.gz netcat_openbsd (bytes after the compressed stream)
 E
 jq_true "a finding inside an archive names the archive as its path and says where in the text" \
     '[.reports[0].findings[] | select(.check == "suspicious-tool")] | all(.path | startswith("/opt/payload/"))'

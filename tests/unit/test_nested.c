@@ -194,13 +194,78 @@ static void test_codecs(void)
     free(both);
 }
 
+typedef struct mem {
+    const unsigned char *p;
+    size_t len, pos, chunk; /* chunk: at most this much per pull (a stream's pieces) */
+} mem;
+
+static ssize_t mem_pull(void *ud, void *buf, size_t n)
+{
+    mem *m = ud;
+    size_t k = m->len - m->pos;
+    if (k > n)
+        k = n;
+    if (m->chunk && k > m->chunk)
+        k = m->chunk;
+    memcpy(buf, m->p + m->pos, k);
+    m->pos += k;
+    return (ssize_t)k;
+}
+
+static void inspect_stream(const unsigned char *p, size_t n, size_t whole_max, seen *s)
+{
+    pc_nest *nest = pc_nest_new();
+    pc_nest_ops ops = {
+        .scan_mem = on_mem, .scan_stream = on_stream, .ud = s, .whole_max = whole_max};
+    mem m = {p, n, 0, 777};
+    pc_err e = {{0}};
+    CHECK(pc_nest_inspect_stream(nest, &ops, mem_pull, &m, &e) == 0);
+    pc_nest_free(nest);
+}
+
+/* A file too large to read whole is opened as it streams (pieces of 777
+ * bytes here), and what follows the archive is scanned as bytes. */
+static void test_stream(void)
+{
+    size_t len;
+    unsigned char *a = make(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP, two, 2, &len);
+    unsigned char *t = malloc(len + 6);
+    memcpy(t, a, len);
+    memcpy(t + len, "PAYLD!", 6); /* after the gzip stream */
+    seen s = {0};
+    inspect_stream(t, len + 6, 1 << 20, &s);
+    CHECK(s.n == 3);
+    CHECK_STR(s.names[0], "bin/nc");
+    CHECK_STR(s.names[2], "(bytes after the compressed stream)");
+    CHECK(s.sizes[2] == 6);
+    /* a plain tar with bytes after its end blocks */
+    free(a);
+    a = make(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE, two, 2, &len);
+    free(t);
+    t = malloc(len + 4);
+    memcpy(t, a, len);
+    memcpy(t + len, "TAIL", 4);
+    seen p = {0};
+    inspect_stream(t, len + 4, 1 << 20, &p);
+    CHECK(p.n == 3 && p.sizes[0] == strlen(two[1]));
+    CHECK_STR(p.names[2], "(bytes after the archive)");
+    CHECK(p.sizes[2] >= 4); /* the tar's record padding, then TAIL */
+    /* nothing after: no such member */
+    seen q = {0};
+    inspect_stream(a, len, 1 << 20, &q);
+    CHECK(q.n == 3 || q.n == 2); /* (a record's zero padding may follow the end blocks) */
+    free(a);
+    free(t);
+}
+
 static void test_bounds(void)
 {
     /* an lzma header asking for a 1 GiB dictionary: refused by the memory limit */
     unsigned char lz[64] = {0x5d, 0, 0, 0, 0x40};
     memset(lz + 5, 0xff, 8);
     CHECK(pc_unwrap_sniff(lz, sizeof lz) == PC_WRAP_LZMA);
-    pc_unwrap *u = pc_unwrap_new(PC_WRAP_LZMA, lz, sizeof lz);
+    mem lm = {lz + 13, sizeof lz - 13, 0, 0};
+    pc_unwrap *u = pc_unwrap_new(PC_WRAP_LZMA, lz, 13, mem_pull, &lm);
     unsigned char out[256];
     CHECK(u && pc_unwrap_read(u, out, sizeof out) == -1);
     pc_unwrap_free(u);
@@ -217,7 +282,8 @@ static void test_bounds(void)
     in = (ZSTD_inBuffer){src + big / 2, big / 2, 0};
     ZSTD_compressStream2(cc, &zo, &in, ZSTD_e_end);
     ZSTD_freeCCtx(cc);
-    u = pc_unwrap_new(PC_WRAP_ZSTD, z, zo.pos);
+    mem zm = {z, zo.pos, 0, 100};
+    u = pc_unwrap_new(PC_WRAP_ZSTD, NULL, 0, mem_pull, &zm);
     CHECK(u && pc_unwrap_read(u, out, sizeof out) == -1);
     pc_unwrap_free(u);
     free(src);
@@ -368,5 +434,6 @@ int main(void)
     test_codecs();
     test_bounds();
     test_depth();
+    test_stream();
     TEST_MAIN_END();
 }
