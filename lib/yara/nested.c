@@ -62,6 +62,7 @@ typedef struct walk {
     pc_err *e;
     uint64_t budget;  /* decoded bytes left */
     uint32_t members; /* members left */
+    int64_t size;     /* the streamed file's size (-1: not known) */
     char chain[PC_NEST_CHAIN];
 } walk;
 
@@ -79,6 +80,9 @@ typedef struct unsrc {
 } unsrc;
 
 static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail);
+static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int clear);
+static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
+                  int stored_clear);
 
 pc_nest *pc_nest_new(void)
 {
@@ -103,7 +107,9 @@ void pc_nest_trim(pc_nest *n, size_t keep)
 
 int pc_nest_wants(const unsigned char *data, size_t len)
 {
-    return pc_unwrap_sniff(data, len) != PC_WRAP_NONE || pc_members_sniff(data, len) != PC_ARC_NONE;
+    return pc_unwrap_sniff(data, len) != PC_WRAP_NONE ||
+           pc_members_sniff(data, len) != PC_ARC_NONE ||
+           (len >= 2 && data[0] == '#' && data[1] == '!'); /* (an archive may follow: stub) */
 }
 
 static ssize_t src_pull(void *ud, void *buf, size_t n)
@@ -160,7 +166,7 @@ static int oom(walk *w)
 static size_t chain_push(walk *w, const char *name)
 {
     size_t old = strlen(w->chain);
-    snprintf(w->chain + old, sizeof w->chain - old, "%s%s", old ? " > " : "", name);
+    snprintf(w->chain + old, sizeof w->chain - old, "%s%s", old && *name ? " > " : "", name);
     return old;
 }
 
@@ -198,9 +204,8 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
         int clear = stored_clear;
         if (got && !stored_clear)
             rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, &clear, w->e);
-        src mem = {n->buf[depth], got, 0, NULL, NULL};
         if (rc == 0 && depth + 1 < PC_NEST_DEPTH)
-            rc = inspect(w, depth + 1, src_pull, &mem, clear, 0);
+            rc = inspect_mem(w, depth + 1, n->buf[depth], got, clear);
     }
     w->chain[old] = 0;
     return rc;
@@ -286,6 +291,55 @@ static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char 
  * members are its bytes as they are, so they hold none either (every
  * reported rule needs one of its strings: prefilter.h) and are not
  * scanned again, only opened; a zip's may be deflated, and are read. */
+/* What a script's archive starts with: a compressed stream (makeself's
+ * tar.gz, .tar.xz, ...) or a zip (zipapp, jar); cheap enough to try at
+ * every line of a script. */
+static int opens(const unsigned char *p, size_t n)
+{
+    return pc_unwrap_sniff(p, n) != PC_WRAP_NONE ||
+           (n >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4);
+}
+
+/* Where the archive after a script starts (on a line of its own, within
+ * PC_NEST_STUB bytes), or 0. */
+static size_t stub_end(const unsigned char *p, size_t n)
+{
+    size_t lim = n < PC_NEST_STUB ? n : PC_NEST_STUB;
+    for (const unsigned char *nl = memchr(p, '\n', lim); nl;
+         nl = memchr(nl + 1, '\n', lim - (size_t)(nl + 1 - p)))
+        if (nl + 1 < p + lim && opens(nl + 1, n - (size_t)(nl + 1 - p)))
+            return (size_t)(nl + 1 - p);
+    return 0;
+}
+
+/* A script with an archive after it (a self-extracting installer made by
+ * makeself, a Python zipapp, an executable jar's launch script): the
+ * archive starts on a line of its own within PC_NEST_STUB bytes. Opened
+ * from there; in a file opened as a stream (tail), the script itself and
+ * a script with no archive are scanned as members, as their bytes were
+ * not. */
+static int stub(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pull_fn pull,
+                void *pud, int tail)
+{
+    unsigned char *buf = malloc(PC_NEST_STUB);
+    if (!buf)
+        return oom(w);
+    memcpy(buf, peek, pl);
+    size_t got = pl + pull_full(pull, pud, buf + pl, PC_NEST_STUB - pl), off = stub_end(buf, got);
+    int rc = 0;
+    src s = {buf, off ? off : got, 0, off ? NULL : pull, pud};
+    if (tail && off) /* the script itself, a member of its own */
+        rc = member(w, depth, "(script before the archive)", src_pull, &s, (int64_t)off, 0);
+    else if (tail) /* no archive: the file, as it is ("" names no member) */
+        rc = member(w, depth, "", src_pull, &s, depth ? -1 : w->size, 0);
+    if (rc == 0 && off) {
+        src rest = {buf + off, got - off, 0, pull, pud};
+        rc = inspect(w, depth, src_pull, &rest, 0, tail);
+    }
+    free(buf);
+    return rc;
+}
+
 static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail)
 {
     unsigned char peek[PC_MEMBERS_SNIFF];
@@ -295,8 +349,24 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, in
         return decoded(w, depth, codec, peek, pl, pull, pud, tail);
     pc_arc_kind kind = pc_members_sniff(peek, pl);
     if (kind == PC_ARC_NONE)
-        return 0;
+        return tail && pl >= 2 && peek[0] == '#' && peek[1] == '!'
+                   ? stub(w, depth, peek, pl, pull, pud, tail)
+                   : 0;
     return members(w, depth, kind, peek, pl, pull, pud, clear, tail);
+}
+
+/* Bytes in memory, scanned as they are already: a script is opened where
+ * its archive starts, in place. */
+static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int clear)
+{
+    size_t off = 0;
+    if (n >= 2 && p[0] == '#' && p[1] == '!') {
+        if (!(off = stub_end(p, n)))
+            return 0;
+        clear = 0; /* (what follows a script is read from its start, as a new file) */
+    }
+    src s = {p + off, n - off, 0, NULL, NULL};
+    return inspect(w, depth, src_pull, &s, clear, 0);
 }
 
 static walk walk_of(pc_nest *n, const pc_nest_ops *ops, pc_err *e)
@@ -305,7 +375,8 @@ static walk walk_of(pc_nest *n, const pc_nest_ops *ops, pc_err *e)
               .ops = ops,
               .e = e,
               .budget = ops->budget ? ops->budget : PC_NEST_BUDGET,
-              .members = ops->max_members ? ops->max_members : PC_NEST_MEMBERS};
+              .members = ops->max_members ? ops->max_members : PC_NEST_MEMBERS,
+              .size = -1};
     return w;
 }
 
@@ -313,12 +384,13 @@ int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *dat
                     int clear, pc_err *e)
 {
     walk w = walk_of(n, ops, e);
-    src s = {data, len, 0, NULL, NULL};
-    return inspect(&w, 0, src_pull, &s, clear, 0);
+    return inspect_mem(&w, 0, data, len, clear);
 }
 
-int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, pc_pull_fn pull, void *ud, pc_err *e)
+int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, pc_pull_fn pull, void *ud,
+                           int64_t size, pc_err *e)
 {
     walk w = walk_of(n, ops, e);
+    w.size = size;
     return inspect(&w, 0, pull, ud, 0, 1);
 }

@@ -3,8 +3,10 @@
  * a .tar.gz, a .zip, a .deb or a bare .xz is not a tool's bytes until a
  * program of the image unpacks it when it runs (tar xzf, gunzip, dpkg -i),
  * so the content scan would never see it. pc_nest_inspect opens such a
- * file (unwrap.h: gzip, xz, lzma, zstd, bzip2; members.h: tar, zip, ar)
- * and hands every member to the scanner, as a file of its own; a member
+ * file (unwrap.h: gzip, xz, lzma, zstd, bzip2; members.h: tar, zip, ar;
+ * also after a script, as self-extracting installers, Python zipapps and
+ * executable jars put them) and hands every member to the scanner, as a
+ * file of its own; a member
  * that is itself compressed or an archive is opened in turn, down to
  * PC_NEST_DEPTH levels.
  *
@@ -26,11 +28,13 @@
 #define PC_NEST_DEPTH 3 /* archive in archive in archive: a .deb's data.tar.xz's files */
 #define PC_NEST_BUDGET (1ull << 30)
 #define PC_NEST_MEMBERS 100000u
-#define PC_NEST_CHAIN 1024 /* bytes of "outer > inner" kept for messages */
+#define PC_NEST_CHAIN 1024        /* bytes of "outer > inner" kept for messages */
+#define PC_NEST_STUB (128u << 10) /* a script before an archive (makeself, zipapp): at most */
 
 typedef struct pc_nest_ops {
     /* Scan one member held whole (n <= whole_max bytes): 0, or -1 with e
-     * filled to fail the layer. member: "data.tar.xz > ./usr/bin/nmap".
+     * filled to fail the layer. member: "data.tar.xz > ./usr/bin/nmap";
+     * "" is the file itself (a streamed script with no archive after it).
      * *clear: set when no string of any rule occurs in the bytes (the
      * prefilter cleared them), so no member stored in them as it is (tar,
      * ar) can match either, and they are not opened. */
@@ -60,12 +64,14 @@ int pc_nest_wants(const unsigned char *data, size_t len);
  * found no rule string in data (see scan_mem). */
 int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
                     int clear, pc_err *e);
-/* The same for a file too large to read whole, pulled from fn (its first
- * bytes start as pc_nest_wants says): opened as it streams by, never held;
- * its bytes are not scanned as they are, but what follows the archive or
- * the compressed stream (its end, damage, a limit) is, as a member named
- * "(bytes after the archive)". */
+/* The same for a file too large to read whole (size bytes), pulled from
+ * fn (its first bytes start as pc_nest_wants says): opened as it streams
+ * by, never held; its bytes are not scanned as they are, but what follows
+ * the archive or the compressed stream (its end, damage, a limit) is, as
+ * a member named "(bytes after the archive)", and so is a script before
+ * an archive ("(script before the archive)"); a script with no archive
+ * after it is scanned whole as the file itself (member ""). */
 int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, pc_pull_fn pull, void *ud,
-                           pc_err *e);
+                           int64_t size, pc_err *e);
 
 #endif

@@ -522,8 +522,8 @@ static int record_member(pc_yara_scan *s, const char *member, pc_err *e)
         __builtin_mul_overflow(bytes, sizeof *all, &bytes) ||
         !(all = pc_arena_alloc(&s->f->arena, bytes)))
         return pc_err_set(e, "out of memory");
-    const char *mem = pc_arena_strdup(&s->f->arena, member);
-    if (!mem)
+    const char *mem = *member ? pc_arena_strdup(&s->f->arena, member) : NULL; /* "": the file */
+    if (*member && !mem)
         return pc_err_set(e, "out of memory");
     if (ent->nmatches)
         memcpy(all, ent->matches, ent->nmatches * sizeof *all);
@@ -638,7 +638,7 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
     s->f = f;
     s->ent = ent;
-    int rc = pc_nest_inspect_stream(s->nest, &ops, filesrc_pull, &fs, &why);
+    int rc = pc_nest_inspect_stream(s->nest, &ops, filesrc_pull, &fs, (int64_t)ent->size, &why);
     pc_nest_trim(s->nest, PC_YARA_OWN);
     s->f = NULL;
     s->ent = NULL;

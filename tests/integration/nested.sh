@@ -65,6 +65,23 @@ with zipfile.ZipFile(os.path.join(out, 'big.zip'), 'w', zipfile.ZIP_STORED) as z
     z.write(socat, 'relay')
 # a program appended after a big gzip stream: what follows the stream is scanned as bytes
 open(os.path.join(out, 'tail.gz'), 'wb').write(gzip.compress(pad) + data)
+# a script with its archive after it: a makeself-style installer (small,
+# and over max_file_bytes), a Python zipapp
+run_hdr = b'#!/bin/sh\n# self-extracting\nskip=4\ntail -n +$skip "$0" | tar xzf - -C /tmp && exec /tmp/tool "$@"\n'
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode='w:gz') as t:
+    t.add(nc, arcname='./tool')
+open(os.path.join(out, 'installer.run'), 'wb').write(run_hdr + b.getvalue())
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode='w:gz') as t:
+    ti = tarfile.TarInfo('./pad'); ti.size = len(pad); t.addfile(ti, io.BytesIO(pad))
+    t.add(socat, arcname='./tool')
+open(os.path.join(out, 'big-installer.run'), 'wb').write(run_hdr + b.getvalue())
+b = io.BytesIO()
+with zipfile.ZipFile(b, 'w', zipfile.ZIP_DEFLATED) as z:
+    z.write(nc, 'bin/nc')
+    z.writestr('__main__.py', 'import os\nos.execv("bin/nc", ["nc"])\n')
+open(os.path.join(out, 'app.pyz'), 'wb').write(b'#!/usr/bin/env python3\n' + b.getvalue())
 # benign: coreutils' ls in a tar.gz
 with tarfile.open(os.path.join(out, 'ls.tar.gz'), 'w:gz') as t:
     t.add(ls, arcname='bin/ls')
@@ -76,7 +93,7 @@ cp "$DEBS"/nmap_*.deb "$A/nmap.deb"
 # one image: every archive under /opt/payload, 0644 (no exec bit: only the content)
 {
     printf '[{"path": "opt", "type": "dir", "mode": "0755"}, {"path": "opt/payload", "type": "dir", "mode": "0755"}'
-    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz; do
+    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz installer.run big-installer.run app.pyz; do
         printf ', {"path": "opt/payload/%s", "type": "file", "mode": "0644", "from_file": "%s"}' "$f" "$A/$f"
     done
     printf ']'
@@ -107,6 +124,9 @@ done <<'E'
 /opt/payload/big.tar.gz netcat_openbsd bin/helper
 /opt/payload/big.zip socat relay
 /opt/payload/tail.gz netcat_openbsd (bytes after the compressed stream)
+/opt/payload/installer.run netcat_openbsd ./tool
+/opt/payload/big-installer.run socat ./tool
+/opt/payload/app.pyz netcat_openbsd bin/nc
 E
 jq_true "a finding inside an archive names the archive as its path and says where in the text" \
     '[.reports[0].findings[] | select(.check == "suspicious-tool")] | all(.path | startswith("/opt/payload/"))'

@@ -219,7 +219,7 @@ static void inspect_stream(const unsigned char *p, size_t n, size_t whole_max, s
         .scan_mem = on_mem, .scan_stream = on_stream, .ud = s, .whole_max = whole_max};
     mem m = {p, n, 0, 777};
     pc_err e = {{0}};
-    CHECK(pc_nest_inspect_stream(nest, &ops, mem_pull, &m, &e) == 0);
+    CHECK(pc_nest_inspect_stream(nest, &ops, mem_pull, &m, (int64_t)n, &e) == 0);
     pc_nest_free(nest);
 }
 
@@ -256,6 +256,39 @@ static void test_stream(void)
     CHECK(q.n == 3 || q.n == 2); /* (a record's zero padding may follow the end blocks) */
     free(a);
     free(t);
+}
+
+/* A script with an archive after it, on a line of its own: opened there
+ * (in memory and as a stream); a script without one is not opened, and as
+ * a stream it is the file itself (member ""). */
+static void test_stub(void)
+{
+    size_t len;
+    unsigned char *a = make(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, two, 2, &len);
+    const char hdr[] = "#!/usr/bin/env python3\n# zipapp\n";
+    unsigned char *z = malloc(len + sizeof hdr);
+    memcpy(z, hdr, sizeof hdr - 1);
+    memcpy(z + sizeof hdr - 1, a, len);
+    seen m = {0};
+    inspect(z, len + sizeof hdr - 1, 1 << 20, 0, 0, &m);
+    CHECK(m.n == 2);
+    CHECK_STR(m.names[0], "bin/nc");
+    seen st = {0};
+    inspect_stream(z, len + sizeof hdr - 1, 1 << 20, &st);
+    CHECK(st.n == 4 && st.sizes[0] == sizeof hdr - 1); /* and the central directory after */
+    CHECK_STR(st.names[3], "(bytes after the archive)");
+    CHECK_STR(st.names[0], "(script before the archive)");
+    CHECK_STR(st.names[1], "bin/nc");
+    const char plain[] = "#!/bin/sh\necho PK no archive here\n";
+    seen p = {0};
+    inspect((const unsigned char *)plain, sizeof plain - 1, 1 << 20, 0, 0, &p);
+    CHECK(p.n == 0);
+    seen q = {0};
+    inspect_stream((const unsigned char *)plain, sizeof plain - 1, 1 << 20, &q);
+    CHECK(q.n == 1 && q.sizes[0] == sizeof plain - 1);
+    CHECK_STR(q.names[0], "");
+    free(a);
+    free(z);
 }
 
 static void test_bounds(void)
@@ -417,7 +450,7 @@ static void test_depth(void)
 
 static void test_sniff(void)
 {
-    CHECK(!pc_nest_wants((const unsigned char *)"#!/bin/sh\n", 10));
+    CHECK(pc_nest_wants((const unsigned char *)"#!/bin/sh\n", 10)); /* an archive may follow */
     CHECK(!pc_nest_wants((const unsigned char *)"\x7f"
                                                 "ELF\2\1\1",
                          7));
@@ -435,5 +468,6 @@ int main(void)
     test_bounds();
     test_depth();
     test_stream();
+    test_stub();
     TEST_MAIN_END();
 }
