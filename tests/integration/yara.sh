@@ -190,9 +190,26 @@ def write(name, *strings):
 write('chisel_like', 'github.com/jpillora/chisel/share/tunnel.(*Tunnel).BindRemotes')
 write('xmrig_like', 'XMRig/%s', 'donate.v2.xmrig.com', '--donate-level')
 write('cpuminer_like', 'Usage: minerd [OPTIONS]', 'Stratum requested work restart')
+# Go tools: a package path of the module, as the pclntab keeps it; Rust: the crate's source path
+write('nuclei_like', 'github.com/projectdiscovery/nuclei/v3/pkg/protocols/http.(*Request).ExecuteWithResults')
+write('naabu_like', 'github.com/projectdiscovery/naabu/v2/pkg/scan.(*Scanner).ConnectPort')
+write('pspy_like', 'github.com/DominicBreuker/pspy/internal/pspy.Start')
+write('ffuf_like', 'github.com/ffuf/ffuf/v2/pkg/runner.(*SimpleRunner).Execute')
+write('kerbrute_like', 'github.com/ropnop/kerbrute/session.(*KerbruteSession).TestLogin')
+write('sliver_like', 'github.com/bishopfox/sliver/implant/sliver/transports.StartConnectionLoop')
+write('rustscan_like', '/root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/rustscan-2.1.1/src/scanner/mod.rs')
+write('ferox_like', 'feroxbuster-2.10.1/src/scanner/ferox_scanner.rs', 'ferox-config.toml')
+with open(sys.argv[1] + '/linpeas_like', 'w') as f:
+    f.write('#!/bin/sh\n# linpeas.sh from PEASS-ng\nprintf "Checking for SUID files\\n"; find / -perm -4000 2>/dev/null\n')
+with open(sys.argv[1] + '/lse_like', 'w') as f:
+    f.write('#!/bin/bash\n# linux-smart-enumeration by diego-treitos\nlse_version="4.14nw"\n')
 E
 : >"$T/pos4.tsv"
-for s in chisel_like:tunnel_go_pivots xmrig_like:miner_xmrig cpuminer_like:miner_cpuminer; do
+for s in chisel_like:tunnel_go_pivots xmrig_like:miner_xmrig cpuminer_like:miner_cpuminer \
+    nuclei_like:scanner_go_tools naabu_like:scanner_go_tools pspy_like:recon_go_tools \
+    ffuf_like:webattack_go_tools kerbrute_like:bruteforce_kerbrute sliver_like:exploit_go_c2 \
+    rustscan_like:scanner_rustscan ferox_like:webattack_feroxbuster linpeas_like:privesc_enum_scripts \
+    lse_like:privesc_enum_scripts; do
     n=${s%%:*}
     printf 'opt/synthetic/%s\t0644\t%s\n' "$n" "$S/$n" >>"$T/pos4.tsv"
     printf '/opt/synthetic/%s %s %s synthetic\n' "$n" "${s#*:}" "$n" >>"$T/expect.txt"
