@@ -353,6 +353,9 @@ nested = [
     ar_of([('data.tar.xz', lzma.compress(tar_of(small)))]),
     tar_of([('x.zip', zip_of([('y.tgz', tar_of(small, 'w:gz'))], zipfile.ZIP_DEFLATED))], 'w:xz'),
     gzip.compress(b'.\\" man page\n.TH NC 1\n'),
+    b'#!/bin/sh\nexit 0\n' + gzip.compress(tar_of(small)),
+    b'070701' + b'00000001000081ED0000000000000000000000010000000000000005000000000000000000000000000000000000000700000000' + b'bin/nc\0' + b'\0' + b'ELF!!' + b'\0' * 3,
+    b'\xed\xab\xee\xdb' + b'\0' * 92 + b'\x8e\xad\xe8\x01' + b'\0' * 12 + b'\x8e\xad\xe8\x01' + b'\0' * 12 + gzip.compress(b'070707'),
 ]
 for i, n in enumerate(nested):
     put("fuzz_nested", "n%d" % i, n)

@@ -29,7 +29,7 @@ struct pc_members {
     char name[PC_MEMBERS_NAME_MAX + 1];
     /* the current member */
     int64_t remain; /* bytes of stored data (zip stored, ar) or of raw input (zip deflate) left */
-    int pad;        /* ar: a byte of padding after an odd-sized member */
+    int pad;        /* ar: a byte of padding after an odd-sized member; cpio: alignment */
     int inflating;  /* zip: a deflate stream is open on z */
     int zend;       /* zip: the deflate stream ended */
     int desc;       /* zip: a data descriptor follows the data */
@@ -144,12 +144,18 @@ pc_arc_kind pc_members_sniff(const unsigned char *p, size_t n)
         return PC_ARC_AR;
     if (tar_header(p, n))
         return PC_ARC_TAR;
+    if (n >= 6 && (!memcmp(p, "070701", 6) || !memcmp(p, "070702", 6) || !memcmp(p, "070707", 6)))
+        return PC_ARC_CPIO;
     return PC_ARC_NONE;
 }
 
 const char *pc_members_kind_name(pc_arc_kind k)
 {
-    return k == PC_ARC_TAR ? "tar" : k == PC_ARC_ZIP ? "zip" : k == PC_ARC_AR ? "ar" : "data";
+    return k == PC_ARC_TAR    ? "tar"
+           : k == PC_ARC_ZIP  ? "zip"
+           : k == PC_ARC_AR   ? "ar"
+           : k == PC_ARC_CPIO ? "cpio"
+                              : "data";
 }
 
 pc_members *pc_members_new(pc_arc_kind k, const unsigned char *pre, size_t prelen, pc_pull_fn fn,
@@ -264,6 +270,63 @@ static int ar_next(pc_members *m, const char **name, int64_t *size)
                 continue; /* GNU's long-name table, /SYM64/ */
             set_name(m, (const char *)h, n);
         }
+        *name = m->name;
+        *size = m->remain;
+        return 1;
+    }
+}
+
+/* ---- cpio (newc and crc: hex fields, 4-byte alignment; odc: octal, none) */
+
+static int field(const unsigned char *p, size_t n, int base, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = p[i] >= '0' && p[i] <= '9'   ? p[i] - '0'
+                : p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
+                : p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
+                                             : 99;
+        if (d >= base)
+            return -1;
+        v = v * (uint64_t)base + (uint64_t)d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int cpio_next(pc_members *m, const char **name, int64_t *size)
+{
+    unsigned char h[110];
+    char nm[PC_MEMBERS_NAME_MAX + 1];
+    for (;;) {
+        if (in_skip(m, (uint64_t)m->remain + (uint64_t)m->pad) < 0)
+            return -1;
+        m->remain = m->pad = 0;
+        if (in_read(m, h, 6) != 6)
+            return m->err ? -1 : 0;
+        int odc = memcmp(h, "070707", 6) == 0;
+        if (!odc && memcmp(h, "070701", 6) != 0 && memcmp(h, "070702", 6) != 0)
+            return -1;
+        size_t hl = odc ? 76 : 110;
+        uint64_t mode, nsize, fsize;
+        if (in_read(m, h + 6, hl - 6) != hl - 6 ||
+            field(odc ? h + 18 : h + 14, odc ? 6 : 8, odc ? 8 : 16, &mode) < 0 ||
+            field(odc ? h + 59 : h + 94, odc ? 6 : 8, odc ? 8 : 16, &nsize) < 0 ||
+            field(odc ? h + 65 : h + 54, odc ? 11 : 8, odc ? 8 : 16, &fsize) < 0 || nsize == 0 ||
+            nsize > 1u << 16 || fsize > INT64_MAX)
+            return -1;
+        size_t take = nsize > PC_MEMBERS_NAME_MAX ? PC_MEMBERS_NAME_MAX : (size_t)nsize;
+        size_t npad = odc ? 0 : (4 - (hl + nsize) % 4) % 4;
+        if (in_read(m, nm, take) != take || in_skip(m, nsize - take + npad) < 0)
+            return -1;
+        nm[take] = 0;
+        if (strcmp(nm, "TRAILER!!!") == 0)
+            return 0;
+        m->remain = (int64_t)fsize;
+        m->pad = odc ? 0 : (int)((4 - fsize % 4) % 4);
+        if ((mode & 0170000) != 0100000 || fsize == 0)
+            continue; /* not a regular file, or a hardlink's empty copy */
+        set_name(m, nm, strlen(nm));
         *name = m->name;
         *size = m->remain;
         return 1;
@@ -400,9 +463,10 @@ int pc_members_next(pc_members *m, const char **name, int64_t *size)
 {
     if (m->err || m->bad)
         return -1;
-    int rc = m->kind == PC_ARC_TAR  ? tar_next(m, name, size)
-             : m->kind == PC_ARC_AR ? ar_next(m, name, size)
-                                    : zip_next(m, name, size);
+    int rc = m->kind == PC_ARC_TAR    ? tar_next(m, name, size)
+             : m->kind == PC_ARC_AR   ? ar_next(m, name, size)
+             : m->kind == PC_ARC_CPIO ? cpio_next(m, name, size)
+                                      : zip_next(m, name, size);
     if (rc < 0)
         m->bad = 1;
     return rc;

@@ -1,6 +1,7 @@
 /*
  * members.h — the files inside an archive an image carries (tar, zip,
- * ar: a .deb is an ar of tar streams), read one after the other from a
+ * ar: a .deb is an ar of tar streams; cpio: an .rpm's payload, an
+ * initramfs), read one after the other from a
  * pull stream, so the content scan can look at each (nested.h). Only
  * regular files are returned; directories, links and the archive's own
  * tables are passed over.
@@ -22,15 +23,16 @@
 #define PC_MEMBERS_SNIFF 512 /* bytes pc_members_sniff wants (a tar header) */
 #define PC_MEMBERS_NAME_MAX 255
 
-typedef enum { PC_ARC_NONE = 0, PC_ARC_TAR, PC_ARC_ZIP, PC_ARC_AR } pc_arc_kind;
+typedef enum { PC_ARC_NONE = 0, PC_ARC_TAR, PC_ARC_ZIP, PC_ARC_AR, PC_ARC_CPIO } pc_arc_kind;
 
 /* Pull up to n bytes: the count, 0 at the end, -1 on error. */
 typedef ssize_t (*pc_pull_fn)(void *ud, void *buf, size_t n);
 
 /* The archive format the bytes start with: a tar header whose checksum
- * holds (ustar, GNU or V7), a zip local header, or ar's global header. */
+ * holds (ustar, GNU or V7), a zip local header, ar's global header, or a
+ * cpio header (newc, crc or odc: the ASCII forms). */
 pc_arc_kind pc_members_sniff(const unsigned char *p, size_t n);
-const char *pc_members_kind_name(pc_arc_kind k); /* "tar", "zip", "ar" */
+const char *pc_members_kind_name(pc_arc_kind k); /* "tar", "zip", "ar", "cpio" */
 
 typedef struct pc_members pc_members;
 

@@ -107,8 +107,9 @@ void pc_nest_trim(pc_nest *n, size_t keep)
 
 int pc_nest_wants(const unsigned char *data, size_t len)
 {
+    static const unsigned char lead[4] = {0xed, 0xab, 0xee, 0xdb}; /* an .rpm */
     return pc_unwrap_sniff(data, len) != PC_WRAP_NONE ||
-           pc_members_sniff(data, len) != PC_ARC_NONE ||
+           pc_members_sniff(data, len) != PC_ARC_NONE || (len >= 4 && memcmp(data, lead, 4) == 0) ||
            (len >= 2 && data[0] == '#' && data[1] == '!'); /* (an archive may follow: stub) */
 }
 
@@ -340,10 +341,53 @@ static int stub(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pul
     return rc;
 }
 
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Pass over one RPM header structure (its 16-byte intro, its index and
+ * its data) from s; pad: to the next multiple of 8 (the signature's). */
+static int rpm_header(src *s, int pad)
+{
+    unsigned char h[16], sink[4096];
+    if (pull_full(src_pull, s, h, 16) != 16 || h[0] != 0x8e || h[1] != 0xad || h[2] != 0xe8)
+        return -1;
+    uint64_t n = (uint64_t)be32(h + 8) * 16 + be32(h + 12);
+    if (n > (256u << 20))
+        return -1;
+    if (pad)
+        n += (8 - (16 + n) % 8) % 8;
+    while (n) {
+        size_t k = n < sizeof sink ? (size_t)n : sizeof sink;
+        if (pull_full(src_pull, s, sink, k) != k)
+            return -1;
+        n -= k;
+    }
+    return 0;
+}
+
+static const unsigned char rpm_lead[4] = {0xed, 0xab, 0xee, 0xdb};
+
+/* An .rpm: its lead (96 bytes) and two headers, then the payload (a
+ * compressed cpio), opened as a file of its own. */
+static int rpm(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pull_fn pull, void *pud,
+               int tail)
+{
+    src s = {peek, pl, 0, pull, pud};
+    unsigned char lead[96];
+    if (pull_full(src_pull, &s, lead, sizeof lead) != sizeof lead || rpm_header(&s, 1) < 0 ||
+        rpm_header(&s, 0) < 0)
+        return 0; /* not one to follow */
+    return inspect(w, depth, src_pull, &s, 0, tail);
+}
+
 static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail)
 {
     unsigned char peek[PC_MEMBERS_SNIFF];
     size_t pl = pull_full(pull, pud, peek, sizeof peek);
+    if (pl >= 4 && memcmp(peek, rpm_lead, 4) == 0)
+        return rpm(w, depth, peek, pl, pull, pud, tail);
     pc_wrap_codec codec = pc_unwrap_sniff(peek, pl);
     if (codec != PC_WRAP_NONE)
         return decoded(w, depth, codec, peek, pl, pull, pud, tail);

@@ -2,8 +2,10 @@
 # archives (lib/yara/nested.c): real netcat, socat and nmap binaries from
 # Debian packages, gzipped, xz'ed, lzma'ed, bzip2'ed and zstd'ed (by
 # Python's and zstd's own encoders), in a tar.gz, a deflated zip, a stored
-# zip, a zip written as a stream (data descriptors), an ar, in a zip in a
-# tar.xz, and nmap's own .deb as apt downloads it. Each must be found by
+# zip, a zip written as a stream (data descriptors), an ar, an .rpm (xz'ed
+# cpio), in a zip in a tar.xz, after an installer script or a zipapp's
+# shebang, in archives over max_file_bytes (opened as they stream), and
+# nmap's own .deb as apt downloads it. Each must be found by
 # the tool's rule, with the member named; a truncated archive still gives
 # what came before the damage; the finding comes back the same from the
 # facts cache; benign archives (gzipped man pages and changelogs of real
@@ -82,6 +84,20 @@ with zipfile.ZipFile(b, 'w', zipfile.ZIP_DEFLATED) as z:
     z.write(nc, 'bin/nc')
     z.writestr('__main__.py', 'import os\nos.execv("bin/nc", ["nc"])\n')
 open(os.path.join(out, 'app.pyz'), 'wb').write(b'#!/usr/bin/env python3\n' + b.getvalue())
+# an .rpm (lead, signature and header, then an xz'ed newc cpio payload), as rpmbuild lays it out
+def newc(files):
+    out = b''
+    for i, (name, data, mode) in enumerate(files + [('TRAILER!!!', b'', 0)]):
+        nb = name.encode() + b'\0'
+        out += b'070701' + b''.join(b'%08X' % v for v in (i + 1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0))
+        out += nb + b'\0' * ((4 - (110 + len(nb)) % 4) % 4) + data + b'\0' * ((4 - len(data) % 4) % 4)
+    return out
+payload = lzma.compress(newc([('./usr/bin', b'', 0o40755), ('./usr/bin/ncat', data, 0o100755)]))
+sig = b'\x8e\xad\xe8\x01' + b'\0' * 4 + (1).to_bytes(4, 'big') + (3).to_bytes(4, 'big') + b'\0' * 19
+sig += b'\0' * ((8 - len(sig) % 8) % 8)
+hdr = b'\x8e\xad\xe8\x01' + b'\0' * 12
+lead = b'\xed\xab\xee\xdb\x03\x00' + b'\0' * 90
+open(os.path.join(out, 'tool.rpm'), 'wb').write(lead + sig + hdr + payload)
 # benign: coreutils' ls in a tar.gz
 with tarfile.open(os.path.join(out, 'ls.tar.gz'), 'w:gz') as t:
     t.add(ls, arcname='bin/ls')
@@ -93,7 +109,7 @@ cp "$DEBS"/nmap_*.deb "$A/nmap.deb"
 # one image: every archive under /opt/payload, 0644 (no exec bit: only the content)
 {
     printf '[{"path": "opt", "type": "dir", "mode": "0755"}, {"path": "opt/payload", "type": "dir", "mode": "0755"}'
-    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz installer.run big-installer.run app.pyz; do
+    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz installer.run big-installer.run app.pyz tool.rpm; do
         printf ', {"path": "opt/payload/%s", "type": "file", "mode": "0644", "from_file": "%s"}' "$f" "$A/$f"
     done
     printf ']'
@@ -127,6 +143,7 @@ done <<'E'
 /opt/payload/installer.run netcat_openbsd ./tool
 /opt/payload/big-installer.run socat ./tool
 /opt/payload/app.pyz netcat_openbsd bin/nc
+/opt/payload/tool.rpm netcat_openbsd ./usr/bin/ncat
 E
 jq_true "a finding inside an archive names the archive as its path and says where in the text" \
     '[.reports[0].findings[] | select(.check == "suspicious-tool")] | all(.path | startswith("/opt/payload/"))'

@@ -131,6 +131,9 @@ static void test_formats(void)
         {ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, "zip"},
         {ARCHIVE_FORMAT_AR_GNU, ARCHIVE_FILTER_NONE, "ar (GNU)"},
         {ARCHIVE_FORMAT_AR_BSD, ARCHIVE_FILTER_NONE, "ar (BSD)"},
+        {ARCHIVE_FORMAT_CPIO_SVR4_NOCRC, ARCHIVE_FILTER_NONE, "cpio (newc)"},
+        {ARCHIVE_FORMAT_CPIO_POSIX, ARCHIVE_FILTER_NONE, "cpio (odc)"},
+        {ARCHIVE_FORMAT_CPIO_SVR4_NOCRC, ARCHIVE_FILTER_XZ, "cpio.xz"},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         size_t len;
@@ -289,6 +292,34 @@ static void test_stub(void)
     CHECK_STR(q.names[0], "");
     free(a);
     free(z);
+}
+
+/* An .rpm: lead, signature header (padded to 8), header, then a
+ * compressed cpio payload. */
+static void test_rpm(void)
+{
+    size_t len;
+    unsigned char *cpio = make(ARCHIVE_FORMAT_CPIO_SVR4_NOCRC, ARCHIVE_FILTER_GZIP, two, 2, &len);
+    unsigned char *r = calloc(1, 96 + 16 + 19 + 5 + 16 + len);
+    size_t at = 96;
+    memcpy(r, "\xed\xab\xee\xdb\x03\x00", 6);
+    memcpy(r + at, "\x8e\xad\xe8\x01\0\0\0\0\0\0\0\x01\0\0\0\x03", 16); /* 1 entry, 3 bytes */
+    at += 16 + 16 + 3;
+    at += (8 - (16 + 16 + 3) % 8) % 8;
+    memcpy(r + at, "\x8e\xad\xe8\x01\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+    at += 16;
+    memcpy(r + at, cpio, len);
+    seen s = {0};
+    inspect(r, at + len, 1 << 20, 0, 0, &s);
+    CHECK(s.n == 2);
+    CHECK_STR(s.names[0], "bin/nc");
+    /* a damaged header: not followed, no crash */
+    r[96 + 1] = 0;
+    seen d = {0};
+    inspect(r, at + len, 1 << 20, 0, 0, &d);
+    CHECK(d.n == 0);
+    free(cpio);
+    free(r);
 }
 
 static void test_bounds(void)
@@ -469,5 +500,6 @@ int main(void)
     test_depth();
     test_stream();
     test_stub();
+    test_rpm();
     TEST_MAIN_END();
 }
