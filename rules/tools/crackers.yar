@@ -126,3 +126,33 @@ rule cracker_chntpw_sam_tools
     condition:
         uint32be(0) == 0x7f454c46 and $names and $hive and 1 of ($reset, $unlock, $grp)
 }
+
+rule cracker_crunch
+{
+    meta:
+        tool = "crunch"
+        description = "crunch: wordlist generator for password brute force"
+        severity = "medium"
+        category = "password-cracker"
+    strings:
+        $about = "Crunch can create a wordlist based on criteria you specify."
+        $usage = "Usage: crunch <min> <max> [options]"
+        $progress = "crunch: %3llu%% completed generating output"
+    condition:
+        uint32be(0) == 0x7f454c46 and 2 of them
+}
+
+rule cracker_samdump2
+{
+    meta:
+        tool = "samdump2"
+        description = "samdump2: dumps the password hashes of a Windows SAM hive with its SYSTEM key"
+        severity = "high"
+        category = "password-cracker"
+    strings:
+        $banner = "samdump2 %s by Objectif Securite"
+        $banner2 = "by Objectif Securite (http://www.objectif-securite.ch)"
+        $usage = "Usage: samdump2 [OPTION]... SYSTEM_FILE SAM_FILE"
+    condition:
+        uint32be(0) == 0x7f454c46 and any of them
+}

@@ -54,3 +54,34 @@ rule recon_sslscan
     condition:
         uint32be(0) == 0x7f454c46 and 2 of them
 }
+
+rule recon_dns_and_waf
+{
+    meta:
+        tool = "dnsrecon / fierce / wafw00f"
+        description = "reconnaissance scripts: DNS enumeration and zone walking (dnsrecon, fierce), web application firewall fingerprinting (wafw00f)"
+        severity = "medium"
+        category = "recon"
+    strings:
+        $dnsrecon = "DNSRecon http://www.darkoperator.com"
+        $dnsrecon2 = "Carlos_Perez@darkoperator.com"
+        $fierce = /def fierce\(\*\*kwargs\)/
+        $wafw00f = "WAFW00F Developers"
+        $wafw00f2 = "from wafw00f.manager import load_plugins"
+    condition:
+        uint32be(0) != 0x7f454c46 and (any of ($dnsrecon*) or $fierce or any of ($wafw00f*))
+}
+
+rule recon_smbmap
+{
+    meta:
+        tool = "smbmap"
+        description = "smbmap: enumerates SMB shares and their permissions across a network, runs commands over SMB"
+        severity = "high"
+        category = "recon"
+    strings:
+        $class = "class SMBMap()"
+        $ex = "$ smbmap -u jsmith -p password1 -d workgroup -H 192.168.0.1"
+    condition:
+        uint32be(0) != 0x7f454c46 and any of them
+}

@@ -61,3 +61,18 @@ rule webattack_gobuster
     condition:
         uint32be(0) == 0x7f454c46 and 3 of them
 }
+
+rule webattack_slowhttptest
+{
+    meta:
+        tool = "slowhttptest"
+        description = "slowhttptest: application-layer denial of service (Slowloris, slow POST, slow read, Apache range attack)"
+        severity = "high"
+        category = "web-attack"
+    strings:
+        $title = "slowhttptest, a tool to test for slow HTTP DoS vulnerabilities"
+        $usage = "Usage: slowhttptest [options ...]"
+        $range = "range attack a.k.a Apache killer"
+    condition:
+        uint32be(0) == 0x7f454c46 and any of them
+}
