@@ -127,21 +127,6 @@ rule cracker_chntpw_sam_tools
         uint32be(0) == 0x7f454c46 and $names and $hive and 1 of ($reset, $unlock, $grp)
 }
 
-rule cracker_crunch
-{
-    meta:
-        tool = "crunch"
-        description = "crunch: wordlist generator for password brute force"
-        severity = "medium"
-        category = "password-cracker"
-    strings:
-        $about = "Crunch can create a wordlist based on criteria you specify."
-        $usage = "Usage: crunch <min> <max> [options]"
-        $progress = "crunch: %3llu%% completed generating output"
-    condition:
-        uint32be(0) == 0x7f454c46 and 2 of them
-}
-
 rule cracker_samdump2
 {
     meta:

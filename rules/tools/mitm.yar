@@ -74,19 +74,16 @@ rule mitm_mitmproxy
         uint32be(0) != 0x7f454c46 and any of them
 }
 
-rule mitm_sslsplit_netsed
+rule mitm_netsed
 {
     meta:
-        tool = "SSLsplit / netsed"
-        description = "traffic interception: SSLsplit terminates and re-signs TLS on the fly to read and alter it; netsed rewrites packets of a connection it relays"
+        tool = "netsed"
+        description = "netsed: relays a connection and rewrites its packets in transit"
         severity = "high"
         category = "mitm"
     strings:
-        $sslsplit_url = "https://www.roe.ch/SSLsplit"
-        $sslsplit_author = "Daniel Roethlisberger <daniel@roe.ch>"
-        $sslsplit_ver = "WARNING: Something is wrong with the version compiled into sslsplit!"
-        $netsed_usage = "Usage: netsed [option] proto lport rhost rport rule1 [ rule2 ... ]"
-        $netsed_by = "netsed 1.2 by Julien VdG"
+        $usage = "Usage: netsed [option] proto lport rhost rport rule1 [ rule2 ... ]"
+        $by = "netsed 1.2 by Julien VdG"
     condition:
-        uint32be(0) == 0x7f454c46 and (2 of ($sslsplit*) or any of ($netsed*))
+        uint32be(0) == 0x7f454c46 and any of them
 }

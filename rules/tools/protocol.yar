@@ -106,34 +106,3 @@ rule protocol_macchanger
     condition:
         uint32be(0) == 0x7f454c46 and 2 of them
 }
-
-rule protocol_yersinia
-{
-    meta:
-        tool = "yersinia"
-        description = "yersinia: layer-2 protocol attacks (STP root takeover, CDP and DHCP floods and starvation, DTP trunking, 802.1Q/VTP, HSRP)"
-        severity = "high"
-        category = "protocol-attack"
-    strings:
-        $bugs = "Send your bugs & suggestions to the Yersinia developers <yersinia@yersinia.net>"
-        $conf = "# Yersinia configuration file example"
-        $log = "Error opening logfile 'yersinia.log'"
-    condition:
-        uint32be(0) == 0x7f454c46 and any of them
-}
-
-rule protocol_thc_ipv6
-{
-    meta:
-        tool = "thc-ipv6 (atk6-*)"
-        description = "THC's IPv6 attack toolkit: router advertisement and neighbour spoofing, flooding, fragmentation and firewall evasion (atk6-parasite6, atk6-fake_router6, atk6-flood_router26 ...)"
-        severity = "high"
-        category = "protocol-attack"
-    strings:
-        $url = "github.com/vanhauser-thc/thc-ipv6"
-        $vlan = "Error: wrong Syntax in THC_IPV6_VLAN variable"
-        $pppoe = "Error: wrong Syntax in THC_IPV6_PPPOE variable"
-        $sixin4 = "Error: wrong Syntax in THC_IPV6_6IN4 variable"
-    condition:
-        uint32be(0) == 0x7f454c46 and any of them
-}

@@ -55,21 +55,18 @@ rule recon_sslscan
         uint32be(0) == 0x7f454c46 and 2 of them
 }
 
-rule recon_dns_and_waf
+rule recon_wafw00f
 {
     meta:
-        tool = "dnsrecon / fierce / wafw00f"
-        description = "reconnaissance scripts: DNS enumeration and zone walking (dnsrecon, fierce), web application firewall fingerprinting (wafw00f)"
+        tool = "wafw00f"
+        description = "wafw00f: fingerprints the web application firewall in front of a site, the first step to evading it"
         severity = "medium"
         category = "recon"
     strings:
-        $dnsrecon = "DNSRecon http://www.darkoperator.com"
-        $dnsrecon2 = "Carlos_Perez@darkoperator.com"
-        $fierce = /def fierce\(\*\*kwargs\)/
-        $wafw00f = "WAFW00F Developers"
-        $wafw00f2 = "from wafw00f.manager import load_plugins"
+        $dev = "WAFW00F Developers"
+        $import = "from wafw00f.manager import load_plugins"
     condition:
-        uint32be(0) != 0x7f454c46 and (any of ($dnsrecon*) or $fierce or any of ($wafw00f*))
+        uint32be(0) != 0x7f454c46 and any of them
 }
 
 rule recon_smbmap

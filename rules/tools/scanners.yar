@@ -100,18 +100,3 @@ rule scanner_netdiscover
     condition:
         uint32be(0) == 0x7f454c46 and 2 of them
 }
-
-rule scanner_onesixtyone
-{
-    meta:
-        tool = "onesixtyone"
-        description = "onesixtyone: fast SNMP scanner that sweeps networks for devices answering community strings"
-        severity = "high"
-        category = "scanner"
-    strings:
-        $usage = "onesixtyone %s [options] <host> <community>"
-        $usage2 = /onesixtyone [0-9.]+ \[options\] <host> <community>/
-        $ex = "examples: onesixtyone 192.168.4.0/24 public"
-    condition:
-        uint32be(0) == 0x7f454c46 and any of them
-}

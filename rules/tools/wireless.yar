@@ -59,51 +59,31 @@ rule wireless_reaver
         uint32be(0) == 0x7f454c46 and 2 of them
 }
 
-rule wireless_mdk
+rule wireless_mdk3
 {
     meta:
-        tool = "mdk3 / mdk4"
+        tool = "mdk3"
         description = "WiFi protocol attacks: deauthentication and beacon floods, SSID and MAC-filter brute force, WPA downgrade"
         severity = "high"
         category = "wireless"
     strings:
-        $mdk3_ex = "e.g. : mdk3 ath0 p -b a -p SSID"
-        $mdk3_wpa = "WPA Downgrade Attack successful."
-        $mdk3_cap = "WARNING: mdk3 has now captured more than"
-        $mdk4_poc = "MDK4 is a proof-of-concept tool to exploit common IEEE 802.11 protocol weaknesses."
-        $mdk4_root = "mdk4 requires root privileges."
-        $mdk4_mode = "Attack Mode is only a single character!"
+        $ex = "e.g. : mdk3 ath0 p -b a -p SSID"
+        $wpa = "WPA Downgrade Attack successful."
+        $cap = "WARNING: mdk3 has now captured more than"
     condition:
         uint32be(0) == 0x7f454c46 and 2 of them
 }
 
-rule wireless_wps_attacks
+rule wireless_bully
 {
     meta:
-        tool = "bully / pixiewps"
-        description = "WPS PIN attacks: online brute force of the PIN (bully) and the offline pixie-dust attack (pixiewps)"
+        tool = "bully"
+        description = "bully: online brute force of a WiFi access point's WPS PIN"
         severity = "high"
         category = "wireless"
     strings:
         $bully = "Bully %s - WPS vulnerability assessment utility"
-        $bully_crack = "Average time to crack is %d hours, %d minutes, %d seconds"
-        $pixie = "WPS pixie-dust attack tool"
-        $pixie_author = "wiire <wi7ire@gmail.com>"
+        $crack = "Average time to crack is %d hours, %d minutes, %d seconds"
     condition:
-        uint32be(0) == 0x7f454c46 and (($bully and $bully_crack) or ($pixie and $pixie_author))
-}
-
-rule wireless_cowpatty
-{
-    meta:
-        tool = "coWPAtty"
-        description = "coWPAtty: offline dictionary attack on WPA/WPA2-PSK handshakes"
-        severity = "high"
-        category = "wireless"
-    strings:
-        $title = "%s %s - WPA-PSK dictionary attack. <jwright@hasborg.com>"
-        $id = "$Id: cowpatty.c"
-        $mount = "Collected all necessary data to mount crack against WPA"
-    condition:
-        uint32be(0) == 0x7f454c46 and 2 of them
+        uint32be(0) == 0x7f454c46 and all of them
 }

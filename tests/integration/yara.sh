@@ -194,7 +194,7 @@ write('cpuminer_like', 'Usage: minerd [OPTIONS]', 'Stratum requested work restar
 write('nuclei_like', 'github.com/projectdiscovery/nuclei/v3/pkg/protocols/http.(*Request).ExecuteWithResults')
 write('naabu_like', 'github.com/projectdiscovery/naabu/v2/pkg/scan.(*Scanner).ConnectPort')
 write('pspy_like', 'github.com/DominicBreuker/pspy/internal/pspy.Start')
-write('ffuf_like', 'github.com/ffuf/ffuf/v2/pkg/runner.(*SimpleRunner).Execute')
+write('dalfox_like', 'github.com/hahwul/dalfox/v2/pkg/scanning.Scan')
 write('kerbrute_like', 'github.com/ropnop/kerbrute/session.(*KerbruteSession).TestLogin')
 write('sliver_like', 'github.com/bishopfox/sliver/implant/sliver/transports.StartConnectionLoop')
 write('rustscan_like', '/root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/rustscan-2.1.1/src/scanner/mod.rs')
@@ -207,7 +207,7 @@ E
 : >"$T/pos4.tsv"
 for s in chisel_like:tunnel_go_pivots xmrig_like:miner_xmrig cpuminer_like:miner_cpuminer \
     nuclei_like:scanner_go_tools naabu_like:scanner_go_tools pspy_like:recon_go_tools \
-    ffuf_like:webattack_go_tools kerbrute_like:bruteforce_kerbrute sliver_like:exploit_go_c2 \
+    dalfox_like:webattack_go_tools kerbrute_like:bruteforce_kerbrute sliver_like:exploit_go_c2 \
     rustscan_like:scanner_rustscan ferox_like:webattack_feroxbuster linpeas_like:privesc_enum_scripts \
     lse_like:privesc_enum_scripts; do
     n=${s%%:*}
