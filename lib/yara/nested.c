@@ -182,25 +182,25 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
                   int stored_clear)
 {
     pc_nest *n = w->n;
-    size_t want = w->ops->whole_max;
-    if (size >= 0 && (uint64_t)size < want)
-        want = (size_t)size;
+    size_t whole = w->ops->whole_max, first = w->ops->first_block;
+    size_t cap = whole > first ? whole : first; /* read whole, or at least a first block */
+    size_t want = size >= 0 && (uint64_t)size < cap ? (size_t)size : cap;
     if (want == 0)
         return 0;
     if (level_reserve(n, depth, want) < 0)
         return oom(w);
     size_t got = pull_full(pull, pud, n->buf[depth], want);
     unsigned char extra;
-    int more = got == w->ops->whole_max && (size < 0 || (uint64_t)size > got) &&
-               pull_full(pull, pud, &extra, 1) == 1;
+    int more =
+        got == cap && (size < 0 || (uint64_t)size > got) && pull_full(pull, pud, &extra, 1) == 1;
     size_t old = chain_push(w, name);
     int rc = 0;
-    if (more && stored_clear) {
+    if ((more || got > whole) && stored_clear) {
         /* too large to open, and nothing to find in its bytes */
-    } else if (more) {
-        src rest = {&extra, 1, 0, pull, pud};
-        rc = w->ops->scan_stream(w->ops->ud, w->chain, n->buf[depth], got, src_pull, &rest, size,
-                                 w->e);
+    } else if (more || got > whole) { /* over whole_max: in blocks, the first one held */
+        src rest = {&extra, more, 0, more ? pull : NULL, pud};
+        rc = w->ops->scan_stream(w->ops->ud, w->chain, n->buf[depth], got, src_pull, &rest,
+                                 more ? size : (int64_t)got, w->e);
     } else {
         int clear = stored_clear;
         if (got && !stored_clear)

@@ -40,13 +40,14 @@ typedef struct pc_nest_ops {
      * ar) can match either, and they are not opened. */
     int (*scan_mem)(void *ud, const char *member, const unsigned char *p, size_t n, int *clear,
                     pc_err *e);
-    /* Scan a member larger than whole_max: its first firstlen bytes, then
-     * what pull gives; size: its length, or -1 when the archive does not
-     * say. */
+    /* Scan a member larger than whole_max: its first firstlen bytes (the
+     * larger of whole_max and first_block, or all of it), then what pull
+     * gives; size: its length, or -1 when the archive does not say. */
     int (*scan_stream)(void *ud, const char *member, const unsigned char *first, size_t firstlen,
                        pc_pull_fn pull, void *pud, int64_t size, pc_err *e);
     void *ud;
-    size_t whole_max;
+    size_t whole_max;     /* a member up to this is read whole (scan_mem) */
+    size_t first_block;   /* a larger one is handed over with this much of it first (at least) */
     uint64_t budget;      /* decoded bytes per file; 0: PC_NEST_BUDGET */
     uint32_t max_members; /* members per file; 0: PC_NEST_MEMBERS */
 } pc_nest_ops;

@@ -619,7 +619,8 @@ static pc_nest_ops nest_ops(pc_yara_scan *s)
     pc_nest_ops ops = {.scan_mem = nest_scan_mem,
                        .scan_stream = nest_scan_stream,
                        .ud = s,
-                       .whole_max = (size_t)s->prof->max_file_bytes};
+                       .whole_max = (size_t)s->prof->max_file_bytes,
+                       .first_block = block_size(s->prof)}; /* as a big file's first block */
     return ops;
 }
 
