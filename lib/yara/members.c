@@ -11,8 +11,8 @@
 #include <zlib.h>
 #include "layer/tarread.h"
 #include "yara/members.h"
+#include "yara/pullbuf.h"
 
-#define INBUF (64u << 10)
 #define ZIP_LOCAL 0x04034b50u
 #define ZIP_CENTRAL 0x02014b50u
 #define ZIP_END 0x06054b50u
@@ -20,11 +20,7 @@
 
 struct pc_members {
     pc_arc_kind kind;
-    pc_pull_fn fn;
-    void *ud;
-    unsigned char in[INBUF];
-    size_t pos, len;
-    int eof, err; /* the stream ended, or failed */
+    pc_pullbuf b; /* the archive's bytes */
     int bad;      /* the archive could not be followed: no more members */
     char name[PC_MEMBERS_NAME_MAX + 1];
     /* the current member */
@@ -37,67 +33,11 @@ struct pc_members {
     pc_tar *tar;
 };
 
-/* ---- the input buffer */
-
-static int fill(pc_members *m)
-{
-    if (m->pos < m->len)
-        return 1;
-    if (m->eof || m->err)
-        return 0;
-    ssize_t r = m->fn(m->ud, m->in, INBUF);
-    m->pos = 0;
-    m->len = r > 0 ? (size_t)r : 0;
-    m->eof |= r == 0;
-    m->err |= r < 0;
-    return r > 0;
-}
-
-static size_t in_read(pc_members *m, void *buf, size_t n)
-{
-    size_t got = 0;
-    while (got < n && fill(m)) {
-        size_t k = m->len - m->pos < n - got ? m->len - m->pos : n - got;
-        memcpy((char *)buf + got, m->in + m->pos, k);
-        m->pos += k;
-        got += k;
-    }
-    return got;
-}
-
-/* At least n (<= INBUF) bytes at m->in + m->pos, unless the stream ends
- * first: how many there are. */
-static size_t in_peek(pc_members *m, size_t n)
-{
-    if (m->len - m->pos < n) {
-        memmove(m->in, m->in + m->pos, m->len - m->pos);
-        m->len -= m->pos;
-        m->pos = 0;
-        while (m->len < n && !m->eof && !m->err) {
-            ssize_t r = m->fn(m->ud, m->in + m->len, INBUF - m->len);
-            m->eof |= r == 0;
-            m->err |= r < 0;
-            m->len += r > 0 ? (size_t)r : 0;
-        }
-    }
-    return m->len - m->pos;
-}
-
-static int in_skip(pc_members *m, uint64_t n)
-{
-    while (n && fill(m)) {
-        size_t k = (uint64_t)(m->len - m->pos) < n ? m->len - m->pos : (size_t)n;
-        m->pos += k;
-        n -= k;
-    }
-    return n == 0 ? 0 : -1;
-}
-
 static ssize_t tar_pull(void *ud, void *buf, size_t n, pc_err *e)
 {
     pc_members *m = ud;
-    size_t got = in_read(m, buf, n);
-    if (got == 0 && m->err)
+    size_t got = pc_pullbuf_read(&m->b, buf, n);
+    if (got == 0 && m->b.err)
         return pc_err_set(e, "read error");
     return (ssize_t)got;
 }
@@ -167,16 +107,13 @@ pc_members *pc_members_new(pc_arc_kind k, const unsigned char *pre, size_t prele
     if (!m)
         return NULL;
     m->kind = k;
-    m->fn = fn;
-    m->ud = ud;
-    if (prelen)
-        memcpy(m->in, pre, prelen);
-    m->len = prelen;
+    pc_pullbuf_init(&m->b, pre, prelen, fn, ud);
     if (k == PC_ARC_TAR && !(m->tar = pc_tar_new(tar_pull, m))) {
         free(m);
         return NULL;
     }
-    if (k == PC_ARC_AR && (in_read(m, m->name, 8) != 8 || memcmp(m->name, "!<arch>\n", 8) != 0))
+    if (k == PC_ARC_AR &&
+        (pc_pullbuf_read(&m->b, m->name, 8) != 8 || memcmp(m->name, "!<arch>\n", 8) != 0))
         m->bad = 1;
     return m;
 }
@@ -235,11 +172,11 @@ static int ar_next(pc_members *m, const char **name, int64_t *size)
 {
     unsigned char h[60];
     for (;;) {
-        if (in_skip(m, (uint64_t)m->remain + (uint64_t)m->pad) < 0)
+        if (pc_pullbuf_skip(&m->b, (uint64_t)m->remain + (uint64_t)m->pad) < 0)
             return -1;
         m->remain = m->pad = 0;
-        size_t got = in_read(m, h, sizeof h);
-        if (got == 0 && !m->err)
+        size_t got = pc_pullbuf_read(&m->b, h, sizeof h);
+        if (got == 0 && !m->b.err)
             return 0;
         if (got != sizeof h || h[58] != '`' || h[59] != '\n')
             return -1;
@@ -257,7 +194,8 @@ static int ar_next(pc_members *m, const char **name, int64_t *size)
                 k = k * 10 + (uint64_t)(h[i] - '0');
             char bsd[PC_MEMBERS_NAME_MAX + 1];
             size_t take = k > PC_MEMBERS_NAME_MAX ? PC_MEMBERS_NAME_MAX : (size_t)k;
-            if (k > len || in_read(m, bsd, take) != take || in_skip(m, k - take) < 0)
+            if (k > len || pc_pullbuf_read(&m->b, bsd, take) != take ||
+                pc_pullbuf_skip(&m->b, k - take) < 0)
                 return -1;
             set_name(m, bsd, strnlen(bsd, take));
             m->remain -= (int64_t)k;
@@ -299,17 +237,17 @@ static int cpio_next(pc_members *m, const char **name, int64_t *size)
     unsigned char h[110];
     char nm[PC_MEMBERS_NAME_MAX + 1];
     for (;;) {
-        if (in_skip(m, (uint64_t)m->remain + (uint64_t)m->pad) < 0)
+        if (pc_pullbuf_skip(&m->b, (uint64_t)m->remain + (uint64_t)m->pad) < 0)
             return -1;
         m->remain = m->pad = 0;
-        if (in_read(m, h, 6) != 6)
-            return m->err ? -1 : 0;
+        if (pc_pullbuf_read(&m->b, h, 6) != 6)
+            return m->b.err ? -1 : 0;
         int odc = memcmp(h, "070707", 6) == 0;
         if (!odc && memcmp(h, "070701", 6) != 0 && memcmp(h, "070702", 6) != 0)
             return -1;
         size_t hl = odc ? 76 : 110;
         uint64_t mode, nsize, fsize;
-        if (in_read(m, h + 6, hl - 6) != hl - 6 ||
+        if (pc_pullbuf_read(&m->b, h + 6, hl - 6) != hl - 6 ||
             field(odc ? h + 18 : h + 14, odc ? 6 : 8, odc ? 8 : 16, &mode) < 0 ||
             field(odc ? h + 59 : h + 94, odc ? 6 : 8, odc ? 8 : 16, &nsize) < 0 ||
             field(odc ? h + 65 : h + 54, odc ? 11 : 8, odc ? 8 : 16, &fsize) < 0 || nsize == 0 ||
@@ -317,7 +255,8 @@ static int cpio_next(pc_members *m, const char **name, int64_t *size)
             return -1;
         size_t take = nsize > PC_MEMBERS_NAME_MAX ? PC_MEMBERS_NAME_MAX : (size_t)nsize;
         size_t npad = odc ? 0 : (4 - (hl + nsize) % 4) % 4;
-        if (in_read(m, nm, take) != take || in_skip(m, nsize - take + npad) < 0)
+        if (pc_pullbuf_read(&m->b, nm, take) != take ||
+            pc_pullbuf_skip(&m->b, nsize - take + npad) < 0)
             return -1;
         nm[take] = 0;
         if (strcmp(nm, "TRAILER!!!") == 0)
@@ -345,7 +284,7 @@ static int zip_finish(pc_members *m)
                 return -1;
     }
     zip_close(m);
-    if (m->remain > 0 && in_skip(m, (uint64_t)m->remain) < 0)
+    if (m->remain > 0 && pc_pullbuf_skip(&m->b, (uint64_t)m->remain) < 0)
         return -1;
     m->remain = 0;
     if (!m->desc)
@@ -353,15 +292,15 @@ static int zip_finish(pc_members *m)
     m->desc = 0;
     /* crc, then 4- or 8-byte sizes (zip64), after an optional signature:
      * which one is told by where the next header starts */
-    size_t got = in_peek(m, 28);
-    const unsigned char *d = m->in + m->pos;
+    size_t got = pc_pullbuf_have(&m->b, 28);
+    const unsigned char *d = m->b.buf + m->b.pos;
     size_t sig = got >= 4 && le32(d) == ZIP_DESC ? 4 : 0;
     static const size_t lens[2] = {12, 20};
     for (int i = 0; i < 2; i++) {
         const unsigned char *at = d + sig + lens[i];
         if (sig + lens[i] + 4 <= got &&
             (le32(at) == ZIP_LOCAL || le32(at) == ZIP_CENTRAL || le32(at) == ZIP_END)) {
-            m->pos += sig + lens[i];
+            m->b.pos += sig + lens[i];
             return 0;
         }
     }
@@ -394,18 +333,18 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
     for (;;) {
         if (zip_finish(m) < 0)
             return -1;
-        size_t got = in_read(m, h, 4);
+        size_t got = pc_pullbuf_read(&m->b, h, 4);
         if (got < 4 || le32(h) == ZIP_CENTRAL || le32(h) == ZIP_END)
             return got == 0 || got == 4 ? 0 : -1;
-        if (le32(h) != ZIP_LOCAL || in_read(m, h + 4, 26) != 26)
+        if (le32(h) != ZIP_LOCAL || pc_pullbuf_read(&m->b, h + 4, 26) != 26)
             return -1;
         uint16_t flags = le16(h + 6), method = le16(h + 8), nlen = le16(h + 26),
                  xlen = le16(h + 28);
         uint64_t csize = le32(h + 18), usize = le32(h + 22);
         size_t take = nlen > PC_MEMBERS_NAME_MAX ? PC_MEMBERS_NAME_MAX : nlen;
         size_t xtake = xlen > sizeof x ? sizeof x : xlen;
-        if (in_read(m, nm, take) != take || in_skip(m, nlen - take) < 0 ||
-            in_read(m, x, xtake) != xtake || in_skip(m, xlen - xtake) < 0)
+        if (pc_pullbuf_read(&m->b, nm, take) != take || pc_pullbuf_skip(&m->b, nlen - take) < 0 ||
+            pc_pullbuf_read(&m->b, x, xtake) != xtake || pc_pullbuf_skip(&m->b, xlen - xtake) < 0)
             return -1;
         zip64_sizes(x, xtake, &usize, &csize);
         int known = !(flags & 8) || csize != 0;
@@ -439,16 +378,16 @@ static ssize_t zip_inflate(pc_members *m, void *buf, size_t n)
     m->z.avail_out = n > 1u << 30 ? 1u << 30 : (unsigned)n;
     unsigned out0 = m->z.avail_out;
     while (m->z.avail_out == out0 && !m->zend) {
-        if (m->remain == 0 || !fill(m))
+        if (m->remain == 0 || !pc_pullbuf_have(&m->b, 1))
             return -1; /* the input ended inside the stream */
-        size_t avail = m->len - m->pos;
+        size_t avail = m->b.len - m->b.pos;
         if (m->remain > 0 && (uint64_t)m->remain < avail)
             avail = (size_t)m->remain;
-        m->z.next_in = m->in + m->pos;
+        m->z.next_in = m->b.buf + m->b.pos;
         m->z.avail_in = (unsigned)avail;
         int rc = inflate(&m->z, Z_NO_FLUSH);
         size_t used = avail - m->z.avail_in;
-        m->pos += used;
+        m->b.pos += used;
         if (m->remain > 0)
             m->remain -= (int64_t)used;
         if (rc == Z_STREAM_END)
@@ -461,7 +400,7 @@ static ssize_t zip_inflate(pc_members *m, void *buf, size_t n)
 
 int pc_members_next(pc_members *m, const char **name, int64_t *size)
 {
-    if (m->err || m->bad)
+    if (m->b.err || m->bad)
         return -1;
     int rc = m->kind == PC_ARC_TAR    ? tar_next(m, name, size)
              : m->kind == PC_ARC_AR   ? ar_next(m, name, size)
@@ -474,13 +413,12 @@ int pc_members_next(pc_members *m, const char **name, int64_t *size)
 
 ssize_t pc_members_rest(pc_members *m, void *buf, size_t n)
 {
-    size_t got = in_read(m, buf, n);
-    return got == 0 && m->err ? -1 : (ssize_t)got;
+    return pc_pullbuf_rest(&m->b, buf, n);
 }
 
 ssize_t pc_members_read(pc_members *m, void *buf, size_t n)
 {
-    if (m->err || m->bad)
+    if (m->b.err || m->bad)
         return -1;
     if (m->kind == PC_ARC_TAR) {
         pc_err e = {{0}};
@@ -492,7 +430,7 @@ ssize_t pc_members_read(pc_members *m, void *buf, size_t n)
         return 0;
     if ((uint64_t)m->remain < n)
         n = (size_t)m->remain;
-    size_t got = in_read(m, buf, n);
+    size_t got = pc_pullbuf_read(&m->b, buf, n);
     m->remain -= (int64_t)got;
     return got ? (ssize_t)got : -1;
 }

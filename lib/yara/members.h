@@ -19,14 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "yara/pullbuf.h" /* pc_pull_fn */
 
 #define PC_MEMBERS_SNIFF 512 /* bytes pc_members_sniff wants (a tar header) */
 #define PC_MEMBERS_NAME_MAX 255
 
 typedef enum { PC_ARC_NONE = 0, PC_ARC_TAR, PC_ARC_ZIP, PC_ARC_AR, PC_ARC_CPIO } pc_arc_kind;
-
-/* Pull up to n bytes: the count, 0 at the end, -1 on error. */
-typedef ssize_t (*pc_pull_fn)(void *ud, void *buf, size_t n);
 
 /* The archive format the bytes start with: a tar header whose checksum
  * holds (ustar, GNU or V7), a zip local header, ar's global header, or a

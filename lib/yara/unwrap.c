@@ -17,16 +17,10 @@
 #include <zstd.h>
 #include "yara/unwrap.h"
 
-#define INBUF (64u << 10)
-
 struct pc_unwrap {
     pc_wrap_codec codec;
-    pc_pull_fn fn;
-    void *ud;
-    unsigned char in[INBUF];
-    size_t inlen, pos; /* bytes in the buffer; consumed */
-    int eof, err;      /* the source ended, or failed */
-    int done;          /* the last stream ended: read returns 0 */
+    pc_pullbuf in; /* the compressed bytes */
+    int done;      /* the last stream ended: read returns 0 */
     int failed;
     z_stream z;
     lzma_stream x;
@@ -128,17 +122,13 @@ static int start(pc_unwrap *u)
 pc_unwrap *pc_unwrap_new(pc_wrap_codec c, const unsigned char *pre, size_t prelen, pc_pull_fn fn,
                          void *ud)
 {
-    if (prelen > PC_MEMBERS_SNIFF)
+    if (prelen > PC_PULLBUF_SIZE)
         return NULL;
     pc_unwrap *u = calloc(1, sizeof *u);
     if (!u)
         return NULL;
     u->codec = c;
-    u->fn = fn;
-    u->ud = ud;
-    if (prelen)
-        memcpy(u->in, pre, prelen);
-    u->inlen = prelen;
+    pc_pullbuf_init(&u->in, pre, prelen, fn, ud);
     u->x = (lzma_stream)LZMA_STREAM_INIT;
     if (start(u) < 0) {
         pc_unwrap_free(u);
@@ -160,29 +150,11 @@ void pc_unwrap_free(pc_unwrap *u)
     free(u);
 }
 
-/* At least n (<= INBUF) unconsumed bytes in the buffer unless the source
- * ends first: how many there are. */
-static size_t have(pc_unwrap *u, size_t n)
-{
-    if (u->inlen - u->pos < n) {
-        memmove(u->in, u->in + u->pos, u->inlen - u->pos);
-        u->inlen -= u->pos;
-        u->pos = 0;
-        while (u->inlen < n && !u->eof && !u->err) {
-            ssize_t r = u->fn(u->ud, u->in + u->inlen, INBUF - u->inlen);
-            u->eof |= r == 0;
-            u->err |= r < 0;
-            u->inlen += r > 0 ? (size_t)r : 0;
-        }
-    }
-    return u->inlen - u->pos;
-}
-
 /* One gzip member ended: another follows, or the output ends. */
 static void gzip_next(pc_unwrap *u)
 {
-    size_t n = have(u, 3);
-    if (is_gzip(u->in + u->pos, n) && inflateReset(&u->z) == Z_OK)
+    size_t n = pc_pullbuf_have(&u->in, 3);
+    if (is_gzip(u->in.buf + u->in.pos, n) && inflateReset(&u->z) == Z_OK)
         return;
     u->done = 1;
 }
@@ -192,16 +164,17 @@ static ssize_t read_gzip(pc_unwrap *u, unsigned char *buf, size_t n)
     u->z.next_out = buf;
     u->z.avail_out = clamp_uint(n);
     while (u->z.avail_out && !u->done) {
-        have(u, 1);
-        size_t before = u->pos;
-        u->z.next_in = u->in + u->pos;
-        u->z.avail_in = clamp_uint(u->inlen - u->pos);
+        pc_pullbuf_have(&u->in, 1);
+        size_t before = u->in.pos;
+        u->z.next_in = u->in.buf + u->in.pos;
+        u->z.avail_in = clamp_uint(u->in.len - u->in.pos);
         unsigned in0 = u->z.avail_in, out0 = u->z.avail_out;
         int rc = inflate(&u->z, Z_NO_FLUSH);
-        u->pos = before + (in0 - u->z.avail_in);
+        u->in.pos = before + (in0 - u->z.avail_in);
         if (rc == Z_STREAM_END)
             gzip_next(u);
-        else if ((rc != Z_OK && rc != Z_BUF_ERROR) || (u->z.avail_out == out0 && u->pos == before))
+        else if ((rc != Z_OK && rc != Z_BUF_ERROR) ||
+                 (u->z.avail_out == out0 && u->in.pos == before))
             u->failed = 1; /* corrupt, or no progress: the input is truncated */
         if (u->failed)
             break;
@@ -214,12 +187,12 @@ static ssize_t read_lzma(pc_unwrap *u, unsigned char *buf, size_t n)
     u->x.next_out = buf;
     u->x.avail_out = n;
     while (u->x.avail_out && !u->done) {
-        have(u, 1);
-        u->x.next_in = u->in + u->pos;
-        u->x.avail_in = u->inlen - u->pos;
+        pc_pullbuf_have(&u->in, 1);
+        u->x.next_in = u->in.buf + u->in.pos;
+        u->x.avail_in = u->in.len - u->in.pos;
         size_t in0 = u->x.avail_in, out0 = u->x.avail_out;
-        lzma_ret rc = lzma_code(&u->x, u->eof || u->err ? LZMA_FINISH : LZMA_RUN);
-        u->pos += in0 - u->x.avail_in;
+        lzma_ret rc = lzma_code(&u->x, u->in.eof || u->in.err ? LZMA_FINISH : LZMA_RUN);
+        u->in.pos += in0 - u->x.avail_in;
         if (rc == LZMA_STREAM_END)
             u->done = 1;
         else if (rc != LZMA_OK || (u->x.avail_out == out0 && u->x.avail_in == in0))
@@ -234,17 +207,17 @@ static ssize_t read_zstd(pc_unwrap *u, unsigned char *buf, size_t n)
 {
     ZSTD_outBuffer out = {buf, n, 0};
     while (out.pos < out.size && !u->done) {
-        have(u, 1);
-        ZSTD_inBuffer in = {u->in, u->inlen, u->pos};
+        pc_pullbuf_have(&u->in, 1);
+        ZSTD_inBuffer in = {u->in.buf, u->in.len, u->in.pos};
         size_t out0 = out.pos, in0 = in.pos;
         size_t rc = ZSTD_decompressStream(u->zs, &out, &in);
-        u->pos = in.pos;
+        u->in.pos = in.pos;
         if (ZSTD_isError(rc) || (rc && out.pos == out0 && in.pos == in0))
             u->failed = 1; /* corrupt, a window over the limit, or truncated */
-        else if (rc == 0 && have(u, 4) < 4)
+        else if (rc == 0 && pc_pullbuf_have(&u->in, 4) < 4)
             u->done = 1; /* a frame ended with the input */
-        else if (rc == 0 && memcmp(u->in + u->pos, zstd_magic, 4) != 0 &&
-                 (u->in[u->pos] & 0xf0) != 0x50)
+        else if (rc == 0 && memcmp(u->in.buf + u->in.pos, zstd_magic, 4) != 0 &&
+                 (u->in.buf[u->in.pos] & 0xf0) != 0x50)
             u->done = 1; /* no frame follows (nor a skippable one): the rest is trailing */
         if (u->failed)
             break;
@@ -257,16 +230,16 @@ static ssize_t read_bzip2(pc_unwrap *u, unsigned char *buf, size_t n)
     u->b.next_out = (char *)buf;
     u->b.avail_out = clamp_uint(n);
     while (u->b.avail_out && !u->done) {
-        have(u, 1);
-        u->b.next_in = (char *)(u->in + u->pos);
-        u->b.avail_in = clamp_uint(u->inlen - u->pos);
+        pc_pullbuf_have(&u->in, 1);
+        u->b.next_in = (char *)(u->in.buf + u->in.pos);
+        u->b.avail_in = clamp_uint(u->in.len - u->in.pos);
         unsigned in0 = u->b.avail_in, out0 = u->b.avail_out;
         int rc = BZ2_bzDecompress(&u->b);
-        u->pos += in0 - u->b.avail_in;
+        u->in.pos += in0 - u->b.avail_in;
         if (rc == BZ_STREAM_END) {
             BZ2_bzDecompressEnd(&u->b);
             u->live = 0;
-            if (!is_bzip2(u->in + u->pos, have(u, 10)) ||
+            if (!is_bzip2(u->in.buf + u->in.pos, pc_pullbuf_have(&u->in, 10)) ||
                 BZ2_bzDecompressInit(&u->b, 0, 0) != BZ_OK) {
                 u->done = 1;
                 break;
@@ -310,18 +283,5 @@ ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
 
 ssize_t pc_unwrap_rest(pc_unwrap *u, void *buf, size_t n)
 {
-    if (u->pos < u->inlen) {
-        size_t k = u->inlen - u->pos < n ? u->inlen - u->pos : n;
-        memcpy(buf, u->in + u->pos, k);
-        u->pos += k;
-        return (ssize_t)k;
-    }
-    if (u->eof)
-        return 0;
-    if (u->err)
-        return -1;
-    ssize_t r = u->fn(u->ud, buf, n);
-    u->eof |= r == 0;
-    u->err |= r < 0;
-    return r;
+    return pc_pullbuf_rest(&u->in, buf, n);
 }

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
-#include "yara/members.h" /* pc_pull_fn */
+#include "yara/pullbuf.h" /* pc_pull_fn */
 
 #define PC_UNWRAP_MEMLIMIT (80u << 20) /* xz -9 needs 65 MiB to decode */
 #define PC_UNWRAP_ZSTD_WLOG 26         /* 64 MiB window: zstd's default limit is 2^27 */
@@ -39,7 +39,7 @@ const char *pc_unwrap_name(pc_wrap_codec c);
 
 typedef struct pc_unwrap pc_unwrap;
 
-/* A decoder of what pre[0..prelen) (copied; at most PC_MEMBERS_SNIFF
+/* A decoder of what pre[0..prelen) (copied; at most PC_PULLBUF_SIZE
  * bytes already pulled) then fn gives; NULL when out of memory or codec
  * is NONE. */
 pc_unwrap *pc_unwrap_new(pc_wrap_codec c, const unsigned char *pre, size_t prelen, pc_pull_fn fn,
