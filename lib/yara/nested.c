@@ -19,7 +19,7 @@
  * the file (pc_nest_trim): glibc keeps freed heap memory of that size
  * (its mmap threshold rises to the largest block freed), and a scan's
  * peak memory is at its end, long after the archives were read. */
-#define MAP_ABOVE (1u << 20)
+#define MAP_ABOVE (128u << 10)
 
 struct pc_nest {
     unsigned char *buf[PC_NEST_DEPTH]; /* a member of each level, read whole */

@@ -640,7 +640,7 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
     s->f = f;
     s->ent = ent;
     int rc = pc_nest_inspect_stream(s->nest, &ops, filesrc_pull, &fs, (int64_t)ent->size, &why);
-    pc_nest_trim(s->nest, PC_YARA_OWN);
+    pc_nest_trim(s->nest, 128u << 10);
     s->f = NULL;
     s->ent = NULL;
     *failed = fs.failed;
@@ -661,7 +661,7 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
     s->f = f;
     s->ent = ent;
     int rc = pc_nest_inspect(s->nest, &ops, data, len, clear, &why);
-    pc_nest_trim(s->nest, PC_YARA_OWN);
+    pc_nest_trim(s->nest, 128u << 10);
     if (s->nrollcap > PC_YARA_OWN) {
         free(s->nroll);
         s->nroll = NULL;
