@@ -4,9 +4,9 @@
  * buffer of their level (a member larger than whole_max is handed over
  * as a stream instead, and not opened further), scanned, and opened in
  * turn when they are compressed or archives themselves. All reading is
- * pull: the decoder pulls from memory, the archive reader from the
- * decoder, the scanner from the archive reader, so no level holds more
- * than its buffer.
+ * pull: the decoder pulls from memory (a file read whole) or the layer
+ * stream, the archive reader from the decoder, the scanner from the
+ * archive reader, so no level holds more than its buffer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,12 +105,18 @@ void pc_nest_trim(pc_nest *n, size_t keep)
             level_free(n, i);
 }
 
+static const unsigned char rpm_lead[4] = {0xed, 0xab, 0xee, 0xdb};
+
+int pc_nest_wants_stream(const unsigned char *data, size_t len)
+{
+    return pc_unwrap_sniff(data, len) != PC_WRAP_NONE ||
+           pc_members_sniff(data, len) != PC_ARC_NONE ||
+           (len >= 2 && data[0] == '#' && data[1] == '!'); /* (an archive may follow: stub) */
+}
+
 int pc_nest_wants(const unsigned char *data, size_t len)
 {
-    static const unsigned char lead[4] = {0xed, 0xab, 0xee, 0xdb}; /* an .rpm */
-    return pc_unwrap_sniff(data, len) != PC_WRAP_NONE ||
-           pc_members_sniff(data, len) != PC_ARC_NONE || (len >= 4 && memcmp(data, lead, 4) == 0) ||
-           (len >= 2 && data[0] == '#' && data[1] == '!'); /* (an archive may follow: stub) */
+    return pc_nest_wants_stream(data, len) || (len >= 4 && memcmp(data, rpm_lead, 4) == 0);
 }
 
 static ssize_t src_pull(void *ud, void *buf, size_t n)
@@ -288,10 +294,6 @@ static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char 
     return rc;
 }
 
-/* clear: data's own scan found no rule string in it. A tar's or an ar's
- * members are its bytes as they are, so they hold none either (every
- * reported rule needs one of its strings: prefilter.h) and are not
- * scanned again, only opened; a zip's may be deflated, and are read. */
 /* What a script's archive starts with: a compressed stream (makeself's
  * tar.gz, .tar.xz, ...) or a zip (zipapp, jar); cheap enough to try at
  * every line of a script. */
@@ -367,8 +369,6 @@ static int rpm_header(src *s, int pad)
     return 0;
 }
 
-static const unsigned char rpm_lead[4] = {0xed, 0xab, 0xee, 0xdb};
-
 /* An .rpm: its lead (96 bytes) and two headers, then the payload (a
  * compressed cpio), opened as a file of its own. */
 static int rpm(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pull_fn pull, void *pud,
@@ -382,6 +382,10 @@ static int rpm(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pull
     return inspect(w, depth, src_pull, &s, 0, tail);
 }
 
+/* clear: data's own scan found no rule string in it. A tar's or an ar's
+ * members are its bytes as they are, so they hold none either (every
+ * reported rule needs one of its strings: prefilter.h) and are not
+ * scanned again, only opened; a zip's may be deflated, and are read. */
 static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail)
 {
     unsigned char peek[PC_MEMBERS_SNIFF];

@@ -60,6 +60,11 @@ void pc_nest_free(pc_nest *n);
 void pc_nest_trim(pc_nest *n, size_t keep);
 /* 1 when data starts as a file pc_nest_inspect opens. */
 int pc_nest_wants(const unsigned char *data, size_t len);
+/* 1 when a file too large to read whole that starts with data is opened
+ * as a stream (pc_nest_inspect_stream): the same but an .rpm, whose
+ * headers (of any size) would be passed over unscanned; such a file is
+ * scanned as bytes, in blocks, as any other large file. */
+int pc_nest_wants_stream(const unsigned char *data, size_t len);
 /* Open data (a whole file of the image) and scan its members; 0, or -1
  * when a scan of a member failed (e filled). clear: the file's own scan
  * found no rule string in data (see scan_mem). */

@@ -722,7 +722,7 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
      * too when no other worker has it: a worker alone (one layer, --jobs 1)
      * never makes its own buffer but for the blocks of a block-scanned file. */
     int blocks = ent->size > s->prof->max_file_bytes;
-    if (blocks && pc_nest_wants(head, headlen)) {
+    if (blocks && pc_nest_wants_stream(head, headlen)) {
         int arc = scan_archive(s, f, ent, head, headlen, rest, &failed, e);
         return failed ? -1 : arc; /* (a failed tar stream: the walk already said why) */
     }
