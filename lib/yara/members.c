@@ -12,6 +12,7 @@
 #include "layer/tarread.h"
 #include "yara/members.h"
 #include "yara/pullbuf.h"
+#include "yara/unwrap.h"
 
 #define ZIP_LOCAL 0x04034b50u
 #define ZIP_CENTRAL 0x02014b50u
@@ -27,6 +28,7 @@ struct pc_members {
     int64_t remain; /* bytes of stored data (zip stored, ar) or of raw input (zip deflate) left */
     int pad;        /* ar: a byte of padding after an odd-sized member; cpio: alignment */
     int inflating;  /* zip: a deflate stream is open on z */
+    pc_unwrap *unw; /* zip: a bzip2, zstd or xz member's decoder (over its remain bytes) */
     int zend;       /* zip: the deflate stream ended */
     int desc;       /* zip: a data descriptor follows the data */
     z_stream z;
@@ -123,6 +125,33 @@ static void zip_close(pc_members *m)
     if (m->inflating)
         inflateEnd(&m->z);
     m->inflating = 0;
+    pc_unwrap_free(m->unw);
+    m->unw = NULL;
+}
+
+/* A zip member's compressed bytes, no further than its size says. */
+static ssize_t zip_bounded(void *ud, void *buf, size_t n)
+{
+    pc_members *m = ud;
+    if (m->remain <= 0)
+        return 0;
+    if ((uint64_t)m->remain < n)
+        n = (size_t)m->remain;
+    size_t got = pc_pullbuf_read(&m->b, buf, n);
+    m->remain -= (int64_t)got;
+    return got ? (ssize_t)got : -1;
+}
+
+/* The codec of a zip compression method unwrap.c decodes: 12 bzip2,
+ * 14 LZMA, 93 zstd, 95 xz (what unzip, 7-Zip and Python's zipfile write
+ * besides deflate), or NONE. */
+static pc_wrap_codec zip_codec(uint16_t method)
+{
+    return method == 12   ? PC_WRAP_BZIP2
+           : method == 14 ? PC_WRAP_ZIPLZMA
+           : method == 93 ? PC_WRAP_ZSTD
+           : method == 95 ? PC_WRAP_XZ
+                          : PC_WRAP_NONE;
 }
 
 void pc_members_free(pc_members *m)
@@ -351,7 +380,9 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
         m->desc = (flags & 8) != 0;
         m->remain = known ? (int64_t)(csize & INT64_MAX) : -1;
         int dir = take && nm[take - 1] == '/';
-        if ((flags & 1) || (method != 0 && method != 8) || dir || (method == 0 && !known)) {
+        pc_wrap_codec codec = zip_codec(method);
+        int readable = method == 8 || ((method == 0 || codec != PC_WRAP_NONE) && known);
+        if ((flags & 1) || !readable || dir) {
             if (!known)
                 return -1; /* no way to find where the next header starts */
             continue;      /* encrypted, another method, or a directory: passed over */
@@ -365,6 +396,10 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
             m->inflating = 1;
             m->zend = 0;
             *size = (flags & 8) ? -1 : (int64_t)(usize & INT64_MAX);
+        } else if (codec != PC_WRAP_NONE) {
+            if (!(m->unw = pc_unwrap_new(codec, NULL, 0, zip_bounded, m)))
+                return -1;
+            *size = (int64_t)(usize & INT64_MAX);
         } else {
             *size = m->remain;
         }
@@ -426,6 +461,8 @@ ssize_t pc_members_read(pc_members *m, void *buf, size_t n)
     }
     if (m->inflating)
         return m->zend ? 0 : zip_inflate(m, buf, n);
+    if (m->unw)
+        return pc_unwrap_read(m->unw, buf, n);
     if (m->remain <= 0)
         return 0;
     if ((uint64_t)m->remain < n)

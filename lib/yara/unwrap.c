@@ -81,13 +81,36 @@ pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
 
 const char *pc_unwrap_name(pc_wrap_codec c)
 {
-    static const char *const names[] = {"data", "gzip", "xz", "lzma", "zstd", "bzip2"};
+    static const char *const names[] = {"data", "gzip", "xz", "lzma", "zstd", "bzip2", "lzma"};
     return (unsigned)c < sizeof names / sizeof *names ? names[c] : "data";
 }
 
 static unsigned clamp_uint(size_t n)
 {
     return n > UINT_MAX ? UINT_MAX : (unsigned)n;
+}
+
+/* APPNOTE 5.8.8: version (2 bytes), the properties' size (2, LE: 5), the
+ * LZMA properties (lc/lp/pb, then the dictionary size), then raw LZMA1
+ * data. A raw decoder has no memory limit of its own: the dictionary the
+ * properties ask for is checked here. */
+static int start_ziplzma(pc_unwrap *u)
+{
+    if (pc_pullbuf_have(&u->in, 9) < 9)
+        return -1;
+    const unsigned char *h = u->in.buf + u->in.pos;
+    uint32_t dict =
+        (uint32_t)h[5] | (uint32_t)h[6] << 8 | (uint32_t)h[7] << 16 | (uint32_t)h[8] << 24;
+    if (h[2] != 5 || h[3] != 0 || dict > PC_UNWRAP_MEMLIMIT / 2)
+        return -1;
+    lzma_filter f[2] = {{.id = LZMA_FILTER_LZMA1, .options = NULL},
+                        {.id = LZMA_VLI_UNKNOWN, .options = NULL}};
+    if (lzma_properties_decode(&f[0], NULL, h + 4, 5) != LZMA_OK)
+        return -1;
+    lzma_ret rc = lzma_raw_decoder(&u->x, f);
+    free(f[0].options); /* (the decoder copied them) */
+    u->in.pos += 9;
+    return rc == LZMA_OK ? 0 : -1;
 }
 
 static int start(pc_unwrap *u)
@@ -103,6 +126,8 @@ static int start(pc_unwrap *u)
                                                                                             : -1;
     case PC_WRAP_LZMA:
         return lzma_alone_decoder(&u->x, PC_UNWRAP_MEMLIMIT) == LZMA_OK ? 0 : -1;
+    case PC_WRAP_ZIPLZMA:
+        return start_ziplzma(u);
     case PC_WRAP_ZSTD:
         u->zs = ZSTD_createDStream();
         if (!u->zs ||
@@ -266,6 +291,7 @@ ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
         break;
     case PC_WRAP_XZ:
     case PC_WRAP_LZMA:
+    case PC_WRAP_ZIPLZMA:
         r = read_lzma(u, buf, n);
         break;
     case PC_WRAP_ZSTD:

@@ -30,6 +30,7 @@ typedef enum {
     PC_WRAP_LZMA, /* the "alone" format of lzma-utils (.lzma) */
     PC_WRAP_ZSTD,
     PC_WRAP_BZIP2,
+    PC_WRAP_ZIPLZMA, /* a zip member's method 14: a small header, then raw LZMA (never sniffed) */
 } pc_wrap_codec;
 
 /* The codec whose magic the bytes start with, or NONE. */

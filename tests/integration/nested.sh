@@ -35,6 +35,11 @@ with tarfile.open(os.path.join(out, 'tools.tar.gz'), 'w:gz') as t:
     t.add(nc, arcname='opt/bin/helper')
 with zipfile.ZipFile(os.path.join(out, 'socat.zip'), 'w', zipfile.ZIP_DEFLATED) as z:
     z.write(socat, 'bin/relay')
+# zip members bzip2'ed (method 12) and LZMA'ed (method 14), as unzip and 7-Zip read them
+for method, fname in ((zipfile.ZIP_BZIP2, 'bzip2.zip'), (zipfile.ZIP_LZMA, 'lzma.zip')):
+    with zipfile.ZipFile(os.path.join(out, fname), 'w', method) as z:
+        z.writestr('README', 'nothing to see\n')
+        z.write(nc, 'bin/agent')
 with zipfile.ZipFile(os.path.join(out, 'stored.zip'), 'w', zipfile.ZIP_STORED) as z:
     z.writestr('README', 'nothing to see\n')
     z.write(nc, 'lib/libhelper.so')
@@ -109,7 +114,7 @@ cp "$DEBS"/nmap_*.deb "$A/nmap.deb"
 # one image: every archive under /opt/payload, 0644 (no exec bit: only the content)
 {
     printf '[{"path": "opt", "type": "dir", "mode": "0755"}, {"path": "opt/payload", "type": "dir", "mode": "0755"}'
-    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz installer.run big-installer.run app.pyz tool.rpm; do
+    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz installer.run big-installer.run app.pyz tool.rpm bzip2.zip lzma.zip; do
         printf ', {"path": "opt/payload/%s", "type": "file", "mode": "0644", "from_file": "%s"}' "$f" "$A/$f"
     done
     printf ']'
@@ -144,6 +149,8 @@ done <<'E'
 /opt/payload/big-installer.run socat ./tool
 /opt/payload/app.pyz netcat_openbsd bin/nc
 /opt/payload/tool.rpm netcat_openbsd ./usr/bin/ncat
+/opt/payload/bzip2.zip netcat_openbsd bin/agent
+/opt/payload/lzma.zip netcat_openbsd bin/agent
 E
 jq_true "a finding inside an archive names the archive as its path and says where in the text" \
     '[.reports[0].findings[] | select(.check == "suspicious-tool")] | all(.path | startswith("/opt/payload/"))'
