@@ -354,6 +354,7 @@ nested = [
     tar_of([('x.zip', zip_of([('y.tgz', tar_of(small, 'w:gz'))], zipfile.ZIP_DEFLATED))], 'w:xz'),
     gzip.compress(b'.\\" man page\n.TH NC 1\n'),
     b'#!/bin/sh\nexit 0\n' + gzip.compress(tar_of(small)),
+    bytes.fromhex('1f9d906ec680685106c40b3169dcbc988306440c182e20428c018286451a3b40041c58f060c2850d1f461c49f1220d05'),
     b'070701' + b'00000001000081ED0000000000000000000000010000000000000005000000000000000000000000000000000000000700000000' + b'bin/nc\0' + b'\0' + b'ELF!!' + b'\0' * 3,
     b'\xed\xab\xee\xdb' + b'\0' * 92 + b'\x8e\xad\xe8\x01' + b'\0' * 12 + b'\x8e\xad\xe8\x01' + b'\0' * 12 + gzip.compress(b'070707'),
 ]

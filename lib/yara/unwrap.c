@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include "yara/lzw.h"
 #include "yara/unwrap.h"
 
 struct pc_unwrap {
@@ -25,6 +26,7 @@ struct pc_unwrap {
     z_stream z;
     lzma_stream x;
     ZSTD_DStream *zs;
+    pc_lzw *lzw;
     bz_stream b;
     int live; /* z or b holds a stream (inflateEnd / BZ2_bzDecompressEnd owed) */
 };
@@ -76,12 +78,16 @@ pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
         return PC_WRAP_BZIP2;
     if (is_lzma(p, n))
         return PC_WRAP_LZMA;
+    if (n >= 3 && p[0] == 0x1f && p[1] == 0x9d && !(p[2] & 0x60) && (p[2] & 0x1f) >= 9 &&
+        (p[2] & 0x1f) <= 16)
+        return PC_WRAP_COMPRESS;
     return PC_WRAP_NONE;
 }
 
 const char *pc_unwrap_name(pc_wrap_codec c)
 {
-    static const char *const names[] = {"data", "gzip", "xz", "lzma", "zstd", "bzip2", "lzma"};
+    static const char *const names[] = {"data", "gzip",  "xz",   "lzma",
+                                        "zstd", "bzip2", "lzma", "compress"};
     return (unsigned)c < sizeof names / sizeof *names ? names[c] : "data";
 }
 
@@ -128,6 +134,8 @@ static int start(pc_unwrap *u)
         return lzma_alone_decoder(&u->x, PC_UNWRAP_MEMLIMIT) == LZMA_OK ? 0 : -1;
     case PC_WRAP_ZIPLZMA:
         return start_ziplzma(u);
+    case PC_WRAP_COMPRESS:
+        return (u->lzw = pc_lzw_new(&u->in)) ? 0 : -1;
     case PC_WRAP_ZSTD:
         u->zs = ZSTD_createDStream();
         if (!u->zs ||
@@ -172,6 +180,7 @@ void pc_unwrap_free(pc_unwrap *u)
         BZ2_bzDecompressEnd(&u->b);
     lzma_end(&u->x);
     ZSTD_freeDStream(u->zs);
+    pc_lzw_free(u->lzw);
     free(u);
 }
 
@@ -299,6 +308,11 @@ ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
         break;
     case PC_WRAP_BZIP2:
         r = read_bzip2(u, buf, n);
+        break;
+    case PC_WRAP_COMPRESS:
+        r = pc_lzw_read(u->lzw, buf, n);
+        u->failed |= r < 0;
+        r = r < 0 ? 0 : r;
         break;
     default:
         u->failed = 1;

@@ -1,6 +1,6 @@
 /*
  * unwrap.h — the compressed files an image carries: a gzip, xz, lzma,
- * zstd or bzip2 stream, pulled from its source and decoded as a pull
+ * zstd, bzip2 or compress (.Z) stream, pulled from its source and decoded as a pull
  * stream so the content scan can read what is inside (nested.h). Nothing here decides
  * how a runtime reads a layer (that is decompress.h): these are files of
  * the final filesystem, which a program of the image may decode when it
@@ -30,7 +30,8 @@ typedef enum {
     PC_WRAP_LZMA, /* the "alone" format of lzma-utils (.lzma) */
     PC_WRAP_ZSTD,
     PC_WRAP_BZIP2,
-    PC_WRAP_ZIPLZMA, /* a zip member's method 14: a small header, then raw LZMA (never sniffed) */
+    PC_WRAP_ZIPLZMA,  /* a zip member's method 14: a small header, then raw LZMA (never sniffed) */
+    PC_WRAP_COMPRESS, /* .Z (lzw.h) */
 } pc_wrap_codec;
 
 /* The codec whose magic the bytes start with, or NONE. */

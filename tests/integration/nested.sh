@@ -13,8 +13,8 @@
 # and starts it is judged by what the archive holds.
 . "$PC_ROOT/tests/lib.sh"
 
-fetch_all netcat-openbsd socat nmap coreutils
-for p in netcat-openbsd socat nmap coreutils; do
+fetch_all netcat-openbsd socat nmap coreutils ncompress
+for p in netcat-openbsd socat nmap coreutils ncompress; do
     mkdir -p "$T/x/$p" && dpkg-deb -x "$DEBS"/"$p"_*.deb "$T/x/$p" || fail "unpack $p" "dpkg-deb failed"
 done
 NC="$T/x/netcat-openbsd/bin/nc.openbsd"
@@ -108,13 +108,17 @@ with tarfile.open(os.path.join(out, 'ls.tar.gz'), 'w:gz') as t:
     t.add(ls, arcname='bin/ls')
 E
 zstd -q -f -o "$A/nc.zst" "$NC" || fail "zstd" "zstd failed"
+# compress (.Z: what gzip -d, zcat and uncompress read), by ncompress's own compress, at 16 and 12 bits
+"$T/x/ncompress/usr/bin/compress" -c "$NC" >"$A/nc.Z" || fail "compress" "compress failed"
+"$T/x/ncompress/usr/bin/compress" -b 12 -c "$NC" >"$A/nc12.Z" || fail "compress -b 12" "compress failed"
+gzip -dc <"$A/nc.Z" | cmp -s - "$NC" && pass "gzip -d reads the .Z (the reading portcullis follows)" || fail "gzip -d .Z" "differs"
 (cd "$T" && cp "$NC" agent && ar rc "$A/tools.a" agent) || fail "ar" "ar failed"
 cp "$DEBS"/nmap_*.deb "$A/nmap.deb"
 
 # one image: every archive under /opt/payload, 0644 (no exec bit: only the content)
 {
     printf '[{"path": "opt", "type": "dir", "mode": "0755"}, {"path": "opt/payload", "type": "dir", "mode": "0755"}'
-    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz installer.run big-installer.run app.pyz tool.rpm bzip2.zip lzma.zip; do
+    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz installer.run big-installer.run app.pyz tool.rpm bzip2.zip lzma.zip nc.Z nc12.Z; do
         printf ', {"path": "opt/payload/%s", "type": "file", "mode": "0644", "from_file": "%s"}' "$f" "$A/$f"
     done
     printf ']'
@@ -151,6 +155,8 @@ done <<'E'
 /opt/payload/tool.rpm netcat_openbsd ./usr/bin/ncat
 /opt/payload/bzip2.zip netcat_openbsd bin/agent
 /opt/payload/lzma.zip netcat_openbsd bin/agent
+/opt/payload/nc.Z netcat_openbsd (compress)
+/opt/payload/nc12.Z netcat_openbsd (compress)
 E
 jq_true "a finding inside an archive names the archive as its path and says where in the text" \
     '[.reports[0].findings[] | select(.check == "suspicious-tool")] | all(.path | startswith("/opt/payload/"))'

