@@ -2,6 +2,7 @@
  * runwords.c — see runwords.h.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include "check/runwords.h"
 
@@ -90,30 +91,64 @@ typedef struct {
     size_t nlen, vlen;
 } var;
 
+#define SET_MAX 64 /* variables the text itself sets (X=curl; $X URL | sh) */
+
 typedef struct {
     const pc_runwords_cb *cb;
     const var *vars;
     size_t nvars;
+    char set[SET_MAX][PC_RUNWORD_MAX]; /* NAME=VALUE words seen so far, latest last */
+    size_t nset;
 } expander;
 
-/* $NAME or ${NAME} that an environment line sets: its value's words, cut
- * at blanks as a shell splits an expansion (no second expansion, and
- * what would separate commands in text is part of a word here); any
- * other word as it is. */
+/* A NAME=VALUE word: remembered, so a later $NAME takes its value (a
+ * shell keeps it for the rest of the script); the last SET_MAX are kept. */
+static void remember(expander *x, const char *w)
+{
+    if (!pc_runword_assignment(w, strlen(w)))
+        return;
+    if (x->nset == SET_MAX) {
+        memmove(x->set[0], x->set[1], sizeof x->set[0] * (SET_MAX - 1));
+        x->nset--;
+    }
+    snprintf(x->set[x->nset++], PC_RUNWORD_MAX, "%s", w);
+}
+
+/* The value the text or its environment gives NAME (n bytes), or NULL. */
+static const char *value_of(const expander *x, const char *name, size_t n, size_t *vlen)
+{
+    for (size_t i = x->nset; i-- > 0;)
+        if (pc_runword_assignment(x->set[i], strlen(x->set[i])) == n &&
+            !memcmp(x->set[i], name, n)) {
+            *vlen = strlen(x->set[i] + n + 1);
+            return x->set[i] + n + 1;
+        }
+    for (size_t i = 0; i < x->nvars; i++)
+        if (x->vars[i].nlen == n && !memcmp(x->vars[i].name, name, n)) {
+            *vlen = x->vars[i].vlen;
+            return x->vars[i].value;
+        }
+    return NULL;
+}
+
+/* $NAME or ${NAME} that the text (NAME=VALUE before it) or an
+ * environment line sets: its value's words, cut at blanks as a shell
+ * splits an expansion (no second expansion, and what would separate
+ * commands in text is part of a word here); any other word as it is. */
 static void expand_word(void *ud, const char *w)
 {
-    const expander *x = ud;
-    const char *name = w + 1;
-    size_t n = strlen(name);
+    expander *x = ud;
+    const char *name = w + 1, *v;
+    size_t n = strlen(name), vlen;
     if (w[0] == '$' && *name == '{') {
         name++;
         n = strcspn(name, "}");
     }
-    for (size_t i = 0; w[0] == '$' && i < x->nvars; i++)
-        if (x->vars[i].nlen == n && !memcmp(x->vars[i].name, name, n)) {
-            words(x->vars[i].value, x->vars[i].vlen, x->cb, 0);
-            return;
-        }
+    if (w[0] == '$' && (v = value_of(x, name, n, &vlen)) != NULL) {
+        words(v, vlen, x->cb, 0); /* (to the readers: nothing is remembered meanwhile) */
+        return;
+    }
+    remember(x, w);
     x->cb->word(x->cb->ud, w);
 }
 
@@ -126,7 +161,7 @@ static void pass_sep(void *ud, pc_runsep kind)
 void pc_runwords_lines(const char *text, size_t len, const pc_runwords_cb *cb)
 {
     var vars[VARS_MAX];
-    expander x = {cb, vars, 0};
+    expander x = {.cb = cb, .vars = vars};
     pc_runwords_cb ecb = {expand_word, pass_sep, &x};
     for (const char *p = text, *end = text + len; p < end && x.nvars < VARS_MAX;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));

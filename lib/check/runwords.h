@@ -32,8 +32,9 @@ void pc_runwords(const char *text, size_t len, const pc_runwords_cb *cb);
 /* The same, line by line, where a line that is an environment entry
  * (NAME=VALUE) is read as its VALUE (a variable that holds a command is
  * the payload an entrypoint evals), and a word $NAME or ${NAME} that such
- * a line sets is replaced by its value's words (apt-get install $TOOLS,
- * $FETCH | sh); a variable no line sets stays the word it is. */
+ * a line sets, or a NAME=VALUE word before it in the text (X=curl; $X URL
+ * | sh), is replaced by its value's words (apt-get install $TOOLS, $FETCH
+ * | sh); a variable nothing sets stays the word it is. */
 void pc_runwords_lines(const char *text, size_t len, const pc_runwords_cb *cb);
 
 /* The length of NAME when s (len bytes) starts NAME=, else 0: an
