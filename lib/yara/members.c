@@ -129,8 +129,9 @@ static void zip_close(pc_members *m)
     m->unw = NULL;
 }
 
-/* A zip member's compressed bytes, no further than its size says. */
-static ssize_t zip_bounded(void *ud, void *buf, size_t n)
+/* The current member's bytes as they are stored (ar, cpio, zip stored),
+ * or a zip member's compressed bytes, no further than its size says. */
+static ssize_t stored_read(void *ud, void *buf, size_t n)
 {
     pc_members *m = ud;
     if (m->remain <= 0)
@@ -397,7 +398,7 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
             m->zend = 0;
             *size = (flags & 8) ? -1 : (int64_t)(usize & INT64_MAX);
         } else if (codec != PC_WRAP_NONE) {
-            if (!(m->unw = pc_unwrap_new(codec, NULL, 0, zip_bounded, m)))
+            if (!(m->unw = pc_unwrap_new(codec, NULL, 0, stored_read, m)))
                 return -1;
             *size = (int64_t)(usize & INT64_MAX);
         } else {
@@ -463,11 +464,5 @@ ssize_t pc_members_read(pc_members *m, void *buf, size_t n)
         return m->zend ? 0 : zip_inflate(m, buf, n);
     if (m->unw)
         return pc_unwrap_read(m->unw, buf, n);
-    if (m->remain <= 0)
-        return 0;
-    if ((uint64_t)m->remain < n)
-        n = (size_t)m->remain;
-    size_t got = pc_pullbuf_read(&m->b, buf, n);
-    m->remain -= (int64_t)got;
-    return got ? (ssize_t)got : -1;
+    return stored_read(m, buf, n);
 }

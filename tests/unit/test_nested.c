@@ -377,35 +377,42 @@ static void test_bounds(void)
     free(long_text);
 }
 
+/* One file (name, n bytes of data) in an archive of the given libarchive
+ * format and filter; *len its size. */
+static unsigned char *wrap1(int format, int filter, const char *name, const void *data, size_t n,
+                            size_t *len)
+{
+    unsigned char *buf = malloc(1 << 20);
+    struct archive *a = archive_write_new();
+    if (format == ARCHIVE_FORMAT_AR_GNU)
+        archive_write_set_format_ar_svr4(a);
+    else
+        archive_write_set_format(a, format);
+    if (filter != ARCHIVE_FILTER_NONE)
+        archive_write_add_filter(a, filter);
+    archive_write_set_bytes_per_block(a, 1);
+    archive_write_open_memory(a, buf, 1 << 20, len);
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)n);
+    archive_write_header(a, e);
+    archive_write_data(a, data, n);
+    archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+    return buf;
+}
+
 static void test_depth(void)
 {
     /* nmap.deb-like: ar > data.tar.xz > tar > file; then one more level each time */
     const char *inner[] = {"usr/bin/tool", "TOOL-BYTES\n"};
     size_t l0, l1, l2, l3;
     unsigned char *t0 = make(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_XZ, inner, 1, &l0);
-    const char *m1[] = {"data.tar.xz", NULL};
-    char *c0 = malloc(l0 + 1);
-    memcpy(c0, t0, l0);
-    c0[l0] = 0;
-    /* libarchive's entries are strings here: build the outer levels by hand */
-    struct archive *a = archive_write_new();
-    unsigned char *deb = malloc(1 << 20);
-    size_t used = 0;
-    archive_write_set_format_ar_svr4(a);
-    archive_write_set_bytes_per_block(a, 1);
-    archive_write_open_memory(a, deb, 1 << 20, &used);
-    struct archive_entry *e = archive_entry_new();
-    archive_entry_set_pathname(e, "data.tar.xz");
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_size(e, (la_int64_t)l0);
-    archive_write_header(a, e);
-    archive_write_data(a, t0, l0);
-    archive_entry_free(e);
-    archive_write_close(a);
-    archive_write_free(a);
-    l1 = used;
-    (void)m1;
+    unsigned char *deb =
+        wrap1(ARCHIVE_FORMAT_AR_GNU, ARCHIVE_FILTER_NONE, "data.tar.xz", t0, l0, &l1);
     seen s = {0};
     s.needle = "TOOL";
     inspect(deb, l1, 1 << 20, 0, 0, &s);
@@ -413,43 +420,15 @@ static void test_depth(void)
     CHECK_STR(s.names[0], "data.tar.xz");
     CHECK_STR(s.names[1], "data.tar.xz > usr/bin/tool");
     /* the deb inside a zip: three levels, still read */
-    a = archive_write_new();
-    unsigned char *zip = malloc(1 << 20);
-    archive_write_set_format_zip(a);
-    archive_write_open_memory(a, zip, 1 << 20, &used);
-    e = archive_entry_new();
-    archive_entry_set_pathname(e, "tool.deb");
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_size(e, (la_int64_t)l1);
-    archive_write_header(a, e);
-    archive_write_data(a, deb, l1);
-    archive_entry_free(e);
-    archive_write_close(a);
-    archive_write_free(a);
-    l2 = used;
+    unsigned char *zip = wrap1(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, "tool.deb", deb, l1, &l2);
     seen z = {0};
     z.needle = ""; /* nothing is clear: every member is scanned */
     inspect(zip, l2, 1 << 20, 0, 0, &z);
     CHECK(z.n == 3);
     CHECK_STR(z.names[2], "tool.deb > data.tar.xz > usr/bin/tool");
     /* and in a tar.gz: the fourth level is not opened */
-    a = archive_write_new();
-    unsigned char *tgz = malloc(1 << 20);
-    archive_write_set_format_pax_restricted(a);
-    archive_write_add_filter_gzip(a);
-    archive_write_open_memory(a, tgz, 1 << 20, &used);
-    e = archive_entry_new();
-    archive_entry_set_pathname(e, "t.zip");
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_size(e, (la_int64_t)l2);
-    archive_write_header(a, e);
-    archive_write_data(a, zip, l2);
-    archive_entry_free(e);
-    archive_write_close(a);
-    archive_write_free(a);
-    l3 = used;
+    unsigned char *tgz =
+        wrap1(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_GZIP, "t.zip", zip, l2, &l3);
     seen g = {0};
     g.needle = "";
     inspect(tgz, l3, 1 << 20, 0, 0, &g);
@@ -473,7 +452,6 @@ static void test_depth(void)
     pc_nest_free(nest);
     free(plain);
     free(t0);
-    free(c0);
     free(deb);
     free(zip);
     free(tgz);
