@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include "layer/caps.h"
+#include "pcx.h"
 
 #define CAP_REV_MASK 0xFF000000u
 #define CAP_REV_1 0x01000000u
@@ -85,17 +86,12 @@ int pc_cap_from_name(const char *name)
     return -1;
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 int pc_filecap_decode(const void *val, size_t len, pc_filecap *out)
 {
     const unsigned char *p = val;
     if (!p || !out || len < 4)
         return -1;
-    uint32_t magic = le32(p);
+    uint32_t magic = pc_le32(p);
     size_t want, pairs;
     switch (magic & CAP_REV_MASK) {
     case CAP_REV_1:
@@ -115,11 +111,11 @@ int pc_filecap_decode(const void *val, size_t len, pc_filecap *out)
     memset(out, 0, sizeof *out);
     out->effective = (magic & CAP_EFFECTIVE) != 0;
     for (size_t i = 0; i < pairs; i++) {
-        out->permitted |= (uint64_t)le32(p + 4 + 8 * i) << (32 * i);
-        out->inheritable |= (uint64_t)le32(p + 8 + 8 * i) << (32 * i);
+        out->permitted |= (uint64_t)pc_le32(p + 4 + 8 * i) << (32 * i);
+        out->inheritable |= (uint64_t)pc_le32(p + 8 + 8 * i) << (32 * i);
     }
     if ((magic & CAP_REV_MASK) == CAP_REV_3)
-        out->rootid = le32(p + 20);
+        out->rootid = pc_le32(p + 20);
     return 0;
 }
 

@@ -136,11 +136,6 @@ static int fill_at_least(pc_unpack *u, size_t need, pc_err *e)
     return 0;
 }
 
-static uint32_t le32(const unsigned char *b)
-{
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 /* containerd's DetectCompression (gzip, zstd incl. skippable frames, the
  * latter only when 8 bytes are there) plus what Docker's daemon also
  * detects (bzip2, xz). */
@@ -151,7 +146,7 @@ static pc_magic detect(const unsigned char *b, size_t n)
         return MAG_GZIP;
     if (n >= 4 && memcmp(b, "\x28\xb5\x2f\xfd", 4) == 0)
         return MAG_ZSTD;
-    if (n >= 8 && (le32(b) & 0xfffffff0u) == 0x184d2a50u)
+    if (n >= 8 && (pc_le32(b) & 0xfffffff0u) == 0x184d2a50u)
         return MAG_ZSTD_SKIP;
     if (n >= 3 && memcmp(b, "BZh", 3) == 0)
         return MAG_BZIP2;

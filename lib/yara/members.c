@@ -68,19 +68,9 @@ static int tar_header(const unsigned char *p, size_t n)
     return (ck == ' ' || ck == 0 || (ck >= '0' && ck <= '7')) && octal(p + 148, 8) == sum;
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t le16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
 pc_arc_kind pc_members_sniff(const unsigned char *p, size_t n)
 {
-    if (n >= 4 && le32(p) == ZIP_LOCAL)
+    if (n >= 4 && pc_le32(p) == ZIP_LOCAL)
         return PC_ARC_ZIP;
     if (n >= 8 && memcmp(p, "!<arch>\n", 8) == 0)
         return PC_ARC_AR;
@@ -324,12 +314,12 @@ static int zip_finish(pc_members *m)
      * which one is told by where the next header starts */
     size_t got = pc_pullbuf_have(&m->b, 28);
     const unsigned char *d = m->b.buf + m->b.pos;
-    size_t sig = got >= 4 && le32(d) == ZIP_DESC ? 4 : 0;
+    size_t sig = got >= 4 && pc_le32(d) == ZIP_DESC ? 4 : 0;
     static const size_t lens[2] = {12, 20};
     for (int i = 0; i < 2; i++) {
         const unsigned char *at = d + sig + lens[i];
         if (sig + lens[i] + 4 <= got &&
-            (le32(at) == ZIP_LOCAL || le32(at) == ZIP_CENTRAL || le32(at) == ZIP_END)) {
+            (pc_le32(at) == ZIP_LOCAL || pc_le32(at) == ZIP_CENTRAL || pc_le32(at) == ZIP_END)) {
             m->b.pos += sig + lens[i];
             return 0;
         }
@@ -340,16 +330,16 @@ static int zip_finish(pc_members *m)
 static void zip64_sizes(const unsigned char *x, size_t xlen, uint64_t *usize, uint64_t *csize)
 {
     for (size_t i = 0; i + 4 <= xlen;) {
-        uint16_t id = le16(x + i), len = le16(x + i + 2);
+        uint16_t id = pc_le16(x + i), len = pc_le16(x + i + 2);
         const unsigned char *p = x + i + 4;
         if (i + 4 + len > xlen)
             return;
         size_t at = 0;
         if (id == 1) {
             if (*usize == 0xffffffffu && at + 8 <= len)
-                *usize = (uint64_t)le32(p + at) | (uint64_t)le32(p + at + 4) << 32, at += 8;
+                *usize = (uint64_t)pc_le32(p + at) | (uint64_t)pc_le32(p + at + 4) << 32, at += 8;
             if (*csize == 0xffffffffu && at + 8 <= len)
-                *csize = (uint64_t)le32(p + at) | (uint64_t)le32(p + at + 4) << 32;
+                *csize = (uint64_t)pc_le32(p + at) | (uint64_t)pc_le32(p + at + 4) << 32;
             return;
         }
         i += 4 + (size_t)len;
@@ -364,13 +354,13 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
         if (zip_finish(m) < 0)
             return -1;
         size_t got = pc_pullbuf_read(&m->b, h, 4);
-        if (got < 4 || le32(h) == ZIP_CENTRAL || le32(h) == ZIP_END)
+        if (got < 4 || pc_le32(h) == ZIP_CENTRAL || pc_le32(h) == ZIP_END)
             return got == 0 || got == 4 ? 0 : -1;
-        if (le32(h) != ZIP_LOCAL || pc_pullbuf_read(&m->b, h + 4, 26) != 26)
+        if (pc_le32(h) != ZIP_LOCAL || pc_pullbuf_read(&m->b, h + 4, 26) != 26)
             return -1;
-        uint16_t flags = le16(h + 6), method = le16(h + 8), nlen = le16(h + 26),
-                 xlen = le16(h + 28);
-        uint64_t csize = le32(h + 18), usize = le32(h + 22);
+        uint16_t flags = pc_le16(h + 6), method = pc_le16(h + 8), nlen = pc_le16(h + 26),
+                 xlen = pc_le16(h + 28);
+        uint64_t csize = pc_le32(h + 18), usize = pc_le32(h + 22);
         size_t take = nlen > PC_MEMBERS_NAME_MAX ? PC_MEMBERS_NAME_MAX : nlen;
         size_t xtake = xlen > sizeof x ? sizeof x : xlen;
         if (pc_pullbuf_read(&m->b, nm, take) != take || pc_pullbuf_skip(&m->b, nlen - take) < 0 ||

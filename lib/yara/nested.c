@@ -343,11 +343,6 @@ static int stub(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pul
     return rc;
 }
 
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Pass over one RPM header structure (its 16-byte intro, its index and
  * its data) from s; pad: to the next multiple of 8 (the signature's). */
 static int rpm_header(src *s, int pad)
@@ -355,7 +350,7 @@ static int rpm_header(src *s, int pad)
     unsigned char h[16], sink[4096];
     if (pull_full(src_pull, s, h, 16) != 16 || h[0] != 0x8e || h[1] != 0xad || h[2] != 0xe8)
         return -1;
-    uint64_t n = (uint64_t)be32(h + 8) * 16 + be32(h + 12);
+    uint64_t n = (uint64_t)pc_be32(h + 8) * 16 + pc_be32(h + 12);
     if (n > (256u << 20))
         return -1;
     if (pad)

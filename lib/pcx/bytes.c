@@ -1,0 +1,21 @@
+/*
+ * bytes.c — fixed-width integers read from a byte string in a given byte
+ * order: the headers of archives, compressed streams and capability
+ * attributes the scanner reads.
+ */
+#include "pcx.h"
+
+uint16_t pc_le16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+uint32_t pc_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+uint32_t pc_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
