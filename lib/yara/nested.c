@@ -430,10 +430,11 @@ int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *dat
     return inspect_mem(&w, 0, data, len, clear);
 }
 
-int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, pc_pull_fn pull, void *ud,
-                           int64_t size, pc_err *e)
+int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, const unsigned char *pre,
+                           size_t prelen, pc_pull_fn pull, void *ud, int64_t size, pc_err *e)
 {
     walk w = walk_of(n, ops, e);
+    src s = {pre, prelen, 0, pull, ud};
     w.size = size;
-    return inspect(&w, 0, pull, ud, 0, 1);
+    return inspect(&w, 0, src_pull, &s, 0, 1);
 }

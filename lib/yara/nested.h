@@ -70,14 +70,15 @@ int pc_nest_wants_stream(const unsigned char *data, size_t len);
  * found no rule string in data (see scan_mem). */
 int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
                     int clear, pc_err *e);
-/* The same for a file too large to read whole (size bytes), pulled from
- * fn (its first bytes start as pc_nest_wants says): opened as it streams
+/* The same for a file too large to read whole (size bytes): pre[0..prelen)
+ * (its head, already read, which starts as pc_nest_wants_stream says),
+ * then what fn gives. Opened as it streams
  * by, never held; its bytes are not scanned as they are, but what follows
  * the archive or the compressed stream (its end, damage, a limit) is, as
  * a member named "(bytes after the archive)", and so is a script before
  * an archive ("(script before the archive)"); a script with no archive
  * after it is scanned whole as the file itself (member ""). */
-int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, pc_pull_fn pull, void *ud,
-                           int64_t size, pc_err *e);
+int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, const unsigned char *pre,
+                           size_t prelen, pc_pull_fn pull, void *ud, int64_t size, pc_err *e);
 
 #endif

@@ -586,90 +586,69 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
     return record_member(s, member, e);
 }
 
-static int nest_scan_mem(void *ud, const char *member, const unsigned char *p, size_t n, int *clear,
-                         pc_err *e);
-static int nest_scan_stream(void *ud, const char *member, const unsigned char *first,
-                            size_t firstlen, pc_pull_fn pull, void *pud, int64_t size, pc_err *e);
-
-/* the file's head, then the tar stream; a failure of the stream is the
- * walk's (it says why), not the archive's */
-typedef struct filesrc {
-    const unsigned char *head;
-    size_t headlen, pos;
+/* the tar stream after a file's head; a failure of it is the walk's (it
+ * says why), not the archive's */
+typedef struct layersrc {
     pc_file_reader *rest;
     int failed;
-} filesrc;
+} layersrc;
 
-static ssize_t filesrc_pull(void *ud, void *buf, size_t n)
+static ssize_t layer_pull(void *ud, void *buf, size_t n)
 {
-    filesrc *fs = ud;
-    if (fs->pos < fs->headlen) {
-        size_t k = fs->headlen - fs->pos < n ? fs->headlen - fs->pos : n;
-        memcpy(buf, fs->head + fs->pos, k);
-        fs->pos += k;
-        return (ssize_t)k;
-    }
-    ssize_t r = pc_file_read(fs->rest, buf, n);
-    fs->failed |= r < 0;
+    layersrc *ls = ud;
+    ssize_t r = pc_file_read(ls->rest, buf, n);
+    ls->failed |= r < 0;
     return r;
 }
 
-static pc_nest_ops nest_ops(pc_yara_scan *s)
+/* Open a compressed file or archive and scan what it holds (nested.h):
+ * from memory (p, n: the file read whole; clear: its own scan found no
+ * rule string), or with stream set, as the file streams from the layer
+ * after its head (p, n). 0 or -1 (a failed tar stream is the walk's to
+ * report: stream->failed; else e filled). */
+static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *p,
+                       size_t n, int clear, layersrc *stream, pc_err *e)
 {
     pc_nest_ops ops = {.scan_mem = nest_scan_mem,
                        .scan_stream = nest_scan_stream,
                        .ud = s,
                        .whole_max = (size_t)s->prof->max_file_bytes,
                        .first_block = block_size(s->prof)}; /* as a big file's first block */
-    return ops;
+    pc_err why = {{0}};
+    if (!s->nest && !(s->nest = pc_nest_new()))
+        return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
+    s->f = f;
+    s->ent = ent;
+    int rc = stream ? pc_nest_inspect_stream(s->nest, &ops, p, n, layer_pull, stream,
+                                             (int64_t)ent->size, &why)
+                    : pc_nest_inspect(s->nest, &ops, p, n, clear, &why);
+    pc_nest_trim(s->nest, 128u << 10);
+    s->f = NULL;
+    s->ent = NULL;
+    if (rc < 0 && !(stream && stream->failed))
+        return pc_err_set(e, "file %s: %s", s->path, why.msg);
+    return rc < 0 ? -1 : 0;
 }
 
 /* A compressed file or archive over max_file_bytes: opened as it streams
- * from the layer (nested.h), never held whole; what follows the archive
- * is scanned as bytes. 0 or -1 (*failed: the tar stream failed; else e
- * filled). */
+ * from the layer, never held whole; what follows the archive is scanned as
+ * bytes. 0 or -1 (*failed: the tar stream failed; else e filled). */
 static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
                         const unsigned char *head, size_t headlen, pc_file_reader *rest,
                         int *failed, pc_err *e)
 {
-    filesrc fs = {head, headlen < ent->size ? headlen : (size_t)ent->size, 0, rest, 0};
-    pc_nest_ops ops = nest_ops(s);
-    pc_err why = {{0}};
-    if (!s->nest && !(s->nest = pc_nest_new()))
-        return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
-    s->f = f;
-    s->ent = ent;
-    int rc = pc_nest_inspect_stream(s->nest, &ops, filesrc_pull, &fs, (int64_t)ent->size, &why);
-    pc_nest_trim(s->nest, 128u << 10);
-    s->f = NULL;
-    s->ent = NULL;
-    *failed = fs.failed;
-    return rc < 0 && !fs.failed ? pc_err_set(e, "file %s: %s", s->path, why.msg) : rc;
+    layersrc ls = {rest, 0};
+    size_t n = headlen < ent->size ? headlen : (size_t)ent->size;
+    int rc = open_nested(s, f, ent, head, n, 0, &ls, e);
+    *failed = ls.failed;
+    return rc;
 }
 
-/* Open a compressed file or archive and scan what it holds (nested.h). */
+/* A file read whole: opened when it is a compressed file or an archive. */
 static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *data,
                        size_t len, pc_err *e)
 {
-    int clear = s->clear; /* the file's own scan_mem */
-    if (!pc_nest_wants(data, len))
-        return 0;
-    if (!s->nest && !(s->nest = pc_nest_new()))
-        return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
-    pc_nest_ops ops = nest_ops(s);
-    pc_err why = {{0}};
-    s->f = f;
-    s->ent = ent;
-    int rc = pc_nest_inspect(s->nest, &ops, data, len, clear, &why);
-    pc_nest_trim(s->nest, 128u << 10);
-    if (s->nrollcap > PC_YARA_OWN) {
-        free(s->nroll);
-        s->nroll = NULL;
-        s->nrollcap = 0;
-    }
-    s->f = NULL;
-    s->ent = NULL;
-    return rc < 0 ? pc_err_set(e, "file %s: %s", s->path, why.msg) : 0;
+    return pc_nest_wants(data, len) ? open_nested(s, f, ent, data, len, s->clear, NULL, e) : 0;
 }
 
 /* Copy the matched rules into the layer's arena, onto the entry. */

@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         count d = {0, 0};
         ops.ud = &d;
         piece pc = {p, size, 0};
-        FZ_CHECK(pc_nest_inspect_stream(n, &ops, piece_pull, &pc, (int64_t)size, &e) == 0, "%s", e.msg);
+        FZ_CHECK(pc_nest_inspect_stream(n, &ops, NULL, 0, piece_pull, &pc, (int64_t)size, &e) == 0, "%s", e.msg);
         FZ_CHECK(d.members <= 3 * ((size_t)MEMBERS + 1) + 1, "%zu members", d.members);
         pc_nest_trim(n, 0);
         pc_nest_free(n);

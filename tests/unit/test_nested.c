@@ -222,7 +222,7 @@ static void inspect_stream(const unsigned char *p, size_t n, size_t whole_max, s
         .scan_mem = on_mem, .scan_stream = on_stream, .ud = s, .whole_max = whole_max};
     mem m = {p, n, 0, 777};
     pc_err e = {{0}};
-    CHECK(pc_nest_inspect_stream(nest, &ops, mem_pull, &m, (int64_t)n, &e) == 0);
+    CHECK(pc_nest_inspect_stream(nest, &ops, NULL, 0, mem_pull, &m, (int64_t)n, &e) == 0);
     pc_nest_free(nest);
 }
 
