@@ -229,6 +229,8 @@ static int worker_visitor(worker *k, pc_yara_scan **ys, pc_file_visitor *v)
         return 0;
     if (pc_yara_scan_new(c->yara, &c->profile->yara, k->s->ypool, ys, &k->err) < 0)
         return -1;
+    pc_yara_scan_archive_bounds(*ys, c->profile->limits.max_layer_bytes,
+                                c->profile->limits.max_files);
     pc_yara_scan_visitor(*ys, v);
     return 1;
 }

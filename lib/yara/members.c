@@ -6,6 +6,7 @@
  * image would get from Go's reader, and close to GNU tar's); zip and ar
  * are read here by their headers.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -33,6 +34,12 @@ struct pc_members {
     int desc;       /* zip: a data descriptor follows the data */
     z_stream z;
     pc_tar *tar;
+    /* zip: where each member was found (pc_members_zip_spans) */
+    pc_zip_span *spans;
+    size_t nspans, spancap;
+    int span_open; /* the last span's end is not known yet */
+    uint64_t cd_at;
+    char why[PC_MEMBERS_NAME_MAX + 128]; /* pc_members_bound */
 };
 
 static ssize_t tar_pull(void *ud, void *buf, size_t n, pc_err *e)
@@ -99,6 +106,7 @@ pc_members *pc_members_new(pc_arc_kind k, const unsigned char *pre, size_t prele
     if (!m)
         return NULL;
     m->kind = k;
+    m->cd_at = UINT64_MAX;
     pc_pullbuf_init(&m->b, pre, prelen, fn, ud);
     if (k == PC_ARC_TAR && !(m->tar = pc_tar_new(tar_pull, m))) {
         free(m);
@@ -133,12 +141,10 @@ static ssize_t stored_read(void *ud, void *buf, size_t n)
     return got ? (ssize_t)got : -1;
 }
 
-/* The codec of a zip compression method unwrap.c decodes: 12 bzip2,
- * 14 LZMA, 93 zstd, 95 xz (what unzip, 7-Zip and Python's zipfile write
- * besides deflate), or NONE. */
-static pc_wrap_codec zip_codec(uint16_t method)
+pc_wrap_codec pc_members_zip_codec(uint16_t method)
 {
-    return method == 12   ? PC_WRAP_BZIP2
+    return method == 8    ? PC_WRAP_DEFLATE
+           : method == 12 ? PC_WRAP_BZIP2
            : method == 14 ? PC_WRAP_ZIPLZMA
            : method == 93 ? PC_WRAP_ZSTD
            : method == 95 ? PC_WRAP_XZ
@@ -151,7 +157,25 @@ void pc_members_free(pc_members *m)
         return;
     zip_close(m);
     pc_tar_free(m->tar);
+    free(m->spans);
     free(m);
+}
+
+const char *pc_members_bound(const pc_members *m)
+{
+    return m->why[0] ? m->why : NULL;
+}
+
+size_t pc_members_zip_spans(const pc_members *m, const pc_zip_span **v, uint64_t *cd_at)
+{
+    *v = m->spans;
+    *cd_at = m->cd_at;
+    return m->nspans;
+}
+
+static uint64_t at(const pc_members *m)
+{
+    return m->b.base + m->b.pos;
 }
 
 static void set_name(pc_members *m, const char *s, size_t n)
@@ -307,6 +331,9 @@ static int zip_finish(pc_members *m)
     if (m->remain > 0 && pc_pullbuf_skip(&m->b, (uint64_t)m->remain) < 0)
         return -1;
     m->remain = 0;
+    if (m->span_open)
+        m->spans[m->nspans - 1].end = at(m);
+    m->span_open = 0;
     if (!m->desc)
         return 0;
     m->desc = 0;
@@ -346,6 +373,24 @@ static void zip64_sizes(const unsigned char *x, size_t xlen, uint64_t *usize, ui
     }
 }
 
+/* Remember where a member's local header and data are. */
+static int zip_span(pc_members *m, uint64_t lho, uint16_t method)
+{
+    if (m->nspans == m->spancap) {
+        size_t cap = m->spancap ? m->spancap * 2 : 16;
+        pc_zip_span *v = cap > SIZE_MAX / sizeof *v ? NULL : realloc(m->spans, cap * sizeof *v);
+        if (!v) {
+            snprintf(m->why, sizeof m->why, "out of memory");
+            return -1;
+        }
+        m->spans = v;
+        m->spancap = cap;
+    }
+    m->spans[m->nspans++] = (pc_zip_span){lho, at(m), UINT64_MAX, method};
+    m->span_open = 1;
+    return 0;
+}
+
 static int zip_next(pc_members *m, const char **name, int64_t *size)
 {
     unsigned char h[30], x[1024];
@@ -353,10 +398,15 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
     for (;;) {
         if (zip_finish(m) < 0)
             return -1;
-        size_t got = pc_pullbuf_read(&m->b, h, 4);
-        if (got < 4 || pc_le32(h) == ZIP_CENTRAL || pc_le32(h) == ZIP_END)
-            return got == 0 || got == 4 ? 0 : -1;
-        if (pc_le32(h) != ZIP_LOCAL || pc_pullbuf_read(&m->b, h + 4, 26) != 26)
+        size_t got = pc_pullbuf_have(&m->b, 4);
+        uint64_t lho = at(m);
+        const unsigned char *sig = m->b.buf + m->b.pos;
+        if (got < 4 || pc_le32(sig) == ZIP_CENTRAL || pc_le32(sig) == ZIP_END) {
+            if (got >= 4)
+                m->cd_at = lho; /* (left unread: the caller may read the directory) */
+            return got == 0 || got >= 4 ? 0 : -1;
+        }
+        if (pc_pullbuf_read(&m->b, h, 30) != 30 || pc_le32(h) != ZIP_LOCAL)
             return -1;
         uint16_t flags = pc_le16(h + 6), method = pc_le16(h + 8), nlen = pc_le16(h + 26),
                  xlen = pc_le16(h + 28);
@@ -366,19 +416,28 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
         if (pc_pullbuf_read(&m->b, nm, take) != take || pc_pullbuf_skip(&m->b, nlen - take) < 0 ||
             pc_pullbuf_read(&m->b, x, xtake) != xtake || pc_pullbuf_skip(&m->b, xlen - xtake) < 0)
             return -1;
+        if (zip_span(m, lho, method) < 0)
+            return -1;
         zip64_sizes(x, xtake, &usize, &csize);
         int known = !(flags & 8) || csize != 0;
         m->desc = (flags & 8) != 0;
         m->remain = known ? (int64_t)(csize & INT64_MAX) : -1;
         int dir = take && nm[take - 1] == '/';
-        pc_wrap_codec codec = zip_codec(method);
+        pc_wrap_codec codec = method == 8 ? PC_WRAP_NONE : pc_members_zip_codec(method);
         int readable = method == 8 || ((method == 0 || codec != PC_WRAP_NONE) && known);
+        set_name(m, nm, take);
+        if (!(flags & 1) && !dir && method != 0 && method != 8 && codec == PC_WRAP_NONE) {
+            /* (unzip reads shrink, reduce, implode and deflate64; 7-Zip more) */
+            snprintf(m->why, sizeof m->why,
+                     "member %s: zip compression method %u, which portcullis does not decode",
+                     m->name, method);
+            return -1;
+        }
         if ((flags & 1) || !readable || dir) {
             if (!known)
                 return -1; /* no way to find where the next header starts */
-            continue;      /* encrypted, another method, or a directory: passed over */
+            continue;      /* encrypted, or a directory: passed over */
         }
-        set_name(m, nm, take);
         *name = m->name;
         if (method == 8) {
             memset(&m->z, 0, sizeof m->z);
@@ -386,11 +445,11 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
                 return -1;
             m->inflating = 1;
             m->zend = 0;
-            *size = (flags & 8) ? -1 : (int64_t)(usize & INT64_MAX);
+            *size = -1; /* (decoded to its end, whatever the header says) */
         } else if (codec != PC_WRAP_NONE) {
             if (!(m->unw = pc_unwrap_new(codec, NULL, 0, stored_read, m)))
                 return -1;
-            *size = (int64_t)(usize & INT64_MAX);
+            *size = -1;
         } else {
             *size = m->remain;
         }
@@ -452,7 +511,13 @@ ssize_t pc_members_read(pc_members *m, void *buf, size_t n)
     }
     if (m->inflating)
         return m->zend ? 0 : zip_inflate(m, buf, n);
-    if (m->unw)
-        return pc_unwrap_read(m->unw, buf, n);
+    if (m->unw) {
+        ssize_t r = pc_unwrap_read(m->unw, buf, n);
+        if (r < 0 && pc_unwrap_over(m->unw) && !m->why[0])
+            snprintf(m->why, sizeof m->why,
+                     "member %s: its data needs more memory to decode than portcullis allows",
+                     m->name);
+        return r;
+    }
     return stored_read(m, buf, n);
 }

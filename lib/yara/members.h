@@ -9,9 +9,14 @@
  * Reading is best effort and never trusted further than the bytes go: a
  * member whose size is not known before its data (zip's data descriptor)
  * is read to the end of its deflate stream; anything the reader cannot
- * follow (a damaged header, an encrypted or unknown zip method whose end
- * it cannot find) ends the walk (-1). Zip is read by its local headers,
- * as a stream: the central directory at the end is not consulted.
+ * follow (a damaged header, an encrypted member whose end it cannot find)
+ * ends the walk (-1). Zip is read by its local headers, as a stream; the
+ * walk keeps where it found each member (pc_members_zip_spans) so that the
+ * caller can hold it against the central directory, which is what
+ * unzip, Python and Java read (zipdir.h). What no program would stop at
+ * is a bound, not damage: a zip member in a compression method this
+ * reader does not decode, or whose decoder would need more memory than
+ * allowed (unwrap.h), ends the walk with pc_members_bound saying why.
  */
 #ifndef PC_MEMBERS_H
 #define PC_MEMBERS_H
@@ -20,6 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "yara/pullbuf.h" /* pc_pull_fn */
+#include "yara/unwrap.h"  /* pc_wrap_codec */
 
 #define PC_MEMBERS_SNIFF 512 /* bytes pc_members_sniff wants (a tar header) */
 #define PC_MEMBERS_NAME_MAX 255
@@ -49,5 +55,23 @@ ssize_t pc_members_read(pc_members *m, void *buf, size_t n);
  * bytes the reader had not consumed, then the rest of the stream. */
 ssize_t pc_members_rest(pc_members *m, void *buf, size_t n);
 void pc_members_free(pc_members *m);
+/* The decoder of a zip compression method: 8 deflate, 12 bzip2, 14
+ * LZMA, 93 zstd, 95 xz (what unzip, 7-Zip and Python's zipfile write);
+ * NONE for stored (0) and the rest. */
+pc_wrap_codec pc_members_zip_codec(uint16_t method);
+/* Why the walk stopped at a bound (see above; "member X: ..."), or NULL
+ * when it did not. */
+const char *pc_members_bound(const pc_members *m);
+
+/* A zip member as the walk found it: its local header, and its data from
+ * data to end (stream offsets from the archive's first byte), as read. */
+typedef struct pc_zip_span {
+    uint64_t lho, data, end;
+    uint16_t method;
+} pc_zip_span;
+/* The zip members walked so far (every local header, also the ones passed
+ * over), in order; *cd_at: where the walk met the central directory (or
+ * the end record), UINT64_MAX when it did not. */
+size_t pc_members_zip_spans(const pc_members *m, const pc_zip_span **v, uint64_t *cd_at);
 
 #endif

@@ -8,12 +8,14 @@
  * stream, the archive reader from the decoder, the scanner from the
  * archive reader, so no level holds more than its buffer.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "yara/nested.h"
 #include "yara/unwrap.h"
+#include "yara/zipdir.h"
 
 /* A level buffer above this is mapped, not malloc'ed, and unmapped after
  * the file (pc_nest_trim): glibc keeps freed heap memory of that size
@@ -60,9 +62,11 @@ typedef struct walk {
     pc_nest *n;
     const pc_nest_ops *ops;
     pc_err *e;
-    uint64_t budget;  /* decoded bytes left */
-    uint32_t members; /* members left */
-    int64_t size;     /* the streamed file's size (-1: not known) */
+    uint64_t budget, budget0;   /* decoded bytes left, and at the start */
+    uint64_t members, members0; /* members left, and at the start */
+    int64_t size;               /* the streamed file's size (-1: not known) */
+    int heavy;                  /* xz, lzma and zstd decoders open */
+    int fatal;                  /* a bound was met: the file fails (e says which) */
     char chain[PC_NEST_CHAIN];
 } walk;
 
@@ -79,7 +83,8 @@ typedef struct unsrc {
     walk *w;
 } unsrc;
 
-static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail);
+static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail,
+                   const unsigned char *mem, size_t memlen);
 static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int clear);
 static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
                   int stored_clear);
@@ -131,24 +136,61 @@ static ssize_t src_pull(void *ud, void *buf, size_t n)
     return s->fn ? s->fn(s->ud, buf, n) : 0;
 }
 
-/* Decoded bytes, within the walk's budget: past it the stream "fails",
- * which ends the archive where it is. */
+/* A bound met: what is inside cannot all be read, and a program of the
+ * image that unpacks it has no such bound, so the file fails (a
+ * scan-error) rather than pass on what came before. Always -1. */
+static int bound(walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bound(walk *w, const char *fmt, ...)
+{
+    if (w->fatal)
+        return -1;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    w->fatal = 1;
+    if (w->chain[0])
+        return pc_err_set(w->e, "archive member %s: %s", w->chain, msg);
+    return pc_err_set(w->e, "%s", msg);
+}
+
+/* Decoded bytes, within the walk's budget: more than it, or a decoder at
+ * its memory bound, is a bound met (the stream then "fails"). */
 static ssize_t unwrap_pull(void *ud, void *buf, size_t n)
 {
     unsrc *s = ud;
-    if (s->w->budget == 0)
+    walk *w = s->w;
+    unsigned char one;
+    if (w->fatal)
         return -1;
-    if (n > s->w->budget)
-        n = (size_t)s->w->budget;
+    if (w->budget == 0) { /* the end, or more than the budget */
+        buf = &one;
+        n = 1;
+    }
+    if (n > w->budget && w->budget)
+        n = (size_t)w->budget;
     ssize_t r = pc_unwrap_read(s->u, buf, n);
+    if (r > 0 && w->budget == 0) {
+        char sz[32];
+        pc_format_size(w->budget0, sz, sizeof sz);
+        return bound(w, "decodes to more than %s (limits.max_layer_bytes)", sz);
+    }
+    if (r < 0 && pc_unwrap_over(s->u))
+        return bound(w, "its compressed data needs more memory to decode than portcullis allows");
     if (r > 0)
-        s->w->budget -= (uint64_t)r;
+        w->budget -= (uint64_t)r;
     return r;
 }
 
 static ssize_t members_pull(void *ud, void *buf, size_t n)
 {
     return pc_members_read(ud, buf, n);
+}
+
+static ssize_t members_rest_pull(void *ud, void *buf, size_t n)
+{
+    return pc_members_rest(ud, buf, n);
 }
 
 /* Up to n bytes from fn, fewer only at its end or error. */
@@ -177,13 +219,32 @@ static size_t chain_push(walk *w, const char *name)
     return old;
 }
 
+static size_t stub_end(const unsigned char *p, size_t n);
+
+/* 1 when bytes start as what the walk opens: a compressed stream, an
+ * archive (an .rpm only when held whole), or a script with an archive
+ * after it. */
+static int openable(const unsigned char *p, size_t n, int whole)
+{
+    if (n >= 2 && p[0] == '#' && p[1] == '!')
+        return stub_end(p, n) != 0;
+    return whole ? pc_nest_wants(p, n) : pc_nest_wants_stream(p, n);
+}
+
+static int too_deep(walk *w)
+{
+    return bound(w, "archives nested more than %d levels deep", PC_NEST_DEPTH);
+}
+
 /* One member of level depth: read into its buffer, scanned, and opened
  * when it is an archive itself; one too large for the buffer is scanned
- * as a stream. stored_clear: the member's bytes are bytes of its archive
- * as they are (tar, ar) and the archive's scan found no rule string in
- * them, so scanning them again would find none either: the member is only
- * opened (a compressed member is new bytes). 0 (also when the member's
- * bytes end early: what came is scanned), -1 when a scan failed. */
+ * as a stream, or, when it is an archive itself, opened as one (as a file
+ * too large to read whole is). stored_clear: the member's bytes are bytes
+ * of its archive as they are (tar, ar) and the archive's scan found no
+ * rule string in them, so scanning them again would find none either: the
+ * member is only opened (a compressed member is new bytes). 0 (also when
+ * the member's bytes end early: what came is scanned), -1 when a scan
+ * failed or a bound was met. */
 static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
                   int stored_clear)
 {
@@ -201,8 +262,15 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
         got == cap && (size < 0 || (uint64_t)size > got) && pull_full(pull, pud, &extra, 1) == 1;
     size_t old = chain_push(w, name);
     int rc = 0;
-    if ((more || got > whole) && stored_clear) {
-        /* too large to open, and nothing to find in its bytes */
+    if (w->fatal) {
+        rc = -1; /* (a bound met while its bytes were read) */
+    } else if ((more || got > whole) && openable(n->buf[depth], got, 0)) {
+        src rest = {&extra, more, 0, more ? pull : NULL, pud};
+        src s = {n->buf[depth], got, 0, src_pull, &rest};
+        rc = depth + 1 < PC_NEST_DEPTH ? inspect(w, depth + 1, src_pull, &s, 0, 1, NULL, 0)
+                                       : too_deep(w);
+    } else if ((more || got > whole) && stored_clear) {
+        /* too large to read whole, and nothing to find in its bytes */
     } else if (more || got > whole) { /* over whole_max: in blocks, the first one held */
         src rest = {&extra, more, 0, more ? pull : NULL, pud};
         rc = w->ops->scan_stream(w->ops->ud, w->chain, n->buf[depth], got, src_pull, &rest,
@@ -213,14 +281,11 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
             rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, &clear, w->e);
         if (rc == 0 && depth + 1 < PC_NEST_DEPTH)
             rc = inspect_mem(w, depth + 1, n->buf[depth], got, clear);
+        else if (rc == 0 && openable(n->buf[depth], got, 1))
+            rc = too_deep(w);
     }
     w->chain[old] = 0;
-    return rc;
-}
-
-static ssize_t members_rest_pull(void *ud, void *buf, size_t n)
-{
-    return pc_members_rest(ud, buf, n);
+    return rc < 0 || w->fatal ? -1 : 0;
 }
 
 static ssize_t unwrap_rest_pull(void *ud, void *buf, size_t n)
@@ -228,32 +293,190 @@ static ssize_t unwrap_rest_pull(void *ud, void *buf, size_t n)
     return pc_unwrap_rest(((unsrc *)ud)->u, buf, n);
 }
 
+/* xz, lzma and zstd decoders may take tens of MiB each: the first two open
+ * in a walk get the full bound, the ones nested inside them a small one. */
+static int heavy(pc_wrap_codec c)
+{
+    return c == PC_WRAP_XZ || c == PC_WRAP_LZMA || c == PC_WRAP_ZSTD || c == PC_WRAP_ZIPLZMA;
+}
+
+static size_t memlimit(const walk *w)
+{
+    return w->heavy >= 2 ? PC_UNWRAP_MEMLIMIT_SMALL : PC_UNWRAP_MEMLIMIT;
+}
+
+static int count_member(walk *w)
+{
+    if (w->members == 0)
+        return bound(w, "holds more than %llu members (limits.max_files)",
+                     (unsigned long long)w->members0);
+    w->members--;
+    return 0;
+}
+
+/* Where a zip directory entry is among the spans the walk went through
+ * (sorted by where they start): 1 when the walk read its data as the
+ * entry says (the same header, method and compressed length). */
+static int walked(const pc_zip_span *v, size_t n, const pc_zipent *z)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].lho < z->lho)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo].lho == z->lho && v[lo].method == z->method && v[lo].end != UINT64_MAX &&
+           v[lo].end - v[lo].data == z->csize;
+}
+
+/* A zip member the walk did not read as its directory entry says (a gap
+ * before its header, a header that lies about its method or length):
+ * read from the archive in memory as unzip and Python read it. */
+static int zip_entry(walk *w, int depth, const pc_zipent *z, const unsigned char *mem,
+                     size_t memlen)
+{
+    uint64_t off;
+    if (pc_zipdir_data(mem, memlen, 0, z, &off) < 0)
+        return 0; /* (no reader gets its data either) */
+    if (count_member(w) < 0)
+        return -1;
+    src raw = {mem + off, (size_t)z->csize, 0, NULL, NULL};
+    if (z->method == 0)
+        return member(w, depth, z->name, src_pull, &raw, (int64_t)z->csize, 0);
+    pc_wrap_codec c = pc_members_zip_codec(z->method);
+    if (c == PC_WRAP_NONE)
+        return bound(w, "zip member %s: compression method %u, which portcullis does not decode",
+                     z->name, z->method);
+    unsrc us = {pc_unwrap_new_within(c, NULL, 0, src_pull, &raw, memlimit(w)), w};
+    if (!us.u)
+        return oom(w);
+    w->heavy += heavy(c);
+    int rc = member(w, depth, z->name, unwrap_pull, &us, -1, 0);
+    w->heavy -= heavy(c);
+    pc_unwrap_free(us.u);
+    return rc;
+}
+
+/* The rest of a streamed zip from its central directory on, at most
+ * PC_NEST_ZIPDIR bytes: into *buf (malloc'ed), its length; -1 when over. */
+static int zip_rest(walk *w, pc_members *m, unsigned char **buf, size_t *len)
+{
+    size_t cap = 64u << 10, n = 0;
+    unsigned char *b = malloc(cap);
+    if (!b)
+        return oom(w);
+    for (;;) {
+        if (n == cap) {
+            if (cap > PC_NEST_ZIPDIR) {
+                free(b);
+                return bound(w, "the zip's central directory and what follows it are over %u MiB",
+                             PC_NEST_ZIPDIR >> 20);
+            }
+            unsigned char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                return oom(w);
+            }
+            b = nb;
+            cap *= 2;
+        }
+        ssize_t r = pc_members_rest(m, b + n, cap - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+/* A zip's central directory (zipdir.h), what unzip, Python and Java go
+ * by, held against the walk by local headers, what streaming readers go
+ * by. In memory (mem), an entry the walk did not read as it says is read
+ * by the entry; streamed, the directory comes last, when the members are
+ * gone: such an entry, or a walk that could not reach the directory, is a
+ * bound. tail: scan what follows the walk as bytes (a streamed file). */
+static int zip_directory(walk *w, int depth, pc_members *m, int walk_rc, const unsigned char *mem,
+                         size_t memlen, int tail)
+{
+    const pc_zip_span *sp;
+    uint64_t cd_at;
+    size_t ns = pc_members_zip_spans(m, &sp, &cd_at);
+    pc_zipdir d = {0};
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = 0;
+    if (!mem && cd_at == UINT64_MAX && walk_rc < 0)
+        return bound(w, "the zip cannot be followed to its central directory as it streams by "
+                        "(unzip, going by the directory, may read members past the damage)");
+    if (!mem && cd_at == UINT64_MAX)
+        return tail ? member(w, depth, "(bytes after the archive)", members_rest_pull, m, -1, 0)
+                    : 0;
+    if (!mem) {
+        if (zip_rest(w, m, &buf, &len) < 0)
+            return -1;
+        src s = {buf, len, 0, NULL, NULL};
+        if (tail)
+            rc = member(w, depth, "(bytes after the archive)", src_pull, &s, (int64_t)len, 0);
+    }
+    char why[160];
+    int got = rc == 0 ? mem ? pc_zipdir_read(mem, memlen, 0, SIZE_MAX, &d, why, sizeof why)
+                            : pc_zipdir_read(buf, len, cd_at, SIZE_MAX, &d, why, sizeof why)
+                      : 0;
+    if (got < 0) /* (unzip and Python read what they can of it) */
+        rc = bound(w, "the zip's central directory cannot be read: %s", why);
+    int have = got == 1;
+    for (size_t i = 0; have && rc == 0 && i < d.n; i++) {
+        const pc_zipent *z = &d.v[i];
+        if (z->dir || (z->flags & 1) || walked(sp, ns, z))
+            continue; /* (encrypted: passed over, as in the walk) */
+        rc = mem ? zip_entry(w, depth, z, mem, memlen)
+                 : bound(w,
+                         "zip member %s is not where the archive's local headers lead (its "
+                         "central directory entry says byte %llu): unzip would read it, and it "
+                         "cannot be read as the archive streams by",
+                         z->name, (unsigned long long)z->lho);
+    }
+    pc_zipdir_free(&d);
+    free(buf);
+    return rc;
+}
+
 /* tail: the source's bytes were not scanned as they are (a file too
  * large to read whole, opened as a stream), so what follows where the
  * reading stopped (the archive's end, damage, a limit) is scanned as
- * bytes, as a member named for it. */
+ * bytes, as a member named for it. mem: the archive is these bytes, held
+ * (a zip's directory is then read from them). */
 static int members(walk *w, int depth, pc_arc_kind kind, const unsigned char *pre, size_t prelen,
-                   pc_pull_fn pull, void *pud, int clear, int tail)
+                   pc_pull_fn pull, void *pud, int clear, int tail, const unsigned char *mem,
+                   size_t memlen)
 {
     pc_members *m = pc_members_new(kind, pre, prelen, pull, pud);
     const char *name;
     int64_t size;
-    int rc = 0;
+    int rc = 0, r;
     if (!m)
         return oom(w);
-    while (rc == 0 && w->members && pc_members_next(m, &name, &size) == 1) {
-        w->members--;
-        rc = member(w, depth, name, members_pull, m, size, clear && kind != PC_ARC_ZIP);
-    }
-    if (rc == 0 && tail)
+    while ((r = pc_members_next(m, &name, &size)) == 1 && (rc = count_member(w)) == 0 &&
+           (rc = member(w, depth, name, members_pull, m, size, clear && kind != PC_ARC_ZIP)) == 0)
+        ;
+    if (rc == 0 && pc_members_bound(m))
+        rc = bound(w, "%s", pc_members_bound(m));
+    if (rc == 0 && kind == PC_ARC_ZIP)
+        rc = zip_directory(w, depth, m, r, mem, memlen, tail);
+    else if (rc == 0 && tail)
         rc = member(w, depth, "(bytes after the archive)", members_rest_pull, m, -1, 0);
     pc_members_free(m);
     return rc;
 }
 
 /* A manual page (roff: a comment, .TH, .Dd or .so first), what man(1)
- * renders and nothing runs: Debian's and Alpine's are all gzipped, and
- * netcat's documents the FIFO reverse shell it can serve. */
+ * renders: Debian's and Alpine's are all gzipped, and netcat's documents
+ * the FIFO reverse shell it can serve. Passed over only where man looks
+ * (ops->manual): sh runs a file that starts ".TH x" as well (the line
+ * fails, the next runs). */
 static int is_roff(const unsigned char *p, size_t n)
 {
     static const char *const lead[] = {".\\\"", "'\\\"", ".TH ", ".Dd ", ".so "};
@@ -268,16 +491,17 @@ static int is_roff(const unsigned char *p, size_t n)
 static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char *pre, size_t prelen,
                    pc_pull_fn pull, void *pud, int tail)
 {
-    unsrc us = {pc_unwrap_new(codec, pre, prelen, pull, pud), w};
+    unsrc us = {pc_unwrap_new_within(codec, pre, prelen, pull, pud, memlimit(w)), w};
     unsigned char peek[PC_MEMBERS_SNIFF];
     int rc;
     if (!us.u)
         return oom(w);
+    w->heavy += heavy(codec);
     size_t pl = pull_full(unwrap_pull, &us, peek, sizeof peek);
     pc_arc_kind kind = pc_members_sniff(peek, pl);
     if (kind != PC_ARC_NONE) {
-        rc = members(w, depth, kind, peek, pl, unwrap_pull, &us, 0, 0);
-    } else if (is_roff(peek, pl)) {
+        rc = members(w, depth, kind, peek, pl, unwrap_pull, &us, 0, 0, NULL, 0);
+    } else if (depth == 0 && w->ops->manual && is_roff(peek, pl)) {
         rc = 0;
     } else {
         char name[32];
@@ -290,8 +514,9 @@ static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char 
             ; /* (the decoded rest, if a member stopped early: to the stream's end) */
         rc = member(w, depth, "(bytes after the compressed stream)", unwrap_rest_pull, &us, -1, 0);
     }
+    w->heavy -= heavy(codec);
     pc_unwrap_free(us.u);
-    return rc;
+    return rc < 0 || w->fatal ? -1 : 0;
 }
 
 /* What a script's archive starts with: a compressed stream (makeself's
@@ -337,7 +562,7 @@ static int stub(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pul
         rc = member(w, depth, "", src_pull, &s, depth ? -1 : w->size, 0);
     if (rc == 0 && off) {
         src rest = {buf + off, got - off, 0, pull, pud};
-        rc = inspect(w, depth, src_pull, &rest, 0, tail);
+        rc = inspect(w, depth, src_pull, &rest, 0, tail, NULL, 0);
     }
     free(buf);
     return rc;
@@ -374,14 +599,15 @@ static int rpm(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pull
     if (pull_full(src_pull, &s, lead, sizeof lead) != sizeof lead || rpm_header(&s, 1) < 0 ||
         rpm_header(&s, 0) < 0)
         return 0; /* not one to follow */
-    return inspect(w, depth, src_pull, &s, 0, tail);
+    return inspect(w, depth, src_pull, &s, 0, tail, NULL, 0);
 }
 
 /* clear: data's own scan found no rule string in it. A tar's or an ar's
  * members are its bytes as they are, so they hold none either (every
  * reported rule needs one of its strings: prefilter.h) and are not
  * scanned again, only opened; a zip's may be deflated, and are read. */
-static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail)
+static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail,
+                   const unsigned char *mem, size_t memlen)
 {
     unsigned char peek[PC_MEMBERS_SNIFF];
     size_t pl = pull_full(pull, pud, peek, sizeof peek);
@@ -395,7 +621,7 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, in
         return tail && pl >= 2 && peek[0] == '#' && peek[1] == '!'
                    ? stub(w, depth, peek, pl, pull, pud, tail)
                    : 0;
-    return members(w, depth, kind, peek, pl, pull, pud, clear, tail);
+    return members(w, depth, kind, peek, pl, pull, pud, clear, tail, mem, memlen);
 }
 
 /* Bytes in memory, scanned as they are already: a script is opened where
@@ -409,7 +635,7 @@ static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int
         clear = 0; /* (what follows a script is read from its start, as a new file) */
     }
     src s = {p + off, n - off, 0, NULL, NULL};
-    return inspect(w, depth, src_pull, &s, clear, 0);
+    return inspect(w, depth, src_pull, &s, clear, 0, p + off, n - off);
 }
 
 static walk walk_of(pc_nest *n, const pc_nest_ops *ops, pc_err *e)
@@ -420,6 +646,8 @@ static walk walk_of(pc_nest *n, const pc_nest_ops *ops, pc_err *e)
               .budget = ops->budget ? ops->budget : PC_NEST_BUDGET,
               .members = ops->max_members ? ops->max_members : PC_NEST_MEMBERS,
               .size = -1};
+    w.budget0 = w.budget;
+    w.members0 = w.members;
     return w;
 }
 
@@ -427,7 +655,8 @@ int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *dat
                     int clear, pc_err *e)
 {
     walk w = walk_of(n, ops, e);
-    return inspect_mem(&w, 0, data, len, clear);
+    int rc = inspect_mem(&w, 0, data, len, clear);
+    return rc < 0 || w.fatal ? -1 : 0;
 }
 
 int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, const unsigned char *pre,
@@ -436,5 +665,6 @@ int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, const unsigned ch
     walk w = walk_of(n, ops, e);
     src s = {pre, prelen, 0, pull, ud};
     w.size = size;
-    return inspect(&w, 0, src_pull, &s, 0, 1);
+    int rc = inspect(&w, 0, src_pull, &s, 0, 1, NULL, 0);
+    return rc < 0 || w.fatal ? -1 : 0;
 }

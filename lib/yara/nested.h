@@ -10,12 +10,20 @@
  * that is itself compressed or an archive is opened in turn, down to
  * PC_NEST_DEPTH levels.
  *
- * Bounds, whatever the file: PC_NEST_BUDGET decoded bytes and
- * PC_NEST_MEMBERS members per file of the image, the decoders' own memory
- * bounds (unwrap.h), one buffer per level of at most whole_max bytes. A
- * file that is damaged, truncated or over a bound is read as far as it
- * goes: what came before is scanned; the file itself was scanned as bytes
- * before (yara_scan.c), as any other file is.
+ * Bounds, whatever the file: the decoded bytes (limits.max_layer_bytes)
+ * and members (limits.max_files) of each file of the image, PC_NEST_DEPTH
+ * levels, the decoders' own memory bounds (unwrap.h: the two outer xz,
+ * lzma or zstd decoders of a walk get the full one, those inside them
+ * PC_UNWRAP_MEMLIMIT_SMALL), one buffer per level of at most whole_max
+ * bytes. A program of the image that unpacks the file has none of these
+ * bounds, so a file that meets one fails (-1: a scan-error), never passes
+ * on what was read before it. A file that is damaged or truncated is read
+ * as far as it goes, as the programs that unpack it read it: what came
+ * before is scanned; the file itself was scanned as bytes before
+ * (yara_scan.c), as any other file is. A zip is read by its local headers
+ * and by its central directory (zipdir.h), and a member the one reaches
+ * but not the other is read all the same (held whole) or fails the file
+ * (streamed: the directory comes last).
  */
 #ifndef PC_NESTED_H
 #define PC_NESTED_H
@@ -25,11 +33,12 @@
 #include "pcx.h"
 #include "yara/members.h"
 
-#define PC_NEST_DEPTH 3 /* archive in archive in archive: a .deb's data.tar.xz's files */
-#define PC_NEST_BUDGET (1ull << 30)
-#define PC_NEST_MEMBERS 100000u
-#define PC_NEST_CHAIN 1024        /* bytes of "outer > inner" kept for messages */
-#define PC_NEST_STUB (128u << 10) /* a script before an archive (makeself, zipapp): at most */
+#define PC_NEST_DEPTH 6             /* a .deb's data.tar.xz's fat jar's jars' files are 5 */
+#define PC_NEST_BUDGET (8ull << 30) /* limits.max_layer_bytes' default */
+#define PC_NEST_MEMBERS 1000000u    /* limits.max_files' default */
+#define PC_NEST_ZIPDIR (16u << 20)  /* a streamed zip's directory and what follows it */
+#define PC_NEST_CHAIN 1024          /* bytes of "outer > inner" kept for messages */
+#define PC_NEST_STUB (128u << 10)   /* a script before an archive (makeself, zipapp): at most */
 
 typedef struct pc_nest_ops {
     /* Scan one member held whole (n <= whole_max bytes): 0, or -1 with e
@@ -49,7 +58,8 @@ typedef struct pc_nest_ops {
     size_t whole_max;     /* a member up to this is read whole (scan_mem) */
     size_t first_block;   /* a larger one is handed over with this much of it first (at least) */
     uint64_t budget;      /* decoded bytes per file; 0: PC_NEST_BUDGET */
-    uint32_t max_members; /* members per file; 0: PC_NEST_MEMBERS */
+    uint64_t max_members; /* members per file; 0: PC_NEST_MEMBERS */
+    int manual;           /* the file is where man(1) looks: a gzipped manual page is not read */
 } pc_nest_ops;
 
 typedef struct pc_nest pc_nest;
@@ -66,7 +76,7 @@ int pc_nest_wants(const unsigned char *data, size_t len);
  * scanned as bytes, in blocks, as any other large file. */
 int pc_nest_wants_stream(const unsigned char *data, size_t len);
 /* Open data (a whole file of the image) and scan its members; 0, or -1
- * when a scan of a member failed (e filled). clear: the file's own scan
+ * when a scan of a member failed or a bound was met (e filled). clear: the file's own scan
  * found no rule string in data (see scan_mem). */
 int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
                     int clear, pc_err *e);

@@ -10,6 +10,7 @@ void pc_pullbuf_init(pc_pullbuf *b, const unsigned char *pre, size_t prelen, pc_
     b->fn = fn;
     b->ud = ud;
     b->pos = 0;
+    b->base = 0;
     b->len = prelen <= PC_PULLBUF_SIZE ? prelen : PC_PULLBUF_SIZE;
     b->eof = b->err = 0;
     if (b->len)
@@ -22,6 +23,7 @@ size_t pc_pullbuf_have(pc_pullbuf *b, size_t n)
         n = PC_PULLBUF_SIZE;
     if (b->len - b->pos < n) {
         memmove(b->buf, b->buf + b->pos, b->len - b->pos);
+        b->base += b->pos;
         b->len -= b->pos;
         b->pos = 0;
         while (b->len < n && !b->eof && !b->err) {

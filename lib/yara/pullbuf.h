@@ -23,6 +23,7 @@ typedef struct pc_pullbuf {
     void *ud;
     unsigned char buf[PC_PULLBUF_SIZE];
     size_t pos, len; /* consumed; held */
+    uint64_t base;   /* the stream offset of buf[0] (the offset of buf + pos: base + pos) */
     int eof, err;    /* the stream ended, or failed */
 } pc_pullbuf;
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 #include "yara/lzw.h"
 #include "yara/unwrap.h"
 
@@ -29,6 +30,8 @@ struct pc_unwrap {
     pc_lzw *lzw;
     bz_stream b;
     int live; /* z or b holds a stream (inflateEnd / BZ2_bzDecompressEnd owed) */
+    int over; /* stopped at the memory bound */
+    size_t memlimit;
 };
 
 static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
@@ -86,8 +89,8 @@ pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
 
 const char *pc_unwrap_name(pc_wrap_codec c)
 {
-    static const char *const names[] = {"data", "gzip",  "xz",   "lzma",
-                                        "zstd", "bzip2", "lzma", "compress"};
+    static const char *const names[] = {"data",  "gzip", "xz",       "lzma",   "zstd",
+                                        "bzip2", "lzma", "compress", "deflate"};
     return (unsigned)c < sizeof names / sizeof *names ? names[c] : "data";
 }
 
@@ -107,8 +110,12 @@ static int start_ziplzma(pc_unwrap *u)
     const unsigned char *h = u->in.buf + u->in.pos;
     uint32_t dict =
         (uint32_t)h[5] | (uint32_t)h[6] << 8 | (uint32_t)h[7] << 16 | (uint32_t)h[8] << 24;
-    if (h[2] != 5 || h[3] != 0 || dict > PC_UNWRAP_MEMLIMIT / 2)
+    if (h[2] != 5 || h[3] != 0)
         return -1;
+    if (dict > u->memlimit / 2) { /* decoded as unzip and 7-Zip would: not here */
+        u->over = u->failed = 1;
+        return 0;
+    }
     lzma_filter f[2] = {{.id = LZMA_FILTER_LZMA1, .options = NULL},
                         {.id = LZMA_VLI_UNKNOWN, .options = NULL}};
     if (lzma_properties_decode(&f[0], NULL, h + 4, 5) != LZMA_OK)
@@ -119,27 +126,39 @@ static int start_ziplzma(pc_unwrap *u)
     return rc == LZMA_OK ? 0 : -1;
 }
 
+/* The largest zstd window within memlimit: zstd's own default at the
+ * full limit. */
+static int zstd_wlog(size_t memlimit)
+{
+    if (memlimit >= PC_UNWRAP_MEMLIMIT)
+        return PC_UNWRAP_ZSTD_WLOG;
+    int w = 10; /* ZSTD_WINDOWLOG_ABSOLUTEMIN */
+    while (w < PC_UNWRAP_ZSTD_WLOG && ((size_t)1 << (w + 1)) <= memlimit)
+        w++;
+    return w;
+}
+
 static int start(pc_unwrap *u)
 {
     switch (u->codec) {
     case PC_WRAP_GZIP:
-        if (inflateInit2(&u->z, 16 + MAX_WBITS) != Z_OK)
+    case PC_WRAP_DEFLATE:
+        if (inflateInit2(&u->z, u->codec == PC_WRAP_GZIP ? 16 + MAX_WBITS : -MAX_WBITS) != Z_OK)
             return -1;
         u->live = 1;
         return 0;
     case PC_WRAP_XZ:
-        return lzma_stream_decoder(&u->x, PC_UNWRAP_MEMLIMIT, LZMA_CONCATENATED) == LZMA_OK ? 0
-                                                                                            : -1;
+        return lzma_stream_decoder(&u->x, u->memlimit, LZMA_CONCATENATED) == LZMA_OK ? 0 : -1;
     case PC_WRAP_LZMA:
-        return lzma_alone_decoder(&u->x, PC_UNWRAP_MEMLIMIT) == LZMA_OK ? 0 : -1;
+        return lzma_alone_decoder(&u->x, u->memlimit) == LZMA_OK ? 0 : -1;
     case PC_WRAP_ZIPLZMA:
         return start_ziplzma(u);
     case PC_WRAP_COMPRESS:
         return (u->lzw = pc_lzw_new(&u->in)) ? 0 : -1;
     case PC_WRAP_ZSTD:
         u->zs = ZSTD_createDStream();
-        if (!u->zs ||
-            ZSTD_isError(ZSTD_DCtx_setParameter(u->zs, ZSTD_d_windowLogMax, PC_UNWRAP_ZSTD_WLOG)))
+        if (!u->zs || ZSTD_isError(ZSTD_DCtx_setParameter(u->zs, ZSTD_d_windowLogMax,
+                                                          zstd_wlog(u->memlimit))))
             return -1;
         return 0;
     case PC_WRAP_BZIP2:
@@ -155,12 +174,24 @@ static int start(pc_unwrap *u)
 pc_unwrap *pc_unwrap_new(pc_wrap_codec c, const unsigned char *pre, size_t prelen, pc_pull_fn fn,
                          void *ud)
 {
+    return pc_unwrap_new_within(c, pre, prelen, fn, ud, PC_UNWRAP_MEMLIMIT);
+}
+
+int pc_unwrap_over(const pc_unwrap *u)
+{
+    return u && u->over;
+}
+
+pc_unwrap *pc_unwrap_new_within(pc_wrap_codec c, const unsigned char *pre, size_t prelen,
+                                pc_pull_fn fn, void *ud, size_t memlimit)
+{
     if (prelen > PC_PULLBUF_SIZE)
         return NULL;
     pc_unwrap *u = calloc(1, sizeof *u);
     if (!u)
         return NULL;
     u->codec = c;
+    u->memlimit = memlimit < PC_UNWRAP_MEMLIMIT ? memlimit : PC_UNWRAP_MEMLIMIT;
     pc_pullbuf_init(&u->in, pre, prelen, fn, ud);
     u->x = (lzma_stream)LZMA_STREAM_INIT;
     if (start(u) < 0) {
@@ -174,7 +205,7 @@ void pc_unwrap_free(pc_unwrap *u)
 {
     if (!u)
         return;
-    if (u->live && u->codec == PC_WRAP_GZIP)
+    if (u->live && (u->codec == PC_WRAP_GZIP || u->codec == PC_WRAP_DEFLATE))
         inflateEnd(&u->z);
     if (u->live && u->codec == PC_WRAP_BZIP2)
         BZ2_bzDecompressEnd(&u->b);
@@ -205,7 +236,9 @@ static ssize_t read_gzip(pc_unwrap *u, unsigned char *buf, size_t n)
         unsigned in0 = u->z.avail_in, out0 = u->z.avail_out;
         int rc = inflate(&u->z, Z_NO_FLUSH);
         u->in.pos = before + (in0 - u->z.avail_in);
-        if (rc == Z_STREAM_END)
+        if (rc == Z_STREAM_END && u->codec == PC_WRAP_DEFLATE)
+            u->done = 1;
+        else if (rc == Z_STREAM_END)
             gzip_next(u);
         else if ((rc != Z_OK && rc != Z_BUF_ERROR) ||
                  (u->z.avail_out == out0 && u->in.pos == before))
@@ -229,6 +262,8 @@ static ssize_t read_lzma(pc_unwrap *u, unsigned char *buf, size_t n)
         u->in.pos += in0 - u->x.avail_in;
         if (rc == LZMA_STREAM_END)
             u->done = 1;
+        else if (rc == LZMA_MEMLIMIT_ERROR)
+            u->over = u->failed = 1;
         else if (rc != LZMA_OK || (u->x.avail_out == out0 && u->x.avail_in == in0))
             u->failed = 1; /* corrupt, over PC_UNWRAP_MEMLIMIT, or truncated */
         if (u->failed)
@@ -246,8 +281,10 @@ static ssize_t read_zstd(pc_unwrap *u, unsigned char *buf, size_t n)
         size_t out0 = out.pos, in0 = in.pos;
         size_t rc = ZSTD_decompressStream(u->zs, &out, &in);
         u->in.pos = in.pos;
-        if (ZSTD_isError(rc) || (rc && out.pos == out0 && in.pos == in0))
-            u->failed = 1; /* corrupt, a window over the limit, or truncated */
+        if (ZSTD_isError(rc) && ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
+            u->over = u->failed = 1;
+        else if (ZSTD_isError(rc) || (rc && out.pos == out0 && in.pos == in0))
+            u->failed = 1; /* corrupt, or truncated */
         else if (rc == 0 && pc_pullbuf_have(&u->in, 4) < 4)
             u->done = 1; /* a frame ended with the input */
         else if (rc == 0 && memcmp(u->in.buf + u->in.pos, zstd_magic, 4) != 0 &&
@@ -296,6 +333,7 @@ ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
         n = SSIZE_MAX;
     switch (u->codec) {
     case PC_WRAP_GZIP:
+    case PC_WRAP_DEFLATE:
         r = read_gzip(u, buf, n);
         break;
     case PC_WRAP_XZ:

@@ -7,11 +7,15 @@
  * runs.
  *
  * Memory is bounded whatever the stream's headers claim: xz and lzma
- * decode within PC_UNWRAP_MEMLIMIT, zstd frames whose window is larger
- * than 2^PC_UNWRAP_ZSTD_WLOG are refused, gzip and bzip2 need little. A
- * stream that exceeds a bound, is corrupt or ends early stops with -1;
- * bytes after the last complete stream end it (0), and pc_unwrap_rest
- * gives them.
+ * decode within a memory limit (PC_UNWRAP_MEMLIMIT unless the caller
+ * gives a smaller one), zstd frames whose window is over the limit's
+ * (2^PC_UNWRAP_ZSTD_WLOG, zstd's own default, at the full limit) are
+ * refused, gzip and bzip2 need little. A stream that exceeds a bound, is
+ * corrupt or ends early stops with -1; pc_unwrap_over tells a bound from
+ * damage (the program of the image that decodes it has no such bound, so
+ * a caller must not take the bytes before it as all there is). Bytes
+ * after the last complete stream end it (0), and pc_unwrap_rest gives
+ * them.
  */
 #ifndef PC_UNWRAP_H
 #define PC_UNWRAP_H
@@ -21,7 +25,8 @@
 #include "yara/pullbuf.h" /* pc_pull_fn */
 
 #define PC_UNWRAP_MEMLIMIT (80u << 20) /* xz -9 needs 65 MiB to decode */
-#define PC_UNWRAP_ZSTD_WLOG 26         /* 64 MiB window: zstd's default limit is 2^27 */
+#define PC_UNWRAP_ZSTD_WLOG 27         /* 128 MiB window: what zstd -d reads without --memory */
+#define PC_UNWRAP_MEMLIMIT_SMALL (16u << 20) /* xz -6 needs 9 MiB; zstd -19 windows are 8 MiB */
 
 typedef enum {
     PC_WRAP_NONE = 0,
@@ -32,6 +37,7 @@ typedef enum {
     PC_WRAP_BZIP2,
     PC_WRAP_ZIPLZMA,  /* a zip member's method 14: a small header, then raw LZMA (never sniffed) */
     PC_WRAP_COMPRESS, /* .Z (lzw.h) */
+    PC_WRAP_DEFLATE,  /* raw deflate: a zip member's method 8 (never sniffed) */
 } pc_wrap_codec;
 
 /* The codec whose magic the bytes start with, or NONE. */
@@ -46,6 +52,13 @@ typedef struct pc_unwrap pc_unwrap;
  * is NONE. */
 pc_unwrap *pc_unwrap_new(pc_wrap_codec c, const unsigned char *pre, size_t prelen, pc_pull_fn fn,
                          void *ud);
+/* The same within memlimit bytes (at most PC_UNWRAP_MEMLIMIT; zstd: a
+ * window of 2^PC_UNWRAP_ZSTD_WLOG at PC_UNWRAP_MEMLIMIT, else the largest
+ * power of two within memlimit). */
+pc_unwrap *pc_unwrap_new_within(pc_wrap_codec c, const unsigned char *pre, size_t prelen,
+                                pc_pull_fn fn, void *ud, size_t memlimit);
+/* 1 when the decoder stopped at its memory bound, not at damage. */
+int pc_unwrap_over(const pc_unwrap *u);
 /* Up to n decoded bytes: the count, 0 at the end, -1 when the stream is
  * corrupt, truncated or over a bound. */
 ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n);

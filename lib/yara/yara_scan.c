@@ -78,8 +78,9 @@ struct pc_yara_scan {
     pc_nest *nest;        /* the buffers of archives opened inside a file (nested.h) */
     unsigned char *nroll; /* the later blocks of a member too large to read whole */
     size_t nrollcap;
-    int clear;         /* the last scan_mem: the prefilter cleared the bytes */
-    pc_layer_facts *f; /* the file being scanned, while its archive members are */
+    uint64_t nest_bytes, nest_members; /* pc_yara_scan_archive_bounds */
+    int clear;                         /* the last scan_mem: the prefilter cleared the bytes */
+    pc_layer_facts *f;                 /* the file being scanned, while its archive members are */
     pc_entry *ent;
 };
 
@@ -601,6 +602,14 @@ static ssize_t layer_pull(void *ud, void *buf, size_t n)
     return r;
 }
 
+/* Where man(1) looks for manual pages (a gzipped one is not opened:
+ * nested.h). */
+static int is_manual(const char *path)
+{
+    return strncmp(path, "/usr/share/man/", 15) == 0 ||
+           strncmp(path, "/usr/local/share/man/", 21) == 0 || strncmp(path, "/usr/man/", 9) == 0;
+}
+
 /* Open a compressed file or archive and scan what it holds (nested.h):
  * from memory (p, n: the file read whole; clear: its own scan found no
  * rule string), or with stream set, as the file streams from the layer
@@ -613,7 +622,10 @@ static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
                        .scan_stream = nest_scan_stream,
                        .ud = s,
                        .whole_max = (size_t)s->prof->max_file_bytes,
-                       .first_block = block_size(s->prof)}; /* as a big file's first block */
+                       .first_block = block_size(s->prof), /* as a big file's first block */
+                       .budget = s->nest_bytes,
+                       .max_members = s->nest_members,
+                       .manual = is_manual(s->path)};
     pc_err why = {{0}};
     if (!s->nest && !(s->nest = pc_nest_new()))
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
@@ -733,6 +745,12 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
     if (failed)
         return -1; /* the tar stream failed: the walk already said why */
     return scan_failed(s, rc, blocks, e);
+}
+
+void pc_yara_scan_archive_bounds(pc_yara_scan *s, uint64_t bytes, uint64_t members)
+{
+    s->nest_bytes = bytes;
+    s->nest_members = members;
 }
 
 void pc_yara_scan_visitor(pc_yara_scan *s, pc_file_visitor *v)

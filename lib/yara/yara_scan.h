@@ -61,6 +61,11 @@ void pc_yara_scan_free(pc_yara_scan *s);
 uint64_t pc_yara_scan_yara_bytes(const pc_yara_scan *s);
 /* Fill v so that a layer walk feeds files to s. */
 void pc_yara_scan_visitor(pc_yara_scan *s, pc_file_visitor *v);
+/* The bounds of what is read inside one file's archives (nested.h):
+ * decoded bytes and members; meeting one fails the file. 0 keeps
+ * nested.h's default. A scan sets limits.max_layer_bytes and
+ * limits.max_files. */
+void pc_yara_scan_archive_bounds(pc_yara_scan *s, uint64_t bytes, uint64_t members);
 
 /* libyara's timeout for a block-scanned file of size bytes whose first
  * block is block bytes: per_block seconds (yara.timeout_seconds) for each

@@ -178,17 +178,17 @@ find "$T/x/coreutils" "$T/x/socat" "$T/x/netcat-openbsd" -name '*.gz' -type f | 
 done >"$T/gz.txt"
 ngz=$(wc -l <"$T/gz.txt")
 [ "$ngz" -ge 20 ] && pass "benign corpus: $ngz gzipped docs" || fail "benign corpus" "only $ngz .gz files"
+# (each where its package puts it: a manual page is passed over only where man looks)
 {
-    printf '[{"path": "usr", "type": "dir", "mode": "0755"}, {"path": "opt", "type": "dir", "mode": "0755"}'
-    printf ', {"path": "opt/ls.tar.gz", "type": "file", "mode": "0644", "from_file": "%s"}' "$A/ls.tar.gz"
-    i=0
+    printf '[{"path": "opt/ls.tar.gz", "type": "file", "mode": "0644", "from_file": "%s"}' "$A/ls.tar.gz"
     while read -r f; do
-        i=$((i + 1))
-        printf ', {"path": "usr/doc%d.gz", "type": "file", "mode": "0644", "from_file": "%s"}' "$i" "$f"
+        printf ', {"path": "%s", "type": "file", "mode": "0644", "from_file": "%s"}' "${f#"$T"/x/*/}" "$f"
     done <"$T/gz.txt"
     printf ']'
-} | jq '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
-    layers: [{compression: "gzip", entries: .}]}]}' >"$T/benign.json"
+} | jq '(([.[].path | split("/") | .[:-1] as $d | range(1; ($d | length) + 1) | $d[:.] | join("/")]
+        | unique | map({path: ., type: "dir", mode: "0755"})) + .) as $e
+    | {tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
+        layers: [{compression: "gzip", entries: $e}]}]}' >"$T/benign.json"
 "$FB" "$T/benign.json" "$T/benign" >"$T/fb.log" 2>&1 || fail "build benign" "$(head -c 600 "$T/fb.log")"
 # (only suspicious-tool judged: /bin/true is not in the image)
 printf '{"name": "tools-only", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}}}\n' >"$T/tools-only.json"
@@ -203,3 +203,145 @@ printf '{"tag": "latest", "images": [{"platform": "linux/amd64", "config": {"Use
 "$FB" "$T/unpack.json" "$T/unpack" >"$T/fb.log" 2>&1 || fail "build unpack" "$(head -c 600 "$T/fb.log")"
 run "a run that unpacks netcat is denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/unpack/oci:latest"
 jq_true "... by the archive's netcat" '[.reports[0].findings[] | select(.check == "suspicious-tool" and .path == "/srv/app.tgz" and .rule == "netcat_openbsd")] | length == 1'
+
+# Hiding places: ways to pack a tool that the walk must not pass over
+# silently. Each is found (a program of the image that unpacks it would
+# get the tool) or fails the scan as a scan-error naming the bound (a
+# program that unpacks it has no such bound); none is allowed.
+H="$T/hide"
+mkdir -p "$H"
+python3 - "$NC" "$H" <<'E' || fail "write hiding places" "python3 failed"
+import gzip, io, lzma, os, struct, sys, tarfile, zipfile
+nc, out = sys.argv[1:3]
+data = open(nc, 'rb').read()
+def put(name, b): open(os.path.join(out, name), 'wb').write(b)
+def gz(b, n):
+    for _ in range(n): b = gzip.compress(b, 1)
+    return b
+put('nc.gz5', gz(data, 5))          # five levels deep: within the bound (6)
+put('nc.gz7', gz(data, 7))          # seven: over it
+def targz(entries, level=6):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode='w:gz', compresslevel=level) as t:
+        for name, blob in entries:
+            ti = tarfile.TarInfo(name); ti.size = len(blob); t.addfile(ti, io.BytesIO(blob))
+    return b.getvalue()
+# a tar.gz inside a tar.gz, the inner one over max_file_bytes (random filler)
+pad = os.urandom(6 << 20)
+put('bundle.tar.gz', targz([('payload.tar.gz', targz([('pad', pad), ('bin/helper', data)]))]))
+# more members than the walk once read (100,000), the tool last
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode='w:gz') as t:
+    for i in range(100010):
+        ti = tarfile.TarInfo('f/%d' % i); ti.size = 1; t.addfile(ti, io.BytesIO(b'x'))
+    ti = tarfile.TarInfo('bin/helper'); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+put('many.tar.gz', b.getvalue())
+# 80 MiB of zeros before the tool: found; over a policy's max_layer_bytes of 64 MiB: a scan-error
+put('zeros.tar.gz', targz([('data/zero', bytes(80 << 20)), ('bin/helper', data)], 1))
+# an xz stream whose dictionary (96 MiB) is over the decoder's memory bound (xz -d has none)
+put('nc.xz', lzma.compress(data, format=lzma.FORMAT_XZ, filters=[{'id': lzma.FILTER_LZMA2, 'dict_size': 96 << 20}]))
+def zipbytes(members, method=zipfile.ZIP_DEFLATED):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, 'w', method) as z:
+        for name, blob in members: z.writestr(name, blob)
+    return bytearray(b.getvalue())
+def cd_entries(z):
+    eocd = z.rfind(b'PK\x05\x06')
+    p = struct.unpack_from('<I', z, eocd + 16)[0]
+    while z[p:p + 4] == b'PK\x01\x02':
+        n, x, c = struct.unpack_from('<HHH', z, p + 28)
+        yield p
+        p += 46 + n + x + c
+def gap(z, filler):
+    # bytes between the first member and the second, every offset after moved as unzip reads them
+    z = bytearray(z)
+    off2 = z.find(b'PK\x03\x04', 4)
+    eocd = z.rfind(b'PK\x05\x06')
+    for p in cd_entries(z):
+        lo = struct.unpack_from('<I', z, p + 42)[0]
+        if lo >= off2: struct.pack_into('<I', z, p + 42, lo + len(filler))
+    struct.pack_into('<I', z, eocd + 16, struct.unpack_from('<I', z, eocd + 16)[0] + len(filler))
+    return bytes(z[:off2] + filler + z[off2:])
+put('gap.zip', gap(zipbytes([('README', b'hello\n'), ('bin/agent', data)]), b'\0' * 64))
+# the tool's local header says "stored, 16 bytes"; its directory entry says what it is (deflated)
+z = zipbytes([('bin/agent', data), ('README', b'hello\n')])
+struct.pack_into('<HII', z, 8, 0, 0, 0)        # method 0, time/date untouched below
+z = bytearray(z)
+struct.pack_into('<H', z, 8, 0)
+struct.pack_into('<I', z, 18, 16)
+put('liar.zip', bytes(z))
+# stored members with their sizes in data descriptors (Go's archive/zip writes these): only the directory says where they end
+z = zipbytes([('bin/agent', data)], zipfile.ZIP_STORED)
+struct.pack_into('<H', z, 6, struct.unpack_from('<H', z, 6)[0] | 8)
+struct.pack_into('<III', z, 14, 0, 0, 0)
+put('gostored.zip', bytes(z))
+# a member in deflate64 (method 9: unzip and 7-Zip read it)
+z = zipbytes([('bin/agent', data)])
+struct.pack_into('<H', z, 8, 9)
+for p in cd_entries(z): struct.pack_into('<H', z, p + 10, 9)
+put('deflate64.zip', bytes(z))
+# a zip over max_file_bytes (read as it streams by) with a gap: the directory is met last
+put('biggap.zip', gap(zipbytes([('pad', pad), ('bin/agent', data)], zipfile.ZIP_STORED), b'\0' * 64))
+# a member only the directory names, its local header inside another member's stored data
+def overlap(filler):
+    inner = zipbytes([('bin/agent', data)])
+    ie = inner.rfind(b'PK\x05\x06'); icd = struct.unpack_from('<I', inner, ie + 16)[0]
+    rec = bytearray(inner[icd:ie])
+    z = zipbytes([('pad', filler + bytes(inner[:icd]))], zipfile.ZIP_STORED)
+    n, x = struct.unpack_from('<HH', z, 26)
+    struct.pack_into('<I', rec, 42, 30 + n + x + len(filler))
+    e = z.rfind(b'PK\x05\x06')
+    cnt, size = struct.unpack_from('<HI', z, e + 10)
+    z = bytearray(z[:e] + rec + z[e:])
+    struct.pack_into('<HHI', z, e + len(rec) + 8, cnt + 1, cnt + 1, size + len(rec))
+    assert zipfile.ZipFile(io.BytesIO(bytes(z))).read('bin/agent') == data  # as Python reads it
+    return bytes(z)
+put('overlap.zip', overlap(b'nothing to see\n'))
+put('bigoverlap.zip', overlap(pad))
+# a script that starts as a manual page: sh runs it all the same
+shell = b'.TH NOTES 1\nrm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc -l 127.0.0.1 1234 > /tmp/f\n'
+put('notes.gz', gzip.compress(shell))
+E
+hide_image() { # NAME PATH FILE: an image with FILE at PATH (and its directories)
+    jq -n --arg p "$2" --arg f "$3" '{tag: "latest", images: [{platform: "linux/amd64",
+        config: {User: "1000", Entrypoint: ["/bin/true"]},
+        layers: [{compression: "gzip", entries: ([($p | split("/") | .[:-1]) as $d
+            | range(1; ($d | length) + 1) | {path: ($d[:.] | join("/")), type: "dir", mode: "0755"}]
+            + [{path: $p, type: "file", mode: "0644", from_file: $f}])}]}]}' >"$T/$1.json"
+    "$FB" "$T/$1.json" "$T/$1" >"$T/fb.log" 2>&1 || fail "build $1" "$(head -c 600 "$T/fb.log")"
+}
+# FILE MEMBER: found, the member named
+while read -r f member; do
+    hide_image "h-$f" "opt/$f" "$H/$f"
+    run "hidden: $f denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-$f/oci:latest"
+    jq_true "hidden: $f: netcat found in $member" "[.reports[0].findings[] | select(.check == \"suspicious-tool\" and .path == \"/opt/$f\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member $member\")))] | length == 1"
+done <<'E'
+nc.gz5 (gzip) > (gzip) > (gzip) > (gzip) > (gzip)
+bundle.tar.gz payload.tar.gz > bin/helper
+many.tar.gz bin/helper
+zeros.tar.gz bin/helper
+gap.zip bin/agent
+liar.zip bin/agent
+gostored.zip bin/agent
+overlap.zip bin/agent
+E
+# FILE WORDS: a scan-error naming the bound
+printf '{"name": "small-layers", "limits": {"max_layer_bytes": 67108864}, "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}}}\n' >"$T/small-layers.json"
+while read -r f pol words; do
+    [ -d "$T/h-$f" ] || hide_image "h-$f" "opt/$f" "$H/$f"
+    run "bound: $f is a scan-error" 3 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/$pol.json" "oci:$T/h-$f/oci:latest"
+    grep_in "bound: $f: the error names /opt/$f and why" "scan-error .*file /opt/$f: .*$words" "$T/out"
+done <<'E'
+nc.gz7 tools-only nested more than 6 levels deep
+zeros.tar.gz small-layers archive member data/zero: decodes to more than 64.0 MiB \(limits.max_layer_bytes\)
+nc.xz tools-only needs more memory to decode than portcullis allows
+deflate64.zip tools-only member bin/agent: zip compression method 9, which portcullis does not decode
+bigoverlap.zip tools-only zip member bin/agent is not where the archive's local headers lead
+biggap.zip tools-only the zip cannot be followed to its central directory as it streams by
+E
+# a gzipped manual page is passed over only where man looks
+hide_image h-man usr/share/man/man1/notes.1.gz "$H/notes.gz"
+run "a gzipped manual page in /usr/share/man is not read" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-man/oci:latest"
+hide_image h-notes opt/notes.gz "$H/notes.gz"
+run "the same text elsewhere is read" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-notes/oci:latest"
+jq_true "... and its reverse shell found" '[.reports[0].findings[] | select(.check == "suspicious-tool" and .path == "/opt/notes.gz")] | length >= 1'

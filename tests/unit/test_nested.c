@@ -98,8 +98,10 @@ static unsigned char *make(int format, int filter, const char *const *files, siz
     return buf;
 }
 
-static void inspect(const unsigned char *p, size_t n, size_t whole_max, uint64_t budget,
-                    uint32_t max_members, seen *s)
+/* pc_nest_inspect's result (e: why it failed); manual: the file is where
+ * man looks */
+static int inspect_rc(const unsigned char *p, size_t n, size_t whole_max, uint64_t budget,
+                      uint32_t max_members, int manual, seen *s, pc_err *e)
 {
     pc_nest *nest = pc_nest_new();
     pc_nest_ops ops = {.scan_mem = on_mem,
@@ -107,10 +109,18 @@ static void inspect(const unsigned char *p, size_t n, size_t whole_max, uint64_t
                        .ud = s,
                        .whole_max = whole_max,
                        .budget = budget,
-                       .max_members = max_members};
-    pc_err e = {{0}};
-    CHECK(pc_nest_inspect(nest, &ops, p, n, 0, &e) == 0);
+                       .max_members = max_members,
+                       .manual = manual};
+    int rc = pc_nest_inspect(nest, &ops, p, n, 0, e);
     pc_nest_free(nest);
+    return rc;
+}
+
+static void inspect(const unsigned char *p, size_t n, size_t whole_max, uint64_t budget,
+                    uint32_t max_members, seen *s)
+{
+    pc_err e = {{0}};
+    CHECK(inspect_rc(p, n, whole_max, budget, max_members, 0, s, &e) == 0);
 }
 
 static const char *const two[] = {"bin/nc", "#!/bin/sh\nNETCAT-PAYLOAD\n", "doc/readme",
@@ -171,14 +181,18 @@ static void test_codecs(void)
         }
         free(a);
     }
-    /* a gzipped manual page is passed over (man renders it, nothing runs it) */
+    /* a gzipped manual page is passed over where man looks (man renders
+     * it); elsewhere it is read (sh runs it as well) */
     const char *man[] = {
         "x", ".\\\" comment\n.Dd $Mdocdate$\n.Dl $ cat /tmp/f | /bin/sh -i 2>&1 | nc -l 1234\n"};
     size_t ml;
     unsigned char *mp = make(ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP, man, 1, &ml);
-    seen ms = {0};
-    inspect(mp, ml, 1 << 20, 0, 0, &ms);
+    seen ms = {0}, mo = {0};
+    pc_err me = {{0}};
+    CHECK(inspect_rc(mp, ml, 1 << 20, 0, 0, 1, &ms, &me) == 0);
     CHECK(ms.n == 0);
+    CHECK(inspect_rc(mp, ml, 1 << 20, 0, 0, 0, &mo, &me) == 0);
+    CHECK(mo.n == 1);
     free(mp);
     /* two gzip members read as one stream, as gzip -d does; garbage after ends it */
     size_t l1, l2;
@@ -333,7 +347,8 @@ static void test_bounds(void)
     unsigned char out[256];
     CHECK(u && pc_unwrap_read(u, out, sizeof out) == -1);
     pc_unwrap_free(u);
-    /* a zstd frame whose window is 2^27: over PC_UNWRAP_ZSTD_WLOG */
+    /* a zstd frame whose window is 2^27: zstd -d's default bound, read; within
+     * the small bound, over it (a bound, not damage) */
     size_t big = 1u << 20, zcap = ZSTD_compressBound(big);
     unsigned char *src = calloc(1, big), *z = malloc(zcap);
     ZSTD_CCtx *cc = ZSTD_createCCtx();
@@ -348,21 +363,50 @@ static void test_bounds(void)
     ZSTD_freeCCtx(cc);
     mem zm = {z, zo.pos, 0, 100};
     u = pc_unwrap_new(PC_WRAP_ZSTD, NULL, 0, mem_pull, &zm);
-    CHECK(u && pc_unwrap_read(u, out, sizeof out) == -1);
+    CHECK(u && pc_unwrap_read(u, out, sizeof out) > 0 && !pc_unwrap_over(u));
+    pc_unwrap_free(u);
+    zm.pos = 0;
+    u = pc_unwrap_new_within(PC_WRAP_ZSTD, NULL, 0, mem_pull, &zm, PC_UNWRAP_MEMLIMIT_SMALL);
+    CHECK(u && pc_unwrap_read(u, out, sizeof out) == -1 && pc_unwrap_over(u));
+    pc_unwrap_free(u);
+    /* damage is not a bound */
+    z[zo.pos / 2] ^= 0xff;
+    zm.pos = 0;
+    u = pc_unwrap_new(PC_WRAP_ZSTD, NULL, 0, mem_pull, &zm);
+    unsigned char sink[4096];
+    ssize_t zr;
+    while (u && (zr = pc_unwrap_read(u, sink, sizeof sink)) > 0)
+        ;
+    CHECK(u && !pc_unwrap_over(u));
     pc_unwrap_free(u);
     free(src);
     free(z);
-    /* the decoded budget and the member count end a walk where they are */
+    /* the decoded budget and the member count: meeting one fails the file,
+     * naming it (the members read before it were scanned); just within both,
+     * the file reads */
     const char *many[] = {"a", "aaaa", "b", "bbbb", "c", "cccc", "d", "dddd"};
     size_t len;
     unsigned char *a = make(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP, many, 4, &len);
     seen s = {0};
-    inspect(a, len, 1 << 20, 0, 2, &s);
-    CHECK(s.n == 2);
+    pc_err e = {{0}};
+    CHECK(inspect_rc(a, len, 1 << 20, 0, 2, 0, &s, &e) == -1);
+    CHECK(s.n == 2 && strstr(e.msg, "more than 2 members (limits.max_files)"));
+    seen s4 = {0};
+    CHECK(inspect_rc(a, len, 1 << 20, 0, 4, 0, &s4, &e) == 0 && s4.n == 4);
     seen t = {0};
-    inspect(a, len, 1 << 20, 1536, 0, &t); /* the first member's header and block, then a header */
-    CHECK(t.n == 1 || t.n == 2);
-    CHECK(t.n < 4);
+    e.msg[0] = 0;
+    CHECK(inspect_rc(a, len, 1 << 20, 1536, 0, 0, &t, &e) == -1); /* a header, a block, a header */
+    CHECK(t.n < 4 && strstr(e.msg, "decodes to more than 1.5 KiB (limits.max_layer_bytes)"));
+    /* a budget of exactly the decoded length: the end is not more than it */
+    mem am = {a, len, 0, 1 << 16};
+    pc_unwrap *au = pc_unwrap_new(PC_WRAP_GZIP, NULL, 0, mem_pull, &am);
+    uint64_t dlen = 0;
+    for (ssize_t r; au && (r = pc_unwrap_read(au, sink, sizeof sink)) > 0;)
+        dlen += (uint64_t)r;
+    pc_unwrap_free(au);
+    seen t2 = {0}, t3 = {0};
+    CHECK(dlen > 4096 && inspect_rc(a, len, 1 << 20, dlen, 0, 0, &t2, &e) == 0 && t2.n == 4);
+    CHECK(inspect_rc(a, len, 1 << 20, dlen - 1, 0, 0, &t3, &e) == -1);
     free(a);
     /* a member larger than whole_max is handed over as a stream, whole */
     char *long_text = malloc(300000);
@@ -426,14 +470,39 @@ static void test_depth(void)
     inspect(zip, l2, 1 << 20, 0, 0, &z);
     CHECK(z.n == 3);
     CHECK_STR(z.names[2], "tool.deb > data.tar.xz > usr/bin/tool");
-    /* and in a tar.gz: the fourth level is not opened */
+    pc_err e = {{0}};
+    /* and in a tar.gz: the fourth level is opened too */
     unsigned char *tgz =
         wrap1(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_GZIP, "t.zip", zip, l2, &l3);
     seen g = {0};
     g.needle = "";
     inspect(tgz, l3, 1 << 20, 0, 0, &g);
-    CHECK(g.n == 3);
-    CHECK_STR(g.names[2], "t.zip > tool.deb > data.tar.xz");
+    CHECK(g.n == 4);
+    CHECK_STR(g.names[3], "t.zip > tool.deb > data.tar.xz > usr/bin/tool");
+    /* PC_NEST_DEPTH levels of members are read; an archive at the last
+     * one fails the file, naming where */
+    size_t lz = l3;
+    unsigned char *lvl = tgz;
+    for (int i = 0; i < 2; i++) { /* two more levels: 6, the tool the deepest member */
+        size_t nl;
+        unsigned char *w2 = wrap1(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, "l.tgz", lvl, lz, &nl);
+        if (lvl != tgz)
+            free(lvl);
+        lvl = w2;
+        lz = nl;
+    }
+    seen d6 = {0};
+    d6.needle = "";
+    CHECK(inspect_rc(lvl, lz, 1 << 20, 0, 0, 0, &d6, &e) == 0 && d6.n == 6);
+    size_t l7;
+    unsigned char *w7 = wrap1(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, "l.zip", lvl, lz, &l7);
+    seen d7 = {0};
+    d7.needle = "";
+    CHECK(inspect_rc(w7, l7, 1 << 20, 0, 0, 0, &d7, &e) == -1);
+    CHECK(strstr(e.msg, "l.zip > l.tgz > l.tgz > t.zip > tool.deb > data.tar.xz: archives nested "
+                        "more than 6 levels deep") != NULL);
+    free(w7);
+    free(lvl);
     /* the members of a tar the scan found clear are not scanned again (they
      * are its bytes), but a compressed one is still opened */
     size_t lt;
