@@ -39,6 +39,7 @@ struct pc_members {
     size_t nspans, spancap;
     int span_open; /* the last span's end is not known yet */
     uint64_t cd_at;
+    size_t memlimit;                     /* a zip member's decoder's */
     char why[PC_MEMBERS_NAME_MAX + 128]; /* pc_members_bound */
 };
 
@@ -107,6 +108,7 @@ pc_members *pc_members_new(pc_arc_kind k, const unsigned char *pre, size_t prele
         return NULL;
     m->kind = k;
     m->cd_at = UINT64_MAX;
+    m->memlimit = PC_UNWRAP_MEMLIMIT;
     pc_pullbuf_init(&m->b, pre, prelen, fn, ud);
     if (k == PC_ARC_TAR && !(m->tar = pc_tar_new(tar_pull, m))) {
         free(m);
@@ -159,6 +161,11 @@ void pc_members_free(pc_members *m)
     pc_tar_free(m->tar);
     free(m->spans);
     free(m);
+}
+
+void pc_members_memlimit(pc_members *m, size_t memlimit)
+{
+    m->memlimit = memlimit;
 }
 
 const char *pc_members_bound(const pc_members *m)
@@ -447,7 +454,7 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
             m->zend = 0;
             *size = -1; /* (decoded to its end, whatever the header says) */
         } else if (codec != PC_WRAP_NONE) {
-            if (!(m->unw = pc_unwrap_new(codec, NULL, 0, stored_read, m)))
+            if (!(m->unw = pc_unwrap_new_within(codec, NULL, 0, stored_read, m, m->memlimit)))
                 return -1;
             *size = -1;
         } else {

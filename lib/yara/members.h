@@ -59,6 +59,9 @@ void pc_members_free(pc_members *m);
  * LZMA, 93 zstd, 95 xz (what unzip, 7-Zip and Python's zipfile write);
  * NONE for stored (0) and the rest. */
 pc_wrap_codec pc_members_zip_codec(uint16_t method);
+/* The memory bound of a zip member's decoder (unwrap.h; the default is
+ * PC_UNWRAP_MEMLIMIT). */
+void pc_members_memlimit(pc_members *m, size_t memlimit);
 /* Why the walk stopped at a bound (see above; "member X: ..."), or NULL
  * when it did not. */
 const char *pc_members_bound(const pc_members *m);

@@ -293,8 +293,11 @@ static ssize_t unwrap_rest_pull(void *ud, void *buf, size_t n)
     return pc_unwrap_rest(((unsrc *)ud)->u, buf, n);
 }
 
-/* xz, lzma and zstd decoders may take tens of MiB each: the first two open
- * in a walk get the full bound, the ones nested inside them a small one. */
+/* xz, lzma and zstd decoders may take up to 128 MiB each (zstd -d's own
+ * window bound): the outermost one of a walk gets the full bound, the
+ * ones nested inside it a small one, so a walk holds at most 128 MiB +
+ * (PC_NEST_DEPTH - 1) * 16 MiB of them. A zip counts as one for its
+ * members (decoded one at a time). */
 static int heavy(pc_wrap_codec c)
 {
     return c == PC_WRAP_XZ || c == PC_WRAP_LZMA || c == PC_WRAP_ZSTD || c == PC_WRAP_ZIPLZMA;
@@ -302,7 +305,7 @@ static int heavy(pc_wrap_codec c)
 
 static size_t memlimit(const walk *w)
 {
-    return w->heavy >= 2 ? PC_UNWRAP_MEMLIMIT_SMALL : PC_UNWRAP_MEMLIMIT;
+    return w->heavy ? PC_UNWRAP_MEMLIMIT_SMALL : PC_UNWRAP_MEMLIMIT;
 }
 
 static int count_member(walk *w)
@@ -335,7 +338,7 @@ static int walked(const pc_zip_span *v, size_t n, const pc_zipent *z)
  * before its header, a header that lies about its method or length):
  * read from the archive in memory as unzip and Python read it. */
 static int zip_entry(walk *w, int depth, const pc_zipent *z, const unsigned char *mem,
-                     size_t memlen)
+                     size_t memlen, size_t lim)
 {
     uint64_t off;
     if (pc_zipdir_data(mem, memlen, 0, z, &off) < 0)
@@ -349,12 +352,10 @@ static int zip_entry(walk *w, int depth, const pc_zipent *z, const unsigned char
     if (c == PC_WRAP_NONE)
         return bound(w, "zip member %s: compression method %u, which portcullis does not decode",
                      z->name, z->method);
-    unsrc us = {pc_unwrap_new_within(c, NULL, 0, src_pull, &raw, memlimit(w)), w};
+    unsrc us = {pc_unwrap_new_within(c, NULL, 0, src_pull, &raw, lim), w};
     if (!us.u)
         return oom(w);
-    w->heavy += heavy(c);
     int rc = member(w, depth, z->name, unwrap_pull, &us, -1, 0);
-    w->heavy -= heavy(c);
     pc_unwrap_free(us.u);
     return rc;
 }
@@ -399,7 +400,7 @@ static int zip_rest(walk *w, pc_members *m, unsigned char **buf, size_t *len)
  * gone: such an entry, or a walk that could not reach the directory, is a
  * bound. tail: scan what follows the walk as bytes (a streamed file). */
 static int zip_directory(walk *w, int depth, pc_members *m, int walk_rc, const unsigned char *mem,
-                         size_t memlen, int tail)
+                         size_t memlen, int tail, size_t lim)
 {
     const pc_zip_span *sp;
     uint64_t cd_at;
@@ -432,7 +433,7 @@ static int zip_directory(walk *w, int depth, pc_members *m, int walk_rc, const u
         const pc_zipent *z = &d.v[i];
         if (z->dir || (z->flags & 1) || walked(sp, ns, z))
             continue; /* (encrypted: passed over, as in the walk) */
-        rc = mem ? zip_entry(w, depth, z, mem, memlen)
+        rc = mem ? zip_entry(w, depth, z, mem, memlen, lim)
                  : bound(w,
                          "zip member %s is not where the archive's local headers lead (its "
                          "central directory entry says byte %llu): unzip would read it, and it "
@@ -459,15 +460,19 @@ static int members(walk *w, int depth, pc_arc_kind kind, const unsigned char *pr
     int rc = 0, r;
     if (!m)
         return oom(w);
+    size_t lim = memlimit(w);
+    pc_members_memlimit(m, lim);
+    w->heavy += kind == PC_ARC_ZIP;
     while ((r = pc_members_next(m, &name, &size)) == 1 && (rc = count_member(w)) == 0 &&
            (rc = member(w, depth, name, members_pull, m, size, clear && kind != PC_ARC_ZIP)) == 0)
         ;
     if (rc == 0 && pc_members_bound(m))
         rc = bound(w, "%s", pc_members_bound(m));
     if (rc == 0 && kind == PC_ARC_ZIP)
-        rc = zip_directory(w, depth, m, r, mem, memlen, tail);
+        rc = zip_directory(w, depth, m, r, mem, memlen, tail, lim);
     else if (rc == 0 && tail)
         rc = member(w, depth, "(bytes after the archive)", members_rest_pull, m, -1, 0);
+    w->heavy -= kind == PC_ARC_ZIP;
     pc_members_free(m);
     return rc;
 }

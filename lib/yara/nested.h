@@ -12,9 +12,9 @@
  *
  * Bounds, whatever the file: the decoded bytes (limits.max_layer_bytes)
  * and members (limits.max_files) of each file of the image, PC_NEST_DEPTH
- * levels, the decoders' own memory bounds (unwrap.h: the two outer xz,
- * lzma or zstd decoders of a walk get the full one, those inside them
- * PC_UNWRAP_MEMLIMIT_SMALL), one buffer per level of at most whole_max
+ * levels, the decoders' own memory bounds (unwrap.h: the outermost xz,
+ * lzma or zstd decoder of a walk gets the full one, those inside it or
+ * inside a zip PC_UNWRAP_MEMLIMIT_SMALL), one buffer per level of at most whole_max
  * bytes. A program of the image that unpacks the file has none of these
  * bounds, so a file that meets one fails (-1: a scan-error), never passes
  * on what was read before it. A file that is damaged or truncated is read

@@ -10,6 +10,7 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -565,6 +566,26 @@ static void test_sniff(void)
     CHECK(pc_members_sniff(blk, sizeof blk) == PC_ARC_NONE); /* no valid checksum */
 }
 
+/* xz -9 (a 64 MiB dictionary: 65 MiB to decode) read as a file of its
+ * own; inside another xz stream (the outer decoder holds the full bound)
+ * the inner one gets the small bound: a bound met, not damage. */
+static void test_memory(void)
+{
+    static const char text[] = "#!/bin/sh\nNETCAT-PAYLOAD\n";
+    size_t cap = 1 << 16, l9 = 0, l1 = 0;
+    unsigned char *x9 = malloc(cap), *x1 = malloc(cap);
+    CHECK(lzma_easy_buffer_encode(9, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text, sizeof text - 1,
+                                  x9, &l9, cap) == LZMA_OK);
+    CHECK(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, x9, l9, x1, &l1, cap) == LZMA_OK);
+    seen a = {0}, b = {0};
+    pc_err e = {{0}};
+    CHECK(inspect_rc(x9, l9, 1 << 20, 0, 0, 0, &a, &e) == 0 && a.n == 1);
+    CHECK(inspect_rc(x1, l1, 1 << 20, 0, 0, 0, &b, &e) == -1);
+    CHECK(b.n == 1 && strstr(e.msg, "(xz): its compressed data needs more memory to decode"));
+    free(x9);
+    free(x1);
+}
+
 int main(void)
 {
     test_sniff();
@@ -576,5 +597,6 @@ int main(void)
     test_stub();
     test_rpm();
     test_compress();
+    test_memory();
     TEST_MAIN_END();
 }
