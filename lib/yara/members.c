@@ -168,6 +168,11 @@ void pc_members_memlimit(pc_members *m, size_t memlimit)
     m->memlimit = memlimit;
 }
 
+size_t pc_members_memusage(const pc_members *m)
+{
+    return sizeof *m + pc_unwrap_memusage(m->unw) + (m->inflating ? 48u << 10 : 0);
+}
+
 const char *pc_members_bound(const pc_members *m)
 {
     return m->why[0] ? m->why : NULL;

@@ -62,6 +62,8 @@ pc_wrap_codec pc_members_zip_codec(uint16_t method);
 /* The memory bound of a zip member's decoder (unwrap.h; the default is
  * PC_UNWRAP_MEMLIMIT). */
 void pc_members_memlimit(pc_members *m, size_t memlimit);
+/* The memory the reader holds (its buffer, a zip member's decoder's). */
+size_t pc_members_memusage(const pc_members *m);
 /* Why the walk stopped at a bound (see above; "member X: ..."), or NULL
  * when it did not. */
 const char *pc_members_bound(const pc_members *m);

@@ -12,9 +12,9 @@
  *
  * Bounds, whatever the file: the decoded bytes (limits.max_layer_bytes)
  * and members (limits.max_files) of each file of the image, PC_NEST_DEPTH
- * levels, the decoders' own memory bounds (unwrap.h: the outermost xz,
- * lzma or zstd decoder of a walk gets the full one, those inside it or
- * inside a zip PC_UNWRAP_MEMLIMIT_SMALL), one buffer per level of at most whole_max
+ * levels, the decoders' memory (each within its own bound, unwrap.h,
+ * and all of a walk's within PC_NEST_MEMPOOL: a decoder opened inside
+ * others gets what they leave of it), one buffer per level of at most whole_max
  * bytes. A program of the image that unpacks the file has none of these
  * bounds, so a file that meets one fails (-1: a scan-error), never passes
  * on what was read before it. A file that is damaged or truncated is read
@@ -33,12 +33,13 @@
 #include "pcx.h"
 #include "yara/members.h"
 
-#define PC_NEST_DEPTH 6             /* a .deb's data.tar.xz's fat jar's jars' files are 5 */
-#define PC_NEST_BUDGET (8ull << 30) /* limits.max_layer_bytes' default */
-#define PC_NEST_MEMBERS 1000000u    /* limits.max_files' default */
-#define PC_NEST_ZIPDIR (16u << 20)  /* a streamed zip's directory and what follows it */
-#define PC_NEST_CHAIN 1024          /* bytes of "outer > inner" kept for messages */
-#define PC_NEST_STUB (128u << 10)   /* a script before an archive (makeself, zipapp): at most */
+#define PC_NEST_DEPTH 6              /* a .deb's data.tar.xz's fat jar's jars' files are 5 */
+#define PC_NEST_BUDGET (8ull << 30)  /* limits.max_layer_bytes' default */
+#define PC_NEST_MEMBERS 1000000u     /* limits.max_files' default */
+#define PC_NEST_ZIPDIR (16u << 20)   /* a streamed zip's directory and what follows it */
+#define PC_NEST_MEMPOOL (256u << 20) /* the decoders open at once in one file (xz -9: 65 MiB) */
+#define PC_NEST_CHAIN 1024           /* bytes of "outer > inner" kept for messages */
+#define PC_NEST_STUB (128u << 10)    /* a script before an archive (makeself, zipapp): at most */
 
 typedef struct pc_nest_ops {
     /* Scan one member held whole (n <= whole_max bytes): 0, or -1 with e

@@ -26,7 +26,7 @@
 
 #define PC_UNWRAP_MEMLIMIT (80u << 20) /* xz -9 needs 65 MiB to decode */
 #define PC_UNWRAP_ZSTD_WLOG 27         /* 128 MiB window: what zstd -d reads without --memory */
-#define PC_UNWRAP_MEMLIMIT_SMALL (16u << 20) /* xz -6 needs 9 MiB; zstd -19 windows are 8 MiB */
+#define PC_UNWRAP_HEADER_ONLY 32 /* what remains of an xz stream over the bound that is no data */
 
 typedef enum {
     PC_WRAP_NONE = 0,
@@ -59,6 +59,9 @@ pc_unwrap *pc_unwrap_new_within(pc_wrap_codec c, const unsigned char *pre, size_
                                 pc_pull_fn fn, void *ud, size_t memlimit);
 /* 1 when the decoder stopped at its memory bound, not at damage. */
 int pc_unwrap_over(const pc_unwrap *u);
+/* The memory the decoder holds (its input buffer, and an xz or zstd
+ * decoder's dictionary or window once its header is read). */
+size_t pc_unwrap_memusage(const pc_unwrap *u);
 /* Up to n decoded bytes: the count, 0 at the end, -1 when the stream is
  * corrupt, truncated or over a bound. */
 ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n);

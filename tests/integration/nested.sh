@@ -215,6 +215,10 @@ import gzip, io, lzma, os, struct, sys, tarfile, zipfile
 nc, out = sys.argv[1:3]
 data = open(nc, 'rb').read()
 def put(name, b): open(os.path.join(out, name), 'wb').write(b)
+class Pipe(io.RawIOBase):
+    def __init__(self): self.b = bytearray()
+    def writable(self): return True
+    def write(self, x): self.b += x; return len(x)
 def gz(b, n):
     for _ in range(n): b = gzip.compress(b, 1)
     return b
@@ -298,6 +302,12 @@ def overlap(filler):
     return bytes(z)
 put('overlap.zip', overlap(b'nothing to see\n'))
 put('bigoverlap.zip', overlap(pad))
+# a zip over max_file_bytes written to a pipe (sizes in data descriptors), read as it streams by
+p = Pipe()
+with zipfile.ZipFile(p, 'w', zipfile.ZIP_DEFLATED) as z:
+    with z.open('pad', 'w') as f: f.write(pad)
+    with z.open('bin/agent', 'w') as f: f.write(data)
+put('bigstream.zip', bytes(p.b))
 # a script that starts as a manual page: sh runs it all the same
 shell = b'.TH NOTES 1\nrm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc -l 127.0.0.1 1234 > /tmp/f\n'
 put('notes.gz', gzip.compress(shell))
@@ -324,6 +334,7 @@ gap.zip bin/agent
 liar.zip bin/agent
 gostored.zip bin/agent
 overlap.zip bin/agent
+bigstream.zip bin/agent
 E
 # FILE WORDS: a scan-error naming the bound
 printf '{"name": "small-layers", "limits": {"max_layer_bytes": 67108864}, "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}}}\n' >"$T/small-layers.json"
@@ -342,6 +353,9 @@ E
 # a gzipped manual page is passed over only where man looks
 hide_image h-man usr/share/man/man1/notes.1.gz "$H/notes.gz"
 run "a gzipped manual page in /usr/share/man is not read" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-man/oci:latest"
+hide_image h-mannc usr/share/man/man1/nc.1.gz "$H/nc.gz5"
+run "what is not a manual page is read there too" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-mannc/oci:latest"
+jq_true "... netcat found in it" '[.reports[0].findings[] | select(.check == "suspicious-tool" and .rule == "netcat_openbsd")] | length == 1'
 hide_image h-notes opt/notes.gz "$H/notes.gz"
 run "the same text elsewhere is read" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-notes/oci:latest"
 jq_true "... and its reverse shell found" '[.reports[0].findings[] | select(.check == "suspicious-tool" and .path == "/opt/notes.gz")] | length >= 1'

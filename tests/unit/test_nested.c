@@ -195,6 +195,13 @@ static void test_codecs(void)
     CHECK(inspect_rc(mp, ml, 1 << 20, 0, 0, 0, &mo, &me) == 0);
     CHECK(mo.n == 1);
     free(mp);
+    /* what is not roff is read where man looks too */
+    const char *notman[] = {"x", "#!/bin/sh\nNETCAT-PAYLOAD\n"};
+    mp = make(ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP, notman, 1, &ml);
+    seen mn = {0};
+    CHECK(inspect_rc(mp, ml, 1 << 20, 0, 0, 1, &mn, &me) == 0);
+    CHECK(mn.n == 1);
+    free(mp);
     /* two gzip members read as one stream, as gzip -d does; garbage after ends it */
     size_t l1, l2;
     const char *p1[] = {"x", "first half,"}, *p2[] = {"x", " second half"};
@@ -367,7 +374,7 @@ static void test_bounds(void)
     CHECK(u && pc_unwrap_read(u, out, sizeof out) > 0 && !pc_unwrap_over(u));
     pc_unwrap_free(u);
     zm.pos = 0;
-    u = pc_unwrap_new_within(PC_WRAP_ZSTD, NULL, 0, mem_pull, &zm, PC_UNWRAP_MEMLIMIT_SMALL);
+    u = pc_unwrap_new_within(PC_WRAP_ZSTD, NULL, 0, mem_pull, &zm, 16u << 20);
     CHECK(u && pc_unwrap_read(u, out, sizeof out) == -1 && pc_unwrap_over(u));
     pc_unwrap_free(u);
     /* damage is not a bound */
@@ -566,24 +573,35 @@ static void test_sniff(void)
     CHECK(pc_members_sniff(blk, sizeof blk) == PC_ARC_NONE); /* no valid checksum */
 }
 
-/* xz -9 (a 64 MiB dictionary: 65 MiB to decode) read as a file of its
- * own; inside another xz stream (the outer decoder holds the full bound)
- * the inner one gets the small bound: a bound met, not damage. */
+/* xz -9 (a 64 MiB dictionary: 65 MiB to decode) inside xz -9, three
+ * deep, read (195 MiB of PC_NEST_MEMPOOL); four deep, the innermost gets
+ * what the others leave (61 MiB): a bound met, not damage. Cut to its
+ * headers, the same stream holds no data: damage. */
 static void test_memory(void)
 {
     static const char text[] = "#!/bin/sh\nNETCAT-PAYLOAD\n";
-    size_t cap = 1 << 16, l9 = 0, l1 = 0;
-    unsigned char *x9 = malloc(cap), *x1 = malloc(cap);
-    CHECK(lzma_easy_buffer_encode(9, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text, sizeof text - 1,
-                                  x9, &l9, cap) == LZMA_OK);
-    CHECK(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, x9, l9, x1, &l1, cap) == LZMA_OK);
-    seen a = {0}, b = {0};
+    size_t cap = 1 << 16, len[5] = {sizeof text - 1, 0, 0, 0, 0};
+    unsigned char *x[5] = {(unsigned char *)strdup(text), malloc(cap), malloc(cap), malloc(cap),
+                           malloc(cap)};
+    for (int i = 1; i < 5; i++)
+        CHECK(lzma_easy_buffer_encode(9, LZMA_CHECK_CRC64, NULL, x[i - 1], len[i - 1], x[i],
+                                      &len[i], cap) == LZMA_OK);
+    seen a = {0}, c = {0};
     pc_err e = {{0}};
-    CHECK(inspect_rc(x9, l9, 1 << 20, 0, 0, 0, &a, &e) == 0 && a.n == 1);
-    CHECK(inspect_rc(x1, l1, 1 << 20, 0, 0, 0, &b, &e) == -1);
-    CHECK(b.n == 1 && strstr(e.msg, "(xz): its compressed data needs more memory to decode"));
-    free(x9);
-    free(x1);
+    CHECK(inspect_rc(x[3], len[3], 1 << 20, 0, 0, 0, &a, &e) == 0 && a.n == 3);
+    CHECK(inspect_rc(x[4], len[4], 1 << 20, 0, 0, 0, &c, &e) == -1);
+    CHECK(c.n == 3 && strstr(e.msg, "(xz) > (xz) > (xz): its compressed data needs more memory"));
+    /* the innermost cut to its stream header and a block header's start */
+    seen h = {0};
+    len[1] = 24;
+    for (int i = 2; i < 5; i++) {
+        len[i] = 0;
+        CHECK(lzma_easy_buffer_encode(9, LZMA_CHECK_CRC64, NULL, x[i - 1], len[i - 1], x[i],
+                                      &len[i], cap) == LZMA_OK);
+    }
+    CHECK(inspect_rc(x[4], len[4], 1 << 20, 0, 0, 0, &h, &e) == 0 && h.n == 3);
+    for (int i = 0; i < 5; i++)
+        free(x[i]);
 }
 
 int main(void)
