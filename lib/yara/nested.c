@@ -118,16 +118,12 @@ void pc_nest_trim(pc_nest *n, size_t keep)
 
 static const unsigned char rpm_lead[4] = {0xed, 0xab, 0xee, 0xdb};
 
-int pc_nest_wants_stream(const unsigned char *data, size_t len)
+int pc_nest_wants(const unsigned char *data, size_t len)
 {
     return pc_unwrap_sniff(data, len) != PC_WRAP_NONE ||
            pc_members_sniff(data, len) != PC_ARC_NONE ||
-           (len >= 2 && data[0] == '#' && data[1] == '!'); /* (an archive may follow: stub) */
-}
-
-int pc_nest_wants(const unsigned char *data, size_t len)
-{
-    return pc_nest_wants_stream(data, len) || (len >= 4 && memcmp(data, rpm_lead, 4) == 0);
+           (len >= 2 && data[0] == '#' && data[1] == '!') || /* (an archive may follow: stub) */
+           (len >= 4 && memcmp(data, rpm_lead, 4) == 0);
 }
 
 static ssize_t src_pull(void *ud, void *buf, size_t n)
@@ -228,13 +224,12 @@ static size_t chain_push(walk *w, const char *name)
 static size_t stub_end(const unsigned char *p, size_t n);
 
 /* 1 when bytes start as what the walk opens: a compressed stream, an
- * archive (an .rpm only when held whole), or a script with an archive
- * after it. */
-static int openable(const unsigned char *p, size_t n, int whole)
+ * archive, an .rpm, or a script with an archive after it. */
+static int openable(const unsigned char *p, size_t n)
 {
     if (n >= 2 && p[0] == '#' && p[1] == '!')
         return stub_end(p, n) != 0;
-    return whole ? pc_nest_wants(p, n) : pc_nest_wants_stream(p, n);
+    return pc_nest_wants(p, n);
 }
 
 static int too_deep(walk *w)
@@ -270,7 +265,7 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
     int rc = 0;
     if (w->fatal) {
         rc = -1; /* (a bound met while its bytes were read) */
-    } else if ((more || got > whole) && openable(n->buf[depth], got, 0)) {
+    } else if ((more || got > whole) && openable(n->buf[depth], got)) {
         src rest = {&extra, more, 0, more ? pull : NULL, pud};
         src s = {n->buf[depth], got, 0, src_pull, &rest};
         rc = depth + 1 < PC_NEST_DEPTH ? inspect(w, depth + 1, src_pull, &s, 0, 1, NULL, 0)
@@ -287,7 +282,7 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
             rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, &clear, w->e);
         if (rc == 0 && depth + 1 < PC_NEST_DEPTH)
             rc = inspect_mem(w, depth + 1, n->buf[depth], got, clear);
-        else if (rc == 0 && openable(n->buf[depth], got, 1))
+        else if (rc == 0 && openable(n->buf[depth], got))
             rc = too_deep(w);
     }
     w->chain[old] = 0;
@@ -593,12 +588,47 @@ static int stub(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pul
     return rc;
 }
 
+/* The bytes an .rpm's reader passes over, kept when the file is read as a
+ * stream (its bytes are then not scanned as they are): at most
+ * PC_NEST_RPMHDR. */
+typedef struct tee {
+    src *s;
+    unsigned char *buf; /* NULL: not kept */
+    size_t len, cap;
+    int over;
+} tee;
+
+static ssize_t tee_pull(void *ud, void *buf, size_t n)
+{
+    tee *t = ud;
+    ssize_t r = src_pull(t->s, buf, n);
+    if (r <= 0 || !t->buf || t->over)
+        return r;
+    if ((size_t)r > PC_NEST_RPMHDR - t->len) {
+        t->over = 1;
+        return -1;
+    }
+    if (t->len + (size_t)r > t->cap) {
+        size_t cap = t->cap * 2 > t->len + (size_t)r ? t->cap * 2 : t->len + (size_t)r;
+        unsigned char *nb = realloc(t->buf, cap);
+        if (!nb) {
+            t->over = 2;
+            return -1;
+        }
+        t->buf = nb;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, buf, (size_t)r);
+    t->len += (size_t)r;
+    return r;
+}
+
 /* Pass over one RPM header structure (its 16-byte intro, its index and
- * its data) from s; pad: to the next multiple of 8 (the signature's). */
-static int rpm_header(src *s, int pad)
+ * its data) from t; pad: to the next multiple of 8 (the signature's). */
+static int rpm_header(tee *t, int pad)
 {
     unsigned char h[16], sink[4096];
-    if (pull_full(src_pull, s, h, 16) != 16 || h[0] != 0x8e || h[1] != 0xad || h[2] != 0xe8)
+    if (pull_full(tee_pull, t, h, 16) != 16 || h[0] != 0x8e || h[1] != 0xad || h[2] != 0xe8)
         return -1;
     uint64_t n = (uint64_t)pc_be32(h + 8) * 16 + pc_be32(h + 12);
     if (n > (256u << 20))
@@ -607,7 +637,7 @@ static int rpm_header(src *s, int pad)
         n += (8 - (16 + n) % 8) % 8;
     while (n) {
         size_t k = n < sizeof sink ? (size_t)n : sizeof sink;
-        if (pull_full(src_pull, s, sink, k) != k)
+        if (pull_full(tee_pull, t, sink, k) != k)
             return -1;
         n -= k;
     }
@@ -615,16 +645,33 @@ static int rpm_header(src *s, int pad)
 }
 
 /* An .rpm: its lead (96 bytes) and two headers, then the payload (a
- * compressed cpio), opened as a file of its own. */
+ * compressed cpio), opened as a file of its own. Read as a stream (tail),
+ * the lead and headers (its scriptlets: what rpm -i runs) are scanned as
+ * a member of their own, "(rpm headers)". */
 static int rpm(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pull_fn pull, void *pud,
                int tail)
 {
     src s = {peek, pl, 0, pull, pud};
+    tee t = {&s, tail ? malloc(64u << 10) : NULL, 0, 64u << 10, 0};
     unsigned char lead[96];
-    if (pull_full(src_pull, &s, lead, sizeof lead) != sizeof lead || rpm_header(&s, 1) < 0 ||
-        rpm_header(&s, 0) < 0)
-        return 0; /* not one to follow */
-    return inspect(w, depth, src_pull, &s, 0, tail, NULL, 0);
+    int rc = 0;
+    if (tail && !t.buf)
+        return oom(w);
+    int ok = pull_full(tee_pull, &t, lead, sizeof lead) == sizeof lead && rpm_header(&t, 1) == 0 &&
+             rpm_header(&t, 0) == 0;
+    if (t.over == 2)
+        rc = oom(w);
+    else if (t.over)
+        rc = bound(w, "the .rpm's headers are over %u MiB", PC_NEST_RPMHDR >> 20);
+    else if (tail) {
+        src hs = {t.buf, t.len, 0, ok ? NULL : pull, pud}; /* (not one: all of it as bytes) */
+        rc =
+            member(w, depth, ok ? "(rpm headers)" : "", src_pull, &hs, ok ? (int64_t)t.len : -1, 0);
+    }
+    free(t.buf);
+    if (rc == 0 && ok)
+        rc = inspect(w, depth, src_pull, &s, 0, tail, NULL, 0);
+    return rc;
 }
 
 /* clear: data's own scan found no rule string in it. A tar's or an ar's
@@ -651,13 +698,38 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, in
 
 /* Bytes in memory, scanned as they are already: a script is opened where
  * its archive starts, in place. */
+int pc_nest_zip_tail(const unsigned char *p, size_t n)
+{
+    size_t lim = n < PC_NEST_ZIPTAIL ? n : PC_NEST_ZIPTAIL;
+    return lim >= 22 && memmem(p + n - lim, lim, "PK\5\6", 4) != NULL;
+}
+
+/* A zip after other bytes (an ELF, a script, a picture: what the walk does
+ * not open by its start) is read by its central directory, as unzip and
+ * Python's zipimport read it (python3 FILE runs its __main__.py). */
+static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
+{
+    pc_zipdir d = {0};
+    int rc = 0;
+    if (!pc_nest_zip_tail(p, n) || pc_zipdir_read(p, n, 0, SIZE_MAX, &d, NULL, 0) != 1)
+        return 0;
+    size_t lim = memlimit(w);
+    for (size_t i = 0; rc == 0 && i < d.n; i++)
+        if (!d.v[i].dir && !(d.v[i].flags & 1))
+            rc = zip_entry(w, depth, &d.v[i], p, n, lim);
+    pc_zipdir_free(&d);
+    return rc;
+}
+
 static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int clear)
 {
     size_t off = 0;
     if (n >= 2 && p[0] == '#' && p[1] == '!') {
         if (!(off = stub_end(p, n)))
-            return 0;
+            return zip_tail(w, depth, p, n);
         clear = 0; /* (what follows a script is read from its start, as a new file) */
+    } else if (!pc_nest_wants(p, n)) {
+        return zip_tail(w, depth, p, n);
     }
     src s = {p + off, n - off, 0, NULL, NULL};
     return inspect(w, depth, src_pull, &s, clear, 0, p + off, n - off);

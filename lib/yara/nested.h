@@ -33,10 +33,12 @@
 #include "pcx.h"
 #include "yara/members.h"
 
-#define PC_NEST_DEPTH 6              /* a .deb's data.tar.xz's fat jar's jars' files are 5 */
-#define PC_NEST_BUDGET (8ull << 30)  /* limits.max_layer_bytes' default */
-#define PC_NEST_MEMBERS 1000000u     /* limits.max_files' default */
-#define PC_NEST_ZIPDIR (16u << 20)   /* a streamed zip's directory and what follows it */
+#define PC_NEST_DEPTH 6                    /* a .deb's data.tar.xz's fat jar's jars' files are 5 */
+#define PC_NEST_BUDGET (8ull << 30)        /* limits.max_layer_bytes' default */
+#define PC_NEST_MEMBERS 1000000u           /* limits.max_files' default */
+#define PC_NEST_ZIPDIR (16u << 20)         /* a streamed zip's directory and what follows it */
+#define PC_NEST_ZIPTAIL ((64u << 10) + 22) /* where a zip's end record can be */
+#define PC_NEST_RPMHDR (16u << 20)         /* a streamed .rpm's lead and headers (its scriptlets) */
 #define PC_NEST_MEMPOOL (256u << 20) /* the decoders open at once in one file (xz -9: 65 MiB) */
 #define PC_NEST_CHAIN 1024           /* bytes of "outer > inner" kept for messages */
 #define PC_NEST_STUB (128u << 10)    /* a script before an archive (makeself, zipapp): at most */
@@ -69,26 +71,28 @@ pc_nest *pc_nest_new(void);
 void pc_nest_free(pc_nest *n);
 /* Give back the level buffers above keep bytes (between files). */
 void pc_nest_trim(pc_nest *n, size_t keep);
-/* 1 when data starts as a file pc_nest_inspect opens. */
+/* 1 when data starts as a file pc_nest_inspect (or, too large to read
+ * whole, pc_nest_inspect_stream) opens. */
 int pc_nest_wants(const unsigned char *data, size_t len);
-/* 1 when a file too large to read whole that starts with data is opened
- * as a stream (pc_nest_inspect_stream): the same but an .rpm, whose
- * headers (of any size) would be passed over unscanned; such a file is
- * scanned as bytes, in blocks, as any other large file. */
-int pc_nest_wants_stream(const unsigned char *data, size_t len);
+/* 1 when a zip's end record is in the last PC_NEST_ZIPTAIL bytes of data
+ * (a file held whole): pc_nest_inspect reads the zip by its directory
+ * whatever comes before it (an ELF, a script), as unzip and Python's
+ * zipimport do. */
+int pc_nest_zip_tail(const unsigned char *data, size_t len);
 /* Open data (a whole file of the image) and scan its members; 0, or -1
  * when a scan of a member failed or a bound was met (e filled). clear: the file's own scan
  * found no rule string in data (see scan_mem). */
 int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
                     int clear, pc_err *e);
 /* The same for a file too large to read whole (size bytes): pre[0..prelen)
- * (its head, already read, which starts as pc_nest_wants_stream says),
+ * (its head, already read, which starts as pc_nest_wants says),
  * then what fn gives. Opened as it streams
  * by, never held; its bytes are not scanned as they are, but what follows
  * the archive or the compressed stream (its end, damage, a limit) is, as
  * a member named "(bytes after the archive)", and so is a script before
- * an archive ("(script before the archive)"); a script with no archive
- * after it is scanned whole as the file itself (member ""). */
+ * an archive ("(script before the archive)") and an .rpm's lead and
+ * headers ("(rpm headers)"); a script with no archive after it is scanned
+ * whole as the file itself (member ""). */
 int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, const unsigned char *pre,
                            size_t prelen, pc_pull_fn pull, void *ud, int64_t size, pc_err *e);
 

@@ -660,7 +660,9 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
 static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *data,
                        size_t len, pc_err *e)
 {
-    return pc_nest_wants(data, len) ? open_nested(s, f, ent, data, len, s->clear, NULL, e) : 0;
+    return pc_nest_wants(data, len) || pc_nest_zip_tail(data, len)
+               ? open_nested(s, f, ent, data, len, s->clear, NULL, e)
+               : 0;
 }
 
 /* Copy the matched rules into the layer's arena, onto the entry. */
@@ -713,7 +715,7 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
      * too when no other worker has it: a worker alone (one layer, --jobs 1)
      * never makes its own buffer but for the blocks of a block-scanned file. */
     int blocks = ent->size > s->prof->max_file_bytes;
-    if (blocks && pc_nest_wants_stream(head, headlen)) {
+    if (blocks && pc_nest_wants(head, headlen)) {
         int arc = scan_archive(s, f, ent, head, headlen, rest, &failed, e);
         return failed ? -1 : arc; /* (a failed tar stream: the walk already said why) */
     }

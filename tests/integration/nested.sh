@@ -210,9 +210,9 @@ jq_true "... by the archive's netcat" '[.reports[0].findings[] | select(.check =
 # program that unpacks it has no such bound); none is allowed.
 H="$T/hide"
 mkdir -p "$H"
-python3 - "$NC" "$H" <<'E' || fail "write hiding places" "python3 failed"
+python3 - "$NC" "$H" "$T/x/coreutils/bin/ls" <<'E' || fail "write hiding places" "python3 failed"
 import gzip, io, lzma, os, struct, sys, tarfile, zipfile
-nc, out = sys.argv[1:3]
+nc, out, ls = sys.argv[1:4]
 data = open(nc, 'rb').read()
 def put(name, b): open(os.path.join(out, name), 'wb').write(b)
 class Pipe(io.RawIOBase):
@@ -308,6 +308,26 @@ with zipfile.ZipFile(p, 'w', zipfile.ZIP_DEFLATED) as z:
     with z.open('pad', 'w') as f: f.write(pad)
     with z.open('bin/agent', 'w') as f: f.write(data)
 put('bigstream.zip', bytes(p.b))
+# an .rpm over max_file_bytes (read as it streams by): the tool in its payload, a reverse shell in its headers
+def newc(files):
+    o = b''
+    for i, (name, blob, mode) in enumerate(files + [('TRAILER!!!', b'', 0)]):
+        nb = name.encode() + b'\0'
+        o += b'070701' + b''.join(b'%08X' % v for v in (i + 1, mode, 0, 0, 1, 0, len(blob), 0, 0, 0, 0, len(nb), 0))
+        o += nb + b'\0' * ((4 - (110 + len(nb)) % 4) % 4) + blob + b'\0' * ((4 - len(blob) % 4) % 4)
+    return o
+def rpm(payload, script=b''):
+    sig = b'\x8e\xad\xe8\x01' + b'\0' * 4 + (1).to_bytes(4, 'big') + (3).to_bytes(4, 'big') + b'\0' * 19
+    sig += b'\0' * ((8 - len(sig) % 8) % 8)
+    hdr = b'\x8e\xad\xe8\x01' + b'\0' * 8 + len(script).to_bytes(4, 'big') + script
+    return b'\xed\xab\xee\xdb\x03\x00' + b'\0' * 90 + sig + hdr + payload
+put('big.rpm', rpm(lzma.compress(newc([('./usr/share/pad', pad, 0o100644), ('./usr/bin/ncat', data, 0o100755)]))))
+put('bigscript.rpm', rpm(lzma.compress(newc([('./usr/share/pad', pad, 0o100644)])),
+                         b'#!/bin/sh\nrm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc -l 127.0.0.1 1234 > /tmp/f\n'))
+# a zip after a program (unzip reads it; so does Python's zipimport: python3 FILE runs its __main__.py)
+z = zipbytes([('__main__.py', b'import os\nos.execv("bin/agent", ["agent"])\n'), ('bin/agent', data)])
+assert zipfile.ZipFile(io.BytesIO(open(ls, 'rb').read() + bytes(z))).read('bin/agent') == data
+put('ls-with-zip', open(ls, 'rb').read() + bytes(z))
 # a script that starts as a manual page: sh runs it all the same
 shell = b'.TH NOTES 1\nrm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc -l 127.0.0.1 1234 > /tmp/f\n'
 put('notes.gz', gzip.compress(shell))
@@ -335,7 +355,12 @@ liar.zip bin/agent
 gostored.zip bin/agent
 overlap.zip bin/agent
 bigstream.zip bin/agent
+big.rpm ./usr/bin/ncat
+ls-with-zip bin/agent
 E
+hide_image h-bigscript opt/bigscript.rpm "$H/bigscript.rpm"
+run "hidden: a big .rpm's scriptlet denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-bigscript/oci:latest"
+jq_true "hidden: the reverse shell found in its headers" '[.reports[0].findings[] | select(.check == "suspicious-tool" and .path == "/opt/bigscript.rpm" and (.message | endswith("as the archive member (rpm headers)")))] | length >= 1'
 # FILE WORDS: a scan-error naming the bound
 printf '{"name": "small-layers", "limits": {"max_layer_bytes": 67108864}, "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}}}\n' >"$T/small-layers.json"
 while read -r f pol words; do

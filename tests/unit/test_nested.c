@@ -604,6 +604,41 @@ static void test_memory(void)
         free(x[i]);
 }
 
+/* A zip after a program (or a script with no archive line): read by its
+ * directory, also with a comment after its end record; a file whose last
+ * bytes hold no end record is not a zip. */
+static void test_zip_tail(void)
+{
+    size_t zl;
+    unsigned char *z = make(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, two, 2, &zl);
+    static const char *const lead[] = {"\x7f"
+                                       "ELF\2\1\1",
+                                       "#!/usr/bin/python3\nprint(1)\n"};
+    for (int i = 0; i < 2; i++) {
+        size_t ll = strlen(lead[i]) + 4096, n = ll + zl + 7;
+        unsigned char *f = calloc(1, n);
+        memcpy(f, lead[i], strlen(lead[i]));
+        memcpy(f + ll, z, zl);
+        seen s = {0};
+        CHECK(pc_nest_zip_tail(f, ll + zl));
+        inspect(f, ll + zl, 1 << 20, 0, 0, &s);
+        CHECK(s.n == 2 && strcmp(s.names[0], "bin/nc") == 0 && s.sizes[0] == strlen(two[1]));
+        /* a comment after the end record (its length in the record) */
+        f[ll + zl - 2] = 7;
+        memcpy(f + ll + zl, "comment", 7);
+        seen c = {0};
+        inspect(f, n, 1 << 20, 0, 0, &c);
+        CHECK(c.n == 2);
+        /* no end record in the last bytes */
+        seen x = {0};
+        CHECK(!pc_nest_zip_tail(f, ll + zl / 2));
+        inspect(f, ll + zl / 2, 1 << 20, 0, 0, &x);
+        CHECK(x.n == 0);
+        free(f);
+    }
+    free(z);
+}
+
 int main(void)
 {
     test_sniff();
@@ -616,5 +651,6 @@ int main(void)
     test_rpm();
     test_compress();
     test_memory();
+    test_zip_tail();
     TEST_MAIN_END();
 }
