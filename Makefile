@@ -3,7 +3,7 @@
 # tree in build/asan/ and runs every test against it.
 
 CC      ?= cc
-PKGS     = jansson libzstd libcrypto nettle zlib liblzma yara libhs libcurl
+PKGS     = jansson libzstd libcrypto nettle zlib liblzma liblz4 yara libhs libcurl
 OPT     ?= -O2 -g
 CFLAGS  := $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
            $(shell pkg-config --cflags $(PKGS) libarchive 2>/dev/null)

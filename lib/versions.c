@@ -2,11 +2,12 @@
  * versions.c — pc_versions (portcullis.h): the libraries this build
  * reads images with, as `portcullis version` and the webhook's build
  * information report them. Run-time versions where the library says
- * (curl, OpenSSL, zstd, zlib, xz, bzip2), build-time ones otherwise.
+ * (curl, OpenSSL, zstd, zlib, xz, bzip2, lz4), build-time ones otherwise.
  */
 #include <bzlib.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <lz4.h>
 #include <lzma.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -28,9 +29,10 @@ void pc_versions(char *buf, size_t n)
 #endif
     curl_version_info_data *c = curl_version_info(CURLVERSION_NOW);
     const char *bz = BZ2_bzlibVersion(); /* "1.0.8, 13-Jul-2019": the number */
-    snprintf(buf, n,
-             "yara %s, curl %s, %s, jansson %s, zstd %s, zlib %s, isa-l %s, xz %s, bzip2 %.*s",
-             YR_VERSION, c && c->version ? c->version : "?", OpenSSL_version(OPENSSL_VERSION),
-             JANSSON_VERSION, ZSTD_versionString(), zlibVersion(), isal, lzma_version_string(),
-             (int)strcspn(bz, ","), bz);
+    snprintf(
+        buf, n,
+        "yara %s, curl %s, %s, jansson %s, zstd %s, zlib %s, isa-l %s, xz %s, bzip2 %.*s, lz4 %s",
+        YR_VERSION, c && c->version ? c->version : "?", OpenSSL_version(OPENSSL_VERSION),
+        JANSSON_VERSION, ZSTD_versionString(), zlibVersion(), isal, lzma_version_string(),
+        (int)strcspn(bz, ","), bz, LZ4_versionString());
 }

@@ -9,6 +9,7 @@
  */
 #include <bzlib.h>
 #include <limits.h>
+#include <lz4frame.h>
 #include <lzma.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct pc_unwrap {
     ZSTD_DStream *zs;
     pc_lzw *lzw;
     bz_stream b;
+    LZ4F_dctx *lz4;
     int live; /* z or b holds a stream (inflateEnd / BZ2_bzDecompressEnd owed) */
     int over; /* stopped at the memory bound */
     size_t memlimit;
@@ -37,6 +39,15 @@ struct pc_unwrap {
 
 static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
 static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+static const unsigned char lz4_magic[4] = {0x04, 0x22, 0x4d, 0x18};
+
+/* An lz4 frame, or a skippable frame (0x184D2A50 to 0x184D2A5F), which
+ * lz4 -d passes over. */
+static int is_lz4(const unsigned char *p, size_t n)
+{
+    return n >= 4 && (memcmp(p, lz4_magic, 4) == 0 ||
+                      ((p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18));
+}
 static const unsigned char bz_block[6] = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
 static const unsigned char bz_end[6] = {0x17, 0x72, 0x45, 0x38, 0x50, 0x90};
 
@@ -80,6 +91,8 @@ pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
         return PC_WRAP_ZSTD;
     if (is_bzip2(p, n))
         return PC_WRAP_BZIP2;
+    if (n >= 4 && memcmp(p, lz4_magic, 4) == 0)
+        return PC_WRAP_LZ4;
     if (is_lzma(p, n))
         return PC_WRAP_LZMA;
     if (n >= 3 && p[0] == 0x1f && p[1] == 0x9d && !(p[2] & 0x60) && (p[2] & 0x1f) >= 9 &&
@@ -90,8 +103,8 @@ pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
 
 const char *pc_unwrap_name(pc_wrap_codec c)
 {
-    static const char *const names[] = {"data",  "gzip", "xz",       "lzma",   "zstd",
-                                        "bzip2", "lzma", "compress", "deflate"};
+    static const char *const names[] = {"data",  "gzip", "xz",       "lzma",    "zstd",
+                                        "bzip2", "lzma", "compress", "deflate", "lz4"};
     return (unsigned)c < sizeof names / sizeof *names ? names[c] : "data";
 }
 
@@ -167,6 +180,8 @@ static int start(pc_unwrap *u)
             return -1;
         u->live = 1;
         return 0;
+    case PC_WRAP_LZ4:
+        return LZ4F_isError(LZ4F_createDecompressionContext(&u->lz4, LZ4F_VERSION)) ? -1 : 0;
     default:
         return -1;
     }
@@ -194,6 +209,8 @@ size_t pc_unwrap_memusage(const pc_unwrap *u)
         n += ZSTD_sizeof_DStream(u->zs);
     if (u->codec == PC_WRAP_BZIP2)
         n += 4u << 20; /* bzip2 -9's blocks: about 3.7 MB */
+    if (u->lz4)
+        n += 8u << 20; /* a frame's blocks: at most 4 MiB, held twice */
     return n;
 }
 
@@ -226,6 +243,7 @@ void pc_unwrap_free(pc_unwrap *u)
         BZ2_bzDecompressEnd(&u->b);
     lzma_end(&u->x);
     ZSTD_freeDStream(u->zs);
+    LZ4F_freeDecompressionContext(u->lz4); /* (NULL: nothing) */
     pc_lzw_free(u->lzw);
     free(u);
 }
@@ -365,6 +383,27 @@ static ssize_t read_bzip2(pc_unwrap *u, unsigned char *buf, size_t n)
     return (ssize_t)(n - u->b.avail_out);
 }
 
+/* lz4 -d: frames one after the other (skippable ones passed over); what
+ * follows the last one is trailing. A frame's blocks are at most 4 MiB. */
+static ssize_t read_lz4(pc_unwrap *u, unsigned char *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n && !u->done) {
+        size_t have = pc_pullbuf_have(&u->in, 1);
+        size_t in = have, out = n - done;
+        size_t rc = LZ4F_decompress(u->lz4, buf + done, &out, u->in.buf + u->in.pos, &in, NULL);
+        u->in.pos += in;
+        done += out;
+        if (LZ4F_isError(rc) || (in == 0 && out == 0 && rc != 0)) {
+            u->failed = 1; /* corrupt, or truncated */
+            break;
+        }
+        if (rc == 0 && !is_lz4(u->in.buf + u->in.pos, pc_pullbuf_have(&u->in, 4)))
+            u->done = 1; /* a frame ended, and no other follows */
+    }
+    return (ssize_t)done;
+}
+
 ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
 {
     ssize_t r;
@@ -387,6 +426,9 @@ ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
         break;
     case PC_WRAP_BZIP2:
         r = read_bzip2(u, buf, n);
+        break;
+    case PC_WRAP_LZ4:
+        r = read_lz4(u, buf, n);
         break;
     case PC_WRAP_COMPRESS:
         r = pc_lzw_read(u->lzw, buf, n);

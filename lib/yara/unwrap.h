@@ -4,7 +4,8 @@
  * stream so the content scan can read what is inside (nested.h). Nothing here decides
  * how a runtime reads a layer (that is decompress.h): these are files of
  * the final filesystem, which a program of the image may decode when it
- * runs.
+ * runs. (lz4: the frame format, what lz4 -d writes and reads; the legacy
+ * format of lz4 -l is not read.)
  *
  * Memory is bounded whatever the stream's headers claim: xz and lzma
  * decode within a memory limit (PC_UNWRAP_MEMLIMIT unless the caller
@@ -38,6 +39,7 @@ typedef enum {
     PC_WRAP_ZIPLZMA,  /* a zip member's method 14: a small header, then raw LZMA (never sniffed) */
     PC_WRAP_COMPRESS, /* .Z (lzw.h) */
     PC_WRAP_DEFLATE,  /* raw deflate: a zip member's method 8 (never sniffed) */
+    PC_WRAP_LZ4,      /* the lz4 frame format (lz4 -d) */
 } pc_wrap_codec;
 
 /* The codec whose magic the bytes start with, or NONE. */

@@ -162,12 +162,12 @@ static void test_formats(void)
 
 static void test_codecs(void)
 {
-    static const int filters[] = {ARCHIVE_FILTER_GZIP, ARCHIVE_FILTER_XZ, ARCHIVE_FILTER_BZIP2,
-                                  ARCHIVE_FILTER_ZSTD, ARCHIVE_FILTER_LZMA};
-    static const char *const names[] = {"(gzip)", "(xz)", "(bzip2)", "(zstd)", "(lzma)"};
+    static const int filters[] = {ARCHIVE_FILTER_GZIP, ARCHIVE_FILTER_XZ,   ARCHIVE_FILTER_BZIP2,
+                                  ARCHIVE_FILTER_ZSTD, ARCHIVE_FILTER_LZMA, ARCHIVE_FILTER_LZ4};
+    static const char *const names[] = {"(gzip)", "(xz)", "(bzip2)", "(zstd)", "(lzma)", "(lz4)"};
     const char *one[] = {"x", "\x7f"
                               "ELF a program's bytes\n"};
-    for (size_t i = 0; i < 5; i++) {
+    for (size_t i = 0; i < 6; i++) {
         size_t len;
         unsigned char *a = make(ARCHIVE_FORMAT_RAW, filters[i], one, 1, &len);
         CHECK(pc_unwrap_sniff(a, len) != PC_WRAP_NONE);
@@ -202,21 +202,25 @@ static void test_codecs(void)
     CHECK(inspect_rc(mp, ml, 1 << 20, 0, 0, 1, &mn, &me) == 0);
     CHECK(mn.n == 1);
     free(mp);
-    /* two gzip members read as one stream, as gzip -d does; garbage after ends it */
-    size_t l1, l2;
-    const char *p1[] = {"x", "first half,"}, *p2[] = {"x", " second half"};
-    unsigned char *a = make(ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP, p1, 1, &l1);
-    unsigned char *b = make(ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP, p2, 1, &l2);
-    unsigned char *both = malloc(l1 + l2 + 8);
-    memcpy(both, a, l1);
-    memcpy(both + l1, b, l2);
-    memcpy(both + l1 + l2, "TRAILING", 8);
-    seen s = {0};
-    inspect(both, l1 + l2 + 8, 1 << 20, 0, 0, &s);
-    CHECK(s.n == 1 && s.sizes[0] == strlen(p1[1]) + strlen(p2[1]));
-    free(a);
-    free(b);
-    free(both);
+    /* two gzip members (lz4 frames) read as one stream, as gzip -d (lz4 -d)
+     * does; garbage after ends it */
+    static const int two_of[] = {ARCHIVE_FILTER_GZIP, ARCHIVE_FILTER_LZ4};
+    for (int i = 0; i < 2; i++) {
+        size_t l1, l2;
+        const char *p1[] = {"x", "first half,"}, *p2[] = {"x", " second half"};
+        unsigned char *a = make(ARCHIVE_FORMAT_RAW, two_of[i], p1, 1, &l1);
+        unsigned char *b = make(ARCHIVE_FORMAT_RAW, two_of[i], p2, 1, &l2);
+        unsigned char *both = malloc(l1 + l2 + 8);
+        memcpy(both, a, l1);
+        memcpy(both + l1, b, l2);
+        memcpy(both + l1 + l2, "TRAILING", 8);
+        seen s = {0};
+        inspect(both, l1 + l2 + 8, 1 << 20, 0, 0, &s);
+        CHECK(s.n == 1 && s.sizes[0] == strlen(p1[1]) + strlen(p2[1]));
+        free(a);
+        free(b);
+        free(both);
+    }
 }
 
 typedef struct mem {
