@@ -8,7 +8,8 @@ const char *const pc_tool_categories[PC_TOOLCAT_COUNT] = {
     "relay",           "scanner",        "sniffer",          "mitm",        "packet-crafting",
     "protocol-attack", "tunnel",         "anonymity",        "bruteforce",  "password-cracker",
     "web-attack",      "wireless",       "exploitation",     "recon",       "reverse-shell",
-    "miner",           "packet-capture", "packet-injection", "remote-code", "other",
+    "miner",           "packet-capture", "packet-injection", "remote-code", "opaque",
+    "other",
 };
 
 int pc_tool_category_index(const char *name)

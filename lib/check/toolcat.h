@@ -8,7 +8,7 @@
 #ifndef PC_TOOLCAT_H
 #define PC_TOOLCAT_H
 
-#define PC_TOOLCAT_COUNT 20
+#define PC_TOOLCAT_COUNT 21
 
 /* The category names, in the order of rules/README.md; index with 0 ..
  * PC_TOOLCAT_COUNT-1. */

@@ -13,8 +13,8 @@
 # and starts it is judged by what the archive holds.
 . "$PC_ROOT/tests/lib.sh"
 
-fetch_all netcat-openbsd socat nmap coreutils ncompress
-for p in netcat-openbsd socat nmap coreutils ncompress; do
+fetch_all netcat-openbsd socat nmap coreutils ncompress 7zip
+for p in netcat-openbsd socat nmap coreutils ncompress 7zip; do
     mkdir -p "$T/x/$p" && dpkg-deb -x "$DEBS"/"$p"_*.deb "$T/x/$p" || fail "unpack $p" "dpkg-deb failed"
 done
 NC="$T/x/netcat-openbsd/bin/nc.openbsd"
@@ -388,3 +388,34 @@ jq_true "... netcat found in it" '[.reports[0].findings[] | select(.check == "su
 hide_image h-notes opt/notes.gz "$H/notes.gz"
 run "the same text elsewhere is read" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-notes/oci:latest"
 jq_true "... and its reverse shell found" '[.reports[0].findings[] | select(.check == "suspicious-tool" and .path == "/opt/notes.gz")] | length >= 1'
+
+# What no rule can read: a 7z and a RAR archive (formats portcullis does
+# not open) and zips with password-encrypted members (ZipCrypto, AES),
+# written by 7-Zip's own 7zz; also as a member of a tar.gz. Each is a
+# finding of category "opaque", denied by default; a policy that sets the
+# category to warn allows the image.
+O="$T/opaque"
+mkdir -p "$O/t"
+Z7="$T/x/7zip/usr/bin/7zz"
+"$Z7" a -bso0 -bsp0 "$O/tool.7z" "$NC" || fail "7zz a" "7zz failed"
+"$Z7" a -bso0 -bsp0 -tzip -pSecret -mem=ZipCrypto "$O/zipcrypto.zip" "$NC" || fail "7zz zipcrypto" "7zz failed"
+"$Z7" a -bso0 -bsp0 -tzip -pSecret -mem=AES256 "$O/aes.zip" "$NC" || fail "7zz aes" "7zz failed"
+printf 'Rar!\032\007\001\000' >"$O/tool.rar" && head -c 4096 /dev/urandom >>"$O/tool.rar"
+cp "$O/tool.7z" "$O/t/tool.7z" && tar czf "$O/in.tar.gz" -C "$O/t" tool.7z
+jq -n --arg d "$O" '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
+    layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
+        [("tool.7z", "tool.rar", "zipcrypto.zip", "aes.zip", "in.tar.gz") | {path: "opt/\(.)", type: "file", mode: "0644", from_file: "\($d)/\(.)"}])}]}]}' >"$T/opaque.json"
+"$FB" "$T/opaque.json" "$T/opaque-img" >"$T/fb.log" 2>&1 || fail "build opaque" "$(head -c 600 "$T/fb.log")"
+run "opaque content denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/opaque-img/oci:latest"
+while read -r path rule; do
+    jq_true "opaque: $path by $rule" "[.reports[0].findings[] | select(.check == \"suspicious-tool\" and .path == \"$path\" and .rule == \"$rule\" and .category == \"opaque\")] | length == 1"
+done <<'E'
+/opt/tool.7z archive_7z
+/opt/tool.rar archive_rar
+/opt/zipcrypto.zip zip_encrypted_member
+/opt/aes.zip zip_encrypted_member
+/opt/in.tar.gz archive_7z
+E
+printf '{"name": "opaque-warn", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}, "suspicious-tool": {"action": "deny", "categories": {"opaque": "warn"}}}}\n' >"$T/opaque-warn.json"
+run "opaque content allowed where the policy warns on the category" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/opaque-warn.json" --format json "oci:$T/opaque-img/oci:latest"
+jq_true "... and still reported, as warnings" '[.reports[0].findings[] | select(.category == "opaque" and .action == "warn")] | length == 5'
