@@ -388,6 +388,10 @@ static void zip64_sizes(const unsigned char *x, size_t xlen, uint64_t *usize, ui
 /* Remember where a member's local header and data are. */
 static int zip_span(pc_members *m, uint64_t lho, uint16_t method)
 {
+    if (m->nspans == PC_MEMBERS_SPANS) {
+        m->span_open = 0; /* (no more kept: a directory entry past them is taken as not walked) */
+        return 0;
+    }
     if (m->nspans == m->spancap) {
         size_t cap = m->spancap ? m->spancap * 2 : 16;
         pc_zip_span *v = cap > SIZE_MAX / sizeof *v ? NULL : realloc(m->spans, cap * sizeof *v);

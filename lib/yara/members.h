@@ -29,6 +29,7 @@
 
 #define PC_MEMBERS_SNIFF 512 /* bytes pc_members_sniff wants (a tar header) */
 #define PC_MEMBERS_NAME_MAX 255
+#define PC_MEMBERS_SPANS ((16u << 20) / 46 + 1) /* zip spans kept (46: a directory entry) */
 
 typedef enum { PC_ARC_NONE = 0, PC_ARC_TAR, PC_ARC_ZIP, PC_ARC_AR, PC_ARC_CPIO } pc_arc_kind;
 
@@ -75,7 +76,8 @@ typedef struct pc_zip_span {
     uint16_t method;
 } pc_zip_span;
 /* The zip members walked so far (every local header, also the ones passed
- * over), in order; *cd_at: where the walk met the central directory (or
+ * over, up to PC_MEMBERS_SPANS: as many entries as a 16 MiB central
+ * directory holds), in order; *cd_at: where the walk met the central directory (or
  * the end record), UINT64_MAX when it did not. */
 size_t pc_members_zip_spans(const pc_members *m, const pc_zip_span **v, uint64_t *cd_at);
 

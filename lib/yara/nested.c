@@ -294,6 +294,20 @@ static ssize_t unwrap_rest_pull(void *ud, void *buf, size_t n)
     return pc_unwrap_rest(((unsrc *)ud)->u, buf, n);
 }
 
+/* A decoder just made (NULL: out of memory) is open: 0, or -1 (e filled,
+ * the decoder freed). */
+static int push_dec(walk *w, pc_unwrap *u)
+{
+    if (!u)
+        return oom(w);
+    if (w->ndec == PC_NEST_LIVE) {
+        pc_unwrap_free(u);
+        return too_deep(w);
+    }
+    w->dec[w->ndec++] = u;
+    return 0;
+}
+
 /* The memory bound of a decoder opened now: what the decoders and zip
  * readers open above it leave of PC_NEST_MEMPOOL (they have read their
  * headers, so they hold what they will hold), at most a decoder's full
@@ -354,13 +368,8 @@ static int zip_entry(walk *w, int depth, const pc_zipent *z, const unsigned char
         return bound(w, "zip member %s: compression method %u, which portcullis does not decode",
                      z->name, z->method);
     unsrc us = {pc_unwrap_new_within(c, NULL, 0, src_pull, &raw, lim), w};
-    if (!us.u)
-        return oom(w);
-    if (w->ndec == PC_NEST_LIVE) {
-        pc_unwrap_free(us.u);
-        return too_deep(w);
-    }
-    w->dec[w->ndec++] = us.u;
+    if (push_dec(w, us.u) < 0)
+        return -1;
     int rc = member(w, depth, z->name, unwrap_pull, &us, -1, 0);
     w->ndec--;
     pc_unwrap_free(us.u);
@@ -510,13 +519,8 @@ static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char 
     unsrc us = {pc_unwrap_new_within(codec, pre, prelen, pull, pud, memlimit(w)), w};
     unsigned char peek[PC_MEMBERS_SNIFF];
     int rc;
-    if (!us.u)
-        return oom(w);
-    if (w->ndec == PC_NEST_LIVE) {
-        pc_unwrap_free(us.u);
-        return too_deep(w);
-    }
-    w->dec[w->ndec++] = us.u;
+    if (push_dec(w, us.u) < 0)
+        return -1;
     size_t pl = pull_full(unwrap_pull, &us, peek, sizeof peek);
     pc_arc_kind kind = pc_members_sniff(peek, pl);
     if (kind != PC_ARC_NONE) {

@@ -22,6 +22,23 @@ SOCAT="$T/x/socat/usr/bin/socat"
 A="$T/arc"
 mkdir -p "$A"
 
+# an .rpm as rpmbuild lays it out: its lead, a signature header, a header
+# (its data: a scriptlet), then the payload; newc: a cpio in newc form
+cat >"$T/rpmkit.py" <<'E'
+def newc(files):
+    o = b''
+    for i, (name, blob, mode) in enumerate(files + [('TRAILER!!!', b'', 0)]):
+        nb = name.encode() + b'\0'
+        o += b'070701' + b''.join(b'%08X' % v for v in (i + 1, mode, 0, 0, 1, 0, len(blob), 0, 0, 0, 0, len(nb), 0))
+        o += nb + b'\0' * ((4 - (110 + len(nb)) % 4) % 4) + blob + b'\0' * ((4 - len(blob) % 4) % 4)
+    return o
+def rpm(payload, script=b''):
+    sig = b'\x8e\xad\xe8\x01' + b'\0' * 4 + (1).to_bytes(4, 'big') + (3).to_bytes(4, 'big') + b'\0' * 19
+    sig += b'\0' * ((8 - len(sig) % 8) % 8)
+    hdr = b'\x8e\xad\xe8\x01' + b'\0' * 8 + len(script).to_bytes(4, 'big') + script
+    return b'\xed\xab\xee\xdb\x03\x00' + b'\0' * 90 + sig + hdr + payload
+E
+export PYTHONPATH="$T"
 # every codec, and the formats, written by Python's standard library
 python3 - "$NC" "$SOCAT" "$T/x/coreutils/bin/ls" "$A" <<'E' || fail "write archives" "python3 failed"
 import bz2, gzip, io, lzma, os, sys, tarfile, zipfile
@@ -90,19 +107,8 @@ with zipfile.ZipFile(b, 'w', zipfile.ZIP_DEFLATED) as z:
     z.writestr('__main__.py', 'import os\nos.execv("bin/nc", ["nc"])\n')
 open(os.path.join(out, 'app.pyz'), 'wb').write(b'#!/usr/bin/env python3\n' + b.getvalue())
 # an .rpm (lead, signature and header, then an xz'ed newc cpio payload), as rpmbuild lays it out
-def newc(files):
-    out = b''
-    for i, (name, data, mode) in enumerate(files + [('TRAILER!!!', b'', 0)]):
-        nb = name.encode() + b'\0'
-        out += b'070701' + b''.join(b'%08X' % v for v in (i + 1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0))
-        out += nb + b'\0' * ((4 - (110 + len(nb)) % 4) % 4) + data + b'\0' * ((4 - len(data) % 4) % 4)
-    return out
-payload = lzma.compress(newc([('./usr/bin', b'', 0o40755), ('./usr/bin/ncat', data, 0o100755)]))
-sig = b'\x8e\xad\xe8\x01' + b'\0' * 4 + (1).to_bytes(4, 'big') + (3).to_bytes(4, 'big') + b'\0' * 19
-sig += b'\0' * ((8 - len(sig) % 8) % 8)
-hdr = b'\x8e\xad\xe8\x01' + b'\0' * 12
-lead = b'\xed\xab\xee\xdb\x03\x00' + b'\0' * 90
-open(os.path.join(out, 'tool.rpm'), 'wb').write(lead + sig + hdr + payload)
+from rpmkit import newc, rpm
+open(os.path.join(out, 'tool.rpm'), 'wb').write(rpm(lzma.compress(newc([('./usr/bin', b'', 0o40755), ('./usr/bin/ncat', data, 0o100755)]))))
 # benign: coreutils' ls in a tar.gz
 with tarfile.open(os.path.join(out, 'ls.tar.gz'), 'w:gz') as t:
     t.add(ls, arcname='bin/ls')
@@ -313,18 +319,7 @@ with zipfile.ZipFile(p, 'w', zipfile.ZIP_DEFLATED) as z:
     with z.open('bin/agent', 'w') as f: f.write(data)
 put('bigstream.zip', bytes(p.b))
 # an .rpm over max_file_bytes (read as it streams by): the tool in its payload, a reverse shell in its headers
-def newc(files):
-    o = b''
-    for i, (name, blob, mode) in enumerate(files + [('TRAILER!!!', b'', 0)]):
-        nb = name.encode() + b'\0'
-        o += b'070701' + b''.join(b'%08X' % v for v in (i + 1, mode, 0, 0, 1, 0, len(blob), 0, 0, 0, 0, len(nb), 0))
-        o += nb + b'\0' * ((4 - (110 + len(nb)) % 4) % 4) + blob + b'\0' * ((4 - len(blob) % 4) % 4)
-    return o
-def rpm(payload, script=b''):
-    sig = b'\x8e\xad\xe8\x01' + b'\0' * 4 + (1).to_bytes(4, 'big') + (3).to_bytes(4, 'big') + b'\0' * 19
-    sig += b'\0' * ((8 - len(sig) % 8) % 8)
-    hdr = b'\x8e\xad\xe8\x01' + b'\0' * 8 + len(script).to_bytes(4, 'big') + script
-    return b'\xed\xab\xee\xdb\x03\x00' + b'\0' * 90 + sig + hdr + payload
+from rpmkit import newc, rpm
 put('big.rpm', rpm(lzma.compress(newc([('./usr/share/pad', pad, 0o100644), ('./usr/bin/ncat', data, 0o100755)]))))
 put('bigscript.rpm', rpm(lzma.compress(newc([('./usr/share/pad', pad, 0o100644)])),
                          b'#!/bin/sh\nrm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc -l 127.0.0.1 1234 > /tmp/f\n'))

@@ -635,6 +635,27 @@ static void test_damage(void)
     free(m.p);
 }
 
+/* A directory of one entry named by raw[0..len) (its local header at 0,
+ * the rest zero), then the end record: all of b. */
+static void one_entry(buf *b, const char *raw, size_t len)
+{
+    put32(b, 0x02014b50u);
+    for (int k = 0; k < 24; k++)
+        put(b, "", 1);
+    put16(b, (unsigned)len);
+    for (int k = 0; k < 16; k++)
+        put(b, "", 1);
+    put(b, raw, len);
+    size_t cd = b->n;
+    put32(b, 0x06054b50u);
+    put32(b, 0);
+    put16(b, 1);
+    put16(b, 1);
+    put32(b, (uint32_t)cd);
+    put32(b, 0);
+    put16(b, 0);
+}
+
 /* Names for messages; a directory as Python's zipfile tells one. */
 static void test_names(void)
 {
@@ -650,21 +671,7 @@ static void test_names(void)
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         buf b = {0};
-        put32(&b, 0x02014b50u);
-        for (int k = 0; k < 24; k++)
-            put(&b, "", 1);
-        put16(&b, (unsigned)c[i].len);
-        for (int k = 0; k < 16; k++)
-            put(&b, "", 1);
-        put(&b, c[i].raw, c[i].len);
-        size_t cd = b.n;
-        put32(&b, 0x06054b50u);
-        put32(&b, 0);
-        put16(&b, 1);
-        put16(&b, 1);
-        put32(&b, (uint32_t)cd);
-        put32(&b, 0);
-        put16(&b, 0);
+        one_entry(&b, c[i].raw, c[i].len);
         pc_zipdir d;
         CHECK(pc_zipdir_read(b.p, b.n, 0, 10, &d, NULL, 0) == 1 && d.n == 1);
         if (d.n == 1) {
@@ -679,21 +686,7 @@ static void test_names(void)
     memset(lng, 'n', sizeof lng);
     lng[sizeof lng - 1] = '/';
     buf b = {0};
-    put32(&b, 0x02014b50u);
-    for (int k = 0; k < 24; k++)
-        put(&b, "", 1);
-    put16(&b, sizeof lng);
-    for (int k = 0; k < 16; k++)
-        put(&b, "", 1);
-    put(&b, lng, sizeof lng);
-    size_t cd = b.n;
-    put32(&b, 0x06054b50u);
-    put32(&b, 0);
-    put16(&b, 1);
-    put16(&b, 1);
-    put32(&b, (uint32_t)cd);
-    put32(&b, 0);
-    put16(&b, 0);
+    one_entry(&b, lng, sizeof lng);
     pc_zipdir d;
     CHECK(pc_zipdir_read(b.p, b.n, 0, 10, &d, NULL, 0) == 1 && d.n == 1);
     CHECK(d.n == 1 && strlen(d.v[0].name) == PC_MEMBERS_NAME_MAX && d.v[0].dir);
