@@ -39,7 +39,12 @@ struct pc_members {
     size_t nspans, spancap;
     int span_open; /* the last span's end is not known yet */
     uint64_t cd_at;
-    size_t memlimit;                     /* a zip member's decoder's */
+    size_t memlimit; /* a zip member's decoder's */
+    /* zip: an encrypted member's local header, what is read in place of
+     * its data (members.h) */
+    unsigned char enc[30 + PC_MEMBERS_NAME_MAX + 1024];
+    size_t enc_len, enc_pos;
+    int enc_on;
     char why[PC_MEMBERS_NAME_MAX + 128]; /* pc_members_bound */
 };
 
@@ -125,6 +130,7 @@ static void zip_close(pc_members *m)
     if (m->inflating)
         inflateEnd(&m->z);
     m->inflating = 0;
+    m->enc_on = 0;
     pc_unwrap_free(m->unw);
     m->unw = NULL;
 }
@@ -171,6 +177,11 @@ void pc_members_memlimit(pc_members *m, size_t memlimit)
 size_t pc_members_memusage(const pc_members *m)
 {
     return sizeof *m + pc_unwrap_memusage(m->unw) + (m->inflating ? 48u << 10 : 0);
+}
+
+int pc_members_sealed(const pc_members *m)
+{
+    return m->enc_on;
 }
 
 const char *pc_members_bound(const pc_members *m)
@@ -452,7 +463,19 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
         if ((flags & 1) || !readable || dir) {
             if (!known)
                 return -1; /* no way to find where the next header starts */
-            continue;      /* encrypted, or a directory: passed over */
+            if (dir || !(flags & 1))
+                continue; /* a directory: passed over */
+            /* encrypted: its data cannot be read; its local header is read
+             * in its place (what rules/tools/opaque.yar matches) */
+            memcpy(m->enc, h, 30);
+            memcpy(m->enc + 30, nm, take);
+            memcpy(m->enc + 30 + take, x, xtake);
+            m->enc_len = 30 + take + xtake;
+            m->enc_pos = 0;
+            m->enc_on = 1;
+            *name = m->name;
+            *size = (int64_t)m->enc_len;
+            return 1;
         }
         *name = m->name;
         if (method == 8) {
@@ -527,6 +550,12 @@ ssize_t pc_members_read(pc_members *m, void *buf, size_t n)
     }
     if (m->inflating)
         return m->zend ? 0 : zip_inflate(m, buf, n);
+    if (m->enc_on) {
+        size_t k = m->enc_len - m->enc_pos < n ? m->enc_len - m->enc_pos : n;
+        memcpy(buf, m->enc + m->enc_pos, k);
+        m->enc_pos += k;
+        return (ssize_t)k;
+    }
     if (m->unw) {
         ssize_t r = pc_unwrap_read(m->unw, buf, n);
         if (r < 0 && pc_unwrap_over(m->unw) && !m->why[0])

@@ -13,7 +13,10 @@
  * ends the walk (-1). Zip is read by its local headers, as a stream; the
  * walk keeps where it found each member (pc_members_zip_spans) so that the
  * caller can hold it against the central directory, which is what
- * unzip, Python and Java read (zipdir.h). What no program would stop at
+ * unzip, Python and Java read (zipdir.h). A password-encrypted zip
+ * member cannot be read: its local header is given in place of its bytes
+ * (so that a rule can say what it is: rules/tools/opaque.yar). What no
+ * program would stop at
  * is a bound, not damage: a zip member in a compression method this
  * reader does not decode, or whose decoder would need more memory than
  * allowed (unwrap.h), ends the walk with pc_members_bound saying why.
@@ -65,6 +68,9 @@ pc_wrap_codec pc_members_zip_codec(uint16_t method);
 void pc_members_memlimit(pc_members *m, size_t memlimit);
 /* The memory the reader holds (its buffer, a zip member's decoder's). */
 size_t pc_members_memusage(const pc_members *m);
+/* 1 when the current member is an encrypted zip member's local header,
+ * read in place of its bytes (not to be opened as an archive). */
+int pc_members_sealed(const pc_members *m);
 /* Why the walk stopped at a bound (see above; "member X: ..."), or NULL
  * when it did not. */
 const char *pc_members_bound(const pc_members *m);

@@ -93,7 +93,10 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, in
                    const unsigned char *mem, size_t memlen);
 static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int clear);
 static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
-                  int stored_clear);
+                  int how);
+#define MB_CLEAR 1  /* member(): stored in its archive as it is, and the archive's scan was clear  \
+                     */
+#define MB_SEALED 2 /* member(): an encrypted member's header in place of its bytes: not opened */
 
 pc_nest *pc_nest_new(void)
 {
@@ -240,15 +243,16 @@ static int too_deep(walk *w)
 /* One member of level depth: read into its buffer, scanned, and opened
  * when it is an archive itself; one too large for the buffer is scanned
  * as a stream, or, when it is an archive itself, opened as one (as a file
- * too large to read whole is). stored_clear: the member's bytes are bytes
- * of its archive as they are (tar, ar) and the archive's scan found no
- * rule string in them, so scanning them again would find none either: the
- * member is only opened (a compressed member is new bytes). 0 (also when
- * the member's bytes end early: what came is scanned), -1 when a scan
- * failed or a bound was met. */
+ * too large to read whole is). how & MB_CLEAR: the member's bytes are
+ * bytes of its archive as they are (tar, ar) and the archive's scan found
+ * no rule string in them, so scanning them again would find none either:
+ * the member is only opened (a compressed member is new bytes). how &
+ * MB_SEALED: scanned, never opened. 0 (also when the member's bytes end
+ * early: what came is scanned), -1 when a scan failed or a bound was met. */
 static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
-                  int stored_clear)
+                  int how)
 {
+    int stored_clear = how & MB_CLEAR, opens = !(how & MB_SEALED);
     pc_nest *n = w->n;
     size_t whole = w->ops->whole_max, first = w->ops->first_block;
     size_t cap = whole > first ? whole : first; /* read whole, or at least a first block */
@@ -265,7 +269,7 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
     int rc = 0;
     if (w->fatal) {
         rc = -1; /* (a bound met while its bytes were read) */
-    } else if ((more || got > whole) && openable(n->buf[depth], got)) {
+    } else if ((more || got > whole) && opens && openable(n->buf[depth], got)) {
         src rest = {&extra, more, 0, more ? pull : NULL, pud};
         src s = {n->buf[depth], got, 0, src_pull, &rest};
         rc = depth + 1 < PC_NEST_DEPTH ? inspect(w, depth + 1, src_pull, &s, 0, 1, NULL, 0)
@@ -280,9 +284,9 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
         int clear = stored_clear;
         if (got && !stored_clear)
             rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, &clear, w->e);
-        if (rc == 0 && depth + 1 < PC_NEST_DEPTH)
+        if (rc == 0 && opens && depth + 1 < PC_NEST_DEPTH)
             rc = inspect_mem(w, depth + 1, n->buf[depth], got, clear);
-        else if (rc == 0 && openable(n->buf[depth], got))
+        else if (rc == 0 && opens && openable(n->buf[depth], got))
             rc = too_deep(w);
     }
     w->chain[old] = 0;
@@ -360,6 +364,11 @@ static int zip_entry(walk *w, int depth, const pc_zipent *z, const unsigned char
         return 0; /* (no reader gets its data either) */
     if (count_member(w) < 0)
         return -1;
+    if (z->flags &
+        1) { /* encrypted: its local header in place of its bytes, as the walk reads it */
+        src hdr = {mem + z->lho, (size_t)(off - z->lho), 0, NULL, NULL};
+        return member(w, depth, z->name, src_pull, &hdr, (int64_t)hdr.len, MB_SEALED);
+    }
     src raw = {mem + off, (size_t)z->csize, 0, NULL, NULL};
     if (z->method == 0)
         return member(w, depth, z->name, src_pull, &raw, (int64_t)z->csize, 0);
@@ -447,8 +456,8 @@ static int zip_directory(walk *w, int depth, pc_members *m, int walk_rc, const u
     int have = got == 1;
     for (size_t i = 0; have && rc == 0 && i < d.n; i++) {
         const pc_zipent *z = &d.v[i];
-        if (z->dir || (z->flags & 1) || walked(sp, ns, z))
-            continue; /* (encrypted: passed over, as in the walk) */
+        if (z->dir || walked(sp, ns, z))
+            continue;
         rc = mem ? zip_entry(w, depth, z, mem, memlen, lim)
                  : bound(w,
                          "zip member %s is not where the archive's local headers lead (its "
@@ -484,7 +493,9 @@ static int members(walk *w, int depth, pc_arc_kind kind, const unsigned char *pr
     pc_members_memlimit(m, lim);
     w->arc[w->narc++] = m; /* (one a level, and an .rpm's cpio) */
     while ((r = pc_members_next(m, &name, &size)) == 1 && (rc = count_member(w)) == 0 &&
-           (rc = member(w, depth, name, members_pull, m, size, clear && kind != PC_ARC_ZIP)) == 0)
+           (rc = member(w, depth, name, members_pull, m, size,
+                        (clear && kind != PC_ARC_ZIP ? MB_CLEAR : 0) |
+                            (pc_members_sealed(m) ? MB_SEALED : 0))) == 0)
         ;
     if (rc == 0 && pc_members_bound(m))
         rc = bound(w, "%s", pc_members_bound(m));
@@ -719,7 +730,7 @@ static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
         return 0;
     size_t lim = memlimit(w);
     for (size_t i = 0; rc == 0 && i < d.n; i++)
-        if (!d.v[i].dir && !(d.v[i].flags & 1))
+        if (!d.v[i].dir)
             rc = zip_entry(w, depth, &d.v[i], p, n, lim);
     pc_zipdir_free(&d);
     return rc;

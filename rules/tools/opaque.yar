@@ -6,9 +6,9 @@
  * from it when it runs, and no rule ever saw its bytes. Category "opaque":
  * a policy that accepts such files sets it to warn
  * (checks.suspicious-tool.categories). Found where the file's bytes are
- * scanned: a file, or an archive member, read whole or in blocks (an
- * encrypted member of a zip over max_file_bytes, read as it streams by,
- * is passed over: rules/README.md).
+ * scanned: a file, or an archive member, read whole or in blocks; an
+ * encrypted zip member is read as its local header (lib/yara/members.h),
+ * so one in a zip of any size is found as the member.
  */
 
 rule archive_7z

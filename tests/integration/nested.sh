@@ -396,10 +396,13 @@ Z7="$T/x/7zip/usr/bin/7zz"
 "$Z7" a -bso0 -bsp0 -tzip -pSecret -mem=ZipCrypto "$O/zipcrypto.zip" "$NC" || fail "7zz zipcrypto" "7zz failed"
 "$Z7" a -bso0 -bsp0 -tzip -pSecret -mem=AES256 "$O/aes.zip" "$NC" || fail "7zz aes" "7zz failed"
 printf 'Rar!\032\007\001\000' >"$O/tool.rar" && head -c 4096 /dev/urandom >>"$O/tool.rar"
+# an encrypted member of a zip over max_file_bytes (read as it streams by): found as the member
+head -c 6291456 /dev/urandom >"$O/t/pad" && cp "$NC" "$O/t/agent"
+(cd "$O/t" && "$Z7" a -bso0 -bsp0 -tzip -mx=0 "$O/big.zip" pad && "$Z7" a -bso0 -bsp0 -tzip -pSecret -mem=AES256 "$O/big.zip" agent) || fail "7zz big" "7zz failed"
 cp "$O/tool.7z" "$O/t/tool.7z" && tar czf "$O/in.tar.gz" -C "$O/t" tool.7z
 jq -n --arg d "$O" '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
     layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
-        [("tool.7z", "tool.rar", "zipcrypto.zip", "aes.zip", "in.tar.gz") | {path: "opt/\(.)", type: "file", mode: "0644", from_file: "\($d)/\(.)"}])}]}]}' >"$T/opaque.json"
+        [("tool.7z", "tool.rar", "zipcrypto.zip", "aes.zip", "in.tar.gz", "big.zip") | {path: "opt/\(.)", type: "file", mode: "0644", from_file: "\($d)/\(.)"}])}]}]}' >"$T/opaque.json"
 "$FB" "$T/opaque.json" "$T/opaque-img" >"$T/fb.log" 2>&1 || fail "build opaque" "$(head -c 600 "$T/fb.log")"
 run "opaque content denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/opaque-img/oci:latest"
 while read -r path rule; do
@@ -410,7 +413,9 @@ done <<'E'
 /opt/zipcrypto.zip zip_encrypted_member
 /opt/aes.zip zip_encrypted_member
 /opt/in.tar.gz archive_7z
+/opt/big.zip zip_encrypted_member
 E
+jq_true "opaque: the encrypted member is named" '[.reports[0].findings[] | select(.path == "/opt/big.zip" and (.message | endswith("as the archive member agent")))] | length == 1'
 printf '{"name": "opaque-warn", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}, "suspicious-tool": {"action": "deny", "categories": {"opaque": "warn"}}}}\n' >"$T/opaque-warn.json"
 run "opaque content allowed where the policy warns on the category" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/opaque-warn.json" --format json "oci:$T/opaque-img/oci:latest"
-jq_true "... and still reported, as warnings" '[.reports[0].findings[] | select(.category == "opaque" and .action == "warn")] | length == 5'
+jq_true "... and still reported, as warnings" '[.reports[0].findings[] | select(.category == "opaque" and .action == "warn")] | length == 6'
