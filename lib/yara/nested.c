@@ -94,7 +94,8 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, in
 static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int clear);
 static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
                   int how);
-#define MB_CLEAR 1  /* member(): stored in its archive as it is, and the archive's scan was clear  \
+#define MB_CLEAR                                                                                   \
+    1               /* member(): stored in its archive as it is, and the archive's scan was clear  \
                      */
 #define MB_SEALED 2 /* member(): an encrypted member's header in place of its bytes: not opened */
 
@@ -364,8 +365,8 @@ static int zip_entry(walk *w, int depth, const pc_zipent *z, const unsigned char
         return 0; /* (no reader gets its data either) */
     if (count_member(w) < 0)
         return -1;
-    if (z->flags &
-        1) { /* encrypted: its local header in place of its bytes, as the walk reads it */
+    /* encrypted: its local header in place of its bytes, as the walk reads it */
+    if (z->flags & 1) {
         src hdr = {mem + z->lho, (size_t)(off - z->lho), 0, NULL, NULL};
         return member(w, depth, z->name, src_pull, &hdr, (int64_t)hdr.len, MB_SEALED);
     }
@@ -395,9 +396,10 @@ static int zip_rest(walk *w, pc_members *m, unsigned char **buf, size_t *len)
         return oom(w);
     for (;;) {
         if (n == cap) {
-            if (cap > PC_NEST_ZIPDIR) {
+            if (cap >= PC_NEST_ZIPDIR) {
                 free(b);
-                return bound(w, "the zip's central directory and what follows it are over %u MiB",
+                return bound(w,
+                             "the zip's central directory and what follows it are %u MiB or more",
                              PC_NEST_ZIPDIR >> 20);
             }
             unsigned char *nb = realloc(b, cap * 2);
