@@ -46,6 +46,7 @@
 #include <yara.h>
 #include "pcx.h"
 #include "yara/nested.h"
+#include "yara/zipdir.h"
 #include "yara/prefilter.h"
 #include "yara/yara_match.h"
 #include "yara/yara_scan.h"
@@ -96,11 +97,13 @@ typedef struct blockit {
     uint64_t pos, size;  /* bytes consumed; the file's size */
     unsigned char *roll; /* the blocks after the first */
     size_t rsize;
-    int eval;    /* every block was offered: from now on only the first */
-    int filter;  /* blocks after the first go through the prefilter */
-    int pending; /* cur was read (and not cleared) before YARA started */
-    int sized;   /* size is the file's (else: read until the stream ends) */
-    int failed;  /* the tar stream failed; the message is in the walk's error */
+    int eval;            /* every block was offered: from now on only the first */
+    int filter;          /* blocks after the first go through the prefilter */
+    int pending;         /* cur was read (and not cleared) before YARA started */
+    int sized;           /* size is the file's (else: read until the stream ends) */
+    unsigned char *tail; /* NULL, or the file's last PC_NEST_ZIPTAIL bytes, as they come */
+    size_t taillen;
+    int failed; /* the tar stream failed; the message is in the walk's error */
 } blockit;
 
 int pc_yara_blocks_timeout(uint64_t per_block, uint64_t size, size_t block)
@@ -260,6 +263,22 @@ static ssize_t file_pull(void *ud, void *buf, size_t n)
     return pc_file_read(ud, buf, n);
 }
 
+/* Keep what of p (n bytes at the stream's offset it->pos) lies in the
+ * file's last PC_NEST_ZIPTAIL bytes. */
+static void tail_keep(blockit *it, const unsigned char *p, size_t n)
+{
+    uint64_t from = it->size > PC_NEST_ZIPTAIL ? it->size - PC_NEST_ZIPTAIL : 0;
+    if (!it->tail || !it->sized || it->pos + n <= from || it->pos >= it->size)
+        return;
+    size_t skip = it->pos < from ? (size_t)(from - it->pos) : 0;
+    size_t off = (size_t)(it->pos + skip - from), k = n - skip;
+    if (k > PC_NEST_ZIPTAIL - off)
+        k = PC_NEST_ZIPTAIL - off;
+    memcpy(it->tail + off, p + skip, k);
+    if (off + k > it->taillen)
+        it->taillen = off + k;
+}
+
 static ssize_t src_read(blockit *it, unsigned char *dst, size_t n)
 {
     size_t got = 0;
@@ -283,6 +302,7 @@ static ssize_t src_read(blockit *it, unsigned char *dst, size_t n)
             break;
         got += (size_t)r;
     }
+    tail_keep(it, dst, got);
     return (ssize_t)got;
 }
 
@@ -371,10 +391,10 @@ static size_t block_size(const pc_yara_profile *prof)
 
 /* A file over max_file_bytes: the first block now (in the big buffer,
  * held by the caller), the rest as YARA asks (in the worker's own). */
-static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed);
+static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed, int *zipped);
 
 static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char *head,
-                       size_t headlen, pc_file_reader *rest, int *failed)
+                       size_t headlen, pc_file_reader *rest, int *failed, int *zipped)
 {
     unsigned char **big = &s->pool->buf[s->slot];
     size_t *bigcap = &s->pool->cap[s->slot];
@@ -387,23 +407,35 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
                   .size = ent->size,
                   .sized = 1};
     it.rsize = bsize < PC_YARA_OWN ? bsize : PC_YARA_OWN;
-    if (reserve(big, bigcap, bsize) < 0 || reserve(&s->buf, &s->bufcap, it.rsize) < 0)
+    if (reserve(big, bigcap, bsize) < 0 || reserve(&s->buf, &s->bufcap, it.rsize) < 0 ||
+        !(it.tail = malloc(PC_NEST_ZIPTAIL)))
         return ERROR_INSUFFICIENT_MEMORY;
     it.roll = s->buf;
     ssize_t got = src_read(&it, *big, bsize);
     if (got < 0) {
+        free(it.tail);
         *failed = 1;
         return ERROR_COULD_NOT_READ_FILE;
     }
     it.first = (YR_MEMORY_BLOCK){
         .size = (size_t)got, .base = 0, .context = *big, .fetch_data = block_data};
     it.pos = (uint64_t)got;
-    return blocks_run(s, &it, bsize, failed);
+    int rc = blocks_run(s, &it, bsize, failed, zipped);
+    free(it.tail);
+    return rc;
 }
 
 /* The blocks of a file whose first block is in it->first: YARA over the
  * ones the prefilter does not clear. */
-static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed)
+/* *zipped (when not NULL): the file was read to its end, and its last
+ * bytes (it->tail) end as a zip archive does. */
+static void tail_done(const blockit *it, int *zipped)
+{
+    if (zipped)
+        *zipped = it->tail && it->pos >= it->size && pc_zipdir_ends(it->tail, it->taillen);
+}
+
+static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed, int *zipped)
 {
     blockit it = *itp;
     uint64_t got = it.first.size;
@@ -421,6 +453,7 @@ static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed)
         /* the first block is clear: is any later one not? */
         if (!next_block(&it, &yi)) {
             *failed = it.failed;
+            tail_done(&it, zipped);
             if (yi.last_error != ERROR_SUCCESS)
                 return yi.last_error;
             s->clear = !it.failed; /* clear throughout: nothing to find */
@@ -435,6 +468,7 @@ static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed)
     int rc = yr_scanner_scan_mem_blocks(s->yr, &yi);
     yr_scanner_set_timeout(s->yr, pc_yara_timeout(s->prof->timeout_seconds));
     *failed = it.failed;
+    tail_done(&it, zipped);
     return rc;
 }
 
@@ -581,7 +615,7 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
         .size = firstlen, .base = 0, .context = (void *)(uintptr_t)first, .fetch_data = block_data};
     s->hits.n = 0;
     s->hits.oom = 0;
-    int rc = blocks_run(s, &it, block_size(s->prof), &failed);
+    int rc = blocks_run(s, &it, block_size(s->prof), &failed, NULL);
     if (rc != ERROR_SUCCESS)
         return member_failed(s, member, rc, e);
     return record_member(s, member, e);
@@ -729,12 +763,20 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
     }
     const unsigned char *data = NULL;
     size_t len = 0;
+    int zipped = 0;
     if (!blocks)
         rc = scan_whole(s, ent, head, headlen, rest, held, &failed, &data, &len);
     else
-        rc = scan_blocks(s, ent, head, headlen, rest, &failed);
+        rc = scan_blocks(s, ent, head, headlen, rest, &failed, &zipped);
     if (!failed && rc == ERROR_SUCCESS) {
         rc = record(s, f, ent, e) < 0 ? -1 : 0;
+        if (rc == 0 && zipped) /* (unzip and python3 FILE read it; nothing here can, streamed) */
+            rc = pc_err_set(e,
+                            "file %s: a zip archive after other bytes (what unzip and python3 "
+                            "FILE read), in a file over yara.max_file_bytes: its members cannot "
+                            "be read as the file streams by (a max_file_bytes over the file's "
+                            "size reads it whole)",
+                            s->path);
         /* the file's bytes are still in the buffer: what it holds */
         if (rc == 0 && data && scan_nested(s, f, ent, data, len, e) < 0)
             rc = -1;

@@ -239,6 +239,15 @@ bad:
     return -1;
 }
 
+int pc_zipdir_ends(const unsigned char *p, size_t n)
+{
+    size_t e;
+    if (find_end(p, n, &e) != 1)
+        return 0;
+    uint16_t entries = pc_le16(p + e + 10);
+    return entries != 0; /* (0xffff: zip64's count, more than none) */
+}
+
 void pc_zipdir_free(pc_zipdir *d)
 {
     if (!d)

@@ -74,6 +74,13 @@ int pc_zipdir_read(const unsigned char *p, size_t n, uint64_t base, size_t max_e
 /* Free the entries; d is left empty (again readable). */
 void pc_zipdir_free(pc_zipdir *d);
 
+/* 1 when p[0..n) ends as a zip archive does: an end of central directory
+ * record found as pc_zipdir_read finds it (its comment fitting), naming at
+ * least one entry (or zip64's count); 0 otherwise. For bytes that are
+ * only the end of a file, which pc_zipdir_read may not be able to read
+ * (a directory larger than them). */
+int pc_zipdir_ends(const unsigned char *p, size_t n);
+
 /* Where ent's data starts, as Python's zipfile finds it: the local header
  * at ent->lho (archive coordinates; p[0] is coordinate base) is checked
  * (its signature) and its name and extra field passed over; the method

