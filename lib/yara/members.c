@@ -460,6 +460,17 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
                      m->name, method);
             return -1;
         }
+        if (dir && !known && method == 8 && !(flags & 1)) {
+            /* a directory deflated with a data descriptor (Java's
+             * ZipOutputStream writes them): its empty stream is inflated
+             * to its end, as for a member, to find the next header */
+            memset(&m->z, 0, sizeof m->z);
+            if (inflateInit2(&m->z, -MAX_WBITS) != Z_OK)
+                return -1;
+            m->inflating = 1;
+            m->zend = 0;
+            continue;
+        }
         if ((flags & 1) || !readable || dir) {
             if (!known)
                 return -1; /* no way to find where the next header starts */

@@ -94,10 +94,11 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, in
 static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int clear);
 static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
                   int how);
-#define MB_CLEAR                                                                                   \
-    1               /* member(): stored in its archive as it is, and the archive's scan was clear  \
-                     */
-#define MB_SEALED 2 /* member(): an encrypted member's header in place of its bytes: not opened */
+/* member()'s how: stored in its archive as it is, and the archive's scan
+ * was clear (MB_CLEAR); an encrypted member's header in place of its
+ * bytes, never opened (MB_SEALED) */
+#define MB_CLEAR 1
+#define MB_SEALED 2
 
 pc_nest *pc_nest_new(void)
 {
@@ -122,9 +123,17 @@ void pc_nest_trim(pc_nest *n, size_t keep)
 
 static const unsigned char rpm_lead[4] = {0xed, 0xab, 0xee, 0xdb};
 
+/* A JDK module (.jmod): "JM", version 1.0, then a zip (its offsets from
+ * the zip's start); a JDK image holds dozens, some over 20 MB. */
+static int is_jmod(const unsigned char *p, size_t n)
+{
+    return n >= 8 && p[0] == 'J' && p[1] == 'M' && p[2] == 1 && p[3] == 0 &&
+           pc_members_sniff(p + 4, n - 4) == PC_ARC_ZIP;
+}
+
 int pc_nest_wants(const unsigned char *data, size_t len)
 {
-    return pc_unwrap_sniff(data, len) != PC_WRAP_NONE ||
+    return pc_unwrap_sniff(data, len) != PC_WRAP_NONE || is_jmod(data, len) ||
            pc_members_sniff(data, len) != PC_ARC_NONE ||
            (len >= 2 && data[0] == '#' && data[1] == '!') || /* (an archive may follow: stub) */
            (len >= 4 && memcmp(data, rpm_lead, 4) == 0);
@@ -705,6 +714,9 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, in
     pc_wrap_codec codec = pc_unwrap_sniff(peek, pl);
     if (codec != PC_WRAP_NONE)
         return decoded(w, depth, codec, peek, pl, pull, pud, tail);
+    if (is_jmod(peek, pl))
+        return members(w, depth, PC_ARC_ZIP, peek + 4, pl - 4, pull, pud, 0, tail,
+                       mem ? mem + 4 : NULL, mem ? memlen - 4 : 0);
     pc_arc_kind kind = pc_members_sniff(peek, pl);
     if (kind == PC_ARC_NONE)
         return tail && pl >= 2 && peek[0] == '#' && peek[1] == '!'
@@ -713,8 +725,6 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, in
     return members(w, depth, kind, peek, pl, pull, pud, clear, tail, mem, memlen);
 }
 
-/* Bytes in memory, scanned as they are already: a script is opened where
- * its archive starts, in place. */
 int pc_nest_zip_tail(const unsigned char *p, size_t n)
 {
     size_t lim = n < PC_NEST_ZIPTAIL ? n : PC_NEST_ZIPTAIL;
@@ -738,6 +748,8 @@ static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
     return rc;
 }
 
+/* Bytes in memory, scanned as they are already: a script is opened where
+ * its archive starts, in place. */
 static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int clear)
 {
     size_t off = 0;

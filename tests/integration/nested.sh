@@ -315,6 +315,7 @@ put('bigoverlap.zip', overlap(pad))
 # a zip over max_file_bytes written to a pipe (sizes in data descriptors), read as it streams by
 p = Pipe()
 with zipfile.ZipFile(p, 'w', zipfile.ZIP_DEFLATED) as z:
+    with z.open('lib/', 'w') as f: pass  # a directory deflated with a descriptor, as Java writes them
     with z.open('pad', 'w') as f: f.write(pad)
     with z.open('bin/agent', 'w') as f: f.write(data)
 put('bigstream.zip', bytes(p.b))
@@ -327,6 +328,9 @@ put('bigscript.rpm', rpm(lzma.compress(newc([('./usr/share/pad', pad, 0o100644)]
 z = zipbytes([('__main__.py', b'import os\nos.execv("bin/agent", ["agent"])\n'), ('bin/agent', data)])
 assert zipfile.ZipFile(io.BytesIO(open(ls, 'rb').read() + bytes(z))).read('bin/agent') == data
 put('ls-with-zip', open(ls, 'rb').read() + bytes(z))
+# a JDK module (.jmod: "JM", 1, 0, then a zip), small and over max_file_bytes
+put('tool.jmod', b'JM\x01\x00' + bytes(zipbytes([('classes/x.class', b'\xca\xfe\xba\xbe'), ('bin/agent', data)])))
+put('big.jmod', b'JM\x01\x00' + bytes(zipbytes([('lib/pad', pad), ('bin/agent', data)])))
 # the same over max_file_bytes (read as it streams by): its members cannot be read then
 put('big-with-zip', open(ls, 'rb').read() + pad + bytes(z))
 assert zipfile.ZipFile(os.path.join(out, 'big-with-zip')).read('bin/agent') == data
@@ -359,6 +363,8 @@ overlap.zip bin/agent
 bigstream.zip bin/agent
 big.rpm ./usr/bin/ncat
 ls-with-zip bin/agent
+tool.jmod bin/agent
+big.jmod bin/agent
 E
 hide_image h-bigscript opt/bigscript.rpm "$H/bigscript.rpm"
 run "hidden: a big .rpm's scriptlet denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-bigscript/oci:latest"
