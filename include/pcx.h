@@ -28,9 +28,10 @@ void *pc_reallocarray(void *p, size_t n, size_t size);
 int pc_grow(void **arr, size_t *cap, size_t need, size_t size);
 char *pc_strdup(const char *s);
 char *pc_strndup(const char *s, size_t n);
-/* The 16- or 32-bit little-endian, or 32-bit big-endian, integer at p. */
+/* The 16-, 32- or 64-bit little-endian, or 32-bit big-endian, integer at p. */
 uint16_t pc_le16(const unsigned char *p);
 uint32_t pc_le32(const unsigned char *p);
+uint64_t pc_le64(const unsigned char *p);
 uint32_t pc_be32(const unsigned char *p);
 char *pc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Copy a hostile string for a message: bounded, control bytes shown as '?'

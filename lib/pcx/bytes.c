@@ -15,6 +15,11 @@ uint32_t pc_le32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+uint64_t pc_le64(const unsigned char *p)
+{
+    return (uint64_t)pc_le32(p) | (uint64_t)pc_le32(p + 4) << 32;
+}
+
 uint32_t pc_be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];

@@ -387,9 +387,9 @@ static void zip64_sizes(const unsigned char *x, size_t xlen, uint64_t *usize, ui
         size_t at = 0;
         if (id == 1) {
             if (*usize == 0xffffffffu && at + 8 <= len)
-                *usize = (uint64_t)pc_le32(p + at) | (uint64_t)pc_le32(p + at + 4) << 32, at += 8;
+                *usize = pc_le64(p + at), at += 8;
             if (*csize == 0xffffffffu && at + 8 <= len)
-                *csize = (uint64_t)pc_le32(p + at) | (uint64_t)pc_le32(p + at + 4) << 32;
+                *csize = pc_le64(p + at);
             return;
         }
         i += 4 + (size_t)len;

@@ -18,6 +18,7 @@
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
 #include <zstd.h>
 #include <zstd_errors.h>
+#include "pcx.h"
 #include "yara/lzw.h"
 #include "yara/unwrap.h"
 
@@ -69,7 +70,7 @@ static int is_lzma(const unsigned char *p, size_t n)
 {
     if (n < 13 || p[0] != 0x5d)
         return 0;
-    uint32_t d = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 24;
+    uint32_t d = pc_le32(p + 1);
     if (d < 4096)
         return 0;
     uint32_t low = d & (d - 1);
@@ -122,8 +123,7 @@ static int start_ziplzma(pc_unwrap *u)
     if (pc_pullbuf_have(&u->in, 9) < 9)
         return -1;
     const unsigned char *h = u->in.buf + u->in.pos;
-    uint32_t dict =
-        (uint32_t)h[5] | (uint32_t)h[6] << 8 | (uint32_t)h[7] << 16 | (uint32_t)h[8] << 24;
+    uint32_t dict = pc_le32(h + 5);
     if (h[2] != 5 || h[3] != 0)
         return -1;
     if (dict > u->memlimit / 2) { /* decoded as unzip and 7-Zip would: not here */

@@ -26,11 +26,6 @@
 #define Z64LOC_LEN 20 /* zip64 end record locator */
 #define END_WINDOW ((64u << 10) + END_LEN) /* where Python looks for the end record */
 
-static uint64_t le64(const unsigned char *p)
-{
-    return (uint64_t)pc_le32(p) | (uint64_t)pc_le32(p + 4) << 32;
-}
-
 static int say(int rc, char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int say(int rc, char *why, size_t whylen, const char *fmt, ...)
@@ -85,19 +80,19 @@ static int zip64_extra(const unsigned char *x, size_t xlen, uint64_t *usize, uin
             if (*usize == 0xffffffffu || *usize == UINT64_MAX) {
                 if (len - at < 8)
                     return -1;
-                *usize = le64(v + at);
+                *usize = pc_le64(v + at);
                 at += 8;
             }
             if (*csize == 0xffffffffu) {
                 if (len - at < 8)
                     return -1;
-                *csize = le64(v + at);
+                *csize = pc_le64(v + at);
                 at += 8;
             }
             if (*lho == 0xffffffffu) {
                 if (len - at < 8)
                     return -1;
-                *lho = le64(v + at);
+                *lho = pc_le64(v + at);
             }
         }
         i += 4 + len;
@@ -160,8 +155,8 @@ int pc_zipdir_read(const unsigned char *p, size_t n, uint64_t base, size_t max_e
         const unsigned char *r = l - Z64END_LEN;
         if (pc_le32(r) != ZIP64_END)
             return say(-1, why, whylen, "no zip64 end record before its locator");
-        cd_size = le64(r + 40);
-        cd_off = le64(r + 48);
+        cd_size = pc_le64(r + 40);
+        cd_off = pc_le64(r + 48);
         before = e - Z64LOC_LEN - Z64END_LEN;
     }
     if (cd_size > before)

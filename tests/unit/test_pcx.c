@@ -421,6 +421,16 @@ static void test_sha256(void)
     CHECK(same);
 }
 
+/* Header integers: byte order and width. */
+static void test_bytes(void)
+{
+    static const unsigned char p[8] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x88};
+    CHECK(pc_le16(p) == 0x0201);
+    CHECK(pc_le32(p) == 0x04030201u);
+    CHECK(pc_be32(p) == 0x01020304u);
+    CHECK(pc_le64(p) == 0x8807060504030201ull);
+}
+
 int main(void)
 {
     test_sha256();
@@ -431,5 +441,6 @@ int main(void)
     test_base64();
     test_utf8();
     test_buf();
+    test_bytes();
     TEST_MAIN_END();
 }
