@@ -725,12 +725,6 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, in
     return members(w, depth, kind, peek, pl, pull, pud, clear, tail, mem, memlen);
 }
 
-int pc_nest_zip_tail(const unsigned char *p, size_t n)
-{
-    size_t lim = n < PC_NEST_ZIPTAIL ? n : PC_NEST_ZIPTAIL;
-    return lim >= 22 && memmem(p + n - lim, lim, "PK\5\6", 4) != NULL;
-}
-
 /* A zip after other bytes (an ELF, a script, a picture: what the walk does
  * not open by its start) is read by its central directory, as unzip and
  * Python's zipimport read it (python3 FILE runs its __main__.py). */
@@ -738,7 +732,7 @@ static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
 {
     pc_zipdir d = {0};
     int rc = 0;
-    if (!pc_nest_zip_tail(p, n) || pc_zipdir_read(p, n, 0, SIZE_MAX, &d, NULL, 0) != 1)
+    if (pc_zipdir_read(p, n, 0, SIZE_MAX, &d, NULL, 0) != 1)
         return 0;
     size_t lim = memlimit(w);
     for (size_t i = 0; rc == 0 && i < d.n; i++)

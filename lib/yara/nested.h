@@ -33,12 +33,11 @@
 #include "pcx.h"
 #include "yara/members.h"
 
-#define PC_NEST_DEPTH 6                    /* a .deb's data.tar.xz's fat jar's jars' files are 5 */
-#define PC_NEST_BUDGET (8ull << 30)        /* limits.max_layer_bytes' default */
-#define PC_NEST_MEMBERS 1000000u           /* limits.max_files' default */
-#define PC_NEST_ZIPDIR (16u << 20)         /* a streamed zip's directory and what follows it */
-#define PC_NEST_ZIPTAIL ((64u << 10) + 22) /* where a zip's end record can be */
-#define PC_NEST_RPMHDR (16u << 20)         /* a streamed .rpm's lead and headers (its scriptlets) */
+#define PC_NEST_DEPTH 6              /* a .deb's data.tar.xz's fat jar's jars' files are 5 */
+#define PC_NEST_BUDGET (8ull << 30)  /* limits.max_layer_bytes' default */
+#define PC_NEST_MEMBERS 1000000u     /* limits.max_files' default */
+#define PC_NEST_ZIPDIR (16u << 20)   /* a streamed zip's directory and what follows it */
+#define PC_NEST_RPMHDR (16u << 20)   /* a streamed .rpm's lead and headers (its scriptlets) */
 #define PC_NEST_MEMPOOL (256u << 20) /* the decoders open at once in one file (xz -9: 65 MiB) */
 #define PC_NEST_CHAIN 1024           /* bytes of "outer > inner" kept for messages */
 #define PC_NEST_STUB (128u << 10)    /* a script before an archive (makeself, zipapp): at most */
@@ -74,14 +73,12 @@ void pc_nest_trim(pc_nest *n, size_t keep);
 /* 1 when data starts as a file pc_nest_inspect (or, too large to read
  * whole, pc_nest_inspect_stream) opens. */
 int pc_nest_wants(const unsigned char *data, size_t len);
-/* 1 when a zip's end record is in the last PC_NEST_ZIPTAIL bytes of data
- * (a file held whole): pc_nest_inspect reads the zip by its directory
- * whatever comes before it (an ELF, a script), as unzip and Python's
- * zipimport do. */
-int pc_nest_zip_tail(const unsigned char *data, size_t len);
 /* Open data (a whole file of the image) and scan its members; 0, or -1
  * when a scan of a member failed or a bound was met (e filled). clear: the file's own scan
- * found no rule string in data (see scan_mem). */
+ * found no rule string in data (see scan_mem). A file that starts as
+ * none of pc_nest_wants' but ends as a zip (pc_zipdir_ends: after an ELF
+ * or a script) is read by the zip's directory, as unzip and Python's
+ * zipimport read it. */
 int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
                     int clear, pc_err *e);
 /* The same for a file too large to read whole (size bytes): pre[0..prelen)

@@ -101,7 +101,7 @@ typedef struct blockit {
     int filter;          /* blocks after the first go through the prefilter */
     int pending;         /* cur was read (and not cleared) before YARA started */
     int sized;           /* size is the file's (else: read until the stream ends) */
-    unsigned char *tail; /* NULL, or the file's last PC_NEST_ZIPTAIL bytes, as they come */
+    unsigned char *tail; /* NULL, or the file's last PC_ZIPDIR_TAIL bytes, as they come */
     size_t taillen;
     int failed; /* the tar stream failed; the message is in the walk's error */
 } blockit;
@@ -264,16 +264,16 @@ static ssize_t file_pull(void *ud, void *buf, size_t n)
 }
 
 /* Keep what of p (n bytes at the stream's offset it->pos) lies in the
- * file's last PC_NEST_ZIPTAIL bytes. */
+ * file's last PC_ZIPDIR_TAIL bytes. */
 static void tail_keep(blockit *it, const unsigned char *p, size_t n)
 {
-    uint64_t from = it->size > PC_NEST_ZIPTAIL ? it->size - PC_NEST_ZIPTAIL : 0;
+    uint64_t from = it->size > PC_ZIPDIR_TAIL ? it->size - PC_ZIPDIR_TAIL : 0;
     if (!it->tail || !it->sized || it->pos + n <= from || it->pos >= it->size)
         return;
     size_t skip = it->pos < from ? (size_t)(from - it->pos) : 0;
     size_t off = (size_t)(it->pos + skip - from), k = n - skip;
-    if (k > PC_NEST_ZIPTAIL - off)
-        k = PC_NEST_ZIPTAIL - off;
+    if (k > PC_ZIPDIR_TAIL - off)
+        k = PC_ZIPDIR_TAIL - off;
     memcpy(it->tail + off, p + skip, k);
     if (off + k > it->taillen)
         it->taillen = off + k;
@@ -408,7 +408,7 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
                   .sized = 1};
     it.rsize = bsize < PC_YARA_OWN ? bsize : PC_YARA_OWN;
     if (reserve(big, bigcap, bsize) < 0 || reserve(&s->buf, &s->bufcap, it.rsize) < 0 ||
-        !(it.tail = malloc(PC_NEST_ZIPTAIL)))
+        !(it.tail = malloc(PC_ZIPDIR_TAIL)))
         return ERROR_INSUFFICIENT_MEMORY;
     it.roll = s->buf;
     ssize_t got = src_read(&it, *big, bsize);
@@ -694,7 +694,7 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
 static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *data,
                        size_t len, pc_err *e)
 {
-    return pc_nest_wants(data, len) || pc_nest_zip_tail(data, len)
+    return pc_nest_wants(data, len) || pc_zipdir_ends(data, len)
                ? open_nested(s, f, ent, data, len, s->clear, NULL, e)
                : 0;
 }

@@ -19,12 +19,12 @@
 #define ZIP64_END 0x06064b50u
 #define ZIP64_LOC 0x07064b50u
 
-#define LOC_LEN 30    /* local header, before its name and extra field */
-#define CEN_LEN 46    /* central directory entry, before name, extra, comment */
-#define END_LEN 22    /* end of central directory record, before its comment */
-#define Z64END_LEN 56 /* zip64 end record, no extensible data */
-#define Z64LOC_LEN 20 /* zip64 end record locator */
-#define END_WINDOW ((64u << 10) + END_LEN) /* where Python looks for the end record */
+#define LOC_LEN 30                /* local header, before its name and extra field */
+#define CEN_LEN 46                /* central directory entry, before name, extra, comment */
+#define END_LEN 22                /* end of central directory record, before its comment */
+#define Z64END_LEN 56             /* zip64 end record, no extensible data */
+#define Z64LOC_LEN 20             /* zip64 end record locator */
+#define END_WINDOW PC_ZIPDIR_TAIL /* where Python looks for the end record */
 
 static int say(int rc, char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -50,6 +50,8 @@ static int find_end(const unsigned char *p, size_t n, size_t *at)
     if (n < 4)
         return 0;
     size_t lo = n > END_WINDOW ? n - END_WINDOW : 0;
+    if (!memmem(p + lo, n - lo, "PK\5\6", 4))
+        return 0; /* (most files: one fast pass) */
     for (size_t i = n - 4 + 1; i-- > lo;) {
         if (pc_le32(p + i) != ZIP_END)
             continue;
@@ -237,10 +239,7 @@ bad:
 int pc_zipdir_ends(const unsigned char *p, size_t n)
 {
     size_t e;
-    if (find_end(p, n, &e) != 1)
-        return 0;
-    uint16_t entries = pc_le16(p + e + 10);
-    return entries != 0; /* (0xffff: zip64's count, more than none) */
+    return find_end(p, n, &e) == 1;
 }
 
 void pc_zipdir_free(pc_zipdir *d)

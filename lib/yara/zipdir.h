@@ -74,11 +74,17 @@ int pc_zipdir_read(const unsigned char *p, size_t n, uint64_t base, size_t max_e
 /* Free the entries; d is left empty (again readable). */
 void pc_zipdir_free(pc_zipdir *d);
 
+/* Where an end record can be: the last bytes a reader searches. */
+#define PC_ZIPDIR_TAIL ((64u << 10) + 22)
+
 /* 1 when p[0..n) ends as a zip archive does: an end of central directory
- * record found as pc_zipdir_read finds it (its comment fitting), naming at
- * least one entry (or zip64's count); 0 otherwise. For bytes that are
- * only the end of a file, which pc_zipdir_read may not be able to read
- * (a directory larger than them). */
+ * record in its last PC_ZIPDIR_TAIL bytes, found as pc_zipdir_read finds
+ * it (its comment fitting); 0 otherwise. Its entry count and directory
+ * size are not trusted (Python reads a directory by the zip64 record's
+ * size when there is one, and never by the count). For bytes that are
+ * only the end of a file, which pc_zipdir_read may not be able to read (a
+ * directory larger than them), and as a cheap test of any file (no end
+ * signature: one memmem). */
 int pc_zipdir_ends(const unsigned char *p, size_t n);
 
 /* Where ent's data starts, as Python's zipfile finds it: the local header

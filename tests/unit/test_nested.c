@@ -18,6 +18,7 @@
 #include "yara/members.h"
 #include "yara/nested.h"
 #include "yara/unwrap.h"
+#include "yara/zipdir.h"
 
 typedef struct seen {
     char names[64][PC_NEST_CHAIN];
@@ -624,7 +625,7 @@ static void test_zip_tail(void)
         memcpy(f, lead[i], strlen(lead[i]));
         memcpy(f + ll, z, zl);
         seen s = {0};
-        CHECK(pc_nest_zip_tail(f, ll + zl));
+        CHECK(pc_zipdir_ends(f, ll + zl));
         inspect(f, ll + zl, 1 << 20, 0, 0, &s);
         CHECK(s.n == 2 && strcmp(s.names[0], "bin/nc") == 0 && s.sizes[0] == strlen(two[1]));
         /* a comment after the end record (its length in the record) */
@@ -635,7 +636,7 @@ static void test_zip_tail(void)
         CHECK(c.n == 2);
         /* no end record in the last bytes */
         seen x = {0};
-        CHECK(!pc_nest_zip_tail(f, ll + zl / 2));
+        CHECK(!pc_zipdir_ends(f, ll + zl / 2));
         inspect(f, ll + zl / 2, 1 << 20, 0, 0, &x);
         CHECK(x.n == 0);
         free(f);

@@ -421,6 +421,14 @@ static void test_no_end(void)
     size_t len;
     unsigned char *a = lazip("store", &len);
     CHECK(pc_zipdir_read(a, len - 22, 0, 100, &d, why, sizeof why) == 0);
+    /* pc_zipdir_ends: the end record alone decides, not its counts */
+    CHECK(!pc_zipdir_ends((const unsigned char *)text, sizeof text - 1));
+    CHECK(!pc_zipdir_ends(sig, 4) && pc_zipdir_ends(empty, 22));
+    CHECK(!pc_zipdir_ends(a, len - 22) && pc_zipdir_ends(a, len));
+    memset(a + len - 22 + 8, 0, 4); /* both entry counts 0: Python reads by the size */
+    CHECK(pc_zipdir_ends(a, len));
+    CHECK(pc_zipdir_read(a, len, 0, 100, &d, why, sizeof why) == 1 && d.n == NFILES + 1);
+    pc_zipdir_free(&d);
     free(a);
 }
 
