@@ -9,9 +9,24 @@
  * are the source's strings trusted to be the ones YARA looks for. Private
  * rules are left out: they are never reported, and a rule that uses one
  * is gated only by its own strings.
+ *
+ * There are databases for files that start as ELF does and for every
+ * other file (yaracond.h's heads, "#!" with the others), each holding
+ * the strings of the rules that can match such a file: an ELF file is
+ * looked at for the rules about programs only, a script or any other file
+ * for the rules about the rest. For each, a whole file's database holds
+ * the strings that gate the rules, and a block's every string of them (a
+ * block YARA is not given takes its strings with it: "$a and $b" needs
+ * the block with $b even when $a, its gate, is in another). A kind of
+ * file no rule can match has no database, and its files need no YARA. (A third database
+ * for "#!" saved little: scripts are small. And vectorscan's compiler
+ * needs more memory for the ELF rules alone than for the whole set, which
+ * prefilter_proc.c keeps out of the scanning process.)
  */
 #include <hs.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +38,13 @@
 #include "yara/yaracond.h"
 #include "yara/yarasrc.h"
 
+#define PF_HEADS 2 /* ELF, anything else ("#!" included) */
+#define PF_DBS 4   /* for each head: a whole file's database, then a block's */
+#define PF_DB(head, block) ((head)*2 + ((block) != 0))
+
 struct pc_prefilter {
-    hs_database_t *db; /* NULL: off */
+    int on;
+    hs_database_t *db[PF_DBS]; /* NULL: no reported rule can match such a file */
     char status[512];
 };
 
@@ -108,37 +128,55 @@ static const char *rule_strings_agree(const YR_RULE *cr, const ys_rule *r)
     return k == r->nstrs ? NULL : "string count differs from libyara's";
 }
 
-/* Add the rule's strings, or say why the rule keeps the prefilter off. */
-static const char *add_rule(exprs *x, const ys_rule *r, unsigned id)
+/* Add the rule's strings to the databases of the heads it can match (a
+ * whole file's: the strings that gate it, yaracond.h; a block's: all of
+ * them), or say why the rule keeps the prefilter off. *npat counts each
+ * string's expressions once. */
+static const char *add_rule(exprs x[PF_DBS], const ys_rule *r, unsigned id, size_t *npat)
 {
-    if (!pc_yaracond_gated(r->cond, r->ncond))
-        return "its condition can be true without any of its strings";
     if (r->nstrs == 0)
-        return "no strings";
-    for (size_t k = 0; k < r->nstrs; k++) {
+        return "its condition can be true without any of its strings";
+    unsigned char *keep = malloc(r->nstrs);
+    int g = keep ? pc_yaracond_gate(r, keep) : -1;
+    unsigned heads = pc_yaracond_heads(r);
+    const char *why = g < 0    ? "out of memory"
+                      : g == 0 ? "its condition can be true without any of its strings"
+                               : NULL;
+    for (size_t k = 0; k < r->nstrs && !why; k++) {
         pf_expr e[2];
         size_t ne;
-        const char *why;
-        if (pc_pf_string_exprs(&r->strs[k], e, &ne, &why) < 0)
-            return why;
-        for (size_t i = 0; i < ne; i++)
-            if (exprs_add(x, &e[i], id) < 0) {
-                for (size_t j = i + 1; j < ne; j++)
-                    free(e[j].re);
-                return "out of memory";
+        const char *cannot;
+        if (pc_pf_string_exprs(&r->strs[k], e, &ne, &cannot) < 0) {
+            why = cannot;
+            break;
+        }
+        *npat += ne;
+        for (size_t i = 0; i < ne; i++) {
+            for (int d = 0; d < PF_DBS && !why; d++) {
+                int h = d / 2, block = d % 2;
+                pf_expr copy = {.re = NULL, .flags = e[i].flags};
+                if (!(heads & (h == 0 ? PC_HEAD_ELF : PC_HEAD_SHEBANG | PC_HEAD_OTHER)) ||
+                    (!block && !keep[k]))
+                    continue;
+                if (!(copy.re = strdup(e[i].re)) || exprs_add(&x[d], &copy, id) < 0)
+                    why = "out of memory";
             }
+            free(e[i].re);
+        }
     }
-    return NULL;
+    free(keep);
+    return why;
 }
 
 typedef struct walk {
     YR_RULE *next; /* the next compiled rule */
     size_t left;   /* compiled rules not yet walked */
     size_t nrules; /* reported rules added */
+    size_t npat;   /* their strings' expressions */
 } walk;
 
 /* One source file against the next compiled rules. */
-static int walk_file(pc_prefilter *pf, walk *w, exprs *x, const pc_pf_source *src)
+static int walk_file(pc_prefilter *pf, walk *w, exprs x[PF_DBS], const pc_pf_source *src)
 {
     ys_file f;
     pc_err e = {{0}};
@@ -155,7 +193,7 @@ static int walk_file(pc_prefilter *pf, walk *w, exprs *x, const pc_pf_source *sr
             !RULE_IS_PRIVATE(cr) != !r->is_private || !RULE_IS_GLOBAL(cr) != !r->is_global)
             why = "does not match libyara's compiled rules";
         else if (!(why = rule_strings_agree(cr, r)) && !r->is_private) {
-            why = add_rule(x, r, (unsigned)w->nrules);
+            why = add_rule(x, r, (unsigned)w->nrules, &w->npat);
             w->nrules++;
         }
     }
@@ -166,30 +204,84 @@ static int walk_file(pc_prefilter *pf, walk *w, exprs *x, const pc_pf_source *sr
     return why ? -1 : 0;
 }
 
-static void compile_db(pc_prefilter *pf, const exprs *x, size_t nrules)
+/* Compile x into *db; why (512 bytes) says what failed. */
+static int compile_db(const exprs *x, hs_database_t **db, char *why)
 {
     hs_compile_error_t *ce = NULL;
-    if (x->n == 0 || x->n > UINT_MAX) {
-        snprintf(pf->status, sizeof pf->status, "off: no strings to look for");
-        return;
+    *db = NULL;
+    if (x->n == 0)
+        return 0; /* no rule for this head */
+    if (x->n > UINT_MAX) {
+        snprintf(why, 512, "off: too many strings");
+        return -1;
     }
     if (hs_compile_multi((const char *const *)x->re, x->flags, x->ids, (unsigned)x->n,
-                         HS_MODE_BLOCK, NULL, &pf->db, &ce) != HS_SUCCESS) {
+                         HS_MODE_BLOCK, NULL, db, &ce) != HS_SUCCESS) {
         int at = ce ? ce->expression : -1;
-        snprintf(pf->status, sizeof pf->status, "off: vectorscan: %.200s (pattern %d: %.200s)",
+        snprintf(why, 512, "off: vectorscan: %.200s (pattern %d: %.200s)",
                  ce && ce->message ? ce->message : "compile error", at,
                  at >= 0 && (size_t)at < x->n ? x->re[at] : "-");
         hs_free_compile_error(ce);
-        pf->db = NULL;
-        return;
+        *db = NULL;
+        return -1;
     }
-    snprintf(pf->status, sizeof pf->status, "on: %zu rules, %zu patterns", nrules, x->n);
+    return 0;
+}
+
+/* Half of the databases, compiled on one thread: the two heads' whole-file
+ * and block databases cost about the same in pairs (other's gate with
+ * ELF's blocks, ELF's gate with other's blocks). */
+typedef struct half {
+    const exprs *x;
+    hs_database_t **db;
+    int first; /* PF_DB(0, 0) or PF_DB(0, 1) */
+    int bad;
+    char why[512];
+} half;
+
+static void *compile_half(void *arg)
+{
+    half *h = arg;
+    int a = h->first, b = PF_DBS - 1 - h->first; /* 0 and 3, or 1 and 2 */
+    h->bad =
+        compile_db(&h->x[a], &h->db[a], h->why) < 0 || compile_db(&h->x[b], &h->db[b], h->why) < 0;
+    return NULL;
+}
+
+/* Every database, on two threads where a second one can be started
+ * (vectorscan's compiler may run in several at once). */
+static int compile_dbs(pc_prefilter *pf, const exprs x[PF_DBS])
+{
+    half h[2] = {{.x = x, .db = pf->db, .first = PF_DB(0, 0)},
+                 {.x = x, .db = pf->db, .first = PF_DB(0, 1)}};
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, compile_half, &h[1]) == 0;
+    compile_half(&h[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        compile_half(&h[1]);
+    for (int i = 0; i < 2; i++)
+        if (h[i].bad) {
+            snprintf(pf->status, sizeof pf->status, "%s", h[i].why);
+            return -1;
+        }
+    return 0;
+}
+
+static void drop_dbs(pc_prefilter *pf)
+{
+    for (int d = 0; d < PF_DBS; d++) {
+        hs_free_database(pf->db[d]);
+        pf->db[d] = NULL;
+    }
+    pf->on = 0;
 }
 
 pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
 {
     pc_prefilter *pf = calloc(1, sizeof *pf);
-    exprs x = {0};
+    exprs x[PF_DBS] = {{0}};
     walk w = {0};
     if (!pf)
         return NULL;
@@ -201,14 +293,27 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
     w.left = yr->num_rules;
     int bad = 0;
     for (size_t i = 0; i < n && !bad; i++)
-        bad = walk_file(pf, &w, &x, &src[i]) < 0;
+        bad = walk_file(pf, &w, x, &src[i]) < 0;
     if (!bad && w.left != 0) {
         snprintf(pf->status, sizeof pf->status, "off: libyara has rules the sources do not");
         bad = 1;
     }
+    if (!bad && w.npat == 0) {
+        snprintf(pf->status, sizeof pf->status, "off: no strings to look for");
+        bad = 1;
+    }
     if (!bad)
-        compile_db(pf, &x, w.nrules);
-    exprs_free(&x);
+        bad = compile_dbs(pf, x) < 0;
+    if (bad) {
+        drop_dbs(pf);
+    } else {
+        pf->on = 1;
+        snprintf(pf->status, sizeof pf->status,
+                 "on: %zu rules, %zu patterns (ELF %zu, other %zu; in blocks %zu, %zu)", w.nrules,
+                 w.npat, x[PF_DB(0, 0)].n, x[PF_DB(1, 0)].n, x[PF_DB(0, 1)].n, x[PF_DB(1, 1)].n);
+    }
+    for (int d = 0; d < PF_DBS; d++)
+        exprs_free(&x[d]);
     return pf;
 }
 
@@ -217,27 +322,45 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
  * libyara. */
 void pc_prefilter_cache_key(const char *digest, char out[72])
 {
-    char *k = pc_asprintf("prefilter/2;%s;%s;%s", digest, hs_version(), YR_VERSION);
+    char *k = pc_asprintf("prefilter/4;%s;%s;%s", digest, hs_version(), YR_VERSION);
     pc_sha256_digest(k ? k : "", k ? strlen(k) : 0, out);
     if (!k)
         out[0] = '\0';
     free(k);
 }
 
+/* Saved as the status and its NUL, then for each database an 8-byte
+ * little-endian length and that many bytes of serialized database (0: no
+ * database). */
 int pc_prefilter_save(const pc_prefilter *pf, unsigned char **out, size_t *len)
 {
-    char *db = NULL;
-    size_t dblen = 0, slen = strlen(pf->status) + 1;
-    if (!pc_prefilter_active(pf) || hs_serialize_database(pf->db, &db, &dblen) != HS_SUCCESS)
-        return -1;
-    unsigned char *b = dblen <= SIZE_MAX - slen ? malloc(slen + dblen) : NULL;
-    if (b) {
-        memcpy(b, pf->status, slen);
-        memcpy(b + slen, db, dblen);
-        *out = b;
-        *len = slen + dblen;
+    char *db[PF_DBS] = {0};
+    size_t dblen[PF_DBS] = {0}, total = strlen(pf->status) + 1, slen = total;
+    int bad = !pc_prefilter_active(pf);
+    for (int d = 0; d < PF_DBS && !bad; d++) {
+        if (pf->db[d] && hs_serialize_database(pf->db[d], &db[d], &dblen[d]) != HS_SUCCESS)
+            bad = 1;
+        else if (dblen[d] > SIZE_MAX - 8 - total)
+            bad = 1;
+        else
+            total += 8 + dblen[d];
     }
-    free(db);
+    unsigned char *b = bad ? NULL : malloc(total);
+    if (b) {
+        size_t at = slen;
+        memcpy(b, pf->status, slen);
+        for (int d = 0; d < PF_DBS; d++) {
+            for (int i = 0; i < 8; i++)
+                b[at + i] = (unsigned char)((uint64_t)dblen[d] >> (8 * i));
+            if (dblen[d])
+                memcpy(b + at + 8, db[d], dblen[d]);
+            at += 8 + dblen[d];
+        }
+        *out = b;
+        *len = total;
+    }
+    for (int d = 0; d < PF_DBS; d++)
+        free(db[d]);
     return b ? 0 : -1;
 }
 
@@ -247,12 +370,41 @@ pc_prefilter *pc_prefilter_load(const unsigned char *buf, size_t len)
     if (!nul || strncmp((const char *)buf, "on: ", 4) != 0)
         return NULL;
     pc_prefilter *pf = calloc(1, sizeof *pf);
-    size_t slen = (size_t)(nul - buf) + 1;
-    if (!pf || hs_deserialize_database((const char *)nul + 1, len - slen, &pf->db) != HS_SUCCESS) {
+    if (!pf)
+        return NULL;
+    size_t at = (size_t)(nul - buf) + 1;
+    memcpy(pf->status, buf, at);
+    int bad = 0;
+    for (int d = 0; d < PF_DBS && !bad; d++) {
+        if (len - at < 8) {
+            bad = 1;
+            break;
+        }
+        uint64_t n = pc_le64(buf + at);
+        at += 8;
+        if (n > len - at) {
+            bad = 1;
+            break;
+        }
+        if (n &&
+            hs_deserialize_database((const char *)buf + at, (size_t)n, &pf->db[d]) != HS_SUCCESS)
+            bad = 1;
+        at += (size_t)n;
+    }
+    if (bad || at != len) {
+        drop_dbs(pf);
         free(pf);
         return NULL;
     }
-    memcpy(pf->status, buf, slen);
+    pf->on = 1;
+    return pf;
+}
+
+pc_prefilter *pc_prefilter_off(const char *status)
+{
+    pc_prefilter *pf = calloc(1, sizeof *pf);
+    if (pf)
+        snprintf(pf->status, sizeof pf->status, "%s", status);
     return pf;
 }
 
@@ -260,13 +412,13 @@ void pc_prefilter_free(pc_prefilter *pf)
 {
     if (!pf)
         return;
-    hs_free_database(pf->db);
+    drop_dbs(pf);
     free(pf);
 }
 
 int pc_prefilter_active(const pc_prefilter *pf)
 {
-    return pf && pf->db;
+    return pf && pf->on;
 }
 
 const char *pc_prefilter_status(const pc_prefilter *pf)
@@ -279,10 +431,12 @@ pc_prefilter_scratch *pc_prefilter_scratch_new(const pc_prefilter *pf)
     if (!pc_prefilter_active(pf))
         return NULL;
     pc_prefilter_scratch *s = calloc(1, sizeof *s);
-    if (s && hs_alloc_scratch(pf->db, &s->hs) != HS_SUCCESS) {
-        free(s);
-        s = NULL;
-    }
+    for (int d = 0; s && d < PF_DBS; d++)
+        if (pf->db[d] && hs_alloc_scratch(pf->db[d], &s->hs) != HS_SUCCESS) {
+            hs_free_scratch(s->hs);
+            free(s);
+            s = NULL;
+        }
     return s;
 }
 
@@ -294,6 +448,16 @@ void pc_prefilter_scratch_free(pc_prefilter_scratch *s)
     free(s);
 }
 
+int pc_prefilter_head(const unsigned char *p, size_t n)
+{
+    return n >= 4 && memcmp(p,
+                            "\x7f"
+                            "ELF",
+                            4) == 0
+               ? 0
+               : 1;
+}
+
 static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                   void *ud)
 {
@@ -301,11 +465,14 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
     return 1; /* one hit is enough: stop */
 }
 
-int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s,
+int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s, int head, int block,
                             const unsigned char *buf, size_t len)
 {
-    if (!pc_prefilter_active(pf) || !s || len > UINT_MAX)
+    if (!pc_prefilter_active(pf) || !s || len > UINT_MAX || head < 0 || head >= PF_HEADS)
         return 1;
-    hs_error_t rc = hs_scan(pf->db, (const char *)buf, (unsigned)len, 0, s->hs, on_hit, NULL);
+    const hs_database_t *db = pf->db[PF_DB(head, block)];
+    if (!db)
+        return 0; /* no reported rule can match a file with this head */
+    hs_error_t rc = hs_scan(db, (const char *)buf, (unsigned)len, 0, s->hs, on_hit, NULL);
     return rc != HS_SUCCESS; /* HS_SCAN_TERMINATED: a hit; anything else: an error */
 }

@@ -1,13 +1,15 @@
 /*
- * prefilter.h — a multi-pattern prefilter in front of YARA: one
- * vectorscan database holding every string of the rule set, scanned over
- * a file before YARA is. When it finds none of them, no reported rule can
- * match the file and YARA need not run: the findings are the same, the
- * bytes that match nothing go by at vectorscan's speed.
+ * prefilter.h — a multi-pattern prefilter in front of YARA: vectorscan
+ * databases holding the strings that gate each reported rule (and, for
+ * files scanned in blocks, all its strings), scanned over a file before
+ * YARA is. When it finds none of them, no
+ * reported rule can match the file and YARA need not run: the findings
+ * are the same, the bytes that match nothing go by at vectorscan's speed.
  *
  * That is sound only when every reported (non-private) rule is
  * string-gated (yaracond.h): its condition cannot be true unless one of
- * its own strings matched. The rules' source is read (yarasrc.h) and
+ * its gate strings matched (all its strings for "any of them", one of
+ * them for "$a and $b"). The rules' source is read (yarasrc.h) and
  * checked against libyara's compiled rules (names, flags, strings, and
  * the bytes of every literal string); a rule that is not gated, a string
  * that cannot be converted (prefilter_pat.h), a mismatch, or a vectorscan
@@ -35,6 +37,14 @@ typedef struct pc_pf_source {
 pc_prefilter *pc_prefilter_new(struct YR_RULES *yr, const pc_pf_source *src, size_t n);
 void pc_prefilter_free(pc_prefilter *pf);
 
+/* pc_prefilter_new in a child process (prefilter_proc.c), so the
+ * compiler's peak memory stays out of this one; built here when that
+ * fails. The same prefilter either way. */
+pc_prefilter *pc_prefilter_build(struct YR_RULES *yr, const pc_pf_source *src, size_t n);
+
+/* An inactive prefilter whose status is status (cut at 511 bytes). */
+pc_prefilter *pc_prefilter_off(const char *status);
+
 /* Kept in the rules cache (yara_cache.h) under pc_prefilter_cache_key:
  * an active prefilter as bytes (save; -1 when inactive or on error), and
  * back (load; NULL for anything it cannot use: then it is built again). */
@@ -52,9 +62,19 @@ const char *pc_prefilter_status(const pc_prefilter *pf);
 pc_prefilter_scratch *pc_prefilter_scratch_new(const pc_prefilter *pf);
 void pc_prefilter_scratch_free(pc_prefilter_scratch *s);
 
+/* Which database a file goes through, from its first n bytes (n >= 4
+ * when the file has them): 0 when it starts as ELF does, 1 for any other
+ * file, shorter ones included (yaracond.h's heads). */
+int pc_prefilter_head(const unsigned char *p, size_t n);
+
 /* 0 when no reported rule can match buf; 1 when YARA must scan it (a
- * string may match, the prefilter is off, or anything failed). */
-int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s,
+ * string may match, the prefilter is off, or anything failed). head is
+ * the file's (pc_prefilter_head of its first bytes). A whole file (block
+ * 0) is looked at for the strings that gate the rules (yaracond.h); one
+ * block of a file scanned in blocks (block 1) for every string of the
+ * rules, as YARA must be given each block where any of them occurs: a
+ * block passed over takes its strings with it. */
+int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s, int head, int block,
                             const unsigned char *buf, size_t len);
 
 #endif

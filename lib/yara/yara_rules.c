@@ -298,10 +298,10 @@ static void build_prefilter(pc_rules *r, const rset *s, const char *cache_dir)
     for (size_t i = 0; i < s->n; i++)
         if (!s->v[i].list)
             src[n++] = (pc_pf_source){s->v[i].full, s->v[i].data, s->v[i].len};
-    r->pf = pc_prefilter_new(r->yr, src, n);
+    r->pf = pc_prefilter_build(r->yr, src, n);
     free(src);
-    /* saved, and loaded back as a warm run loads it: what the build
-     * allocated on the way is freed with the built one */
+    /* saved, and loaded back as a warm run loads it: what a build in this
+     * process allocated on the way is freed with the built one */
     if (r->pf && pc_prefilter_save(r->pf, &buf, &len) == 0) {
         if (cache_dir && key[0])
             pc_rules_cache_put(cache_dir, "hsdb", key, buf, len);

@@ -99,6 +99,7 @@ typedef struct blockit {
     size_t rsize;
     int eval;            /* every block was offered: from now on only the first */
     int filter;          /* blocks after the first go through the prefilter */
+    int pfhead;          /* the file's head for it (pc_prefilter_head of the first block) */
     int pending;         /* cur was read (and not cleared) before YARA started */
     int sized;           /* size is the file's (else: read until the stream ends) */
     unsigned char *tail; /* NULL, or the file's last PC_ZIPDIR_TAIL bytes, as they come */
@@ -348,8 +349,8 @@ static YR_MEMORY_BLOCK *next_block(blockit *it, YR_MEMORY_BLOCK_ITERATOR *yi)
     YR_MEMORY_BLOCK *b;
     while ((b = read_block(it, yi)) != NULL) {
         pc_yara_scan *s = it->s;
-        if (!it->filter ||
-            pc_prefilter_needs_scan(s->pf, s->pfs, (const unsigned char *)b->context, b->size))
+        if (!it->filter || pc_prefilter_needs_scan(s->pf, s->pfs, it->pfhead, 1,
+                                                   (const unsigned char *)b->context, b->size))
             return b;
     }
     return NULL;
@@ -447,9 +448,10 @@ static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed, 
                                    .file_size = it_size,
                                    .last_error = ERROR_SUCCESS};
     it.filter = s->pfs != NULL;
+    it.pfhead = pc_prefilter_head(first, (size_t)got); /* YARA reads uint32be(0) there */
     if (!it.sized)
         yi.file_size = NULL; /* filesize is undefined, as for a stream */
-    if (it.filter && !pc_prefilter_needs_scan(s->pf, s->pfs, first, (size_t)got)) {
+    if (it.filter && !pc_prefilter_needs_scan(s->pf, s->pfs, it.pfhead, 1, first, (size_t)got)) {
         /* the first block is clear: is any later one not? */
         if (!next_block(&it, &yi)) {
             *failed = it.failed;
@@ -482,7 +484,8 @@ uint64_t pc_yara_scan_yara_bytes(const pc_yara_scan *s)
 static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
 {
     s->clear = 0;
-    if (s->pfs && !pc_prefilter_needs_scan(s->pf, s->pfs, data, len)) {
+    if (s->pfs &&
+        !pc_prefilter_needs_scan(s->pf, s->pfs, pc_prefilter_head(data, len), 0, data, len)) {
         s->clear = 1;
         return ERROR_SUCCESS;
     }

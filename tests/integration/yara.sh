@@ -417,7 +417,7 @@ unpack arping && unpack libnet1 && {
 # ---- the prefilter (yara.prefilter, --no-prefilter): YARA is skipped on files
 # no rule can match; the findings must be the same with and without it
 run "rules check: prefilter status" 0 "$PC" rules check "$PC_ROOT/rules"
-grep_in "shipped rules: the prefilter is on" '^prefilter: on: [0-9]+ rules, [0-9]+ patterns$' "$T/out"
+grep_in "shipped rules: the prefilter is on" '^prefilter: on: [0-9]+ rules, [0-9]+ patterns \(ELF [0-9]+, other [0-9]+; in blocks [0-9]+, [0-9]+\)$' "$T/out"
 content_hits() { jq -r '.reports[0].findings[] | select(.check == "suspicious-tool") | "\(.path) \(.rule)"' "$T/out" | sort; }
 # same_findings NAME CODE SCAN-ARGS...: scan with and without the prefilter (no cache)
 same_findings() {
@@ -449,8 +449,16 @@ rule pf_hex { strings: $a = { 7F 45 4C 46 02 01 01 ?? [8-12] 0? 00 } condition: 
 rule pf_regex { strings: $a = /#!\/(usr\/)?bin\/(ba)?sh/ $b = /\bexec\s+[a-z]{2,}/i condition: any of them }
 rule pf_rare { strings: $a = { 70 66 2d 72 61 72 65 [1-3] 21 } condition: $a }
 R
+# rules that need two strings or one kind of file (the prefilter looks for
+# one of $a and $b, and in ELF files only for the rules about ELF files)
+cat >"$T/pfrules/heads.yar" <<'R'
+rule pf_elf_both { strings: $a = "GLIBC_2.3" $b = "usage:" nocase condition: uint32be(0) == 0x7f454c46 and $a and $b }
+rule pf_not_elf_all { strings: $a = /#!\/(usr\/)?bin\/(ba)?sh/ $b = /\bexec\s+[a-z]{2,}/i condition: uint32be(0) != 0x7f454c46 and all of them }
+rule pf_quorum { strings: $a = "GLIBC_2.3" $b = "Copyright" $c = "--help" condition: 2 of them }
+R
 same_findings "negative corpus, own rules" 1 --rules "$T/pfrules" --policy "$T/tools-only.json" "oci:$T/neg/oci:latest"
 jq_true "own rules: every kind of string found" '([.reports[0].findings[] | .rule] | unique) as $r | (["pf_hex", "pf_regex", "pf_text", "pf_wide"] - $r) == []'
+jq_true "own rules: rules needing two strings and a kind of file found" '([.reports[0].findings[] | .rule] | unique) as $r | (["pf_elf_both", "pf_not_elf_all", "pf_quorum"] - $r) == []'
 # the same in blocks of 64 KiB (every ELF file here is block-scanned: the
 # prefilter clears blocks, and whole files clear in every block)
 jq '.name = "tools-blocks" | .yara.max_file_bytes = 65536' "$T/tools-only.json" >"$T/tools-blocks.json"
@@ -460,7 +468,7 @@ same_findings "positive corpus, every file, 64 KiB blocks" 1 --policy "$T/all-bl
 # a rule that needs no string: the prefilter stays off and every file reaches YARA
 cp "$T/pfrules/common.yar" "$T/pfrules/every.yar"
 printf 'rule pf_every_file { condition: filesize > 0 }\n' >>"$T/pfrules/every.yar"
-rm "$T/pfrules/common.yar"
+rm "$T/pfrules/common.yar" "$T/pfrules/heads.yar"
 run "rules check: a rule without strings" 0 "$PC" rules check "$T/pfrules"
 grep_in "the prefilter is off, naming the rule" '^prefilter: off: .*every.yar:[0-9]+: rule pf_every_file: its condition can be true without any of its strings' "$T/out"
 # (the prefilter is off here, so one scan: with it on or off it is the same scan)

@@ -7,7 +7,9 @@
  * jumps, long jumps, alternatives) and regular expressions (classes,
  * escapes, {,m}, anchors, i and s), checked against libyara itself: a
  * buffer YARA matches must be a prefilter hit, on constructed buffers and
- * on thousands of random ones. When the prefilter is off (a rule that is
+ * on thousands of random ones. The gate sets (the strings the prefilter
+ * looks for: one conjunct of an `and`, a quorum of "N of"), and YARA
+ * against them on every subset of a rule's strings. When the prefilter is off (a rule that is
  * not gated, xor, base64, wide regex) and that a clean buffer is skipped.
  * Runs from the repo root.
  */
@@ -24,26 +26,50 @@
 #include "yara_rules.h"
 #include "yarasrc.h"
 
-/* Classify the condition of "rule r { strings: $a $b $c1 $c2 condition: COND }". */
-static int gated(const char *cond)
+/* The prefilter on a whole file: its head from its own first bytes. */
+static int needs(const pc_prefilter *pf, pc_prefilter_scratch *s, const unsigned char *buf,
+                 size_t len)
 {
-    char src[2048];
-    snprintf(src, sizeof src,
-             "rule other { condition: true }\n"
+    return pc_prefilter_needs_scan(pf, s, pc_prefilter_head(buf, len), 0, buf, len);
+}
+
+/* The rule the classifier tests use: four strings ($a $b $c1 $c2, bits
+ * 1 2 4 8 of a gate mask) and a condition; "other" is a rule beside it. */
+static void cond_rule(char *src, size_t n, const char *cond, int other_private)
+{
+    snprintf(src, n,
+             "%srule other { condition: true }\n"
              "rule r {\n meta: note = \"condition: $a }\" n = -1\n"
              " strings: $a = \"aaa\" $b = { 41 42 } $c1 = /c+/ $c2 = \"c\\\"2\" wide\n"
              " condition: %s\n}\n",
-             cond);
+             other_private ? "private " : "", cond);
+}
+
+/* Classify the condition of rule r: 1 (gated, its gate set in *mask), 0
+ * (not gated), -1 (not read). */
+static int gated_mask(const char *cond, unsigned *mask)
+{
+    char src[2048];
+    cond_rule(src, sizeof src, cond, 0);
     ys_file f;
     pc_err e = {{0}};
     if (pc_yarasrc_parse(src, strlen(src), &f, &e) < 0) {
         fprintf(stderr, "parse: %s\n", e.msg);
         return -1;
     }
-    int g = f.n == 2 && f.rules[1].nstrs == 4 ? pc_yaracond_gated(f.rules[1].cond, f.rules[1].ncond)
-                                              : -1;
+    unsigned char keep[4] = {0};
+    int g = f.n == 2 && f.rules[1].nstrs == 4 ? pc_yaracond_gate(&f.rules[1], keep) : -1;
+    *mask = 0;
+    for (int k = 0; k < 4 && g == 1; k++)
+        *mask |= keep[k] ? 1u << k : 0;
     pc_yarasrc_free(&f);
     return g;
+}
+
+static int gated(const char *cond)
+{
+    unsigned mask;
+    return gated_mask(cond, &mask);
 }
 
 static void test_classifier(void)
@@ -245,13 +271,14 @@ static void test_conversion(void)
         return;
     const pc_prefilter *pf = pc_rules_prefilter(r);
     CHECK(pc_prefilter_active(pf));
-    CHECK_STR(pc_prefilter_status(pf), "on: 16 rules, 17 patterns");
+    CHECK_STR(pc_prefilter_status(pf),
+              "on: 16 rules, 17 patterns (ELF 17, other 17; in blocks 17, 17)");
     pc_prefilter_scratch *s = pc_prefilter_scratch_new(pf);
     CHECK(s != NULL);
     for (size_t i = 0; i < sizeof positives / sizeof *positives; i++) {
         const unsigned char *b = (const unsigned char *)positives[i].buf;
         int y = yara_hits(r, b, positives[i].len);
-        int p = pc_prefilter_needs_scan(pf, s, b, positives[i].len);
+        int p = needs(pf, s, b, positives[i].len);
         if (y < 1 || !p)
             fprintf(stderr, "positive %zu (%s): yara %d prefilter %d\n", i, positives[i].rule, y,
                     p);
@@ -262,20 +289,19 @@ static void test_conversion(void)
     memset(chain, '.', sizeof chain);
     memcpy(chain, "QRST", 4);
     memcpy(chain + 4 + 350, "UVWX", 4);
-    CHECK(yara_hits(r, chain, sizeof chain) == 1 &&
-          pc_prefilter_needs_scan(pf, s, chain, sizeof chain));
+    CHECK(yara_hits(r, chain, sizeof chain) == 1 && needs(pf, s, chain, sizeof chain));
     /* a clean buffer is skipped, and YARA agrees there is nothing */
     const char *clean = "nothing to see here, just text and \x7f"
                         "ELF bytes";
     CHECK(yara_hits(r, (const unsigned char *)clean, strlen(clean)) == 0);
-    CHECK(pc_prefilter_needs_scan(pf, s, (const unsigned char *)clean, strlen(clean)) == 0);
+    CHECK(needs(pf, s, (const unsigned char *)clean, strlen(clean)) == 0);
     /* no scratch: always scan */
-    CHECK(pc_prefilter_needs_scan(pf, NULL, (const unsigned char *)clean, strlen(clean)) == 1);
+    CHECK(needs(pf, NULL, (const unsigned char *)clean, strlen(clean)) == 1);
     /* a bound above 16 is dropped (vectorscan compiles it a lot faster):
      * more is scanned than YARA matches, never less */
     const char *far = "Loabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzng";
     CHECK(yara_hits(r, (const unsigned char *)far, strlen(far)) == 0);
-    CHECK(pc_prefilter_needs_scan(pf, s, (const unsigned char *)far, strlen(far)) == 1);
+    CHECK(needs(pf, s, (const unsigned char *)far, strlen(far)) == 1);
     /* random buffers from fragments: a YARA match is always a prefilter hit */
     static const char *const frag[] = {"hello",
                                        "WORLD",
@@ -332,13 +358,294 @@ static void test_conversion(void)
             len += fl;
         }
         int y = yara_hits(r, buf, len);
-        int p = pc_prefilter_needs_scan(pf, s, buf, len);
+        int p = needs(pf, s, buf, len);
         hits += y > 0;
         skipped += !p;
         bad += y != 0 && !p;
     }
     CHECK(bad == 0);
     CHECK(hits > 50 && skipped > 50); /* the random corpus has both */
+    pc_prefilter_scratch_free(s);
+    pc_rules_free(r);
+}
+
+/* The gate sets (bits: $a 1, $b 2, $c1 4, $c2 8; $a and $c2 are 3-byte
+ * literals, $b a 2-byte hex string, $c1 one byte): one conjunct of an
+ * `and` (the one least likely to match), the union of an `or`'s
+ * branches, one string for "all of", and for "N of" strings enough that
+ * those left out are named fewer than N times. */
+static void test_gate_sets(void)
+{
+    static const struct {
+        const char *cond;
+        unsigned mask; /* 0: any one of $a and $c2 (equally long) */
+    } cases[] = {
+        {"$a", 1},
+        {"$a and filesize < 100", 1},
+        {"$a and $b", 1},
+        {"$b and $c1", 2},
+        {"$c1 and ($a or $b)", 3},
+        {"$c1 and $b and ($a or $b)", 2},
+        {"not $a and $b", 2},
+        {"($a or $b) and filesize > 0", 3},
+        {"$a or $b or 2 of them", 11},
+        {"any of them", 15},
+        {"1 of ($a, $c*)", 13},
+        {"all of them", 0},
+        {"all of ($b, $c1)", 2},
+        {"all of ($c*)", 8},
+        {"2 of them", 11},
+        {"3 of them and not $b", 9},
+        {"4 of them", 0},
+        {"9 of them", 0},
+        {"2 of ($a, $a, $b)", 1},
+        {"2 of ($c1, $c1, $c1, $a)", 4},
+        {"#c1 >= 2", 4},
+        {"#c1 > 0 and $b at 0", 2},
+        {"($a or (any of ($c*) and other)) and true", 13},
+        {"uint32be(0) == 0x7f454c46 and 2 of them", 11},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        unsigned mask = 99;
+        int g = gated_mask(cases[i].cond, &mask);
+        int ok = g == 1 && (cases[i].mask ? mask == cases[i].mask : mask == 1 || mask == 8);
+        if (!ok)
+            fprintf(stderr, "gate set of %s: %d, mask %u (want %u)\n", cases[i].cond, g, mask,
+                    cases[i].mask);
+        CHECK(ok);
+    }
+    unsigned mask;
+    CHECK(gated_mask("2 of ($a, $zz)", &mask) == 0); /* a string the rule does not have */
+    CHECK(gated_mask("#zz > 0", &mask) == 0);
+    CHECK(gated_mask("$zz", &mask) == 0);
+}
+
+/* YARA itself against the gate sets: for every gated condition of the
+ * classifier's list and more, the rule compiled with its prefilter, and
+ * buffers holding each subset of the four strings (once, twice, and in
+ * two orders): whenever YARA matches, the prefilter must say "scan". */
+static void test_gate_oracle(void)
+{
+    static const char *const conds[] = {
+        "$a",
+        "$a and $b",
+        "$b and $c1",
+        "$c1 and ($a or $b)",
+        "$c1 and $b and ($a or $b)",
+        "not $a and $b",
+        "($a or $b) and filesize > 0",
+        "$a or $b or 2 of them",
+        "any of them",
+        "1 of ($a, $c*)",
+        "all of them",
+        "all of ($b, $c1)",
+        "all of ($c*)",
+        "2 of them",
+        "3 of them and not $b",
+        "3 of them",
+        "4 of them",
+        "2 of ($a, $a, $b)",
+        "2 of ($c1, $c1, $c1, $a)",
+        "3 of ($c1, $c1, $b, $a)",
+        "#c1 >= 2",
+        "#c1 > 1 and $a",
+        "#c1 > 0 and $b at 0",
+        "$a at 0 and $c2",
+        "$a in (0..10) and all of ($b, $c*)",
+        "($a or (any of ($c*) and other)) and true",
+        "uint32be(0) != 0x41414141 and 2 of them",
+    };
+    static const struct {
+        const char *p;
+        size_t len;
+    } piece[4] = {{"aaa", 3}, {"AB", 2}, {"c", 1}, {"c\0\"\0002\0", 6}};
+    int matched = 0, skipped = 0, bad = 0;
+    for (size_t i = 0; i < sizeof conds / sizeof *conds; i++) {
+        char src[2048], cond[512];
+        /* libyara refuses a string no condition names: name them all in a
+         * conjunct that is always true (and gates nothing) */
+        snprintf(cond, sizeof cond, "(%s) and (filesize >= 0 or any of them)", conds[i]);
+        cond_rule(src, sizeof src, cond, 1);
+        pc_rules *r = compile(src);
+        CHECK(r != NULL);
+        if (!r)
+            continue;
+        const pc_prefilter *pf = pc_rules_prefilter(r);
+        CHECK(pc_prefilter_active(pf));
+        pc_prefilter_scratch *s = pc_prefilter_scratch_new(pf);
+        CHECK(s != NULL);
+        for (unsigned set = 0; s && set < 16; set++)
+            for (int rep = 1; rep <= 2; rep++)
+                for (int rev = 0; rev < 2; rev++) {
+                    unsigned char buf[64];
+                    size_t len = 0;
+                    for (int j = 0; j < 4; j++) {
+                        int k = rev ? 3 - j : j;
+                        for (int t = 0; t < rep && set & (1u << k); t++) {
+                            memcpy(buf + len, piece[k].p, piece[k].len);
+                            len += piece[k].len;
+                            buf[len++] = '.';
+                        }
+                    }
+                    buf[len++] = '.';
+                    int y = yara_hits(r, buf, len);
+                    int p = needs(pf, s, buf, len);
+                    matched += y > 0;
+                    skipped += !p;
+                    if (y != 0 && !p) {
+                        fprintf(stderr, "gate of %s: YARA matches set %u x%d%s, prefilter skips\n",
+                                conds[i], set, rep, rev ? " reversed" : "");
+                        bad++;
+                    }
+                }
+        pc_prefilter_scratch_free(s);
+        pc_rules_free(r);
+    }
+    CHECK(bad == 0);
+    CHECK(matched > 300 && skipped > 300); /* neither side is empty */
+}
+
+/* The heads a rule can match: ELF 1, "#!" 2, other 4. */
+static void test_heads(void)
+{
+    static const struct {
+        const char *cond;
+        unsigned heads;
+    } cases[] = {
+        {"$a", 7},
+        {"uint32be(0) == 0x7f454c46 and $a", 1},
+        {"uint32be(0) == 0x7F454C46 and $a", 1},
+        {"uint32(0) == 0x464c457f and $a", 1},
+        {"uint32be(0) != 0x7f454c46 and $a", 6},
+        {"uint16(0) == 0x2123 and $a", 2},
+        {"uint16be(0) == 0x2321 and $a", 2},
+        {"uint16(0) != 0x2123 and $a", 5},
+        {"uint16(0) == 0x2123 and uint32be(0) != 0x7f454c46 and $a", 2},
+        {"uint32be(0) == 0x7f454c46 and $a or uint16(0) == 0x2123 and $b", 3},
+        {"(uint32be(0) == 0x7f454c46 or uint16(0) == 0x2123) and $a", 3},
+        {"uint32be(0) == 0x7f454c46 and (uint16(0) == 0x2123 and $a)", 0},
+        {"uint32be(0) == 0x7f454c46 or $a", 7},
+        {"not uint32be(0) == 0x7f454c46 and $a", 7},
+        {"uint32be(0) == 0x7f454c46 + 0 and $a", 7},
+        {"uint32be(1) == 0x7f454c46 and $a", 7},
+        {"uint32be(0) >= 0x7f454c46 and $a", 7},
+        {"uint32le(0) == 0x7f454c46 and $a", 7},
+        {"uint32be(0) == 0x464c457f and $a", 7},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[2048];
+        cond_rule(src, sizeof src, cases[i].cond, 0);
+        ys_file f;
+        pc_err e = {{0}};
+        CHECK(pc_yarasrc_parse(src, strlen(src), &f, &e) == 0);
+        unsigned h = f.n == 2 ? pc_yaracond_heads(&f.rules[1]) : 99;
+        if (h != cases[i].heads)
+            fprintf(stderr, "heads of %s: %u (want %u)\n", cases[i].cond, h, cases[i].heads);
+        CHECK(h == cases[i].heads);
+        pc_yarasrc_free(&f);
+    }
+    CHECK(pc_prefilter_head((const unsigned char *)"\x7f"
+                                                   "ELF",
+                            4) == 0);
+    CHECK(pc_prefilter_head((const unsigned char *)"\x7f"
+                                                   "EL",
+                            3) == 1);
+    CHECK(pc_prefilter_head((const unsigned char *)"#!", 2) == 1);
+    CHECK(pc_prefilter_head((const unsigned char *)"", 0) == 1);
+
+    /* YARA against the per-head databases: buffers of every head (short
+     * ones too) holding each subset of the strings */
+    const char *rules =
+        "rule h_elf { strings: $a = \"alpha\" $b = \"beta\" condition: uint32be(0) == "
+        "0x7f454c46 and $a and $b }\n"
+        "rule h_notelf { strings: $a = \"gamma\" condition: uint32be(0) != 0x7f454c46 and $a }\n"
+        "rule h_script { strings: $a = \"delta\" condition: uint16(0) == 0x2123 and #a > 1 }\n"
+        "rule h_either { strings: $a = \"eps\" condition: (uint32(0) == 0x464c457f or uint16be(0) "
+        "== 0x2321) and $a }\n";
+    pc_rules *r = compile(rules);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    const pc_prefilter *pf = pc_rules_prefilter(r);
+    CHECK_STR(pc_prefilter_status(pf), "on: 4 rules, 5 patterns (ELF 2, other 3; in blocks 3, 3)");
+    pc_prefilter_scratch *s = pc_prefilter_scratch_new(pf);
+    CHECK(s != NULL);
+    static const char *const heads[] = {"\x7f"
+                                        "ELF",
+                                        "#!",
+                                        "#!/bin/sh\n",
+                                        "\x7f"
+                                        "EL",
+                                        "#",
+                                        "MZ"};
+    static const char *const words[] = {"alpha", "beta", "gamma", "delta", "eps"};
+    int matched = 0, skipped = 0, bad = 0;
+    for (size_t h = 0; s && h < sizeof heads / sizeof *heads; h++)
+        for (unsigned set = 0; set < 32; set++)
+            for (int rep = 1; rep <= 2; rep++) {
+                unsigned char buf[128];
+                size_t len = strlen(heads[h]);
+                memcpy(buf, heads[h], len);
+                for (int w = 0; w < 5; w++)
+                    for (int t = 0; t < rep && set & (1u << w); t++) {
+                        buf[len++] = ' ';
+                        memcpy(buf + len, words[w], strlen(words[w]));
+                        len += strlen(words[w]);
+                    }
+                size_t cuts[] = {len, 3, 2, 1}; /* and the head cut short */
+                for (size_t c = 0; c < sizeof cuts / sizeof *cuts; c++) {
+                    size_t cut = cuts[c] < len ? cuts[c] : len;
+                    int y = yara_hits(r, buf, cut);
+                    int p = needs(pf, s, buf, cut);
+                    matched += y > 0;
+                    skipped += !p;
+                    if (y != 0 && !p) {
+                        fprintf(stderr,
+                                "heads: YARA matches head %zu set %u x%d (%zu bytes), "
+                                "prefilter skips\n",
+                                h, set, rep, cut);
+                        bad++;
+                    }
+                }
+            }
+    CHECK(bad == 0);
+    CHECK(matched > 20 && skipped > 100);
+    /* an ELF file with a script rule's string, a script with a program
+     * rule's: skipped */
+    CHECK(needs(pf, s,
+                (const unsigned char *)"\x7f"
+                                       "ELF gamma delta delta",
+                21) == 0);
+    CHECK(needs(pf, s, (const unsigned char *)"#! alpha beta", 13) == 0);
+    CHECK(needs(pf, s, (const unsigned char *)"MZ alpha beta", 13) == 0);
+    CHECK(needs(pf, s, (const unsigned char *)"MZ gamma", 8) == 1);
+    /* a block is looked at for every string of the rules its file can
+     * match: beta alone must reach YARA when alpha is in another block */
+    CHECK(needs(pf, s,
+                (const unsigned char *)"\x7f"
+                                       "ELF beta",
+                9) == 0);
+    CHECK(pc_prefilter_needs_scan(pf, s, 0, 1, (const unsigned char *)" beta ", 6) == 1);
+    CHECK(pc_prefilter_needs_scan(pf, s, 0, 1, (const unsigned char *)" gamma ", 7) == 0);
+    CHECK(pc_prefilter_needs_scan(pf, s, 1, 1, (const unsigned char *)" gamma ", 7) == 1);
+    CHECK(pc_prefilter_needs_scan(pf, s, 1, 1, (const unsigned char *)" beta ", 6) == 0);
+    /* the saved form loads back the same */
+    unsigned char *saved = NULL;
+    size_t slen = 0;
+    CHECK(pc_prefilter_save(pf, &saved, &slen) == 0);
+    pc_prefilter *back = saved ? pc_prefilter_load(saved, slen) : NULL;
+    CHECK(back != NULL);
+    if (back) {
+        CHECK_STR(pc_prefilter_status(back), pc_prefilter_status(pf));
+        pc_prefilter_scratch *bs = pc_prefilter_scratch_new(back);
+        CHECK(bs && needs(back, bs, (const unsigned char *)"MZ gamma", 8) == 1);
+        CHECK(bs && needs(back, bs, (const unsigned char *)"MZ alpha", 8) == 0);
+        pc_prefilter_scratch_free(bs);
+        pc_prefilter_free(back);
+    }
+    for (size_t cut = 0; saved && cut < slen; cut += 1 + cut / 8) /* cut short: refused */
+        CHECK(pc_prefilter_load(saved, cut) == NULL);
+    free(saved);
     pc_prefilter_scratch_free(s);
     pc_rules_free(r);
 }
@@ -396,7 +703,7 @@ static void test_off(void)
         CHECK(!pc_prefilter_active(pf));
         CHECK_CONTAINS(pc_prefilter_status(pf), off[i].why);
         CHECK(pc_prefilter_scratch_new(pf) == NULL);
-        CHECK(pc_prefilter_needs_scan(pf, NULL, (const unsigned char *)"q", 1) == 1);
+        CHECK(needs(pf, NULL, (const unsigned char *)"q", 1) == 1);
         pc_rules_free(r);
     }
     /* a private rule need not be gated: it is never reported */
@@ -413,6 +720,74 @@ static void test_off(void)
     if (r)
         CHECK_CONTAINS(pc_prefilter_status(pc_rules_prefilter(r)), "on: ");
     pc_rules_free(r);
+}
+
+/* Built in a child process (pc_prefilter_build) or here (pc_prefilter_new):
+ * the same database, and the same status when it stays off. */
+static void test_build_child(void)
+{
+    pc_err e = {{0}};
+    pc_rules *r = NULL;
+    CHECK(pc_rules_compile("rules", &r, NULL, &e) == 0);
+    if (!r)
+        return;
+    char *data = NULL;
+    size_t dlen = 0;
+    FILE *f = open_memstream(&data, &dlen);
+    CHECK(f != NULL);
+    /* the shipped rules as one source, in the order they compile */
+    FILE *ls = popen("ls rules/tools/*.yar | LC_ALL=C sort", "r");
+    char path[512];
+    while (f && ls && fgets(path, sizeof path, ls)) {
+        path[strcspn(path, "\n")] = '\0';
+        FILE *in = fopen(path, "r");
+        int c;
+        while (in && (c = fgetc(in)) != EOF)
+            fputc(c, f);
+        if (in)
+            fclose(in);
+    }
+    if (ls)
+        pclose(ls);
+    if (f)
+        fclose(f);
+    pc_rules *one = data ? compile(data) : NULL; /* one file: the same rules */
+    CHECK(one != NULL);
+    if (one) {
+        pc_pf_source src = {"t.yar", data, dlen};
+        pc_prefilter *a = pc_prefilter_build(pc_rules_yr(one), &src, 1);
+        pc_prefilter *b = pc_prefilter_new(pc_rules_yr(one), &src, 1);
+        unsigned char *ab = NULL, *bb = NULL;
+        size_t al = 0, bl = 0;
+        CHECK(a && b && pc_prefilter_active(a) && pc_prefilter_active(b));
+        CHECK(a && b && pc_prefilter_save(a, &ab, &al) == 0 && pc_prefilter_save(b, &bb, &bl) == 0);
+        CHECK(ab && bb && al == bl && memcmp(ab, bb, al) == 0);
+        CHECK_CONTAINS(a ? pc_prefilter_status(a) : "", "on: 114 rules");
+        free(ab);
+        free(bb);
+        pc_prefilter_free(a);
+        pc_prefilter_free(b);
+        pc_rules_free(one);
+    }
+    free(data);
+    pc_rules_free(r);
+    /* off: the status comes back from the child */
+    const char *offsrc = "rule a { strings: $a = \"x\" condition: $a }\n"
+                         "rule b { condition: filesize > 0 }\n";
+    pc_rules *o = compile(offsrc);
+    CHECK(o != NULL);
+    if (o) {
+        pc_pf_source src = {"off.yar", offsrc, strlen(offsrc)};
+        pc_prefilter *a = pc_prefilter_build(pc_rules_yr(o), &src, 1);
+        pc_prefilter *b = pc_prefilter_new(pc_rules_yr(o), &src, 1);
+        CHECK(a && b && !pc_prefilter_active(a) && !pc_prefilter_active(b));
+        if (a && b)
+            CHECK_STR(pc_prefilter_status(a), pc_prefilter_status(b));
+        CHECK_CONTAINS(a ? pc_prefilter_status(a) : "", "off: off.yar:2: rule b: its condition");
+        pc_prefilter_free(a);
+        pc_prefilter_free(b);
+        pc_rules_free(o);
+    }
 }
 
 /* The compiled database is cached beside the compiled rules; a damaged
@@ -432,7 +807,7 @@ static void test_cache(void)
         CHECK(s != NULL);
         const unsigned char elf[] = "\x7f"
                                     "ELF nothing here";
-        CHECK(s && pc_prefilter_needs_scan(pc_rules_prefilter(r), s, elf, sizeof elf - 1) == 0);
+        CHECK(s && needs(pc_rules_prefilter(r), s, elf, sizeof elf - 1) == 0);
         pc_prefilter_scratch_free(s);
         char key[72];
         pc_prefilter_cache_key(pc_rules_digest(r), key);
@@ -477,8 +852,12 @@ int main(void)
     if (yr_initialize() != ERROR_SUCCESS)
         return 1;
     test_conversion();
+    test_gate_sets();
+    test_gate_oracle();
+    test_heads();
     test_repeat_bounds();
     test_off();
+    test_build_child();
     test_cache();
     yr_finalize();
     TEST_MAIN_END();
