@@ -29,9 +29,10 @@
  * The prefilter (prefilter.h, yara.prefilter) runs over every whole file
  * and every block before YARA sees it: a file it clears is not given to
  * YARA, nor is a block after the first (YARA finds strings in each block
- * on its own, so a block the prefilter clears holds no match: leaving it
- * out changes no match and no offset; the conditions only ever see the
- * first block and filesize, as above). When the first block is clear too,
+ * on its own, so a block holding no string of the rules its file can
+ * match, the blocks' database, adds no match: leaving it out changes no
+ * match and no offset; the conditions only ever see the first block and
+ * filesize, as above). When the first block is clear too,
  * the blocks are read and checked before YARA starts: a file clear
  * throughout (most big binaries) is never given to YARA at all; otherwise
  * YARA gets the first block (for uint32(0) and the like) and the blocks
@@ -80,7 +81,6 @@ struct pc_yara_scan {
     unsigned char *nroll; /* the later blocks of a member too large to read whole */
     size_t nrollcap;
     uint64_t nest_bytes, nest_members; /* pc_yara_scan_archive_bounds */
-    int clear;                         /* the last scan_mem: the prefilter cleared the bytes */
     pc_layer_facts *f;                 /* the file being scanned, while its archive members are */
     pc_entry *ent;
 };
@@ -104,6 +104,7 @@ typedef struct blockit {
     int sized;           /* size is the file's (else: read until the stream ends) */
     unsigned char *tail; /* NULL, or the file's last PC_ZIPDIR_TAIL bytes, as they come */
     size_t taillen;
+    int ended;  /* the stream was read to its end */
     int failed; /* the tar stream failed; the message is in the walk's error */
 } blockit;
 
@@ -265,10 +266,26 @@ static ssize_t file_pull(void *ud, void *buf, size_t n)
 }
 
 /* Keep what of p (n bytes at the stream's offset it->pos) lies in the
- * file's last PC_ZIPDIR_TAIL bytes. */
+ * file's last PC_ZIPDIR_TAIL bytes; in a stream of unknown size (a
+ * decoded member), the last PC_ZIPDIR_TAIL bytes so far. */
 static void tail_keep(blockit *it, const unsigned char *p, size_t n)
 {
     uint64_t from = it->size > PC_ZIPDIR_TAIL ? it->size - PC_ZIPDIR_TAIL : 0;
+    if (it->tail && !it->sized) {
+        if (n >= PC_ZIPDIR_TAIL) {
+            memcpy(it->tail, p + n - PC_ZIPDIR_TAIL, PC_ZIPDIR_TAIL);
+            it->taillen = PC_ZIPDIR_TAIL;
+            return;
+        }
+        if (it->taillen + n > PC_ZIPDIR_TAIL) {
+            size_t drop = it->taillen + n - PC_ZIPDIR_TAIL;
+            memmove(it->tail, it->tail + drop, it->taillen - drop);
+            it->taillen -= drop;
+        }
+        memcpy(it->tail + it->taillen, p, n);
+        it->taillen += n;
+        return;
+    }
     if (!it->tail || !it->sized || it->pos + n <= from || it->pos >= it->size)
         return;
     size_t skip = it->pos < from ? (size_t)(from - it->pos) : 0;
@@ -331,6 +348,7 @@ static YR_MEMORY_BLOCK *read_block(blockit *it, YR_MEMORY_BLOCK_ITERATOR *yi)
     if (got <= 0) {
         if (got < 0)
             yi->last_error = ERROR_COULD_NOT_READ_FILE;
+        it->ended = got == 0;
         return NULL;
     }
     it->cur.base = it->pos - keep;
@@ -433,14 +451,14 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
 static void tail_done(const blockit *it, int *zipped)
 {
     if (zipped)
-        *zipped = it->tail && it->pos >= it->size && pc_zipdir_ends(it->tail, it->taillen);
+        *zipped =
+            it->tail && (it->pos >= it->size || it->ended) && pc_zipdir_ends(it->tail, it->taillen);
 }
 
 static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed, int *zipped)
 {
     blockit it = *itp;
     uint64_t got = it.first.size;
-    s->clear = 0;
     unsigned char *first = (unsigned char *)(uintptr_t)it.first.context;
     YR_MEMORY_BLOCK_ITERATOR yi = {.context = &it,
                                    .first = it_first,
@@ -458,8 +476,7 @@ static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed, 
             tail_done(&it, zipped);
             if (yi.last_error != ERROR_SUCCESS)
                 return yi.last_error;
-            s->clear = !it.failed; /* clear throughout: nothing to find */
-            return ERROR_SUCCESS;
+            return ERROR_SUCCESS; /* clear throughout: nothing to find */
         }
         it.pending = 1; /* YARA: the first block, then this one */
     }
@@ -483,12 +500,9 @@ uint64_t pc_yara_scan_yara_bytes(const pc_yara_scan *s)
  * match it (prefilter.h): then there is nothing to find. */
 static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
 {
-    s->clear = 0;
     if (s->pfs &&
-        !pc_prefilter_needs_scan(s->pf, s->pfs, pc_prefilter_head(data, len), 0, data, len)) {
-        s->clear = 1;
+        !pc_prefilter_needs_scan(s->pf, s->pfs, pc_prefilter_head(data, len), 0, data, len))
         return ERROR_SUCCESS;
-    }
     s->yara_bytes += len;
     int rc = yr_scanner_scan_mem(s->yr, data, len);
     if (rc == ERROR_SUCCESS && s->hits.n && pc_rules_own_source(s->rules, data, len))
@@ -589,7 +603,11 @@ static int nest_scan_mem(void *ud, const char *member, const unsigned char *p, s
     s->hits.n = 0;
     s->hits.oom = 0;
     int rc = scan_mem(s, p, n);
-    *clear = s->clear;
+    /* never "clear" (nested.h: no string of any rule in the bytes): the
+     * prefilter looked for the strings that gate the rules for this head
+     * only, and a member stored in it has its own head (an ELF file in an
+     * ar) */
+    *clear = 0;
     if (rc != ERROR_SUCCESS)
         return member_failed(s, member, rc, e);
     return record_member(s, member, e);
@@ -613,14 +631,27 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
                   .sized = size >= 0,
                   .roll = s->nroll,
                   .rsize = rsize,
-                  .pos = firstlen};
+                  .tail = malloc(PC_ZIPDIR_TAIL)};
+    if (!it.tail)
+        return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s", member);
+    tail_keep(&it, first, firstlen);
+    it.pos = firstlen;
     it.first = (YR_MEMORY_BLOCK){
         .size = firstlen, .base = 0, .context = (void *)(uintptr_t)first, .fetch_data = block_data};
     s->hits.n = 0;
     s->hits.oom = 0;
-    int rc = blocks_run(s, &it, block_size(s->prof), &failed, NULL);
+    int zipped = 0;
+    int rc = blocks_run(s, &it, block_size(s->prof), &failed, &zipped);
+    free(it.tail);
     if (rc != ERROR_SUCCESS)
         return member_failed(s, member, rc, e);
+    if (zipped) /* as for a file of the image (ys_visit): unzip and python3 FILE read it */
+        return pc_err_set(e,
+                          "a zip archive after other bytes (what unzip and python3 FILE read), "
+                          "in the archive member %s over yara.max_file_bytes: its members cannot "
+                          "be read as it streams by (a max_file_bytes over its size reads it "
+                          "whole)",
+                          member);
     return record_member(s, member, e);
 }
 
@@ -698,7 +729,7 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
                        size_t len, pc_err *e)
 {
     return pc_nest_wants(data, len) || pc_zipdir_ends(data, len)
-               ? open_nested(s, f, ent, data, len, s->clear, NULL, e)
+               ? open_nested(s, f, ent, data, len, 0, NULL, e) /* (clear: nest_scan_mem) */
                : 0;
 }
 

