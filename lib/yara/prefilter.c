@@ -10,18 +10,18 @@
  * rules are left out: they are never reported, and a rule that uses one
  * is gated only by its own strings.
  *
- * There are databases for files that start as ELF does and for every
- * other file (yaracond.h's heads, "#!" with the others), each holding
- * the strings of the rules that can match such a file: an ELF file is
- * looked at for the rules about programs only, a script or any other file
- * for the rules about the rest. For each, a whole file's database holds
- * the strings that gate the rules, and a block's every string of them (a
- * block YARA is not given takes its strings with it: "$a and $b" needs
- * the block with $b even when $a, its gate, is in another). A kind of
- * file no rule can match has no database, and its files need no YARA. (A third database
- * for "#!" saved little: scripts are small. And vectorscan's compiler
- * needs more memory for the ELF rules alone than for the whole set, which
- * prefilter_proc.c keeps out of the scanning process.)
+ * Rules are sorted by the files they can match (yaracond.h's heads: ELF,
+ * or any other file, "#!" included): a string of a rule about ELF files
+ * found in a script does not send the script to YARA. The whole files'
+ * database holds the strings that gate each rule, and a hit counts only
+ * for a rule that can match the file's head (the callback looks on
+ * otherwise). Each head has a block database holding every string of its
+ * rules (a block YARA is not given takes its strings with it: "$a and
+ * $b" needs the block with $b even when $a, its gate, is in another). A
+ * kind of file no rule can match has no block database, and no hit in the
+ * whole files' one. (One database per head for whole files too looked at
+ * fewer strings, but vectorscan compiled the two in twice the time of
+ * the one, and the scan was no faster.)
  */
 #include <hs.h>
 #include <limits.h>
@@ -39,12 +39,15 @@
 #include "yara/yarasrc.h"
 
 #define PF_HEADS 2 /* ELF, anything else ("#!" included) */
-#define PF_DBS 4   /* for each head: a whole file's database, then a block's */
-#define PF_DB(head, block) ((head)*2 + ((block) != 0))
+#define PF_DBS 3   /* the whole files' database, then a block's for each head */
+#define DB_FILES 0
+#define DB_BLOCKS(head) (1 + (head))
 
 struct pc_prefilter {
     int on;
     hs_database_t *db[PF_DBS]; /* NULL: no reported rule can match such a file */
+    unsigned char *heads;      /* per rule (the databases' ids): bit h, it can match head h */
+    size_t nrules;
     char status[512];
 };
 
@@ -128,17 +131,20 @@ static const char *rule_strings_agree(const YR_RULE *cr, const ys_rule *r)
     return k == r->nstrs ? NULL : "string count differs from libyara's";
 }
 
-/* Add the rule's strings to the databases of the heads it can match (a
- * whole file's: the strings that gate it, yaracond.h; a block's: all of
- * them), or say why the rule keeps the prefilter off. *npat counts each
- * string's expressions once. */
-static const char *add_rule(exprs x[PF_DBS], const ys_rule *r, unsigned id, size_t *npat)
+/* Add the rule's strings: those that gate it (yaracond.h) to the whole
+ * files' database, all of them to the blocks' database of each head it
+ * can match; *hb: the heads it can match (bit h: head h). Or say why the
+ * rule keeps the prefilter off. *npat counts each string's expressions
+ * once. */
+static const char *add_rule(exprs x[PF_DBS], const ys_rule *r, unsigned id, size_t *npat,
+                            unsigned char *hb)
 {
     if (r->nstrs == 0)
         return "its condition can be true without any of its strings";
     unsigned char *keep = malloc(r->nstrs);
     int g = keep ? pc_yaracond_gate(r, keep) : -1;
     unsigned heads = pc_yaracond_heads(r);
+    *hb = (heads & PC_HEAD_ELF ? 1 : 0) | (heads & (PC_HEAD_SHEBANG | PC_HEAD_OTHER) ? 2 : 0);
     const char *why = g < 0    ? "out of memory"
                       : g == 0 ? "its condition can be true without any of its strings"
                                : NULL;
@@ -153,10 +159,8 @@ static const char *add_rule(exprs x[PF_DBS], const ys_rule *r, unsigned id, size
         *npat += ne;
         for (size_t i = 0; i < ne; i++) {
             for (int d = 0; d < PF_DBS && !why; d++) {
-                int h = d / 2, block = d % 2;
                 pf_expr copy = {.re = NULL, .flags = e[i].flags};
-                if (!(heads & (h == 0 ? PC_HEAD_ELF : PC_HEAD_SHEBANG | PC_HEAD_OTHER)) ||
-                    (!block && !keep[k]))
+                if (d == DB_FILES ? !keep[k] || !*hb : !(*hb & (1u << (d - 1))))
                     continue;
                 if (!(copy.re = strdup(e[i].re)) || exprs_add(&x[d], &copy, id) < 0)
                     why = "out of memory";
@@ -169,10 +173,12 @@ static const char *add_rule(exprs x[PF_DBS], const ys_rule *r, unsigned id, size
 }
 
 typedef struct walk {
-    YR_RULE *next; /* the next compiled rule */
-    size_t left;   /* compiled rules not yet walked */
-    size_t nrules; /* reported rules added */
-    size_t npat;   /* their strings' expressions */
+    YR_RULE *next;        /* the next compiled rule */
+    size_t left;          /* compiled rules not yet walked */
+    size_t nrules;        /* reported rules added */
+    size_t npat;          /* their strings' expressions */
+    unsigned char *heads; /* per reported rule: the heads it can match */
+    size_t cap;
 } walk;
 
 /* One source file against the next compiled rules. */
@@ -193,7 +199,12 @@ static int walk_file(pc_prefilter *pf, walk *w, exprs x[PF_DBS], const pc_pf_sou
             !RULE_IS_PRIVATE(cr) != !r->is_private || !RULE_IS_GLOBAL(cr) != !r->is_global)
             why = "does not match libyara's compiled rules";
         else if (!(why = rule_strings_agree(cr, r)) && !r->is_private) {
-            why = add_rule(x, r, (unsigned)w->nrules, &w->npat);
+            unsigned char hb = 0;
+            why = add_rule(x, r, (unsigned)w->nrules, &w->npat, &hb);
+            if (!why && pc_grow((void **)&w->heads, &w->cap, w->nrules + 1, 1) < 0)
+                why = "out of memory";
+            if (!why)
+                w->heads[w->nrules] = hb;
             w->nrules++;
         }
     }
@@ -228,23 +239,22 @@ static int compile_db(const exprs *x, hs_database_t **db, char *why)
     return 0;
 }
 
-/* Half of the databases, compiled on one thread: the two heads' whole-file
- * and block databases cost about the same in pairs (other's gate with
- * ELF's blocks, ELF's gate with other's blocks). */
-typedef struct half {
+/* Some of the databases, compiled on one thread: the other files' block
+ * database alone (for the shipped rules the slowest to compile), or the
+ * two others. */
+typedef struct part {
     const exprs *x;
     hs_database_t **db;
-    int first; /* PF_DB(0, 0) or PF_DB(0, 1) */
+    int from, to; /* databases [from, to) */
     int bad;
     char why[512];
-} half;
+} part;
 
-static void *compile_half(void *arg)
+static void *compile_part(void *arg)
 {
-    half *h = arg;
-    int a = h->first, b = PF_DBS - 1 - h->first; /* 0 and 3, or 1 and 2 */
-    h->bad =
-        compile_db(&h->x[a], &h->db[a], h->why) < 0 || compile_db(&h->x[b], &h->db[b], h->why) < 0;
+    part *p = arg;
+    for (int d = p->from; d < p->to && !p->bad; d++)
+        p->bad = compile_db(&p->x[d], &p->db[d], p->why) < 0;
     return NULL;
 }
 
@@ -252,18 +262,18 @@ static void *compile_half(void *arg)
  * (vectorscan's compiler may run in several at once). */
 static int compile_dbs(pc_prefilter *pf, const exprs x[PF_DBS])
 {
-    half h[2] = {{.x = x, .db = pf->db, .first = PF_DB(0, 0)},
-                 {.x = x, .db = pf->db, .first = PF_DB(0, 1)}};
+    part p[2] = {{.x = x, .db = pf->db, .from = DB_FILES, .to = DB_BLOCKS(1)},
+                 {.x = x, .db = pf->db, .from = DB_BLOCKS(1), .to = PF_DBS}};
     pthread_t th;
-    int threaded = pthread_create(&th, NULL, compile_half, &h[1]) == 0;
-    compile_half(&h[0]);
+    int threaded = pthread_create(&th, NULL, compile_part, &p[1]) == 0;
+    compile_part(&p[0]);
     if (threaded)
         pthread_join(th, NULL);
     else
-        compile_half(&h[1]);
+        compile_part(&p[1]);
     for (int i = 0; i < 2; i++)
-        if (h[i].bad) {
-            snprintf(pf->status, sizeof pf->status, "%s", h[i].why);
+        if (p[i].bad) {
+            snprintf(pf->status, sizeof pf->status, "%s", p[i].why);
             return -1;
         }
     return 0;
@@ -275,6 +285,9 @@ static void drop_dbs(pc_prefilter *pf)
         hs_free_database(pf->db[d]);
         pf->db[d] = NULL;
     }
+    free(pf->heads);
+    pf->heads = NULL;
+    pf->nrules = 0;
     pf->on = 0;
 }
 
@@ -306,11 +319,14 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
         bad = compile_dbs(pf, x) < 0;
     if (bad) {
         drop_dbs(pf);
+        free(w.heads);
     } else {
         pf->on = 1;
+        pf->heads = w.heads;
+        pf->nrules = w.nrules;
         snprintf(pf->status, sizeof pf->status,
-                 "on: %zu rules, %zu patterns (ELF %zu, other %zu; in blocks %zu, %zu)", w.nrules,
-                 w.npat, x[PF_DB(0, 0)].n, x[PF_DB(1, 0)].n, x[PF_DB(0, 1)].n, x[PF_DB(1, 1)].n);
+                 "on: %zu rules, %zu patterns (files %zu; in blocks: ELF %zu, other %zu)", w.nrules,
+                 w.npat, x[DB_FILES].n, x[DB_BLOCKS(0)].n, x[DB_BLOCKS(1)].n);
     }
     for (int d = 0; d < PF_DBS; d++)
         exprs_free(&x[d]);
@@ -329,14 +345,16 @@ void pc_prefilter_cache_key(const char *digest, char out[72])
     free(k);
 }
 
-/* Saved as the status and its NUL, then for each database an 8-byte
- * little-endian length and that many bytes of serialized database (0: no
- * database). */
+/* Saved as the status and its NUL, an 8-byte little-endian count of
+ * rules and a byte per rule (the heads it can match), then for each
+ * database an 8-byte length and that many bytes of serialized database
+ * (0: no database). */
 int pc_prefilter_save(const pc_prefilter *pf, unsigned char **out, size_t *len)
 {
     char *db[PF_DBS] = {0};
-    size_t dblen[PF_DBS] = {0}, total = strlen(pf->status) + 1, slen = total;
-    int bad = !pc_prefilter_active(pf);
+    size_t dblen[PF_DBS] = {0}, slen = strlen(pf->status) + 1;
+    int bad = !pc_prefilter_active(pf) || pf->nrules > SIZE_MAX - 8 - slen;
+    size_t total = bad ? 0 : slen + 8 + pf->nrules;
     for (int d = 0; d < PF_DBS && !bad; d++) {
         if (pf->db[d] && hs_serialize_database(pf->db[d], &db[d], &dblen[d]) != HS_SUCCESS)
             bad = 1;
@@ -349,6 +367,10 @@ int pc_prefilter_save(const pc_prefilter *pf, unsigned char **out, size_t *len)
     if (b) {
         size_t at = slen;
         memcpy(b, pf->status, slen);
+        for (int i = 0; i < 8; i++)
+            b[at + i] = (unsigned char)((uint64_t)pf->nrules >> (8 * i));
+        memcpy(b + at + 8, pf->heads, pf->nrules);
+        at += 8 + pf->nrules;
         for (int d = 0; d < PF_DBS; d++) {
             for (int i = 0; i < 8; i++)
                 b[at + i] = (unsigned char)((uint64_t)dblen[d] >> (8 * i));
@@ -374,7 +396,17 @@ pc_prefilter *pc_prefilter_load(const unsigned char *buf, size_t len)
         return NULL;
     size_t at = (size_t)(nul - buf) + 1;
     memcpy(pf->status, buf, at);
-    int bad = 0;
+    int bad = len - at < 8;
+    uint64_t nr = bad ? 0 : pc_le64(buf + at);
+    if (!bad) {
+        at += 8;
+        bad = nr > len - at || !(pf->heads = malloc(nr ? (size_t)nr : 1));
+    }
+    if (!bad) {
+        memcpy(pf->heads, buf + at, (size_t)nr);
+        pf->nrules = (size_t)nr;
+        at += (size_t)nr;
+    }
     for (int d = 0; d < PF_DBS && !bad; d++) {
         if (len - at < 8) {
             bad = 1;
@@ -458,11 +490,19 @@ int pc_prefilter_head(const unsigned char *p, size_t n)
                : 1;
 }
 
+typedef struct hitctx {
+    const pc_prefilter *pf;
+    unsigned bit; /* the file's head */
+} hitctx;
+
+/* A string of rule id: enough when the rule can match a file of this
+ * head; else look on. */
 static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                   void *ud)
 {
-    (void)id, (void)from, (void)to, (void)flags, (void)ud;
-    return 1; /* one hit is enough: stop */
+    const hitctx *c = ud;
+    (void)from, (void)to, (void)flags;
+    return !c || id >= c->pf->nrules || (c->pf->heads[id] & c->bit) ? 1 : 0; /* 1: stop */
 }
 
 int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s, int head, int block,
@@ -470,9 +510,11 @@ int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s, int
 {
     if (!pc_prefilter_active(pf) || !s || len > UINT_MAX || head < 0 || head >= PF_HEADS)
         return 1;
-    const hs_database_t *db = pf->db[PF_DB(head, block)];
+    const hs_database_t *db = pf->db[block ? DB_BLOCKS(head) : DB_FILES];
+    hitctx c = {pf, 1u << head};
     if (!db)
         return 0; /* no reported rule can match a file with this head */
-    hs_error_t rc = hs_scan(db, (const char *)buf, (unsigned)len, 0, s->hs, on_hit, NULL);
+    hs_error_t rc =
+        hs_scan(db, (const char *)buf, (unsigned)len, 0, s->hs, on_hit, block ? NULL : &c);
     return rc != HS_SUCCESS; /* HS_SCAN_TERMINATED: a hit; anything else: an error */
 }

@@ -2,10 +2,11 @@
  * prefilter_proc.c — building the prefilter in a child process
  * (pc_prefilter_build, prefilter.h).
  *
- * vectorscan's compiler peaks at tens of MiB of heap (24 MiB for the
- * shipped rules' ELF database alone). glibc keeps that heap once it is
- * freed, in the main arena, where the scan's workers never reuse it: every
- * run that compiled the rules grew its peak RSS by that much. A child
+ * vectorscan's compiler peaks at 10 MiB of heap and more (24 MiB for
+ * the shipped rules' ELF strings compiled alone). glibc keeps that heap
+ * once it is freed, in the main arena, where the scan's workers never
+ * reuse it: every run that compiled the rules grew its peak RSS by that
+ * much. A child
  * process compiles and writes back what the rules cache keeps (the saved
  * form, pc_prefilter_save) or, for a prefilter that stays off, its status;
  * the parent loads it as a run with a warm cache does.

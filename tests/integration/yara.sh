@@ -417,7 +417,7 @@ unpack arping && unpack libnet1 && {
 # ---- the prefilter (yara.prefilter, --no-prefilter): YARA is skipped on files
 # no rule can match; the findings must be the same with and without it
 run "rules check: prefilter status" 0 "$PC" rules check "$PC_ROOT/rules"
-grep_in "shipped rules: the prefilter is on" '^prefilter: on: [0-9]+ rules, [0-9]+ patterns \(ELF [0-9]+, other [0-9]+; in blocks [0-9]+, [0-9]+\)$' "$T/out"
+grep_in "shipped rules: the prefilter is on" '^prefilter: on: [0-9]+ rules, [0-9]+ patterns \(files [0-9]+; in blocks: ELF [0-9]+, other [0-9]+\)$' "$T/out"
 content_hits() { jq -r '.reports[0].findings[] | select(.check == "suspicious-tool") | "\(.path) \(.rule)"' "$T/out" | sort; }
 # same_findings NAME CODE SCAN-ARGS...: scan with and without the prefilter (no cache)
 same_findings() {

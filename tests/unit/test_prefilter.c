@@ -272,7 +272,7 @@ static void test_conversion(void)
     const pc_prefilter *pf = pc_rules_prefilter(r);
     CHECK(pc_prefilter_active(pf));
     CHECK_STR(pc_prefilter_status(pf),
-              "on: 16 rules, 17 patterns (ELF 17, other 17; in blocks 17, 17)");
+              "on: 16 rules, 17 patterns (files 17; in blocks: ELF 17, other 17)");
     pc_prefilter_scratch *s = pc_prefilter_scratch_new(pf);
     CHECK(s != NULL);
     for (size_t i = 0; i < sizeof positives / sizeof *positives; i++) {
@@ -567,7 +567,8 @@ static void test_heads(void)
     if (!r)
         return;
     const pc_prefilter *pf = pc_rules_prefilter(r);
-    CHECK_STR(pc_prefilter_status(pf), "on: 4 rules, 5 patterns (ELF 2, other 3; in blocks 3, 3)");
+    CHECK_STR(pc_prefilter_status(pf),
+              "on: 4 rules, 5 patterns (files 4; in blocks: ELF 3, other 3)");
     pc_prefilter_scratch *s = pc_prefilter_scratch_new(pf);
     CHECK(s != NULL);
     static const char *const heads[] = {"\x7f"
