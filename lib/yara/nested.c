@@ -296,8 +296,9 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
             rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, &clear, w->e);
         if (rc == 0 && opens && depth + 1 < PC_NEST_DEPTH)
             rc = inspect_mem(w, depth + 1, n->buf[depth], got, clear);
-        else if (rc == 0 && opens && openable(n->buf[depth], got))
-            rc = too_deep(w);
+        else if (rc == 0 && opens &&
+                 (openable(n->buf[depth], got) || pc_zipdir_ends(n->buf[depth], got)))
+            rc = too_deep(w); /* (a zip after other bytes too: inspect_mem reads it) */
     }
     w->chain[old] = 0;
     return rc < 0 || w->fatal ? -1 : 0;

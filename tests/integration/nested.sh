@@ -339,6 +339,10 @@ bwz = open(os.path.join(out, 'big-with-zip'), 'rb').read()
 with tarfile.open(os.path.join(out, 'big-with-zip.tar.gz'), 'w:gz') as t:
     ti = tarfile.TarInfo('app/agentpack'); ti.size = len(bwz); t.addfile(ti, io.BytesIO(bwz))
 put('big-with-zip.gz', gzip.compress(bwz))
+# a program with a zip appended, gzipped six times: at the last level the walk opens, a bound too
+y = open(ls, 'rb').read() + bytes(z)
+for i in range(6): y = gzip.compress(y)
+put('lszip.gz6', y)
 # a script that starts as a manual page: sh runs it all the same
 shell = b'.TH NOTES 1\nrm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc -l 127.0.0.1 1234 > /tmp/f\n'
 put('notes.gz', gzip.compress(shell))
@@ -382,6 +386,7 @@ while read -r f pol words; do
     grep_in "bound: $f: the error names /opt/$f and why" "scan-error .*file /opt/$f: .*$words" "$T/out"
 done <<'E'
 nc.gz7 tools-only nested more than 6 levels deep
+lszip.gz6 tools-only nested more than 6 levels deep
 zeros.tar.gz small-layers archive member data/zero: decodes to more than 64.0 MiB \(limits.max_layer_bytes\)
 nc.xz tools-only needs more memory to decode than portcullis allows
 deflate64.zip tools-only member bin/agent: zip compression method 9, which portcullis does not decode
