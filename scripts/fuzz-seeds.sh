@@ -344,6 +344,14 @@ def ar_of(files):
         out += (b'%-16s%-12s%-6s%-6s%-8s%-10d`\n' % (name.encode() + b'/', b'0', b'0', b'0', b'644', len(data)))
         out += data + (b'\n' if len(data) % 2 else b'')
     return out
+def lz4_legacy(data):  # lz4 -l's format: one block of literals only (a valid LZ4 block)
+    n = len(data)
+    blk = bytes([min(n, 15) << 4])
+    if n >= 15:
+        rest = n - 15
+        blk += b'\xff' * (rest // 255) + bytes([rest % 255])
+    blk += data
+    return b'\x02\x21\x4c\x18' + len(blk).to_bytes(4, 'little') + blk
 small = [('bin/nc', b'\x7fELF' + b'nc -e /bin/sh ' * 20), ('doc', b'text\n' * 50)]
 big = [('big', bytes(random.Random(7).randrange(256) for _ in range(6000)))]
 nested = [
@@ -352,7 +360,7 @@ nested = [
     zip_of(small, zipfile.ZIP_DEFLATED), zip_of(small + big, zipfile.ZIP_STORED), ar_of(small),
     ar_of([('data.tar.xz', lzma.compress(tar_of(small)))]),
     tar_of([('x.zip', zip_of([('y.tgz', tar_of(small, 'w:gz'))], zipfile.ZIP_DEFLATED))], 'w:xz'),
-    gzip.compress(b'.\\" man page\n.TH NC 1\n'),
+    gzip.compress(b'.\\" man page\n.TH NC 1\n'), lz4_legacy(small[0][1]) + lz4_legacy(tar_of(small)),
     b'#!/bin/sh\nexit 0\n' + gzip.compress(tar_of(small)),
     bytes.fromhex('1f9d906ec680685106c40b3169dcbc988306440c182e20428c018286451a3b40041c58f060c2850d1f461c49f1220d05'),
     b'070701' + b'00000001000081ED0000000000000000000000010000000000000005000000000000000000000000000000000000000700000000' + b'bin/nc\0' + b'\0' + b'ELF!!' + b'\0' * 3,

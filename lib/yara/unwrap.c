@@ -9,6 +9,7 @@
  */
 #include <bzlib.h>
 #include <limits.h>
+#include <lz4.h>
 #include <lz4frame.h>
 #include <lzma.h>
 #include <stdint.h>
@@ -33,6 +34,8 @@ struct pc_unwrap {
     pc_lzw *lzw;
     bz_stream b;
     LZ4F_dctx *lz4;
+    unsigned char *lgin, *lgout; /* PC_WRAP_LZ4LEGACY: a block, and what it decodes to */
+    size_t lglen, lgpos;
     int live; /* z or b holds a stream (inflateEnd / BZ2_bzDecompressEnd owed) */
     int over; /* stopped at the memory bound */
     size_t memlimit;
@@ -41,6 +44,11 @@ struct pc_unwrap {
 static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
 static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
 static const unsigned char lz4_magic[4] = {0x04, 0x22, 0x4d, 0x18};
+static const unsigned char lz4_legacy[4] = {0x02, 0x21, 0x4c, 0x18};
+/* lz4's legacy format: blocks of at most 8 MiB decoded, each after its
+ * compressed size (4 bytes, little-endian) */
+#define LZ4_LEGACY_BLOCK (8u << 20)
+#define LZ4_LEGACY_IN LZ4_COMPRESSBOUND(LZ4_LEGACY_BLOCK)
 
 /* An lz4 frame, or a skippable frame (0x184D2A50 to 0x184D2A5F), which
  * lz4 -d passes over. */
@@ -94,6 +102,8 @@ pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
         return PC_WRAP_BZIP2;
     if (n >= 4 && memcmp(p, lz4_magic, 4) == 0)
         return PC_WRAP_LZ4;
+    if (n >= 4 && memcmp(p, lz4_legacy, 4) == 0)
+        return PC_WRAP_LZ4LEGACY;
     if (is_lzma(p, n))
         return PC_WRAP_LZMA;
     if (n >= 3 && p[0] == 0x1f && p[1] == 0x9d && !(p[2] & 0x60) && (p[2] & 0x1f) >= 9 &&
@@ -104,8 +114,8 @@ pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
 
 const char *pc_unwrap_name(pc_wrap_codec c)
 {
-    static const char *const names[] = {"data",  "gzip", "xz",       "lzma",    "zstd",
-                                        "bzip2", "lzma", "compress", "deflate", "lz4"};
+    static const char *const names[] = {"data", "gzip",     "xz",      "lzma", "zstd", "bzip2",
+                                        "lzma", "compress", "deflate", "lz4",  "lz4"};
     return (unsigned)c < sizeof names / sizeof *names ? names[c] : "data";
 }
 
@@ -182,6 +192,12 @@ static int start(pc_unwrap *u)
         return 0;
     case PC_WRAP_LZ4:
         return LZ4F_isError(LZ4F_createDecompressionContext(&u->lz4, LZ4F_VERSION)) ? -1 : 0;
+    case PC_WRAP_LZ4LEGACY:
+        if (u->memlimit < LZ4_LEGACY_BLOCK + LZ4_LEGACY_IN)
+            return 0; /* a bound, if a block follows (read_lz4legacy) */
+        u->lgin = malloc(LZ4_LEGACY_IN);
+        u->lgout = malloc(LZ4_LEGACY_BLOCK);
+        return u->lgin && u->lgout ? 0 : -1;
     default:
         return -1;
     }
@@ -211,6 +227,8 @@ size_t pc_unwrap_memusage(const pc_unwrap *u)
         n += 4u << 20; /* bzip2 -9's blocks: about 3.7 MB */
     if (u->lz4)
         n += 8u << 20; /* a frame's blocks: at most 4 MiB, held twice */
+    if (u->lgin)
+        n += LZ4_LEGACY_BLOCK + LZ4_LEGACY_IN;
     return n;
 }
 
@@ -244,6 +262,8 @@ void pc_unwrap_free(pc_unwrap *u)
     lzma_end(&u->x);
     ZSTD_freeDStream(u->zs);
     LZ4F_freeDecompressionContext(u->lz4); /* (NULL: nothing) */
+    free(u->lgin);
+    free(u->lgout);
     pc_lzw_free(u->lzw);
     free(u);
 }
@@ -404,6 +424,59 @@ static ssize_t read_lz4(pc_unwrap *u, unsigned char *buf, size_t n)
     return (ssize_t)done;
 }
 
+/* lz4 -d on the legacy format: the magic, then blocks, each its size and
+ * then its bytes; a size that is the magic again starts another stream,
+ * one larger than a block can be compressed to ends it (what follows is
+ * trailing, as lz4 -d takes it for the next frame's magic), as do a size
+ * of 0 and the end of the input. */
+static ssize_t read_lz4legacy(pc_unwrap *u, unsigned char *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n && !u->done && !u->failed) {
+        if (u->lgpos < u->lglen) {
+            size_t k = u->lglen - u->lgpos < n - done ? u->lglen - u->lgpos : n - done;
+            memcpy(buf + done, u->lgout + u->lgpos, k);
+            u->lgpos += k;
+            done += k;
+            continue;
+        }
+        size_t have = pc_pullbuf_have(&u->in, 4);
+        if (have == 0 && !u->in.err) {
+            u->done = 1;
+            break;
+        }
+        if (have < 4) {
+            u->failed = 1; /* truncated */
+            break;
+        }
+        uint32_t bs = pc_le32(u->in.buf + u->in.pos);
+        if (memcmp(u->in.buf + u->in.pos, lz4_legacy, 4) == 0) {
+            u->in.pos += 4; /* another legacy stream */
+            continue;
+        }
+        if (bs == 0 || bs > LZ4_LEGACY_IN) {
+            u->done = 1; /* an empty block (lz4 -d ends there too), or not a block: trailing */
+            break;
+        }
+        if (!u->lgin) {
+            u->failed = u->over = 1; /* the decoder's memory is over the bound */
+            break;
+        }
+        u->in.pos += 4;
+        int r = pc_pullbuf_read(&u->in, u->lgin, bs) == bs
+                    ? LZ4_decompress_safe((const char *)u->lgin, (char *)u->lgout, (int)bs,
+                                          (int)LZ4_LEGACY_BLOCK)
+                    : -1;
+        if (r < 0) {
+            u->failed = 1; /* corrupt, or truncated */
+            break;
+        }
+        u->lglen = (size_t)r;
+        u->lgpos = 0;
+    }
+    return (ssize_t)done;
+}
+
 ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
 {
     ssize_t r;
@@ -429,6 +502,9 @@ ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
         break;
     case PC_WRAP_LZ4:
         r = read_lz4(u, buf, n);
+        break;
+    case PC_WRAP_LZ4LEGACY:
+        r = read_lz4legacy(u, buf, n); /* (its magic is read as "another stream") */
         break;
     case PC_WRAP_COMPRESS:
         r = pc_lzw_read(u->lzw, buf, n);

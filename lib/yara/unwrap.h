@@ -40,6 +40,7 @@ typedef enum {
     PC_WRAP_COMPRESS, /* .Z (lzw.h) */
     PC_WRAP_DEFLATE,  /* raw deflate: a zip member's method 8 (never sniffed) */
     PC_WRAP_LZ4,      /* the lz4 frame format (lz4 -d) */
+    PC_WRAP_LZ4LEGACY /* lz4's legacy format (lz4 -l; lz4 -d reads it) */
 } pc_wrap_codec;
 
 /* The codec whose magic the bytes start with, or NONE. */

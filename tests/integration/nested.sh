@@ -116,6 +116,8 @@ E
 zstd -q -f -o "$A/nc.zst" "$NC" || fail "zstd" "zstd failed"
 lz4 -q -f "$NC" "$A/nc.lz4" || fail "lz4" "lz4 failed"
 lz4 -q -f "$A/tools.tar.gz" "$A/tools.tar.gz.lz4" || fail "lz4" "lz4 failed"
+# lz4's legacy format (lz4 -l: what the kernel's initramfs tools wrote), two streams one after the other
+lz4 -l -q -f "$NC" "$T/nc.legacy" && cat "$T/nc.legacy" "$T/nc.legacy" >"$A/nc.lz4l" || fail "lz4 -l" "lz4 -l failed"
 # compress (.Z: what gzip -d, zcat and uncompress read), by ncompress's own compress, at 16 and 12 bits
 "$T/x/ncompress/usr/bin/compress" -c "$NC" >"$A/nc.Z" || fail "compress" "compress failed"
 "$T/x/ncompress/usr/bin/compress" -b 12 -c "$NC" >"$A/nc12.Z" || fail "compress -b 12" "compress failed"
@@ -126,7 +128,7 @@ cp "$DEBS"/nmap_*.deb "$A/nmap.deb"
 # one image: every archive under /opt/payload, 0644 (no exec bit: only the content)
 {
     printf '[{"path": "opt", "type": "dir", "mode": "0755"}, {"path": "opt/payload", "type": "dir", "mode": "0755"}'
-    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst nc.lz4 tools.tar.gz.lz4 tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz installer.run big-installer.run app.pyz tool.rpm bzip2.zip lzma.zip nc.Z nc12.Z; do
+    for f in nc.gz nc.xz nc.lzma nc.bz2 nc.zst nc.lz4 nc.lz4l tools.tar.gz.lz4 tools.tar.gz socat.zip stored.zip stream.zip bundle.tar.xz cut.tar.gz tools.a nmap.deb big.tar.gz big.zip tail.gz installer.run big-installer.run app.pyz tool.rpm bzip2.zip lzma.zip nc.Z nc12.Z; do
         printf ', {"path": "opt/payload/%s", "type": "file", "mode": "0644", "from_file": "%s"}' "$f" "$A/$f"
     done
     printf ']'
@@ -147,6 +149,7 @@ done <<'E'
 /opt/payload/nc.bz2 netcat_openbsd (bzip2)
 /opt/payload/nc.zst netcat_openbsd (zstd)
 /opt/payload/nc.lz4 netcat_openbsd (lz4)
+/opt/payload/nc.lz4l netcat_openbsd (lz4)
 /opt/payload/tools.tar.gz.lz4 netcat_openbsd (lz4) > opt/bin/helper
 /opt/payload/tools.tar.gz netcat_openbsd opt/bin/helper
 /opt/payload/socat.zip socat bin/relay
