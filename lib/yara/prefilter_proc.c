@@ -32,20 +32,6 @@
 #define CHILD_SECONDS 300      /* a rule set that compiles longer is built here */
 #define REPLY_MAX (256u << 20) /* the saved databases; the shipped rules' are 350 KB */
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 static void child(int fd, struct YR_RULES *yr, const pc_pf_source *src, size_t n)
 {
     pc_prefilter *pf = pc_prefilter_new(yr, src, n);
@@ -53,10 +39,10 @@ static void child(int fd, struct YR_RULES *yr, const pc_pf_source *src, size_t n
     size_t len = 0;
     int rc = 1;
     if (pf && pc_prefilter_active(pf))
-        rc = pc_prefilter_save(pf, &buf, &len) == 0 && write_all(fd, buf, len) == 0 ? 0 : 1;
+        rc = pc_prefilter_save(pf, &buf, &len) == 0 && pc_write_full(fd, buf, len) == 0 ? 0 : 1;
     else if (pf)
-        rc = write_all(fd, (const unsigned char *)pc_prefilter_status(pf),
-                       strlen(pc_prefilter_status(pf)) + 1) == 0
+        rc = pc_write_full(fd, (const unsigned char *)pc_prefilter_status(pf),
+                           strlen(pc_prefilter_status(pf)) + 1) == 0
                  ? 0
                  : 1;
     _exit(rc); /* no free: the process ends */
