@@ -13,12 +13,19 @@
  *
  * The child is a fork of the caller made only to compute: it compiles,
  * writes, and ends with _exit (nothing the parent registered runs in it).
+ * Only a process of one thread forks (the CLI compiles its rules before
+ * it starts its workers): a fork of a process whose other threads hold
+ * locks (a dlopen's, under getaddrinfo; an allocator's) can leave the
+ * child waiting on them for ever, and vectorscan's compiler takes such
+ * locks. A process running other threads (the webhook once it serves)
+ * compiles in process.
  * Anything failing on the way (no fork, a pipe, a child that dies or
  * takes longer than CHILD_SECONDS, bytes that do not load) builds the
  * prefilter in this process instead: the outcome is the same prefilter
  * either way, only the memory differs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -112,10 +119,30 @@ static pc_prefilter *from_child(pid_t pid, int fd)
     return pf;
 }
 
+/* 1 when this process runs one thread (/proc/self/stat's num_threads):
+ * a fork then copies no lock another thread holds (a dlopen's, an
+ * allocator's), which the child's compile could wait on for ever. */
+static int one_thread(void)
+{
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    ssize_t k = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (k <= 0)
+        return 0;
+    buf[k] = '\0';
+    const char *p = strrchr(buf, ')'); /* after the command's name, which may hold anything */
+    int field = 2;
+    for (; p && *p && field < 20; p++)
+        field += *p == ' ';
+    return p && field == 20 && strtol(p, NULL, 10) == 1;
+}
+
 pc_prefilter *pc_prefilter_build(struct YR_RULES *yr, const pc_pf_source *src, size_t n)
 {
     int fd[2];
-    if (yr && pipe(fd) == 0) {
+    if (yr && one_thread() && pipe(fd) == 0) {
         pid_t pid = fork();
         if (pid == 0) {
             close(fd[0]);
