@@ -89,15 +89,13 @@ typedef struct unsrc {
     walk *w;
 } unsrc;
 
-static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail,
+static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int tail,
                    const unsigned char *mem, size_t memlen);
-static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int clear);
+static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n);
 static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
                   int how);
-/* member()'s how: stored in its archive as it is, and the archive's scan
- * was clear (MB_CLEAR); an encrypted member's header in place of its
- * bytes, never opened (MB_SEALED) */
-#define MB_CLEAR 1
+/* member()'s how: an encrypted member's header in place of its bytes,
+ * never opened (MB_SEALED) */
 #define MB_SEALED 2
 
 pc_nest *pc_nest_new(void)
@@ -253,16 +251,15 @@ static int too_deep(walk *w)
 /* One member of level depth: read into its buffer, scanned, and opened
  * when it is an archive itself; one too large for the buffer is scanned
  * as a stream, or, when it is an archive itself, opened as one (as a file
- * too large to read whole is). how & MB_CLEAR: the member's bytes are
- * bytes of its archive as they are (tar, ar) and the archive's scan found
- * no rule string in them, so scanning them again would find none either:
- * the member is only opened (a compressed member is new bytes). how &
+ * too large to read whole is). Every member is scanned, also one stored
+ * as it is in a tar that was scanned whole: a rule may hold for the member
+ * (its own filesize, its own head) and not for the archive. how &
  * MB_SEALED: scanned, never opened. 0 (also when the member's bytes end
  * early: what came is scanned), -1 when a scan failed or a bound was met. */
 static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
                   int how)
 {
-    int stored_clear = how & MB_CLEAR, opens = !(how & MB_SEALED);
+    int opens = !(how & MB_SEALED);
     pc_nest *n = w->n;
     size_t whole = w->ops->whole_max, first = w->ops->first_block;
     size_t cap = whole > first ? whole : first; /* read whole, or at least a first block */
@@ -282,20 +279,17 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
     } else if ((more || got > whole) && opens && openable(n->buf[depth], got)) {
         src rest = {&extra, more, 0, more ? pull : NULL, pud};
         src s = {n->buf[depth], got, 0, src_pull, &rest};
-        rc = depth + 1 < PC_NEST_DEPTH ? inspect(w, depth + 1, src_pull, &s, 0, 1, NULL, 0)
+        rc = depth + 1 < PC_NEST_DEPTH ? inspect(w, depth + 1, src_pull, &s, 1, NULL, 0)
                                        : too_deep(w);
-    } else if ((more || got > whole) && stored_clear) {
-        /* too large to read whole, and nothing to find in its bytes */
     } else if (more || got > whole) { /* over whole_max: in blocks, the first one held */
         src rest = {&extra, more, 0, more ? pull : NULL, pud};
         rc = w->ops->scan_stream(w->ops->ud, w->chain, n->buf[depth], got, src_pull, &rest,
                                  more ? size : (int64_t)got, w->e);
     } else {
-        int clear = stored_clear;
-        if (got && !stored_clear)
-            rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, &clear, w->e);
+        if (got)
+            rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, w->e);
         if (rc == 0 && opens && depth + 1 < PC_NEST_DEPTH)
-            rc = inspect_mem(w, depth + 1, n->buf[depth], got, clear);
+            rc = inspect_mem(w, depth + 1, n->buf[depth], got);
         else if (rc == 0 && opens &&
                  (openable(n->buf[depth], got) || pc_zipdir_ends(n->buf[depth], got)))
             rc = too_deep(w); /* (a zip after other bytes too: inspect_mem reads it) */
@@ -488,8 +482,7 @@ static int zip_directory(walk *w, int depth, pc_members *m, int walk_rc, const u
  * bytes, as a member named for it. mem: the archive is these bytes, held
  * (a zip's directory is then read from them). */
 static int members(walk *w, int depth, pc_arc_kind kind, const unsigned char *pre, size_t prelen,
-                   pc_pull_fn pull, void *pud, int clear, int tail, const unsigned char *mem,
-                   size_t memlen)
+                   pc_pull_fn pull, void *pud, int tail, const unsigned char *mem, size_t memlen)
 {
     pc_members *m = pc_members_new(kind, pre, prelen, pull, pud);
     const char *name;
@@ -506,8 +499,7 @@ static int members(walk *w, int depth, pc_arc_kind kind, const unsigned char *pr
     w->arc[w->narc++] = m; /* (one a level, and an .rpm's cpio) */
     while ((r = pc_members_next(m, &name, &size)) == 1 && (rc = count_member(w)) == 0 &&
            (rc = member(w, depth, name, members_pull, m, size,
-                        (clear && kind != PC_ARC_ZIP ? MB_CLEAR : 0) |
-                            (pc_members_sealed(m) ? MB_SEALED : 0))) == 0)
+                        pc_members_sealed(m) ? MB_SEALED : 0)) == 0)
         ;
     if (rc == 0 && pc_members_bound(m))
         rc = bound(w, "%s", pc_members_bound(m));
@@ -547,7 +539,7 @@ static int decoded(walk *w, int depth, pc_wrap_codec codec, const unsigned char 
     size_t pl = pull_full(unwrap_pull, &us, peek, sizeof peek);
     pc_arc_kind kind = pc_members_sniff(peek, pl);
     if (kind != PC_ARC_NONE) {
-        rc = members(w, depth, kind, peek, pl, unwrap_pull, &us, 0, 0, NULL, 0);
+        rc = members(w, depth, kind, peek, pl, unwrap_pull, &us, 0, NULL, 0);
     } else if (depth == 0 && w->ops->manual && is_roff(peek, pl)) {
         rc = 0;
     } else {
@@ -609,7 +601,7 @@ static int stub(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pul
         rc = member(w, depth, "", src_pull, &s, depth ? -1 : w->size, 0);
     if (rc == 0 && off) {
         src rest = {buf + off, got - off, 0, pull, pud};
-        rc = inspect(w, depth, src_pull, &rest, 0, tail, NULL, 0);
+        rc = inspect(w, depth, src_pull, &rest, tail, NULL, 0);
     }
     free(buf);
     return rc;
@@ -697,15 +689,11 @@ static int rpm(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pull
     }
     free(t.buf);
     if (rc == 0 && ok)
-        rc = inspect(w, depth, src_pull, &s, 0, tail, NULL, 0);
+        rc = inspect(w, depth, src_pull, &s, tail, NULL, 0);
     return rc;
 }
 
-/* clear: data's own scan found no rule string in it. A tar's or an ar's
- * members are its bytes as they are, so they hold none either (every
- * reported rule needs one of its strings: prefilter.h) and are not
- * scanned again, only opened; a zip's may be deflated, and are read. */
-static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, int tail,
+static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int tail,
                    const unsigned char *mem, size_t memlen)
 {
     unsigned char peek[PC_MEMBERS_SNIFF];
@@ -716,14 +704,14 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int clear, in
     if (codec != PC_WRAP_NONE)
         return decoded(w, depth, codec, peek, pl, pull, pud, tail);
     if (is_jmod(peek, pl))
-        return members(w, depth, PC_ARC_ZIP, peek + 4, pl - 4, pull, pud, 0, tail,
+        return members(w, depth, PC_ARC_ZIP, peek + 4, pl - 4, pull, pud, tail,
                        mem ? mem + 4 : NULL, mem ? memlen - 4 : 0);
     pc_arc_kind kind = pc_members_sniff(peek, pl);
     if (kind == PC_ARC_NONE)
         return tail && pl >= 2 && peek[0] == '#' && peek[1] == '!'
                    ? stub(w, depth, peek, pl, pull, pud, tail)
                    : 0;
-    return members(w, depth, kind, peek, pl, pull, pud, clear, tail, mem, memlen);
+    return members(w, depth, kind, peek, pl, pull, pud, tail, mem, memlen);
 }
 
 /* A zip after other bytes (an ELF, a script, a picture: what the walk does
@@ -745,18 +733,17 @@ static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
 
 /* Bytes in memory, scanned as they are already: a script is opened where
  * its archive starts, in place. */
-static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, int clear)
+static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n)
 {
     size_t off = 0;
     if (n >= 2 && p[0] == '#' && p[1] == '!') {
         if (!(off = stub_end(p, n)))
             return zip_tail(w, depth, p, n);
-        clear = 0; /* (what follows a script is read from its start, as a new file) */
     } else if (!pc_nest_wants(p, n)) {
         return zip_tail(w, depth, p, n);
     }
     src s = {p + off, n - off, 0, NULL, NULL};
-    return inspect(w, depth, src_pull, &s, clear, 0, p + off, n - off);
+    return inspect(w, depth, src_pull, &s, 0, p + off, n - off);
 }
 
 static walk walk_of(pc_nest *n, const pc_nest_ops *ops, pc_err *e)
@@ -773,10 +760,10 @@ static walk walk_of(pc_nest *n, const pc_nest_ops *ops, pc_err *e)
 }
 
 int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
-                    int clear, pc_err *e)
+                    pc_err *e)
 {
     walk w = walk_of(n, ops, e);
-    int rc = inspect_mem(&w, 0, data, len, clear);
+    int rc = inspect_mem(&w, 0, data, len);
     return rc < 0 || w.fatal ? -1 : 0;
 }
 
@@ -786,6 +773,6 @@ int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, const unsigned ch
     walk w = walk_of(n, ops, e);
     src s = {pre, prelen, 0, pull, ud};
     w.size = size;
-    int rc = inspect(&w, 0, src_pull, &s, 0, 1, NULL, 0);
+    int rc = inspect(&w, 0, src_pull, &s, 1, NULL, 0);
     return rc < 0 || w.fatal ? -1 : 0;
 }

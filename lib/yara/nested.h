@@ -45,12 +45,8 @@
 typedef struct pc_nest_ops {
     /* Scan one member held whole (n <= whole_max bytes): 0, or -1 with e
      * filled to fail the layer. member: "data.tar.xz > ./usr/bin/nmap";
-     * "" is the file itself (a streamed script with no archive after it).
-     * *clear: set when no string of any rule occurs in the bytes (the
-     * prefilter cleared them), so no member stored in them as it is (tar,
-     * ar) can match either, and they are not opened. */
-    int (*scan_mem)(void *ud, const char *member, const unsigned char *p, size_t n, int *clear,
-                    pc_err *e);
+     * "" is the file itself (a streamed script with no archive after it). */
+    int (*scan_mem)(void *ud, const char *member, const unsigned char *p, size_t n, pc_err *e);
     /* Scan a member larger than whole_max: its first firstlen bytes (the
      * larger of whole_max and first_block, or all of it), then what pull
      * gives; size: its length, or -1 when the archive does not say. */
@@ -74,13 +70,12 @@ void pc_nest_trim(pc_nest *n, size_t keep);
  * whole, pc_nest_inspect_stream) opens. */
 int pc_nest_wants(const unsigned char *data, size_t len);
 /* Open data (a whole file of the image) and scan its members; 0, or -1
- * when a scan of a member failed or a bound was met (e filled). clear: the file's own scan
- * found no rule string in data (see scan_mem). A file that starts as
+ * when a scan of a member failed or a bound was met (e filled). A file that starts as
  * none of pc_nest_wants' but ends as a zip (pc_zipdir_ends: after an ELF
  * or a script) is read by the zip's directory, as unzip and Python's
  * zipimport read it. */
 int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
-                    int clear, pc_err *e);
+                    pc_err *e);
 /* The same for a file too large to read whole (size bytes): pre[0..prelen)
  * (its head, already read, which starts as pc_nest_wants says),
  * then what fn gives. Opened as it streams

@@ -596,18 +596,12 @@ static int member_failed(pc_yara_scan *s, const char *member, int rc, pc_err *e)
 }
 
 /* nested.h: a member read whole */
-static int nest_scan_mem(void *ud, const char *member, const unsigned char *p, size_t n, int *clear,
-                         pc_err *e)
+static int nest_scan_mem(void *ud, const char *member, const unsigned char *p, size_t n, pc_err *e)
 {
     pc_yara_scan *s = ud;
     s->hits.n = 0;
     s->hits.oom = 0;
     int rc = scan_mem(s, p, n);
-    /* never "clear" (nested.h: no string of any rule in the bytes): the
-     * prefilter looked for the strings that gate the rules for this head
-     * only, and a member stored in it has its own head (an ELF file in an
-     * ar) */
-    *clear = 0;
     if (rc != ERROR_SUCCESS)
         return member_failed(s, member, rc, e);
     return record_member(s, member, e);
@@ -679,12 +673,11 @@ static int is_manual(const char *path)
 }
 
 /* Open a compressed file or archive and scan what it holds (nested.h):
- * from memory (p, n: the file read whole; clear: its own scan found no
- * rule string), or with stream set, as the file streams from the layer
+ * from memory (p, n: the file read whole), or with stream set, as the file streams from the layer
  * after its head (p, n). 0 or -1 (a failed tar stream is the walk's to
  * report: stream->failed; else e filled). */
 static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *p,
-                       size_t n, int clear, layersrc *stream, pc_err *e)
+                       size_t n, layersrc *stream, pc_err *e)
 {
     pc_nest_ops ops = {.scan_mem = nest_scan_mem,
                        .scan_stream = nest_scan_stream,
@@ -701,7 +694,7 @@ static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
     s->ent = ent;
     int rc = stream ? pc_nest_inspect_stream(s->nest, &ops, p, n, layer_pull, stream,
                                              (int64_t)ent->size, &why)
-                    : pc_nest_inspect(s->nest, &ops, p, n, clear, &why);
+                    : pc_nest_inspect(s->nest, &ops, p, n, &why);
     pc_nest_trim(s->nest, 128u << 10);
     s->f = NULL;
     s->ent = NULL;
@@ -719,7 +712,7 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
 {
     layersrc ls = {rest, 0};
     size_t n = headlen < ent->size ? headlen : (size_t)ent->size;
-    int rc = open_nested(s, f, ent, head, n, 0, &ls, e);
+    int rc = open_nested(s, f, ent, head, n, &ls, e);
     *failed = ls.failed;
     return rc;
 }
@@ -729,7 +722,7 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
                        size_t len, pc_err *e)
 {
     return pc_nest_wants(data, len) || pc_zipdir_ends(data, len)
-               ? open_nested(s, f, ent, data, len, 0, NULL, e) /* (clear: nest_scan_mem) */
+               ? open_nested(s, f, ent, data, len, NULL, e)
                : 0;
 }
 
