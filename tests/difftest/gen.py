@@ -1298,7 +1298,9 @@ class Rand:
             if which == "path-existing":
                 # Go hands a 'g' header to containerd as an entry of its own:
                 # its name is cleaned, parents made, an existing path replaced
-                cands = [p for p in created if tree.get(p, {}).get("layer") == li]
+                # (a 'g' header carries its name in the USTAR fields only)
+                cands = [p for p in created if tree.get(p, {}).get("layer") == li
+                         and split_ustar(p.encode()) is not None]
                 if cands:
                     g["name"] = r.choice(cands)
                     del tree[g["name"]]
