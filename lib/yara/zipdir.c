@@ -239,7 +239,16 @@ bad:
 int pc_zipdir_ends(const unsigned char *p, size_t n)
 {
     size_t e;
-    return find_end(p, n, &e) == 1;
+    if (find_end(p, n, &e) != 1)
+        return 0;
+    /* An empty directory: no entries on this disk or in all, a directory
+     * of 0 bytes and no zip64 locator before the record. Python's zipfile
+     * reads 0 bytes of directory, zipimport reads the end record where the
+     * first entry would be and stops, unzip counts 0 entries: no reader
+     * finds a member. The templates of a zip writer's constants in a
+     * library's data look so (D's libgphobos). */
+    int z64 = e >= Z64LOC_LEN && pc_le32(p + e - Z64LOC_LEN) == ZIP64_LOC;
+    return z64 || pc_le16(p + e + 8) != 0 || pc_le16(p + e + 10) != 0 || pc_le32(p + e + 12) != 0;
 }
 
 void pc_zipdir_free(pc_zipdir *d)

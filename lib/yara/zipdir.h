@@ -79,9 +79,12 @@ void pc_zipdir_free(pc_zipdir *d);
 
 /* 1 when p[0..n) ends as a zip archive does: an end of central directory
  * record in its last PC_ZIPDIR_TAIL bytes, found as pc_zipdir_read finds
- * it (its comment fitting); 0 otherwise. Its entry count and directory
- * size are not trusted (Python reads a directory by the zip64 record's
- * size when there is one, and never by the count). For bytes that are
+ * it (its comment fitting), that does not say the directory is empty; 0
+ * otherwise. Empty: 0 entries on the disk and in all, 0 bytes of
+ * directory, no zip64 locator (no reader finds a member in it). Otherwise
+ * its entry count and directory size are not trusted (Python reads a
+ * directory by the zip64 record's size when there is one, and never by
+ * the count; unzip by the count). For bytes that are
  * only the end of a file, which pc_zipdir_read may not be able to read (a
  * directory larger than them), and as a cheap test of any file (no end
  * signature: one memmem). */

@@ -421,12 +421,34 @@ static void test_no_end(void)
     size_t len;
     unsigned char *a = lazip("store", &len);
     CHECK(pc_zipdir_read(a, len - 22, 0, 100, &d, why, sizeof why) == 0);
-    /* pc_zipdir_ends: the end record alone decides, not its counts */
+    /* pc_zipdir_ends: the end record decides, not its counts alone; an
+     * empty directory (0 entries, 0 bytes, no zip64 locator) is no zip */
     CHECK(!pc_zipdir_ends((const unsigned char *)text, sizeof text - 1));
-    CHECK(!pc_zipdir_ends(sig, 4) && pc_zipdir_ends(empty, 22));
+    CHECK(!pc_zipdir_ends(sig, 4) && !pc_zipdir_ends(empty, 22));
     CHECK(!pc_zipdir_ends(a, len - 22) && pc_zipdir_ends(a, len));
     memset(a + len - 22 + 8, 0, 4); /* both entry counts 0: Python reads by the size */
     CHECK(pc_zipdir_ends(a, len));
+    {
+        /* a library's data: an empty end record after other bytes (D's
+         * libgphobos), and the same with one entry counted (unzip reads
+         * by the count), a directory size, or a zip64 locator before it */
+        unsigned char lib[64 + 20 + 22] = {0x7f, 'E', 'L', 'F'};
+        unsigned char *r = lib + 84;
+        memcpy(r, "PK\5\6", 4);
+        r[16] = 4; /* (the directory's offset alone is not read) */
+        CHECK(!pc_zipdir_ends(lib, sizeof lib));
+        r[10] = 1;
+        CHECK(pc_zipdir_ends(lib, sizeof lib));
+        r[10] = 0;
+        r[8] = 1;
+        CHECK(pc_zipdir_ends(lib, sizeof lib));
+        r[8] = 0;
+        r[12] = 46;
+        CHECK(pc_zipdir_ends(lib, sizeof lib));
+        r[12] = 0;
+        memcpy(r - 20, "PK\6\7", 4);
+        CHECK(pc_zipdir_ends(lib, sizeof lib));
+    }
     CHECK(pc_zipdir_read(a, len, 0, 100, &d, why, sizeof why) == 1 && d.n == NFILES + 1);
     pc_zipdir_free(&d);
     free(a);
