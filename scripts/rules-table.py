@@ -29,7 +29,9 @@ def rules_of(path):
                 s = re.sub(r"\s+(ascii|wide|nocase|fullword|private|xor|base64)\b.*$", "", s)
                 strings.append(s)
         cond = body.split("condition:", 1)[1] if "condition:" in body else ""
-        kind = "ELF" if "== 0x7f454c46" in cond else "script" if "!= 0x7f454c46" in cond else "any file"
+        elf, script = "== 0x7f454c46" in cond, "0x2123" in cond
+        kind = ("ELF or script" if elf and script and " or uint16(0) == 0x2123" in cond
+                else "ELF" if elf else "script" if "!= 0x7f454c46" in cond else "any file")
         yield name, meta, strings, kind
 
 
