@@ -714,9 +714,26 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int tail,
     return members(w, depth, kind, peek, pl, pull, pud, tail, mem, memlen);
 }
 
+/* CPython's compiled code (.pyc): its 2-byte magic, "\r\n", and a code
+ * object (marshal's 'c', with or without its reference flag) after the
+ * header of its version (16 bytes since 3.7, 12 in 3.3-3.6, 8 before). */
+static int is_pyc(const unsigned char *p, size_t n)
+{
+    if (n < 17 || p[2] != '\r' || p[3] != '\n')
+        return 0;
+    for (size_t i = 8; i <= 16; i += 4)
+        if ((p[i] & 0x7f) == 'c')
+            return 1;
+    return 0;
+}
+
 /* A zip after other bytes (an ELF, a script, a picture: what the walk does
  * not open by its start) is read by its central directory, as unzip and
- * Python's zipimport read it (python3 FILE runs its __main__.py). */
+ * Python's zipimport read it (python3 FILE runs its __main__.py). In a
+ * .pyc, a zip is a bytes constant of the code (CPython's test_zipfile
+ * holds one with an encrypted member): its members are read, but an
+ * encrypted one is not reported as opaque, since the code can hold and
+ * decrypt any encrypted bytes without a zip around them. */
 static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
 {
     pc_zipdir d = {0};
@@ -724,8 +741,9 @@ static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
     if (pc_zipdir_read(p, n, 0, SIZE_MAX, &d, NULL, 0) != 1)
         return 0;
     size_t lim = memlimit(w);
+    int code = is_pyc(p, n);
     for (size_t i = 0; rc == 0 && i < d.n; i++)
-        if (!d.v[i].dir)
+        if (!d.v[i].dir && !(code && (d.v[i].flags & 1)))
             rc = zip_entry(w, depth, &d.v[i], p, n, lim);
     pc_zipdir_free(&d);
     return rc;
