@@ -763,7 +763,13 @@ static void test_build_child(void)
         CHECK(a && b && pc_prefilter_active(a) && pc_prefilter_active(b));
         CHECK(a && b && pc_prefilter_save(a, &ab, &al) == 0 && pc_prefilter_save(b, &bb, &bl) == 0);
         CHECK(ab && bb && al == bl && memcmp(ab, bb, al) == 0);
-        CHECK_CONTAINS(a ? pc_prefilter_status(a) : "", "on: 114 rules");
+        YR_RULE *rule;
+        size_t nrules = 0;
+        yr_rules_foreach(pc_rules_yr(one), rule) nrules++;
+        char want[64];
+        snprintf(want, sizeof want, "on: %zu rules,", nrules);
+        CHECK(nrules > 100); /* the shipped set, not an empty one */
+        CHECK_CONTAINS(a ? pc_prefilter_status(a) : "", want);
         free(ab);
         free(bb);
         pc_prefilter_free(a);
