@@ -59,3 +59,123 @@ rule zip_encrypted_member
             uint16(@local[i] + 8) == 93 or uint16(@local[i] + 8) == 95 or
             uint16(@local[i] + 8) == 99)
 }
+
+/*
+ * Filesystem images and the other archive formats a Linux program unpacks
+ * without root: unsquashfs, sqfscat and squashfuse read a squashfs image
+ * (an AppImage is a program with one appended, and unpacks itself with
+ * --appimage-extract, no FUSE needed); bsdtar, 7z, osirrox and isoinfo
+ * read an ISO 9660 or UDF image; cabextract, gcab and bsdtar a cabinet;
+ * lzop and bsdtar an lzop stream; bsdtar a xar or LHA archive. The
+ * magic numbers and header fields are the formats' own (squashfs's
+ * superblock, ECMA-119's volume descriptor at sector 16, ECMA-167's
+ * volume recognition sequence, the cabinet header, lzop's nine bytes,
+ * xar's header, an LHA level 0-2 header's method id).
+ */
+
+rule archive_squashfs
+{
+    meta:
+        tool = "squashfs image"
+        description = "a squashfs filesystem image, which portcullis does not open: what it holds is not scanned, and unsquashfs, sqfscat or squashfuse in the image unpack it when the run does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $le = "hsqs"
+        $be = "sqsh"
+    condition:
+        // magic "hsqs" (little endian) or "sqsh" (big endian, squashfs
+        // 1-3), the major version (1-4) at offset 28, and for version 4
+        // a block size that is 2 to the block log
+        filesize >= 96 and
+        (($le at 0 and uint16(28) >= 1 and uint16(28) <= 4 and
+          (uint16(28) != 4 or (uint16(22) <= 20 and uint32(12) == 1 << uint16(22)))) or
+         ($be at 0 and uint16be(28) >= 1 and uint16be(28) <= 3))
+}
+
+rule archive_appimage
+{
+    meta:
+        tool = "AppImage"
+        description = "an AppImage: a program with a filesystem image appended (squashfs, or ISO 9660 for type 1), which portcullis does not open: what it holds is not scanned, and it runs or unpacks itself (--appimage-extract) when the run starts it"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $ai = { 41 49 ( 01 | 02 ) }
+    condition:
+        // the ELF header's padding carries "AI" and the type (1 or 2)
+        uint32be(0) == 0x7f454c46 and $ai at 8
+}
+
+rule archive_iso9660
+{
+    meta:
+        tool = "ISO 9660 or UDF image"
+        description = "a CD/DVD filesystem image (ISO 9660 or UDF), which portcullis does not open: what it holds is not scanned, and bsdtar, 7z, osirrox or isoinfo in the image unpack it when the run does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $iso = "CD001"
+        $udf = "BEA01"
+    condition:
+        // the first volume descriptor at sector 16 (32 KiB): a type byte,
+        // then the standard identifier
+        $iso at 32769 or $udf at 32769 // 0x8001
+}
+
+rule archive_cab
+{
+    meta:
+        tool = "cabinet archive"
+        description = "a Microsoft cabinet (.cab), which portcullis does not open: what it holds is not scanned, and cabextract, gcab, bsdtar or 7z in the image unpack it when the run does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $magic = "MSCF"
+    condition:
+        // "MSCF", a reserved zero, the format version 1.3
+        $magic at 0 and uint32(4) == 0 and uint8(24) == 3 and uint8(25) == 1
+}
+
+rule archive_lzop
+{
+    meta:
+        tool = "lzop stream"
+        description = "an lzop-compressed stream (.lzo), which portcullis does not decode: what it holds is not scanned, and lzop or bsdtar in the image decode it when the run does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $magic = { 89 4C 5A 4F 00 0D 0A 1A 0A }
+    condition:
+        $magic at 0
+}
+
+rule archive_xar
+{
+    meta:
+        tool = "xar archive"
+        description = "a xar archive (.xar, .pkg), which portcullis does not open: what it holds is not scanned, and bsdtar or xar in the image unpack it when the run does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $magic = "xar!"
+    condition:
+        // "xar!", a header of at least 28 bytes, version 1
+        $magic at 0 and uint16be(4) >= 28 and uint16be(6) == 1
+}
+
+rule archive_lha
+{
+    meta:
+        tool = "LHA archive"
+        description = "an LHA/LZH archive, which portcullis does not open: what it holds is not scanned, and bsdtar, lha or 7z in the image unpack it when the run does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $lh = { 2D 6C ( 68 | 7A ) ?? 2D }
+    condition:
+        // the first header's method id "-lh?-" or "-lz?-" at offset 2,
+        // after its size (levels 0 and 1) or its length's low byte
+        // (level 2), with the level at offset 20 (0, 1 or 2)
+        filesize >= 24 and $lh at 2 and uint8(20) <= 2
+}

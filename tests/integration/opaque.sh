@@ -1,0 +1,117 @@
+# Integration: filesystem images and archive formats portcullis does not
+# open (rules/tools/opaque.yar), each written by its own tool around a real
+# netcat from Debian: a squashfs image (mksquashfs, gzip and xz), an
+# AppImage (a program with a squashfs appended), an ISO 9660 image
+# (genisoimage), a cabinet (gcab), an lzop stream (lzop), a xar archive
+# and an LHA archive (bsdtar reads both). For each, the tool that unpacks
+# it gives netcat back byte for byte (what the run could do), and the scan
+# reports the file as category "opaque": denied by default, allowed where
+# the policy warns on the category; also as a member of a tar.gz and as an
+# image over max_file_bytes (read in blocks). Benign files that share a
+# magic number's bytes elsewhere give nothing.
+. "$PC_ROOT/tests/lib.sh"
+
+fetch_all netcat-openbsd
+mkdir -p "$T/x" && dpkg-deb -x "$DEBS"/netcat-openbsd_*.deb "$T/x" || fail "unpack netcat-openbsd" "dpkg-deb failed"
+NC="$T/x/bin/nc.openbsd"
+for t in mksquashfs unsquashfs genisoimage gcab lzop bsdtar; do
+    command -v "$t" >/dev/null 2>&1 || fail "$t installed" "not on PATH (scripts/deps.sh installs it)"
+done
+O="$T/o"
+mkdir -p "$O/d" "$O/big" "$O/out"
+cp "$NC" "$O/d/agent"
+
+# same NAME FILE: FILE is netcat's bytes
+same() {
+    if cmp -s "$NC" "$2"; then pass "$1"; else fail "$1" "$2 is not netcat"; fi
+}
+
+mksquashfs "$O/d" "$O/tool.sqfs" -quiet -noappend >/dev/null 2>&1 || fail "mksquashfs" "failed"
+mksquashfs "$O/d" "$O/tool-xz.sqfs" -comp xz -quiet -noappend >/dev/null 2>&1 || fail "mksquashfs -comp xz" "failed"
+rm -rf "$O/out/sq" && unsquashfs -q -d "$O/out/sq" "$O/tool.sqfs" >/dev/null 2>&1
+same "unsquashfs gives netcat back" "$O/out/sq/agent"
+# an AppImage (type 2): a program whose ELF header carries "AI" 2 at
+# offset 8, the squashfs image after it
+cp /bin/true "$O/tool.AppImage"
+printf 'AI\002' | dd of="$O/tool.AppImage" bs=1 seek=8 conv=notrunc status=none
+off=$(stat -c %s "$O/tool.AppImage")
+cat "$O/tool.sqfs" >>"$O/tool.AppImage"
+rm -rf "$O/out/ai" && unsquashfs -q -o "$off" -d "$O/out/ai" "$O/tool.AppImage" >/dev/null 2>&1
+same "the AppImage's appended image gives netcat back (unsquashfs -o)" "$O/out/ai/agent"
+genisoimage -quiet -R -o "$O/tool.iso" "$O/d" >/dev/null 2>&1 || fail "genisoimage" "failed"
+rm -rf "$O/out/iso" && mkdir -p "$O/out/iso" && bsdtar -xf "$O/tool.iso" -C "$O/out/iso"
+same "bsdtar gives netcat back from the ISO" "$O/out/iso/agent"
+(cd "$O/d" && gcab -c "$O/tool.cab" agent) || fail "gcab -c" "failed"
+rm -rf "$O/out/cab" && mkdir -p "$O/out/cab" && (cd "$O/out/cab" && gcab -x "$O/tool.cab" >/dev/null)
+same "gcab gives netcat back" "$O/out/cab/agent"
+lzop -q -o "$O/tool.lzo" "$O/d/agent" || fail "lzop" "failed"
+lzop -q -d -c "$O/tool.lzo" >"$O/out/lzo"
+same "lzop gives netcat back" "$O/out/lzo"
+bsdtar -cf "$O/tool.xar" --format xar -C "$O/d" agent || fail "bsdtar xar" "failed"
+rm -rf "$O/out/xar" && mkdir -p "$O/out/xar" && bsdtar -xf "$O/tool.xar" -C "$O/out/xar"
+same "bsdtar gives netcat back from the xar" "$O/out/xar/agent"
+# LHA, level 0, stored (-lh0-): the header as the format lays it out
+python3 - "$O/d/agent" "$O/tool.lzh" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+def crc16(b):
+    c = 0
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
+    return c
+name = b"agent"
+body = b"-lh0-" + struct.pack("<IIIBBB", len(data), len(data), 0x5A210000, 0x20, 0, len(name)) + name + struct.pack("<H", crc16(data))
+hdr = bytes([len(body), sum(body) & 0xFF]) + body
+open(sys.argv[2], "wb").write(hdr + data + b"\0")
+PY
+rm -rf "$O/out/lzh" && mkdir -p "$O/out/lzh" && bsdtar -xf "$O/tool.lzh" -C "$O/out/lzh"
+same "bsdtar gives netcat back from the LHA archive" "$O/out/lzh/agent"
+# an ISO over max_file_bytes (4 MiB): read in blocks, its header in the first
+head -c 6291456 /dev/urandom >"$O/big/pad" && cp "$NC" "$O/big/agent"
+genisoimage -quiet -R -o "$O/big.iso" "$O/big" >/dev/null 2>&1 || fail "genisoimage big" "failed"
+mkdir -p "$O/t" && cp "$O/tool.sqfs" "$O/t/" && tar czf "$O/in.tar.gz" -C "$O/t" tool.sqfs
+
+files="tool.sqfs tool-xz.sqfs tool.AppImage tool.iso tool.cab tool.lzo tool.xar tool.lzh big.iso in.tar.gz"
+jq -n --arg d "$O" --arg f "$files" '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
+    layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
+        [$f | split(" ")[] | {path: "opt/\(.)", type: "file", mode: "0755", from_file: "\($d)/\(.)"}])}]}]}' >"$T/opaque.json"
+"$FB" "$T/opaque.json" "$T/opaque-img" >"$T/fb.log" 2>&1 || fail "build opaque" "$(head -c 600 "$T/fb.log")"
+printf '{"name": "tools-only", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}}}\n' >"$T/tools-only.json"
+run "filesystem images and unopened archives denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/opaque-img/oci:latest"
+while read -r path rule; do
+    jq_true "opaque: $path by $rule" "[.reports[0].findings[] | select(.check == \"suspicious-tool\" and .path == \"$path\" and .rule == \"$rule\" and .category == \"opaque\" and .action == \"deny\")] | length == 1"
+done <<'E'
+/opt/tool.sqfs archive_squashfs
+/opt/tool-xz.sqfs archive_squashfs
+/opt/tool.AppImage archive_appimage
+/opt/tool.iso archive_iso9660
+/opt/tool.cab archive_cab
+/opt/tool.lzo archive_lzop
+/opt/tool.xar archive_xar
+/opt/tool.lzh archive_lha
+/opt/big.iso archive_iso9660
+/opt/in.tar.gz archive_squashfs
+E
+jq_true "opaque: the member in the tar.gz is named" '[.reports[0].findings[] | select(.path == "/opt/in.tar.gz" and (.message | endswith("as the archive member tool.sqfs")))] | length == 1'
+jq_true "opaque: nothing else reported" '[.reports[0].findings[] | select(.check == "suspicious-tool")] | length == 10'
+printf '{"name": "opaque-warn", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}, "suspicious-tool": {"action": "deny", "categories": {"opaque": "warn"}}}}\n' >"$T/opaque-warn.json"
+run "allowed where the policy warns on the category" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/opaque-warn.json" --format json "oci:$T/opaque-img/oci:latest"
+jq_true "... still reported, as warnings" '[.reports[0].findings[] | select(.category == "opaque" and .action == "warn")] | length == 10'
+
+# Look-alikes: the magic numbers' bytes elsewhere than where the formats
+# put them, and a text that starts like an LHA method id
+mkdir -p "$O/neg"
+printf 'xx hsqs and sqsh, MSCF, xar!, CD001 BEA01 -lh5- in text\n' >"$O/neg/words.txt"
+{ head -c 32768 /dev/zero; printf "XXCD001"; } >"$O/neg/cd-off-by-one"
+{ printf 'hsqs'; head -c 200 /dev/zero; } >"$O/neg/hsqs-no-version"
+{ printf 'MSCF'; head -c 40 /dev/urandom; } >"$O/neg/mscf-no-reserved"
+printf 'a -lh5- b: ls -lh -a in a script\n' >"$O/neg/ls-lh"
+cp /bin/true "$O/neg/elf"
+files="words.txt cd-off-by-one hsqs-no-version mscf-no-reserved ls-lh elf"
+jq -n --arg d "$O/neg" --arg f "$files" '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
+    layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
+        [$f | split(" ")[] | {path: "opt/\(.)", type: "file", mode: "0755", from_file: "\($d)/\(.)"}])}]}]}' >"$T/neg.json"
+"$FB" "$T/neg.json" "$T/neg-img" >"$T/fb.log" 2>&1 || fail "build neg" "$(head -c 600 "$T/fb.log")"
+run "look-alikes allowed" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/neg-img/oci:latest"
