@@ -45,6 +45,15 @@ static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
 static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
 static const unsigned char lz4_magic[4] = {0x04, 0x22, 0x4d, 0x18};
 static const unsigned char lz4_legacy[4] = {0x02, 0x21, 0x4c, 0x18};
+
+/* lzip's member header: "LZIP", the version (0, or 1 since lzip 1.4), the
+ * coded dictionary size (a power of two from 4 KiB to 512 MiB, the high
+ * three bits a fraction of it to subtract: lzip's manual) */
+static int is_lzip(const unsigned char *p, size_t n)
+{
+    return n >= 6 && memcmp(p, "LZIP", 4) == 0 && p[4] <= 1 && (p[5] & 0x1f) >= 12 &&
+           (p[5] & 0x1f) <= 29;
+}
 /* lz4's legacy format: blocks of at most 8 MiB decoded, each after its
  * compressed size (4 bytes, little-endian) */
 #define LZ4_LEGACY_BLOCK (8u << 20)
@@ -104,6 +113,8 @@ pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
         return PC_WRAP_LZ4;
     if (n >= 4 && memcmp(p, lz4_legacy, 4) == 0)
         return PC_WRAP_LZ4LEGACY;
+    if (is_lzip(p, n))
+        return PC_WRAP_LZIP;
     if (is_lzma(p, n))
         return PC_WRAP_LZMA;
     if (n >= 3 && p[0] == 0x1f && p[1] == 0x9d && !(p[2] & 0x60) && (p[2] & 0x1f) >= 9 &&
@@ -115,7 +126,7 @@ pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
 const char *pc_unwrap_name(pc_wrap_codec c)
 {
     static const char *const names[] = {"data", "gzip",     "xz",      "lzma", "zstd", "bzip2",
-                                        "lzma", "compress", "deflate", "lz4",  "lz4"};
+                                        "lzma", "compress", "deflate", "lz4",  "lz4",  "lzip"};
     return (unsigned)c < sizeof names / sizeof *names ? names[c] : "data";
 }
 
@@ -175,6 +186,10 @@ static int start(pc_unwrap *u)
         return lzma_stream_decoder(&u->x, u->memlimit, LZMA_CONCATENATED) == LZMA_OK ? 0 : -1;
     case PC_WRAP_LZMA:
         return lzma_alone_decoder(&u->x, u->memlimit) == LZMA_OK ? 0 : -1;
+    case PC_WRAP_LZIP:
+        /* members one after the other, as lzip -d reads them; bytes after
+         * the last that are no member end the output (liblzma leaves them) */
+        return lzma_lzip_decoder(&u->x, u->memlimit, LZMA_CONCATENATED) == LZMA_OK ? 0 : -1;
     case PC_WRAP_ZIPLZMA:
         return start_ziplzma(u);
     case PC_WRAP_COMPRESS:
@@ -219,7 +234,8 @@ size_t pc_unwrap_memusage(const pc_unwrap *u)
     if (!u)
         return 0;
     size_t n = sizeof *u;
-    if (u->codec == PC_WRAP_XZ || u->codec == PC_WRAP_LZMA || u->codec == PC_WRAP_ZIPLZMA)
+    if (u->codec == PC_WRAP_XZ || u->codec == PC_WRAP_LZMA || u->codec == PC_WRAP_ZIPLZMA ||
+        u->codec == PC_WRAP_LZIP)
         n += (size_t)lzma_memusage(&u->x);
     if (u->zs)
         n += ZSTD_sizeof_DStream(u->zs);
@@ -492,6 +508,7 @@ ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
     case PC_WRAP_XZ:
     case PC_WRAP_LZMA:
     case PC_WRAP_ZIPLZMA:
+    case PC_WRAP_LZIP:
         r = read_lzma(u, buf, n);
         break;
     case PC_WRAP_ZSTD:

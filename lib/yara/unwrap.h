@@ -1,14 +1,14 @@
 /*
  * unwrap.h — the compressed files an image carries: a gzip, xz, lzma,
- * zstd, bzip2 or compress (.Z) stream, pulled from its source and decoded as a pull
+ * lzip, zstd, bzip2, lz4 or compress (.Z) stream, pulled from its source and decoded as a pull
  * stream so the content scan can read what is inside (nested.h). Nothing here decides
  * how a runtime reads a layer (that is decompress.h): these are files of
  * the final filesystem, which a program of the image may decode when it
- * runs. (lz4: the frame format, what lz4 -d writes and reads; the legacy
- * format of lz4 -l is not read.)
+ * runs. (lz4: the frame format, what lz4 -d writes and reads, and the
+ * legacy format of lz4 -l, which lz4 -d reads too.)
  *
- * Memory is bounded whatever the stream's headers claim: xz and lzma
- * decode within a memory limit (PC_UNWRAP_MEMLIMIT unless the caller
+ * Memory is bounded whatever the stream's headers claim: xz, lzma
+ * and lzip decode within a memory limit (PC_UNWRAP_MEMLIMIT unless the caller
  * gives a smaller one), zstd frames whose window is over the limit's
  * (2^PC_UNWRAP_ZSTD_WLOG, zstd's own default, at the full limit) are
  * refused, gzip and bzip2 need little. A stream that exceeds a bound, is
@@ -36,11 +36,12 @@ typedef enum {
     PC_WRAP_LZMA, /* the "alone" format of lzma-utils (.lzma) */
     PC_WRAP_ZSTD,
     PC_WRAP_BZIP2,
-    PC_WRAP_ZIPLZMA,  /* a zip member's method 14: a small header, then raw LZMA (never sniffed) */
-    PC_WRAP_COMPRESS, /* .Z (lzw.h) */
-    PC_WRAP_DEFLATE,  /* raw deflate: a zip member's method 8 (never sniffed) */
-    PC_WRAP_LZ4,      /* the lz4 frame format (lz4 -d) */
-    PC_WRAP_LZ4LEGACY /* lz4's legacy format (lz4 -l; lz4 -d reads it) */
+    PC_WRAP_ZIPLZMA,   /* a zip member's method 14: a small header, then raw LZMA (never sniffed) */
+    PC_WRAP_COMPRESS,  /* .Z (lzw.h) */
+    PC_WRAP_DEFLATE,   /* raw deflate: a zip member's method 8 (never sniffed) */
+    PC_WRAP_LZ4,       /* the lz4 frame format (lz4 -d) */
+    PC_WRAP_LZ4LEGACY, /* lz4's legacy format (lz4 -l; lz4 -d reads it) */
+    PC_WRAP_LZIP       /* lzip's members (lzip -d, bsdtar, tar --lzip) */
 } pc_wrap_codec;
 
 /* The codec whose magic the bytes start with, or NONE. */

@@ -13,8 +13,8 @@
 # and starts it is judged by what the archive holds.
 . "$PC_ROOT/tests/lib.sh"
 
-fetch_all netcat-openbsd socat nmap coreutils ncompress 7zip libgphobos3
-for p in netcat-openbsd socat nmap coreutils ncompress 7zip libgphobos3; do
+fetch_all netcat-openbsd socat nmap coreutils ncompress 7zip libgphobos3 lzip
+for p in netcat-openbsd socat nmap coreutils ncompress 7zip libgphobos3 lzip; do
     mkdir -p "$T/x/$p" && dpkg-deb -x "$DEBS"/"$p"_*.deb "$T/x/$p" || fail "unpack $p" "dpkg-deb failed"
 done
 NC="$T/x/netcat-openbsd/bin/nc.openbsd"
@@ -350,6 +350,15 @@ put('lszip.gz6', y)
 shell = b'.TH NOTES 1\nrm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc -l 127.0.0.1 1234 > /tmp/f\n'
 put('notes.gz', gzip.compress(shell))
 E
+# lzip (Debian's lzip 1.23): netcat, netcat cut in two members (lzip -d
+# reads them as one; neither half alone matches netcat's rule), with bytes
+# after the last member, and a tar.lz
+LZ="$T/x/lzip/usr/bin/lzip.lzip"
+"$LZ" -c "$NC" >"$H/nc.lz" || fail "lzip" "lzip failed"
+{ head -c 20000 "$NC" | "$LZ" -c && tail -c +20001 "$NC" | "$LZ" -c && printf 'not a member'; } >"$H/nc2.lz"
+"$LZ" -d -c "$H/nc2.lz" 2>/dev/null | cmp -s - "$NC" && pass "lzip -d reads both members as netcat" ||
+    fail "lzip -d reads both members as netcat" "it does not"
+mkdir -p "$T/lzt/bin" && cp "$NC" "$T/lzt/bin/helper" && tar cf - -C "$T/lzt" bin | "$LZ" -c >"$H/tool.tar.lz"
 hide_image() { # NAME PATH FILE: an image with FILE at PATH (and its directories)
     jq -n --arg p "$2" --arg f "$3" '{tag: "latest", images: [{platform: "linux/amd64",
         config: {User: "1000", Entrypoint: ["/bin/true"]},
@@ -365,6 +374,9 @@ while read -r f member; do
     jq_true "hidden: $f: netcat found in $member" "[.reports[0].findings[] | select(.check == \"suspicious-tool\" and .path == \"/opt/$f\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member $member\")))] | length == 1"
 done <<'E'
 nc.gz5 (gzip) > (gzip) > (gzip) > (gzip) > (gzip)
+nc.lz (lzip)
+nc2.lz (lzip)
+tool.tar.lz bin/helper
 bundle.tar.gz payload.tar.gz > bin/helper
 many.tar.gz bin/helper
 zeros.tar.gz bin/helper

@@ -558,6 +558,75 @@ static void test_compress(void)
     }
 }
 
+/* One lzip member as lzip writes it: header, raw LZMA1 (lc 3, lp 0,
+ * pb 2, an end marker), then the CRC-32 and the two sizes. */
+static size_t lzip_member(const unsigned char *data, size_t n, unsigned char *out, size_t cap)
+{
+    lzma_options_lzma o;
+    if (lzma_lzma_preset(&o, 6))
+        return 0;
+    o.dict_size = 1u << 20;
+    lzma_filter f[2] = {{LZMA_FILTER_LZMA1, &o}, {LZMA_VLI_UNKNOWN, NULL}};
+    size_t pos = 6;
+    if (cap < 26 || lzma_raw_buffer_encode(f, NULL, data, n, out, &pos, cap - 20) != LZMA_OK)
+        return 0;
+    memcpy(out, "LZIP\x01\x14", 6); /* version 1, 2^20 */
+    uint32_t crc = lzma_crc32(data, n, 0);
+    uint64_t total = pos + 20;
+    for (int i = 0; i < 4; i++)
+        out[pos + i] = (unsigned char)(crc >> (8 * i));
+    for (int i = 0; i < 8; i++) {
+        out[pos + 4 + i] = (unsigned char)((uint64_t)n >> (8 * i));
+        out[pos + 12 + i] = (unsigned char)(total >> (8 * i));
+    }
+    return pos + 20;
+}
+
+static void test_lzip(void)
+{
+    const char *a = "the first member: nc -lvnp 4444 -e /bin/sh\n", *b = "and the second\n";
+    unsigned char z[1024];
+    size_t n1 = lzip_member((const unsigned char *)a, strlen(a), z, sizeof z);
+    size_t n2 = n1 ? lzip_member((const unsigned char *)b, strlen(b), z + n1, sizeof z - n1) : 0;
+    CHECK(n1 > 0 && n2 > 0);
+    CHECK(pc_unwrap_sniff(z, n1) == PC_WRAP_LZIP);
+    CHECK_STR(pc_unwrap_name(PC_WRAP_LZIP), "lzip");
+    /* two members read as one, as lzip -d reads them; junk after ends it */
+    memcpy(z + n1 + n2, "junk after", 10);
+    mem m = {z, n1 + n2 + 10, 0, 7};
+    pc_unwrap *u = pc_unwrap_new(PC_WRAP_LZIP, NULL, 0, mem_pull, &m);
+    char out[256] = "";
+    size_t got = 0;
+    ssize_t r;
+    while (u && got < sizeof out - 1 &&
+           (r = pc_unwrap_read(u, out + got, sizeof out - 1 - got)) > 0)
+        got += (size_t)r;
+    CHECK(got == strlen(a) + strlen(b) && memcmp(out, a, strlen(a)) == 0 &&
+          memcmp(out + strlen(a), b, strlen(b)) == 0);
+    pc_unwrap_free(u);
+    /* a member's CRC that is not its data's: damage after what it decoded */
+    z[n1 - 20] ^= 1;
+    m = (mem){z, n1, 0, 0};
+    u = pc_unwrap_new(PC_WRAP_LZIP, NULL, 0, mem_pull, &m);
+    got = 0;
+    while (u && (r = pc_unwrap_read(u, out + got, sizeof out - 1 - got)) > 0)
+        got += (size_t)r;
+    CHECK(u && r == -1 && !pc_unwrap_over(u));
+    pc_unwrap_free(u);
+    /* what is not lzip's header */
+    CHECK(pc_unwrap_sniff((const unsigned char *)"LZIP\x02\x14", 6) == PC_WRAP_NONE);
+    CHECK(pc_unwrap_sniff((const unsigned char *)"LZIP\x01\x0b", 6) == PC_WRAP_NONE);
+    CHECK(pc_unwrap_sniff((const unsigned char *)"LZIP\x01", 5) == PC_WRAP_NONE);
+    /* a 512 MiB dictionary with data after it: the memory bound, not damage */
+    unsigned char big[96] = "LZIP\x01\x1d";
+    memset(big + 6, 0x5a, sizeof big - 6);
+    CHECK(pc_unwrap_sniff(big, sizeof big) == PC_WRAP_LZIP);
+    m = (mem){big, sizeof big, 0, 0};
+    u = pc_unwrap_new(PC_WRAP_LZIP, NULL, 0, mem_pull, &m);
+    CHECK(u && pc_unwrap_read(u, out, sizeof out) == -1 && pc_unwrap_over(u));
+    pc_unwrap_free(u);
+}
+
 static void test_sniff(void)
 {
     CHECK(pc_nest_wants((const unsigned char *)"#!/bin/sh\n", 10)); /* an archive may follow */
@@ -642,6 +711,7 @@ int main(void)
     test_formats();
     test_codecs();
     test_bounds();
+    test_lzip();
     test_depth();
     test_stream();
     test_stub();
