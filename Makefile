@@ -100,6 +100,18 @@ transports-list:
 $(B)/obj/lib/source/source.o: $(B)/gen/transports.h
 $(B)/obj/lib/source/source.o: CFLAGS += -I$(B)/gen
 
+# The reader id: a digest of the library's own sources (lib/, include/).
+# The layer facts cache's keys and the webhook's shared verdicts carry it,
+# so a build that reads images differently (a new decoder, a fixed walk)
+# never takes facts or verdicts another build made: PC_VERSION alone does
+# not change between commits. Rewritten only when it changes.
+READER_SRC = $(sort $(wildcard lib/*.c lib/*.h lib/*/*.c lib/*/*.h include/*.h))
+$(B)/gen/readerid.h: $(READER_SRC)
+	@mkdir -p $(dir $@)
+	@printf '#define PC_READER_ID "%s"\n' "$$(cat $(READER_SRC) | sha256sum | cut -c1-16)" >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(B)/obj/lib/versions.o: $(B)/gen/readerid.h
+
 $(B)/libportcullis.a: $(LIB_OBJ)
 	@mkdir -p $(B)
 	rm -f $@ && ar rcs $@ $^

@@ -139,6 +139,10 @@ int pc_options_set(pc_options *o, const char *name, const char *value, char *err
 /* The libraries this build reads images with, one line into buf:
  * "libarchive 3.6.2, yara 4.3.0, curl 7.88.1, OpenSSL 3.0.x, ...". */
 void pc_versions(char *buf, size_t n);
+/* 16 hex digits naming the library's sources: two builds with the same id
+ * read images the same way. Cached layer facts and shared verdicts are
+ * keyed by it (PC_VERSION does not change between commits). */
+const char *pc_reader_id(void);
 
 /* The shipped rules/ directory (YARA rules and policies/):
  * $PORTCULLIS_DATADIR/rules, the source tree a binary was built in, or the

@@ -2,7 +2,9 @@
  * versions.c — pc_versions (portcullis.h): the libraries this build
  * reads images with, as `portcullis version` and the webhook's build
  * information report them. Run-time versions where the library says
- * (curl, OpenSSL, zstd, zlib, xz, bzip2, lz4), build-time ones otherwise.
+ * (curl, OpenSSL, zstd, zlib, xz, bzip2, lz4), build-time ones otherwise;
+ * and pc_reader_id, the digest of the library's sources (the Makefile's
+ * $(B)/gen/readerid.h).
  */
 #include <bzlib.h>
 #include <curl/curl.h>
@@ -19,6 +21,12 @@
 #include <isa-l.h>
 #endif
 #include "portcullis.h"
+#include "readerid.h"
+
+const char *pc_reader_id(void)
+{
+    return PC_READER_ID;
+}
 
 void pc_versions(char *buf, size_t n)
 {

@@ -118,7 +118,7 @@ int wh_redis_vstore(wh_redis *r, uint64_t wait_ms, const char *platform, wh_vsto
     if (!s)
         return -1;
     s->r = r;
-    snprintf(s->scope, sizeof s->scope, "portcullis %s|%.80s", PC_VERSION,
+    snprintf(s->scope, sizeof s->scope, "portcullis %s+%s|%.80s", PC_VERSION, pc_reader_id(),
              platform ? platform : "linux/amd64");
     out->ud = s;
     out->tag_get = tag_get;

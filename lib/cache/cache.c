@@ -106,8 +106,8 @@ void pc_cache_close(pc_cache *c)
 void pc_cache_key(const char *layer, pc_decode_class cls, const char *rules, char hex[65])
 {
     char key[256], d[72];
-    snprintf(key, sizeof key, "%s\n%s\n%s\n%s", layer, pc_decode_class_name(cls),
-             rules ? rules : "-", PC_VERSION);
+    snprintf(key, sizeof key, "%s\n%s\n%s\n%s+%s", layer, pc_decode_class_name(cls),
+             rules ? rules : "-", PC_VERSION, pc_reader_id());
     pc_sha256_digest(key, strlen(key), d);
     memcpy(hex, d + 7, 65);
 }

@@ -683,6 +683,20 @@ static void test_source_cfg(const char *base)
     }
 }
 
+/* The key names the build's reader: 16 hex digits of the library's
+ * sources (the Makefile's readerid.h), after the version. */
+static void test_key_reader(void)
+{
+    const char *id = pc_reader_id();
+    CHECK(strlen(id) == 16 && strspn(id, "0123456789abcdef") == 16);
+    char key[512], d[72], hex[65];
+    snprintf(key, sizeof key, "%s\n%s\n%s\n%s+%s", L1, pc_decode_class_name(SNIFF), R1, PC_VERSION,
+             id);
+    pc_sha256_digest(key, strlen(key), d);
+    pc_cache_key(L1, SNIFF, R1, hex);
+    CHECK_STR(hex, d + 7);
+}
+
 int main(void)
 {
     char base[] = "/tmp/pc-cache-test.XXXXXX", dir[600];
@@ -691,6 +705,7 @@ int main(void)
     test_roundtrip(dir);
     test_decode_garbage();
     test_decode_dynamic();
+    test_key_reader();
     test_unsafe_dir(base);
     snprintf(dir, sizeof dir, "%s/s", base);
     test_streamed(dir);
