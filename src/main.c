@@ -37,7 +37,7 @@ static int cmd_version(int argc, char **argv)
         fprintf(stderr, "portcullis: usage: portcullis version [--rules PATH]\n");
         return EXIT_USAGE;
     }
-    printf("portcullis %s (reader %s)\n", PC_VERSION, pc_reader_id());
+    printf("portcullis %s\nreader: %s\n", PC_VERSION, pc_reader_id());
     pc_versions(libs, sizeof libs);
     printf("libraries: %s\n", libs);
     char *dir = rules ? strdup(rules) : cli_rules_dir();

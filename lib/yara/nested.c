@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "yara/b64find.h"
 #include "yara/nested.h"
 #include "yara/unwrap.h"
 #include "yara/zipdir.h"
@@ -749,19 +750,45 @@ static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
     return rc;
 }
 
+/* A program or an archive as base64 text in bytes held whole
+ * (b64find.h): each run is decoded and read as a member "(base64)", as
+ * the run's `base64 -d` would give it. */
+static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
+{
+    if (!pc_b64_wants(p, n))
+        return 0;
+    pc_b64_it it;
+    size_t len = 0;
+    const unsigned char *r;
+    int rc = 0;
+    pc_b64_begin(&it, p, n);
+    while (rc == 0 && (r = pc_b64_next(&it, &len)) != NULL) {
+        unsigned char *d = malloc(len / 4 * 3 + 3);
+        if (!d)
+            return oom(w);
+        size_t dl = pc_b64_decode(r, len, d);
+        src s = {d, dl, 0, NULL, NULL};
+        rc = member(w, depth, "(base64)", src_pull, &s, (int64_t)dl, 0);
+        free(d);
+    }
+    return rc;
+}
+
 /* Bytes in memory, scanned as they are already: a script is opened where
- * its archive starts, in place. */
+ * its archive starts, in place; base64 runs are decoded. */
 static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n)
 {
     size_t off = 0;
-    if (n >= 2 && p[0] == '#' && p[1] == '!') {
-        if (!(off = stub_end(p, n)))
-            return zip_tail(w, depth, p, n);
-    } else if (!pc_nest_wants(p, n)) {
-        return zip_tail(w, depth, p, n);
+    int rc;
+    if (n >= 2 && p[0] == '#' && p[1] == '!' && !(off = stub_end(p, n))) {
+        rc = zip_tail(w, depth, p, n);
+    } else if (!(n >= 2 && p[0] == '#' && p[1] == '!') && !pc_nest_wants(p, n)) {
+        rc = zip_tail(w, depth, p, n);
+    } else {
+        src s = {p + off, n - off, 0, NULL, NULL};
+        rc = inspect(w, depth, src_pull, &s, 0, p + off, n - off);
     }
-    src s = {p + off, n - off, 0, NULL, NULL};
-    return inspect(w, depth, src_pull, &s, 0, p + off, n - off);
+    return rc < 0 || w->fatal ? -1 : b64_runs(w, depth, p, n);
 }
 
 static walk walk_of(pc_nest *n, const pc_nest_ops *ops, pc_err *e)

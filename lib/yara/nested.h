@@ -5,9 +5,8 @@
  * so the content scan would never see it. pc_nest_inspect opens such a
  * file (unwrap.h: gzip, xz, lzma, zstd, bzip2; members.h: tar, zip, ar;
  * also after a script, as self-extracting installers, Python zipapps and
- * executable jars put them) and hands every member to the scanner, as a
- * file of its own; a member
- * that is itself compressed or an archive is opened in turn, down to
+ * executable jars put them; base64 runs in text, b64find.h) and hands every member to the scanner,
+ * as a file of its own; a member that is itself compressed or an archive is opened in turn, down to
  * PC_NEST_DEPTH levels.
  *
  * Bounds, whatever the file: the decoded bytes (limits.max_layer_bytes)

@@ -18,7 +18,7 @@ IMG="oci:$T/whiteout/oci:latest"
 # it) is the digest of the library's sources, as the Makefile lists them
 rid=$(cd "$PC_ROOT" && ls lib/*.c lib/*.h lib/*/*.c lib/*/*.h include/*.h | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
 "$PC" version >"$T/version.txt" 2>&1
-grep_in "version names the reader id of these sources" "^portcullis [0-9.]+ \(reader $rid\)$" "$T/version.txt"
+grep_in "version names the reader id of these sources" "^reader: $rid$" "$T/version.txt"
 run "cold scan" 1 "$PC" scan --cache-dir "$C" --format json "$IMG"
 cp "$T/out" "$T/cold.json"
 jq_true "cold reads every layer" '.reports[0].stats.cached_layers == 0 and .reports[0].stats.layers == 3'

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zstd.h>
 #include "testlib.h"
+#include "yara/b64find.h"
 #include "yara/members.h"
 #include "yara/nested.h"
 #include "yara/unwrap.h"
@@ -627,6 +628,41 @@ static void test_lzip(void)
     pc_unwrap_free(u);
 }
 
+/* base64 runs: found in text with CRLF line breaks, decoded as base64 -d
+ * decodes them; a short run, a run in a binary file, an ELF: none */
+static void test_b64(void)
+{
+    unsigned char data[300], text[1200], out[400];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 7 + 3);
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t t = (size_t)snprintf((char *)text, sizeof text, "x = '");
+    for (size_t i = 0; i < sizeof data; i += 3) {
+        unsigned v = (unsigned)data[i] << 16 | (unsigned)data[i + 1] << 8 | data[i + 2];
+        for (int k = 3; k >= 0; k--)
+            text[t++] = (unsigned char)al[(v >> (6 * k)) & 63];
+        if (i % 57 == 54)
+            text[t++] = '\r', text[t++] = '\n';
+    }
+    t += (size_t)snprintf((char *)text + t, sizeof text - t, "' # short: QUJD\n");
+    CHECK(pc_b64_wants(text, t));
+    pc_b64_it it;
+    size_t len = 0;
+    pc_b64_begin(&it, text, t);
+    const unsigned char *r = pc_b64_next(&it, &len);
+    CHECK(r == text + 5);
+    CHECK(r && pc_b64_decode(r, len, out) == sizeof data && memcmp(out, data, sizeof data) == 0);
+    CHECK(pc_b64_next(&it, &len) == NULL); /* "QUJD": too short */
+    text[3] = 0;                           /* a NUL in the head: no text */
+    CHECK(!pc_b64_wants(text, t));
+    memcpy(text,
+           "\x7f"
+           "ELF",
+           4);
+    CHECK(!pc_b64_wants(text, t));
+    CHECK(!pc_b64_wants((const unsigned char *)"short", 5));
+}
+
 static void test_sniff(void)
 {
     CHECK(pc_nest_wants((const unsigned char *)"#!/bin/sh\n", 10)); /* an archive may follow */
@@ -712,6 +748,7 @@ int main(void)
     test_codecs();
     test_bounds();
     test_lzip();
+    test_b64();
     test_depth();
     test_stream();
     test_stub();

