@@ -77,6 +77,26 @@ build_fixture() {
         { echo "FAIL build-$1: $(cat "$T/fb.log")"; return 1; }
 }
 
+# files_image NAME DIR MODE FILE...: an image $T/NAME (tag latest, user
+# 1000, entrypoint /bin/true) holding each FILE of DIR at /opt/FILE with
+# MODE, in one gzip layer
+files_image() {
+    _fi_name=$1 _fi_dir=$2 _fi_mode=$3
+    shift 3
+    jq -n --arg d "$_fi_dir" --arg m "$_fi_mode" --arg f "$*" '{tag: "latest", images: [{platform: "linux/amd64",
+        config: {User: "1000", Entrypoint: ["/bin/true"]},
+        layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
+            [$f | split(" ")[] | {path: "opt/\(.)", type: "file", mode: $m, from_file: "\($d)/\(.)"}])}]}]}' \
+        >"$T/$_fi_name.json"
+    "$FB" "$T/$_fi_name.json" "$T/$_fi_name" >"$T/fb.log" 2>&1 || fail "build $_fi_name" "$(head -c 600 "$T/fb.log")"
+}
+
+# tools_only: writes $T/tools-only.json, a policy that judges the image's
+# files (missing and unrunnable entrypoints ignored)
+tools_only() {
+    printf '{"name": "tools-only", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}}}\n' >"$T/tools-only.json"
+}
+
 # fresh_cache: prints a new, empty cache directory for one scan
 # (`"$PC" scan --cache-dir "$(fresh_cache)" ...`) that holds the shipped
 # rules compiled once per test run: every layer is read, as with

@@ -32,12 +32,8 @@ sed -n '3,/^EOF$/p' "$E/heredoc.sh" | sed '$d' | "$B64D" -d | cmp -s - "$NC" && 
 "$B64D" -d "$E/nc.b64" | cmp -s - "$NC" && pass "base64 -d gives netcat back from the .b64 file" ||
     fail "base64 -d gives netcat back from the .b64 file" "it does not"
 
-files="heredoc.sh echo.sh dropper.py nc.b64 tool.tgz.b64"
-jq -n --arg d "$E" --arg f "$files" '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
-    layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
-        [$f | split(" ")[] | {path: "opt/\(.)", type: "file", mode: "0644", from_file: "\($d)/\(.)"}])}]}]}' >"$T/enc.json"
-"$FB" "$T/enc.json" "$T/enc-img" >"$T/fb.log" 2>&1 || fail "build enc" "$(head -c 600 "$T/fb.log")"
-printf '{"name": "tools-only", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}}}\n' >"$T/tools-only.json"
+files_image enc-img "$E" 0644 heredoc.sh echo.sh dropper.py nc.b64 tool.tgz.b64
+tools_only
 run "base64 netcat denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/enc-img/oci:latest"
 while read -r f member; do
     jq_true "encoded: $f: netcat found in $member" "[.reports[0].findings[] | select(.check == \"suspicious-tool\" and .path == \"/opt/$f\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member $member\")))] | length == 1"
@@ -60,9 +56,5 @@ open(os.path.join(d, "a.elf.base64"), "w").write(base64.encodebytes(elf).decode(
 open(os.path.join(d, "blob.json"), "w").write('{"icon": "%s"}\n' % base64.b64encode(bytes(range(256)) * 40).decode())
 open(os.path.join(d, "short.txt"), "w").write("magic: %s\n" % base64.b64encode(elf[:40]).decode())
 PY
-files="a.elf.base64 blob.json short.txt"
-jq -n --arg d "$E/neg" --arg f "$files" '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
-    layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
-        [$f | split(" ")[] | {path: "opt/\(.)", type: "file", mode: "0644", from_file: "\($d)/\(.)"}])}]}]}' >"$T/neg.json"
-"$FB" "$T/neg.json" "$T/neg-img" >"$T/fb.log" 2>&1 || fail "build neg" "$(head -c 600 "$T/fb.log")"
+files_image neg-img "$E/neg" 0644 a.elf.base64 blob.json short.txt
 run "benign base64 allowed" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/neg-img/oci:latest"

@@ -73,12 +73,8 @@ head -c 6291456 /dev/urandom >"$O/big/pad" && cp "$NC" "$O/big/agent"
 genisoimage -quiet -R -o "$O/big.iso" "$O/big" >/dev/null 2>&1 || fail "genisoimage big" "failed"
 mkdir -p "$O/t" && cp "$O/tool.sqfs" "$O/t/" && tar czf "$O/in.tar.gz" -C "$O/t" tool.sqfs
 
-files="tool.sqfs tool-xz.sqfs tool.AppImage tool.iso tool.cab tool.lzo tool.xar tool.lzh big.iso in.tar.gz"
-jq -n --arg d "$O" --arg f "$files" '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
-    layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
-        [$f | split(" ")[] | {path: "opt/\(.)", type: "file", mode: "0755", from_file: "\($d)/\(.)"}])}]}]}' >"$T/opaque.json"
-"$FB" "$T/opaque.json" "$T/opaque-img" >"$T/fb.log" 2>&1 || fail "build opaque" "$(head -c 600 "$T/fb.log")"
-printf '{"name": "tools-only", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}}}\n' >"$T/tools-only.json"
+files_image opaque-img "$O" 0755 tool.sqfs tool-xz.sqfs tool.AppImage tool.iso tool.cab tool.lzo tool.xar tool.lzh big.iso in.tar.gz
+tools_only
 run "filesystem images and unopened archives denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/opaque-img/oci:latest"
 while read -r path rule; do
     jq_true "opaque: $path by $rule" "[.reports[0].findings[] | select(.check == \"suspicious-tool\" and .path == \"$path\" and .rule == \"$rule\" and .category == \"opaque\" and .action == \"deny\")] | length == 1"
@@ -109,9 +105,5 @@ printf 'xx hsqs and sqsh, MSCF, xar!, CD001 BEA01 -lh5- in text\n' >"$O/neg/word
 { printf 'MSCF'; head -c 40 /dev/urandom; } >"$O/neg/mscf-no-reserved"
 printf 'a -lh5- b: ls -lh -a in a script\n' >"$O/neg/ls-lh"
 cp /bin/true "$O/neg/elf"
-files="words.txt cd-off-by-one hsqs-no-version mscf-no-reserved ls-lh elf"
-jq -n --arg d "$O/neg" --arg f "$files" '{tag: "latest", images: [{platform: "linux/amd64", config: {User: "1000", Entrypoint: ["/bin/true"]},
-    layers: [{compression: "gzip", entries: ([{path: "opt", type: "dir", mode: "0755"}] +
-        [$f | split(" ")[] | {path: "opt/\(.)", type: "file", mode: "0755", from_file: "\($d)/\(.)"}])}]}]}' >"$T/neg.json"
-"$FB" "$T/neg.json" "$T/neg-img" >"$T/fb.log" 2>&1 || fail "build neg" "$(head -c 600 "$T/fb.log")"
+files_image neg-img "$O/neg" 0755 words.txt cd-off-by-one hsqs-no-version mscf-no-reserved ls-lh elf
 run "look-alikes allowed" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/neg-img/oci:latest"
