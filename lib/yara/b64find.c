@@ -1,13 +1,16 @@
 /*
- * b64find.c — see b64find.h. Runs are found with a skip search: a run of
- * at least W bytes covers every W-th byte, so a byte that cannot be in a
- * run lets the search jump W bytes; ordinary text (a space every few
- * bytes) costs about one look per W bytes.
+ * b64find.c — see b64find.h. Stretches are found with a skip search: a
+ * stretch of at least SEG bytes covers every SEG-th byte, so a byte that
+ * cannot be in one lets the search jump SEG bytes; ordinary text (a space
+ * every few bytes) costs about one look per SEG bytes. A run is a stretch
+ * and the stretches joined to it as strings a language joins ("AAA"
+ * "BBB", "AAA" + b"BBB", over lines), however short each is.
  */
 #include <string.h>
 #include "yara/b64find.h"
 
 #define W (PC_B64_MIN / 3 * 4) /* letters for PC_B64_MIN bytes */
+#define SEG 32                 /* a stretch the search starts from */
 
 static int letter(unsigned char c)
 {
@@ -15,9 +18,86 @@ static int letter(unsigned char c)
            c == '/';
 }
 
+/* In a stretch: letters, line breaks, a backslash (a shell line
+ * continuation inside a quoted string, a Python one between strings). */
 static int in_run(unsigned char c)
 {
-    return letter(c) || c == '\n' || c == '\r';
+    return letter(c) || c == '\n' || c == '\r' || c == '\\';
+}
+
+static int quote(unsigned char c)
+{
+    return c == '"' || c == '\'';
+}
+
+/* Between two string literals that a language joins: blanks, line
+ * breaks, a backslash, a '+' (and a string prefix before the second). */
+static int joiner(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\\' || c == '+';
+}
+
+static int prefix(unsigned char c)
+{
+    return c == 'b' || c == 'B' || c == 'r' || c == 'R' || c == 'u' || c == 'U';
+}
+
+/* A join from the closing quote at e ("...AAA" + b"BBB..."): where the
+ * next stretch's letters start, or 0. */
+static size_t join_fwd(const unsigned char *p, size_t n, size_t e)
+{
+    if (e >= n || !quote(p[e]))
+        return 0;
+    size_t i = e + 1;
+    while (i < n && joiner(p[i]))
+        i++;
+    size_t k = i;
+    while (k < n && k < i + 2 && prefix(p[k]))
+        k++;
+    if (k < n && quote(p[k]))
+        i = k;
+    if (i >= n || !quote(p[i]) || i + 1 >= n || !letter(p[i + 1]))
+        return 0;
+    return i + 1;
+}
+
+/* The same backwards, from the letters starting at s: where the previous
+ * stretch ends (its closing quote's place), or 0. */
+static size_t join_back(const unsigned char *p, size_t lo, size_t s)
+{
+    if (s <= lo + 1 || !quote(p[s - 1]))
+        return 0;
+    size_t i = s - 1, k = i;
+    while (k > lo && k + 2 > i && prefix(p[k - 1]))
+        k--;
+    if (k < i && k > lo && (joiner(p[k - 1]) || quote(p[k - 1])))
+        i = k;
+    while (i > lo && joiner(p[i - 1]))
+        i--;
+    if (i <= lo + 1 || !quote(p[i - 1]) || !letter(p[i - 2]))
+        return 0;
+    return i - 1;
+}
+
+/* Letters of a run, a join's bytes (from a quote to the next) not among
+ * them: fn(ud, letter) for each; their count. */
+static size_t each_letter(const unsigned char *run, size_t len, void (*fn)(void *, unsigned char),
+                          void *ud)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (quote(run[i])) {
+            while (++i < len && !quote(run[i]))
+                ;
+            continue;
+        }
+        if (letter(run[i])) {
+            count++;
+            if (fn)
+                fn(ud, run[i]);
+        }
+    }
+    return count;
 }
 
 static int value(unsigned char c)
@@ -42,8 +122,8 @@ const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen)
 {
     const unsigned char *p = it->p;
     size_t n = it->n, i = it->at;
-    while (n >= W && i <= n - W) {
-        size_t j = i + W - 1;
+    while (n >= SEG && i <= n - SEG) {
+        size_t j = i + SEG - 1;
         if (!in_run(p[j])) {
             i = j + 1;
             continue;
@@ -52,24 +132,34 @@ const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen)
         while (k > i && in_run(p[k - 1]))
             k--;
         if (k > i) {
-            i = k; /* [k, j] is in a run: try the window from k */
+            i = k; /* [k, j] is in a stretch: try the window from k */
             continue;
         }
-        /* [i, j] is in a run; its start is i (i == at, or p[i - 1] is not) */
+        /* [i, j] is in a stretch; its start: back to it->at at most, and
+         * over joined strings before it */
         while (i > it->at && in_run(p[i - 1]))
             i--;
+        for (size_t b; (b = join_back(p, it->at, i)) != 0;) {
+            i = b;
+            while (i > it->at && in_run(p[i - 1]))
+                i--;
+        }
         size_t e = j + 1;
-        while (e < n && in_run(p[e]))
-            e++;
+        for (;;) {
+            while (e < n && in_run(p[e]))
+                e++;
+            size_t f = join_fwd(p, n, e);
+            if (!f)
+                break;
+            e = f;
+        }
         it->at = e;
-        size_t s = i, letters = 0;
+        size_t s = i;
         while (s < e && !letter(p[s]))
             s++; /* (line breaks before it) */
         while (e > s && !letter(p[e - 1]))
             e--;
-        for (size_t x = s; x < e; x++)
-            letters += letter(p[x]);
-        if (letters >= W) {
+        if (each_letter(p + s, e - s, NULL, NULL) >= W) {
             *runlen = e - s;
             return p + s;
         }
@@ -90,20 +180,27 @@ int pc_b64_wants(const unsigned char *p, size_t n)
     return pc_b64_next(&it, &len) != NULL;
 }
 
+typedef struct dec {
+    unsigned char *out;
+    size_t o;
+    unsigned acc, bits;
+} dec;
+
+static void put(void *ud, unsigned char c)
+{
+    dec *d = ud;
+    d->acc = (d->acc << 6) | (unsigned)value(c);
+    d->bits += 6;
+    if (d->bits >= 8) {
+        d->bits -= 8;
+        d->out[d->o++] = (unsigned char)(d->acc >> d->bits);
+        d->acc &= (1u << d->bits) - 1;
+    }
+}
+
 size_t pc_b64_decode(const unsigned char *run, size_t runlen, unsigned char *out)
 {
-    size_t o = 0;
-    unsigned acc = 0, bits = 0;
-    for (size_t i = 0; i < runlen; i++) {
-        if (!letter(run[i]))
-            continue; /* a line break */
-        acc = (acc << 6) | (unsigned)value(run[i]);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    return o;
+    dec d = {out, 0, 0, 0};
+    each_letter(run, runlen, put, &d);
+    return d.o;
 }

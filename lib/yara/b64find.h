@@ -7,9 +7,12 @@
  * "(base64)".
  *
  * A run is a stretch of base64 letters and line breaks (`base64 -d`
- * ignores newlines) holding at least PC_B64_MIN bytes' worth of letters;
- * it ends at padding or at any other byte, and decodes from its first
- * letter, as `base64 -d` decodes what it is given. Only text is searched:
+ * ignores newlines; a backslash too, a shell line continuation), with
+ * the stretches joined to it as string literals a language concatenates
+ * ("AAA" "BBB", "AAA" + "BBB", b'...' over lines: Python, shell, Go, JS),
+ * holding at least PC_B64_MIN bytes' worth of letters; it ends at padding
+ * or at any other byte, and decodes from its first letter, as `base64 -d`
+ * decodes what it is given. Only text is searched:
  * not an ELF file (its own bytes are scanned as they are), nor bytes with
  * a NUL in their first PC_B64_HEAD.
  */
@@ -34,7 +37,7 @@ const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen);
 /* 1 when p is text that holds a run. */
 int pc_b64_wants(const unsigned char *p, size_t n);
 
-/* Decode a run (base64 letters, line breaks skipped) into out (room for
+/* Decode a run (base64 letters; line breaks and joins skipped) into out (room for
  * runlen / 4 * 3 + 3 bytes): the decoded length. */
 size_t pc_b64_decode(const unsigned char *run, size_t runlen, unsigned char *out);
 

@@ -2,7 +2,8 @@
 # b64find.c, read by nested.c): a real netcat from Debian, base64'ed by
 # coreutils' base64 and by Python, in a script that pipes it to
 # `base64 -d` (a heredoc and an echo), in a Python dropper without #!
-# that hands it to b64decode, in a .b64 file of its own, and a tar.gz of
+# that hands it to b64decode (one string, and string literals Python
+# joins, one per line), in a .b64 file of its own, and a tar.gz of
 # it base64'ed. Each decodes with coreutils' `base64 -d` back to netcat
 # (what the run could do) and is found by netcat's rule with the member
 # "(base64)" named; benign base64 (Go's own test ELF, a base64 PNG-like
@@ -23,6 +24,15 @@ import base64, sys
 data = open(sys.argv[1], "rb").read()
 open(sys.argv[2], "w").write("import base64, os\nBLOB = %r\nopen('/tmp/.z', 'wb').write(base64.b64decode(BLOB))\nos.chmod('/tmp/.z', 0o755)\n" % base64.b64encode(data).decode())
 PY
+# the same as string literals Python joins, one per line, the first short
+python3 - "$NC" "$E/split.py" <<'PY'
+import base64, sys
+enc = base64.b64encode(open(sys.argv[1], "rb").read()).decode()
+parts = [enc[:8]] + [enc[i:i + 60] for i in range(8, len(enc), 60)]
+open(sys.argv[2], "w").write("import base64\nBLOB = (\n" + "".join("    b'%s'\n" % p for p in parts) + ")\nDATA = base64.b64decode(BLOB)\n")
+PY
+python3 -c 'import runpy, sys; sys.exit(runpy.run_path(sys.argv[1])["DATA"] != open(sys.argv[2], "rb").read())' "$E/split.py" "$NC" &&
+    pass "python3 joins the split literals back into netcat" || fail "python3 joins the split literals back into netcat" "it does not"
 base64 "$NC" >"$E/nc.b64"
 cp "$NC" "$E/t/helper" && tar czf "$E/t.tgz" -C "$E/t" helper && base64 "$E/t.tgz" >"$E/tool.tgz.b64"
 # what the run could do: coreutils' base64 -d gives netcat back
@@ -32,7 +42,7 @@ sed -n '3,/^EOF$/p' "$E/heredoc.sh" | sed '$d' | "$B64D" -d | cmp -s - "$NC" && 
 "$B64D" -d "$E/nc.b64" | cmp -s - "$NC" && pass "base64 -d gives netcat back from the .b64 file" ||
     fail "base64 -d gives netcat back from the .b64 file" "it does not"
 
-files_image enc-img "$E" 0644 heredoc.sh echo.sh dropper.py nc.b64 tool.tgz.b64
+files_image enc-img "$E" 0644 heredoc.sh echo.sh dropper.py split.py nc.b64 tool.tgz.b64
 tools_only
 run "base64 netcat denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/enc-img/oci:latest"
 while read -r f member; do
@@ -41,6 +51,7 @@ done <<'X'
 heredoc.sh (base64)
 echo.sh (base64)
 dropper.py (base64)
+split.py (base64)
 nc.b64 (base64)
 tool.tgz.b64 (base64) > helper
 X

@@ -661,6 +661,29 @@ static void test_b64(void)
            4);
     CHECK(!pc_b64_wants(text, t));
     CHECK(!pc_b64_wants((const unsigned char *)"short", 5));
+    /* strings a language joins: a short first one, b'' and + between,
+     * over lines; one run, decoded without the joins */
+    size_t j = (size_t)snprintf((char *)text, sizeof text, "BLOB = (\"");
+    size_t piece[] = {8, 60, 60, 60, 60, 60, 60, 32}, at = 0;
+    char enc[420];
+    for (size_t i = 0, e = 0; i < sizeof data; i += 3) {
+        unsigned v = (unsigned)data[i] << 16 | (unsigned)data[i + 1] << 8 | data[i + 2];
+        for (int k = 3; k >= 0; k--)
+            enc[e++] = al[(v >> (6 * k)) & 63];
+        enc[e] = 0;
+    }
+    static const char *const joins[] = {
+        "\"\n        b\"", "\" + \"", "\"\n    \"", "\" \\\n \"", "\"\"", "'  '", "\"\n+\""};
+    for (size_t i = 0; i < sizeof piece / sizeof *piece; i++) {
+        j += (size_t)snprintf((char *)text + j, sizeof text - j, "%.*s%s", (int)piece[i], enc + at,
+                              i + 1 < sizeof piece / sizeof *piece ? joins[i % 7] : "\")\n");
+        at += piece[i];
+    }
+    CHECK(at == 400);
+    pc_b64_begin(&it, text, j);
+    r = pc_b64_next(&it, &len);
+    CHECK(r == text + 9);
+    CHECK(r && pc_b64_decode(r, len, out) == sizeof data && memcmp(out, data, sizeof data) == 0);
 }
 
 static void test_sniff(void)
