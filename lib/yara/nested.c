@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "yara/b64find.h"
+#include "yara/carve.h"
 #include "yara/nested.h"
 #include "yara/unwrap.h"
 #include "yara/zipdir.h"
@@ -774,20 +775,45 @@ static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
     return rc;
 }
 
+/* Programs inside other bytes (carve.h), in bytes that are no ELF file
+ * and were not opened as an archive: each read from its header to the
+ * end as a member "(program at byte N)"; more than PC_NEST_CARVES is a
+ * bound (each is scanned to the end of the bytes). */
+static int carve(walk *w, int depth, const unsigned char *p, size_t n)
+{
+    if (!pc_carve_wants(p, n))
+        return 0;
+    int rc = 0, k = 0;
+    for (size_t at = pc_carve_elf(p, n, 1); rc == 0 && at < n; at = pc_carve_elf(p, n, at + 1)) {
+        if (++k > PC_NEST_CARVES)
+            return bound(w, "holds more than %d programs after its start", PC_NEST_CARVES);
+        char name[48];
+        snprintf(name, sizeof name, "(program at byte %zu)", at);
+        src s = {p + at, n - at, 0, NULL, NULL};
+        rc = member(w, depth, name, src_pull, &s, (int64_t)(n - at), 0);
+    }
+    return rc;
+}
+
 /* Bytes in memory, scanned as they are already: a script is opened where
- * its archive starts, in place; base64 runs are decoded. */
+ * its archive starts, in place; bytes not opened are searched for
+ * programs inside them; base64 runs are decoded. */
 static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n)
 {
     size_t off = 0;
-    int rc;
+    int rc, plain = 0;
     if (n >= 2 && p[0] == '#' && p[1] == '!' && !(off = stub_end(p, n))) {
         rc = zip_tail(w, depth, p, n);
+        plain = 1;
     } else if (!(n >= 2 && p[0] == '#' && p[1] == '!') && !pc_nest_wants(p, n)) {
         rc = zip_tail(w, depth, p, n);
+        plain = 1;
     } else {
         src s = {p + off, n - off, 0, NULL, NULL};
         rc = inspect(w, depth, src_pull, &s, 0, p + off, n - off);
     }
+    if (rc == 0 && !w->fatal && plain)
+        rc = carve(w, depth, p, n);
     return rc < 0 || w->fatal ? -1 : b64_runs(w, depth, p, n);
 }
 

@@ -47,6 +47,7 @@
 #include <yara.h>
 #include "pcx.h"
 #include "yara/b64find.h"
+#include "yara/carve.h"
 #include "yara/nested.h"
 #include "yara/zipdir.h"
 #include "yara/prefilter.h"
@@ -722,7 +723,8 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
 static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *data,
                        size_t len, pc_err *e)
 {
-    return pc_nest_wants(data, len) || pc_zipdir_ends(data, len) || pc_b64_wants(data, len)
+    return pc_nest_wants(data, len) || pc_zipdir_ends(data, len) || pc_b64_wants(data, len) ||
+                   pc_carve_wants(data, len)
                ? open_nested(s, f, ent, data, len, NULL, e)
                : 0;
 }

@@ -7,7 +7,8 @@
 # it base64'ed. Each decodes with coreutils' `base64 -d` back to netcat
 # (what the run could do) and is found by netcat's rule with the member
 # "(base64)" named; benign base64 (Go's own test ELF, a base64 PNG-like
-# blob, a short run) gives nothing.
+# blob, a short run) gives nothing. Also programs inside other bytes
+# (lib/yara/carve.c): netcat after a picture, one byte into base64.
 . "$PC_ROOT/tests/lib.sh"
 
 fetch_all netcat-openbsd coreutils
@@ -55,6 +56,33 @@ split.py (base64)
 nc.b64 (base64)
 tool.tgz.b64 (base64) > helper
 X
+
+# Programs inside other bytes (lib/yara/carve.c): netcat appended to a
+# PNG picture (what `tail -c +N` cuts back out), and base64 of one byte
+# then netcat (`base64 -d | tail -c +2`); each found as the program at its
+# byte. Not a program: "\x7fELF" with no loadable header after it.
+mkdir -p "$E/c"
+python3 - "$NC" "$E/c" <<'PY'
+import base64, os, struct, sys, zlib
+nc = open(sys.argv[1], "rb").read()
+d = sys.argv[2]
+def chunk(t, b):
+    return struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)) + \
+    chunk(b"IDAT", zlib.compress(b"\0" * 72)) + chunk(b"IEND", b"")
+open(os.path.join(d, "logo.png"), "wb").write(png + nc)
+open(os.path.join(d, "shifted.b64"), "w").write(base64.encodebytes(b"x" + nc).decode())
+open(os.path.join(d, "magic.txt"), "wb").write(b"ELF files start with \x7fELF" + b"\x7fELF\x02\x01\x01" + b"\0" * 200)
+open(os.path.join(d, "offset"), "w").write(str(len(png) + 1))
+PY
+tail -c +"$(cat "$E/c/offset")" "$E/c/logo.png" | cmp -s - "$NC" && pass "tail -c cuts netcat out of the picture" ||
+    fail "tail -c cuts netcat out of the picture" "it does not"
+files_image carve-img "$E/c" 0644 logo.png shifted.b64 magic.txt
+run "programs inside other bytes denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/carve-img/oci:latest"
+at=$(($(cat "$E/c/offset") - 1))
+jq_true "carved: netcat after the picture, at its byte" "[.reports[0].findings[] | select(.path == \"/opt/logo.png\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (program at byte $at)\")))] | length == 1"
+jq_true "carved: netcat one byte into decoded base64" '[.reports[0].findings[] | select(.path == "/opt/shifted.b64" and .rule == "netcat_openbsd" and (.message | endswith("as the archive member (base64) > (program at byte 1)")))] | length == 1'
+jq_true "carved: a magic with no loadable header is nothing" '[.reports[0].findings[] | select(.path == "/opt/magic.txt")] | length == 0'
 
 # benign: Go's own test ELF in base64 (golang-*-src ships it), a long
 # base64 run that is no program, a short run of an ELF header
