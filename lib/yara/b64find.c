@@ -204,3 +204,87 @@ size_t pc_b64_decode(const unsigned char *run, size_t runlen, unsigned char *out
     each_letter(run, runlen, put, &d);
     return d.o;
 }
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+typedef struct kindof {
+    size_t n;    /* letters seen */
+    int hex;     /* all hex digits so far */
+    int escaped; /* all "x" and two hex digits so far */
+} kindof;
+
+static void classify(void *ud, unsigned char c)
+{
+    kindof *k = ud;
+    k->hex &= hexval(c) >= 0;
+    k->escaped &= k->n % 3 == 0 ? c == 'x' : hexval(c) >= 0;
+    k->n++;
+}
+
+pc_enc_kind pc_enc_of(const unsigned char *run, size_t *runlen)
+{
+    kindof k = {0, 1, 1};
+    each_letter(run, *runlen, classify, &k);
+    if (k.escaped && k.n % 3 == 0)
+        return PC_ENC_ESCAPED;
+    if (k.hex && k.n % 2 == 0)
+        return PC_ENC_HEX;
+    /* hex lines, then a short last line that is not hex: a heredoc's
+     * end word (<<EOF ... EOF), left out */
+    size_t last = *runlen;
+    while (last > 0 && run[last - 1] != '\n')
+        last--;
+    if (last > 0) {
+        kindof h = {0, 1, 1}, t = {0, 1, 1};
+        each_letter(run, last, classify, &h);
+        each_letter(run + last, *runlen - last, classify, &t);
+        if (h.hex && h.n % 2 == 0 && t.n <= 16) {
+            *runlen = last;
+            return PC_ENC_HEX;
+        }
+    }
+    return PC_ENC_BASE64;
+}
+
+const char *pc_enc_name(pc_enc_kind k)
+{
+    return k == PC_ENC_HEX ? "hex" : k == PC_ENC_ESCAPED ? "escaped" : "base64";
+}
+
+typedef struct hexdec {
+    unsigned char *out;
+    size_t o, n;
+    int hi, escaped;
+} hexdec;
+
+static void put_hex(void *ud, unsigned char c)
+{
+    hexdec *d = ud;
+    size_t at = d->n++;
+    if (d->escaped && at % 3 == 0)
+        return; /* the 'x' */
+    int v = hexval(c);
+    if ((d->escaped ? at % 3 == 1 : at % 2 == 0)) {
+        d->hi = v;
+        return;
+    }
+    d->out[d->o++] = (unsigned char)(d->hi << 4 | v);
+}
+
+size_t pc_enc_decode(pc_enc_kind k, const unsigned char *run, size_t runlen, unsigned char *out)
+{
+    if (k == PC_ENC_BASE64)
+        return pc_b64_decode(run, runlen, out);
+    hexdec d = {out, 0, 0, 0, k == PC_ENC_ESCAPED};
+    each_letter(run, runlen, put_hex, &d);
+    return d.o;
+}

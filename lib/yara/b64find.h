@@ -12,7 +12,8 @@
  * ("AAA" "BBB", "AAA" + "BBB", b'...' over lines: Python, shell, Go, JS),
  * holding at least PC_B64_MIN bytes' worth of letters; it ends at padding
  * or at any other byte, and decodes from its first letter, as `base64 -d`
- * decodes what it is given. Only text is searched:
+ * decodes what it is given (or as hex, or as \xHH escapes, when its
+ * letters are only those: pc_enc_of). Only text is searched:
  * not an ELF file (its own bytes are scanned as they are), nor bytes with
  * a NUL in their first PC_B64_HEAD.
  */
@@ -40,5 +41,20 @@ int pc_b64_wants(const unsigned char *p, size_t n);
 /* Decode a run (base64 letters; line breaks and joins skipped) into out (room for
  * runlen / 4 * 3 + 3 bytes): the decoded length. */
 size_t pc_b64_decode(const unsigned char *run, size_t runlen, unsigned char *out);
+
+/* A run's letters may be another text encoding of bytes, which its
+ * decoder reads instead: hex digits only (`xxd -r -p`, Python's
+ * bytes.fromhex), or "\xHH" escapes (bash's printf and echo -e,
+ * Python's and C's string literals). */
+typedef enum { PC_ENC_BASE64, PC_ENC_HEX, PC_ENC_ESCAPED } pc_enc_kind;
+
+/* The run's kind; *runlen may shrink (a heredoc's end word after hex
+ * lines is left out). */
+pc_enc_kind pc_enc_of(const unsigned char *run, size_t *runlen);
+/* "base64", "hex", "escaped" */
+const char *pc_enc_name(pc_enc_kind k);
+/* Decode a run as kind into out (room for runlen / 4 * 3 + 3 bytes, which
+ * holds any kind's): the decoded length. */
+size_t pc_enc_decode(pc_enc_kind k, const unsigned char *run, size_t runlen, unsigned char *out);
 
 #endif

@@ -753,7 +753,8 @@ static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
 
 /* A program or an archive as base64 text in bytes held whole
  * (b64find.h): each run is decoded and read as a member "(base64)", as
- * the run's `base64 -d` would give it. */
+ * the run's `base64 -d` would give it; a run of hex digits or of "\xHH"
+ * escapes is decoded as such: "(hex)", "(escaped)". */
 static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
 {
     if (!pc_b64_wants(p, n))
@@ -767,9 +768,12 @@ static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
         unsigned char *d = malloc(len / 4 * 3 + 3);
         if (!d)
             return oom(w);
-        size_t dl = pc_b64_decode(r, len, d);
+        pc_enc_kind k = pc_enc_of(r, &len);
+        size_t dl = pc_enc_decode(k, r, len, d);
+        char name[16];
+        snprintf(name, sizeof name, "(%s)", pc_enc_name(k));
         src s = {d, dl, 0, NULL, NULL};
-        rc = member(w, depth, "(base64)", src_pull, &s, (int64_t)dl, 0);
+        rc = member(w, depth, name, src_pull, &s, (int64_t)dl, 0);
         free(d);
     }
     return rc;

@@ -8,7 +8,8 @@
 # (what the run could do) and is found by netcat's rule with the member
 # "(base64)" named; benign base64 (Go's own test ELF, a base64 PNG-like
 # blob, a short run) gives nothing. Also programs inside other bytes
-# (lib/yara/carve.c): netcat after a picture, one byte into base64.
+# (lib/yara/carve.c): netcat after a picture, one byte into base64; and
+# hex (xxd -p) and "\xHH" escapes (a bash printf), decoded as such.
 . "$PC_ROOT/tests/lib.sh"
 
 fetch_all netcat-openbsd coreutils
@@ -34,6 +35,19 @@ open(sys.argv[2], "w").write("import base64\nBLOB = (\n" + "".join("    b'%s'\n"
 PY
 python3 -c 'import runpy, sys; sys.exit(runpy.run_path(sys.argv[1])["DATA"] != open(sys.argv[2], "rb").read())' "$E/split.py" "$NC" &&
     pass "python3 joins the split literals back into netcat" || fail "python3 joins the split literals back into netcat" "it does not"
+# hex (`xxd -r -p` reads it, as Python's bytes.fromhex does) and "\xHH"
+# escapes (bash's printf writes the bytes)
+python3 - "$NC" "$E/hex.sh" "$E/esc.sh" <<'PY'
+import sys
+nc = open(sys.argv[1], "rb").read()
+h = nc.hex()
+open(sys.argv[2], "w").write("#!/bin/sh\nxxd -r -p >/tmp/.h <<'EOF'\n" + "\n".join(h[i:i + 60] for i in range(0, len(h), 60)) + "\nEOF\n")
+open(sys.argv[3], "w").write("#!/bin/bash\nprintf '" + "".join("\\x%02x" % b for b in nc) + "' >/tmp/.e\n")
+PY
+python3 -c 'import sys; t = open(sys.argv[1]).read().split("\n"); sys.exit(bytes.fromhex("".join(t[2:-2])) != open(sys.argv[2], "rb").read())' "$E/hex.sh" "$NC" &&
+    pass "bytes.fromhex gives netcat back from the hex" || fail "bytes.fromhex gives netcat back from the hex" "it does not"
+bash -c 'printf "$(sed -n "2s/^printf .\(.*\). >.*/\1/p" "$1")"' sh "$E/esc.sh" | cmp -s - "$NC" &&
+    pass "bash's printf gives netcat back from the escapes" || fail "bash's printf gives netcat back from the escapes" "it does not"
 base64 "$NC" >"$E/nc.b64"
 cp "$NC" "$E/t/helper" && tar czf "$E/t.tgz" -C "$E/t" helper && base64 "$E/t.tgz" >"$E/tool.tgz.b64"
 # what the run could do: coreutils' base64 -d gives netcat back
@@ -43,7 +57,7 @@ sed -n '3,/^EOF$/p' "$E/heredoc.sh" | sed '$d' | "$B64D" -d | cmp -s - "$NC" && 
 "$B64D" -d "$E/nc.b64" | cmp -s - "$NC" && pass "base64 -d gives netcat back from the .b64 file" ||
     fail "base64 -d gives netcat back from the .b64 file" "it does not"
 
-files_image enc-img "$E" 0644 heredoc.sh echo.sh dropper.py split.py nc.b64 tool.tgz.b64
+files_image enc-img "$E" 0644 heredoc.sh echo.sh dropper.py split.py hex.sh esc.sh nc.b64 tool.tgz.b64
 tools_only
 run "base64 netcat denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/enc-img/oci:latest"
 while read -r f member; do
@@ -53,6 +67,8 @@ heredoc.sh (base64)
 echo.sh (base64)
 dropper.py (base64)
 split.py (base64)
+hex.sh (hex)
+esc.sh (escaped)
 nc.b64 (base64)
 tool.tgz.b64 (base64) > helper
 X

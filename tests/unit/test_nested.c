@@ -680,6 +680,26 @@ static void test_b64(void)
         at += piece[i];
     }
     CHECK(at == 400);
+    /* hex (one line, or lines then a heredoc's end word) and \xHH escapes */
+    char hx[900], esc[1300];
+    size_t hl = 0, el = 0;
+    for (size_t i = 0; i < 120; i++) {
+        hl +=
+            (size_t)snprintf(hx + hl, sizeof hx - hl, "%02x%s", data[i], i % 30 == 29 ? "\n" : "");
+        el += (size_t)snprintf(esc + el, sizeof esc - el, "\\x%02X", data[i]);
+    }
+    size_t hlen = hl;
+    CHECK(pc_enc_of((const unsigned char *)hx, &hlen) == PC_ENC_HEX && hlen == hl);
+    CHECK(pc_enc_decode(PC_ENC_HEX, (const unsigned char *)hx, hlen, out) == 120 &&
+          memcmp(out, data, 120) == 0);
+    hl += (size_t)snprintf(hx + hl, sizeof hx - hl, "EOF");
+    hlen = hl;
+    CHECK(pc_enc_of((const unsigned char *)hx, &hlen) == PC_ENC_HEX && hlen == hl - 3);
+    size_t elen = el;
+    CHECK(pc_enc_of((const unsigned char *)esc, &elen) == PC_ENC_ESCAPED && elen == el);
+    CHECK(pc_enc_decode(PC_ENC_ESCAPED, (const unsigned char *)esc, elen, out) == 120 &&
+          memcmp(out, data, 120) == 0);
+    CHECK_STR(pc_enc_name(PC_ENC_ESCAPED), "escaped");
     pc_b64_begin(&it, text, j);
     r = pc_b64_next(&it, &len);
     CHECK(r == text + 9);
