@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yara.h>
+#include "portcullis.h"
 #include "pcx.h"
 #include "pcx/sha256.h"
 #include "yara/prefilter.h"
@@ -333,12 +334,13 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
     return pf;
 }
 
-/* The database depends on the rules, this code (the number after
- * "prefilter/" changes with the expressions it writes), vectorscan and
+/* The database depends on the rules, this code (the reader id names the
+ * library's sources; the number after "prefilter/" too), vectorscan and
  * libyara. */
 void pc_prefilter_cache_key(const char *digest, char out[72])
 {
-    char *k = pc_asprintf("prefilter/4;%s;%s;%s", digest, hs_version(), YR_VERSION);
+    char *k =
+        pc_asprintf("prefilter/4;%s;%s;%s;%s", digest, hs_version(), YR_VERSION, pc_reader_id());
     pc_sha256_digest(k ? k : "", k ? strlen(k) : 0, out);
     if (!k)
         out[0] = '\0';

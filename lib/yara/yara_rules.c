@@ -374,14 +374,22 @@ static int rules_build(const char *path, const char *cache_dir, int prefilter, p
     for (size_t i = 0; i < s.n; i++)
         r->nfiles += !s.v[i].list;
     int lists_bad = read_lists(&s, r, d) < 0;
-    if (!lists_bad && cache_dir && pc_rules_cache_load(cache_dir, r->digest, &r->yr))
+    /* compiled rules are cached by their digest, libyara's version and
+     * the reader id (the externals and the code that reads them) */
+    char ckey[72];
+    char *kin = pc_asprintf("rules;%s;%s;%s", r->digest, YR_VERSION, pc_reader_id());
+    pc_sha256_digest(kin ? kin : "", kin ? strlen(kin) : 0, ckey);
+    if (!kin)
+        cache_dir = NULL; /* (no key: not cached) */
+    free(kin);
+    if (!lists_bad && cache_dir && pc_rules_cache_load(cache_dir, ckey, &r->yr))
         goto loaded;
     r->yr = compile_all(&s, d);
     if (lists_bad || !r->yr) {
         compile_failed(d, e);
         goto done;
     }
-    pc_rules_cache_store(cache_dir, r->digest, &r->yr); /* (and drops the compiler's memory) */
+    pc_rules_cache_store(cache_dir, ckey, &r->yr); /* (and drops the compiler's memory) */
 loaded:
     count_rules(r);
     if (prefilter)

@@ -232,6 +232,12 @@ run "rules compiled and stored" 1 "$PC" scan --cache-dir "$R" --no-cache --forma
 run "rules compiled and stored (cache on)" 1 "$PC" scan --cache-dir "$R" --format json "oci:$T/shell/oci:latest"
 tool "reverse shell found with freshly compiled rules"
 [ "$(ls "$R"/rules/*.yarc 2>/dev/null | wc -l)" = 1 ] && pass "one compiled rules entry" || fail "one compiled rules entry" "$(ls -la "$R/rules")"
+# named by the rules digest, libyara's version and the reader id
+rd=$(jq -r '.reports[0].rules_digest' "$T/out")
+yv=$(sed -n 's/^libraries: yara \([^,]*\),.*/\1/p' "$T/version.txt")
+want=$(printf 'rules;%s;%s;%s' "$rd" "$yv" "$rid" | sha256sum | cut -c1-64)
+[ -f "$R/rules/$want.yarc" ] && pass "the compiled rules entry is keyed by the reader id" ||
+    fail "the compiled rules entry is keyed by the reader id" "no $want.yarc (rules $rd, yara $yv, reader $rid): $(ls "$R/rules")"
 rm -rf "$R/facts"
 run "rules loaded from the cache" 1 "$PC" scan --cache-dir "$R" --format json "oci:$T/shell/oci:latest"
 tool "reverse shell found with cached rules"

@@ -215,12 +215,10 @@ while IFS="$(printf '\t')" read -r i name file suites; do
     t0=$(date +%s)
     src="$T/$file"
     cp -p "$src" "$W/orig" 2>/dev/null || { echo "STALE $name ($file does not exist)" | tee -a "$W/results"; other=$((other + 1)); continue; }
-    # a data file (rules, policies) is read by the unmutated build too:
-    # its suites' baselines run before the mutant is applied
-    case $file in
-    *.c | *.h) ;;
-    *) for s in $suites; do baseline "$s" >/dev/null; done ;;
-    esac
+    # the suites' baselines run before the mutant is applied: a data file
+    # (rules) is read by the unmutated build too, and a suite may read the
+    # tree's sources (cache_sign: the reader id is their digest)
+    for s in $suites; do baseline "$s" >/dev/null; done
     if ! why=$(apply "$src" "$W/m/$i"); then
         echo "STALE $name (snippet $why in $file)" | tee -a "$W/results"
         other=$((other + 1))
