@@ -366,6 +366,16 @@ nested = [
     b'070701' + b'00000001000081ED0000000000000000000000010000000000000005000000000000000000000000000000000000000700000000' + b'bin/nc\0' + b'\0' + b'ELF!!' + b'\0' * 3,
     b'\xed\xab\xee\xdb' + b'\0' * 92 + b'\x8e\xad\xe8\x01' + b'\0' * 12 + b'\x8e\xad\xe8\x01' + b'\0' * 12 + gzip.compress(b'070707'),
 ]
+# text encodings of programs (b64find.c) and programs after other bytes (carve.c)
+import base64, struct
+elf = b'\x7fELF\x02\x01\x01' + b'\0' * 9 + struct.pack('<HHIQQQIHHHHHH', 2, 0x3e, 1, 0, 64, 0, 0, 64, 56, 0, 64, 0, 0) + b'nc -e /bin/sh ' * 10
+nested += [
+    b"x = '" + base64.b64encode(gzip.compress(tar_of(small))) + b"'\n",
+    b'BLOB = ("' + b'"\n    b"'.join(base64.b64encode(elf)[i:i + 20] for i in range(0, 240, 20)) + b'")\n',
+    b'xxd -r -p <<EOF\n' + b'\n'.join(elf.hex().encode()[i:i + 60] for i in range(0, 400, 60)) + b'\nEOF\n',
+    b"printf '" + b''.join(b'\\x%02x' % c for c in elf) + b"'\n",
+    b'\x89PNG\r\n\x1a\n' + b'\0' * 40 + elf + b'text' * 10 + elf,
+]
 for i, n in enumerate(nested):
     put("fuzz_nested", "n%d" % i, n)
 
