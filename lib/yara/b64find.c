@@ -8,6 +8,7 @@
  */
 #include <string.h>
 #include "yara/b64find.h"
+#include "yara/carve.h"
 
 #define W (PC_B64_MIN / 3 * 4) /* letters for PC_B64_MIN bytes */
 #define SEG 32                 /* a stretch the search starts from */
@@ -115,7 +116,8 @@ void pc_b64_begin(pc_b64_it *it, const unsigned char *p, size_t n)
 {
     it->p = p;
     it->n = n;
-    it->at = 0;
+    /* no text: nothing to find */
+    it->at = pc_elf_head(p, n) || memchr(p, 0, n < PC_B64_HEAD ? n : PC_B64_HEAD) ? n : 0;
 }
 
 const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen)
@@ -171,9 +173,6 @@ const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen)
 
 int pc_b64_wants(const unsigned char *p, size_t n)
 {
-    if ((n >= 4 && p[0] == 0x7f && p[1] == 'E' && p[2] == 'L' && p[3] == 'F') ||
-        memchr(p, 0, n < PC_B64_HEAD ? n : PC_B64_HEAD))
-        return 0;
     pc_b64_it it;
     size_t len = 0;
     pc_b64_begin(&it, p, n);

@@ -31,6 +31,7 @@ typedef struct pc_b64_it {
     size_t n, at;
 } pc_b64_it;
 
+/* A walk over p, which finds nothing in bytes that are no text. */
 void pc_b64_begin(pc_b64_it *it, const unsigned char *p, size_t n);
 /* The next run: its start and its length in p (*runlen), or NULL. */
 const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen);

@@ -32,9 +32,17 @@ static int loadable(const unsigned char *p)
     return u16(p + 40, be) == 52 && u16(p + 42, be) == 32;
 }
 
+static const unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
+
+int pc_elf_head(const unsigned char *p, size_t n)
+{
+    return n >= 4 && memcmp(p, magic, 4) == 0;
+}
+
 size_t pc_carve_elf(const unsigned char *p, size_t n, size_t from)
 {
-    static const unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
+    if (pc_elf_head(p, n))
+        return n;
     if (from < 1)
         from = 1;
     while (from < n && n - from >= 64) {
@@ -50,7 +58,5 @@ size_t pc_carve_elf(const unsigned char *p, size_t n, size_t from)
 
 int pc_carve_wants(const unsigned char *p, size_t n)
 {
-    if (n >= 4 && p[0] == 0x7f && p[1] == 'E' && p[2] == 'L' && p[3] == 'F')
-        return 0;
     return pc_carve_elf(p, n, 1) < n;
 }

@@ -14,8 +14,12 @@
 
 #include <stddef.h>
 
+/* 1 when the bytes start as an ELF file ("\x7fELF"). */
+int pc_elf_head(const unsigned char *p, size_t n);
+
 /* The offset of the next such header at or after from (from >= 1: a
- * header at 0 is the file's own), or n. */
+ * header at 0 is the file's own), or n; n for an ELF file (its own
+ * bytes are scanned as they are). */
 size_t pc_carve_elf(const unsigned char *p, size_t n, size_t from);
 
 /* 1 when p, not an ELF file itself, holds one after its start. */

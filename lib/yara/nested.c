@@ -757,8 +757,6 @@ static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
  * escapes is decoded as such: "(hex)", "(escaped)". */
 static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
 {
-    if (!pc_b64_wants(p, n))
-        return 0;
     pc_b64_it it;
     size_t len = 0;
     const unsigned char *r;
@@ -785,8 +783,6 @@ static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
  * bound (each is scanned to the end of the bytes). */
 static int carve(walk *w, int depth, const unsigned char *p, size_t n)
 {
-    if (!pc_carve_wants(p, n))
-        return 0;
     int rc = 0, k = 0;
     for (size_t at = pc_carve_elf(p, n, 1); rc == 0 && at < n; at = pc_carve_elf(p, n, at + 1)) {
         if (++k > PC_NEST_CARVES)
@@ -804,14 +800,11 @@ static int carve(walk *w, int depth, const unsigned char *p, size_t n)
  * programs inside them; base64 runs are decoded. */
 static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n)
 {
-    size_t off = 0;
-    int rc, plain = 0;
-    if (n >= 2 && p[0] == '#' && p[1] == '!' && !(off = stub_end(p, n))) {
+    int script = n >= 2 && p[0] == '#' && p[1] == '!', rc;
+    size_t off = script ? stub_end(p, n) : 0;
+    int plain = script ? off == 0 : !pc_nest_wants(p, n); /* nothing opened at its start */
+    if (plain) {
         rc = zip_tail(w, depth, p, n);
-        plain = 1;
-    } else if (!(n >= 2 && p[0] == '#' && p[1] == '!') && !pc_nest_wants(p, n)) {
-        rc = zip_tail(w, depth, p, n);
-        plain = 1;
     } else {
         src s = {p + off, n - off, 0, NULL, NULL};
         rc = inspect(w, depth, src_pull, &s, 0, p + off, n - off);

@@ -244,8 +244,7 @@ int pc_yara_wants(const pc_yara_profile *prof, const pc_entry *ent, const unsign
         return 0;
     if (prof->scan_all_files || (ent->mode & 0111))
         return 1;
-    static const unsigned char elf[4] = {0x7f, 'E', 'L', 'F'};
-    if (len >= 4 && memcmp(head, elf, 4) == 0)
+    if (pc_elf_head(head, len))
         return 1;
     return len >= 2 && head[0] == '#' && head[1] == '!';
 }
