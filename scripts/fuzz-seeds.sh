@@ -375,6 +375,15 @@ nested += [
     b'xxd -r -p <<EOF\n' + b'\n'.join(elf.hex().encode()[i:i + 60] for i in range(0, 400, 60)) + b'\nEOF\n',
     b"printf '" + b''.join(b'\\x%02x' % c for c in elf) + b"'\n",
     b'\x89PNG\r\n\x1a\n' + b'\0' * 40 + elf + b'text' * 10 + elf,
+    b'#!/bin/sh\nexit $res\n' + base64.encodebytes(tar_of(small)),
+    b'    data = b64decode(\'\'\'\n        ' + base64.encodebytes(elf).replace(b'\n', b'\n        ') + b"''')\n",
+]
+# uuencoded (uufind.c): as uuencode writes it, with shar's X prefix
+import binascii
+uu = b''.join(binascii.b2a_uu(elf[i:i + 45]) for i in range(0, len(elf), 45))
+nested += [
+    b'begin 755 nc\n' + uu + b'`\nend\n',
+    b"sed 's/^X//' <<'E' | uudecode\nbegin 600 x\n" + b''.join(b'X' + l + b'\n' for l in uu.splitlines()) + b'X`\nXend\nE\n',
 ]
 for i, n in enumerate(nested):
     put("fuzz_nested", "n%d" % i, n)

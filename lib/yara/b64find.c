@@ -4,7 +4,8 @@
  * cannot be in one lets the search jump SEG bytes; ordinary text (a space
  * every few bytes) costs about one look per SEG bytes. A run is a stretch
  * and the stretches joined to it as strings a language joins ("AAA"
- * "BBB", "AAA" + b"BBB", over lines), however short each is.
+ * "BBB", "AAA" + b"BBB", over lines), however short each is, and the
+ * lines after it that are indented letters.
  */
 #include <string.h>
 #include "yara/b64find.h"
@@ -29,6 +30,48 @@ static int in_run(unsigned char c)
 static int quote(unsigned char c)
 {
     return c == '"' || c == '\'';
+}
+
+static int blank(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int brk(unsigned char c)
+{
+    return c == '\n' || c == '\r';
+}
+
+/* The end of the stretch whose bytes continue at e: over what is in a
+ * run, and over a line's indentation when letters follow it. */
+static size_t run_fwd(const unsigned char *p, size_t n, size_t e)
+{
+    for (;;) {
+        while (e < n && in_run(p[e]))
+            e++;
+        size_t k = e;
+        while (k < n && blank(p[k]))
+            k++;
+        if (e == 0 || !brk(p[e - 1]) || k == e || k >= n || !letter(p[k]))
+            return e;
+        e = k;
+    }
+}
+
+/* The same backwards: where the stretch that goes on at i starts (lo at
+ * the least). */
+static size_t run_back(const unsigned char *p, size_t lo, size_t i)
+{
+    for (;;) {
+        while (i > lo && in_run(p[i - 1]))
+            i--;
+        size_t k = i;
+        while (k > lo && blank(p[k - 1]))
+            k--;
+        if (k == i || k <= lo || !brk(p[k - 1]) || !letter(p[i]))
+            return i;
+        i = k;
+    }
 }
 
 /* Between two string literals that a language joins: blanks, line
@@ -118,12 +161,44 @@ void pc_b64_begin(pc_b64_it *it, const unsigned char *p, size_t n)
     it->n = n;
     /* no text: nothing to find */
     it->at = pc_elf_head(p, n) || memchr(p, 0, n < PC_B64_HEAD ? n : PC_B64_HEAD) ? n : 0;
+    it->alt = it->altlen = 0;
+}
+
+/* A run [s, e) whose first line starts after other bytes of its line (not
+ * at a line's start or indentation, not in a string literal) and goes on
+ * over more lines: the second reading, from its second line's first
+ * letter (b64find.h), if it still holds enough letters. */
+static void second_reading(pc_b64_it *it, size_t s, size_t e)
+{
+    const unsigned char *p = it->p;
+    size_t b = s;
+    while (b > 0 && blank(p[b - 1]))
+        b--;
+    if (b == 0 || brk(p[b - 1]) || quote(p[s - 1]))
+        return;
+    const unsigned char *nl = memchr(p + s, '\n', e - s), *cr = memchr(p + s, '\r', e - s);
+    if (!nl || (cr && cr < nl))
+        nl = cr;
+    if (!nl)
+        return;
+    size_t a = (size_t)(nl - p);
+    while (a < e && !letter(p[a]) && !quote(p[a]))
+        a++;
+    if (a < e && letter(p[a]) && each_letter(p + a, e - a, NULL, NULL) >= W) {
+        it->alt = a;
+        it->altlen = e - a;
+    }
 }
 
 const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen)
 {
     const unsigned char *p = it->p;
     size_t n = it->n, i = it->at;
+    if (it->altlen) {
+        *runlen = it->altlen;
+        it->altlen = 0;
+        return p + it->alt;
+    }
     while (n >= SEG && i <= n - SEG) {
         size_t j = i + SEG - 1;
         if (!in_run(p[j])) {
@@ -139,17 +214,12 @@ const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen)
         }
         /* [i, j] is in a stretch; its start: back to it->at at most, and
          * over joined strings before it */
-        while (i > it->at && in_run(p[i - 1]))
-            i--;
-        for (size_t b; (b = join_back(p, it->at, i)) != 0;) {
-            i = b;
-            while (i > it->at && in_run(p[i - 1]))
-                i--;
-        }
+        i = run_back(p, it->at, i);
+        for (size_t b; (b = join_back(p, it->at, i)) != 0;)
+            i = run_back(p, it->at, b);
         size_t e = j + 1;
         for (;;) {
-            while (e < n && in_run(p[e]))
-                e++;
+            e = run_fwd(p, n, e);
             size_t f = join_fwd(p, n, e);
             if (!f)
                 break;
@@ -158,11 +228,12 @@ const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen)
         it->at = e;
         size_t s = i;
         while (s < e && !letter(p[s]))
-            s++; /* (line breaks before it) */
+            s++; /* (line breaks and indentation before it) */
         while (e > s && !letter(p[e - 1]))
             e--;
         if (each_letter(p + s, e - s, NULL, NULL) >= W) {
             *runlen = e - s;
+            second_reading(it, s, e);
             return p + s;
         }
         i = it->at;

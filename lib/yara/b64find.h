@@ -13,7 +13,13 @@
  * holding at least PC_B64_MIN bytes' worth of letters; it ends at padding
  * or at any other byte, and decodes from its first letter, as `base64 -d`
  * decodes what it is given (or as hex, or as \xHH escapes, when its
- * letters are only those: pc_enc_of). Only text is searched:
+ * letters are only those: pc_enc_of). Lines may be indented (Python's
+ * b64decode drops the blanks of an indented block). A run whose first
+ * line starts after other bytes of that line (the "EOF" of `<<EOF`, the
+ * last word of a self-extracting script's code, "begin-base64 644 f")
+ * is also read from its second line: which of the two the run's decoder
+ * is given, the bytes cannot say, and a shift by one letter makes every
+ * byte after it another. Only text is searched:
  * not an ELF file (its own bytes are scanned as they are), nor bytes with
  * a NUL in their first PC_B64_HEAD.
  */
@@ -29,6 +35,7 @@
 typedef struct pc_b64_it {
     const unsigned char *p;
     size_t n, at;
+    size_t alt, altlen; /* a run's second reading, from its second line (altlen 0: none) */
 } pc_b64_it;
 
 /* A walk over p, which finds nothing in bytes that are no text. */

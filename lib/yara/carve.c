@@ -3,6 +3,7 @@
  */
 #include <string.h>
 #include "yara/carve.h"
+#include "yara/unwrap.h"
 
 static unsigned u16(const unsigned char *p, int be)
 {
@@ -41,8 +42,6 @@ int pc_elf_head(const unsigned char *p, size_t n)
 
 size_t pc_carve_elf(const unsigned char *p, size_t n, size_t from)
 {
-    if (pc_elf_head(p, n))
-        return n;
     if (from < 1)
         from = 1;
     while (from < n && n - from >= 64) {
@@ -56,7 +55,66 @@ size_t pc_carve_elf(const unsigned char *p, size_t n, size_t from)
     return n;
 }
 
-int pc_carve_wants(const unsigned char *p, size_t n)
+/* ELF's magic, then those of the compressed streams looked for inside
+ * other bytes: those whose start says enough (the weak ones, lzma-alone's
+ * and compress's, and lz4's legacy frames, would start on chance bytes). */
+static const char *const magics[] = {"\x7f"
+                                     "ELF",
+                                     "\x1f\x8b\x08",
+                                     "\xfd"
+                                     "7zXZ\0",
+                                     "\x28\xb5\x2f\xfd",
+                                     "BZh",
+                                     "\x04\x22\x4d\x18",
+                                     "LZIP"};
+static const size_t magic_len[] = {4, 3, 6, 4, 3, 4, 4};
+
+/* 1 when a stream a decoder reads starts at p: as unwrap.c sniffs it, and
+ * for gzip with no reserved flag set (gzip and zlib refuse one). */
+static int inner_stream(const unsigned char *p, size_t n)
 {
-    return pc_carve_elf(p, n, 1) < n;
+    switch (pc_unwrap_sniff(p, n)) {
+    case PC_WRAP_GZIP:
+        return n > 3 && (p[3] & 0xe0) == 0;
+    case PC_WRAP_XZ:
+    case PC_WRAP_ZSTD:
+    case PC_WRAP_BZIP2:
+    case PC_WRAP_LZ4:
+    case PC_WRAP_LZIP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+size_t pc_carve_next(const unsigned char *p, size_t n, size_t from, int *stream)
+{
+    size_t best = pc_carve_elf(p, n, from);
+    *stream = 0;
+    if (from < 1)
+        from = 1;
+    for (size_t k = 1; k < sizeof magic_len / sizeof *magic_len; k++) {
+        size_t at = from, len = magic_len[k];
+        while (at < best && n - at >= len) {
+            size_t hay = best - at + len - 1 < n - at ? best - at + len - 1 : n - at;
+            const unsigned char *q = memmem(p + at, hay, magics[k], len);
+            if (!q)
+                break;
+            size_t o = (size_t)(q - p);
+            if (inner_stream(q, n - o)) {
+                best = o;
+                *stream = 1;
+                break;
+            }
+            at = o + 1;
+        }
+    }
+    return best;
+}
+
+size_t pc_carve_magics(const char *const **m, const size_t **len)
+{
+    *m = magics;
+    *len = magic_len;
+    return sizeof magic_len / sizeof *magic_len;
 }

@@ -1,9 +1,11 @@
 /*
  * carve.h — a program inside other bytes: an ELF executable appended to a
- * picture or a document, or after a few bytes of a decoded blob, which a
- * run cuts out with `tail -c +N` or `dd skip=N` and starts. Rules that
- * read an ELF file's header at offset 0 never see it there, so nested.c
- * reads each one found here as a member "(program at byte N)".
+ * picture or a document, after a few bytes of a decoded blob, or in the
+ * data of another program (a dropper that writes its payload out and
+ * starts it), which a run cuts out with `tail -c +N` or `dd skip=N` (or
+ * writes out) and starts. Rules that read an ELF file's header at offset
+ * 0 never see it there, so nested.c reads each one found here as a member
+ * "(program at byte N)".
  *
  * A header counts when it is one the kernel would load: "\x7fELF", a
  * class (32 or 64 bits) and byte order, version 1, type EXEC or DYN, and
@@ -18,11 +20,18 @@
 int pc_elf_head(const unsigned char *p, size_t n);
 
 /* The offset of the next such header at or after from (from >= 1: a
- * header at 0 is the file's own), or n; n for an ELF file (its own
- * bytes are scanned as they are). */
+ * header at 0 is the file's own), or n. */
 size_t pc_carve_elf(const unsigned char *p, size_t n, size_t from);
 
-/* 1 when p, not an ELF file itself, holds one after its start. */
-int pc_carve_wants(const unsigned char *p, size_t n);
+/* The offset of the next program (as pc_carve_elf) or compressed stream
+ * (gzip, xz, zstd, bzip2, lz4 or lzip, as its decoder would start on it:
+ * a dropper's payload in its data, an archive after a picture) at or
+ * after from, or n; *stream: 1 for a stream. */
+size_t pc_carve_next(const unsigned char *p, size_t n, size_t from, int *stream);
+
+/* The magic numbers pc_carve_next looks for (*m, with their lengths in
+ * *len): their count. A caller that saw none of them after byte 0 need
+ * not look. */
+size_t pc_carve_magics(const char *const **m, const size_t **len);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "yara/b64find.h"
+#include "yara/uufind.h"
 #include "yara/carve.h"
 #include "yara/nested.h"
 #include "yara/unwrap.h"
@@ -75,6 +76,10 @@ typedef struct walk {
     pc_members *arc[PC_NEST_LIVE];
     int ndec, narc;
     int fatal; /* a bound was met: the file fails (e says which) */
+    /* inside a compressed stream found after other bytes' start (carve):
+     * a decoder's memory bound there ends the stream as damage would (a
+     * false start on chance bytes, a fuzz corpus, asks for anything) */
+    int carving;
     char chain[PC_NEST_CHAIN];
 } walk;
 
@@ -93,7 +98,7 @@ typedef struct unsrc {
 
 static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int tail,
                    const unsigned char *mem, size_t memlen);
-static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n);
+static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, size_t carve_from);
 static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *pud, int64_t size,
                   int how);
 /* member()'s how: an encrypted member's header in place of its bytes,
@@ -191,7 +196,7 @@ static ssize_t unwrap_pull(void *ud, void *buf, size_t n)
         pc_format_size(w->budget0, sz, sizeof sz);
         return bound(w, "decodes to more than %s (limits.max_layer_bytes)", sz);
     }
-    if (r < 0 && pc_unwrap_over(s->u))
+    if (r < 0 && pc_unwrap_over(s->u) && !w->carving)
         return bound(w, "its compressed data needs more memory to decode than portcullis allows");
     if (r > 0)
         w->budget -= (uint64_t)r;
@@ -288,10 +293,11 @@ static int member(walk *w, int depth, const char *name, pc_pull_fn pull, void *p
         rc = w->ops->scan_stream(w->ops->ud, w->chain, n->buf[depth], got, src_pull, &rest,
                                  more ? size : (int64_t)got, w->e);
     } else {
+        size_t inner_at = 1;
         if (got)
-            rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, w->e);
+            rc = w->ops->scan_mem(w->ops->ud, w->chain, n->buf[depth], got, &inner_at, w->e);
         if (rc == 0 && opens && depth + 1 < PC_NEST_DEPTH)
-            rc = inspect_mem(w, depth + 1, n->buf[depth], got);
+            rc = inspect_mem(w, depth + 1, n->buf[depth], got, inner_at);
         else if (rc == 0 && opens &&
                  (openable(n->buf[depth], got) || pc_zipdir_ends(n->buf[depth], got)))
             rc = too_deep(w); /* (a zip after other bytes too: inspect_mem reads it) */
@@ -777,28 +783,67 @@ static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
     return rc;
 }
 
-/* Programs inside other bytes (carve.h), in bytes that are no ELF file
- * and were not opened as an archive: each read from its header to the
- * end as a member "(program at byte N)"; more than PC_NEST_CARVES is a
- * bound (each is scanned to the end of the bytes). */
-static int carve(walk *w, int depth, const unsigned char *p, size_t n)
+/* Uuencoded bodies in bytes held whole (uufind.h: a shar archive, a
+ * uuencode file): each decoded and read as a member "(uuencoded)". */
+static int uu_runs(walk *w, int depth, const unsigned char *p, size_t n)
 {
-    int rc = 0, k = 0;
-    for (size_t at = pc_carve_elf(p, n, 1); rc == 0 && at < n; at = pc_carve_elf(p, n, at + 1)) {
-        if (++k > PC_NEST_CARVES)
-            return bound(w, "holds more than %d programs after its start", PC_NEST_CARVES);
+    pc_uu_it it;
+    size_t len = 0, prefix = 0;
+    const unsigned char *r;
+    int rc = 0;
+    pc_uu_begin(&it, p, n);
+    while (rc == 0 && (r = pc_uu_next(&it, &len, &prefix)) != NULL) {
+        unsigned char *d = malloc(len / 4 * 3 + 3);
+        if (!d)
+            return oom(w);
+        size_t dl = pc_uu_decode(r, len, prefix, d);
+        src s = {d, dl, 0, NULL, NULL};
+        rc = member(w, depth, "(uuencoded)", src_pull, &s, (int64_t)dl, 0);
+        free(d);
+    }
+    return rc;
+}
+
+/* Programs and compressed streams inside other bytes (carve.h), in bytes
+ * that were not opened as an archive (an ELF file's too: a dropper's
+ * payload in its data): a program is read from its header to the end as a
+ * member "(program at byte N)", a stream is opened there as any file's
+ * ("(at byte N) > (gzip)"); more than PC_NEST_CARVES programs (each is
+ * read to the end of the bytes) or PC_NEST_STREAMS streams is a bound;
+ * a stream whose decoder asks for more memory than the bound ends there
+ * (walk.carving). from: where the first may be (the scan's prefilter saw
+ * a magic number there first). */
+static int carve(walk *w, int depth, const unsigned char *p, size_t n, size_t from)
+{
+    int rc = 0, progs = 0, streams = 0, stream;
+    for (size_t at = pc_carve_next(p, n, from, &stream); rc == 0 && !w->fatal && at < n;
+         at = pc_carve_next(p, n, at + 1, &stream)) {
+        if (stream ? ++streams > PC_NEST_STREAMS : ++progs > PC_NEST_CARVES)
+            return bound(w, "holds more than %d %s after its start",
+                         stream ? PC_NEST_STREAMS : PC_NEST_CARVES,
+                         stream ? "compressed streams" : "programs");
         char name[48];
-        snprintf(name, sizeof name, "(program at byte %zu)", at);
         src s = {p + at, n - at, 0, NULL, NULL};
-        rc = member(w, depth, name, src_pull, &s, (int64_t)(n - at), 0);
+        if (stream) {
+            snprintf(name, sizeof name, "(at byte %zu)", at);
+            size_t old = chain_push(w, name);
+            w->carving++;
+            rc = inspect(w, depth, src_pull, &s, 0, NULL, 0);
+            w->carving--;
+            w->chain[old] = 0;
+        } else {
+            snprintf(name, sizeof name, "(program at byte %zu)", at);
+            rc = member(w, depth, name, src_pull, &s, (int64_t)(n - at), 0);
+        }
     }
     return rc;
 }
 
 /* Bytes in memory, scanned as they are already: a script is opened where
  * its archive starts, in place; bytes not opened are searched for
- * programs inside them; base64 runs are decoded. */
-static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n)
+ * programs inside them from carve_from on; base64 runs and uuencoded
+ * bodies are decoded. */
+static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, size_t carve_from)
 {
     int script = n >= 2 && p[0] == '#' && p[1] == '!', rc;
     size_t off = script ? stub_end(p, n) : 0;
@@ -810,8 +855,10 @@ static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n)
         rc = inspect(w, depth, src_pull, &s, 0, p + off, n - off);
     }
     if (rc == 0 && !w->fatal && plain)
-        rc = carve(w, depth, p, n);
-    return rc < 0 || w->fatal ? -1 : b64_runs(w, depth, p, n);
+        rc = carve(w, depth, p, n, carve_from);
+    if (rc == 0 && !w->fatal)
+        rc = b64_runs(w, depth, p, n);
+    return rc < 0 || w->fatal ? -1 : uu_runs(w, depth, p, n);
 }
 
 static walk walk_of(pc_nest *n, const pc_nest_ops *ops, pc_err *e)
@@ -831,7 +878,7 @@ int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *dat
                     pc_err *e)
 {
     walk w = walk_of(n, ops, e);
-    int rc = inspect_mem(&w, 0, data, len);
+    int rc = inspect_mem(&w, 0, data, len, ops->carve_from ? ops->carve_from : 1);
     return rc < 0 || w.fatal ? -1 : 0;
 }
 

@@ -42,12 +42,16 @@
 #define PC_NEST_CHAIN 1024           /* bytes of "outer > inner" kept for messages */
 #define PC_NEST_STUB (128u << 10)    /* a script before an archive (makeself, zipapp): at most */
 #define PC_NEST_CARVES 64 /* programs inside one file's other bytes (carve.h): more fails */
+/* compressed streams inside one file's other bytes (carve.h: most are a
+ * decoder's false start on chance bytes, each cheap): more fails */
+#define PC_NEST_STREAMS 4096
 
 typedef struct pc_nest_ops {
     /* Scan one member held whole (n <= whole_max bytes): 0, or -1 with e
      * filled to fail the layer. member: "data.tar.xz > ./usr/bin/nmap";
      * "" is the file itself (a streamed script with no archive after it). */
-    int (*scan_mem)(void *ud, const char *member, const unsigned char *p, size_t n, pc_err *e);
+    int (*scan_mem)(void *ud, const char *member, const unsigned char *p, size_t n,
+                    size_t *inner_at, pc_err *e);
     /* Scan a member larger than whole_max: its first firstlen bytes (the
      * larger of whole_max and first_block, or all of it), then what pull
      * gives; size: its length, or -1 when the archive does not say. */
@@ -59,6 +63,11 @@ typedef struct pc_nest_ops {
     uint64_t budget;      /* decoded bytes per file; 0: PC_NEST_BUDGET */
     uint64_t max_members; /* members per file; 0: PC_NEST_MEMBERS */
     int manual;           /* the file is where man(1) looks: a gzipped manual page is not read */
+    /* Where the first program after the start of the bytes pc_nest_inspect
+     * is given may be (carve.h; the caller's scan saw ELF's magic there
+     * first), or their length when none is; 0: not known, looked for.
+     * scan_mem says the same of a member (*inner_at: 1 when not known). */
+    size_t carve_from;
 } pc_nest_ops;
 
 typedef struct pc_nest pc_nest;

@@ -34,13 +34,20 @@
 #include "portcullis.h"
 #include "pcx.h"
 #include "pcx/sha256.h"
+#include "yara/carve.h"
 #include "yara/prefilter.h"
 #include "yara/prefilter_pat.h"
 #include "yara/yaracond.h"
 #include "yara/yarasrc.h"
 
 #define PF_HEADS 2 /* ELF, anything else ("#!" included) */
-#define PF_DBS 3   /* the whole files' database, then a block's for each head */
+/* The whole files' database also reports where the magic numbers of
+ * programs and compressed streams occur (pc_carve_magics): one inside a
+ * file, after its first byte (carve.h), is found in the same pass. Ids
+ * PF_ID_INNER + k. */
+#define PF_ID_INNER 0xffffff00u
+#define PF_INNER_MAX 16
+#define PF_DBS 3 /* the whole files' database, then a block's for each head */
 #define DB_FILES 0
 #define DB_BLOCKS(head) (1 + (head))
 
@@ -292,6 +299,25 @@ static void drop_dbs(pc_prefilter *pf)
     pf->on = 0;
 }
 
+/* The magic numbers of what carve.h finds inside other bytes, as
+ * literals: \xHH each byte. */
+static int add_magics(exprs *x)
+{
+    const char *const *m;
+    const size_t *len;
+    size_t n = pc_carve_magics(&m, &len);
+    for (size_t k = 0; k < n && k < PF_INNER_MAX; k++) {
+        char re[4 * 16 + 1];
+        size_t o = 0;
+        for (size_t i = 0; i < len[k] && i < 16; i++)
+            o += (size_t)snprintf(re + o, sizeof re - o, "\\x%02x", (unsigned char)m[k][i]);
+        pf_expr e = {.re = strdup(re), .flags = 0};
+        if (!e.re || exprs_add(x, &e, PF_ID_INNER + (unsigned)k) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
 {
     pc_prefilter *pf = calloc(1, sizeof *pf);
@@ -316,6 +342,12 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
         snprintf(pf->status, sizeof pf->status, "off: no strings to look for");
         bad = 1;
     }
+    size_t nmagic = x[DB_FILES].n;
+    if (!bad && add_magics(&x[DB_FILES]) < 0) {
+        snprintf(pf->status, sizeof pf->status, "off: out of memory");
+        bad = 1;
+    }
+    nmagic = x[DB_FILES].n - nmagic;
     if (!bad)
         bad = compile_dbs(pf, x) < 0;
     if (bad) {
@@ -327,7 +359,7 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
         pf->nrules = w.nrules;
         snprintf(pf->status, sizeof pf->status,
                  "on: %zu rules, %zu patterns (files %zu; in blocks: ELF %zu, other %zu)", w.nrules,
-                 w.npat, x[DB_FILES].n, x[DB_BLOCKS(0)].n, x[DB_BLOCKS(1)].n);
+                 w.npat, x[DB_FILES].n - nmagic, x[DB_BLOCKS(0)].n, x[DB_BLOCKS(1)].n);
     }
     for (int d = 0; d < PF_DBS; d++)
         exprs_free(&x[d]);
@@ -340,7 +372,7 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
 void pc_prefilter_cache_key(const char *digest, char out[72])
 {
     char *k =
-        pc_asprintf("prefilter/4;%s;%s;%s;%s", digest, hs_version(), YR_VERSION, pc_reader_id());
+        pc_asprintf("prefilter/5;%s;%s;%s;%s", digest, hs_version(), YR_VERSION, pc_reader_id());
     pc_sha256_digest(k ? k : "", k ? strlen(k) : 0, out);
     if (!k)
         out[0] = '\0';
@@ -494,17 +526,33 @@ int pc_prefilter_head(const unsigned char *p, size_t n)
 
 typedef struct hitctx {
     const pc_prefilter *pf;
-    unsigned bit; /* the file's head */
+    unsigned bit;   /* the file's head */
+    int hit;        /* a string of a rule that can match the file */
+    size_t inner;   /* the first magic (pc_carve_magics) after byte 0, or SIZE_MAX */
+    int want_inner; /* look on for one after a hit */
+    const size_t *mlen;
+    size_t nmagic;
 } hitctx;
 
 /* A string of rule id: enough when the rule can match a file of this
- * head; else look on. */
+ * head (and a magic after byte 0 was seen, or is not looked for); else
+ * look on. A magic: noted where it starts, when after byte 0. */
 static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                   void *ud)
 {
-    const hitctx *c = ud;
-    (void)from, (void)to, (void)flags;
-    return !c || id >= c->pf->nrules || (c->pf->heads[id] & c->bit) ? 1 : 0; /* 1: stop */
+    hitctx *c = ud;
+    (void)from, (void)flags;
+    if (c && id >= PF_ID_INNER) {
+        size_t len = id - PF_ID_INNER < c->nmagic ? c->mlen[id - PF_ID_INNER] : 0;
+        if (len && to > len && to - len < c->inner)
+            c->inner = (size_t)(to - len);
+        return c->hit && (c->inner != SIZE_MAX || !c->want_inner) ? 1 : 0;
+    }
+    if (!c)
+        return 1;
+    if (id >= c->pf->nrules || (c->pf->heads[id] & c->bit))
+        c->hit = 1;
+    return c->hit && (!c->want_inner || c->inner != SIZE_MAX) ? 1 : 0; /* 1: stop */
 }
 
 int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s, int head, int block,
@@ -513,10 +561,30 @@ int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s, int
     if (!pc_prefilter_active(pf) || !s || len > UINT_MAX || head < 0 || head >= PF_HEADS)
         return 1;
     const hs_database_t *db = pf->db[block ? DB_BLOCKS(head) : DB_FILES];
-    hitctx c = {pf, 1u << head};
+    hitctx c = {pf, 1u << head, 0, SIZE_MAX, 0, NULL, 0};
     if (!db)
         return 0; /* no reported rule can match a file with this head */
     hs_error_t rc =
         hs_scan(db, (const char *)buf, (unsigned)len, 0, s->hs, on_hit, block ? NULL : &c);
-    return rc != HS_SUCCESS; /* HS_SCAN_TERMINATED: a hit; anything else: an error */
+    return rc != HS_SUCCESS || c.hit; /* HS_SCAN_TERMINATED: a hit; anything else: an error */
+}
+
+int pc_prefilter_whole(const pc_prefilter *pf, pc_prefilter_scratch *s, const unsigned char *buf,
+                       size_t len, size_t *inner_at)
+{
+    int head = pc_prefilter_head(buf, len);
+    *inner_at = 1; /* not known: look from byte 1 */
+    if (!pc_prefilter_active(pf) || !s || len > UINT_MAX || !pf->db[DB_FILES])
+        return 1;
+    const char *const *m;
+    hitctx c = {pf, 1u << head, 0, SIZE_MAX, 1, NULL, 0};
+    c.nmagic = pc_carve_magics(&m, &c.mlen);
+    hs_error_t rc =
+        hs_scan(pf->db[DB_FILES], (const char *)buf, (unsigned)len, 0, s->hs, on_hit, &c);
+    if (rc != HS_SUCCESS && !(rc == HS_SCAN_TERMINATED && c.hit))
+        return 1;
+    /* (a match that ends later may start a few bytes before the first
+     * one seen, when the scan stopped there: from a little before it) */
+    *inner_at = c.inner == SIZE_MAX ? len : c.inner > 8 ? c.inner - 8 : 1;
+    return c.hit;
 }

@@ -77,4 +77,12 @@ int pc_prefilter_head(const unsigned char *p, size_t n);
 int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s, int head, int block,
                             const unsigned char *buf, size_t len);
 
+/* pc_prefilter_needs_scan of a whole file, in the same pass also where
+ * carve.h need look for a program or a compressed stream inside it
+ * (*inner_at: a little before the first of its magic numbers after byte
+ * 0; len when there is none; 1 when not known: the prefilter is off or
+ * failed). */
+int pc_prefilter_whole(const pc_prefilter *pf, pc_prefilter_scratch *s, const unsigned char *buf,
+                       size_t len, size_t *inner_at);
+
 #endif

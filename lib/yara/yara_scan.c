@@ -47,6 +47,7 @@
 #include <yara.h>
 #include "pcx.h"
 #include "yara/b64find.h"
+#include "yara/uufind.h"
 #include "yara/carve.h"
 #include "yara/nested.h"
 #include "yara/zipdir.h"
@@ -83,7 +84,8 @@ struct pc_yara_scan {
     unsigned char *nroll; /* the later blocks of a member too large to read whole */
     size_t nrollcap;
     uint64_t nest_bytes, nest_members; /* pc_yara_scan_archive_bounds */
-    pc_layer_facts *f;                 /* the file being scanned, while its archive members are */
+    size_t inner_at;   /* after scan_mem: carve.h looks from here (prefilter.h; 1: not known) */
+    pc_layer_facts *f; /* the file being scanned, while its archive members are */
     pc_entry *ent;
 };
 
@@ -498,11 +500,13 @@ uint64_t pc_yara_scan_yara_bytes(const pc_yara_scan *s)
 }
 
 /* YARA over a whole file, unless the prefilter shows no reported rule can
- * match it (prefilter.h): then there is nothing to find. */
+ * match it (prefilter.h): then there is nothing to find. s->inner_at: where
+ * a program inside it may start (the prefilter's pass saw ELF's magic
+ * there first; 1: not known). */
 static int scan_mem(pc_yara_scan *s, const unsigned char *data, size_t len)
 {
-    if (s->pfs &&
-        !pc_prefilter_needs_scan(s->pf, s->pfs, pc_prefilter_head(data, len), 0, data, len))
+    s->inner_at = 1;
+    if (s->pfs && !pc_prefilter_whole(s->pf, s->pfs, data, len, &s->inner_at))
         return ERROR_SUCCESS;
     s->yara_bytes += len;
     int rc = yr_scanner_scan_mem(s->yr, data, len);
@@ -597,12 +601,14 @@ static int member_failed(pc_yara_scan *s, const char *member, int rc, pc_err *e)
 }
 
 /* nested.h: a member read whole */
-static int nest_scan_mem(void *ud, const char *member, const unsigned char *p, size_t n, pc_err *e)
+static int nest_scan_mem(void *ud, const char *member, const unsigned char *p, size_t n,
+                         size_t *inner_at, pc_err *e)
 {
     pc_yara_scan *s = ud;
     s->hits.n = 0;
     s->hits.oom = 0;
     int rc = scan_mem(s, p, n);
+    *inner_at = s->inner_at;
     if (rc != ERROR_SUCCESS)
         return member_failed(s, member, rc, e);
     return record_member(s, member, e);
@@ -687,7 +693,8 @@ static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
                        .first_block = block_size(s->prof), /* as a big file's first block */
                        .budget = s->nest_bytes,
                        .max_members = s->nest_members,
-                       .manual = is_manual(s->path)};
+                       .manual = is_manual(s->path),
+                       .carve_from = stream ? 0 : s->inner_at};
     pc_err why = {{0}};
     if (!s->nest && !(s->nest = pc_nest_new()))
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
@@ -718,12 +725,17 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
     return rc;
 }
 
-/* A file read whole: opened when it is a compressed file or an archive. */
+/* A file read whole (and just given to scan_mem, which set s->inner_at):
+ * opened when it is a compressed file or an archive, or holds text
+ * encodings, programs or compressed streams after its start. */
 static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *data,
                        size_t len, pc_err *e)
 {
+    int stream;
+    if (s->inner_at < len)
+        s->inner_at = pc_carve_next(data, len, s->inner_at, &stream);
     return pc_nest_wants(data, len) || pc_zipdir_ends(data, len) || pc_b64_wants(data, len) ||
-                   pc_carve_wants(data, len)
+                   pc_uu_wants(data, len) || s->inner_at < len
                ? open_nested(s, f, ent, data, len, NULL, e)
                : 0;
 }

@@ -1,12 +1,14 @@
 /*
  * opaque.yar — content the scan cannot read: an archive in a format
- * portcullis does not open (7z, RAR) or a zip member encrypted with a
- * password. A program of the image (7z, unrar, bsdtar, unzip -P, Python's
- * zipfile with a password the image or the run holds) can unpack a tool
- * from it when it runs, and no rule ever saw its bytes. Category "opaque":
- * a policy that accepts such files sets it to warn
- * (checks.suspicious-tool.categories). Found where the file's bytes are
- * scanned: a file, or an archive member, read whole or in blocks; an
+ * portcullis does not open (7z, RAR, the filesystem images and archives
+ * and the compressed streams below), a zip member encrypted with a
+ * password, or a file encrypted by openssl enc or age. A program of the
+ * image (7z, unrar, bsdtar, unzip -P, Python's zipfile, openssl enc -d,
+ * age -d, with a password or key the image or the run holds) can unpack
+ * or decrypt a tool from it when it runs, and no rule ever saw its
+ * bytes. Category "opaque": a policy that accepts such files sets it to
+ * warn (checks.suspicious-tool.categories). Found where the file's bytes
+ * are scanned: a file, or an archive member, read whole or in blocks; an
  * encrypted zip member is read as its local header (lib/yara/members.h),
  * so one in a zip of any size is found as the member.
  */
@@ -178,4 +180,127 @@ rule archive_lha
         // after its size (levels 0 and 1) or its length's low byte
         // (level 2), with the level at offset 20 (0, 1 or 2)
         filesize >= 24 and $lh at 2 and uint8(20) <= 2
+}
+
+/*
+ * Compressors and archivers whose streams no reader of portcullis
+ * decodes, each known by its own header: arj unpacks an ARJ archive (the
+ * main header: id 0x60 0xEA, its sizes, versions, host and file type
+ * 2), lrzip an lrzip stream ("LRZI", major version 0), rzip an rzip
+ * stream ("RZIP", its 24-byte header), zpaq a ZPAQ archive (zpaq 7's
+ * locator tag before a "zPQ" block, or a bare block as the streaming
+ * format writes it; one encrypted with -key starts with a random salt
+ * and no rule knows it).
+ */
+
+rule archive_arj
+{
+    meta:
+        tool = "ARJ archive"
+        description = "an ARJ archive, which portcullis does not open: what it holds is not scanned, and arj or 7z in the image unpack it when the run does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $id = { 60 EA }
+    condition:
+        // the main header: the basic header's size (30 to 2600, arj's
+        // HEADERSIZE_MAX), the first header's size (at least 30, within
+        // the basic header), the archiver version (1 to 15; arj 3.10
+        // writes 11) and the version needed to extract (1 to that), the
+        // host OS (0 MS-DOS to 11 Win32) and the file type 2 (main
+        // header); then the header's CRC and the extended header's size
+        filesize >= uint16(2) + 10 and $id at 0 and
+        uint16(2) >= 30 and uint16(2) <= 2600 and
+        uint8(4) >= 30 and uint8(4) <= uint16(2) and
+        uint8(5) >= 1 and uint8(5) <= 15 and uint8(6) >= 1 and uint8(6) <= uint8(5) and
+        uint8(7) <= 11 and uint8(10) == 2
+}
+
+rule archive_lrzip
+{
+    meta:
+        tool = "lrzip stream"
+        description = "an lrzip-compressed stream (.lrz), which portcullis does not decode: what it holds is not scanned, and lrzip (lrunzip) in the image decodes it when the run does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $magic = "LRZI"
+    condition:
+        // "LRZI", the major version 0 and a minor version (lrzip 0.651
+        // writes 6), then the expected size (or the salt of an encrypted
+        // stream)
+        filesize >= 14 and $magic at 0 and uint8(4) == 0 and uint8(5) >= 1 and uint8(5) <= 31
+}
+
+rule archive_rzip
+{
+    meta:
+        tool = "rzip stream"
+        description = "an rzip-compressed stream (.rz), which portcullis does not decode: what it holds is not scanned, and rzip -d (runzip) in the image decodes it when the run does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $magic = "RZIP"
+    condition:
+        // rzip's 24-byte header: "RZIP", the major (1 or 2; rzip 2.1
+        // writes 2) and minor version, the expected size as two 32-bit
+        // words, and zeros to its end
+        filesize >= 24 and $magic at 0 and uint8(4) >= 1 and uint8(4) <= 2 and uint8(5) <= 9 and
+        uint32(14) == 0 and uint32(18) == 0 and uint16(22) == 0
+}
+
+rule archive_zpaq
+{
+    meta:
+        tool = "ZPAQ archive"
+        description = "a ZPAQ archive (.zpaq), which portcullis does not open: what it holds is not scanned, and zpaq in the image unpacks it when the run does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $tag = { 37 6B 53 74 A0 31 83 D3 8C B2 28 B0 D3 }
+        $block = { 7A 50 51 ( 01 | 02 ) 01 }
+    condition:
+        // a block: "zPQ", the level (1 or 2) and the type 1 (ZPAQL);
+        // zpaq 7 writes its 13-byte locator tag before each
+        ($tag at 0 and $block at 13) or $block at 0
+}
+
+/*
+ * Encrypted files: the content is there, but only a key opens it, and a
+ * key is a few bytes an image can hold anywhere (a variable, a file, the
+ * command line). openssl enc writes "Salted__" and its 8-byte salt
+ * before the cipher text (with -salt, the default); age writes its
+ * header, "age-encryption.org/v1" and a recipient stanza, or the same
+ * armored as text (age -a).
+ */
+
+rule encrypted_openssl_enc
+{
+    meta:
+        tool = "openssl enc output"
+        description = "a file encrypted by openssl enc with a salt, which no rule can read: what it holds is not scanned, and openssl enc -d in the image decrypts it with a password the image or the run holds"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $salted = "Salted__"
+    condition:
+        // "Salted__", the 8 bytes of the salt (openssl enc -S sets them:
+        // any bytes, text too) and at least one cipher block
+        filesize >= 24 and $salted at 0
+}
+
+rule encrypted_age
+{
+    meta:
+        tool = "age-encrypted file"
+        description = "a file encrypted by age, which no rule can read: what it holds is not scanned, and age -d (or rage) in the image decrypts it with a key or passphrase the image or the run holds"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        $binary = "age-encryption.org/v1\n-> "
+        $armored = "-----BEGIN AGE ENCRYPTED FILE-----"
+    condition:
+        // the header's version line and its first recipient stanza, or
+        // the armor's first line
+        $binary at 0 or $armored at 0
 }

@@ -7,7 +7,9 @@
 # it base64'ed. Each decodes with coreutils' `base64 -d` back to netcat
 # (what the run could do) and is found by netcat's rule with the member
 # "(base64)" named; benign base64 (Go's own test ELF, a base64 PNG-like
-# blob, a short run) gives nothing. Also programs inside other bytes
+# blob, a short run, a uuencoded text) gives nothing. Self-extracting and
+# shell archives (makeself --base64, shar, uuencode, heredocs with an
+# unquoted end word, an indented block). Also programs inside other bytes
 # (lib/yara/carve.c): netcat after a picture, one byte into base64; and
 # hex (xxd -p) and "\xHH" escapes (a bash printf), decoded as such.
 . "$PC_ROOT/tests/lib.sh"
@@ -73,6 +75,65 @@ nc.b64 (base64)
 tool.tgz.b64 (base64) > helper
 X
 
+# Self-extracting and shell archives, each written by its own tool and
+# each giving netcat back when run as the image could run it:
+# - makeself --base64 (a script whose payload is a base64 tar, its first
+#   line after the script's last word);
+# - a heredoc with an unquoted end word (<<EOF: the run's first line is
+#   "EOF"), of base64 and of hex;
+# - an indented block that Python's b64decode reads, blanks and all;
+# - uuencode -m ("begin-base64 644 nc": the run's first line ends "nc");
+# - shar (uuencodes netcat; the archive pipes it to uudecode when run) and
+#   classic uuencode, decoded as "(uuencoded)".
+S="$E/sfx"
+mkdir -p "$S/payload" "$S/out"
+cp "$NC" "$S/payload/agent"
+makeself --quiet --base64 "$S/payload" "$S/agent.run" "agent" ./agent >/dev/null 2>&1 || fail "makeself --base64" "failed"
+sh "$S/agent.run" --noexec --quiet --target "$S/out/mk" >/dev/null 2>&1
+cmp -s "$S/out/mk/agent" "$NC" && pass "makeself's archive gives netcat back" || fail "makeself's archive gives netcat back" "it does not"
+{ printf '#!/bin/sh
+base64 -d >"$1" <<EOF
+'; printf '%s\n' "$b64"; printf 'EOF\n'; } >"$S/heredoc.sh"
+python3 - "$NC" "$S/hexdoc.sh" "$S/indented.py" <<'PY'
+import base64, sys
+nc = open(sys.argv[1], "rb").read()
+h = nc.hex()
+open(sys.argv[2], "w").write("#!/bin/sh\nxxd -r -p >\"$1\" <<EOF\n" + "\n".join(h[i:i + 60] for i in range(0, len(h), 60)) + "\nEOF\n")
+b = base64.encodebytes(nc).decode().replace("\n", "\n        ")
+open(sys.argv[3], "w").write("import base64, sys\n\n\ndef payload():\n    return base64.b64decode('''\n        " + b + "''')\n\n\nopen(sys.argv[1], 'wb').write(payload())\n")
+PY
+sh "$S/heredoc.sh" "$S/out/heredoc" && cmp -s "$S/out/heredoc" "$NC" && pass "the <<EOF heredoc gives netcat back" ||
+    fail "the <<EOF heredoc gives netcat back" "it does not"
+python3 -c 'import sys; t = open(sys.argv[1]).read().split("\n"); sys.exit(bytes.fromhex("".join(t[2:-2])) != open(sys.argv[2], "rb").read())' "$S/hexdoc.sh" "$NC" &&
+    pass "bytes.fromhex gives netcat back from the <<EOF hex" || fail "bytes.fromhex gives netcat back from the <<EOF hex" "it does not"
+python3 "$S/indented.py" "$S/out/indented" && cmp -s "$S/out/indented" "$NC" && pass "python3 decodes the indented block to netcat" ||
+    fail "python3 decodes the indented block to netcat" "it does not"
+for t in uuencode uudecode shar; do
+    command -v "$t" >/dev/null 2>&1 || fail "$t installed" "not on PATH (scripts/deps.sh installs sharutils)"
+done
+(cd "$S/payload" && uuencode -m agent agent) >"$S/agent.uue64"
+(cd "$S/payload" && uuencode agent agent) >"$S/agent.uue"
+(cd "$S/payload" && shar agent 2>/dev/null) >"$S/agent.shar"
+uudecode -o "$S/out/uue64" "$S/agent.uue64" && cmp -s "$S/out/uue64" "$NC" && pass "uudecode gives netcat back (base64)" ||
+    fail "uudecode gives netcat back (base64)" "it does not"
+uudecode -o "$S/out/uue" "$S/agent.uue" && cmp -s "$S/out/uue" "$NC" && pass "uudecode gives netcat back" ||
+    fail "uudecode gives netcat back" "it does not"
+mkdir -p "$S/out/shar" && (cd "$S/out/shar" && sh "$S/agent.shar" >/dev/null 2>&1) && cmp -s "$S/out/shar/agent" "$NC" &&
+    pass "the shell archive unpacks netcat" || fail "the shell archive unpacks netcat" "it does not"
+files_image sfx-img "$S" 0644 agent.run heredoc.sh hexdoc.sh indented.py agent.uue64 agent.uue agent.shar
+run "self-extracting and shell archives denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/sfx-img/oci:latest"
+while read -r f member; do
+    jq_true "archives: $f: netcat found in $member" "[.reports[0].findings[] | select(.check == \"suspicious-tool\" and .path == \"/opt/$f\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member $member\")))] | length == 1"
+done <<'X'
+agent.run (base64) > ./agent
+heredoc.sh (base64)
+hexdoc.sh (hex)
+indented.py (base64)
+agent.uue64 (base64)
+agent.uue (uuencoded)
+agent.shar (uuencoded)
+X
+
 # Programs inside other bytes (lib/yara/carve.c): netcat appended to a
 # PNG picture (what `tail -c +N` cuts back out), and base64 of one byte
 # then netcat (`base64 -d | tail -c +2`); each found as the program at its
@@ -100,6 +161,39 @@ jq_true "carved: netcat after the picture, at its byte" "[.reports[0].findings[]
 jq_true "carved: netcat one byte into decoded base64" '[.reports[0].findings[] | select(.path == "/opt/shifted.b64" and .rule == "netcat_openbsd" and (.message | endswith("as the archive member (base64) > (program at byte 1)")))] | length == 1'
 jq_true "carved: a magic with no loadable header is nothing" '[.reports[0].findings[] | select(.path == "/opt/magic.txt")] | length == 0'
 
+# Programs that carry another, compressed, in their data and write it out
+# when they run (a dropper): built with gcc (.incbin of netcat's gzip,
+# xz and zstd), each run and giving netcat back; a picture with a zstd
+# stream after it. Found as the stream at its byte, opened. Benign: arj,
+# whose binary holds its self-extractor module (an ELF) in its data.
+D="$E/drop"
+mkdir -p "$D/img"
+gzip -9 -c "$NC" >"$D/nc.gz" && xz -c "$NC" >"$D/nc.xz" && zstd -q -c "$NC" >"$D/nc.zst" || fail "compress netcat" "failed"
+for k in gz xz zst; do
+    cat >"$D/drop-$k.c" <<C
+#include <stdio.h>
+__asm__(".section .rodata\\n.global payload\\npayload:\\n.incbin \\"$D/nc.$k\\"\\n.global payload_end\\npayload_end:\\n.previous\\n");
+extern const unsigned char payload[], payload_end[];
+int main(int argc, char **argv)
+{
+    FILE *f = argc > 1 ? fopen(argv[1], "wb") : NULL;
+    return !f || fwrite(payload, 1, (size_t)(payload_end - payload), f) != (size_t)(payload_end - payload) || fclose(f);
+}
+C
+    gcc -O2 -o "$D/img/dropper-$k" "$D/drop-$k.c" || fail "gcc dropper-$k" "failed"
+    "$D/img/dropper-$k" "$D/out.$k" || fail "dropper-$k runs" "it does not"
+done
+gzip -dc "$D/out.gz" | cmp -s - "$NC" && xz -dc "$D/out.xz" | cmp -s - "$NC" && zstd -q -dc "$D/out.zst" | cmp -s - "$NC" &&
+    pass "the droppers write netcat out" || fail "the droppers write netcat out" "they do not"
+{ cat "$E/c/logo.png" | head -c 100; cat "$D/nc.zst"; } >"$D/img/logo.png"
+command -v arj >/dev/null 2>&1 && cp "$(command -v arj)" "$D/img/arj" || fail "arj installed" "not on PATH (scripts/deps.sh installs it)"
+files_image drop-img "$D/img" 0755 dropper-gz dropper-xz dropper-zst logo.png arj
+run "droppers denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/drop-img/oci:latest"
+for f in dropper-gz:gzip dropper-xz:xz dropper-zst:zstd logo.png:zstd; do
+    jq_true "dropper: ${f%%:*}: netcat in the ${f#*:} stream inside it" "[.reports[0].findings[] | select(.path == \"/opt/${f%%:*}\" and .rule == \"netcat_openbsd\" and (.message | test(\"as the archive member [(]at byte [0-9]+[)] > [(]${f#*:}[)]\$\")))] | length == 1"
+done
+jq_true "dropper: arj and its self-extractor are nothing" '[.reports[0].findings[] | select(.path == "/opt/arj")] | length == 0'
+
 # benign: Go's own test ELF in base64 (golang-*-src ships it), a long
 # base64 run that is no program, a short run of an ELF header
 mkdir -p "$E/neg"
@@ -110,6 +204,9 @@ elf = open("/bin/true", "rb").read()
 open(os.path.join(d, "a.elf.base64"), "w").write(base64.encodebytes(elf).decode())
 open(os.path.join(d, "blob.json"), "w").write('{"icon": "%s"}\n' % base64.b64encode(bytes(range(256)) * 40).decode())
 open(os.path.join(d, "short.txt"), "w").write("magic: %s\n" % base64.b64encode(elf[:40]).decode())
+# a manual's example of a uuencoded file, and a body of no program
+open(os.path.join(d, "uu.txt"), "w").write("Run uudecode on a file such as:\n\nbegin 644 notes.txt\n" +
+    "M" + "86)C9&5F9VAI:FML;6YO<'%R<W1U=G=X>7HP,3(S-#4V-S@Y04)#1$5&1TA)2DM,\n" * 4 + "`\nend\n")
 PY
-files_image neg-img "$E/neg" 0644 a.elf.base64 blob.json short.txt
+files_image neg-img "$E/neg" 0644 a.elf.base64 blob.json short.txt uu.txt
 run "benign base64 allowed" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/neg-img/oci:latest"

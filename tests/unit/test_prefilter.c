@@ -295,6 +295,21 @@ static void test_conversion(void)
                         "ELF bytes";
     CHECK(yara_hits(r, (const unsigned char *)clean, strlen(clean)) == 0);
     CHECK(needs(pf, s, (const unsigned char *)clean, strlen(clean)) == 0);
+    /* the same pass says where a program or a compressed stream may start
+     * inside the bytes (carve.h): the magic after byte 0, a little before
+     * it; none: the length; at byte 0 only (an ELF file's own): none */
+    size_t at = 0, cl = strlen(clean);
+    CHECK(pc_prefilter_whole(pf, s, (const unsigned char *)clean, cl, &at) == 0);
+    CHECK(at <= cl - 10 && at + 8 >= cl - 10);
+    unsigned char gz[200] = "\x7f"
+                            "ELF";
+    memset(gz + 4, 'x', sizeof gz - 4);
+    CHECK(pc_prefilter_whole(pf, s, gz, sizeof gz, &at) == 0 && at == sizeof gz);
+    memcpy(gz + 120, "\x1f\x8b\x08\x00", 4);
+    CHECK(pc_prefilter_whole(pf, s, gz, sizeof gz, &at) == 0 && at <= 120 && at + 8 >= 120);
+    memcpy(chain + 400, "\x28\xb5\x2f\xfd", 4); /* a rule's hit, then a magic: both told */
+    CHECK(pc_prefilter_whole(pf, s, chain, sizeof chain, &at) == 1 && at <= 400 && at + 8 >= 400);
+    CHECK(pc_prefilter_whole(pf, NULL, gz, sizeof gz, &at) == 1 && at == 1); /* not known */
     /* no scratch: always scan */
     CHECK(needs(pf, NULL, (const unsigned char *)clean, strlen(clean)) == 1);
     /* a bound above 16 is dropped (vectorscan compiles it a lot faster):
