@@ -71,7 +71,7 @@ static const size_t magic_len[] = {4, 3, 6, 4, 3, 4, 4};
 
 /* 1 when a stream a decoder reads starts at p: as unwrap.c sniffs it, and
  * for gzip with no reserved flag set (gzip and zlib refuse one). */
-static int inner_stream(const unsigned char *p, size_t n)
+int pc_carve_stream(const unsigned char *p, size_t n)
 {
     switch (pc_unwrap_sniff(p, n)) {
     case PC_WRAP_GZIP:
@@ -101,7 +101,7 @@ size_t pc_carve_next(const unsigned char *p, size_t n, size_t from, int *stream)
             if (!q)
                 break;
             size_t o = (size_t)(q - p);
-            if (inner_stream(q, n - o)) {
+            if (pc_carve_stream(q, n - o)) {
                 best = o;
                 *stream = 1;
                 break;

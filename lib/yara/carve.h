@@ -29,6 +29,9 @@ size_t pc_carve_elf(const unsigned char *p, size_t n, size_t from);
  * after from, or n; *stream: 1 for a stream. */
 size_t pc_carve_next(const unsigned char *p, size_t n, size_t from, int *stream);
 
+/* 1 when one of those streams starts at p (n bytes at hand). */
+int pc_carve_stream(const unsigned char *p, size_t n);
+
 /* The magic numbers pc_carve_next looks for (*m, with their lengths in
  * *len): their count. A caller that saw none of them after byte 0 need
  * not look. */

@@ -824,15 +824,16 @@ static int carve(walk *w, int depth, const unsigned char *p, size_t n, size_t fr
                          stream ? "compressed streams" : "programs");
         char name[48];
         src s = {p + at, n - at, 0, NULL, NULL};
+        unsigned long long named = at + (depth == 0 ? w->ops->carve_base : 0);
         if (stream) {
-            snprintf(name, sizeof name, "(at byte %zu)", at);
+            snprintf(name, sizeof name, "(at byte %llu)", named);
             size_t old = chain_push(w, name);
             w->carving++;
             rc = inspect(w, depth, src_pull, &s, 0, NULL, 0);
             w->carving--;
             w->chain[old] = 0;
         } else {
-            snprintf(name, sizeof name, "(program at byte %zu)", at);
+            snprintf(name, sizeof name, "(program at byte %llu)", named);
             rc = member(w, depth, name, src_pull, &s, (int64_t)(n - at), 0);
         }
     }

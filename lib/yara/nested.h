@@ -68,6 +68,8 @@ typedef struct pc_nest_ops {
      * first), or their length when none is; 0: not known, looked for.
      * scan_mem says the same of a member (*inner_at: 1 when not known). */
     size_t carve_from;
+    uint64_t
+        carve_base; /* added to the offsets named in those bytes (they are a file's from there) */
 } pc_nest_ops;
 
 typedef struct pc_nest pc_nest;

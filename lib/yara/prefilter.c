@@ -41,10 +41,10 @@
 #include "yara/yarasrc.h"
 
 #define PF_HEADS 2 /* ELF, anything else ("#!" included) */
-/* The whole files' database also reports where the magic numbers of
- * programs and compressed streams occur (pc_carve_magics): one inside a
- * file, after its first byte (carve.h), is found in the same pass. Ids
- * PF_ID_INNER + k. */
+/* Every database also reports where the magic numbers of programs and
+ * compressed streams occur (pc_carve_magics): one inside a file, after
+ * its first byte (carve.h) or in a block (streamfind.h), is found in the
+ * same pass. Ids PF_ID_INNER + k. */
 #define PF_ID_INNER 0xffffff00u
 #define PF_INNER_MAX 16
 #define PF_DBS 3 /* the whole files' database, then a block's for each head */
@@ -343,10 +343,11 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
         bad = 1;
     }
     size_t nmagic = x[DB_FILES].n;
-    if (!bad && add_magics(&x[DB_FILES]) < 0) {
-        snprintf(pf->status, sizeof pf->status, "off: out of memory");
-        bad = 1;
-    }
+    for (int d = 0; d < PF_DBS && !bad; d++)
+        if (add_magics(&x[d]) < 0) {
+            snprintf(pf->status, sizeof pf->status, "off: out of memory");
+            bad = 1;
+        }
     nmagic = x[DB_FILES].n - nmagic;
     if (!bad)
         bad = compile_dbs(pf, x) < 0;
@@ -359,7 +360,8 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
         pf->nrules = w.nrules;
         snprintf(pf->status, sizeof pf->status,
                  "on: %zu rules, %zu patterns (files %zu; in blocks: ELF %zu, other %zu)", w.nrules,
-                 w.npat, x[DB_FILES].n - nmagic, x[DB_BLOCKS(0)].n, x[DB_BLOCKS(1)].n);
+                 w.npat, x[DB_FILES].n - nmagic, x[DB_BLOCKS(0)].n - nmagic,
+                 x[DB_BLOCKS(1)].n - nmagic);
     }
     for (int d = 0; d < PF_DBS; d++)
         exprs_free(&x[d]);
@@ -532,6 +534,8 @@ typedef struct hitctx {
     int want_inner; /* look on for one after a hit */
     const size_t *mlen;
     size_t nmagic;
+    void (*each)(void *ud, size_t at); /* a block's: every magic, and the scan never stops */
+    void *ud;
 } hitctx;
 
 /* A string of rule id: enough when the rule can match a file of this
@@ -542,9 +546,15 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
 {
     hitctx *c = ud;
     (void)from, (void)flags;
-    if (c && id >= PF_ID_INNER) {
-        size_t len = id - PF_ID_INNER < c->nmagic ? c->mlen[id - PF_ID_INNER] : 0;
-        if (len && to > len && to - len < c->inner)
+    if (id >= PF_ID_INNER) {
+        size_t len = c && id - PF_ID_INNER < c->nmagic ? c->mlen[id - PF_ID_INNER] : 0;
+        if (!c || !len || to < len)
+            return 0;
+        if (c->each) {
+            c->each(c->ud, (size_t)(to - len));
+            return 0;
+        }
+        if (to > len && to - len < c->inner)
             c->inner = (size_t)(to - len);
         return c->hit && (c->inner != SIZE_MAX || !c->want_inner) ? 1 : 0;
     }
@@ -552,6 +562,8 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
         return 1;
     if (id >= c->pf->nrules || (c->pf->heads[id] & c->bit))
         c->hit = 1;
+    if (c->each)
+        return 0;
     return c->hit && (!c->want_inner || c->inner != SIZE_MAX) ? 1 : 0; /* 1: stop */
 }
 
@@ -561,7 +573,7 @@ int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s, int
     if (!pc_prefilter_active(pf) || !s || len > UINT_MAX || head < 0 || head >= PF_HEADS)
         return 1;
     const hs_database_t *db = pf->db[block ? DB_BLOCKS(head) : DB_FILES];
-    hitctx c = {pf, 1u << head, 0, SIZE_MAX, 0, NULL, 0};
+    hitctx c = {pf, 1u << head, 0, SIZE_MAX, 0, NULL, 0, NULL, NULL};
     if (!db)
         return 0; /* no reported rule can match a file with this head */
     hs_error_t rc =
@@ -577,7 +589,7 @@ int pc_prefilter_whole(const pc_prefilter *pf, pc_prefilter_scratch *s, const un
     if (!pc_prefilter_active(pf) || !s || len > UINT_MAX || !pf->db[DB_FILES])
         return 1;
     const char *const *m;
-    hitctx c = {pf, 1u << head, 0, SIZE_MAX, 1, NULL, 0};
+    hitctx c = {pf, 1u << head, 0, SIZE_MAX, 1, NULL, 0, NULL, NULL};
     c.nmagic = pc_carve_magics(&m, &c.mlen);
     hs_error_t rc =
         hs_scan(pf->db[DB_FILES], (const char *)buf, (unsigned)len, 0, s->hs, on_hit, &c);
@@ -587,4 +599,19 @@ int pc_prefilter_whole(const pc_prefilter *pf, pc_prefilter_scratch *s, const un
      * one seen, when the scan stopped there: from a little before it) */
     *inner_at = c.inner == SIZE_MAX ? len : c.inner > 8 ? c.inner - 8 : 1;
     return c.hit;
+}
+
+int pc_prefilter_block(const pc_prefilter *pf, pc_prefilter_scratch *s, int head,
+                       const unsigned char *buf, size_t len, void (*each)(void *ud, size_t at),
+                       void *ud)
+{
+    if (!pc_prefilter_active(pf) || !s || len > UINT_MAX || head < 0 || head >= PF_HEADS ||
+        !pf->db[DB_BLOCKS(head)])
+        return -1;
+    const char *const *m;
+    hitctx c = {pf, 1u << head, 0, SIZE_MAX, 0, NULL, 0, each, ud};
+    c.nmagic = pc_carve_magics(&m, &c.mlen);
+    hs_error_t rc =
+        hs_scan(pf->db[DB_BLOCKS(head)], (const char *)buf, (unsigned)len, 0, s->hs, on_hit, &c);
+    return rc != HS_SUCCESS ? -1 : c.hit;
 }

@@ -85,4 +85,14 @@ int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s, int
 int pc_prefilter_whole(const pc_prefilter *pf, pc_prefilter_scratch *s, const unsigned char *buf,
                        size_t len, size_t *inner_at);
 
+/* pc_prefilter_needs_scan of one block of a file scanned in blocks
+ * (block 1), which also calls each(ud, offset) for every magic number of
+ * pc_carve_magics that starts in buf (in the order of their ends, once
+ * each): 0 or 1 as pc_prefilter_needs_scan says; -1 when it could not
+ * look (the prefilter is off or failed: scan the block, and look for the
+ * magic numbers another way). */
+int pc_prefilter_block(const pc_prefilter *pf, pc_prefilter_scratch *s, int head,
+                       const unsigned char *buf, size_t len, void (*each)(void *ud, size_t at),
+                       void *ud);
+
 #endif

@@ -52,10 +52,12 @@
 #include "yara/nested.h"
 #include "yara/zipdir.h"
 #include "yara/prefilter.h"
+#include "yara/streamfind.h"
 #include "yara/yara_match.h"
 #include "yara/yara_scan.h"
 
 #define PC_YARA_SNIFF 512 /* "\x7fELF", "#!", and what opens as an archive (a tar header) */
+#define PC_YARA_CANDS 256 /* magic numbers of one block kept from the prefilter's pass */
 
 struct pc_yara_pool {
     pthread_mutex_t mu;
@@ -84,7 +86,24 @@ struct pc_yara_scan {
     unsigned char *nroll; /* the later blocks of a member too large to read whole */
     size_t nrollcap;
     uint64_t nest_bytes, nest_members; /* pc_yara_scan_archive_bounds */
-    size_t inner_at;   /* after scan_mem: carve.h looks from here (prefilter.h; 1: not known) */
+    size_t inner_at; /* after scan_mem: carve.h looks from here (prefilter.h; 1: not known) */
+    /* Compressed streams inside a file read in blocks (streamfind.h): the
+     * decoder that finds where the current one ends, and the bytes of each
+     * one found (in cap: a byte of its own, then the stream's), opened
+     * once the file's blocks are scanned. */
+    pc_sfind *sf;
+    unsigned char *cap;
+    size_t caplen, capcap;
+    struct sreg {
+        uint64_t at;     /* where the stream starts in the file */
+        size_t off, len; /* its byte of its own in cap, and the stream's bytes after it */
+    } * reg;
+    size_t nreg, capreg;
+    uint64_t cpos;  /* candidates before this offset of the file are done */
+    uint64_t fed;   /* the current stream's bytes were pushed up to here */
+    uint64_t start; /* where the current stream starts */
+    int active;     /* sf is in a stream */
+    int sover; /* a bound met: more stream bytes than a block, or streams than PC_NEST_STREAMS */
     pc_layer_facts *f; /* the file being scanned, while its archive members are */
     pc_entry *ent;
 };
@@ -110,6 +129,10 @@ typedef struct blockit {
     size_t taillen;
     int ended;  /* the stream was read to its end */
     int failed; /* the tar stream failed; the message is in the walk's error */
+    int inner;  /* look for compressed streams inside (a file of the image, read in blocks) */
+    size_t cand[PC_YARA_CANDS]; /* magic numbers (carve.h) in the block looked at */
+    size_t ncand;
+    int cand_over; /* more than PC_YARA_CANDS of them: looked for with memmem */
 } blockit;
 
 int pc_yara_blocks_timeout(uint64_t per_block, uint64_t size, size_t block)
@@ -233,6 +256,9 @@ void pc_yara_scan_free(pc_yara_scan *s)
     pc_prefilter_scratch_free(s->pfs);
     pc_yara_pool_free(s->own_pool);
     pc_nest_free(s->nest);
+    pc_sfind_free(s->sf);
+    free(s->cap);
+    free(s->reg);
     free(s->nroll);
     free(s->buf);
     free(s->hits.v);
@@ -362,6 +388,164 @@ static YR_MEMORY_BLOCK *read_block(blockit *it, YR_MEMORY_BLOCK_ITERATOR *yi)
     return &it->cur;
 }
 
+static void cand_add(void *ud, size_t at)
+{
+    blockit *it = ud;
+    if (it->ncand < PC_YARA_CANDS)
+        it->cand[it->ncand++] = at;
+    else
+        it->cand_over = 1;
+}
+
+/* The magic numbers in d[0..n) the prefilter did not give: each found
+ * with memmem (the prefilter is off, or a block had too many). */
+static void cands_by_hand(blockit *it, const unsigned char *d, size_t n)
+{
+    const char *const *m;
+    const size_t *len;
+    size_t nm = pc_carve_magics(&m, &len);
+    it->ncand = 0;
+    it->cand_over = 0;
+    for (size_t k = 1; k < nm; k++) /* (0: ELF's: a program is found by its rules' strings) */
+        for (const unsigned char *q = d;
+             (size_t)(q - d) < n && (q = memmem(q, n - (size_t)(q - d), m[k], len[k])) != NULL; q++)
+            cand_add(it, (size_t)(q - d));
+}
+
+static size_t block_size(const pc_yara_profile *prof);
+
+/* Keep n bytes of the current stream (at most a block's worth of streams
+ * in one file: more is a bound). */
+static int sf_keep(pc_yara_scan *s, const unsigned char *p, size_t n)
+{
+    size_t lim = block_size(s->prof);
+    if (n > lim || s->caplen > lim - n) {
+        s->sover = 1;
+        return -1;
+    }
+    if (s->caplen + n > s->capcap) {
+        size_t want = s->capcap ? s->capcap : 64u << 10;
+        while (want < s->caplen + n)
+            want *= 2;
+        unsigned char *c = realloc(s->cap, want);
+        if (!c)
+            return -1;
+        s->cap = c;
+        s->capcap = want;
+    }
+    if (n)
+        memcpy(s->cap + s->caplen, p, n);
+    s->caplen += n;
+    return 0;
+}
+
+/* The current stream ended at s->fed: kept when it decoded to anything
+ * (a decoder's false start on chance bytes is dropped). */
+static int sf_finish(pc_yara_scan *s)
+{
+    size_t n = s->nreg, off = n ? s->reg[n - 1].off + 1 + s->reg[n - 1].len : 0;
+    s->active = 0;
+    s->cpos = s->fed > s->start ? s->fed : s->start + 1;
+    if (pc_sfind_out(s->sf) == 0) {
+        s->caplen = off;
+        return 0;
+    }
+    if (n >= PC_NEST_STREAMS) {
+        s->sover = 1;
+        return -1;
+    }
+    if (pc_grow((void **)&s->reg, &s->capreg, n + 1, sizeof *s->reg) < 0)
+        return -1;
+    s->reg[n] = (struct sreg){s->start, off, s->caplen - off - 1};
+    s->nreg++;
+    return 0;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A block of a file read in blocks, d[0..n) at offset base of the file
+ * (its first bytes repeat the last ones of the block before): the
+ * current stream goes on through it, and each candidate after the last
+ * stream (carve.h's magic numbers, as the decoders sniff them) starts a
+ * new one (streamfind.h). last: the file ends with it. -1 when out of
+ * memory or a bound is met (s->sover). */
+static int block_streams(blockit *it, const unsigned char *d, uint64_t base, size_t n, int last)
+{
+    pc_yara_scan *s = it->s;
+    uint64_t end = base + n;
+    size_t ci = 0;
+    if (it->cand_over)
+        cands_by_hand(it, d, n);
+    qsort(it->cand, it->ncand, sizeof *it->cand, cand_cmp);
+    for (;;) {
+        if (s->active) {
+            uint64_t from = s->fed > base ? s->fed : base;
+            int ended = 0;
+            size_t k = from < end
+                           ? pc_sfind_push(s->sf, d + (from - base), (size_t)(end - from), &ended)
+                           : 0;
+            if (sf_keep(s, d + (from - base), k) < 0)
+                return -1;
+            s->fed = from + k;
+            if (!ended && !last)
+                return 0;
+            if (sf_finish(s) < 0)
+                return -1;
+        }
+        uint64_t c = UINT64_MAX;
+        while (ci < it->ncand && c == UINT64_MAX) {
+            uint64_t a = base + it->cand[ci++];
+            if (a >= s->cpos && a >= 1)
+                c = a;
+        }
+        if (c == UINT64_MAX || (!last && end - c < 16)) {
+            uint64_t keep = c != UINT64_MAX ? c : end > 16 ? end - 16 : 0;
+            if (keep > s->cpos)
+                s->cpos = keep; /* (what the next block's first bytes repeat: looked at again) */
+            return 0;
+        }
+        s->cpos = c + 1;
+        if (!pc_carve_stream(d + (c - base), (size_t)(end - c)))
+            continue;
+        if (!s->sf && !(s->sf = pc_sfind_new()))
+            return -1;
+        int st = pc_sfind_start(s->sf, d + (c - base), (size_t)(end - c));
+        if (st < 0)
+            return -1;
+        if (st == 0)
+            continue;
+        unsigned char own = 0;
+        if (sf_keep(s, &own, 1) < 0)
+            return -1;
+        s->active = 1;
+        s->start = s->fed = c;
+    }
+}
+
+/* The prefilter over one block (if on), and the streams inside it (if
+ * looked for): 1 when YARA must be given the block, -1 on a failure. */
+static int block_seen(blockit *it, const unsigned char *d, uint64_t base, size_t n, int last)
+{
+    pc_yara_scan *s = it->s;
+    int need = 1;
+    it->ncand = 0;
+    it->cand_over = !it->filter;
+    if (it->filter) {
+        int r =
+            pc_prefilter_block(s->pf, s->pfs, it->pfhead, d, n, it->inner ? cand_add : NULL, it);
+        need = r != 0;
+        if (r < 0)
+            it->cand_over = 1; /* (no candidates from it: by hand) */
+    }
+    if (it->inner && block_streams(it, d, base, n, last) < 0)
+        return -1;
+    return need;
+}
+
 /* The next block YARA is to scan: the next one read, or with the
  * prefilter, the next one it does not clear (the ones it clears are read
  * and passed over); NULL at the end. */
@@ -369,9 +553,15 @@ static YR_MEMORY_BLOCK *next_block(blockit *it, YR_MEMORY_BLOCK_ITERATOR *yi)
 {
     YR_MEMORY_BLOCK *b;
     while ((b = read_block(it, yi)) != NULL) {
-        pc_yara_scan *s = it->s;
-        if (!it->filter || pc_prefilter_needs_scan(s->pf, s->pfs, it->pfhead, 1,
-                                                   (const unsigned char *)b->context, b->size))
+        int need = it->filter || it->inner
+                       ? block_seen(it, (const unsigned char *)b->context, (uint64_t)b->base,
+                                    b->size, it->pos >= it->size)
+                       : 1;
+        if (need < 0) {
+            yi->last_error = ERROR_INSUFFICIENT_MEMORY;
+            return NULL;
+        }
+        if (need)
             return b;
     }
     return NULL;
@@ -427,8 +617,12 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
                   .head = head,
                   .headlen = headlen,
                   .size = ent->size,
-                  .sized = 1};
+                  .sized = 1,
+                  .inner = 1};
     it.rsize = bsize < PC_YARA_OWN ? bsize : PC_YARA_OWN;
+    s->caplen = s->nreg = 0;
+    s->cpos = s->fed = s->start = 0;
+    s->active = s->sover = 0;
     if (reserve(big, bigcap, bsize) < 0 || reserve(&s->buf, &s->bufcap, it.rsize) < 0 ||
         !(it.tail = malloc(PC_ZIPDIR_TAIL)))
         return ERROR_INSUFFICIENT_MEMORY;
@@ -472,7 +666,11 @@ static int blocks_run(pc_yara_scan *s, blockit *itp, size_t bsize, int *failed, 
     it.pfhead = pc_prefilter_head(first, (size_t)got); /* YARA reads uint32be(0) there */
     if (!it.sized)
         yi.file_size = NULL; /* filesize is undefined, as for a stream */
-    if (it.filter && !pc_prefilter_needs_scan(s->pf, s->pfs, it.pfhead, 1, first, (size_t)got)) {
+    int need =
+        it.filter || it.inner ? block_seen(&it, first, 0, (size_t)got, it.pos >= it.size) : 1;
+    if (need < 0)
+        return ERROR_INSUFFICIENT_MEMORY;
+    if (!need) {
         /* the first block is clear: is any later one not? */
         if (!next_block(&it, &yi)) {
             *failed = it.failed;
@@ -684,7 +882,7 @@ static int is_manual(const char *path)
  * after its head (p, n). 0 or -1 (a failed tar stream is the walk's to
  * report: stream->failed; else e filled). */
 static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *p,
-                       size_t n, layersrc *stream, pc_err *e)
+                       size_t n, layersrc *stream, uint64_t base, pc_err *e)
 {
     pc_nest_ops ops = {.scan_mem = nest_scan_mem,
                        .scan_stream = nest_scan_stream,
@@ -694,7 +892,8 @@ static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
                        .budget = s->nest_bytes,
                        .max_members = s->nest_members,
                        .manual = is_manual(s->path),
-                       .carve_from = stream ? 0 : s->inner_at};
+                       .carve_from = stream ? 0 : s->inner_at,
+                       .carve_base = base};
     pc_err why = {{0}};
     if (!s->nest && !(s->nest = pc_nest_new()))
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
@@ -720,7 +919,7 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
 {
     layersrc ls = {rest, 0};
     size_t n = headlen < ent->size ? headlen : (size_t)ent->size;
-    int rc = open_nested(s, f, ent, head, n, &ls, e);
+    int rc = open_nested(s, f, ent, head, n, &ls, 0, e);
     *failed = ls.failed;
     return rc;
 }
@@ -736,8 +935,39 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
         s->inner_at = pc_carve_next(data, len, s->inner_at, &stream);
     return pc_nest_wants(data, len) || pc_zipdir_ends(data, len) || pc_b64_wants(data, len) ||
                    pc_uu_wants(data, len) || s->inner_at < len
-               ? open_nested(s, f, ent, data, len, NULL, e)
+               ? open_nested(s, f, ent, data, len, NULL, 0, e)
                : 0;
+}
+
+/* The compressed streams found inside a file read in blocks
+ * (streamfind.h, block_streams), each opened as the stream inside other
+ * bytes it is (nested.h: "(at byte N) > (gzip)"), N its offset in the
+ * file. */
+static int scan_streams(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
+{
+    int rc = s->active ? sf_finish(s) : 0;
+    pc_sfind_stop(s->sf);
+    for (size_t i = 0; rc == 0 && i < s->nreg; i++) {
+        s->inner_at = 1; /* (its byte of its own, then the stream) */
+        rc = open_nested(s, f, ent, s->cap + s->reg[i].off, s->reg[i].len + 1, NULL,
+                         s->reg[i].at - 1, e);
+        if (rc < 0)
+            return -1;
+    }
+    if (rc < 0)
+        return s->sover ? pc_err_set(e,
+                                     "file %s: holds more compressed streams after its start than "
+                                     "portcullis reads in a file over yara.max_file_bytes (%d "
+                                     "streams, their bytes within one block of max_file_bytes)",
+                                     s->path, PC_NEST_STREAMS)
+                        : pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
+    if (s->capcap > PC_YARA_OWN) {
+        free(s->cap);
+        s->cap = NULL;
+        s->capcap = 0;
+    }
+    s->caplen = s->nreg = 0;
+    return 0;
 }
 
 /* Copy the matched rules into the layer's arena, onto the entry. */
@@ -821,6 +1051,8 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
         /* the file's bytes are still in the buffer: what it holds */
         if (rc == 0 && data && scan_nested(s, f, ent, data, len, e) < 0)
             rc = -1;
+        if (rc == 0 && blocks && scan_streams(s, f, ent, e) < 0)
+            rc = -1;
         if (held)
             pool_give(s->pool, s->slot);
         return rc;
@@ -829,6 +1061,12 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
         pool_give(s->pool, s->slot);
     if (failed)
         return -1; /* the tar stream failed: the walk already said why */
+    if (blocks && s->sover)
+        return pc_err_set(e,
+                          "file %s: holds more compressed streams after its start than "
+                          "portcullis reads in a file over yara.max_file_bytes (%d streams, "
+                          "their bytes within one block of max_file_bytes)",
+                          s->path, PC_NEST_STREAMS);
     return scan_failed(s, rc, blocks, e);
 }
 

@@ -201,7 +201,10 @@ rule archive_arj
         severity = "medium"
         category = "opaque"
     strings:
-        $id = { 60 EA }
+        // the main header's id, then (as below) the high byte of the
+        // basic header's size, the versions, the host OS, and file type 2:
+        // a string long enough for the prefilter to pass other files over
+        $id = { 60 EA ?? 0? ?? 0? 0? 0? ?? ?? 02 }
     condition:
         // the main header: the basic header's size (30 to 2600, arj's
         // HEADERSIZE_MAX), the first header's size (at least 30, within

@@ -163,9 +163,11 @@ jq_true "carved: a magic with no loadable header is nothing" '[.reports[0].findi
 
 # Programs that carry another, compressed, in their data and write it out
 # when they run (a dropper): built with gcc (.incbin of netcat's gzip,
-# xz and zstd), each run and giving netcat back; a picture with a zstd
-# stream after it. Found as the stream at its byte, opened. Benign: arj,
-# whose binary holds its self-extractor module (an ELF) in its data.
+# xz and zstd), each run and giving netcat back, one over max_file_bytes
+# (read in blocks); a picture with a zstd stream after it. Found as the
+# stream at its byte, opened. Benign: arj, whose binary holds its
+# self-extractor module (an ELF) in its data; skopeo, a Go program over
+# max_file_bytes with gzip streams of its own.
 D="$E/drop"
 mkdir -p "$D/img"
 gzip -9 -c "$NC" >"$D/nc.gz" && xz -c "$NC" >"$D/nc.xz" && zstd -q -c "$NC" >"$D/nc.zst" || fail "compress netcat" "failed"
@@ -185,14 +187,35 @@ C
 done
 gzip -dc "$D/out.gz" | cmp -s - "$NC" && xz -dc "$D/out.xz" | cmp -s - "$NC" && zstd -q -dc "$D/out.zst" | cmp -s - "$NC" &&
     pass "the droppers write netcat out" || fail "the droppers write netcat out" "they do not"
+# a dropper over yara.max_file_bytes (read in blocks, never whole): 5 MiB
+# of data before its gzip'd payload
+head -c 5242880 /dev/urandom >"$D/pad.bin"
+cat >"$D/big.c" <<C
+#include <stdio.h>
+__asm__(".section .rodata\\n.global pad\\npad:\\n.incbin \\"$D/pad.bin\\"\\n.global payload\\npayload:\\n.incbin \\"$D/nc.gz\\"\\n.global payload_end\\npayload_end:\\n.previous\\n");
+extern const unsigned char payload[], payload_end[];
+int main(int argc, char **argv)
+{
+    FILE *f = argc > 1 ? fopen(argv[1], "wb") : NULL;
+    return !f || fwrite(payload, 1, (size_t)(payload_end - payload), f) != (size_t)(payload_end - payload) || fclose(f);
+}
+C
+gcc -O2 -o "$D/img/bigdrop" "$D/big.c" || fail "gcc bigdrop" "failed"
+"$D/img/bigdrop" "$D/out.big" && gzip -dc "$D/out.big" | cmp -s - "$NC" && pass "the big dropper writes netcat out" ||
+    fail "the big dropper writes netcat out" "it does not"
+at=$(python3 -c 'import sys; print(open(sys.argv[1], "rb").read().find(open(sys.argv[2], "rb").read()))' "$D/img/bigdrop" "$D/nc.gz")
 { cat "$E/c/logo.png" | head -c 100; cat "$D/nc.zst"; } >"$D/img/logo.png"
 command -v arj >/dev/null 2>&1 && cp "$(command -v arj)" "$D/img/arj" || fail "arj installed" "not on PATH (scripts/deps.sh installs it)"
-files_image drop-img "$D/img" 0755 dropper-gz dropper-xz dropper-zst logo.png arj
+# skopeo (Go, 16 MB, read in blocks) holds real gzip streams of its own
+cp "$(command -v skopeo)" "$D/img/skopeo" || fail "skopeo installed" "not on PATH"
+files_image drop-img "$D/img" 0755 dropper-gz dropper-xz dropper-zst logo.png arj bigdrop skopeo
 run "droppers denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/drop-img/oci:latest"
 for f in dropper-gz:gzip dropper-xz:xz dropper-zst:zstd logo.png:zstd; do
     jq_true "dropper: ${f%%:*}: netcat in the ${f#*:} stream inside it" "[.reports[0].findings[] | select(.path == \"/opt/${f%%:*}\" and .rule == \"netcat_openbsd\" and (.message | test(\"as the archive member [(]at byte [0-9]+[)] > [(]${f#*:}[)]\$\")))] | length == 1"
 done
 jq_true "dropper: arj and its self-extractor are nothing" '[.reports[0].findings[] | select(.path == "/opt/arj")] | length == 0'
+jq_true "dropper over max_file_bytes: netcat in the gzip stream at its byte" "[.reports[0].findings[] | select(.path == \"/opt/bigdrop\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (at byte $at) > (gzip)\")))] | length == 1"
+jq_true "dropper: skopeo's own gzip streams are nothing" '[.reports[0].findings[] | select(.path == "/opt/skopeo")] | length == 0'
 
 # benign: Go's own test ELF in base64 (golang-*-src ships it), a long
 # base64 run that is no program, a short run of an ELF header

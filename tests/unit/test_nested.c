@@ -10,6 +10,8 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <bzlib.h>
+#include <lz4frame.h>
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include <zstd.h>
 #include "testlib.h"
 #include "yara/b64find.h"
+#include "yara/streamfind.h"
 #include "yara/uufind.h"
 #include "yara/members.h"
 #include "yara/nested.h"
@@ -837,6 +840,68 @@ static void test_uu(void)
     CHECK(!pc_uu_wants((const unsigned char *)text, t));
 }
 
+/* Where a stream ends, pushed a few bytes at a time with junk after it
+ * (streamfind.h): the bytes it took are the stream's, for each codec; a
+ * false start on chance bytes ends at once. */
+static void test_streamfind(void)
+{
+    unsigned char data[3000], z[4096];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)("netcat "[i % 7] + (i / 700));
+    pc_sfind *f = pc_sfind_new();
+    for (int codec = 0; codec < 5; codec++) {
+        size_t zl = sizeof z;
+        if (codec == 0) {
+            z_stream zs = {0};
+            CHECK(deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+            zs.next_in = data;
+            zs.avail_in = sizeof data;
+            zs.next_out = z;
+            zs.avail_out = sizeof z;
+            CHECK(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+            zl = zs.total_out;
+            deflateEnd(&zs);
+        } else if (codec == 1) {
+            zl = 0;
+            CHECK(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, data, sizeof data, z, &zl,
+                                          sizeof z) == LZMA_OK);
+        } else if (codec == 2) {
+            zl = ZSTD_compress(z, sizeof z, data, sizeof data, 3);
+            CHECK(!ZSTD_isError(zl));
+        } else if (codec == 3) {
+            unsigned int bl = sizeof z;
+            CHECK(BZ2_bzBuffToBuffCompress((char *)z, &bl, (char *)data, sizeof data, 9, 0, 0) ==
+                  BZ_OK);
+            zl = bl;
+        } else {
+            zl = LZ4F_compressFrame(z, sizeof z, data, sizeof data, NULL);
+            CHECK(!LZ4F_isError(zl));
+        }
+        CHECK(zl + 64 < sizeof z);
+        memset(z + zl, 'J', 64); /* what follows the stream */
+        CHECK(pc_sfind_start(f, z, zl + 64) == 1);
+        size_t took = 0, at = 0;
+        int ended = 0;
+        while (!ended && at < zl + 64) {
+            size_t k = zl + 64 - at < 7 ? zl + 64 - at : 7;
+            size_t t = pc_sfind_push(f, z + at, k, &ended);
+            CHECK(t <= k && (ended || t == k));
+            took += t;
+            at += k;
+        }
+        CHECK(ended && took == zl && pc_sfind_out(f) == sizeof data);
+    }
+    /* chance bytes after a gzip magic: a false start */
+    unsigned char junk[256] = "\x1f\x8b\x08\x00";
+    for (size_t i = 4; i < sizeof junk; i++)
+        junk[i] = (unsigned char)(i * 37 + 11);
+    int ended = 0;
+    CHECK(pc_sfind_start(f, junk, sizeof junk) == 1);
+    CHECK(pc_sfind_push(f, junk, sizeof junk, &ended) <= sizeof junk && ended);
+    CHECK(pc_sfind_start(f, (const unsigned char *)"plain text, no stream", 21) == 0);
+    pc_sfind_free(f);
+}
+
 static void test_sniff(void)
 {
     CHECK(pc_nest_wants((const unsigned char *)"#!/bin/sh\n", 10)); /* an archive may follow */
@@ -925,6 +990,7 @@ int main(void)
     test_b64();
     test_b64_second();
     test_uu();
+    test_streamfind();
     test_depth();
     test_stream();
     test_stub();
