@@ -155,13 +155,24 @@ static int value(unsigned char c)
     return c == '+' ? 62 : 63;
 }
 
-void pc_b64_begin(pc_b64_it *it, const unsigned char *p, size_t n)
+int pc_b64_text(const unsigned char *p, size_t n)
+{
+    return !pc_elf_head(p, n) && !memchr(p, 0, n < PC_B64_HEAD ? n : PC_B64_HEAD);
+}
+
+void pc_b64_begin_text(pc_b64_it *it, const unsigned char *p, size_t n)
 {
     it->p = p;
     it->n = n;
-    /* no text: nothing to find */
-    it->at = pc_elf_head(p, n) || memchr(p, 0, n < PC_B64_HEAD ? n : PC_B64_HEAD) ? n : 0;
+    it->at = 0;
     it->alt = it->altlen = 0;
+}
+
+void pc_b64_begin(pc_b64_it *it, const unsigned char *p, size_t n)
+{
+    pc_b64_begin_text(it, p, n);
+    if (!pc_b64_text(p, n))
+        it->at = n; /* no text: nothing to find */
 }
 
 /* A run [s, e) whose first line starts after other bytes of its line (not

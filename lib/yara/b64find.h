@@ -38,8 +38,14 @@ typedef struct pc_b64_it {
     size_t alt, altlen; /* a run's second reading, from its second line (altlen 0: none) */
 } pc_b64_it;
 
+/* 1 when bytes starting with p[0..n) are text: not ELF, no NUL in
+ * their first PC_B64_HEAD. */
+int pc_b64_text(const unsigned char *p, size_t n);
 /* A walk over p, which finds nothing in bytes that are no text. */
 void pc_b64_begin(pc_b64_it *it, const unsigned char *p, size_t n);
+/* The same over bytes of a file known to be text (pc_b64_text of its
+ * start): a part of it, read in blocks. */
+void pc_b64_begin_text(pc_b64_it *it, const unsigned char *p, size_t n);
 /* The next run: its start and its length in p (*runlen), or NULL. */
 const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen);
 

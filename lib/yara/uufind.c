@@ -9,17 +9,23 @@
  */
 #include <string.h>
 #include "yara/b64find.h"
-#include "yara/carve.h"
 #include "yara/uufind.h"
 
 #define DEC(c) ((unsigned)((c) - ' ') & 63u)
 #define UU_LINE_MAX 45 /* bytes on a line of uuencode's */
 
-void pc_uu_begin(pc_uu_it *it, const unsigned char *p, size_t n)
+void pc_uu_begin_text(pc_uu_it *it, const unsigned char *p, size_t n)
 {
     it->p = p;
     it->n = n;
-    it->at = pc_elf_head(p, n) || memchr(p, 0, n < PC_B64_HEAD ? n : PC_B64_HEAD) ? n : 0;
+    it->at = 0;
+}
+
+void pc_uu_begin(pc_uu_it *it, const unsigned char *p, size_t n)
+{
+    pc_uu_begin_text(it, p, n);
+    if (!pc_b64_text(p, n))
+        it->at = n;
 }
 
 /* The length of the line at p (n bytes left), its line break not counted;

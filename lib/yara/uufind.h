@@ -26,6 +26,8 @@ typedef struct pc_uu_it {
 } pc_uu_it;
 
 void pc_uu_begin(pc_uu_it *it, const unsigned char *p, size_t n);
+/* The same over bytes of a file known to be text (pc_b64_text). */
+void pc_uu_begin_text(pc_uu_it *it, const unsigned char *p, size_t n);
 /* The next body that decodes to at least PC_B64_MIN bytes: its start (the
  * first line after "begin"), its length (*len, up to the end of its last
  * line) and its prefix length (*prefix: 0 or 1); NULL when none is left. */

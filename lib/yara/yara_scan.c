@@ -56,8 +56,10 @@
 #include "yara/yara_match.h"
 #include "yara/yara_scan.h"
 
-#define PC_YARA_SNIFF 512 /* "\x7fELF", "#!", and what opens as an archive (a tar header) */
-#define PC_YARA_CANDS 256 /* magic numbers of one block kept from the prefilter's pass */
+#define PC_YARA_SNIFF 512    /* "\x7fELF", "#!", and what opens as an archive (a tar header) */
+#define PC_YARA_CANDS 256    /* magic numbers of one block kept from the prefilter's pass */
+#define PC_YARA_TXSLACK 256u /* a run this close to what is read may go on */
+#define PC_YARA_TXKEEP 4096u /* read back from a block's end for the next */
 
 struct pc_yara_pool {
     pthread_mutex_t mu;
@@ -67,6 +69,14 @@ struct pc_yara_pool {
     unsigned char *buf[PC_YARA_POOL_MAX];
     size_t cap[PC_YARA_POOL_MAX];
 };
+
+/* A region of bytes kept from a file read in blocks (streamfind.h,
+ * block_text), opened after its block scan. */
+typedef struct sreg {
+    uint64_t at;     /* where the stream starts in the file */
+    size_t off, len; /* its bytes in cap (a stream's after a byte of its own) */
+    int text;        /* lines of text holding an encoded run (block_text) */
+} sreg;
 
 struct pc_yara_scan {
     YR_SCANNER *yr;
@@ -94,16 +104,23 @@ struct pc_yara_scan {
     pc_sfind *sf;
     unsigned char *cap;
     size_t caplen, capcap;
-    struct sreg {
-        uint64_t at;     /* where the stream starts in the file */
-        size_t off, len; /* its byte of its own in cap, and the stream's bytes after it */
-    } * reg;
+    sreg *reg;
     size_t nreg, capreg;
     uint64_t cpos;  /* candidates before this offset of the file are done */
     uint64_t fed;   /* the current stream's bytes were pushed up to here */
     uint64_t start; /* where the current stream starts */
     int active;     /* sf is in a stream */
     int sover; /* a bound met: more stream bytes than a block, or streams than PC_NEST_STREAMS */
+    size_t regoff; /* where the current stream's region starts in cap */
+    /* Text runs (base64, hex, escapes, uuencode) in a text file read in
+     * blocks: the file's bytes [txbase, txbase + txlen) not yet done with,
+     * from the line where a run that may go on into the next block starts
+     * (block_text); runs ending before txdone were kept already. */
+    unsigned char *tx;
+    size_t txlen, txcap;
+    uint64_t txbase, txdone;
+    int txover;        /* a run longer than a block (max_file_bytes): a bound */
+    int draining;      /* the regions are being opened: none is added meanwhile */
     pc_layer_facts *f; /* the file being scanned, while its archive members are */
     pc_entry *ent;
 };
@@ -130,6 +147,7 @@ typedef struct blockit {
     int ended;  /* the stream was read to its end */
     int failed; /* the tar stream failed; the message is in the walk's error */
     int inner;  /* look for compressed streams inside (a file of the image, read in blocks) */
+    int text;   /* and for text runs (its first bytes are text: b64find.h) */
     size_t cand[PC_YARA_CANDS]; /* magic numbers (carve.h) in the block looked at */
     size_t ncand;
     int cand_over; /* more than PC_YARA_CANDS of them: looked for with memmem */
@@ -257,6 +275,7 @@ void pc_yara_scan_free(pc_yara_scan *s)
     pc_yara_pool_free(s->own_pool);
     pc_nest_free(s->nest);
     pc_sfind_free(s->sf);
+    free(s->tx);
     free(s->cap);
     free(s->reg);
     free(s->nroll);
@@ -414,11 +433,19 @@ static void cands_by_hand(blockit *it, const unsigned char *d, size_t n)
 
 static size_t block_size(const pc_yara_profile *prof);
 
-/* Keep n bytes of the current stream (at most a block's worth of streams
- * in one file: more is a bound). */
+/* What a file read in blocks may keep of its streams and runs, and what
+ * one run may need kept while it goes on: a block's worth, and the next
+ * block read (the first is the largest). */
+static size_t keep_max(const pc_yara_scan *s)
+{
+    return block_size(s->prof) + PC_YARA_OWN + PC_YARA_TXKEEP;
+}
+
+/* Keep n bytes of the current stream (at most keep_max of streams and
+ * runs in one file: more is a bound). */
 static int sf_keep(pc_yara_scan *s, const unsigned char *p, size_t n)
 {
-    size_t lim = block_size(s->prof);
+    size_t lim = keep_max(s);
     if (n > lim || s->caplen > lim - n) {
         s->sover = 1;
         return -1;
@@ -441,24 +468,30 @@ static int sf_keep(pc_yara_scan *s, const unsigned char *p, size_t n)
 
 /* The current stream ended at s->fed: kept when it decoded to anything
  * (a decoder's false start on chance bytes is dropped). */
-static int sf_finish(pc_yara_scan *s)
+/* A region of cap, from off to its end, to open after the block scan. */
+static int reg_add(pc_yara_scan *s, uint64_t at, size_t off, int text)
 {
-    size_t n = s->nreg, off = n ? s->reg[n - 1].off + 1 + s->reg[n - 1].len : 0;
-    s->active = 0;
-    s->cpos = s->fed > s->start ? s->fed : s->start + 1;
-    if (pc_sfind_out(s->sf) == 0) {
-        s->caplen = off;
-        return 0;
-    }
+    size_t n = s->nreg;
     if (n >= PC_NEST_STREAMS) {
         s->sover = 1;
         return -1;
     }
     if (pc_grow((void **)&s->reg, &s->capreg, n + 1, sizeof *s->reg) < 0)
         return -1;
-    s->reg[n] = (struct sreg){s->start, off, s->caplen - off - 1};
+    s->reg[n] = (sreg){at, off, s->caplen - off, text};
     s->nreg++;
     return 0;
+}
+
+static int sf_finish(pc_yara_scan *s)
+{
+    s->active = 0;
+    s->cpos = s->fed > s->start ? s->fed : s->start + 1;
+    if (pc_sfind_out(s->sf) == 0) {
+        s->caplen = s->regoff;
+        return 0;
+    }
+    return reg_add(s, s->start, s->regoff, 0);
 }
 
 static int cand_cmp(const void *a, const void *b)
@@ -519,11 +552,152 @@ static int block_streams(blockit *it, const unsigned char *d, uint64_t base, siz
         if (st == 0)
             continue;
         unsigned char own = 0;
+        s->regoff = s->caplen;
         if (sf_keep(s, &own, 1) < 0)
             return -1;
         s->active = 1;
         s->start = s->fed = c;
     }
+}
+
+/* Keep the text region buf[from, to) (buf: the file's bytes from bbase). */
+static int tx_region(pc_yara_scan *s, const unsigned char *buf, uint64_t bbase, size_t from,
+                     size_t to)
+{
+    size_t off = s->caplen;
+    if (sf_keep(s, buf + from, to - from) < 0)
+        return -1;
+    return reg_add(s, bbase + from, off, 1);
+}
+
+/* The start of the line that holds buf[at] (buf's start at the most). */
+static size_t tx_line(const unsigned char *buf, size_t at)
+{
+    while (at > 0 && buf[at - 1] != '\n')
+        at--;
+    return at;
+}
+
+/* The runs of buf[0..n) (the file's bytes from bbase) that end in it are
+ * kept; the offset from which what a run that may go on needs is, or
+ * the start of the last PC_YARA_TXKEEP bytes. */
+static ssize_t tx_runs(pc_yara_scan *s, const unsigned char *buf, size_t n, uint64_t bbase,
+                       int last)
+{
+    size_t keep = n > PC_YARA_TXKEEP ? n - PC_YARA_TXKEEP : 0;
+    const unsigned char *r;
+    size_t len, pre;
+    pc_b64_it bi;
+    pc_b64_begin_text(&bi, buf, n);
+    while ((r = pc_b64_next(&bi, &len)) != NULL) {
+        size_t from = (size_t)(r - buf), to = from + len;
+        if (bbase + to <= s->txdone)
+            continue; /* (kept already, or the second reading of a run kept) */
+        if (!last && to + PC_YARA_TXSLACK > n) {
+            size_t l = tx_line(buf, from);
+            keep = l < keep ? l : keep; /* may go on */
+            break;
+        }
+        if (tx_region(s, buf, bbase, tx_line(buf, from), to) < 0)
+            return -1;
+        s->txdone = bbase + to;
+    }
+    pc_uu_it ui;
+    pc_uu_begin_text(&ui, buf, n);
+    while ((r = pc_uu_next(&ui, &len, &pre)) != NULL) {
+        size_t from = (size_t)(r - buf), to = from + len;
+        size_t l = from > 0 ? tx_line(buf, from - 1) : 0; /* its "begin" line */
+        if (bbase + to <= s->txdone)
+            continue;
+        if (!last && to + PC_YARA_TXSLACK > n) {
+            keep = l < keep ? l : keep;
+            break;
+        }
+        if (tx_region(s, buf, bbase, l, to) < 0)
+            return -1;
+        s->txdone = bbase + to;
+    }
+    return (ssize_t)keep;
+}
+
+/* A block of a text file read in blocks (its first bytes repeat the last
+ * ones of the block before): each run of base64, hex or escapes
+ * (b64find.h) and each uuencoded body (uufind.h) that ends in it is kept
+ * with its lines, to be opened after the block scan as the same text in
+ * a file held whole would be. What a run that may go on into the next
+ * block needs (from its line's start, or the last PC_YARA_TXKEEP bytes)
+ * is kept in tx, and the next block's new bytes join it there. last: the
+ * file ends here (d may be NULL, n 0: what tx holds ends it). */
+static int block_text(blockit *it, const unsigned char *d, uint64_t base, size_t n, int last)
+{
+    pc_yara_scan *s = it->s;
+    size_t lim = keep_max(s);
+    const unsigned char *buf = d;
+    size_t blen = n;
+    uint64_t bbase = base;
+    if (s->txlen) { /* the new bytes after those kept */
+        uint64_t have = s->txbase + s->txlen, end = base + n;
+        size_t add = end > have ? (size_t)(end - have) : 0;
+        if (have < base || s->txlen + add > lim) {
+            s->txover = 1; /* (a run that goes on over a whole block) */
+            return -1;
+        }
+        if (pc_grow((void **)&s->tx, &s->txcap, s->txlen + add, 1) < 0)
+            return -1;
+        if (add)
+            memcpy(s->tx + s->txlen, d + (n - add), add);
+        s->txlen += add;
+        buf = s->tx;
+        blen = s->txlen;
+        bbase = s->txbase;
+    }
+    if (blen == 0)
+        return 0;
+    ssize_t keep = tx_runs(s, buf, blen, bbase, last);
+    if (keep < 0)
+        return -1;
+    size_t k = last ? blen : (size_t)keep;
+    if (buf == s->tx) {
+        memmove(s->tx, s->tx + k, blen - k);
+        s->txlen = blen - k;
+    } else {
+        if (blen - k && pc_grow((void **)&s->tx, &s->txcap, blen - k, 1) < 0)
+            return -1;
+        if (blen - k)
+            memcpy(s->tx, buf + k, blen - k);
+        s->txlen = blen - k;
+    }
+    s->txbase = bbase + k;
+    return 0;
+}
+
+/* A new stream of bytes read in blocks (a file, or a member too large to
+ * read whole): nothing of it found yet; with regions, the file's regions
+ * too (a new file of the image). */
+static void inner_reset(pc_yara_scan *s, int regions)
+{
+    if (regions)
+        s->caplen = s->nreg = 0;
+    s->cpos = s->fed = s->start = 0;
+    s->active = 0;
+    s->txlen = 0;
+    s->txbase = s->txdone = 0;
+}
+
+static int block_text(blockit *it, const unsigned char *d, uint64_t base, size_t n, int last);
+
+/* The blocks ended (the bytes' end, or where a member's stream broke):
+ * the stream being followed ends there, and runs that reach the end are
+ * kept. -1 when out of memory or a bound is met. */
+static int inner_end(blockit *it)
+{
+    pc_yara_scan *s = it->s;
+    if (it->inner && s->active && sf_finish(s) < 0)
+        return -1;
+    if (it->text && s->txlen && block_text(it, NULL, s->txbase + s->txlen, 0, 1) < 0)
+        return -1;
+    s->txlen = 0;
+    return 0;
 }
 
 /* The prefilter over one block (if on), and the streams inside it (if
@@ -542,6 +716,8 @@ static int block_seen(blockit *it, const unsigned char *d, uint64_t base, size_t
             it->cand_over = 1; /* (no candidates from it: by hand) */
     }
     if (it->inner && block_streams(it, d, base, n, last) < 0)
+        return -1;
+    if (it->text && block_text(it, d, base, n, last) < 0)
         return -1;
     return need;
 }
@@ -620,9 +796,8 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
                   .sized = 1,
                   .inner = 1};
     it.rsize = bsize < PC_YARA_OWN ? bsize : PC_YARA_OWN;
-    s->caplen = s->nreg = 0;
-    s->cpos = s->fed = s->start = 0;
-    s->active = s->sover = 0;
+    inner_reset(s, 0);
+    it.text = pc_b64_text(head, headlen);
     if (reserve(big, bigcap, bsize) < 0 || reserve(&s->buf, &s->bufcap, it.rsize) < 0 ||
         !(it.tail = malloc(PC_ZIPDIR_TAIL)))
         return ERROR_INSUFFICIENT_MEMORY;
@@ -638,6 +813,8 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
     it.pos = (uint64_t)got;
     int rc = blocks_run(s, &it, bsize, failed, zipped);
     free(it.tail);
+    if (rc == ERROR_SUCCESS && !*failed && inner_end(&it) < 0)
+        rc = ERROR_INSUFFICIENT_MEMORY;
     return rc;
 }
 
@@ -830,9 +1007,12 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
                   .sized = size >= 0,
                   .roll = s->nroll,
                   .rsize = rsize,
-                  .tail = malloc(PC_ZIPDIR_TAIL)};
+                  .tail = malloc(PC_ZIPDIR_TAIL),
+                  .inner = !s->draining,
+                  .text = !s->draining && pc_b64_text(first, firstlen)};
     if (!it.tail)
         return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s", member);
+    inner_reset(s, 0); /* (its regions join the file's: opened after the file's walk) */
     tail_keep(&it, first, firstlen);
     it.pos = firstlen;
     it.first = (YR_MEMORY_BLOCK){
@@ -842,6 +1022,8 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
     int zipped = 0;
     int rc = blocks_run(s, &it, block_size(s->prof), &failed, &zipped);
     free(it.tail);
+    if (rc == ERROR_SUCCESS && inner_end(&it) < 0)
+        rc = ERROR_INSUFFICIENT_MEMORY;
     if (rc != ERROR_SUCCESS)
         return member_failed(s, member, rc, e);
     if (zipped) /* as for a file of the image (ys_visit): unzip and python3 FILE read it */
@@ -945,22 +1127,22 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
  * file. */
 static int scan_streams(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
 {
-    int rc = s->active ? sf_finish(s) : 0;
+    int rc = 0;
     pc_sfind_stop(s->sf);
+    s->draining = 1; /* (cap is read from: nothing may move it) */
     for (size_t i = 0; rc == 0 && i < s->nreg; i++) {
-        s->inner_at = 1; /* (its byte of its own, then the stream) */
-        rc = open_nested(s, f, ent, s->cap + s->reg[i].off, s->reg[i].len + 1, NULL,
-                         s->reg[i].at - 1, e);
-        if (rc < 0)
-            return -1;
+        const sreg *r = &s->reg[i];
+        s->inner_at = r->text ? r->len : 1; /* (a stream: its byte of its own, then it) */
+        rc = open_nested(s, f, ent, s->cap + r->off, r->len, NULL, r->text ? 0 : r->at - 1, e);
     }
+    s->draining = 0;
     if (rc < 0)
-        return s->sover ? pc_err_set(e,
-                                     "file %s: holds more compressed streams after its start than "
-                                     "portcullis reads in a file over yara.max_file_bytes (%d "
-                                     "streams, their bytes within one block of max_file_bytes)",
-                                     s->path, PC_NEST_STREAMS)
-                        : pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
+        return -1;
+    if (s->txcap > PC_YARA_OWN) {
+        free(s->tx);
+        s->tx = NULL;
+        s->txcap = 0;
+    }
     if (s->capcap > PC_YARA_OWN) {
         free(s->cap);
         s->cap = NULL;
@@ -991,6 +1173,18 @@ static int scan_failed(const pc_yara_scan *s, int rc, int blocks, pc_err *e)
                           "(yara.timeout_seconds)",
                           s->path, (unsigned long long)s->prof->timeout_seconds,
                           blocks ? " per block of max_file_bytes" : "");
+    if (rc == ERROR_INSUFFICIENT_MEMORY && s->txover)
+        return pc_err_set(e,
+                          "file %s: holds a run of base64, hex or uuencoded text longer than "
+                          "portcullis decodes in bytes read in blocks (yara.max_file_bytes and "
+                          "1 MiB; max_file_bytes up to 8 MiB raises it)",
+                          s->path);
+    if (rc == ERROR_INSUFFICIENT_MEMORY && s->sover)
+        return pc_err_set(e,
+                          "file %s: holds more compressed streams and encoded runs after its "
+                          "start than portcullis reads in bytes read in blocks (%d, their bytes "
+                          "within yara.max_file_bytes and 1 MiB)",
+                          s->path, PC_NEST_STREAMS);
     if (rc == ERROR_INSUFFICIENT_MEMORY || s->hits.oom)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
     return pc_err_set(e, "file %s: YARA scan failed (libyara error %d)", s->path, rc);
@@ -1015,6 +1209,8 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
     s->hits.oom = 0;
     if (set_externals(s, ent) < 0)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
+    inner_reset(s, 1);
+    s->sover = s->txover = 0;
     /* The big buffer is held for the file's whole scan, and given back on
      * every path. A file that fits the worker's own buffer uses the big one
      * too when no other worker has it: a worker alone (one layer, --jobs 1)
@@ -1022,6 +1218,8 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
     int blocks = ent->size > s->prof->max_file_bytes;
     if (blocks && pc_nest_wants(head, headlen)) {
         int arc = scan_archive(s, f, ent, head, headlen, rest, &failed, e);
+        if (!failed && arc == 0) /* (what its members read in blocks held) */
+            arc = scan_streams(s, f, ent, e);
         return failed ? -1 : arc; /* (a failed tar stream: the walk already said why) */
     }
     int held = 0;
@@ -1051,7 +1249,7 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
         /* the file's bytes are still in the buffer: what it holds */
         if (rc == 0 && data && scan_nested(s, f, ent, data, len, e) < 0)
             rc = -1;
-        if (rc == 0 && blocks && scan_streams(s, f, ent, e) < 0)
+        if (rc == 0 && scan_streams(s, f, ent, e) < 0) /* (a file in blocks, members too) */
             rc = -1;
         if (held)
             pool_give(s->pool, s->slot);
@@ -1061,12 +1259,6 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
         pool_give(s->pool, s->slot);
     if (failed)
         return -1; /* the tar stream failed: the walk already said why */
-    if (blocks && s->sover)
-        return pc_err_set(e,
-                          "file %s: holds more compressed streams after its start than "
-                          "portcullis reads in a file over yara.max_file_bytes (%d streams, "
-                          "their bytes within one block of max_file_bytes)",
-                          s->path, PC_NEST_STREAMS);
     return scan_failed(s, rc, blocks, e);
 }
 

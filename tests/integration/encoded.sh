@@ -75,6 +75,37 @@ nc.b64 (base64)
 tool.tgz.b64 (base64) > helper
 X
 
+# Scripts over yara.max_file_bytes (read in blocks, never whole): 4 MiB of
+# comments, then netcat as a base64 heredoc that crosses the first
+# block's end, or uuencoded after 5 MiB; each still found. A base64 run
+# longer than a block is a bound (scan-error), not a pass.
+python3 - "$NC" "$E/big" <<'PY'
+import base64, binascii, os, sys
+nc = open(sys.argv[1], "rb").read()
+d = sys.argv[2]
+os.makedirs(d, exist_ok=True)
+line = "# " + "configuration and setup notes for the service " * 2 + "\n"
+def pad(n):
+    return line * (n // len(line)) + "#" * (n % len(line) - 1) + "\n"
+head = "#!/bin/sh\n"
+b = base64.encodebytes(nc).decode()
+body = head + pad((4 << 20) - 20000 - len(head)) + "base64 -d >/tmp/.x <<EOF\n" + b + "EOF\nexec /tmp/.x -l 4444\n"
+open(os.path.join(d, "big-b64.sh"), "w").write(body)
+uu = "".join(binascii.b2a_uu(nc[i:i + 45]).decode() for i in range(0, len(nc), 45))
+open(os.path.join(d, "big-uu.sh"), "w").write(head + pad(5 << 20) + "uudecode <<'E'\nbegin 755 /tmp/.y\n" + uu + "`\nend\nE\n")
+open(os.path.join(d, "huge-run.txt"), "w").write("data: " + base64.b64encode(os.urandom(7 << 20)).decode() + "\n")
+PY
+sed -n '/^base64 -d/,/^EOF$/p' "$E/big/big-b64.sh" | sed '1d;$d' | "$T/cu/usr/bin/base64" -d | cmp -s - "$NC" && pass "base64 -d gives netcat back from the big script" ||
+    fail "base64 -d gives netcat back from the big script" "it does not"
+files_image big-img "$E/big" 0755 big-b64.sh big-uu.sh
+run "big scripts denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/big-img/oci:latest"
+for f in big-b64.sh:base64 big-uu.sh:uuencoded; do
+    jq_true "over max_file_bytes: ${f%%:*}: netcat found in (${f#*:})" "[.reports[0].findings[] | select(.path == \"/opt/${f%%:*}\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (${f#*:})\")))] | length == 1"
+done
+files_image huge-img "$E/big" 0644 huge-run.txt
+run "a base64 run longer than a block: scan-error" 3 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/huge-img/oci:latest"
+jq_true "... which says why" '[.reports[0].findings[] | select(.check == "scan-error" and (.message | test("run of base64, hex or uuencoded text longer than portcullis decodes")))] | length == 1'
+
 # Self-extracting and shell archives, each written by its own tool and
 # each giving netcat back when run as the image could run it:
 # - makeself --base64 (a script whose payload is a base64 tar, its first
