@@ -307,3 +307,24 @@ rule encrypted_age
         // the armor's first line
         $binary at 0 or $armored at 0
 }
+
+/*
+ * Programs that carry a script or a program encrypted inside them and
+ * run it when started: what runs is in no bytes a rule can read.
+ */
+
+rule packed_shc_script
+{
+    meta:
+        tool = "shc-compiled script"
+        description = "a shell script compiled by shc: the script is RC4-encrypted inside the program, which decrypts it and hands it to the shell when it runs, so no rule can read what it does"
+        severity = "medium"
+        category = "opaque"
+    strings:
+        // shc's runtime: its message when it cannot find itself, and the
+        // formats of the variable it checks its own start with
+        $self = "E: neither argv[0] nor $_ works."
+        $fmt = "%lu %d%c"
+    condition:
+        uint32(0) == 0x464c457f and all of them
+}

@@ -19,7 +19,7 @@
 fetch_all netcat-openbsd
 mkdir -p "$T/x" && dpkg-deb -x "$DEBS"/netcat-openbsd_*.deb "$T/x" || fail "unpack netcat-openbsd" "dpkg-deb failed"
 NC="$T/x/bin/nc.openbsd"
-for t in mksquashfs unsquashfs genisoimage gcab lzop bsdtar arj lrzip rzip zpaq openssl age age-keygen; do
+for t in mksquashfs unsquashfs genisoimage gcab lzop bsdtar arj lrzip rzip zpaq openssl age age-keygen shc; do
     command -v "$t" >/dev/null 2>&1 || fail "$t installed" "not on PATH (scripts/deps.sh installs it)"
 done
 O="$T/o"
@@ -101,6 +101,10 @@ same "openssl enc -d gives netcat back (a salt of text)" "$O/out/enc-text-salt"
 openssl enc -aes-256-cbc -pbkdf2 -salt -a -pass pass:x -in "$O/d/agent" -out "$O/tool.enc.b64" || fail "openssl enc -a" "failed"
 openssl enc -d -a -aes-256-cbc -pbkdf2 -pass pass:x -in "$O/tool.enc.b64" -out "$O/out/enc-b64"
 same "openssl enc -d -a gives netcat back" "$O/out/enc-b64"
+# a script compiled by shc (RC4-encrypted inside a program that runs it)
+printf '#!/bin/sh\necho SHC-PAYLOAD-RAN\n' >"$O/payload.sh"
+shc -f "$O/payload.sh" -o "$O/tool.shc" >/dev/null 2>&1 || fail "shc" "failed"
+[ "$("$O/tool.shc")" = SHC-PAYLOAD-RAN ] && pass "the shc program runs its script" || fail "the shc program runs its script" "it does not"
 age-keygen -o "$T/age.key" 2>/dev/null || fail "age-keygen" "failed"
 age -r "$(age-keygen -y "$T/age.key")" -o "$O/tool.age" "$O/d/agent" || fail "age -r" "failed"
 age -a -r "$(age-keygen -y "$T/age.key")" -o "$O/tool.age.asc" "$O/d/agent" || fail "age -a -r" "failed"
@@ -114,7 +118,7 @@ genisoimage -quiet -R -o "$O/big.iso" "$O/big" >/dev/null 2>&1 || fail "genisoim
 mkdir -p "$O/t" && cp "$O/tool.sqfs" "$O/t/" && tar czf "$O/in.tar.gz" -C "$O/t" tool.sqfs
 
 files_image opaque-img "$O" 0755 tool.sqfs tool-xz.sqfs tool.AppImage tool.iso tool.cab tool.lzo tool.xar tool.lzh \
-    tool.arj tool.lrz tool.rz tool.zpaq tool.enc tool-text-salt.enc tool.enc.b64 tool.age tool.age.asc big.iso in.tar.gz
+    tool.arj tool.lrz tool.rz tool.zpaq tool.enc tool-text-salt.enc tool.enc.b64 tool.age tool.age.asc tool.shc big.iso in.tar.gz
 tools_only
 run "filesystem images and unopened archives denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/opaque-img/oci:latest"
 while read -r path rule; do
@@ -137,6 +141,7 @@ done <<'E'
 /opt/tool.enc.b64 encrypted_openssl_enc
 /opt/tool.age encrypted_age
 /opt/tool.age.asc encrypted_age
+/opt/tool.shc packed_shc_script
 /opt/big.iso archive_iso9660
 /opt/in.tar.gz archive_squashfs
 E
@@ -152,10 +157,10 @@ done
 for f in tool-xz.sqfs:xz tool.rz:bzip2; do
     jq_true "compressed in ${f%%:*}: netcat found in a ${f#*:} stream inside it" "[.reports[0].findings[] | select(.path == \"/opt/${f%%:*}\" and .rule == \"netcat_openbsd\" and (.message | test(\"as the archive member [(]at byte [0-9]+[)] > [(]${f#*:}[)]\$\")))] | length == 1"
 done
-jq_true "opaque: nothing else reported" '[.reports[0].findings[] | select(.check == "suspicious-tool")] | length == 24'
+jq_true "opaque: nothing else reported" '[.reports[0].findings[] | select(.check == "suspicious-tool")] | length == 25'
 printf '{"name": "opaque-warn", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}, "suspicious-tool": {"action": "deny", "categories": {"opaque": "warn"}}}}\n' >"$T/opaque-warn.json"
 run "where the policy warns on the category, only the netcat found denies" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/opaque-warn.json" --format json "oci:$T/opaque-img/oci:latest"
-jq_true "... opaque still reported, as warnings" '[.reports[0].findings[] | select(.category == "opaque" and .action == "warn")] | length == 19'
+jq_true "... opaque still reported, as warnings" '[.reports[0].findings[] | select(.category == "opaque" and .action == "warn")] | length == 20'
 jq_true "... the denials are netcat's" '[.reports[0].findings[] | select(.action == "deny") | .rule] | unique == ["netcat_openbsd"]'
 
 # Look-alikes: the magic numbers' bytes elsewhere than where the formats
