@@ -769,6 +769,8 @@ static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
     int rc = 0;
     pc_b64_begin(&it, p, n);
     while (rc == 0 && (r = pc_b64_next(&it, &len)) != NULL) {
+        if (count_member(w) < 0) /* (each run is read as a member: limits.max_files) */
+            return -1;
         unsigned char *d = malloc(len / 4 * 3 + 3);
         if (!d)
             return oom(w);
@@ -793,6 +795,8 @@ static int uu_runs(walk *w, int depth, const unsigned char *p, size_t n)
     int rc = 0;
     pc_uu_begin(&it, p, n);
     while (rc == 0 && (r = pc_uu_next(&it, &len, &prefix)) != NULL) {
+        if (count_member(w) < 0)
+            return -1;
         unsigned char *d = malloc(len / 4 * 3 + 3);
         if (!d)
             return oom(w);
@@ -822,6 +826,8 @@ static int carve(walk *w, int depth, const unsigned char *p, size_t n, size_t fr
             return bound(w, "holds more than %d %s after its start",
                          stream ? PC_NEST_STREAMS : PC_NEST_CARVES,
                          stream ? "compressed streams" : "programs");
+        if (count_member(w) < 0) /* (each is read as a member: limits.max_files) */
+            return -1;
         char name[48];
         src s = {p + at, n - at, 0, NULL, NULL};
         unsigned long long named = at + (depth == 0 ? w->ops->carve_base : 0);

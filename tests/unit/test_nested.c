@@ -662,6 +662,15 @@ static void test_lzip(void)
     inspect(gz, 20 + gl, 1 << 20, 0, 0, &c);
     CHECK(c.n == 1 && strcmp(c.names[0], "(at byte 20) > (gzip)") == 0 &&
           c.sizes[0] == sizeof plain);
+    /* each such stream counts against the file's members (limits.max_files) */
+    unsigned char many[1024];
+    size_t ml = 20;
+    memcpy(many, gz, 20);
+    for (int k = 0; k < 5 && ml + gl < sizeof many; k++, ml += gl)
+        memcpy(many + ml, gz + 20, gl);
+    seen m3 = {0}, m9 = {0};
+    CHECK(inspect_rc(many, ml, 1 << 20, 0, 3, 0, &m3, &e) == -1 && strstr(e.msg, "members"));
+    CHECK(inspect_rc(many, ml, 1 << 20, 0, 9, 0, &m9, &e) == 0 && m9.n == 5);
 }
 
 /* base64 runs: found in text with CRLF line breaks, decoded as base64 -d
