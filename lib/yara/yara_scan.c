@@ -450,16 +450,8 @@ static int sf_keep(pc_yara_scan *s, const unsigned char *p, size_t n)
         s->sover = 1;
         return -1;
     }
-    if (s->caplen + n > s->capcap) {
-        size_t want = s->capcap ? s->capcap : 64u << 10;
-        while (want < s->caplen + n)
-            want *= 2;
-        unsigned char *c = realloc(s->cap, want);
-        if (!c)
-            return -1;
-        s->cap = c;
-        s->capcap = want;
-    }
+    if (pc_grow((void **)&s->cap, &s->capcap, s->caplen + n, 1) < 0)
+        return -1;
     if (n)
         memcpy(s->cap + s->caplen, p, n);
     s->caplen += n;
