@@ -87,29 +87,60 @@ int pc_carve_stream(const unsigned char *p, size_t n)
     }
 }
 
-size_t pc_carve_next(const unsigned char *p, size_t n, size_t from, int *stream)
+#define NMAGIC (sizeof magic_len / sizeof *magic_len)
+
+/* The next place at or after from where magic k starts what it counts
+ * for (a loadable program; a stream its decoder starts on), or n. */
+static size_t next_of(const unsigned char *p, size_t n, size_t k, size_t from)
 {
-    size_t best = pc_carve_elf(p, n, from);
-    *stream = 0;
+    if (k == 0)
+        return pc_carve_elf(p, n, from);
+    size_t len = magic_len[k];
+    while (from < n && n - from >= len) {
+        const unsigned char *q = memmem(p + from, n - from, magics[k], len);
+        if (!q)
+            break;
+        size_t o = (size_t)(q - p);
+        if (pc_carve_stream(q, n - o))
+            return o;
+        from = o + 1;
+    }
+    return n;
+}
+
+void pc_carve_begin(pc_carve_it *it, const unsigned char *p, size_t n)
+{
+    it->p = p;
+    it->n = n;
+    for (size_t k = 0; k < PC_CARVE_MAGICS; k++)
+        it->next[k] = PC_CARVE_UNSEEN;
+}
+
+size_t pc_carve_at(pc_carve_it *it, size_t from, int *stream)
+{
+    size_t best = it->n;
+    int kind = 0;
     if (from < 1)
         from = 1;
-    for (size_t k = 1; k < sizeof magic_len / sizeof *magic_len; k++) {
-        size_t at = from, len = magic_len[k];
-        while (at < best && n - at >= len) {
-            size_t hay = best - at + len - 1 < n - at ? best - at + len - 1 : n - at;
-            const unsigned char *q = memmem(p + at, hay, magics[k], len);
-            if (!q)
-                break;
-            size_t o = (size_t)(q - p);
-            if (pc_carve_stream(q, n - o)) {
-                best = o;
-                *stream = 1;
-                break;
-            }
-            at = o + 1;
+    for (size_t k = 0; k < NMAGIC && k < PC_CARVE_MAGICS; k++) {
+        /* each magic's next place, searched again only once passed: no
+         * byte is searched twice for one magic */
+        if (it->next[k] == PC_CARVE_UNSEEN || (it->next[k] < from && it->next[k] < it->n))
+            it->next[k] = next_of(it->p, it->n, k, from);
+        if (it->next[k] < best) {
+            best = it->next[k];
+            kind = k != 0;
         }
     }
+    *stream = kind;
     return best;
+}
+
+size_t pc_carve_next(const unsigned char *p, size_t n, size_t from, int *stream)
+{
+    pc_carve_it it;
+    pc_carve_begin(&it, p, n);
+    return pc_carve_at(&it, from, stream);
 }
 
 size_t pc_carve_magics(const char *const **m, const size_t **len)

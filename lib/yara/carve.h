@@ -29,6 +29,20 @@ size_t pc_carve_elf(const unsigned char *p, size_t n, size_t from);
  * after from, or n; *stream: 1 for a stream. */
 size_t pc_carve_next(const unsigned char *p, size_t n, size_t from, int *stream);
 
+/* The same as a walk over p[0..n), from where it left off: each magic
+ * number's next place is kept, so a file with many (a decoy before each
+ * stream) is searched once for each magic, not once for each place. */
+#define PC_CARVE_MAGICS 8
+#define PC_CARVE_UNSEEN ((size_t)-2)
+typedef struct pc_carve_it {
+    const unsigned char *p;
+    size_t n;
+    size_t next[PC_CARVE_MAGICS];
+} pc_carve_it;
+void pc_carve_begin(pc_carve_it *it, const unsigned char *p, size_t n);
+/* The next program or stream at or after from (from >= 1), or n. */
+size_t pc_carve_at(pc_carve_it *it, size_t from, int *stream);
+
 /* 1 when one of those streams starts at p (n bytes at hand). */
 int pc_carve_stream(const unsigned char *p, size_t n);
 

@@ -820,8 +820,10 @@ static int uu_runs(walk *w, int depth, const unsigned char *p, size_t n)
 static int carve(walk *w, int depth, const unsigned char *p, size_t n, size_t from)
 {
     int rc = 0, progs = 0, streams = 0, stream;
-    for (size_t at = pc_carve_next(p, n, from, &stream); rc == 0 && !w->fatal && at < n;
-         at = pc_carve_next(p, n, at + 1, &stream)) {
+    pc_carve_it ci;
+    pc_carve_begin(&ci, p, n);
+    for (size_t at = pc_carve_at(&ci, from, &stream); rc == 0 && !w->fatal && at < n;
+         at = pc_carve_at(&ci, at + 1, &stream)) {
         if (stream ? ++streams > PC_NEST_STREAMS : ++progs > PC_NEST_CARVES)
             return bound(w, "holds more than %d %s after its start",
                          stream ? PC_NEST_STREAMS : PC_NEST_CARVES,

@@ -59,6 +59,8 @@
 #define PC_YARA_SNIFF 512    /* "\x7fELF", "#!", and what opens as an archive (a tar header) */
 #define PC_YARA_CANDS 256    /* magic numbers of one block kept from the prefilter's pass */
 #define PC_YARA_TXSLACK 256u /* a run this close to what is read may go on */
+#define PC_YARA_MAGICS 8     /* pc_carve_magics' count, at most */
+#define PC_YARA_UNSEEN ((size_t)-2)
 #define PC_YARA_TXKEEP 4096u /* read back from a block's end for the next */
 
 struct pc_yara_pool {
@@ -150,7 +152,8 @@ typedef struct blockit {
     int text;   /* and for text runs (its first bytes are text: b64find.h) */
     size_t cand[PC_YARA_CANDS]; /* magic numbers (carve.h) in the block looked at */
     size_t ncand;
-    int cand_over; /* more than PC_YARA_CANDS of them: looked for with memmem */
+    int cand_over;                /* more than PC_YARA_CANDS of them: looked for with memmem */
+    size_t mnext[PC_YARA_MAGICS]; /* then: each magic number's next place (next_cand) */
 } blockit;
 
 int pc_yara_blocks_timeout(uint64_t per_block, uint64_t size, size_t block)
@@ -416,19 +419,32 @@ static void cand_add(void *ud, size_t at)
         it->cand_over = 1;
 }
 
-/* The magic numbers in d[0..n) the prefilter did not give: each found
- * with memmem (the prefilter is off, or a block had too many). */
-static void cands_by_hand(blockit *it, const unsigned char *d, size_t n)
+/* The first candidate at or after from in d[0..n) (an offset in the
+ * block; SIZE_MAX: none): from the prefilter's list (ascending, *ci the
+ * next), or, when it could not give them all (the prefilter is off, or
+ * the block had more than PC_YARA_CANDS), by memmem, each magic number's
+ * next place kept in it->mnext so no byte is searched twice for one. ELF's
+ * magic (0) is not looked for: a program is found by its rules' strings
+ * in the blocks. */
+static size_t next_cand(blockit *it, const unsigned char *d, size_t n, size_t from, size_t *ci)
 {
+    if (!it->cand_over) {
+        while (*ci < it->ncand && it->cand[*ci] < from)
+            (*ci)++;
+        return *ci < it->ncand ? it->cand[(*ci)++] : SIZE_MAX;
+    }
     const char *const *m;
     const size_t *len;
-    size_t nm = pc_carve_magics(&m, &len);
-    it->ncand = 0;
-    it->cand_over = 0;
-    for (size_t k = 1; k < nm; k++) /* (0: ELF's: a program is found by its rules' strings) */
-        for (const unsigned char *q = d;
-             (size_t)(q - d) < n && (q = memmem(q, n - (size_t)(q - d), m[k], len[k])) != NULL; q++)
-            cand_add(it, (size_t)(q - d));
+    size_t nm = pc_carve_magics(&m, &len), best = SIZE_MAX;
+    for (size_t k = 1; k < nm && k < PC_YARA_MAGICS; k++) {
+        if (it->mnext[k] == PC_YARA_UNSEEN || (it->mnext[k] != SIZE_MAX && it->mnext[k] < from)) {
+            const unsigned char *q = from < n ? memmem(d + from, n - from, m[k], len[k]) : NULL;
+            it->mnext[k] = q ? (size_t)(q - d) : SIZE_MAX;
+        }
+        if (it->mnext[k] < best)
+            best = it->mnext[k];
+    }
+    return best;
 }
 
 static size_t block_size(const pc_yara_profile *prof);
@@ -458,8 +474,6 @@ static int sf_keep(pc_yara_scan *s, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* The current stream ended at s->fed: kept when it decoded to anything
- * (a decoder's false start on chance bytes is dropped). */
 /* A region of cap, from off to its end, to open after the block scan. */
 static int reg_add(pc_yara_scan *s, uint64_t at, size_t off, int text)
 {
@@ -475,6 +489,8 @@ static int reg_add(pc_yara_scan *s, uint64_t at, size_t off, int text)
     return 0;
 }
 
+/* The current stream ended at s->fed: kept when it decoded to anything
+ * (a decoder's false start on chance bytes is dropped). */
 static int sf_finish(pc_yara_scan *s)
 {
     s->active = 0;
@@ -503,9 +519,10 @@ static int block_streams(blockit *it, const unsigned char *d, uint64_t base, siz
     pc_yara_scan *s = it->s;
     uint64_t end = base + n;
     size_t ci = 0;
-    if (it->cand_over)
-        cands_by_hand(it, d, n);
-    qsort(it->cand, it->ncand, sizeof *it->cand, cand_cmp);
+    for (size_t k = 0; k < PC_YARA_MAGICS; k++)
+        it->mnext[k] = PC_YARA_UNSEEN;
+    if (!it->cand_over)
+        qsort(it->cand, it->ncand, sizeof *it->cand, cand_cmp);
     for (;;) {
         if (s->active) {
             uint64_t from = s->fed > base ? s->fed : base;
@@ -521,12 +538,11 @@ static int block_streams(blockit *it, const unsigned char *d, uint64_t base, siz
             if (sf_finish(s) < 0)
                 return -1;
         }
-        uint64_t c = UINT64_MAX;
-        while (ci < it->ncand && c == UINT64_MAX) {
-            uint64_t a = base + it->cand[ci++];
-            if (a >= s->cpos && a >= 1)
-                c = a;
-        }
+        uint64_t from = s->cpos > base ? s->cpos - base : 0;
+        if (base + from < 1)
+            from = 1 - base; /* (byte 0 is the file's own start) */
+        size_t o = next_cand(it, d, n, (size_t)from, &ci);
+        uint64_t c = o == SIZE_MAX ? UINT64_MAX : base + o;
         if (c == UINT64_MAX || (!last && end - c < 16)) {
             uint64_t keep = c != UINT64_MAX ? c : end > 16 ? end - 16 : 0;
             if (keep > s->cpos)

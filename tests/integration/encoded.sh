@@ -219,8 +219,10 @@ done
 gzip -dc "$D/out.gz" | cmp -s - "$NC" && xz -dc "$D/out.xz" | cmp -s - "$NC" && zstd -q -dc "$D/out.zst" | cmp -s - "$NC" &&
     pass "the droppers write netcat out" || fail "the droppers write netcat out" "they do not"
 # a dropper over yara.max_file_bytes (read in blocks, never whole): 5 MiB
-# of data before its gzip'd payload
+# of data before its gzip'd payload, the last of it 600 magic numbers that
+# start no stream (more than a block's list of candidates holds)
 head -c 5242880 /dev/urandom >"$D/pad.bin"
+python3 -c 'import sys; sys.stdout.buffer.write((b"BZh9xx" + b"\x1f\x8b\x08\xffyy") * 300)' >>"$D/pad.bin"
 cat >"$D/big.c" <<C
 #include <stdio.h>
 __asm__(".section .rodata\\n.global pad\\npad:\\n.incbin \\"$D/pad.bin\\"\\n.global payload\\npayload:\\n.incbin \\"$D/nc.gz\\"\\n.global payload_end\\npayload_end:\\n.previous\\n");
