@@ -780,6 +780,16 @@ static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
         snprintf(name, sizeof name, "(%s)", pc_enc_name(k));
         src s = {d, dl, 0, NULL, NULL};
         rc = member(w, depth, name, src_pull, &s, (int64_t)dl, 0);
+        if (rc == 0 && !w->fatal && pc_unwrap_zlib(d, dl) && !pc_unwrap_zlib_std(d, dl)) {
+            /* what a script decodes from text is often zlib's
+             * (zlib.decompress(b64decode(...)), PHP's gzuncompress): any
+             * header of it (one zlib itself writes is tried as any bytes'
+             * start is, when the member is read) */
+            size_t old = chain_push(w, name);
+            src z = {d, dl, 0, NULL, NULL};
+            rc = decoded(w, depth, PC_WRAP_ZLIB, NULL, 0, src_pull, &z, 0);
+            w->chain[old] = 0;
+        }
         free(d);
     }
     return rc;
@@ -865,6 +875,12 @@ static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, siz
     }
     if (rc == 0 && !w->fatal && plain)
         rc = carve(w, depth, p, n, carve_from);
+    if (rc == 0 && !w->fatal && plain && pc_unwrap_zlib_std(p, n)) {
+        /* a zlib stream at the bytes' start with one of the headers zlib
+         * writes (pigz -z, a .zlib file a script inflates): tried too */
+        src z = {p, n, 0, NULL, NULL};
+        rc = decoded(w, depth, PC_WRAP_ZLIB, NULL, 0, src_pull, &z, 0);
+    }
     if (rc == 0 && !w->fatal)
         rc = b64_runs(w, depth, p, n);
     return rc < 0 || w->fatal ? -1 : uu_runs(w, depth, p, n);

@@ -125,9 +125,21 @@ pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n)
 
 const char *pc_unwrap_name(pc_wrap_codec c)
 {
-    static const char *const names[] = {"data", "gzip",     "xz",      "lzma", "zstd", "bzip2",
-                                        "lzma", "compress", "deflate", "lz4",  "lz4",  "lzip"};
+    static const char *const names[] = {"data",  "gzip", "xz",       "lzma",    "zstd",
+                                        "bzip2", "lzma", "compress", "deflate", "lz4",
+                                        "lz4",   "lzip", "zlib"};
     return (unsigned)c < sizeof names / sizeof *names ? names[c] : "data";
+}
+
+int pc_unwrap_zlib_std(const unsigned char *p, size_t n)
+{
+    return n >= 3 && p[0] == 0x78 && (p[1] == 0x01 || p[1] == 0x5e || p[1] == 0x9c || p[1] == 0xda);
+}
+
+int pc_unwrap_zlib(const unsigned char *p, size_t n)
+{
+    return n >= 3 && (p[0] & 0x0f) == 8 && (p[0] >> 4) <= 7 && (p[1] & 0x20) == 0 &&
+           ((unsigned)p[0] << 8 | p[1]) % 31 == 0;
 }
 
 static unsigned clamp_uint(size_t n)
@@ -178,7 +190,10 @@ static int start(pc_unwrap *u)
     switch (u->codec) {
     case PC_WRAP_GZIP:
     case PC_WRAP_DEFLATE:
-        if (inflateInit2(&u->z, u->codec == PC_WRAP_GZIP ? 16 + MAX_WBITS : -MAX_WBITS) != Z_OK)
+    case PC_WRAP_ZLIB:
+        if (inflateInit2(&u->z, u->codec == PC_WRAP_GZIP      ? 16 + MAX_WBITS
+                                : u->codec == PC_WRAP_DEFLATE ? -MAX_WBITS
+                                                              : MAX_WBITS) != Z_OK)
             return -1;
         u->live = 1;
         return 0;
@@ -271,7 +286,8 @@ void pc_unwrap_free(pc_unwrap *u)
 {
     if (!u)
         return;
-    if (u->live && (u->codec == PC_WRAP_GZIP || u->codec == PC_WRAP_DEFLATE))
+    if (u->live &&
+        (u->codec == PC_WRAP_GZIP || u->codec == PC_WRAP_DEFLATE || u->codec == PC_WRAP_ZLIB))
         inflateEnd(&u->z);
     if (u->live && u->codec == PC_WRAP_BZIP2)
         BZ2_bzDecompressEnd(&u->b);
@@ -305,8 +321,8 @@ static ssize_t read_gzip(pc_unwrap *u, unsigned char *buf, size_t n)
         unsigned in0 = u->z.avail_in, out0 = u->z.avail_out;
         int rc = inflate(&u->z, Z_NO_FLUSH);
         u->in.pos = before + (in0 - u->z.avail_in);
-        if (rc == Z_STREAM_END && u->codec == PC_WRAP_DEFLATE)
-            u->done = 1;
+        if (rc == Z_STREAM_END && u->codec != PC_WRAP_GZIP)
+            u->done = 1; /* (raw deflate, zlib: one stream) */
         else if (rc == Z_STREAM_END)
             gzip_next(u);
         else if ((rc != Z_OK && rc != Z_BUF_ERROR) ||
@@ -503,6 +519,7 @@ ssize_t pc_unwrap_read(pc_unwrap *u, void *buf, size_t n)
     switch (u->codec) {
     case PC_WRAP_GZIP:
     case PC_WRAP_DEFLATE:
+    case PC_WRAP_ZLIB:
         r = read_gzip(u, buf, n);
         break;
     case PC_WRAP_XZ:

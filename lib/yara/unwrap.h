@@ -41,11 +41,23 @@ typedef enum {
     PC_WRAP_DEFLATE,   /* raw deflate: a zip member's method 8 (never sniffed) */
     PC_WRAP_LZ4,       /* the lz4 frame format (lz4 -d) */
     PC_WRAP_LZ4LEGACY, /* lz4's legacy format (lz4 -l; lz4 -d reads it) */
-    PC_WRAP_LZIP       /* lzip's members (lzip -d, bsdtar, tar --lzip) */
+    PC_WRAP_LZIP,      /* lzip's members (lzip -d, bsdtar, tar --lzip) */
+    PC_WRAP_ZLIB       /* RFC 1950 (Python's zlib.compress, PHP's gzcompress, pigz -z):
+                          never sniffed, its 2-byte header says too little (pc_unwrap_zlib) */
 } pc_wrap_codec;
 
 /* The codec whose magic the bytes start with, or NONE. */
 pc_wrap_codec pc_unwrap_sniff(const unsigned char *p, size_t n);
+/* 1 when the bytes start as a zlib stream does (deflate, a window of
+ * 32 KiB or less, the header's check, no preset dictionary): asked only
+ * of bytes a script decodes from text (nested.c), where zlib is the usual
+ * wrapper (exec(zlib.decompress(b64decode(...)))). */
+int pc_unwrap_zlib(const unsigned char *p, size_t n);
+/* 1 when they start with one of the four headers zlib itself writes
+ * (78 01, 78 5e, 78 9c, 78 da): a file that starts so is tried as zlib
+ * too (pigz -z, a .zlib file a script inflates), its bytes read as they
+ * are all the same. */
+int pc_unwrap_zlib_std(const unsigned char *p, size_t n);
 /* "gzip", "xz", ... for messages. */
 const char *pc_unwrap_name(pc_wrap_codec c);
 

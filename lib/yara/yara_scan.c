@@ -47,6 +47,7 @@
 #include <yara.h>
 #include "pcx.h"
 #include "yara/b64find.h"
+#include "yara/unwrap.h"
 #include "yara/uufind.h"
 #include "yara/carve.h"
 #include "yara/nested.h"
@@ -1124,7 +1125,7 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
     if (s->inner_at < len)
         s->inner_at = pc_carve_next(data, len, s->inner_at, &stream);
     return pc_nest_wants(data, len) || pc_zipdir_ends(data, len) || pc_b64_wants(data, len) ||
-                   pc_uu_wants(data, len) || s->inner_at < len
+                   pc_uu_wants(data, len) || pc_unwrap_zlib_std(data, len) || s->inner_at < len
                ? open_nested(s, f, ent, data, len, NULL, 0, e)
                : 0;
 }

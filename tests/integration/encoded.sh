@@ -106,6 +106,26 @@ files_image huge-img "$E/big" 0644 huge-run.txt
 run "a base64 run longer than a block: scan-error" 3 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/huge-img/oci:latest"
 jq_true "... which says why" '[.reports[0].findings[] | select(.check == "scan-error" and (.message | test("run of base64, hex or uuencoded text longer than portcullis decodes")))] | length == 1'
 
+# zlib (RFC 1950), the usual wrapper of a Python dropper's payload
+# (exec(zlib.decompress(b64decode(...)))) and of a .zlib file a script
+# inflates: found as "(base64) > (zlib)" and "(zlib)"; each given back by
+# python3's zlib
+python3 - "$NC" "$E/zl" <<'PY'
+import base64, os, sys, zlib
+nc = open(sys.argv[1], "rb").read()
+d = sys.argv[2]
+os.makedirs(d, exist_ok=True)
+c = zlib.compressobj(9, zlib.DEFLATED, 12)  # a 4 KiB window: a header zlib.compress never writes
+open(os.path.join(d, "drop.py"), "w").write("import base64, sys, zlib\nBLOB = %r\nopen(sys.argv[1], 'wb').write(zlib.decompress(base64.b64decode(BLOB)))\n" % base64.b64encode(c.compress(nc) + c.flush()).decode())
+open(os.path.join(d, "agent.zlib"), "wb").write(zlib.compress(nc, 6))
+PY
+python3 "$E/zl/drop.py" "$E/zl-out" && cmp -s "$E/zl-out" "$NC" && python3 -c 'import sys, zlib; sys.exit(zlib.decompress(open(sys.argv[1], "rb").read()) != open(sys.argv[2], "rb").read())' "$E/zl/agent.zlib" "$NC" &&
+    pass "python3's zlib gives netcat back" || fail "python3's zlib gives netcat back" "it does not"
+files_image zlib-img "$E/zl" 0644 drop.py agent.zlib
+run "zlib payloads denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/zlib-img/oci:latest"
+jq_true "zlib: the dropper's payload found in (base64) > (zlib)" '[.reports[0].findings[] | select(.path == "/opt/drop.py" and .rule == "netcat_openbsd" and (.message | endswith("as the archive member (base64) > (zlib)")))] | length == 1'
+jq_true "zlib: the .zlib file found as (zlib)" '[.reports[0].findings[] | select(.path == "/opt/agent.zlib" and .rule == "netcat_openbsd" and (.message | endswith("as the archive member (zlib)")))] | length == 1'
+
 # Self-extracting and shell archives, each written by its own tool and
 # each giving netcat back when run as the image could run it:
 # - makeself --base64 (a script whose payload is a base64 tar, its first
