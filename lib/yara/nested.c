@@ -789,6 +789,16 @@ static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
             src z = {d, dl, 0, NULL, NULL};
             rc = decoded(w, depth, PC_WRAP_ZLIB, NULL, 0, src_pull, &z, 0);
             w->chain[old] = 0;
+        } else if (rc == 0 && !w->fatal && dl > 0 && (d[0] & 6) != 6 && !pc_unwrap_zlib(d, dl) &&
+                   !pc_nest_wants(d, dl)) {
+            /* or raw deflate, which has no header (PHP's gzinflate,
+             * zlib.decompress(data, -15)): tried on what opens as nothing
+             * else (a first block of a type deflate has); bytes that are
+             * no deflate end at once */
+            size_t old = chain_push(w, name);
+            src z = {d, dl, 0, NULL, NULL};
+            rc = decoded(w, depth, PC_WRAP_DEFLATE, NULL, 0, src_pull, &z, 0);
+            w->chain[old] = 0;
         }
         free(d);
     }

@@ -108,7 +108,8 @@ jq_true "... which says why" '[.reports[0].findings[] | select(.check == "scan-e
 
 # zlib (RFC 1950), the usual wrapper of a Python dropper's payload
 # (exec(zlib.decompress(b64decode(...)))) and of a .zlib file a script
-# inflates: found as "(base64) > (zlib)" and "(zlib)"; each given back by
+# inflates, and raw deflate (PHP's gzinflate): found as "(base64) >
+# (zlib)", "(zlib)" and "(base64) > (deflate)"; each given back by
 # python3's zlib
 python3 - "$NC" "$E/zl" <<'PY'
 import base64, os, sys, zlib
@@ -118,13 +119,21 @@ os.makedirs(d, exist_ok=True)
 c = zlib.compressobj(9, zlib.DEFLATED, 12)  # a 4 KiB window: a header zlib.compress never writes
 open(os.path.join(d, "drop.py"), "w").write("import base64, sys, zlib\nBLOB = %r\nopen(sys.argv[1], 'wb').write(zlib.decompress(base64.b64decode(BLOB)))\n" % base64.b64encode(c.compress(nc) + c.flush()).decode())
 open(os.path.join(d, "agent.zlib"), "wb").write(zlib.compress(nc, 6))
+# raw deflate, no header (PHP's gzinflate, zlib.decompress(data, -15))
+r = zlib.compressobj(9, zlib.DEFLATED, -15)
+raw = base64.b64encode(r.compress(nc) + r.flush()).decode()
+open(os.path.join(d, "drop.php"), "w").write("<?php\n$f = fopen('/tmp/.n', 'w');\nfwrite($f, gzinflate(base64_decode('%s')));\n" % raw)
+open(os.path.join(d, "raw.b64"), "w").write(raw + "\n")
 PY
 python3 "$E/zl/drop.py" "$E/zl-out" && cmp -s "$E/zl-out" "$NC" && python3 -c 'import sys, zlib; sys.exit(zlib.decompress(open(sys.argv[1], "rb").read()) != open(sys.argv[2], "rb").read())' "$E/zl/agent.zlib" "$NC" &&
     pass "python3's zlib gives netcat back" || fail "python3's zlib gives netcat back" "it does not"
-files_image zlib-img "$E/zl" 0644 drop.py agent.zlib
+python3 -c 'import base64, sys, zlib; sys.exit(zlib.decompress(base64.b64decode(open(sys.argv[1]).read()), -15) != open(sys.argv[2], "rb").read())' "$E/zl/raw.b64" "$NC" &&
+    pass "python3's raw inflate gives netcat back" || fail "python3's raw inflate gives netcat back" "it does not"
+files_image zlib-img "$E/zl" 0644 drop.py agent.zlib drop.php
 run "zlib payloads denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/zlib-img/oci:latest"
 jq_true "zlib: the dropper's payload found in (base64) > (zlib)" '[.reports[0].findings[] | select(.path == "/opt/drop.py" and .rule == "netcat_openbsd" and (.message | endswith("as the archive member (base64) > (zlib)")))] | length == 1'
 jq_true "zlib: the .zlib file found as (zlib)" '[.reports[0].findings[] | select(.path == "/opt/agent.zlib" and .rule == "netcat_openbsd" and (.message | endswith("as the archive member (zlib)")))] | length == 1'
+jq_true "raw deflate: the PHP dropper's payload found in (base64) > (deflate)" '[.reports[0].findings[] | select(.path == "/opt/drop.php" and .rule == "netcat_openbsd" and (.message | endswith("as the archive member (base64) > (deflate)")))] | length == 1'
 
 # Self-extracting and shell archives, each written by its own tool and
 # each giving netcat back when run as the image could run it:
