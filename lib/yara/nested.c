@@ -780,24 +780,22 @@ static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
         snprintf(name, sizeof name, "(%s)", pc_enc_name(k));
         src s = {d, dl, 0, NULL, NULL};
         rc = member(w, depth, name, src_pull, &s, (int64_t)dl, 0);
-        if (rc == 0 && !w->fatal && pc_unwrap_zlib(d, dl) && !pc_unwrap_zlib_std(d, dl)) {
-            /* what a script decodes from text is often zlib's
-             * (zlib.decompress(b64decode(...)), PHP's gzuncompress): any
-             * header of it (one zlib itself writes is tried as any bytes'
-             * start is, when the member is read) */
+        /* what a script decodes from text is often zlib's
+         * (zlib.decompress(b64decode(...)), PHP's gzuncompress): any header
+         * of it (one zlib itself writes is tried as any bytes' start is,
+         * when the member is read); or raw deflate, which has no header
+         * (PHP's gzinflate, zlib.decompress(data, -15)): tried on what
+         * opens as nothing else (a first block of a type deflate has);
+         * bytes that are no deflate end at once */
+        pc_wrap_codec inner = PC_WRAP_NONE;
+        if (pc_unwrap_zlib(d, dl))
+            inner = pc_unwrap_zlib_std(d, dl) ? PC_WRAP_NONE : PC_WRAP_ZLIB;
+        else if (dl > 0 && (d[0] & 6) != 6 && !pc_nest_wants(d, dl))
+            inner = PC_WRAP_DEFLATE;
+        if (rc == 0 && !w->fatal && inner != PC_WRAP_NONE) {
             size_t old = chain_push(w, name);
             src z = {d, dl, 0, NULL, NULL};
-            rc = decoded(w, depth, PC_WRAP_ZLIB, NULL, 0, src_pull, &z, 0);
-            w->chain[old] = 0;
-        } else if (rc == 0 && !w->fatal && dl > 0 && (d[0] & 6) != 6 && !pc_unwrap_zlib(d, dl) &&
-                   !pc_nest_wants(d, dl)) {
-            /* or raw deflate, which has no header (PHP's gzinflate,
-             * zlib.decompress(data, -15)): tried on what opens as nothing
-             * else (a first block of a type deflate has); bytes that are
-             * no deflate end at once */
-            size_t old = chain_push(w, name);
-            src z = {d, dl, 0, NULL, NULL};
-            rc = decoded(w, depth, PC_WRAP_DEFLATE, NULL, 0, src_pull, &z, 0);
+            rc = decoded(w, depth, inner, NULL, 0, src_pull, &z, 0);
             w->chain[old] = 0;
         }
         free(d);

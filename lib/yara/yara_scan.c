@@ -1134,6 +1134,16 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
  * (streamfind.h, block_streams), each opened as the stream inside other
  * bytes it is (nested.h: "(at byte N) > (gzip)"), N its offset in the
  * file. */
+/* A buffer grown over PC_YARA_OWN by one file is given back after it. */
+static void give_back(unsigned char **buf, size_t *cap)
+{
+    if (*cap > PC_YARA_OWN) {
+        free(*buf);
+        *buf = NULL;
+        *cap = 0;
+    }
+}
+
 static int scan_streams(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
 {
     int rc = 0;
@@ -1147,16 +1157,8 @@ static int scan_streams(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_er
     s->draining = 0;
     if (rc < 0)
         return -1;
-    if (s->txcap > PC_YARA_OWN) {
-        free(s->tx);
-        s->tx = NULL;
-        s->txcap = 0;
-    }
-    if (s->capcap > PC_YARA_OWN) {
-        free(s->cap);
-        s->cap = NULL;
-        s->capcap = 0;
-    }
+    give_back(&s->tx, &s->txcap);
+    give_back(&s->cap, &s->capcap);
     s->caplen = s->nreg = 0;
     return 0;
 }
