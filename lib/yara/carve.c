@@ -1,6 +1,7 @@
 /*
  * carve.c — see carve.h.
  */
+#include <stdint.h>
 #include <string.h>
 #include "yara/carve.h"
 #include "yara/unwrap.h"
@@ -34,6 +35,69 @@ static int loadable(const unsigned char *p)
 }
 
 static const unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
+
+static uint64_t u64(const unsigned char *p, int be)
+{
+    uint64_t hi = u32(p + (be ? 0 : 4), be), lo = u32(p + (be ? 4 : 0), be);
+    return hi << 32 | lo;
+}
+
+/* e_machine of the processors a program is run on: those the kernel
+ * loads for (each architecture's elf_check_arch) and those qemu-user
+ * runs through binfmt_misc. A GPU's or BPF's code object (CUDA's cubins,
+ * 190; AMDGPU, 224; BPF, 247), which libraries hold by the hundred, is
+ * not one. */
+static const unsigned cpu_machines[] = {2,  3,  4,  8,  10, 15,  18,  20,  21,  22,  40,  42,    43,
+                                        50, 62, 76, 92, 94, 113, 164, 183, 189, 243, 258, 0x9026};
+
+int pc_elf_cpu(const unsigned char *p, size_t n)
+{
+    if (n < 64 || memcmp(p, magic, 4) != 0 || !loadable(p))
+        return 0;
+    unsigned m = u16(p + 18, p[5] == 2);
+    for (size_t i = 0; i < sizeof cpu_machines / sizeof *cpu_machines; i++)
+        if (m == cpu_machines[i])
+            return 1;
+    return 0;
+}
+
+/* a + b, or UINT64_MAX when it does not fit */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+int pc_elf_extent(const unsigned char *p, size_t n, uint64_t *end)
+{
+    if (n < 64 || memcmp(p, magic, 4) != 0 || !loadable(p))
+        return -1;
+    int be = p[5] == 2, c64 = p[4] == 2;
+    uint64_t phoff = c64 ? u64(p + 32, be) : u32(p + 28, be);
+    uint64_t shoff = c64 ? u64(p + 40, be) : u32(p + 32, be);
+    unsigned phent = c64 ? 56 : 32, phnum = u16(p + (c64 ? 56 : 44), be);
+    unsigned shent = u16(p + (c64 ? 58 : 46), be), shnum = u16(p + (c64 ? 60 : 48), be);
+    /* the kernel reads at most 64 KiB of program headers, and at least one */
+    if (phnum == 0 || (uint64_t)phnum * phent > 65536)
+        return -1;
+    uint64_t tab = sat_add(phoff, (uint64_t)phnum * phent), e = tab > 64 ? tab : 64;
+    if (tab > n) {
+        *end = tab;
+        return 0;
+    }
+    if (shoff) { /* (no count: section 0 holds it; its header at least) */
+        uint64_t x = sat_add(shoff, (uint64_t)shent * (shnum ? shnum : 1));
+        e = x > e ? x : e;
+    }
+    for (unsigned i = 0; i < phnum; i++) {
+        const unsigned char *h = p + phoff + (uint64_t)i * phent;
+        uint64_t x = c64 ? sat_add(u64(h + 8, be), u64(h + 32, be))
+                         : sat_add(u32(h + 4, be), u32(h + 16, be));
+        e = x > e ? x : e;
+    }
+    *end = e;
+    return 1;
+}
 
 int pc_elf_head(const unsigned char *p, size_t n)
 {

@@ -15,9 +15,23 @@
 #define PC_CARVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* 1 when the bytes start as an ELF file ("\x7fELF"). */
 int pc_elf_head(const unsigned char *p, size_t n);
+
+/* 1 when p[0..n) starts with such a header for a processor (the kernel's
+ * own architectures and those qemu-user runs; not a GPU's or BPF's code
+ * object): what a file read in blocks keeps to read as a program. */
+int pc_elf_cpu(const unsigned char *p, size_t n);
+
+/* The bytes such a program spans from its header (*end): the end of its
+ * program headers' file ranges and of its section header table (as
+ * UINT64_MAX when it does not fit). 1 when known; 0 when p[0..n) does not
+ * yet hold its program headers (*end: the bytes it must hold); -1 when
+ * the kernel would not load it (no header of its kind, no program
+ * headers, more than 64 KiB of them). */
+int pc_elf_extent(const unsigned char *p, size_t n, uint64_t *end);
 
 /* The offset of the next such header at or after from (from >= 1: a
  * header at 0 is the file's own), or n. */

@@ -63,6 +63,11 @@
 #define PC_YARA_MAGICS 8     /* pc_carve_magics' count, at most */
 #define PC_YARA_UNSEEN ((size_t)-2)
 #define PC_YARA_TXKEEP 4096u /* read back from a block's end for the next */
+#define PC_YARA_STREAM 1
+#define PC_YARA_PROG 2
+#define PC_YARA_REGION_MAX (64u << 20) /* one stream or program kept from a file read in blocks */
+#define PC_YARA_PER_REGION                                                                         \
+    8192u /* bytes read in blocks for each region kept, past PC_NEST_STREAMS */
 
 struct pc_yara_pool {
     pthread_mutex_t mu;
@@ -77,7 +82,7 @@ struct pc_yara_pool {
  * block_text), opened after its block scan. */
 typedef struct sreg {
     uint64_t at;     /* where the stream starts in the file */
-    size_t off, len; /* its bytes in cap (a stream's after a byte of its own) */
+    size_t off, len; /* its bytes in cap (a stream's or program's after a byte of its own) */
     int text;        /* lines of text holding an encoded run (block_text) */
 } sreg;
 
@@ -112,7 +117,9 @@ struct pc_yara_scan {
     uint64_t cpos;  /* candidates before this offset of the file are done */
     uint64_t fed;   /* the current stream's bytes were pushed up to here */
     uint64_t start; /* where the current stream starts */
-    int active;     /* sf is in a stream */
+    int active;     /* sf is in a stream (PC_YARA_STREAM), or a program is kept (PC_YARA_PROG) */
+    uint64_t pend;  /* where the program ends (UINT64_MAX: not known before pneed) */
+    uint64_t pneed; /* its program headers are kept once its bytes reach here */
     int sover; /* a bound met: more stream bytes than a block, or streams than PC_NEST_STREAMS */
     size_t regoff; /* where the current stream's region starts in cap */
     /* Text runs (base64, hex, escapes, uuencode) in a text file read in
@@ -126,6 +133,21 @@ struct pc_yara_scan {
     int draining;      /* the regions are being opened: none is added meanwhile */
     pc_layer_facts *f; /* the file being scanned, while its archive members are */
     pc_entry *ent;
+    /* Regions opened while the file's blocks are still being scanned
+     * (drain): when more than keep_max would be kept, those complete are
+     * opened with a scanner, archive reader and block buffer of their own,
+     * the file's scan going on after. */
+    YR_SCANNER *yr2;
+    pc_yara_hits hits2;
+    pc_nest *nest2;
+    unsigned char *nroll2;
+    size_t nroll2cap;
+    pc_layer_facts *top_f; /* the image's file being scanned (ys_visit) */
+    pc_entry *top_ent;
+    uint64_t seen;  /* bytes of it (or of its members) read in blocks so far */
+    size_t nregall; /* regions kept from it, opened or not */
+    int dfail;      /* a region opened early failed: derr says why */
+    pc_err derr;
 };
 
 /* Streaming state of one block-scanned file. */
@@ -275,6 +297,11 @@ void pc_yara_scan_free(pc_yara_scan *s)
     if (!s)
         return;
     yr_scanner_destroy(s->yr);
+    if (s->yr2)
+        yr_scanner_destroy(s->yr2);
+    pc_nest_free(s->nest2);
+    free(s->nroll2);
+    free(s->hits2.v);
     pc_prefilter_scratch_free(s->pfs);
     pc_yara_pool_free(s->own_pool);
     pc_nest_free(s->nest);
@@ -424,9 +451,7 @@ static void cand_add(void *ud, size_t at)
  * block; SIZE_MAX: none): from the prefilter's list (ascending, *ci the
  * next), or, when it could not give them all (the prefilter is off, or
  * the block had more than PC_YARA_CANDS), by memmem, each magic number's
- * next place kept in it->mnext so no byte is searched twice for one. ELF's
- * magic (0) is not looked for: a program is found by its rules' strings
- * in the blocks. */
+ * next place kept in it->mnext so no byte is searched twice for one. */
 static size_t next_cand(blockit *it, const unsigned char *d, size_t n, size_t from, size_t *ci)
 {
     if (!it->cand_over) {
@@ -437,7 +462,7 @@ static size_t next_cand(blockit *it, const unsigned char *d, size_t n, size_t fr
     const char *const *m;
     const size_t *len;
     size_t nm = pc_carve_magics(&m, &len), best = SIZE_MAX;
-    for (size_t k = 1; k < nm && k < PC_YARA_MAGICS; k++) {
+    for (size_t k = 0; k < nm && k < PC_YARA_MAGICS; k++) {
         if (it->mnext[k] == PC_YARA_UNSEEN || (it->mnext[k] != SIZE_MAX && it->mnext[k] < from)) {
             const unsigned char *q = from < n ? memmem(d + from, n - from, m[k], len[k]) : NULL;
             it->mnext[k] = q ? (size_t)(q - d) : SIZE_MAX;
@@ -458,11 +483,21 @@ static size_t keep_max(const pc_yara_scan *s)
     return block_size(s->prof) + PC_YARA_OWN + PC_YARA_TXKEEP;
 }
 
-/* Keep n bytes of the current stream (at most keep_max of streams and
- * runs in one file: more is a bound). */
+static int drain(pc_yara_scan *s);
+
+/* Keep n bytes of the current stream or program or of a text region: at
+ * most keep_max at once, the regions complete opened first when more
+ * would be kept (drain); what is left, the stream or program being kept,
+ * up to PC_YARA_REGION_MAX (more is a bound). */
 static int sf_keep(pc_yara_scan *s, const unsigned char *p, size_t n)
 {
     size_t lim = keep_max(s);
+    if (n > lim || s->caplen > lim - n) {
+        if (drain(s) < 0)
+            return -1;
+        if (s->top_ent && lim < PC_YARA_REGION_MAX)
+            lim = PC_YARA_REGION_MAX; /* (one region: nothing else is kept) */
+    }
     if (n > lim || s->caplen > lim - n) {
         s->sover = 1;
         return -1;
@@ -475,32 +510,97 @@ static int sf_keep(pc_yara_scan *s, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* A region of cap, from off to its end, to open after the block scan. */
-static int reg_add(pc_yara_scan *s, uint64_t at, size_t off, int text)
+/* A region of cap, len bytes from off, to open after the block scan
+ * (or before, drain). At most PC_NEST_STREAMS in a file, or one for each
+ * PC_YARA_PER_REGION bytes of it (a GPU library holds thousands of
+ * compressed kernels). */
+static int reg_add(pc_yara_scan *s, uint64_t at, size_t off, size_t len, int text)
 {
     size_t n = s->nreg;
-    if (n >= PC_NEST_STREAMS) {
+    if (s->nregall >= PC_NEST_STREAMS && s->nregall >= s->seen / PC_YARA_PER_REGION) {
         s->sover = 1;
         return -1;
     }
     if (pc_grow((void **)&s->reg, &s->capreg, n + 1, sizeof *s->reg) < 0)
         return -1;
-    s->reg[n] = (sreg){at, off, s->caplen - off, text};
+    s->reg[n] = (sreg){at, off, len, text};
     s->nreg++;
+    s->nregall++;
     return 0;
 }
 
-/* The current stream ended at s->fed: kept when it decoded to anything
- * (a decoder's false start on chance bytes is dropped). */
+/* The current stream or program ended at s->fed: a stream is kept when
+ * it decoded to anything (a decoder's false start on chance bytes is
+ * dropped), a program always. */
 static int sf_finish(pc_yara_scan *s)
 {
+    int prog = s->active == PC_YARA_PROG;
     s->active = 0;
     s->cpos = s->fed > s->start ? s->fed : s->start + 1;
-    if (pc_sfind_out(s->sf) == 0) {
+    if (!prog && pc_sfind_out(s->sf) == 0) {
         s->caplen = s->regoff;
         return 0;
     }
-    return reg_add(s, s->start, s->regoff, 0);
+    return reg_add(s, s->start, s->regoff, s->caplen - s->regoff, 0);
+}
+
+static uint64_t at_plus(uint64_t at, uint64_t n)
+{
+    uint64_t r;
+    return __builtin_add_overflow(at, n, &r) ? UINT64_MAX : r;
+}
+
+/* The current program (carve.h) through the block ending at the file's
+ * offset end (d: its bytes from base): its bytes are kept up to its
+ * extent (pc_elf_extent), known once its program headers are kept.
+ * *ended when it ends in the block. -1 when out of memory or a bound is
+ * met. */
+static int prog_push(pc_yara_scan *s, const unsigned char *d, uint64_t base, uint64_t end,
+                     int *ended)
+{
+    for (;;) {
+        uint64_t from = s->fed > base ? s->fed : base;
+        uint64_t stop = s->pend != UINT64_MAX ? s->pend : s->pneed;
+        uint64_t to = stop < end ? stop : end;
+        if (from < to) {
+            if (sf_keep(s, d + (from - base), (size_t)(to - from)) < 0)
+                return -1;
+            s->fed = to;
+        }
+        if (s->pend != UINT64_MAX || s->fed < s->pneed)
+            break;
+        uint64_t x = 0;
+        const unsigned char *p = s->cap + s->regoff + 1;
+        if (pc_elf_extent(p, s->caplen - s->regoff - 1, &x) != 1)
+            x = s->fed - s->start; /* (cannot be: its header was read when it began) */
+        s->pend = at_plus(s->start, x);
+        if (s->fed > s->pend) { /* (kept past its end) */
+            s->caplen -= (size_t)(s->fed - s->pend);
+            s->fed = s->pend;
+        }
+    }
+    *ended = s->pend != UINT64_MAX && s->fed >= s->pend;
+    return 0;
+}
+
+/* A program (pc_elf_cpu) at the file's offset c, its header at q (left
+ * bytes in the block from it): kept from here on (prog_push). 0 when it
+ * is none the kernel would load. */
+static int prog_start(pc_yara_scan *s, const unsigned char *q, size_t left, uint64_t c)
+{
+    uint64_t x = 0;
+    int r = pc_elf_extent(q, left, &x);
+    if (r < 0)
+        return 0;
+    unsigned char own = 0;
+    if (sf_keep(s, &own, 1) < 0) /* (which may open the regions before it: drain) */
+        return -1;
+    s->regoff = s->caplen - 1;
+    s->active = PC_YARA_PROG;
+    s->start = s->fed = c;
+    s->pend = r == 1 ? at_plus(c, x) : UINT64_MAX;
+    s->pneed = r == 1 ? 0 : at_plus(c, x);
+    return 1;
 }
 
 static int cand_cmp(const void *a, const void *b)
@@ -511,10 +611,11 @@ static int cand_cmp(const void *a, const void *b)
 
 /* A block of a file read in blocks, d[0..n) at offset base of the file
  * (its first bytes repeat the last ones of the block before): the
- * current stream goes on through it, and each candidate after the last
- * stream (carve.h's magic numbers, as the decoders sniff them) starts a
- * new one (streamfind.h). last: the file ends with it. -1 when out of
- * memory or a bound is met (s->sover). */
+ * current stream or program goes on through it, and each candidate after
+ * the last (carve.h's magic numbers: a program the kernel loads for a
+ * processor, pc_elf_cpu; a stream, as the decoders sniff them) starts a
+ * new one (streamfind.h, prog_push). last: the file ends with it. -1 when
+ * out of memory or a bound is met (s->sover). */
 static int block_streams(blockit *it, const unsigned char *d, uint64_t base, size_t n, int last)
 {
     pc_yara_scan *s = it->s;
@@ -525,7 +626,15 @@ static int block_streams(blockit *it, const unsigned char *d, uint64_t base, siz
     if (!it->cand_over)
         qsort(it->cand, it->ncand, sizeof *it->cand, cand_cmp);
     for (;;) {
-        if (s->active) {
+        if (s->active == PC_YARA_PROG) {
+            int ended = 0;
+            if (prog_push(s, d, base, end, &ended) < 0)
+                return -1;
+            if (!ended && !last)
+                return 0;
+            if (sf_finish(s) < 0)
+                return -1;
+        } else if (s->active) {
             uint64_t from = s->fed > base ? s->fed : base;
             int ended = 0;
             size_t k = from < end
@@ -544,13 +653,18 @@ static int block_streams(blockit *it, const unsigned char *d, uint64_t base, siz
             from = 1 - base; /* (byte 0 is the file's own start) */
         size_t o = next_cand(it, d, n, (size_t)from, &ci);
         uint64_t c = o == SIZE_MAX ? UINT64_MAX : base + o;
-        if (c == UINT64_MAX || (!last && end - c < 16)) {
+        if (c == UINT64_MAX || (!last && end - c < 64)) { /* (a program's header: 64) */
             uint64_t keep = c != UINT64_MAX ? c : end > 16 ? end - 16 : 0;
             if (keep > s->cpos)
                 s->cpos = keep; /* (what the next block's first bytes repeat: looked at again) */
             return 0;
         }
         s->cpos = c + 1;
+        if (pc_elf_cpu(d + (c - base), (size_t)(end - c))) {
+            if (prog_start(s, d + (c - base), (size_t)(end - c), c) < 0)
+                return -1;
+            continue;
+        }
         if (!pc_carve_stream(d + (c - base), (size_t)(end - c)))
             continue;
         if (!s->sf && !(s->sf = pc_sfind_new()))
@@ -561,22 +675,43 @@ static int block_streams(blockit *it, const unsigned char *d, uint64_t base, siz
         if (st == 0)
             continue;
         unsigned char own = 0;
-        s->regoff = s->caplen;
         if (sf_keep(s, &own, 1) < 0)
             return -1;
-        s->active = 1;
+        s->regoff = s->caplen - 1;
+        s->active = PC_YARA_STREAM;
         s->start = s->fed = c;
     }
 }
 
 /* Keep the text region buf[from, to) (buf: the file's bytes from bbase). */
+static void reverse(unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned char t = p[i];
+        p[i] = p[n - 1 - i];
+        p[n - 1 - i] = t;
+    }
+}
+
 static int tx_region(pc_yara_scan *s, const unsigned char *buf, uint64_t bbase, size_t from,
                      size_t to)
 {
-    size_t off = s->caplen;
-    if (sf_keep(s, buf + from, to - from) < 0)
+    size_t n = to - from;
+    if (sf_keep(s, buf + from, n) < 0)
         return -1;
-    return reg_add(s, bbase + from, off, 1);
+    size_t off = s->caplen - n;
+    if (s->active) {
+        /* a stream or program is being kept: its bytes stay in one piece,
+         * after this region's (the two rotated in place) */
+        unsigned char *a = s->cap + s->regoff;
+        size_t alen = off - s->regoff;
+        reverse(a, alen);
+        reverse(a + alen, n);
+        reverse(a, alen + n);
+        off = s->regoff;
+        s->regoff += n;
+    }
+    return reg_add(s, bbase + from, off, n, 1);
 }
 
 /* The start of the line that holds buf[at] (buf's start at the most). */
@@ -685,8 +820,11 @@ static int block_text(blockit *it, const unsigned char *d, uint64_t base, size_t
  * too (a new file of the image). */
 static void inner_reset(pc_yara_scan *s, int regions)
 {
-    if (regions)
-        s->caplen = s->nreg = 0;
+    if (regions) {
+        s->caplen = s->nreg = s->nregall = 0;
+        s->seen = 0;
+        s->dfail = 0;
+    }
     s->cpos = s->fed = s->start = 0;
     s->active = 0;
     s->txlen = 0;
@@ -705,7 +843,8 @@ static int inner_end(blockit *it)
         return -1;
     if (it->text && s->txlen && block_text(it, NULL, s->txbase + s->txlen, 0, 1) < 0)
         return -1;
-    s->txlen = 0;
+    if (it->text)
+        s->txlen = 0;
     return 0;
 }
 
@@ -717,6 +856,8 @@ static int block_seen(blockit *it, const unsigned char *d, uint64_t base, size_t
     int need = 1;
     it->ncand = 0;
     it->cand_over = !it->filter;
+    if (it->inner || it->text)
+        s->seen += n;
     if (it->filter) {
         int r =
             pc_prefilter_block(s->pf, s->pfs, it->pfhead, d, n, it->inner ? cand_add : NULL, it);
@@ -1021,7 +1162,8 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
                   .text = !s->draining && pc_b64_text(first, firstlen)};
     if (!it.tail)
         return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s", member);
-    inner_reset(s, 0); /* (its regions join the file's: opened after the file's walk) */
+    if (!s->draining)      /* (while regions are opened, the file's own state stays) */
+        inner_reset(s, 0); /* (its regions join the file's: opened after the file's walk) */
     tail_keep(&it, first, firstlen);
     it.pos = firstlen;
     it.first = (YR_MEMORY_BLOCK){
@@ -1144,6 +1286,80 @@ static void give_back(unsigned char **buf, size_t *cap)
     }
 }
 
+#define SWAP(T, a, b)                                                                              \
+    do {                                                                                           \
+        T t_ = (a);                                                                                \
+        (a) = (b);                                                                                 \
+        (b) = t_;                                                                                  \
+    } while (0)
+
+/* The scanner, archive reader and block buffer of regions opened while
+ * the file's own are in use (drain), swapped in and out. */
+static void swap_own(pc_yara_scan *s)
+{
+    SWAP(YR_SCANNER *, s->yr, s->yr2);
+    SWAP(pc_yara_hits, s->hits, s->hits2); /* (both scanners report into s->hits) */
+    SWAP(pc_nest *, s->nest, s->nest2);
+    SWAP(unsigned char *, s->nroll, s->nroll2);
+    SWAP(size_t, s->nrollcap, s->nroll2cap);
+}
+
+/* The regions complete (all but the stream or program being kept) are
+ * opened now, while the file's blocks are still being scanned (from
+ * sf_keep, between two of YARA's blocks: its scanner, the archive reader
+ * of the member being read and its block buffer are in use, so these have
+ * their own), and their bytes given back. 0 when there were none to open
+ * or they were opened; -1 when one failed (s->derr says why). */
+static int drain(pc_yara_scan *s)
+{
+    size_t done = s->active ? s->regoff : s->caplen;
+    if (s->draining || s->nreg == 0 || !s->top_ent)
+        return 0;
+    if (!s->yr2) {
+        if (yr_scanner_create(pc_rules_yr(s->rules), &s->yr2) != ERROR_SUCCESS) {
+            s->yr2 = NULL;
+            s->dfail = 1;
+            return pc_err_set(&s->derr, "file %s: out of memory in the YARA scan", s->path);
+        }
+        yr_scanner_set_callback(s->yr2, pc_yara_hits_cb, &s->hits);
+        yr_scanner_set_flags(s->yr2, 0);
+        yr_scanner_set_timeout(s->yr2, pc_yara_timeout(s->prof->timeout_seconds));
+    }
+    if (!s->nest2 && !(s->nest2 = pc_nest_new())) {
+        s->dfail = 1;
+        return pc_err_set(&s->derr, "file %s: out of memory in the YARA scan", s->path);
+    }
+    pc_layer_facts *f = s->f;
+    pc_entry *ent = s->ent;
+    size_t inner_at = s->inner_at;
+    swap_own(s);
+    s->draining = 1;
+    int rc = set_externals(s, s->top_ent) < 0
+                 ? pc_err_set(&s->derr, "file %s: out of memory in the YARA scan", s->path)
+                 : 0;
+    for (size_t i = 0; rc == 0 && i < s->nreg; i++) {
+        const sreg *r = &s->reg[i];
+        s->inner_at = r->text ? r->len : 1;
+        rc = open_nested(s, s->top_f, s->top_ent, s->cap + r->off, r->len, NULL,
+                         r->text ? 0 : r->at - 1, &s->derr);
+    }
+    s->draining = 0;
+    swap_own(s);
+    s->f = f;
+    s->ent = ent;
+    s->inner_at = inner_at;
+    if (rc < 0) {
+        s->dfail = 1;
+        return -1;
+    }
+    memmove(s->cap, s->cap + done, s->caplen - done);
+    s->caplen -= done;
+    if (s->active)
+        s->regoff -= done;
+    s->nreg = 0;
+    return 0;
+}
+
 static int scan_streams(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
 {
     int rc = 0;
@@ -1166,18 +1382,30 @@ static int scan_streams(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_er
 /* Copy the matched rules into the layer's arena, onto the entry. */
 static int record(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
 {
-    pc_match *m = NULL;
+    pc_match *m = NULL, *all;
+    size_t bytes;
     if (s->hits.n == 0)
         return 0;
     if (pc_yara_matches_of(s->hits.v, s->hits.n, &f->arena, &m) < 0)
         return pc_err_set(e, "out of memory");
+    if (ent->nmatches) { /* (its members' found while it was read: drain) after its own */
+        if (__builtin_add_overflow(ent->nmatches, s->hits.n, &bytes) ||
+            __builtin_mul_overflow(bytes, sizeof *all, &bytes) ||
+            !(all = pc_arena_alloc(&f->arena, bytes)))
+            return pc_err_set(e, "out of memory");
+        memcpy(all, m, s->hits.n * sizeof *all);
+        memcpy(all + s->hits.n, ent->matches, ent->nmatches * sizeof *all);
+        m = all;
+    }
     ent->matches = m;
-    ent->nmatches = s->hits.n;
+    ent->nmatches += s->hits.n;
     return 0;
 }
 
 static int scan_failed(const pc_yara_scan *s, int rc, int blocks, pc_err *e)
 {
+    if (s->dfail) /* (a region opened while the file was read in blocks) */
+        return pc_err_set(e, "%s", s->derr.msg);
     if (rc == ERROR_SCAN_TIMEOUT)
         return pc_err_set(e,
                           "file %s: the YARA scan did not finish within %llu s%s "
@@ -1192,10 +1420,10 @@ static int scan_failed(const pc_yara_scan *s, int rc, int blocks, pc_err *e)
                           s->path);
     if (rc == ERROR_INSUFFICIENT_MEMORY && s->sover)
         return pc_err_set(e,
-                          "file %s: holds more compressed streams and encoded runs after its "
-                          "start than portcullis reads in bytes read in blocks (%d, their bytes "
-                          "within yara.max_file_bytes and 1 MiB)",
-                          s->path, PC_NEST_STREAMS);
+                          "file %s: holds more programs, compressed streams and encoded runs "
+                          "after its start than portcullis reads in bytes read in blocks (%d, "
+                          "or one for each %u bytes; a stream or program at most %u MiB long)",
+                          s->path, PC_NEST_STREAMS, PC_YARA_PER_REGION, PC_YARA_REGION_MAX >> 20);
     if (rc == ERROR_INSUFFICIENT_MEMORY || s->hits.oom)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
     return pc_err_set(e, "file %s: YARA scan failed (libyara error %d)", s->path, rc);
@@ -1221,6 +1449,8 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
     if (set_externals(s, ent) < 0)
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
     inner_reset(s, 1);
+    s->top_f = f;
+    s->top_ent = ent;
     s->sover = s->txover = 0;
     /* The big buffer is held for the file's whole scan, and given back on
      * every path. A file that fits the worker's own buffer uses the big one

@@ -279,6 +279,97 @@ jq_true "dropper: arj and its self-extractor are nothing" '[.reports[0].findings
 jq_true "dropper over max_file_bytes: netcat in the gzip stream at its byte" "[.reports[0].findings[] | select(.path == \"/opt/bigdrop\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (at byte $at) > (gzip)\")))] | length == 1"
 jq_true "dropper: skopeo's own gzip streams are nothing" '[.reports[0].findings[] | select(.path == "/opt/skopeo")] | length == 0'
 
+# Programs stored as they are (not compressed) inside a file over
+# yara.max_file_bytes, read in blocks: netcat after 5 MiB of data and
+# before more, which `tail -c +N | head -c L` writes back out; a copy with
+# no section headers (its extent is its program headers'), which still
+# runs; the same program twice in one file. Benign: /bin/true and
+# /bin/ls inside a big file (as the JDK's lib/modules holds programs);
+# a program header that claims more bytes than portcullis keeps (64 MiB)
+# is a scan-error that says so.
+P="$E/prog"
+mkdir -p "$P/img"
+python3 - "$NC" "$P/nc-noshdr" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+assert b[4] == 2 and b[5] == 1  # ELF64, little-endian
+struct.pack_into("<Q", b, 40, 0)  # e_shoff
+struct.pack_into("<HHH", b, 58, 0, 0, 0)  # e_shentsize, e_shnum, e_shstrndx
+open(sys.argv[2], "wb").write(b)
+PY
+chmod +x "$P/nc-noshdr"
+"$P/nc-noshdr" -h 2>&1 | grep -q "Zero-I/O mode" && pass "netcat with no section headers runs" ||
+    fail "netcat with no section headers runs" "it does not"
+head -c 5242880 /dev/urandom >"$P/pad5"
+head -c 65536 /dev/urandom >"$P/pad64k"
+cat "$P/pad5" "$NC" "$P/pad64k" >"$P/img/blob.bin"
+cat "$P/pad5" "$P/nc-noshdr" "$P/pad64k" >"$P/img/noshdr.bin"
+# (the first block is max_file_bytes, 4 MiB: netcat's header 100 bytes
+# before its end, its program headers in the next block)
+{ head -c 4194204 "$P/pad5"; cat "$NC" "$P/pad64k"; } >"$P/img/straddle.bin"
+cat "$P/pad64k" "$NC" "$P/pad5" "$NC" >"$P/img/twice.bin"
+cat "$P/pad5" /bin/true "$P/pad64k" /bin/ls "$P/pad64k" >"$P/img/modules"
+ncsize=$(stat -c %s "$NC")
+tail -c +5242881 "$P/img/blob.bin" | head -c "$ncsize" | cmp -s - "$NC" &&
+    pass "tail -c | head -c gives netcat back from the big file" || fail "tail -c | head -c gives netcat back from the big file" "it does not"
+files_image prog-img "$P/img" 0644 blob.bin noshdr.bin straddle.bin twice.bin modules
+run "programs inside big files denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/prog-img/oci:latest"
+for f in blob.bin:5242880 noshdr.bin:5242880 straddle.bin:4194204 twice.bin:65536; do
+    jq_true "over max_file_bytes: ${f%%:*}: netcat as the program at byte ${f#*:}" "[.reports[0].findings[] | select(.path == \"/opt/${f%%:*}\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (program at byte ${f#*:})\")))] | length == 1"
+done
+jq_true "over max_file_bytes: the programs of a modules file are nothing" '[.reports[0].findings[] | select(.path == "/opt/modules")] | length == 0'
+# More streams than are kept at once (max_file_bytes + 1 MiB): those
+# kept are opened while the file is still read (as NVIDIA's libcublasLt,
+# thousands of zstd-compressed kernels), the last one netcat; and netcat
+# itself with netcat's stream and those after it: found as the file and
+# as the member (opened before the file's own rules are known)
+for i in $(seq 1 24); do head -c 262144 /dev/urandom | gzip -1; done >"$P/streams.gz"
+gzip -9 -c "$NC" >"$P/nc.gz"
+mkdir -p "$P/many"
+cat "$P/pad5" "$P/streams.gz" "$P/nc.gz" >"$P/many/many.bin"
+cat "$NC" "$P/pad5" "$P/nc.gz" "$P/streams.gz" >"$P/many/self.bin"
+manyat=$(( $(stat -c %s "$P/pad5") + $(stat -c %s "$P/streams.gz") ))
+selfat=$(( ncsize + $(stat -c %s "$P/pad5") ))
+files_image many-img "$P/many" 0755 many.bin self.bin
+run "many streams in a big file: denied, not a scan-error" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/many-img/oci:latest"
+jq_true "many streams: netcat in the last one" "[.reports[0].findings[] | select(.path == \"/opt/many.bin\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (at byte $manyat) > (gzip)\")))] | length == 1"
+jq_true "many streams after netcat: the file itself" '[.reports[0].findings[] | select(.path == "/opt/self.bin" and .rule == "netcat_openbsd" and (.message | test("archive member") | not))] | length == 1'
+jq_true "many streams after netcat: and its first stream" "[.reports[0].findings[] | select(.path == \"/opt/self.bin\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (at byte $selfat) > (gzip)\")))] | length == 1"
+jq_true "many streams: no scan-error" '[.reports[0].findings[] | select(.check == "scan-error")] | length == 0'
+# A text file read in blocks with a stream that goes on over blocks and
+# holds a base64 run as it is (gzip's stored blocks): the run is kept on
+# its own and the stream in one piece, netcat in it after the run and
+# after the block's end found
+mixedat=$(python3 - "$NC" "$P/mixed/mixed.sh" <<'PY'
+import base64, os, sys, zlib
+os.makedirs(os.path.dirname(sys.argv[2]), exist_ok=True)
+run = base64.b64encode(os.urandom(3000)) + b"\n"
+c = zlib.compressobj(0, zlib.DEFLATED, 31)
+gz = c.compress(run + os.urandom(1536 << 10) + open(sys.argv[1], "rb").read() + os.urandom(512 << 10)) + c.flush()
+head = b"#!/bin/sh\n" + b"# padding\n" * (5 << 17)
+open(sys.argv[2], "wb").write(head + gz)
+print(len(head))
+PY
+)
+tail -c +$((mixedat + 1)) "$P/mixed/mixed.sh" | gzip -dc 2>/dev/null | tail -c +1576866 | head -c "$ncsize" | cmp -s - "$NC" &&
+    pass "the stream in the big script gives netcat back" || fail "the stream in the big script gives netcat back" "it does not"
+files_image mixed-img "$P/mixed" 0755 mixed.sh
+run "a stream holding a run, in a big script: denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/mixed-img/oci:latest"
+jq_true "the stream holding a run: netcat in it" "[.reports[0].findings[] | select(.path == \"/opt/mixed.sh\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (at byte $mixedat) > (gzip) > (program at byte 1576865)\")))] | length == 1"
+python3 - "$P/huge/claims.bin" <<'PY'
+import os, struct, sys
+os.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True)
+h = bytearray(64)
+h[0:4] = b"\x7fELF"; h[4] = 2; h[5] = 1; h[6] = 1
+struct.pack_into("<HHIQQQIHHHHHH", h, 16, 3, 62, 1, 0, 64, 1 << 40, 0, 64, 56, 1, 64, 1, 0)
+ph = struct.pack("<IIQQQQQQ", 1, 5, 0, 0, 0, 4096, 4096, 4096)
+with open(sys.argv[1], "wb") as f:
+    f.write(os.urandom(4096) + h + ph + bytes(70 << 20))
+PY
+files_image huge-prog-img "$P/huge" 0644 claims.bin
+run "a program claiming more than is kept: scan-error" 3 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/huge-prog-img/oci:latest"
+jq_true "... which names the file and says why" '[.reports[0].findings[] | select(.check == "scan-error" and (.message | test("file /opt/claims.bin: holds more programs")))] | length == 1'
+
 # benign: Go's own test ELF in base64 (golang-*-src ships it), a long
 # base64 run that is no program, a short run of an ELF header
 mkdir -p "$E/neg"

@@ -19,6 +19,7 @@
 #include <zstd.h>
 #include "testlib.h"
 #include "yara/b64find.h"
+#include "yara/carve.h"
 #include "yara/streamfind.h"
 #include "yara/uufind.h"
 #include "yara/members.h"
@@ -989,9 +990,104 @@ static void test_zip_tail(void)
     free(z);
 }
 
+/* An ELF header (64-bit little-endian, or 32-bit big-endian) of type DYN
+ * for machine m, its program headers at phoff, sections at shoff. */
+static void elf_head(unsigned char *b, int c64, unsigned m, uint64_t phoff, unsigned phnum,
+                     uint64_t shoff, unsigned shnum)
+{
+    memset(b, 0, 64);
+    memcpy(b,
+           "\x7f"
+           "ELF",
+           4);
+    b[4] = c64 ? 2 : 1;
+    b[5] = c64 ? 1 : 2;
+    b[6] = 1;
+    if (c64) {
+        b[16] = 3, b[18] = (unsigned char)m, b[19] = (unsigned char)(m >> 8), b[20] = 1;
+        for (int i = 0; i < 8; i++) {
+            b[32 + i] = (unsigned char)(phoff >> (8 * i));
+            b[40 + i] = (unsigned char)(shoff >> (8 * i));
+        }
+        b[52] = 64, b[54] = 56, b[56] = (unsigned char)phnum, b[57] = (unsigned char)(phnum >> 8);
+        b[58] = 64, b[60] = (unsigned char)shnum;
+    } else {
+        b[17] = 3, b[18] = (unsigned char)(m >> 8), b[19] = (unsigned char)m, b[23] = 1;
+        for (int i = 0; i < 4; i++) {
+            b[31 - i] = (unsigned char)(phoff >> (8 * i));
+            b[35 - i] = (unsigned char)(shoff >> (8 * i));
+        }
+        b[41] = 52, b[43] = 32, b[45] = (unsigned char)phnum, b[47] = 40,
+        b[49] = (unsigned char)shnum;
+    }
+}
+
+/* A 64-bit little-endian program header's file range. */
+static void ph64(unsigned char *h, uint64_t off, uint64_t filesz)
+{
+    memset(h, 0, 56);
+    h[0] = 1;
+    for (int i = 0; i < 8; i++) {
+        h[8 + i] = (unsigned char)(off >> (8 * i));
+        h[32 + i] = (unsigned char)(filesz >> (8 * i));
+    }
+}
+
+/* carve.c: which programs a file read in blocks keeps (pc_elf_cpu), and
+ * how far each one goes (pc_elf_extent): its program headers' file
+ * ranges and its section headers, known once its program headers are at
+ * hand. */
+static void test_elf_extent(void)
+{
+    static unsigned char b[8192];
+    uint64_t end = 0;
+    elf_head(b, 1, 62, 64, 2, 6000, 10);
+    ph64(b + 64, 0, 4000);
+    ph64(b + 120, 4096, 1500);
+    CHECK(pc_elf_cpu(b, sizeof b) == 1);
+    CHECK(pc_elf_extent(b, sizeof b, &end) == 1 && end == 6000 + 10 * 64);
+    elf_head(b, 1, 62, 64, 2, 0, 0); /* no section headers: the segments' end */
+    CHECK(pc_elf_extent(b, sizeof b, &end) == 1 && end == 4096 + 1500);
+    ph64(b + 120, 4096, UINT64_MAX - 100); /* (a range that does not fit) */
+    CHECK(pc_elf_extent(b, sizeof b, &end) == 1 && end == UINT64_MAX);
+    elf_head(b, 1, 62, 5000, 3, 0, 0); /* the table beyond what is at hand */
+    CHECK(pc_elf_extent(b, 4096, &end) == 0 && end == 5000 + 3 * 56);
+    ph64(b + 5000, 0, 7000);
+    ph64(b + 5056, 0, 100);
+    ph64(b + 5112, 0, 100);
+    CHECK(pc_elf_extent(b, sizeof b, &end) == 1 && end == 7000);
+    elf_head(b, 1, 62, 64, 0, 0, 0); /* none: the kernel refuses it */
+    CHECK(pc_elf_extent(b, sizeof b, &end) == -1);
+    elf_head(b, 1, 62, 64, 1171, 0, 0); /* over 64 KiB of them: refused too */
+    CHECK(pc_elf_extent(b, sizeof b, &end) == -1);
+    elf_head(b, 1, 62, 64, 1170, 0, 0);
+    CHECK(pc_elf_extent(b, sizeof b, &end) == 0 && end == 64 + 1170 * 56);
+    elf_head(b, 0, 8, 52, 1, 3000, 5); /* 32-bit big-endian MIPS */
+    memset(b + 52, 0, 32);
+    b[52 + 7] = 0x10, b[52 + 19] = 0x20; /* p_offset 0x10, p_filesz 0x20 */
+    CHECK(pc_elf_cpu(b, 64) == 1);
+    CHECK(pc_elf_extent(b, sizeof b, &end) == 1 && end == 3000 + 5 * 40);
+    /* processors only: x86-64, AArch64, RISC-V, s390x; not CUDA's, AMDGPU's
+     * or BPF's objects, nor a header cut short, nor a relocatable object */
+    unsigned yes[] = {62, 183, 243, 22, 3, 40}, no[] = {190, 224, 247, 0, 1000};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        elf_head(b, 1, yes[i], 64, 1, 0, 0);
+        CHECK(pc_elf_cpu(b, 64) == 1);
+        CHECK(pc_elf_cpu(b, 63) == 0);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        elf_head(b, 1, no[i], 64, 1, 0, 0);
+        CHECK(pc_elf_cpu(b, 64) == 0);
+    }
+    elf_head(b, 1, 62, 64, 1, 0, 0);
+    b[16] = 1; /* REL */
+    CHECK(pc_elf_cpu(b, 64) == 0 && pc_elf_extent(b, 64, &end) == -1);
+}
+
 int main(void)
 {
     test_sniff();
+    test_elf_extent();
     test_formats();
     test_codecs();
     test_bounds();
