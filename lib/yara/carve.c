@@ -19,19 +19,33 @@ static unsigned long u32(const unsigned char *p, int be)
                     p[0];
 }
 
-/* p: 64 bytes or more from "\x7fELF" */
+/* How a header (p: 64 bytes or more from "\x7fELF") is read, as the
+ * kernel reads it: binfmt_elf checks the magic, e_type (EXEC or DYN), the
+ * machine and e_phentsize (its own program header's size), and none of
+ * the class, byte order and version bytes, e_version or e_ehsize; each
+ * architecture reads the fields in its own byte order and layout. So a
+ * header whose class or byte order bytes say otherwise still loads (a
+ * netcat with them changed runs). Each reading is tried, the one the
+ * header names first: 1 when one fits (*be, *c64 say which), else 0. */
+static int reading(const unsigned char *p, int *be, int *c64)
+{
+    int b0 = p[5] == 2, w0 = p[4] != 1;
+    for (int k = 0; k < 4; k++) {
+        int b = k & 1 ? !b0 : b0, w = k & 2 ? !w0 : w0;
+        unsigned type = u16(p + 16, b);
+        if ((type == 2 || type == 3) && u16(p + (w ? 54 : 42), b) == (w ? 56u : 32u)) {
+            *be = b;
+            *c64 = w;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int loadable(const unsigned char *p)
 {
-    int cls = p[4], data = p[5];
-    if ((cls != 1 && cls != 2) || (data != 1 && data != 2) || p[6] != 1)
-        return 0;
-    int be = data == 2;
-    unsigned type = u16(p + 16, be);
-    if ((type != 2 && type != 3) || u32(p + 20, be) != 1)
-        return 0;
-    if (cls == 2)
-        return u16(p + 52, be) == 64 && u16(p + 54, be) == 56;
-    return u16(p + 40, be) == 52 && u16(p + 42, be) == 32;
+    int be, c64;
+    return reading(p, &be, &c64);
 }
 
 static const unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
@@ -52,9 +66,10 @@ static const unsigned cpu_machines[] = {2,  3,  4,  8,  10, 15,  18,  20,  21,  
 
 int pc_elf_cpu(const unsigned char *p, size_t n)
 {
-    if (n < 64 || memcmp(p, magic, 4) != 0 || !loadable(p))
+    int be, c64;
+    if (n < 64 || memcmp(p, magic, 4) != 0 || !reading(p, &be, &c64))
         return 0;
-    unsigned m = u16(p + 18, p[5] == 2);
+    unsigned m = u16(p + 18, be);
     for (size_t i = 0; i < sizeof cpu_machines / sizeof *cpu_machines; i++)
         if (m == cpu_machines[i])
             return 1;
@@ -70,9 +85,9 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 
 int pc_elf_extent(const unsigned char *p, size_t n, uint64_t *end)
 {
-    if (n < 64 || memcmp(p, magic, 4) != 0 || !loadable(p))
+    int be, c64;
+    if (n < 64 || memcmp(p, magic, 4) != 0 || !reading(p, &be, &c64))
         return -1;
-    int be = p[5] == 2, c64 = p[4] == 2;
     uint64_t phoff = c64 ? u64(p + 32, be) : u32(p + 28, be);
     uint64_t shoff = c64 ? u64(p + 40, be) : u32(p + 32, be);
     unsigned phent = c64 ? 56 : 32, phnum = u16(p + (c64 ? 56 : 44), be);

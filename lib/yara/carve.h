@@ -7,9 +7,10 @@
  * 0 never see it there, so nested.c reads each one found here as a member
  * "(program at byte N)".
  *
- * A header counts when it is one the kernel would load: "\x7fELF", a
- * class (32 or 64 bits) and byte order, version 1, type EXEC or DYN, and
- * the header and program header sizes of its class.
+ * A header counts when it is one the kernel would load: "\x7fELF", type
+ * EXEC or DYN and the program header size of a layout (32 or 64 bits, in
+ * either byte order; the kernel reads neither the class, byte order and
+ * version bytes nor e_version or e_ehsize, so they prove nothing).
  */
 #ifndef PC_CARVE_H
 #define PC_CARVE_H

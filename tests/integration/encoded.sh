@@ -282,8 +282,9 @@ jq_true "dropper: skopeo's own gzip streams are nothing" '[.reports[0].findings[
 # Programs stored as they are (not compressed) inside a file over
 # yara.max_file_bytes, read in blocks: netcat after 5 MiB of data and
 # before more, which `tail -c +N | head -c L` writes back out; a copy with
-# no section headers (its extent is its program headers'), which still
-# runs; the same program twice in one file. Benign: /bin/true and
+# no section headers (its extent is its program headers') and one whose
+# class, byte order and version bytes lie (also in a small file held
+# whole), each of which still runs; the same program twice in one file. Benign: /bin/true and
 # /bin/ls inside a big file (as the JDK's lib/modules holds programs);
 # a program header that claims more bytes than portcullis keeps (64 MiB)
 # is a scan-error that says so.
@@ -297,13 +298,26 @@ struct.pack_into("<Q", b, 40, 0)  # e_shoff
 struct.pack_into("<HHH", b, 58, 0, 0, 0)  # e_shentsize, e_shnum, e_shstrndx
 open(sys.argv[2], "wb").write(b)
 PY
-chmod +x "$P/nc-noshdr"
-"$P/nc-noshdr" -h 2>&1 | grep -q "Zero-I/O mode" && pass "netcat with no section headers runs" ||
-    fail "netcat with no section headers runs" "it does not"
+# (and a copy whose class, byte order and version bytes, e_version and
+# e_ehsize say 32 bits, big endian, 0: the kernel reads none of them)
+python3 - "$NC" "$P/nc-mangled" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[4], b[5], b[6] = 1, 2, 0
+struct.pack_into("<I", b, 20, 0)
+struct.pack_into("<H", b, 52, 0)
+open(sys.argv[2], "wb").write(b)
+PY
+chmod +x "$P/nc-noshdr" "$P/nc-mangled"
+for v in noshdr mangled; do
+    "$P/nc-$v" -h 2>&1 | grep -q "Zero-I/O mode" && pass "netcat ($v) runs" || fail "netcat ($v) runs" "it does not"
+done
 head -c 5242880 /dev/urandom >"$P/pad5"
 head -c 65536 /dev/urandom >"$P/pad64k"
 cat "$P/pad5" "$NC" "$P/pad64k" >"$P/img/blob.bin"
 cat "$P/pad5" "$P/nc-noshdr" "$P/pad64k" >"$P/img/noshdr.bin"
+cat "$P/pad5" "$P/nc-mangled" "$P/pad64k" >"$P/img/mangled.bin"
+cat "$P/pad64k" "$P/nc-mangled" >"$P/img/mangled-small.bin"
 # (the first block is max_file_bytes, 4 MiB: netcat's header 100 bytes
 # before its end, its program headers in the next block)
 { head -c 4194204 "$P/pad5"; cat "$NC" "$P/pad64k"; } >"$P/img/straddle.bin"
@@ -312,10 +326,10 @@ cat "$P/pad5" /bin/true "$P/pad64k" /bin/ls "$P/pad64k" >"$P/img/modules"
 ncsize=$(stat -c %s "$NC")
 tail -c +5242881 "$P/img/blob.bin" | head -c "$ncsize" | cmp -s - "$NC" &&
     pass "tail -c | head -c gives netcat back from the big file" || fail "tail -c | head -c gives netcat back from the big file" "it does not"
-files_image prog-img "$P/img" 0644 blob.bin noshdr.bin straddle.bin twice.bin modules
+files_image prog-img "$P/img" 0644 blob.bin noshdr.bin mangled.bin mangled-small.bin straddle.bin twice.bin modules
 run "programs inside big files denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/prog-img/oci:latest"
-for f in blob.bin:5242880 noshdr.bin:5242880 straddle.bin:4194204 twice.bin:65536; do
-    jq_true "over max_file_bytes: ${f%%:*}: netcat as the program at byte ${f#*:}" "[.reports[0].findings[] | select(.path == \"/opt/${f%%:*}\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (program at byte ${f#*:})\")))] | length == 1"
+for f in blob.bin:5242880 noshdr.bin:5242880 mangled.bin:5242880 mangled-small.bin:65536 straddle.bin:4194204 twice.bin:65536; do
+    jq_true "inside ${f%%:*}: netcat as the program at byte ${f#*:}" "[.reports[0].findings[] | select(.path == \"/opt/${f%%:*}\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (program at byte ${f#*:})\")))] | length == 1"
 done
 jq_true "over max_file_bytes: the programs of a modules file are nothing" '[.reports[0].findings[] | select(.path == "/opt/modules")] | length == 0'
 # More streams than are kept at once (max_file_bytes + 1 MiB): those

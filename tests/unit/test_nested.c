@@ -1082,6 +1082,23 @@ static void test_elf_extent(void)
     elf_head(b, 1, 62, 64, 1, 0, 0);
     b[16] = 1; /* REL */
     CHECK(pc_elf_cpu(b, 64) == 0 && pc_elf_extent(b, 64, &end) == -1);
+    /* the kernel reads no class, byte order or version byte, e_version or
+     * e_ehsize: a 64-bit little-endian header that says 32 bits, big
+     * endian, version 0, header size 0 still loads, and is read as such */
+    elf_head(b, 1, 62, 64, 2, 6000, 10);
+    ph64(b + 64, 0, 4000);
+    ph64(b + 120, 4096, 1500);
+    b[4] = 1, b[5] = 2, b[6] = 0, b[20] = 0, b[52] = 0;
+    CHECK(pc_elf_cpu(b, sizeof b) == 1);
+    CHECK(pc_elf_extent(b, sizeof b, &end) == 1 && end == 6000 + 10 * 64);
+    static unsigned char junk[200];
+    memset(junk, 'x', sizeof junk);
+    memcpy(junk + 100, b, 64);
+    CHECK(pc_carve_elf(junk, sizeof junk, 1) == 100);
+    b[54] = 55; /* but a program header size of no layout: none */
+    CHECK(pc_elf_cpu(b, sizeof b) == 0);
+    memcpy(junk + 100, b, 64);
+    CHECK(pc_carve_elf(junk, sizeof junk, 1) == sizeof junk);
 }
 
 int main(void)
