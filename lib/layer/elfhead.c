@@ -29,12 +29,36 @@ typedef struct elf_hdr {
     uint64_t phoff, phentsize, phnum;
 } elf_hdr;
 
+/* The layout and byte order binfmt_elf reads a header in: it checks
+ * e_type (EXEC or DYN), the machine and e_phentsize (its own program
+ * header's size), never the class, byte order and version bytes, so a
+ * program whose bytes 4-6 lie still runs. The reading the header names
+ * first, then the others: the first with an executable's e_type and its
+ * layout's e_phentsize; when none has them, the one it names (1 or 2:
+ * its class; 0: no class). */
+static int elf_reading(const unsigned char *p, size_t n, int *be)
+{
+    int b0 = p[5] == 2, w0 = p[4] != 1;
+    for (int k = 0; k < 4; k++) {
+        int b = k & 1 ? !b0 : b0, w = k & 2 ? !w0 : w0;
+        if (n < (w ? 64u : 52u))
+            continue;
+        uint64_t type = rd(p + 16, 2, b);
+        if ((type == 2 || type == 3) && rd(p + (w ? 54 : 42), 2, b) == (w ? 56u : 32u)) {
+            *be = b;
+            return w ? 2 : 1;
+        }
+    }
+    *be = b0;
+    return p[4] == 1 || p[4] == 2 ? p[4] : 0;
+}
+
 /* h from the n >= 16 bytes at p; 0 when they are not a whole ELF header of
- * class 1 or 2, or its program header table has an impossible shape. */
+ * class 1 or 2 (as elf_reading reads it), or its program header table has
+ * an impossible shape. */
 static int elf_hdr_read(const unsigned char *p, size_t n, elf_hdr *h)
 {
-    h->cls = p[4];
-    h->be = p[5] == 2;
+    h->cls = elf_reading(p, n, &h->be);
     if ((h->cls != 1 && h->cls != 2) || n < (h->cls == 2 ? 64u : 52u))
         return 0;
     h->phoff = h->cls == 2 ? rd(p + 32, 8, h->be) : rd(p + 28, 4, h->be);

@@ -399,18 +399,30 @@ so_caps=$(jq -r '[.reports[0].findings[] | select((.rule | startswith("capabilit
 unpack arping && unpack libnet1 && {
     printf 'usr/sbin/arping\t0755\t%s\n' "$T/x/arping/usr/sbin/arping" >"$T/cap.tsv"
     printf 'app/probe\t0644\t%s\n' "$T/x/arping/usr/sbin/arping" >>"$T/cap.tsv"
+    # a copy whose class, byte order and version bytes lie (the kernel
+    # reads none of them: encoded.sh runs such a netcat) is read as it runs
+    python3 - "$T/x/arping/usr/sbin/arping" "$T/arping-lying" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[4], b[5], b[6] = 1, 2, 0
+b[20:24] = bytes(4)
+b[52:54] = bytes(2)
+open(sys.argv[2], "wb").write(b)
+PY
+    printf 'usr/sbin/arping-lying\t0755\t%s\n' "$T/arping-lying" >>"$T/cap.tsv"
     spec "$T/cap.json" "$T/cap.tsv"
     build cap "$T/cap.json" && {
         run "arping: packet injection capability" 1 "$PC" scan --format json "oci:$T/cap/oci:latest"
         jq_true "arping: capability_libnet (packet-injection, high)" '[.reports[0].findings[] | select(.path == "/usr/sbin/arping" and .rule == "capability_libnet") | .category == "packet-injection" and .severity == "high" and .signal == "capability"] | (length == 1 and all)'
         jq_true "arping: capability_libpcap too" '[.reports[0].findings[] | select(.path == "/usr/sbin/arping" and .rule == "capability_libpcap")] | length == 1'
+        jq_true "arping with lying ident bytes: capability_libnet still" '[.reports[0].findings[] | select(.path == "/usr/sbin/arping-lying" and .rule == "capability_libnet")] | length == 1'
         # a program without an exec bit is not read as a program (no PT_INTERP read)
         jq_true "non-executable copy: no capability finding" '[.reports[0].findings[] | select(.path == "/app/probe" and .signal == "capability")] | length == 0'
         printf '{"name": "cats", "checks": {"suspicious-tool": {"action": "deny", "categories": {"packet-injection": "warn", "packet-capture": "ignore"}}, "root-user": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}, "unpinned-image": {"action": "ignore"}}}\n' >"$T/cats.json"
         run "categories lower packet-injection to warn" 0 "$PC" scan --policy "$T/cats.json" --format json "oci:$T/cap/oci:latest"
-        jq_true "categories: libnet warns, libpcap ignored" '([.reports[0].findings[] | select(.rule == "capability_libnet") | .action] == ["warn"]) and ([.reports[0].findings[] | select(.rule == "capability_libpcap")] | length == 0)'
+        jq_true "categories: libnet warns, libpcap ignored" '([.reports[0].findings[] | select(.rule == "capability_libnet") | .action] == ["warn", "warn"]) and ([.reports[0].findings[] | select(.rule == "capability_libpcap")] | length == 0)'
         run "categories in SARIF" 0 "$PC" scan --policy "$T/cats.json" --format sarif "oci:$T/cap/oci:latest"
-        jq_true "SARIF result carries category, severity and signal" '[.runs[0].results[] | select(.properties.rule == "capability_libnet") | .properties | .category == "packet-injection" and .severity == "high" and .signal == "capability"] | (length == 1 and all)'
+        jq_true "SARIF result carries category, severity and signal" '[.runs[0].results[] | select(.properties.rule == "capability_libnet") | .properties | .category == "packet-injection" and .severity == "high" and .signal == "capability"] | (length == 2 and all)'
         printf '{"name": "badcat", "checks": {"suspicious-tool": {"categories": {"snifer": "ignore"}}}}\n' >"$T/badcat.json"
         run "unknown category refused" 2 "$PC" scan --policy "$T/badcat.json" "oci:$T/cap/oci:latest"
         grep_in "unknown category named" 'categories[.]snifer: unknown key' "$T/err"

@@ -583,6 +583,33 @@ static void test_craft_mutate(void)
     CHECK(known > 1000 && known < 20000); /* some damage is harmless, some is not */
 }
 
+/* A real program whose class, byte order and version bytes, e_version and
+ * e_ehsize say 32 bits, big endian, 0 (the kernel reads none of them and
+ * runs it: tests/integration/encoded.sh runs such a netcat) is read as it
+ * runs: 64-bit x86-64, its loader and its DT_NEEDED. */
+static void test_lying_ident(const char *path, const char *want)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(stderr, "  (skipped: %s not here)\n", path);
+        return;
+    }
+    static unsigned char buf[1u << 20];
+    size_t size = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    CHECK(size > 64 && buf[4] == 2 && buf[5] == 1);
+    buf[4] = 1, buf[5] = 2, buf[6] = 0;
+    memset(buf + 20, 0, 4);
+    memset(buf + 52, 0, 2);
+    pc_arena a = {0};
+    pc_entry e;
+    memset(&e, 0, sizeof e);
+    CHECK(pc_head_parse(buf, size, &e, &a) == 0);
+    CHECK(e.head == PC_HEAD_ELF && e.elf_class == 2 && e.elf_machine == 62);
+    CHECK(e.interp != NULL && e.dyn == 1 && has_name(&e, want));
+    pc_arena_free(&a);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
@@ -593,6 +620,7 @@ int main(void)
     test_far_interp();
     test_real("/bin/ls", "libselinux.so.1");
     test_real("/usr/bin/env", "libc.so.6");
+    test_lying_ident("/bin/ls", "libselinux.so.1");
     test_craft_good();
     test_craft_hostile();
     test_craft_mutate();
