@@ -190,17 +190,29 @@ static int has_name(const pc_entry *e, const char *name)
     return 0;
 }
 
+/* The first 1 MiB of a program of this machine (a static buffer), its
+ * size; 0 when it is not here. */
+static size_t read_program(const char *path, unsigned char **out)
+{
+    static unsigned char buf[1u << 20];
+    FILE *fp = fopen(path, "rb");
+    *out = buf;
+    if (!fp) {
+        fprintf(stderr, "  (skipped: %s not here)\n", path);
+        return 0;
+    }
+    size_t size = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    return size;
+}
+
 /* Real programs of this machine: their DT_NEEDED as readelf shows them. */
 static void test_real(const char *path, const char *want)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "  (skipped: %s not here)\n", path);
+    unsigned char *buf;
+    size_t size = read_program(path, &buf);
+    if (size == 0)
         return;
-    }
-    static unsigned char buf[1u << 20];
-    size_t size = fread(buf, 1, sizeof buf, fp);
-    fclose(fp);
     int nr;
     size_t got = rounds(buf, size, 1u << 20, &nr);
     pc_arena a = {0};
@@ -589,14 +601,10 @@ static void test_craft_mutate(void)
  * runs: 64-bit x86-64, its loader and its DT_NEEDED. */
 static void test_lying_ident(const char *path, const char *want)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "  (skipped: %s not here)\n", path);
+    unsigned char *buf;
+    size_t size = read_program(path, &buf);
+    if (size == 0)
         return;
-    }
-    static unsigned char buf[1u << 20];
-    size_t size = fread(buf, 1, sizeof buf, fp);
-    fclose(fp);
     CHECK(size > 64 && buf[4] == 2 && buf[5] == 1);
     buf[4] = 1, buf[5] = 2, buf[6] = 0;
     memset(buf + 20, 0, 4);
