@@ -128,6 +128,13 @@ static int check_format(judge *j, const char *subject, const pc_node *n)
                "fails with ENOEXEC (exec format error)",
                subject);
         return 0;
+    case PC_HEAD_BADELF:
+        report(j,
+               "%s: an ELF file the kernel does not run (not of type EXEC or DYN, or no program "
+               "headers, or of another size than its class's): execve fails with ENOEXEC (exec "
+               "format error)",
+               subject);
+        return 0;
     case PC_HEAD_BADSHEBANG:
         report(j,
                "%s: a #! line the kernel refuses (no interpreter, or its path cut at %d "

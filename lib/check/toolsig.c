@@ -38,7 +38,7 @@ static const soname_sig sigs[] = {
 void pc_toolsig_needed(pc_check_ctx *c, const char *path, const pc_node *n)
 {
     const pc_entry *e = n->e;
-    if (e->head != PC_HEAD_ELF || !e->interp || !e->dyn)
+    if ((e->head != PC_HEAD_ELF && e->head != PC_HEAD_BADELF) || !e->interp || !e->dyn)
         return;
     for (size_t s = 0; s < sizeof sigs / sizeof sigs[0]; s++) {
         size_t plen = strlen(sigs[s].prefix);

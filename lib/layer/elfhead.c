@@ -26,6 +26,7 @@ static uint64_t rd(const unsigned char *p, size_t size, int be)
 /* The ELF header fields binfmt_elf reads to find the program headers. */
 typedef struct elf_hdr {
     int cls, be;
+    int exec; /* binfmt_elf would run it (elf_reading found its reading) */
     uint64_t phoff, phentsize, phnum;
 } elf_hdr;
 
@@ -36,8 +37,9 @@ typedef struct elf_hdr {
  * first, then the others: the first with an executable's e_type and its
  * layout's e_phentsize; when none has them, the one it names (1 or 2:
  * its class; 0: no class). */
-static int elf_reading(const unsigned char *p, size_t n, int *be)
+static int elf_reading(const unsigned char *p, size_t n, int *be, int *fits)
 {
+    *fits = 0;
     int b0 = p[5] == 2, w0 = p[4] != 1;
     for (int k = 0; k < 4; k++) {
         int b = k & 1 ? !b0 : b0, w = k & 2 ? !w0 : w0;
@@ -46,6 +48,7 @@ static int elf_reading(const unsigned char *p, size_t n, int *be)
         uint64_t type = rd(p + 16, 2, b);
         if ((type == 2 || type == 3) && rd(p + (w ? 54 : 42), 2, b) == (w ? 56u : 32u)) {
             *be = b;
+            *fits = 1;
             return w ? 2 : 1;
         }
     }
@@ -58,7 +61,7 @@ static int elf_reading(const unsigned char *p, size_t n, int *be)
  * an impossible shape. */
 static int elf_hdr_read(const unsigned char *p, size_t n, elf_hdr *h)
 {
-    h->cls = elf_reading(p, n, &h->be);
+    h->cls = elf_reading(p, n, &h->be, &h->exec);
     if ((h->cls != 1 && h->cls != 2) || n < (h->cls == 2 ? 64u : 52u))
         return 0;
     h->phoff = h->cls == 2 ? rd(p + 32, 8, h->be) : rd(p + 28, 4, h->be);
@@ -312,7 +315,10 @@ static int parse_elf(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *
     ent->head = PC_HEAD_NOEXEC; /* binfmt_elf refuses what it cannot read */
     if (!elf_hdr_read(p, n, &h))
         return 0;
-    ent->head = PC_HEAD_ELF;
+    /* binfmt_elf also wants one program header at least, and at most
+     * 64 KiB of them (and within a page: the host's, not known here) */
+    int exec = h.exec && h.phnum >= 1 && h.phnum * h.phentsize <= 65536;
+    ent->head = exec ? PC_HEAD_ELF : PC_HEAD_BADELF;
     ent->elf_class = (uint8_t)h.cls;
     ent->elf_machine = (uint16_t)rd(p + 18, 2, h.be);
     if (!elf_phdrs_sane(&h) || h.phoff >= n)

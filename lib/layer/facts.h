@@ -41,8 +41,10 @@ typedef enum {
                      */
     PC_HEAD_BOM,    /* a UTF-8 byte-order mark, then "#!": ENOEXEC too, named for the message */
     PC_HEAD_BADSHEBANG, /* "#!" the kernel refuses: no interpreter, or its path cut at 255 bytes */
+    PC_HEAD_BADELF,     /* an ELF header binfmt_elf refuses (type, program header size or count):
+                           ENOEXEC; read as an ELF's all the same (its loader, DT_NEEDED) */
 } pc_headkind;
-#define PC_HEAD_LAST PC_HEAD_BADSHEBANG
+#define PC_HEAD_LAST PC_HEAD_BADELF
 
 typedef struct pc_match {
     const char *rule;     /* YARA rule name */

@@ -274,7 +274,7 @@ static int tap_start(walk *w, const pc_entry *ent, size_t got)
     size_t len;
     w->pos = got;
     w->tap_len = w->tap_got = 0;
-    if (ent->head != PC_HEAD_ELF || !ent->interp || ent->dyn ||
+    if ((ent->head != PC_HEAD_ELF && ent->head != PC_HEAD_BADELF) || !ent->interp || ent->dyn ||
         !pc_elf_dyn_far(w->data, got, ent->size, &off, &len))
         return 0;
     if (pc_grow((void **)&w->tap, &w->tapcap, len, 1) < 0)

@@ -112,8 +112,9 @@ new_image nobash && deb libc6 bash && accounts && commit nobash &&
 
 # execfmt: libc and dash as /bin/sh; programs the kernel may refuse to
 # exec (no #!, a byte-order mark before #!, CRLF line endings, an empty
-# file, a #! line whose interpreter path is cut at 255 bytes) and one it
-# runs. Each is also started with runc below, to prove the prediction.
+# file, a #! line whose interpreter path is cut at 255 bytes, dash with
+# the type of a relocatable object or a program header size not its
+# class's) and one it runs. Each is also started with runc below, to prove the prediction.
 long=$(printf '%0300d' 0 | tr 0 a)
 new_image execfmt && deb libc6 dash && accounts && ln -sf dash "$R/bin/sh" && mkdir -p "$R/app" &&
     printf '#!/bin/sh\necho good\n' >"$R/app/good" &&
@@ -122,9 +123,18 @@ new_image execfmt && deb libc6 dash && accounts && ln -sf dash "$R/bin/sh" && mk
     printf '#!/bin/sh\r\necho hi\r\n' >"$R/app/crlf" &&
     : >"$R/app/empty" &&
     printf '#!/%s\necho hi\n' "$long" >"$R/app/long" &&
-    chmod 0755 "$R/app/good" "$R/app/noshebang" "$R/app/bom" "$R/app/crlf" "$R/app/empty" "$R/app/long" &&
+    python3 - "$R/bin/dash" "$R/app" <<'PY' &&
+import sys
+b = open(sys.argv[1], "rb").read()
+rel = bytearray(b); rel[16] = 1  # e_type REL
+ph = bytearray(b); ph[54] = 57   # e_phentsize, not Elf64_Phdr's 56
+open(sys.argv[2] + "/elfrel", "wb").write(rel)
+open(sys.argv[2] + "/elfphent", "wb").write(ph)
+PY
+    chmod 0755 "$R/app/good" "$R/app/noshebang" "$R/app/bom" "$R/app/crlf" "$R/app/empty" "$R/app/long" \
+        "$R/app/elfrel" "$R/app/elfphent" &&
     commit execfmt || { fail execfmt "build failed"; exit 1; }
-for p in good noshebang bom crlf empty long; do
+for p in good noshebang bom crlf empty long elfrel elfphent; do
     cfg execfmt "exec-$p" --config.user=app --config.env="$PATHENV" --config.entrypoint="/app/$p"
 done
 
@@ -184,7 +194,7 @@ sh "$PC_ROOT/tests/cases/run.sh" -D LAYOUT="$L" -D SBFIX="$T" "$PC_ROOT/tests/ca
 # its umoci bundle says (USER app, the image's entrypoint); portcullis
 # must call it unrunnable exactly when runc cannot exec it.
 if command -v runc >/dev/null 2>&1; then
-    for p in good noshebang bom crlf empty long; do
+    for p in good noshebang bom crlf empty long elfrel elfphent; do
         rm -rf "$T/rb"
         umoci unpack --image "$L:exec-$p" "$T/rb" >/dev/null 2>&1 &&
             jq '.process.terminal = false' "$T/rb/config.json" >"$T/rb/c.json" &&

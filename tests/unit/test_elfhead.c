@@ -109,6 +109,7 @@ static void elf64(unsigned char *b, size_t cap, uint64_t phoff, uint64_t ioff, c
            "\x7f"
            "ELF\x02\x01\x01",
            7);
+    b[16] = 2;  /* ET_EXEC */
     b[18] = 62; /* x86_64 */
     for (int i = 0; i < 8; i++)
         b[32 + i] = (unsigned char)(phoff >> (8 * i));
@@ -275,6 +276,7 @@ static void build(unsigned char *b, const craft *c)
     b[4] = (unsigned char)c->cls;
     b[5] = c->be ? 2 : 1;
     b[6] = 1;
+    put(b + 16, 2, 3, c->be); /* ET_DYN */
     put(b + 18, 2, 62, c->be);
     put(b + (c->cls == 2 ? 32 : 28), (size_t)w, ehsz, c->be); /* e_phoff */
     put(b + (c->cls == 2 ? 54 : 42), 2, phsz, c->be);
@@ -618,6 +620,35 @@ static void test_lying_ident(const char *path, const char *want)
     pc_arena_free(&a);
 }
 
+/* What binfmt_elf refuses, with the magic all the same (a relocatable
+ * object, a program header size not its class's, no program header):
+ * ENOEXEC, told apart from a file that is no ELF; its loader and
+ * DT_NEEDED still read (toolsig.c reads them) where its headers allow. */
+static void test_refused(const char *path)
+{
+    unsigned char *buf;
+    size_t size = read_program(path, &buf);
+    if (size == 0)
+        return;
+    static unsigned char b[1u << 20];
+    pc_arena a = {0};
+    for (int k = 0; k < 3; k++) {
+        memcpy(b, buf, size);
+        if (k == 0)
+            b[16] = 1; /* ET_REL */
+        else if (k == 1)
+            b[54] = 57; /* e_phentsize */
+        else
+            b[56] = 0, b[57] = 0; /* e_phnum */
+        pc_entry e;
+        memset(&e, 0, sizeof e);
+        CHECK(pc_head_parse(b, size, &e, &a) == 0);
+        CHECK(e.head == PC_HEAD_BADELF && e.elf_machine == 62);
+        CHECK(k != 0 || (e.interp != NULL && e.dyn == 1));
+    }
+    pc_arena_free(&a);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
@@ -629,6 +660,7 @@ int main(void)
     test_real("/bin/ls", "libselinux.so.1");
     test_real("/usr/bin/env", "libc.so.6");
     test_lying_ident("/bin/ls", "libselinux.so.1");
+    test_refused("/bin/ls");
     test_craft_good();
     test_craft_hostile();
     test_craft_mutate();

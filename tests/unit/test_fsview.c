@@ -238,6 +238,7 @@ static void test_elfhead(void)
     unsigned char elf[256] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
     pc_arena a = {0};
     pc_entry ent = {0};
+    elf[16] = 2;  /* ET_EXEC */
     elf[18] = 62; /* x86_64 */
     elf[32] = 64; /* phoff */
     elf[54] = 56; /* phentsize */

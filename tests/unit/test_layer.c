@@ -341,6 +341,7 @@ int main(void)
                "\x7f"
                "ELF\x02\x01\x01",
                7);
+        elf[16] = 2; /* ET_EXEC */
         elf[18] = 62;
         elf[32] = 64; /* phoff */
         elf[54] = 56; /* phentsize */
