@@ -904,6 +904,8 @@ static walk walk_of(pc_nest *n, const pc_nest_ops *ops, pc_err *e)
               .size = -1};
     w.budget0 = w.budget;
     w.members0 = w.members;
+    if (ops->chain_base)
+        snprintf(w.chain, sizeof w.chain, "%s", ops->chain_base);
     return w;
 }
 

@@ -70,6 +70,10 @@ typedef struct pc_nest_ops {
     size_t carve_from;
     uint64_t
         carve_base; /* added to the offsets named in those bytes (they are a file's from there) */
+    /* The archive member those bytes were found in (its chain of names,
+     * as scan_stream was given it), which every name starts with; NULL:
+     * the file's own. */
+    const char *chain_base;
 } pc_nest_ops;
 
 typedef struct pc_nest pc_nest;

@@ -84,6 +84,7 @@ typedef struct sreg {
     uint64_t at;     /* where the stream starts in the file */
     size_t off, len; /* its bytes in cap (a stream's or program's after a byte of its own) */
     int text;        /* lines of text holding an encoded run (block_text) */
+    char *member;    /* the archive member it was found in (its chain), or NULL: the file */
 } sreg;
 
 struct pc_yara_scan {
@@ -142,6 +143,8 @@ struct pc_yara_scan {
     pc_nest *nest2;
     unsigned char *nroll2;
     size_t nroll2cap;
+    const char *member;    /* the member being read in blocks (nest_scan_stream), or NULL */
+    const char *chain;     /* the member a region being opened was found in (open_region) */
     pc_layer_facts *top_f; /* the image's file being scanned (ys_visit) */
     pc_entry *top_ent;
     uint64_t seen;  /* bytes of it (or of its members) read in blocks so far */
@@ -292,6 +295,8 @@ int pc_yara_scan_new(const pc_rules *rules, const pc_yara_profile *prof, pc_yara
     return 0;
 }
 
+static void regs_clear(pc_yara_scan *s);
+
 void pc_yara_scan_free(pc_yara_scan *s)
 {
     if (!s)
@@ -307,6 +312,7 @@ void pc_yara_scan_free(pc_yara_scan *s)
     pc_nest_free(s->nest);
     pc_sfind_free(s->sf);
     free(s->tx);
+    regs_clear(s);
     free(s->cap);
     free(s->reg);
     free(s->nroll);
@@ -510,6 +516,14 @@ static int sf_keep(pc_yara_scan *s, const unsigned char *p, size_t n)
     return 0;
 }
 
+/* Forget the regions kept (opened, or not to be). */
+static void regs_clear(pc_yara_scan *s)
+{
+    for (size_t i = 0; i < s->nreg; i++)
+        free(s->reg[i].member);
+    s->nreg = 0;
+}
+
 /* A region of cap, len bytes from off, to open after the block scan
  * (or before, drain). At most PC_NEST_STREAMS in a file, or one for each
  * PC_YARA_PER_REGION bytes of it (a GPU library holds thousands of
@@ -521,9 +535,11 @@ static int reg_add(pc_yara_scan *s, uint64_t at, size_t off, size_t len, int tex
         s->sover = 1;
         return -1;
     }
-    if (pc_grow((void **)&s->reg, &s->capreg, n + 1, sizeof *s->reg) < 0)
+    char *member = NULL;
+    if (pc_grow((void **)&s->reg, &s->capreg, n + 1, sizeof *s->reg) < 0 ||
+        (s->member && !(member = strdup(s->member))))
         return -1;
-    s->reg[n] = (sreg){at, off, len, text};
+    s->reg[n] = (sreg){at, off, len, text, member};
     s->nreg++;
     s->nregall++;
     return 0;
@@ -821,7 +837,8 @@ static int block_text(blockit *it, const unsigned char *d, uint64_t base, size_t
 static void inner_reset(pc_yara_scan *s, int regions)
 {
     if (regions) {
-        s->caplen = s->nreg = s->nregall = 0;
+        regs_clear(s);
+        s->caplen = s->nregall = 0;
         s->seen = 0;
         s->dfail = 0;
     }
@@ -1171,10 +1188,13 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
     s->hits.n = 0;
     s->hits.oom = 0;
     int zipped = 0;
+    const char *outer = s->member;
+    s->member = member; /* (what is kept from it names it: reg_add) */
     int rc = blocks_run(s, &it, block_size(s->prof), &failed, &zipped);
     free(it.tail);
     if (rc == ERROR_SUCCESS && inner_end(&it) < 0)
         rc = ERROR_INSUFFICIENT_MEMORY;
+    s->member = outer;
     if (rc != ERROR_SUCCESS)
         return member_failed(s, member, rc, e);
     if (zipped) /* as for a file of the image (ys_visit): unzip and python3 FILE read it */
@@ -1226,7 +1246,8 @@ static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
                        .max_members = s->nest_members,
                        .manual = is_manual(s->path),
                        .carve_from = stream ? 0 : s->inner_at,
-                       .carve_base = base};
+                       .carve_base = base,
+                       .chain_base = stream ? NULL : s->chain};
     pc_err why = {{0}};
     if (!s->nest && !(s->nest = pc_nest_new()))
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
@@ -1286,6 +1307,17 @@ static void give_back(unsigned char **buf, size_t *cap)
     }
 }
 
+/* A region kept (reg_add) opened as the stream, program or text it is,
+ * its names starting with the member it was found in. */
+static int open_region(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const sreg *r, pc_err *e)
+{
+    s->inner_at = r->text ? r->len : 1; /* (a stream: its byte of its own, then it) */
+    s->chain = r->member;
+    int rc = open_nested(s, f, ent, s->cap + r->off, r->len, NULL, r->text ? 0 : r->at - 1, e);
+    s->chain = NULL;
+    return rc;
+}
+
 #define SWAP(T, a, b)                                                                              \
     do {                                                                                           \
         T t_ = (a);                                                                                \
@@ -1337,12 +1369,8 @@ static int drain(pc_yara_scan *s)
     int rc = set_externals(s, s->top_ent) < 0
                  ? pc_err_set(&s->derr, "file %s: out of memory in the YARA scan", s->path)
                  : 0;
-    for (size_t i = 0; rc == 0 && i < s->nreg; i++) {
-        const sreg *r = &s->reg[i];
-        s->inner_at = r->text ? r->len : 1;
-        rc = open_nested(s, s->top_f, s->top_ent, s->cap + r->off, r->len, NULL,
-                         r->text ? 0 : r->at - 1, &s->derr);
-    }
+    for (size_t i = 0; rc == 0 && i < s->nreg; i++)
+        rc = open_region(s, s->top_f, s->top_ent, &s->reg[i], &s->derr);
     s->draining = 0;
     swap_own(s);
     s->f = f;
@@ -1356,7 +1384,7 @@ static int drain(pc_yara_scan *s)
     s->caplen -= done;
     if (s->active)
         s->regoff -= done;
-    s->nreg = 0;
+    regs_clear(s);
     return 0;
 }
 
@@ -1365,17 +1393,15 @@ static int scan_streams(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_er
     int rc = 0;
     pc_sfind_stop(s->sf);
     s->draining = 1; /* (cap is read from: nothing may move it) */
-    for (size_t i = 0; rc == 0 && i < s->nreg; i++) {
-        const sreg *r = &s->reg[i];
-        s->inner_at = r->text ? r->len : 1; /* (a stream: its byte of its own, then it) */
-        rc = open_nested(s, f, ent, s->cap + r->off, r->len, NULL, r->text ? 0 : r->at - 1, e);
-    }
+    for (size_t i = 0; rc == 0 && i < s->nreg; i++)
+        rc = open_region(s, f, ent, &s->reg[i], e);
     s->draining = 0;
     if (rc < 0)
         return -1;
     give_back(&s->tx, &s->txcap);
     give_back(&s->cap, &s->capcap);
-    s->caplen = s->nreg = 0;
+    s->caplen = 0;
+    regs_clear(s);
     return 0;
 }
 

@@ -326,11 +326,15 @@ cat "$P/pad5" /bin/true "$P/pad64k" /bin/ls "$P/pad64k" >"$P/img/modules"
 ncsize=$(stat -c %s "$NC")
 tail -c +5242881 "$P/img/blob.bin" | head -c "$ncsize" | cmp -s - "$NC" &&
     pass "tail -c | head -c gives netcat back from the big file" || fail "tail -c | head -c gives netcat back from the big file" "it does not"
-files_image prog-img "$P/img" 0644 blob.bin noshdr.bin mangled.bin mangled-small.bin straddle.bin twice.bin modules
+# (and blob.bin in a tar.gz over max_file_bytes: the archive streamed,
+# its member read in blocks, the program named inside the member)
+tar czf "$P/img/blob.tar.gz" -C "$P/img" blob.bin
+files_image prog-img "$P/img" 0644 blob.bin noshdr.bin mangled.bin mangled-small.bin straddle.bin twice.bin modules blob.tar.gz
 run "programs inside big files denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/prog-img/oci:latest"
 for f in blob.bin:5242880 noshdr.bin:5242880 mangled.bin:5242880 mangled-small.bin:65536 straddle.bin:4194204 twice.bin:65536; do
     jq_true "inside ${f%%:*}: netcat as the program at byte ${f#*:}" "[.reports[0].findings[] | select(.path == \"/opt/${f%%:*}\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (program at byte ${f#*:})\")))] | length == 1"
 done
+jq_true "in a member read in blocks: netcat named inside it" '[.reports[0].findings[] | select(.path == "/opt/blob.tar.gz" and .rule == "netcat_openbsd" and (.message | endswith("as the archive member blob.bin > (program at byte 5242880)")))] | length == 1'
 jq_true "over max_file_bytes: the programs of a modules file are nothing" '[.reports[0].findings[] | select(.path == "/opt/modules")] | length == 0'
 # More streams than are kept at once (max_file_bytes + 1 MiB): those
 # kept are opened while the file is still read (as NVIDIA's libcublasLt,
