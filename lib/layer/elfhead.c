@@ -30,17 +30,9 @@ typedef struct elf_hdr {
     uint64_t phoff, phentsize, phnum;
 } elf_hdr;
 
-/* The layout and byte order binfmt_elf reads a header in: it checks
- * e_type (EXEC or DYN), the machine and e_phentsize (its own program
- * header's size), never the class, byte order and version bytes, so a
- * program whose bytes 4-6 lie still runs. The reading the header names
- * first, then the others: the first with an executable's e_type and its
- * layout's e_phentsize; when none has them, the one it names (1 or 2:
- * its class; 0: no class). */
-static int elf_reading(const unsigned char *p, size_t n, int *be, int *fits)
+int pc_elf_exec_reading(const unsigned char *p, size_t n, int *be, int *c64)
 {
-    *fits = 0;
-    int b0 = p[5] == 2, w0 = p[4] != 1;
+    int b0 = n > 5 && p[5] == 2, w0 = n <= 4 || p[4] != 1;
     for (int k = 0; k < 4; k++) {
         int b = k & 1 ? !b0 : b0, w = k & 2 ? !w0 : w0;
         if (n < (w ? 64u : 52u))
@@ -48,11 +40,22 @@ static int elf_reading(const unsigned char *p, size_t n, int *be, int *fits)
         uint64_t type = rd(p + 16, 2, b);
         if ((type == 2 || type == 3) && rd(p + (w ? 54 : 42), 2, b) == (w ? 56u : 32u)) {
             *be = b;
-            *fits = 1;
-            return w ? 2 : 1;
+            *c64 = w;
+            return 1;
         }
     }
-    *be = b0;
+    return 0;
+}
+
+/* The class binfmt_elf reads a header in (pc_elf_exec_reading; *fits 1),
+ * or when it would not run it, the class it names (1 or 2; 0: none). */
+static int elf_reading(const unsigned char *p, size_t n, int *be, int *fits)
+{
+    int c64;
+    *fits = pc_elf_exec_reading(p, n, be, &c64);
+    if (*fits)
+        return c64 ? 2 : 1;
+    *be = p[5] == 2;
     return p[4] == 1 || p[4] == 2 ? p[4] : 0;
 }
 

@@ -19,6 +19,14 @@
  * its dynamic section when the head holds it. -1 when out of memory (then
  * the entry must not be trusted), else 0. */
 int pc_head_parse(const unsigned char *p, size_t n, pc_entry *ent, pc_arena *arena);
+/* The layout and byte order binfmt_elf reads an ELF header at p (n bytes,
+ * "\x7fELF" first) in: it checks e_type (EXEC or DYN), the machine and
+ * e_phentsize (its own program header's size), never the class, byte
+ * order and version bytes, e_version or e_ehsize, so a program whose
+ * bytes 4-6 lie still runs. Each reading is tried, the one the header
+ * names first: 1 with *c64 (64-bit layout) and *be for the first with an
+ * executable's e_type and its layout's e_phentsize; 0 when none has. */
+int pc_elf_exec_reading(const unsigned char *p, size_t n, int *be, int *c64);
 /* How many leading bytes of an ELF file the head must hold to show more of
  * what pc_head_parse reads (its program header table, its PT_INTERP path,
  * and for a dynamically linked one its dynamic section and the strings

@@ -3,6 +3,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include "layer/elfhead.h"
 #include "yara/carve.h"
 #include "yara/unwrap.h"
 
@@ -17,35 +18,6 @@ static unsigned long u32(const unsigned char *p, int be)
                     p[3]
               : (unsigned long)p[3] << 24 | (unsigned long)p[2] << 16 | (unsigned long)p[1] << 8 |
                     p[0];
-}
-
-/* How a header (p: 64 bytes or more from "\x7fELF") is read, as the
- * kernel reads it: binfmt_elf checks the magic, e_type (EXEC or DYN), the
- * machine and e_phentsize (its own program header's size), and none of
- * the class, byte order and version bytes, e_version or e_ehsize; each
- * architecture reads the fields in its own byte order and layout. So a
- * header whose class or byte order bytes say otherwise still loads (a
- * netcat with them changed runs). Each reading is tried, the one the
- * header names first: 1 when one fits (*be, *c64 say which), else 0. */
-static int reading(const unsigned char *p, int *be, int *c64)
-{
-    int b0 = p[5] == 2, w0 = p[4] != 1;
-    for (int k = 0; k < 4; k++) {
-        int b = k & 1 ? !b0 : b0, w = k & 2 ? !w0 : w0;
-        unsigned type = u16(p + 16, b);
-        if ((type == 2 || type == 3) && u16(p + (w ? 54 : 42), b) == (w ? 56u : 32u)) {
-            *be = b;
-            *c64 = w;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int loadable(const unsigned char *p)
-{
-    int be, c64;
-    return reading(p, &be, &c64);
 }
 
 static const unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
@@ -67,7 +39,7 @@ static const unsigned cpu_machines[] = {2,  3,  4,  8,  10, 15,  18,  20,  21,  
 int pc_elf_cpu(const unsigned char *p, size_t n)
 {
     int be, c64;
-    if (n < 64 || memcmp(p, magic, 4) != 0 || !reading(p, &be, &c64))
+    if (n < 64 || memcmp(p, magic, 4) != 0 || !pc_elf_exec_reading(p, 64, &be, &c64))
         return 0;
     unsigned m = u16(p + 18, be);
     for (size_t i = 0; i < sizeof cpu_machines / sizeof *cpu_machines; i++)
@@ -86,7 +58,7 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 int pc_elf_extent(const unsigned char *p, size_t n, uint64_t *end)
 {
     int be, c64;
-    if (n < 64 || memcmp(p, magic, 4) != 0 || !reading(p, &be, &c64))
+    if (n < 64 || memcmp(p, magic, 4) != 0 || !pc_elf_exec_reading(p, 64, &be, &c64))
         return -1;
     uint64_t phoff = c64 ? u64(p + 32, be) : u32(p + 28, be);
     uint64_t shoff = c64 ? u64(p + 40, be) : u32(p + 32, be);
@@ -127,7 +99,8 @@ size_t pc_carve_elf(const unsigned char *p, size_t n, size_t from)
         const unsigned char *q = memmem(p + from, n - from, magic, 4);
         if (!q || (size_t)(p + n - q) < 64)
             break;
-        if (loadable(q))
+        int be, c64;
+        if (pc_elf_exec_reading(q, 64, &be, &c64))
             return (size_t)(q - p);
         from = (size_t)(q - p) + 1;
     }

@@ -9,8 +9,9 @@
  *
  * A header counts when it is one the kernel would load: "\x7fELF", type
  * EXEC or DYN and the program header size of a layout (32 or 64 bits, in
- * either byte order; the kernel reads neither the class, byte order and
- * version bytes nor e_version or e_ehsize, so they prove nothing).
+ * either byte order), read as elfhead.h's pc_elf_exec_reading reads it
+ * (the kernel reads neither the class, byte order and version bytes nor
+ * e_version or e_ehsize, so they prove nothing).
  */
 #ifndef PC_CARVE_H
 #define PC_CARVE_H

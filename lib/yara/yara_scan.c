@@ -144,7 +144,6 @@ struct pc_yara_scan {
     unsigned char *nroll2;
     size_t nroll2cap;
     const char *member;    /* the member being read in blocks (nest_scan_stream), or NULL */
-    const char *chain;     /* the member a region being opened was found in (open_region) */
     pc_layer_facts *top_f; /* the image's file being scanned (ys_visit) */
     pc_entry *top_ent;
     uint64_t seen;  /* bytes of it (or of its members) read in blocks so far */
@@ -1231,11 +1230,12 @@ static int is_manual(const char *path)
 }
 
 /* Open a compressed file or archive and scan what it holds (nested.h):
- * from memory (p, n: the file read whole), or with stream set, as the file streams from the layer
- * after its head (p, n). 0 or -1 (a failed tar stream is the walk's to
+ * from memory (p, n: the file read whole, or a region kept from it, found
+ * in the archive member chain when not NULL), or with stream set, as the
+ * file streams from the layer after its head (p, n). 0 or -1 (a failed tar stream is the walk's to
  * report: stream->failed; else e filled). */
 static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *p,
-                       size_t n, layersrc *stream, uint64_t base, pc_err *e)
+                       size_t n, layersrc *stream, uint64_t base, const char *chain, pc_err *e)
 {
     pc_nest_ops ops = {.scan_mem = nest_scan_mem,
                        .scan_stream = nest_scan_stream,
@@ -1247,7 +1247,7 @@ static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
                        .manual = is_manual(s->path),
                        .carve_from = stream ? 0 : s->inner_at,
                        .carve_base = base,
-                       .chain_base = stream ? NULL : s->chain};
+                       .chain_base = chain};
     pc_err why = {{0}};
     if (!s->nest && !(s->nest = pc_nest_new()))
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
@@ -1273,7 +1273,7 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
 {
     layersrc ls = {rest, 0};
     size_t n = headlen < ent->size ? headlen : (size_t)ent->size;
-    int rc = open_nested(s, f, ent, head, n, &ls, 0, e);
+    int rc = open_nested(s, f, ent, head, n, &ls, 0, NULL, e);
     *failed = ls.failed;
     return rc;
 }
@@ -1289,7 +1289,7 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
         s->inner_at = pc_carve_next(data, len, s->inner_at, &stream);
     return pc_nest_wants(data, len) || pc_zipdir_ends(data, len) || pc_b64_wants(data, len) ||
                    pc_uu_wants(data, len) || pc_unwrap_zlib_std(data, len) || s->inner_at < len
-               ? open_nested(s, f, ent, data, len, NULL, 0, e)
+               ? open_nested(s, f, ent, data, len, NULL, 0, NULL, e)
                : 0;
 }
 
@@ -1312,10 +1312,8 @@ static void give_back(unsigned char **buf, size_t *cap)
 static int open_region(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const sreg *r, pc_err *e)
 {
     s->inner_at = r->text ? r->len : 1; /* (a stream: its byte of its own, then it) */
-    s->chain = r->member;
-    int rc = open_nested(s, f, ent, s->cap + r->off, r->len, NULL, r->text ? 0 : r->at - 1, e);
-    s->chain = NULL;
-    return rc;
+    return open_nested(s, f, ent, s->cap + r->off, r->len, NULL, r->text ? 0 : r->at - 1, r->member,
+                       e);
 }
 
 #define SWAP(T, a, b)                                                                              \
