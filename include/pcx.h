@@ -26,6 +26,8 @@ void *pc_calloc(size_t n, size_t size);
 void *pc_reallocarray(void *p, size_t n, size_t size);
 /* Grow *arr (element size `size`) so it has room for `need` elements. */
 int pc_grow(void **arr, size_t *cap, size_t need, size_t size);
+/* a + b, or UINT64_MAX when it does not fit. */
+uint64_t pc_add_sat(uint64_t a, uint64_t b);
 char *pc_strdup(const char *s);
 char *pc_strndup(const char *s, size_t n);
 /* The 16-, 32- or 64-bit little-endian, or 32-bit big-endian, integer at p. */

@@ -28,6 +28,12 @@ void *pc_reallocarray(void *p, size_t n, size_t size)
     return realloc(p, total ? total : 1);
 }
 
+uint64_t pc_add_sat(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
 int pc_grow(void **arr, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)

@@ -3,6 +3,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include "pcx.h"
 #include "layer/elfhead.h"
 #include "yara/carve.h"
 #include "yara/unwrap.h"
@@ -48,13 +49,6 @@ int pc_elf_cpu(const unsigned char *p, size_t n)
     return 0;
 }
 
-/* a + b, or UINT64_MAX when it does not fit */
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-    uint64_t r;
-    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
-}
-
 int pc_elf_extent(const unsigned char *p, size_t n, uint64_t *end)
 {
     int be, c64;
@@ -67,19 +61,19 @@ int pc_elf_extent(const unsigned char *p, size_t n, uint64_t *end)
     /* the kernel reads at most 64 KiB of program headers, and at least one */
     if (phnum == 0 || (uint64_t)phnum * phent > 65536)
         return -1;
-    uint64_t tab = sat_add(phoff, (uint64_t)phnum * phent), e = tab > 64 ? tab : 64;
+    uint64_t tab = pc_add_sat(phoff, (uint64_t)phnum * phent), e = tab > 64 ? tab : 64;
     if (tab > n) {
         *end = tab;
         return 0;
     }
     if (shoff) { /* (no count: section 0 holds it; its header at least) */
-        uint64_t x = sat_add(shoff, (uint64_t)shent * (shnum ? shnum : 1));
+        uint64_t x = pc_add_sat(shoff, (uint64_t)shent * (shnum ? shnum : 1));
         e = x > e ? x : e;
     }
     for (unsigned i = 0; i < phnum; i++) {
         const unsigned char *h = p + phoff + (uint64_t)i * phent;
-        uint64_t x = c64 ? sat_add(u64(h + 8, be), u64(h + 32, be))
-                         : sat_add(u32(h + 4, be), u32(h + 16, be));
+        uint64_t x = c64 ? pc_add_sat(u64(h + 8, be), u64(h + 32, be))
+                         : pc_add_sat(u32(h + 4, be), u32(h + 16, be));
         e = x > e ? x : e;
     }
     *end = e;

@@ -559,12 +559,6 @@ static int sf_finish(pc_yara_scan *s)
     return reg_add(s, s->start, s->regoff, s->caplen - s->regoff, 0);
 }
 
-static uint64_t at_plus(uint64_t at, uint64_t n)
-{
-    uint64_t r;
-    return __builtin_add_overflow(at, n, &r) ? UINT64_MAX : r;
-}
-
 /* The current program (carve.h) through the block ending at the file's
  * offset end (d: its bytes from base): its bytes are kept up to its
  * extent (pc_elf_extent), known once its program headers are kept.
@@ -588,7 +582,7 @@ static int prog_push(pc_yara_scan *s, const unsigned char *d, uint64_t base, uin
         const unsigned char *p = s->cap + s->regoff + 1;
         if (pc_elf_extent(p, s->caplen - s->regoff - 1, &x) != 1)
             x = s->fed - s->start; /* (cannot be: its header was read when it began) */
-        s->pend = at_plus(s->start, x);
+        s->pend = pc_add_sat(s->start, x);
         if (s->fed > s->pend) { /* (kept past its end) */
             s->caplen -= (size_t)(s->fed - s->pend);
             s->fed = s->pend;
@@ -613,8 +607,8 @@ static int prog_start(pc_yara_scan *s, const unsigned char *q, size_t left, uint
     s->regoff = s->caplen - 1;
     s->active = PC_YARA_PROG;
     s->start = s->fed = c;
-    s->pend = r == 1 ? at_plus(c, x) : UINT64_MAX;
-    s->pneed = r == 1 ? 0 : at_plus(c, x);
+    s->pend = r == 1 ? pc_add_sat(c, x) : UINT64_MAX;
+    s->pneed = r == 1 ? 0 : pc_add_sat(c, x);
     return 1;
 }
 
