@@ -385,6 +385,31 @@ nested += [
     b'begin 755 nc\n' + uu + b'`\nend\n',
     b"sed 's/^X//' <<'E' | uudecode\nbegin 600 x\n" + b''.join(b'X' + l + b'\n' for l in uu.splitlines()) + b'X`\nXend\nE\n',
 ]
+
+# programs packed as UPX lays them out (upx.c): the loader's headers, the
+# pack header, stored blocks (the fuzzer changes their methods) unpacking to a
+# program with two PT_LOAD segments; also given to fuzz_nested
+def ehdr64(phnum):
+    return (b'\x7fELF\x02\x01\x01' + bytes(9) + struct.pack('<HHIQQQIHHHHHH', 2, 62, 1, 0, 64, 0, 0,
+                                                             64, 56, phnum, 64, 0, 0))
+def load64(off, size):
+    return struct.pack('<IIQQQQQQ', 1, 5, off, off, off, size, size, 4096)
+orig_hdr = ehdr64(2) + load64(0, 0x300) + load64(0x1000, 0x80)
+seg1 = bytes((0x61 + (i // 16) % 26) for i in range(0x300 - len(orig_hdr)))
+seg2 = b'NETCAT-PAYLOAD'.ljust(0x80, b'\0')
+def upx_file(blocks, magic=b'UPX!'):
+    f = ehdr64(2) + load64(0, 0x4000) + load64(0, 0)
+    f += struct.pack('<I', 0x11223344) + magic + struct.pack('<HBB', 0x900, 13, 22)
+    f += struct.pack('<III', 0, 0x1080, 0x1080)
+    for su, data, method, ftid, cto in blocks:
+        f += struct.pack('<IIBBBB', su, len(data), method, ftid, cto, 0) + data
+    return f + struct.pack('<II', 0, 0x21585055) + bytes(4)
+stored = [(len(orig_hdr), orig_hdr, 2, 0, 0), (len(seg1), seg1, 2, 0, 0), (len(seg2), seg2, 2, 0x49, 0x12)]
+upx_seeds = [upx_file(stored), upx_file(stored, b'ABCD'), upx_file(stored[:2]),
+             upx_file([(len(orig_hdr), orig_hdr, 14, 0, 0)] + stored[1:])]
+for i, u in enumerate(upx_seeds):
+    put("fuzz_upx", "u%d" % i, u)
+nested += upx_seeds
 for i, n in enumerate(nested):
     put("fuzz_nested", "n%d" % i, n)
 

@@ -16,6 +16,7 @@
 #include "yara/b64find.h"
 #include "yara/uufind.h"
 #include "yara/carve.h"
+#include "yara/upx.h"
 #include "yara/nested.h"
 #include "yara/unwrap.h"
 #include "yara/zipdir.h"
@@ -866,6 +867,31 @@ static int carve(walk *w, int depth, const unsigned char *p, size_t n, size_t fr
     return rc;
 }
 
+/* A program packed by UPX (upx.h): what its loader rebuilds in memory when
+ * it starts is read as a member "(unpacked by UPX)"; a packed program that
+ * cannot be unpacked is a bound met (a scan-error), as its bytes hold none
+ * of what runs. */
+static int upx(walk *w, int depth, const unsigned char *p, size_t n)
+{
+    unsigned char *d = NULL;
+    size_t dl = 0;
+    pc_err why = {{0}};
+    uint64_t max = w->budget < PC_NEST_UPX_MAX ? w->budget : PC_NEST_UPX_MAX;
+    int r = pc_upx_unpack(p, n, max, &d, &dl, &why);
+    if (r == 0)
+        return 0;
+    if (r < 0)
+        return bound(w, "%s", why.msg);
+    w->budget -= dl; /* (dl <= max <= budget) */
+    int rc = count_member(w);
+    if (rc == 0) {
+        src s = {d, dl, 0, NULL, NULL};
+        rc = member(w, depth, "(unpacked by UPX)", src_pull, &s, (int64_t)dl, 0);
+    }
+    free(d);
+    return rc;
+}
+
 /* Bytes in memory, scanned as they are already: a script is opened where
  * its archive starts, in place; bytes not opened are searched for
  * programs inside them from carve_from on; base64 runs and uuencoded
@@ -881,6 +907,8 @@ static int inspect_mem(walk *w, int depth, const unsigned char *p, size_t n, siz
         src s = {p + off, n - off, 0, NULL, NULL};
         rc = inspect(w, depth, src_pull, &s, 0, p + off, n - off);
     }
+    if (rc == 0 && !w->fatal && plain && pc_upx_sniff(p, n))
+        rc = upx(w, depth, p, n);
     if (rc == 0 && !w->fatal && plain)
         rc = carve(w, depth, p, n, carve_from);
     if (rc == 0 && !w->fatal && plain && pc_unwrap_zlib_std(p, n)) {

@@ -6,7 +6,8 @@
  * file (unwrap.h: gzip, xz, lzma, zstd, bzip2; members.h: tar, zip, ar;
  * also after a script, as self-extracting installers, Python zipapps and
  * executable jars put them; base64 runs in text, b64find.h; programs
- * after other bytes, carve.h) and hands every member to the scanner,
+ * after other bytes, carve.h; what a program packed by UPX unpacks to,
+ * upx.h) and hands every member to the scanner,
  * as a file of its own; a member that is itself compressed or an archive is opened in turn, down to
  * PC_NEST_DEPTH levels.
  *
@@ -41,6 +42,7 @@
 #define PC_NEST_MEMPOOL (256u << 20) /* the decoders open at once in one file (xz -9: 65 MiB) */
 #define PC_NEST_CHAIN 1024           /* bytes of "outer > inner" kept for messages */
 #define PC_NEST_STUB (128u << 10)    /* a script before an archive (makeself, zipapp): at most */
+#define PC_NEST_UPX_MAX (64u << 20)  /* a program packed by UPX, unpacked (upx.h): at most */
 #define PC_NEST_CARVES 64 /* programs inside one file's other bytes (carve.h): more fails */
 /* compressed streams inside one file's other bytes (carve.h: most are a
  * decoder's false start on chance bytes, each cheap): more fails */

@@ -50,6 +50,7 @@
 #include "yara/unwrap.h"
 #include "yara/uufind.h"
 #include "yara/carve.h"
+#include "yara/upx.h"
 #include "yara/nested.h"
 #include "yara/zipdir.h"
 #include "yara/prefilter.h"
@@ -148,6 +149,7 @@ struct pc_yara_scan {
     pc_entry *top_ent;
     uint64_t seen;  /* bytes of it (or of its members) read in blocks so far */
     size_t nregall; /* regions kept from it, opened or not */
+    int upxed;      /* the file read in blocks is a program packed by UPX (upx.h) */
     int dfail;      /* a region opened early failed: derr says why */
     pc_err derr;
 };
@@ -971,6 +973,7 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
     it.first = (YR_MEMORY_BLOCK){
         .size = (size_t)got, .base = 0, .context = *big, .fetch_data = block_data};
     it.pos = (uint64_t)got;
+    s->upxed = pc_upx_sniff(*big, (size_t)got);
     int rc = blocks_run(s, &it, bsize, failed, zipped);
     free(it.tail);
     if (rc == ERROR_SUCCESS && !*failed && inner_end(&it) < 0)
@@ -1090,6 +1093,12 @@ static int set_externals(pc_yara_scan *s, const pc_entry *ent)
     return 0;
 }
 
+/* A program packed by UPX is unpacked (nested.c, upx.h) only from a file
+ * held whole. */
+static const char upx_blocks[] =
+    "a program packed by UPX, over yara.max_file_bytes: what its loader unpacks when it runs "
+    "is read only from a file read whole (a max_file_bytes over its size reads it)";
+
 static int scan_failed(const pc_yara_scan *s, int rc, int blocks, pc_err *e);
 static int record(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e);
 
@@ -1190,6 +1199,8 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
     s->member = outer;
     if (rc != ERROR_SUCCESS)
         return member_failed(s, member, rc, e);
+    if (pc_upx_sniff(first, firstlen)) /* as for a file of the image (ys_visit) */
+        return pc_err_set(e, "%s, in the archive member %s", upx_blocks, member);
     if (zipped) /* as for a file of the image (ys_visit): unzip and python3 FILE read it */
         return pc_err_set(e,
                           "a zip archive after other bytes (what unzip and python3 FILE read), "
@@ -1282,7 +1293,8 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
     if (s->inner_at < len)
         s->inner_at = pc_carve_next(data, len, s->inner_at, &stream);
     return pc_nest_wants(data, len) || pc_zipdir_ends(data, len) || pc_b64_wants(data, len) ||
-                   pc_uu_wants(data, len) || pc_unwrap_zlib_std(data, len) || s->inner_at < len
+                   pc_uu_wants(data, len) || pc_unwrap_zlib_std(data, len) || s->inner_at < len ||
+                   pc_upx_sniff(data, len)
                ? open_nested(s, f, ent, data, len, NULL, 0, NULL, e)
                : 0;
 }
@@ -1482,6 +1494,7 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
         return failed ? -1 : arc; /* (a failed tar stream: the walk already said why) */
     }
     int held = 0;
+    s->upxed = 0;
     if (blocks || (ent->size > PC_YARA_OWN && ent->size > headlen)) {
         s->slot = pool_take(s->pool);
         held = 1;
@@ -1505,6 +1518,8 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
                             "be read as the file streams by (a max_file_bytes over the file's "
                             "size reads it whole)",
                             s->path);
+        if (rc == 0 && s->upxed) /* (its loader unpacks it in memory: upx.h) */
+            rc = pc_err_set(e, "file %s: %s", s->path, upx_blocks);
         /* the file's bytes are still in the buffer: what it holds */
         if (rc == 0 && data && scan_nested(s, f, ent, data, len, e) < 0)
             rc = -1;
