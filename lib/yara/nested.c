@@ -945,6 +945,14 @@ int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *dat
     return rc < 0 || w.fatal ? -1 : 0;
 }
 
+int pc_nest_unpack(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
+                   pc_err *e)
+{
+    walk w = walk_of(n, ops, e);
+    int rc = upx(&w, 0, data, len);
+    return rc < 0 || w.fatal ? -1 : 0;
+}
+
 int pc_nest_inspect_stream(pc_nest *n, const pc_nest_ops *ops, const unsigned char *pre,
                            size_t prelen, pc_pull_fn pull, void *ud, int64_t size, pc_err *e)
 {

@@ -94,6 +94,12 @@ int pc_nest_wants(const unsigned char *data, size_t len);
  * zipimport read it. */
 int pc_nest_inspect(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
                     pc_err *e);
+/* Only what a program packed by UPX (data: the whole file, held for it
+ * though over whole_max) unpacks to, read as the member "(unpacked by
+ * UPX)" (upx.h); 0, or -1 as pc_nest_inspect (and when it cannot be
+ * unpacked). */
+int pc_nest_unpack(pc_nest *n, const pc_nest_ops *ops, const unsigned char *data, size_t len,
+                   pc_err *e);
 /* The same for a file too large to read whole (size bytes): pre[0..prelen)
  * (its head, already read, which starts as pc_nest_wants says),
  * then what fn gives. Opened as it streams

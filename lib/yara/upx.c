@@ -501,9 +501,23 @@ int pc_upx_unpack(const unsigned char *p, size_t n, uint64_t max, unsigned char 
     size_t k = 0;        /* the segment being filled */
     uint64_t filled = 0; /* of its bytes */
     int r;
+    size_t olen = (size_t)end;
     while ((r = next_block(p, n, pos, be, &b)) == 1) {
-        if (k == nv)
-            break; /* (blocks after the segments: not what is loaded) */
+        if (k == nv) {
+            /* blocks after the segments (what UPX writes of the file's
+             * other bytes, or a loader of someone else's own may unpack):
+             * read after them, as far as they unpack */
+            unsigned char *x = NULL;
+            if (!method_name(b.method) || b.su > max - olen || !(x = realloc(o, olen + b.su)))
+                break;
+            o = x;
+            if (unpack_block(b.method, b.data, b.sc, o + olen, b.su) < 0)
+                break;
+            unfilter(b.ftid, b.cto, o + olen, b.su);
+            olen += b.su;
+            pos += 12 + b.sc;
+            continue;
+        }
         if (!method_name(b.method)) {
             snprintf(why, sizeof why,
                      "a block packed with method %d, which portcullis does "
@@ -538,7 +552,7 @@ int pc_upx_unpack(const unsigned char *p, size_t n, uint64_t max, unsigned char 
     free(hdr);
     free(v);
     *out = o;
-    *outlen = (size_t)end;
+    *outlen = olen;
     return 1;
 fail:
     free(o);

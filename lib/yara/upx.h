@@ -14,7 +14,9 @@
  * packed bytes, up to a b_info of size 0. The first block is the
  * program's own ELF header and program headers; the next ones are the
  * file bytes of its PT_LOAD segments in their order (the first one's
- * without the headers already given). A block packed no smaller is
+ * without the headers already given); blocks after those (none, from
+ * UPX 3.9x) are read after the program, as far as they unpack. A block
+ * packed no smaller is
  * stored (its two sizes equal). Methods read: NRV2B, NRV2D and NRV2E with
  * 32-bit bit buffers (UPX's defaults), and LZMA (--lzma). The filter UPX
  * applies to code before packing (its id in b_info, the call and jump
@@ -44,7 +46,8 @@ int pc_upx_sniff(const unsigned char *p, size_t n);
 
 /* Unpack an ELF file p[0..n) packed by UPX into *out (malloc'd, *outlen
  * bytes: the program's file, its ELF header and each PT_LOAD segment's
- * bytes at their offsets, zeros between them), at most max bytes.
+ * bytes at their offsets, zeros between them, then what blocks after the
+ * segments unpack to), at most max bytes.
  * 1 when unpacked; 0 when the file is not one UPX packed (nothing
  * allocated); -1 when it is (its pack header's magic, or a first block
  * that unpacks to an ELF header) but cannot be unpacked: e says why (a

@@ -149,8 +149,13 @@ struct pc_yara_scan {
     pc_entry *top_ent;
     uint64_t seen;  /* bytes of it (or of its members) read in blocks so far */
     size_t nregall; /* regions kept from it, opened or not */
-    int upxed;      /* the file read in blocks is a program packed by UPX (upx.h) */
-    int dfail;      /* a region opened early failed: derr says why */
+    /* A program packed by UPX read in blocks (upx.h): its bytes kept as
+     * they are read (upx, upxlen), to be unpacked after its block scan;
+     * upxover: more than PC_NEST_UPX_MAX of them (1), or out of memory (2). */
+    int upxed, upxover;
+    unsigned char *upx;
+    size_t upxlen, upxcap;
+    int dfail; /* a region opened early failed: derr says why */
     pc_err derr;
 };
 
@@ -177,6 +182,7 @@ typedef struct blockit {
     int failed; /* the tar stream failed; the message is in the walk's error */
     int inner;  /* look for compressed streams inside (a file of the image, read in blocks) */
     int text;   /* and for text runs (its first bytes are text: b64find.h) */
+    int upx;    /* every byte read is kept in s->upx (a program packed by UPX) */
     size_t cand[PC_YARA_CANDS]; /* magic numbers (carve.h) in the block looked at */
     size_t ncand;
     int cand_over;                /* more than PC_YARA_CANDS of them: looked for with memmem */
@@ -309,6 +315,7 @@ void pc_yara_scan_free(pc_yara_scan *s)
     free(s->nroll2);
     free(s->hits2.v);
     pc_prefilter_scratch_free(s->pfs);
+    free(s->upx);
     pc_yara_pool_free(s->own_pool);
     pc_nest_free(s->nest);
     pc_sfind_free(s->sf);
@@ -383,6 +390,24 @@ static void tail_keep(blockit *it, const unsigned char *p, size_t n)
         it->taillen = off + k;
 }
 
+/* The bytes of a program packed by UPX read in blocks, kept whole (at
+ * most PC_NEST_UPX_MAX) to be unpacked after its block scan. */
+static void upx_keep(pc_yara_scan *s, const unsigned char *p, size_t n)
+{
+    if (s->upxover || n == 0)
+        return;
+    if (n > PC_NEST_UPX_MAX - s->upxlen) {
+        s->upxover = 1;
+        return;
+    }
+    if (pc_grow((void **)&s->upx, &s->upxcap, s->upxlen + n, 1) < 0) {
+        s->upxover = 2;
+        return;
+    }
+    memcpy(s->upx + s->upxlen, p, n);
+    s->upxlen += n;
+}
+
 static ssize_t src_read(blockit *it, unsigned char *dst, size_t n)
 {
     size_t got = 0;
@@ -407,6 +432,8 @@ static ssize_t src_read(blockit *it, unsigned char *dst, size_t n)
         got += (size_t)r;
     }
     tail_keep(it, dst, got);
+    if (it->upx)
+        upx_keep(it->s, dst, got);
     return (ssize_t)got;
 }
 
@@ -974,6 +1001,10 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
         .size = (size_t)got, .base = 0, .context = *big, .fetch_data = block_data};
     it.pos = (uint64_t)got;
     s->upxed = pc_upx_sniff(*big, (size_t)got);
+    if (s->upxed) { /* (kept from here on, as they are read: src_read) */
+        it.upx = 1;
+        upx_keep(s, *big, (size_t)got);
+    }
     int rc = blocks_run(s, &it, bsize, failed, zipped);
     free(it.tail);
     if (rc == ERROR_SUCCESS && !*failed && inner_end(&it) < 0)
@@ -1093,11 +1124,12 @@ static int set_externals(pc_yara_scan *s, const pc_entry *ent)
     return 0;
 }
 
-/* A program packed by UPX is unpacked (nested.c, upx.h) only from a file
- * held whole. */
+/* A program packed by UPX is unpacked (nested.c, upx.h) from a file of
+ * the image however large (its bytes kept as it is read in blocks), and
+ * from an archive member only when held whole. */
 static const char upx_blocks[] =
     "a program packed by UPX, over yara.max_file_bytes: what its loader unpacks when it runs "
-    "is read only from a file read whole (a max_file_bytes over its size reads it)";
+    "is read only from a member read whole (a max_file_bytes over its size reads it)";
 
 static int scan_failed(const pc_yara_scan *s, int rc, int blocks, pc_err *e);
 static int record(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e);
@@ -1239,20 +1271,27 @@ static int is_manual(const char *path)
  * in the archive member chain when not NULL), or with stream set, as the
  * file streams from the layer after its head (p, n). 0 or -1 (a failed tar stream is the walk's to
  * report: stream->failed; else e filled). */
+/* The archive reader's view of the scan: streamed (the file as it comes
+ * from the layer) or not, names' offsets from base, inside chain. */
+static pc_nest_ops nest_ops_of(pc_yara_scan *s, int streamed, uint64_t base, const char *chain)
+{
+    return (pc_nest_ops){.scan_mem = nest_scan_mem,
+                         .scan_stream = nest_scan_stream,
+                         .ud = s,
+                         .whole_max = (size_t)s->prof->max_file_bytes,
+                         .first_block = block_size(s->prof), /* as a big file's first block */
+                         .budget = s->nest_bytes,
+                         .max_members = s->nest_members,
+                         .manual = is_manual(s->path),
+                         .carve_from = streamed ? 0 : s->inner_at,
+                         .carve_base = base,
+                         .chain_base = chain};
+}
+
 static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *p,
                        size_t n, layersrc *stream, uint64_t base, const char *chain, pc_err *e)
 {
-    pc_nest_ops ops = {.scan_mem = nest_scan_mem,
-                       .scan_stream = nest_scan_stream,
-                       .ud = s,
-                       .whole_max = (size_t)s->prof->max_file_bytes,
-                       .first_block = block_size(s->prof), /* as a big file's first block */
-                       .budget = s->nest_bytes,
-                       .max_members = s->nest_members,
-                       .manual = is_manual(s->path),
-                       .carve_from = stream ? 0 : s->inner_at,
-                       .carve_base = base,
-                       .chain_base = chain};
+    pc_nest_ops ops = nest_ops_of(s, stream != NULL, base, chain);
     pc_err why = {{0}};
     if (!s->nest && !(s->nest = pc_nest_new()))
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
@@ -1267,6 +1306,38 @@ static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
     if (rc < 0 && !(stream && stream->failed))
         return pc_err_set(e, "file %s: %s", s->path, why.msg);
     return rc < 0 ? -1 : 0;
+}
+
+/* A program packed by UPX read in blocks, its bytes kept (upx_keep):
+ * what its loader unpacks is read as from a file held whole. */
+static int scan_upx(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
+{
+    int rc;
+    if (s->upxover == 1)
+        rc = pc_err_set(e,
+                        "file %s: a program packed by UPX longer than portcullis holds to unpack "
+                        "(%u MiB)",
+                        s->path, PC_NEST_UPX_MAX >> 20);
+    else if (s->upxover)
+        rc = pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
+    else if (!s->nest && !(s->nest = pc_nest_new()))
+        rc = pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
+    else {
+        pc_nest_ops ops = nest_ops_of(s, 0, 0, NULL);
+        pc_err why = {{0}};
+        s->f = f;
+        s->ent = ent;
+        rc = pc_nest_unpack(s->nest, &ops, s->upx, s->upxlen, &why) < 0
+                 ? pc_err_set(e, "file %s: %s", s->path, why.msg)
+                 : 0;
+        pc_nest_trim(s->nest, 128u << 10);
+        s->f = NULL;
+        s->ent = NULL;
+    }
+    free(s->upx); /* (up to 64 MiB: given back after each such file) */
+    s->upx = NULL;
+    s->upxlen = s->upxcap = 0;
+    return rc;
 }
 
 /* A compressed file or archive over max_file_bytes: opened as it streams
@@ -1494,7 +1565,8 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
         return failed ? -1 : arc; /* (a failed tar stream: the walk already said why) */
     }
     int held = 0;
-    s->upxed = 0;
+    s->upxed = s->upxover = 0;
+    s->upxlen = 0;
     if (blocks || (ent->size > PC_YARA_OWN && ent->size > headlen)) {
         s->slot = pool_take(s->pool);
         held = 1;
@@ -1519,7 +1591,7 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
                             "size reads it whole)",
                             s->path);
         if (rc == 0 && s->upxed) /* (its loader unpacks it in memory: upx.h) */
-            rc = pc_err_set(e, "file %s: %s", s->path, upx_blocks);
+            rc = scan_upx(s, f, ent, e);
         /* the file's bytes are still in the buffer: what it holds */
         if (rc == 0 && data && scan_nested(s, f, ent, data, len, e) < 0)
             rc = -1;

@@ -6,9 +6,10 @@
 # file, inside a tar.gz, and over max_file_bytes. Each packed program is
 # run first (it starts and is the tool it was); the scan finds the tool in
 # the member "(unpacked by UPX)", where the packed bytes alone hold none of
-# its strings. A packed program that cannot be unpacked (a block damaged)
-# or one too large to read whole is a scan-error; a packed program that is
-# no tool (ls) is allowed.
+# its strings; also from a file over max_file_bytes (read in blocks, kept
+# whole). A packed program that cannot be unpacked (a block damaged), or
+# one over max_file_bytes inside an archive, is a scan-error; a packed
+# program that is no tool (ls) is allowed.
 . "$PC_ROOT/tests/lib.sh"
 
 fetch_all netcat-openbsd socat nmap libpcap0.8 liblinear4 liblua5.3-0 lua-lpeg libpcre3 libblas3 libwrap0
@@ -110,15 +111,25 @@ os.makedirs(os.path.dirname(sys.argv[2]), exist_ok=True)
 open(sys.argv[2], 'wb').write(bytes(d))
 P
 # over max_file_bytes (4 MiB): bytes after the packed program (the
-# loader reads only its own), so the file is read in blocks
-mkdir -p "$T/d"
+# loader reads only its own), so the file is read in blocks, and kept
+# whole to be unpacked; the same inside a tar.gz, a member read in
+# blocks, is a scan-error (unpacked only from a member read whole)
+mkdir -p "$T/d" "$T/m"
 { cat "$O/nc.upx"; head -c 5242880 /dev/zero; } >"$T/d/nc.big"
 chmod 755 "$T/d/nc.big"
 "$T/d/nc.big" -h 2>&1 | grep -q "OpenBSD netcat" && pass "nc.big runs as netcat" || fail "nc.big runs as netcat" "it does not"
-for f in nc.damaged nc.big; do
+cp "$T/d/nc.big" "$T/m/agent" && tar czf "$T/d/big.tar.gz" -C "$T/m" agent
+files_image upx-big "$T/d" 0755 nc.big
+run "packed, over max_file_bytes: netcat denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/upx-big/oci:latest"
+jq_true "... found in what it unpacks to" '[.reports[0].findings[] | select(.path == "/opt/nc.big" and .rule == "netcat_openbsd" and (.message | endswith("as the archive member (unpacked by UPX)")))] | length == 1'
+# more than is held to unpack (64 MiB): a scan-error that says so
+{ cat "$O/nc.upx"; head -c 68157440 /dev/zero; } >"$T/d/nc.huge"
+for f in nc.damaged big.tar.gz nc.huge; do
     files_image "upx-$f" "$T/d" 0755 "$f"
     run "packed, $f: a scan-error" 3 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/upx-$f/oci:latest"
 done
-jq_true "... too large: the message says why" '[.reports[0].findings[] | select(.check == "scan-error" and (.message | test("/opt/nc.big: a program packed by UPX, over yara.max_file_bytes")))] | length == 1'
+jq_true "... more than is held: the message says why" '[.reports[0].findings[] | select(.check == "scan-error" and (.message | test("/opt/nc.huge: a program packed by UPX longer than portcullis holds to unpack [(]64 MiB[)]")))] | length == 1'
+"$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/upx-big.tar.gz/oci:latest" >"$T/out" 2>"$T/err"
+jq_true "... in a member over max_file_bytes: the message says why" '[.reports[0].findings[] | select(.check == "scan-error" and (.message | test("/opt/big.tar.gz: a program packed by UPX, over yara.max_file_bytes: .*, in the archive member agent")))] | length == 1'
 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/upx-nc.damaged/oci:latest" >"$T/out" 2>"$T/err"
 jq_true "... damaged: the message says why" '[.reports[0].findings[] | select(.check == "scan-error" and (.message | test("/opt/nc.damaged: a program packed by UPX that portcullis cannot unpack: a (NRV2B|NRV2D|NRV2E|LZMA) block at byte [0-9]+ is damaged")))] | length == 1'

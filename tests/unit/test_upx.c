@@ -266,6 +266,47 @@ static void test_unpack(void)
     }
 }
 
+/* blocks after the segments: read after the program as far as they
+ * unpack; what does not unpack there is no error */
+static void test_extra(void)
+{
+    unsigned char orig[ORIG], *o = NULL;
+    size_t n, ol = 0;
+    unsigned char *p = packed(orig, 0, &n);
+    unsigned char *q = malloc(n + 64);
+    memcpy(q, p, n - 12); /* (the end block moved after the extra one) */
+    size_t m = n - 12;
+    le(q + m, 20, 4); /* a stored block: 20 bytes */
+    le(q + m + 4, 20, 4);
+    q[m + 8] = 2;
+    q[m + 9] = q[m + 10] = q[m + 11] = 0;
+    memcpy(q + m + 12, "EXTRA-BLOCK-PAYLOAD!", 20);
+    m += 32;
+    le(q + m, 0, 4);
+    memcpy(q + m + 4, "UPX!", 4);
+    memset(q + m + 8, 0, 4);
+    m += 12;
+    pc_err e = {{0}};
+    CHECK(pc_upx_unpack(q, m, 1 << 20, &o, &ol, &e) == 1);
+    CHECK(ol == ORIG + 20 && o && memcmp(o, orig, ORIG) == 0 &&
+          memcmp(o + ORIG, "EXTRA-BLOCK-PAYLOAD!", 20) == 0);
+    free(o);
+    /* the same block with a method not read: the program alone */
+    q[n - 12 + 8] = 99;
+    q[n - 12 + 4] = 19; /* (packed smaller than it is: not stored) */
+    CHECK(pc_upx_unpack(q, m, 1 << 20, &o, &ol, &e) == 1);
+    CHECK(ol == ORIG && o && memcmp(o, orig, ORIG) == 0);
+    free(o);
+    /* past the bound: the program alone */
+    q[n - 12 + 8] = 2;
+    q[n - 12 + 4] = 20;
+    CHECK(pc_upx_unpack(q, m, ORIG + 10, &o, &ol, &e) == 1);
+    CHECK(ol == ORIG);
+    free(o);
+    free(q);
+    free(p);
+}
+
 /* every cut and every changed byte: no crash, no output past the bound */
 static void test_hostile(void)
 {
@@ -445,6 +486,7 @@ static void test_nested(void)
 int main(void)
 {
     test_unpack();
+    test_extra();
     test_hostile();
     test_filter();
     test_others();
