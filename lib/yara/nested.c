@@ -840,8 +840,8 @@ static int carve(walk *w, int depth, const unsigned char *p, size_t n, size_t fr
 {
     int rc = 0, progs = 0, streams = 0, stream;
     pc_carve_it ci;
-    pc_carve_begin(&ci, p, n);
-    for (size_t at = pc_carve_at(&ci, from, &stream); rc == 0 && !w->fatal && at < n;
+    pc_carve_begin(&ci, p, n, from);
+    for (size_t at = pc_carve_at(&ci, 1, &stream); rc == 0 && !w->fatal && at < n;
          at = pc_carve_at(&ci, at + 1, &stream)) {
         if (stream ? ++streams > PC_NEST_STREAMS : ++progs > PC_NEST_CARVES)
             return bound(w, "holds more than %d %s after its start",
@@ -856,7 +856,9 @@ static int carve(walk *w, int depth, const unsigned char *p, size_t n, size_t fr
             snprintf(name, sizeof name, "(at byte %llu)", named);
             size_t old = chain_push(w, name);
             w->carving++;
-            rc = inspect(w, depth, src_pull, &s, 0, NULL, 0);
+            rc = pc_unwrap_zlib_std(p + at, n - at) /* (zlib: never sniffed, carve.h says) */
+                     ? decoded(w, depth, PC_WRAP_ZLIB, NULL, 0, src_pull, &s, 0)
+                     : inspect(w, depth, src_pull, &s, 0, NULL, 0);
             w->carving--;
             w->chain[old] = 0;
         } else {

@@ -300,13 +300,14 @@ static void drop_dbs(pc_prefilter *pf)
 }
 
 /* The magic numbers of what carve.h finds inside other bytes, as
- * literals: \xHH each byte. */
+ * literals: \xHH each byte. Not zlib's headers (two bytes chance puts
+ * everywhere: carve.h looks for them itself, with one memchr). */
 static int add_magics(exprs *x)
 {
     const char *const *m;
     const size_t *len;
     size_t n = pc_carve_magics(&m, &len);
-    for (size_t k = 0; k < n && k < PF_INNER_MAX; k++) {
+    for (size_t k = 0; k < n && k < PF_INNER_MAX && k < PC_CARVE_ZLIB; k++) {
         char re[4 * 16 + 1];
         size_t o = 0;
         for (size_t i = 0; i < len[k] && i < 16; i++)

@@ -81,13 +81,13 @@ int pc_prefilter_needs_scan(const pc_prefilter *pf, pc_prefilter_scratch *s, int
  * carve.h need look for a program or a compressed stream inside it
  * (*inner_at: a little before the first of its magic numbers after byte
  * 0; len when there is none; 1 when not known: the prefilter is off or
- * failed). */
+ * failed). zlib's headers are not among them: carve.h looks for those. */
 int pc_prefilter_whole(const pc_prefilter *pf, pc_prefilter_scratch *s, const unsigned char *buf,
                        size_t len, size_t *inner_at);
 
 /* pc_prefilter_needs_scan of one block of a file scanned in blocks
  * (block 1), which also calls each(ud, offset) for every magic number of
- * pc_carve_magics that starts in buf (in the order of their ends, once
+ * pc_carve_magics before PC_CARVE_ZLIB that starts in buf (in the order of their ends, once
  * each): 0 or 1 as pc_prefilter_needs_scan says; -1 when it could not
  * look (the prefilter is off or failed: scan the block, and look for the
  * magic numbers another way). */

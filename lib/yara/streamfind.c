@@ -40,7 +40,7 @@ void pc_sfind_stop(pc_sfind *f)
 {
     if (!f || f->codec == PC_WRAP_NONE)
         return;
-    if (f->live && f->codec == PC_WRAP_GZIP)
+    if (f->live && (f->codec == PC_WRAP_GZIP || f->codec == PC_WRAP_ZLIB))
         inflateEnd(&f->z);
     if (f->live && (f->codec == PC_WRAP_XZ || f->codec == PC_WRAP_LZIP))
         lzma_end(&f->x);
@@ -64,12 +64,13 @@ int pc_sfind_start(pc_sfind *f, const unsigned char *p, size_t n)
 {
     pc_sfind_stop(f);
     f->out = 0;
-    pc_wrap_codec c = pc_unwrap_sniff(p, n);
+    pc_wrap_codec c = pc_unwrap_zlib_std(p, n) ? PC_WRAP_ZLIB : pc_unwrap_sniff(p, n);
     int rc = 0;
     switch (c) {
     case PC_WRAP_GZIP:
+    case PC_WRAP_ZLIB:
         memset(&f->z, 0, sizeof f->z);
-        rc = inflateInit2(&f->z, 15 + 16) == Z_OK ? 1 : -1;
+        rc = inflateInit2(&f->z, c == PC_WRAP_GZIP ? 15 + 16 : 15) == Z_OK ? 1 : -1;
         break;
     case PC_WRAP_XZ:
     case PC_WRAP_LZIP:
@@ -98,8 +99,8 @@ int pc_sfind_start(pc_sfind *f, const unsigned char *p, size_t n)
         return 0;
     }
     f->codec = c;
-    f->live = rc == 1 &&
-              (c == PC_WRAP_GZIP || c == PC_WRAP_XZ || c == PC_WRAP_LZIP || c == PC_WRAP_BZIP2);
+    f->live = rc == 1 && (c == PC_WRAP_GZIP || c == PC_WRAP_ZLIB || c == PC_WRAP_XZ ||
+                          c == PC_WRAP_LZIP || c == PC_WRAP_BZIP2);
     if (rc < 0)
         pc_sfind_stop(f);
     return rc;
@@ -195,6 +196,7 @@ size_t pc_sfind_push(pc_sfind *f, const unsigned char *p, size_t n, int *ended)
         return 0;
     switch (f->codec) {
     case PC_WRAP_GZIP:
+    case PC_WRAP_ZLIB:
         return push_zlib(f, p, n > UINT32_MAX ? UINT32_MAX : n, ended);
     case PC_WRAP_XZ:
     case PC_WRAP_LZIP:

@@ -61,7 +61,7 @@
 #define PC_YARA_SNIFF 512    /* "\x7fELF", "#!", and what opens as an archive (a tar header) */
 #define PC_YARA_CANDS 256    /* magic numbers of one block kept from the prefilter's pass */
 #define PC_YARA_TXSLACK 256u /* a run this close to what is read may go on */
-#define PC_YARA_MAGICS 8     /* pc_carve_magics' count, at most */
+#define PC_YARA_MAGICS 12    /* pc_carve_magics' count, at most */
 #define PC_YARA_UNSEEN ((size_t)-2)
 #define PC_YARA_TXKEEP 4096u /* read back from a block's end for the next */
 #define PC_YARA_STREAM 1
@@ -483,23 +483,25 @@ static void cand_add(void *ud, size_t at)
 
 /* The first candidate at or after from in d[0..n) (an offset in the
  * block; SIZE_MAX: none): from the prefilter's list (ascending, *ci the
- * next), or, when it could not give them all (the prefilter is off, or
- * the block had more than PC_YARA_CANDS), by memmem, each magic number's
- * next place kept in it->mnext so no byte is searched twice for one. */
+ * first not passed), or, when it could not give them all (the prefilter
+ * is off, or the block had more than PC_YARA_CANDS), by memmem, each
+ * magic number's next place kept in it->mnext so no byte is searched
+ * twice for one; zlib's headers, which the prefilter does not look for,
+ * always so (carve.h). */
 static size_t next_cand(blockit *it, const unsigned char *d, size_t n, size_t from, size_t *ci)
 {
-    if (!it->cand_over) {
-        while (*ci < it->ncand && it->cand[*ci] < from)
-            (*ci)++;
-        return *ci < it->ncand ? it->cand[(*ci)++] : SIZE_MAX;
-    }
     const char *const *m;
     const size_t *len;
     size_t nm = pc_carve_magics(&m, &len), best = SIZE_MAX;
-    for (size_t k = 0; k < nm && k < PC_YARA_MAGICS; k++) {
+    if (!it->cand_over) {
+        while (*ci < it->ncand && it->cand[*ci] < from)
+            (*ci)++;
+        best = *ci < it->ncand ? it->cand[*ci] : SIZE_MAX;
+    }
+    for (size_t k = it->cand_over ? 0 : PC_CARVE_ZLIB; k < nm && k < PC_YARA_MAGICS; k++) {
         if (it->mnext[k] == PC_YARA_UNSEEN || (it->mnext[k] != SIZE_MAX && it->mnext[k] < from)) {
-            const unsigned char *q = from < n ? memmem(d + from, n - from, m[k], len[k]) : NULL;
-            it->mnext[k] = q ? (size_t)(q - d) : SIZE_MAX;
+            size_t q = pc_carve_find(d, n, from, k);
+            it->mnext[k] = q < n ? q : SIZE_MAX;
         }
         if (it->mnext[k] < best)
             best = it->mnext[k];
@@ -1360,9 +1362,8 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
 static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *data,
                        size_t len, pc_err *e)
 {
-    int stream;
-    if (s->inner_at < len)
-        s->inner_at = pc_carve_next(data, len, s->inner_at, &stream);
+    int stream; /* (zlib's headers are looked for from byte 1: carve.h) */
+    s->inner_at = pc_carve_next(data, len, s->inner_at, &stream);
     return pc_nest_wants(data, len) || pc_zipdir_ends(data, len) || pc_b64_wants(data, len) ||
                    pc_uu_wants(data, len) || pc_unwrap_zlib_std(data, len) || s->inner_at < len ||
                    pc_upx_sniff(data, len)

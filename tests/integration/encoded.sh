@@ -279,6 +279,69 @@ jq_true "dropper: arj and its self-extractor are nothing" '[.reports[0].findings
 jq_true "dropper over max_file_bytes: netcat in the gzip stream at its byte" "[.reports[0].findings[] | select(.path == \"/opt/bigdrop\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (at byte $at) > (gzip)\")))] | length == 1"
 jq_true "dropper: skopeo's own gzip streams are nothing" '[.reports[0].findings[] | select(.path == "/opt/skopeo")] | length == 0'
 
+# zlib (RFC 1950: what zlib's compress(), Python's zlib.compress and Go's
+# compress/zlib write; a 2-byte header that chance puts everywhere, so a
+# stream counts by what it decodes to first: a program, a script or an
+# archive): a C dropper that inflates netcat with zlib's uncompress() and
+# starts it (run here: it becomes netcat), the same payload at level 1
+# after 5 MiB of data in a file read in blocks, and a gzip'd tar inside a
+# zlib stream. Benign: a program carrying zlib-compressed text (opened as
+# nothing), and this machine's libz and python3 (zlib headers by chance).
+Z="$E/zdrop"
+mkdir -p "$Z/img"
+python3 - "$NC" "$Z" <<'PY'
+import io, os, sys, tarfile, zlib
+nc = open(sys.argv[1], "rb").read()
+z = sys.argv[2]
+open(z + "/nc.z9", "wb").write(zlib.compress(nc, 9))  # 78 da
+open(z + "/nc.z1", "wb").write(zlib.compress(nc, 1))  # 78 01
+t = io.BytesIO()
+with tarfile.open(fileobj=t, mode="w:gz") as tf:
+    i = tarfile.TarInfo("agent"); i.size = len(nc); i.mode = 0o755
+    tf.addfile(i, io.BytesIO(nc))
+open(z + "/tgz.z", "wb").write(zlib.compress(t.getvalue(), 6))  # 78 9c
+open(z + "/text.z", "wb").write(zlib.compress(b"just some text, no program in it\n" * 200))
+PY
+cat >"$Z/inflate.c" <<C
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+__asm__(".section .rodata\\n.global payload\\npayload:\\n.incbin \\"$Z/nc.z9\\"\\n.global payload_end\\npayload_end:\\n"
+        ".global text\\ntext:\\n.incbin \\"$Z/text.z\\"\\n.previous\\n");
+extern const unsigned char payload[], payload_end[], text[];
+int main(int argc, char **argv)
+{
+    static unsigned char out[1 << 22];
+    uLongf n = sizeof out;
+    if (argc < 2 || uncompress(out, &n, payload, (uLong)(payload_end - payload)) != Z_OK)
+        return 1;
+    FILE *f = fopen(argv[1], "wb");
+    if (!f || fwrite(out, 1, n, f) != n || fclose(f) || chmod(argv[1], 0755))
+        return 1;
+    execv(argv[1], argv + 1);
+    return 1;
+}
+C
+gcc -O2 -o "$Z/img/zdropper" "$Z/inflate.c" -lz || fail "gcc zdropper" "failed"
+"$Z/img/zdropper" "$Z/out" nc -h 2>&1 | grep -q "OpenBSD netcat" && pass "the zlib dropper inflates netcat and starts it" ||
+    fail "the zlib dropper inflates netcat and starts it" "$("$Z/img/zdropper" "$Z/out" nc -h 2>&1 | head -c 300)"
+{ head -c 5242880 /dev/urandom; cat "$Z/nc.z1"; head -c 1000 /dev/urandom; } >"$Z/img/bigz"
+zat=$(python3 -c 'import sys; print(open(sys.argv[1], "rb").read().find(open(sys.argv[2], "rb").read()))' "$Z/img/bigz" "$Z/nc.z1")
+tail -c +$((zat + 1)) "$Z/img/bigz" | python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.decompressobj().decompress(sys.stdin.buffer.read()))' |
+    cmp -s - "$NC" && pass "the big file gives netcat back from its zlib stream" || fail "the big file gives netcat back from its zlib stream" "it does not"
+{ cp /bin/true "$Z/img/tgzdrop" && cat "$Z/tgz.z" >>"$Z/img/tgzdrop"; } || fail "tgzdrop" "cp failed"
+cp "$(readlink -f /lib/x86_64-linux-gnu/libz.so.1)" "$Z/img/libz.so" && cp "$(readlink -f "$(command -v python3)")" "$Z/img/python3" ||
+    fail "copy libz and python3" "failed"
+files_image zdrop-img "$Z/img" 0755 zdropper bigz tgzdrop libz.so python3
+run "zlib droppers denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/zdrop-img/oci:latest"
+jq_true "zlib dropper: netcat in the zlib stream inside it" '[.reports[0].findings[] | select(.path == "/opt/zdropper" and .rule == "netcat_openbsd" and (.message | test("as the archive member [(]at byte [0-9]+[)] > [(]zlib[)]$")))] | length == 1'
+jq_true "zlib over max_file_bytes: netcat in the stream at its byte" "[.reports[0].findings[] | select(.path == \"/opt/bigz\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (at byte $zat) > (zlib)\")))] | length == 1"
+jq_true "zlib: a tar.gz inside, its member named" '[.reports[0].findings[] | select(.path == "/opt/tgzdrop" and .rule == "netcat_openbsd" and (.message | test("[(]at byte [0-9]+[)] > [(]zlib[)] > [(]gzip[)]|[(]at byte [0-9]+[)] > [(]zlib[)] > agent")))] | length == 1'
+jq_true "zlib: libz, python3 and the compressed text are nothing" '[.reports[0].findings[] | select(.path == "/opt/libz.so" or .path == "/opt/python3")] | length == 0'
+jq_true "zlib: only the three droppers found" '[.reports[0].findings[] | select(.check == "suspicious-tool")] | length == 3'
+
 # Programs stored as they are (not compressed) inside a file over
 # yara.max_file_bytes, read in blocks: netcat after 5 MiB of data and
 # before more, which `tail -c +N | head -c L` writes back out; a copy with

@@ -11,7 +11,8 @@
 # denied by default, allowed where the policy warns on the category; also
 # as a member of a tar.gz and as an image over max_file_bytes (read in
 # blocks). A program those formats store uncompressed (ISO, cabinet, LHA
-# -lh0-) is found inside them too. Benign files that share a magic
+# -lh0-), or in compressed streams of their own (a squashfs's xz or zlib,
+# a xar's zlib, rzip's bzip2), is found inside them too. Benign files that share a magic
 # number's bytes elsewhere, or start like a header and are none, give
 # nothing.
 . "$PC_ROOT/tests/lib.sh"
@@ -153,12 +154,14 @@ jq_true "opaque: openssl enc -a output is read as base64" '[.reports[0].findings
 for f in tool.iso tool.cab tool.lzh big.iso; do
     jq_true "stored in $f: netcat found as a program inside it" "[.reports[0].findings[] | select(.path == \"/opt/$f\" and .rule == \"netcat_openbsd\" and (.message | test(\"as the archive member [(]program at byte [0-9]+[)]\$\")))] | length == 1"
 done
-# what a squashfs (xz) and rzip (bzip2 inside) compress as streams of
+# what a squashfs (xz, and gzip's zlib streams), an AppImage (its
+# squashfs), a xar (zlib) and rzip (bzip2 inside) compress as streams of
 # their own is a compressed stream inside other bytes: netcat is found
-for f in tool-xz.sqfs:xz tool.rz:bzip2; do
+for f in tool-xz.sqfs:xz tool.rz:bzip2 tool.sqfs:zlib tool.AppImage:zlib tool.xar:zlib; do
     jq_true "compressed in ${f%%:*}: netcat found in a ${f#*:} stream inside it" "[.reports[0].findings[] | select(.path == \"/opt/${f%%:*}\" and .rule == \"netcat_openbsd\" and (.message | test(\"as the archive member [(]at byte [0-9]+[)] > [(]${f#*:}[)]\$\")))] | length == 1"
 done
-jq_true "opaque: nothing else reported" '[.reports[0].findings[] | select(.check == "suspicious-tool")] | length == 26'
+jq_true "compressed in the tar.gz's squashfs: netcat found, named inside it" '[.reports[0].findings[] | select(.path == "/opt/in.tar.gz" and .rule == "netcat_openbsd" and (.message | test("as the archive member tool.sqfs > [(]at byte [0-9]+[)] > [(]zlib[)]$")))] | length == 1'
+jq_true "opaque: nothing else reported" '[.reports[0].findings[] | select(.check == "suspicious-tool")] | length == 30'
 printf '{"name": "opaque-warn", "checks": {"missing-entrypoint": {"action": "ignore"}, "entrypoint-unrunnable": {"action": "ignore"}, "suspicious-tool": {"action": "deny", "categories": {"opaque": "warn"}}}}\n' >"$T/opaque-warn.json"
 run "where the policy warns on the category, only the netcat found denies" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/opaque-warn.json" --format json "oci:$T/opaque-img/oci:latest"
 jq_true "... opaque still reported, as warnings" '[.reports[0].findings[] | select(.category == "opaque" and .action == "warn")] | length == 20'

@@ -912,6 +912,72 @@ static void test_streamfind(void)
     pc_sfind_free(f);
 }
 
+/* zlib inside other bytes (carve.h): a stream counts by what it decodes
+ * to first (a program, a script, an archive), its 2-byte header being
+ * everywhere by chance; each of the four headers zlib writes is found by
+ * one search; read as "(at byte N) > (zlib)"; also through streamfind */
+static size_t zlib_of(const void *src, size_t n, int level, unsigned char *out, size_t cap)
+{
+    uLongf zl = cap;
+    return compress2(out, &zl, src, n, level) == Z_OK ? zl : 0;
+}
+
+static void test_zlib_carve(void)
+{
+    static unsigned char prog[4096], text[4096], z[8192], buf[16384];
+    memset(prog, 0, sizeof prog);
+    memcpy(prog,
+           "\x7f"
+           "ELF\x02\x01\x01",
+           7);
+    prog[16] = 2, prog[18] = 62, prog[20] = 1, prog[52] = 64, prog[54] = 56, prog[56] = 1;
+    prog[32] = 64; /* e_phoff */
+    memcpy(prog + 200, "#!/bin/sh\nNETCAT-PAYLOAD\n", 25);
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (unsigned char)("plain text of no program "[i % 25]);
+    static const int levels[] = {1, 6, 9, 2}; /* 78 01, 78 9c, 78 da, 78 5e */
+    static const unsigned char second[] = {0x01, 0x9c, 0xda, 0x5e};
+    for (int l = 0; l < 4; l++) {
+        size_t zl = zlib_of(prog, sizeof prog, levels[l], z, sizeof z);
+        CHECK(zl > 2 && z[0] == 0x78 && z[1] == second[l]);
+        CHECK(pc_carve_zlib(z, zl) == 1);
+        CHECK(pc_carve_stream(z, zl) == 1);
+        CHECK(pc_carve_zlib(z, 20) == 1); /* (cut short, the decoder going: not known) */
+        /* after 1000 chance bytes with no 0x78 in them */
+        memset(buf, 0x41, 1000);
+        memcpy(buf + 1000, z, zl);
+        CHECK(pc_carve_find(buf, 1000 + zl, 1, PC_CARVE_ZLIB) == 1000);
+        CHECK(pc_carve_find(buf, 1000 + zl, 1, PC_CARVE_ZLIB + 1) == 1000 + zl); /* (one search) */
+        int stream = 0;
+        CHECK(pc_carve_next(buf, 1000 + zl, 1000 + zl, &stream) == 1000 && stream == 1);
+        seen s = {0};
+        inspect(buf, 1000 + zl, 1 << 20, 0, 0, &s);
+        CHECK(s.n >= 1);
+        CHECK_STR(s.names[0], "(at byte 1000) > (zlib)");
+        CHECK(s.sizes[0] == sizeof prog);
+    }
+    /* what is no program, script or archive is not opened */
+    size_t tl = zlib_of(text, sizeof text, 9, z, sizeof z);
+    CHECK(pc_carve_zlib(z, tl) == 0);
+    memset(buf, 0x41, 1000);
+    memcpy(buf + 1000, z, tl);
+    seen t = {0};
+    inspect(buf, 1000 + tl, 1 << 20, 0, 0, &t);
+    CHECK(t.n == 0);
+    /* a header with chance bytes after it: no stream */
+    unsigned char junk[64] = {0x78, 0x9c, 0xff, 0xff, 0xff};
+    CHECK(pc_carve_zlib(junk, sizeof junk) == 0);
+    CHECK(pc_carve_zlib((const unsigned char *)"x\x9c", 2) == 0); /* (too short to be one) */
+    /* a file read in blocks: streamfind follows a zlib stream to its end */
+    size_t zl = zlib_of(prog, sizeof prog, 6, z, sizeof z);
+    memset(z + zl, 'J', 64);
+    pc_sfind *f = pc_sfind_new();
+    CHECK(pc_sfind_start(f, z, zl + 64) == 1);
+    int ended = 0;
+    CHECK(pc_sfind_push(f, z, zl + 64, &ended) == zl && ended && pc_sfind_out(f) == sizeof prog);
+    pc_sfind_free(f);
+}
+
 static void test_sniff(void)
 {
     CHECK(pc_nest_wants((const unsigned char *)"#!/bin/sh\n", 10)); /* an archive may follow */
@@ -1113,6 +1179,7 @@ int main(void)
     test_b64_second();
     test_uu();
     test_streamfind();
+    test_zlib_carve();
     test_depth();
     test_stream();
     test_stub();
