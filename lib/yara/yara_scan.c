@@ -390,6 +390,14 @@ static void tail_keep(blockit *it, const unsigned char *p, size_t n)
         it->taillen = off + k;
 }
 
+/* Give back what upx_keep kept (up to 64 MiB: after each such file). */
+static void upx_drop(pc_yara_scan *s)
+{
+    free(s->upx);
+    s->upx = NULL;
+    s->upxlen = s->upxcap = 0;
+}
+
 /* The bytes of a program packed by UPX read in blocks, kept whole (at
  * most PC_NEST_UPX_MAX) to be unpacked after its block scan. */
 static void upx_keep(pc_yara_scan *s, const unsigned char *p, size_t n)
@@ -1005,6 +1013,12 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
     s->upxed = pc_upx_sniff(*big, (size_t)got);
     if (s->upxed) { /* (kept from here on, as they are read: src_read) */
         it.upx = 1;
+        if (ent->size > PC_NEST_UPX_MAX)
+            s->upxover = 1;
+        else if (!(s->upx = malloc((size_t)ent->size)))
+            s->upxover = 2;
+        else
+            s->upxcap = (size_t)ent->size; /* (room for it all at once: no doubling past it) */
         upx_keep(s, *big, (size_t)got);
     }
     int rc = blocks_run(s, &it, bsize, failed, zipped);
@@ -1336,9 +1350,6 @@ static int scan_upx(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e
         s->f = NULL;
         s->ent = NULL;
     }
-    free(s->upx); /* (up to 64 MiB: given back after each such file) */
-    s->upx = NULL;
-    s->upxlen = s->upxcap = 0;
     return rc;
 }
 
@@ -1600,10 +1611,12 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
             rc = -1;
         if (held)
             pool_give(s->pool, s->slot);
+        upx_drop(s); /* (also when it was not unpacked: an error before) */
         return rc;
     }
     if (held)
         pool_give(s->pool, s->slot);
+    upx_drop(s); /* (a failed scan: what was kept of a packed program) */
     if (failed)
         return -1; /* the tar stream failed: the walk already said why */
     return scan_failed(s, rc, blocks, e);
