@@ -171,8 +171,8 @@ void pc_b64_begin_text(pc_b64_it *it, const unsigned char *p, size_t n)
 void pc_b64_begin(pc_b64_it *it, const unsigned char *p, size_t n)
 {
     pc_b64_begin_text(it, p, n);
-    if (!pc_b64_text(p, n))
-        it->at = n; /* no text: nothing to find */
+    if (!pc_b64_text(p, n) && !pc_elf_head(p, n))
+        it->at = n; /* no text and no program: nothing to find */
 }
 
 /* A run [s, e) whose first line starts after other bytes of its line (not

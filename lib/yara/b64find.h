@@ -19,9 +19,10 @@
  * last word of a self-extracting script's code, "begin-base64 644 f")
  * is also read from its second line: which of the two the run's decoder
  * is given, the bytes cannot say, and a shift by one letter makes every
- * byte after it another. Only text is searched:
- * not an ELF file (its own bytes are scanned as they are), nor bytes with
- * a NUL in their first PC_B64_HEAD.
+ * byte after it another. Text is searched, and an ELF file held whole
+ * (a compiled dropper's payload as a base64 string constant, which it
+ * decodes and writes out: Go's encoding/base64, C's own decoder); not
+ * other bytes with a NUL in their first PC_B64_HEAD.
  */
 #ifndef PC_B64FIND_H
 #define PC_B64FIND_H
@@ -31,7 +32,7 @@
 #define PC_B64_MIN 64    /* decoded bytes below this are no program */
 #define PC_B64_HEAD 1024 /* a NUL byte in this much of the head: no text */
 
-/* A walk over p's runs. */
+/* A walk over p's runs (text, or an ELF file). */
 typedef struct pc_b64_it {
     const unsigned char *p;
     size_t n, at;
@@ -41,7 +42,8 @@ typedef struct pc_b64_it {
 /* 1 when bytes starting with p[0..n) are text: not ELF, no NUL in
  * their first PC_B64_HEAD. */
 int pc_b64_text(const unsigned char *p, size_t n);
-/* A walk over p, which finds nothing in bytes that are no text. */
+/* A walk over p, which finds nothing in bytes that are neither text nor
+ * an ELF file. */
 void pc_b64_begin(pc_b64_it *it, const unsigned char *p, size_t n);
 /* The same over bytes of a file known to be text (pc_b64_text of its
  * start): a part of it, read in blocks. */
@@ -49,7 +51,7 @@ void pc_b64_begin_text(pc_b64_it *it, const unsigned char *p, size_t n);
 /* The next run: its start and its length in p (*runlen), or NULL. */
 const unsigned char *pc_b64_next(pc_b64_it *it, size_t *runlen);
 
-/* 1 when p is text that holds a run. */
+/* 1 when p is text or an ELF file that holds a run. */
 int pc_b64_wants(const unsigned char *p, size_t n);
 
 /* Decode a run (base64 letters; line breaks and joins skipped) into out (room for

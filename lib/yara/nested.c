@@ -758,50 +758,84 @@ static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
     return rc;
 }
 
+/* One reading of a run (its kind k, from r): decoded and read as a
+ * member "(base64)", "(hex)" or "(escaped)"; what it decodes to tried as
+ * zlib or raw deflate too. */
+static int one_run(walk *w, int depth, const unsigned char *r, size_t len, pc_enc_kind k)
+{
+    if (count_member(w) < 0) /* (each reading is read as a member: limits.max_files) */
+        return -1;
+    unsigned char *d = malloc(len / 4 * 3 + 3);
+    if (!d)
+        return oom(w);
+    size_t dl = pc_enc_decode(k, r, len, d);
+    char name[16];
+    snprintf(name, sizeof name, "(%s)", pc_enc_name(k));
+    src s = {d, dl, 0, NULL, NULL};
+    int rc = member(w, depth, name, src_pull, &s, (int64_t)dl, 0);
+    /* what a script decodes from text is often zlib's
+     * (zlib.decompress(b64decode(...)), PHP's gzuncompress): any header
+     * of it (one zlib itself writes is tried as any bytes' start is,
+     * when the member is read); or raw deflate, which has no header
+     * (PHP's gzinflate, zlib.decompress(data, -15)): tried on what
+     * opens as nothing else (a first block of a type deflate has);
+     * bytes that are no deflate end at once */
+    pc_wrap_codec inner = PC_WRAP_NONE;
+    if (pc_unwrap_zlib(d, dl))
+        inner = pc_unwrap_zlib_std(d, dl) ? PC_WRAP_NONE : PC_WRAP_ZLIB;
+    else if (dl > 0 && (d[0] & 6) != 6 && !pc_nest_wants(d, dl))
+        inner = PC_WRAP_DEFLATE;
+    if (rc == 0 && !w->fatal && inner != PC_WRAP_NONE) {
+        size_t old = chain_push(w, name);
+        src z = {d, dl, 0, NULL, NULL};
+        rc = decoded(w, depth, inner, NULL, 0, src_pull, &z, 0);
+        w->chain[old] = 0;
+    }
+    free(d);
+    return rc;
+}
+
+/* The offset in r[0..len) after skip letters of kind k's alphabet (base64
+ * or hex: what a reading starting there skips), or len. */
+static size_t after_letters(const unsigned char *r, size_t len, size_t skip, pc_enc_kind k)
+{
+    size_t i = 0;
+    for (; i < len && skip > 0; i++) {
+        unsigned char c = r[i];
+        int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (k == PC_ENC_HEX
+                ? hex
+                : hex || (c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z') || c == '+' || c == '/')
+            skip--;
+    }
+    return i;
+}
+
 /* A program or an archive as base64 text in bytes held whole
  * (b64find.h): each run is decoded and read as a member "(base64)", as
  * the run's `base64 -d` would give it; a run of hex digits or of "\xHH"
- * escapes is decoded as such: "(hex)", "(escaped)". */
+ * escapes is decoded as such: "(hex)", "(escaped)". In an ELF file, where
+ * a string constant's letters join those of the strings stored before it
+ * (Go stores them with nothing between), where the payload starts is not
+ * known: a base64 run is also read from its second, third and fourth
+ * letter, a hex run from its second, so one reading is aligned with it. */
 static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
 {
     pc_b64_it it;
     size_t len = 0;
     const unsigned char *r;
-    int rc = 0;
+    int rc = 0, elf = pc_elf_head(p, n);
     pc_b64_begin(&it, p, n);
-    while (rc == 0 && (r = pc_b64_next(&it, &len)) != NULL) {
-        if (count_member(w) < 0) /* (each run is read as a member: limits.max_files) */
-            return -1;
-        unsigned char *d = malloc(len / 4 * 3 + 3);
-        if (!d)
-            return oom(w);
+    while (rc == 0 && !w->fatal && (r = pc_b64_next(&it, &len)) != NULL) {
         pc_enc_kind k = pc_enc_of(r, &len);
-        size_t dl = pc_enc_decode(k, r, len, d);
-        char name[16];
-        snprintf(name, sizeof name, "(%s)", pc_enc_name(k));
-        src s = {d, dl, 0, NULL, NULL};
-        rc = member(w, depth, name, src_pull, &s, (int64_t)dl, 0);
-        /* what a script decodes from text is often zlib's
-         * (zlib.decompress(b64decode(...)), PHP's gzuncompress): any header
-         * of it (one zlib itself writes is tried as any bytes' start is,
-         * when the member is read); or raw deflate, which has no header
-         * (PHP's gzinflate, zlib.decompress(data, -15)): tried on what
-         * opens as nothing else (a first block of a type deflate has);
-         * bytes that are no deflate end at once */
-        pc_wrap_codec inner = PC_WRAP_NONE;
-        if (pc_unwrap_zlib(d, dl))
-            inner = pc_unwrap_zlib_std(d, dl) ? PC_WRAP_NONE : PC_WRAP_ZLIB;
-        else if (dl > 0 && (d[0] & 6) != 6 && !pc_nest_wants(d, dl))
-            inner = PC_WRAP_DEFLATE;
-        if (rc == 0 && !w->fatal && inner != PC_WRAP_NONE) {
-            size_t old = chain_push(w, name);
-            src z = {d, dl, 0, NULL, NULL};
-            rc = decoded(w, depth, inner, NULL, 0, src_pull, &z, 0);
-            w->chain[old] = 0;
+        size_t shifts = !elf ? 1 : k == PC_ENC_BASE64 ? 4 : k == PC_ENC_HEX ? 2 : 1;
+        for (size_t sh = 0; rc == 0 && !w->fatal && sh < shifts; sh++) {
+            size_t o = after_letters(r, len, sh, k);
+            if (len - o >= PC_B64_MIN) /* (what is left still holds a program's worth) */
+                rc = one_run(w, depth, r + o, len - o, k);
         }
-        free(d);
     }
-    return rc;
+    return rc < 0 || w->fatal ? -1 : 0;
 }
 
 /* Uuencoded bodies in bytes held whole (uufind.h: a shar archive, a

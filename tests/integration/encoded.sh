@@ -342,6 +342,57 @@ jq_true "zlib: a tar.gz inside, its member named" '[.reports[0].findings[] | sel
 jq_true "zlib: libz, python3 and the compressed text are nothing" '[.reports[0].findings[] | select(.path == "/opt/libz.so" or .path == "/opt/python3")] | length == 0'
 jq_true "zlib: only the three droppers found" '[.reports[0].findings[] | select(.check == "suspicious-tool")] | length == 3'
 
+# base64 inside a compiled program (a dropper's string constant, which it
+# decodes and writes out): a Go dropper (encoding/base64, built here and
+# run: it becomes netcat; Go stores its strings with nothing between them,
+# so the run starts with the letters of the strings before it) and C
+# programs whose constant has 1, 2 and 3 letters before the payload (the
+# run read from each of its first four letters); `go` itself, whose own
+# strings hold long runs of letters, is nothing.
+G="$E/gdrop"
+mkdir -p "$G/src" "$G/img"
+python3 - "$NC" "$G" <<'PY'
+import base64, sys
+b = base64.b64encode(open(sys.argv[1], "rb").read()).decode()
+open(sys.argv[2] + "/src/payload.go", "w").write('package main\n\nconst payload = "' + b + '"\n')
+for pre in ("q", "qr", "qrs"):
+    open(sys.argv[2] + "/c%d.h" % len(pre), "w").write('static const char payload[] = "' + pre + b + '";\n')
+PY
+cat >"$G/src/main.go" <<'GO'
+package main
+
+import (
+	"encoding/base64"
+	"os"
+	"syscall"
+)
+
+func main() {
+	b, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil || len(os.Args) < 2 || os.WriteFile(os.Args[1], b, 0o755) != nil {
+		os.Exit(1)
+	}
+	syscall.Exec(os.Args[1], os.Args[1:], os.Environ())
+}
+GO
+(cd "$G/src" && GO111MODULE=off GOPATH="$G/gopath" GOFLAGS= GOPROXY=off CGO_ENABLED=0 GOCACHE="$G/gocache" \
+    go build -o "$G/img/gdropper" .) >"$G/build.log" 2>&1 || fail "go build gdropper" "$(head -c 400 "$G/build.log")"
+"$G/img/gdropper" "$G/out" -h 2>&1 | grep -q "OpenBSD netcat" && pass "the Go dropper decodes netcat and starts it" ||
+    fail "the Go dropper decodes netcat and starts it" "$("$G/img/gdropper" "$G/out" -h 2>&1 | head -c 300)"
+for k in 1 2 3; do
+    printf '#include <stdio.h>\n#include "%s"\nint main(void) { return puts(payload + %d) < 0; }\n' "$G/c$k.h" "$k" >"$G/c$k.c"
+    gcc -O2 -o "$G/img/cdrop$k" "$G/c$k.c" || fail "gcc cdrop$k" "failed"
+done
+"$G/img/cdrop2" | base64 -d | cmp -s - "$NC" && pass "the C program's constant decodes to netcat after its letters" ||
+    fail "the C program's constant decodes to netcat after its letters" "it does not"
+cp "$(readlink -f "$(command -v go)")" "$G/img/go" || fail "copy go" "failed"
+files_image gdrop-img "$G/img" 0755 gdropper cdrop1 cdrop2 cdrop3 go
+run "base64 in programs denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/gdrop-img/oci:latest"
+for f in gdropper cdrop1 cdrop2 cdrop3; do
+    jq_true "base64 in $f: netcat found" "[.reports[0].findings[] | select(.path == \"/opt/$f\" and .rule == \"netcat_openbsd\" and (.message | test(\"as the archive member [(]base64[)]( > [(]program at byte [0-9]+[)])?\$\")))] | length == 1"
+done
+jq_true "base64 in programs: go is nothing" '[.reports[0].findings[] | select(.path == "/opt/go")] | length == 0'
+
 # Programs stored as they are (not compressed) inside a file over
 # yara.max_file_bytes, read in blocks: netcat after 5 MiB of data and
 # before more, which `tail -c +N | head -c L` writes back out; a copy with

@@ -705,7 +705,7 @@ static void test_b64(void)
            "\x7f"
            "ELF",
            4);
-    CHECK(!pc_b64_wants(text, t));
+    CHECK(pc_b64_wants(text, t)); /* an ELF file is searched too (a dropper's string constant) */
     CHECK(!pc_b64_wants((const unsigned char *)"short", 5));
     /* strings a language joins: a short first one, b'' and + between,
      * over lines; one run, decoded without the joins */
@@ -978,6 +978,49 @@ static void test_zlib_carve(void)
     pc_sfind_free(f);
 }
 
+/* base64 in an ELF file held whole (a compiled dropper's string
+ * constant): read from each of its first four letters, since the letters
+ * of strings stored before it join the run (Go stores them with nothing
+ * between); what is not an ELF file and not text is not searched */
+static void test_b64_in_elf(void)
+{
+    static unsigned char prog[600], buf[4096];
+    memset(prog, 0, sizeof prog);
+    memcpy(prog,
+           "\x7f"
+           "ELF\x02\x01\x01",
+           7);
+    memcpy(prog + 100, "NETCAT-PAYLOAD", 14);
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char b64[1024];
+    size_t bl = 0;
+    for (size_t i = 0; i < sizeof prog; i += 3) { /* (600: no padding) */
+        unsigned v = (unsigned)prog[i] << 16 | (unsigned)prog[i + 1] << 8 | prog[i + 2];
+        for (int k = 3; k >= 0; k--)
+            b64[bl++] = tab[(v >> (6 * k)) & 63];
+    }
+    for (size_t pre = 0; pre < 4; pre++) {
+        memset(buf, 0, sizeof buf);
+        memcpy(buf,
+               "\x7f"
+               "ELF\x02\x01\x01",
+               7);                      /* the dropper's own header */
+        memcpy(buf + 1000, "xyz", pre); /* letters of a string before it */
+        memcpy(buf + 1000 + pre, b64, bl);
+        seen s = {0};
+        inspect(buf, sizeof buf, 1 << 20, 0, 0, &s);
+        int found = 0;
+        for (size_t i = 0; i < s.n; i++)
+            found |= strcmp(s.names[i], "(base64)") == 0 && s.sizes[i] == sizeof prog;
+        CHECK(found);
+        /* bytes that are no ELF file and no text: not searched */
+        buf[0] = 0;
+        seen t = {0};
+        inspect(buf, sizeof buf, 1 << 20, 0, 0, &t);
+        CHECK(t.n == 0);
+    }
+}
+
 static void test_sniff(void)
 {
     CHECK(pc_nest_wants((const unsigned char *)"#!/bin/sh\n", 10)); /* an archive may follow */
@@ -1180,6 +1223,7 @@ int main(void)
     test_uu();
     test_streamfind();
     test_zlib_carve();
+    test_b64_in_elf();
     test_depth();
     test_stream();
     test_stub();
