@@ -824,7 +824,7 @@ static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
     pc_b64_it it;
     size_t len = 0;
     const unsigned char *r;
-    int rc = 0, elf = pc_elf_head(p, n);
+    int rc = 0, elf = pc_elf_head(p, n) || (depth == 0 && w->ops->b64_shifted);
     pc_b64_begin(&it, p, n);
     while (rc == 0 && !w->fatal && (r = pc_b64_next(&it, &len)) != NULL) {
         pc_enc_kind k = pc_enc_of(r, &len);

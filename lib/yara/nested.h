@@ -76,6 +76,10 @@ typedef struct pc_nest_ops {
      * as scan_stream was given it), which every name starts with; NULL:
      * the file's own. */
     const char *chain_base;
+    /* Those bytes are a run of text found in an ELF file read in blocks:
+     * a base64 run is read from each of its first four letters, as in an
+     * ELF file held whole (b64find.h). */
+    int b64_shifted;
 } pc_nest_ops;
 
 typedef struct pc_nest pc_nest;

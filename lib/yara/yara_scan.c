@@ -84,8 +84,9 @@ struct pc_yara_pool {
 typedef struct sreg {
     uint64_t at;     /* where the stream starts in the file */
     size_t off, len; /* its bytes in cap (a stream's or program's after a byte of its own) */
-    int text;        /* lines of text holding an encoded run (block_text) */
-    char *member;    /* the archive member it was found in (its chain), or NULL: the file */
+    int text; /* lines of text holding an encoded run (block_text); 2: a run alone, from an ELF file
+               */
+    char *member; /* the archive member it was found in (its chain), or NULL: the file */
 } sreg;
 
 struct pc_yara_scan {
@@ -132,6 +133,7 @@ struct pc_yara_scan {
     size_t txlen, txcap;
     uint64_t txbase, txdone;
     int txover;        /* a run longer than a block (max_file_bytes): a bound */
+    int txbin;         /* the file read in blocks is an ELF file: a run is kept alone */
     int draining;      /* the regions are being opened: none is added meanwhile */
     pc_layer_facts *f; /* the file being scanned, while its archive members are */
     pc_entry *ent;
@@ -759,12 +761,14 @@ static int tx_region(pc_yara_scan *s, const unsigned char *buf, uint64_t bbase, 
         off = s->regoff;
         s->regoff += n;
     }
-    return reg_add(s, bbase + from, off, n, 1);
+    return reg_add(s, bbase + from, off, n, s->txbin ? 2 : 1);
 }
 
 /* The start of the line that holds buf[at] (buf's start at the most). */
-static size_t tx_line(const unsigned char *buf, size_t at)
+static size_t tx_line(const pc_yara_scan *s, const unsigned char *buf, size_t at)
 {
+    if (s->txbin)
+        return at; /* (an ELF file: the run alone; its lines may be megabytes) */
     while (at > 0 && buf[at - 1] != '\n')
         at--;
     return at;
@@ -786,19 +790,21 @@ static ssize_t tx_runs(pc_yara_scan *s, const unsigned char *buf, size_t n, uint
         if (bbase + to <= s->txdone)
             continue; /* (kept already, or the second reading of a run kept) */
         if (!last && to + PC_YARA_TXSLACK > n) {
-            size_t l = tx_line(buf, from);
+            size_t l = tx_line(s, buf, from);
             keep = l < keep ? l : keep; /* may go on */
             break;
         }
-        if (tx_region(s, buf, bbase, tx_line(buf, from), to) < 0)
+        if (tx_region(s, buf, bbase, tx_line(s, buf, from), to) < 0)
             return -1;
         s->txdone = bbase + to;
     }
+    if (s->txbin)
+        return (ssize_t)keep; /* (uuencoded bodies: text only) */
     pc_uu_it ui;
     pc_uu_begin_text(&ui, buf, n);
     while ((r = pc_uu_next(&ui, &len, &pre)) != NULL) {
         size_t from = (size_t)(r - buf), to = from + len;
-        size_t l = from > 0 ? tx_line(buf, from - 1) : 0; /* its "begin" line */
+        size_t l = from > 0 ? tx_line(s, buf, from - 1) : 0; /* its "begin" line */
         if (bbase + to <= s->txdone)
             continue;
         if (!last && to + PC_YARA_TXSLACK > n) {
@@ -878,6 +884,7 @@ static void inner_reset(pc_yara_scan *s, int regions)
     s->active = 0;
     s->txlen = 0;
     s->txbase = s->txdone = 0;
+    s->txbin = 0;
 }
 
 static int block_text(blockit *it, const unsigned char *d, uint64_t base, size_t n, int last);
@@ -996,7 +1003,9 @@ static int scan_blocks(pc_yara_scan *s, const pc_entry *ent, const unsigned char
                   .inner = 1};
     it.rsize = bsize < PC_YARA_OWN ? bsize : PC_YARA_OWN;
     inner_reset(s, 0);
-    it.text = pc_b64_text(head, headlen);
+    /* text runs: in text, and in an ELF file (a dropper's string constant) */
+    it.text = pc_b64_text(head, headlen) || pc_elf_head(head, headlen);
+    s->txbin = pc_elf_head(head, headlen);
     if (reserve(big, bigcap, bsize) < 0 || reserve(&s->buf, &s->bufcap, it.rsize) < 0 ||
         !(it.tail = malloc(PC_ZIPDIR_TAIL)))
         return ERROR_INSUFFICIENT_MEMORY;
@@ -1226,11 +1235,14 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
                   .rsize = rsize,
                   .tail = malloc(PC_ZIPDIR_TAIL),
                   .inner = !s->draining,
-                  .text = !s->draining && pc_b64_text(first, firstlen)};
+                  .text = !s->draining &&
+                          (pc_b64_text(first, firstlen) || pc_elf_head(first, firstlen))};
     if (!it.tail)
         return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s", member);
-    if (!s->draining)      /* (while regions are opened, the file's own state stays) */
+    if (!s->draining) {    /* (while regions are opened, the file's own state stays) */
         inner_reset(s, 0); /* (its regions join the file's: opened after the file's walk) */
+        s->txbin = pc_elf_head(first, firstlen);
+    }
     tail_keep(&it, first, firstlen);
     it.pos = firstlen;
     it.first = (YR_MEMORY_BLOCK){
@@ -1305,9 +1317,11 @@ static pc_nest_ops nest_ops_of(pc_yara_scan *s, int streamed, uint64_t base, con
 }
 
 static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *p,
-                       size_t n, layersrc *stream, uint64_t base, const char *chain, pc_err *e)
+                       size_t n, layersrc *stream, uint64_t base, const char *chain, int shifted,
+                       pc_err *e)
 {
     pc_nest_ops ops = nest_ops_of(s, stream != NULL, base, chain);
+    ops.b64_shifted = shifted;
     pc_err why = {{0}};
     if (!s->nest && !(s->nest = pc_nest_new()))
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
@@ -1362,7 +1376,7 @@ static int scan_archive(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
 {
     layersrc ls = {rest, 0};
     size_t n = headlen < ent->size ? headlen : (size_t)ent->size;
-    int rc = open_nested(s, f, ent, head, n, &ls, 0, NULL, e);
+    int rc = open_nested(s, f, ent, head, n, &ls, 0, NULL, 0, e);
     *failed = ls.failed;
     return rc;
 }
@@ -1378,7 +1392,7 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
     return pc_nest_wants(data, len) || pc_zipdir_ends(data, len) || pc_b64_wants(data, len) ||
                    pc_uu_wants(data, len) || pc_unwrap_zlib_std(data, len) || s->inner_at < len ||
                    pc_upx_sniff(data, len)
-               ? open_nested(s, f, ent, data, len, NULL, 0, NULL, e)
+               ? open_nested(s, f, ent, data, len, NULL, 0, NULL, 0, e)
                : 0;
 }
 
@@ -1402,7 +1416,7 @@ static int open_region(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
 {
     s->inner_at = r->text ? r->len : 1; /* (a stream: its byte of its own, then it) */
     return open_nested(s, f, ent, s->cap + r->off, r->len, NULL, r->text ? 0 : r->at - 1, r->member,
-                       e);
+                       r->text == 2, e);
 }
 
 #define SWAP(T, a, b)                                                                              \

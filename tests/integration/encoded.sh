@@ -347,7 +347,8 @@ jq_true "zlib: only the three droppers found" '[.reports[0].findings[] | select(
 # run: it becomes netcat; Go stores its strings with nothing between them,
 # so the run starts with the letters of the strings before it) and C
 # programs whose constant has 1, 2 and 3 letters before the payload (the
-# run read from each of its first four letters); `go` itself, whose own
+# run read from each of its first four letters), also in a program over
+# max_file_bytes (read in blocks); `go` itself (read in blocks), whose own
 # strings hold long runs of letters, is nothing.
 G="$E/gdrop"
 mkdir -p "$G/src" "$G/img"
@@ -385,10 +386,21 @@ for k in 1 2 3; do
 done
 "$G/img/cdrop2" | base64 -d | cmp -s - "$NC" && pass "the C program's constant decodes to netcat after its letters" ||
     fail "the C program's constant decodes to netcat after its letters" "it does not"
+# over max_file_bytes (read in blocks): 5 MiB of data before the constant
+cat >"$G/big.c" <<C
+#include <stdio.h>
+#include "$G/c2.h"
+__asm__(".section .rodata\\n.global pad\\npad:\\n.incbin \\"$D/pad.bin\\"\\n.previous\\n");
+extern const unsigned char pad[];
+int main(void) { return puts(payload + 2) < 0 || pad[0] == 7; }
+C
+gcc -O2 -o "$G/img/bigcdrop" "$G/big.c" || fail "gcc bigcdrop" "failed"
+[ "$(stat -c %s "$G/img/bigcdrop")" -gt 4194304 ] && "$G/img/bigcdrop" | base64 -d | cmp -s - "$NC" &&
+    pass "the big C program's constant decodes to netcat" || fail "the big C program's constant decodes to netcat" "it does not"
 cp "$(readlink -f "$(command -v go)")" "$G/img/go" || fail "copy go" "failed"
-files_image gdrop-img "$G/img" 0755 gdropper cdrop1 cdrop2 cdrop3 go
+files_image gdrop-img "$G/img" 0755 gdropper cdrop1 cdrop2 cdrop3 bigcdrop go
 run "base64 in programs denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/gdrop-img/oci:latest"
-for f in gdropper cdrop1 cdrop2 cdrop3; do
+for f in gdropper cdrop1 cdrop2 cdrop3 bigcdrop; do
     jq_true "base64 in $f: netcat found" "[.reports[0].findings[] | select(.path == \"/opt/$f\" and .rule == \"netcat_openbsd\" and (.message | test(\"as the archive member [(]base64[)]( > [(]program at byte [0-9]+[)])?\$\")))] | length == 1"
 done
 jq_true "base64 in programs: go is nothing" '[.reports[0].findings[] | select(.path == "/opt/go")] | length == 0'
