@@ -919,6 +919,8 @@ static int upx(walk *w, int depth, const unsigned char *p, size_t n)
     if (r < 0)
         return bound(w, "%s", why.msg);
     w->budget -= dl; /* (dl <= max <= budget) */
+    if (depth == 0 && w->ops->whole_file && w->ops->unpacked)
+        w->ops->unpacked(w->ops->ud, d, dl);
     int rc = count_member(w);
     if (rc == 0) {
         src s = {d, dl, 0, NULL, NULL};

@@ -80,6 +80,12 @@ typedef struct pc_nest_ops {
      * a base64 run is read from each of its first four letters, as in an
      * ELF file held whole (b64find.h). */
     int b64_shifted;
+    /* Those bytes are the image's file itself (not a region of it): what
+     * the file, a program packed by UPX, unpacks to is given to
+     * unpacked(ud, ...) too (its own loader and libraries are what the
+     * packed program's loader loads when it starts). */
+    int whole_file;
+    void (*unpacked)(void *ud, const unsigned char *p, size_t n);
 } pc_nest_ops;
 
 typedef struct pc_nest pc_nest;

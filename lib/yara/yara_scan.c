@@ -51,6 +51,7 @@
 #include "yara/uufind.h"
 #include "yara/carve.h"
 #include "yara/upx.h"
+#include "layer/elfhead.h"
 #include "yara/nested.h"
 #include "yara/zipdir.h"
 #include "yara/prefilter.h"
@@ -155,6 +156,7 @@ struct pc_yara_scan {
      * they are read (upx, upxlen), to be unpacked after its block scan;
      * upxover: more than PC_NEST_UPX_MAX of them (1), or out of memory (2). */
     int upxed, upxover;
+    int upxoom; /* what a packed program of the image needs could not be kept (on_unpacked) */
     unsigned char *upx;
     size_t upxlen, upxcap;
     int dfail; /* a region opened early failed: derr says why */
@@ -1299,6 +1301,32 @@ static int is_manual(const char *path)
  * in the archive member chain when not NULL), or with stream set, as the
  * file streams from the layer after its head (p, n). 0 or -1 (a failed tar stream is the walk's to
  * report: stream->failed; else e filled). */
+/* nested.h: a program of the image packed by UPX (the file itself) needs
+ * what its unpacked program needs: the stub maps that program's PT_INTERP
+ * and the loader its DT_NEEDED libraries, so they are the file's own
+ * (entrypoint-unrunnable, the capability signals), as elfhead.h reads
+ * them from the unpacked bytes. Out of memory fails the file (upxoom). */
+static void on_unpacked(void *ud, const unsigned char *p, size_t n)
+{
+    pc_yara_scan *s = ud;
+    pc_entry *ent = s->top_ent, h;
+    if (!ent || !s->top_f || ent->interp)
+        return;
+    memset(&h, 0, sizeof h);
+    if (pc_head_parse(p, n, &h, &s->top_f->arena) < 0) {
+        s->upxoom = 1;
+        return;
+    }
+    if (!h.interp)
+        return; /* (a static program: it needs nothing more) */
+    ent->interp = h.interp;
+    ent->dyn = h.dyn;
+    ent->needed = h.needed;
+    ent->nneeded = h.nneeded;
+    ent->rpath = h.rpath;
+    ent->runpath = h.runpath;
+}
+
 /* The archive reader's view of the scan: streamed (the file as it comes
  * from the layer) or not, names' offsets from base, inside chain. */
 static pc_nest_ops nest_ops_of(pc_yara_scan *s, int streamed, uint64_t base, const char *chain)
@@ -1313,15 +1341,22 @@ static pc_nest_ops nest_ops_of(pc_yara_scan *s, int streamed, uint64_t base, con
                          .manual = is_manual(s->path),
                          .carve_from = streamed ? 0 : s->inner_at,
                          .carve_base = base,
-                         .chain_base = chain};
+                         .chain_base = chain,
+                         .unpacked = on_unpacked};
 }
 
+/* open_nested's how: the bytes are the image's file itself (held whole),
+ * or a text run kept alone from an ELF file read in blocks */
+#define NEST_FILE 1
+#define NEST_BIN_RUN 2
+
 static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *p,
-                       size_t n, layersrc *stream, uint64_t base, const char *chain, int shifted,
+                       size_t n, layersrc *stream, uint64_t base, const char *chain, int how,
                        pc_err *e)
 {
     pc_nest_ops ops = nest_ops_of(s, stream != NULL, base, chain);
-    ops.b64_shifted = shifted;
+    ops.b64_shifted = how == NEST_BIN_RUN;
+    ops.whole_file = how == NEST_FILE;
     pc_err why = {{0}};
     if (!s->nest && !(s->nest = pc_nest_new()))
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
@@ -1354,6 +1389,7 @@ static int scan_upx(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e
         rc = pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
     else {
         pc_nest_ops ops = nest_ops_of(s, 0, 0, NULL);
+        ops.whole_file = 1;
         pc_err why = {{0}};
         s->f = f;
         s->ent = ent;
@@ -1392,7 +1428,7 @@ static int scan_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
     return pc_nest_wants(data, len) || pc_zipdir_ends(data, len) || pc_b64_wants(data, len) ||
                    pc_uu_wants(data, len) || pc_unwrap_zlib_std(data, len) || s->inner_at < len ||
                    pc_upx_sniff(data, len)
-               ? open_nested(s, f, ent, data, len, NULL, 0, NULL, 0, e)
+               ? open_nested(s, f, ent, data, len, NULL, 0, NULL, NEST_FILE, e)
                : 0;
 }
 
@@ -1416,7 +1452,7 @@ static int open_region(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
 {
     s->inner_at = r->text ? r->len : 1; /* (a stream: its byte of its own, then it) */
     return open_nested(s, f, ent, s->cap + r->off, r->len, NULL, r->text ? 0 : r->at - 1, r->member,
-                       r->text == 2, e);
+                       r->text == 2 ? NEST_BIN_RUN : 0, e);
 }
 
 #define SWAP(T, a, b)                                                                              \
@@ -1591,7 +1627,7 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
         return failed ? -1 : arc; /* (a failed tar stream: the walk already said why) */
     }
     int held = 0;
-    s->upxed = s->upxover = 0;
+    s->upxed = s->upxover = s->upxoom = 0;
     s->upxlen = 0;
     if (blocks || (ent->size > PC_YARA_OWN && ent->size > headlen)) {
         s->slot = pool_take(s->pool);
@@ -1621,6 +1657,8 @@ static int ys_visit(void *ud, pc_layer_facts *f, pc_entry *ent, const unsigned c
         /* the file's bytes are still in the buffer: what it holds */
         if (rc == 0 && data && scan_nested(s, f, ent, data, len, e) < 0)
             rc = -1;
+        if (rc == 0 && s->upxoom)
+            rc = pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
         if (rc == 0 && scan_streams(s, f, ent, e) < 0) /* (a file in blocks, members too) */
             rc = -1;
         if (held)

@@ -90,6 +90,47 @@ E
 jq_true "packed: ls is no tool" '[.reports[0].findings[] | select(.path == "/opt/ls.upx")] | length == 0'
 jq_true "packed: no scan-error" '[.reports[0].findings[] | select(.check == "scan-error")] | length == 0'
 
+# What a packed program needs to start is what its unpacked program
+# needs (the loader stub maps that program's PT_INTERP, which loads its
+# DT_NEEDED libraries), proven with runc on umoci images of the packed
+# netcat: without the dynamic loader and without libbsd it cannot start,
+# and portcullis says so; with libc, libbsd and libmd it starts.
+command -v runc >/dev/null 2>&1 || fail "runc installed" "not on PATH (scripts/deps.sh installs it)"
+fetch_all libc6 libbsd0 libmd0
+L="$T/layout"
+B="$T/bundle"
+umoci init --layout "$L" || fail "umoci init" "failed"
+for v in noloader nolib libs; do
+    umoci new --image "$L:$v" && umoci unpack --image "$L:$v" "$B" >/dev/null && mkdir -p "$B/rootfs/app" "$B/rootfs/etc" &&
+        cp "$O/nc.upx" "$B/rootfs/app/nc" &&
+        printf 'root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n' >"$B/rootfs/etc/passwd" || fail "image $v" "failed"
+    case $v in
+    nolib) dpkg-deb -x "$DEBS"/libc6_*.deb "$B/rootfs" ;;
+    libs) for p in libc6 libbsd0 libmd0; do dpkg-deb -x "$DEBS"/"$p"_*.deb "$B/rootfs"; done ;;
+    esac
+    umoci repack --image "$L:$v" "$B" && rm -rf "$B" &&
+        umoci config --image "$L:$v" --config.user=app --config.entrypoint=/app/nc --config.cmd=-h || fail "image $v" "repack failed"
+    rm -rf "$T/rb"
+    umoci unpack --image "$L:$v" "$T/rb" >/dev/null 2>&1 && jq '.process.terminal = false' "$T/rb/config.json" >"$T/rb/c.json" &&
+        mv "$T/rb/c.json" "$T/rb/config.json" || fail "runc bundle $v" "failed"
+    timeout 30 runc run -b "$T/rb" "pc-upx-$$-$v" </dev/null >"$T/runc.out" 2>&1
+    rc=$?
+    runc delete -f "pc-upx-$$-$v" >/dev/null 2>&1
+    "$PC" scan --cache-dir "$(fresh_cache)" --format json "oci:$L:$v" >"$T/pc.json" 2>/dev/null
+    said=$(jq '[.reports[0].findings[] | select(.check == "entrypoint-unrunnable")] | length' "$T/pc.json")
+    why=$(jq -r '[.reports[0].findings[] | select(.check == "entrypoint-unrunnable") | .message] | join("; ")' "$T/pc.json")
+    if [ "$v" = libs ]; then
+        [ "$rc" -eq 0 ] && grep -q "OpenBSD netcat" "$T/runc.out" && [ "$said" = 0 ] &&
+            pass "runc, packed netcat with its libraries: starts, and portcullis says runnable" ||
+            fail "runc, packed netcat with its libraries" "runc rc=$rc ($(head -c 200 "$T/runc.out")), findings: $why"
+    else
+        want=$([ "$v" = noloader ] && echo "dynamic loader /lib64/ld-linux-x86-64.so.2" || echo "libbsd.so.0")
+        [ "$rc" -ne 0 ] && ! grep -q "OpenBSD netcat" "$T/runc.out" && printf '%s' "$why" | grep -q "$want" &&
+            pass "runc, packed netcat $v: cannot start, and portcullis says why ($want)" ||
+            fail "runc, packed netcat $v" "runc rc=$rc ($(head -c 200 "$T/runc.out")), findings: $why"
+    fi
+done
+
 # damaged: the last byte of the last block (its end code's) changed, the
 # magic intact (the loader would fail; what is not read is not passed)
 python3 - "$O/nc.upx" "$T/d/nc.damaged" <<'P'
