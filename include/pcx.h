@@ -35,6 +35,9 @@ uint16_t pc_le16(const unsigned char *p);
 uint32_t pc_le32(const unsigned char *p);
 uint64_t pc_le64(const unsigned char *p);
 uint32_t pc_be32(const unsigned char *p);
+/* The size-byte (at most 8) unsigned integer at p, big-endian when be,
+ * else little-endian: a field of a format of either byte order (ELF). */
+uint64_t pc_uint_at(const unsigned char *p, size_t size, int be);
 char *pc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Copy a hostile string for a message: bounded, control bytes shown as '?'
  * (lib/pcx/safestr.c). */

@@ -14,13 +14,11 @@
 #include <stdint.h>
 #include <string.h>
 #include "layer/elfhead.h"
+#include "pcx.h"
 
 static uint64_t rd(const unsigned char *p, size_t size, int be)
 {
-    uint64_t v = 0;
-    for (size_t i = 0; i < size; i++)
-        v |= (uint64_t)p[be ? size - 1 - i : i] << (8 * i);
-    return v;
+    return pc_uint_at(p, size, be);
 }
 
 /* The ELF header fields binfmt_elf reads to find the program headers. */

@@ -12,23 +12,19 @@
 
 static unsigned u16(const unsigned char *p, int be)
 {
-    return be ? (unsigned)p[0] << 8 | p[1] : (unsigned)p[1] << 8 | p[0];
+    return (unsigned)pc_uint_at(p, 2, be);
 }
 
 static unsigned long u32(const unsigned char *p, int be)
 {
-    return be ? (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 |
-                    p[3]
-              : (unsigned long)p[3] << 24 | (unsigned long)p[2] << 16 | (unsigned long)p[1] << 8 |
-                    p[0];
+    return (unsigned long)pc_uint_at(p, 4, be);
 }
 
 static const unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
 
 static uint64_t u64(const unsigned char *p, int be)
 {
-    uint64_t hi = u32(p + (be ? 0 : 4), be), lo = u32(p + (be ? 4 : 0), be);
-    return hi << 32 | lo;
+    return pc_uint_at(p, 8, be);
 }
 
 /* e_machine of the processors a program is run on: those the kernel

@@ -30,10 +30,7 @@ enum {
 
 static uint64_t rd(const unsigned char *p, int len, int be)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < len; i++)
-        v |= (uint64_t)p[be ? len - 1 - i : i] << (8 * i);
-    return v;
+    return pc_uint_at(p, (size_t)len, be);
 }
 
 /* ---- NRV2B, NRV2D, NRV2E: LZ77 with a bit stream of 8, 16 or 32-bit
