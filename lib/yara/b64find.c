@@ -369,3 +369,31 @@ size_t pc_enc_decode(pc_enc_kind k, const unsigned char *run, size_t runlen, uns
     each_letter(run, runlen, put_hex, &d);
     return d.o;
 }
+
+size_t pc_enc_skip(const unsigned char *run, size_t runlen, size_t skip, pc_enc_kind k)
+{
+    size_t i = 0;
+    for (; i < runlen && skip > 0; i++) {
+        unsigned char c = run[i];
+        int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (k == PC_ENC_HEX ? hex : letter(c))
+            skip--;
+    }
+    return i;
+}
+
+size_t pc_enc_shifts(pc_enc_kind k)
+{
+    return k == PC_ENC_BASE64 ? 4 : k == PC_ENC_HEX ? 2 : 1;
+}
+
+int pc_enc_worth(const unsigned char *d, size_t n)
+{
+    int stream;
+    if (pc_carve_payload(d, n) || pc_carve_zlib(d, n) || pc_carve_next(d, n, 1, &stream) < n)
+        return 1;
+    size_t text = 0;
+    for (size_t i = 0; i < n; i++)
+        text += (d[i] >= 0x20 && d[i] < 0x7f) || d[i] == '\n' || d[i] == '\t' || d[i] == '\r';
+    return n >= 16 && text >= n - n / 10; /* (nine bytes in ten) */
+}

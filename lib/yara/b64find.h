@@ -72,5 +72,21 @@ const char *pc_enc_name(pc_enc_kind k);
 /* Decode a run as kind into out (room for runlen / 4 * 3 + 3 bytes, which
  * holds any kind's): the decoded length. */
 size_t pc_enc_decode(pc_enc_kind k, const unsigned char *run, size_t runlen, unsigned char *out);
+/* The offset in run[0..runlen) after skip letters of kind k's alphabet
+ * (base64's or hex's: where a reading that skips them starts), or
+ * runlen. */
+size_t pc_enc_skip(const unsigned char *run, size_t runlen, size_t skip, pc_enc_kind k);
+/* How many readings a run of kind k found in a program gets: a string
+ * constant's letters join those of the strings stored before it (Go
+ * stores them with nothing between), so a base64 run is read from each
+ * of its first four letters, a hex run from its first two. */
+size_t pc_enc_shifts(pc_enc_kind k);
+/* 1 when what a run found in a program decodes to (d[0..n)) is worth
+ * reading: it starts as a program, a script, a compressed stream (zlib's
+ * too, as carve.h reads it) or an archive, holds one after its start
+ * (carve.h), or is text (a command a
+ * dropper hands to a shell). Most runs of letters in a program are its
+ * own identifiers and data, which decode to none of these. */
+int pc_enc_worth(const unsigned char *d, size_t n);
 
 #endif

@@ -125,7 +125,7 @@ static const size_t magic_len[] = {4, 3, 6, 4, 3, 4, 4, 2, 2, 2, 2};
  * inflates, writes out and starts or unpacks). */
 #define ZLIB_PEEK PC_MEMBERS_SNIFF
 
-static int payload_start(const unsigned char *p, size_t n)
+int pc_carve_payload(const unsigned char *p, size_t n)
 {
     return (n >= 4 && memcmp(p, magic, 4) == 0) || (n >= 2 && p[0] == '#' && p[1] == '!') ||
            pc_unwrap_sniff(p, n) != PC_WRAP_NONE || pc_members_sniff(p, n) != PC_ARC_NONE;
@@ -156,7 +156,7 @@ int pc_carve_zlib(const unsigned char *p, size_t n)
         return 0;
     /* a short start is judged on what it gave: a whole file's end, or
      * (read in blocks) the rest of a block, which may go on */
-    return payload_start(out, got) || (left && got < sizeof out && n < (1u << 20));
+    return pc_carve_payload(out, got) || (left && got < sizeof out && n < (1u << 20));
 }
 /* 1 when a stream a decoder reads starts at p: as unwrap.c sniffs it, and
  * for gzip with no reserved flag set (gzip and zlib refuse one). */

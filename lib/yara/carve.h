@@ -39,6 +39,10 @@ int pc_elf_extent(const unsigned char *p, size_t n, uint64_t *end);
  * header at 0 is the file's own), or n. */
 size_t pc_carve_elf(const unsigned char *p, size_t n, size_t from);
 
+/* 1 when p[0..n) starts as a program, a script, a compressed stream or
+ * an archive: what a dropper writes out and starts or unpacks. */
+int pc_carve_payload(const unsigned char *p, size_t n);
+
 /* 1 when a zlib stream with a header zlib writes starts at p and what it
  * decodes to starts as a program, a script, a compressed stream or an
  * archive (or p[0..n) ends before that is known, the decoder still

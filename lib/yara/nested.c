@@ -760,15 +760,22 @@ static int zip_tail(walk *w, int depth, const unsigned char *p, size_t n)
 
 /* One reading of a run (its kind k, from r): decoded and read as a
  * member "(base64)", "(hex)" or "(escaped)"; what it decodes to tried as
- * zlib or raw deflate too. */
-static int one_run(walk *w, int depth, const unsigned char *r, size_t len, pc_enc_kind k)
+ * zlib or raw deflate too. sieve (a run in a program): only when what it
+ * decodes to is worth reading (pc_enc_worth). */
+static int one_run(walk *w, int depth, const unsigned char *r, size_t len, pc_enc_kind k, int sieve)
 {
-    if (count_member(w) < 0) /* (each reading is read as a member: limits.max_files) */
-        return -1;
     unsigned char *d = malloc(len / 4 * 3 + 3);
     if (!d)
         return oom(w);
     size_t dl = pc_enc_decode(k, r, len, d);
+    if (sieve && !pc_enc_worth(d, dl)) { /* (a program's own letters: b64find.h) */
+        free(d);
+        return 0;
+    }
+    if (count_member(w) < 0) { /* (each reading is read as a member: limits.max_files) */
+        free(d);
+        return -1;
+    }
     char name[16];
     snprintf(name, sizeof name, "(%s)", pc_enc_name(k));
     src s = {d, dl, 0, NULL, NULL};
@@ -795,22 +802,6 @@ static int one_run(walk *w, int depth, const unsigned char *r, size_t len, pc_en
     return rc;
 }
 
-/* The offset in r[0..len) after skip letters of kind k's alphabet (base64
- * or hex: what a reading starting there skips), or len. */
-static size_t after_letters(const unsigned char *r, size_t len, size_t skip, pc_enc_kind k)
-{
-    size_t i = 0;
-    for (; i < len && skip > 0; i++) {
-        unsigned char c = r[i];
-        int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if (k == PC_ENC_HEX
-                ? hex
-                : hex || (c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z') || c == '+' || c == '/')
-            skip--;
-    }
-    return i;
-}
-
 /* A program or an archive as base64 text in bytes held whole
  * (b64find.h): each run is decoded and read as a member "(base64)", as
  * the run's `base64 -d` would give it; a run of hex digits or of "\xHH"
@@ -828,11 +819,11 @@ static int b64_runs(walk *w, int depth, const unsigned char *p, size_t n)
     pc_b64_begin(&it, p, n);
     while (rc == 0 && !w->fatal && (r = pc_b64_next(&it, &len)) != NULL) {
         pc_enc_kind k = pc_enc_of(r, &len);
-        size_t shifts = !elf ? 1 : k == PC_ENC_BASE64 ? 4 : k == PC_ENC_HEX ? 2 : 1;
+        size_t shifts = elf ? pc_enc_shifts(k) : 1;
         for (size_t sh = 0; rc == 0 && !w->fatal && sh < shifts; sh++) {
-            size_t o = after_letters(r, len, sh, k);
+            size_t o = pc_enc_skip(r, len, sh, k);
             if (len - o >= PC_B64_MIN) /* (what is left still holds a program's worth) */
-                rc = one_run(w, depth, r + o, len - o, k);
+                rc = one_run(w, depth, r + o, len - o, k, elf);
         }
     }
     return rc < 0 || w->fatal ? -1 : 0;

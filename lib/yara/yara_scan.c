@@ -779,6 +779,26 @@ static size_t tx_line(const pc_yara_scan *s, const unsigned char *buf, size_t at
 /* The runs of buf[0..n) (the file's bytes from bbase) that end in it are
  * kept; the offset from which what a run that may go on needs is, or
  * the start of the last PC_YARA_TXKEEP bytes. */
+/* A run in a program read in blocks is kept only when one of its
+ * readings decodes to what is worth reading (b64find.h: most runs of
+ * letters in a program are its own, and a big one holds thousands): 1,
+ * 0, or -1 when out of memory. */
+static int bin_run_worth(const unsigned char *r, size_t len)
+{
+    size_t n = len;
+    pc_enc_kind k = pc_enc_of(r, &n);
+    unsigned char *d = malloc(n / 4 * 3 + 3);
+    int worth = 0;
+    if (!d)
+        return -1;
+    for (size_t sh = 0; !worth && sh < pc_enc_shifts(k); sh++) {
+        size_t o = pc_enc_skip(r, n, sh, k);
+        worth = n - o >= PC_B64_MIN && pc_enc_worth(d, pc_enc_decode(k, r + o, n - o, d));
+    }
+    free(d);
+    return worth;
+}
+
 static ssize_t tx_runs(pc_yara_scan *s, const unsigned char *buf, size_t n, uint64_t bbase,
                        int last)
 {
@@ -796,7 +816,10 @@ static ssize_t tx_runs(pc_yara_scan *s, const unsigned char *buf, size_t n, uint
             keep = l < keep ? l : keep; /* may go on */
             break;
         }
-        if (tx_region(s, buf, bbase, tx_line(s, buf, from), to) < 0)
+        int w = s->txbin ? bin_run_worth(buf + from, len) : 1;
+        if (w < 0)
+            return -1;
+        if (w && tx_region(s, buf, bbase, tx_line(s, buf, from), to) < 0)
             return -1;
         s->txdone = bbase + to;
     }

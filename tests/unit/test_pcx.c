@@ -433,7 +433,8 @@ static void test_bytes(void)
     CHECK(pc_uint_at(p, 2, 0) == 0x0201 && pc_uint_at(p, 2, 1) == 0x0102);
     CHECK(pc_uint_at(p, 4, 0) == pc_le32(p) && pc_uint_at(p, 4, 1) == pc_be32(p));
     CHECK(pc_uint_at(p, 8, 0) == pc_le64(p) && pc_uint_at(p, 8, 1) == 0x0102030405060788ull);
-    CHECK(pc_uint_at(p, 3, 1) == 0x010203 && pc_uint_at(p, 1, 1) == 0x01 && pc_uint_at(p, 0, 0) == 0);
+    CHECK(pc_uint_at(p, 3, 1) == 0x010203 && pc_uint_at(p, 1, 1) == 0x01 &&
+          pc_uint_at(p, 0, 0) == 0);
 }
 
 int main(void)
