@@ -13,21 +13,6 @@
 #define UPX_SEARCH 4096u       /* the pack header, when not right after the program headers */
 #define UPX_LOADS 256          /* PT_LOAD segments of the packed program, at most */
 
-/* b_info's methods (UPX's numbers) */
-enum {
-    M_NRV2B_LE32 = 2,
-    M_NRV2B_8 = 3,
-    M_NRV2B_LE16 = 4,
-    M_NRV2D_LE32 = 5,
-    M_NRV2D_8 = 6,
-    M_NRV2D_LE16 = 7,
-    M_NRV2E_LE32 = 8,
-    M_NRV2E_8 = 9,
-    M_NRV2E_LE16 = 10,
-    M_LZMA = 14,
-    M_DEFLATE = 15
-};
-
 static uint64_t rd(const unsigned char *p, int len, int be)
 {
     return pc_uint_at(p, (size_t)len, be);
@@ -222,32 +207,29 @@ static int undeflate(const unsigned char *src, size_t slen, unsigned char *dst, 
     return got == dlen && (r == Z_OK || r == Z_STREAM_END) ? 0 : -1;
 }
 
+/* b_info's methods, by UPX's numbers: NRV2B, NRV2D and NRV2E each with a
+ * 32-, 8- and 16-bit bit buffer (2-10), LZMA (14), deflate (15). */
+#define M_LZMA 14
+typedef struct upx_method {
+    const char *name; /* NULL: a number not read */
+    char nrv;         /* 'b', 'd', 'e'; 0: not NRV */
+    unsigned char width;
+} upx_method;
+
+static const upx_method methods[] = {
+    [2] = {"NRV2B", 'b', 32},  [3] = {"NRV2B", 'b', 8},  [4] = {"NRV2B", 'b', 16},
+    [5] = {"NRV2D", 'd', 32},  [6] = {"NRV2D", 'd', 8},  [7] = {"NRV2D", 'd', 16},
+    [8] = {"NRV2E", 'e', 32},  [9] = {"NRV2E", 'e', 8},  [10] = {"NRV2E", 'e', 16},
+    [M_LZMA] = {"LZMA", 0, 0}, [15] = {"deflate", 0, 0},
+};
+
 static const char *method_name(int m)
 {
-    switch (m) {
-    case M_NRV2B_LE32:
-    case M_NRV2B_8:
-    case M_NRV2B_LE16:
-        return "NRV2B";
-    case M_NRV2D_LE32:
-    case M_NRV2D_8:
-    case M_NRV2D_LE16:
-        return "NRV2D";
-    case M_NRV2E_LE32:
-    case M_NRV2E_8:
-    case M_NRV2E_LE16:
-        return "NRV2E";
-    case M_LZMA:
-        return "LZMA";
-    case M_DEFLATE:
-        return "deflate";
-    default:
-        return NULL;
-    }
+    return m >= 0 && (size_t)m < sizeof methods / sizeof *methods ? methods[m].name : NULL;
 }
 
 /* One block: packed (or stored) bytes into exactly dlen of dst. */
-static int unpack_block(int method, const unsigned char *src, size_t slen, unsigned char *dst,
+static int unpack_block(int id, const unsigned char *src, size_t slen, unsigned char *dst,
                         size_t dlen)
 {
     if (slen == dlen) { /* stored: packing gained nothing */
@@ -256,29 +238,12 @@ static int unpack_block(int method, const unsigned char *src, size_t slen, unsig
     }
     if (slen > dlen)
         return -1;
-    static const int width[] = {[M_NRV2B_LE32] = 32, [M_NRV2B_8] = 8, [M_NRV2B_LE16] = 16,
-                                [M_NRV2D_LE32] = 32, [M_NRV2D_8] = 8, [M_NRV2D_LE16] = 16,
-                                [M_NRV2E_LE32] = 32, [M_NRV2E_8] = 8, [M_NRV2E_LE16] = 16};
-    switch (method) {
-    case M_NRV2B_LE32:
-    case M_NRV2B_8:
-    case M_NRV2B_LE16:
-        return nrv('b', width[method], src, slen, dst, dlen);
-    case M_NRV2D_LE32:
-    case M_NRV2D_8:
-    case M_NRV2D_LE16:
-        return nrv('d', width[method], src, slen, dst, dlen);
-    case M_NRV2E_LE32:
-    case M_NRV2E_8:
-    case M_NRV2E_LE16:
-        return nrv('e', width[method], src, slen, dst, dlen);
-    case M_LZMA:
-        return unlzma(src, slen, dst, dlen);
-    case M_DEFLATE:
-        return undeflate(src, slen, dst, dlen);
-    default:
+    if (!method_name(id))
         return -1;
-    }
+    const upx_method *m = &methods[id];
+    if (m->nrv)
+        return nrv(m->nrv, m->width, src, slen, dst, dlen);
+    return id == M_LZMA ? unlzma(src, slen, dst, dlen) : undeflate(src, slen, dst, dlen);
 }
 
 /* ---- filters: x86 call and jump targets made absolute before packing ---- */

@@ -1369,9 +1369,12 @@ static pc_nest_ops nest_ops_of(pc_yara_scan *s, int streamed, uint64_t base, con
 }
 
 /* open_nested's how: the bytes are the image's file itself (held whole),
- * or a text run kept alone from an ELF file read in blocks */
+ * a text run kept alone from an ELF file read in blocks, or the image's
+ * file, a program packed by UPX read in blocks, to be unpacked only
+ * (pc_nest_unpack) */
 #define NEST_FILE 1
 #define NEST_BIN_RUN 2
+#define NEST_UPX 3
 
 static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const unsigned char *p,
                        size_t n, layersrc *stream, uint64_t base, const char *chain, int how,
@@ -1379,15 +1382,16 @@ static int open_nested(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const 
 {
     pc_nest_ops ops = nest_ops_of(s, stream != NULL, base, chain);
     ops.b64_shifted = how == NEST_BIN_RUN;
-    ops.whole_file = how == NEST_FILE;
+    ops.whole_file = how == NEST_FILE || how == NEST_UPX;
     pc_err why = {{0}};
     if (!s->nest && !(s->nest = pc_nest_new()))
         return pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
     s->f = f;
     s->ent = ent;
-    int rc = stream ? pc_nest_inspect_stream(s->nest, &ops, p, n, layer_pull, stream,
-                                             (int64_t)ent->size, &why)
-                    : pc_nest_inspect(s->nest, &ops, p, n, &why);
+    int rc = stream            ? pc_nest_inspect_stream(s->nest, &ops, p, n, layer_pull, stream,
+                                                        (int64_t)ent->size, &why)
+             : how == NEST_UPX ? pc_nest_unpack(s->nest, &ops, p, n, &why)
+                               : pc_nest_inspect(s->nest, &ops, p, n, &why);
     pc_nest_trim(s->nest, 128u << 10);
     s->f = NULL;
     s->ent = NULL;
@@ -1408,21 +1412,8 @@ static int scan_upx(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e
                         s->path, PC_NEST_UPX_MAX >> 20);
     else if (s->upxover)
         rc = pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
-    else if (!s->nest && !(s->nest = pc_nest_new()))
-        rc = pc_err_set(e, "file %s: out of memory in the YARA scan", s->path);
-    else {
-        pc_nest_ops ops = nest_ops_of(s, 0, 0, NULL);
-        ops.whole_file = 1;
-        pc_err why = {{0}};
-        s->f = f;
-        s->ent = ent;
-        rc = pc_nest_unpack(s->nest, &ops, s->upx, s->upxlen, &why) < 0
-                 ? pc_err_set(e, "file %s: %s", s->path, why.msg)
-                 : 0;
-        pc_nest_trim(s->nest, 128u << 10);
-        s->f = NULL;
-        s->ent = NULL;
-    }
+    else
+        rc = open_nested(s, f, ent, s->upx, s->upxlen, NULL, 0, NULL, NEST_UPX, e);
     return rc;
 }
 
