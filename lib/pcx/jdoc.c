@@ -12,9 +12,15 @@
  * nothing (its stream cannot put a NUL back), this parser refuses it: a
  * raw NUL is not JSON.
  *
+ * The text is copied once into the arena and each string is decoded where
+ * it stands in the copy (an escape is never shorter than what it stands
+ * for), ended by a NUL over its closing quote: one pass over it and no
+ * allocation of its own. Errors are located in the text as given.
+ *
  * Children of an open array or object wait on a stack (on the C stack
  * while they fit) and are copied into the arena when it closes; members
- * are then sorted by key, which also finds duplicates.
+ * are then sorted by key, which also finds duplicates. A value is parsed
+ * into its slot on that stack (by index: the stack may move).
  */
 #include <errno.h>
 #include <math.h>
@@ -39,7 +45,8 @@ struct pc_jdoc {
 };
 
 typedef struct parser {
-    const unsigned char *p, *end, *start;
+    unsigned char *p, *end, *start; /* the document's copy, decoded in place */
+    const unsigned char *orig;      /* the text as given: where an error is */
     unsigned flags;
     size_t depth;
     pc_arena ar;
@@ -59,13 +66,48 @@ static int fail(parser *ps, const unsigned char *at, const char *why)
     return -1;
 }
 
-static void skip_ws(parser *ps)
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static uint64_t load8(const unsigned char *p)
 {
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
-        ps->p++;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
 }
 
-static int push(parser *ps, const char *key, size_t klen, const pc_jval *v)
+/* Whether a byte of x is zero (exact as a yes or no, for any x). */
+static uint64_t zero_byte(uint64_t x)
+{
+    return (x - ONES) & ~x & HIGHS;
+}
+
+/* Whether all 8 bytes at p are plain inside a string: none is '"', a
+ * backslash, a control character or a byte of a UTF-8 sequence. */
+static int plain8(const unsigned char *p)
+{
+    uint64_t x = load8(p);
+    uint64_t bad = x & HIGHS;              /* 0x80 and up */
+    bad |= (x - ONES * 0x20) & ~x & HIGHS; /* below 0x20 */
+    bad |= zero_byte(x ^ (ONES * '"'));    /* a quote */
+    bad |= zero_byte(x ^ (ONES * '\\'));   /* a backslash */
+    return bad == 0;
+}
+
+static void skip_ws(parser *ps)
+{
+    unsigned char *p = ps->p;
+    /* a pretty-printed document's indentation, 8 spaces at a time */
+    while (ps->end - p >= 8 && load8(p) == ONES * ' ')
+        p += 8;
+    while (p < ps->end && *p <= ' ' && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+        p++;
+    ps->p = p;
+}
+
+/* The next slot on the stack of pending children (*slot: its index; the
+ * stack may move, a slot does not). */
+static int reserve(parser *ps, size_t *slot)
 {
     if (ps->sn == ps->scap) {
         size_t cap = ps->scap * 2;
@@ -78,10 +120,7 @@ static int push(parser *ps, const char *key, size_t klen, const pc_jval *v)
         ps->stk = n;
         ps->scap = cap;
     }
-    ps->stk[ps->sn].key = key;
-    ps->stk[ps->sn].klen = klen;
-    ps->stk[ps->sn].v = *v;
-    ps->sn++;
+    *slot = ps->sn++;
     return 0;
 }
 
@@ -156,81 +195,118 @@ static int hex4(const unsigned char *p, const unsigned char *end, unsigned long 
     return 0;
 }
 
-/* A string at ps->p (the opening quote): its decoded copy in the arena. */
-static int parse_string(parser *ps, const char **out, size_t *outlen)
+/* The escape at p (a backslash; the text ends at q) decoded to t,
+ * which is never past p: an escape is never shorter than what it stands
+ * for. Returns the bytes read, or -1; *nul is set when it is U+0000. */
+static int unescape(parser *ps, unsigned char *p, const unsigned char *q, unsigned char **t,
+                    int *nul)
 {
-    const unsigned char *q = ++ps->p;
-    /* where it ends: the decoded text is never longer than the source */
-    while (q < ps->end && *q != '"')
-        q += *q == '\\' && ps->end - q > 1 ? 2 : 1;
-    if (q >= ps->end)
-        return fail(ps, ps->end, "premature end of input");
-    char *t = pc_arena_alloc(&ps->ar, (size_t)(q - ps->p) + 1), *s = t;
-    if (!t)
-        return fail(ps, ps->p, "out of memory");
-    const unsigned char *p = ps->p;
-    while (p < q) {
-        unsigned char c = *p;
-        if (c >= 0x20 && c < 0x80 && c != '\\') {
-            *t++ = (char)c;
-            p++;
-        } else if (c < 0x20) {
-            return fail(ps, p, c == '\n' ? "unexpected newline" : "control character");
-        } else if (c >= 0x80) {
-            int n = utf8_len(c);
-            if (!n || q - p < n || !utf8_ok(p, n))
-                return fail(ps, p, "invalid UTF-8");
-            memcpy(t, p, (size_t)n);
-            t += n;
-            p += n;
-        } else {
-            unsigned long v, v2;
-            switch (p[1]) {
-            case '"':
-            case '\\':
-            case '/':
-                *t++ = (char)p[1];
-                break;
-            case 'b':
-                *t++ = '\b';
-                break;
-            case 'f':
-                *t++ = '\f';
-                break;
-            case 'n':
-                *t++ = '\n';
-                break;
-            case 'r':
-                *t++ = '\r';
-                break;
-            case 't':
-                *t++ = '\t';
-                break;
-            case 'u':
-                if (hex4(p + 2, q, &v) < 0)
-                    return fail(ps, p, "invalid escape");
-                if (v >= 0xDC00 && v <= 0xDFFF)
-                    return fail(ps, p, "invalid Unicode (a lone low surrogate)");
-                if (v >= 0xD800 && v <= 0xDBFF) {
-                    if (q - p < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, q, &v2) < 0 ||
-                        v2 < 0xDC00 || v2 > 0xDFFF)
-                        return fail(ps, p, "invalid Unicode (a high surrogate without its pair)");
-                    v = ((v - 0xD800) << 10) + (v2 - 0xDC00) + 0x10000;
-                    p += 6;
-                }
-                t = utf8_put(t, v);
-                p += 4;
-                break;
-            default:
-                return fail(ps, p, "invalid escape");
-            }
-            p += 2;
+    unsigned long v, v2;
+    unsigned char c;
+    switch (p[1]) {
+    case '"':
+    case '\\':
+    case '/':
+        c = p[1];
+        break;
+    case 'b':
+        c = '\b';
+        break;
+    case 'f':
+        c = '\f';
+        break;
+    case 'n':
+        c = '\n';
+        break;
+    case 'r':
+        c = '\r';
+        break;
+    case 't':
+        c = '\t';
+        break;
+    case 'u':
+        if (hex4(p + 2, q, &v) < 0)
+            return fail(ps, p, "invalid escape");
+        if (v >= 0xDC00 && v <= 0xDFFF)
+            return fail(ps, p, "invalid Unicode (a lone low surrogate)");
+        if (v >= 0xD800 && v <= 0xDBFF) {
+            if (q - p < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, q, &v2) < 0 ||
+                v2 < 0xDC00 || v2 > 0xDFFF)
+                return fail(ps, p, "invalid Unicode (a high surrogate without its pair)");
+            *t = (unsigned char *)utf8_put((char *)*t,
+                                           ((v - 0xD800) << 10) + (v2 - 0xDC00) + 0x10000);
+            return 12;
         }
+        *nul |= v == 0;
+        *t = (unsigned char *)utf8_put((char *)*t, v);
+        return 6;
+    default:
+        return fail(ps, p, "invalid escape");
     }
+    *(*t)++ = c;
+    return 2;
+}
+
+/* A string at ps->p (the opening quote), decoded where it stands in the
+ * document's copy (an escape is never shorter than what it stands for)
+ * and ended by a NUL over its closing quote or before it: one pass, no
+ * allocation. Errors come in the order jansson's lexer finds them. *nul
+ * is set when it holds U+0000 (only an escape can put one there). */
+static int parse_string(parser *ps, const char **out, size_t *outlen, int *nul)
+{
+    unsigned char *s = ++ps->p, *p = s, *end = ps->end;
+    unsigned char *t = NULL; /* where decoded bytes go once an escape shifted them */
+    *nul = 0;
+    for (;;) {
+        unsigned char c;
+        if (!t) {
+            while (end - p >= 8 && plain8(p))
+                p += 8;
+            while (p < end && (c = *p) >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+                p++;
+        } else {
+            while (end - p >= 8 && plain8(p)) {
+                uint64_t x = load8(p); /* read before written: t may be within 8 of p */
+                memcpy(t, &x, 8);
+                t += 8;
+                p += 8;
+            }
+            while (p < end && (c = *p) >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+                *t++ = *p++;
+        }
+        if (p >= end)
+            return fail(ps, end, "premature end of input");
+        c = *p;
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return fail(ps, p, c == '\n' ? "unexpected newline" : "control character");
+        if (c == '\\') {
+            if (end - p < 2)
+                return fail(ps, end, "premature end of input");
+            if (!t)
+                t = p;
+            int k = unescape(ps, p, end, &t, nul);
+            if (k < 0)
+                return -1;
+            p += k;
+            continue;
+        }
+        int n = utf8_len(c);
+        if (!n || end - p < n || !utf8_ok(p, n))
+            return fail(ps, p, "invalid UTF-8");
+        if (t) {
+            memmove(t, p, (size_t)n);
+            t += n;
+        }
+        p += n;
+    }
+    if (!t)
+        t = p;
     *t = 0;
-    *out = s;
+    *out = (const char *)s;
     *outlen = (size_t)(t - s);
-    ps->p = q + 1;
+    ps->p = p + 1;
     return 0;
 }
 
@@ -274,7 +350,7 @@ static int parse_number(parser *ps, pc_jval *v)
         while (p < e && digit(*p))
             p++;
     }
-    ps->p = p;
+    ps->p += p - s;
     if (!real) {
         /* strtoll's range: up to 2^63 - 1, down to -2^63 */
         unsigned long long acc = 0, lim = neg ? 9223372036854775808ULL : 9223372036854775807ULL;
@@ -332,20 +408,17 @@ static void sort_members(pc_jmem *m, size_t n)
     }
 }
 
-static int parse_value(parser *ps, pc_jval *v);
+static int parse_value(parser *ps, size_t slot);
 
-/* The children pushed since base, as an array or (sorted) members. */
-static int close_container(parser *ps, size_t base, int obj, pc_jval *v)
+/* The children pushed since base, as an array or (sorted) members: the
+ * value of the slot's. */
+static int close_container(parser *ps, size_t base, int obj, size_t slot)
 {
     size_t n = ps->sn - base;
-    v->type = obj ? PC_JOBJ : PC_JARR;
-    v->n = n;
-    v->u.a = NULL;
-    if (!n)
-        return 0;
+    const void *kids = NULL;
     if (n > SIZE_MAX / sizeof(pc_jmem))
         return fail(ps, ps->p, "out of memory");
-    if (obj) {
+    if (n && obj) {
         pc_jmem *m = pc_arena_alloc(&ps->ar, n * sizeof *m);
         if (!m)
             return fail(ps, ps->p, "out of memory");
@@ -354,15 +427,22 @@ static int close_container(parser *ps, size_t base, int obj, pc_jval *v)
         for (size_t i = 1; i < n; i++)
             if (m[i - 1].klen == m[i].klen && memcmp(m[i - 1].key, m[i].key, m[i].klen) == 0)
                 return fail(ps, ps->p, "duplicate object key");
-        v->u.m = m;
-    } else {
+        kids = m;
+    } else if (n) {
         pc_jval *a = pc_arena_alloc(&ps->ar, n * sizeof *a);
         if (!a)
             return fail(ps, ps->p, "out of memory");
         for (size_t i = 0; i < n; i++)
             a[i] = ps->stk[base + i].v;
-        v->u.a = a;
+        kids = a;
     }
+    pc_jval *v = &ps->stk[slot].v;
+    v->type = obj ? PC_JOBJ : PC_JARR;
+    v->n = n;
+    if (obj)
+        v->u.m = kids;
+    else
+        v->u.a = kids;
     ps->sn = base;
     return 0;
 }
@@ -385,33 +465,37 @@ static int parse_key(parser *ps, const char **key, size_t *klen)
     const unsigned char *at = ps->p;
     if (ps->p >= ps->end || *ps->p != '"')
         return fail(ps, ps->p, "string or '}' expected");
-    if (parse_string(ps, key, klen) < 0)
+    int nul;
+    if (parse_string(ps, key, klen, &nul) < 0)
         return -1;
-    if (memchr(*key, 0, *klen))
+    if (nul)
         return fail(ps, at, "NUL byte in object key not supported");
     if (!eat(ps, ':'))
         return fail(ps, ps->p, "':' expected");
     return 0;
 }
 
-/* An array or (obj) an object, ps->p at its opening bracket. */
-static int parse_container(parser *ps, int obj, pc_jval *v)
+/* An array or (obj) an object, ps->p at its opening bracket: the value
+ * of the slot's. */
+static int parse_container(parser *ps, int obj, size_t slot)
 {
     unsigned char close = obj ? '}' : ']';
     size_t base = ps->sn;
     ps->p++;
     if (eat(ps, close))
-        return close_container(ps, base, obj, v);
+        return close_container(ps, base, obj, slot);
     do {
         const char *key = NULL;
-        size_t klen = 0;
-        pc_jval e;
-        if ((obj && parse_key(ps, &key, &klen) < 0) || parse_value(ps, &e) < 0 ||
-            push(ps, key, klen, &e) < 0)
+        size_t klen = 0, kid;
+        if ((obj && parse_key(ps, &key, &klen) < 0) || reserve(ps, &kid) < 0)
+            return -1;
+        ps->stk[kid].key = key;
+        ps->stk[kid].klen = klen;
+        if (parse_value(ps, kid) < 0)
             return -1;
     } while (eat(ps, ','));
     if (eat(ps, close))
-        return close_container(ps, base, obj, v);
+        return close_container(ps, base, obj, slot);
     return fail(ps, ps->p, obj ? "'}' expected" : "']' expected");
 }
 
@@ -429,11 +513,13 @@ static int literal(parser *ps, pc_jval *v)
         v->type = PC_JNULL;
     else
         return fail(ps, s, "invalid token");
-    ps->p = p;
+    ps->p += p - s;
     return 0;
 }
 
-static int parse_value(parser *ps, pc_jval *v)
+/* A value: the slot's (a scalar is written through v, which stays put
+ * while it is read; a container writes the slot when it closes). */
+static int parse_value(parser *ps, size_t slot)
 {
     if (++ps->depth > PC_JDOC_MAX_DEPTH)
         return fail(ps, ps->p, "maximum parsing depth reached");
@@ -441,17 +527,19 @@ static int parse_value(parser *ps, pc_jval *v)
     if (ps->p >= ps->end)
         return fail(ps, ps->p, "unexpected end of input");
     unsigned char c = *ps->p;
+    pc_jval *v = &ps->stk[slot].v;
     int rc;
     v->n = 0;
     if (c == '{') {
-        rc = parse_container(ps, 1, v);
+        rc = parse_container(ps, 1, slot);
     } else if (c == '[') {
-        rc = parse_container(ps, 0, v);
+        rc = parse_container(ps, 0, slot);
     } else if (c == '"') {
         const unsigned char *at = ps->p;
-        rc = parse_string(ps, &v->u.s, &v->n);
+        int nul;
+        rc = parse_string(ps, &v->u.s, &v->n, &nul);
         v->type = PC_JSTR;
-        if (rc == 0 && !(ps->flags & PC_JDOC_ALLOW_NUL) && memchr(v->u.s, 0, v->n))
+        if (rc == 0 && !(ps->flags & PC_JDOC_ALLOW_NUL) && nul)
             rc = fail(ps, at, "\\u0000 is not allowed");
     } else if (c == '-' || digit(c)) {
         rc = parse_number(ps, v);
@@ -469,7 +557,10 @@ static int parse_value(parser *ps, pc_jval *v)
 static void where(const parser *ps, char *err, size_t errlen)
 {
     int line = 1, col = 0;
-    for (const unsigned char *p = ps->start; p < ps->at && p < ps->end; p++) {
+    /* counted in the text as given: the copy's strings are decoded */
+    const unsigned char *at = ps->orig + (ps->at - ps->start),
+                        *end = ps->orig + (ps->end - ps->start);
+    for (const unsigned char *p = ps->orig; p < at && p < end; p++) {
         if (*p == '\n') {
             line++;
             col = 0;
@@ -484,21 +575,35 @@ pc_jdoc *pc_jdoc_parse(const char *buf, size_t len, unsigned flags, char *err, s
 {
     parser ps;
     memset(&ps, 0, offsetof(parser, local));
-    ps.p = ps.start = (const unsigned char *)(buf ? buf : "");
-    ps.end = ps.p + (buf ? len : 0);
     ps.flags = flags;
     ps.stk = ps.local;
     ps.scap = STACK_LOCAL;
-    /* a review uses about 2.4 bytes of arena per byte of text: one block,
-     * below glibc's 64 KiB free that consolidates the heap, for most */
+    /* the copy and the values of a review take about 2.2 bytes of arena per
+     * byte of text: one block, below glibc's 64 KiB free that consolidates
+     * the heap, for most */
     ps.ar.block = len < (FIRST_BLOCK_MAX - 1024) / 3 ? len * 3 + 1024 : FIRST_BLOCK_MAX;
     if (ps.ar.block < FIRST_BLOCK_MIN)
         ps.ar.block = FIRST_BLOCK_MIN;
-    pc_jval root;
+    ps.orig = (const unsigned char *)(buf ? buf : "");
+    if (!buf)
+        len = 0;
+    ps.p = ps.start = len < SIZE_MAX ? pc_arena_alloc(&ps.ar, len + 1) : NULL;
+    if (!ps.p) {
+        if (err && errlen)
+            snprintf(err, errlen, "out of memory (line 1, column 1)");
+        return NULL;
+    }
+    if (len)
+        memcpy(ps.p, buf, len);
+    ps.p[len] = 0;
+    ps.end = ps.p + len;
+    pc_jval root = {PC_JNULL, 0, {0}};
+    size_t top = 0;
     skip_ws(&ps);
     if (ps.p >= ps.end || (*ps.p != '{' && *ps.p != '['))
         fail(&ps, ps.p, "'[' or '{' expected");
-    else if (parse_value(&ps, &root) == 0) {
+    else if (reserve(&ps, &top) == 0 && parse_value(&ps, top) == 0) {
+        root = ps.stk[top].v;
         skip_ws(&ps);
         if (ps.p != ps.end)
             fail(&ps, ps.p, "end of file expected");
