@@ -22,6 +22,13 @@ int pc_err_prefix(pc_err *e, const char *fmt, ...) __attribute__((format(printf,
 
 /* calloc-like: NULL on overflow or out of memory. */
 void *pc_calloc(size_t n, size_t size);
+/* SipHash-c-d (Aumasson and Bernstein, 2012) of n bytes at p under the
+ * 128-bit key k (k[0]: its first 8 bytes, little-endian): a keyed hash
+ * for tables whose keys a client chooses (without k, which keys share a
+ * bucket cannot be worked out). Tables use SipHash-1-3 (c 1, d 3);
+ * SipHash-2-4 is the paper's own and is checked against its vector. */
+uint64_t pc_siphash(const void *p, size_t n, const uint64_t k[2], int c, int d);
+
 /* realloc an array to n elements of size bytes; NULL (old kept) on overflow. */
 void *pc_reallocarray(void *p, size_t n, size_t size);
 /* Grow *arr (element size `size`) so it has room for `need` elements. */

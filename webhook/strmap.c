@@ -1,7 +1,7 @@
 /*
  * strmap.c — see strmap.h.
  *
- * Chained hash table (FNV-1a mixed with a per-map random seed, so keys
+ * Chained hash table (SipHash-1-3 under a per-map random key, so keys
  * chosen by a client cannot be aimed at one bucket without knowing it)
  * plus a doubly linked list in use order. The table never grows: it is
  * sized once for cap entries, and cap bounds both memory and the longest
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include "pcx.h"
 #include "strmap.h"
 
 struct wh_strmap_ent {
@@ -24,13 +25,7 @@ struct wh_strmap_ent {
 
 static uint64_t hash_key(const wh_strmap *m, const char *k)
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ m->seed;
-    for (; *k; k++) {
-        h ^= (unsigned char)*k;
-        h *= 0x100000001b3ull;
-    }
-    h ^= h >> 29;
-    return h * 0xbf58476d1ce4e5b9ull;
+    return pc_siphash(k, strlen(k), m->key, 1, 3);
 }
 
 int wh_strmap_init(wh_strmap *m, size_t cap, void (*free_val)(void *))
@@ -47,8 +42,10 @@ int wh_strmap_init(wh_strmap *m, size_t cap, void (*free_val)(void *))
     m->nbuckets = nb;
     m->cap = cap;
     m->free_val = free_val;
-    if (getrandom(&m->seed, sizeof m->seed, GRND_NONBLOCK) != (ssize_t)sizeof m->seed)
-        m->seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)m;
+    if (getrandom(m->key, sizeof m->key, GRND_NONBLOCK) != (ssize_t)sizeof m->key) {
+        m->key[0] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)m;
+        m->key[1] = (uint64_t)clock() * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)&m->key;
+    }
     return 0;
 }
 

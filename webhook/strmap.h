@@ -17,8 +17,8 @@ typedef struct wh_strmap {
     wh_strmap_ent **buckets;
     size_t nbuckets; /* power of two */
     size_t count, cap;
-    wh_strmap_ent *head, *tail; /* most / least recently used */
-    uint64_t seed;
+    wh_strmap_ent *head, *tail;  /* most / least recently used */
+    uint64_t key[2];             /* the hash's secret key, random per map */
     void (*free_val)(void *val); /* called when an entry is dropped; may be NULL */
 } wh_strmap;
 

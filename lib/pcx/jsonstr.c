@@ -10,6 +10,7 @@
  * unit tests assert the equality.
  */
 #include <stdio.h>
+#include <string.h>
 #include "pcx.h"
 
 /* 1: a byte that is escaped (controls, '"', '\\') or checked as UTF-8
@@ -31,8 +32,26 @@ void pc_buf_json_str(pc_buf *b, const char *s)
         pc_buf_add(b, "null", 4);
         return;
     }
-    pc_buf_add(b, "\"", 1);
     const char *run = s, *p = s;
+    while (!special[(unsigned char)*p])
+        p++;
+    if (!*p) { /* nothing to escape, as nearly always: one copy */
+        size_t n = (size_t)(p - s), need;
+        if (b->oom || __builtin_add_overflow(b->len, n, &need) ||
+            __builtin_add_overflow(need, 3, &need) ||
+            pc_grow((void **)&b->p, &b->cap, need, 1) < 0) {
+            b->oom = 1;
+            return;
+        }
+        char *t = b->p + b->len;
+        t[0] = '"';
+        memcpy(t + 1, s, n);
+        t[n + 1] = '"';
+        t[n + 2] = 0;
+        b->len += n + 2;
+        return;
+    }
+    pc_buf_add(b, "\"", 1);
     for (;;) {
         while (!special[(unsigned char)*p])
             p++; /* the run of plain ASCII */

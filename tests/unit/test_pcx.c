@@ -437,8 +437,33 @@ static void test_bytes(void)
           pc_uint_at(p, 0, 0) == 0);
 }
 
+/* SipHash-2-4 against the paper's vectors (key 00..0f; the empty message
+ * and 00..0e), also given by Rust's std::hash::SipHasher; SipHash-1-3
+ * against CPython's bytes hash with PYTHONHASHSEED=0 (SipHash-1-3 under
+ * the zero key), over 15 bytes 00..0e and over 73 bytes (a cache key's
+ * shape, several words and a tail). A changed byte changes the hash. */
+static void test_siphash(void)
+{
+    unsigned char m[15];
+    for (int i = 0; i < 15; i++)
+        m[i] = (unsigned char)i;
+    const uint64_t k[2] = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull}, zero[2] = {0, 0};
+    CHECK(pc_siphash("", 0, k, 2, 4) == 0x726fdb47dd0e0e31ull);
+    CHECK(pc_siphash(m, 15, k, 2, 4) == 0xa129ca6149be45e5ull);
+    CHECK(pc_siphash(m, 15, zero, 1, 3) == 0xf30eb725bb91c9eaull);
+    char key[74];
+    memcpy(key, "sha256:", 7);
+    memset(key + 7, 'a', 64);
+    memcpy(key + 71, "|x", 3);
+    CHECK(pc_siphash(key, 73, zero, 1, 3) == 0x857fbcdc4eb6c4b4ull);
+    key[40] = 'b';
+    CHECK(pc_siphash(key, 73, zero, 1, 3) != 0x857fbcdc4eb6c4b4ull);
+    CHECK(pc_siphash(key, 73, k, 1, 3) != pc_siphash(key, 73, zero, 1, 3));
+}
+
 int main(void)
 {
+    test_siphash();
     test_sha256();
     test_arena();
     test_durations();

@@ -515,6 +515,53 @@ static void test_log_line(void)
     json_decref(empty);
 }
 
+/* One time as strftime (gmtime_r) writes it, with the milliseconds. */
+static void time_ref(time_t t, long ns, char out[64])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t k = strftime(out, 64, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + k, 64 - k, ".%03ldZ", ns / 1000000L);
+}
+
+/* A line's "ts" is gmtime_r's calendar: the epoch, leap days (2000's
+ * February 29th, 2100 without one, 2400 with one), the last second of
+ * 9999, and 200,000 seeded random seconds in between, each with its
+ * milliseconds; before 1970 and after 9999 the bounds. */
+static void test_log_time(void)
+{
+    static const int64_t fixed[] = {0,          59,         86399,         86400,
+                                    951782400,  951868799,  951868800,     4107542399,
+                                    4107542400, 4107628799, 13574563200,   13574649599,
+                                    1796601600, 1798243199, 253402300799LL};
+    char got[WH_LOG_TIME_LEN], want[64];
+    int bad = 0;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] + 200000; i++) {
+        int64_t t;
+        long ns;
+        if (i < sizeof fixed / sizeof fixed[0]) {
+            t = fixed[i];
+            ns = (long)(i * 77777777L % 1000000000L);
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            t = (int64_t)(x % 253402300800ULL);
+            ns = (long)(x >> 34) % 1000000000L;
+        }
+        struct timespec ts = {(time_t)t, ns};
+        wh_log_time(got, &ts);
+        time_ref((time_t)t, ns, want);
+        if (strcmp(got, want) != 0 && bad++ < 3)
+            fprintf(stderr, "  %lld.%09ld: %s, not %s\n", (long long)t, ns, got, want);
+    }
+    CHECK(bad == 0);
+    struct timespec before = {-1, 0}, after = {253402300800LL, 0};
+    wh_log_time(got, &before);
+    CHECK_STR(got, "1970-01-01T00:00:00.000Z");
+    wh_log_time(got, &after);
+    CHECK_STR(got, "9999-12-31T23:59:59.999Z");
+}
+
 int main(void)
 {
     test_kinds();
@@ -526,5 +573,6 @@ int main(void)
     test_runs();
     test_strmap();
     test_log_line();
+    test_log_time();
     TEST_MAIN_END();
 }

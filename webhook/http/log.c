@@ -33,23 +33,73 @@ static void set_str(json_t *o, const char *k, const char *v)
         json_object_set_new(o, k, pc_json_string(v));
 }
 
-static void timestamp(char *out, size_t n)
+/* n's decimal digits, width of them at least (zeros before), at out;
+ * returns the end. */
+static char *put_uint(char *out, uint64_t n, int width)
+{
+    char d[20];
+    int k = 0;
+    do {
+        d[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    while (k < width)
+        d[k++] = '0';
+    while (k)
+        *out++ = d[--k];
+    return out;
+}
+
+void wh_log_time(char out[WH_LOG_TIME_LEN], const struct timespec *ts)
+{
+    if (ts->tv_sec < 0) {
+        memcpy(out, "1970-01-01T00:00:00.000Z", 25);
+        return;
+    }
+    uint64_t secs = (uint64_t)ts->tv_sec, days = secs / 86400, sod = secs % 86400;
+    /* days from 0000-03-01, in 400-year eras of 146097 days; a year of
+     * the era from its day (the leap days of 4, 100 and 400 years taken
+     * out), then the month from March (153 days in 5 months) */
+    uint64_t z = days + 719468, era = z / 146097, doe = z % 146097;
+    uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    uint64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    uint64_t year = yoe + era * 400 + (month <= 2);
+    if (year > 9999) {
+        memcpy(out, "9999-12-31T23:59:59.999Z", 25);
+        return;
+    }
+    char *t = put_uint(out, year, 4);
+    *t++ = '-';
+    t = put_uint(t, month, 2);
+    *t++ = '-';
+    t = put_uint(t, day, 2);
+    *t++ = 'T';
+    t = put_uint(t, sod / 3600, 2);
+    *t++ = ':';
+    t = put_uint(t, sod / 60 % 60, 2);
+    *t++ = ':';
+    t = put_uint(t, sod % 60, 2);
+    *t++ = '.';
+    t = put_uint(t, (uint64_t)ts->tv_nsec / 1000000u % 1000u, 3);
+    *t++ = 'Z';
+    *t = 0;
+}
+
+static void timestamp(char out[WH_LOG_TIME_LEN])
 {
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t k = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + k, n - k, ".%03ldZ", ts.tv_nsec / 1000000L);
+    wh_log_time(out, &ts);
 }
 
 /* A line's object with its "ts", "level" and "msg", or NULL when out of
  * memory. */
 static json_t *line_start(const char *level, const char *msg)
 {
-    char ts[64];
+    char ts[WH_LOG_TIME_LEN];
     json_t *o = json_object();
-    timestamp(ts, sizeof ts);
+    timestamp(ts);
     if (o) {
         set_str(o, "ts", ts);
         set_str(o, "level", level);
@@ -172,28 +222,26 @@ static json_t *image_json(const wh_image_decision *x)
  * that are not UTF-8 replaced by U+FFFD as pc_json_string does, NULL
  * members left out as set_str leaves them out). */
 
-/* ,"key":value (key a literal, never escaped); first: no comma */
-static void put_key(pc_buf *b, const char *key, int first)
-{
-    if (!first)
-        pc_buf_add(b, ",", 1);
-    pc_buf_add(b, "\"", 1);
-    pc_buf_puts(b, key);
-    pc_buf_add(b, "\":", 2);
-}
+/* ,"key": (key a literal, never escaped) */
+#define PUT_KEY(b, key) pc_buf_add((b), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
+/* ,"key":"value" when v is not NULL */
+#define PUT_FIELD(b, key, v)                                                                       \
+    do {                                                                                           \
+        const char *v_ = (v);                                                                      \
+        if (v_) {                                                                                  \
+            PUT_KEY(b, key);                                                                       \
+            pc_buf_json_str((b), v_);                                                              \
+        }                                                                                          \
+    } while (0)
+#define PUT_BOOL(b, key, v) put_bool((b), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
 
-static void put_field(pc_buf *b, const char *key, const char *v)
+static void put_bool(pc_buf *b, const char *key, size_t klen, int v)
 {
-    if (v) {
-        put_key(b, key, 0);
-        pc_buf_json_str(b, v);
-    }
-}
-
-static void put_bool(pc_buf *b, const char *key, int v)
-{
-    put_key(b, key, 0);
-    pc_buf_puts(b, v ? "true" : "false");
+    pc_buf_add(b, key, klen);
+    if (v)
+        pc_buf_add(b, "true", 4);
+    else
+        pc_buf_add(b, "false", 5);
 }
 
 static void put_image(pc_buf *b, const wh_image_decision *x)
@@ -201,23 +249,23 @@ static void put_image(pc_buf *b, const wh_image_decision *x)
     const pc_result *r = wh_verdict_result(x->lk.v);
     pc_buf_add(b, "{", 1);
     size_t start = b->len;
-    put_field(b, "image", x->img->image);
-    put_field(b, "container", x->img->container);
+    PUT_FIELD(b, "image", x->img->image);
+    PUT_FIELD(b, "container", x->img->container);
     if (r) {
-        put_field(b, "digest", r->digest);
-        put_field(b, "manifest_digest", r->manifest_digest);
-        put_field(b, "run_key", r->run_key[0] ? r->run_key : NULL);
-        put_field(b, "effective_user", r->sandbox.user);
-        put_field(b, "user_from", r->sandbox.user_from);
-        put_bool(b, "would_deny", r->would_deny);
+        PUT_FIELD(b, "digest", r->digest);
+        PUT_FIELD(b, "manifest_digest", r->manifest_digest);
+        PUT_FIELD(b, "run_key", r->run_key[0] ? r->run_key : NULL);
+        PUT_FIELD(b, "effective_user", r->sandbox.user);
+        PUT_FIELD(b, "user_from", r->sandbox.user_from);
+        PUT_BOOL(b, "would_deny", r->would_deny);
     } else if (!x->img->run_error) {
-        put_field(b, "run_key", x->img->runkey);
+        PUT_FIELD(b, "run_key", x->img->runkey);
     }
-    put_field(b, "run_error", x->img->run_error);
-    put_field(b, "verdict", wh_img_outcome_name(x->outcome));
-    put_bool(b, "cached", x->lk.cached);
-    put_bool(b, "shared", x->lk.joined);
-    put_field(b, "reason", x->reason);
+    PUT_FIELD(b, "run_error", x->img->run_error);
+    PUT_FIELD(b, "verdict", wh_img_outcome_name(x->outcome));
+    PUT_BOOL(b, "cached", x->lk.cached);
+    PUT_BOOL(b, "shared", x->lk.joined);
+    PUT_FIELD(b, "reason", x->reason);
     /* every member was written with a leading comma: drop the first */
     if (!b->oom && b->len > start && b->p[start] == ',') {
         memmove(b->p + start, b->p + start + 1, b->len - start);
@@ -229,28 +277,27 @@ static void put_image(pc_buf *b, const wh_image_decision *x)
 static void log_decision_direct(const wh_log_request *rq, const wh_decision *d,
                                 uint64_t duration_ms)
 {
-    char ts[64], num[96]; /* two 20-digit numbers and their keys fit */
+    char ts[WH_LOG_TIME_LEN], num[96]; /* two 20-digit numbers and their keys fit */
     pc_buf b = {0};
     /* one allocation for a usual line (a Pod's is under 1 KB), not a doubling from 8 */
     if (pc_grow((void **)&b.p, &b.cap, 2048, 1) < 0)
         b.oom = 1;
-    timestamp(ts, sizeof ts);
-    pc_buf_add(&b, "{", 1);
-    put_key(&b, "ts", 1);
+    timestamp(ts);
+    pc_buf_add(&b, "{\"ts\":", 6);
     pc_buf_json_str(&b, ts);
-    put_field(&b, "level", "info");
-    put_field(&b, "msg", "decision");
-    put_field(&b, "endpoint", rq->endpoint);
-    put_field(&b, "uid", rq->uid);
-    put_field(&b, "namespace", rq->namespace_);
-    put_field(&b, "kind", rq->kind);
-    put_field(&b, "name", rq->name);
-    put_field(&b, "operation", rq->operation);
-    put_field(&b, "user", rq->user);
-    put_bool(&b, "dry_run", rq->dry_run);
-    put_field(&b, "verdict", d->allowed ? "allow" : "deny");
-    put_bool(&b, "namespace_exempt", d->namespace_exempt);
-    put_key(&b, "reasons", 0);
+    PUT_FIELD(&b, "level", "info");
+    PUT_FIELD(&b, "msg", "decision");
+    PUT_FIELD(&b, "endpoint", rq->endpoint);
+    PUT_FIELD(&b, "uid", rq->uid);
+    PUT_FIELD(&b, "namespace", rq->namespace_);
+    PUT_FIELD(&b, "kind", rq->kind);
+    PUT_FIELD(&b, "name", rq->name);
+    PUT_FIELD(&b, "operation", rq->operation);
+    PUT_FIELD(&b, "user", rq->user);
+    PUT_BOOL(&b, "dry_run", rq->dry_run);
+    PUT_FIELD(&b, "verdict", d->allowed ? "allow" : "deny");
+    PUT_BOOL(&b, "namespace_exempt", d->namespace_exempt);
+    PUT_KEY(&b, "reasons");
     pc_buf_add(&b, "[", 1);
     int first = 1;
     for (size_t i = 0; i < d->nimgs; i++)
@@ -261,7 +308,7 @@ static void log_decision_direct(const wh_log_request *rq, const wh_decision *d,
             first = 0;
         }
     pc_buf_add(&b, "]", 1);
-    put_key(&b, "images", 0);
+    PUT_KEY(&b, "images");
     pc_buf_add(&b, "[", 1);
     for (size_t i = 0; i < d->nimgs; i++) {
         if (i)
@@ -269,9 +316,13 @@ static void log_decision_direct(const wh_log_request *rq, const wh_decision *d,
         put_image(&b, &d->imgs[i]);
     }
     pc_buf_add(&b, "]", 1);
-    int n = snprintf(num, sizeof num, ",\"warnings\":%" PRIu64 ",\"duration_ms\":%" PRIu64 "}\n",
-                     (uint64_t)d->nwarnings, duration_ms);
-    pc_buf_add(&b, num, (size_t)n);
+    char *t = num;
+    memcpy(t, ",\"warnings\":", 12);
+    t = put_uint(t + 12, (uint64_t)d->nwarnings, 1);
+    memcpy(t, ",\"duration_ms\":", 15);
+    t = put_uint(t + 15, duration_ms, 1);
+    memcpy(t, "}\n", 2);
+    pc_buf_add(&b, num, (size_t)(t + 2 - num));
     if (b.oom || !b.p) {
         pc_buf_free(&b);
         static const char oom[] =

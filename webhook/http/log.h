@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <time.h>
 #include "../k8s/decide.h"
 
 /* Write {"ts","level","msg", ...fields} as one line; fields (an object,
@@ -31,6 +32,12 @@ typedef struct wh_log_request {
 } wh_log_request;
 
 /* The decision line for one answered review. */
+/* ts as the "ts" of a line: UTC, 2006-01-02T15:04:05.000Z (gmtime_r's
+ * calendar, without its time zone lock; years past 9999 as 9999-12-31T
+ * 23:59:59.999Z, before 1970 as 1970-01-01T00:00:00.000Z). */
+#define WH_LOG_TIME_LEN 32
+void wh_log_time(char out[WH_LOG_TIME_LEN], const struct timespec *ts);
+
 void wh_log_decision(const wh_log_request *rq, const wh_decision *d, uint64_t duration_ms);
 
 #endif
