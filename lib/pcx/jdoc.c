@@ -94,7 +94,7 @@ static int plain8(const unsigned char *p)
     return bad == 0;
 }
 
-static void skip_ws(parser *ps)
+static void skip_ws_run(parser *ps)
 {
     unsigned char *p = ps->p;
     /* a pretty-printed document's indentation, 8 spaces at a time */
@@ -105,9 +105,17 @@ static void skip_ws(parser *ps)
     ps->p = p;
 }
 
+/* Whitespace skipped; a compact document (the apiserver's) has none, and
+ * the next byte says so at once. */
+static inline void skip_ws(parser *ps)
+{
+    if (ps->p < ps->end && *ps->p <= ' ')
+        skip_ws_run(ps);
+}
+
 /* The next slot on the stack of pending children (*slot: its index; the
  * stack may move, a slot does not). */
-static int reserve(parser *ps, size_t *slot)
+static inline int reserve(parser *ps, size_t *slot)
 {
     if (ps->sn == ps->scap) {
         size_t cap = ps->scap * 2;
