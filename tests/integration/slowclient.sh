@@ -14,6 +14,8 @@
 #     listen backlog is answered within the deadline and a bound;
 #  3. a keep-alive connection that got an answer and then drips its next
 #     request's headers is cut at --header-timeout after the answer;
+#  3b. a client that pipelines requests and never reads is cut as soon as
+#     its socket cannot take an answer;
 #  4. a client dripping its BODY gets 408 once --client-timeout has passed
 #     since its headers, and the connection is closed; one whose request
 #     was refused from its head (404) and whose body is only being thrown
@@ -99,6 +101,19 @@ python3 "$SC" keepalive --port "${P##*:}" --cacert "$C/ca.crt" --interval 1 --du
 check "keep-alive: first request answered" '.status == "HTTP/1.1 200 OK"'
 check "keep-alive: next request's dripped head cut at the deadline after the answer" \
     '.t_cut != null and (.t_cut - .t_answer) >= ($ht - 0.5) and (.t_cut - .t_answer) <= ($ht + 5) and .sent > 1'
+
+# --- 3b. a client that pipelines requests and never reads its answers:
+# each answer is held to go out as one TLS record (onerecord.h); once the
+# socket cannot take one, the connection is shut down at once (not held
+# until --client-timeout, 60s here), and what was sent before is whole
+python3 "$SC" nonreader --port "${P##*:}" --cacert "$C/ca.crt" --duration 40 >"$T/out" 2>"$T/err" ||
+    fail "nonreader ran" "$(head -c 800 "$T/err")"
+check "non-reader: cut soon after its answers stopped going out, not at the idle timeout" \
+    '.t_cut != null and (.t_cut - .t_stopped) <= 20 and .end != "timeout"'
+check "non-reader: the answers before the cut are whole and in order (no TLS error but a truncated last record)" \
+    '.answers >= 1 and (.end == "eof" or .end == "reset" or .end == "tls-eof")'
+curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "$P/healthz" >"$T/code"
+grep_in "the webhook still answers after the non-reader" '^200$' "$T/code"
 
 # --- 4. a dripped body: 408 after --client-timeout (3s), connection closed
 webhook_start B --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --client-timeout 3s || exit 1

@@ -151,6 +151,26 @@ pad=$pad$pad
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
     -H "X-Pad: $pad" --data-binary @"$T/r.json" "$A/validate")
 [ "$code" = 431 ] && pass "40 KB request header (431)" || fail "40 KB request header" "HTTP $code"
+# a keep-alive answer is held to go out as one TLS record (onerecord.h)
+# and sent when libmicrohttpd completes the request: a connection closed
+# after its answer (the client asked, or HTTP/1.0) still gets all of it,
+# and several answers on one connection arrive whole and in order
+for how in "--http1.0" "-H Connection:close"; do
+    # shellcheck disable=SC2086 # $how: curl flags, split on purpose
+    code=$(curl -s -o "$T/body" -w '%{http_code}' --cacert "$C/ca.crt" $how -H 'Content-Type: application/json' \
+        --data-binary @"$T/r.json" "$A/validate")
+    [ "$code" = 200 ] && jq -e '.response.uid == "uid-ct" and .response.allowed == true' "$T/body" >/dev/null &&
+        pass "answer then close ($how): whole" || fail "answer then close ($how)" "HTTP $code $(head -c 300 "$T/body")"
+done
+fill "$REQ/pod.json" "$T/r2.json" uid-ka2 team-a "$CLEAN" "$CLEAN"
+curl -s --cacert "$C/ca.crt" -H 'Content-Type: application/json' --data-binary @"$T/r.json" "$A/validate" \
+    -o "$T/ka1" -w '%{num_connects}' --next --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
+    --data-binary @"$T/r2.json" "$A/validate" -o "$T/ka2" -w '%{num_connects}' --next --cacert "$C/ca.crt" \
+    "$A/healthz" -o "$T/ka3" -w '%{num_connects}\n' >"$T/kan"
+[ "$(tr -d '\n' <"$T/kan")" = 100 ] && jq -e '.response.uid == "uid-ct"' "$T/ka1" >/dev/null &&
+    jq -e '.response.uid == "uid-ka2"' "$T/ka2" >/dev/null && [ -s "$T/ka3" ] &&
+    pass "three answers on one keep-alive connection, whole and in order" ||
+    fail "keep-alive answers" "connects $(tr '\n' ' ' <"$T/kan"); $(head -c 200 "$T/ka1") / $(head -c 200 "$T/ka2")"
 head -c 1200000 /dev/zero | tr '\0' ' ' >"$T/big.json"
 send "oversized body" 413 "$A/validate" "$T/big.json"
 code=$(curl -s -o "$T/body" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \

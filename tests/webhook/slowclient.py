@@ -22,6 +22,12 @@ happened, with times in seconds from the start); the shell script judges it.
   body      headers complete (POST --path, Content-Length: 200), then the
             body dripped one byte per --interval. Out: {"t_headers", "t_reply", "reply"
             (first line), "body" (the reply's body), "sent"}.
+  nonreader one connection (a 4 KiB receive buffer) that pipelines GET
+            /healthz and never reads, until its sends stop or fail; then it
+            reads what came. Out: {"t_stopped", "sent" (requests), "why"
+            (why sending stopped), "answers" (whole ones read), "t_cut",
+            "end" (how reading ended: "eof", "reset", "tls-eof" for a
+            truncated record, or another TLS error: a corrupt stream)}.
 A dripper "cut" is one whose connection the server ended (EOF or reset);
 t_cut is null when it was still open at --duration.
 """
@@ -244,9 +250,70 @@ def body(a, host, port):
     return out
 
 
+def nonreader(a, host, port):
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.bind((a.source, 0))
+    raw.settimeout(a.duration)
+    raw.connect((host, port))
+    s = tls_ctx(a.cacert).wrap_socket(raw, server_hostname=host)
+    req = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 64
+    out = {"t_stopped": None, "sent": 0, "why": None, "answers": 0, "t_cut": None, "end": None}
+    s.settimeout(2.0)
+    while now() < a.duration:
+        try:
+            s.sendall(req)
+        except (socket.timeout, TimeoutError):
+            out["why"] = "blocked"
+            break
+        except (OSError, ssl.SSLError) as e:
+            out["why"] = type(e).__name__
+            break
+        out["sent"] += 64
+    out["t_stopped"] = now()
+    data = b""
+    s.settimeout(max(1.0, a.duration - now()))
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                out["end"] = "eof"
+                break
+            data += chunk
+    except ssl.SSLEOFError:
+        out["end"] = "tls-eof"
+    except ssl.SSLError as e:
+        out["end"] = "tls: %s" % e
+    except (socket.timeout, TimeoutError):
+        out["end"] = "timeout"
+    except OSError as e:
+        out["end"] = "reset" if isinstance(e, ConnectionResetError) else type(e).__name__
+    if out["end"] != "timeout":
+        out["t_cut"] = now()
+    # whole answers, each starting where the last ended: a stream that
+    # went on after a partial answer would break the count
+    pos = 0
+    while True:
+        head_end = data.find(b"\r\n\r\n", pos)
+        if not data.startswith(b"HTTP/1.1 200 ", pos) or head_end < 0:
+            break
+        n = 0
+        for line in data[pos:head_end].split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                n = int(v.strip())
+        if head_end + 4 + n > len(data):
+            break
+        pos = head_end + 4 + n
+        out["answers"] += 1
+    out["trailing"] = len(data) - pos
+    s.close()
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["attack", "keepalive", "body"])
+    p.add_argument("mode", choices=["attack", "keepalive", "body", "nonreader"])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--cacert", required=True)
     p.add_argument("--conns", type=int, default=0)
@@ -262,7 +329,7 @@ def main():
     p.add_argument("--validate", help="an AdmissionReview file to POST once during the attack")
     p.add_argument("--path", default="/validate", help="body: where to POST")
     a = p.parse_args()
-    fn = {"attack": attack, "keepalive": keepalive, "body": body}[a.mode]
+    fn = {"attack": attack, "keepalive": keepalive, "body": body, "nonreader": nonreader}[a.mode]
     print(json.dumps(fn(a, "127.0.0.1", a.port)))
 
 

@@ -21,7 +21,8 @@
  * policy generation is taken and put back within each run of a handler
  * (gen.h), never held across the suspension: the run on the worker
  * judges with the generation current then. Scans run on their own
- * bounded pool (verdicts.c). Keep-alive is libmicrohttpd's default.
+ * bounded pool (verdicts.c). Keep-alive is libmicrohttpd's default; a
+ * keep-alive answer goes out as one TLS record (onerecord.h).
  *
  * Slow clients cannot hold the slots: (1) one client address holds at
  * most --max-conns-per-ip of them (MHD_OPTION_PER_IP_CONNECTION_LIMIT;
@@ -60,6 +61,7 @@
 #include "conns.h"
 #include "log.h"
 #include "offload.h"
+#include "onerecord.h"
 #include "routes.h"
 #include "tls.h"
 #include "../webhook.h"
@@ -84,6 +86,7 @@ typedef struct conn_req {
     const char *url, *method; /* libmicrohttpd's, valid until the request completes */
     int deferred, answered;
     wh_reply answer;
+    int held; /* its answer held to go out as one TLS record (onerecord.h) */
 } conn_req;
 
 static uint64_t now_us(void)
@@ -188,8 +191,10 @@ static int answer_early(const wh_server *s, struct MHD_Connection *c)
     return n != UINT64_MAX - 1 && n > discard_max(s);
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *c, const wh_reply *r, const char *allow,
-                                  int close_conn)
+/* Queue r as q's answer. A small keep-alive answer (the cached
+ * verdicts' path) goes out as one TLS record: held until on_completed. */
+static enum MHD_Result send_reply(struct MHD_Connection *c, conn_req *q, const wh_reply *r,
+                                  const char *allow, int close_conn)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
@@ -203,8 +208,14 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, const wh_reply *r, c
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
     if (close_conn)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (!close_conn && !q->held)
+        q->held = wh_onerecord_hold(c, r->len);
     enum MHD_Result rc = MHD_queue_response(c, r->status, resp);
     MHD_destroy_response(resp);
+    if (rc != MHD_YES && q->held) {
+        q->held = 0;
+        (void)wh_onerecord_release(c); /* nothing queued: nothing to hold */
+    }
     return rc;
 }
 
@@ -214,7 +225,7 @@ static enum MHD_Result send_reject(wh_server *s, struct MHD_Connection *c, conn_
     wh_reply_error(&r, q->reject, "%s", q->reject_msg);
     wh_metrics_error(&s->metrics, q->reject_kind);
     observe(s, q, q->route ? q->route->ep : WH_EP_OTHER, WH_V_ERROR);
-    return send_reply(c, &r, q->reject == 405 ? q->allow : NULL, 1);
+    return send_reply(c, q, &r, q->reject == 405 ? q->allow : NULL, 1);
 }
 
 /* The answer to a request whose body is late: 408, or the refusal
@@ -360,7 +371,7 @@ static enum MHD_Result dispatch(wh_server *s, struct MHD_Connection *c, const ch
             return defer(s, c, url, method, q);
     }
     observe(s, q, q->route->ep, rp->verdict);
-    enum MHD_Result rc = send_reply(c, rp, NULL, 0);
+    enum MHD_Result rc = send_reply(c, q, rp, NULL, 0);
     rp->body = NULL; /* send_reply took it */
     return rc;
 }
@@ -407,7 +418,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     conn_req *q = *con_cls;
-    wh_conn_request_done(c); /* the next request's head is awaited from now */
+    if (q && q->held)
+        (void)wh_onerecord_release(c); /* before libmicrohttpd closes or reuses c */
+    wh_conn_request_done(c);           /* the next request's head is awaited from now */
     if (q) {
         free(q->answer.body); /* a worker's answer never sent */
         pc_buf_free(&q->body);
