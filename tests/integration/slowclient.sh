@@ -16,6 +16,8 @@
 #     request's headers is cut at --header-timeout after the answer;
 #  3b. a client that pipelines requests and never reads is cut as soon as
 #     its socket cannot take an answer;
+#  3c. TLS handshakes stalled half-way cost no CPU while they wait, and
+#     complete when their bytes come;
 #  4. a client dripping its BODY gets 408 once --client-timeout has passed
 #     since its headers, and the connection is closed; one whose request
 #     was refused from its head (404) and whose body is only being thrown
@@ -57,6 +59,7 @@ grep_in "--max-conns-per-ip: says what it wants" 'max-conns-per-ip "-1": expecte
 webhook_start P --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --max-connections 24 \
     --max-conns-per-ip 8 --header-timeout ${HT}s --client-timeout 60s || exit 1
 P=$WH_URL
+P_PID=$WH_PID
 jq_true "listening line names the limits" 'select(.msg == "listening") | .max_connections == 24 and .max_conns_per_ip == 8 and .header_timeout_ms == 3000' "$T/P.log"
 python3 "$CLIENT" --url "$P/validate?timeout=20s" --cacert "$C/ca.crt" --request "$T/pod.json" \
     --expect allow >"$T/warm.out" 2>&1 && pass "warm: the image scanned once" || fail "warm" "$(head -c 800 "$T/warm.out")"
@@ -114,6 +117,28 @@ check "non-reader: the answers before the cut are whole and in order (no TLS err
     '.answers >= 1 and (.end == "eof" or .end == "reset" or .end == "tls-eof")'
 curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "$P/healthz" >"$T/code"
 grep_in "the webhook still answers after the non-reader" '^200$' "$T/code"
+
+# --- 3c. TLS handshakes that stop half-way wait off the event loops
+# (handshake.c): libmicrohttpd would call the handshake again and again
+# (recv EAGAIN, epoll_wait(0)), a whole CPU per loop, until the header
+# deadline. Four connections hold part of a ClientHello for 2s (under
+# --header-timeout, 3s): the webhook's CPU over 1.5s of it stays near
+# zero (a loop spinning is about 150 clock ticks in that time), and each
+# handshake then completes and is answered
+rm -f "$T/held"
+python3 "$SC" stall --port "${P##*:}" --cacert "$C/ca.crt" --conns 4 --hold 2 --marker "$T/held" \
+    --duration 20 >"$T/out" 2>"$T/err" &
+SPID=$!
+i=0
+while [ ! -s "$T/held" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+t0=$(awk '{print $14 + $15}' "/proc/$P_PID/stat")
+sleep 1.5
+t1=$(awk '{print $14 + $15}' "/proc/$P_PID/stat")
+wait $SPID || fail "stall ran" "$(head -c 800 "$T/err")"
+[ -s "$T/held" ] && [ $((t1 - t0)) -le 20 ] && pass "stalled handshakes: no CPU spent waiting ($((t1 - t0)) ticks in 1.5s)" ||
+    fail "stalled handshakes: no CPU spent waiting" "$((t1 - t0)) clock ticks in 1.5s (held: $(cat "$T/held" 2>/dev/null))"
+check "stalled handshakes: each completes once its bytes come, and is answered" \
+    '.statuses == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"]'
 
 # --- 4. a dripped body: 408 after --client-timeout (3s), connection closed
 webhook_start B --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --client-timeout 3s || exit 1

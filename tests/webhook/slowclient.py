@@ -28,6 +28,10 @@ happened, with times in seconds from the start); the shell script judges it.
             (why sending stopped), "answers" (whole ones read), "t_cut",
             "end" (how reading ended: "eof", "reset", "tls-eof" for a
             truncated record, or another TLS error: a corrupt stream)}.
+  stall     --conns N connections each send the first 10 bytes of a real
+            ClientHello, touch --marker once all have, hold --hold seconds,
+            then send the rest, finish the handshake and GET /healthz.
+            Out: {"statuses": [first line of each answer, or the error]}.
 A dripper "cut" is one whose connection the server ended (EOF or reset);
 t_cut is null when it was still open at --duration.
 """
@@ -311,9 +315,69 @@ def nonreader(a, host, port):
     return out
 
 
+def stalled_hello(a, host, port):
+    """One connection: part of a ClientHello now, the rest by finish()."""
+    sock = socket.create_connection((host, port), timeout=a.duration, source_address=(a.source, 0))
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = tls_ctx(a.cacert).wrap_bio(inc, out, server_hostname=host)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    hello = out.read()
+    sock.sendall(hello[:10])
+    return sock, inc, out, obj, hello[10:]
+
+
+def finish(sock, inc, out, obj, rest):
+    sock.sendall(rest)
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            pending = out.read()
+            if pending:
+                sock.sendall(pending)
+            data = sock.recv(65536)
+            if not data:
+                raise ConnectionError("closed during the handshake")
+            inc.write(data)
+    pending = out.read()
+    if pending:
+        sock.sendall(pending)
+    obj.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    sock.sendall(out.read())
+    got = b""
+    while b"\r\n" not in got:
+        try:
+            got += obj.read(4096)
+        except ssl.SSLWantReadError:
+            data = sock.recv(65536)
+            if not data:
+                break
+            inc.write(data)
+    return got.split(b"\r\n", 1)[0].decode(errors="replace")
+
+
+def stall(a, host, port):
+    conns = [stalled_hello(a, host, port) for _ in range(a.conns)]
+    with open(a.marker, "w") as f:
+        f.write("held\n")
+    time.sleep(a.hold)
+    statuses = []
+    for c in conns:
+        try:
+            statuses.append(finish(*c))
+        except (OSError, ssl.SSLError) as e:
+            statuses.append("%s: %s" % (type(e).__name__, e))
+        c[0].close()
+    return {"statuses": statuses}
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["attack", "keepalive", "body", "nonreader"])
+    p.add_argument("mode", choices=["attack", "keepalive", "body", "nonreader", "stall"])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--cacert", required=True)
     p.add_argument("--conns", type=int, default=0)
@@ -328,8 +392,10 @@ def main():
     p.add_argument("--probe-timeout", type=float, default=20.0)
     p.add_argument("--validate", help="an AdmissionReview file to POST once during the attack")
     p.add_argument("--path", default="/validate", help="body: where to POST")
+    p.add_argument("--hold", type=float, default=2.0, help="stall: seconds the hellos wait")
+    p.add_argument("--marker", help="stall: file written once every hello is held")
     a = p.parse_args()
-    fn = {"attack": attack, "keepalive": keepalive, "body": body, "nonreader": nonreader}[a.mode]
+    fn = {"attack": attack, "keepalive": keepalive, "body": body, "nonreader": nonreader, "stall": stall}[a.mode]
     print(json.dumps(fn(a, "127.0.0.1", a.port)))
 
 

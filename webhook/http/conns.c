@@ -48,6 +48,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "handshake.h"
 #include "log.h"
 #include "pcx.h"
 
@@ -59,6 +60,7 @@ struct wh_conn {
     int fd;
     _Atomic uint64_t waiting; /* ms since which a request head is awaited; 0: in a request */
     char addr[INET6_ADDRSTRLEN];
+    wh_park_conn *park; /* its handshake's reads (handshake.h), or NULL */
     wh_conn *prev, *next;
 };
 
@@ -70,6 +72,7 @@ struct wh_conns {
     uint64_t timeout_ms;
     wh_tls *tls;
     wh_metrics *m;
+    wh_park *park; /* stalled TLS handshakes wait there, off the event loops */
     wh_conn *head; /* under mu */
 };
 
@@ -135,6 +138,7 @@ int wh_conns_new(uint64_t header_timeout_ms, wh_tls *tls, wh_metrics *m, wh_conn
     wh_conns *cs = calloc(1, sizeof *cs);
     int mu = 0, cv = 0, th = 0;
     *out = NULL;
+    snprintf(err, errlen, "cannot start the connection watchdog (out of memory or threads)");
     if (cs) {
         cs->timeout_ms = header_timeout_ms;
         cs->tls = tls;
@@ -146,24 +150,33 @@ int wh_conns_new(uint64_t header_timeout_ms, wh_tls *tls, wh_metrics *m, wh_conn
              pthread_cond_init(&cs->cv, &ca) == 0;
         pthread_condattr_destroy(&ca);
     }
-    th = cv && pthread_create(&cs->thread, NULL, watchdog, cs) == 0;
+    if (cv && wh_park_new(&cs->park, err, errlen) == 0) /* (says why when not) */
+        th = pthread_create(&cs->thread, NULL, watchdog, cs) == 0;
     if (th) {
         *out = cs;
         return 0;
     }
+    if (cs)
+        wh_park_free(cs->park);
     if (cv)
         pthread_cond_destroy(&cs->cv);
     if (mu)
         pthread_mutex_destroy(&cs->mu);
     free(cs);
-    snprintf(err, errlen, "cannot start the connection watchdog (out of memory or threads)");
     return -1;
+}
+
+void wh_conns_stop(wh_conns *cs)
+{
+    if (cs)
+        wh_park_stop(cs->park);
 }
 
 void wh_conns_free(wh_conns *cs)
 {
     if (!cs)
         return;
+    wh_park_free(cs->park);
     pthread_mutex_lock(&cs->mu);
     cs->stop = 1;
     pthread_cond_signal(&cs->cv);
@@ -195,6 +208,7 @@ void wh_conns_notify(void *cls, struct MHD_Connection *c, void **socket_context,
         k->fd = ci->connect_fd;
         atomic_store(&k->waiting, pc_now_ms());
         peer(c, k->addr, sizeof k->addr);
+        k->park = wh_park_attach(cs->park, c, k->fd);
         pthread_mutex_lock(&cs->mu);
         k->next = cs->head;
         if (cs->head)
@@ -213,6 +227,7 @@ void wh_conns_notify(void *cls, struct MHD_Connection *c, void **socket_context,
     if (k->next)
         k->next->prev = k->prev;
     pthread_mutex_unlock(&cs->mu);
+    wh_park_detach(k->park);
     free(k);
     *socket_context = NULL;
 }

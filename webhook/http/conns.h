@@ -21,10 +21,14 @@
 typedef struct wh_conns wh_conns;
 typedef struct wh_tls wh_tls;
 
-/* Start the watchdog. tls is what each connection's certificate callback
+/* Start the watchdog, and the waiter of stalled TLS handshakes
+ * (handshake.h). tls is what each connection's certificate callback
  * gets (wh_conn_tls). -1 with a message when no thread could be made. */
 int wh_conns_new(uint64_t header_timeout_ms, wh_tls *tls, wh_metrics *m, wh_conns **out, char *err,
                  size_t errlen);
+/* Resume every connection whose TLS handshake waits off its event loop
+ * (handshake.h), and park none from now on: before MHD_stop_daemon. */
+void wh_conns_stop(wh_conns *cs);
 /* Stop the watchdog; after MHD_stop_daemon (no connection is left). */
 void wh_conns_free(wh_conns *cs);
 

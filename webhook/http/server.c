@@ -540,6 +540,7 @@ void wh_server_stop(wh_server *s)
      * with one (each worker is bounded by its request's deadline) */
     if (s->offload)
         wh_offload_drain(s->offload);
+    wh_conns_stop(s->conns); /* and every stalled handshake's */
     if (s->mhd)
         MHD_stop_daemon(s->mhd); /* closes every connection */
     s->mhd = NULL;
