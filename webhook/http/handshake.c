@@ -53,6 +53,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "handshake.h"
+#include "tls.h"
 
 struct wh_park_conn {
     wh_park *p;
@@ -183,10 +184,11 @@ int wh_park_new(wh_park **out, char *err, size_t errlen)
     p->ep = epoll_create1(EPOLL_CLOEXEC);
     p->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-    if (p->ep < 0 || p->wake < 0 || epoll_ctl(p->ep, EPOLL_CTL_ADD, p->wake, &ev) != 0 ||
-        pthread_create(&p->thread, NULL, park_main, p) != 0) {
-        snprintf(err, errlen, "cannot start the TLS handshake waiter: %s",
-                 errno ? strerror(errno) : "no thread");
+    int e = p->ep < 0 || p->wake < 0 || epoll_ctl(p->ep, EPOLL_CTL_ADD, p->wake, &ev) != 0
+                ? errno
+                : pthread_create(&p->thread, NULL, park_main, p);
+    if (e != 0) {
+        snprintf(err, errlen, "cannot start the TLS handshake waiter: %s", strerror(e));
         p->running = 0;
         wh_park_free(p);
         return -1;
@@ -238,9 +240,7 @@ void wh_park_free(wh_park *p)
 
 wh_park_conn *wh_park_attach(wh_park *p, struct MHD_Connection *c, int fd)
 {
-    const union MHD_ConnectionInfo *ci =
-        p ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION) : NULL;
-    gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+    gnutls_session_t s = p ? wh_tls_session(c) : NULL;
     wh_park_conn *x = s ? calloc(1, sizeof *x) : NULL;
     if (!x)
         return NULL; /* reads stay GnuTLS's own (polled while they wait) */

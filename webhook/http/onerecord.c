@@ -6,19 +6,13 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include "onerecord.h"
-
-static gnutls_session_t session_of(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    return ci ? (gnutls_session_t)ci->tls_session : NULL;
-}
+#include "tls.h"
 
 int wh_onerecord_hold(struct MHD_Connection *c, size_t body_len)
 {
     if (body_len > WH_ONERECORD_MAX)
         return 0;
-    gnutls_session_t s = session_of(c);
+    gnutls_session_t s = wh_tls_session(c);
     if (!s)
         return 0;
     gnutls_record_cork(s);
@@ -27,7 +21,7 @@ int wh_onerecord_hold(struct MHD_Connection *c, size_t body_len)
 
 int wh_onerecord_release(struct MHD_Connection *c)
 {
-    gnutls_session_t s = session_of(c);
+    gnutls_session_t s = wh_tls_session(c);
     const union MHD_ConnectionInfo *fi =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (!s || !fi)

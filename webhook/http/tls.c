@@ -243,11 +243,16 @@ int64_t wh_tls_not_after(wh_tls *t)
     return na;
 }
 
-int wh_tls_client_verified(struct MHD_Connection *c)
+gnutls_session_t wh_tls_session(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+    return ci ? (gnutls_session_t)ci->tls_session : NULL;
+}
+
+int wh_tls_client_verified(struct MHD_Connection *c)
+{
+    gnutls_session_t s = wh_tls_session(c);
     unsigned status = 0, n = 0;
     if (!s || !gnutls_certificate_get_peers(s, &n) || n == 0)
         return -1;
@@ -258,9 +263,7 @@ int wh_tls_client_verified(struct MHD_Connection *c)
 
 int wh_tls_send_last(struct MHD_Connection *c, const char *buf, size_t len)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+    gnutls_session_t s = wh_tls_session(c);
     size_t off = 0;
     while (s && off < len) {
         ssize_t n = gnutls_record_send(s, buf + off, len - off);

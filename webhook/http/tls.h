@@ -40,6 +40,9 @@ int64_t wh_tls_not_after(wh_tls *t);
 int wh_tls_alive(wh_tls *t, char *why, size_t whylen);
 long wh_tls_key_pid(const wh_tls *t);
 
+/* c's GnuTLS session (NULL when it has none). */
+gnutls_session_t wh_tls_session(struct MHD_Connection *c);
+
 /* 0 when the connection presented a certificate that verifies against the
  * --client-ca bundle MHD was given; -1 otherwise. */
 int wh_tls_client_verified(struct MHD_Connection *c);
