@@ -243,13 +243,6 @@ int64_t wh_tls_not_after(wh_tls *t)
     return na;
 }
 
-gnutls_session_t wh_tls_session(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    return ci ? (gnutls_session_t)ci->tls_session : NULL;
-}
-
 int wh_tls_client_verified(struct MHD_Connection *c)
 {
     gnutls_session_t s = wh_tls_session(c);

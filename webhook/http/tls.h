@@ -40,8 +40,15 @@ int64_t wh_tls_not_after(wh_tls *t);
 int wh_tls_alive(wh_tls *t, char *why, size_t whylen);
 long wh_tls_key_pid(const wh_tls *t);
 
-/* c's GnuTLS session (NULL when it has none). */
-gnutls_session_t wh_tls_session(struct MHD_Connection *c);
+/* c's GnuTLS session (NULL when it has none). Inline: handshake.c and
+ * onerecord.c use it without a call into tls.o, which calls conns.o
+ * (a circle of object files otherwise: check-layout). */
+static inline gnutls_session_t wh_tls_session(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    return ci ? (gnutls_session_t)ci->tls_session : NULL;
+}
 
 /* 0 when the connection presented a certificate that verifies against the
  * --client-ca bundle MHD was given; -1 otherwise. */
