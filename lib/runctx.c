@@ -408,8 +408,10 @@ int pc_runctx_key(const pc_runctx *rc, char out[72])
     pc_runctx none;
     pc_runctx_init(&none);
     pc_buf b = {0};
-    /* one allocation for a usual run's text, not a doubling from 8 */
-    if (pc_grow((void **)&b.p, &b.cap, 1024, 1) < 0)
+    /* one allocation for a usual run's text (about 220 bytes without
+     * commands), not a doubling from 8; under glibc's 1008 bytes, where a
+     * request would first consolidate every freed small chunk */
+    if (pc_grow((void **)&b.p, &b.cap, 512, 1) < 0)
         b.oom = 1;
     key_text(rc && rc->given ? rc : &none, &b);
     if (b.oom || !b.p) {

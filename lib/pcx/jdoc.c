@@ -31,6 +31,7 @@
 #include <string.h>
 #include "pcx.h"
 #include "pcx/arena.h"
+#include "pcx/swar.h"
 #include "portcullis_jdoc.h"
 
 #define STACK_LOCAL 64
@@ -66,39 +67,11 @@ static int fail(parser *ps, const unsigned char *at, const char *why)
     return -1;
 }
 
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
-static uint64_t load8(const unsigned char *p)
-{
-    uint64_t x;
-    memcpy(&x, p, 8);
-    return x;
-}
-
-/* Whether a byte of x is zero (exact as a yes or no, for any x). */
-static uint64_t zero_byte(uint64_t x)
-{
-    return (x - ONES) & ~x & HIGHS;
-}
-
-/* Whether all 8 bytes at p are plain inside a string: none is '"', a
- * backslash, a control character or a byte of a UTF-8 sequence. */
-static int plain8(const unsigned char *p)
-{
-    uint64_t x = load8(p);
-    uint64_t bad = x & HIGHS;              /* 0x80 and up */
-    bad |= (x - ONES * 0x20) & ~x & HIGHS; /* below 0x20 */
-    bad |= zero_byte(x ^ (ONES * '"'));    /* a quote */
-    bad |= zero_byte(x ^ (ONES * '\\'));   /* a backslash */
-    return bad == 0;
-}
-
 static void skip_ws_run(parser *ps)
 {
     unsigned char *p = ps->p;
     /* a pretty-printed document's indentation, 8 spaces at a time */
-    while (ps->end - p >= 8 && load8(p) == ONES * ' ')
+    while (ps->end - p >= 8 && pc_swar_load8(p) == PC_SWAR_ONES * ' ')
         p += 8;
     while (p < ps->end && *p <= ' ' && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
         p++;
@@ -268,13 +241,13 @@ static int parse_string(parser *ps, const char **out, size_t *outlen, int *nul)
     for (;;) {
         unsigned char c;
         if (!t) {
-            while (end - p >= 8 && plain8(p))
+            while (end - p >= 8 && pc_swar_json_plain8(p))
                 p += 8;
             while (p < end && (c = *p) >= 0x20 && c < 0x80 && c != '"' && c != '\\')
                 p++;
         } else {
-            while (end - p >= 8 && plain8(p)) {
-                uint64_t x = load8(p); /* read before written: t may be within 8 of p */
+            while (end - p >= 8 && pc_swar_json_plain8(p)) {
+                uint64_t x = pc_swar_load8(p); /* read before written: t may be within 8 of p */
                 memcpy(t, &x, 8);
                 t += 8;
                 p += 8;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "pcx.h"
+#include "pcx/swar.h"
 
 /* 1: a byte that is escaped (controls, '"', '\\') or checked as UTF-8
  * (0x80 and up); 0: copied as it is. */
@@ -32,7 +33,11 @@ void pc_buf_json_str(pc_buf *b, const char *s)
         pc_buf_add(b, "null", 4);
         return;
     }
-    const char *run = s, *p = s;
+    /* the plain run, 8 bytes at a step within the string's length */
+    size_t len = strlen(s), k = 0;
+    while (len - k >= 8 && pc_swar_json_plain8(s + k))
+        k += 8;
+    const char *run = s, *p = s + k;
     while (!special[(unsigned char)*p])
         p++;
     if (!*p) { /* nothing to escape, as nearly always: one copy */

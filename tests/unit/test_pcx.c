@@ -5,8 +5,10 @@
  * trips through OpenSSL's codec, each decoder's acceptance), UTF-8
  * shaping, pc_buf, and SHA-256 (the one-shot digest, which nettle
  * computes, against the published vectors and the streaming one, which
- * OpenSSL computes).
+ * OpenSSL computes), and pc_buf_json_str against jansson's own dump of
+ * the same string.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pcx.h"
@@ -350,6 +352,53 @@ static void test_buf(void)
     pc_buf_free(&b);
 }
 
+/* pc_buf_json_str is jansson's dump, byte for byte: strings of every
+ * length around its 8-byte steps, each with one byte to escape or check
+ * (a quote, a backslash, controls, DEL, '/', 2- to 4-byte UTF-8) at every
+ * position, and plain runs of every length; appended after other text. */
+static void test_json_str(void)
+{
+    static const char *const odd[] = {"\"",   "\\", "\n",       "\x01",         "\x1f",
+                                      "\x7f", "/",  "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                      NULL};
+    size_t compared = 0, differ = 0;
+    for (size_t len = 0; len <= 40; len++)
+        for (size_t at = 0; at <= len; at++)
+            for (size_t k = 0; odd[k] || k == 0; k++) {
+                char s[64];
+                memset(s, 'a' + (int)(len % 26), len);
+                s[len] = 0;
+                if (at < len) { /* one odd piece at byte `at` */
+                    size_t n = strlen(odd[k]);
+                    if (at + n > len)
+                        continue;
+                    memcpy(s + at, odd[k], n);
+                } else if (k > 0)
+                    break; /* at == len: the plain string, once */
+                json_t *j = json_string(s);
+                char *want = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+                pc_buf b = {0};
+                pc_buf_puts(&b, "x=");
+                pc_buf_json_str(&b, s);
+                if (!want || b.oom || strncmp(b.p, "x=", 2) != 0 || strcmp(b.p + 2, want) != 0) {
+                    if (differ++ < 3)
+                        fprintf(stderr, "json_str: len %zu at %zu: %s against %s\n", len, at,
+                                b.p ? b.p : "(null)", want ? want : "(null)");
+                }
+                compared++;
+                free(want);
+                json_decref(j);
+                pc_buf_free(&b);
+            }
+    CHECK(compared > 4000);
+    CHECK(differ == 0);
+    pc_buf b = {0};
+    pc_buf_json_str(&b, NULL);
+    pc_buf_json_str(&b, "ab\xff"); /* not UTF-8: U+FFFD, as pc_json_string */
+    CHECK_STR(b.p, "null\"ab\xef\xbf\xbd\"");
+    pc_buf_free(&b);
+}
+
 /* The arena: a small first block doubles up to 64 KiB; a request larger
  * than the block gets one of its own; every byte handed out is usable. */
 static void test_arena(void)
@@ -472,6 +521,7 @@ int main(void)
     test_base64();
     test_utf8();
     test_buf();
+    test_json_str();
     test_bytes();
     TEST_MAIN_END();
 }

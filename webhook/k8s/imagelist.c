@@ -119,8 +119,8 @@ static void drop_last(wh_image_list *l)
 }
 
 int wh_image_list_add_run(wh_image_list *l, const char *image, const char *pointer,
-                          const char *container, const pc_runctx *rc, const char *run_error,
-                          char *err, size_t errlen)
+                          const char *container, pc_runctx *rc, const char *run_error, char *err,
+                          size_t errlen)
 {
     if (!rc) {
         if (wh_image_list_add(l, image, pointer, container, err, errlen) < 0)
@@ -131,13 +131,26 @@ int wh_image_list_add_run(wh_image_list *l, const char *image, const char *point
         }
         return 0;
     }
-    /* the key is computed once, from the copy of rc (no key of "no run
-     * context" first, to be overwritten) */
+    /* the key is computed once, from rc as the entry keeps it (no key of
+     * "no run context" first, to be overwritten) */
     static const char unset[72] = "";
-    if (add_keyed(l, image, pointer, container, unset, err, errlen) < 0)
+    pc_runctx *c = malloc(sizeof *c);
+    if (!c || add_keyed(l, image, pointer, container, unset, err, errlen) < 0) {
+        if (!c)
+            snprintf(err, errlen, "out of memory");
+        free(c);
+        pc_runctx_free(rc);
         return -1;
-    if (set_run_keyed(l, l->n - 1, rc, NULL, err, errlen) < 0) {
+    }
+    *c = *rc; /* taken: rc owns nothing from here on */
+    pc_runctx_init(rc);
+    free(c->subject);
+    c->subject = NULL;
+    wh_image *e = &l->v[l->n - 1];
+    e->run = c; /* owned by the entry before anything can fail */
+    if (pc_runctx_key(c, e->runkey) < 0) {
         drop_last(l);
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
     return 0;

@@ -47,13 +47,16 @@ int wh_image_list_set_run(wh_image_list *l, size_t i, const pc_runctx *rc, char 
  * out of memory. */
 int wh_image_list_set_run_error(wh_image_list *l, size_t i, const char *msg, char *err,
                                 size_t errlen);
-/* Append copies with the run context rc (copied, its subject dropped, its
- * key computed once) or, rc NULL, none: then run_error (copied, may be
- * NULL) says why the run context could not be read. -1 with a message
- * when out of memory or past WH_MAX_IMAGES (nothing appended). */
+/* Append copies with the run context rc or, rc NULL, none: then
+ * run_error (copied, may be NULL) says why the run context could not be
+ * read. rc is taken, not copied (its subject dropped, its key computed
+ * once): on return, success or not, *rc is empty and owns nothing (a
+ * review's containers each build one; a deep copy per container was a
+ * few dozen allocations per review). -1 with a message when out of
+ * memory or past WH_MAX_IMAGES (nothing appended). */
 int wh_image_list_add_run(wh_image_list *l, const char *image, const char *pointer,
-                          const char *container, const pc_runctx *rc, const char *run_error,
-                          char *err, size_t errlen);
+                          const char *container, pc_runctx *rc, const char *run_error, char *err,
+                          size_t errlen);
 /* Append a copy of e (its run context, run key and run error too: the
  * key is copied, not computed again). */
 int wh_image_list_add_copy(wh_image_list *l, const wh_image *e, char *err, size_t errlen);

@@ -30,9 +30,7 @@ static int one_run(const pc_jval *pod, const pc_jval *c, const char *where, cons
     char why[512];
     if (pc_k8s_runctx(pod, c, where, &rc, why, sizeof why) < 0)
         return wh_image_list_add_run(out, image, ptr, name, NULL, why, err, errlen);
-    int ret = wh_image_list_add_run(out, image, ptr, name, &rc, NULL, err, errlen);
-    pc_runctx_free(&rc);
-    return ret;
+    return wh_image_list_add_run(out, image, ptr, name, &rc, NULL, err, errlen);
 }
 
 static int one_container(const pc_jval *pod, const pc_jval *c, const char *where,
@@ -74,6 +72,31 @@ static int one_container(const pc_jval *pod, const pc_jval *c, const char *where
     return one_run(pod, c, where, s, ptr, pc_jstr(name), out, err, errlen);
 }
 
+/* "PREFIXLIST[i]" into where (256 bytes; prefix is under 128, list a
+ * short name of pc_k8s_lists, i below WH_MAX_IMAGES): written directly,
+ * not by snprintf, as this runs for every container of every review. */
+static void where_name(char where[256], const char *prefix, const char *list, size_t i)
+{
+    size_t np = strlen(prefix), nl = strlen(list), k = 0;
+    char d[24];
+    int nd = 0;
+    if (np + nl + sizeof d + 3 > 256) { /* not reached: the caller's sizes */
+        snprintf(where, 256, "%s%s[%zu]", prefix, list, i);
+        return;
+    }
+    do
+        d[nd++] = (char)('0' + i % 10);
+    while ((i /= 10) != 0);
+    memcpy(where, prefix, np);
+    memcpy(where + np, list, nl);
+    k = np + nl;
+    where[k++] = '[';
+    while (nd)
+        where[k++] = d[--nd];
+    where[k++] = ']';
+    where[k] = 0;
+}
+
 static int one_list(const pc_jval *spec, const char *prefix, const char *list, wh_image_list *out,
                     char *err, size_t errlen)
 {
@@ -90,7 +113,7 @@ static int one_list(const pc_jval *spec, const char *prefix, const char *list, w
             snprintf(err, errlen, "%s%s: more than %d containers", prefix, list, WH_MAX_IMAGES);
             return -1;
         }
-        snprintf(where, sizeof where, "%s%s[%zu]", prefix, list, i);
+        where_name(where, prefix, list, i);
         if (one_container(spec, pc_jat(a, i), where, out, err, errlen) < 0)
             return -1;
     }
