@@ -29,6 +29,11 @@ void *pc_calloc(size_t n, size_t size);
  * SipHash-2-4 is the paper's own and is checked against its vector. */
 uint64_t pc_siphash(const void *p, size_t n, const uint64_t k[2], int c, int d);
 
+/* Called first in main by both tools: malloc gives big blocks back to the
+ * kernel when they are freed instead of keeping them in a thread's heap
+ * (malloctune.c says why and what it measured). */
+void pc_malloc_tune(void);
+
 /* realloc an array to n elements of size bytes; NULL (old kept) on overflow. */
 void *pc_reallocarray(void *p, size_t n, size_t size);
 /* Grow *arr (element size `size`) so it has room for `need` elements. */

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cli_admin.h"
 #include "cli_scan.h"
+#include "pcx.h"
 #include "portcullis.h"
 
 static const struct {
@@ -63,6 +64,7 @@ static int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    pc_malloc_tune();
     if (argc < 2) {
         cli_usage(stderr);
         return EXIT_USAGE;

@@ -485,6 +485,7 @@ int main(int argc, char **argv)
     opts o;
     wh_server s;
     sigset_t set;
+    pc_malloc_tune();
     int sig = 0, rc = parse(&o, argc, argv);
     if (rc)
         return rc >= 100 ? rc - 100 : rc;
