@@ -66,31 +66,78 @@ struct pc_prefilter_scratch {
 typedef struct exprs {
     char **re;
     unsigned *flags, *ids;
-    size_t n, cap, capf, capi;
+    hs_expr_ext_t **ext; /* NULL, or where an anchored string's match may end */
+    size_t n, cap, capf, capi, cape;
 } exprs;
 
 static void exprs_free(exprs *x)
 {
-    for (size_t i = 0; i < x->n; i++)
+    for (size_t i = 0; i < x->n; i++) {
         free(x->re[i]);
+        free(x->ext[i]);
+    }
     free(x->re);
     free(x->flags);
     free(x->ids);
+    free(x->ext);
 }
 
-static int exprs_add(exprs *x, pf_expr *e, unsigned id)
+/* Append e (its re taken) with ext (taken; NULL for none). */
+static int exprs_add(exprs *x, pf_expr *e, hs_expr_ext_t *ext, unsigned id)
 {
     if (pc_grow((void **)&x->re, &x->cap, x->n + 1, sizeof *x->re) < 0 ||
         pc_grow((void **)&x->flags, &x->capf, x->n + 1, sizeof *x->flags) < 0 ||
-        pc_grow((void **)&x->ids, &x->capi, x->n + 1, sizeof *x->ids) < 0) {
+        pc_grow((void **)&x->ids, &x->capi, x->n + 1, sizeof *x->ids) < 0 ||
+        pc_grow((void **)&x->ext, &x->cape, x->n + 1, sizeof *x->ext) < 0) {
         free(e->re);
+        free(ext);
         return -1;
     }
     x->re[x->n] = e->re;
     x->flags[x->n] = e->flags;
     x->ids[x->n] = id;
+    x->ext[x->n] = ext;
     x->n++;
     return 0;
+}
+
+/* An anchored string (yaracond.h: every mention is "$k at N") is looked
+ * for where it can count: a match starting at N ends between N plus the
+ * expression's least and greatest widths, so vectorscan is told to report
+ * it only there (HS_EXT_FLAG_MIN_OFFSET / MAX_OFFSET bound a match's end;
+ * a match of another width ending there is reported too: more, never
+ * less). Only for N + the greatest width within PF_ANCHOR_MAX, where every
+ * buffer the prefilter is given for a file starts at the file's byte 0: a
+ * whole file, or the first block of one scanned in blocks (64 KiB or
+ * more). A later block's buffer starts further on; an anchored match
+ * cannot be in it, and a hit there at the same relative place only sends
+ * the block to YARA. Not for expressions compiled in prefilter mode
+ * (regular expressions: their widths are not YARA's). The rules' "AppImage
+ * magic at byte 8" ({ 41 49 (01|02) }) occurs in most large programs:
+ * looked for everywhere, it sent 100 MB of the bench's large image to
+ * YARA. NULL: looked for everywhere (also when out of memory: more
+ * scanning, never less). */
+#define PF_ANCHOR_MAX 4096u
+static hs_expr_ext_t *anchor_ext(const ys_rule *r, size_t k, const pf_expr *e)
+{
+    uint64_t at;
+    hs_expr_info_t *info = NULL;
+    hs_compile_error_t *ce = NULL;
+    hs_expr_ext_t *ext = NULL;
+    if ((e->flags & HS_FLAG_PREFILTER) || !pc_yaracond_anchor(r, k, &at) || at >= PF_ANCHOR_MAX)
+        return NULL;
+    if (hs_expression_info(e->re, e->flags, &info, &ce) != HS_SUCCESS) {
+        hs_free_compile_error(ce);
+        return NULL; /* (the compile will say why) */
+    }
+    if (info->max_width != UINT_MAX && info->min_width <= info->max_width &&
+        at + info->max_width <= PF_ANCHOR_MAX && (ext = calloc(1, sizeof *ext)) != NULL) {
+        ext->flags = HS_EXT_FLAG_MIN_OFFSET | HS_EXT_FLAG_MAX_OFFSET;
+        ext->min_offset = at + info->min_width;
+        ext->max_offset = at + info->max_width;
+    }
+    free(info); /* (vectorscan's default allocator) */
+    return ext;
 }
 
 /* Does the compiled string (first entry cs) say what the source says? */
@@ -166,13 +213,23 @@ static const char *add_rule(exprs x[PF_DBS], const ys_rule *r, unsigned id, size
         }
         *npat += ne;
         for (size_t i = 0; i < ne; i++) {
+            hs_expr_ext_t *anchor = anchor_ext(r, k, &e[i]);
             for (int d = 0; d < PF_DBS && !why; d++) {
                 pf_expr copy = {.re = NULL, .flags = e[i].flags};
+                hs_expr_ext_t *ext = NULL;
                 if (d == DB_FILES ? !keep[k] || !*hb : !(*hb & (1u << (d - 1))))
                     continue;
-                if (!(copy.re = strdup(e[i].re)) || exprs_add(&x[d], &copy, id) < 0)
+                if ((anchor && !(ext = malloc(sizeof *ext))) || !(copy.re = strdup(e[i].re))) {
+                    free(ext);
+                    why = "out of memory";
+                    continue;
+                }
+                if (anchor)
+                    *ext = *anchor;
+                if (exprs_add(&x[d], &copy, ext, id) < 0) /* (frees both) */
                     why = "out of memory";
             }
+            free(anchor);
             free(e[i].re);
         }
     }
@@ -234,8 +291,9 @@ static int compile_db(const exprs *x, hs_database_t **db, char *why)
         snprintf(why, 512, "off: too many strings");
         return -1;
     }
-    if (hs_compile_multi((const char *const *)x->re, x->flags, x->ids, (unsigned)x->n,
-                         HS_MODE_BLOCK, NULL, db, &ce) != HS_SUCCESS) {
+    if (hs_compile_ext_multi((const char *const *)x->re, x->flags, x->ids,
+                             (const hs_expr_ext_t *const *)x->ext, (unsigned)x->n, HS_MODE_BLOCK,
+                             NULL, db, &ce) != HS_SUCCESS) {
         int at = ce ? ce->expression : -1;
         snprintf(why, 512, "off: vectorscan: %.200s (pattern %d: %.200s)",
                  ce && ce->message ? ce->message : "compile error", at,
@@ -313,7 +371,7 @@ static int add_magics(exprs *x)
         for (size_t i = 0; i < len[k] && i < 16; i++)
             o += (size_t)snprintf(re + o, sizeof re - o, "\\x%02x", (unsigned char)m[k][i]);
         pf_expr e = {.re = strdup(re), .flags = 0};
-        if (!e.re || exprs_add(x, &e, PF_ID_INNER + (unsigned)k) < 0)
+        if (!e.re || exprs_add(x, &e, NULL, PF_ID_INNER + (unsigned)k) < 0)
             return -1;
     }
     return 0;
@@ -375,7 +433,7 @@ pc_prefilter *pc_prefilter_new(YR_RULES *yr, const pc_pf_source *src, size_t n)
 void pc_prefilter_cache_key(const char *digest, char out[72])
 {
     char *k =
-        pc_asprintf("prefilter/5;%s;%s;%s;%s", digest, hs_version(), YR_VERSION, pc_reader_id());
+        pc_asprintf("prefilter/6;%s;%s;%s;%s", digest, hs_version(), YR_VERSION, pc_reader_id());
     pc_sha256_digest(k ? k : "", k ? strlen(k) : 0, out);
     if (!k)
         out[0] = '\0';

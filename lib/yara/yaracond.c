@@ -414,6 +414,55 @@ int pc_yaracond_gate(const ys_rule *r, unsigned char *keep)
     return 0; /* an empty set gates nothing (never expected) */
 }
 
+/* Whether token t (a string, count, offset or length reference) may name
+ * string id: its own name, a wildcard covering it, the anonymous "$" of a
+ * `for ... of` loop, or a name cut at 71 bytes (unknown: yes). */
+static int names(const ys_tok *t, const char *id)
+{
+    if (t->kind != YS_STRID && t->kind != YS_COUNT && t->kind != YS_OFFSET && t->kind != YS_LENGTH)
+        return 0;
+    const char *name = t->text + 1, *want = id + 1; /* past the sigil */
+    size_t n = strlen(name);
+    if (t->cut || n == 0)
+        return 1;
+    if (name[n - 1] == '*')
+        return strncmp(name, want, n - 1) == 0;
+    return strcmp(name, want) == 0;
+}
+
+int pc_yaracond_anchor(const ys_rule *r, size_t k, uint64_t *at)
+{
+    if (k >= r->nstrs || strlen(r->strs[k].id) < 2)
+        return 0; /* (an anonymous string is only named by sets) */
+    const char *id = r->strs[k].id;
+    const ys_tok *t = r->cond;
+    size_t n = r->ncond, seen = 0;
+    long long where = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (is(&t[i], YS_IDENT, "them"))
+            return 0;
+        if (!names(&t[i], id))
+            continue;
+        /* exactly: $k at N, then and / or / ")" / the end */
+        if (t[i].kind != YS_STRID || strcmp(t[i].text, id) != 0 || i + 2 >= n ||
+            !is(&t[i + 1], YS_IDENT, "at") || t[i + 2].kind != YS_NUM || t[i + 2].cut ||
+            t[i + 2].num < 0)
+            return 0;
+        if (i + 3 < n && !is(&t[i + 3], YS_IDENT, "and") && !is(&t[i + 3], YS_IDENT, "or") &&
+            !is_p(&t[i + 3], ")"))
+            return 0;
+        if (where >= 0 && t[i + 2].num != where)
+            return 0;
+        where = t[i + 2].num;
+        seen++;
+        i += 2;
+    }
+    if (!seen)
+        return 0;
+    *at = (uint64_t)where;
+    return 1;
+}
+
 /* uint32be ( 0 ) OP NUMBER as one of the known head tests: its heads. */
 static unsigned head_test(const ys_tok *t, size_t n)
 {

@@ -13,6 +13,7 @@
 #define PC_YARACOND_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "yara/yarasrc.h"
 
 /* 1 when rule r's condition is string-gated, with its gate set in keep
@@ -20,6 +21,14 @@
  * true unless one of those strings matched. 0 when it is not gated (keep
  * undefined), -1 when out of memory. */
 int pc_yaracond_gate(const ys_rule *r, unsigned char *keep);
+
+/* Where string k of rule r can count at all: 1 with *at set when every
+ * mention of it in the condition is "$k at N" with the same plain decimal
+ * N, closed by `and`, `or`, ")" or the condition's end (no count, offset,
+ * length, set, wildcard or `them` can name it): a match of $k anywhere
+ * else changes nothing the condition says, so the prefilter need only
+ * look for it there. 0 otherwise (also when $k is not mentioned). */
+int pc_yaracond_anchor(const ys_rule *r, size_t k, uint64_t *at);
 
 /* What a file starts with, as rules test it (uint32be(0) == 0x7f454c46,
  * uint16(0) == 0x2123 ...): one bit each. */

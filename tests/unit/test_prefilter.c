@@ -867,6 +867,130 @@ static void test_cache(void)
     CHECK(system(cmd) == 0);
 }
 
+/* Anchored strings (yaracond.h, pc_yaracond_anchor): a string every
+ * mention of which is "$k at N" is looked for only where a match at N can
+ * end. The classifier first, then the databases against YARA. */
+static void test_anchor(void)
+{
+    static const struct {
+        const char *cond;
+        int anchored;
+        uint64_t at;
+    } cases[] = {
+        {"$a at 8", 1, 8},
+        {"$a at 0", 1, 0},
+        {"$a at 8 and $b", 1, 8},
+        {"($a at 8) or $b", 1, 8},
+        {"$a at 8 or $a at 8", 1, 8},
+        {"not $a at 8 and $b", 1, 8},
+        {"$b at 8 and $a", 0, 0},
+        {"$a", 0, 0},
+        {"$a at 8 or $a at 9", 0, 0},
+        {"$a at 8 and #a > 1", 0, 0},
+        {"$a at 8 and @a[1] == 8", 0, 0},
+        {"$a at 8 and !a[1] == 3", 0, 0},
+        {"$a at 8 + 1", 0, 0},
+        {"$a at 0x8", 0, 0},
+        {"$a in (0..8)", 0, 0},
+        {"$a at 8 and any of them", 0, 0},
+        {"$a at 8 and any of ($a*)", 0, 0},
+        {"$a at 8 and any of ($b, $a)", 0, 0},
+        {"for any of ($a, $b) : ($ at 8)", 0, 0},
+        {"$b at 8", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[2048];
+        cond_rule(src, sizeof src, cases[i].cond, 0);
+        ys_file f;
+        pc_err e = {{0}};
+        CHECK(pc_yarasrc_parse(src, strlen(src), &f, &e) == 0);
+        uint64_t at = 12345;
+        int a = f.n == 2 ? pc_yaracond_anchor(&f.rules[1], 0, &at) : -1;
+        if (a != cases[i].anchored || (a == 1 && at != cases[i].at))
+            fprintf(stderr, "anchor of $a in %s: %d at %llu\n", cases[i].cond, a,
+                    (unsigned long long)at);
+        CHECK(a == cases[i].anchored && (a != 1 || at == cases[i].at));
+        pc_yarasrc_free(&f);
+    }
+
+    const char *rules =
+        "rule an_elf { strings: $m = { 41 49 ( 01 | 02 ) } condition: uint32be(0) == "
+        "0x7f454c46 and $m at 8 }\n"
+        "rule an_text { strings: $t = \"TAG\" condition: $t at 100 }\n"
+        "rule an_alt { strings: $h = { 2D 6C ( 68 | 7A ) ?? 2D } condition: $h at 2 and "
+        "filesize > 20 }\n"
+        "rule an_mixed { strings: $x = \"XYZ\" condition: $x at 4 or #x > 2 }\n"
+        "rule an_far { strings: $z = \"FAR\" condition: $z at 5000 }\n";
+    pc_rules *r = compile(rules);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    const pc_prefilter *pf = pc_rules_prefilter(r);
+    CHECK(pc_prefilter_active(pf));
+    pc_prefilter_scratch *s = pc_prefilter_scratch_new(pf);
+    CHECK(s != NULL);
+    /* every string at every place from 0 to 300 (and 4990 to 5010), in an
+     * ELF file and in another: wherever YARA matches, the prefilter says
+     * scan; where a string is away from its place, it says skip */
+    static const struct {
+        const char *bytes;
+        size_t len;
+    } put[] = {{"AI\x01", 3}, {"AI\x02", 3}, {"TAG", 3}, {"-lh5-", 5},
+               {"-lzx-", 5},  {"XYZ", 3},    {"FAR", 3}};
+    int bad = 0, matched = 0, skipped = 0, blockbad = 0;
+    for (int elf = 0; elf < 2; elf++)
+        for (size_t w = 0; w < sizeof put / sizeof *put; w++)
+            for (size_t at = 0; at < 5020; at += at == 300 ? 4690 : 1) {
+                static unsigned char buf[6000];
+                memset(buf, '.', sizeof buf);
+                if (elf)
+                    memcpy(buf,
+                           "\x7f"
+                           "ELF",
+                           4);
+                if (at >= (elf ? 4u : 0u))
+                    memcpy(buf + at, put[w].bytes, put[w].len);
+                size_t len = at + put[w].len + 40;
+                int y = yara_hits(r, buf, len);
+                int p = needs(pf, s, buf, len);
+                /* the same bytes as a file's first block */
+                int pb = pc_prefilter_needs_scan(pf, s, pc_prefilter_head(buf, len), 1, buf, len);
+                matched += y > 0;
+                skipped += !p;
+                if (y != 0 && !p) {
+                    fprintf(stderr, "anchor: YARA matches %s at %zu (elf %d), prefilter skips\n",
+                            put[w].bytes, at, elf);
+                    bad++;
+                }
+                if (y != 0 && !pb) {
+                    fprintf(stderr, "anchor: YARA matches %s at %zu (elf %d), block skipped\n",
+                            put[w].bytes, at, elf);
+                    blockbad++;
+                }
+            }
+    CHECK(bad == 0);
+    CHECK(blockbad == 0);
+    CHECK(matched >= 6 && skipped > 1000);
+    /* by hand: the AppImage magic at 8 of an ELF file, and away from it */
+    unsigned char elfbuf[512];
+    memset(elfbuf, 0, sizeof elfbuf);
+    memcpy(elfbuf,
+           "\x7f"
+           "ELF",
+           4);
+    memcpy(elfbuf + 300, "AI\x01", 3);
+    CHECK(needs(pf, s, elfbuf, sizeof elfbuf) == 0);
+    CHECK(pc_prefilter_needs_scan(pf, s, 0, 1, elfbuf, sizeof elfbuf) == 0);
+    memcpy(elfbuf + 8, "AI\x02", 3);
+    CHECK(yara_hits(r, elfbuf, sizeof elfbuf) == 1 && needs(pf, s, elfbuf, sizeof elfbuf) == 1);
+    /* not anchored: a string also counted (#x) is looked for everywhere */
+    CHECK(needs(pf, s, (const unsigned char *)"............XYZ.....", 20) == 1);
+    /* nor one placed past PF_ANCHOR_MAX (a later block could hold it) */
+    CHECK(pc_prefilter_needs_scan(pf, s, 1, 1, (const unsigned char *)"..FAR..", 7) == 1);
+    pc_prefilter_scratch_free(s);
+    pc_rules_free(r);
+}
+
 int main(void)
 {
     test_classifier();
@@ -877,6 +1001,7 @@ int main(void)
     test_gate_sets();
     test_gate_oracle();
     test_heads();
+    test_anchor();
     test_repeat_bounds();
     test_off();
     test_build_child();
