@@ -920,7 +920,8 @@ static void test_anchor(void)
         "rule an_alt { strings: $h = { 2D 6C ( 68 | 7A ) ?? 2D } condition: $h at 2 and "
         "filesize > 20 }\n"
         "rule an_mixed { strings: $x = \"XYZ\" condition: $x at 4 or #x > 2 }\n"
-        "rule an_far { strings: $z = \"FAR\" condition: $z at 5000 }\n";
+        "rule an_far { strings: $z = \"FAR\" condition: $z at 5000 }\n"
+        "rule an_var { strings: $v = { 56 ( 31 | 32 33 ) 57 } condition: $v at 20 }\n";
     pc_rules *r = compile(rules);
     CHECK(r != NULL);
     if (!r)
@@ -935,8 +936,8 @@ static void test_anchor(void)
     static const struct {
         const char *bytes;
         size_t len;
-    } put[] = {{"AI\x01", 3}, {"AI\x02", 3}, {"TAG", 3}, {"-lh5-", 5},
-               {"-lzx-", 5},  {"XYZ", 3},    {"FAR", 3}};
+    } put[] = {{"AI\x01", 3}, {"AI\x02", 3}, {"TAG", 3}, {"-lh5-", 5}, {"-lzx-", 5},
+               {"XYZ", 3},    {"FAR", 3},    {"V1W", 3}, {"V23W", 4}};
     int bad = 0, matched = 0, skipped = 0, blockbad = 0;
     for (int elf = 0; elf < 2; elf++)
         for (size_t w = 0; w < sizeof put / sizeof *put; w++)
