@@ -14,32 +14,56 @@
 #define W (PC_B64_MIN / 3 * 4) /* letters for PC_B64_MIN bytes */
 #define SEG 32                 /* a stretch the search starts from */
 
+/* Each byte's classes, one bit each (a table: the search looks at every
+ * byte of every ELF and text file held whole). */
+enum {
+    C_LETTER = 1,  /* base64's: A-Z a-z 0-9 + / */
+    C_RUN = 2,     /* in a stretch: letters, line breaks, a backslash (a shell
+                    * line continuation inside a quoted string, a Python one
+                    * between strings) */
+    C_BLANK = 4,   /* space, tab */
+    C_BRK = 8,     /* \n, \r */
+    C_QUOTE = 16,  /* " ' */
+    C_JOINER = 32, /* between two string literals a language joins: blanks,
+                    * line breaks, a backslash, '+' */
+    C_PREFIX = 64  /* a string prefix: b B r R u U */
+};
+static const unsigned char cls[256] = {
+    0, 0, 0, 0, 0,  0, 0,  0,  0,  36, 42, 0, 0, 42, 0,  0, 0, 0,  0, 0, 0,  0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0,  0, 36, 0,  16, 0,  0,  0, 0, 16, 0,  0, 0, 35, 0, 0, 0,  3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3,  3, 0,  0,  0,  0,  0,  0, 0, 3,  67, 3, 3, 3,  3, 3, 3,  3, 3, 3, 3, 3,
+    3, 3, 3, 3, 67, 3, 3,  67, 3,  3,  3,  3, 3, 0,  34, 0, 0, 0,  0, 3, 67, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3,  3, 3,  3,  3,  3,  67, 3, 3, 67, 3,  3, 3, 3,  3, 0, 0,  0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0,  0, 0,  0,  0,  0,  0,  0, 0, 0,  0,  0, 0, 0,  0, 0, 0,  0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0,  0, 0,  0,  0,  0,  0,  0, 0, 0,  0,  0, 0, 0,  0, 0, 0,  0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0,  0, 0,  0,  0,  0,  0,  0, 0, 0,  0,  0, 0, 0,  0, 0, 0,  0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0,  0, 0,  0,  0,  0,  0,  0, 0, 0,  0,  0, 0, 0,  0, 0, 0,  0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0,  0, 0,  0,  0,  0,  0,  0, 0, 0,  0,  0, 0, 0,  0, 0, 0,  0,
+};
+
 static int letter(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '/';
+    return cls[c] & C_LETTER;
 }
 
-/* In a stretch: letters, line breaks, a backslash (a shell line
- * continuation inside a quoted string, a Python one between strings). */
 static int in_run(unsigned char c)
 {
-    return letter(c) || c == '\n' || c == '\r' || c == '\\';
+    return cls[c] & C_RUN;
 }
 
 static int quote(unsigned char c)
 {
-    return c == '"' || c == '\'';
+    return cls[c] & C_QUOTE;
 }
 
 static int blank(unsigned char c)
 {
-    return c == ' ' || c == '\t';
+    return cls[c] & C_BLANK;
 }
 
 static int brk(unsigned char c)
 {
-    return c == '\n' || c == '\r';
+    return cls[c] & C_BRK;
 }
 
 /* The end of the stretch whose bytes continue at e: over what is in a
@@ -74,16 +98,14 @@ static size_t run_back(const unsigned char *p, size_t lo, size_t i)
     }
 }
 
-/* Between two string literals that a language joins: blanks, line
- * breaks, a backslash, a '+' (and a string prefix before the second). */
 static int joiner(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\\' || c == '+';
+    return cls[c] & C_JOINER;
 }
 
 static int prefix(unsigned char c)
 {
-    return c == 'b' || c == 'B' || c == 'r' || c == 'R' || c == 'u' || c == 'U';
+    return cls[c] & C_PREFIX;
 }
 
 /* A join from the closing quote at e ("...AAA" + b"BBB..."): where the
