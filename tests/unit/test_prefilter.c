@@ -72,6 +72,21 @@ static int gated(const char *cond)
     return gated_mask(cond, &mask);
 }
 
+/* The rule of cond_rule with condition cond, parsed: its ys_rule (the
+ * second of the file), or NULL (f is then freed). */
+static const ys_rule *cond_parsed(const char *cond, ys_file *f)
+{
+    char src[2048];
+    pc_err e = {{0}};
+    cond_rule(src, sizeof src, cond, 0);
+    if (pc_yarasrc_parse(src, strlen(src), f, &e) < 0)
+        return NULL;
+    if (f->n == 2)
+        return &f->rules[1];
+    pc_yarasrc_free(f);
+    return NULL;
+}
+
 static void test_classifier(void)
 {
     static const char *const yes[] = {
@@ -548,16 +563,14 @@ static void test_heads(void)
         {"uint32be(0) == 0x464c457f and $a", 7},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char src[2048];
-        cond_rule(src, sizeof src, cases[i].cond, 0);
         ys_file f;
-        pc_err e = {{0}};
-        CHECK(pc_yarasrc_parse(src, strlen(src), &f, &e) == 0);
-        unsigned h = f.n == 2 ? pc_yaracond_heads(&f.rules[1]) : 99;
+        const ys_rule *rule = cond_parsed(cases[i].cond, &f);
+        unsigned h = rule ? pc_yaracond_heads(rule) : 99;
         if (h != cases[i].heads)
             fprintf(stderr, "heads of %s: %u (want %u)\n", cases[i].cond, h, cases[i].heads);
         CHECK(h == cases[i].heads);
-        pc_yarasrc_free(&f);
+        if (rule)
+            pc_yarasrc_free(&f);
     }
     CHECK(pc_prefilter_head((const unsigned char *)"\x7f"
                                                    "ELF",
@@ -899,18 +912,16 @@ static void test_anchor(void)
         {"$b at 8", 0, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char src[2048];
-        cond_rule(src, sizeof src, cases[i].cond, 0);
         ys_file f;
-        pc_err e = {{0}};
-        CHECK(pc_yarasrc_parse(src, strlen(src), &f, &e) == 0);
+        const ys_rule *rule = cond_parsed(cases[i].cond, &f);
         uint64_t at = 12345;
-        int a = f.n == 2 ? pc_yaracond_anchor(&f.rules[1], 0, &at) : -1;
+        int a = rule ? pc_yaracond_anchor(rule, 0, &at) : -1;
         if (a != cases[i].anchored || (a == 1 && at != cases[i].at))
             fprintf(stderr, "anchor of $a in %s: %d at %llu\n", cases[i].cond, a,
                     (unsigned long long)at);
         CHECK(a == cases[i].anchored && (a != 1 || at == cases[i].at));
-        pc_yarasrc_free(&f);
+        if (rule)
+            pc_yarasrc_free(&f);
     }
 
     const char *rules =
@@ -923,13 +934,14 @@ static void test_anchor(void)
         "rule an_far { strings: $z = \"FAR\" condition: $z at 5000 }\n"
         "rule an_var { strings: $v = { 56 ( 31 | 32 33 ) 57 } condition: $v at 20 }\n";
     pc_rules *r = compile(rules);
-    CHECK(r != NULL);
-    if (!r)
+    const pc_prefilter *pf = r ? pc_rules_prefilter(r) : NULL;
+    pc_prefilter_scratch *s = pf && pc_prefilter_active(pf) ? pc_prefilter_scratch_new(pf) : NULL;
+    CHECK(s != NULL); /* compiled, the prefilter on, its scratch made */
+    if (!s) {
+        if (r)
+            pc_rules_free(r);
         return;
-    const pc_prefilter *pf = pc_rules_prefilter(r);
-    CHECK(pc_prefilter_active(pf));
-    pc_prefilter_scratch *s = pc_prefilter_scratch_new(pf);
-    CHECK(s != NULL);
+    }
     /* every string at every place from 0 to 300 (and 4990 to 5010), in an
      * ELF file and in another: wherever YARA matches, the prefilter says
      * scan; where a string is away from its place, it says skip */
@@ -975,10 +987,8 @@ static void test_anchor(void)
     /* by hand: the AppImage magic at 8 of an ELF file, and away from it */
     unsigned char elfbuf[512];
     memset(elfbuf, 0, sizeof elfbuf);
-    memcpy(elfbuf,
-           "\x7f"
-           "ELF",
-           4);
+    elfbuf[0] = 0x7f;
+    memcpy(elfbuf + 1, "ELF", 3);
     memcpy(elfbuf + 300, "AI\x01", 3);
     CHECK(needs(pf, s, elfbuf, sizeof elfbuf) == 0);
     CHECK(pc_prefilter_needs_scan(pf, s, 0, 1, elfbuf, sizeof elfbuf) == 0);
