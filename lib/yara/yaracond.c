@@ -190,6 +190,15 @@ static uint64_t set_cost(const gate *g, const unsigned char *set)
 /* "them" or "( $a, $b*, ... )" making up all of t: how many times each of
  * the rule's strings is named in it (mult), their sum in *total. 0 when t
  * is not such a set or names a string the rule does not have. */
+/* Whether the string reference tok ("$name", "#name"..., or "$prefix*")
+ * names the string id ("$name"): compared past their sigils. */
+static int id_matches(const char *tok, const char *id)
+{
+    const char *name = tok + 1, *want = id + 1;
+    size_t n = strlen(name);
+    return n && name[n - 1] == '*' ? strncmp(name, want, n - 1) == 0 : strcmp(name, want) == 0;
+}
+
 static int string_set(const gate *g, const ys_tok *t, size_t n, unsigned *mult, unsigned *total)
 {
     const ys_rule *r = g->r;
@@ -211,12 +220,9 @@ static int string_set(const gate *g, const ys_tok *t, size_t n, unsigned *mult, 
         }
         if (t[i].kind != YS_STRID || t[i].cut || strlen(t[i].text) < 2)
             return 0;
-        size_t len = strlen(t[i].text);
-        int wild = t[i].text[len - 1] == '*';
         unsigned named = 0;
         for (size_t k = 0; k < r->nstrs; k++)
-            if (wild ? strncmp(r->strs[k].id, t[i].text, len - 1) == 0
-                     : strcmp(r->strs[k].id, t[i].text) == 0) {
+            if (id_matches(t[i].text, r->strs[k].id)) {
                 mult[k]++;
                 named++;
             }
@@ -421,13 +427,7 @@ static int names(const ys_tok *t, const char *id)
 {
     if (t->kind != YS_STRID && t->kind != YS_COUNT && t->kind != YS_OFFSET && t->kind != YS_LENGTH)
         return 0;
-    const char *name = t->text + 1, *want = id + 1; /* past the sigil */
-    size_t n = strlen(name);
-    if (t->cut || n == 0)
-        return 1;
-    if (name[n - 1] == '*')
-        return strncmp(name, want, n - 1) == 0;
-    return strcmp(name, want) == 0;
+    return t->cut || !t->text[1] || id_matches(t->text, id);
 }
 
 int pc_yaracond_anchor(const ys_rule *r, size_t k, uint64_t *at)
