@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check/check.h"
+#include "cache/spill.h"
 #include "ctx.h"
 #include "layer/layer.h"
 #include "fs/passwd.h"
@@ -33,6 +34,12 @@ typedef struct scan_state {
     pc_imgconfig cfg;
     pc_fsview fs;
     pc_layer_facts *facts;
+    /* A layer walked from its blob waits for the view in the spill, not in
+     * memory, when there are other layers to read (spilled[i] set before
+     * done[i]). */
+    pc_spill spill;
+    pc_spill_ref *spill_refs;
+    unsigned char *spilled;
     const char **layer_digests;
     _Atomic int *done; /* per layer: its facts are complete and verified */
     _Atomic uint64_t files, bytes;
@@ -213,6 +220,11 @@ static int walk_one(scan_state *s, size_t i, pc_walk_cfg *w, pc_err *e)
         free(p);
     }
     rc = check_diff_id(ld, i, &s->facts[i], e);
+    if (rc == 0 && s->spill.fd >= 0 &&
+        pc_spill_put(&s->spill, &s->facts[i], &s->spill_refs[i]) == 0) {
+        pc_layer_facts_free(&s->facts[i]);
+        s->spilled[i] = 1;
+    }
 out:
     if (locked)
         fs->unlock(fs->ud, key);
@@ -311,6 +323,34 @@ static int refetch_idfile(scan_state *s, const char *path, pc_layer_facts *out, 
     return 0;
 }
 
+/* Layer i's facts for the view: back from the spill when they were set
+ * aside (read as written, or the scan fails). */
+static int facts_back(scan_state *s, size_t i, pc_err *e)
+{
+    if (!s->spilled || !s->spilled[i])
+        return 0;
+    s->spilled[i] = 0;
+    if (pc_spill_get(&s->spill, &s->spill_refs[i], &s->facts[i], e) < 0)
+        return -1;
+    return check_diff_id(&s->img.layers[i], i, &s->facts[i], e);
+}
+
+/* Where a cold scan sets walked layers aside: the cache's directory,
+ * else TMPDIR or /tmp. Only with other layers to read (a single layer's
+ * facts go to the view at once); none to be had, they stay in memory. */
+static void spill_open(scan_state *s)
+{
+    const char *dir = s->ctx->cache.dir;
+    if (!dir || !*dir)
+        dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    s->spill_refs = pc_calloc(s->img.nlayers, sizeof *s->spill_refs);
+    s->spilled = pc_calloc(s->img.nlayers, sizeof *s->spilled);
+    if (s->spill_refs && s->spilled)
+        pc_spill_open(&s->spill, dir);
+}
+
 static int walk_layers(scan_state *s, pc_err *e)
 {
     size_t n = s->img.nlayers, nw = s->ctx->jobs < n ? s->ctx->jobs : n;
@@ -336,6 +376,8 @@ static int walk_layers(scan_state *s, pc_err *e)
     }
     for (size_t i = 0; i < n; i++)
         s->layer_digests[i] = s->img.layers[i].d.digest;
+    if (n > 1)
+        spill_open(s);
     /* With two jobs or more every worker is a thread and this one applies
      * the layers in order as they come from the cache, overlapping the fs
      * view with the reading of the others; once a layer is read from its
@@ -363,7 +405,8 @@ static int walk_layers(scan_state *s, pc_err *e)
         pthread_mutex_unlock(&s->mu);
         if (atomic_load(&s->stop) || !atomic_load(&s->done[i]) || atomic_load(&s->walks) > 0)
             break; /* the rest after the walk */
-        if (pc_fsview_apply(&s->fs, &s->facts[i], (uint32_t)i, &ae) < 0) {
+        if (facts_back(s, i, &ae) < 0 ||
+            pc_fsview_apply(&s->fs, &s->facts[i], (uint32_t)i, &ae) < 0) {
             atomic_store(&s->stop, 1); /* the workers' failures after this are echoes */
             rc = -1;
             break;
@@ -387,8 +430,11 @@ static int walk_layers(scan_state *s, pc_err *e)
     for (; i < n && rc == 0; i++) {
         if (!atomic_load(&s->done[i]) || atomic_load(&s->stop))
             return pc_err_set(e, "layer %s was not read", s->layer_digests[i]);
-        rc = pc_fsview_apply(&s->fs, &s->facts[i], (uint32_t)i, e);
+        rc = facts_back(s, i, e);
+        if (rc == 0)
+            rc = pc_fsview_apply(&s->fs, &s->facts[i], (uint32_t)i, e);
     }
+    pc_spill_close(&s->spill); /* every layer is back */
     rc = rc < 0 ? -1 : 0;
     for (int k = 0; k < 2 && rc == 0; k++)
         rc = refetch_idfile(s, k ? "/etc/group" : "/etc/passwd", &s->refetched[k], e);
@@ -442,6 +488,9 @@ static void run_checks(scan_state *s, const pc_runctx *rc, pc_result *r)
 static void scan_state_free(scan_state *s)
 {
     pc_yara_pool_free(s->ypool); /* set when the walk stopped before it began */
+    pc_spill_close(&s->spill);
+    free(s->spill_refs);
+    free(s->spilled);
     pc_layer_facts_free(&s->refetched[0]);
     pc_layer_facts_free(&s->refetched[1]);
     if (s->facts) {
@@ -498,7 +547,7 @@ static pc_result *scan_run(const pc_ctx *ctx, const char *ref, const pc_runctx *
     if (!r)
         return NULL;
     uint64_t t0 = pc_now_ms();
-    scan_state s = {.ctx = ctx};
+    scan_state s = {.ctx = ctx, .spill = {.fd = -1}};
     pc_err e = {{0}};
     const pc_limits *l = &ctx->profile->limits;
     s.deadline = l->timeout_seconds ? t0 + l->timeout_seconds * 1000 : 0;

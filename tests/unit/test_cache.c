@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cache.h"
+#include "spill.h"
 #include "ctx.h"
 #include "sha256.h"
 #include "tarkit.h"
@@ -352,6 +353,57 @@ static void test_streamed(const char *dir)
     free(whole);
     pc_layer_facts_free(&f);
     pc_cache_close(&c);
+}
+
+/* A cold scan sets walked layers aside (spill.c): each reads back as the
+ * facts it was, whatever was spilled after it; a byte changed in the file
+ * or a reference past its end fails the read, never gives other facts;
+ * and a spill that cannot be opened declines every put (the scan keeps
+ * the facts in memory). */
+static void test_spill(const char *base)
+{
+    pc_spill sp, none;
+    pc_spill_ref r1, r2, bad;
+    pc_layer_facts f1, f2, g;
+    pc_err e = {{0}};
+    char nodir[700];
+    snprintf(nodir, sizeof nodir, "%s/no-such-dir", base);
+    CHECK(pc_spill_open(&none, nodir) == -1 && none.fd == -1);
+    make_facts(&f1, L1, 40);
+    CHECK(pc_spill_put(&none, &f1, &r1) == -1);
+    pc_spill_close(&none);
+    CHECK(pc_spill_open(&sp, base) == 0 && sp.fd >= 0);
+    make_facts(&f2, R1, 3000); /* more than one 64 KiB piece of encoding */
+    f2.entries[5].data = "x";
+    f2.entries[5].data_len = 1;
+    CHECK(pc_spill_put(&sp, &f1, &r1) == 0 && r1.off == 0 && r1.len > 0);
+    CHECK(pc_spill_put(&sp, &f2, &r2) == 0 && r2.off == r1.len && r2.len > 65536);
+    CHECK(pc_spill_get(&sp, &r2, &g, &e) == 0 && same(&f2, &g));
+    CHECK(g.entries[5].data_len == 1 && g.entries[5].data[0] == 'x');
+    pc_layer_facts_free(&g);
+    CHECK(pc_spill_get(&sp, &r1, &g, &e) == 0 && same(&f1, &g));
+    pc_layer_facts_free(&g);
+    /* nothing of the spill is in the directory */
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s | grep spill)\"", base);
+    CHECK(system(cmd) == 0);
+    bad = r1;
+    bad.len = r1.len + r2.len + 1; /* past the end */
+    CHECK(pc_spill_get(&sp, &bad, &g, &e) == -1 && strstr(e.msg, "reading its set-aside facts"));
+    CHECK(g.nentries == 0);
+    unsigned char x = 0;
+    CHECK(pread(sp.fd, &x, 1, (off_t)(r1.off + r1.len / 2)) == 1);
+    x ^= 0x40;
+    CHECK(pwrite(sp.fd, &x, 1, (off_t)(r1.off + r1.len / 2)) == 1);
+    CHECK(pc_spill_get(&sp, &r1, &g, &e) == -1 && strstr(e.msg, "changed on disk"));
+    CHECK(strstr(e.msg, L1) != NULL && g.nentries == 0);
+    CHECK(pc_spill_get(&sp, &r2, &g, &e) == 0 && same(&f2, &g)); /* the other is whole */
+    pc_layer_facts_free(&g);
+    pc_spill_close(&sp);
+    pc_spill_close(&sp);
+    CHECK(pc_spill_get(&sp, &r2, &g, &e) == -1);
+    pc_layer_facts_free(&f1);
+    pc_layer_facts_free(&f2);
 }
 
 static void test_prune(const char *dir)
@@ -709,6 +761,7 @@ int main(void)
     test_unsafe_dir(base);
     snprintf(dir, sizeof dir, "%s/s", base);
     test_streamed(dir);
+    test_spill(base);
     snprintf(dir, sizeof dir, "%s/p", base);
     test_prune(dir);
     snprintf(dir, sizeof dir, "%s/w", base);

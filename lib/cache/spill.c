@@ -1,0 +1,128 @@
+/*
+ * spill.c — layer facts set aside in an unlinked file while the other
+ * layers are read (spill.h). The encoding is cache_codec.c's, written as
+ * it is made (one 64 KiB buffer) and hashed on the way; reading back
+ * checks the digest before a byte is decoded, and the decoder checks
+ * every field, as for a cache file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cache/cache.h"
+#include "cache/spill.h"
+#include "pcx/sha256.h"
+
+int pc_spill_open(pc_spill *sp, const char *dir)
+{
+    sp->fd = -1;
+    sp->end = 0;
+    if (pthread_mutex_init(&sp->mu, NULL) != 0)
+        return -1;
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        /* a filesystem without O_TMPFILE: a name of our own, gone at once */
+        char path[4200];
+        if ((size_t)snprintf(path, sizeof path, "%s/.spill.XXXXXX", dir) < sizeof path &&
+            (fd = mkostemp(path, O_CLOEXEC)) >= 0)
+            unlink(path);
+    }
+    sp->fd = fd;
+    if (fd < 0) {
+        pthread_mutex_destroy(&sp->mu);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct spill_sink {
+    int fd;
+    pc_sha256 *h;
+} spill_sink;
+
+static int to_spill(void *ud, const void *p, size_t n)
+{
+    spill_sink *s = ud;
+    pc_sha256_update(s->h, p, n);
+    return pc_write_full(s->fd, p, n);
+}
+
+int pc_spill_put(pc_spill *sp, const pc_layer_facts *f, pc_spill_ref *ref)
+{
+    if (sp->fd < 0)
+        return -1;
+    spill_sink s = {.fd = sp->fd, .h = pc_sha256_new()};
+    if (!s.h)
+        return -1;
+    uint64_t len = 0;
+    int rc = -1;
+    pthread_mutex_lock(&sp->mu);
+    /* a put that failed half-way left bytes past end: they are written over */
+    if (lseek(sp->fd, (off_t)sp->end, SEEK_SET) == (off_t)sp->end &&
+        pc_facts_encode_to(f, to_spill, &s, &len) == 0) {
+        ref->off = sp->end;
+        ref->len = len;
+        sp->end += len;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&sp->mu);
+    pc_sha256_final(s.h, ref->sha);
+    pc_sha256_free(s.h);
+    memcpy(ref->digest, f->digest, sizeof ref->digest);
+    return rc;
+}
+
+static int pread_full(int fd, unsigned char *p, size_t n, uint64_t off)
+{
+    while (n > 0) {
+        ssize_t k = pread(fd, p, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
+int pc_spill_get(pc_spill *sp, const pc_spill_ref *ref, pc_layer_facts *f, pc_err *e)
+{
+    char d[72];
+    pc_layer_facts_init(f);
+    if (ref->len > SIZE_MAX)
+        return pc_err_set(e, "layer %s: its set-aside facts are too large to read back",
+                          ref->digest);
+    size_t n = (size_t)ref->len;
+    unsigned char *buf = malloc(n ? n : 1);
+    if (!buf)
+        return pc_err_set(e, "out of memory");
+    if (sp->fd < 0 || pread_full(sp->fd, buf, n, ref->off) < 0) {
+        int err = sp->fd < 0 ? EBADF : errno;
+        free(buf);
+        return pc_err_set(e, "layer %s: reading its set-aside facts back: %s", ref->digest,
+                          err ? strerror(err) : "short read");
+    }
+    pc_sha256_digest(buf, n, d);
+    int rc = strcmp(d, ref->sha) == 0 ? pc_facts_decode(buf, n, f) : -2;
+    free(buf);
+    if (rc < 0) {
+        pc_layer_facts_free(f); /* and zeroed */
+        return pc_err_set(e, "layer %s: its set-aside facts %s", ref->digest,
+                          rc == -2 ? "changed on disk" : "do not decode");
+    }
+    memcpy(f->digest, ref->digest, sizeof f->digest);
+    return 0;
+}
+
+void pc_spill_close(pc_spill *sp)
+{
+    if (sp->fd >= 0) {
+        close(sp->fd);
+        pthread_mutex_destroy(&sp->mu);
+    }
+    sp->fd = -1;
+}
