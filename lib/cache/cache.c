@@ -212,9 +212,7 @@ out:
     return hit;
 }
 
-/* The payload goes to the file as it is encoded, hashed on the way; the
- * header (which holds its length and digest) is written last, at the
- * front. No copy of the whole entry is held. */
+/* The payload goes to the file as it is encoded, hashed on the way. */
 typedef struct file_sink {
     int fd;
     pc_sha256 *h;
@@ -227,21 +225,30 @@ static int to_file(void *ud, const void *p, size_t n)
     return pc_write_full(fs->fd, p, n);
 }
 
+int pc_facts_write(int fd, const pc_layer_facts *f, char sha[72], uint64_t *len)
+{
+    file_sink fs = {.fd = fd, .h = pc_sha256_new()};
+    *len = 0;
+    if (!fs.h) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = pc_facts_encode_to(f, to_file, &fs, len);
+    pc_sha256_final(fs.h, sha);
+    pc_sha256_free(fs.h);
+    return rc;
+}
+
+/* The header (which holds the payload's length and digest) is written
+ * last, at the front. No copy of the whole entry is held. */
 static int write_entry(int fd, pc_decode_class cls, const char *rules, const pc_layer_facts *f)
 {
     unsigned char h[HDR] = {0};
     char d[72];
     uint64_t len = 0;
-    file_sink fs = {.fd = fd, .h = pc_sha256_new()};
-    if (!fs.h) {
-        errno = ENOMEM;
-        return -1;
-    }
     int rc = pc_write_full(fd, h, HDR); /* the place of the header */
     if (rc == 0)
-        rc = pc_facts_encode_to(f, to_file, &fs, &len);
-    pc_sha256_final(fs.h, d);
-    pc_sha256_free(fs.h);
+        rc = pc_facts_write(fd, f, d, &len);
     if (rc == 0 && len > MAX_FILE - HDR) {
         errno = EFBIG;
         rc = -1;

@@ -64,6 +64,10 @@ int pc_facts_encode_lead(const pc_layer_facts *f, size_t lead, unsigned char **o
  * *len the number of bytes. Memory: one 64 KiB buffer. */
 typedef int (*pc_facts_sink)(void *ud, const void *p, size_t n);
 int pc_facts_encode_to(const pc_layer_facts *f, pc_facts_sink sink, void *ud, uint64_t *len);
+/* The same bytes written to fd as they are made, hashed on the way: 0, or
+ * -1 (errno says why); sha the digest of what was written ("sha256:..."),
+ * *len its length. */
+int pc_facts_write(int fd, const pc_layer_facts *f, char sha[72], uint64_t *len);
 int pc_facts_decode(const unsigned char *p, size_t len, pc_layer_facts *f);
 
 #endif

@@ -37,56 +37,24 @@ int pc_spill_open(pc_spill *sp, const char *dir)
     return 0;
 }
 
-typedef struct spill_sink {
-    int fd;
-    pc_sha256 *h;
-} spill_sink;
-
-static int to_spill(void *ud, const void *p, size_t n)
-{
-    spill_sink *s = ud;
-    pc_sha256_update(s->h, p, n);
-    return pc_write_full(s->fd, p, n);
-}
-
 int pc_spill_put(pc_spill *sp, const pc_layer_facts *f, pc_spill_ref *ref)
 {
     if (sp->fd < 0)
-        return -1;
-    spill_sink s = {.fd = sp->fd, .h = pc_sha256_new()};
-    if (!s.h)
         return -1;
     uint64_t len = 0;
     int rc = -1;
     pthread_mutex_lock(&sp->mu);
     /* a put that failed half-way left bytes past end: they are written over */
     if (lseek(sp->fd, (off_t)sp->end, SEEK_SET) == (off_t)sp->end &&
-        pc_facts_encode_to(f, to_spill, &s, &len) == 0) {
+        pc_facts_write(sp->fd, f, ref->sha, &len) == 0) {
         ref->off = sp->end;
         ref->len = len;
         sp->end += len;
         rc = 0;
     }
     pthread_mutex_unlock(&sp->mu);
-    pc_sha256_final(s.h, ref->sha);
-    pc_sha256_free(s.h);
     memcpy(ref->digest, f->digest, sizeof ref->digest);
     return rc;
-}
-
-static int pread_full(int fd, unsigned char *p, size_t n, uint64_t off)
-{
-    while (n > 0) {
-        ssize_t k = pread(fd, p, n, (off_t)off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-        off += (uint64_t)k;
-    }
-    return 0;
 }
 
 int pc_spill_get(pc_spill *sp, const pc_spill_ref *ref, pc_layer_facts *f, pc_err *e)
@@ -100,8 +68,18 @@ int pc_spill_get(pc_spill *sp, const pc_spill_ref *ref, pc_layer_facts *f, pc_er
     unsigned char *buf = malloc(n ? n : 1);
     if (!buf)
         return pc_err_set(e, "out of memory");
-    if (sp->fd < 0 || pread_full(sp->fd, buf, n, ref->off) < 0) {
-        int err = sp->fd < 0 ? EBADF : errno;
+    int rd = -1;
+    errno = EBADF;
+    if (sp->fd >= 0) {
+        pthread_mutex_lock(&sp->mu);
+        errno = 0;
+        rd = lseek(sp->fd, (off_t)ref->off, SEEK_SET) == (off_t)ref->off
+                 ? pc_read_full(sp->fd, buf, n)
+                 : -1;
+        pthread_mutex_unlock(&sp->mu);
+    }
+    if (rd < 0) {
+        int err = errno;
         free(buf);
         return pc_err_set(e, "layer %s: reading its set-aside facts back: %s", ref->digest,
                           err ? strerror(err) : "short read");
