@@ -418,6 +418,33 @@ static int zip_span(pc_members *m, uint64_t lho, uint16_t method)
     return 0;
 }
 
+/* An APK Signing Block (Android's signature schemes v2 and later):
+ * between a zip's last member and its central directory, "u64 size,
+ * ID-value pairs, u64 size, APK Sig Block 42", size counting what
+ * follows its first field. Android's verifier finds it from the
+ * directory's offset; unzip, Python, Java and Go read the directory and
+ * never look at it. Passed over when it is whole and the directory comes
+ * right after it: 1. Anything else is no such block: 0, nothing read;
+ * -1 when it read as one up to a part that is not (the zip cannot be
+ * followed, as before). Its bytes are scanned with the file's own. */
+#define APK_SIG_MAGIC "APK Sig Block 42"
+#define APK_SIG_MAX (64u << 20)
+static int zip_apk_sig_block(pc_pullbuf *b)
+{
+    unsigned char foot[24];
+    if (pc_pullbuf_have(b, 8) < 8)
+        return 0;
+    uint64_t size = pc_le64(b->buf + b->pos);
+    if (size < sizeof foot || size > APK_SIG_MAX)
+        return 0;
+    if (pc_pullbuf_skip(b, 8 + size - sizeof foot) < 0 ||
+        pc_pullbuf_read(b, foot, sizeof foot) != sizeof foot || pc_le64(foot) != size ||
+        memcmp(foot + 8, APK_SIG_MAGIC, 16) != 0 || pc_pullbuf_have(b, 4) < 4 ||
+        pc_le32(b->buf + b->pos) != ZIP_CENTRAL)
+        return -1;
+    return 1;
+}
+
 static int zip_next(pc_members *m, const char **name, int64_t *size)
 {
     unsigned char h[30], x[1024];
@@ -432,6 +459,13 @@ static int zip_next(pc_members *m, const char **name, int64_t *size)
             if (got >= 4)
                 m->cd_at = lho; /* (left unread: the caller may read the directory) */
             return got == 0 || got >= 4 ? 0 : -1;
+        }
+        if (pc_le32(sig) != ZIP_LOCAL && m->nspans > 0) {
+            int apk = zip_apk_sig_block(&m->b);
+            if (apk < 0)
+                return -1;
+            if (apk > 0)
+                continue; /* the directory is next */
         }
         if (pc_pullbuf_read(&m->b, h, 30) != 30 || pc_le32(h) != ZIP_LOCAL)
             return -1;

@@ -315,6 +315,22 @@ def overlap(filler):
     return bytes(z)
 put('overlap.zip', overlap(b'nothing to see\n'))
 put('bigoverlap.zip', overlap(pad))
+# an APK Signing Block (Android's v2+ signatures) before the directory, as apksigner
+# writes it: "u64 size, pairs, u64 size, magic", every offset after moved
+def apk_signed(z, magic=b'APK Sig Block 42'):
+    z = bytearray(z)
+    e = z.rfind(b'PK\x05\x06'); cd = struct.unpack_from('<I', z, e + 16)[0]
+    pairs = struct.pack('<QI', 4 + 300, 0x7109871a) + os.urandom(300)
+    size = len(pairs) + 8 + 16
+    blk = struct.pack('<Q', size) + pairs + struct.pack('<Q', size) + magic
+    struct.pack_into('<I', z, e + 16, cd + len(blk))
+    out = bytes(z[:cd] + blk + z[cd:])
+    assert zipfile.ZipFile(io.BytesIO(out)).testzip() is None
+    return out
+put('signed.apk', apk_signed(zipbytes([('res/raw/pad', pad), ('bin/agent', data)], zipfile.ZIP_STORED)))
+put('smallsigned.apk', apk_signed(zipbytes([('classes.dex', b'dex\n035\0'), ('bin/agent', data)])))
+put('cleansigned.apk', apk_signed(zipbytes([('res/raw/pad', pad), ('classes.dex', b'dex\n035\0')], zipfile.ZIP_STORED)))
+put('badsig.apk', apk_signed(zipbytes([('res/raw/pad', pad), ('bin/agent', data)], zipfile.ZIP_STORED), b'APK Sig Block 41'))
 # a zip over max_file_bytes written to a pipe (sizes in data descriptors), read as it streams by
 p = Pipe()
 with zipfile.ZipFile(p, 'w', zipfile.ZIP_DEFLATED) as z:
@@ -386,6 +402,8 @@ gostored.zip bin/agent
 overlap.zip bin/agent
 bigstream.zip bin/agent
 big.rpm ./usr/bin/ncat
+signed.apk bin/agent
+smallsigned.apk bin/agent
 ls-with-zip bin/agent
 tool.jmod bin/agent
 big.jmod bin/agent
@@ -410,7 +428,11 @@ big-with-zip tools-only a zip archive after other bytes \(what unzip and python3
 big-with-zip.tar.gz tools-only a zip archive after other bytes \(what unzip and python3 FILE read\), in the archive member app/agentpack over yara.max_file_bytes
 big-with-zip.gz tools-only a zip archive after other bytes \(what unzip and python3 FILE read\), in the archive member \(gzip\) over yara.max_file_bytes
 biggap.zip tools-only the zip cannot be followed to its central directory as it streams by
+badsig.apk tools-only the zip cannot be followed to its central directory as it streams by
 E
+hide_image h-cleansigned opt/app.apk "$H/cleansigned.apk"
+run "a signed APK over max_file_bytes is read as it streams by, its signing block passed over" 0 \
+    "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-cleansigned/oci:latest"
 # D's runtime library (8 MiB, over max_file_bytes) ends with the empty end
 # record of its zip writer's constants: no reader finds a member there, so
 # it is scanned as bytes, not refused as a zip it cannot read
