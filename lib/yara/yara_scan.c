@@ -1248,6 +1248,12 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
     pc_yara_scan *s = ud;
     int failed = 0;
     size_t rsize = block_size(s->prof) < PC_YARA_OWN ? block_size(s->prof) : PC_YARA_OWN;
+    if (s->draining) /* (the file's own search goes on after: nothing of this one can be kept) */
+        return pc_err_set(e,
+                          "the archive member %s is over yara.max_file_bytes and was found while "
+                          "more than a block of the file's streams and runs waited to be read: "
+                          "what it holds after its start cannot be read as it streams by",
+                          member);
     if (reserve(&s->nroll, &s->nrollcap, rsize) < 0)
         return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s", member);
     blockit it = {.s = s,
@@ -1462,10 +1468,11 @@ static void give_back(unsigned char **buf, size_t *cap)
 
 /* A region kept (reg_add) opened as the stream, program or text it is,
  * its names starting with the member it was found in. */
-static int open_region(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, const sreg *r, pc_err *e)
+static int open_region(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent,
+                       const unsigned char *bytes, const sreg *r, pc_err *e)
 {
     s->inner_at = r->text ? r->len : 1; /* (a stream: its byte of its own, then it) */
-    return open_nested(s, f, ent, s->cap + r->off, r->len, NULL, r->text ? 0 : r->at - 1, r->member,
+    return open_nested(s, f, ent, bytes + r->off, r->len, NULL, r->text ? 0 : r->at - 1, r->member,
                        r->text == 2 ? NEST_BIN_RUN : 0, e);
 }
 
@@ -1521,7 +1528,7 @@ static int drain(pc_yara_scan *s)
                  ? pc_err_set(&s->derr, "file %s: out of memory in the YARA scan", s->path)
                  : 0;
     for (size_t i = 0; rc == 0 && i < s->nreg; i++)
-        rc = open_region(s, s->top_f, s->top_ent, &s->reg[i], &s->derr);
+        rc = open_region(s, s->top_f, s->top_ent, s->cap, &s->reg[i], &s->derr);
     s->draining = 0;
     swap_own(s);
     s->f = f;
@@ -1539,14 +1546,35 @@ static int drain(pc_yara_scan *s)
     return 0;
 }
 
+/* The regions kept from a file read in blocks (and from its members read
+ * in blocks), opened once its blocks are scanned, in rounds: a round
+ * takes the regions kept so far, and their bytes, out of the scan's
+ * state and opens them from there, so that what a member of one read in
+ * blocks holds after its start (a program, a compressed stream, an
+ * encoded run) is kept meanwhile, as a region of the next round, as for
+ * a member of a file held whole. Bounded as every region is
+ * (PC_NEST_STREAMS, and the file's decoded bytes). */
 static int scan_streams(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
 {
     int rc = 0;
     pc_sfind_stop(s->sf);
-    s->draining = 1; /* (cap is read from: nothing may move it) */
-    for (size_t i = 0; rc == 0 && i < s->nreg; i++)
-        rc = open_region(s, f, ent, &s->reg[i], e);
-    s->draining = 0;
+    while (rc == 0 && s->nreg > 0) {
+        sreg *reg = s->reg;
+        size_t nreg = s->nreg;
+        unsigned char *bytes = s->cap;
+        s->reg = NULL;
+        s->nreg = s->capreg = 0;
+        s->cap = NULL;
+        s->caplen = s->capcap = 0;
+        for (size_t i = 0; rc == 0 && i < nreg; i++)
+            rc = open_region(s, f, ent, bytes, &reg[i], e);
+        for (size_t i = 0; i < nreg; i++)
+            free(reg[i].member);
+        free(reg);
+        free(bytes);
+        if (rc == 0 && s->dfail) /* (a region of the next round opened early: drain) */
+            rc = pc_err_set(e, "%s", s->derr.msg);
+    }
     if (rc < 0)
         return -1;
     give_back(&s->tx, &s->txcap);

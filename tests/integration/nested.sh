@@ -330,6 +330,13 @@ def apk_signed(z, magic=b'APK Sig Block 42'):
 put('signed.apk', apk_signed(zipbytes([('res/raw/pad', pad), ('bin/agent', data)], zipfile.ZIP_STORED)))
 put('smallsigned.apk', apk_signed(zipbytes([('classes.dex', b'dex\n035\0'), ('bin/agent', data)])))
 put('cleansigned.apk', apk_signed(zipbytes([('res/raw/pad', pad), ('classes.dex', b'dex\n035\0')], zipfile.ZIP_STORED)))
+# a gzip stream inside other bytes of a file read in blocks, decoding to more than
+# max_file_bytes (read in blocks too), the tool after 6 MiB of it
+put('deepregion.bin', os.urandom(100) + gzip.compress(pad + data, 1) + os.urandom(1000))
+# the same stream, then another: the first is opened early, while the file is still read
+# in blocks (more than a block kept), when nothing after its start could be kept: a bound
+put('drainregion.bin', os.urandom(100) + gzip.compress(pad + data, 1) + os.urandom(100) +
+    gzip.compress(b'notes\n' * 1000) + os.urandom(1000))
 put('badsig.apk', apk_signed(zipbytes([('res/raw/pad', pad), ('bin/agent', data)], zipfile.ZIP_STORED), b'APK Sig Block 41'))
 # a zip over max_file_bytes written to a pipe (sizes in data descriptors), read as it streams by
 p = Pipe()
@@ -404,6 +411,7 @@ bigstream.zip bin/agent
 big.rpm ./usr/bin/ncat
 signed.apk bin/agent
 smallsigned.apk bin/agent
+deepregion.bin (at byte 100) > (gzip) > (program at byte 6291456)
 ls-with-zip bin/agent
 tool.jmod bin/agent
 big.jmod bin/agent
@@ -429,6 +437,7 @@ big-with-zip.tar.gz tools-only a zip archive after other bytes \(what unzip and 
 big-with-zip.gz tools-only a zip archive after other bytes \(what unzip and python3 FILE read\), in the archive member \(gzip\) over yara.max_file_bytes
 biggap.zip tools-only the zip cannot be followed to its central directory as it streams by
 badsig.apk tools-only the zip cannot be followed to its central directory as it streams by
+drainregion.bin tools-only is over yara.max_file_bytes and was found while more than a block of the file's streams and runs waited
 E
 hide_image h-cleansigned opt/app.apk "$H/cleansigned.apk"
 run "a signed APK over max_file_bytes is read as it streams by, its signing block passed over" 0 \
