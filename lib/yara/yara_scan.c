@@ -68,6 +68,10 @@
 #define PC_YARA_STREAM 1
 #define PC_YARA_PROG 2
 #define PC_YARA_REGION_MAX (64u << 20) /* one stream or program kept from a file read in blocks */
+/* One run of base64, hex or escapes (with its lines) or one uuencoded body
+ * of a file read in blocks, while it goes on: at most (a JavaScript
+ * bundle inlines its WebAssembly, megabytes of it, as one base64 run). */
+#define PC_YARA_TXRUN_MAX (32u << 20)
 #define PC_YARA_PER_REGION                                                                         \
     8192u /* bytes read in blocks for each region kept, past PC_NEST_STREAMS */
 
@@ -133,7 +137,7 @@ struct pc_yara_scan {
     unsigned char *tx;
     size_t txlen, txcap;
     uint64_t txbase, txdone;
-    int txover;        /* a run longer than a block (max_file_bytes): a bound */
+    int txover;        /* a run longer than PC_YARA_TXRUN_MAX: a bound */
     int txbin;         /* the file read in blocks is an ELF file: a run is kept alone */
     int draining;      /* the regions are being opened: none is added meanwhile */
     pc_layer_facts *f; /* the file being scanned, while its archive members are */
@@ -854,7 +858,7 @@ static ssize_t tx_runs(pc_yara_scan *s, const unsigned char *buf, size_t n, uint
 static int block_text(blockit *it, const unsigned char *d, uint64_t base, size_t n, int last)
 {
     pc_yara_scan *s = it->s;
-    size_t lim = keep_max(s);
+    size_t lim = keep_max(s) > PC_YARA_TXRUN_MAX ? keep_max(s) : PC_YARA_TXRUN_MAX;
     const unsigned char *buf = d;
     size_t blen = n;
     uint64_t bbase = base;
@@ -862,7 +866,7 @@ static int block_text(blockit *it, const unsigned char *d, uint64_t base, size_t
         uint64_t have = s->txbase + s->txlen, end = base + n;
         size_t add = end > have ? (size_t)(end - have) : 0;
         if (have < base || s->txlen + add > lim) {
-            s->txover = 1; /* (a run that goes on over a whole block) */
+            s->txover = 1; /* (a run that goes on over PC_YARA_TXRUN_MAX) */
             return -1;
         }
         if (pc_grow((void **)&s->tx, &s->txcap, s->txlen + add, 1) < 0)
@@ -1620,9 +1624,8 @@ static int scan_failed(const pc_yara_scan *s, int rc, int blocks, pc_err *e)
     if (rc == ERROR_INSUFFICIENT_MEMORY && s->txover)
         return pc_err_set(e,
                           "file %s: holds a run of base64, hex or uuencoded text longer than "
-                          "portcullis decodes in bytes read in blocks (yara.max_file_bytes and "
-                          "1 MiB; max_file_bytes up to 8 MiB raises it)",
-                          s->path);
+                          "portcullis decodes in bytes read in blocks (%u MiB with its lines)",
+                          s->path, PC_YARA_TXRUN_MAX >> 20);
     if (rc == ERROR_INSUFFICIENT_MEMORY && s->sover)
         return pc_err_set(e,
                           "file %s: holds more programs, compressed streams and encoded runs "

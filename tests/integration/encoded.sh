@@ -77,8 +77,11 @@ X
 
 # Scripts over yara.max_file_bytes (read in blocks, never whole): 4 MiB of
 # comments, then netcat as a base64 heredoc that crosses the first
-# block's end, or uuencoded after 5 MiB; each still found. A base64 run
-# longer than a block is a bound (scan-error), not a pass.
+# block's end, or uuencoded after 5 MiB; each still found. A JavaScript
+# bundle on one line that inlines 18 MiB of data and netcat as one base64
+# run (as bundles inline WebAssembly) is read too, and a clean one of 30
+# MB allowed; a run longer than 32 MiB is a bound (scan-error), not a
+# pass.
 python3 - "$NC" "$E/big" <<'PY'
 import base64, binascii, os, sys
 nc = open(sys.argv[1], "rb").read()
@@ -93,7 +96,10 @@ body = head + pad((4 << 20) - 20000 - len(head)) + "base64 -d >/tmp/.x <<EOF\n" 
 open(os.path.join(d, "big-b64.sh"), "w").write(body)
 uu = "".join(binascii.b2a_uu(nc[i:i + 45]).decode() for i in range(0, len(nc), 45))
 open(os.path.join(d, "big-uu.sh"), "w").write(head + pad(5 << 20) + "uudecode <<'E'\nbegin 755 /tmp/.y\n" + uu + "`\nend\nE\n")
-open(os.path.join(d, "huge-run.txt"), "w").write("data: " + base64.b64encode(os.urandom(7 << 20)).decode() + "\n")
+open(os.path.join(d, "huge-run.txt"), "w").write("data: " + base64.b64encode(os.urandom(25 << 20)).decode() + "\n")
+js = "!function(){var a=1;" + "x" * 1000 + ';var w="data:application/octet-stream;base64,'
+open(os.path.join(d, "bundle.js"), "w").write(js + base64.b64encode(os.urandom(18 << 20) + nc).decode() + '";module.exports=w}();\n')
+open(os.path.join(d, "clean.js"), "w").write(js + base64.b64encode(os.urandom(22 << 20)).decode() + '";module.exports=w}();\n')
 PY
 sed -n '/^base64 -d/,/^EOF$/p' "$E/big/big-b64.sh" | sed '1d;$d' | "$T/cu/usr/bin/base64" -d | cmp -s - "$NC" && pass "base64 -d gives netcat back from the big script" ||
     fail "base64 -d gives netcat back from the big script" "it does not"
@@ -102,8 +108,13 @@ run "big scripts denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/
 for f in big-b64.sh:base64 big-uu.sh:uuencoded; do
     jq_true "over max_file_bytes: ${f%%:*}: netcat found in (${f#*:})" "[.reports[0].findings[] | select(.path == \"/opt/${f%%:*}\" and .rule == \"netcat_openbsd\" and (.message | endswith(\"as the archive member (${f#*:})\")))] | length == 1"
 done
+files_image js-img "$E/big" 0644 bundle.js
+run "a bundle inlining netcat in a 24 MiB base64 run denied" 1 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/js-img/oci:latest"
+jq_true "... netcat found after 18 MiB of what the run decodes to" '[.reports[0].findings[] | select(.path == "/opt/bundle.js" and .rule == "netcat_openbsd" and (.message | endswith("as the archive member (base64) > (program at byte 18874368)")))] | length == 1'
+files_image cleanjs-img "$E/big" 0644 clean.js
+run "a bundle inlining 30 MB of base64 data allowed" 0 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/cleanjs-img/oci:latest"
 files_image huge-img "$E/big" 0644 huge-run.txt
-run "a base64 run longer than a block: scan-error" 3 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/huge-img/oci:latest"
+run "a base64 run longer than 32 MiB: scan-error" 3 "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/huge-img/oci:latest"
 jq_true "... which says why" '[.reports[0].findings[] | select(.check == "scan-error" and (.message | test("run of base64, hex or uuencoded text longer than portcullis decodes")))] | length == 1'
 
 # zlib (RFC 1950), the usual wrapper of a Python dropper's payload
