@@ -1560,9 +1560,14 @@ static int drain(pc_yara_scan *s)
  * (PC_NEST_STREAMS, and the file's decoded bytes). */
 static int scan_streams(pc_yara_scan *s, pc_layer_facts *f, pc_entry *ent, pc_err *e)
 {
-    int rc = 0;
+    int rc = 0, round = 0;
     pc_sfind_stop(s->sf);
     while (rc == 0 && s->nreg > 0) {
+        if (++round > PC_NEST_DEPTH) /* (a stream that decodes to itself, or near) */
+            return pc_err_set(e,
+                              "file %s: streams found inside what streams found in it decode "
+                              "to, nested more than %d levels deep",
+                              s->path, PC_NEST_DEPTH);
         sreg *reg = s->reg;
         size_t nreg = s->nreg;
         unsigned char *bytes = s->cap;

@@ -337,6 +337,14 @@ put('deepregion.bin', os.urandom(100) + gzip.compress(pad + data, 1) + os.urando
 # in blocks (more than a block kept), when nothing after its start could be kept: a bound
 put('drainregion.bin', os.urandom(100) + gzip.compress(pad + data, 1) + os.urandom(100) +
     gzip.compress(b'notes\n' * 1000) + os.urandom(1000))
+# streams inside what streams inside the file decode to, each over max_file_bytes: three
+# levels found; seven a bound
+def deep(n):
+    b = data
+    for _ in range(n): b = pad[:5 << 20] + gzip.compress(b, 1)
+    return os.urandom(100) + gzip.compress(b, 1)
+put('deep3.bin', deep(3))
+put('deep7.bin', deep(7))
 put('badsig.apk', apk_signed(zipbytes([('res/raw/pad', pad), ('bin/agent', data)], zipfile.ZIP_STORED), b'APK Sig Block 41'))
 # a zip over max_file_bytes written to a pipe (sizes in data descriptors), read as it streams by
 p = Pipe()
@@ -412,6 +420,7 @@ big.rpm ./usr/bin/ncat
 signed.apk bin/agent
 smallsigned.apk bin/agent
 deepregion.bin (at byte 100) > (gzip) > (program at byte 6291456)
+deep3.bin (at byte 100) > (gzip) > (at byte 5242880) > (gzip) > (at byte 5242880) > (gzip) > (at byte 5242880) > (gzip)
 ls-with-zip bin/agent
 tool.jmod bin/agent
 big.jmod bin/agent
@@ -437,6 +446,7 @@ big-with-zip.tar.gz tools-only a zip archive after other bytes \(what unzip and 
 big-with-zip.gz tools-only a zip archive after other bytes \(what unzip and python3 FILE read\), in the archive member \(gzip\) over yara.max_file_bytes
 biggap.zip tools-only the zip cannot be followed to its central directory as it streams by
 badsig.apk tools-only the zip cannot be followed to its central directory as it streams by
+deep7.bin tools-only streams found inside what streams found in it decode to, nested more than 6 levels deep
 drainregion.bin tools-only is over yara.max_file_bytes and was found while more than a block of the file's streams and runs waited
 E
 hide_image h-cleansigned opt/app.apk "$H/cleansigned.apk"
