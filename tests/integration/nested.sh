@@ -334,7 +334,7 @@ put('cleansigned.apk', apk_signed(zipbytes([('res/raw/pad', pad), ('classes.dex'
 # max_file_bytes (read in blocks too), the tool after 6 MiB of it
 put('deepregion.bin', os.urandom(100) + gzip.compress(pad + data, 1) + os.urandom(1000))
 # the same stream, then another: the first is opened early, while the file is still read
-# in blocks (more than a block kept), when nothing after its start could be kept: a bound
+# in blocks (more than a block kept): what it decodes to is read whole there, the tool found
 put('drainregion.bin', os.urandom(100) + gzip.compress(pad + data, 1) + os.urandom(100) +
     gzip.compress(b'notes\n' * 1000) + os.urandom(1000))
 # streams inside what streams inside the file decode to, each over max_file_bytes: three
@@ -420,6 +420,7 @@ big.rpm ./usr/bin/ncat
 signed.apk bin/agent
 smallsigned.apk bin/agent
 deepregion.bin (at byte 100) > (gzip) > (program at byte 6291456)
+drainregion.bin (at byte 100) > (gzip) > (program at byte 6291456)
 deep3.bin (at byte 100) > (gzip) > (at byte 5242880) > (gzip) > (at byte 5242880) > (gzip) > (at byte 5242880) > (gzip)
 ls-with-zip bin/agent
 tool.jmod bin/agent
@@ -447,7 +448,6 @@ big-with-zip.gz tools-only a zip archive after other bytes \(what unzip and pyth
 biggap.zip tools-only the zip cannot be followed to its central directory as it streams by
 badsig.apk tools-only the zip cannot be followed to its central directory as it streams by
 deep7.bin tools-only streams found inside what streams found in it decode to, nested more than 6 levels deep
-drainregion.bin tools-only is over yara.max_file_bytes and was found while more than a block of the file's streams and runs waited
 E
 hide_image h-cleansigned opt/app.apk "$H/cleansigned.apk"
 run "a signed APK over max_file_bytes is read as it streams by, its signing block passed over" 0 \
