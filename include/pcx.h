@@ -61,6 +61,10 @@ int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *
  * 0, or -1 on an error or (reading) an end of file before n bytes. */
 int pc_read_full(int fd, void *buf, size_t n);
 int pc_write_full(int fd, const void *buf, size_t n);
+/* A new file in dir (NULL or "": $TMPDIR, else /tmp) that has no name
+ * (O_TMPFILE, else one removed at once), read and written by this process
+ * alone and gone with its descriptor: the descriptor, or -1 (lib/pcx/tmpfile.c). */
+int pc_tmpfile(const char *dir);
 
 /* Monotonic milliseconds. */
 uint64_t pc_now_ms(void);

@@ -336,19 +336,15 @@ static int facts_back(scan_state *s, size_t i, pc_err *e)
 }
 
 /* Where a cold scan sets walked layers aside: the cache's directory,
- * else TMPDIR or /tmp. Only with other layers to read (a single layer's
- * facts go to the view at once); none to be had, they stay in memory. */
+ * else TMPDIR or /tmp (pc_tmpfile). Only with other layers to read (a
+ * single layer's facts go to the view at once); none to be had, they
+ * stay in memory. */
 static void spill_open(scan_state *s)
 {
-    const char *dir = s->ctx->cache.dir;
-    if (!dir || !*dir)
-        dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
     s->spill_refs = pc_calloc(s->img.nlayers, sizeof *s->spill_refs);
     s->spilled = pc_calloc(s->img.nlayers, sizeof *s->spilled);
     if (s->spill_refs && s->spilled)
-        pc_spill_open(&s->spill, dir);
+        pc_spill_open(&s->spill, s->ctx->cache.dir);
 }
 
 static int walk_layers(scan_state *s, pc_err *e)

@@ -6,8 +6,6 @@
  * every field, as for a cache file.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,14 +19,7 @@ int pc_spill_open(pc_spill *sp, const char *dir)
     sp->end = 0;
     if (pthread_mutex_init(&sp->mu, NULL) != 0)
         return -1;
-    int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-        /* a filesystem without O_TMPFILE: a name of our own, gone at once */
-        char path[4200];
-        if ((size_t)snprintf(path, sizeof path, "%s/.spill.XXXXXX", dir) < sizeof path &&
-            (fd = mkostemp(path, O_CLOEXEC)) >= 0)
-            unlink(path);
-    }
+    int fd = pc_tmpfile(dir);
     sp->fd = fd;
     if (fd < 0) {
         pthread_mutex_destroy(&sp->mu);

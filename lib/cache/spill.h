@@ -32,7 +32,7 @@ typedef struct pc_spill_ref {
     char digest[72]; /* the layer's (pc_layer_facts.digest: not encoded) */
 } pc_spill_ref;
 
-/* An unlinked file in dir (O_TMPFILE, else a name removed at once),
+/* A file with no name in dir (pc_tmpfile: NULL is $TMPDIR, else /tmp),
  * readable by this process alone: 0, or -1 (sp->fd -1: pc_spill_put
  * then declines, and the scan keeps its facts in memory). */
 int pc_spill_open(pc_spill *sp, const char *dir);

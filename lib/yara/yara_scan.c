@@ -47,6 +47,7 @@
 #include <yara.h>
 #include "pcx.h"
 #include "yara/b64find.h"
+#include "yara/heldbytes.h"
 #include "yara/unwrap.h"
 #include "yara/uufind.h"
 #include "yara/carve.h"
@@ -1249,68 +1250,62 @@ static pc_nest_ops nest_ops_of(pc_yara_scan *s, int streamed, uint64_t base, con
 
 /* A member over max_file_bytes met while regions are opened early
  * (drain): the file's own search for what it holds goes on after, so
- * this one's cannot follow it in blocks. Read whole instead (at most
- * PC_YARA_REGION_MAX, as one region kept), scanned as a member held whole
- * is, and what it holds after its start opened there and then with an
- * archive reader of its own (at most PC_NEST_DEPTH of them at once). */
+ * this one's cannot follow it in blocks. Read whole instead (in memory up
+ * to PC_YARA_REGION_MAX, as one region kept, past that in a file with no
+ * name: heldbytes.h; the decoded bytes' bound is the archive reader's),
+ * scanned as a member held whole is, and what it holds after its start
+ * opened there and then with an archive reader of its own (at most
+ * PC_NEST_DEPTH of them at once). */
 static int drain_member(pc_yara_scan *s, const char *member, const unsigned char *first,
-                        size_t firstlen, pc_pull_fn pull, void *pud, int64_t size, pc_err *e)
+                        size_t firstlen, pc_pull_fn pull, void *pud, pc_err *e)
 {
     if (s->ddepth >= PC_NEST_DEPTH)
         return pc_err_set(e, "archives nested more than %d levels deep, in the archive member %s",
                           PC_NEST_DEPTH, member);
-    size_t cap = size > 0 && (uint64_t)size <= PC_YARA_REGION_MAX ? (size_t)size : firstlen;
-    size_t n = firstlen;
-    unsigned char *buf = malloc(cap > firstlen ? cap : firstlen ? firstlen : 1);
-    if (!buf)
-        return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s", member);
-    cap = cap > firstlen ? cap : firstlen;
-    memcpy(buf, first, firstlen);
-    for (;;) {
-        if (n == cap && pc_grow((void **)&buf, &cap, n + (1u << 20), 1) < 0) {
-            free(buf);
-            return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s",
-                              member);
-        }
-        ssize_t r = pull(pud, buf + n, cap - n);
+    unsigned char chunk[65536];
+    pc_held h;
+    pc_held_init(&h, PC_YARA_REGION_MAX);
+    int rc = pc_held_add(&h, first, firstlen);
+    for (ssize_t r = 1; rc == 0 && r > 0;) {
+        r = pull(pud, chunk, sizeof chunk);
         if (r < 0) {
-            free(buf);
+            pc_held_free(&h);
             return pc_err_set(e, "the archive member %s could not be read to its end", member);
         }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n > PC_YARA_REGION_MAX) {
-            free(buf);
-            return pc_err_set(e,
-                              "the archive member %s decodes to more than %u MiB, found while "
-                              "more than a block of the file's streams and runs waited to be read",
-                              member, PC_YARA_REGION_MAX >> 20);
-        }
+        rc = pc_held_add(&h, chunk, (size_t)r);
+    }
+    const unsigned char *p = rc == 0 ? pc_held_bytes(&h) : NULL;
+    if (!p) {
+        pc_held_free(&h);
+        return pc_err_set(e,
+                          "the archive member %s, over yara.max_file_bytes and found while more "
+                          "than a block of the file's streams and runs waited, could not be held "
+                          "whole (out of memory, or no temporary file)",
+                          member);
     }
     s->hits.n = 0;
     s->hits.oom = 0;
-    int rc = scan_mem(s, buf, n);
+    rc = scan_mem(s, p, h.len);
     if (rc != ERROR_SUCCESS) {
-        free(buf);
+        pc_held_free(&h);
         return member_failed(s, member, rc, e);
     }
     if (record_member(s, member, e) < 0) {
-        free(buf);
+        pc_held_free(&h);
         return -1;
     }
     pc_nest *nest = pc_nest_new();
     if (!nest) {
-        free(buf);
+        pc_held_free(&h);
         return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s", member);
     }
     pc_nest_ops ops = nest_ops_of(s, 0, 0, member); /* (carve_from: scan_mem's inner_at) */
     pc_err why = {{0}};
     s->ddepth++;
-    rc = pc_nest_inspect(nest, &ops, buf, n, &why);
+    rc = pc_nest_inspect(nest, &ops, p, h.len, &why);
     s->ddepth--;
     pc_nest_free(nest);
-    free(buf);
+    pc_held_free(&h);
     return rc < 0 ? pc_err_set(e, "%s", why.msg) : 0;
 }
 
@@ -1323,7 +1318,7 @@ static int nest_scan_stream(void *ud, const char *member, const unsigned char *f
     int failed = 0;
     size_t rsize = block_size(s->prof) < PC_YARA_OWN ? block_size(s->prof) : PC_YARA_OWN;
     if (s->draining) /* (the file's own search goes on after: drain_member) */
-        return drain_member(s, member, first, firstlen, pull, pud, size, e);
+        return drain_member(s, member, first, firstlen, pull, pud, e);
     if (reserve(&s->nroll, &s->nrollcap, rsize) < 0)
         return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s", member);
     blockit it = {.s = s,

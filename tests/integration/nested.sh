@@ -345,6 +345,9 @@ def deep(n):
     return os.urandom(100) + gzip.compress(b, 1)
 put('deep3.bin', deep(3))
 put('deep7.bin', deep(7))
+# the same, what the early stream decodes to over 64 MiB (held in a file with no name)
+put('drainbig.bin', os.urandom(100) + gzip.compress(bytes(70 << 20) + data, 1) + os.urandom(100) +
+    gzip.compress(pad, 1) + os.urandom(100) + gzip.compress(b'notes\n' * 1000) + os.urandom(1000))
 put('badsig.apk', apk_signed(zipbytes([('res/raw/pad', pad), ('bin/agent', data)], zipfile.ZIP_STORED), b'APK Sig Block 41'))
 # a zip over max_file_bytes written to a pipe (sizes in data descriptors), read as it streams by
 p = Pipe()
@@ -421,6 +424,7 @@ signed.apk bin/agent
 smallsigned.apk bin/agent
 deepregion.bin (at byte 100) > (gzip) > (program at byte 6291456)
 drainregion.bin (at byte 100) > (gzip) > (program at byte 6291456)
+drainbig.bin (at byte 100) > (gzip) > (program at byte 73400320)
 deep3.bin (at byte 100) > (gzip) > (at byte 5242880) > (gzip) > (at byte 5242880) > (gzip) > (at byte 5242880) > (gzip)
 ls-with-zip bin/agent
 tool.jmod bin/agent

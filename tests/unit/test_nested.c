@@ -19,6 +19,7 @@
 #include <zstd.h>
 #include "testlib.h"
 #include "yara/b64find.h"
+#include "yara/heldbytes.h"
 #include "yara/carve.h"
 #include "yara/streamfind.h"
 #include "yara/uufind.h"
@@ -1247,8 +1248,44 @@ static void test_elf_extent(void)
     CHECK(pc_carve_elf(junk, sizeof junk, 1) == sizeof junk);
 }
 
+/* Bytes held whole (heldbytes.h): in memory up to the bound, past it in a
+ * file with no name that gives back every byte, in order; with no
+ * directory to make one in, adding past the bound fails (never drops). */
+static void test_held(void)
+{
+    unsigned char piece[1000];
+    pc_held h;
+    pc_held_init(&h, 2500);
+    int ok = 1;
+    for (int i = 0; i < 7; i++) {
+        memset(piece, 'a' + i, sizeof piece);
+        ok &= pc_held_add(&h, piece, sizeof piece) == 0;
+        if (i == 1)
+            CHECK(h.fd < 0 && h.len == 2000); /* (within the bound: memory) */
+    }
+    CHECK(ok && h.fd >= 0 && h.len == 7000);
+    const unsigned char *p = pc_held_bytes(&h);
+    CHECK(p != NULL);
+    for (int i = 0; p && i < 7; i++)
+        CHECK(p[i * 1000] == 'a' + i && p[i * 1000 + 999] == 'a' + i);
+    CHECK(pc_held_add(&h, piece, 1) == -1); /* (mapped: complete) */
+    pc_held_free(&h);
+    CHECK(h.fd == -1 && h.len == 0 && !h.mem);
+    char *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+    setenv("TMPDIR", "/nonexistent/held", 1);
+    pc_held_init(&h, 10);
+    CHECK(pc_held_add(&h, piece, 10) == 0 && pc_held_add(&h, piece, 1) == -1);
+    pc_held_free(&h);
+    if (old)
+        setenv("TMPDIR", old, 1);
+    else
+        unsetenv("TMPDIR");
+    free(old);
+}
+
 int main(void)
 {
+    test_held();
     test_sniff();
     test_elf_extent();
     test_formats();
