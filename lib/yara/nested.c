@@ -137,10 +137,25 @@ static int is_jmod(const unsigned char *p, size_t n)
            pc_members_sniff(p + 4, n - 4) == PC_ARC_ZIP;
 }
 
+/* A Chrome extension (.crx): "Cr24", its format (2: key and signature
+ * lengths; 3: a header's length), then a zip whose offsets count from its
+ * own start, as Chrome reads it (unzip and Python find it after the
+ * header too). Where the zip starts, or 0 when this is not one. */
+static size_t crx_zip_at(const unsigned char *p, size_t n)
+{
+    if (n < 16 || memcmp(p, "Cr24", 4) != 0)
+        return 0;
+    uint32_t v = pc_le32(p + 4);
+    uint64_t at = v == 3   ? 12 + (uint64_t)pc_le32(p + 8)
+                  : v == 2 ? 16 + (uint64_t)pc_le32(p + 8) + pc_le32(p + 12)
+                           : 0;
+    return at && at <= PC_NEST_CRX ? (size_t)at : 0;
+}
+
 int pc_nest_wants(const unsigned char *data, size_t len)
 {
     return pc_unwrap_sniff(data, len) != PC_WRAP_NONE || is_jmod(data, len) ||
-           pc_members_sniff(data, len) != PC_ARC_NONE ||
+           crx_zip_at(data, len) || pc_members_sniff(data, len) != PC_ARC_NONE ||
            (len >= 2 && data[0] == '#' && data[1] == '!') || /* (an archive may follow: stub) */
            (len >= 4 && memcmp(data, rpm_lead, 4) == 0);
 }
@@ -702,6 +717,35 @@ static int rpm(walk *w, int depth, const unsigned char *peek, size_t pl, pc_pull
     return rc;
 }
 
+/* A Chrome extension: its zip read as any zip, from where it starts (a
+ * file read whole: what it holds is read from memory too); streamed
+ * (tail), the header before it is scanned as a member of its own, as its
+ * bytes were not. Not followed by a zip: the file, as it is. */
+static int crx(walk *w, int depth, const unsigned char *peek, size_t pl, size_t at, pc_pull_fn pull,
+               void *pud, int tail, const unsigned char *mem, size_t memlen)
+{
+    size_t want = at + PC_MEMBERS_SNIFF;
+    unsigned char *buf = malloc(want);
+    if (!buf)
+        return oom(w);
+    memcpy(buf, peek, pl);
+    size_t got = pl + pull_full(pull, pud, buf + pl, want - pl);
+    int zip = got > at && pc_members_sniff(buf + at, got - at) == PC_ARC_ZIP;
+    src s = {buf, zip ? at : got, 0, zip ? NULL : pull, pud};
+    int rc = 0;
+    if (tail)
+        rc = member(w, depth, zip ? "(crx header)" : "", src_pull, &s,
+                    zip     ? (int64_t)at
+                    : depth ? -1
+                            : w->size,
+                    0);
+    if (rc == 0 && zip)
+        rc = members(w, depth, PC_ARC_ZIP, buf + at, got - at, pull, pud, tail,
+                     mem && memlen > at ? mem + at : NULL, mem && memlen > at ? memlen - at : 0);
+    free(buf);
+    return rc;
+}
+
 static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int tail,
                    const unsigned char *mem, size_t memlen)
 {
@@ -715,6 +759,9 @@ static int inspect(walk *w, int depth, pc_pull_fn pull, void *pud, int tail,
     if (is_jmod(peek, pl))
         return members(w, depth, PC_ARC_ZIP, peek + 4, pl - 4, pull, pud, tail,
                        mem ? mem + 4 : NULL, mem ? memlen - 4 : 0);
+    size_t crx_at = crx_zip_at(peek, pl);
+    if (crx_at)
+        return crx(w, depth, peek, pl, crx_at, pull, pud, tail, mem, memlen);
     pc_arc_kind kind = pc_members_sniff(peek, pl);
     if (kind == PC_ARC_NONE)
         return tail && pl >= 2 && peek[0] == '#' && peek[1] == '!'

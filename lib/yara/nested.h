@@ -42,6 +42,7 @@
 #define PC_NEST_MEMPOOL (256u << 20) /* the decoders open at once in one file (xz -9: 65 MiB) */
 #define PC_NEST_CHAIN 1024           /* bytes of "outer > inner" kept for messages */
 #define PC_NEST_STUB (128u << 10)    /* a script before an archive (makeself, zipapp): at most */
+#define PC_NEST_CRX (1u << 20)       /* a Chrome extension's header (keys, signatures): at most */
 #define PC_NEST_UPX_MAX (64u << 20)  /* a program packed by UPX, unpacked (upx.h): at most */
 #define PC_NEST_CARVES 64 /* programs inside one file's other bytes (carve.h): more fails */
 /* compressed streams inside one file's other bytes (carve.h: most are a

@@ -348,6 +348,15 @@ put('deep7.bin', deep(7))
 # the same, what the early stream decodes to over 64 MiB (held in a file with no name)
 put('drainbig.bin', os.urandom(100) + gzip.compress(bytes(70 << 20) + data, 1) + os.urandom(100) +
     gzip.compress(pad, 1) + os.urandom(100) + gzip.compress(b'notes\n' * 1000) + os.urandom(1000))
+# Chrome extensions: "Cr24", the format (3: a header's length; 2: key and signature
+# lengths), then a zip counting its offsets from its own start
+def crx(z, v=3):
+    hdr = struct.pack('<4sII', b'Cr24', 3, 700) + os.urandom(700) if v == 3 else \
+        struct.pack('<4sIII', b'Cr24', 2, 294, 256) + os.urandom(294 + 256)
+    return hdr + bytes(z)
+put('big.crx', crx(zipbytes([('res/pad', pad), ('bin/agent', data)], zipfile.ZIP_STORED)))
+put('small2.crx', crx(zipbytes([('manifest.json', b'{}'), ('bin/agent', data)]), 2))
+put('clean.crx', crx(zipbytes([('res/pad', pad), ('manifest.json', b'{}')], zipfile.ZIP_STORED)))
 put('badsig.apk', apk_signed(zipbytes([('res/raw/pad', pad), ('bin/agent', data)], zipfile.ZIP_STORED), b'APK Sig Block 41'))
 # a zip over max_file_bytes written to a pipe (sizes in data descriptors), read as it streams by
 p = Pipe()
@@ -425,6 +434,8 @@ smallsigned.apk bin/agent
 deepregion.bin (at byte 100) > (gzip) > (program at byte 6291456)
 drainregion.bin (at byte 100) > (gzip) > (program at byte 6291456)
 drainbig.bin (at byte 100) > (gzip) > (program at byte 73400320)
+big.crx bin/agent
+small2.crx bin/agent
 deep3.bin (at byte 100) > (gzip) > (at byte 5242880) > (gzip) > (at byte 5242880) > (gzip) > (at byte 5242880) > (gzip)
 ls-with-zip bin/agent
 tool.jmod bin/agent
@@ -453,6 +464,9 @@ biggap.zip tools-only the zip cannot be followed to its central directory as it 
 badsig.apk tools-only the zip cannot be followed to its central directory as it streams by
 deep7.bin tools-only streams found inside what streams found in it decode to, nested more than 6 levels deep
 E
+hide_image h-cleancrx opt/ext.crx "$H/clean.crx"
+run "a Chrome extension over max_file_bytes is read as it streams by" 0 \
+    "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-cleancrx/oci:latest"
 hide_image h-cleansigned opt/app.apk "$H/cleansigned.apk"
 run "a signed APK over max_file_bytes is read as it streams by, its signing block passed over" 0 \
     "$PC" scan --cache-dir "$(fresh_cache)" --policy "$T/tools-only.json" --format json "oci:$T/h-cleansigned/oci:latest"
