@@ -860,7 +860,9 @@ static ssize_t tx_runs(pc_yara_scan *s, const unsigned char *buf, size_t n, uint
 static int block_text(blockit *it, const unsigned char *d, uint64_t base, size_t n, int last)
 {
     pc_yara_scan *s = it->s;
-    size_t lim = keep_max(s) > PC_YARA_TXRUN_MAX ? keep_max(s) : PC_YARA_TXRUN_MAX;
+    size_t lim = keep_max(s);
+    if (lim < PC_YARA_TXRUN_MAX)
+        lim = PC_YARA_TXRUN_MAX;
     const unsigned char *buf = d;
     size_t blen = n;
     uint64_t bbase = base;
@@ -1283,14 +1285,8 @@ static int drain_member(pc_yara_scan *s, const char *member, const unsigned char
                           "whole (out of memory, or no temporary file)",
                           member);
     }
-    s->hits.n = 0;
-    s->hits.oom = 0;
-    rc = scan_mem(s, p, h.len);
-    if (rc != ERROR_SUCCESS) {
-        pc_held_free(&h);
-        return member_failed(s, member, rc, e);
-    }
-    if (record_member(s, member, e) < 0) {
+    size_t inner_at; /* (kept in s->inner_at too: nest_ops_of's carve_from) */
+    if (nest_scan_mem(s, member, p, h.len, &inner_at, e) < 0) {
         pc_held_free(&h);
         return -1;
     }
@@ -1299,7 +1295,7 @@ static int drain_member(pc_yara_scan *s, const char *member, const unsigned char
         pc_held_free(&h);
         return pc_err_set(e, "out of memory in the YARA scan, in the archive member %s", member);
     }
-    pc_nest_ops ops = nest_ops_of(s, 0, 0, member); /* (carve_from: scan_mem's inner_at) */
+    pc_nest_ops ops = nest_ops_of(s, 0, 0, member);
     pc_err why = {{0}};
     s->ddepth++;
     rc = pc_nest_inspect(nest, &ops, p, h.len, &why);
