@@ -22,6 +22,10 @@ LDLIBS  += -lisal
 endif
 
 B       ?= build
+# Every symbol bound at start (and the GOT read-only after): no lazy
+# binding, whose resolver saves the vector registers on the stack, where
+# a secret a string function just held would stay (docs/privsep.md)
+LDFLAGS += -Wl,-z,now -Wl,-z,relro
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined

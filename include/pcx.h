@@ -66,6 +66,11 @@ int pc_write_full(int fd, const void *buf, size_t n);
  * alone and gone with its descriptor: the descriptor, or -1 (lib/pcx/tmpfile.c). */
 int pc_tmpfile(const char *dir);
 
+/* In a forked helper process (a key process, the registry process): sock
+ * becomes descriptor at (> 2), stdin and stdout /dev/null, stderr stays,
+ * every other descriptor is closed. 0, or -1. */
+int pc_child_fds(int sock, int at);
+
 /* Monotonic milliseconds. */
 uint64_t pc_now_ms(void);
 

@@ -99,6 +99,8 @@ typedef struct pc_result {
                              * verdict past it (the finding then counts again) */
 } pc_result;
 
+typedef struct pc_fetch pc_fetch; /* the registry process: pc_fetch_start */
+
 typedef struct pc_options {
     const char *policy;       /* file path or built-in name; NULL: "restricted" */
     const char *policies_dir; /* where names resolve; NULL: PC_DATADIR/rules/policies */
@@ -117,6 +119,9 @@ typedef struct pc_options {
     int no_prefilter;         /* 1: YARA scans every candidate file (yara.prefilter false) */
     int no_rules;             /* 1: compile no YARA rules: scans read images but match nothing
                                * (`portcullis inspect`, whose view holds no matches) */
+    pc_fetch *fetch;          /* the registry process that makes this context's registry requests
+                               * (given creds / registry_token are handed to it, not kept); NULL:
+                               * this process makes them, with the secrets */
 } pc_options;
 
 typedef struct pc_ctx pc_ctx;
@@ -385,6 +390,16 @@ int pc_result_sign(pc_result *r, pc_signer *s, uint64_t ttl_seconds, char *err, 
  * any image: it gives up gaining privileges (PR_SET_NO_NEW_PRIVS, so no
  * set-user-ID gain through exec, e.g. of a credential helper). 0 or -1. */
 int pc_privsep_drop(void);
+
+/* The registry process (pc-fetch, docs/privsep.md): started before any
+ * image, policy or rule is read, it holds every registry secret (the
+ * authfile, credential helpers, --creds, --registry-token) and makes every
+ * registry request of the contexts given it (pc_options.fetch), so the
+ * process that parses images never has a password or a token. Stop it
+ * after the last context that uses it is freed. */
+int pc_fetch_start(pc_fetch **out, char *err, size_t errlen);
+void pc_fetch_stop(pc_fetch *f);
+long pc_fetch_pid(const pc_fetch *f);
 
 typedef struct pc_verify_opts {
     const char *image_digest;  /* must equal the payload's digest or manifest_digest */

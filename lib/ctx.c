@@ -13,6 +13,7 @@
 #include <yara.h>
 #include "ctx.h"
 #include "registry/connpool.h"
+#include "registry/fetch.h"
 #include "registry/tokencache.h"
 #include "pcx/sha256.h"
 #include "pcx.h"
@@ -95,14 +96,19 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
     c->policy = &c->policy_file->policy;
     if (copy_opt(o->authfile, &c->authfile) < 0 || copy_opt(o->cert_dir, &c->cert_dir) < 0 ||
         copy_opt(o->cache_dir, &c->cache_dir) < 0 || copy_opt(o->rules, &c->rules) < 0 ||
-        copy_opt(o->creds, &c->creds) < 0 || copy_opt(o->registry_token, &c->registry_token) < 0) {
+        (!o->fetch && (copy_opt(o->creds, &c->creds) < 0 ||
+                       copy_opt(o->registry_token, &c->registry_token) < 0))) {
         pc_err_set(&e, "out of memory");
         goto fail;
     }
+    /* with a registry process, the secrets go to it and are not kept */
+    if (o->fetch && pc_fetch_ctx_new(o->fetch, o->creds, o->registry_token, &c->fetch_ctx, &e) < 0)
+        goto fail;
+    c->fetch = o->fetch;
     if (open_cache(c, o, &e) < 0 ||
         (!o->no_rules && load_rules(c, c->cache.dir ? o->cache_dir : NULL, &e) < 0))
         goto fail;
-    if (!(c->pool = pc_connpool_new()) || !(c->tokens = pc_tokencache_new())) {
+    if (!o->fetch && (!(c->pool = pc_connpool_new()) || !(c->tokens = pc_tokencache_new()))) {
         pc_err_set(&e, "out of memory (or no random bytes for the token cache)");
         goto fail;
     }
@@ -141,6 +147,8 @@ void pc_ctx_free(pc_ctx *c)
     pc_cache_close(&c->cache);
     pc_tokencache_free(c->tokens);
     pc_connpool_free(c->pool);
+    if (c->fetch)
+        pc_fetch_ctx_free(c->fetch, c->fetch_ctx);
     if (c->yara_inited)
         yr_finalize();
     free(c);
@@ -191,5 +199,7 @@ void pc_ctx_source_cfg(const pc_ctx *c, uint64_t deadline_ms, int progress, pc_s
                            .progress = progress,
                            .deadline_ms = deadline_ms,
                            .pool = c->pool,
-                           .tokens = c->tokens};
+                           .tokens = c->tokens,
+                           .fetch = c->fetch,
+                           .fetch_ctx = c->fetch_ctx};
 }

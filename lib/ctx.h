@@ -41,6 +41,10 @@ struct pc_ctx {
      * ctx (locked inside; curl is set up on first use) */
     struct pc_connpool *pool;
     struct pc_tokencache *tokens;
+    /* or the registry process's context that holds them (and the secrets:
+     * then creds and registry_token are NULL here) */
+    pc_fetch *fetch;
+    uint32_t fetch_ctx;
 };
 
 /* How a scan or a resolve opens its source under this context: the

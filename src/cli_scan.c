@@ -72,10 +72,14 @@ static int resolve_secrets(cli *c, size_t stdins)
         return -1;
     }
     if (!c->creds && !c->token) {
-        const char *env = getenv("PORTCULLIS_REGISTRY_TOKEN");
+        char *env = getenv("PORTCULLIS_REGISTRY_TOKEN");
         if (env && *env && !(c->token = strdup(env))) {
             fprintf(stderr, "portcullis: out of memory\n");
             return -1;
+        }
+        if (env) { /* the copy goes to the registry process: none stays here */
+            explicit_bzero(env, strlen(env));
+            unsetenv("PORTCULLIS_REGISTRY_TOKEN");
         }
     }
     if (c->creds && !strchr(c->creds, ':')) {
@@ -89,7 +93,18 @@ static int resolve_secrets(cli *c, size_t stdins)
                             "pipe the password on standard input\n");
             return -1;
         }
-        size_t n = fread(line, 1, sizeof line - 1, stdin);
+        /* read(2), not stdio: no copy of the password stays in stdin's buffer */
+        size_t n = 0;
+        while (n < sizeof line - 1) {
+            ssize_t r = read(STDIN_FILENO, line + n, sizeof line - 1 - n);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            n += (size_t)r;
+            if (memchr(line + n - (size_t)r, '\n', (size_t)r))
+                break;
+        }
         line[n] = 0;
         char *eol = memchr(line, '\n', n);
         if (!eol && n == sizeof line - 1) {
@@ -444,20 +459,33 @@ static int scan_all(cli *c, char **images, size_t n)
         fprintf(stderr, "portcullis: --sign-key %s\n", err);
         return EXIT_USAGE;
     }
+    /* then the registry process, which gets the registry secrets */
+    if (pc_fetch_start(&c->o.fetch, err, sizeof err) < 0) {
+        fprintf(stderr, "portcullis: %s\n", err);
+        pc_signer_free(signer);
+        return EXIT_USAGE;
+    }
     if (pc_privsep_drop() < 0) {
         fprintf(stderr, "portcullis: cannot set no_new_privs: %s\n", strerror(errno));
+        pc_fetch_stop(c->o.fetch);
         pc_signer_free(signer);
         return EXIT_USAGE;
     }
     c->o.no_rules = c->inspect; /* the view holds no matches: compiling rules is wasted */
-    if (pc_ctx_new(&c->o, &ctx, err, sizeof err) < 0) {
+    int made = pc_ctx_new(&c->o, &ctx, err, sizeof err);
+    wipe_secret(&c->creds); /* handed to the registry process (or refused) */
+    wipe_secret(&c->token);
+    c->o.creds = c->o.registry_token = NULL;
+    if (made < 0) {
         fprintf(stderr, "portcullis: %s\n", err);
+        pc_fetch_stop(c->o.fetch);
         pc_signer_free(signer);
         return EXIT_USAGE;
     }
     if (c->nmanifests) {
         int code = scan_manifests(c, ctx, signer);
         pc_ctx_free(ctx);
+        pc_fetch_stop(c->o.fetch);
         pc_signer_free(signer);
         return code;
     }
@@ -466,6 +494,7 @@ static int scan_all(cli *c, char **images, size_t n)
         if (n != 1)
             fprintf(stderr, "portcullis inspect: give exactly one image\n");
         pc_ctx_free(ctx);
+        pc_fetch_stop(c->o.fetch);
         pc_signer_free(signer);
         return code;
     }
@@ -473,6 +502,7 @@ static int scan_all(cli *c, char **images, size_t n)
     int code = EXIT_ALLOW, worst = OUT_ALLOW;
     if (!res) {
         pc_ctx_free(ctx);
+        pc_fetch_stop(c->o.fetch);
         pc_signer_free(signer);
         return EXIT_USAGE;
     }
@@ -496,6 +526,7 @@ static int scan_all(cli *c, char **images, size_t n)
         pc_result_free(res[i]);
     free(res);
     pc_ctx_free(ctx);
+    pc_fetch_stop(c->o.fetch);
     pc_signer_free(signer);
     return code;
 }

@@ -431,6 +431,11 @@ static int setup(wh_server *s, opts *o)
         wh_logf("error", "%s", err); /* names the file and what is wrong, never the key */
         return -1;
     }
+    /* the registry process: the authfile and every registry request */
+    if (pc_fetch_start(&o->po.fetch, err, sizeof err) < 0) {
+        wh_logf("error", "%s", err);
+        return -1;
+    }
     if (pc_privsep_drop() < 0) {
         wh_logf("error", "cannot set no_new_privs");
         return -1;
@@ -447,7 +452,7 @@ static int setup(wh_server *s, opts *o)
     return 0;
 }
 
-static void log_listening(const wh_server *s)
+static void log_listening(const wh_server *s, const pc_fetch *fetch)
 {
     const pc_ctx *ctx = s->gen->ctx; /* the main thread: the only one that replaces it */
     json_t *f =
@@ -462,6 +467,7 @@ static void log_listening(const wh_server *s)
                                       "signer",
                                       s->signer ? json_integer((json_int_t)wh_signer_pid(s->signer))
                                                 : json_null()));
+        json_object_set_new(f, "registry_process", json_integer((json_int_t)pc_fetch_pid(fetch)));
         json_object_set_new(f, "max_connections", json_integer(s->cfg.max_conns));
         json_object_set_new(f, "threads", json_integer(s->threads));
         json_object_set_new(f, "max_conns_per_ip", json_integer(s->cfg.max_conns_per_ip));
@@ -495,7 +501,7 @@ int main(int argc, char **argv)
     wh_metrics_init(&s.metrics);
     if (setup(&s, &o) == 0) {
         atomic_store(&s.ready, 1);
-        log_listening(&s);
+        log_listening(&s, o.po.fetch);
         /* wait for a signal; meanwhile reload the policy when its files change */
         const struct timespec poll = {.tv_sec = 2};
         while ((sig = sigtimedwait(&set, NULL, &poll)) < 0)
@@ -514,6 +520,7 @@ int main(int argc, char **argv)
         _exit(rc);
     }
     wh_tls_free(s.tls);
+    pc_fetch_stop(o.po.fetch); /* after the last context that used it */
     wh_signer_free(s.signer);
     wh_tesproxy_free(s.tes_gate);
     wh_redis_vstore_free(&s.vstore);

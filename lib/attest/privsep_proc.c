@@ -51,24 +51,6 @@ struct pc_keyproc {
 
 /* --- the child */
 
-static int child_fds(int sock)
-{
-    int hi = fcntl(sock, F_DUPFD, 10), null = open("/dev/null", O_RDWR);
-    if (hi < 0 || null < 0)
-        return -1;
-    for (int fd = 0; fd <= 2; fd++)
-        if (fd < 2 || fcntl(2, F_GETFD) < 0) /* stderr stays, for sanitizer reports */
-            dup2(null, fd);
-    if (dup2(hi, CHILD_FD) != CHILD_FD)
-        return -1;
-    if (close_range(CHILD_FD + 1, ~0U, 0) < 0) {
-        long max = sysconf(_SC_OPEN_MAX);
-        for (long fd = CHILD_FD + 1; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
-            close((int)fd);
-    }
-    return 0;
-}
-
 static void child_signals(void)
 {
     sigset_t none;
@@ -130,7 +112,7 @@ static _Noreturn void child_main(int sock, pid_t parent, const pc_keyproc_ops *o
     size_t dlen = 0;
     void *st = malloc(st_size ? st_size : 1);
     unsigned char *in = malloc(PKT_REQ_MAX);
-    if (child_fds(sock) < 0 || !st || !in)
+    if (pc_child_fds(sock, CHILD_FD) < 0 || !st || !in)
         _exit(1);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)

@@ -31,6 +31,11 @@ typedef struct pc_source_cfg {
      * (registry/connpool.h, registry/tokencache.h); NULL: per scan */
     struct pc_connpool *pool;
     struct pc_tokencache *tokens;
+    /* the registry process that makes the registry requests (then the
+     * five fields above are unused: it holds the secrets, connections and
+     * tokens of its context fetch_ctx); NULL: this process makes them */
+    struct pc_fetch *fetch;
+    uint32_t fetch_ctx;
 } pc_source_cfg;
 
 /* The limits a resolution works within: cfg's, else the defaults in *storage. */

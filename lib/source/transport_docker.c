@@ -24,6 +24,8 @@
 #include "source/imageref.h"
 #include "image/manifest.h"
 #include "source/progress.h"
+#include "registry/credpick.h"
+#include "registry/fetch.h"
 #include "registry/registry.h"
 #include "pcx/sha256.h"
 #include "source/source.h"
@@ -35,8 +37,9 @@
 typedef struct docker_src {
     pc_cfg_copy c;
     pc_imageref ref;
-    char shown[600]; /* normalised reference, for messages and progress */
-    pc_registry *reg;
+    char shown[600];    /* normalised reference, for messages and progress */
+    pc_registry *reg;   /* the client in this process, or */
+    pc_fetch_reg *freg; /* the registry process's */
     pc_progress *prog;
     char *top; /* the manifest the reference named, until resolve() takes it */
     size_t top_len;
@@ -51,42 +54,11 @@ static void docker_close(void *state)
     if (!st)
         return;
     pc_registry_free(st->reg);
+    pc_fetch_reg_free(st->freg);
     pc_progress_free(st->prog);
     free(st->top);
     free(st->children);
     free(st);
-}
-
-/* The credentials of --creds or --registry-token, for host: bound to the
- * first registry they are used for, so a run naming images of two
- * registries never hands one registry's secret to the other. 0 set, 1
- * none given, -1 refused. The message never contains the secret. */
-static int flag_creds(const pc_source_cfg *cfg, const char *host, pc_creds *c, pc_err *e)
-{
-    memset(c, 0, sizeof *c);
-    if (!cfg || (!cfg->creds && !cfg->registry_token))
-        return 1;
-    if (cfg->creds_host && cfg->creds_host[0] && strcmp(cfg->creds_host, host) != 0)
-        return pc_err_set(e,
-                          "--%s apply to one registry: they went to %.200s, and %.200s is "
-                          "another (use --authfile for several registries)",
-                          cfg->creds ? "creds" : "registry-token", cfg->creds_host, host);
-    if (cfg->creds_host && !cfg->creds_host[0])
-        snprintf(cfg->creds_host, cfg->creds_host_len, "%s", host);
-    if (cfg->registry_token) {
-        c->username = pc_strdup("");
-        c->secret = pc_strdup(cfg->registry_token);
-        c->bearer = 1;
-    } else {
-        const char *colon = strchr(cfg->creds, ':');
-        c->username = colon ? pc_strndup(cfg->creds, (size_t)(colon - cfg->creds)) : NULL;
-        c->secret = colon ? pc_strdup(colon + 1) : NULL;
-    }
-    if (!c->username || !c->secret) {
-        pc_creds_free(c);
-        return pc_err_set(e, "out of memory");
-    }
-    return 0;
 }
 
 static int docker_open(const char *spec, const pc_source_cfg *cfg, void **state, pc_err *e)
@@ -96,24 +68,30 @@ static int docker_open(const char *spec, const pc_source_cfg *cfg, void **state,
     if (!st)
         return pc_err_set(e, "out of memory");
     pc_cfg_copy_init(&st->c, cfg);
-    pc_creds creds;
     int rc = pc_imageref_parse(spec, &st->ref, e);
-    if (rc == 0) {
+    if (rc == 0)
         pc_imageref_format(&st->ref, st->shown, sizeof st->shown);
-        rc = flag_creds(cfg, st->ref.domain, &creds, e);
-        if (rc == 1)
-            rc = pc_authfile_lookup(cfg ? cfg->authfile : NULL, st->ref.domain, &creds, e);
-    }
-    if (rc >= 0) {
-        pc_registry_cfg rcfg = {.domain = st->ref.domain,
-                                .repo = st->ref.path,
-                                .cert_dir = cfg ? cfg->cert_dir : NULL,
-                                .tls_verify = cfg ? cfg->tls_verify : 1,
-                                .deadline_ms = cfg ? cfg->deadline_ms : 0,
-                                .creds = rc == 0 ? &creds : NULL,
-                                .pool = cfg ? cfg->pool : NULL,
-                                .tokens = cfg ? cfg->tokens : NULL};
-        rc = pc_registry_new(&rcfg, &st->reg, e);
+    if (rc == 0 && cfg && cfg->fetch) {
+        /* the registry process finds the credentials and makes the requests */
+        rc = pc_fetch_reg_new(cfg->fetch, cfg->fetch_ctx, st->ref.domain, st->ref.path,
+                              cfg->cert_dir, cfg->authfile, cfg->tls_verify, cfg->deadline_ms,
+                              &st->freg, e);
+    } else if (rc == 0) {
+        pc_creds creds;
+        rc = cfg ? pc_creds_pick(cfg->creds, cfg->registry_token, cfg->creds_host,
+                                 cfg->creds_host_len, cfg->authfile, st->ref.domain, &creds, e)
+                 : pc_creds_pick(NULL, NULL, NULL, 0, NULL, st->ref.domain, &creds, e);
+        if (rc >= 0) {
+            pc_registry_cfg rcfg = {.domain = st->ref.domain,
+                                    .repo = st->ref.path,
+                                    .cert_dir = cfg ? cfg->cert_dir : NULL,
+                                    .tls_verify = cfg ? cfg->tls_verify : 1,
+                                    .deadline_ms = cfg ? cfg->deadline_ms : 0,
+                                    .creds = rc == 0 ? &creds : NULL,
+                                    .pool = cfg ? cfg->pool : NULL,
+                                    .tokens = cfg ? cfg->tokens : NULL};
+            rc = pc_registry_new(&rcfg, &st->reg, e);
+        }
         pc_creds_free(&creds);
     }
     if (rc < 0) {
@@ -123,6 +101,29 @@ static int docker_open(const char *spec, const pc_source_cfg *cfg, void **state,
     st->prog = pc_progress_new(cfg ? cfg->progress : 0, STDERR_FILENO, st->shown);
     *state = st;
     return 0;
+}
+
+/* The registry client's requests, in this process or the registry
+ * process's (fetch.h) */
+static int reg_manifest(docker_src *st, const char *ref, size_t max, char **buf, size_t *len,
+                        char digest[72], char *mt, size_t mtn, pc_err *e)
+{
+    return st->freg ? pc_fetch_reg_manifest(st->freg, ref, max, buf, len, digest, mt, mtn, e)
+                    : pc_registry_manifest(st->reg, ref, max, buf, len, digest, mt, mtn, e);
+}
+
+static int reg_blob(docker_src *st, const char *digest, size_t max, char **buf, size_t *len,
+                    pc_err *e)
+{
+    return st->freg ? pc_fetch_reg_blob(st->freg, digest, max, buf, len, e)
+                    : pc_registry_blob(st->reg, digest, max, buf, len, e);
+}
+
+static int reg_blob_open(docker_src *st, const char *digest, int64_t size, pc_stream **out,
+                         pc_err *e)
+{
+    return st->freg ? pc_fetch_reg_blob_open(st->freg, digest, size, out, e)
+                    : pc_registry_blob_open(st->reg, digest, size, out, e);
 }
 
 static int is_child(const docker_src *st, const char *digest)
@@ -167,9 +168,9 @@ static int blob_read(void *ctx, const char *digest, size_t max, char **out, size
         return 0;
     }
     if (!is_child(st, digest))
-        return pc_registry_blob(st->reg, digest, max, out, len, e);
+        return reg_blob(st, digest, max, out, len, e);
     char got[72], mt[128];
-    if (pc_registry_manifest(st->reg, digest, max, out, len, got, mt, sizeof mt, e) < 0)
+    if (reg_manifest(st, digest, max, out, len, got, mt, sizeof mt, e) < 0)
         return -1;
     note_children(st, *out, *len);
     return 0;
@@ -199,8 +200,8 @@ static int docker_resolve(void *state, pc_image *img, pc_err *e)
     memset(img, 0, sizeof *img);
     free(st->top);
     st->top = NULL;
-    if (pc_registry_manifest(st->reg, want, pc_limit_size(st->c.limits.max_manifest_bytes),
-                             &st->top, &st->top_len, st->top_digest, mt, sizeof mt, e) < 0)
+    if (reg_manifest(st, want, pc_limit_size(st->c.limits.max_manifest_bytes), &st->top,
+                     &st->top_len, st->top_digest, mt, sizeof mt, e) < 0)
         return -1;
     note_children(st, st->top, st->top_len);
     int rc = pc_manifest_resolve(blob_read, st, known_type(mt), st->top_digest,
@@ -249,7 +250,7 @@ static int docker_open_layer(void *state, const pc_layer_desc *l, pc_stream **ou
     docker_src *st = state;
     pc_stream *raw;
     *out = NULL;
-    if (pc_registry_blob_open(st->reg, l->d.digest, l->d.size, &raw, e) < 0)
+    if (reg_blob_open(st, l->d.digest, l->d.size, &raw, e) < 0)
         return -1;
     if (!st->prog) {
         *out = raw;

@@ -67,10 +67,10 @@ mkfifo "$T/report.fifo"
     "oci:$T/clean/oci:latest" 2>"$T/cli.err" &
 CLI=$!
 blocked() { # the CLI in openat(2) of the FIFO: scanned and signed
-    [ "$(cut -d' ' -f1 "/proc/$CLI/syscall" 2>/dev/null)" = 257 ] && [ -n "$(pgrep -P "$CLI")" ]
+    [ "$(cut -d' ' -f1 "/proc/$CLI/syscall" 2>/dev/null)" = 257 ] && [ -n "$(pgrep -P "$CLI" -x pc-signer)" ]
 }
 if wait_until 30 blocked; then
-    SIGNER=$(pgrep -P "$CLI")
+    SIGNER=$(pgrep -P "$CLI" -x pc-signer)
     sealed "cli: key process pc-signer sealed" "$SIGNER" pc-signer
     [ "$(status_of "$CLI" NoNewPrivs)" = 1 ] && pass "cli: scanning process has no_new_privs" ||
         fail "cli: scanning process has no_new_privs" "$(status_of "$CLI" NoNewPrivs)"

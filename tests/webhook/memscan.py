@@ -15,6 +15,13 @@ or more (AddressSanitizer's shadow: reserved, never key bytes) and
 
 Prints one JSON object: {"PID": ["pem-line-1", "private-be", ...], ...};
 exit 2 when a process cannot be read at all.
+
+memscan.py --secrets FILE PID...: the same for other secrets (registry
+passwords and tokens: tests/integration/regproc.sh); FILE has one
+"NAME<TAB>VALUE[<TAB>ENVVAR]" per line, and the names of those found are
+printed; with ENVVAR, a copy right after "ENVVAR=" outside the stack is
+printed as "NAME@envcopy" (the sanitizer runtime's copy of the whole
+environment, read once at start).
 """
 import base64
 import json
@@ -52,7 +59,11 @@ def needles(path):
     return out
 
 
-def scan(pid, wanted):
+def scan(pid, wanted, envs=None):
+    """envs: for a secret named there, a copy that follows "NAME=" outside
+    the stack is reported as "name@envcopy" (a sanitizer runtime's copy of
+    the whole environment, which the program cannot wipe)"""
+    envs = envs or {}
     found = set()
     longest = max(len(v) for v in wanted.values())
     readable = 0
@@ -74,22 +85,48 @@ def scan(pid, wanted):
                 readable += len(chunk)
                 buf = tail + chunk
                 for k, v in wanted.items():
-                    if v in buf:
-                        found.add(k)
+                    at = buf.find(v)
+                    while at >= 0:
+                        pre = envs.get(k)
+                        if pre and name != "[stack]" and buf[max(0, at - len(pre)):at] == pre:
+                            found.add(k + "@envcopy")
+                        else:
+                            found.add(k)
+                        at = buf.find(v, at + 1)
                 tail = chunk[-(longest - 1):]
                 off += n
     return sorted(found), readable
 
 
+def secrets(path):
+    out, envs = {}, {}
+    for line in open(path):
+        name, _, rest = line.rstrip("\n").partition("\t")
+        value, _, env = rest.partition("\t")
+        if name and len(value) >= 8:
+            out[name] = value.encode()
+            if env:
+                envs[name] = env.encode() + b"="
+    return out, envs
+
+
 def main():
-    wanted = needles(sys.argv[1])
-    if "private-be" not in wanted:
+    envs = None
+    if sys.argv[1] == "--secrets":
+        wanted, envs = secrets(sys.argv[2])
+        del sys.argv[1]
+        if not wanted:
+            print("memscan: no secret of 8 bytes or more in %s" % sys.argv[1], file=sys.stderr)
+            return 2
+    else:
+        wanted = needles(sys.argv[1])
+    if not wanted or ("private-be" not in wanted and "der" in wanted):
         print("memscan: no private value found in %s" % sys.argv[1], file=sys.stderr)
         return 2
     result, rc = {}, 0
     for pid in sys.argv[2:]:
         try:
-            found, readable = scan(pid, wanted)
+            found, readable = scan(pid, wanted, envs)
         except OSError as e:
             print("memscan: %s: %s" % (pid, e), file=sys.stderr)
             found, readable = ["unreadable"], 0
