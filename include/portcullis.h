@@ -391,6 +391,15 @@ int pc_result_sign(pc_result *r, pc_signer *s, uint64_t ttl_seconds, char *err, 
  * set-user-ID gain through exec, e.g. of a credential helper). 0 or -1. */
 int pc_privsep_drop(void);
 
+/* The scanning process, once its context is built and before it reads
+ * any image (docs/privsep.md): a seccomp filter makes the system calls it
+ * never needs fail with EPERM (running programs, ptrace, mount,
+ * namespaces, modules, bpf, ...; and with network 0, making a socket) for
+ * the calling thread and every thread it starts later. 0, or -1 with
+ * errno set (ENOSYS: an architecture without a filter, nothing
+ * installed). */
+int pc_privsep_confine(int network);
+
 /* The registry process (pc-fetch, docs/privsep.md): started before any
  * image, policy or rule is read, it holds every registry secret (the
  * authfile, credential helpers, --creds, --registry-token) and makes every

@@ -482,6 +482,16 @@ static int scan_all(cli *c, char **images, size_t n)
         pc_signer_free(signer);
         return EXIT_USAGE;
     }
+    /* no image read yet: from here on no exec, no ptrace, no sockets
+     * (pc-fetch makes the registry requests), ... (docs/privsep.md) */
+    if (pc_privsep_confine(0) < 0 && errno != ENOSYS) {
+        fprintf(stderr, "portcullis: cannot install the scanning process's seccomp filter: %s\n",
+                strerror(errno));
+        pc_ctx_free(ctx);
+        pc_fetch_stop(c->o.fetch);
+        pc_signer_free(signer);
+        return EXIT_USAGE;
+    }
     if (c->nmanifests) {
         int code = scan_manifests(c, ctx, signer);
         pc_ctx_free(ctx);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -438,6 +439,11 @@ static int setup(wh_server *s, opts *o)
     }
     if (pc_privsep_drop() < 0) {
         wh_logf("error", "cannot set no_new_privs");
+        return -1;
+    }
+    /* before any thread: every thread inherits it (docs/privsep.md) */
+    if (pc_privsep_confine(1) < 0 && errno != ENOSYS) {
+        wh_logf("error", "cannot install the seccomp filter: %s", strerror(errno));
         return -1;
     }
     if (setup_redis(s, o) < 0)

@@ -1,6 +1,20 @@
 /*
- * seccomp.c — the key processes' seccomp filter (see privsep.h), built by
- * hand as classic BPF: no libseccomp.
+ * seccomp.c — the seccomp filters of the key processes (see privsep.h)
+ * and of the scanning process (pc_privsep_confine, portcullis.h), built
+ * by hand as classic BPF: no libseccomp.
+ *
+ * The scanning process's filter is a list of what it never needs, each
+ * failing with EPERM (a library that tries one sees an error, not a
+ * crash): running programs (execve, execveat), reaching into other
+ * processes (ptrace, process_vm_*), the kernel's administrative calls
+ * (mount and the new mount API, namespaces, chroot, modules, kexec, bpf,
+ * perf, keyrings, userfaultfd, fanotify, handles, swap, reboot, the
+ * clock, io_uring, iopl; a build with AddressSanitizer keeps ptrace,
+ * which LeakSanitizer needs at exit), and, when it has no network to reach (the CLI:
+ * its registry requests go through pc-fetch), making a socket (socketpair
+ * stays). A foreign calling convention kills it, as below.
+ *
+ * The key processes':
  *
  * Allowed, and nothing else (anything else kills the process with
  * SIGSYS, which the parent reports):
@@ -150,19 +164,125 @@ static void build(prog *p, int sock)
 }
 #endif
 
+#ifdef PC_AUDIT_ARCH
+static void deny(prog *p, long nr)
+{
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (unsigned)nr);
+    ret(p, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
+}
+
+static void build_scanner(prog *p, int network)
+{
+    static const long never[] = {
+        SYS_execve,
+        SYS_execveat,
+#ifndef __SANITIZE_ADDRESS__ /* LeakSanitizer stops the threads with ptrace at exit */
+        SYS_ptrace,
+#endif
+        SYS_process_vm_readv,
+        SYS_process_vm_writev,
+        SYS_kexec_load,
+        SYS_mount,
+        SYS_umount2,
+        SYS_pivot_root,
+        SYS_chroot,
+        SYS_setns,
+        SYS_unshare,
+        SYS_init_module,
+        SYS_finit_module,
+        SYS_delete_module,
+        SYS_bpf,
+        SYS_perf_event_open,
+        SYS_keyctl,
+        SYS_add_key,
+        SYS_request_key,
+        SYS_userfaultfd,
+        SYS_fanotify_init,
+        SYS_open_by_handle_at,
+        SYS_name_to_handle_at,
+        SYS_swapon,
+        SYS_swapoff,
+        SYS_reboot,
+        SYS_acct,
+        SYS_settimeofday,
+        SYS_clock_settime,
+        SYS_io_uring_setup,
+#ifdef SYS_kexec_file_load
+        SYS_kexec_file_load,
+#endif
+#ifdef SYS_fsopen
+        SYS_fsopen,
+        SYS_fsmount,
+        SYS_move_mount,
+        SYS_open_tree,
+        SYS_fsconfig,
+        SYS_fspick,
+#endif
+#ifdef SYS_mount_setattr
+        SYS_mount_setattr,
+#endif
+#ifdef SYS_iopl
+        SYS_iopl,
+        SYS_ioperm,
+#endif
+    };
+    static const long sockets[] = {SYS_socket, SYS_connect, SYS_bind,
+                                   SYS_listen, SYS_accept,  SYS_accept4};
+    ld(p, ARCH_OFF);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, PC_AUDIT_ARCH);
+    ret(p, SECCOMP_RET_KILL_PROCESS);
+    ld(p, NR_OFF);
+#ifdef __x86_64__
+    emit(p, BPF_JMP | BPF_JGE | BPF_K, 0, 1, 0x40000000U); /* x32 */
+    ret(p, SECCOMP_RET_KILL_PROCESS);
+#endif
+    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
+        deny(p, never[i]);
+    for (size_t i = 0; !network && i < sizeof sockets / sizeof sockets[0]; i++)
+        deny(p, sockets[i]);
+    ret(p, SECCOMP_RET_ALLOW);
+}
+#endif
+
+#ifdef PC_AUDIT_ARCH
+/* no_new_privs, then the filter p holds, for this thread and the ones it
+ * starts later */
+static int install(const prog *p)
+{
+    if (p->overflow) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct sock_fprog fp = {.len = (unsigned short)p->n, .filter = (struct sock_filter *)p->f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0);
+}
+#endif
+
+int pc_privsep_confine(int network)
+{
+#ifdef PC_AUDIT_ARCH
+    prog p = {.n = 0};
+    build_scanner(&p, network);
+    return install(&p);
+#else
+    (void)network;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 int pc_seccomp_keyproc(int sock)
 {
 #ifdef PC_AUDIT_ARCH
     prog p = {.n = 0};
-    build(&p, sock);
-    if (p.overflow || sock < 0) {
+    if (sock < 0) {
         errno = EINVAL;
         return -1;
     }
-    struct sock_fprog fp = {.len = (unsigned short)p.n, .filter = p.f};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0);
+    build(&p, sock);
+    return install(&p);
 #else
     (void)sock;
     errno = ENOSYS; /* no filter for this architecture: refuse rather than run unsandboxed */

@@ -136,8 +136,13 @@ void pc_fetch_stop(pc_fetch *f)
 static int gone(pc_fetch *f, pc_err *e)
 {
     int st;
+    pid_t r = 0;
     pthread_mutex_lock(&f->mu);
-    if (!f->reaped && waitpid(f->pid, &st, WNOHANG) == f->pid) {
+    /* its sockets close as it exits, a moment before it can be reaped */
+    for (unsigned waited = 0;
+         !f->reaped && (r = waitpid(f->pid, &st, WNOHANG)) == 0 && waited < 500; waited += 10)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    if (!f->reaped && r == f->pid) {
         f->reaped = 1;
         if (WIFSIGNALED(st))
             snprintf(f->why, sizeof f->why, "was killed by signal %d (%s)", WTERMSIG(st),

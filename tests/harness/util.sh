@@ -7,7 +7,7 @@
 # on exit: everything spawned or tracked is killed).
 # Waiting, always on the event, in bounded polls (never a fixed sleep):
 # wait_until, wait_up, answers, listens, exited, now_ms.
-# Odds and ends: free_port, b64, need_tools, isolate, fetch (Debian
+# Odds and ends: free_port, b64, status_of, need_tools, isolate, fetch (Debian
 # packages into .cache/debs), fill and fill_task (fixtures/requests
 # placeholders), metric (one series of a webhook's /metrics), scans_idle.
 
@@ -91,6 +91,9 @@ free_port() {
 }
 
 b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
+
+# status_of PID FIELD: a field of /proc/PID/status ("Seccomp", "PPid", ...)
+status_of() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
 # need_tools TOOL...: each on PATH, or a FAIL line and exit
 need_tools() {

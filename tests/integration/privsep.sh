@@ -46,9 +46,6 @@ memscan() {
         jq_true "$1" ".\"$3\" | index(\"private-be\") != null or index(\"private-le\") != null" "$T/ms.json"
     fi
 }
-status_of() { # PID FIELD
-    awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
-}
 # sealed NAME PID COMM: a key process: its name, seccomp filter mode, no_new_privs
 sealed() {
     if [ "$(cat "/proc/$2/comm" 2>/dev/null)" = "$3" ] && [ "$(status_of "$2" Seccomp)" = 2 ] &&

@@ -7,7 +7,8 @@
 # input, or from $PORTCULLIS_REGISTRY_TOKEN; the registry process holds
 # them (the search finds them where they are). pc-fetch is a child of the
 # scanning process with no_new_privs, and a scan whose registry process is
-# killed fails closed (exit 3, scan-error naming it, never allowed).
+# killed fails closed (exit 3, scan-error naming it, never allowed). The
+# scanning process itself runs under its seccomp filter (CLI and webhook).
 # Needs root (the registry process is not dumpable).
 . "$PC_ROOT/tests/lib.sh"
 harness pki registry webhook
@@ -47,9 +48,6 @@ secrets() {
         jq_true "$1" ".\"$2\" | $3" "$T/ms.json"
     fi
 }
-status_of() { # PID FIELD
-    awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
-}
 
 # cli NAME WANT_EXIT FETCH_HOLDS [VAR=VALUE...] -- SCAN_ARGS...: a scan
 # (its report into a FIFO, stdin from $T/stdin); while it waits to write,
@@ -71,6 +69,9 @@ cli() {
         [ -n "$FETCH" ] && [ "$(status_of "$FETCH" NoNewPrivs)" = 1 ] &&
             pass "$_n: pc-fetch is the scan's child, with no_new_privs" ||
             fail "$_n: pc-fetch" "children: $(pgrep -P "$CLI" -l | tr '\n' ' ')"
+        [ "$(status_of "$CLI" Seccomp)" = 2 ] && [ "$(status_of "$CLI" NoNewPrivs)" = 1 ] &&
+            pass "$_n: the scanning process is confined (seccomp filter, no_new_privs)" ||
+            fail "$_n: the scanning process is confined" "$(grep -E 'Seccomp:|NoNewPrivs:' "/proc/$CLI/status" | tr '\n' ' ')"
         secrets "$_n: the scanning process holds no registry secret" "$CLI" none
         secrets "$_n: pc-fetch holds the registry secret" "$FETCH" "$_holds"
     else
@@ -146,6 +147,8 @@ review() {
 wait_until 20 review
 [ "$code" = 200 ] && jq -e '.response.allowed == true' "$T/val.out" >/dev/null &&
     pass "webhook: the pod is reviewed from the registry (allowed)" || fail "webhook: review" "HTTP $code: $(head -c 400 "$T/val.out")"
+[ "$(status_of "$WP" Seccomp)" = 2 ] && pass "webhook: confined (seccomp filter)" ||
+    fail "webhook: confined" "$(grep -E 'Seccomp:' "/proc/$WP/status")"
 secrets "webhook: the scanning process holds no registry secret" "$WP" none
 secrets "webhook: pc-fetch holds the authfile's secret" "$RP" 'index("basic") != null'
 kill -TERM "$WP"

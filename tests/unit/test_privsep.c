@@ -16,7 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sched.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
 #include <unistd.h>
 #include "attest.h"
 #include "privsep.h"
@@ -317,9 +321,57 @@ static void test_sandbox(void)
     CHECK(access(path, F_OK) != 0); /* nothing was created */
 }
 
+/* In a child: the scanning process's filter (pc_privsep_confine), then
+ * each call; the exit status has one bit per call that behaved wrongly. */
+static int confined(int network)
+{
+    int bad = 0, sv[2];
+    if (pc_privsep_confine(network) < 0)
+        return 0xff;
+    char *argv[] = {"false", NULL};
+    errno = 0; /* (were it run, false's status 1 says so) */
+    bad |= !(execve("/bin/false", argv, environ) == -1 && errno == EPERM) << 0;
+    errno = 0;
+#ifndef __SANITIZE_ADDRESS__ /* (kept under AddressSanitizer: LeakSanitizer uses it) */
+    bad |= !(ptrace(PTRACE_TRACEME, 0, NULL, NULL) == -1 && errno == EPERM) << 1;
+#endif
+    errno = 0;
+    bad |= !(unshare(CLONE_NEWUSER) == -1 && errno == EPERM) << 2;
+    errno = 0;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    bad |= (network ? s < 0 : !(s == -1 && errno == EPERM)) << 3;
+    bad |= (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) << 4; /* pc-fetch's answers */
+    int fd = open("/dev/null", O_RDONLY);
+    bad |= (fd < 0) << 5;
+    FILE *st = fopen("/proc/self/status", "r");
+    char line[256];
+    int mode = -1;
+    while (st && fgets(line, sizeof line, st))
+        if (sscanf(line, "Seccomp: %d", &mode) == 1)
+            break;
+    bad |= (mode != 2) << 6;
+    return bad;
+}
+
+static void test_confine(void)
+{
+    for (int network = 0; network <= 1; network++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(confined(network));
+        int st = -1;
+        CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st));
+        CHECK(WEXITSTATUS(st) == 0);
+        if (WEXITSTATUS(st))
+            fprintf(stderr, "  network %d: calls that behaved wrongly: 0x%x\n", network,
+                    WEXITSTATUS(st));
+    }
+}
+
 int main(void)
 {
     CHECK(mkdtemp(dir) != NULL);
+    test_confine();
     test_request_codec();
     test_reply_codec();
     test_flips();
