@@ -29,6 +29,7 @@ for t in "$@"; do
     fuzz_elfhead | fuzz_caps | fuzz_imageref) opts="-max_len=4096" ;;
     fuzz_upx) opts="-max_len=16384" ;;
     fuzz_regauth) opts="-max_len=8192" ;;
+    fuzz_fetchwire) opts="-max_len=16500" ;;
     fuzz_passwd | fuzz_pkgdb) opts="-max_len=65536" ;;
     fuzz_cache) opts="-max_len=65536" ;;
     fuzz_yaml) opts="-max_len=65536 -dict=$HERE/yaml.dict" ;;
