@@ -37,11 +37,16 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 #include "attest/privsep.h"
 
+#ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
+#define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
+#endif
 #ifndef SECCOMP_RET_KILL_PROCESS
 #define SECCOMP_RET_KILL_PROCESS 0x80000000U
 #endif
@@ -165,10 +170,45 @@ static void build(prog *p, int sock)
 #endif
 
 #ifdef PC_AUDIT_ARCH
-static void deny(prog *p, long nr)
+#define LEAF 3 /* numbers compared one by one at the bottom of the search */
+
+static int cmp_nr(const void *a, const void *b)
 {
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (unsigned)nr);
-    ret(p, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The size of search(nr, n)'s code. */
+static unsigned search_len(size_t n)
+{
+    if (n <= LEAF)
+        return 2 * (unsigned)n + 1;
+    size_t half = n / 2;
+    return 1 + search_len(half) + search_len(n - half);
+}
+
+/* Deny the sorted numbers nr[0..n) with EPERM, allow anything else: a
+ * binary search on the number (every system call pays for a handful of
+ * comparisons, not one per number listed). The accumulator holds nr. */
+static void search(prog *p, const unsigned *nr, size_t n)
+{
+    if (n <= LEAF) {
+        for (size_t i = 0; i < n; i++) {
+            emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, nr[i]);
+            ret(p, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
+        }
+        ret(p, SECCOMP_RET_ALLOW);
+        return;
+    }
+    size_t half = n / 2;
+    unsigned left = search_len(half);
+    if (left > 255) { /* (a jump reaches 255 instructions) */
+        p->overflow = 1;
+        return;
+    }
+    emit(p, BPF_JMP | BPF_JGT | BPF_K, (unsigned char)left, 0, nr[half - 1]);
+    search(p, nr, half);
+    search(p, nr + half, n - half);
 }
 
 static void build_scanner(prog *p, int network)
@@ -236,18 +276,21 @@ static void build_scanner(prog *p, int network)
     emit(p, BPF_JMP | BPF_JGE | BPF_K, 0, 1, 0x40000000U); /* x32 */
     ret(p, SECCOMP_RET_KILL_PROCESS);
 #endif
+    unsigned nr[sizeof never / sizeof never[0] + sizeof sockets / sizeof sockets[0]];
+    size_t n = 0;
     for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
-        deny(p, never[i]);
+        nr[n++] = (unsigned)never[i];
     for (size_t i = 0; !network && i < sizeof sockets / sizeof sockets[0]; i++)
-        deny(p, sockets[i]);
-    ret(p, SECCOMP_RET_ALLOW);
+        nr[n++] = (unsigned)sockets[i];
+    qsort(nr, n, sizeof nr[0], cmp_nr);
+    search(p, nr, n);
 }
 #endif
 
 #ifdef PC_AUDIT_ARCH
 /* no_new_privs, then the filter p holds, for this thread and the ones it
  * starts later */
-static int install(const prog *p)
+static int install(const prog *p, unsigned flags)
 {
     if (p->overflow) {
         errno = EINVAL;
@@ -256,6 +299,8 @@ static int install(const prog *p)
     struct sock_fprog fp = {.len = (unsigned short)p->n, .filter = (struct sock_filter *)p->f};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return -1;
+    if (flags && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp) == 0)
+        return 0; /* (a kernel without the flag: as prctl installs it) */
     return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0);
 }
 #endif
@@ -265,7 +310,10 @@ int pc_privsep_confine(int network)
 #ifdef PC_AUDIT_ARCH
     prog p = {.n = 0};
     build_scanner(&p, network);
-    return install(&p);
+    /* a kernel that would turn on the speculative store bypass mitigation
+     * for every filtered thread is asked not to: the scanning process runs
+     * no untrusted code, and the mitigation slows every load it makes */
+    return install(&p, SECCOMP_FILTER_FLAG_SPEC_ALLOW);
 #else
     (void)network;
     errno = ENOSYS;
@@ -282,7 +330,7 @@ int pc_seccomp_keyproc(int sock)
         return -1;
     }
     build(&p, sock);
-    return install(&p);
+    return install(&p, 0);
 #else
     (void)sock;
     errno = ENOSYS; /* no filter for this architecture: refuse rather than run unsandboxed */

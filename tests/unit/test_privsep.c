@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <unistd.h>
@@ -350,6 +351,70 @@ static int confined(int network)
         if (sscanf(line, "Seccomp: %d", &mode) == 1)
             break;
     bad |= (mode != 2) << 6;
+    /* every call of the list, with arguments no kernel would act on were
+     * it let through (all -1: bad pointers, descriptors, flags, magic) */
+    static const long listed[] = {
+        SYS_execve,
+        SYS_execveat,
+        SYS_process_vm_readv,
+        SYS_process_vm_writev,
+        SYS_kexec_load,
+        SYS_mount,
+        SYS_umount2,
+        SYS_pivot_root,
+        SYS_chroot,
+        SYS_setns,
+        SYS_unshare,
+        SYS_init_module,
+        SYS_finit_module,
+        SYS_delete_module,
+        SYS_bpf,
+        SYS_perf_event_open,
+        SYS_keyctl,
+        SYS_add_key,
+        SYS_request_key,
+        SYS_userfaultfd,
+        SYS_fanotify_init,
+        SYS_open_by_handle_at,
+        SYS_name_to_handle_at,
+        SYS_swapon,
+        SYS_swapoff,
+        SYS_reboot,
+        SYS_acct,
+        SYS_settimeofday,
+        SYS_clock_settime,
+        SYS_io_uring_setup,
+#ifdef SYS_fsopen
+        SYS_fsopen,
+        SYS_fsmount,
+        SYS_move_mount,
+        SYS_open_tree,
+        SYS_fsconfig,
+        SYS_fspick,
+#endif
+#ifdef SYS_iopl
+        SYS_iopl,
+        SYS_ioperm,
+#endif
+    };
+    for (size_t i = 0; i < sizeof listed / sizeof listed[0]; i++) {
+        errno = 0;
+        if (!(syscall(listed[i], -1L, -1L, -1L, -1L, -1L, -1L) == -1 && errno == EPERM)) {
+            fprintf(stderr, "  system call %ld not refused (errno %d)\n", listed[i], errno);
+            bad |= 1 << 7;
+        }
+    }
+    /* and what it needs goes through: a bad descriptor is EBADF, not EPERM */
+    static const long needed[] = {SYS_read,  SYS_write,  SYS_close,   SYS_fstat, SYS_lseek,
+                                  SYS_futex, SYS_getpid, SYS_getppid, SYS_gettid};
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+        errno = 0;
+        long r = syscall(needed[i], -1L, 0L, 0L, 0L, 0L, 0L);
+        if (r == -1 && errno == EPERM) {
+            fprintf(stderr, "  system call %ld refused\n", needed[i]);
+            bad |= 1 << 7;
+        }
+    }
     return bad;
 }
 
