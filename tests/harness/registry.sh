@@ -30,6 +30,12 @@
 #   registry_manifest REF     the manifest's bytes (REF: HOST/REPO:TAG)
 #   registry_digest REF       the manifest's sha256, hex
 #   write_authfile HOST...    $T/auth.json with the registry user for each
+#   blocking_helper           $T/bin/docker-credential-pcblock, a credential
+#                             helper that touches $T/helper.started and
+#                             answers the registry user only once
+#                             $T/helper.go exists (30 s at most), and
+#                             $T/blocking-auth.json naming it (credsStore):
+#                             a scan held up at a known point
 #   slowproxy_start PORT DIGESTS
 #                             tests/webhook/slowproxy.py on PORT in front of
 #                             $R, holding the blobs DIGESTS (comma-
@@ -165,6 +171,20 @@ write_authfile() {
         _wa_sep=", "
     done
     printf '}}\n' >>"$T/auth.json"
+}
+
+blocking_helper() {
+    mkdir -p "$T/bin"
+    cat >"$T/bin/docker-credential-pcblock" <<EOF
+#!/bin/sh
+cat >/dev/null
+: >"$T/helper.started"
+i=0
+while [ ! -e "$T/helper.go" ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+printf '{"ServerURL": "$R", "Username": "$USER_NAME", "Secret": "$PASS"}\n'
+EOF
+    chmod 755 "$T/bin/docker-credential-pcblock"
+    printf '{"credsStore": "pcblock"}\n' >"$T/blocking-auth.json"
 }
 
 slowproxy_start() {

@@ -88,17 +88,7 @@ run "cli: and not with another key" 1 "$PC" verify --key "$T/sign2.pub" "$T/cli-
 # --- CLI: (d) the key process killed mid-scan (while a credential helper
 # holds the scan up): the verdict is not signed, exit 2, the report has no
 # attestation
-mkdir -p "$T/bin"
-cat >"$T/bin/docker-credential-pcblock" <<EOF
-#!/bin/sh
-cat >/dev/null
-: >"$T/helper.started"
-i=0
-while [ ! -e "$T/helper.go" ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
-printf '{"ServerURL": "$R", "Username": "$USER_NAME", "Secret": "$PASS"}\n'
-EOF
-chmod 755 "$T/bin/docker-credential-pcblock"
-printf '{"credsStore": "pcblock"}\n' >"$T/blocking-auth.json"
+blocking_helper
 PATH="$T/bin:$PATH" "$PC" scan --cache-dir "$(fresh_cache)" --cert-dir "$CERTS" --authfile "$T/blocking-auth.json" \
     --sign-key "$T/sign.pem" --format json -o "$T/killed.json" "$CLEAN" 2>"$T/killed.err" &
 CLI=$!

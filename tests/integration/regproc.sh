@@ -97,17 +97,7 @@ grep_none "the token is in no message" -F "$TOKEN" "$T/cli.err" "$T/cli.json"
 
 # --- pc-fetch killed while a credential helper it runs holds the scan up:
 # the image is not allowed, and the error names the registry process
-mkdir -p "$T/bin"
-cat >"$T/bin/docker-credential-pcblock" <<EOF
-#!/bin/sh
-cat >/dev/null
-: >"$T/helper.started"
-i=0
-while [ ! -e "$T/helper.go" ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
-printf '{"ServerURL": "$R", "Username": "$USER_NAME", "Secret": "$PASS"}\n'
-EOF
-chmod 755 "$T/bin/docker-credential-pcblock"
-printf '{"credsStore": "pcblock"}\n' >"$T/blocking-auth.json"
+blocking_helper
 PATH="$T/bin:$PATH" "$PC" scan --cache-dir "$(fresh_cache)" --cert-dir "$CERTS" --authfile "$T/blocking-auth.json" \
     --format json -o "$T/killed.json" "$CLEAN" 2>"$T/killed.err" &
 CLI=$!
