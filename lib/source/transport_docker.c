@@ -4,7 +4,9 @@
  *
  * open() parses and normalises the reference, finds credentials for its
  * registry and builds the registry client; nothing goes over the network
- * yet. resolve() fetches the manifest the reference names (by tag, or by
+ * yet. With a registry process (pc_source_cfg.fetch: the CLI and the
+ * webhook) the client, and the credentials, live there (registry/fetch.h)
+ * and this file holds none. resolve() fetches the manifest the reference names (by tag, or by
  * digest, which must then match the bytes) and hands its computed digest
  * to pc_manifest_resolve. That walks index → platform manifest → config
  * through blob_read, which serves the already-fetched top document from a
