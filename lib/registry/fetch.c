@@ -120,9 +120,11 @@ void pc_fetch_stop(pc_fetch *f)
     int st;
     pid_t r = 0;
     pthread_mutex_lock(&f->mu);
+    /* it exits as soon as it reads EOF: polled every millisecond, so a
+     * scan's end waits for it no longer than that (2 s at most) */
     for (unsigned waited = 0;
-         !f->reaped && (r = waitpid(f->pid, &st, WNOHANG)) == 0 && waited < 2000; waited += 10)
-        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+         !f->reaped && (r = waitpid(f->pid, &st, WNOHANG)) == 0 && waited < 2000; waited++)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
     if (!f->reaped && r == 0) {
         kill(f->pid, SIGKILL);
         waitpid(f->pid, &st, 0);
