@@ -409,6 +409,10 @@ int pc_privsep_confine(int network);
 int pc_fetch_start(pc_fetch **out, char *err, size_t errlen);
 void pc_fetch_stop(pc_fetch *f);
 long pc_fetch_pid(const pc_fetch *f);
+/* 1 while it runs; 0 once it has ended, with how into why ("the registry
+ * process pc-fetch (pid N) was killed by signal 9 (Killed)"): every
+ * registry request fails from then on, and it is not restarted. */
+int pc_fetch_alive(pc_fetch *f, char *why, size_t whylen);
 
 typedef struct pc_verify_opts {
     const char *image_digest;  /* must equal the payload's digest or manifest_digest */

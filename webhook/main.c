@@ -437,6 +437,7 @@ static int setup(wh_server *s, opts *o)
         wh_logf("error", "%s", err);
         return -1;
     }
+    s->fetch = o->po.fetch;
     if (pc_privsep_drop() < 0) {
         wh_logf("error", "cannot set no_new_privs");
         return -1;

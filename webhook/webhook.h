@@ -66,7 +66,9 @@ typedef struct wh_server {
     struct wh_gen *retired;  /* replaced generations not freed yet */
     char *gen_sig, *gen_bad; /* the files' stat signatures: loaded, and last refused */
     wh_tls *tls;
-    wh_signer *signer;          /* NULL without --sign-key */
+    wh_signer *signer; /* NULL without --sign-key */
+    pc_fetch *fetch;   /* the registry process (docs/privsep.md) */
+    _Atomic int fetch_gone_logged;
     wh_tesproxy *tes_gate;      /* NULL without --tes-upstream (/ga4gh/tes/v1/ is then 404) */
     wh_redis *redis;            /* NULL without --redis-url */
     pc_facts_store facts_store; /* over redis, set on every generation's context */

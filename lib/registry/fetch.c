@@ -135,16 +135,12 @@ void pc_fetch_stop(pc_fetch *f)
 }
 
 /* Why the registry process does not answer, into e. */
-static int gone(pc_fetch *f, pc_err *e)
+/* Under mu: reap it if it ended, once, and say how into f->why. 1 when
+ * it has ended (now or before). */
+static int reap_now(pc_fetch *f)
 {
     int st;
-    pid_t r = 0;
-    pthread_mutex_lock(&f->mu);
-    /* its sockets close as it exits, a moment before it can be reaped */
-    for (unsigned waited = 0;
-         !f->reaped && (r = waitpid(f->pid, &st, WNOHANG)) == 0 && waited < 500; waited += 10)
-        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-    if (!f->reaped && r == f->pid) {
+    if (!f->reaped && waitpid(f->pid, &st, WNOHANG) == f->pid) {
         f->reaped = 1;
         if (WIFSIGNALED(st))
             snprintf(f->why, sizeof f->why, "was killed by signal %d (%s)", WTERMSIG(st),
@@ -152,10 +148,30 @@ static int gone(pc_fetch *f, pc_err *e)
         else
             snprintf(f->why, sizeof f->why, "exited with status %d", WEXITSTATUS(st));
     }
+    return f->reaped;
+}
+
+static int gone(pc_fetch *f, pc_err *e)
+{
+    pthread_mutex_lock(&f->mu);
+    /* its sockets close as it exits, a moment before it can be reaped */
+    for (unsigned waited = 0; !reap_now(f) && waited < 500; waited += 10)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     pc_err_set(e, "the registry process %s (pid %d) %s", PC_FETCH_NAME, (int)f->pid,
                f->why[0] ? f->why : "stopped answering");
     pthread_mutex_unlock(&f->mu);
     return -1;
+}
+
+int pc_fetch_alive(pc_fetch *f, char *why, size_t whylen)
+{
+    pthread_mutex_lock(&f->mu);
+    int ended = reap_now(f);
+    if (ended && why)
+        snprintf(why, whylen, "the registry process %s (pid %d) %s", PC_FETCH_NAME, (int)f->pid,
+                 f->why);
+    pthread_mutex_unlock(&f->mu);
+    return !ended;
 }
 
 /* Send rq; *sock (when not NULL) is the answer's socket. */

@@ -7,8 +7,10 @@
 # input, or from $PORTCULLIS_REGISTRY_TOKEN; the registry process holds
 # them (the search finds them where they are). pc-fetch is a child of the
 # scanning process with no_new_privs, and a scan whose registry process is
-# killed fails closed (exit 3, scan-error naming it, never allowed). The
-# scanning process itself runs under its seccomp filter (CLI and webhook).
+# killed fails closed (exit 3, scan-error naming it, never allowed); a
+# webhook whose pc-fetch is killed answers /healthz 503 naming it, logs it
+# once and denies a new image with a scan-error. The scanning process
+# itself runs under its seccomp filter (CLI and webhook).
 # Needs root (the registry process is not dumpable).
 . "$PC_ROOT/tests/lib.sh"
 harness pki registry webhook
@@ -19,6 +21,7 @@ MS="$PC_ROOT/tests/webhook/memscan.py"
 
 build_fixture clean || exit 1
 registry_push clean app/clean:v1 || exit 1
+registry_push clean app/other:v1 || exit 1
 CLEAN="$R/app/clean:v1"
 write_authfile "$R"
 TOKEN="tok-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -141,10 +144,22 @@ wait_until 20 review
     fail "webhook: confined" "$(grep -E 'Seccomp:' "/proc/$WP/status")"
 secrets "webhook: the scanning process holds no registry secret" "$WP" none
 secrets "webhook: pc-fetch holds the authfile's secret" "$RP" 'index("basic") != null'
+# pc-fetch killed: no registry image can be read any more, so the webhook
+# says it is unhealthy (the kubelet restarts it), logs it once, and a pod
+# of an image it has not judged is not allowed
+kill -KILL "$RP"
+code=$(curl -s -o "$T/hz.out" -w '%{http_code}' --cacert "$C/ca.crt" "$W/healthz")
+[ "$code" = 503 ] && grep -q 'registry process pc-fetch (pid [0-9]*) was killed by signal 9' "$T/hz.out" &&
+    pass "webhook: pc-fetch killed: /healthz 503 says why" || fail "webhook: /healthz with pc-fetch dead" "HTTP $code: $(cat "$T/hz.out")"
+curl -s -o /dev/null --cacert "$C/ca.crt" "$W/readyz"
+[ "$(grep -c 'no registry image can be read any more' "$T/W.log")" = 1 ] &&
+    pass "webhook: pc-fetch's end logged once" || fail "webhook: pc-fetch's end logged once" "$(grep -c 'no registry image' "$T/W.log") lines"
+fill "$REQ/pod.json" "$T/pod.json" uid-2 team-a "$R/app/other:v1" "$R/app/other:v1"
+wait_until 20 review
+jq_true "webhook: pc-fetch dead: a new image is denied, a scan-error naming it" \
+    '.response.allowed == false and (.response.status.message | test("scan-error.*registry process pc-fetch"))' "$T/val.out"
 kill -TERM "$WP"
 wait "$WP"
 rc=$?
 [ "$rc" = 0 ] && pass "webhook: clean exit" || fail "webhook: clean exit" "exit $rc"
-kill -0 "$RP" 2>/dev/null && fail "webhook: pc-fetch ends with it" "pid $RP still runs" ||
-    pass "webhook: pc-fetch ends with it"
 grep_none "no secret in the webhook's log" -F "$PASS" "$T/W.log"

@@ -14,19 +14,31 @@
 #include "../redis.h"
 #include "../gen.h"
 #include "portcullis_json.h"
+#include "log.h"
 #include "routes.h"
 #include "../sign.h"
 #include "tls.h"
 #include "../tes/tes.h"
 #include "../tes/tesproxy.h"
 
-/* 1 while the key processes run (docs/privsep.md); a dead one never comes
- * back, so the webhook is not healthy any more: restarting it (the
- * kubelet does, on /healthz) is the way to a fresh one. */
+/* 1 while the key processes and the registry process run
+ * (docs/privsep.md); a dead one never comes back, so the webhook is not
+ * healthy any more: restarting it (the kubelet does, on /healthz) is the
+ * way to a fresh one. */
 static int keys_alive(wh_server *s, char *why, size_t n)
 {
     if (s->tls && !wh_tls_alive(s->tls, why, n))
         return 0;
+    if (s->fetch && !pc_fetch_alive(s->fetch, why, n)) {
+        if (atomic_exchange(&s->fetch_gone_logged, 1) == 0) {
+            wh_logf("error",
+                    "%s; no registry image can be read any more until the webhook "
+                    "is restarted",
+                    why);
+            wh_metrics_error(&s->metrics, WH_ERR_KEY_PROCESS);
+        }
+        return 0;
+    }
     if (s->signer && !wh_signer_alive(s->signer)) {
         snprintf(why, n, "the signing key process is gone");
         return 0;
