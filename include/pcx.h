@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct pc_err {
     char msg[1024];
@@ -66,10 +67,13 @@ int pc_write_full(int fd, const void *buf, size_t n);
  * alone and gone with its descriptor: the descriptor, or -1 (lib/pcx/tmpfile.c). */
 int pc_tmpfile(const char *dir);
 
-/* In a forked helper process (a key process, the registry process): sock
- * becomes descriptor at (> 2), stdin and stdout /dev/null, stderr stays,
- * every other descriptor is closed. 0, or -1. */
-int pc_child_fds(int sock, int at);
+/* First thing in a forked helper process (a key process, the registry
+ * process): sock becomes descriptor at (> 2), stdin and stdout /dev/null,
+ * stderr stays, every other descriptor is closed; it is killed when its
+ * parent dies (-1 when parent already has), not dumpable, named name
+ * (comm), with no signal blocked, SIGINT and SIGPIPE ignored. 0, or -1:
+ * the caller _exits. */
+int pc_child_setup(int sock, int at, pid_t parent, const char *name);
 
 /* Monotonic milliseconds. */
 uint64_t pc_now_ms(void);

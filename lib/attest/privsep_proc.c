@@ -51,17 +51,6 @@ struct pc_keyproc {
 
 /* --- the child */
 
-static void child_signals(void)
-{
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGINT, SIG_IGN); /* a terminal's ^C: the parent closes the socket */
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-}
-
 static void child_send(uint8_t status, uint32_t id, const unsigned char *data, size_t dlen,
                        const char *msg)
 {
@@ -112,14 +101,8 @@ static _Noreturn void child_main(int sock, pid_t parent, const pc_keyproc_ops *o
     size_t dlen = 0;
     void *st = malloc(st_size ? st_size : 1);
     unsigned char *in = malloc(PKT_REQ_MAX);
-    if (pc_child_fds(sock, CHILD_FD) < 0 || !st || !in)
+    if (pc_child_setup(sock, CHILD_FD, parent, ops->name) < 0 || !st || !in)
         _exit(1);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(1);
-    prctl(PR_SET_DUMPABLE, 0); /* no ptrace, no /proc/PID/mem, no core for this uid */
-    prctl(PR_SET_NAME, ops->name);
-    child_signals();
     memcpy(st, st0, st_size);
     if (ops->init(st, data, &dlen, msg, sizeof msg) < 0) {
         msg[PC_PS_MSG_MAX] = 0;

@@ -47,23 +47,11 @@ struct pc_fetch_reg {
 
 static _Noreturn void child(int sock, pid_t parent)
 {
-    sigset_t none;
-    /* (the socket close-on-exec again: a credential helper never inherits it) */
-    if (pc_child_fds(sock, CHILD_FD) < 0 || fcntl(CHILD_FD, F_SETFD, FD_CLOEXEC) < 0)
+    /* (the socket close-on-exec again: a credential helper never inherits
+     * it; nor do helpers gain privileges) */
+    if (pc_child_setup(sock, CHILD_FD, parent, PC_FETCH_NAME) < 0 ||
+        fcntl(CHILD_FD, F_SETFD, FD_CLOEXEC) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         _exit(1);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(1);
-    prctl(PR_SET_DUMPABLE, 0); /* no ptrace, no /proc/PID/mem, no core for this uid */
-    prctl(PR_SET_NAME, PC_FETCH_NAME);
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        _exit(1);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGINT, SIG_IGN); /* a terminal's ^C: the parent ends, and this with it */
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
     pc_fetchd_main(CHILD_FD);
 }
 
@@ -112,29 +100,6 @@ long pc_fetch_pid(const pc_fetch *f)
     return f ? (long)f->pid : -1;
 }
 
-void pc_fetch_stop(pc_fetch *f)
-{
-    if (!f)
-        return;
-    close(f->fd); /* it reads EOF and exits */
-    int st;
-    pid_t r = 0;
-    pthread_mutex_lock(&f->mu);
-    /* it exits as soon as it reads EOF: polled every millisecond, so a
-     * scan's end waits for it no longer than that (2 s at most) */
-    for (unsigned waited = 0;
-         !f->reaped && (r = waitpid(f->pid, &st, WNOHANG)) == 0 && waited < 2000; waited++)
-        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
-    if (!f->reaped && r == 0) {
-        kill(f->pid, SIGKILL);
-        waitpid(f->pid, &st, 0);
-    }
-    pthread_mutex_unlock(&f->mu);
-    pthread_mutex_destroy(&f->mu);
-    free(f);
-}
-
-/* Why the registry process does not answer, into e. */
 /* Under mu: reap it if it ended, once, and say how into f->why. 1 when
  * it has ended (now or before). */
 static int reap_now(pc_fetch *f)
@@ -151,6 +116,26 @@ static int reap_now(pc_fetch *f)
     return f->reaped;
 }
 
+void pc_fetch_stop(pc_fetch *f)
+{
+    if (!f)
+        return;
+    close(f->fd); /* it reads EOF and exits */
+    pthread_mutex_lock(&f->mu);
+    /* polled every millisecond, so a scan's end waits for it no longer
+     * than that (2 s at most, then it is killed) */
+    for (unsigned waited = 0; !reap_now(f) && waited < 2000; waited++)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    if (!f->reaped) {
+        kill(f->pid, SIGKILL);
+        waitpid(f->pid, NULL, 0);
+    }
+    pthread_mutex_unlock(&f->mu);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+}
+
+/* Why the registry process does not answer, into e. */
 static int gone(pc_fetch *f, pc_err *e)
 {
     pthread_mutex_lock(&f->mu);
@@ -224,22 +209,6 @@ static int request(pc_fetch *f, const pc_fw_req *rq, int *sock, pc_err *e)
     return 0;
 }
 
-/* 1 read, 0 EOF before the first byte, -1 error */
-static int read_full(int fd, void *p, size_t n)
-{
-    unsigned char *b = p;
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = recv(fd, b + got, n - got, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return got == 0 && r == 0 ? 0 : -1;
-        got += (size_t)r;
-    }
-    return 1;
-}
-
 static int proto(pc_fetch *f, const char *what, pc_err *e)
 {
     return pc_err_set(e, "the registry process %s (pid %d) answered out of protocol: %s",
@@ -250,8 +219,7 @@ static int proto(pc_fetch *f, const char *what, pc_err *e)
 static int next_frame(pc_fetch *f, int sock, uint8_t *type, uint32_t *len, pc_err *e)
 {
     unsigned char h[PC_FF_HDR];
-    int r = read_full(sock, h, sizeof h);
-    if (r <= 0)
+    if (pc_read_full(sock, h, sizeof h) < 0)
         return gone(f, e);
     const char *bad = pc_ff_parse(h, type, len);
     if (bad)
@@ -259,7 +227,7 @@ static int next_frame(pc_fetch *f, int sock, uint8_t *type, uint32_t *len, pc_er
     if (*type != PC_FF_ERR)
         return 0;
     char msg[PC_FF_MSG_MAX + 1];
-    if (read_full(sock, msg, *len) <= 0 && *len)
+    if (pc_read_full(sock, msg, *len) < 0)
         return gone(f, e);
     msg[*len] = 0;
     for (char *c = msg; *c; c++) /* a message stays one line */
@@ -287,7 +255,7 @@ static int collect(pc_fetch *f, int sock, size_t max, char *mt, size_t mtn, char
         }
         if (t == PC_FF_META && mt) {
             char m[256]; /* (pc_ff_parse: at most 255) */
-            if (l && read_full(sock, m, l) <= 0) {
+            if (pc_read_full(sock, m, l) < 0) {
                 gone(f, e);
                 break;
             }
@@ -315,7 +283,7 @@ static int collect(pc_fetch *f, int sock, size_t max, char *mt, size_t mtn, char
             b = nb;
             cap = want;
         }
-        if (read_full(sock, b + n, l) <= 0) {
+        if (pc_read_full(sock, b + n, l) < 0) {
             gone(f, e);
             break;
         }

@@ -9,6 +9,7 @@
  * have been taken over by what it parsed: each is decoded strictly, and
  * it can only ask for what it could ask a registry for anyway (the
  * credentials a host gets are chosen here, never named by the request).
+ * A reader gone midway is EPIPE (SIGPIPE is ignored: pc_child_setup).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -105,26 +106,11 @@ static freg *reg_get(fstate *st, uint32_t id)
 
 /* --- answering */
 
-static int send_all(int fd, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    while (n) {
-        ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int frame(int fd, uint8_t type, const void *p, size_t n)
 {
     unsigned char h[PC_FF_HDR];
     pc_ff_hdr(h, type, (uint32_t)n);
-    return send_all(fd, h, sizeof h) < 0 || (n && send_all(fd, p, n) < 0) ? -1 : 0;
+    return pc_write_full(fd, h, sizeof h) < 0 || pc_write_full(fd, p, n) < 0 ? -1 : 0;
 }
 
 static void answer_err(int fd, const char *msg)

@@ -1,0 +1,46 @@
+/*
+ * childproc.c — setting up a forked helper process: a key process or the
+ * registry process (pcx.h, docs/privsep.md).
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include "pcx.h"
+
+static int child_fds(int sock, int at)
+{
+    int hi = fcntl(sock, F_DUPFD, at + 10), null = open("/dev/null", O_RDWR);
+    if (hi < 0 || null < 0)
+        return -1;
+    for (int fd = 0; fd <= 2; fd++)
+        if (fd < 2 || fcntl(2, F_GETFD) < 0) /* stderr stays, for sanitizer reports */
+            dup2(null, fd);
+    if (dup2(hi, at) != at)
+        return -1;
+    if (close_range((unsigned)at + 1, ~0U, 0) < 0) {
+        long max = sysconf(_SC_OPEN_MAX);
+        for (long fd = at + 1; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+            close((int)fd);
+    }
+    return 0;
+}
+
+int pc_child_setup(int sock, int at, pid_t parent, const char *name)
+{
+    sigset_t none;
+    if (child_fds(sock, at) < 0)
+        return -1;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        return -1;             /* the parent is already gone */
+    prctl(PR_SET_DUMPABLE, 0); /* no ptrace, no /proc/PID/mem, no core for this uid */
+    prctl(PR_SET_NAME, name);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGINT, SIG_IGN); /* a terminal's ^C: the parent closes the socket, or dies */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    return 0;
+}
