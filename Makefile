@@ -158,7 +158,7 @@ $(B)/tests/%: tests/unit/%.c $(B)/libportcullis.a | $(CHECKLIST)
 # (the sanitized build on every core: CI has two, and a serial build was a
 # minute and a half of the suite's budget)
 test: deps
-	$(MAKE) --no-print-directory -j$$(nproc 2>/dev/null || echo 2) B=build/asan SAN=1 OPT="-O1 -g" all
+	$(MAKE) --no-print-directory -j$$(nproc 2>/dev/null || echo 2) B=build/asan SAN=1 OPT="-O1 -g" all replay
 	@sh tests/run.sh build/asan
 
 demo: deps all
@@ -199,7 +199,7 @@ fuzz: deps
 # Run by `fuzz` with B=$(FUZZ_B) and the fuzzing flags.
 fuzz-build: $(FUZZ_BIN)
 
-$(FUZZ_B)/libwebhook.a: $(WH_LIB_OBJ)
+$(B)/libwebhook.a: $(WH_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 FUZZ_H       = $(wildcard tests/fuzz/*.h tests/unit/*.h)
@@ -213,6 +213,21 @@ $(FUZZ_B)/fuzz_yaml: LDLIBS += $(CLI_LIBS)
 
 # No credential helper is ever started while fuzzing the authfile.
 $(FUZZ_B)/fuzz_authfile: LDLIBS += -Wl,--wrap=posix_spawnp
+
+# The same targets without libFuzzer (tests/fuzz/replay.c: a main() that
+# runs each over its seeds, tests/fuzz/regress/ and deterministic mutants
+# of them), built by `make test` with the test build's sanitizers and run
+# by tests/integration/fuzzreplay.sh.
+REPLAY_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(B)/replay/%)
+.PHONY: replay
+replay: $(REPLAY_BIN)
+$(B)/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_H) $(B)/libwebhook.a $(B)/libportcullis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_INC) $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null) \
+	    $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libwebhook.a $(B)/libportcullis.a \
+	    $(LDLIBS) $(WH_LIBS)
+$(B)/replay/fuzz_yaml: LDLIBS += $(CLI_LIBS)
+$(B)/replay/fuzz_authfile: LDLIBS += -Wl,--wrap=posix_spawnp
 
 # Mutation testing (see the head of tests/mutate/run.sh): each
 # mutant of tests/mutate/mutants.txt removes one protection from a copy of

@@ -26,10 +26,14 @@ set -eu
 B=${1:-build/fuzz}
 SEEDS=${2:-40}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-FB="$ROOT/build/fixture-builder"
-PC="$ROOT/build/portcullis"
-[ -x "$FB" ] || make -C "$ROOT" --no-print-directory build/fixture-builder >/dev/null
-[ -x "$PC" ] || make -C "$ROOT" --no-print-directory build/portcullis >/dev/null
+# (PC_SEEDS_BUILD: the build whose fixture-builder and portcullis make
+# the seeds; tests/integration/fuzzreplay.sh gives the test build)
+SB=${PC_SEEDS_BUILD:-build}
+FB="$ROOT/$SB/fixture-builder"
+PC="$ROOT/$SB/portcullis"
+case $SB in /*) FB="$SB/fixture-builder" PC="$SB/portcullis" ;; esac
+[ -x "$FB" ] || make -C "$ROOT" --no-print-directory "$FB" >/dev/null
+[ -x "$PC" ] || make -C "$ROOT" --no-print-directory "$PC" >/dev/null
 S="$B/seeds"
 C="$B/corpus"
 rm -rf "$S"
@@ -57,11 +61,9 @@ done
 
 # Facts cache payloads: scan the fixtures and the difftest cases into a
 # fresh cache (the python below strips each entry's 216-byte header,
-# cache.c HDR).
-find "$S/img" "$S/gen" -name index.json ! -path "*/random-*" | while read -r idx; do
-    "$PC" scan --cache-dir "$S/cache" --progress never --policy baseline \
-        "oci:$(dirname "$idx")" >/dev/null 2>&1 || true
-done
+# cache.c HDR); one run for them all (one start, the rules compiled once).
+find "$S/img" "$S/gen" -name index.json ! -path "*/random-*" | sort | sed 's,/index.json$,,; s,^,oci:,' |
+    xargs "$PC" scan --cache-dir "$S/cache" --progress never --policy baseline >/dev/null 2>&1 || true
 
 python3 - "$ROOT" "$S" "$C" <<'EOF'
 import glob, gzip, hashlib, io, json, os, random, re, sys, zlib
@@ -80,10 +82,21 @@ def put(target, name, data):
         f.write(data)
 
 
-def unpack(b):
+def unpack(b, cap=1 << 20):
+    """The decoded layer, or None when it is bad or longer than cap (only
+    tars up to 1 MiB are seeds; some fixtures decode to gigabytes)."""
     if b[:3] == b"\x1f\x8b\x08":
+        out = b""
         try:
-            return gzip.decompress(b)
+            while b:
+                d = zlib.decompressobj(31)
+                out += d.decompress(b, cap + 1 - len(out))
+                if len(out) > cap or d.unconsumed_tail:
+                    return None
+                if not d.eof:
+                    return None
+                b = d.unused_data
+            return out
         except Exception:
             return None
     if b[:4] == b"\x28\xb5\x2f\xfd":

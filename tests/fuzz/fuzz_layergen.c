@@ -425,11 +425,18 @@ static void gen_entry(gen *g, gent *e)
     e->signed_sum = fz_pick(&g->f, 8) == 0;
     e->bad_sum = rare(g) && rare(g);
     if (t == '1' || t == '2') {
-        if (g->nnames && fz_pick(&g->f, 4))
-            snprintf(e->link, sizeof e->link, "%s%s", t == '2' && fz_pick(&g->f, 2) ? "/" : "",
-                     g->names[fz_u8(&g->f) % (g->nnames < MAX_NAMES ? g->nnames : MAX_NAMES)]);
-        else
+        if (g->nnames && fz_pick(&g->f, 4)) {
+            const char *lead = t == '2' && fz_pick(&g->f, 2) ? "/" : "";
+            const char *nm = g->names[fz_u8(&g->f) % (g->nnames < MAX_NAMES ? g->nnames : MAX_NAMES)];
+            size_t ll = strlen(lead), nl = strlen(nm);
+            if (ll + nl >= sizeof e->link) /* cut to the field */
+                nl = sizeof e->link - 1 - ll;
+            memcpy(e->link, lead, ll);
+            memcpy(e->link + ll, nm, nl);
+            e->link[ll + nl] = 0;
+        } else {
             gen_name(g, e->link, sizeof e->link, 0);
+        }
         e->link_how = fz_pick(&g->f, 6);
     }
     if (t == '3' || t == '4') {
