@@ -386,6 +386,16 @@ long pc_signer_pid(const pc_signer *s);
  * r->attestation NULL) when it could not be signed. */
 int pc_result_sign(pc_result *r, pc_signer *s, uint64_t ttl_seconds, char *err, size_t errlen);
 
+/* The scanning process, first thing (before it reads a secret or an
+ * image): not dumpable (PR_SET_DUMPABLE 0), so no other process of the
+ * same user can ptrace it or read its memory through /proc/PID/mem,
+ * /proc/PID/environ or process_vm_readv: not its registry process
+ * pc-fetch, a credential helper or a key process, should one be
+ * compromised, and nothing else the user runs. Only a process with
+ * CAP_SYS_PTRACE can. No core dump is written. Its children inherit it.
+ * 0 or -1. */
+int pc_privsep_undumpable(void);
+
 /* The scanning process, once its key processes run and before it reads
  * any image: it gives up gaining privileges (PR_SET_NO_NEW_PRIVS, so no
  * set-user-ID gain through exec, e.g. of a credential helper). 0 or -1. */

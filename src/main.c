@@ -6,6 +6,7 @@
  * Exit codes (scan): 0 all allowed, 1 some image denied (--exit-code), 2
  * usage error, 3 an image that could not be scanned completely.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,11 @@ static int cmd_version(int argc, char **argv)
 int main(int argc, char **argv)
 {
     pc_malloc_tune();
+    /* before any secret or image is read (docs/privsep.md) */
+    if (pc_privsep_undumpable() < 0) {
+        fprintf(stderr, "portcullis: cannot make the process undumpable: %s\n", strerror(errno));
+        return EXIT_SCAN;
+    }
     if (argc < 2) {
         cli_usage(stderr);
         return EXIT_USAGE;

@@ -499,6 +499,12 @@ int main(int argc, char **argv)
     wh_server s;
     sigset_t set;
     pc_malloc_tune();
+    /* before any secret or image is read (docs/privsep.md) */
+    if (pc_privsep_undumpable() < 0) {
+        fprintf(stderr, "portcullis-webhook: cannot make the process undumpable: %s\n",
+                strerror(errno));
+        return 1;
+    }
     int sig = 0, rc = parse(&o, argc, argv);
     if (rc)
         return rc >= 100 ? rc - 100 : rc;

@@ -364,3 +364,8 @@ int pc_privsep_drop(void)
 {
     return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
+
+int pc_privsep_undumpable(void)
+{
+    return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}

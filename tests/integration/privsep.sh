@@ -10,7 +10,9 @@
 # not with the old one) and a rotated TLS key; a killed key process makes
 # signing fail closed (CLI: no attestation, exit 2; webhook: /mutate and
 # /tes/validate answer 500, /verdict-key, /healthz and /readyz 503, logged
-# once), and a killed TLS key process ends TLS handshakes.
+# once), and a killed TLS key process ends TLS handshakes. The CLI and the
+# webhook are not dumpable: run as nobody, another nobody process cannot
+# open their memory (a dumpable one's it can).
 # Needs root (reading another process's memory; key processes are not
 # dumpable).
 . "$PC_ROOT/tests/lib.sh"
@@ -236,3 +238,64 @@ for k in "$T/sign.pem" "$T/sign2.pem" "$C/server.key" "$C/server2.key"; do
     grep -qF "$body" "$T/W.log" "$T/V.log" "$T/cli.err" "$T/killed.err" && leak="$leak $k"
 done
 [ -z "$leak" ] && pass "no key in the logs" || fail "no key in the logs" "$leak"
+
+# --- the scanning process is not dumpable: no other process of its user
+# (a compromised pc-fetch or credential helper, anything else the user
+# runs) can read its memory or ptrace it. As nobody: the CLI, while it
+# waits to write its report, and the webhook, listening; a dumpable
+# process of the same user (sleep) is the control: its memory opens.
+# (outside $PC_WORK, which only root may enter)
+ND=$(mktemp -d /tmp/portcullis-nd.XXXXXX)
+chmod 755 "$ND"
+# (the binaries and the rules copied too: the tree may be where nobody
+# cannot go)
+mkdir -p "$ND/bin" "$ND/data" "$ND/cache" && cp "$PC" "$WH" "$ND/bin/" && cp -r "$PC_ROOT/rules" "$ND/data/" &&
+    cp -r "$T/clean" "$ND/clean" && cp "$C/server.crt" "$C/server.key" "$ND/" &&
+    chmod -R a+rX "$ND" && chown 65534:65534 "$ND/cache"
+AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups env PORTCULLIS_DATADIR=$ND/data"
+# opens PID: nobody can open /proc/PID/mem (as ptrace would be allowed)
+opens() { $AS_NOBODY python3 -c 'import sys; open("/proc/%s/mem" % sys.argv[1], "rb").close()' "$1" 2>/dev/null; }
+$AS_NOBODY sleep 60 &
+SLEEPER=$!
+track "$SLEEPER"
+wait_until 10 opens "$SLEEPER" && pass "control: nobody opens the memory of its own dumpable process" ||
+    fail "control: nobody opens its own dumpable process's memory" "$($AS_NOBODY python3 -c 'import sys; open("/proc/%s/mem" % sys.argv[1], "rb")' "$SLEEPER" 2>&1 | tail -1)"
+kill "$SLEEPER" 2>/dev/null
+mkfifo "$ND/report.fifo" && chmod 666 "$ND/report.fifo"
+$AS_NOBODY "$ND/bin/portcullis" scan --no-cache --format json -o "$ND/report.fifo" "oci:$ND/clean/oci" 2>"$T/nd-cli.err" &
+NDCLI=$!
+track "$NDCLI"
+# (in portcullis, opening the FIFO: not setpriv, env or the loader, which
+# open files too while they are still dumpable)
+nd_blocked() {
+    [ "$(cat "/proc/$NDCLI/comm" 2>/dev/null)" = portcullis ] &&
+        [ "$(cat "/proc/$NDCLI/wchan" 2>/dev/null)" = wait_for_partner ]
+}
+if wait_until 30 nd_blocked; then
+    [ "$(status_of "$NDCLI" Uid | cut -f1)" = 65534 ] && ! opens "$NDCLI" &&
+        pass "CLI as nobody: another process of nobody cannot open its memory" ||
+        fail "CLI as nobody: its memory" "uid $(status_of "$NDCLI" Uid), opened: $(opens "$NDCLI" && echo yes)"
+else
+    fail "CLI as nobody: blocked on its report" "$(cat "$T/nd-cli.err")"
+fi
+timeout 30 cat "$ND/report.fifo" >"$T/nd.json"
+wait "$NDCLI"
+rc=$?
+[ "$rc" = 0 ] && jq -e '.reports[0].verdict == "allow"' "$T/nd.json" >/dev/null &&
+    pass "CLI as nobody: the scan itself is unchanged (allowed, exit 0)" ||
+    fail "CLI as nobody: the scan" "exit $rc: $(head -c 400 "$T/nd-cli.err")"
+$AS_NOBODY "$ND/bin/portcullis-webhook" --listen 127.0.0.1:0 --tls-cert "$ND/server.crt" --tls-key "$ND/server.key" \
+    --cache-dir "$ND/cache" >"$T/ND.out" 2>"$T/ND.log" &
+NDWH=$!
+track "$NDWH"
+nd_listening() { [ -n "$(jq -r 'select(.msg == "listening") | .port' "$T/ND.log" 2>/dev/null | head -1)" ]; }
+if wait_until 30 nd_listening; then
+    [ "$(status_of "$NDWH" Uid | cut -f1)" = 65534 ] && ! opens "$NDWH" &&
+        pass "webhook as nobody: another process of nobody cannot open its memory" ||
+        fail "webhook as nobody: its memory" "uid $(status_of "$NDWH" Uid), opened: $(opens "$NDWH" && echo yes)"
+else
+    fail "webhook as nobody: listening" "$(head -c 600 "$T/ND.log")"
+fi
+kill -TERM "$NDWH"
+wait "$NDWH"
+rm -rf "$ND"

@@ -176,9 +176,10 @@ run_suite() {
     unit/*) [ -f "$T/tests/unit/${1#unit/}.c" ] || return 3 ;;
     integration/*) [ -f "$T/tests/integration/${1#integration/}.sh" ] || return 3 ;;
     esac
+    : >"$3"
     # the fuzz targets without libFuzzer, only for the suite that runs them
     if [ "$1" = integration/fuzzreplay ]; then
-        make -C "$T" --no-print-directory -j"${PC_MUTATE_JOBS:-2}" B="$2" replay >"$3" 2>&1 ||
+        make -C "$T" --no-print-directory -j"${PC_MUTATE_JOBS:-2}" B="$2" replay >>"$3" 2>&1 ||
             return 1
     fi
     timeout -k 10 "$TIMEOUT" sh "$T/tests/run.sh" "$2" "$1" >>"$3" 2>&1
