@@ -403,12 +403,16 @@ int pc_privsep_drop(void);
 
 /* The scanning process, once its context is built and before it reads
  * any image (docs/privsep.md): a seccomp filter makes the system calls it
- * never needs fail with EPERM (running programs, ptrace, mount,
- * namespaces, modules, bpf, ...; and with network 0, making a socket) for
- * the calling thread and every thread it starts later. 0, or -1 with
- * errno set (ENOSYS: an architecture without a filter, nothing
- * installed). */
-int pc_privsep_confine(int network);
+ * never needs fail with EPERM (ptrace, mount, namespaces, modules, bpf,
+ * ...; without PC_CONFINE_EXEC also running programs and keyrings;
+ * without PC_CONFINE_NETWORK also making a socket) for the calling
+ * thread and every thread it starts later (and every program it runs).
+ * The CLI gives 0, the webhook PC_CONFINE_NETWORK, the registry process
+ * pc-fetch both (its credential helpers). 0, or -1 with errno set
+ * (ENOSYS: an architecture without a filter, nothing installed). */
+#define PC_CONFINE_NETWORK 1
+#define PC_CONFINE_EXEC 2
+int pc_privsep_confine(int flags);
 
 /* The registry process (pc-fetch, docs/privsep.md): started before any
  * image, policy or rule is read, it holds every registry secret (the

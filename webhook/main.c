@@ -443,7 +443,7 @@ static int setup(wh_server *s, opts *o)
         return -1;
     }
     /* before any thread: every thread inherits it (docs/privsep.md) */
-    if (pc_privsep_confine(1) < 0 && errno != ENOSYS) {
+    if (pc_privsep_confine(PC_CONFINE_NETWORK) < 0 && errno != ENOSYS) {
         wh_logf("error", "cannot install the seccomp filter: %s", strerror(errno));
         return -1;
     }

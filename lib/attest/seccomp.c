@@ -43,6 +43,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "attest/privsep.h"
+#include "portcullis.h"
 
 #ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
 #define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
@@ -211,11 +212,13 @@ static void search(prog *p, const unsigned *nr, size_t n)
     search(p, nr + half, n - half);
 }
 
-static void build_scanner(prog *p, int network)
+static void build_scanner(prog *p, int flags)
 {
+    /* run programs and use keyrings: pc-fetch's credential helpers, which
+     * inherit the filter (PC_CONFINE_EXEC) */
+    static const long helpers[] = {SYS_execve, SYS_execveat, SYS_keyctl, SYS_add_key,
+                                   SYS_request_key};
     static const long never[] = {
-        SYS_execve,
-        SYS_execveat,
 #ifndef __SANITIZE_ADDRESS__ /* LeakSanitizer stops the threads with ptrace at exit */
         SYS_ptrace,
 #endif
@@ -233,9 +236,6 @@ static void build_scanner(prog *p, int network)
         SYS_delete_module,
         SYS_bpf,
         SYS_perf_event_open,
-        SYS_keyctl,
-        SYS_add_key,
-        SYS_request_key,
         SYS_userfaultfd,
         SYS_fanotify_init,
         SYS_open_by_handle_at,
@@ -276,11 +276,14 @@ static void build_scanner(prog *p, int network)
     emit(p, BPF_JMP | BPF_JGE | BPF_K, 0, 1, 0x40000000U); /* x32 */
     ret(p, SECCOMP_RET_KILL_PROCESS);
 #endif
-    unsigned nr[sizeof never / sizeof never[0] + sizeof sockets / sizeof sockets[0]];
+    unsigned nr[sizeof helpers / sizeof helpers[0] + sizeof never / sizeof never[0] +
+                sizeof sockets / sizeof sockets[0]];
     size_t n = 0;
     for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
         nr[n++] = (unsigned)never[i];
-    for (size_t i = 0; !network && i < sizeof sockets / sizeof sockets[0]; i++)
+    for (size_t i = 0; !(flags & PC_CONFINE_EXEC) && i < sizeof helpers / sizeof helpers[0]; i++)
+        nr[n++] = (unsigned)helpers[i];
+    for (size_t i = 0; !(flags & PC_CONFINE_NETWORK) && i < sizeof sockets / sizeof sockets[0]; i++)
         nr[n++] = (unsigned)sockets[i];
     qsort(nr, n, sizeof nr[0], cmp_nr);
     search(p, nr, n);
@@ -305,17 +308,17 @@ static int install(const prog *p, unsigned flags)
 }
 #endif
 
-int pc_privsep_confine(int network)
+int pc_privsep_confine(int flags)
 {
 #ifdef PC_AUDIT_ARCH
     prog p = {.n = 0};
-    build_scanner(&p, network);
+    build_scanner(&p, flags);
     /* a kernel that would turn on the speculative store bypass mitigation
      * for every filtered thread is asked not to: the scanning process runs
      * no untrusted code, and the mitigation slows every load it makes */
     return install(&p, SECCOMP_FILTER_FLAG_SPEC_ALLOW);
 #else
-    (void)network;
+    (void)flags;
     errno = ENOSYS;
     return -1;
 #endif

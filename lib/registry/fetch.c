@@ -52,6 +52,12 @@ static _Noreturn void child(int sock, pid_t parent)
     if (pc_child_setup(sock, CHILD_FD, parent, PC_FETCH_NAME) < 0 ||
         fcntl(CHILD_FD, F_SETFD, FD_CLOEXEC) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         _exit(1);
+    /* the scanning process's list of calls it never makes, but for what
+     * registry requests and credential helpers need (sockets, running
+     * programs, keyrings): parsing registry answers, it holds the secrets
+     * (docs/privsep.md) */
+    if (pc_privsep_confine(PC_CONFINE_NETWORK | PC_CONFINE_EXEC) < 0 && errno != ENOSYS)
+        _exit(1);
     pc_fetchd_main(CHILD_FD);
 }
 

@@ -10,7 +10,8 @@
 # killed fails closed (exit 3, scan-error naming it, never allowed); a
 # webhook whose pc-fetch is killed answers /healthz 503 naming it, logs it
 # once and denies a new image with a scan-error. The scanning process
-# itself runs under its seccomp filter (CLI and webhook).
+# itself runs under its seccomp filter (CLI and webhook), and so does
+# pc-fetch (its own list: sockets, programs and keyrings left).
 # Needs root (the registry process is not dumpable).
 . "$PC_ROOT/tests/lib.sh"
 harness pki registry webhook
@@ -69,8 +70,8 @@ cli() {
     blocked() { [ "$(cut -d' ' -f1 "/proc/$CLI/syscall" 2>/dev/null)" = 257 ]; }
     if wait_until 30 blocked; then
         FETCH=$(pgrep -P "$CLI" -x pc-fetch)
-        [ -n "$FETCH" ] && [ "$(status_of "$FETCH" NoNewPrivs)" = 1 ] &&
-            pass "$_n: pc-fetch is the scan's child, with no_new_privs" ||
+        [ -n "$FETCH" ] && [ "$(status_of "$FETCH" NoNewPrivs)" = 1 ] && [ "$(status_of "$FETCH" Seccomp)" = 2 ] &&
+            pass "$_n: pc-fetch is the scan's child, with no_new_privs and its seccomp filter" ||
             fail "$_n: pc-fetch" "children: $(pgrep -P "$CLI" -l | tr '\n' ' ')"
         [ "$(status_of "$CLI" Seccomp)" = 2 ] && [ "$(status_of "$CLI" NoNewPrivs)" = 1 ] &&
             pass "$_n: the scanning process is confined (seccomp filter, no_new_privs)" ||
@@ -128,8 +129,8 @@ WP=$WH_PID
 W=$WH_URL
 RP=$(jq -r 'select(.msg == "listening") | .registry_process' "$T/W.log")
 [ "$(status_of "$RP" PPid)" = "$WP" ] && [ "$(cat "/proc/$RP/comm")" = pc-fetch ] &&
-    [ "$(status_of "$RP" NoNewPrivs)" = 1 ] &&
-    pass "webhook: the listening line names its registry process" ||
+    [ "$(status_of "$RP" NoNewPrivs)" = 1 ] && [ "$(status_of "$RP" Seccomp)" = 2 ] &&
+    pass "webhook: the listening line names its registry process (no_new_privs, seccomp filter)" ||
     fail "webhook: registry process" "registry_process $RP webhook $WP"
 fill "$REQ/pod.json" "$T/pod.json" uid-1 team-a "$CLEAN" "$CLEAN"
 review() {

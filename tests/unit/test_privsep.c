@@ -322,16 +322,36 @@ static void test_sandbox(void)
     CHECK(access(path, F_OK) != 0); /* nothing was created */
 }
 
-/* In a child: the scanning process's filter (pc_privsep_confine), then
- * each call; the exit status has one bit per call that behaved wrongly. */
-static int confined(int network)
+/* Whether a program runs: a child runs /bin/false, whose status 1 says
+ * it ran (127: execve failed). */
+static int runs_false(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"false", NULL};
+        execve("/bin/false", argv, environ);
+        _exit(127);
+    }
+    int st = -1;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 1;
+}
+
+/* In a child: the scanning process's filter (pc_privsep_confine with
+ * flags), then each call; the exit status has one bit per call that
+ * behaved wrongly. */
+static int confined(int flags)
 {
     int bad = 0, sv[2];
-    if (pc_privsep_confine(network) < 0)
+    int network = flags & PC_CONFINE_NETWORK, exec = flags & PC_CONFINE_EXEC;
+    if (pc_privsep_confine(flags) < 0)
         return 0xff;
-    char *argv[] = {"false", NULL};
-    errno = 0; /* (were it run, false's status 1 says so) */
-    bad |= !(execve("/bin/false", argv, environ) == -1 && errno == EPERM) << 0;
+    if (exec) {
+        bad |= !runs_false() << 0; /* pc-fetch's credential helpers */
+    } else {
+        char *argv[] = {"false", NULL};
+        errno = 0; /* (were it run, false's status 1 says so) */
+        bad |= !(execve("/bin/false", argv, environ) == -1 && errno == EPERM) << 0;
+    }
     errno = 0;
 #ifndef __SANITIZE_ADDRESS__ /* (kept under AddressSanitizer: LeakSanitizer uses it) */
     bad |= !(ptrace(PTRACE_TRACEME, 0, NULL, NULL) == -1 && errno == EPERM) << 1;
@@ -353,9 +373,18 @@ static int confined(int network)
     bad |= (mode != 2) << 6;
     /* every call of the list, with arguments no kernel would act on were
      * it let through (all -1: bad pointers, descriptors, flags, magic) */
+    static const long helpers[] = {SYS_execve, SYS_execveat, SYS_keyctl, SYS_add_key,
+                                   SYS_request_key};
+    for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++) {
+        errno = 0;
+        long r = syscall(helpers[i], -1L, -1L, -1L, -1L, -1L, -1L);
+        if (exec ? r == -1 && errno == EPERM : !(r == -1 && errno == EPERM)) {
+            fprintf(stderr, "  system call %ld %s (errno %d)\n", helpers[i],
+                    exec ? "refused" : "not refused", errno);
+            bad |= 1 << 7;
+        }
+    }
     static const long listed[] = {
-        SYS_execve,
-        SYS_execveat,
         SYS_process_vm_readv,
         SYS_process_vm_writev,
         SYS_kexec_load,
@@ -370,9 +399,6 @@ static int confined(int network)
         SYS_delete_module,
         SYS_bpf,
         SYS_perf_event_open,
-        SYS_keyctl,
-        SYS_add_key,
-        SYS_request_key,
         SYS_userfaultfd,
         SYS_fanotify_init,
         SYS_open_by_handle_at,
@@ -420,15 +446,17 @@ static int confined(int network)
 
 static void test_confine(void)
 {
-    for (int network = 0; network <= 1; network++) {
+    /* the CLI's, the webhook's, pc-fetch's */
+    static const int flags[] = {0, PC_CONFINE_NETWORK, PC_CONFINE_NETWORK | PC_CONFINE_EXEC};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         pid_t pid = fork();
         if (pid == 0)
-            _exit(confined(network));
+            _exit(confined(flags[i]));
         int st = -1;
         CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st));
         CHECK(WEXITSTATUS(st) == 0);
         if (WEXITSTATUS(st))
-            fprintf(stderr, "  network %d: calls that behaved wrongly: 0x%x\n", network,
+            fprintf(stderr, "  flags %d: calls that behaved wrongly: 0x%x\n", flags[i],
                     WEXITSTATUS(st));
     }
 }
