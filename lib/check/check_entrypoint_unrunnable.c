@@ -10,7 +10,9 @@
  * architecture and its PT_INTERP loader must be there and executable, and
  * every DT_NEEDED library somewhere in the image (sonames.c); a
  * script's #! interpreter likewise, one level deep, and for
- * "#!/usr/bin/env NAME" NAME must be in PATH. Finally what it is meant to
+ * "#!/usr/bin/env NAME" NAME must be in PATH; the dynamic loader run as
+ * the program ("ld.so PROG") loads PROG, which must be readable and find
+ * its libraries. Finally what it is meant to
  * gain: file capabilities the sandbox drops (the kernel refuses to execve a
  * capability-dumb binary, effective bit set, that would not get all of
  * them) and set-user-ID bits that no_new_privileges ignores.
@@ -440,6 +442,108 @@ static void note_caps(judge *j, const pc_node *n)
     }
 }
 
+/* The dynamic loader run as the program ("ld.so [OPTION...] PROG
+ * ARG..."): glibc's and musl's loaders are static ELF files (no
+ * PT_INTERP) named ld-linux*.so.N, ld64.so.N, ld.so.N or ld-musl-*.so.1. */
+static int is_loader(const pc_entry *e, const char *prog, const char *real)
+{
+    static const char *const pre[] = {"ld-linux", "ld64.so.", "ld.so.", "ld-musl-"};
+    if (!e || e->head != PC_HEAD_ELF || (e->interp && *e->interp))
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        const char *p = k ? real : prog, *b = strrchr(p, '/');
+        b = b ? b + 1 : p;
+        for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
+            if (strncmp(b, pre[i], strlen(pre[i])) == 0 && strstr(b, ".so"))
+                return 1;
+    }
+    return 0;
+}
+
+/* The run's argument i (after the program): the entrypoint's, then the
+ * command's. NULL past the end. */
+static const char *run_arg(const pc_imgconfig *cfg, size_t i)
+{
+    const pc_strv *ep = &cfg->entrypoint, *cmd = &cfg->cmd;
+    if (ep->n) {
+        if (i + 1 < ep->n)
+            return ep->v[i + 1];
+        i -= ep->n - 1;
+        return i < cmd->n ? cmd->v[i] : NULL;
+    }
+    return i + 1 < cmd->n ? cmd->v[i + 1] : NULL;
+}
+
+/* The program a loader run as the entrypoint loads: the first argument
+ * after its options (glibc's and musl's); NULL when the loader is asked
+ * something else (--list, --verify, --help, ...) or an option is unknown:
+ * then nothing more is said. */
+static const char *loaded_program(const pc_imgconfig *cfg)
+{
+    static const char *const valued[] = {
+        "--library-path",        "--inhibit-rpath",    "--audit", "--preload", "--argv0",
+        "--glibc-hwcaps-prefix", "--glibc-hwcaps-mask"};
+    static const char *const plain[] = {"--inhibit-cache"};
+    for (size_t i = 0;; i++) {
+        const char *a = run_arg(cfg, i);
+        if (!a || strncmp(a, "--", 2) != 0)
+            return a;
+        int known = 0;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            if (strcmp(a, valued[k]) == 0) {
+                known = 1;
+                i++; /* its value */
+            }
+        for (size_t k = 0; k < sizeof plain / sizeof plain[0]; k++)
+            known |= strcmp(a, plain[k]) == 0;
+        if (!known)
+            return NULL;
+    }
+}
+
+/* "ld.so PROG": the loader opens PROG itself (read permission, not
+ * execute; its own PT_INTERP is not used), then maps the libraries it
+ * names (DT_NEEDED) as for any program. */
+static void check_loaded(judge *j, const char *subject)
+{
+    const char *name = loaded_program(j->c->cfg);
+    char path[PC_SB_PATH_MAX], sub[SUBJ_MAX];
+    const pc_node *n = NULL, *at = NULL;
+    if (!name || !strchr(name, '/'))
+        return; /* (a bare name: not looked for through PATH by the loader) */
+    fmt(sub, sizeof sub, "%s: program %s", subject, name);
+    if (pc_sb_join(path, sizeof path, j->workdir, name) < 0) {
+        report(j, "%s: path too long", sub);
+        return;
+    }
+    pc_lookup_status st = pc_sb_lookup(j->c->fs, path, j->u, 1, &n, &at);
+    if (st != PC_LOOKUP_OK) {
+        lookup_failed(j, sub, path, st, at);
+        return;
+    }
+    if (n->type != PC_E_REG) {
+        report(j, "%s: is a %s, not a regular file", sub, pc_sb_type_name(n->type));
+        return;
+    }
+    if (j->u->resolved && !j->u->dac_override && !(pc_sb_perm_class(n, j->u) & 4)) {
+        report(j, "%s: mode %04o owner %u:%u, not readable by %s: the loader cannot open it", sub,
+               pc_node_mode(n) & 07777, pc_node_uid(n), pc_node_gid(n), j->u->who);
+        return;
+    }
+    const pc_entry *e = n->e;
+    if (!e || e->head != PC_HEAD_ELF)
+        return; /* (its head is read only for files with an x bit) */
+    const pc_platform *p = &j->c->img->platform;
+    unsigned want = pc_elf_machine_for_arch(p->arch);
+    if (want && e->elf_machine != want) {
+        const char *mach = pc_elf_machine_name(e->elf_machine);
+        report(j, "%s: %s binary, which the loader refuses", sub,
+               mach ? mach : "another machine's");
+        return;
+    }
+    check_needed(j, sub, e);
+}
+
 static void judge_program(judge *j, const char *prog)
 {
     char *real = j->real, sub[SUBJ_MAX];
@@ -473,9 +577,11 @@ static void judge_program(judge *j, const char *prog)
     check_privs(j, sub, n);
     if (!check_format(j, sub, n))
         return;
-    if (n->e->head == PC_HEAD_ELF)
+    if (n->e->head == PC_HEAD_ELF) {
         check_elf(j, sub, n, 0);
-    else if (n->e->head == PC_HEAD_SCRIPT)
+        if (is_loader(n->e, prog, real))
+            check_loaded(j, sub);
+    } else if (n->e->head == PC_HEAD_SCRIPT)
         check_script(j, sub, n);
 }
 

@@ -102,6 +102,15 @@ umoci unpack --image "$L:needlib-cfg" "$B" >/dev/null && mkdir -p "$R/opt/sel" &
 umoci unpack --image "$L:needlib-cfg" "$B" >/dev/null && mkdir -p "$R/opt/sel" && mv "$R/$SO" "$R/opt/sel/" &&
     commit needlib-ldpath0 && cfg needlib-ldpath0 needlib-ldpath --config.env=LD_LIBRARY_PATH=/opt/sel ||
     { fail needlib-ldpath "build failed"; exit 1; }
+# needlib-ldso(-gone): the same, ls started by the dynamic loader itself
+# ("ld.so /bin/ls"), which maps ls's libraries as for any program
+cfg needlib-cfg needlib-ldso --config.entrypoint=/lib64/ld-linux-x86-64.so.2 --config.entrypoint=/bin/ls &&
+    cfg needlib-gone needlib-ldso-gone --config.entrypoint=/lib64/ld-linux-x86-64.so.2 --config.entrypoint=/bin/ls &&
+    cfg needlib-gone needlib-ldso-argv0 --config.entrypoint=/lib64/ld-linux-x86-64.so.2 --config.entrypoint=--argv0 \
+        --config.entrypoint=ls --config.cmd=/bin/ls &&
+    cfg needlib-gone needlib-ldso-list --config.entrypoint=/lib64/ld-linux-x86-64.so.2 --config.entrypoint=--list \
+        --config.cmd=/bin/ls ||
+    { fail needlib-ldso "build failed"; exit 1; }
 cfg envonly-py envonly-ls --config.entrypoint=/bin/ls
 # bash (1.2 MB) without libtinfo6: its dynamic section lies past the first
 # MiB, caught from the stream as it goes by
@@ -219,7 +228,8 @@ if command -v runc >/dev/null 2>&1; then
     # library is nowhere in the image, and runs the program where it is
     # somewhere (a symlink to /opt, LD_LIBRARY_PATH)
     for v in needlib-cfg:libselinux.so.1 needlib-gone:libselinux.so.1 envonly-ls:libselinux.so.1 \
-        needlib-symlink:libselinux.so.1 needlib-ldpath:libselinux.so.1 nobash-cfg:libtinfo.so.6; do
+        needlib-symlink:libselinux.so.1 needlib-ldpath:libselinux.so.1 nobash-cfg:libtinfo.so.6 \
+        needlib-ldso:libselinux.so.1 needlib-ldso-gone:libselinux.so.1 needlib-ldso-argv0:libselinux.so.1; do
         tag=${v%%:*} so=${v#*:}
         rm -rf "$T/rb"
         umoci unpack --image "$L:$tag" "$T/rb" >/dev/null 2>&1 &&
@@ -231,7 +241,7 @@ if command -v runc >/dev/null 2>&1; then
         "$PC" scan --format json "oci:$L:$tag" >"$T/pc.json" 2>/dev/null
         said=$(jq --arg so "$so" '[.reports[0].findings[] | select(.check == "entrypoint-unrunnable" and (.message | contains("needs " + $so + " (DT_NEEDED)")))] | length' "$T/pc.json")
         case $tag in
-        needlib-gone | envonly-ls | nobash-cfg)
+        needlib-gone | envonly-ls | nobash-cfg | needlib-ldso-gone | needlib-ldso-argv0)
             [ "$rc" -ne 0 ] && grep -q "error while loading shared libraries: $so" "$T/runc.out" &&
                 [ "$said" = 1 ] &&
                 pass "runc $tag: the loader fails ($(head -c 120 "$T/runc.out" | tr '\n' ' ')), and portcullis said so" ||
