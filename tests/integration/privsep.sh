@@ -66,7 +66,7 @@ mkfifo "$T/report.fifo"
     "oci:$T/clean/oci:latest" 2>"$T/cli.err" &
 CLI=$!
 blocked() { # the CLI in openat(2) of the FIFO: scanned and signed
-    [ "$(cut -d' ' -f1 "/proc/$CLI/syscall" 2>/dev/null)" = 257 ] && [ -n "$(pgrep -P "$CLI" -x pc-signer)" ]
+    [ "$(cat "/proc/$CLI/wchan" 2>/dev/null)" = wait_for_partner ] && [ -n "$(pgrep -P "$CLI" -x pc-signer)" ]
 }
 if wait_until 30 blocked; then
     SIGNER=$(pgrep -P "$CLI" -x pc-signer)

@@ -67,7 +67,9 @@ cli() {
     env $_env "$PC" scan --cache-dir "$(fresh_cache)" --cert-dir "$CERTS" --format json \
         -o "$T/report.fifo" "$@" <"$T/stdin" 2>"$T/cli.err" &
     CLI=$!
-    blocked() { [ "$(cut -d' ' -f1 "/proc/$CLI/syscall" 2>/dev/null)" = 257 ]; }
+    # (waiting in the FIFO's open: not any openat, the loader's at start
+    # among them, before a secret was read)
+    blocked() { [ "$(cat "/proc/$CLI/wchan" 2>/dev/null)" = wait_for_partner ]; }
     if wait_until 30 blocked; then
         FETCH=$(pgrep -P "$CLI" -x pc-fetch)
         [ -n "$FETCH" ] && [ "$(status_of "$FETCH" NoNewPrivs)" = 1 ] && [ "$(status_of "$FETCH" Seccomp)" = 2 ] &&
