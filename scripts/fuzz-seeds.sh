@@ -19,6 +19,8 @@
 #   - rules/policies for fuzz_policy; hand-written challenges, token
 #     answers and config.json files for fuzz_regauth and fuzz_authfile;
 #   - fixed pseudo-random recipes for fuzz_layergen;
+#   - one request of each op and one frame header of each type for
+#     fuzz_fetchwire;
 #   - tests/fuzz/regress/TARGET/*: inputs that found a bug, kept.
 # Corpora keep what earlier runs found; seeds are added, never removed.
 # usage: fuzz-seeds.sh [BUILD_DIR [SEEDS]]
@@ -430,6 +432,36 @@ for i, n in enumerate(nested):
 for i in range(32):
     r = random.Random(i)
     put("fuzz_layergen", "r%d" % i, bytes(r.randrange(256) for _ in range(r.randrange(16, 600))))
+
+# the registry process's requests (lib/registry/fetchwire.h: "PCFQ", version
+# 1, op, the strings given, id, ctx, flags, num, four strings), one per op,
+# and frame headers (type, length)
+import struct
+
+
+def fw(op, rid, ctx, flags, num, strs):
+    present = sum(1 << i for i, x in enumerate(strs) if x is not None)
+    b = b"PCFQ" + struct.pack(">BBHIIBQ", 1, op, present, rid, ctx, flags, num)
+    for x in strs:
+        x = (x or "").encode()
+        b += struct.pack(">H", len(x)) + x
+    return b
+
+
+fwreqs = [
+    fw(1, 1, 0, 1, 0, ["user:secret", None, None, None]),
+    fw(1, 2, 0, 2, 0, ["a-token", None, None, None]),
+    fw(2, 1, 0, 0, 0, [None] * 4),
+    fw(3, 7, 1, 1, 30000, ["registry.example:5000", "library/app", "/etc/containers/certs.d", "/run/auth.json"]),
+    fw(4, 7, 0, 0, 0, [None] * 4),
+    fw(5, 7, 0, 0, 4 << 20, ["v1.2", None, None, None]),
+    fw(6, 7, 0, 0, 1 << 20, ["sha256:" + "ab" * 32, None, None, None]),
+    fw(7, 7, 0, 0, 123456, ["sha256:" + "cd" * 32, None, None, None]),
+]
+for i, b in enumerate(fwreqs):
+    put("fuzz_fetchwire", "q%d" % i, b)
+for t, n in ((b"M", 38), (b"D", 262144), (b"O", 0), (b"Z", 0), (b"E", 20)):
+    put("fuzz_fetchwire", "f" + t.decode(), t + struct.pack(">I", n))
 EOF
 for t in "$C"/*; do printf '%s: %s\n' "$(basename "$t")" "$(ls "$t" | wc -l)"; done | tr '\n' ' '
 echo
