@@ -122,6 +122,14 @@ typedef struct pc_options {
     pc_fetch *fetch;          /* the registry process that makes this context's registry requests
                                * (given creds / registry_token are handed to it, not kept); NULL:
                                * this process makes them, with the secrets */
+    /* With fetch: the images this context is for. Non-NULL (even with
+     * nbind_images 0), the registry process opens for it only their
+     * registries' repositories (told before any image is read, and sealed
+     * at its first request), so a scanning process an image took over
+     * cannot read other repositories with the user's credentials. NULL:
+     * any (the webhook: images come with each review). */
+    const char *const *bind_images;
+    size_t nbind_images;
 } pc_options;
 
 typedef struct pc_ctx pc_ctx;

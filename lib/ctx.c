@@ -15,6 +15,8 @@
 #include "registry/connpool.h"
 #include "registry/fetch.h"
 #include "registry/tokencache.h"
+#include "source/imageref.h"
+#include "source/source.h"
 #include "pcx/sha256.h"
 #include "pcx.h"
 
@@ -62,6 +64,28 @@ static int open_cache(pc_ctx *c, const pc_options *o, pc_err *e)
     return pc_cache_open(&c->cache, o->cache_dir, o->cache_max_bytes, e);
 }
 
+/* The registry process serves this context only the repositories of
+ * o->bind_images (the registry references among them; none: no
+ * registry), told before any image is read. */
+static int bind_repos(pc_ctx *c, const pc_options *o, pc_err *e)
+{
+    for (size_t i = 0; i < o->nbind_images; i++) {
+        const pc_source_ops *ops;
+        const char *spec;
+        pc_imageref ref;
+        pc_err ignored;
+        /* (a reference that does not parse fails its own scan) */
+        if (pc_source_lookup(o->bind_images[i], &ops, &spec, &ignored) < 0 ||
+            ops != &pc_source_docker || pc_imageref_parse(spec, &ref, &ignored) < 0)
+            continue;
+        if (pc_fetch_ctx_allow(c->fetch, c->fetch_ctx, ref.domain, ref.path, e) < 0)
+            return pc_err_prefix(e, "the registry process");
+    }
+    return pc_fetch_ctx_allow(c->fetch, c->fetch_ctx, NULL, NULL, e) < 0
+               ? pc_err_prefix(e, "the registry process")
+               : 0;
+}
+
 int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
 {
     pc_err e = {{0}};
@@ -105,6 +129,8 @@ int pc_ctx_new(const pc_options *o, pc_ctx **out, char *err, size_t errlen)
     if (o->fetch && pc_fetch_ctx_new(o->fetch, o->creds, o->registry_token, &c->fetch_ctx, &e) < 0)
         goto fail;
     c->fetch = o->fetch;
+    if (o->fetch && o->bind_images && bind_repos(c, o, &e) < 0)
+        goto fail;
     if (open_cache(c, o, &e) < 0 ||
         (!o->no_rules && load_rules(c, c->cache.dir ? o->cache_dir : NULL, &e) < 0))
         goto fail;

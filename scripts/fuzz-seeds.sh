@@ -457,6 +457,8 @@ fwreqs = [
     fw(5, 7, 0, 0, 4 << 20, ["v1.2", None, None, None]),
     fw(6, 7, 0, 0, 1 << 20, ["sha256:" + "ab" * 32, None, None, None]),
     fw(7, 7, 0, 0, 123456, ["sha256:" + "cd" * 32, None, None, None]),
+    fw(8, 1, 0, 0, 0, ["registry.example:5000", "library/app", None, None]),
+    fw(8, 1, 0, 0, 0, [None] * 4),
 ]
 for i, b in enumerate(fwreqs):
     put("fuzz_fetchwire", "q%d" % i, b)

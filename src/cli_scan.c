@@ -472,6 +472,12 @@ static int scan_all(cli *c, char **images, size_t n)
         return EXIT_USAGE;
     }
     c->o.no_rules = c->inspect; /* the view holds no matches: compiling rules is wasted */
+    /* pc-fetch reads only these images' repositories (--manifest: the
+     * images are read from the manifests later: any) */
+    if (!c->nmanifests) {
+        c->o.bind_images = (const char *const *)images;
+        c->o.nbind_images = n;
+    }
     int made = pc_ctx_new(&c->o, &ctx, err, sizeof err);
     wipe_secret(&c->creds); /* handed to the registry process (or refused) */
     wipe_secret(&c->token);

@@ -323,6 +323,15 @@ int pc_fetch_ctx_new(pc_fetch *f, const char *creds, const char *token, uint32_t
     return 0;
 }
 
+int pc_fetch_ctx_allow(pc_fetch *f, uint32_t id, const char *domain, const char *repo, pc_err *e)
+{
+    int sock;
+    pc_fw_req rq = {.op = PC_FW_CTX_ALLOW, .id = id, .s = {domain, repo}};
+    if (request(f, &rq, &sock, e) < 0 || collect(f, sock, 0, NULL, 0, NULL, NULL, e) < 0)
+        return -1;
+    return 0;
+}
+
 void pc_fetch_ctx_free(pc_fetch *f, uint32_t id)
 {
     pc_err e;

@@ -33,6 +33,11 @@
  * one pc_ctx, and the --creds / --registry-token it was given (at most
  * one; NULL: the authfile). 0, or -1 with e set. */
 int pc_fetch_ctx_new(pc_fetch *f, const char *creds, const char *token, uint32_t *id, pc_err *e);
+/* Bind context id to one more repository (domain, and repo as in a
+ * reference's path; both NULL: to the list as it is, even empty): once
+ * bound, the registry process opens no other for it. Only before the
+ * context's first open: then its list is sealed. 0, or -1 with e. */
+int pc_fetch_ctx_allow(pc_fetch *f, uint32_t id, const char *domain, const char *repo, pc_err *e);
 void pc_fetch_ctx_free(pc_fetch *f, uint32_t id);
 
 typedef struct pc_fetch_reg pc_fetch_reg;

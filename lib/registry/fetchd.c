@@ -34,6 +34,13 @@ typedef struct fctx {
     pc_tokencache *tokens;
     char *creds, *token; /* secrets: wiped when freed */
     char bound[260];     /* the host they went to first */
+    /* CTX_ALLOW: "domain/repo" of the only repositories it opens (none:
+     * any); sealed at its first OPEN, so a scanning process an image
+     * took over cannot widen it */
+    char **allow;
+    size_t nallow;
+    int listed; /* a CTX_ALLOW came: only the list (maybe empty) is opened */
+    int opened;
     struct fctx *next;
 } fctx;
 
@@ -75,6 +82,9 @@ static void ctx_unref(fctx *c)
     pc_connpool_free(c->pool);
     wipe_free(c->creds);
     wipe_free(c->token);
+    for (size_t i = 0; i < c->nallow; i++)
+        free(c->allow[i]);
+    free(c->allow);
     free(c);
 }
 
@@ -169,6 +179,59 @@ static int ctx_new(fstate *st, const pc_fw_in *in, pc_err *e)
     return 0;
 }
 
+/* CTX_ALLOW: one more repository the context may open, before its first
+ * OPEN only. */
+static int ctx_allow(fstate *st, const pc_fw_in *in, pc_err *e)
+{
+    /* no string: bound to the list, which may stay empty (no registry) */
+    int only_bind = !in->given[0] && !in->given[1];
+    if (!only_bind && (!in->given[0] || !in->given[1] || !*in->s[0] || !*in->s[1]))
+        return pc_err_set(e, "a repository to allow needs a domain and a path");
+    char *name = only_bind ? NULL : pc_asprintf("%s/%s", in->s[0], in->s[1]);
+    if (!only_bind && !name)
+        return pc_err_set(e, "out of memory");
+    int rc = 0;
+    pthread_mutex_lock(&st->mu);
+    fctx *c = st->ctxs;
+    while (c && c->id != in->id)
+        c = c->next;
+    char **a = NULL;
+    if (!c)
+        rc = pc_err_set(e, "no context %u", (unsigned)in->id);
+    else if (c->opened)
+        rc = pc_err_set(e, "context %u already opened a repository: its list is sealed",
+                        (unsigned)in->id);
+    else if (!only_bind && c->nallow >= PC_FW_ALLOW_MAX)
+        rc = pc_err_set(e, "more than %d repositories for one context", PC_FW_ALLOW_MAX);
+    else if (!only_bind && !(a = realloc(c->allow, (c->nallow + 1) * sizeof *a)))
+        rc = pc_err_set(e, "out of memory");
+    if (rc == 0) {
+        c->listed = 1;
+        if (!only_bind) {
+            c->allow = a;
+            c->allow[c->nallow++] = name;
+            name = NULL;
+        }
+    }
+    pthread_mutex_unlock(&st->mu);
+    free(name);
+    return rc;
+}
+
+/* Under st->mu: whether c may open domain/repo (and it is sealed now). */
+static int ctx_allows(fctx *c, const char *domain, const char *repo)
+{
+    c->opened = 1;
+    if (!c->listed)
+        return 1;
+    size_t dl = strlen(domain);
+    for (size_t i = 0; i < c->nallow; i++)
+        if (strncmp(c->allow[i], domain, dl) == 0 && c->allow[i][dl] == '/' &&
+            strcmp(c->allow[i] + dl + 1, repo) == 0)
+            return 1;
+    return 0;
+}
+
 static void ctx_free(fstate *st, uint32_t id)
 {
     pthread_mutex_lock(&st->mu);
@@ -203,11 +266,17 @@ static int reg_open(fstate *st, const pc_fw_in *in, pc_err *e)
     fctx *c = st->ctxs;
     while (c && c->id != in->ctx)
         c = c->next;
-    if (c)
+    int allowed = c && ctx_allows(c, in->s[0], in->s[1]);
+    if (c && allowed)
         c->refs++;
     pthread_mutex_unlock(&st->mu);
     if (!c)
         return pc_err_set(e, "no context %u", (unsigned)in->ctx);
+    if (!allowed)
+        return pc_err_set(e,
+                          "%.255s/%.255s is not one of the images this scan was started with: "
+                          "the registry process does not open it",
+                          in->s[0], in->s[1]);
     /* the binding is read and set under the lock; the authfile (and a
      * credential helper) is read outside it */
     pc_creds creds;
@@ -348,9 +417,9 @@ static void dispatch(fstate *st, const unsigned char *pkt, size_t n, int fd)
         ctx_free(st, j->in.id);
     } else if (j->in.op == PC_FW_CLOSE) {
         reg_close(st, j->in.id);
-    } else if (j->in.op == PC_FW_CTX_NEW) {
+    } else if (j->in.op == PC_FW_CTX_NEW || j->in.op == PC_FW_CTX_ALLOW) {
         pc_err e = {{0}};
-        if (ctx_new(st, &j->in, &e) < 0)
+        if ((j->in.op == PC_FW_CTX_NEW ? ctx_new : ctx_allow)(st, &j->in, &e) < 0)
             answer_err(fd, e.msg);
         else
             frame(fd, PC_FF_END, NULL, 0);

@@ -25,6 +25,7 @@
  *   MANIFEST     client id -      -            max bytes    reference
  *   BLOB         client id -      -            max bytes    digest
  *   BLOB_OPEN    client id -      -            size (i64)   digest
+ *   CTX_ALLOW    ctx id    -      -            -            domain, repo
  *
  * Answers: OPENED (BLOB_OPEN: the blob answered; data follows), META
  * (MANIFEST: the Content-Type's media type), DATA (body bytes, at most
@@ -49,8 +50,10 @@ enum {
     PC_FW_MANIFEST,
     PC_FW_BLOB,
     PC_FW_BLOB_OPEN,
-    PC_FW_OP_LAST = PC_FW_BLOB_OPEN
+    PC_FW_CTX_ALLOW, /* the context opens only the repositories allowed (before its first OPEN) */
+    PC_FW_OP_LAST = PC_FW_CTX_ALLOW
 };
+#define PC_FW_ALLOW_MAX 4096 /* repositories one context may be bound to */
 
 /* CTX_NEW's flags: what its secret is */
 enum { PC_FW_CREDS_NONE = 0, PC_FW_CREDS_BASIC = 1, PC_FW_CREDS_TOKEN = 2 };

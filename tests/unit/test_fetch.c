@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "pcx.h"
+#include "ctx.h"
 #include "registry/fetch.h"
 #include "registry/fetchwire.h"
 #include "testlib.h"
@@ -196,6 +197,45 @@ static void test_raw_process(void)
     n = pc_fw_encode(&rq, pkt);
     CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR);
     CHECK(strcmp(msg, "no context 99") == 0);
+    /* a context bound to one repository (CTX_ALLOW): another is refused,
+     * the list is sealed by the first open; the one allowed opens (no
+     * request is made until a manifest or blob is asked for) */
+    rq = (pc_fw_req){.op = PC_FW_CTX_NEW, .id = 8};
+    n = pc_fw_encode(&rq, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_END);
+    rq = (pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8, .s = {"127.0.0.1:1", "team/app"}};
+    n = pc_fw_encode(&rq, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_END);
+    rq = (pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8, .s = {"127.0.0.1:1", NULL}};
+    n = pc_fw_encode(&rq, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR); /* half a repository */
+    CHECK(strstr(msg, "needs a domain and a path") != NULL);
+    rq = (pc_fw_req){.op = PC_FW_OPEN, .id = 9, .ctx = 8, .s = {"127.0.0.1:1", "team/other"}};
+    n = pc_fw_encode(&rq, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR);
+    CHECK(strcmp(msg, "127.0.0.1:1/team/other is not one of the images this scan was started "
+                      "with: the registry process does not open it") == 0);
+    rq = (pc_fw_req){.op = PC_FW_OPEN, .id = 10, .ctx = 8, .s = {"127.0.0.2:1", "team/app"}};
+    n = pc_fw_encode(&rq, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR); /* the same path elsewhere */
+    rq = (pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8, .s = {"127.0.0.1:1", "team/other"}};
+    n = pc_fw_encode(&rq, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR);
+    CHECK(strstr(msg, "sealed") != NULL);
+    rq = (pc_fw_req){.op = PC_FW_OPEN, .id = 11, .ctx = 8, .s = {"127.0.0.1:1", "team/app"}};
+    n = pc_fw_encode(&rq, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_END);
+    /* bound to nothing (no registry image): every repository refused */
+    rq = (pc_fw_req){.op = PC_FW_CTX_NEW, .id = 12};
+    n = pc_fw_encode(&rq, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_END);
+    rq = (pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 12};
+    n = pc_fw_encode(&rq, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_END);
+    rq = (pc_fw_req){.op = PC_FW_OPEN, .id = 13, .ctx = 12, .s = {"127.0.0.1:1", "team/app"}};
+    n = pc_fw_encode(&rq, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR);
+    CHECK(strstr(msg, "is not one of the images") != NULL);
     close(sv[0]); /* it ends on EOF */
     int st = -1;
     CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -238,12 +278,73 @@ static void test_process(void)
     pc_fetch_stop(f);
 }
 
+/* A context made for some images (pc_options.bind_images, as the CLI
+ * does): pc-fetch opens their repositories only, a reference read as
+ * the docker transport reads it (a bare name: docker.io's library/),
+ * and no other. */
+static void test_bound_ctx(void)
+{
+    pc_fetch *f;
+    char err[256];
+    pc_err e = {{0}};
+    CHECK(pc_fetch_start(&f, err, sizeof err) == 0);
+    const char *imgs[] = {"docker://127.0.0.1:1/team/app:v1", "oci:/nonexistent:x", "alpine:3",
+                          "docker://127.0.0.1:1/team/bad ref"};
+    char pol[4200];
+    const char *root = getenv("PORTCULLIS_DATADIR");
+    snprintf(pol, sizeof pol, "%s/rules/policies", root && strlen(root) < 4000 ? root : ".");
+    pc_options o;
+    pc_options_init(&o);
+    o.policies_dir = pol;
+    o.no_rules = 1;
+    o.fetch = f;
+    o.bind_images = imgs;
+    o.nbind_images = sizeof imgs / sizeof imgs[0];
+    pc_ctx *ctx = NULL;
+    CHECK(pc_ctx_new(&o, &ctx, err, sizeof err) == 0);
+    if (!ctx) {
+        fprintf(stderr, "  pc_ctx_new: %s\n", err);
+        pc_fetch_stop(f);
+        return;
+    }
+    static const struct {
+        const char *domain, *repo;
+        int ok;
+    } t[] = {{"127.0.0.1:1", "team/app", 1},   {"docker.io", "library/alpine", 1},
+             {"127.0.0.1:1", "team/other", 0}, {"127.0.0.1:1", "team/app/x", 0},
+             {"127.0.0.1:1", "team", 0},       {"docker.io", "alpine", 0},
+             {"127.0.0.2:1", "team/app", 0}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        pc_fetch_reg *r = NULL;
+        int rc =
+            pc_fetch_reg_new(f, ctx->fetch_ctx, t[i].domain, t[i].repo, NULL, NULL, 1, 0, &r, &e);
+        CHECK(rc == (t[i].ok ? 0 : -1));
+        if (!t[i].ok)
+            CHECK(strstr(e.msg, "is not one of the images this scan was started with") != NULL);
+        pc_fetch_reg_free(r);
+    }
+    pc_ctx_free(ctx);
+    /* without bind_images (the webhook): any */
+    o.bind_images = NULL;
+    o.nbind_images = 0;
+    CHECK(pc_ctx_new(&o, &ctx, err, sizeof err) == 0);
+    if (ctx) {
+        pc_fetch_reg *r = NULL;
+        CHECK(pc_fetch_reg_new(f, ctx->fetch_ctx, "127.0.0.1:1", "team/other", NULL, NULL, 1, 0, &r,
+                               &e) == 0);
+        pc_fetch_reg_free(r);
+        pc_ctx_free(ctx);
+    }
+    pc_fetch_stop(f);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     test_codec();
     test_frames();
     test_raw_process();
+    test_bound_ctx();
     test_process();
     TEST_MAIN_END();
 }
