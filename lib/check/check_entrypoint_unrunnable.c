@@ -150,12 +150,12 @@ static int check_format(judge *j, const char *subject, const pc_node *n)
 
 /* An interpreter or loader named by the program: there and executable;
  * one level deeper its own ELF facts. NULL when it is not usable. */
-static const pc_node *check_helper(judge *j, const char *subject, const char *role,
-                                   const char *name, int depth)
+/* The file name (from WorkingDir, symlinks followed) as the user reaches
+ * it; else report why not (subject: sub) and NULL. */
+static const pc_node *find_named(judge *j, const char *sub, const char *name)
 {
-    char path[PC_SB_PATH_MAX], sub[SUBJ_MAX];
+    char path[PC_SB_PATH_MAX];
     const pc_node *n = NULL, *at = NULL;
-    fmt(sub, sizeof sub, "%s: %s %s", subject, role, name);
     if (pc_sb_join(path, sizeof path, j->workdir, name) < 0) {
         report(j, "%s: path too long", sub);
         return NULL;
@@ -165,6 +165,17 @@ static const pc_node *check_helper(judge *j, const char *subject, const char *ro
         lookup_failed(j, sub, path, st, at);
         return NULL;
     }
+    return n;
+}
+
+static const pc_node *check_helper(judge *j, const char *subject, const char *role,
+                                   const char *name, int depth)
+{
+    char sub[SUBJ_MAX];
+    fmt(sub, sizeof sub, "%s: %s %s", subject, role, name);
+    const pc_node *n = find_named(j, sub, name);
+    if (!n)
+        return NULL;
     if (!judge_file(j, sub, n) || !check_format(j, sub, n))
         return NULL;
     if (depth == 0)
@@ -185,23 +196,30 @@ static void check_needed(judge *j, const char *subject, const pc_entry *e)
                subject, missing[i]);
 }
 
+/* An ELF for another machine than the image's platform: reported, 0. */
+static int check_machine(judge *j, const char *subject, const pc_entry *e)
+{
+    const pc_platform *p = &j->c->img->platform;
+    unsigned want = pc_elf_machine_for_arch(p->arch);
+    if (!want || e->elf_machine == want)
+        return 1;
+    char plat[128], mach[32];
+    const char *name = pc_elf_machine_name(e->elf_machine);
+    pc_platform_format(p, plat, sizeof plat);
+    if (name)
+        snprintf(mach, sizeof mach, "%s", name);
+    else
+        snprintf(mach, sizeof mach, "ELF machine %u", (unsigned)e->elf_machine);
+    report(j, "%s: %s binary in a %s image", subject, mach, plat);
+    return 0;
+}
+
 static void check_elf(judge *j, const char *subject, const pc_node *n, int depth)
 {
     const pc_entry *e = n->e;
     if (!e || e->head != PC_HEAD_ELF)
         return;
-    const pc_platform *p = &j->c->img->platform;
-    unsigned want = pc_elf_machine_for_arch(p->arch);
-    if (want && e->elf_machine != want) {
-        char plat[128], mach[32];
-        const char *name = pc_elf_machine_name(e->elf_machine);
-        pc_platform_format(p, plat, sizeof plat);
-        if (name)
-            snprintf(mach, sizeof mach, "%s", name);
-        else
-            snprintf(mach, sizeof mach, "ELF machine %u", (unsigned)e->elf_machine);
-        report(j, "%s: %s binary in a %s image", subject, mach, plat);
-    }
+    check_machine(j, subject, e);
     if (e->interp && *e->interp && check_helper(j, subject, "dynamic loader", e->interp, depth + 1))
         check_needed(j, subject, e);
 }
@@ -507,20 +525,13 @@ static const char *loaded_program(const pc_imgconfig *cfg)
 static void check_loaded(judge *j, const char *subject)
 {
     const char *name = loaded_program(j->c->cfg);
-    char path[PC_SB_PATH_MAX], sub[SUBJ_MAX];
-    const pc_node *n = NULL, *at = NULL;
+    char sub[SUBJ_MAX];
     if (!name || !strchr(name, '/'))
         return; /* (a bare name: not looked for through PATH by the loader) */
     fmt(sub, sizeof sub, "%s: program %s", subject, name);
-    if (pc_sb_join(path, sizeof path, j->workdir, name) < 0) {
-        report(j, "%s: path too long", sub);
+    const pc_node *n = find_named(j, sub, name);
+    if (!n)
         return;
-    }
-    pc_lookup_status st = pc_sb_lookup(j->c->fs, path, j->u, 1, &n, &at);
-    if (st != PC_LOOKUP_OK) {
-        lookup_failed(j, sub, path, st, at);
-        return;
-    }
     if (n->type != PC_E_REG) {
         report(j, "%s: is a %s, not a regular file", sub, pc_sb_type_name(n->type));
         return;
@@ -532,16 +543,9 @@ static void check_loaded(judge *j, const char *subject)
     }
     const pc_entry *e = n->e;
     if (!e || e->head != PC_HEAD_ELF)
-        return; /* (its head is read only for files with an x bit) */
-    const pc_platform *p = &j->c->img->platform;
-    unsigned want = pc_elf_machine_for_arch(p->arch);
-    if (want && e->elf_machine != want) {
-        const char *mach = pc_elf_machine_name(e->elf_machine);
-        report(j, "%s: %s binary, which the loader refuses", sub,
-               mach ? mach : "another machine's");
-        return;
-    }
-    check_needed(j, sub, e);
+        return;                   /* (its head is read only for files with an x bit) */
+    if (check_machine(j, sub, e)) /* (the loader refuses another machine's) */
+        check_needed(j, sub, e);
 }
 
 static void judge_program(judge *j, const char *prog)

@@ -143,6 +143,15 @@ static int data(int fd, const char *p, size_t n)
 
 /* --- requests */
 
+/* Under st->mu: the context id, or NULL. */
+static fctx *ctx_find(fstate *st, uint32_t id)
+{
+    fctx *c = st->ctxs;
+    while (c && c->id != id)
+        c = c->next;
+    return c;
+}
+
 static int ctx_new(fstate *st, const pc_fw_in *in, pc_err *e)
 {
     fctx *c = calloc(1, sizeof *c);
@@ -164,9 +173,7 @@ static int ctx_new(fstate *st, const pc_fw_in *in, pc_err *e)
         return pc_err_set(e, "out of memory (or no random bytes for the token cache)");
     }
     pthread_mutex_lock(&st->mu);
-    fctx *o = st->ctxs;
-    while (o && o->id != c->id)
-        o = o->next;
+    fctx *o = ctx_find(st, c->id);
     if (!o) {
         c->next = st->ctxs;
         st->ctxs = c;
@@ -192,9 +199,7 @@ static int ctx_allow(fstate *st, const pc_fw_in *in, pc_err *e)
         return pc_err_set(e, "out of memory");
     int rc = 0;
     pthread_mutex_lock(&st->mu);
-    fctx *c = st->ctxs;
-    while (c && c->id != in->id)
-        c = c->next;
+    fctx *c = ctx_find(st, in->id);
     char **a = NULL;
     if (!c)
         rc = pc_err_set(e, "no context %u", (unsigned)in->id);
@@ -263,9 +268,7 @@ static void reg_close(fstate *st, uint32_t id)
 static int reg_open(fstate *st, const pc_fw_in *in, pc_err *e)
 {
     pthread_mutex_lock(&st->mu);
-    fctx *c = st->ctxs;
-    while (c && c->id != in->ctx)
-        c = c->next;
+    fctx *c = ctx_find(st, in->ctx);
     int allowed = c && ctx_allows(c, in->s[0], in->s[1]);
     if (c && allowed)
         c->refs++;
