@@ -66,7 +66,8 @@ static int open_cache(pc_ctx *c, const pc_options *o, pc_err *e)
 
 /* The registry process serves this context only the repositories of
  * o->bind_images (the registry references among them; none: no
- * registry), told before any image is read. */
+ * registry), with this context's TLS verification, cert dir and
+ * authfile, and makes no other context: told before any image is read. */
 static int bind_repos(pc_ctx *c, const pc_options *o, pc_err *e)
 {
     for (size_t i = 0; i < o->nbind_images; i++) {
@@ -81,7 +82,7 @@ static int bind_repos(pc_ctx *c, const pc_options *o, pc_err *e)
         if (pc_fetch_ctx_allow(c->fetch, c->fetch_ctx, ref.domain, ref.path, e) < 0)
             return pc_err_prefix(e, "the registry process");
     }
-    return pc_fetch_ctx_allow(c->fetch, c->fetch_ctx, NULL, NULL, e) < 0
+    return pc_fetch_ctx_seal(c->fetch, c->fetch_ctx, c->cert_dir, c->authfile, c->tls_verify, e) < 0
                ? pc_err_prefix(e, "the registry process")
                : 0;
 }

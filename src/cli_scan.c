@@ -387,15 +387,10 @@ static int read_manifests(const cli *c, cli_runs *runs)
  * fields stay the scan's (pc_report_write only reads them), with the
  * container's own subject and, with --sign-key, its own signature (the
  * signed payload names the subject). */
-static int scan_manifests(const cli *c, pc_ctx *ctx, pc_signer *signer)
+static int scan_manifests(const cli *c, pc_ctx *ctx, pc_signer *signer, const cli_runs *runs)
 {
     char err[1024];
-    cli_runs runs = {0};
-    if (read_manifests(c, &runs) < 0) {
-        cli_runs_free(&runs);
-        return EXIT_USAGE;
-    }
-    size_t n = runs.n, *first = calloc(n, sizeof *first);
+    size_t n = runs->n, *first = calloc(n, sizeof *first);
     pc_result **scans = calloc(n, sizeof *scans), *views = calloc(n, sizeof *views);
     pc_result **list = calloc(n, sizeof *list);
     json_t *seen = json_object();
@@ -407,13 +402,13 @@ static int scan_manifests(const cli *c, pc_ctx *ctx, pc_signer *signer)
         n = 0;
     }
     for (size_t i = 0; i < n; i++) {
-        if (first_of(seen, &runs.v[i], i, &first[i]) < 0) {
+        if (first_of(seen, &runs->v[i], i, &first[i]) < 0) {
             fprintf(stderr, "portcullis: out of memory\n");
             code = EXIT_USAGE;
             break;
         }
         if (first[i] == i)
-            scans[i] = pc_scan_run(ctx, runs.v[i].image, &runs.v[i].rc);
+            scans[i] = pc_scan_run(ctx, runs->v[i].image, &runs->v[i].rc);
         const pc_result *r = scans[first[i]];
         if (!r) {
             fprintf(stderr, "portcullis: out of memory\n");
@@ -422,13 +417,13 @@ static int scan_manifests(const cli *c, pc_ctx *ctx, pc_signer *signer)
         }
         pc_result *v = &views[i];
         *v = *r;
-        v->subject = runs.v[i].rc.subject;
+        v->subject = runs->v[i].rc.subject;
         v->attestation = NULL;
         if (signer && pc_result_sign(v, signer, c->ttl, err, sizeof err) < 0) {
             fprintf(stderr, "portcullis: %s\n", err);
             code = EXIT_USAGE;
         }
-        int o = outcome(c, runs.v[i].image, v);
+        int o = outcome(c, runs->v[i].image, v);
         worst = o > worst ? o : worst;
         list[nlist++] = v;
     }
@@ -445,7 +440,6 @@ static int scan_manifests(const cli *c, pc_ctx *ctx, pc_signer *signer)
     free(scans);
     free(views);
     free(list);
-    cli_runs_free(&runs);
     return code;
 }
 
@@ -472,34 +466,55 @@ static int scan_all(cli *c, char **images, size_t n)
         return EXIT_USAGE;
     }
     c->o.no_rules = c->inspect; /* the view holds no matches: compiling rules is wasted */
-    /* pc-fetch reads only these images' repositories (--manifest: the
-     * images are read from the manifests later: any) */
-    if (!c->nmanifests) {
-        c->o.bind_images = (const char *const *)images;
-        c->o.nbind_images = n;
-    }
-    int made = pc_ctx_new(&c->o, &ctx, err, sizeof err);
-    wipe_secret(&c->creds); /* handed to the registry process (or refused) */
-    wipe_secret(&c->token);
-    c->o.creds = c->o.registry_token = NULL;
-    if (made < 0) {
-        fprintf(stderr, "portcullis: %s\n", err);
+    /* nothing read yet but the command line: from here on no exec, no
+     * ptrace, no sockets (pc-fetch makes the registry requests), ...
+     * (docs/privsep.md) */
+    if (pc_privsep_confine(0) < 0 && errno != ENOSYS) {
+        fprintf(stderr, "portcullis: cannot install the scanning process's seccomp filter: %s\n",
+                strerror(errno));
         pc_fetch_stop(c->o.fetch);
         pc_signer_free(signer);
         return EXIT_USAGE;
     }
-    /* no image read yet: from here on no exec, no ptrace, no sockets
-     * (pc-fetch makes the registry requests), ... (docs/privsep.md) */
-    if (pc_privsep_confine(0) < 0 && errno != ENOSYS) {
-        fprintf(stderr, "portcullis: cannot install the scanning process's seccomp filter: %s\n",
-                strerror(errno));
-        pc_ctx_free(ctx);
+    /* pc-fetch reads only the repositories of these images (--manifest:
+     * of the manifests' containers, read first), with this run's
+     * settings, and makes no other context */
+    cli_runs runs = {0};
+    const char **bind = NULL;
+    if (c->nmanifests && read_manifests(c, &runs) < 0) {
+        cli_runs_free(&runs);
+        pc_fetch_stop(c->o.fetch);
+        pc_signer_free(signer);
+        return EXIT_USAGE;
+    }
+    if (c->nmanifests && !(bind = calloc(runs.n, sizeof *bind))) {
+        fprintf(stderr, "portcullis: out of memory\n");
+        cli_runs_free(&runs);
+        pc_fetch_stop(c->o.fetch);
+        pc_signer_free(signer);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; bind && i < runs.n; i++)
+        bind[i] = runs.v[i].image;
+    c->o.bind_images = bind ? bind : (const char *const *)images;
+    c->o.nbind_images = bind ? runs.n : n;
+    int made = pc_ctx_new(&c->o, &ctx, err, sizeof err);
+    wipe_secret(&c->creds); /* handed to the registry process (or refused) */
+    wipe_secret(&c->token);
+    c->o.creds = c->o.registry_token = NULL;
+    c->o.bind_images = NULL;
+    c->o.nbind_images = 0;
+    free(bind);
+    if (made < 0) {
+        fprintf(stderr, "portcullis: %s\n", err);
+        cli_runs_free(&runs);
         pc_fetch_stop(c->o.fetch);
         pc_signer_free(signer);
         return EXIT_USAGE;
     }
     if (c->nmanifests) {
-        int code = scan_manifests(c, ctx, signer);
+        int code = scan_manifests(c, ctx, signer, &runs);
+        cli_runs_free(&runs);
         pc_ctx_free(ctx);
         pc_fetch_stop(c->o.fetch);
         pc_signer_free(signer);

@@ -332,6 +332,19 @@ int pc_fetch_ctx_allow(pc_fetch *f, uint32_t id, const char *domain, const char 
     return 0;
 }
 
+int pc_fetch_ctx_seal(pc_fetch *f, uint32_t id, const char *cert_dir, const char *authfile,
+                      int tls_verify, pc_err *e)
+{
+    int sock;
+    pc_fw_req rq = {.op = PC_FW_CTX_ALLOW,
+                    .id = id,
+                    .flags = tls_verify != 0,
+                    .s = {NULL, NULL, cert_dir, authfile}};
+    if (request(f, &rq, &sock, e) < 0 || collect(f, sock, 0, NULL, 0, NULL, NULL, e) < 0)
+        return -1;
+    return 0;
+}
+
 void pc_fetch_ctx_free(pc_fetch *f, uint32_t id)
 {
     pc_err e;

@@ -34,10 +34,15 @@
  * one; NULL: the authfile). 0, or -1 with e set. */
 int pc_fetch_ctx_new(pc_fetch *f, const char *creds, const char *token, uint32_t *id, pc_err *e);
 /* Bind context id to one more repository (domain, and repo as in a
- * reference's path; both NULL: to the list as it is, even empty): once
- * bound, the registry process opens no other for it. Only before the
- * context's first open: then its list is sealed. 0, or -1 with e. */
+ * reference's path): once sealed, the registry process opens no other
+ * for it. Only before the context's first open. 0, or -1 with e. */
 int pc_fetch_ctx_allow(pc_fetch *f, uint32_t id, const char *domain, const char *repo, pc_err *e);
+/* Seal context id's list as it is (even empty), with the settings every
+ * later open must name (cert_dir, authfile: NULL for none). The context
+ * must be the process's only one, and the process makes no other: the
+ * binding holds for the rest of its life. 0, or -1 with e. */
+int pc_fetch_ctx_seal(pc_fetch *f, uint32_t id, const char *cert_dir, const char *authfile,
+                      int tls_verify, pc_err *e);
 void pc_fetch_ctx_free(pc_fetch *f, uint32_t id);
 
 typedef struct pc_fetch_reg pc_fetch_reg;

@@ -35,12 +35,18 @@ typedef struct fctx {
     char *creds, *token; /* secrets: wiped when freed */
     char bound[260];     /* the host they went to first */
     /* CTX_ALLOW: "domain/repo" of the only repositories it opens (none:
-     * any); sealed at its first OPEN, so a scanning process an image
-     * took over cannot widen it */
+     * any); sealed by a CTX_ALLOW naming none (and at its first OPEN), so
+     * a scanning process an image took over cannot widen it */
     char **allow;
     size_t nallow;
     int listed; /* a CTX_ALLOW came: only the list (maybe empty) is opened */
+    int sealed; /* the list is complete: the settings below are pinned */
     int opened;
+    /* what every OPEN of a sealed context must name: the scanning process
+     * cannot point it at another authfile or cert dir, or turn TLS
+     * verification off, once it may have read an image */
+    char *pin_cert_dir, *pin_authfile; /* NULL: none */
+    int pin_tls;
     struct fctx *next;
 } fctx;
 
@@ -57,6 +63,9 @@ typedef struct fstate {
     fctx *ctxs;
     freg *regs;
     unsigned running;
+    /* a context was sealed: it was the only one, and no other is made,
+     * so the binding cannot be left by making a new context */
+    int bound;
 } fstate;
 
 typedef struct job {
@@ -85,6 +94,8 @@ static void ctx_unref(fctx *c)
     for (size_t i = 0; i < c->nallow; i++)
         free(c->allow[i]);
     free(c->allow);
+    free(c->pin_cert_dir);
+    free(c->pin_authfile);
     free(c);
 }
 
@@ -173,46 +184,73 @@ static int ctx_new(fstate *st, const pc_fw_in *in, pc_err *e)
         return pc_err_set(e, "out of memory (or no random bytes for the token cache)");
     }
     pthread_mutex_lock(&st->mu);
-    fctx *o = ctx_find(st, c->id);
-    if (!o) {
+    int bound = st->bound;
+    fctx *o = bound ? NULL : ctx_find(st, c->id);
+    if (!o && !bound) {
         c->next = st->ctxs;
         st->ctxs = c;
     }
     pthread_mutex_unlock(&st->mu);
-    if (o) {
+    if (o || bound) {
         ctx_unref(c);
-        return pc_err_set(e, "context %u exists", (unsigned)in->id);
+        return bound ? pc_err_set(e, "the registry process is bound to the images its run was "
+                                     "started with: it makes no other context")
+                     : pc_err_set(e, "context %u exists", (unsigned)in->id);
     }
     return 0;
 }
 
-/* CTX_ALLOW: one more repository the context may open, before its first
- * OPEN only. */
+/* A copy of an optional string (given: s), or -1 when out of memory. */
+static int copy_given(int given, const char *s, char **out)
+{
+    *out = NULL;
+    return given && !(*out = strdup(s)) ? -1 : 0;
+}
+
+/* CTX_ALLOW: one more repository the context may open; or, naming none,
+ * the seal: the list is complete, the OPEN settings (TLS verification,
+ * cert dir, authfile) are pinned, and the process makes no other
+ * context. Before the context's first OPEN only. */
 static int ctx_allow(fstate *st, const pc_fw_in *in, pc_err *e)
 {
-    /* no string: bound to the list, which may stay empty (no registry) */
-    int only_bind = !in->given[0] && !in->given[1];
-    if (!only_bind && (!in->given[0] || !in->given[1] || !*in->s[0] || !*in->s[1]))
+    int seal = !in->given[0] && !in->given[1];
+    if (!seal && (!in->given[0] || !in->given[1] || !*in->s[0] || !*in->s[1]))
         return pc_err_set(e, "a repository to allow needs a domain and a path");
-    char *name = only_bind ? NULL : pc_asprintf("%s/%s", in->s[0], in->s[1]);
-    if (!only_bind && !name)
+    char *name = seal ? NULL : pc_asprintf("%s/%s", in->s[0], in->s[1]);
+    char *cert_dir = NULL, *authfile = NULL;
+    if ((!seal && !name) || (seal && (copy_given(in->given[2], in->s[2], &cert_dir) < 0 ||
+                                      copy_given(in->given[3], in->s[3], &authfile) < 0))) {
+        free(cert_dir);
         return pc_err_set(e, "out of memory");
+    }
     int rc = 0;
     pthread_mutex_lock(&st->mu);
     fctx *c = ctx_find(st, in->id);
     char **a = NULL;
     if (!c)
         rc = pc_err_set(e, "no context %u", (unsigned)in->id);
-    else if (c->opened)
-        rc = pc_err_set(e, "context %u already opened a repository: its list is sealed",
+    else if (c->opened || c->sealed)
+        rc = pc_err_set(e, "context %u %s: its list is sealed", (unsigned)in->id,
+                        c->sealed ? "was sealed" : "already opened a repository");
+    else if (seal && (st->ctxs != c || c->next))
+        rc = pc_err_set(e,
+                        "context %u is not the registry process's only one: it cannot be "
+                        "sealed to a list",
                         (unsigned)in->id);
-    else if (!only_bind && c->nallow >= PC_FW_ALLOW_MAX)
+    else if (!seal && c->nallow >= PC_FW_ALLOW_MAX)
         rc = pc_err_set(e, "more than %d repositories for one context", PC_FW_ALLOW_MAX);
-    else if (!only_bind && !(a = realloc(c->allow, (c->nallow + 1) * sizeof *a)))
+    else if (!seal && !(a = realloc(c->allow, (c->nallow + 1) * sizeof *a)))
         rc = pc_err_set(e, "out of memory");
     if (rc == 0) {
         c->listed = 1;
-        if (!only_bind) {
+        if (seal) {
+            c->sealed = 1;
+            c->pin_tls = in->flags != 0;
+            c->pin_cert_dir = cert_dir;
+            c->pin_authfile = authfile;
+            cert_dir = authfile = NULL;
+            st->bound = 1;
+        } else {
             c->allow = a;
             c->allow[c->nallow++] = name;
             name = NULL;
@@ -220,21 +258,36 @@ static int ctx_allow(fstate *st, const pc_fw_in *in, pc_err *e)
     }
     pthread_mutex_unlock(&st->mu);
     free(name);
+    free(cert_dir);
+    free(authfile);
     return rc;
 }
 
-/* Under st->mu: whether c may open domain/repo (and it is sealed now). */
-static int ctx_allows(fctx *c, const char *domain, const char *repo)
+/* Whether an OPEN names what was pinned (NULL: nothing). */
+static int same_pin(const char *pin, int given, const char *s)
+{
+    return pin ? given && strcmp(pin, s) == 0 : !given;
+}
+
+/* Under st->mu: why c may not open the OPEN's repository with its
+ * settings (NULL: it may). The context is sealed from now on. */
+static const char *ctx_refuses(fctx *c, const pc_fw_in *in)
 {
     c->opened = 1;
     if (!c->listed)
-        return 1;
-    size_t dl = strlen(domain);
+        return NULL;
+    if (!c->sealed)
+        return "is refused: the context's list of repositories was never sealed";
+    if (c->pin_tls != (in->flags != 0) || !same_pin(c->pin_cert_dir, in->given[2], in->s[2]) ||
+        !same_pin(c->pin_authfile, in->given[3], in->s[3]))
+        return "is refused: the request names other registry settings (TLS verification, cert "
+               "dir or authfile) than its context was sealed with";
+    size_t dl = strlen(in->s[0]);
     for (size_t i = 0; i < c->nallow; i++)
-        if (strncmp(c->allow[i], domain, dl) == 0 && c->allow[i][dl] == '/' &&
-            strcmp(c->allow[i] + dl + 1, repo) == 0)
-            return 1;
-    return 0;
+        if (strncmp(c->allow[i], in->s[0], dl) == 0 && c->allow[i][dl] == '/' &&
+            strcmp(c->allow[i] + dl + 1, in->s[1]) == 0)
+            return NULL;
+    return "is not one of the images this scan was started with";
 }
 
 static void ctx_free(fstate *st, uint32_t id)
@@ -269,17 +322,15 @@ static int reg_open(fstate *st, const pc_fw_in *in, pc_err *e)
 {
     pthread_mutex_lock(&st->mu);
     fctx *c = ctx_find(st, in->ctx);
-    int allowed = c && ctx_allows(c, in->s[0], in->s[1]);
-    if (c && allowed)
+    const char *why = c ? ctx_refuses(c, in) : NULL;
+    if (c && !why)
         c->refs++;
     pthread_mutex_unlock(&st->mu);
     if (!c)
         return pc_err_set(e, "no context %u", (unsigned)in->ctx);
-    if (!allowed)
-        return pc_err_set(e,
-                          "%.255s/%.255s is not one of the images this scan was started with: "
-                          "the registry process does not open it",
-                          in->s[0], in->s[1]);
+    if (why)
+        return pc_err_set(e, "%.255s/%.255s %s: the registry process does not open it", in->s[0],
+                          in->s[1], why);
     /* the binding is read and set under the lock; the authfile (and a
      * credential helper) is read outside it */
     pc_creds creds;

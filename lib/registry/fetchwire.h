@@ -26,6 +26,7 @@
  *   BLOB         client id -      -            max bytes    digest
  *   BLOB_OPEN    client id -      -            size (i64)   digest
  *   CTX_ALLOW    ctx id    -      -            -            domain, repo
+ *   (the seal)   ctx id    -      tls_verify   -            -, -, cert_dir, authfile
  *
  * Answers: OPENED (BLOB_OPEN: the blob answered; data follows), META
  * (MANIFEST: the Content-Type's media type), DATA (body bytes, at most

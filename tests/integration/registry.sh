@@ -244,6 +244,19 @@ cat "$T/out" "$T/err" >>"$T/all-output"
 printf '%s\n' "$PASS" | "$PC" scan --cache-dir "$(fresh_cache)" --cert-dir "$CERTS" --creds "$USER_NAME" -f - >"$T/out" 2>"$T/err"
 [ $? = 2 ] && grep -q 'which --manifest - reads too' "$T/err" && pass "--creds USER with --manifest -: usage error" ||
     fail "--creds USER with --manifest -: usage error" "$(head -c 300 "$T/err")"
+# --manifest: pc-fetch is bound to the repositories of the manifests'
+# containers (read before any image), and they are read
+cat >"$T/pod.yaml" <<YEND
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: prod}
+spec:
+  containers:
+  - {name: app, image: "127.0.0.1:$P_BASIC/fixtures/clean:latest"}
+  - {name: side, image: "127.0.0.1:$P_BASIC/fixtures/zstd:latest"}
+YEND
+scan "--manifest: the containers' registry images are read" 0 --cert-dir "$CERTS" --authfile "$T/basic.json" --manifest "$T/pod.yaml"
+jq_true "--manifest: both containers' images read, no scan-error" '[.reports[] | .stats.layers > 0 and ([.findings[] | select(.check == "scan-error")] | length) == 0] == [true, true]'
 # one registry only: the secret never goes to a second one
 scan "--creds: a second registry in the run is refused" 3 --cert-dir "$CERTS" --creds "$USER_NAME:$PASS" "$B/clean:latest" "docker://localhost:$P_BASIC/fixtures/clean:latest"
 jq_true "--creds: the first registry was read" '.reports[0].verdict == "allow"'

@@ -163,10 +163,9 @@ static int ask_raw(int ctl, const unsigned char *p, size_t n, int nfd, char *msg
     return type;
 }
 
-static void test_raw_process(void)
+/* A registry process on a socketpair of its own: its pid (sv[0] is ours). */
+static pid_t start_raw(int sv[2])
 {
-    int sv[2];
-    char msg[PC_FF_MSG_MAX + 1];
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
     pid_t pid = fork();
     if (pid == 0) {
@@ -174,6 +173,29 @@ static void test_raw_process(void)
         pc_fetchd_main(sv[1]);
     }
     close(sv[1]);
+    return pid;
+}
+
+/* Close it: it ends on EOF, with status 0. */
+static void stop_raw(int sv[2], pid_t pid)
+{
+    close(sv[0]);
+    int st = -1;
+    CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* One request, encoded: the answer's type as ask_raw. */
+static int ask(int sock, const pc_fw_req *rq, char *msg, size_t msglen)
+{
+    size_t n = pc_fw_encode(rq, pkt);
+    return n ? ask_raw(sock, pkt, n, 1, msg, msglen) : -2;
+}
+
+static void test_raw_process(void)
+{
+    int sv[2];
+    char msg[PC_FF_MSG_MAX + 1];
+    pid_t pid = start_raw(sv);
     /* a malformed packet: ERR with the reason */
     CHECK(ask_raw(sv[0], (const unsigned char *)"PCFQ", 4, 1, msg, sizeof msg) == PC_FF_ERR);
     CHECK(strcmp(msg, "truncated header") == 0);
@@ -197,48 +219,95 @@ static void test_raw_process(void)
     n = pc_fw_encode(&rq, pkt);
     CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR);
     CHECK(strcmp(msg, "no context 99") == 0);
-    /* a context bound to one repository (CTX_ALLOW): another is refused,
-     * the list is sealed by the first open; the one allowed opens (no
-     * request is made until a manifest or blob is asked for) */
-    rq = (pc_fw_req){.op = PC_FW_CTX_NEW, .id = 8};
-    n = pc_fw_encode(&rq, pkt);
-    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_END);
-    rq = (pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8, .s = {"127.0.0.1:1", "team/app"}};
-    n = pc_fw_encode(&rq, pkt);
-    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_END);
-    rq = (pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8, .s = {"127.0.0.1:1", NULL}};
-    n = pc_fw_encode(&rq, pkt);
-    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR); /* half a repository */
+    /* a list never sealed: nothing opens; and with another context
+     * alive (5), a context cannot be sealed */
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_NEW, .id = 20}, msg, sizeof msg) == PC_FF_END);
+    CHECK(ask(sv[0],
+              &(pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 20, .s = {"127.0.0.1:1", "team/app"}}, msg,
+              sizeof msg) == PC_FF_END);
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 20}, msg, sizeof msg) == PC_FF_ERR);
+    CHECK(strstr(msg, "is not the registry process's only one") != NULL);
+    CHECK(ask(sv[0],
+              &(pc_fw_req){.op = PC_FW_OPEN, .id = 21, .ctx = 20, .s = {"127.0.0.1:1", "team/app"}},
+              msg, sizeof msg) == PC_FF_ERR);
+    CHECK(strstr(msg, "list of repositories was never sealed") != NULL);
+    stop_raw(sv, pid);
+}
+
+/* A registry process whose one context is bound to one repository and
+ * sealed with its settings (CTX_ALLOW): another repository is refused,
+ * other settings are, the list cannot grow, and no other context is made,
+ * not even after the bound one is freed. */
+static void test_raw_bound(void)
+{
+    int sv[2];
+    char msg[PC_FF_MSG_MAX + 1];
+    char auth[] = "/tmp/pc-test-fetch-auth.XXXXXX";
+    int afd = mkstemp(auth);
+    CHECK(afd >= 0 && write(afd, "{\"auths\": {}}", 13) == 13);
+    close(afd);
+    pid_t pid = start_raw(sv);
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_NEW, .id = 8}, msg, sizeof msg) == PC_FF_END);
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8, .s = {"127.0.0.1:1", "team/app"}},
+              msg, sizeof msg) == PC_FF_END);
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8, .s = {"127.0.0.1:1", NULL}}, msg,
+              sizeof msg) == PC_FF_ERR); /* half a repository */
     CHECK(strstr(msg, "needs a domain and a path") != NULL);
-    rq = (pc_fw_req){.op = PC_FW_OPEN, .id = 9, .ctx = 8, .s = {"127.0.0.1:1", "team/other"}};
-    n = pc_fw_encode(&rq, pkt);
-    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR);
-    CHECK(strcmp(msg, "127.0.0.1:1/team/other is not one of the images this scan was started "
-                      "with: the registry process does not open it") == 0);
-    rq = (pc_fw_req){.op = PC_FW_OPEN, .id = 10, .ctx = 8, .s = {"127.0.0.2:1", "team/app"}};
-    n = pc_fw_encode(&rq, pkt);
-    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR); /* the same path elsewhere */
-    rq = (pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8, .s = {"127.0.0.1:1", "team/other"}};
-    n = pc_fw_encode(&rq, pkt);
-    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR);
+    CHECK(
+        ask(sv[0],
+            &(pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8, .flags = 1, .s = {NULL, NULL, NULL, auth}},
+            msg, sizeof msg) == PC_FF_END); /* the seal */
+    static const struct {
+        const char *domain, *repo, *cert_dir, *authfile;
+        int tls;
+        const char *says; /* NULL: opens */
+    } t[] = {
+        {"127.0.0.1:1", "team/other", NULL, "AUTH", 1, "is not one of the images"},
+        {"127.0.0.2:1", "team/app", NULL, "AUTH", 1, "is not one of the images"},
+        {"127.0.0.1:1", "team/app", NULL, "/etc/passwd", 1, "other registry settings"},
+        {"127.0.0.1:1", "team/app", NULL, NULL, 1, "other registry settings"},
+        {"127.0.0.1:1", "team/app", NULL, "", 1, "other registry settings"},
+        {"127.0.0.1:1", "team/app", "/tmp", "AUTH", 1, "other registry settings"},
+        {"127.0.0.1:1", "team/app", NULL, "AUTH", 0, "other registry settings"},
+        {"127.0.0.1:1", "team/app", NULL, "AUTH", 1, NULL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        const char *af = t[i].authfile && strcmp(t[i].authfile, "AUTH") == 0 ? auth : t[i].authfile;
+        pc_fw_req rq = {.op = PC_FW_OPEN,
+                        .id = 30 + (uint32_t)i,
+                        .ctx = 8,
+                        .flags = (uint8_t)t[i].tls,
+                        .s = {t[i].domain, t[i].repo, t[i].cert_dir, af}};
+        int type = ask(sv[0], &rq, msg, sizeof msg);
+        CHECK(type == (t[i].says ? PC_FF_ERR : PC_FF_END));
+        if (t[i].says)
+            CHECK(strstr(msg, t[i].says) != NULL && strstr(msg, "does not open it") != NULL);
+        if (type != (t[i].says ? PC_FF_ERR : PC_FF_END))
+            fprintf(stderr, "  open %zu: %s\n", i, msg);
+    }
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8, .s = {"127.0.0.1:1", "team/x"}},
+              msg, sizeof msg) == PC_FF_ERR);
     CHECK(strstr(msg, "sealed") != NULL);
-    rq = (pc_fw_req){.op = PC_FW_OPEN, .id = 11, .ctx = 8, .s = {"127.0.0.1:1", "team/app"}};
-    n = pc_fw_encode(&rq, pkt);
-    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_END);
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 8}, msg, sizeof msg) == PC_FF_ERR);
+    /* no way out through a new context, before or after the bound one
+     * is freed */
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_NEW, .id = 9}, msg, sizeof msg) == PC_FF_ERR);
+    CHECK(strstr(msg, "makes no other context") != NULL);
+    size_t n = pc_fw_encode(&(pc_fw_req){.op = PC_FW_CTX_FREE, .id = 8}, pkt);
+    CHECK(ask_raw(sv[0], pkt, n, 0, msg, sizeof msg) == -1);
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_NEW, .id = 10}, msg, sizeof msg) == PC_FF_ERR);
+    CHECK(strstr(msg, "makes no other context") != NULL);
+    stop_raw(sv, pid);
     /* bound to nothing (no registry image): every repository refused */
-    rq = (pc_fw_req){.op = PC_FW_CTX_NEW, .id = 12};
-    n = pc_fw_encode(&rq, pkt);
-    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_END);
-    rq = (pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 12};
-    n = pc_fw_encode(&rq, pkt);
-    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_END);
-    rq = (pc_fw_req){.op = PC_FW_OPEN, .id = 13, .ctx = 12, .s = {"127.0.0.1:1", "team/app"}};
-    n = pc_fw_encode(&rq, pkt);
-    CHECK(ask_raw(sv[0], pkt, n, 1, msg, sizeof msg) == PC_FF_ERR);
+    pid = start_raw(sv);
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_NEW, .id = 12}, msg, sizeof msg) == PC_FF_END);
+    CHECK(ask(sv[0], &(pc_fw_req){.op = PC_FW_CTX_ALLOW, .id = 12}, msg, sizeof msg) == PC_FF_END);
+    CHECK(ask(sv[0],
+              &(pc_fw_req){.op = PC_FW_OPEN, .id = 13, .ctx = 12, .s = {"127.0.0.1:1", "team/app"}},
+              msg, sizeof msg) == PC_FF_ERR);
     CHECK(strstr(msg, "is not one of the images") != NULL);
-    close(sv[0]); /* it ends on EOF */
-    int st = -1;
-    CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    stop_raw(sv, pid);
+    unlink(auth);
 }
 
 static void test_process(void)
@@ -323,13 +392,30 @@ static void test_bound_ctx(void)
             CHECK(strstr(e.msg, "is not one of the images this scan was started with") != NULL);
         pc_fetch_reg_free(r);
     }
+    /* the run's settings are pinned; and no other context is made, by
+     * this process or by a scanning process that an image took over */
+    pc_fetch_reg *r = NULL;
+    CHECK(pc_fetch_reg_new(f, ctx->fetch_ctx, "127.0.0.1:1", "team/app", NULL, "/etc/passwd", 1, 0,
+                           &r, &e) == -1);
+    CHECK(strstr(e.msg, "other registry settings") != NULL);
+    CHECK(pc_fetch_reg_new(f, ctx->fetch_ctx, "127.0.0.1:1", "team/app", NULL, NULL, 0, 0, &r,
+                           &e) == -1);
+    uint32_t other;
+    CHECK(pc_fetch_ctx_new(f, NULL, NULL, &other, &e) == -1);
+    CHECK(strstr(e.msg, "makes no other context") != NULL);
     pc_ctx_free(ctx);
+    pc_ctx *again = NULL;
+    CHECK(pc_ctx_new(&o, &again, err, sizeof err) == -1);
+    CHECK(strstr(err, "makes no other context") != NULL);
+    pc_ctx_free(again);
+    pc_fetch_stop(f);
     /* without bind_images (the webhook): any */
+    CHECK(pc_fetch_start(&f, err, sizeof err) == 0);
+    o.fetch = f;
     o.bind_images = NULL;
     o.nbind_images = 0;
     CHECK(pc_ctx_new(&o, &ctx, err, sizeof err) == 0);
     if (ctx) {
-        pc_fetch_reg *r = NULL;
         CHECK(pc_fetch_reg_new(f, ctx->fetch_ctx, "127.0.0.1:1", "team/other", NULL, NULL, 1, 0, &r,
                                &e) == 0);
         pc_fetch_reg_free(r);
@@ -344,6 +430,7 @@ int main(void)
     test_codec();
     test_frames();
     test_raw_process();
+    test_raw_bound();
     test_bound_ctx();
     test_process();
     TEST_MAIN_END();
