@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "gen.h"
 #include "redis.h"
+#include "rediskey.h"
 #include "redis_verdicts.h"
 #include "http/log.h"
 #include "sign.h"
@@ -377,8 +378,10 @@ static void block_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* --redis-url and the flags that go with it; 0 or -1 (logged). */
-static int setup_redis(wh_server *s, opts *o)
+/* --redis-url and the flags that go with it (key: --redis-key's key
+ * process, started before anything untrusted was read; owned by
+ * s->redis from here on); 0 or -1 (logged). */
+static int setup_redis(wh_server *s, opts *o, wh_rediskey *key)
 {
     char err[1024];
     const wh_config *c = &o->cfg;
@@ -390,13 +393,17 @@ static int setup_redis(wh_server *s, opts *o)
                          "and --redis-key need --redis-url");
         return -1;
     }
-    if (wh_redis_new(c->redis_url, 500, &s->metrics, &s->redis, err, sizeof err) < 0 ||
-        wh_redis_set_tls(s->redis, c->redis_ca, c->redis_cert, c->redis_cert_key, err, sizeof err) <
+    if (wh_redis_new(c->redis_url, 500, &s->metrics, &s->redis, err, sizeof err) < 0) {
+        wh_logf("error", "%s", err); /* names flags and files, never a password */
+        wh_rediskey_free(key);
+        return -1;
+    }
+    wh_redis_set_key(s->redis, key);
+    if (wh_redis_set_tls(s->redis, c->redis_ca, c->redis_cert, c->redis_cert_key, err, sizeof err) <
             0 ||
         (c->redis_pw_file &&
-         wh_redis_set_password_file(s->redis, c->redis_pw_file, err, sizeof err) < 0) ||
-        (c->redis_key && wh_redis_set_key(s->redis, c->redis_key, err, sizeof err) < 0)) {
-        wh_logf("error", "%s", err); /* names flags and files, never a password or key */
+         wh_redis_set_password_file(s->redis, c->redis_pw_file, err, sizeof err) < 0)) {
+        wh_logf("error", "%s", err); /* names flags and files, never a password */
         return -1;
     }
     if (!c->redis_key)
@@ -432,22 +439,31 @@ static int setup(wh_server *s, opts *o)
         wh_logf("error", "%s", err); /* names the file and what is wrong, never the key */
         return -1;
     }
+    wh_rediskey *rkey = NULL;
+    if (o->cfg.redis_url && o->cfg.redis_key &&
+        wh_rediskey_new(o->cfg.redis_key, &rkey, err, sizeof err) < 0) {
+        wh_logf("error", "%s", err); /* names the file and what is wrong, never the secret */
+        return -1;
+    }
     /* the registry process: the authfile and every registry request */
     if (pc_fetch_start(&o->po.fetch, err, sizeof err) < 0) {
         wh_logf("error", "%s", err);
+        wh_rediskey_free(rkey);
         return -1;
     }
     s->fetch = o->po.fetch;
     if (pc_privsep_drop() < 0) {
         wh_logf("error", "cannot set no_new_privs");
+        wh_rediskey_free(rkey);
         return -1;
     }
     /* before any thread: every thread inherits it (docs/privsep.md) */
     if (pc_privsep_confine(PC_CONFINE_NETWORK) < 0 && errno != ENOSYS) {
         wh_logf("error", "cannot install the seccomp filter: %s", strerror(errno));
+        wh_rediskey_free(rkey);
         return -1;
     }
-    if (setup_redis(s, o) < 0)
+    if (setup_redis(s, o, rkey) < 0)
         return -1;
     if ((o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
          wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) ||
@@ -469,11 +485,14 @@ static void log_listening(const wh_server *s, const pc_fetch *fetch)
     if (f) {
         json_object_set_new(f, "pin_digests", json_boolean(s->cfg.pin_digests));
         json_object_set_new(f, "signing", json_boolean(s->signer != NULL));
-        json_object_set_new(f, "key_processes",
-                            json_pack("{s:I, s:o}", "tls", (json_int_t)wh_tls_key_pid(s->tls),
-                                      "signer",
-                                      s->signer ? json_integer((json_int_t)wh_signer_pid(s->signer))
-                                                : json_null()));
+        json_object_set_new(
+            f, "key_processes",
+            json_pack("{s:I, s:o, s:o}", "tls", (json_int_t)wh_tls_key_pid(s->tls), "signer",
+                      s->signer ? json_integer((json_int_t)wh_signer_pid(s->signer)) : json_null(),
+                      "redis_key",
+                      s->redis && wh_redis_key_pid(s->redis) > 0
+                          ? json_integer((json_int_t)wh_redis_key_pid(s->redis))
+                          : json_null()));
         json_object_set_new(f, "registry_process", json_integer((json_int_t)pc_fetch_pid(fetch)));
         json_object_set_new(f, "max_connections", json_integer(s->cfg.max_conns));
         json_object_set_new(f, "threads", json_integer(s->threads));

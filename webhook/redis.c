@@ -10,7 +10,6 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -20,6 +19,7 @@
 #include <string.h>
 #include "http/log.h"
 #include "redis.h"
+#include "rediskey.h"
 #include "redisconn.h"
 #include "pcx.h"
 
@@ -36,9 +36,11 @@ struct wh_redis {
     int port, db, tls;
     uint64_t timeout_ms, down_until;
     _Atomic int up;
-    char token[33];        /* this process's lock value */
-    unsigned char key[64]; /* --redis-key: values are "PCR1" + HMAC-SHA256 + entry */
-    size_t keylen;         /* 0: values are the entries as they are */
+    char token[33]; /* this process's lock value */
+    /* --redis-key, in its key process: values are "PCR2" + MAC + entry;
+     * NULL: the entries as they are */
+    wh_rediskey *key;
+    _Atomic int key_gone_logged;
     char where[300];
     wh_metrics *m;
 };
@@ -132,7 +134,7 @@ void wh_redis_free(wh_redis *r)
     free(r->certkey);
     if (r->pass)
         OPENSSL_cleanse(r->pass, strlen(r->pass));
-    OPENSSL_cleanse(r->key, sizeof r->key);
+    wh_rediskey_free(r->key);
     free(r->pass);
     pthread_mutex_destroy(&r->mu);
     free(r);
@@ -221,38 +223,44 @@ static int connected(wh_redis *r)
     return 0;
 }
 
-#define MAC_MAGIC "PCR1"
+#define MAC_MAGIC "PCR2"
 #define MAC_HDR (4 + 32)
 
-/* HMAC-SHA256 over the Redis key and the entry, so a value cannot be moved
- * to another key either. 0 or -1. */
-static int mac_of(const wh_redis *r, const char *key, const unsigned char *p, size_t n,
+/* HMAC-SHA256, under the secret the key process holds, over the SHA-256 of
+ * the Redis key (with its NUL) and the entry: a value cannot be moved to
+ * another key either. 0 or -1 (the key process gone: logged once). */
+static int mac_of(wh_redis *r, const char *key, const unsigned char *p, size_t n,
                   unsigned char out[32])
 {
-    unsigned int outlen = 0;
-    int ok = 0;
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
-                           OSSL_PARAM_construct_end()};
-    size_t got = 0;
-    if (ctx && EVP_MAC_init(ctx, r->key, r->keylen, params) &&
-        EVP_MAC_update(ctx, (const unsigned char *)key, strlen(key) + 1) &&
-        EVP_MAC_update(ctx, p, n) && EVP_MAC_final(ctx, out, &got, 32) && got == 32)
-        ok = 1;
-    (void)outlen;
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
-    return ok ? 0 : -1;
+    unsigned char d[32];
+    unsigned int dl = 0;
+    char err[256];
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+             EVP_DigestUpdate(c, key, strlen(key) + 1) && EVP_DigestUpdate(c, p, n) &&
+             EVP_DigestFinal_ex(c, d, &dl) && dl == 32;
+    EVP_MD_CTX_free(c);
+    if (!ok)
+        return -1;
+    if (wh_rediskey_mac(r->key, d, out, err, sizeof err) < 0) {
+        if (atomic_exchange(&r->key_gone_logged, 1) == 0) {
+            wh_logf("error",
+                    "--redis-key: %s; nothing is read from or written to Redis with a "
+                    "MAC any more until the webhook is restarted",
+                    err);
+            wh_metrics_error(r->m, WH_ERR_KEY_PROCESS);
+        }
+        return -1;
+    }
+    return 0;
 }
 
 /* The entry inside a value: with a key, only when the HMAC holds. */
-static unsigned char *unwrap(const wh_redis *r, const char *key, const char *v, size_t n,
-                             size_t *len)
+static unsigned char *unwrap(wh_redis *r, const char *key, const char *v, size_t n, size_t *len)
 {
     const unsigned char *p = (const unsigned char *)v;
     unsigned char want[32];
-    if (r->keylen) {
+    if (r->key) {
         if (n <= MAC_HDR || memcmp(p, MAC_MAGIC, 4) != 0 ||
             mac_of(r, key, p + MAC_HDR, n - MAC_HDR, want) < 0 ||
             CRYPTO_memcmp(want, p + 4, 32) != 0)
@@ -311,13 +319,13 @@ static unsigned char *get_value(wh_redis *r, const char *name, const char *macke
     return out;
 }
 
-/* Store p at name for ttl_ms ("PCR1" + HMAC over mackey and p first,
+/* Store p at name for ttl_ms ("PCR2" + the MAC over mackey and p first,
  * with --redis-key). */
 static void put_value(wh_redis *r, const char *name, const char *mackey, const unsigned char *p,
                       size_t len, uint64_t ttl_ms)
 {
     unsigned char *v = NULL;
-    if (r->keylen) {
+    if (r->key) {
         if (len > MAX_VALUE - MAC_HDR || !(v = malloc(MAC_HDR + len)))
             return;
         memcpy(v, MAC_MAGIC, 4);
@@ -398,7 +406,7 @@ static void facts_unlock(void *ud, const char *key)
 
 int wh_redis_keyed(const wh_redis *r)
 {
-    return r->keylen > 0;
+    return r->key != NULL;
 }
 
 unsigned char *wh_redis_get(wh_redis *r, const char *name, size_t max, size_t *len,
@@ -434,29 +442,25 @@ void wh_redis_facts_store(wh_redis *r, uint64_t wait_ms, pc_facts_store *out)
     out->wait_ms = wait_ms;
 }
 
-int wh_redis_set_key(wh_redis *r, const char *file, char *err, size_t errlen)
+void wh_redis_set_key(wh_redis *r, wh_rediskey *k)
 {
-    char *text = NULL;
-    size_t n = 0;
-    pc_err e;
-    if (pc_read_file(file, 4096, &text, &n, &e) < 0) {
-        snprintf(err, errlen, "--redis-key: %s", e.msg);
-        return -1;
-    }
-    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-        n--;
-    if (n < 32 || n > sizeof r->key) {
-        OPENSSL_cleanse(text, strlen(text));
-        free(text);
-        snprintf(err, errlen, "--redis-key %s: expected 32 to 64 bytes of secret, got %zu", file,
-                 n);
-        return -1;
-    }
-    memcpy(r->key, text, n);
-    r->keylen = n;
-    OPENSSL_cleanse(text, n);
-    free(text);
+    wh_rediskey_free(r->key);
+    r->key = k;
+}
+
+int wh_redis_key_alive(wh_redis *r, char *why, size_t whylen)
+{
+    if (!r->key || wh_rediskey_alive(r->key, why, whylen))
+        return 1;
+    char how[128];
+    snprintf(how, sizeof how, "%s", why);
+    snprintf(why, whylen, "the Redis key process pc-rediskey %s", how);
     return 0;
+}
+
+long wh_redis_key_pid(const wh_redis *r)
+{
+    return r->key ? wh_rediskey_pid(r->key) : -1;
 }
 
 int wh_redis_set_password_file(wh_redis *r, const char *file, char *err, size_t errlen)

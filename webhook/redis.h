@@ -39,12 +39,18 @@ void wh_redis_free(wh_redis *r);
 /* The pc_facts_store over r (wait_ms: how long a replica waits for
  * another's facts of a layer). */
 void wh_redis_facts_store(wh_redis *r, uint64_t wait_ms, pc_facts_store *out);
-/* Authenticate every value with HMAC-SHA256 under the secret in file
- * (32 to 64 bytes; a trailing newline is dropped): a value without the
- * right MAC, written by anyone who can reach Redis but lacks the secret,
- * is a miss. The replicas of a deployment share it (a Secret). 0, or -1
- * with a message naming the file (never the secret). */
-int wh_redis_set_key(wh_redis *r, const char *file, char *err, size_t errlen);
+/* Authenticate every value with a MAC under the --redis-key secret that
+ * k's key process holds (rediskey.h; r owns k from now on): a value
+ * without the right MAC, written by anyone who can reach Redis but lacks
+ * the secret, is a miss. The replicas of a deployment share it (a
+ * Secret). */
+typedef struct wh_rediskey wh_rediskey;
+void wh_redis_set_key(wh_redis *r, wh_rediskey *k);
+/* 1 without a key or while its key process runs; 0 once it is gone (why
+ * says so: nothing MAC'd is read or written any more). */
+int wh_redis_key_alive(wh_redis *r, char *why, size_t whylen);
+/* Its pid, or -1 without --redis-key. */
+long wh_redis_key_pid(const wh_redis *r);
 /* The password from file (one line; a trailing newline is dropped), for
  * a URL without one (redis://HOST:PORT, or redis://USER:@HOST:PORT for a
  * user's): a Kubernetes Secret's file keeps it out of the

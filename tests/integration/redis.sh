@@ -135,15 +135,65 @@ n6=$(layer_gets app/bad:v1)
     fail "--redis-key unauthenticated values" "no new GETs ($n5 → $n6)"
 keyed=0
 for k in $(rcli --scan --pattern 'portcullis:facts:*'); do
-    [ "$(rcli --raw GET "$k" | head -c 4)" = PCR1 ] && keyed=$((keyed + 1))
+    [ "$(rcli --raw GET "$k" | head -c 4)" = PCR2 ] && keyed=$((keyed + 1))
 done
-[ "$keyed" -ge 1 ] && pass "--redis-key: values are written with their MAC ($keyed)" || fail "keyed values" "none start with PCR1"
+[ "$keyed" -ge 1 ] && pass "--redis-key: values are written with their MAC ($keyed)" || fail "keyed values" "none start with PCR2"
+# the secret is in the key process pc-rediskey only: G made and checked
+# MACs, and its memory holds no copy (pc-rediskey's does: the control)
+G_PID=$WH_PID
+GK=$(jq -r 'select(.msg == "listening") | .key_processes.redis_key // empty' "$T/G.log" | head -1)
+[ -n "$GK" ] && [ "$(cat "/proc/$GK/comm" 2>/dev/null)" = pc-rediskey ] && [ "$(awk '{print $4}' "/proc/$GK/stat")" = "$G_PID" ] &&
+    pass "--redis-key: its key process pc-rediskey runs, a child of the webhook (pid $GK, logged)" ||
+    fail "--redis-key key process" "log says '$GK': $(grep listening "$T/G.log" | head -c 400)"
+printf 'rkey\t%s\n' "$(head -n 1 "$T/rkey")" >"$T/rkey.tsv"
+python3 "$PC_ROOT/tests/webhook/memscan.py" --secrets "$T/rkey.tsv" "$G_PID" ${GK:+"$GK"} >"$T/rkey-ms.json" 2>"$T/rkey-ms.err" &&
+    jq_true "--redis-key: the webhook's memory holds no copy of the secret, pc-rediskey's does" \
+        ".\"$G_PID\" == [] and .\"$GK\" == [\"rkey\"]" "$T/rkey-ms.json" ||
+    fail "--redis-key: memory scan" "$(cat "$T/rkey-ms.err")"
 webhook_start H --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL" --redis-key "$T/rkey" || exit 1
+H1=$WH_URL
 review key2 uid-key-2 "$R/app/bad:v1"
 send "second keyed replica denies bad" deny "$WH_URL/validate?timeout=30s" "$T/key2.json"
 n7=$(layer_gets app/bad:v1)
 [ "$n7" = "$n6" ] && pass "--redis-key: a replica with the same secret takes the facts (no layer fetched)" ||
     fail "--redis-key shared" "$n6 → $n7 GETs"
+# pc-rediskey killed: /healthz says so (the kubelet restarts the pod);
+# nothing MAC'd is believed any more: the layers G wrote MAC'd facts of
+# are read again
+review keyc1 uid-keyc-1 "$R/app/clean:v1"
+send "keyed replica G allows clean" allow "$G1/validate?timeout=30s" "$T/keyc1.json"
+nc0=$(layer_gets app/clean:v1)
+HK=$(jq -r 'select(.msg == "listening") | .key_processes.redis_key // empty' "$T/H.log" | head -1)
+[ -n "$HK" ] && kill -9 "$HK"
+sleep 0.3
+code=$(curl -s -o "$T/hz.out" -w '%{http_code}' --cacert "$C/ca.crt" "$H1/healthz")
+[ "$code" = 503 ] && grep -q 'pc-rediskey' "$T/hz.out" && pass "--redis-key: its key process killed: /healthz 503 naming pc-rediskey" ||
+    fail "--redis-key killed: healthz" "$code $(cat "$T/hz.out")"
+review keyc2 uid-keyc-2 "$R/app/clean:v1"
+send "--redis-key killed: the replica still judges (clean allowed)" allow "$H1/validate?timeout=30s" "$T/keyc2.json"
+nc1=$(layer_gets app/clean:v1)
+[ "$nc1" -gt "$nc0" ] && grep -q '"--redis-key: ' "$T/H.log" &&
+    pass "--redis-key killed: no value is believed (layers read again) and it is logged" ||
+    fail "--redis-key killed: values" "$nc0 → $nc1 GETs; $(grep redis-key "$T/H.log" | head -c 300)"
+# a MAC that does not hold is a miss, whatever the entry after it: G
+# writes MAC'd facts, verdicts and tags of app/down:v1, one bit of every
+# value's MAC is flipped, and a fresh keyed replica reads the layers again
+review keyd1 uid-keyd-1 "$R/app/down:v1"
+send "keyed replica G judges app/down" deny "$G1/validate?timeout=30s" "$T/keyd1.json"
+nd0=$(layer_gets app/down:v1)
+flipped=0
+for k in $(rcli --scan --pattern 'portcullis:facts:*') $(rcli --scan --pattern 'portcullis:v1:*'); do
+    rcli --raw GET "$k" | head -c -1 >"$T/fv.bin"
+    [ "$(head -c 4 "$T/fv.bin")" = PCR2 ] || continue
+    python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[10] ^= 1; sys.stdout.buffer.write(b)' "$T/fv.bin" |
+        rcli -x SET "$k" >/dev/null && flipped=$((flipped + 1))
+done
+webhook_start I --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL" --redis-key "$T/rkey" || exit 1
+review keyd2 uid-keyd-2 "$R/app/down:v1"
+send "keyed replica I judges app/down" deny "$WH_URL/validate?timeout=30s" "$T/keyd2.json"
+nd1=$(layer_gets app/down:v1)
+[ "$flipped" -ge 1 ] && [ "$nd1" -gt "$nd0" ] && pass "--redis-key: a value whose MAC does not hold is not believed ($flipped flipped; layers read again, $nd0 → $nd1)" ||
+    fail "--redis-key: a wrong MAC" "$flipped flipped, $nd0 → $nd1 GETs"
 printf 'tiny-secret-x\n' >"$T/shortkey"
 "$WH" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --listen 127.0.0.1:0 --redis-url "$URL" \
     --redis-key "$T/shortkey" >"$T/sk.out" 2>"$T/sk.err"
@@ -216,7 +266,7 @@ k1=$(repo_reqs fresh/kbad)
 nv=$(r3 --scan --pattern 'portcullis:v1:verdict:*' | wc -l)
 nt=$(r3 --scan --pattern 'portcullis:v1:tag:*' | wc -l)
 macd=0
-for k in $(r3 --scan --pattern 'portcullis:v1:*'); do [ "$(r3 --raw GET "$k" | head -c 4)" = PCR1 ] && macd=$((macd + 1)); done
+for k in $(r3 --scan --pattern 'portcullis:v1:*'); do [ "$(r3 --raw GET "$k" | head -c 4)" = PCR2 ] && macd=$((macd + 1)); done
 [ "$nv" -ge 1 ] && [ "$nt" -ge 1 ] && [ "$macd" = "$((nv + nt))" ] &&
     pass "keyed: verdicts ($nv) and tags ($nt) in Redis, every value with its MAC" || fail "keyed: values" "$nv verdicts, $nt tags, $macd MAC'd"
 pttl=$(r3 PTTL "$(r3 --scan --pattern 'portcullis:v1:tag:*' | head -1)")
@@ -258,14 +308,15 @@ for k in $(verdict_keys fresh/kbad); do # an allow moved onto the bad image's ke
 done
 tkey() { echo "portcullis:v1:tag:$(printf 'tag|%s' "$R/$1" | sha256sum | cut -c1-64)"; }
 r3 --raw GET "$(tkey fresh/ksf:v1)" | head -c -1 | r3 -x SET "$(tkey fresh/kbad:v1)" >/dev/null # the tag too
-[ "$(r3 --raw GET "$(tkey fresh/kbad:v1)" | head -c 4)" = PCR1 ] && pass "keyed: the tag's key is sha256(tag|REFERENCE)" ||
+[ "$(r3 --raw GET "$(tkey fresh/kbad:v1)" | head -c 4)" = PCR2 ] && pass "keyed: the tag's key is sha256(tag|REFERENCE)" ||
     fail "keyed: tag key" "$(r3 --scan --pattern 'portcullis:v1:tag:*')"
 for k in $(verdict_keys fresh/ksf); do # a damaged verdict under a MAC that holds: the codec refuses it
     python3 - "$T/rkey" "$k" >"$T/forged.bin" <<'PY'
 import hashlib, hmac, sys
 key = open(sys.argv[1], "rb").read().rstrip(b"\r\n")
 body = b"PCVD\x01\x00\x00\x00\x04\x00\x00\x00junk" + b"\x00" * 32
-sys.stdout.buffer.write(b"PCR1" + hmac.new(key, sys.argv[2].encode() + b"\0" + body, hashlib.sha256).digest() + body)
+digest = hashlib.sha256(sys.argv[2].encode() + b"\0" + body).digest()
+sys.stdout.buffer.write(b"PCR2" + hmac.new(key, digest, hashlib.sha256).digest() + body)
 PY
     r3 -x SET "$k" <"$T/forged.bin" >/dev/null
 done
@@ -280,7 +331,7 @@ send_pair "keyed: an allow and a tag moved onto the bad image's keys are not bel
     pass "keyed: all recomputed (2 images x 2 runs: 4 scans, no verdict_redis hit)" ||
     fail "keyed: recomputed" "$(curl -s --cacert "$C/ca.crt" "$K3/metrics" | grep -e cache_lookups -e scans_started)"
 r3 --raw GET "$vok" | head -c -1 >"$T/now.bin"
-[ "$(head -c 4 "$T/now.bin")" = PCR1 ] && ! cmp -s "$T/forged.bin" "$T/now.bin" && grep -aq fresh/ksf "$T/now.bin" &&
+[ "$(head -c 4 "$T/now.bin")" = PCR2 ] && ! cmp -s "$T/forged.bin" "$T/now.bin" && grep -aq fresh/ksf "$T/now.bin" &&
     pass "keyed: the damaged value was replaced by a good verdict" || fail "keyed: replaced" "still the forged bytes"
 
 # without --redis-key nothing of the verdicts is read, even from the same db
