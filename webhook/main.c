@@ -378,6 +378,19 @@ static void block_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* The password in --redis-url's argument (argv: writable), once pc-redis
+ * has it: starred, so neither this process's memory nor its command line
+ * (ps, /proc/PID/cmdline) holds it. */
+static void star_url_password(const char *url)
+{
+    char *p = strstr(url, "://"), *at;
+    if (!p || !(at = strrchr(p += 3, '@')))
+        return;
+    char *colon = memchr(p, ':', (size_t)(at - p));
+    char *from = colon ? colon + 1 : p;
+    memset(from, '*', (size_t)(at - from));
+}
+
 /* --redis-url and the flags that go with it (key: --redis-key's key
  * process, started before anything untrusted was read; owned by
  * s->redis from here on); 0 or -1 (logged). */
@@ -402,10 +415,12 @@ static int setup_redis(wh_server *s, opts *o, wh_rediskey *key)
     if (wh_redis_set_tls(s->redis, c->redis_ca, c->redis_cert, c->redis_cert_key, err, sizeof err) <
             0 ||
         (c->redis_pw_file &&
-         wh_redis_set_password_file(s->redis, c->redis_pw_file, err, sizeof err) < 0)) {
+         wh_redis_set_password_file(s->redis, c->redis_pw_file, err, sizeof err) < 0) ||
+        wh_redis_start(s->redis, err, sizeof err) < 0) {
         wh_logf("error", "%s", err); /* names flags and files, never a password */
         return -1;
     }
+    star_url_password(c->redis_url);
     if (!c->redis_key)
         wh_logf("warn", "--redis-url without --redis-key: whoever can write to Redis can "
                         "change what the layers of an image are judged to hold; only layer "
@@ -493,6 +508,9 @@ static void log_listening(const wh_server *s, const pc_fetch *fetch)
                       s->redis && wh_redis_key_pid(s->redis) > 0
                           ? json_integer((json_int_t)wh_redis_key_pid(s->redis))
                           : json_null()));
+        if (s->redis)
+            json_object_set_new(f, "redis_process",
+                                json_integer((json_int_t)wh_redis_conn_pid(s->redis)));
         json_object_set_new(f, "registry_process", json_integer((json_int_t)pc_fetch_pid(fetch)));
         json_object_set_new(f, "max_connections", json_integer(s->cfg.max_conns));
         json_object_set_new(f, "threads", json_integer(s->threads));

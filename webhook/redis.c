@@ -19,8 +19,9 @@
 #include <string.h>
 #include "http/log.h"
 #include "redis.h"
-#include "rediskey.h"
 #include "redisconn.h"
+#include "redisd.h"
+#include "rediskey.h"
 #include "pcx.h"
 
 #define FACTS_TTL_MS UINT64_C(604800000) /* a week */
@@ -41,6 +42,7 @@ struct wh_redis {
      * NULL: the entries as they are */
     wh_rediskey *key;
     _Atomic int key_gone_logged;
+    wh_redisd *d; /* pc-redis: the password, the TLS files, the connections */
     char where[300];
     wh_metrics *m;
 };
@@ -127,6 +129,7 @@ void wh_redis_free(wh_redis *r)
     if (!r)
         return;
     wh_redisconn_free(r->c);
+    wh_redisd_stop(r->d);
     free(r->host);
     free(r->user);
     free(r->ca);
@@ -178,20 +181,8 @@ static redisReply *ok_reply(wh_redis *r, int rc, redisReply *rep, const char *er
     return rep;
 }
 
-/* A command on the connection (r->mu held, connected): its reply, or NULL
- * (and Redis marked down). */
-static redisReply *cmd(wh_redis *r, const char *fmt, ...)
-{
-    char err[512];
-    redisReply *rep = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = wh_redisconn_vcommand(r->c, &rep, err, sizeof err, fmt, ap);
-    va_end(ap);
-    return ok_reply(r, rc, rep, err);
-}
-
-/* Connect (and authenticate, select) when not connected; 0 or -1 (down). */
+/* Connected when not (a connection from pc-redis, authenticated and on
+ * its database); 0 or -1 (down). */
 static int connected(wh_redis *r)
 {
     if (r->c)
@@ -199,23 +190,18 @@ static int connected(wh_redis *r)
     if (pc_now_ms() < r->down_until)
         return -1;
     char err[512];
-    if (wh_redisconn_open(&r->cc, &r->c, err, sizeof err) < 0) {
-        went_down(r, err);
+    int fd = -1;
+    wh_redisconn_cfg plain = r->cc;
+    plain.tls = 0; /* pc-redis speaks TLS to Redis; to us, plain bytes */
+    if (!r->d) {
+        went_down(r, "the Redis connection process was not started");
         return -1;
     }
-    redisReply *rep = NULL;
-    if (r->pass && r->user)
-        rep = cmd(r, "AUTH %s %s", r->user, r->pass);
-    else if (r->pass)
-        rep = cmd(r, "AUTH %s", r->pass);
-    if (r->pass && !rep)
+    /* pc-redis connects, handshakes, sends AUTH and SELECT: each within the timeout */
+    if (wh_redisd_connect(r->d, 3 * r->timeout_ms + 500, &fd, err, sizeof err) < 0 ||
+        wh_redisconn_adopt(fd, &plain, &r->c, err, sizeof err) < 0) {
+        went_down(r, err);
         return -1;
-    if (rep)
-        freeReplyObject(rep);
-    if (r->db) {
-        if (!(rep = cmd(r, "SELECT %d", r->db)))
-            return -1;
-        freeReplyObject(rep);
     }
     atomic_store(&r->up, 1);
     if (r->m)
@@ -448,14 +434,21 @@ void wh_redis_set_key(wh_redis *r, wh_rediskey *k)
     r->key = k;
 }
 
-int wh_redis_key_alive(wh_redis *r, char *why, size_t whylen)
+int wh_redis_helpers_alive(wh_redis *r, char *why, size_t whylen)
 {
+    if (r->d && !wh_redisd_alive(r->d, why, whylen))
+        return 0;
     if (!r->key || wh_rediskey_alive(r->key, why, whylen))
         return 1;
     char how[128];
     snprintf(how, sizeof how, "%s", why);
     snprintf(why, whylen, "the Redis key process pc-rediskey %s", how);
     return 0;
+}
+
+long wh_redis_conn_pid(const wh_redis *r)
+{
+    return r->d ? wh_redisd_pid(r->d) : -1;
 }
 
 long wh_redis_key_pid(const wh_redis *r)
@@ -513,7 +506,18 @@ int wh_redis_set_tls(wh_redis *r, const char *ca, const char *cert, const char *
     r->cc.ca_file = r->ca;
     r->cc.cert_file = r->cert;
     r->cc.key_file = r->certkey;
-    return wh_redisconn_check(&r->cc, err, errlen);
+    return 0; /* (pc-redis loads them: wh_redis_start) */
+}
+
+int wh_redis_start(wh_redis *r, char *err, size_t errlen)
+{
+    wh_redisd_cfg cfg = {.conn = r->cc, .user = r->user, .pass = r->pass, .db = r->db};
+    int rc = wh_redisd_start(&cfg, &r->d, err, errlen);
+    if (r->pass)
+        OPENSSL_cleanse(r->pass, strlen(r->pass));
+    free(r->pass);
+    r->pass = NULL;
+    return rc;
 }
 
 /* A formatted command (len < 0: hiredis could not format it) for

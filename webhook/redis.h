@@ -32,7 +32,7 @@ typedef struct wh_redis wh_redis;
  * client; no connection is made yet. 0, or -1 with a message in err
  * (never holding the password). timeout_ms bounds connect, the TLS
  * handshake and every command. With rediss://, wh_redis_set_tls must
- * follow (it checks the CA is usable). */
+ * follow; then wh_redis_start. */
 int wh_redis_new(const char *url, uint64_t timeout_ms, wh_metrics *m, wh_redis **out, char *err,
                  size_t errlen);
 void wh_redis_free(wh_redis *r);
@@ -46,11 +46,19 @@ void wh_redis_facts_store(wh_redis *r, uint64_t wait_ms, pc_facts_store *out);
  * Secret). */
 typedef struct wh_rediskey wh_rediskey;
 void wh_redis_set_key(wh_redis *r, wh_rediskey *k);
-/* 1 without a key or while its key process runs; 0 once it is gone (why
- * says so: nothing MAC'd is read or written any more). */
-int wh_redis_key_alive(wh_redis *r, char *why, size_t whylen);
-/* Its pid, or -1 without --redis-key. */
+/* 1 while pc-redis runs and, with --redis-key, pc-rediskey; 0 once one
+ * of them is gone (why names it: no connection is made, or nothing MAC'd
+ * is read or written, any more). */
+int wh_redis_helpers_alive(wh_redis *r, char *why, size_t whylen);
+/* pc-rediskey's pid, or -1 without --redis-key; pc-redis's, or -1 before
+ * wh_redis_start. */
 long wh_redis_key_pid(const wh_redis *r);
+long wh_redis_conn_pid(const wh_redis *r);
+/* Once the URL, TLS files and password are set: fork pc-redis
+ * (redisd.h), which loads the TLS files (an error naming the flag and
+ * file when they do not load) and makes every connection; the password
+ * is wiped here. Before anything untrusted is read and before threads. */
+int wh_redis_start(wh_redis *r, char *err, size_t errlen);
 /* The password from file (one line; a trailing newline is dropped), for
  * a URL without one (redis://HOST:PORT, or redis://USER:@HOST:PORT for a
  * user's): a Kubernetes Secret's file keeps it out of the
@@ -59,10 +67,11 @@ long wh_redis_key_pid(const wh_redis *r);
 int wh_redis_set_password_file(wh_redis *r, const char *file, char *err, size_t errlen);
 /* TLS files for rediss:// (--redis-ca: the CAs trusted for Redis' certificate,
  * NULL: the system's; --redis-cert and --redis-cert-key: a client
- * certificate, both or neither), loaded once now so a rediss:// that can
- * never connect is an error at start (and again on every connection, so
- * renewed files are used). With redis://, any of them is an error. 0, or -1
- * with a message naming the flag and file. */
+ * certificate, both or neither). pc-redis loads them once at
+ * wh_redis_start, so a rediss:// that can never connect is an error at
+ * start, and again on every connection, so renewed files are used; this
+ * process never reads them. With redis://, any of them is an error. 0,
+ * or -1 with a message naming the flags. */
 int wh_redis_set_tls(wh_redis *r, const char *ca, const char *cert, const char *certkey, char *err,
                      size_t errlen);
 /* One command for other users of the shared Redis, as hiredis formats it

@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -215,13 +216,13 @@ static void *bounded_array(const redisReadTask *t, int elements)
     return c->base.createArray(t, elements);
 }
 
-int wh_redisconn_open(const wh_redisconn_cfg *cfg, wh_redisconn **out, char *err, size_t errlen)
+/* A connection with its reader, not connected yet (NULL: out of memory). */
+static wh_redisconn *conn_new(const wh_redisconn_cfg *cfg)
 {
     wh_redisconn *c = calloc(1, sizeof *c);
-    *out = NULL;
     if (!c || !(c->reader = redisReaderCreate())) {
         free(c);
-        return fail(err, errlen, "out of memory");
+        return NULL;
     }
     c->cfg = *cfg;
     c->fd = -1;
@@ -230,6 +231,31 @@ int wh_redisconn_open(const wh_redisconn_cfg *cfg, wh_redisconn **out, char *err
     c->fn.createArray = bounded_array;
     c->reader->fn = &c->fn;
     c->reader->privdata = c;
+    return c;
+}
+
+int wh_redisconn_adopt(int fd, const wh_redisconn_cfg *cfg, wh_redisconn **out, char *err,
+                       size_t errlen)
+{
+    *out = NULL;
+    wh_redisconn *c = cfg->tls ? NULL : conn_new(cfg);
+    int fl = fcntl(fd, F_GETFL);
+    if (!c || fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+        close(fd);
+        wh_redisconn_free(c);
+        return fail(err, errlen, cfg->tls ? "a relayed connection is plain" : "out of memory");
+    }
+    c->fd = fd;
+    *out = c;
+    return 0;
+}
+
+int wh_redisconn_open(const wh_redisconn_cfg *cfg, wh_redisconn **out, char *err, size_t errlen)
+{
+    wh_redisconn *c = conn_new(cfg);
+    *out = NULL;
+    if (!c)
+        return fail(err, errlen, "out of memory");
     /* the TLS files first: reading them (the system store: a few hundred
      * certificates) is no part of the time Redis has to answer */
     if ((cfg->tls && load_creds(cfg, &c->creds, err, errlen) < 0) ||
@@ -387,4 +413,42 @@ int wh_redisconn_vcommand(wh_redisconn *c, redisReply **reply, char *err, size_t
     char *cmd = NULL;
     int len = redisvFormatCommand(&cmd, fmt, ap);
     return run_formatted(c, cmd, len, reply, err, errlen);
+}
+
+/* ---- a relay's bytes */
+
+int wh_redisconn_fd(const wh_redisconn *c)
+{
+    return c->fd;
+}
+
+int wh_redisconn_pending(const wh_redisconn *c)
+{
+    return c->tls && gnutls_record_check_pending(c->tls) > 0;
+}
+
+long wh_redisconn_recv(wh_redisconn *c, char *buf, size_t cap, char *err, size_t errlen)
+{
+    ssize_t r;
+    if (c->tls) {
+        r = gnutls_record_recv(c->tls, buf, cap);
+        if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+            return 0;
+        if (r < 0)
+            return fail(err, errlen, "TLS read: %s", gnutls_strerror((int)r));
+    } else {
+        r = recv(c->fd, buf, cap, 0);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return 0;
+        if (r < 0)
+            return fail(err, errlen, "read: %s", strerror(errno));
+    }
+    if (r == 0)
+        return fail(err, errlen, "Redis closed the connection");
+    return (long)r;
+}
+
+int wh_redisconn_send(wh_redisconn *c, const char *p, size_t len, char *err, size_t errlen)
+{
+    return send_all(c, p, len, pc_now_ms() + c->cfg.timeout_ms, err, errlen);
 }

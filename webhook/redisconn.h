@@ -62,4 +62,21 @@ int wh_redisconn_vcommand(wh_redisconn *c, redisReply **reply, char *err, size_t
                           const char *fmt, va_list ap);
 void wh_redisconn_free(wh_redisconn *c);
 
+/* A plain connection over fd, already connected (the socket pc-redis
+ * relays: redisd.h); cfg->tls must be 0. fd is the connection's from now
+ * on, even on failure. 0, or -1 with a message. */
+int wh_redisconn_adopt(int fd, const wh_redisconn_cfg *cfg, wh_redisconn **out, char *err,
+                       size_t errlen);
+
+/* For a relay (redisd_proc.c): the socket to poll, whether TLS holds
+ * bytes already read (poll would not see them), and the connection's
+ * bytes as they are. wh_redisconn_recv tries once: >0 bytes, 0 when none
+ * are there yet (TLS may have read a record that carries no data), -1 on
+ * an error or the end of the stream. wh_redisconn_send writes them all
+ * within the timeout. */
+int wh_redisconn_fd(const wh_redisconn *c);
+int wh_redisconn_pending(const wh_redisconn *c);
+long wh_redisconn_recv(wh_redisconn *c, char *buf, size_t cap, char *err, size_t errlen);
+int wh_redisconn_send(wh_redisconn *c, const char *p, size_t len, char *err, size_t errlen);
+
 #endif

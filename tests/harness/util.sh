@@ -38,6 +38,15 @@ harness_cleanup() {
     for _hc_p in $PIDS; do kill "$_hc_p" 2>/dev/null; done
     for _hc_p in $PIDS; do wait "$_hc_p" 2>/dev/null; done
     PIDS=""
+    # UndefinedBehaviorSanitizer writes its reports to stderr whatever
+    # log_path says (gcc's ASan+UBSan runtime): a process whose exit
+    # status no check reads (a webhook, its helper processes) leaves them
+    # in its log only
+    for _hc_f in "$T"/*.log "$T"/*.err "$T"/err; do
+        [ -f "$_hc_f" ] && grep -q ': runtime error: ' "$_hc_f" &&
+            fail "sanitizer: an UndefinedBehaviorSanitizer report in $(basename "$_hc_f")" \
+                "$(grep -m 3 -A 4 ': runtime error: ' "$_hc_f" | head -c 1500)"
+    done
 }
 
 # --- waiting

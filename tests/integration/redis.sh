@@ -150,6 +150,21 @@ python3 "$PC_ROOT/tests/webhook/memscan.py" --secrets "$T/rkey.tsv" "$G_PID" ${G
     jq_true "--redis-key: the webhook's memory holds no copy of the secret, pc-rediskey's does" \
         ".\"$G_PID\" == [] and .\"$GK\" == [\"rkey\"]" "$T/rkey-ms.json" ||
     fail "--redis-key: memory scan" "$(cat "$T/rkey-ms.err")"
+# the Redis password is in pc-redis only, which makes every connection:
+# not in the webhook's memory, nor on its command line any more
+GR=$(jq -r 'select(.msg == "listening") | .redis_process // empty' "$T/G.log" | head -1)
+[ -n "$GR" ] && [ "$(cat "/proc/$GR/comm" 2>/dev/null)" = pc-redis ] && [ "$(awk '{print $4}' "/proc/$GR/stat")" = "$G_PID" ] &&
+    pass "the Redis connection process pc-redis runs, a child of the webhook (pid $GR, logged)" ||
+    fail "pc-redis" "log says '$GR': $(grep listening "$T/G.log" | head -c 400)"
+printf 'redis-password\t%s\n' "$SECRET" >"$T/rpass.tsv"
+python3 "$PC_ROOT/tests/webhook/memscan.py" --secrets "$T/rpass.tsv" "$G_PID" ${GR:+"$GR"} >"$T/rpass-ms.json" 2>"$T/rpass-ms.err" &&
+    jq_true "the webhook's memory holds no copy of the Redis password, pc-redis's does" \
+        ".\"$G_PID\" == [] and .\"$GR\" == [\"redis-password\"]" "$T/rpass-ms.json" ||
+    fail "Redis password: memory scan" "$(cat "$T/rpass-ms.err")"
+tr '\0' ' ' <"/proc/$G_PID/cmdline" >"$T/G.cmdline"
+! grep -qF "$SECRET" "$T/G.cmdline" && grep -qF "redis://:****" "$T/G.cmdline" &&
+    pass "the password in --redis-url is starred on the webhook's command line (ps)" ||
+    fail "--redis-url starred" "$(cut -c1-300 "$T/G.cmdline")"
 webhook_start H --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL" --redis-key "$T/rkey" || exit 1
 H1=$WH_URL
 review key2 uid-key-2 "$R/app/bad:v1"
@@ -194,6 +209,17 @@ send "keyed replica I judges app/down" deny "$WH_URL/validate?timeout=30s" "$T/k
 nd1=$(layer_gets app/down:v1)
 [ "$flipped" -ge 1 ] && [ "$nd1" -gt "$nd0" ] && pass "--redis-key: a value whose MAC does not hold is not believed ($flipped flipped; layers read again, $nd0 → $nd1)" ||
     fail "--redis-key: a wrong MAC" "$flipped flipped, $nd0 → $nd1 GETs"
+# pc-redis killed: /healthz says so; reviews are still judged, without Redis
+I1=$WH_URL
+IR=$(jq -r 'select(.msg == "listening") | .redis_process // empty' "$T/I.log" | head -1)
+[ -n "$IR" ] && kill -9 "$IR"
+sleep 0.3
+code=$(curl -s -o "$T/hz.out" -w '%{http_code}' --cacert "$C/ca.crt" "$I1/healthz")
+[ "$code" = 503 ] && grep -q 'pc-redis' "$T/hz.out" && pass "pc-redis killed: /healthz 503 naming it" ||
+    fail "pc-redis killed: healthz" "$code $(cat "$T/hz.out")"
+review keyc3 uid-keyc-3 "$R/app/clean:v1"
+send "pc-redis killed: the replica still judges (clean allowed, Redis down)" allow "$I1/validate?timeout=30s" "$T/keyc3.json"
+[ "$(ready_field "$I1" redis)" = down ] && pass "pc-redis killed: /readyz says Redis is down" || fail "pc-redis killed: readyz" "$(ready_field "$I1" redis)"
 printf 'tiny-secret-x\n' >"$T/shortkey"
 "$WH" --tls-cert "$C/server.crt" --tls-key "$C/server.key" --listen 127.0.0.1:0 --redis-url "$URL" \
     --redis-key "$T/shortkey" >"$T/sk.out" 2>"$T/sk.err"

@@ -193,6 +193,16 @@ send "client certificate: bad denied" deny "$WH_URL/validate?timeout=30s" "$T/rv
 [ "$(metric "$WH_URL" portcullis_redis_up)" = 1 ] && [ "$(nkeys "$mtls_PORT" "$MAIN/ca.crt")" -ge 1 ] &&
     pass "--redis-cert/--redis-cert-key: Redis with --tls-auth-clients yes takes the facts" ||
     fail "client certificate" "redis_up $(metric "$WH_URL" portcullis_redis_up), $(nkeys "$mtls_PORT" "$MAIN/ca.crt") keys"
+# the client key and the password are pc-redis's (which makes the TLS
+# connection): none of their forms in the webhook's memory
+MR=$(jq -r 'select(.msg == "listening") | .redis_process // empty' "$T/M.log" | head -1)
+printf 'redis-password\t%s\n' "$SECRET" >"$T/rpass.tsv"
+python3 "$PC_ROOT/tests/webhook/memscan.py" "$MAIN/client.key" "$WH_PID" ${MR:+"$MR"} >"$T/ck-ms.json" 2>"$T/ck-ms.err" &&
+    python3 "$PC_ROOT/tests/webhook/memscan.py" --secrets "$T/rpass.tsv" "$WH_PID" ${MR:+"$MR"} >"$T/pw-ms.json" 2>>"$T/ck-ms.err" &&
+    jq_true "--redis-cert-key and the password: in pc-redis's memory, in none of the webhook's" \
+        ".\"$WH_PID\" == [] and (.\"$MR\" | length) > 0" "$T/ck-ms.json" &&
+    jq_true "the password over TLS: in pc-redis's memory only" ".\"$WH_PID\" == [] and .\"$MR\" == [\"redis-password\"]" "$T/pw-ms.json" ||
+    fail "redis TLS secrets: memory scan" "$(cat "$T/ck-ms.err")"
 # --- a wrong password over TLS
 refused wrongpw "an error reply .WRONGPASS" - - \
     --redis-url "rediss://:not-the-$SECRET2@127.0.0.1:$main_PORT" --redis-ca "$MAIN/ca.crt"

@@ -43,7 +43,7 @@ static int keys_alive(wh_server *s, char *why, size_t n)
         snprintf(why, n, "the signing key process is gone");
         return 0;
     }
-    if (s->redis && !wh_redis_key_alive(s->redis, why, n))
+    if (s->redis && !wh_redis_helpers_alive(s->redis, why, n))
         return 0;
     return 1;
 }
