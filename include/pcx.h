@@ -74,6 +74,12 @@ int pc_tmpfile(const char *dir);
  * (comm), with no signal blocked, SIGINT and SIGPIPE ignored. 0, or -1:
  * the caller _exits. */
 int pc_child_setup(int sock, int at, pid_t parent, const char *name);
+/* In the parent: reap child pid if it has ended, once (*reaped set), and
+ * say how into why ("exited with status 1", "was killed by signal 9
+ * (Killed)"). 1 once it has ended (now or before). */
+int pc_child_reap(pid_t pid, int *reaped, char *why, size_t whylen);
+/* Wait up to ms (each millisecond) for it to end, then kill and reap it. */
+void pc_child_wait(pid_t pid, int *reaped, char *why, size_t whylen, unsigned ms);
 
 /* Monotonic milliseconds. */
 uint64_t pc_now_ms(void);

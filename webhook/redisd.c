@@ -5,13 +5,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "pcx.h"
 #include "portcullis.h"
@@ -32,16 +29,7 @@ struct wh_redisd {
 /* Under mu: reap it if it ended (once, how into d->why). 1 once ended. */
 static int reap_now(wh_redisd *d)
 {
-    int st;
-    if (!d->reaped && waitpid(d->pid, &st, WNOHANG) == d->pid) {
-        d->reaped = 1;
-        if (WIFSIGNALED(st))
-            snprintf(d->why, sizeof d->why, "was killed by signal %d (%s)", WTERMSIG(st),
-                     strsignal(WTERMSIG(st)));
-        else
-            snprintf(d->why, sizeof d->why, "exited with status %d", WEXITSTATUS(st));
-    }
-    return d->reaped;
+    return pc_child_reap(d->pid, &d->reaped, d->why, sizeof d->why);
 }
 
 /* One packet from pc-redis within wait_ms: its type, id and text (NUL
@@ -213,12 +201,7 @@ void wh_redisd_stop(wh_redisd *d)
         return;
     close(d->fd); /* it reads EOF and exits */
     pthread_mutex_lock(&d->mu);
-    for (unsigned waited = 0; !reap_now(d) && waited < 2000; waited++)
-        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
-    if (!d->reaped) {
-        kill(d->pid, SIGKILL);
-        waitpid(d->pid, NULL, 0);
-    }
+    pc_child_wait(d->pid, &d->reaped, d->why, sizeof d->why, 2000);
     pthread_mutex_unlock(&d->mu);
     pthread_mutex_destroy(&d->mu);
     free(d);

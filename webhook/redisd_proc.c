@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "pcx.h"
 #include "redisd.h"
 
 typedef struct relay {
@@ -100,20 +101,6 @@ static int open_authed(const wh_redisd_cfg *cfg, wh_redisconn **out, char *err, 
     return 0;
 }
 
-static int send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Bytes both ways until either side ends; then both are closed. */
 static void *relay_main(void *arg)
 {
@@ -130,7 +117,7 @@ static void *relay_main(void *arg)
         }
         if (pending || p[1].revents) {
             long got = wh_redisconn_recv(rl->c, buf, sizeof buf, err, sizeof err);
-            if (got < 0 || (got > 0 && send_all(rl->fd, buf, (size_t)got) < 0))
+            if (got < 0 || (got > 0 && pc_write_full(rl->fd, buf, (size_t)got) < 0))
                 break;
         }
         if (p[0].revents) {

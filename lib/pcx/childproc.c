@@ -4,7 +4,11 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "pcx.h"
 
@@ -43,4 +47,29 @@ int pc_child_setup(int sock, int at, pid_t parent, const char *name)
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
     return 0;
+}
+
+int pc_child_reap(pid_t pid, int *reaped, char *why, size_t whylen)
+{
+    int st;
+    if (!*reaped && waitpid(pid, &st, WNOHANG) == pid) {
+        *reaped = 1;
+        if (WIFSIGNALED(st))
+            snprintf(why, whylen, "was killed by signal %d (%s)", WTERMSIG(st),
+                     strsignal(WTERMSIG(st)));
+        else
+            snprintf(why, whylen, "exited with status %d", WEXITSTATUS(st));
+    }
+    return *reaped;
+}
+
+void pc_child_wait(pid_t pid, int *reaped, char *why, size_t whylen, unsigned ms)
+{
+    for (unsigned waited = 0; !pc_child_reap(pid, reaped, why, whylen) && waited < ms; waited++)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    if (!*reaped) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        *reaped = 1;
+    }
 }

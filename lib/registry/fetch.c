@@ -110,16 +110,7 @@ long pc_fetch_pid(const pc_fetch *f)
  * it has ended (now or before). */
 static int reap_now(pc_fetch *f)
 {
-    int st;
-    if (!f->reaped && waitpid(f->pid, &st, WNOHANG) == f->pid) {
-        f->reaped = 1;
-        if (WIFSIGNALED(st))
-            snprintf(f->why, sizeof f->why, "was killed by signal %d (%s)", WTERMSIG(st),
-                     strsignal(WTERMSIG(st)));
-        else
-            snprintf(f->why, sizeof f->why, "exited with status %d", WEXITSTATUS(st));
-    }
-    return f->reaped;
+    return pc_child_reap(f->pid, &f->reaped, f->why, sizeof f->why);
 }
 
 void pc_fetch_stop(pc_fetch *f)
@@ -130,12 +121,7 @@ void pc_fetch_stop(pc_fetch *f)
     pthread_mutex_lock(&f->mu);
     /* polled every millisecond, so a scan's end waits for it no longer
      * than that (2 s at most, then it is killed) */
-    for (unsigned waited = 0; !reap_now(f) && waited < 2000; waited++)
-        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
-    if (!f->reaped) {
-        kill(f->pid, SIGKILL);
-        waitpid(f->pid, NULL, 0);
-    }
+    pc_child_wait(f->pid, &f->reaped, f->why, sizeof f->why, 2000);
     pthread_mutex_unlock(&f->mu);
     pthread_mutex_destroy(&f->mu);
     free(f);
