@@ -48,18 +48,29 @@ layer_gets() {
 }
 nlayers() { registry_manifest "$R/$1" | jq '.layers | length'; }
 
-# --- Redis with a password
+# --- Redis with the password and ACL the deployment ships (gen-certs.sh
+# --redis: the webhook's user may run only the commands it sends, on its
+# own keys); this test inspects Redis as another user, "admin"
 RP=$(free_port)
-SECRET="redis-pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+sh "$PC_ROOT/webhook/deploy/gen-certs.sh" -o "$T/gen" -n team-a --redis >"$T/gen.log" 2>&1 ||
+    { fail "gen-certs.sh --redis" "$(tail -c 600 "$T/gen.log")"; exit 1; }
+SECRET=$(cat "$T/gen/redis-password")
+ADMIN="admin-pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+{ sed -n 's/^  redis.conf: //p' "$T/gen/secret-redis.yaml" | base64 -d && printf 'user admin on >%s ~* &* +@all\n' "$ADMIN"; } >"$T/redis.conf"
 redis_up() {
-    spawn "$T/redis.log" redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no \
-        --requirepass "$SECRET"
+    spawn "$T/redis.log" redis-server "$T/redis.conf" --port "$RP" --bind 127.0.0.1 --save '' --appendonly no
     REDIS_PID=$LAST_PID
-    wait_up "$REDIS_PID" 30 sh -c "redis-cli -p $RP -a '$SECRET' --no-auth-warning PING 2>/dev/null | grep -q PONG" || { fail "redis up" "$(head -c 600 "$T/redis.log")"; exit 1; }
+    wait_up "$REDIS_PID" 30 sh -c "redis-cli -p $RP --user admin --pass '$ADMIN' --no-auth-warning PING 2>/dev/null | grep -q PONG" || { fail "redis up" "$(head -c 600 "$T/redis.log")"; exit 1; }
 }
-rcli() { redis-cli -p "$RP" -a "$SECRET" --no-auth-warning -n 2 "$@"; }
+rcli() { redis-cli -p "$RP" --user admin --pass "$ADMIN" --no-auth-warning -n 2 "$@"; }
+wcli() { redis-cli -p "$RP" -a "$SECRET" --no-auth-warning -n 2 "$@"; } # as the webhook
 redis_up
-pass "redis-server up (requirepass)"
+pass "redis-server up (the deployment's redis.conf: password and ACL)"
+for c in FLUSHALL "CONFIG GET dir" "GET other:key" "SET other:key x" "SCAN 0" "MODULE LIST" "SCRIPT FLUSH" "CLIENT LIST"; do
+    # shellcheck disable=SC2086 # the command's words
+    wcli $c 2>&1 | grep -q NOPERM || { fail "ACL: the webhook's user may not: $c" "$(wcli $c 2>&1 | head -c 200)"; continue; }
+    pass "ACL: the webhook's user may not: $c"
+done
 URL="redis://:$SECRET@127.0.0.1:$RP/2"
 
 review() { # review OUT UID IMAGE
@@ -123,7 +134,7 @@ bad_left=$(for k in $(rcli --scan --pattern 'portcullis:facts:*'); do rcli GET "
     fail "corrupt values replaced" "$bad_left still corrupt"
 
 # --- --redis-key: values carry an HMAC-SHA256; one written without the secret is a miss
-printf '%s\n' "0123456789abcdef0123456789abcdef-$SECRET" >"$T/rkey" && chmod 0600 "$T/rkey"
+printf '%s\n' "0123456789abcdef0123456789abcdef-$(printf %.16s "$SECRET")" >"$T/rkey" && chmod 0600 "$T/rkey"
 grep -q 'without --redis-key' "$T/A.log" && pass "no --redis-key: a warning says Redis is trusted" || fail "no-key warning" "none in A.log"
 webhook_start G --tls-cert "$C/server.crt" --tls-key "$C/server.key" --redis-url "$URL" --redis-key "$T/rkey" || exit 1
 G1=$WH_URL
@@ -256,7 +267,7 @@ repo_reqs() { grep "\"[A-Z]* /v2/$1/" "$T/registry.log" | grep -c '"portcullis/'
 repo_fetches() { grep "\"[A-Z]* /v2/$1/" "$T/registry.log" | grep '"portcullis/' | grep -vc '" 401 '; }
 # GETs of REPO:TAG's config blob
 config_gets() { grep -c "\"GET /v2/${1%%:*}/blobs/$(registry_manifest "$R/$1" | jq -r .config.digest) " "$T/registry.log"; }
-r3() { redis-cli -p "$RP" -a "$SECRET" --no-auth-warning -n 3 "$@"; }
+r3() { redis-cli -p "$RP" --user admin --pass "$ADMIN" --no-auth-warning -n 3 "$@"; }
 # the verdict keys whose value names IMAGE (the reference is in the payload)
 verdict_keys() {
     for _vk in $(r3 --scan --pattern 'portcullis:v1:verdict:*'); do

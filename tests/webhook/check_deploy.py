@@ -187,9 +187,14 @@ def check_redis(one, dep, args, ns):
     secret = one("Secret", "portcullis-redis")
     data = {k: base64.b64decode(v).decode() for k, v in secret.get("data", {}).items()}
     pw, key = data.get("password", ""), data.get("key", "")
-    check("redis: Secret with password, --redis-key secret and redis.conf",
-          len(pw) >= 32 and 32 <= len(key) <= 64 and
-          data.get("redis.conf") == "requirepass %s\n" % pw, str(sorted(data)))
+    # redis.conf: the default user (the webhook's) with the password, its
+    # own keys only and the commands it sends (tests/integration/redis.sh
+    # runs Redis with it)
+    acl = data.get("redis.conf", "").split()
+    check("redis: Secret with password, --redis-key secret and redis.conf (the webhook's ACL user)",
+          len(pw) >= 32 and 32 <= len(key) <= 64 and acl[:4] == ["user", "default", "on", ">" + pw]
+          and "~portcullis:*" in acl and "-@all" in acl and "~*" not in acl and "+@all" not in acl,
+          str(sorted(data)))
     pod = rdep.get("spec", {}).get("template", {}).get("spec", {})
     rlabels = rdep.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
     c = (pod.get("containers") or [{}])[0]
