@@ -62,6 +62,10 @@ int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *
  * 0, or -1 on an error or (reading) an end of file before n bytes. */
 int pc_read_full(int fd, void *buf, size_t n);
 int pc_write_full(int fd, const void *buf, size_t n);
+/* One packet of n bytes on a SOCK_SEQPACKET socket, with descriptor fd in
+ * SCM_RIGHTS (fd < 0: none), retrying EINTR, no SIGPIPE: 0 when it went
+ * whole, -1 otherwise. */
+int pc_send_packet(int sock, const void *p, size_t n, int fd);
 /* A new file in dir (NULL or "": $TMPDIR, else /tmp) that has no name
  * (O_TMPFILE, else one removed at once), read and written by this process
  * alone and gone with its descriptor: the descriptor, or -1 (lib/pcx/tmpfile.c). */

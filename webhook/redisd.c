@@ -151,7 +151,7 @@ int wh_redisd_connect(wh_redisd *d, uint64_t wait_ms, int *fd, char *err, size_t
     pkt[3] = (unsigned char)(want >> 8);
     pkt[4] = (unsigned char)want;
     int rc = -1;
-    if (send(d->fd, pkt, sizeof pkt, MSG_NOSIGNAL) != (ssize_t)sizeof pkt) {
+    if (pc_send_packet(d->fd, pkt, sizeof pkt, -1) < 0) {
         if (reap_now(d))
             snprintf(err, errlen, "the Redis connection process %s (pid %d) %s", WH_REDISD_NAME,
                      (int)d->pid, d->why);

@@ -32,26 +32,7 @@ static int say(int sock, char type, uint32_t id, const char *text, int fd)
     pkt[4] = (char)id;
     if (tl)
         memcpy(pkt + 5, text, tl);
-    struct iovec iov = {pkt, 5 + tl};
-    union {
-        struct cmsghdr h;
-        char b[CMSG_SPACE(sizeof(int))];
-    } u;
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
-        memset(&u, 0, sizeof u);
-        m.msg_control = u.b;
-        m.msg_controllen = sizeof u.b;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    ssize_t w;
-    while ((w = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-        ;
-    return w < 0 ? -1 : 0;
+    return pc_send_packet(sock, pkt, 5 + tl, fd);
 }
 
 /* The reply to AUTH or SELECT: 0, or -1 with the error named by its code

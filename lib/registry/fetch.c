@@ -168,30 +168,12 @@ static int request(pc_fetch *f, const pc_fw_req *rq, int *sock, pc_err *e)
         free(pkt);
         return pc_err_set(e, "the registry process: socketpair: %s", strerror(errno));
     }
-    union {
-        struct cmsghdr h;
-        char b[CMSG_SPACE(sizeof(int))];
-    } cm;
-    struct iovec iov = {pkt, n};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (sock) {
-        memset(&cm, 0, sizeof cm);
-        m.msg_control = cm.b;
-        m.msg_controllen = sizeof cm.b;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &sv[1], sizeof(int));
-    }
-    ssize_t w;
-    while ((w = sendmsg(f->fd, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-        ;
+    int sent = pc_send_packet(f->fd, pkt, n, sock ? sv[1] : -1);
     explicit_bzero(pkt, n); /* (a CTX_NEW carries a secret) */
     free(pkt);
     if (sock)
         close(sv[1]);
-    if (w != (ssize_t)n) {
+    if (sent < 0) {
         if (sock)
             close(sv[0]);
         return gone(f, e);

@@ -58,7 +58,11 @@ webhook_start() {
 
 webhook_stop() { stop_pid "$1" TERM; }
 
-metrics_port() { jq -r 'select(.msg == "listening") | .metrics_port // empty' "$T/$1.log" 2>/dev/null | head -1; }
+# listened NAME FIELD: a field of webhook NAME's "listening" log line (a
+# jq path: port, key_processes.tls, ...), empty when it has none
+listened() { jq -r "select(.msg == \"listening\") | .$2 // empty" "$T/$1.log" 2>/dev/null | head -1; }
+
+metrics_port() { listened "$1" metrics_port; }
 
 tes_upstream_start() {
     spawn "$T/tes_upstream.out" python3 "$PC_ROOT/tests/webhook/tes_upstream.py" --port "$1" --record "$2"

@@ -110,8 +110,8 @@ webhook_start W --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-ke
     --verdict-ttl 1h || exit 1
 WP=$WH_PID
 W=$WH_URL
-TLSKP=$(jq -r 'select(.msg == "listening") | .key_processes.tls' "$T/W.log")
-SIGNKP=$(jq -r 'select(.msg == "listening") | .key_processes.signer' "$T/W.log")
+TLSKP=$(listened W key_processes.tls)
+SIGNKP=$(listened W key_processes.signer)
 [ "$(status_of "$TLSKP" PPid)" = "$WP" ] && [ "$(status_of "$SIGNKP" PPid)" = "$WP" ] &&
     pass "webhook: the listening line names its two key processes" ||
     fail "webhook: key processes" "tls $TLSKP signer $SIGNKP webhook $WP"
@@ -177,7 +177,7 @@ cp "$C/server.crt" "$T/wv.crt"
 webhook_start V --cache-dir "$(fresh_cache)" --tls-cert "$T/wv.crt" --tls-key "$T/wv.key" || exit 1
 VP=$WH_PID
 V=$WH_URL
-VTLS=$(jq -r 'select(.msg == "listening") | .key_processes.tls' "$T/V.log")
+VTLS=$(listened V key_processes.tls)
 cp "$C/server2.key" "$T/wv.key.new"
 cp "$C/server2.crt" "$T/wv.crt.new"
 mv "$T/wv.key.new" "$T/wv.key"

@@ -73,6 +73,14 @@ for c in FLUSHALL "CONFIG GET dir" "GET other:key" "SET other:key x" "SCAN 0" "M
 done
 URL="redis://:$SECRET@127.0.0.1:$RP/2"
 
+# killed_unhealthy NAME URL PID WORD: kill the webhook's helper process
+# PID; its /healthz must answer 503 naming WORD (within 10 s: the end is
+# seen once the process is reaped)
+unhealthy() { [ "$(curl -s -o "$T/hz.out" -w '%{http_code}' --cacert "$C/ca.crt" "$1/healthz")" = 503 ] && grep -q "$2" "$T/hz.out"; }
+killed_unhealthy() {
+    [ -n "$3" ] && kill -9 "$3" && wait_until 10 unhealthy "$2" "$4" && pass "$1" ||
+        fail "$1" "pid '$3': $(cat "$T/hz.out" 2>/dev/null)"
+}
 review() { # review OUT UID IMAGE
     fill "$REQ/pod.json" "$T/$1.json" "$2" team-a "$3" "$3"
 }
@@ -152,7 +160,7 @@ done
 # the secret is in the key process pc-rediskey only: G made and checked
 # MACs, and its memory holds no copy (pc-rediskey's does: the control)
 G_PID=$WH_PID
-GK=$(jq -r 'select(.msg == "listening") | .key_processes.redis_key // empty' "$T/G.log" | head -1)
+GK=$(listened G key_processes.redis_key)
 [ -n "$GK" ] && [ "$(cat "/proc/$GK/comm" 2>/dev/null)" = pc-rediskey ] && [ "$(awk '{print $4}' "/proc/$GK/stat")" = "$G_PID" ] &&
     pass "--redis-key: its key process pc-rediskey runs, a child of the webhook (pid $GK, logged)" ||
     fail "--redis-key key process" "log says '$GK': $(grep listening "$T/G.log" | head -c 400)"
@@ -163,7 +171,7 @@ python3 "$PC_ROOT/tests/webhook/memscan.py" --secrets "$T/rkey.tsv" "$G_PID" ${G
     fail "--redis-key: memory scan" "$(cat "$T/rkey-ms.err")"
 # the Redis password is in pc-redis only, which makes every connection:
 # not in the webhook's memory, nor on its command line any more
-GR=$(jq -r 'select(.msg == "listening") | .redis_process // empty' "$T/G.log" | head -1)
+GR=$(listened G redis_process)
 [ -n "$GR" ] && [ "$(cat "/proc/$GR/comm" 2>/dev/null)" = pc-redis ] && [ "$(awk '{print $4}' "/proc/$GR/stat")" = "$G_PID" ] &&
     pass "the Redis connection process pc-redis runs, a child of the webhook (pid $GR, logged)" ||
     fail "pc-redis" "log says '$GR': $(grep listening "$T/G.log" | head -c 400)"
@@ -189,12 +197,8 @@ n7=$(layer_gets app/bad:v1)
 review keyc1 uid-keyc-1 "$R/app/clean:v1"
 send "keyed replica G allows clean" allow "$G1/validate?timeout=30s" "$T/keyc1.json"
 nc0=$(layer_gets app/clean:v1)
-HK=$(jq -r 'select(.msg == "listening") | .key_processes.redis_key // empty' "$T/H.log" | head -1)
-[ -n "$HK" ] && kill -9 "$HK"
-sleep 0.3
-code=$(curl -s -o "$T/hz.out" -w '%{http_code}' --cacert "$C/ca.crt" "$H1/healthz")
-[ "$code" = 503 ] && grep -q 'pc-rediskey' "$T/hz.out" && pass "--redis-key: its key process killed: /healthz 503 naming pc-rediskey" ||
-    fail "--redis-key killed: healthz" "$code $(cat "$T/hz.out")"
+HK=$(listened H key_processes.redis_key)
+killed_unhealthy "--redis-key: its key process killed: /healthz 503 naming pc-rediskey" "$H1" "$HK" pc-rediskey
 review keyc2 uid-keyc-2 "$R/app/clean:v1"
 send "--redis-key killed: the replica still judges (clean allowed)" allow "$H1/validate?timeout=30s" "$T/keyc2.json"
 nc1=$(layer_gets app/clean:v1)
@@ -222,12 +226,8 @@ nd1=$(layer_gets app/down:v1)
     fail "--redis-key: a wrong MAC" "$flipped flipped, $nd0 → $nd1 GETs"
 # pc-redis killed: /healthz says so; reviews are still judged, without Redis
 I1=$WH_URL
-IR=$(jq -r 'select(.msg == "listening") | .redis_process // empty' "$T/I.log" | head -1)
-[ -n "$IR" ] && kill -9 "$IR"
-sleep 0.3
-code=$(curl -s -o "$T/hz.out" -w '%{http_code}' --cacert "$C/ca.crt" "$I1/healthz")
-[ "$code" = 503 ] && grep -q 'pc-redis' "$T/hz.out" && pass "pc-redis killed: /healthz 503 naming it" ||
-    fail "pc-redis killed: healthz" "$code $(cat "$T/hz.out")"
+IR=$(listened I redis_process)
+killed_unhealthy "pc-redis killed: /healthz 503 naming it" "$I1" "$IR" pc-redis
 review keyc3 uid-keyc-3 "$R/app/clean:v1"
 send "pc-redis killed: the replica still judges (clean allowed, Redis down)" allow "$I1/validate?timeout=30s" "$T/keyc3.json"
 [ "$(ready_field "$I1" redis)" = down ] && pass "pc-redis killed: /readyz says Redis is down" || fail "pc-redis killed: readyz" "$(ready_field "$I1" redis)"

@@ -195,7 +195,7 @@ send "client certificate: bad denied" deny "$WH_URL/validate?timeout=30s" "$T/rv
     fail "client certificate" "redis_up $(metric "$WH_URL" portcullis_redis_up), $(nkeys "$mtls_PORT" "$MAIN/ca.crt") keys"
 # the client key and the password are pc-redis's (which makes the TLS
 # connection): none of their forms in the webhook's memory
-MR=$(jq -r 'select(.msg == "listening") | .redis_process // empty' "$T/M.log" | head -1)
+MR=$(listened M redis_process)
 printf 'redis-password\t%s\n' "$SECRET" >"$T/rpass.tsv"
 python3 "$PC_ROOT/tests/webhook/memscan.py" "$MAIN/client.key" "$WH_PID" ${MR:+"$MR"} >"$T/ck-ms.json" 2>"$T/ck-ms.err" &&
     python3 "$PC_ROOT/tests/webhook/memscan.py" --secrets "$T/rpass.tsv" "$WH_PID" ${MR:+"$MR"} >"$T/pw-ms.json" 2>>"$T/ck-ms.err" &&

@@ -129,7 +129,7 @@ jq_true "pc-fetch killed: not allowed, a scan-error" \
 webhook_start W --cache-dir "$(fresh_cache)" --tls-cert "$C/server.crt" --tls-key "$C/server.key" || exit 1
 WP=$WH_PID
 W=$WH_URL
-RP=$(jq -r 'select(.msg == "listening") | .registry_process' "$T/W.log")
+RP=$(listened W registry_process)
 [ "$(status_of "$RP" PPid)" = "$WP" ] && [ "$(cat "/proc/$RP/comm")" = pc-fetch ] &&
     [ "$(status_of "$RP" NoNewPrivs)" = 1 ] && [ "$(status_of "$RP" Seccomp)" = 2 ] &&
     pass "webhook: the listening line names its registry process (no_new_privs, seccomp filter)" ||

@@ -65,8 +65,8 @@ webhook_start K --tls-cert "$C/server.crt" --tls-key "$C/server.key" --policy te
 K=$WH_URL
 webhook_start D --tls-cert "$C/server.crt" --tls-key "$C/server.key" --policy tes-k8s --cache-dir "$T/cache" --tes-start docker || exit 1
 D=$WH_URL
-ls_s=$(jq -r 'select(.msg == "listening") | .tes_start' "$T/S.log")
-ls_k=$(jq -r 'select(.msg == "listening") | .tes_start' "$T/K.log")
+ls_s=$(listened S tes_start)
+ls_k=$(listened K tes_start)
 [ "$ls_s" = shell ] && [ "$ls_k" = kubernetes ] && pass "listening lines: tes_start shell (tes-k8s's) and kubernetes (--tes-start)" ||
     fail "listening lines name tes_start" "S: $ls_s, K: $ls_k"
 "$WH" --listen 127.0.0.1:0 --tls-cert "$C/server.crt" --tls-key "$C/server.key" --tes-start podman >"$T/bad.out" 2>&1
