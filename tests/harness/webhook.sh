@@ -64,6 +64,15 @@ listened() { jq -r "select(.msg == \"listening\") | .$2 // empty" "$T/$1.log" 2>
 
 metrics_port() { listened "$1" metrics_port; }
 
+# killed_unhealthy NAME URL PID WORD: kill the webhook's helper process
+# PID; its /healthz must answer 503 naming WORD (within 10 s: the end is
+# seen once the process is reaped)
+unhealthy() { [ "$(curl -s -o "$T/hz.out" -w '%{http_code}' --cacert "$C/ca.crt" "$1/healthz")" = 503 ] && grep -q "$2" "$T/hz.out"; }
+killed_unhealthy() {
+    [ -n "$3" ] && kill -9 "$3" && wait_until 10 unhealthy "$2" "$4" && pass "$1" ||
+        fail "$1" "pid '$3': $(cat "$T/hz.out" 2>/dev/null)"
+}
+
 tes_upstream_start() {
     spawn "$T/tes_upstream.out" python3 "$PC_ROOT/tests/webhook/tes_upstream.py" --port "$1" --record "$2"
     TES_PID=$LAST_PID

@@ -73,14 +73,6 @@ for c in FLUSHALL "CONFIG GET dir" "GET other:key" "SET other:key x" "SCAN 0" "M
 done
 URL="redis://:$SECRET@127.0.0.1:$RP/2"
 
-# killed_unhealthy NAME URL PID WORD: kill the webhook's helper process
-# PID; its /healthz must answer 503 naming WORD (within 10 s: the end is
-# seen once the process is reaped)
-unhealthy() { [ "$(curl -s -o "$T/hz.out" -w '%{http_code}' --cacert "$C/ca.crt" "$1/healthz")" = 503 ] && grep -q "$2" "$T/hz.out"; }
-killed_unhealthy() {
-    [ -n "$3" ] && kill -9 "$3" && wait_until 10 unhealthy "$2" "$4" && pass "$1" ||
-        fail "$1" "pid '$3': $(cat "$T/hz.out" 2>/dev/null)"
-}
 review() { # review OUT UID IMAGE
     fill "$REQ/pod.json" "$T/$1.json" "$2" team-a "$3" "$3"
 }

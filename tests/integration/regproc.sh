@@ -150,10 +150,8 @@ secrets "webhook: pc-fetch holds the authfile's secret" "$RP" 'index("basic") !=
 # pc-fetch killed: no registry image can be read any more, so the webhook
 # says it is unhealthy (the kubelet restarts it), logs it once, and a pod
 # of an image it has not judged is not allowed
-kill -KILL "$RP"
-code=$(curl -s -o "$T/hz.out" -w '%{http_code}' --cacert "$C/ca.crt" "$W/healthz")
-[ "$code" = 503 ] && grep -q 'registry process pc-fetch (pid [0-9]*) was killed by signal 9' "$T/hz.out" &&
-    pass "webhook: pc-fetch killed: /healthz 503 says why" || fail "webhook: /healthz with pc-fetch dead" "HTTP $code: $(cat "$T/hz.out")"
+killed_unhealthy "webhook: pc-fetch killed: /healthz 503 says why" "$W" "$RP" \
+    'registry process pc-fetch (pid [0-9]*) was killed by signal 9'
 curl -s -o /dev/null --cacert "$C/ca.crt" "$W/readyz"
 [ "$(grep -c 'no registry image can be read any more' "$T/W.log")" = 1 ] &&
     pass "webhook: pc-fetch's end logged once" || fail "webhook: pc-fetch's end logged once" "$(grep -c 'no registry image' "$T/W.log") lines"
