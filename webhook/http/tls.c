@@ -12,10 +12,12 @@
  * until the handshake that asked for it is over; the header deadline
  * (--header-timeout, conns.c) bounds a handshake far below that grace.
  *
- * The private key is never read here: the TLS key process (tlskey.h,
- * docs/privsep.md), forked by wh_tls_new, reads the key file on each load
- * and checks it against the certificate; a generation's key is a GnuTLS
- * external key whose signatures that process makes.
+ * Neither the certificate nor the key file is opened here (only their
+ * identity is looked at, with stat): the TLS key process (tlskey.h,
+ * docs/privsep.md), forked by wh_tls_new, reads both on each load — the
+ * certificate chain it hands over whole (wh_tlskey_cert), the key it
+ * keeps and checks against the certificate; a generation's key is a
+ * GnuTLS external key whose signatures that process makes.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -33,7 +35,6 @@
 #define MAX_CHAIN 8
 #define MAX_GENS WH_TLSKEY_GENS
 #define GRACE_MS (10 * 60 * 1000)
-#define PEM_MAX (1024 * 1024)
 
 typedef struct gen {
     gnutls_pcert_st pcert[MAX_CHAIN];
@@ -97,15 +98,8 @@ static gen *gen_load(wh_tls *t, char *err, size_t errlen)
     int rc = g ? 0 : -1;
     if (!g)
         snprintf(err, errlen, "out of memory");
-    if (rc == 0) {
-        pc_err e;
-        rc = pc_read_file(t->cert_file, PEM_MAX, &cert, &clen, &e);
-        if (rc < 0 && errlen > 0) { /* a long path is cut, as snprintf would */
-            size_t n = strnlen(e.msg, errlen - 1);
-            memcpy(err, e.msg, n);
-            err[n] = 0;
-        }
-    }
+    if (rc == 0) /* read by the key process (at most WH_TLSKEY_CERT_MAX bytes) */
+        rc = wh_tlskey_cert(t->key, &cert, &clen, err, errlen);
     if (rc == 0)
         rc = gen_parse(t, g, cert, clen, err, errlen);
     free(cert);
@@ -186,7 +180,7 @@ int wh_tls_new(const char *cert_file, const char *key_file, wh_metrics *m, wh_tl
         return -1;
     }
     char why[512];
-    if (wh_tlskey_start(key_file, &t->key, why, sizeof why) < 0) {
+    if (wh_tlskey_start(cert_file, key_file, &t->key, why, sizeof why) < 0) {
         snprintf(err, errlen, "--tls-key %s: %s", key_file, why);
         wh_tls_free(t);
         return -1;

@@ -7,7 +7,13 @@
  * asks for them while it negotiates), and its deinit tells the key
  * process to forget the generation. When the key process is gone every
  * operation fails, so no handshake completes: TLS fails closed.
+ *
+ * The certificate comes from the key process too (wh_tlskey_cert): one
+ * snapshot fetched in chunks under a lock of its own, so two fetches never
+ * interleave, and every length in the replies checked before a byte is
+ * copied.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +21,7 @@
 
 struct wh_tlskey {
     pc_keyproc *kp;
+    pthread_mutex_t cert_mu; /* one certificate fetch (its chunks) at a time */
 };
 
 typedef struct extkey {
@@ -24,15 +31,18 @@ typedef struct extkey {
     unsigned bits;
 } extkey;
 
-int wh_tlskey_start(const char *key_file, wh_tlskey **out, char *err, size_t errlen)
+int wh_tlskey_start(const char *cert_file, const char *key_file, wh_tlskey **out, char *err,
+                    size_t errlen)
 {
     wh_tlskey *k = calloc(1, sizeof *k);
     *out = NULL;
-    if (!k) {
+    if (!k || pthread_mutex_init(&k->cert_mu, NULL) != 0) {
+        free(k);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (wh_tlskey_proc_start(key_file, &k->kp, err, errlen) < 0) {
+    if (wh_tlskey_proc_start(cert_file, key_file, &k->kp, err, errlen) < 0) {
+        pthread_mutex_destroy(&k->cert_mu);
         free(k);
         return -1;
     }
@@ -45,6 +55,7 @@ void wh_tlskey_stop(wh_tlskey *k)
     if (!k)
         return;
     pc_keyproc_stop(k->kp);
+    pthread_mutex_destroy(&k->cert_mu);
     free(k);
 }
 
@@ -177,4 +188,64 @@ int wh_tlskey_load(wh_tlskey *k, gnutls_pubkey_t cert_pub, gnutls_privkey_t *out
         return -1;
     }
     return 0;
+}
+
+/* Under cert_mu. */
+static int fetch_cert(wh_tlskey *k, char **pem, size_t *len, char *err, size_t errlen)
+{
+    unsigned char body[4];
+    pc_ps_answer a;
+    char *buf = NULL;
+    size_t total = 0, got = 0;
+    do {
+        pc_ps_put32(body, (uint32_t)got); /* got <= total <= WH_TLSKEY_CERT_MAX */
+        if (call(k, WH_TLSKEY_OP_CERT, body, sizeof body, &a, err, errlen) < 0)
+            goto fail;
+        if (a.dlen < 4 || a.dlen > PC_PS_DATA_MAX) {
+            snprintf(err, errlen, "TLS key process: malformed certificate reply");
+            goto fail;
+        }
+        uint32_t t = pc_ps_get32(a.data);
+        size_t chunk = a.dlen - 4;
+        if (!buf) { /* the answer to offset 0 */
+            if (t > WH_TLSKEY_CERT_MAX) {
+                snprintf(err, errlen, "TLS key process: certificate of %lu bytes, above %d",
+                         (unsigned long)t, WH_TLSKEY_CERT_MAX);
+                goto fail;
+            }
+            total = t;
+            if (!(buf = malloc(total + 1))) {
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+        } else if (t != total) {
+            snprintf(err, errlen, "TLS key process: certificate length changed during a fetch");
+            goto fail;
+        }
+        /* every chunk moves on (the loop ends) and stays within total */
+        if (chunk > total - got || (chunk == 0 && got < total)) {
+            snprintf(err, errlen, "TLS key process: certificate chunk of %zu bytes at %zu of %zu",
+                     chunk, got, total);
+            goto fail;
+        }
+        memcpy(buf + got, a.data + 4, chunk);
+        got += chunk;
+    } while (got < total);
+    buf[total] = 0;
+    *pem = buf;
+    *len = total;
+    return 0;
+fail:
+    free(buf);
+    return -1;
+}
+
+int wh_tlskey_cert(wh_tlskey *k, char **pem, size_t *len, char *err, size_t errlen)
+{
+    *pem = NULL;
+    *len = 0;
+    pthread_mutex_lock(&k->cert_mu);
+    int rc = fetch_cert(k, pem, len, err, errlen);
+    pthread_mutex_unlock(&k->cert_mu);
+    return rc;
 }

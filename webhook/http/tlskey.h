@@ -4,7 +4,8 @@
  * parses everything a client sends, never has it. GnuTLS gets an external
  * private key (gnutls_privkey_import_ext4) whose signatures (and, for an
  * RSA key under TLS 1.2's RSA key exchange, decryptions) the key process
- * makes.
+ * makes. The key process reads the certificate file too
+ * (WH_TLSKEY_OP_CERT, wh_tlskey_cert): this process opens neither file.
  *
  * Ops of the key process (payloads of privsep.h's packets, big-endian):
  *   WH_TLSKEY_OP_LOAD       body: the certificate's public key (DER
@@ -19,6 +20,15 @@
  *   WH_TLSKEY_OP_DECRYPT    body: u32 generation | ciphertext (1 to 2048).
  *                           Reply: the 48-byte TLS premaster secret.
  *   WH_TLSKEY_OP_DROP       body: u32 generation. The key is forgotten.
+ *   WH_TLSKEY_OP_CERT       body: u32 offset. At offset 0 reads the
+ *                           certificate file anew, whole (at most
+ *                           WH_TLSKEY_CERT_MAX bytes; else an error naming
+ *                           the file), and keeps it as the snapshot; a
+ *                           non-zero offset reads that snapshot (never the
+ *                           file). Reply: u32 total length | up to
+ *                           PC_PS_DATA_MAX - 4 bytes of the snapshot from
+ *                           offset. A non-zero offset at or past the end,
+ *                           or with no snapshot, is refused.
  * At most WH_TLSKEY_GENS generations are held at once (the serving
  * certificate's reload keeps as many).
  */
@@ -36,6 +46,7 @@ enum {
     WH_TLSKEY_OP_SIGN_DATA = 3,
     WH_TLSKEY_OP_DECRYPT = 4,
     WH_TLSKEY_OP_DROP = 5,
+    WH_TLSKEY_OP_CERT = 6,
 };
 enum {
     WH_TLSKEY_GENS = 8,
@@ -44,16 +55,26 @@ enum {
     WH_TLSKEY_DATA_MAX = 16384,
     WH_TLSKEY_CT_MAX = 2048,
     WH_TLSKEY_PREMASTER = 48,
+    WH_TLSKEY_CERT_MAX = 1024 * 1024,          /* bytes of the certificate file (PEM) */
+    WH_TLSKEY_CERT_CHUNK = PC_PS_DATA_MAX - 4, /* of it in one WH_TLSKEY_OP_CERT reply */
 };
 
 typedef struct wh_tlskey wh_tlskey;
 
-/* tlskey_proc.c: fork the key process for key_file (read now once, to
- * refuse a key that does not load before anything listens). */
-int wh_tlskey_proc_start(const char *key_file, pc_keyproc **out, char *err, size_t errlen);
+/* tlskey_proc.c: fork the key process for cert_file and key_file (the key
+ * read now once, to refuse a key that does not load before anything
+ * listens; the certificate on each WH_TLSKEY_OP_CERT at offset 0). */
+int wh_tlskey_proc_start(const char *cert_file, const char *key_file, pc_keyproc **out, char *err,
+                         size_t errlen);
 
 /* tlskey.c: the client end. */
-int wh_tlskey_start(const char *key_file, wh_tlskey **out, char *err, size_t errlen);
+int wh_tlskey_start(const char *cert_file, const char *key_file, wh_tlskey **out, char *err,
+                    size_t errlen);
+/* Have the key process read the certificate file now: its bytes, whole,
+ * in *pem (malloc'd, a NUL after them; the caller frees it) and *len. -1
+ * with err (the key process's message, which names the file, or what was
+ * wrong with its replies) and *pem NULL. */
+int wh_tlskey_cert(wh_tlskey *k, char **pem, size_t *len, char *err, size_t errlen);
 /* Have the key process read the key file now and check it against
  * cert_pub; *out is a GnuTLS private key backed by that generation (its
  * deinit drops the generation). -1 with err. */

@@ -4,6 +4,12 @@
  * once GnuTLS parsed it), one generation per certificate reload, and the
  * ops of tlskey.h. The bytes to sign or decrypt are handed to GnuTLS as
  * they are; nothing here interprets them.
+ *
+ * The certificate file is read here as well (WH_TLSKEY_OP_CERT), with the
+ * same open/fstat/read/close the sealed process may still make, so the
+ * webhook's own process never opens the directory that holds the key.
+ * Its bytes are handed over as they are, in chunks of one snapshot: a
+ * chain larger than one reply comes from one read of the file.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -21,6 +27,9 @@ typedef struct slot {
 
 typedef struct keystate {
     char path[PATH_MAX];
+    char cert_path[PATH_MAX];
+    char *cert; /* the snapshot of the certificate file (NULL: none) */
+    size_t cert_len;
     uint32_t next_gen;
     slot slots[WH_TLSKEY_GENS];
 } keystate;
@@ -156,6 +165,48 @@ static int op_decrypt(keystate *k, const pc_ps_req *rq, unsigned char *data, siz
     return PC_PS_ST_OK;
 }
 
+/* Offset 0: the certificate file read anew, the snapshot replaced (or
+ * dropped, when it does not read); any offset: u32 total | a chunk of the
+ * snapshot from there. */
+static int op_cert(keystate *k, const pc_ps_req *rq, unsigned char *data, size_t *dlen, char *msg,
+                   size_t msglen)
+{
+    if (rq->len != 4)
+        return PC_PS_ST_BAD_ARGS;
+    uint32_t off = pc_ps_get32(rq->body);
+    if (off == 0) {
+        char *pem = NULL, *fit;
+        size_t n = 0;
+        free(k->cert); /* a failed read leaves no snapshot to serve */
+        k->cert = NULL;
+        k->cert_len = 0;
+        if (pc_keyfile_read(k->cert_path, "TLS certificate", 0, WH_TLSKEY_CERT_MAX, &pem, &n, msg,
+                            msglen) < 0)
+            return PC_PS_ST_FAILED;
+        /* (pc_keyfile_read's buffer has room for the limit: keep what the
+         * file needs; a failed shrink keeps it as it is) */
+        if ((fit = realloc(pem, n + 1)))
+            pem = fit;
+        k->cert = pem;
+        k->cert_len = n;
+    } else if (!k->cert) {
+        snprintf(msg, msglen, "no certificate read (offset 0 first)");
+        return PC_PS_ST_BAD_ARGS;
+    } else if (off >= k->cert_len) {
+        snprintf(msg, msglen, "offset %lu at or past the certificate's %zu bytes",
+                 (unsigned long)off, k->cert_len);
+        return PC_PS_ST_BAD_ARGS;
+    }
+    size_t n = k->cert_len - off; /* off <= cert_len: 0, or below it */
+    if (n > WH_TLSKEY_CERT_CHUNK)
+        n = WH_TLSKEY_CERT_CHUNK;
+    pc_ps_put32(data, (uint32_t)k->cert_len); /* <= WH_TLSKEY_CERT_MAX */
+    if (n)
+        memcpy(data + 4, k->cert + off, n);
+    *dlen = 4 + n;
+    return PC_PS_ST_OK;
+}
+
 static int key_handle(void *st, const pc_ps_req *rq, unsigned char *data, size_t *dlen, char *msg,
                       size_t msglen)
 {
@@ -169,6 +220,8 @@ static int key_handle(void *st, const pc_ps_req *rq, unsigned char *data, size_t
         return op_sign(k, rq, data, dlen, msg, msglen);
     case WH_TLSKEY_OP_DECRYPT:
         return op_decrypt(k, rq, data, dlen, msg, msglen);
+    case WH_TLSKEY_OP_CERT:
+        return op_cert(k, rq, data, dlen, msg, msglen);
     case WH_TLSKEY_OP_DROP:
         if (rq->len != 4 || !(s = find(k, pc_ps_get32(rq->body))))
             return PC_PS_ST_BAD_ARGS;
@@ -210,12 +263,15 @@ static int key_init(void *st, unsigned char *data, size_t *dlen, char *msg, size
 
 static const pc_keyproc_ops tlskey_ops = {"pc-tlskey", key_init, key_handle};
 
-int wh_tlskey_proc_start(const char *key_file, pc_keyproc **out, char *err, size_t errlen)
+int wh_tlskey_proc_start(const char *cert_file, const char *key_file, pc_keyproc **out, char *err,
+                         size_t errlen)
 {
     keystate st;
     pc_ps_answer hello;
     memset(&st, 0, sizeof st);
-    if (pc_keyfile_path(st.path, sizeof st.path, key_file, err, errlen) < 0)
+    *out = NULL;
+    if (pc_keyfile_path(st.cert_path, sizeof st.cert_path, cert_file, err, errlen) < 0 ||
+        pc_keyfile_path(st.path, sizeof st.path, key_file, err, errlen) < 0)
         return -1;
     st.next_gen = 1;
     return pc_keyproc_start(&tlskey_ops, &st, sizeof st, out, &hello, err, errlen);
