@@ -58,6 +58,8 @@ void pc_safe_str(const char *s, char *out, size_t n);
 
 /* Read a whole file of at most max bytes (NUL-terminated copy). */
 int pc_read_file(const char *path, size_t max, char **out, size_t *len, pc_err *e);
+/* path and its missing parents made (mode 0700): 0, or -1 with errno. */
+int pc_mkdir_p(const char *path);
 /* Exactly n bytes from or to fd, retrying short reads/writes and EINTR:
  * 0, or -1 on an error or (reading) an end of file before n bytes. */
 int pc_read_full(int fd, void *buf, size_t n);
@@ -84,6 +86,10 @@ int pc_child_setup(int sock, int at, pid_t parent, const char *name);
 int pc_child_reap(pid_t pid, int *reaped, char *why, size_t whylen);
 /* Wait up to ms (each millisecond) for it to end, then kill and reap it. */
 void pc_child_wait(pid_t pid, int *reaped, char *why, size_t whylen, unsigned ms);
+/* The threads this process runs (/proc/self/stat's num_threads); 0 when
+ * it cannot be read. A fork copies no lock another thread holds only when
+ * it is 1, and Landlock confines only the calling thread (landlock.c). */
+int pc_thread_count(void);
 
 /* Monotonic milliseconds. */
 uint64_t pc_now_ms(void);

@@ -422,6 +422,50 @@ int pc_privsep_drop(void);
 #define PC_CONFINE_EXEC 2
 int pc_privsep_confine(int flags);
 
+/* The scanning process's filesystem confinement (Landlock; landlock.c,
+ * docs/privsep.md): after pc_fsconfine_apply the process, every thread
+ * it starts later and every child it forks later opens, lists, writes,
+ * creates and removes files only beneath the paths allowed here (and
+ * what libraries read at run time: /usr, /lib, CA bundles, the
+ * resolver's files, /dev/null, TMPDIR, its own /proc/PID/stat, status
+ * and fd); anything else fails with EACCES (the authfile, key files, the
+ * user's home). PC_FS_READ: read files and list directories at or
+ * beneath path; PC_FS_WRITE: also write, create, rename and remove there;
+ * PC_FS_EXEC: read and map for execution (libraries). A path that does
+ * not exist when apply runs is left out. */
+#define PC_FS_READ 1u
+#define PC_FS_WRITE 2u
+#define PC_FS_EXEC 4u
+typedef struct pc_fsconfine pc_fsconfine;
+pc_fsconfine *pc_fsconfine_new(void); /* NULL: out of memory (apply refuses NULL) */
+int pc_fsconfine_allow(pc_fsconfine *c, const char *path, unsigned how);
+/* The directory path is in ("." for a bare name). */
+int pc_fsconfine_allow_parent(pc_fsconfine *c, const char *path, unsigned how);
+/* What a context built from o reads and writes while it scans: the cache
+ * directory (read and write; made now when missing). reloads: also what building it again reads
+ * (the webhook reloads its policy): the directories of the policy and
+ * exceptions files, the rules (a directory, or a file's directory), the
+ * policies directory and the shipped rules. */
+int pc_fsconfine_allow_options(pc_fsconfine *c, const pc_options *o, int reloads);
+/* What scanning ref reads: the directory of oci:DIR, the file of
+ * oci-archive:FILE and docker-archive:FILE; nothing for docker:// (the
+ * registry process reads it). -1 for a reference no transport takes. */
+int pc_fsconfine_allow_image(pc_fsconfine *c, const char *ref);
+/* A file that should stay out of the scanning process's reach (a key
+ * file, the authfile, a password file): apply checks that no allowed path
+ * holds it, and says so in pc_fsconfine_warnings otherwise. */
+int pc_fsconfine_secret(pc_fsconfine *c, const char *path);
+/* After apply: one line per secret an allowed path reaches ("FILE is
+ * within DIR, which the scanning process may read"), or NULL. */
+const char *pc_fsconfine_warnings(const pc_fsconfine *c);
+/* Install it for the calling thread, which must be the process's only
+ * one (Landlock confines the calling thread and its later threads and
+ * children). 1: confined (*abi: the kernel's Landlock ABI); 0: the kernel
+ * has no Landlock, nothing installed; -1 with err (nothing installed, or
+ * no_new_privs set). */
+int pc_fsconfine_apply(pc_fsconfine *c, int *abi, char *err, size_t errlen);
+void pc_fsconfine_free(pc_fsconfine *c);
+
 /* The registry process (pc-fetch, docs/privsep.md): started before any
  * image, policy or rule is read, it holds every registry secret (the
  * authfile, credential helpers, --creds, --registry-token) and makes every

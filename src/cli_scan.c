@@ -6,6 +6,7 @@
  * cannot be signed has no attestation and the exit code is 2.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -443,6 +444,46 @@ static int scan_manifests(const cli *c, pc_ctx *ctx, pc_signer *signer, const cl
     return code;
 }
 
+/* Once the context is built, before any image is read: the filesystem
+ * confined to what the scans read and write (the cache, the images'
+ * layouts and archives, TMPDIR, the report's file, made now when it is
+ * missing; docs/privsep.md), so a scanning process an image took over
+ * opens no authfile, key or home file and writes nowhere else. 0, or -1
+ * (said). */
+static int confine_fs(const cli *c, char **images, size_t n, const cli_runs *runs)
+{
+    char err[1024];
+    int abi = 0;
+    if (c->output && !c->inspect) {
+        /* (O_EXCL: an existing file, a FIFO too, is left as it is until
+         * the report is written) */
+        int fd = open(c->output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST) {
+            perror(c->output);
+            return -1;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    pc_fsconfine *f = pc_fsconfine_new();
+    if (f)
+        (void)pc_fsconfine_allow_options(f, &c->o, 0); /* a failure fails apply */
+    if (f && c->output && !c->inspect)
+        (void)pc_fsconfine_allow(f, c->output, PC_FS_WRITE);
+    /* a reference no transport takes is refused by its scan, with a message */
+    for (size_t i = 0; f && i < n; i++)
+        (void)pc_fsconfine_allow_image(f, images[i]);
+    for (size_t i = 0; f && i < runs->n; i++)
+        (void)pc_fsconfine_allow_image(f, runs->v[i].image);
+    int rc = pc_fsconfine_apply(f, &abi, err, sizeof err);
+    pc_fsconfine_free(f);
+    if (rc < 0) {
+        fprintf(stderr, "portcullis: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 static int scan_all(cli *c, char **images, size_t n)
 {
     char err[1024];
@@ -505,8 +546,11 @@ static int scan_all(cli *c, char **images, size_t n)
     c->o.bind_images = NULL;
     c->o.nbind_images = 0;
     free(bind);
-    if (made < 0) {
-        fprintf(stderr, "portcullis: %s\n", err);
+    if (made < 0 || confine_fs(c, images, n, &runs) < 0) {
+        if (made < 0)
+            fprintf(stderr, "portcullis: %s\n", err);
+        else
+            pc_ctx_free(ctx);
         cli_runs_free(&runs);
         pc_fetch_stop(c->o.fetch);
         pc_signer_free(signer);

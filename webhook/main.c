@@ -434,6 +434,45 @@ static int setup_redis(wh_server *s, opts *o, wh_rediskey *key)
     return 0;
 }
 
+/* Before the policy, the rules or anything a client sends is read, and
+ * before any thread: the filesystem confined to what the webhook reads
+ * and writes from now on (docs/privsep.md): the cache, TMPDIR, and for
+ * policy reloads the directories of the policy, exceptions and rules
+ * files (a ConfigMap update swaps a symlink there) and the policies
+ * directory. The key files, the authfile, the Redis secrets and the
+ * serving certificate (pc-tlskey reads it) stay out of reach. */
+static int confine_fs(wh_server *s, const opts *o)
+{
+    char err[1024];
+    pc_fsconfine *f = pc_fsconfine_new();
+    const wh_config *c = &o->cfg;
+    const char *secrets[] = {c->tls_key,        c->sign_key,      c->redis_key,
+                             c->redis_cert_key, c->redis_pw_file, o->po.authfile};
+    if (f)
+        (void)pc_fsconfine_allow_options(f, &o->po, 1); /* a failure fails apply */
+    for (size_t i = 0; f && i < sizeof secrets / sizeof secrets[0]; i++)
+        (void)pc_fsconfine_secret(f, secrets[i]);
+    int rc = pc_fsconfine_apply(f, &s->landlock_abi, err, sizeof err);
+    const char *w = rc > 0 ? pc_fsconfine_warnings(f) : NULL;
+    while (w && *w) { /* a secret the allowed paths reach: said, not refused */
+        size_t n = strcspn(w, "\n");
+        wh_logf("warn",
+                "filesystem confinement: %.*s: keep secrets out of the policy's, "
+                "rules', cache and temporary directories",
+                (int)n, w);
+        w += n + (w[n] == '\n');
+    }
+    pc_fsconfine_free(f);
+    if (rc < 0) {
+        wh_logf("error", "%s", err);
+        return -1;
+    }
+    if (rc == 0)
+        wh_logf("warn", "the kernel has no Landlock: the filesystem is not confined "
+                        "(docs/privsep.md)");
+    return 0;
+}
+
 static int setup(wh_server *s, opts *o)
 {
     char err[1024];
@@ -480,9 +519,14 @@ static int setup(wh_server *s, opts *o)
     }
     if (setup_redis(s, o, rkey) < 0)
         return -1;
-    if ((o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
-         wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) ||
-        wh_gen_init(s, &o->po, err, sizeof err) < 0 || wh_server_start(s, err, sizeof err) < 0 ||
+    if (o->cfg.tes_upstream && /* first: it sets libcurl up before any thread runs */
+        wh_tesproxy_new(o->cfg.tes_upstream, &s->tes_gate, err, sizeof err) < 0) {
+        wh_logf("error", "%s", err);
+        return -1;
+    }
+    if (confine_fs(s, o) < 0)
+        return -1;
+    if (wh_gen_init(s, &o->po, err, sizeof err) < 0 || wh_server_start(s, err, sizeof err) < 0 ||
         wh_metrics_server_start(s, err, sizeof err) < 0) {
         wh_logf("error", "%s", err);
         return -1;
@@ -512,6 +556,7 @@ static void log_listening(const wh_server *s, const pc_fetch *fetch)
             json_object_set_new(f, "redis_process",
                                 json_integer((json_int_t)wh_redis_conn_pid(s->redis)));
         json_object_set_new(f, "registry_process", json_integer((json_int_t)pc_fetch_pid(fetch)));
+        json_object_set_new(f, "landlock_abi", json_integer(s->landlock_abi));
         json_object_set_new(f, "max_connections", json_integer(s->cfg.max_conns));
         json_object_set_new(f, "threads", json_integer(s->threads));
         json_object_set_new(f, "max_conns_per_ip", json_integer(s->cfg.max_conns_per_ip));

@@ -81,6 +81,7 @@ typedef struct wh_server {
     uint16_t port;                  /* bound port */
     struct MHD_Daemon *metrics_mhd; /* --metrics-listen's plain-HTTP server, or NULL */
     uint16_t metrics_port;          /* its bound port */
+    int landlock_abi; /* the filesystem confinement's Landlock ABI; 0: the kernel has none */
     _Atomic int ready;
 } wh_server;
 

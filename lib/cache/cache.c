@@ -55,28 +55,10 @@ int pc_cache_check_dir(const char *dir, pc_err *e)
     return 0;
 }
 
-static int mkdir_p(const char *path)
-{
-    char tmp[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof tmp)
-        return -1;
-    memcpy(tmp, path, n + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 int pc_cache_open(pc_cache *c, const char *dir, uint64_t max_bytes, pc_err *e)
 {
     memset(c, 0, sizeof *c);
-    if (mkdir_p(dir) < 0)
+    if (pc_mkdir_p(dir) < 0)
         return pc_err_set(e, "cache directory %s: %s", dir, strerror(errno));
     if (pc_cache_check_dir(dir, e) < 0)
         return -1;

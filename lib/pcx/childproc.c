@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -72,4 +73,22 @@ void pc_child_wait(pid_t pid, int *reaped, char *why, size_t whylen, unsigned ms
         waitpid(pid, NULL, 0);
         *reaped = 1;
     }
+}
+
+int pc_thread_count(void)
+{
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    ssize_t k = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (k <= 0)
+        return 0;
+    buf[k] = '\0';
+    const char *p = strrchr(buf, ')'); /* after the command's name, which may hold anything */
+    int field = 2;
+    for (; p && *p && field < 20; p++)
+        field += *p == ' ';
+    long n = p && field == 20 ? strtol(p, NULL, 10) : 0;
+    return n > 0 && n < 1000000 ? (int)n : 0;
 }

@@ -119,30 +119,10 @@ static pc_prefilter *from_child(pid_t pid, int fd)
     return pf;
 }
 
-/* 1 when this process runs one thread (/proc/self/stat's num_threads):
- * a fork then copies no lock another thread holds (a dlopen's, an
- * allocator's), which the child's compile could wait on for ever. */
-static int one_thread(void)
-{
-    char buf[1024];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    ssize_t k = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (k <= 0)
-        return 0;
-    buf[k] = '\0';
-    const char *p = strrchr(buf, ')'); /* after the command's name, which may hold anything */
-    int field = 2;
-    for (; p && *p && field < 20; p++)
-        field += *p == ' ';
-    return p && field == 20 && strtol(p, NULL, 10) == 1;
-}
-
 pc_prefilter *pc_prefilter_build(struct YR_RULES *yr, const pc_pf_source *src, size_t n)
 {
     int fd[2];
-    if (yr && one_thread() && pipe(fd) == 0) {
+    if (yr && pc_thread_count() == 1 && pipe(fd) == 0) {
         pid_t pid = fork();
         if (pid == 0) {
             close(fd[0]);
