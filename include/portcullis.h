@@ -265,6 +265,13 @@ typedef struct pc_runctx {
      * argv joined by spaces: matched against the rules like the command */
     char **execs;
     size_t nexecs;
+    /* what the run mounts over the image's filesystem (a pod's
+     * volumeMounts): mounts[i] an absolute, clean path, mount_from[i] what
+     * is there ("volume \"scripts\" (configMap)"); a program or WORKDIR at
+     * or beneath one is not the image's, and is not judged as missing */
+    char **mounts;
+    char **mount_from;
+    size_t nmounts;
     uint32_t *group_add; /* supplementary gids added */
     size_t ngroup_add;
     uint64_t cap_add, cap_drop; /* bit n: capability n (ALL: every bit); relative to the
@@ -286,6 +293,10 @@ void pc_runctx_free(pc_runctx *rc);
  * [=true]), "entrypoint" (the program), "workdir", "env" (NAME=VALUE).
  * 0; -1 with a message naming the flag and value; 1: not a run flag. */
 int pc_runctx_set(pc_runctx *rc, const char *name, const char *value, char *err, size_t errlen);
+/* Something mounted at path (absolute, or taken from the root as the
+ * runtime does; cleaned of "//", "." and ".."), from says what ("volume
+ * \"NAME\" (configMap)"). 0; -1 with err (out of memory). */
+int pc_runctx_mount(pc_runctx *rc, const char *path, const char *from, char *err, size_t errlen);
 /* The command after the image (`docker run IMAGE CMD...`): replaces CMD. */
 int pc_runctx_command(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t errlen);
 /* A whole entrypoint (a pod's `command`, a TES executor's command):

@@ -379,6 +379,56 @@ static int read_execs(const rd *r, const pc_jval *c, pc_runctx *rc)
     return 0;
 }
 
+/* The kind of the pod's volume named name ("configMap", "emptyDir", ...:
+ * its one member besides "name"), or NULL when the pod has no such
+ * volume (the API server refuses that pod; read as unknown). */
+static const char *volume_kind(const pc_jval *pod, const char *name)
+{
+    const pc_jval *vols = pc_jopt(pod, "volumes");
+    for (size_t i = 0; pc_jis(vols, PC_JARR) && i < vols->n; i++) {
+        const pc_jval *v = pc_jat(vols, i);
+        if (!pc_jis(v, PC_JOBJ) || !pc_jstr(pc_jopt(v, "name")) ||
+            strcmp(pc_jstr(pc_jopt(v, "name")), name) != 0)
+            continue;
+        for (size_t k = 0; k < v->n; k++)
+            if (strcmp(v->u.m[k].key, "name") != 0 && v->u.m[k].v.type != PC_JNULL)
+                return v->u.m[k].key;
+        return NULL;
+    }
+    return NULL;
+}
+
+/* volumeMounts: what the kubelet mounts over the image's filesystem. A
+ * program or WORKDIR there is the volume's, not the image's. */
+static int read_mounts(const rd *r, const pc_jval *pod, const pc_jval *c, pc_runctx *rc)
+{
+    const pc_jval *a = pc_jopt(c, "volumeMounts");
+    char err[256];
+    if (!a)
+        return 0;
+    if (!pc_jis(a, PC_JARR))
+        return bad(r, "volumeMounts", "expected an array");
+    for (size_t i = 0; i < a->n; i++) {
+        const pc_jval *m = pc_jat(a, i);
+        const pc_jval *name = pc_jopt(m, "name"), *path = pc_jopt(m, "mountPath");
+        char f[64];
+        snprintf(f, sizeof f, "volumeMounts[%zu]", i);
+        if (!pc_jis(m, PC_JOBJ) || !pc_jis(name, PC_JSTR) || !pc_jis(path, PC_JSTR) ||
+            !*pc_jstr(path))
+            return bad(r, f, "expected {\"name\": NAME, \"mountPath\": PATH}");
+        const char *kind = volume_kind(pod, pc_jstr(name));
+        char *from = pc_asprintf("volume \"%.200s\" (%.64s)", pc_jstr(name),
+                                 kind ? kind : "not among the pod's volumes");
+        if (!from)
+            return oom(r);
+        int rc_ = pc_runctx_mount(rc, pc_jstr(path), from, err, sizeof err);
+        free(from);
+        if (rc_ < 0)
+            return bad(r, f, err);
+    }
+    return 0;
+}
+
 static int read_container(const rd *r, const pc_jval *pod, const pc_jval *c, pc_runctx *rc)
 {
     envs e = {0};
@@ -392,7 +442,8 @@ static int read_container(const rd *r, const pc_jval *pod, const pc_jval *c, pc_
     }
     if (read_sc(r, pod, c, rc) < 0 || read_env(r, c, rc, &e) < 0 ||
         read_argv(r, c, "command", &e, &cmd, &ncmd) < 0 ||
-        read_argv(r, c, "args", &e, &args, &nargs) < 0 || read_execs(r, c, rc) < 0)
+        read_argv(r, c, "args", &e, &args, &nargs) < 0 || read_execs(r, c, rc) < 0 ||
+        read_mounts(r, pod, c, rc) < 0)
         goto out;
     if (wd && !pc_jis(wd, PC_JSTR)) {
         bad(r, "workingDir", "expected a string");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "fs/sandbox.h"
 #include "layer/caps.h"
 #include "pcx/sha256.h"
 #include "portcullis_json.h"
@@ -37,6 +38,8 @@ void pc_runctx_free(pc_runctx *rc)
     free_strv(rc->cmd, rc->ncmd);
     free_strv(rc->env, rc->nenv);
     free_strv(rc->execs, rc->nexecs);
+    free_strv(rc->mounts, rc->nmounts);
+    free_strv(rc->mount_from, rc->nmounts);
     free(rc->group_add);
     free(rc->group);
     free(rc->subject);
@@ -100,6 +103,8 @@ static int caps(const char *name, const char *v, uint64_t *bits, char *err, size
     *bits |= UINT64_C(1) << cap;
     return 0;
 }
+
+static int docker_mount(pc_runctx *rc, const char *name, const char *v, char *err, size_t errlen);
 
 int pc_runctx_set(pc_runctx *rc, const char *name, const char *value, char *err, size_t errlen)
 {
@@ -165,6 +170,9 @@ int pc_runctx_set(pc_runctx *rc, const char *name, const char *value, char *err,
             return -1;
         }
         rc_ = push(&rc->env, &rc->nenv, v);
+    } else if (strcmp(name, "volume") == 0 || strcmp(name, "mount") == 0 ||
+               strcmp(name, "tmpfs") == 0) {
+        return docker_mount(rc, name, v, err, errlen);
     } else {
         return 1;
     }
@@ -206,6 +214,111 @@ int pc_runctx_exec(pc_runctx *rc, char *const *argv, size_t n, char *err, size_t
     return 0;
 }
 
+/* "/" + path cleaned as Go's filepath.Clean does (the runtimes clean a
+ * mount's destination so): "//", "." and a trailing '/' dropped, ".."
+ * taking the component before it, none above the root. -1: too long. */
+static int clean_abs(const char *path, char *out, size_t n)
+{
+    size_t len = 0;
+    out[len++] = '/';
+    while (*path) {
+        size_t k = strcspn(path, "/");
+        if (k == 0 || (k == 1 && path[0] == '.')) {
+            /* nothing */
+        } else if (k == 2 && path[0] == '.' && path[1] == '.') {
+            while (len > 1 && out[len - 1] != '/')
+                len--;
+            if (len > 1)
+                len--; /* the '/' before it */
+        } else {
+            if (len + (len > 1) + k + 1 > n)
+                return -1;
+            if (len > 1)
+                out[len++] = '/';
+            memcpy(out + len, path, k);
+            len += k;
+        }
+        path += k + (path[k] == '/');
+    }
+    out[len] = '\0';
+    return 0;
+}
+
+int pc_runctx_mount(pc_runctx *rc, const char *path, const char *from, char *err, size_t errlen)
+{
+    char clean[PC_SB_PATH_MAX];
+    size_t n = rc->nmounts;
+    /* (the runtime joins a relative mount path to the root) */
+    if (clean_abs(path ? path : "", clean, sizeof clean) < 0) {
+        snprintf(err, errlen, "mount path too long: \"%.200s...\"", path);
+        return -1;
+    }
+    if (push(&rc->mounts, &rc->nmounts, clean) < 0)
+        return oom(err, errlen);
+    rc->nmounts = n; /* (both arrays grow together) */
+    if (push(&rc->mount_from, &rc->nmounts, from ? from : "") < 0) {
+        free(rc->mounts[n]);
+        return oom(err, errlen);
+    }
+    rc->given = 1;
+    return 0;
+}
+
+/* The value of key in docker's --mount list ("type=bind,source=/x,
+ * target=/y,readonly"), copied into out; "" when absent. */
+static void mount_field(const char *v, const char *const *keys, char *out, size_t n)
+{
+    out[0] = '\0';
+    while (*v) {
+        size_t len = strcspn(v, ",");
+        const char *eq = memchr(v, '=', len);
+        for (size_t k = 0; eq && keys[k]; k++)
+            if ((size_t)(eq - v) == strlen(keys[k]) && strncmp(v, keys[k], strlen(keys[k])) == 0)
+                snprintf(out, n, "%.*s", (int)(len - (size_t)(eq - v) - 1), eq + 1);
+        v += len + (v[len] == ',');
+    }
+}
+
+/* docker run's -v/--volume [SRC:]DST[:OPTS], --mount type=T,source=S,
+ * target=D[,...] and --tmpfs DST[:OPTS]: what is mounted where, as docker
+ * reads them (a destination must be absolute). */
+static int docker_mount(pc_runctx *rc, const char *name, const char *v, char *err, size_t errlen)
+{
+    char dst[PC_SB_PATH_MAX], src[512], type[64], from[700];
+    if (name[0] == 'v') {
+        const char *c1 = strchr(v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c1) { /* an anonymous volume */
+            snprintf(dst, sizeof dst, "%s", v);
+            snprintf(from, sizeof from, "an anonymous volume");
+        } else {
+            size_t dl = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
+            snprintf(dst, sizeof dst, "%.*s", (int)(dl < sizeof dst ? dl : sizeof dst - 1), c1 + 1);
+            snprintf(src, sizeof src, "%.*s", (int)(c1 - v < 500 ? c1 - v : 500), v);
+            snprintf(from, sizeof from, "%s \"%s\"",
+                     src[0] == '/' || src[0] == '.' ? "bind mount of" : "volume", src);
+        }
+    } else if (name[0] == 't') {
+        snprintf(dst, sizeof dst, "%.*s", (int)strcspn(v, ":"), v);
+        snprintf(from, sizeof from, "a tmpfs");
+    } else {
+        static const char *const tkeys[] = {"target", "destination", "dst", NULL};
+        static const char *const skeys[] = {"source", "src", NULL};
+        static const char *const ykeys[] = {"type", NULL};
+        mount_field(v, tkeys, dst, sizeof dst);
+        mount_field(v, skeys, src, sizeof src);
+        mount_field(v, ykeys, type, sizeof type);
+        if (!*src)
+            snprintf(from, sizeof from, "a %s mount", *type ? type : "volume");
+        else
+            snprintf(from, sizeof from, "%s mount of \"%s\"", *type ? type : "volume", src);
+    }
+    if (dst[0] != '/') {
+        snprintf(err, errlen, "--%s \"%.64s\": the destination must be an absolute path", name, v);
+        return -1;
+    }
+    return pc_runctx_mount(rc, dst, from, err, errlen);
+}
+
 static int dup_str(char **dst, const char *src)
 {
     *dst = NULL;
@@ -216,8 +329,8 @@ int pc_runctx_copy(pc_runctx *dst, const pc_runctx *src)
 {
     *dst = *src;
     dst->user = dst->workdir = dst->group = dst->subject = NULL;
-    dst->entrypoint = dst->cmd = dst->env = dst->execs = NULL;
-    dst->nentrypoint = dst->ncmd = dst->nenv = dst->nexecs = 0;
+    dst->entrypoint = dst->cmd = dst->env = dst->execs = dst->mounts = dst->mount_from = NULL;
+    dst->nentrypoint = dst->ncmd = dst->nenv = dst->nexecs = dst->nmounts = 0;
     dst->group_add = NULL;
     int bad = dup_str(&dst->user, src->user) | dup_str(&dst->workdir, src->workdir) |
               dup_str(&dst->group, src->group) | dup_str(&dst->subject, src->subject) |
@@ -225,6 +338,17 @@ int pc_runctx_copy(pc_runctx *dst, const pc_runctx *src)
               replace_strv(&dst->cmd, &dst->ncmd, src->cmd, src->ncmd) |
               replace_strv(&dst->env, &dst->nenv, src->env, src->nenv) |
               replace_strv(&dst->execs, &dst->nexecs, src->execs, src->nexecs);
+    size_t nm = 0, nf = 0; /* (the two arrays share one count: equal, or both dropped) */
+    bad |= replace_strv(&dst->mounts, &nm, src->mounts, src->nmounts) |
+           replace_strv(&dst->mount_from, &nf, src->mount_from, src->nmounts);
+    if (nm != nf) {
+        free_strv(dst->mounts, nm);
+        free_strv(dst->mount_from, nf);
+        dst->mounts = dst->mount_from = NULL;
+        nm = 0;
+        bad = 1;
+    }
+    dst->nmounts = nm;
     if (!bad && src->ngroup_add) {
         dst->group_add = pc_calloc(src->ngroup_add, sizeof *dst->group_add);
         if (dst->group_add)
@@ -292,6 +416,16 @@ static json_t *runctx_obj(const pc_runctx *rc, int with_subject)
         json_object_set_new(o, "read_only_rootfs", json_boolean(rc->read_only_rootfs));
     if (rc->nexecs) /* absent when none: the keys of runs without them are unchanged */
         bad |= json_object_set_new(o, "execs", strv_json(rc->execs, rc->nexecs));
+    if (rc->nmounts) { /* absent when none, as execs */
+        json_t *m = json_array();
+        for (size_t i = 0; m && i < rc->nmounts; i++) {
+            json_t *e = json_object(); /* (strings as pc_json_string keeps any byte) */
+            bad |= !e || json_object_set_new(e, "from", pc_json_string(rc->mount_from[i])) |
+                             json_object_set_new(e, "path", pc_json_string(rc->mounts[i])) |
+                             json_array_append_new(m, e);
+        }
+        bad |= json_object_set_new(o, "mounts", m);
+    }
     if (with_subject)
         bad |= json_object_set_new(o, "subject", pc_json_string(rc->subject));
     if (bad) {
@@ -388,7 +522,19 @@ static void key_text(const pc_runctx *rc, pc_buf *b)
             b, n,
             (size_t)snprintf(n, sizeof n, i ? ",%lu" : "%lu", (unsigned long)rc->group_add[i]));
     }
-    pc_buf_puts(b, "],\"no_new_privileges\":");
+    pc_buf_puts(b, "]");
+    if (rc->nmounts) {
+        pc_buf_puts(b, ",\"mounts\":[");
+        for (size_t i = 0; i < rc->nmounts; i++) {
+            pc_buf_puts(b, i ? ",{\"from\":" : "{\"from\":");
+            pc_buf_json_str(b, rc->mount_from[i]);
+            pc_buf_puts(b, ",\"path\":");
+            pc_buf_json_str(b, rc->mounts[i]);
+            pc_buf_puts(b, "}");
+        }
+        pc_buf_puts(b, "]");
+    }
+    pc_buf_puts(b, ",\"no_new_privileges\":");
     pc_buf_puts(b, rc->no_new_privileges ? "true" : "false");
     pc_buf_puts(b, ",\"privileged\":");
     pc_buf_puts(b, rc->privileged ? "true" : "false");
@@ -501,6 +647,9 @@ int pc_effective_build(pc_effective *x, const pc_imgconfig *img, const pc_sandbo
         x->run.privileged = rc->privileged;
         x->run.execs = rc->execs;
         x->run.nexecs = rc->nexecs;
+        x->run.mounts = rc->mounts;
+        x->run.mount_from = rc->mount_from;
+        x->run.nmounts = rc->nmounts;
     }
     /* what the policy drops stays dropped: the run cannot add it back */
     x->sandbox.dropped_caps = forced->dropped_caps | ~bounding;

@@ -55,7 +55,8 @@ void cli_usage(FILE *f)
           "  -u, --user UID[:GID]|NAME[:GROUP]   --group-add GID\n"
           "  --cap-add CAP, --cap-drop CAP|ALL   --security-opt no-new-privileges\n"
           "  --entrypoint PROGRAM (drops the image's CMD)   -w, --workdir DIR\n"
-          "  -e, --env NAME=VALUE   -- COMMAND ARG... (replaces CMD)\n",
+          "  -e, --env NAME=VALUE   -- COMMAND ARG... (replaces CMD)\n"
+          "  -v, --volume [SRC:]DST[:OPTS]   --mount type=T,source=S,target=D   --tmpfs DST\n",
           f);
 }
 

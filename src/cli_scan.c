@@ -284,6 +284,9 @@ static const struct option scan_opts[] = {
     {"entrypoint", required_argument, 0, 'E'},
     {"workdir", required_argument, 0, 'w'},
     {"env", required_argument, 0, 'e'},
+    {"volume", required_argument, 0, 'v'},
+    {"mount", required_argument, 0, 'm'},
+    {"tmpfs", required_argument, 0, 'R'},
     {"exit-code", required_argument, 0, 'x'},
     {"fail-on", required_argument, 0, 'W'},
     {"help", no_argument, 0, 'h'},
@@ -626,11 +629,12 @@ static int run(int argc, char **argv, int inspect)
         nopt++;
     optind = 1;
     int li = -1; /* getopt_long sets it for a long flag only */
-    while ((opt = getopt_long(nopt, argv, "o:hu:w:e:f:", scan_opts, &li)) != -1) {
+    while ((opt = getopt_long(nopt, argv, "o:hu:w:e:f:v:", scan_opts, &li)) != -1) {
         const char *name = li >= 0 && opt != '?' ? scan_opts[li].name
                            : opt == 'u'          ? "user"
                            : opt == 'w'          ? "workdir"
                            : opt == 'e'          ? "env"
+                           : opt == 'v'          ? "volume"
                                                  : "";
         li = -1;
         if (opt == 'h')

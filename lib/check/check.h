@@ -58,6 +58,11 @@ struct pc_check {
     void (*node)(pc_check_ctx *c, const char *path, const pc_node *n); /* per node, may be NULL */
 };
 
+/* The run's mount (c->run->mounts) that path is at or beneath, the
+ * deepest one: its index, or -1 (mounts.c). What is there is not the
+ * image's: a program or WORKDIR on it is not judged from the image. */
+long pc_check_mount(const pc_check_ctx *c, const char *path);
+
 /* NULL-terminated: every row, in the order of checklist.h (checks.c). */
 extern const pc_check *const pc_checks[];
 

@@ -373,6 +373,54 @@ static void check_privs(judge *j, const char *subject, const pc_node *n)
                subject, e->uid, e->mode & 07777, e->uid, e->gid, j->u->who, e->uid);
 }
 
+/* The finding for a program the run mounts there (mount m of the run):
+ * what it runs is not the image's, so it is not judged, and never passes
+ * as runnable. */
+static void on_mount(judge *j, const char *prog, const char *path, long m)
+{
+    j->path = path;
+    /* the finding's path, tidied (for allow_paths and exceptions) */
+    if (pc_path_normalise(path, j->real + 1, sizeof j->real - 1) == 0) {
+        j->real[0] = '/';
+        j->path = path = j->real;
+    }
+    report(j,
+           "entrypoint \"%.1024s\": %.2048s is on %.512s mounted at %.1024s, which the image "
+           "does not hold: what runs there is not judged",
+           prog, path, j->c->run->mount_from[m], j->c->run->mounts[m]);
+}
+
+/* A bare name searched through PATH: the first entry, in order, that a
+ * mount of the run covers, before the entry found holds the image's
+ * program (found: as pc_sb_path_search built it, or NULL): its index, the
+ * candidate in dir; -1 when the image's program comes first or no entry
+ * is mounted over. */
+static long path_mount(judge *j, const char *name, const char *found, char *cand, size_t n)
+{
+    const char *p = j->pathenv;
+    for (size_t k = 0; k < PC_SB_PATH_ENTRIES; k++) {
+        size_t len = strcspn(p, ":");
+        char entry[PC_SB_PATH_MAX], dir[PC_SB_PATH_MAX];
+        if (len >= sizeof entry)
+            len = sizeof entry - 1;
+        memcpy(entry, p, len);
+        entry[len] = '\0';
+        if (pc_sb_join(dir, sizeof dir, j->workdir, *entry ? entry : ".") == 0) {
+            size_t dl = strlen(dir);
+            if (found && strncmp(found, dir, dl) == 0 && found[dl] == '/' &&
+                strcmp(found + dl + 1, name) == 0)
+                return -1; /* the image's, found in an entry no mount covers */
+            long m = pc_check_mount(j->c, dir);
+            if (m >= 0 && pc_sb_join(cand, n, dir, name) == 0)
+                return m;
+        }
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    return -1;
+}
+
 /* Where the program is (path gets the candidate), or NULL after a finding. */
 static const pc_node *locate(judge *j, const char *prog)
 {
@@ -385,6 +433,11 @@ static const pc_node *locate(judge *j, const char *prog)
     if (!strchr(prog, '/')) {
         pc_sb_found f;
         pc_sb_path_search(j->c->fs, j->pathenv, j->workdir, prog, j->u, &f);
+        long m = path_mount(j, prog, f.status == PC_LOOKUP_MISSING ? NULL : f.path, path, n);
+        if (m >= 0) {
+            on_mount(j, prog, path, m);
+            return NULL;
+        }
         if (f.status == PC_LOOKUP_MISSING) {
             report(j, "entrypoint \"%.1024s\": not found in PATH %.2048s", prog, j->pathenv);
             return NULL;
@@ -395,6 +448,9 @@ static const pc_node *locate(judge *j, const char *prog)
         at = f.at;
     } else if (pc_sb_join(path, n, j->workdir, prog) < 0) {
         report(j, "%s: path too long", sub);
+        return NULL;
+    } else if (pc_check_mount(j->c, path) >= 0) {
+        on_mount(j, prog, path, pc_check_mount(j->c, path));
         return NULL;
     } else {
         st = pc_sb_lookup(j->c->fs, path, j->u, 1, &node, &at);

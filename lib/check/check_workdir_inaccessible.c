@@ -6,7 +6,8 @@
  * not searchable, every absolute path into it fails. A WORKDIR the image
  * lacks is created by the runtime (owned by root, mode 0755), so that
  * finding is at most a warning (pc_check_report_capped): the policy can
- * only lower it further.
+ * only lower it further. A WORKDIR the run mounts (a pod's volumeMount)
+ * is the volume's, not judged.
  */
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +52,8 @@ static void workdir_config(pc_check_ctx *c)
         pc_check_report(c, NULL, NULL, NULL, "WORKDIR %.256s...: path too long", wd);
         return;
     }
+    if (pc_check_mount(c, path) >= 0)
+        return; /* the run mounts it: not the image's to judge */
     const pc_node *n = NULL, *at = NULL;
     pc_lookup_status st = pc_sb_lookup(c->fs, path, u, 1, &n, &at);
     if (st == PC_LOOKUP_OK) {

@@ -24,7 +24,6 @@
 #include "pcx.h"
 
 #define PC_SB_GROUPS_SHOWN 8
-#define PC_SB_PATH_ENTRIES 1024 /* PATH entries tried; more are ignored */
 
 int pc_sb_in_group(const pc_sb_user *u, uint32_t gid)
 {

@@ -30,6 +30,7 @@
  * cannot make the duplicate check quadratic in its size. */
 #define PC_SB_MAX_GROUPS 1024
 #define PC_SB_PATH_MAX 4096
+#define PC_SB_PATH_ENTRIES 1024 /* PATH entries tried; more are ignored */
 
 typedef struct pc_sb_user {
     uint32_t uid, gid;

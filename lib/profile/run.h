@@ -42,6 +42,9 @@ typedef struct pc_run_facts {
     int privileged;
     char *const *execs; /* other commands run inside the container (pc_runctx.execs) */
     size_t nexecs;
+    char *const *mounts; /* what the run mounts over the image (pc_runctx.mounts) */
+    char *const *mount_from;
+    size_t nmounts;
 } pc_run_facts;
 
 typedef struct pc_run {

@@ -102,6 +102,17 @@ task "$NOSH" '["cat", "/etc/passwd"]' "$NOSH" '["missing-tool"]' "$NOSH" '["cat"
 ask "$K" k-mixed
 jq_true "kubernetes: one image, two commands: each executor its own verdict" '([.executors[].verdict] == ["allow", "deny", "allow"]) and ([.executors[].program] == ["/bin/cat", "missing-tool", "/bin/cat"]) and (.message | contains("executor 1 (") and (contains("executor 0") or contains("executor 2") | not))'
 
+# --- a program the task's inputs put into the container (not the
+# image's): not judged as missing, named as the input it is; a workdir on
+# a task volume is not judged either
+task "$NOSH" '["/data/run.sh", "x"]'
+jq '.inputs = [{path: "/data/run.sh", url: "s3://bucket/run.sh"}] | .volumes = ["/scratch"] |
+    .executors += [{image: .executors[0].image, command: ["cat", "/etc/passwd"], workdir: "/scratch/job"}]' \
+    "$T/task.json" >"$T/task2.json" && mv "$T/task2.json" "$T/task.json"
+ask "$K" k-input
+jq_true "kubernetes: command[0] is a task input: denied as not judged, naming the input" '.allowed == false and ([.executors[0].findings[] | select(.check == "entrypoint-unrunnable") | .message] == ["entrypoint \"/data/run.sh\": /data/run.sh is on TES inputs[0] mounted at /data/run.sh, which the image does not hold: what runs there is not judged"])'
+jq_true "kubernetes: a workdir on a task volume is not judged" '.executors[1].verdict == "allow" and ([.executors[1].findings[] | select(.check == "workdir-inaccessible")] == [])'
+
 # --- shell: /bin/sh -c COMMAND (issue 17, case 7), the tes-k8s default
 task "$NOSH" '["cat", "/etc/passwd"]'
 ask "$S" s-nosh

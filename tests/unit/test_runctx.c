@@ -353,6 +353,22 @@ static void test_key_equals_jansson(void)
             rc.env = rnd_strv(&rc.nenv);
         if (rnd() % 3 == 0)
             rc.execs = rnd_strv(&rc.nexecs);
+        if (rnd() % 3 == 0) { /* (two arrays of one count) */
+            size_t nf = 0;
+            rc.mounts = rnd_strv(&rc.nmounts);
+            rc.mount_from = calloc(rc.nmounts ? rc.nmounts : 1, sizeof *rc.mount_from);
+            for (size_t k = 0; rc.mount_from && k < rc.nmounts; k++, nf++)
+                rc.mount_from[k] = rnd_str();
+            if (!rc.mount_from || !rc.nmounts) {
+                for (size_t k = 0; k < rc.nmounts; k++)
+                    free(rc.mounts[k]);
+                free(rc.mounts);
+                free(rc.mount_from);
+                rc.mounts = rc.mount_from = NULL;
+                rc.nmounts = 0;
+            }
+            (void)nf;
+        }
         rc.ngroup_add = rnd() % 4;
         rc.group_add = rc.ngroup_add ? calloc(rc.ngroup_add, sizeof *rc.group_add) : NULL;
         for (size_t k = 0; rc.group_add && k < rc.ngroup_add; k++)
@@ -400,6 +416,44 @@ static void test_key_equals_jansson(void)
     free(j);
     pc_runctx cp;
     CHECK(pc_runctx_copy(&cp, &rc) == 0 && cp.nexecs == 1 && strcmp(cp.execs[0], rc.execs[0]) == 0);
+    pc_runctx_free(&cp);
+    /* mounts likewise: keyed when there are some, the path cleaned as
+     * the runtime takes it, copied whole */
+    char k3[72], k4[72];
+    CHECK(pc_runctx_key(&rc, k2) == 0);
+    CHECK(pc_runctx_mount(&rc, "scripts//./bin/../", "volume \"s\" (configMap)", err, sizeof err) ==
+          0);
+    CHECK(rc.nmounts == 1 && strcmp(rc.mounts[0], "/scripts") == 0 &&
+          strcmp(rc.mount_from[0], "volume \"s\" (configMap)") == 0);
+    CHECK(pc_runctx_key(&rc, k3) == 0 && strcmp(k2, k3) != 0);
+    CHECK(pc_runctx_mount(&rc, "/", "volume \"r\" (emptyDir)", err, sizeof err) == 0 &&
+          rc.nmounts == 2 && strcmp(rc.mounts[1], "/") == 0);
+    CHECK(pc_runctx_key(&rc, k4) == 0 && strcmp(k3, k4) != 0);
+    static const char *const cleaned[][2] = {{"/../x", "/x"},       {"a/b/../../..", "/"},
+                                             {"/a/./b//", "/a/b"},  {"", "/"},
+                                             {"..a/.b", "/..a/.b"}, {"/a/b/c/../d", "/a/b/d"}};
+    for (size_t i = 0; i < sizeof cleaned / sizeof cleaned[0]; i++) {
+        CHECK(pc_runctx_mount(&cp, cleaned[i][0], "v", err, sizeof err) == 0 &&
+              cp.nmounts == i + 1 && strcmp(cp.mounts[i], cleaned[i][1]) == 0);
+        if (cp.nmounts == i + 1 && strcmp(cp.mounts[i], cleaned[i][1]) != 0)
+            fprintf(stderr, "  mount %s: %s\n", cleaned[i][0], cp.mounts[i]);
+    }
+    pc_runctx_free(&cp);
+    char *lng = calloc(5002, 1);
+    if (lng)
+        memset(lng, 'a', 5001);
+    CHECK(lng && pc_runctx_mount(&cp, lng, "v", err, sizeof err) < 0 && cp.nmounts == 0 &&
+          strstr(err, "too long"));
+    free(lng);
+    j = pc_runctx_json(&rc);
+    CHECK(j &&
+          strstr(j, "\"mounts\":[{\"from\":\"volume \\\"s\\\" (configMap)\",\"path\":"
+                    "\"/scripts\"},{\"from\":\"volume \\\"r\\\" (emptyDir)\",\"path\":\"/\"}]"));
+    free(j);
+    CHECK(pc_runctx_copy(&cp, &rc) == 0 && cp.nmounts == 2 && strcmp(cp.mounts[1], "/") == 0 &&
+          strcmp(cp.mount_from[0], rc.mount_from[0]) == 0);
+    char k5[72];
+    CHECK(pc_runctx_key(&cp, k5) == 0 && strcmp(k4, k5) == 0);
     pc_runctx_free(&cp);
     pc_runctx_free(&rc);
 }

@@ -333,7 +333,34 @@ static void check_inline_inputs(void)
     CHECK(t.ncontents == 1 && t.content_bytes == 6);
     CHECK(t.images.n == 1 && t.images.v[0].run && t.images.v[0].run->nexecs == 1 &&
           strcmp(t.images.v[0].run->execs[0], "echo a") == 0);
+    /* the paths the backend fills before the executor starts: mounts */
+    CHECK(t.images.n == 1 && t.images.v[0].run && t.images.v[0].run->nmounts == 2 &&
+          strcmp(t.images.v[0].run->mounts[0], "/d/a") == 0 &&
+          strcmp(t.images.v[0].run->mount_from[1], "TES inputs[1]") == 0);
     wh_tes_task_free(&t);
+    /* volumes too, and every executor gets them (shell semantics: its
+     * command's program judged on its own as well) */
+    const char *vol = "{\"volumes\":[\"/shared//x/\"],\"inputs\":[{\"path\":\"/in/run.sh\","
+                      "\"url\":\"s3://b/run.sh\"}],\"executors\":[{\"image\":\"i\",\"command\":"
+                      "[\"/in/run.sh\"]},{\"image\":\"j\"}]}";
+    CHECK(wh_tes_parse(vol, strlen(vol), WH_TES_SHELL, &t, err, sizeof err) == 0);
+    CHECK(t.nmounts == 2 && t.images.n == 3);
+    for (size_t i = 0; i < t.images.n && i < 3; i++) {
+        const pc_runctx *r = t.images.v[i].run;
+        CHECK(r && r->nmounts == 2 && strcmp(r->mounts[0], "/in/run.sh") == 0 &&
+              strcmp(r->mount_from[0], "TES inputs[0]") == 0 &&
+              strcmp(r->mounts[1], "/shared/x") == 0 &&
+              strcmp(r->mount_from[1], "TES volumes[0]") == 0);
+    }
+    wh_tes_task_free(&t);
+    check_refused("{\"volumes\":\"/x\",\"executors\":[{\"image\":\"i\"}]}",
+                  "volumes: expected an array of absolute paths");
+    check_refused("{\"volumes\":[\"x\"],\"executors\":[{\"image\":\"i\"}]}",
+                  "volumes[0]: expected an absolute path");
+    check_refused("{\"volumes\":[1],\"executors\":[{\"image\":\"i\"}]}",
+                  "volumes[0]: expected an absolute path");
+    check_refused("{\"inputs\":[{\"path\":\"rel\"}],\"executors\":[{\"image\":\"i\"}]}",
+                  "inputs[0].path: \"rel\": expected an absolute path");
     check_refused("{\"inputs\":{},\"executors\":[{\"image\":\"i\"}]}", "inputs: expected an array");
     check_refused("{\"inputs\":[1],\"executors\":[{\"image\":\"i\"}]}",
                   "inputs[0]: expected an object");

@@ -208,6 +208,48 @@ static int read_executor(wh_tes_task *t, size_t i, json_t *e, char *err, size_t 
     return wh_image_list_add(&t->images, s, ptr, where, err, errlen) < 0 ? -2 : 0;
 }
 
+/* One path the backend fills before the executors start (what: where
+ * the task names it). */
+static int add_mount(wh_tes_task *t, const char *path, const char *what)
+{
+    const char **m = pc_reallocarray(t->mounts, t->nmounts + 1, sizeof *m);
+    if (!m)
+        return -1;
+    t->mounts = m;
+    char **f = pc_reallocarray(t->mount_from, t->nmounts + 1, sizeof *f);
+    if (!f)
+        return -1;
+    t->mount_from = f;
+    if (!(f[t->nmounts] = pc_asprintf("TES %s", what)))
+        return -1;
+    m[t->nmounts++] = path;
+    return 0;
+}
+
+/* volumes: directories the backend makes and shares between executors. */
+static int read_volumes(wh_tes_task *t, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(t->root, "volumes"), *x;
+    size_t i;
+    if (lookalike_key(t->root, "volumes", "", err, errlen) < 0)
+        return -1;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_array(v))
+        return say(err, errlen, "volumes: expected an array of absolute paths");
+    json_array_foreach(v, i, x)
+    {
+        char where[40];
+        snprintf(where, sizeof where, "volumes[%zu]", i);
+        const char *p = json_string_value(x);
+        if (!p || p[0] != '/' || strlen(p) > WH_TES_PATH_MAX || strlen(p) != json_string_length(x))
+            return say(err, errlen, "%s: expected an absolute path", where);
+        if (add_mount(t, p, where) < 0)
+            return say(err, errlen, "out of memory"), -2;
+    }
+    return 0;
+}
+
 /* inputs[].content: the text of the files the task places in the
  * container itself (TES v1.1: "if content is not empty, url must be
  * ignored"), which a command may run (sh /data/job.sh). Other fields of an
@@ -238,6 +280,12 @@ static int read_inputs(wh_tes_task *t, char *err, size_t errlen)
             t->contents[t->ncontents++] = c;
             t->content_bytes += strlen(c);
         }
+        const char *path = NULL;
+        if (lookalike_key(x, "path", where, err, errlen) < 0 ||
+            opt_path(x, "path", where, &path, err, errlen) < 0)
+            return -1;
+        if (path && add_mount(t, path, where) < 0)
+            return say(err, errlen, "out of memory"), -2;
     }
     if (t->content_bytes > TES_CONTENT_MAX)
         return say(err, errlen,
@@ -247,7 +295,8 @@ static int read_inputs(wh_tes_task *t, char *err, size_t errlen)
     return 0;
 }
 
-/* The task's inline inputs into a run context of one of its executors. */
+/* The task's inline inputs, and the paths it fills, into a run context
+ * of one of its executors. */
 static int add_contents(const wh_tes_task *t, pc_runctx *rc, char *err, size_t errlen)
 {
     for (size_t i = 0; i < t->ncontents; i++) {
@@ -255,6 +304,9 @@ static int add_contents(const wh_tes_task *t, pc_runctx *rc, char *err, size_t e
         if (pc_runctx_exec(rc, one, 1, err, errlen) < 0)
             return -1;
     }
+    for (size_t i = 0; i < t->nmounts; i++)
+        if (pc_runctx_mount(rc, t->mounts[i], t->mount_from[i], err, errlen) < 0)
+            return -1;
     return 0;
 }
 
@@ -316,6 +368,8 @@ static int read_task(wh_tes_task *t, char *err, size_t errlen)
     if (!t->exec)
         return say(err, errlen, "out of memory"), -2;
     int irc = read_inputs(t, err, errlen);
+    if (irc == 0)
+        irc = read_volumes(t, err, errlen);
     if (irc < 0)
         return irc;
     /* an executor's run, and under shell semantics its command's own */
@@ -362,6 +416,10 @@ void wh_tes_task_free(wh_tes_task *t)
     wh_image_list_free(&t->images);
     free(t->exec);
     free(t->contents);
+    for (size_t i = 0; i < t->nmounts; i++)
+        free(t->mount_from[i]);
+    free(t->mounts);
+    free(t->mount_from);
     memset(t, 0, sizeof *t);
 }
 

@@ -39,6 +39,13 @@ typedef struct wh_tes_task {
     const char **contents;
     size_t ncontents;
     size_t content_bytes; /* their sum */
+    /* what the backend puts into every executor's container before it
+     * starts: inputs[].path (files and directories) and volumes[] (empty
+     * directories), with what each is ("TES input inputs[0]"): a program
+     * or workdir there is not the image's (pc_runctx.mounts) */
+    const char **mounts; /* borrowed from root */
+    char **mount_from;
+    size_t nmounts;
 } wh_tes_task;
 
 /* Read a tesTask from body, its executors started under start. -1 with a
