@@ -50,4 +50,12 @@ extern const char *const pc_k8s_lists[PC_K8S_NLISTS];
 int pc_k8s_runctx(const pc_jval *pod, const pc_jval *container, const char *where, pc_runctx *rc,
                   char *err, size_t errlen);
 
+/* volumes[i] of pod spec pod when it mounts an image (the image volume
+ * source, volumes[].image.reference: the kubelet pulls that image and
+ * mounts its files into the containers that mount the volume, so it is
+ * an image the pod brings in): 1 with *name (the volume's, or "") and
+ * *ref (the reference, or NULL when it is not a string: refuse the pod);
+ * 0 when volumes[i] is another kind of volume; -1 past the last one. */
+int pc_k8s_image_volume(const pc_jval *pod, size_t i, const char **name, const char **ref);
+
 #endif

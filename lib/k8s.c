@@ -478,3 +478,20 @@ int pc_k8s_runctx(const pc_jval *pod, const pc_jval *container, const char *wher
     rc->given = 1; /* a pod always says how it runs, even when it says nothing */
     return 0;
 }
+
+int pc_k8s_image_volume(const pc_jval *pod, size_t i, const char **name, const char **ref)
+{
+    const pc_jval *vols = pc_jopt(pod, "volumes");
+    *name = "";
+    *ref = NULL;
+    if (!pc_jis(vols, PC_JARR) || i >= vols->n)
+        return -1;
+    const pc_jval *v = pc_jat(vols, i), *img = pc_jopt(v, "image");
+    if (!img)
+        return 0;
+    const char *n = pc_jstr(pc_jopt(v, "name"));
+    *name = n ? n : "";
+    const pc_jval *r = pc_jopt(img, "reference");
+    *ref = pc_jis(r, PC_JSTR) && r->n == strlen(r->u.s) ? r->u.s : NULL;
+    return 1;
+}

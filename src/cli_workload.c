@@ -151,7 +151,25 @@ static int object(wl *w, const pc_jval *obj, size_t line)
             return bad(w, line, who, "%s: expected an object", at);
         spec = x;
     }
-    return containers(w, line, who, spec, at);
+    if (containers(w, line, who, spec, at) < 0)
+        return -1;
+    /* an image the pod mounts as a volume: its files reach the containers,
+     * but no run of it is judged (the webhook denies it): refused */
+    const char *vname, *ref;
+    int k;
+    for (size_t i = 0; (k = pc_k8s_image_volume(spec, i, &vname, &ref)) >= 0; i++) {
+        char sv[128], sr[300];
+        if (k == 0)
+            continue;
+        pc_safe_str(vname, sv, sizeof sv);
+        pc_safe_str(ref ? ref : "", sr, sizeof sr);
+        return bad(w, line, who,
+                   "%s%svolumes[%zu] (\"%s\") mounts image \"%s\": an image mounted as a "
+                   "volume is not judged (its files reach the containers, which can copy and run "
+                   "them)",
+                   at, *at ? "." : "", i, sv, sr);
+    }
+    return 0;
 }
 
 int cli_runs_add(cli_runs *runs, const char *name, const cli_docs *docs, char *err, size_t errlen)

@@ -367,6 +367,46 @@ static void test_runs(void)
     wh_admission_free(&a);
     free(r);
 
+    /* an image mounted as a volume: an entry of its own, denied unscanned
+     * with the volume named; the container is judged as usual */
+    r = review("v1", "CREATE", POD_KIND,
+               "{\"spec\":{\"volumes\":[{\"name\":\"cfg\",\"configMap\":{\"name\":\"c\"}},"
+               "{\"name\":\"kit\",\"image\":{\"reference\":\"reg/tools:1\"}}],"
+               "\"containers\":[{\"name\":\"a\",\"image\":\"img\"}]}}",
+               NULL, NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) == 0);
+    CHECK(a.images.n == 2);
+    if (a.images.n == 2) {
+        CHECK(a.images.v[0].run_error == NULL && !a.images.v[0].mounted);
+        CHECK_STR(a.images.v[1].image, "reg/tools:1");
+        CHECK_STR(a.images.v[1].pointer, "/spec/volumes/1/image/reference");
+        CHECK_STR(a.images.v[1].container, "kit");
+        CHECK(a.images.v[1].mounted && a.images.v[1].run == NULL);
+        CHECK_CONTAINS(a.images.v[1].run_error, "spec.volumes[1] (\"kit\") mounts this image");
+        wh_image_list copy = {0};
+        CHECK(wh_image_list_add_copy(&copy, &a.images.v[1], err, sizeof err) == 0 && copy.n == 1 &&
+              copy.v[0].mounted);
+        wh_decide_in in = {.images = &copy}; /* (the volume's entry alone: no scan context) */
+        wh_decision d = {0};
+        CHECK(copy.n == 1 && wh_decide(&in, &d) == 0);
+        CHECK(d.allowed == 0);
+        CHECK_CONTAINS(d.message, "image \"reg/tools:1\" (container \"kit\"): not judged, "
+                                  "denied to fail closed: spec.volumes[1] (\"kit\") mounts this "
+                                  "image into the pod's containers");
+        wh_decision_free(&d);
+        wh_image_list_free(&copy);
+    }
+    wh_admission_free(&a);
+    free(r);
+    r = review("v1", "CREATE", POD_KIND,
+               "{\"spec\":{\"volumes\":[{\"name\":\"kit\",\"image\":{\"reference\":7}}],"
+               "\"containers\":[{\"name\":\"a\",\"image\":\"img\"}]}}",
+               NULL, NULL);
+    CHECK(wh_admission_parse(r, strlen(r), &a, err, sizeof err) < 0);
+    CHECK_CONTAINS(err, "spec.volumes[0].image.reference: expected an image reference");
+    wh_admission_free(&a);
+    free(r);
+
     /* a Deployment: the pod spec under the template, named so */
     r = review("v1", "CREATE", "{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"}",
                "{\"spec\":{\"template\":{\"spec\":{\"securityContext\":{\"fsGroup\":\"x\"},"

@@ -155,7 +155,8 @@ static void image_reasons(const wh_decision *d, pc_buf *b, const wh_image_decisi
         return;
     }
     if (x->outcome == WH_IMG_INVALID) {
-        pc_buf_printf(b, "run context unreadable, denied to fail closed: %s", x->img->run_error);
+        pc_buf_printf(b, "%s, denied to fail closed: %s",
+                      x->img->mounted ? "not judged" : "run context unreadable", x->img->run_error);
         return;
     }
     if (r && r->scan_failed && r->denied) {

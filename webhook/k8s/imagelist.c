@@ -166,6 +166,7 @@ int wh_image_list_add_copy(wh_image_list *l, const wh_image *e, char *err, size_
         drop_last(l); /* never a copy without its run */
         return -1;
     }
+    l->v[l->n - 1].mounted = e->mounted;
     return 0;
 }
 

@@ -24,6 +24,7 @@ typedef struct wh_image {
      * securityContext.runAsUser: expected ..."), or NULL: the entry is
      * denied without a scan (fail closed), never grouped with another */
     char *run_error;
+    int mounted; /* an image the pod mounts as a volume (run_error says so): no run of it */
 } wh_image;
 
 typedef struct wh_image_list {

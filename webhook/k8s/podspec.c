@@ -10,6 +10,7 @@
 #include <string.h>
 #include "podspec.h"
 #include "portcullis_k8s.h"
+#include "pcx.h"
 
 #define PATH_MAX_STEPS 6 /* keys from an object to its pod spec, at most */
 
@@ -120,6 +121,43 @@ static int one_list(const pc_jval *spec, const char *prefix, const char *list, w
     return 0;
 }
 
+/* The images the pod mounts as volumes (volumes[].image.reference): an
+ * image the pod brings in whose files reach its containers, but no
+ * container runs it, so no run of it is judged: each is an entry denied
+ * without a scan, saying why (fail closed). */
+static int image_volumes(const pc_jval *spec, const char *prefix, wh_image_list *out, char *err,
+                         size_t errlen)
+{
+    const char *name, *ref;
+    int k;
+    for (size_t i = 0; (k = pc_k8s_image_volume(spec, i, &name, &ref)) >= 0; i++) {
+        if (k == 0)
+            continue;
+        char ptr[300], why[700], vname[128];
+        size_t plen = strlen(prefix);
+        snprintf(ptr, sizeof ptr, "/");
+        for (size_t j = 0; j < plen && j + 2 < sizeof ptr; j++)
+            ptr[j + 1] = prefix[j] == '.' ? '/' : prefix[j];
+        ptr[plen < sizeof ptr - 1 ? plen + 1 : sizeof ptr - 1] = '\0';
+        snprintf(ptr + strlen(ptr), sizeof ptr - strlen(ptr), "volumes/%zu/image/reference", i);
+        pc_safe_str(name, vname, sizeof vname);
+        if (!ref || !*ref || strlen(ref) > WH_MAX_IMAGE_LEN) {
+            snprintf(err, errlen, "%svolumes[%zu].image.reference: expected an image reference",
+                     prefix, i);
+            return -1;
+        }
+        snprintf(why, sizeof why,
+                 "%svolumes[%zu] (\"%s\") mounts this image into the pod's containers: an image "
+                 "mounted as a volume is not judged (its files reach the containers, which can "
+                 "copy and run them)",
+                 prefix, i, vname);
+        if (wh_image_list_add_run(out, ref, ptr, vname, NULL, why, err, errlen) < 0)
+            return -1;
+        out->v[out->n - 1].mounted = 1;
+    }
+    return 0;
+}
+
 int wh_podspec_images(const char *group, const char *kind, const pc_jval *obj, wh_image_list *out,
                       char *err, size_t errlen)
 {
@@ -149,7 +187,7 @@ int wh_podspec_images(const char *group, const char *kind, const pc_jval *obj, w
     for (size_t i = 0; i < PC_K8S_NLISTS; i++)
         if (one_list(spec, prefix, pc_k8s_lists[i], out, err, errlen) < 0)
             return -1;
-    return 0;
+    return image_volumes(spec, prefix, out, err, errlen);
 }
 
 int wh_podspec_pod_metadata(const char *group, const char *kind, const pc_jval *obj, char *ptr,
