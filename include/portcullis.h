@@ -462,6 +462,15 @@ int pc_fsconfine_allow_options(pc_fsconfine *c, const pc_options *o, int reloads
  * oci-archive:FILE and docker-archive:FILE; nothing for docker:// (the
  * registry process reads it). -1 for a reference no transport takes. */
 int pc_fsconfine_allow_image(pc_fsconfine *c, const char *ref);
+/* TCP confined too (Landlock ABI 4 and later; an older kernel confines
+ * only the filesystem): binding and connecting only to the ports allowed
+ * here (bind port 0: an ephemeral port). UDP is not confined. */
+#define PC_NET_BIND 1u
+#define PC_NET_CONNECT 2u
+void pc_fsconfine_net(pc_fsconfine *c);
+int pc_fsconfine_allow_port(pc_fsconfine *c, unsigned port, unsigned how);
+/* After apply: 1 when TCP was confined. */
+int pc_fsconfine_net_confined(const pc_fsconfine *c);
 /* A file that should stay out of the scanning process's reach (a key
  * file, the authfile, a password file): apply checks that no allowed path
  * holds it, and says so in pc_fsconfine_warnings otherwise. */

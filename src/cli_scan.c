@@ -471,6 +471,7 @@ static int confine_fs(const cli *c, char **images, size_t n, const cli_runs *run
     pc_fsconfine *f = pc_fsconfine_new();
     if (f)
         (void)pc_fsconfine_allow_options(f, &c->o, 0); /* a failure fails apply */
+    pc_fsconfine_net(f); /* no TCP port at all (pc-fetch makes the registry requests) */
     if (f && c->output && !c->inspect)
         (void)pc_fsconfine_allow(f, c->output, PC_FS_WRITE);
     /* a reference no transport takes is refused by its scan, with a message */

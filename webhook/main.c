@@ -13,7 +13,9 @@
  * All state lives in the wh_server on main's stack; signals are blocked in
  * every thread and taken synchronously here with sigwait.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -452,7 +454,27 @@ static int confine_fs(wh_server *s, const opts *o)
         (void)pc_fsconfine_allow_options(f, &o->po, 1); /* a failure fails apply */
     for (size_t i = 0; f && i < sizeof secrets / sizeof secrets[0]; i++)
         (void)pc_fsconfine_secret(f, secrets[i]);
+    /* TCP: the listeners' ports (0: an ephemeral one), the TES relay's
+     * upstream and proxies, DNS over TCP; nothing else (the registry and
+     * Redis are reached by pc-fetch and pc-redis) */
+    unsigned ports[16];
+    size_t np = wh_tesproxy_ports(s->tes_gate, ports, sizeof ports / sizeof ports[0]);
+    pc_fsconfine_net(f);
+    (void)pc_fsconfine_allow_port(f, 53, PC_NET_CONNECT);
+    for (size_t i = 0; i < np; i++)
+        (void)pc_fsconfine_allow_port(f, ports[i], PC_NET_CONNECT);
+    const char *listens[] = {c->listen, c->metrics_listen};
+    for (size_t i = 0; i < 2; i++) {
+        struct sockaddr_storage ss;
+        int v6 = 0;
+        if (listens[i] && wh_parse_listen(listens[i], &ss, &v6) == 0)
+            (void)pc_fsconfine_allow_port(f,
+                                          ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                   : ((struct sockaddr_in *)&ss)->sin_port),
+                                          PC_NET_BIND);
+    }
     int rc = pc_fsconfine_apply(f, &s->landlock_abi, err, sizeof err);
+    s->landlock_net = rc > 0 && pc_fsconfine_net_confined(f);
     const char *w = rc > 0 ? pc_fsconfine_warnings(f) : NULL;
     while (w && *w) { /* a secret the allowed paths reach: said, not refused */
         size_t n = strcspn(w, "\n");
@@ -557,6 +579,7 @@ static void log_listening(const wh_server *s, const pc_fetch *fetch)
                                 json_integer((json_int_t)wh_redis_conn_pid(s->redis)));
         json_object_set_new(f, "registry_process", json_integer((json_int_t)pc_fetch_pid(fetch)));
         json_object_set_new(f, "landlock_abi", json_integer(s->landlock_abi));
+        json_object_set_new(f, "landlock_net", json_boolean(s->landlock_net));
         json_object_set_new(f, "max_connections", json_integer(s->cfg.max_conns));
         json_object_set_new(f, "threads", json_integer(s->threads));
         json_object_set_new(f, "max_conns_per_ip", json_integer(s->cfg.max_conns_per_ip));

@@ -82,6 +82,7 @@ typedef struct wh_server {
     struct MHD_Daemon *metrics_mhd; /* --metrics-listen's plain-HTTP server, or NULL */
     uint16_t metrics_port;          /* its bound port */
     int landlock_abi; /* the filesystem confinement's Landlock ABI; 0: the kernel has none */
+    int landlock_net; /* TCP confined too (ABI 4 and later) */
     _Atomic int ready;
 } wh_server;
 

@@ -25,6 +25,10 @@
  * process's /proc/PID/maps, task, cmdline and auxv, which LeakSanitizer
  * and the symboliser read.
  *
+ * With pc_fsconfine_net (ABI 4 and later) TCP is confined too: binding
+ * and connecting only to the ports allowed (port 0 to bind: an ephemeral
+ * one); UDP and unix sockets are not Landlock's.
+ *
  * Landlock restricts the calling thread and what it starts from then on:
  * pc_fsconfine_apply refuses to run while the process has another thread
  * (it would stay unconfined). Abstract unix sockets outside the domain
@@ -67,6 +71,9 @@
 #define LL_FS_TRUNCATE (1ULL << 14)
 #define LL_FS_IOCTL_DEV (1ULL << 15)
 #define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define LL_RULE_NET_PORT 2
+#define LL_NET_BIND_TCP (1ULL << 0)
+#define LL_NET_CONNECT_TCP (1ULL << 1)
 
 #define LL_FS_ABI1 ((1ULL << 13) - 1)
 #define LL_FS_FILE                                                                                 \
@@ -89,6 +96,11 @@ struct ll_path_beneath {
     int32_t parent_fd;
 } __attribute__((packed));
 
+struct ll_net_port {
+    uint64_t allowed_access;
+    uint64_t port;
+};
+
 typedef struct allow {
     char *path;
     unsigned how;
@@ -97,6 +109,11 @@ typedef struct allow {
 struct pc_fsconfine {
     allow *v;
     size_t n, cap;
+    int net;            /* TCP bind and connect handled (pc_fsconfine_net) */
+    int net_confined;   /* after apply: they were (ABI 4 and later) */
+    uint16_t ports[64]; /* allowed ones; how in hows[] */
+    unsigned char hows[64];
+    size_t nports;
     char **secrets; /* files that should stay out of reach (pc_fsconfine_secret) */
     size_t nsecrets, capsecrets;
     pc_buf warnings; /* a secret that an allowed path reaches, one per line */
@@ -157,6 +174,35 @@ int pc_fsconfine_allow_parent(pc_fsconfine *c, const char *path, unsigned how)
     return rc;
 }
 
+void pc_fsconfine_net(pc_fsconfine *c)
+{
+    if (c)
+        c->net = 1;
+}
+
+int pc_fsconfine_allow_port(pc_fsconfine *c, unsigned port, unsigned how)
+{
+    if (!c || port > 65535 || !how || (how & ~(PC_NET_BIND | PC_NET_CONNECT))) {
+        if (c)
+            c->oom = 1;
+        errno = EINVAL;
+        return -1;
+    }
+    for (size_t i = 0; i < c->nports; i++)
+        if (c->ports[i] == port) {
+            c->hows[i] |= (unsigned char)how;
+            return 0;
+        }
+    if (c->nports >= sizeof c->ports / sizeof c->ports[0]) {
+        c->oom = 1; /* (more than a webhook names: refused, not dropped) */
+        errno = E2BIG;
+        return -1;
+    }
+    c->ports[c->nports] = (uint16_t)port;
+    c->hows[c->nports++] = (unsigned char)how;
+    return 0;
+}
+
 int pc_fsconfine_secret(pc_fsconfine *c, const char *path)
 {
     if (!c || !path || !*path)
@@ -168,6 +214,11 @@ int pc_fsconfine_secret(pc_fsconfine *c, const char *path)
     }
     c->nsecrets++;
     return 0;
+}
+
+int pc_fsconfine_net_confined(const pc_fsconfine *c)
+{
+    return c && c->net_confined;
 }
 
 const char *pc_fsconfine_warnings(const pc_fsconfine *c)
@@ -350,8 +401,11 @@ int pc_fsconfine_apply(pc_fsconfine *c, int *abi_out, char *err, size_t errlen)
         attr.handled_access_fs |= LL_FS_REFER;
     if (abi >= 3)
         attr.handled_access_fs |= LL_FS_TRUNCATE;
-    if (abi >= 4)
+    if (abi >= 4) {
         attr_size = offsetof(struct ll_ruleset_attr, scoped);
+        if (c->net)
+            attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+    }
     if (abi >= 5)
         attr.handled_access_fs |= LL_FS_IOCTL_DEV;
     if (abi >= 6) {
@@ -366,6 +420,16 @@ int pc_fsconfine_apply(pc_fsconfine *c, int *abi_out, char *err, size_t errlen)
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < c->n; i++)
         rc = add_rule(ruleset, c->v[i].path, c->v[i].how, attr.handled_access_fs, err, errlen);
+    for (size_t i = 0; rc == 0 && attr.handled_access_net && i < c->nports; i++) {
+        struct ll_net_port np = {.port = c->ports[i]};
+        np.allowed_access = ((c->hows[i] & PC_NET_BIND) ? LL_NET_BIND_TCP : 0) |
+                            ((c->hows[i] & PC_NET_CONNECT) ? LL_NET_CONNECT_TCP : 0);
+        if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_NET_PORT, &np, 0) < 0) {
+            snprintf(err, errlen, "cannot confine the network: a rule for TCP port %u: %s",
+                     (unsigned)c->ports[i], strerror(errno));
+            rc = -1;
+        }
+    }
     if (rc == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         snprintf(err, errlen, "cannot confine the filesystem: no_new_privs: %s", strerror(errno));
         rc = -1;
@@ -377,5 +441,7 @@ int pc_fsconfine_apply(pc_fsconfine *c, int *abi_out, char *err, size_t errlen)
     close(ruleset);
     if (rc == 0 && abi_out)
         *abi_out = (int)abi;
+    if (rc == 0)
+        c->net_confined = attr.handled_access_net != 0;
     return rc < 0 ? -1 : 1;
 }

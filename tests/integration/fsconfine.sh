@@ -54,6 +54,28 @@ opened() {
 # two processes gdb calls into run without its exit check
 NOLEAKS="${ASAN_OPTIONS:-}:detect_leaks=0"
 
+# (connect(2) by its number: gdb's call of libc's connect passes the
+# address wrongly, EINVAL)
+case $(uname -m) in
+aarch64) SYS_CONNECT=203 ;;
+*) SYS_CONNECT=42 ;;
+esac
+# connects NAME PID PORT WANT: socket(2) and connect(2) to 127.0.0.1:PORT
+# called inside PID by gdb; WANT the errno (13: EACCES, Landlock's
+# refusal; 111: ECONNREFUSED, let through to a port nothing listens on)
+connects() {
+    _cn_be=$(( (($3 & 255) << 8) | ($3 >> 8) ))
+    gdb -nx -batch -p "$2" -ex 'set $a = (char *)malloc(16)' -ex 'set {short}$a = 2' \
+        -ex "set {unsigned short}(\$a + 2) = $_cn_be" -ex 'set {unsigned int}($a + 4) = 0x0100007f' \
+        -ex 'set {long}($a + 8) = 0' -ex 'set $s = (int)socket(2, 1, 0)' \
+        -ex "call (long)syscall($SYS_CONNECT, \$s, \$a, 16)" -ex 'call (int)*(int *)__errno_location()' \
+        -ex 'call (int)close($s)' >"$T/gdb.out" 2>"$T/gdb.err"
+    _cn_got=$(sed -n 's/^\$[0-9]* = //p' "$T/gdb.out" | tr '\n' ' ')
+    set -- "$1" "$2" "$3" "$4" $_cn_got
+    [ "${5:-}" = -1 ] && [ "${6:-}" = "$4" ] && pass "$1" ||
+        fail "$1" "connect: ${5:-?}, errno ${6:-?} (want $4); $(tail -c 300 "$T/gdb.err")"
+}
+
 # --- the CLI, held up in its scan: pc-fetch's credential helper waits
 # (the filesystem is confined once the context is built, before an image
 # is read)
@@ -111,6 +133,11 @@ opened "webhook: a file in the home: EACCES" "$WP" "$T/home/.bashrc" 0 EACCES
 opened "webhook: its policy's directory: a file opens" "$WP" "$T/pol/policy.json" 0 fd
 opened "webhook: but not for writing" "$WP" "$T/pol/policy.json" 1 EACCES
 opened "webhook: its cache: a new file opens" "$WP" "$T/cache-wh/probe" 65 fd
+[ "$(listened W landlock_net)" = true ] && pass "webhook: TCP confined too" ||
+    fail "webhook: TCP confined too" "landlock_net $(listened W landlock_net)"
+connects "webhook: TCP to the registry (pc-fetch's job): EACCES" "$WP" "$REG_PORT" 13
+connects "webhook: TCP to its own port: EACCES" "$WP" "$WH_PORT" 13
+connects "webhook: TCP to port 53 (DNS) let through" "$WP" 53 111
 grep_none "webhook: no secret within reach, none said" 'filesystem confinement' "$T/W.log"
 fill "$REQ/pod.json" "$T/r.json" uid-1 team-a "$CLEAN" "$CLEAN"
 send "webhook: a review judged, confined" allow "$WH_URL/validate?timeout=30s" "$T/r.json"

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -180,6 +183,74 @@ static void *wait_fd(void *arg)
     return NULL;
 }
 
+/* A listening TCP socket on 127.0.0.1, its port in *port; -1. */
+static int listener(unsigned *port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(s, 4) < 0 ||
+        getsockname(s, (struct sockaddr *)&sa, &sl) < 0) {
+        if (s >= 0)
+            close(s);
+        return -1;
+    }
+    *port = ntohs(sa.sin_port);
+    return s;
+}
+
+/* connect (bind: bind) to 127.0.0.1:port: 0, or errno. */
+static int tcp(unsigned port, int bind_it)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+    if (s < 0)
+        return errno;
+    rc = bind_it ? bind(s, (struct sockaddr *)&sa, sizeof sa)
+                 : connect(s, (struct sockaddr *)&sa, sizeof sa);
+    int e = rc < 0 ? errno : 0;
+    close(s);
+    return e;
+}
+
+/* TCP confined: connect and bind only to the ports allowed. */
+static int net_child(void)
+{
+    char err[1024];
+    int bad = 0, abi = 0;
+    unsigned ok = 0, other = 0;
+    setenv("TMPDIR", at("tmp"), 1);
+    int l1 = listener(&ok), l2 = listener(&other);
+    pc_fsconfine *c = pc_fsconfine_new();
+    if (l1 < 0 || l2 < 0 || !c)
+        return 0xffff;
+    pc_fsconfine_net(c);
+    if (pc_fsconfine_allow_port(c, ok, PC_NET_CONNECT) < 0 ||
+        pc_fsconfine_allow_port(c, 0, PC_NET_BIND) < 0)
+        return 0xffff;
+    /* a port that is none: refused, and the set it was given to with it */
+    pc_fsconfine *bad_set = pc_fsconfine_new();
+    bad |= !(bad_set && pc_fsconfine_allow_port(bad_set, 70000, PC_NET_BIND) < 0 &&
+             pc_fsconfine_apply(bad_set, &abi, err, sizeof err) < 0)
+           << 5;
+    pc_fsconfine_free(bad_set);
+    int rc = pc_fsconfine_apply(c, &abi, err, sizeof err);
+    int net = pc_fsconfine_net_confined(c);
+    pc_fsconfine_free(c);
+    if (rc != 1)
+        return 0xfffe;
+    bad |= !(abi >= 4 && net) << 0;
+    bad |= (tcp(ok, 0) != 0) << 1;             /* allowed: the listener answers */
+    bad |= (tcp(other, 0) != EACCES) << 2;     /* another port: refused */
+    bad |= (tcp(0, 1) != 0) << 3;              /* an ephemeral port to bind */
+    bad |= (tcp(other + 1, 1) != EACCES) << 4; /* (any other port to bind) */
+    close(l1);
+    close(l2);
+    return bad;
+}
+
 /* With a second thread running nothing is installed: it would stay free. */
 static int threads_child(void)
 {
@@ -320,6 +391,7 @@ int main(void)
     check_child("threads", threads_child);
     check_child("reload", reload_child);
     check_child("builtin", builtin_child);
+    check_child("net", net_child);
     /* the parent was never confined */
     CHECK(opens(at("secret/key"), O_RDONLY));
     char cmd[600];

@@ -125,6 +125,38 @@ void wh_tesproxy_free(wh_tesproxy *p)
     curl_global_cleanup();
 }
 
+/* The port url names, or its scheme's (defscheme when it has none, as
+ * libcurl reads a proxy variable): 0 when it cannot be read. */
+static unsigned url_port(const char *url, int guess)
+{
+    CURLU *u = curl_url();
+    char *port = NULL;
+    unsigned v = 0;
+    if (u && curl_url_set(u, CURLUPART_URL, url, guess ? CURLU_GUESS_SCHEME : 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK && port)
+        v = (unsigned)strtoul(port, NULL, 10);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return v <= 65535 ? v : 0;
+}
+
+size_t wh_tesproxy_ports(const wh_tesproxy *p, unsigned *ports, size_t max)
+{
+    static const char *const vars[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                                       "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
+    size_t n = 0;
+    unsigned v = p ? url_port(p->base, 0) : 0;
+    if (v && n < max)
+        ports[n++] = v;
+    for (size_t i = 0; p && i < sizeof vars / sizeof vars[0]; i++) {
+        const char *e = getenv(vars[i]);
+        /* (a proxy without a port: libcurl's default, 1080) */
+        if (e && *e && n < max)
+            ports[n++] = (v = url_port(e, 1)) ? v : 1080;
+    }
+    return n;
+}
+
 const char *wh_tesproxy_upstream(const wh_tesproxy *p)
 {
     return p->base;

@@ -23,6 +23,11 @@ int wh_tesproxy_new(const char *url, wh_tesproxy **out, char *err, size_t errlen
 void wh_tesproxy_free(wh_tesproxy *p);
 /* The upstream as logged: scheme://host[:port][/path]. */
 const char *wh_tesproxy_upstream(const wh_tesproxy *p);
+/* The TCP ports the relay connects to: the upstream's (its scheme's
+ * default when the URL names none) and those of the proxy variables
+ * libcurl reads (http_proxy, HTTPS_PROXY, ALL_PROXY, ...): at most max,
+ * how many. */
+size_t wh_tesproxy_ports(const wh_tesproxy *p, unsigned *ports, size_t max);
 
 /* Whether a request target (path and query exactly as sent) may be
  * relayed: NULL when it may, else why not. Decoded or not, with '\' as
