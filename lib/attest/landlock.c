@@ -31,7 +31,8 @@
  *
  * Landlock restricts the calling thread and what it starts from then on:
  * pc_fsconfine_apply refuses to run while the process has another thread
- * (it would stay unconfined). Abstract unix sockets outside the domain
+ * (it would stay unconfined; a count /proc cannot give is not refused).
+ * Abstract unix sockets outside the domain
  * are scoped away too (ABI 6). A kernel without Landlock (before 5.13,
  * or not enabled), or a container whose seccomp profile refuses its
  * calls, leaves the process as it was: apply says so (0).
@@ -383,8 +384,8 @@ int pc_fsconfine_apply(pc_fsconfine *c, int *abi_out, char *err, size_t errlen)
         snprintf(err, errlen, "cannot confine the filesystem: Landlock: %s", strerror(errno));
         return -1;
     }
-    int threads = pc_thread_count();
-    if (threads != 1) {
+    int threads = pc_thread_count(); /* (0: /proc unreadable, not known) */
+    if (threads > 1) {
         snprintf(err, errlen,
                  "cannot confine the filesystem: the process runs %d threads (Landlock "
                  "restricts only the thread that asks and those it starts later)",

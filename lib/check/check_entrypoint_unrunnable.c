@@ -390,6 +390,27 @@ static void on_mount(judge *j, const char *prog, const char *path, long m)
            prog, path, j->c->run->mount_from[m], j->c->run->mounts[m]);
 }
 
+/* A program missing from the image because it is a symlink whose target
+ * a mount of the run provides (/usr/local/bin/tool -> /opt/kit/tool with
+ * a volume at /opt/kit): that mount's index, the target, made absolute,
+ * in target; -1 otherwise. One link, the last component. */
+static long link_mount(judge *j, const char *path, char *target, size_t n)
+{
+    const pc_node *link = pc_fsview_lookup(j->c->fs, path, 0);
+    char dir[PC_SB_PATH_MAX];
+    if (!link || link->type != PC_E_SYMLINK || !link->e || !link->e->link)
+        return -1;
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) : 0;
+    if (dl >= sizeof dir)
+        return -1;
+    memcpy(dir, path, dl);
+    dir[dl] = '\0';
+    if (pc_sb_join(target, n, *dir ? dir : "/", link->e->link) < 0)
+        return -1;
+    return pc_check_mount(j->c, target);
+}
+
 /* A bare name searched through PATH: the first entry, in order, that a
  * mount of the run covers, before the entry found holds the image's
  * program (found: as pc_sb_path_search built it, or NULL): its index, the
@@ -456,6 +477,14 @@ static const pc_node *locate(judge *j, const char *prog)
         st = pc_sb_lookup(j->c->fs, path, j->u, 1, &node, &at);
     }
     j->path = path;
+    if (st == PC_LOOKUP_MISSING) {
+        char target[PC_SB_PATH_MAX];
+        long m = link_mount(j, path, target, sizeof target);
+        if (m >= 0) {
+            on_mount(j, prog, target, m);
+            return NULL;
+        }
+    }
     if (st != PC_LOOKUP_OK) {
         /* the finding's path, tidied for allow_paths; the walk used it as written */
         if (pc_path_normalise(path, j->real + 1, sizeof j->real - 1) == 0) {
