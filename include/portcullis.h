@@ -485,6 +485,9 @@ const char *pc_fsconfine_warnings(const pc_fsconfine *c);
  * no_new_privs set). */
 int pc_fsconfine_apply(pc_fsconfine *c, int *abi, char *err, size_t errlen);
 void pc_fsconfine_free(pc_fsconfine *c);
+/* The running kernel's Landlock ABI (0: none, or refused here): what
+ * pc_fsconfine_apply would confine with (4 and later: TCP too). */
+int pc_fsconfine_abi(void);
 
 /* The registry process (pc-fetch, docs/privsep.md): started before any
  * image, policy or rule is read, it holds every registry secret (the

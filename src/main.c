@@ -49,6 +49,13 @@ static int cmd_version(int argc, char **argv)
     else
         printf("rules: not compiled (%s)\n", dir ? err : "no rules directory");
     free(dir);
+    int abi = pc_fsconfine_abi();
+    if (abi)
+        printf("confinement: seccomp, Landlock ABI %d (files%s)\n", abi,
+               abi >= 4 ? " and TCP" : "");
+    else
+        printf("confinement: seccomp; no Landlock here (the scanning process's files and TCP are "
+               "not confined)\n");
 #if defined(__clang__)
     printf("build: clang %s", __clang_version__);
 #elif defined(__GNUC__)

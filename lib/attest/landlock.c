@@ -368,6 +368,12 @@ static void defaults(pc_fsconfine *c)
 #endif
 }
 
+int pc_fsconfine_abi(void)
+{
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
+    return abi > 0 && abi < 1000 ? (int)abi : 0;
+}
+
 int pc_fsconfine_apply(pc_fsconfine *c, int *abi_out, char *err, size_t errlen)
 {
     if (abi_out)
