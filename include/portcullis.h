@@ -135,6 +135,11 @@ typedef struct pc_options {
 typedef struct pc_ctx pc_ctx;
 
 void pc_options_init(pc_options *o);
+/* 1 when a --policy value names a file (it holds a '/' or ends in
+ * ".json"), 0 when it is a built-in name looked up in the policies
+ * directory: the one rule the loader, the webhook's reloads and the
+ * filesystem confinement share. */
+int pc_policy_is_file(const char *file_or_name);
 
 /* The scan options as both tools take them on the command line: set the
  * one named by its long flag (without "--") from the flag's value. Flags:

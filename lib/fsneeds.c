@@ -13,14 +13,6 @@
 #include "source/source.h"
 #include "source/spec.h"
 
-/* A policy named by a path, not a built-in name (as the loader tells
- * them apart). */
-static int policy_is_file(const char *p)
-{
-    size_t n = strlen(p);
-    return strchr(p, '/') || (n >= 5 && strcmp(p + n - 5, ".json") == 0);
-}
-
 /* A directory itself, a file's directory. */
 static int allow_tree(pc_fsconfine *c, const char *path)
 {
@@ -41,7 +33,7 @@ int pc_fsconfine_allow_options(pc_fsconfine *c, const pc_options *o, int reloads
         return rc;
     /* a ConfigMap update swaps a symlink in the file's directory: the
      * new file is a new inode, so the directory is what is allowed */
-    if (o->policy && policy_is_file(o->policy))
+    if (o->policy && pc_policy_is_file(o->policy))
         rc |= pc_fsconfine_allow_parent(c, o->policy, PC_FS_READ);
     if (o->exceptions)
         rc |= pc_fsconfine_allow_parent(c, o->exceptions, PC_FS_READ);

@@ -85,8 +85,7 @@ static char *files_sig(const pc_options *po)
     pc_buf b = {0};
     size_t count = 0;
     const char *pol = po->policy ? po->policy : "restricted";
-    size_t pl = strlen(pol);
-    if (strchr(pol, '/') || (pl >= 5 && strcmp(pol + pl - 5, ".json") == 0))
+    if (pc_policy_is_file(pol))
         sig_file(&b, pol);
     else
         pc_buf_printf(&b, "builtin:%s\n", pol); /* shipped with the binary: never reloaded */

@@ -450,11 +450,12 @@ static const pc_node *locate(judge *j, const char *prog)
     const pc_node *node = NULL, *at = NULL;
     pc_lookup_status st;
     char sub[SUBJ_MAX];
+    long m; /* a mount of the run the program is on */
     fmt(sub, sizeof sub, "entrypoint %s", prog);
     if (!strchr(prog, '/')) {
         pc_sb_found f;
         pc_sb_path_search(j->c->fs, j->pathenv, j->workdir, prog, j->u, &f);
-        long m = path_mount(j, prog, f.status == PC_LOOKUP_MISSING ? NULL : f.path, path, n);
+        m = path_mount(j, prog, f.status == PC_LOOKUP_MISSING ? NULL : f.path, path, n);
         if (m >= 0) {
             on_mount(j, prog, path, m);
             return NULL;
@@ -470,8 +471,8 @@ static const pc_node *locate(judge *j, const char *prog)
     } else if (pc_sb_join(path, n, j->workdir, prog) < 0) {
         report(j, "%s: path too long", sub);
         return NULL;
-    } else if (pc_check_mount(j->c, path) >= 0) {
-        on_mount(j, prog, path, pc_check_mount(j->c, path));
+    } else if ((m = pc_check_mount(j->c, path)) >= 0) {
+        on_mount(j, prog, path, m);
         return NULL;
     } else {
         st = pc_sb_lookup(j->c->fs, path, j->u, 1, &node, &at);
@@ -479,8 +480,7 @@ static const pc_node *locate(judge *j, const char *prog)
     j->path = path;
     if (st == PC_LOOKUP_MISSING) {
         char target[PC_SB_PATH_MAX];
-        long m = link_mount(j, path, target, sizeof target);
-        if (m >= 0) {
+        if ((m = link_mount(j, path, target, sizeof target)) >= 0) {
             on_mount(j, prog, target, m);
             return NULL;
         }

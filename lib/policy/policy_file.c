@@ -878,15 +878,20 @@ static void chain_pop(chain *ch)
     free((char *)ch->files[--ch->n]);
 }
 
+int pc_policy_is_file(const char *file_or_name)
+{
+    size_t n = strlen(file_or_name);
+    return strchr(file_or_name, '/') || (n >= 5 && strcmp(file_or_name + n - 5, ".json") == 0);
+}
+
 static int load_in(const char *file_or_name, chain *ch, pc_policy_file **out, pc_err *e)
 {
     const char *policies_dir = ch->policies_dir;
     *out = NULL;
     if (!file_or_name || !*file_or_name)
         return pc_err_set(e, "no policy given");
-    size_t n = strlen(file_or_name);
     char *path = NULL;
-    if (strchr(file_or_name, '/') || (n >= 5 && strcmp(file_or_name + n - 5, ".json") == 0)) {
+    if (pc_policy_is_file(file_or_name)) {
         if (!(path = pc_strdup(file_or_name)))
             return pc_err_set(e, "%s: out of memory", file_or_name);
     } else if (resolve_builtin(file_or_name, policies_dir, &path, e) < 0) {
